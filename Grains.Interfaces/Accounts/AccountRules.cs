@@ -1,0 +1,41 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Dilemma.Grains.Interfaces.Accounts;
+
+/// <summary>
+/// Limits on account fields. Both the gateway (shape checks) and the accounts grain (the rule
+/// itself) use these, so a change here changes both.
+/// </summary>
+public static partial class AccountRules
+{
+    public const int UsernameMinLength = 3;
+    public const int UsernameMaxLength = 32;
+    public const int PasswordMinLength = 8;
+
+    /// <summary>bcrypt reads at most 72 bytes; longer passwords are refused, never truncated.</summary>
+    public const int PasswordMaxBytes = 72;
+
+    public const int EmailMaxLength = 254;
+    public const int NicknameMaxLength = 32;
+    public const int GuestIdMaxLength = 64;
+
+    /// <summary>Letters (any script), digits, underscore, dot and hyphen.</summary>
+    [GeneratedRegex(@"^[\p{L}\p{Nd}_.\-]+$", RegexOptions.CultureInvariant)]
+    public static partial Regex UsernamePattern();
+
+    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$", RegexOptions.CultureInvariant)]
+    public static partial Regex EmailPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_\-]+$", RegexOptions.CultureInvariant)]
+    public static partial Regex GuestIdPattern();
+
+    /// <summary>
+    /// The form in which usernames are compared: uniqueness is case-insensitive, and text that
+    /// looks the same (composed or decomposed Hangul, say) is the same name.
+    /// </summary>
+    public static string NormalizeUsername(string username) =>
+        username.Normalize(NormalizationForm.FormC).ToUpperInvariant();
+
+    public static int PasswordByteCount(string password) => Encoding.UTF8.GetByteCount(password);
+}

@@ -1,0 +1,23 @@
+namespace Dilemma.Grains.Interfaces.Accounts;
+
+/// <summary>
+/// A single-use WebSocket ticket, keyed by the ticket string, so that a long-lived token need
+/// not travel in a URL. Any gateway may redeem a ticket another gateway issued.
+/// </summary>
+public interface IWsTicketGrain : IGrainWithStringKey
+{
+    /// <summary>Binds this ticket to a user for <paramref name="lifetime"/>.</summary>
+    Task IssueAsync(WsTicketHolder holder, TimeSpan lifetime);
+
+    /// <summary>The holder the first time within the lifetime; null afterwards or when expired.</summary>
+    Task<WsTicketHolder?> RedeemAsync();
+}
+
+/// <summary>Who a WebSocket ticket stands for.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.ws-ticket-holder")]
+public sealed record WsTicketHolder(
+    [property: Id(0)] long UserId,
+    [property: Id(1)] string Username,
+    [property: Id(2)] bool IsGuest);
