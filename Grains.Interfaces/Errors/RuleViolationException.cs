@@ -74,4 +74,7 @@ public enum RuleViolationKind
 
     /// <summary>422: well-formed but invalid values.</summary>
     Invalid = 4,
+
+    /// <summary>503: the service is saturated; the same request may succeed shortly.</summary>
+    Busy = 5,
 }

@@ -1,0 +1,116 @@
+using System.Buffers.Text;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Dilemma.Gateway.Edge;
+using Dilemma.Gateway.Errors;
+using Dilemma.Gateway.Validation;
+using Dilemma.Grains.Interfaces.Accounts;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Dilemma.Gateway.Accounts;
+
+/// <summary>The <c>/auth</c> endpoints: each translates a request into one grain call and back.</summary>
+public static class AuthApi
+{
+    public static RouteGroupBuilder MapAuthApi(this IEndpointRouteBuilder endpoints)
+    {
+        var auth = endpoints.MapGroup("/auth").WithTags("Authentication");
+
+        auth.MapPost("/register", RegisterAsync).Validates<RegisterRequest>().RequireRateLimiting(RateLimits.PasswordPolicy)
+            .WithSummary("Create an account and sign in").ProducesProblem(StatusCodes.Status409Conflict);
+        auth.MapPost("/login", LoginAsync).Validates<LoginRequest>().RequireRateLimiting(RateLimits.PasswordPolicy)
+            .WithSummary("Sign in with username and password").ProducesProblem(StatusCodes.Status401Unauthorized);
+        auth.MapPost("/guest", GuestAsync).Validates<GuestRequest>()
+            .WithSummary("Sign in as a guest (idempotent per guest_id)");
+        auth.MapPost("/refresh", RefreshAsync).Validates<RefreshRequest>()
+            .WithSummary("Exchange a refresh token for a new pair (rotation; reuse revokes the family)").ProducesProblem(StatusCodes.Status401Unauthorized);
+        auth.MapPost("/logout", LogoutAsync).Validates<RefreshRequest>()
+            .WithSummary("Revoke the refresh token's family");
+        auth.MapGet("/me", MeAsync).RequireAuthorization()
+            .WithSummary("The signed-in user").ProducesProblem(StatusCodes.Status401Unauthorized);
+        auth.MapPatch("/me/consent", ChangeConsentAsync).Validates<ConsentRequest>().RequireAuthorization()
+            .WithSummary("Change data or voice consent");
+        auth.MapPost("/ws-ticket", IssueWsTicketAsync).RequireAuthorization()
+            .WithSummary("A single-use ticket for a WebSocket URL, valid 30 s");
+        return auth;
+    }
+
+    public static async Task<Created<TokenPairResponse>> RegisterAsync(RegisterRequest request, IGrainFactory grains, AccessTokens tokens, CancellationToken cancellationToken)
+    {
+        var session = await Accounts(grains).RegisterAsync(
+            new Registration(request.Username!, request.Password!, request.Email, request.DataConsent ?? false, request.VoiceConsent ?? false),
+            cancellationToken);
+        return TypedResults.Created("/auth/me", Pair(session, tokens));
+    }
+
+    public static async Task<Ok<TokenPairResponse>> LoginAsync(LoginRequest request, IGrainFactory grains, AccessTokens tokens, CancellationToken cancellationToken) =>
+        TypedResults.Ok(Pair(await Accounts(grains).LoginAsync(request.Username!, request.Password!, cancellationToken), tokens));
+
+    public static async Task<Ok<TokenPairResponse>> GuestAsync(GuestRequest request, IGrainFactory grains, AccessTokens tokens, CancellationToken cancellationToken) =>
+        TypedResults.Ok(Pair(await Accounts(grains).LoginGuestAsync(request.GuestId, request.Nickname, cancellationToken), tokens));
+
+    public static async Task<Ok<TokenPairResponse>> RefreshAsync(RefreshRequest request, IGrainFactory grains, AccessTokens tokens, CancellationToken cancellationToken) =>
+        TypedResults.Ok(Pair(await Accounts(grains).RefreshAsync(request.RefreshToken!, cancellationToken), tokens));
+
+    public static async Task<NoContent> LogoutAsync(RefreshRequest request, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        await Accounts(grains).LogoutAsync(request.RefreshToken!, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<UserResponse>> MeAsync(ClaimsPrincipal principal, IGrainFactory grains, AccessTokens tokens, CancellationToken cancellationToken)
+    {
+        var user = await grains.GetGrain<IUserGrain>(AccessTokens.UserIdOf(principal)).GetAsync(cancellationToken);
+        return TypedResults.Ok(Describe(user, tokens));
+    }
+
+    public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> ChangeConsentAsync(ConsentRequest request, ClaimsPrincipal principal, IGrainFactory grains, AccessTokens tokens, CancellationToken cancellationToken)
+    {
+        if (request.DataConsent is null && request.VoiceConsent is null)
+        {
+            return (ProblemHttpResult)Problems.Create(StatusCodes.Status400BadRequest, "missing_field", "Send data_consent, voice_consent or both.", new Dictionary<string, string[]>
+            {
+                ["data_consent"] = ["At least one consent field is required."],
+                ["voice_consent"] = ["At least one consent field is required."],
+            });
+        }
+
+        var user = await grains.GetGrain<IUserGrain>(AccessTokens.UserIdOf(principal))
+            .ChangeConsentAsync(new ConsentChange(request.DataConsent, request.VoiceConsent), cancellationToken);
+        return TypedResults.Ok(Describe(user, tokens));
+    }
+
+    public static async Task<Ok<WsTicketResponse>> IssueWsTicketAsync(ClaimsPrincipal principal, IGrainFactory grains, JwtSettings settings)
+    {
+        var ticket = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(24));
+        var holder = new WsTicketHolder(
+            AccessTokens.UserIdOf(principal),
+            principal.FindFirstValue("name") ?? string.Empty,
+            principal.FindFirstValue(AccessTokens.GuestClaim) == "true");
+        await grains.GetGrain<IWsTicketGrain>(ticket).IssueAsync(holder, settings.WsTicketLifetime);
+        return TypedResults.Ok(new WsTicketResponse(ticket, (int)settings.WsTicketLifetime.TotalSeconds));
+    }
+
+    private static IAccountsGrain Accounts(IGrainFactory grains) => grains.GetGrain<IAccountsGrain>(0);
+
+    private static TokenPairResponse Pair(AccountSession session, AccessTokens tokens) => new(
+        tokens.Issue(session.User),
+        session.RefreshToken,
+        "bearer",
+        tokens.LifetimeSeconds,
+        session.RefreshTokenExpiresAt,
+        session.User.UserId,
+        session.User.Username,
+        session.User.IsGuest);
+
+    private static UserResponse Describe(UserProfile user, AccessTokens tokens) => new(
+        user.UserId,
+        user.Username,
+        user.Email,
+        user.IsGuest,
+        user.Nickname,
+        user.DataConsent,
+        user.VoiceConsent,
+        tokens.RolesOf(user),
+        user.CreatedAt);
+}

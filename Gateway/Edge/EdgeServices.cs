@@ -1,0 +1,126 @@
+using System.Text.Json;
+using Dilemma.Gateway.Accounts;
+using Dilemma.Gateway.Errors;
+using Dilemma.Gateway.Hosting;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.HttpLogging;
+using Microsoft.IdentityModel.Tokens;
+using Scalar.AspNetCore;
+
+namespace Dilemma.Gateway.Edge;
+
+/// <summary>Everything the HTTP edge needs, in the order a request meets it.</summary>
+public static class EdgeServices
+{
+    /// <summary>Request bodies above this are refused with 413; no endpoint takes more.</summary>
+    public const long MaxRequestBodyBytes = 64 * 1024;
+
+    public static WebApplicationBuilder AddDilemmaEdge(this WebApplicationBuilder builder, GatewayMode mode)
+    {
+        var services = builder.Services;
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            options.SerializerOptions.DictionaryKeyPolicy = null;
+        });
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
+            context.ProblemDetails.Extensions.TryAdd("code", Problems.DefaultCode(status));
+            context.ProblemDetails.Extensions.Remove("traceId");
+        });
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+
+        var jwt = JwtSettings.Read(builder.Configuration, mode);
+        services.AddSingleton(jwt);
+        services.AddSingleton<AccessTokens>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
+        {
+            options.MapInboundClaims = false;
+            options.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = jwt.Issuer,
+                ValidAudience = jwt.Audience,
+                IssuerSigningKey = jwt.SigningKey,
+                ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                RequireExpirationTime = true,
+                RequireSignedTokens = true,
+                ClockSkew = TimeSpan.FromSeconds(30),
+                NameClaimType = "name",
+                RoleClaimType = "role",
+            };
+            options.Events = new JwtBearerEvents
+            {
+                OnMessageReceived = context =>
+                {
+                    // Browsers cannot set headers on a WebSocket; only there is a token taken from the query.
+                    if (context.Request.Path.StartsWithSegments("/ws") && context.Request.Query["token"] is [{ Length: > 0 } token])
+                    {
+                        context.Token = token;
+                    }
+
+                    return Task.CompletedTask;
+                },
+                OnChallenge = async context =>
+                {
+                    context.HandleResponse();
+                    var (code, detail) = context.AuthenticateFailure switch
+                    {
+                        SecurityTokenExpiredException => ("token_expired", "The access token has expired; refresh it."),
+                        not null => ("invalid_token", "The access token is not valid."),
+                        null => ("missing_token", "This endpoint needs an access token (Authorization: Bearer …)."),
+                    };
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    context.Response.Headers.WWWAuthenticate = "Bearer";
+                    await WriteProblemAsync(context.HttpContext, Problems.Describe(StatusCodes.Status401Unauthorized, code, detail));
+                },
+                OnForbidden = context =>
+                {
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    return WriteProblemAsync(context.HttpContext, Problems.Describe(StatusCodes.Status403Forbidden, "forbidden", "Your account may not use this endpoint."));
+                },
+            };
+        });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AccessTokens.ResearcherRole, policy => policy.RequireRole(AccessTokens.ResearcherRole));
+        services.AddDilemmaRateLimits(builder.Configuration);
+
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Dilemma API";
+            document.Info.Description = "The gateway of the Dilemma AI-ethics dilemma game. Errors are RFC 9457 problem details with a stable `code`.";
+            return Task.CompletedTask;
+        }));
+
+        // Paths and statuses only: query strings carry WebSocket tokens and tickets, and bodies carry passwords.
+        services.AddHttpLogging(options =>
+        {
+            options.LoggingFields = HttpLoggingFields.RequestMethod | HttpLoggingFields.RequestPath | HttpLoggingFields.ResponseStatusCode | HttpLoggingFields.Duration;
+            options.CombineLogs = true;
+        });
+        return builder;
+    }
+
+    public static WebApplication UseDilemmaEdge(this WebApplication app)
+    {
+        app.UseHttpLogging();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.MapOpenApi();
+        app.MapScalarApiReference("/docs", options => options.WithTitle("Dilemma API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        return app;
+    }
+
+    private static async Task WriteProblemAsync(HttpContext context, Microsoft.AspNetCore.Mvc.ProblemDetails problem)
+    {
+        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
+    }
+}

@@ -1,0 +1,43 @@
+using System.Threading.RateLimiting;
+using Dilemma.Gateway.Errors;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace Dilemma.Gateway.Edge;
+
+/// <summary>
+/// Password endpoints cost a quarter second of CPU each (bcrypt, cost 12). A concurrency limit
+/// with a short queue lets a few run and turns the rest away at once with 429, so a login
+/// flood cannot starve the endpoints that cost nothing.
+/// </summary>
+public static class RateLimits
+{
+    public const string PasswordPolicy = "password";
+
+    public static IServiceCollection AddDilemmaRateLimits(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection("RateLimits");
+        var permits = section.GetValue("PasswordConcurrency", Math.Max(2, Environment.ProcessorCount));
+        var queue = section.GetValue("PasswordQueue", permits * 4);
+        services.AddRateLimiter(options =>
+        {
+            options.AddConcurrencyLimiter(PasswordPolicy, limiter =>
+            {
+                limiter.PermitLimit = permits;
+                limiter.QueueLimit = queue;
+                limiter.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
+            });
+            options.OnRejected = async (context, cancellationToken) =>
+            {
+                context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                context.HttpContext.Response.Headers.RetryAfter = "1";
+                var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
+                await problems.WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context.HttpContext,
+                    ProblemDetails = Problems.Describe(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many sign-ins at once; try again in a second."),
+                });
+            };
+        });
+        return services;
+    }
+}

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Dilemma.Grains.Interfaces.Errors;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Dilemma.Gateway.Errors;
+
+/// <summary>
+/// The one place exceptions become HTTP answers: rule violations from grains by their kind,
+/// unreadable requests as 400/413, an unreachable cluster as 503, and anything else as a 500
+/// that says nothing about the inside.
+/// </summary>
+public sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            RuleViolationException rule => FromRule(rule),
+            BadHttpRequestException bad => FromBadRequest(bad),
+            SiloUnavailableException or OrleansMessageRejectionException or TimeoutException =>
+                Problems.Describe(StatusCodes.Status503ServiceUnavailable, "cluster_unavailable", "The game servers did not answer in time; try again."),
+            _ => null,
+        };
+
+        if (problem is null)
+        {
+            LogUnexpected(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+            problem = Problems.Describe(StatusCodes.Status500InternalServerError, "internal_error", "Something went wrong on our side; it has been logged.");
+        }
+
+        if (problem.Status is StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = "1";
+        }
+
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static ProblemDetails FromRule(RuleViolationException rule)
+    {
+        var status = rule.Kind switch
+        {
+            RuleViolationKind.NotFound => StatusCodes.Status404NotFound,
+            RuleViolationKind.Forbidden => StatusCodes.Status403Forbidden,
+            RuleViolationKind.Unauthorized => StatusCodes.Status401Unauthorized,
+            RuleViolationKind.Invalid => StatusCodes.Status422UnprocessableEntity,
+            RuleViolationKind.Busy => StatusCodes.Status503ServiceUnavailable,
+            _ => StatusCodes.Status409Conflict,
+        };
+        var problem = Problems.Describe(status, rule.Code, rule.Message);
+        if (rule.Field is not null)
+        {
+            problem.Extensions["field"] = rule.Field;
+            problem.Extensions["errors"] = new Dictionary<string, string[]> { [rule.Field] = [rule.Message] };
+        }
+
+        return problem;
+    }
+
+    private static ProblemDetails FromBadRequest(BadHttpRequestException bad)
+    {
+        if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Problems.Describe(bad.StatusCode, "payload_too_large", "The request body is larger than this endpoint accepts.");
+        }
+
+        if (bad.InnerException is JsonException json)
+        {
+            var where = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "the body" : json.Path.TrimStart('$', '.');
+            var problem = Problems.Describe(StatusCodes.Status400BadRequest, "malformed_json", $"The JSON in {where} could not be read as the expected type.");
+            if (where != "the body")
+            {
+                problem.Extensions["field"] = where;
+            }
+
+            return problem;
+        }
+
+        return Problems.Describe(bad.StatusCode, bad.StatusCode == StatusCodes.Status400BadRequest ? "malformed_request" : Problems.DefaultCode(bad.StatusCode), "The request could not be read: it needs a JSON body of the documented shape.");
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path}")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string method, string path);
+}

@@ -1,0 +1,30 @@
+using Dilemma.Gateway.Accounts;
+using Dilemma.Gateway.Edge;
+using Dilemma.Gateway.Health;
+using Dilemma.Gateway.Hosting;
+using Dilemma.Grains.Hosting;
+
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    var mode = ClusterHosting.ReadMode(builder.Configuration);
+    var host = builder.AddDilemmaCluster(mode);
+    builder.AddDilemmaEdge(mode);
+    builder.Services.AddDilemmaHealthChecks(host);
+    builder.Services.AddHostedService<StartupNotices>();
+
+    var app = builder.Build();
+    app.UseDilemmaEdge();
+    app.MapHealthApi();
+    app.MapAuthApi();
+    await app.RunAsync();
+    return 0;
+}
+catch (InvalidSettingException e)
+{
+    await Console.Error.WriteLineAsync($"Configuration error: {e.Message}");
+    return 2;
+}
+
+/// <summary>Named so tests can host the gateway with <c>WebApplicationFactory&lt;Program&gt;</c>.</summary>
+public partial class Program;

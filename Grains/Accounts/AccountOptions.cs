@@ -1,0 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Dilemma.Grains.Accounts;
+
+/// <summary>Account settings the silo needs (section <c>Auth</c>).</summary>
+public sealed class AccountOptions
+{
+    public const string SectionName = "Auth";
+
+    /// <summary>bcrypt work factor; 12 as the original, never lower in production.</summary>
+    [Range(10, 16)]
+    public int BcryptWorkFactor { get; set; } = 12;
+
+    [Range(1, 365)]
+    public int RefreshTokenDays { get; set; } = 7;
+
+    /// <summary>Password hashes computed at once per silo; more wait up to <see cref="PasswordHashWaitMilliseconds"/>, then get 503.</summary>
+    [Range(1, 256)]
+    public int PasswordHashConcurrency { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    [Range(0, 60_000)]
+    public int PasswordHashWaitMilliseconds { get; set; } = 2_000;
+}

@@ -1,0 +1,90 @@
+using Dilemma.Grains.Interfaces.Accounts;
+
+namespace Dilemma.Grains.Accounts;
+
+/// <summary>
+/// Where users and refresh tokens live: MySQL in cluster mode, process memory in embedded mode.
+/// Each method is atomic on its own; the grains above it add no locking of their own. Every
+/// <see cref="DateTime"/> here is UTC.
+/// </summary>
+public interface IAccountStore
+{
+    /// <summary>Inserts a registered user, or returns null when the username key is taken.</summary>
+    Task<StoredUser?> TryCreateUserAsync(NewUser user, CancellationToken cancellationToken);
+
+    /// <summary>The guest with this device id (created on first sight); a given nickname replaces the stored one.</summary>
+    Task<StoredUser> UpsertGuestAsync(string guestId, string? nickname, DateTime now, CancellationToken cancellationToken);
+
+    Task<StoredUser?> FindByUsernameKeyAsync(string usernameKey, CancellationToken cancellationToken);
+
+    Task<StoredUser?> FindByIdAsync(long userId, CancellationToken cancellationToken);
+
+    Task RecordLoginAsync(long userId, DateTime now, CancellationToken cancellationToken);
+
+    /// <summary>Changes the consents that are not null; null when the user does not exist.</summary>
+    Task<StoredUser?> UpdateConsentAsync(long userId, bool? dataConsent, bool? voiceConsent, CancellationToken cancellationToken);
+
+    Task AddRefreshTokenAsync(RefreshTokenRecord token, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Marks the presented token used and stores <paramref name="next"/> in its family, all or
+    /// nothing. A token that was already used revokes its whole family instead.
+    /// </summary>
+    Task<RotationResult> RotateRefreshTokenAsync(byte[] presentedHash, Func<RefreshTokenRecord, RefreshTokenRecord> next, DateTime now, CancellationToken cancellationToken);
+
+    /// <summary>Revokes the family of the token with this hash; nothing happens for an unknown hash.</summary>
+    Task RevokeFamilyAsync(byte[] tokenHash, DateTime now, CancellationToken cancellationToken);
+}
+
+/// <summary>A user row as stored, hash included; never leaves the silo.</summary>
+public sealed record StoredUser(
+    long Id,
+    string? Username,
+    string? PasswordHash,
+    string? Email,
+    bool IsGuest,
+    string? GuestId,
+    string? Nickname,
+    bool DataConsent,
+    bool VoiceConsent,
+    DateTime CreatedAt)
+{
+    /// <summary>What the rest of the system sees; guests are named after their id.</summary>
+    public UserProfile ToProfile() => new(
+        Id,
+        Username ?? $"guest-{Id}",
+        Email,
+        IsGuest,
+        DataConsent,
+        VoiceConsent,
+        Nickname,
+        new DateTimeOffset(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc)));
+}
+
+public sealed record NewUser(
+    string Username,
+    string UsernameKey,
+    string PasswordHash,
+    string? Email,
+    bool DataConsent,
+    bool VoiceConsent,
+    DateTime CreatedAt);
+
+public sealed record RefreshTokenRecord(
+    byte[] TokenHash,
+    byte[] FamilyId,
+    long UserId,
+    DateTime IssuedAt,
+    DateTime ExpiresAt);
+
+public enum RotationOutcome
+{
+    Rotated,
+    Unknown,
+    Expired,
+    Revoked,
+    Reused,
+}
+
+/// <summary>The outcome of a rotation; <see cref="UserId"/> is set when <see cref="Outcome"/> is Rotated.</summary>
+public sealed record RotationResult(RotationOutcome Outcome, long UserId = 0);

@@ -1,0 +1,156 @@
+namespace Dilemma.Grains.Accounts;
+
+/// <summary>
+/// The account store of embedded mode: the same contract as the MySQL store, kept in process
+/// memory and lost when the process stops. One lock makes each method atomic.
+/// </summary>
+public sealed class InMemoryAccountStore : IAccountStore
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<long, StoredUser> _users = [];
+    private readonly Dictionary<string, long> _byUsernameKey = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _byGuestId = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StoredToken> _tokens = new(StringComparer.Ordinal);
+    private long _nextUserId;
+
+    public Task<StoredUser?> TryCreateUserAsync(NewUser user, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_byUsernameKey.ContainsKey(user.UsernameKey))
+            {
+                return Task.FromResult<StoredUser?>(null);
+            }
+
+            var stored = new StoredUser(++_nextUserId, user.Username, user.PasswordHash, user.Email, false, null, null, user.DataConsent, user.VoiceConsent, user.CreatedAt);
+            _users[stored.Id] = stored;
+            _byUsernameKey[user.UsernameKey] = stored.Id;
+            return Task.FromResult<StoredUser?>(stored);
+        }
+    }
+
+    public Task<StoredUser> UpsertGuestAsync(string guestId, string? nickname, DateTime now, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_byGuestId.TryGetValue(guestId, out var id))
+            {
+                var existing = _users[id];
+                var updated = existing with { Nickname = nickname ?? existing.Nickname };
+                _users[id] = updated;
+                return Task.FromResult(updated);
+            }
+
+            var guest = new StoredUser(++_nextUserId, null, null, null, true, guestId, nickname, false, false, now);
+            _users[guest.Id] = guest;
+            _byGuestId[guestId] = guest.Id;
+            return Task.FromResult(guest);
+        }
+    }
+
+    public Task<StoredUser?> FindByUsernameKeyAsync(string usernameKey, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_byUsernameKey.TryGetValue(usernameKey, out var id) ? _users[id] : null);
+        }
+    }
+
+    public Task<StoredUser?> FindByIdAsync(long userId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_users.GetValueOrDefault(userId));
+        }
+    }
+
+    public Task RecordLoginAsync(long userId, DateTime now, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<StoredUser?> UpdateConsentAsync(long userId, bool? dataConsent, bool? voiceConsent, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_users.TryGetValue(userId, out var user))
+            {
+                return Task.FromResult<StoredUser?>(null);
+            }
+
+            user = user with { DataConsent = dataConsent ?? user.DataConsent, VoiceConsent = voiceConsent ?? user.VoiceConsent };
+            _users[userId] = user;
+            return Task.FromResult<StoredUser?>(user);
+        }
+    }
+
+    public Task AddRefreshTokenAsync(RefreshTokenRecord token, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _tokens[Key(token.TokenHash)] = new StoredToken(token);
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task<RotationResult> RotateRefreshTokenAsync(byte[] presentedHash, Func<RefreshTokenRecord, RefreshTokenRecord> next, DateTime now, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_tokens.TryGetValue(Key(presentedHash), out var presented))
+            {
+                return Task.FromResult(new RotationResult(RotationOutcome.Unknown));
+            }
+
+            if (presented.RevokedAt is not null)
+            {
+                return Task.FromResult(new RotationResult(RotationOutcome.Revoked));
+            }
+
+            if (presented.UsedAt is not null)
+            {
+                RevokeFamily(presented.Record.FamilyId, now);
+                return Task.FromResult(new RotationResult(RotationOutcome.Reused));
+            }
+
+            if (presented.Record.ExpiresAt <= now)
+            {
+                return Task.FromResult(new RotationResult(RotationOutcome.Expired));
+            }
+
+            presented.UsedAt = now;
+            var successor = next(presented.Record);
+            _tokens[Key(successor.TokenHash)] = new StoredToken(successor);
+            return Task.FromResult(new RotationResult(RotationOutcome.Rotated, presented.Record.UserId));
+        }
+    }
+
+    public Task RevokeFamilyAsync(byte[] tokenHash, DateTime now, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_tokens.TryGetValue(Key(tokenHash), out var token))
+            {
+                RevokeFamily(token.Record.FamilyId, now);
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    private static string Key(byte[] hash) => Convert.ToHexString(hash);
+
+    private void RevokeFamily(byte[] familyId, DateTime now)
+    {
+        foreach (var token in _tokens.Values.Where(t => t.RevokedAt is null && t.Record.FamilyId.AsSpan().SequenceEqual(familyId)))
+        {
+            token.RevokedAt = now;
+        }
+    }
+
+    private sealed class StoredToken(RefreshTokenRecord record)
+    {
+        public RefreshTokenRecord Record { get; } = record;
+
+        public DateTime? UsedAt { get; set; }
+
+        public DateTime? RevokedAt { get; set; }
+    }
+}

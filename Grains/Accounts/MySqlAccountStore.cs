@@ -1,0 +1,181 @@
+using Dapper;
+using MySqlConnector;
+
+namespace Dilemma.Grains.Accounts;
+
+/// <summary>Users and refresh tokens in the relational tables <c>users</c> and <c>refresh_tokens</c>.</summary>
+public sealed class MySqlAccountStore(MySqlDataSource dataSource) : IAccountStore
+{
+    private const string UserColumns =
+        "id AS Id, username AS Username, password_hash AS PasswordHash, email AS Email, is_guest AS IsGuest, " +
+        "guest_id AS GuestId, nickname AS Nickname, data_consent AS DataConsent, voice_consent AS VoiceConsent, created_at AS CreatedAt";
+
+    public async Task<StoredUser?> TryCreateUserAsync(NewUser user, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                """
+                INSERT INTO users (username, username_key, email, password_hash, is_guest, data_consent, voice_consent, created_at, last_login_at)
+                VALUES (@Username, @UsernameKey, @Email, @PasswordHash, 0, @DataConsent, @VoiceConsent, @CreatedAt, @CreatedAt);
+                SELECT LAST_INSERT_ID();
+                """,
+                user,
+                cancellationToken: cancellationToken));
+            return new StoredUser(id, user.Username, user.PasswordHash, user.Email, false, null, null, user.DataConsent, user.VoiceConsent, user.CreatedAt);
+        }
+        catch (MySqlException e) when (e.ErrorCode == MySqlErrorCode.DuplicateKeyEntry)
+        {
+            return null;
+        }
+    }
+
+    public async Task<StoredUser> UpsertGuestAsync(string guestId, string? nickname, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO users (is_guest, guest_id, nickname, data_consent, voice_consent, created_at, last_login_at)
+            VALUES (1, @guestId, @nickname, 0, 0, @now, @now)
+            ON DUPLICATE KEY UPDATE nickname = COALESCE(@nickname, nickname), last_login_at = @now
+            """,
+            new { guestId, nickname, now },
+            cancellationToken: cancellationToken));
+        return await connection.QuerySingleAsync<StoredUser>(new CommandDefinition(
+            $"SELECT {UserColumns} FROM users WHERE guest_id = @guestId",
+            new { guestId },
+            cancellationToken: cancellationToken));
+    }
+
+    public async Task<StoredUser?> FindByUsernameKeyAsync(string usernameKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<StoredUser>(new CommandDefinition(
+            $"SELECT {UserColumns} FROM users WHERE username_key = @usernameKey",
+            new { usernameKey },
+            cancellationToken: cancellationToken));
+    }
+
+    public async Task<StoredUser?> FindByIdAsync(long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await FindByIdAsync(connection, userId, cancellationToken);
+    }
+
+    public async Task RecordLoginAsync(long userId, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET last_login_at = @now WHERE id = @userId",
+            new { userId, now },
+            cancellationToken: cancellationToken));
+    }
+
+    public async Task<StoredUser?> UpdateConsentAsync(long userId, bool? dataConsent, bool? voiceConsent, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET data_consent = COALESCE(@dataConsent, data_consent), voice_consent = COALESCE(@voiceConsent, voice_consent) WHERE id = @userId",
+            new { userId, dataConsent, voiceConsent },
+            cancellationToken: cancellationToken));
+        return await FindByIdAsync(connection, userId, cancellationToken);
+    }
+
+    public async Task AddRefreshTokenAsync(RefreshTokenRecord token, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await InsertTokenAsync(connection, null, token, cancellationToken);
+    }
+
+    public async Task<RotationResult> RotateRefreshTokenAsync(
+        byte[] presentedHash,
+        Func<RefreshTokenRecord, RefreshTokenRecord> next,
+        DateTime now,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // The row lock makes two concurrent uses of one token run one after the other, so the
+        // second is seen for what it is: a reuse.
+        var presented = await connection.QuerySingleOrDefaultAsync<TokenRow>(new CommandDefinition(
+            """
+            SELECT token_hash AS TokenHash, family_id AS FamilyId, user_id AS UserId, issued_at AS IssuedAt,
+                   expires_at AS ExpiresAt, used_at AS UsedAt, revoked_at AS RevokedAt
+            FROM refresh_tokens WHERE token_hash = @presentedHash FOR UPDATE
+            """,
+            new { presentedHash },
+            transaction,
+            cancellationToken: cancellationToken));
+
+        var outcome = Classify(presented, now);
+        switch (outcome)
+        {
+            case RotationOutcome.Rotated:
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE refresh_tokens SET used_at = @now WHERE token_hash = @presentedHash",
+                    new { presentedHash, now },
+                    transaction,
+                    cancellationToken: cancellationToken));
+                await InsertTokenAsync(connection, transaction, next(presented!.ToRecord()), cancellationToken);
+                break;
+            case RotationOutcome.Reused:
+                await RevokeFamilyAsync(connection, transaction, presented!.FamilyId, now, cancellationToken);
+                break;
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return new RotationResult(outcome, outcome == RotationOutcome.Rotated ? presented!.UserId : 0);
+    }
+
+    public async Task RevokeFamilyAsync(byte[] tokenHash, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var familyId = await connection.QuerySingleOrDefaultAsync<byte[]>(new CommandDefinition(
+            "SELECT family_id FROM refresh_tokens WHERE token_hash = @tokenHash",
+            new { tokenHash },
+            cancellationToken: cancellationToken));
+        if (familyId is not null)
+        {
+            await RevokeFamilyAsync(connection, null, familyId, now, cancellationToken);
+        }
+    }
+
+    private static RotationOutcome Classify(TokenRow? token, DateTime now) => token switch
+    {
+        null => RotationOutcome.Unknown,
+        { RevokedAt: not null } => RotationOutcome.Revoked,
+        { UsedAt: not null } => RotationOutcome.Reused,
+        _ when token.ExpiresAt <= now => RotationOutcome.Expired,
+        _ => RotationOutcome.Rotated,
+    };
+
+    private static Task<StoredUser?> FindByIdAsync(MySqlConnection connection, long userId, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<StoredUser>(new CommandDefinition(
+            $"SELECT {UserColumns} FROM users WHERE id = @userId",
+            new { userId },
+            cancellationToken: cancellationToken));
+
+    private static Task InsertTokenAsync(MySqlConnection connection, MySqlTransaction? transaction, RefreshTokenRecord token, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO refresh_tokens (token_hash, family_id, user_id, issued_at, expires_at)
+            VALUES (@TokenHash, @FamilyId, @UserId, @IssuedAt, @ExpiresAt)
+            """,
+            token,
+            transaction,
+            cancellationToken: cancellationToken));
+
+    private static Task RevokeFamilyAsync(MySqlConnection connection, MySqlTransaction? transaction, byte[] familyId, DateTime now, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE refresh_tokens SET revoked_at = @now WHERE family_id = @familyId AND revoked_at IS NULL",
+            new { familyId, now },
+            transaction,
+            cancellationToken: cancellationToken));
+
+    private sealed record TokenRow(byte[] TokenHash, byte[] FamilyId, long UserId, DateTime IssuedAt, DateTime ExpiresAt, DateTime? UsedAt, DateTime? RevokedAt)
+    {
+        public RefreshTokenRecord ToRecord() => new(TokenHash, FamilyId, UserId, IssuedAt, ExpiresAt);
+    }
+}

@@ -1,0 +1,10 @@
+using Dilemma.Grains.Interfaces.Diagnostics;
+using Orleans.Concurrency;
+
+namespace Dilemma.Grains.Diagnostics;
+
+[StatelessWorker]
+public sealed class DiagnosticsGrain(IStorageProbe probe) : Grain, IDiagnosticsGrain
+{
+    public Task<DependencyReport> CheckStorageAsync(CancellationToken cancellationToken) => probe.CheckAsync(cancellationToken);
+}

@@ -1,0 +1,51 @@
+using Dilemma.Grains.Accounts;
+using Dilemma.Grains.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using MySqlConnector;
+
+namespace Dilemma.Grains.Hosting;
+
+/// <summary>
+/// The one place that says what a Dilemma silo holds. Embedded mode and cluster mode both come
+/// through here and differ only in the storage they choose, so both run the same grains and
+/// the same rules.
+/// </summary>
+public static class DilemmaSiloBuilderExtensions
+{
+    /// <summary>The Orleans invariant that loads MySqlConnector (not the plain word "MySqlConnector").</summary>
+    public const string MySqlInvariant = "MySql.Data.MySqlConnector";
+
+    /// <summary>Grains with process-memory storage: nothing survives the process.</summary>
+    public static ISiloBuilder AddDilemmaInMemory(this ISiloBuilder silo)
+    {
+        silo.AddMemoryGrainStorage(StorageNames.Game);
+        silo.Services.AddSingleton<IAccountStore, InMemoryAccountStore>();
+        silo.Services.AddSingleton<IStorageProbe, InMemoryStorageProbe>();
+        AddCommonServices(silo.Services);
+        return silo;
+    }
+
+    /// <summary>Grains with MySQL/MariaDB storage: grain state through Orleans' ADO.NET provider, records in our tables.</summary>
+    public static ISiloBuilder AddDilemmaMySql(this ISiloBuilder silo, string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        silo.AddAdoNetGrainStorage(StorageNames.Game, options =>
+        {
+            options.Invariant = MySqlInvariant;
+            options.ConnectionString = connectionString;
+        });
+        silo.Services.AddSingleton(_ => new MySqlDataSource(connectionString));
+        silo.Services.AddSingleton<IAccountStore, MySqlAccountStore>();
+        silo.Services.AddSingleton<IStorageProbe, MySqlStorageProbe>();
+        AddCommonServices(silo.Services);
+        return silo;
+    }
+
+    private static void AddCommonServices(IServiceCollection services)
+    {
+        services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<PasswordHasher>();
+        services.TryAddSingleton(TimeProvider.System);
+    }
+}

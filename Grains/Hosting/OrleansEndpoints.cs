@@ -1,0 +1,27 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+
+namespace Dilemma.Grains.Hosting;
+
+public static class OrleansEndpoints
+{
+    /// <summary>Service and cluster ids, and the ports (and address, when configured) a silo listens on.</summary>
+    public static ISiloBuilder UseClusterSettings(this ISiloBuilder silo, ClusterSettings settings)
+    {
+        silo.Configure<ClusterOptions>(options =>
+        {
+            options.ServiceId = settings.ServiceId;
+            options.ClusterId = settings.ClusterId;
+        });
+        silo.Configure<EndpointOptions>(options =>
+        {
+            options.SiloPort = settings.SiloPort;
+            options.GatewayPort = settings.GatewayPort;
+            if (settings.AdvertisedIp is { } address)
+            {
+                options.AdvertisedIPAddress = address;
+            }
+        });
+        return silo;
+    }
+}

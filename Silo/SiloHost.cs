@@ -1,0 +1,50 @@
+using Dilemma.Grains.Hosting;
+using Dilemma.Grains.Storage;
+using Dilemma.Silo.Health;
+
+namespace Dilemma.Silo;
+
+/// <summary>
+/// Builds a cluster-mode silo: Redis membership, MySQL grain storage and research tables, an
+/// HTTP port for health probes. Program.cs and the tests build silos the same way.
+/// </summary>
+public static class SiloHost
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+
+        var settings = ClusterSettings.Read(builder.Configuration);
+        var redis = settings.RequireRedis();
+        var mySql = settings.RequireMySql();
+        builder.UseOrleans(silo =>
+        {
+            silo.UseClusterSettings(settings)
+                .UseRedisClustering(redis)
+                .AddDilemmaMySql(mySql);
+            if (RunsInKubernetes)
+            {
+                // Pod name, namespace and IP come from the downward API, and pods that are
+                // gone are removed from membership.
+                silo.UseKubernetesHosting();
+            }
+        });
+        builder.Services.AddSiloHealthChecks(redis);
+
+        var app = builder.Build();
+        app.MapSiloHealth();
+        return app;
+    }
+
+    /// <summary>Applies the schema before the silo starts, unless <c>Database:MigrateOnStart</c> is false.</summary>
+    public static async Task MigrateIfConfiguredAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        if (app.Configuration.GetValue("Database:MigrateOnStart", true))
+        {
+            await SchemaMigrator.MigrateAsync(ClusterSettings.Read(app.Configuration).RequireMySql(), cancellationToken);
+        }
+    }
+
+    private static bool RunsInKubernetes => Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST") is not null;
+}
