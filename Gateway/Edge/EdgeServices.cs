@@ -109,6 +109,7 @@ public static class EdgeServices
     {
         app.UseHttpLogging();
         app.UseExceptionHandler();
+        app.UseMiddleware<RequestBodyLimit>();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -28,9 +28,9 @@ public sealed class ValidationFilter<T> : IEndpointFilter
 
         var missing = results.Any(r => r.ErrorMessage?.Contains("required", StringComparison.OrdinalIgnoreCase) == true);
         var errors = results
-            .SelectMany(r => r.MemberNames.Select(m => (Field: JsonNamingPolicy.SnakeCaseLower.ConvertName(m), r.ErrorMessage)))
+            .SelectMany(r => r.MemberNames.Select(m => (Member: m, Field: JsonNamingPolicy.SnakeCaseLower.ConvertName(m), r.ErrorMessage)))
             .GroupBy(e => e.Field)
-            .ToDictionary(g => g.Key, g => g.Select(e => Rename(e.ErrorMessage, g.Key)).ToArray());
+            .ToDictionary(g => g.Key, g => g.Select(e => Rename(e.ErrorMessage, e.Member, e.Field)).ToArray());
         var fields = string.Join(", ", errors.Keys);
         return missing
             ? Problems.Create(StatusCodes.Status400BadRequest, "missing_field", $"Required field missing: {fields}.", errors)
@@ -38,8 +38,8 @@ public sealed class ValidationFilter<T> : IEndpointFilter
     }
 
     // Data annotations speak of the C# property; the client only knows the JSON field.
-    private static string Rename(string? message, string field) =>
-        message is null ? $"{field} is invalid." : System.Text.RegularExpressions.Regex.Replace(message, @"^The \w+ field", $"The {field} field");
+    private static string Rename(string? message, string member, string field) =>
+        message?.Replace(member, field, StringComparison.Ordinal) ?? $"{field} is invalid.";
 }
 
 public static class ValidationFilterExtensions

@@ -1,0 +1,48 @@
+using Dilemma.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
+
+namespace Dilemma.Tests.Hosting;
+
+/// <summary>
+/// The real gateway (its own Program) in this process, configured the way an operator would:
+/// through settings. Embedded by default, with free ports so test classes can run side by side.
+/// </summary>
+public sealed class GatewayFactory : WebApplicationFactory<Program>
+{
+    public const string JwtKey = "dilemma-tests-signing-key-0123456789abcdef";
+    public const string Researcher = "prof_lee";
+
+    private readonly Dictionary<string, string?> _settings;
+
+    public GatewayFactory(IDictionary<string, string?>? settings = null)
+    {
+        _settings = new Dictionary<string, string?>
+        {
+            ["Cluster:Mode"] = "Embedded",
+            ["Cluster:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Cluster:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Auth:JwtKey"] = JwtKey,
+            ["Auth:Researchers:0"] = Researcher,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+    }
+
+    /// <summary>Every log line the gateway wrote, for tests about what must never be logged.</summary>
+    public CapturedLogs Logs { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.UseEnvironment("Testing");
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+    }
+}
