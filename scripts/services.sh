@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# Local MariaDB and Redis for development: loopback only, non-default ports, data under .local/services/.
+#
+#   scripts/services.sh install   apt-get install what is missing of mariadb-server, redis-server, coturn
+#   scripts/services.sh start     start both (idempotent), create database and user "dilemma", print connection strings
+#   scripts/services.sh stop      stop both cleanly
+#   scripts/services.sh status    say what runs; exit 0 only if both run and answer
+#   scripts/services.sh env       print export lines:  eval "$(scripts/services.sh env)"
+#
+# Ports: DILEMMA_MYSQL_PORT (default 3307) and DILEMMA_REDIS_PORT (default 6380), so a machine's own
+# MariaDB (3306) and Redis (6379) keep running undisturbed. The tests do not use these servers: they
+# start their own on free ports (Tests/Infrastructure/LocalServices.cs) and only need the binaries.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+state_dir="$repo_root/.local/services"
+mysql_port="${DILEMMA_MYSQL_PORT:-3307}"
+redis_port="${DILEMMA_REDIS_PORT:-6380}"
+timeout_seconds=60
+for port in "$mysql_port" "$redis_port"; do
+  [[ "$port" =~ ^[0-9]+$ ]] && ((port >= 1 && port <= 65535)) || { echo "services: '$port' is not a TCP port" >&2; exit 2; }
+done
+
+mariadb_dir="$state_dir/mariadb"
+mariadb_data="$mariadb_dir/data"
+mariadb_pid_file="$mariadb_dir/mariadbd.pid"
+mariadb_log="$mariadb_dir/mariadbd.log"
+mariadb_port_file="$mariadb_dir/port"
+redis_dir="$state_dir/redis"
+redis_pid_file="$redis_dir/redis.pid"
+redis_log="$redis_dir/redis.log"
+redis_port_file="$redis_dir/port"
+
+say() { printf 'services: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+# mariadbd and mariadb-install-db live in /usr/sbin, which is not on every user's PATH.
+find_binary() {
+  local name="$1" dir
+  if command -v "$name" >/dev/null 2>&1; then
+    command -v "$name"
+    return 0
+  fi
+  for dir in /usr/sbin /usr/bin /usr/local/sbin /usr/local/bin; do
+    if [[ -x "$dir/$name" ]]; then
+      echo "$dir/$name"
+      return 0
+    fi
+  done
+  return 1
+}
+
+require_binary() {
+  find_binary "$1" || die "'$1' not found; run: bash scripts/services.sh install"
+}
+
+as_root() {
+  if [[ "$(id -u)" -eq 0 ]]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    die "need root for: $* (and sudo is not installed)"
+  fi
+}
+
+package_installed() {
+  [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "install ok installed" ]]
+}
+
+cmd_install() {
+  command -v apt-get >/dev/null 2>&1 || \
+    die "apt-get not found; install MariaDB (mariadbd, mariadb-install-db), Redis (redis-server) and coturn with your package manager"
+  local missing=() package
+  for package in mariadb-server redis-server coturn; do
+    package_installed "$package" || missing+=("$package")
+  done
+  if [[ ${#missing[@]} -eq 0 ]]; then
+    say "mariadb-server, redis-server and coturn are installed"
+    return 0
+  fi
+  say "installing: ${missing[*]}"
+  # The package lists on a fresh machine (CI) may be empty or stale; skip the update when nothing is missing.
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+}
+
+# True if the process in the pid file is alive. Only the pid file's process counts, never a process found by name;
+# and where /proc tells, only if it works inside .local/services (both servers chdir into their data), so a pid
+# recycled after a reboot is not mistaken for ours.
+running() {
+  local pid_file="$1" pid cwd
+  [[ -s "$pid_file" ]] || return 1
+  pid="$(<"$pid_file")"
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  if cwd="$(readlink "/proc/$pid/cwd" 2>/dev/null)"; then
+    [[ "$cwd/" == "$state_dir/"* ]]
+  fi
+}
+
+port_open() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# The port a running server was started on; otherwise the one the next start would use.
+mysql_port_now() {
+  if running "$mariadb_pid_file" && [[ -s "$mariadb_port_file" ]]; then cat "$mariadb_port_file"; else echo "$mysql_port"; fi
+}
+
+redis_port_now() {
+  if running "$redis_pid_file" && [[ -s "$redis_port_file" ]]; then cat "$redis_port_file"; else echo "$redis_port"; fi
+}
+
+mysql_connection_string() {
+  echo "Server=127.0.0.1;Port=$(mysql_port_now);User ID=dilemma;Password=dilemma;Database=dilemma"
+}
+
+redis_connection_string() {
+  echo "127.0.0.1:$(redis_port_now)"
+}
+
+mariadb_client() {
+  local client
+  client="$(require_binary mariadb)" || exit 1
+  "$client" --no-defaults --protocol=tcp -h 127.0.0.1 -P "$(mysql_port_now)" -u root "$@"
+}
+
+# Polls until the check succeeds; fails early with the log if the process died, or at the deadline.
+wait_until() {
+  local name="$1" pid_file="$2" log="$3"
+  shift 3
+  local deadline=$((SECONDS + timeout_seconds))
+  until "$@" >/dev/null 2>&1; do
+    if ! running "$pid_file"; then
+      say "$name exited while starting; last lines of $log:"
+      tail -n 30 "$log" >&2 || true
+      exit 1
+    fi
+    if ((SECONDS >= deadline)); then
+      say "$name did not answer within ${timeout_seconds}s; last lines of $log:"
+      tail -n 30 "$log" >&2 || true
+      exit 1
+    fi
+    sleep 0.2
+  done
+}
+
+start_mariadb() {
+  if running "$mariadb_pid_file"; then
+    say "MariaDB already running (pid $(<"$mariadb_pid_file"), port $(mysql_port_now))"
+    return 0
+  fi
+  port_open "$mysql_port" && die "port $mysql_port is taken by another program; choose another with DILEMMA_MYSQL_PORT"
+
+  local mariadbd install_db user_args=()
+  mariadbd="$(require_binary mariadbd)"
+  install_db="$(require_binary mariadb-install-db)"
+  # mariadbd refuses to run as root unless told to; CI runs as root.
+  [[ "$(id -u)" -eq 0 ]] && user_args=(--user=root)
+  mkdir -p "$mariadb_dir"
+
+  if [[ ! -d "$mariadb_data/mysql" ]]; then
+    say "initialising MariaDB data in $mariadb_data"
+    # --no-defaults: /etc/mysql configures the machine's own server, not this one.
+    "$install_db" --no-defaults --datadir="$mariadb_data" --auth-root-authentication-method=normal \
+      --skip-test-db --skip-name-resolve "${user_args[@]}" >"$mariadb_dir/install.log" 2>&1 \
+      || { tail -n 30 "$mariadb_dir/install.log" >&2; die "mariadb-install-db failed"; }
+  fi
+
+  # Unix socket paths are limited to about 100 characters; a deep checkout would exceed that.
+  local socket="$mariadb_dir/mysqld.sock"
+  ((${#socket} < 100)) || socket="${TMPDIR:-/tmp}/dilemma-mariadb-$mysql_port.sock"
+
+  echo "$mysql_port" >"$mariadb_port_file"
+  say "starting MariaDB on 127.0.0.1:$mysql_port"
+  # Started from inside its folder: running() checks the working directory, and mariadbd moves into its data only later.
+  cd "$mariadb_dir"
+  setsid "$mariadbd" --no-defaults "${user_args[@]}" \
+    --datadir="$mariadb_data" --port="$mysql_port" --bind-address=127.0.0.1 \
+    --socket="$socket" --pid-file="$mariadb_pid_file" --log-error="$mariadb_log" \
+    --skip-name-resolve --skip-log-bin --innodb-buffer-pool-size=256M \
+    --max-connections=500 --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+    --max-allowed-packet=64M </dev/null >>"$mariadb_log" 2>&1 &
+  # mariadbd writes its pid file only once it is up; record the pid now so a crash during start-up is noticed.
+  echo "$!" >"$mariadb_pid_file"
+  cd "$repo_root"
+  wait_until MariaDB "$mariadb_pid_file" "$mariadb_log" mariadb_client -e "SELECT 1"
+
+  # Root has no password but listens on loopback only; the application uses its own account.
+  mariadb_client <<'SQL'
+CREATE DATABASE IF NOT EXISTS dilemma CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'dilemma'@'%' IDENTIFIED BY 'dilemma';
+GRANT ALL PRIVILEGES ON dilemma.* TO 'dilemma'@'%';
+SQL
+}
+
+start_redis() {
+  if running "$redis_pid_file"; then
+    say "Redis already running (pid $(<"$redis_pid_file"), port $(redis_port_now))"
+    return 0
+  fi
+  port_open "$redis_port" && die "port $redis_port is taken by another program; choose another with DILEMMA_REDIS_PORT"
+
+  local redis_server redis_cli
+  redis_server="$(require_binary redis-server)"
+  redis_cli="$(require_binary redis-cli)"
+  mkdir -p "$redis_dir"
+  echo "$redis_port" >"$redis_port_file"
+  say "starting Redis on 127.0.0.1:$redis_port"
+  # Membership data only, rebuilt by the silos on start: no persistence needed.
+  cd "$redis_dir"
+  setsid "$redis_server" --save "" --appendonly no --bind 127.0.0.1 --port "$redis_port" \
+    --daemonize no --dir "$redis_dir" --pidfile "$redis_pid_file" </dev/null >>"$redis_log" 2>&1 &
+  echo "$!" >"$redis_pid_file"
+  cd "$repo_root"
+  wait_until Redis "$redis_pid_file" "$redis_log" redis_ping "$redis_cli"
+}
+
+redis_ping() {
+  [[ "$("$1" -h 127.0.0.1 -p "$(redis_port_now)" ping 2>/dev/null)" == "PONG" ]]
+}
+
+stop_one() {
+  local name="$1" pid_file="$2" pid
+  if ! running "$pid_file"; then
+    say "$name is not running"
+    rm -f "$pid_file"
+    return 0
+  fi
+  pid="$(<"$pid_file")"
+  # SIGTERM is a clean shutdown for both servers (MariaDB flushes InnoDB first).
+  kill -TERM "$pid"
+  local deadline=$((SECONDS + timeout_seconds))
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((SECONDS >= deadline)); then
+      say "$name (pid $pid) did not stop within ${timeout_seconds}s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.2
+  done
+  rm -f "$pid_file"
+  say "$name stopped"
+}
+
+cmd_start() {
+  start_mariadb
+  start_redis
+  echo "ConnectionStrings__MySql=$(mysql_connection_string)"
+  echo "ConnectionStrings__Redis=$(redis_connection_string)"
+}
+
+cmd_stop() {
+  stop_one Redis "$redis_pid_file"
+  stop_one MariaDB "$mariadb_pid_file"
+}
+
+cmd_status() {
+  local healthy=0
+  if running "$mariadb_pid_file" && mariadb_client -e "SELECT 1" >/dev/null 2>&1; then
+    echo "MariaDB: running (pid $(<"$mariadb_pid_file")) on 127.0.0.1:$(mysql_port_now)"
+  else
+    echo "MariaDB: not running"
+    healthy=1
+  fi
+  local redis_cli
+  if running "$redis_pid_file" && redis_cli="$(find_binary redis-cli)" && redis_ping "$redis_cli"; then
+    echo "Redis:   running (pid $(<"$redis_pid_file")) on $(redis_connection_string)"
+  else
+    echo "Redis:   not running"
+    healthy=1
+  fi
+  return "$healthy"
+}
+
+cmd_env() {
+  # Single quotes: the MySQL string holds semicolons, which the shell would otherwise split on.
+  echo "export ConnectionStrings__MySql='$(mysql_connection_string)'"
+  echo "export ConnectionStrings__Redis='$(redis_connection_string)'"
+}
+
+case "${1:-}" in
+  install) cmd_install ;;
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  env) cmd_env ;;
+  *)
+    echo "usage: $0 install|start|stop|status|env" >&2
+    exit 2
+    ;;
+esac
