@@ -1,0 +1,257 @@
+using Dilemma.Grains.Storage;
+using Dilemma.Grains.Storage.Migrations;
+using Dilemma.Tests.Infrastructure;
+using FluentMigrator.Runner;
+using FluentMigrator.Runner.Initialization;
+using Microsoft.Extensions.DependencyInjection;
+using MySqlConnector;
+
+namespace Dilemma.Tests.Storage;
+
+public sealed class MigrationTests(LocalServices services)
+{
+    private static readonly long[] AllMigrations = [2026112601, 2026112602];
+
+    private static readonly string[] ApplicationTables =
+        ["users", "refresh_tokens", "rooms", "room_participants", "round_choices", "consensus_choices"];
+
+    private static readonly string[] OrleansTables = ["OrleansQuery", "OrleansStorage"];
+
+    private static readonly string[] OrleansRoutines =
+        ["OrleansGrainIdentity", "OrleansReadFromStorage", "OrleansWriteToStorage", "OrleansClearStorage", "OrleansDeleteStorage"];
+
+    // (table, index, unique) as other code relies on them.
+    private static readonly (string Table, string Index, bool Unique)[] NamedIndexes =
+    [
+        ("users", "uq_users_username_key", true),
+        ("users", "uq_users_guest_id", true),
+        ("refresh_tokens", "uq_refresh_tokens_token_hash", true),
+        ("refresh_tokens", "ix_refresh_tokens_family", false),
+        ("rooms", "ix_rooms_status_topic_created", false),
+        ("rooms", "ix_rooms_created", false),
+        ("room_participants", "uq_room_participants_room_user", true),
+        ("room_participants", "ix_room_participants_user", false),
+        ("round_choices", "uq_round_choices_room_round_user", true),
+        ("round_choices", "ix_round_choices_user", false),
+        ("consensus_choices", "uq_consensus_choices_room_round", true),
+    ];
+
+    [Fact]
+    public async Task Migrating_twice_is_a_no_op_and_records_each_migration_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var database = await services.CreateDatabaseAsync("mig_twice_", migrate: true, ct);
+        var before = await AppliedMigrationsAsync(database, ct);
+
+        await SchemaMigrator.MigrateAsync(database, ct);
+
+        var after = await AppliedMigrationsAsync(database, ct);
+        Assert.Equal(AllMigrations, after.Select(m => m.Version));
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public async Task Migrating_from_three_tasks_at_once_succeeds_and_applies_each_migration_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var database = await services.CreateDatabaseAsync("mig_race_", migrate: false, ct);
+
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => SchemaMigrator.MigrateAsync(database, ct), ct)));
+
+        Assert.Equal(AllMigrations, (await AppliedMigrationsAsync(database, ct)).Select(m => m.Version));
+    }
+
+    [Fact]
+    public async Task Migrating_creates_the_database_when_it_does_not_exist()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var name = $"mig_new_{Guid.NewGuid():N}";
+        var database = new MySqlConnectionStringBuilder(await services.GetServerConnectionStringAsync(ct)) { Database = name }.ConnectionString;
+
+        await SchemaMigrator.MigrateAsync(database, ct);
+
+        var charset = await ScalarAsync(
+            database,
+            "SELECT DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()",
+            ct);
+        Assert.Equal("utf8mb4", charset);
+        Assert.Equal(AllMigrations, (await AppliedMigrationsAsync(database, ct)).Select(m => m.Version));
+    }
+
+    [Fact]
+    public async Task Every_table_and_named_index_exists_on_InnoDB_in_utf8mb4_with_dynamic_rows()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var database = await services.CreateDatabaseAsync("mig_shape_", migrate: true, ct);
+
+        var tables = await RowsAsync(
+            database,
+            "SELECT TABLE_NAME, ENGINE, TABLE_COLLATION, ROW_FORMAT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
+            ct);
+        foreach (var table in ApplicationTables.Concat(OrleansTables))
+        {
+            var row = Assert.Single(tables, t => (string)t[0] == table);
+            Assert.Equal("InnoDB", row[1]);
+            Assert.StartsWith("utf8mb4_", (string)row[2], StringComparison.Ordinal);
+            Assert.Equal("Dynamic", row[3]);
+        }
+
+        var indexes = await RowsAsync(
+            database,
+            "SELECT DISTINCT TABLE_NAME, INDEX_NAME, NON_UNIQUE FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()",
+            ct);
+        foreach (var (table, index, unique) in NamedIndexes)
+        {
+            var row = Assert.Single(indexes, i => (string)i[0] == table && (string)i[1] == index);
+            Assert.Equal(unique, Convert.ToInt64(row[2], System.Globalization.CultureInfo.InvariantCulture) == 0);
+        }
+    }
+
+    [Fact]
+    public async Task Columns_compared_exactly_use_binary_collations_and_every_timestamp_keeps_microseconds()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var database = await services.CreateDatabaseAsync("mig_cols_", migrate: true, ct);
+        var columns = await RowsAsync(
+            database,
+            """
+            SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COALESCE(COLLATION_NAME, ''), COALESCE(DATETIME_PRECISION, -1)
+            FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> 'VersionInfo'
+            """,
+            ct);
+        string Collation(string table, string column) => (string)Assert.Single(columns, c => (string)c[0] == table && (string)c[1] == column)[3];
+
+        Assert.Equal("utf8mb4_bin", Collation("users", "username_key"));
+        Assert.Equal("utf8mb4_bin", Collation("users", "guest_id"));
+        Assert.Equal("utf8mb4_bin", Collation("OrleansStorage", "GrainTypeString"));
+        Assert.Equal("utf8mb4_bin", Collation("OrleansStorage", "GrainIdExtensionString"));
+        Assert.Equal("utf8mb4_bin", Collation("OrleansStorage", "ServiceId"));
+        foreach (var table in new[] { "rooms", "room_participants", "round_choices", "consensus_choices" })
+        {
+            Assert.Equal("ascii_bin", Collation(table, "room_code"));
+        }
+
+        // Every character column is utf8mb4 except the ASCII room codes.
+        Assert.All(
+            columns.Where(c => ((string)c[3]).Length > 0 && (string)c[1] != "room_code"),
+            c => Assert.StartsWith("utf8mb4_", (string)c[3], StringComparison.Ordinal));
+        var timestamps = columns.Where(c => (string)c[2] == "datetime").ToList();
+        Assert.NotEmpty(timestamps);
+        Assert.All(timestamps, c => Assert.Equal(6L, Convert.ToInt64(c[4], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal("longblob", Assert.Single(columns, c => (string)c[0] == "OrleansStorage" && (string)c[1] == "PayloadBinary")[2]);
+    }
+
+    [Fact]
+    public async Task Refresh_tokens_go_with_their_user()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var database = await services.CreateDatabaseAsync("mig_fk_", migrate: true, ct);
+        await ExecuteAsync(
+            database,
+            """
+            INSERT INTO users (id, is_guest, created_at) VALUES (1, 0, UTC_TIMESTAMP(6));
+            INSERT INTO refresh_tokens (token_hash, family_id, user_id, issued_at, expires_at)
+            VALUES (UNHEX(SHA2('t', 256)), UNHEX(REPEAT('00', 16)), 1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6));
+            DELETE FROM users WHERE id = 1;
+            """,
+            ct);
+
+        Assert.Equal("0", await ScalarAsync(database, "SELECT COUNT(*) FROM refresh_tokens", ct));
+    }
+
+    [Fact]
+    public async Task Orleans_storage_has_its_tables_routines_and_the_four_query_keys()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var database = await services.CreateDatabaseAsync("mig_orleans_", migrate: true, ct);
+
+        var routines = await RowsAsync(
+            database,
+            "SELECT ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()",
+            ct);
+        Assert.Equal(OrleansRoutines.Order(), routines.Select(r => (string)r[0]).Order());
+
+        var queries = await RowsAsync(database, "SELECT QueryKey, QueryText FROM OrleansQuery", ct);
+        Assert.Equal(
+            ["ClearStorageKey", "DeleteStorageKey", "ReadFromStorageKey", "WriteToStorageKey"],
+            queries.Select(q => (string)q[0]).Order());
+        Assert.All(queries, q => Assert.StartsWith("CALL Orleans", (string)q[1], StringComparison.Ordinal));
+
+        var primaryKey = await RowsAsync(
+            database,
+            "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'OrleansStorage' AND CONSTRAINT_NAME = 'PRIMARY'",
+            ct);
+        Assert.Equal("IdentityHash", (string)Assert.Single(primaryKey)[0]);
+    }
+
+    [Fact]
+    public async Task Rolling_every_migration_back_removes_what_it_created_and_migrating_again_restores_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var database = await services.CreateDatabaseAsync("mig_down_", migrate: true, ct);
+
+        await Task.Run(() => WithRunner(database, runner => runner.MigrateDown(0)), ct);
+
+        Assert.Equal(
+            ["VersionInfo"],
+            (await RowsAsync(database, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()", ct)).Select(r => (string)r[0]));
+        Assert.Equal("0", await ScalarAsync(database, "SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()", ct));
+
+        await SchemaMigrator.MigrateAsync(database, ct);
+
+        Assert.Equal(AllMigrations, (await AppliedMigrationsAsync(database, ct)).Select(m => m.Version));
+    }
+
+    private static void WithRunner(string connectionString, Action<IMigrationRunner> action)
+    {
+        using var provider = new ServiceCollection()
+            .AddFluentMigratorCore()
+            .ConfigureRunner(runner => runner
+                .AddMySql8()
+                .WithGlobalConnectionString(connectionString)
+                .ScanIn(typeof(OrleansGrainStorage).Assembly).For.Migrations())
+            .Configure<TypeFilterOptions>(options => options.Namespace = typeof(OrleansGrainStorage).Namespace)
+            .BuildServiceProvider();
+        using var scope = provider.CreateScope();
+        action(scope.ServiceProvider.GetRequiredService<IMigrationRunner>());
+    }
+
+    private static async Task<List<(long Version, DateTime? AppliedOn)>> AppliedMigrationsAsync(string connectionString, CancellationToken ct)
+    {
+        var rows = await RowsAsync(connectionString, "SELECT Version, AppliedOn FROM VersionInfo ORDER BY Version", ct);
+        return rows.Select(r => (Convert.ToInt64(r[0], System.Globalization.CultureInfo.InvariantCulture), r[1] as DateTime?)).ToList();
+    }
+
+    private static async Task<List<object[]>> RowsAsync(string connectionString, string sql, CancellationToken ct)
+    {
+        await using var connection = new MySqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new MySqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var rows = new List<object[]>();
+        while (await reader.ReadAsync(ct))
+        {
+            var row = new object[reader.FieldCount];
+            reader.GetValues(row);
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    private static async Task<string?> ScalarAsync(string connectionString, string sql, CancellationToken ct)
+    {
+        await using var connection = new MySqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new MySqlCommand(sql, connection);
+        return Convert.ToString(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken ct)
+    {
+        await using var connection = new MySqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new MySqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}
