@@ -2,6 +2,8 @@ using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Health;
 using Dilemma.Gateway.Hosting;
+using Dilemma.Gateway.Rooms;
+using Dilemma.Gateway.Scenarios;
 using Dilemma.Grains.Hosting;
 
 try
@@ -17,6 +19,8 @@ try
     app.UseDilemmaEdge();
     app.MapHealthApi();
     app.MapAuthApi();
+    app.MapRoomsApi();
+    app.MapScenariosApi();
     await app.RunAsync();
     return 0;
 }

@@ -47,6 +47,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             RuleViolationKind.Unauthorized => StatusCodes.Status401Unauthorized,
             RuleViolationKind.Invalid => StatusCodes.Status422UnprocessableEntity,
             RuleViolationKind.Busy => StatusCodes.Status503ServiceUnavailable,
+            RuleViolationKind.Malformed => StatusCodes.Status400BadRequest,
             _ => StatusCodes.Status409Conflict,
         };
         var problem = Problems.Describe(status, rule.Code, rule.Message);

@@ -77,4 +77,7 @@ public enum RuleViolationKind
 
     /// <summary>503: the service is saturated; the same request may succeed shortly.</summary>
     Busy = 5,
+
+    /// <summary>400: the request is malformed (a room code that is not six digits, say).</summary>
+    Malformed = 6,
 }

@@ -1,0 +1,124 @@
+using System.ComponentModel.DataAnnotations;
+using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Interfaces.Scenarios;
+
+namespace Dilemma.Gateway.Rooms;
+
+// Shape only: lengths and presence. Ranges (round 1–5, choice 0–3, confidence 1–5) are game
+// rules and answered by the room grain, which also knows how many options a round has.
+
+public sealed record CreateRoomRequest(
+    [property: Required, StringLength(RoomRules.TitleMaxLength)] string? Title,
+    [property: Required, StringLength(RoomRules.TopicMaxLength)] string? Topic,
+    [property: StringLength(RoomRules.NicknameMaxLength)] string? Nickname);
+
+public sealed record JoinRoomRequest(
+    [property: Required, StringLength(RoomRules.CodeLength, MinimumLength = RoomRules.CodeLength)] string? RoomCode,
+    [property: StringLength(RoomRules.NicknameMaxLength)] string? Nickname);
+
+public sealed record QuickJoinRequest(
+    [property: StringLength(RoomRules.TopicMaxLength)] string? Topic,
+    [property: StringLength(RoomRules.NicknameMaxLength)] string? Nickname);
+
+public sealed record AssignRolesRequest(IReadOnlyList<RoleAssignmentRequest>? Assignments);
+
+public sealed record RoleAssignmentRequest([property: Required] long? UserId, [property: Required] int? RoleId);
+
+public sealed record SubmitChoiceRequest(
+    [property: Required] int? RoundNumber,
+    [property: Required] int? Choice,
+    [property: Required] int? Confidence,
+    [property: StringLength(RoomRules.SubmissionIdMaxLength, MinimumLength = 1)] string? SubmissionId);
+
+public sealed record ParticipantResponse(long UserId, string Nickname, int? RoleId, string? RoleName, bool IsHost, DateTimeOffset JoinedAt);
+
+public sealed record ConsensusResponse(int RoundNumber, int Choice, int Confidence, long SubmittedBy, DateTimeOffset RecordedAt);
+
+/// <summary>A room as its members see it; <c>chosen_this_round</c> names who has chosen, never what.</summary>
+public sealed record RoomResponse(
+    string RoomCode,
+    string Title,
+    string Topic,
+    bool IsPublic,
+    string Phase,
+    long HostUserId,
+    int CurrentRound,
+    int ParticipantCount,
+    IReadOnlyList<ParticipantResponse> Participants,
+    IReadOnlyList<long> ChosenThisRound,
+    IReadOnlyList<ConsensusResponse> Consensus,
+    string ScenarioId,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    int Version,
+    Scenario? Scenario);
+
+/// <summary>The caller's seat, with the room around it.</summary>
+public sealed record JoinResponse(string RoomCode, long UserId, string Nickname, int? RoleId, bool IsHost, RoomResponse Room);
+
+public sealed record SubmissionResponse(
+    string RoomCode,
+    long UserId,
+    int RoundNumber,
+    int Choice,
+    int Confidence,
+    int Revision,
+    DateTimeOffset RecordedAt,
+    string Phase,
+    int CurrentRound,
+    string? SubmissionId,
+    bool Replayed);
+
+public sealed record RoomListingResponse(string RoomCode, string Title, string Topic, int ParticipantCount, string Phase, DateTimeOffset CreatedAt);
+
+public sealed record RoomPageResponse(IReadOnlyList<RoomListingResponse> Items, int Page, int PageSize, long Total);
+
+/// <summary>Wire shapes of the room types, with phases and roles spelled as the contract spells them.</summary>
+public static class RoomMapping
+{
+    public static string PhaseName(RoomPhase phase) => phase switch
+    {
+        RoomPhase.Started => "started",
+        RoomPhase.Finished => "finished",
+        _ => "waiting",
+    };
+
+    public static RoomResponse ToResponse(this RoomSnapshot room, Scenario? scenario = null) => new(
+        room.Code,
+        room.Title,
+        room.Topic,
+        room.IsPublic,
+        PhaseName(room.Phase),
+        room.HostUserId,
+        room.CurrentRound,
+        room.Participants.Count,
+        room.Participants.Select(p => new ParticipantResponse(p.UserId, p.Nickname, p.RoleId, p.RoleId is { } role ? RoomRules.RoleName(role) : null, p.IsHost, p.JoinedAt)).ToList(),
+        room.ChosenThisRound,
+        room.Consensus.Select(c => new ConsensusResponse(c.RoundNumber, c.Choice, c.Confidence, c.SubmittedBy, c.RecordedAt)).ToList(),
+        room.ScenarioId,
+        room.CreatedAt,
+        room.StartedAt,
+        room.FinishedAt,
+        room.Version,
+        scenario);
+
+    public static JoinResponse ToJoinResponse(this RoomSnapshot room, long userId)
+    {
+        var seat = room.Participants.Single(p => p.UserId == userId);
+        return new JoinResponse(room.Code, seat.UserId, seat.Nickname, seat.RoleId, seat.IsHost, room.ToResponse());
+    }
+
+    public static SubmissionResponse ToResponse(this SubmissionReceipt receipt) => new(
+        receipt.RoomCode,
+        receipt.UserId,
+        receipt.RoundNumber,
+        receipt.Choice,
+        receipt.Confidence,
+        receipt.Revision,
+        receipt.RecordedAt,
+        PhaseName(receipt.Phase),
+        receipt.CurrentRound,
+        receipt.SubmissionId,
+        receipt.Replayed);
+}

@@ -1,0 +1,153 @@
+using System.Security.Claims;
+using Dilemma.Gateway.Accounts;
+using Dilemma.Gateway.Errors;
+using Dilemma.Gateway.Validation;
+using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Rooms;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Dilemma.Gateway.Rooms;
+
+/// <summary>The rooms, choices and consensus endpoints: each is one grain call, translated.</summary>
+public static class RoomsApi
+{
+    private const int DefaultPageSize = 20;
+
+    public static void MapRoomsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var rooms = endpoints.MapGroup("/rooms").WithTags("Rooms").RequireAuthorization();
+
+        rooms.MapPost("/public", CreatePublicAsync).Validates<CreateRoomRequest>()
+            .WithSummary("Open a listed room; the caller joins as host");
+        rooms.MapPost("/private", CreatePrivateAsync).Validates<CreateRoomRequest>()
+            .WithSummary("Open an unlisted room, joined by code only; the caller joins as host");
+        rooms.MapGet("/", ListAsync)
+            .WithSummary("Public rooms, newest first")
+            .WithDescription("Query: topic (optional), status (waiting (default), started or finished), page (from 1), page_size (1-100, default 20).");
+        rooms.MapPost("/join", JoinAsync).Validates<JoinRoomRequest>()
+            .WithSummary("Join a room by code (joining again returns the same seat)");
+        rooms.MapPost("/quick-join", QuickJoinAsync).Validates<QuickJoinRequest>()
+            .WithSummary("Join the fullest public waiting room with a free seat, or open one");
+        rooms.MapPost("/assign-roles/{room_code}", AssignRolesAsync).Validates<AssignRolesRequest>()
+            .WithSummary("Host only: roles 1 (caregiver), 2 (family member), 3 (AI developer) once each, as given or at random");
+        rooms.MapGet("/{room_code}", GetAsync)
+            .WithSummary("The room: participants, host, phase, current round, consensus so far and its scenario");
+        rooms.MapPost("/{room_code}/leave", LeaveAsync)
+            .WithSummary("Leave before the game starts; a leaving host hands over to the next participant");
+        rooms.MapPost("/{room_code}/start", StartAsync)
+            .WithSummary("Host only, once roles are assigned: opens round 1");
+        rooms.MapPost("/{room_code}/round-choice", SubmitChoiceAsync).Validates<SubmitChoiceRequest>()
+            .WithSummary("Record or revise your choice for the open round")
+            .WithDescription("round_number 1-5 (must be the open round, else 409 wrong_round), choice 0-3 (and below the round's option count), confidence 1-5; out of range is 422. submission_id makes a retry return the first answer and change nothing.");
+        rooms.MapPost("/{room_code}/consensus-choice", SubmitConsensusAsync).Validates<SubmitChoiceRequest>()
+            .WithSummary("Record the group's consensus once all three have chosen; opens the next round or finishes the game")
+            .WithDescription("Once per round (409 consensus_exists); needs all three individual choices (409 choices_pending).");
+        rooms.MapGet("/{room_code}/statistics", StatisticsAsync)
+            .WithSummary("Per-round choices, distribution, mean confidence, consensus, majority and deliberation figures")
+            .WithDescription("Individual choices of a round appear once its consensus is recorded. changed_position: the consensus differs from the participant's own choice. changed_from_majority: the participant chose with the majority and the consensus went elsewhere. distance_to_consensus: share of participants whose choice differs from the consensus. confidence_shift: consensus confidence minus mean individual confidence. role_agreement.agreement_index: share of completed rounds whose consensus was that role's own choice.");
+    }
+
+    public static Task<Created<RoomResponse>> CreatePublicAsync(CreateRoomRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
+        CreateAsync(request, isPublic: true, user, grains, cancellationToken);
+
+    public static Task<Created<RoomResponse>> CreatePrivateAsync(CreateRoomRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
+        CreateAsync(request, isPublic: false, user, grains, cancellationToken);
+
+    public static async Task<Results<Ok<RoomPageResponse>, ProblemHttpResult>> ListAsync(IGrainFactory grains, CancellationToken cancellationToken, string? topic = null, string? status = null, int page = 1, [FromQuery(Name = "page_size")] int pageSize = DefaultPageSize)
+    {
+        RoomPhase phase;
+        switch (status)
+        {
+            case null or "waiting":
+                phase = RoomPhase.Waiting;
+                break;
+            case "started":
+                phase = RoomPhase.Started;
+                break;
+            case "finished":
+                phase = RoomPhase.Finished;
+                break;
+            default:
+                return (ProblemHttpResult)Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_status", "status is waiting, started or finished.", field: "status");
+        }
+
+        var result = await grains.GetGrain<IRoomLobbyGrain>(0).ListRoomsAsync(new RoomQuery(topic, phase, page, pageSize), cancellationToken);
+        return TypedResults.Ok(new RoomPageResponse(
+            result.Items.Select(r => new RoomListingResponse(r.Code, r.Title, r.Topic, r.ParticipantCount, RoomMapping.PhaseName(r.Phase), r.CreatedAt)).ToList(),
+            result.Page,
+            result.PageSize,
+            result.Total));
+    }
+
+    public static async Task<Ok<RoomResponse>> GetAsync([FromRoute(Name = "room_code")] string roomCode, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var details = await Room(grains, roomCode).GetDetailsAsync(cancellationToken);
+        return TypedResults.Ok(details.Room.ToResponse(details.Scenario));
+    }
+
+    public static async Task<Ok<JoinResponse>> JoinAsync(JoinRoomRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var userId = AccessTokens.UserIdOf(user);
+        var room = await Room(grains, request.RoomCode!).JoinAsync(userId, request.Nickname, cancellationToken);
+        return TypedResults.Ok(room.ToJoinResponse(userId));
+    }
+
+    public static async Task<Ok<JoinResponse>> QuickJoinAsync(QuickJoinRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var userId = AccessTokens.UserIdOf(user);
+        var room = await grains.GetGrain<IRoomLobbyGrain>(0).QuickJoinAsync(userId, request.Nickname, request.Topic, cancellationToken);
+        return TypedResults.Ok(room.ToJoinResponse(userId));
+    }
+
+    public static async Task<NoContent> LeaveAsync([FromRoute(Name = "room_code")] string roomCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        await Room(grains, roomCode).LeaveAsync(AccessTokens.UserIdOf(user), cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<RoomResponse>> AssignRolesAsync([FromRoute(Name = "room_code")] string roomCode, AssignRolesRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var assignments = request.Assignments?.Select(a => new RoleAssignment(a.UserId!.Value, a.RoleId!.Value)).ToList();
+        var room = await Room(grains, roomCode).AssignRolesAsync(AccessTokens.UserIdOf(user), assignments, cancellationToken);
+        return TypedResults.Ok(room.ToResponse());
+    }
+
+    public static async Task<Ok<RoomResponse>> StartAsync([FromRoute(Name = "room_code")] string roomCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var room = await Room(grains, roomCode).StartAsync(AccessTokens.UserIdOf(user), cancellationToken);
+        return TypedResults.Ok(room.ToResponse());
+    }
+
+    public static async Task<Created<SubmissionResponse>> SubmitChoiceAsync([FromRoute(Name = "room_code")] string roomCode, SubmitChoiceRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var receipt = await Room(grains, roomCode).SubmitChoiceAsync(AccessTokens.UserIdOf(user), Submission(request), cancellationToken);
+        return TypedResults.Created($"/rooms/{roomCode}/statistics", receipt.ToResponse());
+    }
+
+    public static async Task<Created<SubmissionResponse>> SubmitConsensusAsync([FromRoute(Name = "room_code")] string roomCode, SubmitChoiceRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var receipt = await Room(grains, roomCode).SubmitConsensusAsync(AccessTokens.UserIdOf(user), Submission(request), cancellationToken);
+        return TypedResults.Created($"/rooms/{roomCode}/statistics", receipt.ToResponse());
+    }
+
+    public static async Task<Ok<RoomStatistics>> StatisticsAsync([FromRoute(Name = "room_code")] string roomCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await Room(grains, roomCode).GetStatisticsAsync(AccessTokens.UserIdOf(user), user.IsInRole(AccessTokens.ResearcherRole), cancellationToken));
+
+    private static async Task<Created<RoomResponse>> CreateAsync(CreateRoomRequest request, bool isPublic, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var room = await grains.GetGrain<IRoomLobbyGrain>(0).CreateRoomAsync(
+            new RoomCreation(request.Title!, request.Topic!, isPublic, AccessTokens.UserIdOf(user), request.Nickname),
+            cancellationToken);
+        return TypedResults.Created($"/rooms/{room.Code}", room.ToResponse());
+    }
+
+    private static ChoiceSubmission Submission(SubmitChoiceRequest request) =>
+        new(request.RoundNumber!.Value, request.Choice!.Value, request.Confidence!.Value, request.SubmissionId);
+
+    /// <summary>The room grain for a code from a URL or body; anything but six digits is malformed (400).</summary>
+    private static IRoomGrain Room(IGrainFactory grains, string code) =>
+        RoomRules.IsRoomCode(code)
+            ? grains.GetGrain<IRoomGrain>(code)
+            : throw new RuleViolationException(RuleViolationKind.Malformed, "invalid_room_code", "A room code is exactly six digits, e.g. \"042917\".") { Field = "room_code" };
+}

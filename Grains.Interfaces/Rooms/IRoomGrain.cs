@@ -1,0 +1,43 @@
+namespace Dilemma.Grains.Interfaces.Rooms;
+
+/// <summary>
+/// One room, keyed by its six-digit code: the only place its rules are decided. Calls run one at
+/// a time, so capacity, roles and rounds hold under any number of concurrent requests. Every
+/// acknowledged change is in the research tables before the call returns.
+/// </summary>
+public interface IRoomGrain : IGrainWithStringKey
+{
+    /// <summary>Opens the room with its creator as host; <c>room_exists</c> (409) when the code is in use.</summary>
+    Task<RoomSnapshot> CreateAsync(RoomCreation creation, CancellationToken cancellationToken = default);
+
+    /// <summary>The room; <c>room_not_found</c> (404) when no room has this code.</summary>
+    Task<RoomSnapshot> GetAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The room with its scenario.</summary>
+    Task<RoomDetails> GetDetailsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Seats a participant; the same user again gets the same seat (rejoin).</summary>
+    Task<RoomSnapshot> JoinAsync(long userId, string? nickname, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives up a seat before the game starts; a leaving host hands over to the next participant.</summary>
+    Task<RoomSnapshot> LeaveAsync(long userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Host only: roles 1, 2, 3 once each, as given or at random.</summary>
+    Task<RoomSnapshot> AssignRolesAsync(long callerId, IReadOnlyList<RoleAssignment>? assignments, CancellationToken cancellationToken = default);
+
+    /// <summary>Host only, once roles are assigned: opens round 1.</summary>
+    Task<RoomSnapshot> StartAsync(long callerId, CancellationToken cancellationToken = default);
+
+    /// <summary>Records (or revises) a participant's choice for the current round.</summary>
+    Task<SubmissionReceipt> SubmitChoiceAsync(long userId, ChoiceSubmission submission, CancellationToken cancellationToken = default);
+
+    /// <summary>Records the group's consensus once all three have chosen, and opens the next round or finishes the game.</summary>
+    Task<SubmissionReceipt> SubmitConsensusAsync(long userId, ChoiceSubmission submission, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Per-round and whole-game figures, for the room's participants and for researchers
+    /// (<c>not_participant</c>, 403, for anyone else). Individual choices of an open round stay
+    /// hidden until its consensus.
+    /// </summary>
+    Task<RoomStatistics> GetStatisticsAsync(long viewerId, bool viewerIsResearcher, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,36 @@
+using System.Text.RegularExpressions;
+
+namespace Dilemma.Grains.Interfaces.Rooms;
+
+/// <summary>The game's fixed numbers, shared by the room grain (which enforces them) and the edge (which checks shape).</summary>
+public static partial class RoomRules
+{
+    public const int Capacity = 3;
+    public const int Rounds = 5;
+    public const int MinRole = 1;
+    public const int MaxRole = 3;
+    public const int MinChoice = 0;
+    public const int MaxChoice = 3;
+    public const int MinConfidence = 1;
+    public const int MaxConfidence = 5;
+    public const int NicknameMaxLength = 32;
+    public const int TitleMaxLength = 100;
+    public const int TopicMaxLength = 64;
+    public const int SubmissionIdMaxLength = 64;
+    public const int CodeLength = 6;
+
+    /// <summary>Exactly six ASCII digits; leading zeros are part of the code.</summary>
+    [GeneratedRegex("^[0-9]{6}$", RegexOptions.CultureInvariant)]
+    public static partial Regex CodePattern();
+
+    public static bool IsRoomCode(string? code) => code is not null && CodePattern().IsMatch(code);
+
+    /// <summary>The role names of product.md, by role id.</summary>
+    public static string RoleName(int roleId) => roleId switch
+    {
+        1 => "caregiver",
+        2 => "family_member",
+        3 => "ai_developer",
+        _ => "unknown",
+    };
+}

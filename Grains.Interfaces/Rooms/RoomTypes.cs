@@ -1,0 +1,112 @@
+using Dilemma.Grains.Interfaces.Scenarios;
+
+namespace Dilemma.Grains.Interfaces.Rooms;
+
+/// <summary>A room's life: it waits for players, is played, and ends after round 5.</summary>
+[GenerateSerializer]
+public enum RoomPhase
+{
+    Waiting = 0,
+    Started = 1,
+    Finished = 2,
+}
+
+/// <summary>What a new room is made of; the creator joins it as host.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.room-creation")]
+public sealed record RoomCreation(
+    [property: Id(0)] string Title,
+    [property: Id(1)] string Topic,
+    [property: Id(2)] bool IsPublic,
+    [property: Id(3)] long CreatorId,
+    [property: Id(4)] string? Nickname);
+
+/// <summary>A participant as every member of the room may see them.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.participant-view")]
+public sealed record ParticipantView(
+    [property: Id(0)] long UserId,
+    [property: Id(1)] string Nickname,
+    [property: Id(2)] int? RoleId,
+    [property: Id(3)] bool IsHost,
+    [property: Id(4)] DateTimeOffset JoinedAt);
+
+/// <summary>
+/// A room's state as its members may see it. The current round's choices are not in it, only
+/// who has chosen: nobody learns another's individual choice before the consensus.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.room-snapshot")]
+public sealed record RoomSnapshot(
+    [property: Id(0)] string Code,
+    [property: Id(1)] string Title,
+    [property: Id(2)] string Topic,
+    [property: Id(3)] bool IsPublic,
+    [property: Id(4)] RoomPhase Phase,
+    [property: Id(5)] long HostUserId,
+    [property: Id(6)] int CurrentRound,
+    [property: Id(7)] IReadOnlyList<ParticipantView> Participants,
+    [property: Id(8)] IReadOnlyList<long> ChosenThisRound,
+    [property: Id(9)] IReadOnlyList<ConsensusView> Consensus,
+    [property: Id(10)] string ScenarioId,
+    [property: Id(11)] DateTimeOffset CreatedAt,
+    [property: Id(12)] DateTimeOffset? StartedAt,
+    [property: Id(13)] DateTimeOffset? FinishedAt,
+    [property: Id(14)] int Version);
+
+/// <summary>A round's consensus once it is recorded.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.consensus-view")]
+public sealed record ConsensusView(
+    [property: Id(0)] int RoundNumber,
+    [property: Id(1)] int Choice,
+    [property: Id(2)] int Confidence,
+    [property: Id(3)] long SubmittedBy,
+    [property: Id(4)] DateTimeOffset RecordedAt);
+
+/// <summary>A room with the scenario it was created on.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.room-details")]
+public sealed record RoomDetails(
+    [property: Id(0)] RoomSnapshot Room,
+    [property: Id(1)] Scenario Scenario);
+
+/// <summary>One role for one participant.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.role-assignment")]
+public sealed record RoleAssignment(
+    [property: Id(0)] long UserId,
+    [property: Id(1)] int RoleId);
+
+/// <summary>An individual choice; <see cref="SubmissionId"/> makes a retry harmless.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.choice-submission")]
+public sealed record ChoiceSubmission(
+    [property: Id(0)] int RoundNumber,
+    [property: Id(1)] int Choice,
+    [property: Id(2)] int Confidence,
+    [property: Id(3)] string? SubmissionId);
+
+/// <summary>What was recorded for a choice or a consensus.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.submission-receipt")]
+public sealed record SubmissionReceipt(
+    [property: Id(0)] string RoomCode,
+    [property: Id(1)] long UserId,
+    [property: Id(2)] int RoundNumber,
+    [property: Id(3)] int Choice,
+    [property: Id(4)] int Confidence,
+    [property: Id(5)] int Revision,
+    [property: Id(6)] DateTimeOffset RecordedAt,
+    [property: Id(7)] RoomPhase Phase,
+    [property: Id(8)] int CurrentRound,
+    [property: Id(9)] string? SubmissionId,
+    [property: Id(10)] bool Replayed);

@@ -1,0 +1,54 @@
+namespace Dilemma.Grains.Research;
+
+/// <summary>
+/// The research tables (<c>rooms</c>, <c>room_participants</c>, <c>round_choices</c>,
+/// <c>consensus_choices</c>): what researchers export. Every write is idempotent — keyed by the
+/// tables' unique keys and carrying its final values — so a retry after a failure never
+/// duplicates or double-counts a row. Every <see cref="DateTime"/> is UTC.
+/// </summary>
+public interface IResearchStore
+{
+    /// <summary>Inserts the room; false when a room with this code was ever recorded.</summary>
+    Task<bool> TryRecordRoomAsync(RoomRecord room, CancellationToken cancellationToken);
+
+    /// <summary>Phase, round, host and timestamps of a room as they are now.</summary>
+    Task RecordRoomProgressAsync(RoomProgress progress, CancellationToken cancellationToken);
+
+    /// <summary>Seats (or re-seats) a participant.</summary>
+    Task RecordParticipantAsync(string roomCode, long userId, string nickname, DateTime joinedAt, CancellationToken cancellationToken);
+
+    Task RecordLeaveAsync(string roomCode, long userId, DateTime leftAt, CancellationToken cancellationToken);
+
+    /// <summary>Sets every listed participant's role and clears the others'.</summary>
+    Task RecordRolesAsync(string roomCode, IReadOnlyList<(long UserId, int RoleId)> roles, CancellationToken cancellationToken);
+
+    /// <summary>Inserts or revises a choice; the record carries its own revision number.</summary>
+    Task RecordChoiceAsync(ChoiceRecord choice, CancellationToken cancellationToken);
+
+    /// <summary>Inserts a round's consensus; recording the same round again changes nothing.</summary>
+    Task RecordConsensusAsync(ConsensusRecord consensus, CancellationToken cancellationToken);
+
+    /// <summary>Public rooms in a status, newest first, with their current participant counts.</summary>
+    Task<(IReadOnlyList<RoomRow> Rooms, long Total)> ListPublicRoomsAsync(string? topic, string status, int offset, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Codes of public waiting rooms with a free seat, fullest first, then oldest.</summary>
+    Task<IReadOnlyList<string>> FindOpenPublicRoomsAsync(string? topic, int limit, CancellationToken cancellationToken);
+}
+
+public sealed record RoomRecord(string RoomCode, string Title, string Topic, bool IsPublic, long HostUserId, string ScenarioId, DateTime CreatedAt);
+
+public sealed record RoomProgress(string RoomCode, string Status, int CurrentRound, long HostUserId, DateTime? StartedAt, DateTime? FinishedAt);
+
+public sealed record ChoiceRecord(string RoomCode, long UserId, int RoundNumber, int Choice, int Confidence, int Revision, string? SubmissionId, DateTime At);
+
+public sealed record ConsensusRecord(string RoomCode, int RoundNumber, int Choice, int Confidence, long SubmittedBy, string? SubmissionId, DateTime At);
+
+public sealed record RoomRow(string RoomCode, string Title, string Topic, string Status, int ParticipantCount, DateTime CreatedAt);
+
+/// <summary>The status words of the <c>rooms.status</c> column.</summary>
+public static class RoomStatus
+{
+    public const string Waiting = "waiting";
+    public const string Started = "started";
+    public const string Finished = "finished";
+}

@@ -1,0 +1,156 @@
+namespace Dilemma.Grains.Research;
+
+/// <summary>The research store of embedded mode: the same contract, in process memory, one lock.</summary>
+public sealed class InMemoryResearchStore : IResearchStore
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, RoomEntry> _rooms = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Room, long User), ParticipantEntry> _participants = [];
+    private readonly Dictionary<(string Room, int Round, long User), ChoiceRecord> _choices = [];
+    private readonly Dictionary<(string Room, int Round), ConsensusRecord> _consensus = [];
+
+    public Task<bool> TryRecordRoomAsync(RoomRecord room, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_rooms.TryAdd(room.RoomCode, new RoomEntry(room)));
+        }
+    }
+
+    public Task RecordRoomProgressAsync(RoomProgress progress, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_rooms.TryGetValue(progress.RoomCode, out var room))
+            {
+                room.Progress = progress;
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task RecordParticipantAsync(string roomCode, long userId, string nickname, DateTime joinedAt, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _participants[(roomCode, userId)] = new ParticipantEntry(nickname, joinedAt);
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task RecordLeaveAsync(string roomCode, long userId, DateTime leftAt, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_participants.TryGetValue((roomCode, userId), out var participant))
+            {
+                participant.LeftAt = leftAt;
+                participant.RoleId = null;
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task RecordRolesAsync(string roomCode, IReadOnlyList<(long UserId, int RoleId)> roles, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            foreach (var ((room, user), participant) in _participants)
+            {
+                if (room == roomCode)
+                {
+                    participant.RoleId = roles.Where(r => r.UserId == user).Select(r => (int?)r.RoleId).FirstOrDefault();
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task RecordChoiceAsync(ChoiceRecord choice, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _choices[(choice.RoomCode, choice.RoundNumber, choice.UserId)] = choice;
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task RecordConsensusAsync(ConsensusRecord consensus, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _consensus.TryAdd((consensus.RoomCode, consensus.RoundNumber), consensus);
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task<(IReadOnlyList<RoomRow> Rooms, long Total)> ListPublicRoomsAsync(string? topic, string status, int offset, int limit, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var matching = PublicRooms(topic, status).OrderByDescending(r => r.CreatedAt).ThenBy(r => r.RoomCode, StringComparer.Ordinal).ToList();
+            return Task.FromResult<(IReadOnlyList<RoomRow>, long)>((matching.Skip(offset).Take(limit).ToList(), matching.Count));
+        }
+    }
+
+    public Task<IReadOnlyList<string>> FindOpenPublicRoomsAsync(string? topic, int limit, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<string> codes = PublicRooms(topic, RoomStatus.Waiting)
+                .Where(r => r.ParticipantCount is > 0 and < 3)
+                .OrderByDescending(r => r.ParticipantCount)
+                .ThenBy(r => r.CreatedAt)
+                .Take(limit)
+                .Select(r => r.RoomCode)
+                .ToList();
+            return Task.FromResult(codes);
+        }
+    }
+
+    /// <summary>Counts of what is recorded, for tests that hold the store to what was acknowledged.</summary>
+    public (int Participants, int Choices, int Consensus) Counts(string roomCode)
+    {
+        lock (_lock)
+        {
+            return (
+                _participants.Count(p => p.Key.Room == roomCode && p.Value.LeftAt is null),
+                _choices.Count(c => c.Key.Room == roomCode),
+                _consensus.Count(c => c.Key.Room == roomCode));
+        }
+    }
+
+    private IEnumerable<RoomRow> PublicRooms(string? topic, string status) =>
+        _rooms.Values
+            .Where(r => r.Record.IsPublic && r.Status == status && (topic is null || r.Record.Topic == topic))
+            .Select(r => new RoomRow(
+                r.Record.RoomCode,
+                r.Record.Title,
+                r.Record.Topic,
+                r.Status,
+                _participants.Count(p => p.Key.Room == r.Record.RoomCode && p.Value.LeftAt is null),
+                r.Record.CreatedAt));
+
+    private sealed class RoomEntry(RoomRecord record)
+    {
+        public RoomRecord Record { get; } = record;
+
+        public RoomProgress? Progress { get; set; }
+
+        public string Status => Progress?.Status ?? RoomStatus.Waiting;
+    }
+
+    private sealed class ParticipantEntry(string nickname, DateTime joinedAt)
+    {
+        public string Nickname { get; } = nickname;
+
+        public DateTime JoinedAt { get; } = joinedAt;
+
+        public DateTime? LeftAt { get; set; }
+
+        public int? RoleId { get; set; }
+    }
+}

@@ -1,0 +1,137 @@
+using Dapper;
+using MySqlConnector;
+
+namespace Dilemma.Grains.Research;
+
+public sealed class MySqlResearchStore(MySqlDataSource dataSource) : IResearchStore
+{
+    public async Task<bool> TryRecordRoomAsync(RoomRecord room, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ExecuteAsync(
+                """
+                INSERT INTO rooms (room_code, title, topic, is_public, host_user_id, status, current_round, scenario_id, created_at)
+                VALUES (@RoomCode, @Title, @Topic, @IsPublic, @HostUserId, 'waiting', 0, @ScenarioId, @CreatedAt)
+                """,
+                room,
+                cancellationToken);
+            return true;
+        }
+        catch (MySqlException e) when (e.ErrorCode == MySqlErrorCode.DuplicateKeyEntry)
+        {
+            return false;
+        }
+    }
+
+    public Task RecordRoomProgressAsync(RoomProgress progress, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            """
+            UPDATE rooms SET status = @Status, current_round = @CurrentRound, host_user_id = @HostUserId,
+                started_at = @StartedAt, finished_at = @FinishedAt
+            WHERE room_code = @RoomCode
+            """,
+            progress,
+            cancellationToken);
+
+    public Task RecordParticipantAsync(string roomCode, long userId, string nickname, DateTime joinedAt, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            """
+            INSERT INTO room_participants (room_code, user_id, nickname, joined_at)
+            VALUES (@roomCode, @userId, @nickname, @joinedAt)
+            ON DUPLICATE KEY UPDATE nickname = VALUES(nickname), left_at = NULL, role_id = NULL
+            """,
+            new { roomCode, userId, nickname, joinedAt },
+            cancellationToken);
+
+    public Task RecordLeaveAsync(string roomCode, long userId, DateTime leftAt, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE room_participants SET left_at = @leftAt, role_id = NULL WHERE room_code = @roomCode AND user_id = @userId",
+            new { roomCode, userId, leftAt },
+            cancellationToken);
+
+    public async Task RecordRolesAsync(string roomCode, IReadOnlyList<(long UserId, int RoleId)> roles, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE room_participants SET role_id = NULL WHERE room_code = @roomCode",
+            new { roomCode },
+            transaction,
+            cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE room_participants SET role_id = @RoleId WHERE room_code = @RoomCode AND user_id = @UserId",
+            roles.Select(r => new { RoomCode = roomCode, r.UserId, r.RoleId }).ToArray(),
+            transaction,
+            cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public Task RecordChoiceAsync(ChoiceRecord choice, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            """
+            INSERT INTO round_choices (room_code, user_id, round_number, choice, confidence, revision, submission_id, created_at, updated_at)
+            VALUES (@RoomCode, @UserId, @RoundNumber, @Choice, @Confidence, @Revision, @SubmissionId, @At, @At)
+            ON DUPLICATE KEY UPDATE choice = VALUES(choice), confidence = VALUES(confidence), revision = VALUES(revision),
+                submission_id = VALUES(submission_id), updated_at = VALUES(updated_at)
+            """,
+            choice,
+            cancellationToken);
+
+    public Task RecordConsensusAsync(ConsensusRecord consensus, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            """
+            INSERT INTO consensus_choices (room_code, round_number, choice, confidence, submitted_by, submission_id, created_at)
+            VALUES (@RoomCode, @RoundNumber, @Choice, @Confidence, @SubmittedBy, @SubmissionId, @At)
+            ON DUPLICATE KEY UPDATE id = id
+            """,
+            consensus,
+            cancellationToken);
+
+    public async Task<(IReadOnlyList<RoomRow> Rooms, long Total)> ListPublicRoomsAsync(string? topic, string status, int offset, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var parameters = new { topic, status, offset, limit };
+        var rooms = await connection.QueryAsync<RoomRow>(new CommandDefinition(
+            """
+            SELECT r.room_code AS RoomCode, r.title AS Title, r.topic AS Topic, r.status AS Status,
+                   CAST((SELECT COUNT(*) FROM room_participants p WHERE p.room_code = r.room_code AND p.left_at IS NULL) AS SIGNED) AS ParticipantCount,
+                   r.created_at AS CreatedAt
+            FROM rooms r
+            WHERE r.is_public = 1 AND r.status = @status AND (@topic IS NULL OR r.topic = @topic)
+            ORDER BY r.created_at DESC, r.room_code
+            LIMIT @limit OFFSET @offset
+            """,
+            parameters,
+            cancellationToken: cancellationToken));
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM rooms WHERE is_public = 1 AND status = @status AND (@topic IS NULL OR topic = @topic)",
+            parameters,
+            cancellationToken: cancellationToken));
+        return (rooms.AsList(), total);
+    }
+
+    public async Task<IReadOnlyList<string>> FindOpenPublicRoomsAsync(string? topic, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var codes = await connection.QueryAsync<string>(new CommandDefinition(
+            """
+            SELECT r.room_code
+            FROM rooms r JOIN room_participants p ON p.room_code = r.room_code AND p.left_at IS NULL
+            WHERE r.is_public = 1 AND r.status = 'waiting' AND (@topic IS NULL OR r.topic = @topic)
+            GROUP BY r.room_code, r.created_at
+            HAVING COUNT(*) < 3
+            ORDER BY COUNT(*) DESC, r.created_at
+            LIMIT @limit
+            """,
+            new { topic, limit },
+            cancellationToken: cancellationToken));
+        return codes.AsList();
+    }
+
+    private async Task ExecuteAsync(string sql, object parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+    }
+}

@@ -1,0 +1,499 @@
+using Dilemma.Grains.Accounts;
+using Dilemma.Grains.Hosting;
+using Dilemma.Grains.Interfaces.Accounts;
+using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Interfaces.Scenarios;
+using Dilemma.Grains.Research;
+
+namespace Dilemma.Grains.Rooms;
+
+/// <summary>
+/// One room. Non-reentrant on purpose: every call runs alone, so the rules below see a state
+/// nobody else is changing. Each change is written to the research tables first, then to the
+/// room's own state, and only then acknowledged.
+/// </summary>
+public sealed class RoomGrain(
+    [PersistentState("room", StorageNames.Game)] IPersistentState<RoomState> room,
+    [PersistentState("room-scenario", StorageNames.Game)] IPersistentState<RoomScenarioState> scenario,
+    IResearchStore research,
+    TimeProvider time) : Grain, IRoomGrain
+{
+    private const int SubmissionsKept = 100;
+
+    private RoomState State => room.State;
+
+    private string Code => this.GetPrimaryKeyString();
+
+    public async Task<RoomSnapshot> CreateAsync(RoomCreation creation, CancellationToken cancellationToken)
+    {
+        if (State.Created)
+        {
+            throw RoomExists();
+        }
+
+        if (!RoomRules.IsRoomCode(Code))
+        {
+            throw RuleViolationException.Invalid("invalid_room_code", "room_code", "A room code is six digits.");
+        }
+
+        var title = creation.Title.Trim();
+        if (title.Length is 0 or > RoomRules.TitleMaxLength)
+        {
+            throw RuleViolationException.Invalid("invalid_title", "title", $"A title has 1 to {RoomRules.TitleMaxLength} characters.");
+        }
+
+        var chosen = await ScenarioForAsync(creation.Topic);
+        var nickname = await NicknameForAsync(creation.CreatorId, creation.Nickname, cancellationToken);
+        var now = Now;
+        if (!await research.TryRecordRoomAsync(new RoomRecord(Code, title, chosen.Topic, creation.IsPublic, creation.CreatorId, chosen.Id, now), cancellationToken))
+        {
+            throw RoomExists();
+        }
+
+        await research.RecordParticipantAsync(Code, creation.CreatorId, nickname, now, cancellationToken);
+
+        State.Created = true;
+        State.Code = Code;
+        State.Title = title;
+        State.Topic = chosen.Topic;
+        State.IsPublic = creation.IsPublic;
+        State.Phase = RoomPhase.Waiting;
+        State.HostUserId = creation.CreatorId;
+        State.ScenarioId = chosen.Id;
+        State.CreatedAt = now;
+        State.Participants = [new ParticipantState { UserId = creation.CreatorId, Nickname = nickname, JoinedAt = now }];
+        State.Rounds = Enumerable.Range(1, RoomRules.Rounds).Select(n => new RoundState { RoundNumber = n }).ToList();
+        scenario.State.Scenario = chosen;
+        await SaveAsync(writeScenario: true, cancellationToken);
+        return Snapshot();
+    }
+
+    public Task<RoomSnapshot> GetAsync(CancellationToken cancellationToken)
+    {
+        EnsureCreated();
+        return Task.FromResult(Snapshot());
+    }
+
+    public Task<RoomDetails> GetDetailsAsync(CancellationToken cancellationToken)
+    {
+        EnsureCreated();
+        return Task.FromResult(new RoomDetails(Snapshot(), Scenario));
+    }
+
+    public async Task<RoomSnapshot> JoinAsync(long userId, string? nickname, CancellationToken cancellationToken)
+    {
+        EnsureCreated();
+        if (Find(userId) is not null)
+        {
+            return Snapshot();
+        }
+
+        EnsurePhase(RoomPhase.Waiting);
+        if (State.Participants.Count >= RoomRules.Capacity)
+        {
+            throw RuleViolationException.Conflict("room_full", $"The room already has {RoomRules.Capacity} participants.");
+        }
+
+        var name = await NicknameForAsync(userId, nickname, cancellationToken);
+        var now = Now;
+        await research.RecordParticipantAsync(Code, userId, name, now, cancellationToken);
+        State.Participants.Add(new ParticipantState { UserId = userId, Nickname = name, JoinedAt = now });
+        await SaveAsync(writeScenario: false, cancellationToken);
+        return Snapshot();
+    }
+
+    public async Task<RoomSnapshot> LeaveAsync(long userId, CancellationToken cancellationToken)
+    {
+        EnsureCreated();
+        var leaving = Participant(userId);
+        EnsurePhase(RoomPhase.Waiting);
+
+        var remaining = State.Participants.Where(p => p.UserId != userId).ToList();
+        var host = State.HostUserId == userId && remaining.Count > 0 ? remaining.MinBy(p => p.JoinedAt)!.UserId : State.HostUserId;
+        await research.RecordLeaveAsync(Code, userId, Now, cancellationToken);
+        if (host != State.HostUserId)
+        {
+            await research.RecordRoomProgressAsync(Progress(host), cancellationToken);
+        }
+
+        State.Participants.Remove(leaving);
+        State.HostUserId = host;
+
+        // Roles are dealt to exactly three people; a changed table deals again.
+        State.Participants.ForEach(p => p.RoleId = null);
+        await SaveAsync(writeScenario: false, cancellationToken);
+        return Snapshot();
+    }
+
+    public async Task<RoomSnapshot> AssignRolesAsync(long callerId, IReadOnlyList<RoleAssignment>? assignments, CancellationToken cancellationToken)
+    {
+        EnsureCreated();
+        EnsureHost(callerId);
+        EnsurePhase(RoomPhase.Waiting);
+        if (State.Participants.Count != RoomRules.Capacity)
+        {
+            throw RuleViolationException.Conflict("participants_pending", $"Roles are assigned when the room has exactly {RoomRules.Capacity} participants; it has {State.Participants.Count}.");
+        }
+
+        var roles = assignments is null ? DealRandomly() : Validate(assignments);
+        await research.RecordRolesAsync(Code, roles.Select(r => (r.UserId, r.RoleId)).ToList(), cancellationToken);
+        foreach (var participant in State.Participants)
+        {
+            participant.RoleId = roles.Single(r => r.UserId == participant.UserId).RoleId;
+        }
+
+        await SaveAsync(writeScenario: false, cancellationToken);
+        return Snapshot();
+    }
+
+    public async Task<RoomSnapshot> StartAsync(long callerId, CancellationToken cancellationToken)
+    {
+        EnsureCreated();
+        EnsureHost(callerId);
+        EnsurePhase(RoomPhase.Waiting);
+        if (State.Participants.Count != RoomRules.Capacity || State.Participants.Any(p => p.RoleId is null))
+        {
+            throw RuleViolationException.Conflict("roles_not_assigned", "The host assigns the three roles before the game starts.");
+        }
+
+        var now = Now;
+        await research.RecordRoomProgressAsync(Progress(State.HostUserId, RoomPhase.Started, 1, now, null), cancellationToken);
+        State.Phase = RoomPhase.Started;
+        State.CurrentRound = 1;
+        State.StartedAt = now;
+        await SaveAsync(writeScenario: false, cancellationToken);
+        return Snapshot();
+    }
+
+    public async Task<SubmissionReceipt> SubmitChoiceAsync(long userId, ChoiceSubmission submission, CancellationToken cancellationToken)
+    {
+        EnsureCreated();
+        Participant(userId);
+        if (Replay(userId, submission.SubmissionId) is { } replayed)
+        {
+            return replayed;
+        }
+
+        EnsurePlaying();
+        var round = OpenRound(submission);
+        var previous = round.Choices.Find(c => c.UserId == userId);
+        var revision = (previous?.Revision ?? 0) + 1;
+        var now = Now;
+        await research.RecordChoiceAsync(
+            new ChoiceRecord(Code, userId, submission.RoundNumber, submission.Choice, submission.Confidence, revision, submission.SubmissionId, now),
+            cancellationToken);
+
+        if (previous is null)
+        {
+            round.Choices.Add(new ChoiceState { UserId = userId, Choice = submission.Choice, Confidence = submission.Confidence, Revision = revision, SubmittedAt = now });
+        }
+        else
+        {
+            previous.Choice = submission.Choice;
+            previous.Confidence = submission.Confidence;
+            previous.Revision = revision;
+            previous.SubmittedAt = now;
+        }
+
+        var receipt = Receipt(userId, submission, revision, now);
+        Remember(userId, receipt);
+        await SaveAsync(writeScenario: false, cancellationToken);
+        return receipt;
+    }
+
+    public async Task<SubmissionReceipt> SubmitConsensusAsync(long userId, ChoiceSubmission submission, CancellationToken cancellationToken)
+    {
+        EnsureCreated();
+        Participant(userId);
+        if (Replay(userId, submission.SubmissionId) is { } replayed)
+        {
+            return replayed;
+        }
+
+        if (State.Phase == RoomPhase.Waiting)
+        {
+            throw RuleViolationException.Conflict("room_not_started", "The game has not started yet.");
+        }
+
+        ValidateRanges(submission);
+        if (State.Rounds[submission.RoundNumber - 1].Consensus is not null)
+        {
+            throw RuleViolationException.Conflict("consensus_exists", $"Round {submission.RoundNumber} already has its consensus.");
+        }
+
+        EnsurePlaying();
+        var round = OpenRound(submission);
+        if (round.Choices.Count < State.Participants.Count)
+        {
+            throw RuleViolationException.Conflict(
+                "choices_pending",
+                $"The consensus comes after every individual choice; {State.Participants.Count - round.Choices.Count} of {State.Participants.Count} still to choose.");
+        }
+
+        var now = Now;
+        var finishes = submission.RoundNumber == RoomRules.Rounds;
+        await research.RecordConsensusAsync(
+            new ConsensusRecord(Code, submission.RoundNumber, submission.Choice, submission.Confidence, userId, submission.SubmissionId, now),
+            cancellationToken);
+        await research.RecordRoomProgressAsync(
+            finishes
+                ? Progress(State.HostUserId, RoomPhase.Finished, RoomRules.Rounds, State.StartedAt, now)
+                : Progress(State.HostUserId, RoomPhase.Started, submission.RoundNumber + 1, State.StartedAt, null),
+            cancellationToken);
+
+        round.Consensus = new ConsensusState { Choice = submission.Choice, Confidence = submission.Confidence, SubmittedBy = userId, RecordedAt = now };
+        if (finishes)
+        {
+            State.Phase = RoomPhase.Finished;
+            State.FinishedAt = now;
+        }
+        else
+        {
+            State.CurrentRound = submission.RoundNumber + 1;
+        }
+
+        var receipt = Receipt(userId, submission, 1, now);
+        Remember(userId, receipt);
+        await SaveAsync(writeScenario: false, cancellationToken);
+        return receipt;
+    }
+
+    public Task<RoomStatistics> GetStatisticsAsync(long viewerId, bool viewerIsResearcher, CancellationToken cancellationToken)
+    {
+        EnsureCreated();
+        if (!viewerIsResearcher)
+        {
+            Participant(viewerId);
+        }
+
+        return Task.FromResult(RoomStatisticsCalculator.Compute(State, Scenario));
+    }
+
+    private static RuleViolationException RoomExists() => RuleViolationException.Conflict("room_exists", "A room with this code exists already.");
+
+    private static void ValidateRanges(ChoiceSubmission submission)
+    {
+        if (submission.RoundNumber is < 1 or > RoomRules.Rounds)
+        {
+            throw RuleViolationException.Invalid("invalid_round", "round_number", $"round_number is from 1 to {RoomRules.Rounds}.");
+        }
+
+        if (submission.Choice is < RoomRules.MinChoice or > RoomRules.MaxChoice)
+        {
+            throw RuleViolationException.Invalid("invalid_choice", "choice", $"choice is from {RoomRules.MinChoice} to {RoomRules.MaxChoice}.");
+        }
+
+        if (submission.Confidence is < RoomRules.MinConfidence or > RoomRules.MaxConfidence)
+        {
+            throw RuleViolationException.Invalid("invalid_confidence", "confidence", $"confidence is from {RoomRules.MinConfidence} to {RoomRules.MaxConfidence}.");
+        }
+
+        if (submission.SubmissionId is { Length: 0 or > RoomRules.SubmissionIdMaxLength })
+        {
+            throw RuleViolationException.Invalid("invalid_submission_id", "submission_id", $"submission_id has 1 to {RoomRules.SubmissionIdMaxLength} characters.");
+        }
+    }
+
+    private Scenario Scenario => scenario.State.Scenario
+        ?? throw new InvalidOperationException($"Room {Code} has no stored scenario.");
+
+    private DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    private void EnsureCreated()
+    {
+        if (!State.Created)
+        {
+            // Nothing to keep in memory for a code nobody opened.
+            DeactivateOnIdle();
+            throw RuleViolationException.NotFound("room_not_found", "No room has this code.");
+        }
+    }
+
+    private void EnsurePhase(RoomPhase expected)
+    {
+        if (State.Phase == expected)
+        {
+            return;
+        }
+
+        throw State.Phase switch
+        {
+            RoomPhase.Started => RuleViolationException.Conflict("room_started", "The game has already started."),
+            RoomPhase.Finished => RuleViolationException.Conflict("room_finished", "The game is over."),
+            _ => RuleViolationException.Conflict("room_not_started", "The game has not started yet."),
+        };
+    }
+
+    private void EnsurePlaying() => EnsurePhase(RoomPhase.Started);
+
+    private void EnsureHost(long callerId)
+    {
+        Participant(callerId);
+        if (State.HostUserId != callerId)
+        {
+            throw RuleViolationException.Forbidden("not_host", "Only the host may do this.");
+        }
+    }
+
+    private ParticipantState? Find(long userId) => State.Participants.Find(p => p.UserId == userId);
+
+    private ParticipantState Participant(long userId) =>
+        Find(userId) ?? throw RuleViolationException.Forbidden("not_participant", "You are not a participant of this room.");
+
+    /// <summary>The open round the submission is for, after every range and round rule.</summary>
+    private RoundState OpenRound(ChoiceSubmission submission)
+    {
+        ValidateRanges(submission);
+        if (submission.RoundNumber != State.CurrentRound)
+        {
+            throw RuleViolationException.Conflict("wrong_round", $"Round {State.CurrentRound} is open, not round {submission.RoundNumber}.");
+        }
+
+        var options = Scenario.Rounds[submission.RoundNumber - 1].Options.Count;
+        if (submission.Choice >= options)
+        {
+            throw RuleViolationException.Invalid("invalid_choice", "choice", $"Round {submission.RoundNumber} has {options} options: choice is from 0 to {options - 1}.");
+        }
+
+        return State.Rounds[submission.RoundNumber - 1];
+    }
+
+    private List<RoleAssignment> DealRandomly()
+    {
+        var roles = Enumerable.Range(RoomRules.MinRole, RoomRules.MaxRole).ToArray();
+        Random.Shared.Shuffle(roles);
+        return State.Participants.Select((p, i) => new RoleAssignment(p.UserId, roles[i])).ToList();
+    }
+
+    private List<RoleAssignment> Validate(IReadOnlyList<RoleAssignment> assignments)
+    {
+        var everyoneOnce = assignments.Count == RoomRules.Capacity
+            && assignments.Select(a => a.UserId).Distinct().Count() == RoomRules.Capacity
+            && assignments.All(a => Find(a.UserId) is not null);
+        var eachRoleOnce = assignments.Select(a => a.RoleId).Order().SequenceEqual(Enumerable.Range(RoomRules.MinRole, RoomRules.MaxRole));
+        if (!everyoneOnce || !eachRoleOnce)
+        {
+            throw RuleViolationException.Invalid(
+                "invalid_roles",
+                "assignments",
+                "Assign roles 1, 2 and 3 once each, one to each of the three participants.");
+        }
+
+        return assignments.ToList();
+    }
+
+    private async Task<Scenario> ScenarioForAsync(string topic)
+    {
+        try
+        {
+            return await GrainFactory.GetGrain<IScenarioCatalogGrain>(0).GetByTopicAsync(topic);
+        }
+        catch (RuleViolationException e) when (e.Kind == RuleViolationKind.NotFound)
+        {
+            throw RuleViolationException.Invalid("unknown_topic", "topic", $"There is no scenario for topic '{topic}'; GET /topics lists them.");
+        }
+    }
+
+    private async Task<string> NicknameForAsync(long userId, string? nickname, CancellationToken cancellationToken)
+    {
+        if (nickname is not null)
+        {
+            AccountValidation.ThrowIfInvalidNickname(nickname);
+            return nickname.Trim();
+        }
+
+        var user = await GrainFactory.GetGrain<IUserGrain>(userId).GetAsync(cancellationToken);
+        var name = user.Nickname ?? user.Username;
+        return name.Length > RoomRules.NicknameMaxLength ? name[..RoomRules.NicknameMaxLength] : name;
+    }
+
+    private SubmissionReceipt? Replay(long userId, string? submissionId) =>
+        submissionId is null ? null : State.Submissions.Find(s => s.Key == SubmissionKey(userId, submissionId))?.Receipt is { } receipt ? receipt with { Replayed = true } : null;
+
+    private void Remember(long userId, SubmissionReceipt receipt)
+    {
+        if (receipt.SubmissionId is null)
+        {
+            return;
+        }
+
+        State.Submissions.Add(new SubmissionState { Key = SubmissionKey(userId, receipt.SubmissionId), Receipt = receipt });
+        if (State.Submissions.Count > SubmissionsKept)
+        {
+            State.Submissions.RemoveRange(0, State.Submissions.Count - SubmissionsKept);
+        }
+    }
+
+    private static string SubmissionKey(long userId, string submissionId) => $"{userId}:{submissionId}";
+
+    private SubmissionReceipt Receipt(long userId, ChoiceSubmission submission, int revision, DateTime at) => new(
+        Code,
+        userId,
+        submission.RoundNumber,
+        submission.Choice,
+        submission.Confidence,
+        revision,
+        new DateTimeOffset(at, TimeSpan.Zero),
+        State.Phase,
+        State.CurrentRound,
+        submission.SubmissionId,
+        Replayed: false);
+
+    private RoomProgress Progress(long host) =>
+        Progress(host, State.Phase, State.CurrentRound, State.StartedAt, State.FinishedAt);
+
+    private RoomProgress Progress(long host, RoomPhase phase, int round, DateTime? startedAt, DateTime? finishedAt) => new(
+        Code,
+        phase switch
+        {
+            RoomPhase.Started => RoomStatus.Started,
+            RoomPhase.Finished => RoomStatus.Finished,
+            _ => RoomStatus.Waiting,
+        },
+        round,
+        host,
+        startedAt,
+        finishedAt);
+
+    private async Task SaveAsync(bool writeScenario, CancellationToken cancellationToken)
+    {
+        State.Version++;
+        try
+        {
+            if (writeScenario)
+            {
+                await scenario.WriteStateAsync(cancellationToken);
+            }
+
+            await room.WriteStateAsync(cancellationToken);
+        }
+        catch
+        {
+            // The state in memory is ahead of storage now: let the next call start from what was stored.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private RoomSnapshot Snapshot() => new(
+        State.Code,
+        State.Title,
+        State.Topic,
+        State.IsPublic,
+        State.Phase,
+        State.HostUserId,
+        State.CurrentRound,
+        State.Participants.Select(p => new ParticipantView(p.UserId, p.Nickname, p.RoleId, p.UserId == State.HostUserId, Utc(p.JoinedAt))).ToList(),
+        State.Phase == RoomPhase.Started ? State.Rounds[State.CurrentRound - 1].Choices.Select(c => c.UserId).ToList() : [],
+        State.Rounds.Where(r => r.Consensus is not null)
+            .Select(r => new ConsensusView(r.RoundNumber, r.Consensus!.Choice, r.Consensus.Confidence, r.Consensus.SubmittedBy, Utc(r.Consensus.RecordedAt)))
+            .ToList(),
+        State.ScenarioId,
+        Utc(State.CreatedAt),
+        State.StartedAt is { } started ? Utc(started) : null,
+        State.FinishedAt is { } finished ? Utc(finished) : null,
+        State.Version);
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+}

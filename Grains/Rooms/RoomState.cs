@@ -1,0 +1,145 @@
+using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Interfaces.Scenarios;
+
+namespace Dilemma.Grains.Rooms;
+
+// Stored as JSON in OrleansStorage: property names are the stored schema. Add properties
+// freely; never rename or repurpose one (a renamed property reads back as its default).
+
+/// <summary>A room's live state (storage name <c>room</c>), written on every change.</summary>
+[GenerateSerializer]
+public sealed class RoomState
+{
+    [Id(0)]
+    public bool Created { get; set; }
+
+    [Id(1)]
+    public string Code { get; set; } = string.Empty;
+
+    [Id(2)]
+    public string Title { get; set; } = string.Empty;
+
+    [Id(3)]
+    public string Topic { get; set; } = string.Empty;
+
+    [Id(4)]
+    public bool IsPublic { get; set; }
+
+    [Id(5)]
+    public RoomPhase Phase { get; set; }
+
+    [Id(6)]
+    public long HostUserId { get; set; }
+
+    /// <summary>0 before the game starts, then the open round (1–5); stays 5 once finished.</summary>
+    [Id(7)]
+    public int CurrentRound { get; set; }
+
+    [Id(8)]
+    public List<ParticipantState> Participants { get; set; } = [];
+
+    [Id(9)]
+    public List<RoundState> Rounds { get; set; } = [];
+
+    /// <summary>Receipts of recent submissions by (user, submission id), so retries replay them.</summary>
+    [Id(10)]
+    public List<SubmissionState> Submissions { get; set; } = [];
+
+    [Id(11)]
+    public string ScenarioId { get; set; } = string.Empty;
+
+    [Id(12)]
+    public DateTime CreatedAt { get; set; }
+
+    [Id(13)]
+    public DateTime? StartedAt { get; set; }
+
+    [Id(14)]
+    public DateTime? FinishedAt { get; set; }
+
+    /// <summary>Goes up by one with every stored change, so clients can order updates.</summary>
+    [Id(15)]
+    public int Version { get; set; }
+}
+
+[GenerateSerializer]
+public sealed class ParticipantState
+{
+    [Id(0)]
+    public long UserId { get; set; }
+
+    [Id(1)]
+    public string Nickname { get; set; } = string.Empty;
+
+    [Id(2)]
+    public int? RoleId { get; set; }
+
+    [Id(3)]
+    public DateTime JoinedAt { get; set; }
+}
+
+[GenerateSerializer]
+public sealed class RoundState
+{
+    [Id(0)]
+    public int RoundNumber { get; set; }
+
+    [Id(1)]
+    public List<ChoiceState> Choices { get; set; } = [];
+
+    [Id(2)]
+    public ConsensusState? Consensus { get; set; }
+}
+
+[GenerateSerializer]
+public sealed class ChoiceState
+{
+    [Id(0)]
+    public long UserId { get; set; }
+
+    [Id(1)]
+    public int Choice { get; set; }
+
+    [Id(2)]
+    public int Confidence { get; set; }
+
+    [Id(3)]
+    public int Revision { get; set; }
+
+    [Id(4)]
+    public DateTime SubmittedAt { get; set; }
+}
+
+[GenerateSerializer]
+public sealed class ConsensusState
+{
+    [Id(0)]
+    public int Choice { get; set; }
+
+    [Id(1)]
+    public int Confidence { get; set; }
+
+    [Id(2)]
+    public long SubmittedBy { get; set; }
+
+    [Id(3)]
+    public DateTime RecordedAt { get; set; }
+}
+
+[GenerateSerializer]
+public sealed class SubmissionState
+{
+    [Id(0)]
+    public string Key { get; set; } = string.Empty;
+
+    [Id(1)]
+    public SubmissionReceipt? Receipt { get; set; }
+}
+
+/// <summary>The scenario a room was created on (storage name <c>room-scenario</c>), written once.</summary>
+[GenerateSerializer]
+public sealed class RoomScenarioState
+{
+    [Id(0)]
+    public Scenario? Scenario { get; set; }
+}
