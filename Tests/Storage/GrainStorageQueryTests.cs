@@ -119,6 +119,31 @@ public sealed class GrainStorageQueryTests(LocalServices services)
         Assert.Equal(MySqlErrorCode.DataTooLong, error.ErrorCode);
     }
 
+    // Rows are found by this hash alone, so its definition may never change: another encoding would leave
+    // every stored state behind under keys nothing computes any more. Each variable-length part carries its
+    // length in UTF-8 bytes, the numbers are written in decimal, and a NULL extension is the bare word null.
+    [Theory]
+    [InlineData("probe", null, 0L, 0L)]
+    [InlineData("probe", "", -1L, long.MaxValue)]
+    [InlineData("probe", "null", 7L, 0L)]
+    [InlineData("\u00e9tat", "\u043a\u043b\u044e\u0447-\U0001F3B2", long.MinValue, 42L)]
+    public async Task The_identity_hash_is_sha256_over_the_length_prefixed_identity(string stateName, string? extension, long n0, long n1)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var queries = await QueriesAsync(ct);
+        var grain = new Identity(stateName, extension, n0, n1);
+        await using var connection = await queries.OpenAsync(ct);
+        Assert.Equal(1, await queries.WriteAsync(connection, grain, null, [1], ct));
+
+        static string Part(string value) =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{System.Text.Encoding.UTF8.GetByteCount(value)}:{value}");
+        var encoded = string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"{Part(ServiceId)}|{Part(stateName)}|{n0}|{n1}|{(extension is null ? "null" : Part(extension))}");
+
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(encoded)), await queries.IdentityHashAsync(grain, ct));
+    }
+
     private async Task<Queries> QueriesAsync(CancellationToken ct)
     {
         var database = await services.CreateDatabaseAsync("grainquery_", migrate: true, ct);
@@ -136,7 +161,7 @@ public sealed class GrainStorageQueryTests(LocalServices services)
     }
 
     /// <summary>A string-keyed grain's identity as the provider passes it: the key travels as the extension.</summary>
-    private sealed record Identity(string StateName, string? Extension);
+    private sealed record Identity(string StateName, string? Extension, long N0 = 0, long N1 = 0);
 
     private sealed class Queries(string connectionString, Dictionary<string, string> texts)
     {
@@ -189,6 +214,24 @@ public sealed class GrainStorageQueryTests(LocalServices services)
             return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
         }
 
+        public async Task<byte[]> IdentityHashAsync(Identity grain, CancellationToken ct)
+        {
+            await using var connection = await OpenAsync(ct);
+            await using var command = new MySqlCommand(
+                """
+                SELECT IdentityHash FROM OrleansStorage
+                WHERE ServiceId = @serviceId AND GrainTypeString = @stateName AND GrainIdExtensionString <=> @extension
+                    AND GrainIdN0 = @n0 AND GrainIdN1 = @n1
+                """,
+                connection);
+            command.Parameters.AddWithValue("@serviceId", ServiceId);
+            command.Parameters.AddWithValue("@stateName", grain.StateName);
+            command.Parameters.AddWithValue("@extension", grain.Extension);
+            command.Parameters.AddWithValue("@n0", grain.N0);
+            command.Parameters.AddWithValue("@n1", grain.N1);
+            return (byte[])(await command.ExecuteScalarAsync(ct))!;
+        }
+
         /// <summary>The provider reads every row of every result set and allows at most one in total.</summary>
         private static async Task<int?> SingleVersionAsync(MySqlCommand command, CancellationToken ct)
         {
@@ -215,8 +258,8 @@ public sealed class GrainStorageQueryTests(LocalServices services)
             var command = new MySqlCommand(texts[key], connection);
             // Names without '@' and every parameter on every query, as Orleans' provider binds them.
             command.Parameters.AddWithValue("GrainIdHash", 17);
-            command.Parameters.AddWithValue("GrainIdN0", 0L);
-            command.Parameters.AddWithValue("GrainIdN1", 0L);
+            command.Parameters.AddWithValue("GrainIdN0", grain.N0);
+            command.Parameters.AddWithValue("GrainIdN1", grain.N1);
             command.Parameters.AddWithValue("GrainTypeHash", 23);
             command.Parameters.AddWithValue("GrainTypeString", grain.StateName);
             command.Parameters.AddWithValue("GrainIdExtensionString", (object?)grain.Extension ?? DBNull.Value);

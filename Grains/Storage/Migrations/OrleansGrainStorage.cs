@@ -11,6 +11,12 @@ namespace Dilemma.Grains.Storage.Migrations;
 /// itself refuses a second row for one grain: a unique index over the raw identity columns would exceed
 /// InnoDB's key length and would not treat two NULL extensions as equal. Each routine goes to the server as
 /// one statement; <c>DELIMITER</c> is a mysql-client directive that a driver cannot send.
+/// <para>
+/// The schema has stored procedures only, no stored function: with binary logging on (MySQL 8's default),
+/// creating a function needs SUPER or <c>log_bin_trust_function_creators=1</c>, which managed MySQL services
+/// do not grant, whereas procedures need no more than CREATE ROUTINE. Each procedure therefore computes the
+/// identity hash itself, from the same expression.
+/// </para>
 /// </remarks>
 [Migration(2026112601, "Orleans ADO.NET grain storage")]
 public sealed class OrleansGrainStorage : Migration
@@ -29,8 +35,18 @@ public sealed class OrleansGrainStorage : Migration
         IN p_ServiceId VARCHAR(150) CHARACTER SET utf8mb4
         """;
 
+    // The row's key: SHA-256 over the whole identity. Each variable-length part is prefixed with its length
+    // in bytes, so no two identities share an encoding ('ab'+'c' vs 'a'+'bc'), and a NULL extension is encoded
+    // apart from every string, '' included. Rows are found by this hash alone, so it must never change; every
+    // procedure declares it first, from this one text.
     private const string IdentityVariable = """
-        DECLARE v_identity BINARY(32) DEFAULT OrleansGrainIdentity(p_ServiceId, p_GrainTypeString, p_GrainIdN0, p_GrainIdN1, p_GrainIdExtensionString);
+        DECLARE v_identity BINARY(32) DEFAULT UNHEX(SHA2(CONCAT(
+                LENGTH(p_ServiceId), ':', p_ServiceId, '|',
+                LENGTH(p_GrainTypeString), ':', p_GrainTypeString, '|',
+                p_GrainIdN0, '|',
+                p_GrainIdN1, '|',
+                IF(p_GrainIdExtensionString IS NULL, 'null', CONCAT(LENGTH(p_GrainIdExtensionString), ':', p_GrainIdExtensionString))
+            ), 256));
         """;
 
     // The hash alone decides the row; comparing the stored identity as well turns a (practically impossible)
@@ -80,29 +96,6 @@ public sealed class OrleansGrainStorage : Migration
             """);
 
         Execute.Sql(RoutineSqlMode);
-
-        // Each variable-length part is prefixed with its length in bytes, so no two identities share an
-        // encoding ('ab'+'c' vs 'a'+'bc'), and a NULL extension is encoded apart from every string, ''
-        // included. NO SQL + DETERMINISTIC also lets MySQL 8 accept the function with binary logging on.
-        Execute.Sql("""
-            CREATE FUNCTION OrleansGrainIdentity(
-                p_ServiceId VARCHAR(150) CHARACTER SET utf8mb4,
-                p_GrainTypeString VARCHAR(512) CHARACTER SET utf8mb4,
-                p_GrainIdN0 BIGINT,
-                p_GrainIdN1 BIGINT,
-                p_GrainIdExtensionString VARCHAR(512) CHARACTER SET utf8mb4)
-            RETURNS BINARY(32)
-            DETERMINISTIC
-            NO SQL
-            SQL SECURITY INVOKER
-            RETURN UNHEX(SHA2(CONCAT(
-                LENGTH(p_ServiceId), ':', p_ServiceId, '|',
-                LENGTH(p_GrainTypeString), ':', p_GrainTypeString, '|',
-                p_GrainIdN0, '|',
-                p_GrainIdN1, '|',
-                IF(p_GrainIdExtensionString IS NULL, 'null', CONCAT(LENGTH(p_GrainIdExtensionString), ':', p_GrainIdExtensionString))
-            ), 256))
-            """);
 
         // SQL SECURITY INVOKER: the routines run with the application's own rights, so they keep working
         // if the account that ran the migration is later removed.
@@ -222,7 +215,6 @@ public sealed class OrleansGrainStorage : Migration
         Execute.Sql("DROP PROCEDURE IF EXISTS OrleansClearStorage");
         Execute.Sql("DROP PROCEDURE IF EXISTS OrleansWriteToStorage");
         Execute.Sql("DROP PROCEDURE IF EXISTS OrleansReadFromStorage");
-        Execute.Sql("DROP FUNCTION IF EXISTS OrleansGrainIdentity");
         Delete.Table("OrleansStorage");
         Delete.Table("OrleansQuery");
     }
