@@ -1,5 +1,6 @@
 using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Diagnostics;
+using Dilemma.Grains.Scenarios;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MySqlConnector;
@@ -47,5 +48,6 @@ public static class DilemmaSiloBuilderExtensions
         services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PasswordHasher>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(ScenarioBank.LoadEmbedded());
     }
 }
