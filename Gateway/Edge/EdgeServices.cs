@@ -1,5 +1,7 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Unicode;
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Hosting;
@@ -25,6 +27,9 @@ public static class EdgeServices
         {
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             options.SerializerOptions.DictionaryKeyPolicy = null;
+
+            // Korean text as UTF-8, not \uXXXX escapes (half the bytes); HTML-sensitive characters stay escaped.
+            options.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All);
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         });
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

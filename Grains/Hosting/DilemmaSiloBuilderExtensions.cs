@@ -1,9 +1,13 @@
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Diagnostics;
+using Dilemma.Grains.Research;
 using Dilemma.Grains.Scenarios;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MySqlConnector;
+using Orleans.Serialization;
 
 namespace Dilemma.Grains.Hosting;
 
@@ -20,8 +24,11 @@ public static class DilemmaSiloBuilderExtensions
     /// <summary>Grains with process-memory storage: nothing survives the process.</summary>
     public static ISiloBuilder AddDilemmaInMemory(this ISiloBuilder silo)
     {
+        silo.UseSystemTextJsonGrainStorageSerializer();
         silo.AddMemoryGrainStorage(StorageNames.Game);
         silo.Services.AddSingleton<IAccountStore, InMemoryAccountStore>();
+        silo.Services.AddSingleton<InMemoryResearchStore>();
+        silo.Services.AddSingleton<IResearchStore>(services => services.GetRequiredService<InMemoryResearchStore>());
         silo.Services.AddSingleton<IStorageProbe, InMemoryStorageProbe>();
         AddCommonServices(silo.Services);
         return silo;
@@ -31,6 +38,9 @@ public static class DilemmaSiloBuilderExtensions
     public static ISiloBuilder AddDilemmaMySql(this ISiloBuilder silo, string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        // JSON that System.Text.Json writes: readable in the table, and no CLR type names in it
+        // to break when a class moves. Embedded mode uses the same serializer.
+        silo.UseSystemTextJsonGrainStorageSerializer();
         silo.AddAdoNetGrainStorage(StorageNames.Game, options =>
         {
             options.Invariant = MySqlInvariant;
@@ -38,6 +48,7 @@ public static class DilemmaSiloBuilderExtensions
         });
         silo.Services.AddSingleton(_ => new MySqlDataSource(connectionString));
         silo.Services.AddSingleton<IAccountStore, MySqlAccountStore>();
+        silo.Services.AddSingleton<IResearchStore, MySqlResearchStore>();
         silo.Services.AddSingleton<IStorageProbe, MySqlStorageProbe>();
         AddCommonServices(silo.Services);
         return silo;
@@ -48,6 +59,10 @@ public static class DilemmaSiloBuilderExtensions
         services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PasswordHasher>();
         services.TryAddSingleton(TimeProvider.System);
+
+        // Stored room state carries Korean scenario text: keep it UTF-8 rather than \uXXXX escapes.
+        services.Configure<SystemTextJsonGrainStorageSerializerOptions>(options =>
+            options.JsonSerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
         services.AddSingleton(ScenarioBank.LoadEmbedded());
     }
 }
