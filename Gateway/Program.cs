@@ -2,6 +2,7 @@ using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Health;
 using Dilemma.Gateway.Hosting;
+using Dilemma.Gateway.Realtime;
 using Dilemma.Gateway.Rooms;
 using Dilemma.Gateway.Scenarios;
 using Dilemma.Grains.Hosting;
@@ -13,6 +14,7 @@ try
     var host = builder.AddDilemmaCluster(mode);
     builder.AddDilemmaEdge(mode);
     builder.Services.AddDilemmaHealthChecks(host);
+    builder.Services.AddRealtime();
     builder.Services.AddHostedService<StartupNotices>();
 
     var app = builder.Build();
@@ -21,6 +23,7 @@ try
     app.MapAuthApi();
     app.MapRoomsApi();
     app.MapScenariosApi();
+    app.MapRealtimeApi();
     await app.RunAsync();
     return 0;
 }

@@ -1,3 +1,5 @@
+using Dilemma.Grains.Interfaces.Realtime;
+
 namespace Dilemma.Grains.Interfaces.Rooms;
 
 /// <summary>
@@ -40,4 +42,30 @@ public interface IRoomGrain : IGrainWithStringKey
     /// hidden until its consensus.
     /// </summary>
     Task<RoomStatistics> GetStatisticsAsync(long viewerId, bool viewerIsResearcher, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A participant's signaling socket joined (or renewed itself); the others present are told
+    /// <c>peer_joined</c> when it is new. Answers the others present, with who is polite.
+    /// </summary>
+    Task<IReadOnlyList<PeerPresence>> JoinSignalingAsync(long userId, string connectionId);
+
+    /// <summary>The socket closed: if it is still the participant's current one, the others are told <c>peer_left</c>.</summary>
+    Task LeaveSignalingAsync(long userId, string connectionId);
+
+    /// <summary>
+    /// Subscribes (or renews) a voice-session connection to the room's pushes: room updates, voice
+    /// status, recording. Answers the session state <c>init</c> returns. Renew within two minutes.
+    /// </summary>
+    Task<VoiceSessionState> JoinVoiceAsync(long userId, string connectionId, IRoomObserver observer);
+
+    Task LeaveVoiceAsync(long userId, string connectionId);
+
+    /// <summary>A participant's microphone state, passed on to the others.</summary>
+    Task UpdateVoiceStatusAsync(long userId, bool isMicOn, bool isSpeaking);
+
+    /// <summary>
+    /// Starts or stops the room's recording; only participants with voice consent may
+    /// (<c>voice_consent_required</c>, 403). Each change is a timestamped research event.
+    /// </summary>
+    Task<RecordingState> SetRecordingAsync(long userId, bool recording, CancellationToken cancellationToken = default);
 }

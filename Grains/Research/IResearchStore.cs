@@ -28,6 +28,9 @@ public interface IResearchStore
     /// <summary>Inserts a round's consensus; recording the same round again changes nothing.</summary>
     Task RecordConsensusAsync(ConsensusRecord consensus, CancellationToken cancellationToken);
 
+    /// <summary>A recording started or stopped, by whom and when.</summary>
+    Task RecordRecordingEventAsync(string roomCode, long userId, string eventType, DateTime occurredAt, CancellationToken cancellationToken);
+
     /// <summary>Public rooms in a status, newest first, with their current participant counts.</summary>
     Task<(IReadOnlyList<RoomRow> Rooms, long Total)> ListPublicRoomsAsync(string? topic, string status, int offset, int limit, CancellationToken cancellationToken);
 
@@ -44,6 +47,13 @@ public sealed record ChoiceRecord(string RoomCode, long UserId, int RoundNumber,
 public sealed record ConsensusRecord(string RoomCode, int RoundNumber, int Choice, int Confidence, long SubmittedBy, string? SubmissionId, DateTime At);
 
 public sealed record RoomRow(string RoomCode, string Title, string Topic, string Status, int ParticipantCount, DateTime CreatedAt);
+
+/// <summary>The words of the <c>recording_events.event_type</c> column.</summary>
+public static class RecordingEventType
+{
+    public const string Started = "recording_started";
+    public const string Stopped = "recording_stopped";
+}
 
 /// <summary>The status words of the <c>rooms.status</c> column.</summary>
 public static class RoomStatus

@@ -8,6 +8,7 @@ public sealed class InMemoryResearchStore : IResearchStore
     private readonly Dictionary<(string Room, long User), ParticipantEntry> _participants = [];
     private readonly Dictionary<(string Room, int Round, long User), ChoiceRecord> _choices = [];
     private readonly Dictionary<(string Room, int Round), ConsensusRecord> _consensus = [];
+    private readonly List<(string Room, long User, string Type, DateTime At)> _recordingEvents = [];
 
     public Task<bool> TryRecordRoomAsync(RoomRecord room, CancellationToken cancellationToken)
     {
@@ -84,6 +85,24 @@ public sealed class InMemoryResearchStore : IResearchStore
         {
             _consensus.TryAdd((consensus.RoomCode, consensus.RoundNumber), consensus);
             return Task.CompletedTask;
+        }
+    }
+
+    public Task RecordRecordingEventAsync(string roomCode, long userId, string eventType, DateTime occurredAt, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _recordingEvents.Add((roomCode, userId, eventType, occurredAt));
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>A room's recording events in order, for tests.</summary>
+    public IReadOnlyList<(long UserId, string Type, DateTime At)> RecordingEvents(string roomCode)
+    {
+        lock (_lock)
+        {
+            return _recordingEvents.Where(e => e.Room == roomCode).Select(e => (e.User, e.Type, e.At)).ToList();
         }
     }
 

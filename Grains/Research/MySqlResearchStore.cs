@@ -88,6 +88,12 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource) : IResearchSt
             consensus,
             cancellationToken);
 
+    public Task RecordRecordingEventAsync(string roomCode, long userId, string eventType, DateTime occurredAt, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "INSERT INTO recording_events (room_code, user_id, event_type, occurred_at) VALUES (@roomCode, @userId, @eventType, @occurredAt)",
+            new { roomCode, userId, eventType, occurredAt },
+            cancellationToken);
+
     public async Task<(IReadOnlyList<RoomRow> Rooms, long Total)> ListPublicRoomsAsync(string? topic, string status, int offset, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -13,7 +13,7 @@ namespace Dilemma.Grains.Rooms;
 /// nobody else is changing. Each change is written to the research tables first, then to the
 /// room's own state, and only then acknowledged.
 /// </summary>
-public sealed class RoomGrain(
+public sealed partial class RoomGrain(
     [PersistentState("room", StorageNames.Game)] IPersistentState<RoomState> room,
     [PersistentState("room-scenario", StorageNames.Game)] IPersistentState<RoomScenarioState> scenario,
     IResearchStore research,
@@ -119,6 +119,7 @@ public sealed class RoomGrain(
 
         State.Participants.Remove(leaving);
         State.HostUserId = host;
+        ForgetSignaling(userId);
 
         // Roles are dealt to exactly three people; a changed table deals again.
         State.Participants.ForEach(p => p.RoleId = null);
@@ -474,6 +475,8 @@ public sealed class RoomGrain(
             DeactivateOnIdle();
             throw;
         }
+
+        PushRoomUpdate();
     }
 
     private RoomSnapshot Snapshot() => new(

@@ -60,6 +60,15 @@ public sealed class RoomState
     /// <summary>Goes up by one with every stored change, so clients can order updates.</summary>
     [Id(15)]
     public int Version { get; set; }
+
+    [Id(16)]
+    public bool IsRecording { get; set; }
+
+    [Id(17)]
+    public long? RecordingChangedBy { get; set; }
+
+    [Id(18)]
+    public DateTime? RecordingChangedAt { get; set; }
 }
 
 [GenerateSerializer]

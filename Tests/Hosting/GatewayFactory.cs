@@ -32,6 +32,22 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>Serves the gateway from real Kestrel on a free loopback port (for WebSocket clients); returns its address.</summary>
+    public Uri StartKestrel()
+    {
+        if (_kestrelAddress is null)
+        {
+            var port = FreePort.Next();
+            UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, port));
+            StartServer();
+            _kestrelAddress = new Uri($"http://127.0.0.1:{port}");
+        }
+
+        return _kestrelAddress;
+    }
+
+    private Uri? _kestrelAddress;
+
     /// <summary>Every log line the gateway wrote, for tests about what must never be logged.</summary>
     public CapturedLogs Logs { get; } = new();
 

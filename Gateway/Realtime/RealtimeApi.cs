@@ -1,0 +1,74 @@
+using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Dilemma.Gateway.Realtime;
+
+/// <summary>The two WebSockets: signaling (<c>/ws/signaling</c>) and the voice session (<c>/ws/voice/{room_code}</c>).</summary>
+public static class RealtimeApi
+{
+    public static IServiceCollection AddRealtime(this IServiceCollection services)
+    {
+        services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.SectionName)
+            .Validate(o => o.MaxMessageBytes is >= 1024 and <= 16 * 1024 * 1024, "Realtime:MaxMessageBytes must be from 1024 to 16777216.")
+            .Validate(o => o.MessagesPerSecond > 0 && o.MessageBurst > 0 && o.MaxViolations > 0 && o.SendQueueCapacity > 0, "Realtime limits must be positive.")
+            .Validate(o => o.KeepAliveSeconds > 0 && o.KeepAliveTimeoutSeconds > o.KeepAliveSeconds && o.RenewSeconds > 0, "Realtime:KeepAliveTimeoutSeconds must exceed Realtime:KeepAliveSeconds; both and RenewSeconds positive.")
+            .ValidateOnStart();
+        return services;
+    }
+
+    public static void MapRealtimeApi(this WebApplication app)
+    {
+        app.UseWebSockets();
+        var sockets = app.MapGroup("/ws").WithTags("Realtime");
+        sockets.MapGet("/signaling", SignalingAsync)
+            .WithSummary("WebSocket: WebRTC signaling (join, offer, answer, candidate) for one room")
+            .WithDescription("Query: room_code, and token (access token) or ticket (from POST /auth/ws-ticket). Refused before the upgrade with 401/403/404. Close codes: 1008 too many refused messages, 1013 receiver too slow, 4000 replaced by a newer socket of the same user, 4003 no longer a participant.");
+        sockets.MapGet("/voice/{room_code}", VoiceAsync)
+            .WithSummary("WebSocket: the room's voice session (init, voice_status_update, start_recording, stop_recording) and room_updated pushes");
+    }
+
+    public static async Task<IResult> SignalingAsync(
+        HttpContext context,
+        [FromQuery(Name = "room_code")] string? roomCode,
+        IGrainFactory grains,
+        IOptions<RealtimeOptions> options,
+        IOptions<HttpJsonOptions> json,
+        ILoggerFactory loggers)
+    {
+        var (userId, refusal) = await SocketAdmission.AdmitAsync(context, roomCode, grains, options);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        using var socket = await SocketAdmission.AcceptAsync(context, options.Value);
+        var logger = loggers.CreateLogger<SignalingSession>();
+        await using var channel = new SocketChannel(socket, options.Value, json.Value.SerializerOptions, logger);
+        var session = new SignalingSession(roomCode!, userId, channel, grains, options.Value, logger);
+        await session.RunAsync(context.RequestAborted);
+        return Results.Empty;
+    }
+
+    public static async Task<IResult> VoiceAsync(
+        HttpContext context,
+        [FromRoute(Name = "room_code")] string roomCode,
+        IGrainFactory grains,
+        IOptions<RealtimeOptions> options,
+        IOptions<HttpJsonOptions> json,
+        ILoggerFactory loggers)
+    {
+        var (userId, refusal) = await SocketAdmission.AdmitAsync(context, roomCode, grains, options);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        using var socket = await SocketAdmission.AcceptAsync(context, options.Value);
+        var logger = loggers.CreateLogger<VoiceSession>();
+        await using var channel = new SocketChannel(socket, options.Value, json.Value.SerializerOptions, logger);
+        var session = new VoiceSession(roomCode, userId, channel, grains, options.Value, logger);
+        await session.RunAsync(context.RequestAborted);
+        return Results.Empty;
+    }
+}

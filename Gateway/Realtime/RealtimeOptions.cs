@@ -1,0 +1,50 @@
+namespace Dilemma.Gateway.Realtime;
+
+/// <summary>Limits of the two WebSockets (section <c>Realtime</c>); the README documents each.</summary>
+public sealed class RealtimeOptions
+{
+    public const string SectionName = "Realtime";
+
+    /// <summary>The largest message a client may send; an SDP offer is a few kilobytes.</summary>
+    public int MaxMessageBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Sustained messages per second per socket (a token bucket refilled at this rate).</summary>
+    public int MessagesPerSecond { get; set; } = 50;
+
+    /// <summary>Messages a socket may send at once before the rate applies (ICE gathering bursts).</summary>
+    public int MessageBurst { get; set; } = 200;
+
+    /// <summary>Refused messages (malformed, unknown, too large, over the rate) before the socket is closed with 1008.</summary>
+    public int MaxViolations { get; set; } = 20;
+
+    /// <summary>Messages waiting to be sent to one socket; a receiver this far behind is closed with 1013.</summary>
+    public int SendQueueCapacity { get; set; } = 512;
+
+    /// <summary>Seconds between WebSocket pings.</summary>
+    public int KeepAliveSeconds { get; set; } = 15;
+
+    /// <summary>Seconds without a pong (or any frame) after which the socket is dropped.</summary>
+    public int KeepAliveTimeoutSeconds { get; set; } = 45;
+
+    /// <summary>Seconds between a connection's renewals of its registration with the room and peer grains.</summary>
+    public int RenewSeconds { get; set; } = 20;
+
+    /// <summary>When not empty, the <c>Origin</c> header of a socket request must be one of these.</summary>
+    public string[] AllowedOrigins { get; set; } = [];
+}
+
+/// <summary>Close codes the sockets use, as documented in the README.</summary>
+public static class CloseCodes
+{
+    /// <summary>Abuse: too many refused messages.</summary>
+    public const int PolicyViolation = 1008;
+
+    /// <summary>The receiver fell too far behind (its send queue filled up).</summary>
+    public const int TryAgainLater = 1013;
+
+    /// <summary>The same user opened a newer socket for the same room.</summary>
+    public const int Replaced = 4000;
+
+    /// <summary>The user is no longer a participant of the room.</summary>
+    public const int NotParticipant = 4003;
+}

@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Text.Json;
+using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Realtime;
+using Dilemma.Grains.Interfaces.Rooms;
+
+namespace Dilemma.Gateway.Realtime;
+
+/// <summary>
+/// One signaling socket: what the client sends goes to grains with <c>from</c> taken from the
+/// authenticated user; what grains push (relayed messages, presence) goes out through the
+/// socket's single send queue.
+/// </summary>
+public sealed partial class SignalingSession(
+    string roomCode,
+    long userId,
+    SocketChannel socket,
+    IGrainFactory grains,
+    RealtimeOptions options,
+    ILogger logger) : IPeerObserver
+{
+    private readonly string _connectionId = Guid.NewGuid().ToString("N");
+    private IPeerObserver? _reference;
+    private bool _joined;
+
+    private IPeerGrain Self => grains.GetGrain<IPeerGrain>(IPeerGrain.KeyOf(roomCode, userId));
+
+    private IRoomGrain Room => grains.GetGrain<IRoomGrain>(roomCode);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        // The runtime holds observers weakly: this session object stays referenced by the
+        // endpoint for the socket's whole life, which keeps the reference alive.
+        _reference = grains.CreateObjectReference<IPeerObserver>(this);
+        try
+        {
+            await Self.ConnectAsync(_reference, _connectionId);
+            var renewal = RenewAsync(socket.Closing);
+            await socket.RunAsync(GuardedHandleAsync, cancellationToken);
+            await renewal;
+        }
+        finally
+        {
+            await Self.DisconnectAsync(_connectionId);
+            await Room.LeaveSignalingAsync(userId, _connectionId);
+            grains.DeleteObjectReference<IPeerObserver>(this);
+        }
+    }
+
+    public void OnSignal(SignalEnvelope envelope)
+    {
+        using var buffer = new MemoryStream(envelope.PayloadJson.Length + 64);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", envelope.Type);
+            writer.WriteNumber("from", envelope.From);
+            writer.WriteNumber("seq", envelope.Seq);
+            writer.WritePropertyName(envelope.PayloadField);
+            writer.WriteRawValue(envelope.PayloadJson, skipInputValidation: true);
+            writer.WriteEndObject();
+        }
+
+        socket.SendRaw(buffer.ToArray());
+    }
+
+    public void OnPeerEvent(PeerEvent peerEvent) =>
+        socket.Send(new PeerEventMessage(peerEvent.Type, peerEvent.Peer.PeerId, peerEvent.Peer.Nickname, peerEvent.Peer.RoleId, peerEvent.Peer.Polite));
+
+    public void OnReplaced(string byConnectionId) => socket.Close(CloseCodes.Replaced, "replaced by a newer connection");
+
+    private async Task GuardedHandleAsync(JsonElement message, string type)
+    {
+        try
+        {
+            await HandleAsync(message, type);
+        }
+        catch (RuleViolationException e)
+        {
+            socket.SendError(e.Code, e.Message);
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException)
+        {
+            socket.SendError("unavailable", "The game servers did not answer; try again.");
+        }
+    }
+
+    private async Task HandleAsync(JsonElement message, string type)
+    {
+        switch (type)
+        {
+            case "join":
+                var peers = await Room.JoinSignalingAsync(userId, _connectionId);
+                _joined = true;
+                socket.Send(new PeersMessage("peers", peers.Select(p => new PeerEntry(p.PeerId, p.Nickname, p.RoleId, p.Polite)).ToList()));
+                break;
+            case "offer" or "answer":
+                await RelayAsync(message, type, "sdp");
+                break;
+            case "candidate":
+                await RelayAsync(message, type, "candidate");
+                break;
+            case "ping":
+                socket.Send(new TypeOnly("pong"));
+                break;
+            default:
+                socket.Refuse("unknown_type", $"Unknown message type '{Truncate(type)}'; send join, offer, answer or candidate.");
+                break;
+        }
+    }
+
+    private async Task RelayAsync(JsonElement message, string type, string payloadField)
+    {
+        if (!message.TryGetProperty("to", out var to) || !TryReadPeerId(to, out var toUserId))
+        {
+            socket.Refuse("invalid_message", $"A {type} needs \"to\": the addressee's peer_id.");
+            return;
+        }
+
+        if (!message.TryGetProperty(payloadField, out var payload) || payload.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
+        {
+            socket.Refuse("invalid_message", $"A {type} needs \"{payloadField}\".");
+            return;
+        }
+
+        if (toUserId == userId)
+        {
+            socket.Refuse("invalid_message", "A peer does not signal itself.");
+            return;
+        }
+
+        var result = await Self.SendAsync(toUserId, type, payloadField, payload.GetRawText());
+        if (!result.Delivered)
+        {
+            socket.SendError("peer_not_connected", $"Peer {toUserId} has no signaling socket in this room.");
+        }
+    }
+
+    private static bool TryReadPeerId(JsonElement to, out long peerId)
+    {
+        peerId = 0;
+        return to.ValueKind switch
+        {
+            JsonValueKind.Number => to.TryGetInt64(out peerId),
+            JsonValueKind.String => long.TryParse(to.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out peerId),
+            _ => false,
+        };
+    }
+
+    private static string Truncate(string text) => text.Length <= 32 ? text : text[..32];
+
+    /// <summary>Registrations live in memory on silos; renewing them survives a silo restart or a grain deactivation.</summary>
+    private async Task RenewAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.RenewSeconds));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                await Self.ConnectAsync(_reference!, _connectionId);
+                if (_joined)
+                {
+                    await Room.JoinSignalingAsync(userId, _connectionId);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The socket closed.
+        }
+        catch (RuleViolationException e)
+        {
+            LogRenewalRefused(logger, e.Code);
+            socket.Close(CloseCodes.NotParticipant, e.Code);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Signaling renewal refused ({Code}); closing the socket")]
+    private static partial void LogRenewalRefused(ILogger logger, string code);
+
+    private sealed record TypeOnly(string Type);
+
+    private sealed record PeerEntry(long PeerId, string Nickname, int? RoleId, bool Polite);
+
+    private sealed record PeersMessage(string Type, IReadOnlyList<PeerEntry> Peers);
+
+    private sealed record PeerEventMessage(string Type, long PeerId, string Nickname, int? RoleId, bool Polite);
+}

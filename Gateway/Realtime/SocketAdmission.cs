@@ -1,0 +1,79 @@
+using Dilemma.Gateway.Accounts;
+using Dilemma.Gateway.Errors;
+using Dilemma.Grains.Interfaces.Accounts;
+using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Rooms;
+using Microsoft.Extensions.Options;
+
+namespace Dilemma.Gateway.Realtime;
+
+/// <summary>
+/// Everything checked before a socket is accepted: a WebSocket request, an allowed origin, who
+/// the caller is (a token, or a single-use ticket), and that they sit in the room. A refused
+/// request gets an ordinary HTTP problem answer and never becomes a socket.
+/// </summary>
+public static class SocketAdmission
+{
+    /// <summary>The caller's user id when admitted; otherwise the problem to answer with.</summary>
+    public static async Task<(long UserId, IResult? Refusal)> AdmitAsync(HttpContext context, string? roomCode, IGrainFactory grains, IOptions<RealtimeOptions> options)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            return (0, Problems.Create(StatusCodes.Status400BadRequest, "websocket_required", "This endpoint speaks WebSocket only."));
+        }
+
+        var origins = options.Value.AllowedOrigins;
+        if (origins.Length > 0 && !origins.Contains(context.Request.Headers.Origin.ToString(), StringComparer.OrdinalIgnoreCase))
+        {
+            return (0, Problems.Create(StatusCodes.Status403Forbidden, "origin_not_allowed", "This origin may not open sockets here."));
+        }
+
+        if (!RoomRules.IsRoomCode(roomCode))
+        {
+            return (0, Problems.Create(StatusCodes.Status400BadRequest, "invalid_room_code", "room_code is exactly six digits.", field: "room_code"));
+        }
+
+        long userId;
+        if (context.Request.Query["ticket"] is [{ Length: > 0 } ticket])
+        {
+            var holder = ticket.Length <= 64 ? await grains.GetGrain<IWsTicketGrain>(ticket).RedeemAsync() : null;
+            if (holder is null)
+            {
+                return (0, Problems.Create(StatusCodes.Status401Unauthorized, "invalid_ticket", "The ticket is unknown, used or expired; get a new one from POST /auth/ws-ticket."));
+            }
+
+            userId = holder.UserId;
+        }
+        else if (context.User.Identity?.IsAuthenticated == true)
+        {
+            userId = AccessTokens.UserIdOf(context.User);
+        }
+        else
+        {
+            return (0, Problems.Create(StatusCodes.Status401Unauthorized, "invalid_token", "A socket needs ?token=<access token> or ?ticket=<ticket>."));
+        }
+
+        try
+        {
+            var room = await grains.GetGrain<IRoomGrain>(roomCode!).GetAsync(context.RequestAborted);
+            if (room.Participants.All(p => p.UserId != userId))
+            {
+                return (0, Problems.Create(StatusCodes.Status403Forbidden, "not_participant", "You are not a participant of this room."));
+            }
+        }
+        catch (RuleViolationException e) when (e.Kind == RuleViolationKind.NotFound)
+        {
+            return (0, Problems.Create(StatusCodes.Status404NotFound, e.Code, e.Message));
+        }
+
+        return (userId, null);
+    }
+
+    /// <summary>Accepts with keep-alive pings, so a dead peer is noticed without any traffic of its own.</summary>
+    public static Task<System.Net.WebSockets.WebSocket> AcceptAsync(HttpContext context, RealtimeOptions options) =>
+        context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = TimeSpan.FromSeconds(options.KeepAliveSeconds),
+            KeepAliveTimeout = TimeSpan.FromSeconds(options.KeepAliveTimeoutSeconds),
+        });
+}

@@ -1,0 +1,240 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Threading.Channels;
+using System.Threading.RateLimiting;
+
+namespace Dilemma.Gateway.Realtime;
+
+/// <summary>
+/// One accepted WebSocket: a receive loop that enforces the message limits, and a single send
+/// loop fed by a bounded queue, because a WebSocket allows one send at a time and a slow
+/// receiver must never make anyone else wait or grow memory without bound.
+/// </summary>
+public sealed partial class SocketChannel : IAsyncDisposable
+{
+    private readonly WebSocket _socket;
+    private readonly RealtimeOptions _options;
+    private readonly JsonSerializerOptions _json;
+    private readonly ILogger _logger;
+    private readonly Channel<byte[]> _outgoing;
+    private readonly TokenBucketRateLimiter _rate;
+    private readonly CancellationTokenSource _closing = new();
+    private int _violations;
+    private int _closeCode = (int)WebSocketCloseStatus.NormalClosure;
+    private string _closeReason = "bye";
+
+    public SocketChannel(WebSocket socket, RealtimeOptions options, JsonSerializerOptions json, ILogger logger)
+    {
+        _socket = socket;
+        _options = options;
+        _json = json;
+        _logger = logger;
+        _outgoing = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(options.SendQueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _rate = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = options.MessageBurst,
+            TokensPerPeriod = options.MessagesPerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            AutoReplenishment = true,
+            QueueLimit = 0,
+        });
+    }
+
+    /// <summary>Ends when the connection is closing, by either side.</summary>
+    public CancellationToken Closing => _closing.Token;
+
+    /// <summary>Queues a message; a receiver whose queue is full is closed instead (1013).</summary>
+    public void Send<T>(T message)
+    {
+        if (!_outgoing.Writer.TryWrite(JsonSerializer.SerializeToUtf8Bytes(message, _json)))
+        {
+            Close(CloseCodes.TryAgainLater, "receiver too slow");
+        }
+    }
+
+    /// <summary>Queues raw UTF-8 JSON (a relayed message built by hand).</summary>
+    public void SendRaw(byte[] utf8Json)
+    {
+        if (!_outgoing.Writer.TryWrite(utf8Json))
+        {
+            Close(CloseCodes.TryAgainLater, "receiver too slow");
+        }
+    }
+
+    public void SendError(string code, string message) => Send(new ErrorMessage("error", code, message));
+
+    /// <summary>Refuses a message with an error; past the allowance the socket closes (1008).</summary>
+    public void Refuse(string code, string message)
+    {
+        SendError(code, message);
+        if (Interlocked.Increment(ref _violations) >= _options.MaxViolations)
+        {
+            Close(CloseCodes.PolicyViolation, "too many refused messages");
+        }
+    }
+
+    /// <summary>Asks the loops to end; the close frame goes out after what is already queued.</summary>
+    public void Close(int code, string reason)
+    {
+        if (_outgoing.Writer.TryComplete())
+        {
+            _closeCode = code;
+            _closeReason = reason;
+        }
+    }
+
+    /// <summary>Runs both loops until the socket closes; each whole, size-checked message goes to <paramref name="onMessage"/>.</summary>
+    public async Task RunAsync(Func<JsonElement, string, Task> onMessage, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+        var sending = SendLoopAsync(linked.Token);
+        try
+        {
+            await ReceiveLoopAsync(onMessage, linked.Token);
+        }
+        finally
+        {
+            Close(_closeCode, _closeReason);
+            await sending;
+            await _closing.CancelAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _rate.Dispose();
+        _closing.Dispose();
+        await ValueTask.CompletedTask;
+    }
+
+    private async Task ReceiveLoopAsync(Func<JsonElement, string, Task> onMessage, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(_options.MaxMessageBytes);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested && _socket.State == WebSocketState.Open)
+            {
+                var (length, tooLarge, closed) = await ReadMessageAsync(buffer, cancellationToken);
+                if (closed)
+                {
+                    return;
+                }
+
+                if (tooLarge)
+                {
+                    Refuse("message_too_large", $"Messages are at most {_options.MaxMessageBytes} bytes.");
+                    continue;
+                }
+
+                using var lease = _rate.AttemptAcquire();
+                if (!lease.IsAcquired)
+                {
+                    Refuse("rate_limited", $"At most {_options.MessagesPerSecond} messages a second.");
+                    continue;
+                }
+
+                await DispatchAsync(buffer.AsMemory(0, length), onMessage);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+            // The peer went away or we are closing: nothing left to read.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task DispatchAsync(ReadOnlyMemory<byte> message, Func<JsonElement, string, Task> onMessage)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(message);
+        }
+        catch (JsonException)
+        {
+            Refuse("malformed_json", "The message is not valid JSON.");
+            return;
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("type", out var type)
+                || type.ValueKind != JsonValueKind.String)
+            {
+                Refuse("missing_type", "A message is a JSON object with a string \"type\".");
+                return;
+            }
+
+            await onMessage(document.RootElement, type.GetString()!);
+        }
+    }
+
+    /// <summary>Reads one whole message into the buffer; an oversized one is read to its end and dropped.</summary>
+    private async Task<(int Length, bool TooLarge, bool Closed)> ReadMessageAsync(byte[] buffer, CancellationToken cancellationToken)
+    {
+        var length = 0;
+        var tooLarge = false;
+        while (true)
+        {
+            var room = _options.MaxMessageBytes - length;
+            tooLarge |= room == 0;
+
+            // Past the limit the rest of the message is read over the start of the buffer and thrown away.
+            var target = tooLarge ? buffer.AsMemory() : buffer.AsMemory(length, room);
+            var result = await _socket.ReceiveAsync(target, cancellationToken);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return (0, false, true);
+            }
+
+            if (!tooLarge)
+            {
+                length += result.Count;
+            }
+
+            if (result.EndOfMessage)
+            {
+                return (length, tooLarge, false);
+            }
+        }
+    }
+
+    private async Task SendLoopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var message in _outgoing.Reader.ReadAllAsync(cancellationToken))
+            {
+                await _socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+            }
+
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await _socket.CloseOutputAsync((WebSocketCloseStatus)_closeCode, _closeReason, cancellationToken);
+            }
+
+            // The peer answers our close frame and the receive loop ends; one that never does is
+            // cut off when the wait for it is cancelled.
+            _closing.CancelAfter(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+            LogSendEnded(_logger, e.GetType().Name);
+            _socket.Abort();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Socket send loop ended: {Reason}")]
+    private static partial void LogSendEnded(ILogger logger, string reason);
+
+    private sealed record ErrorMessage(string Type, string Code, string Message);
+}

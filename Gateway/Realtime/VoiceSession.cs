@@ -1,0 +1,154 @@
+using System.Text.Json;
+using Dilemma.Gateway.Rooms;
+using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Realtime;
+using Dilemma.Grains.Interfaces.Rooms;
+
+namespace Dilemma.Gateway.Realtime;
+
+/// <summary>
+/// One voice-session socket: microphone states and the recording switch go to the room grain;
+/// the room's pushes (room updates, voice states, recording, presence) come back through it.
+/// </summary>
+public sealed partial class VoiceSession(
+    string roomCode,
+    long userId,
+    SocketChannel socket,
+    IGrainFactory grains,
+    RealtimeOptions options,
+    ILogger logger) : IRoomObserver
+{
+    private readonly string _connectionId = Guid.NewGuid().ToString("N");
+    private IRoomObserver? _reference;
+
+    private IRoomGrain Room => grains.GetGrain<IRoomGrain>(roomCode);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        // Kept alive by the endpoint for the socket's life: the runtime holds observers weakly.
+        _reference = grains.CreateObjectReference<IRoomObserver>(this);
+        try
+        {
+            await Room.JoinVoiceAsync(userId, _connectionId, _reference);
+            var renewal = RenewAsync(socket.Closing);
+            await socket.RunAsync(GuardedHandleAsync, cancellationToken);
+            await renewal;
+        }
+        finally
+        {
+            await Room.LeaveVoiceAsync(userId, _connectionId);
+            grains.DeleteObjectReference<IRoomObserver>(this);
+        }
+    }
+
+    public void OnRoomUpdated(RoomSnapshot room) => socket.Send(new RoomUpdatedMessage("room_updated", room.ToResponse()));
+
+    public void OnVoiceStatus(VoiceStatus status) =>
+        socket.Send(new VoiceStatusMessage("voice_status_update", status.UserId, status.IsMicOn, status.IsSpeaking, status.At));
+
+    public void OnRecording(RecordingState recording) =>
+        socket.Send(new RecordingMessage("recording_state", recording.IsRecording, recording.ChangedBy, recording.ChangedAt));
+
+    public void OnPresence(long userId, bool connected) => socket.Send(new PresenceMessage("participant_connection", userId, connected));
+
+    private async Task GuardedHandleAsync(JsonElement message, string type)
+    {
+        try
+        {
+            await HandleAsync(message, type);
+        }
+        catch (RuleViolationException e)
+        {
+            socket.SendError(e.Code, e.Message);
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException)
+        {
+            socket.SendError("unavailable", "The game servers did not answer; try again.");
+        }
+    }
+
+    private async Task HandleAsync(JsonElement message, string type)
+    {
+        switch (type)
+        {
+            case "init":
+                var state = await Room.JoinVoiceAsync(userId, _connectionId, _reference!);
+                socket.Send(new SessionStateMessage(
+                    "session_state",
+                    state.RoomCode,
+                    state.Participants.Select(p => new ParticipantState(p.UserId, p.Nickname, p.RoleId, p.IsMicOn, p.IsSpeaking, p.Connected ? "connected" : "disconnected")).ToList(),
+                    new RecordingView(state.Recording.IsRecording, state.Recording.ChangedBy, state.Recording.ChangedAt)));
+                break;
+            case "voice_status_update":
+                if (!TryReadBool(message, "is_mic_on", out var micOn) || !TryReadBool(message, "is_speaking", out var speaking))
+                {
+                    socket.Refuse("invalid_message", "voice_status_update needs is_mic_on and is_speaking (true or false).");
+                    return;
+                }
+
+                await Room.UpdateVoiceStatusAsync(userId, micOn, speaking);
+                break;
+            case "start_recording" or "stop_recording":
+                await Room.SetRecordingAsync(userId, type == "start_recording", socket.Closing);
+                break;
+            case "ping":
+                socket.Send(new TypeOnly("pong"));
+                break;
+            default:
+                socket.Refuse("unknown_type", "Unknown message type; send init, voice_status_update, start_recording or stop_recording.");
+                break;
+        }
+    }
+
+    private static bool TryReadBool(JsonElement message, string name, out bool value)
+    {
+        value = false;
+        if (!message.TryGetProperty(name, out var element) || element.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            return false;
+        }
+
+        value = element.GetBoolean();
+        return true;
+    }
+
+    private async Task RenewAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.RenewSeconds));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                await Room.JoinVoiceAsync(userId, _connectionId, _reference!);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The socket closed.
+        }
+        catch (RuleViolationException e)
+        {
+            LogRenewalRefused(logger, e.Code);
+            socket.Close(CloseCodes.NotParticipant, e.Code);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Voice renewal refused ({Code}); closing the socket")]
+    private static partial void LogRenewalRefused(ILogger logger, string code);
+
+    private sealed record TypeOnly(string Type);
+
+    private sealed record RoomUpdatedMessage(string Type, RoomResponse Room);
+
+    private sealed record VoiceStatusMessage(string Type, long UserId, bool IsMicOn, bool IsSpeaking, DateTimeOffset At);
+
+    private sealed record RecordingView(bool IsRecording, long? ChangedBy, DateTimeOffset? ChangedAt);
+
+    private sealed record RecordingMessage(string Type, bool IsRecording, long? ChangedBy, DateTimeOffset? ChangedAt);
+
+    private sealed record PresenceMessage(string Type, long UserId, bool Connected);
+
+    private sealed record ParticipantState(long UserId, string Nickname, int? RoleId, bool IsMicOn, bool IsSpeaking, string ConnectionState);
+
+    private sealed record SessionStateMessage(string Type, string RoomCode, IReadOnlyList<ParticipantState> Participants, RecordingView Recording);
+}

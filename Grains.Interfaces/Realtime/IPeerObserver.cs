@@ -1,0 +1,15 @@
+namespace Dilemma.Grains.Interfaces.Realtime;
+
+/// <summary>
+/// The gateway connection that holds one peer's signaling socket. Calls are one-way: a grain
+/// never waits on a socket.
+/// </summary>
+public interface IPeerObserver : IGrainObserver
+{
+    void OnSignal(SignalEnvelope envelope);
+
+    void OnPeerEvent(PeerEvent peerEvent);
+
+    /// <summary>The same user connected again elsewhere; this connection should close.</summary>
+    void OnReplaced(string byConnectionId);
+}

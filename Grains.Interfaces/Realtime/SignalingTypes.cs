@@ -1,0 +1,52 @@
+namespace Dilemma.Grains.Interfaces.Realtime;
+
+/// <summary>
+/// A WebRTC message on its way from one peer to another. <see cref="From"/> is set by the server
+/// from the sender's identity; <see cref="PayloadJson"/> is the raw JSON of the one field the
+/// message type carries (<c>sdp</c> or <c>candidate</c>), relayed untouched.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.signal-envelope")]
+public sealed record SignalEnvelope(
+    [property: Id(0)] string Type,
+    [property: Id(1)] long From,
+    [property: Id(2)] long Seq,
+    [property: Id(3)] string PayloadField,
+    [property: Id(4)] string PayloadJson);
+
+/// <summary>
+/// Another participant's signaling presence. <see cref="Polite"/> is from the receiver's side:
+/// whether the receiver is the polite peer towards this one (perfect negotiation). The server
+/// decides it from the user ids, so the two ends of a pair always disagree, and never glare.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.peer-presence")]
+public sealed record PeerPresence(
+    [property: Id(0)] long PeerId,
+    [property: Id(1)] string Nickname,
+    [property: Id(2)] int? RoleId,
+    [property: Id(3)] bool Polite);
+
+/// <summary>What happened to a peer: <c>peer_joined</c> or <c>peer_left</c>.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.peer-event")]
+public sealed record PeerEvent(
+    [property: Id(0)] string Type,
+    [property: Id(1)] PeerPresence Peer);
+
+/// <summary>Whether a relayed message found its addressee connected.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.send-result")]
+public sealed record SendResult(
+    [property: Id(0)] bool Delivered,
+    [property: Id(1)] long Seq);
+
+/// <summary>The rule that decides who is polite: the peer with the larger user id yields.</summary>
+public static class Politeness
+{
+    public static bool IsPolite(long self, long towards) => self > towards;
+}

@@ -1,0 +1,183 @@
+using Dilemma.Grains.Interfaces.Accounts;
+using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Realtime;
+using Dilemma.Grains.Research;
+
+namespace Dilemma.Grains.Rooms;
+
+/// <summary>
+/// The room's live presence: who has a signaling socket open, which gateway connections hold
+/// voice-session sockets, microphone states. None of it is stored — sockets do not outlive a
+/// process — and connections renew themselves, so a reactivated room is whole again within a
+/// renewal period. Pushes to connections are one-way: the room never waits on a socket.
+/// </summary>
+public sealed partial class RoomGrain
+{
+    private static readonly TimeSpan VoiceSubscriptionLifetime = TimeSpan.FromMinutes(2);
+
+    private readonly Dictionary<long, string> _signaling = [];
+    private readonly Dictionary<string, VoiceConnection> _voice = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, VoiceStatus> _voiceStatus = [];
+
+    public Task<IReadOnlyList<PeerPresence>> JoinSignalingAsync(long userId, string connectionId)
+    {
+        EnsureCreated();
+        var joining = Participant(userId);
+        var isNew = !_signaling.TryGetValue(userId, out var current) || current != connectionId;
+        _signaling[userId] = connectionId;
+        var others = State.Participants.Where(p => p.UserId != userId && _signaling.ContainsKey(p.UserId)).ToList();
+        if (isNew)
+        {
+            foreach (var other in others)
+            {
+                PeerOf(other.UserId).NotifyAsync(new PeerEvent("peer_joined", PresenceOf(joining, other.UserId))).Ignore();
+            }
+        }
+
+        IReadOnlyList<PeerPresence> present = others.Select(o => PresenceOf(o, userId)).ToList();
+        return Task.FromResult(present);
+    }
+
+    public Task LeaveSignalingAsync(long userId, string connectionId)
+    {
+        if (_signaling.TryGetValue(userId, out var current) && current == connectionId)
+        {
+            ForgetSignaling(userId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<VoiceSessionState> JoinVoiceAsync(long userId, string connectionId, IRoomObserver observer)
+    {
+        EnsureCreated();
+        Participant(userId);
+        DropExpiredVoice();
+        var wasConnected = IsVoiceConnected(userId);
+        _voice[connectionId] = new VoiceConnection(userId, observer, time.GetUtcNow());
+        if (!wasConnected)
+        {
+            Broadcast(o => o.OnPresence(userId, true), exceptUser: userId);
+        }
+
+        return Task.FromResult(VoiceSession());
+    }
+
+    public Task LeaveVoiceAsync(long userId, string connectionId)
+    {
+        if (_voice.Remove(connectionId) && !IsVoiceConnected(userId))
+        {
+            _voiceStatus.Remove(userId);
+            Broadcast(o => o.OnPresence(userId, false), exceptUser: userId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task UpdateVoiceStatusAsync(long userId, bool isMicOn, bool isSpeaking)
+    {
+        EnsureCreated();
+        Participant(userId);
+        var status = new VoiceStatus(userId, isMicOn, isSpeaking, time.GetUtcNow());
+        _voiceStatus[userId] = status;
+        Broadcast(o => o.OnVoiceStatus(status), exceptUser: userId);
+        return Task.CompletedTask;
+    }
+
+    public async Task<RecordingState> SetRecordingAsync(long userId, bool recording, CancellationToken cancellationToken)
+    {
+        EnsureCreated();
+        Participant(userId);
+        var user = await GrainFactory.GetGrain<IUserGrain>(userId).GetAsync(cancellationToken);
+        if (!user.VoiceConsent)
+        {
+            throw RuleViolationException.Forbidden("voice_consent_required", "Only participants who consented to voice recording may start or stop it.");
+        }
+
+        if (State.IsRecording == recording)
+        {
+            return Recording();
+        }
+
+        var now = Now;
+        await research.RecordRecordingEventAsync(Code, userId, recording ? RecordingEventType.Started : RecordingEventType.Stopped, now, cancellationToken);
+        State.IsRecording = recording;
+        State.RecordingChangedBy = userId;
+        State.RecordingChangedAt = now;
+        await SaveAsync(writeScenario: false, cancellationToken);
+        var state = Recording();
+        Broadcast(o => o.OnRecording(state), exceptUser: null);
+        return state;
+    }
+
+    private IPeerGrain PeerOf(long userId) => GrainFactory.GetGrain<IPeerGrain>(IPeerGrain.KeyOf(Code, userId));
+
+    private static PeerPresence PresenceOf(ParticipantState peer, long receiver) =>
+        new(peer.UserId, peer.Nickname, peer.RoleId, Politeness.IsPolite(receiver, peer.UserId));
+
+    private void ForgetSignaling(long userId)
+    {
+        if (!_signaling.Remove(userId))
+        {
+            return;
+        }
+
+        var left = new PeerPresence(userId, Find(userId)?.Nickname ?? string.Empty, Find(userId)?.RoleId, false);
+        foreach (var other in _signaling.Keys)
+        {
+            PeerOf(other).NotifyAsync(new PeerEvent("peer_left", left with { Polite = Politeness.IsPolite(other, userId) })).Ignore();
+        }
+    }
+
+    private void PushRoomUpdate()
+    {
+        if (_voice.Count > 0)
+        {
+            var snapshot = Snapshot();
+            Broadcast(o => o.OnRoomUpdated(snapshot), exceptUser: null);
+        }
+    }
+
+    private void Broadcast(Action<IRoomObserver> push, long? exceptUser)
+    {
+        DropExpiredVoice();
+        foreach (var connection in _voice.Values)
+        {
+            if (connection.UserId != exceptUser)
+            {
+                push(connection.Observer);
+            }
+        }
+    }
+
+    private void DropExpiredVoice()
+    {
+        var cutoff = time.GetUtcNow() - VoiceSubscriptionLifetime;
+        foreach (var (id, connection) in _voice.Where(v => v.Value.RenewedAt < cutoff).ToList())
+        {
+            _voice.Remove(id);
+            if (!IsVoiceConnected(connection.UserId))
+            {
+                _voiceStatus.Remove(connection.UserId);
+            }
+        }
+    }
+
+    private bool IsVoiceConnected(long userId) => _voice.Values.Any(v => v.UserId == userId);
+
+    private RecordingState Recording() => new(
+        State.IsRecording,
+        State.RecordingChangedBy,
+        State.RecordingChangedAt is { } at ? Utc(at) : null);
+
+    private VoiceSessionState VoiceSession() => new(
+        Code,
+        State.Participants.Select(p =>
+        {
+            var status = _voiceStatus.GetValueOrDefault(p.UserId);
+            return new VoiceParticipant(p.UserId, p.Nickname, p.RoleId, status?.IsMicOn ?? false, status?.IsSpeaking ?? false, IsVoiceConnected(p.UserId));
+        }).ToList(),
+        Recording());
+
+    private sealed record VoiceConnection(long UserId, IRoomObserver Observer, DateTimeOffset RenewedAt);
+}
