@@ -3,6 +3,7 @@ using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Health;
 using Dilemma.Gateway.Hosting;
 using Dilemma.Gateway.Realtime;
+using Dilemma.Gateway.Research;
 using Dilemma.Gateway.Rooms;
 using Dilemma.Gateway.Scenarios;
 using Dilemma.Grains.Hosting;
@@ -24,6 +25,7 @@ try
     app.MapRoomsApi();
     app.MapScenariosApi();
     app.MapRealtimeApi();
+    app.MapResearchStatisticsApi();
     await app.RunAsync();
     return 0;
 }

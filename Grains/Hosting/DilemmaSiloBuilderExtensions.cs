@@ -29,6 +29,7 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<IAccountStore, InMemoryAccountStore>();
         silo.Services.AddSingleton<InMemoryResearchStore>();
         silo.Services.AddSingleton<IResearchStore>(services => services.GetRequiredService<InMemoryResearchStore>());
+        silo.Services.AddSingleton<IResearchAggregates, InMemoryResearchAggregates>();
         silo.Services.AddSingleton<IStorageProbe, InMemoryStorageProbe>();
         AddCommonServices(silo.Services);
         return silo;
@@ -49,6 +50,7 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton(_ => new MySqlDataSource(connectionString));
         silo.Services.AddSingleton<IAccountStore, MySqlAccountStore>();
         silo.Services.AddSingleton<IResearchStore, MySqlResearchStore>();
+        silo.Services.AddSingleton<IResearchAggregates, MySqlResearchAggregates>();
         silo.Services.AddSingleton<IStorageProbe, MySqlStorageProbe>();
         AddCommonServices(silo.Services);
         return silo;

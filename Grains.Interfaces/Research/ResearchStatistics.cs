@@ -1,0 +1,52 @@
+namespace Dilemma.Grains.Interfaces.Research;
+
+/// <summary>
+/// Figures across every room, for researchers. Individual choices of participants without data
+/// consent are left out of every figure, as they are left out of the export.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.research-statistics")]
+public sealed record ResearchStatistics(
+    [property: Id(0)] IReadOnlyList<TopicFigures> Topics,
+    [property: Id(1)] IReadOnlyList<RoleFigures> Roles,
+    [property: Id(2)] DateTimeOffset ComputedAt);
+
+/// <summary>
+/// One topic: its rooms, and over its completed rounds how often the group followed the
+/// majority of the individual choices (a majority is an option at least half-plus-one chose).
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.topic-figures")]
+public sealed record TopicFigures(
+    [property: Id(0)] string Topic,
+    [property: Id(1)] long Rooms,
+    [property: Id(2)] long FinishedRooms,
+    [property: Id(3)] long RoundsCompleted,
+    [property: Id(4)] long RoundsWithMajority,
+    [property: Id(5)] long FollowedMajority,
+    [property: Id(6)] long Unanimous,
+    [property: Id(7)] double? FollowedMajorityRate,
+    [property: Id(8)] double? MeanConsensusConfidence);
+
+/// <summary>
+/// One role across rooms: the agreement index is the share of its completed-round choices that
+/// the group's consensus matched; the confidence shift is consensus minus individual confidence.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.role-figures")]
+public sealed record RoleFigures(
+    [property: Id(0)] int RoleId,
+    [property: Id(1)] string RoleName,
+    [property: Id(2)] long Choices,
+    [property: Id(3)] double? AgreementIndex,
+    [property: Id(4)] double? MeanConfidence,
+    [property: Id(5)] double? MeanConfidenceShift);
+
+/// <summary>Computes <see cref="ResearchStatistics"/> from the research tables. Stateless; use key 0.</summary>
+public interface IResearchStatisticsGrain : IGrainWithIntegerKey
+{
+    Task<ResearchStatistics> GetAsync(CancellationToken cancellationToken = default);
+}

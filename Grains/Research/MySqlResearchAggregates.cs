@@ -1,0 +1,128 @@
+using Dapper;
+using Dilemma.Grains.Interfaces.Research;
+using Dilemma.Grains.Interfaces.Rooms;
+using MySqlConnector;
+
+namespace Dilemma.Grains.Research;
+
+public sealed class MySqlResearchAggregates(MySqlDataSource dataSource) : IResearchAggregates
+{
+    // Per completed round: how many consenting participants chose each option, whether one
+    // option has a majority, and whether the consensus matched it. CTEs need MySQL 8 or MariaDB 10.2.
+    private const string TopicFiguresSql = """
+        WITH counts AS (
+            SELECT rc.room_code, rc.round_number, rc.choice, COUNT(*) AS n
+            FROM round_choices rc JOIN users u ON u.id = rc.user_id AND u.data_consent = 1
+            GROUP BY rc.room_code, rc.round_number, rc.choice),
+        totals AS (
+            SELECT room_code, round_number, SUM(n) AS total, COUNT(*) AS distinct_choices
+            FROM counts GROUP BY room_code, round_number),
+        majority AS (
+            SELECT c.room_code, c.round_number, c.choice
+            FROM counts c JOIN totals t ON t.room_code = c.room_code AND t.round_number = c.round_number
+            WHERE c.n * 2 > t.total),
+        rounds AS (
+            SELECT r.topic, cc.confidence, cc.choice AS consensus_choice, m.choice AS majority_choice, t.distinct_choices
+            FROM consensus_choices cc
+            JOIN rooms r ON r.room_code = cc.room_code
+            LEFT JOIN totals t ON t.room_code = cc.room_code AND t.round_number = cc.round_number
+            LEFT JOIN majority m ON m.room_code = cc.room_code AND m.round_number = cc.round_number),
+        per_topic AS (
+            SELECT topic, COUNT(*) AS rounds_completed,
+                   SUM(majority_choice IS NOT NULL) AS with_majority,
+                   SUM(majority_choice IS NOT NULL AND majority_choice = consensus_choice) AS followed,
+                   SUM(distinct_choices = 1) AS unanimous,
+                   AVG(confidence) AS mean_confidence
+            FROM rounds GROUP BY topic),
+        room_counts AS (
+            SELECT topic, COUNT(*) AS rooms, SUM(status = 'finished') AS finished
+            FROM rooms GROUP BY topic)
+        SELECT rc.topic AS Topic, CAST(rc.rooms AS SIGNED) AS Rooms, CAST(rc.finished AS SIGNED) AS FinishedRooms,
+               CAST(COALESCE(p.rounds_completed, 0) AS SIGNED) AS RoundsCompleted,
+               CAST(COALESCE(p.with_majority, 0) AS SIGNED) AS RoundsWithMajority,
+               CAST(COALESCE(p.followed, 0) AS SIGNED) AS FollowedMajority,
+               CAST(COALESCE(p.unanimous, 0) AS SIGNED) AS Unanimous,
+               CAST(p.mean_confidence AS DOUBLE) AS MeanConsensusConfidence
+        FROM room_counts rc LEFT JOIN per_topic p ON p.topic = rc.topic
+        ORDER BY rc.topic
+        """;
+
+    private const string RoleFiguresSql = """
+        SELECT CAST(p.role_id AS SIGNED) AS RoleId, COUNT(*) AS Choices,
+               CAST(AVG(rc.choice = cc.choice) AS DOUBLE) AS AgreementIndex,
+               CAST(AVG(rc.confidence) AS DOUBLE) AS MeanConfidence,
+               CAST(AVG(cc.confidence - rc.confidence) AS DOUBLE) AS MeanConfidenceShift
+        FROM round_choices rc
+        JOIN consensus_choices cc ON cc.room_code = rc.room_code AND cc.round_number = rc.round_number
+        JOIN room_participants p ON p.room_code = rc.room_code AND p.user_id = rc.user_id
+        JOIN users u ON u.id = rc.user_id AND u.data_consent = 1
+        WHERE p.role_id IS NOT NULL
+        GROUP BY p.role_id
+        ORDER BY p.role_id
+        """;
+
+    public async Task<IReadOnlyList<TopicFigures>> TopicFiguresAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<TopicRow>(new CommandDefinition(TopicFiguresSql, cancellationToken: cancellationToken));
+        return rows.Select(r => new TopicFigures(
+            r.Topic,
+            r.Rooms,
+            r.FinishedRooms,
+            r.RoundsCompleted,
+            r.RoundsWithMajority,
+            r.FollowedMajority,
+            r.Unanimous,
+            r.RoundsWithMajority == 0 ? null : Math.Round(r.FollowedMajority / (double)r.RoundsWithMajority, 4),
+            r.MeanConsensusConfidence is { } mean ? Math.Round(mean, 4) : null)).ToList();
+    }
+
+    public async Task<IReadOnlyList<RoleFigures>> RoleFiguresAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<RoleRow>(new CommandDefinition(RoleFiguresSql, cancellationToken: cancellationToken));
+        return rows.Select(r => new RoleFigures(
+            (int)r.RoleId,
+            RoomRules.RoleName((int)r.RoleId),
+            r.Choices,
+            Round(r.AgreementIndex),
+            Round(r.MeanConfidence),
+            Round(r.MeanConfidenceShift))).ToList();
+    }
+
+    private static double? Round(double? value) => value is { } v ? Math.Round(v, 4) : null;
+
+    // Classes rather than records: Dapper converts column types (INT, BIGINT, DECIMAL) into
+    // properties, but matches constructors only on exact types, which differ between servers.
+    private sealed class TopicRow
+    {
+        public string Topic { get; set; } = string.Empty;
+
+        public long Rooms { get; set; }
+
+        public long FinishedRooms { get; set; }
+
+        public long RoundsCompleted { get; set; }
+
+        public long RoundsWithMajority { get; set; }
+
+        public long FollowedMajority { get; set; }
+
+        public long Unanimous { get; set; }
+
+        public double? MeanConsensusConfidence { get; set; }
+    }
+
+    private sealed class RoleRow
+    {
+        public long RoleId { get; set; }
+
+        public long Choices { get; set; }
+
+        public double? AgreementIndex { get; set; }
+
+        public double? MeanConfidence { get; set; }
+
+        public double? MeanConfidenceShift { get; set; }
+    }
+}
