@@ -2,6 +2,7 @@ using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Health;
 using Dilemma.Gateway.Hosting;
+using Dilemma.Gateway.Ice;
 using Dilemma.Gateway.Rooms;
 using Dilemma.Gateway.Scenarios;
 using Dilemma.Grains.Hosting;
@@ -12,6 +13,7 @@ try
     var mode = ClusterHosting.ReadMode(builder.Configuration);
     var host = builder.AddDilemmaCluster(mode);
     builder.AddDilemmaEdge(mode);
+    builder.AddIce();
     builder.Services.AddDilemmaHealthChecks(host);
     builder.Services.AddHostedService<StartupNotices>();
 
@@ -21,6 +23,7 @@ try
     app.MapAuthApi();
     app.MapRoomsApi();
     app.MapScenariosApi();
+    app.MapIceApi();
     await app.RunAsync();
     return 0;
 }
