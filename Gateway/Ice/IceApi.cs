@@ -43,7 +43,8 @@ public static class IceApi
             .WithSummary("ICE servers for RTCPeerConnection: STUN, and TURN with short-lived credentials when a TURN provider is configured")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         webrtc.MapGet("/health", CheckHealthAsync)
-            .WithSummary("Which ICE provider is configured and whether it answered (503 when it did not)");
+            .WithSummary("Which ICE provider is configured and whether it answered (503 when it did not)")
+            .Produces<IceHealth>(StatusCodes.Status503ServiceUnavailable);
     }
 
     public static async Task<Ok<IceConfig>> GetIceConfigAsync(ClaimsPrincipal principal, IIceConfigSource ice, HttpResponse response, CancellationToken cancellationToken)

@@ -56,6 +56,14 @@ internal sealed class CoturnServer : IAsyncDisposable
 
         Directory.CreateDirectory(directory);
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+        // The secret goes in a file, not on the command line where any user's ps shows it.
+        var configuration = Path.Combine(directory, "turnserver.conf");
+        await File.WriteAllTextAsync(configuration, $"static-auth-secret={secret}\n", cancellationToken);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(configuration, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             var port = FreeUdpAndTcpPort();
@@ -63,15 +71,15 @@ internal sealed class CoturnServer : IAsyncDisposable
             var minPort = 20_000 + (RandomNumberGenerator.GetInt32(0, 12_000 / RelayPorts) * RelayPorts);
             string[] arguments =
             [
-                // -n: no configuration file; everything is on this line, /etc/turnserver.conf is the machine's business.
-                "-n",
+                // Our own file, so /etc/turnserver.conf (the machine's own coturn) is not read.
+                "-c",
+                configuration,
                 "--listening-ip=127.0.0.1",
                 "--relay-ip=127.0.0.1",
                 $"--listening-port={port.ToString(CultureInfo.InvariantCulture)}",
                 $"--min-port={minPort.ToString(CultureInfo.InvariantCulture)}",
                 $"--max-port={(minPort + RelayPorts - 1).ToString(CultureInfo.InvariantCulture)}",
                 "--use-auth-secret",
-                $"--static-auth-secret={secret}",
                 $"--realm={Realm}",
                 "--allow-loopback-peers",
                 "--no-cli",
