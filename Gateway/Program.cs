@@ -2,6 +2,7 @@ using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Health;
 using Dilemma.Gateway.Hosting;
+using Dilemma.Gateway.Ice;
 using Dilemma.Gateway.Realtime;
 using Dilemma.Gateway.Research;
 using Dilemma.Gateway.Rooms;
@@ -14,6 +15,7 @@ try
     var mode = ClusterHosting.ReadMode(builder.Configuration);
     var host = builder.AddDilemmaCluster(mode);
     builder.AddDilemmaEdge(mode);
+    builder.AddIce();
     builder.Services.AddDilemmaHealthChecks(host);
     builder.Services.AddRealtime();
     builder.Services.AddHostedService<StartupNotices>();
@@ -26,6 +28,7 @@ try
     app.MapScenariosApi();
     app.MapRealtimeApi();
     app.MapResearchStatisticsApi();
+    app.MapIceApi();
     await app.RunAsync();
     return 0;
 }

@@ -1,23 +1,28 @@
 #!/usr/bin/env bash
-# Local MariaDB and Redis for development: loopback only, non-default ports, data under .local/services/.
+# Local MariaDB, Redis and coturn for development: loopback only, non-default ports, data under .local/services/.
 #
 #   scripts/services.sh install   apt-get install what is missing of mariadb-server, redis-server, coturn
-#   scripts/services.sh start     start both (idempotent), create database and user "dilemma", print connection strings
-#   scripts/services.sh stop      stop both cleanly
-#   scripts/services.sh status    say what runs; exit 0 only if both run and answer
+#   scripts/services.sh start     start all three (idempotent), create database and user "dilemma", print settings
+#   scripts/services.sh stop      stop them cleanly
+#   scripts/services.sh status    say what runs; exit 0 only if all run and answer
 #   scripts/services.sh env       print export lines:  eval "$(scripts/services.sh env)"
 #
-# Ports: DILEMMA_MYSQL_PORT (default 3307) and DILEMMA_REDIS_PORT (default 6380), so a machine's own
-# MariaDB (3306) and Redis (6379) keep running undisturbed. The tests do not use these servers: they
-# start their own on free ports (Tests/Infrastructure/LocalServices.cs) and only need the binaries.
+# Ports: DILEMMA_MYSQL_PORT (default 3307), DILEMMA_REDIS_PORT (default 6380) and DILEMMA_TURN_PORT (default
+# 3480, UDP and TCP; relays on 49160-49359), so a machine's own MariaDB (3306), Redis (6379) and coturn (3478)
+# keep running undisturbed. coturn uses the TURN REST API shared secret (generated once into
+# .local/services/coturn/secret); `env` prints the Ice__* settings that make a gateway hand out its credentials.
+# The tests do not use these servers: they start their own on free ports (Tests/Infrastructure/LocalServices.cs)
+# and only need the binaries.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 state_dir="$repo_root/.local/services"
 mysql_port="${DILEMMA_MYSQL_PORT:-3307}"
 redis_port="${DILEMMA_REDIS_PORT:-6380}"
+turn_port="${DILEMMA_TURN_PORT:-3480}"
+turn_realm="dilemma.local"
 timeout_seconds=60
-for port in "$mysql_port" "$redis_port"; do
+for port in "$mysql_port" "$redis_port" "$turn_port"; do
   [[ "$port" =~ ^[0-9]+$ ]] && ((port >= 1 && port <= 65535)) || { echo "services: '$port' is not a TCP port" >&2; exit 2; }
 done
 
@@ -30,6 +35,11 @@ redis_dir="$state_dir/redis"
 redis_pid_file="$redis_dir/redis.pid"
 redis_log="$redis_dir/redis.log"
 redis_port_file="$redis_dir/port"
+coturn_dir="$state_dir/coturn"
+coturn_pid_file="$coturn_dir/turnserver.pid"
+coturn_log="$coturn_dir/turnserver.log"
+coturn_port_file="$coturn_dir/port"
+coturn_secret_file="$coturn_dir/secret"
 
 say() { printf 'services: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
@@ -117,6 +127,22 @@ mysql_connection_string() {
 
 redis_connection_string() {
   echo "127.0.0.1:$(redis_port_now)"
+}
+
+turn_port_now() {
+  if running "$coturn_pid_file" && [[ -s "$coturn_port_file" ]]; then cat "$coturn_port_file"; else echo "$turn_port"; fi
+}
+
+# The gateway settings for this coturn, one NAME=VALUE a line (Gateway/Ice/IceSettings.cs reads them).
+ice_settings() {
+  local port
+  port="$(turn_port_now)"
+  echo "Ice__Provider=coturn"
+  echo "Ice__StunUrls__0=stun:127.0.0.1:$port"
+  echo "Ice__Coturn__Urls__0=turn:127.0.0.1:$port?transport=udp"
+  echo "Ice__Coturn__Urls__1=turn:127.0.0.1:$port?transport=tcp"
+  echo "Ice__Coturn__Realm=$turn_realm"
+  echo "Ice__Coturn__Secret=$(cat "$coturn_secret_file" 2>/dev/null)"
 }
 
 mariadb_client() {
@@ -216,6 +242,42 @@ start_redis() {
   wait_until Redis "$redis_pid_file" "$redis_log" redis_ping "$redis_cli"
 }
 
+start_coturn() {
+  if running "$coturn_pid_file"; then
+    say "coturn already running (pid $(<"$coturn_pid_file"), port $(turn_port_now))"
+    return 0
+  fi
+  port_open "$turn_port" && die "port $turn_port is taken by another program; choose another with DILEMMA_TURN_PORT"
+
+  local turnserver
+  turnserver="$(require_binary turnserver)"
+  require_binary turnutils_stunclient >/dev/null
+  mkdir -p "$coturn_dir"
+  if [[ ! -s "$coturn_secret_file" ]]; then
+    # The TURN REST API shared secret: the gateway signs credentials with it, coturn checks them.
+    (umask 077 && od -An -N24 -tx1 /dev/urandom | tr -d ' \n' >"$coturn_secret_file")
+  fi
+  # The secret goes in a file only we can read, not on the command line where any user's ps shows it.
+  (umask 077 && echo "static-auth-secret=$(<"$coturn_secret_file")" >"$coturn_dir/turnserver.conf")
+  echo "$turn_port" >"$coturn_port_file"
+  say "starting coturn on 127.0.0.1:$turn_port (UDP and TCP)"
+  cd "$coturn_dir"
+  # -c: our own file, so /etc/turnserver.conf (the machine's own coturn) is not read.
+  setsid "$turnserver" -c "$coturn_dir/turnserver.conf" --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 \
+    --listening-port="$turn_port" --min-port=49160 --max-port=49359 --use-auth-secret \
+    --realm="$turn_realm" --allow-loopback-peers --no-cli --no-tls --no-dtls \
+    --userdb="$coturn_dir/turndb" --pidfile="$coturn_pid_file" --log-file=stdout --simple-log \
+    </dev/null >>"$coturn_log" 2>&1 &
+  echo "$!" >"$coturn_pid_file"
+  cd "$repo_root"
+  wait_until coturn "$coturn_pid_file" "$coturn_log" stun_binding
+}
+
+# A real STUN Binding request over UDP; turnutils_stunclient waits forever for an answer, hence the timeout.
+stun_binding() {
+  timeout 2 "$(find_binary turnutils_stunclient)" -p "$(turn_port_now)" 127.0.0.1
+}
+
 redis_ping() {
   [[ "$("$1" -h 127.0.0.1 -p "$(redis_port_now)" ping 2>/dev/null)" == "PONG" ]]
 }
@@ -246,11 +308,14 @@ stop_one() {
 cmd_start() {
   start_mariadb
   start_redis
+  start_coturn
   echo "ConnectionStrings__MySql=$(mysql_connection_string)"
   echo "ConnectionStrings__Redis=$(redis_connection_string)"
+  ice_settings
 }
 
 cmd_stop() {
+  stop_one coturn "$coturn_pid_file"
   stop_one Redis "$redis_pid_file"
   stop_one MariaDB "$mariadb_pid_file"
 }
@@ -270,6 +335,12 @@ cmd_status() {
     echo "Redis:   not running"
     healthy=1
   fi
+  if running "$coturn_pid_file" && stun_binding >/dev/null 2>&1; then
+    echo "coturn:  running (pid $(<"$coturn_pid_file")) on 127.0.0.1:$(turn_port_now) (UDP and TCP)"
+  else
+    echo "coturn:  not running"
+    healthy=1
+  fi
   return "$healthy"
 }
 
@@ -277,6 +348,10 @@ cmd_env() {
   # Single quotes: the MySQL string holds semicolons, which the shell would otherwise split on.
   echo "export ConnectionStrings__MySql='$(mysql_connection_string)'"
   echo "export ConnectionStrings__Redis='$(redis_connection_string)'"
+  local line
+  while IFS= read -r line; do
+    echo "export ${line%%=*}='${line#*=}'"
+  done < <(ice_settings)
 }
 
 case "${1:-}" in

@@ -200,7 +200,7 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
         var token = tampering switch
         {
             "signature" => $"{parts[0]}.{parts[1]}.{Flip(parts[2])}",
-            "payload" => $"{parts[0]}.{Base64UrlEncoder.Encode(Base64UrlEncoder.Decode(parts[1]).Replace($"\"sub\":\"{pair.UserId}\"", "\"sub\":\"1\"", StringComparison.Ordinal))}.{parts[2]}",
+            "payload" => $"{parts[0]}.{Base64UrlEncoder.Encode(Base64UrlEncoder.Decode(parts[1]).Replace($"\"sub\":\"{pair.UserId}\"", $"\"sub\":\"{pair.UserId + 1}\"", StringComparison.Ordinal))}.{parts[2]}",
             "other-key" => Mint(pair.UserId, "another-key-that-is-long-enough-0123456789"),
             "other-issuer" => Mint(pair.UserId, GatewayFactory.JwtKey, issuer: "someone-else"),
             "other-audience" => Mint(pair.UserId, GatewayFactory.JwtKey, audience: "someone-else"),

@@ -14,6 +14,7 @@ public sealed class StartupConfigurationTests
     [InlineData("Gateway", "Auth:JwtKey", "Cluster__Mode=Cluster", "ConnectionStrings__Redis=127.0.0.1:1", "Auth__JwtKey=only-twenty-bytes-key")]
     [InlineData("Gateway", "Cluster:Mode", "Cluster__Mode=Galaxy")]
     [InlineData("Gateway", "Cluster:SiloPort", "Cluster__SiloPort=seventy")]
+    [InlineData("Gateway", "Ice:Coturn:Secret", "Ice__Provider=coturn")]
     [InlineData("Silo", "ConnectionStrings:Redis")]
     [InlineData("Silo", "ConnectionStrings:MySql", "ConnectionStrings__Redis=127.0.0.1:1")]
     public async Task A_missing_or_wrong_setting_stops_start_up_with_one_line_naming_it(string project, string setting, params string[] environment)

@@ -7,7 +7,7 @@ using MySqlConnector;
 namespace Dilemma.Tests.Infrastructure;
 
 /// <summary>
-/// Real MariaDB and Redis servers for the whole test run, started from the locally installed binaries the way
+/// Real MariaDB, Redis and coturn servers for the whole test run, started from the locally installed binaries the way
 /// Testcontainers would start containers: own processes on free loopback ports, data in a fresh temporary folder,
 /// all of it killed and deleted at the end. Each server starts on first use, so a run of unit tests pays nothing.
 /// Take it in a test class's constructor; isolate tests with <see cref="CreateDatabaseAsync"/> and unique Redis keys.
@@ -18,12 +18,14 @@ public sealed class LocalServices : IAsyncDisposable
     private readonly Lazy<string> _directory = new(RunDirectory.Create);
     private readonly Lazy<Task<MariaDbServer>> _mariaDb;
     private readonly Lazy<Task<RedisServer>> _redis;
+    private readonly Lazy<Task<CoturnServer>> _coturn;
 
     public LocalServices()
     {
         // One start shared by every caller; a caller's token only ends its own wait, never the start others wait on.
         _mariaDb = new(() => Task.Run(() => MariaDbServer.StartAsync(Path.Combine(_directory.Value, "mariadb"), _disposing.Token)));
         _redis = new(() => Task.Run(() => RedisServer.StartAsync(Path.Combine(_directory.Value, "redis"), _disposing.Token)));
+        _coturn = new(() => Task.Run(() => CoturnServer.StartAsync(Path.Combine(_directory.Value, "coturn"), _disposing.Token)));
         // If the host exits without disposing fixtures, do not leave servers running; a hard kill is cleaned up by the next run.
         AppDomain.CurrentDomain.ProcessExit += KillOnExit;
     }
@@ -34,6 +36,14 @@ public sealed class LocalServices : IAsyncDisposable
         var redis = await _redis.Value.WaitAsync(ct);
         redis.ThrowIfExited();
         return redis.ConnectionString;
+    }
+
+    /// <summary>A coturn on loopback with a shared secret (TURN REST API scheme), started on first use.</summary>
+    public async Task<CoturnInstance> GetCoturnAsync(CancellationToken ct = default)
+    {
+        var coturn = await _coturn.Value.WaitAsync(ct);
+        coturn.ThrowIfExited();
+        return coturn.Instance;
     }
 
     /// <summary>MySqlConnector connection string for root, with no database selected.</summary>
@@ -90,6 +100,11 @@ public sealed class LocalServices : IAsyncDisposable
             await DisposeStartedAsync(_redis.Value);
         }
 
+        if (_coturn.IsValueCreated)
+        {
+            await DisposeStartedAsync(_coturn.Value);
+        }
+
         if (_directory.IsValueCreated)
         {
             RunDirectory.Delete(_directory.Value);
@@ -120,6 +135,11 @@ public sealed class LocalServices : IAsyncDisposable
         if (_redis.IsValueCreated && _redis.Value.IsCompletedSuccessfully)
         {
             _redis.Value.Result.Kill();
+        }
+
+        if (_coturn.IsValueCreated && _coturn.Value.IsCompletedSuccessfully)
+        {
+            _coturn.Value.Result.Kill();
         }
     }
 }
