@@ -1,4 +1,5 @@
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+using Dilemma.Gateway.Ice;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +14,7 @@ public static class RealtimeApi
             .Validate(o => o.MaxMessageBytes is >= 1024 and <= 16 * 1024 * 1024, "Realtime:MaxMessageBytes must be from 1024 to 16777216.")
             .Validate(o => o.MessagesPerSecond > 0 && o.MessageBurst > 0 && o.MaxViolations > 0 && o.SendQueueCapacity > 0, "Realtime limits must be positive.")
             .Validate(o => o.KeepAliveSeconds > 0 && o.KeepAliveTimeoutSeconds > o.KeepAliveSeconds && o.RenewSeconds > 0, "Realtime:KeepAliveTimeoutSeconds must exceed Realtime:KeepAliveSeconds; both and RenewSeconds positive.")
+            .Validate(o => o.IceRefreshLeadSeconds > 0, "Realtime:IceRefreshLeadSeconds must be positive.")
             .ValidateOnStart();
         return services;
     }
@@ -32,6 +34,8 @@ public static class RealtimeApi
         HttpContext context,
         [FromQuery(Name = "room_code")] string? roomCode,
         IGrainFactory grains,
+        IIceConfigSource ice,
+        TimeProvider time,
         IOptions<RealtimeOptions> options,
         IOptions<HttpJsonOptions> json,
         ILoggerFactory loggers)
@@ -45,7 +49,7 @@ public static class RealtimeApi
         using var socket = await SocketAdmission.AcceptAsync(context, options.Value);
         var logger = loggers.CreateLogger<SignalingSession>();
         await using var channel = new SocketChannel(socket, options.Value, json.Value.SerializerOptions, logger);
-        var session = new SignalingSession(roomCode!, userId, channel, grains, options.Value, logger);
+        var session = new SignalingSession(roomCode!, userId, channel, grains, ice, time, options.Value, logger);
         await session.RunAsync(context.RequestAborted);
         return Results.Empty;
     }

@@ -29,6 +29,12 @@ public sealed class RealtimeOptions
     /// <summary>Seconds between a connection's renewals of its registration with the room and peer grains.</summary>
     public int RenewSeconds { get; set; } = 20;
 
+    /// <summary>
+    /// How long before TURN credentials expire the signaling socket pushes fresh ones
+    /// (<c>ice_config_refresh</c>); at most 90% of the credentials' lifetime.
+    /// </summary>
+    public int IceRefreshLeadSeconds { get; set; } = 300;
+
     /// <summary>When not empty, the <c>Origin</c> header of a socket request must be one of these.</summary>
     public string[] AllowedOrigins { get; set; } = [];
 }

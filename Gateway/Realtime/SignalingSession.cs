@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Dilemma.Gateway.Ice;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Realtime;
 using Dilemma.Grains.Interfaces.Rooms;
@@ -16,6 +17,8 @@ public sealed partial class SignalingSession(
     long userId,
     SocketChannel socket,
     IGrainFactory grains,
+    IIceConfigSource ice,
+    TimeProvider time,
     RealtimeOptions options,
     ILogger logger) : IPeerObserver
 {
@@ -36,8 +39,9 @@ public sealed partial class SignalingSession(
         {
             await Self.ConnectAsync(_reference, _connectionId);
             var renewal = RenewAsync(socket.Closing);
+            var iceRefresh = RefreshIceAsync(socket.Closing);
             await socket.RunAsync(GuardedHandleAsync, cancellationToken);
-            await renewal;
+            await Task.WhenAll(renewal, iceRefresh);
         }
         finally
         {
@@ -175,10 +179,43 @@ public sealed partial class SignalingSession(
         }
     }
 
+    /// <summary>
+    /// Pushes fresh ICE servers a little before the TURN credentials of this user expire, so a
+    /// call that outlives its credentials can still restart ICE. Nothing to do without TURN.
+    /// </summary>
+    private async Task RefreshIceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var config = await ice.GetAsync(userId, cancellationToken);
+            while (config.TurnEnabled)
+            {
+                var lead = TimeSpan.FromSeconds(Math.Min(options.IceRefreshLeadSeconds, config.Ttl * 0.9));
+                var wait = config.ExpiresAt - lead - time.GetUtcNow();
+                await Task.Delay(wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1), time, cancellationToken);
+                config = await ice.GetAsync(userId, cancellationToken);
+                socket.Send(new IceRefreshMessage("ice_config_refresh", config.IceServers, config.TurnEnabled, config.Ttl, config.ExpiresAt, config.Provider));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The socket closed.
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Signaling renewal refused ({Code}); closing the socket")]
     private static partial void LogRenewalRefused(ILogger logger, string code);
 
     private sealed record TypeOnly(string Type);
+
+    /// <summary>The servers keep the browser's camelCase names (<see cref="IceServer"/>) so they pass straight into setConfiguration.</summary>
+    private sealed record IceRefreshMessage(
+        string Type,
+        [property: System.Text.Json.Serialization.JsonPropertyName("iceServers")] IReadOnlyList<IceServer> IceServers,
+        [property: System.Text.Json.Serialization.JsonPropertyName("turnEnabled")] bool TurnEnabled,
+        int Ttl,
+        DateTimeOffset ExpiresAt,
+        string Provider);
 
     private sealed record PeerEntry(long PeerId, string Nickname, int? RoleId, bool Polite);
 

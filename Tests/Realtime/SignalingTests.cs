@@ -203,3 +203,33 @@ public sealed class SignalingTests(KestrelGatewayFixture gateway) : IClassFixtur
         await HttpAssert.ProblemAsync(response, HttpStatusCode.BadRequest, "websocket_required");
     }
 }
+
+/// <summary>With TURN configured, the signaling socket hands out fresh credentials before the old ones expire.</summary>
+public sealed class IceRefreshTests(Dilemma.Tests.Infrastructure.LocalServices services)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task The_socket_pushes_ice_config_refresh_with_working_turn_credentials_before_they_expire()
+    {
+        var coturn = await services.GetCoturnAsync(Ct);
+        var settings = Dilemma.Tests.Ice.IceGateway.Coturn(coturn, ttlSeconds: 60);
+        settings["Realtime:IceRefreshLeadSeconds"] = "58";
+        await using var factory = new GatewayFactory(settings);
+        var address = factory.StartKestrel();
+        using var http = new HttpClient { BaseAddress = address };
+        var (players, code) = await RoomKit.SeatedRoomAsync(http, Ct);
+
+        var (socket, _) = await RealtimeKit.JoinAsync(address, players[0], code, Ct);
+        await using var _socket = socket;
+        var refresh = await socket.NextAsync("ice_config_refresh", Ct);
+
+        Assert.True(refresh.GetProperty("turnEnabled").GetBoolean());
+        Assert.Equal(60, refresh.GetProperty("ttl").GetInt32());
+        var turn = refresh.GetProperty("iceServers").EnumerateArray().First(s => s.TryGetProperty("credential", out _));
+        var username = turn.GetProperty("username").GetString()!;
+        Assert.EndsWith($":{players[0].UserId}", username, StringComparison.Ordinal);
+        var allocation = await Dilemma.Tests.Infrastructure.TurnClient.AllocateAsync(coturn.EndPoint, username, turn.GetProperty("credential").GetString()!, Ct);
+        Assert.True(allocation.Succeeded, allocation.ToString());
+    }
+}
