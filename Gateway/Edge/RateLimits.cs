@@ -17,7 +17,9 @@ public static class RateLimits
     {
         var section = configuration.GetSection("RateLimits");
         var permits = section.GetValue("PasswordConcurrency", Math.Max(2, Environment.ProcessorCount));
-        var queue = section.GetValue("PasswordQueue", permits * 4);
+        // A short queue: a sign-in that waits behind many quarter-second hashes is worse than a
+        // quick 429 the client can retry.
+        var queue = section.GetValue("PasswordQueue", permits);
         services.AddRateLimiter(options =>
         {
             options.AddConcurrencyLimiter(PasswordPolicy, limiter =>
