@@ -1,0 +1,168 @@
+using System.Globalization;
+
+namespace Dilemma.LoadTest.Cli;
+
+/// <summary>Reads the command line; anything unknown or out of range is a usage error, never a guess.</summary>
+public static class CommandLine
+{
+    public const string AuthFlood = "auth-flood";
+    public const string GrainCall = "grain-call";
+
+    public const string Usage = """
+        usage: Dilemma.LoadTest <scenario> --url http://127.0.0.1:PORT [options]
+
+        scenarios:
+          auth-flood   workers loop POST /auth/login (bcrypt, concurrency-limited) while a prober
+                       times GET /health at a fixed rate, first idle (--baseline) and then under the flood
+          grain-call   one guest per connection; each worker loops GET /auth/me with its own token
+                       (a JWT check and one grain call that reads the user)
+
+        options:
+          --url URL               the gateway's base address (required)
+          --duration SECONDS      measured time (default 20)
+          --connections N         concurrent workers and HTTP connections (default 32 for auth-flood, 100 for grain-call)
+          --warmup SECONDS        grain-call: unrecorded time before measuring (default 3)
+          --baseline SECONDS      auth-flood: idle /health probing before the flood (default 2)
+          --users N               auth-flood: accounts registered and then logged into in turn (default 4)
+          --probe-interval-ms MS  auth-flood: time between /health probes (default 50)
+          --max-requests N        stop early after this many requests in all (default 5000000)
+          --timeout SECONDS       per-request timeout (default 30)
+          --server-pid LABEL=PID  report this server process's CPU time over the measured window (repeatable)
+          --out FILE              also write the result as JSON
+        """;
+
+    public static LoadTestOptions Parse(IReadOnlyList<string> args)
+    {
+        if (args.Count == 0)
+        {
+            throw new UsageException("name a scenario");
+        }
+
+        if (args[0] is "-h" or "--help")
+        {
+            throw new UsageException(null);
+        }
+
+        var scenario = args[0];
+        if (scenario is not (AuthFlood or GrainCall))
+        {
+            throw new UsageException($"unknown scenario '{scenario}'");
+        }
+
+        Uri? url = null;
+        var duration = 20.0;
+        int? connections = null;
+        var warmup = 3.0;
+        var baseline = 2.0;
+        var users = 4;
+        var probeIntervalMs = 50;
+        var maxRequests = 5_000_000L;
+        var timeout = 30.0;
+        string? outFile = null;
+        var servers = new List<WatchedProcess>();
+
+        for (var i = 1; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (i + 1 >= args.Count)
+            {
+                throw new UsageException(name.StartsWith("--", StringComparison.Ordinal) ? $"{name} needs a value" : $"unexpected argument '{name}'");
+            }
+
+            var value = args[++i];
+            switch (name)
+            {
+                case "--url":
+                    url = ParseUrl(value);
+                    break;
+                case "--duration":
+                    duration = Number(name, value, 1, 3600);
+                    break;
+                case "--connections":
+                    connections = (int)Number(name, value, 1, 10_000);
+                    break;
+                case "--warmup":
+                    warmup = Number(name, value, 0, 600);
+                    break;
+                case "--baseline":
+                    baseline = Number(name, value, 0, 600);
+                    break;
+                case "--users":
+                    users = (int)Number(name, value, 1, 1000);
+                    break;
+                case "--probe-interval-ms":
+                    probeIntervalMs = (int)Number(name, value, 1, 60_000);
+                    break;
+                case "--max-requests":
+                    maxRequests = (long)Number(name, value, 1, 1e12);
+                    break;
+                case "--timeout":
+                    timeout = Number(name, value, 0.1, 600);
+                    break;
+                case "--server-pid":
+                    servers.Add(ParseWatched(value));
+                    break;
+                case "--out":
+                    outFile = value;
+                    break;
+                default:
+                    throw new UsageException($"unknown option '{name}'");
+            }
+        }
+
+        return new LoadTestOptions(
+            scenario,
+            url ?? throw new UsageException("--url is required"),
+            TimeSpan.FromSeconds(duration),
+            connections ?? (scenario == AuthFlood ? 32 : 100),
+            TimeSpan.FromSeconds(warmup),
+            TimeSpan.FromSeconds(baseline),
+            users,
+            TimeSpan.FromMilliseconds(probeIntervalMs),
+            maxRequests,
+            TimeSpan.FromSeconds(timeout),
+            outFile,
+            servers);
+    }
+
+    private static Uri ParseUrl(string value)
+    {
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        {
+            throw new UsageException($"--url must be an absolute http or https address, not '{value}'");
+        }
+
+        // Relative request paths are appended to the base only if it ends in a slash.
+        return url.AbsolutePath.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
+    }
+
+    private static WatchedProcess ParseWatched(string value)
+    {
+        var parts = value.Split('=', 2);
+        var (label, pidText) = parts.Length == 2 ? (parts[0], parts[1]) : ("server", parts[0]);
+        if (label.Length == 0 || !int.TryParse(pidText, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 0)
+        {
+            throw new UsageException($"--server-pid takes LABEL=PID, not '{value}'");
+        }
+
+        return new WatchedProcess(label, pid);
+    }
+
+    private static double Number(string name, string text, double min, double max)
+    {
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || double.IsNaN(value))
+        {
+            throw new UsageException($"{name} takes a number, not '{text}'");
+        }
+
+        return value >= min && value <= max
+            ? value
+            : throw new UsageException($"{name} must be between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}, not {text}");
+    }
+}
+
+/// <summary>A command line that cannot be run; the message says why (none: just show the usage).</summary>
+public sealed class UsageException(string? message) : Exception(message ?? string.Empty)
+{
+    public bool HasMessage => Message.Length > 0;
+}

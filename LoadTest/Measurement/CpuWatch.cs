@@ -1,0 +1,114 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using Dilemma.LoadTest.Cli;
+
+namespace Dilemma.LoadTest.Measurement;
+
+/// <summary>
+/// CPU time (user + system, all threads) of the watched server processes and of this client
+/// over the measured window, and how busy the whole machine was. Where client and servers share
+/// the cores, the client's share is what the servers could not have; and on a shared machine,
+/// what other programs took is the difference between the machine's total and ours.
+/// </summary>
+public sealed class CpuWatch
+{
+    private readonly IReadOnlyList<WatchedProcess> _processes;
+    private readonly TimeSpan?[] _startServer;
+    private readonly TimeSpan _startClient;
+    private readonly MachineTicks? _startMachine;
+
+    private CpuWatch(IReadOnlyList<WatchedProcess> processes)
+    {
+        _processes = processes;
+        _startServer = processes.Select(p => CpuTime(p.Pid)).ToArray();
+        _startClient = ClientCpu();
+        _startMachine = MachineTicks.Read();
+    }
+
+    public static CpuWatch Start(IReadOnlyList<WatchedProcess> processes) => new(processes);
+
+    public CpuReport Stop(TimeSpan wall)
+    {
+        var seconds = Math.Max(wall.TotalSeconds, 1e-9);
+        var servers = _processes.Select((process, i) =>
+        {
+            var end = CpuTime(process.Pid);
+            return _startServer[i] is { } start && end is { } stop
+                ? new ProcessCpu(process.Label, process.Pid, Round((stop - start).TotalSeconds), Round((stop - start).TotalSeconds / seconds * 100))
+                : new ProcessCpu(process.Label, process.Pid, null, null);
+        }).ToArray();
+        var client = (ClientCpu() - _startClient).TotalSeconds;
+        double? machine = _startMachine is { } before && MachineTicks.Read() is { } after && after.Total > before.Total
+            ? Round((double)(after.Busy - before.Busy) / (after.Total - before.Total) * Environment.ProcessorCount * 100)
+            : null;
+        return new CpuReport(Round(wall.TotalSeconds), Environment.ProcessorCount, servers, Round(client), Round(client / seconds * 100), machine);
+    }
+
+    private static TimeSpan ClientCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+
+    private static TimeSpan? CpuTime(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return process.TotalProcessorTime;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or Win32Exception or NotSupportedException)
+        {
+            // Gone, or not ours to read: the report says "unknown" rather than a made-up number.
+            return null;
+        }
+    }
+
+    private static double Round(double value) => Math.Round(value, 1);
+
+    /// <summary>The first line of Linux's <c>/proc/stat</c>: time all cores spent busy and in total, in clock ticks.</summary>
+    private readonly record struct MachineTicks(long Busy, long Total)
+    {
+        public static MachineTicks? Read()
+        {
+            try
+            {
+                if (!File.Exists("/proc/stat"))
+                {
+                    return null;
+                }
+
+                using var reader = new StreamReader("/proc/stat");
+                var fields = reader.ReadLine()?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields is not ["cpu", ..] || fields.Length < 8)
+                {
+                    return null;
+                }
+
+                // user nice system idle iowait irq softirq [steal]; guest time is already inside user.
+                var ticks = fields.Skip(1).Take(8).Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+                var idle = ticks[3] + ticks[4];
+                return new MachineTicks(ticks.Sum() - idle, ticks.Sum());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
+            {
+                return null;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// CPU seconds over the window; percent is of one core (200 % is both cores of a two-core
+/// machine). <see cref="MachinePercentOfOneCore"/> is every program on the machine, ours included.
+/// </summary>
+public sealed record CpuReport(
+    double WallSeconds,
+    int ProcessorCount,
+    IReadOnlyList<ProcessCpu> Servers,
+    double ClientCpuSeconds,
+    double ClientPercentOfOneCore,
+    double? MachinePercentOfOneCore);
+
+public sealed record ProcessCpu(string Label, int Pid, double? CpuSeconds, double? PercentOfOneCore);

@@ -1,0 +1,375 @@
+#!/usr/bin/env bash
+# Benchmarks as runnable commands; their results are written up in docs/benchmarks.md.
+#
+#   bash scripts/bench.sh foundation [--mode embedded|cluster|both] [--duration N] [--commit REV]
+#                                    [--only auth-flood|grain-call] [--connections N]
+#
+# foundation   the load-test tool's auth-flood and grain-call scenarios (LoadTest/) against
+#              embedded:  one gateway process with its in-process silo and in-memory storage
+#              cluster:   MariaDB + Redis (scripts/services.sh), one silo, one gateway in cluster mode
+#              both:      embedded, then cluster (the default)
+# --duration   measured seconds per scenario (default 20)
+# --only       run one of the two scenarios
+# --connections  passed to the scenarios (default: theirs, 32 for auth-flood, 100 for grain-call)
+# --commit     build the gateway and silo from a snapshot of this commit (git archive, the work tree
+#              is not touched) instead of the work tree: reproducible, and unaffected by edits in progress
+#
+# Builds Release once into .local/bench/artifacts (apart from the tree's bin/ and obj/, which other
+# builds may be using; a --commit snapshot builds inside its own folder), starts every process on loopback with free ports, waits for /health/ready,
+# and stops everything it started when it exits, however it exits. MariaDB and Redis are stopped
+# only if this script started them. Results (JSON and text per scenario, server logs, summary.txt)
+# go to .local/bench/<UTC time>/. Exits non-zero if a server did not come up or a scenario failed.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+cd "$repo_root"
+
+ready_timeout_seconds=90
+stop_timeout_seconds=20
+
+usage() {
+  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+[[ "${1:-}" == foundation ]] || usage
+shift
+mode=both
+duration=20
+commit=""
+only=""
+connections=()
+while (($# > 0)); do
+  case "$1" in
+    --mode)
+      [[ "${2:-}" =~ ^(embedded|cluster|both)$ ]] || die "--mode takes embedded, cluster or both"
+      mode="$2"
+      shift 2
+      ;;
+    --duration)
+      [[ "${2:-}" =~ ^[0-9]+$ ]] && (("$2" >= 1 && "$2" <= 600)) || die "--duration takes whole seconds from 1 to 600"
+      duration="$2"
+      shift 2
+      ;;
+    --only)
+      [[ "${2:-}" =~ ^(auth-flood|grain-call)$ ]] || die "--only takes auth-flood or grain-call"
+      only="$2"
+      shift 2
+      ;;
+    --connections)
+      [[ "${2:-}" =~ ^[0-9]+$ ]] && (("$2" >= 1 && "$2" <= 10000)) || die "--connections takes a whole number from 1 to 10000"
+      connections=(--connections "$2")
+      shift 2
+      ;;
+    --commit)
+      [[ -n "${2:-}" ]] || die "--commit takes a commit (hash, branch or tag)"
+      commit="$(git rev-parse --verify --quiet "$2^{commit}")" || die "no such commit: $2"
+      shift 2
+      ;;
+    *) usage ;;
+  esac
+done
+
+command -v dotnet >/dev/null 2>&1 || die "dotnet not found; install the .NET SDK named in global.json"
+command -v curl >/dev/null 2>&1 || die "curl not found (apt-get install curl)"
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+
+run_dir="$repo_root/.local/bench/$(date -u +%Y%m%dT%H%M%SZ)"
+artifacts="$repo_root/.local/bench/artifacts"
+summary="$run_dir/summary.txt"
+mkdir -p "$run_dir"
+
+# Everything this script starts, so the exit trap stops exactly these and nothing else.
+started_pids=()
+started_names=()
+services_started_here=0
+
+stop_started() {
+  local i pid name deadline
+  for ((i = ${#started_pids[@]} - 1; i >= 0; i--)); do
+    pid="${started_pids[i]}"
+    name="${started_names[i]}"
+    kill -0 "$pid" 2>/dev/null || continue
+    # SIGTERM lets a silo leave the membership table cleanly instead of being declared dead later.
+    kill -TERM "$pid" 2>/dev/null || true
+    deadline=$((SECONDS + stop_timeout_seconds))
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
+      sleep 0.2
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      say "$name (pid $pid) did not stop within ${stop_timeout_seconds}s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
+  started_pids=()
+  started_names=()
+}
+
+on_exit() {
+  local status=$?
+  stop_started
+  if ((services_started_here)); then
+    bash scripts/services.sh stop || true
+  fi
+  exit "$status"
+}
+trap on_exit EXIT
+trap 'exit 130' INT TERM
+
+# A port is taken if something accepts a connection on it.
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+chosen_ports=" "
+# free_port VAR: a free port, below Linux's ephemeral range (32768+) so that no outgoing connection
+# holds it, and never one already handed out. Assigns instead of printing: in a $(...) subshell the
+# record of ports handed out would be lost.
+free_port() {
+  local port attempt
+  for attempt in $(seq 1 200); do
+    port=$((20000 + RANDOM % 12000))
+    [[ "$chosen_ports" == *" $port "* ]] && continue
+    port_in_use "$port" && continue
+    chosen_ports+="$port "
+    printf -v "$1" '%s' "$port"
+    return 0
+  done
+  die "found no free port"
+}
+
+# start NAME LOG VAR=VALUE... -- COMMAND...   (pid recorded; output to LOG)
+start() {
+  local name="$1" log="$2"
+  shift 2
+  local vars=()
+  while [[ "$1" != -- ]]; do
+    vars+=("$1")
+    shift
+  done
+  shift
+  env "${vars[@]}" "$@" </dev/null >"$log" 2>&1 &
+  started_pids+=("$!")
+  started_names+=("$name")
+  say "started $name (pid $!), log $log"
+  last_pid=$!
+}
+
+# Polls a readiness URL until it answers 200, failing early if the process died, or at the deadline.
+wait_ready() {
+  local name="$1" url="$2" pid="$3" log="$4"
+  local deadline=$((SECONDS + ready_timeout_seconds))
+  until curl -fsS --noproxy '*' --max-time 5 -o /dev/null "$url" 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      say "$name exited while starting; last lines of $log:"
+      tail -n 30 "$log" >&2 || true
+      return 1
+    fi
+    if ((SECONDS >= deadline)); then
+      say "$name was not ready within ${ready_timeout_seconds}s ($url); last lines of $log:"
+      tail -n 30 "$log" >&2 || true
+      curl -sS --noproxy '*' --max-time 5 "$url" >&2 || true
+      return 1
+    fi
+    sleep 0.5
+  done
+  say "$name ready: $(curl -sS --noproxy '*' --max-time 5 "$url")"
+}
+
+record() { printf '%s\n' "$*" | tee -a "$summary"; }
+
+machine_facts() {
+  local cpu memory sdk runtime
+  cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+  memory="$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+  sdk="$(dotnet --version)"
+  runtime="$(dotnet --list-runtimes | awk '$1 == "Microsoft.NETCore.App" { v = $2 } END { print v }')"
+  local source
+  if [[ -n "$commit" ]]; then
+    source="commit ${commit:0:12} (a snapshot; the load-test tool from the work tree)"
+  else
+    source="work tree at $(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
+    [[ -z "$(git status --porcelain 2>/dev/null)" ]] || source+=" with uncommitted changes"
+  fi
+  record "date:     $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+  record "source:   $source"
+  record "machine:  $(nproc) cores ($cpu), $memory memory, $(uname -sr)"
+  record "dotnet:   SDK $sdk, runtime $runtime"
+  record "load:     $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min load average before the run)"
+  record "duration: ${duration}s measured per scenario; client and servers share the same cores"
+}
+
+build() {
+  local source_dir="$repo_root" server_artifacts="$artifacts"
+  if [[ -n "$commit" ]]; then
+    source_dir="$repo_root/.local/bench/src-${commit:0:12}"
+    server_artifacts="$source_dir/.artifacts"
+    if [[ ! -f "$source_dir/Dilemma.Orleans.sln" ]]; then
+      say "extracting commit ${commit:0:12} into $source_dir"
+      rm -rf "$source_dir"
+      mkdir -p "$source_dir"
+      git archive "$commit" | tar -x -C "$source_dir"
+    fi
+  fi
+  say "building Release into $server_artifacts${commit:+ and $artifacts}"
+  build_project "$source_dir/Gateway/Gateway.csproj" "$server_artifacts"
+  build_project "$source_dir/Silo/Silo.csproj" "$server_artifacts"
+  build_project "$repo_root/LoadTest/LoadTest.csproj" "$artifacts"
+  gateway_dll="$server_artifacts/bin/Gateway/release/Dilemma.Gateway.dll"
+  silo_dll="$server_artifacts/bin/Silo/release/Dilemma.Silo.dll"
+  loadtest_dll="$artifacts/bin/LoadTest/release/Dilemma.LoadTest.dll"
+  local dll
+  for dll in "$gateway_dll" "$silo_dll" "$loadtest_dll"; do
+    [[ -f "$dll" ]] || die "build produced no $dll"
+  done
+}
+
+build_project() {
+  dotnet build -c Release --nologo -v q --artifacts-path "$2" "$1" >>"$run_dir/build.log" 2>&1 \
+    || { tail -n 40 "$run_dir/build.log" >&2; die "build of $1 failed (log: $run_dir/build.log)"; }
+}
+
+failures=0
+
+# Per-request HTTP logging (as shipped) makes the server logs large; they are kept, packed.
+pack_logs() {
+  local log
+  for log in "$@"; do
+    [[ -f "$log" ]] && gzip -f "$log"
+  done
+  return 0
+}
+
+# run_scenario MODE SCENARIO URL PID-ARGS...
+run_scenario() {
+  local mode_name="$1" scenario="$2" url="$3"
+  shift 3
+  local base="$run_dir/$mode_name-$scenario" status=0
+  [[ -z "$only" || "$only" == "$scenario" ]] || return 0
+  record ""
+  record "== $mode_name: $scenario"
+  dotnet "$loadtest_dll" "$scenario" --url "$url" --duration "$duration" "${connections[@]}" "$@" --out "$base.json" \
+    2> >(tee "$base.progress.log" >&2) | tee "$base.txt" | tee -a "$summary" || status=$?
+  # Other work on a shared machine moves every number; say how much there was.
+  record "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  if ((status != 0)); then
+    record "!! $mode_name $scenario failed (exit $status)"
+    failures=$((failures + 1))
+  fi
+}
+
+# CPU of the servers over each measured window; MariaDB and Redis only where their pid files say so.
+service_pid_args() {
+  local name file pid
+  for name in mariadb redis; do
+    case "$name" in
+      mariadb) file="$repo_root/.local/services/mariadb/mariadbd.pid" ;;
+      redis) file="$repo_root/.local/services/redis/redis.pid" ;;
+    esac
+    [[ -s "$file" ]] || continue
+    pid="$(<"$file")"
+    [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && printf -- '--server-pid\n%s=%s\n' "$name" "$pid"
+  done
+}
+
+jwt_key="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
+# A cluster id of its own: membership in a shared Redis must not mix with anyone else's silos.
+cluster_id="bench-$(date -u +%H%M%S)-$RANDOM"
+common_env=(ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production "Auth__JwtKey=$jwt_key" "Cluster__ClusterId=$cluster_id")
+
+run_embedded() {
+  local http silo_port gateway_port log url
+  free_port http
+  free_port silo_port
+  free_port gateway_port
+  log="$run_dir/embedded-gateway.log"
+  url="http://127.0.0.1:$http"
+  record ""
+  record "=== embedded: one gateway process with an in-process silo, in-memory storage ($url)"
+  start embedded-gateway "$log" "${common_env[@]}" "Cluster__SiloPort=$silo_port" "Cluster__GatewayPort=$gateway_port" \
+    -- dotnet "$gateway_dll" --urls "$url"
+  local gateway_pid=$last_pid
+  if ! wait_ready embedded-gateway "$url/health/ready" "$gateway_pid" "$log"; then
+    record "!! embedded gateway did not become ready"
+    failures=$((failures + 1))
+    stop_started
+    return 0
+  fi
+  run_scenario embedded auth-flood "$url" --server-pid "gateway=$gateway_pid"
+  run_scenario embedded grain-call "$url" --server-pid "gateway=$gateway_pid"
+  stop_started
+  pack_logs "$log"
+}
+
+run_cluster() {
+  if bash scripts/services.sh status >/dev/null 2>&1; then
+    say "MariaDB and Redis already run; using them and leaving them running"
+  else
+    bash scripts/services.sh start >/dev/null
+    services_started_here=1
+  fi
+  local ConnectionStrings__MySql ConnectionStrings__Redis
+  eval "$(bash scripts/services.sh env | sed 's/^export //')"
+
+  local silo_http silo_port silo_gateway_port http silo_log gateway_log url
+  free_port silo_http
+  free_port silo_port
+  free_port silo_gateway_port
+  free_port http
+  silo_log="$run_dir/cluster-silo.log"
+  gateway_log="$run_dir/cluster-gateway.log"
+  url="http://127.0.0.1:$http"
+  record ""
+  record "=== cluster: one silo (MariaDB storage, Redis membership) and one gateway ($url)"
+  start cluster-silo "$silo_log" "${common_env[@]}" \
+    "ConnectionStrings__MySql=$ConnectionStrings__MySql" "ConnectionStrings__Redis=$ConnectionStrings__Redis" \
+    Cluster__AdvertisedIp=127.0.0.1 "Cluster__SiloPort=$silo_port" "Cluster__GatewayPort=$silo_gateway_port" \
+    "ASPNETCORE_URLS=http://127.0.0.1:$silo_http" \
+    -- dotnet "$silo_dll"
+  local silo_pid=$last_pid
+  if ! wait_ready cluster-silo "http://127.0.0.1:$silo_http/health/ready" "$silo_pid" "$silo_log"; then
+    record "!! silo did not become ready"
+    failures=$((failures + 1))
+    stop_started
+    return 0
+  fi
+  start cluster-gateway "$gateway_log" "${common_env[@]}" Cluster__Mode=Cluster \
+    "ConnectionStrings__Redis=$ConnectionStrings__Redis" \
+    -- dotnet "$gateway_dll" --urls "$url"
+  local gateway_pid=$last_pid
+  if ! wait_ready cluster-gateway "$url/health/ready" "$gateway_pid" "$gateway_log"; then
+    record "!! cluster gateway did not become ready"
+    failures=$((failures + 1))
+    stop_started
+    return 0
+  fi
+  local watch=(--server-pid "gateway=$gateway_pid" --server-pid "silo=$silo_pid")
+  mapfile -t -O "${#watch[@]}" watch < <(service_pid_args)
+  run_scenario cluster auth-flood "$url" "${watch[@]}"
+  run_scenario cluster grain-call "$url" "${watch[@]}"
+  stop_started
+  pack_logs "$silo_log" "$gateway_log"
+}
+
+record "foundation benchmark: bash scripts/bench.sh foundation --mode $mode --duration $duration${only:+ --only $only}${connections[1]:+ --connections ${connections[1]}}${commit:+ --commit ${commit:0:12}}"
+machine_facts
+build
+case "$mode" in
+  embedded) run_embedded ;;
+  cluster) run_cluster ;;
+  both)
+    run_embedded
+    run_cluster
+    ;;
+esac
+
+record ""
+if ((failures > 0)); then
+  record "foundation: $failures step(s) failed; results and logs in $run_dir"
+  exit 1
+fi
+record "foundation: done; results and logs in $run_dir"
