@@ -10,10 +10,16 @@ namespace Dilemma.Tests.Storage;
 
 public sealed class MigrationTests(LocalServices services)
 {
-    private static readonly long[] AllMigrations = [2026112601, 2026112602];
+    // Every migration the Grains assembly ships, so a new one is expected without editing this list.
+    private static readonly long[] AllMigrations = typeof(SchemaMigrator).Assembly.GetTypes()
+        .Select(t => t.GetCustomAttributes(typeof(FluentMigrator.MigrationAttribute), inherit: false).OfType<FluentMigrator.MigrationAttribute>().FirstOrDefault())
+        .Where(a => a is not null)
+        .Select(a => a!.Version)
+        .Order()
+        .ToArray();
 
     private static readonly string[] ApplicationTables =
-        ["users", "refresh_tokens", "rooms", "room_participants", "round_choices", "consensus_choices"];
+        ["users", "refresh_tokens", "rooms", "room_participants", "round_choices", "consensus_choices", "recording_events"];
 
     private static readonly string[] OrleansTables = ["OrleansQuery", "OrleansStorage"];
 
@@ -34,6 +40,7 @@ public sealed class MigrationTests(LocalServices services)
         ("round_choices", "uq_round_choices_room_round_user", true),
         ("round_choices", "ix_round_choices_user", false),
         ("consensus_choices", "uq_consensus_choices_room_round", true),
+        ("recording_events", "ix_recording_events_room", false),
     ];
 
     [Fact]
