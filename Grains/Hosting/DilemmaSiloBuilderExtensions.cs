@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Dilemma.Grains.Accounts;
+using Dilemma.Grains.Ai;
 using Dilemma.Grains.Diagnostics;
 using Dilemma.Grains.Research;
 using Dilemma.Grains.Scenarios;
@@ -31,6 +32,7 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<IResearchStore>(services => services.GetRequiredService<InMemoryResearchStore>());
         silo.Services.AddSingleton<IStorageProbe, InMemoryStorageProbe>();
         AddCommonServices(silo.Services);
+        silo.Services.AddDilemmaAi(silo.Configuration);
         return silo;
     }
 
@@ -51,6 +53,7 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<IResearchStore, MySqlResearchStore>();
         silo.Services.AddSingleton<IStorageProbe, MySqlStorageProbe>();
         AddCommonServices(silo.Services);
+        silo.Services.AddDilemmaAi(silo.Configuration);
         return silo;
     }
 
