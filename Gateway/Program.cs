@@ -1,4 +1,5 @@
 using Dilemma.Gateway.Accounts;
+using Dilemma.Gateway.Ai;
 using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Health;
 using Dilemma.Gateway.Hosting;
@@ -12,6 +13,7 @@ try
     var mode = ClusterHosting.ReadMode(builder.Configuration);
     var host = builder.AddDilemmaCluster(mode);
     builder.AddDilemmaEdge(mode);
+    builder.Services.AddAiApi(builder.Configuration);
     builder.Services.AddDilemmaHealthChecks(host);
     builder.Services.AddHostedService<StartupNotices>();
 
@@ -21,6 +23,7 @@ try
     app.MapAuthApi();
     app.MapRoomsApi();
     app.MapScenariosApi();
+    app.MapAiApi();
     await app.RunAsync();
     return 0;
 }
