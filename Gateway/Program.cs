@@ -1,4 +1,5 @@
 using Dilemma.Gateway.Accounts;
+using Dilemma.Gateway.Ai;
 using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Health;
 using Dilemma.Gateway.Hosting;
@@ -16,6 +17,7 @@ try
     var host = builder.AddDilemmaCluster(mode);
     builder.AddDilemmaEdge(mode);
     builder.AddIce();
+    builder.Services.AddAiApi(builder.Configuration);
     builder.Services.AddDilemmaHealthChecks(host);
     builder.Services.AddRealtime();
     builder.Services.AddHostedService<StartupNotices>();
@@ -29,6 +31,7 @@ try
     app.MapRealtimeApi();
     app.MapResearchStatisticsApi();
     app.MapIceApi();
+    app.MapAiApi();
     await app.RunAsync();
     return 0;
 }

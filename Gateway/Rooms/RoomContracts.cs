@@ -7,10 +7,12 @@ namespace Dilemma.Gateway.Rooms;
 // Shape only: lengths and presence. Ranges (round 1–5, choice 0–3, confidence 1–5) are game
 // rules and answered by the room grain, which also knows how many options a round has.
 
+/// <summary>A room on a topic's scenario, or on the scenario named by <c>scenario_id</c> (a generated one, say); one of the two is needed.</summary>
 public sealed record CreateRoomRequest(
     [property: Required, StringLength(RoomRules.TitleMaxLength)] string? Title,
-    [property: Required, StringLength(RoomRules.TopicMaxLength)] string? Topic,
-    [property: StringLength(RoomRules.NicknameMaxLength)] string? Nickname);
+    [property: StringLength(RoomRules.TopicMaxLength)] string? Topic,
+    [property: StringLength(RoomRules.NicknameMaxLength)] string? Nickname,
+    [property: StringLength(RoomRules.TopicMaxLength)] string? ScenarioId = null);
 
 public sealed record JoinRoomRequest(
     [property: Required, StringLength(RoomRules.CodeLength, MinimumLength = RoomRules.CodeLength)] string? RoomCode,

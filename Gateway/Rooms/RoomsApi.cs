@@ -14,14 +14,21 @@ public static class RoomsApi
 {
     private const int DefaultPageSize = 20;
 
+    private const string CreateRoomDescription =
+        "The room plays `topic`'s scenario, or the scenario named by `scenario_id` (a generated one from POST /ai/scenarios, or a bank id); " +
+        "one of the two is required (400 missing_field). With `scenario_id`, `topic` may be left out; when given it must be the scenario's own " +
+        "(422 topic_mismatch). An unknown topic is 422 unknown_topic, an unknown scenario_id 422 unknown_scenario.";
+
     public static void MapRoomsApi(this IEndpointRouteBuilder endpoints)
     {
         var rooms = endpoints.MapGroup("/rooms").WithTags("Rooms").RequireAuthorization();
 
         rooms.MapPost("/public", CreatePublicAsync).Validates<CreateRoomRequest>()
-            .WithSummary("Open a listed room; the caller joins as host");
+            .WithSummary("Open a listed room; the caller joins as host")
+            .WithDescription(CreateRoomDescription);
         rooms.MapPost("/private", CreatePrivateAsync).Validates<CreateRoomRequest>()
-            .WithSummary("Open an unlisted room, joined by code only; the caller joins as host");
+            .WithSummary("Open an unlisted room, joined by code only; the caller joins as host")
+            .WithDescription(CreateRoomDescription);
         rooms.MapGet("/", ListAsync)
             .WithSummary("Public rooms, newest first")
             .WithDescription("Query: topic (optional), status (waiting (default), started or finished), page (from 1), page_size (1-100, default 20).");
@@ -136,8 +143,13 @@ public static class RoomsApi
 
     private static async Task<Created<RoomResponse>> CreateAsync(CreateRoomRequest request, bool isPublic, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
     {
+        if (request.Topic is null && request.ScenarioId is null)
+        {
+            throw new RuleViolationException(RuleViolationKind.Malformed, "missing_field", "Required field missing: topic (or scenario_id).") { Field = "topic" };
+        }
+
         var room = await grains.GetGrain<IRoomLobbyGrain>(0).CreateRoomAsync(
-            new RoomCreation(request.Title!, request.Topic!, isPublic, AccessTokens.UserIdOf(user), request.Nickname),
+            new RoomCreation(request.Title!, request.Topic ?? string.Empty, isPublic, AccessTokens.UserIdOf(user), request.Nickname, request.ScenarioId),
             cancellationToken);
         return TypedResults.Created($"/rooms/{room.Code}", room.ToResponse());
     }

@@ -18,7 +18,7 @@ public static partial class ScenariosApi
     public const string English = "en";
     public const string Both = "all";
 
-    private const string LanguageRule =
+    internal const string LanguageRule =
         "Language: `?lang=ko` or `?lang=en` renders every text field as a plain string in that language; `?lang=all` renders each " +
         "text field as an object `{\"ko\": …, \"en\": …}` instead. Without `lang`, the `Accept-Language` header decides (its " +
         "highest-weighted `ko…` or `en…` range); with neither, Korean. The answer's `lang` field and `Content-Language` header say " +
@@ -26,7 +26,7 @@ public static partial class ScenariosApi
 
     private static readonly string[] Languages = [Korean, English, Both];
 
-    private const string LangParameter = "ko, en or all (both languages). Overrides Accept-Language; default ko.";
+    internal const string LangParameter = "ko, en or all (both languages). Overrides Accept-Language; default ko.";
 
     public static void MapScenariosApi(this IEndpointRouteBuilder endpoints)
     {
@@ -86,7 +86,7 @@ public static partial class ScenariosApi
     private static partial Regex TopicPattern();
 
     /// <summary>The language to answer in (<c>ko</c>, <c>en</c> or <c>all</c>), or null when <c>lang</c> names none of them.</summary>
-    private static string? Negotiate(string? lang, HttpContext context)
+    internal static string? Negotiate(string? lang, HttpContext context)
     {
         var language = lang is null
             ? FromAcceptLanguage(context.Request)
@@ -123,14 +123,14 @@ public static partial class ScenariosApi
     private static bool IsRange(string range, string language) =>
         range.StartsWith(language, StringComparison.OrdinalIgnoreCase) && (range.Length == language.Length || range[language.Length] == '-');
 
-    private static ProblemHttpResult InvalidLanguage() =>
+    internal static ProblemHttpResult InvalidLanguage() =>
         (ProblemHttpResult)Problems.Create(StatusCodes.Status400BadRequest, "invalid_lang", "lang must be ko, en or all.", field: "lang");
 
     private static TopicsResponse<T> Render<T>(IReadOnlyList<TopicSummary> topics, string language, Func<LocalizedText, T> text) => new(
         language,
         topics.Select(t => new TopicResponse<T>(t.Topic, t.ScenarioId, text(t.Title), text(t.Summary))).ToArray());
 
-    private static ScenarioResponse<T> Render<T>(Scenario scenario, string language, Func<LocalizedText, T> text) => new(
+    internal static ScenarioResponse<T> Render<T>(Scenario scenario, string language, Func<LocalizedText, T> text) => new(
         scenario.Id,
         scenario.Topic,
         scenario.Version,

@@ -11,7 +11,11 @@ public enum RoomPhase
     Finished = 2,
 }
 
-/// <summary>What a new room is made of; the creator joins it as host.</summary>
+/// <summary>
+/// What a new room is made of; the creator joins it as host. The room plays the scenario named by
+/// <see cref="ScenarioId"/> when one is given (a generated scenario carries its own topic, and
+/// <see cref="Topic"/>, when not empty, must match it), else the topic's scenario.
+/// </summary>
 [GenerateSerializer]
 [Immutable]
 [Alias("dilemma.room-creation")]
@@ -20,7 +24,8 @@ public sealed record RoomCreation(
     [property: Id(1)] string Topic,
     [property: Id(2)] bool IsPublic,
     [property: Id(3)] long CreatorId,
-    [property: Id(4)] string? Nickname);
+    [property: Id(4)] string? Nickname,
+    [property: Id(5)] string? ScenarioId = null);
 
 /// <summary>A participant as every member of the room may see them.</summary>
 [GenerateSerializer]

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Dilemma.Grains.Accounts;
+using Dilemma.Grains.Ai;
 using Dilemma.Grains.Diagnostics;
 using Dilemma.Grains.Research;
 using Dilemma.Grains.Scenarios;
@@ -32,6 +33,7 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<IResearchAggregates, InMemoryResearchAggregates>();
         silo.Services.AddSingleton<IStorageProbe, InMemoryStorageProbe>();
         AddCommonServices(silo.Services);
+        silo.Services.AddDilemmaAi(silo.Configuration);
         return silo;
     }
 
@@ -53,6 +55,7 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<IResearchAggregates, MySqlResearchAggregates>();
         silo.Services.AddSingleton<IStorageProbe, MySqlStorageProbe>();
         AddCommonServices(silo.Services);
+        silo.Services.AddDilemmaAi(silo.Configuration);
         return silo;
     }
 

@@ -43,7 +43,7 @@ public sealed partial class RoomGrain(
             throw RuleViolationException.Invalid("invalid_title", "title", $"A title has 1 to {RoomRules.TitleMaxLength} characters.");
         }
 
-        var chosen = await ScenarioForAsync(creation.Topic);
+        var chosen = creation.ScenarioId is { } scenarioId ? await ScenarioByIdAsync(scenarioId, creation.Topic) : await ScenarioForAsync(creation.Topic);
         var nickname = await NicknameForAsync(creation.CreatorId, creation.Nickname, cancellationToken);
         var now = Now;
         if (!await research.TryRecordRoomAsync(new RoomRecord(Code, title, chosen.Topic, creation.IsPublic, creation.CreatorId, chosen.Id, now), cancellationToken))
@@ -394,6 +394,24 @@ public sealed partial class RoomGrain(
         {
             throw RuleViolationException.Invalid("unknown_topic", "topic", $"There is no scenario for topic '{topic}'; GET /topics lists them.");
         }
+    }
+
+    /// <summary>A room on a named scenario (a generated one, say); a topic given beside it must be the scenario's own.</summary>
+    private async Task<Scenario> ScenarioByIdAsync(string scenarioId, string? topic)
+    {
+        Scenario chosen;
+        try
+        {
+            chosen = await GrainFactory.GetGrain<IScenarioCatalogGrain>(0).GetByIdAsync(scenarioId);
+        }
+        catch (RuleViolationException e) when (e.Kind == RuleViolationKind.NotFound)
+        {
+            throw RuleViolationException.Invalid("unknown_scenario", "scenario_id", $"There is no scenario with id '{scenarioId}'.");
+        }
+
+        return string.IsNullOrEmpty(topic) || topic == chosen.Topic
+            ? chosen
+            : throw RuleViolationException.Invalid("topic_mismatch", "topic", $"Scenario '{scenarioId}' is on topic '{chosen.Topic}', not '{topic}'; leave topic out or give that one.");
     }
 
     private async Task<string> NicknameForAsync(long userId, string? nickname, CancellationToken cancellationToken)

@@ -21,11 +21,13 @@ public sealed class ScenarioBank
     private static readonly Lazy<ScenarioBank> Embedded = new(() => Load(ReadEmbeddedFiles()));
 
     private readonly Dictionary<string, Scenario> _byTopic;
+    private readonly Dictionary<string, Scenario> _byId;
 
     private ScenarioBank(IEnumerable<Scenario> scenarios)
     {
         var ordered = scenarios.OrderBy(s => s.Topic, StringComparer.Ordinal).ToArray();
         _byTopic = ordered.ToDictionary(s => s.Topic, StringComparer.Ordinal);
+        _byId = ordered.ToDictionary(s => s.Id, StringComparer.Ordinal);
         Topics = ordered.Select(s => new TopicSummary(s.Topic, s.Title, s.Summary, s.Id)).ToArray();
     }
 
@@ -34,6 +36,9 @@ public sealed class ScenarioBank
 
     /// <summary>The scenario for <paramref name="topic"/> (matched exactly), or null.</summary>
     public Scenario? FindByTopic(string topic) => _byTopic.GetValueOrDefault(topic);
+
+    /// <summary>The scenario with this <see cref="Scenario.Id"/> (matched exactly), or null.</summary>
+    public Scenario? FindById(string id) => _byId.GetValueOrDefault(id);
 
     /// <summary>The bank compiled into this assembly.</summary>
     /// <exception cref="InvalidScenarioBankException">A file breaks a rule.</exception>

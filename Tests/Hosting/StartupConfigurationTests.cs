@@ -15,6 +15,10 @@ public sealed class StartupConfigurationTests
     [InlineData("Gateway", "Cluster:Mode", "Cluster__Mode=Galaxy")]
     [InlineData("Gateway", "Cluster:SiloPort", "Cluster__SiloPort=seventy")]
     [InlineData("Gateway", "Ice:Coturn:Secret", "Ice__Provider=coturn")]
+    [InlineData("Gateway", "Ai:Provider", "Ai__Provider=gpt")]
+    [InlineData("Gateway", "Ai:OpenAi:ApiKey", "Ai__Provider=openai")]
+    [InlineData("Gateway", "RateLimits:AiScenariosPerMinute", "RateLimits__AiScenariosPerMinute=0")]
+    [InlineData("Silo", "Ai:TimeoutSeconds", "ConnectionStrings__Redis=127.0.0.1:1", "ConnectionStrings__MySql=Server=127.0.0.1;Port=1", "Ai__TimeoutSeconds=60")]
     [InlineData("Silo", "ConnectionStrings:Redis")]
     [InlineData("Silo", "ConnectionStrings:MySql", "ConnectionStrings__Redis=127.0.0.1:1")]
     public async Task A_missing_or_wrong_setting_stops_start_up_with_one_line_naming_it(string project, string setting, params string[] environment)
@@ -39,7 +43,7 @@ public sealed class StartupConfigurationTests
             RedirectStandardError = true,
             WorkingDirectory = Path.GetDirectoryName(assembly)!,
         };
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || k.StartsWith("Cluster__", StringComparison.Ordinal) || k.StartsWith("Auth__", StringComparison.Ordinal)).ToList())
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || k.StartsWith("Cluster__", StringComparison.Ordinal) || k.StartsWith("Auth__", StringComparison.Ordinal) || k.StartsWith("Ai__", StringComparison.Ordinal) || k.StartsWith("Ice__", StringComparison.Ordinal)).ToList())
         {
             start.Environment.Remove(name);
         }

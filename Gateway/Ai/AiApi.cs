@@ -1,0 +1,199 @@
+using System.ComponentModel;
+using System.Security.Claims;
+using Dilemma.Gateway.Accounts;
+using Dilemma.Gateway.Errors;
+using Dilemma.Gateway.Scenarios;
+using Dilemma.Gateway.Validation;
+using Dilemma.Grains.Interfaces.Ai;
+using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Interfaces.Scenarios;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Dilemma.Gateway.Ai;
+
+/// <summary>
+/// The AI facilitator's endpoints: generated scenarios, role questions and group feedback. Each is
+/// one call to <see cref="IFacilitatorGrain"/>, which decides the rules and which provider answers.
+/// </summary>
+public static class AiApi
+{
+    private const string ProvenanceRule =
+        "`ai` says who answered: `provider` is `openai` (the configured OpenAI-compatible model) or `offline` (the built-in bank, " +
+        "curated templates and rules). When a model is configured but its answer was invalid twice, it timed out, failed, its circuit " +
+        "is open or too many calls are in flight, the offline facilitator answers instead: `fell_back` is true and `fallback_reason` " +
+        "is invalid_response, timeout, upstream_error, unreachable, circuit_open or busy. `prompt_version` names the prompt files (or offline templates) used.";
+
+    /// <summary>The services the AI endpoints need at the edge: the per-user limit on scenario generation.</summary>
+    public static IServiceCollection AddAiApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        var limit = AiScenarioRateLimit.Read(configuration);
+        services.AddRateLimiter(options => options.AddPolicy(AiScenarioRateLimit.PolicyName, limit));
+        return services;
+    }
+
+    public static void MapAiApi(this IEndpointRouteBuilder endpoints)
+    {
+        var ai = endpoints.MapGroup("/ai").WithTags("AI").RequireAuthorization();
+        ai.MapPost("/scenarios", GenerateScenarioAsync).Validates<GenerateScenarioRequest>()
+            .RequireRateLimiting(AiScenarioRateLimit.PolicyName)
+            .WithSummary("Generate a new scenario (LLM when configured, else a variation of a bank scenario) and save it for rooms")
+            .WithDescription(
+                "Body: `topic` (a topic key; with an LLM any key, offline one of GET /topics, else 422 unknown_topic; absent: the seed picks a bank topic), " +
+                $"`guidance` (up to {AiRules.GuidanceMaxLength} characters of free text for the LLM; the offline facilitator ignores it), `seed` " +
+                "(the offline variation — option order and role questions — is the same for the same seed; a random one is drawn and returned when absent). " +
+                "201 with the saved scenario: create a room on it with `scenario_id` in POST /rooms/public or /rooms/private. Generated scenarios keep " +
+                $"the bank's rules: 5 rounds, 2-4 options, roles 1-3, every text in Korean and English. Limited per user (429 rate_limited). {ProvenanceRule} {ScenariosApi.LanguageRule}")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        ai.MapGet("/scenarios/{scenario_id}", GetScenarioAsync)
+            .WithSummary("A generated (or bank) scenario by its id")
+            .WithDescription($"404 unknown_scenario when no scenario has that id. {ScenariosApi.LanguageRule}")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        var rooms = endpoints.MapGroup("/rooms/{room_code}/ai").WithTags("AI").RequireAuthorization();
+        rooms.MapGet("/questions", QuestionsAsync)
+            .WithSummary("Questions for the caller's role in the room's current round")
+            .WithDescription(
+                "Participants only (403 not_participant), while the game is played (409 room_not_started, room_finished). Offline: the scenario's " +
+                $"own question to the role, a curated one for the topic's round and role, and one about an option seen from the role. {ProvenanceRule} {ScenariosApi.LanguageRule}")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        rooms.MapPost("/feedback", FeedbackAsync)
+            .WithSummary("Feedback on the group's decisions after a round or at the end, optionally reading a transcript")
+            .WithDescription(
+                "Body (optional): `round_number` (1-5: that round, which must have its consensus, else 409 round_not_completed; absent: every completed round, " +
+                "409 no_completed_rounds before the first), `transcript` (the discussion as text, up to Ai:MaxTranscriptCharacters characters, 8,000 by default, " +
+                "else 422 transcript_too_long; lines written as `name: text` let the offline rules count turns). Participants and researchers. `figures` are " +
+                "always computed by rules from the recorded choices: agreement (unanimous, majority, split), who moved toward the consensus, confidence " +
+                $"shifts, whose own choice prevailed. {ProvenanceRule} {ScenariosApi.LanguageRule}")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+    }
+
+    public static async Task<Results<Created<GeneratedScenarioResponse<LocalizedText>>, Created<GeneratedScenarioResponse<string>>, ProblemHttpResult>> GenerateScenarioAsync(
+        GenerateScenarioRequest request,
+        [Description(ScenariosApi.LangParameter)] string? lang,
+        HttpContext context,
+        ClaimsPrincipal user,
+        IGrainFactory grains,
+        CancellationToken cancellationToken)
+    {
+        if (ScenariosApi.Negotiate(lang, context) is not { } language)
+        {
+            return ScenariosApi.InvalidLanguage();
+        }
+
+        var generated = await grains.GetGrain<IFacilitatorGrain>(0).GenerateScenarioAsync(
+            new ScenarioGenerationRequest(request.Topic, request.Guidance, request.Seed, PromptLanguage(language), AccessTokens.UserIdOf(user)),
+            cancellationToken);
+        var location = $"/ai/scenarios/{generated.Scenario.Id}";
+        return language == ScenariosApi.Both
+            ? TypedResults.Created(location, Render(generated, language, text => text))
+            : TypedResults.Created(location, Render(generated, language, text => text.In(language)));
+    }
+
+    public static async Task<Results<Ok<ScenariosApi.ScenarioResponse<LocalizedText>>, Ok<ScenariosApi.ScenarioResponse<string>>, ProblemHttpResult>> GetScenarioAsync(
+        [FromRoute(Name = "scenario_id")] string scenarioId,
+        [Description(ScenariosApi.LangParameter)] string? lang,
+        HttpContext context,
+        IGrainFactory grains,
+        CancellationToken cancellationToken)
+    {
+        if (!ScenariosApi.IsTopic(scenarioId))
+        {
+            return (ProblemHttpResult)Problems.Create(StatusCodes.Status400BadRequest, "invalid_scenario_id", $"A scenario id is 1 to {RoomRules.TopicMaxLength} characters of a-z, 0-9 and '-'.", field: "scenario_id");
+        }
+
+        if (ScenariosApi.Negotiate(lang, context) is not { } language)
+        {
+            return ScenariosApi.InvalidLanguage();
+        }
+
+        var scenario = await grains.GetGrain<IScenarioCatalogGrain>(0).GetByIdAsync(scenarioId, cancellationToken);
+        return language == ScenariosApi.Both
+            ? TypedResults.Ok(ScenariosApi.Render(scenario, language, text => text))
+            : TypedResults.Ok(ScenariosApi.Render(scenario, language, text => text.In(language)));
+    }
+
+    public static async Task<Results<Ok<QuestionsResponse<LocalizedText>>, Ok<QuestionsResponse<string>>, ProblemHttpResult>> QuestionsAsync(
+        [FromRoute(Name = "room_code")] string roomCode,
+        [Description(ScenariosApi.LangParameter)] string? lang,
+        HttpContext context,
+        ClaimsPrincipal user,
+        IGrainFactory grains,
+        CancellationToken cancellationToken)
+    {
+        EnsureRoomCode(roomCode);
+        if (ScenariosApi.Negotiate(lang, context) is not { } language)
+        {
+            return ScenariosApi.InvalidLanguage();
+        }
+
+        var questions = await grains.GetGrain<IFacilitatorGrain>(0).GetQuestionsAsync(roomCode, AccessTokens.UserIdOf(user), PromptLanguage(language), cancellationToken);
+        return language == ScenariosApi.Both
+            ? TypedResults.Ok(Render(questions, language, text => text))
+            : TypedResults.Ok(Render(questions, language, text => text.In(language)));
+    }
+
+    public static async Task<Results<Ok<FeedbackResponse<LocalizedText>>, Ok<FeedbackResponse<string>>, ProblemHttpResult>> FeedbackAsync(
+        [FromRoute(Name = "room_code")] string roomCode,
+        [Description(ScenariosApi.LangParameter)] string? lang,
+        HttpContext context,
+        ClaimsPrincipal user,
+        IGrainFactory grains,
+        CancellationToken cancellationToken,
+        [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] FeedbackRequestBody? body = null)
+    {
+        EnsureRoomCode(roomCode);
+        if (ScenariosApi.Negotiate(lang, context) is not { } language)
+        {
+            return ScenariosApi.InvalidLanguage();
+        }
+
+        var feedback = await grains.GetGrain<IFacilitatorGrain>(0).GetFeedbackAsync(
+            roomCode,
+            AccessTokens.UserIdOf(user),
+            user.IsInRole(AccessTokens.ResearcherRole),
+            new FeedbackRequest(body?.RoundNumber, body?.Transcript, PromptLanguage(language)),
+            cancellationToken);
+        return language == ScenariosApi.Both
+            ? TypedResults.Ok(Render(feedback, language, text => text))
+            : TypedResults.Ok(Render(feedback, language, text => text.In(language)));
+    }
+
+    // Prompts exist in Korean and English; "all" asks for both renderings of one answer, written from the Korean prompt.
+    private static string PromptLanguage(string language) => language == ScenariosApi.English ? AiRules.English : AiRules.Korean;
+
+    private static void EnsureRoomCode(string code)
+    {
+        if (!RoomRules.IsRoomCode(code))
+        {
+            throw new RuleViolationException(RuleViolationKind.Malformed, "invalid_room_code", "A room code is exactly six digits, e.g. \"042917\".") { Field = "room_code" };
+        }
+    }
+
+    private static AiProvenanceResponse Render(AiProvenance ai) => new(ai.Provider, ai.Model, ai.FellBack, ai.FallbackReason, ai.Attempts, ai.PromptVersion);
+
+    private static GeneratedScenarioResponse<T> Render<T>(GeneratedScenario generated, string language, Func<LocalizedText, T> text) =>
+        new(generated.Scenario.Id, generated.Seed, ScenariosApi.Render(generated.Scenario, language, text), Render(generated.Ai));
+
+    private static QuestionsResponse<T> Render<T>(RoleQuestions questions, string language, Func<LocalizedText, T> text) =>
+        new(questions.RoomCode, questions.RoundNumber, questions.RoleId, RoomRules.RoleName(questions.RoleId), language, questions.Questions.Select(text).ToList(), Render(questions.Ai));
+
+    private static FeedbackResponse<T> Render<T>(GroupFeedback feedback, string language, Func<LocalizedText, T> text) =>
+        new(
+            feedback.RoomCode,
+            feedback.RoundNumber,
+            language,
+            text(feedback.Summary),
+            feedback.Points.Select(p => new FeedbackPointResponse<T>(p.Kind, text(p.Text))).ToList(),
+            feedback.Figures,
+            Render(feedback.Ai));
+}

@@ -1,0 +1,18 @@
+namespace Dilemma.Grains.Interfaces.Ai;
+
+/// <summary>
+/// The AI facilitator: generates scenarios, asks each role questions and gives the group feedback,
+/// through the configured provider (an OpenAI-compatible model, or the offline rules and bank).
+/// Stateless; use key 0. Every answer says which provider produced it and whether it fell back.
+/// </summary>
+public interface IFacilitatorGrain : IGrainWithIntegerKey
+{
+    /// <summary>Generates a scenario, saves it so a room can be created on it, and returns it.</summary>
+    Task<GeneratedScenario> GenerateScenarioAsync(ScenarioGenerationRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Questions for the caller's role in the room's current round; participants only, while the game is played.</summary>
+    Task<RoleQuestions> GetQuestionsAsync(string roomCode, long userId, string language, CancellationToken cancellationToken = default);
+
+    /// <summary>Feedback on one completed round or on the whole game so far; participants and researchers.</summary>
+    Task<GroupFeedback> GetFeedbackAsync(string roomCode, long userId, bool isResearcher, FeedbackRequest request, CancellationToken cancellationToken = default);
+}
