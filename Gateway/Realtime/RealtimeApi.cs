@@ -30,7 +30,7 @@ public static class RealtimeApi
             .WithSummary("WebSocket: the room's voice session (init, voice_status_update, start_recording, stop_recording) and room_updated pushes");
     }
 
-    public static async Task<IResult> SignalingAsync(
+    public static Task<IResult> SignalingAsync(
         HttpContext context,
         [FromQuery(Name = "room_code")] string? roomCode,
         IGrainFactory grains,
@@ -38,29 +38,29 @@ public static class RealtimeApi
         TimeProvider time,
         IOptions<RealtimeOptions> options,
         IOptions<HttpJsonOptions> json,
-        ILoggerFactory loggers)
-    {
-        var (userId, refusal) = await SocketAdmission.AdmitAsync(context, roomCode, grains, options);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
+        ILoggerFactory loggers) =>
+        AcceptAsync(context, roomCode, grains, options.Value, json.Value, loggers.CreateLogger<SignalingSession>(), (userId, channel, logger) =>
+            new SignalingSession(roomCode!, userId, channel, grains, ice, time, options.Value, logger).RunAsync(context.RequestAborted));
 
-        using var socket = await SocketAdmission.AcceptAsync(context, options.Value);
-        var logger = loggers.CreateLogger<SignalingSession>();
-        await using var channel = new SocketChannel(socket, options.Value, json.Value.SerializerOptions, logger);
-        var session = new SignalingSession(roomCode!, userId, channel, grains, ice, time, options.Value, logger);
-        await session.RunAsync(context.RequestAborted);
-        return Results.Empty;
-    }
-
-    public static async Task<IResult> VoiceAsync(
+    public static Task<IResult> VoiceAsync(
         HttpContext context,
         [FromRoute(Name = "room_code")] string roomCode,
         IGrainFactory grains,
         IOptions<RealtimeOptions> options,
         IOptions<HttpJsonOptions> json,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers) =>
+        AcceptAsync(context, roomCode, grains, options.Value, json.Value, loggers.CreateLogger<VoiceSession>(), (userId, channel, logger) =>
+            new VoiceSession(roomCode, userId, channel, grains, options.Value, logger).RunAsync(context.RequestAborted));
+
+    /// <summary>Admits the caller (or answers why not), accepts the socket and runs a session on it until it closes.</summary>
+    private static async Task<IResult> AcceptAsync(
+        HttpContext context,
+        string? roomCode,
+        IGrainFactory grains,
+        RealtimeOptions options,
+        HttpJsonOptions json,
+        ILogger logger,
+        Func<long, SocketChannel, ILogger, Task> runSession)
     {
         var (userId, refusal) = await SocketAdmission.AdmitAsync(context, roomCode, grains, options);
         if (refusal is not null)
@@ -68,11 +68,9 @@ public static class RealtimeApi
             return refusal;
         }
 
-        using var socket = await SocketAdmission.AcceptAsync(context, options.Value);
-        var logger = loggers.CreateLogger<VoiceSession>();
-        await using var channel = new SocketChannel(socket, options.Value, json.Value.SerializerOptions, logger);
-        var session = new VoiceSession(roomCode, userId, channel, grains, options.Value, logger);
-        await session.RunAsync(context.RequestAborted);
+        using var socket = await SocketAdmission.AcceptAsync(context, options);
+        await using var channel = new SocketChannel(socket, options, json.SerializerOptions, logger);
+        await runSession(userId, channel, logger);
         return Results.Empty;
     }
 }

@@ -34,20 +34,26 @@ public sealed partial class SignalingSession(
     {
         // The runtime holds observers weakly: this session object stays referenced by the
         // endpoint for the socket's whole life, which keeps the reference alive.
-        _reference = grains.CreateObjectReference<IPeerObserver>(this);
+        var reference = grains.CreateObjectReference<IPeerObserver>(this);
+        _reference = reference;
         try
         {
             await Self.ConnectAsync(_reference, _connectionId);
             var renewal = RenewAsync(socket.Closing);
             var iceRefresh = RefreshIceAsync(socket.Closing);
-            await socket.RunAsync(GuardedHandleAsync, cancellationToken);
+            await socket.RunAsync(HandleAsync, cancellationToken);
             await Task.WhenAll(renewal, iceRefresh);
         }
         finally
         {
-            await Self.DisconnectAsync(_connectionId);
-            await Room.LeaveSignalingAsync(userId, _connectionId);
-            grains.DeleteObjectReference<IPeerObserver>(this);
+            grains.DeleteObjectReference<IPeerObserver>(reference);
+            await SocketCleanup.RunAsync(
+                async () =>
+                {
+                    await Self.DisconnectAsync(_connectionId);
+                    await Room.LeaveSignalingAsync(userId, _connectionId);
+                },
+                logger);
         }
     }
 
@@ -72,22 +78,6 @@ public sealed partial class SignalingSession(
         socket.Send(new PeerEventMessage(peerEvent.Type, peerEvent.Peer.PeerId, peerEvent.Peer.Nickname, peerEvent.Peer.RoleId, peerEvent.Peer.Polite));
 
     public void OnReplaced(string byConnectionId) => socket.Close(CloseCodes.Replaced, "replaced by a newer connection");
-
-    private async Task GuardedHandleAsync(JsonElement message, string type)
-    {
-        try
-        {
-            await HandleAsync(message, type);
-        }
-        catch (RuleViolationException e)
-        {
-            socket.SendError(e.Code, e.Message);
-        }
-        catch (Exception e) when (e is OrleansException or TimeoutException)
-        {
-            socket.SendError("unavailable", "The game servers did not answer; try again.");
-        }
-    }
 
     private async Task HandleAsync(JsonElement message, string type)
     {

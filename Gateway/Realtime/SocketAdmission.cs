@@ -3,7 +3,6 @@ using Dilemma.Gateway.Errors;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
-using Microsoft.Extensions.Options;
 
 namespace Dilemma.Gateway.Realtime;
 
@@ -15,14 +14,14 @@ namespace Dilemma.Gateway.Realtime;
 public static class SocketAdmission
 {
     /// <summary>The caller's user id when admitted; otherwise the problem to answer with.</summary>
-    public static async Task<(long UserId, IResult? Refusal)> AdmitAsync(HttpContext context, string? roomCode, IGrainFactory grains, IOptions<RealtimeOptions> options)
+    public static async Task<(long UserId, IResult? Refusal)> AdmitAsync(HttpContext context, string? roomCode, IGrainFactory grains, RealtimeOptions options)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
             return (0, Problems.Create(StatusCodes.Status400BadRequest, "websocket_required", "This endpoint speaks WebSocket only."));
         }
 
-        var origins = options.Value.AllowedOrigins;
+        var origins = options.AllowedOrigins;
         if (origins.Length > 0 && !origins.Contains(context.Request.Headers.Origin.ToString(), StringComparer.OrdinalIgnoreCase))
         {
             return (0, Problems.Create(StatusCodes.Status403Forbidden, "origin_not_allowed", "This origin may not open sockets here."));

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
 using System.Threading.RateLimiting;
+using Dilemma.Grains.Interfaces.Errors;
 
 namespace Dilemma.Gateway.Realtime;
 
@@ -174,7 +175,19 @@ public sealed partial class SocketChannel : IAsyncDisposable
                 return;
             }
 
-            await onMessage(document.RootElement, type.GetString()!);
+            try
+            {
+                await onMessage(document.RootElement, type.GetString()!);
+            }
+            catch (RuleViolationException e)
+            {
+                // A rule the grain enforces (not a participant, no voice consent): the client is told, the socket stays.
+                SendError(e.Code, e.Message);
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException)
+            {
+                SendError("unavailable", "The game servers did not answer; try again.");
+            }
         }
     }
 

@@ -26,18 +26,19 @@ public sealed partial class VoiceSession(
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         // Kept alive by the endpoint for the socket's life: the runtime holds observers weakly.
-        _reference = grains.CreateObjectReference<IRoomObserver>(this);
+        var reference = grains.CreateObjectReference<IRoomObserver>(this);
+        _reference = reference;
         try
         {
             await Room.JoinVoiceAsync(userId, _connectionId, _reference);
             var renewal = RenewAsync(socket.Closing);
-            await socket.RunAsync(GuardedHandleAsync, cancellationToken);
+            await socket.RunAsync(HandleAsync, cancellationToken);
             await renewal;
         }
         finally
         {
-            await Room.LeaveVoiceAsync(userId, _connectionId);
-            grains.DeleteObjectReference<IRoomObserver>(this);
+            grains.DeleteObjectReference<IRoomObserver>(reference);
+            await SocketCleanup.RunAsync(() => Room.LeaveVoiceAsync(userId, _connectionId), logger);
         }
     }
 
@@ -50,22 +51,6 @@ public sealed partial class VoiceSession(
         socket.Send(new RecordingMessage("recording_state", recording.IsRecording, recording.ChangedBy, recording.ChangedAt));
 
     public void OnPresence(long userId, bool connected) => socket.Send(new PresenceMessage("participant_connection", userId, connected));
-
-    private async Task GuardedHandleAsync(JsonElement message, string type)
-    {
-        try
-        {
-            await HandleAsync(message, type);
-        }
-        catch (RuleViolationException e)
-        {
-            socket.SendError(e.Code, e.Message);
-        }
-        catch (Exception e) when (e is OrleansException or TimeoutException)
-        {
-            socket.SendError("unavailable", "The game servers did not answer; try again.");
-        }
-    }
 
     private async Task HandleAsync(JsonElement message, string type)
     {

@@ -6,13 +6,17 @@ namespace Dilemma.Grains.Realtime;
 /// A peer's relay point. Everything here is in memory: a connection re-registers itself every
 /// few seconds, so a peer grain that is lost with a silo is whole again at the next renewal.
 /// </summary>
-public sealed class PeerGrain : Grain, IPeerGrain
+public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
 {
+    // A connection that stopped renewing (its gateway died) is not delivered to forever.
+    private static readonly TimeSpan RegistrationLifetime = TimeSpan.FromMinutes(2);
+
     // Counted per addressee, so a receiver that sees a jump in one sender's numbers knows it
     // missed something that sender meant for it.
     private readonly Dictionary<long, long> _sentTo = [];
     private IPeerObserver? _observer;
     private string? _connectionId;
+    private DateTimeOffset _renewedAt;
 
     public Task ConnectAsync(IPeerObserver observer, string connectionId)
     {
@@ -23,6 +27,7 @@ public sealed class PeerGrain : Grain, IPeerGrain
 
         _observer = observer;
         _connectionId = connectionId;
+        _renewedAt = time.GetUtcNow();
         return Task.CompletedTask;
     }
 
@@ -49,7 +54,7 @@ public sealed class PeerGrain : Grain, IPeerGrain
 
     public Task<bool> DeliverAsync(SignalEnvelope envelope)
     {
-        if (_observer is null)
+        if (_observer is null || time.GetUtcNow() - _renewedAt > RegistrationLifetime)
         {
             return Task.FromResult(false);
         }
@@ -60,7 +65,11 @@ public sealed class PeerGrain : Grain, IPeerGrain
 
     public Task NotifyAsync(PeerEvent peerEvent)
     {
-        _observer?.OnPeerEvent(peerEvent);
+        if (time.GetUtcNow() - _renewedAt <= RegistrationLifetime)
+        {
+            _observer?.OnPeerEvent(peerEvent);
+        }
+
         return Task.CompletedTask;
     }
 

@@ -13,9 +13,11 @@ namespace Dilemma.Grains.Rooms;
 /// </summary>
 public sealed partial class RoomGrain
 {
-    private static readonly TimeSpan VoiceSubscriptionLifetime = TimeSpan.FromMinutes(2);
+    // A connection that has not renewed itself for this long is taken to be gone (its gateway
+    // died, or its goodbye was lost). Gateways renew every Realtime:RenewSeconds (20 s).
+    private static readonly TimeSpan RegistrationLifetime = TimeSpan.FromMinutes(2);
 
-    private readonly Dictionary<long, string> _signaling = [];
+    private readonly Dictionary<long, (string ConnectionId, DateTimeOffset RenewedAt)> _signaling = [];
     private readonly Dictionary<string, VoiceConnection> _voice = new(StringComparer.Ordinal);
     private readonly Dictionary<long, VoiceStatus> _voiceStatus = [];
 
@@ -23,8 +25,9 @@ public sealed partial class RoomGrain
     {
         EnsureCreated();
         var joining = Participant(userId);
-        var isNew = !_signaling.TryGetValue(userId, out var current) || current != connectionId;
-        _signaling[userId] = connectionId;
+        DropExpiredSignaling();
+        var isNew = !_signaling.TryGetValue(userId, out var current) || current.ConnectionId != connectionId;
+        _signaling[userId] = (connectionId, time.GetUtcNow());
         var others = State.Participants.Where(p => p.UserId != userId && _signaling.ContainsKey(p.UserId)).ToList();
         if (isNew)
         {
@@ -40,7 +43,7 @@ public sealed partial class RoomGrain
 
     public Task LeaveSignalingAsync(long userId, string connectionId)
     {
-        if (_signaling.TryGetValue(userId, out var current) && current == connectionId)
+        if (_signaling.TryGetValue(userId, out var current) && current.ConnectionId == connectionId)
         {
             ForgetSignaling(userId);
         }
@@ -129,6 +132,15 @@ public sealed partial class RoomGrain
         }
     }
 
+    private void DropExpiredSignaling()
+    {
+        var cutoff = time.GetUtcNow() - RegistrationLifetime;
+        foreach (var userId in _signaling.Where(s => s.Value.RenewedAt < cutoff).Select(s => s.Key).ToList())
+        {
+            ForgetSignaling(userId);
+        }
+    }
+
     private void PushRoomUpdate()
     {
         if (_voice.Count > 0)
@@ -152,7 +164,7 @@ public sealed partial class RoomGrain
 
     private void DropExpiredVoice()
     {
-        var cutoff = time.GetUtcNow() - VoiceSubscriptionLifetime;
+        var cutoff = time.GetUtcNow() - RegistrationLifetime;
         foreach (var (id, connection) in _voice.Where(v => v.Value.RenewedAt < cutoff).ToList())
         {
             _voice.Remove(id);
