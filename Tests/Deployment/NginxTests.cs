@@ -184,10 +184,11 @@ public sealed class NginxTests(NginxFront front) : IClassFixture<NginxFront>
         Assert.Contains(peersOfB.GetProperty("peers").EnumerateArray(), p => PeerId(p) == a.UserId);
         Assert.Equal(b.UserId, PeerId(await ReceiveAsync(socketA, "peer_joined")));
 
-        await SendAsync(socketA, new { type = "offer", to = b.UserId, sdp = "v=0 through nginx" });
+        // The payload as a browser sends it (an RTCSessionDescriptionInit), relayed untouched.
+        await SendAsync(socketA, new { type = "offer", to = b.UserId, sdp = new { type = "offer", sdp = "v=0 through nginx" } });
         var offer = await ReceiveAsync(socketB, "offer");
         Assert.Equal(a.UserId, Id(offer.GetProperty("from")));
-        Assert.Equal("v=0 through nginx", offer.GetProperty("sdp").GetString());
+        Assert.Equal("v=0 through nginx", offer.GetProperty("sdp").GetProperty("sdp").GetString());
 
         await socketA.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", Ct);
         await socketB.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", Ct);
