@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Local MariaDB and Redis for development: loopback only, non-default ports, data under .local/services/.
 #
-#   scripts/services.sh install   apt-get install what is missing of mariadb-server, redis-server, coturn, nginx
+#   scripts/services.sh install   apt-get install what is missing of mariadb-server, redis-server, coturn
 #   scripts/services.sh start     start both (idempotent), create database and user "dilemma", print connection strings
 #   scripts/services.sh stop      stop both cleanly
 #   scripts/services.sh status    say what runs; exit 0 only if both run and answer
