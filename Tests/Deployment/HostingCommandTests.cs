@@ -1,7 +1,9 @@
 using Dapper;
 using Dilemma.Grains.Hosting;
+using Dilemma.Grains.Storage.Migrations;
 using Dilemma.Silo.Kubernetes;
 using Dilemma.Tests.Infrastructure;
+using FluentMigrator;
 using MySqlConnector;
 
 namespace Dilemma.Tests.Deployment;
@@ -28,7 +30,9 @@ public sealed class HostingCommandTests(LocalServices services)
         Assert.Equal("Schema is up to date.", first.Stdout.Trim());
         Assert.Equal("Schema is up to date.", second.Stdout.Trim());
         await using var connection = new MySqlConnection(database);
-        Assert.Equal(2, await connection.QuerySingleAsync<long>("SELECT COUNT(*) FROM VersionInfo"));
+        var migrations = typeof(OrleansGrainStorage).Assembly.GetTypes()
+            .Count(t => t.Namespace == typeof(OrleansGrainStorage).Namespace && t.GetCustomAttributes(typeof(MigrationAttribute), inherit: false).Length > 0);
+        Assert.Equal(migrations, await connection.QuerySingleAsync<long>("SELECT COUNT(*) FROM VersionInfo"));
         Assert.Equal(1, await connection.QuerySingleAsync<long>("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'OrleansStorage'"));
     }
 
