@@ -10,6 +10,12 @@ using Dilemma.Gateway.Rooms;
 using Dilemma.Gateway.Scenarios;
 using Dilemma.Grains.Hosting;
 
+if (args is [HealthProbe.Command, ..])
+{
+    // `dotnet Dilemma.Gateway.dll healthcheck [path]`: Docker's HEALTHCHECK (the image has no curl).
+    return await HealthProbe.RunAsync(args, Environment.GetEnvironmentVariable, Console.Out, CancellationToken.None);
+}
+
 try
 {
     var builder = WebApplication.CreateBuilder(args);

@@ -11,6 +11,12 @@ public static class SiloProgram
     {
         try
         {
+            if (args is [HealthProbe.Command, ..])
+            {
+                // `dotnet Dilemma.Silo.dll healthcheck [path]`: Docker's HEALTHCHECK (the image has no curl).
+                return await HealthProbe.RunAsync(args, Environment.GetEnvironmentVariable, Console.Out, CancellationToken.None);
+            }
+
             if (args is ["migrate", ..])
             {
                 // `dotnet run --project Silo -- migrate`: apply the schema and exit (a Kubernetes Job or a compose one-shot).

@@ -1,6 +1,7 @@
 using Dilemma.Grains.Hosting;
 using Dilemma.Grains.Storage;
 using Dilemma.Silo.Health;
+using Dilemma.Silo.Kubernetes;
 
 namespace Dilemma.Silo;
 
@@ -18,6 +19,11 @@ public static class SiloHost
         var settings = ClusterSettings.Read(builder.Configuration);
         var redis = settings.RequireRedis();
         var mySql = settings.RequireMySql();
+        if (RunsInKubernetes)
+        {
+            KubernetesIdentity.EnsureAgrees(settings, Environment.GetEnvironmentVariable);
+        }
+
         builder.UseOrleans(silo =>
         {
             silo.UseClusterSettings(settings)
@@ -25,8 +31,9 @@ public static class SiloHost
                 .AddDilemmaMySql(mySql);
             if (RunsInKubernetes)
             {
-                // Pod name, namespace and IP come from the downward API, and pods that are
-                // gone are removed from membership.
+                // Pod name, namespace and IP come from the downward API (POD_NAME, POD_NAMESPACE,
+                // POD_IP), and pods that are gone are removed from membership. The ids stay ours:
+                // see KubernetesIdentity.
                 silo.UseKubernetesHosting();
             }
         });

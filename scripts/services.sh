@@ -80,13 +80,14 @@ package_installed() {
 
 cmd_install() {
   command -v apt-get >/dev/null 2>&1 || \
-    die "apt-get not found; install MariaDB (mariadbd, mariadb-install-db), Redis (redis-server) and coturn with your package manager"
+    die "apt-get not found; install MariaDB (mariadbd, mariadb-install-db), Redis (redis-server), coturn and nginx with your package manager"
   local missing=() package
-  for package in mariadb-server redis-server coturn; do
+  # nginx: the deployment tests run it with nginx/templates in front of real gateways (Tests/Deployment).
+  for package in mariadb-server redis-server coturn nginx; do
     package_installed "$package" || missing+=("$package")
   done
   if [[ ${#missing[@]} -eq 0 ]]; then
-    say "mariadb-server, redis-server and coturn are installed"
+    say "mariadb-server, redis-server, coturn and nginx are installed"
     return 0
   fi
   say "installing: ${missing[*]}"

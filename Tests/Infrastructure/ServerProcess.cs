@@ -26,7 +26,9 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static ServerProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory)
+    /// <summary>Starts a server; <paramref name="environment"/> sets variables on top of the test host's (a null value removes one).</summary>
+    public static ServerProcess Start(
+        string name, string fileName, IEnumerable<string> arguments, string workingDirectory, IEnumerable<KeyValuePair<string, string?>>? environment = null)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -40,6 +42,18 @@ internal sealed class ServerProcess : IAsyncDisposable
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? [])
+        {
+            if (value is null)
+            {
+                startInfo.Environment.Remove(key);
+            }
+            else
+            {
+                startInfo.Environment[key] = value;
+            }
         }
 
         var process = new Process { StartInfo = startInfo };
