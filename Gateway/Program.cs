@@ -2,6 +2,7 @@ using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Health;
 using Dilemma.Gateway.Hosting;
+using Dilemma.Gateway.Research;
 using Dilemma.Gateway.Rooms;
 using Dilemma.Gateway.Scenarios;
 using Dilemma.Grains.Hosting;
@@ -14,6 +15,7 @@ try
     builder.AddDilemmaEdge(mode);
     builder.Services.AddDilemmaHealthChecks(host);
     builder.Services.AddHostedService<StartupNotices>();
+    builder.Services.AddSingleton(ResearchExportSettings.Read(builder.Configuration));
 
     var app = builder.Build();
     app.UseDilemmaEdge();
@@ -21,6 +23,7 @@ try
     app.MapAuthApi();
     app.MapRoomsApi();
     app.MapScenariosApi();
+    app.MapResearchApi();
     await app.RunAsync();
     return 0;
 }

@@ -10,10 +10,10 @@ namespace Dilemma.Tests.Storage;
 
 public sealed class MigrationTests(LocalServices services)
 {
-    private static readonly long[] AllMigrations = [2026112601, 2026112602];
+    private static readonly long[] AllMigrations = [2026112601, 2026112602, 2026112603];
 
     private static readonly string[] ApplicationTables =
-        ["users", "refresh_tokens", "rooms", "room_participants", "round_choices", "consensus_choices"];
+        ["users", "refresh_tokens", "rooms", "room_participants", "round_choices", "consensus_choices", "research_exports", "recording_events"];
 
     private static readonly string[] OrleansTables = ["OrleansQuery", "OrleansStorage"];
 
@@ -34,6 +34,9 @@ public sealed class MigrationTests(LocalServices services)
         ("round_choices", "uq_round_choices_room_round_user", true),
         ("round_choices", "ix_round_choices_user", false),
         ("consensus_choices", "uq_consensus_choices_room_round", true),
+        ("research_exports", "uq_research_exports_export_id", true),
+        ("research_exports", "ix_research_exports_started", false),
+        ("recording_events", "ix_recording_events_room", false),
     ];
 
     [Fact]
@@ -126,14 +129,17 @@ public sealed class MigrationTests(LocalServices services)
         Assert.Equal("utf8mb4_bin", Collation("OrleansStorage", "GrainTypeString"));
         Assert.Equal("utf8mb4_bin", Collation("OrleansStorage", "GrainIdExtensionString"));
         Assert.Equal("utf8mb4_bin", Collation("OrleansStorage", "ServiceId"));
-        foreach (var table in new[] { "rooms", "room_participants", "round_choices", "consensus_choices" })
+        foreach (var table in new[] { "rooms", "room_participants", "round_choices", "consensus_choices", "recording_events" })
         {
             Assert.Equal("ascii_bin", Collation(table, "room_code"));
         }
 
-        // Every character column is utf8mb4 except the ASCII room codes.
+        string[] asciiColumns = ["room_code", "export_id", "participants_sha256", "rooms_sha256"];
+        Assert.All(asciiColumns.Skip(1), column => Assert.Equal("ascii_bin", Collation("research_exports", column)));
+
+        // Every character column is utf8mb4 except the ASCII codes, ids and digests.
         Assert.All(
-            columns.Where(c => ((string)c[3]).Length > 0 && (string)c[1] != "room_code"),
+            columns.Where(c => ((string)c[3]).Length > 0 && !asciiColumns.Contains((string)c[1])),
             c => Assert.StartsWith("utf8mb4_", (string)c[3], StringComparison.Ordinal));
         var timestamps = columns.Where(c => (string)c[2] == "datetime").ToList();
         Assert.NotEmpty(timestamps);

@@ -1,0 +1,51 @@
+using Dilemma.Grains.Interfaces.Research;
+
+namespace Dilemma.Grains.Research;
+
+/// <summary>
+/// Reads the research tables for an export and keeps the export ledger: MySQL in cluster mode, the
+/// in-memory stores in embedded mode. Every <see cref="DateTime"/> is UTC.
+/// </summary>
+public interface IResearchExportSource
+{
+    /// <summary>Opens one consistent read of everything the filter selects; both sheets come from it.</summary>
+    Task<IResearchExportSession> OpenAsync(ExportFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>Writes a finished export to the ledger.</summary>
+    Task RecordExportAsync(ExportLedgerEntry entry, CancellationToken cancellationToken);
+
+    Task<ResearchCounts> CountAsync(DateTimeOffset now, CancellationToken cancellationToken);
+}
+
+/// <summary>One export's read. Read the participants first, then the rooms; each only once.</summary>
+public interface IResearchExportSession : IAsyncDisposable
+{
+    /// <summary>
+    /// Every seated participant of the selected rooms, ordered by room (creation time, then code); within
+    /// a room the order is unspecified. Rows without data consent carry nothing but their room and flag.
+    /// Stopping the enumeration early stops the query.
+    /// </summary>
+    IAsyncEnumerable<SourceParticipant> ReadParticipantsAsync(CancellationToken cancellationToken);
+
+    /// <summary>The selected rooms in the same order as the participants.</summary>
+    IAsyncEnumerable<RoomExportRow> ReadRoomsAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>A participant as read; <see cref="Row"/> is null when they did not consent to research use.</summary>
+public readonly record struct SourceParticipant(string RoomCode, ParticipantExportRow? Row);
+
+/// <summary>What the export ledger keeps of one export, so a dataset cited later can be checked.</summary>
+public sealed record ExportLedgerEntry(
+    Guid ExportId,
+    long RequestedBy,
+    string RequestedByName,
+    string Format,
+    ExportFilter Filter,
+    DateTime StartedAt,
+    DateTime CompletedAt,
+    long ParticipantRows,
+    long RoomRows,
+    long ExcludedParticipants,
+    string ParticipantsSha256,
+    string RoomsSha256,
+    string CanonicalForm);
