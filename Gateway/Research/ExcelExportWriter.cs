@@ -27,9 +27,13 @@ internal sealed class ExcelExportWriter : IExportWriter
     private readonly DataCell[] _participantCells = new DataCell[ExportColumns.Participants.Count];
     private readonly DataCell[] _roomCells = new DataCell[ExportColumns.Rooms.Count];
     private bool _roomsStarted;
+    private bool _finished;
 
-    private ExcelExportWriter(Spreadsheet spreadsheet, ExportDescription description, IReadOnlyList<ChoiceLabel> choiceLabels)
+    private readonly SyncWriteBufferingStream _body;
+
+    private ExcelExportWriter(SyncWriteBufferingStream body, Spreadsheet spreadsheet, ExportDescription description, IReadOnlyList<ChoiceLabel> choiceLabels)
     {
+        _body = body;
         _spreadsheet = spreadsheet;
         _description = description;
         _choiceLabels = choiceLabels;
@@ -38,15 +42,16 @@ internal sealed class ExcelExportWriter : IExportWriter
 
     public static async Task<ExcelExportWriter> CreateAsync(Stream body, ExportDescription description, IReadOnlyList<ChoiceLabel> choiceLabels, CancellationToken cancellationToken)
     {
+        var buffered = new SyncWriteBufferingStream(body);
         var spreadsheet = await Spreadsheet.CreateNewAsync(
-            body,
+            buffered,
             new SpreadCheetahOptions
             {
                 CompressionLevel = SpreadCheetahCompressionLevel.Fastest,
                 DefaultDateTimeFormat = NumberFormat.Custom(DateFormat),
             },
             cancellationToken);
-        var writer = new ExcelExportWriter(spreadsheet, description, choiceLabels);
+        var writer = new ExcelExportWriter(buffered, spreadsheet, description, choiceLabels);
         await writer.StartSheetAsync("participants", ExportColumns.Participants.Select(c => (c.Name, c.Kind)).ToList(), cancellationToken);
         return writer;
     }
@@ -86,9 +91,17 @@ internal sealed class ExcelExportWriter : IExportWriter
         var codebookRows = await WriteCodebookAsync(cancellationToken);
         await WriteManifestAsync(completed, codebookRows, cancellationToken);
         await _spreadsheet.FinishAsync(cancellationToken);
+        _finished = true;
+
+        // The zip's central directory was written synchronously, into the buffer: send it.
+        await _body.FlushAsync(cancellationToken);
     }
 
-    public ValueTask DisposeAsync() => _spreadsheet.DisposeAsync();
+    /// <summary>
+    /// Disposes the workbook only once it is finished. An unfinished one is dropped: disposing it would
+    /// close its open zip entry with a synchronous write, and a broken download gains nothing from more bytes.
+    /// </summary>
+    public ValueTask DisposeAsync() => _finished ? _spreadsheet.DisposeAsync() : ValueTask.CompletedTask;
 
     private static DataCell Cell(ExportValue value) => !value.HasValue
         ? default
