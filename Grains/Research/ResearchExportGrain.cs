@@ -12,6 +12,10 @@ namespace Dilemma.Grains.Research;
 /// not grow with the export. Hashes are computed on the way, and the ledger entry is written once the
 /// last row has been read, before the final item is handed out.
 /// </summary>
+// One activation per export, which nothing calls once its enumeration is over, so it is collected early.
+// Not DeactivateOnIdle at the end of the iterator: with it, some cluster-mode exports failed with
+// EnumerationAbortedException (the grain extension no longer knew the enumerator) before their last item.
+[CollectionAgeLimit(Minutes = 5)]
 public sealed partial class ResearchExportGrain(IResearchExportSource source, TimeProvider time, ILogger<ResearchExportGrain> logger)
     : Grain, IResearchExportGrain
 {
@@ -23,101 +27,92 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
         Validate(request);
         var exportId = this.GetPrimaryKey();
         var startedAt = time.GetUtcNow();
-        try
+        await using var session = await source.OpenAsync(request.Filter, cancellationToken);
+        yield return new ExportStarted(exportId, startedAt);
+
+        using var participantHash = new CanonicalRowHasher<ParticipantExportRow>(ExportColumns.Participants);
+        var chunk = new List<ParticipantExportRow>(request.RowsPerChunk);
+
+        // The source orders rooms but not the seats within a room; sorting each room's few rows by user
+        // id here makes the row order, and so the hash, the same on every export of the same data.
+        var room = new List<ParticipantExportRow>(RoomRules.Capacity);
+        string? roomCode = null;
+        long excluded = 0;
+        await foreach (var participant in session.ReadParticipantsAsync(cancellationToken))
         {
-            await using var session = await source.OpenAsync(request.Filter, cancellationToken);
-            yield return new ExportStarted(exportId, startedAt);
-
-            using var participantHash = new CanonicalRowHasher<ParticipantExportRow>(ExportColumns.Participants);
-            var chunk = new List<ParticipantExportRow>(request.RowsPerChunk);
-
-            // The source orders rooms but not the seats within a room; sorting each room's few rows by user
-            // id here makes the row order, and so the hash, the same on every export of the same data.
-            var room = new List<ParticipantExportRow>(RoomRules.Capacity);
-            string? roomCode = null;
-            long excluded = 0;
-            await foreach (var participant in session.ReadParticipantsAsync(cancellationToken))
+            if (!string.Equals(participant.RoomCode, roomCode, StringComparison.Ordinal))
             {
-                if (!string.Equals(participant.RoomCode, roomCode, StringComparison.Ordinal))
+                MoveRoom(room, chunk, participantHash);
+                roomCode = participant.RoomCode;
+                if (chunk.Count >= request.RowsPerChunk)
                 {
-                    MoveRoom(room, chunk, participantHash);
-                    roomCode = participant.RoomCode;
-                    if (chunk.Count >= request.RowsPerChunk)
-                    {
-                        yield return new ParticipantRows([.. chunk]);
-                        chunk.Clear();
-                    }
-                }
-
-                if (participant.Row is null)
-                {
-                    excluded++;
-                }
-                else
-                {
-                    room.Add(participant.Row);
+                    yield return new ParticipantRows([.. chunk]);
+                    chunk.Clear();
                 }
             }
 
-            MoveRoom(room, chunk, participantHash);
-            if (chunk.Count > 0)
+            if (participant.Row is null)
             {
-                yield return new ParticipantRows([.. chunk]);
-                chunk.Clear();
+                excluded++;
             }
-
-            using var roomHash = new CanonicalRowHasher<RoomExportRow>(ExportColumns.Rooms);
-            var rooms = new List<RoomExportRow>(request.RowsPerChunk);
-            await foreach (var row in session.ReadRoomsAsync(cancellationToken))
+            else
             {
-                roomHash.Add(row);
-                rooms.Add(row);
-                if (rooms.Count >= request.RowsPerChunk)
-                {
-                    yield return new RoomRows([.. rooms]);
-                    rooms.Clear();
-                }
+                room.Add(participant.Row);
             }
+        }
 
-            if (rooms.Count > 0)
+        MoveRoom(room, chunk, participantHash);
+        if (chunk.Count > 0)
+        {
+            yield return new ParticipantRows([.. chunk]);
+            chunk.Clear();
+        }
+
+        using var roomHash = new CanonicalRowHasher<RoomExportRow>(ExportColumns.Rooms);
+        var rooms = new List<RoomExportRow>(request.RowsPerChunk);
+        await foreach (var row in session.ReadRoomsAsync(cancellationToken))
+        {
+            roomHash.Add(row);
+            rooms.Add(row);
+            if (rooms.Count >= request.RowsPerChunk)
             {
                 yield return new RoomRows([.. rooms]);
+                rooms.Clear();
             }
+        }
 
-            var completedAt = time.GetUtcNow();
-            var entry = new ExportLedgerEntry(
-                exportId,
-                request.RequestedBy,
-                request.RequestedByName,
-                request.Format,
-                request.Filter,
-                startedAt.UtcDateTime,
-                completedAt.UtcDateTime,
-                participantHash.Rows,
-                roomHash.Rows,
-                excluded,
-                participantHash.Finish(),
-                roomHash.Finish(),
-                CanonicalRowHasher<ParticipantExportRow>.Version);
-            await source.RecordExportAsync(entry, cancellationToken);
-            LogExported(logger, exportId, entry.ParticipantRows, entry.RoomRows, excluded, (completedAt - startedAt).TotalMilliseconds);
-            yield return new ExportCompleted(
-                exportId,
-                startedAt,
-                completedAt,
-                entry.ParticipantRows,
-                entry.RoomRows,
-                excluded,
-                entry.ParticipantsSha256,
-                entry.RoomsSha256,
-                entry.CanonicalForm);
-        }
-        finally
+        if (rooms.Count > 0)
         {
-            // One activation per export: once its enumeration is over, completed or abandoned, nothing
-            // will call it again. Not earlier: between two calls of an enumeration the grain is idle.
-            DeactivateOnIdle();
+            yield return new RoomRows([.. rooms]);
         }
+
+        var completedAt = time.GetUtcNow();
+        var entry = new ExportLedgerEntry(
+            exportId,
+            request.RequestedBy,
+            request.RequestedByName,
+            request.Format,
+            request.Filter,
+            startedAt.UtcDateTime,
+            completedAt.UtcDateTime,
+            participantHash.Rows,
+            roomHash.Rows,
+            excluded,
+            participantHash.Finish(),
+            roomHash.Finish(),
+            CanonicalRowHasher<ParticipantExportRow>.Version);
+        await source.RecordExportAsync(entry, cancellationToken);
+        LogExported(logger, exportId, entry.ParticipantRows, entry.RoomRows, excluded, (completedAt - startedAt).TotalMilliseconds);
+        yield return new ExportCompleted(
+            exportId,
+            startedAt,
+            completedAt,
+            entry.ParticipantRows,
+            entry.RoomRows,
+            excluded,
+            entry.ParticipantsSha256,
+            entry.RoomsSha256,
+            entry.CanonicalForm);
     }
 
     private static void MoveRoom(List<ParticipantExportRow> room, List<ParticipantExportRow> chunk, CanonicalRowHasher<ParticipantExportRow> hash)
