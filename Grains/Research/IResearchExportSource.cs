@@ -27,12 +27,18 @@ public interface IResearchExportSession : IAsyncDisposable
     /// </summary>
     IAsyncEnumerable<SourceParticipant> ReadParticipantsAsync(CancellationToken cancellationToken);
 
-    /// <summary>The selected rooms in the same order as the participants.</summary>
+    /// <summary>
+    /// The selected rooms in the same order as the participants, with their counts (rounds completed,
+    /// participants, participants exported) left at 0: the export fills them in from the participants.
+    /// </summary>
     IAsyncEnumerable<RoomExportRow> ReadRoomsAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>A participant as read; <see cref="Row"/> is null when they did not consent to research use.</summary>
-public readonly record struct SourceParticipant(string RoomCode, ParticipantExportRow? Row);
+/// <summary>
+/// A seated participant as read; <see cref="Row"/> is null when they did not consent to research use.
+/// <see cref="RoundsCompleted"/> is the number of consensus rows of their room, whatever their consent.
+/// </summary>
+public readonly record struct SourceParticipant(string RoomCode, int RoundsCompleted, ParticipantExportRow? Row);
 
 /// <summary>What the export ledger keeps of one export, so a dataset cited later can be checked.</summary>
 public sealed record ExportLedgerEntry(

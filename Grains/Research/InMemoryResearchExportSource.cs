@@ -108,7 +108,7 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
                 foreach (var seat in room.Seats)
                 {
                     var user = users[seat.UserId];
-                    yield return new SourceParticipant(room.Record.RoomCode, user is { DataConsent: true } ? Row(room, seat, user) : null);
+                    yield return new SourceParticipant(room.Record.RoomCode, room.Consensus.Count, user is { DataConsent: true } ? Row(room, seat, user) : null);
                 }
             }
 
@@ -129,9 +129,9 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
                     ExportValue.ToExportTime(room.Record.CreatedAt),
                     room.Progress?.StartedAt is { } started ? ExportValue.ToExportTime(started) : null,
                     room.Progress?.FinishedAt is { } finished ? ExportValue.ToExportTime(finished) : null,
-                    room.Consensus.Count,
-                    room.Seats.Count,
-                    room.Seats.Count(s => users[s.UserId] is { DataConsent: true }));
+                    0,
+                    0,
+                    0);
             }
 
             await Task.CompletedTask;

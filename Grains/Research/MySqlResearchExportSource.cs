@@ -1,6 +1,5 @@
 using System.Data;
 using System.Runtime.CompilerServices;
-using System.Text;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
 using MySqlConnector;
@@ -148,42 +147,35 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
         _ => RoomPhase.Waiting,
     };
 
-    private static string ParticipantsSql(string where)
-    {
-        // Each round's choice and consensus is one eq_ref join on a unique key rather than a GROUP BY
-        // pivot: a grouped query must finish before it sends its first row, these joins stream. Rooms lead
-        // the join (STRAIGHT_JOIN) so rows leave in the rooms index's order and the ORDER BY costs no sort.
-        // Rows without data consent join none of their decisions and carry no name, so what was not
-        // consented to never leaves the database.
-        var columns = new StringBuilder();
-        var joins = new StringBuilder();
-        for (var round = 1; round <= RoomRules.Rounds; round++)
-        {
-            columns.Append(System.Globalization.CultureInfo.InvariantCulture, $", c{round}.choice, c{round}.confidence, k{round}.choice, k{round}.confidence");
-            joins.Append(System.Globalization.CultureInfo.InvariantCulture, $"""
+    // A seat's five choices, and a room's five consensus rows, each packed into one integer by one correlated
+    // subquery: six bits per round at bit 6 x round, holding (choice + 1) x 8 + confidence, 0 for none. Both
+    // subqueries read only the covering indexes ix_round_choices_export and ix_consensus_choices_export (one
+    // index descent per seat and per room, where one join per round costs five), and MariaDB's subquery cache
+    // runs the room's once for all its seats. There is no GROUP BY and no derived table: a grouped pivot must
+    // finish before it sends its first row, while this join streams in the order of the rooms index.
+    private const string PackedChoices =
+        "SELECT CAST(BIT_OR(((c.choice + 1) * 8 + c.confidence) << (6 * c.round_number)) AS SIGNED) FROM round_choices c " +
+        "WHERE c.room_code = p.room_code AND c.user_id = p.user_id";
 
-                LEFT JOIN round_choices c{round} ON u.data_consent = 1 AND c{round}.room_code = p.room_code AND c{round}.round_number = {round} AND c{round}.user_id = p.user_id
-                LEFT JOIN consensus_choices k{round} ON u.data_consent = 1 AND k{round}.room_code = r.room_code AND k{round}.round_number = {round}
-                """);
-        }
+    private const string PackedConsensus =
+        "SELECT CAST(BIT_OR(((k.choice + 1) * 8 + k.confidence) << (6 * k.round_number)) AS SIGNED) FROM consensus_choices k " +
+        "WHERE k.room_code = r.room_code";
 
-        return $"""
-            SELECT p.room_code, u.data_consent, p.user_id, u.is_guest, u.voice_consent, IF(u.data_consent = 1, u.username, NULL),
-                   r.topic, r.status, p.role_id, IF(u.data_consent = 1, p.nickname, NULL), p.joined_at{columns}
-            FROM rooms r
-            STRAIGHT_JOIN room_participants p ON p.room_code = r.room_code AND p.left_at IS NULL
-            STRAIGHT_JOIN users u ON u.id = p.user_id{joins}
-            {where}
-            ORDER BY r.created_at, r.room_code
-            """;
-    }
+    // Seats without data consent get no choices and no name, so what they did not consent to never leaves the
+    // database; their room's consensus is still read, to count the room's completed rounds.
+    private static string ParticipantsSql(string where) => $"""
+        SELECT p.room_code, u.data_consent, p.user_id, u.is_guest, u.voice_consent, IF(u.data_consent = 1, u.username, NULL),
+               r.topic, r.status, p.role_id, IF(u.data_consent = 1, p.nickname, NULL), p.joined_at,
+               IF(u.data_consent = 1, ({PackedChoices}), NULL), ({PackedConsensus})
+        FROM rooms r
+        STRAIGHT_JOIN room_participants p ON p.room_code = r.room_code AND p.left_at IS NULL
+        STRAIGHT_JOIN users u ON u.id = p.user_id
+        {where}
+        ORDER BY r.created_at, r.room_code
+        """;
 
     private static string RoomsSql(string where) => $"""
-        SELECT r.room_code, r.topic, r.scenario_id, r.is_public, r.status, r.created_at, r.started_at, r.finished_at,
-               (SELECT COUNT(*) FROM consensus_choices k WHERE k.room_code = r.room_code),
-               (SELECT COUNT(*) FROM room_participants p WHERE p.room_code = r.room_code AND p.left_at IS NULL),
-               (SELECT COUNT(*) FROM room_participants p JOIN users u ON u.id = p.user_id
-                WHERE p.room_code = r.room_code AND p.left_at IS NULL AND u.data_consent = 1)
+        SELECT r.room_code, r.topic, r.scenario_id, r.is_public, r.status, r.created_at, r.started_at, r.finished_at
         FROM rooms r
         {where}
         ORDER BY r.created_at, r.room_code
@@ -194,8 +186,6 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
 #pragma warning disable CA1849
     private sealed class Session(MySqlConnection connection, MySqlTransaction transaction, ExportFilter filter) : IResearchExportSession
     {
-        private const int AnswerColumns = 11;
-
         public async IAsyncEnumerable<SourceParticipant> ReadParticipantsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
         {
             await using var command = CreateCommand();
@@ -203,19 +193,29 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
             await foreach (var reader in ReadAsync(command, cancellationToken))
             {
                 var roomCode = reader.GetString(0);
+                var consensus = reader.IsDBNull(12) ? 0 : reader.GetInt64(12);
+                var roundsCompleted = 0;
+                for (var round = 1; round <= RoomRules.Rounds; round++)
+                {
+                    roundsCompleted += Unpack(consensus, round) == 0 ? 0 : 1;
+                }
+
                 if (!reader.GetBoolean(1))
                 {
-                    yield return new SourceParticipant(roomCode, null);
+                    yield return new SourceParticipant(roomCode, roundsCompleted, null);
                     continue;
                 }
 
+                var choices = reader.IsDBNull(11) ? 0 : reader.GetInt64(11);
                 var answers = new byte[RoomRules.Rounds * 4];
-                for (var i = 0; i < answers.Length; i++)
+                for (var round = 1; round <= RoomRules.Rounds; round++)
                 {
-                    answers[i] = reader.IsDBNull(AnswerColumns + i) ? ExportValue.NoAnswer : (byte)reader.GetInt32(AnswerColumns + i);
+                    var offset = (round - 1) * 4;
+                    (answers[offset], answers[offset + 1]) = Answer(Unpack(choices, round));
+                    (answers[offset + 2], answers[offset + 3]) = Answer(Unpack(consensus, round));
                 }
 
-                yield return new SourceParticipant(roomCode, new ParticipantExportRow(
+                yield return new SourceParticipant(roomCode, roundsCompleted, new ParticipantExportRow(
                     reader.GetInt64(2),
                     reader.IsDBNull(5) ? null : ExportValue.Clean(reader.GetString(5)),
                     reader.GetBoolean(3),
@@ -245,9 +245,9 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
                     ExportValue.ToExportTime(reader.GetDateTime(5)),
                     reader.IsDBNull(6) ? null : ExportValue.ToExportTime(reader.GetDateTime(6)),
                     reader.IsDBNull(7) ? null : ExportValue.ToExportTime(reader.GetDateTime(7)),
-                    (int)reader.GetInt64(8),
-                    (int)reader.GetInt64(9),
-                    (int)reader.GetInt64(10));
+                    0,
+                    0,
+                    0);
             }
         }
 
@@ -256,6 +256,11 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
             await transaction.DisposeAsync();
             await connection.DisposeAsync();
         }
+
+        private static int Unpack(long packed, int round) => (int)((packed >> (6 * round)) & 0x3F);
+
+        private static (byte Choice, byte Confidence) Answer(int packed) =>
+            packed == 0 ? (ExportValue.NoAnswer, ExportValue.NoAnswer) : ((byte)((packed >> 3) - 1), (byte)(packed & 0x7));
 
         private static async IAsyncEnumerable<MySqlDataReader> ReadAsync(MySqlCommand command, [EnumeratorCancellation] CancellationToken cancellationToken)
         {

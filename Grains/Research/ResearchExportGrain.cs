@@ -36,6 +36,7 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
         // The source orders rooms but not the seats within a room; sorting each room's few rows by user
         // id here makes the row order, and so the hash, the same on every export of the same data.
         var room = new List<ParticipantExportRow>(RoomRules.Capacity);
+        var tally = new RoomTally();
         string? roomCode = null;
         long excluded = 0;
         await foreach (var participant in session.ReadParticipantsAsync(cancellationToken))
@@ -51,6 +52,7 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
                 }
             }
 
+            tally.Add(participant.RoomCode, participant.RoundsCompleted, participant.Row is not null);
             if (participant.Row is null)
             {
                 excluded++;
@@ -70,8 +72,9 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
 
         using var roomHash = new CanonicalRowHasher<RoomExportRow>(ExportColumns.Rooms);
         var rooms = new List<RoomExportRow>(request.RowsPerChunk);
-        await foreach (var row in session.ReadRoomsAsync(cancellationToken))
+        await foreach (var read in session.ReadRoomsAsync(cancellationToken))
         {
+            var row = tally.Complete(read);
             roomHash.Add(row);
             rooms.Add(row);
             if (rooms.Count >= request.RowsPerChunk)
@@ -149,6 +152,37 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
         {
             throw RuleViolationException.Invalid("invalid_filter", "phase", "phase is waiting, started or finished.");
         }
+    }
+
+    /// <summary>
+    /// Each room's counts (seated participants, those exported, rounds completed), learnt from the participant
+    /// rows and written into the room rows that follow them. Indexed by the room code's number: codes are six
+    /// digits, so this is a fixed 4 MB whatever the export's size, where a table of rooms would grow with it,
+    /// and the rooms query needs no per-room subqueries.
+    /// </summary>
+    private sealed class RoomTally
+    {
+        private const int CodeSpace = 1_000_000;
+        private readonly int[] _counts = new int[CodeSpace];
+
+        public void Add(string roomCode, int roundsCompleted, bool exported)
+        {
+            ref var counts = ref _counts[Index(roomCode)];
+            var participants = Math.Min((counts & 0xFF) + 1, 0xFF);
+            var exportedCount = Math.Min(((counts >> 8) & 0xFF) + (exported ? 1 : 0), 0xFF);
+            counts = participants | (exportedCount << 8) | (roundsCompleted << 16);
+        }
+
+        public RoomExportRow Complete(RoomExportRow room)
+        {
+            var counts = _counts[Index(room.RoomCode)];
+            return room with { Participants = counts & 0xFF, ParticipantsExported = (counts >> 8) & 0xFF, RoundsCompleted = (counts >> 16) & 0xFF };
+        }
+
+        private static int Index(string roomCode) =>
+            roomCode.Length == RoomRules.CodeLength && int.TryParse(roomCode, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code)
+                ? code
+                : throw new InvalidOperationException($"A room code that is not six digits was read: '{roomCode}'.");
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Research export {ExportId}: {Participants} participant rows, {Rooms} room rows, {Excluded} left out without consent, read in {Milliseconds:F0} ms")]

@@ -37,6 +37,8 @@ public sealed class MigrationTests(LocalServices services)
         ("research_exports", "uq_research_exports_export_id", true),
         ("research_exports", "ix_research_exports_started", false),
         ("recording_events", "ix_recording_events_room", false),
+        ("round_choices", "ix_round_choices_export", false),
+        ("consensus_choices", "ix_consensus_choices_export", false),
     ];
 
     [Fact]

@@ -2,7 +2,7 @@ using FluentMigrator;
 
 namespace Dilemma.Grains.Storage.Migrations;
 
-/// <summary>The research export ledger, and the voice recording events of the voice session channel.</summary>
+/// <summary>The research export ledger, covering indexes for the export, and the voice recording events of the voice session channel.</summary>
 /// <remarks>Same conventions as <see cref="ResearchTables"/>: utf8mb4 tables, UTC <c>DATETIME(6)</c>, named keys.</remarks>
 [Migration(2026112603, "Research export ledger and recording events")]
 public sealed class ExportLedgerAndRecordingEvents : Migration
@@ -42,6 +42,11 @@ public sealed class ExportLedgerAndRecordingEvents : Migration
             ) {TableOptions}
             """);
 
+        // Covering indexes for the research export: it reads a seat's choices and a room's consensus from these
+        // alone, one index descent each, instead of one unique-key lookup per round plus a row read.
+        Execute.Sql("CREATE INDEX ix_round_choices_export ON round_choices (room_code, user_id, round_number, choice, confidence)");
+        Execute.Sql("CREATE INDEX ix_consensus_choices_export ON consensus_choices (room_code, round_number, choice, confidence)");
+
         // event_type is 'recording_started' or 'recording_stopped'; the index serves a room's timeline.
         Execute.Sql($"""
             CREATE TABLE recording_events (
@@ -61,6 +66,8 @@ public sealed class ExportLedgerAndRecordingEvents : Migration
     public override void Down()
     {
         Delete.Table("recording_events");
+        Execute.Sql("DROP INDEX ix_consensus_choices_export ON consensus_choices");
+        Execute.Sql("DROP INDEX ix_round_choices_export ON round_choices");
         Delete.Table("research_exports");
     }
 }
