@@ -23,7 +23,7 @@ public static class ResearchApi
         "Query: from, to (ISO 8601 date or date-time, UTC unless an offset is given; rooms created at or after from and before to), " +
         "topic (exact), phase (waiting, started or finished), format (xlsx, the default, or csv: the participants sheet only, UTF-8 with " +
         "BOM, comma-separated, CRLF; text starting with = + - @ gets a leading apostrophe so Excel does not run it).\n\n" +
-        "Rows are ordered by room creation time, then room code, then user id. Timestamps are UTC, truncated to milliseconds. " +
+        "Rows are ordered by room code, then user id (the order in which the database reads them fastest). Timestamps are UTC, truncated to milliseconds. " +
         "Canonical form of the hashes (" + CanonicalRowHasher<ParticipantExportRow>.Version + "): " + ExcelExportWriter.CanonicalFormDescription;
 
     public static void MapResearchApi(this IEndpointRouteBuilder endpoints)

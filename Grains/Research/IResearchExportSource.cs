@@ -21,7 +21,7 @@ public interface IResearchExportSource
 public interface IResearchExportSession : IAsyncDisposable
 {
     /// <summary>
-    /// Every seated participant of the selected rooms, ordered by room (creation time, then code); within
+    /// Every seated participant of the selected rooms, ordered by room code; within
     /// a room the order is unspecified. Rows without data consent carry nothing but their room and flag.
     /// Stopping the enumeration early stops the query.
     /// </summary>

@@ -32,8 +32,7 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
         ArgumentNullException.ThrowIfNull(filter);
         var rooms = research.SnapshotRooms()
             .Where(r => Matches(r, filter))
-            .OrderBy(r => r.Record.CreatedAt)
-            .ThenBy(r => r.Record.RoomCode, StringComparer.Ordinal)
+            .OrderBy(r => r.Record.RoomCode, StringComparer.Ordinal)
             .ToList();
         var users = new Dictionary<long, StoredUser?>();
         foreach (var seat in rooms.SelectMany(r => r.Seats))

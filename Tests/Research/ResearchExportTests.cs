@@ -97,7 +97,10 @@ public abstract class ResearchExportTests(HttpClient client)
         Assert.InRange((DateTime)host["joined_at"]!, since.UtcDateTime.AddSeconds(-1), DateTime.UtcNow);
 
         var rooms = workbook.Records("rooms");
-        Assert.Equal([codeA, codeB], rooms.Select(r => (string)r["room_code"]!));
+        Assert.Equal(new[] { codeA, codeB }.Order(StringComparer.Ordinal), rooms.Select(r => (string)r["room_code"]!));
+        Assert.Equal(
+            participants.OrderBy(r => (string)r["room_code"]!, StringComparer.Ordinal).ThenBy(r => (double)r["user_id"]!).Select(r => r["user_id"]),
+            participants.Select(r => r["user_id"]));
         var roomA = rooms.Single(r => (string)r["room_code"]! == codeA);
         Assert.Equal("finished", roomA["room_phase"]);
         Assert.Equal(5.0, roomA["rounds_completed"]);
