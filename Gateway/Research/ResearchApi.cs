@@ -12,6 +12,8 @@ namespace Dilemma.Gateway.Research;
 /// <summary>The researcher endpoints: the streamed export and the table counts.</summary>
 public static class ResearchApi
 {
+    private const string CsvContentType = "text/csv";
+
     private const string ExportDescriptionText =
         "One row per seated participant with data consent of every selected room: user, guest flag, consents, room, topic, phase, role, " +
         "nickname, joined at, and for rounds 1-5 their choice and confidence and the room's consensus choice and confidence. Participants " +
@@ -38,8 +40,6 @@ public static class ResearchApi
             .WithSummary("Researchers only: row counts of the research tables")
             .WithDescription("users (guests, registered, with data consent), rooms by phase, seated participants (and seats left before a game), round choices, consensus choices, recording events and exports; each count is one query, all in one statement.");
     }
-
-    private const string CsvContentType = "text/csv";
 
     public static Results<ResearchExportResult, ProblemHttpResult> Export(
         ClaimsPrincipal user,
@@ -71,15 +71,7 @@ public static class ResearchApi
             return Invalid(StatusCodes.Status422UnprocessableEntity, "topic", $"A topic has 1 to {RoomRules.TopicMaxLength} characters.");
         }
 
-        RoomPhase? roomPhase = phase switch
-        {
-            null => null,
-            "waiting" => RoomPhase.Waiting,
-            "started" => RoomPhase.Started,
-            "finished" => RoomPhase.Finished,
-            _ => (RoomPhase)(-1),
-        };
-        if (roomPhase == (RoomPhase)(-1))
+        if (!TryParsePhase(phase, out var roomPhase))
         {
             return Invalid(StatusCodes.Status422UnprocessableEntity, "phase", "phase is waiting, started or finished.");
         }
@@ -120,6 +112,18 @@ public static class ResearchApi
     private static ProblemHttpResult Invalid(int status, string field, string detail) =>
         (ProblemHttpResult)Problems.Create(status, "invalid_filter", detail, field: field);
 
+    private static bool TryParsePhase(string? text, out RoomPhase? phase)
+    {
+        phase = text switch
+        {
+            "waiting" => RoomPhase.Waiting,
+            "started" => RoomPhase.Started,
+            "finished" => RoomPhase.Finished,
+            _ => null,
+        };
+        return text is null || phase is not null;
+    }
+
     private static bool TryParseTime(string? text, out DateTimeOffset? time)
     {
         time = null;
@@ -146,8 +150,6 @@ public static class ResearchApi
 /// </summary>
 public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest request, int chunksPerCall) : IResult
 {
-    public ExportRequest Request => request;
-
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
