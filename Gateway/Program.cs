@@ -27,6 +27,7 @@ try
     builder.Services.AddDilemmaHealthChecks(host);
     builder.Services.AddRealtime();
     builder.Services.AddHostedService<StartupNotices>();
+    builder.Services.AddSingleton(ResearchExportSettings.Read(builder.Configuration));
 
     var app = builder.Build();
     app.UseDilemmaEdge();
@@ -38,6 +39,7 @@ try
     app.MapResearchStatisticsApi();
     app.MapIceApi();
     app.MapAiApi();
+    app.MapResearchApi();
     await app.RunAsync();
     return 0;
 }

@@ -1,5 +1,6 @@
 using Dilemma.Grains.Hosting;
 using Dilemma.Grains.Storage;
+using Dilemma.Silo.DataGenerator;
 
 namespace Dilemma.Silo;
 
@@ -23,6 +24,23 @@ public static class SiloProgram
                 var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args[1..]).Build();
                 await SchemaMigrator.MigrateAsync(ClusterSettings.Read(configuration).RequireMySql());
                 await Console.Out.WriteLineAsync("Schema is up to date.");
+                return 0;
+            }
+
+            if (args is ["generate-research-data", ..])
+            {
+                // `dotnet run --project Silo -- generate-research-data --games 1000 [--seed 1] [--days 365]`:
+                // synthetic finished games for benchmarks and tests; applies the schema first.
+                var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args[1..]).Build();
+                var mySql = ClusterSettings.Read(configuration).RequireMySql();
+                await SchemaMigrator.MigrateAsync(mySql);
+                var report = await SyntheticGames.GenerateAsync(
+                    mySql,
+                    configuration.GetValue("games", 1000),
+                    configuration.GetValue("seed", 1),
+                    configuration.GetValue("days", 365),
+                    CancellationToken.None);
+                await Console.Out.WriteLineAsync(report.ToString());
                 return 0;
             }
 

@@ -64,6 +64,15 @@ public sealed class InMemoryAccountStore : IAccountStore
         }
     }
 
+    /// <summary>(users, guests, users with data consent) as of now, for the research counts.</summary>
+    public (long Users, long Guests, long DataConsent) CountUsers()
+    {
+        lock (_lock)
+        {
+            return (_users.Count, _users.Values.Count(u => u.IsGuest), _users.Values.Count(u => u.DataConsent));
+        }
+    }
+
     public Task RecordLoginAsync(long userId, DateTime now, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<StoredUser?> UpdateConsentAsync(long userId, bool? dataConsent, bool? voiceConsent, CancellationToken cancellationToken)

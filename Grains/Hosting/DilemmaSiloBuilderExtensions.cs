@@ -27,10 +27,13 @@ public static class DilemmaSiloBuilderExtensions
     {
         silo.UseSystemTextJsonGrainStorageSerializer();
         silo.AddMemoryGrainStorage(StorageNames.Game);
-        silo.Services.AddSingleton<IAccountStore, InMemoryAccountStore>();
+        silo.Services.AddSingleton<InMemoryAccountStore>();
+        silo.Services.AddSingleton<IAccountStore>(services => services.GetRequiredService<InMemoryAccountStore>());
         silo.Services.AddSingleton<InMemoryResearchStore>();
         silo.Services.AddSingleton<IResearchStore>(services => services.GetRequiredService<InMemoryResearchStore>());
         silo.Services.AddSingleton<IResearchAggregates, InMemoryResearchAggregates>();
+        silo.Services.AddSingleton<InMemoryResearchExportSource>();
+        silo.Services.AddSingleton<IResearchExportSource>(services => services.GetRequiredService<InMemoryResearchExportSource>());
         silo.Services.AddSingleton<IStorageProbe, InMemoryStorageProbe>();
         AddCommonServices(silo.Services);
         silo.Services.AddDilemmaAi(silo.Configuration);
@@ -53,6 +56,7 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<IAccountStore, MySqlAccountStore>();
         silo.Services.AddSingleton<IResearchStore, MySqlResearchStore>();
         silo.Services.AddSingleton<IResearchAggregates, MySqlResearchAggregates>();
+        silo.Services.AddSingleton<IResearchExportSource, MySqlResearchExportSource>();
         silo.Services.AddSingleton<IStorageProbe, MySqlStorageProbe>();
         AddCommonServices(silo.Services);
         silo.Services.AddDilemmaAi(silo.Configuration);

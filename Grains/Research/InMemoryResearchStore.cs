@@ -155,6 +155,22 @@ public sealed class InMemoryResearchStore : IResearchStore
         }
     }
 
+    /// <summary>A copy of every recorded room with its seats and decisions, for the in-memory export.</summary>
+    public IReadOnlyList<RecordedRoom> SnapshotRooms()
+    {
+        lock (_lock)
+        {
+            var seats = _participants
+                .Where(p => p.Value.LeftAt is null)
+                .ToLookup(p => p.Key.Room, p => new RecordedSeat(p.Key.User, p.Value.Nickname, p.Value.RoleId, p.Value.JoinedAt), StringComparer.Ordinal);
+            var choices = _choices.Values.ToLookup(c => c.RoomCode, StringComparer.Ordinal);
+            var consensus = _consensus.Values.ToLookup(c => c.RoomCode, StringComparer.Ordinal);
+            return _rooms.Values
+                .Select(r => new RecordedRoom(r.Record, r.Progress, [.. seats[r.Record.RoomCode]], [.. choices[r.Record.RoomCode]], [.. consensus[r.Record.RoomCode]]))
+                .ToList();
+        }
+    }
+
     private IEnumerable<RoomRow> PublicRooms(string? topic, string status) =>
         _rooms.Values
             .Where(r => r.Record.IsPublic && r.Status == status && (topic is null || r.Record.Topic == topic))
@@ -193,3 +209,13 @@ public sealed record ResearchSnapshot(
     IReadOnlyList<(string RoomCode, long UserId, int? RoleId)> Participants,
     IReadOnlyList<ChoiceRecord> Choices,
     IReadOnlyList<ConsensusRecord> Consensus);
+/// <summary>A room as the in-memory store recorded it; <see cref="Progress"/> is null until it changes phase.</summary>
+public sealed record RecordedRoom(
+    RoomRecord Record,
+    RoomProgress? Progress,
+    IReadOnlyList<RecordedSeat> Seats,
+    IReadOnlyList<ChoiceRecord> Choices,
+    IReadOnlyList<ConsensusRecord> Consensus);
+
+/// <summary>A participant seated in a room.</summary>
+public sealed record RecordedSeat(long UserId, string Nickname, int? RoleId, DateTime JoinedAt);

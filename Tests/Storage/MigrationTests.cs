@@ -19,7 +19,7 @@ public sealed class MigrationTests(LocalServices services)
         .ToArray();
 
     private static readonly string[] ApplicationTables =
-        ["users", "refresh_tokens", "rooms", "room_participants", "round_choices", "consensus_choices", "recording_events"];
+        ["users", "refresh_tokens", "rooms", "room_participants", "round_choices", "consensus_choices", "research_exports", "recording_events"];
 
     private static readonly string[] OrleansTables = ["OrleansQuery", "OrleansStorage"];
 
@@ -40,7 +40,11 @@ public sealed class MigrationTests(LocalServices services)
         ("round_choices", "uq_round_choices_room_round_user", true),
         ("round_choices", "ix_round_choices_user", false),
         ("consensus_choices", "uq_consensus_choices_room_round", true),
+        ("research_exports", "uq_research_exports_export_id", true),
+        ("research_exports", "ix_research_exports_started", false),
         ("recording_events", "ix_recording_events_room", false),
+        ("round_choices", "ix_round_choices_export", false),
+        ("consensus_choices", "ix_consensus_choices_export", false),
     ];
 
     [Fact]
@@ -133,14 +137,17 @@ public sealed class MigrationTests(LocalServices services)
         Assert.Equal("utf8mb4_bin", Collation("OrleansStorage", "GrainTypeString"));
         Assert.Equal("utf8mb4_bin", Collation("OrleansStorage", "GrainIdExtensionString"));
         Assert.Equal("utf8mb4_bin", Collation("OrleansStorage", "ServiceId"));
-        foreach (var table in new[] { "rooms", "room_participants", "round_choices", "consensus_choices" })
+        foreach (var table in new[] { "rooms", "room_participants", "round_choices", "consensus_choices", "recording_events" })
         {
             Assert.Equal("ascii_bin", Collation(table, "room_code"));
         }
 
-        // Every character column is utf8mb4 except the ASCII room codes.
+        string[] asciiColumns = ["room_code", "export_id", "participants_sha256", "rooms_sha256"];
+        Assert.All(asciiColumns.Skip(1), column => Assert.Equal("ascii_bin", Collation("research_exports", column)));
+
+        // Every character column is utf8mb4 except the ASCII codes, ids and digests.
         Assert.All(
-            columns.Where(c => ((string)c[3]).Length > 0 && (string)c[1] != "room_code"),
+            columns.Where(c => ((string)c[3]).Length > 0 && !asciiColumns.Contains((string)c[1])),
             c => Assert.StartsWith("utf8mb4_", (string)c[3], StringComparison.Ordinal));
         var timestamps = columns.Where(c => (string)c[2] == "datetime").ToList();
         Assert.NotEmpty(timestamps);

@@ -1,0 +1,120 @@
+using System.Text;
+using Dilemma.Grains.Interfaces.Research;
+
+namespace Dilemma.Gateway.Research;
+
+/// <summary>
+/// The participants sheet as CSV (RFC 4180, CRLF), UTF-8 with a byte order mark so Excel reads Korean
+/// text right. Cells hold the canonical text of their values, quoted when they contain a comma, quote or
+/// line break. Text starting with = + - @ gets a leading apostrophe, which Excel shows as text instead
+/// of running it as a formula; the manifest's hash is over the values without it.
+/// </summary>
+internal sealed class CsvExportWriter : IExportWriter
+{
+    // Rows are encoded and written in batches of about this many characters.
+    private const int FlushAtChars = 32 * 1024;
+
+    private static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+    private readonly Stream _body;
+    private readonly StringBuilder _text = new(FlushAtChars * 2);
+    private readonly StringBuilder _cell = new();
+
+    private CsvExportWriter(Stream body) => _body = body;
+
+    public static async Task<CsvExportWriter> CreateAsync(Stream body, CancellationToken cancellationToken)
+    {
+        var writer = new CsvExportWriter(body);
+        await body.WriteAsync(Encoding.UTF8.Preamble.ToArray(), cancellationToken);
+        for (var i = 0; i < ExportColumns.Participants.Count; i++)
+        {
+            writer.AppendCell(i, ExportValue.Of(ExportColumns.Participants[i].Name));
+        }
+
+        writer._text.Append("\r\n");
+        return writer;
+    }
+
+    public async ValueTask WriteParticipantsAsync(ParticipantExportRow[] rows, CancellationToken cancellationToken)
+    {
+        var columns = ExportColumns.Participants;
+        foreach (var row in rows)
+        {
+            for (var i = 0; i < columns.Count; i++)
+            {
+                AppendCell(i, columns[i].Read(row));
+            }
+
+            _text.Append("\r\n");
+            if (_text.Length >= FlushAtChars)
+            {
+                await FlushAsync(cancellationToken);
+            }
+        }
+
+        await FlushAsync(cancellationToken);
+    }
+
+    public ValueTask WriteRoomsAsync(RoomExportRow[] rows, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public async ValueTask CompleteAsync(ExportCompleted completed, CancellationToken cancellationToken)
+    {
+        await FlushAsync(cancellationToken);
+        await _body.FlushAsync(cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private void AppendCell(int index, ExportValue value)
+    {
+        if (index > 0)
+        {
+            _text.Append(',');
+        }
+
+        _cell.Clear();
+        value.AppendText(_cell);
+        if (_cell.Length == 0)
+        {
+            return;
+        }
+
+        var guard = value.Kind == ExportValueKind.Text && _cell[0] is '=' or '+' or '-' or '@';
+        var quote = false;
+        for (var i = 0; i < _cell.Length && !quote; i++)
+        {
+            quote = _cell[i] is ',' or '"' or '\r' or '\n';
+        }
+
+        if (quote)
+        {
+            _text.Append('"');
+        }
+
+        if (guard)
+        {
+            _text.Append('\'');
+        }
+
+        if (quote)
+        {
+            _text.Append(_cell.Replace("\"", "\"\""));
+            _text.Append('"');
+        }
+        else
+        {
+            _text.Append(_cell);
+        }
+    }
+
+    private async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_text.Length == 0)
+        {
+            return;
+        }
+
+        var bytes = Utf8.GetBytes(_text.ToString());
+        _text.Clear();
+        await _body.WriteAsync(bytes, cancellationToken);
+    }
+}

@@ -1,0 +1,259 @@
+using System.Globalization;
+using Dilemma.Grains.Interfaces.Research;
+using Dilemma.Grains.Interfaces.Rooms;
+using SpreadCheetah;
+using SpreadCheetah.Styling;
+using SpreadCheetah.Worksheets;
+
+namespace Dilemma.Gateway.Research;
+
+/// <summary>
+/// The workbook, written with SpreadCheetah straight to the response as rows arrive: sheets
+/// <c>participants</c>, <c>rooms</c>, <c>codebook</c> and <c>manifest</c>, in that order (a streamed
+/// workbook is written sheet by sheet, and the manifest can only be written once the hashes are known).
+/// Header rows are frozen; numbers are number cells, booleans boolean cells, timestamps date cells.
+/// </summary>
+internal sealed class ExcelExportWriter : IExportWriter
+{
+    public const string ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+    // Excel's dates carry milliseconds; the format shows them, so a cell reads as exactly the exported instant.
+    private const string DateFormat = "yyyy-mm-dd hh:mm:ss.000";
+
+    private readonly Spreadsheet _spreadsheet;
+    private readonly StyleId _headerStyle;
+    private readonly ExportDescription _description;
+    private readonly IReadOnlyList<ChoiceLabel> _choiceLabels;
+    private readonly DataCell[] _participantCells = new DataCell[ExportColumns.Participants.Count];
+    private readonly DataCell[] _roomCells = new DataCell[ExportColumns.Rooms.Count];
+    private bool _roomsStarted;
+    private bool _finished;
+
+    private readonly SyncWriteBufferingStream _body;
+
+    private ExcelExportWriter(SyncWriteBufferingStream body, Spreadsheet spreadsheet, ExportDescription description, IReadOnlyList<ChoiceLabel> choiceLabels)
+    {
+        _body = body;
+        _spreadsheet = spreadsheet;
+        _description = description;
+        _choiceLabels = choiceLabels;
+        _headerStyle = spreadsheet.AddStyle(new Style { Font = { Bold = true } });
+    }
+
+    public static async Task<ExcelExportWriter> CreateAsync(Stream body, ExportDescription description, IReadOnlyList<ChoiceLabel> choiceLabels, CancellationToken cancellationToken)
+    {
+        var buffered = new SyncWriteBufferingStream(body);
+        var spreadsheet = await Spreadsheet.CreateNewAsync(
+            buffered,
+            new SpreadCheetahOptions
+            {
+                CompressionLevel = SpreadCheetahCompressionLevel.Fastest,
+                DefaultDateTimeFormat = NumberFormat.Custom(DateFormat),
+            },
+            cancellationToken);
+        var writer = new ExcelExportWriter(buffered, spreadsheet, description, choiceLabels);
+        await writer.StartSheetAsync("participants", ExportColumns.Participants.Select(c => (c.Name, c.Kind)).ToList(), cancellationToken);
+        return writer;
+    }
+
+    public async ValueTask WriteParticipantsAsync(ParticipantExportRow[] rows, CancellationToken cancellationToken)
+    {
+        var columns = ExportColumns.Participants;
+        foreach (var row in rows)
+        {
+            for (var i = 0; i < columns.Count; i++)
+            {
+                _participantCells[i] = Cell(columns[i].Read(row));
+            }
+
+            await _spreadsheet.AddRowAsync(_participantCells, cancellationToken);
+        }
+    }
+
+    public async ValueTask WriteRoomsAsync(RoomExportRow[] rows, CancellationToken cancellationToken)
+    {
+        await StartRoomsAsync(cancellationToken);
+        var columns = ExportColumns.Rooms;
+        foreach (var row in rows)
+        {
+            for (var i = 0; i < columns.Count; i++)
+            {
+                _roomCells[i] = Cell(columns[i].Read(row));
+            }
+
+            await _spreadsheet.AddRowAsync(_roomCells, cancellationToken);
+        }
+    }
+
+    public async ValueTask CompleteAsync(ExportCompleted completed, CancellationToken cancellationToken)
+    {
+        await StartRoomsAsync(cancellationToken);
+        var codebookRows = await WriteCodebookAsync(cancellationToken);
+        await WriteManifestAsync(completed, codebookRows, cancellationToken);
+        await _spreadsheet.FinishAsync(cancellationToken);
+        _finished = true;
+
+        // The zip's central directory was written synchronously, into the buffer: send it.
+        await _body.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Disposes the workbook only once it is finished. An unfinished one is dropped: disposing it would
+    /// close its open zip entry with a synchronous write, and a broken download gains nothing from more bytes.
+    /// </summary>
+    public ValueTask DisposeAsync() => _finished ? _spreadsheet.DisposeAsync() : ValueTask.CompletedTask;
+
+    private static DataCell Cell(ExportValue value) => !value.HasValue
+        ? default
+        : value.Kind switch
+        {
+            ExportValueKind.Number => new DataCell(value.Number),
+            ExportValueKind.Boolean => new DataCell(value.Boolean),
+            ExportValueKind.Timestamp => new DataCell(value.Timestamp),
+            _ => new DataCell(value.Text),
+        };
+
+    private static double Width(string name, ExportValueKind kind) => kind switch
+    {
+        ExportValueKind.Timestamp => 24,
+        ExportValueKind.Text => Math.Max(14, name.Length + 2),
+        _ => Math.Max(10, name.Length + 2),
+    };
+
+    private async ValueTask StartRoomsAsync(CancellationToken cancellationToken)
+    {
+        if (!_roomsStarted)
+        {
+            _roomsStarted = true;
+            await StartSheetAsync("rooms", ExportColumns.Rooms.Select(c => (c.Name, c.Kind)).ToList(), cancellationToken);
+        }
+    }
+
+    private async ValueTask StartSheetAsync(string name, IReadOnlyList<(string Name, ExportValueKind Kind)> columns, CancellationToken cancellationToken)
+    {
+        var options = new WorksheetOptions { FrozenRows = 1 };
+        for (var i = 0; i < columns.Count; i++)
+        {
+            options.Column(i + 1).Width = Width(columns[i].Name, columns[i].Kind);
+        }
+
+        await _spreadsheet.StartWorksheetAsync(name, options, cancellationToken);
+        await _spreadsheet.AddHeaderRowAsync(columns.Select(c => c.Name).ToArray(), _headerStyle, cancellationToken);
+    }
+
+    private async ValueTask<int> WriteCodebookAsync(CancellationToken cancellationToken)
+    {
+        await StartSheetAsync(
+            "codebook",
+            [("sheet", ExportValueKind.Text), ("column", ExportValueKind.Text), ("type", ExportValueKind.Text), ("code", ExportValueKind.Text), ("meaning", ExportValueKind.Text), ("topic", ExportValueKind.Text)],
+            cancellationToken);
+        var rows = Codebook.Rows(_choiceLabels);
+        foreach (var row in rows)
+        {
+            await _spreadsheet.AddRowAsync([new DataCell(row.Sheet), new DataCell(row.Column), new DataCell(row.Type), new DataCell(row.Code), new DataCell(row.Meaning), new DataCell(row.Topic)], cancellationToken);
+        }
+
+        return rows.Count;
+    }
+
+    private async ValueTask WriteManifestAsync(ExportCompleted completed, int codebookRows, CancellationToken cancellationToken)
+    {
+        await StartSheetAsync("manifest", [("key", ExportValueKind.Text), ("value", ExportValueKind.Text), ("meaning", ExportValueKind.Text)], cancellationToken);
+        var filter = _description.Filter;
+        (string Key, DataCell Value, string Meaning)[] rows =
+        [
+            ("export_id", new DataCell(completed.ExportId.ToString("D")), "This export's id; the export ledger (table research_exports) has a row under it."),
+            ("started_at", new DataCell(completed.StartedAt.UtcDateTime), "When the export began reading (UTC); every sheet shows the data as of this moment."),
+            ("completed_at", new DataCell(completed.CompletedAt.UtcDateTime), "When the last row was read (UTC)."),
+            ("requested_by", new DataCell(_description.RequestedBy), "The researcher who asked for it."),
+            ("format", new DataCell(_description.Format), "xlsx or csv."),
+            ("filter_from", new DataCell(filter.From?.UtcDateTime), "Rooms created at or after this time (UTC); empty: no lower bound."),
+            ("filter_to", new DataCell(filter.To?.UtcDateTime), "Rooms created before this time (UTC); empty: no upper bound."),
+            ("filter_topic", new DataCell(filter.Topic), "Only rooms of this topic; empty: every topic."),
+            ("filter_phase", new DataCell(filter.Phase is { } phase ? ExportColumns.PhaseName(phase) : null), "Only rooms in this phase; empty: every phase."),
+            ("participants_rows", new DataCell(completed.ParticipantRows), "Data rows on the participants sheet (the header row not counted)."),
+            ("rooms_rows", new DataCell(completed.RoomRows), "Data rows on the rooms sheet."),
+            ("codebook_rows", new DataCell(codebookRows), "Data rows on the codebook sheet."),
+            ("excluded_participants", new DataCell(completed.ExcludedParticipants), "Participants of the selected rooms left out because they did not give data consent."),
+            ("participants_sha256", new DataCell(completed.ParticipantsSha256), "SHA-256 of the participants sheet in the canonical form below."),
+            ("rooms_sha256", new DataCell(completed.RoomsSha256), "SHA-256 of the rooms sheet in the canonical form below."),
+            ("canonical_form", new DataCell(completed.CanonicalForm), CanonicalFormDescription),
+        ];
+        foreach (var (key, value, meaning) in rows)
+        {
+            await _spreadsheet.AddRowAsync([new DataCell(key), value, new DataCell(meaning)], cancellationToken);
+        }
+    }
+
+    /// <summary>The canonical form, as the manifest, the README and the API description state it.</summary>
+    public const string CanonicalFormDescription =
+        "UTF-8 without BOM; the sheet's header row, then each data row in sheet order; cells joined by TAB (U+0009), " +
+        "every row ended by LF (U+000A); a cell is its value's text: integers in decimal, booleans TRUE or FALSE, " +
+        "timestamps yyyy-MM-dd HH:mm:ss.fff in UTC, nothing for an empty cell, text as is with backslash, TAB, LF and CR " +
+        "written as \\\\, \\t, \\n and \\r; the digest in lower-case hex.";
+}
+
+/// <summary>What a choice code means for one topic and round, from the scenario bank.</summary>
+internal sealed record ChoiceLabel(string Topic, string ScenarioId, int RoundNumber, int Choice, string English, string Korean);
+
+/// <summary>The codebook sheet: every column with its type and meaning, then the codes.</summary>
+internal static class Codebook
+{
+    public static IReadOnlyList<CodebookRow> Rows(IReadOnlyList<ChoiceLabel> choiceLabels)
+    {
+        var rows = new List<CodebookRow>();
+        rows.AddRange(ExportColumns.Participants.Select(c => new CodebookRow("participants", c.Name, TypeName(c.Kind), null, c.Description, null)));
+        rows.AddRange(ExportColumns.Rooms.Select(c => new CodebookRow("rooms", c.Name, TypeName(c.Kind), null, c.Description, null)));
+        rows.Add(new("participants", "username", "text", ExportColumns.GuestMarker, "A guest account; guests have no username.", null));
+        for (var role = RoomRules.MinRole; role <= RoomRules.MaxRole; role++)
+        {
+            rows.Add(new("participants", "role_id", "number", role.ToString(CultureInfo.InvariantCulture), $"{RoomRules.RoleName(role)} ({KoreanRoleName(role)})", null));
+        }
+
+        rows.Add(new("participants, rooms", "room_phase", "text", "waiting", "Seats are being taken; the game has not started.", null));
+        rows.Add(new("participants, rooms", "room_phase", "text", "started", "The game is being played (rounds 1-5).", null));
+        rows.Add(new("participants, rooms", "room_phase", "text", "finished", "The round 5 consensus is recorded.", null));
+        for (var confidence = RoomRules.MinConfidence; confidence <= RoomRules.MaxConfidence; confidence++)
+        {
+            var meaning = confidence switch
+            {
+                RoomRules.MinConfidence => "lowest self-rated confidence",
+                RoomRules.MaxConfidence => "highest self-rated confidence",
+                _ => "self-rated confidence, on a scale from 1 (lowest) to 5 (highest)",
+            };
+            rows.Add(new("participants", "round_N_confidence, round_N_consensus_confidence", "number", confidence.ToString(CultureInfo.InvariantCulture), meaning, null));
+        }
+
+        rows.Add(new("all", "(any)", "boolean", "TRUE / FALSE", "Yes / no.", null));
+        rows.Add(new("all", "(any)", "any", "(empty cell)", "No value: no answer yet, not reached, or not applicable.", null));
+        foreach (var label in choiceLabels)
+        {
+            rows.Add(new(
+                "participants",
+                $"round_{label.RoundNumber}_choice, round_{label.RoundNumber}_consensus_choice",
+                "number",
+                label.Choice.ToString(CultureInfo.InvariantCulture),
+                $"{label.English} / {label.Korean} (scenario {label.ScenarioId}; a room created on another scenario_id had other options)",
+                label.Topic));
+        }
+
+        return rows;
+    }
+
+    private static string TypeName(ExportValueKind kind) => kind switch
+    {
+        ExportValueKind.Number => "number",
+        ExportValueKind.Boolean => "boolean",
+        ExportValueKind.Timestamp => "date (UTC)",
+        _ => "text",
+    };
+
+    private static string KoreanRoleName(int role) => role switch
+    {
+        1 => "요양보호사",
+        2 => "가족",
+        _ => "AI 개발자",
+    };
+}
+
+internal sealed record CodebookRow(string Sheet, string Column, string Type, string? Code, string Meaning, string? Topic);

@@ -1,0 +1,217 @@
+using System.Globalization;
+using System.Security.Claims;
+using Dilemma.Gateway.Accounts;
+using Dilemma.Gateway.Errors;
+using Dilemma.Grains.Interfaces.Research;
+using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Interfaces.Scenarios;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Dilemma.Gateway.Research;
+
+/// <summary>The researcher endpoints: the streamed export and the table counts.</summary>
+public static class ResearchApi
+{
+    private const string CsvContentType = "text/csv";
+
+    private const string ExportDescriptionText =
+        "One row per seated participant with data consent of every selected room: user, guest flag, consents, room, topic, phase, role, " +
+        "nickname, joined at, and for rounds 1-5 their choice and confidence and the room's consensus choice and confidence. Participants " +
+        "without data_consent are left out (their rooms stay, with the others); participants who left a room before its game are not rows. " +
+        "Sheets: participants, rooms (one row per selected room), codebook (every column and code), manifest (export id, time, filters, rows " +
+        "per sheet, participants left out, SHA-256 of each data sheet). The workbook is streamed while the database is read: the response " +
+        "starts at once, memory does not grow with the export, and a client that disconnects stops the query. Every export is recorded in " +
+        "the export ledger (table research_exports) under its id, also sent as the X-Export-Id header.\n\n" +
+        "Query: from, to (ISO 8601 date or date-time, UTC unless an offset is given; rooms created at or after from and before to), " +
+        "topic (exact), phase (waiting, started or finished), format (xlsx, the default, or csv: the participants sheet only, UTF-8 with " +
+        "BOM, comma-separated, CRLF; text starting with = + - @ gets a leading apostrophe so Excel does not run it).\n\n" +
+        "Rows are ordered by room code, then user id (the order in which the database reads them fastest). Timestamps are UTC, truncated to milliseconds. " +
+        "Canonical form of the hashes (" + CanonicalRowHasher<ParticipantExportRow>.Version + "): " + ExcelExportWriter.CanonicalFormDescription;
+
+    public static void MapResearchApi(this IEndpointRouteBuilder endpoints)
+    {
+        var research = endpoints.MapGroup("/research/experiments").WithTags("Research").RequireAuthorization(AccessTokens.ResearcherRole);
+
+        research.MapGet("/export/excel", Export)
+            .WithSummary("Researchers only: every consenting participant's decisions as a streamed Excel workbook (or CSV)")
+            .WithDescription(ExportDescriptionText)
+            .Produces(StatusCodes.Status200OK, contentType: ExcelExportWriter.ContentType, additionalContentTypes: [CsvContentType]);
+        research.MapGet("/debug/counts", CountsAsync)
+            .WithSummary("Researchers only: row counts of the research tables")
+            .WithDescription("users (guests, registered, with data consent), rooms by phase, seated participants (and seats left before a game), round choices, consensus choices, recording events and exports; each count is one query, all in one statement.");
+    }
+
+    public static Results<ResearchExportResult, ProblemHttpResult> Export(
+        ClaimsPrincipal user,
+        IGrainFactory grains,
+        ResearchExportSettings settings,
+        string? from = null,
+        string? to = null,
+        string? topic = null,
+        string? phase = null,
+        string? format = null)
+    {
+        if (!TryParseTime(from, out var fromTime))
+        {
+            return Invalid(StatusCodes.Status400BadRequest, "from", "from is an ISO 8601 date or date-time, e.g. 2026-11-01 or 2026-11-01T09:00:00Z.");
+        }
+
+        if (!TryParseTime(to, out var toTime))
+        {
+            return Invalid(StatusCodes.Status400BadRequest, "to", "to is an ISO 8601 date or date-time, e.g. 2026-12-01 or 2026-12-01T00:00:00Z.");
+        }
+
+        if (fromTime is not null && toTime is not null && fromTime >= toTime)
+        {
+            return Invalid(StatusCodes.Status422UnprocessableEntity, "to", "to must be later than from (from is inclusive, to exclusive).");
+        }
+
+        if (topic is { Length: 0 or > RoomRules.TopicMaxLength })
+        {
+            return Invalid(StatusCodes.Status422UnprocessableEntity, "topic", $"A topic has 1 to {RoomRules.TopicMaxLength} characters.");
+        }
+
+        if (!TryParsePhase(phase, out var roomPhase))
+        {
+            return Invalid(StatusCodes.Status422UnprocessableEntity, "phase", "phase is waiting, started or finished.");
+        }
+
+        var fileFormat = format ?? "xlsx";
+        if (fileFormat is not ("xlsx" or "csv"))
+        {
+            return (ProblemHttpResult)Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_format", "format is xlsx or csv.", field: "format");
+        }
+
+        var request = new ExportRequest(
+            new ExportFilter(fromTime, toTime, topic, roomPhase),
+            AccessTokens.UserIdOf(user),
+            user.FindFirstValue("name") ?? string.Empty,
+            fileFormat,
+            settings.RowsPerChunk);
+        return new ResearchExportResult(grains, request, settings.ChunksPerCall);
+    }
+
+    public static async Task<Ok<ResearchCountsResponse>> CountsAsync(IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var counts = await grains.GetGrain<IResearchCountsGrain>(0).GetCountsAsync(cancellationToken);
+        return TypedResults.Ok(new ResearchCountsResponse(
+            counts.Users,
+            counts.Guests,
+            counts.Users - counts.Guests,
+            counts.UsersWithDataConsent,
+            new RoomCountsResponse(counts.RoomsWaiting + counts.RoomsStarted + counts.RoomsFinished, counts.RoomsWaiting, counts.RoomsStarted, counts.RoomsFinished),
+            counts.Participants,
+            counts.ParticipantsLeft,
+            counts.RoundChoices,
+            counts.ConsensusChoices,
+            counts.RecordingEvents,
+            counts.Exports,
+            counts.CountedAt));
+    }
+
+    private static ProblemHttpResult Invalid(int status, string field, string detail) =>
+        (ProblemHttpResult)Problems.Create(status, "invalid_filter", detail, field: field);
+
+    private static bool TryParsePhase(string? text, out RoomPhase? phase)
+    {
+        phase = text switch
+        {
+            "waiting" => RoomPhase.Waiting,
+            "started" => RoomPhase.Started,
+            "finished" => RoomPhase.Finished,
+            _ => null,
+        };
+        return text is null || phase is not null;
+    }
+
+    private static bool TryParseTime(string? text, out DateTimeOffset? time)
+    {
+        time = null;
+        if (text is null)
+        {
+            return true;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var parsed))
+        {
+            time = parsed.ToUniversalTime();
+            return true;
+        }
+
+        return false;
+    }
+}
+
+/// <summary>
+/// Streams an export to the response. The first item is awaited before anything is written, so a
+/// failure to start (the database unreachable, a rule broken) is still an ordinary problem response;
+/// after that, every item is written as it arrives, and the request's abort token, which fires when the
+/// client goes away, ends the grain's enumeration and with it the query.
+/// </summary>
+public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest request, int chunksPerCall) : IResult
+{
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var cancellationToken = httpContext.RequestAborted;
+        var csv = request.Format == "csv";
+        var choiceLabels = csv ? [] : await ChoiceLabelsAsync(cancellationToken);
+        var exportId = Guid.NewGuid();
+        var chunks = grains.GetGrain<IResearchExportGrain>(exportId)
+            .ExportAsync(request, cancellationToken)
+            .WithBatchSize(chunksPerCall)
+            .GetAsyncEnumerator(cancellationToken);
+        await using (chunks)
+        {
+            if (!await chunks.MoveNextAsync() || chunks.Current is not ExportStarted started)
+            {
+                throw new InvalidOperationException("An export stream did not begin with ExportStarted.");
+            }
+
+            var response = httpContext.Response;
+            var name = $"dilemma-research-{started.StartedAt.UtcDateTime:yyyyMMdd-HHmmss}-{exportId:N}";
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = csv ? "text/csv; charset=utf-8" : ExcelExportWriter.ContentType;
+            response.Headers.ContentDisposition = $"attachment; filename=\"{name}.{request.Format}\"";
+            response.Headers.CacheControl = "no-store";
+            response.Headers["X-Export-Id"] = exportId.ToString("D");
+            await response.StartAsync(cancellationToken);
+
+            var description = new ExportDescription(exportId, started.StartedAt, request.Filter, request.RequestedByName, request.Format);
+            await using IExportWriter writer = csv
+                ? await CsvExportWriter.CreateAsync(response.Body, cancellationToken)
+                : await ExcelExportWriter.CreateAsync(response.Body, description, choiceLabels, cancellationToken);
+            while (await chunks.MoveNextAsync())
+            {
+                switch (chunks.Current)
+                {
+                    case ParticipantRows participants:
+                        await writer.WriteParticipantsAsync(participants.Rows, cancellationToken);
+                        break;
+                    case RoomRows rooms:
+                        await writer.WriteRoomsAsync(rooms.Rows, cancellationToken);
+                        break;
+                    case ExportCompleted completed:
+                        await writer.CompleteAsync(completed, cancellationToken);
+                        break;
+                }
+            }
+        }
+
+        async Task<IReadOnlyList<ChoiceLabel>> ChoiceLabelsAsync(CancellationToken cancellationToken)
+        {
+            var catalog = grains.GetGrain<IScenarioCatalogGrain>(0);
+            var labels = new List<ChoiceLabel>();
+            foreach (var topic in await catalog.ListTopicsAsync().WaitAsync(cancellationToken))
+            {
+                var scenario = await catalog.GetByTopicAsync(topic.Topic).WaitAsync(cancellationToken);
+                foreach (var round in scenario.Rounds)
+                {
+                    labels.AddRange(round.Options.Select((option, choice) => new ChoiceLabel(scenario.Topic, scenario.Id, round.RoundNumber, choice, option.En, option.Ko)));
+                }
+            }
+
+            return labels;
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using Dilemma.Grains.Interfaces.Rooms;
+
+namespace Dilemma.Grains.Interfaces.Research;
+
+/// <summary>One exported column: its header, type, meaning, and how a row yields its value.</summary>
+public sealed record ExportColumn<TRow>(string Name, ExportValueKind Kind, string Description, Func<TRow, ExportValue> Read);
+
+/// <summary>
+/// The columns of the export, in order. The grain hashes rows by these and the gateway writes
+/// them by these, so the workbook, the CSV and the manifest's hash cannot disagree.
+/// </summary>
+public static class ExportColumns
+{
+    /// <summary>What the username column says for a guest; no username can contain parentheses.</summary>
+    public const string GuestMarker = "(guest)";
+
+    public static IReadOnlyList<ExportColumn<ParticipantExportRow>> Participants { get; } = BuildParticipants();
+
+    public static IReadOnlyList<ExportColumn<RoomExportRow>> Rooms { get; } =
+    [
+        new("room_code", ExportValueKind.Text, "The room's six-digit code (text: leading zeros count).", r => ExportValue.Of(r.RoomCode)),
+        new("topic", ExportValueKind.Text, "The dilemma topic the room played.", r => ExportValue.Of(r.Topic)),
+        new("scenario_id", ExportValueKind.Text, "The scenario the room was created on; the codebook lists its options by topic.", r => ExportValue.Of(r.ScenarioId)),
+        new("is_public", ExportValueKind.Boolean, "TRUE if the room was listed publicly, FALSE if it was joined by code only.", r => ExportValue.Of(r.IsPublic)),
+        new("room_phase", ExportValueKind.Text, "waiting, started or finished, at the time of the export.", r => ExportValue.Of(PhaseName(r.Phase))),
+        new("created_at", ExportValueKind.Timestamp, "When the room was created (UTC).", r => ExportValue.Of(r.CreatedAt)),
+        new("started_at", ExportValueKind.Timestamp, "When the host started round 1 (UTC); empty if not started.", r => ExportValue.Of(r.StartedAt)),
+        new("finished_at", ExportValueKind.Timestamp, "When the round 5 consensus was recorded (UTC); empty if not finished.", r => ExportValue.Of(r.FinishedAt)),
+        new("rounds_completed", ExportValueKind.Number, "Rounds whose consensus is recorded (0-5).", r => ExportValue.Of(r.RoundsCompleted)),
+        new("participants", ExportValueKind.Number, "Participants seated in the room, consenting or not.", r => ExportValue.Of(r.Participants)),
+        new("participants_exported", ExportValueKind.Number, "Of those, the ones with data consent: the room's rows on the participants sheet.", r => ExportValue.Of(r.ParticipantsExported)),
+    ];
+
+    public static string PhaseName(RoomPhase phase) => phase switch
+    {
+        RoomPhase.Started => "started",
+        RoomPhase.Finished => "finished",
+        _ => "waiting",
+    };
+
+    private static List<ExportColumn<ParticipantExportRow>> BuildParticipants()
+    {
+        List<ExportColumn<ParticipantExportRow>> columns =
+        [
+            new("user_id", ExportValueKind.Number, "The participant's user id; the same person has the same id in every room.", r => ExportValue.Of(r.UserId)),
+            new("username", ExportValueKind.Text, $"The registered username, or {GuestMarker} for a guest.", r => ExportValue.Of(r.Username ?? GuestMarker)),
+            new("is_guest", ExportValueKind.Boolean, "TRUE for a guest account, FALSE for a registered one.", r => ExportValue.Of(r.IsGuest)),
+            new("data_consent", ExportValueKind.Boolean, "Consent to research use of decisions; always TRUE here, since participants without it are left out.", _ => ExportValue.Of(true)),
+            new("voice_consent", ExportValueKind.Boolean, "Consent to voice recording.", r => ExportValue.Of(r.VoiceConsent)),
+            new("room_code", ExportValueKind.Text, "The room (see the rooms sheet); text, leading zeros count.", r => ExportValue.Of(r.RoomCode)),
+            new("topic", ExportValueKind.Text, "The dilemma topic the room played.", r => ExportValue.Of(r.Topic)),
+            new("room_phase", ExportValueKind.Text, "waiting, started or finished, at the time of the export.", r => ExportValue.Of(PhaseName(r.Phase))),
+            new("role_id", ExportValueKind.Number, "1 caregiver, 2 family member, 3 AI developer; empty before roles were assigned.", r => ExportValue.Of(r.RoleId)),
+            new("role_name", ExportValueKind.Text, "caregiver, family_member or ai_developer; empty before roles were assigned.", r => ExportValue.Of(r.RoleId is { } role ? RoomRules.RoleName(role) : null)),
+            new("nickname", ExportValueKind.Text, "The name the participant used in the room.", r => ExportValue.Of(r.Nickname)),
+            new("joined_at", ExportValueKind.Timestamp, "When the participant took their seat (UTC).", r => ExportValue.Of(r.JoinedAt)),
+        ];
+        for (var round = 1; round <= RoomRules.Rounds; round++)
+        {
+            var offset = (round - 1) * 4;
+            columns.Add(new($"round_{round}_choice", ExportValueKind.Number, $"The participant's own choice in round {round} (option 0-3, see the codebook); empty if none.", r => ExportValue.OfAnswer(r.Answers[offset])));
+            columns.Add(new($"round_{round}_confidence", ExportValueKind.Number, $"The participant's confidence in that choice (1-5); empty if none.", r => ExportValue.OfAnswer(r.Answers[offset + 1])));
+            columns.Add(new($"round_{round}_consensus_choice", ExportValueKind.Number, $"The room's consensus choice in round {round} (option 0-3); empty if not reached.", r => ExportValue.OfAnswer(r.Answers[offset + 2])));
+            columns.Add(new($"round_{round}_consensus_confidence", ExportValueKind.Number, $"The group's confidence in that consensus (1-5); empty if not reached.", r => ExportValue.OfAnswer(r.Answers[offset + 3])));
+        }
+
+        return columns;
+    }
+}

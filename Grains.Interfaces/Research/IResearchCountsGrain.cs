@@ -1,0 +1,26 @@
+namespace Dilemma.Grains.Interfaces.Research;
+
+/// <summary>Row counts of the research tables, for researchers checking what an export should hold. Use key 0.</summary>
+public interface IResearchCountsGrain : IGrainWithIntegerKey
+{
+    Task<ResearchCounts> GetCountsAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Counts as of one moment (one statement): users, rooms by phase, seats and decisions.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.research-counts")]
+public sealed record ResearchCounts(
+    [property: Id(0)] long Users,
+    [property: Id(1)] long Guests,
+    [property: Id(2)] long UsersWithDataConsent,
+    [property: Id(3)] long RoomsWaiting,
+    [property: Id(4)] long RoomsStarted,
+    [property: Id(5)] long RoomsFinished,
+    [property: Id(6)] long Participants,
+    [property: Id(7)] long ParticipantsLeft,
+    [property: Id(8)] long RoundChoices,
+    [property: Id(9)] long ConsensusChoices,
+    [property: Id(10)] long RecordingEvents,
+    [property: Id(11)] long Exports,
+    [property: Id(12)] DateTimeOffset CountedAt);

@@ -1,0 +1,121 @@
+using Dilemma.Grains.Interfaces.Rooms;
+
+namespace Dilemma.Grains.Interfaces.Research;
+
+/// <summary>
+/// One research export, keyed by its export id (a new <see cref="Guid"/> per export). The rows stream
+/// out of one database read as <see cref="ExportChunk"/>s: <see cref="ExportStarted"/> first, then the
+/// participant rows, then the room rows, then <see cref="ExportCompleted"/> with counts and hashes. A
+/// keyed grain rather than a stateless worker: every call of one enumeration must reach the activation
+/// that holds its enumerator, and a stateless worker may answer each call from another activation.
+/// </summary>
+public interface IResearchExportGrain : IGrainWithGuidKey
+{
+    /// <summary>
+    /// Streams the export. Stopping the enumeration (or cancelling <paramref name="cancellationToken"/>)
+    /// stops the database query. The export is written to the export ledger once its last row is read.
+    /// </summary>
+    IAsyncEnumerable<ExportChunk> ExportAsync(ExportRequest request, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Which rooms an export covers; null means no restriction. <see cref="To"/> is exclusive.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.export-filter")]
+public sealed record ExportFilter(
+    [property: Id(0)] DateTimeOffset? From,
+    [property: Id(1)] DateTimeOffset? To,
+    [property: Id(2)] string? Topic,
+    [property: Id(3)] RoomPhase? Phase);
+
+/// <summary>An export as the researcher asked for it.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.export-request")]
+public sealed record ExportRequest(
+    [property: Id(0)] ExportFilter Filter,
+    [property: Id(1)] long RequestedBy,
+    [property: Id(2)] string RequestedByName,
+    [property: Id(3)] string Format,
+    [property: Id(4)] int RowsPerChunk);
+
+/// <summary>One item of an export stream.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.export-chunk")]
+public abstract record ExportChunk;
+
+/// <summary>The first item: the export exists and its read has begun.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.export-started")]
+public sealed record ExportStarted(
+    [property: Id(0)] Guid ExportId,
+    [property: Id(1)] DateTimeOffset StartedAt) : ExportChunk;
+
+/// <summary>Consecutive participant rows, in export order.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.export-participants")]
+public sealed record ParticipantRows(
+    [property: Id(0)] ParticipantExportRow[] Rows) : ExportChunk;
+
+/// <summary>Consecutive room rows, in export order; they follow every participant row.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.export-rooms")]
+public sealed record RoomRows(
+    [property: Id(0)] RoomExportRow[] Rows) : ExportChunk;
+
+/// <summary>The last item: what was exported, as the export ledger records it.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.export-completed")]
+public sealed record ExportCompleted(
+    [property: Id(0)] Guid ExportId,
+    [property: Id(1)] DateTimeOffset StartedAt,
+    [property: Id(2)] DateTimeOffset CompletedAt,
+    [property: Id(3)] long ParticipantRows,
+    [property: Id(4)] long RoomRows,
+    [property: Id(5)] long ExcludedParticipants,
+    [property: Id(6)] string ParticipantsSha256,
+    [property: Id(7)] string RoomsSha256,
+    [property: Id(8)] string CanonicalForm) : ExportChunk;
+
+/// <summary>
+/// One consenting participant of one room. <see cref="Answers"/> holds 20 bytes: for rounds 1 to 5 in
+/// turn, the participant's choice, their confidence, the room's consensus choice and its confidence;
+/// <see cref="ExportValue.NoAnswer"/> where there is none. Times are UTC, truncated to milliseconds.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.participant-export-row")]
+public sealed record ParticipantExportRow(
+    [property: Id(0)] long UserId,
+    [property: Id(1)] string? Username,
+    [property: Id(2)] bool IsGuest,
+    [property: Id(3)] bool VoiceConsent,
+    [property: Id(4)] string RoomCode,
+    [property: Id(5)] string Topic,
+    [property: Id(6)] RoomPhase Phase,
+    [property: Id(7)] int? RoleId,
+    [property: Id(8)] string Nickname,
+    [property: Id(9)] DateTime JoinedAt,
+    [property: Id(10)] byte[] Answers);
+
+/// <summary>One room matching the filters, whatever its participants consented to.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.room-export-row")]
+public sealed record RoomExportRow(
+    [property: Id(0)] string RoomCode,
+    [property: Id(1)] string Topic,
+    [property: Id(2)] string? ScenarioId,
+    [property: Id(3)] bool IsPublic,
+    [property: Id(4)] RoomPhase Phase,
+    [property: Id(5)] DateTime CreatedAt,
+    [property: Id(6)] DateTime? StartedAt,
+    [property: Id(7)] DateTime? FinishedAt,
+    [property: Id(8)] int RoundsCompleted,
+    [property: Id(9)] int Participants,
+    [property: Id(10)] int ParticipantsExported);

@@ -1,0 +1,57 @@
+using Dilemma.Grains.Interfaces.Research;
+
+namespace Dilemma.Grains.Research;
+
+/// <summary>
+/// Reads the research tables for an export and keeps the export ledger: MySQL in cluster mode, the
+/// in-memory stores in embedded mode. Every <see cref="DateTime"/> is UTC.
+/// </summary>
+public interface IResearchExportSource
+{
+    /// <summary>Opens one consistent read of everything the filter selects; both sheets come from it.</summary>
+    Task<IResearchExportSession> OpenAsync(ExportFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>Writes a finished export to the ledger.</summary>
+    Task RecordExportAsync(ExportLedgerEntry entry, CancellationToken cancellationToken);
+
+    Task<ResearchCounts> CountAsync(DateTimeOffset now, CancellationToken cancellationToken);
+}
+
+/// <summary>One export's read. Read the participants first, then the rooms; each only once.</summary>
+public interface IResearchExportSession : IAsyncDisposable
+{
+    /// <summary>
+    /// Every seated participant of the selected rooms, ordered by room code; within
+    /// a room the order is unspecified. Rows without data consent carry nothing but their room and flag.
+    /// Stopping the enumeration early stops the query.
+    /// </summary>
+    IAsyncEnumerable<SourceParticipant> ReadParticipantsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The selected rooms in the same order as the participants, with their counts (rounds completed,
+    /// participants, participants exported) left at 0: the export fills them in from the participants.
+    /// </summary>
+    IAsyncEnumerable<RoomExportRow> ReadRoomsAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A seated participant as read; <see cref="Row"/> is null when they did not consent to research use.
+/// <see cref="RoundsCompleted"/> is the number of consensus rows of their room, whatever their consent.
+/// </summary>
+public readonly record struct SourceParticipant(string RoomCode, int RoundsCompleted, ParticipantExportRow? Row);
+
+/// <summary>What the export ledger keeps of one export, so a dataset cited later can be checked.</summary>
+public sealed record ExportLedgerEntry(
+    Guid ExportId,
+    long RequestedBy,
+    string RequestedByName,
+    string Format,
+    ExportFilter Filter,
+    DateTime StartedAt,
+    DateTime CompletedAt,
+    long ParticipantRows,
+    long RoomRows,
+    long ExcludedParticipants,
+    string ParticipantsSha256,
+    string RoomsSha256,
+    string CanonicalForm);

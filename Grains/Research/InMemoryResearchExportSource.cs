@@ -1,0 +1,171 @@
+using System.Runtime.CompilerServices;
+using Dilemma.Grains.Accounts;
+using Dilemma.Grains.Interfaces.Research;
+using Dilemma.Grains.Interfaces.Rooms;
+
+namespace Dilemma.Grains.Research;
+
+/// <summary>
+/// The export read of embedded mode, from the in-memory stores. It copies what the filter selects when
+/// the export opens: embedded mode already holds every row in memory, so the copy is the consistent
+/// snapshot MySQL gives, at no new order of cost.
+/// </summary>
+public sealed class InMemoryResearchExportSource(InMemoryResearchStore research, InMemoryAccountStore accounts) : IResearchExportSource
+{
+    private readonly Lock _lock = new();
+    private readonly List<ExportLedgerEntry> _ledger = [];
+
+    /// <summary>The ledger of this process, oldest first.</summary>
+    public IReadOnlyList<ExportLedgerEntry> Ledger
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _ledger];
+            }
+        }
+    }
+
+    public async Task<IResearchExportSession> OpenAsync(ExportFilter filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var rooms = research.SnapshotRooms()
+            .Where(r => Matches(r, filter))
+            .OrderBy(r => r.Record.RoomCode, StringComparer.Ordinal)
+            .ToList();
+        var users = new Dictionary<long, StoredUser?>();
+        foreach (var seat in rooms.SelectMany(r => r.Seats))
+        {
+            if (!users.ContainsKey(seat.UserId))
+            {
+                users[seat.UserId] = await accounts.FindByIdAsync(seat.UserId, cancellationToken);
+            }
+        }
+
+        return new Session(rooms, users);
+    }
+
+    public Task RecordExportAsync(ExportLedgerEntry entry, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _ledger.Add(entry);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<ResearchCounts> CountAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var (users, guests, consenting) = accounts.CountUsers();
+        var rooms = research.SnapshotRooms();
+        long Rooms(RoomPhase phase) => rooms.Count(r => Phase(r) == phase);
+        long exports;
+        lock (_lock)
+        {
+            exports = _ledger.Count;
+        }
+
+        // Seats left before a game are not kept apart in memory, and no recording event is kept here yet.
+        return Task.FromResult(new ResearchCounts(
+            users,
+            guests,
+            consenting,
+            Rooms(RoomPhase.Waiting),
+            Rooms(RoomPhase.Started),
+            Rooms(RoomPhase.Finished),
+            rooms.Sum(r => r.Seats.Count),
+            0,
+            rooms.Sum(r => r.Choices.Count),
+            rooms.Sum(r => r.Consensus.Count),
+            0,
+            exports,
+            now));
+    }
+
+    private static RoomPhase Phase(RecordedRoom room) => room.Progress?.Status switch
+    {
+        RoomStatus.Started => RoomPhase.Started,
+        RoomStatus.Finished => RoomPhase.Finished,
+        _ => RoomPhase.Waiting,
+    };
+
+    private static bool Matches(RecordedRoom room, ExportFilter filter) =>
+        (filter.From is not { } from || room.Record.CreatedAt >= from.UtcDateTime)
+        && (filter.To is not { } to || room.Record.CreatedAt < to.UtcDateTime)
+        && (filter.Topic is null || room.Record.Topic == filter.Topic)
+        && (filter.Phase is null || Phase(room) == filter.Phase);
+
+    private sealed class Session(List<RecordedRoom> rooms, Dictionary<long, StoredUser?> users) : IResearchExportSession
+    {
+        public async IAsyncEnumerable<SourceParticipant> ReadParticipantsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            foreach (var room in rooms)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                foreach (var seat in room.Seats)
+                {
+                    var user = users[seat.UserId];
+                    yield return new SourceParticipant(room.Record.RoomCode, room.Consensus.Count, user is { DataConsent: true } ? Row(room, seat, user) : null);
+                }
+            }
+
+            await Task.CompletedTask;
+        }
+
+        public async IAsyncEnumerable<RoomExportRow> ReadRoomsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            foreach (var room in rooms)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return new RoomExportRow(
+                    room.Record.RoomCode,
+                    ExportValue.Clean(room.Record.Topic),
+                    ExportValue.Clean(room.Record.ScenarioId),
+                    room.Record.IsPublic,
+                    Phase(room),
+                    ExportValue.ToExportTime(room.Record.CreatedAt),
+                    room.Progress?.StartedAt is { } started ? ExportValue.ToExportTime(started) : null,
+                    room.Progress?.FinishedAt is { } finished ? ExportValue.ToExportTime(finished) : null,
+                    0,
+                    0,
+                    0);
+            }
+
+            await Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        private static ParticipantExportRow Row(RecordedRoom room, RecordedSeat seat, StoredUser user)
+        {
+            var answers = new byte[RoomRules.Rounds * 4];
+            Array.Fill(answers, ExportValue.NoAnswer);
+            foreach (var choice in room.Choices.Where(c => c.UserId == seat.UserId))
+            {
+                answers[((choice.RoundNumber - 1) * 4) + 0] = (byte)choice.Choice;
+                answers[((choice.RoundNumber - 1) * 4) + 1] = (byte)choice.Confidence;
+            }
+
+            foreach (var consensus in room.Consensus)
+            {
+                answers[((consensus.RoundNumber - 1) * 4) + 2] = (byte)consensus.Choice;
+                answers[((consensus.RoundNumber - 1) * 4) + 3] = (byte)consensus.Confidence;
+            }
+
+            return new ParticipantExportRow(
+                user.Id,
+                user.IsGuest || user.Username is null ? null : ExportValue.Clean(user.Username),
+                user.IsGuest,
+                user.VoiceConsent,
+                room.Record.RoomCode,
+                ExportValue.Clean(room.Record.Topic),
+                Phase(room),
+                seat.RoleId,
+                ExportValue.Clean(seat.Nickname),
+                ExportValue.ToExportTime(seat.JoinedAt),
+                answers);
+        }
+    }
+}

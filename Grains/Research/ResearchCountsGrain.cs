@@ -1,0 +1,10 @@
+using Dilemma.Grains.Interfaces.Research;
+using Orleans.Concurrency;
+
+namespace Dilemma.Grains.Research;
+
+[StatelessWorker]
+public sealed class ResearchCountsGrain(IResearchExportSource source, TimeProvider time) : Grain, IResearchCountsGrain
+{
+    public Task<ResearchCounts> GetCountsAsync(CancellationToken cancellationToken) => source.CountAsync(time.GetUtcNow(), cancellationToken);
+}

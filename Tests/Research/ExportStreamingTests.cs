@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using Dapper;
+using Dilemma.Grains.Storage;
+using Dilemma.Silo.DataGenerator;
+using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Infrastructure;
+using MySqlConnector;
+
+namespace Dilemma.Tests.Research;
+
+/// <summary>A cluster whose database the generator filled with enough games that an export takes a while.</summary>
+public sealed class SeededClusterFixture(LocalServices services) : IAsyncLifetime
+{
+    // 150,000 participants: a result of some 20 MB, more than loopback socket buffers and the pipes between
+    // database and client hold, so a client that stops reading holds the query up.
+    public const int Games = 50_000;
+
+    public ClusterDeployment Deployment { get; private set; } = null!;
+
+    public GenerationReport Report { get; private set; } = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Deployment = await ClusterDeployment.CreateAsync(services, "seeded_", ct);
+        await SchemaMigrator.MigrateAsync(Deployment.MySqlConnectionString, ct);
+        Report = await SyntheticGames.GenerateAsync(Deployment.MySqlConnectionString, Games, seed: 7, days: 30, ct);
+        await Deployment.StartSiloAsync(ct);
+        Client = Deployment.CreateGateway().CreateClient();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client?.Dispose();
+        if (Deployment is not null)
+        {
+            await Deployment.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>Streaming end to end: the download starts while the query runs, and a client that goes away stops it.</summary>
+public sealed class ExportStreamingTests(SeededClusterFixture cluster) : IClassFixture<SeededClusterFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task The_generator_writes_finished_games_with_three_seats_roles_and_every_decision()
+    {
+        var report = cluster.Report;
+        Assert.Equal(SeededClusterFixture.Games, report.Games);
+        Assert.Equal(3L * report.Games, report.Participants);
+        Assert.Equal(15L * report.Games, report.Choices);
+        Assert.Equal(5L * report.Games, report.Consensus);
+        Assert.InRange(report.ConsentingParticipants, report.Participants * 7 / 10, report.Participants * 95 / 100);
+        Assert.InRange(report.Guests, report.Users / 2, report.Users);
+
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        var shape = await connection.QuerySingleAsync<(long Rooms, long BadRooms, long BadChoices)>(
+            """
+            SELECT (SELECT COUNT(*) FROM rooms WHERE status = 'finished' AND current_round = 5),
+                   (SELECT COUNT(*) FROM (SELECT room_code FROM room_participants GROUP BY room_code
+                        HAVING COUNT(*) <> 3 OR SUM(role_id) <> 6 OR COUNT(DISTINCT role_id) <> 3) x),
+                   (SELECT COUNT(*) FROM round_choices WHERE choice NOT BETWEEN 0 AND 3 OR confidence NOT BETWEEN 1 AND 5)
+            """);
+        Assert.Equal((SeededClusterFixture.Games, 0L, 0L), shape);
+    }
+
+    [Fact]
+    public async Task A_client_that_disconnects_mid_download_stops_the_query_and_no_export_is_recorded()
+    {
+        var researcher = await ResearchKit.ResearcherAsync(cluster.Client, Ct);
+        using var download = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var request = Accounts.AuthClient.Authorized(HttpMethod.Get, $"{ResearchKit.Export}?format=csv", researcher.Tokens.AccessToken);
+        var response = await cluster.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, download.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var exportId = Assert.Single(response.Headers.GetValues("X-Export-Id"));
+        var body = await response.Content.ReadAsStreamAsync(Ct);
+        var buffer = new byte[64 * 1024];
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            var n = await body.ReadAsync(buffer.AsMemory(read), Ct);
+            Assert.NotEqual(0, n);
+            read += n;
+        }
+
+        // Rows have arrived and the query is still running: the response did not wait for it.
+        Assert.Equal(1, await RunningExportQueriesAsync());
+
+        await download.CancelAsync();
+        response.Dispose();
+
+        var stopwatch = Stopwatch.StartNew();
+        while (await RunningExportQueriesAsync() > 0)
+        {
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(20), "The export query was still running 20 s after the client went away.");
+            await Task.Delay(100, Ct);
+        }
+
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM research_exports WHERE export_id = @exportId", new { exportId }));
+    }
+
+    [Fact]
+    public async Task A_large_csv_export_has_every_consenting_participant_and_the_ledger_hash_of_its_rows()
+    {
+        var researcher = await ResearchKit.ResearcherAsync(cluster.Client, Ct);
+        var response = await researcher.GetAsync($"{ResearchKit.Export}?format=csv&phase=finished", Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var bytes = await response.Content.ReadAsByteArrayAsync(Ct);
+        var rows = ResearchKit.ParseCsv(Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3));
+
+        Assert.Equal(cluster.Report.ConsentingParticipants + 1, rows.Count);
+        var exportId = Assert.Single(response.Headers.GetValues("X-Export-Id"));
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        var ledger = await connection.QuerySingleAsync<(long Participants, long Rooms, long Excluded, string Hash)>(
+            "SELECT participant_rows, room_rows, excluded_participants, participants_sha256 FROM research_exports WHERE export_id = @exportId",
+            new { exportId });
+        Assert.Equal(cluster.Report.ConsentingParticipants, ledger.Participants);
+        Assert.Equal(cluster.Report.Games, ledger.Rooms);
+        Assert.Equal(cluster.Report.Participants - cluster.Report.ConsentingParticipants, ledger.Excluded);
+        Assert.Equal(ResearchKit.CanonicalHash(rows.Select(r => r.Select(c => (object?)(c.Length == 0 ? null : c)).ToList()), rows[0].Length), ledger.Hash);
+    }
+
+    private async Task<long> RunningExportQueriesAsync()
+    {
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        return await connection.ExecuteScalarAsync<long>(
+            """
+            SELECT COUNT(*) FROM information_schema.PROCESSLIST
+            WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND COMMAND = 'Query' AND INFO LIKE '%STRAIGHT_JOIN room_participants%'
+            """);
+    }
+}

@@ -1,0 +1,359 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Dilemma.Grains.Research;
+using Dilemma.Tests.Accounts;
+using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Rooms;
+using Microsoft.Extensions.DependencyInjection;
+using MySqlConnector;
+
+namespace Dilemma.Tests.Research;
+
+/// <summary>
+/// The research export and counts through the HTTP API, in both modes: games are played as clients play
+/// them, then a researcher downloads the workbook and it is read back with an independent reader. Each test
+/// selects its own rooms with a from filter taken when it starts (tests of a class run one at a time).
+/// </summary>
+public abstract class ResearchExportTests(HttpClient client)
+{
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>The ledger entry of an export: (participant rows, room rows, excluded, participants hash, rooms hash, requested by).</summary>
+    protected abstract Task<(long Participants, long Rooms, long Excluded, string ParticipantsSha256, string RoomsSha256, long RequestedBy)?> LedgerAsync(Guid exportId);
+
+    /// <summary>The counts straight from the store, to hold the counts endpoint to.</summary>
+    protected abstract Task<Dictionary<string, long>> StoreCountsAsync();
+
+    [Fact]
+    public async Task The_export_of_played_games_opens_as_a_workbook_with_every_acknowledged_choice_exactly_once()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, Ct);
+        var acknowledged = new Dictionary<(string Room, long User, int Round), (int Choice, int Confidence)>();
+        var consensus = new Dictionary<(string Room, int Round), (int Choice, int Confidence)>();
+
+        // Room A: played to the end; its third player never consents; one choice is revised.
+        var (a, codeA) = await RoomKit.SeatedRoomAsync(client, Ct);
+        await ResearchKit.ConsentAsync(a[0], data: true, Ct, voice: true);
+        await ResearchKit.ConsentAsync(a[1], data: true, Ct);
+        await HttpAssert.OkAsync<JsonElement>(await a[0].PostAsync($"/rooms/{codeA}/start", null, Ct));
+        for (var round = 1; round <= 5; round++)
+        {
+            await PlayRoundAsync(a, codeA, round, acknowledged, consensus, revise: round == 3);
+        }
+
+        // Room B: all consent; two rounds played, the third under way.
+        var (b, codeB) = await RoomKit.SeatedRoomAsync(client, Ct);
+        foreach (var player in b)
+        {
+            await ResearchKit.ConsentAsync(player, data: true, Ct);
+        }
+
+        await HttpAssert.OkAsync<JsonElement>(await b[0].PostAsync($"/rooms/{codeB}/start", null, Ct));
+        await PlayRoundAsync(b, codeB, 1, acknowledged, consensus, revise: false);
+        await PlayRoundAsync(b, codeB, 2, acknowledged, consensus, revise: false);
+        await ChooseAsync(b[1], codeB, 3, 1, 1, acknowledged);
+
+        var (workbook, response) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
+
+        Assert.Equal(["participants", "rooms", "codebook", "manifest"], workbook.SheetNames);
+        var participants = workbook.Records("participants");
+        Assert.Equal(5, participants.Count);
+        Assert.DoesNotContain(participants, r => (double)r["user_id"]! == a[2].UserId);
+        Assert.All(new[] { a[0], a[1], b[0], b[1], b[2] }, p => Assert.Single(participants, r => (double)r["user_id"]! == p.UserId));
+
+        // Every acknowledged choice is in its participant's row, and every filled cell is an acknowledged choice.
+        foreach (var row in participants)
+        {
+            var room = (string)row["room_code"]!;
+            var user = (long)(double)row["user_id"]!;
+            for (var round = 1; round <= 5; round++)
+            {
+                var expected = acknowledged.TryGetValue((room, user, round), out var mine) ? mine : ((int, int)?)null;
+                Assert.Equal(expected?.Item1, AsInt(row[$"round_{round}_choice"]));
+                Assert.Equal(expected?.Item2, AsInt(row[$"round_{round}_confidence"]));
+                var group = consensus.TryGetValue((room, round), out var agreed) ? agreed : ((int, int)?)null;
+                Assert.Equal(group?.Item1, AsInt(row[$"round_{round}_consensus_choice"]));
+                Assert.Equal(group?.Item2, AsInt(row[$"round_{round}_consensus_confidence"]));
+            }
+        }
+
+        var exportedChoices = participants.Sum(r => Enumerable.Range(1, 5).Count(n => r[$"round_{n}_choice"] is not null));
+        Assert.Equal(acknowledged.Count(c => c.Key.User != a[2].UserId), exportedChoices);
+
+        // Types: numbers are numbers, booleans booleans, timestamps dates, codes text.
+        var host = participants.Single(r => (double)r["user_id"]! == a[0].UserId);
+        Assert.IsType<double>(host["role_id"]);
+        Assert.Equal("caregiver", host["role_name"]);
+        Assert.Equal(true, host["is_guest"]);
+        Assert.Equal(true, host["data_consent"]);
+        Assert.Equal(true, host["voice_consent"]);
+        Assert.Equal("(guest)", host["username"]);
+        Assert.Equal(codeA, host["room_code"]);
+        Assert.Equal("finished", host["room_phase"]);
+        Assert.IsType<DateTime>(host["joined_at"]);
+        Assert.InRange((DateTime)host["joined_at"]!, since.UtcDateTime.AddSeconds(-1), DateTime.UtcNow);
+
+        var rooms = workbook.Records("rooms");
+        Assert.Equal(new[] { codeA, codeB }.Order(StringComparer.Ordinal), rooms.Select(r => (string)r["room_code"]!));
+        Assert.Equal(
+            participants.OrderBy(r => (string)r["room_code"]!, StringComparer.Ordinal).ThenBy(r => (double)r["user_id"]!).Select(r => r["user_id"]),
+            participants.Select(r => r["user_id"]));
+        var roomA = rooms.Single(r => (string)r["room_code"]! == codeA);
+        Assert.Equal("finished", roomA["room_phase"]);
+        Assert.Equal(5.0, roomA["rounds_completed"]);
+        Assert.Equal(3.0, roomA["participants"]);
+        Assert.Equal(2.0, roomA["participants_exported"]);
+        Assert.IsType<DateTime>(roomA["finished_at"]);
+        var roomB = rooms.Single(r => (string)r["room_code"]! == codeB);
+        Assert.Equal("started", roomB["room_phase"]);
+        Assert.Equal(2.0, roomB["rounds_completed"]);
+        Assert.Null(roomB["finished_at"]);
+
+        // The manifest: counts, exclusions, and hashes that a reader recomputes from the sheets.
+        var manifest = workbook.Manifest;
+        var exportId = Guid.Parse(Assert.Single(response.Headers.GetValues("X-Export-Id")));
+        Assert.Equal(exportId.ToString("D"), manifest["export_id"]);
+        Assert.Equal(5.0, manifest["participants_rows"]);
+        Assert.Equal(2.0, manifest["rooms_rows"]);
+        Assert.Equal((double)(workbook["codebook"].Count - 1), manifest["codebook_rows"]);
+        Assert.Equal(1.0, manifest["excluded_participants"]);
+        Assert.Equal("dilemma-export-rows-v1", manifest["canonical_form"]);
+        var participantsHash = ResearchKit.CanonicalHash(workbook["participants"], workbook["participants"][0].Length);
+        var roomsHash = ResearchKit.CanonicalHash(workbook["rooms"], workbook["rooms"][0].Length);
+        Assert.Equal(participantsHash, manifest["participants_sha256"]);
+        Assert.Equal(roomsHash, manifest["rooms_sha256"]);
+
+        // Header rows are frozen on every sheet.
+        for (var sheet = 1; sheet <= 4; sheet++)
+        {
+            var xml = workbook.SheetXml(sheet);
+            Assert.Contains("state=\"frozen\"", xml, StringComparison.Ordinal);
+            Assert.Contains("ySplit=\"1\"", xml, StringComparison.Ordinal);
+        }
+
+        // The codebook explains every column of both data sheets and the role codes.
+        var codebook = workbook.Records("codebook");
+        Assert.All(workbook["participants"][0], column => Assert.Contains(codebook, c => (string)c["sheet"]! == "participants" && (string)c["column"]! == (string)column!));
+        Assert.All(workbook["rooms"][0], column => Assert.Contains(codebook, c => (string)c["sheet"]! == "rooms" && (string)c["column"]! == (string)column!));
+        Assert.Contains(codebook, c => (string)c["column"]! == "role_id" && (string?)c["code"] == "3" && ((string)c["meaning"]!).Contains("ai_developer", StringComparison.Ordinal));
+        Assert.Contains(codebook, c => (string)c["column"]! == "round_1_choice, round_1_consensus_choice" && (string?)c["topic"] == RoomKit.Topic);
+
+        // The ledger has the same export.
+        var ledger = await LedgerAsync(exportId);
+        Assert.Equal((5L, 2L, 1L, participantsHash, roomsHash, researcher.UserId), ledger);
+    }
+
+    [Fact]
+    public async Task Csv_gives_the_participant_sheet_with_a_bom_and_the_same_rows_and_hash()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, Ct);
+        var (players, code) = await RoomKit.SeatedRoomAsync(client, Ct);
+        foreach (var player in players)
+        {
+            await ResearchKit.ConsentAsync(player, data: true, Ct);
+        }
+
+        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/start", null, Ct));
+        await RoomKit.PlayRoundAsync(players, code, 1, Ct);
+
+        var response = await researcher.GetAsync($"{ResearchKit.Export}?format=csv&from={ResearchKit.Query(since)}", Ct);
+        var bytes = await response.Content.ReadAsByteArrayAsync(Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("utf-8", response.Content.Headers.ContentType?.CharSet);
+        Assert.Equal(Encoding.UTF8.Preamble.ToArray(), bytes[..3]);
+        var rows = ResearchKit.ParseCsv(Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3));
+        Assert.Equal(4, rows.Count);
+        Assert.Equal("user_id", rows[0][0]);
+        Assert.All(players, p => Assert.Single(rows, r => r[0] == p.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.All(rows.Skip(1), r => Assert.Equal(code, r[Array.IndexOf(rows[0], "room_code")]));
+        Assert.All(rows.Skip(1), r => Assert.Equal("TRUE", r[Array.IndexOf(rows[0], "is_guest")]));
+
+        var exportId = Guid.Parse(Assert.Single(response.Headers.GetValues("X-Export-Id")));
+        var ledger = await LedgerAsync(exportId);
+        var hash = ResearchKit.CanonicalHash(rows.Select(r => r.Select(c => (object?)(c.Length == 0 ? null : c)).ToList()), rows[0].Length);
+        Assert.Equal(hash, ledger?.ParticipantsSha256);
+        Assert.Equal(3, ledger?.Participants);
+    }
+
+    [Fact]
+    public async Task Filters_select_rooms_by_creation_time_topic_and_phase()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, Ct);
+        var (started, startedCode) = await RoomKit.SeatedRoomAsync(client, Ct, topic: "care-robot-monitoring");
+        await ResearchKit.ConsentAsync(started[0], data: true, Ct);
+        await HttpAssert.OkAsync<JsonElement>(await started[0].PostAsync($"/rooms/{startedCode}/start", null, Ct));
+        await Task.Delay(50, Ct);
+        var between = DateTimeOffset.UtcNow;
+        await Task.Delay(50, Ct);
+        var (waiting, waitingCode) = await RoomKit.SeatedRoomAsync(client, Ct, topic: "emotion-recognition");
+        await ResearchKit.ConsentAsync(waiting[0], data: true, Ct);
+
+        async Task<string[]> RoomsAsync(string query)
+        {
+            var (workbook, _) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}&{query}", Ct);
+            var fromRooms = workbook.Records("rooms").Select(r => (string)r["room_code"]!).Order(StringComparer.Ordinal).ToArray();
+            var fromParticipants = workbook.Records("participants").Select(r => (string)r["room_code"]!).Distinct().Order(StringComparer.Ordinal).ToArray();
+            Assert.Equal(fromRooms, fromParticipants);
+            return fromRooms;
+        }
+
+        Assert.Equal(new[] { startedCode, waitingCode }.Order(StringComparer.Ordinal), await RoomsAsync("format=xlsx"));
+        Assert.Equal([waitingCode], await RoomsAsync("topic=emotion-recognition"));
+        Assert.Equal([startedCode], await RoomsAsync("phase=started"));
+        Assert.Equal([waitingCode], await RoomsAsync("phase=waiting&topic=emotion-recognition"));
+        Assert.Empty(await RoomsAsync("phase=finished"));
+        Assert.Equal([startedCode], await RoomsAsync($"to={ResearchKit.Query(between)}"));
+        var (later, _) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(between)}", Ct);
+        Assert.Equal([waitingCode], later.Records("rooms").Select(r => (string)r["room_code"]!));
+        Assert.Null(later.Manifest["filter_topic"]);
+        Assert.IsType<DateTime>(later.Manifest["filter_from"]);
+    }
+
+    [Theory]
+    [InlineData("phase=over", HttpStatusCode.UnprocessableEntity, "invalid_filter")]
+    [InlineData("from=last-tuesday", HttpStatusCode.BadRequest, "invalid_filter")]
+    [InlineData("to=2026-13-45", HttpStatusCode.BadRequest, "invalid_filter")]
+    [InlineData("from=2026-12-01&to=2026-11-01", HttpStatusCode.UnprocessableEntity, "invalid_filter")]
+    [InlineData("format=pdf", HttpStatusCode.UnprocessableEntity, "invalid_format")]
+    public async Task Bad_filters_get_a_problem_before_any_download(string query, HttpStatusCode status, string code)
+    {
+        var researcher = await ResearchKit.ResearcherAsync(client, Ct);
+        await HttpAssert.ProblemAsync(await researcher.GetAsync($"{ResearchKit.Export}?{query}", Ct), status, code);
+    }
+
+    [Fact]
+    public async Task Only_researchers_may_export_or_count()
+    {
+        var guest = await RoomKit.GuestAsync(client, Ct);
+        var registered = await client.RegisterAsync(AuthClient.UniqueName("r"), "password-123", Ct);
+        var member = new Player(client, registered);
+        foreach (var path in new[] { ResearchKit.Export, ResearchKit.Counts })
+        {
+            await HttpAssert.ProblemAsync(await client.GetAsync(path, Ct), HttpStatusCode.Unauthorized, "missing_token");
+            await HttpAssert.ProblemAsync(await guest.GetAsync(path, Ct), HttpStatusCode.Forbidden, "forbidden");
+            await HttpAssert.ProblemAsync(await member.GetAsync(path, Ct), HttpStatusCode.Forbidden, "forbidden");
+        }
+    }
+
+    [Fact]
+    public async Task Counts_match_the_tables()
+    {
+        var researcher = await ResearchKit.ResearcherAsync(client, Ct);
+        var (players, code) = await RoomKit.StartedRoomAsync(client, Ct);
+        await RoomKit.PlayRoundAsync(players, code, 1, Ct);
+
+        var counts = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync(ResearchKit.Counts, Ct));
+        var store = await StoreCountsAsync();
+
+        Assert.Equal(store["users"], counts.GetProperty("users").GetInt64());
+        Assert.Equal(store["guests"], counts.GetProperty("guests").GetInt64());
+        Assert.Equal(store["users"] - store["guests"], counts.GetProperty("registered_users").GetInt64());
+        var rooms = counts.GetProperty("rooms");
+        Assert.Equal(store["waiting"], rooms.GetProperty("waiting").GetInt64());
+        Assert.Equal(store["started"], rooms.GetProperty("started").GetInt64());
+        Assert.Equal(store["finished"], rooms.GetProperty("finished").GetInt64());
+        Assert.Equal(store["waiting"] + store["started"] + store["finished"], rooms.GetProperty("total").GetInt64());
+        Assert.Equal(store["participants"], counts.GetProperty("participants").GetInt64());
+        Assert.Equal(store["choices"], counts.GetProperty("round_choices").GetInt64());
+        Assert.Equal(store["consensus"], counts.GetProperty("consensus_choices").GetInt64());
+        Assert.True(counts.GetProperty("round_choices").GetInt64() >= 3);
+        Assert.Equal(0, counts.GetProperty("recording_events").GetInt64());
+    }
+
+    private static int? AsInt(object? cell) => cell is double d ? (int)d : null;
+
+    private static async Task ChooseAsync(Player player, string code, int round, int choice, int confidence, Dictionary<(string, long, int), (int, int)> acknowledged)
+    {
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(player, code, round, choice, confidence, Ct), HttpStatusCode.Created);
+        acknowledged[(code, player.UserId, round)] = (choice, confidence);
+    }
+
+    private static async Task PlayRoundAsync(
+        Player[] players,
+        string code,
+        int round,
+        Dictionary<(string, long, int), (int, int)> acknowledged,
+        Dictionary<(string, int), (int, int)> consensus,
+        bool revise)
+    {
+        for (var i = 0; i < players.Length; i++)
+        {
+            // Every round has at least two options; choices stay within them.
+            await ChooseAsync(players[i], code, round, (round + i) % 2, 1 + ((round + (2 * i)) % 5), acknowledged);
+        }
+
+        if (revise)
+        {
+            await ChooseAsync(players[1], code, round, 1 - ((round + 1) % 2), 5, acknowledged);
+        }
+
+        var agreed = (round % 2, 1 + (round % 5));
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(players[0], code, round, agreed.Item1, agreed.Item2, Ct), HttpStatusCode.Created);
+        consensus[(code, round)] = agreed;
+    }
+}
+
+public sealed class ClusterResearchExportTests(ClusterGatewayFixture cluster)
+    : ResearchExportTests(cluster.Client), IClassFixture<ClusterGatewayFixture>
+{
+    protected override async Task<(long Participants, long Rooms, long Excluded, string ParticipantsSha256, string RoomsSha256, long RequestedBy)?> LedgerAsync(Guid exportId)
+    {
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        return await connection.QuerySingleOrDefaultAsync<(long, long, long, string, string, long)?>(
+            """
+            SELECT participant_rows, room_rows, excluded_participants, participants_sha256, rooms_sha256, requested_by
+            FROM research_exports WHERE export_id = @id
+            """,
+            new { id = exportId.ToString("D") });
+    }
+
+    protected override async Task<Dictionary<string, long>> StoreCountsAsync()
+    {
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        var row = await connection.QuerySingleAsync(
+            """
+            SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM users WHERE is_guest) AS guests,
+                   (SELECT COUNT(*) FROM rooms WHERE status = 'waiting') AS waiting, (SELECT COUNT(*) FROM rooms WHERE status = 'started') AS started,
+                   (SELECT COUNT(*) FROM rooms WHERE status = 'finished') AS finished,
+                   (SELECT COUNT(*) FROM room_participants WHERE left_at IS NULL) AS participants,
+                   (SELECT COUNT(*) FROM round_choices) AS choices, (SELECT COUNT(*) FROM consensus_choices) AS consensus
+            """);
+        return ((IDictionary<string, object>)row).ToDictionary(p => p.Key, p => Convert.ToInt64(p.Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
+
+public sealed class EmbeddedResearchExportTests(EmbeddedGatewayFixture gateway)
+    : ResearchExportTests(gateway.Client), IClassFixture<EmbeddedGatewayFixture>
+{
+    protected override Task<(long Participants, long Rooms, long Excluded, string ParticipantsSha256, string RoomsSha256, long RequestedBy)?> LedgerAsync(Guid exportId)
+    {
+        var entry = gateway.Factory.Services.GetRequiredService<InMemoryResearchExportSource>().Ledger.SingleOrDefault(e => e.ExportId == exportId);
+        return Task.FromResult(entry is null
+            ? ((long, long, long, string, string, long)?)null
+            : (entry.ParticipantRows, entry.RoomRows, entry.ExcludedParticipants, entry.ParticipantsSha256, entry.RoomsSha256, entry.RequestedBy));
+    }
+
+    protected override Task<Dictionary<string, long>> StoreCountsAsync()
+    {
+        var rooms = gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().SnapshotRooms();
+        var (users, guests, _) = gateway.Factory.Services.GetRequiredService<Dilemma.Grains.Accounts.InMemoryAccountStore>().CountUsers();
+        long Phase(string status) => rooms.Count(r => (r.Progress?.Status ?? RoomStatus.Waiting) == status);
+        return Task.FromResult(new Dictionary<string, long>
+        {
+            ["users"] = users,
+            ["guests"] = guests,
+            ["waiting"] = Phase(RoomStatus.Waiting),
+            ["started"] = Phase(RoomStatus.Started),
+            ["finished"] = Phase(RoomStatus.Finished),
+            ["participants"] = rooms.Sum(r => r.Seats.Count),
+            ["choices"] = rooms.Sum(r => r.Choices.Count),
+            ["consensus"] = rooms.Sum(r => r.Consensus.Count),
+        });
+    }
+}
