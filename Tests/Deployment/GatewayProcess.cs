@@ -56,7 +56,7 @@ public sealed class GatewayProcess : IAsyncDisposable
     public string Output() => _process.Output();
 
     /// <summary>SIGKILL: no shutdown, no goodbye to nginx or the silos.</summary>
-    public void Kill() => _process.Kill();
+    public Task KillAsync(CancellationToken cancellationToken) => _process.KillAsync(cancellationToken);
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 

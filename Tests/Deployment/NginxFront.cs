@@ -86,10 +86,11 @@ public sealed class NginxFront(LocalServices services) : IAsyncLifetime
         return socket;
     }
 
-    public void KillGateway(int index)
-    {
-        _gateways[index]!.Kill();
-    }
+    /// <summary>
+    /// Kills a gateway and waits until it is gone: requests it had already accepted die with it
+    /// (as they would in production); the test is about the requests that come after.
+    /// </summary>
+    public Task KillGatewayAsync(int index, CancellationToken cancellationToken) => _gateways[index]!.KillAsync(cancellationToken);
 
     /// <summary>Brings a killed gateway back on its port, so the class's other tests find two again.</summary>
     public async Task RestartGatewayAsync(int index, CancellationToken cancellationToken)

@@ -113,7 +113,7 @@ public sealed class NginxTests(NginxFront front) : IClassFixture<NginxFront>
         using var https = front.Https();
         var before = await https.GuestAsync(Ct);
 
-        front.KillGateway(0);
+        await front.KillGatewayAsync(0, Ct);
         try
         {
             for (var i = 0; i < 6; i++)

@@ -148,6 +148,13 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Ends the process at once: its data is thrown away, so there is nothing to shut down cleanly for.</summary>
+    /// <summary>Kills the process and returns once it is gone, with its ports closed.</summary>
+    public async Task KillAsync(CancellationToken cancellationToken)
+    {
+        Kill();
+        await _process.WaitForExitAsync(cancellationToken);
+    }
+
     public void Kill()
     {
         try
