@@ -67,7 +67,7 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
             exports = _ledger.Count;
         }
 
-        // Seats left before a game are not kept apart in memory, and no recording event is kept here yet.
+        // Seats left before a game are not kept apart in memory.
         return Task.FromResult(new ResearchCounts(
             users,
             guests,
@@ -79,7 +79,7 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
             0,
             rooms.Sum(r => r.Choices.Count),
             rooms.Sum(r => r.Consensus.Count),
-            0,
+            research.CountRecordingEvents(),
             exports,
             now));
     }

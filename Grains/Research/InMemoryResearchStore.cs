@@ -97,6 +97,14 @@ public sealed class InMemoryResearchStore : IResearchStore
         }
     }
 
+    public long CountRecordingEvents()
+    {
+        lock (_lock)
+        {
+            return _recordingEvents.Count;
+        }
+    }
+
     /// <summary>A room's recording events in order, for tests.</summary>
     public IReadOnlyList<(long UserId, string Type, DateTime At)> RecordingEvents(string roomCode)
     {
