@@ -30,9 +30,14 @@ Console.CancelKeyPress += (_, e) =>
 
 try
 {
-    IScenarioResult result = options.Scenario == CommandLine.AuthFlood
-        ? await AuthFloodScenario.RunAsync(options, stop.Token)
-        : await GrainCallScenario.RunAsync(options, stop.Token);
+    IScenarioResult result = options.Scenario switch
+    {
+        CommandLine.AuthFlood => await AuthFloodScenario.RunAsync(options, stop.Token),
+        CommandLine.FullGames => await FullGamesScenario.RunAsync(options, stop.Token),
+        CommandLine.RoundChoice => await RoundChoiceScenario.RunAsync(options, stop.Token),
+        CommandLine.Signaling => await SignalingScenario.RunAsync(options, stop.Token),
+        _ => await GrainCallScenario.RunAsync(options, stop.Token),
+    };
 
     await Console.Out.WriteAsync(result.Describe());
     if (options.OutFile is { } path)

@@ -3,14 +3,29 @@
 #
 #   bash scripts/bench.sh foundation [--mode embedded|cluster|both] [--duration N] [--commit REV]
 #                                    [--only auth-flood|grain-call] [--connections N]
+#   bash scripts/bench.sh game       [--mode …] [--duration N] [--commit REV] [--only full-games|round-choice]
+#                                    [--tables N] [--connections N] [--rate R]
+#   bash scripts/bench.sh signaling  [--mode …] [--duration N] [--commit REV] [--rooms N[,N…]] [--rate R]
+#   any of them also:                [--warmup N] [--server-env NAME=VALUE]… [--mysql-pool N]
 #
-# foundation   the load-test tool's auth-flood and grain-call scenarios (LoadTest/) against
-#              embedded:  one gateway process with its in-process silo and in-memory storage
+# foundation   the load-test tool's auth-flood and grain-call scenarios (LoadTest/)
+# game         full-games (--tables tables, default 20, playing whole games), then round-choice with
+#              --connections participants (default 1000) twice: open loop at --rate requests/s per
+#              connection (default 1) and closed loop
+# signaling    --rooms rooms x 3 sockets (default 167,1000: 501 and 3000 sockets, one run each),
+#              each socket sending --rate candidates/s (default 1) to the next peer of its room
+# --mode       embedded:  one gateway process with its in-process silo and in-memory storage
 #              cluster:   MariaDB + Redis (scripts/services.sh), one silo, one gateway in cluster mode
 #              both:      embedded, then cluster (the default)
 # --duration   measured seconds per scenario (default 20)
-# --only       run one of the two scenarios
-# --connections  passed to the scenarios (default: theirs, 32 for auth-flood, 100 for grain-call)
+# --warmup     unrecorded seconds under load before measuring (default: foundation 3, game 15, signaling 20;
+#              a cold gateway on this 2-core machine re-compiles its hot code for about 15 s)
+# --server-env an environment variable for the gateway and silo processes only (repeatable), for
+#              diagnostic runs such as DOTNET_GCgen0size=0x10000000; recorded in the summary
+# --mysql-pool cluster mode, diagnostic: the silo's MySQL connection pools hold at most N connections
+#              each (MySqlConnector's default is 100), by appending Maximum Pool Size=N to its connection string
+# --only       run one scenario of the benchmark
+# --connections  foundation: passed to the scenarios (default: theirs); game: round-choice participants
 # --commit     build the gateway and silo from a snapshot of this commit (git archive, the work tree
 #              is not touched) instead of the work tree: reproducible, and unaffected by edits in progress
 #
@@ -28,20 +43,27 @@ ready_timeout_seconds=90
 stop_timeout_seconds=20
 
 usage() {
-  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
-[[ "${1:-}" == foundation ]] || usage
+[[ "${1:-}" =~ ^(foundation|game|signaling)$ ]] || usage
+bench="$1"
 shift
 mode=both
 duration=20
 commit=""
 only=""
 connections=()
+tables=20
+rate=""
+rooms="167,1000"
+warmup=""
+server_env=()
+mysql_pool=""
 while (($# > 0)); do
   case "$1" in
     --mode)
@@ -55,13 +77,51 @@ while (($# > 0)); do
       shift 2
       ;;
     --only)
-      [[ "${2:-}" =~ ^(auth-flood|grain-call)$ ]] || die "--only takes auth-flood or grain-call"
+      case "$bench" in
+        foundation) [[ "${2:-}" =~ ^(auth-flood|grain-call)$ ]] || die "--only takes auth-flood or grain-call" ;;
+        game) [[ "${2:-}" =~ ^(full-games|round-choice)$ ]] || die "--only takes full-games or round-choice" ;;
+        signaling) die "signaling has one scenario; --rooms chooses the runs" ;;
+      esac
       only="$2"
       shift 2
       ;;
     --connections)
+      [[ "$bench" != signaling ]] || die "signaling takes --rooms (three sockets each), not --connections"
       [[ "${2:-}" =~ ^[0-9]+$ ]] && (("$2" >= 1 && "$2" <= 10000)) || die "--connections takes a whole number from 1 to 10000"
       connections=(--connections "$2")
+      shift 2
+      ;;
+    --tables)
+      [[ "$bench" == game ]] || die "--tables is for game"
+      [[ "${2:-}" =~ ^[0-9]+$ ]] && (("$2" >= 1 && "$2" <= 1000)) || die "--tables takes a whole number from 1 to 1000"
+      tables="$2"
+      shift 2
+      ;;
+    --rate)
+      [[ "$bench" != foundation ]] || die "--rate is for game and signaling"
+      [[ "${2:-}" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--rate takes a number (per connection or socket, per second)"
+      rate="$2"
+      shift 2
+      ;;
+    --rooms)
+      [[ "$bench" == signaling ]] || die "--rooms is for signaling"
+      [[ "${2:-}" =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--rooms takes a whole number or a comma-separated list, e.g. 167,1000"
+      rooms="$2"
+      shift 2
+      ;;
+    --warmup)
+      [[ "${2:-}" =~ ^[0-9]+$ ]] && (("$2" <= 600)) || die "--warmup takes whole seconds from 0 to 600"
+      warmup="$2"
+      shift 2
+      ;;
+    --server-env)
+      [[ "${2:-}" =~ ^[A-Za-z_][A-Za-z0-9_]*=.*$ ]] || die "--server-env takes NAME=VALUE"
+      server_env+=("$2")
+      shift 2
+      ;;
+    --mysql-pool)
+      [[ "${2:-}" =~ ^[0-9]+$ ]] && (("$2" >= 1 && "$2" <= 1000)) || die "--mysql-pool takes a whole number from 1 to 1000"
+      mysql_pool="$2"
       shift 2
       ;;
     --commit)
@@ -71,6 +131,18 @@ while (($# > 0)); do
       ;;
     *) usage ;;
   esac
+done
+if [[ -z "$warmup" ]]; then
+  case "$bench" in
+    game) warmup=15 ;;
+    signaling) warmup=20 ;;
+  esac
+fi
+warmup_args=()
+[[ -z "$warmup" ]] || warmup_args=(--warmup "$warmup")
+IFS=, read -r -a room_runs <<<"$rooms"
+for n in "${room_runs[@]}"; do
+  ((n >= 1 && n <= 5000)) || die "--rooms: each run takes 1 to 5000 rooms"
 done
 
 command -v dotnet >/dev/null 2>&1 || die "dotnet not found; install the .NET SDK named in global.json"
@@ -200,7 +272,7 @@ machine_facts() {
   record "machine:  $(nproc) cores ($cpu), $memory memory, $(uname -sr)"
   record "dotnet:   SDK $sdk, runtime $runtime"
   record "load:     $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min load average before the run)"
-  record "duration: ${duration}s measured per scenario; client and servers share the same cores"
+  record "duration: ${duration}s measured per scenario${warmup:+ after ${warmup}s of unrecorded warm-up under load}; client and servers share the same cores"
 }
 
 build() {
@@ -244,22 +316,46 @@ pack_logs() {
   return 0
 }
 
-# run_scenario MODE SCENARIO URL PID-ARGS...
+# run_scenario MODE SCENARIO LABEL URL ARGS...   (LABEL names the result files: a scenario may run more than once)
 run_scenario() {
-  local mode_name="$1" scenario="$2" url="$3"
-  shift 3
-  local base="$run_dir/$mode_name-$scenario" status=0
+  local mode_name="$1" scenario="$2" label="$3" url="$4"
+  shift 4
+  local base="$run_dir/$mode_name-$label" status=0
   [[ -z "$only" || "$only" == "$scenario" ]] || return 0
   record ""
-  record "== $mode_name: $scenario"
-  dotnet "$loadtest_dll" "$scenario" --url "$url" --duration "$duration" "${connections[@]}" "$@" --out "$base.json" \
-    2> >(tee "$base.progress.log" >&2) | tee "$base.txt" | tee -a "$summary" || status=$?
+  record "== $mode_name: $label"
   # Other work on a shared machine moves every number; say how much there was.
+  record "  load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  dotnet "$loadtest_dll" "$scenario" --url "$url" --duration "$duration" "${warmup_args[@]}" "$@" --out "$base.json" \
+    2> >(tee "$base.progress.log" >&2) | tee "$base.txt" | tee -a "$summary" || status=$?
   record "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
   if ((status != 0)); then
-    record "!! $mode_name $scenario failed (exit $status)"
+    record "!! $mode_name $label failed (exit $status)"
     failures=$((failures + 1))
   fi
+}
+
+# run_benchmark MODE URL PID-ARGS...: the scenarios of the chosen benchmark against one running gateway.
+run_benchmark() {
+  local mode_name="$1" url="$2"
+  shift 2
+  case "$bench" in
+    foundation)
+      run_scenario "$mode_name" auth-flood auth-flood "$url" "${connections[@]}" "$@"
+      run_scenario "$mode_name" grain-call grain-call "$url" "${connections[@]}" "$@"
+      ;;
+    game)
+      run_scenario "$mode_name" full-games full-games "$url" --tables "$tables" "$@"
+      run_scenario "$mode_name" round-choice "round-choice-rate${rate:-1}" "$url" "${connections[@]}" --rate "${rate:-1}" "$@"
+      run_scenario "$mode_name" round-choice round-choice-closed "$url" "${connections[@]}" "$@"
+      ;;
+    signaling)
+      local n
+      for n in "${room_runs[@]}"; do
+        run_scenario "$mode_name" signaling "signaling-${n}rooms" "$url" --rooms "$n" --rate "${rate:-1}" "$@"
+      done
+      ;;
+  esac
 }
 
 # CPU of the servers over each measured window; MariaDB and Redis only where their pid files say so.
@@ -279,7 +375,7 @@ service_pid_args() {
 jwt_key="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
 # A cluster id of its own: membership in a shared Redis must not mix with anyone else's silos.
 cluster_id="bench-$(date -u +%H%M%S)-$RANDOM"
-common_env=(ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production "Auth__JwtKey=$jwt_key" "Cluster__ClusterId=$cluster_id")
+common_env=(ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production "Auth__JwtKey=$jwt_key" "Cluster__ClusterId=$cluster_id" "${server_env[@]}")
 
 run_embedded() {
   local http silo_port gateway_port log url
@@ -299,8 +395,7 @@ run_embedded() {
     stop_started
     return 0
   fi
-  run_scenario embedded auth-flood "$url" --server-pid "gateway=$gateway_pid"
-  run_scenario embedded grain-call "$url" --server-pid "gateway=$gateway_pid"
+  run_benchmark embedded "$url" --server-pid "gateway=$gateway_pid"
   stop_started
   pack_logs "$log"
 }
@@ -314,6 +409,7 @@ run_cluster() {
   fi
   local ConnectionStrings__MySql ConnectionStrings__Redis
   eval "$(bash scripts/services.sh env | sed 's/^export //')"
+  [[ -z "$mysql_pool" ]] || ConnectionStrings__MySql="${ConnectionStrings__MySql%;};Maximum Pool Size=$mysql_pool"
 
   local silo_http silo_port silo_gateway_port http silo_log gateway_log url
   free_port silo_http
@@ -349,13 +445,47 @@ run_cluster() {
   fi
   local watch=(--server-pid "gateway=$gateway_pid" --server-pid "silo=$silo_pid")
   mapfile -t -O "${#watch[@]}" watch < <(service_pid_args)
-  run_scenario cluster auth-flood "$url" "${watch[@]}"
-  run_scenario cluster grain-call "$url" "${watch[@]}"
+  run_benchmark cluster "$url" "${watch[@]}"
   stop_started
   pack_logs "$silo_log" "$gateway_log"
 }
 
-record "foundation benchmark: bash scripts/bench.sh foundation --mode $mode --duration $duration${only:+ --only $only}${connections[1]:+ --connections ${connections[1]}}${commit:+ --commit ${commit:0:12}}"
+# Each socket is a file descriptor in the load generator and in the gateway; the shell's soft
+# limit is often 1024. Raised (up to the hard limit) for this shell, so every process it starts inherits it.
+raise_open_files() {
+  local needed="$1" soft hard
+  soft="$(ulimit -Sn)"
+  hard="$(ulimit -Hn)"
+  if [[ "$soft" == unlimited ]] || ((soft >= needed)); then
+    return 0
+  fi
+  if [[ "$hard" != unlimited ]] && ((hard < needed)); then
+    die "this needs $needed open files per process, but the hard limit is $hard (raise it: ulimit -Hn, /etc/security/limits.conf)"
+  fi
+  ulimit -Sn "$needed"
+  say "raised the open-files limit from $soft to $needed for the processes this script starts"
+}
+
+case "$bench" in
+  game) raise_open_files $((${connections[1]:-1000} + 4096)) ;;
+  signaling)
+    most=0
+    for n in "${room_runs[@]}"; do ((n > most)) && most=$n; done
+    raise_open_files $((most * 3 + 4096))
+    ;;
+esac
+
+options_text="--mode $mode --duration $duration${warmup:+ --warmup $warmup}${only:+ --only $only}${connections[1]:+ --connections ${connections[1]}}"
+case "$bench" in
+  game) options_text+=" --tables $tables${rate:+ --rate $rate}" ;;
+  signaling) options_text+=" --rooms $rooms${rate:+ --rate $rate}" ;;
+esac
+for setting in "${server_env[@]}"; do
+  options_text+=" --server-env $setting"
+done
+[[ -z "$mysql_pool" ]] || options_text+=" --mysql-pool $mysql_pool"
+record "$bench benchmark: bash scripts/bench.sh $bench $options_text${commit:+ --commit ${commit:0:12}}"
+record "open files: $(ulimit -Sn) per process"
 machine_facts
 build
 case "$mode" in
@@ -369,7 +499,7 @@ esac
 
 record ""
 if ((failures > 0)); then
-  record "foundation: $failures step(s) failed; results and logs in $run_dir"
+  record "$bench: $failures step(s) failed; results and logs in $run_dir"
   exit 1
 fi
-record "foundation: done; results and logs in $run_dir"
+record "$bench: done; results and logs in $run_dir"

@@ -7,6 +7,9 @@ public static class CommandLine
 {
     public const string AuthFlood = "auth-flood";
     public const string GrainCall = "grain-call";
+    public const string FullGames = "full-games";
+    public const string RoundChoice = "round-choice";
+    public const string Signaling = "signaling";
 
     public const string Usage = """
         usage: Dilemma.LoadTest <scenario> --url http://127.0.0.1:PORT [options]
@@ -16,12 +19,27 @@ public static class CommandLine
                        times GET /health at a fixed rate, first idle (--baseline) and then under the flood
           grain-call   one guest per connection; each worker loops GET /auth/me with its own token
                        (a JWT check and one grain call that reads the user)
+          full-games   --tables tables each play whole games one after another: 3 fresh guests, a private
+                       room, 2 joins, roles, start, 5 rounds of 3 round-choices and a consensus, statistics
+          round-choice ceil(N/3) started rooms (set up first, not recorded); then N participants, each on a
+                       connection of its own, keep revising their round-1 choice: at --rate requests/s each
+                       (open loop, latency from the scheduled send time) or, without --rate, as fast as
+                       the answers come (closed loop)
+          signaling    --rooms seated rooms x 3 signaling sockets; after join/peers every socket sends
+                       --rate candidates/s (default 1) to the next peer of its room; the receiver times the relay
 
         options:
           --url URL               the gateway's base address (required)
           --duration SECONDS      measured time (default 20)
-          --connections N         concurrent workers and HTTP connections (default 32 for auth-flood, 100 for grain-call)
-          --warmup SECONDS        grain-call: unrecorded time before measuring (default 3)
+          --connections N         concurrent workers and HTTP connections (default 32 for auth-flood, 100 for grain-call,
+                                  1000 for round-choice; full-games has one per table, signaling three sockets per room)
+          --warmup SECONDS        grain-call, full-games, round-choice, signaling: unrecorded time before measuring (default 3)
+          --tables N              full-games: tables playing at once (default 20)
+          --rooms N               signaling: rooms of three sockets each (default 1000)
+          --rate R                round-choice: requests per second per connection (default: none, closed loop);
+                                  signaling: messages per second per socket (default 1)
+          --setup-parallelism N   round-choice, signaling: set-up requests and socket connects in flight at once (default 16)
+          --drain SECONDS         signaling: time after the last send in which arrivals still count (default 3)
           --baseline SECONDS      auth-flood: idle /health probing before the flood (default 2)
           --users N               auth-flood: accounts registered and then logged into in turn (default 4)
           --probe-interval-ms MS  auth-flood: time between /health probes (default 50)
@@ -44,7 +62,7 @@ public static class CommandLine
         }
 
         var scenario = args[0];
-        if (scenario is not (AuthFlood or GrainCall))
+        if (scenario is not (AuthFlood or GrainCall or FullGames or RoundChoice or Signaling))
         {
             throw new UsageException($"unknown scenario '{scenario}'");
         }
@@ -60,6 +78,11 @@ public static class CommandLine
         var timeout = 30.0;
         string? outFile = null;
         var servers = new List<WatchedProcess>();
+        var tables = 20;
+        var rooms = 1000;
+        double? rate = null;
+        var setupParallelism = 16;
+        var drain = 3.0;
 
         for (var i = 1; i < args.Count; i++)
         {
@@ -105,16 +128,42 @@ public static class CommandLine
                 case "--out":
                     outFile = value;
                     break;
+                case "--tables":
+                    tables = (int)Number(name, value, 1, 1000);
+                    break;
+                case "--rooms":
+                    rooms = (int)Number(name, value, 1, 5000);
+                    break;
+                case "--rate":
+                    rate = Number(name, value, 0.01, 1000);
+                    break;
+                case "--setup-parallelism":
+                    setupParallelism = (int)Number(name, value, 1, 256);
+                    break;
+                case "--drain":
+                    drain = Number(name, value, 0, 60);
+                    break;
                 default:
                     throw new UsageException($"unknown option '{name}'");
             }
+        }
+
+        if (connections is not null && scenario is (FullGames or Signaling))
+        {
+            // Their connections follow from --tables and --rooms; a second knob would only contradict them.
+            throw new UsageException($"{scenario} takes {(scenario == FullGames ? "--tables" : "--rooms")}, not --connections");
+        }
+
+        if (rate is not null && scenario is not (RoundChoice or Signaling))
+        {
+            throw new UsageException("--rate is for round-choice and signaling");
         }
 
         return new LoadTestOptions(
             scenario,
             url ?? throw new UsageException("--url is required"),
             TimeSpan.FromSeconds(duration),
-            connections ?? (scenario == AuthFlood ? 32 : 100),
+            connections ?? DefaultConnections(scenario, tables, rooms),
             TimeSpan.FromSeconds(warmup),
             TimeSpan.FromSeconds(baseline),
             users,
@@ -122,8 +171,25 @@ public static class CommandLine
             maxRequests,
             TimeSpan.FromSeconds(timeout),
             outFile,
-            servers);
+            servers)
+        {
+            Tables = tables,
+            Rooms = rooms,
+            Rate = scenario == Signaling ? rate ?? 1 : rate,
+            SetupParallelism = setupParallelism,
+            Drain = TimeSpan.FromSeconds(drain),
+        };
     }
+
+    private static int DefaultConnections(string scenario, int tables, int rooms) => scenario switch
+    {
+        AuthFlood => 32,
+        GrainCall => 100,
+        RoundChoice => 1000,
+        // One game at a time per table, so one connection each is all a table can use.
+        FullGames => tables,
+        _ => rooms * 3,
+    };
 
     private static Uri ParseUrl(string value)
     {

@@ -15,9 +15,38 @@ public sealed record LoadTestOptions(
     string? OutFile,
     IReadOnlyList<WatchedProcess> ServerProcesses)
 {
+    /// <summary>full-games: tables that each play one game after another.</summary>
+    public int Tables { get; init; } = 20;
+
+    /// <summary>signaling: rooms, each with three sockets.</summary>
+    public int Rooms { get; init; } = 1000;
+
+    /// <summary>
+    /// round-choice: requests per second per connection (none: closed loop);
+    /// signaling: messages per second per socket.
+    /// </summary>
+    public double? Rate { get; init; }
+
+    /// <summary>Set-up requests (guests, rooms, sockets) in flight at once: enough to be quick, few enough to leave the server its cores.</summary>
+    public int SetupParallelism { get; init; } = 16;
+
+    /// <summary>signaling: how long after the last send the receivers keep counting what arrives.</summary>
+    public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(3);
+
     /// <summary>Longer than any healthy run can take; past it the run is abandoned rather than left hanging.</summary>
     public TimeSpan HardLimit =>
-        Baseline + Warmup + Duration + (RequestTimeout * 2) + TimeSpan.FromMinutes(5);
+        Baseline + Warmup + Duration + Drain + (RequestTimeout * 2) + TimeSpan.FromMinutes(5) + SetupAllowance;
+
+    /// <summary>
+    /// Scenarios that first seat thousands of guests in rooms (and open sockets) get time for it:
+    /// a quarter of a second per room is far slower than any set-up seen, even on a busy machine.
+    /// </summary>
+    private TimeSpan SetupAllowance => Scenario switch
+    {
+        CommandLine.RoundChoice => TimeSpan.FromSeconds(Math.Ceiling(Connections / 3.0) / 4),
+        CommandLine.Signaling => TimeSpan.FromSeconds(Rooms / 4.0),
+        _ => TimeSpan.Zero,
+    };
 }
 
 /// <summary>A server process whose CPU time is read at the start and the end of the measured window.</summary>

@@ -25,8 +25,11 @@ public sealed class GatewayClient : IDisposable
 
     private GatewayClient(HttpClient http) => _http = http;
 
-    /// <summary>A client with its own connection pool of at most <paramref name="connections"/> connections.</summary>
-    public static GatewayClient Create(Uri baseUrl, int connections, TimeSpan requestTimeout)
+    /// <summary>
+    /// A client with its own connection pool of at most <paramref name="connections"/> connections;
+    /// <paramref name="counter"/>, when given, counts the TCP connections it actually opens.
+    /// </summary>
+    public static GatewayClient Create(Uri baseUrl, int connections, TimeSpan requestTimeout, ConnectionCounter? counter = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -39,8 +42,27 @@ public sealed class GatewayClient : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(10),
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
         };
+        if (counter is not null)
+        {
+            handler.ConnectCallback = counter.ConnectAsync;
+        }
+
         return new GatewayClient(new HttpClient(handler) { BaseAddress = baseUrl, Timeout = requestTimeout });
     }
+
+    /// <summary>A request body as the gateway reads it (snake_case JSON), serialized once so that a hot loop can send it again and again.</summary>
+    public static byte[] Body<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Json);
+
+    /// <summary>A set-up call that must answer <paramref name="expected"/>; its JSON answer is returned.</summary>
+    public Task<T> SetupCallAsync<T>(HttpMethod method, string path, string? accessToken, byte[]? body, HttpStatusCode expected, CancellationToken cancellationToken) =>
+        SetupAsync<T>(() => Request(method, path, accessToken, body), expected, cancellationToken);
+
+    /// <summary>A timed call of any endpoint; the body of a successful answer is kept when <paramref name="keepBody"/> (to read a token or a room code from it).</summary>
+    public Task<Reply> CallAsync(HttpMethod method, string path, string? accessToken, byte[]? body, bool keepBody, CancellationToken cancellationToken) =>
+        ExchangeAsync(Request(method, path, accessToken, body), keepBody, cancellationToken);
+
+    /// <summary>Reads a JSON answer kept by <see cref="CallAsync"/>.</summary>
+    public static T? Read<T>(byte[] body) => JsonSerializer.Deserialize<T>(body, Json);
 
     public Task<TokenPair> RegisterAsync(string username, string password, CancellationToken cancellationToken) =>
         SetupAsync<TokenPair>(
@@ -71,11 +93,14 @@ public sealed class GatewayClient : IDisposable
 
     public void Dispose() => _http.Dispose();
 
+    private async Task<Outcome> TimedAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        (await ExchangeAsync(request, keepBody: false, cancellationToken)).Outcome;
+
     /// <summary>
     /// Sends one request and times it to the last byte of the body. A cancelled
     /// <paramref name="cancellationToken"/> still throws: that is the run ending, not a result.
     /// </summary>
-    private async Task<Outcome> TimedAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    private async Task<Reply> ExchangeAsync(HttpRequestMessage request, bool keepBody, CancellationToken cancellationToken)
     {
         using (request)
         {
@@ -84,19 +109,41 @@ public sealed class GatewayClient : IDisposable
             {
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
                 var elapsed = Stopwatch.GetElapsedTime(started);
-                var code = response.IsSuccessStatusCode ? null : await ProblemCodeAsync(response, cancellationToken);
-                return new Outcome((int)response.StatusCode, code, elapsed);
+                if (response.IsSuccessStatusCode)
+                {
+                    var body = keepBody ? await response.Content.ReadAsByteArrayAsync(cancellationToken) : null;
+                    return new Reply(new Outcome((int)response.StatusCode, null, elapsed), body);
+                }
+
+                var code = await ProblemCodeAsync(response, cancellationToken);
+                return new Reply(new Outcome((int)response.StatusCode, code, elapsed), null);
             }
             catch (HttpRequestException e)
             {
-                return new Outcome(0, TransportCode(e.HttpRequestError), Stopwatch.GetElapsedTime(started));
+                return new Reply(new Outcome(0, TransportCode(e.HttpRequestError), Stopwatch.GetElapsedTime(started)), null);
             }
             catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 // HttpClient reports its own timeout as a cancellation.
-                return new Outcome(0, "timeout", Stopwatch.GetElapsedTime(started));
+                return new Reply(new Outcome(0, "timeout", Stopwatch.GetElapsedTime(started)), null);
             }
         }
+    }
+
+    private static HttpRequestMessage Request(HttpMethod method, string path, string? accessToken, byte[]? body)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (accessToken is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        }
+
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
+        }
+
+        return request;
     }
 
     private async Task<T> SetupAsync<T>(Func<HttpRequestMessage> request, HttpStatusCode expected, CancellationToken cancellationToken)
@@ -203,6 +250,9 @@ public readonly record struct Outcome(int Status, string? Code, TimeSpan Elapsed
             ? Code ?? "no_answer"
             : Code is null ? Status.ToString(CultureInfo.InvariantCulture) : $"{Status.ToString(CultureInfo.InvariantCulture)} {Code}";
 }
+
+/// <summary>A timed request's outcome, with the body of a successful answer when the caller asked for it.</summary>
+public readonly record struct Reply(Outcome Outcome, byte[]? Body);
 
 /// <summary>The scenario could not be set up (accounts, guests): there is nothing to measure.</summary>
 public sealed class SetupException(string message, Exception? inner = null) : Exception(message, inner);

@@ -30,13 +30,25 @@ public static class Text
     public static string Cpu(CpuReport cpu)
     {
         var servers = cpu.Servers.Select(s => s.CpuSeconds is { } seconds
-            ? $"{s.Label} {Num(s.PercentOfOneCore ?? 0, "0")} %"
+            ? $"{s.Label} {Num(s.PercentOfOneCore ?? 0, "0")} %{GcAndJit(s)}"
             : $"{s.Label} unknown");
         var ours = cpu.Servers.Sum(s => s.PercentOfOneCore ?? 0) + cpu.ClientPercentOfOneCore;
-        var machine = cpu.MachinePercentOfOneCore is { } total
-            ? $"; whole machine {Num(total, "0")} % of {cpu.ProcessorCount * 100} % (other programs ~{Num(Math.Max(0, total - ours), "0")} %)"
-            : string.Empty;
+        var machine = cpu.MachinePercentOfOneCore switch
+        {
+            null => string.Empty,
+            // /proc/stat samples busy time at timer ticks but measures idle time exactly, so on a
+            // tickless (virtual) machine that is mostly idle it can read below what our processes
+            // alone used; then it is a lower bound, and no estimate of other programs is possible.
+            { } total when total < ours => $"; whole machine not measurable (/proc/stat read {Num(total, "0")} %, below our own processes)",
+            { } total => $"; whole machine {Num(total, "0")} % of {cpu.ProcessorCount * 100} % (other programs ~{Num(total - ours, "0")} %)",
+        };
         return string.Join(", ", servers.Append($"load generator {Num(cpu.ClientPercentOfOneCore, "0")} %"))
             + $" of one core over {Num(cpu.WallSeconds, "0.0")} s{machine}";
     }
+
+    /// <summary>" (GC 5, JIT 12)" for a .NET server whose GC or JIT threads were busy; nothing for one that is not .NET, or idle in both.</summary>
+    private static string GcAndJit(ProcessCpu process) =>
+        (process.GcPercentOfOneCore ?? 0) + (process.JitPercentOfOneCore ?? 0) >= 0.5
+            ? $" (GC {Num(process.GcPercentOfOneCore ?? 0, "0")}, JIT {Num(process.JitPercentOfOneCore ?? 0, "0")})"
+            : string.Empty;
 }
