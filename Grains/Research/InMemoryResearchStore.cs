@@ -138,19 +138,6 @@ public sealed class InMemoryResearchStore : IResearchStore
         }
     }
 
-    /// <summary>A copy of everything recorded, for figures computed in memory.</summary>
-    public ResearchSnapshot Snapshot()
-    {
-        lock (_lock)
-        {
-            return new ResearchSnapshot(
-                _rooms.Values.Select(r => (r.Record.RoomCode, r.Record.Topic, r.Status)).ToList(),
-                _participants.Where(p => p.Value.LeftAt is null).Select(p => (p.Key.Room, p.Key.User, p.Value.RoleId)).ToList(),
-                _choices.Values.ToList(),
-                _consensus.Values.ToList());
-        }
-    }
-
     /// <summary>Counts of what is recorded, for tests that hold the store to what was acknowledged.</summary>
     public (int Participants, int Choices, int Consensus) Counts(string roomCode)
     {
@@ -211,12 +198,6 @@ public sealed class InMemoryResearchStore : IResearchStore
     }
 }
 
-/// <summary>What the in-memory research store holds, copied out.</summary>
-public sealed record ResearchSnapshot(
-    IReadOnlyList<(string RoomCode, string Topic, string Status)> Rooms,
-    IReadOnlyList<(string RoomCode, long UserId, int? RoleId)> Participants,
-    IReadOnlyList<ChoiceRecord> Choices,
-    IReadOnlyList<ConsensusRecord> Consensus);
 /// <summary>A room as the in-memory store recorded it; <see cref="Progress"/> is null until it changes phase.</summary>
 public sealed record RecordedRoom(
     RoomRecord Record,
