@@ -25,6 +25,9 @@ public interface IResearchStore
     /// <summary>Inserts or revises a choice; the record carries its own revision number.</summary>
     Task RecordChoiceAsync(ChoiceRecord choice, CancellationToken cancellationToken);
 
+    /// <summary>Each participant's latest choice for a round, as last recorded.</summary>
+    Task<IReadOnlyList<ChoiceRecord>> ReadChoicesAsync(string roomCode, int roundNumber, CancellationToken cancellationToken);
+
     /// <summary>Inserts a round's consensus; recording the same round again changes nothing.</summary>
     Task RecordConsensusAsync(ConsensusRecord consensus, CancellationToken cancellationToken);
 

@@ -79,6 +79,15 @@ public sealed class InMemoryResearchStore : IResearchStore
         }
     }
 
+    public Task<IReadOnlyList<ChoiceRecord>> ReadChoicesAsync(string roomCode, int roundNumber, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<ChoiceRecord> choices = _choices.Values.Where(c => c.RoomCode == roomCode && c.RoundNumber == roundNumber).ToList();
+            return Task.FromResult(choices);
+        }
+    }
+
     public Task RecordConsensusAsync(ConsensusRecord consensus, CancellationToken cancellationToken)
     {
         lock (_lock)

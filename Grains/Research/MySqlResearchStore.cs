@@ -78,6 +78,37 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource) : IResearchSt
             choice,
             cancellationToken);
 
+    public async Task<IReadOnlyList<ChoiceRecord>> ReadChoicesAsync(string roomCode, int roundNumber, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new MySqlCommand(
+            """
+            SELECT user_id, choice, confidence, revision, submission_id, updated_at
+            FROM round_choices
+            WHERE room_code = @roomCode AND round_number = @roundNumber
+            """,
+            connection);
+        command.Parameters.AddWithValue("@roomCode", roomCode);
+        command.Parameters.AddWithValue("@roundNumber", roundNumber);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var choices = new List<ChoiceRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var submissionId = await reader.IsDBNullAsync(4, cancellationToken) ? null : reader.GetString(4);
+            choices.Add(new ChoiceRecord(
+                roomCode,
+                reader.GetInt64(0),
+                roundNumber,
+                reader.GetInt32(1),
+                reader.GetInt32(2),
+                reader.GetInt32(3),
+                submissionId,
+                DateTime.SpecifyKind(reader.GetDateTime(5), DateTimeKind.Utc)));
+        }
+
+        return choices;
+    }
+
     public Task RecordConsensusAsync(ConsensusRecord consensus, CancellationToken cancellationToken) =>
         ExecuteAsync(
             """

@@ -11,7 +11,9 @@ namespace Dilemma.Grains.Rooms;
 /// <summary>
 /// One room. Non-reentrant on purpose: every call runs alone, so the rules below see a state
 /// nobody else is changing. Each change is written to the research tables first, then to the
-/// room's own state, and only then acknowledged.
+/// room's own state, and only then acknowledged — except a choice of the open round, whose
+/// research row is its only record until the round's consensus writes the state (see
+/// <see cref="SubmitChoiceAsync"/>).
 /// </summary>
 public sealed partial class RoomGrain(
     [PersistentState("room", StorageNames.Game)] IPersistentState<RoomState> room,
@@ -24,6 +26,14 @@ public sealed partial class RoomGrain(
     private RoomState State => room.State;
 
     private string Code => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (State.Created && State.Phase == RoomPhase.Started)
+        {
+            await ReadBackOpenRoundAsync(cancellationToken);
+        }
+    }
 
     public async Task<RoomSnapshot> CreateAsync(RoomCreation creation, CancellationToken cancellationToken)
     {
@@ -185,21 +195,13 @@ public sealed partial class RoomGrain(
             new ChoiceRecord(Code, userId, submission.RoundNumber, submission.Choice, submission.Confidence, revision, submission.SubmissionId, now),
             cancellationToken);
 
-        if (previous is null)
-        {
-            round.Choices.Add(new ChoiceState { UserId = userId, Choice = submission.Choice, Confidence = submission.Confidence, Revision = revision, SubmittedAt = now });
-        }
-        else
-        {
-            previous.Choice = submission.Choice;
-            previous.Confidence = submission.Confidence;
-            previous.Revision = revision;
-            previous.SubmittedAt = now;
-        }
-
-        var receipt = Receipt(userId, submission, revision, now);
-        Remember(userId, receipt);
-        await SaveAsync(writeScenario: false, cancellationToken);
+        // The research row just written is this revision's durable record, so the room's state
+        // is not written for it: revisions are the busiest call, and a second write (the whole
+        // state) doubled the database work of each. The round's consensus writes the state with
+        // every choice in it; an activation before that reads the open round's rows back.
+        State.Version++;
+        var receipt = ApplyChoice(round, userId, submission, revision, now);
+        PushRoomUpdate();
         return receipt;
     }
 
@@ -299,7 +301,16 @@ public sealed partial class RoomGrain(
     private Scenario Scenario => scenario.State.Scenario
         ?? throw new InvalidOperationException($"Room {Code} has no stored scenario.");
 
-    private DateTime Now => time.GetUtcNow().UtcDateTime;
+    // Whole microseconds, as the research tables' DATETIME(6) keep them: a receipt read back from a
+    // row after a reactivation then carries the very time the first answer did.
+    private DateTime Now
+    {
+        get
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
+        }
+    }
 
     private void EnsureCreated()
     {
@@ -425,6 +436,43 @@ public sealed partial class RoomGrain(
         var user = await GrainFactory.GetGrain<IUserGrain>(userId).GetAsync(cancellationToken);
         var name = user.Nickname ?? user.Username;
         return name.Length > RoomRules.NicknameMaxLength ? name[..RoomRules.NicknameMaxLength] : name;
+    }
+
+    /// <summary>Brings the open round up to its research rows: the revisions acknowledged since the state was last written.</summary>
+    private async Task ReadBackOpenRoundAsync(CancellationToken cancellationToken)
+    {
+        var round = State.Rounds[State.CurrentRound - 1];
+        foreach (var recorded in await research.ReadChoicesAsync(Code, round.RoundNumber, cancellationToken))
+        {
+            var known = round.Choices.Find(c => c.UserId == recorded.UserId)?.Revision ?? 0;
+            if (recorded.Revision <= known || Find(recorded.UserId) is null)
+            {
+                continue;
+            }
+
+            // Each acknowledged revision moved the version by one; clients order updates by it.
+            State.Version += recorded.Revision - known;
+            var submission = new ChoiceSubmission(recorded.RoundNumber, recorded.Choice, recorded.Confidence, recorded.SubmissionId);
+            ApplyChoice(round, recorded.UserId, submission, recorded.Revision, recorded.At);
+        }
+    }
+
+    private SubmissionReceipt ApplyChoice(RoundState round, long userId, ChoiceSubmission submission, int revision, DateTime at)
+    {
+        var choice = round.Choices.Find(c => c.UserId == userId);
+        if (choice is null)
+        {
+            choice = new ChoiceState { UserId = userId };
+            round.Choices.Add(choice);
+        }
+
+        choice.Choice = submission.Choice;
+        choice.Confidence = submission.Confidence;
+        choice.Revision = revision;
+        choice.SubmittedAt = at;
+        var receipt = Receipt(userId, submission, revision, at);
+        Remember(userId, receipt);
+        return receipt;
     }
 
     private SubmissionReceipt? Replay(long userId, string? submissionId) =>

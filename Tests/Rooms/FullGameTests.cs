@@ -114,7 +114,9 @@ public sealed class RoomDurabilityTests(LocalServices services)
         var (players, code) = await RoomKit.StartedRoomAsync(before.CreateClient(), Ct);
         await RoomKit.PlayRoundAsync(players, code, 1, Ct);
         await RoomKit.PlayRoundAsync(players, code, 2, Ct);
-        await RoomKit.ChooseAsync(players[0], code, 3, 1, 5, Ct);
+        // Round 3's revisions are recorded only in round_choices until its consensus writes the room's state.
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[0], code, 3, 0, 2, Ct), HttpStatusCode.Created);
+        var acknowledged = await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[0], code, 3, 1, 5, Ct, submissionId: "durable-3"), HttpStatusCode.Created);
         var roomBefore = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}", Ct));
 
         await before.DisposeAsync();
@@ -129,6 +131,13 @@ public sealed class RoomDurabilityTests(LocalServices services)
         Assert.Equal(roomBefore.GetProperty("participants").GetRawText(), roomAfter.GetProperty("participants").GetRawText());
         Assert.Equal([players[0].UserId], roomAfter.GetProperty("chosen_this_round").EnumerateArray().Select(e => e.GetInt64()).ToArray());
         Assert.Equal(roomBefore.GetProperty("scenario").GetRawText(), roomAfter.GetProperty("scenario").GetRawText());
+        Assert.Equal(roomBefore.GetProperty("version").GetInt32(), roomAfter.GetProperty("version").GetInt32());
+
+        // A retry of the last acknowledged revision, say after a reconnect, replays its answer.
+        var retried = await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(resumed[0], code, 3, 1, 5, Ct, submissionId: "durable-3"), HttpStatusCode.Created);
+        Assert.True(retried.GetProperty("replayed").GetBoolean());
+        Assert.Equal(2, retried.GetProperty("revision").GetInt32());
+        Assert.Equal(acknowledged.GetProperty("recorded_at").GetDateTimeOffset(), retried.GetProperty("recorded_at").GetDateTimeOffset());
 
         await RoomKit.ChooseAsync(resumed[1], code, 3, 0, 3, Ct);
         await RoomKit.ChooseAsync(resumed[2], code, 3, 0, 3, Ct);
