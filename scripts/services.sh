@@ -11,6 +11,7 @@
 # 3480, UDP and TCP; relays on 49160-49359), so a machine's own MariaDB (3306), Redis (6379) and coturn (3478)
 # keep running undisturbed. coturn uses the TURN REST API shared secret (generated once into
 # .local/services/coturn/secret); `env` prints the Ice__* settings that make a gateway hand out its credentials.
+# DILEMMA_MARIADB_ARGS: extra mariadbd options for a start, e.g. "--thread-handling=pool-of-threads" (diagnostics).
 # The tests do not use these servers: they start their own on free ports (Tests/Infrastructure/LocalServices.cs)
 # and only need the binaries.
 set -euo pipefail
@@ -207,7 +208,7 @@ start_mariadb() {
     --socket="$socket" --pid-file="$mariadb_pid_file" --log-error="$mariadb_log" \
     --skip-name-resolve --skip-log-bin --innodb-buffer-pool-size=256M \
     --max-connections=500 --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-    --max-allowed-packet=64M </dev/null >>"$mariadb_log" 2>&1 &
+    --max-allowed-packet=64M ${DILEMMA_MARIADB_ARGS:-} </dev/null >>"$mariadb_log" 2>&1 &
   # mariadbd writes its pid file only once it is up; record the pid now so a crash during start-up is noticed.
   echo "$!" >"$mariadb_pid_file"
   cd "$repo_root"

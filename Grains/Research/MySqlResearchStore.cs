@@ -67,8 +67,28 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource) : IResearchSt
         await transaction.CommitAsync(cancellationToken);
     }
 
-    public Task RecordChoiceAsync(ChoiceRecord choice, CancellationToken cancellationToken) =>
-        ExecuteAsync(
+    public async Task RecordChoiceAsync(ChoiceRecord choice, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+
+        // A revision updates its row in place. The upsert below would first insert a new row into the
+        // primary key, meet the unique key, undo the insert and then update: several times the work,
+        // on the busiest write there is. It stays as the path of a first choice (and of a revision
+        // whose row is missing), where a retry must not add a second row. (An UPDATE counts the rows it
+        // found, changed or not: MySqlConnector's default.)
+        if (choice.Revision > 1 && await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE round_choices SET choice = @Choice, confidence = @Confidence, revision = @Revision,
+                    submission_id = @SubmissionId, updated_at = @At
+                WHERE room_code = @RoomCode AND round_number = @RoundNumber AND user_id = @UserId
+                """,
+                choice,
+                cancellationToken: cancellationToken)) == 1)
+        {
+            return;
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO round_choices (room_code, user_id, round_number, choice, confidence, revision, submission_id, created_at, updated_at)
             VALUES (@RoomCode, @UserId, @RoundNumber, @Choice, @Confidence, @Revision, @SubmissionId, @At, @At)
@@ -76,7 +96,8 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource) : IResearchSt
                 submission_id = VALUES(submission_id), updated_at = VALUES(updated_at)
             """,
             choice,
-            cancellationToken);
+            cancellationToken: cancellationToken));
+    }
 
     public async Task<IReadOnlyList<ChoiceRecord>> ReadChoicesAsync(string roomCode, int roundNumber, CancellationToken cancellationToken)
     {
