@@ -6,13 +6,22 @@ using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Scenarios;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Dilemma.Gateway.Research;
 
-/// <summary>The researcher endpoints: the streamed export and the table counts.</summary>
+/// <summary>The researcher endpoints: the streamed export, the export ledger and the table counts.</summary>
 public static class ResearchApi
 {
     private const string CsvContentType = "text/csv";
+    private const int DefaultLedgerPageSize = 20;
+
+    private const string LedgerDescriptionText =
+        "The export ledger (table research_exports in cluster mode, process memory in embedded mode) keeps every finished export: " +
+        "export_id, started_at, completed_at, requested_by (the researcher's name then) and requested_by_user_id, format, the filters " +
+        "(filter_from, filter_to, filter_topic, filter_phase; null when not set), participants_rows, rooms_rows, excluded_participants, " +
+        "participants_sha256, rooms_sha256 and canonical_form. The keys are the manifest sheet's, so a workbook cited in a paper can be " +
+        "checked against the ledger key by key (the manifest shows times to the millisecond, the ledger to the microsecond).";
 
     private const string ExportDescriptionText =
         "One row per seated participant with data consent of every selected room: user, guest flag, consents, room, topic, phase, role, " +
@@ -39,6 +48,43 @@ public static class ResearchApi
         research.MapGet("/debug/counts", CountsAsync)
             .WithSummary("Researchers only: row counts of the research tables")
             .WithDescription("users (guests, registered, with data consent), rooms by phase, seated participants (and seats left before a game), round choices, consensus choices, recording events and exports; each count is one query, all in one statement.");
+        research.MapGet("/exports/{export_id}", GetExportAsync)
+            .WithSummary("Researchers only: one export's entry in the export ledger")
+            .WithDescription(LedgerDescriptionText + " 400 invalid_export_id if export_id is not a UUID; 404 export_not_found if no export has it.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        research.MapGet("/exports", ListExportsAsync)
+            .WithSummary("Researchers only: the export ledger, most recently recorded first")
+            .WithDescription(LedgerDescriptionText + " Query: page (from 1), page_size (1-100, default 20); total counts every entry.")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+    }
+
+    public static async Task<Results<Ok<ExportLedgerResponse>, ProblemHttpResult>> GetExportAsync(
+        [FromRoute(Name = "export_id")] string exportId,
+        IGrainFactory grains,
+        CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(exportId, out var id))
+        {
+            return (ProblemHttpResult)Problems.Create(
+                StatusCodes.Status400BadRequest,
+                "invalid_export_id",
+                "export_id is a UUID, as the X-Export-Id header and the manifest's export_id give it, e.g. 0b9f3c52-5f0e-4d36-a1c7-3e1f0f7a9d2e.",
+                field: "export_id");
+        }
+
+        var entry = await grains.GetGrain<IResearchLedgerGrain>(0).GetAsync(id, cancellationToken);
+        return TypedResults.Ok(ToResponse(entry));
+    }
+
+    public static async Task<Ok<ExportLedgerPageResponse>> ListExportsAsync(
+        IGrainFactory grains,
+        CancellationToken cancellationToken,
+        int page = 1,
+        [FromQuery(Name = "page_size")] int pageSize = DefaultLedgerPageSize)
+    {
+        var result = await grains.GetGrain<IResearchLedgerGrain>(0).ListAsync(page, pageSize, cancellationToken);
+        return TypedResults.Ok(new ExportLedgerPageResponse([.. result.Items.Select(ToResponse)], result.Page, result.PageSize, result.Total));
     }
 
     public static Results<ResearchExportResult, ProblemHttpResult> Export(
@@ -108,6 +154,24 @@ public static class ResearchApi
             counts.Exports,
             counts.CountedAt));
     }
+
+    private static ExportLedgerResponse ToResponse(ExportLedgerEntry entry) => new(
+        entry.ExportId,
+        new DateTimeOffset(entry.StartedAt, TimeSpan.Zero),
+        new DateTimeOffset(entry.CompletedAt, TimeSpan.Zero),
+        entry.RequestedByName,
+        entry.RequestedBy,
+        entry.Format,
+        entry.Filter.From,
+        entry.Filter.To,
+        entry.Filter.Topic,
+        entry.Filter.Phase is { } phase ? ExportColumns.PhaseName(phase) : null,
+        entry.ParticipantRows,
+        entry.RoomRows,
+        entry.ExcludedParticipants,
+        entry.ParticipantsSha256,
+        entry.RoomsSha256,
+        entry.CanonicalForm);
 
     private static ProblemHttpResult Invalid(int status, string field, string detail) =>
         (ProblemHttpResult)Problems.Create(status, "invalid_filter", detail, field: field);
