@@ -8,16 +8,35 @@ namespace Dilemma.Gateway.Research;
 /// <param name="ChunksPerCall">Items Orleans may hand over in one call when they are ready (<c>Research:ExportChunksPerCall</c>).</param>
 public sealed record ResearchExportSettings(int RowsPerChunk, int ChunksPerCall)
 {
-    public const int DefaultRowsPerChunk = 1000;
-    public const int DefaultChunksPerCall = 4;
+    public const int DefaultRowsPerChunk = 250;
+    public const int DefaultChunksPerCall = 1;
+
+    /// <summary>
+    /// The most rows one call may carry. Orleans' serializer tracks every object of a message (each row and
+    /// its strings) in a table it builds anew per message; past about 2,000 objects that table outgrows the
+    /// large object heap's threshold: with 4,000 rows per call a million-row export allocated over 200 MB of
+    /// large arrays in each process, set off a background gen2 collection every second or so, and grew the
+    /// silo by about 100 MB on its first export. 500 rows of four or five objects each stay below it.
+    /// </summary>
+    public const int MaxRowsPerCall = 500;
 
     public static ResearchExportSettings Read(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return new(
-            ReadInt(configuration, "Research:ExportRowsPerChunk", DefaultRowsPerChunk, 1, 5000),
-            ReadInt(configuration, "Research:ExportChunksPerCall", DefaultChunksPerCall, 1, 100));
+        var rowsPerChunk = ReadInt(configuration, RowsKey, DefaultRowsPerChunk, 1, MaxRowsPerCall);
+        var chunksPerCall = ReadInt(configuration, ChunksKey, DefaultChunksPerCall, 1, MaxRowsPerCall);
+        if (rowsPerChunk * chunksPerCall > MaxRowsPerCall)
+        {
+            throw new InvalidSettingException(
+                ChunksKey,
+                $"times {RowsKey} ({rowsPerChunk}) must be at most {MaxRowsPerCall} rows per call, not {rowsPerChunk * chunksPerCall}: larger messages make Orleans' serializer allocate large arrays for every call");
+        }
+
+        return new(rowsPerChunk, chunksPerCall);
     }
+
+    private const string RowsKey = "Research:ExportRowsPerChunk";
+    private const string ChunksKey = "Research:ExportChunksPerCall";
 
     private static int ReadInt(IConfiguration configuration, string key, int fallback, int min, int max)
     {
