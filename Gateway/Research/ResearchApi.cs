@@ -245,20 +245,35 @@ public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest req
             await using IExportWriter writer = csv
                 ? await CsvExportWriter.CreateAsync(response.Body, cancellationToken)
                 : await ExcelExportWriter.CreateAsync(response.Body, description, choiceLabels, cancellationToken);
-            while (await chunks.MoveNextAsync())
+
+            // The next item is asked for before this one is written, so the silo reads rows while the gateway
+            // writes them instead of the two taking turns; at most one item waits here.
+            var next = chunks.MoveNextAsync().AsTask();
+            try
             {
-                switch (chunks.Current)
+                while (await next)
                 {
-                    case ParticipantRows participants:
-                        await writer.WriteParticipantsAsync(participants.Rows, cancellationToken);
-                        break;
-                    case RoomRows rooms:
-                        await writer.WriteRoomsAsync(rooms.Rows, cancellationToken);
-                        break;
-                    case ExportCompleted completed:
-                        await writer.CompleteAsync(completed, cancellationToken);
-                        break;
+                    var item = chunks.Current;
+                    next = chunks.MoveNextAsync().AsTask();
+                    switch (item)
+                    {
+                        case ParticipantRows participants:
+                            await writer.WriteParticipantsAsync(participants.Rows, cancellationToken);
+                            break;
+                        case RoomRows rooms:
+                            await writer.WriteRoomsAsync(rooms.Rows, cancellationToken);
+                            break;
+                        case ExportCompleted completed:
+                            await writer.CompleteAsync(completed, cancellationToken);
+                            break;
+                    }
                 }
+            }
+            finally
+            {
+                // An enumerator may only be disposed once no MoveNextAsync runs on it; a failed write (the client
+                // gone) leaves one running, which the request's cancellation ends.
+                await ((Task)next).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
 
