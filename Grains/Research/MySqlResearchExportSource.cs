@@ -249,13 +249,20 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
 #pragma warning disable CA1849
     private sealed class Session(MySqlConnection connection, MySqlTransaction transaction, ExportFilter filter) : IResearchExportSession
     {
+        // Rows repeat their room's code and a few topics and scenario ids. Handing the serializer one instance
+        // per value lets it send a back-reference instead of the text again, and the gateway then holds one
+        // string instead of one per row; the same instance is also cleaned of XML-invalid characters only once.
+        private readonly StringPool _strings = new();
+
         public async IAsyncEnumerable<SourceParticipant> ReadParticipantsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
         {
             await using var command = CreateCommand();
             command.CommandText = ParticipantsSql(Where(filter, command));
+            string? roomCode = null;
             await foreach (var reader in ReadAsync(command, cancellationToken))
             {
-                var roomCode = reader.GetString(0);
+                var code = reader.GetString(0);
+                roomCode = roomCode is not null && string.Equals(code, roomCode, StringComparison.Ordinal) ? roomCode : code;
                 var consensus = reader.IsDBNull(12) ? 0 : reader.GetInt64(12);
                 var roundsCompleted = 0;
                 for (var round = 1; round <= RoomRules.Rounds; round++)
@@ -284,7 +291,7 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
                     reader.GetBoolean(3),
                     reader.GetBoolean(4),
                     roomCode,
-                    ExportValue.Clean(reader.GetString(6)),
+                    _strings.Clean(reader.GetString(6)),
                     Phase(reader.GetString(7)),
                     reader.IsDBNull(8) ? null : reader.GetInt32(8),
                     ExportValue.Clean(reader.GetString(9)),
@@ -301,8 +308,8 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
             {
                 yield return new RoomExportRow(
                     reader.GetString(0),
-                    ExportValue.Clean(reader.GetString(1)),
-                    reader.IsDBNull(2) ? null : ExportValue.Clean(reader.GetString(2)),
+                    _strings.Clean(reader.GetString(1)),
+                    reader.IsDBNull(2) ? null : _strings.Clean(reader.GetString(2)),
                     reader.GetBoolean(3),
                     Phase(reader.GetString(4)),
                     ExportValue.ToExportTime(reader.GetDateTime(5)),
