@@ -7,6 +7,7 @@ using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Scenarios;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace Dilemma.Gateway.Research;
 
@@ -133,7 +134,8 @@ public static class ResearchApi
             AccessTokens.UserIdOf(user),
             user.FindFirstValue("name") ?? string.Empty,
             fileFormat,
-            settings.RowsPerChunk);
+            settings.RowsPerChunk,
+            settings.MaxStall);
         return new ResearchExportResult(grains, request, settings.ChunksPerCall);
     }
 
@@ -221,7 +223,9 @@ public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest req
         var csv = request.Format == "csv";
         var choiceLabels = csv ? [] : await ChoiceLabelsAsync(cancellationToken);
         var exportId = Guid.NewGuid();
-        var chunks = grains.GetGrain<IResearchExportGrain>(exportId)
+        var grain = grains.GetGrain<IResearchExportGrain>(exportId);
+        var paced = request.MaxStall > TimeSpan.Zero;
+        var chunks = grain
             .ExportAsync(request, cancellationToken)
             .WithBatchSize(chunksPerCall)
             .GetAsyncEnumerator(cancellationToken);
@@ -239,6 +243,15 @@ public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest req
             response.Headers.ContentDisposition = $"attachment; filename=\"{name}.{request.Format}\"";
             response.Headers.CacheControl = "no-store";
             response.Headers["X-Export-Id"] = exportId.ToString("D");
+
+            // Kestrel ends an HTTP/1.1 response whose client reads under 240 bytes/s once a write has waited
+            // longer than its size at that rate (two to five minutes for this writer's 32-64 KB writes). A paced
+            // export has its own bound for a client that stopped reading, Research:ExportMaxStallSeconds.
+            if (paced && httpContext.Features.Get<IHttpMinResponseDataRateFeature>() is { } minimumRate)
+            {
+                minimumRate.MinDataRate = null;
+            }
+
             await response.StartAsync(cancellationToken);
 
             var description = new ExportDescription(exportId, started.StartedAt, request.Filter, request.RequestedByName, request.Format);
@@ -247,7 +260,15 @@ public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest req
                 : await ExcelExportWriter.CreateAsync(response.Body, description, choiceLabels, cancellationToken);
 
             // The next item is asked for before this one is written, so the silo reads rows while the gateway
-            // writes them instead of the two taking turns; at most one item waits here.
+            // writes them instead of the two taking turns. In a paced export the silo holds that item until this
+            // one is written and allowed it, so the call stays open while a slow client is written to, and Orleans
+            // does not drop the enumeration as idle; either way at most one item waits on each side.
+            long written = 1;
+            if (paced)
+            {
+                await grain.AllowAsync(written + 1);
+            }
+
             var next = chunks.MoveNextAsync().AsTask();
             try
             {
@@ -266,6 +287,13 @@ public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest req
                         case ExportCompleted completed:
                             await writer.CompleteAsync(completed, cancellationToken);
                             break;
+                    }
+
+                    // Nothing follows the last item: allowing more would only activate the finished grain again.
+                    written++;
+                    if (paced && item is not ExportCompleted)
+                    {
+                        await grain.AllowAsync(written + 1);
                     }
                 }
             }

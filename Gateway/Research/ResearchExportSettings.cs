@@ -6,8 +6,11 @@ namespace Dilemma.Gateway.Research;
 /// <summary>How exports stream from the silo (section <c>Research</c>), read and checked once at start-up.</summary>
 /// <param name="RowsPerChunk">Rows the export grain puts in one stream item (<c>Research:ExportRowsPerChunk</c>).</param>
 /// <param name="ChunksPerCall">Items Orleans may hand over in one call when they are ready (<c>Research:ExportChunksPerCall</c>).</param>
-public sealed record ResearchExportSettings(int RowsPerChunk, int ChunksPerCall)
+/// <param name="MaxStall">How long an export waits for a client that stopped reading (<c>Research:ExportMaxStallSeconds</c>); zero: unpaced.</param>
+public sealed record ResearchExportSettings(int RowsPerChunk, int ChunksPerCall, TimeSpan MaxStall)
 {
+    public const int DefaultMaxStallSeconds = 600;
+
     public const int DefaultRowsPerChunk = 250;
     public const int DefaultChunksPerCall = 1;
 
@@ -33,7 +36,8 @@ public sealed record ResearchExportSettings(int RowsPerChunk, int ChunksPerCall)
                 $"times {RowsKey} ({rowsPerChunk}) must be at most {MaxRowsPerCall} rows per call, not {rowsPerChunk * chunksPerCall}: larger messages make Orleans' serializer allocate large arrays for every call");
         }
 
-        return new(rowsPerChunk, chunksPerCall);
+        var maxStall = TimeSpan.FromSeconds(ReadInt(configuration, "Research:ExportMaxStallSeconds", DefaultMaxStallSeconds, 0, 86_400));
+        return new(rowsPerChunk, chunksPerCall, maxStall);
     }
 
     private const string RowsKey = "Research:ExportRowsPerChunk";
