@@ -30,7 +30,8 @@ public static class ResearchApi
         "without data_consent are left out (their rooms stay, with the others); participants who left a room before its game are not rows. " +
         "Sheets: participants, rooms (one row per selected room), codebook (every column and code), manifest (export id, time, filters, rows " +
         "per sheet, participants left out, SHA-256 of each data sheet). The workbook is streamed while the database is read: the response " +
-        "starts at once, memory does not grow with the export, and a client that disconnects stops the query. Every export is recorded in " +
+        "starts at once, memory does not grow with the export, and a client that disconnects stops the query; one that stops reading keeps its " +
+        "export for up to Research:ExportMaxStallSeconds (10 minutes by default). Every export is recorded in " +
         "the export ledger (table research_exports) under its id, also sent as the X-Export-Id header.\n\n" +
         "Query: from, to (ISO 8601 date or date-time, UTC unless an offset is given; rooms created at or after from and before to), " +
         "topic (exact), phase (waiting, started or finished), format (xlsx, the default, or csv: the participants sheet only, UTF-8 with " +
