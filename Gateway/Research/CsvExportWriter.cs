@@ -19,6 +19,11 @@ internal sealed class CsvExportWriter : IExportWriter
     private readonly StringBuilder _text = new(FlushAtChars * 2);
     private readonly StringBuilder _cell = new();
 
+    // Encoded text goes out through one reused buffer, well under the large object heap's threshold: a string
+    // and a byte array per flush would be hundreds of megabytes of garbage over a million rows.
+    private readonly Encoder _encoder = Utf8.GetEncoder();
+    private readonly byte[] _bytes = new byte[32 * 1024];
+
     private CsvExportWriter(Stream body) => _body = body;
 
     public static async Task<CsvExportWriter> CreateAsync(Stream body, CancellationToken cancellationToken)
@@ -113,8 +118,18 @@ internal sealed class CsvExportWriter : IExportWriter
             return;
         }
 
-        var bytes = Utf8.GetBytes(_text.ToString());
+        foreach (var chunk in _text.GetChunks())
+        {
+            var chars = chunk;
+            while (!chars.IsEmpty)
+            {
+                // Not flushing the encoder: a surrogate pair split between two chunks is completed by the next.
+                _encoder.Convert(chars.Span, _bytes, flush: false, out var used, out var written, out _);
+                await _body.WriteAsync(_bytes.AsMemory(0, written), cancellationToken);
+                chars = chars[used..];
+            }
+        }
+
         _text.Clear();
-        await _body.WriteAsync(bytes, cancellationToken);
     }
 }

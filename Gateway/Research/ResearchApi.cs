@@ -6,13 +6,23 @@ using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Scenarios;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace Dilemma.Gateway.Research;
 
-/// <summary>The researcher endpoints: the streamed export and the table counts.</summary>
+/// <summary>The researcher endpoints: the streamed export, the export ledger and the table counts.</summary>
 public static class ResearchApi
 {
     private const string CsvContentType = "text/csv";
+    private const int DefaultLedgerPageSize = 20;
+
+    private const string LedgerDescriptionText =
+        "The export ledger (table research_exports in cluster mode, process memory in embedded mode) keeps every finished export: " +
+        "export_id, started_at, completed_at, requested_by (the researcher's name then) and requested_by_user_id, format, the filters " +
+        "(filter_from, filter_to, filter_topic, filter_phase; null when not set), participants_rows, rooms_rows, excluded_participants, " +
+        "participants_sha256, rooms_sha256 and canonical_form. The keys are the manifest sheet's, so a workbook cited in a paper can be " +
+        "checked against the ledger key by key (the manifest shows times to the millisecond, the ledger to the microsecond).";
 
     private const string ExportDescriptionText =
         "One row per seated participant with data consent of every selected room: user, guest flag, consents, room, topic, phase, role, " +
@@ -20,7 +30,8 @@ public static class ResearchApi
         "without data_consent are left out (their rooms stay, with the others); participants who left a room before its game are not rows. " +
         "Sheets: participants, rooms (one row per selected room), codebook (every column and code), manifest (export id, time, filters, rows " +
         "per sheet, participants left out, SHA-256 of each data sheet). The workbook is streamed while the database is read: the response " +
-        "starts at once, memory does not grow with the export, and a client that disconnects stops the query. Every export is recorded in " +
+        "starts at once, memory does not grow with the export, and a client that disconnects stops the query; one that stops reading keeps its " +
+        "export for up to Research:ExportMaxStallSeconds (10 minutes by default). Every export is recorded in " +
         "the export ledger (table research_exports) under its id, also sent as the X-Export-Id header.\n\n" +
         "Query: from, to (ISO 8601 date or date-time, UTC unless an offset is given; rooms created at or after from and before to), " +
         "topic (exact), phase (waiting, started or finished), format (xlsx, the default, or csv: the participants sheet only, UTF-8 with " +
@@ -39,6 +50,43 @@ public static class ResearchApi
         research.MapGet("/debug/counts", CountsAsync)
             .WithSummary("Researchers only: row counts of the research tables")
             .WithDescription("users (guests, registered, with data consent), rooms by phase, seated participants (and seats left before a game), round choices, consensus choices, recording events and exports; each count is one query, all in one statement.");
+        research.MapGet("/exports/{export_id}", GetExportAsync)
+            .WithSummary("Researchers only: one export's entry in the export ledger")
+            .WithDescription(LedgerDescriptionText + " 400 invalid_export_id if export_id is not a UUID; 404 export_not_found if no export has it.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        research.MapGet("/exports", ListExportsAsync)
+            .WithSummary("Researchers only: the export ledger, most recently recorded first")
+            .WithDescription(LedgerDescriptionText + " Query: page (from 1), page_size (1-100, default 20); total counts every entry.")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+    }
+
+    public static async Task<Results<Ok<ExportLedgerResponse>, ProblemHttpResult>> GetExportAsync(
+        [FromRoute(Name = "export_id")] string exportId,
+        IGrainFactory grains,
+        CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(exportId, out var id))
+        {
+            return (ProblemHttpResult)Problems.Create(
+                StatusCodes.Status400BadRequest,
+                "invalid_export_id",
+                "export_id is a UUID, as the X-Export-Id header and the manifest's export_id give it, e.g. 0b9f3c52-5f0e-4d36-a1c7-3e1f0f7a9d2e.",
+                field: "export_id");
+        }
+
+        var entry = await grains.GetGrain<IResearchLedgerGrain>(0).GetAsync(id, cancellationToken);
+        return TypedResults.Ok(ToResponse(entry));
+    }
+
+    public static async Task<Ok<ExportLedgerPageResponse>> ListExportsAsync(
+        IGrainFactory grains,
+        CancellationToken cancellationToken,
+        int page = 1,
+        [FromQuery(Name = "page_size")] int pageSize = DefaultLedgerPageSize)
+    {
+        var result = await grains.GetGrain<IResearchLedgerGrain>(0).ListAsync(page, pageSize, cancellationToken);
+        return TypedResults.Ok(new ExportLedgerPageResponse([.. result.Items.Select(ToResponse)], result.Page, result.PageSize, result.Total));
     }
 
     public static Results<ResearchExportResult, ProblemHttpResult> Export(
@@ -87,7 +135,8 @@ public static class ResearchApi
             AccessTokens.UserIdOf(user),
             user.FindFirstValue("name") ?? string.Empty,
             fileFormat,
-            settings.RowsPerChunk);
+            settings.RowsPerChunk,
+            settings.MaxStall);
         return new ResearchExportResult(grains, request, settings.ChunksPerCall);
     }
 
@@ -108,6 +157,24 @@ public static class ResearchApi
             counts.Exports,
             counts.CountedAt));
     }
+
+    private static ExportLedgerResponse ToResponse(ExportLedgerEntry entry) => new(
+        entry.ExportId,
+        new DateTimeOffset(entry.StartedAt, TimeSpan.Zero),
+        new DateTimeOffset(entry.CompletedAt, TimeSpan.Zero),
+        entry.RequestedByName,
+        entry.RequestedBy,
+        entry.Format,
+        entry.Filter.From,
+        entry.Filter.To,
+        entry.Filter.Topic,
+        entry.Filter.Phase is { } phase ? ExportColumns.PhaseName(phase) : null,
+        entry.ParticipantRows,
+        entry.RoomRows,
+        entry.ExcludedParticipants,
+        entry.ParticipantsSha256,
+        entry.RoomsSha256,
+        entry.CanonicalForm);
 
     private static ProblemHttpResult Invalid(int status, string field, string detail) =>
         (ProblemHttpResult)Problems.Create(status, "invalid_filter", detail, field: field);
@@ -157,7 +224,9 @@ public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest req
         var csv = request.Format == "csv";
         var choiceLabels = csv ? [] : await ChoiceLabelsAsync(cancellationToken);
         var exportId = Guid.NewGuid();
-        var chunks = grains.GetGrain<IResearchExportGrain>(exportId)
+        var grain = grains.GetGrain<IResearchExportGrain>(exportId);
+        var paced = request.MaxStall > TimeSpan.Zero;
+        var chunks = grain
             .ExportAsync(request, cancellationToken)
             .WithBatchSize(chunksPerCall)
             .GetAsyncEnumerator(cancellationToken);
@@ -175,26 +244,65 @@ public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest req
             response.Headers.ContentDisposition = $"attachment; filename=\"{name}.{request.Format}\"";
             response.Headers.CacheControl = "no-store";
             response.Headers["X-Export-Id"] = exportId.ToString("D");
+
+            // Kestrel ends an HTTP/1.1 response whose client reads under 240 bytes/s once a write has waited
+            // longer than its size at that rate (two to five minutes for this writer's 32-64 KB writes). A paced
+            // export has its own bound for a client that stopped reading, Research:ExportMaxStallSeconds.
+            if (paced && httpContext.Features.Get<IHttpMinResponseDataRateFeature>() is { } minimumRate)
+            {
+                minimumRate.MinDataRate = null;
+            }
+
             await response.StartAsync(cancellationToken);
 
             var description = new ExportDescription(exportId, started.StartedAt, request.Filter, request.RequestedByName, request.Format);
             await using IExportWriter writer = csv
                 ? await CsvExportWriter.CreateAsync(response.Body, cancellationToken)
                 : await ExcelExportWriter.CreateAsync(response.Body, description, choiceLabels, cancellationToken);
-            while (await chunks.MoveNextAsync())
+
+            // The next item is asked for before this one is written, so the silo reads rows while the gateway
+            // writes them instead of the two taking turns. In a paced export the silo holds that item until this
+            // one is written and allowed it, so the call stays open while a slow client is written to, and Orleans
+            // does not drop the enumeration as idle; either way at most one item waits on each side.
+            long written = 1;
+            if (paced)
             {
-                switch (chunks.Current)
+                await grain.AllowAsync(written + 1);
+            }
+
+            var next = chunks.MoveNextAsync().AsTask();
+            try
+            {
+                while (await next)
                 {
-                    case ParticipantRows participants:
-                        await writer.WriteParticipantsAsync(participants.Rows, cancellationToken);
-                        break;
-                    case RoomRows rooms:
-                        await writer.WriteRoomsAsync(rooms.Rows, cancellationToken);
-                        break;
-                    case ExportCompleted completed:
-                        await writer.CompleteAsync(completed, cancellationToken);
-                        break;
+                    var item = chunks.Current;
+                    next = chunks.MoveNextAsync().AsTask();
+                    switch (item)
+                    {
+                        case ParticipantRows participants:
+                            await writer.WriteParticipantsAsync(participants.Rows, cancellationToken);
+                            break;
+                        case RoomRows rooms:
+                            await writer.WriteRoomsAsync(rooms.Rows, cancellationToken);
+                            break;
+                        case ExportCompleted completed:
+                            await writer.CompleteAsync(completed, cancellationToken);
+                            break;
+                    }
+
+                    // Nothing follows the last item: allowing more would only activate the finished grain again.
+                    written++;
+                    if (paced && item is not ExportCompleted)
+                    {
+                        await grain.AllowAsync(written + 1);
+                    }
                 }
+            }
+            finally
+            {
+                // An enumerator may only be disposed once no MoveNextAsync runs on it; a failed write (the client
+                // gone) leaves one running, which the request's cancellation ends.
+                await ((Task)next).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
 

@@ -16,3 +16,27 @@ public sealed record ResearchCountsResponse(
     DateTimeOffset CountedAt);
 
 public sealed record RoomCountsResponse(long Total, long Waiting, long Started, long Finished);
+
+/// <summary>
+/// One entry of the export ledger. Its keys are the manifest sheet's keys, so a workbook's manifest can be
+/// checked against the ledger key by key; requested_by is the name as it was then, requested_by_user_id the account.
+/// </summary>
+public sealed record ExportLedgerResponse(
+    Guid ExportId,
+    DateTimeOffset StartedAt,
+    DateTimeOffset CompletedAt,
+    string RequestedBy,
+    long RequestedByUserId,
+    string Format,
+    DateTimeOffset? FilterFrom,
+    DateTimeOffset? FilterTo,
+    string? FilterTopic,
+    string? FilterPhase,
+    long ParticipantsRows,
+    long RoomsRows,
+    long ExcludedParticipants,
+    string ParticipantsSha256,
+    string RoomsSha256,
+    string CanonicalForm);
+
+public sealed record ExportLedgerPageResponse(IReadOnlyList<ExportLedgerResponse> Items, int Page, int PageSize, long Total);

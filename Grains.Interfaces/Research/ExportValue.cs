@@ -77,7 +77,10 @@ public readonly struct ExportValue
                 builder.Append(Boolean ? "TRUE" : "FALSE");
                 break;
             case ExportValueKind.Timestamp:
-                builder.Append(CultureInfo.InvariantCulture, $"{Timestamp.ToString(TimestampFormat, CultureInfo.InvariantCulture)}");
+                // Formatted in place: a string per timestamp would be a million short-lived strings per large export.
+                Span<char> text = stackalloc char[TimestampFormat.Length];
+                Timestamp.TryFormat(text, out var written, TimestampFormat, CultureInfo.InvariantCulture);
+                builder.Append(text[..written]);
                 break;
             default:
                 builder.Append(Text);

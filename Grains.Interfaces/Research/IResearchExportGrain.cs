@@ -1,4 +1,5 @@
 using Dilemma.Grains.Interfaces.Rooms;
+using Orleans.Concurrency;
 
 namespace Dilemma.Grains.Interfaces.Research;
 
@@ -16,6 +17,15 @@ public interface IResearchExportGrain : IGrainWithGuidKey
     /// stops the database query. The export is written to the export ledger once its last row is read.
     /// </summary>
     IAsyncEnumerable<ExportChunk> ExportAsync(ExportRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// For a paced export (<see cref="ExportRequest.MaxStall"/> above zero): lets the stream hand out its items up
+    /// to and including the <paramref name="items"/>-th (<see cref="ExportStarted"/> is the first and is never held
+    /// back). The reader calls it once it has written an item, so the next one, read meanwhile, waits in the silo.
+    /// </summary>
+    [OneWay]
+    [AlwaysInterleave]
+    Task AllowAsync(long items);
 }
 
 /// <summary>Which rooms an export covers; null means no restriction. <see cref="To"/> is exclusive.</summary>
@@ -28,7 +38,12 @@ public sealed record ExportFilter(
     [property: Id(2)] string? Topic,
     [property: Id(3)] RoomPhase? Phase);
 
-/// <summary>An export as the researcher asked for it.</summary>
+/// <summary>
+/// An export as the researcher asked for it. <see cref="MaxStall"/> above zero makes the export paced: each item
+/// after the first waits in the silo until the reader allows it (<see cref="IResearchExportGrain.AllowAsync"/>),
+/// at most this long, after which the export fails and its query ends. Zero (what readers without pacing send)
+/// hands items out as soon as they are read.
+/// </summary>
 [GenerateSerializer]
 [Immutable]
 [Alias("dilemma.export-request")]
@@ -37,7 +52,8 @@ public sealed record ExportRequest(
     [property: Id(1)] long RequestedBy,
     [property: Id(2)] string RequestedByName,
     [property: Id(3)] string Format,
-    [property: Id(4)] int RowsPerChunk);
+    [property: Id(4)] int RowsPerChunk,
+    [property: Id(5)] TimeSpan MaxStall = default);
 
 /// <summary>One item of an export stream.</summary>
 [GenerateSerializer]

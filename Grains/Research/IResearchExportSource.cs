@@ -14,6 +14,12 @@ public interface IResearchExportSource
     /// <summary>Writes a finished export to the ledger.</summary>
     Task RecordExportAsync(ExportLedgerEntry entry, CancellationToken cancellationToken);
 
+    /// <summary>The ledger entry of one export, or null if no export has this id.</summary>
+    Task<ExportLedgerEntry?> FindExportAsync(Guid exportId, CancellationToken cancellationToken);
+
+    /// <summary>Ledger entries, most recently recorded first, and how many there are in all.</summary>
+    Task<(IReadOnlyList<ExportLedgerEntry> Entries, long Total)> ListExportsAsync(long offset, int count, CancellationToken cancellationToken);
+
     Task<ResearchCounts> CountAsync(DateTimeOffset now, CancellationToken cancellationToken);
 }
 
@@ -39,19 +45,3 @@ public interface IResearchExportSession : IAsyncDisposable
 /// <see cref="RoundsCompleted"/> is the number of consensus rows of their room, whatever their consent.
 /// </summary>
 public readonly record struct SourceParticipant(string RoomCode, int RoundsCompleted, ParticipantExportRow? Row);
-
-/// <summary>What the export ledger keeps of one export, so a dataset cited later can be checked.</summary>
-public sealed record ExportLedgerEntry(
-    Guid ExportId,
-    long RequestedBy,
-    string RequestedByName,
-    string Format,
-    ExportFilter Filter,
-    DateTime StartedAt,
-    DateTime CompletedAt,
-    long ParticipantRows,
-    long RoomRows,
-    long ExcludedParticipants,
-    string ParticipantsSha256,
-    string RoomsSha256,
-    string CanonicalForm);

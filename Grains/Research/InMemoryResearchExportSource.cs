@@ -56,6 +56,23 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
         return Task.CompletedTask;
     }
 
+    public Task<ExportLedgerEntry?> FindExportAsync(Guid exportId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_ledger.Find(e => e.ExportId == exportId));
+        }
+    }
+
+    public Task<(IReadOnlyList<ExportLedgerEntry> Entries, long Total)> ListExportsAsync(long offset, int count, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<ExportLedgerEntry> entries = Enumerable.Reverse(_ledger).Skip((int)Math.Min(offset, int.MaxValue)).Take(count).ToList();
+            return Task.FromResult((entries, (long)_ledger.Count));
+        }
+    }
+
     public Task<ResearchCounts> CountAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var (users, guests, consenting) = accounts.CountUsers();

@@ -70,6 +70,37 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<ExportLedgerEntry?> FindExportAsync(Guid exportId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new MySqlCommand($"SELECT {LedgerColumns} FROM research_exports WHERE export_id = @exportId", connection);
+        command.Parameters.AddWithValue("@exportId", exportId.ToString("D"));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadLedgerEntry(reader) : null;
+    }
+
+    public async Task<(IReadOnlyList<ExportLedgerEntry> Entries, long Total)> ListExportsAsync(long offset, int count, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+
+        // The auto-increment id is the order in which exports were recorded, and the primary key walks it.
+        await using var command = new MySqlCommand(
+            $"SELECT {LedgerColumns} FROM research_exports ORDER BY id DESC LIMIT @count OFFSET @offset; SELECT COUNT(*) FROM research_exports",
+            connection);
+        command.Parameters.AddWithValue("@count", count);
+        command.Parameters.AddWithValue("@offset", offset);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var entries = new List<ExportLedgerEntry>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            entries.Add(ReadLedgerEntry(reader));
+        }
+
+        await reader.NextResultAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (entries, reader.GetInt64(0));
+    }
+
     public async Task<ResearchCounts> CountAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -108,6 +139,34 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
             reader.GetInt64(11),
             now);
     }
+
+    private const string LedgerColumns =
+        "export_id, requested_by, requested_by_name, format, filter_from, filter_to, filter_topic, filter_phase, started_at, completed_at, " +
+        "participant_rows, room_rows, excluded_participants, participants_sha256, rooms_sha256, canonical_form";
+
+    // The columns are DATETIME, which carries no zone: every time in them was written as UTC.
+    private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
+
+#pragma warning disable CA1849 // IsDBNull: the whole row is already received (no SequentialAccess).
+    private static ExportLedgerEntry ReadLedgerEntry(MySqlDataReader reader) => new(
+        reader.GetGuid(0),
+        reader.GetInt64(1),
+        reader.GetString(2),
+        reader.GetString(3),
+        new ExportFilter(
+            reader.IsDBNull(4) ? null : new DateTimeOffset(Utc(reader.GetDateTime(4))),
+            reader.IsDBNull(5) ? null : new DateTimeOffset(Utc(reader.GetDateTime(5))),
+            reader.IsDBNull(6) ? null : reader.GetString(6),
+            reader.IsDBNull(7) ? null : Phase(reader.GetString(7))),
+        Utc(reader.GetDateTime(8)),
+        Utc(reader.GetDateTime(9)),
+        reader.GetInt64(10),
+        reader.GetInt64(11),
+        reader.GetInt64(12),
+        reader.GetString(13),
+        reader.GetString(14),
+        reader.GetString(15));
+#pragma warning restore CA1849
 
     /// <summary>The WHERE clause on <c>rooms r</c> for a filter; values go in as parameters.</summary>
     private static string Where(ExportFilter filter, MySqlCommand command)
@@ -190,13 +249,20 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
 #pragma warning disable CA1849
     private sealed class Session(MySqlConnection connection, MySqlTransaction transaction, ExportFilter filter) : IResearchExportSession
     {
+        // Rows repeat their room's code and a few topics and scenario ids. Handing the serializer one instance
+        // per value lets it send a back-reference instead of the text again, and the gateway then holds one
+        // string instead of one per row; the same instance is also cleaned of XML-invalid characters only once.
+        private readonly StringPool _strings = new();
+
         public async IAsyncEnumerable<SourceParticipant> ReadParticipantsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
         {
             await using var command = CreateCommand();
             command.CommandText = ParticipantsSql(Where(filter, command));
+            string? roomCode = null;
             await foreach (var reader in ReadAsync(command, cancellationToken))
             {
-                var roomCode = reader.GetString(0);
+                var code = reader.GetString(0);
+                roomCode = roomCode is not null && string.Equals(code, roomCode, StringComparison.Ordinal) ? roomCode : code;
                 var consensus = reader.IsDBNull(12) ? 0 : reader.GetInt64(12);
                 var roundsCompleted = 0;
                 for (var round = 1; round <= RoomRules.Rounds; round++)
@@ -225,7 +291,7 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
                     reader.GetBoolean(3),
                     reader.GetBoolean(4),
                     roomCode,
-                    ExportValue.Clean(reader.GetString(6)),
+                    _strings.Clean(reader.GetString(6)),
                     Phase(reader.GetString(7)),
                     reader.IsDBNull(8) ? null : reader.GetInt32(8),
                     ExportValue.Clean(reader.GetString(9)),
@@ -242,8 +308,8 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
             {
                 yield return new RoomExportRow(
                     reader.GetString(0),
-                    ExportValue.Clean(reader.GetString(1)),
-                    reader.IsDBNull(2) ? null : ExportValue.Clean(reader.GetString(2)),
+                    _strings.Clean(reader.GetString(1)),
+                    reader.IsDBNull(2) ? null : _strings.Clean(reader.GetString(2)),
                     reader.GetBoolean(3),
                     Phase(reader.GetString(4)),
                     ExportValue.ToExportTime(reader.GetDateTime(5)),

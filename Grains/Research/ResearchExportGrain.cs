@@ -21,6 +21,11 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
 {
     public const int MaxRowsPerChunk = 5000;
 
+    // Pacing (see WaitUntilAllowedAsync): items handed out so far, items the reader allows, and what a held item awaits.
+    private long _handedOut;
+    private long _allowed;
+    private TaskCompletionSource? _allowedChanged;
+
     public async IAsyncEnumerable<ExportChunk> ExportAsync(ExportRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -29,6 +34,7 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
         var startedAt = time.GetUtcNow();
         await using var session = await source.OpenAsync(request.Filter, cancellationToken);
         yield return new ExportStarted(exportId, startedAt);
+        _handedOut = 1;
 
         using var participantHash = new CanonicalRowHasher<ParticipantExportRow>(ExportColumns.Participants);
         var chunk = new List<ParticipantExportRow>(request.RowsPerChunk);
@@ -47,6 +53,7 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
                 roomCode = participant.RoomCode;
                 if (chunk.Count >= request.RowsPerChunk)
                 {
+                    await WaitUntilAllowedAsync(request, cancellationToken);
                     yield return new ParticipantRows([.. chunk]);
                     chunk.Clear();
                 }
@@ -66,6 +73,7 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
         MoveRoom(room, chunk, participantHash);
         if (chunk.Count > 0)
         {
+            await WaitUntilAllowedAsync(request, cancellationToken);
             yield return new ParticipantRows([.. chunk]);
             chunk.Clear();
         }
@@ -79,6 +87,7 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
             rooms.Add(row);
             if (rooms.Count >= request.RowsPerChunk)
             {
+                await WaitUntilAllowedAsync(request, cancellationToken);
                 yield return new RoomRows([.. rooms]);
                 rooms.Clear();
             }
@@ -86,6 +95,7 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
 
         if (rooms.Count > 0)
         {
+            await WaitUntilAllowedAsync(request, cancellationToken);
             yield return new RoomRows([.. rooms]);
         }
 
@@ -106,6 +116,7 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
             CanonicalRowHasher<ParticipantExportRow>.Version);
         await source.RecordExportAsync(entry, cancellationToken);
         LogExported(logger, exportId, entry.ParticipantRows, entry.RoomRows, excluded, (completedAt - startedAt).TotalMilliseconds);
+        await WaitUntilAllowedAsync(request, cancellationToken);
         yield return new ExportCompleted(
             exportId,
             startedAt,
@@ -116,6 +127,48 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
             entry.ParticipantsSha256,
             entry.RoomsSha256,
             entry.CanonicalForm);
+    }
+
+    public Task AllowAsync(long items)
+    {
+        if (items > _allowed)
+        {
+            _allowed = items;
+            _allowedChanged?.TrySetResult();
+            _allowedChanged = null;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// In a paced export, holds the item about to be handed out (already read) until the reader allows it. Orleans
+    /// drops an enumerator that no call has asked for within its response timeout (30-60 s), which is what a reader
+    /// writing to a stalled client does; while this waits, the reader's next call is held open instead (Orleans
+    /// answers it with heartbeats and asks again), so the export survives the stall, for at most MaxStall.
+    /// </summary>
+    private async ValueTask WaitUntilAllowedAsync(ExportRequest request, CancellationToken cancellationToken)
+    {
+        var item = ++_handedOut;
+        if (request.MaxStall <= TimeSpan.Zero || _allowed >= item)
+        {
+            return;
+        }
+
+        var deadline = time.GetUtcNow() + request.MaxStall;
+        while (_allowed < item)
+        {
+            var remaining = deadline - time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero)
+            {
+                LogStalled(logger, this.GetPrimaryKey(), request.MaxStall.TotalSeconds);
+                throw new TimeoutException($"The reader took no new export item for {request.MaxStall.TotalSeconds:F0} s; the export was stopped.");
+            }
+
+            _allowedChanged ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await _allowedChanged.Task.WaitAsync(remaining, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
     }
 
     private static void MoveRoom(List<ParticipantExportRow> room, List<ParticipantExportRow> chunk, CanonicalRowHasher<ParticipantExportRow> hash)
@@ -184,6 +237,9 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
                 ? code
                 : throw new InvalidOperationException($"A room code that is not six digits was read: '{roomCode}'.");
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Research export {ExportId} stopped: its reader took no new item for {Seconds:F0} s")]
+    private static partial void LogStalled(ILogger logger, Guid exportId, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Research export {ExportId}: {Participants} participant rows, {Rooms} room rows, {Excluded} left out without consent, read in {Milliseconds:F0} ms")]
     private static partial void LogExported(ILogger logger, Guid exportId, long participants, long rooms, long excluded, double milliseconds);

@@ -52,7 +52,8 @@ public sealed class ClusterDeployment : IAsyncDisposable
         return deployment;
     }
 
-    public async Task<WebApplication> StartSiloAsync(CancellationToken cancellationToken)
+    /// <summary>Starts one more silo; <paramref name="configure"/> may change its services (a test's shortened timeouts).</summary>
+    public async Task<WebApplication> StartSiloAsync(CancellationToken cancellationToken, Action<WebApplicationBuilder>? configure = null)
     {
         var silo = SiloHost.Build([], builder =>
         {
@@ -68,6 +69,7 @@ public sealed class ClusterDeployment : IAsyncDisposable
             });
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            configure?.Invoke(builder);
         });
         await SiloHost.MigrateIfConfiguredAsync(silo, cancellationToken);
         await silo.StartAsync(cancellationToken);

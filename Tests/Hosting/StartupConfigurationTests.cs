@@ -18,6 +18,8 @@ public sealed class StartupConfigurationTests
     [InlineData("Gateway", "Ai:Provider", "Ai__Provider=gpt")]
     [InlineData("Gateway", "Ai:OpenAi:ApiKey", "Ai__Provider=openai")]
     [InlineData("Gateway", "RateLimits:AiScenariosPerMinute", "RateLimits__AiScenariosPerMinute=0")]
+    [InlineData("Gateway", "Research:ExportRowsPerChunk", "Research__ExportRowsPerChunk=1000")]
+    [InlineData("Gateway", "Research:ExportChunksPerCall", "Research__ExportRowsPerChunk=250", "Research__ExportChunksPerCall=4")]
     [InlineData("Silo", "Ai:TimeoutSeconds", "ConnectionStrings__Redis=127.0.0.1:1", "ConnectionStrings__MySql=Server=127.0.0.1;Port=1", "Ai__TimeoutSeconds=60")]
     [InlineData("Silo", "ConnectionStrings:Redis")]
     [InlineData("Silo", "ConnectionStrings:MySql", "ConnectionStrings__Redis=127.0.0.1:1")]

@@ -6,7 +6,10 @@ using Dilemma.Grains.Storage;
 using Dilemma.Silo.DataGenerator;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Infrastructure;
+using Dilemma.Tests.Rooms;
 using MySqlConnector;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
 
 namespace Dilemma.Tests.Research;
 
@@ -16,6 +19,12 @@ public sealed class SeededClusterFixture(LocalServices services) : IAsyncLifetim
     // 150,000 participants: a result of some 20 MB, more than loopback socket buffers and the pipes between
     // database and client hold, so a client that stops reading holds the query up.
     public const int Games = 50_000;
+
+    /// <summary>
+    /// The silo's response timeout, shortened from Orleans' 30 s: Orleans drops an enumeration that no call has
+    /// asked for within one to two of these, so a stall of a few seconds here stands for one of a minute.
+    /// </summary>
+    public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(4);
 
     public ClusterDeployment Deployment { get; private set; } = null!;
 
@@ -29,7 +38,7 @@ public sealed class SeededClusterFixture(LocalServices services) : IAsyncLifetim
         Deployment = await ClusterDeployment.CreateAsync(services, "seeded_", ct);
         await SchemaMigrator.MigrateAsync(Deployment.MySqlConnectionString, ct);
         Report = await SyntheticGames.GenerateAsync(Deployment.MySqlConnectionString, Games, seed: 7, days: 30, ct);
-        await Deployment.StartSiloAsync(ct);
+        await Deployment.StartSiloAsync(ct, builder => builder.Services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout));
         Client = Deployment.CreateGateway().CreateClient();
     }
 
@@ -75,22 +84,10 @@ public sealed class ExportStreamingTests(SeededClusterFixture cluster) : IClassF
     {
         var researcher = await ResearchKit.ResearcherAsync(cluster.Client, Ct);
         using var download = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var request = Accounts.AuthClient.Authorized(HttpMethod.Get, $"{ResearchKit.Export}?format=csv", researcher.Tokens.AccessToken);
-        var response = await cluster.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, download.Token);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var exportId = Assert.Single(response.Headers.GetValues("X-Export-Id"));
-        var body = await response.Content.ReadAsStreamAsync(Ct);
-        var buffer = new byte[64 * 1024];
-        var read = 0;
-        while (read < buffer.Length)
-        {
-            var n = await body.ReadAsync(buffer.AsMemory(read), Ct);
-            Assert.NotEqual(0, n);
-            read += n;
-        }
 
-        // Rows have arrived and the query is still running: the response did not wait for it.
-        Assert.Equal(1, await RunningExportQueriesAsync());
+        // Rows arrive while the query is still running: the response did not wait for it.
+        var (response, _, _) = await StartDownloadAsync(cluster.Client, researcher, download.Token);
+        var exportId = Assert.Single(response.Headers.GetValues("X-Export-Id"));
 
         await download.CancelAsync();
         response.Dispose();
@@ -127,6 +124,73 @@ public sealed class ExportStreamingTests(SeededClusterFixture cluster) : IClassF
         Assert.Equal(ResearchKit.CanonicalHash(rows.Select(r => r.Select(c => (object?)(c.Length == 0 ? null : c)).ToList()), rows[0].Length), ledger.Hash);
     }
 
+    [Fact]
+    public async Task A_reader_that_stalls_longer_than_orleans_keeps_an_idle_enumeration_still_gets_the_whole_export()
+    {
+        var researcher = await ResearchKit.ResearcherAsync(cluster.Client, Ct);
+        var (response, body, head) = await StartDownloadAsync(cluster.Client, researcher, Ct);
+        var exportId = Assert.Single(response.Headers.GetValues("X-Export-Id"));
+
+        // The reader stops reading for longer than Orleans keeps an enumeration nobody calls for (at most two
+        // response timeouts); all that time the export's query must stay alive, held up by the stalled reader.
+        var stallEnds = DateTime.UtcNow + (3 * SeededClusterFixture.ResponseTimeout);
+        while (DateTime.UtcNow < stallEnds)
+        {
+            Assert.Equal(1, await RunningExportQueriesAsync());
+            await Task.Delay(250, Ct);
+        }
+
+        var rest = new MemoryStream();
+        await body.CopyToAsync(rest, Ct);
+        var text = Encoding.UTF8.GetString([.. head, .. rest.ToArray()]);
+        var rows = ResearchKit.ParseCsv(text[1..]);
+        Assert.Equal(cluster.Report.ConsentingParticipants + 1, rows.Count);
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        var hash = await connection.QuerySingleAsync<string>("SELECT participants_sha256 FROM research_exports WHERE export_id = @exportId", new { exportId });
+        Assert.Equal(ResearchKit.CanonicalHash(rows.Select(r => r.Select(c => (object?)(c.Length == 0 ? null : c)).ToList()), rows[0].Length), hash);
+    }
+
+    [Fact]
+    public async Task A_reader_stalled_longer_than_the_stall_limit_loses_the_export_and_its_query()
+    {
+        using var gateway = cluster.Deployment.CreateGateway(new Dictionary<string, string?> { ["Research:ExportMaxStallSeconds"] = "2" });
+        using var client = gateway.CreateClient();
+        var researcher = await ResearchKit.ResearcherAsync(client, Ct);
+        var (response, body, _) = await StartDownloadAsync(client, researcher, Ct);
+        var exportId = Assert.Single(response.Headers.GetValues("X-Export-Id"));
+
+        var stopwatch = Stopwatch.StartNew();
+        while (await RunningExportQueriesAsync() > 0)
+        {
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(30), "The export query still ran 30 s into a stall limited to 2 s.");
+            await Task.Delay(100, Ct);
+        }
+
+        await Assert.ThrowsAnyAsync<IOException>(() => body.CopyToAsync(Stream.Null, Ct));
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM research_exports WHERE export_id = @exportId", new { exportId }));
+    }
+
+    /// <summary>Starts a CSV export of everything and reads its first 64 KB, while its query still runs.</summary>
+    private async Task<(HttpResponseMessage Response, Stream Body, byte[] Head)> StartDownloadAsync(HttpClient client, Player researcher, CancellationToken cancellationToken)
+    {
+        var request = Accounts.AuthClient.Authorized(HttpMethod.Get, $"{ResearchKit.Export}?format=csv", researcher.Tokens.AccessToken);
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var stream = await response.Content.ReadAsStreamAsync(Ct);
+        var head = new byte[64 * 1024];
+        var read = 0;
+        while (read < head.Length)
+        {
+            var n = await stream.ReadAsync(head.AsMemory(read), Ct);
+            Assert.NotEqual(0, n);
+            read += n;
+        }
+
+        Assert.Equal(1, await RunningExportQueriesAsync());
+        return (response, stream, head);
+    }
+
     private async Task<long> RunningExportQueriesAsync()
     {
         await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
@@ -137,3 +201,4 @@ public sealed class ExportStreamingTests(SeededClusterFixture cluster) : IClassF
             """);
     }
 }
+

@@ -228,12 +228,99 @@ public abstract class ResearchExportTests(HttpClient client)
     }
 
     [Fact]
-    public async Task Only_researchers_may_export_or_count()
+    public async Task The_ledger_entry_of_an_export_has_the_counts_hashes_and_filters_of_its_manifest()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, Ct);
+        var (players, code) = await RoomKit.SeatedRoomAsync(client, Ct);
+        await ResearchKit.ConsentAsync(players[0], data: true, Ct);
+        await ResearchKit.ConsentAsync(players[1], data: true, Ct);
+        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/start", null, Ct));
+        await RoomKit.PlayRoundAsync(players, code, 1, Ct);
+
+        var (workbook, response) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}&topic={RoomKit.Topic}", Ct);
+        var exportId = Assert.Single(response.Headers.GetValues("X-Export-Id"));
+        var entry = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync($"{ResearchKit.Ledger}/{exportId}", Ct));
+
+        // Every key the manifest and the ledger share has the same value in both.
+        var manifest = workbook.Manifest;
+        Assert.Equal(exportId, entry.GetProperty("export_id").GetString());
+        Assert.Equal(manifest["export_id"], entry.GetProperty("export_id").GetString());
+        foreach (var key in new[] { "participants_rows", "rooms_rows", "excluded_participants" })
+        {
+            Assert.Equal((double)manifest[key]!, entry.GetProperty(key).GetInt64());
+        }
+
+        foreach (var key in new[] { "participants_sha256", "rooms_sha256", "canonical_form", "requested_by", "format", "filter_topic" })
+        {
+            Assert.Equal((string)manifest[key]!, entry.GetProperty(key).GetString());
+        }
+
+        Assert.Equal(2L, entry.GetProperty("participants_rows").GetInt64());
+        Assert.Equal(1L, entry.GetProperty("excluded_participants").GetInt64());
+        Assert.Equal(ResearchKit.CanonicalHash(workbook["participants"], workbook["participants"][0].Length), entry.GetProperty("participants_sha256").GetString());
+        Assert.Equal(researcher.UserId, entry.GetProperty("requested_by_user_id").GetInt64());
+        Assert.Equal(JsonValueKind.Null, entry.GetProperty("filter_to").ValueKind);
+        Assert.Equal(JsonValueKind.Null, entry.GetProperty("filter_phase").ValueKind);
+
+        // Times agree to the millisecond, the precision of the manifest's date cells.
+        foreach (var key in new[] { "started_at", "completed_at", "filter_from" })
+        {
+            var difference = (DateTime)manifest[key]! - entry.GetProperty(key).GetDateTimeOffset().UtcDateTime;
+            Assert.True(Math.Abs(difference.TotalMilliseconds) <= 1, $"{key} differs by {difference.TotalMilliseconds} ms");
+        }
+    }
+
+    [Fact]
+    public async Task The_ledger_lists_exports_most_recent_first_in_pages()
+    {
+        var researcher = await ResearchKit.ResearcherAsync(client, Ct);
+        var future = ResearchKit.Query(DateTimeOffset.UtcNow.AddYears(1));
+        var (_, first) = await ResearchKit.DownloadAsync(researcher, $"from={future}", Ct);
+        var (_, second) = await ResearchKit.DownloadAsync(researcher, $"from={future}&format=xlsx", Ct);
+        var ids = new[] { second, first }.Select(r => Assert.Single(r.Headers.GetValues("X-Export-Id"))).ToArray();
+
+        var page = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync($"{ResearchKit.Ledger}?page_size=1", Ct));
+        Assert.Equal(ids[0], Assert.Single(page.GetProperty("items").EnumerateArray()).GetProperty("export_id").GetString());
+        Assert.Equal(1, page.GetProperty("page").GetInt32());
+        Assert.Equal(1, page.GetProperty("page_size").GetInt32());
+        var total = page.GetProperty("total").GetInt64();
+        Assert.True(total >= 2, $"total is {total}");
+
+        var next = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync($"{ResearchKit.Ledger}?page=2&page_size=1", Ct));
+        Assert.Equal(ids[1], Assert.Single(next.GetProperty("items").EnumerateArray()).GetProperty("export_id").GetString());
+
+        var beyond = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync($"{ResearchKit.Ledger}?page={total + 1}&page_size=1", Ct));
+        Assert.Empty(beyond.GetProperty("items").EnumerateArray());
+        Assert.Equal(total, beyond.GetProperty("total").GetInt64());
+
+        var whole = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync(ResearchKit.Ledger, Ct));
+        Assert.Equal(20, whole.GetProperty("page_size").GetInt32());
+        Assert.Equal(ids, whole.GetProperty("items").EnumerateArray().Take(2).Select(e => e.GetProperty("export_id").GetString()));
+    }
+
+    [Theory]
+    [InlineData("/not-a-uuid", HttpStatusCode.BadRequest, "invalid_export_id", "export_id")]
+    [InlineData("/7c2a64c5-0000-4000-8000-000000000000", HttpStatusCode.NotFound, "export_not_found", null)]
+    [InlineData("?page=0", HttpStatusCode.UnprocessableEntity, "invalid_page", "page")]
+    [InlineData("?page_size=101", HttpStatusCode.UnprocessableEntity, "invalid_page_size", "page_size")]
+    public async Task Ledger_reads_of_a_malformed_or_unknown_export_get_a_problem(string suffix, HttpStatusCode status, string code, string? field)
+    {
+        var researcher = await ResearchKit.ResearcherAsync(client, Ct);
+        var problem = await HttpAssert.ProblemAsync(await researcher.GetAsync(ResearchKit.Ledger + suffix, Ct), status, code);
+        if (field is not null)
+        {
+            Assert.Equal(field, problem.GetProperty("field").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Only_researchers_may_export_count_or_read_the_ledger()
     {
         var guest = await RoomKit.GuestAsync(client, Ct);
         var registered = await client.RegisterAsync(AuthClient.UniqueName("r"), "password-123", Ct);
         var member = new Player(client, registered);
-        foreach (var path in new[] { ResearchKit.Export, ResearchKit.Counts })
+        foreach (var path in new[] { ResearchKit.Export, ResearchKit.Counts, ResearchKit.Ledger, $"{ResearchKit.Ledger}/{Guid.NewGuid():D}" })
         {
             await HttpAssert.ProblemAsync(await client.GetAsync(path, Ct), HttpStatusCode.Unauthorized, "missing_token");
             await HttpAssert.ProblemAsync(await guest.GetAsync(path, Ct), HttpStatusCode.Forbidden, "forbidden");

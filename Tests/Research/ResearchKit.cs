@@ -43,6 +43,7 @@ public static class ResearchKit
     public const string Password = "research-password-1";
     public const string Export = "/research/experiments/export/excel";
     public const string Counts = "/research/experiments/debug/counts";
+    public const string Ledger = "/research/experiments/exports";
 
     static ResearchKit() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 

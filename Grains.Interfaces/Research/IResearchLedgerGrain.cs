@@ -1,0 +1,46 @@
+namespace Dilemma.Grains.Interfaces.Research;
+
+/// <summary>
+/// Reads the export ledger back, so a dataset cited in a paper can be checked against what was exported.
+/// Stateless; use key 0.
+/// </summary>
+public interface IResearchLedgerGrain : IGrainWithIntegerKey
+{
+    /// <summary>The ledger entry of one export; a <c>NotFound</c> rule violation if no export has this id.</summary>
+    Task<ExportLedgerEntry> GetAsync(Guid exportId, CancellationToken cancellationToken = default);
+
+    /// <summary>Ledger entries, most recently recorded first.</summary>
+    Task<ExportLedgerPage> ListAsync(int page, int pageSize, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// What the export ledger keeps of one finished export: who took it, when, with which filters, and the
+/// counts and digests its manifest sheet carries. Times are UTC.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.export-ledger-entry")]
+public sealed record ExportLedgerEntry(
+    [property: Id(0)] Guid ExportId,
+    [property: Id(1)] long RequestedBy,
+    [property: Id(2)] string RequestedByName,
+    [property: Id(3)] string Format,
+    [property: Id(4)] ExportFilter Filter,
+    [property: Id(5)] DateTime StartedAt,
+    [property: Id(6)] DateTime CompletedAt,
+    [property: Id(7)] long ParticipantRows,
+    [property: Id(8)] long RoomRows,
+    [property: Id(9)] long ExcludedParticipants,
+    [property: Id(10)] string ParticipantsSha256,
+    [property: Id(11)] string RoomsSha256,
+    [property: Id(12)] string CanonicalForm);
+
+/// <summary>One page of the ledger; <see cref="Total"/> counts every entry.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.export-ledger-page")]
+public sealed record ExportLedgerPage(
+    [property: Id(0)] IReadOnlyList<ExportLedgerEntry> Items,
+    [property: Id(1)] int Page,
+    [property: Id(2)] int PageSize,
+    [property: Id(3)] long Total);
