@@ -4,6 +4,7 @@
 #
 #   bash scripts/bench-export.sh                       sizes 1693 100000 1000000, xlsx and csv
 #   SIZES="1693 100000" RUNS=3 bash scripts/bench-export.sh
+#   BUILD=r2r bash scripts/bench-export.sh             servers published with ReadyToRun, as the container images are
 #
 # Per size and format it prints: wall time to last byte (curl time_total; also time to first byte), bytes,
 # and for gateway and silo the resident set before the export and the peak during it (VmHWM, reset before
@@ -40,11 +41,23 @@ buffer_pool_mb="${BUFFER_POOL_MB:-2048}"
 mariadb_client -e "SET GLOBAL innodb_buffer_pool_size = $((buffer_pool_mb * 1024 * 1024))"
 redis="127.0.0.1:$DILEMMA_REDIS_PORT"
 
-say "building Release"
-dotnet build -c Release Silo/Silo.csproj -v quiet -nologo >/dev/null
-dotnet build -c Release Gateway/Gateway.csproj -v quiet -nologo >/dev/null
-silo_dll="$repo_root/Silo/bin/Release/net10.0/Dilemma.Silo.dll"
-gateway_dll="$repo_root/Gateway/bin/Release/net10.0/Dilemma.Gateway.dll"
+if [[ "${BUILD:-build}" == "r2r" ]]; then
+  # As the container images are built: published for linux-x64 with ReadyToRun code, so a fresh process does
+  # not first compile the export's code paths.
+  say "publishing Release with ReadyToRun"
+  for project in Silo Gateway; do
+    dotnet publish "$project/$project.csproj" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+      -p:UseAppHost=false -o "$out_dir/publish-$project" -v quiet -nologo >/dev/null
+  done
+  silo_dll="$out_dir/publish-Silo/Dilemma.Silo.dll"
+  gateway_dll="$out_dir/publish-Gateway/Dilemma.Gateway.dll"
+else
+  say "building Release"
+  dotnet build -c Release Silo/Silo.csproj -v quiet -nologo >/dev/null
+  dotnet build -c Release Gateway/Gateway.csproj -v quiet -nologo >/dev/null
+  silo_dll="$repo_root/Silo/bin/Release/net10.0/Dilemma.Silo.dll"
+  gateway_dll="$repo_root/Gateway/bin/Release/net10.0/Dilemma.Gateway.dll"
+fi
 
 pids=()
 cleanup() {
