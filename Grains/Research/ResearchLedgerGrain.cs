@@ -1,5 +1,6 @@
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Research;
+using Dilemma.Grains.Paging;
 using Orleans.Concurrency;
 
 namespace Dilemma.Grains.Research;
@@ -7,23 +8,13 @@ namespace Dilemma.Grains.Research;
 [StatelessWorker]
 public sealed class ResearchLedgerGrain(IResearchExportSource source) : Grain, IResearchLedgerGrain
 {
-    public const int MaxPageSize = 100;
-
     public async Task<ExportLedgerEntry> GetAsync(Guid exportId, CancellationToken cancellationToken) =>
         await source.FindExportAsync(exportId, cancellationToken)
         ?? throw RuleViolationException.NotFound("export_not_found", "No export has this id in the export ledger.");
 
     public async Task<ExportLedgerPage> ListAsync(int page, int pageSize, CancellationToken cancellationToken)
     {
-        if (page < 1)
-        {
-            throw RuleViolationException.Invalid("invalid_page", "page", "page starts at 1.");
-        }
-
-        if (pageSize is < 1 or > MaxPageSize)
-        {
-            throw RuleViolationException.Invalid("invalid_page_size", "page_size", $"page_size is from 1 to {MaxPageSize}.");
-        }
+        PageRules.ThrowIfInvalid(page, pageSize);
 
         // In long: a page far beyond the ledger is empty, not an overflow.
         var offset = (long)(page - 1) * pageSize;

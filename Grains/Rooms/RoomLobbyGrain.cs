@@ -1,6 +1,7 @@
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Scenarios;
+using Dilemma.Grains.Paging;
 using Dilemma.Grains.Research;
 using Orleans.Concurrency;
 
@@ -15,7 +16,6 @@ public sealed class RoomLobbyGrain(IResearchStore research) : Grain, IRoomLobbyG
 {
     private const int CodeAttempts = 20;
     private const int QuickJoinCandidates = 10;
-    private const int MaxPageSize = 100;
 
     public async Task<RoomSnapshot> CreateRoomAsync(RoomCreation creation, CancellationToken cancellationToken)
     {
@@ -57,15 +57,7 @@ public sealed class RoomLobbyGrain(IResearchStore research) : Grain, IRoomLobbyG
 
     public async Task<RoomPage> ListRoomsAsync(RoomQuery query, CancellationToken cancellationToken)
     {
-        if (query.Page < 1)
-        {
-            throw RuleViolationException.Invalid("invalid_page", "page", "page starts at 1.");
-        }
-
-        if (query.PageSize is < 1 or > MaxPageSize)
-        {
-            throw RuleViolationException.Invalid("invalid_page_size", "page_size", $"page_size is from 1 to {MaxPageSize}.");
-        }
+        PageRules.ThrowIfInvalid(query.Page, query.PageSize);
 
         var status = query.Phase switch
         {
