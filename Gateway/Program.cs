@@ -48,12 +48,6 @@ catch (InvalidSettingException e)
     await Console.Error.WriteLineAsync($"Configuration error: {e.Message}");
     return 2;
 }
-catch (Microsoft.Extensions.Options.OptionsValidationException e)
-{
-    // Options checked by ValidateOnStart: each failure names its setting.
-    await Console.Error.WriteLineAsync($"Configuration error: {string.Join("; ", e.Failures)}");
-    return 2;
-}
 
 /// <summary>Named so tests can host the gateway with <c>WebApplicationFactory&lt;Program&gt;</c>.</summary>
 public partial class Program;

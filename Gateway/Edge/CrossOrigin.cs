@@ -1,3 +1,4 @@
+using Dilemma.Grains.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Dilemma.Gateway.Edge;
@@ -29,14 +30,22 @@ public static class Origins
         && string.Equals(uri.GetLeftPart(UriPartial.Authority), value, StringComparison.OrdinalIgnoreCase)
         && uri.UserInfo.Length == 0;
 
-    /// <summary>The failure message for a list of origins, naming the setting and its environment variable; null when all are valid.</summary>
-    public static string? Check(string setting, IEnumerable<string> values)
+    /// <summary>What is wrong with a list of origins, to follow the setting's name; null when all are valid.</summary>
+    public static string? Check(IEnumerable<string> values)
     {
         var wrong = values.Where(v => !IsOrigin(v)).ToList();
         return wrong.Count == 0
             ? null
-            : $"{setting} (environment variable {setting.Replace(":", "__", StringComparison.Ordinal)}__0, …) must list origins such as https://game.example.org " +
-              $"(http or https, no path, no trailing slash, no default port), not '{string.Join("', '", wrong)}'";
+            : $"must list origins such as https://game.example.org (http or https, no path, no trailing slash, no default port), not '{string.Join("', '", wrong)}'";
+    }
+
+    /// <summary>Stops start-up with the one-line configuration error when a setting lists something that is not an origin.</summary>
+    public static void Require(IConfiguration configuration, string key)
+    {
+        if (Check(configuration.GetSection(key).Get<string[]>() ?? []) is { } problem)
+        {
+            throw new InvalidSettingException(key, problem);
+        }
     }
 }
 
@@ -49,8 +58,16 @@ public static class CrossOrigin
     // where a created resource is, when to retry, and why a token was refused.
     private static readonly string[] ExposedHeaders = ["Content-Disposition", "Location", "Retry-After", "WWW-Authenticate"];
 
-    public static IServiceCollection AddDilemmaCors(this IServiceCollection services)
+    public const string AllowedOriginsKey = "Cors:AllowedOrigins";
+
+    /// <summary>
+    /// Checks both origin lists now (a wrong value stops start-up with one line, like every other
+    /// setting), then binds CORS; the socket list is <c>Realtime:AllowedOrigins</c>, bound by the sockets.
+    /// </summary>
+    public static IServiceCollection AddDilemmaCors(this IServiceCollection services, IConfiguration configuration)
     {
+        Origins.Require(configuration, AllowedOriginsKey);
+        Origins.Require(configuration, "Realtime:AllowedOrigins");
         services.AddOptions<CrossOriginOptions>().BindConfiguration(CrossOriginOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CrossOriginOptions>, CrossOriginValidator>();
         services.AddCors();
@@ -68,6 +85,6 @@ public static class CrossOrigin
     private sealed class CrossOriginValidator : IValidateOptions<CrossOriginOptions>
     {
         public ValidateOptionsResult Validate(string? name, CrossOriginOptions options) =>
-            Origins.Check("Cors:AllowedOrigins", options.AllowedOrigins) is { } failure ? ValidateOptionsResult.Fail(failure) : ValidateOptionsResult.Success;
+            Origins.Check(options.AllowedOrigins) is { } problem ? ValidateOptionsResult.Fail($"{AllowedOriginsKey} {problem}") : ValidateOptionsResult.Success;
     }
 }

@@ -93,7 +93,7 @@ public static class EdgeServices
         services.AddAuthorizationBuilder()
             .AddPolicy(AccessTokens.ResearcherRole, policy => policy.RequireRole(AccessTokens.ResearcherRole));
         services.AddDilemmaRateLimits(builder.Configuration);
-        services.AddDilemmaCors();
+        services.AddDilemmaCors(builder.Configuration);
 
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {

@@ -16,7 +16,7 @@ public static class RealtimeApi
             .Validate(o => o.MessagesPerSecond > 0 && o.MessageBurst > 0 && o.MaxViolations > 0 && o.SendQueueCapacity > 0, "Realtime limits must be positive.")
             .Validate(o => o.KeepAliveSeconds > 0 && o.KeepAliveTimeoutSeconds > o.KeepAliveSeconds && o.RenewSeconds > 0, "Realtime:KeepAliveTimeoutSeconds must exceed Realtime:KeepAliveSeconds; both and RenewSeconds positive.")
             .Validate(o => o.IceRefreshLeadSeconds > 0, "Realtime:IceRefreshLeadSeconds must be positive.")
-            .Validate(o => Origins.Check("Realtime:AllowedOrigins", o.AllowedOrigins) is null, "Realtime:AllowedOrigins must list origins such as https://game.example.org (http or https, no path, no trailing slash, no default port).")
+            .Validate(o => Origins.Check(o.AllowedOrigins) is null, "Realtime:AllowedOrigins must list origins such as https://game.example.org (http or https, no path, no trailing slash, no default port).")
             .ValidateOnStart();
         return services;
     }
