@@ -54,9 +54,9 @@ public static class CrossOrigin
 {
     private static readonly string[] Methods = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
-    // What a cross-origin script may read beside the simple headers: the export's file name,
+    // What a cross-origin script may read beside the simple headers: the export's file name and id,
     // where a created resource is, when to retry, and why a token was refused.
-    private static readonly string[] ExposedHeaders = ["Content-Disposition", "Location", "Retry-After", "WWW-Authenticate"];
+    private static readonly string[] ExposedHeaders = ["Content-Disposition", "X-Export-Id", "Location", "Retry-After", "WWW-Authenticate"];
 
     public const string AllowedOriginsKey = "Cors:AllowedOrigins";
 

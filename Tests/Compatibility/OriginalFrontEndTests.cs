@@ -177,7 +177,10 @@ public sealed partial class OriginalFrontEndTests(OriginalFrontEndGateway gatewa
         var bytes = await export.Content.ReadAsByteArrayAsync(Ct);
         Assert.Equal(HttpStatusCode.OK, export.StatusCode);
         Assert.Equal("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", export.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("Content-Disposition", OriginalFrontEnd.Header(export, "Access-Control-Expose-Headers")!.Split(',', StringSplitOptions.TrimEntries));
+        var readable = OriginalFrontEnd.Header(export, "Access-Control-Expose-Headers")!.Split(',', StringSplitOptions.TrimEntries);
+        Assert.Contains("Content-Disposition", readable);
+        Assert.Contains("X-Export-Id", readable);
+        Assert.True(Guid.TryParse(OriginalFrontEnd.Header(export, "X-Export-Id"), out _));
         Assert.EndsWith(".xlsx", export.Content.Headers.ContentDisposition?.FileName?.Trim('"'), StringComparison.Ordinal);
         var rows = ResearchKit.Read(bytes).Records("participants").Where(r => (string?)r["room_code"] == code).ToList();
         Assert.Equal(players.Select(p => (double)p.UserId).Order(), rows.Select(r => (double)r["user_id"]!).Order());
