@@ -6,6 +6,8 @@ using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Validation;
 using Dilemma.Grains.Interfaces.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace Dilemma.Gateway.Accounts;
 
@@ -20,8 +22,9 @@ public static class AuthApi
             .WithSummary("Create an account and sign in").ProducesProblem(StatusCodes.Status409Conflict);
         auth.MapPost("/login", LoginAsync).Validates<LoginRequest>().RequireRateLimiting(RateLimits.PasswordPolicy)
             .WithSummary("Sign in with username and password").ProducesProblem(StatusCodes.Status401Unauthorized);
-        auth.MapPost("/guest", GuestAsync).Validates<GuestRequest>()
-            .WithSummary("Sign in as a guest (idempotent per guest_id)");
+        auth.MapPost("/guest", GuestAsync).Validates(GuestRequest.FromQuery)
+            .WithSummary("Sign in as a guest (idempotent per guest_id)")
+            .WithDescription("Body: guest_id?, nickname?. Legacy form of the original front end: no body, and guest_id and nickname in the query string (POST /auth/guest?guest_id=…&nickname=…); the query is read only when the body is empty.");
         auth.MapPost("/refresh", RefreshAsync).Validates<RefreshRequest>()
             .WithSummary("Exchange a refresh token for a new pair (rotation; reuse revokes the family)").ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPost("/logout", LogoutAsync).Validates<RefreshRequest>()
@@ -46,8 +49,9 @@ public static class AuthApi
     public static async Task<Ok<TokenPairResponse>> LoginAsync(LoginRequest request, IGrainFactory grains, AccessTokens tokens, CancellationToken cancellationToken) =>
         TypedResults.Ok(Pair(await Accounts(grains).LoginAsync(request.Username!, request.Password!, cancellationToken), tokens));
 
-    public static async Task<Ok<TokenPairResponse>> GuestAsync(GuestRequest request, IGrainFactory grains, AccessTokens tokens, CancellationToken cancellationToken) =>
-        TypedResults.Ok(Pair(await Accounts(grains).LoginGuestAsync(request.GuestId, request.Nickname, cancellationToken), tokens));
+    // request is never null here: the validation filter turns an empty body into GuestRequest.FromQuery's request.
+    public static async Task<Ok<TokenPairResponse>> GuestAsync([FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] GuestRequest? request, IGrainFactory grains, AccessTokens tokens, CancellationToken cancellationToken) =>
+        TypedResults.Ok(Pair(await Accounts(grains).LoginGuestAsync(request!.GuestId, request.Nickname, cancellationToken), tokens));
 
     public static async Task<Ok<TokenPairResponse>> RefreshAsync(RefreshRequest request, IGrainFactory grains, AccessTokens tokens, CancellationToken cancellationToken) =>
         TypedResults.Ok(Pair(await Accounts(grains).RefreshAsync(request.RefreshToken!, cancellationToken), tokens));

@@ -19,7 +19,16 @@ public sealed record LoginRequest(
 
 public sealed record GuestRequest(
     [property: StringLength(AccountRules.GuestIdMaxLength)] string? GuestId,
-    [property: StringLength(AccountRules.NicknameMaxLength)] string? Nickname);
+    [property: StringLength(AccountRules.NicknameMaxLength)] string? Nickname)
+{
+    /// <summary>
+    /// The original front end's form: no body, the fields in the query string (its FastAPI
+    /// handler took plain parameters from there). Checked by the same limits as a body.
+    /// </summary>
+    public static GuestRequest FromQuery(HttpContext context) => new(
+        context.Request.Query["guest_id"] is [{ Length: > 0 } guestId] ? guestId : null,
+        context.Request.Query["nickname"] is [{ Length: > 0 } nickname] ? nickname : null);
+}
 
 public sealed record RefreshRequest(
     [property: Required, StringLength(128)] string? RefreshToken);

@@ -18,6 +18,8 @@ public static class EdgeServices
     /// <summary>Request bodies above this are refused with 413; no endpoint takes more.</summary>
     public const long MaxRequestBodyBytes = 64 * 1024;
 
+    private const string RequestLinesCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     public static WebApplicationBuilder AddDilemmaEdge(this WebApplicationBuilder builder, GatewayMode mode)
     {
         var services = builder.Services;
@@ -64,12 +66,7 @@ public static class EdgeServices
             {
                 OnMessageReceived = context =>
                 {
-                    // Browsers cannot set headers on a WebSocket; only there is a token taken from the query.
-                    if (context.Request.Path.StartsWithSegments("/ws") && context.Request.Query["token"] is [{ Length: > 0 } token])
-                    {
-                        context.Token = token;
-                    }
-
+                    QueryToken.Read(context);
                     return Task.CompletedTask;
                 },
                 OnChallenge = async context =>
@@ -79,6 +76,7 @@ public static class EdgeServices
                     {
                         SecurityTokenExpiredException => ("token_expired", "The access token has expired; refresh it."),
                         not null => ("invalid_token", "The access token is not valid."),
+                        null when QueryToken.IsMisplaced(context.HttpContext) => ("missing_token", "This endpoint takes the access token in the Authorization header only (Authorization: Bearer …); ?token= is read by the sockets and GET /webrtc/ice-config alone."),
                         null => ("missing_token", "This endpoint needs an access token (Authorization: Bearer …)."),
                     };
                     context.Response.StatusCode = StatusCodes.Status401Unauthorized;
@@ -95,6 +93,7 @@ public static class EdgeServices
         services.AddAuthorizationBuilder()
             .AddPolicy(AccessTokens.ResearcherRole, policy => policy.RequireRole(AccessTokens.ResearcherRole));
         services.AddDilemmaRateLimits(builder.Configuration);
+        services.AddDilemmaCors(builder.Configuration);
 
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
@@ -104,6 +103,9 @@ public static class EdgeServices
         }));
 
         // Paths and statuses only: query strings carry WebSocket tokens and tickets, and bodies carry passwords.
+        // The host's own request lines ("Request starting GET /ws/signaling?…&token=…") carry the whole
+        // URL, so they stay below the level any configuration can turn on; the line below replaces them.
+        builder.Logging.AddFilter(RequestLinesCategory, level => level >= LogLevel.Warning);
         services.AddHttpLogging(options =>
         {
             options.LoggingFields = HttpLoggingFields.RequestMethod | HttpLoggingFields.RequestPath | HttpLoggingFields.ResponseStatusCode | HttpLoggingFields.Duration;
@@ -116,6 +118,9 @@ public static class EdgeServices
     {
         app.UseHttpLogging();
         app.UseExceptionHandler();
+
+        // Before everything that can answer on its own (413, 401, 429), so a cross-origin front end can read those answers too.
+        app.UseCors();
         app.UseMiddleware<RequestBodyLimit>();
         app.UseStatusCodePages();
         app.UseAuthentication();

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Dilemma.Gateway.Accounts;
+using Dilemma.Gateway.Edge;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -39,8 +40,9 @@ public static class IceApi
     public static void MapIceApi(this IEndpointRouteBuilder endpoints)
     {
         var webrtc = endpoints.MapGroup("/webrtc").WithTags("WebRTC");
-        webrtc.MapGet("/ice-config", GetIceConfigAsync).RequireAuthorization()
+        webrtc.MapGet("/ice-config", GetIceConfigAsync).RequireAuthorization().AcceptsQueryToken()
             .WithSummary("ICE servers for RTCPeerConnection: STUN, and TURN with short-lived credentials when a TURN provider is configured")
+            .WithDescription("Authorization: Bearer <access token>. Legacy form of the original front end: ?token=<access token>, read only when no Authorization header is sent (the header wins); prefer the header, since URLs end up in browser history and proxies. No other HTTP endpoint reads ?token=.")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         webrtc.MapGet("/health", CheckHealthAsync)
             .WithSummary("Which ICE provider is configured and whether it answered (503 when it did not)")

@@ -1,4 +1,5 @@
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Ice;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -15,6 +16,7 @@ public static class RealtimeApi
             .Validate(o => o.MessagesPerSecond > 0 && o.MessageBurst > 0 && o.MaxViolations > 0 && o.SendQueueCapacity > 0, "Realtime limits must be positive.")
             .Validate(o => o.KeepAliveSeconds > 0 && o.KeepAliveTimeoutSeconds > o.KeepAliveSeconds && o.RenewSeconds > 0, "Realtime:KeepAliveTimeoutSeconds must exceed Realtime:KeepAliveSeconds; both and RenewSeconds positive.")
             .Validate(o => o.IceRefreshLeadSeconds > 0, "Realtime:IceRefreshLeadSeconds must be positive.")
+            .Validate(o => Origins.Check(o.AllowedOrigins) is null, "Realtime:AllowedOrigins must list origins such as https://game.example.org (http or https, no path, no trailing slash, no default port).")
             .ValidateOnStart();
         return services;
     }
@@ -22,7 +24,8 @@ public static class RealtimeApi
     public static void MapRealtimeApi(this WebApplication app)
     {
         app.UseWebSockets();
-        var sockets = app.MapGroup("/ws").WithTags("Realtime");
+        // Browsers cannot set headers on a WebSocket: the token comes in the query (or a ticket does).
+        var sockets = app.MapGroup("/ws").WithTags("Realtime").AcceptsQueryToken();
         sockets.MapGet("/signaling", SignalingAsync)
             .WithSummary("WebSocket: WebRTC signaling (join, offer, answer, candidate) for one room")
             .WithDescription("Query: room_code, and token (access token) or ticket (from POST /auth/ws-ticket). Refused before the upgrade with 401/403/404. Close codes: 1008 too many refused messages, 1013 receiver too slow, 4000 replaced by a newer socket of the same user, 4003 no longer a participant.");

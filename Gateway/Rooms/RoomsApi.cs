@@ -6,6 +6,7 @@ using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace Dilemma.Gateway.Rooms;
 
@@ -36,8 +37,9 @@ public static class RoomsApi
             .WithSummary("Join a room by code (joining again returns the same seat)");
         rooms.MapPost("/quick-join", QuickJoinAsync).Validates<QuickJoinRequest>()
             .WithSummary("Join the fullest public waiting room with a free seat, or open one");
-        rooms.MapPost("/assign-roles/{room_code}", AssignRolesAsync).Validates<AssignRolesRequest>()
-            .WithSummary("Host only: roles 1 (caregiver), 2 (family member), 3 (AI developer) once each, as given or at random");
+        rooms.MapPost("/assign-roles/{room_code}", AssignRolesAsync).Validates(_ => new AssignRolesRequest(null))
+            .WithSummary("Host only: roles 1 (caregiver), 2 (family member), 3 (AI developer) once each, as given or at random")
+            .WithDescription("Body: assignments? ([{user_id, role_id}]). Without assignments, or with no body at all (the original front end's call), roles are assigned at random.");
         rooms.MapGet("/{room_code}", GetAsync)
             .WithSummary("The room: participants, host, phase, current round, consensus so far and its scenario");
         rooms.MapPost("/{room_code}/leave", LeaveAsync)
@@ -113,9 +115,10 @@ public static class RoomsApi
         return TypedResults.NoContent();
     }
 
-    public static async Task<Ok<RoomResponse>> AssignRolesAsync([FromRoute(Name = "room_code")] string roomCode, AssignRolesRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    // request is never null here: the validation filter turns an empty body (the original front end's call) into no assignments.
+    public static async Task<Ok<RoomResponse>> AssignRolesAsync([FromRoute(Name = "room_code")] string roomCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] AssignRolesRequest? request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
     {
-        var assignments = request.Assignments?.Select(a => new RoleAssignment(a.UserId!.Value, a.RoleId!.Value)).ToList();
+        var assignments = request!.Assignments?.Select(a => new RoleAssignment(a.UserId!.Value, a.RoleId!.Value)).ToList();
         var room = await Room(grains, roomCode).AssignRolesAsync(AccessTokens.UserIdOf(user), assignments, cancellationToken);
         return TypedResults.Ok(room.ToResponse());
     }

@@ -8,13 +8,21 @@ namespace Dilemma.Gateway.Validation;
 /// Checks a request body's data annotations before the handler runs. A missing required field
 /// is malformed (400, <c>missing_field</c>); a present but out-of-bounds one is invalid
 /// (422, <c>invalid_field</c>). Either way the problem names the fields in their JSON spelling.
+/// An endpoint whose fields are all optional may be given <c>whenEmpty</c>: an empty body then
+/// means that request (no fields, or fields from the query string) instead of 400.
 /// </summary>
-public sealed class ValidationFilter<T> : IEndpointFilter
+public sealed class ValidationFilter<T>(Func<HttpContext, T>? whenEmpty = null) : IEndpointFilter
     where T : class
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var body = context.Arguments.OfType<T>().FirstOrDefault();
+        if (body is null && whenEmpty is not null && BodyIndex(context) is { } index)
+        {
+            body = whenEmpty(context.HttpContext);
+            context.Arguments[index] = body;
+        }
+
         if (body is null)
         {
             return Problems.Create(StatusCodes.Status400BadRequest, "missing_body", "The request needs a JSON body.");
@@ -37,6 +45,14 @@ public sealed class ValidationFilter<T> : IEndpointFilter
             : Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_field", $"Invalid value in: {fields}.", errors);
     }
 
+    // The handler's body parameter: the one declared as T (null when the body was empty).
+    private static int? BodyIndex(EndpointFilterInvocationContext context)
+    {
+        var parameters = context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<System.Reflection.MethodInfo>()?.GetParameters();
+        var index = Array.FindIndex(parameters ?? [], p => p.ParameterType == typeof(T));
+        return index >= 0 && index < context.Arguments.Count ? index : null;
+    }
+
     // Data annotations speak of the C# property; the client only knows the JSON field.
     private static string Rename(string? message, string member, string field) =>
         message?.Replace(member, field, StringComparison.Ordinal) ?? $"{field} is invalid.";
@@ -46,5 +62,13 @@ public static class ValidationFilterExtensions
 {
     public static RouteHandlerBuilder Validates<T>(this RouteHandlerBuilder builder)
         where T : class =>
-        builder.AddEndpointFilter<ValidationFilter<T>>().ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+        builder.AddEndpointFilter(new ValidationFilter<T>()).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+
+    /// <summary>
+    /// For a body whose fields are all optional (the handler declares it nullable): an empty body
+    /// becomes <paramref name="whenEmpty"/>'s request, then is checked like any other.
+    /// </summary>
+    public static RouteHandlerBuilder Validates<T>(this RouteHandlerBuilder builder, Func<HttpContext, T> whenEmpty)
+        where T : class =>
+        builder.AddEndpointFilter(new ValidationFilter<T>(whenEmpty)).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
 }

@@ -1,9 +1,17 @@
 namespace Dilemma.Tests.Hosting;
 
 /// <summary>An embedded-mode gateway on real Kestrel, for WebSocket clients; shared by a test class.</summary>
-public sealed class KestrelGatewayFixture : IAsyncLifetime
+public class KestrelGatewayFixture : IAsyncLifetime
 {
-    public GatewayFactory Factory { get; } = new();
+    public KestrelGatewayFixture()
+        : this(null)
+    {
+    }
+
+    /// <summary>For fixtures of a gateway configured with more settings (see <see cref="GatewayFactory"/>).</summary>
+    protected KestrelGatewayFixture(IDictionary<string, string?>? settings) => Factory = new GatewayFactory(settings);
+
+    public GatewayFactory Factory { get; }
 
     public Uri Address { get; private set; } = null!;
 

@@ -19,6 +19,8 @@ public sealed class StartupConfigurationTests
     [InlineData("Gateway", "Ai:OpenAi:ApiKey", "Ai__Provider=openai")]
     [InlineData("Gateway", "RateLimits:AiScenariosPerMinute", "RateLimits__AiScenariosPerMinute=0")]
     [InlineData("Gateway", "Research:ExportRowsPerChunk", "Research__ExportRowsPerChunk=1000")]
+    [InlineData("Gateway", "Cors:AllowedOrigins", "Cors__AllowedOrigins__0=https://frontend.example.org/")]
+    [InlineData("Gateway", "Realtime:AllowedOrigins", "Realtime__AllowedOrigins__0=frontend.example.org")]
     [InlineData("Gateway", "Research:ExportChunksPerCall", "Research__ExportRowsPerChunk=250", "Research__ExportChunksPerCall=4")]
     [InlineData("Silo", "Ai:TimeoutSeconds", "ConnectionStrings__Redis=127.0.0.1:1", "ConnectionStrings__MySql=Server=127.0.0.1;Port=1", "Ai__TimeoutSeconds=60")]
     [InlineData("Silo", "ConnectionStrings:Redis")]
@@ -45,7 +47,7 @@ public sealed class StartupConfigurationTests
             RedirectStandardError = true,
             WorkingDirectory = Path.GetDirectoryName(assembly)!,
         };
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || k.StartsWith("Cluster__", StringComparison.Ordinal) || k.StartsWith("Auth__", StringComparison.Ordinal) || k.StartsWith("Ai__", StringComparison.Ordinal) || k.StartsWith("Ice__", StringComparison.Ordinal)).ToList())
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || k.StartsWith("Cluster__", StringComparison.Ordinal) || k.StartsWith("Auth__", StringComparison.Ordinal) || k.StartsWith("Ai__", StringComparison.Ordinal) || k.StartsWith("Ice__", StringComparison.Ordinal) || k.StartsWith("Cors__", StringComparison.Ordinal) || k.StartsWith("Realtime__", StringComparison.Ordinal)).ToList())
         {
             start.Environment.Remove(name);
         }

@@ -29,18 +29,28 @@ public sealed class SocketClient : IAsyncDisposable
 
     public WebSocketState State => _socket.State;
 
-    public static async Task<SocketClient> ConnectAsync(Uri gateway, string pathAndQuery, CancellationToken cancellationToken)
+    public static async Task<SocketClient> ConnectAsync(Uri gateway, string pathAndQuery, CancellationToken cancellationToken, string? origin = null)
     {
         var socket = new ClientWebSocket();
+        if (origin is not null)
+        {
+            socket.Options.SetRequestHeader("Origin", origin);
+        }
+
         await socket.ConnectAsync(ToWebSocket(gateway, pathAndQuery), cancellationToken);
         return new SocketClient(socket);
     }
 
     /// <summary>Tries to open a socket that should be refused; returns the HTTP status the server answered.</summary>
-    public static async Task<HttpStatusCode> RefusalAsync(Uri gateway, string pathAndQuery, CancellationToken cancellationToken)
+    public static async Task<HttpStatusCode> RefusalAsync(Uri gateway, string pathAndQuery, CancellationToken cancellationToken, string? origin = null)
     {
         using var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
+        if (origin is not null)
+        {
+            socket.Options.SetRequestHeader("Origin", origin);
+        }
+
         var error = await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(ToWebSocket(gateway, pathAndQuery), cancellationToken));
         Assert.NotEqual(HttpStatusCode.SwitchingProtocols, socket.HttpStatusCode);
         _ = error;
