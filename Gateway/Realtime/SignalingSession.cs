@@ -46,7 +46,6 @@ public sealed partial class SignalingSession(
         }
         finally
         {
-            grains.DeleteObjectReference<IPeerObserver>(reference);
             await SocketCleanup.RunAsync(
                 async () =>
                 {
@@ -54,6 +53,7 @@ public sealed partial class SignalingSession(
                     await Room.LeaveSignalingAsync(userId, _connectionId);
                 },
                 logger);
+            SocketCleanup.ReleaseLater(grains, reference, this);
         }
     }
 

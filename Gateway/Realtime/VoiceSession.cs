@@ -37,8 +37,8 @@ public sealed partial class VoiceSession(
         }
         finally
         {
-            grains.DeleteObjectReference<IRoomObserver>(reference);
             await SocketCleanup.RunAsync(() => Room.LeaveVoiceAsync(userId, _connectionId), logger);
+            SocketCleanup.ReleaseLater(grains, reference, this);
         }
     }
 
