@@ -135,12 +135,8 @@ public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
 
     public Task EvictAsync(long roomVersion)
     {
-        // An eviction older than what the room said since (the user came back) is stale.
-        if (_members is not null && _members.Version > roomVersion)
-        {
-            return Task.CompletedTask;
-        }
-
+        // Applied whatever the versions say: closing a socket too many is repaired by reconnecting,
+        // keeping one open too many is the eavesdropping this rule exists to stop.
         _observer?.OnNoLongerParticipant();
         Forget();
         _members = new RoomMembers([], roomVersion);
@@ -157,11 +153,8 @@ public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
         var (roomCode, self) = Identity();
         try
         {
-            var members = await GrainFactory.GetGrain<IRoomGrain>(roomCode).RegisterPeerAsync(self);
-            if (_members is null || members.Version >= _members.Version)
-            {
-                _members = members;
-            }
+            // The room's direct answer is the truth, whatever version a push carried before.
+            _members = await GrainFactory.GetGrain<IRoomGrain>(roomCode).RegisterPeerAsync(self);
         }
         catch (RuleViolationException e) when (e.Kind is RuleViolationKind.Forbidden or RuleViolationKind.NotFound)
         {
