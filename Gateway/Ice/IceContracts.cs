@@ -26,13 +26,29 @@ public interface IIceConfigSource
 /// <param name="ExpiresAt">When the credentials expire.</param>
 /// <param name="Provider">The provider whose servers these are: <c>stun</c>, <c>coturn</c> or <c>twilio</c>.</param>
 /// <param name="FallbackReason">Set when the configured provider failed and these come from the next one; says why.</param>
-public sealed record IceConfig(
+public record IceConfig(
     [property: JsonPropertyName("iceServers")] IReadOnlyList<IceServer> IceServers,
     [property: JsonPropertyName("turnEnabled")] bool TurnEnabled,
     [property: JsonPropertyName("ttl")] int Ttl,
     [property: JsonPropertyName("expiresAt")] DateTimeOffset ExpiresAt,
     [property: JsonPropertyName("provider")] string Provider,
     [property: JsonPropertyName("fallback")] string? FallbackReason);
+
+/// <summary>
+/// The signaling socket's <c>ice_config_refresh</c>: exactly what <c>GET /webrtc/ice-config</c>
+/// answers, with the same names (one type, so the two cannot drift apart), plus <c>type</c>.
+/// </summary>
+public sealed record IceConfigRefresh : IceConfig
+{
+    public IceConfigRefresh(IceConfig config)
+        : base(config)
+    {
+    }
+
+    [JsonPropertyName("type")]
+    [JsonPropertyOrder(-1)]
+    public string Type => "ice_config_refresh";
+}
 
 /// <summary>One <c>RTCIceServer</c>: <c>urls</c> is always an array; username and credential are left out when null.</summary>
 public sealed record IceServer(

@@ -9,6 +9,10 @@ namespace Dilemma.Gateway.Realtime;
 /// <summary>The two WebSockets: signaling (<c>/ws/signaling</c>) and the voice session (<c>/ws/voice/{room_code}</c>).</summary>
 public static class RealtimeApi
 {
+    private const string CloseCodeDescription =
+        "Close codes: 1008 too many refused messages, 1013 receiver too slow, 4000 replaced by a newer socket of the same user, "
+        + "4003 no longer a participant (left, removed, or the room ended; sent at once, whether or not join was sent).";
+
     public static IServiceCollection AddRealtime(this IServiceCollection services)
     {
         services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.SectionName)
@@ -28,9 +32,19 @@ public static class RealtimeApi
         var sockets = app.MapGroup("/ws").WithTags("Realtime").AcceptsQueryToken();
         sockets.MapGet("/signaling", SignalingAsync)
             .WithSummary("WebSocket: WebRTC signaling (join, offer, answer, candidate) for one room")
-            .WithDescription("Query: room_code, and token (access token) or ticket (from POST /auth/ws-ticket). Refused before the upgrade with 401/403/404. Close codes: 1008 too many refused messages, 1013 receiver too slow, 4000 replaced by a newer socket of the same user, 4003 no longer a participant.");
+            .WithDescription(
+                "Query: room_code, and token (access token) or ticket (from POST /auth/ws-ticket). Refused before the upgrade with 401/403/404. "
+                + "A message is relayed only while sender and addressee both sit in the room. Errors: malformed_json, missing_type, unknown_type, invalid_message, "
+                + "message_too_large, rate_limited, peer_not_connected (addressee seated, no socket), peer_not_in_room (addressee not seated here), "
+                + "not_participant (sender no longer seated). Pushes ice_config_refresh with the fields of GET /webrtc/ice-config (iceServers, turnEnabled, ttl, expiresAt, provider, fallback). "
+                + CloseCodeDescription);
         sockets.MapGet("/voice/{room_code}", VoiceAsync)
-            .WithSummary("WebSocket: the room's voice session (init, voice_status_update, start_recording, stop_recording) and room_updated pushes");
+            .WithSummary("WebSocket: the room's voice session (init, voice_status_update, start_recording, stop_recording) and room_updated pushes")
+            .WithDescription(
+                "Query: token (access token) or ticket. Refused before the upgrade with 401/403/404. One voice socket per user per room. "
+                + "start_recording/stop_recording need voice consent (voice_consent_required); starting what is started changes nothing; "
+                + "a participant changes the recording at most once a second (rate_limited). "
+                + CloseCodeDescription);
     }
 
     public static Task<IResult> SignalingAsync(

@@ -38,7 +38,7 @@ public sealed partial class SignalingSession(
         _reference = reference;
         try
         {
-            await Self.ConnectAsync(_reference, _connectionId);
+            await ConnectAsync();
             var renewal = RenewAsync(socket.Closing);
             var iceRefresh = RefreshIceAsync(socket.Closing);
             await socket.RunAsync(HandleAsync, cancellationToken);
@@ -46,7 +46,6 @@ public sealed partial class SignalingSession(
         }
         finally
         {
-            grains.DeleteObjectReference<IPeerObserver>(reference);
             await SocketCleanup.RunAsync(
                 async () =>
                 {
@@ -54,6 +53,7 @@ public sealed partial class SignalingSession(
                     await Room.LeaveSignalingAsync(userId, _connectionId);
                 },
                 logger);
+            SocketCleanup.ReleaseLater(grains, reference, this);
         }
     }
 
@@ -78,6 +78,22 @@ public sealed partial class SignalingSession(
         socket.Send(new PeerEventMessage(peerEvent.Type, peerEvent.Peer.PeerId, peerEvent.Peer.Nickname, peerEvent.Peer.RoleId, peerEvent.Peer.Polite));
 
     public void OnReplaced(string byConnectionId) => socket.Close(CloseCodes.Replaced, "replaced by a newer connection");
+
+    public void OnNoLongerParticipant() => socket.Close(CloseCodes.NotParticipant, "not_participant");
+
+    /// <summary>Registers with the peer grain; a user who left between the upgrade and now gets 4003.</summary>
+    private async Task ConnectAsync()
+    {
+        try
+        {
+            await Self.ConnectAsync(_reference!, _connectionId);
+        }
+        catch (RuleViolationException e)
+        {
+            LogRenewalRefused(logger, e.Code);
+            socket.Close(CloseCodes.NotParticipant, e.Code);
+        }
+    }
 
     private async Task HandleAsync(JsonElement message, string type)
     {
@@ -124,9 +140,19 @@ public sealed partial class SignalingSession(
         }
 
         var result = await Self.SendAsync(toUserId, type, payloadField, payload.GetRawText());
-        if (!result.Delivered)
+        switch (result.Outcome)
         {
-            socket.SendError("peer_not_connected", $"Peer {toUserId} has no signaling socket in this room.");
+            case SendOutcome.NotConnected:
+                socket.SendError("peer_not_connected", $"Peer {toUserId} has no signaling socket in this room.");
+                break;
+            case SendOutcome.NotInRoom:
+                // Only the peers the room seats are addressable; guessing ids counts as abuse.
+                socket.Refuse("peer_not_in_room", $"Peer {toUserId} is not a participant of this room.");
+                break;
+            case SendOutcome.SenderNotInRoom:
+                socket.SendError("not_participant", "You are not a participant of this room.");
+                socket.Close(CloseCodes.NotParticipant, "not_participant");
+                break;
         }
     }
 
@@ -151,7 +177,12 @@ public sealed partial class SignalingSession(
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                await Self.ConnectAsync(_reference!, _connectionId);
+                if (!await Self.RenewAsync(_reference!, _connectionId))
+                {
+                    socket.Close(CloseCodes.Replaced, "replaced by a newer connection");
+                    return;
+                }
+
                 if (_joined)
                 {
                     await Room.JoinSignalingAsync(userId, _connectionId);
@@ -184,7 +215,7 @@ public sealed partial class SignalingSession(
                 var wait = config.ExpiresAt - lead - time.GetUtcNow();
                 await Task.Delay(wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1), time, cancellationToken);
                 config = await ice.GetAsync(userId, cancellationToken);
-                socket.Send(new IceRefreshMessage("ice_config_refresh", config.IceServers, config.TurnEnabled, config.Ttl, config.ExpiresAt, config.Provider));
+                socket.Send(new IceConfigRefresh(config));
             }
         }
         catch (OperationCanceledException)
@@ -197,15 +228,6 @@ public sealed partial class SignalingSession(
     private static partial void LogRenewalRefused(ILogger logger, string code);
 
     private sealed record TypeOnly(string Type);
-
-    /// <summary>The servers keep the browser's camelCase names (<see cref="IceServer"/>) so they pass straight into setConfiguration.</summary>
-    private sealed record IceRefreshMessage(
-        string Type,
-        [property: System.Text.Json.Serialization.JsonPropertyName("iceServers")] IReadOnlyList<IceServer> IceServers,
-        [property: System.Text.Json.Serialization.JsonPropertyName("turnEnabled")] bool TurnEnabled,
-        int Ttl,
-        DateTimeOffset ExpiresAt,
-        string Provider);
 
     private sealed record PeerEntry(long PeerId, string Nickname, int? RoleId, bool Polite);
 

@@ -22,6 +22,7 @@ public sealed partial class SocketChannel : IAsyncDisposable
     private readonly TokenBucketRateLimiter _rate;
     private readonly CancellationTokenSource _closing = new();
     private int _violations;
+    private int _closeRequested;
     private int _closeCode = (int)WebSocketCloseStatus.NormalClosure;
     private string _closeReason = "bye";
 
@@ -79,13 +80,18 @@ public sealed partial class SocketChannel : IAsyncDisposable
         }
     }
 
-    /// <summary>Asks the loops to end; the close frame goes out after what is already queued.</summary>
+    /// <summary>
+    /// Asks the loops to end; the close frame goes out after what is already queued. The first
+    /// caller's code wins. It is set before the queue is completed: the send loop wakes on the
+    /// completion and reads the code at once, and a code set after could go out as 1000.
+    /// </summary>
     public void Close(int code, string reason)
     {
-        if (_outgoing.Writer.TryComplete())
+        if (Interlocked.Exchange(ref _closeRequested, 1) == 0)
         {
             _closeCode = code;
             _closeReason = reason;
+            _outgoing.Writer.TryComplete();
         }
     }
 
@@ -179,9 +185,15 @@ public sealed partial class SocketChannel : IAsyncDisposable
             {
                 await onMessage(document.RootElement, type.GetString()!);
             }
+            catch (RuleViolationException e) when (IsNoLongerInRoom(e))
+            {
+                // The room says this user is not seated (any more), or the room is gone: nothing this socket can do.
+                SendError(e.Code, e.Message);
+                Close(CloseCodes.NotParticipant, e.Code);
+            }
             catch (RuleViolationException e)
             {
-                // A rule the grain enforces (not a participant, no voice consent): the client is told, the socket stays.
+                // A rule the grain enforces (no voice consent, too many changes): the client is told, the socket stays.
                 SendError(e.Code, e.Message);
             }
             catch (Exception e) when (e is OrleansException or TimeoutException)
@@ -190,6 +202,9 @@ public sealed partial class SocketChannel : IAsyncDisposable
             }
         }
     }
+
+    private static bool IsNoLongerInRoom(RuleViolationException e) =>
+        e is { Kind: RuleViolationKind.Forbidden, Code: "not_participant" } or { Kind: RuleViolationKind.NotFound };
 
     /// <summary>Reads one whole message into the buffer; an oversized one is read to its end and dropped.</summary>
     private async Task<(int Length, bool TooLarge, bool Closed)> ReadMessageAsync(byte[] buffer, CancellationToken cancellationToken)

@@ -30,15 +30,15 @@ public sealed partial class VoiceSession(
         _reference = reference;
         try
         {
-            await Room.JoinVoiceAsync(userId, _connectionId, _reference);
+            await JoinAsync();
             var renewal = RenewAsync(socket.Closing);
             await socket.RunAsync(HandleAsync, cancellationToken);
             await renewal;
         }
         finally
         {
-            grains.DeleteObjectReference<IRoomObserver>(reference);
             await SocketCleanup.RunAsync(() => Room.LeaveVoiceAsync(userId, _connectionId), logger);
+            SocketCleanup.ReleaseLater(grains, reference, this);
         }
     }
 
@@ -52,12 +52,35 @@ public sealed partial class VoiceSession(
 
     public void OnPresence(long userId, bool connected) => socket.Send(new PresenceMessage("participant_connection", userId, connected));
 
+    public void OnReplaced() => socket.Close(CloseCodes.Replaced, "replaced by a newer connection");
+
+    public void OnNoLongerParticipant() => socket.Close(CloseCodes.NotParticipant, "not_participant");
+
+    /// <summary>Subscribes to the room; a user who left between the upgrade and now gets 4003.</summary>
+    private async Task JoinAsync()
+    {
+        try
+        {
+            await Room.JoinVoiceAsync(userId, _connectionId, _reference!);
+        }
+        catch (RuleViolationException e)
+        {
+            LogRenewalRefused(logger, e.Code);
+            socket.Close(CloseCodes.NotParticipant, e.Code);
+        }
+    }
+
     private async Task HandleAsync(JsonElement message, string type)
     {
         switch (type)
         {
             case "init":
-                var state = await Room.JoinVoiceAsync(userId, _connectionId, _reference!);
+                if (await Room.RenewVoiceAsync(userId, _connectionId, _reference!) is not { } state)
+                {
+                    socket.Close(CloseCodes.Replaced, "replaced by a newer connection");
+                    return;
+                }
+
                 socket.Send(new SessionStateMessage(
                     "session_state",
                     state.RoomCode,
@@ -104,7 +127,11 @@ public sealed partial class VoiceSession(
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                await Room.JoinVoiceAsync(userId, _connectionId, _reference!);
+                if (await Room.RenewVoiceAsync(userId, _connectionId, _reference!) is null)
+                {
+                    socket.Close(CloseCodes.Replaced, "replaced by a newer connection");
+                    return;
+                }
             }
         }
         catch (OperationCanceledException)

@@ -12,4 +12,7 @@ public interface IPeerObserver : IGrainObserver
 
     /// <summary>The same user connected again elsewhere; this connection should close.</summary>
     void OnReplaced(string byConnectionId);
+
+    /// <summary>The user left the room, was removed, or the room ended; this connection should close.</summary>
+    void OnNoLongerParticipant();
 }

@@ -37,13 +37,45 @@ public sealed record PeerEvent(
     [property: Id(0)] string Type,
     [property: Id(1)] PeerPresence Peer);
 
-/// <summary>Whether a relayed message found its addressee connected.</summary>
+/// <summary>What became of a relayed message, and the number it was given (0 when refused before numbering).</summary>
 [GenerateSerializer]
 [Immutable]
 [Alias("dilemma.send-result")]
 public sealed record SendResult(
     [property: Id(0)] bool Delivered,
-    [property: Id(1)] long Seq);
+    [property: Id(1)] long Seq,
+    [property: Id(2)] SendOutcome Outcome);
+
+/// <summary>Why a relayed message was or was not delivered.</summary>
+[GenerateSerializer]
+public enum SendOutcome
+{
+    /// <summary>Handed to the addressee's connection.</summary>
+    Delivered = 0,
+
+    /// <summary>The addressee is seated but has no signaling socket open (<c>peer_not_connected</c>).</summary>
+    NotConnected = 1,
+
+    /// <summary>The addressee is not seated in this room (<c>peer_not_in_room</c>); nothing was activated for it.</summary>
+    NotInRoom = 2,
+
+    /// <summary>The sender itself is no longer seated in the room; its socket is closed with 4003.</summary>
+    SenderNotInRoom = 3,
+}
+
+/// <summary>
+/// Who is seated in a room, as the room last said. <see cref="Version"/> is the room's version at
+/// the time, so a peer grain keeps the newest list whatever order pushes arrive in.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.room-members")]
+public sealed record RoomMembers(
+    [property: Id(0)] IReadOnlyList<long> UserIds,
+    [property: Id(1)] long Version)
+{
+    public bool Contains(long userId) => UserIds.Contains(userId);
+}
 
 /// <summary>The rule that decides who is polite: the peer with the larger user id yields.</summary>
 public static class Politeness

@@ -57,4 +57,10 @@ public interface IRoomObserver : IGrainObserver
 
     /// <summary>A participant's voice connection came or went.</summary>
     void OnPresence(long userId, bool connected);
+
+    /// <summary>The same user opened a newer voice socket for this room; this connection should close.</summary>
+    void OnReplaced();
+
+    /// <summary>The user left the room, was removed, or the room ended; this connection should close.</summary>
+    void OnNoLongerParticipant();
 }

@@ -53,10 +53,23 @@ public interface IRoomGrain : IGrainWithStringKey
     Task LeaveSignalingAsync(long userId, string connectionId);
 
     /// <summary>
-    /// Subscribes (or renews) a voice-session connection to the room's pushes: room updates, voice
-    /// status, recording. Answers the session state <c>init</c> returns. Renew within two minutes.
+    /// A participant's peer grain registers for the room's membership pushes; answers who is
+    /// seated. <c>not_participant</c> (403) for anyone not seated. Called by peer grains only.
+    /// </summary>
+    Task<RoomMembers> RegisterPeerAsync(long userId);
+
+    /// <summary>
+    /// Subscribes a new voice-session connection to the room's pushes: room updates, voice
+    /// status, recording. One voice connection per user: an older one of the same user is told
+    /// to close (replaced). Answers the session state <c>init</c> returns. Renew within two minutes.
     /// </summary>
     Task<VoiceSessionState> JoinVoiceAsync(long userId, string connectionId, IRoomObserver observer);
+
+    /// <summary>
+    /// Renews a voice-session connection (re-subscribing it after the room was reactivated);
+    /// null when a newer connection of the same user has replaced it.
+    /// </summary>
+    Task<VoiceSessionState?> RenewVoiceAsync(long userId, string connectionId, IRoomObserver observer);
 
     Task LeaveVoiceAsync(long userId, string connectionId);
 
@@ -66,6 +79,8 @@ public interface IRoomGrain : IGrainWithStringKey
     /// <summary>
     /// Starts or stops the room's recording; only participants with voice consent may
     /// (<c>voice_consent_required</c>, 403). Each change is a timestamped research event.
+    /// Starting what is started (or stopping what is stopped) changes and records nothing; a
+    /// participant changes it at most once a second (<c>rate_limited</c>).
     /// </summary>
     Task<RecordingState> SetRecordingAsync(long userId, bool recording, CancellationToken cancellationToken = default);
 }

@@ -17,9 +17,19 @@ public sealed partial class RoomGrain
     // died, or its goodbye was lost). Gateways renew every Realtime:RenewSeconds (20 s).
     private static readonly TimeSpan RegistrationLifetime = TimeSpan.FromMinutes(2);
 
+    // Each start or stop is a research row: a participant toggling it in a loop must not flood the table.
+    private static readonly TimeSpan RecordingChangeInterval = TimeSpan.FromSeconds(1);
+
     private readonly Dictionary<long, (string ConnectionId, DateTimeOffset RenewedAt)> _signaling = [];
     private readonly Dictionary<string, VoiceConnection> _voice = new(StringComparer.Ordinal);
     private readonly Dictionary<long, VoiceStatus> _voiceStatus = [];
+
+    // Users whose peer grain registered: they hear of every change of the seats.
+    private readonly HashSet<long> _peers = [];
+    private long[] _membersPushed = [];
+
+    // When each participant last changed the recording, for the once-a-second rule.
+    private readonly Dictionary<long, DateTimeOffset> _recordingChanges = [];
 
     public Task<IReadOnlyList<PeerPresence>> JoinSignalingAsync(long userId, string connectionId)
     {
@@ -51,19 +61,35 @@ public sealed partial class RoomGrain
         return Task.CompletedTask;
     }
 
+    public Task<RoomMembers> RegisterPeerAsync(long userId)
+    {
+        EnsureCreated();
+        Participant(userId);
+        _peers.Add(userId);
+        return Task.FromResult(Members());
+    }
+
     public Task<VoiceSessionState> JoinVoiceAsync(long userId, string connectionId, IRoomObserver observer)
     {
         EnsureCreated();
         Participant(userId);
         DropExpiredVoice();
-        var wasConnected = IsVoiceConnected(userId);
-        _voice[connectionId] = new VoiceConnection(userId, observer, time.GetUtcNow());
-        if (!wasConnected)
+        return Task.FromResult(SubscribeVoice(userId, connectionId, observer));
+    }
+
+    public Task<VoiceSessionState?> RenewVoiceAsync(long userId, string connectionId, IRoomObserver observer)
+    {
+        EnsureCreated();
+        Participant(userId);
+        DropExpiredVoice();
+
+        // A renewal in flight when a newer socket connected must not take the user back.
+        if (_voice.Any(v => v.Value.UserId == userId && v.Key != connectionId))
         {
-            Broadcast(o => o.OnPresence(userId, true), exceptUser: userId);
+            return Task.FromResult<VoiceSessionState?>(null);
         }
 
-        return Task.FromResult(VoiceSession());
+        return Task.FromResult<VoiceSessionState?>(SubscribeVoice(userId, connectionId, observer));
     }
 
     public Task LeaveVoiceAsync(long userId, string connectionId)
@@ -97,13 +123,21 @@ public sealed partial class RoomGrain
             throw RuleViolationException.Forbidden("voice_consent_required", "Only participants who consented to voice recording may start or stop it.");
         }
 
+        // Starting what is started is not a change: no research row, no push.
         if (State.IsRecording == recording)
         {
             return Recording();
         }
 
+        var asked = time.GetUtcNow();
+        if (_recordingChanges.TryGetValue(userId, out var last) && asked - last < RecordingChangeInterval)
+        {
+            throw RuleViolationException.Conflict("rate_limited", "The recording changes at most once a second per participant.");
+        }
+
         var now = Now;
         await research.RecordRecordingEventAsync(Code, userId, recording ? RecordingEventType.Started : RecordingEventType.Stopped, now, cancellationToken);
+        _recordingChanges[userId] = asked;
         State.IsRecording = recording;
         State.RecordingChangedBy = userId;
         State.RecordingChangedAt = now;
@@ -112,6 +146,75 @@ public sealed partial class RoomGrain
         Broadcast(o => o.OnRecording(state), exceptUser: null);
         return state;
     }
+
+    private VoiceSessionState SubscribeVoice(long userId, string connectionId, IRoomObserver observer)
+    {
+        var wasConnected = IsVoiceConnected(userId);
+
+        // One voice socket per user per room: every push would otherwise go out once per socket.
+        foreach (var (id, older) in _voice.Where(v => v.Value.UserId == userId && v.Key != connectionId).ToList())
+        {
+            _voice.Remove(id);
+            older.Observer.OnReplaced();
+        }
+
+        _voice[connectionId] = new VoiceConnection(userId, observer, time.GetUtcNow());
+        if (!wasConnected)
+        {
+            Broadcast(o => o.OnPresence(userId, true), exceptUser: userId);
+        }
+
+        return VoiceSession();
+    }
+
+    /// <summary>
+    /// Closes everything of a user who no longer sits in the room (left, removed, or the room
+    /// ended): their voice sockets and their signaling socket close with 4003 at once, whether or
+    /// not they ever sent <c>join</c>, and their peer grain relays nothing more to or from them.
+    /// One-way pushes only: nothing here waits on a socket or calls back into the room.
+    /// </summary>
+    private void EvictFromRealtime(long userId)
+    {
+        var voice = _voice.Where(v => v.Value.UserId == userId).ToList();
+        foreach (var (id, connection) in voice)
+        {
+            _voice.Remove(id);
+            connection.Observer.OnNoLongerParticipant();
+        }
+
+        if (voice.Count > 0)
+        {
+            _voiceStatus.Remove(userId);
+            Broadcast(o => o.OnPresence(userId, false), exceptUser: userId);
+        }
+
+        ForgetSignaling(userId);
+        _peers.Remove(userId);
+        _recordingChanges.Remove(userId);
+
+        // Sent whether or not the peer registered here: a room reactivated since has not heard of it.
+        PeerOf(userId).EvictAsync(State.Version).Ignore();
+    }
+
+    /// <summary>After a change of the seats, the registered peers learn who may signal whom.</summary>
+    private void PushMembersIfChanged()
+    {
+        var seated = State.Participants.Select(p => p.UserId).Order().ToArray();
+        if (seated.SequenceEqual(_membersPushed))
+        {
+            return;
+        }
+
+        _membersPushed = seated;
+        _peers.IntersectWith(seated);
+        var members = Members();
+        foreach (var peer in _peers)
+        {
+            PeerOf(peer).UpdateMembersAsync(members).Ignore();
+        }
+    }
+
+    private RoomMembers Members() => new(State.Participants.Select(p => p.UserId).ToList(), State.Version);
 
     private IPeerGrain PeerOf(long userId) => GrainFactory.GetGrain<IPeerGrain>(IPeerGrain.KeyOf(Code, userId));
 
@@ -143,6 +246,7 @@ public sealed partial class RoomGrain
 
     private void PushRoomUpdate()
     {
+        PushMembersIfChanged();
         if (_voice.Count > 0)
         {
             var snapshot = Snapshot();

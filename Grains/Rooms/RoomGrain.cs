@@ -129,7 +129,7 @@ public sealed partial class RoomGrain(
 
         State.Participants.Remove(leaving);
         State.HostUserId = host;
-        ForgetSignaling(userId);
+        EvictFromRealtime(userId);
 
         // Roles are dealt to exactly three people; a changed table deals again.
         State.Participants.ForEach(p => p.RoleId = null);

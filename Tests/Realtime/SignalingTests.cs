@@ -119,7 +119,7 @@ public sealed class SignalingTests(KestrelGatewayFixture gateway) : IClassFixtur
         await a.SendAsync(new { type = "offer", to = others[0].UserId, sdp = "across rooms" }, Ct);
 
         var error = await a.NextAsync("error", Ct);
-        Assert.Equal("peer_not_connected", error.GetProperty("code").GetString());
+        Assert.Equal("peer_not_in_room", error.GetProperty("code").GetString());
         await e.SendAsync(new { type = "offer", to = others[0].UserId, sdp = "same room" }, Ct);
         var first = await d.NextAsync("offer", Ct);
         Assert.Equal("same room", first.GetProperty("sdp").GetString());
@@ -177,6 +177,36 @@ public sealed class SignalingTests(KestrelGatewayFixture gateway) : IClassFixtur
     }
 
     [Fact]
+    public async Task Every_replaced_socket_closes_with_4000_never_1000()
+    {
+        // The close code was once set after the send queue completed, and a few of many parallel
+        // replacements went out as 1000: many at once gives that race its chances.
+        const int Replacements = 4;
+        var rooms = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => RoomKit.SeatedRoomAsync(gateway.Client, Ct)));
+        var statuses = await Task.WhenAll(rooms.SelectMany(r => r.Players.Select(p => (Player: p, r.Code))).Select(async seat =>
+        {
+            var seen = new List<WebSocketCloseStatus?>();
+            for (var i = 0; i < Replacements; i++)
+            {
+                var (old, _) = await RealtimeKit.JoinAsync(gateway.Address, seat.Player, seat.Code, Ct);
+                var oldVoice = await RealtimeKit.VoiceAsync(gateway.Address, seat.Player, seat.Code, Ct);
+                await oldVoice.SendAsync(new { type = "init" }, Ct);
+                await oldVoice.NextAsync("session_state", Ct);
+                await using var fresh = await RealtimeKit.SignalingAsync(gateway.Address, seat.Player, seat.Code, Ct);
+                await using var freshVoice = await RealtimeKit.VoiceAsync(gateway.Address, seat.Player, seat.Code, Ct);
+                seen.Add(await old.ClosedAsync(Ct));
+                seen.Add(await oldVoice.ClosedAsync(Ct));
+                await old.DisposeAsync();
+                await oldVoice.DisposeAsync();
+            }
+
+            return seen;
+        }));
+
+        Assert.All(statuses.SelectMany(s => s), status => Assert.Equal((WebSocketCloseStatus)4000, status));
+    }
+
+    [Fact]
     public async Task Closing_a_socket_tells_the_others_peer_left()
     {
         var (players, code) = await RoomKit.SeatedRoomAsync(gateway.Client, Ct);
@@ -224,6 +254,14 @@ public sealed class IceRefreshTests(Dilemma.Tests.Infrastructure.LocalServices s
         await using var _socket = socket;
         var refresh = await socket.NextAsync("ice_config_refresh", Ct);
 
+        // The same thing spelled the same way everywhere: the HTTP answer's fields, plus type.
+        var answer = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync("/webrtc/ice-config", Ct));
+        Assert.Equal(
+            answer.EnumerateObject().Select(p => p.Name).Append("type").Order(StringComparer.Ordinal),
+            refresh.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal("coturn", refresh.GetProperty("provider").GetString());
+        Assert.Equal(JsonValueKind.Null, refresh.GetProperty("fallback").ValueKind);
+        Assert.True(refresh.GetProperty("expiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow);
         Assert.True(refresh.GetProperty("turnEnabled").GetBoolean());
         Assert.Equal(60, refresh.GetProperty("ttl").GetInt32());
         var turn = refresh.GetProperty("iceServers").EnumerateArray().First(s => s.TryGetProperty("credential", out _));

@@ -18,6 +18,7 @@ public sealed class SocketClient : IAsyncDisposable
     private readonly Channel<JsonElement> _inbox = Channel.CreateUnbounded<JsonElement>();
     private readonly Task _receiving;
     private readonly SemaphoreSlim _sending = new(1, 1);
+    private readonly List<JsonElement> _received = [];
 
     private SocketClient(ClientWebSocket socket)
     {
@@ -28,6 +29,18 @@ public sealed class SocketClient : IAsyncDisposable
     public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
 
     public WebSocketState State => _socket.State;
+
+    /// <summary>Every message received so far, in order, whether or not a wait consumed it.</summary>
+    public IReadOnlyList<JsonElement> Received
+    {
+        get
+        {
+            lock (_received)
+            {
+                return _received.ToList();
+            }
+        }
+    }
 
     public static async Task<SocketClient> ConnectAsync(Uri gateway, string pathAndQuery, CancellationToken cancellationToken, string? origin = null)
     {
@@ -115,10 +128,36 @@ public sealed class SocketClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until the server closes the socket; returns its close status.</summary>
-    public async Task<WebSocketCloseStatus?> ClosedAsync(CancellationToken cancellationToken)
+    /// <summary>Waits until what has been received satisfies a condition; fails after the deadline.</summary>
+    public async Task UntilAsync(Func<IReadOnlyList<JsonElement>, bool> condition, string what, CancellationToken cancellationToken)
     {
-        await _receiving.WaitAsync(Deadline, cancellationToken);
+        var deadline = DateTime.UtcNow + Deadline;
+        while (!condition(Received))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Not {what} within {Deadline.TotalSeconds} s (socket {_socket.State}, close {_socket.CloseStatus}).");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
+        }
+    }
+
+    /// <summary>Waits until the server closes the socket; returns its close status.</summary>
+    public Task<WebSocketCloseStatus?> ClosedAsync(CancellationToken cancellationToken) => ClosedWithinAsync(Deadline, cancellationToken);
+
+    /// <summary>Waits at most <paramref name="within"/> for the server to close the socket; fails if it has not.</summary>
+    public async Task<WebSocketCloseStatus?> ClosedWithinAsync(TimeSpan within, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _receiving.WaitAsync(within, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"The server did not close the socket within {within.TotalSeconds} s (socket {_socket.State}).");
+        }
+
         return _socket.CloseStatus;
     }
 
@@ -165,7 +204,13 @@ public sealed class SocketClient : IAsyncDisposable
                     break;
                 }
 
-                _inbox.Writer.TryWrite(JsonDocument.Parse(buffer.AsMemory(0, length)).RootElement.Clone());
+                var message = JsonDocument.Parse(buffer.AsMemory(0, length)).RootElement.Clone();
+                lock (_received)
+                {
+                    _received.Add(message);
+                }
+
+                _inbox.Writer.TryWrite(message);
             }
         }
         catch (WebSocketException)

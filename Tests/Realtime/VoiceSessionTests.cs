@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.WebSockets;
 using System.Text.Json;
 using Dilemma.Grains.Research;
 using Dilemma.Tests.Hosting;
@@ -77,13 +78,76 @@ public sealed class VoiceSessionTests(KestrelGatewayFixture gateway) : IClassFix
         Assert.Equal(players[0].UserId, started.GetProperty("changed_by").GetInt64());
         Assert.True((await a.NextAsync("recording_state", Ct)).GetProperty("is_recording").GetBoolean());
 
-        await a.SendAsync(new { type = "stop_recording" }, Ct);
+        await StopRecordingAsync(a);
         Assert.False((await b.NextAsync("recording_state", Ct)).GetProperty("is_recording").GetBoolean());
 
         var events = gateway.Services.GetRequiredService<InMemoryResearchStore>().RecordingEvents(code);
         Assert.Equal([RecordingEventType.Started, RecordingEventType.Stopped], events.Select(e => e.Type).ToArray());
         Assert.All(events, e => Assert.Equal(players[0].UserId, e.UserId));
         Assert.True(events[0].At <= events[1].At);
+    }
+
+    [Fact]
+    public async Task Recording_toggles_are_idempotent_and_change_at_most_once_a_second_per_participant()
+    {
+        var (players, code) = await RoomKit.SeatedRoomAsync(gateway.Client, Ct);
+        await GiveVoiceConsentAsync(players[0]);
+        await using var a = await RealtimeKit.VoiceAsync(gateway.Address, players[0], code, Ct);
+
+        // Starting what is started writes nothing; stopping within the second is refused.
+        await a.SendAsync(new { type = "start_recording" }, Ct);
+        await a.NextAsync("recording_state", Ct);
+        for (var i = 0; i < 25; i++)
+        {
+            await a.SendAsync(new { type = "start_recording" }, Ct);
+            await a.SendAsync(new { type = "stop_recording" }, Ct);
+        }
+
+        await a.SendAsync(new { type = "ping" }, Ct);
+        await a.NextAsync("pong", Ct);
+        var store = gateway.Services.GetRequiredService<InMemoryResearchStore>();
+        Assert.Equal([RecordingEventType.Started], store.RecordingEvents(code).Select(e => e.Type).ToArray());
+        var refused = a.Received.Where(m => m.GetProperty("type").GetString() == "error").Select(m => m.GetProperty("code").GetString()).ToList();
+        Assert.NotEmpty(refused);
+        Assert.All(refused, code => Assert.Equal("rate_limited", code));
+        Assert.Single(a.Received, m => m.GetProperty("type").GetString() == "recording_state");
+
+        // A second later the change goes through, once.
+        await StopRecordingAsync(a);
+        Assert.Equal([RecordingEventType.Started, RecordingEventType.Stopped], store.RecordingEvents(code).Select(e => e.Type).ToArray());
+    }
+
+    [Fact]
+    public async Task A_newer_voice_socket_of_the_same_user_replaces_the_older_with_4000_and_pushes_arrive_once()
+    {
+        var (players, code) = await RoomKit.SeatedRoomAsync(gateway.Client, Ct);
+        await using var b = await RealtimeKit.VoiceAsync(gateway.Address, players[1], code, Ct);
+        var older = new List<SocketClient>();
+        for (var i = 0; i < 5; i++)
+        {
+            older.Add(await RealtimeKit.VoiceAsync(gateway.Address, players[0], code, Ct));
+        }
+
+        await using var newest = await RealtimeKit.VoiceAsync(gateway.Address, players[0], code, Ct);
+        foreach (var socket in older)
+        {
+            Assert.Equal((WebSocketCloseStatus)4000, await socket.ClosedAsync(Ct));
+            await socket.DisposeAsync();
+        }
+
+        await b.SendAsync(new { type = "voice_status_update", is_mic_on = true, is_speaking = false }, Ct);
+        await newest.NextAsync("voice_status_update", Ct);
+        await b.SendAsync(new { type = "init" }, Ct);
+        var state = await b.NextAsync("session_state", Ct);
+        Assert.Equal("connected", state.GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("user_id").GetInt64() == players[0].UserId).GetProperty("connection_state").GetString());
+
+        // One room change over HTTP reaches the user's one socket once.
+        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/start", null, Ct));
+        await newest.NextAsync(m => m.GetProperty("type").GetString() == "room_updated" && m.GetProperty("room").GetProperty("phase").GetString() == "started", "the started room", Ct);
+        await newest.SendAsync(new { type = "ping" }, Ct);
+        await newest.NextAsync("pong", Ct);
+        Assert.Single(newest.Received, m => m.GetProperty("type").GetString() == "voice_status_update");
+        Assert.Single(newest.Received, m => m.GetProperty("type").GetString() == "room_updated");
     }
 
     [Fact]
@@ -129,6 +193,29 @@ public sealed class VoiceSessionTests(KestrelGatewayFixture gateway) : IClassFix
         var consensus = await NextUpdateAsync(host);
         Assert.Equal(2, consensus.GetProperty("current_round").GetInt32());
         Assert.Equal(0, consensus.GetProperty("consensus")[0].GetProperty("choice").GetInt32());
+    }
+
+    /// <summary>Stops the recording, asking again while the once-a-second rule refuses.</summary>
+    private static async Task StopRecordingAsync(SocketClient socket)
+    {
+        static bool Stopped(JsonElement m) => m.GetProperty("type").GetString() == "recording_state" && !m.GetProperty("is_recording").GetBoolean();
+        static int Errors(IReadOnlyList<JsonElement> received) => received.Count(m => m.GetProperty("type").GetString() == "error");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            var refusedBefore = Errors(socket.Received);
+            await socket.SendAsync(new { type = "stop_recording" }, Ct);
+            await socket.UntilAsync(r => r.Any(Stopped) || Errors(r) > refusedBefore, "an answer to stop_recording", Ct);
+            if (socket.Received.Any(Stopped))
+            {
+                return;
+            }
+
+            Assert.Equal("rate_limited", socket.Received.Last(m => m.GetProperty("type").GetString() == "error").GetProperty("code").GetString());
+            await Task.Delay(TimeSpan.FromMilliseconds(100), Ct);
+        }
+
+        Assert.Fail("stop_recording was refused for 10 s.");
     }
 
     private static async Task<JsonElement> NextUpdateAsync(SocketClient socket) =>
