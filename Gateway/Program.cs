@@ -30,6 +30,7 @@ try
     builder.Services.AddSingleton(ResearchExportSettings.Read(builder.Configuration));
 
     var app = builder.Build();
+    ConfigurationErrors.ValidateSettings(app.Services);
     app.UseDilemmaEdge();
     app.MapHealthApi();
     app.MapAuthApi();
@@ -43,10 +44,11 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (InvalidSettingException e)
+catch (Exception e) when (ConfigurationErrors.Describe(e) is not null)
 {
-    await Console.Error.WriteLineAsync($"Configuration error: {e.Message}");
-    return 2;
+    // A wrong setting, found by our readers or by an options class's ValidateOnStart: one line, exit code 2.
+    await Console.Error.WriteLineAsync($"Configuration error: {ConfigurationErrors.Describe(e)}");
+    return ConfigurationErrors.ExitCode;
 }
 
 /// <summary>Named so tests can host the gateway with <c>WebApplicationFactory&lt;Program&gt;</c>.</summary>

@@ -45,14 +45,16 @@ public static class SiloProgram
             }
 
             var app = SiloHost.Build(args);
+            ConfigurationErrors.ValidateSettings(app.Services);
             await SiloHost.MigrateIfConfiguredAsync(app, CancellationToken.None);
             await app.RunAsync();
             return 0;
         }
-        catch (InvalidSettingException e)
+        catch (Exception e) when (ConfigurationErrors.Describe(e) is not null)
         {
-            await Console.Error.WriteLineAsync($"Configuration error: {e.Message}");
-            return 2;
+            // A wrong setting, found by our readers or by an options class's ValidateOnStart: one line, exit code 2.
+            await Console.Error.WriteLineAsync($"Configuration error: {ConfigurationErrors.Describe(e)}");
+            return ConfigurationErrors.ExitCode;
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Dilemma.Grains.Interfaces.Accounts;
+using Dilemma.Grains.Interfaces.Errors;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -46,8 +47,18 @@ public sealed class AccessTokens(JwtSettings settings, TimeProvider time)
     public IReadOnlyList<string> RolesOf(UserProfile user) =>
         !user.IsGuest && settings.Researchers.Contains(AccountRules.NormalizeUsername(user.Username)) ? [ResearcherRole] : [];
 
+    /// <summary>
+    /// The user a token speaks for. Authentication already refuses a token whose <c>sub</c> is not
+    /// a user id (<see cref="HasUserId"/>); this answers 401 rather than 500 should one get past.
+    /// </summary>
     public static long UserIdOf(ClaimsPrincipal principal) =>
-        long.TryParse(principal.FindFirstValue(JwtRegisteredClaimNames.Sub), out var id)
+        TryUserIdOf(principal, out var id)
             ? id
-            : throw new InvalidOperationException("An authenticated principal without a numeric 'sub' claim reached an endpoint.");
+            : throw RuleViolationException.Unauthorized("invalid_token", "The access token is not valid.");
+
+    /// <summary>Whether a signed token names a user: its <c>sub</c> is a positive whole number, as <see cref="Issue"/> writes it.</summary>
+    public static bool HasUserId(ClaimsPrincipal principal) => TryUserIdOf(principal, out _);
+
+    private static bool TryUserIdOf(ClaimsPrincipal principal, out long id) =>
+        long.TryParse(principal.FindFirstValue(JwtRegisteredClaimNames.Sub), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out id) && id > 0;
 }

@@ -69,6 +69,17 @@ public static class EdgeServices
                     QueryToken.Read(context);
                     return Task.CompletedTask;
                 },
+                OnTokenValidated = context =>
+                {
+                    // A correctly signed token that names no user (a key shared with another
+                    // service, say) is not ours: refused here, it is a 401 everywhere, sockets too.
+                    if (context.Principal is not { } principal || !AccessTokens.HasUserId(principal))
+                    {
+                        context.Fail("The token's subject is not a user id.");
+                    }
+
+                    return Task.CompletedTask;
+                },
                 OnChallenge = async context =>
                 {
                     context.HandleResponse();

@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Dilemma.Gateway.Errors;
+using Dilemma.Grains.Hosting;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace Dilemma.Gateway.Edge;
@@ -16,10 +17,10 @@ public static class RateLimits
     public static IServiceCollection AddDilemmaRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection("RateLimits");
-        var permits = section.GetValue("PasswordConcurrency", Math.Max(2, Environment.ProcessorCount));
+        var permits = AtLeast(section, "PasswordConcurrency", Math.Max(2, Environment.ProcessorCount), minimum: 1);
         // A short queue: a sign-in that waits behind many quarter-second hashes is worse than a
         // quick 429 the client can retry.
-        var queue = section.GetValue("PasswordQueue", permits);
+        var queue = AtLeast(section, "PasswordQueue", permits, minimum: 0);
         services.AddRateLimiter(options =>
         {
             options.AddConcurrencyLimiter(PasswordPolicy, limiter =>
@@ -41,5 +42,19 @@ public static class RateLimits
             };
         });
         return services;
+    }
+
+    // Checked here, at start-up: the limiter itself would only refuse a bad value at the first sign-in.
+    private static int AtLeast(IConfigurationSection section, string name, int fallback, int minimum)
+    {
+        var text = section[name];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return fallback;
+        }
+
+        return int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= minimum
+            ? value
+            : throw new InvalidSettingException($"{section.Path}:{name}", $"must be a whole number of at least {minimum}, not '{text}'");
     }
 }

@@ -1,6 +1,7 @@
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Ice;
+using Dilemma.Grains.Hosting;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -15,13 +16,9 @@ public static class RealtimeApi
 
     public static IServiceCollection AddRealtime(this IServiceCollection services)
     {
-        services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.SectionName)
-            .Validate(o => o.MaxMessageBytes is >= 1024 and <= 16 * 1024 * 1024, "Realtime:MaxMessageBytes must be from 1024 to 16777216.")
-            .Validate(o => o.MessagesPerSecond > 0 && o.MessageBurst > 0 && o.MaxViolations > 0 && o.SendQueueCapacity > 0, "Realtime limits must be positive.")
-            .Validate(o => o.KeepAliveSeconds > 0 && o.KeepAliveTimeoutSeconds > o.KeepAliveSeconds && o.RenewSeconds > 0, "Realtime:KeepAliveTimeoutSeconds must exceed Realtime:KeepAliveSeconds; both and RenewSeconds positive.")
-            .Validate(o => o.IceRefreshLeadSeconds > 0, "Realtime:IceRefreshLeadSeconds must be positive.")
-            .Validate(o => Origins.Check(o.AllowedOrigins) is null, "Realtime:AllowedOrigins must list origins such as https://game.example.org (http or https, no path, no trailing slash, no default port).")
-            .ValidateOnStart();
+        services.AddOptions<RealtimeOptions>().BindSettings(RealtimeOptions.SectionName)
+            .Validate(o => o.KeepAliveTimeoutSeconds > o.KeepAliveSeconds, "Realtime:KeepAliveTimeoutSeconds must exceed Realtime:KeepAliveSeconds.")
+            .Validate(o => Origins.Check(o.AllowedOrigins) is null, "Realtime:AllowedOrigins must list origins such as https://game.example.org (http or https, no path, no trailing slash, no default port).");
         return services;
     }
 

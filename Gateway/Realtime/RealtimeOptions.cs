@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Dilemma.Gateway.Realtime;
 
 /// <summary>Limits of the two WebSockets (section <c>Realtime</c>); the README documents each.</summary>
@@ -6,33 +8,42 @@ public sealed class RealtimeOptions
     public const string SectionName = "Realtime";
 
     /// <summary>The largest message a client may send; an SDP offer is a few kilobytes.</summary>
+    [Range(1024, 16 * 1024 * 1024)]
     public int MaxMessageBytes { get; set; } = 64 * 1024;
 
     /// <summary>Sustained messages per second per socket (a token bucket refilled at this rate).</summary>
+    [Range(1, int.MaxValue)]
     public int MessagesPerSecond { get; set; } = 50;
 
     /// <summary>Messages a socket may send at once before the rate applies (ICE gathering bursts).</summary>
+    [Range(1, int.MaxValue)]
     public int MessageBurst { get; set; } = 200;
 
     /// <summary>Refused messages (malformed, unknown, too large, over the rate) before the socket is closed with 1008.</summary>
+    [Range(1, int.MaxValue)]
     public int MaxViolations { get; set; } = 20;
 
     /// <summary>Messages waiting to be sent to one socket; a receiver this far behind is closed with 1013.</summary>
+    [Range(1, int.MaxValue)]
     public int SendQueueCapacity { get; set; } = 512;
 
     /// <summary>Seconds between WebSocket pings.</summary>
+    [Range(1, int.MaxValue)]
     public int KeepAliveSeconds { get; set; } = 15;
 
     /// <summary>Seconds without a pong (or any frame) after which the socket is dropped.</summary>
+    [Range(1, int.MaxValue)]
     public int KeepAliveTimeoutSeconds { get; set; } = 45;
 
     /// <summary>Seconds between a connection's renewals of its registration with the room and peer grains.</summary>
+    [Range(1, int.MaxValue)]
     public int RenewSeconds { get; set; } = 20;
 
     /// <summary>
     /// How long before TURN credentials expire the signaling socket pushes fresh ones
     /// (<c>ice_config_refresh</c>); at most 90% of the credentials' lifetime.
     /// </summary>
+    [Range(1, int.MaxValue)]
     public int IceRefreshLeadSeconds { get; set; } = 300;
 
     /// <summary>When not empty, the <c>Origin</c> header of a socket request must be one of these.</summary>

@@ -1,13 +1,12 @@
-using System.ComponentModel.DataAnnotations;
-using System.Text.Json;
 using Dilemma.Gateway.Errors;
 
 namespace Dilemma.Gateway.Validation;
 
 /// <summary>
-/// Checks a request body's data annotations before the handler runs. A missing required field
-/// is malformed (400, <c>missing_field</c>); a present but out-of-bounds one is invalid
-/// (422, <c>invalid_field</c>). Either way the problem names the fields in their JSON spelling.
+/// Checks a request body's data annotations before the handler runs, inside nested objects and
+/// list items too. A missing required field or list item is malformed (400, <c>missing_field</c>);
+/// a present but out-of-bounds one is invalid (422, <c>invalid_field</c>). Either way the problem
+/// names the fields by their JSON path (<c>assignments[0].user_id</c>).
 /// An endpoint whose fields are all optional may be given <c>whenEmpty</c>: an empty body then
 /// means that request (no fields, or fields from the query string) instead of 400.
 /// </summary>
@@ -28,21 +27,21 @@ public sealed class ValidationFilter<T>(Func<HttpContext, T>? whenEmpty = null) 
             return Problems.Create(StatusCodes.Status400BadRequest, "missing_body", "The request needs a JSON body.");
         }
 
-        var results = new List<ValidationResult>();
-        if (Validator.TryValidateObject(body, new ValidationContext(body), results, validateAllProperties: true))
+        var failures = BodyValidator.Validate(body);
+        if (failures.Count == 0)
         {
             return await next(context);
         }
 
-        var missing = results.Any(r => r.ErrorMessage?.Contains("required", StringComparison.OrdinalIgnoreCase) == true);
-        var errors = results
-            .SelectMany(r => r.MemberNames.Select(m => (Member: m, Field: JsonNamingPolicy.SnakeCaseLower.ConvertName(m), r.ErrorMessage)))
-            .GroupBy(e => e.Field)
-            .ToDictionary(g => g.Key, g => g.Select(e => Rename(e.ErrorMessage, e.Member, e.Field)).ToArray());
+        var missing = failures.Any(f => f.Missing);
+        var errors = failures
+            .GroupBy(f => f.Field)
+            .ToDictionary(g => g.Key, g => g.Select(f => f.Message).ToArray());
         var fields = string.Join(", ", errors.Keys);
+        var field = errors.Count == 1 ? fields : null;
         return missing
-            ? Problems.Create(StatusCodes.Status400BadRequest, "missing_field", $"Required field missing: {fields}.", errors)
-            : Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_field", $"Invalid value in: {fields}.", errors);
+            ? Problems.Create(StatusCodes.Status400BadRequest, "missing_field", $"Required field missing: {fields}.", errors, field)
+            : Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_field", $"Invalid value in: {fields}.", errors, field);
     }
 
     // The handler's body parameter: the one declared as T (null when the body was empty).
@@ -52,10 +51,6 @@ public sealed class ValidationFilter<T>(Func<HttpContext, T>? whenEmpty = null) 
         var index = Array.FindIndex(parameters ?? [], p => p.ParameterType == typeof(T));
         return index >= 0 && index < context.Arguments.Count ? index : null;
     }
-
-    // Data annotations speak of the C# property; the client only knows the JSON field.
-    private static string Rename(string? message, string member, string field) =>
-        message?.Replace(member, field, StringComparison.Ordinal) ?? $"{field} is invalid.";
 }
 
 public static class ValidationFilterExtensions

@@ -65,7 +65,7 @@ public static class DilemmaSiloBuilderExtensions
 
     private static void AddCommonServices(IServiceCollection services)
     {
-        services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AccountOptions>().BindSettings(AccountOptions.SectionName);
         services.AddSingleton<PasswordHasher>();
         services.TryAddSingleton(TimeProvider.System);
 

@@ -22,6 +22,8 @@ public sealed partial class RoomGrain(
     TimeProvider time) : Grain, IRoomGrain
 {
     private const int SubmissionsKept = 100;
+    private const string ChoiceKeyPrefix = "choice:";
+    private const string ConsensusKeyPrefix = "consensus:";
 
     private RoomState State => room.State;
 
@@ -29,6 +31,7 @@ public sealed partial class RoomGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        ScopeLegacySubmissionKeys();
         if (State.Created && State.Phase == RoomPhase.Started)
         {
             await ReadBackOpenRoundAsync(cancellationToken);
@@ -181,7 +184,7 @@ public sealed partial class RoomGrain(
     {
         EnsureCreated();
         Participant(userId);
-        if (Replay(userId, submission.SubmissionId) is { } replayed)
+        if (Replay(SubmissionOperation.Choice, userId, submission.SubmissionId) is { } replayed)
         {
             return replayed;
         }
@@ -209,7 +212,7 @@ public sealed partial class RoomGrain(
     {
         EnsureCreated();
         Participant(userId);
-        if (Replay(userId, submission.SubmissionId) is { } replayed)
+        if (Replay(SubmissionOperation.Consensus, userId, submission.SubmissionId) is { } replayed)
         {
             return replayed;
         }
@@ -257,7 +260,7 @@ public sealed partial class RoomGrain(
         }
 
         var receipt = Receipt(userId, submission, 1, now);
-        Remember(userId, receipt);
+        Remember(SubmissionOperation.Consensus, userId, receipt);
         await SaveAsync(writeScenario: false, cancellationToken);
         return receipt;
     }
@@ -471,28 +474,52 @@ public sealed partial class RoomGrain(
         choice.Revision = revision;
         choice.SubmittedAt = at;
         var receipt = Receipt(userId, submission, revision, at);
-        Remember(userId, receipt);
+        Remember(SubmissionOperation.Choice, userId, receipt);
         return receipt;
     }
 
-    private SubmissionReceipt? Replay(long userId, string? submissionId) =>
-        submissionId is null ? null : State.Submissions.Find(s => s.Key == SubmissionKey(userId, submissionId))?.Receipt is { } receipt ? receipt with { Replayed = true } : null;
+    // A submission id answers only for the operation it was first used on: a choice's id reused on
+    // the consensus endpoint is a new consensus, not a replay of the choice.
+    private SubmissionReceipt? Replay(SubmissionOperation operation, long userId, string? submissionId) =>
+        submissionId is null ? null : State.Submissions.Find(s => s.Key == SubmissionKey(operation, userId, submissionId))?.Receipt is { } receipt ? receipt with { Replayed = true } : null;
 
-    private void Remember(long userId, SubmissionReceipt receipt)
+    private void Remember(SubmissionOperation operation, long userId, SubmissionReceipt receipt)
     {
         if (receipt.SubmissionId is null)
         {
             return;
         }
 
-        State.Submissions.Add(new SubmissionState { Key = SubmissionKey(userId, receipt.SubmissionId), Receipt = receipt });
+        State.Submissions.Add(new SubmissionState { Key = SubmissionKey(operation, userId, receipt.SubmissionId), Receipt = receipt });
         if (State.Submissions.Count > SubmissionsKept)
         {
             State.Submissions.RemoveRange(0, State.Submissions.Count - SubmissionsKept);
         }
     }
 
-    private static string SubmissionKey(long userId, string submissionId) => $"{userId}:{submissionId}";
+    private static string SubmissionKey(SubmissionOperation operation, long userId, string submissionId) =>
+        $"{(operation == SubmissionOperation.Consensus ? ConsensusKeyPrefix : ChoiceKeyPrefix)}{userId}:{submissionId}";
+
+    /// <summary>
+    /// Receipts stored before keys named their operation ("{user}:{id}") get the prefix of the
+    /// operation they answered: a consensus if a round's consensus is theirs at that instant, else a choice.
+    /// </summary>
+    private void ScopeLegacySubmissionKeys()
+    {
+        foreach (var stored in State.Submissions)
+        {
+            if (stored.Receipt is not { SubmissionId: { } id } receipt
+                || stored.Key.StartsWith(ChoiceKeyPrefix, StringComparison.Ordinal)
+                || stored.Key.StartsWith(ConsensusKeyPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var consensus = State.Rounds.ElementAtOrDefault(receipt.RoundNumber - 1)?.Consensus;
+            var wasConsensus = consensus is not null && consensus.SubmittedBy == receipt.UserId && Utc(consensus.RecordedAt) == receipt.RecordedAt;
+            stored.Key = SubmissionKey(wasConsensus ? SubmissionOperation.Consensus : SubmissionOperation.Choice, receipt.UserId, id);
+        }
+    }
 
     private SubmissionReceipt Receipt(long userId, ChoiceSubmission submission, int revision, DateTime at) => new(
         Code,

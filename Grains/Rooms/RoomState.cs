@@ -145,6 +145,13 @@ public sealed class SubmissionState
     public SubmissionReceipt? Receipt { get; set; }
 }
 
+/// <summary>What a submission id was used for; ids are scoped per operation, so each has its own receipts.</summary>
+public enum SubmissionOperation
+{
+    Choice,
+    Consensus,
+}
+
 /// <summary>The scenario a room was created on (storage name <c>room-scenario</c>), written once.</summary>
 [GenerateSerializer]
 public sealed class RoomScenarioState

@@ -362,6 +362,21 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
         Assert.Equal(name, me.Username);
     }
 
+    [Theory]
+    [InlineData("not-a-number")]
+    [InlineData("")]
+    [InlineData("-5")]
+    [InlineData("99999999999999999999999")]
+    public async Task A_signed_token_whose_subject_is_not_a_user_id_gets_401(string subject)
+    {
+        var token = Mint(subject, GatewayFactory.JwtKey);
+
+        await HttpAssert.ProblemAsync(await Client.GetMeAsync(token, Ct), HttpStatusCode.Unauthorized, "invalid_token");
+        var create = AuthClient.Authorized(HttpMethod.Post, "/rooms/public", token, JsonContent(new { title = "t", topic = "care-robot-monitoring" }));
+        await HttpAssert.ProblemAsync(await Client.SendAsync(create, Ct), HttpStatusCode.Unauthorized, "invalid_token");
+        await HttpAssert.ProblemAsync(await Client.SendAsync(AuthClient.Authorized(HttpMethod.Post, "/auth/ws-ticket", token), Ct), HttpStatusCode.Unauthorized, "invalid_token");
+    }
+
     [Fact]
     public async Task A_body_over_the_size_limit_gets_413()
     {
@@ -381,7 +396,10 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
 
     private static string Flip(string segment) => (segment[0] == 'A' ? "B" : "A") + segment[1..];
 
-    private static string Mint(long userId, string key, DateTime? issuedAt = null, TimeSpan? lifetime = null, string issuer = "dilemma", string audience = "dilemma")
+    private static string Mint(long userId, string key, DateTime? issuedAt = null, TimeSpan? lifetime = null, string issuer = "dilemma", string audience = "dilemma") =>
+        Mint(userId.ToString(System.Globalization.CultureInfo.InvariantCulture), key, issuedAt, lifetime, issuer, audience);
+
+    private static string Mint(string subject, string key, DateTime? issuedAt = null, TimeSpan? lifetime = null, string issuer = "dilemma", string audience = "dilemma")
     {
         var now = issuedAt ?? DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
@@ -391,7 +409,7 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
             IssuedAt = now,
             NotBefore = now,
             Expires = now + (lifetime ?? TimeSpan.FromMinutes(60)),
-            Claims = new Dictionary<string, object> { ["sub"] = userId.ToString(System.Globalization.CultureInfo.InvariantCulture), ["name"] = "x" },
+            Claims = new Dictionary<string, object> { ["sub"] = subject, ["name"] = "x" },
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
         });
     }

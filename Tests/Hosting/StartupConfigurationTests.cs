@@ -8,24 +8,58 @@ namespace Dilemma.Tests.Hosting;
 /// </summary>
 public sealed class StartupConfigurationTests
 {
+    // Settings the machine's environment may carry (scripts/services.sh env exports some); each run starts without them.
+    private static readonly string[] _sections = ["ConnectionStrings", "Cluster", "Database", "Auth", "RateLimits", "Realtime", "Ice", "Ai", "Research", "Cors"];
+
+    private const string SiloServices = "ConnectionStrings__Redis=127.0.0.1:1";
+    private const string SiloDatabase = "ConnectionStrings__MySql=Server=127.0.0.1;Port=1";
+
+    /// <summary>(host, the setting the line must name, the environment that gets it wrong): at least one per section each host reads.</summary>
+    private static readonly (string Project, string Setting, string[] Environment)[] _cases =
+    [
+        ("Gateway", "ConnectionStrings:Redis", ["Cluster__Mode=Cluster"]),
+        ("Gateway", "Auth:JwtKey", ["Cluster__Mode=Cluster", "ConnectionStrings__Redis=127.0.0.1:1"]),
+        ("Gateway", "Auth:JwtKey", ["Cluster__Mode=Cluster", "ConnectionStrings__Redis=127.0.0.1:1", "Auth__JwtKey=only-twenty-bytes-key"]),
+        ("Gateway", "Auth:BcryptWorkFactor", ["Auth__BcryptWorkFactor=3"]),
+        ("Gateway", "Auth:AccessTokenMinutes", ["Auth__AccessTokenMinutes=soon"]),
+        ("Gateway", "Cluster:Mode", ["Cluster__Mode=Galaxy"]),
+        ("Gateway", "Cluster:SiloPort", ["Cluster__SiloPort=seventy"]),
+        ("Gateway", "Ice:Coturn:Secret", ["Ice__Provider=coturn"]),
+        ("Gateway", "Ai:Provider", ["Ai__Provider=gpt"]),
+        ("Gateway", "Ai:OpenAi:ApiKey", ["Ai__Provider=openai"]),
+        ("Gateway", "RateLimits:AiScenariosPerMinute", ["RateLimits__AiScenariosPerMinute=0"]),
+        ("Gateway", "RateLimits:PasswordConcurrency", ["RateLimits__PasswordConcurrency=0"]),
+        ("Gateway", "RateLimits:PasswordQueue", ["RateLimits__PasswordQueue=many"]),
+        ("Gateway", "Realtime:MaxMessageBytes", ["Realtime__MaxMessageBytes=10"]),
+        ("Gateway", "Realtime:MessagesPerSecond", ["Realtime__MessagesPerSecond=fast"]),
+        ("Gateway", "Realtime:KeepAliveTimeoutSeconds", ["Realtime__KeepAliveSeconds=60", "Realtime__KeepAliveTimeoutSeconds=30"]),
+        ("Gateway", "Research:ExportRowsPerChunk", ["Research__ExportRowsPerChunk=1000"]),
+        ("Gateway", "Research:ExportChunksPerCall", ["Research__ExportRowsPerChunk=250", "Research__ExportChunksPerCall=4"]),
+        ("Gateway", "Cors:AllowedOrigins", ["Cors__AllowedOrigins__0=https://frontend.example.org/"]),
+        ("Gateway", "Realtime:AllowedOrigins", ["Realtime__AllowedOrigins__0=frontend.example.org"]),
+        ("Silo", "Ai:TimeoutSeconds", [SiloServices, SiloDatabase, "Ai__TimeoutSeconds=60"]),
+        ("Silo", "ConnectionStrings:Redis", []),
+        ("Silo", "ConnectionStrings:MySql", [SiloServices]),
+        ("Silo", "Cluster:SiloPort", [SiloServices, SiloDatabase, "Cluster__SiloPort=seventy"]),
+        ("Silo", "Database:MigrateOnStart", [SiloServices, SiloDatabase, "Database__MigrateOnStart=maybe"]),
+        ("Silo", "Auth:BcryptWorkFactor", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Auth__BcryptWorkFactor=3"]),
+        ("Silo", "Auth:RefreshTokenDays", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Auth__RefreshTokenDays=0"]),
+    ];
+
+    public static TheoryData<string, string, string[]> Cases()
+    {
+        var data = new TheoryData<string, string, string[]>();
+        foreach (var (project, setting, environment) in _cases)
+        {
+            data.Add(project, setting, environment);
+        }
+
+        return data;
+    }
+
     [Theory]
-    [InlineData("Gateway", "ConnectionStrings:Redis", "Cluster__Mode=Cluster")]
-    [InlineData("Gateway", "Auth:JwtKey", "Cluster__Mode=Cluster", "ConnectionStrings__Redis=127.0.0.1:1")]
-    [InlineData("Gateway", "Auth:JwtKey", "Cluster__Mode=Cluster", "ConnectionStrings__Redis=127.0.0.1:1", "Auth__JwtKey=only-twenty-bytes-key")]
-    [InlineData("Gateway", "Cluster:Mode", "Cluster__Mode=Galaxy")]
-    [InlineData("Gateway", "Cluster:SiloPort", "Cluster__SiloPort=seventy")]
-    [InlineData("Gateway", "Ice:Coturn:Secret", "Ice__Provider=coturn")]
-    [InlineData("Gateway", "Ai:Provider", "Ai__Provider=gpt")]
-    [InlineData("Gateway", "Ai:OpenAi:ApiKey", "Ai__Provider=openai")]
-    [InlineData("Gateway", "RateLimits:AiScenariosPerMinute", "RateLimits__AiScenariosPerMinute=0")]
-    [InlineData("Gateway", "Research:ExportRowsPerChunk", "Research__ExportRowsPerChunk=1000")]
-    [InlineData("Gateway", "Cors:AllowedOrigins", "Cors__AllowedOrigins__0=https://frontend.example.org/")]
-    [InlineData("Gateway", "Realtime:AllowedOrigins", "Realtime__AllowedOrigins__0=frontend.example.org")]
-    [InlineData("Gateway", "Research:ExportChunksPerCall", "Research__ExportRowsPerChunk=250", "Research__ExportChunksPerCall=4")]
-    [InlineData("Silo", "Ai:TimeoutSeconds", "ConnectionStrings__Redis=127.0.0.1:1", "ConnectionStrings__MySql=Server=127.0.0.1;Port=1", "Ai__TimeoutSeconds=60")]
-    [InlineData("Silo", "ConnectionStrings:Redis")]
-    [InlineData("Silo", "ConnectionStrings:MySql", "ConnectionStrings__Redis=127.0.0.1:1")]
-    public async Task A_missing_or_wrong_setting_stops_start_up_with_one_line_naming_it(string project, string setting, params string[] environment)
+    [MemberData(nameof(Cases))]
+    public async Task A_missing_or_wrong_setting_stops_start_up_with_one_line_naming_it(string project, string setting, string[] environment)
     {
         var (exitCode, stdout, stderr) = await RunAsync(project, environment);
 
@@ -35,6 +69,45 @@ public sealed class StartupConfigurationTests
         Assert.Contains(setting, line, StringComparison.Ordinal);
         Assert.Contains(setting.Replace(":", "__", StringComparison.Ordinal), line, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_settings_section_each_host_reads_has_a_case_above()
+    {
+        // The README's settings table says which host reads each setting; a section without a
+        // case here is one whose wrong values nobody has seen refused.
+        var read = ReadmeSettings()
+            .SelectMany(s => s.Hosts.Select(host => (Host: host, Section: s.Key.Split(':')[0])))
+            .Distinct()
+            .ToList();
+        var covered = _cases.Select(c => (Host: c.Project, Section: c.Setting.Split(':')[0])).ToHashSet();
+
+        Assert.NotEmpty(read);
+        Assert.Empty(read.Where(r => !covered.Contains(r)).Select(r => $"{r.Host} {r.Section}"));
+    }
+
+    private static IEnumerable<(string Key, string[] Hosts)> ReadmeSettings()
+    {
+        var readme = Path.Combine(Repository(), "README.md");
+        foreach (var row in File.ReadLines(readme).Where(l => l.StartsWith("| `", StringComparison.Ordinal)))
+        {
+            var cells = row.Split('|', StringSplitOptions.TrimEntries);
+            var hosts = new List<string>();
+            if (cells[2].Contains("gateway", StringComparison.Ordinal) || cells[2] == "both")
+            {
+                hosts.Add("Gateway");
+            }
+
+            if (cells[2].StartsWith("silo", StringComparison.Ordinal) || cells[2].Contains(", silo", StringComparison.Ordinal) || cells[2] == "both")
+            {
+                hosts.Add("Silo");
+            }
+
+            foreach (var key in cells[1].Split('`').Where((_, i) => i % 2 == 1).Where(k => k.Contains(':', StringComparison.Ordinal) && char.IsAsciiLetterUpper(k[0])))
+            {
+                yield return (key, hosts.ToArray());
+            }
+        }
     }
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string project, string[] environment)
@@ -47,7 +120,7 @@ public sealed class StartupConfigurationTests
             RedirectStandardError = true,
             WorkingDirectory = Path.GetDirectoryName(assembly)!,
         };
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || k.StartsWith("Cluster__", StringComparison.Ordinal) || k.StartsWith("Auth__", StringComparison.Ordinal) || k.StartsWith("Ai__", StringComparison.Ordinal) || k.StartsWith("Ice__", StringComparison.Ordinal) || k.StartsWith("Cors__", StringComparison.Ordinal) || k.StartsWith("Realtime__", StringComparison.Ordinal)).ToList())
+        foreach (var name in start.Environment.Keys.Where(k => _sections.Any(section => k.StartsWith(section + "__", StringComparison.Ordinal))).ToList())
         {
             start.Environment.Remove(name);
         }
@@ -83,7 +156,9 @@ public sealed class StartupConfigurationTests
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var framework = testOutput.Name;
         var configuration = testOutput.Parent!.Name;
-        var repository = testOutput.Parent.Parent!.Parent!.Parent!.FullName;
-        return Path.Combine(repository, project, "bin", configuration, framework);
+        return Path.Combine(Repository(), project, "bin", configuration, framework);
     }
+
+    private static string Repository() =>
+        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Parent!.Parent!.Parent!.FullName;
 }

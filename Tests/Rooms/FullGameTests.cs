@@ -141,7 +141,12 @@ public sealed class RoomDurabilityTests(LocalServices services)
 
         await RoomKit.ChooseAsync(resumed[1], code, 3, 0, 3, Ct);
         await RoomKit.ChooseAsync(resumed[2], code, 3, 0, 3, Ct);
-        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(resumed[0], code, 3, 0, 4, Ct), HttpStatusCode.Created);
+        // The choice's id, reused for the consensus after the restart, records the consensus
+        // (ids are scoped per operation, in the receipts read back too); its retry replays it.
+        var consensus = await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(resumed[0], code, 3, 0, 4, Ct, submissionId: "durable-3"), HttpStatusCode.Created);
+        Assert.False(consensus.GetProperty("replayed").GetBoolean());
+        Assert.Equal(4, consensus.GetProperty("current_round").GetInt32());
+        Assert.True((await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(resumed[0], code, 3, 0, 4, Ct, submissionId: "durable-3"), HttpStatusCode.Created)).GetProperty("replayed").GetBoolean());
         await RoomKit.PlayRoundAsync(resumed, code, 4, Ct);
         await RoomKit.PlayRoundAsync(resumed, code, 5, Ct);
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Dilemma.Tests.Accounts;
 using Dilemma.Tests.Hosting;
 
 namespace Dilemma.Tests.Rooms;
@@ -293,6 +294,27 @@ public sealed class RoomLifecycleTests(EmbeddedGatewayFixture gateway) : IClassF
         var assignments = new[] { new { user_id = players[0].UserId, role_id = first }, new { user_id = players[1].UserId, role_id = second }, new { user_id = players[2].UserId, role_id = third } };
 
         await HttpAssert.ProblemAsync(await players[0].PostAsync($"/rooms/assign-roles/{code}", new { assignments }, Ct), HttpStatusCode.UnprocessableEntity, "invalid_roles");
+    }
+
+    [Theory]
+    [InlineData("[null]", "assignments[0]")]
+    [InlineData("[{}]", "assignments[0].user_id")]
+    [InlineData("[{\"user_id\":null,\"role_id\":1}]", "assignments[0].user_id")]
+    [InlineData("[{\"user_id\":1}]", "assignments[0].role_id")]
+    [InlineData("[{\"user_id\":1,\"role_id\":1},{\"user_id\":2,\"role_id\":null}]", "assignments[1].role_id")]
+    public async Task Incomplete_role_assignments_get_400_naming_the_item_and_field(string assignments, string field)
+    {
+        var (players, code) = await RoomKit.SeatedRoomAsync(Client, Ct);
+        var request = AuthClient.Authorized(HttpMethod.Post, $"/rooms/assign-roles/{code}", players[0].Tokens.AccessToken, new StringContent($"{{\"assignments\":{assignments}}}", System.Text.Encoding.UTF8, "application/json"));
+
+        var problem = await HttpAssert.ProblemAsync(await Client.SendAsync(request, Ct), HttpStatusCode.BadRequest, "missing_field");
+
+        var errors = problem.GetProperty("errors");
+        Assert.True(errors.TryGetProperty(field, out _), problem.GetRawText());
+        if (errors.EnumerateObject().Count() == 1)
+        {
+            Assert.Equal(field, problem.GetProperty("field").GetString());
+        }
     }
 
     [Fact]

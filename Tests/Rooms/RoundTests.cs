@@ -191,6 +191,32 @@ public sealed class RoundTests(EmbeddedGatewayFixture gateway) : IClassFixture<E
     }
 
     [Fact]
+    public async Task A_choices_submission_id_reused_for_the_consensus_records_the_consensus()
+    {
+        var (players, code) = await RoomKit.StartedRoomAsync(Client, Ct);
+        var submission = Guid.NewGuid().ToString("N");
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[0], code, 1, 1, 2, Ct, submission), HttpStatusCode.Created);
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[1], code, 1, 1, 3, Ct), HttpStatusCode.Created);
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[2], code, 1, 0, 3, Ct), HttpStatusCode.Created);
+
+        // Keys are scoped per operation: the choice's id does not answer for the consensus.
+        var consensus = await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(players[0], code, 1, 0, 5, Ct, submission), HttpStatusCode.Created);
+        Assert.False(consensus.GetProperty("replayed").GetBoolean());
+        Assert.Equal(0, consensus.GetProperty("choice").GetInt32());
+        Assert.Equal(2, consensus.GetProperty("current_round").GetInt32());
+        var room = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}", Ct));
+        var recorded = Assert.Single(room.GetProperty("consensus").EnumerateArray());
+        Assert.Equal(0, recorded.GetProperty("choice").GetInt32());
+        Assert.Equal(5, recorded.GetProperty("confidence").GetInt32());
+
+        // And each operation still replays its own: the consensus retry, and the choice retry.
+        Assert.True((await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(players[0], code, 1, 0, 5, Ct, submission), HttpStatusCode.Created)).GetProperty("replayed").GetBoolean());
+        var choiceRetry = await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[0], code, 1, 1, 2, Ct, submission), HttpStatusCode.Created);
+        Assert.True(choiceRetry.GetProperty("replayed").GetBoolean());
+        Assert.Equal(1, choiceRetry.GetProperty("choice").GetInt32());
+    }
+
+    [Fact]
     public async Task Another_participant_reusing_a_submission_id_is_not_replayed()
     {
         var (players, code) = await RoomKit.StartedRoomAsync(Client, Ct);
