@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Security.Claims;
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Errors;
+using Dilemma.Gateway.Rooms;
 using Dilemma.Gateway.Scenarios;
 using Dilemma.Gateway.Validation;
 using Dilemma.Grains.Interfaces.Ai;
@@ -159,8 +160,7 @@ public static class AiApi
 
         var feedback = await grains.GetGrain<IFacilitatorGrain>(0).GetFeedbackAsync(
             roomCode,
-            AccessTokens.UserIdOf(user),
-            user.IsInRole(AccessTokens.ResearcherRole),
+            RoomViewers.Of(user),
             new FeedbackRequest(body?.RoundNumber, body?.Transcript, PromptLanguage(language)),
             cancellationToken);
         return language == ScenariosApi.Both

@@ -81,16 +81,18 @@ public static class RoomsApi
 
         var result = await grains.GetGrain<IRoomLobbyGrain>(0).ListRoomsAsync(new RoomQuery(topic, phase, page, pageSize), cancellationToken);
         return TypedResults.Ok(new RoomPageResponse(
-            result.Items.Select(r => new RoomListingResponse(r.Code, r.Title, r.Topic, r.ParticipantCount, RoomMapping.PhaseName(r.Phase), r.CreatedAt)).ToList(),
+            result.Items.Select(r => r.ToResponse()).ToList(),
             result.Page,
             result.PageSize,
             result.Total));
     }
 
-    public static async Task<Ok<RoomResponse>> GetAsync([FromRoute(Name = "room_code")] string roomCode, IGrainFactory grains, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<RoomResponse>, Ok<RoomListingResponse>>> GetAsync([FromRoute(Name = "room_code")] string roomCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
     {
-        var details = await Room(grains, roomCode).GetDetailsAsync(cancellationToken);
-        return TypedResults.Ok(details.Room.ToResponse(details.Scenario));
+        var view = await Room(grains, roomCode).ViewAsync(RoomViewers.Of(user), cancellationToken);
+        return view.Details is { } details
+            ? TypedResults.Ok(details.Room.ToResponse(details.Scenario))
+            : TypedResults.Ok(view.Summary!.ToResponse());
     }
 
     public static async Task<Ok<JoinResponse>> JoinAsync(JoinRoomRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
@@ -139,7 +141,7 @@ public static class RoomsApi
     }
 
     public static async Task<Ok<RoomStatistics>> StatisticsAsync([FromRoute(Name = "room_code")] string roomCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await Room(grains, roomCode).GetStatisticsAsync(AccessTokens.UserIdOf(user), user.IsInRole(AccessTokens.ResearcherRole), cancellationToken));
+        TypedResults.Ok(await Room(grains, roomCode).GetStatisticsAsync(RoomViewers.Of(user), cancellationToken));
 
     private static async Task<Created<RoomResponse>> CreateAsync(CreateRoomRequest request, bool isPublic, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
     {

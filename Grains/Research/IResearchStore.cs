@@ -39,6 +39,9 @@ public interface IResearchStore
 
     /// <summary>Codes of public waiting rooms with a free seat, fullest first, then oldest.</summary>
     Task<IReadOnlyList<string>> FindOpenPublicRoomsAsync(string? topic, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Codes of waiting rooms, public or private, created before <paramref name="createdBefore"/>, oldest first.</summary>
+    Task<IReadOnlyList<string>> FindWaitingRoomsAsync(DateTime createdBefore, int limit, CancellationToken cancellationToken);
 }
 
 public sealed record RoomRecord(string RoomCode, string Title, string Topic, bool IsPublic, long HostUserId, string ScenarioId, DateTime CreatedAt);
@@ -64,4 +67,7 @@ public static class RoomStatus
     public const string Waiting = "waiting";
     public const string Started = "started";
     public const string Finished = "finished";
+
+    /// <summary>Closed before it started (its last participant left, or it was abandoned): listed nowhere, exported as waiting.</summary>
+    public const string Closed = "closed";
 }

@@ -26,6 +26,7 @@ public sealed partial class RoomGrain
         EnsureCreated();
         var joining = Participant(userId);
         DropExpiredSignaling();
+        NotePresence();
         var isNew = !_signaling.TryGetValue(userId, out var current) || current.ConnectionId != connectionId;
         _signaling[userId] = (connectionId, time.GetUtcNow());
         var others = State.Participants.Where(p => p.UserId != userId && _signaling.ContainsKey(p.UserId)).ToList();
@@ -46,6 +47,7 @@ public sealed partial class RoomGrain
         if (_signaling.TryGetValue(userId, out var current) && current.ConnectionId == connectionId)
         {
             ForgetSignaling(userId);
+            NotePresence();
         }
 
         return Task.CompletedTask;
@@ -56,6 +58,7 @@ public sealed partial class RoomGrain
         EnsureCreated();
         Participant(userId);
         DropExpiredVoice();
+        NotePresence();
         var wasConnected = IsVoiceConnected(userId);
         _voice[connectionId] = new VoiceConnection(userId, observer, time.GetUtcNow());
         if (!wasConnected)
@@ -70,6 +73,7 @@ public sealed partial class RoomGrain
     {
         if (_voice.Remove(connectionId) && !IsVoiceConnected(userId))
         {
+            NotePresence();
             _voiceStatus.Remove(userId);
             Broadcast(o => o.OnPresence(userId, false), exceptUser: userId);
         }

@@ -43,9 +43,9 @@ public sealed class RoomLobbyGrain(IResearchStore research) : Grain, IRoomLobbyG
             {
                 return await GrainFactory.GetGrain<IRoomGrain>(code).JoinAsync(userId, nickname, cancellationToken);
             }
-            catch (RuleViolationException e) when (e.Code is "room_full" or "room_started" or "room_finished")
+            catch (RuleViolationException e) when (e.Code is "room_full" or "room_started" or "room_finished" or "room_not_found")
             {
-                // Someone was faster; the next candidate may still have a seat.
+                // Someone was faster, or the room closed since the listing was read; the next candidate may still have a seat.
             }
         }
 
