@@ -20,6 +20,7 @@ public static class RateLimits
         // A short queue: a sign-in that waits behind many quarter-second hashes is worse than a
         // quick 429 the client can retry.
         var queue = section.GetValue("PasswordQueue", permits);
+        services.AddRoomLimits();
         services.AddRateLimiter(options =>
         {
             options.AddConcurrencyLimiter(PasswordPolicy, limiter =>
