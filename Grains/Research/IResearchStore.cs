@@ -52,7 +52,8 @@ public sealed record ChoiceRecord(string RoomCode, long UserId, int RoundNumber,
 
 public sealed record ConsensusRecord(string RoomCode, int RoundNumber, int Choice, int Confidence, long SubmittedBy, string? SubmissionId, DateTime At);
 
-public sealed record RoomRow(string RoomCode, string Title, string Topic, string Status, int ParticipantCount, DateTime CreatedAt);
+/// <summary>A listed room. The count is a <c>long</c> because MySQL's COUNT is a BIGINT, and Dapper matches constructor parameters by type.</summary>
+public sealed record RoomRow(string RoomCode, string Title, string Topic, string Status, long ParticipantCount, DateTime CreatedAt);
 
 /// <summary>The words of the <c>recording_events.event_type</c> column.</summary>
 public static class RecordingEventType

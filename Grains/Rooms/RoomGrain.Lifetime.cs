@@ -154,8 +154,10 @@ public sealed partial class RoomGrain
     private async Task SaveClosedAsync(CancellationToken cancellationToken)
     {
         State.ClosedAt = Now;
-        StopWatchingForAbandonment();
         await SaveAsync(writeScenario: false, cancellationToken);
+
+        // Only now: disposing the timer cancels the token of its callback, which may be this very call.
+        StopWatchingForAbandonment();
         DeactivateOnIdle();
     }
 }

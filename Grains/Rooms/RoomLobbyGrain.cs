@@ -70,7 +70,7 @@ public sealed class RoomLobbyGrain(IResearchStore research) : Grain, IRoomLobbyG
             r.RoomCode,
             r.Title,
             r.Topic,
-            r.ParticipantCount,
+            (int)r.ParticipantCount,
             query.Phase,
             new DateTimeOffset(DateTime.SpecifyKind(r.CreatedAt, DateTimeKind.Utc)))).ToList();
         return new RoomPage(items, query.Page, query.PageSize, total);
