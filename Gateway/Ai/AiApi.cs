@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Security.Claims;
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Errors;
+using Dilemma.Gateway.Rooms;
 using Dilemma.Gateway.Scenarios;
 using Dilemma.Gateway.Validation;
 using Dilemma.Grains.Interfaces.Ai;
@@ -58,7 +59,7 @@ public static class AiApi
         rooms.MapGet("/questions", QuestionsAsync)
             .WithSummary("Questions for the caller's role in the room's current round")
             .WithDescription(
-                "Participants only (403 not_participant), while the game is played (409 room_not_started, room_finished). Offline: the scenario's " +
+                "Participants only (403 not_participant in a public waiting room, else 404 room_not_found as for an unknown code), while the game is played (409 room_not_started, room_finished). Offline: the scenario's " +
                 $"own question to the role, a curated one for the topic's round and role, and one about an option seen from the role. {ProvenanceRule} {ScenariosApi.LanguageRule}")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -68,7 +69,8 @@ public static class AiApi
             .WithDescription(
                 "Body (optional): `round_number` (1-5: that round, which must have its consensus, else 409 round_not_completed; absent: every completed round, " +
                 "409 no_completed_rounds before the first), `transcript` (the discussion as text, up to Ai:MaxTranscriptCharacters characters, 8,000 by default, " +
-                "else 422 transcript_too_long; lines written as `name: text` let the offline rules count turns). Participants and researchers. `figures` are " +
+                "else 422 transcript_too_long; lines written as `name: text` let the offline rules count turns). Participants and researchers; others " +
+                "get 404 room_not_found (403 not_participant in a public waiting room). `figures` are " +
                 "always computed by rules from the recorded choices: agreement (unanimous, majority, split), who moved toward the consensus, confidence " +
                 $"shifts, whose own choice prevailed. {ProvenanceRule} {ScenariosApi.LanguageRule}")
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -159,8 +161,7 @@ public static class AiApi
 
         var feedback = await grains.GetGrain<IFacilitatorGrain>(0).GetFeedbackAsync(
             roomCode,
-            AccessTokens.UserIdOf(user),
-            user.IsInRole(AccessTokens.ResearcherRole),
+            RoomViewers.Of(user),
             new FeedbackRequest(body?.RoundNumber, body?.Transcript, PromptLanguage(language)),
             cancellationToken);
         return language == ScenariosApi.Both

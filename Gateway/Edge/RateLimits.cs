@@ -21,6 +21,7 @@ public static class RateLimits
         // A short queue: a sign-in that waits behind many quarter-second hashes is worse than a
         // quick 429 the client can retry.
         var queue = AtLeast(section, "PasswordQueue", permits, minimum: 0);
+        services.AddRoomLimits();
         services.AddRateLimiter(options =>
         {
             options.AddConcurrencyLimiter(PasswordPolicy, limiter =>

@@ -72,6 +72,7 @@ public sealed record SubmissionResponse(
     string? SubmissionId,
     bool Replayed);
 
+/// <summary>A public waiting room as anyone may see it: in the listing, and from GET /rooms/{room_code} to those who do not belong to it.</summary>
 public sealed record RoomListingResponse(string RoomCode, string Title, string Topic, int ParticipantCount, string Phase, DateTimeOffset CreatedAt);
 
 public sealed record RoomPageResponse(IReadOnlyList<RoomListingResponse> Items, int Page, int PageSize, long Total);
@@ -104,6 +105,9 @@ public static class RoomMapping
         room.FinishedAt,
         room.Version,
         scenario);
+
+    public static RoomListingResponse ToResponse(this RoomListing room) =>
+        new(room.Code, room.Title, room.Topic, room.ParticipantCount, PhaseName(room.Phase), room.CreatedAt);
 
     public static JoinResponse ToJoinResponse(this RoomSnapshot room, long userId)
     {

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Dilemma.Gateway.Accounts;
+using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Validation;
 using Dilemma.Grains.Interfaces.Errors;
@@ -18,32 +19,49 @@ public static class RoomsApi
     private const string CreateRoomDescription =
         "The room plays `topic`'s scenario, or the scenario named by `scenario_id` (a generated one from POST /ai/scenarios, or a bank id); " +
         "one of the two is required (400 missing_field). With `scenario_id`, `topic` may be left out; when given it must be the scenario's own " +
-        "(422 topic_mismatch). An unknown topic is 422 unknown_topic, an unknown scenario_id 422 unknown_scenario.";
+        "(422 topic_mismatch). An unknown topic is 422 unknown_topic, an unknown scenario_id 422 unknown_scenario. Limited per user " +
+        "(RateLimits:Rooms:CreateBurst at once, RateLimits:Rooms:CreatesPerMinute after that): 429 rate_limited with Retry-After. " +
+        "A waiting room with no socket open for Rooms:AbandonedAfterSeconds (30 minutes by default) is closed.";
+
+    private const string VisibilityRule =
+        "Participants and researchers (and, once rooms belong to sessions, the facilitators of the room's session) get the whole room " +
+        "(participants with user_id, nickname and role, host, phase, round, consensus, scenario). Anyone else gets, for a public room that " +
+        "is still waiting, only its public summary (room_code, title, topic, participant_count, phase, created_at: the shape GET /rooms lists); " +
+        "for every other room (private, started, finished, closed) the same 404 room_not_found as for a code nobody opened, so codes cannot be probed.";
+
+    private const string CodeLookupLimit =
+        "Lookups and joins by code are limited per user and per client address (RateLimits:Rooms:*): a hit costs one permit, a 404 costs " +
+        "RateLimits:Rooms:MissCost (5); over the limit 429 rate_limited with Retry-After.";
 
     public static void MapRoomsApi(this IEndpointRouteBuilder endpoints)
     {
         var rooms = endpoints.MapGroup("/rooms").WithTags("Rooms").RequireAuthorization();
 
-        rooms.MapPost("/public", CreatePublicAsync).Validates<CreateRoomRequest>()
+        rooms.MapPost("/public", CreatePublicAsync).Validates<CreateRoomRequest>().LimitsRoomCreation()
             .WithSummary("Open a listed room; the caller joins as host")
             .WithDescription(CreateRoomDescription);
-        rooms.MapPost("/private", CreatePrivateAsync).Validates<CreateRoomRequest>()
+        rooms.MapPost("/private", CreatePrivateAsync).Validates<CreateRoomRequest>().LimitsRoomCreation()
             .WithSummary("Open an unlisted room, joined by code only; the caller joins as host")
             .WithDescription(CreateRoomDescription);
         rooms.MapGet("/", ListAsync)
             .WithSummary("Public rooms, newest first")
             .WithDescription("Query: topic (optional), status (waiting (default), started or finished), page (from 1), page_size (1-100, default 20).");
-        rooms.MapPost("/join", JoinAsync).Validates<JoinRoomRequest>()
-            .WithSummary("Join a room by code (joining again returns the same seat)");
-        rooms.MapPost("/quick-join", QuickJoinAsync).Validates<QuickJoinRequest>()
-            .WithSummary("Join the fullest public waiting room with a free seat, or open one");
+        rooms.MapPost("/join", JoinAsync).Validates<JoinRoomRequest>().LimitsRoomCodeLookups()
+            .WithSummary("Join a room by code (joining again returns the same seat)")
+            .WithDescription($"404 room_not_found for an unknown or closed code, and for a private room whose game has started; 409 room_full or room_started. {CodeLookupLimit}");
+        rooms.MapPost("/quick-join", QuickJoinAsync).Validates<QuickJoinRequest>().LimitsRoomCreation()
+            .WithSummary("Join the fullest public waiting room with a free seat, or open one")
+            .WithDescription("Never seats anyone in a closed room. May open a room, so it counts toward the per-user room creation limit (429 rate_limited with Retry-After).");
         rooms.MapPost("/assign-roles/{room_code}", AssignRolesAsync).Validates(_ => new AssignRolesRequest(null))
             .WithSummary("Host only: roles 1 (caregiver), 2 (family member), 3 (AI developer) once each, as given or at random")
             .WithDescription("Body: assignments? ([{user_id, role_id}]). Without assignments, or with no body at all (the original front end's call), roles are assigned at random.");
-        rooms.MapGet("/{room_code}", GetAsync)
-            .WithSummary("The room: participants, host, phase, current round, consensus so far and its scenario");
+        rooms.MapGet("/{room_code}", GetAsync).LimitsRoomCodeLookups()
+            .WithSummary("The room: in full for those who belong, a public summary of a public waiting room for anyone else")
+            .WithDescription(VisibilityRule + " " + CodeLookupLimit)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         rooms.MapPost("/{room_code}/leave", LeaveAsync)
-            .WithSummary("Leave before the game starts; a leaving host hands over to the next participant");
+            .WithSummary("Leave before the game starts; a leaving host hands over to the next participant")
+            .WithDescription("The host's role passes to the participant who joined earliest. The last participant out closes the room: it leaves the listings, quick join never seats anyone there, and its code answers 404 room_not_found from then on.");
         rooms.MapPost("/{room_code}/start", StartAsync)
             .WithSummary("Host only, once roles are assigned: opens round 1");
         rooms.MapPost("/{room_code}/round-choice", SubmitChoiceAsync).Validates<SubmitChoiceRequest>()
@@ -54,7 +72,7 @@ public static class RoomsApi
             .WithDescription("Once per round (409 consensus_exists); needs all three individual choices (409 choices_pending).");
         rooms.MapGet("/{room_code}/statistics", StatisticsAsync)
             .WithSummary("Per-round choices, distribution, mean confidence, consensus, majority and deliberation figures")
-            .WithDescription("Individual choices of a round appear once its consensus is recorded. changed_position: the consensus differs from the participant's own choice. changed_from_majority: the participant chose with the majority and the consensus went elsewhere. distance_to_consensus: share of participants whose choice differs from the consensus. confidence_shift: consensus confidence minus mean individual confidence. role_agreement.agreement_index: share of completed rounds whose consensus was that role's own choice.");
+            .WithDescription("For those who see the room in full (participants, researchers); 403 not_participant for others when the room is a public waiting one, else 404 room_not_found. Individual choices of a round appear once its consensus is recorded. changed_position: the consensus differs from the participant's own choice. changed_from_majority: the participant chose with the majority and the consensus went elsewhere. distance_to_consensus: share of participants whose choice differs from the consensus. confidence_shift: consensus confidence minus mean individual confidence. role_agreement.agreement_index: share of completed rounds whose consensus was that role's own choice.");
     }
 
     public static Task<Created<RoomResponse>> CreatePublicAsync(CreateRoomRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
@@ -83,16 +101,18 @@ public static class RoomsApi
 
         var result = await grains.GetGrain<IRoomLobbyGrain>(0).ListRoomsAsync(new RoomQuery(topic, phase, page, pageSize), cancellationToken);
         return TypedResults.Ok(new RoomPageResponse(
-            result.Items.Select(r => new RoomListingResponse(r.Code, r.Title, r.Topic, r.ParticipantCount, RoomMapping.PhaseName(r.Phase), r.CreatedAt)).ToList(),
+            result.Items.Select(r => r.ToResponse()).ToList(),
             result.Page,
             result.PageSize,
             result.Total));
     }
 
-    public static async Task<Ok<RoomResponse>> GetAsync([FromRoute(Name = "room_code")] string roomCode, IGrainFactory grains, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<RoomResponse>, Ok<RoomListingResponse>>> GetAsync([FromRoute(Name = "room_code")] string roomCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
     {
-        var details = await Room(grains, roomCode).GetDetailsAsync(cancellationToken);
-        return TypedResults.Ok(details.Room.ToResponse(details.Scenario));
+        var view = await Room(grains, roomCode).ViewAsync(RoomViewers.Of(user), cancellationToken);
+        return view.Details is { } details
+            ? TypedResults.Ok(details.Room.ToResponse(details.Scenario))
+            : TypedResults.Ok(view.Summary!.ToResponse());
     }
 
     public static async Task<Ok<JoinResponse>> JoinAsync(JoinRoomRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
@@ -142,7 +162,7 @@ public static class RoomsApi
     }
 
     public static async Task<Ok<RoomStatistics>> StatisticsAsync([FromRoute(Name = "room_code")] string roomCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await Room(grains, roomCode).GetStatisticsAsync(AccessTokens.UserIdOf(user), user.IsInRole(AccessTokens.ResearcherRole), cancellationToken));
+        TypedResults.Ok(await Room(grains, roomCode).GetStatisticsAsync(RoomViewers.Of(user), cancellationToken));
 
     private static async Task<Created<RoomResponse>> CreateAsync(CreateRoomRequest request, bool isPublic, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
     {

@@ -1,3 +1,5 @@
+using Dilemma.Grains.Interfaces.Rooms;
+
 namespace Dilemma.Grains.Interfaces.Ai;
 
 /// <summary>
@@ -10,9 +12,12 @@ public interface IFacilitatorGrain : IGrainWithIntegerKey
     /// <summary>Generates a scenario, saves it so a room can be created on it, and returns it.</summary>
     Task<GeneratedScenario> GenerateScenarioAsync(ScenarioGenerationRequest request, CancellationToken cancellationToken = default);
 
-    /// <summary>Questions for the caller's role in the room's current round; participants only, while the game is played.</summary>
+    /// <summary>
+    /// Questions for the caller's role in the room's current round; participants only, while the game
+    /// is played. To a stranger a room they may not see is <c>room_not_found</c>, as everywhere.
+    /// </summary>
     Task<RoleQuestions> GetQuestionsAsync(string roomCode, long userId, string language, CancellationToken cancellationToken = default);
 
-    /// <summary>Feedback on one completed round or on the whole game so far; participants and researchers.</summary>
-    Task<GroupFeedback> GetFeedbackAsync(string roomCode, long userId, bool isResearcher, FeedbackRequest request, CancellationToken cancellationToken = default);
+    /// <summary>Feedback on one completed round or on the whole game so far; for those who see the room in full (participants, researchers).</summary>
+    Task<GroupFeedback> GetFeedbackAsync(string roomCode, RoomViewer viewer, FeedbackRequest request, CancellationToken cancellationToken = default);
 }

@@ -15,13 +15,23 @@ public interface IRoomGrain : IGrainWithStringKey
     /// <summary>The room; <c>room_not_found</c> (404) when no room has this code.</summary>
     Task<RoomSnapshot> GetAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>The room with its scenario.</summary>
+    /// <summary>The room with its scenario, whoever asks: for callers that have checked the asker themselves.</summary>
     Task<RoomDetails> GetDetailsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The room as <paramref name="viewer"/> may see it: in full for its participants, researchers
+    /// (and later the facilitators of its session); a public summary of a public room that is still
+    /// waiting for anyone else; otherwise <c>room_not_found</c> (404), exactly as for an unknown code.
+    /// </summary>
+    Task<RoomView> ViewAsync(RoomViewer viewer, CancellationToken cancellationToken = default);
 
     /// <summary>Seats a participant; the same user again gets the same seat (rejoin).</summary>
     Task<RoomSnapshot> JoinAsync(long userId, string? nickname, CancellationToken cancellationToken = default);
 
-    /// <summary>Gives up a seat before the game starts; a leaving host hands over to the next participant.</summary>
+    /// <summary>
+    /// Gives up a seat before the game starts; a leaving host hands over to the participant who
+    /// joined earliest. The last one out closes the room: it is unlisted and answers 404 from then on.
+    /// </summary>
     Task<RoomSnapshot> LeaveAsync(long userId, CancellationToken cancellationToken = default);
 
     /// <summary>Host only: roles 1, 2, 3 once each, as given or at random.</summary>
@@ -37,11 +47,17 @@ public interface IRoomGrain : IGrainWithStringKey
     Task<SubmissionReceipt> SubmitConsensusAsync(long userId, ChoiceSubmission submission, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Per-round and whole-game figures, for the room's participants and for researchers
-    /// (<c>not_participant</c>, 403, for anyone else). Individual choices of an open round stay
-    /// hidden until its consensus.
+    /// Per-round and whole-game figures, for those who see the room in full (see <see cref="ViewAsync"/>);
+    /// <c>not_participant</c> (403) for others who may see its public summary, <c>room_not_found</c>
+    /// (404) for everyone else. Individual choices of an open round stay hidden until its consensus.
     /// </summary>
-    Task<RoomStatistics> GetStatisticsAsync(long viewerId, bool viewerIsResearcher, CancellationToken cancellationToken = default);
+    Task<RoomStatistics> GetStatisticsAsync(RoomViewer viewer, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Closes the room if it is still waiting and nobody has had a socket open to it for
+    /// <c>Rooms:AbandonedAfterSeconds</c>; true when it closed. Called by the sweep over waiting rooms.
+    /// </summary>
+    Task<bool> CloseIfAbandonedAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
     /// A participant's signaling socket joined (or renewed itself); the others present are told

@@ -46,9 +46,10 @@ public sealed class FacilitatorGrain(IFacilitator facilitator, AiSettings settin
 
     public async Task<RoleQuestions> GetQuestionsAsync(string roomCode, long userId, string language, CancellationToken cancellationToken)
     {
-        var details = await GrainFactory.GetGrain<IRoomGrain>(roomCode).GetDetailsAsync(cancellationToken);
-        var seat = details.Room.Participants.FirstOrDefault(p => p.UserId == userId)
-            ?? throw RuleViolationException.Forbidden("not_participant", "You are not a participant of this room.");
+        // Asked with no role, the room shows itself in full to its participants only.
+        var view = await GrainFactory.GetGrain<IRoomGrain>(roomCode).ViewAsync(RoomViewer.User(userId), cancellationToken);
+        var details = view.Details ?? throw RuleViolationException.Forbidden("not_participant", "You are not a participant of this room.");
+        var seat = details.Room.Participants.First(p => p.UserId == userId);
         switch (details.Room.Phase)
         {
             case RoomPhase.Waiting:
@@ -63,7 +64,7 @@ public sealed class FacilitatorGrain(IFacilitator facilitator, AiSettings settin
         return new RoleQuestions(details.Room.Code, round, roleId, answer.Value, answer.Ai);
     }
 
-    public async Task<GroupFeedback> GetFeedbackAsync(string roomCode, long userId, bool isResearcher, FeedbackRequest request, CancellationToken cancellationToken)
+    public async Task<GroupFeedback> GetFeedbackAsync(string roomCode, RoomViewer viewer, FeedbackRequest request, CancellationToken cancellationToken)
     {
         var transcript = string.IsNullOrWhiteSpace(request.Transcript) ? null : request.Transcript;
         if (transcript is not null && transcript.Length > settings.MaxTranscriptCharacters)
@@ -80,7 +81,7 @@ public sealed class FacilitatorGrain(IFacilitator facilitator, AiSettings settin
         }
 
         var room = GrainFactory.GetGrain<IRoomGrain>(roomCode);
-        var statistics = await room.GetStatisticsAsync(userId, isResearcher, cancellationToken);
+        var statistics = await room.GetStatisticsAsync(viewer, cancellationToken);
         if (request.RoundNumber is { } number && !statistics.Rounds[number - 1].Completed)
         {
             throw RuleViolationException.Conflict("round_not_completed", $"Round {number} has no consensus yet; feedback comes after it.");

@@ -4,6 +4,7 @@ using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Ai;
 using Dilemma.Grains.Diagnostics;
 using Dilemma.Grains.Research;
+using Dilemma.Grains.Rooms;
 using Dilemma.Grains.Scenarios;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -66,6 +67,8 @@ public static class DilemmaSiloBuilderExtensions
     private static void AddCommonServices(IServiceCollection services)
     {
         services.AddOptions<AccountOptions>().BindSettings(AccountOptions.SectionName);
+        services.AddOptions<RoomOptions>().BindSettings(RoomOptions.SectionName);
+        services.AddHostedService<RoomSweepService>();
         services.AddSingleton<PasswordHasher>();
         services.TryAddSingleton(TimeProvider.System);
 

@@ -39,6 +39,9 @@ public interface IResearchStore
 
     /// <summary>Codes of public waiting rooms with a free seat, fullest first, then oldest.</summary>
     Task<IReadOnlyList<string>> FindOpenPublicRoomsAsync(string? topic, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Codes of waiting rooms, public or private, created before <paramref name="createdBefore"/>, oldest first.</summary>
+    Task<IReadOnlyList<string>> FindWaitingRoomsAsync(DateTime createdBefore, int limit, CancellationToken cancellationToken);
 }
 
 public sealed record RoomRecord(string RoomCode, string Title, string Topic, bool IsPublic, long HostUserId, string ScenarioId, DateTime CreatedAt);
@@ -49,7 +52,8 @@ public sealed record ChoiceRecord(string RoomCode, long UserId, int RoundNumber,
 
 public sealed record ConsensusRecord(string RoomCode, int RoundNumber, int Choice, int Confidence, long SubmittedBy, string? SubmissionId, DateTime At);
 
-public sealed record RoomRow(string RoomCode, string Title, string Topic, string Status, int ParticipantCount, DateTime CreatedAt);
+/// <summary>A listed room. The count is a <c>long</c> because MySQL's COUNT is a BIGINT, and Dapper matches constructor parameters by type.</summary>
+public sealed record RoomRow(string RoomCode, string Title, string Topic, string Status, long ParticipantCount, DateTime CreatedAt);
 
 /// <summary>The words of the <c>recording_events.event_type</c> column.</summary>
 public static class RecordingEventType
@@ -64,4 +68,7 @@ public static class RoomStatus
     public const string Waiting = "waiting";
     public const string Started = "started";
     public const string Finished = "finished";
+
+    /// <summary>Closed before it started (its last participant left, or it was abandoned): listed nowhere, exported as waiting.</summary>
+    public const string Closed = "closed";
 }

@@ -147,6 +147,20 @@ public sealed class InMemoryResearchStore : IResearchStore
         }
     }
 
+    public Task<IReadOnlyList<string>> FindWaitingRoomsAsync(DateTime createdBefore, int limit, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<string> codes = _rooms.Values
+                .Where(r => r.Status == RoomStatus.Waiting && r.Record.CreatedAt < createdBefore)
+                .OrderBy(r => r.Record.CreatedAt)
+                .Take(limit)
+                .Select(r => r.Record.RoomCode)
+                .ToList();
+            return Task.FromResult(codes);
+        }
+    }
+
     /// <summary>Counts of what is recorded, for tests that hold the store to what was acknowledged.</summary>
     public (int Participants, int Choices, int Consensus) Counts(string roomCode)
     {

@@ -111,7 +111,7 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
             SELECT (SELECT COUNT(*) FROM users),
                    (SELECT COUNT(*) FROM users WHERE is_guest = 1),
                    (SELECT COUNT(*) FROM users WHERE data_consent = 1),
-                   (SELECT COUNT(*) FROM rooms WHERE status = 'waiting'),
+                   (SELECT COUNT(*) FROM rooms WHERE status IN ('waiting', 'closed')),
                    (SELECT COUNT(*) FROM rooms WHERE status = 'started'),
                    (SELECT COUNT(*) FROM rooms WHERE status = 'finished'),
                    (SELECT COUNT(*) FROM room_participants WHERE left_at IS NULL),
@@ -192,7 +192,8 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
 
         if (filter.Phase is { } phase)
         {
-            conditions.Add("r.status = @status");
+            // A room closed before it started is exported as waiting (as the in-memory source does).
+            conditions.Add(phase == RoomPhase.Waiting ? "r.status IN ('waiting', 'closed')" : "r.status = @status");
             command.Parameters.AddWithValue("@status", ExportColumns.PhaseName(phase));
         }
 

@@ -187,6 +187,17 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource) : IResearchSt
         return codes.AsList();
     }
 
+    public async Task<IReadOnlyList<string>> FindWaitingRoomsAsync(DateTime createdBefore, int limit, CancellationToken cancellationToken)
+    {
+        // ix_rooms_status_topic_created: status leads it, so this reads only the waiting rooms.
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var codes = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT room_code FROM rooms WHERE status = 'waiting' AND created_at < @createdBefore ORDER BY created_at LIMIT @limit",
+            new { createdBefore, limit },
+            cancellationToken: cancellationToken));
+        return codes.AsList();
+    }
+
     private async Task ExecuteAsync(string sql, object parameters, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -36,6 +36,7 @@ public sealed partial class RoomGrain
         EnsureCreated();
         var joining = Participant(userId);
         DropExpiredSignaling();
+        NotePresence();
         var isNew = !_signaling.TryGetValue(userId, out var current) || current.ConnectionId != connectionId;
         _signaling[userId] = (connectionId, time.GetUtcNow());
         var others = State.Participants.Where(p => p.UserId != userId && _signaling.ContainsKey(p.UserId)).ToList();
@@ -56,6 +57,7 @@ public sealed partial class RoomGrain
         if (_signaling.TryGetValue(userId, out var current) && current.ConnectionId == connectionId)
         {
             ForgetSignaling(userId);
+            NotePresence();
         }
 
         return Task.CompletedTask;
@@ -96,6 +98,7 @@ public sealed partial class RoomGrain
     {
         if (_voice.Remove(connectionId) && !IsVoiceConnected(userId))
         {
+            NotePresence();
             _voiceStatus.Remove(userId);
             Broadcast(o => o.OnPresence(userId, false), exceptUser: userId);
         }
@@ -149,6 +152,7 @@ public sealed partial class RoomGrain
 
     private VoiceSessionState SubscribeVoice(long userId, string connectionId, IRoomObserver observer)
     {
+        NotePresence();
         var wasConnected = IsVoiceConnected(userId);
 
         // One voice socket per user per room: every push would otherwise go out once per socket.

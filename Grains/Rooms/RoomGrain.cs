@@ -36,6 +36,8 @@ public sealed partial class RoomGrain(
         {
             await ReadBackOpenRoundAsync(cancellationToken);
         }
+
+        WatchForAbandonment();
     }
 
     public async Task<RoomSnapshot> CreateAsync(RoomCreation creation, CancellationToken cancellationToken)
@@ -79,6 +81,7 @@ public sealed partial class RoomGrain(
         State.Rounds = Enumerable.Range(1, RoomRules.Rounds).Select(n => new RoundState { RoundNumber = n }).ToList();
         scenario.State.Scenario = chosen;
         await SaveAsync(writeScenario: true, cancellationToken);
+        WatchForAbandonment();
         return Snapshot();
     }
 
@@ -102,6 +105,12 @@ public sealed partial class RoomGrain(
             return Snapshot();
         }
 
+        if (!State.IsPublic && State.Phase != RoomPhase.Waiting)
+        {
+            // A private game under way is no one else's business: to a stranger it does not exist.
+            throw RoomNotFound();
+        }
+
         EnsurePhase(RoomPhase.Waiting);
         if (State.Participants.Count >= RoomRules.Capacity)
         {
@@ -123,7 +132,13 @@ public sealed partial class RoomGrain(
         EnsurePhase(RoomPhase.Waiting);
 
         var remaining = State.Participants.Where(p => p.UserId != userId).ToList();
-        var host = State.HostUserId == userId && remaining.Count > 0 ? remaining.MinBy(p => p.JoinedAt)!.UserId : State.HostUserId;
+        if (remaining.Count == 0)
+        {
+            await CloseAfterLastLeaverAsync(leaving, cancellationToken);
+            return Snapshot();
+        }
+
+        var host = State.HostUserId == userId ? remaining.MinBy(p => p.JoinedAt)!.UserId : State.HostUserId;
         await research.RecordLeaveAsync(Code, userId, Now, cancellationToken);
         if (host != State.HostUserId)
         {
@@ -177,6 +192,7 @@ public sealed partial class RoomGrain(
         State.CurrentRound = 1;
         State.StartedAt = now;
         await SaveAsync(writeScenario: false, cancellationToken);
+        StopWatchingForAbandonment();
         return Snapshot();
     }
 
@@ -265,15 +281,15 @@ public sealed partial class RoomGrain(
         return receipt;
     }
 
-    public Task<RoomStatistics> GetStatisticsAsync(long viewerId, bool viewerIsResearcher, CancellationToken cancellationToken)
+    public async Task<RoomStatistics> GetStatisticsAsync(RoomViewer viewer, CancellationToken cancellationToken)
     {
         EnsureCreated();
-        if (!viewerIsResearcher)
+        if (await AccessOfAsync(viewer) != RoomAccess.Full)
         {
-            Participant(viewerId);
+            throw Outsider();
         }
 
-        return Task.FromResult(RoomStatisticsCalculator.Compute(State, Scenario));
+        return RoomStatisticsCalculator.Compute(State, Scenario);
     }
 
     private static RuleViolationException RoomExists() => RuleViolationException.Conflict("room_exists", "A room with this code exists already.");
@@ -317,11 +333,11 @@ public sealed partial class RoomGrain(
 
     private void EnsureCreated()
     {
-        if (!State.Created)
+        if (!State.Created || State.ClosedAt is not null)
         {
-            // Nothing to keep in memory for a code nobody opened.
+            // Nothing to keep in memory for a code nobody opened, or a room that closed.
             DeactivateOnIdle();
-            throw RuleViolationException.NotFound("room_not_found", "No room has this code.");
+            throw RoomNotFound();
         }
     }
 
@@ -353,8 +369,7 @@ public sealed partial class RoomGrain(
 
     private ParticipantState? Find(long userId) => State.Participants.Find(p => p.UserId == userId);
 
-    private ParticipantState Participant(long userId) =>
-        Find(userId) ?? throw RuleViolationException.Forbidden("not_participant", "You are not a participant of this room.");
+    private ParticipantState Participant(long userId) => Find(userId) ?? throw Outsider();
 
     /// <summary>The open round the submission is for, after every range and round rule.</summary>
     private RoundState OpenRound(ChoiceSubmission submission)
@@ -569,6 +584,7 @@ public sealed partial class RoomGrain(
             throw;
         }
 
+        NotePresence();
         PushRoomUpdate();
     }
 

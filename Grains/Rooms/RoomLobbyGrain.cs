@@ -43,9 +43,9 @@ public sealed class RoomLobbyGrain(IResearchStore research) : Grain, IRoomLobbyG
             {
                 return await GrainFactory.GetGrain<IRoomGrain>(code).JoinAsync(userId, nickname, cancellationToken);
             }
-            catch (RuleViolationException e) when (e.Code is "room_full" or "room_started" or "room_finished")
+            catch (RuleViolationException e) when (e.Code is "room_full" or "room_started" or "room_finished" or "room_not_found")
             {
-                // Someone was faster; the next candidate may still have a seat.
+                // Someone was faster, or the room closed since the listing was read; the next candidate may still have a seat.
             }
         }
 
@@ -70,7 +70,7 @@ public sealed class RoomLobbyGrain(IResearchStore research) : Grain, IRoomLobbyG
             r.RoomCode,
             r.Title,
             r.Topic,
-            r.ParticipantCount,
+            (int)r.ParticipantCount,
             query.Phase,
             new DateTimeOffset(DateTime.SpecifyKind(r.CreatedAt, DateTimeKind.Utc)))).ToList();
         return new RoomPage(items, query.Page, query.PageSize, total);

@@ -69,6 +69,13 @@ public sealed class RoomState
 
     [Id(18)]
     public DateTime? RecordingChangedAt { get; set; }
+
+    /// <summary>
+    /// When the room closed: its last participant left, or it waited with nobody connected for
+    /// <c>Rooms:AbandonedAfterSeconds</c>. A closed room answers 404 to everyone and is never reopened.
+    /// </summary>
+    [Id(19)]
+    public DateTime? ClosedAt { get; set; }
 }
 
 [GenerateSerializer]

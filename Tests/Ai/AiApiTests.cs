@@ -163,7 +163,7 @@ public sealed class AiApiTests(EmbeddedGatewayFixture gateway) : IClassFixture<E
 
         await HttpAssert.ProblemAsync(await AiKit.QuestionsAsync(players[0], code, Ct), HttpStatusCode.Conflict, "room_not_started");
         await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/start", null, Ct));
-        await HttpAssert.ProblemAsync(await AiKit.QuestionsAsync(stranger, code, Ct), HttpStatusCode.Forbidden, "not_participant");
+        await HttpAssert.ProblemAsync(await AiKit.QuestionsAsync(stranger, code, Ct), HttpStatusCode.NotFound, "room_not_found");
         await HttpAssert.ProblemAsync(await AiKit.QuestionsAsync(stranger, "999999", Ct), HttpStatusCode.NotFound, "room_not_found");
         await HttpAssert.ProblemAsync(await AiKit.QuestionsAsync(stranger, "12ab", Ct), HttpStatusCode.BadRequest, "invalid_room_code");
 
@@ -186,7 +186,7 @@ public sealed class AiApiTests(EmbeddedGatewayFixture gateway) : IClassFixture<E
         await HttpAssert.ProblemAsync(await AiKit.FeedbackAsync(players[0], code, new { round_number = 2 }, Ct), HttpStatusCode.Conflict, "round_not_completed");
         await HttpAssert.ProblemAsync(await AiKit.FeedbackAsync(players[0], code, new { round_number = 6 }, Ct), HttpStatusCode.UnprocessableEntity, "invalid_round");
         var tooLong = await HttpAssert.ProblemAsync(await AiKit.FeedbackAsync(players[0], code, new { transcript = new string('말', 8_001) }, Ct), HttpStatusCode.UnprocessableEntity, "transcript_too_long");
-        await HttpAssert.ProblemAsync(await AiKit.FeedbackAsync(stranger, code, null, Ct), HttpStatusCode.Forbidden, "not_participant");
+        await HttpAssert.ProblemAsync(await AiKit.FeedbackAsync(stranger, code, null, Ct), HttpStatusCode.NotFound, "room_not_found");
 
         Assert.Equal("transcript", tooLong.GetProperty("field").GetString());
         var atLimit = await HttpAssert.OkAsync<JsonElement>(await AiKit.FeedbackAsync(players[0], code, new { transcript = new string('말', 8_000) }, Ct, lang: "ko"));

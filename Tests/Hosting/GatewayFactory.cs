@@ -14,6 +14,9 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     public const string JwtKey = "dilemma-tests-signing-key-0123456789abcdef";
     public const string Researcher = "prof_lee";
 
+    /// <summary>A rate limit no test reaches.</summary>
+    public const string Generous = "1000000";
+
     private readonly Dictionary<string, string?> _settings;
 
     public GatewayFactory(IDictionary<string, string?>? settings = null)
@@ -25,6 +28,15 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             ["Cluster:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Auth:JwtKey"] = JwtKey,
             ["Auth:Researchers:0"] = Researcher,
+
+            // Every test signs in from one address (TestServer has none), and many create rooms by the
+            // dozen: room limits high enough never to matter. RoomLimitTests sets tight ones.
+            ["RateLimits:Rooms:CreateBurst"] = Generous,
+            ["RateLimits:Rooms:CreatesPerMinute"] = Generous,
+            ["RateLimits:Rooms:LookupBurstPerUser"] = Generous,
+            ["RateLimits:Rooms:LookupsPerMinutePerUser"] = Generous,
+            ["RateLimits:Rooms:LookupBurstPerAddress"] = Generous,
+            ["RateLimits:Rooms:LookupsPerMinutePerAddress"] = Generous,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -9,7 +9,7 @@ namespace Dilemma.Tests.Hosting;
 public sealed class StartupConfigurationTests
 {
     // Settings the machine's environment may carry (scripts/services.sh env exports some); each run starts without them.
-    private static readonly string[] _sections = ["ConnectionStrings", "Cluster", "Database", "Auth", "RateLimits", "Realtime", "Ice", "Ai", "Research", "Cors"];
+    private static readonly string[] _sections = ["ConnectionStrings", "Cluster", "Database", "Auth", "RateLimits", "Realtime", "Ice", "Ai", "Research", "Cors", "Rooms"];
 
     private const string SiloServices = "ConnectionStrings__Redis=127.0.0.1:1";
     private const string SiloDatabase = "ConnectionStrings__MySql=Server=127.0.0.1;Port=1";
@@ -37,12 +37,16 @@ public sealed class StartupConfigurationTests
         ("Gateway", "Research:ExportChunksPerCall", ["Research__ExportRowsPerChunk=250", "Research__ExportChunksPerCall=4"]),
         ("Gateway", "Cors:AllowedOrigins", ["Cors__AllowedOrigins__0=https://frontend.example.org/"]),
         ("Gateway", "Realtime:AllowedOrigins", ["Realtime__AllowedOrigins__0=frontend.example.org"]),
+        ("Gateway", "RateLimits:Rooms:MissCost", ["RateLimits__Rooms__MissCost=0"]),
+        ("Gateway", "RateLimits:Rooms:MissCost", ["RateLimits__Rooms__MissCost=500"]),
+        ("Gateway", "Rooms:AbandonedAfterSeconds", ["Rooms__AbandonedAfterSeconds=0"]),
         ("Silo", "Ai:TimeoutSeconds", [SiloServices, SiloDatabase, "Ai__TimeoutSeconds=60"]),
         ("Silo", "ConnectionStrings:Redis", []),
         ("Silo", "ConnectionStrings:MySql", [SiloServices]),
         ("Silo", "Cluster:SiloPort", [SiloServices, SiloDatabase, "Cluster__SiloPort=seventy"]),
         ("Silo", "Database:MigrateOnStart", [SiloServices, SiloDatabase, "Database__MigrateOnStart=maybe"]),
         ("Silo", "Auth:BcryptWorkFactor", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Auth__BcryptWorkFactor=3"]),
+        ("Silo", "Rooms:SweepSeconds", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Rooms__SweepSeconds=never"]),
         ("Silo", "Auth:RefreshTokenDays", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Auth__RefreshTokenDays=0"]),
     ];
 

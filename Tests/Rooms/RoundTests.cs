@@ -43,13 +43,13 @@ public sealed class RoundTests(EmbeddedGatewayFixture gateway) : IClassFixture<E
     }
 
     [Fact]
-    public async Task A_non_participants_choice_gets_403()
+    public async Task A_non_participants_choice_in_a_game_under_way_gets_404_as_for_an_unknown_room()
     {
         var (_, code) = await RoomKit.StartedRoomAsync(Client, Ct);
         var stranger = await RoomKit.GuestAsync(Client, Ct);
 
-        await HttpAssert.ProblemAsync(await RoomKit.ChooseAsync(stranger, code, 1, 0, 3, Ct), HttpStatusCode.Forbidden, "not_participant");
-        await HttpAssert.ProblemAsync(await RoomKit.ConsensusAsync(stranger, code, 1, 0, 3, Ct), HttpStatusCode.Forbidden, "not_participant");
+        await HttpAssert.ProblemAsync(await RoomKit.ChooseAsync(stranger, code, 1, 0, 3, Ct), HttpStatusCode.NotFound, "room_not_found");
+        await HttpAssert.ProblemAsync(await RoomKit.ConsensusAsync(stranger, code, 1, 0, 3, Ct), HttpStatusCode.NotFound, "room_not_found");
     }
 
     [Theory]
@@ -243,7 +243,7 @@ public sealed class RoundTests(EmbeddedGatewayFixture gateway) : IClassFixture<E
         Assert.Equal(1, open.GetProperty("chosen_count").GetInt32());
         Assert.Empty(open.GetProperty("choices").EnumerateArray());
         Assert.Empty(open.GetProperty("distribution").EnumerateArray());
-        await HttpAssert.ProblemAsync(await stranger.GetAsync($"/rooms/{code}/statistics", Ct), HttpStatusCode.Forbidden, "not_participant");
+        await HttpAssert.ProblemAsync(await stranger.GetAsync($"/rooms/{code}/statistics", Ct), HttpStatusCode.NotFound, "room_not_found");
         var room = await HttpAssert.OkAsync<JsonElement>(await players[2].GetAsync($"/rooms/{code}", Ct));
         Assert.Equal([players[0].UserId], room.GetProperty("chosen_this_round").EnumerateArray().Select(e => e.GetInt64()).ToArray());
         Assert.DoesNotContain("\"choice\"", room.GetProperty("participants").GetRawText(), StringComparison.Ordinal);

@@ -1,0 +1,267 @@
+using Dilemma.Grains.Hosting;
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using Dilemma.Gateway.Errors;
+using Dilemma.Grains.Interfaces.Errors;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Dilemma.Gateway.Edge;
+
+/// <summary>
+/// Abuse limits on rooms (section <c>RateLimits:Rooms</c>), all token buckets refilled evenly over
+/// the minute. Opening rooms (and quick join, which may open one) is limited per user. Looking a
+/// room up and joining by code are limited per user and per client address at once, and a miss
+/// (404: no room the caller may see has that code) costs <see cref="MissCost"/> permits where a
+/// hit costs one: guessing codes runs dry at once, while a class of thirty behind one address joins
+/// without noticing. The README and docs/security-rooms.md give the numbers.
+/// </summary>
+public sealed class RoomLimitOptions
+{
+    public const string SectionName = "RateLimits:Rooms";
+
+    /// <summary>Rooms a user may open at once before <see cref="CreatesPerMinute"/> applies.</summary>
+    [Range(1, 1_000_000)]
+    public int CreateBurst { get; set; } = 10;
+
+    [Range(1, 1_000_000)]
+    public int CreatesPerMinute { get; set; } = 2;
+
+    /// <summary>Permits a user has for lookups and joins by code at once.</summary>
+    [Range(1, 1_000_000)]
+    public int LookupBurstPerUser { get; set; } = 30;
+
+    [Range(1, 1_000_000)]
+    public int LookupsPerMinutePerUser { get; set; } = 30;
+
+    /// <summary>Permits one client address has for lookups and joins by code at once, whoever is signed in.</summary>
+    [Range(1, 1_000_000)]
+    public int LookupBurstPerAddress { get; set; } = 120;
+
+    [Range(1, 1_000_000)]
+    public int LookupsPerMinutePerAddress { get; set; } = 120;
+
+    /// <summary>What a lookup or join answered 404 costs in all, in permits of both buckets (a hit costs 1).</summary>
+    [Range(1, 1_000)]
+    public int MissCost { get; set; } = 5;
+}
+
+/// <summary>The room policies, and how endpoints take them.</summary>
+public static class RoomLimits
+{
+    public const string CreatePolicy = "rooms-create";
+    public const string CodePolicy = "rooms-code";
+
+    public static IServiceCollection AddRoomLimits(this IServiceCollection services)
+    {
+        services.AddOptions<RoomLimitOptions>().BindSettings(RoomLimitOptions.SectionName)
+            .Validate(
+                o => o.MissCost <= o.LookupBurstPerUser && o.MissCost <= o.LookupBurstPerAddress,
+                "RateLimits:Rooms:MissCost must not exceed RateLimits:Rooms:LookupBurstPerUser nor RateLimits:Rooms:LookupBurstPerAddress.");
+        services.AddSingleton<RoomCodeBuckets>();
+        services.AddRateLimiter(options =>
+        {
+            options.AddPolicy<string, RoomCreateLimit>(CreatePolicy);
+            options.AddPolicy<RoomCaller, RoomCodeLimit>(CodePolicy);
+        });
+        return services;
+    }
+
+    /// <summary>Opening a room: per user.</summary>
+    public static RouteHandlerBuilder LimitsRoomCreation(this RouteHandlerBuilder endpoint) =>
+        endpoint.RequireRateLimiting(CreatePolicy).ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+    /// <summary>A lookup or join by code: per user and per address, a miss costing more than a hit.</summary>
+    public static RouteHandlerBuilder LimitsRoomCodeLookups(this RouteHandlerBuilder endpoint) =>
+        endpoint.RequireRateLimiting(CodePolicy).AddEndpointFilter<RoomCodeMisses>().ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+    /// <summary>A bucket of <paramref name="burst"/> tokens refilled evenly: one token every 60/rate seconds, or rate/60 a second when faster.</summary>
+    internal static TokenBucketRateLimiterOptions Bucket(int burst, int perMinute) => new()
+    {
+        TokenLimit = burst,
+        TokensPerPeriod = perMinute <= 60 ? 1 : perMinute / 60,
+        ReplenishmentPeriod = perMinute <= 60 ? TimeSpan.FromSeconds(60.0 / perMinute) : TimeSpan.FromSeconds(1),
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
+
+    internal static async ValueTask RejectAsync(OnRejectedContext context, int fallbackSeconds, string detail)
+    {
+        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait)
+            ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))
+            : Math.Max(1, fallbackSeconds);
+        context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context.HttpContext,
+            ProblemDetails = Problems.Describe(StatusCodes.Status429TooManyRequests, "rate_limited", $"{detail} Try again in {retryAfter} s."),
+        });
+    }
+}
+
+/// <summary>Who is looking rooms up: a user id (0 if the token has none) and a client address.</summary>
+public readonly record struct RoomCaller(long UserId, string Address)
+{
+    public static RoomCaller Of(HttpContext context) =>
+        new(long.TryParse(context.User.FindFirstValue("sub"), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0, AddressOf(context.Connection.RemoteIpAddress));
+
+    /// <summary>IPv4 addresses as they are; IPv6 by their /64, which one subscriber usually holds whole.</summary>
+    private static string AddressOf(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return "unknown";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4().ToString();
+        }
+
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes) + "/64";
+    }
+}
+
+/// <summary>Per-user room creation.</summary>
+public sealed class RoomCreateLimit(IOptions<RoomLimitOptions> options) : IRateLimiterPolicy<string>
+{
+    private readonly RoomLimitOptions _options = options.Value;
+
+    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => (context, _) =>
+        RoomLimits.RejectAsync(
+            context,
+            (int)Math.Ceiling(60.0 / _options.CreatesPerMinute),
+            $"You may open {_options.CreateBurst} rooms at once and {_options.CreatesPerMinute} a minute after that.");
+
+    public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
+        RateLimitPartition.GetTokenBucketLimiter(
+            RoomCaller.Of(httpContext).UserId.ToString(CultureInfo.InvariantCulture),
+            _ => RoomLimits.Bucket(_options.CreateBurst, _options.CreatesPerMinute));
+}
+
+/// <summary>
+/// Lookups and joins by code through the rate limiting middleware: each caller's partition is a
+/// gate onto the two shared buckets of <see cref="RoomCodeBuckets"/> (their user's and their
+/// address's), which <see cref="RoomCodeMisses"/> also charges after a miss.
+/// </summary>
+public sealed class RoomCodeLimit(RoomCodeBuckets buckets, IOptions<RoomLimitOptions> options) : IRateLimiterPolicy<RoomCaller>
+{
+    private readonly RoomLimitOptions _options = options.Value;
+
+    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => (context, _) =>
+        RoomLimits.RejectAsync(
+            context,
+            (int)Math.Ceiling(60.0 * _options.MissCost / Math.Min(_options.LookupsPerMinutePerUser, _options.LookupsPerMinutePerAddress)),
+            "Too many room lookups or joins by code; a code that finds no room counts several times.");
+
+    public RateLimitPartition<RoomCaller> GetPartition(HttpContext httpContext) =>
+        RateLimitPartition.Get(RoomCaller.Of(httpContext), caller => new Gate(buckets, caller));
+
+    /// <summary>
+    /// A view of the shared buckets for one caller. The middleware keeps one per caller and drops it
+    /// when idle; the buckets, and what they hold, stay with <see cref="RoomCodeBuckets"/>.
+    /// </summary>
+    private sealed class Gate(RoomCodeBuckets buckets, RoomCaller caller) : RateLimiter
+    {
+        private long _lastUsed = Stopwatch.GetTimestamp();
+
+        public override TimeSpan? IdleDuration => Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastUsed));
+
+        public override RateLimiterStatistics? GetStatistics() => null;
+
+        protected override RateLimitLease AttemptAcquireCore(int permitCount)
+        {
+            Interlocked.Exchange(ref _lastUsed, Stopwatch.GetTimestamp());
+            return buckets.Acquire(caller, permitCount);
+        }
+
+        // No queue: a caller over the limit is told at once when to come back.
+        protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(AttemptAcquireCore(permitCount));
+    }
+}
+
+/// <summary>The per-user and per-address token buckets of lookups and joins by code.</summary>
+public sealed class RoomCodeBuckets : IDisposable
+{
+    private readonly PartitionedRateLimiter<RoomCaller> _users;
+    private readonly PartitionedRateLimiter<RoomCaller> _addresses;
+    private readonly PartitionedRateLimiter<RoomCaller> _both;
+    private readonly int _missExtra;
+
+    public RoomCodeBuckets(IOptions<RoomLimitOptions> options)
+    {
+        var o = options.Value;
+        _users = PartitionedRateLimiter.Create<RoomCaller, long>(c =>
+            RateLimitPartition.GetTokenBucketLimiter(c.UserId, _ => RoomLimits.Bucket(o.LookupBurstPerUser, o.LookupsPerMinutePerUser)));
+        _addresses = PartitionedRateLimiter.Create<RoomCaller, string>(c =>
+            RateLimitPartition.GetTokenBucketLimiter(c.Address, _ => RoomLimits.Bucket(o.LookupBurstPerAddress, o.LookupsPerMinutePerAddress)));
+        _both = PartitionedRateLimiter.CreateChained(_users, _addresses);
+        _missExtra = o.MissCost - 1;
+    }
+
+    /// <summary>Permits from the caller's user bucket and address bucket both, or a refusal saying when to retry.</summary>
+    public RateLimitLease Acquire(RoomCaller caller, int permits) => _both.AttemptAcquire(caller, permits);
+
+    /// <summary>A miss costs the rest of its price after the fact, from both buckets; what a bucket lacks empties it.</summary>
+    public void ChargeMiss(RoomCaller caller)
+    {
+        if (_missExtra > 0)
+        {
+            Charge(_users, caller, _missExtra);
+            Charge(_addresses, caller, _missExtra);
+        }
+    }
+
+    public void Dispose()
+    {
+        _both.Dispose();
+        _users.Dispose();
+        _addresses.Dispose();
+    }
+
+    private static void Charge(PartitionedRateLimiter<RoomCaller> limiter, RoomCaller caller, int permits)
+    {
+        using var lease = limiter.AttemptAcquire(caller, permits);
+        if (lease.IsAcquired)
+        {
+            return;
+        }
+
+        var left = (int)Math.Min(permits, limiter.GetStatistics(caller)?.CurrentAvailablePermits ?? 0);
+        if (left > 0)
+        {
+            using var rest = limiter.AttemptAcquire(caller, left);
+        }
+    }
+}
+
+/// <summary>After a lookup or join by code that found no room, charges the caller's buckets the rest of a miss's cost.</summary>
+public sealed class RoomCodeMisses(RoomCodeBuckets buckets) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (RuleViolationException e) when (e.Kind == RuleViolationKind.NotFound)
+        {
+            buckets.ChargeMiss(RoomCaller.Of(context.HttpContext));
+            throw;
+        }
+    }
+}

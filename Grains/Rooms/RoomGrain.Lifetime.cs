@@ -1,0 +1,169 @@
+using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Research;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Dilemma.Grains.Rooms;
+
+/// <summary>
+/// Who may see the room, and how it ends without a game: the last participant leaving, or
+/// nobody connected for <c>Rooms:AbandonedAfterSeconds</c>. A closed room is unlisted and answers
+/// 404 to everyone, like a code nobody opened.
+/// </summary>
+public sealed partial class RoomGrain
+{
+    private IGrainTimer? _abandonment;
+    private DateTimeOffset _lastPresence;
+    private RoomOptions? _options;
+
+    private enum RoomAccess
+    {
+        None,
+        Summary,
+        Full,
+    }
+
+    private RoomOptions Options => _options ??= ServiceProvider.GetRequiredService<IOptions<RoomOptions>>().Value;
+
+    public async Task<RoomView> ViewAsync(RoomViewer viewer, CancellationToken cancellationToken)
+    {
+        EnsureCreated();
+        return await AccessOfAsync(viewer) switch
+        {
+            RoomAccess.Full => new RoomView(new RoomDetails(Snapshot(), Scenario), null),
+            RoomAccess.Summary => new RoomView(null, Summary()),
+            _ => throw RoomNotFound(),
+        };
+    }
+
+    public async Task<bool> CloseIfAbandonedAsync(CancellationToken cancellationToken)
+    {
+        if (!IsOpenAndWaiting() || !IsAbandoned())
+        {
+            return false;
+        }
+
+        await CloseAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>The one same answer for unknown, closed and hidden rooms, so a code cannot be probed.</summary>
+    private static RuleViolationException RoomNotFound() => RuleViolationException.NotFound("room_not_found", "No room has this code.");
+
+    /// <summary>
+    /// A non-participant where participants only may act: told so when the room is one they may see
+    /// (a public waiting room), else answered as if the room did not exist.
+    /// </summary>
+    private RuleViolationException Outsider() =>
+        State.IsPublic && State.Phase == RoomPhase.Waiting
+            ? RuleViolationException.Forbidden("not_participant", "You are not a participant of this room.")
+            : RoomNotFound();
+
+    /// <summary>The visibility rule: participants and researchers (and facilitators of the room's session) see all; others a public waiting room's summary.</summary>
+    private async ValueTask<RoomAccess> AccessOfAsync(RoomViewer viewer)
+    {
+        if (Find(viewer.UserId) is not null || viewer.Has(RoomViewer.Researcher) || await FacilitatesAsync(viewer))
+        {
+            return RoomAccess.Full;
+        }
+
+        return State.IsPublic && State.Phase == RoomPhase.Waiting ? RoomAccess.Summary : RoomAccess.None;
+    }
+
+    /// <summary>
+    /// The seam for sessions: a facilitator sees the rooms of the sessions they run. Rooms belong to
+    /// no session yet, so today no one facilitates a room; when they do, ask the room's session here.
+    /// </summary>
+    private ValueTask<bool> FacilitatesAsync(RoomViewer viewer) =>
+        ValueTask.FromResult(viewer.Has(RoomViewer.Facilitator) && SessionId is not null);
+
+    private string? SessionId => null;
+
+    private RoomListing Summary() => new(Code, State.Title, State.Topic, State.Participants.Count, State.Phase, Utc(State.CreatedAt));
+
+    private bool IsOpenAndWaiting() => State.Created && State.ClosedAt is null && State.Phase == RoomPhase.Waiting;
+
+    /// <summary>
+    /// A waiting room checks itself every <c>Rooms:SweepSeconds</c>; the timer keeps the activation
+    /// alive, so the clock of who was last connected (kept in memory, like the sockets themselves)
+    /// is not lost to idle collection. A room whose activation is lost anyway (its silo stopped) is
+    /// found again by <see cref="RoomSweepService"/>, and its clock starts again at reactivation.
+    /// </summary>
+    private void WatchForAbandonment()
+    {
+        if (_abandonment is not null || !IsOpenAndWaiting())
+        {
+            return;
+        }
+
+        NotePresence();
+        _abandonment = this.RegisterGrainTimer(
+            async cancellationToken =>
+            {
+                if (IsOpenAndWaiting() && IsAbandoned())
+                {
+                    await CloseAsync(cancellationToken);
+                }
+            },
+            new GrainTimerCreationOptions(Options.SweepPeriod, Options.SweepPeriod) { KeepAlive = true });
+    }
+
+    private void StopWatchingForAbandonment()
+    {
+        _abandonment?.Dispose();
+        _abandonment = null;
+    }
+
+    /// <summary>Someone is (or just was) here: a socket registered, renewed or closed, or the room changed.</summary>
+    private void NotePresence() => _lastPresence = time.GetUtcNow();
+
+    private bool IsAbandoned()
+    {
+        DropExpiredSignaling();
+        DropExpiredVoice();
+        if (_signaling.Count > 0 || _voice.Count > 0)
+        {
+            NotePresence();
+            return false;
+        }
+
+        return time.GetUtcNow() - _lastPresence >= Options.AbandonedAfter;
+    }
+
+    /// <summary>The last one out closes the room: nobody is left to host or start it, and quick join must not seat strangers in it.</summary>
+    private async Task CloseAfterLastLeaverAsync(ParticipantState leaving, CancellationToken cancellationToken)
+    {
+        await research.RecordLeaveAsync(Code, leaving.UserId, Now, cancellationToken);
+        await RecordClosedAsync(cancellationToken);
+        State.Participants.Remove(leaving);
+        EvictFromRealtime(leaving.UserId);
+        await SaveClosedAsync(cancellationToken);
+    }
+
+    private async Task CloseAsync(CancellationToken cancellationToken)
+    {
+        await RecordClosedAsync(cancellationToken);
+        await SaveClosedAsync(cancellationToken);
+
+        // The room has ended for whoever still holds a seat: their peer grains must relay nothing more.
+        foreach (var participant in State.Participants)
+        {
+            EvictFromRealtime(participant.UserId);
+        }
+    }
+
+    // Status "closed" takes the room out of the listings and quick join, which read the research tables.
+    private Task RecordClosedAsync(CancellationToken cancellationToken) =>
+        research.RecordRoomProgressAsync(new RoomProgress(Code, RoomStatus.Closed, State.CurrentRound, State.HostUserId, State.StartedAt, null), cancellationToken);
+
+    private async Task SaveClosedAsync(CancellationToken cancellationToken)
+    {
+        State.ClosedAt = Now;
+        await SaveAsync(writeScenario: false, cancellationToken);
+
+        // Only now: disposing the timer cancels the token of its callback, which may be this very call.
+        StopWatchingForAbandonment();
+        DeactivateOnIdle();
+    }
+}
