@@ -93,8 +93,10 @@ public static class EdgeServices
             };
         });
         services.AddAuthorizationBuilder()
-            .AddPolicy(AccessTokens.ResearcherRole, policy => policy.RequireRole(AccessTokens.ResearcherRole));
+            .AddPolicy(AccessTokens.ResearcherRole, policy => policy.RequireRole(AccessTokens.ResearcherRole))
+            .AddPolicy(AccessTokens.AdminRole, policy => policy.RequireRole(AccessTokens.AdminRole));
         services.AddDilemmaRateLimits(builder.Configuration);
+        services.AddAuthLimits();
 
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {

@@ -1,13 +1,13 @@
 using System.Threading.RateLimiting;
 using Dilemma.Gateway.Errors;
-using Microsoft.AspNetCore.RateLimiting;
 
 namespace Dilemma.Gateway.Edge;
 
 /// <summary>
 /// Password endpoints cost a quarter second of CPU each (bcrypt, cost 12). A concurrency limit
-/// with a short queue lets a few run and turns the rest away at once with 429, so a login
-/// flood cannot starve the endpoints that cost nothing.
+/// per client address with a short queue lets a few run and turns the rest away at once with 429,
+/// so one address's login flood cannot starve the endpoints that cost nothing, nor other people's
+/// sign-ins. (Per account, the accounts grain bounds attempts; per silo, the password hasher.)
 /// </summary>
 public static class RateLimits
 {
@@ -15,19 +15,10 @@ public static class RateLimits
 
     public static IServiceCollection AddDilemmaRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
-        var section = configuration.GetSection("RateLimits");
-        var permits = section.GetValue("PasswordConcurrency", Math.Max(2, Environment.ProcessorCount));
-        // A short queue: a sign-in that waits behind many quarter-second hashes is worse than a
-        // quick 429 the client can retry.
-        var queue = section.GetValue("PasswordQueue", permits);
+        var password = PasswordConcurrency(configuration);
         services.AddRateLimiter(options =>
         {
-            options.AddConcurrencyLimiter(PasswordPolicy, limiter =>
-            {
-                limiter.PermitLimit = permits;
-                limiter.QueueLimit = queue;
-                limiter.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
-            });
+            options.AddPolicy(PasswordPolicy, context => RateLimitPartition.GetConcurrencyLimiter(AuthLimits.ClientKey(context), _ => password));
             options.OnRejected = async (context, cancellationToken) =>
             {
                 context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
@@ -41,5 +32,21 @@ public static class RateLimits
             };
         });
         return services;
+    }
+
+    /// <summary>Sign-ins in flight per client address (<c>RateLimits:PasswordConcurrency</c>, <c>RateLimits:PasswordQueue</c>).</summary>
+    public static ConcurrencyLimiterOptions PasswordConcurrency(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("RateLimits");
+        var permits = section.GetValue("PasswordConcurrency", Math.Max(2, Environment.ProcessorCount));
+
+        // A short queue: a sign-in that waits behind many quarter-second hashes is worse than a
+        // quick 429 the client can retry.
+        return new ConcurrencyLimiterOptions
+        {
+            PermitLimit = permits,
+            QueueLimit = section.GetValue("PasswordQueue", permits),
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        };
     }
 }
