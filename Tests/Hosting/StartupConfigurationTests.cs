@@ -13,6 +13,7 @@ public sealed class StartupConfigurationTests
     [InlineData("Gateway", "Auth:JwtKey", "Cluster__Mode=Cluster", "ConnectionStrings__Redis=127.0.0.1:1")]
     [InlineData("Gateway", "Auth:JwtKey", "Cluster__Mode=Cluster", "ConnectionStrings__Redis=127.0.0.1:1", "Auth__JwtKey=only-twenty-bytes-key")]
     [InlineData("Gateway", "Cluster:Mode", "Cluster__Mode=Galaxy")]
+    [InlineData("Gateway", "Auth:Researchers", "Auth__Researchers__0=prof_lee")]
     [InlineData("Gateway", "Cluster:SiloPort", "Cluster__SiloPort=seventy")]
     [InlineData("Gateway", "Ice:Coturn:Secret", "Ice__Provider=coturn")]
     [InlineData("Gateway", "Ai:Provider", "Ai__Provider=gpt")]
