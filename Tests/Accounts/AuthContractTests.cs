@@ -276,7 +276,7 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
         // The token in hand was issued before the grant: it still says nothing.
         await HttpAssert.ProblemAsync(await GetAsync(user.AccessToken, ExportCsv), HttpStatusCode.Forbidden, "forbidden");
         var refreshed = await Roles.RefreshAsync(Client, user, Ct);
-        Assert.Contains("\"role\":\"researcher\"", Base64UrlEncoder.Decode(refreshed.AccessToken.Split('.')[1]), StringComparison.Ordinal);
+        Assert.Contains("\"role\":[\"researcher\"]", Base64UrlEncoder.Decode(refreshed.AccessToken.Split('.')[1]), StringComparison.Ordinal);
         var export = await GetAsync(refreshed.AccessToken, ExportCsv);
         Assert.Equal(HttpStatusCode.OK, export.StatusCode);
         Assert.Equal(["researcher"], (await HttpAssert.OkAsync<Me>(await Client.GetMeAsync(refreshed.AccessToken, Ct))).Roles);

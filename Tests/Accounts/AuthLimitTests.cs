@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Dilemma.Tests.Hosting;
+using Microsoft.AspNetCore.Http;
+
+namespace Dilemma.Tests.Accounts;
+
+/// <summary>A gateway with tight per-address sign-up limits (the shared fixtures set generous ones).</summary>
+public sealed class TightAuthLimitsFixture : IAsyncLifetime
+{
+    public const int GuestsPerWindow = 3;
+    public const int RegistrationsPerWindow = 2;
+
+    public GatewayFactory Factory { get; } = new(new Dictionary<string, string?>
+    {
+        ["RateLimits:Auth:GuestSignInsPerWindow"] = GuestsPerWindow.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["RateLimits:Auth:RegistrationsPerWindow"] = RegistrationsPerWindow.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["RateLimits:Auth:WindowSeconds"] = "3600",
+        ["RateLimits:Auth:WindowSegments"] = "1",
+        ["RateLimits:PasswordConcurrency"] = "1",
+        ["RateLimits:PasswordQueue"] = "0",
+    });
+
+    public ValueTask InitializeAsync()
+    {
+        _ = Factory.Server;
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync() => await Factory.DisposeAsync();
+}
+
+/// <summary>
+/// Sign-up limits per client address, and the password endpoints' concurrency per address: each
+/// request here comes from an address the test names, through the test server.
+/// </summary>
+public sealed class AuthLimitTests(TightAuthLimitsFixture gateway) : IClassFixture<TightAuthLimitsFixture>
+{
+    private const string Password = "correct horse battery";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Guest_sign_ins_beyond_the_limit_of_one_address_get_429_with_retry_after_and_others_still_sign_in()
+    {
+        for (var i = 0; i < TightAuthLimitsFixture.GuestsPerWindow; i++)
+        {
+            await HttpAssert.OkAsync<TokenPair>(await PostFromAsync("10.1.0.1", "/auth/guest", new { nickname = "g" }));
+        }
+
+        var refused = await PostFromAsync("10.1.0.1", "/auth/guest", new { nickname = "g" });
+
+        await HttpAssert.ProblemAsync(refused, HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero, $"Retry-After: {refused.Headers.RetryAfter}");
+        await HttpAssert.OkAsync<TokenPair>(await PostFromAsync("10.1.0.2", "/auth/guest", new { nickname = "g" }));
+    }
+
+    [Fact]
+    public async Task Registrations_beyond_the_limit_of_one_address_get_429_with_retry_after_and_others_still_register()
+    {
+        for (var i = 0; i < TightAuthLimitsFixture.RegistrationsPerWindow; i++)
+        {
+            await HttpAssert.OkAsync<TokenPair>(await PostFromAsync("10.2.0.1", "/auth/register", new { username = AuthClient.UniqueName(), password = Password }), HttpStatusCode.Created);
+        }
+
+        var refused = await PostFromAsync("10.2.0.1", "/auth/register", new { username = AuthClient.UniqueName(), password = Password });
+
+        await HttpAssert.ProblemAsync(refused, HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero, $"Retry-After: {refused.Headers.RetryAfter}");
+        await HttpAssert.OkAsync<TokenPair>(await PostFromAsync("10.2.0.2", "/auth/register", new { username = AuthClient.UniqueName(), password = Password }), HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task A_login_flood_from_one_address_on_one_account_does_not_turn_away_another_persons_login()
+    {
+        var victim = AuthClient.UniqueName("vic");
+        var bystander = AuthClient.UniqueName("bys");
+        await HttpAssert.OkAsync<TokenPair>(await PostFromAsync("10.3.0.3", "/auth/register", new { username = victim, password = Password }), HttpStatusCode.Created);
+        await HttpAssert.OkAsync<TokenPair>(await PostFromAsync("10.3.0.3", "/auth/register", new { username = bystander, password = Password }), HttpStatusCode.Created);
+
+        var flood = Enumerable.Range(0, 16).Select(_ => PostFromAsync("10.3.0.1", "/auth/login", new { username = victim, password = "a wrong guess" })).ToList();
+        var login = await PostFromAsync("10.3.0.2", "/auth/login", new { username = bystander, password = Password });
+        var flooded = await Task.WhenAll(flood);
+
+        await HttpAssert.OkAsync<TokenPair>(login);
+        Assert.All(flooded, answer => Assert.Contains((int)answer.StatusCode, new[] { 401, 429 }));
+        Assert.Contains(flooded, answer => answer.StatusCode == HttpStatusCode.TooManyRequests);
+    }
+
+    /// <summary>A JSON POST as if from <paramref name="address"/>, answered as an <see cref="HttpResponseMessage"/>.</summary>
+    private async Task<HttpResponseMessage> PostFromAsync(string address, string path, object body)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(body, HttpAssert.Json);
+        var context = await gateway.Factory.Server.SendAsync(
+            request =>
+            {
+                request.Request.Method = HttpMethods.Post;
+                request.Request.Path = path;
+                request.Request.ContentType = "application/json";
+                request.Request.ContentLength = json.Length;
+                request.Request.Body = new MemoryStream(json);
+                request.Connection.RemoteIpAddress = IPAddress.Parse(address);
+            },
+            Ct);
+        using var reader = new StreamReader(context.Response.Body);
+        var response = new HttpResponseMessage((HttpStatusCode)context.Response.StatusCode) { Content = new StringContent(await reader.ReadToEndAsync(Ct)) };
+        response.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(context.Response.ContentType ?? "text/plain");
+        if (context.Response.Headers.RetryAfter is [{ } retryAfter])
+        {
+            response.Headers.TryAddWithoutValidation("Retry-After", retryAfter);
+        }
+
+        return response;
+    }
+}
