@@ -1,8 +1,5 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json;
 using Dilemma.Tests.Hosting;
-using Microsoft.AspNetCore.Http;
 
 namespace Dilemma.Tests.Accounts;
 
@@ -88,29 +85,16 @@ public sealed class AuthLimitTests(TightAuthLimitsFixture gateway) : IClassFixtu
         Assert.Contains(flooded, answer => answer.StatusCode == HttpStatusCode.TooManyRequests);
     }
 
-    /// <summary>A JSON POST as if from <paramref name="address"/>, answered as an <see cref="HttpResponseMessage"/>.</summary>
+    /// <summary>A JSON POST as if from <paramref name="address"/>: the test server's handler sets the connection's remote address.</summary>
     private async Task<HttpResponseMessage> PostFromAsync(string address, string path, object body)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(body, HttpAssert.Json);
-        var context = await gateway.Factory.Server.SendAsync(
-            request =>
-            {
-                request.Request.Method = HttpMethods.Post;
-                request.Request.Path = path;
-                request.Request.ContentType = "application/json";
-                request.Request.ContentLength = json.Length;
-                request.Request.Body = new MemoryStream(json);
-                request.Connection.RemoteIpAddress = IPAddress.Parse(address);
-            },
-            Ct);
-        using var reader = new StreamReader(context.Response.Body);
-        var response = new HttpResponseMessage((HttpStatusCode)context.Response.StatusCode) { Content = new StringContent(await reader.ReadToEndAsync(Ct)) };
-        response.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(context.Response.ContentType ?? "text/plain");
-        if (context.Response.Headers.RetryAfter is [{ } retryAfter])
+        var remote = IPAddress.Parse(address);
+        using var client = new HttpClient(gateway.Factory.Server.CreateHandler(context => context.Connection.RemoteIpAddress = remote))
         {
-            response.Headers.TryAddWithoutValidation("Retry-After", retryAfter);
-        }
-
+            BaseAddress = new Uri("http://localhost"),
+        };
+        var response = await client.PostJsonAsync(path, body, Ct);
+        await response.Content.LoadIntoBufferAsync(Ct);
         return response;
     }
 }
