@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using Dilemma.Gateway.Errors;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -20,8 +21,21 @@ public static class AuthLimits
     public const string GuestPolicy = "auth-guest";
     public const string RegistrationPolicy = "auth-register";
 
-    public static IServiceCollection AddAuthLimits(this IServiceCollection services)
+    public static IServiceCollection AddAuthLimits(this IServiceCollection services, IConfiguration configuration)
     {
+        // Behind nginx or an ingress every request comes from the proxy; per-address limits need the
+        // client's address from X-Forwarded-For, taken only from proxies the operator names.
+        var proxies = TrustedProxies(configuration);
+        services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            options.KnownProxies.Clear();
+            options.KnownIPNetworks.Clear();
+            foreach (var network in proxies)
+            {
+                options.KnownIPNetworks.Add(network);
+            }
+        });
         services.AddOptions<AuthLimitOptions>().BindConfiguration(AuthLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.Configure<RateLimiterOptions>(options =>
         {
@@ -29,6 +43,28 @@ public static class AuthLimits
             options.AddPolicy<string, RegistrationLimit>(RegistrationPolicy);
         });
         return services;
+    }
+
+    /// <summary>Takes the client's address from X-Forwarded-For when <c>Edge:TrustedProxies</c> names the proxy.</summary>
+    public static WebApplication UseTrustedProxies(this WebApplication app)
+    {
+        if (TrustedProxies(app.Configuration).Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+
+        return app;
+    }
+
+    /// <summary><c>Edge:TrustedProxies</c>: addresses or CIDR networks (<c>10.0.0.0/8</c>) of the reverse proxies in front.</summary>
+    public static IReadOnlyList<System.Net.IPNetwork> TrustedProxies(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Edge:TrustedProxies");
+        var values = section.Get<string[]>() ?? (section.Value is { Length: > 0 } one ? one.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : []);
+        return values.Select(value =>
+            System.Net.IPNetwork.TryParse(value, out var network) ? network
+            : IPAddress.TryParse(value, out var address) ? new System.Net.IPNetwork(address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128)
+            : throw new Dilemma.Grains.Hosting.InvalidSettingException("Edge:TrustedProxies", $"must list IP addresses or CIDR networks, not '{value}'")).ToList();
     }
 
     /// <summary>

@@ -96,7 +96,7 @@ public static class EdgeServices
             .AddPolicy(AccessTokens.ResearcherRole, policy => policy.RequireRole(AccessTokens.ResearcherRole))
             .AddPolicy(AccessTokens.AdminRole, policy => policy.RequireRole(AccessTokens.AdminRole));
         services.AddDilemmaRateLimits(builder.Configuration);
-        services.AddAuthLimits();
+        services.AddAuthLimits(builder.Configuration);
 
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
@@ -116,6 +116,7 @@ public static class EdgeServices
 
     public static WebApplication UseDilemmaEdge(this WebApplication app)
     {
+        app.UseTrustedProxies();
         app.UseHttpLogging();
         app.UseExceptionHandler();
         app.UseMiddleware<RequestBodyLimit>();

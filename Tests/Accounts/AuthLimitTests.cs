@@ -17,7 +17,10 @@ public sealed class TightAuthLimitsFixture : IAsyncLifetime
         ["RateLimits:Auth:WindowSegments"] = "1",
         ["RateLimits:PasswordConcurrency"] = "1",
         ["RateLimits:PasswordQueue"] = "0",
+        ["Edge:TrustedProxies:0"] = TrustedProxyNetwork,
     });
+
+    public const string TrustedProxyNetwork = "10.9.0.0/16";
 
     public ValueTask InitializeAsync()
     {
@@ -85,14 +88,39 @@ public sealed class AuthLimitTests(TightAuthLimitsFixture gateway) : IClassFixtu
         Assert.Contains(flooded, answer => answer.StatusCode == HttpStatusCode.TooManyRequests);
     }
 
+    [Fact]
+    public async Task Behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit_and_untrusted_peers_cannot_pick_one()
+    {
+        for (var i = 0; i < TightAuthLimitsFixture.GuestsPerWindow; i++)
+        {
+            await HttpAssert.OkAsync<TokenPair>(await PostFromAsync("10.9.0.1", "/auth/guest", new { nickname = "g" }, forwardedFor: "198.51.100.7"));
+        }
+
+        await HttpAssert.ProblemAsync(await PostFromAsync("10.9.0.1", "/auth/guest", new { nickname = "g" }, forwardedFor: "198.51.100.7"), HttpStatusCode.TooManyRequests, "rate_limited");
+        await HttpAssert.OkAsync<TokenPair>(await PostFromAsync("10.9.0.1", "/auth/guest", new { nickname = "g" }, forwardedFor: "198.51.100.8"));
+
+        // A peer that is not a trusted proxy is its own client, whatever it claims to forward.
+        for (var i = 0; i < TightAuthLimitsFixture.GuestsPerWindow; i++)
+        {
+            await HttpAssert.OkAsync<TokenPair>(await PostFromAsync("10.4.0.1", "/auth/guest", new { nickname = "g" }, forwardedFor: $"198.51.100.{20 + i}"));
+        }
+
+        await HttpAssert.ProblemAsync(await PostFromAsync("10.4.0.1", "/auth/guest", new { nickname = "g" }, forwardedFor: "198.51.100.30"), HttpStatusCode.TooManyRequests, "rate_limited");
+    }
+
     /// <summary>A JSON POST as if from <paramref name="address"/>: the test server's handler sets the connection's remote address.</summary>
-    private async Task<HttpResponseMessage> PostFromAsync(string address, string path, object body)
+    private async Task<HttpResponseMessage> PostFromAsync(string address, string path, object body, string? forwardedFor = null)
     {
         var remote = IPAddress.Parse(address);
         using var client = new HttpClient(gateway.Factory.Server.CreateHandler(context => context.Connection.RemoteIpAddress = remote))
         {
             BaseAddress = new Uri("http://localhost"),
         };
+        if (forwardedFor is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-Forwarded-For", forwardedFor);
+        }
+
         var response = await client.PostJsonAsync(path, body, Ct);
         await response.Content.LoadIntoBufferAsync(Ct);
         return response;
