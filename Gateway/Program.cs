@@ -1,4 +1,5 @@
 using Dilemma.Gateway.Accounts;
+using Dilemma.Gateway.Admin;
 using Dilemma.Gateway.Ai;
 using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Health;
@@ -34,6 +35,7 @@ try
     app.UseDilemmaEdge();
     app.MapHealthApi();
     app.MapAuthApi();
+    app.MapAdminApi();
     app.MapRoomsApi();
     app.MapScenariosApi();
     app.MapRealtimeApi();

@@ -1,5 +1,6 @@
 using Dilemma.Grains.Hosting;
 using Dilemma.Grains.Storage;
+using Dilemma.Silo.Accounts;
 using Dilemma.Silo.DataGenerator;
 
 namespace Dilemma.Silo;
@@ -42,6 +43,14 @@ public static class SiloProgram
                     CancellationToken.None);
                 await Console.Out.WriteLineAsync(report.ToString());
                 return 0;
+            }
+
+            if (args is [RoleCommand.Grant or RoleCommand.Revoke, ..])
+            {
+                // `dotnet run --project Silo -- grant-role alice admin` (or revoke-role): the operator's
+                // way to the first admin, against ConnectionStrings__MySql; applies the schema first.
+                var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+                return await RoleCommand.RunAsync(args, ClusterSettings.Read(configuration).RequireMySql(), Console.Out, Console.Error, CancellationToken.None);
             }
 
             var app = SiloHost.Build(args);

@@ -112,7 +112,7 @@ for size in $sizes; do
   pids+=("$silo_pid")
   wait_http "http://127.0.0.1:$silo_http/health/ready"
   Cluster__Mode=Cluster ConnectionStrings__Redis="$redis" Cluster__ServiceId="$service_id" Cluster__ClusterId="$service_id" \
-    Auth__JwtKey=bench-export-signing-key-0123456789abcdef Auth__Researchers__0=bench_researcher Logging__LogLevel__Default=Warning \
+    Auth__JwtKey=bench-export-signing-key-0123456789abcdef Logging__LogLevel__Default=Warning \
     dotnet "$gateway_dll" --urls "http://127.0.0.1:$gateway_http" >"$out_dir/gateway-$size.log" 2>&1 &
   gateway_pid=$!
   pids+=("$gateway_pid")
@@ -121,6 +121,7 @@ for size in $sizes; do
   base="http://127.0.0.1:$gateway_http"
   credentials='{"username":"bench_researcher","password":"bench-password-1","data_consent":true,"voice_consent":false}'
   curl -s -o /dev/null -X POST "$base/auth/register" -H 'content-type: application/json' -d "$credentials" || true
+  ConnectionStrings__MySql="$connection" dotnet "$silo_dll" grant-role bench_researcher researcher >&2
   token="$(curl -sf -X POST "$base/auth/login" -H 'content-type: application/json' -d "$credentials" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')"
 
   for format in $formats; do

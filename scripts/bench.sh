@@ -375,9 +375,10 @@ service_pid_args() {
 jwt_key="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
 # A cluster id of its own: membership in a shared Redis must not mix with anyone else's silos.
 cluster_id="bench-$(date -u +%H%M%S)-$RANDOM"
-# Every simulated player comes from 127.0.0.1: the per-address room lookup limit would measure itself.
-room_limits=(RateLimits__Rooms__LookupBurstPerAddress=1000000 RateLimits__Rooms__LookupsPerMinutePerAddress=1000000)
-common_env=(ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production "Auth__JwtKey=$jwt_key" "Cluster__ClusterId=$cluster_id" "${room_limits[@]}" "${server_env[@]}")
+# Every simulated player comes from 127.0.0.1: per-address sign-up and room lookup limits would measure themselves.
+address_limits=(RateLimits__Rooms__LookupBurstPerAddress=1000000 RateLimits__Rooms__LookupsPerMinutePerAddress=1000000
+  RateLimits__Auth__GuestSignInsPerWindow=1000000 RateLimits__Auth__RegistrationsPerWindow=1000000)
+common_env=(ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production "Auth__JwtKey=$jwt_key" "Cluster__ClusterId=$cluster_id" "${address_limits[@]}" "${server_env[@]}")
 
 run_embedded() {
   local http silo_port gateway_port log url

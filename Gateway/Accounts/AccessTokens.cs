@@ -9,7 +9,8 @@ namespace Dilemma.Gateway.Accounts;
 /// <summary>Mints access tokens and knows the claims in them.</summary>
 public sealed class AccessTokens(JwtSettings settings, TimeProvider time)
 {
-    public const string ResearcherRole = "researcher";
+    public const string ResearcherRole = AccountRoles.Researcher;
+    public const string AdminRole = AccountRoles.Admin;
     public const string GuestClaim = "is_guest";
     private readonly JsonWebTokenHandler _handler = new();
 
@@ -23,10 +24,10 @@ public sealed class AccessTokens(JwtSettings settings, TimeProvider time)
             [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString("N"),
             [GuestClaim] = user.IsGuest,
         };
-        var roles = RolesOf(user);
-        if (roles.Count > 0)
+        // The roles stored when the token is issued; a change shows in the next token (refresh).
+        if (user.Roles.Count > 0)
         {
-            claims["role"] = roles.ToArray();
+            claims["role"] = user.Roles.ToArray();
         }
 
         return _handler.CreateToken(new SecurityTokenDescriptor
@@ -42,10 +43,6 @@ public sealed class AccessTokens(JwtSettings settings, TimeProvider time)
     }
 
     public int LifetimeSeconds => (int)settings.AccessTokenLifetime.TotalSeconds;
-
-    /// <summary>The roles a user holds; researchers are named in configuration <c>Auth:Researchers</c>.</summary>
-    public IReadOnlyList<string> RolesOf(UserProfile user) =>
-        !user.IsGuest && settings.Researchers.Contains(AccountRules.NormalizeUsername(user.Username)) ? [ResearcherRole] : [];
 
     /// <summary>
     /// The user a token speaks for. Authentication already refuses a token whose <c>sub</c> is not

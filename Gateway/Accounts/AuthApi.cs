@@ -18,19 +18,22 @@ public static class AuthApi
     {
         var auth = endpoints.MapGroup("/auth").WithTags("Authentication");
 
-        auth.MapPost("/register", RegisterAsync).Validates<RegisterRequest>().RequireRateLimiting(RateLimits.PasswordPolicy)
-            .WithSummary("Create an account and sign in").ProducesProblem(StatusCodes.Status409Conflict);
+        auth.MapPost("/register", RegisterAsync).Validates<RegisterRequest>().RequireRateLimiting(AuthLimits.RegistrationPolicy)
+            .WithSummary("Create an account and sign in (a setup_code printed at start-up in embedded mode makes it the first admin)")
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status429TooManyRequests);
         auth.MapPost("/login", LoginAsync).Validates<LoginRequest>().RequireRateLimiting(RateLimits.PasswordPolicy)
-            .WithSummary("Sign in with username and password").ProducesProblem(StatusCodes.Status401Unauthorized);
-        auth.MapPost("/guest", GuestAsync).Validates(GuestRequest.FromQuery)
-            .WithSummary("Sign in as a guest (idempotent per guest_id)")
-            .WithDescription("Body: guest_id?, nickname?. Legacy form of the original front end: no body, and guest_id and nickname in the query string (POST /auth/guest?guest_id=…&nickname=…); the query is read only when the body is empty.");
+            .WithSummary("Sign in with username and password (429 login_throttled after repeated failures on the account)")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        auth.MapPost("/guest", GuestAsync).Validates(GuestRequest.FromQuery).RequireRateLimiting(AuthLimits.GuestPolicy)
+            .WithSummary("Sign in as a guest (idempotent per guest_id of 32+ characters; otherwise a new guest with a server-issued guest_id)")
+            .WithDescription("Body: guest_id?, nickname?. Legacy form of the original front end: no body, and guest_id and nickname in the query string (POST /auth/guest?guest_id=…&nickname=…); the query is read only when the body is empty.")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         auth.MapPost("/refresh", RefreshAsync).Validates<RefreshRequest>()
             .WithSummary("Exchange a refresh token for a new pair (rotation; reuse revokes the family)").ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPost("/logout", LogoutAsync).Validates<RefreshRequest>()
             .WithSummary("Revoke the refresh token's family");
         auth.MapGet("/me", MeAsync).RequireAuthorization()
-            .WithSummary("The signed-in user").ProducesProblem(StatusCodes.Status401Unauthorized);
+            .WithSummary("The signed-in user, with the roles stored now (an access token carries them from its next refresh)").ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPatch("/me/consent", ChangeConsentAsync).Validates<ConsentRequest>().RequireAuthorization()
             .WithSummary("Change data or voice consent");
         auth.MapPost("/ws-ticket", IssueWsTicketAsync).RequireAuthorization()
@@ -41,7 +44,7 @@ public static class AuthApi
     public static async Task<Created<TokenPairResponse>> RegisterAsync(RegisterRequest request, IGrainFactory grains, AccessTokens tokens, CancellationToken cancellationToken)
     {
         var session = await Accounts(grains).RegisterAsync(
-            new Registration(request.Username!, request.Password!, request.Email, request.DataConsent ?? false, request.VoiceConsent ?? false),
+            new Registration(request.Username!, request.Password!, request.Email, request.DataConsent ?? false, request.VoiceConsent ?? false, request.SetupCode),
             cancellationToken);
         return TypedResults.Created("/auth/me", Pair(session, tokens));
     }
@@ -62,13 +65,13 @@ public static class AuthApi
         return TypedResults.NoContent();
     }
 
-    public static async Task<Ok<UserResponse>> MeAsync(ClaimsPrincipal principal, IGrainFactory grains, AccessTokens tokens, CancellationToken cancellationToken)
+    public static async Task<Ok<UserResponse>> MeAsync(ClaimsPrincipal principal, IGrainFactory grains, CancellationToken cancellationToken)
     {
         var user = await grains.GetGrain<IUserGrain>(AccessTokens.UserIdOf(principal)).GetAsync(cancellationToken);
-        return TypedResults.Ok(Describe(user, tokens));
+        return TypedResults.Ok(Describe(user));
     }
 
-    public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> ChangeConsentAsync(ConsentRequest request, ClaimsPrincipal principal, IGrainFactory grains, AccessTokens tokens, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> ChangeConsentAsync(ConsentRequest request, ClaimsPrincipal principal, IGrainFactory grains, CancellationToken cancellationToken)
     {
         if (request.DataConsent is null && request.VoiceConsent is null)
         {
@@ -81,7 +84,7 @@ public static class AuthApi
 
         var user = await grains.GetGrain<IUserGrain>(AccessTokens.UserIdOf(principal))
             .ChangeConsentAsync(new ConsentChange(request.DataConsent, request.VoiceConsent), cancellationToken);
-        return TypedResults.Ok(Describe(user, tokens));
+        return TypedResults.Ok(Describe(user));
     }
 
     public static async Task<Ok<WsTicketResponse>> IssueWsTicketAsync(ClaimsPrincipal principal, IGrainFactory grains, JwtSettings settings)
@@ -105,9 +108,10 @@ public static class AuthApi
         session.RefreshTokenExpiresAt,
         session.User.UserId,
         session.User.Username,
-        session.User.IsGuest);
+        session.User.IsGuest,
+        session.User.IsGuest ? session.GuestId : null);
 
-    private static UserResponse Describe(UserProfile user, AccessTokens tokens) => new(
+    private static UserResponse Describe(UserProfile user) => new(
         user.UserId,
         user.Username,
         user.Email,
@@ -115,6 +119,6 @@ public static class AuthApi
         user.Nickname,
         user.DataConsent,
         user.VoiceConsent,
-        tokens.RolesOf(user),
+        user.Roles,
         user.CreatedAt);
 }

@@ -6,17 +6,24 @@ namespace Dilemma.Gateway.Accounts;
 // Shape limits here stop nonsense at the edge (a megabyte "password"); the account rules
 // themselves (patterns, byte limits) are the accounts grain's.
 
+/// <summary>A registration; <c>setup_code</c> (embedded mode only) is the one-time code printed at start-up, which makes this account the first admin.</summary>
 public sealed record RegisterRequest(
     [property: Required, StringLength(AccountRules.UsernameMaxLength)] string? Username,
     [property: Required, StringLength(1024)] string? Password,
     [property: StringLength(AccountRules.EmailMaxLength)] string? Email,
     bool? DataConsent,
-    bool? VoiceConsent);
+    bool? VoiceConsent,
+    [property: StringLength(128)] string? SetupCode = null);
 
 public sealed record LoginRequest(
     [property: Required, StringLength(AccountRules.UsernameMaxLength)] string? Username,
     [property: Required, StringLength(1024)] string? Password);
 
+/// <summary>
+/// A guest sign-in. <c>guest_id</c> is a device's guest credential: one of at least 32 characters
+/// always signs in the same guest; a shorter or absent one signs in a new guest, and the answer's
+/// <c>guest_id</c> is the one to keep.
+/// </summary>
 public sealed record GuestRequest(
     [property: StringLength(AccountRules.GuestIdMaxLength)] string? GuestId,
     [property: StringLength(AccountRules.NicknameMaxLength)] string? Nickname)
@@ -30,12 +37,18 @@ public sealed record GuestRequest(
         context.Request.Query["nickname"] is [{ Length: > 0 } nickname] ? nickname : null);
 }
 
+// No length limit: whatever is not one of our tokens (an access token sent by mistake, say) is
+// answered 401 invalid_refresh_token by the rule, not 422 by the shape check.
 public sealed record RefreshRequest(
-    [property: Required, StringLength(128)] string? RefreshToken);
+    [property: Required] string? RefreshToken);
 
 public sealed record ConsentRequest(bool? DataConsent, bool? VoiceConsent);
 
-/// <summary>The answer to every sign-in: an access token, a refresh token and who they are for.</summary>
+/// <summary>
+/// The answer to every sign-in: an access token, a refresh token and who they are for. For a
+/// guest, <c>guest_id</c> is the device credential to send to <c>POST /auth/guest</c> next time
+/// (the one sent, or a server-issued one when none or a short one was sent); null for accounts.
+/// </summary>
 public sealed record TokenPairResponse(
     string AccessToken,
     string RefreshToken,
@@ -44,7 +57,8 @@ public sealed record TokenPairResponse(
     DateTimeOffset RefreshExpiresAt,
     long UserId,
     string Username,
-    bool IsGuest);
+    bool IsGuest,
+    string? GuestId);
 
 public sealed record UserResponse(
     long UserId,

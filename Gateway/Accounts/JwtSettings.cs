@@ -13,9 +13,15 @@ public sealed record JwtSettings(
     string Issuer,
     string Audience,
     TimeSpan AccessTokenLifetime,
-    TimeSpan WsTicketLifetime,
-    IReadOnlySet<string> Researchers)
+    TimeSpan WsTicketLifetime)
 {
+    /// <summary>
+    /// 15 minutes: roles are read into a token when it is issued, so a revoked role keeps working
+    /// until the token expires; a short lifetime bounds that, and the refresh token keeps people
+    /// signed in meanwhile.
+    /// </summary>
+    public const int DefaultAccessTokenMinutes = 15;
+
     public const int MinimumKeyBytes = 32;
     private const string KeyName = "Auth:JwtKey";
 
@@ -44,15 +50,21 @@ public sealed record JwtSettings(
             }
         }
 
-        var researchers = section.GetSection("Researchers").Get<string[]>() ?? [];
+        if (section.GetSection("Researchers").AsEnumerable().Any(pair => !string.IsNullOrWhiteSpace(pair.Value)))
+        {
+            // The old way to make researchers: whoever registered a listed name first got the role.
+            throw new InvalidSettingException(
+                "Auth:Researchers",
+                "is no longer read: roles are stored per account; remove it and grant roles with `dotnet run --project Silo -- grant-role USERNAME researcher` or PUT /admin/users/{user_id}/roles");
+        }
+
         return new JwtSettings(
             new SymmetricSecurityKey(key),
             generated,
             section["Issuer"] is { Length: > 0 } issuer ? issuer : "dilemma",
             section["Audience"] is { Length: > 0 } audience ? audience : "dilemma",
-            TimeSpan.FromMinutes(PositiveInt(section, "AccessTokenMinutes", 60)),
-            TimeSpan.FromSeconds(PositiveInt(section, "WsTicketSeconds", 30)),
-            researchers.Select(Dilemma.Grains.Interfaces.Accounts.AccountRules.NormalizeUsername).ToHashSet(StringComparer.Ordinal));
+            TimeSpan.FromMinutes(PositiveInt(section, "AccessTokenMinutes", DefaultAccessTokenMinutes)),
+            TimeSpan.FromSeconds(PositiveInt(section, "WsTicketSeconds", 30)));
     }
 
     private static int PositiveInt(IConfigurationSection section, string name, int fallback)

@@ -102,9 +102,11 @@ public static class EdgeServices
             };
         });
         services.AddAuthorizationBuilder()
-            .AddPolicy(AccessTokens.ResearcherRole, policy => policy.RequireRole(AccessTokens.ResearcherRole));
+            .AddPolicy(AccessTokens.ResearcherRole, policy => policy.RequireRole(AccessTokens.ResearcherRole))
+            .AddPolicy(AccessTokens.AdminRole, policy => policy.RequireRole(AccessTokens.AdminRole));
         services.AddDilemmaRateLimits(builder.Configuration);
         services.AddDilemmaCors(builder.Configuration);
+        services.AddAuthLimits(builder.Configuration);
 
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
@@ -127,6 +129,7 @@ public static class EdgeServices
 
     public static WebApplication UseDilemmaEdge(this WebApplication app)
     {
+        app.UseTrustedProxies();
         app.UseHttpLogging();
         app.UseExceptionHandler();
 

@@ -7,8 +7,9 @@ namespace Dilemma.Gateway.Edge;
 
 /// <summary>
 /// Password endpoints cost a quarter second of CPU each (bcrypt, cost 12). A concurrency limit
-/// with a short queue lets a few run and turns the rest away at once with 429, so a login
-/// flood cannot starve the endpoints that cost nothing.
+/// per client address with a short queue lets a few run and turns the rest away at once with 429,
+/// so one address's login flood cannot starve the endpoints that cost nothing, nor other people's
+/// sign-ins. (Per account, the accounts grain bounds attempts; per silo, the password hasher.)
 /// </summary>
 public static class RateLimits
 {
@@ -16,20 +17,11 @@ public static class RateLimits
 
     public static IServiceCollection AddDilemmaRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
-        var section = configuration.GetSection("RateLimits");
-        var permits = AtLeast(section, "PasswordConcurrency", Math.Max(2, Environment.ProcessorCount), minimum: 1);
-        // A short queue: a sign-in that waits behind many quarter-second hashes is worse than a
-        // quick 429 the client can retry.
-        var queue = AtLeast(section, "PasswordQueue", permits, minimum: 0);
+        var password = PasswordConcurrency(configuration);
         services.AddRoomLimits();
         services.AddRateLimiter(options =>
         {
-            options.AddConcurrencyLimiter(PasswordPolicy, limiter =>
-            {
-                limiter.PermitLimit = permits;
-                limiter.QueueLimit = queue;
-                limiter.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
-            });
+            options.AddPolicy(PasswordPolicy, context => RateLimitPartition.GetConcurrencyLimiter(AuthLimits.ClientKey(context), _ => password));
             options.OnRejected = async (context, cancellationToken) =>
             {
                 context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
@@ -43,6 +35,22 @@ public static class RateLimits
             };
         });
         return services;
+    }
+
+    /// <summary>Sign-ins in flight per client address (<c>RateLimits:PasswordConcurrency</c>, <c>RateLimits:PasswordQueue</c>).</summary>
+    public static ConcurrencyLimiterOptions PasswordConcurrency(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("RateLimits");
+        var permits = AtLeast(section, "PasswordConcurrency", Math.Max(2, Environment.ProcessorCount), minimum: 1);
+
+        // A short queue: a sign-in that waits behind many quarter-second hashes is worse than a
+        // quick 429 the client can retry.
+        return new ConcurrencyLimiterOptions
+        {
+            PermitLimit = permits,
+            QueueLimit = AtLeast(section, "PasswordQueue", permits, minimum: 0),
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        };
     }
 
     // Checked here, at start-up: the limiter itself would only refuse a bad value at the first sign-in.

@@ -33,6 +33,10 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         {
             httpContext.Response.Headers.RetryAfter = "1";
         }
+        else if (exception is RuleViolationException { RetryAfterSeconds: { } retryAfter })
+        {
+            httpContext.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
 
         httpContext.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
@@ -48,6 +52,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             RuleViolationKind.Invalid => StatusCodes.Status422UnprocessableEntity,
             RuleViolationKind.Busy => StatusCodes.Status503ServiceUnavailable,
             RuleViolationKind.Malformed => StatusCodes.Status400BadRequest,
+            RuleViolationKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
             _ => StatusCodes.Status409Conflict,
         };
         var problem = Problems.Describe(status, rule.Code, rule.Message);

@@ -20,6 +20,12 @@ public static partial class AccountRules
     public const int NicknameMaxLength = 32;
     public const int GuestIdMaxLength = 64;
 
+    /// <summary>
+    /// The shortest guest id that is taken as a device credential: anything shorter could be
+    /// guessed, so it starts a new guest with a server-issued id instead.
+    /// </summary>
+    public const int GuestIdCredentialMinLength = 32;
+
     /// <summary>Letters (any script), digits, underscore, dot and hyphen.</summary>
     [GeneratedRegex(@"^[\p{L}\p{Nd}_.\-]+$", RegexOptions.CultureInvariant)]
     public static partial Regex UsernamePattern();

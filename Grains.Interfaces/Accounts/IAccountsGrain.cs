@@ -7,13 +7,24 @@ namespace Dilemma.Grains.Interfaces.Accounts;
 /// </summary>
 public interface IAccountsGrain : IGrainWithIntegerKey
 {
-    /// <summary>Creates a user; <c>username_taken</c> (409) when the name is in use in any letter case.</summary>
+    /// <summary>
+    /// Creates a user; <c>username_taken</c> (409) when the name is in use in any letter case. A
+    /// registration that presents the embedded mode's one-time setup code becomes an admin; a wrong
+    /// or spent code is <c>invalid_setup_code</c> (403).
+    /// </summary>
     Task<AccountSession> RegisterAsync(Registration registration, CancellationToken cancellationToken = default);
 
-    /// <summary>Checks a password; <c>invalid_credentials</c> (401) alike for an unknown user and a wrong password.</summary>
+    /// <summary>
+    /// Checks a password; <c>invalid_credentials</c> (401) alike for an unknown user and a wrong
+    /// password, <c>login_throttled</c> (429) after repeated failures on the account.
+    /// </summary>
     Task<AccountSession> LoginAsync(string username, string password, CancellationToken cancellationToken = default);
 
-    /// <summary>Signs in a guest; the same <paramref name="guestId"/> always gives the same user.</summary>
+    /// <summary>
+    /// Signs in a guest. A <paramref name="guestId"/> of at least <see cref="AccountRules.GuestIdCredentialMinLength"/>
+    /// characters always gives the same user; a shorter or absent one is no credential: a new guest
+    /// is made with a server-issued id, returned in <see cref="AccountSession.GuestId"/>.
+    /// </summary>
     Task<AccountSession> LoginGuestAsync(string? guestId, string? nickname, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -24,4 +35,10 @@ public interface IAccountsGrain : IGrainWithIntegerKey
 
     /// <summary>Revokes the family of the given refresh token; unknown tokens are ignored.</summary>
     Task LogoutAsync(string refreshToken, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The one-time admin setup code, when this deployment keeps one (embedded mode) and no admin
+    /// exists yet; null otherwise. The same code every time until it is spent.
+    /// </summary>
+    Task<string?> GetAdminSetupCodeAsync(CancellationToken cancellationToken = default);
 }

@@ -1,12 +1,27 @@
 namespace Dilemma.Grains.Interfaces.Accounts;
 
-/// <summary>One user's profile and consents, keyed by user id; the owner of consent changes.</summary>
+/// <summary>One user's profile, consents and roles, keyed by user id; the owner of changes to them.</summary>
 public interface IUserGrain : IGrainWithIntegerKey
 {
-    /// <summary>The profile; <c>user_not_found</c> (404) for an unknown id.</summary>
+    /// <summary>The profile with the stored roles; <c>user_not_found</c> (404) for an unknown id.</summary>
     [Alias("get")]
     Task<UserProfile> GetAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Changes the consents named and returns the profile as stored.</summary>
     Task<UserProfile> ChangeConsentAsync(ConsentChange change, CancellationToken cancellationToken = default);
+
+    /// <summary>The roles stored for this user; <c>user_not_found</c> (404) for an unknown id.</summary>
+    Task<UserRoles> GetRolesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces this user's roles with <paramref name="roles"/>, auditing each role granted or
+    /// revoked. The admin must hold <c>admin</c> in the store now (403 <c>not_admin</c>), every role
+    /// must be known (422 <c>unknown_role</c>, field <c>roles</c>), guests hold none (409
+    /// <c>guest_cannot_hold_roles</c>), and an admin cannot take their own admin role away (409
+    /// <c>cannot_revoke_own_admin</c>) so that a deployment never loses its last admin by mistake.
+    /// </summary>
+    Task<UserRoles> ReplaceRolesAsync(long adminUserId, IReadOnlyList<string> roles, CancellationToken cancellationToken = default);
+
+    /// <summary>Every role change of this user, newest first; <c>user_not_found</c> (404) for an unknown id.</summary>
+    Task<IReadOnlyList<RoleChange>> GetRoleChangesAsync(CancellationToken cancellationToken = default);
 }

@@ -44,6 +44,10 @@ public sealed class RuleViolationException : Exception
     [Id(2)]
     public string? Field { get; init; }
 
+    /// <summary>For <see cref="RuleViolationKind.TooManyRequests"/>: whole seconds before trying again.</summary>
+    [Id(3)]
+    public int? RetryAfterSeconds { get; init; }
+
     public static RuleViolationException NotFound(string code, string message) => new(RuleViolationKind.NotFound, code, message);
 
     public static RuleViolationException Conflict(string code, string message) => new(RuleViolationKind.Conflict, code, message);
@@ -51,6 +55,9 @@ public sealed class RuleViolationException : Exception
     public static RuleViolationException Forbidden(string code, string message) => new(RuleViolationKind.Forbidden, code, message);
 
     public static RuleViolationException Unauthorized(string code, string message) => new(RuleViolationKind.Unauthorized, code, message);
+
+    public static RuleViolationException TooManyRequests(string code, string message, TimeSpan retryAfter) =>
+        new(RuleViolationKind.TooManyRequests, code, message) { RetryAfterSeconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) };
 
     public static RuleViolationException Invalid(string code, string field, string message) =>
         new(RuleViolationKind.Invalid, code, message) { Field = field };
@@ -80,4 +87,7 @@ public enum RuleViolationKind
 
     /// <summary>400: the request is malformed (a room code that is not six digits, say).</summary>
     Malformed = 6,
+
+    /// <summary>429: too many attempts; <see cref="RuleViolationException.RetryAfterSeconds"/> says when to come back.</summary>
+    TooManyRequests = 7,
 }

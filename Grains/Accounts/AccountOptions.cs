@@ -20,4 +20,12 @@ public sealed class AccountOptions
 
     [Range(0, 60_000)]
     public int PasswordHashWaitMilliseconds { get; set; } = 2_000;
+
+    /// <summary>Consecutive wrong passwords on one account before further attempts on it are delayed.</summary>
+    [Range(1, 1_000)]
+    public int LoginFailuresBeforeDelay { get; set; } = 5;
+
+    /// <summary>The longest delay (the delay doubles from 1 s with every further failure): 15 minutes.</summary>
+    [Range(1, 86_400)]
+    public int LoginDelayMaxSeconds { get; set; } = 900;
 }

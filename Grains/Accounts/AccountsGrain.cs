@@ -1,3 +1,5 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Grains.Interfaces.Errors;
 using Microsoft.Extensions.Options;
@@ -13,43 +15,82 @@ namespace Dilemma.Grains.Accounts;
 public sealed class AccountsGrain(
     IAccountStore store,
     PasswordHasher hasher,
+    AdminSetupCode setupCode,
     IOptions<AccountOptions> options,
     TimeProvider time) : Grain, IAccountsGrain
 {
+    // 24 random bytes: 192 bits, 32 characters of base64url, long enough to be a credential itself.
+    private const int IssuedGuestIdBytes = 24;
+
     public async Task<AccountSession> RegisterAsync(Registration registration, CancellationToken cancellationToken)
     {
         AccountValidation.ThrowIfInvalid(registration);
-        var passwordHash = await hasher.HashAsync(registration.Password, cancellationToken);
-        var user = await store.TryCreateUserAsync(
-            new NewUser(
-                registration.Username,
-                AccountRules.NormalizeUsername(registration.Username),
-                passwordHash,
-                registration.Email,
-                registration.DataConsent,
-                registration.VoiceConsent,
-                Now),
-            cancellationToken)
-            ?? throw RuleViolationException.Conflict("username_taken", "That username is already taken.");
-        return await OpenSessionAsync(user, cancellationToken);
+        if (registration.SetupCode is null)
+        {
+            return await OpenSessionAsync(await CreateUserAsync(registration, cancellationToken), cancellationToken);
+        }
+
+        // Checked before any hashing: a wrong code costs nothing, and it is 192 random bits.
+        if (!setupCode.TryHold(registration.SetupCode))
+        {
+            throw RuleViolationException.Forbidden("invalid_setup_code", "The setup code is wrong or has been used.");
+        }
+
+        var spent = false;
+        try
+        {
+            var user = await CreateUserAsync(registration, cancellationToken);
+            await store.ChangeRolesAsync(user.Id, (_, roles) => [.. roles, AccountRoles.Admin], RoleActor.SetupCode, Now, cancellationToken);
+            spent = true;
+            return await OpenSessionAsync(user, cancellationToken);
+        }
+        finally
+        {
+            setupCode.Release(spent);
+        }
     }
 
     public async Task<AccountSession> LoginAsync(string username, string password, CancellationToken cancellationToken)
     {
-        var user = await store.FindByUsernameKeyAsync(AccountRules.NormalizeUsername(username), cancellationToken);
-        if (!await hasher.VerifyAsync(password, user?.PasswordHash, cancellationToken))
+        var usernameKey = AccountRules.NormalizeUsername(username);
+        var throttle = GrainFactory.GetGrain<ILoginThrottleGrain>(usernameKey);
+        if (await throttle.TryBeginAsync() is { } wait)
         {
-            throw RuleViolationException.Unauthorized("invalid_credentials", "The username or the password is wrong.");
+            throw RuleViolationException.TooManyRequests(
+                "login_throttled",
+                "Too many wrong passwords for this account; wait before trying again.",
+                wait);
         }
 
-        await store.RecordLoginAsync(user!.Id, Now, cancellationToken);
-        return await OpenSessionAsync(user, cancellationToken);
+        bool? succeeded = null;
+        try
+        {
+            var user = await store.FindByUsernameKeyAsync(usernameKey, cancellationToken);
+            succeeded = await hasher.VerifyAsync(password, user?.PasswordHash, cancellationToken);
+            if (!succeeded.Value)
+            {
+                throw RuleViolationException.Unauthorized("invalid_credentials", "The username or the password is wrong.");
+            }
+
+            await store.RecordLoginAsync(user!.Id, Now, cancellationToken);
+            return await OpenSessionAsync(user, cancellationToken);
+        }
+        finally
+        {
+            await throttle.FinishAsync(succeeded);
+        }
     }
 
     public async Task<AccountSession> LoginGuestAsync(string? guestId, string? nickname, CancellationToken cancellationToken)
     {
         AccountValidation.ThrowIfInvalidGuest(guestId, nickname);
-        var guest = await store.UpsertGuestAsync(guestId ?? Guid.NewGuid().ToString("N"), nickname, Now, cancellationToken);
+
+        // A short id could be guessed (a one-letter id was a whole credential once): it only says
+        // "a new guest", and the answer carries an id that can serve as a credential next time.
+        var credential = guestId is { Length: >= AccountRules.GuestIdCredentialMinLength }
+            ? guestId
+            : Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(IssuedGuestIdBytes));
+        var guest = await store.UpsertGuestAsync(credential, nickname, Now, cancellationToken);
         return await OpenSessionAsync(guest, cancellationToken);
     }
 
@@ -68,7 +109,11 @@ public sealed class AccountsGrain(
         {
             case RotationOutcome.Rotated:
                 var user = await store.FindByIdAsync(rotation.UserId, cancellationToken) ?? throw InvalidRefreshToken();
-                return new AccountSession(user.ToProfile(), successor, new DateTimeOffset(now.AddDays(options.Value.RefreshTokenDays), TimeSpan.Zero));
+                return new AccountSession(
+                    await ProfileAsync(user, cancellationToken),
+                    successor,
+                    new DateTimeOffset(now.AddDays(options.Value.RefreshTokenDays), TimeSpan.Zero),
+                    user.GuestId);
             case RotationOutcome.Reused:
                 throw RuleViolationException.Unauthorized("refresh_token_reused", "This refresh token was already used; every token of its sign-in has been revoked.");
             default:
@@ -84,10 +129,46 @@ public sealed class AccountsGrain(
         }
     }
 
+    public async Task<string?> GetAdminSetupCodeAsync(CancellationToken cancellationToken)
+    {
+        if (setupCode.Current is null)
+        {
+            return null;
+        }
+
+        if (await store.AnyoneHoldsAsync(AccountRoles.Admin, cancellationToken))
+        {
+            setupCode.Retire();
+            return null;
+        }
+
+        return setupCode.Current;
+    }
+
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
     private static RuleViolationException InvalidRefreshToken() =>
         RuleViolationException.Unauthorized("invalid_refresh_token", "The refresh token is unknown, expired or revoked.");
+
+    private async Task<StoredUser> CreateUserAsync(Registration registration, CancellationToken cancellationToken)
+    {
+        var passwordHash = await hasher.HashAsync(registration.Password, cancellationToken);
+        return await store.TryCreateUserAsync(
+            new NewUser(
+                registration.Username,
+                AccountRules.NormalizeUsername(registration.Username),
+                passwordHash,
+                registration.Email,
+                registration.DataConsent,
+                registration.VoiceConsent,
+                Now),
+            cancellationToken)
+            ?? throw RuleViolationException.Conflict("username_taken", "That username is already taken.");
+    }
+
+    /// <summary>The profile with the roles stored now: what the next access token will carry.</summary>
+    private async Task<UserProfile> ProfileAsync(StoredUser user, CancellationToken cancellationToken) =>
+        user.IsGuest ? user.ToProfile() : user.ToProfile() with { Roles = await store.GetRolesAsync(user.Id, cancellationToken) };
 
     private async Task<AccountSession> OpenSessionAsync(StoredUser user, CancellationToken cancellationToken)
     {
@@ -95,6 +176,6 @@ public sealed class AccountsGrain(
         var now = Now;
         var expiresAt = now.AddDays(options.Value.RefreshTokenDays);
         await store.AddRefreshTokenAsync(new RefreshTokenRecord(RefreshTokens.HashOf(token)!, RefreshTokens.NewFamilyId(), user.Id, now, expiresAt), cancellationToken);
-        return new AccountSession(user.ToProfile(), token, new DateTimeOffset(expiresAt, TimeSpan.Zero));
+        return new AccountSession(await ProfileAsync(user, cancellationToken), token, new DateTimeOffset(expiresAt, TimeSpan.Zero), user.GuestId);
     }
 }

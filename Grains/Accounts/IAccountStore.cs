@@ -34,6 +34,41 @@ public interface IAccountStore
 
     /// <summary>Revokes the family of the token with this hash; nothing happens for an unknown hash.</summary>
     Task RevokeFamilyAsync(byte[] tokenHash, DateTime now, CancellationToken cancellationToken);
+
+    /// <summary>The roles stored for a user, in canonical order; empty for an unknown user.</summary>
+    Task<IReadOnlyList<string>> GetRolesAsync(long userId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// All or nothing, one change at a time per user: reads the user and their roles, asks
+    /// <paramref name="change"/> for the new set (it may throw a rule violation, and then nothing is
+    /// stored), stores it and writes one audit row per role granted or revoked. Returns the roles
+    /// now held, or null when the user does not exist.
+    /// </summary>
+    Task<IReadOnlyList<string>?> ChangeRolesAsync(
+        long userId,
+        Func<StoredUser, IReadOnlyList<string>, IReadOnlyCollection<string>> change,
+        RoleActor actor,
+        DateTime now,
+        CancellationToken cancellationToken);
+
+    /// <summary>A user's role audit, newest first.</summary>
+    Task<IReadOnlyList<RoleChange>> GetRoleChangesAsync(long userId, CancellationToken cancellationToken);
+
+    /// <summary>Whether any account holds <paramref name="role"/>.</summary>
+    Task<bool> AnyoneHoldsAsync(string role, CancellationToken cancellationToken);
+}
+
+/// <summary>Who changes roles: an admin (their user id and name) or the operator (a name only), as the audit records it.</summary>
+public sealed record RoleActor(long? UserId, string Name)
+{
+    /// <summary>The longest name the audit keeps.</summary>
+    public const int NameMaxLength = 64;
+
+    public static RoleActor Operator(string who) => new(null, Truncate($"operator:{who}"));
+
+    public static RoleActor SetupCode { get; } = new(null, "setup-code");
+
+    private static string Truncate(string name) => name.Length <= NameMaxLength ? name : name[..NameMaxLength];
 }
 
 /// <summary>A user row as stored, hash included; never leaves the silo.</summary>

@@ -1,3 +1,5 @@
+using Dilemma.Grains.Interfaces.Accounts;
+
 namespace Dilemma.Grains.Accounts;
 
 /// <summary>
@@ -11,6 +13,8 @@ public sealed class InMemoryAccountStore : IAccountStore
     private readonly Dictionary<string, long> _byUsernameKey = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _byGuestId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoredToken> _tokens = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, HashSet<string>> _roles = [];
+    private readonly List<RoleChange> _roleChanges = [];
     private long _nextUserId;
 
     public Task<StoredUser?> TryCreateUserAsync(NewUser user, CancellationToken cancellationToken)
@@ -143,6 +147,66 @@ public sealed class InMemoryAccountStore : IAccountStore
             return Task.CompletedTask;
         }
     }
+
+    public Task<IReadOnlyList<string>> GetRolesAsync(long userId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(RolesOf(userId));
+        }
+    }
+
+    public Task<IReadOnlyList<string>?> ChangeRolesAsync(
+        long userId,
+        Func<StoredUser, IReadOnlyList<string>, IReadOnlyCollection<string>> change,
+        RoleActor actor,
+        DateTime now,
+        CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_users.TryGetValue(userId, out var user))
+            {
+                return Task.FromResult<IReadOnlyList<string>?>(null);
+            }
+
+            var before = RolesOf(userId);
+            var after = AccountRoles.Ordered(change(user, before));
+            var at = new DateTimeOffset(now, TimeSpan.Zero);
+            foreach (var role in after.Except(before))
+            {
+                _roleChanges.Add(new RoleChange(userId, role, true, actor.UserId, actor.Name, at));
+            }
+
+            foreach (var role in before.Except(after))
+            {
+                _roleChanges.Add(new RoleChange(userId, role, false, actor.UserId, actor.Name, at));
+            }
+
+            _roles[userId] = after.ToHashSet(StringComparer.Ordinal);
+            return Task.FromResult<IReadOnlyList<string>?>(after);
+        }
+    }
+
+    public Task<IReadOnlyList<RoleChange>> GetRoleChangesAsync(long userId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<RoleChange> changes = _roleChanges.Where(c => c.UserId == userId).Reverse().ToList();
+            return Task.FromResult(changes);
+        }
+    }
+
+    public Task<bool> AnyoneHoldsAsync(string role, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_roles.Values.Any(roles => roles.Contains(role)));
+        }
+    }
+
+    private IReadOnlyList<string> RolesOf(long userId) =>
+        _roles.TryGetValue(userId, out var roles) ? AccountRoles.Ordered(roles) : [];
 
     private static string Key(byte[] hash) => Convert.ToHexString(hash);
 

@@ -1,4 +1,5 @@
 using Dapper;
+using Dilemma.Grains.Interfaces.Accounts;
 using MySqlConnector;
 
 namespace Dilemma.Grains.Accounts;
@@ -142,6 +143,108 @@ public sealed class MySqlAccountStore(MySqlDataSource dataSource) : IAccountStor
         }
     }
 
+    public async Task<IReadOnlyList<string>> GetRolesAsync(long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await RolesOfAsync(connection, null, userId, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>?> ChangeRolesAsync(
+        long userId,
+        Func<StoredUser, IReadOnlyList<string>, IReadOnlyCollection<string>> change,
+        RoleActor actor,
+        DateTime now,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // The user's row lock puts two changes of one user's roles one after the other, so each
+        // sees the other's result and the audit's before/after never interleave.
+        var user = await connection.QuerySingleOrDefaultAsync<StoredUser>(new CommandDefinition(
+            $"SELECT {UserColumns} FROM users WHERE id = @userId FOR UPDATE",
+            new { userId },
+            transaction,
+            cancellationToken: cancellationToken));
+        if (user is null)
+        {
+            return null;
+        }
+
+        var before = await RolesOfAsync(connection, transaction, userId, cancellationToken);
+        var after = AccountRoles.Ordered(change(user, before));
+        var granted = after.Except(before).ToList();
+        var revoked = before.Except(after).ToList();
+        foreach (var role in granted)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO user_roles (user_id, role, granted_at, granted_by) VALUES (@userId, @role, @now, @grantedBy)",
+                new { userId, role, now, grantedBy = actor.UserId },
+                transaction,
+                cancellationToken: cancellationToken));
+        }
+
+        foreach (var role in revoked)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM user_roles WHERE user_id = @userId AND role = @role",
+                new { userId, role },
+                transaction,
+                cancellationToken: cancellationToken));
+        }
+
+        foreach (var (role, changeType) in granted.Select(r => (r, "granted")).Concat(revoked.Select(r => (r, "revoked"))))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO role_changes (user_id, role, change_type, changed_by, changed_by_name, changed_at)
+                VALUES (@userId, @role, @changeType, @changedBy, @changedByName, @now)
+                """,
+                new { userId, role, changeType, changedBy = actor.UserId, changedByName = actor.Name, now },
+                transaction,
+                cancellationToken: cancellationToken));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return after;
+    }
+
+    public async Task<IReadOnlyList<RoleChange>> GetRoleChangesAsync(long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<RoleChangeRow>(new CommandDefinition(
+            """
+            SELECT user_id AS UserId, role AS Role, change_type AS ChangeType, changed_by AS ChangedBy,
+                   changed_by_name AS ChangedByName, changed_at AS ChangedAt
+            FROM role_changes WHERE user_id = @userId ORDER BY id DESC
+            """,
+            new { userId },
+            cancellationToken: cancellationToken));
+        return rows.Select(r => new RoleChange(
+            r.UserId,
+            r.Role,
+            r.ChangeType == "granted",
+            r.ChangedBy,
+            r.ChangedByName,
+            new DateTimeOffset(DateTime.SpecifyKind(r.ChangedAt, DateTimeKind.Utc)))).ToList();
+    }
+
+    public async Task<bool> AnyoneHoldsAsync(string role, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM user_roles WHERE role = @role)",
+            new { role },
+            cancellationToken: cancellationToken));
+    }
+
+    private static async Task<IReadOnlyList<string>> RolesOfAsync(MySqlConnection connection, MySqlTransaction? transaction, long userId, CancellationToken cancellationToken) =>
+        AccountRoles.Ordered(await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT role FROM user_roles WHERE user_id = @userId",
+            new { userId },
+            transaction,
+            cancellationToken: cancellationToken)));
+
     private static RotationOutcome Classify(TokenRow? token, DateTime now) => token switch
     {
         null => RotationOutcome.Unknown,
@@ -173,6 +276,8 @@ public sealed class MySqlAccountStore(MySqlDataSource dataSource) : IAccountStor
             new { familyId, now },
             transaction,
             cancellationToken: cancellationToken));
+
+    private sealed record RoleChangeRow(long UserId, string Role, string ChangeType, long? ChangedBy, string ChangedByName, DateTime ChangedAt);
 
     private sealed record TokenRow(byte[] TokenHash, byte[] FamilyId, long UserId, DateTime IssuedAt, DateTime ExpiresAt, DateTime? UsedAt, DateTime? RevokedAt)
     {

@@ -4,23 +4,77 @@ using Dilemma.Grains.Interfaces.Errors;
 namespace Dilemma.Grains.Accounts;
 
 /// <summary>
-/// One user. Consent changes go through here, one at a time. The profile is read from the
-/// store on every call: guests' nicknames change at sign-in, elsewhere, and a cached copy would
-/// have to be told.
+/// One user. Consent and role changes go through here, one at a time. The profile is read from
+/// the store on every call: guests' nicknames change at sign-in, elsewhere, and a cached copy
+/// would have to be told.
 /// </summary>
-public sealed class UserGrain(IAccountStore store) : Grain, IUserGrain
+public sealed class UserGrain(IAccountStore store, TimeProvider time) : Grain, IUserGrain
 {
     public async Task<UserProfile> GetAsync(CancellationToken cancellationToken)
     {
-        var user = await store.FindByIdAsync(this.GetPrimaryKeyLong(), cancellationToken) ?? throw NotFound();
-        return user.ToProfile();
+        var user = await store.FindByIdAsync(UserId, cancellationToken) ?? throw NotFound();
+        return user.IsGuest ? user.ToProfile() : user.ToProfile() with { Roles = await store.GetRolesAsync(UserId, cancellationToken) };
     }
 
     public async Task<UserProfile> ChangeConsentAsync(ConsentChange change, CancellationToken cancellationToken)
     {
-        var user = await store.UpdateConsentAsync(this.GetPrimaryKeyLong(), change.DataConsent, change.VoiceConsent, cancellationToken) ?? throw NotFound();
-        return user.ToProfile();
+        var user = await store.UpdateConsentAsync(UserId, change.DataConsent, change.VoiceConsent, cancellationToken) ?? throw NotFound();
+        return user.ToProfile() with { Roles = user.IsGuest ? [] : await store.GetRolesAsync(UserId, cancellationToken) };
     }
+
+    public async Task<UserRoles> GetRolesAsync(CancellationToken cancellationToken)
+    {
+        var user = await store.FindByIdAsync(UserId, cancellationToken) ?? throw NotFound();
+        return new UserRoles(UserId, user.ToProfile().Username, await store.GetRolesAsync(UserId, cancellationToken));
+    }
+
+    public async Task<UserRoles> ReplaceRolesAsync(long adminUserId, IReadOnlyList<string> roles, CancellationToken cancellationToken)
+    {
+        if (roles.FirstOrDefault(role => !AccountRoles.IsKnown(role)) is { } unknown)
+        {
+            throw RuleViolationException.Invalid("unknown_role", "roles", $"'{unknown}' is not a role; roles are {string.Join(", ", AccountRoles.All)}.");
+        }
+
+        // The admin's token may be up to one lifetime old: ask the store whether they are still one,
+        // so a revoked admin's last token cannot hand out roles.
+        var admin = await store.FindByIdAsync(adminUserId, cancellationToken);
+        if (admin is null || !(await store.GetRolesAsync(adminUserId, cancellationToken)).Contains(AccountRoles.Admin))
+        {
+            throw RuleViolationException.Forbidden("not_admin", "Only an admin may change roles.");
+        }
+
+        var actor = new RoleActor(adminUserId, admin.ToProfile().Username);
+        StoredUser? target = null;
+        var now = await store.ChangeRolesAsync(
+            UserId,
+            (user, current) =>
+            {
+                target = user;
+                if (user.IsGuest && roles.Count > 0)
+                {
+                    throw RuleViolationException.Conflict("guest_cannot_hold_roles", "Guests hold no roles; the person needs a registered account.");
+                }
+
+                if (user.Id == adminUserId && current.Contains(AccountRoles.Admin) && !roles.Contains(AccountRoles.Admin))
+                {
+                    throw RuleViolationException.Conflict("cannot_revoke_own_admin", "An admin cannot take their own admin role away; another admin or the operator can.");
+                }
+
+                return roles.ToHashSet(StringComparer.Ordinal);
+            },
+            actor,
+            time.GetUtcNow().UtcDateTime,
+            cancellationToken) ?? throw NotFound();
+        return new UserRoles(UserId, target!.ToProfile().Username, now);
+    }
+
+    public async Task<IReadOnlyList<RoleChange>> GetRoleChangesAsync(CancellationToken cancellationToken)
+    {
+        _ = await store.FindByIdAsync(UserId, cancellationToken) ?? throw NotFound();
+        return await store.GetRoleChangesAsync(UserId, cancellationToken);
+    }
+
+    private long UserId => this.GetPrimaryKeyLong();
 
     private static RuleViolationException NotFound() => RuleViolationException.NotFound("user_not_found", "No such user.");
 }

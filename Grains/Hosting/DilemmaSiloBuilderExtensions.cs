@@ -36,6 +36,9 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<InMemoryResearchExportSource>();
         silo.Services.AddSingleton<IResearchExportSource>(services => services.GetRequiredService<InMemoryResearchExportSource>());
         silo.Services.AddSingleton<IStorageProbe, InMemoryStorageProbe>();
+
+        // Nothing outlives this process, so the first admin comes from a code printed at start-up.
+        silo.Services.AddSingleton(new AdminSetupCode(enabled: true));
         AddCommonServices(silo.Services);
         silo.Services.AddDilemmaAi(silo.Configuration);
         return silo;
@@ -59,6 +62,9 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<IResearchAggregates, MySqlResearchAggregates>();
         silo.Services.AddSingleton<IResearchExportSource, MySqlResearchExportSource>();
         silo.Services.AddSingleton<IStorageProbe, MySqlStorageProbe>();
+
+        // The first admin comes from the operator's grant-role command against the database.
+        silo.Services.AddSingleton(new AdminSetupCode(enabled: false));
         AddCommonServices(silo.Services);
         silo.Services.AddDilemmaAi(silo.Configuration);
         return silo;

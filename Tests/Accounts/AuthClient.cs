@@ -4,7 +4,7 @@ using Dilemma.Tests.Hosting;
 namespace Dilemma.Tests.Accounts;
 
 /// <summary>What every sign-in answers.</summary>
-public sealed record TokenPair(string AccessToken, string RefreshToken, string TokenType, int ExpiresIn, long UserId, string Username, bool IsGuest);
+public sealed record TokenPair(string AccessToken, string RefreshToken, string TokenType, int ExpiresIn, long UserId, string Username, bool IsGuest, string? GuestId = null);
 
 public sealed record Me(long UserId, string Username, string? Email, bool IsGuest, bool DataConsent, bool VoiceConsent, string[] Roles);
 

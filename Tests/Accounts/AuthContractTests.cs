@@ -30,7 +30,8 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
         var pair = await Client.RegisterAsync(name, Password, Ct);
 
         Assert.Equal("bearer", pair.TokenType);
-        Assert.Equal(3600, pair.ExpiresIn);
+        // 15 minutes: a revoked role stops working within one access token's lifetime.
+        Assert.Equal(900, pair.ExpiresIn);
         Assert.False(pair.IsGuest);
         Assert.True(pair.UserId > 0);
         var me = await HttpAssert.OkAsync<Me>(await Client.GetMeAsync(pair.AccessToken, Ct));
@@ -237,20 +238,217 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
     }
 
     [Fact]
-    public async Task Researchers_named_in_configuration_get_the_researcher_role()
+    public async Task A_name_once_configured_as_researcher_gets_no_role_by_registering_it()
     {
-        string name = GatewayFactory.Researcher;
-        var response = await Client.PostJsonAsync("/auth/register", new { username = name, password = Password }, Ct);
-        if (response.StatusCode == HttpStatusCode.Conflict)
+        // prof_lee was listed in Auth:Researchers; whoever registered the name first got the dataset.
+        var pair = await Client.RegisterAsync("prof_lee", Password, Ct);
+
+        var me = await HttpAssert.OkAsync<Me>(await Client.GetMeAsync(pair.AccessToken, Ct));
+        Assert.Empty(me.Roles);
+        Assert.DoesNotContain("\"role\"", Base64UrlEncoder.Decode(pair.AccessToken.Split('.')[1]), StringComparison.Ordinal);
+        await HttpAssert.ProblemAsync(await Client.SendAsync(AuthClient.Authorized(HttpMethod.Get, ExportCsv, pair.AccessToken), Ct), HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Fact]
+    public async Task A_non_admin_changing_roles_gets_403()
+    {
+        var user = await Client.RegisterAsync(AuthClient.UniqueName(), Password, Ct);
+        var researcher = await Roles.NewAccountWithAsync(Client, grains, "researcher", Ct);
+
+        await HttpAssert.ProblemAsync(await PutRolesAsync(user.AccessToken, user.UserId, "admin"), HttpStatusCode.Forbidden, "forbidden");
+        await HttpAssert.ProblemAsync(await PutRolesAsync(researcher.AccessToken, user.UserId, "researcher"), HttpStatusCode.Forbidden, "forbidden");
+        await HttpAssert.ProblemAsync(await GetAsync(user.AccessToken, $"/admin/users/{user.UserId}/roles"), HttpStatusCode.Forbidden, "forbidden");
+        await HttpAssert.ProblemAsync(await Client.GetAsync($"/admin/users/{user.UserId}/roles", Ct), HttpStatusCode.Unauthorized, "missing_token");
+    }
+
+    [Fact]
+    public async Task A_role_an_admin_grants_shows_in_the_next_token_and_opens_the_export()
+    {
+        var admin = await Roles.NewAccountWithAsync(Client, grains, "admin", Ct, prefix: "adm");
+        var user = await Client.RegisterAsync(AuthClient.UniqueName(), Password, Ct);
+
+        var granted = await HttpAssert.OkAsync<RolesAnswer>(await PutRolesAsync(admin.AccessToken, user.UserId, "researcher"));
+
+        Assert.Equal(["researcher"], granted.Roles);
+        Assert.Equal(user.Username, granted.Username);
+        Assert.Equal(["researcher"], (await HttpAssert.OkAsync<RolesAnswer>(await GetAsync(admin.AccessToken, $"/admin/users/{user.UserId}/roles"))).Roles);
+
+        // The token in hand was issued before the grant: it still says nothing.
+        await HttpAssert.ProblemAsync(await GetAsync(user.AccessToken, ExportCsv), HttpStatusCode.Forbidden, "forbidden");
+        var refreshed = await Roles.RefreshAsync(Client, user, Ct);
+        Assert.Contains("\"role\":[\"researcher\"]", Base64UrlEncoder.Decode(refreshed.AccessToken.Split('.')[1]), StringComparison.Ordinal);
+        var export = await GetAsync(refreshed.AccessToken, ExportCsv);
+        Assert.Equal(HttpStatusCode.OK, export.StatusCode);
+        Assert.Equal(["researcher"], (await HttpAssert.OkAsync<Me>(await Client.GetMeAsync(refreshed.AccessToken, Ct))).Roles);
+    }
+
+    [Fact]
+    public async Task A_revoked_role_is_gone_from_the_next_token()
+    {
+        var admin = await Roles.NewAccountWithAsync(Client, grains, "admin", Ct, prefix: "adm");
+        var user = await Roles.NewAccountWithAsync(Client, grains, "researcher", Ct);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(user.AccessToken, ExportCsv)).StatusCode);
+
+        var revoked = await HttpAssert.OkAsync<RolesAnswer>(await PutRolesAsync(admin.AccessToken, user.UserId));
+
+        Assert.Empty(revoked.Roles);
+        var refreshed = await Roles.RefreshAsync(Client, user, Ct);
+        Assert.DoesNotContain("\"role\"", Base64UrlEncoder.Decode(refreshed.AccessToken.Split('.')[1]), StringComparison.Ordinal);
+        await HttpAssert.ProblemAsync(await GetAsync(refreshed.AccessToken, ExportCsv), HttpStatusCode.Forbidden, "forbidden");
+        var login = await HttpAssert.OkAsync<TokenPair>(await Client.PostJsonAsync("/auth/login", new { username = user.Username, password = Roles.Password }, Ct));
+        await HttpAssert.ProblemAsync(await GetAsync(login.AccessToken, ExportCsv), HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Fact]
+    public async Task Every_grant_and_revocation_is_audited_with_who_whom_what_and_when()
+    {
+        var admin = await Roles.NewAccountWithAsync(Client, grains, "admin", Ct, prefix: "adm");
+        var user = await Client.RegisterAsync(AuthClient.UniqueName(), Password, Ct);
+        var before = DateTimeOffset.UtcNow.AddSeconds(-5);
+
+        await HttpAssert.OkAsync<RolesAnswer>(await PutRolesAsync(admin.AccessToken, user.UserId, "researcher", "facilitator"));
+        await HttpAssert.OkAsync<RolesAnswer>(await PutRolesAsync(admin.AccessToken, user.UserId, "facilitator"));
+        var audit = await HttpAssert.OkAsync<AuditAnswer>(await GetAsync(admin.AccessToken, $"/admin/users/{user.UserId}/roles/audit"));
+
+        Assert.Equal(user.UserId, audit.UserId);
+        Assert.Equal(3, audit.Items.Length);
+        Assert.Equal(("researcher", "revoked"), (audit.Items[0].Role, audit.Items[0].Change));
+        Assert.Equal(["facilitator:granted", "researcher:granted"], audit.Items[1..].Select(i => $"{i.Role}:{i.Change}").Order().ToArray());
+        Assert.All(audit.Items, item =>
         {
-            response = await Client.PostJsonAsync("/auth/login", new { username = name, password = Password }, Ct);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(admin.UserId, item.ChangedByUserId);
+            Assert.Equal(admin.Username, item.ChangedBy);
+            Assert.InRange(item.ChangedAt, before, DateTimeOffset.UtcNow.AddSeconds(5));
+        });
+
+        // The admin's own grant came from the operator's path: no user id, the operator's name.
+        var adminAudit = await HttpAssert.OkAsync<AuditAnswer>(await GetAsync(admin.AccessToken, $"/admin/users/{admin.UserId}/roles/audit"));
+        var operatorGrant = Assert.Single(adminAudit.Items);
+        Assert.Null(operatorGrant.ChangedByUserId);
+        Assert.StartsWith("operator:", operatorGrant.ChangedBy, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Role_changes_refuse_unknown_roles_users_guests_and_an_admin_dropping_their_own_admin()
+    {
+        var admin = await Roles.NewAccountWithAsync(Client, grains, "admin", Ct, prefix: "adm");
+        var user = await Client.RegisterAsync(AuthClient.UniqueName(), Password, Ct);
+        var guest = await Client.GuestAsync(Ct);
+
+        var unknown = await HttpAssert.ProblemAsync(await PutRolesAsync(admin.AccessToken, user.UserId, "researcher", "superuser"), HttpStatusCode.UnprocessableEntity, "unknown_role");
+        Assert.Equal("roles", unknown.GetProperty("field").GetString());
+        var nullRole = await HttpAssert.ProblemAsync(
+            await Client.SendAsync(AuthClient.Authorized(HttpMethod.Put, $"/admin/users/{user.UserId}/roles", admin.AccessToken, JsonContent(new { roles = new string?[] { null } })), Ct),
+            HttpStatusCode.UnprocessableEntity,
+            "unknown_role");
+        Assert.Equal("roles", nullRole.GetProperty("field").GetString());
+        await HttpAssert.ProblemAsync(
+            await Client.SendAsync(AuthClient.Authorized(HttpMethod.Put, $"/admin/users/{user.UserId}/roles", admin.AccessToken, JsonContent(new { })), Ct),
+            HttpStatusCode.BadRequest,
+            "missing_field");
+        await HttpAssert.ProblemAsync(await PutRolesAsync(admin.AccessToken, long.MaxValue - 7, "researcher"), HttpStatusCode.NotFound, "user_not_found");
+        await HttpAssert.ProblemAsync(await GetAsync(admin.AccessToken, $"/admin/users/{long.MaxValue - 7}/roles"), HttpStatusCode.NotFound, "user_not_found");
+        await HttpAssert.ProblemAsync(await GetAsync(admin.AccessToken, $"/admin/users/{long.MaxValue - 7}/roles/audit"), HttpStatusCode.NotFound, "user_not_found");
+        await HttpAssert.ProblemAsync(await PutRolesAsync(admin.AccessToken, guest.UserId, "researcher"), HttpStatusCode.Conflict, "guest_cannot_hold_roles");
+        await HttpAssert.ProblemAsync(await PutRolesAsync(admin.AccessToken, admin.UserId, "researcher"), HttpStatusCode.Conflict, "cannot_revoke_own_admin");
+        Assert.Empty((await HttpAssert.OkAsync<RolesAnswer>(await GetAsync(admin.AccessToken, $"/admin/users/{user.UserId}/roles"))).Roles);
+    }
+
+    [Fact]
+    public async Task A_revoked_admin_cannot_use_their_last_token_to_change_roles()
+    {
+        var first = await Roles.NewAccountWithAsync(Client, grains, "admin", Ct, prefix: "adm");
+        var second = await Roles.NewAccountWithAsync(Client, grains, "admin", Ct, prefix: "adm");
+        var user = await Client.RegisterAsync(AuthClient.UniqueName(), Password, Ct);
+
+        await HttpAssert.OkAsync<RolesAnswer>(await PutRolesAsync(second.AccessToken, first.UserId));
+
+        // first's token still says admin for up to 15 minutes; the store says otherwise.
+        await HttpAssert.ProblemAsync(await PutRolesAsync(first.AccessToken, user.UserId, "researcher"), HttpStatusCode.Forbidden, "not_admin");
+    }
+
+    [Fact]
+    public async Task An_access_token_posted_to_refresh_gets_401()
+    {
+        var pair = await Client.GuestAsync(Ct);
+
+        await HttpAssert.ProblemAsync(
+            await Client.PostJsonAsync("/auth/refresh", new { refresh_token = pair.AccessToken }, Ct), HttpStatusCode.Unauthorized, "invalid_refresh_token");
+    }
+
+    [Theory]
+    [InlineData("a")]
+    [InlineData("abc")]
+    [InlineData("0123456789abcdef0123456789abcde")]
+    public async Task A_guest_id_shorter_than_32_characters_is_no_credential(string shortId)
+    {
+        var first = await Client.GuestAsync(Ct, shortId);
+        var second = await Client.GuestAsync(Ct, shortId);
+
+        Assert.NotEqual(first.UserId, second.UserId);
+        Assert.NotNull(first.GuestId);
+        Assert.True(first.GuestId.Length >= 32, first.GuestId);
+        Assert.NotEqual(shortId, first.GuestId);
+        Assert.NotEqual(first.GuestId, second.GuestId);
+
+        // The issued id is the device's credential from now on.
+        var again = await Client.GuestAsync(Ct, first.GuestId);
+        Assert.Equal(first.UserId, again.UserId);
+        Assert.Equal(first.GuestId, again.GuestId);
+        await HttpAssert.OkAsync<Me>(await Client.GetMeAsync(first.AccessToken, Ct));
+    }
+
+    [Fact]
+    public async Task A_guest_without_a_guest_id_gets_a_server_issued_one_of_128_bits_or_more()
+    {
+        var guest = await Client.GuestAsync(Ct);
+
+        Assert.NotNull(guest.GuestId);
+        Assert.Matches("^[A-Za-z0-9_-]{32,}$", guest.GuestId);
+        Assert.True(Base64UrlEncoder.DecodeBytes(guest.GuestId).Length >= 16);
+        var registered = await Client.RegisterAsync(AuthClient.UniqueName(), Password, Ct);
+        Assert.Null(registered.GuestId);
+    }
+
+    [Fact]
+    public async Task Five_wrong_passwords_make_the_account_wait_longer_each_time_and_a_success_resets()
+    {
+        var name = AuthClient.UniqueName("thr");
+        var other = AuthClient.UniqueName("oth");
+        await Client.RegisterAsync(name, Password, Ct);
+        await Client.RegisterAsync(other, Password, Ct);
+
+        for (var i = 0; i < 5; i++)
+        {
+            await HttpAssert.ProblemAsync(await LoginAsync(name, "wrong password"), HttpStatusCode.Unauthorized, "invalid_credentials");
         }
 
-        var pair = await HttpAssert.OkAsync<TokenPair>(response, response.StatusCode);
-        var me = await HttpAssert.OkAsync<Me>(await Client.GetMeAsync(pair.AccessToken, Ct));
-        Assert.Equal(["researcher"], me.Roles);
-        Assert.Contains("\"role\":[\"researcher\"]", Base64UrlEncoder.Decode(pair.AccessToken.Split('.')[1]), StringComparison.Ordinal);
+        // Even the right password waits: the guesser learns nothing while the account is held.
+        var held = await LoginAsync(name, Password);
+        await HttpAssert.ProblemAsync(held, HttpStatusCode.TooManyRequests, "login_throttled");
+        Assert.Equal(TimeSpan.FromSeconds(1), held.Headers.RetryAfter?.Delta);
+        await HttpAssert.OkAsync<TokenPair>(await LoginAsync(other, Password));
+
+        // After the wait one attempt goes through; a wrong one doubles the wait.
+        await HttpAssert.ProblemAsync(await WhenHeldNoLongerAsync(name, "wrong password"), HttpStatusCode.Unauthorized, "invalid_credentials");
+        var longer = await LoginAsync(name, Password);
+        await HttpAssert.ProblemAsync(longer, HttpStatusCode.TooManyRequests, "login_throttled");
+        Assert.Equal(TimeSpan.FromSeconds(2), longer.Headers.RetryAfter?.Delta);
+
+        await HttpAssert.OkAsync<TokenPair>(await WhenHeldNoLongerAsync(name, Password));
+        await HttpAssert.ProblemAsync(await LoginAsync(name, "wrong password"), HttpStatusCode.Unauthorized, "invalid_credentials");
+    }
+
+    [Fact]
+    public async Task Usernames_that_do_not_exist_are_held_the_same_way()
+    {
+        var nobody = AuthClient.UniqueName("nob");
+        for (var i = 0; i < 5; i++)
+        {
+            await HttpAssert.ProblemAsync(await LoginAsync(nobody, "wrong password"), HttpStatusCode.Unauthorized, "invalid_credentials");
+        }
+
+        await HttpAssert.ProblemAsync(await LoginAsync(nobody.ToUpperInvariant(), "wrong password"), HttpStatusCode.TooManyRequests, "login_throttled");
     }
 
     [Fact]
@@ -415,4 +613,38 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
     }
 
     private sealed record TicketAnswer(string Ticket, int ExpiresIn);
+
+    private sealed record RolesAnswer(long UserId, string Username, string[] Roles);
+
+    private sealed record AuditItem(string Role, string Change, long? ChangedByUserId, string ChangedBy, DateTimeOffset ChangedAt);
+
+    private sealed record AuditAnswer(long UserId, AuditItem[] Items);
+
+    private const string ExportCsv = "/research/experiments/export/excel?format=csv";
+
+    private Task<HttpResponseMessage> PutRolesAsync(string accessToken, long userId, params string[] roles) =>
+        Client.SendAsync(AuthClient.Authorized(HttpMethod.Put, $"/admin/users/{userId}/roles", accessToken, JsonContent(new { roles })), Ct);
+
+    private Task<HttpResponseMessage> GetAsync(string accessToken, string path) =>
+        Client.SendAsync(AuthClient.Authorized(HttpMethod.Get, path, accessToken), Ct);
+
+    private Task<HttpResponseMessage> LoginAsync(string username, string password) =>
+        Client.PostJsonAsync("/auth/login", new { username, password }, Ct);
+
+    /// <summary>Logs in once the account's wait is over (polling, with a deadline), and returns that answer.</summary>
+    private async Task<HttpResponseMessage> WhenHeldNoLongerAsync(string username, string password)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var response = await LoginAsync(username, password);
+            if (response.StatusCode != HttpStatusCode.TooManyRequests)
+            {
+                return response;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "The account was still held 20 s later.");
+            await Task.Delay(TimeSpan.FromMilliseconds(200), Ct);
+        }
+    }
 }

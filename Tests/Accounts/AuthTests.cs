@@ -28,6 +28,41 @@ public sealed class ClusterAuthTests(ClusterGatewayFixture cluster)
     }
 
     [Fact]
+    public async Task The_operators_grant_role_command_makes_an_admin_whose_next_sign_in_carries_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var admin = await Client.RegisterAsync(AuthClient.UniqueName("adm"), "correct horse battery", ct);
+        var user = await Client.RegisterAsync(AuthClient.UniqueName(), "correct horse battery", ct);
+
+        var result = await GrantRoleCommandTests.RunAsync(cluster.Deployment.MySqlConnectionString, "grant-role", admin.Username, "admin");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        var signedIn = await HttpAssert.OkAsync<TokenPair>(await Client.PostJsonAsync("/auth/login", new { username = admin.Username, password = "correct horse battery" }, ct));
+        var granted = await Client.SendAsync(
+            AuthClient.Authorized(HttpMethod.Put, $"/admin/users/{user.UserId}/roles", signedIn.AccessToken, System.Net.Http.Json.JsonContent.Create(new { roles = new[] { "facilitator" } })), ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, granted.StatusCode);
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        Assert.Equal(
+            ["facilitator"],
+            await connection.QueryAsync<string>("SELECT role FROM user_roles WHERE user_id = @UserId", new { user.UserId }));
+        Assert.Equal(
+            admin.UserId,
+            await connection.QuerySingleAsync<long?>("SELECT changed_by FROM role_changes WHERE user_id = @UserId", new { user.UserId }));
+    }
+
+    [Fact]
+    public async Task A_setup_code_opens_nothing_in_cluster_mode_and_none_is_printed()
+    {
+        var response = await Client.PostJsonAsync(
+            "/auth/register",
+            new { username = AuthClient.UniqueName(), password = "correct horse battery", setup_code = new string('A', 32) },
+            TestContext.Current.CancellationToken);
+
+        await HttpAssert.ProblemAsync(response, System.Net.HttpStatusCode.Forbidden, "invalid_setup_code");
+        Assert.DoesNotContain(cluster.Factory.Logs.Lines, line => line.Contains("setup code", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Refresh_tokens_are_stored_only_as_their_sha256()
     {
         var pair = await Client.GuestAsync(TestContext.Current.CancellationToken);

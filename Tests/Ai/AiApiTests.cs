@@ -200,14 +200,7 @@ public sealed class AiApiTests(EmbeddedGatewayFixture gateway) : IClassFixture<E
     {
         var (players, code) = await RoomKit.StartedRoomAsync(gateway.Client, Ct);
         await RoomKit.PlayRoundAsync(players, code, 1, Ct);
-        const string password = "correct horse battery";
-        var response = await gateway.Client.PostJsonAsync("/auth/register", new { username = GatewayFactory.Researcher, password, data_consent = true, voice_consent = false }, Ct);
-        if (response.StatusCode == HttpStatusCode.Conflict)
-        {
-            response = await gateway.Client.PostJsonAsync("/auth/login", new { username = GatewayFactory.Researcher, password }, Ct);
-        }
-
-        var researcher = new Player(gateway.Client, await HttpAssert.OkAsync<TokenPair>(response, response.StatusCode));
+        var researcher = new Player(gateway.Client, await Roles.NewAccountWithAsync(gateway.Client, gateway.Grains, "researcher", Ct));
 
         var feedback = await HttpAssert.OkAsync<JsonElement>(await AiKit.FeedbackAsync(researcher, code, new { round_number = 1 }, Ct));
 

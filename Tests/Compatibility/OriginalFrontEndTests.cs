@@ -362,16 +362,16 @@ public sealed partial class OriginalFrontEndTests(OriginalFrontEndGateway gatewa
     }
 
     /// <summary>
-    /// Makes a signed-in researcher and returns their access token. Today researchers are named by
-    /// the <c>Auth:Researchers</c> setting (the test gateway names <see cref="GatewayFactory.Researcher"/>);
-    /// when roles are stored per account, only this method changes.
+    /// Makes a signed-in researcher and returns their access token: an account registered through
+    /// the page, the role granted the operator's way (<see cref="Roles"/>), and the token refreshed
+    /// through the page so that it carries the role as a real user's next token would.
     /// </summary>
-    private static async Task<string> BecomeResearcherAsync(OriginalFrontEnd page)
+    private async Task<string> BecomeResearcherAsync(OriginalFrontEnd page)
     {
-        var register = await page.PostAsync("/auth/register", Ct, json: new { username = GatewayFactory.Researcher, password = ResearchKit.Password, data_consent = true, voice_consent = false });
-        var pair = register.StatusCode == HttpStatusCode.Conflict
-            ? await HttpAssert.OkAsync<TokenPair>(await page.PostAsync("/auth/login", Ct, json: new { username = GatewayFactory.Researcher, password = ResearchKit.Password }))
-            : await HttpAssert.OkAsync<TokenPair>(register, HttpStatusCode.Created);
+        var register = await page.PostAsync("/auth/register", Ct, json: new { username = AuthClient.UniqueName("researcher"), password = ResearchKit.Password, data_consent = true, voice_consent = false });
+        var registered = await HttpAssert.OkAsync<TokenPair>(register, HttpStatusCode.Created);
+        await gateway.Services.GetRequiredService<IGrainFactory>().GetGrain<IRoleOperatorProbeGrain>(0).GrantAsync(registered.Username, "researcher");
+        var pair = await HttpAssert.OkAsync<TokenPair>(await page.PostAsync("/auth/refresh", Ct, json: new { refresh_token = registered.RefreshToken }));
         var me = await OriginalFrontEnd.JsonAsync(await page.GetAsync("/auth/me", Ct, pair.AccessToken));
         Assert.Contains("researcher", me.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
         return pair.AccessToken;

@@ -12,7 +12,6 @@ namespace Dilemma.Tests.Hosting;
 public sealed class GatewayFactory : WebApplicationFactory<Program>
 {
     public const string JwtKey = "dilemma-tests-signing-key-0123456789abcdef";
-    public const string Researcher = "prof_lee";
 
     /// <summary>A rate limit no test reaches.</summary>
     public const string Generous = "1000000";
@@ -27,8 +26,6 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             ["Cluster:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Auth:JwtKey"] = JwtKey,
-            ["Auth:Researchers:0"] = Researcher,
-
             // Every test signs in from one address (TestServer has none), and many create rooms by the
             // dozen: room limits high enough never to matter. RoomLimitTests sets tight ones.
             ["RateLimits:Rooms:CreateBurst"] = Generous,
@@ -37,6 +34,8 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             ["RateLimits:Rooms:LookupsPerMinutePerUser"] = Generous,
             ["RateLimits:Rooms:LookupBurstPerAddress"] = Generous,
             ["RateLimits:Rooms:LookupsPerMinutePerAddress"] = Generous,
+            ["RateLimits:Auth:GuestSignInsPerWindow"] = Generous,
+            ["RateLimits:Auth:RegistrationsPerWindow"] = Generous,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -9,7 +9,7 @@ namespace Dilemma.Tests.Hosting;
 public sealed class StartupConfigurationTests
 {
     // Settings the machine's environment may carry (scripts/services.sh env exports some); each run starts without them.
-    private static readonly string[] _sections = ["ConnectionStrings", "Cluster", "Database", "Auth", "RateLimits", "Realtime", "Ice", "Ai", "Research", "Cors", "Rooms"];
+    private static readonly string[] _sections = ["ConnectionStrings", "Cluster", "Database", "Auth", "RateLimits", "Realtime", "Ice", "Ai", "Research", "Cors", "Rooms", "Edge"];
 
     private const string SiloServices = "ConnectionStrings__Redis=127.0.0.1:1";
     private const string SiloDatabase = "ConnectionStrings__MySql=Server=127.0.0.1;Port=1";
@@ -23,6 +23,7 @@ public sealed class StartupConfigurationTests
         ("Gateway", "Auth:BcryptWorkFactor", ["Auth__BcryptWorkFactor=3"]),
         ("Gateway", "Auth:AccessTokenMinutes", ["Auth__AccessTokenMinutes=soon"]),
         ("Gateway", "Cluster:Mode", ["Cluster__Mode=Galaxy"]),
+        ("Gateway", "Auth:Researchers", ["Auth__Researchers__0=prof_lee"]),
         ("Gateway", "Cluster:SiloPort", ["Cluster__SiloPort=seventy"]),
         ("Gateway", "Ice:Coturn:Secret", ["Ice__Provider=coturn"]),
         ("Gateway", "Ai:Provider", ["Ai__Provider=gpt"]),
@@ -40,6 +41,8 @@ public sealed class StartupConfigurationTests
         ("Gateway", "RateLimits:Rooms:MissCost", ["RateLimits__Rooms__MissCost=0"]),
         ("Gateway", "RateLimits:Rooms:MissCost", ["RateLimits__Rooms__MissCost=500"]),
         ("Gateway", "Rooms:AbandonedAfterSeconds", ["Rooms__AbandonedAfterSeconds=0"]),
+        ("Gateway", "RateLimits:Auth:GuestSignInsPerWindow", ["RateLimits__Auth__GuestSignInsPerWindow=0"]),
+        ("Gateway", "Edge:TrustedProxies", ["Edge__TrustedProxies__0=the-proxy"]),
         ("Silo", "Ai:TimeoutSeconds", [SiloServices, SiloDatabase, "Ai__TimeoutSeconds=60"]),
         ("Silo", "ConnectionStrings:Redis", []),
         ("Silo", "ConnectionStrings:MySql", [SiloServices]),

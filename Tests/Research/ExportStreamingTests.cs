@@ -32,6 +32,10 @@ public sealed class SeededClusterFixture(LocalServices services) : IAsyncLifetim
 
     public HttpClient Client { get; private set; } = null!;
 
+    public IGrainFactory Grains => (IGrainFactory)_gateway.Services.GetService(typeof(IGrainFactory))!;
+
+    private GatewayFactory _gateway = null!;
+
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -39,7 +43,8 @@ public sealed class SeededClusterFixture(LocalServices services) : IAsyncLifetim
         await SchemaMigrator.MigrateAsync(Deployment.MySqlConnectionString, ct);
         Report = await SyntheticGames.GenerateAsync(Deployment.MySqlConnectionString, Games, seed: 7, days: 30, ct);
         await Deployment.StartSiloAsync(ct, builder => builder.Services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout));
-        Client = Deployment.CreateGateway().CreateClient();
+        _gateway = Deployment.CreateGateway();
+        Client = _gateway.CreateClient();
     }
 
     public async ValueTask DisposeAsync()
@@ -82,7 +87,7 @@ public sealed class ExportStreamingTests(SeededClusterFixture cluster) : IClassF
     [Fact]
     public async Task A_client_that_disconnects_mid_download_stops_the_query_and_no_export_is_recorded()
     {
-        var researcher = await ResearchKit.ResearcherAsync(cluster.Client, Ct);
+        var researcher = await ResearchKit.ResearcherAsync(cluster.Client, cluster.Grains, Ct);
         using var download = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
         // Rows arrive while the query is still running: the response did not wait for it.
@@ -106,7 +111,7 @@ public sealed class ExportStreamingTests(SeededClusterFixture cluster) : IClassF
     [Fact]
     public async Task A_large_csv_export_has_every_consenting_participant_and_the_ledger_hash_of_its_rows()
     {
-        var researcher = await ResearchKit.ResearcherAsync(cluster.Client, Ct);
+        var researcher = await ResearchKit.ResearcherAsync(cluster.Client, cluster.Grains, Ct);
         var response = await researcher.GetAsync($"{ResearchKit.Export}?format=csv&phase=finished", Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var bytes = await response.Content.ReadAsByteArrayAsync(Ct);
@@ -127,7 +132,7 @@ public sealed class ExportStreamingTests(SeededClusterFixture cluster) : IClassF
     [Fact]
     public async Task A_reader_that_stalls_longer_than_orleans_keeps_an_idle_enumeration_still_gets_the_whole_export()
     {
-        var researcher = await ResearchKit.ResearcherAsync(cluster.Client, Ct);
+        var researcher = await ResearchKit.ResearcherAsync(cluster.Client, cluster.Grains, Ct);
         var (response, body, head) = await StartDownloadAsync(cluster.Client, researcher, Ct);
         var exportId = Assert.Single(response.Headers.GetValues("X-Export-Id"));
 
@@ -155,7 +160,7 @@ public sealed class ExportStreamingTests(SeededClusterFixture cluster) : IClassF
     {
         using var gateway = cluster.Deployment.CreateGateway(new Dictionary<string, string?> { ["Research:ExportMaxStallSeconds"] = "2" });
         using var client = gateway.CreateClient();
-        var researcher = await ResearchKit.ResearcherAsync(client, Ct);
+        var researcher = await ResearchKit.ResearcherAsync(client, cluster.Grains, Ct);
         var (response, body, _) = await StartDownloadAsync(client, researcher, Ct);
         var exportId = Assert.Single(response.Headers.GetValues("X-Export-Id"));
 

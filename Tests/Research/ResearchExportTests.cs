@@ -16,7 +16,7 @@ namespace Dilemma.Tests.Research;
 /// them, then a researcher downloads the workbook and it is read back with an independent reader. Each test
 /// selects its own rooms with a from filter taken when it starts (tests of a class run one at a time).
 /// </summary>
-public abstract class ResearchExportTests(HttpClient client)
+public abstract class ResearchExportTests(HttpClient client, IGrainFactory grains)
 {
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -30,7 +30,7 @@ public abstract class ResearchExportTests(HttpClient client)
     public async Task The_export_of_played_games_opens_as_a_workbook_with_every_acknowledged_choice_exactly_once()
     {
         var since = DateTimeOffset.UtcNow;
-        var researcher = await ResearchKit.ResearcherAsync(client, Ct);
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
         var acknowledged = new Dictionary<(string Room, long User, int Round), (int Choice, int Confidence)>();
         var consensus = new Dictionary<(string Room, int Round), (int Choice, int Confidence)>();
 
@@ -150,7 +150,7 @@ public abstract class ResearchExportTests(HttpClient client)
     public async Task Csv_gives_the_participant_sheet_with_a_bom_and_the_same_rows_and_hash()
     {
         var since = DateTimeOffset.UtcNow;
-        var researcher = await ResearchKit.ResearcherAsync(client, Ct);
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
         var (players, code) = await RoomKit.SeatedRoomAsync(client, Ct);
         foreach (var player in players)
         {
@@ -184,7 +184,7 @@ public abstract class ResearchExportTests(HttpClient client)
     public async Task Filters_select_rooms_by_creation_time_topic_and_phase()
     {
         var since = DateTimeOffset.UtcNow;
-        var researcher = await ResearchKit.ResearcherAsync(client, Ct);
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
         var (started, startedCode) = await RoomKit.SeatedRoomAsync(client, Ct, topic: "care-robot-monitoring");
         await ResearchKit.ConsentAsync(started[0], data: true, Ct);
         await HttpAssert.OkAsync<JsonElement>(await started[0].PostAsync($"/rooms/{startedCode}/start", null, Ct));
@@ -223,7 +223,7 @@ public abstract class ResearchExportTests(HttpClient client)
     [InlineData("format=pdf", HttpStatusCode.UnprocessableEntity, "invalid_format")]
     public async Task Bad_filters_get_a_problem_before_any_download(string query, HttpStatusCode status, string code)
     {
-        var researcher = await ResearchKit.ResearcherAsync(client, Ct);
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
         await HttpAssert.ProblemAsync(await researcher.GetAsync($"{ResearchKit.Export}?{query}", Ct), status, code);
     }
 
@@ -231,7 +231,7 @@ public abstract class ResearchExportTests(HttpClient client)
     public async Task The_ledger_entry_of_an_export_has_the_counts_hashes_and_filters_of_its_manifest()
     {
         var since = DateTimeOffset.UtcNow;
-        var researcher = await ResearchKit.ResearcherAsync(client, Ct);
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
         var (players, code) = await RoomKit.SeatedRoomAsync(client, Ct);
         await ResearchKit.ConsentAsync(players[0], data: true, Ct);
         await ResearchKit.ConsentAsync(players[1], data: true, Ct);
@@ -274,7 +274,7 @@ public abstract class ResearchExportTests(HttpClient client)
     [Fact]
     public async Task The_ledger_lists_exports_most_recent_first_in_pages()
     {
-        var researcher = await ResearchKit.ResearcherAsync(client, Ct);
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
         var future = ResearchKit.Query(DateTimeOffset.UtcNow.AddYears(1));
         var (_, first) = await ResearchKit.DownloadAsync(researcher, $"from={future}", Ct);
         var (_, second) = await ResearchKit.DownloadAsync(researcher, $"from={future}&format=xlsx", Ct);
@@ -306,7 +306,7 @@ public abstract class ResearchExportTests(HttpClient client)
     [InlineData("?page_size=101", HttpStatusCode.UnprocessableEntity, "invalid_page_size", "page_size")]
     public async Task Ledger_reads_of_a_malformed_or_unknown_export_get_a_problem(string suffix, HttpStatusCode status, string code, string? field)
     {
-        var researcher = await ResearchKit.ResearcherAsync(client, Ct);
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
         var problem = await HttpAssert.ProblemAsync(await researcher.GetAsync(ResearchKit.Ledger + suffix, Ct), status, code);
         if (field is not null)
         {
@@ -331,7 +331,7 @@ public abstract class ResearchExportTests(HttpClient client)
     [Fact]
     public async Task Counts_match_the_tables()
     {
-        var researcher = await ResearchKit.ResearcherAsync(client, Ct);
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
         var (players, code) = await RoomKit.StartedRoomAsync(client, Ct);
         await RoomKit.PlayRoundAsync(players, code, 1, Ct);
 
@@ -387,7 +387,7 @@ public abstract class ResearchExportTests(HttpClient client)
 }
 
 public sealed class ClusterResearchExportTests(ClusterGatewayFixture cluster)
-    : ResearchExportTests(cluster.Client), IClassFixture<ClusterGatewayFixture>
+    : ResearchExportTests(cluster.Client, cluster.Grains), IClassFixture<ClusterGatewayFixture>
 {
     protected override async Task<(long Participants, long Rooms, long Excluded, string ParticipantsSha256, string RoomsSha256, long RequestedBy)?> LedgerAsync(Guid exportId)
     {
@@ -416,7 +416,7 @@ public sealed class ClusterResearchExportTests(ClusterGatewayFixture cluster)
 }
 
 public sealed class EmbeddedResearchExportTests(EmbeddedGatewayFixture gateway)
-    : ResearchExportTests(gateway.Client), IClassFixture<EmbeddedGatewayFixture>
+    : ResearchExportTests(gateway.Client, gateway.Grains), IClassFixture<EmbeddedGatewayFixture>
 {
     protected override Task<(long Participants, long Rooms, long Excluded, string ParticipantsSha256, string RoomsSha256, long RequestedBy)?> LedgerAsync(Guid exportId)
     {

@@ -47,18 +47,9 @@ public static class ResearchKit
 
     static ResearchKit() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 
-    /// <summary>The configured researcher, registered on first use and signed in after that.</summary>
-    public static async Task<Player> ResearcherAsync(HttpClient client, CancellationToken cancellationToken)
-    {
-        var register = await client.PostJsonAsync("/auth/register", new { username = GatewayFactory.Researcher, password = Password, data_consent = true, voice_consent = false }, cancellationToken);
-        if (register.StatusCode != HttpStatusCode.Conflict)
-        {
-            return new Player(client, await HttpAssert.OkAsync<TokenPair>(register, HttpStatusCode.Created));
-        }
-
-        var login = await client.PostJsonAsync("/auth/login", new { username = GatewayFactory.Researcher, password = Password }, cancellationToken);
-        return new Player(client, await HttpAssert.OkAsync<TokenPair>(login));
-    }
+    /// <summary>A new account granted the researcher role (<see cref="Roles.GrantAsync"/>), signed in with a token that carries it.</summary>
+    public static async Task<Player> ResearcherAsync(HttpClient client, IGrainFactory grains, CancellationToken cancellationToken) =>
+        new(client, await Roles.NewAccountWithAsync(client, grains, "researcher", cancellationToken, prefix: "res"));
 
     public static async Task ConsentAsync(Player player, bool data, CancellationToken cancellationToken, bool voice = false)
     {

@@ -11,7 +11,7 @@ namespace Dilemma.Tests.Research;
 /// Cross-room figures for researchers, in both modes. Each class has its own gateway and store, so
 /// the figures are exactly those of the game played here.
 /// </summary>
-public abstract class ResearchStatisticsTests(HttpClient client)
+public abstract class ResearchStatisticsTests(HttpClient client, IGrainFactory grains)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -61,17 +61,8 @@ public abstract class ResearchStatisticsTests(HttpClient client)
         await HttpAssert.ProblemAsync(await player.GetAsync("/research/statistics", Ct), HttpStatusCode.Forbidden, "forbidden");
     }
 
-    private async Task<string> ResearcherAsync()
-    {
-        const string password = "researcher password";
-        var response = await client.PostJsonAsync("/auth/register", new { username = GatewayFactory.Researcher, password }, Ct);
-        if (response.StatusCode == HttpStatusCode.Conflict)
-        {
-            response = await client.PostJsonAsync("/auth/login", new { username = GatewayFactory.Researcher, password }, Ct);
-        }
-
-        return (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("access_token").GetString()!;
-    }
+    private async Task<string> ResearcherAsync() =>
+        (await Roles.NewAccountWithAsync(client, grains, "researcher", Ct)).AccessToken;
 
     private async Task ConsentAsync(Player player)
     {
@@ -82,7 +73,7 @@ public abstract class ResearchStatisticsTests(HttpClient client)
 }
 
 public sealed class EmbeddedResearchStatisticsTests(EmbeddedGatewayFixture gateway)
-    : ResearchStatisticsTests(gateway.Client), IClassFixture<EmbeddedGatewayFixture>;
+    : ResearchStatisticsTests(gateway.Client, gateway.Grains), IClassFixture<EmbeddedGatewayFixture>;
 
 public sealed class ClusterResearchStatisticsTests(ClusterGatewayFixture cluster)
-    : ResearchStatisticsTests(cluster.Client), IClassFixture<ClusterGatewayFixture>;
+    : ResearchStatisticsTests(cluster.Client, cluster.Grains), IClassFixture<ClusterGatewayFixture>;

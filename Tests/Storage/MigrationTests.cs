@@ -142,8 +142,13 @@ public sealed class MigrationTests(LocalServices services)
             Assert.Equal("ascii_bin", Collation(table, "room_code"));
         }
 
-        string[] asciiColumns = ["room_code", "export_id", "participants_sha256", "rooms_sha256"];
-        Assert.All(asciiColumns.Skip(1), column => Assert.Equal("ascii_bin", Collation("research_exports", column)));
+        string[] asciiColumns = ["room_code", "export_id", "participants_sha256", "rooms_sha256", "role", "change_type"];
+        Assert.All(asciiColumns.Skip(1).Take(3), column => Assert.Equal("ascii_bin", Collation("research_exports", column)));
+
+        // Role names are fixed ASCII words compared exactly.
+        Assert.Equal("ascii_bin", Collation("user_roles", "role"));
+        Assert.Equal("ascii_bin", Collation("role_changes", "role"));
+        Assert.Equal("ascii_bin", Collation("role_changes", "change_type"));
 
         // Every character column is utf8mb4 except the ASCII codes, ids and digests.
         Assert.All(
