@@ -1,7 +1,6 @@
 using System.Threading.RateLimiting;
 using Dilemma.Gateway.Errors;
 using Dilemma.Grains.Hosting;
-using Microsoft.AspNetCore.RateLimiting;
 
 namespace Dilemma.Gateway.Edge;
 

@@ -11,7 +11,7 @@ namespace Dilemma.Tests.Rooms;
 /// the whole room, anyone else only the public summary of a public waiting room, and every other
 /// room answers a stranger exactly as a code nobody opened does. In both modes.
 /// </summary>
-public abstract class RoomVisibilityTests(HttpClient client)
+public abstract class RoomVisibilityTests(HttpClient client, IGrainFactory grains)
 {
     private static readonly string[] WholeRoomOnly = ["participants", "host_user_id", "consensus", "scenario", "scenario_id", "chosen_this_round", "is_public"];
 
@@ -70,7 +70,7 @@ public abstract class RoomVisibilityTests(HttpClient client)
         await RoomKit.JoinAsync(players[2], code, Ct);
         await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/assign-roles/{code}", new { }, Ct));
         await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/start", null, Ct));
-        var researcher = await ResearchKit.ResearcherAsync(client, Ct);
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
 
         foreach (var viewer in new[] { players[2], researcher })
         {
@@ -137,7 +137,7 @@ public abstract class RoomVisibilityTests(HttpClient client)
 }
 
 public sealed class EmbeddedRoomVisibilityTests(EmbeddedGatewayFixture gateway)
-    : RoomVisibilityTests(gateway.Client), IClassFixture<EmbeddedGatewayFixture>;
+    : RoomVisibilityTests(gateway.Client, gateway.Grains), IClassFixture<EmbeddedGatewayFixture>;
 
 public sealed class ClusterRoomVisibilityTests(ClusterGatewayFixture cluster)
-    : RoomVisibilityTests(cluster.Client), IClassFixture<ClusterGatewayFixture>;
+    : RoomVisibilityTests(cluster.Client, cluster.Grains), IClassFixture<ClusterGatewayFixture>;
