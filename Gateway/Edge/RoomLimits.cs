@@ -19,7 +19,7 @@ namespace Dilemma.Gateway.Edge;
 /// room up and joining by code are limited per user and per client address at once, and a miss
 /// (404: no room the caller may see has that code) costs <see cref="MissCost"/> permits where a
 /// hit costs one: guessing codes runs dry at once, while a class of thirty behind one address joins
-/// without noticing. The README and docs/security-rooms.md give the numbers.
+/// without noticing. The README and docs/security.md give the numbers.
 /// </summary>
 public sealed class RoomLimitOptions
 {

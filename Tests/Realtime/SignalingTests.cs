@@ -143,6 +143,22 @@ public sealed class SignalingTests(KestrelGatewayFixture gateway) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_stranger_cannot_tell_a_private_or_started_room_from_an_unknown_code_at_the_upgrade()
+    {
+        // As GET /rooms/{code}: only a public waiting room admits to existing (403); anything else is 404.
+        var (_, started) = await RoomKit.StartedRoomAsync(gateway.Client, Ct);
+        var host = await RoomKit.GuestAsync(gateway.Client, Ct);
+        var hidden = RoomKit.Code(await RoomKit.CreateRoomAsync(host, Ct, isPublic: false));
+        var stranger = await RoomKit.GuestAsync(gateway.Client, Ct);
+
+        foreach (var code in new[] { started, hidden })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, await SocketClient.RefusalAsync(gateway.Address, $"/ws/signaling?room_code={code}&token={stranger.Tokens.AccessToken}", Ct));
+            Assert.Equal(HttpStatusCode.NotFound, await SocketClient.RefusalAsync(gateway.Address, $"/ws/voice/{code}?token={stranger.Tokens.AccessToken}", Ct));
+        }
+    }
+
+    [Fact]
     public async Task A_ticket_opens_one_socket_once()
     {
         var (players, code) = await RoomKit.SeatedRoomAsync(gateway.Client, Ct);
