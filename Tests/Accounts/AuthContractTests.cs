@@ -339,9 +339,9 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
         Assert.Equal("roles", unknown.GetProperty("field").GetString());
         var nullRole = await HttpAssert.ProblemAsync(
             await Client.SendAsync(AuthClient.Authorized(HttpMethod.Put, $"/admin/users/{user.UserId}/roles", admin.AccessToken, JsonContent(new { roles = new string?[] { null } })), Ct),
-            HttpStatusCode.UnprocessableEntity,
-            "unknown_role");
-        Assert.Equal("roles", nullRole.GetProperty("field").GetString());
+            HttpStatusCode.BadRequest,
+            "missing_field");
+        Assert.Equal("roles[0]", nullRole.GetProperty("field").GetString());
         await HttpAssert.ProblemAsync(
             await Client.SendAsync(AuthClient.Authorized(HttpMethod.Put, $"/admin/users/{user.UserId}/roles", admin.AccessToken, JsonContent(new { })), Ct),
             HttpStatusCode.BadRequest,

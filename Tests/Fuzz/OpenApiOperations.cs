@@ -48,7 +48,7 @@ public static class OpenApiOperations
                     && content.EnumerateObject().FirstOrDefault().Value is { ValueKind: JsonValueKind.Object } media
                     && media.TryGetProperty("schema", out var bodySchema))
                 {
-                    body = PropertiesOf(Resolve(bodySchema, schemas), schemas, depth: 0);
+                    body = PropertiesOf(NonNull(Resolve(bodySchema, schemas), schemas), schemas, depth: 0);
                 }
 
                 operations.Add(new ApiOperation(operation.Name.ToUpperInvariant(), path.Name, parameters, body));
@@ -108,6 +108,28 @@ public static class OpenApiOperations
             if (schemas.ValueKind != JsonValueKind.Object || !schemas.TryGetProperty(name, out schema))
             {
                 return default;
+            }
+        }
+
+        return schema;
+    }
+
+    // A body the handler declares nullable (an empty body allowed) is described as oneOf/anyOf the
+    // object and null: its properties are the object branch's.
+    private static JsonElement NonNull(JsonElement schema, JsonElement schemas)
+    {
+        foreach (var combinator in new[] { "oneOf", "anyOf" })
+        {
+            if (schema.ValueKind == JsonValueKind.Object && !schema.TryGetProperty("properties", out _) && schema.TryGetProperty(combinator, out var branches))
+            {
+                foreach (var branch in branches.EnumerateArray())
+                {
+                    var resolved = Resolve(branch, schemas);
+                    if (resolved.ValueKind == JsonValueKind.Object && resolved.TryGetProperty("properties", out _))
+                    {
+                        return resolved;
+                    }
+                }
             }
         }
 
