@@ -2,7 +2,6 @@ using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.RateLimiting;
-using Dilemma.Gateway.Errors;
 using Dilemma.Grains.Hosting;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
@@ -103,20 +102,6 @@ public static class AuthLimits
         QueueLimit = 0,
         AutoReplenishment = true,
     });
-
-    internal static async ValueTask RejectAsync(OnRejectedContext context, string detail)
-    {
-        var response = context.HttpContext.Response;
-        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
-        response.StatusCode = StatusCodes.Status429TooManyRequests;
-        response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context.HttpContext,
-            ProblemDetails = Problems.Describe(StatusCodes.Status429TooManyRequests, "rate_limited", detail),
-        });
-    }
 }
 
 /// <summary>Settings of the sign-up limits (section <c>RateLimits:Auth</c>), per client address.</summary>
@@ -143,7 +128,7 @@ public sealed class AuthLimitOptions
 internal sealed class GuestSignUpLimit(IOptions<AuthLimitOptions> options) : IRateLimiterPolicy<string>
 {
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } =
-        (context, _) => AuthLimits.RejectAsync(context, "Too many guest sign-ins from this address; try again later.");
+        (context, _) => RateLimits.RejectAsync(context, "Too many guest sign-ins from this address; try again later.");
 
     public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
         RateLimitPartition.Get(AuthLimits.ClientKey(httpContext), _ => AuthLimits.Window(options.Value, options.Value.GuestSignInsPerWindow));
@@ -153,7 +138,7 @@ internal sealed class GuestSignUpLimit(IOptions<AuthLimitOptions> options) : IRa
 internal sealed class RegistrationLimit(IOptions<AuthLimitOptions> options, IConfiguration configuration) : IRateLimiterPolicy<string>
 {
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } =
-        (context, _) => AuthLimits.RejectAsync(context, "Too many registrations from this address; try again later.");
+        (context, _) => RateLimits.RejectAsync(context, "Too many registrations from this address; try again later.");
 
     public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
         RateLimitPartition.Get(AuthLimits.ClientKey(httpContext), _ => RateLimiter.CreateChained(

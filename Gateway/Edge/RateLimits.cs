@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
 using Dilemma.Gateway.Errors;
 using Dilemma.Grains.Hosting;
 
@@ -21,19 +22,28 @@ public static class RateLimits
         services.AddRateLimiter(options =>
         {
             options.AddPolicy(PasswordPolicy, context => RateLimitPartition.GetConcurrencyLimiter(AuthLimits.ClientKey(context), _ => password));
-            options.OnRejected = async (context, cancellationToken) =>
-            {
-                context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                context.HttpContext.Response.Headers.RetryAfter = "1";
-                var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
-                await problems.WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context.HttpContext,
-                    ProblemDetails = Problems.Describe(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many sign-ins at once; try again in a second."),
-                });
-            };
+            options.OnRejected = (context, _) => RejectAsync(context, "Too many sign-ins at once; try again in a second.");
         });
         return services;
+    }
+
+    /// <summary>
+    /// The one 429 answer of every limit: <c>Retry-After</c> from the limiter when it knows (a window or
+    /// bucket), else <paramref name="fallbackSeconds"/>, and a problem body with <c>code: rate_limited</c>.
+    /// </summary>
+    public static async ValueTask RejectAsync(OnRejectedContext context, string detail, int fallbackSeconds = 1)
+    {
+        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait)
+            ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))
+            : Math.Max(1, fallbackSeconds);
+        var response = context.HttpContext.Response;
+        response.StatusCode = StatusCodes.Status429TooManyRequests;
+        response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context.HttpContext,
+            ProblemDetails = Problems.Describe(StatusCodes.Status429TooManyRequests, "rate_limited", detail),
+        });
     }
 
     /// <summary>Sign-ins in flight per client address (<c>RateLimits:PasswordConcurrency</c>, <c>RateLimits:PasswordQueue</c>).</summary>

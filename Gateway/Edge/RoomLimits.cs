@@ -6,7 +6,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
-using Dilemma.Gateway.Errors;
 using Dilemma.Grains.Interfaces.Errors;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -89,20 +88,6 @@ public static class RoomLimits
         QueueLimit = 0,
         AutoReplenishment = true,
     };
-
-    internal static async ValueTask RejectAsync(OnRejectedContext context, int fallbackSeconds, string detail)
-    {
-        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait)
-            ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))
-            : Math.Max(1, fallbackSeconds);
-        context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        context.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-        await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context.HttpContext,
-            ProblemDetails = Problems.Describe(StatusCodes.Status429TooManyRequests, "rate_limited", $"{detail} Try again in {retryAfter} s."),
-        });
-    }
 }
 
 /// <summary>Who is looking rooms up: a user id (0 if the token has none) and a client address.</summary>
@@ -141,10 +126,10 @@ public sealed class RoomCreateLimit(IOptions<RoomLimitOptions> options) : IRateL
     private readonly RoomLimitOptions _options = options.Value;
 
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => (context, _) =>
-        RoomLimits.RejectAsync(
+        RateLimits.RejectAsync(
             context,
-            (int)Math.Ceiling(60.0 / _options.CreatesPerMinute),
-            $"You may open {_options.CreateBurst} rooms at once and {_options.CreatesPerMinute} a minute after that.");
+            $"You may open {_options.CreateBurst} rooms at once and {_options.CreatesPerMinute} a minute after that.",
+            (int)Math.Ceiling(60.0 / _options.CreatesPerMinute));
 
     public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
         RateLimitPartition.GetTokenBucketLimiter(
@@ -162,10 +147,10 @@ public sealed class RoomCodeLimit(RoomCodeBuckets buckets, IOptions<RoomLimitOpt
     private readonly RoomLimitOptions _options = options.Value;
 
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => (context, _) =>
-        RoomLimits.RejectAsync(
+        RateLimits.RejectAsync(
             context,
-            (int)Math.Ceiling(60.0 * _options.MissCost / Math.Min(_options.LookupsPerMinutePerUser, _options.LookupsPerMinutePerAddress)),
-            "Too many room lookups or joins by code; a code that finds no room counts several times.");
+            "Too many room lookups or joins by code; a code that finds no room counts several times.",
+            (int)Math.Ceiling(60.0 * _options.MissCost / Math.Min(_options.LookupsPerMinutePerUser, _options.LookupsPerMinutePerAddress)));
 
     public RateLimitPartition<RoomCaller> GetPartition(HttpContext httpContext) =>
         RateLimitPartition.Get(RoomCaller.Of(httpContext), caller => new Gate(buckets, caller));
