@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Errors;
+using Dilemma.Gateway.Telemetry;
 using Dilemma.Grains.Hosting;
 using Microsoft.AspNetCore.RateLimiting;
 
@@ -36,6 +37,7 @@ public sealed class AiScenarioRateLimit(int permitsPerMinute) : IRateLimiterPoli
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => async (context, _) =>
     {
         var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 60;
+        context.HttpContext.RequestServices.GetRequiredService<EdgeMetrics>().RateLimited(PolicyName);
         context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
         await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext

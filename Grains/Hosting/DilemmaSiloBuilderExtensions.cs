@@ -5,6 +5,7 @@ using Dilemma.Grains.Ai;
 using Dilemma.Grains.Diagnostics;
 using Dilemma.Grains.Research;
 using Dilemma.Grains.Scenarios;
+using Dilemma.Grains.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MySqlConnector;
@@ -67,6 +68,7 @@ public static class DilemmaSiloBuilderExtensions
     {
         services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<GameMetrics>();
         services.TryAddSingleton(TimeProvider.System);
 
         // Stored room state carries Korean scenario text: keep it UTF-8 rather than \uXXXX escapes.

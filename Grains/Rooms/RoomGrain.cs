@@ -5,6 +5,7 @@ using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Scenarios;
 using Dilemma.Grains.Research;
+using Dilemma.Grains.Telemetry;
 
 namespace Dilemma.Grains.Rooms;
 
@@ -19,6 +20,7 @@ public sealed partial class RoomGrain(
     [PersistentState("room", StorageNames.Game)] IPersistentState<RoomState> room,
     [PersistentState("room-scenario", StorageNames.Game)] IPersistentState<RoomScenarioState> scenario,
     IResearchStore research,
+    GameMetrics metrics,
     TimeProvider time) : Grain, IRoomGrain
 {
     private const int SubmissionsKept = 100;
@@ -33,6 +35,8 @@ public sealed partial class RoomGrain(
         {
             await ReadBackOpenRoundAsync(cancellationToken);
         }
+
+        CountPhase();
     }
 
     public async Task<RoomSnapshot> CreateAsync(RoomCreation creation, CancellationToken cancellationToken)
@@ -76,6 +80,7 @@ public sealed partial class RoomGrain(
         State.Rounds = Enumerable.Range(1, RoomRules.Rounds).Select(n => new RoundState { RoundNumber = n }).ToList();
         scenario.State.Scenario = chosen;
         await SaveAsync(writeScenario: true, cancellationToken);
+        CountPhase();
         return Snapshot();
     }
 
@@ -174,6 +179,7 @@ public sealed partial class RoomGrain(
         State.CurrentRound = 1;
         State.StartedAt = now;
         await SaveAsync(writeScenario: false, cancellationToken);
+        CountPhase();
         return Snapshot();
     }
 
@@ -201,6 +207,7 @@ public sealed partial class RoomGrain(
         // every choice in it; an activation before that reads the open round's rows back.
         State.Version++;
         var receipt = ApplyChoice(round, userId, submission, revision, now);
+        metrics.ChoiceRecorded();
         PushRoomUpdate();
         return receipt;
     }
@@ -259,6 +266,8 @@ public sealed partial class RoomGrain(
         var receipt = Receipt(userId, submission, 1, now);
         Remember(userId, receipt);
         await SaveAsync(writeScenario: false, cancellationToken);
+        metrics.ConsensusRecorded();
+        CountPhase();
         return receipt;
     }
 
