@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Matching;
+using Microsoft.Extensions.Options;
 
 namespace Dilemma.Grains.Telemetry;
 
@@ -20,9 +21,9 @@ public sealed class ManagementPortOnly
 /// 404 on the public port. The port the connection arrived on decides, not the Host header, which a
 /// client writes.
 /// </summary>
-public sealed class ManagementPortMatcherPolicy(TelemetryOptions options) : MatcherPolicy, IEndpointSelectorPolicy
+public sealed class ManagementPortMatcherPolicy(IOptions<TelemetryOptions> options) : MatcherPolicy, IEndpointSelectorPolicy
 {
-    private readonly IReadOnlySet<int> _ports = options.ManagementPorts;
+    private readonly IReadOnlySet<int> _ports = options.Value.ManagementPorts;
 
     // Before the host and method policies: nothing about a management endpoint matters on the public port.
     public override int Order => -2000;
