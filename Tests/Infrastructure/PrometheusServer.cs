@@ -25,13 +25,13 @@ internal sealed class PrometheusServer : IAsyncDisposable
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
     }
 
-    /// <summary>Starts it with one scrape job per entry: job name and <c>host:port</c> targets.</summary>
-    public static async Task<PrometheusServer> StartAsync(IReadOnlyDictionary<string, string[]> jobs, CancellationToken cancellationToken)
+    /// <summary>Starts it with one scrape job per entry (job name and <c>host:port</c> targets), evaluating <paramref name="ruleFile"/> every second.</summary>
+    public static async Task<PrometheusServer> StartAsync(IReadOnlyDictionary<string, string[]> jobs, string? ruleFile, CancellationToken cancellationToken)
     {
         var prometheus = Executables.Find("prometheus");
         var directory = Directory.CreateTempSubdirectory("dilemma-prometheus-").FullName;
         var config = Path.Combine(directory, "prometheus.yml");
-        await File.WriteAllTextAsync(config, Config(jobs), cancellationToken);
+        await File.WriteAllTextAsync(config, Config(jobs, ruleFile), cancellationToken);
 
         for (var attempt = 1; ; attempt++)
         {
@@ -122,12 +122,18 @@ internal sealed class PrometheusServer : IAsyncDisposable
         }
     }
 
-    private static string Config(IReadOnlyDictionary<string, string[]> jobs)
+    private static string Config(IReadOnlyDictionary<string, string[]> jobs, string? ruleFile)
     {
         var yaml = new StringBuilder();
         yaml.AppendLine("global:");
         yaml.AppendLine("  scrape_interval: 1s");
         yaml.AppendLine("  scrape_timeout: 1s");
+        yaml.AppendLine("  evaluation_interval: 1s");
+        if (ruleFile is not null)
+        {
+            yaml.Append(CultureInfo.InvariantCulture, $"rule_files: ['{ruleFile}']\n");
+        }
+
         yaml.AppendLine("scrape_configs:");
         foreach (var (job, targets) in jobs)
         {

@@ -65,6 +65,7 @@ public sealed class TelemetryClusterFixture(LocalServices services) : IAsyncLife
                 ["dilemma-gateway"] = [$"127.0.0.1:{GatewayManagementPort.ToString(CultureInfo.InvariantCulture)}"],
                 ["dilemma-silo"] = [$"127.0.0.1:{SiloManagementPort.ToString(CultureInfo.InvariantCulture)}"],
             },
+            Dilemma.Tests.Deployment.Repository.PathOf("k8s", "monitoring", "alerts.yaml"),
             cancellationToken);
     }
 
