@@ -21,6 +21,10 @@ public sealed class StartupConfigurationTests
     [InlineData("Gateway", "Research:ExportRowsPerChunk", "Research__ExportRowsPerChunk=1000")]
     [InlineData("Gateway", "Research:ExportChunksPerCall", "Research__ExportRowsPerChunk=250", "Research__ExportChunksPerCall=4")]
     [InlineData("Silo", "Ai:TimeoutSeconds", "ConnectionStrings__Redis=127.0.0.1:1", "ConnectionStrings__MySql=Server=127.0.0.1;Port=1", "Ai__TimeoutSeconds=60")]
+    [InlineData("Gateway", "Telemetry:MetricsUrls", "Telemetry__MetricsUrls=http://127.0.0.1")]
+    [InlineData("Gateway", "Telemetry:OtlpEndpoint", "Telemetry__OtlpEndpoint=collector:4317")]
+    [InlineData("Gateway", "Logging:Format", "Logging__Format=xml")]
+    [InlineData("Silo", "Telemetry:MetricsUrls", "ConnectionStrings__Redis=127.0.0.1:1", "ConnectionStrings__MySql=Server=127.0.0.1;Port=1", "Telemetry__MetricsUrls=http://0.0.0.0:0")]
     [InlineData("Silo", "ConnectionStrings:Redis")]
     [InlineData("Silo", "ConnectionStrings:MySql", "ConnectionStrings__Redis=127.0.0.1:1")]
     public async Task A_missing_or_wrong_setting_stops_start_up_with_one_line_naming_it(string project, string setting, params string[] environment)
