@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Realtime;
 using Dilemma.Tests.Rooms;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -63,6 +64,29 @@ public sealed class TelemetryTests(TelemetryClusterFixture cluster) : IClassFixt
         // loaded by this Prometheus); a misspelt metric would leave them without any. NaN is a value: no rate yet.
         await prometheus.WaitForAsync("count(dilemma:round_choice_duration_seconds:p99_5m)", value => value == 1, ScrapeDeadline, Ct);
         await prometheus.WaitForAsync("count(dilemma:db_connection_use_seconds:p99_5m)", value => value == 1, ScrapeDeadline, Ct);
+    }
+
+    [Fact]
+    public async Task Prometheus_reads_open_sockets_and_the_relay_latency_of_signaling()
+    {
+        var prometheus = cluster.Prometheus;
+        var gateway = cluster.Client.BaseAddress!;
+        var relayed = await prometheus.QueryAsync("sum(dilemma_relay_duration_seconds_count{job=\"dilemma-gateway\"})", Ct) ?? 0;
+        var (players, code) = await RoomKit.SeatedRoomAsync(cluster.Client, Ct);
+        var (a, _) = await RealtimeKit.JoinAsync(gateway, players[0], code, Ct);
+        var (b, _) = await RealtimeKit.JoinAsync(gateway, players[1], code, Ct);
+        await using var _a = a;
+        await using var _b = b;
+
+        await a.SendAsync(new { type = "offer", to = players[1].UserId, sdp = new { type = "offer", sdp = "v=0 telemetry" } }, Ct);
+        await b.NextAsync("offer", Ct);
+        await b.SendAsync(new { type = "answer", to = players[0].UserId, sdp = new { type = "answer", sdp = "v=0 telemetry" } }, Ct);
+        await a.NextAsync("answer", Ct);
+
+        await prometheus.WaitForAsync("sum(dilemma_sockets_open{job=\"dilemma-gateway\",kind=\"signaling\"})", value => value >= 2, ScrapeDeadline, Ct);
+        // The arrival time travels with the grain calls (Orleans' request context) to the addressee's socket.
+        await prometheus.WaitForAsync("sum(dilemma_relay_duration_seconds_count{job=\"dilemma-gateway\"})", value => value >= relayed + 2, ScrapeDeadline, Ct);
+        await prometheus.WaitForAsync("count(dilemma:relay_duration_seconds:p99_5m)", value => value == 1, ScrapeDeadline, Ct);
     }
 
     [Fact]
