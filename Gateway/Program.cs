@@ -9,6 +9,7 @@ using Dilemma.Gateway.Realtime;
 using Dilemma.Gateway.Research;
 using Dilemma.Gateway.Rooms;
 using Dilemma.Gateway.Scenarios;
+using Dilemma.Gateway.Telemetry;
 using Dilemma.Grains.Hosting;
 
 if (args is [HealthProbe.Command, ..])
@@ -22,6 +23,7 @@ try
     var builder = WebApplication.CreateBuilder(args);
     var mode = ClusterHosting.ReadMode(builder.Configuration);
     var host = builder.AddDilemmaCluster(mode);
+    builder.AddDilemmaTelemetry(mode);
     builder.AddDilemmaEdge(mode);
     builder.AddIce();
     builder.Services.AddAiApi(builder.Configuration);

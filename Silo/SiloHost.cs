@@ -2,6 +2,7 @@ using Dilemma.Grains.Hosting;
 using Dilemma.Grains.Storage;
 using Dilemma.Silo.Health;
 using Dilemma.Silo.Kubernetes;
+using Dilemma.Silo.Telemetry;
 
 namespace Dilemma.Silo;
 
@@ -38,9 +39,11 @@ public static class SiloHost
             }
         });
         builder.Services.AddSiloHealthChecks(redis);
+        builder.AddDilemmaTelemetry();
 
         var app = builder.Build();
         app.MapSiloHealth();
+        app.MapSiloManagement();
         return app;
     }
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Dilemma.Gateway.Accounts;
-using Dilemma.Gateway.Errors;
+using Dilemma.Gateway.Edge;
 using Dilemma.Grains.Hosting;
 using Microsoft.AspNetCore.RateLimiting;
 
@@ -33,20 +33,8 @@ public sealed class AiScenarioRateLimit(int permitsPerMinute) : IRateLimiterPoli
             : throw new InvalidSettingException(PermitsKey, $"must be a whole number from 1 to 10000, not '{text}'");
     }
 
-    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => async (context, _) =>
-    {
-        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 60;
-        context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        context.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-        await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context.HttpContext,
-            ProblemDetails = Problems.Describe(
-                StatusCodes.Status429TooManyRequests,
-                "rate_limited",
-                $"You may generate {permitsPerMinute} scenario(s) a minute; try again in {retryAfter} s."),
-        });
-    };
+    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => (context, _) =>
+        RateLimits.RejectAsync(context, $"You may generate {permitsPerMinute} scenario(s) a minute; try again later.", fallbackSeconds: 60);
 
     public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
         RateLimitPartition.GetFixedWindowLimiter(

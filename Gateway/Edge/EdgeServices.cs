@@ -5,6 +5,7 @@ using System.Text.Unicode;
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Hosting;
+using Dilemma.Gateway.Telemetry;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.HttpLogging;
 using Microsoft.IdentityModel.Tokens;
@@ -142,6 +143,7 @@ public static class EdgeServices
         app.UseRateLimiter();
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", options => options.WithTitle("Dilemma API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapGatewayManagement();
         return app;
     }
 

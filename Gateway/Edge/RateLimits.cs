@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Dilemma.Gateway.Errors;
+using Dilemma.Gateway.Telemetry;
 using Dilemma.Grains.Hosting;
 
 namespace Dilemma.Gateway.Edge;
@@ -33,6 +34,8 @@ public static class RateLimits
     /// </summary>
     public static async ValueTask RejectAsync(OnRejectedContext context, string detail, int fallbackSeconds = 1)
     {
+        var policy = context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName ?? "global";
+        context.HttpContext.RequestServices.GetRequiredService<EdgeMetrics>().RateLimited(policy);
         var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait)
             ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))
             : Math.Max(1, fallbackSeconds);

@@ -1,6 +1,7 @@
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Ice;
+using Dilemma.Gateway.Telemetry;
 using Dilemma.Grains.Hosting;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -52,9 +53,10 @@ public static class RealtimeApi
         TimeProvider time,
         IOptions<RealtimeOptions> options,
         IOptions<HttpJsonOptions> json,
+        EdgeMetrics metrics,
         ILoggerFactory loggers) =>
-        AcceptAsync(context, roomCode, grains, options.Value, json.Value, loggers.CreateLogger<SignalingSession>(), (userId, channel, logger) =>
-            new SignalingSession(roomCode!, userId, channel, grains, ice, time, options.Value, logger).RunAsync(context.RequestAborted));
+        AcceptAsync(context, EdgeMetrics.Signaling, roomCode, grains, options.Value, json.Value, loggers.CreateLogger<SignalingSession>(), (userId, channel, logger) =>
+            new SignalingSession(roomCode!, userId, channel, grains, ice, time, options.Value, metrics, logger).RunAsync(context.RequestAborted));
 
     public static Task<IResult> VoiceAsync(
         HttpContext context,
@@ -63,12 +65,13 @@ public static class RealtimeApi
         IOptions<RealtimeOptions> options,
         IOptions<HttpJsonOptions> json,
         ILoggerFactory loggers) =>
-        AcceptAsync(context, roomCode, grains, options.Value, json.Value, loggers.CreateLogger<VoiceSession>(), (userId, channel, logger) =>
+        AcceptAsync(context, EdgeMetrics.Voice, roomCode, grains, options.Value, json.Value, loggers.CreateLogger<VoiceSession>(), (userId, channel, logger) =>
             new VoiceSession(roomCode, userId, channel, grains, options.Value, logger).RunAsync(context.RequestAborted));
 
     /// <summary>Admits the caller (or answers why not), accepts the socket and runs a session on it until it closes.</summary>
     private static async Task<IResult> AcceptAsync(
         HttpContext context,
+        string kind,
         string? roomCode,
         IGrainFactory grains,
         RealtimeOptions options,
@@ -84,7 +87,17 @@ public static class RealtimeApi
 
         using var socket = await SocketAdmission.AcceptAsync(context, options);
         await using var channel = new SocketChannel(socket, options, json.SerializerOptions, logger);
-        await runSession(userId, channel, logger);
+        var metrics = context.RequestServices.GetRequiredService<EdgeMetrics>();
+        metrics.SocketOpened(kind);
+        try
+        {
+            await runSession(userId, channel, logger);
+        }
+        finally
+        {
+            metrics.SocketClosed(kind, channel.CloseCode, channel.RateLimitedMessages);
+        }
+
         return Results.Empty;
     }
 }

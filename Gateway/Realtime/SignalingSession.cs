@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Dilemma.Gateway.Ice;
+using Dilemma.Gateway.Telemetry;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Realtime;
 using Dilemma.Grains.Interfaces.Rooms;
@@ -20,6 +21,7 @@ public sealed partial class SignalingSession(
     IIceConfigSource ice,
     TimeProvider time,
     RealtimeOptions options,
+    EdgeMetrics metrics,
     ILogger logger) : IPeerObserver
 {
     private readonly string _connectionId = Guid.NewGuid().ToString("N");
@@ -72,6 +74,10 @@ public sealed partial class SignalingSession(
         }
 
         socket.SendRaw(buffer.ToArray());
+        if (RequestContext.Get(RelayClock.Key) is long arrivedAt)
+        {
+            metrics.Relayed(arrivedAt);
+        }
     }
 
     public void OnPeerEvent(PeerEvent peerEvent) =>
@@ -139,6 +145,8 @@ public sealed partial class SignalingSession(
             return;
         }
 
+        // Rides along with the grain call and the grain's one-way call on to the addressee's gateway.
+        RequestContext.Set(RelayClock.Key, DateTime.UtcNow.Ticks);
         var result = await Self.SendAsync(toUserId, type, payloadField, payload.GetRawText());
         switch (result.Outcome)
         {

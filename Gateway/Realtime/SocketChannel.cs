@@ -1,8 +1,10 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
 using System.Threading.RateLimiting;
+using Dilemma.Gateway.Telemetry;
 using Dilemma.Grains.Interfaces.Errors;
 
 namespace Dilemma.Gateway.Realtime;
@@ -23,6 +25,7 @@ public sealed partial class SocketChannel : IAsyncDisposable
     private readonly CancellationTokenSource _closing = new();
     private int _violations;
     private int _closeRequested;
+    private int _rateLimited;
     private int _closeCode = (int)WebSocketCloseStatus.NormalClosure;
     private string _closeReason = "bye";
 
@@ -46,6 +49,12 @@ public sealed partial class SocketChannel : IAsyncDisposable
             QueueLimit = 0,
         });
     }
+
+    /// <summary>The close code this side sent or will send (1000 unless the server closed it for a reason).</summary>
+    public int CloseCode => _closeCode;
+
+    /// <summary>Messages refused by the per-socket rate limit so far.</summary>
+    public int RateLimitedMessages => Volatile.Read(ref _rateLimited);
 
     /// <summary>Ends when the connection is closing, by either side.</summary>
     public CancellationToken Closing => _closing.Token;
@@ -121,6 +130,8 @@ public sealed partial class SocketChannel : IAsyncDisposable
 
     private async Task ReceiveLoopAsync(Func<JsonElement, string, Task> onMessage, CancellationToken cancellationToken)
     {
+        // Each message starts its own trace; under the upgrade request's span a socket's hour of messages would be one trace.
+        Activity.Current = null;
         var buffer = ArrayPool<byte>.Shared.Rent(_options.MaxMessageBytes);
         try
         {
@@ -141,6 +152,7 @@ public sealed partial class SocketChannel : IAsyncDisposable
                 using var lease = _rate.AttemptAcquire();
                 if (!lease.IsAcquired)
                 {
+                    Interlocked.Increment(ref _rateLimited);
                     Refuse("rate_limited", $"At most {_options.MessagesPerSecond} messages a second.");
                     continue;
                 }
@@ -181,9 +193,11 @@ public sealed partial class SocketChannel : IAsyncDisposable
                 return;
             }
 
+            var typeName = type.GetString()!;
+            using var activity = EdgeMetrics.Source.StartActivity(ActivityKind.Server, name: "ws " + typeName);
             try
             {
-                await onMessage(document.RootElement, type.GetString()!);
+                await onMessage(document.RootElement, typeName);
             }
             catch (RuleViolationException e) when (IsNoLongerInRoom(e))
             {

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Security.Claims;
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Errors;
+using Dilemma.Gateway.Telemetry;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Scenarios;
@@ -221,6 +223,8 @@ public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest req
     {
         ArgumentNullException.ThrowIfNull(httpContext);
         var cancellationToken = httpContext.RequestAborted;
+        var began = Stopwatch.GetTimestamp();
+        long rows = 0;
         var csv = request.Format == "csv";
         var choiceLabels = csv ? [] : await ChoiceLabelsAsync(cancellationToken);
         var exportId = Guid.NewGuid();
@@ -281,12 +285,15 @@ public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest req
                     {
                         case ParticipantRows participants:
                             await writer.WriteParticipantsAsync(participants.Rows, cancellationToken);
+                            rows += participants.Rows.Length;
                             break;
                         case RoomRows rooms:
                             await writer.WriteRoomsAsync(rooms.Rows, cancellationToken);
+                            rows += rooms.Rows.Length;
                             break;
                         case ExportCompleted completed:
                             await writer.CompleteAsync(completed, cancellationToken);
+                            httpContext.RequestServices.GetRequiredService<EdgeMetrics>().ExportFinished(request.Format, Stopwatch.GetElapsedTime(began), rows);
                             break;
                     }
 

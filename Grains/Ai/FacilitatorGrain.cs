@@ -2,6 +2,7 @@ using Dilemma.Grains.Interfaces.Ai;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Scenarios;
+using Dilemma.Grains.Telemetry;
 using Orleans.Concurrency;
 
 namespace Dilemma.Grains.Ai;
@@ -17,7 +18,7 @@ namespace Dilemma.Grains.Ai;
 /// </summary>
 [StatelessWorker(1)]
 [Reentrant]
-public sealed class FacilitatorGrain(IFacilitator facilitator, AiSettings settings, ScenarioBank bank, TimeProvider time) : Grain, IFacilitatorGrain
+public sealed class FacilitatorGrain(IFacilitator facilitator, AiSettings settings, ScenarioBank bank, GameMetrics metrics, TimeProvider time) : Grain, IFacilitatorGrain
 {
     public async Task<GeneratedScenario> GenerateScenarioAsync(ScenarioGenerationRequest request, CancellationToken cancellationToken)
     {
@@ -39,6 +40,7 @@ public sealed class FacilitatorGrain(IFacilitator facilitator, AiSettings settin
 
         var seed = request.Seed ?? Random.Shared.Next();
         var answer = await facilitator.GenerateScenarioAsync(new ScenarioBrief(topic, request.Guidance, seed, AiRules.PromptLanguage(request.Language)), cancellationToken);
+        metrics.AiAnswered("scenario", answer.Ai);
         await GrainFactory.GetGrain<IGeneratedScenarioGrain>(answer.Value.Id)
             .SaveAsync(new GeneratedScenarioRecord(answer.Value, answer.Ai, request.RequestedBy, time.GetUtcNow()), cancellationToken);
         return new GeneratedScenario(answer.Value, answer.Ai, seed);
@@ -61,6 +63,7 @@ public sealed class FacilitatorGrain(IFacilitator facilitator, AiSettings settin
         var roleId = seat.RoleId ?? throw RuleViolationException.Conflict("roles_not_assigned", "You have no role yet.");
         var round = details.Room.CurrentRound;
         var answer = await facilitator.AskAsync(new QuestionBrief(details.Scenario, round, roleId, AiRules.PromptLanguage(language)), cancellationToken);
+        metrics.AiAnswered("questions", answer.Ai);
         return new RoleQuestions(details.Room.Code, round, roleId, answer.Value, answer.Ai);
     }
 
@@ -97,6 +100,7 @@ public sealed class FacilitatorGrain(IFacilitator facilitator, AiSettings settin
         var answer = await facilitator.GiveFeedbackAsync(
             new FeedbackBrief(details.Scenario, statistics, analysis, request.RoundNumber, transcript, AiRules.PromptLanguage(request.Language)),
             cancellationToken);
+        metrics.AiAnswered("feedback", answer.Ai);
         return new GroupFeedback(details.Room.Code, request.RoundNumber, answer.Value.Summary, answer.Value.Points, analysis.Figures, answer.Ai);
     }
 }

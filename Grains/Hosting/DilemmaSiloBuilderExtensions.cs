@@ -6,6 +6,7 @@ using Dilemma.Grains.Diagnostics;
 using Dilemma.Grains.Research;
 using Dilemma.Grains.Rooms;
 using Dilemma.Grains.Scenarios;
+using Dilemma.Grains.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MySqlConnector;
@@ -76,6 +77,7 @@ public static class DilemmaSiloBuilderExtensions
         services.AddOptions<RoomOptions>().BindSettings(RoomOptions.SectionName);
         services.AddHostedService<RoomSweepService>();
         services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<GameMetrics>();
         services.TryAddSingleton(TimeProvider.System);
 
         // Stored room state carries Korean scenario text: keep it UTF-8 rather than \uXXXX escapes.

@@ -5,6 +5,7 @@ using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Scenarios;
 using Dilemma.Grains.Research;
+using Dilemma.Grains.Telemetry;
 
 namespace Dilemma.Grains.Rooms;
 
@@ -19,6 +20,7 @@ public sealed partial class RoomGrain(
     [PersistentState("room", StorageNames.Game)] IPersistentState<RoomState> room,
     [PersistentState("room-scenario", StorageNames.Game)] IPersistentState<RoomScenarioState> scenario,
     IResearchStore research,
+    GameMetrics metrics,
     TimeProvider time) : Grain, IRoomGrain
 {
     private const int SubmissionsKept = 100;
@@ -38,6 +40,7 @@ public sealed partial class RoomGrain(
         }
 
         WatchForAbandonment();
+        CountPhase();
     }
 
     public async Task<RoomSnapshot> CreateAsync(RoomCreation creation, CancellationToken cancellationToken)
@@ -82,6 +85,7 @@ public sealed partial class RoomGrain(
         scenario.State.Scenario = chosen;
         await SaveAsync(writeScenario: true, cancellationToken);
         WatchForAbandonment();
+        CountPhase();
         return Snapshot();
     }
 
@@ -193,6 +197,7 @@ public sealed partial class RoomGrain(
         State.StartedAt = now;
         await SaveAsync(writeScenario: false, cancellationToken);
         StopWatchingForAbandonment();
+        CountPhase();
         return Snapshot();
     }
 
@@ -220,6 +225,7 @@ public sealed partial class RoomGrain(
         // every choice in it; an activation before that reads the open round's rows back.
         State.Version++;
         var receipt = ApplyChoice(round, userId, submission, revision, now);
+        metrics.ChoiceRecorded();
         PushRoomUpdate();
         return receipt;
     }
@@ -278,6 +284,8 @@ public sealed partial class RoomGrain(
         var receipt = Receipt(userId, submission, 1, now);
         Remember(SubmissionOperation.Consensus, userId, receipt);
         await SaveAsync(writeScenario: false, cancellationToken);
+        metrics.ConsensusRecorded();
+        CountPhase();
         return receipt;
     }
 

@@ -3,6 +3,7 @@ using Dilemma.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Dilemma.Tests.Hosting;
@@ -94,7 +95,7 @@ public sealed class ClusterDeployment : IAsyncDisposable
     }
 
     /// <summary>A gateway in cluster mode that finds the silos through Redis.</summary>
-    public GatewayFactory CreateGateway(IDictionary<string, string?>? settings = null)
+    public GatewayFactory CreateGateway(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var all = new Dictionary<string, string?>
         {
@@ -108,7 +109,7 @@ public sealed class ClusterDeployment : IAsyncDisposable
             all[key] = value;
         }
 
-        var gateway = new GatewayFactory(all);
+        var gateway = new GatewayFactory(all, services);
         _gateways.Add(gateway);
         return gateway;
     }

@@ -1,6 +1,7 @@
 using Dilemma.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Dilemma.Tests.Hosting;
@@ -17,9 +18,13 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     public const string Generous = "1000000";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    public GatewayFactory(IDictionary<string, string?>? settings = null)
+    /// <param name="settings">Configuration on top of the defaults.</param>
+    /// <param name="services">Changes to the gateway's services after its own (a test's exporter).</param>
+    public GatewayFactory(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         _settings = new Dictionary<string, string?>
         {
             ["Cluster:Mode"] = "Embedded",
@@ -43,13 +48,23 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         }
     }
 
-    /// <summary>Serves the gateway from real Kestrel on a free loopback port (for WebSocket clients); returns its address.</summary>
-    public Uri StartKestrel()
+    /// <summary>
+    /// Serves the gateway from real Kestrel on a free loopback port (for WebSocket clients); returns its address.
+    /// <paramref name="managementPort"/>, the port of <c>Telemetry:MetricsUrls</c>, is listened on too.
+    /// </summary>
+    public Uri StartKestrel(int? managementPort = null)
     {
         if (_kestrelAddress is null)
         {
             var port = FreePort.Next();
-            UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, port));
+            UseKestrel(options =>
+            {
+                options.Listen(System.Net.IPAddress.Loopback, port);
+                if (managementPort is { } management)
+                {
+                    options.Listen(System.Net.IPAddress.Loopback, management);
+                }
+            });
             StartServer();
             _kestrelAddress = new Uri($"http://127.0.0.1:{port}");
         }
@@ -71,5 +86,9 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
 
         builder.UseEnvironment("Testing");
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+        if (_services is not null)
+        {
+            builder.ConfigureServices(_services);
+        }
     }
 }

@@ -9,7 +9,7 @@ namespace Dilemma.Tests.Hosting;
 public sealed class StartupConfigurationTests
 {
     // Settings the machine's environment may carry (scripts/services.sh env exports some); each run starts without them.
-    private static readonly string[] _sections = ["ConnectionStrings", "Cluster", "Database", "Auth", "RateLimits", "Realtime", "Ice", "Ai", "Research", "Cors", "Rooms", "Edge"];
+    private static readonly string[] _sections = ["ConnectionStrings", "Cluster", "Database", "Auth", "RateLimits", "Realtime", "Ice", "Ai", "Research", "Cors", "Rooms", "Edge", "Telemetry"];
 
     private const string SiloServices = "ConnectionStrings__Redis=127.0.0.1:1";
     private const string SiloDatabase = "ConnectionStrings__MySql=Server=127.0.0.1;Port=1";
@@ -43,6 +43,11 @@ public sealed class StartupConfigurationTests
         ("Gateway", "Rooms:AbandonedAfterSeconds", ["Rooms__AbandonedAfterSeconds=0"]),
         ("Gateway", "RateLimits:Auth:GuestSignInsPerWindow", ["RateLimits__Auth__GuestSignInsPerWindow=0"]),
         ("Gateway", "Edge:TrustedProxies", ["Edge__TrustedProxies__0=the-proxy"]),
+        ("Gateway", "Telemetry:MetricsUrls", ["Telemetry__MetricsUrls=http://127.0.0.1"]),
+        ("Gateway", "Telemetry:OtlpEndpoint", ["Telemetry__OtlpEndpoint=collector:4317"]),
+        ("Gateway", "Logging:Format", ["Logging__Format=xml"]),
+        ("Silo", "Telemetry:MetricsUrls", [SiloServices, SiloDatabase, "Telemetry__MetricsUrls=http://0.0.0.0:0"]),
+        ("Silo", "Logging:Format", [SiloServices, SiloDatabase, "Logging__Format=xml"]),
         ("Silo", "Ai:TimeoutSeconds", [SiloServices, SiloDatabase, "Ai__TimeoutSeconds=60"]),
         ("Silo", "ConnectionStrings:Redis", []),
         ("Silo", "ConnectionStrings:MySql", [SiloServices]),
