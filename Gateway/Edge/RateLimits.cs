@@ -1,6 +1,6 @@
 using System.Threading.RateLimiting;
 using Dilemma.Gateway.Errors;
-using Dilemma.Grains.Hosting;
+using Dilemma.Grains.Settings;
 
 namespace Dilemma.Gateway.Edge;
 

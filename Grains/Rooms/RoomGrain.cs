@@ -1,10 +1,10 @@
 using Dilemma.Grains.Accounts;
-using Dilemma.Grains.Hosting;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Scenarios;
 using Dilemma.Grains.Research;
+using Dilemma.Grains.Storage;
 
 namespace Dilemma.Grains.Rooms;
 
