@@ -182,7 +182,5 @@ public static class RoomsApi
 
     /// <summary>The room grain for a code from a URL or body; anything but six digits is malformed (400).</summary>
     private static IRoomGrain Room(IGrainFactory grains, string code) =>
-        RoomRules.IsRoomCode(code)
-            ? grains.GetGrain<IRoomGrain>(code)
-            : throw new RuleViolationException(RuleViolationKind.Malformed, "invalid_room_code", "A room code is exactly six digits, e.g. \"042917\".") { Field = "room_code" };
+        grains.GetGrain<IRoomGrain>(RoomRules.EnsureRoomCode(code));
 }

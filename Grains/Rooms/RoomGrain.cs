@@ -47,10 +47,7 @@ public sealed partial class RoomGrain(
             throw RoomExists();
         }
 
-        if (!RoomRules.IsRoomCode(Code))
-        {
-            throw RuleViolationException.Invalid("invalid_room_code", "room_code", "A room code is six digits.");
-        }
+        RoomRules.EnsureRoomCode(Code);
 
         var title = creation.Title.Trim();
         if (title.Length is 0 or > RoomRules.TitleMaxLength)
