@@ -21,10 +21,17 @@ public sealed class NamespaceCycleTests
     }
 
     [Fact]
-    public void The_reader_sees_uses_inside_method_bodies_and_across_assemblies()
+    public void The_reader_sees_a_namespace_used_only_inside_a_method_body()
     {
-        // Known uses that only a body (or only another assembly) shows: the gateway's rooms API
-        // calls the room grain's interface, and the silo's host registers the grains' hosting.
+        var graph = NamespaceGraph.Read([typeof(NamespaceCycleTests).Assembly.Location], "Dilemma.Tests.Architecture.Samples.");
+
+        Assert.Equal(["Dilemma.Tests.Architecture.Samples.Target"], graph.Uses["Dilemma.Tests.Architecture.Samples.Caller"]);
+        Assert.Equal(["BodyOnlyCaller"], graph.Evidence("Dilemma.Tests.Architecture.Samples.Caller", "Dilemma.Tests.Architecture.Samples.Target"));
+    }
+
+    [Fact]
+    public void The_reader_sees_uses_across_assemblies()
+    {
         var graph = NamespaceGraph.Read(Assemblies.Select(name => Path.Combine(AppContext.BaseDirectory, name + ".dll")), "Dilemma.");
 
         Assert.Contains("Dilemma.Grains.Interfaces.Rooms", graph.Uses["Dilemma.Gateway.Rooms"]);
