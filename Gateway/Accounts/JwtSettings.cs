@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Dilemma.Gateway.Hosting;
-using Dilemma.Grains.Hosting;
+using Dilemma.Grains.Settings;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Dilemma.Gateway.Accounts;
@@ -25,7 +24,11 @@ public sealed record JwtSettings(
     public const int MinimumKeyBytes = 32;
     private const string KeyName = "Auth:JwtKey";
 
-    public static JwtSettings Read(IConfiguration configuration, GatewayMode mode)
+    /// <summary>
+    /// Reads the section; <paramref name="keyRequired"/> is true when the gateway is one of a cluster's,
+    /// where every gateway must sign and accept the same tokens, so none may make up its own key.
+    /// </summary>
+    public static JwtSettings Read(IConfiguration configuration, bool keyRequired)
     {
         var section = configuration.GetSection("Auth");
         var keyText = section["JwtKey"];
@@ -33,9 +36,8 @@ public sealed record JwtSettings(
         byte[] key;
         if (generated)
         {
-            if (mode == GatewayMode.Cluster)
+            if (keyRequired)
             {
-                // Every gateway of a cluster must sign and accept the same tokens.
                 throw new InvalidSettingException(KeyName, $"is required in cluster mode (at least {MinimumKeyBytes} bytes)");
             }
 

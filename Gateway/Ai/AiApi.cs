@@ -6,7 +6,6 @@ using Dilemma.Gateway.Rooms;
 using Dilemma.Gateway.Scenarios;
 using Dilemma.Gateway.Validation;
 using Dilemma.Grains.Interfaces.Ai;
-using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Scenarios;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -132,7 +131,7 @@ public static class AiApi
         IGrainFactory grains,
         CancellationToken cancellationToken)
     {
-        EnsureRoomCode(roomCode);
+        RoomRules.EnsureRoomCode(roomCode);
         if (ScenariosApi.Negotiate(lang, context) is not { } language)
         {
             return ScenariosApi.InvalidLanguage();
@@ -153,7 +152,7 @@ public static class AiApi
         CancellationToken cancellationToken,
         [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] FeedbackRequestBody? body = null)
     {
-        EnsureRoomCode(roomCode);
+        RoomRules.EnsureRoomCode(roomCode);
         if (ScenariosApi.Negotiate(lang, context) is not { } language)
         {
             return ScenariosApi.InvalidLanguage();
@@ -171,14 +170,6 @@ public static class AiApi
 
     // Prompts exist in Korean and English; "all" asks for both renderings of one answer, written from the Korean prompt.
     private static string PromptLanguage(string language) => language == ScenariosApi.English ? AiRules.English : AiRules.Korean;
-
-    private static void EnsureRoomCode(string code)
-    {
-        if (!RoomRules.IsRoomCode(code))
-        {
-            throw new RuleViolationException(RuleViolationKind.Malformed, "invalid_room_code", "A room code is exactly six digits, e.g. \"042917\".") { Field = "room_code" };
-        }
-    }
 
     private static AiProvenanceResponse Render(AiProvenance ai) => new(ai.Provider, ai.Model, ai.FellBack, ai.FallbackReason, ai.Attempts, ai.PromptVersion);
 

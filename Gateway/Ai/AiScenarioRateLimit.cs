@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Edge;
-using Dilemma.Grains.Hosting;
+using Dilemma.Grains.Settings;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace Dilemma.Gateway.Ai;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using Dilemma.Grains.Hosting;
+using Dilemma.Grains.Settings;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -64,7 +65,7 @@ public static class AuthLimits
         return values.Select(value =>
             System.Net.IPNetwork.TryParse(value, out var network) ? network
             : IPAddress.TryParse(value, out var address) ? new System.Net.IPNetwork(address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128)
-            : throw new Dilemma.Grains.Hosting.InvalidSettingException("Edge:TrustedProxies", $"must list IP addresses or CIDR networks, not '{value}'")).ToList();
+            : throw new InvalidSettingException("Edge:TrustedProxies", $"must list IP addresses or CIDR networks, not '{value}'")).ToList();
     }
 
     /// <summary>

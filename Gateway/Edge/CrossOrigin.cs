@@ -1,4 +1,4 @@
-using Dilemma.Grains.Hosting;
+using Dilemma.Grains.Settings;
 using Microsoft.Extensions.Options;
 
 namespace Dilemma.Gateway.Edge;

@@ -44,7 +44,7 @@ public static class EdgeServices
         });
         services.AddExceptionHandler<ProblemExceptionHandler>();
 
-        var jwt = JwtSettings.Read(builder.Configuration, mode);
+        var jwt = JwtSettings.Read(builder.Configuration, keyRequired: mode == GatewayMode.Cluster);
         services.AddSingleton(jwt);
         services.AddSingleton<AccessTokens>();
         services.AddSingleton(TimeProvider.System);

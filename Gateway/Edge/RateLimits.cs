@@ -2,7 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Telemetry;
-using Dilemma.Grains.Hosting;
+using Dilemma.Grains.Settings;
 
 namespace Dilemma.Gateway.Edge;
 

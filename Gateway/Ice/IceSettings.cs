@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using Dilemma.Grains.Hosting;
+using Dilemma.Grains.Settings;
 
 namespace Dilemma.Gateway.Ice;
 

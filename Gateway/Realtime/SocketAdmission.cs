@@ -29,7 +29,8 @@ public static class SocketAdmission
 
         if (!RoomRules.IsRoomCode(roomCode))
         {
-            return (0, Problems.Create(StatusCodes.Status400BadRequest, "invalid_room_code", "room_code is exactly six digits.", field: "room_code"));
+            var invalid = RoomRules.InvalidRoomCode();
+            return (0, Problems.Create(StatusCodes.Status400BadRequest, invalid.Code, invalid.Message, field: invalid.Field));
         }
 
         long userId;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Dilemma.Grains.Hosting;
+using Dilemma.Grains.Settings;
 
 namespace Dilemma.Gateway.Research;
 

@@ -14,8 +14,9 @@ public sealed record CreateRoomRequest(
     [property: StringLength(RoomRules.NicknameMaxLength)] string? Nickname,
     [property: StringLength(RoomRules.TopicMaxLength)] string? ScenarioId = null);
 
+// The code's shape is not checked here: RoomRules.EnsureRoomCode answers it, as it does for a code in a path.
 public sealed record JoinRoomRequest(
-    [property: Required, StringLength(RoomRules.CodeLength, MinimumLength = RoomRules.CodeLength)] string? RoomCode,
+    [property: Required] string? RoomCode,
     [property: StringLength(RoomRules.NicknameMaxLength)] string? Nickname);
 
 public sealed record QuickJoinRequest(

@@ -48,7 +48,7 @@ public static class RoomsApi
             .WithDescription("Query: topic (optional), status (waiting (default), started or finished), page (from 1), page_size (1-100, default 20).");
         rooms.MapPost("/join", JoinAsync).Validates<JoinRoomRequest>().LimitsRoomCodeLookups()
             .WithSummary("Join a room by code (joining again returns the same seat)")
-            .WithDescription($"404 room_not_found for an unknown or closed code, and for a private room whose game has started; 409 room_full or room_started. {CodeLookupLimit}");
+            .WithDescription($"400 invalid_room_code when room_code is not six digits, as in a path; 404 room_not_found for an unknown or closed code, and for a private room whose game has started; 409 room_full or room_started. {CodeLookupLimit}");
         rooms.MapPost("/quick-join", QuickJoinAsync).Validates<QuickJoinRequest>().LimitsRoomCreation()
             .WithSummary("Join the fullest public waiting room with a free seat, or open one")
             .WithDescription("Never seats anyone in a closed room. May open a room, so it counts toward the per-user room creation limit (429 rate_limited with Retry-After).");
@@ -182,7 +182,5 @@ public static class RoomsApi
 
     /// <summary>The room grain for a code from a URL or body; anything but six digits is malformed (400).</summary>
     private static IRoomGrain Room(IGrainFactory grains, string code) =>
-        RoomRules.IsRoomCode(code)
-            ? grains.GetGrain<IRoomGrain>(code)
-            : throw new RuleViolationException(RuleViolationKind.Malformed, "invalid_room_code", "A room code is exactly six digits, e.g. \"042917\".") { Field = "room_code" };
+        grains.GetGrain<IRoomGrain>(RoomRules.EnsureRoomCode(code));
 }

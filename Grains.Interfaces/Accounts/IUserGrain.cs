@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Dilemma.Grains.Interfaces.Accounts;
 
 /// <summary>One user's profile, consents and roles, keyed by user id; the owner of changes to them.</summary>
@@ -5,12 +7,14 @@ public interface IUserGrain : IGrainWithIntegerKey
 {
     /// <summary>The profile with the stored roles; <c>user_not_found</c> (404) for an unknown id.</summary>
     [Alias("get")]
+    [ReadOnly]
     Task<UserProfile> GetAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Changes the consents named and returns the profile as stored.</summary>
     Task<UserProfile> ChangeConsentAsync(ConsentChange change, CancellationToken cancellationToken = default);
 
     /// <summary>The roles stored for this user; <c>user_not_found</c> (404) for an unknown id.</summary>
+    [ReadOnly]
     Task<UserRoles> GetRolesAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -23,5 +27,6 @@ public interface IUserGrain : IGrainWithIntegerKey
     Task<UserRoles> ReplaceRolesAsync(long adminUserId, IReadOnlyList<string> roles, CancellationToken cancellationToken = default);
 
     /// <summary>Every role change of this user, newest first; <c>user_not_found</c> (404) for an unknown id.</summary>
+    [ReadOnly]
     Task<IReadOnlyList<RoleChange>> GetRoleChangesAsync(CancellationToken cancellationToken = default);
 }

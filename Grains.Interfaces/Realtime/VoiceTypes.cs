@@ -1,5 +1,3 @@
-using Dilemma.Grains.Interfaces.Rooms;
-
 namespace Dilemma.Grains.Interfaces.Realtime;
 
 /// <summary>A participant in the voice session.</summary>
@@ -41,26 +39,3 @@ public sealed record VoiceStatus(
     [property: Id(1)] bool IsMicOn,
     [property: Id(2)] bool IsSpeaking,
     [property: Id(3)] DateTimeOffset At);
-
-/// <summary>
-/// A gateway connection that holds a voice-session socket of a room. One-way: the room never
-/// waits on a socket.
-/// </summary>
-public interface IRoomObserver : IGrainObserver
-{
-    /// <summary>Any change of the room's state; individual choices are not in it.</summary>
-    void OnRoomUpdated(RoomSnapshot room);
-
-    void OnVoiceStatus(VoiceStatus status);
-
-    void OnRecording(RecordingState recording);
-
-    /// <summary>A participant's voice connection came or went.</summary>
-    void OnPresence(long userId, bool connected);
-
-    /// <summary>The same user opened a newer voice socket for this room; this connection should close.</summary>
-    void OnReplaced();
-
-    /// <summary>The user left the room, was removed, or the room ended; this connection should close.</summary>
-    void OnNoLongerParticipant();
-}

@@ -1,8 +1,11 @@
+using Orleans.Concurrency;
+
 namespace Dilemma.Grains.Interfaces.Research;
 
 /// <summary>Row counts of the research tables, for researchers checking what an export should hold. Use key 0.</summary>
 public interface IResearchCountsGrain : IGrainWithIntegerKey
 {
+    [ReadOnly]
     Task<ResearchCounts> GetCountsAsync(CancellationToken cancellationToken = default);
 }
 

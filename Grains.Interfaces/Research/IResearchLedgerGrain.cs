@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Dilemma.Grains.Interfaces.Research;
 
 /// <summary>
@@ -7,9 +9,11 @@ namespace Dilemma.Grains.Interfaces.Research;
 public interface IResearchLedgerGrain : IGrainWithIntegerKey
 {
     /// <summary>The ledger entry of one export; a <c>NotFound</c> rule violation if no export has this id.</summary>
+    [ReadOnly]
     Task<ExportLedgerEntry> GetAsync(Guid exportId, CancellationToken cancellationToken = default);
 
     /// <summary>Ledger entries, most recently recorded first.</summary>
+    [ReadOnly]
     Task<ExportLedgerPage> ListAsync(int page, int pageSize, CancellationToken cancellationToken = default);
 }
 

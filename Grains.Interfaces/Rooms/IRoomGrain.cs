@@ -1,4 +1,5 @@
 using Dilemma.Grains.Interfaces.Realtime;
+using Orleans.Concurrency;
 
 namespace Dilemma.Grains.Interfaces.Rooms;
 
@@ -13,9 +14,11 @@ public interface IRoomGrain : IGrainWithStringKey
     Task<RoomSnapshot> CreateAsync(RoomCreation creation, CancellationToken cancellationToken = default);
 
     /// <summary>The room; <c>room_not_found</c> (404) when no room has this code.</summary>
+    [ReadOnly]
     Task<RoomSnapshot> GetAsync(CancellationToken cancellationToken = default);
 
     /// <summary>The room with its scenario, whoever asks: for callers that have checked the asker themselves.</summary>
+    [ReadOnly]
     Task<RoomDetails> GetDetailsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -23,6 +26,7 @@ public interface IRoomGrain : IGrainWithStringKey
     /// (and later the facilitators of its session); a public summary of a public room that is still
     /// waiting for anyone else; otherwise <c>room_not_found</c> (404), exactly as for an unknown code.
     /// </summary>
+    [ReadOnly]
     Task<RoomView> ViewAsync(RoomViewer viewer, CancellationToken cancellationToken = default);
 
     /// <summary>Seats a participant; the same user again gets the same seat (rejoin).</summary>
@@ -51,6 +55,7 @@ public interface IRoomGrain : IGrainWithStringKey
     /// <c>not_participant</c> (403) for others who may see its public summary, <c>room_not_found</c>
     /// (404) for everyone else. Individual choices of an open round stay hidden until its consensus.
     /// </summary>
+    [ReadOnly]
     Task<RoomStatistics> GetStatisticsAsync(RoomViewer viewer, CancellationToken cancellationToken = default);
 
     /// <summary>

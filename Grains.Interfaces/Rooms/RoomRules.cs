@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Dilemma.Grains.Interfaces.Errors;
 
 namespace Dilemma.Grains.Interfaces.Rooms;
 
@@ -24,6 +25,16 @@ public static partial class RoomRules
     public static partial Regex CodePattern();
 
     public static bool IsRoomCode(string? code) => code is not null && CodePattern().IsMatch(code);
+
+    /// <summary>
+    /// The one answer to a code that is not six digits, wherever it comes from (a path, a body, a
+    /// socket's query): malformed, 400 <c>invalid_room_code</c>, naming <c>room_code</c>.
+    /// </summary>
+    public static RuleViolationException InvalidRoomCode() =>
+        new(RuleViolationKind.Malformed, "invalid_room_code", "A room code is exactly six digits, e.g. \"042917\".") { Field = "room_code" };
+
+    /// <summary>The code itself when it is six digits; otherwise throws <see cref="InvalidRoomCode"/>.</summary>
+    public static string EnsureRoomCode(string? code) => IsRoomCode(code) ? code! : throw InvalidRoomCode();
 
     /// <summary>The role names of product.md, by role id.</summary>
     public static string RoleName(int roleId) => roleId switch

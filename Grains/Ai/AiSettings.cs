@@ -1,6 +1,6 @@
 using System.Globalization;
-using Dilemma.Grains.Hosting;
 using Dilemma.Grains.Interfaces.Ai;
+using Dilemma.Grains.Settings;
 using Microsoft.Extensions.Configuration;
 
 namespace Dilemma.Grains.Ai;

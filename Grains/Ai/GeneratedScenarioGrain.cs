@@ -1,7 +1,7 @@
-using Dilemma.Grains.Hosting;
 using Dilemma.Grains.Interfaces.Ai;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Scenarios;
+using Dilemma.Grains.Storage;
 
 namespace Dilemma.Grains.Ai;
 

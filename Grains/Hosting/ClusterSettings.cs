@@ -1,4 +1,5 @@
 using System.Net;
+using Dilemma.Grains.Settings;
 using Microsoft.Extensions.Configuration;
 
 namespace Dilemma.Grains.Hosting;

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Dilemma.Grains.Settings;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

@@ -6,6 +6,7 @@ using Dilemma.Grains.Diagnostics;
 using Dilemma.Grains.Research;
 using Dilemma.Grains.Rooms;
 using Dilemma.Grains.Scenarios;
+using Dilemma.Grains.Storage;
 using Dilemma.Grains.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

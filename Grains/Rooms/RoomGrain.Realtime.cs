@@ -1,6 +1,7 @@
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Realtime;
+using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Research;
 
 namespace Dilemma.Grains.Rooms;

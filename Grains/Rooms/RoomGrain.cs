@@ -1,10 +1,10 @@
 using Dilemma.Grains.Accounts;
-using Dilemma.Grains.Hosting;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Scenarios;
 using Dilemma.Grains.Research;
+using Dilemma.Grains.Storage;
 using Dilemma.Grains.Telemetry;
 
 namespace Dilemma.Grains.Rooms;
@@ -50,10 +50,7 @@ public sealed partial class RoomGrain(
             throw RoomExists();
         }
 
-        if (!RoomRules.IsRoomCode(Code))
-        {
-            throw RuleViolationException.Invalid("invalid_room_code", "room_code", "A room code is six digits.");
-        }
+        RoomRules.EnsureRoomCode(Code);
 
         var title = creation.Title.Trim();
         if (title.Length is 0 or > RoomRules.TitleMaxLength)

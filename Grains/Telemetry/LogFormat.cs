@@ -1,4 +1,4 @@
-using Dilemma.Grains.Hosting;
+using Dilemma.Grains.Settings;
 using Microsoft.Extensions.Configuration;
 
 namespace Dilemma.Grains.Telemetry;

@@ -1,4 +1,5 @@
 using Dilemma.Grains.Hosting;
+using Dilemma.Grains.Settings;
 using Orleans.Hosting.Kubernetes;
 
 namespace Dilemma.Silo.Kubernetes;

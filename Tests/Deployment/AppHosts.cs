@@ -54,7 +54,7 @@ internal static class AppHosts
             cluster.RequireRedis();
         }
 
-        return new GatewayView(mode, cluster, JwtSettings.Read(configuration, mode));
+        return new GatewayView(mode, cluster, JwtSettings.Read(configuration, keyRequired: mode == GatewayMode.Cluster));
     }
 
     /// <summary>Every route pattern an app maps, as a path (<c>/health/ready</c>).</summary>

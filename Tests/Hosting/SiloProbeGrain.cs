@@ -1,4 +1,4 @@
-using Dilemma.Grains.Hosting;
+using Dilemma.Grains.Storage;
 
 namespace Dilemma.Tests.Hosting;
 

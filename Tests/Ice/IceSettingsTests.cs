@@ -1,5 +1,5 @@
 using Dilemma.Gateway.Ice;
-using Dilemma.Grains.Hosting;
+using Dilemma.Grains.Settings;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 

@@ -116,15 +116,21 @@ public sealed class RoomLifecycleTests(EmbeddedGatewayFixture gateway) : IClassF
         await HttpAssert.ProblemAsync(await player.PostAsync($"/rooms/{Uri.EscapeDataString(code)}/round-choice", new { round_number = 1, choice = 0, confidence = 3 }, Ct), HttpStatusCode.BadRequest, "invalid_room_code");
     }
 
-    [Fact]
-    public async Task Join_with_a_malformed_code_in_the_body_is_refused()
+    [Theory]
+    [InlineData("12")]
+    [InlineData("1234567")]
+    [InlineData("12a456")]
+    public async Task A_malformed_code_in_the_body_gets_the_same_400_as_in_a_path(string code)
     {
         var player = await RoomKit.GuestAsync(Client, Ct);
 
-        var response = await player.PostAsync("/rooms/join", new { room_code = "12", nickname = "x" }, Ct);
+        var inBody = await player.PostAsync("/rooms/join", new { room_code = code, nickname = "x" }, Ct);
+        var inPath = await player.GetAsync($"/rooms/{Uri.EscapeDataString(code)}", Ct);
 
-        Assert.Contains(response.StatusCode, new[] { HttpStatusCode.BadRequest, HttpStatusCode.UnprocessableEntity });
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var fromBody = await HttpAssert.ProblemAsync(inBody, HttpStatusCode.BadRequest, "invalid_room_code");
+        var fromPath = await HttpAssert.ProblemAsync(inPath, HttpStatusCode.BadRequest, "invalid_room_code");
+        Assert.Equal(fromPath.GetProperty("detail").GetString(), fromBody.GetProperty("detail").GetString());
+        Assert.Equal("room_code", fromBody.GetProperty("field").GetString());
     }
 
     [Fact]

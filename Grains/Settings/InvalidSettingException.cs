@@ -1,4 +1,4 @@
-namespace Dilemma.Grains.Hosting;
+namespace Dilemma.Grains.Settings;
 
 /// <summary>
 /// A setting that is missing or wrong. Hosts catch it before anything starts and print its

@@ -1,4 +1,4 @@
-namespace Dilemma.Grains.Hosting;
+namespace Dilemma.Grains.Storage;
 
 /// <summary>Names of the Orleans grain storage providers the grains ask for.</summary>
 public static class StorageNames
