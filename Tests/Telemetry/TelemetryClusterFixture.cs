@@ -71,6 +71,9 @@ public sealed class TelemetryClusterFixture(LocalServices services) : IAsyncLife
 
     public async ValueTask DisposeAsync()
     {
+        // An exception the gateway logged during the tests is a bug even when the client only saw a status code.
+        // Read before the hosts stop: Orleans' client can log a race of its own while it shuts down.
+        var errors = Gateway?.Logs.Lines.Where(line => line.StartsWith("Error", StringComparison.Ordinal) || line.StartsWith("Critical", StringComparison.Ordinal)).ToList() ?? [];
         Client?.Dispose();
         if (_prometheus is not null)
         {
@@ -82,8 +85,6 @@ public sealed class TelemetryClusterFixture(LocalServices services) : IAsyncLife
             await Deployment.DisposeAsync();
         }
 
-        // An exception the gateway logged is a bug even when the client only saw a status code.
-        var errors = Gateway?.Logs.Lines.Where(line => line.StartsWith("Error", StringComparison.Ordinal) || line.StartsWith("Critical", StringComparison.Ordinal)).ToList() ?? [];
         if (errors.Count > 0)
         {
             throw new InvalidOperationException($"The gateway logged {errors.Count} error(s) during the tests; the first: {errors[0]}");
