@@ -2,8 +2,6 @@ using Dilemma.Grains.Hosting;
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Dilemma.Grains.Interfaces.Errors;
@@ -94,30 +92,7 @@ public static class RoomLimits
 public readonly record struct RoomCaller(long UserId, string Address)
 {
     public static RoomCaller Of(HttpContext context) =>
-        new(long.TryParse(context.User.FindFirstValue("sub"), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0, AddressOf(context.Connection.RemoteIpAddress));
-
-    /// <summary>IPv4 addresses as they are; IPv6 by their /64, which one subscriber usually holds whole.</summary>
-    private static string AddressOf(IPAddress? address)
-    {
-        if (address is null)
-        {
-            return "unknown";
-        }
-
-        if (address.IsIPv4MappedToIPv6)
-        {
-            return address.MapToIPv4().ToString();
-        }
-
-        if (address.AddressFamily != AddressFamily.InterNetworkV6)
-        {
-            return address.ToString();
-        }
-
-        var bytes = address.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new IPAddress(bytes) + "/64";
-    }
+        new(long.TryParse(context.User.FindFirstValue("sub"), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0, AuthLimits.ClientKey(context));
 }
 
 /// <summary>Per-user room creation.</summary>
