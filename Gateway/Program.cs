@@ -1,5 +1,6 @@
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Admin;
+using Dilemma.Gateway.Consent;
 using Dilemma.Gateway.Ai;
 using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Health;
@@ -37,6 +38,7 @@ try
     app.UseDilemmaEdge();
     app.MapHealthApi();
     app.MapAuthApi();
+    app.MapConsentApi();
     app.MapAdminApi();
     app.MapRoomsApi();
     app.MapScenariosApi();

@@ -20,14 +20,15 @@ public static class AuthApi
 
         auth.MapPost("/register", RegisterAsync).Validates<RegisterRequest>().RequireRateLimiting(AuthLimits.RegistrationPolicy)
             .WithSummary("Create an account and sign in (a setup_code printed at start-up in embedded mode makes it the first admin)")
-            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .WithDescription("Body: username, password, email?, data_consent, voice_consent, consent_version? (the consent text shown, GET /consent; 422 unknown_consent_version for one never published; without it the consents are recorded as 'unversioned'), setup_code?.")
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status429TooManyRequests);
         auth.MapPost("/login", LoginAsync).Validates<LoginRequest>().RequireRateLimiting(RateLimits.PasswordPolicy)
             .WithSummary("Sign in with username and password (429 login_throttled after repeated failures on the account)")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests);
         auth.MapPost("/guest", GuestAsync).Validates(GuestRequest.FromQuery).RequireRateLimiting(AuthLimits.GuestPolicy)
             .WithSummary("Sign in as a guest (idempotent per guest_id of 32+ characters; otherwise a new guest with a server-issued guest_id)")
-            .WithDescription("Body: guest_id?, nickname?. Legacy form of the original front end: no body, and guest_id and nickname in the query string (POST /auth/guest?guest_id=…&nickname=…); the query is read only when the body is empty.")
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .WithDescription("Body: guest_id?, nickname?, data_consent?, voice_consent?, consent_version? (the consents given on the sign-in screen, recorded as by PATCH /auth/me/consent; 422 unknown_consent_version). Legacy form of the original front end: no body, and guest_id and nickname in the query string (POST /auth/guest?guest_id=…&nickname=…); the query is read only when the body is empty.")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status429TooManyRequests);
         auth.MapPost("/refresh", RefreshAsync).Validates<RefreshRequest>()
             .WithSummary("Exchange a refresh token for a new pair (rotation; reuse revokes the family)").ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPost("/logout", LogoutAsync).Validates<RefreshRequest>()
@@ -35,7 +36,9 @@ public static class AuthApi
         auth.MapGet("/me", MeAsync).RequireAuthorization()
             .WithSummary("The signed-in user, with the roles stored now (an access token carries them from its next refresh)").ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPatch("/me/consent", ChangeConsentAsync).Validates<ConsentRequest>().RequireAuthorization()
-            .WithSummary("Change data or voice consent");
+            .WithSummary("Change data or voice consent")
+            .WithDescription("Body: data_consent?, voice_consent?, consent_version? (the consent text shown, GET /consent; without it the change is recorded as 'unversioned'). Each grant, and each withdrawal of a consent held, is kept as a timestamped consent row with its version.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         auth.MapPost("/ws-ticket", IssueWsTicketAsync).RequireAuthorization()
             .WithSummary("A single-use ticket for a WebSocket URL, valid 30 s");
         return auth;
@@ -44,7 +47,7 @@ public static class AuthApi
     public static async Task<Created<TokenPairResponse>> RegisterAsync(RegisterRequest request, IGrainFactory grains, AccessTokens tokens, CancellationToken cancellationToken)
     {
         var session = await Accounts(grains).RegisterAsync(
-            new Registration(request.Username!, request.Password!, request.Email, request.DataConsent ?? false, request.VoiceConsent ?? false, request.SetupCode),
+            new Registration(request.Username!, request.Password!, request.Email, request.DataConsent ?? false, request.VoiceConsent ?? false, request.SetupCode, request.ConsentVersion),
             cancellationToken);
         return TypedResults.Created("/auth/me", Pair(session, tokens));
     }
@@ -54,7 +57,11 @@ public static class AuthApi
 
     // request is never null here: the validation filter turns an empty body into GuestRequest.FromQuery's request.
     public static async Task<Ok<TokenPairResponse>> GuestAsync([FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] GuestRequest? request, IGrainFactory grains, AccessTokens tokens, CancellationToken cancellationToken) =>
-        TypedResults.Ok(Pair(await Accounts(grains).LoginGuestAsync(request!.GuestId, request.Nickname, cancellationToken), tokens));
+        TypedResults.Ok(Pair(
+            await Accounts(grains).LoginGuestAsync(
+                new GuestSignIn(request!.GuestId, request.Nickname, new ConsentChange(request.DataConsent, request.VoiceConsent, request.ConsentVersion)),
+                cancellationToken),
+            tokens));
 
     public static async Task<Ok<TokenPairResponse>> RefreshAsync(RefreshRequest request, IGrainFactory grains, AccessTokens tokens, CancellationToken cancellationToken) =>
         TypedResults.Ok(Pair(await Accounts(grains).RefreshAsync(request.RefreshToken!, cancellationToken), tokens));
@@ -83,7 +90,7 @@ public static class AuthApi
         }
 
         var user = await grains.GetGrain<IUserGrain>(AccessTokens.UserIdOf(principal))
-            .ChangeConsentAsync(new ConsentChange(request.DataConsent, request.VoiceConsent), cancellationToken);
+            .ChangeConsentAsync(new ConsentChange(request.DataConsent, request.VoiceConsent, request.ConsentVersion), cancellationToken);
         return TypedResults.Ok(Describe(user));
     }
 
@@ -120,5 +127,9 @@ public static class AuthApi
         user.DataConsent,
         user.VoiceConsent,
         user.Roles,
-        user.CreatedAt);
+        user.CreatedAt,
+        user.DataConsentGiven?.Version,
+        user.DataConsentGiven?.At,
+        user.VoiceConsentGiven?.Version,
+        user.VoiceConsentGiven?.At);
 }

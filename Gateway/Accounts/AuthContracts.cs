@@ -6,14 +6,19 @@ namespace Dilemma.Gateway.Accounts;
 // Shape limits here stop nonsense at the edge (a megabyte "password"); the account rules
 // themselves (patterns, byte limits) are the accounts grain's.
 
-/// <summary>A registration; <c>setup_code</c> (embedded mode only) is the one-time code printed at start-up, which makes this account the first admin.</summary>
+/// <summary>
+/// A registration; <c>setup_code</c> (embedded mode only) is the one-time code printed at start-up, which
+/// makes this account the first admin. <c>consent_version</c> is the consent text (<c>GET /consent</c>) the
+/// consents were given under; without it they are recorded as <c>unversioned</c>.
+/// </summary>
 public sealed record RegisterRequest(
     [property: Required, StringLength(AccountRules.UsernameMaxLength)] string? Username,
     [property: Required, StringLength(1024)] string? Password,
     [property: StringLength(AccountRules.EmailMaxLength)] string? Email,
     bool? DataConsent,
     bool? VoiceConsent,
-    [property: StringLength(128)] string? SetupCode = null);
+    [property: StringLength(128)] string? SetupCode = null,
+    [property: StringLength(ConsentRules.VersionMaxLength)] string? ConsentVersion = null);
 
 public sealed record LoginRequest(
     [property: Required, StringLength(AccountRules.UsernameMaxLength)] string? Username,
@@ -22,11 +27,15 @@ public sealed record LoginRequest(
 /// <summary>
 /// A guest sign-in. <c>guest_id</c> is a device's guest credential: one of at least 32 characters
 /// always signs in the same guest; a shorter or absent one signs in a new guest, and the answer's
-/// <c>guest_id</c> is the one to keep.
+/// <c>guest_id</c> is the one to keep. The consents given on the sign-in screen come with it
+/// (<c>data_consent</c>, <c>voice_consent</c>, <c>consent_version</c>); absent ones are left as they are.
 /// </summary>
 public sealed record GuestRequest(
     [property: StringLength(AccountRules.GuestIdMaxLength)] string? GuestId,
-    [property: StringLength(AccountRules.NicknameMaxLength)] string? Nickname)
+    [property: StringLength(AccountRules.NicknameMaxLength)] string? Nickname,
+    bool? DataConsent = null,
+    bool? VoiceConsent = null,
+    [property: StringLength(ConsentRules.VersionMaxLength)] string? ConsentVersion = null)
 {
     /// <summary>
     /// The original front end's form: no body, the fields in the query string (its FastAPI
@@ -42,7 +51,14 @@ public sealed record GuestRequest(
 public sealed record RefreshRequest(
     [property: Required] string? RefreshToken);
 
-public sealed record ConsentRequest(bool? DataConsent, bool? VoiceConsent);
+/// <summary>A consent change; <c>consent_version</c> names the consent text shown (<c>GET /consent</c>).</summary>
+public sealed record ConsentRequest(bool? DataConsent, bool? VoiceConsent, [property: StringLength(ConsentRules.VersionMaxLength)] string? ConsentVersion = null);
+
+/// <summary>Shape limits of consent fields at the edge; which versions exist is the accounts grain's rule.</summary>
+public static class ConsentRules
+{
+    public const int VersionMaxLength = 16;
+}
 
 /// <summary>
 /// The answer to every sign-in: an access token, a refresh token and who they are for. For a
@@ -69,6 +85,10 @@ public sealed record UserResponse(
     bool DataConsent,
     bool VoiceConsent,
     IReadOnlyList<string> Roles,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string? DataConsentVersion,
+    DateTimeOffset? DataConsentAt,
+    string? VoiceConsentVersion,
+    DateTimeOffset? VoiceConsentAt);
 
 public sealed record WsTicketResponse(string Ticket, int ExpiresIn);

@@ -10,7 +10,8 @@ public interface IAccountsGrain : IGrainWithIntegerKey
     /// <summary>
     /// Creates a user; <c>username_taken</c> (409) when the name is in use in any letter case. A
     /// registration that presents the embedded mode's one-time setup code becomes an admin; a wrong
-    /// or spent code is <c>invalid_setup_code</c> (403).
+    /// or spent code is <c>invalid_setup_code</c> (403). Consents are recorded under
+    /// <see cref="Registration.ConsentVersion"/> (422 <c>unknown_consent_version</c> when unpublished).
     /// </summary>
     Task<AccountSession> RegisterAsync(Registration registration, CancellationToken cancellationToken = default);
 
@@ -21,11 +22,13 @@ public interface IAccountsGrain : IGrainWithIntegerKey
     Task<AccountSession> LoginAsync(string username, string password, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Signs in a guest. A <paramref name="guestId"/> of at least <see cref="AccountRules.GuestIdCredentialMinLength"/>
+    /// Signs in a guest. A <see cref="GuestSignIn.GuestId"/> of at least <see cref="AccountRules.GuestIdCredentialMinLength"/>
     /// characters always gives the same user; a shorter or absent one is no credential: a new guest
-    /// is made with a server-issued id, returned in <see cref="AccountSession.GuestId"/>.
+    /// is made with a server-issued id, returned in <see cref="AccountSession.GuestId"/>. Consents sent
+    /// with the sign-in are recorded as by <see cref="IUserGrain.ChangeConsentAsync"/>; an unknown
+    /// version is <c>unknown_consent_version</c> (422, field <c>consent_version</c>) and signs no one in.
     /// </summary>
-    Task<AccountSession> LoginGuestAsync(string? guestId, string? nickname, CancellationToken cancellationToken = default);
+    Task<AccountSession> LoginGuestAsync(GuestSignIn signIn, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Exchanges a refresh token for a new one. A token that was already exchanged revokes its

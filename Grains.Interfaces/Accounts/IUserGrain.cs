@@ -10,7 +10,11 @@ public interface IUserGrain : IGrainWithIntegerKey
     [ReadOnly]
     Task<UserProfile> GetAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Changes the consents named and returns the profile as stored.</summary>
+    /// <summary>
+    /// Changes the consents named and returns the profile as stored. Every grant, and every withdrawal
+    /// of a consent held, is also kept as a timestamped consent row with its text version; a version
+    /// that was never published is <c>unknown_consent_version</c> (422, field <c>consent_version</c>).
+    /// </summary>
     Task<UserProfile> ChangeConsentAsync(ConsentChange change, CancellationToken cancellationToken = default);
 
     /// <summary>The roles stored for this user; <c>user_not_found</c> (404) for an unknown id.</summary>

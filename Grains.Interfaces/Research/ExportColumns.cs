@@ -1,3 +1,4 @@
+using Dilemma.Grains.Interfaces.Consent;
 using Dilemma.Grains.Interfaces.Rooms;
 
 namespace Dilemma.Grains.Interfaces.Research;
@@ -46,7 +47,11 @@ public static class ExportColumns
             new("username", ExportValueKind.Text, $"The registered username, or {GuestMarker} for a guest.", r => ExportValue.Of(r.Username ?? GuestMarker)),
             new("is_guest", ExportValueKind.Boolean, "TRUE for a guest account, FALSE for a registered one.", r => ExportValue.Of(r.IsGuest)),
             new("data_consent", ExportValueKind.Boolean, "Consent to research use of decisions; always TRUE here, since participants without it are left out.", _ => ExportValue.Of(true)),
+            new("data_consent_version", ExportValueKind.Text, $"The consent text version (GET /consent/{{version}}) data consent was granted under; {ConsentTexts.Unversioned} when the client sent no version, {ConsentTexts.Legacy} for consent given under the original system's terms, empty when given before versions were recorded.", r => ExportValue.Of(r.DataConsentVersion)),
+            new("data_consent_at", ExportValueKind.Timestamp, "When data consent was granted under that version (UTC); empty when given before versions were recorded.", r => ExportValue.Of(r.DataConsentAt)),
             new("voice_consent", ExportValueKind.Boolean, "Consent to voice recording.", r => ExportValue.Of(r.VoiceConsent)),
+            new("voice_consent_version", ExportValueKind.Text, "The consent text version voice consent was granted under (as data_consent_version); empty without voice consent.", r => ExportValue.Of(r.VoiceConsentVersion)),
+            new("voice_consent_at", ExportValueKind.Timestamp, "When voice consent was granted under that version (UTC); empty without voice consent.", r => ExportValue.Of(r.VoiceConsentAt)),
             new("room_code", ExportValueKind.Text, "The room (see the rooms sheet); text, leading zeros count.", r => ExportValue.Of(r.RoomCode)),
             new("topic", ExportValueKind.Text, "The dilemma topic the room played.", r => ExportValue.Of(r.Topic)),
             new("room_phase", ExportValueKind.Text, "waiting, started or finished, at the time of the export.", r => ExportValue.Of(PhaseName(r.Phase))),

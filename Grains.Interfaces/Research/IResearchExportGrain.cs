@@ -101,7 +101,8 @@ public sealed record ExportCompleted(
 /// <summary>
 /// One consenting participant of one room. <see cref="Answers"/> holds 20 bytes: for rounds 1 to 5 in
 /// turn, the participant's choice, their confidence, the room's consensus choice and its confidence;
-/// <see cref="ExportValue.NoAnswer"/> where there is none. Times are UTC, truncated to milliseconds.
+/// <see cref="ExportValue.NoAnswer"/> where there is none. Times are UTC, truncated to milliseconds. The
+/// consent versions and times are those of the consents held at the export (voice ones null without voice consent).
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -117,7 +118,11 @@ public sealed record ParticipantExportRow(
     [property: Id(7)] int? RoleId,
     [property: Id(8)] string Nickname,
     [property: Id(9)] DateTime JoinedAt,
-    [property: Id(10)] byte[] Answers);
+    [property: Id(10)] byte[] Answers,
+    [property: Id(11)] string? DataConsentVersion,
+    [property: Id(12)] DateTime? DataConsentAt,
+    [property: Id(13)] string? VoiceConsentVersion,
+    [property: Id(14)] DateTime? VoiceConsentAt);
 
 /// <summary>One room matching the filters, whatever its participants consented to.</summary>
 [GenerateSerializer]

@@ -25,9 +25,10 @@ public sealed class AccountsGrain(
     public async Task<AccountSession> RegisterAsync(Registration registration, CancellationToken cancellationToken)
     {
         AccountValidation.ThrowIfInvalid(registration);
+        var consent = ConsentDecision.From(new ConsentChange(registration.DataConsent, registration.VoiceConsent, registration.ConsentVersion), Now);
         if (registration.SetupCode is null)
         {
-            return await OpenSessionAsync(await CreateUserAsync(registration, cancellationToken), cancellationToken);
+            return await OpenSessionAsync(await CreateUserAsync(registration, consent, cancellationToken), cancellationToken);
         }
 
         // Checked before any hashing: a wrong code costs nothing, and it is 192 random bits.
@@ -39,7 +40,7 @@ public sealed class AccountsGrain(
         var spent = false;
         try
         {
-            var user = await CreateUserAsync(registration, cancellationToken);
+            var user = await CreateUserAsync(registration, consent, cancellationToken);
             await store.ChangeRolesAsync(user.Id, (_, roles) => [.. roles, AccountRoles.Admin], RoleActor.SetupCode, Now, cancellationToken);
             spent = true;
             return await OpenSessionAsync(user, cancellationToken);
@@ -81,9 +82,11 @@ public sealed class AccountsGrain(
         }
     }
 
-    public async Task<AccountSession> LoginGuestAsync(string? guestId, string? nickname, CancellationToken cancellationToken)
+    public async Task<AccountSession> LoginGuestAsync(GuestSignIn signIn, CancellationToken cancellationToken)
     {
+        var (guestId, nickname) = (signIn.GuestId, signIn.Nickname);
         AccountValidation.ThrowIfInvalidGuest(guestId, nickname);
+        var consent = ConsentDecision.From(signIn.Consent, Now);
 
         // A short id could be guessed (a one-letter id was a whole credential once): it only says
         // "a new guest", and the answer carries an id that can serve as a credential next time.
@@ -91,6 +94,13 @@ public sealed class AccountsGrain(
             ? guestId
             : Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(IssuedGuestIdBytes));
         var guest = await store.UpsertGuestAsync(credential, nickname, Now, cancellationToken);
+
+        // A classroom of guests consents on the sign-in screen; dropping that here would leave them out of every export.
+        if (!consent.IsEmpty)
+        {
+            guest = await store.RecordConsentAsync(guest.Id, consent, cancellationToken) ?? guest;
+        }
+
         return await OpenSessionAsync(guest, cancellationToken);
     }
 
@@ -150,7 +160,7 @@ public sealed class AccountsGrain(
     private static RuleViolationException InvalidRefreshToken() =>
         RuleViolationException.Unauthorized("invalid_refresh_token", "The refresh token is unknown, expired or revoked.");
 
-    private async Task<StoredUser> CreateUserAsync(Registration registration, CancellationToken cancellationToken)
+    private async Task<StoredUser> CreateUserAsync(Registration registration, ConsentDecision consent, CancellationToken cancellationToken)
     {
         var passwordHash = await hasher.HashAsync(registration.Password, cancellationToken);
         return await store.TryCreateUserAsync(
@@ -159,8 +169,7 @@ public sealed class AccountsGrain(
                 AccountRules.NormalizeUsername(registration.Username),
                 passwordHash,
                 registration.Email,
-                registration.DataConsent,
-                registration.VoiceConsent,
+                consent,
                 Now),
             cancellationToken)
             ?? throw RuleViolationException.Conflict("username_taken", "That username is already taken.");

@@ -21,8 +21,14 @@ public interface IAccountStore
 
     Task RecordLoginAsync(long userId, DateTime now, CancellationToken cancellationToken);
 
-    /// <summary>Changes the consents that are not null; null when the user does not exist.</summary>
-    Task<StoredUser?> UpdateConsentAsync(long userId, bool? dataConsent, bool? voiceConsent, CancellationToken cancellationToken);
+    /// <summary>
+    /// Applies a consent decision and appends its consent rows (<see cref="ConsentDecision.RowsFor"/>),
+    /// all or nothing; null when the user does not exist.
+    /// </summary>
+    Task<StoredUser?> RecordConsentAsync(long userId, ConsentDecision decision, CancellationToken cancellationToken);
+
+    /// <summary>A user's consent rows, oldest first.</summary>
+    Task<IReadOnlyList<ConsentRow>> GetConsentRowsAsync(long userId, CancellationToken cancellationToken);
 
     Task AddRefreshTokenAsync(RefreshTokenRecord token, CancellationToken cancellationToken);
 
@@ -82,7 +88,11 @@ public sealed record StoredUser(
     string? Nickname,
     bool DataConsent,
     bool VoiceConsent,
-    DateTime CreatedAt)
+    DateTime CreatedAt,
+    string? DataConsentVersion = null,
+    DateTime? DataConsentAt = null,
+    string? VoiceConsentVersion = null,
+    DateTime? VoiceConsentAt = null)
 {
     /// <summary>What the rest of the system sees; guests are named after their id.</summary>
     public UserProfile ToProfile() => new(
@@ -93,16 +103,24 @@ public sealed record StoredUser(
         DataConsent,
         VoiceConsent,
         Nickname,
-        new DateTimeOffset(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc)));
+        Utc(CreatedAt))
+    {
+        DataConsentGiven = Mark(DataConsentVersion, DataConsentAt),
+        VoiceConsentGiven = Mark(VoiceConsentVersion, VoiceConsentAt),
+    };
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    private static ConsentMark? Mark(string? version, DateTime? at) => version is not null && at is { } time ? new ConsentMark(version, Utc(time)) : null;
 }
 
+/// <summary>A registration to store; its consents are recorded by <see cref="Consent"/> in the same step.</summary>
 public sealed record NewUser(
     string Username,
     string UsernameKey,
     string PasswordHash,
     string? Email,
-    bool DataConsent,
-    bool VoiceConsent,
+    ConsentDecision Consent,
     DateTime CreatedAt);
 
 public sealed record RefreshTokenRecord(

@@ -15,6 +15,7 @@ public sealed class InMemoryAccountStore : IAccountStore
     private readonly Dictionary<string, StoredToken> _tokens = new(StringComparer.Ordinal);
     private readonly Dictionary<long, HashSet<string>> _roles = [];
     private readonly List<RoleChange> _roleChanges = [];
+    private readonly List<ConsentRow> _consentRows = [];
     private long _nextUserId;
 
     public Task<StoredUser?> TryCreateUserAsync(NewUser user, CancellationToken cancellationToken)
@@ -26,7 +27,8 @@ public sealed class InMemoryAccountStore : IAccountStore
                 return Task.FromResult<StoredUser?>(null);
             }
 
-            var stored = new StoredUser(++_nextUserId, user.Username, user.PasswordHash, user.Email, false, null, null, user.DataConsent, user.VoiceConsent, user.CreatedAt);
+            var stored = new StoredUser(++_nextUserId, user.Username, user.PasswordHash, user.Email, false, null, null, false, false, user.CreatedAt);
+            stored = ApplyConsent(stored, user.Consent);
             _users[stored.Id] = stored;
             _byUsernameKey[user.UsernameKey] = stored.Id;
             return Task.FromResult<StoredUser?>(stored);
@@ -79,7 +81,7 @@ public sealed class InMemoryAccountStore : IAccountStore
 
     public Task RecordLoginAsync(long userId, DateTime now, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task<StoredUser?> UpdateConsentAsync(long userId, bool? dataConsent, bool? voiceConsent, CancellationToken cancellationToken)
+    public Task<StoredUser?> RecordConsentAsync(long userId, ConsentDecision decision, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
@@ -88,9 +90,17 @@ public sealed class InMemoryAccountStore : IAccountStore
                 return Task.FromResult<StoredUser?>(null);
             }
 
-            user = user with { DataConsent = dataConsent ?? user.DataConsent, VoiceConsent = voiceConsent ?? user.VoiceConsent };
+            user = ApplyConsent(user, decision);
             _users[userId] = user;
             return Task.FromResult<StoredUser?>(user);
+        }
+    }
+
+    public Task<IReadOnlyList<ConsentRow>> GetConsentRowsAsync(long userId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<ConsentRow>>(_consentRows.Where(r => r.UserId == userId).ToList());
         }
     }
 
@@ -207,6 +217,13 @@ public sealed class InMemoryAccountStore : IAccountStore
 
     private IReadOnlyList<string> RolesOf(long userId) =>
         _roles.TryGetValue(userId, out var roles) ? AccountRoles.Ordered(roles) : [];
+
+    // Called under the lock: the rows and the new state go in together.
+    private StoredUser ApplyConsent(StoredUser user, ConsentDecision decision)
+    {
+        _consentRows.AddRange(decision.RowsFor(user.Id, user.DataConsent, user.VoiceConsent));
+        return decision.Apply(user);
+    }
 
     private static string Key(byte[] hash) => Convert.ToHexString(hash);
 

@@ -9,22 +9,28 @@ public sealed class MySqlAccountStore(MySqlDataSource dataSource) : IAccountStor
 {
     private const string UserColumns =
         "id AS Id, username AS Username, password_hash AS PasswordHash, email AS Email, is_guest AS IsGuest, " +
-        "guest_id AS GuestId, nickname AS Nickname, data_consent AS DataConsent, voice_consent AS VoiceConsent, created_at AS CreatedAt";
+        "guest_id AS GuestId, nickname AS Nickname, data_consent AS DataConsent, voice_consent AS VoiceConsent, created_at AS CreatedAt, " +
+        "data_consent_version AS DataConsentVersion, data_consent_at AS DataConsentAt, voice_consent_version AS VoiceConsentVersion, voice_consent_at AS VoiceConsentAt";
 
     public async Task<StoredUser?> TryCreateUserAsync(NewUser user, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         try
         {
             var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 """
                 INSERT INTO users (username, username_key, email, password_hash, is_guest, data_consent, voice_consent, created_at, last_login_at)
-                VALUES (@Username, @UsernameKey, @Email, @PasswordHash, 0, @DataConsent, @VoiceConsent, @CreatedAt, @CreatedAt);
+                VALUES (@Username, @UsernameKey, @Email, @PasswordHash, 0, 0, 0, @CreatedAt, @CreatedAt);
                 SELECT LAST_INSERT_ID();
                 """,
                 user,
+                transaction,
                 cancellationToken: cancellationToken));
-            return new StoredUser(id, user.Username, user.PasswordHash, user.Email, false, null, null, user.DataConsent, user.VoiceConsent, user.CreatedAt);
+            var created = new StoredUser(id, user.Username, user.PasswordHash, user.Email, false, null, null, false, false, user.CreatedAt);
+            created = await ApplyConsentAsync(connection, transaction, created, user.Consent, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return created;
         }
         catch (MySqlException e) when (e.ErrorCode == MySqlErrorCode.DuplicateKeyEntry)
         {
@@ -73,14 +79,38 @@ public sealed class MySqlAccountStore(MySqlDataSource dataSource) : IAccountStor
             cancellationToken: cancellationToken));
     }
 
-    public async Task<StoredUser?> UpdateConsentAsync(long userId, bool? dataConsent, bool? voiceConsent, CancellationToken cancellationToken)
+    public async Task<StoredUser?> RecordConsentAsync(long userId, ConsentDecision decision, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE users SET data_consent = COALESCE(@dataConsent, data_consent), voice_consent = COALESCE(@voiceConsent, voice_consent) WHERE id = @userId",
-            new { userId, dataConsent, voiceConsent },
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // The row lock orders two decisions of one user, so each row says truly whether a consent was held.
+        var user = await connection.QuerySingleOrDefaultAsync<StoredUser>(new CommandDefinition(
+            $"SELECT {UserColumns} FROM users WHERE id = @userId FOR UPDATE",
+            new { userId },
+            transaction,
             cancellationToken: cancellationToken));
-        return await FindByIdAsync(connection, userId, cancellationToken);
+        if (user is null)
+        {
+            return null;
+        }
+
+        user = await ApplyConsentAsync(connection, transaction, user, decision, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return user;
+    }
+
+    public async Task<IReadOnlyList<ConsentRow>> GetConsentRowsAsync(long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<ConsentRecordRow>(new CommandDefinition(
+            """
+            SELECT user_id AS UserId, kind AS Kind, version AS Version, decision AS Decision, recorded_at AS RecordedAt
+            FROM consent_records WHERE user_id = @userId ORDER BY id
+            """,
+            new { userId },
+            cancellationToken: cancellationToken));
+        return rows.Select(r => new ConsentRow(r.UserId, r.Kind, r.Version, r.Decision == "granted", r.RecordedAt)).ToList();
     }
 
     public async Task AddRefreshTokenAsync(RefreshTokenRecord token, CancellationToken cancellationToken)
@@ -238,6 +268,31 @@ public sealed class MySqlAccountStore(MySqlDataSource dataSource) : IAccountStor
             cancellationToken: cancellationToken));
     }
 
+    private static async Task<StoredUser> ApplyConsentAsync(MySqlConnection connection, MySqlTransaction transaction, StoredUser user, ConsentDecision decision, CancellationToken cancellationToken)
+    {
+        foreach (var row in decision.RowsFor(user.Id, user.DataConsent, user.VoiceConsent))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO consent_records (user_id, kind, version, decision, recorded_at) VALUES (@UserId, @Kind, @Version, @decision, @At)",
+                new { row.UserId, row.Kind, row.Version, decision = row.Granted ? "granted" : "withdrawn", row.At },
+                transaction,
+                cancellationToken: cancellationToken));
+        }
+
+        var after = decision.Apply(user);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE users SET data_consent = @DataConsent, voice_consent = @VoiceConsent,
+                data_consent_version = @DataConsentVersion, data_consent_at = @DataConsentAt,
+                voice_consent_version = @VoiceConsentVersion, voice_consent_at = @VoiceConsentAt
+            WHERE id = @Id
+            """,
+            after,
+            transaction,
+            cancellationToken: cancellationToken));
+        return after;
+    }
+
     private static async Task<IReadOnlyList<string>> RolesOfAsync(MySqlConnection connection, MySqlTransaction? transaction, long userId, CancellationToken cancellationToken) =>
         AccountRoles.Ordered(await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT role FROM user_roles WHERE user_id = @userId",
@@ -276,6 +331,8 @@ public sealed class MySqlAccountStore(MySqlDataSource dataSource) : IAccountStor
             new { familyId, now },
             transaction,
             cancellationToken: cancellationToken));
+
+    private sealed record ConsentRecordRow(long UserId, string Kind, string Version, string Decision, DateTime RecordedAt);
 
     private sealed record RoleChangeRow(long UserId, string Role, string ChangeType, long? ChangedBy, string ChangedByName, DateTime ChangedAt);
 

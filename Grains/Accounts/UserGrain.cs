@@ -18,7 +18,8 @@ public sealed class UserGrain(IAccountStore store, TimeProvider time) : Grain, I
 
     public async Task<UserProfile> ChangeConsentAsync(ConsentChange change, CancellationToken cancellationToken)
     {
-        var user = await store.UpdateConsentAsync(UserId, change.DataConsent, change.VoiceConsent, cancellationToken) ?? throw NotFound();
+        var decision = ConsentDecision.From(change, time.GetUtcNow().UtcDateTime);
+        var user = await store.RecordConsentAsync(UserId, decision, cancellationToken) ?? throw NotFound();
         return user.ToProfile() with { Roles = user.IsGuest ? [] : await store.GetRolesAsync(UserId, cancellationToken) };
     }
 

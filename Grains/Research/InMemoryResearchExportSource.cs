@@ -182,7 +182,11 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
                 seat.RoleId,
                 ExportValue.Clean(seat.Nickname),
                 ExportValue.ToExportTime(seat.JoinedAt),
-                answers);
+                answers,
+                user.DataConsentVersion,
+                user.DataConsentAt is { } dataAt ? ExportValue.ToExportTime(dataAt) : null,
+                user.VoiceConsent ? user.VoiceConsentVersion : null,
+                user.VoiceConsent && user.VoiceConsentAt is { } voiceAt ? ExportValue.ToExportTime(voiceAt) : null);
         }
     }
 }

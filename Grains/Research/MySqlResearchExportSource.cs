@@ -230,7 +230,9 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
     private static string ParticipantsSql(string where) => $"""
         SELECT p.room_code, u.data_consent, p.user_id, u.is_guest, u.voice_consent, IF(u.data_consent = 1, u.username, NULL),
                r.topic, r.status, p.role_id, IF(u.data_consent = 1, p.nickname, NULL), p.joined_at,
-               IF(u.data_consent = 1, ({PackedChoices}), NULL), ({PackedConsensus})
+               IF(u.data_consent = 1, ({PackedChoices}), NULL), ({PackedConsensus}),
+               u.data_consent_version, u.data_consent_at,
+               IF(u.voice_consent = 1, u.voice_consent_version, NULL), IF(u.voice_consent = 1, u.voice_consent_at, NULL)
         FROM rooms r
         STRAIGHT_JOIN room_participants p ON p.room_code = r.room_code AND p.left_at IS NULL
         STRAIGHT_JOIN users u ON u.id = p.user_id
@@ -297,7 +299,11 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
                     reader.IsDBNull(8) ? null : reader.GetInt32(8),
                     ExportValue.Clean(reader.GetString(9)),
                     ExportValue.ToExportTime(reader.GetDateTime(10)),
-                    answers));
+                    answers,
+                    reader.IsDBNull(13) ? null : _strings.Clean(reader.GetString(13)),
+                    reader.IsDBNull(14) ? null : ExportValue.ToExportTime(reader.GetDateTime(14)),
+                    reader.IsDBNull(15) ? null : _strings.Clean(reader.GetString(15)),
+                    reader.IsDBNull(16) ? null : ExportValue.ToExportTime(reader.GetDateTime(16))));
             }
         }
 

@@ -70,7 +70,7 @@ public sealed class GrantRoleCommandTests(LocalServices services)
     {
         await using var dataSource = new MySqlDataSource(database);
         var user = await new MySqlAccountStore(dataSource).TryCreateUserAsync(
-            new NewUser(name, Dilemma.Grains.Interfaces.Accounts.AccountRules.NormalizeUsername(name), "$2a$12$notarealhashnotarealhashnotarealhashnotarealhashnotare", null, false, false, DateTime.UtcNow),
+            new NewUser(name, Dilemma.Grains.Interfaces.Accounts.AccountRules.NormalizeUsername(name), "$2a$12$notarealhashnotarealhashnotarealhashnotarealhashnotare", null, new ConsentDecision(false, false, "unversioned", DateTime.UtcNow), DateTime.UtcNow),
             Ct);
         return user!.Id;
     }

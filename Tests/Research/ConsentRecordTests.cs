@@ -1,0 +1,165 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using Dilemma.Grains.Accounts;
+using Dilemma.Tests.Accounts;
+using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Rooms;
+using Microsoft.Extensions.DependencyInjection;
+using MySqlConnector;
+
+namespace Dilemma.Tests.Research;
+
+/// <summary>
+/// Consent as a record, in both modes: the versioned texts, consents given at sign-in and later kept as
+/// timestamped rows with their version, unknown versions refused naming the field, and the export
+/// carrying each participant's consent version and time.
+/// </summary>
+public abstract class ConsentRecordTests(HttpClient client, IGrainFactory grains)
+{
+    // The version the texts in Grains.Interfaces/Consent/Texts publish as current; a newer text must update this on purpose.
+    private const string Current = "2026-12";
+
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>The user's consent rows as stored, oldest first: (kind, version, decision, recorded at).</summary>
+    protected abstract Task<IReadOnlyList<(string Kind, string Version, string Decision, DateTime At)>> ConsentRowsAsync(long userId);
+
+    [Fact]
+    public async Task The_consent_text_is_served_by_version_in_both_languages_or_one()
+    {
+        var current = await HttpAssert.OkAsync<JsonElement>(await client.GetAsync("/consent", Ct));
+        Assert.Equal(Current, current.GetProperty("version").GetString());
+        Assert.True(current.GetProperty("current").GetBoolean());
+        Assert.Contains(Current, current.GetProperty("published").EnumerateArray().Select(v => v.GetString()));
+        var texts = current.GetProperty("texts");
+        Assert.Contains("voice", texts.GetProperty("en").GetString()!, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("음성", texts.GetProperty("ko").GetString()!, StringComparison.Ordinal);
+
+        var english = await HttpAssert.OkAsync<JsonElement>(await client.GetAsync($"/consent/{Current}?lang=en", Ct));
+        Assert.Equal(["en"], english.GetProperty("texts").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(texts.GetProperty("en").GetString(), english.GetProperty("texts").GetProperty("en").GetString());
+
+        var unknown = await HttpAssert.ProblemAsync(await client.GetAsync("/consent/1999-01", Ct), HttpStatusCode.NotFound, "unknown_consent_version");
+        Assert.Equal("version", unknown.GetProperty("field").GetString());
+        await HttpAssert.ProblemAsync(await client.GetAsync("/consent?lang=fr", Ct), HttpStatusCode.BadRequest, "invalid_lang");
+    }
+
+    [Fact]
+    public async Task An_unknown_consent_version_is_refused_naming_the_field_everywhere_consent_is_given()
+    {
+        var guest = await HttpAssert.ProblemAsync(
+            await client.PostJsonAsync("/auth/guest", new { data_consent = true, consent_version = "2020-01" }, Ct), HttpStatusCode.UnprocessableEntity, "unknown_consent_version");
+        Assert.Equal("consent_version", guest.GetProperty("field").GetString());
+
+        var register = await HttpAssert.ProblemAsync(
+            await client.PostJsonAsync("/auth/register", new { username = AuthClient.UniqueName(), password = ResearchKit.Password, data_consent = true, consent_version = "legacy" }, Ct),
+            HttpStatusCode.UnprocessableEntity,
+            "unknown_consent_version");
+        Assert.Equal("consent_version", register.GetProperty("field").GetString());
+
+        var player = await RoomKit.GuestAsync(client, Ct);
+        var patch = await HttpAssert.ProblemAsync(
+            await client.SendAsync(ConsentPatch(player, new { data_consent = true, consent_version = "next" }), Ct), HttpStatusCode.UnprocessableEntity, "unknown_consent_version");
+        Assert.Equal("consent_version", patch.GetProperty("field").GetString());
+        Assert.Empty(await ConsentRowsAsync(player.UserId));
+    }
+
+    [Fact]
+    public async Task Every_grant_and_withdrawal_is_a_timestamped_row_with_its_version()
+    {
+        var before = DateTime.UtcNow;
+        var pair = await HttpAssert.OkAsync<TokenPair>(
+            await client.PostJsonAsync("/auth/register", new { username = AuthClient.UniqueName(), password = ResearchKit.Password, data_consent = true, voice_consent = false, consent_version = Current }, Ct),
+            HttpStatusCode.Created);
+        var player = new Player(client, pair);
+
+        await HttpAssert.OkAsync<JsonElement>(await client.SendAsync(ConsentPatch(player, new { voice_consent = true, consent_version = Current }), Ct));
+        await HttpAssert.OkAsync<JsonElement>(await client.SendAsync(ConsentPatch(player, new { data_consent = false }), Ct));
+
+        // Declining what is not held is no decision to record.
+        var me = await HttpAssert.OkAsync<JsonElement>(await client.SendAsync(ConsentPatch(player, new { data_consent = false, consent_version = Current }), Ct));
+        var after = DateTime.UtcNow;
+
+        var rows = await ConsentRowsAsync(player.UserId);
+        Assert.Equal(
+            [("data", Current, "granted"), ("voice", Current, "granted"), ("data", "unversioned", "withdrawn")],
+            rows.Select(r => (r.Kind, r.Version, r.Decision)));
+        Assert.All(rows, r => Assert.InRange(r.At, before.AddSeconds(-1), after.AddSeconds(1)));
+
+        Assert.False(me.GetProperty("data_consent").GetBoolean());
+        Assert.True(me.GetProperty("voice_consent").GetBoolean());
+        Assert.Equal(Current, me.GetProperty("voice_consent_version").GetString());
+    }
+
+    [Fact]
+    public async Task A_guest_consenting_at_sign_in_is_exported_with_the_consent_version_and_time()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+
+        // The three sign-ins of a classroom: with the current text, with the original front end's bare boolean, and declining.
+        var versioned = await SignInAsync(new { nickname = "versioned", data_consent = true, voice_consent = true, consent_version = Current });
+        var bare = await SignInAsync(new { nickname = "bare", data_consent = true });
+        var declining = await SignInAsync(new { nickname = "declining", data_consent = false, consent_version = Current });
+        var signedIn = DateTime.UtcNow;
+
+        var code = RoomKit.Code(await RoomKit.CreateRoomAsync(versioned, Ct));
+        await RoomKit.JoinAsync(bare, code, Ct);
+        await RoomKit.JoinAsync(declining, code, Ct);
+
+        var (workbook, _) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
+        var participants = workbook.Records("participants");
+        Assert.Equal(2, participants.Count);
+        Assert.DoesNotContain(participants, r => (double)r["user_id"]! == declining.UserId);
+
+        var first = Assert.Single(participants, r => (double)r["user_id"]! == versioned.UserId);
+        Assert.Equal(Current, first["data_consent_version"]);
+        Assert.InRange((DateTime)first["data_consent_at"]!, since.UtcDateTime.AddSeconds(-1), signedIn.AddSeconds(1));
+        Assert.Equal(Current, first["voice_consent_version"]);
+        Assert.Equal(first["data_consent_at"], first["voice_consent_at"]);
+
+        var second = Assert.Single(participants, r => (double)r["user_id"]! == bare.UserId);
+        Assert.Equal("unversioned", second["data_consent_version"]);
+        Assert.IsType<DateTime>(second["data_consent_at"]);
+        Assert.Null(second["voice_consent_version"]);
+        Assert.Null(second["voice_consent_at"]);
+
+        var codebook = workbook.Records("codebook");
+        Assert.All(
+            new[] { "data_consent_version", "data_consent_at", "voice_consent_version", "voice_consent_at" },
+            column => Assert.Contains(codebook, c => (string)c["sheet"]! == "participants" && (string)c["column"]! == column));
+
+        Assert.Equal([("data", Current, "granted"), ("voice", Current, "granted")], (await ConsentRowsAsync(versioned.UserId)).Select(r => (r.Kind, r.Version, r.Decision)));
+        Assert.Empty(await ConsentRowsAsync(declining.UserId));
+    }
+
+    private async Task<Player> SignInAsync(object body) =>
+        new(client, await HttpAssert.OkAsync<TokenPair>(await client.PostJsonAsync("/auth/guest", body, Ct)));
+
+    private static HttpRequestMessage ConsentPatch(Player player, object body) =>
+        AuthClient.Authorized(HttpMethod.Patch, "/auth/me/consent", player.Tokens.AccessToken, JsonContent.Create(body, options: HttpAssert.Json));
+}
+
+public sealed class ClusterConsentRecordTests(ClusterGatewayFixture cluster)
+    : ConsentRecordTests(cluster.Client, cluster.Grains), IClassFixture<ClusterGatewayFixture>
+{
+    protected override async Task<IReadOnlyList<(string Kind, string Version, string Decision, DateTime At)>> ConsentRowsAsync(long userId)
+    {
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        return (await connection.QueryAsync<(string, string, string, DateTime)>(
+            "SELECT kind, version, decision, recorded_at FROM consent_records WHERE user_id = @userId ORDER BY id",
+            new { userId })).ToList();
+    }
+}
+
+public sealed class EmbeddedConsentRecordTests(EmbeddedGatewayFixture gateway)
+    : ConsentRecordTests(gateway.Client, gateway.Grains), IClassFixture<EmbeddedGatewayFixture>
+{
+    protected override async Task<IReadOnlyList<(string Kind, string Version, string Decision, DateTime At)>> ConsentRowsAsync(long userId)
+    {
+        var rows = await gateway.Factory.Services.GetRequiredService<InMemoryAccountStore>().GetConsentRowsAsync(userId, TestContext.Current.CancellationToken);
+        return rows.Select(r => (r.Kind, r.Version, r.Granted ? "granted" : "withdrawn", r.At)).ToList();
+    }
+}
