@@ -35,6 +35,13 @@ public static class AuthApi
             .WithSummary("Revoke the refresh token's family");
         auth.MapGet("/me", MeAsync).RequireAuthorization()
             .WithSummary("The signed-in user, with the roles stored now (an access token carries them from its next refresh)").ProducesProblem(StatusCodes.Status401Unauthorized);
+        auth.MapGet("/me/data", HeldDataAsync).RequireAuthorization()
+            .WithSummary("Everything held about the signed-in user, as JSON")
+            .WithDescription(
+                "`user` (as GET /auth/me), `consents` (every consent row: kind, version, granted, at), `role_changes` (the role audit), and " +
+                "`research`: `seats` (rooms sat in, with nickname, role, joined_at, left_at), `choices` (each round's choice, confidence, " +
+                "revision, at), `consensus_submitted`, `recording_events`. Refresh tokens are not listed: only their hashes are kept, and they are credentials.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPatch("/me/consent", ChangeConsentAsync).Validates<ConsentRequest>().RequireAuthorization()
             .WithSummary("Change data or voice consent")
             .WithDescription("Body: data_consent?, voice_consent?, consent_version? (the consent text shown, GET /consent; without it the change is recorded as 'unversioned'). Each grant, and each withdrawal of a consent held, is kept as a timestamped consent row with its version.")
@@ -76,6 +83,12 @@ public static class AuthApi
     {
         var user = await grains.GetGrain<IUserGrain>(AccessTokens.UserIdOf(principal)).GetAsync(cancellationToken);
         return TypedResults.Ok(Describe(user));
+    }
+
+    public static async Task<Ok<HeldDataResponse>> HeldDataAsync(ClaimsPrincipal principal, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var held = await grains.GetGrain<IUserGrain>(AccessTokens.UserIdOf(principal)).GetHeldDataAsync(cancellationToken);
+        return TypedResults.Ok(new HeldDataResponse(Describe(held.User), held.Consents, held.RoleChanges, held.Research));
     }
 
     public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> ChangeConsentAsync(ConsentRequest request, ClaimsPrincipal principal, IGrainFactory grains, CancellationToken cancellationToken)

@@ -91,4 +91,11 @@ public sealed record UserResponse(
     string? VoiceConsentVersion,
     DateTimeOffset? VoiceConsentAt);
 
+/// <summary>Everything held about a user: <c>GET /auth/me/data</c>.</summary>
+public sealed record HeldDataResponse(
+    UserResponse User,
+    IReadOnlyList<ConsentEntry> Consents,
+    IReadOnlyList<RoleChange> RoleChanges,
+    HeldResearchData Research);
+
 public sealed record WsTicketResponse(string Ticket, int ExpiresIn);

@@ -17,6 +17,10 @@ public interface IUserGrain : IGrainWithIntegerKey
     /// </summary>
     Task<UserProfile> ChangeConsentAsync(ConsentChange change, CancellationToken cancellationToken = default);
 
+    /// <summary>Everything held about this user (<see cref="HeldData"/>); <c>user_not_found</c> (404) for an unknown id.</summary>
+    [ReadOnly]
+    Task<HeldData> GetHeldDataAsync(CancellationToken cancellationToken = default);
+
     /// <summary>The roles stored for this user; <c>user_not_found</c> (404) for an unknown id.</summary>
     [ReadOnly]
     Task<UserRoles> GetRolesAsync(CancellationToken cancellationToken = default);

@@ -8,7 +8,7 @@ namespace Dilemma.Grains.Accounts;
 /// the store on every call: guests' nicknames change at sign-in, elsewhere, and a cached copy
 /// would have to be told.
 /// </summary>
-public sealed class UserGrain(IAccountStore store, TimeProvider time) : Grain, IUserGrain
+public sealed class UserGrain(IAccountStore store, IHeldResearchReader research, TimeProvider time) : Grain, IUserGrain
 {
     public async Task<UserProfile> GetAsync(CancellationToken cancellationToken)
     {
@@ -21,6 +21,17 @@ public sealed class UserGrain(IAccountStore store, TimeProvider time) : Grain, I
         var decision = ConsentDecision.From(change, time.GetUtcNow().UtcDateTime);
         var user = await store.RecordConsentAsync(UserId, decision, cancellationToken) ?? throw NotFound();
         return user.ToProfile() with { Roles = user.IsGuest ? [] : await store.GetRolesAsync(UserId, cancellationToken) };
+    }
+
+    public async Task<HeldData> GetHeldDataAsync(CancellationToken cancellationToken)
+    {
+        var profile = await GetAsync(cancellationToken);
+        var consents = await store.GetConsentRowsAsync(UserId, cancellationToken);
+        return new HeldData(
+            profile,
+            [.. consents.Select(r => new ConsentEntry(r.Kind, r.Version, r.Granted, new DateTimeOffset(DateTime.SpecifyKind(r.At, DateTimeKind.Utc))))],
+            await store.GetRoleChangesAsync(UserId, cancellationToken),
+            await research.ReadAsync(UserId, cancellationToken));
     }
 
     public async Task<UserRoles> GetRolesAsync(CancellationToken cancellationToken)

@@ -34,6 +34,7 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<IAccountStore>(services => services.GetRequiredService<InMemoryAccountStore>());
         silo.Services.AddSingleton<InMemoryResearchStore>();
         silo.Services.AddSingleton<IResearchStore>(services => services.GetRequiredService<InMemoryResearchStore>());
+        silo.Services.AddSingleton<IHeldResearchReader>(services => services.GetRequiredService<InMemoryResearchStore>());
         silo.Services.AddSingleton<IResearchAggregates, InMemoryResearchAggregates>();
         silo.Services.AddSingleton<InMemoryResearchExportSource>();
         silo.Services.AddSingleton<IResearchExportSource>(services => services.GetRequiredService<InMemoryResearchExportSource>());
@@ -61,6 +62,7 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton(_ => new MySqlDataSource(connectionString));
         silo.Services.AddSingleton<IAccountStore, MySqlAccountStore>();
         silo.Services.AddSingleton<IResearchStore, MySqlResearchStore>();
+        silo.Services.AddSingleton<IHeldResearchReader, MySqlHeldResearchReader>();
         silo.Services.AddSingleton<IResearchAggregates, MySqlResearchAggregates>();
         silo.Services.AddSingleton<IResearchExportSource, MySqlResearchExportSource>();
         silo.Services.AddSingleton<IStorageProbe, MySqlStorageProbe>();

@@ -1,7 +1,10 @@
+using Dilemma.Grains.Accounts;
+using Dilemma.Grains.Interfaces.Accounts;
+
 namespace Dilemma.Grains.Research;
 
 /// <summary>The research store of embedded mode: the same contract, in process memory, one lock.</summary>
-public sealed class InMemoryResearchStore : IResearchStore
+public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, RoomEntry> _rooms = new(StringComparer.Ordinal);
@@ -161,6 +164,21 @@ public sealed class InMemoryResearchStore : IResearchStore
         }
     }
 
+    public Task<HeldResearchData> ReadAsync(long userId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(new HeldResearchData(
+                [.. _participants.Where(p => p.Key.User == userId).OrderBy(p => p.Value.JoinedAt)
+                    .Select(p => new HeldSeat(p.Key.Room, p.Value.Nickname, p.Value.RoleId, Utc(p.Value.JoinedAt), p.Value.LeftAt is { } left ? Utc(left) : null))],
+                [.. _choices.Values.Where(c => c.UserId == userId).OrderBy(c => c.RoomCode, StringComparer.Ordinal).ThenBy(c => c.RoundNumber)
+                    .Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At)))],
+                [.. _consensus.Values.Where(c => c.SubmittedBy == userId).OrderBy(c => c.RoomCode, StringComparer.Ordinal).ThenBy(c => c.RoundNumber)
+                    .Select(c => new HeldConsensus(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, Utc(c.At)))],
+                [.. _recordingEvents.Where(e => e.User == userId).Select(e => new HeldRecordingEvent(e.Room, e.Type, Utc(e.At)))]));
+        }
+    }
+
     /// <summary>Counts of what is recorded, for tests that hold the store to what was acknowledged.</summary>
     public (int Participants, int Choices, int Consensus) Counts(string roomCode)
     {
@@ -188,6 +206,8 @@ public sealed class InMemoryResearchStore : IResearchStore
                 .ToList();
         }
     }
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     private IEnumerable<RoomRow> PublicRooms(string? topic, string status) =>
         _rooms.Values

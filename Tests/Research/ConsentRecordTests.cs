@@ -135,6 +135,49 @@ public abstract class ConsentRecordTests(HttpClient client, IGrainFactory grains
         Assert.Empty(await ConsentRowsAsync(declining.UserId));
     }
 
+    [Fact]
+    public async Task Held_data_lists_the_account_its_consent_rows_and_every_research_row_of_the_caller()
+    {
+        var (players, code) = await RoomKit.StartedRoomAsync(client, Ct);
+        await HttpAssert.OkAsync<JsonElement>(await client.SendAsync(ConsentPatch(players[0], new { data_consent = true, consent_version = Current }), Ct));
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[0], code, 1, 0, 4, Ct), HttpStatusCode.Created);
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[0], code, 1, 1, 2, Ct), HttpStatusCode.Created);
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[1], code, 1, 1, 3, Ct), HttpStatusCode.Created);
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[2], code, 1, 1, 5, Ct), HttpStatusCode.Created);
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(players[0], code, 1, 1, 4, Ct), HttpStatusCode.Created);
+
+        var held = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync("/auth/me/data", Ct));
+
+        Assert.Equal(players[0].UserId, held.GetProperty("user").GetProperty("user_id").GetInt64());
+        Assert.Equal(Current, held.GetProperty("user").GetProperty("data_consent_version").GetString());
+        var consent = Assert.Single(held.GetProperty("consents").EnumerateArray());
+        Assert.Equal(("data", Current, true), (consent.GetProperty("kind").GetString(), consent.GetProperty("version").GetString(), consent.GetProperty("granted").GetBoolean()));
+        var research = held.GetProperty("research");
+        var seat = Assert.Single(research.GetProperty("seats").EnumerateArray());
+        Assert.Equal((code, 1), (seat.GetProperty("room_code").GetString(), seat.GetProperty("role_id").GetInt32()));
+        var choice = Assert.Single(research.GetProperty("choices").EnumerateArray());
+        Assert.Equal((code, 1, 1, 2, 2), (
+            choice.GetProperty("room_code").GetString(),
+            choice.GetProperty("round_number").GetInt32(),
+            choice.GetProperty("choice").GetInt32(),
+            choice.GetProperty("confidence").GetInt32(),
+            choice.GetProperty("revision").GetInt32()));
+        var consensus = Assert.Single(research.GetProperty("consensus_submitted").EnumerateArray());
+        Assert.Equal((code, 1, 1, 4), (
+            consensus.GetProperty("room_code").GetString(),
+            consensus.GetProperty("round_number").GetInt32(),
+            consensus.GetProperty("choice").GetInt32(),
+            consensus.GetProperty("confidence").GetInt32()));
+        Assert.Empty(research.GetProperty("recording_events").EnumerateArray());
+
+        // Another participant's data holds their own rows only.
+        var other = await HttpAssert.OkAsync<JsonElement>(await players[1].GetAsync("/auth/me/data", Ct));
+        Assert.Empty(other.GetProperty("consents").EnumerateArray());
+        Assert.Empty(other.GetProperty("research").GetProperty("consensus_submitted").EnumerateArray());
+        Assert.Equal(3, Assert.Single(other.GetProperty("research").GetProperty("choices").EnumerateArray()).GetProperty("confidence").GetInt32());
+        await HttpAssert.ProblemAsync(await client.GetAsync("/auth/me/data", Ct), HttpStatusCode.Unauthorized, "missing_token");
+    }
+
     private async Task<Player> SignInAsync(object body) =>
         new(client, await HttpAssert.OkAsync<TokenPair>(await client.PostJsonAsync("/auth/guest", body, Ct)));
 

@@ -1,0 +1,91 @@
+using Dapper;
+using Dilemma.Grains.Accounts;
+using Dilemma.Grains.Interfaces.Accounts;
+using MySqlConnector;
+
+namespace Dilemma.Grains.Research;
+
+/// <summary>One user's research rows on MySQL/MariaDB: one round trip, four result sets, each served by a user index.</summary>
+public sealed class MySqlHeldResearchReader(MySqlDataSource dataSource) : IHeldResearchReader
+{
+    public async Task<HeldResearchData> ReadAsync(long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            """
+            SELECT room_code AS RoomCode, nickname AS Nickname, role_id AS RoleId, joined_at AS JoinedAt, left_at AS LeftAt
+            FROM room_participants WHERE user_id = @userId ORDER BY joined_at, id;
+            SELECT room_code AS RoomCode, round_number AS RoundNumber, choice AS Choice, confidence AS Confidence, revision AS Revision, updated_at AS At
+            FROM round_choices WHERE user_id = @userId ORDER BY room_code, round_number;
+            SELECT room_code AS RoomCode, round_number AS RoundNumber, choice AS Choice, confidence AS Confidence, created_at AS At
+            FROM consensus_choices WHERE submitted_by = @userId ORDER BY room_code, round_number;
+            SELECT room_code AS RoomCode, event_type AS EventType, occurred_at AS At
+            FROM recording_events WHERE user_id = @userId ORDER BY id;
+            """,
+            new { userId },
+            cancellationToken: cancellationToken));
+        var seats = await results.ReadAsync<SeatRow>();
+        var choices = await results.ReadAsync<ChoiceRow>();
+        var consensus = await results.ReadAsync<ConsensusRow>();
+        var events = await results.ReadAsync<EventRow>();
+        return new HeldResearchData(
+            [.. seats.Select(s => new HeldSeat(s.RoomCode, s.Nickname, s.RoleId, Utc(s.JoinedAt), s.LeftAt is { } left ? Utc(left) : null))],
+            [.. choices.Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At)))],
+            [.. consensus.Select(c => new HeldConsensus(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, Utc(c.At)))],
+            [.. events.Select(e => new HeldRecordingEvent(e.RoomCode, e.EventType, Utc(e.At)))]);
+    }
+
+    // The columns are DATETIME, which carries no zone: every time in them was written as UTC.
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    // Settable properties rather than positional records: Dapper then converts TINYINT to int as it assigns.
+    private sealed class SeatRow
+    {
+        public string RoomCode { get; set; } = string.Empty;
+
+        public string Nickname { get; set; } = string.Empty;
+
+        public int? RoleId { get; set; }
+
+        public DateTime JoinedAt { get; set; }
+
+        public DateTime? LeftAt { get; set; }
+    }
+
+    private sealed class ChoiceRow
+    {
+        public string RoomCode { get; set; } = string.Empty;
+
+        public int RoundNumber { get; set; }
+
+        public int Choice { get; set; }
+
+        public int Confidence { get; set; }
+
+        public int Revision { get; set; }
+
+        public DateTime At { get; set; }
+    }
+
+    private sealed class ConsensusRow
+    {
+        public string RoomCode { get; set; } = string.Empty;
+
+        public int RoundNumber { get; set; }
+
+        public int Choice { get; set; }
+
+        public int Confidence { get; set; }
+
+        public DateTime At { get; set; }
+    }
+
+    private sealed class EventRow
+    {
+        public string RoomCode { get; set; } = string.Empty;
+
+        public string EventType { get; set; } = string.Empty;
+
+        public DateTime At { get; set; }
+    }
+}
