@@ -1,7 +1,7 @@
 namespace Dilemma.Gateway.WebClient;
 
 /// <summary>The browser app at <c>/</c>: its page, its versioned assets, and the headers that keep it safe.</summary>
-public static class WebClientApi
+public static partial class WebClientApi
 {
     /// <summary>
     /// No inline script or style anywhere in the app, so none is allowed; sockets and fetches go to our own
@@ -19,7 +19,13 @@ public static class WebClientApi
 
     public static void MapWebClient(this WebApplication app)
     {
-        var assets = WebClientAssets.Load(app.Environment.WebRootFileProvider);
+        if (WebClientAssets.Load(app.Environment.WebRootFileProvider) is not { } assets)
+        {
+            // The API works without the app; say so once, so a deployment missing its wwwroot is noticed.
+            LogClientMissing(app.Logger, WebClientAssets.IndexFile, app.Environment.WebRootPath);
+            return;
+        }
+
         app.MapGet("/", (HttpContext context) => ServeIndex(context, assets)).ExcludeFromDescription();
         app.MapGet("/index.html", (HttpContext context) => ServeIndex(context, assets)).ExcludeFromDescription();
         app.MapGet("/assets/{version}/{**path}", (string version, string? path, HttpContext context) => ServeAsset(version, path, context, assets))
@@ -58,4 +64,7 @@ public static class WebClientApi
         headers["Cross-Origin-Opener-Policy"] = "same-origin";
         headers["Permissions-Policy"] = "camera=(), geolocation=(), payment=(), usb=(), microphone=(self)";
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The web client is not served: no {IndexFile} in the web root {WebRoot}")]
+    private static partial void LogClientMissing(ILogger logger, string indexFile, string? webRoot);
 }

@@ -20,6 +20,13 @@ public sealed class WebClientAssets
     /// <summary>The token in index.html that becomes <c>/assets/{version}</c>.</summary>
     public const string AssetsToken = "{{assets}}";
 
+    /// <summary>
+    /// What the app is made of. Anything else in the folder (the build's .gz copies, an editor's backup) is not served:
+    /// it would change the version for nothing, or go out as something a browser guesses at.
+    /// </summary>
+    private static readonly FrozenSet<string> ServedExtensions =
+        new[] { ".js", ".css", ".svg", ".png", ".ico", ".woff2" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
     private readonly FrozenDictionary<string, Asset> _assets;
 
     private WebClientAssets(string version, byte[] index, FrozenDictionary<string, Asset> assets)
@@ -35,8 +42,15 @@ public sealed class WebClientAssets
 
     public bool TryGet(string path, out Asset asset) => _assets.TryGetValue(path, out asset!);
 
-    public static WebClientAssets Load(IFileProvider webRoot)
+    /// <summary>The app's files, or null when the web root holds no index.html (a gateway deployed as an API only).</summary>
+    public static WebClientAssets? Load(IFileProvider webRoot)
     {
+        var indexFile = webRoot.GetFileInfo(IndexFile);
+        if (!indexFile.Exists)
+        {
+            return null;
+        }
+
         var types = new FileExtensionContentTypeProvider();
         var files = new SortedDictionary<string, Asset>(StringComparer.Ordinal);
         Collect(webRoot, AssetsFolder, string.Empty, types, files);
@@ -49,12 +63,6 @@ public sealed class WebClientAssets
         }
 
         var version = Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
-        var indexFile = webRoot.GetFileInfo(IndexFile);
-        if (!indexFile.Exists)
-        {
-            throw new InvalidOperationException($"The web client's {IndexFile} is missing from the gateway's wwwroot.");
-        }
-
         var index = Encoding.UTF8.GetString(Read(indexFile)).Replace(AssetsToken, $"/{AssetsFolder}/{version}", StringComparison.Ordinal);
         return new WebClientAssets(version, Encoding.UTF8.GetBytes(index), files.ToFrozenDictionary(StringComparer.Ordinal));
     }
@@ -70,8 +78,7 @@ public sealed class WebClientAssets
                 continue;
             }
 
-            // Only types we know: an unknown file would otherwise go out as something a browser guesses at.
-            if (types.TryGetContentType(entry.Name, out var contentType))
+            if (ServedExtensions.Contains(Path.GetExtension(entry.Name)) && types.TryGetContentType(entry.Name, out var contentType))
             {
                 files[relative] = new Asset(Read(entry), contentType.StartsWith("text/", StringComparison.Ordinal) || contentType.EndsWith("javascript", StringComparison.Ordinal) ? contentType + "; charset=utf-8" : contentType);
             }
