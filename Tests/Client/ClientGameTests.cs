@@ -19,6 +19,7 @@ public partial class ClientGameTests(BrowserFixture browser) : IClassFixture<Bro
             await Expect(page.Locator("#participants li")).ToHaveCountAsync(3);
         }
 
+        await ScreenCheck.AssertAccessibleAsync(host, "waiting-room");
         await host.ClickAsync("#assign-random");
         await Expect(host.Locator("#start-game")).ToBeEnabledAsync();
         await host.ClickAsync("#start-game");
@@ -49,6 +50,12 @@ public partial class ClientGameTests(BrowserFixture browser) : IClassFixture<Bro
                 }
 
                 await Expect(page.Locator("#choice-recorded")).ToBeVisibleAsync();
+            }
+
+            if (round == 1)
+            {
+                await Expect(host.Locator("#consensus-submit")).ToBeVisibleAsync();
+                await ScreenCheck.AssertAccessibleAsync(host, "round");
             }
 
             foreach (var page in pages)
@@ -89,6 +96,12 @@ public partial class ClientGameTests(BrowserFixture browser) : IClassFixture<Bro
         await host.ClickAsync("#feedback-load");
         await Expect(host.Locator("#feedback-text")).ToBeVisibleAsync();
         await Expect(host.Locator("#feedback-text p")).Not.ToBeEmptyAsync();
+        await ScreenCheck.AssertAccessibleAsync(host, "statistics");
+
+        // The same screen in Korean: every label comes from the language switch.
+        await host.SelectOptionAsync("#lang-select", "ko");
+        await Expect(host.Locator("#room-phase")).ToHaveTextAsync("끝남");
+        await ScreenCheck.AssertAccessibleAsync(host, "statistics");
 
         // The double click of round 1 was recorded once: one revision.
         var revisions = await host.EvaluateAsync<int[]>(

@@ -91,6 +91,24 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await page.Context.CloseAsync();
     }
 
+    [Theory]
+    [InlineData("ko")]
+    [InlineData("en")]
+    public async Task The_sign_in_and_lobby_screens_pass_an_accessibility_scan(string lang)
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", lang);
+        await Expect(page.Locator("#guest-form")).ToBeVisibleAsync();
+        await ScreenCheck.AssertAccessibleAsync(page, "sign-in");
+
+        await page.FillAsync("#guest-nickname", $"Axe{lang}");
+        await page.ClickAsync("#guest-submit");
+        await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
+        await ScreenCheck.AssertAccessibleAsync(page, "lobby");
+        await page.Context.CloseAsync();
+    }
+
     private static async Task AssertNoHorizontalScrollAsync(IPage page, string screen)
     {
         var widths = await page.EvaluateAsync<int[]>("[document.documentElement.scrollWidth, document.documentElement.clientWidth]");
