@@ -709,9 +709,10 @@ function waitingSection(room, isHost) {
  * @param {{ value: number, label: string }[]} items
  * @param {number | null} selected
  * @param {(value: number) => void} onPick
+ * @param {string} [layout] 'scale' lays a 1–5 scale out in one row
  */
-function radios(name, legend, items, selected, onPick) {
-  return h('fieldset', { class: 'options', id: `${name}-group` },
+function radios(name, legend, items, selected, onPick, layout = '') {
+  return h('fieldset', { class: `options ${layout}`.trim(), id: `${name}-group` },
     h('legend', {}, legend),
     items.map((item) => h('label', { class: 'inline', for: `${name}-${item.value}` },
       h('input', { type: 'radio', id: `${name}-${item.value}`, name, value: item.value, checked: selected === item.value, onchange: () => onPick(item.value) }),
@@ -753,7 +754,7 @@ function roundSections(room, isHost, selfId) {
       }),
       radios('confidence', t('round.confidence'), confidenceItems, state.draft.confidence, (value) => {
         state.draft.confidence = value;
-      }),
+      }, 'scale'),
       h('button', { type: 'submit', id: 'choice-submit', disabled: state.busy }, iChose ? t('round.revise') : t('round.submit')),
       iChose ? h('p', { class: 'hint', id: 'choice-recorded' }, t('round.submitted')) : null));
 
@@ -761,7 +762,8 @@ function roundSections(room, isHost, selfId) {
     h('h3', { id: 'chosen-title' }, t('round.chosen')),
     h('p', { id: 'chosen-count' }, t('round.chosenCount', { count: chosen.size })),
     h('ul', { class: 'plain', id: 'chosen-list' }, room.participants.map((p) => h('li', { 'data-user-id': p.user_id },
-      h('span', {}, p.nickname, ' ', h('span', { class: 'muted' }, roleName(p.role_id))),
+      h('span', {}, p.nickname, ' ', h('span', { class: 'muted' }, roleName(p.role_id)),
+        state.connected.get(p.user_id) === false ? h('span', { class: 'tag warn' }, t('room.offline')) : null),
       h('span', { class: chosen.has(p.user_id) ? 'tag ok' : 'tag' }, chosen.has(p.user_id) ? t('round.hasChosen') : t('round.notYet'))))));
 
   /** @type {HTMLElement} */
@@ -776,7 +778,7 @@ function roundSections(room, isHost, selfId) {
       }),
       radios('consensus-confidence', t('round.consensusConfidence'), confidenceItems, state.draft.consensusConfidence, (value) => {
         state.draft.consensusConfidence = value;
-      }),
+      }, 'scale'),
       h('button', { type: 'submit', id: 'consensus-submit', disabled: state.busy }, t('round.consensusSubmit')));
   } else {
     decision = h('div', {}, h('p', {}, t('round.discuss')), h('p', { class: 'muted', id: 'consensus-wait' }, t('round.waitConsensus')));
@@ -869,8 +871,9 @@ function voiceContent() {
       : h('ul', { class: 'plain', id: 'links' }, view.map((peer) => {
         const stateClass = peer.state === 'connected' || peer.state === 'relayed' ? 'tag ok' : peer.state === 'failed' ? 'tag bad' : 'tag warn';
         return h('li', { 'data-peer-id': peer.peerId, 'data-state': peer.state },
-          h('span', {}, t('voice.link', { name: participantName(peer.peerId), state: '' })),
-          h('span', { class: stateClass }, t(`voice.state.${peer.state}`)),
+          h('span', { class: 'visually-hidden' }, t('voice.link', { name: participantName(peer.peerId), state: t(`voice.state.${peer.state}`) })),
+          h('span', { 'aria-hidden': 'true' }, participantName(peer.peerId)),
+          h('span', { class: stateClass, 'aria-hidden': 'true' }, t(`voice.state.${peer.state}`)),
           peer.speaking ? h('span', { class: 'tag speaking' }, t('voice.speaking')) : null);
       })),
   ];
