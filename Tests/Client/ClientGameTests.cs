@@ -141,16 +141,38 @@ public partial class ClientGameTests(BrowserFixture browser) : IClassFixture<Bro
     }
 
     [Fact]
-    public async Task A_reload_puts_the_player_back_in_the_room()
+    public async Task A_player_who_reloads_mid_round_continues_and_the_voice_links_come_back()
     {
         var (pages, code) = await SeatThreePlayersAsync("Reload");
+        await pages[0].ClickAsync("#assign-random");
+        await Expect(pages[0].Locator("#start-game")).ToBeEnabledAsync();
+        await pages[0].ClickAsync("#start-game");
+        await pages[0].CheckAsync("#choice-0");
+        await pages[0].CheckAsync("#confidence-3");
+        await pages[0].ClickAsync("#choice-submit");
+        await Expect(pages[2].Locator("#chosen-count")).ToHaveTextAsync("1 of 3 have chosen");
 
         await pages[2].ReloadAsync();
 
+        // Back in the same room and round, with what the others did meanwhile; nobody else reloaded.
         await Expect(pages[2].Locator("#room-code")).ToHaveTextAsync($"Room code {code}");
-        await Expect(pages[2].Locator("#participants li")).ToHaveCountAsync(3);
+        await Expect(pages[2].Locator("#round-title")).ToContainTextAsync("Round 1 of 5");
+        await Expect(pages[2].Locator("#chosen-count")).ToHaveTextAsync("1 of 3 have chosen");
         foreach (var page in pages)
         {
+            await Expect(page.Locator("#links li[data-state=connected], #links li[data-state=relayed]")).ToHaveCountAsync(2, new() { Timeout = 45_000 });
+        }
+
+        foreach (var page in pages[1..])
+        {
+            await page.CheckAsync("#choice-1");
+            await page.CheckAsync("#confidence-5");
+            await page.ClickAsync("#choice-submit");
+        }
+
+        foreach (var page in pages)
+        {
+            await Expect(page.Locator("#chosen-count")).ToHaveTextAsync("3 of 3 have chosen");
             await page.Context.CloseAsync();
         }
     }
