@@ -11,6 +11,7 @@ using Dilemma.Gateway.Research;
 using Dilemma.Gateway.Rooms;
 using Dilemma.Gateway.Scenarios;
 using Dilemma.Gateway.Telemetry;
+using Dilemma.Gateway.WebClient;
 using Dilemma.Grains.Hosting;
 
 if (args is [HealthProbe.Command, ..])
@@ -47,6 +48,7 @@ try
     app.MapIceApi();
     app.MapAiApi();
     app.MapResearchApi();
+    app.MapWebClient();
     await app.RunAsync();
     return 0;
 }

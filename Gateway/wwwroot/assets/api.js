@@ -1,0 +1,198 @@
+// The HTTP side of the contract (/work/shared/spec/api.md): bearer tokens kept for the tab,
+// refreshed once on a 401, and every error turned into an ApiError with the problem's `code`.
+
+/**
+ * @typedef {{ access_token: string, refresh_token: string, user_id: number, username: string, is_guest: boolean, guest_id?: string | null }} Session
+ * @typedef {{ user_id: number, nickname: string, role_id: number | null, role_name: string | null, is_host: boolean }} Participant
+ * @typedef {{ round_number: number, choice: number, confidence: number, submitted_by: number }} Consensus
+ * @typedef {{ ko: string, en: string }} Localized
+ * @typedef {{ context: Localized, question: Localized }} RoleContext
+ * @typedef {{ round_number: number, title: Localized, dilemma: Localized, options: Localized[], role_contexts: Record<string, RoleContext> }} ScenarioRound
+ * @typedef {{ id: string, topic: string, title: Localized, summary: Localized, rounds: ScenarioRound[] }} Scenario
+ * @typedef {{ room_code: string, title: string, topic: string, is_public: boolean, phase: string, host_user_id: number, current_round: number,
+ *   participant_count: number, participants: Participant[], chosen_this_round: number[], consensus: Consensus[], version: number, scenario: Scenario | null }} Room
+ * @typedef {{ room_code: string, title: string, topic: string, participant_count: number, phase: string }} RoomListing
+ * @typedef {{ user_id: number, nickname: string, role_id: number | null, choice: number, confidence: number }} IndividualChoice
+ * @typedef {{ round_number: number, completed: boolean, option_count: number, choices: IndividualChoice[], distribution: number[],
+ *   mean_confidence: number | null, consensus_choice: number | null, consensus_confidence: number | null }} RoundStatistics
+ * @typedef {{ room_code: string, rounds: RoundStatistics[] }} RoomStatistics
+ */
+
+const SESSION_KEY = 'dilemma.session';
+
+/** An answer from the gateway that was not a success, or no answer at all (status 0, code "network"). */
+export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {string} code
+   * @param {string} detail
+   */
+  constructor(status, code, detail) {
+    super(detail || code);
+    this.status = status;
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+/** @type {Session | null} */
+let session = readSession();
+
+/** @type {Promise<boolean> | null} */
+let refreshing = null;
+
+/** @type {() => void} */
+let onSignedOut = () => {};
+
+/** @returns {Session | null} */
+function readSession() {
+  const raw = sessionStorage.getItem(SESSION_KEY);
+  if (!raw) {
+    return null;
+  }
+  try {
+    return /** @type {Session} */ (JSON.parse(raw));
+  } catch {
+    sessionStorage.removeItem(SESSION_KEY);
+    return null;
+  }
+}
+
+/** @returns {Session | null} */
+export function currentSession() {
+  return session;
+}
+
+/** @param {Session | null} next */
+export function setSession(next) {
+  session = next;
+  if (next) {
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(next));
+  } else {
+    sessionStorage.removeItem(SESSION_KEY);
+  }
+}
+
+/** @param {() => void} handler called when the tokens cannot be refreshed */
+export function whenSignedOut(handler) {
+  onSignedOut = handler;
+}
+
+/**
+ * One call to the gateway. Throws ApiError on anything but 2xx.
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @param {boolean} [retried]
+ * @returns {Promise<any>}
+ */
+export async function call(method, path, body, retried = false) {
+  /** @type {Record<string, string>} */
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+  }
+  if (session) {
+    headers.Authorization = `Bearer ${session.access_token}`;
+  }
+  /** @type {Response} */
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit' });
+  } catch {
+    throw new ApiError(0, 'network', '');
+  }
+  if (response.status === 401 && session && !retried && !path.startsWith('/auth/refresh')) {
+    if (await refresh()) {
+      return call(method, path, body, true);
+    }
+    setSession(null);
+    onSignedOut();
+  }
+  if (response.status === 204) {
+    return null;
+  }
+  const text = await response.text();
+  /** @type {any} */
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) {
+    throw new ApiError(response.status, data?.code ?? `http_${response.status}`, data?.detail ?? data?.title ?? '');
+  }
+  return data;
+}
+
+/**
+ * Exchanges the refresh token for a new pair; one exchange at a time, since a rotated token presented twice revokes the family.
+ * @returns {Promise<boolean>}
+ */
+export function refresh() {
+  refreshing ??= (async () => {
+    const old = session;
+    if (!old) {
+      return false;
+    }
+    try {
+      const pair = await call('POST', '/auth/refresh', { refresh_token: old.refresh_token }, true);
+      setSession({ ...old, access_token: pair.access_token, refresh_token: pair.refresh_token });
+      return true;
+    } catch {
+      return false;
+    }
+  })().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+/**
+ * A single-use ticket for a WebSocket URL, so the access token never travels in one.
+ * @returns {Promise<string>}
+ */
+export async function wsTicket() {
+  const answer = await call('POST', '/auth/ws-ticket');
+  return answer.ticket;
+}
+
+/**
+ * Remembers the id of the last submission of each kind: a retry or a double click of the same values
+ * sends the same submission_id (the server answers the first one again), a change of mind gets a new one.
+ */
+export class Submissions {
+  constructor() {
+    /** @type {Map<string, { key: string, id: string }>} */
+    this.last = new Map();
+  }
+
+  /**
+   * @param {string} operation e.g. "choice" or "consensus"
+   * @param {string} key the values submitted
+   * @returns {string}
+   */
+  idFor(operation, key) {
+    const last = this.last.get(operation);
+    if (last && last.key === key) {
+      return last.id;
+    }
+    const id = crypto.randomUUID();
+    this.last.set(operation, { key, id });
+    return id;
+  }
+}
+
+/** A device id for guest sign-in, kept so a returning guest on this device is the same guest (32+ characters). */
+export function deviceGuestId() {
+  const key = 'dilemma.guest_id';
+  let id = localStorage.getItem(key);
+  if (!id || id.length < 32) {
+    id = crypto.randomUUID().replaceAll('-', '') + crypto.randomUUID().replaceAll('-', '');
+    localStorage.setItem(key, id);
+  }
+  return id;
+}

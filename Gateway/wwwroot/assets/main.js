@@ -1,0 +1,931 @@
+// The Dilemma web app: sign-in, lobby, waiting room, five rounds, and the room's statistics. It renders the
+// whole screen from `state` after every change; live changes come from the room's voice session socket.
+
+import { ApiError, Submissions, call, currentSession, deviceGuestId, setSession, whenSignedOut } from './api.js';
+import { confidenceChart, distributionChart, movementChart, optionLetter } from './charts.js';
+import { byId, h } from './dom.js';
+import { has, lang, pick, setLang, t } from './i18n.js';
+import { ReconnectingSocket, VoiceMesh } from './realtime.js';
+
+/**
+ * @typedef {import('./api.js').Room} Room
+ * @typedef {import('./api.js').RoomStatistics} RoomStatistics
+ * @typedef {'signin' | 'lobby' | 'room'} View
+ */
+
+const ROOM_KEY = 'dilemma.room';
+const NICKNAME_KEY = 'dilemma.nickname';
+
+const state = {
+  /** @type {View} */
+  view: 'signin',
+  busy: false,
+  /** @type {{ topic: string, title: string | { ko: string, en: string } }[]} */
+  topics: [],
+  /** @type {import('./api.js').RoomListing[]} */
+  rooms: [],
+  /** @type {Room | null} */
+  room: null,
+  /** @type {import('./api.js').Scenario | null} */
+  scenario: null,
+  /** @type {Map<number, boolean>} who has a voice socket open, from session_state and participant_connection */
+  connected: new Map(),
+  /** @type {Map<number, number>} roles chosen by hand in the waiting room */
+  roleDraft: new Map(),
+  /** @type {{ round: number, choice: number | null, confidence: number | null, consensus: number | null, consensusConfidence: number | null }} */
+  draft: { round: 0, choice: null, confidence: null, consensus: null, consensusConfidence: null },
+  /** @type {number} the round whose choice this tab last saw recorded */
+  submittedRound: 0,
+  /** @type {RoomStatistics | null} */
+  stats: null,
+  /** @type {any} */
+  feedback: null,
+  feedbackLoading: false,
+  /** @type {Set<string>} the sockets that are down right now */
+  down: new Set(),
+};
+
+const submissions = new Submissions();
+
+/** @type {ReconnectingSocket | null} */
+let voiceSession = null;
+
+/** @type {VoiceMesh | null} */
+let mesh = null;
+
+// ---------------------------------------------------------------- helpers
+
+function nickname() {
+  return sessionStorage.getItem(NICKNAME_KEY) ?? currentSession()?.username ?? '';
+}
+
+/** @param {string} text */
+function announce(text) {
+  const live = byId('live');
+  live.textContent = '';
+  // A new text node each time, so a repeated message is announced again.
+  window.setTimeout(() => {
+    live.textContent = text;
+  }, 50);
+}
+
+/** @param {unknown} error */
+function showError(error) {
+  const box = byId('error');
+  let text;
+  if (error instanceof ApiError) {
+    if (error.code === 'network') {
+      text = t('error.network');
+    } else if (has(`error.${error.code}`)) {
+      text = t(`error.${error.code}`);
+    } else {
+      text = error.detail ? `${t('error.generic', { code: error.code })} ${error.detail}` : t('error.generic', { code: error.code });
+    }
+  } else {
+    text = t('error.generic', { code: error instanceof Error ? error.message : String(error) });
+  }
+  box.textContent = text;
+  box.hidden = false;
+  box.dataset.code = error instanceof ApiError ? error.code : 'client';
+}
+
+function clearError() {
+  const box = byId('error');
+  box.hidden = true;
+  box.textContent = '';
+  delete box.dataset.code;
+}
+
+/**
+ * Runs one user action: one at a time, errors shown in the alert region.
+ * @param {() => Promise<void>} action
+ */
+async function run(action) {
+  if (state.busy) {
+    return;
+  }
+  clearError();
+  state.busy = true;
+  render();
+  try {
+    await action();
+  } catch (error) {
+    showError(error);
+    if (error instanceof ApiError && error.code === 'wrong_round' && state.room) {
+      await refreshRoom();
+    }
+  } finally {
+    state.busy = false;
+    render();
+  }
+}
+
+/**
+ * @param {Event} event
+ * @returns {HTMLFormElement} the form an event's element belongs to
+ */
+function formOf(event) {
+  const target = /** @type {HTMLElement} */ (event.currentTarget);
+  return /** @type {HTMLFormElement} */ (target instanceof HTMLFormElement ? target : target.closest('form'));
+}
+
+/**
+ * @param {HTMLFormElement} form
+ * @param {string} name
+ */
+function field(form, name) {
+  const element = /** @type {HTMLInputElement | null} */ (form.elements.namedItem(name));
+  if (!element) {
+    return '';
+  }
+  return element.type === 'checkbox' ? String(element.checked) : element.value.trim();
+}
+
+/** @param {number | null} roleId */
+function roleName(roleId) {
+  return roleId ? t(`room.role.${roleId}`) : t('room.noRole');
+}
+
+/** @param {number} userId */
+function participantName(userId) {
+  return state.room?.participants.find((p) => p.user_id === userId)?.nickname ?? String(userId);
+}
+
+// ---------------------------------------------------------------- navigation
+
+/** @param {View} view */
+function go(view) {
+  state.view = view;
+  render();
+  byId('main').focus();
+}
+
+async function showLobby() {
+  go('lobby');
+  await loadLobby();
+}
+
+async function loadLobby() {
+  const [topics, rooms] = await Promise.all([call('GET', `/topics?lang=${lang()}`), call('GET', '/rooms')]);
+  state.topics = topics.topics ?? [];
+  state.rooms = rooms.items ?? [];
+  render();
+}
+
+/** @param {Room} room */
+function enterRoom(room) {
+  closeRoomSockets();
+  state.room = room;
+  state.scenario = room.scenario ?? null;
+  state.stats = null;
+  state.feedback = null;
+  state.connected = new Map();
+  sessionStorage.setItem(ROOM_KEY, room.room_code);
+  const session = currentSession();
+  if (!session) {
+    return;
+  }
+  const code = room.room_code;
+  voiceSession = new ReconnectingSocket(
+    (ticket) => `/ws/voice/${encodeURIComponent(code)}?ticket=${encodeURIComponent(ticket)}`,
+    {
+      onOpen: (socket) => {
+        state.down.delete('voice');
+        socket.send({ type: 'init' });
+        mesh?.sendStatus();
+        // Whatever changed while the socket was down is read again.
+        void refreshRoom();
+        renderBanner();
+      },
+      onMessage: onVoiceMessage,
+      onDown: () => {
+        state.down.add('voice');
+        renderBanner();
+      },
+    });
+  mesh = new VoiceMesh(code, session.user_id, () => renderVoice(), (which) => {
+    state.down.add(which);
+    renderBanner();
+  });
+  mesh.statusOut = (message) => voiceSession?.send(message);
+  go('room');
+  if (room.phase === 'finished') {
+    void loadStatistics();
+  }
+}
+
+function closeRoomSockets() {
+  voiceSession?.close();
+  voiceSession = null;
+  mesh?.close();
+  mesh = null;
+  state.down.clear();
+  renderBanner();
+}
+
+async function refreshRoom() {
+  if (!state.room) {
+    return;
+  }
+  try {
+    applyRoom(await call('GET', `/rooms/${state.room.room_code}`));
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 404 || error.status === 403)) {
+      leaveRoomLocally();
+      showError(error);
+    }
+  }
+}
+
+function leaveRoomLocally() {
+  closeRoomSockets();
+  state.room = null;
+  sessionStorage.removeItem(ROOM_KEY);
+  void showLobby().catch(showError);
+}
+
+/**
+ * Takes a newer room state, announcing what others would see change.
+ * @param {Room} next
+ */
+function applyRoom(next) {
+  const previous = state.room;
+  if (!previous || next.room_code !== previous.room_code) {
+    return;
+  }
+  if (next.version < previous.version) {
+    return;
+  }
+  if (next.scenario) {
+    state.scenario = next.scenario;
+  }
+  const before = new Set(previous.participants.map((p) => p.user_id));
+  const after = new Set(next.participants.map((p) => p.user_id));
+  for (const p of next.participants) {
+    if (!before.has(p.user_id)) {
+      announce(t('live.joined', { name: p.nickname }));
+    }
+  }
+  for (const p of previous.participants) {
+    if (!after.has(p.user_id)) {
+      announce(t('live.left', { name: p.nickname }));
+    }
+  }
+  if (next.phase === 'started' && next.current_round !== previous.current_round) {
+    announce(t('live.round', { round: next.current_round }));
+  } else if (next.chosen_this_round.length !== previous.chosen_this_round.length && next.phase === 'started') {
+    announce(t('live.chosen', { count: next.chosen_this_round.length }));
+  }
+  if (next.phase === 'finished' && previous.phase !== 'finished') {
+    announce(t('live.finished'));
+    void loadStatistics();
+  }
+  state.room = { ...next, scenario: next.scenario ?? previous.scenario };
+  if (!state.scenario) {
+    void refreshRoomScenario();
+  }
+  render();
+}
+
+async function refreshRoomScenario() {
+  if (state.room && !state.scenario) {
+    const full = await call('GET', `/rooms/${state.room.room_code}`);
+    state.scenario = full.scenario ?? null;
+    render();
+  }
+}
+
+/** @param {import('./realtime.js').Message} message */
+function onVoiceMessage(message) {
+  switch (message.type) {
+    case 'room_updated':
+      applyRoom(message.room);
+      break;
+    case 'session_state':
+      for (const p of message.participants ?? []) {
+        state.connected.set(p.user_id, p.connection_state === 'connected');
+        mesh?.remoteStatus.set(p.user_id, { micOn: p.is_mic_on, speaking: p.is_speaking });
+      }
+      render();
+      break;
+    case 'participant_connection':
+      state.connected.set(message.user_id, Boolean(message.connected));
+      render();
+      break;
+    case 'voice_status_update':
+      mesh?.remoteStatus.set(message.user_id, { micOn: message.is_mic_on, speaking: message.is_speaking });
+      renderVoice();
+      break;
+    default:
+      break;
+  }
+}
+
+async function loadStatistics() {
+  if (!state.room) {
+    return;
+  }
+  try {
+    state.stats = await call('GET', `/rooms/${state.room.room_code}/statistics`);
+    render();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+// ---------------------------------------------------------------- actions
+
+/** @param {Event} event */
+function signInAsGuest(event) {
+  event.preventDefault();
+  const name = field(formOf(event), 'nickname');
+  const dataConsent = field(formOf(event), 'data_consent') === 'true';
+  const voiceConsent = field(formOf(event), 'voice_consent') === 'true';
+  void run(async () => {
+    const pair = await call('POST', '/auth/guest', { guest_id: deviceGuestId(), nickname: name || undefined });
+    setSession(pair);
+    sessionStorage.setItem(NICKNAME_KEY, name || pair.username);
+    await call('PATCH', '/auth/me/consent', { data_consent: dataConsent, voice_consent: voiceConsent });
+    await showLobby();
+  });
+}
+
+/**
+ * @param {Event} event
+ * @param {'login' | 'register'} mode
+ */
+function signInWithAccount(event, mode) {
+  event.preventDefault();
+  const form = formOf(event);
+  const username = field(form, 'username');
+  const password = field(form, 'password');
+  const email = field(form, 'email');
+  // The consent questions are asked once, in the guest form; a new account answers them there too.
+  const consents = /** @type {HTMLFormElement} */ (byId('guest-form'));
+  void run(async () => {
+    const pair = mode === 'login'
+      ? await call('POST', '/auth/login', { username, password })
+      : await call('POST', '/auth/register', {
+        username, password, email: email || undefined,
+        data_consent: field(consents, 'data_consent') === 'true',
+        voice_consent: field(consents, 'voice_consent') === 'true',
+      });
+    setSession(pair);
+    sessionStorage.setItem(NICKNAME_KEY, pair.username);
+    await showLobby();
+  });
+}
+
+/** @param {Event} event */
+function createRoom(event) {
+  event.preventDefault();
+  const title = field(formOf(event), 'title');
+  const topic = field(formOf(event), 'topic');
+  const visibility = field(formOf(event), 'visibility') || 'public';
+  void run(async () => {
+    const room = await call('POST', `/rooms/${visibility === 'private' ? 'private' : 'public'}`, { title, topic, nickname: nickname() });
+    enterRoom(room);
+  });
+}
+
+/** @param {string} code */
+function joinRoom(code) {
+  void run(async () => {
+    const joined = await call('POST', '/rooms/join', { room_code: code, nickname: nickname() });
+    enterRoom(joined.room);
+  });
+}
+
+/** @param {Event} event */
+function joinByCode(event) {
+  event.preventDefault();
+  joinRoom(field(formOf(event), 'room_code'));
+}
+
+/** @param {Event} event */
+function quickJoin(event) {
+  event.preventDefault();
+  const topic = field(formOf(event), 'topic');
+  void run(async () => {
+    const joined = await call('POST', '/rooms/quick-join', { topic: topic || undefined, nickname: nickname() });
+    enterRoom(joined.room ?? joined);
+  });
+}
+
+function leaveRoom() {
+  const room = state.room;
+  if (!room) {
+    return;
+  }
+  void run(async () => {
+    if (room.phase === 'waiting') {
+      await call('POST', `/rooms/${room.room_code}/leave`);
+    }
+    leaveRoomLocally();
+  });
+}
+
+/** @param {boolean} byHand */
+function assignRoles(byHand) {
+  const room = state.room;
+  if (!room) {
+    return;
+  }
+  const assignments = byHand
+    ? room.participants.map((p) => ({ user_id: p.user_id, role_id: state.roleDraft.get(p.user_id) ?? p.role_id ?? 0 }))
+    : undefined;
+  void run(async () => {
+    await call('POST', `/rooms/assign-roles/${room.room_code}`, byHand ? { assignments } : {});
+    await refreshRoom();
+  });
+}
+
+function startGame() {
+  const room = state.room;
+  if (room) {
+    void run(async () => {
+      await call('POST', `/rooms/${room.room_code}/start`);
+      await refreshRoom();
+    });
+  }
+}
+
+/** @param {Event} event */
+function submitChoice(event) {
+  event.preventDefault();
+  const room = state.room;
+  const { choice, confidence } = state.draft;
+  if (!room) {
+    return;
+  }
+  if (choice == null) {
+    showError(new ApiError(422, 'invalid_choice', ''));
+    return;
+  }
+  if (confidence == null) {
+    showError(new ApiError(422, 'invalid_confidence', ''));
+    return;
+  }
+  const round = room.current_round;
+  const submissionId = submissions.idFor('choice', `${room.room_code}:${round}:${choice}:${confidence}`);
+  void run(async () => {
+    await call('POST', `/rooms/${room.room_code}/round-choice`, { round_number: round, choice, confidence, submission_id: submissionId });
+    state.submittedRound = round;
+    announce(t('round.submitted'));
+  });
+}
+
+/** @param {Event} event */
+function submitConsensus(event) {
+  event.preventDefault();
+  const room = state.room;
+  const { consensus, consensusConfidence } = state.draft;
+  if (!room) {
+    return;
+  }
+  if (consensus == null) {
+    showError(new ApiError(422, 'invalid_choice', ''));
+    return;
+  }
+  if (consensusConfidence == null) {
+    showError(new ApiError(422, 'invalid_confidence', ''));
+    return;
+  }
+  const round = room.current_round;
+  const submissionId = submissions.idFor('consensus', `${room.room_code}:${round}:${consensus}:${consensusConfidence}`);
+  void run(async () => {
+    await call('POST', `/rooms/${room.room_code}/consensus-choice`, { round_number: round, choice: consensus, confidence: consensusConfidence, submission_id: submissionId });
+    await refreshRoom();
+  });
+}
+
+function loadFeedback() {
+  const room = state.room;
+  if (!room) {
+    return;
+  }
+  state.feedbackLoading = true;
+  void run(async () => {
+    try {
+      state.feedback = await call('POST', `/rooms/${room.room_code}/ai/feedback?lang=${lang()}`, {});
+    } finally {
+      state.feedbackLoading = false;
+    }
+  });
+}
+
+function signOut() {
+  const session = currentSession();
+  closeRoomSockets();
+  state.room = null;
+  sessionStorage.removeItem(ROOM_KEY);
+  sessionStorage.removeItem(NICKNAME_KEY);
+  if (session) {
+    void call('POST', '/auth/logout', { refresh_token: session.refresh_token }).catch(() => {});
+  }
+  setSession(null);
+  go('signin');
+}
+
+// ---------------------------------------------------------------- screens
+
+function render() {
+  const main = byId('main');
+  const focusedId = document.activeElement?.id;
+  document.title = t('app.title');
+  byId('app-title').textContent = t('app.title');
+  byId('skip-link').textContent = t('app.skip');
+  byId('lang-label').textContent = t('app.language');
+  const signOutButton = byId('sign-out');
+  signOutButton.textContent = t('app.signOut');
+  signOutButton.hidden = !currentSession();
+  main.dataset.view = state.view;
+  main.replaceChildren(...screen());
+  renderBanner();
+  if (focusedId) {
+    document.getElementById(focusedId)?.focus();
+  }
+}
+
+/** @returns {HTMLElement[]} */
+function screen() {
+  switch (state.view) {
+    case 'signin':
+      return signInScreen();
+    case 'lobby':
+      return lobbyScreen();
+    default:
+      return roomScreen();
+  }
+}
+
+function renderBanner() {
+  const banner = byId('connection');
+  banner.hidden = state.down.size === 0;
+  banner.textContent = state.down.size === 0 ? '' : t('app.reconnecting');
+}
+
+function signInScreen() {
+  return [
+    h('h2', { id: 'screen-title' }, t('signin.title')),
+    h('p', {}, t('signin.intro')),
+    h('form', { class: 'card', id: 'guest-form', onsubmit: signInAsGuest },
+      h('h3', {}, t('signin.guest')),
+      h('label', { for: 'guest-nickname' }, t('signin.nickname')),
+      h('input', { type: 'text', id: 'guest-nickname', name: 'nickname', maxlength: 32, autocomplete: 'nickname', required: true }),
+      h('fieldset', {},
+        h('legend', {}, 'Consent / 동의'),
+        h('label', { class: 'inline', for: 'data-consent' },
+          h('input', { type: 'checkbox', id: 'data-consent', name: 'data_consent', 'aria-describedby': 'data-hint' }),
+          h('span', {}, t('signin.dataConsent'))),
+        h('p', { class: 'hint', id: 'data-hint' }, t('signin.dataHint')),
+        h('label', { class: 'inline', for: 'voice-consent' },
+          h('input', { type: 'checkbox', id: 'voice-consent', name: 'voice_consent', 'aria-describedby': 'voice-hint' }),
+          h('span', {}, t('signin.voiceConsent'))),
+        h('p', { class: 'hint', id: 'voice-hint' }, t('signin.voiceHint'))),
+      h('button', { type: 'submit', id: 'guest-submit', disabled: state.busy }, t('signin.guestButton'))),
+    h('form', { class: 'card', id: 'account-form', onsubmit: (/** @type {Event} */ e) => signInWithAccount(e, 'login') },
+      h('h3', {}, t('signin.account')),
+      h('label', { for: 'account-username' }, t('signin.username')),
+      h('input', { type: 'text', id: 'account-username', name: 'username', autocomplete: 'username', required: true }),
+      h('label', { for: 'account-password' }, t('signin.password')),
+      h('input', { type: 'password', id: 'account-password', name: 'password', autocomplete: 'current-password', required: true }),
+      h('label', { for: 'account-email' }, t('signin.email')),
+      h('input', { type: 'email', id: 'account-email', name: 'email', autocomplete: 'email' }),
+      h('div', { class: 'row' },
+        h('button', { type: 'submit', id: 'login-submit', disabled: state.busy }, t('signin.login')),
+        h('button', { type: 'button', class: 'secondary', id: 'register-submit', disabled: state.busy, onclick: (/** @type {Event} */ e) => signInWithAccount(e, 'register') }, t('signin.register')))),
+  ];
+}
+
+/** @param {string} id @param {boolean} withAny */
+function topicSelect(id, withAny) {
+  return h('select', { id, name: 'topic' },
+    withAny ? h('option', { value: '' }, t('lobby.anyTopic')) : null,
+    state.topics.map((topic) => h('option', { value: topic.topic }, pick(topic.title) || topic.topic)));
+}
+
+function lobbyScreen() {
+  return [
+    h('h2', { id: 'screen-title' }, t('lobby.title')),
+    h('p', { class: 'muted' }, t('lobby.hello', { name: nickname() })),
+    h('div', { class: 'grid' },
+      h('section', { class: 'card', 'aria-labelledby': 'rooms-title' },
+        h('h3', { id: 'rooms-title' }, t('lobby.public')),
+        state.rooms.length === 0
+          ? h('p', { class: 'muted' }, t('lobby.noRooms'))
+          : h('ul', { class: 'plain', id: 'room-list' }, state.rooms.map((room) => h('li', {},
+            h('span', {}, h('strong', {}, room.title), ' ', h('span', { class: 'tag' }, t('lobby.players', { count: room.participant_count }))),
+            h('button', { type: 'button', id: `join-${room.room_code}`, 'aria-label': t('lobby.joinRoom', { code: room.room_code }), disabled: state.busy, onclick: () => joinRoom(room.room_code) }, t('lobby.join'))))),
+        h('button', { type: 'button', class: 'secondary', id: 'refresh-rooms', onclick: () => void run(loadLobby) }, t('lobby.refresh'))),
+      h('form', { class: 'card', id: 'create-form', onsubmit: createRoom },
+        h('h3', {}, t('lobby.create')),
+        h('label', { for: 'create-title' }, t('lobby.roomTitle')),
+        h('input', { type: 'text', id: 'create-title', name: 'title', maxlength: 100, required: true }),
+        h('label', { for: 'create-topic' }, t('lobby.topic')),
+        topicSelect('create-topic', false),
+        h('fieldset', {},
+          h('legend', {}, t('lobby.visibility')),
+          h('label', { class: 'inline', for: 'visibility-public' }, h('input', { type: 'radio', id: 'visibility-public', name: 'visibility', value: 'public', checked: true }), t('lobby.publicRoom')),
+          h('label', { class: 'inline', for: 'visibility-private' }, h('input', { type: 'radio', id: 'visibility-private', name: 'visibility', value: 'private' }), t('lobby.privateRoom'))),
+        h('button', { type: 'submit', id: 'create-submit', disabled: state.busy }, t('lobby.createButton'))),
+      h('form', { class: 'card', id: 'code-form', onsubmit: joinByCode },
+        h('h3', {}, t('lobby.byCode')),
+        h('label', { for: 'join-code' }, t('lobby.code')),
+        h('input', { type: 'text', id: 'join-code', name: 'room_code', inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: 6, autocomplete: 'off', required: true }),
+        h('button', { type: 'submit', id: 'code-submit', disabled: state.busy }, t('lobby.joinButton'))),
+      h('form', { class: 'card', id: 'quick-form', onsubmit: quickJoin },
+        h('h3', {}, t('lobby.quick')),
+        h('p', { class: 'hint' }, t('lobby.quickHint')),
+        h('label', { for: 'quick-topic' }, t('lobby.topic')),
+        topicSelect('quick-topic', true),
+        h('button', { type: 'submit', id: 'quick-submit', disabled: state.busy }, t('lobby.quickButton')))),
+  ];
+}
+
+function roomScreen() {
+  const room = state.room;
+  if (!room) {
+    return [];
+  }
+  const selfId = currentSession()?.user_id;
+  const isHost = room.host_user_id === selfId;
+  const header = h('div', {},
+    h('h2', { id: 'screen-title' }, room.title),
+    h('p', { class: 'row' },
+      h('span', { id: 'room-code' }, t('room.code', { code: room.room_code })),
+      h('span', { class: 'tag', id: 'room-phase' }, t(`room.phase.${room.phase}`))));
+  /** @type {HTMLElement[]} */
+  const body = [];
+  if (room.phase === 'waiting') {
+    body.push(waitingSection(room, isHost));
+  } else if (room.phase === 'started') {
+    body.push(...roundSections(room, isHost, selfId ?? 0));
+  } else {
+    body.push(...finishedSections(room));
+  }
+  body.push(voiceSection());
+  return [header, ...body];
+}
+
+/** @param {Room} room @param {boolean} isHost */
+function participantList(room, isHost) {
+  const selfId = currentSession()?.user_id;
+  return h('ul', { class: 'plain', id: 'participants' }, room.participants.map((p) => h('li', { 'data-user-id': p.user_id },
+    h('span', {}, h('strong', {}, p.nickname),
+      p.user_id === selfId ? h('span', { class: 'tag' }, t('room.you')) : null,
+      p.is_host ? h('span', { class: 'tag' }, t('room.host')) : null,
+      state.connected.get(p.user_id) === false ? h('span', { class: 'tag warn' }, t('room.offline')) : null),
+    isHost && room.participants.length === 3
+      ? h('span', {},
+        h('label', { class: 'visually-hidden', for: `role-${p.user_id}` }, t('room.roleFor', { name: p.nickname })),
+        h('select', { id: `role-${p.user_id}`, onchange: (/** @type {Event} */ e) => state.roleDraft.set(p.user_id, Number(/** @type {HTMLSelectElement} */ (e.currentTarget).value)) },
+          [1, 2, 3].map((role) => h('option', { value: role, selected: (state.roleDraft.get(p.user_id) ?? p.role_id ?? 0) === role }, roleName(role)))))
+      : h('span', { class: 'tag role' }, roleName(p.role_id)))));
+}
+
+/** @param {Room} room @param {boolean} isHost */
+function waitingSection(room, isHost) {
+  const full = room.participants.length === 3;
+  const rolesAssigned = room.participants.every((p) => p.role_id);
+  return h('section', { class: 'card', 'aria-labelledby': 'participants-title' },
+    h('h3', { id: 'participants-title' }, t('room.participants', { count: room.participants.length })),
+    participantList(room, isHost),
+    !full ? h('p', { class: 'muted', id: 'need-three' }, t('room.needThree', { code: room.room_code })) : null,
+    isHost && full
+      ? h('div', { class: 'row' },
+        h('button', { type: 'button', id: 'assign-random', disabled: state.busy, onclick: () => assignRoles(false) }, t('room.assignRandom')),
+        h('button', { type: 'button', class: 'secondary', id: 'assign-hand', disabled: state.busy, onclick: () => assignRoles(true) }, t('room.assignByHand')),
+        h('button', { type: 'button', id: 'start-game', disabled: state.busy || !rolesAssigned, onclick: startGame }, t('room.start')))
+      : null,
+    !isHost ? h('p', { class: 'muted' }, t('room.waitHost')) : null,
+    h('button', { type: 'button', class: 'secondary', id: 'leave-room', disabled: state.busy, onclick: leaveRoom }, t('room.leave')));
+}
+
+/**
+ * Radio buttons inside a fieldset.
+ * @param {string} name
+ * @param {string} legend
+ * @param {{ value: number, label: string }[]} items
+ * @param {number | null} selected
+ * @param {(value: number) => void} onPick
+ * @param {string} [layout] 'scale' lays a 1–5 scale out in one row
+ */
+function radios(name, legend, items, selected, onPick, layout = '') {
+  return h('fieldset', { class: `options ${layout}`.trim(), id: `${name}-group` },
+    h('legend', {}, legend),
+    items.map((item) => h('label', { class: 'inline', for: `${name}-${item.value}` },
+      h('input', { type: 'radio', id: `${name}-${item.value}`, name, value: item.value, checked: selected === item.value, onchange: () => onPick(item.value) }),
+      h('span', {}, item.label))));
+}
+
+/** @param {number} roundNumber */
+function optionsOf(roundNumber) {
+  const round = state.scenario?.rounds.find((r) => r.round_number === roundNumber);
+  return round ? round.options.map((option, index) => ({ value: index, label: `${optionLetter(index)}. ${pick(option)}` })) : [];
+}
+
+const confidenceItems = [1, 2, 3, 4, 5].map((value) => ({ value, label: String(value) }));
+
+/** @param {Room} room @param {boolean} isHost @param {number} selfId */
+function roundSections(room, isHost, selfId) {
+  const roundNumber = room.current_round;
+  if (state.draft.round !== roundNumber) {
+    state.draft = { round: roundNumber, choice: null, confidence: null, consensus: null, consensusConfidence: null };
+  }
+  const round = state.scenario?.rounds.find((r) => r.round_number === roundNumber);
+  const me = room.participants.find((p) => p.user_id === selfId);
+  const context = me?.role_id && round ? round.role_contexts[String(me.role_id)] : undefined;
+  const chosen = new Set(room.chosen_this_round);
+  const iChose = chosen.has(selfId);
+  const allChosen = room.participants.every((p) => chosen.has(p.user_id));
+  const options = optionsOf(roundNumber);
+
+  const dilemma = h('section', { class: 'card', 'aria-labelledby': 'round-title' },
+    h('h3', { id: 'round-title' }, t('round.title', { round: roundNumber }), round ? ` — ${pick(round.title)}` : ''),
+    h('p', { class: 'tag', id: 'my-role' }, t('round.yourRole', { role: roleName(me?.role_id ?? null) })),
+    round ? h('p', { class: 'dilemma', id: 'dilemma-text' }, pick(round.dilemma)) : null,
+    context ? h('div', {},
+      h('h4', {}, t('round.context')), h('p', { class: 'dilemma', id: 'role-context' }, pick(context.context)),
+      h('h4', {}, t('round.question')), h('p', { id: 'role-question' }, pick(context.question))) : null,
+    h('form', { id: 'choice-form', onsubmit: submitChoice },
+      radios('choice', t('round.options'), options, state.draft.choice, (value) => {
+        state.draft.choice = value;
+      }),
+      radios('confidence', t('round.confidence'), confidenceItems, state.draft.confidence, (value) => {
+        state.draft.confidence = value;
+      }, 'scale'),
+      h('button', { type: 'submit', id: 'choice-submit', disabled: state.busy }, iChose ? t('round.revise') : t('round.submit')),
+      iChose ? h('p', { class: 'hint', id: 'choice-recorded' }, t('round.submitted')) : null));
+
+  const who = h('section', { class: 'card', 'aria-labelledby': 'chosen-title' },
+    h('h3', { id: 'chosen-title' }, t('round.chosen')),
+    h('p', { id: 'chosen-count' }, t('round.chosenCount', { count: chosen.size })),
+    h('ul', { class: 'plain', id: 'chosen-list' }, room.participants.map((p) => h('li', { 'data-user-id': p.user_id },
+      h('span', {}, p.nickname, ' ', h('span', { class: 'muted' }, roleName(p.role_id)),
+        state.connected.get(p.user_id) === false ? h('span', { class: 'tag warn' }, t('room.offline')) : null),
+      h('span', { class: chosen.has(p.user_id) ? 'tag ok' : 'tag' }, chosen.has(p.user_id) ? t('round.hasChosen') : t('round.notYet'))))));
+
+  /** @type {HTMLElement} */
+  let decision;
+  if (!allChosen) {
+    decision = h('p', { class: 'muted', id: 'consensus-wait' }, t('round.waitChoices'));
+  } else if (isHost) {
+    decision = h('form', { id: 'consensus-form', onsubmit: submitConsensus },
+      h('p', {}, t('round.discuss')),
+      radios('consensus', t('round.options'), options, state.draft.consensus, (value) => {
+        state.draft.consensus = value;
+      }),
+      radios('consensus-confidence', t('round.consensusConfidence'), confidenceItems, state.draft.consensusConfidence, (value) => {
+        state.draft.consensusConfidence = value;
+      }, 'scale'),
+      h('button', { type: 'submit', id: 'consensus-submit', disabled: state.busy }, t('round.consensusSubmit')));
+  } else {
+    decision = h('div', {}, h('p', {}, t('round.discuss')), h('p', { class: 'muted', id: 'consensus-wait' }, t('round.waitConsensus')));
+  }
+  const group = h('section', { class: 'card', 'aria-labelledby': 'consensus-title' }, h('h3', { id: 'consensus-title' }, t('round.consensus')), decision);
+  return [dilemma, who, group, pastDecisions(room)];
+}
+
+/** @param {Room} room */
+function pastDecisions(room) {
+  return h('section', { class: 'card', 'aria-labelledby': 'past-title', hidden: room.consensus.length === 0 },
+    h('h3', { id: 'past-title' }, t('round.past')),
+    h('ol', { id: 'past-list' }, room.consensus.map((c) => h('li', {}, t('round.pastItem', {
+      round: c.round_number,
+      option: optionsOf(c.round_number)[c.choice]?.label ?? optionLetter(c.choice),
+      confidence: c.confidence,
+    })))));
+}
+
+/** @param {Room} room */
+function finishedSections(room) {
+  const stats = state.stats;
+  const roundLabel = (/** @type {number} */ round) => `${t('stats.round')} ${round}`;
+  /** @type {HTMLElement[]} */
+  const sections = [pastDecisions(room)];
+  if (stats) {
+    const rounds = stats.rounds;
+    const figure = (/** @type {string} */ title, /** @type {string} */ desc, /** @type {SVGElement} */ chart) =>
+      h('figure', {}, chart, h('figcaption', { class: 'hint' }, h('strong', {}, title), ' — ', desc));
+    sections.push(h('section', { class: 'card', 'aria-labelledby': 'stats-title', id: 'statistics' },
+      h('h3', { id: 'stats-title' }, t('stats.title')),
+      h('p', { class: 'hint' }, h('span', { class: 'legend-swatch individual', 'aria-hidden': 'true' }), ` ${t('stats.individual')}  `,
+        h('span', { class: 'legend-swatch consensus', 'aria-hidden': 'true' }), ` ${t('stats.group')}`),
+      figure(t('stats.distribution'), t('stats.distributionDesc'), distributionChart(rounds, { title: t('stats.distribution'), description: t('stats.distributionDesc'), roundLabel })),
+      figure(t('stats.movement'), t('stats.movementDesc'), movementChart(rounds, { title: t('stats.movement'), description: t('stats.movementDesc'), roundLabel })),
+      figure(t('stats.confidence'), t('stats.confidenceDesc'), confidenceChart(rounds, { title: t('stats.confidence'), description: t('stats.confidenceDesc'), roundLabel })),
+      h('details', { id: 'stats-details' },
+        h('summary', { id: 'stats-summary' }, t('stats.showTable')),
+        statisticsTable(stats))));
+  }
+  sections.push(h('section', { class: 'card', 'aria-labelledby': 'feedback-title', id: 'feedback' },
+    h('h3', { id: 'feedback-title' }, t('feedback.title')),
+    state.feedback
+      ? h('div', { id: 'feedback-text' },
+        h('p', {}, pick(state.feedback.summary)),
+        h('ul', {}, (state.feedback.points ?? []).map((/** @type {any} */ point) => h('li', {}, pick(point.text)))))
+      : h('button', { type: 'button', id: 'feedback-load', disabled: state.busy, onclick: loadFeedback }, state.feedbackLoading ? t('feedback.loading') : t('feedback.load'))));
+  return sections;
+}
+
+/** @param {RoomStatistics} stats */
+function statisticsTable(stats) {
+  return h('div', { class: 'table-wrap' },
+    h('table', { id: 'stats-table' },
+      h('caption', {}, t('stats.distribution')),
+      h('thead', {}, h('tr', {},
+        h('th', { scope: 'col' }, t('stats.round')), h('th', { scope: 'col' }, t('stats.option')), h('th', { scope: 'col' }, t('stats.count')),
+        h('th', { scope: 'col' }, t('stats.isConsensus')))),
+      h('tbody', {}, stats.rounds.flatMap((round) => round.distribution.map((count, option) => h('tr', {},
+        h('th', { scope: 'row' }, round.round_number),
+        h('td', {}, optionsOf(round.round_number)[option]?.label ?? optionLetter(option)),
+        h('td', {}, count),
+        h('td', {}, round.consensus_choice === option ? t('stats.yes') : t('stats.no'))))))),
+    h('table', { id: 'confidence-table' },
+      h('caption', {}, t('stats.confidence')),
+      h('thead', {}, h('tr', {},
+        h('th', { scope: 'col' }, t('stats.round')), h('th', { scope: 'col' }, t('stats.meanConfidence')), h('th', { scope: 'col' }, t('stats.consensusConfidence')))),
+      h('tbody', {}, stats.rounds.map((round) => h('tr', {},
+        h('th', { scope: 'row' }, round.round_number),
+        h('td', {}, round.mean_confidence == null ? '' : round.mean_confidence.toFixed(2)),
+        h('td', {}, round.consensus_confidence ?? ''))))));
+}
+
+function voiceSection() {
+  return h('section', { class: 'card', 'aria-labelledby': 'voice-title', id: 'voice' }, ...voiceContent());
+}
+
+function voiceContent() {
+  const view = mesh?.view() ?? [];
+  const micOn = mesh?.micOn ?? false;
+  return [
+    h('h3', { id: 'voice-title' }, t('voice.title')),
+    mesh?.noMic
+      ? h('p', { class: 'muted' }, t('voice.noMic'))
+      : h('div', { class: 'row' },
+        h('button', { type: 'button', id: 'mute', 'aria-pressed': String(!micOn), onclick: () => mesh?.setMic(!micOn) }, micOn ? t('voice.mute') : t('voice.unmute')),
+        h('span', { class: mesh?.speaking ? 'tag speaking' : 'tag', id: 'mic-state' }, micOn ? t('voice.micOn') : t('voice.micOff'))),
+    view.length === 0
+      ? h('p', { class: 'muted' }, t('voice.alone'))
+      : h('ul', { class: 'plain', id: 'links' }, view.map((peer) => {
+        const stateClass = peer.state === 'connected' || peer.state === 'relayed' ? 'tag ok' : peer.state === 'failed' ? 'tag bad' : 'tag warn';
+        return h('li', { 'data-peer-id': peer.peerId, 'data-state': peer.state },
+          h('span', { class: 'visually-hidden' }, t('voice.link', { name: participantName(peer.peerId), state: t(`voice.state.${peer.state}`) })),
+          h('span', { 'aria-hidden': 'true' }, participantName(peer.peerId)),
+          h('span', { class: stateClass, 'aria-hidden': 'true' }, t(`voice.state.${peer.state}`)),
+          peer.speaking ? h('span', { class: 'tag speaking' }, t('voice.speaking')) : null);
+      })),
+  ];
+}
+
+/** Voice changes often (speaking flags): only its card is redrawn, keeping focus in place. */
+function renderVoice() {
+  const card = document.getElementById('voice');
+  if (!card) {
+    return;
+  }
+  const focusedId = document.activeElement?.id;
+  card.replaceChildren(...voiceContent());
+  if (focusedId) {
+    document.getElementById(focusedId)?.focus();
+  }
+}
+
+// ---------------------------------------------------------------- start
+
+async function boot() {
+  setLang(lang());
+  const select = /** @type {HTMLSelectElement} */ (byId('lang-select'));
+  select.value = lang();
+  select.addEventListener('change', () => {
+    setLang(select.value === 'en' ? 'en' : 'ko');
+    render();
+    if (state.view === 'lobby') {
+      void loadLobby().catch(showError);
+    }
+  });
+  byId('sign-out').addEventListener('click', signOut);
+  whenSignedOut(() => {
+    closeRoomSockets();
+    state.room = null;
+    go('signin');
+  });
+  if (!currentSession()) {
+    go('signin');
+    return;
+  }
+  const code = sessionStorage.getItem(ROOM_KEY);
+  if (code) {
+    try {
+      // A reload puts the player back where they were.
+      enterRoom(await call('GET', `/rooms/${code}`));
+      return;
+    } catch {
+      sessionStorage.removeItem(ROOM_KEY);
+    }
+  }
+  await showLobby();
+}
+
+boot().catch(showError);

@@ -1,0 +1,390 @@
+// The two sockets of a room (api.md "WebSocket"): the voice session socket, which pushes room_updated and
+// voice status, and the signaling socket, which carries the WebRTC offers, answers and candidates of a
+// full mesh of three. Both reconnect with backoff and jitter; a reconnect reads the room again.
+
+import { wsTicket } from './api.js';
+
+/**
+ * @typedef {{ type: string, [field: string]: any }} Message
+ * @typedef {'new' | 'connecting' | 'connected' | 'relayed' | 'disconnected' | 'failed' | 'closed'} LinkState
+ * @typedef {{ peerId: number, nickname: string, state: LinkState, speaking: boolean, micOn: boolean }} PeerView
+ */
+
+/** A socket that reconnects with exponential backoff and jitter until closed on purpose. */
+export class ReconnectingSocket {
+  /**
+   * @param {(ticket: string) => string} pathFor the path and query, given a fresh single-use ticket
+   * @param {{ onOpen: (socket: ReconnectingSocket) => void, onMessage: (message: Message) => void, onDown: () => void }} handlers
+   */
+  constructor(pathFor, handlers) {
+    this.pathFor = pathFor;
+    this.handlers = handlers;
+    /** @type {WebSocket | null} */
+    this.socket = null;
+    this.attempt = 0;
+    this.closed = false;
+    /** @type {number | undefined} */
+    this.timer = undefined;
+    void this.connect();
+  }
+
+  async connect() {
+    if (this.closed) {
+      return;
+    }
+    /** @type {string} */
+    let ticket;
+    try {
+      ticket = await wsTicket();
+    } catch {
+      this.retry();
+      return;
+    }
+    if (this.closed) {
+      return;
+    }
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const socket = new WebSocket(`${scheme}//${location.host}${this.pathFor(ticket)}`);
+    this.socket = socket;
+    socket.onopen = () => {
+      this.attempt = 0;
+      this.handlers.onOpen(this);
+    };
+    socket.onmessage = (event) => {
+      try {
+        this.handlers.onMessage(JSON.parse(String(event.data)));
+      } catch (error) {
+        console.warn('Unreadable socket message', error);
+      }
+    };
+    socket.onclose = () => {
+      if (this.socket === socket) {
+        this.socket = null;
+        if (!this.closed) {
+          this.handlers.onDown();
+          this.retry();
+        }
+      }
+    };
+  }
+
+  retry() {
+    // 0.5 s doubling to 15 s, each wait drawn at random below the cap so a class reconnecting at once spreads out.
+    const cap = Math.min(15000, 500 * 2 ** this.attempt);
+    this.attempt += 1;
+    this.timer = window.setTimeout(() => void this.connect(), Math.random() * cap);
+  }
+
+  /** @param {Message} message */
+  send(message) {
+    if (this.socket?.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify(message));
+    }
+  }
+
+  get open() {
+    return this.socket?.readyState === WebSocket.OPEN;
+  }
+
+  close() {
+    this.closed = true;
+    window.clearTimeout(this.timer);
+    this.socket?.close(1000);
+    this.socket = null;
+  }
+}
+
+/**
+ * One RTCPeerConnection per other participant, with perfect negotiation: the server's `polite` flag says
+ * which side yields when offers cross. Only the impolite side makes the very first offer (Chromium can stall
+ * ICE gathering for good when the polite side rolls back its first offer while it is still being applied).
+ */
+export class VoiceMesh {
+  /**
+   * @param {string} roomCode
+   * @param {number} selfId
+   * @param {() => void} onChange called whenever a link, the microphone or a speaking flag changes
+   * @param {(text: string) => void} onDown called when the signaling socket drops
+   */
+  constructor(roomCode, selfId, onChange, onDown) {
+    this.roomCode = roomCode;
+    this.selfId = selfId;
+    this.onChange = onChange;
+    /** @type {Map<number, Peer>} */
+    this.peers = new Map();
+    /** @type {RTCIceServer[]} */
+    this.iceServers = [];
+    /** @type {MediaStream | null} */
+    this.local = null;
+    this.micOn = true;
+    this.noMic = false;
+    this.speaking = false;
+    /** @type {(message: Message) => void} */
+    this.statusOut = () => {};
+    /** @type {Map<number, { micOn: boolean, speaking: boolean }>} */
+    this.remoteStatus = new Map();
+    this.ready = this.prepare();
+    this.signaling = new ReconnectingSocket(
+      (ticket) => `/ws/signaling?room_code=${encodeURIComponent(roomCode)}&ticket=${encodeURIComponent(ticket)}`,
+      {
+        onOpen: (socket) => void this.ready.then(() => socket.send({ type: 'join' })),
+        onMessage: (message) => void this.ready.then(() => this.handle(message)),
+        onDown: () => onDown('signaling'),
+      });
+  }
+
+  async prepare() {
+    try {
+      const response = await fetch('/webrtc/ice-config', { headers: authHeaders() });
+      if (response.ok) {
+        this.iceServers = (await response.json()).iceServers ?? [];
+      }
+    } catch {
+      this.iceServers = [];
+    }
+    try {
+      this.local = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+      this.watchSpeaking(this.local);
+    } catch {
+      this.noMic = true;
+    }
+    this.onChange();
+  }
+
+  /** @param {Message} message */
+  handle(message) {
+    switch (message.type) {
+      case 'peers':
+        for (const peer of message.peers) {
+          this.open(peer.peer_id, peer.nickname, Boolean(peer.polite));
+        }
+        break;
+      case 'peer_joined':
+        this.open(message.peer_id, message.nickname ?? this.peers.get(message.peer_id)?.nickname ?? '', Boolean(message.polite));
+        break;
+      case 'peer_left':
+        this.peers.get(message.peer_id)?.close();
+        this.peers.delete(message.peer_id);
+        break;
+      case 'offer':
+      case 'answer':
+      case 'candidate':
+        void this.peers.get(message.from)?.receive(message);
+        break;
+      case 'ice_config_refresh':
+        this.iceServers = message.iceServers ?? this.iceServers;
+        for (const peer of this.peers.values()) {
+          peer.pc.setConfiguration({ iceServers: this.iceServers });
+        }
+        break;
+      default:
+        break;
+    }
+    this.onChange();
+  }
+
+  /**
+   * A (new) link to a peer; a peer that joins again (a reload) gets a fresh connection.
+   * @param {number} peerId
+   * @param {string} nickname
+   * @param {boolean} polite
+   */
+  open(peerId, nickname, polite) {
+    this.peers.get(peerId)?.close();
+    this.peers.set(peerId, new Peer(this, peerId, nickname, polite));
+  }
+
+  /** @param {boolean} on */
+  setMic(on) {
+    this.micOn = on;
+    for (const track of this.local?.getAudioTracks() ?? []) {
+      track.enabled = on;
+    }
+    this.sendStatus();
+    this.onChange();
+  }
+
+  sendStatus() {
+    this.statusOut({ type: 'voice_status_update', is_mic_on: this.micOn && !this.noMic, is_speaking: this.speaking && this.micOn });
+  }
+
+  /** @param {MediaStream} stream */
+  watchSpeaking(stream) {
+    const context = new AudioContext();
+    const analyser = context.createAnalyser();
+    analyser.fftSize = 512;
+    context.createMediaStreamSource(stream).connect(analyser);
+    const samples = new Uint8Array(analyser.fftSize);
+    this.speakingTimer = window.setInterval(() => {
+      analyser.getByteTimeDomainData(samples);
+      let peak = 0;
+      for (const sample of samples) {
+        peak = Math.max(peak, Math.abs(sample - 128));
+      }
+      const speaking = this.micOn && peak > 12;
+      if (speaking !== this.speaking) {
+        this.speaking = speaking;
+        this.sendStatus();
+        this.onChange();
+      }
+    }, 250);
+    this.audioContext = context;
+  }
+
+  /** @returns {PeerView[]} */
+  view() {
+    return [...this.peers.values()].map((peer) => ({
+      peerId: peer.peerId,
+      nickname: peer.nickname,
+      state: peer.state,
+      speaking: this.remoteStatus.get(peer.peerId)?.speaking ?? false,
+      micOn: this.remoteStatus.get(peer.peerId)?.micOn ?? true,
+    }));
+  }
+
+  close() {
+    this.signaling.close();
+    for (const peer of this.peers.values()) {
+      peer.close();
+    }
+    this.peers.clear();
+    window.clearInterval(this.speakingTimer);
+    void this.audioContext?.close();
+    for (const track of this.local?.getTracks() ?? []) {
+      track.stop();
+    }
+  }
+}
+
+/** @returns {Record<string, string>} */
+function authHeaders() {
+  const raw = sessionStorage.getItem('dilemma.session');
+  return raw ? { Authorization: `Bearer ${JSON.parse(raw).access_token}` } : {};
+}
+
+/** One side of one link of the mesh. */
+class Peer {
+  /**
+   * @param {VoiceMesh} mesh
+   * @param {number} peerId
+   * @param {string} nickname
+   * @param {boolean} polite
+   */
+  constructor(mesh, peerId, nickname, polite) {
+    this.mesh = mesh;
+    this.peerId = peerId;
+    this.nickname = nickname;
+    this.polite = polite;
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    /** The polite side waits for the first offer; see VoiceMesh. */
+    this.mayOffer = !polite;
+    /** @type {LinkState} */
+    this.state = 'new';
+    this.pc = new RTCPeerConnection({ iceServers: mesh.iceServers });
+    this.audio = new Audio();
+    this.audio.autoplay = true;
+    const pc = this.pc;
+    const track = mesh.local?.getAudioTracks()[0];
+    if (track && mesh.local) {
+      pc.addTrack(track, mesh.local);
+    } else {
+      pc.addTransceiver('audio', { direction: 'recvonly' });
+    }
+    pc.ontrack = (event) => {
+      this.audio.srcObject = event.streams[0] ?? new MediaStream([event.track]);
+      void this.audio.play().catch(() => {});
+    };
+    pc.onicecandidate = (event) => {
+      if (event.candidate) {
+        mesh.signaling.send({ type: 'candidate', to: peerId, candidate: event.candidate.toJSON() });
+      }
+    };
+    pc.onnegotiationneeded = () => void this.offer();
+    pc.onconnectionstatechange = () => void this.updateState();
+    pc.oniceconnectionstatechange = () => {
+      // A failed link is restarted from the impolite side, which then offers again.
+      if (pc.iceConnectionState === 'failed' && !this.polite) {
+        pc.restartIce();
+      }
+    };
+  }
+
+  async offer() {
+    if (!this.mayOffer) {
+      return;
+    }
+    try {
+      this.makingOffer = true;
+      await this.pc.setLocalDescription();
+      this.mesh.signaling.send({ type: 'offer', to: this.peerId, sdp: this.pc.localDescription?.sdp });
+    } catch (error) {
+      console.warn('Offer failed', error);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  /** @param {Message} message */
+  async receive(message) {
+    const pc = this.pc;
+    try {
+      if (message.type === 'candidate') {
+        try {
+          await pc.addIceCandidate(message.candidate);
+        } catch (error) {
+          if (!this.ignoreOffer) {
+            throw error;
+          }
+        }
+        return;
+      }
+      const description = /** @type {RTCSessionDescriptionInit} */ ({ type: message.type, sdp: message.sdp });
+      const collision = description.type === 'offer' && (this.makingOffer || pc.signalingState !== 'stable');
+      this.ignoreOffer = !this.polite && collision;
+      if (this.ignoreOffer) {
+        return;
+      }
+      await pc.setRemoteDescription(description);
+      if (description.type === 'offer') {
+        this.mayOffer = true;
+        await pc.setLocalDescription();
+        this.mesh.signaling.send({ type: 'answer', to: this.peerId, sdp: pc.localDescription?.sdp });
+      }
+    } catch (error) {
+      console.warn('Signaling message failed', error);
+    }
+  }
+
+  async updateState() {
+    const state = this.pc.connectionState;
+    if (state === 'connected') {
+      this.state = (await this.relayed()) ? 'relayed' : 'connected';
+    } else {
+      this.state = state;
+    }
+    this.mesh.onChange();
+  }
+
+  /** Whether the selected candidate pair goes through a TURN relay. */
+  async relayed() {
+    const stats = await this.pc.getStats();
+    /** @type {Map<string, any>} */
+    const byId = new Map();
+    stats.forEach((report) => byId.set(report.id, report));
+    for (const report of byId.values()) {
+      if (report.type === 'transport' && report.selectedCandidatePairId) {
+        const pair = byId.get(report.selectedCandidatePairId);
+        const local = pair && byId.get(pair.localCandidateId);
+        return local?.candidateType === 'relay';
+      }
+    }
+    return false;
+  }
+
+  close() {
+    this.pc.close();
+    this.audio.srcObject = null;
+    this.state = 'closed';
+  }
+}

@@ -1,0 +1,76 @@
+using Dilemma.Tests.Hosting;
+using Microsoft.Playwright;
+
+namespace Dilemma.Tests.Client;
+
+/// <summary>
+/// An embedded gateway on real Kestrel and Debian's chromium driven by Playwright: the browser is the
+/// system's (executablePath), so nothing is downloaded; each test opens its own contexts (separate storage).
+/// </summary>
+public sealed class BrowserFixture() : KestrelGatewayFixture(new Dictionary<string, string?>
+{
+    // No STUN server outside this machine: the browsers meet over host candidates on loopback.
+    ["Ice:StunUrls:0"] = "stun:127.0.0.1:3478",
+}), IAsyncLifetime
+{
+    /// <summary>Debian's chromium; CHROMIUM_PATH overrides it.</summary>
+    public static string ChromiumPath => Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } path ? path : "/usr/bin/chromium";
+
+    private static readonly string[] ChromiumArguments =
+    [
+        "--no-sandbox",
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        "--allow-loopback-in-peer-connection",
+        "--disable-features=WebRtcHideLocalIpsWithMdns",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--autoplay-policy=no-user-gesture-required",
+    ];
+
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public new async ValueTask InitializeAsync()
+    {
+        await base.InitializeAsync();
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"{ChromiumPath} is missing: the browser tests drive Debian's chromium (run `bash scripts/services.sh install`, or `apt-get install chromium`; CHROMIUM_PATH points elsewhere).");
+        }
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ChromiumArguments,
+        });
+        Assertions.SetDefaultExpectTimeout(20_000);
+    }
+
+    /// <summary>A fresh browser profile (its own localStorage and sessionStorage), at a given width.</summary>
+    public async Task<IPage> NewPageAsync(int width = 1366, int height = 900)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = Address.ToString(),
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            Permissions = ["microphone"],
+        });
+        return await context.NewPageAsync();
+    }
+
+    public new async ValueTask DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+        }
+
+        _playwright?.Dispose();
+        await base.DisposeAsync();
+    }
+}

@@ -1,0 +1,117 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Dilemma.Tests.Client;
+
+/// <summary>The page in a real browser: languages, narrow screens, and nothing loaded from elsewhere or refused by the CSP.</summary>
+public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task The_language_switch_changes_the_text_and_is_remembered()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/");
+
+        await page.SelectOptionAsync("#lang-select", "ko");
+        await Expect(page.Locator("#screen-title")).ToHaveTextAsync("환영합니다");
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "ko");
+
+        await page.SelectOptionAsync("#lang-select", "en");
+        await Expect(page.Locator("#screen-title")).ToHaveTextAsync("Welcome");
+        await Expect(page.Locator("label[for=guest-nickname]")).ToHaveTextAsync("Nickname");
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "en");
+
+        await page.ReloadAsync();
+        await Expect(page.Locator("#screen-title")).ToHaveTextAsync("Welcome");
+        await Expect(page.Locator("#lang-select")).ToHaveValueAsync("en");
+        await page.Context.CloseAsync();
+    }
+
+    [Theory]
+    [InlineData("ko")]
+    [InlineData("en")]
+    public async Task A_360_pixel_phone_needs_no_horizontal_scrolling(string lang)
+    {
+        var page = await browser.NewPageAsync(width: 360, height: 740);
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", lang);
+        await Expect(page.Locator("#guest-form")).ToBeVisibleAsync();
+        await AssertNoHorizontalScrollAsync(page, "sign-in");
+
+        await page.FillAsync("#guest-nickname", "Narrow");
+        await page.ClickAsync("#guest-submit");
+        await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
+        await AssertNoHorizontalScrollAsync(page, "lobby");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_page_loads_with_no_request_leaving_the_origin_and_no_CSP_violation()
+    {
+        var page = await browser.NewPageAsync();
+        var requests = new List<string>();
+        var console = new List<string>();
+        page.Request += (_, request) => requests.Add(request.Url);
+        page.Console += (_, message) => console.Add($"{message.Type}: {message.Text}");
+        await page.AddInitScriptAsync("window.__violations = []; document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));");
+
+        await page.GotoAsync("/");
+        await page.FillAsync("#guest-nickname", "Origin");
+        await page.CheckAsync("#data-consent");
+        await page.ClickAsync("#guest-submit");
+        await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
+
+        var origin = browser.Address.GetLeftPart(UriPartial.Authority);
+        Assert.NotEmpty(requests);
+        Assert.All(requests, url => Assert.StartsWith(origin, url, StringComparison.Ordinal));
+        var violations = await page.EvaluateAsync<string[]>("window.__violations");
+        Assert.Empty(violations);
+        Assert.DoesNotContain(console, line => line.Contains("Content Security Policy", StringComparison.Ordinal));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Every_error_code_shows_a_plain_message_in_the_alert_region()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", "en");
+        await page.FillAsync("#guest-nickname", "Lost");
+        await page.ClickAsync("#guest-submit");
+
+        // A code nobody opened: the server's room_not_found becomes a sentence, not a code.
+        await page.FillAsync("#join-code", "000000");
+        await page.ClickAsync("#code-submit");
+
+        var error = page.Locator("#error");
+        await Expect(error).ToBeVisibleAsync();
+        await Expect(error).ToHaveAttributeAsync("role", "alert");
+        await Expect(error).ToHaveAttributeAsync("data-code", "room_not_found");
+        await Expect(error).ToHaveTextAsync("No room with that code. Check the six digits.");
+        await page.Context.CloseAsync();
+    }
+
+    [Theory]
+    [InlineData("ko")]
+    [InlineData("en")]
+    public async Task The_sign_in_and_lobby_screens_pass_an_accessibility_scan(string lang)
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", lang);
+        await Expect(page.Locator("#guest-form")).ToBeVisibleAsync();
+        await ScreenCheck.AssertAccessibleAsync(page, "sign-in");
+
+        await page.FillAsync("#guest-nickname", $"Axe{lang}");
+        await page.ClickAsync("#guest-submit");
+        await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
+        await ScreenCheck.AssertAccessibleAsync(page, "lobby");
+        await page.Context.CloseAsync();
+    }
+
+    private static async Task AssertNoHorizontalScrollAsync(IPage page, string screen)
+    {
+        var widths = await page.EvaluateAsync<int[]>("[document.documentElement.scrollWidth, document.documentElement.clientWidth]");
+        Assert.True(widths[0] <= widths[1], $"The {screen} screen is {widths[0]} px wide in a {widths[1]} px viewport.");
+    }
+}

@@ -1,0 +1,26 @@
+using Deque.AxeCore.Playwright;
+using Dilemma.Tests.Deployment;
+using Microsoft.Playwright;
+
+namespace Dilemma.Tests.Client;
+
+/// <summary>What every screen goes through: an axe accessibility scan and a screenshot kept with the test results.</summary>
+internal static class ScreenCheck
+{
+    private static readonly string[] Blocking = ["serious", "critical"];
+
+    /// <summary>Where the screenshots go: .local/test-results/screenshots/{screen}-{lang}.png.</summary>
+    public static string ScreenshotFolder => Repository.PathOf(".local", "test-results", "screenshots");
+
+    public static async Task AssertAccessibleAsync(IPage page, string screen)
+    {
+        var lang = await page.EvaluateAsync<string>("document.documentElement.lang");
+        Directory.CreateDirectory(ScreenshotFolder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, $"{screen}-{lang}.png"), FullPage = true });
+
+        var results = await page.RunAxe();
+        var blocking = results.Violations.Where(v => Blocking.Contains(v.Impact, StringComparer.Ordinal)).ToList();
+        Assert.True(blocking.Count == 0, $"The {screen} screen ({lang}) has accessibility violations: "
+            + string.Join("; ", blocking.Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target?.ToString()))}")));
+    }
+}
