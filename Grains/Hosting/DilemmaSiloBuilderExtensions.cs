@@ -76,6 +76,7 @@ public static class DilemmaSiloBuilderExtensions
     {
         services.AddOptions<AccountOptions>().BindSettings(AccountOptions.SectionName);
         services.AddOptions<RoomOptions>().BindSettings(RoomOptions.SectionName);
+        services.AddOptions<GameOptions>().BindSettings(GameOptions.SectionName);
         services.AddHostedService<RoomSweepService>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<GameMetrics>();

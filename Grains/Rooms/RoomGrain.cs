@@ -40,6 +40,7 @@ public sealed partial class RoomGrain(
         }
 
         WatchForAbandonment();
+        WatchPresence();
         CountPhase();
     }
 
@@ -56,6 +57,12 @@ public sealed partial class RoomGrain(
         if (title.Length is 0 or > RoomRules.TitleMaxLength)
         {
             throw RuleViolationException.Invalid("invalid_title", "title", $"A title has 1 to {RoomRules.TitleMaxLength} characters.");
+        }
+
+        var onDropout = creation.OnDropout ?? DropoutPolicy.Default;
+        if (!DropoutPolicy.IsKnown(onDropout))
+        {
+            throw RuleViolationException.Invalid("invalid_on_dropout", "on_dropout", $"on_dropout is one of: {string.Join(", ", DropoutPolicy.All)}.");
         }
 
         var chosen = creation.ScenarioId is { } scenarioId ? await ScenarioByIdAsync(scenarioId, creation.Topic) : await ScenarioForAsync(creation.Topic);
@@ -77,6 +84,7 @@ public sealed partial class RoomGrain(
         State.HostUserId = creation.CreatorId;
         State.ScenarioId = chosen.Id;
         State.CreatedAt = now;
+        State.OnDropout = onDropout;
         State.Participants = [new ParticipantState { UserId = creation.CreatorId, Nickname = nickname, JoinedAt = now }];
         State.Rounds = Enumerable.Range(1, RoomRules.Rounds).Select(n => new RoundState { RoundNumber = n }).ToList();
         scenario.State.Scenario = chosen;
@@ -130,6 +138,12 @@ public sealed partial class RoomGrain(
     {
         EnsureCreated();
         var leaving = Participant(userId);
+        if (State.Phase == RoomPhase.Started)
+        {
+            await LeaveStartedGameAsync(leaving, cancellationToken);
+            return Snapshot();
+        }
+
         EnsurePhase(RoomPhase.Waiting);
 
         var remaining = State.Participants.Where(p => p.UserId != userId).ToList();
@@ -194,6 +208,7 @@ public sealed partial class RoomGrain(
         State.StartedAt = now;
         await SaveAsync(writeScenario: false, cancellationToken);
         StopWatchingForAbandonment();
+        WatchPresence();
         CountPhase();
         return Snapshot();
     }
@@ -201,13 +216,14 @@ public sealed partial class RoomGrain(
     public async Task<SubmissionReceipt> SubmitChoiceAsync(long userId, ChoiceSubmission submission, CancellationToken cancellationToken)
     {
         EnsureCreated();
-        Participant(userId);
+        var chooser = Participant(userId);
         if (Replay(SubmissionOperation.Choice, userId, submission.SubmissionId) is { } replayed)
         {
             return replayed;
         }
 
         EnsurePlaying();
+        EnsureTakingPart(chooser);
         var round = OpenRound(submission);
         var previous = round.Choices.Find(c => c.UserId == userId);
         var revision = (previous?.Revision ?? 0) + 1;
@@ -230,7 +246,7 @@ public sealed partial class RoomGrain(
     public async Task<SubmissionReceipt> SubmitConsensusAsync(long userId, ChoiceSubmission submission, CancellationToken cancellationToken)
     {
         EnsureCreated();
-        Participant(userId);
+        var submitter = Participant(userId);
         if (Replay(SubmissionOperation.Consensus, userId, submission.SubmissionId) is { } replayed)
         {
             return replayed;
@@ -248,15 +264,21 @@ public sealed partial class RoomGrain(
         }
 
         EnsurePlaying();
+        EnsureTakingPart(submitter);
         var round = OpenRound(submission);
-        if (round.Choices.Count < State.Participants.Count)
+
+        // Those who no longer take part (dropped, removed) are not waited for: their seat is recorded absent.
+        var taking = State.Participants.Where(TakesPart).ToList();
+        var pending = taking.Count(p => round.Choices.All(c => c.UserId != p.UserId));
+        if (pending > 0)
         {
             throw RuleViolationException.Conflict(
                 "choices_pending",
-                $"The consensus comes after every individual choice; {State.Participants.Count - round.Choices.Count} of {State.Participants.Count} still to choose.");
+                $"The consensus comes after every individual choice; {pending} of {taking.Count} still to choose.");
         }
 
         var now = Now;
+        await RecordAbsencesAsync(round, now, cancellationToken);
         var finishes = submission.RoundNumber == RoomRules.Rounds;
         await research.RecordConsensusAsync(
             new ConsensusRecord(Code, submission.RoundNumber, submission.Choice, submission.Confidence, userId, submission.SubmissionId, now),
@@ -281,6 +303,11 @@ public sealed partial class RoomGrain(
         var receipt = Receipt(userId, submission, 1, now);
         Remember(SubmissionOperation.Consensus, userId, receipt);
         await SaveAsync(writeScenario: false, cancellationToken);
+        if (finishes)
+        {
+            StopPresenceTimers();
+        }
+
         metrics.ConsensusRecorded();
         CountPhase();
         return receipt;
@@ -601,7 +628,7 @@ public sealed partial class RoomGrain(
         State.Phase,
         State.HostUserId,
         State.CurrentRound,
-        State.Participants.Select(p => new ParticipantView(p.UserId, p.Nickname, p.RoleId, p.UserId == State.HostUserId, Utc(p.JoinedAt))).ToList(),
+        State.Participants.Select(p => new ParticipantView(p.UserId, p.Nickname, p.RoleId, p.UserId == State.HostUserId, Utc(p.JoinedAt), PresenceOf(p))).ToList(),
         State.Phase == RoomPhase.Started ? State.Rounds[State.CurrentRound - 1].Choices.Select(c => c.UserId).ToList() : [],
         State.Rounds.Where(r => r.Consensus is not null)
             .Select(r => new ConsensusView(r.RoundNumber, r.Consensus!.Choice, r.Consensus.Confidence, r.Consensus.SubmittedBy, Utc(r.Consensus.RecordedAt)))
@@ -610,7 +637,11 @@ public sealed partial class RoomGrain(
         Utc(State.CreatedAt),
         State.StartedAt is { } started ? Utc(started) : null,
         State.FinishedAt is { } finished ? Utc(finished) : null,
-        State.Version);
+        State.Version,
+        State.OnDropout,
+        IsPaused,
+        State.EndedEarlyAt is { } ended ? Utc(ended) : null,
+        State.EndedEarlyBy);
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

@@ -76,6 +76,17 @@ public sealed class RoomState
     /// </summary>
     [Id(19)]
     public DateTime? ClosedAt { get; set; }
+
+    /// <summary>The <c>on_dropout</c> policy (see <see cref="DropoutPolicy"/>); rooms stored before it had none and continue.</summary>
+    [Id(20)]
+    public string OnDropout { get; set; } = DropoutPolicy.Default;
+
+    /// <summary>When the host ended the game before its last round, and who did.</summary>
+    [Id(21)]
+    public DateTime? EndedEarlyAt { get; set; }
+
+    [Id(22)]
+    public long? EndedEarlyBy { get; set; }
 }
 
 [GenerateSerializer]
@@ -92,6 +103,14 @@ public sealed class ParticipantState
 
     [Id(3)]
     public DateTime JoinedAt { get; set; }
+
+    /// <summary>When the participant was dropped from the started game (grace ran out, or they left); null while taking part.</summary>
+    [Id(4)]
+    public DateTime? DroppedAt { get; set; }
+
+    /// <summary>The host took the seat out of the game: it stays in the data, and its user cannot come back.</summary>
+    [Id(5)]
+    public bool Removed { get; set; }
 }
 
 [GenerateSerializer]
