@@ -13,7 +13,9 @@ public sealed record CreateRoomRequest(
     [property: StringLength(RoomRules.TopicMaxLength)] string? Topic,
     [property: StringLength(RoomRules.NicknameMaxLength)] string? Nickname,
     [property: StringLength(RoomRules.TopicMaxLength)] string? ScenarioId = null,
-    string? OnDropout = null);
+    string? OnDropout = null,
+    int? ChoiceSeconds = null,
+    int? ConsensusSeconds = null);
 
 // The code's shape is not checked here: RoomRules.EnsureRoomCode answers it, as it does for a code in a path.
 public sealed record JoinRoomRequest(
@@ -64,6 +66,10 @@ public sealed record RoomResponse(
     bool Paused,
     DateTimeOffset? EndedEarlyAt,
     long? EndedEarlyBy,
+    int? ChoiceSeconds,
+    int? ConsensusSeconds,
+    string? DeadlineKind,
+    DateTimeOffset? DeadlineAt,
     Scenario? Scenario);
 
 /// <summary>The caller's seat, with the room around it.</summary>
@@ -118,6 +124,10 @@ public static class RoomMapping
         room.Paused,
         room.EndedEarlyAt,
         room.EndedEarlyBy,
+        room.ChoiceSeconds,
+        room.ConsensusSeconds,
+        room.DeadlineKind,
+        room.DeadlineAt,
         scenario);
 
     public static RoomListingResponse ToResponse(this RoomListing room) =>

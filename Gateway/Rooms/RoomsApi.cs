@@ -25,7 +25,11 @@ public static class RoomsApi
         "`on_dropout` (optional, default `continue`) is what a started game does when a participant is dropped (their last signaling or voice socket " +
         "closed more than Game:ReconnectGraceSeconds ago, or they left): `continue` plays on with those still present, the dropped seat recorded absent " +
         "for each later round; `wait` pauses the room (409 room_paused, `paused` true) until they return or the host removes them or ends the game. " +
-        "Anything else is 422 invalid_on_dropout. Sockets of the others hear participant_reconnecting, participant_returned and participant_dropped.";
+        "Anything else is 422 invalid_on_dropout. Sockets of the others hear participant_reconnecting, participant_returned and participant_dropped. " +
+        "`choice_seconds` and `consensus_seconds` (optional, 1-3600, none by default; else 422 invalid_timer) are the round timers: the room's " +
+        "`deadline_kind` (`choice` or `consensus`) and `deadline_at` (server clock, UTC) say what runs until when. At the choice deadline, participants " +
+        "without a choice are recorded timed_out (no choice is invented), further choices are 409 choices_closed and the consensus opens with the " +
+        "choices present; the consensus deadline starts once the consensus is open, and when it passes the round is recorded no_consensus and the next opens.";
 
     private const string VisibilityRule =
         "Participants and researchers (and, once rooms belong to sessions, the facilitators of the room's session) get the whole room " +
@@ -194,7 +198,7 @@ public static class RoomsApi
         }
 
         var room = await grains.GetGrain<IRoomLobbyGrain>(0).CreateRoomAsync(
-            new RoomCreation(request.Title!, request.Topic ?? string.Empty, isPublic, AccessTokens.UserIdOf(user), request.Nickname, request.ScenarioId, request.OnDropout),
+            new RoomCreation(request.Title!, request.Topic ?? string.Empty, isPublic, AccessTokens.UserIdOf(user), request.Nickname, request.ScenarioId, request.OnDropout, request.ChoiceSeconds, request.ConsensusSeconds),
             cancellationToken);
         return TypedResults.Created($"/rooms/{room.Code}", room.ToResponse());
     }

@@ -26,7 +26,9 @@ public sealed record RoomCreation(
     [property: Id(3)] long CreatorId,
     [property: Id(4)] string? Nickname,
     [property: Id(5)] string? ScenarioId = null,
-    [property: Id(6)] string? OnDropout = null);
+    [property: Id(6)] string? OnDropout = null,
+    [property: Id(7)] int? ChoiceSeconds = null,
+    [property: Id(8)] int? ConsensusSeconds = null);
 
 /// <summary>A participant as every member of the room may see them.</summary>
 [GenerateSerializer]
@@ -66,7 +68,11 @@ public sealed record RoomSnapshot(
     [property: Id(15)] string OnDropout,
     [property: Id(16)] bool Paused,
     [property: Id(17)] DateTimeOffset? EndedEarlyAt,
-    [property: Id(18)] long? EndedEarlyBy);
+    [property: Id(18)] long? EndedEarlyBy,
+    [property: Id(19)] int? ChoiceSeconds,
+    [property: Id(20)] int? ConsensusSeconds,
+    [property: Id(21)] string? DeadlineKind,
+    [property: Id(22)] DateTimeOffset? DeadlineAt);
 
 /// <summary>A round's consensus once it is recorded.</summary>
 [GenerateSerializer]

@@ -30,6 +30,7 @@ public static class DilemmaSiloBuilderExtensions
     {
         silo.UseSystemTextJsonGrainStorageSerializer();
         silo.AddMemoryGrainStorage(StorageNames.Game);
+        silo.UseInMemoryReminderService();
         silo.Services.AddSingleton<InMemoryAccountStore>();
         silo.Services.AddSingleton<IAccountStore>(services => services.GetRequiredService<InMemoryAccountStore>());
         silo.Services.AddSingleton<InMemoryResearchStore>();
@@ -54,6 +55,13 @@ public static class DilemmaSiloBuilderExtensions
         // to break when a class moves. Embedded mode uses the same serializer.
         silo.UseSystemTextJsonGrainStorageSerializer();
         silo.AddAdoNetGrainStorage(StorageNames.Game, options =>
+        {
+            options.Invariant = MySqlInvariant;
+            options.ConnectionString = connectionString;
+        });
+
+        // Round deadlines are reminders: in the database, on our own schema (Migrations/OrleansReminders), so a silo that dies loses none.
+        silo.UseAdoNetReminderService(options =>
         {
             options.Invariant = MySqlInvariant;
             options.ConnectionString = connectionString;

@@ -89,6 +89,12 @@ public static class RoomEventType
     /// <summary>A round closed without this seat's choice because it was dropped or removed.</summary>
     public const string Absent = "absent";
 
+    /// <summary>The choice deadline passed without this participant's choice: none is invented.</summary>
+    public const string TimedOut = "timed_out";
+
+    /// <summary>The consensus deadline passed without a consensus; the next round opened.</summary>
+    public const string NoConsensus = "no_consensus";
+
     public const string HostChanged = "host_changed";
 
     public const string EndedEarly = "ended_early";

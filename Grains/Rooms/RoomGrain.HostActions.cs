@@ -60,7 +60,12 @@ public sealed partial class RoomGrain
         gone.Removed = true;
         await HandOverIfHostGoneAsync(now, cancellationToken);
         EvictFromRealtime(userId);
+        var deadlineMoved = OpenConsensusClockIfDue(now);
         await SaveAsync(writeScenario: false, cancellationToken);
+        if (deadlineMoved)
+        {
+            await KeepDeadlineReminderAsync();
+        }
         return Snapshot();
     }
 
@@ -76,7 +81,10 @@ public sealed partial class RoomGrain
         State.FinishedAt = now;
         State.EndedEarlyAt = now;
         State.EndedEarlyBy = callerId;
+        State.DeadlineKind = null;
+        State.DeadlineAt = null;
         await SaveAsync(writeScenario: false, cancellationToken);
+        await KeepDeadlineReminderAsync();
         StopPresenceTimers();
         CountPhase();
         return Snapshot();

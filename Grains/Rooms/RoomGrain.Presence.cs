@@ -148,7 +148,13 @@ public sealed partial class RoomGrain
         await RecordEventAsync(RoomEventType.Dropped, participant.UserId, actorId, now, cancellationToken);
         participant.DroppedAt = now;
         await HandOverIfHostGoneAsync(now, cancellationToken);
+        var deadlineMoved = OpenConsensusClockIfDue(now);
         await SaveAsync(writeScenario: false, cancellationToken);
+        if (deadlineMoved)
+        {
+            await KeepDeadlineReminderAsync();
+        }
+
         TellOthers(RoomEventType.Dropped, participant, now);
     }
 

@@ -65,6 +65,8 @@ public sealed partial class RoomGrain(
             throw RuleViolationException.Invalid("invalid_on_dropout", "on_dropout", $"on_dropout is one of: {string.Join(", ", DropoutPolicy.All)}.");
         }
 
+        var choiceSeconds = ValidTimer(creation.ChoiceSeconds, "choice_seconds");
+        var consensusSeconds = ValidTimer(creation.ConsensusSeconds, "consensus_seconds");
         var chosen = creation.ScenarioId is { } scenarioId ? await ScenarioByIdAsync(scenarioId, creation.Topic) : await ScenarioForAsync(creation.Topic);
         var nickname = await NicknameForAsync(creation.CreatorId, creation.Nickname, cancellationToken);
         var now = Now;
@@ -85,6 +87,8 @@ public sealed partial class RoomGrain(
         State.ScenarioId = chosen.Id;
         State.CreatedAt = now;
         State.OnDropout = onDropout;
+        State.ChoiceSeconds = choiceSeconds;
+        State.ConsensusSeconds = consensusSeconds;
         State.Participants = [new ParticipantState { UserId = creation.CreatorId, Nickname = nickname, JoinedAt = now }];
         State.Rounds = Enumerable.Range(1, RoomRules.Rounds).Select(n => new RoundState { RoundNumber = n }).ToList();
         scenario.State.Scenario = chosen;
@@ -206,7 +210,9 @@ public sealed partial class RoomGrain(
         State.Phase = RoomPhase.Started;
         State.CurrentRound = 1;
         State.StartedAt = now;
+        StartRoundClock(now);
         await SaveAsync(writeScenario: false, cancellationToken);
+        await KeepDeadlineReminderAsync();
         StopWatchingForAbandonment();
         WatchPresence();
         CountPhase();
@@ -225,6 +231,7 @@ public sealed partial class RoomGrain(
         EnsurePlaying();
         EnsureTakingPart(chooser);
         var round = OpenRound(submission);
+        EnsureChoicesOpen(round);
         var previous = round.Choices.Find(c => c.UserId == userId);
         var revision = (previous?.Revision ?? 0) + 1;
         var now = Now;
@@ -239,7 +246,17 @@ public sealed partial class RoomGrain(
         State.Version++;
         var receipt = ApplyChoice(round, userId, submission, revision, now);
         metrics.ChoiceRecorded();
-        PushRoomUpdate();
+        if (OpenConsensusClockIfDue(now))
+        {
+            // The last choice opened the consensus and its deadline: that one is stored, choices and all.
+            await SaveAsync(writeScenario: false, cancellationToken);
+            await KeepDeadlineReminderAsync();
+        }
+        else
+        {
+            PushRoomUpdate();
+        }
+
         return receipt;
     }
 
@@ -269,7 +286,7 @@ public sealed partial class RoomGrain(
 
         // Those who no longer take part (dropped, removed) are not waited for: their seat is recorded absent.
         var taking = State.Participants.Where(TakesPart).ToList();
-        var pending = taking.Count(p => round.Choices.All(c => c.UserId != p.UserId));
+        var pending = round.ChoicesClosed ? 0 : taking.Count(p => round.Choices.All(c => c.UserId != p.UserId));
         if (pending > 0)
         {
             throw RuleViolationException.Conflict(
@@ -279,35 +296,16 @@ public sealed partial class RoomGrain(
 
         var now = Now;
         await RecordAbsencesAsync(round, now, cancellationToken);
-        var finishes = submission.RoundNumber == RoomRules.Rounds;
         await research.RecordConsensusAsync(
             new ConsensusRecord(Code, submission.RoundNumber, submission.Choice, submission.Confidence, userId, submission.SubmissionId, now),
             cancellationToken);
-        await research.RecordRoomProgressAsync(
-            finishes
-                ? Progress(State.HostUserId, RoomPhase.Finished, RoomRules.Rounds, State.StartedAt, now)
-                : Progress(State.HostUserId, RoomPhase.Started, submission.RoundNumber + 1, State.StartedAt, null),
-            cancellationToken);
-
         round.Consensus = new ConsensusState { Choice = submission.Choice, Confidence = submission.Confidence, SubmittedBy = userId, RecordedAt = now };
-        if (finishes)
-        {
-            State.Phase = RoomPhase.Finished;
-            State.FinishedAt = now;
-        }
-        else
-        {
-            State.CurrentRound = submission.RoundNumber + 1;
-        }
+        await CloseRoundAsync(submission.RoundNumber, now, cancellationToken);
 
         var receipt = Receipt(userId, submission, 1, now);
         Remember(SubmissionOperation.Consensus, userId, receipt);
         await SaveAsync(writeScenario: false, cancellationToken);
-        if (finishes)
-        {
-            StopPresenceTimers();
-        }
-
+        await KeepDeadlineReminderAsync();
         metrics.ConsensusRecorded();
         CountPhase();
         return receipt;
@@ -641,7 +639,11 @@ public sealed partial class RoomGrain(
         State.OnDropout,
         IsPaused,
         State.EndedEarlyAt is { } ended ? Utc(ended) : null,
-        State.EndedEarlyBy);
+        State.EndedEarlyBy,
+        State.ChoiceSeconds,
+        State.ConsensusSeconds,
+        State.DeadlineKind,
+        State.DeadlineAt is { } deadline ? Utc(deadline) : null);
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

@@ -87,6 +87,20 @@ public sealed class RoomState
 
     [Id(22)]
     public long? EndedEarlyBy { get; set; }
+
+    /// <summary>The room's round timers: seconds for the individual choices, then for the consensus; null for no limit.</summary>
+    [Id(23)]
+    public int? ChoiceSeconds { get; set; }
+
+    [Id(24)]
+    public int? ConsensusSeconds { get; set; }
+
+    /// <summary>The open round's running deadline, if any: <c>choice</c> or <c>consensus</c>, and when (UTC).</summary>
+    [Id(25)]
+    public string? DeadlineKind { get; set; }
+
+    [Id(26)]
+    public DateTime? DeadlineAt { get; set; }
 }
 
 [GenerateSerializer]
@@ -124,6 +138,14 @@ public sealed class RoundState
 
     [Id(2)]
     public ConsensusState? Consensus { get; set; }
+
+    /// <summary>The choice deadline passed: no more individual choices, the consensus is open with those present.</summary>
+    [Id(3)]
+    public bool ChoicesClosed { get; set; }
+
+    /// <summary>The consensus deadline passed without one: the round closed as <c>no_consensus</c>.</summary>
+    [Id(4)]
+    public bool NoConsensus { get; set; }
 }
 
 [GenerateSerializer]

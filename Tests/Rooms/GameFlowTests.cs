@@ -141,6 +141,47 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
     }
 
     [Fact]
+    public async Task At_the_choice_deadline_the_missing_choice_is_timed_out_and_the_consensus_opens()
+    {
+        var (players, code) = await TimedRoomAsync(choiceSeconds: 2, consensusSeconds: null);
+        var started = await RoomAsync(players[0], code);
+        Assert.Equal("choice", started.GetProperty("deadline_kind").GetString());
+        var deadline = started.GetProperty("deadline_at").GetDateTimeOffset();
+        Assert.InRange(deadline - started.GetProperty("started_at").GetDateTimeOffset(), TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(2.1));
+        await HttpAssert.ProblemAsync(await RoomKit.ConsensusAsync(players[0], code, 1, 0, 3, Ct), HttpStatusCode.Conflict, "choices_pending");
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[0], code, 1, 0, 3, Ct), HttpStatusCode.Created);
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[1], code, 1, 1, 3, Ct), HttpStatusCode.Created);
+
+        await EventuallyAsync(() => RoomAsync(players[0], code), r => r.GetProperty("deadline_kind").ValueKind == JsonValueKind.Null, "the choice deadline to pass");
+        Assert.Equal([("timed_out", players[2].UserId, (int?)1, (long?)null)], await EventsAsync(code));
+        await HttpAssert.ProblemAsync(await RoomKit.ChooseAsync(players[2], code, 1, 0, 3, Ct), HttpStatusCode.Conflict, "choices_closed");
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(players[2], code, 1, 1, 4, Ct), HttpStatusCode.Created);
+
+        var next = await RoomAsync(players[0], code);
+        Assert.Equal(2, next.GetProperty("current_round").GetInt32());
+        Assert.Equal("choice", next.GetProperty("deadline_kind").GetString());
+    }
+
+    [Fact]
+    public async Task At_the_consensus_deadline_the_round_is_no_consensus_and_the_next_opens()
+    {
+        var (players, code) = await TimedRoomAsync(choiceSeconds: null, consensusSeconds: 2);
+        Assert.Equal(JsonValueKind.Null, (await RoomAsync(players[0], code)).GetProperty("deadline_at").ValueKind);
+        for (var i = 0; i < 3; i++)
+        {
+            await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[i], code, 1, i % 2, 3, Ct), HttpStatusCode.Created);
+        }
+
+        // The last choice opened the consensus, and its clock.
+        Assert.Equal("consensus", (await RoomAsync(players[0], code)).GetProperty("deadline_kind").GetString());
+        var next = await EventuallyAsync(() => RoomAsync(players[0], code), r => r.GetProperty("current_round").GetInt32() == 2, "round 2 to open");
+        Assert.Equal(0, next.GetProperty("consensus").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, next.GetProperty("deadline_kind").ValueKind);
+        Assert.Equal([("no_consensus", (long?)null, (int?)1, (long?)null)], await EventsAsync(code));
+        await HttpAssert.ProblemAsync(await RoomKit.ConsensusAsync(players[0], code, 1, 0, 3, Ct), HttpStatusCode.Conflict, "wrong_round");
+    }
+
+    [Fact]
     public async Task An_unknown_dropout_policy_is_refused_naming_the_field()
     {
         var host = await RoomKit.GuestAsync(http, Ct);
@@ -149,6 +190,48 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
             HttpStatusCode.UnprocessableEntity,
             "invalid_on_dropout");
         Assert.Contains("on_dropout", problem.ToString(), StringComparison.Ordinal);
+        var timer = await HttpAssert.ProblemAsync(
+            await host.PostAsync("/rooms/public", new { title = "timer", topic = RoomKit.Topic, choice_seconds = 0 }, Ct),
+            HttpStatusCode.UnprocessableEntity,
+            "invalid_timer");
+        Assert.Contains("choice_seconds", timer.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Reads until a condition holds; fails after <paramref name="within"/> (30 s by default).</summary>
+    protected static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+            {
+                return value;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Waited in vain for {what}.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), Ct);
+        }
+    }
+
+    protected Task<(Player[] Players, string Code)> TimedRoomAsync(int? choiceSeconds, int? consensusSeconds) =>
+        TimedRoomAsync(http, choiceSeconds, consensusSeconds);
+
+    protected static async Task<(Player[] Players, string Code)> TimedRoomAsync(HttpClient http, int? choiceSeconds, int? consensusSeconds)
+    {
+        var players = await RoomKit.GuestsAsync(http, 3, Ct);
+        var code = RoomKit.Code(await HttpAssert.OkAsync<JsonElement>(
+            await players[0].PostAsync("/rooms/private", new { title = "timed", topic = RoomKit.Topic, choice_seconds = choiceSeconds, consensus_seconds = consensusSeconds }, Ct),
+            HttpStatusCode.Created));
+        await RoomKit.JoinAsync(players[1], code, Ct);
+        await RoomKit.JoinAsync(players[2], code, Ct);
+        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/assign-roles/{code}", new { }, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/start", null, Ct));
+        return (players, code);
     }
 
     /// <summary>The room's events in order, as (type, user, round, actor).</summary>
@@ -156,7 +239,7 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
 
     private Task<(Player[] Players, string Code)> StartedRoomAsync(string onDropout) => RoomKit.StartedRoomAsync(http, Ct, onDropout);
 
-    private static async Task<JsonElement> RoomAsync(Player player, string code) =>
+    protected static async Task<JsonElement> RoomAsync(Player player, string code) =>
         await HttpAssert.OkAsync<JsonElement>(await player.GetAsync($"/rooms/{code}", Ct));
 
     private static string? PresenceOf(JsonElement room, long userId) =>
@@ -210,9 +293,45 @@ public sealed class GameFlowClusterFixture(LocalServices services) : IAsyncLifet
     }
 }
 
-public sealed class ClusterGameFlowTests(GameFlowClusterFixture cluster)
+public sealed class ClusterGameFlowTests(GameFlowClusterFixture cluster, LocalServices services)
     : GameFlowTests(cluster.First, cluster.Second, cluster.Client), IClassFixture<GameFlowClusterFixture>
 {
+    [Fact]
+    public async Task A_deadline_pending_in_round_3_survives_every_silo_stopping_and_fires_once()
+    {
+        await using var deployment = await ClusterDeployment.StartAsync(services, "deadline_", silos: 2, Ct);
+        using var http = new HttpClient { BaseAddress = deployment.CreateGateway().StartKestrel() };
+        var (players, code) = await TimedRoomAsync(http, choiceSeconds: null, consensusSeconds: 20);
+        await RoomKit.PlayRoundAsync(players, code, 1, Ct);
+        await RoomKit.PlayRoundAsync(players, code, 2, Ct);
+        for (var i = 0; i < 3; i++)
+        {
+            await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[i], code, 3, i % 2, 3, Ct), HttpStatusCode.Created);
+        }
+
+        Assert.Equal("consensus", (await RoomAsync(players[0], code)).GetProperty("deadline_kind").GetString());
+        await using var connection = new MySqlConnection(deployment.MySqlConnectionString);
+        Assert.Equal(1, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM OrleansRemindersTable WHERE GrainId LIKE CONCAT('%', @code)", new { code }));
+
+        // Every silo goes, and a new one comes: only the database knows the deadline now.
+        await deployment.StopAllSilosAsync(Ct);
+        await deployment.StartSiloAsync(Ct);
+
+        // A missed reminder is retried a minute on; the deadline may fall in the restart.
+        const string Fired = "SELECT COUNT(*) FROM room_events WHERE room_code = @code AND event_type = 'no_consensus' AND round_number = 3";
+        await EventuallyAsync(() => connection.ExecuteScalarAsync<long>(Fired, new { code }), n => n > 0, "the round 3 deadline to fire", TimeSpan.FromSeconds(120));
+
+        // Round 4 has no deadline running (no choice timer): the reminder is gone, so nothing fires again.
+        await EventuallyAsync(
+            () => connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM OrleansRemindersTable WHERE GrainId LIKE CONCAT('%', @code)", new { code }),
+            n => n == 0,
+            "the reminder to be unregistered");
+        Assert.Equal(1, await connection.ExecuteScalarAsync<long>(Fired, new { code }));
+        Assert.Equal(
+            4,
+            await connection.ExecuteScalarAsync<int>("SELECT current_round FROM rooms WHERE room_code = @code", new { code }));
+    }
+
     protected override async Task<IReadOnlyList<(string Type, long? UserId, int? Round, long? Actor)>> EventsAsync(string code)
     {
         await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
