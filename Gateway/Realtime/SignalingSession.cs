@@ -193,7 +193,7 @@ public sealed partial class SignalingSession(
 
                 if (_joined)
                 {
-                    await Room.JoinSignalingAsync(userId, _connectionId);
+                    await Room.JoinSignalingAsync(userId, _connectionId, cancellationToken);
                 }
             }
         }

@@ -52,6 +52,8 @@ public sealed partial class VoiceSession(
 
     public void OnPresence(long userId, bool connected) => socket.Send(new PresenceMessage("participant_connection", userId, connected));
 
+    public void OnParticipantEvent(string type, long userId, DateTimeOffset at) => socket.Send(new ParticipantEventMessage(type, userId, at));
+
     public void OnReplaced() => socket.Close(CloseCodes.Replaced, "replaced by a newer connection");
 
     public void OnNoLongerParticipant() => socket.Close(CloseCodes.NotParticipant, "not_participant");
@@ -127,7 +129,7 @@ public sealed partial class VoiceSession(
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                if (await Room.RenewVoiceAsync(userId, _connectionId, _reference!) is null)
+                if (await Room.RenewVoiceAsync(userId, _connectionId, _reference!, cancellationToken) is null)
                 {
                     socket.Close(CloseCodes.Replaced, "replaced by a newer connection");
                     return;
@@ -159,6 +161,8 @@ public sealed partial class VoiceSession(
     private sealed record RecordingMessage(string Type, bool IsRecording, long? ChangedBy, DateTimeOffset? ChangedAt);
 
     private sealed record PresenceMessage(string Type, long UserId, bool Connected);
+
+    private sealed record ParticipantEventMessage(string Type, long UserId, DateTimeOffset At);
 
     private sealed record ParticipantState(long UserId, string Nickname, int? RoleId, bool IsMicOn, bool IsSpeaking, string ConnectionState);
 

@@ -12,7 +12,10 @@ public sealed record CreateRoomRequest(
     [property: Required, StringLength(RoomRules.TitleMaxLength)] string? Title,
     [property: StringLength(RoomRules.TopicMaxLength)] string? Topic,
     [property: StringLength(RoomRules.NicknameMaxLength)] string? Nickname,
-    [property: StringLength(RoomRules.TopicMaxLength)] string? ScenarioId = null);
+    [property: StringLength(RoomRules.TopicMaxLength)] string? ScenarioId = null,
+    string? OnDropout = null,
+    int? ChoiceSeconds = null,
+    int? ConsensusSeconds = null);
 
 // The code's shape is not checked here: RoomRules.EnsureRoomCode answers it, as it does for a code in a path.
 public sealed record JoinRoomRequest(
@@ -33,7 +36,11 @@ public sealed record SubmitChoiceRequest(
     [property: Required] int? Confidence,
     [property: StringLength(RoomRules.SubmissionIdMaxLength, MinimumLength = 1)] string? SubmissionId);
 
-public sealed record ParticipantResponse(long UserId, string Nickname, int? RoleId, string? RoleName, bool IsHost, DateTimeOffset JoinedAt);
+/// <summary>A seat; <c>presence</c> is <c>present</c>, <c>reconnecting</c> (in the grace period), <c>dropped</c> or <c>removed</c>.</summary>
+public sealed record ParticipantResponse(long UserId, string Nickname, int? RoleId, string? RoleName, bool IsHost, DateTimeOffset JoinedAt, string Presence);
+
+/// <summary>A seated participant named by a host action.</summary>
+public sealed record ParticipantRequest([property: Required] long? UserId);
 
 public sealed record ConsensusResponse(int RoundNumber, int Choice, int Confidence, long SubmittedBy, DateTimeOffset RecordedAt);
 
@@ -55,6 +62,14 @@ public sealed record RoomResponse(
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
     int Version,
+    string OnDropout,
+    bool Paused,
+    DateTimeOffset? EndedEarlyAt,
+    long? EndedEarlyBy,
+    int? ChoiceSeconds,
+    int? ConsensusSeconds,
+    string? DeadlineKind,
+    DateTimeOffset? DeadlineAt,
     Scenario? Scenario);
 
 /// <summary>The caller's seat, with the room around it.</summary>
@@ -97,7 +112,7 @@ public static class RoomMapping
         room.HostUserId,
         room.CurrentRound,
         room.Participants.Count,
-        room.Participants.Select(p => new ParticipantResponse(p.UserId, p.Nickname, p.RoleId, p.RoleId is { } role ? RoomRules.RoleName(role) : null, p.IsHost, p.JoinedAt)).ToList(),
+        room.Participants.Select(p => new ParticipantResponse(p.UserId, p.Nickname, p.RoleId, p.RoleId is { } role ? RoomRules.RoleName(role) : null, p.IsHost, p.JoinedAt, p.Presence)).ToList(),
         room.ChosenThisRound,
         room.Consensus.Select(c => new ConsensusResponse(c.RoundNumber, c.Choice, c.Confidence, c.SubmittedBy, c.RecordedAt)).ToList(),
         room.ScenarioId,
@@ -105,6 +120,14 @@ public static class RoomMapping
         room.StartedAt,
         room.FinishedAt,
         room.Version,
+        room.OnDropout,
+        room.Paused,
+        room.EndedEarlyAt,
+        room.EndedEarlyBy,
+        room.ChoiceSeconds,
+        room.ConsensusSeconds,
+        room.DeadlineKind,
+        room.DeadlineAt,
         scenario);
 
     public static RoomListingResponse ToResponse(this RoomListing room) =>

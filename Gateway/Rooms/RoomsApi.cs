@@ -21,7 +21,15 @@ public static class RoomsApi
         "one of the two is required (400 missing_field). With `scenario_id`, `topic` may be left out; when given it must be the scenario's own " +
         "(422 topic_mismatch). An unknown topic is 422 unknown_topic, an unknown scenario_id 422 unknown_scenario. Limited per user " +
         "(RateLimits:Rooms:CreateBurst at once, RateLimits:Rooms:CreatesPerMinute after that): 429 rate_limited with Retry-After. " +
-        "A waiting room with no socket open for Rooms:AbandonedAfterSeconds (30 minutes by default) is closed.";
+        "A waiting room with no socket open for Rooms:AbandonedAfterSeconds (30 minutes by default) is closed. " +
+        "`on_dropout` (optional, default `continue`) is what a started game does when a participant is dropped (their last signaling or voice socket " +
+        "closed more than Game:ReconnectGraceSeconds ago, or they left): `continue` plays on with those still present, the dropped seat recorded absent " +
+        "for each later round; `wait` pauses the room (409 room_paused, `paused` true) until they return or the host removes them or ends the game. " +
+        "Anything else is 422 invalid_on_dropout. Sockets of the others hear participant_reconnecting, participant_returned and participant_dropped. " +
+        "`choice_seconds` and `consensus_seconds` (optional, 1-3600, none by default; else 422 invalid_timer) are the round timers: the room's " +
+        "`deadline_kind` (`choice` or `consensus`) and `deadline_at` (server clock, UTC) say what runs until when. At the choice deadline, participants " +
+        "without a choice are recorded timed_out (no choice is invented), further choices are 409 choices_closed and the consensus opens with the " +
+        "choices present; the consensus deadline starts once the consensus is open, and when it passes the round is recorded no_consensus and the next opens.";
 
     private const string VisibilityRule =
         "Participants and researchers (and, once rooms belong to sessions, the facilitators of the room's session) get the whole room " +
@@ -60,16 +68,25 @@ public static class RoomsApi
             .WithDescription(VisibilityRule + " " + CodeLookupLimit)
             .ProducesProblem(StatusCodes.Status404NotFound);
         rooms.MapPost("/{room_code}/leave", LeaveAsync)
-            .WithSummary("Leave before the game starts; a leaving host hands over to the next participant")
-            .WithDescription("The host's role passes to the participant who joined earliest. The last participant out closes the room: it leaves the listings, quick join never seats anyone there, and its code answers 404 room_not_found from then on.");
+            .WithSummary("Leave the room; in a started game this is a dropout")
+            .WithDescription("Before the start: the host's role passes to the participant who joined earliest. The last participant out closes the room: it leaves the listings, quick join never seats anyone there, and its code answers 404 room_not_found from then on. In a started game: the leaver is dropped at once (room_events participant_dropped, actor the leaver), their sockets close with 4003, and the room's on_dropout policy applies; a host hands over to the earliest-joined participant still in the game. After the end: 409 room_finished.");
+        rooms.MapPost("/{room_code}/host", HandHostAsync).Validates<ParticipantRequest>()
+            .WithSummary("Host only: hand the host role to another participant still in the game")
+            .WithDescription("Body {\"user_id\"}. 409 participant_gone when that participant was dropped or removed. Recorded in room_events as host_changed with the caller as actor.");
+        rooms.MapPost("/{room_code}/remove", RemoveParticipantAsync).Validates<ParticipantRequest>()
+            .WithSummary("Host only, in a started game: take a gone participant's seat out of the game")
+            .WithDescription("Body {\"user_id\"}. Only a participant with no socket open (reconnecting, dropped, or never connected); 409 participant_present otherwise. The seat stays in the data with presence removed, its later rounds are recorded absent, a paused (on_dropout wait) room resumes. Recorded as participant_removed with the caller as actor.");
+        rooms.MapPost("/{room_code}/end", EndEarlyAsync)
+            .WithSummary("Host only, in a started game: end the game now")
+            .WithDescription("The room is finished with ended_early_at and ended_early_by set; recorded in room_events as ended_early with the caller and the open round.");
         rooms.MapPost("/{room_code}/start", StartAsync)
             .WithSummary("Host only, once roles are assigned: opens round 1");
         rooms.MapPost("/{room_code}/round-choice", SubmitChoiceAsync).Validates<SubmitChoiceRequest>()
             .WithSummary("Record or revise your choice for the open round")
             .WithDescription("round_number 1-5 (must be the open round, else 409 wrong_round), choice 0-3 (and below the round's option count), confidence 1-5; out of range is 422. submission_id makes a retry return the first answer and change nothing.");
         rooms.MapPost("/{room_code}/consensus-choice", SubmitConsensusAsync).Validates<SubmitChoiceRequest>()
-            .WithSummary("Record the group's consensus once all three have chosen; opens the next round or finishes the game")
-            .WithDescription("Once per round (409 consensus_exists); needs all three individual choices (409 choices_pending).");
+            .WithSummary("Record the group's consensus once everyone still in the game has chosen; opens the next round or finishes the game")
+            .WithDescription("Once per round (409 consensus_exists); needs the individual choice of every participant still in the game (409 choices_pending): a dropped or removed participant is not waited for and their seat is recorded absent for the round. 409 room_paused while an on_dropout wait room waits for a dropped participant; 409 participant_dropped from a dropped participant.");
         rooms.MapGet("/{room_code}/statistics", StatisticsAsync)
             .WithSummary("Per-round choices, distribution, mean confidence, consensus, majority and deliberation figures")
             .WithDescription("For those who see the room in full (participants, researchers); 403 not_participant for others when the room is a public waiting one, else 404 room_not_found. Individual choices of a round appear once its consensus is recorded. changed_position: the consensus differs from the participant's own choice. changed_from_majority: the participant chose with the majority and the consensus went elsewhere. distance_to_consensus: share of participants whose choice differs from the consensus. confidence_shift: consensus confidence minus mean individual confidence. role_agreement.agreement_index: share of completed rounds whose consensus was that role's own choice.");
@@ -143,6 +160,15 @@ public static class RoomsApi
         return TypedResults.Ok(room.ToResponse());
     }
 
+    public static async Task<Ok<RoomResponse>> HandHostAsync([FromRoute(Name = "room_code")] string roomCode, ParticipantRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await Room(grains, roomCode).HandHostAsync(AccessTokens.UserIdOf(user), request.UserId!.Value, cancellationToken)).ToResponse());
+
+    public static async Task<Ok<RoomResponse>> RemoveParticipantAsync([FromRoute(Name = "room_code")] string roomCode, ParticipantRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await Room(grains, roomCode).RemoveParticipantAsync(AccessTokens.UserIdOf(user), request.UserId!.Value, cancellationToken)).ToResponse());
+
+    public static async Task<Ok<RoomResponse>> EndEarlyAsync([FromRoute(Name = "room_code")] string roomCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await Room(grains, roomCode).EndEarlyAsync(AccessTokens.UserIdOf(user), cancellationToken)).ToResponse());
+
     public static async Task<Ok<RoomResponse>> StartAsync([FromRoute(Name = "room_code")] string roomCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
     {
         var room = await Room(grains, roomCode).StartAsync(AccessTokens.UserIdOf(user), cancellationToken);
@@ -172,7 +198,7 @@ public static class RoomsApi
         }
 
         var room = await grains.GetGrain<IRoomLobbyGrain>(0).CreateRoomAsync(
-            new RoomCreation(request.Title!, request.Topic ?? string.Empty, isPublic, AccessTokens.UserIdOf(user), request.Nickname, request.ScenarioId),
+            new RoomCreation(request.Title!, request.Topic ?? string.Empty, isPublic, AccessTokens.UserIdOf(user), request.Nickname, request.ScenarioId, request.OnDropout, request.ChoiceSeconds, request.ConsensusSeconds),
             cancellationToken);
         return TypedResults.Created($"/rooms/{room.Code}", room.ToResponse());
     }

@@ -35,6 +35,7 @@ public interface IRoomGrain : IGrainWithStringKey
     /// <summary>
     /// Gives up a seat before the game starts; a leaving host hands over to the participant who
     /// joined earliest. The last one out closes the room: it is unlisted and answers 404 from then on.
+    /// In a started game, leaving is a dropout (recorded <c>participant_dropped</c> with the leaver as actor).
     /// </summary>
     Task<RoomSnapshot> LeaveAsync(long userId, CancellationToken cancellationToken = default);
 
@@ -68,10 +69,10 @@ public interface IRoomGrain : IGrainWithStringKey
     /// A participant's signaling socket joined (or renewed itself); the others present are told
     /// <c>peer_joined</c> when it is new. Answers the others present, with who is polite.
     /// </summary>
-    Task<IReadOnlyList<PeerPresence>> JoinSignalingAsync(long userId, string connectionId);
+    Task<IReadOnlyList<PeerPresence>> JoinSignalingAsync(long userId, string connectionId, CancellationToken cancellationToken = default);
 
     /// <summary>The socket closed: if it is still the participant's current one, the others are told <c>peer_left</c>.</summary>
-    Task LeaveSignalingAsync(long userId, string connectionId);
+    Task LeaveSignalingAsync(long userId, string connectionId, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// A participant's peer grain registers for the room's membership pushes; answers who is
@@ -84,15 +85,28 @@ public interface IRoomGrain : IGrainWithStringKey
     /// status, recording. One voice connection per user: an older one of the same user is told
     /// to close (replaced). Answers the session state <c>init</c> returns. Renew within two minutes.
     /// </summary>
-    Task<VoiceSessionState> JoinVoiceAsync(long userId, string connectionId, IRoomObserver observer);
+    Task<VoiceSessionState> JoinVoiceAsync(long userId, string connectionId, IRoomObserver observer, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Renews a voice-session connection (re-subscribing it after the room was reactivated);
     /// null when a newer connection of the same user has replaced it.
     /// </summary>
-    Task<VoiceSessionState?> RenewVoiceAsync(long userId, string connectionId, IRoomObserver observer);
+    Task<VoiceSessionState?> RenewVoiceAsync(long userId, string connectionId, IRoomObserver observer, CancellationToken cancellationToken = default);
 
-    Task LeaveVoiceAsync(long userId, string connectionId);
+    Task LeaveVoiceAsync(long userId, string connectionId, CancellationToken cancellationToken = default);
+
+    /// <summary>Host only: hands the host role to a seated participant who is not gone (<c>participant_gone</c>, 409).</summary>
+    Task<RoomSnapshot> HandHostAsync(long callerId, long userId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Host only, in a started game: takes the seat of a participant with no socket open (reconnecting,
+    /// dropped, or never connected) out of the game; <c>participant_present</c> (409) while one is open.
+    /// The seat stays in the data; its later rounds are recorded <c>absent</c>; a waiting room goes on.
+    /// </summary>
+    Task<RoomSnapshot> RemoveParticipantAsync(long callerId, long userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Host only, in a started game: finishes it now, recorded as ended early with who and when.</summary>
+    Task<RoomSnapshot> EndEarlyAsync(long callerId, CancellationToken cancellationToken = default);
 
     /// <summary>A participant's microphone state, passed on to the others.</summary>
     Task UpdateVoiceStatusAsync(long userId, bool isMicOn, bool isSpeaking);

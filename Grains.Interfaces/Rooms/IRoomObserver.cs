@@ -18,6 +18,12 @@ public interface IRoomObserver : IGrainObserver
     /// <summary>A participant's voice connection came or went.</summary>
     void OnPresence(long userId, bool connected);
 
+    /// <summary>
+    /// A participant's game presence changed: <c>participant_reconnecting</c> (their last socket
+    /// closed), <c>participant_returned</c> or <c>participant_dropped</c>; <paramref name="at"/> is the server's time.
+    /// </summary>
+    void OnParticipantEvent(string type, long userId, DateTimeOffset at);
+
     /// <summary>The same user opened a newer voice socket for this room; this connection should close.</summary>
     void OnReplaced();
 

@@ -20,6 +20,10 @@ public static partial class RoomRules
     public const int SubmissionIdMaxLength = 64;
     public const int CodeLength = 6;
 
+    /// <summary>Bounds of a room's round timers (<c>choice_seconds</c>, <c>consensus_seconds</c>).</summary>
+    public const int MinTimerSeconds = 1;
+    public const int MaxTimerSeconds = 3600;
+
     /// <summary>Exactly six ASCII digits; leading zeros are part of the code.</summary>
     [GeneratedRegex("^[0-9]{6}$", RegexOptions.CultureInvariant)]
     public static partial Regex CodePattern();

@@ -25,7 +25,10 @@ public sealed record RoomCreation(
     [property: Id(2)] bool IsPublic,
     [property: Id(3)] long CreatorId,
     [property: Id(4)] string? Nickname,
-    [property: Id(5)] string? ScenarioId = null);
+    [property: Id(5)] string? ScenarioId = null,
+    [property: Id(6)] string? OnDropout = null,
+    [property: Id(7)] int? ChoiceSeconds = null,
+    [property: Id(8)] int? ConsensusSeconds = null);
 
 /// <summary>A participant as every member of the room may see them.</summary>
 [GenerateSerializer]
@@ -36,7 +39,8 @@ public sealed record ParticipantView(
     [property: Id(1)] string Nickname,
     [property: Id(2)] int? RoleId,
     [property: Id(3)] bool IsHost,
-    [property: Id(4)] DateTimeOffset JoinedAt);
+    [property: Id(4)] DateTimeOffset JoinedAt,
+    [property: Id(5)] string Presence);
 
 /// <summary>
 /// A room's state as its members may see it. The current round's choices are not in it, only
@@ -60,7 +64,15 @@ public sealed record RoomSnapshot(
     [property: Id(11)] DateTimeOffset CreatedAt,
     [property: Id(12)] DateTimeOffset? StartedAt,
     [property: Id(13)] DateTimeOffset? FinishedAt,
-    [property: Id(14)] int Version);
+    [property: Id(14)] int Version,
+    [property: Id(15)] string OnDropout,
+    [property: Id(16)] bool Paused,
+    [property: Id(17)] DateTimeOffset? EndedEarlyAt,
+    [property: Id(18)] long? EndedEarlyBy,
+    [property: Id(19)] int? ChoiceSeconds,
+    [property: Id(20)] int? ConsensusSeconds,
+    [property: Id(21)] string? DeadlineKind,
+    [property: Id(22)] DateTimeOffset? DeadlineAt);
 
 /// <summary>A round's consensus once it is recorded.</summary>
 [GenerateSerializer]

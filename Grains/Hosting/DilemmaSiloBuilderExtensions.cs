@@ -30,6 +30,7 @@ public static class DilemmaSiloBuilderExtensions
     {
         silo.UseSystemTextJsonGrainStorageSerializer();
         silo.AddMemoryGrainStorage(StorageNames.Game);
+        silo.UseInMemoryReminderService();
         silo.Services.AddSingleton<InMemoryAccountStore>();
         silo.Services.AddSingleton<IAccountStore>(services => services.GetRequiredService<InMemoryAccountStore>());
         silo.Services.AddSingleton<InMemoryResearchStore>();
@@ -59,6 +60,13 @@ public static class DilemmaSiloBuilderExtensions
             options.Invariant = MySqlInvariant;
             options.ConnectionString = connectionString;
         });
+
+        // Round deadlines are reminders: in the database, on our own schema (Migrations/OrleansReminders), so a silo that dies loses none.
+        silo.UseAdoNetReminderService(options =>
+        {
+            options.Invariant = MySqlInvariant;
+            options.ConnectionString = connectionString;
+        });
         silo.Services.AddSingleton(_ => new MySqlDataSource(connectionString));
         silo.Services.AddSingleton<IAccountStore, MySqlAccountStore>();
         silo.Services.AddSingleton<IResearchStore, MySqlResearchStore>();
@@ -78,6 +86,7 @@ public static class DilemmaSiloBuilderExtensions
     {
         services.AddOptions<AccountOptions>().BindSettings(AccountOptions.SectionName);
         services.AddOptions<RoomOptions>().BindSettings(RoomOptions.SectionName);
+        services.AddOptions<GameOptions>().BindSettings(GameOptions.SectionName);
         services.AddHostedService<RoomSweepService>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<GameMetrics>();

@@ -34,6 +34,9 @@ public interface IResearchStore
     /// <summary>A recording started or stopped, by whom and when.</summary>
     Task RecordRecordingEventAsync(string roomCode, long userId, string eventType, DateTime occurredAt, CancellationToken cancellationToken);
 
+    /// <summary>One event of a game's course (<c>room_events</c>); see <see cref="RoomEventType"/>.</summary>
+    Task RecordRoomEventAsync(RoomEventRecord roomEvent, CancellationToken cancellationToken);
+
     /// <summary>Public rooms in a status, newest first, with their current participant counts.</summary>
     Task<(IReadOnlyList<RoomRow> Rooms, long Total)> ListPublicRoomsAsync(string? topic, string status, int offset, int limit, CancellationToken cancellationToken);
 
@@ -52,6 +55,12 @@ public sealed record ChoiceRecord(string RoomCode, long UserId, int RoundNumber,
 
 public sealed record ConsensusRecord(string RoomCode, int RoundNumber, int Choice, int Confidence, long SubmittedBy, string? SubmissionId, DateTime At);
 
+/// <summary>
+/// A row of <c>room_events</c>: <paramref name="UserId"/> is whom it is about, <paramref name="ActorId"/>
+/// who made it happen (null when the server did), <paramref name="IsBot"/> whether a bot's seat produced it.
+/// </summary>
+public sealed record RoomEventRecord(string RoomCode, string EventType, long? UserId, int? RoundNumber, long? ActorId, bool IsBot, DateTime At);
+
 /// <summary>A listed room. The count is a <c>long</c> because MySQL's COUNT is a BIGINT, and Dapper matches constructor parameters by type.</summary>
 public sealed record RoomRow(string RoomCode, string Title, string Topic, string Status, long ParticipantCount, DateTime CreatedAt);
 
@@ -60,6 +69,35 @@ public static class RecordingEventType
 {
     public const string Started = "recording_started";
     public const string Stopped = "recording_stopped";
+}
+
+/// <summary>The words of the <c>room_events.event_type</c> column.</summary>
+public static class RoomEventType
+{
+    /// <summary>A participant's last socket closed: the grace period (<c>Game:ReconnectGraceSeconds</c>) starts.</summary>
+    public const string Reconnecting = "participant_reconnecting";
+
+    /// <summary>A reconnecting or dropped participant has a socket open again.</summary>
+    public const string Returned = "participant_returned";
+
+    /// <summary>The grace period ran out (no actor), or the participant left the started game (actor: themselves).</summary>
+    public const string Dropped = "participant_dropped";
+
+    /// <summary>The host took a gone participant's seat out of the game.</summary>
+    public const string Removed = "participant_removed";
+
+    /// <summary>A round closed without this seat's choice because it was dropped or removed.</summary>
+    public const string Absent = "absent";
+
+    /// <summary>The choice deadline passed without this participant's choice: none is invented.</summary>
+    public const string TimedOut = "timed_out";
+
+    /// <summary>The consensus deadline passed without a consensus; the next round opened.</summary>
+    public const string NoConsensus = "no_consensus";
+
+    public const string HostChanged = "host_changed";
+
+    public const string EndedEarly = "ended_early";
 }
 
 /// <summary>The status words of the <c>rooms.status</c> column.</summary>

@@ -12,6 +12,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader
     private readonly Dictionary<(string Room, int Round, long User), ChoiceRecord> _choices = [];
     private readonly Dictionary<(string Room, int Round), ConsensusRecord> _consensus = [];
     private readonly List<(string Room, long User, string Type, DateTime At)> _recordingEvents = [];
+    private readonly List<RoomEventRecord> _roomEvents = [];
 
     public Task<bool> TryRecordRoomAsync(RoomRecord room, CancellationToken cancellationToken)
     {
@@ -106,6 +107,24 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader
         {
             _recordingEvents.Add((roomCode, userId, eventType, occurredAt));
             return Task.CompletedTask;
+        }
+    }
+
+    public Task RecordRoomEventAsync(RoomEventRecord roomEvent, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _roomEvents.Add(roomEvent);
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>A room's events in order, for tests.</summary>
+    public IReadOnlyList<RoomEventRecord> RoomEvents(string roomCode)
+    {
+        lock (_lock)
+        {
+            return _roomEvents.Where(e => e.RoomCode == roomCode).ToList();
         }
     }
 

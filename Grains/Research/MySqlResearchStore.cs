@@ -146,6 +146,15 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource) : IResearchSt
             new { roomCode, userId, eventType, occurredAt },
             cancellationToken);
 
+    public Task RecordRoomEventAsync(RoomEventRecord roomEvent, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            """
+            INSERT INTO room_events (room_code, event_type, user_id, round_number, actor_id, is_bot, occurred_at)
+            VALUES (@RoomCode, @EventType, @UserId, @RoundNumber, @ActorId, @IsBot, @At)
+            """,
+            roomEvent,
+            cancellationToken);
+
     public async Task<(IReadOnlyList<RoomRow> Rooms, long Total)> ListPublicRoomsAsync(string? topic, string status, int offset, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

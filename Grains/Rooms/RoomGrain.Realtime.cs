@@ -32,10 +32,10 @@ public sealed partial class RoomGrain
     // When each participant last changed the recording, for the once-a-second rule.
     private readonly Dictionary<long, DateTimeOffset> _recordingChanges = [];
 
-    public Task<IReadOnlyList<PeerPresence>> JoinSignalingAsync(long userId, string connectionId)
+    public async Task<IReadOnlyList<PeerPresence>> JoinSignalingAsync(long userId, string connectionId, CancellationToken cancellationToken)
     {
         EnsureCreated();
-        var joining = Participant(userId);
+        var joining = Seated(userId);
         DropExpiredSignaling();
         NotePresence();
         var isNew = !_signaling.TryGetValue(userId, out var current) || current.ConnectionId != connectionId;
@@ -50,10 +50,12 @@ public sealed partial class RoomGrain
         }
 
         IReadOnlyList<PeerPresence> present = others.Select(o => PresenceOf(o, userId)).ToList();
-        return Task.FromResult(present);
+        await NoteSocketBackAsync(joining, cancellationToken);
+        await SettlePresenceAsync(cancellationToken);
+        return present;
     }
 
-    public Task LeaveSignalingAsync(long userId, string connectionId)
+    public async Task LeaveSignalingAsync(long userId, string connectionId, CancellationToken cancellationToken)
     {
         if (_signaling.TryGetValue(userId, out var current) && current.ConnectionId == connectionId)
         {
@@ -61,56 +63,63 @@ public sealed partial class RoomGrain
             NotePresence();
         }
 
-        return Task.CompletedTask;
+        await SettlePresenceAsync(cancellationToken);
     }
 
     public Task<RoomMembers> RegisterPeerAsync(long userId)
     {
         EnsureCreated();
-        Participant(userId);
+        Seated(userId);
         _peers.Add(userId);
         return Task.FromResult(Members());
     }
 
-    public Task<VoiceSessionState> JoinVoiceAsync(long userId, string connectionId, IRoomObserver observer)
+    public async Task<VoiceSessionState> JoinVoiceAsync(long userId, string connectionId, IRoomObserver observer, CancellationToken cancellationToken)
     {
         EnsureCreated();
-        Participant(userId);
+        var joining = Seated(userId);
         DropExpiredVoice();
-        return Task.FromResult(SubscribeVoice(userId, connectionId, observer));
+        var state = SubscribeVoice(userId, connectionId, observer);
+        await NoteSocketBackAsync(joining, cancellationToken);
+        await SettlePresenceAsync(cancellationToken);
+        return state;
     }
 
-    public Task<VoiceSessionState?> RenewVoiceAsync(long userId, string connectionId, IRoomObserver observer)
+    public async Task<VoiceSessionState?> RenewVoiceAsync(long userId, string connectionId, IRoomObserver observer, CancellationToken cancellationToken)
     {
         EnsureCreated();
-        Participant(userId);
+        var renewing = Seated(userId);
         DropExpiredVoice();
 
         // A renewal in flight when a newer socket connected must not take the user back.
         if (_voice.Any(v => v.Value.UserId == userId && v.Key != connectionId))
         {
-            return Task.FromResult<VoiceSessionState?>(null);
+            return null;
         }
 
-        return Task.FromResult<VoiceSessionState?>(SubscribeVoice(userId, connectionId, observer));
+        var state = SubscribeVoice(userId, connectionId, observer);
+        await NoteSocketBackAsync(renewing, cancellationToken);
+        await SettlePresenceAsync(cancellationToken);
+        return state;
     }
 
-    public Task LeaveVoiceAsync(long userId, string connectionId)
+    public async Task LeaveVoiceAsync(long userId, string connectionId, CancellationToken cancellationToken)
     {
         if (_voice.Remove(connectionId) && !IsVoiceConnected(userId))
         {
             NotePresence();
             _voiceStatus.Remove(userId);
             Broadcast(o => o.OnPresence(userId, false), exceptUser: userId);
+            NoteSocketGone(userId);
         }
 
-        return Task.CompletedTask;
+        await SettlePresenceAsync(cancellationToken);
     }
 
     public Task UpdateVoiceStatusAsync(long userId, bool isMicOn, bool isSpeaking)
     {
         EnsureCreated();
-        Participant(userId);
+        Seated(userId);
         var status = new VoiceStatus(userId, isMicOn, isSpeaking, time.GetUtcNow());
         _voiceStatus[userId] = status;
         Broadcast(o => o.OnVoiceStatus(status), exceptUser: userId);
@@ -189,6 +198,7 @@ public sealed partial class RoomGrain
 
         if (voice.Count > 0)
         {
+            NoteSocketGone(userId);
             _voiceStatus.Remove(userId);
             Broadcast(o => o.OnPresence(userId, false), exceptUser: userId);
         }
@@ -232,6 +242,8 @@ public sealed partial class RoomGrain
         {
             return;
         }
+
+        NoteSocketGone(userId);
 
         var left = new PeerPresence(userId, Find(userId)?.Nickname ?? string.Empty, Find(userId)?.RoleId, false);
         foreach (var other in _signaling.Keys)
@@ -279,6 +291,7 @@ public sealed partial class RoomGrain
             _voice.Remove(id);
             if (!IsVoiceConnected(connection.UserId))
             {
+                NoteSocketGone(connection.UserId);
                 _voiceStatus.Remove(connection.UserId);
             }
         }

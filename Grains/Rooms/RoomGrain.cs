@@ -40,6 +40,7 @@ public sealed partial class RoomGrain(
         }
 
         WatchForAbandonment();
+        WatchPresence();
         CountPhase();
     }
 
@@ -58,6 +59,14 @@ public sealed partial class RoomGrain(
             throw RuleViolationException.Invalid("invalid_title", "title", $"A title has 1 to {RoomRules.TitleMaxLength} characters.");
         }
 
+        var onDropout = creation.OnDropout ?? DropoutPolicy.Default;
+        if (!DropoutPolicy.IsKnown(onDropout))
+        {
+            throw RuleViolationException.Invalid("invalid_on_dropout", "on_dropout", $"on_dropout is one of: {string.Join(", ", DropoutPolicy.All)}.");
+        }
+
+        var choiceSeconds = ValidTimer(creation.ChoiceSeconds, "choice_seconds");
+        var consensusSeconds = ValidTimer(creation.ConsensusSeconds, "consensus_seconds");
         var chosen = creation.ScenarioId is { } scenarioId ? await ScenarioByIdAsync(scenarioId, creation.Topic) : await ScenarioForAsync(creation.Topic);
         var nickname = await NicknameForAsync(creation.CreatorId, creation.Nickname, cancellationToken);
         var now = Now;
@@ -77,6 +86,9 @@ public sealed partial class RoomGrain(
         State.HostUserId = creation.CreatorId;
         State.ScenarioId = chosen.Id;
         State.CreatedAt = now;
+        State.OnDropout = onDropout;
+        State.ChoiceSeconds = choiceSeconds;
+        State.ConsensusSeconds = consensusSeconds;
         State.Participants = [new ParticipantState { UserId = creation.CreatorId, Nickname = nickname, JoinedAt = now }];
         State.Rounds = Enumerable.Range(1, RoomRules.Rounds).Select(n => new RoundState { RoundNumber = n }).ToList();
         scenario.State.Scenario = chosen;
@@ -130,6 +142,12 @@ public sealed partial class RoomGrain(
     {
         EnsureCreated();
         var leaving = Participant(userId);
+        if (State.Phase == RoomPhase.Started)
+        {
+            await LeaveStartedGameAsync(leaving, cancellationToken);
+            return Snapshot();
+        }
+
         EnsurePhase(RoomPhase.Waiting);
 
         var remaining = State.Participants.Where(p => p.UserId != userId).ToList();
@@ -192,8 +210,11 @@ public sealed partial class RoomGrain(
         State.Phase = RoomPhase.Started;
         State.CurrentRound = 1;
         State.StartedAt = now;
+        StartRoundClock(now);
         await SaveAsync(writeScenario: false, cancellationToken);
+        await KeepDeadlineReminderAsync();
         StopWatchingForAbandonment();
+        WatchPresence();
         CountPhase();
         return Snapshot();
     }
@@ -201,14 +222,16 @@ public sealed partial class RoomGrain(
     public async Task<SubmissionReceipt> SubmitChoiceAsync(long userId, ChoiceSubmission submission, CancellationToken cancellationToken)
     {
         EnsureCreated();
-        Participant(userId);
+        var chooser = Participant(userId);
         if (Replay(SubmissionOperation.Choice, userId, submission.SubmissionId) is { } replayed)
         {
             return replayed;
         }
 
         EnsurePlaying();
+        EnsureTakingPart(chooser);
         var round = OpenRound(submission);
+        EnsureChoicesOpen(round);
         var previous = round.Choices.Find(c => c.UserId == userId);
         var revision = (previous?.Revision ?? 0) + 1;
         var now = Now;
@@ -223,14 +246,24 @@ public sealed partial class RoomGrain(
         State.Version++;
         var receipt = ApplyChoice(round, userId, submission, revision, now);
         metrics.ChoiceRecorded();
-        PushRoomUpdate();
+        if (OpenConsensusClockIfDue(now))
+        {
+            // The last choice opened the consensus and its deadline: that one is stored, choices and all.
+            await SaveAsync(writeScenario: false, cancellationToken);
+            await KeepDeadlineReminderAsync();
+        }
+        else
+        {
+            PushRoomUpdate();
+        }
+
         return receipt;
     }
 
     public async Task<SubmissionReceipt> SubmitConsensusAsync(long userId, ChoiceSubmission submission, CancellationToken cancellationToken)
     {
         EnsureCreated();
-        Participant(userId);
+        var submitter = Participant(userId);
         if (Replay(SubmissionOperation.Consensus, userId, submission.SubmissionId) is { } replayed)
         {
             return replayed;
@@ -248,39 +281,31 @@ public sealed partial class RoomGrain(
         }
 
         EnsurePlaying();
+        EnsureTakingPart(submitter);
         var round = OpenRound(submission);
-        if (round.Choices.Count < State.Participants.Count)
+
+        // Those who no longer take part (dropped, removed) are not waited for: their seat is recorded absent.
+        var taking = State.Participants.Where(TakesPart).ToList();
+        var pending = round.ChoicesClosed ? 0 : taking.Count(p => round.Choices.All(c => c.UserId != p.UserId));
+        if (pending > 0)
         {
             throw RuleViolationException.Conflict(
                 "choices_pending",
-                $"The consensus comes after every individual choice; {State.Participants.Count - round.Choices.Count} of {State.Participants.Count} still to choose.");
+                $"The consensus comes after every individual choice; {pending} of {taking.Count} still to choose.");
         }
 
         var now = Now;
-        var finishes = submission.RoundNumber == RoomRules.Rounds;
+        await RecordAbsencesAsync(round, now, cancellationToken);
         await research.RecordConsensusAsync(
             new ConsensusRecord(Code, submission.RoundNumber, submission.Choice, submission.Confidence, userId, submission.SubmissionId, now),
             cancellationToken);
-        await research.RecordRoomProgressAsync(
-            finishes
-                ? Progress(State.HostUserId, RoomPhase.Finished, RoomRules.Rounds, State.StartedAt, now)
-                : Progress(State.HostUserId, RoomPhase.Started, submission.RoundNumber + 1, State.StartedAt, null),
-            cancellationToken);
-
         round.Consensus = new ConsensusState { Choice = submission.Choice, Confidence = submission.Confidence, SubmittedBy = userId, RecordedAt = now };
-        if (finishes)
-        {
-            State.Phase = RoomPhase.Finished;
-            State.FinishedAt = now;
-        }
-        else
-        {
-            State.CurrentRound = submission.RoundNumber + 1;
-        }
+        await CloseRoundAsync(submission.RoundNumber, now, cancellationToken);
 
         var receipt = Receipt(userId, submission, 1, now);
         Remember(SubmissionOperation.Consensus, userId, receipt);
         await SaveAsync(writeScenario: false, cancellationToken);
+        await KeepDeadlineReminderAsync();
         metrics.ConsensusRecorded();
         CountPhase();
         return receipt;
@@ -601,7 +626,7 @@ public sealed partial class RoomGrain(
         State.Phase,
         State.HostUserId,
         State.CurrentRound,
-        State.Participants.Select(p => new ParticipantView(p.UserId, p.Nickname, p.RoleId, p.UserId == State.HostUserId, Utc(p.JoinedAt))).ToList(),
+        State.Participants.Select(p => new ParticipantView(p.UserId, p.Nickname, p.RoleId, p.UserId == State.HostUserId, Utc(p.JoinedAt), PresenceOf(p))).ToList(),
         State.Phase == RoomPhase.Started ? State.Rounds[State.CurrentRound - 1].Choices.Select(c => c.UserId).ToList() : [],
         State.Rounds.Where(r => r.Consensus is not null)
             .Select(r => new ConsensusView(r.RoundNumber, r.Consensus!.Choice, r.Consensus.Confidence, r.Consensus.SubmittedBy, Utc(r.Consensus.RecordedAt)))
@@ -610,7 +635,15 @@ public sealed partial class RoomGrain(
         Utc(State.CreatedAt),
         State.StartedAt is { } started ? Utc(started) : null,
         State.FinishedAt is { } finished ? Utc(finished) : null,
-        State.Version);
+        State.Version,
+        State.OnDropout,
+        IsPaused,
+        State.EndedEarlyAt is { } ended ? Utc(ended) : null,
+        State.EndedEarlyBy,
+        State.ChoiceSeconds,
+        State.ConsensusSeconds,
+        State.DeadlineKind,
+        State.DeadlineAt is { } deadline ? Utc(deadline) : null);
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

@@ -76,6 +76,31 @@ public sealed class RoomState
     /// </summary>
     [Id(19)]
     public DateTime? ClosedAt { get; set; }
+
+    /// <summary>The <c>on_dropout</c> policy (see <see cref="DropoutPolicy"/>); rooms stored before it had none and continue.</summary>
+    [Id(20)]
+    public string OnDropout { get; set; } = DropoutPolicy.Default;
+
+    /// <summary>When the host ended the game before its last round, and who did.</summary>
+    [Id(21)]
+    public DateTime? EndedEarlyAt { get; set; }
+
+    [Id(22)]
+    public long? EndedEarlyBy { get; set; }
+
+    /// <summary>The room's round timers: seconds for the individual choices, then for the consensus; null for no limit.</summary>
+    [Id(23)]
+    public int? ChoiceSeconds { get; set; }
+
+    [Id(24)]
+    public int? ConsensusSeconds { get; set; }
+
+    /// <summary>The open round's running deadline, if any: <c>choice</c> or <c>consensus</c>, and when (UTC).</summary>
+    [Id(25)]
+    public string? DeadlineKind { get; set; }
+
+    [Id(26)]
+    public DateTime? DeadlineAt { get; set; }
 }
 
 [GenerateSerializer]
@@ -92,6 +117,14 @@ public sealed class ParticipantState
 
     [Id(3)]
     public DateTime JoinedAt { get; set; }
+
+    /// <summary>When the participant was dropped from the started game (grace ran out, or they left); null while taking part.</summary>
+    [Id(4)]
+    public DateTime? DroppedAt { get; set; }
+
+    /// <summary>The host took the seat out of the game: it stays in the data, and its user cannot come back.</summary>
+    [Id(5)]
+    public bool Removed { get; set; }
 }
 
 [GenerateSerializer]
@@ -105,6 +138,14 @@ public sealed class RoundState
 
     [Id(2)]
     public ConsensusState? Consensus { get; set; }
+
+    /// <summary>The choice deadline passed: no more individual choices, the consensus is open with those present.</summary>
+    [Id(3)]
+    public bool ChoicesClosed { get; set; }
+
+    /// <summary>The consensus deadline passed without one: the round closed as <c>no_consensus</c>.</summary>
+    [Id(4)]
+    public bool NoConsensus { get; set; }
 }
 
 [GenerateSerializer]

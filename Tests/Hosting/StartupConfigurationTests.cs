@@ -9,7 +9,7 @@ namespace Dilemma.Tests.Hosting;
 public sealed class StartupConfigurationTests
 {
     // Settings the machine's environment may carry (scripts/services.sh env exports some); each run starts without them.
-    private static readonly string[] _sections = ["ConnectionStrings", "Cluster", "Database", "Auth", "RateLimits", "Realtime", "Ice", "Ai", "Research", "Cors", "Rooms", "Edge", "Telemetry"];
+    private static readonly string[] _sections = ["ConnectionStrings", "Cluster", "Database", "Auth", "RateLimits", "Realtime", "Ice", "Ai", "Research", "Cors", "Rooms", "Edge", "Telemetry", "Game"];
 
     private const string SiloServices = "ConnectionStrings__Redis=127.0.0.1:1";
     private const string SiloDatabase = "ConnectionStrings__MySql=Server=127.0.0.1;Port=1";
@@ -41,6 +41,7 @@ public sealed class StartupConfigurationTests
         ("Gateway", "RateLimits:Rooms:MissCost", ["RateLimits__Rooms__MissCost=0"]),
         ("Gateway", "RateLimits:Rooms:MissCost", ["RateLimits__Rooms__MissCost=500"]),
         ("Gateway", "Rooms:AbandonedAfterSeconds", ["Rooms__AbandonedAfterSeconds=0"]),
+        ("Gateway", "Game:ReconnectGraceSeconds", ["Game__ReconnectGraceSeconds=0"]),
         ("Gateway", "RateLimits:Auth:GuestSignInsPerWindow", ["RateLimits__Auth__GuestSignInsPerWindow=0"]),
         ("Gateway", "Edge:TrustedProxies", ["Edge__TrustedProxies__0=the-proxy"]),
         ("Gateway", "Telemetry:MetricsUrls", ["Telemetry__MetricsUrls=http://127.0.0.1"]),
@@ -55,6 +56,7 @@ public sealed class StartupConfigurationTests
         ("Silo", "Database:MigrateOnStart", [SiloServices, SiloDatabase, "Database__MigrateOnStart=maybe"]),
         ("Silo", "Auth:BcryptWorkFactor", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Auth__BcryptWorkFactor=3"]),
         ("Silo", "Rooms:SweepSeconds", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Rooms__SweepSeconds=never"]),
+        ("Silo", "Game:ReconnectGraceSeconds", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Game__ReconnectGraceSeconds=forever"]),
         ("Silo", "Auth:RefreshTokenDays", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Auth__RefreshTokenDays=0"]),
     ];
 

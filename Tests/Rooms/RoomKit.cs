@@ -31,9 +31,9 @@ public static class RoomKit
     public static async Task<Player[]> GuestsAsync(HttpClient client, int count, CancellationToken cancellationToken) =>
         await Task.WhenAll(Enumerable.Range(0, count).Select(_ => GuestAsync(client, cancellationToken)));
 
-    public static async Task<JsonElement> CreateRoomAsync(Player host, CancellationToken cancellationToken, bool isPublic = true, string topic = Topic, string? title = null)
+    public static async Task<JsonElement> CreateRoomAsync(Player host, CancellationToken cancellationToken, bool isPublic = true, string topic = Topic, string? title = null, string? onDropout = null)
     {
-        var response = await host.PostAsync(isPublic ? "/rooms/public" : "/rooms/private", new { title = title ?? "Room " + Guid.NewGuid().ToString("N")[..6], topic }, cancellationToken);
+        var response = await host.PostAsync(isPublic ? "/rooms/public" : "/rooms/private", new { title = title ?? "Room " + Guid.NewGuid().ToString("N")[..6], topic, on_dropout = onDropout }, cancellationToken);
         return await HttpAssert.OkAsync<JsonElement>(response, HttpStatusCode.Created);
     }
 
@@ -43,10 +43,10 @@ public static class RoomKit
         await HttpAssert.OkAsync<JsonElement>(await player.PostAsync("/rooms/join", new { room_code = code, nickname = "n" + player.UserId }, cancellationToken));
 
     /// <summary>Three guests in a room with roles 1, 2, 3 in order: players[0] is the host.</summary>
-    public static async Task<(Player[] Players, string Code)> SeatedRoomAsync(HttpClient client, CancellationToken cancellationToken, string topic = Topic)
+    public static async Task<(Player[] Players, string Code)> SeatedRoomAsync(HttpClient client, CancellationToken cancellationToken, string topic = Topic, string? onDropout = null)
     {
         var players = await GuestsAsync(client, 3, cancellationToken);
-        var code = Code(await CreateRoomAsync(players[0], cancellationToken, topic: topic));
+        var code = Code(await CreateRoomAsync(players[0], cancellationToken, topic: topic, onDropout: onDropout));
         await JoinAsync(players[1], code, cancellationToken);
         await JoinAsync(players[2], code, cancellationToken);
         var assignments = players.Select((p, i) => new { user_id = p.UserId, role_id = i + 1 }).ToArray();
@@ -55,9 +55,9 @@ public static class RoomKit
     }
 
     /// <summary>A seated room, started: round 1 is open.</summary>
-    public static async Task<(Player[] Players, string Code)> StartedRoomAsync(HttpClient client, CancellationToken cancellationToken)
+    public static async Task<(Player[] Players, string Code)> StartedRoomAsync(HttpClient client, CancellationToken cancellationToken, string? onDropout = null)
     {
-        var (players, code) = await SeatedRoomAsync(client, cancellationToken);
+        var (players, code) = await SeatedRoomAsync(client, cancellationToken, onDropout: onDropout);
         await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/start", null, cancellationToken));
         return (players, code);
     }

@@ -227,11 +227,17 @@ public sealed class RoomLifecycleTests(EmbeddedGatewayFixture gateway) : IClassF
     }
 
     [Fact]
-    public async Task Leaving_after_start_gets_409_room_started()
+    public async Task Leaving_after_start_drops_the_seat_and_after_the_end_gets_409_room_finished()
     {
         var (players, code) = await RoomKit.StartedRoomAsync(Client, Ct);
 
-        await HttpAssert.ProblemAsync(await players[1].PostAsync($"/rooms/{code}/leave", null, Ct), HttpStatusCode.Conflict, "room_started");
+        Assert.Equal(HttpStatusCode.NoContent, (await players[1].PostAsync($"/rooms/{code}/leave", null, Ct)).StatusCode);
+        var room = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}", Ct));
+        Assert.Equal(3, room.GetProperty("participants").GetArrayLength());
+        Assert.Equal("dropped", room.GetProperty("participants")[1].GetProperty("presence").GetString());
+
+        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/end", null, Ct));
+        await HttpAssert.ProblemAsync(await players[2].PostAsync($"/rooms/{code}/leave", null, Ct), HttpStatusCode.Conflict, "room_finished");
     }
 
     [Fact]

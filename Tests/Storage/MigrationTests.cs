@@ -19,9 +19,9 @@ public sealed class MigrationTests(LocalServices services)
         .ToArray();
 
     private static readonly string[] ApplicationTables =
-        ["users", "refresh_tokens", "rooms", "room_participants", "round_choices", "consensus_choices", "research_exports", "recording_events"];
+        ["users", "refresh_tokens", "rooms", "room_participants", "round_choices", "consensus_choices", "research_exports", "recording_events", "room_events"];
 
-    private static readonly string[] OrleansTables = ["OrleansQuery", "OrleansStorage"];
+    private static readonly string[] OrleansTables = ["OrleansQuery", "OrleansStorage", "OrleansRemindersTable"];
 
     private static readonly string[] OrleansRoutines =
         ["OrleansReadFromStorage", "OrleansWriteToStorage", "OrleansClearStorage", "OrleansDeleteStorage"];
@@ -43,6 +43,8 @@ public sealed class MigrationTests(LocalServices services)
         ("research_exports", "uq_research_exports_export_id", true),
         ("research_exports", "ix_research_exports_started", false),
         ("recording_events", "ix_recording_events_room", false),
+        ("room_events", "ix_room_events_room", false),
+        ("OrleansRemindersTable", "ix_orleans_reminders_hash", false),
         ("round_choices", "ix_round_choices_export", false),
         ("consensus_choices", "ix_consensus_choices_export", false),
     ];
@@ -137,7 +139,7 @@ public sealed class MigrationTests(LocalServices services)
         Assert.Equal("utf8mb4_bin", Collation("OrleansStorage", "GrainTypeString"));
         Assert.Equal("utf8mb4_bin", Collation("OrleansStorage", "GrainIdExtensionString"));
         Assert.Equal("utf8mb4_bin", Collation("OrleansStorage", "ServiceId"));
-        foreach (var table in new[] { "rooms", "room_participants", "round_choices", "consensus_choices", "recording_events" })
+        foreach (var table in new[] { "rooms", "room_participants", "round_choices", "consensus_choices", "recording_events", "room_events" })
         {
             Assert.Equal("ascii_bin", Collation(table, "room_code"));
         }
@@ -190,10 +192,15 @@ public sealed class MigrationTests(LocalServices services)
             ct);
         Assert.Equal(OrleansRoutines.Order(), routines.Select(r => (string)r[0]).Order());
 
-        var queries = await RowsAsync(database, "SELECT QueryKey, QueryText FROM OrleansQuery", ct);
+        // The reminder service's seven queries share the table (Migrations/OrleansReminders.cs).
+        var queries = await RowsAsync(database, "SELECT QueryKey, QueryText FROM OrleansQuery WHERE QueryKey NOT LIKE '%Reminder%' AND QueryKey NOT LIKE 'ReadRangeRows%'", ct);
         Assert.Equal(
             ["ClearStorageKey", "DeleteStorageKey", "ReadFromStorageKey", "WriteToStorageKey"],
             queries.Select(q => (string)q[0]).Order());
+        var reminderQueries = await RowsAsync(database, "SELECT QueryKey FROM OrleansQuery WHERE QueryKey LIKE '%Reminder%' OR QueryKey LIKE 'ReadRangeRows%'", ct);
+        Assert.Equal(
+            ["DeleteReminderRowKey", "DeleteReminderRowsKey", "ReadRangeRows1Key", "ReadRangeRows2Key", "ReadReminderRowKey", "ReadReminderRowsKey", "UpsertReminderRowKey"],
+            reminderQueries.Select(q => (string)q[0]).Order());
         Assert.All(queries, q => Assert.StartsWith("CALL Orleans", (string)q[1], StringComparison.Ordinal));
 
         var primaryKey = await RowsAsync(

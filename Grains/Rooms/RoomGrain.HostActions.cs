@@ -1,0 +1,109 @@
+using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Research;
+
+namespace Dilemma.Grains.Rooms;
+
+/// <summary>
+/// What the host can always do, so a game never gets stuck on someone who is gone: hand the host
+/// role on, take a gone participant's seat out of the game, end the game early. Each is a row of
+/// <c>room_events</c> with who did it and when. Leaving a started game is a dropout.
+/// </summary>
+public sealed partial class RoomGrain
+{
+    public async Task<RoomSnapshot> HandHostAsync(long callerId, long userId, CancellationToken cancellationToken)
+    {
+        EnsureCreated();
+        EnsureHost(callerId);
+        var next = Participant(userId);
+        if (!TakesPart(next))
+        {
+            throw RuleViolationException.Conflict("participant_gone", "The host role goes to a participant who still takes part.");
+        }
+
+        if (next.UserId == State.HostUserId)
+        {
+            return Snapshot();
+        }
+
+        await RecordEventAsync(RoomEventType.HostChanged, next.UserId, callerId, Now, cancellationToken);
+        await research.RecordRoomProgressAsync(Progress(next.UserId), cancellationToken);
+        State.HostUserId = next.UserId;
+        await SaveAsync(writeScenario: false, cancellationToken);
+        return Snapshot();
+    }
+
+    public async Task<RoomSnapshot> RemoveParticipantAsync(long callerId, long userId, CancellationToken cancellationToken)
+    {
+        EnsureCreated();
+        EnsureHost(callerId);
+        EnsurePlaying();
+        var gone = Participant(userId);
+        if (gone.Removed)
+        {
+            return Snapshot();
+        }
+
+        if (IsConnected(userId))
+        {
+            throw RuleViolationException.Conflict("participant_present", "Only a participant with no socket open (reconnecting, dropped, or never connected) may be removed.");
+        }
+
+        var now = Now;
+        await RecordEventAsync(RoomEventType.Removed, userId, callerId, now, cancellationToken);
+        if (_graces.Remove(userId, out var grace))
+        {
+            grace.Dispose();
+        }
+
+        gone.DroppedAt ??= now;
+        gone.Removed = true;
+        await HandOverIfHostGoneAsync(now, cancellationToken);
+        EvictFromRealtime(userId);
+        var deadlineMoved = OpenConsensusClockIfDue(now);
+        await SaveAsync(writeScenario: false, cancellationToken);
+        if (deadlineMoved)
+        {
+            await KeepDeadlineReminderAsync();
+        }
+        return Snapshot();
+    }
+
+    public async Task<RoomSnapshot> EndEarlyAsync(long callerId, CancellationToken cancellationToken)
+    {
+        EnsureCreated();
+        EnsureHost(callerId);
+        EnsurePlaying();
+        var now = Now;
+        await RecordEventAsync(RoomEventType.EndedEarly, userId: null, callerId, now, cancellationToken, State.CurrentRound);
+        await research.RecordRoomProgressAsync(Progress(State.HostUserId, RoomPhase.Finished, State.CurrentRound, State.StartedAt, now), cancellationToken);
+        State.Phase = RoomPhase.Finished;
+        State.FinishedAt = now;
+        State.EndedEarlyAt = now;
+        State.EndedEarlyBy = callerId;
+        State.DeadlineKind = null;
+        State.DeadlineAt = null;
+        await SaveAsync(writeScenario: false, cancellationToken);
+        await KeepDeadlineReminderAsync();
+        StopPresenceTimers();
+        CountPhase();
+        return Snapshot();
+    }
+
+    /// <summary>Leaving a started game is a dropout on purpose: no grace, the leaver is the actor, and their sockets close.</summary>
+    private async Task LeaveStartedGameAsync(ParticipantState leaving, CancellationToken cancellationToken)
+    {
+        if (!TakesPart(leaving))
+        {
+            return;
+        }
+
+        if (_graces.Remove(leaving.UserId, out var grace))
+        {
+            grace.Dispose();
+        }
+
+        await DropAsync(leaving, actorId: leaving.UserId, cancellationToken);
+        EvictFromRealtime(leaving.UserId);
+    }
+}

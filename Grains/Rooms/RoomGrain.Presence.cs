@@ -1,0 +1,235 @@
+using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Realtime;
+using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Research;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Dilemma.Grains.Rooms;
+
+/// <summary>
+/// Presence with grace, in a started game. A participant is connected while any of their
+/// signaling or voice sockets is. When the last one closes, the others are told
+/// <c>participant_reconnecting</c> and the grace period (<c>Game:ReconnectGraceSeconds</c>) starts;
+/// a socket back within it is <c>participant_returned</c> and nothing else changes. After it the
+/// participant is dropped (<c>participant_dropped</c>, stored) and the room's <c>on_dropout</c>
+/// policy applies. Each of these is a row of <c>room_events</c> before anyone is told.
+/// The grace runs on a grain timer: a room reactivated on another silo has lost its sockets too,
+/// and learns them again as the gateways renew them.
+/// </summary>
+public sealed partial class RoomGrain
+{
+    // Expired socket registrations (a gateway that died without its goodbyes) are looked for this
+    // often in a started game, so a participant behind such a gateway is not present for ever.
+    private static readonly TimeSpan PresenceWatchPeriod = TimeSpan.FromSeconds(30);
+
+    // Participants in their grace period, each with the timer that drops them.
+    private readonly Dictionary<long, IGrainTimer> _graces = [];
+
+    // Users a socket of whom closed or expired during a synchronous step; settled by SettlePresenceAsync.
+    private readonly HashSet<long> _socketsGone = [];
+
+    private IGrainTimer? _presenceWatch;
+    private GameOptions? _gameOptions;
+
+    private GameOptions Game => _gameOptions ??= ServiceProvider.GetRequiredService<IOptions<GameOptions>>().Value;
+
+    private static bool TakesPart(ParticipantState participant) => participant.DroppedAt is null && !participant.Removed;
+
+    private bool IsConnected(long userId) => _signaling.ContainsKey(userId) || IsVoiceConnected(userId);
+
+    /// <summary>Paused: a <c>wait</c> room with a dropped participant the host has not removed.</summary>
+    private bool IsPaused =>
+        State.Phase == RoomPhase.Started
+        && State.OnDropout == DropoutPolicy.Wait
+        && State.Participants.Any(p => p.DroppedAt is not null && !p.Removed);
+
+    private string PresenceOf(ParticipantState participant) =>
+        participant.Removed ? ParticipantPresence.Removed
+        : participant.DroppedAt is not null ? ParticipantPresence.Dropped
+        : _graces.ContainsKey(participant.UserId) ? ParticipantPresence.Reconnecting
+        : ParticipantPresence.Present;
+
+    /// <summary>A seat that may open sockets: a removed participant's user cannot come back.</summary>
+    private ParticipantState Seated(long userId)
+    {
+        var participant = Participant(userId);
+        return participant.Removed ? throw RuleViolationException.Forbidden("not_participant", "You were removed from this game.") : participant;
+    }
+
+    /// <summary>Choices and consensus come from those taking part, in a game that is not paused.</summary>
+    private void EnsureTakingPart(ParticipantState participant)
+    {
+        if (!TakesPart(participant) && State.Phase == RoomPhase.Started)
+        {
+            throw RuleViolationException.Conflict("participant_dropped", "You were dropped from this game; open a signaling or voice socket to return.");
+        }
+
+        if (IsPaused)
+        {
+            throw RuleViolationException.Conflict("room_paused", "The room waits for a dropped participant to return, or for the host to remove them or end the game.");
+        }
+    }
+
+    /// <summary>A socket of the user closed or expired; what that means is settled by <see cref="SettlePresenceAsync"/>.</summary>
+    private void NoteSocketGone(long userId) => _socketsGone.Add(userId);
+
+    /// <summary>Starts the grace period of everyone whose last socket has gone since the last look.</summary>
+    private async Task SettlePresenceAsync(CancellationToken cancellationToken)
+    {
+        foreach (var userId in _socketsGone.ToList())
+        {
+            _socketsGone.Remove(userId);
+            if (State.Phase != RoomPhase.Started
+                || State.ClosedAt is not null
+                || IsConnected(userId)
+                || _graces.ContainsKey(userId)
+                || Find(userId) is not { } participant
+                || !TakesPart(participant))
+            {
+                continue;
+            }
+
+            var now = Now;
+            await RecordEventAsync(RoomEventType.Reconnecting, userId, actorId: null, now, cancellationToken);
+            _graces[userId] = this.RegisterGrainTimer(
+                token => DropAfterGraceAsync(userId, token),
+                new GrainTimerCreationOptions(Game.ReconnectGrace, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+            TellOthers(RoomEventType.Reconnecting, participant, now);
+            PushRoomUpdate();
+        }
+    }
+
+    /// <summary>A socket of the participant is open: back within the grace, or back after being dropped.</summary>
+    private async Task NoteSocketBackAsync(ParticipantState participant, CancellationToken cancellationToken)
+    {
+        _socketsGone.Remove(participant.UserId);
+        if (_graces.Remove(participant.UserId, out var grace))
+        {
+            grace.Dispose();
+            var now = Now;
+            await RecordEventAsync(RoomEventType.Returned, participant.UserId, actorId: null, now, cancellationToken);
+            TellOthers(RoomEventType.Returned, participant, now);
+            PushRoomUpdate();
+            return;
+        }
+
+        if (participant.DroppedAt is not null && !participant.Removed && State.Phase == RoomPhase.Started)
+        {
+            // Back after the grace: they take part again from the open round on (a wait room resumes).
+            var now = Now;
+            await RecordEventAsync(RoomEventType.Returned, participant.UserId, actorId: null, now, cancellationToken);
+            participant.DroppedAt = null;
+            await SaveAsync(writeScenario: false, cancellationToken);
+            TellOthers(RoomEventType.Returned, participant, now);
+        }
+    }
+
+    private async Task DropAfterGraceAsync(long userId, CancellationToken cancellationToken)
+    {
+        if (!_graces.Remove(userId, out var grace))
+        {
+            return;
+        }
+
+        if (!IsConnected(userId) && State.Phase == RoomPhase.Started && State.ClosedAt is null && Find(userId) is { } participant && TakesPart(participant))
+        {
+            await DropAsync(participant, actorId: null, cancellationToken);
+        }
+
+        // Only now: disposing the timer cancels the token of its callback, which is this very call.
+        grace.Dispose();
+    }
+
+    /// <summary>The participant no longer takes part: recorded, a host hands over, the others are told.</summary>
+    private async Task DropAsync(ParticipantState participant, long? actorId, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        await RecordEventAsync(RoomEventType.Dropped, participant.UserId, actorId, now, cancellationToken);
+        participant.DroppedAt = now;
+        await HandOverIfHostGoneAsync(now, cancellationToken);
+        var deadlineMoved = OpenConsensusClockIfDue(now);
+        await SaveAsync(writeScenario: false, cancellationToken);
+        if (deadlineMoved)
+        {
+            await KeepDeadlineReminderAsync();
+        }
+
+        TellOthers(RoomEventType.Dropped, participant, now);
+    }
+
+    /// <summary>A host who no longer takes part hands over to the earliest-joined participant still in the game.</summary>
+    private async Task HandOverIfHostGoneAsync(DateTime now, CancellationToken cancellationToken)
+    {
+        if (Find(State.HostUserId) is { } host && TakesPart(host))
+        {
+            return;
+        }
+
+        if (State.Participants.Where(TakesPart).MinBy(p => p.JoinedAt) is not { } next)
+        {
+            return;
+        }
+
+        await RecordEventAsync(RoomEventType.HostChanged, next.UserId, actorId: null, now, cancellationToken);
+        await research.RecordRoomProgressAsync(Progress(next.UserId), cancellationToken);
+        State.HostUserId = next.UserId;
+    }
+
+    /// <summary>Seats that closed a round without a choice because they no longer took part are recorded <c>absent</c>.</summary>
+    private async Task RecordAbsencesAsync(RoundState round, DateTime now, CancellationToken cancellationToken)
+    {
+        foreach (var gone in State.Participants.Where(p => !TakesPart(p) && round.Choices.All(c => c.UserId != p.UserId)))
+        {
+            await RecordEventAsync(RoomEventType.Absent, gone.UserId, actorId: null, now, cancellationToken, round.RoundNumber);
+        }
+    }
+
+    /// <summary>In a started game, expired sockets are looked for now and then (see <see cref="PresenceWatchPeriod"/>).</summary>
+    private void WatchPresence()
+    {
+        if (_presenceWatch is not null || State.Phase != RoomPhase.Started || State.ClosedAt is not null)
+        {
+            return;
+        }
+
+        // No keep-alive: while a socket is registered its renewals keep the room active anyway.
+        _presenceWatch = this.RegisterGrainTimer(
+            async token =>
+            {
+                DropExpiredSignaling();
+                DropExpiredVoice();
+                await SettlePresenceAsync(token);
+            },
+            new GrainTimerCreationOptions(PresenceWatchPeriod, PresenceWatchPeriod));
+    }
+
+    /// <summary>The game is over: nobody is waited for any more.</summary>
+    private void StopPresenceTimers()
+    {
+        foreach (var grace in _graces.Values)
+        {
+            grace.Dispose();
+        }
+
+        _graces.Clear();
+        _presenceWatch?.Dispose();
+        _presenceWatch = null;
+    }
+
+    private Task RecordEventAsync(string type, long? userId, long? actorId, DateTime at, CancellationToken cancellationToken, int? roundNumber = null) =>
+        research.RecordRoomEventAsync(new RoomEventRecord(Code, type, userId, roundNumber, actorId, IsBot: false, at), cancellationToken);
+
+    /// <summary>Tells the other participants' signaling and voice sockets; one-way.</summary>
+    private void TellOthers(string type, ParticipantState participant, DateTime at)
+    {
+        var about = new PeerPresence(participant.UserId, participant.Nickname, participant.RoleId, false);
+        foreach (var other in _signaling.Keys.Where(k => k != participant.UserId))
+        {
+            PeerOf(other).NotifyAsync(new PeerEvent(type, about with { Polite = Politeness.IsPolite(other, participant.UserId) })).Ignore();
+        }
+
+        var when = Utc(at);
+        Broadcast(o => o.OnParticipantEvent(type, participant.UserId, when), exceptUser: participant.UserId);
+    }
+}

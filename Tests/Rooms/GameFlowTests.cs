@@ -1,0 +1,343 @@
+using System.Net;
+using System.Text.Json;
+using Dapper;
+using Dilemma.Grains.Research;
+using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Infrastructure;
+using Dilemma.Tests.Realtime;
+using Microsoft.Extensions.DependencyInjection;
+using MySqlConnector;
+
+namespace Dilemma.Tests.Rooms;
+
+/// <summary>
+/// A game survives a classroom: a closed laptop gets a grace period, a dropout follows the room's
+/// <c>on_dropout</c> policy, the host can always act, and every event is one row of
+/// <c>room_events</c>. Grace is <see cref="GraceSeconds"/> here; sockets on two gateways in cluster mode.
+/// </summary>
+public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
+{
+    public const int GraceSeconds = 2;
+
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Sockets_back_within_the_grace_record_only_reconnecting_and_returned()
+    {
+        var (players, code) = await StartedRoomAsync("continue");
+        var (watcher, _) = await RealtimeKit.JoinAsync(first, players[0], code, Ct);
+        await using var _watcher = watcher;
+        var (flaky, _) = await RealtimeKit.JoinAsync(second, players[2], code, Ct);
+        await flaky.DisposeAsync();
+
+        var reconnecting = await watcher.NextAsync("participant_reconnecting", Ct);
+        Assert.Equal(players[2].UserId, reconnecting.GetProperty("peer_id").GetInt64());
+        Assert.Equal("reconnecting", PresenceOf(await RoomAsync(players[0], code), players[2].UserId));
+
+        var (back, _) = await RealtimeKit.JoinAsync(second, players[2], code, Ct);
+        await using var _back = back;
+        Assert.Equal(players[2].UserId, (await watcher.NextAsync("participant_returned", Ct)).GetProperty("peer_id").GetInt64());
+        Assert.Equal("present", PresenceOf(await RoomAsync(players[0], code), players[2].UserId));
+
+        // Past the grace period: still nothing more than the two events, and the game goes on with all three.
+        await RoomKit.PlayRoundAsync(players, code, 1, Ct);
+        Assert.Equal(
+            [("participant_reconnecting", players[2].UserId, (int?)null, (long?)null), ("participant_returned", players[2].UserId, null, null)],
+            await EventsAsync(code));
+        Assert.DoesNotContain(watcher.Received, m => m.GetProperty("type").GetString() == "participant_dropped");
+    }
+
+    [Fact]
+    public async Task A_dropout_under_continue_finishes_the_game_with_the_two_others()
+    {
+        var (players, code) = await StartedRoomAsync("continue");
+        var (watcher, _) = await RealtimeKit.JoinAsync(first, players[0], code, Ct);
+        await using var _watcher = watcher;
+        await using (var voice = await RealtimeKit.VoiceAsync(second, players[2], code, Ct))
+        {
+            // The voice socket alone makes the participant connected; its answer to init says it is registered.
+            await voice.SendAsync(new { type = "init" }, Ct);
+            await voice.NextAsync("session_state", Ct);
+        }
+
+        await watcher.NextAsync("participant_reconnecting", Ct);
+        Assert.Equal(players[2].UserId, (await watcher.NextAsync("participant_dropped", Ct)).GetProperty("peer_id").GetInt64());
+        Assert.Equal("dropped", PresenceOf(await RoomAsync(players[0], code), players[2].UserId));
+        await HttpAssert.ProblemAsync(await RoomKit.ChooseAsync(players[2], code, 1, 0, 3, Ct), HttpStatusCode.Conflict, "participant_dropped");
+
+        for (var round = 1; round <= 5; round++)
+        {
+            await RoomKit.PlayRoundAsync(players[..2], code, round, Ct);
+        }
+
+        var room = await RoomAsync(players[0], code);
+        Assert.Equal("finished", room.GetProperty("phase").GetString());
+        Assert.Equal(5, room.GetProperty("consensus").GetArrayLength());
+        var absent = Enumerable.Range(1, 5).Select(r => ("absent", players[2].UserId, (int?)r, (long?)null));
+        Assert.Equal(
+            [("participant_reconnecting", players[2].UserId, null, null), ("participant_dropped", players[2].UserId, null, null), .. absent],
+            await EventsAsync(code));
+    }
+
+    [Fact]
+    public async Task A_dropout_under_wait_pauses_the_room_until_the_host_removes_the_seat()
+    {
+        var (players, code) = await StartedRoomAsync("wait");
+        Assert.Equal("wait", (await RoomAsync(players[0], code)).GetProperty("on_dropout").GetString());
+        var (watcher, _) = await RealtimeKit.JoinAsync(first, players[0], code, Ct);
+        await using var _watcher = watcher;
+        var (gone, _) = await RealtimeKit.JoinAsync(second, players[1], code, Ct);
+        await gone.DisposeAsync();
+        await watcher.NextAsync("participant_dropped", Ct);
+
+        Assert.True((await RoomAsync(players[0], code)).GetProperty("paused").GetBoolean());
+        await HttpAssert.ProblemAsync(await RoomKit.ChooseAsync(players[0], code, 1, 0, 3, Ct), HttpStatusCode.Conflict, "room_paused");
+        await HttpAssert.ProblemAsync(await players[2].PostAsync($"/rooms/{code}/remove", new { user_id = players[1].UserId }, Ct), HttpStatusCode.Forbidden, "not_host");
+        await HttpAssert.ProblemAsync(await players[0].PostAsync($"/rooms/{code}/remove", new { user_id = players[0].UserId }, Ct), HttpStatusCode.Conflict, "participant_present");
+
+        var removed = await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/remove", new { user_id = players[1].UserId }, Ct));
+        Assert.False(removed.GetProperty("paused").GetBoolean());
+        Assert.Equal("removed", PresenceOf(removed, players[1].UserId));
+        await RoomKit.PlayRoundAsync([players[0], players[2]], code, 1, Ct);
+
+        var events = await EventsAsync(code);
+        Assert.Equal(
+            [
+                ("participant_reconnecting", players[1].UserId, null, null),
+                ("participant_dropped", players[1].UserId, null, null),
+                ("participant_removed", players[1].UserId, null, players[0].UserId),
+                ("absent", players[1].UserId, 1, null),
+            ],
+            events);
+    }
+
+    [Fact]
+    public async Task Leaving_a_started_game_is_a_dropout_and_a_leaving_host_hands_over_to_the_earliest()
+    {
+        var (players, code) = await StartedRoomAsync("continue");
+        Assert.Equal(HttpStatusCode.NoContent, (await players[0].PostAsync($"/rooms/{code}/leave", null, Ct)).StatusCode);
+
+        var room = await RoomAsync(players[1], code);
+        Assert.Equal(players[1].UserId, room.GetProperty("host_user_id").GetInt64());
+        Assert.Equal("dropped", PresenceOf(room, players[0].UserId));
+        await RoomKit.PlayRoundAsync(players[1..], code, 1, Ct);
+
+        var handed = await HttpAssert.OkAsync<JsonElement>(await players[1].PostAsync($"/rooms/{code}/host", new { user_id = players[2].UserId }, Ct));
+        Assert.Equal(players[2].UserId, handed.GetProperty("host_user_id").GetInt64());
+        await HttpAssert.ProblemAsync(await players[2].PostAsync($"/rooms/{code}/host", new { user_id = players[0].UserId }, Ct), HttpStatusCode.Conflict, "participant_gone");
+
+        var ended = await HttpAssert.OkAsync<JsonElement>(await players[2].PostAsync($"/rooms/{code}/end", null, Ct));
+        Assert.Equal("finished", ended.GetProperty("phase").GetString());
+        Assert.Equal(players[2].UserId, ended.GetProperty("ended_early_by").GetInt64());
+        Assert.Equal(
+            [
+                ("participant_dropped", players[0].UserId, null, players[0].UserId),
+                ("host_changed", players[1].UserId, null, null),
+                ("absent", players[0].UserId, 1, null),
+                ("host_changed", players[2].UserId, null, players[1].UserId),
+                ("ended_early", null, 2, players[2].UserId),
+            ],
+            await EventsAsync(code));
+    }
+
+    [Fact]
+    public async Task At_the_choice_deadline_the_missing_choice_is_timed_out_and_the_consensus_opens()
+    {
+        var (players, code) = await TimedRoomAsync(choiceSeconds: 2, consensusSeconds: null);
+        var started = await RoomAsync(players[0], code);
+        Assert.Equal("choice", started.GetProperty("deadline_kind").GetString());
+        var deadline = started.GetProperty("deadline_at").GetDateTimeOffset();
+        Assert.InRange(deadline - started.GetProperty("started_at").GetDateTimeOffset(), TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(2.1));
+        await HttpAssert.ProblemAsync(await RoomKit.ConsensusAsync(players[0], code, 1, 0, 3, Ct), HttpStatusCode.Conflict, "choices_pending");
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[0], code, 1, 0, 3, Ct), HttpStatusCode.Created);
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[1], code, 1, 1, 3, Ct), HttpStatusCode.Created);
+
+        await EventuallyAsync(() => RoomAsync(players[0], code), r => r.GetProperty("deadline_kind").ValueKind == JsonValueKind.Null, "the choice deadline to pass");
+        Assert.Equal([("timed_out", players[2].UserId, (int?)1, (long?)null)], await EventsAsync(code));
+        await HttpAssert.ProblemAsync(await RoomKit.ChooseAsync(players[2], code, 1, 0, 3, Ct), HttpStatusCode.Conflict, "choices_closed");
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(players[2], code, 1, 1, 4, Ct), HttpStatusCode.Created);
+
+        var next = await RoomAsync(players[0], code);
+        Assert.Equal(2, next.GetProperty("current_round").GetInt32());
+        Assert.Equal("choice", next.GetProperty("deadline_kind").GetString());
+    }
+
+    [Fact]
+    public async Task At_the_consensus_deadline_the_round_is_no_consensus_and_the_next_opens()
+    {
+        var (players, code) = await TimedRoomAsync(choiceSeconds: null, consensusSeconds: 2);
+        Assert.Equal(JsonValueKind.Null, (await RoomAsync(players[0], code)).GetProperty("deadline_at").ValueKind);
+        for (var i = 0; i < 3; i++)
+        {
+            await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[i], code, 1, i % 2, 3, Ct), HttpStatusCode.Created);
+        }
+
+        // The last choice opened the consensus, and its clock.
+        Assert.Equal("consensus", (await RoomAsync(players[0], code)).GetProperty("deadline_kind").GetString());
+        var next = await EventuallyAsync(() => RoomAsync(players[0], code), r => r.GetProperty("current_round").GetInt32() == 2, "round 2 to open");
+        Assert.Equal(0, next.GetProperty("consensus").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, next.GetProperty("deadline_kind").ValueKind);
+        Assert.Equal([("no_consensus", (long?)null, (int?)1, (long?)null)], await EventsAsync(code));
+        await HttpAssert.ProblemAsync(await RoomKit.ConsensusAsync(players[0], code, 1, 0, 3, Ct), HttpStatusCode.Conflict, "wrong_round");
+    }
+
+    [Fact]
+    public async Task An_unknown_dropout_policy_is_refused_naming_the_field()
+    {
+        var host = await RoomKit.GuestAsync(http, Ct);
+        var problem = await HttpAssert.ProblemAsync(
+            await host.PostAsync("/rooms/public", new { title = "policy", topic = RoomKit.Topic, on_dropout = "vanish" }, Ct),
+            HttpStatusCode.UnprocessableEntity,
+            "invalid_on_dropout");
+        Assert.Contains("on_dropout", problem.ToString(), StringComparison.Ordinal);
+        var timer = await HttpAssert.ProblemAsync(
+            await host.PostAsync("/rooms/public", new { title = "timer", topic = RoomKit.Topic, choice_seconds = 0 }, Ct),
+            HttpStatusCode.UnprocessableEntity,
+            "invalid_timer");
+        Assert.Contains("choice_seconds", timer.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Reads until a condition holds; fails after <paramref name="within"/> (30 s by default).</summary>
+    protected static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+            {
+                return value;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Waited in vain for {what}.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), Ct);
+        }
+    }
+
+    protected Task<(Player[] Players, string Code)> TimedRoomAsync(int? choiceSeconds, int? consensusSeconds) =>
+        TimedRoomAsync(http, choiceSeconds, consensusSeconds);
+
+    protected static async Task<(Player[] Players, string Code)> TimedRoomAsync(HttpClient http, int? choiceSeconds, int? consensusSeconds)
+    {
+        var players = await RoomKit.GuestsAsync(http, 3, Ct);
+        var code = RoomKit.Code(await HttpAssert.OkAsync<JsonElement>(
+            await players[0].PostAsync("/rooms/private", new { title = "timed", topic = RoomKit.Topic, choice_seconds = choiceSeconds, consensus_seconds = consensusSeconds }, Ct),
+            HttpStatusCode.Created));
+        await RoomKit.JoinAsync(players[1], code, Ct);
+        await RoomKit.JoinAsync(players[2], code, Ct);
+        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/assign-roles/{code}", new { }, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/start", null, Ct));
+        return (players, code);
+    }
+
+    /// <summary>The room's events in order, as (type, user, round, actor).</summary>
+    protected abstract Task<IReadOnlyList<(string Type, long? UserId, int? Round, long? Actor)>> EventsAsync(string code);
+
+    private Task<(Player[] Players, string Code)> StartedRoomAsync(string onDropout) => RoomKit.StartedRoomAsync(http, Ct, onDropout);
+
+    protected static async Task<JsonElement> RoomAsync(Player player, string code) =>
+        await HttpAssert.OkAsync<JsonElement>(await player.GetAsync($"/rooms/{code}", Ct));
+
+    private static string? PresenceOf(JsonElement room, long userId) =>
+        room.GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("user_id").GetInt64() == userId).GetProperty("presence").GetString();
+}
+
+/// <summary>An embedded gateway on Kestrel with a short grace period.</summary>
+public sealed class GameFlowGatewayFixture() : KestrelGatewayFixture(new Dictionary<string, string?> { ["Game:ReconnectGraceSeconds"] = GameFlowTests.GraceSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+public sealed class EmbeddedGameFlowTests(GameFlowGatewayFixture gateway)
+    : GameFlowTests(gateway.Address, gateway.Address, gateway.Client), IClassFixture<GameFlowGatewayFixture>
+{
+    protected override Task<IReadOnlyList<(string Type, long? UserId, int? Round, long? Actor)>> EventsAsync(string code) =>
+        Task.FromResult<IReadOnlyList<(string, long?, int?, long?)>>(
+            gateway.Services.GetRequiredService<InMemoryResearchStore>().RoomEvents(code).Select(e => (e.EventType, e.UserId, e.RoundNumber, e.ActorId)).ToList());
+}
+
+/// <summary>Two silos on MariaDB and Redis with a short grace period, and two gateways on Kestrel.</summary>
+public sealed class GameFlowClusterFixture(LocalServices services) : IAsyncLifetime
+{
+    public ClusterDeployment Deployment { get; private set; } = null!;
+
+    public Uri First { get; private set; } = null!;
+
+    public Uri Second { get; private set; } = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        Deployment = await ClusterDeployment.CreateAsync(services, "gameflow_", TestContext.Current.CancellationToken);
+        for (var i = 0; i < 2; i++)
+        {
+            await Deployment.StartSiloAsync(
+                TestContext.Current.CancellationToken,
+                builder => builder.Configuration["Game:ReconnectGraceSeconds"] = GameFlowTests.GraceSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        First = Deployment.CreateGateway().StartKestrel();
+        Second = Deployment.CreateGateway().StartKestrel();
+        Client = new HttpClient { BaseAddress = First };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client?.Dispose();
+        if (Deployment is not null)
+        {
+            await Deployment.DisposeAsync();
+        }
+    }
+}
+
+public sealed class ClusterGameFlowTests(GameFlowClusterFixture cluster, LocalServices services)
+    : GameFlowTests(cluster.First, cluster.Second, cluster.Client), IClassFixture<GameFlowClusterFixture>
+{
+    [Fact]
+    public async Task A_deadline_pending_in_round_3_survives_every_silo_stopping_and_fires_once()
+    {
+        await using var deployment = await ClusterDeployment.StartAsync(services, "deadline_", silos: 2, Ct);
+        using var http = new HttpClient { BaseAddress = deployment.CreateGateway().StartKestrel() };
+        var (players, code) = await TimedRoomAsync(http, choiceSeconds: null, consensusSeconds: 20);
+        await RoomKit.PlayRoundAsync(players, code, 1, Ct);
+        await RoomKit.PlayRoundAsync(players, code, 2, Ct);
+        for (var i = 0; i < 3; i++)
+        {
+            await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[i], code, 3, i % 2, 3, Ct), HttpStatusCode.Created);
+        }
+
+        Assert.Equal("consensus", (await RoomAsync(players[0], code)).GetProperty("deadline_kind").GetString());
+        await using var connection = new MySqlConnection(deployment.MySqlConnectionString);
+        Assert.Equal(1, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM OrleansRemindersTable WHERE GrainId LIKE CONCAT('%', @code)", new { code }));
+
+        // Every silo goes, and a new one comes: only the database knows the deadline now.
+        await deployment.StopAllSilosAsync(Ct);
+        await deployment.StartSiloAsync(Ct);
+
+        // A missed reminder is retried a minute on; the deadline may fall in the restart.
+        const string Fired = "SELECT COUNT(*) FROM room_events WHERE room_code = @code AND event_type = 'no_consensus' AND round_number = 3";
+        await EventuallyAsync(() => connection.ExecuteScalarAsync<long>(Fired, new { code }), n => n > 0, "the round 3 deadline to fire", TimeSpan.FromSeconds(120));
+
+        // Round 4 has no deadline running (no choice timer): the reminder is gone, so nothing fires again.
+        await EventuallyAsync(
+            () => connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM OrleansRemindersTable WHERE GrainId LIKE CONCAT('%', @code)", new { code }),
+            n => n == 0,
+            "the reminder to be unregistered");
+        Assert.Equal(1, await connection.ExecuteScalarAsync<long>(Fired, new { code }));
+        Assert.Equal(
+            4,
+            await connection.ExecuteScalarAsync<int>("SELECT current_round FROM rooms WHERE room_code = @code", new { code }));
+    }
+
+    protected override async Task<IReadOnlyList<(string Type, long? UserId, int? Round, long? Actor)>> EventsAsync(string code)
+    {
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        var rows = await connection.QueryAsync<(string, long?, int?, long?)>(
+            "SELECT event_type, user_id, round_number, actor_id FROM room_events WHERE room_code = @code ORDER BY id",
+            new { code });
+        return rows.ToList();
+    }
+}
