@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Dapper;
+using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Tests.Hosting;
 using MySqlConnector;
 
@@ -231,4 +233,55 @@ public sealed class EmbeddedIdempotencyTests(EmbeddedGatewayFixture gateway)
     : IdempotencyTests(gateway.Client, gateway.Grains, mySql: null), IClassFixture<EmbeddedGatewayFixture>;
 
 public sealed class ClusterIdempotencyTests(ClusterGatewayFixture cluster)
-    : IdempotencyTests(cluster.Client, cluster.Grains, cluster.Deployment.MySqlConnectionString), IClassFixture<ClusterGatewayFixture>;
+    : IdempotencyTests(cluster.Client, cluster.Grains, cluster.Deployment.MySqlConnectionString), IClassFixture<ClusterGatewayFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>
+    /// A creation writes the research row first and the room's state last; a silo that dies in between
+    /// leaves a listed row with no room. The retry under the same key comes back to the same code and
+    /// finishes that room instead of drawing another: still one row, now with a room behind it.
+    /// </summary>
+    [Fact]
+    public async Task A_creation_that_stopped_after_its_research_row_is_finished_by_its_retry()
+    {
+        var players = await RoomKit.GuestsAsync(cluster.Client, 2, Ct);
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        var (ours, theirs) = (await UnusedCodeAsync(connection), await UnusedCodeAsync(connection));
+        foreach (var (code, host) in new[] { (ours, players[0].UserId), (theirs, players[1].UserId) })
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO rooms (room_code, title, topic, is_public, host_user_id, status, current_round, scenario_id, created_at)
+                VALUES (@code, 'unfinished', @topic, TRUE, @host, 'waiting', 0, NULL, UTC_TIMESTAMP(6))
+                """,
+                new { code, topic = RoomKit.Topic, host },
+                cancellationToken: Ct));
+        }
+
+        var creation = new RoomCreation("Finished " + Guid.NewGuid().ToString("N")[..8], RoomKit.Topic, IsPublic: true, players[0].UserId, "host");
+        var command = new RoomCommand(RoomCommandKind.Create, players[0].UserId, Creation: creation);
+
+        var room = await cluster.Grains.GetGrain<IRoomGrain>(ours).RunOnceAsync(command, Guid.NewGuid().ToString(), Ct);
+        var refused = await Assert.ThrowsAsync<RuleViolationException>(() => cluster.Grains.GetGrain<IRoomGrain>(theirs).RunOnceAsync(command, Guid.NewGuid().ToString(), Ct));
+
+        Assert.Equal(ours, room.Code);
+        Assert.Equal("room_exists", refused.Code);
+        var titles = await connection.QueryAsync<string>(new CommandDefinition("SELECT title FROM rooms WHERE room_code = @ours", new { ours }, cancellationToken: Ct));
+        Assert.Equal([creation.Title], titles);
+        var seen = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{ours}", Ct));
+        Assert.Equal(players[0].UserId, seen.GetProperty("host_user_id").GetInt64());
+    }
+
+    private static async Task<string> UnusedCodeAsync(MySqlConnection connection)
+    {
+        while (true)
+        {
+            var code = Random.Shared.Next(0, 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+            if (await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT COUNT(*) FROM rooms WHERE room_code = @code", new { code }, cancellationToken: Ct)) == 0)
+            {
+                return code;
+            }
+        }
+    }
+}
