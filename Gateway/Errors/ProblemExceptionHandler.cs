@@ -30,7 +30,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             TimeoutException or SiloUnavailableException =>
                 Problems.Describe(StatusCodes.Status503ServiceUnavailable, OutcomeUnknown, OutcomeUnknownDetail),
             OrleansMessageRejectionException =>
-                Problems.Describe(StatusCodes.Status503ServiceUnavailable, "cluster_unavailable", "The game servers did not take the request; nothing was done. Try again."),
+                Problems.Describe(StatusCodes.Status503ServiceUnavailable, "cluster_unavailable", "The game servers turned the request away before running it; try again."),
             _ => null,
         };
 

@@ -2,9 +2,11 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using Dapper;
+using Dilemma.Gateway.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
 using Orleans.Configuration;
@@ -56,6 +58,28 @@ public sealed class OutcomeUnknownTests(LocalServices services)
         await using var connection = new MySqlConnection(deployment.MySqlConnectionString);
         var statuses = (await connection.QueryAsync<string>(new CommandDefinition("SELECT status FROM rooms WHERE room_code = @code", new { code }, cancellationToken: Ct))).ToList();
         Assert.Equal(["started"], statuses);
+    }
+
+    /// <summary>
+    /// The other way an answer is lost: the silo holding the grain died mid-call, which Orleans reports
+    /// with <see cref="SiloUnavailableException"/>. The gateway's one exception handler maps it like a timeout.
+    /// </summary>
+    [Fact]
+    public async Task A_silo_that_became_unavailable_mid_call_is_503_outcome_unknown()
+    {
+        await using var services = new ServiceCollection().AddLogging().AddProblemDetails().BuildServiceProvider();
+        var handler = ActivatorUtilities.CreateInstance<ProblemExceptionHandler>(services);
+        var context = new DefaultHttpContext { RequestServices = services };
+        context.Response.Body = new MemoryStream();
+
+        Assert.True(await handler.TryHandleAsync(context, new SiloUnavailableException("The target silo became unavailable for message: …"), Ct));
+
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, context.Response.StatusCode);
+        Assert.Equal("1", context.Response.Headers.RetryAfter.ToString());
+        context.Response.Body.Position = 0;
+        var problem = (await JsonDocument.ParseAsync(context.Response.Body, cancellationToken: Ct)).RootElement;
+        Assert.Equal("outcome_unknown", problem.GetProperty("code").GetString());
+        Assert.Contains("Idempotency-Key", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     /// <summary>
