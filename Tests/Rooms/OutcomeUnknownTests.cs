@@ -61,6 +61,38 @@ public sealed class OutcomeUnknownTests(LocalServices services)
     }
 
     /// <summary>
+    /// The failure issue 20 found: a room creation executed, its answer lost, and the retry opened a
+    /// second room. Here the first attempt's answer is lost for real and the retry under the same key
+    /// gets the room the first attempt opened: one row in MariaDB, listed once.
+    /// </summary>
+    [Fact]
+    public async Task A_creation_whose_answer_was_lost_is_answered_by_its_retry_with_the_same_room()
+    {
+        var held = new HeldRoomCalls();
+        await using var deployment = await ClusterDeployment.CreateAsync(services, "outcome_", Ct);
+        await deployment.StartSiloAsync(Ct, builder => builder.Services.AddSingleton<IIncomingGrainCallFilter>(held));
+        var gateway = deployment.CreateGateway(services: s => s.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(2)));
+        using var client = gateway.CreateClient();
+        var host = await RoomKit.GuestAsync(client, Ct);
+        var title = "Lost " + Guid.NewGuid().ToString("N")[..8];
+        var body = new { title, topic = RoomKit.Topic };
+        var key = Guid.NewGuid().ToString();
+        var (release, ran) = held.HoldCreationBy(host.UserId);
+
+        await HttpAssert.ProblemAsync(await host.PostAsync("/rooms/public", body, Ct, key), HttpStatusCode.ServiceUnavailable, "outcome_unknown");
+        release.SetResult();
+        await ran.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        var retry = await HttpAssert.OkAsync<JsonElement>(await host.PostAsync("/rooms/public", body, Ct, key), HttpStatusCode.Created);
+
+        await using var connection = new MySqlConnection(deployment.MySqlConnectionString);
+        var codes = (await connection.QueryAsync<string>(new CommandDefinition("SELECT room_code FROM rooms WHERE title = @title", new { title }, cancellationToken: Ct))).ToList();
+        Assert.Equal([RoomKit.Code(retry)], codes);
+        var listed = await HttpAssert.OkAsync<JsonElement>(await host.GetAsync($"/rooms?topic={RoomKit.Topic}&page_size=100", Ct));
+        Assert.Single(listed.GetProperty("items").EnumerateArray(), r => r.GetProperty("title").GetString() == title);
+    }
+
+    /// <summary>
     /// The other way an answer is lost: the silo holding the grain died mid-call, which Orleans reports
     /// with <see cref="SiloUnavailableException"/>. The gateway's one exception handler maps it like a timeout.
     /// </summary>
@@ -93,10 +125,17 @@ public sealed class OutcomeUnknownTests(LocalServices services)
         public (TaskCompletionSource Release, TaskCompletionSource Ran) Hold(string code) =>
             _held.GetOrAdd(code, _ => (new(TaskCreationOptions.RunContinuationsAsynchronously), new(TaskCreationOptions.RunContinuationsAsynchronously)));
 
+        /// <summary>Holds the next room creation of this user, whatever code it draws.</summary>
+        public (TaskCompletionSource Release, TaskCompletionSource Ran) HoldCreationBy(long userId) => Hold(CreatorKey(userId));
+
+        private static string CreatorKey(long userId) => $"creator:{userId}";
+
         public async Task Invoke(IIncomingGrainCallContext context)
         {
-            if (context.InterfaceMethod?.Name != nameof(IRoomGrain.RunOnceAsync)
-                || !_held.TryRemove(context.TargetId.Key.ToString()!, out var gate))
+            var keyed = context.InterfaceMethod?.Name == nameof(IRoomGrain.RunOnceAsync);
+            var creation = keyed && context.Request.GetArgument(0) is RoomCommand { Kind: RoomCommandKind.Create } command ? CreatorKey(command.UserId) : null;
+            if (!keyed
+                || !(_held.TryRemove(context.TargetId.Key.ToString()!, out var gate) || (creation is not null && _held.TryRemove(creation, out gate))))
             {
                 await context.Invoke();
                 return;
