@@ -12,14 +12,25 @@ namespace Dilemma.Gateway.Errors;
 /// </summary>
 public sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
+    public const string OutcomeUnknown = "outcome_unknown";
+
+    public const string OutcomeUnknownDetail =
+        "The game servers did not answer in time, so whether the request took effect is unknown. It is safe to retry: " +
+        "send the very same request again with the same Idempotency-Key header (or, for choices, the same submission_id), " +
+        "and you get the first answer if it took effect, without a second effect.";
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var problem = exception switch
         {
             RuleViolationException rule => FromRule(rule),
             BadHttpRequestException bad => FromBadRequest(bad),
-            SiloUnavailableException or OrleansMessageRejectionException or TimeoutException =>
-                Problems.Describe(StatusCodes.Status503ServiceUnavailable, "cluster_unavailable", "The game servers did not answer in time; try again."),
+            // The call may have reached a grain and committed before its answer was lost (a response
+            // timeout, a silo that died holding the grain): the client cannot tell, so it is told so.
+            TimeoutException or SiloUnavailableException =>
+                Problems.Describe(StatusCodes.Status503ServiceUnavailable, OutcomeUnknown, OutcomeUnknownDetail),
+            OrleansMessageRejectionException =>
+                Problems.Describe(StatusCodes.Status503ServiceUnavailable, "cluster_unavailable", "The game servers turned the request away before running it; try again."),
             _ => null,
         };
 

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Security.Claims;
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Edge;
@@ -45,41 +46,41 @@ public static class RoomsApi
     {
         var rooms = endpoints.MapGroup("/rooms").WithTags("Rooms").RequireAuthorization();
 
-        rooms.MapPost("/public", CreatePublicAsync).Validates<CreateRoomRequest>().LimitsRoomCreation()
+        rooms.MapPost("/public", CreatePublicAsync).Validates<CreateRoomRequest>().LimitsRoomCreation().AcceptsIdempotencyKey()
             .WithSummary("Open a listed room; the caller joins as host")
             .WithDescription(CreateRoomDescription);
-        rooms.MapPost("/private", CreatePrivateAsync).Validates<CreateRoomRequest>().LimitsRoomCreation()
+        rooms.MapPost("/private", CreatePrivateAsync).Validates<CreateRoomRequest>().LimitsRoomCreation().AcceptsIdempotencyKey()
             .WithSummary("Open an unlisted room, joined by code only; the caller joins as host")
             .WithDescription(CreateRoomDescription);
         rooms.MapGet("/", ListAsync)
             .WithSummary("Public rooms, newest first")
             .WithDescription("Query: topic (optional), status (waiting (default), started or finished), page (from 1), page_size (1-100, default 20).");
-        rooms.MapPost("/join", JoinAsync).Validates<JoinRoomRequest>().LimitsRoomCodeLookups()
+        rooms.MapPost("/join", JoinAsync).Validates<JoinRoomRequest>().LimitsRoomCodeLookups().AcceptsIdempotencyKey()
             .WithSummary("Join a room by code (joining again returns the same seat)")
             .WithDescription($"400 invalid_room_code when room_code is not six digits, as in a path; 404 room_not_found for an unknown or closed code, and for a private room whose game has started; 409 room_full or room_started. {CodeLookupLimit}");
-        rooms.MapPost("/quick-join", QuickJoinAsync).Validates<QuickJoinRequest>().LimitsRoomCreation()
+        rooms.MapPost("/quick-join", QuickJoinAsync).Validates<QuickJoinRequest>().LimitsRoomCreation().AcceptsIdempotencyKey()
             .WithSummary("Join the fullest public waiting room with a free seat, or open one")
             .WithDescription("Never seats anyone in a closed room. May open a room, so it counts toward the per-user room creation limit (429 rate_limited with Retry-After).");
-        rooms.MapPost("/assign-roles/{room_code}", AssignRolesAsync).Validates(_ => new AssignRolesRequest(null))
+        rooms.MapPost("/assign-roles/{room_code}", AssignRolesAsync).Validates(_ => new AssignRolesRequest(null)).AcceptsIdempotencyKey()
             .WithSummary("Host only: roles 1 (caregiver), 2 (family member), 3 (AI developer) once each, as given or at random")
             .WithDescription("Body: assignments? ([{user_id, role_id}]). Without assignments, or with no body at all (the original front end's call), roles are assigned at random.");
         rooms.MapGet("/{room_code}", GetAsync).LimitsRoomCodeLookups()
             .WithSummary("The room: in full for those who belong, a public summary of a public waiting room for anyone else")
             .WithDescription(VisibilityRule + " " + CodeLookupLimit)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        rooms.MapPost("/{room_code}/leave", LeaveAsync)
+        rooms.MapPost("/{room_code}/leave", LeaveAsync).AcceptsIdempotencyKey()
             .WithSummary("Leave the room; in a started game this is a dropout")
             .WithDescription("Before the start: the host's role passes to the participant who joined earliest. The last participant out closes the room: it leaves the listings, quick join never seats anyone there, and its code answers 404 room_not_found from then on. In a started game: the leaver is dropped at once (room_events participant_dropped, actor the leaver), their sockets close with 4003, and the room's on_dropout policy applies; a host hands over to the earliest-joined participant still in the game. After the end: 409 room_finished.");
-        rooms.MapPost("/{room_code}/host", HandHostAsync).Validates<ParticipantRequest>()
+        rooms.MapPost("/{room_code}/host", HandHostAsync).Validates<ParticipantRequest>().AcceptsIdempotencyKey()
             .WithSummary("Host only: hand the host role to another participant still in the game")
             .WithDescription("Body {\"user_id\"}. 409 participant_gone when that participant was dropped or removed. Recorded in room_events as host_changed with the caller as actor.");
-        rooms.MapPost("/{room_code}/remove", RemoveParticipantAsync).Validates<ParticipantRequest>()
+        rooms.MapPost("/{room_code}/remove", RemoveParticipantAsync).Validates<ParticipantRequest>().AcceptsIdempotencyKey()
             .WithSummary("Host only, in a started game: take a gone participant's seat out of the game")
             .WithDescription("Body {\"user_id\"}. Only a participant with no socket open (reconnecting, dropped, or never connected); 409 participant_present otherwise. The seat stays in the data with presence removed, its later rounds are recorded absent, a paused (on_dropout wait) room resumes. Recorded as participant_removed with the caller as actor.");
-        rooms.MapPost("/{room_code}/end", EndEarlyAsync)
+        rooms.MapPost("/{room_code}/end", EndEarlyAsync).AcceptsIdempotencyKey()
             .WithSummary("Host only, in a started game: end the game now")
             .WithDescription("The room is finished with ended_early_at and ended_early_by set; recorded in room_events as ended_early with the caller and the open round.");
-        rooms.MapPost("/{room_code}/start", StartAsync)
+        rooms.MapPost("/{room_code}/start", StartAsync).AcceptsIdempotencyKey()
             .WithSummary("Host only, once roles are assigned: opens round 1");
         rooms.MapPost("/{room_code}/round-choice", SubmitChoiceAsync).Validates<SubmitChoiceRequest>()
             .WithSummary("Record or revise your choice for the open round")
@@ -92,11 +93,11 @@ public static class RoomsApi
             .WithDescription("For those who see the room in full (participants, researchers); 403 not_participant for others when the room is a public waiting one, else 404 room_not_found. Individual choices of a round appear once its consensus is recorded. changed_position: the consensus differs from the participant's own choice. changed_from_majority: the participant chose with the majority and the consensus went elsewhere. distance_to_consensus: share of participants whose choice differs from the consensus. confidence_shift: consensus confidence minus mean individual confidence. role_agreement.agreement_index: share of completed rounds whose consensus was that role's own choice.");
     }
 
-    public static Task<Created<RoomResponse>> CreatePublicAsync(CreateRoomRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
-        CreateAsync(request, isPublic: true, user, grains, cancellationToken);
+    public static Task<Created<RoomResponse>> CreatePublicAsync(CreateRoomRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
+        CreateAsync(request, isPublic: true, IdempotencyHeader.Read(idempotencyKey), user, grains, cancellationToken);
 
-    public static Task<Created<RoomResponse>> CreatePrivateAsync(CreateRoomRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
-        CreateAsync(request, isPublic: false, user, grains, cancellationToken);
+    public static Task<Created<RoomResponse>> CreatePrivateAsync(CreateRoomRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
+        CreateAsync(request, isPublic: false, IdempotencyHeader.Read(idempotencyKey), user, grains, cancellationToken);
 
     public static async Task<Results<Ok<RoomPageResponse>, ProblemHttpResult>> ListAsync(IGrainFactory grains, CancellationToken cancellationToken, string? topic = null, string? status = null, int page = 1, [FromQuery(Name = "page_size")] int pageSize = DefaultPageSize)
     {
@@ -132,46 +133,52 @@ public static class RoomsApi
             : TypedResults.Ok(view.Summary!.ToResponse());
     }
 
-    public static async Task<Ok<JoinResponse>> JoinAsync(JoinRoomRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    public static async Task<Ok<JoinResponse>> JoinAsync(JoinRoomRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
     {
         var userId = AccessTokens.UserIdOf(user);
-        var room = await Room(grains, request.RoomCode!).JoinAsync(userId, request.Nickname, cancellationToken);
+        var key = IdempotencyHeader.Read(idempotencyKey);
+        var target = Room(grains, request.RoomCode!);
+        var room = key is null
+            ? await target.JoinAsync(userId, request.Nickname, cancellationToken)
+            : await target.RunOnceAsync(new RoomCommand(RoomCommandKind.Join, userId, request.Nickname), key, cancellationToken);
         return TypedResults.Ok(room.ToJoinResponse(userId));
     }
 
-    public static async Task<Ok<JoinResponse>> QuickJoinAsync(QuickJoinRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    public static async Task<Ok<JoinResponse>> QuickJoinAsync(QuickJoinRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
     {
         var userId = AccessTokens.UserIdOf(user);
-        var room = await grains.GetGrain<IRoomLobbyGrain>(0).QuickJoinAsync(userId, request.Nickname, request.Topic, cancellationToken);
+        var room = IdempotencyHeader.Read(idempotencyKey) is { } key
+            ? await grains.GetGrain<IRoomCreationGrain>(userId).QuickJoinAsync(request.Nickname, request.Topic, key, cancellationToken)
+            : await grains.GetGrain<IRoomLobbyGrain>(0).QuickJoinAsync(userId, request.Nickname, request.Topic, cancellationToken);
         return TypedResults.Ok(room.ToJoinResponse(userId));
     }
 
-    public static async Task<NoContent> LeaveAsync([FromRoute(Name = "room_code")] string roomCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    public static async Task<NoContent> LeaveAsync([FromRoute(Name = "room_code")] string roomCode, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
     {
-        await Room(grains, roomCode).LeaveAsync(AccessTokens.UserIdOf(user), cancellationToken);
+        await Once(Room(grains, roomCode), new RoomCommand(RoomCommandKind.Leave, AccessTokens.UserIdOf(user)), idempotencyKey, cancellationToken);
         return TypedResults.NoContent();
     }
 
     // request is never null here: the validation filter turns an empty body (the original front end's call) into no assignments.
-    public static async Task<Ok<RoomResponse>> AssignRolesAsync([FromRoute(Name = "room_code")] string roomCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] AssignRolesRequest? request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    public static async Task<Ok<RoomResponse>> AssignRolesAsync([FromRoute(Name = "room_code")] string roomCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] AssignRolesRequest? request, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
     {
         var assignments = request!.Assignments?.Select(a => new RoleAssignment(a.UserId!.Value, a.RoleId!.Value)).ToList();
-        var room = await Room(grains, roomCode).AssignRolesAsync(AccessTokens.UserIdOf(user), assignments, cancellationToken);
+        var room = await Once(Room(grains, roomCode), new RoomCommand(RoomCommandKind.AssignRoles, AccessTokens.UserIdOf(user), Assignments: assignments), idempotencyKey, cancellationToken);
         return TypedResults.Ok(room.ToResponse());
     }
 
-    public static async Task<Ok<RoomResponse>> HandHostAsync([FromRoute(Name = "room_code")] string roomCode, ParticipantRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
-        TypedResults.Ok((await Room(grains, roomCode).HandHostAsync(AccessTokens.UserIdOf(user), request.UserId!.Value, cancellationToken)).ToResponse());
+    public static async Task<Ok<RoomResponse>> HandHostAsync([FromRoute(Name = "room_code")] string roomCode, ParticipantRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await Once(Room(grains, roomCode), new RoomCommand(RoomCommandKind.HandHost, AccessTokens.UserIdOf(user), TargetUserId: request.UserId!.Value), idempotencyKey, cancellationToken)).ToResponse());
 
-    public static async Task<Ok<RoomResponse>> RemoveParticipantAsync([FromRoute(Name = "room_code")] string roomCode, ParticipantRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
-        TypedResults.Ok((await Room(grains, roomCode).RemoveParticipantAsync(AccessTokens.UserIdOf(user), request.UserId!.Value, cancellationToken)).ToResponse());
+    public static async Task<Ok<RoomResponse>> RemoveParticipantAsync([FromRoute(Name = "room_code")] string roomCode, ParticipantRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await Once(Room(grains, roomCode), new RoomCommand(RoomCommandKind.RemoveParticipant, AccessTokens.UserIdOf(user), TargetUserId: request.UserId!.Value), idempotencyKey, cancellationToken)).ToResponse());
 
-    public static async Task<Ok<RoomResponse>> EndEarlyAsync([FromRoute(Name = "room_code")] string roomCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
-        TypedResults.Ok((await Room(grains, roomCode).EndEarlyAsync(AccessTokens.UserIdOf(user), cancellationToken)).ToResponse());
+    public static async Task<Ok<RoomResponse>> EndEarlyAsync([FromRoute(Name = "room_code")] string roomCode, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await Once(Room(grains, roomCode), new RoomCommand(RoomCommandKind.EndEarly, AccessTokens.UserIdOf(user)), idempotencyKey, cancellationToken)).ToResponse());
 
-    public static async Task<Ok<RoomResponse>> StartAsync([FromRoute(Name = "room_code")] string roomCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    public static async Task<Ok<RoomResponse>> StartAsync([FromRoute(Name = "room_code")] string roomCode, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
     {
-        var room = await Room(grains, roomCode).StartAsync(AccessTokens.UserIdOf(user), cancellationToken);
+        var room = await Once(Room(grains, roomCode), new RoomCommand(RoomCommandKind.Start, AccessTokens.UserIdOf(user)), idempotencyKey, cancellationToken);
         return TypedResults.Ok(room.ToResponse());
     }
 
@@ -190,17 +197,42 @@ public static class RoomsApi
     public static async Task<Ok<RoomStatistics>> StatisticsAsync([FromRoute(Name = "room_code")] string roomCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
         TypedResults.Ok(await Room(grains, roomCode).GetStatisticsAsync(RoomViewers.Of(user), cancellationToken));
 
-    private static async Task<Created<RoomResponse>> CreateAsync(CreateRoomRequest request, bool isPublic, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<Created<RoomResponse>> CreateAsync(CreateRoomRequest request, bool isPublic, string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
     {
         if (request.Topic is null && request.ScenarioId is null)
         {
             throw new RuleViolationException(RuleViolationKind.Malformed, "missing_field", "Required field missing: topic (or scenario_id).") { Field = "topic" };
         }
 
-        var room = await grains.GetGrain<IRoomLobbyGrain>(0).CreateRoomAsync(
-            new RoomCreation(request.Title!, request.Topic ?? string.Empty, isPublic, AccessTokens.UserIdOf(user), request.Nickname, request.ScenarioId, request.OnDropout, request.ChoiceSeconds, request.ConsensusSeconds),
-            cancellationToken);
+        var userId = AccessTokens.UserIdOf(user);
+        var creation = new RoomCreation(request.Title!, request.Topic ?? string.Empty, isPublic, userId, request.Nickname, request.ScenarioId, request.OnDropout, request.ChoiceSeconds, request.ConsensusSeconds);
+        var room = idempotencyKey is null
+            ? await grains.GetGrain<IRoomLobbyGrain>(0).CreateRoomAsync(creation, cancellationToken)
+            : await grains.GetGrain<IRoomCreationGrain>(userId).CreateRoomAsync(creation, idempotencyKey, cancellationToken);
         return TypedResults.Created($"/rooms/{room.Code}", room.ToResponse());
+    }
+
+    /// <summary>
+    /// A room command: once per key when the request carries an <c>Idempotency-Key</c>, else as a
+    /// plain call (so requests without the header behave as before).
+    /// </summary>
+    private static Task<RoomSnapshot> Once(IRoomGrain room, RoomCommand command, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        if (IdempotencyHeader.Read(idempotencyKey) is { } key)
+        {
+            return room.RunOnceAsync(command, key, cancellationToken);
+        }
+
+        return command.Kind switch
+        {
+            RoomCommandKind.Leave => room.LeaveAsync(command.UserId, cancellationToken),
+            RoomCommandKind.AssignRoles => room.AssignRolesAsync(command.UserId, command.Assignments, cancellationToken),
+            RoomCommandKind.Start => room.StartAsync(command.UserId, cancellationToken),
+            RoomCommandKind.HandHost => room.HandHostAsync(command.UserId, command.TargetUserId!.Value, cancellationToken),
+            RoomCommandKind.RemoveParticipant => room.RemoveParticipantAsync(command.UserId, command.TargetUserId!.Value, cancellationToken),
+            RoomCommandKind.EndEarly => room.EndEarlyAsync(command.UserId, cancellationToken),
+            _ => throw new ArgumentOutOfRangeException(nameof(command), command.Kind, "Not a command of a room endpoint without a key."),
+        };
     }
 
     private static ChoiceSubmission Submission(SubmitChoiceRequest request) =>

@@ -45,6 +45,15 @@ public interface IRoomGrain : IGrainWithStringKey
     /// <summary>Host only, once roles are assigned: opens round 1.</summary>
     Task<RoomSnapshot> StartAsync(long callerId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Runs a state-changing command once per (user, idempotency key): the key and the answer are
+    /// stored in the same state write as the change, so a retry (even of a call whose answer was
+    /// lost) gets the first answer and changes nothing. The same key with another command is
+    /// <c>idempotency_key_reused</c> (422). A refused command (a rule violation) changed nothing
+    /// and is not kept. The last <see cref="IdempotencyKeys.KeptPerRoom"/> answers are kept.
+    /// </summary>
+    Task<RoomSnapshot> RunOnceAsync(RoomCommand command, string idempotencyKey, CancellationToken cancellationToken = default);
+
     /// <summary>Records (or revises) a participant's choice for the current round.</summary>
     Task<SubmissionReceipt> SubmitChoiceAsync(long userId, ChoiceSubmission submission, CancellationToken cancellationToken = default);
 

@@ -8,7 +8,11 @@ namespace Dilemma.Grains.Research;
 /// </summary>
 public interface IResearchStore
 {
-    /// <summary>Inserts the room; false when a room with this code was ever recorded.</summary>
+    /// <summary>
+    /// Inserts the room; false when a room with this code was ever recorded, unless that row is the
+    /// same host's and still waiting: a creation that stopped after this write and before the room's
+    /// state was written (the room grain asks only while it has none), which this one finishes in place.
+    /// </summary>
     Task<bool> TryRecordRoomAsync(RoomRecord room, CancellationToken cancellationToken);
 
     /// <summary>Phase, round, host and timestamps of a room as they are now.</summary>

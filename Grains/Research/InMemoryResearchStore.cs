@@ -18,7 +18,14 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader
     {
         lock (_lock)
         {
-            return Task.FromResult(_rooms.TryAdd(room.RoomCode, new RoomEntry(room)));
+            // As in MySQL: a waiting row of the same host is an unfinished creation of theirs, taken over.
+            if (_rooms.TryGetValue(room.RoomCode, out var existing) && ((existing.Progress?.HostUserId ?? existing.Record.HostUserId) != room.HostUserId || existing.Status != RoomStatus.Waiting))
+            {
+                return Task.FromResult(false);
+            }
+
+            _rooms[room.RoomCode] = new RoomEntry(room);
+            return Task.FromResult(true);
         }
     }
 

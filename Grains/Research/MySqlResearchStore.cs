@@ -20,7 +20,17 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource) : IResearchSt
         }
         catch (MySqlException e) when (e.ErrorCode == MySqlErrorCode.DuplicateKeyEntry)
         {
-            return false;
+            // Left by this host's own unfinished creation (a retry under the same Idempotency-Key comes
+            // back to the same code): take it over, else that row would stay listed with no room behind it.
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            var matched = await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE rooms SET title = @Title, topic = @Topic, is_public = @IsPublic, scenario_id = @ScenarioId, created_at = @CreatedAt
+                WHERE room_code = @RoomCode AND host_user_id = @HostUserId AND status = 'waiting'
+                """,
+                room,
+                cancellationToken: cancellationToken));
+            return matched == 1;
         }
     }
 

@@ -598,6 +598,7 @@ public sealed partial class RoomGrain(
     private async Task SaveAsync(bool writeScenario, CancellationToken cancellationToken)
     {
         State.Version++;
+        KeepPendingAnswer();
         try
         {
             if (writeScenario)

@@ -1,6 +1,4 @@
-using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
-using Dilemma.Grains.Interfaces.Scenarios;
 using Dilemma.Grains.Paging;
 using Dilemma.Grains.Research;
 using Orleans.Concurrency;
@@ -14,46 +12,12 @@ namespace Dilemma.Grains.Rooms;
 [StatelessWorker]
 public sealed class RoomLobbyGrain(IResearchStore research) : Grain, IRoomLobbyGrain
 {
-    private const int CodeAttempts = 20;
-    private const int QuickJoinCandidates = 10;
+    public Task<RoomSnapshot> CreateRoomAsync(RoomCreation creation, CancellationToken cancellationToken) =>
+        RoomOpening.UnderFreeCodeAsync(code => GrainFactory.GetGrain<IRoomGrain>(code).CreateAsync(creation, cancellationToken));
 
-    public async Task<RoomSnapshot> CreateRoomAsync(RoomCreation creation, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; attempt < CodeAttempts; attempt++)
-        {
-            var code = Random.Shared.Next(0, 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
-            try
-            {
-                return await GrainFactory.GetGrain<IRoomGrain>(code).CreateAsync(creation, cancellationToken);
-            }
-            catch (RuleViolationException e) when (e.Code == "room_exists")
-            {
-                // Taken: draw again. Twenty draws all taken means the code space is nearly full.
-            }
-        }
-
-        throw new RuleViolationException(RuleViolationKind.Busy, "no_free_room_code", "No free room code was found; try again.");
-    }
-
-    public async Task<RoomSnapshot> QuickJoinAsync(long userId, string? nickname, string? topic, CancellationToken cancellationToken)
-    {
-        foreach (var code in await research.FindOpenPublicRoomsAsync(topic, QuickJoinCandidates, cancellationToken))
-        {
-            try
-            {
-                return await GrainFactory.GetGrain<IRoomGrain>(code).JoinAsync(userId, nickname, cancellationToken);
-            }
-            catch (RuleViolationException e) when (e.Code is "room_full" or "room_started" or "room_finished" or "room_not_found")
-            {
-                // Someone was faster, or the room closed since the listing was read; the next candidate may still have a seat.
-            }
-        }
-
-        var topics = await GrainFactory.GetGrain<IScenarioCatalogGrain>(0).ListTopicsAsync();
-        var chosen = topic is null ? topics[Random.Shared.Next(topics.Count)] : topics.FirstOrDefault(t => t.Topic == topic)
-            ?? throw RuleViolationException.Invalid("unknown_topic", "topic", $"There is no scenario for topic '{topic}'; GET /topics lists them.");
-        return await CreateRoomAsync(new RoomCreation(chosen.Title.Ko, chosen.Topic, IsPublic: true, userId, nickname), cancellationToken);
-    }
+    public async Task<RoomSnapshot> QuickJoinAsync(long userId, string? nickname, string? topic, CancellationToken cancellationToken) =>
+        await RoomOpening.JoinOpenRoomAsync(research, topic, code => GrainFactory.GetGrain<IRoomGrain>(code).JoinAsync(userId, nickname, cancellationToken), cancellationToken)
+        ?? await CreateRoomAsync(await RoomOpening.QuickJoinRoomAsync(GrainFactory, userId, nickname, topic), cancellationToken);
 
     public async Task<RoomPage> ListRoomsAsync(RoomQuery query, CancellationToken cancellationToken)
     {

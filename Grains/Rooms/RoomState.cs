@@ -101,6 +101,28 @@ public sealed class RoomState
 
     [Id(26)]
     public DateTime? DeadlineAt { get; set; }
+
+    /// <summary>
+    /// Answers of recent commands sent with an <c>Idempotency-Key</c>, oldest first, written with the
+    /// change they answer (see RoomGrain.Idempotency.cs). A high id, clear of the ones above.
+    /// </summary>
+    [Id(40)]
+    public List<IdempotentAnswerState> Answers { get; set; } = [];
+}
+
+[GenerateSerializer]
+public sealed class IdempotentAnswerState
+{
+    /// <summary>"{userId}:{key}": a key is the user's own, per room.</summary>
+    [Id(0)]
+    public string Key { get; set; } = string.Empty;
+
+    /// <summary>SHA-256 of the command the key was first used for: a different command under the same key is refused.</summary>
+    [Id(1)]
+    public string Fingerprint { get; set; } = string.Empty;
+
+    [Id(2)]
+    public RoomSnapshot? Answer { get; set; }
 }
 
 [GenerateSerializer]

@@ -328,6 +328,25 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
         Assert.StartsWith("operator:", operatorGrant.ChangedBy, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The role PUT needs no Idempotency-Key (issue 20): it replaces the set and audits only what differs,
+    /// so the same PUT again answers the same set and writes no audit row.
+    /// </summary>
+    [Fact]
+    public async Task A_repeated_role_replacement_answers_the_same_and_audits_nothing_more()
+    {
+        var admin = await Roles.NewAccountWithAsync(Client, grains, "admin", Ct, prefix: "adm");
+        var user = await Client.RegisterAsync(AuthClient.UniqueName(), Password, Ct);
+
+        var first = await PutRolesAsync(admin.AccessToken, user.UserId, "researcher", "facilitator");
+        var retry = await PutRolesAsync(admin.AccessToken, user.UserId, "researcher", "facilitator");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal((first.StatusCode, await first.Content.ReadAsStringAsync(Ct)), (retry.StatusCode, await retry.Content.ReadAsStringAsync(Ct)));
+        var audit = await HttpAssert.OkAsync<AuditAnswer>(await GetAsync(admin.AccessToken, $"/admin/users/{user.UserId}/roles/audit"));
+        Assert.Equal(2, audit.Items.Length);
+    }
+
     [Fact]
     public async Task Role_changes_refuse_unknown_roles_users_guests_and_an_admin_dropping_their_own_admin()
     {

@@ -11,10 +11,17 @@ public sealed record Player(HttpClient Client, TokenPair Tokens)
 {
     public long UserId => Tokens.UserId;
 
-    public Task<HttpResponseMessage> PostAsync(string path, object? body, CancellationToken cancellationToken) =>
-        Client.SendAsync(
-            AuthClient.Authorized(HttpMethod.Post, path, Tokens.AccessToken, body is null ? null : JsonContent.Create(body, options: HttpAssert.Json)),
-            cancellationToken);
+    /// <summary>A POST as this player; <paramref name="idempotencyKey"/>, when given, is sent as the <c>Idempotency-Key</c> header.</summary>
+    public Task<HttpResponseMessage> PostAsync(string path, object? body, CancellationToken cancellationToken, string? idempotencyKey = null)
+    {
+        var request = AuthClient.Authorized(HttpMethod.Post, path, Tokens.AccessToken, body is null ? null : JsonContent.Create(body, options: HttpAssert.Json));
+        if (idempotencyKey is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
+        }
+
+        return Client.SendAsync(request, cancellationToken);
+    }
 
     public Task<HttpResponseMessage> GetAsync(string path, CancellationToken cancellationToken) =>
         Client.SendAsync(AuthClient.Authorized(HttpMethod.Get, path, Tokens.AccessToken), cancellationToken);

@@ -1,0 +1,29 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Rooms;
+
+namespace Dilemma.Grains.Rooms;
+
+/// <summary>What the room and room-creation grains share about idempotency keys.</summary>
+internal static class Idempotency
+{
+    /// <summary>A stable digest of a request: the same key is honoured only for the very same request.</summary>
+    public static string Fingerprint<T>(T request) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(request))));
+
+    public static RuleViolationException Reused() => RuleViolationException.Invalid(
+        "idempotency_key_reused",
+        IdempotencyKeys.Header,
+        $"This {IdempotencyKeys.Header} was used for a different request; a retry must repeat the request exactly, a new request needs a new key.");
+
+    /// <summary>Keeps the newest <paramref name="kept"/> entries of a list that grows at its end.</summary>
+    public static void Trim<T>(List<T> entries, int kept)
+    {
+        if (entries.Count > kept)
+        {
+            entries.RemoveRange(0, entries.Count - kept);
+        }
+    }
+}

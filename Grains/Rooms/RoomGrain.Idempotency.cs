@@ -1,0 +1,81 @@
+using Dilemma.Grains.Interfaces.Rooms;
+
+namespace Dilemma.Grains.Rooms;
+
+/// <summary>
+/// Exactly-once room commands under an <c>Idempotency-Key</c>. The answer is kept in the room's own
+/// state and written by the same write as the change it answers: a call that committed and whose
+/// answer was lost (a timeout, a silo that died) is answered from storage on retry, and a call that
+/// did not commit left no answer behind, so its retry runs it.
+/// </summary>
+public sealed partial class RoomGrain
+{
+    /// <summary>The command being run under a key, until <see cref="SaveAsync"/> stores its answer with the change.</summary>
+    private (string Key, string Fingerprint)? _pendingAnswer;
+
+    public async Task<RoomSnapshot> RunOnceAsync(RoomCommand command, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        var key = $"{command.UserId}:{idempotencyKey}";
+        var fingerprint = Idempotency.Fingerprint(command);
+        if (State.Answers.Find(a => a.Key == key) is { } kept)
+        {
+            return kept.Fingerprint == fingerprint ? kept.Answer! : throw Idempotency.Reused();
+        }
+
+        _pendingAnswer = (key, fingerprint);
+        try
+        {
+            var answer = await RunAsync(command, cancellationToken);
+            if (_pendingAnswer is not null)
+            {
+                // The command changed nothing (joining a room one sits in): keep its answer all the
+                // same, so a retry after later changes still gets this first answer.
+                KeepPendingAnswer(answer);
+                try
+                {
+                    await room.WriteStateAsync(cancellationToken);
+                }
+                catch
+                {
+                    // As in SaveAsync: memory is ahead of storage; the next call starts from what was stored.
+                    DeactivateOnIdle();
+                    throw;
+                }
+            }
+
+            return State.Answers.Find(a => a.Key == key)?.Answer ?? answer;
+        }
+        finally
+        {
+            _pendingAnswer = null;
+        }
+    }
+
+    private Task<RoomSnapshot> RunAsync(RoomCommand command, CancellationToken cancellationToken) => command.Kind switch
+    {
+        RoomCommandKind.Create => CreateAsync(command.Creation! with { CreatorId = command.UserId }, cancellationToken),
+        RoomCommandKind.Join or RoomCommandKind.QuickJoin => JoinAsync(command.UserId, command.Nickname, cancellationToken),
+        RoomCommandKind.Leave => LeaveAsync(command.UserId, cancellationToken),
+        RoomCommandKind.AssignRoles => AssignRolesAsync(command.UserId, command.Assignments, cancellationToken),
+        RoomCommandKind.Start => StartAsync(command.UserId, cancellationToken),
+        RoomCommandKind.HandHost => HandHostAsync(command.UserId, command.TargetUserId!.Value, cancellationToken),
+        RoomCommandKind.RemoveParticipant => RemoveParticipantAsync(command.UserId, command.TargetUserId!.Value, cancellationToken),
+        RoomCommandKind.EndEarly => EndEarlyAsync(command.UserId, cancellationToken),
+        _ => throw new ArgumentOutOfRangeException(nameof(command), command.Kind, "Unknown room command."),
+    };
+
+    /// <summary>Called by <see cref="SaveAsync"/> just before the write, so the answer is stored with the change.</summary>
+    private void KeepPendingAnswer() => KeepPendingAnswer(Snapshot());
+
+    private void KeepPendingAnswer(RoomSnapshot answer)
+    {
+        if (_pendingAnswer is not { } pending)
+        {
+            return;
+        }
+
+        State.Answers.Add(new IdempotentAnswerState { Key = pending.Key, Fingerprint = pending.Fingerprint, Answer = answer });
+        Idempotency.Trim(State.Answers, IdempotencyKeys.KeptPerRoom);
+        _pendingAnswer = null;
+    }
+}
