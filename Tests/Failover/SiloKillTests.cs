@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Dapper;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Tests.Deployment;
@@ -141,18 +140,8 @@ public sealed class SiloKillTests(LocalServices services)
 
     private static async Task<SiloUnderTest> StartSiloAsync(ClusterDeployment deployment, string directory, int index)
     {
-        var siloPort = FreePort.Next();
-        var settings = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__MySql"] = deployment.MySqlConnectionString,
-            ["ConnectionStrings__Redis"] = deployment.RedisConnectionString,
-            ["Cluster__ServiceId"] = deployment.ServiceId,
-            ["Cluster__ClusterId"] = deployment.ServiceId,
-            ["Cluster__SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
-            ["Cluster__GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
-            ["Cluster__AdvertisedIp"] = "127.0.0.1",
-        };
-        var process = await HostProcess.StartSiloAsync(Path.Combine(directory, $"silo-{index + 1}"), FreePort.Next(), settings, Ct);
+        var (environment, siloPort) = deployment.SiloProcessEnvironment();
+        var process = await HostProcess.StartSiloAsync(Path.Combine(directory, $"silo-{index + 1}"), FreePort.Next(), environment, Ct);
         return new SiloUnderTest(process, siloPort);
     }
 
