@@ -54,9 +54,10 @@ public sealed class RetriedSubmission(Stopwatch clock)
                     throw new InvalidOperationException($"A retry with the same submission_id was answered {outcome}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
                 }
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                // The connection broke: as a browser, try again (nginx would switch gateway).
+                // The connection broke or the client's own timeout passed: as a browser, try again
+                // (nginx switches gateway on a refused connection).
                 Keep(new Attempt(roomCode, started, clock.Elapsed, e.GetType().Name));
             }
 

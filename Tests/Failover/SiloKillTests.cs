@@ -31,9 +31,12 @@ public sealed class SiloKillTests(LocalServices services)
     {
         var directory = RunDirectory.Create();
         await using var deployment = await ClusterDeployment.CreateAsync(services, "failover_", Ct);
-        var silos = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => StartSiloAsync(deployment, directory, i)));
+        // The first silo applies the schema alone; the other two then start side by side.
+        var silos = new List<SiloUnderTest>();
         try
         {
+            await StartSiloAsync(deployment, directory, 0, silos);
+            await Task.WhenAll(Enumerable.Range(1, 2).Select(i => StartSiloAsync(deployment, directory, i, silos)));
             var gateway = deployment.CreateGateway();
             using var client = gateway.CreateClient();
             client.Timeout = TimeSpan.FromSeconds(60);
@@ -138,11 +141,15 @@ public sealed class SiloKillTests(LocalServices services)
         }
     }
 
-    private static async Task<SiloUnderTest> StartSiloAsync(ClusterDeployment deployment, string directory, int index)
+    /// <summary>Starts a silo process and adds it to <paramref name="silos"/> (under its lock), so a failed start of another is still cleaned up.</summary>
+    private static async Task StartSiloAsync(ClusterDeployment deployment, string directory, int index, List<SiloUnderTest> silos)
     {
         var (environment, siloPort) = deployment.SiloProcessEnvironment();
         var process = await HostProcess.StartSiloAsync(Path.Combine(directory, $"silo-{index + 1}"), FreePort.Next(), environment, Ct);
-        return new SiloUnderTest(process, siloPort);
+        lock (silos)
+        {
+            silos.Add(new SiloUnderTest(process, siloPort));
+        }
     }
 
     private static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what) =>
