@@ -20,6 +20,7 @@ public static class SiloHost
         var settings = ClusterSettings.Read(builder.Configuration);
         var redis = settings.RequireRedis();
         var mySql = settings.RequireMySql();
+        var failureDetection = FailureDetectionSettings.Read(builder.Configuration);
         if (RunsInKubernetes)
         {
             KubernetesIdentity.EnsureAgrees(settings, Environment.GetEnvironmentVariable);
@@ -30,6 +31,7 @@ public static class SiloHost
             silo.UseClusterSettings(settings)
                 .UseRedisClustering(redis)
                 .AddDilemmaMySql(mySql);
+            failureDetection.ApplyTo(silo);
             if (RunsInKubernetes)
             {
                 // Pod name, namespace and IP come from the downward API (POD_NAME, POD_NAMESPACE,

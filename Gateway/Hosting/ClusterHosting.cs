@@ -33,13 +33,17 @@ public static class ClusterHosting
         else
         {
             var redis = settings.RequireRedis();
-            builder.UseOrleansClient(client => client
-                .UseRedisClustering(redis)
-                .Configure<ClusterOptions>(options =>
-                {
-                    options.ServiceId = settings.ServiceId;
-                    options.ClusterId = settings.ClusterId;
-                }));
+            var failureDetection = FailureDetectionSettings.Read(builder.Configuration);
+            builder.UseOrleansClient(client =>
+            {
+                client.UseRedisClustering(redis)
+                    .Configure<ClusterOptions>(options =>
+                    {
+                        options.ServiceId = settings.ServiceId;
+                        options.ClusterId = settings.ClusterId;
+                    });
+                failureDetection.ApplyTo(client);
+            });
         }
 
         var host = new GatewayHostInfo(mode, settings.RedisConnectionString);

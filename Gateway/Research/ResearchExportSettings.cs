@@ -1,4 +1,3 @@
-using System.Globalization;
 using Dilemma.Grains.Settings;
 
 namespace Dilemma.Gateway.Research;
@@ -27,8 +26,8 @@ public sealed record ResearchExportSettings(int RowsPerChunk, int ChunksPerCall,
     public static ResearchExportSettings Read(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var rowsPerChunk = ReadInt(configuration, RowsKey, DefaultRowsPerChunk, 1, MaxRowsPerCall);
-        var chunksPerCall = ReadInt(configuration, ChunksKey, DefaultChunksPerCall, 1, MaxRowsPerCall);
+        var rowsPerChunk = SettingReader.WholeNumber(configuration, RowsKey, DefaultRowsPerChunk, 1, MaxRowsPerCall);
+        var chunksPerCall = SettingReader.WholeNumber(configuration, ChunksKey, DefaultChunksPerCall, 1, MaxRowsPerCall);
         if (rowsPerChunk * chunksPerCall > MaxRowsPerCall)
         {
             throw new InvalidSettingException(
@@ -36,23 +35,10 @@ public sealed record ResearchExportSettings(int RowsPerChunk, int ChunksPerCall,
                 $"times {RowsKey} ({rowsPerChunk}) must be at most {MaxRowsPerCall} rows per call, not {rowsPerChunk * chunksPerCall}: larger messages make Orleans' serializer allocate large arrays for every call");
         }
 
-        var maxStall = TimeSpan.FromSeconds(ReadInt(configuration, "Research:ExportMaxStallSeconds", DefaultMaxStallSeconds, 0, 86_400));
+        var maxStall = TimeSpan.FromSeconds(SettingReader.WholeNumber(configuration, "Research:ExportMaxStallSeconds", DefaultMaxStallSeconds, 0, 86_400));
         return new(rowsPerChunk, chunksPerCall, maxStall);
     }
 
     private const string RowsKey = "Research:ExportRowsPerChunk";
     private const string ChunksKey = "Research:ExportChunksPerCall";
-
-    private static int ReadInt(IConfiguration configuration, string key, int fallback, int min, int max)
-    {
-        var text = configuration[key];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
-
-        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
-            ? value
-            : throw new InvalidSettingException(key, $"must be a whole number from {min} to {max}, not '{text}'");
-    }
 }

@@ -22,8 +22,8 @@ public sealed record AiSettings(
     public const string SectionName = "Ai";
 
     /// <summary>
-    /// The gateway waits 30 s for a grain's answer (Orleans' response timeout); a whole facilitator
-    /// call, with its one retry and its fallback, must end well before that.
+    /// The gateway waits 30 s for a facilitator grain's answer (its methods' [ResponseTimeout]); a whole
+    /// facilitator call, with its one retry and its fallback, must end well before that.
     /// </summary>
     public const int MaxTimeoutSeconds = 25;
 
@@ -66,18 +66,8 @@ public sealed record AiSettings(
         };
     }
 
-    internal static int Int(IConfigurationSection section, string name, int fallback, int min, int max)
-    {
-        var text = section[name];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
-
-        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
-            ? value
-            : throw new InvalidSettingException($"{section.Path}:{name}", $"must be a whole number from {min} to {max}, not '{text}'");
-    }
+    internal static int Int(IConfigurationSection section, string name, int fallback, int min, int max) =>
+        SettingReader.WholeNumber(section, name, fallback, min, max);
 
     private static double Double(IConfigurationSection section, string name, double fallback, double min, double max)
     {

@@ -16,7 +16,7 @@ public sealed class NginxFront(LocalServices services) : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly GatewayProcess?[] _gateways = new GatewayProcess?[2];
+    private readonly HostProcess?[] _gateways = new HostProcess?[2];
     private string _directory = "";
     private string _thumbprint = "";
     private ServerProcess? _nginx;
@@ -29,7 +29,7 @@ public sealed class NginxFront(LocalServices services) : IAsyncLifetime
 
     public string AcmeRoot { get; private set; } = "";
 
-    public IReadOnlyList<GatewayProcess?> Gateways => _gateways;
+    public IReadOnlyList<HostProcess?> Gateways => _gateways;
 
     private Dictionary<string, string> GatewaySettings => new()
     {
@@ -128,7 +128,7 @@ public sealed class NginxFront(LocalServices services) : IAsyncLifetime
     }
 
     private async Task StartGatewayAsync(int index, int port, CancellationToken cancellationToken) =>
-        _gateways[index] = await GatewayProcess.StartAsync(Path.Combine(_directory, $"gateway-{index + 1}"), port, GatewaySettings, cancellationToken);
+        _gateways[index] = await HostProcess.StartGatewayAsync(Path.Combine(_directory, $"gateway-{index + 1}"), port, GatewaySettings, cancellationToken);
 
     private bool Trusted(System.Security.Cryptography.X509Certificates.X509Certificate? certificate) =>
         certificate is not null && string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), _thumbprint, StringComparison.OrdinalIgnoreCase);

@@ -78,6 +78,31 @@ public sealed class ClusterDeployment : IAsyncDisposable
         return silo;
     }
 
+    /// <summary>
+    /// The environment of a silo of this deployment run as its own process (HostProcess), with fresh
+    /// silo and gateway ports; the silo port is returned too, as Orleans' silo addresses name it.
+    /// </summary>
+    public (Dictionary<string, string> Environment, int SiloPort) SiloProcessEnvironment(IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var siloPort = FreePort.Next();
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__MySql"] = MySqlConnectionString,
+            ["ConnectionStrings__Redis"] = RedisConnectionString,
+            ["Cluster__ServiceId"] = ServiceId,
+            ["Cluster__ClusterId"] = ServiceId,
+            ["Cluster__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Cluster__GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Cluster__AdvertisedIp"] = "127.0.0.1",
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        return (environment, siloPort);
+    }
+
     /// <summary>Stops a silo the way Kubernetes would: gracefully, handing its grains over.</summary>
     public async Task StopSiloAsync(WebApplication silo, CancellationToken cancellationToken)
     {

@@ -15,7 +15,7 @@ public sealed class JsonLogTests
         var directory = Directory.CreateTempSubdirectory("dilemma-jsonlog-").FullName;
         try
         {
-            await using var gateway = await GatewayProcess.StartAsync(directory, FreePort.Next(), new Dictionary<string, string>
+            await using var gateway = await HostProcess.StartGatewayAsync(directory, FreePort.Next(), new Dictionary<string, string>
             {
                 ["Logging__Format"] = "json",
                 ["Cluster__SiloPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),

@@ -5,16 +5,16 @@ using Dilemma.Tests.Infrastructure;
 namespace Dilemma.Tests.Deployment;
 
 /// <summary>
-/// The built gateway (bin/…/Dilemma.Gateway.dll) as its own process on a loopback port, configured only through
-/// environment variables as in a container, so that it can be killed for real.
+/// A built host (bin/…/Dilemma.Gateway.dll or Dilemma.Silo.dll) as its own process with its HTTP port on loopback,
+/// configured only through environment variables as in a container, so that it can be killed for real.
 /// </summary>
-public sealed class GatewayProcess : IAsyncDisposable
+public sealed class HostProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
     private readonly ServerProcess _process;
 
-    private GatewayProcess(ServerProcess process, int port)
+    private HostProcess(ServerProcess process, int port)
     {
         _process = process;
         Port = port;
@@ -24,9 +24,16 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public string Address => $"127.0.0.1:{Port}";
 
-    public static async Task<GatewayProcess> StartAsync(string directory, int port, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
+    public static Task<HostProcess> StartGatewayAsync(string directory, int port, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken) =>
+        StartAsync("Gateway", directory, port, settings, cancellationToken);
+
+    /// <summary>A silo: <paramref name="port"/> is its health port; its silo and gateway ports come with <paramref name="settings"/>.</summary>
+    public static Task<HostProcess> StartSiloAsync(string directory, int port, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken) =>
+        StartAsync("Silo", directory, port, settings, cancellationToken);
+
+    private static async Task<HostProcess> StartAsync(string project, string directory, int port, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
     {
-        var output = Repository.BuildOutput("Gateway");
+        var output = Repository.BuildOutput(project);
         Directory.CreateDirectory(directory);
         var environment = Command.WithoutInheritedSettings().ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         foreach (var (key, value) in settings)
@@ -38,12 +45,12 @@ public sealed class GatewayProcess : IAsyncDisposable
         // Its appsettings.json, as in the image's /app; the working directory holds only its pid file.
         environment["ASPNETCORE_CONTENTROOT"] = output;
         environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        var process = ServerProcess.Start($"gateway on {port}", Executables.Find("dotnet"), [Path.Combine(output, "Dilemma.Gateway.dll")], directory, environment);
-        var gateway = new GatewayProcess(process, port);
+        var process = ServerProcess.Start($"{project.ToLowerInvariant()} on {port}", Executables.Find("dotnet"), [Path.Combine(output, $"Dilemma.{project}.dll")], directory, environment);
+        var host = new HostProcess(process, port);
         try
         {
-            await process.WaitUntilReadyAsync(gateway.IsReadyAsync, StartTimeout, cancellationToken);
-            return gateway;
+            await process.WaitUntilReadyAsync(host.IsReadyAsync, StartTimeout, cancellationToken);
+            return host;
         }
         catch
         {
@@ -55,7 +62,7 @@ public sealed class GatewayProcess : IAsyncDisposable
     /// <summary>What it has written lately (its request log: method, path, status).</summary>
     public string Output() => _process.Output();
 
-    /// <summary>SIGKILL: no shutdown, no goodbye to nginx or the silos.</summary>
+    /// <summary>SIGKILL: no shutdown, no goodbye to nginx, the silos or the clients.</summary>
     public Task KillAsync(CancellationToken cancellationToken) => _process.KillAsync(cancellationToken);
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();

@@ -1,0 +1,79 @@
+using Dilemma.Grains.Settings;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+
+namespace Dilemma.Grains.Hosting;
+
+/// <summary>
+/// How fast the cluster gives up on a silo that has died, read from the <c>Cluster</c> section.
+/// Orleans' defaults (5 s probes, 30 s response timeout, a gateway list refreshed each minute)
+/// suit large clusters on busy hosts; a class of players waiting on a round cannot sit through a
+/// 30 s stall. docs/deploy.md explains the numbers and what they cost.
+/// </summary>
+public sealed record FailureDetectionSettings(
+    TimeSpan ProbeTimeout,
+    int MissedProbesLimit,
+    TimeSpan ResponseTimeout,
+    TimeSpan GatewayListRefreshPeriod)
+{
+    public const string ProbeTimeoutKey = "Cluster:ProbeTimeoutSeconds";
+    public const string MissedProbesLimitKey = "Cluster:MissedProbesLimit";
+    public const string ResponseTimeoutKey = "Cluster:ResponseTimeoutSeconds";
+    public const string GatewayListRefreshKey = "Cluster:GatewayListRefreshSeconds";
+
+    /// <summary>
+    /// The membership table is re-read this often even without gossip (Orleans: 60 s); a silo that
+    /// missed a gossip message learns of a death within this time.
+    /// </summary>
+    public static readonly TimeSpan TableRefresh = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// A silo writes its heartbeat this often (Orleans: 30 s). Entries silent for three of these are
+    /// stale and no longer count among the active silos whose votes are needed.
+    /// </summary>
+    public static readonly TimeSpan IAmAlivePublish = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// A suspicion counts for this long (Orleans: 2 min): two unrelated hiccups minutes apart should
+    /// not add up to a death sentence, while one real death collects its votes within seconds.
+    /// </summary>
+    public static readonly TimeSpan DeathVoteExpiration = TimeSpan.FromSeconds(30);
+
+    public static FailureDetectionSettings Read(IConfiguration configuration) => new(
+        TimeSpan.FromSeconds(SettingReader.WholeNumber(configuration, ProbeTimeoutKey, 2, 1, 30)),
+        SettingReader.WholeNumber(configuration, MissedProbesLimitKey, 3, 2, 10),
+        TimeSpan.FromSeconds(SettingReader.WholeNumber(configuration, ResponseTimeoutKey, 8, 2, 120)),
+        TimeSpan.FromSeconds(SettingReader.WholeNumber(configuration, GatewayListRefreshKey, 5, 1, 300)));
+
+    /// <summary>A silo: how it probes the others, when it votes one dead, how long it waits for an answer.</summary>
+    public void ApplyTo(ISiloBuilder silo)
+    {
+        silo.Configure<ClusterMembershipOptions>(options =>
+        {
+            // The probe period and timeout adapt per silo between half and four times this value
+            // (Orleans' phi-accrual detector), and are stretched further when this silo itself is
+            // starved (ExtendProbeTimeoutDuringDegradation, on by default).
+            options.ProbeTimeout = ProbeTimeout;
+            options.NumMissedProbesLimit = MissedProbesLimit;
+            // Two of the watchers must agree (Orleans' default, and at most half of three silos
+            // plus one); one silo stalled by a GC pause cannot evict a healthy peer on its own.
+            options.NumVotesForDeathDeclaration = 2;
+            options.TableRefreshTimeout = TableRefresh;
+            options.IAmAliveTablePublishTimeout = IAmAlivePublish;
+            options.DeathVoteExpirationTimeout = DeathVoteExpiration;
+        });
+        silo.Configure<SiloMessagingOptions>(options => options.ResponseTimeout = ResponseTimeout);
+    }
+
+    /// <summary>
+    /// A cluster client (the gateway): calls through a gateway silo that died are not broken by
+    /// membership on the client side, so the response timeout is what ends them; the silo list is
+    /// re-read often so new calls stop going to a dead silo's gateway port.
+    /// </summary>
+    public void ApplyTo(IClientBuilder client)
+    {
+        client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = ResponseTimeout);
+        client.Configure<GatewayOptions>(options => options.GatewayListRefreshPeriod = GatewayListRefreshPeriod);
+    }
+}
