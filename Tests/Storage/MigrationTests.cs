@@ -144,13 +144,18 @@ public sealed class MigrationTests(LocalServices services)
             Assert.Equal("ascii_bin", Collation(table, "room_code"));
         }
 
-        string[] asciiColumns = ["room_code", "export_id", "participants_sha256", "rooms_sha256", "role", "change_type"];
+        string[] asciiColumns = ["room_code", "export_id", "participants_sha256", "rooms_sha256", "role", "change_type", "kind", "version", "decision", "data_consent_version", "voice_consent_version"];
         Assert.All(asciiColumns.Skip(1).Take(3), column => Assert.Equal("ascii_bin", Collation("research_exports", column)));
 
         // Role names are fixed ASCII words compared exactly.
         Assert.Equal("ascii_bin", Collation("user_roles", "role"));
         Assert.Equal("ascii_bin", Collation("role_changes", "role"));
         Assert.Equal("ascii_bin", Collation("role_changes", "change_type"));
+
+        // Consent kinds, decisions and text versions are fixed ASCII words compared exactly.
+        Assert.All(["kind", "version", "decision"], column => Assert.Equal("ascii_bin", Collation("consent_records", column)));
+        Assert.Equal("ascii_bin", Collation("users", "data_consent_version"));
+        Assert.Equal("ascii_bin", Collation("users", "voice_consent_version"));
 
         // Every character column is utf8mb4 except the ASCII codes, ids and digests.
         Assert.All(
