@@ -191,6 +191,8 @@ public partial class ClientGameTests(BrowserFixture browser) : IClassFixture<Bro
             await page.CheckAsync("#voice-consent");
             await page.ClickAsync("#guest-submit");
             await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
+            // The lobby draws itself again when its lists arrive; typing before that would be wiped.
+            await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync();
         }
 
         await pages[0].FillAsync("#create-title", $"{name} room");

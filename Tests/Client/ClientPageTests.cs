@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -70,6 +71,43 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await page.Context.CloseAsync();
     }
 
+    [Theory]
+    [InlineData("ko")]
+    [InlineData("en")]
+    public async Task A_guest_who_consents_on_the_page_was_shown_the_current_text_and_holds_that_version(string lang)
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", lang);
+        var consent = await page.EvaluateAsync<JsonElement>("async lang => (await fetch('/consent?lang=' + lang)).json()", lang);
+        var current = new ConsentShown(consent.GetProperty("version").GetString()!, consent.GetProperty("texts").GetProperty(lang).GetString()!);
+        Assert.Matches("^[0-9]{4}-[0-9]{2}$", current.Version);
+
+        // The text is shown in the page's language under its version, and opens from the keyboard.
+        var details = page.Locator("#consent-text");
+        await Expect(details.Locator("summary")).ToContainTextAsync(current.Version);
+        await details.Locator("summary").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(details).ToHaveAttributeAsync("open", string.Empty);
+        var firstHeading = current.Text.Split('\n').First(line => line.StartsWith("# ", StringComparison.Ordinal))[2..];
+        await Expect(details.Locator(".consent-text")).ToContainTextAsync(firstHeading);
+
+        await page.FillAsync("#guest-nickname", $"Consent{lang}");
+        await page.CheckAsync("#data-consent");
+        await page.ClickAsync("#guest-submit");
+        await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
+
+        // One request recorded it: the guest holds data consent under the version shown, and no voice consent.
+        var me = await page.EvaluateAsync<JsonElement>(
+            "async () => { const s = JSON.parse(sessionStorage.getItem('dilemma.session')); " +
+            "return (await fetch('/auth/me', { headers: { Authorization: 'Bearer ' + s.access_token } })).json(); }");
+        Assert.True(me.GetProperty("data_consent").GetBoolean());
+        Assert.Equal(current.Version, me.GetProperty("data_consent_version").GetString());
+        Assert.False(me.GetProperty("voice_consent").GetBoolean());
+        Assert.True(!me.TryGetProperty("voice_consent_version", out var voice) || voice.ValueKind == JsonValueKind.Null, $"no voice consent version expected, got {voice}");
+        await page.Context.CloseAsync();
+    }
+
     [Fact]
     public async Task Every_error_code_shows_a_plain_message_in_the_alert_region()
     {
@@ -78,6 +116,9 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await page.SelectOptionAsync("#lang-select", "en");
         await page.FillAsync("#guest-nickname", "Lost");
         await page.ClickAsync("#guest-submit");
+
+        // The lobby draws itself again when its lists arrive; typing before that would be wiped.
+        await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync();
 
         // A code nobody opened: the server's room_not_found becomes a sentence, not a code.
         await page.FillAsync("#join-code", "000000");
@@ -114,4 +155,6 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         var widths = await page.EvaluateAsync<int[]>("[document.documentElement.scrollWidth, document.documentElement.clientWidth]");
         Assert.True(widths[0] <= widths[1], $"The {screen} screen is {widths[0]} px wide in a {widths[1]} px viewport.");
     }
+
+    private sealed record ConsentShown(string Version, string Text);
 }

@@ -43,6 +43,8 @@ const state = {
   feedbackLoading: false,
   /** @type {Set<string>} the sockets that are down right now */
   down: new Set(),
+  /** @type {{ version: string, texts: { ko: string, en: string } } | null} the consent text asked about at sign-in (GET /consent) */
+  consent: null,
 };
 
 const submissions = new Submissions();
@@ -158,6 +160,14 @@ function go(view) {
   state.view = view;
   render();
   byId('main').focus();
+}
+
+async function showSignIn() {
+  // The text is loaded before the form is drawn: drawing it again when it arrives would wipe what was typed.
+  if (!state.consent) {
+    await loadConsent();
+  }
+  go('signin');
 }
 
 async function showLobby() {
@@ -335,17 +345,41 @@ async function loadStatistics() {
 
 // ---------------------------------------------------------------- actions
 
+/**
+ * Fetches the current consent text in both languages, so switching language shows the same version.
+ * Without it the consent boxes stay disabled: nobody is asked to agree to a text they were not shown.
+ */
+async function loadConsent() {
+  try {
+    const consent = await call('GET', '/consent');
+    state.consent = { version: consent.version, texts: { ko: consent.texts.ko ?? '', en: consent.texts.en ?? '' } };
+  } catch (error) {
+    state.consent = null;
+    showError(error);
+  }
+}
+
+/**
+ * The answers to the consent questions, with the version of the text shown, for POST /auth/guest and /auth/register.
+ * @param {HTMLFormElement} form the guest form, where the questions are asked
+ */
+function consentAnswers(form) {
+  return {
+    data_consent: field(form, 'data_consent') === 'true',
+    voice_consent: field(form, 'voice_consent') === 'true',
+    consent_version: state.consent?.version,
+  };
+}
+
 /** @param {Event} event */
 function signInAsGuest(event) {
   event.preventDefault();
   const name = field(formOf(event), 'nickname');
-  const dataConsent = field(formOf(event), 'data_consent') === 'true';
-  const voiceConsent = field(formOf(event), 'voice_consent') === 'true';
+  const consents = consentAnswers(formOf(event));
   void run(async () => {
-    const pair = await call('POST', '/auth/guest', { guest_id: deviceGuestId(), nickname: name || undefined });
+    const pair = await call('POST', '/auth/guest', { guest_id: deviceGuestId(), nickname: name || undefined, ...consents });
     setSession(pair);
     sessionStorage.setItem(NICKNAME_KEY, name || pair.username);
-    await call('PATCH', '/auth/me/consent', { data_consent: dataConsent, voice_consent: voiceConsent });
     await showLobby();
   });
 }
@@ -361,15 +395,11 @@ function signInWithAccount(event, mode) {
   const password = field(form, 'password');
   const email = field(form, 'email');
   // The consent questions are asked once, in the guest form; a new account answers them there too.
-  const consents = /** @type {HTMLFormElement} */ (byId('guest-form'));
+  const consents = consentAnswers(/** @type {HTMLFormElement} */ (byId('guest-form')));
   void run(async () => {
     const pair = mode === 'login'
       ? await call('POST', '/auth/login', { username, password })
-      : await call('POST', '/auth/register', {
-        username, password, email: email || undefined,
-        data_consent: field(consents, 'data_consent') === 'true',
-        voice_consent: field(consents, 'voice_consent') === 'true',
-      });
+      : await call('POST', '/auth/register', { username, password, email: email || undefined, ...consents });
     setSession(pair);
     sessionStorage.setItem(NICKNAME_KEY, pair.username);
     await showLobby();
@@ -524,7 +554,7 @@ function signOut() {
     void call('POST', '/auth/logout', { refresh_token: session.refresh_token }).catch(() => {});
   }
   setSession(null);
-  go('signin');
+  void showSignIn();
 }
 
 // ---------------------------------------------------------------- screens
@@ -575,12 +605,17 @@ function signInScreen() {
       h('input', { type: 'text', id: 'guest-nickname', name: 'nickname', maxlength: 32, autocomplete: 'nickname', required: true }),
       h('fieldset', {},
         h('legend', {}, 'Consent / 동의'),
+        state.consent
+          ? h('details', { id: 'consent-text' },
+            h('summary', {}, t('signin.consentVersion', { version: state.consent.version })),
+            h('div', { class: 'consent-text', lang: lang() }, pick(state.consent.texts)))
+          : h('p', { class: 'hint', id: 'consent-missing' }, t('signin.consentMissing')),
         h('label', { class: 'inline', for: 'data-consent' },
-          h('input', { type: 'checkbox', id: 'data-consent', name: 'data_consent', 'aria-describedby': 'data-hint' }),
+          h('input', { type: 'checkbox', id: 'data-consent', name: 'data_consent', 'aria-describedby': 'data-hint', disabled: !state.consent }),
           h('span', {}, t('signin.dataConsent'))),
         h('p', { class: 'hint', id: 'data-hint' }, t('signin.dataHint')),
         h('label', { class: 'inline', for: 'voice-consent' },
-          h('input', { type: 'checkbox', id: 'voice-consent', name: 'voice_consent', 'aria-describedby': 'voice-hint' }),
+          h('input', { type: 'checkbox', id: 'voice-consent', name: 'voice_consent', 'aria-describedby': 'voice-hint', disabled: !state.consent }),
           h('span', {}, t('signin.voiceConsent'))),
         h('p', { class: 'hint', id: 'voice-hint' }, t('signin.voiceHint'))),
       h('button', { type: 'submit', id: 'guest-submit', disabled: state.busy }, t('signin.guestButton'))),
@@ -909,10 +944,10 @@ async function boot() {
   whenSignedOut(() => {
     closeRoomSockets();
     state.room = null;
-    go('signin');
+    void showSignIn();
   });
   if (!currentSession()) {
-    go('signin');
+    await showSignIn();
     return;
   }
   const code = sessionStorage.getItem(ROOM_KEY);
