@@ -3,7 +3,9 @@ using System.Text.Json;
 using Dapper;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Research;
 using Dilemma.Tests.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
 
 namespace Dilemma.Tests.Rooms;
@@ -205,7 +207,95 @@ public abstract class IdempotencyTests(HttpClient client, IGrainFactory grains, 
         await HttpAssert.ProblemAsync(await players[0].PostAsync($"/rooms/{code}/start", null, Ct), HttpStatusCode.Conflict, "room_started");
     }
 
+    [Fact]
+    public async Task A_retried_end_early_answers_the_first_answer_and_records_the_end_once()
+    {
+        var (players, code) = await RoomKit.StartedRoomAsync(client, Ct);
+        var key = NewKey();
+
+        var ended = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+            await Answer(await players[0].PostAsync($"/rooms/{code}/end", null, Ct, key))));
+        var endedAgain = await Answer(await players[0].PostAsync($"/rooms/{code}/end", null, Ct, key));
+
+        Assert.Equal(HttpStatusCode.OK, ended[0].Status);
+        Assert.All(ended, a => Assert.Equal(ended[0], a));
+        Assert.Equal(ended[0], endedAgain);
+        Assert.Equal("finished", JsonDocument.Parse(endedAgain.Body).RootElement.GetProperty("phase").GetString());
+        Assert.Single(await EventTypesAsync(code), t => t == "ended_early");
+
+        // Without the key the same request is a new one, refused by the rule: the game is over.
+        await HttpAssert.ProblemAsync(await players[0].PostAsync($"/rooms/{code}/end", null, Ct), HttpStatusCode.Conflict, "room_finished");
+    }
+
+    [Fact]
+    public async Task A_retried_hand_over_answers_the_first_answer_and_does_not_take_the_role_back()
+    {
+        var (players, code) = await RoomKit.StartedRoomAsync(client, Ct);
+        var key = NewKey();
+        var handed = await Answer(await players[0].PostAsync($"/rooms/{code}/host", new { user_id = players[1].UserId }, Ct, key));
+        await HttpAssert.OkAsync<JsonElement>(await players[1].PostAsync($"/rooms/{code}/host", new { user_id = players[0].UserId }, Ct));
+
+        var handedAgain = await Answer(await players[0].PostAsync($"/rooms/{code}/host", new { user_id = players[1].UserId }, Ct, key));
+
+        Assert.Equal(HttpStatusCode.OK, handed.Status);
+        Assert.Equal(handed, handedAgain);
+        Assert.Equal(players[1].UserId, JsonDocument.Parse(handedAgain.Body).RootElement.GetProperty("host_user_id").GetInt64());
+        var reused = await HttpAssert.ProblemAsync(
+            await players[0].PostAsync($"/rooms/{code}/host", new { user_id = players[2].UserId }, Ct, key), HttpStatusCode.UnprocessableEntity, "idempotency_key_reused");
+        Assert.Equal("Idempotency-Key", reused.GetProperty("field").GetString());
+
+        // The host is who the hand-back made host; two hand-overs happened, not three or four.
+        var room = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}", Ct));
+        Assert.Equal(players[0].UserId, room.GetProperty("host_user_id").GetInt64());
+        Assert.Equal(2, (await EventTypesAsync(code)).Count(t => t == "host_changed"));
+    }
+
+    [Fact]
+    public async Task A_retried_remove_answers_the_first_answer_and_the_key_cannot_remove_another()
+    {
+        // Nobody in this room ever opened a socket: every seat but the host's may be removed.
+        var (players, code) = await RoomKit.StartedRoomAsync(client, Ct);
+        var key = NewKey();
+
+        var removed = await Answer(await players[0].PostAsync($"/rooms/{code}/remove", new { user_id = players[2].UserId }, Ct, key));
+        var removedAgain = await Answer(await players[0].PostAsync($"/rooms/{code}/remove", new { user_id = players[2].UserId }, Ct, key));
+        var reused = await HttpAssert.ProblemAsync(
+            await players[0].PostAsync($"/rooms/{code}/remove", new { user_id = players[1].UserId }, Ct, key), HttpStatusCode.UnprocessableEntity, "idempotency_key_reused");
+
+        Assert.Equal(HttpStatusCode.OK, removed.Status);
+        Assert.Equal(removed, removedAgain);
+        Assert.Equal("Idempotency-Key", reused.GetProperty("field").GetString());
+        var room = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}", Ct));
+        Assert.Equal(JsonDocument.Parse(removed.Body).RootElement.GetProperty("version").GetInt32(), room.GetProperty("version").GetInt32());
+        Assert.Equal("removed", PresenceOf(room, players[2].UserId));
+        Assert.NotEqual("removed", PresenceOf(room, players[1].UserId));
+        Assert.Single(await EventTypesAsync(code), t => t == "participant_removed");
+    }
+
+    [Fact]
+    public async Task A_retried_leave_of_a_started_game_answers_the_first_answer_and_drops_once()
+    {
+        var (players, code) = await RoomKit.StartedRoomAsync(client, Ct);
+        var key = NewKey();
+
+        var left = await Answer(await players[2].PostAsync($"/rooms/{code}/leave", null, Ct, key));
+        var leftAgain = await Answer(await players[2].PostAsync($"/rooms/{code}/leave", null, Ct, key));
+
+        Assert.Equal(HttpStatusCode.NoContent, left.Status);
+        Assert.Equal(left, leftAgain);
+        var room = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}", Ct));
+        Assert.Equal("dropped", PresenceOf(room, players[2].UserId));
+        Assert.Single(await EventTypesAsync(code), t => t == "participant_dropped");
+    }
+
     private static string NewKey() => Guid.NewGuid().ToString();
+
+    private static string? PresenceOf(JsonElement room, long userId) =>
+        room.GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("user_id").GetInt64() == userId).GetProperty("presence").GetString();
+
+    /// <summary>The types of the room's rows of <c>room_events</c>, in order.</summary>
+    protected abstract Task<IReadOnlyList<string>> EventTypesAsync(string code);
+
 
     private static async Task<(HttpStatusCode Status, string Body, string? Location)> Answer(HttpResponseMessage response) =>
         (response.StatusCode, await response.Content.ReadAsStringAsync(), response.Headers.Location?.ToString());
@@ -230,7 +320,11 @@ public abstract class IdempotencyTests(HttpClient client, IGrainFactory grains, 
 }
 
 public sealed class EmbeddedIdempotencyTests(EmbeddedGatewayFixture gateway)
-    : IdempotencyTests(gateway.Client, gateway.Grains, mySql: null), IClassFixture<EmbeddedGatewayFixture>;
+    : IdempotencyTests(gateway.Client, gateway.Grains, mySql: null), IClassFixture<EmbeddedGatewayFixture>
+{
+    protected override Task<IReadOnlyList<string>> EventTypesAsync(string code) =>
+        Task.FromResult<IReadOnlyList<string>>(gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().RoomEvents(code).Select(e => e.EventType).ToList());
+}
 
 public sealed class ClusterIdempotencyTests(ClusterGatewayFixture cluster)
     : IdempotencyTests(cluster.Client, cluster.Grains, cluster.Deployment.MySqlConnectionString), IClassFixture<ClusterGatewayFixture>
@@ -271,6 +365,13 @@ public sealed class ClusterIdempotencyTests(ClusterGatewayFixture cluster)
         Assert.Equal([creation.Title], titles);
         var seen = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{ours}", Ct));
         Assert.Equal(players[0].UserId, seen.GetProperty("host_user_id").GetInt64());
+    }
+
+    protected override async Task<IReadOnlyList<string>> EventTypesAsync(string code)
+    {
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        var types = await connection.QueryAsync<string>(new CommandDefinition("SELECT event_type FROM room_events WHERE room_code = @code ORDER BY id", new { code }, cancellationToken: Ct));
+        return types.ToList();
     }
 
     private static async Task<string> UnusedCodeAsync(MySqlConnection connection)
