@@ -55,6 +55,19 @@ public sealed class MySqlAccountStore(MySqlDataSource dataSource) : IAccountStor
             cancellationToken: cancellationToken));
     }
 
+    public async Task<long> CreateBotAsync(string nickname, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            """
+            INSERT INTO users (is_guest, is_bot, nickname, data_consent, voice_consent, created_at)
+            VALUES (1, 1, @nickname, 0, 0, @now);
+            SELECT LAST_INSERT_ID();
+            """,
+            new { nickname, now },
+            cancellationToken: cancellationToken));
+    }
+
     public async Task<StoredUser?> FindByUsernameKeyAsync(string usernameKey, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
