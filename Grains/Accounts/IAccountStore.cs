@@ -95,7 +95,8 @@ public sealed record StoredUser(
     string? DataConsentVersion = null,
     DateTime? DataConsentAt = null,
     string? VoiceConsentVersion = null,
-    DateTime? VoiceConsentAt = null)
+    DateTime? VoiceConsentAt = null,
+    bool IsBot = false)
 {
     /// <summary>What the rest of the system sees; guests are named after their id.</summary>
     public UserProfile ToProfile() => new(

@@ -59,7 +59,7 @@ public sealed class InMemoryAccountStore : IAccountStore
         lock (_lock)
         {
             // No guest id: like the MySQL row, nothing signs in as a bot.
-            var bot = new StoredUser(++_nextUserId, null, null, null, true, null, nickname, false, false, now);
+            var bot = new StoredUser(++_nextUserId, null, null, null, true, null, nickname, false, false, now, IsBot: true);
             _users[bot.Id] = bot;
             return Task.FromResult(bot.Id);
         }

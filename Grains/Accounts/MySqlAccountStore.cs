@@ -10,7 +10,7 @@ public sealed class MySqlAccountStore(MySqlDataSource dataSource) : IAccountStor
     private const string UserColumns =
         "id AS Id, username AS Username, password_hash AS PasswordHash, email AS Email, is_guest AS IsGuest, " +
         "guest_id AS GuestId, nickname AS Nickname, data_consent AS DataConsent, voice_consent AS VoiceConsent, created_at AS CreatedAt, " +
-        "data_consent_version AS DataConsentVersion, data_consent_at AS DataConsentAt, voice_consent_version AS VoiceConsentVersion, voice_consent_at AS VoiceConsentAt";
+        "data_consent_version AS DataConsentVersion, data_consent_at AS DataConsentAt, voice_consent_version AS VoiceConsentVersion, voice_consent_at AS VoiceConsentAt, is_bot AS IsBot";
 
     public async Task<StoredUser?> TryCreateUserAsync(NewUser user, CancellationToken cancellationToken)
     {
