@@ -37,10 +37,13 @@ public sealed record SubmitChoiceRequest(
     [property: StringLength(RoomRules.SubmissionIdMaxLength, MinimumLength = 1)] string? SubmissionId);
 
 /// <summary>A seat; <c>presence</c> is <c>present</c>, <c>reconnecting</c> (in the grace period), <c>dropped</c> or <c>removed</c>.</summary>
-public sealed record ParticipantResponse(long UserId, string Nickname, int? RoleId, string? RoleName, bool IsHost, DateTimeOffset JoinedAt, string Presence);
+public sealed record ParticipantResponse(long UserId, string Nickname, int? RoleId, string? RoleName, bool IsHost, DateTimeOffset JoinedAt, string Presence, bool IsBot);
 
 /// <summary>A seated participant named by a host action.</summary>
 public sealed record ParticipantRequest([property: Required] long? UserId);
+
+/// <summary>How many bots the host seats (1 or 2; the range is a game rule, checked by the room).</summary>
+public sealed record AddBotsRequest([property: Required] int? Bots);
 
 public sealed record ConsensusResponse(int RoundNumber, int Choice, int Confidence, long SubmittedBy, DateTimeOffset RecordedAt);
 
@@ -112,7 +115,7 @@ public static class RoomMapping
         room.HostUserId,
         room.CurrentRound,
         room.Participants.Count,
-        room.Participants.Select(p => new ParticipantResponse(p.UserId, p.Nickname, p.RoleId, p.RoleId is { } role ? RoomRules.RoleName(role) : null, p.IsHost, p.JoinedAt, p.Presence)).ToList(),
+        room.Participants.Select(p => new ParticipantResponse(p.UserId, p.Nickname, p.RoleId, p.RoleId is { } role ? RoomRules.RoleName(role) : null, p.IsHost, p.JoinedAt, p.Presence, p.IsBot)).ToList(),
         room.ChosenThisRound,
         room.Consensus.Select(c => new ConsensusResponse(c.RoundNumber, c.Choice, c.Confidence, c.SubmittedBy, c.RecordedAt)).ToList(),
         room.ScenarioId,

@@ -25,7 +25,8 @@ public static class RoomsApi
         "A waiting room with no socket open for Rooms:AbandonedAfterSeconds (30 minutes by default) is closed. " +
         "`on_dropout` (optional, default `continue`) is what a started game does when a participant is dropped (their last signaling or voice socket " +
         "closed more than Game:ReconnectGraceSeconds ago, or they left): `continue` plays on with those still present, the dropped seat recorded absent " +
-        "for each later round; `wait` pauses the room (409 room_paused, `paused` true) until they return or the host removes them or ends the game. " +
+        "for each later round; `wait` pauses the room (409 room_paused, `paused` true) until they return or the host removes them or ends the game; " +
+        "`bot` seats a bot in the dropped seat, with its role (room_events bot_joined, is_bot), which chooses from then on (see POST /rooms/{room_code}/bots). " +
         "Anything else is 422 invalid_on_dropout. Sockets of the others hear participant_reconnecting, participant_returned and participant_dropped. " +
         "`choice_seconds` and `consensus_seconds` (optional, 1-3600, none by default; else 422 invalid_timer) are the round timers: the room's " +
         "`deadline_kind` (`choice` or `consensus`) and `deadline_at` (server clock, UTC) say what runs until when. At the choice deadline, participants " +
@@ -80,6 +81,9 @@ public static class RoomsApi
         rooms.MapPost("/{room_code}/end", EndEarlyAsync).AcceptsIdempotencyKey()
             .WithSummary("Host only, in a started game: end the game now")
             .WithDescription("The room is finished with ended_early_at and ended_early_by set; recorded in room_events as ended_early with the caller and the open round.");
+        rooms.MapPost("/{room_code}/bots", AddBotsAsync).Validates<AddBotsRequest>().AcceptsIdempotencyKey()
+            .WithSummary("Host only, before the start: seat one or two bots")
+            .WithDescription("Body {\"bots\": 1 or 2} (422 invalid_bots otherwise; 409 room_full when the room has fewer free seats, 409 room_started after the start). A bot is a participant with is_bot true: roles are assigned to it as to anyone; it chooses as soon as each round opens (offline provider: a rule per role seeded by the room code, round and role, so a room's bot choices are reproducible) and never submits the consensus — the host does. Its rows (round choices, room_events) are marked is_bot, as is its users row. A room's on_dropout may also be bot: a bot then takes a dropped seat (room_events bot_joined).");
         rooms.MapPost("/{room_code}/start", StartAsync).AcceptsIdempotencyKey()
             .WithSummary("Host only, once roles are assigned: opens round 1");
         rooms.MapPost("/{room_code}/round-choice", SubmitChoiceAsync).Validates<SubmitChoiceRequest>()
@@ -173,6 +177,9 @@ public static class RoomsApi
     public static async Task<Ok<RoomResponse>> RemoveParticipantAsync([FromRoute(Name = "room_code")] string roomCode, ParticipantRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
         TypedResults.Ok((await Once(Room(grains, roomCode), new RoomCommand(RoomCommandKind.RemoveParticipant, AccessTokens.UserIdOf(user), TargetUserId: request.UserId!.Value), idempotencyKey, cancellationToken)).ToResponse());
 
+    public static async Task<Ok<RoomResponse>> AddBotsAsync([FromRoute(Name = "room_code")] string roomCode, AddBotsRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await Once(Room(grains, roomCode), new RoomCommand(RoomCommandKind.AddBots, AccessTokens.UserIdOf(user), Count: request.Bots!.Value), idempotencyKey, cancellationToken)).ToResponse());
+
     public static async Task<Ok<RoomResponse>> EndEarlyAsync([FromRoute(Name = "room_code")] string roomCode, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
         TypedResults.Ok((await Once(Room(grains, roomCode), new RoomCommand(RoomCommandKind.EndEarly, AccessTokens.UserIdOf(user)), idempotencyKey, cancellationToken)).ToResponse());
 
@@ -231,6 +238,7 @@ public static class RoomsApi
             RoomCommandKind.HandHost => room.HandHostAsync(command.UserId, command.TargetUserId!.Value, cancellationToken),
             RoomCommandKind.RemoveParticipant => room.RemoveParticipantAsync(command.UserId, command.TargetUserId!.Value, cancellationToken),
             RoomCommandKind.EndEarly => room.EndEarlyAsync(command.UserId, cancellationToken),
+            RoomCommandKind.AddBots => room.AddBotsAsync(command.UserId, command.Count!.Value, cancellationToken),
             _ => throw new ArgumentOutOfRangeException(nameof(command), command.Kind, "Not a command of a room endpoint without a key."),
         };
     }

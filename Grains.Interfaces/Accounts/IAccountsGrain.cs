@@ -30,6 +30,9 @@ public interface IAccountsGrain : IGrainWithIntegerKey
     /// </summary>
     Task<AccountSession> LoginGuestAsync(GuestSignIn signIn, CancellationToken cancellationToken = default);
 
+    /// <summary>A new bot user (marked <c>is_bot</c>, no credential) to take a seat in a room; returns its id.</summary>
+    Task<long> CreateBotAsync(string nickname, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Exchanges a refresh token for a new one. A token that was already exchanged revokes its
     /// whole family (<c>refresh_token_reused</c>, 401).

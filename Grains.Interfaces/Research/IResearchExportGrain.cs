@@ -122,7 +122,8 @@ public sealed record ParticipantExportRow(
     [property: Id(11)] string? DataConsentVersion,
     [property: Id(12)] DateTime? DataConsentAt,
     [property: Id(13)] string? VoiceConsentVersion,
-    [property: Id(14)] DateTime? VoiceConsentAt);
+    [property: Id(14)] DateTime? VoiceConsentAt,
+    [property: Id(15)] bool IsBot = false);
 
 /// <summary>One room matching the filters, whatever its participants consented to.</summary>
 [GenerateSerializer]

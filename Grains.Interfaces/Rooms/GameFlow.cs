@@ -12,9 +12,12 @@ public static class DropoutPolicy
     /// <summary>The game goes on with those still present; the dropped participant's later rounds are recorded <c>absent</c>.</summary>
     public const string Continue = "continue";
 
+    /// <summary>A bot takes the dropped participant's seat and role, and chooses for it from then on.</summary>
+    public const string Bot = "bot";
+
     public const string Default = Continue;
 
-    public static readonly IReadOnlyList<string> All = [Wait, Continue];
+    public static readonly IReadOnlyList<string> All = [Wait, Continue, Bot];
 
     public static bool IsKnown(string? policy) => policy is not null && All.Contains(policy);
 }

@@ -117,6 +117,12 @@ public interface IRoomGrain : IGrainWithStringKey
     /// <summary>Host only, in a started game: finishes it now, recorded as ended early with who and when.</summary>
     Task<RoomSnapshot> EndEarlyAsync(long callerId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Host only, before the start: seats one or two bots (invalid_bots otherwise, room_full past three seats).
+    /// Bots choose as soon as each round opens and never submit the consensus.
+    /// </summary>
+    Task<RoomSnapshot> AddBotsAsync(long callerId, int count, CancellationToken cancellationToken = default);
+
     /// <summary>A participant's microphone state, passed on to the others.</summary>
     Task UpdateVoiceStatusAsync(long userId, bool isMicOn, bool isSpeaking);
 

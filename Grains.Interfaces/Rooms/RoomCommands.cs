@@ -12,6 +12,7 @@ public enum RoomCommandKind
     HandHost,
     RemoveParticipant,
     EndEarly,
+    AddBots,
 }
 
 /// <summary>
@@ -27,7 +28,8 @@ public sealed record RoomCommand(
     [property: Id(2)] string? Nickname = null,
     [property: Id(3)] IReadOnlyList<RoleAssignment>? Assignments = null,
     [property: Id(4)] RoomCreation? Creation = null,
-    [property: Id(5)] long? TargetUserId = null);
+    [property: Id(5)] long? TargetUserId = null,
+    [property: Id(6)] int? Count = null);
 
 /// <summary>The <c>Idempotency-Key</c> request header's rule, shared by the gateway (which checks it) and the grains (which keep it).</summary>
 public static class IdempotencyKeys

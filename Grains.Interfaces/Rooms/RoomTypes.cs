@@ -40,7 +40,8 @@ public sealed record ParticipantView(
     [property: Id(2)] int? RoleId,
     [property: Id(3)] bool IsHost,
     [property: Id(4)] DateTimeOffset JoinedAt,
-    [property: Id(5)] string Presence);
+    [property: Id(5)] string Presence,
+    [property: Id(6)] bool IsBot = false);
 
 /// <summary>
 /// A room's state as its members may see it. The current round's choices are not in it, only

@@ -104,6 +104,9 @@ public sealed class AccountsGrain(
         return await OpenSessionAsync(guest, cancellationToken);
     }
 
+    public Task<long> CreateBotAsync(string nickname, CancellationToken cancellationToken) =>
+        store.CreateBotAsync(nickname, Now, cancellationToken);
+
     public async Task<AccountSession> RefreshAsync(string refreshToken, CancellationToken cancellationToken)
     {
         var presentedHash = RefreshTokens.HashOf(refreshToken) ?? throw InvalidRefreshToken();

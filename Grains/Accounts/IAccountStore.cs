@@ -15,6 +15,9 @@ public interface IAccountStore
     /// <summary>The guest with this device id (created on first sight); a given nickname replaces the stored one.</summary>
     Task<StoredUser> UpsertGuestAsync(string guestId, string? nickname, DateTime now, CancellationToken cancellationToken);
 
+    /// <summary>A new bot user (<c>is_bot</c>): it has no credential, so nobody can sign in as it.</summary>
+    Task<long> CreateBotAsync(string nickname, DateTime now, CancellationToken cancellationToken);
+
     Task<StoredUser?> FindByUsernameKeyAsync(string usernameKey, CancellationToken cancellationToken);
 
     Task<StoredUser?> FindByIdAsync(long userId, CancellationToken cancellationToken);
@@ -92,7 +95,8 @@ public sealed record StoredUser(
     string? DataConsentVersion = null,
     DateTime? DataConsentAt = null,
     string? VoiceConsentVersion = null,
-    DateTime? VoiceConsentAt = null)
+    DateTime? VoiceConsentAt = null,
+    bool IsBot = false)
 {
     /// <summary>What the rest of the system sees; guests are named after their id.</summary>
     public UserProfile ToProfile() => new(

@@ -54,6 +54,17 @@ public sealed class InMemoryAccountStore : IAccountStore
         }
     }
 
+    public Task<long> CreateBotAsync(string nickname, DateTime now, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            // No guest id: like the MySQL row, nothing signs in as a bot.
+            var bot = new StoredUser(++_nextUserId, null, null, null, true, null, nickname, false, false, now, IsBot: true);
+            _users[bot.Id] = bot;
+            return Task.FromResult(bot.Id);
+        }
+    }
+
     public Task<StoredUser?> FindByUsernameKeyAsync(string usernameKey, CancellationToken cancellationToken)
     {
         lock (_lock)

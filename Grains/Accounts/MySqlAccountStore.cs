@@ -10,7 +10,7 @@ public sealed class MySqlAccountStore(MySqlDataSource dataSource) : IAccountStor
     private const string UserColumns =
         "id AS Id, username AS Username, password_hash AS PasswordHash, email AS Email, is_guest AS IsGuest, " +
         "guest_id AS GuestId, nickname AS Nickname, data_consent AS DataConsent, voice_consent AS VoiceConsent, created_at AS CreatedAt, " +
-        "data_consent_version AS DataConsentVersion, data_consent_at AS DataConsentAt, voice_consent_version AS VoiceConsentVersion, voice_consent_at AS VoiceConsentAt";
+        "data_consent_version AS DataConsentVersion, data_consent_at AS DataConsentAt, voice_consent_version AS VoiceConsentVersion, voice_consent_at AS VoiceConsentAt, is_bot AS IsBot";
 
     public async Task<StoredUser?> TryCreateUserAsync(NewUser user, CancellationToken cancellationToken)
     {
@@ -52,6 +52,19 @@ public sealed class MySqlAccountStore(MySqlDataSource dataSource) : IAccountStor
         return await connection.QuerySingleAsync<StoredUser>(new CommandDefinition(
             $"SELECT {UserColumns} FROM users WHERE guest_id = @guestId",
             new { guestId },
+            cancellationToken: cancellationToken));
+    }
+
+    public async Task<long> CreateBotAsync(string nickname, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            """
+            INSERT INTO users (is_guest, is_bot, nickname, data_consent, voice_consent, created_at)
+            VALUES (1, 1, @nickname, 0, 0, @now);
+            SELECT LAST_INSERT_ID();
+            """,
+            new { nickname, now },
             cancellationToken: cancellationToken));
     }
 

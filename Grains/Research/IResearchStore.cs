@@ -55,7 +55,7 @@ public sealed record RoomRecord(string RoomCode, string Title, string Topic, boo
 
 public sealed record RoomProgress(string RoomCode, string Status, int CurrentRound, long HostUserId, DateTime? StartedAt, DateTime? FinishedAt);
 
-public sealed record ChoiceRecord(string RoomCode, long UserId, int RoundNumber, int Choice, int Confidence, int Revision, string? SubmissionId, DateTime At);
+public sealed record ChoiceRecord(string RoomCode, long UserId, int RoundNumber, int Choice, int Confidence, int Revision, string? SubmissionId, DateTime At, bool IsBot = false);
 
 public sealed record ConsensusRecord(string RoomCode, int RoundNumber, int Choice, int Confidence, long SubmittedBy, string? SubmissionId, DateTime At);
 
@@ -102,6 +102,9 @@ public static class RoomEventType
     public const string HostChanged = "host_changed";
 
     public const string EndedEarly = "ended_early";
+
+    /// <summary>A bot took a dropped participant's seat (<c>on_dropout: bot</c>); the row is marked <c>is_bot</c>.</summary>
+    public const string BotJoined = "bot_joined";
 }
 
 /// <summary>The status words of the <c>rooms.status</c> column.</summary>

@@ -124,7 +124,7 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
                 foreach (var seat in room.Seats)
                 {
                     var user = users[seat.UserId];
-                    yield return new SourceParticipant(room.Record.RoomCode, room.Consensus.Count, user is { DataConsent: true } ? Row(room, seat, user) : null);
+                    yield return new SourceParticipant(room.Record.RoomCode, room.Consensus.Count, user is { DataConsent: true } or { IsBot: true } ? Row(room, seat, user) : null);
                 }
             }
 
@@ -186,7 +186,8 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
                 user.DataConsentVersion,
                 user.DataConsentAt is { } dataAt ? ExportValue.ToExportTime(dataAt) : null,
                 user.VoiceConsent ? user.VoiceConsentVersion : null,
-                user.VoiceConsent && user.VoiceConsentAt is { } voiceAt ? ExportValue.ToExportTime(voiceAt) : null);
+                user.VoiceConsent && user.VoiceConsentAt is { } voiceAt ? ExportValue.ToExportTime(voiceAt) : null,
+                user.IsBot);
         }
     }
 }

@@ -226,13 +226,17 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
         "WHERE k.room_code = r.room_code";
 
     // Seats without data consent get no choices and no name, so what they did not consent to never leaves the
-    // database; their room's consensus is still read, to count the room's completed rounds.
+    // database; their room's consensus is still read, to count the room's completed rounds. A bot's seat is
+    // exported (no person stands behind it) and marked is_bot.
+    private const string Exported = "(u.data_consent = 1 OR u.is_bot = 1)";
+
     private static string ParticipantsSql(string where) => $"""
-        SELECT p.room_code, u.data_consent, p.user_id, u.is_guest, u.voice_consent, IF(u.data_consent = 1, u.username, NULL),
-               r.topic, r.status, p.role_id, IF(u.data_consent = 1, p.nickname, NULL), p.joined_at,
-               IF(u.data_consent = 1, ({PackedChoices}), NULL), ({PackedConsensus}),
+        SELECT p.room_code, {Exported}, p.user_id, u.is_guest, u.voice_consent, IF({Exported}, u.username, NULL),
+               r.topic, r.status, p.role_id, IF({Exported}, p.nickname, NULL), p.joined_at,
+               IF({Exported}, ({PackedChoices}), NULL), ({PackedConsensus}),
                u.data_consent_version, u.data_consent_at,
-               IF(u.voice_consent = 1, u.voice_consent_version, NULL), IF(u.voice_consent = 1, u.voice_consent_at, NULL)
+               IF(u.voice_consent = 1, u.voice_consent_version, NULL), IF(u.voice_consent = 1, u.voice_consent_at, NULL),
+               u.is_bot
         FROM rooms r
         STRAIGHT_JOIN room_participants p ON p.room_code = r.room_code AND p.left_at IS NULL
         STRAIGHT_JOIN users u ON u.id = p.user_id
@@ -303,7 +307,8 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
                     reader.IsDBNull(13) ? null : _strings.Clean(reader.GetString(13)),
                     reader.IsDBNull(14) ? null : ExportValue.ToExportTime(reader.GetDateTime(14)),
                     reader.IsDBNull(15) ? null : _strings.Clean(reader.GetString(15)),
-                    reader.IsDBNull(16) ? null : ExportValue.ToExportTime(reader.GetDateTime(16))));
+                    reader.IsDBNull(16) ? null : ExportValue.ToExportTime(reader.GetDateTime(16)),
+                    reader.GetBoolean(17)));
             }
         }
 

@@ -21,6 +21,11 @@ public sealed partial class RoomGrain
             throw RuleViolationException.Conflict("participant_gone", "The host role goes to a participant who still takes part.");
         }
 
+        if (next.IsBot)
+        {
+            throw RuleViolationException.Conflict("participant_is_bot", "A bot never hosts: the host role goes to a person.");
+        }
+
         if (next.UserId == State.HostUserId)
         {
             return Snapshot();

@@ -61,6 +61,7 @@ public sealed partial class RoomGrain
         RoomCommandKind.HandHost => HandHostAsync(command.UserId, command.TargetUserId!.Value, cancellationToken),
         RoomCommandKind.RemoveParticipant => RemoveParticipantAsync(command.UserId, command.TargetUserId!.Value, cancellationToken),
         RoomCommandKind.EndEarly => EndEarlyAsync(command.UserId, cancellationToken),
+        RoomCommandKind.AddBots => AddBotsAsync(command.UserId, command.Count!.Value, cancellationToken),
         _ => throw new ArgumentOutOfRangeException(nameof(command), command.Kind, "Unknown room command."),
     };
 

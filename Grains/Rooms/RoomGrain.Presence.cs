@@ -148,6 +148,7 @@ public sealed partial class RoomGrain
         await RecordEventAsync(RoomEventType.Dropped, participant.UserId, actorId, now, cancellationToken);
         participant.DroppedAt = now;
         await HandOverIfHostGoneAsync(now, cancellationToken);
+        await SeatBotForAsync(participant, now, cancellationToken);
         var deadlineMoved = OpenConsensusClockIfDue(now);
         await SaveAsync(writeScenario: false, cancellationToken);
         if (deadlineMoved)
@@ -166,7 +167,7 @@ public sealed partial class RoomGrain
             return;
         }
 
-        if (State.Participants.Where(TakesPart).MinBy(p => p.JoinedAt) is not { } next)
+        if (State.Participants.Where(p => TakesPart(p) && !p.IsBot).MinBy(p => p.JoinedAt) is not { } next)
         {
             return;
         }

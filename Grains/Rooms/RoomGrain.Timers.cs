@@ -186,6 +186,7 @@ public sealed partial class RoomGrain : IRemindable
         }
 
         StartRoundClock(now);
+        await BotsChooseAsync(now, cancellationToken);
     }
 
     /// <summary>Individual choices end at the choice deadline.</summary>

@@ -151,13 +151,14 @@ public sealed partial class RoomGrain(
         EnsurePhase(RoomPhase.Waiting);
 
         var remaining = State.Participants.Where(p => p.UserId != userId).ToList();
-        if (remaining.Count == 0)
+        // Bots keep no room open on their own, and never host it.
+        if (remaining.All(p => p.IsBot))
         {
             await CloseAfterLastLeaverAsync(leaving, cancellationToken);
             return Snapshot();
         }
 
-        var host = State.HostUserId == userId ? remaining.MinBy(p => p.JoinedAt)!.UserId : State.HostUserId;
+        var host = State.HostUserId == userId ? remaining.Where(p => !p.IsBot).MinBy(p => p.JoinedAt)!.UserId : State.HostUserId;
         await research.RecordLeaveAsync(Code, userId, Now, cancellationToken);
         if (host != State.HostUserId)
         {
@@ -211,6 +212,7 @@ public sealed partial class RoomGrain(
         State.CurrentRound = 1;
         State.StartedAt = now;
         StartRoundClock(now);
+        await BotsChooseAsync(now, cancellationToken);
         await SaveAsync(writeScenario: false, cancellationToken);
         await KeepDeadlineReminderAsync();
         StopWatchingForAbandonment();
@@ -627,7 +629,7 @@ public sealed partial class RoomGrain(
         State.Phase,
         State.HostUserId,
         State.CurrentRound,
-        State.Participants.Select(p => new ParticipantView(p.UserId, p.Nickname, p.RoleId, p.UserId == State.HostUserId, Utc(p.JoinedAt), PresenceOf(p))).ToList(),
+        State.Participants.Select(p => new ParticipantView(p.UserId, p.Nickname, p.RoleId, p.UserId == State.HostUserId, Utc(p.JoinedAt), PresenceOf(p), p.IsBot)).ToList(),
         State.Phase == RoomPhase.Started ? State.Rounds[State.CurrentRound - 1].Choices.Select(c => c.UserId).ToList() : [],
         State.Rounds.Where(r => r.Consensus is not null)
             .Select(r => new ConsensusView(r.RoundNumber, r.Consensus!.Choice, r.Consensus.Confidence, r.Consensus.SubmittedBy, Utc(r.Consensus.RecordedAt)))

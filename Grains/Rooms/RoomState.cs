@@ -147,6 +147,10 @@ public sealed class ParticipantState
     /// <summary>The host took the seat out of the game: it stays in the data, and its user cannot come back.</summary>
     [Id(5)]
     public bool Removed { get; set; }
+
+    /// <summary>A bot's seat: its choices come from <see cref="Ai.OfflineBotRule"/>, and its rows are marked is_bot.</summary>
+    [Id(6)]
+    public bool IsBot { get; set; }
 }
 
 [GenerateSerializer]

@@ -181,6 +181,36 @@ public abstract class ResearchExportTests(HttpClient client, IGrainFactory grain
     }
 
     [Fact]
+    public async Task A_bots_seat_is_exported_marked_is_bot_with_its_choices()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var host = await RoomKit.GuestAsync(client, Ct);
+        await ResearchKit.ConsentAsync(host, data: true, Ct);
+        var code = RoomKit.Code(await RoomKit.CreateRoomAsync(host, Ct, isPublic: false));
+        await HttpAssert.OkAsync<JsonElement>(await host.PostAsync($"/rooms/{code}/bots", new { bots = 2 }, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await host.PostAsync($"/rooms/assign-roles/{code}", new { }, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await host.PostAsync($"/rooms/{code}/start", null, Ct));
+        await RoomKit.PlayRoundAsync([host], code, 1, Ct);
+
+        var response = await researcher.GetAsync($"{ResearchKit.Export}?format=csv&from={ResearchKit.Query(since)}", Ct);
+        var bytes = await response.Content.ReadAsByteArrayAsync(Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var rows = ResearchKit.ParseCsv(Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3));
+        var header = rows[0];
+        string Cell(string[] row, string column) => row[Array.IndexOf(header, column)];
+        var seats = rows.Skip(1).Where(r => Cell(r, "room_code") == code).ToList();
+        Assert.Equal(3, seats.Count);
+        var person = Assert.Single(seats, r => Cell(r, "is_bot") == "FALSE");
+        Assert.Equal(host.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture), Cell(person, "user_id"));
+        Assert.Equal("TRUE", Cell(person, "data_consent"));
+        var bots = seats.Where(r => Cell(r, "is_bot") == "TRUE").ToList();
+        Assert.Equal(2, bots.Count);
+        Assert.All(bots, r => Assert.Equal("FALSE", Cell(r, "data_consent")));
+        Assert.All(bots, r => Assert.NotEqual(string.Empty, Cell(r, "round_1_choice")));
+    }
+
+    [Fact]
     public async Task Filters_select_rooms_by_creation_time_topic_and_phase()
     {
         var since = DateTimeOffset.UtcNow;

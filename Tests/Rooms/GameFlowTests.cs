@@ -197,6 +197,95 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
         Assert.Contains("choice_seconds", timer.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_host_starts_with_two_bots_and_finishes_the_game_alone()
+    {
+        var host = await RoomKit.GuestAsync(http, Ct);
+        var code = RoomKit.Code(await RoomKit.CreateRoomAsync(host, Ct, isPublic: false));
+        await HttpAssert.ProblemAsync(await host.PostAsync($"/rooms/{code}/bots", new { bots = 3 }, Ct), HttpStatusCode.UnprocessableEntity, "invalid_bots");
+        await HttpAssert.ProblemAsync(await host.PostAsync($"/rooms/{code}/bots", new { }, Ct), HttpStatusCode.BadRequest, "missing_field");
+        var seated = await HttpAssert.OkAsync<JsonElement>(await host.PostAsync($"/rooms/{code}/bots", new { bots = 2 }, Ct));
+        Assert.Equal([false, true, true], seated.GetProperty("participants").EnumerateArray().Select(p => p.GetProperty("is_bot").GetBoolean()));
+        await HttpAssert.ProblemAsync(await host.PostAsync($"/rooms/{code}/bots", new { bots = 1 }, Ct), HttpStatusCode.Conflict, "room_full");
+
+        await HttpAssert.OkAsync<JsonElement>(await host.PostAsync($"/rooms/assign-roles/{code}", new { }, Ct));
+        var started = await HttpAssert.OkAsync<JsonElement>(await host.PostAsync($"/rooms/{code}/start", null, Ct));
+        var bots = started.GetProperty("participants").EnumerateArray().Where(p => p.GetProperty("is_bot").GetBoolean())
+            .Select(p => (Id: p.GetProperty("user_id").GetInt64(), Role: p.GetProperty("role_id").GetInt32())).ToList();
+        await HttpAssert.ProblemAsync(await host.PostAsync($"/rooms/{code}/host", new { user_id = bots[0].Id }, Ct), HttpStatusCode.Conflict, "participant_is_bot");
+
+        // The bots chose as the round opened: the host alone chooses and records every consensus.
+        for (var round = 1; round <= 5; round++)
+        {
+            await RoomKit.PlayRoundAsync([host], code, round, Ct);
+        }
+
+        var room = await RoomAsync(host, code);
+        Assert.Equal("finished", room.GetProperty("phase").GetString());
+        Assert.Equal(5, room.GetProperty("consensus").GetArrayLength());
+        Assert.All(room.GetProperty("consensus").EnumerateArray(), c => Assert.Equal(host.UserId, c.GetProperty("submitted_by").GetInt64()));
+        await AssertBotChoicesAsync(code, room, bots);
+        Assert.Empty(await EventsAsync(code));
+    }
+
+    [Fact]
+    public async Task A_dropout_under_bot_is_replaced_by_a_bot_and_the_game_finishes_with_its_rows_marked()
+    {
+        var (players, code) = await StartedRoomAsync(DropoutPolicyBot);
+        var role = (await RoomAsync(players[0], code)).GetProperty("participants").EnumerateArray()
+            .Single(p => p.GetProperty("user_id").GetInt64() == players[2].UserId).GetProperty("role_id").GetInt32();
+        Assert.Equal(HttpStatusCode.NoContent, (await players[2].PostAsync($"/rooms/{code}/leave", null, Ct)).StatusCode);
+
+        var room = await RoomAsync(players[0], code);
+        var bot = room.GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("is_bot").GetBoolean());
+        Assert.Equal(role, bot.GetProperty("role_id").GetInt32());
+        Assert.Equal("present", bot.GetProperty("presence").GetString());
+        Assert.Equal("dropped", PresenceOf(room, players[2].UserId));
+        var botId = bot.GetProperty("user_id").GetInt64();
+        for (var round = 1; round <= 5; round++)
+        {
+            await RoomKit.PlayRoundAsync(players[..2], code, round, Ct);
+        }
+
+        room = await RoomAsync(players[0], code);
+        Assert.Equal("finished", room.GetProperty("phase").GetString());
+        await AssertBotChoicesAsync(code, room, [(botId, role)]);
+        var absent = Enumerable.Range(1, 5).Select(r => ("absent", (long?)players[2].UserId, (int?)r, (long?)null));
+        Assert.Equal(
+            [("participant_dropped", players[2].UserId, null, players[2].UserId), ("bot_joined", botId, 1, null), .. absent],
+            await EventsAsync(code));
+        Assert.Equal([RoomEventBotJoined], await BotEventTypesAsync(code));
+    }
+
+    private const string DropoutPolicyBot = "bot";
+
+    private const string RoomEventBotJoined = "bot_joined";
+
+    /// <summary>Every bot chose in every round, marked is_bot, exactly as the seeded rule for this room code says; no one else is marked.</summary>
+    private async Task AssertBotChoicesAsync(string code, JsonElement room, IReadOnlyList<(long Id, int Role)> bots)
+    {
+        var choices = await ChoicesAsync(code);
+        var rounds = room.GetProperty("scenario").GetProperty("rounds");
+        foreach (var (id, role) in bots)
+        {
+            for (var round = 1; round <= 5; round++)
+            {
+                var options = rounds[round - 1].GetProperty("options").GetArrayLength();
+                var expected = Dilemma.Grains.Ai.OfflineBotRule.Choose(code, round, role, options);
+                Assert.Contains((id, round, expected.Choice, expected.Confidence, true), choices);
+            }
+        }
+
+        Assert.All(choices.Where(c => c.IsBot), c => Assert.Contains(bots, b => b.Id == c.UserId));
+        Assert.All(choices.Where(c => !c.IsBot), c => Assert.DoesNotContain(bots, b => b.Id == c.UserId));
+    }
+
+    /// <summary>The room's individual choices as (user, round, choice, confidence, is_bot).</summary>
+    protected abstract Task<IReadOnlyList<(long UserId, int Round, int Choice, int Confidence, bool IsBot)>> ChoicesAsync(string code);
+
+    /// <summary>The types of the room's events marked is_bot, in order.</summary>
+    protected abstract Task<IReadOnlyList<string>> BotEventTypesAsync(string code);
+
     /// <summary>Reads until a condition holds; fails after <paramref name="within"/> (30 s by default).</summary>
     protected static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what, TimeSpan? within = null)
     {
@@ -255,6 +344,22 @@ public sealed class EmbeddedGameFlowTests(GameFlowGatewayFixture gateway)
     protected override Task<IReadOnlyList<(string Type, long? UserId, int? Round, long? Actor)>> EventsAsync(string code) =>
         Task.FromResult<IReadOnlyList<(string, long?, int?, long?)>>(
             gateway.Services.GetRequiredService<InMemoryResearchStore>().RoomEvents(code).Select(e => (e.EventType, e.UserId, e.RoundNumber, e.ActorId)).ToList());
+
+    protected override async Task<IReadOnlyList<(long UserId, int Round, int Choice, int Confidence, bool IsBot)>> ChoicesAsync(string code)
+    {
+        var store = gateway.Services.GetRequiredService<InMemoryResearchStore>();
+        var rows = new List<(long, int, int, int, bool)>();
+        for (var round = 1; round <= 5; round++)
+        {
+            rows.AddRange((await store.ReadChoicesAsync(code, round, Ct)).Select(c => (c.UserId, c.RoundNumber, c.Choice, c.Confidence, c.IsBot)));
+        }
+
+        return rows;
+    }
+
+    protected override Task<IReadOnlyList<string>> BotEventTypesAsync(string code) =>
+        Task.FromResult<IReadOnlyList<string>>(
+            gateway.Services.GetRequiredService<InMemoryResearchStore>().RoomEvents(code).Where(e => e.IsBot).Select(e => e.EventType).ToList());
 }
 
 /// <summary>Two silos on MariaDB and Redis with a short grace period, and two gateways on Kestrel.</summary>
@@ -339,5 +444,27 @@ public sealed class ClusterGameFlowTests(GameFlowClusterFixture cluster, LocalSe
             "SELECT event_type, user_id, round_number, actor_id FROM room_events WHERE room_code = @code ORDER BY id",
             new { code });
         return rows.ToList();
+    }
+
+    protected override async Task<IReadOnlyList<(long UserId, int Round, int Choice, int Confidence, bool IsBot)>> ChoicesAsync(string code)
+    {
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        var rows = await connection.QueryAsync<(long, int, int, int, bool)>(
+            "SELECT user_id, round_number, choice, confidence, is_bot FROM round_choices WHERE room_code = @code ORDER BY id",
+            new { code });
+        return rows.ToList();
+    }
+
+    protected override async Task<IReadOnlyList<string>> BotEventTypesAsync(string code)
+    {
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        var marked = await connection.QueryAsync<string>("SELECT event_type FROM room_events WHERE room_code = @code AND is_bot = 1 ORDER BY id", new { code });
+
+        // A bot's users row is marked too, so the research tables tell a bot from a person wherever it appears.
+        var users = await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM room_participants p JOIN users u ON u.id = p.user_id WHERE p.room_code = @code AND u.is_bot = 1",
+            new { code });
+        Assert.Equal(1, users);
+        return marked.ToList();
     }
 }

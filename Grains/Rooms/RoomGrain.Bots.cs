@@ -1,0 +1,95 @@
+using Dilemma.Grains.Ai;
+using Dilemma.Grains.Interfaces.Accounts;
+using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Research;
+
+namespace Dilemma.Grains.Rooms;
+
+/// <summary>
+/// Bot seats: a host may seat one or two bots before the start (a demonstration, practice, a class
+/// not divisible by three), and under <c>on_dropout: bot</c> a bot takes a dropped seat. A bot is a
+/// user row marked <c>is_bot</c>; it chooses as soon as a round opens, by <see cref="OfflineBotRule"/>
+/// (an LLM provider's choice and reason are not used yet), and never submits the consensus: the
+/// host does. Every row it produces is marked as a bot's.
+/// </summary>
+public sealed partial class RoomGrain
+{
+    public const int MaxBots = 2;
+
+    public async Task<RoomSnapshot> AddBotsAsync(long callerId, int count, CancellationToken cancellationToken)
+    {
+        EnsureCreated();
+        EnsureHost(callerId);
+        EnsurePhase(RoomPhase.Waiting);
+        if (count is < 1 or > MaxBots)
+        {
+            throw RuleViolationException.Invalid("invalid_bots", "bots", $"bots is 1 or {MaxBots}.");
+        }
+
+        var free = RoomRules.Capacity - State.Participants.Count;
+        if (count > free)
+        {
+            throw RuleViolationException.Conflict("room_full", $"The room has {free} free seat(s), not {count}.");
+        }
+
+        var now = Now;
+        for (var i = 0; i < count; i++)
+        {
+            var bot = await NewBotAsync(roleId: null, now, cancellationToken);
+            State.Participants.Add(bot);
+        }
+
+        await SaveAsync(writeScenario: false, cancellationToken);
+        return Snapshot();
+    }
+
+    /// <summary>Under <c>on_dropout: bot</c>, a bot takes the dropped participant's role and chooses in the open round.</summary>
+    private async Task SeatBotForAsync(ParticipantState dropped, DateTime now, CancellationToken cancellationToken)
+    {
+        if (State.OnDropout != DropoutPolicy.Bot || State.Phase != RoomPhase.Started || dropped.RoleId is not { } role)
+        {
+            return;
+        }
+
+        var bot = await NewBotAsync(role, now, cancellationToken);
+        await research.RecordRolesAsync(Code, [(bot.UserId, role)], cancellationToken);
+        State.Participants.Add(bot);
+        await research.RecordRoomEventAsync(new RoomEventRecord(Code, RoomEventType.BotJoined, bot.UserId, State.CurrentRound, ActorId: null, IsBot: true, now), cancellationToken);
+        await BotsChooseAsync(now, cancellationToken);
+    }
+
+    private async Task<ParticipantState> NewBotAsync(int? roleId, DateTime now, CancellationToken cancellationToken)
+    {
+        var nickname = $"Bot {State.Participants.Count(p => p.IsBot) + 1}";
+        var userId = await GrainFactory.GetGrain<IAccountsGrain>(0).CreateBotAsync(nickname, cancellationToken);
+        await research.RecordParticipantAsync(Code, userId, nickname, now, cancellationToken);
+        return new ParticipantState { UserId = userId, Nickname = nickname, RoleId = roleId, JoinedAt = now, IsBot = true };
+    }
+
+    /// <summary>The bots still in the game choose in the open round, if they have not yet and choices are open.</summary>
+    private async Task BotsChooseAsync(DateTime now, CancellationToken cancellationToken)
+    {
+        if (State.Phase != RoomPhase.Started)
+        {
+            return;
+        }
+
+        var round = State.Rounds[State.CurrentRound - 1];
+        var options = Scenario.Rounds[round.RoundNumber - 1].Options.Count;
+        foreach (var bot in State.Participants.Where(p => p.IsBot && TakesPart(p) && p.RoleId is not null && !round.Choices.Exists(c => c.UserId == p.UserId)))
+        {
+            if (round.ChoicesClosed)
+            {
+                return;
+            }
+
+            var (choice, confidence) = OfflineBotRule.Choose(Code, round.RoundNumber, bot.RoleId!.Value, options);
+            await research.RecordChoiceAsync(
+                new ChoiceRecord(Code, bot.UserId, round.RoundNumber, choice, confidence, Revision: 1, SubmissionId: null, now, IsBot: true),
+                cancellationToken);
+            ApplyChoice(round, bot.UserId, new ChoiceSubmission(round.RoundNumber, choice, confidence, null), 1, now);
+            metrics.ChoiceRecorded();
+        }
+    }
+}
