@@ -228,6 +228,24 @@ public abstract class IdempotencyTests(HttpClient client, IGrainFactory grains, 
     }
 
     [Fact]
+    public async Task A_retried_bot_seating_answers_the_first_answer_and_seats_the_bot_once()
+    {
+        var host = await RoomKit.GuestAsync(client, Ct);
+        var code = (await RoomKit.CreateRoomAsync(host, Ct)).GetProperty("room_code").GetString()!;
+        var key = NewKey();
+
+        var seated = await Answer(await host.PostAsync($"/rooms/{code}/bots", new { bots = 1 }, Ct, key));
+        var seatedAgain = await Answer(await host.PostAsync($"/rooms/{code}/bots", new { bots = 1 }, Ct, key));
+
+        Assert.Equal(HttpStatusCode.OK, seated.Status);
+        Assert.Equal(seated, seatedAgain);
+        var room = await HttpAssert.OkAsync<JsonElement>(await host.GetAsync($"/rooms/{code}", Ct));
+        Assert.Single(room.GetProperty("participants").EnumerateArray(), p => p.GetProperty("is_bot").GetBoolean());
+        await HttpAssert.ProblemAsync(
+            await host.PostAsync($"/rooms/{code}/bots", new { bots = 2 }, Ct, key), HttpStatusCode.UnprocessableEntity, "idempotency_key_reused");
+    }
+
+    [Fact]
     public async Task A_retried_hand_over_answers_the_first_answer_and_does_not_take_the_role_back()
     {
         var (players, code) = await RoomKit.StartedRoomAsync(client, Ct);
