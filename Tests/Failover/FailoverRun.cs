@@ -5,9 +5,7 @@ using Dapper;
 using Dilemma.Tests.Deployment;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Infrastructure;
-using Dilemma.Tests.Rooms;
 using MySqlConnector;
-using Xunit.Sdk;
 
 namespace Dilemma.Tests.Failover;
 
@@ -17,14 +15,17 @@ public sealed record FailoverRunSize(int Tables, TimeSpan BeforeFaults, TimeSpan
 /// <summary>What one fault cost: requests that failed from the fault until the next one, and when the last of them ended.</summary>
 public sealed record FaultReport(string Fault, int RequestsFailed, double SecondsUntilRequestsSucceed);
 
-/// <summary>A run's figures; <see cref="MissingAcknowledged"/> must be 0 and every started game finished.</summary>
+/// <summary>
+/// A run's figures; <see cref="MissingAcknowledged"/> must be 0, every started game finished, and MariaDB must
+/// hold exactly the rooms whose creation was acknowledged (<see cref="RoomsInDatabase"/>, by the run's hosts).
+/// </summary>
 public sealed record FailoverReport(
-    int Tables, int GamesStarted, int GamesFinished, int SetupsAbandoned, long Requests, long AcknowledgedChoices, long MissingAcknowledged, IReadOnlyList<FaultReport> Faults)
+    int Tables, int GamesStarted, int GamesFinished, int RoomsAcknowledged, int RoomsInDatabase, int RoomsNotAcknowledged, long Requests, long AcknowledgedChoices, long MissingAcknowledged, IReadOnlyList<FaultReport> Faults)
 {
     public override string ToString()
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"tables {Tables}; games started {GamesStarted}, finished {GamesFinished}; setups abandoned {SetupsAbandoned}; requests {Requests}; acknowledged choices and consensus rows {AcknowledgedChoices}, missing from MariaDB {MissingAcknowledged}");
+        text.Append(CultureInfo.InvariantCulture, $"tables {Tables}; games started {GamesStarted}, finished {GamesFinished}; rooms created {RoomsAcknowledged}, in MariaDB {RoomsInDatabase} ({RoomsNotAcknowledged} not acknowledged); requests {Requests}; acknowledged choices and consensus rows {AcknowledgedChoices}, missing from MariaDB {MissingAcknowledged}");
         foreach (var fault in Faults)
         {
             text.Append(CultureInfo.InvariantCulture, $"\n  {fault.Fault}: {fault.RequestsFailed} requests failed, requests succeed again after {fault.SecondsUntilRequestsSucceed:F1} s");
@@ -37,7 +38,8 @@ public sealed record FailoverReport(
 /// <summary>
 /// The failover run (#16, #20): three silo processes and two gateway processes behind Debian's nginx, on the
 /// test MariaDB and Redis, with tables playing whole games through nginx the way the browser client does
-/// (choices and consensus retried with one submission_id, exponential jittered backoff). During the run one
+/// (every write retried under one key per logical request, exponential jittered backoff: see
+/// <see cref="RetriedSubmission"/>). During the run one
 /// silo is SIGKILLed, later one gateway. Afterwards every acknowledged choice and consensus is looked up in
 /// MariaDB. Redis and MariaDB are shared with the rest of the test run here, so they are not restarted.
 /// </summary>
@@ -50,12 +52,12 @@ public sealed class FailoverRun(LocalServices services, bool orleansDefaults = f
     private readonly Lock _lock = new();
     private readonly List<(string Room, long UserId, int Round, string SubmissionId)> _choices = [];
     private readonly List<(string Room, int Round, string SubmissionId)> _consensus = [];
+    private readonly List<(long Host, string Room)> _rooms = [];
     private string _directory = "";
     private ServerProcess? _nginx;
     private ClusterDeployment? _deployment;
     private int _started;
     private int _finished;
-    private int _abandoned;
 
     public async Task<FailoverReport> RunAsync(FailoverRunSize size, CancellationToken cancellationToken)
     {
@@ -92,10 +94,12 @@ public sealed class FailoverRun(LocalServices services, bool orleansDefaults = f
         await Task.WhenAll(tables).WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
 
         var missing = await MissingAsync(_deployment.MySqlConnectionString, cancellationToken);
+        var rooms = await RoomsAsync(_deployment.MySqlConnectionString, cancellationToken);
         lock (_lock)
         {
             var reports = faults.Select((f, i) => Fault(f.Name, f.At, i + 1 < faults.Count ? faults[i + 1].At : end)).ToList();
-            return new FailoverReport(size.Tables, _started, _finished, _abandoned, _requests.Count, _choices.Count + _consensus.Count, missing, reports);
+            return new FailoverReport(
+                size.Tables, _started, _finished, _rooms.Count, rooms.Count, rooms.Except(_rooms).Count(), _requests.Count, _choices.Count + _consensus.Count, missing, reports);
         }
     }
 
@@ -163,23 +167,16 @@ public sealed class FailoverRun(LocalServices services, bool orleansDefaults = f
         ["RateLimits__Auth__RegistrationsPerWindow"] = GatewayFactory.Generous,
     };
 
-    /// <summary>Games one after another until told to stop; a game that got past start is played to the end.</summary>
+    /// <summary>
+    /// Games one after another until told to stop; a game that got past start is played to the end. Its setup is
+    /// retried like every other write (guest sign-in under one guest_id, the rest under one Idempotency-Key per
+    /// step), so a fault delays a setup rather than abandoning it, and a retried creation leaves one room.
+    /// </summary>
     private async Task TableAsync(HttpClient http, RetriedSubmission retries, CancellationToken stop, CancellationToken cancellationToken)
     {
         while (!stop.IsCancellationRequested)
         {
-            (Player[] Players, string Code) room;
-            try
-            {
-                room = await RoomKit.StartedRoomAsync(http, cancellationToken);
-            }
-            catch (Exception e) when (e is XunitException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                // Guest, create, join, roles and start are not retried here (that is the Idempotency-Key's work);
-                // a table whose setup met a fault opens a new room, and the run reports how many it abandoned.
-                Interlocked.Increment(ref _abandoned);
-                continue;
-            }
+            var room = await retries.StartedRoomAsync(http, (host, code) => Keep(() => _rooms.Add((host, code))), cancellationToken);
 
             Interlocked.Increment(ref _started);
             for (var round = 1; round <= 5; round++)
@@ -212,6 +209,20 @@ public sealed class FailoverRun(LocalServices services, bool orleansDefaults = f
         {
             return _choices.Count(c => !choices.Contains(c)) + _consensus.Count(c => !consensus.Contains(c));
         }
+    }
+
+    /// <summary>The rooms MariaDB holds whose host is one of the run's hosts (each host opened one room).</summary>
+    private async Task<List<(long Host, string Room)>> RoomsAsync(string mySql, CancellationToken cancellationToken)
+    {
+        long[] hosts;
+        lock (_lock)
+        {
+            hosts = [.. _rooms.Select(r => r.Host)];
+        }
+
+        await using var connection = new MySqlConnection(mySql);
+        return [.. await connection.QueryAsync<(long Host, string Room)>(new CommandDefinition(
+            "SELECT host_user_id, room_code FROM rooms WHERE host_user_id IN @hosts", new { hosts }, cancellationToken: cancellationToken))];
     }
 
     private static async Task<bool> AnswersAsync(HttpClient http, CancellationToken cancellationToken)

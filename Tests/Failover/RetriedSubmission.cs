@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json;
+using Dilemma.Tests.Accounts;
+using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Rooms;
 
 namespace Dilemma.Tests.Failover;
@@ -8,9 +11,11 @@ namespace Dilemma.Tests.Failover;
 public sealed record Attempt(string RoomCode, TimeSpan Started, TimeSpan Ended, string Outcome);
 
 /// <summary>
-/// A round or consensus choice sent the way the browser client sends it: one <c>submission_id</c>,
-/// and on any answer but 201 (or a broken connection) the same request again after an exponential,
-/// jittered pause, until it is acknowledged. Every attempt is kept so a test can time them.
+/// Requests sent the way the browser client sends them: one key per logical request (<c>submission_id</c>
+/// for choices and consensus, the <c>Idempotency-Key</c> header for room creation, join, role assignment
+/// and start, <c>guest_id</c> for guest sign-in), and on a 5xx (503 <c>outcome_unknown</c> included), a
+/// timeout or a broken connection the same request again after an exponential, jittered pause, until it
+/// is acknowledged. Every attempt is kept so a test can time them.
 /// </summary>
 public sealed class RetriedSubmission(Stopwatch clock)
 {
@@ -31,8 +36,11 @@ public sealed class RetriedSubmission(Stopwatch clock)
         }
     }
 
-    /// <summary>Sends until acknowledged; an answer that a retry must never get (a 4xx) stops with its body.</summary>
-    public async Task SendAsync(string roomCode, Func<CancellationToken, Task<HttpResponseMessage>> send, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends until answered <paramref name="acknowledged"/> and returns that answer's body; an answer that a
+    /// retry under the same key must never get (a 4xx, or another 2xx) stops with its body.
+    /// </summary>
+    public async Task<JsonElement> SendAsync(string roomCode, Func<CancellationToken, Task<HttpResponseMessage>> send, CancellationToken cancellationToken, HttpStatusCode acknowledged = HttpStatusCode.Created)
     {
         var pause = FirstPause;
         while (true)
@@ -44,14 +52,14 @@ public sealed class RetriedSubmission(Stopwatch clock)
                 using var response = await send(cancellationToken);
                 outcome = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 Keep(new Attempt(roomCode, started, clock.Elapsed, outcome));
-                if (response.StatusCode == HttpStatusCode.Created)
+                if (response.StatusCode == acknowledged)
                 {
-                    return;
+                    return await HttpAssert.OkAsync<JsonElement>(response, acknowledged);
                 }
 
-                if ((int)response.StatusCode is >= 400 and < 500)
+                if ((int)response.StatusCode < 500)
                 {
-                    throw new InvalidOperationException($"A retry with the same submission_id was answered {outcome}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                    throw new InvalidOperationException($"A request sent with its retry key was answered {outcome}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
                 }
             }
             catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
@@ -74,6 +82,40 @@ public sealed class RetriedSubmission(Stopwatch clock)
 
     public Task ConsensusAsync(Player player, string code, int round, string submissionId, CancellationToken cancellationToken) =>
         SendAsync(code, ct => RoomKit.ConsensusAsync(player, code, round, 0, 4, ct, submissionId), cancellationToken);
+
+    /// <summary>A guest sign-in under one device <c>guest_id</c> (32 characters): a retry signs in the same guest.</summary>
+    public async Task<Player> GuestAsync(HttpClient client, CancellationToken cancellationToken)
+    {
+        var guestId = NewId();
+        var nickname = "p" + guestId[..6];
+        var answer = await SendAsync("", ct => client.PostJsonAsync("/auth/guest", new { guest_id = guestId, nickname }, ct), cancellationToken, HttpStatusCode.OK);
+        return new Player(client, answer.Deserialize<TokenPair>(HttpAssert.Json)!);
+    }
+
+    /// <summary>
+    /// Three guests in a started room with roles 1, 2, 3 (players[0] the host), every step retried under its
+    /// own Idempotency-Key; <paramref name="created"/> is told the room's code once its creation is acknowledged.
+    /// </summary>
+    public async Task<(Player[] Players, string Code)> StartedRoomAsync(HttpClient client, Action<long, string> created, CancellationToken cancellationToken)
+    {
+        var players = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => GuestAsync(client, cancellationToken)));
+        var creation = NewId();
+        var room = await SendAsync("", ct => players[0].PostAsync("/rooms/public", new { title = "Room " + creation[..6], topic = RoomKit.Topic }, ct, creation), cancellationToken);
+        var code = RoomKit.Code(room);
+        created(players[0].UserId, code);
+        foreach (var player in players.Skip(1))
+        {
+            var join = NewId();
+            await SendAsync(code, ct => player.PostAsync("/rooms/join", new { room_code = code, nickname = "n" + player.UserId }, ct, join), cancellationToken, HttpStatusCode.OK);
+        }
+
+        var assignments = players.Select((p, i) => new { user_id = p.UserId, role_id = i + 1 }).ToArray();
+        var roles = NewId();
+        await SendAsync(code, ct => players[0].PostAsync($"/rooms/assign-roles/{code}", new { assignments }, ct, roles), cancellationToken, HttpStatusCode.OK);
+        var start = NewId();
+        await SendAsync(code, ct => players[0].PostAsync($"/rooms/{code}/start", null, ct, start), cancellationToken, HttpStatusCode.OK);
+        return (players, code);
+    }
 
     private void Keep(Attempt attempt)
     {
