@@ -1,7 +1,9 @@
 using Dilemma.Grains.Hosting;
+using Dilemma.Grains.Settings;
 using Dilemma.Grains.Storage;
 using Dilemma.Silo.Accounts;
 using Dilemma.Silo.DataGenerator;
+using Dilemma.Silo.LegacyImport;
 
 namespace Dilemma.Silo;
 
@@ -41,6 +43,30 @@ public static class SiloProgram
                     configuration.GetValue("seed", 1),
                     configuration.GetValue("days", 365),
                     CancellationToken.None);
+                await Console.Out.WriteLineAsync(report.ToString());
+                return 0;
+            }
+
+            if (args is [LegacyImportCommand.Name, ..])
+            {
+                // `dotnet run --project Silo -- import-legacy --from "<MySQL connection string>"`: the original
+                // system's data into ConnectionStrings__MySql; Ctrl+C stops it between batches, a rerun goes on.
+                var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args[1..]).Build();
+                using var stop = new CancellationTokenSource();
+                Console.CancelKeyPress += (_, e) =>
+                {
+                    e.Cancel = true;
+                    stop.Cancel();
+                };
+                return await LegacyImportCommand.RunAsync(configuration, Console.Out, Console.Error, !Console.IsErrorRedirected, stop.Token);
+            }
+
+            if (args is ["generate-legacy-data", ..])
+            {
+                // `dotnet run --project Silo -- generate-legacy-data --to "<MySQL connection string>" [--seed 1]`: the
+                // original system's schema with a data set of its size, to try or measure import-legacy on.
+                var configuration = new ConfigurationBuilder().AddCommandLine(args[1..]).Build();
+                var report = await LegacyDataSet.CreateAsync(configuration["to"] ?? throw new InvalidSettingException("to", "is required"), configuration.GetValue("seed", 1), CancellationToken.None);
                 await Console.Out.WriteLineAsync(report.ToString());
                 return 0;
             }
