@@ -55,17 +55,31 @@ public static class LegacyImporter
             }
         }
 
-        var run = new Run(connection, data, new ImportProgress(progressOutput, progressInPlace, totals), DateTime.UtcNow);
-        await run.LoadLedgerAsync(cancellationToken);
-        var tables = new List<TableReport>
+        try
         {
-            await run.UsersAsync(cancellationToken),
-            await run.RoomsAsync(cancellationToken),
-            await run.ParticipantsAsync(cancellationToken),
-            await run.ChoicesAsync(cancellationToken),
-            await run.ConsensusAsync(cancellationToken),
-        };
-        return new LegacyImportReport(tables, stopwatch.Elapsed);
+            var run = new Run(connection, data, new ImportProgress(progressOutput, progressInPlace, totals), DateTime.UtcNow);
+            await run.LoadLedgerAsync(cancellationToken);
+            var tables = new List<TableReport>
+            {
+                await run.UsersAsync(cancellationToken),
+                await run.RoomsAsync(cancellationToken),
+                await run.ParticipantsAsync(cancellationToken),
+                await run.ChoicesAsync(cancellationToken),
+                await run.ConsensusAsync(cancellationToken),
+            };
+            return new LegacyImportReport(tables, stopwatch.Elapsed);
+        }
+        finally
+        {
+            // Released even when the run was stopped (hence no token): a pooled session would otherwise keep
+            // the lock until the pool resets it, and the rerun that is to finish the import would be refused.
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                await using var release = new MySqlCommand("SELECT RELEASE_LOCK(@name)", connection);
+                release.Parameters.AddWithValue("@name", LockName);
+                await release.ExecuteScalarAsync(CancellationToken.None);
+            }
+        }
     }
 
     /// <summary>One run's state: the ledger read at its start and the maps from original ids to ours.</summary>

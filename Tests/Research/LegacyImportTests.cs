@@ -159,28 +159,39 @@ public sealed class LegacyImportTests(LegacyImportFixture fixture, LocalServices
     }
 
     [Fact]
-    public async Task A_run_that_stopped_part_way_is_finished_by_the_next_and_erased_rows_are_not_brought_back()
+    public async Task A_run_stopped_part_way_is_finished_by_the_next_and_erased_rows_are_not_brought_back()
     {
-        // A database of its own with part of the original in it, as a run cut off after some batches leaves it:
-        // the first 500 seats (and their users and rooms) imported, nothing after.
-        var (target, cut) = await ImportedPartlyAsync();
-        var seatsBefore = cut["room_participants"].Written;
-        Assert.InRange(seatsBefore, 400, 500);
-        var resumed = await LegacyImporter.ImportAsync(fixture.Legacy, target, TextWriter.Null, progressInPlace: false, Ct);
-        Assert.Equal(seatsBefore, resumed["room_participants"].Skipped[SkipReasons.AlreadyImported]);
-        Assert.Equal(fixture.First["room_participants"].Written - seatsBefore, resumed["room_participants"].Written);
+        // Stopped as Ctrl+C stops it: the token is cancelled once the first batch of seats is committed.
+        var target = await services.CreateDatabaseAsync("legacy_cut_", migrate: true, Ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        await using (var progress = new CancelOnLine("room_participants", stop))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => LegacyImporter.ImportAsync(fixture.Legacy, target, progress, progressInPlace: false, stop.Token));
+        }
 
         await using var connection = new MySqlConnection(target);
-        var counts = await connection.QuerySingleAsync<(long Seats, long Choices, long Consensus)>(
-            "SELECT (SELECT COUNT(*) FROM room_participants), (SELECT COUNT(*) FROM round_choices), (SELECT COUNT(*) FROM consensus_choices)");
-        Assert.Equal((fixture.CountsAfterFirst["room_participants"], fixture.CountsAfterFirst["round_choices"], fixture.CountsAfterFirst["consensus_choices"]), counts);
+        var seatsBefore = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM room_participants");
+        Assert.Equal(1_000L, seatsBefore);
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM round_choices"));
+
+        var resumed = await LegacyImporter.ImportAsync(fixture.Legacy, target, TextWriter.Null, progressInPlace: false, Ct);
+        Assert.Equal(0L, resumed["users"].Written + resumed["rooms"].Written);
+        Assert.Equal(seatsBefore, resumed["room_participants"].Skipped[SkipReasons.AlreadyImported]);
+        Assert.Equal(fixture.First["room_participants"].Written - seatsBefore, resumed["room_participants"].Written);
+        var counts = await connection.QuerySingleAsync<(long Users, long Seats, long Choices, long Consensus, long Ledger)>(
+            """
+            SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM room_participants), (SELECT COUNT(*) FROM round_choices),
+                   (SELECT COUNT(*) FROM consensus_choices), (SELECT COUNT(*) FROM legacy_imports)
+            """);
+        var first = fixture.CountsAfterFirst;
+        Assert.Equal((first["users"], first["room_participants"], first["round_choices"], first["consensus_choices"], first["legacy_imports"]), counts);
 
         // A participant's choices erased (as a withdrawal erases them) stay erased when the importer runs again.
         var erased = await connection.ExecuteAsync("DELETE FROM round_choices WHERE user_id = (SELECT m FROM (SELECT MIN(user_id) AS m FROM round_choices) x)");
         Assert.True(erased > 0);
         var again = await LegacyImporter.ImportAsync(fixture.Legacy, target, TextWriter.Null, progressInPlace: false, Ct);
         Assert.Equal(0L, again.Tables.Sum(t => t.Written));
-        Assert.Equal(fixture.CountsAfterFirst["round_choices"] - erased, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM round_choices"));
+        Assert.Equal(first["round_choices"] - erased, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM round_choices"));
     }
 
     [Fact]
@@ -312,25 +323,17 @@ public sealed class LegacyImportTests(LegacyImportFixture fixture, LocalServices
         return (participantRows, roomRows);
     }
 
-    private async Task<(string Target, LegacyImportReport Cut)> ImportedPartlyAsync()
+    /// <summary>A progress writer that cancels the run once a progress line names <paramref name="table"/>.</summary>
+    private sealed class CancelOnLine(string table, CancellationTokenSource stop) : StringWriter(CultureInfo.InvariantCulture)
     {
-        var target = await services.CreateDatabaseAsync("legacy_part_", migrate: true, Ct);
-        var partial = await services.CreateDatabaseAsync("legacy_half_", migrate: false, Ct);
-        await using (var connection = new MySqlConnection(partial))
+        public override async Task WriteLineAsync(string? value)
         {
-            // The same original, cut after its first 500 seats (their choices and their rooms' consensus go with them).
-            var source = new MySqlConnectionStringBuilder(fixture.Legacy).Database;
-            await connection.ExecuteAsync(
-                $"""
-                CREATE TABLE users AS SELECT * FROM `{source}`.users;
-                CREATE TABLE rooms AS SELECT * FROM `{source}`.rooms WHERE id IN (SELECT room_id FROM `{source}`.room_participants WHERE id <= 500);
-                CREATE TABLE room_participants AS SELECT * FROM `{source}`.room_participants WHERE id <= 500;
-                CREATE TABLE round_choices AS SELECT * FROM `{source}`.round_choices WHERE participant_id <= 500;
-                CREATE TABLE consensus_choices AS SELECT * FROM `{source}`.consensus_choices WHERE room_id IN (SELECT room_id FROM `{source}`.room_participants WHERE id <= 500);
-                """);
+            await base.WriteLineAsync(value);
+            if (value is not null && value.Contains(table, StringComparison.Ordinal))
+            {
+                await stop.CancelAsync();
+            }
         }
-
-        return (target, await LegacyImporter.ImportAsync(partial, target, TextWriter.Null, progressInPlace: false, Ct));
     }
 
     private sealed class SourceSeat
