@@ -257,6 +257,38 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
         Assert.Equal([RoomEventBotJoined], await BotEventTypesAsync(code));
     }
 
+    [Fact]
+    public async Task Staying_away_under_bot_gives_the_seat_to_a_bot_after_the_grace_and_the_game_finishes_with_its_rows_marked()
+    {
+        var (players, code) = await StartedRoomAsync(DropoutPolicyBot);
+        var role = (await RoomAsync(players[0], code)).GetProperty("participants").EnumerateArray()
+            .Single(p => p.GetProperty("user_id").GetInt64() == players[2].UserId).GetProperty("role_id").GetInt32();
+        var (watcher, _) = await RealtimeKit.JoinAsync(first, players[0], code, Ct);
+        await using var _watcher = watcher;
+        var (gone, _) = await RealtimeKit.JoinAsync(second, players[2], code, Ct);
+        await gone.DisposeAsync();
+        await watcher.NextAsync("participant_reconnecting", Ct);
+        Assert.Equal(players[2].UserId, (await watcher.NextAsync("participant_dropped", Ct)).GetProperty("peer_id").GetInt64());
+
+        // The seat is the bot's by the time the others are told of the dropout.
+        var bot = (await RoomAsync(players[0], code)).GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("is_bot").GetBoolean());
+        Assert.Equal(role, bot.GetProperty("role_id").GetInt32());
+        var botId = bot.GetProperty("user_id").GetInt64();
+        for (var round = 1; round <= 5; round++)
+        {
+            await RoomKit.PlayRoundAsync(players[..2], code, round, Ct);
+        }
+
+        var room = await RoomAsync(players[0], code);
+        Assert.Equal("finished", room.GetProperty("phase").GetString());
+        await AssertBotChoicesAsync(code, room, [(botId, role)]);
+        var absent = Enumerable.Range(1, 5).Select(r => ("absent", (long?)players[2].UserId, (int?)r, (long?)null));
+        Assert.Equal(
+            [("participant_reconnecting", players[2].UserId, null, null), ("participant_dropped", players[2].UserId, null, null), ("bot_joined", botId, 1, null), .. absent],
+            await EventsAsync(code));
+        Assert.Equal([RoomEventBotJoined], await BotEventTypesAsync(code));
+    }
+
     private const string DropoutPolicyBot = "bot";
 
     private const string RoomEventBotJoined = "bot_joined";
