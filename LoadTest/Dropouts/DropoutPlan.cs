@@ -4,10 +4,10 @@ namespace Dilemma.LoadTest.Dropouts;
 public readonly record struct Vanisher(int Seat, int Round);
 
 /// <summary>
-/// Who vanishes in which game. Over a table's games exactly <c>rate</c> of the players vanish (rounded
-/// down as the games go); each table starts at a different fraction so that tables do not lose players
-/// in the same games. Seats and rounds come from a generator seeded by table and game, so a run can be
-/// repeated. Two players of one game vanish in different rounds: the first is dropped before the second
+/// Who vanishes in which game. After n players a table has lost floor(n × rate + table ÷ tables) of them:
+/// within one player of <c>rate</c>, each table rounding at its own point so that tables do not lose
+/// players in the same games (short runs therefore overshoot by up to one player per table). Seats and
+/// rounds come from a generator seeded by table and game alone, so a run can be repeated. Two players of one game vanish in different rounds: the first is dropped before the second
 /// goes, which makes the host changes and absences of the game known in advance.
 /// </summary>
 public static class DropoutPlan
@@ -24,7 +24,8 @@ public static class DropoutPlan
             return [];
         }
 
-        var random = new Random(HashCode.Combine(table, game));
+        // Not HashCode.Combine: it is seeded afresh in every process, and the plan must be the same from run to run.
+        var random = new Random((table * 100_003) + game);
         var chosenSeats = Enumerable.Range(0, seats).OrderBy(_ => random.Next()).Take(count);
         var chosenRounds = Enumerable.Range(1, rounds).OrderBy(_ => random.Next()).Take(count).Order();
         return chosenSeats.Zip(chosenRounds, (seat, round) => new Vanisher(seat, round)).ToList();
