@@ -363,7 +363,7 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
     protected static async Task<JsonElement> RoomAsync(Player player, string code) =>
         await HttpAssert.OkAsync<JsonElement>(await player.GetAsync($"/rooms/{code}", Ct));
 
-    private static string? PresenceOf(JsonElement room, long userId) =>
+    protected static string? PresenceOf(JsonElement room, long userId) =>
         room.GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("user_id").GetInt64() == userId).GetProperty("presence").GetString();
 }
 
@@ -467,6 +467,40 @@ public sealed class ClusterGameFlowTests(GameFlowClusterFixture cluster, LocalSe
         Assert.Equal(
             4,
             await connection.ExecuteScalarAsync<int>("SELECT current_round FROM rooms WHERE room_code = @code", new { code }));
+    }
+
+    [Fact]
+    public async Task A_grace_running_when_every_silo_stops_still_drops_the_participant_after_the_restart()
+    {
+        await using var deployment = await ClusterDeployment.CreateAsync(services, "grace_", Ct);
+        const string Grace = "6";
+        await deployment.StartSiloAsync(Ct, builder => builder.Configuration["Game:ReconnectGraceSeconds"] = Grace);
+        var gateway = deployment.CreateGateway().StartKestrel();
+        using var http = new HttpClient { BaseAddress = gateway };
+        var (players, code) = await RoomKit.StartedRoomAsync(http, Ct, "continue");
+        var (gone, _) = await RealtimeKit.JoinAsync(gateway, players[2], code, Ct);
+        await gone.DisposeAsync();
+        await using var connection = new MySqlConnection(deployment.MySqlConnectionString);
+        const string Rows = "SELECT event_type FROM room_events WHERE room_code = @code ORDER BY id";
+        await EventuallyAsync(async () => (await connection.QueryAsync<string>(Rows, new { code })).ToList(), r => r.Count == 1, "participant_reconnecting to be recorded");
+
+        // Inside the grace every silo goes, and a new one comes: only the stored state knows the grace ran.
+        await deployment.StopAllSilosAsync(Ct);
+        await deployment.StartSiloAsync(Ct, builder => builder.Configuration["Game:ReconnectGraceSeconds"] = Grace);
+
+        // The next request activates the room again; the grace goes on for what was left of it.
+        await EventuallyAsync(
+            async () =>
+            {
+                using var answer = await players[0].GetAsync($"/rooms/{code}", Ct);
+                return answer.IsSuccessStatusCode;
+            },
+            ok => ok,
+            "the room to answer after the restart",
+            TimeSpan.FromSeconds(60));
+        await EventuallyAsync(async () => (await connection.QueryAsync<string>(Rows, new { code })).ToList(), r => r.Count == 2, "participant_dropped to be recorded");
+        Assert.Equal(["participant_reconnecting", "participant_dropped"], await connection.QueryAsync<string>(Rows, new { code }));
+        Assert.Equal("dropped", PresenceOf(await RoomAsync(players[0], code), players[2].UserId));
     }
 
     protected override async Task<IReadOnlyList<(string Type, long? UserId, int? Round, long? Actor)>> EventsAsync(string code)
