@@ -46,7 +46,7 @@ try
         await Console.Error.WriteLineAsync($"result written to {path}");
     }
 
-    return result.MeasuredSomething ? 0 : 1;
+    return result.Passed ? 0 : 1;
 }
 catch (SetupException e)
 {

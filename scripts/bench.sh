@@ -4,7 +4,7 @@
 #   bash scripts/bench.sh foundation [--mode embedded|cluster|both] [--duration N] [--commit REV]
 #                                    [--only auth-flood|grain-call] [--connections N]
 #   bash scripts/bench.sh game       [--mode …] [--duration N] [--commit REV] [--only full-games|round-choice]
-#                                    [--tables N] [--connections N] [--rate R]
+#                                    [--tables N] [--connections N] [--rate R] [--dropout-rate R]
 #   bash scripts/bench.sh signaling  [--mode …] [--duration N] [--commit REV] [--rooms N[,N…]] [--rate R]
 #   any of them also:                [--warmup N] [--server-env NAME=VALUE]… [--mysql-pool N]
 #
@@ -25,6 +25,9 @@
 # --mysql-pool cluster mode, diagnostic: the silo's MySQL connection pools hold at most N connections
 #              each (MySqlConnector's default is 100), by appending Maximum Pool Size=N to its connection string
 # --only       run one scenario of the benchmark
+# --dropout-rate  game, cluster mode: full-games with this share of players vanishing mid-game; the tool then
+#              checks the database (every game finished, room_events exactly as caused) and fails the run if not.
+#              The server's grace is 60 s unless e.g. --server-env Game__ReconnectGraceSeconds=5 shortens it
 # --connections  foundation: passed to the scenarios (default: theirs); game: round-choice participants
 # --commit     build the gateway and silo from a snapshot of this commit (git archive, the work tree
 #              is not touched) instead of the work tree: reproducible, and unaffected by edits in progress
@@ -43,7 +46,7 @@ ready_timeout_seconds=90
 stop_timeout_seconds=20
 
 usage() {
-  sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,34p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -64,6 +67,7 @@ rooms="167,1000"
 warmup=""
 server_env=()
 mysql_pool=""
+dropout_rate=""
 while (($# > 0)); do
   case "$1" in
     --mode)
@@ -124,6 +128,12 @@ while (($# > 0)); do
       mysql_pool="$2"
       shift 2
       ;;
+    --dropout-rate)
+      [[ "$bench" == game ]] || die "--dropout-rate is for game"
+      [[ "${2:-}" =~ ^0([.][0-9]+)?$ ]] || die "--dropout-rate takes a share of the players from 0 to 0.66"
+      dropout_rate="$2"
+      shift 2
+      ;;
     --commit)
       [[ -n "${2:-}" ]] || die "--commit takes a commit (hash, branch or tag)"
       commit="$(git rev-parse --verify --quiet "$2^{commit}")" || die "no such commit: $2"
@@ -132,6 +142,7 @@ while (($# > 0)); do
     *) usage ;;
   esac
 done
+[[ -z "$dropout_rate" || "$mode" == cluster ]] || die "--dropout-rate needs --mode cluster (the check reads MariaDB)"
 if [[ -z "$warmup" ]]; then
   case "$bench" in
     game) warmup=15 ;;
@@ -345,7 +356,13 @@ run_benchmark() {
       run_scenario "$mode_name" grain-call grain-call "$url" "${connections[@]}" "$@"
       ;;
     game)
-      run_scenario "$mode_name" full-games full-games "$url" --tables "$tables" "$@"
+      if [[ -n "$dropout_rate" ]]; then
+        # ConnectionStrings__MySql is run_cluster's: the tool reads the run's rooms and room_events back from it.
+        run_scenario "$mode_name" full-games "full-games-dropout$dropout_rate" "$url" --tables "$tables" \
+          --dropout-rate "$dropout_rate" --database "$ConnectionStrings__MySql" "$@"
+      else
+        run_scenario "$mode_name" full-games full-games "$url" --tables "$tables" "$@"
+      fi
       run_scenario "$mode_name" round-choice "round-choice-rate${rate:-1}" "$url" "${connections[@]}" --rate "${rate:-1}" "$@"
       run_scenario "$mode_name" round-choice round-choice-closed "$url" "${connections[@]}" "$@"
       ;;

@@ -35,6 +35,9 @@ public static class RealtimeApi
                 + "A message is relayed only while sender and addressee both sit in the room. Errors: malformed_json, missing_type, unknown_type, invalid_message, "
                 + "message_too_large, rate_limited, peer_not_connected (addressee seated, no socket), peer_not_in_room (addressee not seated here), "
                 + "not_participant (sender no longer seated). Pushes ice_config_refresh with the fields of GET /webrtc/ice-config (iceServers, turnEnabled, ttl, expiresAt, provider, fallback). "
+                + "In a started game, tells the others when a participant's last socket closes (participant_reconnecting), comes back within Game:ReconnectGraceSeconds "
+                + "(participant_returned, followed by peer_joined so the pair renegotiates) or stays away past it (participant_dropped), each with the fields of peer_left "
+                + "(peer_id, nickname, role_id, polite). "
                 + CloseCodeDescription);
         sockets.MapGet("/voice/{room_code}", VoiceAsync)
             .WithSummary("WebSocket: the room's voice session (init, voice_status_update, start_recording, stop_recording) and room_updated pushes")
@@ -42,6 +45,9 @@ public static class RealtimeApi
                 "Query: token (access token) or ticket. Refused before the upgrade with 401/403/404. One voice socket per user per room. "
                 + "start_recording/stop_recording need voice consent (voice_consent_required); starting what is started changes nothing; "
                 + "a participant changes the recording at most once a second (rate_limited). "
+                + "Pushes room_updated, the room as GET /rooms/{room_code} answers it, after every change: host changes (handed on, or automatic when the host is dropped: host_user_id), "
+                + "presence (present, reconnecting, dropped, removed), bot seats (is_bot), paused, and the running deadline (deadline_kind, deadline_at on the server's clock). "
+                + "In a started game also {type, user_id, at} for participant_reconnecting, participant_returned and participant_dropped. "
                 + CloseCodeDescription);
     }
 

@@ -14,8 +14,9 @@ namespace Dilemma.Grains.Rooms;
 /// a socket back within it is <c>participant_returned</c> and nothing else changes. After it the
 /// participant is dropped (<c>participant_dropped</c>, stored) and the room's <c>on_dropout</c>
 /// policy applies. Each of these is a row of <c>room_events</c> before anyone is told.
-/// The grace runs on a grain timer: a room reactivated on another silo has lost its sockets too,
-/// and learns them again as the gateways renew them.
+/// The grace runs on a grain timer; its start is stored (<c>ReconnectingSince</c>), so a room
+/// activated again after its silo died re-arms it for what is left (<see cref="RearmGraces"/>). Such
+/// a room has lost its sockets too, and learns them again as the gateways renew them.
 /// </summary>
 public sealed partial class RoomGrain
 {
@@ -92,11 +93,31 @@ public sealed partial class RoomGrain
 
             var now = Now;
             await RecordEventAsync(RoomEventType.Reconnecting, userId, actorId: null, now, cancellationToken);
-            _graces[userId] = this.RegisterGrainTimer(
-                token => DropAfterGraceAsync(userId, token),
-                new GrainTimerCreationOptions(Game.ReconnectGrace, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+            participant.ReconnectingSince = now;
+            StartGrace(userId, Game.ReconnectGrace);
+            await SaveAsync(writeScenario: false, cancellationToken);
             TellOthers(RoomEventType.Reconnecting, participant, now);
-            PushRoomUpdate();
+        }
+    }
+
+    private void StartGrace(long userId, TimeSpan due) =>
+        _graces[userId] = this.RegisterGrainTimer(
+            token => DropAfterGraceAsync(userId, token),
+            new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+
+    /// <summary>On activation: graces that were running when the room's last activation ended go on for what is left of them.</summary>
+    private void RearmGraces()
+    {
+        if (State.Phase != RoomPhase.Started || State.ClosedAt is not null)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        foreach (var participant in State.Participants.Where(p => TakesPart(p) && p.ReconnectingSince is not null))
+        {
+            var left = participant.ReconnectingSince!.Value + Game.ReconnectGrace - now;
+            StartGrace(participant.UserId, left > TimeSpan.Zero ? left : TimeSpan.Zero);
         }
     }
 
@@ -109,8 +130,9 @@ public sealed partial class RoomGrain
             grace.Dispose();
             var now = Now;
             await RecordEventAsync(RoomEventType.Returned, participant.UserId, actorId: null, now, cancellationToken);
+            participant.ReconnectingSince = null;
+            await SaveAsync(writeScenario: false, cancellationToken);
             TellOthers(RoomEventType.Returned, participant, now);
-            PushRoomUpdate();
             return;
         }
 
@@ -147,6 +169,7 @@ public sealed partial class RoomGrain
         var now = Now;
         await RecordEventAsync(RoomEventType.Dropped, participant.UserId, actorId, now, cancellationToken);
         participant.DroppedAt = now;
+        participant.ReconnectingSince = null;
         await HandOverIfHostGoneAsync(now, cancellationToken);
         await SeatBotForAsync(participant, now, cancellationToken);
         var deadlineMoved = OpenConsensusClockIfDue(now);

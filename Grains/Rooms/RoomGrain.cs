@@ -41,6 +41,7 @@ public sealed partial class RoomGrain(
 
         WatchForAbandonment();
         WatchPresence();
+        RearmGraces();
         CountPhase();
     }
 

@@ -151,6 +151,14 @@ public sealed class ParticipantState
     /// <summary>A bot's seat: its choices come from <see cref="Ai.OfflineBotRule"/>, and its rows are marked is_bot.</summary>
     [Id(6)]
     public bool IsBot { get; set; }
+
+    /// <summary>
+    /// When the participant's last socket closed in the started game (null when connected, or not
+    /// taking part): the grace runs from here. Stored so that a room activated again after its silo
+    /// died re-arms the grace where it was, rather than leaving the participant present for ever.
+    /// </summary>
+    [Id(7)]
+    public DateTime? ReconnectingSince { get; set; }
 }
 
 [GenerateSerializer]

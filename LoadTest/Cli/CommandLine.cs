@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dilemma.LoadTest.Dropouts;
 
 namespace Dilemma.LoadTest.Cli;
 
@@ -40,6 +41,14 @@ public static class CommandLine
                                   signaling: messages per second per socket (default 1)
           --setup-parallelism N   round-choice, signaling: set-up requests and socket connects in flight at once (default 16)
           --drain SECONDS         signaling: time after the last send in which arrivals still count (default 3)
+          --dropout-rate R        full-games: this share of players (0 to 0.66) open a signaling socket and vanish
+                                  in a round of their game (socket closed, no more requests); rooms use
+                                  on_dropout continue, games started are played to their end after the window,
+                                  and the database is then checked (needs --database); exits 1 if the check fails
+          --database CS           full-games with --dropout-rate: the MySQL connection string of the cluster's
+                                  database, read after the run (rooms and room_events of the run's games)
+          --dropout-wait SECONDS  full-games: how long the players left wait for a vanished one to be dropped;
+                                  more than the server's Game:ReconnectGraceSeconds (default 120)
           --baseline SECONDS      auth-flood: idle /health probing before the flood (default 2)
           --users N               auth-flood: accounts registered and then logged into in turn (default 4)
           --probe-interval-ms MS  auth-flood: time between /health probes (default 50)
@@ -83,6 +92,9 @@ public static class CommandLine
         double? rate = null;
         var setupParallelism = 16;
         var drain = 3.0;
+        double? dropoutRate = null;
+        string? database = null;
+        double? dropoutWait = null;
 
         for (var i = 1; i < args.Count; i++)
         {
@@ -143,6 +155,16 @@ public static class CommandLine
                 case "--drain":
                     drain = Number(name, value, 0, 60);
                     break;
+                case "--dropout-rate":
+                    // Two of three at most: a game needs one player left to play it to its end.
+                    dropoutRate = Number(name, value, 0, DropoutPlan.MaxRate);
+                    break;
+                case "--database":
+                    database = value.Length > 0 ? value : throw new UsageException("--database needs a connection string");
+                    break;
+                case "--dropout-wait":
+                    dropoutWait = Number(name, value, 1, 3600);
+                    break;
                 default:
                     throw new UsageException($"unknown option '{name}'");
             }
@@ -157,6 +179,22 @@ public static class CommandLine
         if (rate is not null && scenario is not (RoundChoice or Signaling))
         {
             throw new UsageException("--rate is for round-choice and signaling");
+        }
+
+        if ((dropoutRate ?? dropoutWait ?? (object?)database) is not null && scenario != FullGames)
+        {
+            throw new UsageException("--dropout-rate, --dropout-wait and --database are for full-games");
+        }
+
+        if (dropoutRate is not null && database is null)
+        {
+            // The run's point is the check against the database; without one it would only half happen.
+            throw new UsageException("--dropout-rate needs --database (the cluster's MySQL connection string) to check the games and their events");
+        }
+
+        if (dropoutRate is null && (database ?? (object?)dropoutWait) is not null)
+        {
+            throw new UsageException("--database and --dropout-wait go with --dropout-rate");
         }
 
         return new LoadTestOptions(
@@ -178,6 +216,7 @@ public static class CommandLine
             Rate = scenario == Signaling ? rate ?? 1 : rate,
             SetupParallelism = setupParallelism,
             Drain = TimeSpan.FromSeconds(drain),
+            Dropouts = dropoutRate is { } share ? new DropoutOptions(share, database!, TimeSpan.FromSeconds(dropoutWait ?? 120)) : null,
         };
     }
 

@@ -33,9 +33,18 @@ public sealed record LoadTestOptions(
     /// <summary>signaling: how long after the last send the receivers keep counting what arrives.</summary>
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>full-games: players who vanish mid-game, and the check of the database afterwards (none: nobody vanishes).</summary>
+    public DropoutOptions? Dropouts { get; init; }
+
     /// <summary>Longer than any healthy run can take; past it the run is abandoned rather than left hanging.</summary>
     public TimeSpan HardLimit =>
-        Baseline + Warmup + Duration + Drain + (RequestTimeout * 2) + TimeSpan.FromMinutes(5) + SetupAllowance;
+        Baseline + Warmup + Duration + Drain + (RequestTimeout * 2) + TimeSpan.FromMinutes(5) + SetupAllowance + FinishAllowance;
+
+    /// <summary>
+    /// With dropouts, the games in progress are played to their end after the window: each may wait
+    /// for up to two vanished players, and still takes its 30 or so requests.
+    /// </summary>
+    private TimeSpan FinishAllowance => Dropouts is { } dropouts ? (dropouts.Wait * 2) + (RequestTimeout * 30) : TimeSpan.Zero;
 
     /// <summary>
     /// Scenarios that first seat thousands of guests in rooms (and open sockets) get time for it:
@@ -51,3 +60,10 @@ public sealed record LoadTestOptions(
 
 /// <summary>A server process whose CPU time is read at the start and the end of the measured window.</summary>
 public sealed record WatchedProcess(string Label, int Pid);
+
+/// <summary>
+/// full-games with dropouts: <paramref name="Rate"/> of the players vanish; afterwards
+/// <paramref name="Database"/> (MySQL) is read to check the games and their events; the players
+/// left wait up to <paramref name="Wait"/> for a vanished one to be dropped.
+/// </summary>
+public sealed record DropoutOptions(double Rate, string Database, TimeSpan Wait);

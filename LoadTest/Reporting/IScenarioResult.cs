@@ -11,5 +11,8 @@ public interface IScenarioResult
     /// <summary>False when the run measured nothing worth reporting (no request succeeded); the tool then exits 1.</summary>
     bool MeasuredSomething { get; }
 
+    /// <summary>False when the run failed a check of its own (or measured nothing); the tool then exits 1.</summary>
+    bool Passed => MeasuredSomething;
+
     string Describe();
 }

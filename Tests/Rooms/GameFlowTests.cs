@@ -257,6 +257,38 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
         Assert.Equal([RoomEventBotJoined], await BotEventTypesAsync(code));
     }
 
+    [Fact]
+    public async Task Staying_away_under_bot_gives_the_seat_to_a_bot_after_the_grace_and_the_game_finishes_with_its_rows_marked()
+    {
+        var (players, code) = await StartedRoomAsync(DropoutPolicyBot);
+        var role = (await RoomAsync(players[0], code)).GetProperty("participants").EnumerateArray()
+            .Single(p => p.GetProperty("user_id").GetInt64() == players[2].UserId).GetProperty("role_id").GetInt32();
+        var (watcher, _) = await RealtimeKit.JoinAsync(first, players[0], code, Ct);
+        await using var _watcher = watcher;
+        var (gone, _) = await RealtimeKit.JoinAsync(second, players[2], code, Ct);
+        await gone.DisposeAsync();
+        await watcher.NextAsync("participant_reconnecting", Ct);
+        Assert.Equal(players[2].UserId, (await watcher.NextAsync("participant_dropped", Ct)).GetProperty("peer_id").GetInt64());
+
+        // The seat is the bot's by the time the others are told of the dropout.
+        var bot = (await RoomAsync(players[0], code)).GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("is_bot").GetBoolean());
+        Assert.Equal(role, bot.GetProperty("role_id").GetInt32());
+        var botId = bot.GetProperty("user_id").GetInt64();
+        for (var round = 1; round <= 5; round++)
+        {
+            await RoomKit.PlayRoundAsync(players[..2], code, round, Ct);
+        }
+
+        var room = await RoomAsync(players[0], code);
+        Assert.Equal("finished", room.GetProperty("phase").GetString());
+        await AssertBotChoicesAsync(code, room, [(botId, role)]);
+        var absent = Enumerable.Range(1, 5).Select(r => ("absent", (long?)players[2].UserId, (int?)r, (long?)null));
+        Assert.Equal(
+            [("participant_reconnecting", players[2].UserId, null, null), ("participant_dropped", players[2].UserId, null, null), ("bot_joined", botId, 1, null), .. absent],
+            await EventsAsync(code));
+        Assert.Equal([RoomEventBotJoined], await BotEventTypesAsync(code));
+    }
+
     private const string DropoutPolicyBot = "bot";
 
     private const string RoomEventBotJoined = "bot_joined";
@@ -331,7 +363,7 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
     protected static async Task<JsonElement> RoomAsync(Player player, string code) =>
         await HttpAssert.OkAsync<JsonElement>(await player.GetAsync($"/rooms/{code}", Ct));
 
-    private static string? PresenceOf(JsonElement room, long userId) =>
+    protected static string? PresenceOf(JsonElement room, long userId) =>
         room.GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("user_id").GetInt64() == userId).GetProperty("presence").GetString();
 }
 
@@ -435,6 +467,40 @@ public sealed class ClusterGameFlowTests(GameFlowClusterFixture cluster, LocalSe
         Assert.Equal(
             4,
             await connection.ExecuteScalarAsync<int>("SELECT current_round FROM rooms WHERE room_code = @code", new { code }));
+    }
+
+    [Fact]
+    public async Task A_grace_running_when_every_silo_stops_still_drops_the_participant_after_the_restart()
+    {
+        await using var deployment = await ClusterDeployment.CreateAsync(services, "grace_", Ct);
+        const string Grace = "6";
+        await deployment.StartSiloAsync(Ct, builder => builder.Configuration["Game:ReconnectGraceSeconds"] = Grace);
+        var gateway = deployment.CreateGateway().StartKestrel();
+        using var http = new HttpClient { BaseAddress = gateway };
+        var (players, code) = await RoomKit.StartedRoomAsync(http, Ct, "continue");
+        var (gone, _) = await RealtimeKit.JoinAsync(gateway, players[2], code, Ct);
+        await gone.DisposeAsync();
+        await using var connection = new MySqlConnection(deployment.MySqlConnectionString);
+        const string Rows = "SELECT event_type FROM room_events WHERE room_code = @code ORDER BY id";
+        await EventuallyAsync(async () => (await connection.QueryAsync<string>(Rows, new { code })).ToList(), r => r.Count == 1, "participant_reconnecting to be recorded");
+
+        // Inside the grace every silo goes, and a new one comes: only the stored state knows the grace ran.
+        await deployment.StopAllSilosAsync(Ct);
+        await deployment.StartSiloAsync(Ct, builder => builder.Configuration["Game:ReconnectGraceSeconds"] = Grace);
+
+        // The next request activates the room again; the grace goes on for what was left of it.
+        await EventuallyAsync(
+            async () =>
+            {
+                using var answer = await players[0].GetAsync($"/rooms/{code}", Ct);
+                return answer.IsSuccessStatusCode;
+            },
+            ok => ok,
+            "the room to answer after the restart",
+            TimeSpan.FromSeconds(60));
+        await EventuallyAsync(async () => (await connection.QueryAsync<string>(Rows, new { code })).ToList(), r => r.Count == 2, "participant_dropped to be recorded");
+        Assert.Equal(["participant_reconnecting", "participant_dropped"], await connection.QueryAsync<string>(Rows, new { code }));
+        Assert.Equal("dropped", PresenceOf(await RoomAsync(players[0], code), players[2].UserId));
     }
 
     protected override async Task<IReadOnlyList<(string Type, long? UserId, int? Round, long? Actor)>> EventsAsync(string code)
