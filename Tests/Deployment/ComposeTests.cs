@@ -125,6 +125,16 @@ public sealed class ComposeTests
         }
     }
 
+    /// <summary>Running silos never write their membership rows again: a Redis restart must find the table on disk (#16).</summary>
+    [Fact]
+    public void Redis_keeps_the_membership_table_in_an_append_only_file_on_a_volume()
+    {
+        var redis = _compose.Service("redis");
+        var command = ComposeFile.Strings(redis["command"]);
+        Assert.Equal("yes", command[command.IndexOf("--appendonly") + 1]);
+        Assert.Contains("redis-data:/data", ComposeFile.Strings(redis["volumes"]));
+    }
+
     [Fact]
     public void Every_dependency_waited_on_as_healthy_has_a_health_check()
     {

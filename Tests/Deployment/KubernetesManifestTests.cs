@@ -256,6 +256,19 @@ public sealed class KubernetesManifestTests
         Assert.Equal(secret["REDIS_PASSWORD"], redis.Password);
     }
 
+    /// <summary>Running silos never write their membership rows again: a restarted Redis container must find the table in /data (#16).</summary>
+    [Fact]
+    public async Task The_lab_Redis_keeps_the_membership_table_in_an_append_only_file_in_its_data_volume()
+    {
+        var manifests = await KubernetesManifests.RenderAsync("lab");
+        var pod = manifests.Named<V1StatefulSet>("redis").Spec.Template.Spec;
+        var redis = Assert.Single(pod.Containers);
+        var arguments = redis.Args.ToList();
+        Assert.Equal("yes", arguments[arguments.IndexOf("--appendonly") + 1]);
+        var directory = arguments[arguments.IndexOf("--dir") + 1];
+        Assert.Contains(redis.VolumeMounts, m => m.MountPath == directory && pod.Volumes.Any(v => v.Name == m.Name));
+    }
+
     [Fact]
     public async Task The_managed_overlay_runs_no_database_of_its_own()
     {

@@ -34,11 +34,17 @@ public sealed class ClusterDeployment : IAsyncDisposable
 
     public IReadOnlyList<WebApplication> Silos => _silos;
 
-    public static async Task<ClusterDeployment> CreateAsync(LocalServices services, string databasePrefix, CancellationToken cancellationToken)
+    public static async Task<ClusterDeployment> CreateAsync(LocalServices services, string databasePrefix, CancellationToken cancellationToken) =>
+        await CreateAsync(await services.GetServerConnectionStringAsync(cancellationToken), await services.GetRedisConnectionStringAsync(cancellationToken), databasePrefix, cancellationToken);
+
+    /// <summary>
+    /// A deployment on servers of its own (<paramref name="mySqlServer"/> as root, no database selected);
+    /// <paramref name="migrate"/> applies the schema first, so that all silos may start at once.
+    /// </summary>
+    public static async Task<ClusterDeployment> CreateAsync(string mySqlServer, string redis, string databasePrefix, CancellationToken cancellationToken, bool migrate = false)
     {
-        // The silo migrates on start; an empty database proves that path too.
-        var mySql = await services.CreateDatabaseAsync(databasePrefix, migrate: false, cancellationToken);
-        var redis = await services.GetRedisConnectionStringAsync(cancellationToken);
+        // Otherwise the first silo migrates on start; an empty database proves that path too.
+        var mySql = await LocalServices.CreateDatabaseOnAsync(mySqlServer, databasePrefix, migrate, cancellationToken);
         return new ClusterDeployment(mySql, redis, "svc-" + Guid.NewGuid().ToString("N")[..12]);
     }
 

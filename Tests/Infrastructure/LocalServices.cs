@@ -58,7 +58,11 @@ public sealed class LocalServices : IAsyncDisposable
     /// Creates a new empty database whose name is <paramref name="prefix"/> plus a unique suffix, and returns its
     /// connection string. When <paramref name="migrate"/> is true, applies <see cref="SchemaMigrator"/> to it first.
     /// </summary>
-    public async Task<string> CreateDatabaseAsync(string prefix, bool migrate = true, CancellationToken ct = default)
+    public async Task<string> CreateDatabaseAsync(string prefix, bool migrate = true, CancellationToken ct = default) =>
+        await CreateDatabaseOnAsync(await GetServerConnectionStringAsync(ct), prefix, migrate, ct);
+
+    /// <summary>As <see cref="CreateDatabaseAsync(string, bool, CancellationToken)"/>, on another server (a failover run's own MariaDB).</summary>
+    public static async Task<string> CreateDatabaseOnAsync(string server, string prefix, bool migrate, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(prefix);
         // The name is spliced into SQL (identifiers cannot be parameters), so only a plain prefix is accepted.
@@ -68,7 +72,6 @@ public sealed class LocalServices : IAsyncDisposable
         }
 
         var name = prefix + Guid.NewGuid().ToString("N");
-        var server = await GetServerConnectionStringAsync(ct);
         await using (var connection = new MySqlConnection(server))
         {
             await connection.OpenAsync(ct);

@@ -4,44 +4,40 @@ using System.Text;
 
 namespace Dilemma.Tests.Infrastructure;
 
-/// <summary>A throw-away redis-server on a free loopback port, without persistence.</summary>
+/// <summary>
+/// A throw-away redis-server on a free loopback port, without persistence unless asked for an append-only file
+/// (the failover run restarts it and needs the membership table to survive, as deploy/ configures production).
+/// </summary>
 internal sealed class RedisServer : IAsyncDisposable
 {
     private const int PortAttempts = 3;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly ServerProcess _process;
+    private readonly string _directory;
     private readonly int _port;
+    private readonly bool _appendOnly;
+    private ServerProcess _process;
 
-    private RedisServer(ServerProcess process, int port)
+    private RedisServer(ServerProcess process, string directory, int port, bool appendOnly)
     {
         _process = process;
+        _directory = directory;
         _port = port;
+        _appendOnly = appendOnly;
     }
 
     /// <summary>StackExchange.Redis configuration string: <c>127.0.0.1:PORT</c>.</summary>
     public string ConnectionString => $"127.0.0.1:{_port}";
 
-    public static async Task<RedisServer> StartAsync(string directory, CancellationToken cancellationToken)
+    public static async Task<RedisServer> StartAsync(string directory, CancellationToken cancellationToken, bool appendOnly = false)
     {
-        var redisServer = Executables.Find("redis-server");
         Directory.CreateDirectory(directory);
 
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePort.Next();
-            string[] arguments =
-            [
-                // No snapshots, no append-only file: nothing of a test run is worth keeping.
-                "--save", "",
-                "--appendonly", "no",
-                "--bind", "127.0.0.1",
-                "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--daemonize", "no",
-                "--dir", directory,
-            ];
-            var process = ServerProcess.Start("redis-server", redisServer, arguments, directory);
-            var server = new RedisServer(process, port);
+            var process = ServerProcess.Start("redis-server", Executables.Find("redis-server"), Arguments(directory, port, appendOnly), directory);
+            var server = new RedisServer(process, directory, port, appendOnly);
             try
             {
                 await process.WaitUntilReadyAsync(server.AnswersAsync, StartTimeout, cancellationToken);
@@ -61,10 +57,32 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public void ThrowIfExited() => _process.ThrowIfExited("during the test run");
 
+    /// <summary>SIGKILL, then redis-server again on the same port and directory (its append-only file, if any), returning once it answers.</summary>
+    public async Task RestartAsync(CancellationToken cancellationToken)
+    {
+        await _process.KillAsync(cancellationToken);
+        await _process.DisposeAsync();
+        _process = ServerProcess.Start("redis-server", Executables.Find("redis-server"), Arguments(_directory, _port, _appendOnly), _directory);
+        await _process.WaitUntilReadyAsync(AnswersAsync, StartTimeout, cancellationToken);
+    }
+
     /// <summary>For the test host's exit handler, which cannot await.</summary>
     public void Kill() => _process.Kill();
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
+
+    private static string[] Arguments(string directory, int port, bool appendOnly) =>
+    [
+        // No snapshots; an append-only file only when asked: nothing else of a test run is worth keeping.
+        "--save", "",
+        // Written before each answer, synced each second: a killed process (not a lost machine) loses nothing it answered.
+        "--appendonly", appendOnly ? "yes" : "no",
+        "--appendfsync", "everysec",
+        "--bind", "127.0.0.1",
+        "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "--daemonize", "no",
+        "--dir", directory,
+    ];
 
     private static bool LostPortRace(ServerProcess process) =>
         process.Output().Contains("Address already in use", StringComparison.Ordinal);
