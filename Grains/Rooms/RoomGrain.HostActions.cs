@@ -79,6 +79,13 @@ public sealed partial class RoomGrain
         EnsureCreated();
         EnsureHost(callerId);
         EnsurePlaying();
+        await EndNowAsync(callerId, cancellationToken);
+        return Snapshot();
+    }
+
+    /// <summary>Finishes a started game at once, recorded as ended early by <paramref name="callerId"/>: the host's end, and a facilitator's.</summary>
+    private async Task EndNowAsync(long callerId, CancellationToken cancellationToken)
+    {
         var now = Now;
         await RecordEventAsync(RoomEventType.EndedEarly, userId: null, callerId, now, cancellationToken, State.CurrentRound);
         await research.RecordRoomProgressAsync(Progress(State.HostUserId, RoomPhase.Finished, State.CurrentRound, State.StartedAt, now), cancellationToken);
@@ -88,11 +95,11 @@ public sealed partial class RoomGrain
         State.EndedEarlyBy = callerId;
         State.DeadlineKind = null;
         State.DeadlineAt = null;
+        State.FacilitatorPausedAt = null;
         await SaveAsync(writeScenario: false, cancellationToken);
         await KeepDeadlineReminderAsync();
         StopPresenceTimers();
         CountPhase();
-        return Snapshot();
     }
 
     /// <summary>Leaving a started game is a dropout on purpose: no grace, the leaver is the actor, and their sockets close.</summary>

@@ -1,0 +1,31 @@
+using Dilemma.Grains.Interfaces.Rooms;
+
+namespace Dilemma.Grains.Interfaces.Sessions;
+
+/// <summary>
+/// A room as a session uses it: the same room grain (keyed by the room code) behind the interface
+/// only the session grain calls. The room never calls its session back, so the two cannot deadlock.
+/// </summary>
+public interface IFacilitatedRoomGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Opens the room for a session with its members seated (the first is host), bots added, and, when
+    /// asked, roles dealt at random and round 1 open. Asked again by the same session it answers the room as it is.
+    /// </summary>
+    Task<RoomSnapshot> OpenForSessionAsync(SessionRoomOpening opening, CancellationToken cancellationToken = default);
+
+    /// <summary>Seats a late arrival in the session's waiting room; the third seated starts it (roles dealt at random).</summary>
+    Task<RoomSnapshot> SeatForSessionAsync(string sessionCode, SessionMember member, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Pauses or resumes a started game: a paused room refuses choices and consensus (<c>room_paused</c>, 409) and its
+    /// deadline stands still; on resume the deadline moves on by the time paused. Pausing what is paused changes nothing.
+    /// </summary>
+    Task<RoomSnapshot> PauseForSessionAsync(string sessionCode, bool paused, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves the running deadline later by <paramref name="seconds"/>; <c>no_deadline</c> (409) when none runs.</summary>
+    Task<RoomSnapshot> ExtendDeadlineForSessionAsync(string sessionCode, int seconds, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends a started game now, recorded as ended early by <paramref name="actorId"/> (the facilitator).</summary>
+    Task<RoomSnapshot> EndForSessionAsync(string sessionCode, long actorId, CancellationToken cancellationToken = default);
+}
