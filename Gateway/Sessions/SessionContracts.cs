@@ -29,6 +29,10 @@ public sealed record StartSessionRequest(bool? BalanceByAttribute = null);
 
 public sealed record FacilitatorActionRequest([property: StringLength(FacilitatorActionKind.ReasonMaxLength)] string? Reason = null);
 
+public sealed record ParticipantActionRequest(
+    [property: Required] long? UserId,
+    [property: StringLength(FacilitatorActionKind.ReasonMaxLength)] string? Reason = null);
+
 public sealed record ExtendDeadlineRequest(
     [property: Required] int? Seconds,
     [property: StringLength(FacilitatorActionKind.ReasonMaxLength)] string? Reason = null);

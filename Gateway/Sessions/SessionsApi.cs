@@ -92,6 +92,14 @@ public static class SessionsApi
             .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest())
             .WithSummary("End one room's game now")
             .WithDescription("Finished with ended_early_at and ended_early_by (the facilitator); room_events ended_early with the facilitator as actor. " + OfRoom + Audit + Access);
+        sessions.MapPost("/{session_code}/rooms/{room_code}/remove", RemoveParticipantAsync)
+            .Validates<ParticipantActionRequest>()
+            .WithSummary("Take a gone participant's seat out of a room's game")
+            .WithDescription("Body: user_id, reason (optional). As the host's removal: only a participant with no socket open (409 participant_present otherwise); the seat stays in the data, later rounds absent; room_events participant_removed with the facilitator as actor. " + OfRoom + Audit + Access);
+        sessions.MapPost("/{session_code}/rooms/{room_code}/bot", FillWithBotAsync)
+            .Validates<ParticipantActionRequest>()
+            .WithSummary("Seat a bot in the role of a participant no longer in the game")
+            .WithDescription("Body: user_id (a dropped or removed participant of the room), reason (optional). Whatever the room's on_dropout: the bot takes their role (room_events bot_joined) and chooses from the open round on. 409 participant_present while they still take part, 409 seat_filled when a bot has the role already. " + OfRoom + Audit + Access);
         sessions.MapPost("/{session_code}/pause", PauseSessionAsync)
             .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest())
             .WithSummary("Pause every room of the session still playing")
@@ -106,7 +114,7 @@ public static class SessionsApi
             .WithDescription("Enrolment is 409 session_closed from then on (a participant already enrolled still gets their seat); rooms under way play on." + Audit + Access);
         sessions.MapGet("/{session_code}/actions", ActionsAsync)
             .WithSummary("The session's audited facilitator actions, oldest first")
-            .WithDescription("Each: actor_id, action (pause_room, resume_room, extend_deadline, end_room, pause_session, resume_session, close_session), room_code, user_id, reason, occurred_at. " + Access);
+            .WithDescription("Each: actor_id, action (pause_room, resume_room, extend_deadline, remove_participant, fill_with_bot, end_room, pause_session, resume_session, close_session), room_code, user_id, reason, occurred_at. " + Access);
     }
 
     public static Task<Ok<SessionResponse>> PauseRoomAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] FacilitatorActionRequest? request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
@@ -117,6 +125,12 @@ public static class SessionsApi
 
     public static Task<Ok<SessionResponse>> EndRoomAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] FacilitatorActionRequest? request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
         ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.EndRoom, roomCode, Reason: request!.Reason), user, context, grains, cancellationToken);
+
+    public static Task<Ok<SessionResponse>> RemoveParticipantAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, ParticipantActionRequest request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
+        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.RemoveParticipant, roomCode, Reason: request.Reason, UserId: request.UserId), user, context, grains, cancellationToken);
+
+    public static Task<Ok<SessionResponse>> FillWithBotAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, ParticipantActionRequest request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
+        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.FillWithBot, roomCode, Reason: request.Reason, UserId: request.UserId), user, context, grains, cancellationToken);
 
     public static Task<Ok<SessionResponse>> ExtendDeadlineAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, ExtendDeadlineRequest request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
         ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.ExtendDeadline, roomCode, request.Seconds, request.Reason), user, context, grains, cancellationToken);

@@ -7,6 +7,8 @@ public static class FacilitatorActionKind
     public const string ResumeRoom = "resume_room";
     public const string ExtendDeadline = "extend_deadline";
     public const string EndRoom = "end_room";
+    public const string RemoveParticipant = "remove_participant";
+    public const string FillWithBot = "fill_with_bot";
     public const string PauseSession = "pause_session";
     public const string ResumeSession = "resume_session";
     public const string CloseSession = "close_session";
@@ -24,7 +26,8 @@ public sealed record FacilitatorAction(
     [property: Id(0)] string Kind,
     [property: Id(1)] string? RoomCode = null,
     [property: Id(2)] int? Seconds = null,
-    [property: Id(3)] string? Reason = null);
+    [property: Id(3)] string? Reason = null,
+    [property: Id(4)] long? UserId = null);
 
 /// <summary>One audited action as stored.</summary>
 [GenerateSerializer]

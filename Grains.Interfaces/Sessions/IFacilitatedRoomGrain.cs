@@ -26,6 +26,15 @@ public interface IFacilitatedRoomGrain : IGrainWithStringKey
     /// <summary>Moves the running deadline later by <paramref name="seconds"/>; <c>no_deadline</c> (409) when none runs.</summary>
     Task<RoomSnapshot> ExtendDeadlineForSessionAsync(string sessionCode, int seconds, CancellationToken cancellationToken = default);
 
+    /// <summary>Takes a gone participant's seat out of the started game (<c>participant_present</c>, 409, while a socket of theirs is open).</summary>
+    Task<RoomSnapshot> RemoveForSessionAsync(string sessionCode, long userId, long actorId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A bot takes the role of a participant no longer in the game (dropped or removed), whatever the room's
+    /// <c>on_dropout</c>; <c>participant_present</c> (409) while they still take part, <c>seat_filled</c> (409) when a bot has the role already.
+    /// </summary>
+    Task<RoomSnapshot> FillSeatWithBotForSessionAsync(string sessionCode, long userId, CancellationToken cancellationToken = default);
+
     /// <summary>Ends a started game now, recorded as ended early by <paramref name="actorId"/> (the facilitator).</summary>
     Task<RoomSnapshot> EndForSessionAsync(string sessionCode, long actorId, CancellationToken cancellationToken = default);
 }

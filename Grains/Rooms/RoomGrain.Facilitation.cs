@@ -101,6 +101,34 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
         return Snapshot();
     }
 
+    public async Task<RoomSnapshot> RemoveForSessionAsync(string sessionCode, long userId, long actorId, CancellationToken cancellationToken)
+    {
+        EnsureOfSession(sessionCode);
+        EnsurePlaying();
+        await RemoveSeatAsync(actorId, userId, cancellationToken);
+        return Snapshot();
+    }
+
+    public async Task<RoomSnapshot> FillSeatWithBotForSessionAsync(string sessionCode, long userId, CancellationToken cancellationToken)
+    {
+        EnsureOfSession(sessionCode);
+        EnsurePlaying();
+        var seat = Participant(userId);
+        if (TakesPart(seat))
+        {
+            throw RuleViolationException.Conflict("participant_present", "Only the seat of a participant no longer in the game (dropped or removed) takes a bot.");
+        }
+
+        if (seat.RoleId is not { } role || State.Participants.Exists(p => p.IsBot && TakesPart(p) && p.RoleId == role))
+        {
+            throw RuleViolationException.Conflict("seat_filled", "A bot plays this seat's role already.");
+        }
+
+        await SeatBotInRoleAsync(role, Now, cancellationToken);
+        await SaveAsync(writeScenario: false, cancellationToken);
+        return Snapshot();
+    }
+
     /// <summary>A session acts only on its own rooms: any other code is, to it, a room that does not exist.</summary>
     private void EnsureOfSession(string sessionCode)
     {

@@ -43,10 +43,17 @@ public sealed partial class RoomGrain
         EnsureCreated();
         EnsureHost(callerId);
         EnsurePlaying();
+        await RemoveSeatAsync(callerId, userId, cancellationToken);
+        return Snapshot();
+    }
+
+    /// <summary>Takes a gone participant's seat out of the started game, <paramref name="callerId"/> the actor: the host's removal, and a facilitator's.</summary>
+    private async Task RemoveSeatAsync(long callerId, long userId, CancellationToken cancellationToken)
+    {
         var gone = Participant(userId);
         if (gone.Removed)
         {
-            return Snapshot();
+            return;
         }
 
         if (IsConnected(userId))
@@ -71,7 +78,6 @@ public sealed partial class RoomGrain
         {
             await KeepDeadlineReminderAsync();
         }
-        return Snapshot();
     }
 
     public async Task<RoomSnapshot> EndEarlyAsync(long callerId, CancellationToken cancellationToken)

@@ -197,6 +197,12 @@ public sealed class SessionGrain(
 
                 await RoomOf(action).ExtendDeadlineForSessionAsync(Code, action.Seconds.Value, cancellationToken);
                 break;
+            case FacilitatorActionKind.RemoveParticipant:
+                await RoomOf(action).RemoveForSessionAsync(Code, ParticipantOf(action), caller.UserId, cancellationToken);
+                break;
+            case FacilitatorActionKind.FillWithBot:
+                await RoomOf(action).FillSeatWithBotForSessionAsync(Code, ParticipantOf(action), cancellationToken);
+                break;
             case FacilitatorActionKind.EndRoom:
                 await RoomOf(action).EndForSessionAsync(Code, caller.UserId, cancellationToken);
                 break;
@@ -213,7 +219,7 @@ public sealed class SessionGrain(
                 throw RuleViolationException.Invalid("unknown_action", "action", "Not a facilitator action.");
         }
 
-        await audit.RecordAsync(new FacilitatorActionEntry(Code, caller.UserId, action.Kind, action.RoomCode, UserId: null, action.Reason, Utc(Now)), cancellationToken);
+        await audit.RecordAsync(new FacilitatorActionEntry(Code, caller.UserId, action.Kind, action.RoomCode, action.UserId, action.Reason, Utc(Now)), cancellationToken);
         return View();
     }
 
@@ -228,6 +234,9 @@ public sealed class SessionGrain(
         action.RoomCode is { } code && State.Rooms.Exists(r => r.Code == code)
             ? GrainFactory.GetGrain<IFacilitatedRoomGrain>(code)
             : throw RuleViolationException.NotFound("room_not_found", "No room of this session has this code.");
+
+    private static long ParticipantOf(FacilitatorAction action) =>
+        action.UserId ?? throw new RuleViolationException(RuleViolationKind.Malformed, "missing_field", "Required field missing: user_id.") { Field = "user_id" };
 
     /// <summary>Pauses (or resumes) one room of a whole-session pause; a room whose game is over has nothing to pause.</summary>
     private async Task PausePlayingAsync(string code, bool paused, CancellationToken cancellationToken)

@@ -223,6 +223,34 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains)
         await HttpAssert.ProblemAsync(await other.GetAsync($"/sessions/{code}/actions", Ct), HttpStatusCode.Forbidden, "not_facilitator");
     }
 
+    [Fact]
+    public async Task A_facilitator_removes_a_gone_participant_and_a_bot_takes_the_role()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var students = await SessionKit.EnrolledAsync(client, code, 3, Ct);
+        var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0].GetProperty("room_code").GetString()!;
+        var gone = students[2].UserId;
+        var role = (await RoomAsync(facilitator, room)).GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("user_id").GetInt64() == gone).GetProperty("role_id").GetInt32();
+
+        await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/bot", new { user_id = gone }, Ct), HttpStatusCode.Conflict, "participant_present");
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/remove", new { user_id = gone, reason = "left the class" }, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/bot", new { user_id = gone }, Ct));
+        await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/bot", new { user_id = gone }, Ct), HttpStatusCode.Conflict, "seat_filled");
+
+        var participants = (await RoomAsync(facilitator, room)).GetProperty("participants").EnumerateArray().ToList();
+        Assert.Equal("removed", participants.Single(p => p.GetProperty("user_id").GetInt64() == gone).GetProperty("presence").GetString());
+        var bot = Assert.Single(participants, p => p.GetProperty("is_bot").GetBoolean());
+        Assert.Equal(role, bot.GetProperty("role_id").GetInt32());
+
+        // The bot chose at once: the two others finish the round.
+        await RoomKit.PlayRoundAsync(students[..2], room, 1, Ct);
+        var actions = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}/actions", Ct));
+        Assert.Equal(
+            [("remove_participant", (long?)gone, "left the class"), ("fill_with_bot", gone, null)],
+            actions.EnumerateArray().Select(a => (a.GetProperty("action").GetString()!, a.GetProperty("user_id").ValueKind == JsonValueKind.Null ? (long?)null : a.GetProperty("user_id").GetInt64(), a.GetProperty("reason").GetString())));
+    }
+
     private static async Task<JsonElement> RoomAsync(Player player, string code) =>
         await HttpAssert.OkAsync<JsonElement>(await player.GetAsync($"/rooms/{code}", Ct));
 

@@ -18,7 +18,7 @@ public sealed class FacilitatorActions : Migration
         Execute.Sql($"""
             CREATE TABLE facilitator_actions (
                 id BIGINT NOT NULL AUTO_INCREMENT,
-                session_code VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+                session_code VARCHAR(16) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
                 actor_id BIGINT NOT NULL,
                 action VARCHAR(32) NOT NULL,
                 room_code CHAR(6) CHARACTER SET ascii COLLATE ascii_bin NULL,
