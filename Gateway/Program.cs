@@ -10,6 +10,7 @@ using Dilemma.Gateway.Realtime;
 using Dilemma.Gateway.Research;
 using Dilemma.Gateway.Rooms;
 using Dilemma.Gateway.Scenarios;
+using Dilemma.Gateway.Sessions;
 using Dilemma.Gateway.Telemetry;
 using Dilemma.Gateway.WebClient;
 using Dilemma.Grains.Hosting;
@@ -42,6 +43,7 @@ try
     app.MapConsentApi();
     app.MapAdminApi();
     app.MapRoomsApi();
+    app.MapSessionsApi();
     app.MapScenariosApi();
     app.MapRealtimeApi();
     app.MapResearchStatisticsApi();

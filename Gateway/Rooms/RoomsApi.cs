@@ -34,7 +34,7 @@ public static class RoomsApi
         "choices present; the consensus deadline starts once the consensus is open, and when it passes the round is recorded no_consensus and the next opens.";
 
     private const string VisibilityRule =
-        "Participants and researchers (and, once rooms belong to sessions, the facilitators of the room's session) get the whole room " +
+        "Participants and researchers (and the facilitator of the session that opened the room) get the whole room " +
         "(participants with user_id, nickname and role, host, phase, round, consensus, scenario). Anyone else gets, for a public room that " +
         "is still waiting, only its public summary (room_code, title, topic, participant_count, phase, created_at: the shape GET /rooms lists); " +
         "for every other room (private, started, finished, closed) the same 404 room_not_found as for a code nobody opened, so codes cannot be probed.";

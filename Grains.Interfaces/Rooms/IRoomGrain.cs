@@ -23,7 +23,7 @@ public interface IRoomGrain : IGrainWithStringKey
 
     /// <summary>
     /// The room as <paramref name="viewer"/> may see it: in full for its participants, researchers
-    /// (and later the facilitators of its session); a public summary of a public room that is still
+    /// (and the facilitator of its session); a public summary of a public room that is still
     /// waiting for anyone else; otherwise <c>room_not_found</c> (404), exactly as for an unknown code.
     /// </summary>
     [ReadOnly]

@@ -14,7 +14,7 @@ public sealed record RoomViewer(
     /// <summary>Sees every room in full: the research role.</summary>
     public const string Researcher = "researcher";
 
-    /// <summary>Sees in full the rooms of the sessions they facilitate (rooms belong to no session yet).</summary>
+    /// <summary>Sees in full the rooms of the sessions they facilitate.</summary>
     public const string Facilitator = "facilitator";
 
     /// <summary>A viewer with no role: a participant or a stranger, nothing more.</summary>

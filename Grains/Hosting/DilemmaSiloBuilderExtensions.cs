@@ -6,6 +6,7 @@ using Dilemma.Grains.Diagnostics;
 using Dilemma.Grains.Research;
 using Dilemma.Grains.Rooms;
 using Dilemma.Grains.Scenarios;
+using Dilemma.Grains.Sessions;
 using Dilemma.Grains.Storage;
 using Dilemma.Grains.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,6 +41,7 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<InMemoryResearchExportSource>();
         silo.Services.AddSingleton<IResearchExportSource>(services => services.GetRequiredService<InMemoryResearchExportSource>());
         silo.Services.AddSingleton<IStorageProbe, InMemoryStorageProbe>();
+        silo.Services.AddSingleton<IFacilitatorActionStore, InMemoryFacilitatorActionStore>();
 
         // Nothing outlives this process, so the first admin comes from a code printed at start-up.
         silo.Services.AddSingleton(new AdminSetupCode(enabled: true));
@@ -74,6 +76,7 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<IResearchAggregates, MySqlResearchAggregates>();
         silo.Services.AddSingleton<IResearchExportSource, MySqlResearchExportSource>();
         silo.Services.AddSingleton<IStorageProbe, MySqlStorageProbe>();
+        silo.Services.AddSingleton<IFacilitatorActionStore, MySqlFacilitatorActionStore>();
 
         // The first admin comes from the operator's grant-role command against the database.
         silo.Services.AddSingleton(new AdminSetupCode(enabled: false));

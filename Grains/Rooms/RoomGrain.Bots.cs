@@ -52,6 +52,12 @@ public sealed partial class RoomGrain
             return;
         }
 
+        await SeatBotInRoleAsync(role, now, cancellationToken);
+    }
+
+    /// <summary>A bot takes <paramref name="role"/> in the started game (room_events bot_joined) and chooses in the open round.</summary>
+    private async Task SeatBotInRoleAsync(int role, DateTime now, CancellationToken cancellationToken)
+    {
         var bot = await NewBotAsync(role, now, cancellationToken);
         await research.RecordRolesAsync(Code, [(bot.UserId, role)], cancellationToken);
         State.Participants.Add(bot);

@@ -43,10 +43,17 @@ public sealed partial class RoomGrain
         EnsureCreated();
         EnsureHost(callerId);
         EnsurePlaying();
+        await RemoveSeatAsync(callerId, userId, cancellationToken);
+        return Snapshot();
+    }
+
+    /// <summary>Takes a gone participant's seat out of the started game, <paramref name="callerId"/> the actor: the host's removal, and a facilitator's.</summary>
+    private async Task RemoveSeatAsync(long callerId, long userId, CancellationToken cancellationToken)
+    {
         var gone = Participant(userId);
         if (gone.Removed)
         {
-            return Snapshot();
+            return;
         }
 
         if (IsConnected(userId))
@@ -71,7 +78,6 @@ public sealed partial class RoomGrain
         {
             await KeepDeadlineReminderAsync();
         }
-        return Snapshot();
     }
 
     public async Task<RoomSnapshot> EndEarlyAsync(long callerId, CancellationToken cancellationToken)
@@ -79,6 +85,13 @@ public sealed partial class RoomGrain
         EnsureCreated();
         EnsureHost(callerId);
         EnsurePlaying();
+        await EndNowAsync(callerId, cancellationToken);
+        return Snapshot();
+    }
+
+    /// <summary>Finishes a started game at once, recorded as ended early by <paramref name="callerId"/>: the host's end, and a facilitator's.</summary>
+    private async Task EndNowAsync(long callerId, CancellationToken cancellationToken)
+    {
         var now = Now;
         await RecordEventAsync(RoomEventType.EndedEarly, userId: null, callerId, now, cancellationToken, State.CurrentRound);
         await research.RecordRoomProgressAsync(Progress(State.HostUserId, RoomPhase.Finished, State.CurrentRound, State.StartedAt, now), cancellationToken);
@@ -88,11 +101,11 @@ public sealed partial class RoomGrain
         State.EndedEarlyBy = callerId;
         State.DeadlineKind = null;
         State.DeadlineAt = null;
+        State.FacilitatorPausedAt = null;
         await SaveAsync(writeScenario: false, cancellationToken);
         await KeepDeadlineReminderAsync();
         StopPresenceTimers();
         CountPhase();
-        return Snapshot();
     }
 
     /// <summary>Leaving a started game is a dropout on purpose: no grace, the leaver is the actor, and their sockets close.</summary>

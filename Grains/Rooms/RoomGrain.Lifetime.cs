@@ -71,14 +71,9 @@ public sealed partial class RoomGrain
         return State.IsPublic && State.Phase == RoomPhase.Waiting ? RoomAccess.Summary : RoomAccess.None;
     }
 
-    /// <summary>
-    /// The seam for sessions: a facilitator sees the rooms of the sessions they run. Rooms belong to
-    /// no session yet, so today no one facilitates a room; when they do, ask the room's session here.
-    /// </summary>
+    /// <summary>A facilitator sees the rooms of the sessions they run: the room keeps its session's facilitator (see RoomGrain.Facilitation.cs).</summary>
     private ValueTask<bool> FacilitatesAsync(RoomViewer viewer) =>
-        ValueTask.FromResult(viewer.Has(RoomViewer.Facilitator) && SessionId is not null);
-
-    private string? SessionId => null;
+        ValueTask.FromResult(viewer.Has(RoomViewer.Facilitator) && State.SessionCode is not null && State.SessionFacilitatorId == viewer.UserId);
 
     private RoomListing Summary() => new(Code, State.Title, State.Topic, State.Participants.Count, State.Phase, Utc(State.CreatedAt));
 

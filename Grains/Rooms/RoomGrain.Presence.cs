@@ -39,11 +39,11 @@ public sealed partial class RoomGrain
 
     private bool IsConnected(long userId) => _signaling.ContainsKey(userId) || IsVoiceConnected(userId);
 
-    /// <summary>Paused: a <c>wait</c> room with a dropped participant the host has not removed.</summary>
+    /// <summary>Paused: a <c>wait</c> room with a dropped participant the host has not removed, or paused by its session's facilitator.</summary>
     private bool IsPaused =>
         State.Phase == RoomPhase.Started
-        && State.OnDropout == DropoutPolicy.Wait
-        && State.Participants.Any(p => p.DroppedAt is not null && !p.Removed);
+        && ((State.OnDropout == DropoutPolicy.Wait && State.Participants.Any(p => p.DroppedAt is not null && !p.Removed))
+            || State.FacilitatorPausedAt is not null);
 
     private string PresenceOf(ParticipantState participant) =>
         participant.Removed ? ParticipantPresence.Removed
@@ -68,7 +68,11 @@ public sealed partial class RoomGrain
 
         if (IsPaused)
         {
-            throw RuleViolationException.Conflict("room_paused", "The room waits for a dropped participant to return, or for the host to remove them or end the game.");
+            throw RuleViolationException.Conflict(
+                "room_paused",
+                State.FacilitatorPausedAt is not null
+                    ? "The session's facilitator has paused the room."
+                    : "The room waits for a dropped participant to return, or for the host to remove them or end the game.");
         }
     }
 

@@ -186,15 +186,19 @@ public sealed partial class RoomGrain(
             throw RuleViolationException.Conflict("participants_pending", $"Roles are assigned when the room has exactly {RoomRules.Capacity} participants; it has {State.Participants.Count}.");
         }
 
-        var roles = assignments is null ? DealRandomly() : Validate(assignments);
+        await ApplyRolesAsync(assignments is null ? DealRandomly() : Validate(assignments), cancellationToken);
+        await SaveAsync(writeScenario: false, cancellationToken);
+        return Snapshot();
+    }
+
+    /// <summary>Records the roles, then gives each seat its own (not yet stored: the caller's write does).</summary>
+    private async Task ApplyRolesAsync(List<RoleAssignment> roles, CancellationToken cancellationToken)
+    {
         await research.RecordRolesAsync(Code, roles.Select(r => (r.UserId, r.RoleId)).ToList(), cancellationToken);
         foreach (var participant in State.Participants)
         {
             participant.RoleId = roles.Single(r => r.UserId == participant.UserId).RoleId;
         }
-
-        await SaveAsync(writeScenario: false, cancellationToken);
-        return Snapshot();
     }
 
     public async Task<RoomSnapshot> StartAsync(long callerId, CancellationToken cancellationToken)
@@ -207,6 +211,13 @@ public sealed partial class RoomGrain(
             throw RuleViolationException.Conflict("roles_not_assigned", "The host assigns the three roles before the game starts.");
         }
 
+        await BeginAsync(cancellationToken);
+        return Snapshot();
+    }
+
+    /// <summary>Opens round 1 of a room whose seats have their roles: the host's start, and a session's.</summary>
+    private async Task BeginAsync(CancellationToken cancellationToken)
+    {
         var now = Now;
         await research.RecordRoomProgressAsync(Progress(State.HostUserId, RoomPhase.Started, 1, now, null), cancellationToken);
         State.Phase = RoomPhase.Started;
@@ -219,7 +230,6 @@ public sealed partial class RoomGrain(
         StopWatchingForAbandonment();
         WatchPresence();
         CountPhase();
-        return Snapshot();
     }
 
     public async Task<SubmissionReceipt> SubmitChoiceAsync(long userId, ChoiceSubmission submission, CancellationToken cancellationToken)

@@ -108,6 +108,17 @@ public sealed class RoomState
     /// </summary>
     [Id(40)]
     public List<IdempotentAnswerState> Answers { get; set; } = [];
+
+    /// <summary>The session that opened the room (its join code), if any, and that session's facilitator. Ids from 60: clear of game-flow additions.</summary>
+    [Id(60)]
+    public string? SessionCode { get; set; }
+
+    [Id(61)]
+    public long? SessionFacilitatorId { get; set; }
+
+    /// <summary>Since when the session's facilitator has paused the game; null while it runs.</summary>
+    [Id(62)]
+    public DateTime? FacilitatorPausedAt { get; set; }
 }
 
 [GenerateSerializer]

@@ -1,0 +1,43 @@
+namespace Dilemma.Grains.Interfaces.Sessions;
+
+/// <summary>The facilitator actions, by the names they are audited under in <c>facilitator_actions.action</c>.</summary>
+public static class FacilitatorActionKind
+{
+    public const string PauseRoom = "pause_room";
+    public const string ResumeRoom = "resume_room";
+    public const string ExtendDeadline = "extend_deadline";
+    public const string EndRoom = "end_room";
+    public const string RemoveParticipant = "remove_participant";
+    public const string FillWithBot = "fill_with_bot";
+    public const string PauseSession = "pause_session";
+    public const string ResumeSession = "resume_session";
+    public const string CloseSession = "close_session";
+
+    public const int ReasonMaxLength = 500;
+
+    public const int MaxExtensionSeconds = 3600;
+}
+
+/// <summary>One facilitator action asked for: what, on which room, by how many seconds, and why.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.facilitator-action")]
+public sealed record FacilitatorAction(
+    [property: Id(0)] string Kind,
+    [property: Id(1)] string? RoomCode = null,
+    [property: Id(2)] int? Seconds = null,
+    [property: Id(3)] string? Reason = null,
+    [property: Id(4)] long? UserId = null);
+
+/// <summary>One audited action as stored.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.facilitator-action-entry")]
+public sealed record FacilitatorActionEntry(
+    [property: Id(0)] string SessionCode,
+    [property: Id(1)] long ActorId,
+    [property: Id(2)] string Action,
+    [property: Id(3)] string? RoomCode,
+    [property: Id(4)] long? UserId,
+    [property: Id(5)] string? Reason,
+    [property: Id(6)] DateTimeOffset OccurredAt);

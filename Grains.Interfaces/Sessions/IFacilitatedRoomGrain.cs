@@ -1,0 +1,40 @@
+using Dilemma.Grains.Interfaces.Rooms;
+
+namespace Dilemma.Grains.Interfaces.Sessions;
+
+/// <summary>
+/// A room as a session uses it: the same room grain (keyed by the room code) behind the interface
+/// only the session grain calls. The room never calls its session back, so the two cannot deadlock.
+/// </summary>
+public interface IFacilitatedRoomGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Opens the room for a session with its members seated (the first is host), bots added, and, when
+    /// asked, roles dealt at random and round 1 open. Asked again by the same session it answers the room as it is.
+    /// </summary>
+    Task<RoomSnapshot> OpenForSessionAsync(SessionRoomOpening opening, CancellationToken cancellationToken = default);
+
+    /// <summary>Seats a late arrival in the session's waiting room; the third seated starts it (roles dealt at random).</summary>
+    Task<RoomSnapshot> SeatForSessionAsync(string sessionCode, SessionMember member, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Pauses or resumes a started game: a paused room refuses choices and consensus (<c>room_paused</c>, 409) and its
+    /// deadline stands still; on resume the deadline moves on by the time paused. Pausing what is paused changes nothing.
+    /// </summary>
+    Task<RoomSnapshot> PauseForSessionAsync(string sessionCode, bool paused, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves the running deadline later by <paramref name="seconds"/>; <c>no_deadline</c> (409) when none runs.</summary>
+    Task<RoomSnapshot> ExtendDeadlineForSessionAsync(string sessionCode, int seconds, CancellationToken cancellationToken = default);
+
+    /// <summary>Takes a gone participant's seat out of the started game (<c>participant_present</c>, 409, while a socket of theirs is open).</summary>
+    Task<RoomSnapshot> RemoveForSessionAsync(string sessionCode, long userId, long actorId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A bot takes the role of a participant no longer in the game (dropped or removed), whatever the room's
+    /// <c>on_dropout</c>; <c>participant_present</c> (409) while they still take part, <c>seat_filled</c> (409) when a bot has the role already.
+    /// </summary>
+    Task<RoomSnapshot> FillSeatWithBotForSessionAsync(string sessionCode, long userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends a started game now, recorded as ended early by <paramref name="actorId"/> (the facilitator).</summary>
+    Task<RoomSnapshot> EndForSessionAsync(string sessionCode, long actorId, CancellationToken cancellationToken = default);
+}

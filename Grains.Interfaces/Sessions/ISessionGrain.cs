@@ -1,0 +1,38 @@
+namespace Dilemma.Grains.Interfaces.Sessions;
+
+/// <summary>
+/// One classroom or study session, keyed by its join code: the one place its pool, grouping and rooms
+/// are decided. Only its facilitator (holding the <c>facilitator</c> role) and admins act on it
+/// (<c>not_facilitator</c>, 403); anyone signed in may enrol with the code.
+/// </summary>
+public interface ISessionGrain : IGrainWithStringKey
+{
+    /// <summary>Opens the session with the caller as facilitator; <c>session_exists</c> (409) when the code is in use.</summary>
+    Task<SessionView> CreateAsync(SessionCaller caller, SessionSettings settings, CancellationToken cancellationToken = default);
+
+    /// <summary>The session, for its facilitator and admins; <c>session_not_found</c> (404) for an unknown code.</summary>
+    Task<SessionView> GetAsync(SessionCaller caller, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Enrols a participant (again: the same answer). Before the start they wait in the pool; after it they
+    /// are seated in the session's waiting room, which starts when it has three. The session's consent
+    /// version must have been accepted, now or before (<c>consent_required</c>, 403).
+    /// </summary>
+    Task<SessionSeat> EnrolAsync(long userId, SessionEnrolment enrolment, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Groups the pool into rooms of three (at random, or spread by the enrolment attribute), opens them
+    /// with the session's settings, deals roles and starts them together; the one or two left over follow
+    /// the session's remainder rule. <c>session_started</c> (409) the second time, <c>pool_empty</c> (409) with nobody enrolled.
+    /// </summary>
+    Task<SessionView> StartAsync(SessionCaller caller, bool balanceByAttribute, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A facilitator action (<see cref="FacilitatorActionKind"/>) on one room of the session or on all of them,
+    /// audited in <c>facilitator_actions</c> once it took effect. A room not of this session is <c>room_not_found</c> (404).
+    /// </summary>
+    Task<SessionView> ActAsync(SessionCaller caller, FacilitatorAction action, CancellationToken cancellationToken = default);
+
+    /// <summary>The session's audited facilitator actions, oldest first.</summary>
+    Task<IReadOnlyList<FacilitatorActionEntry>> GetActionsAsync(SessionCaller caller, CancellationToken cancellationToken = default);
+}

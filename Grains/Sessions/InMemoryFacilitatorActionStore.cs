@@ -1,0 +1,19 @@
+using System.Collections.Concurrent;
+using Dilemma.Grains.Interfaces.Sessions;
+
+namespace Dilemma.Grains.Sessions;
+
+/// <summary>The audit in process memory (embedded mode): gone with the process, like everything else there.</summary>
+public sealed class InMemoryFacilitatorActionStore : IFacilitatorActionStore
+{
+    private readonly ConcurrentQueue<FacilitatorActionEntry> _entries = new();
+
+    public Task RecordAsync(FacilitatorActionEntry entry, CancellationToken cancellationToken)
+    {
+        _entries.Enqueue(entry);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<FacilitatorActionEntry>> ReadAsync(string sessionCode, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<FacilitatorActionEntry>>(_entries.Where(e => e.SessionCode == sessionCode).ToList());
+}

@@ -1,0 +1,430 @@
+using Dilemma.Grains.Interfaces.Accounts;
+using Dilemma.Grains.Interfaces.Consent;
+using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Interfaces.Scenarios;
+using Dilemma.Grains.Interfaces.Sessions;
+using Dilemma.Grains.Rooms;
+using Dilemma.Grains.Storage;
+
+namespace Dilemma.Grains.Sessions;
+
+/// <summary>
+/// One session. Non-reentrant, so enrolments and the start never interleave: the pool the start
+/// groups is the whole pool, and a late arrival enrolling during the start is seated after it.
+/// The session calls its rooms (and users, for consent) but nothing calls it back.
+/// </summary>
+public sealed class SessionGrain(
+    [PersistentState("session", StorageNames.Game)] IPersistentState<SessionState> session,
+    IFacilitatorActionStore audit,
+    TimeProvider time) : Grain, ISessionGrain
+{
+    private SessionState State => session.State;
+
+    private string Code => this.GetPrimaryKeyString();
+
+    public async Task<SessionView> CreateAsync(SessionCaller caller, SessionSettings settings, CancellationToken cancellationToken)
+    {
+        EnsureFacilitatorRole(caller);
+        if (State.Created)
+        {
+            throw RuleViolationException.Conflict("session_exists", "A session with this code exists already.");
+        }
+
+        SessionRules.EnsureSessionCode(Code);
+        var title = settings.Title.Trim();
+        if (title.Length is 0 or > SessionRules.TitleMaxLength)
+        {
+            throw RuleViolationException.Invalid("invalid_title", "title", $"A title has 1 to {SessionRules.TitleMaxLength} characters.");
+        }
+
+        var scenario = await ScenarioOfAsync(settings.Topic, settings.ScenarioId);
+        var language = settings.Language ?? ConsentTexts.Languages[0];
+        if (!ConsentTexts.Languages.Contains(language, StringComparer.Ordinal))
+        {
+            throw RuleViolationException.Invalid("invalid_language", "language", $"language is one of: {string.Join(", ", ConsentTexts.Languages)}.");
+        }
+
+        var onDropout = settings.OnDropout ?? DropoutPolicy.Default;
+        if (!DropoutPolicy.IsKnown(onDropout))
+        {
+            throw RuleViolationException.Invalid("invalid_on_dropout", "on_dropout", $"on_dropout is one of: {string.Join(", ", DropoutPolicy.All)}.");
+        }
+
+        var voice = settings.Voice ?? SessionRules.VoiceOptional;
+        if (!SessionRules.VoiceModes.Contains(voice, StringComparer.Ordinal))
+        {
+            throw RuleViolationException.Invalid("invalid_voice", "voice", "voice is required or optional.");
+        }
+
+        var consentVersion = settings.ConsentVersion ?? ConsentTexts.Current;
+        if (!ConsentTexts.IsPublished(consentVersion))
+        {
+            throw RuleViolationException.Invalid("unknown_consent_version", "consent_version", $"No consent text has this version; published: {string.Join(", ", ConsentTexts.All)}.");
+        }
+
+        var remainderRule = settings.RemainderRule ?? RemainderRule.Wait;
+        if (!RemainderRule.IsKnown(remainderRule))
+        {
+            throw RuleViolationException.Invalid("invalid_remainder_rule", "remainder_rule", $"remainder_rule is one of: {string.Join(", ", RemainderRule.All)}.");
+        }
+
+        if (remainderRule == RemainderRule.Bots && !settings.BotsAllowed)
+        {
+            throw RuleViolationException.Invalid("remainder_needs_bots", "remainder_rule", "remainder_rule bots needs bots_allowed true.");
+        }
+
+        if (settings.StudyLabel is { Length: 0 or > SessionRules.StudyLabelMaxLength })
+        {
+            throw RuleViolationException.Invalid("invalid_study_label", "study_label", $"study_label has 1 to {SessionRules.StudyLabelMaxLength} characters.");
+        }
+
+        EnsureTimer(settings.ChoiceSeconds, "choice_seconds");
+        EnsureTimer(settings.ConsensusSeconds, "consensus_seconds");
+        State.Created = true;
+        State.FacilitatorId = caller.UserId;
+        State.Title = title;
+        State.Topic = scenario.Topic;
+        State.ScenarioId = settings.ScenarioId is null ? null : scenario.Id;
+        State.Language = language;
+        State.ChoiceSeconds = settings.ChoiceSeconds;
+        State.ConsensusSeconds = settings.ConsensusSeconds;
+        State.OnDropout = onDropout;
+        State.Voice = voice;
+        State.BotsAllowed = settings.BotsAllowed;
+        State.StudyLabel = settings.StudyLabel;
+        State.ConsentVersion = consentVersion;
+        State.RemainderRule = remainderRule;
+        State.Status = SessionStatus.Open;
+        State.CreatedAt = Now;
+        await SaveAsync(cancellationToken);
+        return View();
+    }
+
+    public Task<SessionView> GetAsync(SessionCaller caller, CancellationToken cancellationToken)
+    {
+        EnsureFacilitatorOf(caller);
+        return Task.FromResult(View());
+    }
+
+    public async Task<SessionSeat> EnrolAsync(long userId, SessionEnrolment enrolment, CancellationToken cancellationToken)
+    {
+        EnsureCreated();
+        if (State.Enrolled.Find(p => p.UserId == userId) is { } known)
+        {
+            return Seat(known);
+        }
+
+        if (State.Status == SessionStatus.Closed)
+        {
+            throw RuleViolationException.Conflict("session_closed", "The session is closed.");
+        }
+
+        await EnsureConsentAsync(userId, enrolment, cancellationToken);
+        var entry = new SessionPoolEntry { UserId = userId, Nickname = enrolment.Nickname?.Trim(), Attribute = enrolment.Attribute, EnrolledAt = Now };
+        if (State.Status == SessionStatus.Started)
+        {
+            await SeatLateArrivalAsync(entry, cancellationToken);
+        }
+
+        State.Enrolled.Add(entry);
+        await SaveAsync(cancellationToken);
+        return Seat(entry);
+    }
+
+    public async Task<SessionView> StartAsync(SessionCaller caller, bool balanceByAttribute, CancellationToken cancellationToken)
+    {
+        EnsureFacilitatorOf(caller);
+        if (State.Status != SessionStatus.Open)
+        {
+            throw RuleViolationException.Conflict(State.Status == SessionStatus.Closed ? "session_closed" : "session_started", "The session has already started.");
+        }
+
+        var pool = State.Enrolled.ToArray();
+        if (pool.Length == 0)
+        {
+            throw RuleViolationException.Conflict("pool_empty", "Nobody has enrolled yet.");
+        }
+
+        Random.Shared.Shuffle(pool);
+        var plan = SessionGrouping.Plan(pool, State.RemainderRule, balanceByAttribute);
+        var opened = await Task.WhenAll(plan.Rooms.Select((room, i) => OpenRoomAsync(room, i + 1, cancellationToken)));
+        for (var i = 0; i < plan.Rooms.Count; i++)
+        {
+            var planned = plan.Rooms[i];
+            foreach (var member in planned.Members)
+            {
+                member.RoomCode = opened[i];
+            }
+
+            State.Rooms.Add(new SessionRoomState { Code = opened[i], UserIds = planned.Members.Select(m => m.UserId).ToList(), Bots = planned.Bots, Started = planned.Start });
+            if (!planned.Start)
+            {
+                State.WaitingRoom = opened[i];
+            }
+        }
+
+        if (plan.RemainderOutcome is { } outcome)
+        {
+            var remainderRooms = opened.TakeLast(plan.RemainderRooms).ToList();
+            State.Remainder = new SessionRemainder(State.RemainderRule, plan.Remainder.Select(m => m.UserId).ToList(), outcome, remainderRooms);
+        }
+
+        State.Status = SessionStatus.Started;
+        State.StartedAt = Now;
+        await SaveAsync(cancellationToken);
+        return View();
+    }
+
+    public async Task<SessionView> ActAsync(SessionCaller caller, FacilitatorAction action, CancellationToken cancellationToken)
+    {
+        EnsureFacilitatorOf(caller);
+        if (action.Reason is { Length: > FacilitatorActionKind.ReasonMaxLength })
+        {
+            throw RuleViolationException.Invalid("invalid_reason", "reason", $"A reason has at most {FacilitatorActionKind.ReasonMaxLength} characters.");
+        }
+
+        switch (action.Kind)
+        {
+            case FacilitatorActionKind.PauseRoom or FacilitatorActionKind.ResumeRoom:
+                await RoomOf(action).PauseForSessionAsync(Code, action.Kind == FacilitatorActionKind.PauseRoom, cancellationToken);
+                break;
+            case FacilitatorActionKind.ExtendDeadline:
+                if (action.Seconds is not (> 0 and <= FacilitatorActionKind.MaxExtensionSeconds))
+                {
+                    throw RuleViolationException.Invalid("invalid_seconds", "seconds", $"seconds is from 1 to {FacilitatorActionKind.MaxExtensionSeconds}.");
+                }
+
+                await RoomOf(action).ExtendDeadlineForSessionAsync(Code, action.Seconds.Value, cancellationToken);
+                break;
+            case FacilitatorActionKind.RemoveParticipant:
+                await RoomOf(action).RemoveForSessionAsync(Code, ParticipantOf(action), caller.UserId, cancellationToken);
+                break;
+            case FacilitatorActionKind.FillWithBot:
+                await RoomOf(action).FillSeatWithBotForSessionAsync(Code, ParticipantOf(action), cancellationToken);
+                break;
+            case FacilitatorActionKind.EndRoom:
+                await RoomOf(action).EndForSessionAsync(Code, caller.UserId, cancellationToken);
+                break;
+            case FacilitatorActionKind.PauseSession or FacilitatorActionKind.ResumeSession:
+                EnsureStarted();
+                var paused = action.Kind == FacilitatorActionKind.PauseSession;
+                await Task.WhenAll(State.Rooms.Where(r => r.Started).Select(r => PausePlayingAsync(r.Code, paused, cancellationToken)));
+                break;
+            case FacilitatorActionKind.CloseSession:
+                State.Status = SessionStatus.Closed;
+                await SaveAsync(cancellationToken);
+                break;
+            default:
+                throw RuleViolationException.Invalid("unknown_action", "action", "Not a facilitator action.");
+        }
+
+        await audit.RecordAsync(new FacilitatorActionEntry(Code, caller.UserId, action.Kind, action.RoomCode, action.UserId, action.Reason, Utc(Now)), cancellationToken);
+        return View();
+    }
+
+    public async Task<IReadOnlyList<FacilitatorActionEntry>> GetActionsAsync(SessionCaller caller, CancellationToken cancellationToken)
+    {
+        EnsureFacilitatorOf(caller);
+        return await audit.ReadAsync(Code, cancellationToken);
+    }
+
+    /// <summary>A room of this session named by the action; any other code is room_not_found, as the room itself would answer.</summary>
+    private IFacilitatedRoomGrain RoomOf(FacilitatorAction action) =>
+        action.RoomCode is { } code && State.Rooms.Exists(r => r.Code == code)
+            ? GrainFactory.GetGrain<IFacilitatedRoomGrain>(code)
+            : throw RuleViolationException.NotFound("room_not_found", "No room of this session has this code.");
+
+    private static long ParticipantOf(FacilitatorAction action) =>
+        action.UserId ?? throw new RuleViolationException(RuleViolationKind.Malformed, "missing_field", "Required field missing: user_id.") { Field = "user_id" };
+
+    /// <summary>Pauses (or resumes) one room of a whole-session pause; a room whose game is over has nothing to pause.</summary>
+    private async Task PausePlayingAsync(string code, bool paused, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IFacilitatedRoomGrain>(code).PauseForSessionAsync(Code, paused, cancellationToken);
+        }
+        catch (RuleViolationException e) when (e.Code == "room_finished")
+        {
+            // Finished (played out, or ended): the pause is for the rooms still playing.
+        }
+    }
+
+    private void EnsureStarted()
+    {
+        if (State.Status == SessionStatus.Open)
+        {
+            throw RuleViolationException.Conflict("session_not_started", "The session has not started yet.");
+        }
+    }
+
+    /// <summary>After the start a newcomer sits in the waiting room (opened for them if none is open); the third one starts it.</summary>
+    private async Task SeatLateArrivalAsync(SessionPoolEntry entry, CancellationToken cancellationToken)
+    {
+        var member = new SessionMember(entry.UserId, entry.Nickname);
+        if (State.WaitingRoom is null)
+        {
+            var code = await OpenRoomAsync(new PlannedRoom([entry], Bots: 0, Start: false), State.Rooms.Count + 1, cancellationToken);
+            State.Rooms.Add(new SessionRoomState { Code = code, UserIds = [entry.UserId] });
+            State.WaitingRoom = code;
+            entry.RoomCode = code;
+            return;
+        }
+
+        var waiting = State.Rooms.Single(r => r.Code == State.WaitingRoom);
+        var room = await GrainFactory.GetGrain<IFacilitatedRoomGrain>(waiting.Code).SeatForSessionAsync(Code, member, cancellationToken);
+        waiting.UserIds.Add(entry.UserId);
+        entry.RoomCode = waiting.Code;
+        if (room.Phase != RoomPhase.Waiting)
+        {
+            waiting.Started = true;
+            State.WaitingRoom = null;
+        }
+    }
+
+    private Task<string> OpenRoomAsync(PlannedRoom planned, int number, CancellationToken cancellationToken)
+    {
+        var title = $"{State.Title} · {number}";
+        var opening = new SessionRoomOpening(
+            Code,
+            State.FacilitatorId,
+            title.Length > RoomRules.TitleMaxLength ? title[..RoomRules.TitleMaxLength] : title,
+            State.Topic,
+            State.ScenarioId,
+            State.OnDropout,
+            State.ChoiceSeconds,
+            State.ConsensusSeconds,
+            planned.Members.Select(m => new SessionMember(m.UserId, m.Nickname)).ToList(),
+            planned.Bots,
+            planned.Start);
+        return OpenUnderFreeCodeAsync(opening, cancellationToken);
+    }
+
+    private async Task<string> OpenUnderFreeCodeAsync(SessionRoomOpening opening, CancellationToken cancellationToken) =>
+        (await RoomOpening.UnderFreeCodeAsync(code => GrainFactory.GetGrain<IFacilitatedRoomGrain>(code).OpenForSessionAsync(opening, cancellationToken))).Code;
+
+    private async Task EnsureConsentAsync(long userId, SessionEnrolment enrolment, CancellationToken cancellationToken)
+    {
+        var user = GrainFactory.GetGrain<IUserGrain>(userId);
+        var profile = await user.GetAsync(cancellationToken);
+        var voiceNeeded = State.Voice == SessionRules.VoiceRequired;
+        var hasData = profile.DataConsentGiven?.Version == State.ConsentVersion;
+        var hasVoice = !voiceNeeded || profile.VoiceConsentGiven?.Version == State.ConsentVersion;
+        if (hasData && hasVoice)
+        {
+            return;
+        }
+
+        if (enrolment.ConsentVersion != State.ConsentVersion || (voiceNeeded && !enrolment.VoiceConsent))
+        {
+            var what = voiceNeeded ? "data use and voice recording" : "data use";
+            throw new RuleViolationException(RuleViolationKind.Forbidden, "consent_required", $"This session asks for consent to {what} under consent text version {State.ConsentVersion}: send consent_version {State.ConsentVersion}{(voiceNeeded ? " and voice_consent true" : string.Empty)}.") { Field = "consent_version" };
+        }
+
+        await user.ChangeConsentAsync(new ConsentChange(DataConsent: true, VoiceConsent: voiceNeeded ? true : null, State.ConsentVersion), cancellationToken);
+    }
+
+    private async Task<Scenario> ScenarioOfAsync(string? topic, string? scenarioId)
+    {
+        var catalog = GrainFactory.GetGrain<IScenarioCatalogGrain>(0);
+        try
+        {
+            if (scenarioId is not null)
+            {
+                var chosen = await catalog.GetByIdAsync(scenarioId);
+                return string.IsNullOrEmpty(topic) || topic == chosen.Topic
+                    ? chosen
+                    : throw RuleViolationException.Invalid("topic_mismatch", "topic", $"Scenario '{scenarioId}' is on topic '{chosen.Topic}', not '{topic}'.");
+            }
+
+            return await catalog.GetByTopicAsync(topic ?? throw new RuleViolationException(RuleViolationKind.Malformed, "missing_field", "Required field missing: topic (or scenario_id).") { Field = "topic" });
+        }
+        catch (RuleViolationException e) when (e.Kind == RuleViolationKind.NotFound)
+        {
+            throw scenarioId is null
+                ? RuleViolationException.Invalid("unknown_topic", "topic", $"There is no scenario for topic '{topic}'; GET /topics lists them.")
+                : RuleViolationException.Invalid("unknown_scenario", "scenario_id", $"There is no scenario with id '{scenarioId}'.");
+        }
+    }
+
+    private static void EnsureTimer(int? seconds, string field)
+    {
+        if (seconds is not null and (< RoomRules.MinTimerSeconds or > RoomRules.MaxTimerSeconds))
+        {
+            throw RuleViolationException.Invalid("invalid_timer", field, $"{field} is from {RoomRules.MinTimerSeconds} to {RoomRules.MaxTimerSeconds} seconds, or left out for no limit.");
+        }
+    }
+
+    /// <summary>Sessions are run by facilitators, and admins may act for them.</summary>
+    private static void EnsureFacilitatorRole(SessionCaller caller)
+    {
+        if (!caller.Has(AccountRoles.Facilitator) && !caller.Has(AccountRoles.Admin))
+        {
+            throw RuleViolationException.Forbidden("not_facilitator", "Only a facilitator (or an admin) may do this.");
+        }
+    }
+
+    /// <summary>The session's own facilitator, or an admin: a facilitator of another session is refused as anyone else is.</summary>
+    private void EnsureFacilitatorOf(SessionCaller caller)
+    {
+        EnsureFacilitatorRole(caller);
+        EnsureCreated();
+        if (caller.UserId != State.FacilitatorId && !caller.Has(AccountRoles.Admin))
+        {
+            throw RuleViolationException.Forbidden("not_facilitator", "Only this session's facilitator (or an admin) may do this.");
+        }
+    }
+
+    private void EnsureCreated()
+    {
+        if (!State.Created)
+        {
+            DeactivateOnIdle();
+            throw RuleViolationException.NotFound("session_not_found", "No session has this code.");
+        }
+    }
+
+    private async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await session.WriteStateAsync(cancellationToken);
+        }
+        catch
+        {
+            // The state in memory is ahead of storage now: let the next call start from what was stored.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    private SessionSeat Seat(SessionPoolEntry entry) => new(Code, entry.UserId, State.Status, entry.RoomCode);
+
+    private SessionView View() => new(
+        Code,
+        State.FacilitatorId,
+        State.Title,
+        State.Topic,
+        State.ScenarioId,
+        State.Language,
+        State.ChoiceSeconds,
+        State.ConsensusSeconds,
+        State.OnDropout,
+        State.Voice,
+        State.BotsAllowed,
+        State.StudyLabel,
+        State.ConsentVersion,
+        State.RemainderRule,
+        State.Status,
+        State.Enrolled.Where(p => p.RoomCode is null).Select(p => p.UserId).ToList(),
+        State.Rooms.Select(r => new SessionRoomView(r.Code, r.UserIds.ToList(), r.Bots, r.Started)).ToList(),
+        State.Remainder,
+        State.WaitingRoom,
+        Utc(State.CreatedAt),
+        State.StartedAt is { } started ? Utc(started) : null);
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+}

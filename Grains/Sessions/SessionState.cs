@@ -1,0 +1,111 @@
+using Dilemma.Grains.Interfaces.Sessions;
+
+namespace Dilemma.Grains.Sessions;
+
+// Stored as JSON in OrleansStorage: property names are the stored schema. Add properties
+// freely; never rename or repurpose one.
+
+/// <summary>A session's state (storage name <c>session</c>), written on every change.</summary>
+[GenerateSerializer]
+public sealed class SessionState
+{
+    [Id(0)]
+    public bool Created { get; set; }
+
+    [Id(1)]
+    public long FacilitatorId { get; set; }
+
+    [Id(2)]
+    public string Title { get; set; } = string.Empty;
+
+    [Id(3)]
+    public string Topic { get; set; } = string.Empty;
+
+    [Id(4)]
+    public string? ScenarioId { get; set; }
+
+    [Id(5)]
+    public string Language { get; set; } = "ko";
+
+    [Id(6)]
+    public int? ChoiceSeconds { get; set; }
+
+    [Id(7)]
+    public int? ConsensusSeconds { get; set; }
+
+    [Id(8)]
+    public string OnDropout { get; set; } = string.Empty;
+
+    [Id(9)]
+    public string Voice { get; set; } = SessionRules.VoiceOptional;
+
+    [Id(10)]
+    public bool BotsAllowed { get; set; }
+
+    [Id(11)]
+    public string? StudyLabel { get; set; }
+
+    [Id(12)]
+    public string ConsentVersion { get; set; } = string.Empty;
+
+    [Id(13)]
+    public string RemainderRule { get; set; } = Interfaces.Sessions.RemainderRule.Wait;
+
+    [Id(14)]
+    public SessionStatus Status { get; set; }
+
+    /// <summary>Everyone enrolled, in enrolment order; <see cref="SessionPoolEntry.RoomCode"/> once seated.</summary>
+    [Id(15)]
+    public List<SessionPoolEntry> Enrolled { get; set; } = [];
+
+    [Id(16)]
+    public List<SessionRoomState> Rooms { get; set; } = [];
+
+    [Id(17)]
+    public SessionRemainder? Remainder { get; set; }
+
+    /// <summary>The room late arrivals (and a waiting remainder) are seated in until it has three; null when none is open.</summary>
+    [Id(18)]
+    public string? WaitingRoom { get; set; }
+
+    [Id(19)]
+    public DateTime CreatedAt { get; set; }
+
+    [Id(20)]
+    public DateTime? StartedAt { get; set; }
+}
+
+[GenerateSerializer]
+public sealed class SessionPoolEntry
+{
+    [Id(0)]
+    public long UserId { get; set; }
+
+    [Id(1)]
+    public string? Nickname { get; set; }
+
+    [Id(2)]
+    public string? Attribute { get; set; }
+
+    [Id(3)]
+    public DateTime EnrolledAt { get; set; }
+
+    [Id(4)]
+    public string? RoomCode { get; set; }
+}
+
+[GenerateSerializer]
+public sealed class SessionRoomState
+{
+    [Id(0)]
+    public string Code { get; set; } = string.Empty;
+
+    [Id(1)]
+    public List<long> UserIds { get; set; } = [];
+
+    [Id(2)]
+    public int Bots { get; set; }
+
+    [Id(3)]
+    public bool Started { get; set; }
+}

@@ -1,0 +1,275 @@
+using System.Net;
+using System.Text.Json;
+using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Rooms;
+
+namespace Dilemma.Tests.Sessions;
+
+/// <summary>
+/// A facilitator runs a class: a session with an unguessable code, students enrol with consent, the
+/// start groups them into rooms of three that begin together, and the one or two left over follow the
+/// session's rule. Runs embedded and in cluster mode (MariaDB, Redis).
+/// </summary>
+public abstract class SessionTests(HttpClient client, IGrainFactory grains)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Thirty_students_start_as_ten_rooms_of_three_with_roles_and_round_one_open()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var students = await SessionKit.EnrolledAsync(client, code, 30, Ct);
+        var pooled = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct));
+        Assert.Equal(30, pooled.GetProperty("pool").GetArrayLength());
+
+        var session = await SessionKit.StartAsync(facilitator, code, Ct);
+
+        Assert.Equal("started", session.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, session.GetProperty("remainder").ValueKind);
+        Assert.Equal(0, session.GetProperty("pool").GetArrayLength());
+        var rooms = SessionKit.Rooms(session);
+        Assert.Equal(10, rooms.Count);
+        Assert.Equal(students.Select(s => s.UserId).Order(), rooms.SelectMany(SessionKit.UserIds).Order());
+        foreach (var listed in rooms)
+        {
+            Assert.True(listed.GetProperty("started").GetBoolean());
+            var room = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/rooms/{listed.GetProperty("room_code").GetString()}", Ct));
+            Assert.Equal("started", room.GetProperty("phase").GetString());
+            Assert.Equal(1, room.GetProperty("current_round").GetInt32());
+            var participants = room.GetProperty("participants").EnumerateArray().ToList();
+            Assert.Equal(SessionKit.UserIds(listed).Order(), participants.Select(p => p.GetProperty("user_id").GetInt64()).Order());
+            Assert.Equal([1, 2, 3], participants.Select(p => p.GetProperty("role_id").GetInt32()).Order());
+        }
+
+        // A student finds their room by enrolling again, and plays in it.
+        var seat = await HttpAssert.OkAsync<JsonElement>(await SessionKit.EnrolAsync(students[0], code, Ct));
+        var roomCode = seat.GetProperty("room_code").GetString()!;
+        Assert.Contains(students[0].UserId, SessionKit.UserIds(rooms.Single(r => r.GetProperty("room_code").GetString() == roomCode)));
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(students[0], roomCode, 1, 0, 3, Ct), HttpStatusCode.Created);
+        await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/start", new { }, Ct), HttpStatusCode.Conflict, "session_started");
+    }
+
+    [Fact]
+    public async Task Thirty_one_under_pair_make_nine_rooms_of_three_and_two_of_two()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, remainderRule: "pair"));
+        await SessionKit.EnrolledAsync(client, code, 31, Ct);
+
+        var session = await SessionKit.StartAsync(facilitator, code, Ct);
+
+        var rooms = SessionKit.Rooms(session);
+        Assert.Equal([2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3], rooms.Select(r => SessionKit.UserIds(r).Count).Order());
+        Assert.All(rooms, r => Assert.True(r.GetProperty("started").GetBoolean()));
+        var remainder = session.GetProperty("remainder");
+        Assert.Equal("pair", remainder.GetProperty("rule").GetString());
+        Assert.Equal("pairs", remainder.GetProperty("outcome").GetString());
+        Assert.Equal(2, remainder.GetProperty("room_codes").GetArrayLength());
+        var pair = rooms.First(r => SessionKit.UserIds(r).Count == 2);
+        var room = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/rooms/{pair.GetProperty("room_code").GetString()}", Ct));
+        Assert.Equal("started", room.GetProperty("phase").GetString());
+        Assert.Equal(2, room.GetProperty("participants").EnumerateArray().Select(p => p.GetProperty("role_id").GetInt32()).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Thirty_one_under_bots_fill_the_last_room_with_two_bots()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, remainderRule: "bots", botsAllowed: true));
+        await SessionKit.EnrolledAsync(client, code, 31, Ct);
+
+        var session = await SessionKit.StartAsync(facilitator, code, Ct);
+
+        var rooms = SessionKit.Rooms(session);
+        Assert.Equal(11, rooms.Count);
+        var filled = Assert.Single(rooms, r => r.GetProperty("bots").GetInt32() > 0);
+        Assert.Equal(2, filled.GetProperty("bots").GetInt32());
+        Assert.Equal("bots", session.GetProperty("remainder").GetProperty("outcome").GetString());
+        var room = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/rooms/{filled.GetProperty("room_code").GetString()}", Ct));
+        Assert.Equal("started", room.GetProperty("phase").GetString());
+        var participants = room.GetProperty("participants").EnumerateArray().ToList();
+        Assert.Equal(2, participants.Count(p => p.GetProperty("is_bot").GetBoolean()));
+        Assert.Equal([1, 2, 3], participants.Select(p => p.GetProperty("role_id").GetInt32()).Order());
+    }
+
+    [Fact]
+    public async Task Thirty_two_under_wait_leave_a_waiting_room_that_a_late_arrival_starts()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var students = await SessionKit.EnrolledAsync(client, code, 32, Ct);
+
+        var session = await SessionKit.StartAsync(facilitator, code, Ct);
+
+        var remainder = session.GetProperty("remainder");
+        Assert.Equal("waiting", remainder.GetProperty("outcome").GetString());
+        Assert.Equal(2, remainder.GetProperty("user_ids").GetArrayLength());
+        var waitingCode = session.GetProperty("waiting_room").GetString()!;
+        Assert.Equal([waitingCode], remainder.GetProperty("room_codes").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(10, SessionKit.Rooms(session).Count(r => r.GetProperty("started").GetBoolean()));
+        var waiting = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/rooms/{waitingCode}", Ct));
+        Assert.Equal("waiting", waiting.GetProperty("phase").GetString());
+
+        var late = await RoomKit.GuestAsync(client, Ct);
+        var seat = await HttpAssert.OkAsync<JsonElement>(await SessionKit.EnrolAsync(late, code, Ct));
+
+        Assert.Equal(waitingCode, seat.GetProperty("room_code").GetString());
+        var started = await HttpAssert.OkAsync<JsonElement>(await late.GetAsync($"/rooms/{waitingCode}", Ct));
+        Assert.Equal("started", started.GetProperty("phase").GetString());
+        Assert.Equal([1, 2, 3], started.GetProperty("participants").EnumerateArray().Select(p => p.GetProperty("role_id").GetInt32()).Order());
+        var after = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct));
+        Assert.Equal(JsonValueKind.Null, after.GetProperty("waiting_room").ValueKind);
+        Assert.Equal(33, SessionKit.Rooms(after).Sum(r => SessionKit.UserIds(r).Count));
+        var leftOver = remainder.GetProperty("user_ids").EnumerateArray().Select(u => u.GetInt64());
+        Assert.Equal(leftOver.Append(late.UserId).Order(), SessionKit.UserIds(SessionKit.Rooms(after).Single(r => r.GetProperty("room_code").GetString() == waitingCode)).Order());
+        Assert.Equal(students.Select(s => s.UserId).Append(late.UserId).Order(), SessionKit.Rooms(after).SelectMany(SessionKit.UserIds).Order());
+    }
+
+    [Fact]
+    public async Task A_session_has_an_unguessable_code_a_join_link_and_its_qr_code()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var session = await SessionKit.CreateAsync(facilitator, Ct);
+        var code = SessionKit.Code(session);
+
+        Assert.Matches("^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{10}$", code);
+        Assert.EndsWith($"/?session={code}", session.GetProperty("join_link").GetString(), StringComparison.Ordinal);
+        Assert.Equal("ethics-101", session.GetProperty("study_label").GetString());
+        var qr = await facilitator.GetAsync(session.GetProperty("qr_svg_path").GetString()!, Ct);
+        Assert.Equal(HttpStatusCode.OK, qr.StatusCode);
+        Assert.Equal("image/svg+xml", qr.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<svg", await qr.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Enrolment_needs_the_sessions_consent_version()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var student = await RoomKit.GuestAsync(client, Ct);
+
+        var refused = await HttpAssert.ProblemAsync(await student.PostAsync($"/sessions/{code}/enrol", null, Ct), HttpStatusCode.Forbidden, "consent_required");
+        Assert.Equal("consent_version", refused.GetProperty("field").GetString());
+        await HttpAssert.OkAsync<JsonElement>(await SessionKit.EnrolAsync(student, code, Ct));
+
+        // Granted once, it holds: enrolling again needs no consent in the body.
+        await HttpAssert.OkAsync<JsonElement>(await student.PostAsync($"/sessions/{code}/enrol", null, Ct));
+        await HttpAssert.ProblemAsync(await student.PostAsync("/sessions/ABCDEFGHJ0/enrol", null, Ct), HttpStatusCode.BadRequest, "invalid_session_code");
+    }
+
+    [Fact]
+    public async Task A_student_and_a_facilitator_of_another_session_get_403_on_everything_here()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        await SessionKit.EnrolledAsync(client, code, 3, Ct);
+        var student = await RoomKit.GuestAsync(client, Ct);
+        var other = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        await SessionKit.CreateAsync(other, Ct);
+
+        await HttpAssert.ProblemAsync(await student.PostAsync("/sessions", new { title = "mine", topic = RoomKit.Topic }, Ct), HttpStatusCode.Forbidden, "not_facilitator");
+        foreach (var outsider in new[] { student, other })
+        {
+            await HttpAssert.ProblemAsync(await outsider.GetAsync($"/sessions/{code}", Ct), HttpStatusCode.Forbidden, "not_facilitator");
+            await HttpAssert.ProblemAsync(await outsider.GetAsync($"/sessions/{code}/qr.svg", Ct), HttpStatusCode.Forbidden, "not_facilitator");
+            await HttpAssert.ProblemAsync(await outsider.PostAsync($"/sessions/{code}/start", new { }, Ct), HttpStatusCode.Forbidden, "not_facilitator");
+        }
+
+        // Nothing they tried changed the session: its facilitator starts it.
+        Assert.Single(SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct)));
+    }
+
+    [Fact]
+    public async Task Each_facilitator_action_works_and_is_recorded_with_who_what_where_and_why()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, choiceSeconds: 600));
+        var students = await SessionKit.EnrolledAsync(client, code, 3, Ct);
+        var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0].GetProperty("room_code").GetString()!;
+        var other = await SessionKit.FacilitatorAsync(client, grains, Ct);
+
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", new { reason = "too loud" }, Ct));
+        Assert.True((await RoomAsync(facilitator, room)).GetProperty("paused").GetBoolean());
+        await HttpAssert.ProblemAsync(await RoomKit.ChooseAsync(students[0], room, 1, 0, 3, Ct), HttpStatusCode.Conflict, "room_paused");
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/resume", null, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(students[0], room, 1, 0, 3, Ct), HttpStatusCode.Created);
+
+        var before = (await RoomAsync(facilitator, room)).GetProperty("deadline_at").GetDateTimeOffset();
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/extend", new { seconds = 60 }, Ct));
+        Assert.Equal(before.AddSeconds(60), (await RoomAsync(facilitator, room)).GetProperty("deadline_at").GetDateTimeOffset());
+
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/pause", null, Ct));
+        await HttpAssert.ProblemAsync(await RoomKit.ChooseAsync(students[1], room, 1, 1, 3, Ct), HttpStatusCode.Conflict, "room_paused");
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/resume", null, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(students[1], room, 1, 1, 3, Ct), HttpStatusCode.Created);
+
+        await HttpAssert.ProblemAsync(await other.PostAsync($"/sessions/{code}/rooms/{room}/end", null, Ct), HttpStatusCode.Forbidden, "not_facilitator");
+        await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/rooms/000000/end", null, Ct), HttpStatusCode.NotFound, "room_not_found");
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/end", new { reason = "out of time" }, Ct));
+        var ended = await RoomAsync(facilitator, room);
+        Assert.Equal("finished", ended.GetProperty("phase").GetString());
+        Assert.Equal(facilitator.UserId, ended.GetProperty("ended_early_by").GetInt64());
+
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/close", null, Ct));
+        await HttpAssert.ProblemAsync(await SessionKit.EnrolAsync(await RoomKit.GuestAsync(client, Ct), code, Ct), HttpStatusCode.Conflict, "session_closed");
+
+        var actions = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}/actions", Ct));
+        Assert.Equal(
+            [("pause_room", room, "too loud"), ("resume_room", room, null), ("extend_deadline", room, null), ("pause_session", null, null),
+             ("resume_session", null, null), ("end_room", room, "out of time"), ("close_session", null, null)],
+            actions.EnumerateArray().Select(a => (a.GetProperty("action").GetString()!, a.GetProperty("room_code").GetString(), a.GetProperty("reason").GetString())));
+        Assert.All(actions.EnumerateArray(), a => Assert.Equal(facilitator.UserId, a.GetProperty("actor_id").GetInt64()));
+        await HttpAssert.ProblemAsync(await other.GetAsync($"/sessions/{code}/actions", Ct), HttpStatusCode.Forbidden, "not_facilitator");
+    }
+
+    [Fact]
+    public async Task A_facilitator_removes_a_gone_participant_and_a_bot_takes_the_role()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var students = await SessionKit.EnrolledAsync(client, code, 3, Ct);
+        var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0].GetProperty("room_code").GetString()!;
+        var gone = students[2].UserId;
+        var role = (await RoomAsync(facilitator, room)).GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("user_id").GetInt64() == gone).GetProperty("role_id").GetInt32();
+
+        await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/bot", new { user_id = gone }, Ct), HttpStatusCode.Conflict, "participant_present");
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/remove", new { user_id = gone, reason = "left the class" }, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/bot", new { user_id = gone }, Ct));
+        await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/bot", new { user_id = gone }, Ct), HttpStatusCode.Conflict, "seat_filled");
+
+        var participants = (await RoomAsync(facilitator, room)).GetProperty("participants").EnumerateArray().ToList();
+        Assert.Equal("removed", participants.Single(p => p.GetProperty("user_id").GetInt64() == gone).GetProperty("presence").GetString());
+        var bot = Assert.Single(participants, p => p.GetProperty("is_bot").GetBoolean());
+        Assert.Equal(role, bot.GetProperty("role_id").GetInt32());
+
+        // The bot chose at once: the two others finish the round.
+        await RoomKit.PlayRoundAsync(students[..2], room, 1, Ct);
+        var actions = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}/actions", Ct));
+        Assert.Equal(
+            [("remove_participant", (long?)gone, "left the class"), ("fill_with_bot", gone, null)],
+            actions.EnumerateArray().Select(a => (a.GetProperty("action").GetString()!, a.GetProperty("user_id").ValueKind == JsonValueKind.Null ? (long?)null : a.GetProperty("user_id").GetInt64(), a.GetProperty("reason").GetString())));
+    }
+
+    private static async Task<JsonElement> RoomAsync(Player player, string code) =>
+        await HttpAssert.OkAsync<JsonElement>(await player.GetAsync($"/rooms/{code}", Ct));
+
+    [Fact]
+    public async Task Bad_settings_are_refused_naming_the_field()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+
+        await HttpAssert.ProblemAsync(await facilitator.PostAsync("/sessions", new { title = "t" }, Ct), HttpStatusCode.BadRequest, "missing_field");
+        var rule = await HttpAssert.ProblemAsync(await facilitator.PostAsync("/sessions", new { title = "t", topic = RoomKit.Topic, remainder_rule = "bots" }, Ct), HttpStatusCode.UnprocessableEntity, "remainder_needs_bots");
+        Assert.Equal("remainder_rule", rule.GetProperty("field").GetString());
+        await HttpAssert.ProblemAsync(await facilitator.PostAsync("/sessions", new { title = "t", topic = RoomKit.Topic, language = "fr" }, Ct), HttpStatusCode.UnprocessableEntity, "invalid_language");
+        await HttpAssert.ProblemAsync(await facilitator.PostAsync("/sessions", new { title = "t", topic = RoomKit.Topic, consent_version = "1999-01" }, Ct), HttpStatusCode.UnprocessableEntity, "unknown_consent_version");
+        await HttpAssert.ProblemAsync(await facilitator.PostAsync("/sessions", new { title = "t", topic = "no-such-topic" }, Ct), HttpStatusCode.UnprocessableEntity, "unknown_topic");
+    }
+}
+
+public sealed class EmbeddedSessionTests(EmbeddedGatewayFixture gateway)
+    : SessionTests(gateway.Client, gateway.Grains), IClassFixture<EmbeddedGatewayFixture>;
+
+public sealed class ClusterSessionTests(ClusterGatewayFixture cluster)
+    : SessionTests(cluster.Client, cluster.Grains), IClassFixture<ClusterGatewayFixture>;
