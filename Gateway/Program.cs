@@ -1,3 +1,4 @@
+using Dilemma.Grains.Settings;
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Admin;
 using Dilemma.Gateway.Consent;
@@ -28,11 +29,11 @@ try
     builder.AddDilemmaTelemetry(mode);
     builder.AddDilemmaEdge(mode);
     builder.AddIce();
-    builder.Services.AddAiApi(builder.Configuration);
+    builder.Services.AddAiApi();
     builder.Services.AddDilemmaHealthChecks(host);
     builder.Services.AddRealtime();
     builder.Services.AddHostedService<StartupNotices>();
-    builder.Services.AddSingleton(ResearchExportSettings.Read(builder.Configuration));
+    builder.Services.AddSettings(ResearchExportSettings.SectionName, new ResearchExportSettingsValidator());
 
     var app = builder.Build();
     ConfigurationErrors.ValidateSettings(app.Services);

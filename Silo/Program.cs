@@ -1,3 +1,4 @@
+using Dilemma.Grains.Settings;
 using Dilemma.Grains.Hosting;
 using Dilemma.Grains.Storage;
 using Dilemma.Silo.Accounts;
@@ -23,7 +24,7 @@ public static class SiloProgram
             {
                 // `dotnet run --project Silo -- migrate`: apply the schema and exit (a Kubernetes Job or a compose one-shot).
                 var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args[1..]).Build();
-                await SchemaMigrator.MigrateAsync(ClusterSettings.Read(configuration).RequireMySql());
+                await SchemaMigrator.MigrateAsync(ConnectionStringSettings.Read(configuration).RequireMySql());
                 await Console.Out.WriteLineAsync("Schema is up to date.");
                 return 0;
             }
@@ -33,7 +34,7 @@ public static class SiloProgram
                 // `dotnet run --project Silo -- generate-research-data --games 1000 [--seed 1] [--days 365]`:
                 // synthetic finished games for benchmarks and tests; applies the schema first.
                 var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args[1..]).Build();
-                var mySql = ClusterSettings.Read(configuration).RequireMySql();
+                var mySql = ConnectionStringSettings.Read(configuration).RequireMySql();
                 await SchemaMigrator.MigrateAsync(mySql);
                 var report = await SyntheticGames.GenerateAsync(
                     mySql,
@@ -50,7 +51,7 @@ public static class SiloProgram
                 // `dotnet run --project Silo -- grant-role alice admin` (or revoke-role): the operator's
                 // way to the first admin, against ConnectionStrings__MySql; applies the schema first.
                 var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-                return await RoleCommand.RunAsync(args, ClusterSettings.Read(configuration).RequireMySql(), Console.Out, Console.Error, CancellationToken.None);
+                return await RoleCommand.RunAsync(args, ConnectionStringSettings.Read(configuration).RequireMySql(), Console.Out, Console.Error, CancellationToken.None);
             }
 
             var app = SiloHost.Build(args);

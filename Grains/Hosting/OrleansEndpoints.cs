@@ -17,7 +17,7 @@ public static class OrleansEndpoints
         {
             options.SiloPort = settings.SiloPort;
             options.GatewayPort = settings.GatewayPort;
-            if (settings.AdvertisedIp is { } address)
+            if (settings.AdvertisedAddress is { } address)
             {
                 options.AdvertisedIPAddress = address;
             }
