@@ -1,4 +1,4 @@
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Admin;
 using Dilemma.Gateway.Consent;
@@ -13,7 +13,7 @@ using Dilemma.Gateway.Rooms;
 using Dilemma.Gateway.Scenarios;
 using Dilemma.Gateway.Telemetry;
 using Dilemma.Gateway.WebClient;
-using Dilemma.Grains.Hosting;
+using Dilemma.Hosting;
 
 if (args is [HealthProbe.Command, ..])
 {

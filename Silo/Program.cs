@@ -1,5 +1,5 @@
-using Dilemma.Grains.Settings;
-using Dilemma.Grains.Hosting;
+using Dilemma.Hosting.Settings;
+using Dilemma.Hosting;
 using Dilemma.Grains.Storage;
 using Dilemma.Silo.Accounts;
 using Dilemma.Silo.DataGenerator;

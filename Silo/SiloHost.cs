@@ -1,4 +1,5 @@
 using Dilemma.Grains.Hosting;
+using Dilemma.Hosting;
 using Dilemma.Grains.Storage;
 using Dilemma.Silo.Health;
 using Dilemma.Silo.Kubernetes;

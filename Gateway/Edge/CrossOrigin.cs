@@ -1,4 +1,4 @@
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using Microsoft.Extensions.Options;
 
 namespace Dilemma.Gateway.Edge;

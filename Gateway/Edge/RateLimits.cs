@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Telemetry;
 using System.ComponentModel.DataAnnotations;
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using Microsoft.Extensions.Options;
 
 namespace Dilemma.Gateway.Edge;

@@ -1,5 +1,6 @@
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using Dilemma.Grains.Hosting;
+using Dilemma.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 

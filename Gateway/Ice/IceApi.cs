@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Edge;
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -27,11 +27,11 @@ public static class IceApi
             var settings = provider.GetRequiredService<IceSettings>();
             var time = provider.GetRequiredService<TimeProvider>();
             IIceConfigSource stun = new StunIceSource(settings, time);
-            IIceConfigSource? coturn = settings.Coturn is { } coturnSettings ? new CoturnIceSource(settings, coturnSettings, time) : null;
-            return settings.Provider switch
+            IIceConfigSource? coturn = settings.ActiveCoturn is { } coturnSettings ? new CoturnIceSource(settings, coturnSettings, time) : null;
+            return settings.ProviderKind switch
             {
                 IceProviderKind.Coturn => coturn!,
-                IceProviderKind.Twilio => new TwilioIceSource(settings, settings.Twilio!, coturn ?? stun, time, provider.GetRequiredService<ILogger<TwilioIceSource>>()),
+                IceProviderKind.Twilio => new TwilioIceSource(settings, settings.ActiveTwilio!, coturn ?? stun, time, provider.GetRequiredService<ILogger<TwilioIceSource>>()),
                 _ => stun,
             };
         });

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using Microsoft.Extensions.Options;
 
 namespace Dilemma.Gateway.Ice;
@@ -25,27 +25,26 @@ public sealed class IceSettings
     /// <summary>Twilio accepts at most a day; the same bound keeps coturn credentials from living longer.</summary>
     public const int MaximumTtlSeconds = 86_400;
 
-    /// <summary><c>stun</c> (the default), <c>coturn</c> or <c>twilio</c>, in any case.</summary>
-    private IReadOnlyList<IceUrl>? _stunUrls;
+    private IReadOnlyList<IceUrl>? _stunServers;
 
-    [ConfigurationKeyName("Provider")]
-    public string? ProviderName { get; set; }
+    // The bound properties carry the configuration's names; what is derived from them is named otherwise,
+    // since the binder also binds into a read-only property whose name matches a key.
+
+    /// <summary><c>stun</c> (the default), <c>coturn</c> or <c>twilio</c>, in any case.</summary>
+    public string? Provider { get; set; }
 
     /// <summary>stun: or stuns: URLs, as a list or one comma-separated value.</summary>
-    [ConfigurationKeyName("StunUrls")]
-    public string[] StunUrlTexts { get; set; } = [];
+    public string[] StunUrls { get; set; } = [];
 
     public bool ProbeStun { get; set; }
 
-    [ConfigurationKeyName("Coturn")]
     [ValidateObjectMembers]
-    public CoturnSettings CoturnSection { get; set; } = new();
+    public CoturnSettings Coturn { get; set; } = new();
 
-    [ConfigurationKeyName("Twilio")]
     [ValidateObjectMembers]
-    public TwilioSettings TwilioSection { get; set; } = new();
+    public TwilioSettings Twilio { get; set; } = new();
 
-    public IceProviderKind Provider => ProviderName?.Trim().ToLowerInvariant() switch
+    public IceProviderKind ProviderKind => Provider?.Trim().ToLowerInvariant() switch
     {
         "coturn" => IceProviderKind.Coturn,
         "twilio" => IceProviderKind.Twilio,
@@ -53,12 +52,12 @@ public sealed class IceSettings
     };
 
     // Parsed once, on first use after validation (a benign race at worst parses twice).
-    public IReadOnlyList<IceUrl> StunUrls => _stunUrls ??= IceUrl.ParseAll(StunUrlTexts.Length == 0 ? [DefaultStunUrl] : StunUrlTexts);
+    public IReadOnlyList<IceUrl> StunServers => _stunServers ??= IceUrl.ParseAll(StunUrls.Length == 0 ? [DefaultStunUrl] : StunUrls);
 
     /// <summary>Set when <c>Ice:Provider</c> is coturn, or when coturn is configured as Twilio's fallback.</summary>
-    public CoturnSettings? Coturn => Provider == IceProviderKind.Coturn || (Provider == IceProviderKind.Twilio && CoturnSection.IsConfigured) ? CoturnSection : null;
+    public CoturnSettings? ActiveCoturn => ProviderKind == IceProviderKind.Coturn || (ProviderKind == IceProviderKind.Twilio && Coturn.IsConfigured) ? Coturn : null;
 
-    public TwilioSettings? Twilio => Provider == IceProviderKind.Twilio ? TwilioSection : null;
+    public TwilioSettings? ActiveTwilio => ProviderKind == IceProviderKind.Twilio ? Twilio : null;
 
     /// <summary>Binds and checks the section now (the tests read it without a host).</summary>
     public static IceSettings Read(IConfiguration configuration) => configuration.ReadSettings(SectionName, new IceSettingsValidator());
@@ -74,36 +73,32 @@ public sealed class CoturnSettings
     public const int MinimumSecretBytes = 16;
     public const int DefaultTtlSeconds = 3600;
 
-    private IReadOnlyList<IceUrl>? _urls;
+    private IReadOnlyList<IceUrl>? _turnServers;
 
     /// <summary>turn: or turns: URLs handed to browsers; the health probe asks the first one reachable over UDP.</summary>
-    [ConfigurationKeyName("Urls")]
-    public string[] UrlTexts { get; set; } = [];
+    public string[] Urls { get; set; } = [];
 
     /// <summary>coturn's <c>--static-auth-secret</c>.</summary>
-    [ConfigurationKeyName("Secret")]
-    public string? SecretText { get; set; }
+    public string? Secret { get; set; }
 
     /// <summary>coturn's <c>--realm</c>. Browsers learn it from the server; it is only reported by the health check.</summary>
-    [ConfigurationKeyName("Realm")]
-    public string? RealmText { get; set; }
+    public string? Realm { get; set; }
 
-    [ConfigurationKeyName("TtlSeconds")]
-    public int? TtlSecondsSetting { get; set; }
+    public int? TtlSeconds { get; set; }
 
-    public IReadOnlyList<IceUrl> Urls => _urls ??= IceUrl.ParseAll(UrlTexts);
+    public IReadOnlyList<IceUrl> TurnServers => _turnServers ??= IceUrl.ParseAll(Urls);
 
     /// <summary>The secret as UTF-8.</summary>
-    internal byte[] Secret => Encoding.UTF8.GetBytes(SecretText ?? string.Empty);
+    internal byte[] SecretBytes => Encoding.UTF8.GetBytes(Secret ?? string.Empty);
 
-    public string? Realm => string.IsNullOrWhiteSpace(RealmText) ? null : RealmText.Trim();
+    public string? RealmName => string.IsNullOrWhiteSpace(Realm) ? null : Realm.Trim();
 
-    public int TtlSeconds => TtlSecondsSetting ?? DefaultTtlSeconds;
+    public int Ttl => TtlSeconds ?? DefaultTtlSeconds;
 
-    public IceUrl ProbeTarget => Urls.FirstOrDefault(url => url.IsPlainUdp) ?? Urls[0];
+    public IceUrl ProbeTarget => TurnServers.FirstOrDefault(url => url.IsPlainUdp) ?? TurnServers[0];
 
     /// <summary>Any coturn setting given: beside Twilio that makes coturn the fallback, so it must then be complete.</summary>
-    internal bool IsConfigured => UrlTexts.Length > 0 || !string.IsNullOrEmpty(SecretText) || !string.IsNullOrEmpty(RealmText) || TtlSecondsSetting is not null;
+    internal bool IsConfigured => Urls.Length > 0 || !string.IsNullOrEmpty(Secret) || !string.IsNullOrEmpty(Realm) || TtlSeconds is not null;
 }
 
 /// <summary>
@@ -114,8 +109,7 @@ public sealed partial class TwilioSettings
 {
     public const int DefaultTtlSeconds = 3600;
 
-    [ConfigurationKeyName("AccountSid")]
-    public string? AccountSidText { get; set; }
+    public string? AccountSid { get; set; }
 
     public string? ApiKeySid { get; set; }
 
@@ -123,24 +117,22 @@ public sealed partial class TwilioSettings
 
     public string? AuthToken { get; set; }
 
-    [ConfigurationKeyName("TtlSeconds")]
-    public int? TtlSecondsSetting { get; set; }
+    public int? TtlSeconds { get; set; }
 
     /// <summary>Replaces https://api.twilio.com; only for tests against a local fake of Twilio's REST API.</summary>
-    [ConfigurationKeyName("BaseUrl")]
-    public string? BaseUrlText { get; set; }
+    public string? BaseUrl { get; set; }
 
-    public string AccountSid => AccountSidText?.Trim() ?? string.Empty;
+    public string Account => AccountSid?.Trim() ?? string.Empty;
 
     /// <summary>The API key SID, or the account SID when an auth token is used.</summary>
-    internal string Username => UsesApiKey ? ApiKeySid!.Trim() : AccountSid;
+    internal string Username => UsesApiKey ? ApiKeySid!.Trim() : Account;
 
     /// <summary>The API key secret or the auth token.</summary>
     internal string Password => (UsesApiKey ? ApiKeySecret : AuthToken) ?? string.Empty;
 
-    public int TtlSeconds => TtlSecondsSetting ?? DefaultTtlSeconds;
+    public int Ttl => TtlSeconds ?? DefaultTtlSeconds;
 
-    public Uri? BaseUrl => string.IsNullOrEmpty(BaseUrlText) ? null : new Uri(BaseUrlText);
+    public Uri? BaseUri => string.IsNullOrEmpty(BaseUrl) ? null : new Uri(BaseUrl);
 
     internal bool UsesApiKey => !string.IsNullOrWhiteSpace(ApiKeySid);
 
@@ -165,53 +157,53 @@ public sealed class IceSettingsValidator : IValidateOptions<IceSettings>
 
     private static (string Key, string Text)? Problem(IceSettings options)
     {
-        var provider = options.ProviderName?.Trim().ToLowerInvariant();
+        var provider = options.Provider?.Trim().ToLowerInvariant();
         if (!string.IsNullOrEmpty(provider) && provider is not ("stun" or "coturn" or "twilio"))
         {
-            return ("Ice:Provider", $"must be stun, coturn or twilio, not '{options.ProviderName}'");
+            return ("Ice:Provider", $"must be stun, coturn or twilio, not '{options.Provider}'");
         }
 
-        return Urls("Ice:StunUrls", options.StunUrlTexts, url => url.IsStun, "a stun: or stuns: URL such as stun:stun.example.org:3478")
-            ?? (options.Coturn is { } coturn ? CoturnProblem(coturn, options.Provider) : null)
-            ?? (options.Twilio is { } twilio ? TwilioProblem(twilio) : null);
+        return Urls("Ice:StunUrls", options.StunUrls, url => url.IsStun, "a stun: or stuns: URL such as stun:stun.example.org:3478")
+            ?? (options.ActiveCoturn is { } coturn ? CoturnProblem(coturn, options.ProviderKind) : null)
+            ?? (options.ActiveTwilio is { } twilio ? TwilioProblem(twilio) : null);
     }
 
     private static (string, string)? CoturnProblem(CoturnSettings coturn, IceProviderKind provider)
     {
-        if (string.IsNullOrEmpty(coturn.SecretText))
+        if (string.IsNullOrEmpty(coturn.Secret))
         {
             return ("Ice:Coturn:Secret", provider == IceProviderKind.Coturn
                 ? "is required when Ice:Provider is coturn (the value of coturn's --static-auth-secret)"
                 : "is required when any Ice:Coturn setting is given (coturn is then Twilio's fallback)");
         }
 
-        if (coturn.Secret.Length < CoturnSettings.MinimumSecretBytes)
+        if (coturn.SecretBytes.Length < CoturnSettings.MinimumSecretBytes)
         {
             // The length, never the value: this message is printed.
-            return ("Ice:Coturn:Secret", $"must be at least {CoturnSettings.MinimumSecretBytes} bytes long, it has {coturn.Secret.Length}");
+            return ("Ice:Coturn:Secret", $"must be at least {CoturnSettings.MinimumSecretBytes} bytes long, it has {coturn.SecretBytes.Length}");
         }
 
-        if (Urls("Ice:Coturn:Urls", coturn.UrlTexts, url => url.IsTurn, "a turn: or turns: URL such as turn:turn.example.org:3478?transport=udp") is { } wrong)
+        if (Urls("Ice:Coturn:Urls", coturn.Urls, url => url.IsTurn, "a turn: or turns: URL such as turn:turn.example.org:3478?transport=udp") is { } wrong)
         {
             return wrong;
         }
 
-        if (coturn.UrlTexts.Length == 0)
+        if (coturn.Urls.Length == 0)
         {
             return ("Ice:Coturn:Urls", "must list at least one turn: URL (Ice__Coturn__Urls__0=turn:HOST:3478?transport=udp, Ice__Coturn__Urls__1=turn:HOST:3478?transport=tcp)");
         }
 
-        return Ttl("Ice:Coturn:TtlSeconds", coturn.TtlSeconds);
+        return Ttl("Ice:Coturn:TtlSeconds", coturn.Ttl);
     }
 
     private static (string, string)? TwilioProblem(TwilioSettings twilio)
     {
-        if (string.IsNullOrEmpty(twilio.AccountSid))
+        if (string.IsNullOrEmpty(twilio.Account))
         {
             return ("Ice:Twilio:AccountSid", "is required when Ice:Provider is twilio");
         }
 
-        if (!TwilioSettings.AccountSidPattern().IsMatch(twilio.AccountSid))
+        if (!TwilioSettings.AccountSidPattern().IsMatch(twilio.Account))
         {
             return ("Ice:Twilio:AccountSid", "must be AC followed by 32 hexadecimal digits");
         }
@@ -233,13 +225,13 @@ public sealed class IceSettingsValidator : IValidateOptions<IceSettings>
             return ("Ice:Twilio:ApiKeySid", "and Ice:Twilio:ApiKeySecret (or Ice:Twilio:AuthToken) are required when Ice:Provider is twilio");
         }
 
-        if (twilio.BaseUrlText is { Length: > 0 } baseText
+        if (twilio.BaseUrl is { Length: > 0 } baseText
             && (!Uri.TryCreate(baseText, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(baseUrl.Query)))
         {
             return ("Ice:Twilio:BaseUrl", $"must be an absolute http or https URL without a query, not '{baseText}'");
         }
 
-        return Ttl("Ice:Twilio:TtlSeconds", twilio.TtlSeconds);
+        return Ttl("Ice:Twilio:TtlSeconds", twilio.Ttl);
     }
 
     // Each entry is named by its index (Ice:StunUrls:1), as an operator sets it.

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Dilemma.Gateway.Edge;
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using Microsoft.Extensions.Options;
 
 namespace Dilemma.Gateway.Realtime;

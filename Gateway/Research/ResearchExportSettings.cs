@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using Microsoft.Extensions.Options;
 
 namespace Dilemma.Gateway.Research;

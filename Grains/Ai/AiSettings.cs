@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Dilemma.Grains.Interfaces.Ai;
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -83,8 +83,7 @@ public sealed class OpenAiSettings
     public string? ApiKey { get; set; }
 
     /// <summary>Everything before <c>/chat/completions</c>: <c>https://api.openai.com/v1</c>, <c>http://localhost:11434/v1</c> (Ollama), or an Azure resource's address.</summary>
-    [ConfigurationKeyName("BaseUrl")]
-    public string BaseUrlText { get; set; } = DefaultBaseUrl;
+    public string BaseUrl { get; set; } = DefaultBaseUrl;
 
     public string Model { get; set; } = DefaultModel;
 
@@ -96,9 +95,10 @@ public sealed class OpenAiSettings
     [Range(256, 128_000)]
     public int MaxOutputTokens { get; set; } = 4_096;
 
-    public Uri BaseUrl => new(BaseUrlText.Trim());
+    /// <summary>The parsed <see cref="BaseUrl"/>, named apart from it: the binder also binds into a read-only property that bears a key's name.</summary>
+    public Uri BaseUri => new(BaseUrl.Trim());
 
-    public override string ToString() => $"OpenAiSettings {{ BaseUrl = {BaseUrlText}, Model = {Model}, AzureDeployment = {AzureDeployment ?? "-"}, ApiKey = *** }}";
+    public override string ToString() => $"OpenAiSettings {{ BaseUrl = {BaseUrl}, Model = {Model}, AzureDeployment = {AzureDeployment ?? "-"}, ApiKey = *** }}";
 
     /// <summary>The URL's form, when <paramref name="text"/> is one the client can use; null otherwise.</summary>
     internal static Uri? Parse(string? text) =>
@@ -121,9 +121,9 @@ public sealed class AiSettingsValidator : IValidateOptions<AiSettings>
         }
 
         var openAi = options.OpenAi;
-        if (OpenAiSettings.Parse(openAi.BaseUrlText) is not { } url)
+        if (OpenAiSettings.Parse(openAi.BaseUrl) is not { } url)
         {
-            failures.Add(SettingsValidation.Failure("Ai:OpenAi:BaseUrl", $"must be an absolute http or https URL without a query, not '{openAi.BaseUrlText}'"));
+            failures.Add(SettingsValidation.Failure("Ai:OpenAi:BaseUrl", $"must be an absolute http or https URL without a query, not '{openAi.BaseUrl}'"));
         }
         else if (string.IsNullOrWhiteSpace(openAi.AzureDeployment) && url.AbsolutePath.Trim('/').Length == 0)
         {

@@ -140,18 +140,18 @@ public sealed partial class OpenAiFacilitator : IFacilitator, IDisposable
             {
                 ProviderType = ProviderType.Azure,
                 ApiKey = settings.ApiKey?.Trim() ?? string.Empty,
-                BaseDomain = settings.BaseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/",
+                BaseDomain = settings.BaseUri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/",
                 DeploymentId = deployment,
                 ApiVersion = settings.AzureApiVersion,
             };
         }
 
-        var path = settings.BaseUrl.AbsolutePath.Trim('/');
+        var path = settings.BaseUri.AbsolutePath.Trim('/');
         var cut = path.LastIndexOf('/');
         return new OpenAIOptions
         {
             ApiKey = settings.ApiKey?.Trim() ?? string.Empty,
-            BaseDomain = new UriBuilder(settings.BaseUrl) { Path = cut < 0 ? "/" : "/" + path[..cut] + "/" }.Uri.ToString(),
+            BaseDomain = new UriBuilder(settings.BaseUri) { Path = cut < 0 ? "/" : "/" + path[..cut] + "/" }.Uri.ToString(),
             ApiVersion = cut < 0 ? path : path[(cut + 1)..],
             DefaultModelId = settings.Model,
         };

@@ -1,4 +1,4 @@
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Dilemma.Grains.Accounts;

@@ -1,10 +1,10 @@
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using System.ComponentModel.DataAnnotations;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace Dilemma.Grains.Hosting;
+namespace Dilemma.Hosting;
 
 /// <summary>
 /// Where a silo or a gateway finds the rest of the cluster (section <c>Cluster</c>). The host reads it

@@ -1,10 +1,10 @@
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 
-namespace Dilemma.Grains.Hosting;
+namespace Dilemma.Hosting;
 
 /// <summary>
 /// How fast the cluster gives up on a silo that has died, read from the <c>Cluster</c> section.

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 
-namespace Dilemma.Grains.Hosting;
+namespace Dilemma.Hosting;
 
 public static class OrleansEndpoints
 {

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Dilemma.Grains.Settings;
+namespace Dilemma.Hosting.Settings;
 
 /// <summary>
 /// Turns whatever a wrong setting throws at start-up into the one line a host prints before it

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace Dilemma.Grains.Settings;
+namespace Dilemma.Hosting.Settings;
 
 /// <summary>
 /// The one way a settings section is read: an options class bound from its section, checked by its data

@@ -1,8 +1,8 @@
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace Dilemma.Grains.Telemetry;
+namespace Dilemma.Hosting.Telemetry;
 
 /// <summary><c>Logging:Format</c>: <c>text</c> (the default console lines) or <c>json</c> (one JSON object a line, with the trace id).</summary>
 public sealed class LogFormat

@@ -1,4 +1,4 @@
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -14,7 +14,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace Dilemma.Grains.Telemetry;
+namespace Dilemma.Hosting.Telemetry;
 
 /// <summary>
 /// OpenTelemetry for both hosts: traces from the HTTP request through Orleans' grain calls to the MySQL

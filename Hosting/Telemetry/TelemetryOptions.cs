@@ -1,8 +1,8 @@
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace Dilemma.Grains.Telemetry;
+namespace Dilemma.Hosting.Telemetry;
 
 /// <summary>
 /// Section <c>Telemetry</c>. It decides which exporters the host builds and which ports it listens on, so

@@ -1,6 +1,6 @@
 using Dilemma.Grains.Ai;
 using Dilemma.Grains.Interfaces.Ai;
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,7 @@
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Hosting;
-using Dilemma.Grains.Hosting;
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting;
+using Dilemma.Hosting.Settings;
 using Dilemma.Silo;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;

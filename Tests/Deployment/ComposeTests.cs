@@ -62,7 +62,7 @@ public sealed class ComposeTests
 
         // What `migrate` reads: the connection string and nothing else.
         var migrate = Repository.AsConfiguration(_compose.Environment("migrate"));
-        Assert.NotNull(Grains.Hosting.ConnectionStringSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(migrate).Build()).RequireMySql());
+        Assert.NotNull(Dilemma.Hosting.ConnectionStringSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(migrate).Build()).RequireMySql());
     }
 
     [Fact]

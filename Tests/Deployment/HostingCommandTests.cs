@@ -1,6 +1,6 @@
 using Dapper;
-using Dilemma.Grains.Hosting;
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting;
+using Dilemma.Hosting.Settings;
 using Dilemma.Grains.Storage.Migrations;
 using Dilemma.Silo.Kubernetes;
 using Dilemma.Tests.Infrastructure;

@@ -1,5 +1,5 @@
 using Dilemma.Gateway.Ice;
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -59,11 +59,11 @@ public sealed class IceSettingsTests
     {
         var settings = IceSettings.Read(Builder([]).Configuration);
 
-        Assert.Equal(IceProviderKind.Stun, settings.Provider);
-        Assert.Equal([IceSettings.DefaultStunUrl], settings.StunUrls.Select(url => url.Text));
+        Assert.Equal(IceProviderKind.Stun, settings.ProviderKind);
+        Assert.Equal([IceSettings.DefaultStunUrl], settings.StunServers.Select(url => url.Text));
         Assert.False(settings.ProbeStun);
-        Assert.Null(settings.Coturn);
-        Assert.Null(settings.Twilio);
+        Assert.Null(settings.ActiveCoturn);
+        Assert.Null(settings.ActiveTwilio);
     }
 
     [Fact]
@@ -71,9 +71,9 @@ public sealed class IceSettingsTests
     {
         var settings = IceSettings.Read(Builder(["Ice:Provider=Coturn", $"Ice:Coturn:Secret={Secret}", "Ice:Coturn:Urls=turn:[::1]:3479?transport=tcp, turn:turn.example.org"]).Configuration);
 
-        var coturn = Assert.IsType<CoturnSettings>(settings.Coturn);
-        Assert.Equal(CoturnSettings.DefaultTtlSeconds, coturn.TtlSeconds);
-        Assert.Equal(["turn:[::1]:3479?transport=tcp", "turn:turn.example.org"], coturn.Urls.Select(url => url.Text));
+        var coturn = Assert.IsType<CoturnSettings>(settings.ActiveCoturn);
+        Assert.Equal(CoturnSettings.DefaultTtlSeconds, coturn.Ttl);
+        Assert.Equal(["turn:[::1]:3479?transport=tcp", "turn:turn.example.org"], coturn.TurnServers.Select(url => url.Text));
         // The probe speaks UDP, so it asks the first URL reachable over UDP.
         Assert.Equal(("turn.example.org", 3478), (coturn.ProbeTarget.Host, coturn.ProbeTarget.Port));
     }
