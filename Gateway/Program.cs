@@ -1,3 +1,4 @@
+using Dilemma.Hosting.Settings;
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Admin;
 using Dilemma.Gateway.Consent;
@@ -13,7 +14,7 @@ using Dilemma.Gateway.Scenarios;
 using Dilemma.Gateway.Sessions;
 using Dilemma.Gateway.Telemetry;
 using Dilemma.Gateway.WebClient;
-using Dilemma.Grains.Hosting;
+using Dilemma.Hosting;
 
 if (args is [HealthProbe.Command, ..])
 {
@@ -29,11 +30,11 @@ try
     builder.AddDilemmaTelemetry(mode);
     builder.AddDilemmaEdge(mode);
     builder.AddIce();
-    builder.Services.AddAiApi(builder.Configuration);
+    builder.Services.AddAiApi();
     builder.Services.AddDilemmaHealthChecks(host);
     builder.Services.AddRealtime();
     builder.Services.AddHostedService<StartupNotices>();
-    builder.Services.AddSingleton(ResearchExportSettings.Read(builder.Configuration));
+    builder.Services.AddSettings(ResearchExportSettings.SectionName, new ResearchExportSettingsValidator());
 
     var app = builder.Build();
     ConfigurationErrors.ValidateSettings(app.Services);

@@ -1,5 +1,5 @@
-using Dilemma.Grains.Hosting;
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
+using Dilemma.Hosting;
 using Dilemma.Grains.Storage;
 using Dilemma.Silo.Accounts;
 using Dilemma.Silo.DataGenerator;
@@ -25,7 +25,7 @@ public static class SiloProgram
             {
                 // `dotnet run --project Silo -- migrate`: apply the schema and exit (a Kubernetes Job or a compose one-shot).
                 var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args[1..]).Build();
-                await SchemaMigrator.MigrateAsync(ClusterSettings.Read(configuration).RequireMySql());
+                await SchemaMigrator.MigrateAsync(ConnectionStringSettings.Read(configuration).RequireMySql());
                 await Console.Out.WriteLineAsync("Schema is up to date.");
                 return 0;
             }
@@ -35,7 +35,7 @@ public static class SiloProgram
                 // `dotnet run --project Silo -- generate-research-data --games 1000 [--seed 1] [--days 365]`:
                 // synthetic finished games for benchmarks and tests; applies the schema first.
                 var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args[1..]).Build();
-                var mySql = ClusterSettings.Read(configuration).RequireMySql();
+                var mySql = ConnectionStringSettings.Read(configuration).RequireMySql();
                 await SchemaMigrator.MigrateAsync(mySql);
                 var report = await SyntheticGames.GenerateAsync(
                     mySql,
@@ -66,7 +66,13 @@ public static class SiloProgram
                 // `dotnet run --project Silo -- generate-legacy-data --to "<MySQL connection string>" [--seed 1]`: the
                 // original system's schema with a data set of its size, to try or measure import-legacy on.
                 var configuration = new ConfigurationBuilder().AddCommandLine(args[1..]).Build();
-                var report = await LegacyDataSet.CreateAsync(configuration["to"] ?? throw new InvalidSettingException("to", "is required"), configuration.GetValue("seed", 1), CancellationToken.None);
+                if (configuration["to"] is not { Length: > 0 } target)
+                {
+                    await Console.Error.WriteLineAsync("Usage: generate-legacy-data --to \"<MySQL connection string>\" [--seed 1]");
+                    return ConfigurationErrors.ExitCode;
+                }
+
+                var report = await LegacyDataSet.CreateAsync(target, configuration.GetValue("seed", 1), CancellationToken.None);
                 await Console.Out.WriteLineAsync(report.ToString());
                 return 0;
             }
@@ -76,7 +82,7 @@ public static class SiloProgram
                 // `dotnet run --project Silo -- grant-role alice admin` (or revoke-role): the operator's
                 // way to the first admin, against ConnectionStrings__MySql; applies the schema first.
                 var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-                return await RoleCommand.RunAsync(args, ClusterSettings.Read(configuration).RequireMySql(), Console.Out, Console.Error, CancellationToken.None);
+                return await RoleCommand.RunAsync(args, ConnectionStringSettings.Read(configuration).RequireMySql(), Console.Out, Console.Error, CancellationToken.None);
             }
 
             var app = SiloHost.Build(args);

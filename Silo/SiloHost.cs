@@ -1,4 +1,5 @@
 using Dilemma.Grains.Hosting;
+using Dilemma.Hosting;
 using Dilemma.Grains.Storage;
 using Dilemma.Silo.Health;
 using Dilemma.Silo.Kubernetes;
@@ -18,8 +19,9 @@ public static class SiloHost
         configure?.Invoke(builder);
 
         var settings = ClusterSettings.Read(builder.Configuration);
-        var redis = settings.RequireRedis();
-        var mySql = settings.RequireMySql();
+        var connections = ConnectionStringSettings.Read(builder.Configuration);
+        var redis = connections.RequireRedis();
+        var mySql = connections.RequireMySql();
         var failureDetection = FailureDetectionSettings.Read(builder.Configuration);
         if (RunsInKubernetes)
         {
@@ -54,7 +56,7 @@ public static class SiloHost
     {
         if (app.Configuration.GetValue("Database:MigrateOnStart", true))
         {
-            await SchemaMigrator.MigrateAsync(ClusterSettings.Read(app.Configuration).RequireMySql(), cancellationToken);
+            await SchemaMigrator.MigrateAsync(ConnectionStringSettings.Read(app.Configuration).RequireMySql(), cancellationToken);
         }
     }
 

@@ -1,19 +1,17 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Text;
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Dilemma.Gateway.Accounts;
 
-/// <summary>Access-token settings (section <c>Auth</c>), read and checked once at start-up.</summary>
-public sealed record JwtSettings(
-    SymmetricSecurityKey SigningKey,
-    bool KeyWasGenerated,
-    string Issuer,
-    string Audience,
-    TimeSpan AccessTokenLifetime,
-    TimeSpan WsTicketLifetime)
+/// <summary>Access-token settings (section <c>Auth</c>), bound and checked at start-up.</summary>
+public sealed class JwtSettings
 {
+    public const string SectionName = "Auth";
+
     /// <summary>
     /// 15 minutes: roles are read into a token when it is issued, so a revoked role keeps working
     /// until the token expires; a short lifetime bounds that, and the refresh token keeps people
@@ -22,63 +20,72 @@ public sealed record JwtSettings(
     public const int DefaultAccessTokenMinutes = 15;
 
     public const int MinimumKeyBytes = 32;
+
+    private readonly Lazy<SymmetricSecurityKey> _signingKey;
+
+    public JwtSettings()
+    {
+        // Made once per process: a gateway without a configured key signs with a random one until it stops.
+        _signingKey = new(() => new SymmetricSecurityKey(KeyWasGenerated ? RandomNumberGenerator.GetBytes(MinimumKeyBytes) : Encoding.UTF8.GetBytes(JwtKey!)));
+    }
+
+    /// <summary><c>Auth:JwtKey</c>, at least <see cref="MinimumKeyBytes"/> bytes; a random key when unset (embedded mode only).</summary>
+    public string? JwtKey { get; set; }
+
+    public string Issuer { get; set; } = "dilemma";
+
+    public string Audience { get; set; } = "dilemma";
+
+    [Range(1, int.MaxValue)]
+    public int AccessTokenMinutes { get; set; } = DefaultAccessTokenMinutes;
+
+    [Range(1, int.MaxValue)]
+    public int WsTicketSeconds { get; set; } = 30;
+
+    /// <summary>The old way to make researchers (whoever registered a listed name first got the role); refused when set.</summary>
+    public string[] Researchers { get; set; } = [];
+
+    public bool KeyWasGenerated => string.IsNullOrEmpty(JwtKey);
+
+    public SymmetricSecurityKey SigningKey => _signingKey.Value;
+
+    public TimeSpan AccessTokenLifetime => TimeSpan.FromMinutes(AccessTokenMinutes);
+
+    public TimeSpan WsTicketLifetime => TimeSpan.FromSeconds(WsTicketSeconds);
+}
+
+/// <summary>
+/// The key's rules; <paramref name="keyRequired"/> is true when the gateway is one of a cluster's, where
+/// every gateway must sign and accept the same tokens, so none may make up its own key.
+/// </summary>
+public sealed class JwtSettingsValidator(bool keyRequired) : IValidateOptions<JwtSettings>
+{
     private const string KeyName = "Auth:JwtKey";
 
-    /// <summary>
-    /// Reads the section; <paramref name="keyRequired"/> is true when the gateway is one of a cluster's,
-    /// where every gateway must sign and accept the same tokens, so none may make up its own key.
-    /// </summary>
-    public static JwtSettings Read(IConfiguration configuration, bool keyRequired)
+    public ValidateOptionsResult Validate(string? name, JwtSettings options)
     {
-        var section = configuration.GetSection("Auth");
-        var keyText = section["JwtKey"];
-        var generated = string.IsNullOrEmpty(keyText);
-        byte[] key;
-        if (generated)
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.KeyWasGenerated)
         {
             if (keyRequired)
             {
-                throw new InvalidSettingException(KeyName, $"is required in cluster mode (at least {MinimumKeyBytes} bytes)");
-            }
-
-            key = RandomNumberGenerator.GetBytes(MinimumKeyBytes);
-        }
-        else
-        {
-            key = Encoding.UTF8.GetBytes(keyText!);
-            if (key.Length < MinimumKeyBytes)
-            {
-                throw new InvalidSettingException(KeyName, $"must be at least {MinimumKeyBytes} bytes long, it has {key.Length}");
+                failures.Add(SettingsValidation.Failure(KeyName, $"is required in cluster mode (at least {JwtSettings.MinimumKeyBytes} bytes)"));
             }
         }
-
-        if (section.GetSection("Researchers").AsEnumerable().Any(pair => !string.IsNullOrWhiteSpace(pair.Value)))
+        else if (Encoding.UTF8.GetByteCount(options.JwtKey!) is var length && length < JwtSettings.MinimumKeyBytes)
         {
-            // The old way to make researchers: whoever registered a listed name first got the role.
-            throw new InvalidSettingException(
+            // The length, never the value: this message is printed.
+            failures.Add(SettingsValidation.Failure(KeyName, $"must be at least {JwtSettings.MinimumKeyBytes} bytes long, it has {length}"));
+        }
+
+        if (options.Researchers.Any(value => !string.IsNullOrWhiteSpace(value)))
+        {
+            failures.Add(SettingsValidation.Failure(
                 "Auth:Researchers",
-                "is no longer read: roles are stored per account; remove it and grant roles with `dotnet run --project Silo -- grant-role USERNAME researcher` or PUT /admin/users/{user_id}/roles");
+                "is no longer read: roles are stored per account; remove it and grant roles with `dotnet run --project Silo -- grant-role USERNAME researcher` or PUT /admin/users/{user_id}/roles"));
         }
 
-        return new JwtSettings(
-            new SymmetricSecurityKey(key),
-            generated,
-            section["Issuer"] is { Length: > 0 } issuer ? issuer : "dilemma",
-            section["Audience"] is { Length: > 0 } audience ? audience : "dilemma",
-            TimeSpan.FromMinutes(PositiveInt(section, "AccessTokenMinutes", DefaultAccessTokenMinutes)),
-            TimeSpan.FromSeconds(PositiveInt(section, "WsTicketSeconds", 30)));
-    }
-
-    private static int PositiveInt(IConfigurationSection section, string name, int fallback)
-    {
-        var text = section[name];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
-
-        return int.TryParse(text, out var value) && value > 0
-            ? value
-            : throw new InvalidSettingException($"{section.Path}:{name}", $"must be a positive whole number, not '{text}'");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

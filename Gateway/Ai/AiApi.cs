@@ -26,10 +26,9 @@ public static class AiApi
         "is invalid_response, timeout, upstream_error, unreachable, circuit_open or busy. `prompt_version` names the prompt files (or offline templates) used.";
 
     /// <summary>The services the AI endpoints need at the edge: the per-user limit on scenario generation.</summary>
-    public static IServiceCollection AddAiApi(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddAiApi(this IServiceCollection services)
     {
-        var limit = AiScenarioRateLimit.Read(configuration);
-        services.AddRateLimiter(options => options.AddPolicy(AiScenarioRateLimit.PolicyName, limit));
+        services.AddRateLimiter(options => options.AddPolicy<string, AiScenarioRateLimit>(AiScenarioRateLimit.PolicyName));
         return services;
     }
 

@@ -2,8 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.RateLimiting;
-using Dilemma.Grains.Hosting;
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -22,17 +21,17 @@ public static class AuthLimits
     public const string GuestPolicy = "auth-guest";
     public const string RegistrationPolicy = "auth-register";
 
-    public static IServiceCollection AddAuthLimits(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddAuthLimits(this IServiceCollection services)
     {
         // Behind nginx or an ingress every request comes from the proxy; per-address limits need the
         // client's address from X-Forwarded-For, taken only from proxies the operator names.
-        var proxies = TrustedProxies(configuration);
-        services.Configure<ForwardedHeadersOptions>(options =>
+        services.AddOptions<EdgeOptions>().BindSettings(EdgeOptions.SectionName, new EdgeOptionsValidator());
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<EdgeOptions>>((options, edge) =>
         {
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();
-            foreach (var network in proxies)
+            foreach (var network in edge.Value.TrustedNetworks())
             {
                 options.KnownIPNetworks.Add(network);
             }
@@ -49,23 +48,12 @@ public static class AuthLimits
     /// <summary>Takes the client's address from X-Forwarded-For when <c>Edge:TrustedProxies</c> names the proxy.</summary>
     public static WebApplication UseTrustedProxies(this WebApplication app)
     {
-        if (TrustedProxies(app.Configuration).Count > 0)
+        if (app.Services.GetRequiredService<IOptions<EdgeOptions>>().Value.TrustedProxies.Length > 0)
         {
             app.UseForwardedHeaders();
         }
 
         return app;
-    }
-
-    /// <summary><c>Edge:TrustedProxies</c>: addresses or CIDR networks (<c>10.0.0.0/8</c>) of the reverse proxies in front.</summary>
-    public static IReadOnlyList<System.Net.IPNetwork> TrustedProxies(IConfiguration configuration)
-    {
-        var section = configuration.GetSection("Edge:TrustedProxies");
-        var values = section.Get<string[]>() ?? (section.Value is { Length: > 0 } one ? one.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : []);
-        return values.Select(value =>
-            System.Net.IPNetwork.TryParse(value, out var network) ? network
-            : IPAddress.TryParse(value, out var address) ? new System.Net.IPNetwork(address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128)
-            : throw new InvalidSettingException("Edge:TrustedProxies", $"must list IP addresses or CIDR networks, not '{value}'")).ToList();
     }
 
     /// <summary>
@@ -105,6 +93,35 @@ public static class AuthLimits
     });
 }
 
+/// <summary>Section <c>Edge</c>: what the gateway trusts of the network in front of it.</summary>
+public sealed class EdgeOptions
+{
+    public const string SectionName = "Edge";
+
+    /// <summary><c>Edge:TrustedProxies</c>: addresses or CIDR networks (<c>10.0.0.0/8</c>) of the reverse proxies in front.</summary>
+    public string[] TrustedProxies { get; set; } = [];
+
+    public IReadOnlyList<System.Net.IPNetwork> TrustedNetworks() =>
+        TrustedProxies.Select(value => Network(value) ?? throw new InvalidOperationException($"Edge:TrustedProxies has '{value}', which validation refuses.")).ToList();
+
+    /// <summary>An address is a network of one (/32 or /128); null when the value is neither.</summary>
+    internal static System.Net.IPNetwork? Network(string value) =>
+        System.Net.IPNetwork.TryParse(value, out var network) ? network
+        : IPAddress.TryParse(value, out var address) ? new System.Net.IPNetwork(address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128)
+        : null;
+}
+
+internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, EdgeOptions options)
+    {
+        var wrong = options.TrustedProxies.Where(value => EdgeOptions.Network(value) is null).ToList();
+        return wrong.Count == 0
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(SettingsValidation.Failure("Edge:TrustedProxies", $"must list IP addresses or CIDR networks, not '{string.Join("', '", wrong)}'"));
+    }
+}
+
 /// <summary>Settings of the sign-up limits (section <c>RateLimits:Auth</c>), per client address.</summary>
 public sealed class AuthLimitOptions
 {
@@ -136,7 +153,7 @@ internal sealed class GuestSignUpLimit(IOptions<AuthLimitOptions> options) : IRa
 }
 
 /// <summary>Registrations per address in a window, chained with the password endpoints' per-address concurrency (bcrypt).</summary>
-internal sealed class RegistrationLimit(IOptions<AuthLimitOptions> options, IConfiguration configuration) : IRateLimiterPolicy<string>
+internal sealed class RegistrationLimit(IOptions<AuthLimitOptions> options, IOptions<RateLimitOptions> limits) : IRateLimiterPolicy<string>
 {
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } =
         (context, _) => RateLimits.RejectAsync(context, "Too many registrations from this address; try again later.");
@@ -144,5 +161,5 @@ internal sealed class RegistrationLimit(IOptions<AuthLimitOptions> options, ICon
     public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
         RateLimitPartition.Get(AuthLimits.ClientKey(httpContext), _ => RateLimiter.CreateChained(
             AuthLimits.Window(options.Value, options.Value.RegistrationsPerWindow),
-            new ConcurrencyLimiter(RateLimits.PasswordConcurrency(configuration))));
+            new ConcurrencyLimiter(limits.Value.PasswordConcurrencyLimiter())));
 }

@@ -1,4 +1,4 @@
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using Microsoft.Extensions.Options;
 
 namespace Dilemma.Gateway.Edge;
@@ -38,15 +38,6 @@ public static class Origins
             ? null
             : $"must list origins such as https://game.example.org (http or https, no path, no trailing slash, no default port), not '{string.Join("', '", wrong)}'";
     }
-
-    /// <summary>Stops start-up with the one-line configuration error when a setting lists something that is not an origin.</summary>
-    public static void Require(IConfiguration configuration, string key)
-    {
-        if (Check(configuration.GetSection(key).Get<string[]>() ?? []) is { } problem)
-        {
-            throw new InvalidSettingException(key, problem);
-        }
-    }
 }
 
 /// <summary>CORS for the front ends named in <c>Cors:AllowedOrigins</c>; other origins get no CORS headers at all.</summary>
@@ -60,16 +51,10 @@ public static class CrossOrigin
 
     public const string AllowedOriginsKey = "Cors:AllowedOrigins";
 
-    /// <summary>
-    /// Checks both origin lists now (a wrong value stops start-up with one line, like every other
-    /// setting), then binds CORS; the socket list is <c>Realtime:AllowedOrigins</c>, bound by the sockets.
-    /// </summary>
-    public static IServiceCollection AddDilemmaCors(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>Binds CORS to <c>Cors:AllowedOrigins</c>; the socket list is <c>Realtime:AllowedOrigins</c>, bound by the sockets.</summary>
+    public static IServiceCollection AddDilemmaCors(this IServiceCollection services)
     {
-        Origins.Require(configuration, AllowedOriginsKey);
-        Origins.Require(configuration, "Realtime:AllowedOrigins");
-        services.AddOptions<CrossOriginOptions>().BindConfiguration(CrossOriginOptions.SectionName).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<CrossOriginOptions>, CrossOriginValidator>();
+        services.AddOptions<CrossOriginOptions>().BindSettings(CrossOriginOptions.SectionName, new CrossOriginValidator());
         services.AddCors();
         services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>()
             .Configure<IOptions<CrossOriginOptions>>((cors, allowed) => cors.AddDefaultPolicy(policy => policy
@@ -85,6 +70,6 @@ public static class CrossOrigin
     private sealed class CrossOriginValidator : IValidateOptions<CrossOriginOptions>
     {
         public ValidateOptionsResult Validate(string? name, CrossOriginOptions options) =>
-            Origins.Check(options.AllowedOrigins) is { } problem ? ValidateOptionsResult.Fail($"{AllowedOriginsKey} {problem}") : ValidateOptionsResult.Success;
+            Origins.Check(options.AllowedOrigins) is { } problem ? ValidateOptionsResult.Fail(SettingsValidation.Failure(AllowedOriginsKey, problem)) : ValidateOptionsResult.Success;
     }
 }

@@ -6,6 +6,7 @@ using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Hosting;
 using Dilemma.Gateway.Telemetry;
+using Dilemma.Hosting.Settings;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.HttpLogging;
 using Microsoft.IdentityModel.Tokens;
@@ -44,11 +45,11 @@ public static class EdgeServices
         });
         services.AddExceptionHandler<ProblemExceptionHandler>();
 
-        var jwt = JwtSettings.Read(builder.Configuration, keyRequired: mode == GatewayMode.Cluster);
-        services.AddSingleton(jwt);
+        services.AddSettings(JwtSettings.SectionName, new JwtSettingsValidator(keyRequired: mode == GatewayMode.Cluster));
         services.AddSingleton<AccessTokens>();
         services.AddSingleton(TimeProvider.System);
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<JwtSettings>((options, jwt) =>
         {
             options.MapInboundClaims = false;
             options.TokenValidationParameters = new TokenValidationParameters
@@ -105,9 +106,9 @@ public static class EdgeServices
         services.AddAuthorizationBuilder()
             .AddPolicy(AccessTokens.ResearcherRole, policy => policy.RequireRole(AccessTokens.ResearcherRole))
             .AddPolicy(AccessTokens.AdminRole, policy => policy.RequireRole(AccessTokens.AdminRole));
-        services.AddDilemmaRateLimits(builder.Configuration);
-        services.AddDilemmaCors(builder.Configuration);
-        services.AddAuthLimits(builder.Configuration);
+        services.AddDilemmaRateLimits();
+        services.AddDilemmaCors();
+        services.AddAuthLimits();
 
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {

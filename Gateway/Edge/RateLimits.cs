@@ -2,7 +2,9 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Telemetry;
-using Dilemma.Grains.Settings;
+using System.ComponentModel.DataAnnotations;
+using Dilemma.Hosting.Settings;
+using Microsoft.Extensions.Options;
 
 namespace Dilemma.Gateway.Edge;
 
@@ -16,14 +18,18 @@ public static class RateLimits
 {
     public const string PasswordPolicy = "password";
 
-    public static IServiceCollection AddDilemmaRateLimits(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddDilemmaRateLimits(this IServiceCollection services)
     {
-        var password = PasswordConcurrency(configuration);
+        services.AddSettings<RateLimitOptions>(RateLimitOptions.SectionName);
         services.AddRoomLimits();
         services.AddRateLimiter(options =>
         {
-            options.AddPolicy(PasswordPolicy, context => RateLimitPartition.GetConcurrencyLimiter(AuthLimits.ClientKey(context), _ => password));
             options.OnRejected = (context, _) => RejectAsync(context, "Too many sign-ins at once; try again in a second.");
+        });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((options, limits) =>
+        {
+            var password = limits.Value.PasswordConcurrencyLimiter();
+            options.AddPolicy(PasswordPolicy, context => RateLimitPartition.GetConcurrencyLimiter(AuthLimits.ClientKey(context), _ => password));
         });
         return services;
     }
@@ -48,34 +54,35 @@ public static class RateLimits
             ProblemDetails = Problems.Describe(StatusCodes.Status429TooManyRequests, "rate_limited", detail),
         });
     }
+}
 
-    /// <summary>Sign-ins in flight per client address (<c>RateLimits:PasswordConcurrency</c>, <c>RateLimits:PasswordQueue</c>).</summary>
-    public static ConcurrencyLimiterOptions PasswordConcurrency(IConfiguration configuration)
+/// <summary>
+/// The limits of section <c>RateLimits</c> itself (its <c>Auth</c> and <c>Rooms</c> parts have their own
+/// classes); checked at start-up, since a limiter would only refuse a bad value at the first request.
+/// </summary>
+public sealed class RateLimitOptions
+{
+    public const string SectionName = "RateLimits";
+
+    /// <summary>Sign-ins in flight per client address (<c>RateLimits:PasswordConcurrency</c>).</summary>
+    [Range(1, int.MaxValue)]
+    public int PasswordConcurrency { get; set; } = Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>
+    /// Sign-ins waiting per client address (<c>RateLimits:PasswordQueue</c>); as many as may run when unset. A
+    /// short queue: a sign-in that waits behind many quarter-second hashes is worse than a quick 429 the client can retry.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int? PasswordQueue { get; set; }
+
+    /// <summary>Scenarios each user may generate a minute (<c>RateLimits:AiScenariosPerMinute</c>): an LLM call of a few thousand tokens each.</summary>
+    [Range(1, 10_000)]
+    public int AiScenariosPerMinute { get; set; } = 5;
+
+    public ConcurrencyLimiterOptions PasswordConcurrencyLimiter() => new()
     {
-        var section = configuration.GetSection("RateLimits");
-        var permits = AtLeast(section, "PasswordConcurrency", Math.Max(2, Environment.ProcessorCount), minimum: 1);
-
-        // A short queue: a sign-in that waits behind many quarter-second hashes is worse than a
-        // quick 429 the client can retry.
-        return new ConcurrencyLimiterOptions
-        {
-            PermitLimit = permits,
-            QueueLimit = AtLeast(section, "PasswordQueue", permits, minimum: 0),
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        };
-    }
-
-    // Checked here, at start-up: the limiter itself would only refuse a bad value at the first sign-in.
-    private static int AtLeast(IConfigurationSection section, string name, int fallback, int minimum)
-    {
-        var text = section[name];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
-
-        return int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= minimum
-            ? value
-            : throw new InvalidSettingException($"{section.Path}:{name}", $"must be a whole number of at least {minimum}, not '{text}'");
-    }
+        PermitLimit = PasswordConcurrency,
+        QueueLimit = PasswordQueue ?? PasswordConcurrency,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+    };
 }

@@ -1,4 +1,4 @@
-using Dilemma.Grains.Hosting;
+using Dilemma.Hosting.Settings;
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Globalization;

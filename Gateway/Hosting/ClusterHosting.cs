@@ -1,29 +1,22 @@
+using Dilemma.Hosting.Settings;
 using Dilemma.Grains.Hosting;
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
 namespace Dilemma.Gateway.Hosting;
 
 public static class ClusterHosting
 {
-    /// <summary>Reads <c>Cluster:Mode</c>; anything but Embedded or Cluster stops start-up.</summary>
-    public static GatewayMode ReadMode(IConfiguration configuration)
-    {
-        var text = configuration["Cluster:Mode"];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return GatewayMode.Embedded;
-        }
-
-        return Enum.TryParse<GatewayMode>(text, ignoreCase: true, out var mode) && Enum.IsDefined(mode)
-            ? mode
-            : throw new InvalidSettingException("Cluster:Mode", $"must be Embedded or Cluster, not '{text}'");
-    }
+    /// <summary>Binds and checks <c>Cluster:Mode</c>; anything but Embedded or Cluster stops start-up.</summary>
+    public static GatewayMode ReadMode(IConfiguration configuration) =>
+        configuration.ReadSettings(ClusterSettings.SectionName, new GatewayModeSettingsValidator()).Value;
 
     /// <summary>Co-hosts a silo (embedded) or connects to silos through Redis (cluster).</summary>
     public static GatewayHostInfo AddDilemmaCluster(this WebApplicationBuilder builder, GatewayMode mode)
     {
         var settings = ClusterSettings.Read(builder.Configuration);
+        var connections = ConnectionStringSettings.Read(builder.Configuration);
         if (mode == GatewayMode.Embedded)
         {
             builder.UseOrleans(silo => silo
@@ -32,7 +25,7 @@ public static class ClusterHosting
         }
         else
         {
-            var redis = settings.RequireRedis();
+            var redis = connections.RequireRedis();
             var failureDetection = FailureDetectionSettings.Read(builder.Configuration);
             builder.UseOrleansClient(client =>
             {
@@ -46,7 +39,7 @@ public static class ClusterHosting
             });
         }
 
-        var host = new GatewayHostInfo(mode, settings.RedisConnectionString);
+        var host = new GatewayHostInfo(mode, string.IsNullOrWhiteSpace(connections.Redis) ? null : connections.Redis);
         builder.Services.AddSingleton(host);
         return host;
     }
@@ -54,3 +47,19 @@ public static class ClusterHosting
 
 /// <summary>What this gateway was started as, for health reports and start-up notices.</summary>
 public sealed record GatewayHostInfo(GatewayMode Mode, string? RedisConnectionString);
+
+/// <summary><c>Cluster:Mode</c>, the gateway's own setting in the <c>Cluster</c> section.</summary>
+public sealed class GatewayModeSettings
+{
+    public string? Mode { get; set; }
+
+    public GatewayMode Value => string.IsNullOrWhiteSpace(Mode) ? GatewayMode.Embedded : Enum.Parse<GatewayMode>(Mode, ignoreCase: true);
+}
+
+internal sealed class GatewayModeSettingsValidator : IValidateOptions<GatewayModeSettings>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayModeSettings options) =>
+        string.IsNullOrWhiteSpace(options.Mode) || (Enum.TryParse<GatewayMode>(options.Mode, ignoreCase: true, out var mode) && Enum.IsDefined(mode))
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(SettingsValidation.Failure("Cluster:Mode", $"must be Embedded or Cluster, not '{options.Mode}'"));
+}

@@ -16,23 +16,23 @@ internal sealed class CoturnIceSource(IceSettings settings, CoturnSettings cotur
 
     public Task<IceConfig> GetAsync(long userId, CancellationToken cancellationToken)
     {
-        var expiresAt = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds() + coturn.TtlSeconds);
+        var expiresAt = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds() + coturn.Ttl);
         var username = string.Create(CultureInfo.InvariantCulture, $"{expiresAt.ToUnixTimeSeconds()}:{userId}");
 #pragma warning disable CA5350 // The TURN REST API scheme that coturn checks is defined with HMAC-SHA1; the secret and expiry carry the strength.
-        var credential = Convert.ToBase64String(HMACSHA1.HashData(coturn.Secret, Encoding.UTF8.GetBytes(username)));
+        var credential = Convert.ToBase64String(HMACSHA1.HashData(coturn.SecretBytes, Encoding.UTF8.GetBytes(username)));
 #pragma warning restore CA5350
         IceServer[] servers =
         [
             StunIceSource.StunEntry(settings),
-            new(coturn.Urls.Select(url => url.Text).ToArray(), username, credential),
+            new(coturn.TurnServers.Select(url => url.Text).ToArray(), username, credential),
         ];
-        return Task.FromResult(new IceConfig(servers, true, coturn.TtlSeconds, expiresAt, Name, null));
+        return Task.FromResult(new IceConfig(servers, true, coturn.Ttl, expiresAt, Name, null));
     }
 
     public async Task<IceHealth> CheckAsync(CancellationToken cancellationToken)
     {
         var probe = await StunProbe.BindAsync(coturn.ProbeTarget, cancellationToken);
-        var realm = coturn.Realm is null ? string.Empty : $" (realm {coturn.Realm})";
+        var realm = coturn.RealmName is null ? string.Empty : $" (realm {coturn.RealmName})";
         return new IceHealth(Name, probe.Answered, true, $"coturn at {probe.Detail}{realm}");
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Edge;
+using Dilemma.Hosting.Settings;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -9,28 +10,28 @@ namespace Dilemma.Gateway.Ice;
 /// <summary>The <c>/webrtc</c> endpoints: ICE servers for the browser and the TURN provider's health.</summary>
 public static class IceApi
 {
-    /// <summary>Reads and checks the <c>Ice</c> section now (a wrong value stops start-up) and registers the chosen provider.</summary>
+    /// <summary>Binds the <c>Ice</c> section (a wrong value stops start-up) and registers the provider it names.</summary>
     public static WebApplicationBuilder AddIce(this WebApplicationBuilder builder)
     {
-        builder.Services.AddIce(builder.Configuration);
+        builder.Services.AddIce();
         return builder;
     }
 
     /// <inheritdoc cref="AddIce(WebApplicationBuilder)"/>
-    public static IServiceCollection AddIce(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddIce(this IServiceCollection services)
     {
-        var settings = IceSettings.Read(configuration);
-        services.AddSingleton(settings);
+        services.AddSettings(IceSettings.SectionName, new IceSettingsValidator());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IIceConfigSource>(provider =>
         {
+            var settings = provider.GetRequiredService<IceSettings>();
             var time = provider.GetRequiredService<TimeProvider>();
             IIceConfigSource stun = new StunIceSource(settings, time);
-            IIceConfigSource? coturn = settings.Coturn is { } coturnSettings ? new CoturnIceSource(settings, coturnSettings, time) : null;
-            return settings.Provider switch
+            IIceConfigSource? coturn = settings.ActiveCoturn is { } coturnSettings ? new CoturnIceSource(settings, coturnSettings, time) : null;
+            return settings.ProviderKind switch
             {
                 IceProviderKind.Coturn => coturn!,
-                IceProviderKind.Twilio => new TwilioIceSource(settings, settings.Twilio!, coturn ?? stun, time, provider.GetRequiredService<ILogger<TwilioIceSource>>()),
+                IceProviderKind.Twilio => new TwilioIceSource(settings, settings.ActiveTwilio!, coturn ?? stun, time, provider.GetRequiredService<ILogger<TwilioIceSource>>()),
                 _ => stun,
             };
         });

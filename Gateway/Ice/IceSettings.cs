@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
+using Microsoft.Extensions.Options;
 
 namespace Dilemma.Gateway.Ice;
 
@@ -12,9 +12,11 @@ public enum IceProviderKind
     Twilio,
 }
 
-/// <summary>ICE settings (section <c>Ice</c>), read and checked once at start-up.</summary>
+/// <summary>ICE settings (section <c>Ice</c>), bound and checked at start-up (<see cref="IceSettingsValidator"/>).</summary>
 public sealed class IceSettings
 {
+    public const string SectionName = "Ice";
+
     /// <summary>Listed for browsers when nothing else is configured; the gateway itself never contacts it unless <c>Ice:ProbeStun</c> is true.</summary>
     public const string DefaultStunUrl = "stun:stun.l.google.com:19302";
 
@@ -23,251 +25,231 @@ public sealed class IceSettings
     /// <summary>Twilio accepts at most a day; the same bound keeps coturn credentials from living longer.</summary>
     public const int MaximumTtlSeconds = 86_400;
 
-    private const string Section = "Ice";
+    private IReadOnlyList<IceUrl>? _stunServers;
 
-    private IceSettings(IceProviderKind provider, IReadOnlyList<IceUrl> stunUrls, bool probeStun, CoturnSettings? coturn, TwilioSettings? twilio)
+    // The bound properties carry the configuration's names; what is derived from them is named otherwise,
+    // since the binder also binds into a read-only property whose name matches a key.
+
+    /// <summary><c>stun</c> (the default), <c>coturn</c> or <c>twilio</c>, in any case.</summary>
+    public string? Provider { get; set; }
+
+    /// <summary>stun: or stuns: URLs, as a list or one comma-separated value.</summary>
+    public string[] StunUrls { get; set; } = [];
+
+    public bool ProbeStun { get; set; }
+
+    [ValidateObjectMembers]
+    public CoturnSettings Coturn { get; set; } = new();
+
+    [ValidateObjectMembers]
+    public TwilioSettings Twilio { get; set; } = new();
+
+    public IceProviderKind ProviderKind => Provider?.Trim().ToLowerInvariant() switch
     {
-        Provider = provider;
-        StunUrls = stunUrls;
-        ProbeStun = probeStun;
-        Coturn = coturn;
-        Twilio = twilio;
-    }
+        "coturn" => IceProviderKind.Coturn,
+        "twilio" => IceProviderKind.Twilio,
+        _ => IceProviderKind.Stun,
+    };
 
-    public IceProviderKind Provider { get; }
-
-    public IReadOnlyList<IceUrl> StunUrls { get; }
-
-    public bool ProbeStun { get; }
+    // Parsed once, on first use after validation (a benign race at worst parses twice).
+    public IReadOnlyList<IceUrl> StunServers => _stunServers ??= IceUrl.ParseAll(StunUrls.Length == 0 ? [DefaultStunUrl] : StunUrls);
 
     /// <summary>Set when <c>Ice:Provider</c> is coturn, or when coturn is configured as Twilio's fallback.</summary>
-    public CoturnSettings? Coturn { get; }
+    public CoturnSettings? ActiveCoturn => ProviderKind == IceProviderKind.Coturn || (ProviderKind == IceProviderKind.Twilio && Coturn.IsConfigured) ? Coturn : null;
 
-    public TwilioSettings? Twilio { get; }
+    public TwilioSettings? ActiveTwilio => ProviderKind == IceProviderKind.Twilio ? Twilio : null;
 
-    public static IceSettings Read(IConfiguration configuration)
-    {
-        var section = configuration.GetSection(Section);
-        var providerText = section["Provider"];
-        var provider = providerText?.Trim().ToLowerInvariant() switch
-        {
-            null or "" => IceProviderKind.Stun,
-            "stun" => IceProviderKind.Stun,
-            "coturn" => IceProviderKind.Coturn,
-            "twilio" => IceProviderKind.Twilio,
-            _ => throw new InvalidSettingException($"{Section}:Provider", $"must be stun, coturn or twilio, not '{providerText}'"),
-        };
-
-        var stunUrls = ReadUrls(section.GetSection("StunUrls"), url => url.IsStun, "a stun: or stuns: URL such as stun:stun.example.org:3478");
-        if (stunUrls.Count == 0 && IceUrl.TryParse(DefaultStunUrl, out var standard))
-        {
-            stunUrls = [standard];
-        }
-
-        var probeStun = ReadBool(section, "ProbeStun");
-
-        var coturnSection = section.GetSection("Coturn");
-        var coturnConfigured = coturnSection.GetChildren().Any(child => child.Value is { Length: > 0 } || child.GetChildren().Any());
-        var coturn = provider == IceProviderKind.Coturn || (provider == IceProviderKind.Twilio && coturnConfigured)
-            ? CoturnSettings.Read(coturnSection, provider)
-            : null;
-        var twilio = provider == IceProviderKind.Twilio ? TwilioSettings.Read(section.GetSection("Twilio")) : null;
-        return new IceSettings(provider, stunUrls, probeStun, coturn, twilio);
-    }
-
-    internal static IReadOnlyList<IceUrl> ReadUrls(IConfigurationSection section, Func<IceUrl, bool> accept, string expected)
-    {
-        var urls = new List<IceUrl>();
-        // Either an array (Ice__StunUrls__0=…, Ice__StunUrls__1=…) or one comma-separated value.
-        var entries = section.Value is { Length: > 0 } single
-            ? single.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(text => (section.Path, text))
-            : section.GetChildren().Select(child => (child.Path, text: child.Value?.Trim() ?? string.Empty));
-        foreach (var (path, text) in entries)
-        {
-            if (!IceUrl.TryParse(text, out var url) || !accept(url))
-            {
-                throw new InvalidSettingException(path, $"must be {expected}, not '{text}'");
-            }
-
-            urls.Add(url);
-        }
-
-        return urls;
-    }
-
-    internal static int ReadTtl(IConfigurationSection section, string name, int fallback)
-    {
-        var text = section[name];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
-
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value is >= MinimumTtlSeconds and <= MaximumTtlSeconds
-            ? value
-            : throw new InvalidSettingException($"{section.Path}:{name}", $"must be a whole number of seconds from {MinimumTtlSeconds} to {MaximumTtlSeconds}, not '{text}'");
-    }
-
-    private static bool ReadBool(IConfigurationSection section, string name)
-    {
-        var text = section[name];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return false;
-        }
-
-        return bool.TryParse(text, out var value)
-            ? value
-            : throw new InvalidSettingException($"{section.Path}:{name}", $"must be true or false, not '{text}'");
-    }
+    /// <summary>Binds and checks the section now (the tests read it without a host).</summary>
+    public static IceSettings Read(IConfiguration configuration) => configuration.ReadSettings(SectionName, new IceSettingsValidator());
 }
 
 /// <summary>
 /// coturn with <c>--use-auth-secret</c> (the TURN REST API scheme): the gateway signs
 /// <c>"{expiry}:{userId}"</c> with the shared secret, and coturn checks the signature and the expiry.
-/// A class rather than a record so the secret never appears in a <c>ToString()</c>.
+/// No <c>ToString()</c> of it shows the secret.
 /// </summary>
 public sealed class CoturnSettings
 {
     public const int MinimumSecretBytes = 16;
     public const int DefaultTtlSeconds = 3600;
 
-    private CoturnSettings(IReadOnlyList<IceUrl> urls, byte[] secret, string? realm, int ttlSeconds)
-    {
-        Urls = urls;
-        Secret = secret;
-        Realm = realm;
-        TtlSeconds = ttlSeconds;
-    }
+    private IReadOnlyList<IceUrl>? _turnServers;
 
-    /// <summary>The turn: URLs handed to browsers; the health probe asks the first one.</summary>
-    public IReadOnlyList<IceUrl> Urls { get; }
+    /// <summary>turn: or turns: URLs handed to browsers; the health probe asks the first one reachable over UDP.</summary>
+    public string[] Urls { get; set; } = [];
 
-    /// <summary>coturn's <c>--static-auth-secret</c>, as UTF-8.</summary>
-    internal byte[] Secret { get; }
+    /// <summary>coturn's <c>--static-auth-secret</c>.</summary>
+    public string? Secret { get; set; }
 
     /// <summary>coturn's <c>--realm</c>. Browsers learn it from the server; it is only reported by the health check.</summary>
-    public string? Realm { get; }
+    public string? Realm { get; set; }
 
-    public int TtlSeconds { get; }
+    public int? TtlSeconds { get; set; }
 
-    public IceUrl ProbeTarget => Urls.FirstOrDefault(url => url.IsPlainUdp) ?? Urls[0];
+    public IReadOnlyList<IceUrl> TurnServers => _turnServers ??= IceUrl.ParseAll(Urls);
 
-    internal static CoturnSettings Read(IConfigurationSection section, IceProviderKind provider)
-    {
-        var secretKey = $"{section.Path}:Secret";
-        var secretText = section["Secret"];
-        if (string.IsNullOrEmpty(secretText))
-        {
-            throw new InvalidSettingException(secretKey, provider == IceProviderKind.Coturn
-                ? "is required when Ice:Provider is coturn (the value of coturn's --static-auth-secret)"
-                : "is required when any Ice:Coturn setting is given (coturn is then Twilio's fallback)");
-        }
+    /// <summary>The secret as UTF-8.</summary>
+    internal byte[] SecretBytes => Encoding.UTF8.GetBytes(Secret ?? string.Empty);
 
-        var secret = Encoding.UTF8.GetBytes(secretText);
-        if (secret.Length < MinimumSecretBytes)
-        {
-            // The length, never the value: this message is printed.
-            throw new InvalidSettingException(secretKey, $"must be at least {MinimumSecretBytes} bytes long, it has {secret.Length}");
-        }
+    public string? RealmName => string.IsNullOrWhiteSpace(Realm) ? null : Realm.Trim();
 
-        var urls = IceSettings.ReadUrls(section.GetSection("Urls"), url => url.IsTurn, "a turn: or turns: URL such as turn:turn.example.org:3478?transport=udp");
-        if (urls.Count == 0)
-        {
-            throw new InvalidSettingException($"{section.Path}:Urls", "must list at least one turn: URL (Ice__Coturn__Urls__0=turn:HOST:3478?transport=udp, Ice__Coturn__Urls__1=turn:HOST:3478?transport=tcp)");
-        }
+    public int Ttl => TtlSeconds ?? DefaultTtlSeconds;
 
-        var realm = section["Realm"] is { Length: > 0 } text ? text.Trim() : null;
-        return new CoturnSettings(urls, secret, realm, IceSettings.ReadTtl(section, "TtlSeconds", DefaultTtlSeconds));
-    }
+    public IceUrl ProbeTarget => TurnServers.FirstOrDefault(url => url.IsPlainUdp) ?? TurnServers[0];
+
+    /// <summary>Any coturn setting given: beside Twilio that makes coturn the fallback, so it must then be complete.</summary>
+    internal bool IsConfigured => Urls.Length > 0 || !string.IsNullOrEmpty(Secret) || !string.IsNullOrEmpty(Realm) || TtlSeconds is not null;
 }
 
 /// <summary>
 /// Twilio's Network Traversal Service. Authenticates with an API key (preferred: revocable on its own)
-/// or the account's auth token. A class rather than a record so the secret never appears in a <c>ToString()</c>.
+/// or the account's auth token. No <c>ToString()</c> of it shows the secret.
 /// </summary>
 public sealed partial class TwilioSettings
 {
     public const int DefaultTtlSeconds = 3600;
 
-    private TwilioSettings(string accountSid, string username, string password, int ttlSeconds, Uri? baseUrl)
-    {
-        AccountSid = accountSid;
-        Username = username;
-        Password = password;
-        TtlSeconds = ttlSeconds;
-        BaseUrl = baseUrl;
-    }
+    public string? AccountSid { get; set; }
 
-    public string AccountSid { get; }
+    public string? ApiKeySid { get; set; }
 
-    /// <summary>The API key SID, or the account SID when an auth token is used.</summary>
-    internal string Username { get; }
+    public string? ApiKeySecret { get; set; }
 
-    /// <summary>The API key secret or the auth token.</summary>
-    internal string Password { get; }
+    public string? AuthToken { get; set; }
 
-    public int TtlSeconds { get; }
+    public int? TtlSeconds { get; set; }
 
     /// <summary>Replaces https://api.twilio.com; only for tests against a local fake of Twilio's REST API.</summary>
-    public Uri? BaseUrl { get; }
+    public string? BaseUrl { get; set; }
 
-    internal static TwilioSettings Read(IConfigurationSection section)
-    {
-        var accountSid = section["AccountSid"]?.Trim();
-        if (string.IsNullOrEmpty(accountSid))
-        {
-            throw new InvalidSettingException($"{section.Path}:AccountSid", "is required when Ice:Provider is twilio");
-        }
+    public string Account => AccountSid?.Trim() ?? string.Empty;
 
-        if (!SidPattern("AC").IsMatch(accountSid))
-        {
-            throw new InvalidSettingException($"{section.Path}:AccountSid", "must be AC followed by 32 hexadecimal digits");
-        }
+    /// <summary>The API key SID, or the account SID when an auth token is used.</summary>
+    internal string Username => UsesApiKey ? ApiKeySid!.Trim() : Account;
 
-        var apiKeySid = section["ApiKeySid"]?.Trim();
-        var apiKeySecret = section["ApiKeySecret"];
-        var authToken = section["AuthToken"];
-        string username;
-        string password;
-        if (!string.IsNullOrEmpty(apiKeySid))
-        {
-            if (!SidPattern("SK").IsMatch(apiKeySid))
-            {
-                throw new InvalidSettingException($"{section.Path}:ApiKeySid", "must be SK followed by 32 hexadecimal digits");
-            }
+    /// <summary>The API key secret or the auth token.</summary>
+    internal string Password => (UsesApiKey ? ApiKeySecret : AuthToken) ?? string.Empty;
 
-            if (string.IsNullOrEmpty(apiKeySecret))
-            {
-                throw new InvalidSettingException($"{section.Path}:ApiKeySecret", "is required with Ice:Twilio:ApiKeySid");
-            }
+    public int Ttl => TtlSeconds ?? DefaultTtlSeconds;
 
-            (username, password) = (apiKeySid, apiKeySecret);
-        }
-        else if (!string.IsNullOrEmpty(authToken))
-        {
-            (username, password) = (accountSid, authToken);
-        }
-        else
-        {
-            throw new InvalidSettingException($"{section.Path}:ApiKeySid", "and Ice:Twilio:ApiKeySecret (or Ice:Twilio:AuthToken) are required when Ice:Provider is twilio");
-        }
+    public Uri? BaseUri => string.IsNullOrEmpty(BaseUrl) ? null : new Uri(BaseUrl);
 
-        Uri? baseUrl = null;
-        if (section["BaseUrl"] is { Length: > 0 } baseText
-            && (!Uri.TryCreate(baseText, UriKind.Absolute, out baseUrl) || baseUrl.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(baseUrl.Query)))
-        {
-            throw new InvalidSettingException($"{section.Path}:BaseUrl", $"must be an absolute http or https URL without a query, not '{baseText}'");
-        }
-
-        return new TwilioSettings(accountSid, username, password, IceSettings.ReadTtl(section, "TtlSeconds", DefaultTtlSeconds), baseUrl);
-    }
-
-    private static Regex SidPattern(string prefix) => prefix == "AC" ? AccountSidPattern() : ApiKeySidPattern();
+    internal bool UsesApiKey => !string.IsNullOrWhiteSpace(ApiKeySid);
 
     [GeneratedRegex("^AC[0-9a-fA-F]{32}$")]
-    private static partial Regex AccountSidPattern();
+    internal static partial Regex AccountSidPattern();
 
     [GeneratedRegex("^SK[0-9a-fA-F]{32}$")]
-    private static partial Regex ApiKeySidPattern();
+    internal static partial Regex ApiKeySidPattern();
+}
+
+/// <summary>
+/// The <c>Ice</c> rules. Only the parts the provider uses are checked (coturn when it is the provider or
+/// Twilio's fallback, Twilio when it is the provider), and the first problem is the one reported.
+/// </summary>
+public sealed class IceSettingsValidator : IValidateOptions<IceSettings>
+{
+    public ValidateOptionsResult Validate(string? name, IceSettings options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Problem(options) is { } problem ? ValidateOptionsResult.Fail(SettingsValidation.Failure(problem.Key, problem.Text)) : ValidateOptionsResult.Success;
+    }
+
+    private static (string Key, string Text)? Problem(IceSettings options)
+    {
+        var provider = options.Provider?.Trim().ToLowerInvariant();
+        if (!string.IsNullOrEmpty(provider) && provider is not ("stun" or "coturn" or "twilio"))
+        {
+            return ("Ice:Provider", $"must be stun, coturn or twilio, not '{options.Provider}'");
+        }
+
+        return Urls("Ice:StunUrls", options.StunUrls, url => url.IsStun, "a stun: or stuns: URL such as stun:stun.example.org:3478")
+            ?? (options.ActiveCoturn is { } coturn ? CoturnProblem(coturn, options.ProviderKind) : null)
+            ?? (options.ActiveTwilio is { } twilio ? TwilioProblem(twilio) : null);
+    }
+
+    private static (string, string)? CoturnProblem(CoturnSettings coturn, IceProviderKind provider)
+    {
+        if (string.IsNullOrEmpty(coturn.Secret))
+        {
+            return ("Ice:Coturn:Secret", provider == IceProviderKind.Coturn
+                ? "is required when Ice:Provider is coturn (the value of coturn's --static-auth-secret)"
+                : "is required when any Ice:Coturn setting is given (coturn is then Twilio's fallback)");
+        }
+
+        if (coturn.SecretBytes.Length < CoturnSettings.MinimumSecretBytes)
+        {
+            // The length, never the value: this message is printed.
+            return ("Ice:Coturn:Secret", $"must be at least {CoturnSettings.MinimumSecretBytes} bytes long, it has {coturn.SecretBytes.Length}");
+        }
+
+        if (Urls("Ice:Coturn:Urls", coturn.Urls, url => url.IsTurn, "a turn: or turns: URL such as turn:turn.example.org:3478?transport=udp") is { } wrong)
+        {
+            return wrong;
+        }
+
+        if (coturn.Urls.Length == 0)
+        {
+            return ("Ice:Coturn:Urls", "must list at least one turn: URL (Ice__Coturn__Urls__0=turn:HOST:3478?transport=udp, Ice__Coturn__Urls__1=turn:HOST:3478?transport=tcp)");
+        }
+
+        return Ttl("Ice:Coturn:TtlSeconds", coturn.Ttl);
+    }
+
+    private static (string, string)? TwilioProblem(TwilioSettings twilio)
+    {
+        if (string.IsNullOrEmpty(twilio.Account))
+        {
+            return ("Ice:Twilio:AccountSid", "is required when Ice:Provider is twilio");
+        }
+
+        if (!TwilioSettings.AccountSidPattern().IsMatch(twilio.Account))
+        {
+            return ("Ice:Twilio:AccountSid", "must be AC followed by 32 hexadecimal digits");
+        }
+
+        if (twilio.UsesApiKey)
+        {
+            if (!TwilioSettings.ApiKeySidPattern().IsMatch(twilio.ApiKeySid!.Trim()))
+            {
+                return ("Ice:Twilio:ApiKeySid", "must be SK followed by 32 hexadecimal digits");
+            }
+
+            if (string.IsNullOrEmpty(twilio.ApiKeySecret))
+            {
+                return ("Ice:Twilio:ApiKeySecret", "is required with Ice:Twilio:ApiKeySid");
+            }
+        }
+        else if (string.IsNullOrEmpty(twilio.AuthToken))
+        {
+            return ("Ice:Twilio:ApiKeySid", "and Ice:Twilio:ApiKeySecret (or Ice:Twilio:AuthToken) are required when Ice:Provider is twilio");
+        }
+
+        if (twilio.BaseUrl is { Length: > 0 } baseText
+            && (!Uri.TryCreate(baseText, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(baseUrl.Query)))
+        {
+            return ("Ice:Twilio:BaseUrl", $"must be an absolute http or https URL without a query, not '{baseText}'");
+        }
+
+        return Ttl("Ice:Twilio:TtlSeconds", twilio.Ttl);
+    }
+
+    // Each entry is named by its index (Ice:StunUrls:1), as an operator sets it.
+    private static (string, string)? Urls(string key, string[] texts, Func<IceUrl, bool> accept, string expected)
+    {
+        for (var i = 0; i < texts.Length; i++)
+        {
+            if (!IceUrl.TryParse(texts[i]?.Trim(), out var url) || !accept(url))
+            {
+                return ($"{key}:{i}", $"must be {expected}, not '{texts[i]}'");
+            }
+        }
+
+        return null;
+    }
+
+    private static (string, string)? Ttl(string key, int seconds) =>
+        seconds is >= IceSettings.MinimumTtlSeconds and <= IceSettings.MaximumTtlSeconds
+            ? null
+            : (key, $"must be a whole number of seconds from {IceSettings.MinimumTtlSeconds} to {IceSettings.MaximumTtlSeconds}, not '{seconds}'");
 }

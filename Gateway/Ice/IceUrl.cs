@@ -15,6 +15,10 @@ public sealed record IceUrl(string Text, string Scheme, string Host, int Port, s
     /// <summary>Whether a client reaches it over plain UDP, which is what a STUN Binding probe speaks.</summary>
     public bool IsPlainUdp => Scheme is "stun" or "turn" && Transport is null or "udp";
 
+    /// <summary>URLs that validation has accepted, parsed.</summary>
+    public static IReadOnlyList<IceUrl> ParseAll(IEnumerable<string> texts) =>
+        texts.Select(text => TryParse(text?.Trim(), out var url) ? url : throw new InvalidOperationException($"'{text}' is not an ICE URL; start-up validation should have refused it.")).ToList();
+
     public static bool TryParse(string? text, out IceUrl url)
     {
         url = null!;

@@ -19,10 +19,10 @@ internal sealed class StunIceSource(IceSettings settings, TimeProvider time) : I
         if (!settings.ProbeStun)
         {
             // The listed servers are usually public ones; the gateway contacts them only when an operator says so.
-            return new IceHealth(Name, true, false, $"not probed (Ice:ProbeStun is false); listing {string.Join(", ", settings.StunUrls.Select(u => u.Text))}");
+            return new IceHealth(Name, true, false, $"not probed (Ice:ProbeStun is false); listing {string.Join(", ", settings.StunServers.Select(u => u.Text))}");
         }
 
-        var probes = settings.StunUrls.Where(url => url.IsPlainUdp).ToList();
+        var probes = settings.StunServers.Where(url => url.IsPlainUdp).ToList();
         if (probes.Count == 0)
         {
             return new IceHealth(Name, true, false, "not probed: no stun: URL over plain UDP is listed");
@@ -34,5 +34,5 @@ internal sealed class StunIceSource(IceSettings settings, TimeProvider time) : I
     }
 
     /// <summary>One entry with every STUN URL: <c>RTCIceServer.urls</c> takes a list.</summary>
-    public static IceServer StunEntry(IceSettings settings) => new(settings.StunUrls.Select(url => url.Text).ToArray(), null, null);
+    public static IceServer StunEntry(IceSettings settings) => new(settings.StunServers.Select(url => url.Text).ToArray(), null, null);
 }

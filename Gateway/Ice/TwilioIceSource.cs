@@ -39,18 +39,18 @@ internal sealed partial class TwilioIceSource : IIceConfigSource, IDisposable
         _settings = settings;
         _twilio = twilio;
         _fallback = fallback;
-        _fallbackName = settings.Coturn is null ? StunIceSource.Name : CoturnIceSource.Name;
+        _fallbackName = settings.ActiveCoturn is null ? StunIceSource.Name : CoturnIceSource.Name;
         _time = time;
         _logger = logger;
         HttpMessageHandler handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false };
-        if (twilio.BaseUrl is { } baseUrl)
+        if (twilio.BaseUri is { } baseUrl)
         {
             handler = new BaseUrlHandler(baseUrl, handler);
         }
 
         _http = new System.Net.Http.HttpClient(handler) { Timeout = RequestTimeout };
         // The SDK's own HTTP client over ours: its requests, auth and error parsing, our timeout and (in tests) our base URL.
-        _client = new TwilioRestClient(twilio.Username, twilio.Password, twilio.AccountSid, httpClient: new SystemNetHttpClient(_http));
+        _client = new TwilioRestClient(twilio.Username, twilio.Password, twilio.Account, httpClient: new SystemNetHttpClient(_http));
     }
 
     public async Task<IceConfig> GetAsync(long userId, CancellationToken cancellationToken)
@@ -118,7 +118,7 @@ internal sealed partial class TwilioIceSource : IIceConfigSource, IDisposable
             try
             {
                 // The SDK takes no cancellation token: the HTTP client's timeout bounds the call, and a caller that gives up stops waiting.
-                var resource = await TokenResource.CreateAsync(ttl: _twilio.TtlSeconds, client: _client).WaitAsync(cancellationToken);
+                var resource = await TokenResource.CreateAsync(ttl: _twilio.Ttl, client: _client).WaitAsync(cancellationToken);
                 var token = Normalize(resource, now);
                 _token = token;
                 _failure = null;
@@ -168,7 +168,7 @@ internal sealed partial class TwilioIceSource : IIceConfigSource, IDisposable
             servers.Insert(0, StunIceSource.StunEntry(_settings));
         }
 
-        var ttl = int.TryParse(resource.Ttl, NumberStyles.None, CultureInfo.InvariantCulture, out var granted) && granted > 0 ? granted : _twilio.TtlSeconds;
+        var ttl = int.TryParse(resource.Ttl, NumberStyles.None, CultureInfo.InvariantCulture, out var granted) && granted > 0 ? granted : _twilio.Ttl;
         var expiresAt = requestedAt.AddSeconds(ttl);
         // Fetched again a tenth of the lifetime (at most five minutes) early, so no client gets a nearly dead token.
         var refreshAt = expiresAt - TimeSpan.FromSeconds(Math.Min(300, ttl / 10));

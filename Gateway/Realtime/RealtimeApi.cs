@@ -2,7 +2,7 @@ using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Ice;
 using Dilemma.Gateway.Telemetry;
-using Dilemma.Grains.Hosting;
+using Dilemma.Hosting.Settings;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -17,9 +17,7 @@ public static class RealtimeApi
 
     public static IServiceCollection AddRealtime(this IServiceCollection services)
     {
-        services.AddOptions<RealtimeOptions>().BindSettings(RealtimeOptions.SectionName)
-            .Validate(o => o.KeepAliveTimeoutSeconds > o.KeepAliveSeconds, "Realtime:KeepAliveTimeoutSeconds must exceed Realtime:KeepAliveSeconds.")
-            .Validate(o => Origins.Check(o.AllowedOrigins) is null, "Realtime:AllowedOrigins must list origins such as https://game.example.org (http or https, no path, no trailing slash, no default port).");
+        services.AddOptions<RealtimeOptions>().BindSettings(RealtimeOptions.SectionName, new RealtimeOptionsValidator());
         return services;
     }
 

@@ -1,4 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Dilemma.Gateway.Edge;
+using Dilemma.Hosting.Settings;
+using Microsoft.Extensions.Options;
 
 namespace Dilemma.Gateway.Realtime;
 
@@ -48,6 +51,27 @@ public sealed class RealtimeOptions
 
     /// <summary>When not empty, the <c>Origin</c> header of a socket request must be one of these.</summary>
     public string[] AllowedOrigins { get; set; } = [];
+}
+
+/// <summary>The rules across values, and the origins' form (shared with <c>Cors:AllowedOrigins</c>).</summary>
+public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RealtimeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.KeepAliveTimeoutSeconds <= options.KeepAliveSeconds)
+        {
+            failures.Add(SettingsValidation.Failure("Realtime:KeepAliveTimeoutSeconds", $"must exceed Realtime:KeepAliveSeconds ({options.KeepAliveSeconds}), not {options.KeepAliveTimeoutSeconds}"));
+        }
+
+        if (Origins.Check(options.AllowedOrigins) is { } problem)
+        {
+            failures.Add(SettingsValidation.Failure("Realtime:AllowedOrigins", problem));
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }
 
 /// <summary>Close codes the sockets use, as documented in the README.</summary>

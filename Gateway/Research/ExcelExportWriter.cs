@@ -170,7 +170,7 @@ internal sealed class ExcelExportWriter : IExportWriter
             ("filter_from", new DataCell(filter.From?.UtcDateTime), "Rooms created at or after this time (UTC); empty: no lower bound."),
             ("filter_to", new DataCell(filter.To?.UtcDateTime), "Rooms created before this time (UTC); empty: no upper bound."),
             ("filter_topic", new DataCell(filter.Topic), "Only rooms of this topic; empty: every topic."),
-            ("filter_phase", new DataCell(filter.Phase is { } phase ? ExportColumns.PhaseName(phase) : null), "Only rooms in this phase; empty: every phase."),
+            ("filter_phase", new DataCell(filter.Phase is { } phase ? RoomPhases.Word(phase) : null), "Only rooms in this phase; empty: every phase."),
             ("participants_rows", new DataCell(completed.ParticipantRows), "Data rows on the participants sheet (the header row not counted)."),
             ("rooms_rows", new DataCell(completed.RoomRows), "Data rows on the rooms sheet."),
             ("codebook_rows", new DataCell(codebookRows), "Data rows on the codebook sheet."),
@@ -210,9 +210,9 @@ internal static class Codebook
             rows.Add(new("participants", "role_id", "number", role.ToString(CultureInfo.InvariantCulture), $"{RoomRules.RoleName(role)} ({KoreanRoleName(role)})", null));
         }
 
-        rows.Add(new("participants, rooms", "room_phase", "text", "waiting", "Seats are being taken; the game has not started.", null));
-        rows.Add(new("participants, rooms", "room_phase", "text", "started", "The game is being played (rounds 1-5).", null));
-        rows.Add(new("participants, rooms", "room_phase", "text", "finished", "The round 5 consensus is recorded.", null));
+        rows.Add(new("participants, rooms", "room_phase", "text", RoomPhases.Waiting, "Seats are being taken; the game has not started.", null));
+        rows.Add(new("participants, rooms", "room_phase", "text", RoomPhases.Started, "The game is being played (rounds 1-5).", null));
+        rows.Add(new("participants, rooms", "room_phase", "text", RoomPhases.Finished, "The round 5 consensus is recorded.", null));
         for (var confidence = RoomRules.MinConfidence; confidence <= RoomRules.MaxConfidence; confidence++)
         {
             var meaning = confidence switch

@@ -170,7 +170,7 @@ public static class ResearchApi
         entry.Filter.From,
         entry.Filter.To,
         entry.Filter.Topic,
-        entry.Filter.Phase is { } phase ? ExportColumns.PhaseName(phase) : null,
+        entry.Filter.Phase is { } phase ? RoomPhases.Word(phase) : null,
         entry.ParticipantRows,
         entry.RoomRows,
         entry.ExcludedParticipants,
@@ -183,13 +183,7 @@ public static class ResearchApi
 
     private static bool TryParsePhase(string? text, out RoomPhase? phase)
     {
-        phase = text switch
-        {
-            "waiting" => RoomPhase.Waiting,
-            "started" => RoomPhase.Started,
-            "finished" => RoomPhase.Finished,
-            _ => null,
-        };
+        phase = RoomPhases.TryParse(text, out var named) ? named : null;
         return text is null || phase is not null;
     }
 

@@ -1,13 +1,14 @@
-using Dilemma.Grains.Settings;
+using System.ComponentModel.DataAnnotations;
+using Dilemma.Hosting.Settings;
+using Microsoft.Extensions.Options;
 
 namespace Dilemma.Gateway.Research;
 
-/// <summary>How exports stream from the silo (section <c>Research</c>), read and checked once at start-up.</summary>
-/// <param name="RowsPerChunk">Rows the export grain puts in one stream item (<c>Research:ExportRowsPerChunk</c>).</param>
-/// <param name="ChunksPerCall">Items Orleans may hand over in one call when they are ready (<c>Research:ExportChunksPerCall</c>).</param>
-/// <param name="MaxStall">How long an export waits for a client that stopped reading (<c>Research:ExportMaxStallSeconds</c>); zero: unpaced.</param>
-public sealed record ResearchExportSettings(int RowsPerChunk, int ChunksPerCall, TimeSpan MaxStall)
+/// <summary>How exports stream from the silo (section <c>Research</c>), bound and checked at start-up.</summary>
+public sealed class ResearchExportSettings
 {
+    public const string SectionName = "Research";
+
     public const int DefaultMaxStallSeconds = 600;
 
     public const int DefaultRowsPerChunk = 250;
@@ -23,22 +24,35 @@ public sealed record ResearchExportSettings(int RowsPerChunk, int ChunksPerCall,
     /// </summary>
     public const int MaxRowsPerCall = 500;
 
-    public static ResearchExportSettings Read(IConfiguration configuration)
+    /// <summary>Rows the export grain puts in one stream item (<c>Research:ExportRowsPerChunk</c>).</summary>
+    [ConfigurationKeyName("ExportRowsPerChunk")]
+    [Range(1, MaxRowsPerCall)]
+    public int RowsPerChunk { get; set; } = DefaultRowsPerChunk;
+
+    /// <summary>Items Orleans may hand over in one call when they are ready (<c>Research:ExportChunksPerCall</c>).</summary>
+    [ConfigurationKeyName("ExportChunksPerCall")]
+    [Range(1, MaxRowsPerCall)]
+    public int ChunksPerCall { get; set; } = DefaultChunksPerCall;
+
+    /// <summary>How long an export waits for a client that stopped reading (<c>Research:ExportMaxStallSeconds</c>); zero: unpaced.</summary>
+    [ConfigurationKeyName("ExportMaxStallSeconds")]
+    [Range(0, 86_400)]
+    public int MaxStallSeconds { get; set; } = DefaultMaxStallSeconds;
+
+    public TimeSpan MaxStall => TimeSpan.FromSeconds(MaxStallSeconds);
+}
+
+/// <summary>The rule across the two sizes: one call carries at most <see cref="ResearchExportSettings.MaxRowsPerCall"/> rows.</summary>
+public sealed class ResearchExportSettingsValidator : IValidateOptions<ResearchExportSettings>
+{
+    public ValidateOptionsResult Validate(string? name, ResearchExportSettings options)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
-        var rowsPerChunk = SettingReader.WholeNumber(configuration, RowsKey, DefaultRowsPerChunk, 1, MaxRowsPerCall);
-        var chunksPerCall = SettingReader.WholeNumber(configuration, ChunksKey, DefaultChunksPerCall, 1, MaxRowsPerCall);
-        if (rowsPerChunk * chunksPerCall > MaxRowsPerCall)
-        {
-            throw new InvalidSettingException(
-                ChunksKey,
-                $"times {RowsKey} ({rowsPerChunk}) must be at most {MaxRowsPerCall} rows per call, not {rowsPerChunk * chunksPerCall}: larger messages make Orleans' serializer allocate large arrays for every call");
-        }
-
-        var maxStall = TimeSpan.FromSeconds(SettingReader.WholeNumber(configuration, "Research:ExportMaxStallSeconds", DefaultMaxStallSeconds, 0, 86_400));
-        return new(rowsPerChunk, chunksPerCall, maxStall);
+        ArgumentNullException.ThrowIfNull(options);
+        var rows = options.RowsPerChunk * options.ChunksPerCall;
+        return rows <= ResearchExportSettings.MaxRowsPerCall || options.RowsPerChunk > ResearchExportSettings.MaxRowsPerCall
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(SettingsValidation.Failure(
+                "Research:ExportChunksPerCall",
+                $"times Research:ExportRowsPerChunk ({options.RowsPerChunk}) must be at most {ResearchExportSettings.MaxRowsPerCall} rows per call, not {rows}: larger messages make Orleans' serializer allocate large arrays for every call"));
     }
-
-    private const string RowsKey = "Research:ExportRowsPerChunk";
-    private const string ChunksKey = "Research:ExportChunksPerCall";
 }

@@ -99,19 +99,12 @@ public sealed record RoomPageResponse(IReadOnlyList<RoomListingResponse> Items, 
 /// <summary>Wire shapes of the room types, with phases and roles spelled as the contract spells them.</summary>
 public static class RoomMapping
 {
-    public static string PhaseName(RoomPhase phase) => phase switch
-    {
-        RoomPhase.Started => "started",
-        RoomPhase.Finished => "finished",
-        _ => "waiting",
-    };
-
     public static RoomResponse ToResponse(this RoomSnapshot room, Scenario? scenario = null) => new(
         room.Code,
         room.Title,
         room.Topic,
         room.IsPublic,
-        PhaseName(room.Phase),
+        RoomPhases.Word(room.Phase),
         room.HostUserId,
         room.CurrentRound,
         room.Participants.Count,
@@ -134,7 +127,7 @@ public static class RoomMapping
         scenario);
 
     public static RoomListingResponse ToResponse(this RoomListing room) =>
-        new(room.Code, room.Title, room.Topic, room.ParticipantCount, PhaseName(room.Phase), room.CreatedAt);
+        new(room.Code, room.Title, room.Topic, room.ParticipantCount, RoomPhases.Word(room.Phase), room.CreatedAt);
 
     public static JoinResponse ToJoinResponse(this RoomSnapshot room, long userId)
     {
@@ -150,7 +143,7 @@ public static class RoomMapping
         receipt.Confidence,
         receipt.Revision,
         receipt.RecordedAt,
-        PhaseName(receipt.Phase),
+        RoomPhases.Word(receipt.Phase),
         receipt.CurrentRound,
         receipt.SubmissionId,
         receipt.Replayed);

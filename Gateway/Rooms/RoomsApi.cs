@@ -105,20 +105,10 @@ public static class RoomsApi
 
     public static async Task<Results<Ok<RoomPageResponse>, ProblemHttpResult>> ListAsync(IGrainFactory grains, CancellationToken cancellationToken, string? topic = null, string? status = null, int page = 1, [FromQuery(Name = "page_size")] int pageSize = DefaultPageSize)
     {
-        RoomPhase phase;
-        switch (status)
+        var phase = RoomPhase.Waiting;
+        if (status is not null && !RoomPhases.TryParse(status, out phase))
         {
-            case null or "waiting":
-                phase = RoomPhase.Waiting;
-                break;
-            case "started":
-                phase = RoomPhase.Started;
-                break;
-            case "finished":
-                phase = RoomPhase.Finished;
-                break;
-            default:
-                return (ProblemHttpResult)Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_status", "status is waiting, started or finished.", field: "status");
+            return (ProblemHttpResult)Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_status", "status is waiting, started or finished.", field: "status");
         }
 
         var result = await grains.GetGrain<IRoomLobbyGrain>(0).ListRoomsAsync(new RoomQuery(topic, phase, page, pageSize), cancellationToken);

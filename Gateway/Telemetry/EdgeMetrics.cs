@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Dilemma.Grains.Telemetry;
+using Dilemma.Hosting.Telemetry;
 
 namespace Dilemma.Gateway.Telemetry;
 

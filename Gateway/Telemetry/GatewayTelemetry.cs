@@ -1,6 +1,6 @@
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Hosting;
-using Dilemma.Grains.Telemetry;
+using Dilemma.Hosting.Telemetry;
 using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
 

@@ -23,7 +23,7 @@ public static class ExportColumns
         new("topic", ExportValueKind.Text, "The dilemma topic the room played.", r => ExportValue.Of(r.Topic)),
         new("scenario_id", ExportValueKind.Text, "The scenario the room was created on; the codebook lists its options by topic.", r => ExportValue.Of(r.ScenarioId)),
         new("is_public", ExportValueKind.Boolean, "TRUE if the room was listed publicly, FALSE if it was joined by code only.", r => ExportValue.Of(r.IsPublic)),
-        new("room_phase", ExportValueKind.Text, "waiting, started or finished, at the time of the export.", r => ExportValue.Of(PhaseName(r.Phase))),
+        new("room_phase", ExportValueKind.Text, "waiting, started or finished, at the time of the export.", r => ExportValue.Of(RoomPhases.Word(r.Phase))),
         new("created_at", ExportValueKind.Timestamp, "When the room was created (UTC).", r => ExportValue.Of(r.CreatedAt)),
         new("started_at", ExportValueKind.Timestamp, "When the host started round 1 (UTC); empty if not started.", r => ExportValue.Of(r.StartedAt)),
         new("finished_at", ExportValueKind.Timestamp, "When the round 5 consensus was recorded (UTC); empty if not finished.", r => ExportValue.Of(r.FinishedAt)),
@@ -31,13 +31,6 @@ public static class ExportColumns
         new("participants", ExportValueKind.Number, "Participants seated in the room, consenting or not.", r => ExportValue.Of(r.Participants)),
         new("participants_exported", ExportValueKind.Number, "Of those, the ones with data consent: the room's rows on the participants sheet.", r => ExportValue.Of(r.ParticipantsExported)),
     ];
-
-    public static string PhaseName(RoomPhase phase) => phase switch
-    {
-        RoomPhase.Started => "started",
-        RoomPhase.Finished => "finished",
-        _ => "waiting",
-    };
 
     private static List<ExportColumn<ParticipantExportRow>> BuildParticipants()
     {
@@ -55,7 +48,7 @@ public static class ExportColumns
             new("voice_consent_at", ExportValueKind.Timestamp, "When voice consent was granted under that version (UTC); empty without voice consent.", r => ExportValue.Of(r.VoiceConsentAt)),
             new("room_code", ExportValueKind.Text, "The room (see the rooms sheet); text, leading zeros count.", r => ExportValue.Of(r.RoomCode)),
             new("topic", ExportValueKind.Text, "The dilemma topic the room played.", r => ExportValue.Of(r.Topic)),
-            new("room_phase", ExportValueKind.Text, "waiting, started or finished, at the time of the export.", r => ExportValue.Of(PhaseName(r.Phase))),
+            new("room_phase", ExportValueKind.Text, "waiting, started or finished, at the time of the export.", r => ExportValue.Of(RoomPhases.Word(r.Phase))),
             new("role_id", ExportValueKind.Number, "1 caregiver, 2 family member, 3 AI developer; empty before roles were assigned.", r => ExportValue.Of(r.RoleId)),
             new("role_name", ExportValueKind.Text, "caregiver, family_member or ai_developer; empty before roles were assigned.", r => ExportValue.Of(r.RoleId is { } role ? RoomRules.RoleName(role) : null)),
             new("nickname", ExportValueKind.Text, "The name the participant used in the room.", r => ExportValue.Of(r.Nickname)),

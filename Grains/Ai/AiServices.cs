@@ -1,3 +1,4 @@
+using Dilemma.Hosting.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
@@ -12,8 +13,9 @@ public static partial class AiServices
     /// <summary>Reads the <c>Ai</c> section (a wrong value stops start-up) and registers the facilitator it names.</summary>
     public static IServiceCollection AddDilemmaAi(this IServiceCollection services, IConfiguration configuration)
     {
+        // Read now as well: the provider decides which services exist.
         var settings = AiSettings.Read(configuration);
-        services.AddSingleton(settings);
+        services.AddSettings(AiSettings.SectionName, new AiSettingsValidator());
         services.AddSingleton(PromptLibrary.LoadEmbedded());
         services.AddSingleton(QuestionTemplates.LoadEmbedded());
         services.AddSingleton<OfflineFacilitator>();

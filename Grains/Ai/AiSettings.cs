@@ -1,23 +1,17 @@
-using System.Globalization;
+using System.ComponentModel.DataAnnotations;
 using Dilemma.Grains.Interfaces.Ai;
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace Dilemma.Grains.Ai;
 
 /// <summary>
-/// The facilitator's settings (section <c>Ai</c>), read once when a silo is built so that a wrong
-/// value stops start-up with the setting's name. The silo reads them in both modes: embedded mode
-/// hosts its silo inside the gateway process, so the gateway's configuration applies there.
+/// The facilitator's settings (section <c>Ai</c>), bound and checked when a silo is built (the provider
+/// decides which services exist). The silo reads them in both modes: embedded mode hosts its silo inside
+/// the gateway process, so the gateway's configuration applies there.
 /// </summary>
-public sealed record AiSettings(
-    string Provider,
-    OpenAiSettings? OpenAi,
-    TimeSpan Timeout,
-    int MaxConcurrentCalls,
-    int MaxQueuedCalls,
-    CircuitBreakerSettings CircuitBreaker,
-    int MaxTranscriptCharacters)
+public sealed class AiSettings
 {
     public const string SectionName = "Ai";
 
@@ -27,68 +21,57 @@ public sealed record AiSettings(
     /// </summary>
     public const int MaxTimeoutSeconds = 25;
 
-    public static AiSettings Defaults { get; } = Read(new ConfigurationBuilder().Build());
+    /// <summary><c>offline</c> (the default) or <c>openai</c>, in any case.</summary>
+    public string Provider { get; set; } = AiRules.OfflineProvider;
 
-    public bool UsesOpenAi => Provider == AiRules.OpenAiProvider;
+    [ValidateObjectMembers]
+    public OpenAiSettings OpenAi { get; set; } = new();
 
-    public static AiSettings Read(IConfiguration configuration)
-    {
-        var section = configuration.GetSection(SectionName);
-        var provider = ReadProvider(section);
-        var breaker = section.GetSection("CircuitBreaker");
-        return new AiSettings(
-            provider,
-            OpenAiSettings.Read(section.GetSection("OpenAi"), required: provider == AiRules.OpenAiProvider),
-            TimeSpan.FromSeconds(Int(section, "TimeoutSeconds", 20, 1, MaxTimeoutSeconds)),
-            Int(section, "MaxConcurrentCalls", 4, 1, 256),
-            Int(section, "MaxQueuedCalls", 32, 0, 10_000),
-            new CircuitBreakerSettings(
-                Double(breaker, "FailureRatio", 0.5, 0.01, 1.0),
-                Int(breaker, "MinimumThroughput", 4, 2, 10_000),
-                TimeSpan.FromSeconds(Int(breaker, "SamplingSeconds", 60, 1, 3_600)),
-                TimeSpan.FromSeconds(Int(breaker, "BreakSeconds", 30, 1, 3_600))),
-            Int(section, "MaxTranscriptCharacters", 8_000, 0, AiRules.TranscriptCeiling));
-    }
+    [Range(1, MaxTimeoutSeconds)]
+    public int TimeoutSeconds { get; set; } = 20;
 
-    private static string ReadProvider(IConfigurationSection section)
-    {
-        var text = section["Provider"];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return AiRules.OfflineProvider;
-        }
+    [Range(1, 256)]
+    public int MaxConcurrentCalls { get; set; } = 4;
 
-        return text.Trim().ToLowerInvariant() switch
-        {
-            AiRules.OfflineProvider => AiRules.OfflineProvider,
-            AiRules.OpenAiProvider => AiRules.OpenAiProvider,
-            _ => throw new InvalidSettingException($"{section.Path}:Provider", $"must be {AiRules.OfflineProvider} or {AiRules.OpenAiProvider}, not '{text}'"),
-        };
-    }
+    [Range(0, 10_000)]
+    public int MaxQueuedCalls { get; set; } = 32;
 
-    internal static int Int(IConfigurationSection section, string name, int fallback, int min, int max) =>
-        SettingReader.WholeNumber(section, name, fallback, min, max);
+    [ValidateObjectMembers]
+    public CircuitBreakerSettings CircuitBreaker { get; set; } = new();
 
-    private static double Double(IConfigurationSection section, string name, double fallback, double min, double max)
-    {
-        var text = section[name];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
+    [Range(0, AiRules.TranscriptCeiling)]
+    public int MaxTranscriptCharacters { get; set; } = 8_000;
 
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
-            ? value
-            : throw new InvalidSettingException($"{section.Path}:{name}", $"must be a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}, not '{text}'");
-    }
+    public TimeSpan Timeout => TimeSpan.FromSeconds(TimeoutSeconds);
+
+    public bool UsesOpenAi => string.Equals(Provider?.Trim(), AiRules.OpenAiProvider, StringComparison.OrdinalIgnoreCase);
+
+    public static AiSettings Read(IConfiguration configuration) => configuration.ReadSettings(SectionName, new AiSettingsValidator());
 }
 
 /// <summary>When the circuit opens: at least <see cref="MinimumThroughput"/> calls in <see cref="SamplingDuration"/>, <see cref="FailureRatio"/> of them failed; it stays open for <see cref="BreakDuration"/>.</summary>
-public sealed record CircuitBreakerSettings(double FailureRatio, int MinimumThroughput, TimeSpan SamplingDuration, TimeSpan BreakDuration);
+public sealed class CircuitBreakerSettings
+{
+    [Range(0.01, 1.0)]
+    public double FailureRatio { get; set; } = 0.5;
+
+    [Range(2, 10_000)]
+    public int MinimumThroughput { get; set; } = 4;
+
+    [Range(1, 3_600)]
+    public int SamplingSeconds { get; set; } = 60;
+
+    [Range(1, 3_600)]
+    public int BreakSeconds { get; set; } = 30;
+
+    public TimeSpan SamplingDuration => TimeSpan.FromSeconds(SamplingSeconds);
+
+    public TimeSpan BreakDuration => TimeSpan.FromSeconds(BreakSeconds);
+}
 
 /// <summary>
-/// Where the OpenAI-compatible endpoint is (section <c>Ai:OpenAi</c>). Not a record, so that no
-/// generated <c>ToString</c> can ever print the key.
+/// Where the OpenAI-compatible endpoint is (section <c>Ai:OpenAi</c>). Its <see cref="ToString"/> never
+/// prints the key.
 /// </summary>
 public sealed class OpenAiSettings
 {
@@ -96,63 +79,63 @@ public sealed class OpenAiSettings
     public const string DefaultBaseUrl = "https://api.openai.com/v1";
     public const string DefaultAzureApiVersion = "2024-10-21";
 
-    private OpenAiSettings(string apiKey, Uri baseUrl, string model, string? azureDeployment, string azureApiVersion, int maxOutputTokens)
-    {
-        ApiKey = apiKey;
-        BaseUrl = baseUrl;
-        Model = model;
-        AzureDeployment = azureDeployment;
-        AzureApiVersion = azureApiVersion;
-        MaxOutputTokens = maxOutputTokens;
-    }
-
     /// <summary>The secret. Sent as a header to the endpoint and nowhere else: never logged, never in an answer.</summary>
-    public string ApiKey { get; }
+    public string? ApiKey { get; set; }
 
     /// <summary>Everything before <c>/chat/completions</c>: <c>https://api.openai.com/v1</c>, <c>http://localhost:11434/v1</c> (Ollama), or an Azure resource's address.</summary>
-    public Uri BaseUrl { get; }
+    public string BaseUrl { get; set; } = DefaultBaseUrl;
 
-    public string Model { get; }
+    public string Model { get; set; } = DefaultModel;
 
     /// <summary>Set for Azure OpenAI: the deployment to call (the model is the deployment's).</summary>
-    public string? AzureDeployment { get; }
+    public string? AzureDeployment { get; set; }
 
-    public string AzureApiVersion { get; }
+    public string AzureApiVersion { get; set; } = DefaultAzureApiVersion;
 
-    public int MaxOutputTokens { get; }
+    [Range(256, 128_000)]
+    public int MaxOutputTokens { get; set; } = 4_096;
+
+    /// <summary>The parsed <see cref="BaseUrl"/>, named apart from it: the binder also binds into a read-only property that bears a key's name.</summary>
+    public Uri BaseUri => new(BaseUrl.Trim());
 
     public override string ToString() => $"OpenAiSettings {{ BaseUrl = {BaseUrl}, Model = {Model}, AzureDeployment = {AzureDeployment ?? "-"}, ApiKey = *** }}";
 
-    internal static OpenAiSettings? Read(IConfigurationSection section, bool required)
+    /// <summary>The URL's form, when <paramref name="text"/> is one the client can use; null otherwise.</summary>
+    internal static Uri? Parse(string? text) =>
+        Uri.TryCreate(text?.Trim(), UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps) && string.IsNullOrEmpty(url.Query)
+            ? url
+            : null;
+}
+
+/// <summary>The rules across values: the provider's name, the endpoint's URL, and a key when the provider is openai.</summary>
+public sealed class AiSettingsValidator : IValidateOptions<AiSettings>
+{
+    public ValidateOptionsResult Validate(string? name, AiSettings options)
     {
-        var apiKey = section["ApiKey"];
-        var baseUrlText = section["BaseUrl"];
-        var baseUrl = string.IsNullOrWhiteSpace(baseUrlText) ? new Uri(DefaultBaseUrl) : ParseUrl(section, baseUrlText);
-        var model = string.IsNullOrWhiteSpace(section["Model"]) ? DefaultModel : section["Model"]!.Trim();
-        var deployment = string.IsNullOrWhiteSpace(section["AzureDeployment"]) ? null : section["AzureDeployment"]!.Trim();
-        var azureVersion = string.IsNullOrWhiteSpace(section["AzureApiVersion"]) ? DefaultAzureApiVersion : section["AzureApiVersion"]!.Trim();
-        var maxOutputTokens = AiSettings.Int(section, "MaxOutputTokens", 4_096, 256, 128_000);
-        if (deployment is null && baseUrl.AbsolutePath.Trim('/').Length == 0)
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        var provider = options.Provider?.Trim().ToLowerInvariant();
+        if (!string.IsNullOrEmpty(provider) && provider is not (AiRules.OfflineProvider or AiRules.OpenAiProvider))
         {
-            throw new InvalidSettingException($"{section.Path}:BaseUrl", "must include the API's version path, e.g. https://api.openai.com/v1 or http://localhost:11434/v1");
+            failures.Add(SettingsValidation.Failure("Ai:Provider", $"must be {AiRules.OfflineProvider} or {AiRules.OpenAiProvider}, not '{options.Provider}'"));
         }
 
-        if (!required)
+        var openAi = options.OpenAi;
+        if (OpenAiSettings.Parse(openAi.BaseUrl) is not { } url)
         {
-            return null;
+            failures.Add(SettingsValidation.Failure("Ai:OpenAi:BaseUrl", $"must be an absolute http or https URL without a query, not '{openAi.BaseUrl}'"));
+        }
+        else if (string.IsNullOrWhiteSpace(openAi.AzureDeployment) && url.AbsolutePath.Trim('/').Length == 0)
+        {
+            failures.Add(SettingsValidation.Failure("Ai:OpenAi:BaseUrl", "must include the API's version path, e.g. https://api.openai.com/v1 or http://localhost:11434/v1"));
         }
 
-        if (string.IsNullOrWhiteSpace(apiKey))
+        if (options.UsesOpenAi && string.IsNullOrWhiteSpace(openAi.ApiKey))
         {
             // No value to echo: it is a secret even when it is wrong.
-            throw new InvalidSettingException($"{section.Path}:ApiKey", "is required when Ai:Provider is openai (servers that ignore keys, such as Ollama, accept any value)");
+            failures.Add(SettingsValidation.Failure("Ai:OpenAi:ApiKey", "is required when Ai:Provider is openai (servers that ignore keys, such as Ollama, accept any value)"));
         }
 
-        return new OpenAiSettings(apiKey.Trim(), baseUrl, model, deployment, azureVersion, maxOutputTokens);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
-
-    private static Uri ParseUrl(IConfigurationSection section, string text) =>
-        Uri.TryCreate(text.Trim(), UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps) && string.IsNullOrEmpty(url.Query)
-            ? url
-            : throw new InvalidSettingException($"{section.Path}:BaseUrl", $"must be an absolute http or https URL without a query, not '{text}'");
 }

@@ -53,7 +53,7 @@ public sealed partial class OpenAiFacilitator : IFacilitator, IDisposable
     {
         _clients = clients;
         _settings = settings;
-        _openAi = settings.OpenAi ?? throw new InvalidOperationException("The OpenAI facilitator needs the Ai:OpenAi settings.");
+        _openAi = settings.OpenAi;
         _offline = offline;
         _prompts = prompts;
         _bank = bank;
@@ -134,24 +134,24 @@ public sealed partial class OpenAiFacilitator : IFacilitator, IDisposable
     /// </summary>
     public static OpenAIOptions ClientOptions(OpenAiSettings settings)
     {
-        if (settings.AzureDeployment is { } deployment)
+        if (settings.AzureDeployment?.Trim() is { Length: > 0 } deployment)
         {
             return new OpenAIOptions
             {
                 ProviderType = ProviderType.Azure,
-                ApiKey = settings.ApiKey,
-                BaseDomain = settings.BaseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/",
+                ApiKey = settings.ApiKey?.Trim() ?? string.Empty,
+                BaseDomain = settings.BaseUri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/",
                 DeploymentId = deployment,
                 ApiVersion = settings.AzureApiVersion,
             };
         }
 
-        var path = settings.BaseUrl.AbsolutePath.Trim('/');
+        var path = settings.BaseUri.AbsolutePath.Trim('/');
         var cut = path.LastIndexOf('/');
         return new OpenAIOptions
         {
-            ApiKey = settings.ApiKey,
-            BaseDomain = new UriBuilder(settings.BaseUrl) { Path = cut < 0 ? "/" : "/" + path[..cut] + "/" }.Uri.ToString(),
+            ApiKey = settings.ApiKey?.Trim() ?? string.Empty,
+            BaseDomain = new UriBuilder(settings.BaseUri) { Path = cut < 0 ? "/" : "/" + path[..cut] + "/" }.Uri.ToString(),
             ApiVersion = cut < 0 ? path : path[(cut + 1)..],
             DefaultModelId = settings.Model,
         };

@@ -1,3 +1,4 @@
+using Dilemma.Hosting.Settings;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Dilemma.Grains.Accounts;

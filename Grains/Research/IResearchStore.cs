@@ -1,3 +1,5 @@
+using Dilemma.Grains.Interfaces.Rooms;
+
 namespace Dilemma.Grains.Research;
 
 /// <summary>
@@ -107,12 +109,12 @@ public static class RoomEventType
     public const string BotJoined = "bot_joined";
 }
 
-/// <summary>The status words of the <c>rooms.status</c> column.</summary>
+/// <summary>The status words of the <c>rooms.status</c> column: the phase words, and one more.</summary>
 public static class RoomStatus
 {
-    public const string Waiting = "waiting";
-    public const string Started = "started";
-    public const string Finished = "finished";
+    public const string Waiting = RoomPhases.Waiting;
+    public const string Started = RoomPhases.Started;
+    public const string Finished = RoomPhases.Finished;
 
     /// <summary>Closed before it started (its last participant left, or it was abandoned): listed nowhere, exported as waiting.</summary>
     public const string Closed = "closed";

@@ -101,12 +101,8 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
             now));
     }
 
-    private static RoomPhase Phase(RecordedRoom room) => room.Progress?.Status switch
-    {
-        RoomStatus.Started => RoomPhase.Started,
-        RoomStatus.Finished => RoomPhase.Finished,
-        _ => RoomPhase.Waiting,
-    };
+    // A room not yet recorded as started, or closed before it started, is exported as waiting.
+    private static RoomPhase Phase(RecordedRoom room) => RoomPhases.TryParse(room.Progress?.Status, out var phase) ? phase : RoomPhase.Waiting;
 
     private static bool Matches(RecordedRoom room, ExportFilter filter) =>
         (filter.From is not { } from || room.Record.CreatedAt >= from.UtcDateTime)

@@ -58,7 +58,7 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
         command.Parameters.AddWithValue("@from", entry.Filter.From?.UtcDateTime);
         command.Parameters.AddWithValue("@to", entry.Filter.To?.UtcDateTime);
         command.Parameters.AddWithValue("@topic", entry.Filter.Topic);
-        command.Parameters.AddWithValue("@phase", entry.Filter.Phase is { } phase ? ExportColumns.PhaseName(phase) : null);
+        command.Parameters.AddWithValue("@phase", entry.Filter.Phase is { } phase ? RoomPhases.Word(phase) : null);
         command.Parameters.AddWithValue("@startedAt", entry.StartedAt);
         command.Parameters.AddWithValue("@completedAt", entry.CompletedAt);
         command.Parameters.AddWithValue("@participantRows", entry.ParticipantRows);
@@ -194,18 +194,14 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
         {
             // A room closed before it started is exported as waiting (as the in-memory source does).
             conditions.Add(phase == RoomPhase.Waiting ? "r.status IN ('waiting', 'closed')" : "r.status = @status");
-            command.Parameters.AddWithValue("@status", ExportColumns.PhaseName(phase));
+            command.Parameters.AddWithValue("@status", RoomPhases.Word(phase));
         }
 
         return conditions.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", conditions);
     }
 
-    private static RoomPhase Phase(string status) => status switch
-    {
-        RoomStatus.Started => RoomPhase.Started,
-        RoomStatus.Finished => RoomPhase.Finished,
-        _ => RoomPhase.Waiting,
-    };
+    // A closed room (closed before it started) is exported as waiting.
+    private static RoomPhase Phase(string status) => RoomPhases.TryParse(status, out var phase) ? phase : RoomPhase.Waiting;
 
     // A seat's five choices, and a room's five consensus rows, each packed into one integer by one correlated
     // subquery: six bits per round at bit 6 x round, holding (choice + 1) x 8 + confidence, 0 for none. Both

@@ -23,12 +23,7 @@ public sealed class RoomLobbyGrain(IResearchStore research) : Grain, IRoomLobbyG
     {
         PageRules.ThrowIfInvalid(query.Page, query.PageSize);
 
-        var status = query.Phase switch
-        {
-            RoomPhase.Started => RoomStatus.Started,
-            RoomPhase.Finished => RoomStatus.Finished,
-            _ => RoomStatus.Waiting,
-        };
+        var status = RoomPhases.Word(query.Phase);
         var (rooms, total) = await research.ListPublicRoomsAsync(query.Topic, status, (query.Page - 1) * query.PageSize, query.PageSize, cancellationToken);
         var items = rooms.Select(r => new RoomListing(
             r.RoomCode,

@@ -1,3 +1,4 @@
+using Dilemma.Hosting.Telemetry;
 using System.Diagnostics.Metrics;
 using Dilemma.Grains.Interfaces.Ai;
 using Dilemma.Grains.Interfaces.Rooms;

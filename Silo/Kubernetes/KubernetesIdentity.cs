@@ -1,5 +1,6 @@
-using Dilemma.Grains.Hosting;
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
+using Dilemma.Hosting;
+using Microsoft.Extensions.Options;
 using Orleans.Hosting.Kubernetes;
 
 namespace Dilemma.Silo.Kubernetes;
@@ -27,9 +28,9 @@ public static class KubernetesIdentity
         var value = environment(variable);
         if (!string.IsNullOrWhiteSpace(value) && !string.Equals(value, configured, StringComparison.Ordinal))
         {
-            throw new InvalidSettingException(
+            throw new OptionsValidationException(ClusterSettings.SectionName, typeof(ClusterSettings), [SettingsValidation.Failure(
                 key,
-                $"is '{configured}' but {variable} is '{value}'; Orleans' Kubernetes hosting would use {variable} while gateways use {key}: remove {variable} or set both alike");
+                $"is '{configured}' but {variable} is '{value}'; Orleans' Kubernetes hosting would use {variable} while gateways use {key}: remove {variable} or set both alike")]);
         }
     }
 }

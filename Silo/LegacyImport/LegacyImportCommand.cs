@@ -1,4 +1,4 @@
-using Dilemma.Grains.Hosting;
+using Dilemma.Hosting;
 using Dilemma.Grains.Storage;
 
 namespace Dilemma.Silo.LegacyImport;
@@ -27,7 +27,7 @@ public static class LegacyImportCommand
             return UsageExitCode;
         }
 
-        var target = ClusterSettings.Read(configuration).RequireMySql();
+        var target = ConnectionStringSettings.Read(configuration).RequireMySql();
         await SchemaMigrator.MigrateAsync(target, cancellationToken);
         try
         {

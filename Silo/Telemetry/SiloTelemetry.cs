@@ -1,4 +1,4 @@
-using Dilemma.Grains.Telemetry;
+using Dilemma.Hosting.Telemetry;
 using Orleans.Dashboard;
 
 namespace Dilemma.Silo.Telemetry;

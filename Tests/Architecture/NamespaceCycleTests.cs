@@ -8,7 +8,7 @@ namespace Dilemma.Tests.Architecture;
 public sealed class NamespaceCycleTests
 {
     private static readonly string[] Assemblies =
-        ["Dilemma.Grains.Interfaces", "Dilemma.Grains", "Dilemma.Silo", "Dilemma.Gateway"];
+        ["Dilemma.Grains.Interfaces", "Dilemma.Hosting", "Dilemma.Grains", "Dilemma.Silo", "Dilemma.Gateway"];
 
     [Fact]
     public void Our_namespaces_use_each_other_without_a_cycle()
@@ -19,6 +19,26 @@ public sealed class NamespaceCycleTests
 
         Assert.True(cycles.Count == 0, Describe(graph, cycles));
     }
+
+    [Fact]
+    public void The_gateway_uses_the_grains_only_to_host_them_in_embedded_mode()
+    {
+        // Gateway.csproj references Grains only for embedded mode: what both hosts need is in Dilemma.Hosting,
+        // and the grains' contracts are in Grains.Interfaces; only the cluster set-up co-hosts a silo.
+        var graph = NamespaceGraph.Read(Assemblies.Select(name => Path.Combine(AppContext.BaseDirectory, name + ".dll")), "Dilemma.");
+
+        var uses = graph.Uses
+            .Where(pair => pair.Key.StartsWith("Dilemma.Gateway", StringComparison.Ordinal))
+            .SelectMany(pair => pair.Value.Where(IsGrainsImplementation).Select(used => $"{pair.Key} → {used}: {string.Join(", ", graph.Evidence(pair.Key, used))}"))
+            .ToList();
+
+        Assert.True(
+            uses.Count == 1 && uses[0].StartsWith("Dilemma.Gateway.Hosting → Dilemma.Grains.Hosting:", StringComparison.Ordinal),
+            "The gateway uses the grains' implementation beyond embedded hosting:\n" + string.Join("\n", uses));
+    }
+
+    private static bool IsGrainsImplementation(string name) =>
+        name.StartsWith("Dilemma.Grains.", StringComparison.Ordinal) && !name.StartsWith("Dilemma.Grains.Interfaces", StringComparison.Ordinal);
 
     [Fact]
     public void The_reader_sees_a_namespace_used_only_inside_a_method_body()

@@ -1,6 +1,7 @@
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Hosting;
-using Dilemma.Grains.Hosting;
+using Dilemma.Hosting;
+using Dilemma.Hosting.Settings;
 using Dilemma.Silo;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -15,7 +16,7 @@ namespace Dilemma.Tests.Deployment;
 internal sealed record SiloView(ClusterOptions Cluster, EndpointOptions Endpoints, HostOptions Host, IReadOnlyList<string> Routes);
 
 /// <summary>What a gateway reads at start-up from a container's environment.</summary>
-internal sealed record GatewayView(GatewayMode Mode, ClusterSettings Cluster, JwtSettings Jwt);
+internal sealed record GatewayView(GatewayMode Mode, ClusterSettings Cluster, ConnectionStringSettings Connections, JwtSettings Jwt);
 
 /// <summary>
 /// The hosts as a container starts them: their own appsettings.json (published into the image) plus the
@@ -49,12 +50,14 @@ internal static class AppHosts
             .Build();
         var mode = ClusterHosting.ReadMode(configuration);
         var cluster = ClusterSettings.Read(configuration);
+        var connections = ConnectionStringSettings.Read(configuration);
         if (mode == GatewayMode.Cluster)
         {
-            cluster.RequireRedis();
+            connections.RequireRedis();
         }
 
-        return new GatewayView(mode, cluster, JwtSettings.Read(configuration, keyRequired: mode == GatewayMode.Cluster));
+        var jwt = configuration.ReadSettings(JwtSettings.SectionName, new JwtSettingsValidator(keyRequired: mode == GatewayMode.Cluster));
+        return new GatewayView(mode, cluster, connections, jwt);
     }
 
     /// <summary>Every route pattern an app maps, as a path (<c>/health/ready</c>).</summary>

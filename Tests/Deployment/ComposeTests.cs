@@ -62,7 +62,7 @@ public sealed class ComposeTests
 
         // What `migrate` reads: the connection string and nothing else.
         var migrate = Repository.AsConfiguration(_compose.Environment("migrate"));
-        Assert.NotNull(Grains.Hosting.ClusterSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(migrate).Build()).RequireMySql());
+        Assert.NotNull(Dilemma.Hosting.ConnectionStringSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(migrate).Build()).RequireMySql());
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed class ComposeTests
             Assert.Equal(GatewayMode.Cluster, view.Mode);
             Assert.Equal(silo["Cluster__ServiceId"], view.Cluster.ServiceId);
             Assert.Equal(silo["Cluster__ClusterId"], view.Cluster.ClusterId);
-            Assert.Equal(silo["ConnectionStrings__Redis"], view.Cluster.RedisConnectionString);
+            Assert.Equal(silo["ConnectionStrings__Redis"], view.Connections.Redis);
             Assert.False(view.Jwt.KeyWasGenerated);
             Assert.Equal("service_healthy", Condition(gateway, "silo-1"));
             Assert.Equal("service_healthy", Condition(gateway, "silo-2"));

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Xml.Linq;
-using Dilemma.Grains.Hosting;
+using Dilemma.Hosting;
 
 namespace Dilemma.Tests.Deployment;
 

@@ -1,10 +1,11 @@
 using Dapper;
-using Dilemma.Grains.Hosting;
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting;
+using Dilemma.Hosting.Settings;
 using Dilemma.Grains.Storage.Migrations;
 using Dilemma.Silo.Kubernetes;
 using Dilemma.Tests.Infrastructure;
 using FluentMigrator;
+using Microsoft.Extensions.Options;
 using MySqlConnector;
 
 namespace Dilemma.Tests.Deployment;
@@ -12,7 +13,7 @@ namespace Dilemma.Tests.Deployment;
 /// <summary>The commands the images run besides the hosts themselves, and the guard on the cluster's identity.</summary>
 public sealed class HostingCommandTests(LocalServices services)
 {
-    private static readonly ClusterSettings Settings = new("dilemma", "blue", 11111, 30000, null, "redis:6379", "Server=mysql");
+    private static readonly ClusterSettings Settings = new() { ServiceId = "dilemma", ClusterId = "blue" };
 
     [Fact]
     public async Task The_migrate_command_applies_the_schema_from_the_environment_alone_and_is_a_no_op_the_second_time()
@@ -62,11 +63,13 @@ public sealed class HostingCommandTests(LocalServices services)
     [InlineData(null, "green", "Cluster:ClusterId", "ORLEANS_CLUSTER_ID")]
     public void An_Orleans_id_variable_that_disagrees_with_the_settings_stops_start_up_naming_both(string? serviceId, string? clusterId, string key, string variable)
     {
-        var error = Assert.Throws<InvalidSettingException>(() => KubernetesIdentity.EnsureAgrees(Settings, Environment(serviceId, clusterId)));
+        var error = Assert.Throws<OptionsValidationException>(() => KubernetesIdentity.EnsureAgrees(Settings, Environment(serviceId, clusterId)));
 
-        Assert.Equal(key, error.Key);
-        Assert.Contains(variable, error.Message, StringComparison.Ordinal);
-        Assert.Contains(key.Replace(":", "__", StringComparison.Ordinal), error.Message, StringComparison.Ordinal);
+        var line = ConfigurationErrors.Describe(error);
+        Assert.NotNull(line);
+        Assert.StartsWith(key + " ", line, StringComparison.Ordinal);
+        Assert.Contains(variable, line, StringComparison.Ordinal);
+        Assert.Contains(key.Replace(":", "__", StringComparison.Ordinal), line, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -115,7 +115,7 @@ public sealed class KubernetesManifestTests
         var migrate = Assert.Single(pod.InitContainers);
         Assert.Equal(container.Image, migrate.Image);
         Assert.Equal(["migrate"], migrate.Args);
-        Assert.NotNull(Grains.Hosting.ClusterSettings.Read(new ConfigurationBuilder()
+        Assert.NotNull(Dilemma.Hosting.ConnectionStringSettings.Read(new ConfigurationBuilder()
             .AddInMemoryCollection(Repository.AsConfiguration(manifests.Environment(migrate, Dockerfile.Load("Dockerfile.silo").FinalEnvironment, "dilemma"))).Build()).RequireMySql());
     }
 

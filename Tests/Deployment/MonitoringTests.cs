@@ -1,4 +1,4 @@
-using Dilemma.Grains.Telemetry;
+using Dilemma.Hosting.Telemetry;
 using Dilemma.Tests.Infrastructure;
 using k8s.Models;
 using Microsoft.Extensions.Configuration;

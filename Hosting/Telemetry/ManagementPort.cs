@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.Extensions.Options;
 
-namespace Dilemma.Grains.Telemetry;
+namespace Dilemma.Hosting.Telemetry;
 
 /// <summary>Marks an endpoint that only the management port serves (<c>/metrics</c>, the dashboard).</summary>
 public sealed class ManagementPortOnly

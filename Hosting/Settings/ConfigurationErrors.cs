@@ -1,14 +1,14 @@
 using System.Text.RegularExpressions;
-using Dilemma.Grains.Settings;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Dilemma.Grains.Hosting;
+namespace Dilemma.Hosting.Settings;
 
 /// <summary>
 /// Turns whatever a wrong setting throws at start-up into the one line a host prints before it
-/// exits with code 2: our own <see cref="InvalidSettingException"/>, an options class's failed
-/// validation (<c>ValidateOnStart</c>), and a value the configuration binder could not convert.
+/// exits with code 2: an options class's failed validation (<c>ValidateOnStart</c>, or
+/// <see cref="SettingsValidation.ReadSettings{T}"/> while the host is built), and a value the
+/// configuration binder could not convert.
 /// Anything else is not a setting's fault and stays an error with its stack trace.
 /// </summary>
 public static partial class ConfigurationErrors
@@ -19,7 +19,6 @@ public static partial class ConfigurationErrors
     /// <summary>One line naming the setting(s), without the <c>Configuration error: </c> prefix; null when the exception is not about a setting.</summary>
     public static string? Describe(Exception exception) => exception switch
     {
-        InvalidSettingException setting => setting.Message,
         OptionsValidationException options => string.Join(" ", options.Failures.Select(NameVariable)),
         AggregateException aggregate => DescribeAll(aggregate.Flatten().InnerExceptions),
         InvalidOperationException binding when BindingFailure().Match(binding.Message) is { Success: true } match =>
@@ -56,11 +55,12 @@ public static partial class ConfigurationErrors
         return $"{failure.TrimEnd().TrimEnd('.')} (environment variable {Variable(key.Value)}).";
     }
 
+    // The type may be wrapped: System.Nullable`1[[System.Int32, …]] for an optional number.
     private static string Expected(string type) => type switch
     {
-        "System.Int32" or "System.Int64" => "a whole number",
-        "System.Boolean" => "true or false",
-        "System.Double" or "System.Decimal" => "a number",
+        _ when type.Contains("System.Int32", StringComparison.Ordinal) || type.Contains("System.Int64", StringComparison.Ordinal) => "a whole number",
+        _ when type.Contains("System.Boolean", StringComparison.Ordinal) => "true or false",
+        _ when type.Contains("System.Double", StringComparison.Ordinal) || type.Contains("System.Decimal", StringComparison.Ordinal) => "a number",
         _ => $"a value of type {type}",
     };
 

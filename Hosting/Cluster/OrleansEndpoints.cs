@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 
-namespace Dilemma.Grains.Hosting;
+namespace Dilemma.Hosting;
 
 public static class OrleansEndpoints
 {
@@ -17,7 +17,7 @@ public static class OrleansEndpoints
         {
             options.SiloPort = settings.SiloPort;
             options.GatewayPort = settings.GatewayPort;
-            if (settings.AdvertisedIp is { } address)
+            if (settings.AdvertisedAddress is { } address)
             {
                 options.AdvertisedIPAddress = address;
             }

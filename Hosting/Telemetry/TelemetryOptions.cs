@@ -1,8 +1,8 @@
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace Dilemma.Grains.Telemetry;
+namespace Dilemma.Hosting.Telemetry;
 
 /// <summary>
 /// Section <c>Telemetry</c>. It decides which exporters the host builds and which ports it listens on, so
@@ -44,27 +44,8 @@ public sealed class TelemetryOptions
     public bool MetricsEnabled => HasManagementPort || HasOtlp;
 
     /// <summary>Binds the section and stops start-up with one line naming the setting when a value is wrong.</summary>
-    public static TelemetryOptions ReadValid(IConfiguration configuration)
-    {
-        var options = new TelemetryOptions();
-        var section = configuration.GetSection(SectionName);
-        try
-        {
-            section.Bind(options);
-        }
-        catch (InvalidOperationException e)
-        {
-            // A flag that is not true or false: the binder names the key in its message.
-            throw new InvalidSettingException(SectionName, $"has a value that is not true or false ({e.Message})");
-        }
-
-        if (Problem(options) is { } problem)
-        {
-            throw new InvalidSettingException(problem.Key, problem.Message);
-        }
-
-        return options;
-    }
+    public static TelemetryOptions ReadValid(IConfiguration configuration) =>
+        configuration.ReadSettings(SectionName, new TelemetryOptionsValidator());
 
     /// <summary>The first thing wrong with the options, as the setting's key and what it must be.</summary>
     public static (string Key, string Message)? Problem(TelemetryOptions options)
@@ -112,6 +93,6 @@ public sealed class TelemetryOptionsValidator : IValidateOptions<TelemetryOption
 {
     public ValidateOptionsResult Validate(string? name, TelemetryOptions options) =>
         TelemetryOptions.Problem(options) is { } problem
-            ? ValidateOptionsResult.Fail($"{problem.Key} {problem.Message}")
+            ? ValidateOptionsResult.Fail(SettingsValidation.Failure(problem.Key, problem.Message))
             : ValidateOptionsResult.Success;
 }

@@ -1,9 +1,10 @@
-using Dilemma.Grains.Settings;
+using Dilemma.Hosting.Settings;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 
-namespace Dilemma.Grains.Hosting;
+namespace Dilemma.Hosting;
 
 /// <summary>
 /// How fast the cluster gives up on a silo that has died, read from the <c>Cluster</c> section.
@@ -11,16 +12,25 @@ namespace Dilemma.Grains.Hosting;
 /// suit large clusters on busy hosts; a class of players waiting on a round cannot sit through a
 /// 30 s stall. docs/deploy.md explains the numbers and what they cost.
 /// </summary>
-public sealed record FailureDetectionSettings(
-    TimeSpan ProbeTimeout,
-    int MissedProbesLimit,
-    TimeSpan ResponseTimeout,
-    TimeSpan GatewayListRefreshPeriod)
+public sealed class FailureDetectionSettings
 {
-    public const string ProbeTimeoutKey = "Cluster:ProbeTimeoutSeconds";
-    public const string MissedProbesLimitKey = "Cluster:MissedProbesLimit";
-    public const string ResponseTimeoutKey = "Cluster:ResponseTimeoutSeconds";
-    public const string GatewayListRefreshKey = "Cluster:GatewayListRefreshSeconds";
+    [Range(1, 30)]
+    public int ProbeTimeoutSeconds { get; set; } = 2;
+
+    [Range(2, 10)]
+    public int MissedProbesLimit { get; set; } = 3;
+
+    [Range(2, 120)]
+    public int ResponseTimeoutSeconds { get; set; } = 8;
+
+    [Range(1, 300)]
+    public int GatewayListRefreshSeconds { get; set; } = 5;
+
+    public TimeSpan ProbeTimeout => TimeSpan.FromSeconds(ProbeTimeoutSeconds);
+
+    public TimeSpan ResponseTimeout => TimeSpan.FromSeconds(ResponseTimeoutSeconds);
+
+    public TimeSpan GatewayListRefreshPeriod => TimeSpan.FromSeconds(GatewayListRefreshSeconds);
 
     /// <summary>
     /// The membership table is re-read this often even without gossip (Orleans: 60 s); a silo that
@@ -40,11 +50,9 @@ public sealed record FailureDetectionSettings(
     /// </summary>
     public static readonly TimeSpan DeathVoteExpiration = TimeSpan.FromSeconds(30);
 
-    public static FailureDetectionSettings Read(IConfiguration configuration) => new(
-        TimeSpan.FromSeconds(SettingReader.WholeNumber(configuration, ProbeTimeoutKey, 2, 1, 30)),
-        SettingReader.WholeNumber(configuration, MissedProbesLimitKey, 3, 2, 10),
-        TimeSpan.FromSeconds(SettingReader.WholeNumber(configuration, ResponseTimeoutKey, 8, 2, 120)),
-        TimeSpan.FromSeconds(SettingReader.WholeNumber(configuration, GatewayListRefreshKey, 5, 1, 300)));
+    /// <summary>Binds and checks the <c>Cluster</c> section's failure-detection values; Orleans takes them while the host is built.</summary>
+    public static FailureDetectionSettings Read(IConfiguration configuration) =>
+        configuration.ReadSettings<FailureDetectionSettings>(ClusterSettings.SectionName);
 
     /// <summary>A silo: how it probes the others, when it votes one dead, how long it waits for an answer.</summary>
     public void ApplyTo(ISiloBuilder silo)

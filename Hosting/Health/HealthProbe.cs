@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Dilemma.Grains.Hosting;
+namespace Dilemma.Hosting;
 
 /// <summary>
 /// <c>healthcheck [path]</c>: asks this container's own HTTP port for a health endpoint and exits 0 when it

@@ -1,3 +1,4 @@
+using Dilemma.Hosting.Settings;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -13,7 +14,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace Dilemma.Grains.Telemetry;
+namespace Dilemma.Hosting.Telemetry;
 
 /// <summary>
 /// OpenTelemetry for both hosts: traces from the HTTP request through Orleans' grain calls to the MySQL
@@ -42,8 +43,7 @@ public static class TelemetryHosting
         ArgumentNullException.ThrowIfNull(builder);
         var options = TelemetryOptions.ReadValid(builder.Configuration);
         var services = builder.Services;
-        services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>());
+        services.AddOptions<TelemetryOptions>().BindSettings(TelemetryOptions.SectionName, new TelemetryOptionsValidator());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ManagementPortMatcherPolicy>());
 
         if (LogFormat.IsJson(builder.Configuration))
