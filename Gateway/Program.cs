@@ -48,6 +48,7 @@ try
     app.MapIceApi();
     app.MapAiApi();
     app.MapResearchApi();
+    app.MapWithdrawalApi();
     app.MapWebClient();
     await app.RunAsync();
     return 0;

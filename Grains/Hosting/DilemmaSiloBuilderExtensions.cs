@@ -36,6 +36,7 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<InMemoryResearchStore>();
         silo.Services.AddSingleton<IResearchStore>(services => services.GetRequiredService<InMemoryResearchStore>());
         silo.Services.AddSingleton<IHeldResearchReader>(services => services.GetRequiredService<InMemoryResearchStore>());
+        silo.Services.AddSingleton<IResearchEraser>(services => services.GetRequiredService<InMemoryResearchStore>());
         silo.Services.AddSingleton<IResearchAggregates, InMemoryResearchAggregates>();
         silo.Services.AddSingleton<InMemoryResearchExportSource>();
         silo.Services.AddSingleton<IResearchExportSource>(services => services.GetRequiredService<InMemoryResearchExportSource>());
@@ -71,6 +72,7 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<IAccountStore, MySqlAccountStore>();
         silo.Services.AddSingleton<IResearchStore, MySqlResearchStore>();
         silo.Services.AddSingleton<IHeldResearchReader, MySqlHeldResearchReader>();
+        silo.Services.AddSingleton<IResearchEraser, MySqlResearchEraser>();
         silo.Services.AddSingleton<IResearchAggregates, MySqlResearchAggregates>();
         silo.Services.AddSingleton<IResearchExportSource, MySqlResearchExportSource>();
         silo.Services.AddSingleton<IStorageProbe, MySqlStorageProbe>();

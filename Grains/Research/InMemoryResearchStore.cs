@@ -1,10 +1,11 @@
 using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Interfaces.Accounts;
+using Dilemma.Grains.Interfaces.Research;
 
 namespace Dilemma.Grains.Research;
 
 /// <summary>The research store of embedded mode: the same contract, in process memory, one lock.</summary>
-public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader
+public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader, IResearchEraser
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, RoomEntry> _rooms = new(StringComparer.Ordinal);
@@ -13,6 +14,8 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader
     private readonly Dictionary<(string Room, int Round), ConsensusRecord> _consensus = [];
     private readonly List<(string Room, long User, string Type, DateTime At)> _recordingEvents = [];
     private readonly List<RoomEventRecord> _roomEvents = [];
+    private readonly Dictionary<string, (string Room, long User)> _withdrawalCodes = new(StringComparer.Ordinal);
+    private readonly List<ErasureLedgerEntry> _erasures = [];
 
     public Task<bool> TryRecordRoomAsync(RoomRecord room, CancellationToken cancellationToken)
     {
@@ -123,6 +126,102 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader
         {
             _roomEvents.Add(roomEvent);
             return Task.CompletedTask;
+        }
+    }
+
+    public Task RecordWithdrawalCodeAsync(string roomCode, long userId, byte[] codeSha256, DateTime issuedAt, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _withdrawalCodes.TryAdd(Convert.ToHexString(codeSha256), (roomCode, userId));
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task<long?> FindWithdrawalCodeAsync(byte[] codeSha256, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_withdrawalCodes.TryGetValue(Convert.ToHexString(codeSha256), out var seat) ? seat.User : (long?)null);
+        }
+    }
+
+    public Task<ErasureOutcome> EraseAsync(long userId, string kind, DateTime at, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            // The same rule as MySQL: not while a room grain may still write this user's rows.
+            if (_participants.Any(p => p.Key.User == userId && _rooms.TryGetValue(p.Key.Room, out var room)
+                && (room.Status == RoomStatus.Started || (room.Status == RoomStatus.Waiting && p.Value.LeftAt is null))))
+            {
+                return Task.FromResult(new ErasureOutcome(InGame: true, 0));
+            }
+
+            // Consensus rows and events the user caused are the room's: they lose the link only (0: nobody).
+            foreach (var (key, consensus) in _consensus.Where(c => c.Value.SubmittedBy == userId).ToList())
+            {
+                _consensus[key] = consensus with { SubmittedBy = 0 };
+            }
+
+            for (var i = 0; i < _roomEvents.Count; i++)
+            {
+                if (_roomEvents[i].ActorId == userId)
+                {
+                    _roomEvents[i] = _roomEvents[i] with { ActorId = null };
+                }
+            }
+
+            foreach (var code in _withdrawalCodes.Where(c => c.Value.User == userId).Select(c => c.Key).ToList())
+            {
+                _withdrawalCodes.Remove(code);
+            }
+
+            long rows = 0;
+            foreach (var key in _choices.Keys.Where(k => k.User == userId).ToList())
+            {
+                rows += _choices.Remove(key) ? 1 : 0;
+            }
+
+            rows += _roomEvents.RemoveAll(e => e.UserId == userId);
+            rows += _recordingEvents.RemoveAll(e => e.User == userId);
+            foreach (var key in _participants.Keys.Where(k => k.User == userId).ToList())
+            {
+                rows += _participants.Remove(key) ? 1 : 0;
+            }
+
+            _erasures.Add(new ErasureLedgerEntry(_erasures.Count + 1, at, rows, kind));
+            return Task.FromResult(new ErasureOutcome(InGame: false, rows));
+        }
+    }
+
+    /// <summary>For tests: a user's rows in the tables erasure deletes from, and the rows still linked to them (consensus submitted, events caused).</summary>
+    public (long Rows, long Linked) RowsOf(long userId)
+    {
+        lock (_lock)
+        {
+            return (
+                _participants.Keys.Count(k => k.User == userId) + _choices.Keys.Count(k => k.User == userId)
+                    + _roomEvents.Count(e => e.UserId == userId) + _recordingEvents.Count(e => e.User == userId),
+                _consensus.Values.Count(c => c.SubmittedBy == userId) + _roomEvents.Count(e => e.ActorId == userId) + _withdrawalCodes.Values.Count(c => c.User == userId));
+        }
+    }
+
+    /// <summary>The erasures recorded so far, as an export's manifest counts them.</summary>
+    public ErasureTotals ErasureTotals()
+    {
+        lock (_lock)
+        {
+            return new ErasureTotals(_erasures.Count, _erasures.Sum(e => e.RowsErased));
+        }
+    }
+
+    /// <summary>The erasure ledger, newest first.</summary>
+    public (IReadOnlyList<ErasureLedgerEntry> Entries, long Total) ListErasures(long offset, int count)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<ErasureLedgerEntry> entries = Enumerable.Reverse(_erasures).Skip((int)Math.Min(offset, int.MaxValue)).Take(count).ToList();
+            return (entries, _erasures.Count);
         }
     }
 

@@ -156,6 +156,12 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource) : IResearchSt
             new { roomCode, userId, eventType, occurredAt },
             cancellationToken);
 
+    public Task RecordWithdrawalCodeAsync(string roomCode, long userId, byte[] codeSha256, DateTime issuedAt, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "INSERT IGNORE INTO withdrawal_codes (code_sha256, room_code, user_id, issued_at) VALUES (@codeSha256, @roomCode, @userId, @issuedAt)",
+            new { codeSha256, roomCode, userId, issuedAt },
+            cancellationToken);
+
     public Task RecordRoomEventAsync(RoomEventRecord roomEvent, CancellationToken cancellationToken) =>
         ExecuteAsync(
             """

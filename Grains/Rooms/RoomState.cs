@@ -151,6 +151,13 @@ public sealed class ParticipantState
     /// <summary>A bot's seat: its choices come from <see cref="Ai.OfflineBotRule"/>, and its rows are marked is_bot.</summary>
     [Id(6)]
     public bool IsBot { get; set; }
+
+    /// <summary>
+    /// The seat's withdrawal code once asked for at the end of the game (the database keeps only its hash), so the end
+    /// screen shows the same code every time. Erasure does not clear it here: the code is spent in the database.
+    /// </summary>
+    [Id(7)]
+    public string? WithdrawalCode { get; set; }
 }
 
 [GenerateSerializer]
