@@ -64,4 +64,10 @@ public static class ErasureKinds
 
     /// <summary>The participant, with the code shown at the end of a game (<c>POST /research/withdrawals</c>).</summary>
     public const string WithdrawalCode = "withdrawal_code";
+
+    /// <summary>The daily retention run removed rooms that ended over <c>Research:RetentionDays</c> ago.</summary>
+    public const string Retention = "retention";
+
+    /// <summary>The daily retention run removed seats without data consent past <c>Research:RetentionDaysWithoutConsent</c>.</summary>
+    public const string RetentionWithoutConsent = "retention_without_consent";
 }

@@ -206,6 +206,101 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         }
     }
 
+    /// <summary>Users seated in rooms that ended before <paramref name="before"/>: whom the retention of rows without consent asks the accounts about.</summary>
+    public IReadOnlyList<long> UsersOfRoomsEndedBefore(DateTime before)
+    {
+        lock (_lock)
+        {
+            return _participants.Keys.Where(k => _rooms.TryGetValue(k.Room, out var room) && EndedBefore(room, before)).Select(k => k.User).Distinct().ToList();
+        }
+    }
+
+    /// <summary>Retention as <see cref="IResearchRetentionStore.ApplyAsync"/> describes it; <paramref name="withoutConsent"/> are the users it may take seats of.</summary>
+    public RetentionReport ApplyRetention(DateTime? roomsEndedBefore, DateTime? seatsEndedBefore, IReadOnlySet<long> withoutConsent, DateTime now)
+    {
+        lock (_lock)
+        {
+            long rooms = 0, roomRows = 0, seats = 0, seatRows = 0;
+            if (roomsEndedBefore is { } before)
+            {
+                var due = _rooms.Values.Where(r => EndedBefore(r, before)).Select(r => r.Record.RoomCode).ToHashSet(StringComparer.Ordinal);
+                rooms = due.Count;
+                roomRows = RemoveWhere(_withdrawalCodes, c => due.Contains(c.Value.Room))
+                    + _recordingEvents.RemoveAll(e => due.Contains(e.Room))
+                    + _roomEvents.RemoveAll(e => due.Contains(e.RoomCode))
+                    + RemoveWhere(_choices, c => due.Contains(c.Key.Room))
+                    + RemoveWhere(_consensus, c => due.Contains(c.Key.Room))
+                    + RemoveWhere(_participants, p => due.Contains(p.Key.Room))
+                    + RemoveWhere(_rooms, r => due.Contains(r.Key));
+            }
+
+            if (seatsEndedBefore is { } seatsBefore)
+            {
+                var due = _participants.Keys
+                    .Where(k => withoutConsent.Contains(k.User) && _rooms.TryGetValue(k.Room, out var room) && EndedBefore(room, seatsBefore))
+                    .ToHashSet();
+                foreach (var (key, consensus) in _consensus.Where(c => due.Contains((c.Key.Room, c.Value.SubmittedBy))).ToList())
+                {
+                    _consensus[key] = consensus with { SubmittedBy = 0 };
+                }
+
+                for (var i = 0; i < _roomEvents.Count; i++)
+                {
+                    if (_roomEvents[i].ActorId is { } actor && due.Contains((_roomEvents[i].RoomCode, actor)))
+                    {
+                        _roomEvents[i] = _roomEvents[i] with { ActorId = null };
+                    }
+                }
+
+                RemoveWhere(_withdrawalCodes, c => due.Contains(c.Value));
+                seats = due.Count;
+                seatRows = RemoveWhere(_choices, c => due.Contains((c.Key.Room, c.Key.User)))
+                    + _roomEvents.RemoveAll(e => e.UserId is { } user && due.Contains((e.RoomCode, user)))
+                    + _recordingEvents.RemoveAll(e => due.Contains((e.Room, e.User)))
+                    + RemoveWhere(_participants, p => due.Contains(p.Key));
+            }
+
+            foreach (var (rows, kind) in new[] { (roomRows, ErasureKinds.Retention), (seatRows, ErasureKinds.RetentionWithoutConsent) })
+            {
+                if (rows > 0)
+                {
+                    _erasures.Add(new ErasureLedgerEntry(_erasures.Count + 1, now, rows, kind));
+                }
+            }
+
+            return new RetentionReport(rooms, roomRows, seats, seatRows);
+        }
+    }
+
+    /// <summary>For tests: a room's rows as stored (room row, seats whether left or not, choices, consensus).</summary>
+    public (long Rooms, long Seats, long Choices, long Consensus) RowCounts(string roomCode)
+    {
+        lock (_lock)
+        {
+            return (_rooms.ContainsKey(roomCode) ? 1 : 0, _participants.Keys.Count(k => k.Room == roomCode), _choices.Keys.Count(k => k.Room == roomCode), _consensus.Keys.Count(k => k.Room == roomCode));
+        }
+    }
+
+    // Finished before the time, or closed (never started) when created before it; waiting and started rooms never are.
+    private static bool EndedBefore(RoomEntry room, DateTime before) => room.Status switch
+    {
+        RoomStatus.Finished => room.Progress?.FinishedAt < before,
+        RoomStatus.Closed => room.Record.CreatedAt < before,
+        _ => false,
+    };
+
+    private static int RemoveWhere<TKey, TValue>(Dictionary<TKey, TValue> entries, Func<KeyValuePair<TKey, TValue>, bool> due)
+        where TKey : notnull
+    {
+        var keys = entries.Where(due).Select(e => e.Key).ToList();
+        foreach (var key in keys)
+        {
+            entries.Remove(key);
+        }
+
+        return keys.Count;
+    }
+
     /// <summary>The erasures recorded so far, as an export's manifest counts them.</summary>
     public ErasureTotals ErasureTotals()
     {

@@ -22,7 +22,7 @@ public sealed class ResearchErasure : Migration
                 id BIGINT NOT NULL AUTO_INCREMENT,
                 erased_at DATETIME(6) NOT NULL,
                 rows_erased BIGINT NOT NULL,
-                kind VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+                kind VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
                 CONSTRAINT pk_research_erasures PRIMARY KEY (id)
             ) {TableOptions}
             """);
