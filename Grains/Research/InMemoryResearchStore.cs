@@ -129,12 +129,18 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         }
     }
 
-    public Task RecordWithdrawalCodeAsync(string roomCode, long userId, byte[] codeSha256, DateTime issuedAt, CancellationToken cancellationToken)
+    public Task<bool> RecordWithdrawalCodeAsync(string roomCode, long userId, byte[] codeSha256, DateTime issuedAt, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
+            // As MySQL's foreign key: no code for a room whose rows retention has removed.
+            if (!_rooms.ContainsKey(roomCode))
+            {
+                return Task.FromResult(false);
+            }
+
             _withdrawalCodes.TryAdd(Convert.ToHexString(codeSha256), (roomCode, userId));
-            return Task.CompletedTask;
+            return Task.FromResult(true);
         }
     }
 

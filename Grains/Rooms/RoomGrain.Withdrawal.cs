@@ -29,7 +29,12 @@ public sealed partial class RoomGrain
         // The hash is stored before the state that shows the code: a code shown always works. A state write that
         // fails leaves an unused hash behind, and the next ask makes another code.
         var code = WithdrawalCodes.New();
-        await research.RecordWithdrawalCodeAsync(State.Code, userId, WithdrawalCodes.Hash(code), Now, cancellationToken);
+        if (!await research.RecordWithdrawalCodeAsync(State.Code, userId, WithdrawalCodes.Hash(code), Now, cancellationToken))
+        {
+            // The grain's state outlives the research rows: retention removed them, so there is nothing left to withdraw.
+            throw RuleViolationException.Gone("research_data_removed", "This game's research data has been removed under the retention period; there is nothing left to withdraw.");
+        }
+
         seat.WithdrawalCode = code;
         await SaveAsync(writeScenario: false, cancellationToken);
         return code;

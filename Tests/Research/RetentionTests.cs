@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using Dapper;
 using Dilemma.Grains.Accounts;
@@ -73,6 +74,24 @@ public abstract class RetentionTests(HttpClient client, IGrainFactory grains)
         var off = new ResearchRetention(Store, Options.Create(new RetentionOptions()), NullLogger<ResearchRetention>.Instance);
         Assert.Equal(default, await off.ApplyAsync(now.AddYears(10), Ct));
         Assert.Equal((1L, 2L, 10L, 5L), await CountsAsync(recentCode));
+    }
+
+    [Fact]
+    public async Task A_first_withdrawal_code_asked_after_retention_removed_the_room_is_410_research_data_removed()
+    {
+        var (players, code) = await GameAsync(consenting: 3);
+        await FinishAsync(players, code);
+
+        // The room grain still holds the finished game; only its research rows go.
+        var retention = new ResearchRetention(Store, Options.Create(new RetentionOptions { RetentionDays = 30 }), NullLogger<ResearchRetention>.Instance);
+        await retention.ApplyAsync(DateTime.UtcNow.AddDays(31), Ct);
+        Assert.Equal((0L, 0L, 0L, 0L), await CountsAsync(code));
+
+        // A code now would withdraw nothing: the rule is named, and nothing is kept, so a second ask answers the same.
+        for (var ask = 0; ask < 2; ask++)
+        {
+            await HttpAssert.ProblemAsync(await players[1].GetAsync($"/rooms/{code}/withdrawal-code", Ct), HttpStatusCode.Gone, "research_data_removed");
+        }
     }
 
     /// <summary>A started game of three guests, the first <paramref name="consenting"/> with data consent.</summary>
