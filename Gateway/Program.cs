@@ -51,6 +51,7 @@ try
     app.MapIceApi();
     app.MapAiApi();
     app.MapResearchApi();
+    app.MapWithdrawalApi();
     app.MapWebClient();
     await app.RunAsync();
     return 0;

@@ -64,6 +64,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             RuleViolationKind.Busy => StatusCodes.Status503ServiceUnavailable,
             RuleViolationKind.Malformed => StatusCodes.Status400BadRequest,
             RuleViolationKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
+            RuleViolationKind.Gone => StatusCodes.Status410Gone,
             _ => StatusCodes.Status409Conflict,
         };
         var problem = Problems.Describe(status, rule.Code, rule.Message);

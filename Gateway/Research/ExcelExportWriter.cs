@@ -178,6 +178,8 @@ internal sealed class ExcelExportWriter : IExportWriter
             ("participants_sha256", new DataCell(completed.ParticipantsSha256), "SHA-256 of the participants sheet in the canonical form below."),
             ("rooms_sha256", new DataCell(completed.RoomsSha256), "SHA-256 of the rooms sheet in the canonical form below."),
             ("canonical_form", new DataCell(completed.CanonicalForm), CanonicalFormDescription),
+            ("erasures", new DataCell(completed.Erasures), "Withdrawals recorded before this export read (erasure ledger, GET /research/experiments/erasures): their rows are gone from every sheet."),
+            ("erased_rows", new DataCell(completed.ErasedRows), "Research rows those withdrawals deleted, in all."),
         ];
         foreach (var (key, value, meaning) in rows)
         {

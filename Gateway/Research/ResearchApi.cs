@@ -23,7 +23,7 @@ public static class ResearchApi
         "The export ledger (table research_exports in cluster mode, process memory in embedded mode) keeps every finished export: " +
         "export_id, started_at, completed_at, requested_by (the researcher's name then) and requested_by_user_id, format, the filters " +
         "(filter_from, filter_to, filter_topic, filter_phase; null when not set), participants_rows, rooms_rows, excluded_participants, " +
-        "participants_sha256, rooms_sha256 and canonical_form. The keys are the manifest sheet's, so a workbook cited in a paper can be " +
+        "participants_sha256, rooms_sha256, canonical_form, and erasures and erased_rows (withdrawals recorded before the export read, and the rows they deleted). The keys are the manifest sheet's, so a workbook cited in a paper can be " +
         "checked against the ledger key by key (the manifest shows times to the millisecond, the ledger to the microsecond).";
 
     private const string ExportDescriptionText =
@@ -61,6 +61,28 @@ public static class ResearchApi
             .WithSummary("Researchers only: the export ledger, most recently recorded first")
             .WithDescription(LedgerDescriptionText + " Query: page (from 1), page_size (1-100, default 20); total counts every entry.")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        research.MapGet("/erasures", ListErasuresAsync)
+            .WithSummary("Researchers only: the erasure ledger (withdrawals), most recently recorded first")
+            .WithDescription(
+                "One entry per erasure (table research_erasures in cluster mode, process memory in embedded mode): id, erased_at, rows_erased " +
+                "(research rows deleted) and kind (account: DELETE /auth/me/research-data; withdrawal_code: POST /research/withdrawals). Whose rows " +
+                "they were is recorded nowhere. Every export's manifest and ledger entry carry erasures and erased_rows: the totals recorded before " +
+                "it read. Query: page (from 1), page_size (1-100, default 20).")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+    }
+
+    public static async Task<Ok<ErasureLedgerPageResponse>> ListErasuresAsync(
+        IGrainFactory grains,
+        CancellationToken cancellationToken,
+        int page = 1,
+        [FromQuery(Name = "page_size")] int pageSize = DefaultLedgerPageSize)
+    {
+        var result = await grains.GetGrain<IResearchLedgerGrain>(0).ListErasuresAsync(page, pageSize, cancellationToken);
+        return TypedResults.Ok(new ErasureLedgerPageResponse(
+            [.. result.Items.Select(e => new ErasureLedgerResponse(e.Id, new DateTimeOffset(e.ErasedAt, TimeSpan.Zero), e.RowsErased, e.Kind))],
+            result.Page,
+            result.PageSize,
+            result.Total));
     }
 
     public static async Task<Results<Ok<ExportLedgerResponse>, ProblemHttpResult>> GetExportAsync(
@@ -176,7 +198,9 @@ public static class ResearchApi
         entry.ExcludedParticipants,
         entry.ParticipantsSha256,
         entry.RoomsSha256,
-        entry.CanonicalForm);
+        entry.CanonicalForm,
+        entry.Erasures,
+        entry.ErasedRows);
 
     private static ProblemHttpResult Invalid(int status, string field, string detail) =>
         (ProblemHttpResult)Problems.Create(status, "invalid_filter", detail, field: field);

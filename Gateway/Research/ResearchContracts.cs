@@ -37,6 +37,8 @@ public sealed record ExportLedgerResponse(
     long ExcludedParticipants,
     string ParticipantsSha256,
     string RoomsSha256,
-    string CanonicalForm);
+    string CanonicalForm,
+    long Erasures,
+    long ErasedRows);
 
 public sealed record ExportLedgerPageResponse(IReadOnlyList<ExportLedgerResponse> Items, int Page, int PageSize, long Total);

@@ -148,3 +148,6 @@ public static class RoomMapping
         receipt.SubmissionId,
         receipt.Replayed);
 }
+
+/// <summary>A participant's withdrawal code for a finished game (see <c>POST /research/withdrawals</c>).</summary>
+public sealed record WithdrawalCodeResponse(string WithdrawalCode);

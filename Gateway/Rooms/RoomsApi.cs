@@ -92,6 +92,13 @@ public static class RoomsApi
         rooms.MapPost("/{room_code}/consensus-choice", SubmitConsensusAsync).Validates<SubmitChoiceRequest>()
             .WithSummary("Record the group's consensus once everyone still in the game has chosen; opens the next round or finishes the game")
             .WithDescription("Once per round (409 consensus_exists); needs the individual choice of every participant still in the game (409 choices_pending): a dropped or removed participant is not waited for and their seat is recorded absent for the round. 409 room_paused while an on_dropout wait room waits for a dropped participant; 409 participant_dropped from a dropped participant.");
+        rooms.MapGet("/{room_code}/withdrawal-code", WithdrawalCodeAsync)
+            .WithSummary("Your withdrawal code for this finished game, to show on the end screen")
+            .WithDescription("Participants only, once the game is finished (409 room_not_finished before; 409 bot_seat for a bot; 410 research_data_removed when retention has removed the game's research rows before a code was made). 24 letters and digits in groups of four, made on the first ask and the same on every later one; only its SHA-256 is stored. Whoever holds it can withdraw the participant's research data without signing in (POST /research/withdrawals), e.g. a guest who lost their token; it works once. Answer: {\"withdrawal_code\"}.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status410Gone);
         rooms.MapGet("/{room_code}/statistics", StatisticsAsync)
             .WithSummary("Per-round choices, distribution, mean confidence, consensus, majority and deliberation figures")
             .WithDescription("For those who see the room in full (participants, researchers); 403 not_participant for others when the room is a public waiting one, else 404 room_not_found. Individual choices of a round appear once its consensus is recorded. changed_position: the consensus differs from the participant's own choice. changed_from_majority: the participant chose with the majority and the consensus went elsewhere. distance_to_consensus: share of participants whose choice differs from the consensus. confidence_shift: consensus confidence minus mean individual confidence. role_agreement.agreement_index: share of completed rounds whose consensus was that role's own choice.");
@@ -190,6 +197,9 @@ public static class RoomsApi
         var receipt = await Room(grains, roomCode).SubmitConsensusAsync(AccessTokens.UserIdOf(user), Submission(request), cancellationToken);
         return TypedResults.Created($"/rooms/{roomCode}/statistics", receipt.ToResponse());
     }
+
+    public static async Task<Ok<WithdrawalCodeResponse>> WithdrawalCodeAsync([FromRoute(Name = "room_code")] string roomCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new WithdrawalCodeResponse(await Room(grains, roomCode).GetWithdrawalCodeAsync(AccessTokens.UserIdOf(user), cancellationToken)));
 
     public static async Task<Ok<RoomStatistics>> StatisticsAsync([FromRoute(Name = "room_code")] string roomCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
         TypedResults.Ok(await Room(grains, roomCode).GetStatisticsAsync(RoomViewers.Of(user), cancellationToken));

@@ -21,6 +21,15 @@ public interface IUserGrain : IGrainWithIntegerKey
     [ReadOnly]
     Task<HeldData> GetHeldDataAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Withdrawal: deletes every research row of this user (seats, choices, room events about them, recording events,
+    /// withdrawal codes), unlinks them from consensus rows they submitted and events they caused (the rows are the
+    /// room's), withdraws data consent if held, and records the erasure in the export ledger with its
+    /// <paramref name="kind"/> (<c>ErasureKinds</c>) and row count, never the user. <c>game_in_progress</c> (409)
+    /// while the user is seated in a waiting room or has a seat in a started game, whose grain would write rows again.
+    /// </summary>
+    Task<Research.ResearchErasure> EraseResearchDataAsync(string kind, CancellationToken cancellationToken = default);
+
     /// <summary>The roles stored for this user; <c>user_not_found</c> (404) for an unknown id.</summary>
     [ReadOnly]
     Task<UserRoles> GetRolesAsync(CancellationToken cancellationToken = default);

@@ -52,6 +52,8 @@ public sealed class RuleViolationException : Exception
 
     public static RuleViolationException Conflict(string code, string message) => new(RuleViolationKind.Conflict, code, message);
 
+    public static RuleViolationException Gone(string code, string message) => new(RuleViolationKind.Gone, code, message);
+
     public static RuleViolationException Forbidden(string code, string message) => new(RuleViolationKind.Forbidden, code, message);
 
     public static RuleViolationException Unauthorized(string code, string message) => new(RuleViolationKind.Unauthorized, code, message);
@@ -90,4 +92,7 @@ public enum RuleViolationKind
 
     /// <summary>429: too many attempts; <see cref="RuleViolationException.RetryAfterSeconds"/> says when to come back.</summary>
     TooManyRequests = 7,
+
+    /// <summary>410: it existed and was removed for good (a room's research data past the retention period, say).</summary>
+    Gone = 8,
 }

@@ -96,7 +96,9 @@ public sealed record ExportCompleted(
     [property: Id(5)] long ExcludedParticipants,
     [property: Id(6)] string ParticipantsSha256,
     [property: Id(7)] string RoomsSha256,
-    [property: Id(8)] string CanonicalForm) : ExportChunk;
+    [property: Id(8)] string CanonicalForm,
+    [property: Id(9)] long Erasures,
+    [property: Id(10)] long ErasedRows) : ExportChunk;
 
 /// <summary>
 /// One consenting participant of one room. <see cref="Answers"/> holds 20 bytes: for rounds 1 to 5 in

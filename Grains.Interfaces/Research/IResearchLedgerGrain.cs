@@ -15,11 +15,15 @@ public interface IResearchLedgerGrain : IGrainWithIntegerKey
     /// <summary>Ledger entries, most recently recorded first.</summary>
     [ReadOnly]
     Task<ExportLedgerPage> ListAsync(int page, int pageSize, CancellationToken cancellationToken = default);
+
+    /// <summary>Erasures (withdrawals), most recently recorded first: when, how many rows, what asked; never who.</summary>
+    [ReadOnly]
+    Task<ErasureLedgerPage> ListErasuresAsync(int page, int pageSize, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
 /// What the export ledger keeps of one finished export: who took it, when, with which filters, and the
-/// counts and digests its manifest sheet carries. Times are UTC.
+/// counts and digests its manifest sheet carries, and the erasures recorded before it read. Times are UTC.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -37,7 +41,9 @@ public sealed record ExportLedgerEntry(
     [property: Id(9)] long ExcludedParticipants,
     [property: Id(10)] string ParticipantsSha256,
     [property: Id(11)] string RoomsSha256,
-    [property: Id(12)] string CanonicalForm);
+    [property: Id(12)] string CanonicalForm,
+    [property: Id(13)] long Erasures,
+    [property: Id(14)] long ErasedRows);
 
 /// <summary>One page of the ledger; <see cref="Total"/> counts every entry.</summary>
 [GenerateSerializer]

@@ -114,6 +114,13 @@ public interface IRoomGrain : IGrainWithStringKey
     /// </summary>
     Task<RoomSnapshot> RemoveParticipantAsync(long callerId, long userId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The caller's withdrawal code for this finished game (<c>WithdrawalCodes</c>): made on the first ask and the same
+    /// on every later one, so the end screen can show it again. Not for a bot's seat. <c>room_not_finished</c> (409)
+    /// before the end; <c>not_participant</c> (403) or <c>room_not_found</c> (404) for others.
+    /// </summary>
+    Task<string> GetWithdrawalCodeAsync(long userId, CancellationToken cancellationToken = default);
+
     /// <summary>Host only, in a started game: finishes it now, recorded as ended early with who and when.</summary>
     Task<RoomSnapshot> EndEarlyAsync(long callerId, CancellationToken cancellationToken = default);
 

@@ -1,5 +1,8 @@
 using Dilemma.Grains.Interfaces.Accounts;
+using Dilemma.Grains.Interfaces.Consent;
 using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Research;
+using Microsoft.Extensions.Logging;
 
 namespace Dilemma.Grains.Accounts;
 
@@ -8,7 +11,8 @@ namespace Dilemma.Grains.Accounts;
 /// the store on every call: guests' nicknames change at sign-in, elsewhere, and a cached copy
 /// would have to be told.
 /// </summary>
-public sealed class UserGrain(IAccountStore store, IHeldResearchReader research, TimeProvider time) : Grain, IUserGrain
+public sealed partial class UserGrain(IAccountStore store, IHeldResearchReader research, IResearchEraser eraser, TimeProvider time, ILogger<UserGrain> logger)
+    : Grain, IUserGrain
 {
     public async Task<UserProfile> GetAsync(CancellationToken cancellationToken)
     {
@@ -32,6 +36,28 @@ public sealed class UserGrain(IAccountStore store, IHeldResearchReader research,
             [.. consents.Select(r => new ConsentEntry(r.Kind, r.Version, r.Granted, new DateTimeOffset(DateTime.SpecifyKind(r.At, DateTimeKind.Utc))))],
             await store.GetRoleChangesAsync(UserId, cancellationToken),
             await research.ReadAsync(UserId, cancellationToken));
+    }
+
+    public async Task<ResearchErasure> EraseResearchDataAsync(string kind, CancellationToken cancellationToken)
+    {
+        var user = await store.FindByIdAsync(UserId, cancellationToken) ?? throw NotFound();
+        var now = time.GetUtcNow();
+        var outcome = await eraser.EraseAsync(UserId, kind, now.UtcDateTime, cancellationToken);
+        if (outcome.InGame)
+        {
+            throw RuleViolationException.Conflict(
+                "game_in_progress",
+                "You are in a room that is waiting or playing; leave it or let the game finish, then withdraw (the game would otherwise record you again).");
+        }
+
+        // Withdrawing the data is withdrawing the consent to it: later games must not export this user either.
+        if (user.DataConsent)
+        {
+            await store.RecordConsentAsync(UserId, new ConsentDecision(Data: false, Voice: null, ConsentTexts.Unversioned, now.UtcDateTime), cancellationToken);
+        }
+
+        LogErased(logger, kind, outcome.RowsErased);
+        return new ResearchErasure(outcome.RowsErased, now);
     }
 
     public async Task<UserRoles> GetRolesAsync(CancellationToken cancellationToken)
@@ -87,6 +113,10 @@ public sealed class UserGrain(IAccountStore store, IHeldResearchReader research,
     }
 
     private long UserId => this.GetPrimaryKeyLong();
+
+    // Never the user id: the log must not say who withdrew any more than the ledger does.
+    [LoggerMessage(Level = LogLevel.Information, Message = "Research data withdrawn ({Kind}): {Rows} rows erased")]
+    private static partial void LogErased(ILogger logger, string kind, long rows);
 
     private static RuleViolationException NotFound() => RuleViolationException.NotFound("user_not_found", "No such user.");
 }

@@ -38,6 +38,8 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<InMemoryResearchStore>();
         silo.Services.AddSingleton<IResearchStore>(services => services.GetRequiredService<InMemoryResearchStore>());
         silo.Services.AddSingleton<IHeldResearchReader>(services => services.GetRequiredService<InMemoryResearchStore>());
+        silo.Services.AddSingleton<IResearchEraser>(services => services.GetRequiredService<InMemoryResearchStore>());
+        silo.Services.AddSingleton<IResearchRetentionStore, InMemoryResearchRetentionStore>();
         silo.Services.AddSingleton<IResearchAggregates, InMemoryResearchAggregates>();
         silo.Services.AddSingleton<InMemoryResearchExportSource>();
         silo.Services.AddSingleton<IResearchExportSource>(services => services.GetRequiredService<InMemoryResearchExportSource>());
@@ -74,6 +76,8 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<IAccountStore, MySqlAccountStore>();
         silo.Services.AddSingleton<IResearchStore, MySqlResearchStore>();
         silo.Services.AddSingleton<IHeldResearchReader, MySqlHeldResearchReader>();
+        silo.Services.AddSingleton<IResearchEraser, MySqlResearchEraser>();
+        silo.Services.AddSingleton<IResearchRetentionStore, MySqlResearchRetentionStore>();
         silo.Services.AddSingleton<IResearchAggregates, MySqlResearchAggregates>();
         silo.Services.AddSingleton<IResearchExportSource, MySqlResearchExportSource>();
         silo.Services.AddSingleton<IStorageProbe, MySqlStorageProbe>();
@@ -92,6 +96,12 @@ public static class DilemmaSiloBuilderExtensions
         services.AddOptions<RoomOptions>().BindSettings(RoomOptions.SectionName);
         services.AddOptions<GameOptions>().BindSettings(GameOptions.SectionName);
         services.AddHostedService<RoomSweepService>();
+        services.AddOptions<RetentionOptions>().BindSettings(RetentionOptions.SectionName)
+            .Validate(
+                o => o.RetentionDays == 0 || o.RetentionDaysWithoutConsent <= o.RetentionDays,
+                "Research:RetentionDaysWithoutConsent must not exceed Research:RetentionDays, the rule for rows with consent (environment variable Research__RetentionDaysWithoutConsent).");
+        services.AddSingleton<ResearchRetention>();
+        services.AddHostedService<ResearchRetentionScheduler>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<GameMetrics>();
         services.TryAddSingleton(TimeProvider.System);

@@ -20,12 +20,18 @@ public interface IResearchExportSource
     /// <summary>Ledger entries, most recently recorded first, and how many there are in all.</summary>
     Task<(IReadOnlyList<ExportLedgerEntry> Entries, long Total)> ListExportsAsync(long offset, int count, CancellationToken cancellationToken);
 
+    /// <summary>The erasure ledger, most recently recorded first, and how many erasures there are in all.</summary>
+    Task<(IReadOnlyList<ErasureLedgerEntry> Entries, long Total)> ListErasuresAsync(long offset, int count, CancellationToken cancellationToken);
+
     Task<ResearchCounts> CountAsync(DateTimeOffset now, CancellationToken cancellationToken);
 }
 
-/// <summary>One export's read. Read the participants first, then the rooms; each only once.</summary>
+/// <summary>One export's read. Read the erasure totals first, then the participants, then the rooms; each only once.</summary>
 public interface IResearchExportSession : IAsyncDisposable
 {
+    /// <summary>The erasures recorded as of this read: the manifest counts them, so a later export says why rows went.</summary>
+    Task<ErasureTotals> ReadErasureTotalsAsync(CancellationToken cancellationToken);
+
     /// <summary>
     /// Every seated participant of the selected rooms, ordered by room code; within
     /// a room the order is unspecified. Rows without data consent carry nothing but their room and flag.

@@ -43,6 +43,12 @@ public interface IResearchStore
     /// <summary>One event of a game's course (<c>room_events</c>); see <see cref="RoomEventType"/>.</summary>
     Task RecordRoomEventAsync(RoomEventRecord roomEvent, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Keeps the SHA-256 of a seat's withdrawal code (see <c>WithdrawalCodes</c>), so the code can later find the user;
+    /// false, with nothing kept, when the room's rows are gone (removed by retention) and the code would have nothing to withdraw.
+    /// </summary>
+    Task<bool> RecordWithdrawalCodeAsync(string roomCode, long userId, byte[] codeSha256, DateTime issuedAt, CancellationToken cancellationToken);
+
     /// <summary>Public rooms in a status, newest first, with their current participant counts.</summary>
     Task<(IReadOnlyList<RoomRow> Rooms, long Total)> ListPublicRoomsAsync(string? topic, string status, int offset, int limit, CancellationToken cancellationToken);
 

@@ -43,7 +43,7 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
             }
         }
 
-        return new Session(rooms, users);
+        return new Session(rooms, users, research.ErasureTotals());
     }
 
     public Task RecordExportAsync(ExportLedgerEntry entry, CancellationToken cancellationToken)
@@ -72,6 +72,9 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
             return Task.FromResult((entries, (long)_ledger.Count));
         }
     }
+
+    public Task<(IReadOnlyList<ErasureLedgerEntry> Entries, long Total)> ListErasuresAsync(long offset, int count, CancellationToken cancellationToken) =>
+        Task.FromResult(research.ListErasures(offset, count));
 
     public Task<ResearchCounts> CountAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -110,8 +113,10 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
         && (filter.Topic is null || room.Record.Topic == filter.Topic)
         && (filter.Phase is null || Phase(room) == filter.Phase);
 
-    private sealed class Session(List<RecordedRoom> rooms, Dictionary<long, StoredUser?> users) : IResearchExportSession
+    private sealed class Session(List<RecordedRoom> rooms, Dictionary<long, StoredUser?> users, ErasureTotals erasures) : IResearchExportSession
     {
+        public Task<ErasureTotals> ReadErasureTotalsAsync(CancellationToken cancellationToken) => Task.FromResult(erasures);
+
         public async IAsyncEnumerable<SourceParticipant> ReadParticipantsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
         {
             foreach (var room in rooms)

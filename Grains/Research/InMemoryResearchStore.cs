@@ -1,10 +1,11 @@
 using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Interfaces.Accounts;
+using Dilemma.Grains.Interfaces.Research;
 
 namespace Dilemma.Grains.Research;
 
 /// <summary>The research store of embedded mode: the same contract, in process memory, one lock.</summary>
-public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader
+public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader, IResearchEraser
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, RoomEntry> _rooms = new(StringComparer.Ordinal);
@@ -13,6 +14,8 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader
     private readonly Dictionary<(string Room, int Round), ConsensusRecord> _consensus = [];
     private readonly List<(string Room, long User, string Type, DateTime At)> _recordingEvents = [];
     private readonly List<RoomEventRecord> _roomEvents = [];
+    private readonly Dictionary<string, (string Room, long User)> _withdrawalCodes = new(StringComparer.Ordinal);
+    private readonly List<ErasureLedgerEntry> _erasures = [];
 
     public Task<bool> TryRecordRoomAsync(RoomRecord room, CancellationToken cancellationToken)
     {
@@ -123,6 +126,203 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader
         {
             _roomEvents.Add(roomEvent);
             return Task.CompletedTask;
+        }
+    }
+
+    public Task<bool> RecordWithdrawalCodeAsync(string roomCode, long userId, byte[] codeSha256, DateTime issuedAt, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            // As MySQL's foreign key: no code for a room whose rows retention has removed.
+            if (!_rooms.ContainsKey(roomCode))
+            {
+                return Task.FromResult(false);
+            }
+
+            _withdrawalCodes.TryAdd(Convert.ToHexString(codeSha256), (roomCode, userId));
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<long?> FindWithdrawalCodeAsync(byte[] codeSha256, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_withdrawalCodes.TryGetValue(Convert.ToHexString(codeSha256), out var seat) ? seat.User : (long?)null);
+        }
+    }
+
+    public Task<ErasureOutcome> EraseAsync(long userId, string kind, DateTime at, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            // The same rule as MySQL: not while a room grain may still write this user's rows.
+            if (_participants.Any(p => p.Key.User == userId && _rooms.TryGetValue(p.Key.Room, out var room)
+                && (room.Status == RoomStatus.Started || (room.Status == RoomStatus.Waiting && p.Value.LeftAt is null))))
+            {
+                return Task.FromResult(new ErasureOutcome(InGame: true, 0));
+            }
+
+            // Consensus rows and events the user caused are the room's: they lose the link only (0: nobody).
+            foreach (var (key, consensus) in _consensus.Where(c => c.Value.SubmittedBy == userId).ToList())
+            {
+                _consensus[key] = consensus with { SubmittedBy = 0 };
+            }
+
+            for (var i = 0; i < _roomEvents.Count; i++)
+            {
+                if (_roomEvents[i].ActorId == userId)
+                {
+                    _roomEvents[i] = _roomEvents[i] with { ActorId = null };
+                }
+            }
+
+            foreach (var code in _withdrawalCodes.Where(c => c.Value.User == userId).Select(c => c.Key).ToList())
+            {
+                _withdrawalCodes.Remove(code);
+            }
+
+            long rows = 0;
+            foreach (var key in _choices.Keys.Where(k => k.User == userId).ToList())
+            {
+                rows += _choices.Remove(key) ? 1 : 0;
+            }
+
+            rows += _roomEvents.RemoveAll(e => e.UserId == userId);
+            rows += _recordingEvents.RemoveAll(e => e.User == userId);
+            foreach (var key in _participants.Keys.Where(k => k.User == userId).ToList())
+            {
+                rows += _participants.Remove(key) ? 1 : 0;
+            }
+
+            _erasures.Add(new ErasureLedgerEntry(_erasures.Count + 1, at, rows, kind));
+            return Task.FromResult(new ErasureOutcome(InGame: false, rows));
+        }
+    }
+
+    /// <summary>For tests: a user's rows in the tables erasure deletes from, and the rows still linked to them (consensus submitted, events caused).</summary>
+    public (long Rows, long Linked) RowsOf(long userId)
+    {
+        lock (_lock)
+        {
+            return (
+                _participants.Keys.Count(k => k.User == userId) + _choices.Keys.Count(k => k.User == userId)
+                    + _roomEvents.Count(e => e.UserId == userId) + _recordingEvents.Count(e => e.User == userId),
+                _consensus.Values.Count(c => c.SubmittedBy == userId) + _roomEvents.Count(e => e.ActorId == userId) + _withdrawalCodes.Values.Count(c => c.User == userId));
+        }
+    }
+
+    /// <summary>Users seated in rooms that ended before <paramref name="before"/>: whom the retention of rows without consent asks the accounts about.</summary>
+    public IReadOnlyList<long> UsersOfRoomsEndedBefore(DateTime before)
+    {
+        lock (_lock)
+        {
+            return _participants.Keys.Where(k => _rooms.TryGetValue(k.Room, out var room) && EndedBefore(room, before)).Select(k => k.User).Distinct().ToList();
+        }
+    }
+
+    /// <summary>Retention as <see cref="IResearchRetentionStore.ApplyAsync"/> describes it; <paramref name="withoutConsent"/> are the users it may take seats of.</summary>
+    public RetentionReport ApplyRetention(DateTime? roomsEndedBefore, DateTime? seatsEndedBefore, IReadOnlySet<long> withoutConsent, DateTime now)
+    {
+        lock (_lock)
+        {
+            long rooms = 0, roomRows = 0, seats = 0, seatRows = 0;
+            if (roomsEndedBefore is { } before)
+            {
+                var due = _rooms.Values.Where(r => EndedBefore(r, before)).Select(r => r.Record.RoomCode).ToHashSet(StringComparer.Ordinal);
+                rooms = due.Count;
+                roomRows = RemoveWhere(_withdrawalCodes, c => due.Contains(c.Value.Room))
+                    + _recordingEvents.RemoveAll(e => due.Contains(e.Room))
+                    + _roomEvents.RemoveAll(e => due.Contains(e.RoomCode))
+                    + RemoveWhere(_choices, c => due.Contains(c.Key.Room))
+                    + RemoveWhere(_consensus, c => due.Contains(c.Key.Room))
+                    + RemoveWhere(_participants, p => due.Contains(p.Key.Room))
+                    + RemoveWhere(_rooms, r => due.Contains(r.Key));
+            }
+
+            if (seatsEndedBefore is { } seatsBefore)
+            {
+                var due = _participants.Keys
+                    .Where(k => withoutConsent.Contains(k.User) && _rooms.TryGetValue(k.Room, out var room) && EndedBefore(room, seatsBefore))
+                    .ToHashSet();
+                foreach (var (key, consensus) in _consensus.Where(c => due.Contains((c.Key.Room, c.Value.SubmittedBy))).ToList())
+                {
+                    _consensus[key] = consensus with { SubmittedBy = 0 };
+                }
+
+                for (var i = 0; i < _roomEvents.Count; i++)
+                {
+                    if (_roomEvents[i].ActorId is { } actor && due.Contains((_roomEvents[i].RoomCode, actor)))
+                    {
+                        _roomEvents[i] = _roomEvents[i] with { ActorId = null };
+                    }
+                }
+
+                RemoveWhere(_withdrawalCodes, c => due.Contains(c.Value));
+                seats = due.Count;
+                seatRows = RemoveWhere(_choices, c => due.Contains((c.Key.Room, c.Key.User)))
+                    + _roomEvents.RemoveAll(e => e.UserId is { } user && due.Contains((e.RoomCode, user)))
+                    + _recordingEvents.RemoveAll(e => due.Contains((e.Room, e.User)))
+                    + RemoveWhere(_participants, p => due.Contains(p.Key));
+            }
+
+            foreach (var (rows, kind) in new[] { (roomRows, ErasureKinds.Retention), (seatRows, ErasureKinds.RetentionWithoutConsent) })
+            {
+                if (rows > 0)
+                {
+                    _erasures.Add(new ErasureLedgerEntry(_erasures.Count + 1, now, rows, kind));
+                }
+            }
+
+            return new RetentionReport(rooms, roomRows, seats, seatRows);
+        }
+    }
+
+    /// <summary>For tests: a room's rows as stored (room row, seats whether left or not, choices, consensus).</summary>
+    public (long Rooms, long Seats, long Choices, long Consensus) RowCounts(string roomCode)
+    {
+        lock (_lock)
+        {
+            return (_rooms.ContainsKey(roomCode) ? 1 : 0, _participants.Keys.Count(k => k.Room == roomCode), _choices.Keys.Count(k => k.Room == roomCode), _consensus.Keys.Count(k => k.Room == roomCode));
+        }
+    }
+
+    // Finished before the time, or closed (never started) when created before it; waiting and started rooms never are.
+    private static bool EndedBefore(RoomEntry room, DateTime before) => room.Status switch
+    {
+        RoomStatus.Finished => room.Progress?.FinishedAt < before,
+        RoomStatus.Closed => room.Record.CreatedAt < before,
+        _ => false,
+    };
+
+    private static int RemoveWhere<TKey, TValue>(Dictionary<TKey, TValue> entries, Func<KeyValuePair<TKey, TValue>, bool> due)
+        where TKey : notnull
+    {
+        var keys = entries.Where(due).Select(e => e.Key).ToList();
+        foreach (var key in keys)
+        {
+            entries.Remove(key);
+        }
+
+        return keys.Count;
+    }
+
+    /// <summary>The erasures recorded so far, as an export's manifest counts them.</summary>
+    public ErasureTotals ErasureTotals()
+    {
+        lock (_lock)
+        {
+            return new ErasureTotals(_erasures.Count, _erasures.Sum(e => e.RowsErased));
+        }
+    }
+
+    /// <summary>The erasure ledger, newest first.</summary>
+    public (IReadOnlyList<ErasureLedgerEntry> Entries, long Total) ListErasures(long offset, int count)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<ErasureLedgerEntry> entries = Enumerable.Reverse(_erasures).Skip((int)Math.Min(offset, int.MaxValue)).Take(count).ToList();
+            return (entries, _erasures.Count);
         }
     }
 

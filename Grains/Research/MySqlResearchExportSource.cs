@@ -46,9 +46,9 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
             """
             INSERT INTO research_exports (export_id, requested_by, requested_by_name, format, filter_from, filter_to, filter_topic,
                 filter_phase, started_at, completed_at, participant_rows, room_rows, excluded_participants, participants_sha256,
-                rooms_sha256, canonical_form)
+                rooms_sha256, canonical_form, erasures, erased_rows)
             VALUES (@exportId, @requestedBy, @requestedByName, @format, @from, @to, @topic, @phase, @startedAt, @completedAt,
-                @participantRows, @roomRows, @excluded, @participantsSha256, @roomsSha256, @canonicalForm)
+                @participantRows, @roomRows, @excluded, @participantsSha256, @roomsSha256, @canonicalForm, @erasures, @erasedRows)
             """,
             connection);
         command.Parameters.AddWithValue("@exportId", entry.ExportId.ToString("D"));
@@ -67,6 +67,8 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
         command.Parameters.AddWithValue("@participantsSha256", entry.ParticipantsSha256);
         command.Parameters.AddWithValue("@roomsSha256", entry.RoomsSha256);
         command.Parameters.AddWithValue("@canonicalForm", entry.CanonicalForm);
+        command.Parameters.AddWithValue("@erasures", entry.Erasures);
+        command.Parameters.AddWithValue("@erasedRows", entry.ErasedRows);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -94,6 +96,26 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
         while (await reader.ReadAsync(cancellationToken))
         {
             entries.Add(ReadLedgerEntry(reader));
+        }
+
+        await reader.NextResultAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (entries, reader.GetInt64(0));
+    }
+
+    public async Task<(IReadOnlyList<ErasureLedgerEntry> Entries, long Total)> ListErasuresAsync(long offset, int count, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new MySqlCommand(
+            "SELECT id, erased_at, rows_erased, kind FROM research_erasures ORDER BY id DESC LIMIT @count OFFSET @offset; SELECT COUNT(*) FROM research_erasures",
+            connection);
+        command.Parameters.AddWithValue("@count", count);
+        command.Parameters.AddWithValue("@offset", offset);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var entries = new List<ErasureLedgerEntry>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            entries.Add(new ErasureLedgerEntry(reader.GetInt64(0), Utc(reader.GetDateTime(1)), reader.GetInt64(2), reader.GetString(3)));
         }
 
         await reader.NextResultAsync(cancellationToken);
@@ -142,7 +164,7 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
 
     private const string LedgerColumns =
         "export_id, requested_by, requested_by_name, format, filter_from, filter_to, filter_topic, filter_phase, started_at, completed_at, " +
-        "participant_rows, room_rows, excluded_participants, participants_sha256, rooms_sha256, canonical_form";
+        "participant_rows, room_rows, excluded_participants, participants_sha256, rooms_sha256, canonical_form, erasures, erased_rows";
 
     // The columns are DATETIME, which carries no zone: every time in them was written as UTC.
     private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
@@ -165,7 +187,9 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
         reader.GetInt64(12),
         reader.GetString(13),
         reader.GetString(14),
-        reader.GetString(15));
+        reader.GetString(15),
+        reader.GetInt64(16),
+        reader.GetInt64(17));
 #pragma warning restore CA1849
 
     /// <summary>The WHERE clause on <c>rooms r</c> for a filter; values go in as parameters.</summary>
@@ -256,6 +280,15 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
         // per value lets it send a back-reference instead of the text again, and the gateway then holds one
         // string instead of one per row; the same instance is also cleaned of XML-invalid characters only once.
         private readonly StringPool _strings = new();
+
+        public async Task<ErasureTotals> ReadErasureTotalsAsync(CancellationToken cancellationToken)
+        {
+            await using var command = CreateCommand();
+            command.CommandText = "SELECT COUNT(*), COALESCE(SUM(rows_erased), 0) FROM research_erasures";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            return new ErasureTotals(reader.GetInt64(0), Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture));
+        }
 
         public async IAsyncEnumerable<SourceParticipant> ReadParticipantsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
         {

@@ -156,6 +156,21 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource) : IResearchSt
             new { roomCode, userId, eventType, occurredAt },
             cancellationToken);
 
+    public async Task<bool> RecordWithdrawalCodeAsync(string roomCode, long userId, byte[] codeSha256, DateTime issuedAt, CancellationToken cancellationToken)
+    {
+        // Selected from the room's row rather than inserted blind: once retention has removed the room the insert
+        // would break fk_withdrawal_codes_room; this way it inserts nothing and says so, in one statement (the
+        // INSERT ... SELECT holds a shared lock on the room's row, so retention cannot remove it in between).
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO withdrawal_codes (code_sha256, room_code, user_id, issued_at)
+            SELECT @codeSha256, room_code, @userId, @issuedAt FROM rooms WHERE room_code = @roomCode
+            """,
+            new { codeSha256, roomCode, userId, issuedAt },
+            cancellationToken: cancellationToken)) == 1;
+    }
+
     public Task RecordRoomEventAsync(RoomEventRecord roomEvent, CancellationToken cancellationToken) =>
         ExecuteAsync(
             """

@@ -33,6 +33,7 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
         var exportId = this.GetPrimaryKey();
         var startedAt = time.GetUtcNow();
         await using var session = await source.OpenAsync(request.Filter, cancellationToken);
+        var erasures = await session.ReadErasureTotalsAsync(cancellationToken);
         yield return new ExportStarted(exportId, startedAt);
         _handedOut = 1;
 
@@ -113,7 +114,9 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
             excluded,
             participantHash.Finish(),
             roomHash.Finish(),
-            CanonicalRowHasher<ParticipantExportRow>.Version);
+            CanonicalRowHasher<ParticipantExportRow>.Version,
+            erasures.Erasures,
+            erasures.ErasedRows);
         await source.RecordExportAsync(entry, cancellationToken);
         LogExported(logger, exportId, entry.ParticipantRows, entry.RoomRows, excluded, (completedAt - startedAt).TotalMilliseconds);
         await WaitUntilAllowedAsync(request, cancellationToken);
@@ -126,7 +129,9 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
             excluded,
             entry.ParticipantsSha256,
             entry.RoomsSha256,
-            entry.CanonicalForm);
+            entry.CanonicalForm,
+            entry.Erasures,
+            entry.ErasedRows);
     }
 
     public Task AllowAsync(long items)

@@ -21,4 +21,11 @@ public sealed class ResearchLedgerGrain(IResearchExportSource source) : Grain, I
         var (entries, total) = await source.ListExportsAsync(offset, pageSize, cancellationToken);
         return new ExportLedgerPage(entries, page, pageSize, total);
     }
+
+    public async Task<ErasureLedgerPage> ListErasuresAsync(int page, int pageSize, CancellationToken cancellationToken)
+    {
+        PageRules.ThrowIfInvalid(page, pageSize);
+        var (entries, total) = await source.ListErasuresAsync((long)(page - 1) * pageSize, pageSize, cancellationToken);
+        return new ErasureLedgerPage(entries, page, pageSize, total);
+    }
 }

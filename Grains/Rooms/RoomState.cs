@@ -170,6 +170,13 @@ public sealed class ParticipantState
     /// </summary>
     [Id(7)]
     public DateTime? ReconnectingSince { get; set; }
+
+    /// <summary>
+    /// The seat's withdrawal code once asked for at the end of the game (the database keeps only its hash), so the end
+    /// screen shows the same code every time. Erasure does not clear it here: the code is spent in the database.
+    /// </summary>
+    [Id(8)]
+    public string? WithdrawalCode { get; set; }
 }
 
 [GenerateSerializer]

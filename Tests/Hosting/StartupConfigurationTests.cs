@@ -70,6 +70,9 @@ public sealed class StartupConfigurationTests
         ("Silo", "Rooms:SweepSeconds", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Rooms__SweepSeconds=never"]),
         ("Silo", "Game:ReconnectGraceSeconds", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Game__ReconnectGraceSeconds=forever"]),
         ("Silo", "Auth:RefreshTokenDays", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Auth__RefreshTokenDays=0"]),
+        ("Silo", "Research:RetentionDays", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Research__RetentionDays=-1"]),
+        ("Silo", "Research:RetentionDaysWithoutConsent", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Research__RetentionDays=30", "Research__RetentionDaysWithoutConsent=60"]),
+        ("Gateway", "Research:RetentionDaysWithoutConsent", ["Research__RetentionDaysWithoutConsent=soon"]),
     ];
 
     public static TheoryData<string, string, string[]> Cases()

@@ -276,7 +276,7 @@ public abstract class ResearchExportTests(HttpClient client, IGrainFactory grain
         var manifest = workbook.Manifest;
         Assert.Equal(exportId, entry.GetProperty("export_id").GetString());
         Assert.Equal(manifest["export_id"], entry.GetProperty("export_id").GetString());
-        foreach (var key in new[] { "participants_rows", "rooms_rows", "excluded_participants" })
+        foreach (var key in new[] { "participants_rows", "rooms_rows", "excluded_participants", "erasures", "erased_rows" })
         {
             Assert.Equal((double)manifest[key]!, entry.GetProperty(key).GetInt64());
         }

@@ -1,0 +1,182 @@
+using System.Net;
+using System.Text.Json;
+using Dapper;
+using Dilemma.Grains.Research;
+using Dilemma.Tests.Accounts;
+using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Rooms;
+using Microsoft.Extensions.DependencyInjection;
+using MySqlConnector;
+
+namespace Dilemma.Tests.Research;
+
+/// <summary>
+/// Withdrawal in both modes: signed in, and by the code shown at the end of a game. The rows are erased (counted in the
+/// database before and after), the erasure ledger and the next manifest say so without saying who, and
+/// <c>GET /auth/me/data</c> shows nothing left.
+/// </summary>
+public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
+{
+    private const string Erasures = "/research/experiments/erasures";
+
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>
+    /// The user's rows as stored: Rows in the tables erasure deletes from (seats, choices, room events about them, recording
+    /// events), Linked the rows that point at them otherwise (consensus submitted, room events caused, withdrawal codes).
+    /// </summary>
+    protected abstract Task<(long Rows, long Linked)> RowsOfAsync(long userId);
+
+    [Fact]
+    public async Task Withdrawal_from_the_account_erases_every_research_row_and_the_ledger_and_next_manifest_count_it()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var (players, code) = await ConsentingGameAsync();
+        var leaving = players[1];
+
+        // Not while the game can still write their rows.
+        await RoomKit.PlayRoundAsync(players, code, 1, Ct);
+        await HttpAssert.ProblemAsync(await DeleteAsync(leaving), HttpStatusCode.Conflict, "game_in_progress");
+        for (var round = 2; round <= 5; round++)
+        {
+            await RoomKit.PlayRoundAsync(players, code, round, Ct);
+        }
+
+        var before = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
+        Assert.Equal(3, before.Workbook.Records("participants").Count(r => (string)r["room_code"]! == code));
+        var stored = await RowsOfAsync(leaving.UserId);
+        Assert.Equal(6, stored.Rows); // one seat, five choices
+
+        var erasure = await HttpAssert.OkAsync<JsonElement>(await DeleteAsync(leaving));
+        Assert.Equal(stored.Rows, erasure.GetProperty("rows_erased").GetInt64());
+        Assert.Equal((0L, 0L), await RowsOfAsync(leaving.UserId));
+        await AssertNothingHeldAsync(leaving);
+
+        var ledger = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync(Erasures, Ct));
+        var entry = ledger.GetProperty("items")[0];
+        Assert.Equal(["id", "erased_at", "rows_erased", "kind"], entry.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(("account", stored.Rows), (entry.GetProperty("kind").GetString(), entry.GetProperty("rows_erased").GetInt64()));
+
+        // The next export: the rows are gone, and its manifest and ledger entry count one erasure more.
+        var (after, response) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
+        var rows = after.Records("participants").Where(r => (string)r["room_code"]! == code).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.DoesNotContain(rows, r => (double)r["user_id"]! == leaving.UserId);
+        Assert.Equal((double)before.Workbook.Manifest["erasures"]! + 1, after.Manifest["erasures"]);
+        Assert.Equal((double)before.Workbook.Manifest["erased_rows"]! + stored.Rows, after.Manifest["erased_rows"]);
+        var exportEntry = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync($"{ResearchKit.Ledger}/{Assert.Single(response.Headers.GetValues("X-Export-Id"))}", Ct));
+        Assert.Equal((double)after.Manifest["erasures"]!, exportEntry.GetProperty("erasures").GetInt64());
+        Assert.Equal((double)after.Manifest["erased_rows"]!, exportEntry.GetProperty("erased_rows").GetInt64());
+
+        // Withdrawing again finds nothing more, and is still recorded as asked.
+        Assert.Equal(0, (await HttpAssert.OkAsync<JsonElement>(await DeleteAsync(leaving))).GetProperty("rows_erased").GetInt64());
+        await HttpAssert.ProblemAsync(await client.DeleteAsync("/auth/me/research-data", Ct), HttpStatusCode.Unauthorized, "missing_token");
+    }
+
+    [Fact]
+    public async Task Withdrawal_by_the_code_shown_at_the_end_erases_the_rows_of_a_participant_without_their_token()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var (players, code) = await ConsentingGameAsync();
+        await HttpAssert.ProblemAsync(await players[0].GetAsync($"/rooms/{code}/withdrawal-code", Ct), HttpStatusCode.Conflict, "room_not_finished");
+        for (var round = 1; round <= 5; round++)
+        {
+            await RoomKit.PlayRoundAsync(players, code, round, Ct);
+        }
+
+        // The host: the consensus rows they submitted are the room's and stay, without the link to them.
+        var host = players[0];
+        var withdrawal = await CodeAsync(host, code);
+        Assert.Matches("^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){5}$", withdrawal);
+        Assert.Equal(withdrawal, await CodeAsync(host, code));
+        Assert.NotEqual(withdrawal, await CodeAsync(players[2], code));
+        var stranger = await RoomKit.GuestAsync(client, Ct);
+        await HttpAssert.ProblemAsync(await stranger.GetAsync($"/rooms/{code}/withdrawal-code", Ct), HttpStatusCode.NotFound, "room_not_found");
+
+        var malformed = await HttpAssert.ProblemAsync(await client.PostJsonAsync("/research/withdrawals", new { code = "not-a-code" }, Ct), HttpStatusCode.UnprocessableEntity, "invalid_withdrawal_code");
+        Assert.Equal("code", malformed.GetProperty("field").GetString());
+        var unknown = string.Concat(withdrawal.Select(c => c == '-' ? c : c == '0' ? '1' : '0'));
+        await HttpAssert.ProblemAsync(await client.PostJsonAsync("/research/withdrawals", new { code = unknown }, Ct), HttpStatusCode.NotFound, "withdrawal_code_not_found");
+
+        var stored = await RowsOfAsync(host.UserId);
+        Assert.Equal(6, stored.Rows);
+        Assert.Equal(6, stored.Linked); // five consensus rows and the code
+
+        // Typed by hand, without a token: lower case, spaces for dashes.
+        var typed = withdrawal.ToLowerInvariant().Replace('-', ' ');
+        var erasure = await HttpAssert.OkAsync<JsonElement>(await client.PostJsonAsync("/research/withdrawals", new { code = typed }, Ct));
+        Assert.Equal(stored.Rows, erasure.GetProperty("rows_erased").GetInt64());
+        Assert.Equal((0L, 0L), await RowsOfAsync(host.UserId));
+        await AssertNothingHeldAsync(host);
+        await HttpAssert.ProblemAsync(await client.PostJsonAsync("/research/withdrawals", new { code = withdrawal }, Ct), HttpStatusCode.NotFound, "withdrawal_code_not_found");
+
+        var entry = (await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync(Erasures, Ct))).GetProperty("items")[0];
+        Assert.Equal(("withdrawal_code", stored.Rows), (entry.GetProperty("kind").GetString(), entry.GetProperty("rows_erased").GetInt64()));
+
+        // The room keeps its five consensus rounds; the host is no longer among its participants.
+        var (workbook, _) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
+        var room = Assert.Single(workbook.Records("rooms"), r => (string)r["room_code"]! == code);
+        Assert.Equal((5.0, 2.0), ((double)room["rounds_completed"]!, (double)room["participants"]!));
+        Assert.DoesNotContain(workbook.Records("participants"), r => (double)r["user_id"]! == host.UserId);
+        Assert.Equal(2, workbook.Records("participants").Count(r => (string)r["room_code"]! == code && r["round_5_consensus_choice"] is 0.0));
+    }
+
+    /// <summary>Three consenting guests in a started room (round 1 open); players[0] hosts.</summary>
+    private async Task<(Player[] Players, string Code)> ConsentingGameAsync()
+    {
+        var (players, code) = await RoomKit.SeatedRoomAsync(client, Ct);
+        foreach (var player in players)
+        {
+            await ResearchKit.ConsentAsync(player, data: true, Ct);
+        }
+
+        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/start", null, Ct));
+        return (players, code);
+    }
+
+    private static async Task AssertNothingHeldAsync(Player player)
+    {
+        var held = await HttpAssert.OkAsync<JsonElement>(await player.GetAsync("/auth/me/data", Ct));
+        var research = held.GetProperty("research");
+        foreach (var list in new[] { "seats", "choices", "consensus_submitted", "recording_events" })
+        {
+            Assert.Empty(research.GetProperty(list).EnumerateArray());
+        }
+
+        // Withdrawing the data withdrew the consent to it, and that decision is on record.
+        Assert.False(held.GetProperty("user").GetProperty("data_consent").GetBoolean());
+        Assert.False(held.GetProperty("consents").EnumerateArray().Last(c => c.GetProperty("kind").GetString() == "data").GetProperty("granted").GetBoolean());
+    }
+
+    private static async Task<string> CodeAsync(Player player, string room) =>
+        (await HttpAssert.OkAsync<JsonElement>(await player.GetAsync($"/rooms/{room}/withdrawal-code", Ct))).GetProperty("withdrawal_code").GetString()!;
+
+    private Task<HttpResponseMessage> DeleteAsync(Player player) =>
+        client.SendAsync(AuthClient.Authorized(HttpMethod.Delete, "/auth/me/research-data", player.Tokens.AccessToken), Ct);
+}
+
+public sealed class ClusterWithdrawalTests(ClusterGatewayFixture cluster)
+    : WithdrawalTests(cluster.Client, cluster.Grains), IClassFixture<ClusterGatewayFixture>
+{
+    protected override async Task<(long Rows, long Linked)> RowsOfAsync(long userId)
+    {
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        return await connection.QuerySingleAsync<(long, long)>(
+            """
+            SELECT (SELECT COUNT(*) FROM room_participants WHERE user_id = @userId) + (SELECT COUNT(*) FROM round_choices WHERE user_id = @userId)
+                     + (SELECT COUNT(*) FROM room_events WHERE user_id = @userId) + (SELECT COUNT(*) FROM recording_events WHERE user_id = @userId),
+                   (SELECT COUNT(*) FROM consensus_choices WHERE submitted_by = @userId) + (SELECT COUNT(*) FROM room_events WHERE actor_id = @userId)
+                     + (SELECT COUNT(*) FROM withdrawal_codes WHERE user_id = @userId)
+            """,
+            new { userId });
+    }
+}
+
+public sealed class EmbeddedWithdrawalTests(EmbeddedGatewayFixture gateway)
+    : WithdrawalTests(gateway.Client, gateway.Grains), IClassFixture<EmbeddedGatewayFixture>
+{
+    protected override Task<(long Rows, long Linked)> RowsOfAsync(long userId) =>
+        Task.FromResult(gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().RowsOf(userId));
+}
