@@ -16,7 +16,7 @@ public sealed class BrowserFixture() : KestrelGatewayFixture(new Dictionary<stri
     /// <summary>Debian's chromium; CHROMIUM_PATH overrides it.</summary>
     public static string ChromiumPath => Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 
-    private static readonly string[] ChromiumArguments =
+    internal static readonly string[] ChromiumArguments =
     [
         "--no-sandbox",
         "--use-fake-device-for-media-stream",
