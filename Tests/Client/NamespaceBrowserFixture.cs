@@ -53,27 +53,11 @@ public sealed class NamespaceBrowserFixture : IAsyncLifetime
         File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = wrapper,
-            Headless = true,
-            Args = BrowserFixture.ChromiumArguments,
-        });
-        Assertions.SetDefaultExpectTimeout(20_000);
+        Browser = await BrowserFixture.LaunchAsync(_playwright, wrapper);
     }
 
     /// <summary>A fresh profile whose every RTCPeerConnection is shaped by <paramref name="initScript"/> and kept in window.__pcs.</summary>
-    public async Task<IPage> NewPageAsync(string initScript)
-    {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = Address.ToString(),
-            ViewportSize = new ViewportSize { Width = 1366, Height = 900 },
-            Permissions = ["microphone"],
-        });
-        await context.AddInitScriptAsync(initScript);
-        return await context.NewPageAsync();
-    }
+    public Task<IPage> NewPageAsync(string initScript) => BrowserFixture.NewPageAsync(Browser, Address, initScript: initScript);
 
     public async ValueTask DisposeAsync()
     {
