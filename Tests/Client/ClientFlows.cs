@@ -8,7 +8,7 @@ namespace Dilemma.Tests.Client;
 internal static partial class ClientFlows
 {
     /// <summary>Three guests (English), the first creates a private room, the others join by its code.</summary>
-    public static async Task<(IPage[] Pages, string Code)> SeatThreePlayersAsync(Func<Task<IPage>> newPage, string name)
+    public static async Task<(IPage[] Pages, string Code)> SeatThreePlayersAsync(Func<Task<IPage>> newPage, string name, int? choiceSeconds = null)
     {
         var pages = new IPage[3];
         for (var i = 0; i < pages.Length; i++)
@@ -27,6 +27,11 @@ internal static partial class ClientFlows
 
         await pages[0].FillAsync("#create-title", $"{name} room");
         await pages[0].CheckAsync("#visibility-private");
+        if (choiceSeconds is { } seconds)
+        {
+            await pages[0].FillAsync("#create-choice-seconds", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         await pages[0].ClickAsync("#create-submit");
         await Expect(pages[0].Locator("#room-code")).ToHaveTextAsync(RoomCode());
         var code = RoomCode().Match(await pages[0].Locator("#room-code").InnerTextAsync()).Groups["code"].Value;

@@ -1,16 +1,50 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 namespace Dilemma.Tests.Client;
 
 /// <summary>Three browsers play through the UI only, against a real gateway on Kestrel.</summary>
-public class ClientGameTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+public partial class ClientGameTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     [Fact]
     public async Task Three_browsers_play_a_whole_game_through_the_page()
     {
         var (pages, code) = await SeatThreePlayersAsync("Game");
         await ClientFlows.PlayWholeGameAsync(pages, code, scan: true);
+
+        foreach (var page in pages)
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_round_timer_set_at_creation_counts_down_on_every_page_in_both_languages()
+    {
+        var (pages, _) = await ClientFlows.SeatThreePlayersAsync(() => browser.NewPageAsync(), "Timer", choiceSeconds: 600);
+        await pages[0].ClickAsync("#assign-random");
+        await Expect(pages[0].Locator("#start-game")).ToBeEnabledAsync();
+        await pages[0].ClickAsync("#start-game");
+
+        // Ten minutes from the server's deadline_at, counted down each second without drawing the screen again.
+        foreach (var page in pages)
+        {
+            var timer = page.Locator("#round-timer");
+            await Expect(timer).ToHaveTextAsync(ChoiceTimerEnglish());
+            var first = await timer.InnerTextAsync();
+            await Expect(timer).Not.ToHaveTextAsync(first, new() { Timeout = 5_000 });
+            await Expect(timer).ToHaveAttributeAsync("role", "timer");
+        }
+
+        // A half-made choice survives the ticks.
+        await pages[1].CheckAsync("#choice-1");
+        var shown = await pages[1].Locator("#round-timer").InnerTextAsync();
+        await Expect(pages[1].Locator("#round-timer")).Not.ToHaveTextAsync(shown, new() { Timeout = 5_000 });
+        await Expect(pages[1].Locator("#choice-1")).ToBeCheckedAsync();
+
+        await pages[2].SelectOptionAsync("#lang-select", "ko");
+        await Expect(pages[2].Locator("#round-timer")).ToHaveTextAsync(ChoiceTimerKorean());
 
         foreach (var page in pages)
         {
@@ -80,4 +114,10 @@ public class ClientGameTests(BrowserFixture browser) : IClassFixture<BrowserFixt
 
     private Task<(IPage[] Pages, string Code)> SeatThreePlayersAsync(string name) =>
         ClientFlows.SeatThreePlayersAsync(() => browser.NewPageAsync(), name);
+
+    [GeneratedRegex(@"^Time left to choose: (10:00|9:[0-5]\d)$")]
+    private static partial Regex ChoiceTimerEnglish();
+
+    [GeneratedRegex(@"^선택 남은 시간: (10:00|9:[0-5]\d)$")]
+    private static partial Regex ChoiceTimerKorean();
 }
