@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Local MariaDB, Redis and coturn for development: loopback only, non-default ports, data under .local/services/.
 #
-#   scripts/services.sh install   apt-get install what is missing of mariadb-server, redis-server, coturn, nginx, prometheus, chromium
+#   scripts/services.sh install   apt-get install what is missing of mariadb-server, redis-server, coturn, nginx, prometheus, chromium,
+#                                 fonts-noto-cjk, iproute2
 #   scripts/services.sh start     start all three (idempotent), create database and user "dilemma", print settings
 #   scripts/services.sh stop      stop them cleanly
 #   scripts/services.sh status    say what runs; exit 0 only if all run and answer
@@ -81,16 +82,18 @@ package_installed() {
 
 cmd_install() {
   command -v apt-get >/dev/null 2>&1 || \
-    die "apt-get not found; install MariaDB (mariadbd, mariadb-install-db), Redis (redis-server), coturn, nginx, Prometheus (prometheus, promtool) and Chromium with your package manager"
+    die "apt-get not found; install MariaDB (mariadbd, mariadb-install-db), Redis (redis-server), coturn, nginx, Prometheus (prometheus, promtool), Chromium, Noto CJK fonts and iproute2 with your package manager"
   local missing=() package
   # nginx: the deployment tests run it with nginx/templates in front of real gateways (Tests/Deployment).
   # prometheus: the telemetry tests scrape gateways and silos with it, and promtool checks k8s/monitoring/alerts.yaml.
   # chromium: the web app's browser tests drive it with Playwright (Tests/Client); Playwright downloads no browser.
-  for package in mariadb-server redis-server coturn nginx prometheus chromium; do
+  # fonts-noto-cjk: without it chromium draws Korean as empty boxes, and the Korean screenshots show nothing.
+  # iproute2: the voice tests run chromium and coturn in a network namespace with only loopback (ip netns).
+  for package in mariadb-server redis-server coturn nginx prometheus chromium fonts-noto-cjk iproute2; do
     package_installed "$package" || missing+=("$package")
   done
   if [[ ${#missing[@]} -eq 0 ]]; then
-    say "mariadb-server, redis-server, coturn, nginx, prometheus and chromium are installed"
+    say "mariadb-server, redis-server, coturn, nginx, prometheus, chromium, fonts-noto-cjk and iproute2 are installed"
     return 0
   fi
   say "installing: ${missing[*]}"

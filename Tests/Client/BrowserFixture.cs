@@ -7,12 +7,11 @@ namespace Dilemma.Tests.Client;
 /// An embedded gateway on real Kestrel and Debian's chromium driven by Playwright: the browser is the
 /// system's (executablePath), so nothing is downloaded; each test opens its own contexts (separate storage).
 /// </summary>
-public sealed class BrowserFixture() : KestrelGatewayFixture(new Dictionary<string, string?>
+public sealed class BrowserFixture() : KestrelGatewayFixture(LoopbackIce), IAsyncLifetime
 {
-    // No STUN server outside this machine: the browsers meet over host candidates on loopback.
-    ["Ice:StunUrls:0"] = "stun:127.0.0.1:3478",
-}), IAsyncLifetime
-{
+    /// <summary>No STUN server outside this machine: the browsers meet over host candidates on loopback.</summary>
+    internal static Dictionary<string, string?> LoopbackIce => new() { ["Ice:StunUrls:0"] = "stun:127.0.0.1:3478" };
+
     /// <summary>Debian's chromium; CHROMIUM_PATH overrides it.</summary>
     public static string ChromiumPath => Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 
@@ -42,24 +41,39 @@ public sealed class BrowserFixture() : KestrelGatewayFixture(new Dictionary<stri
         }
 
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        Browser = await LaunchAsync(_playwright, ChromiumPath);
+    }
+
+    /// <summary>A fresh browser profile (its own localStorage and sessionStorage), at a given width.</summary>
+    public Task<IPage> NewPageAsync(int width = 1366, int height = 900) => NewPageAsync(Browser, Address, width, height);
+
+    /// <summary>Headless chromium with the recipe's flags (fake microphone, loopback candidates, nothing fetched in the background).</summary>
+    internal static async Task<IBrowser> LaunchAsync(IPlaywright playwright, string executablePath)
+    {
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
-            ExecutablePath = ChromiumPath,
+            ExecutablePath = executablePath,
             Headless = true,
             Args = ChromiumArguments,
         });
         Assertions.SetDefaultExpectTimeout(20_000);
+        return browser;
     }
 
-    /// <summary>A fresh browser profile (its own localStorage and sessionStorage), at a given width.</summary>
-    public async Task<IPage> NewPageAsync(int width = 1366, int height = 900)
+    /// <summary>A fresh profile on <paramref name="address"/>, microphone allowed; <paramref name="initScript"/> runs before the page's own.</summary>
+    internal static async Task<IPage> NewPageAsync(IBrowser browser, Uri address, int width = 1366, int height = 900, string? initScript = null)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = Address.ToString(),
+            BaseURL = address.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
             Permissions = ["microphone"],
         });
+        if (initScript is not null)
+        {
+            await context.AddInitScriptAsync(initScript);
+        }
+
         return await context.NewPageAsync();
     }
 

@@ -11,105 +11,40 @@ public partial class ClientGameTests(BrowserFixture browser) : IClassFixture<Bro
     public async Task Three_browsers_play_a_whole_game_through_the_page()
     {
         var (pages, code) = await SeatThreePlayersAsync("Game");
-        var (host, others) = (pages[0], pages[1..]);
-
-        // Everyone sees everyone in the waiting room, live.
-        foreach (var page in pages)
-        {
-            await Expect(page.Locator("#participants li")).ToHaveCountAsync(3);
-        }
-
-        await ScreenCheck.AssertAccessibleAsync(host, "waiting-room");
-        await host.ClickAsync("#assign-random");
-        await Expect(host.Locator("#start-game")).ToBeEnabledAsync();
-        await host.ClickAsync("#start-game");
-
-        for (var round = 1; round <= 5; round++)
-        {
-            foreach (var page in pages)
-            {
-                await Expect(page.Locator("#round-title")).ToContainTextAsync($"Round {round} of 5");
-                await Expect(page.Locator("#my-role")).ToContainTextAsync("Your role: ");
-                await Expect(page.Locator("#dilemma-text")).Not.ToBeEmptyAsync();
-                await Expect(page.Locator("#role-context")).Not.ToBeEmptyAsync();
-            }
-
-            for (var i = 0; i < pages.Length; i++)
-            {
-                var page = pages[i];
-                await page.CheckAsync($"#choice-{(i + round) % 2}");
-                await page.CheckAsync($"#confidence-{1 + ((i + round) % 5)}");
-                if (round == 1 && i == 0)
-                {
-                    // A double click sends one submission (same submission_id; the button is busy after the first).
-                    await page.DblClickAsync("#choice-submit");
-                }
-                else
-                {
-                    await page.ClickAsync("#choice-submit");
-                }
-
-                await Expect(page.Locator("#choice-recorded")).ToBeVisibleAsync();
-            }
-
-            if (round == 1)
-            {
-                await Expect(host.Locator("#consensus-submit")).ToBeVisibleAsync();
-                await ScreenCheck.AssertAccessibleAsync(host, "round");
-            }
-
-            foreach (var page in pages)
-            {
-                await Expect(page.Locator("#chosen-count")).ToHaveTextAsync("3 of 3 have chosen");
-                await Expect(page.Locator("#chosen-list .tag.ok")).ToHaveCountAsync(3);
-            }
-
-            foreach (var page in others)
-            {
-                await Expect(page.Locator("#consensus-wait")).ToBeVisibleAsync();
-                await Expect(page.Locator("#consensus-submit")).ToHaveCountAsync(0);
-            }
-
-            await host.CheckAsync("#consensus-1");
-            await host.CheckAsync("#consensus-confidence-4");
-            await host.ClickAsync("#consensus-submit");
-
-            foreach (var page in pages)
-            {
-                await Expect(page.Locator("#past-list li")).ToHaveCountAsync(round);
-            }
-        }
+        await ClientFlows.PlayWholeGameAsync(pages, code, scan: true);
 
         foreach (var page in pages)
         {
-            await Expect(page.Locator("#room-phase")).ToHaveTextAsync("Finished");
-            await Expect(page.Locator("#statistics svg.chart")).ToHaveCountAsync(3);
-            await Expect(page.Locator("#chart-distribution rect.bar.consensus")).ToHaveCountAsync(5);
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_round_timer_set_at_creation_counts_down_on_every_page_in_both_languages()
+    {
+        var (pages, _) = await ClientFlows.SeatThreePlayersAsync(() => browser.NewPageAsync(), "Timer", choiceSeconds: 600);
+        await pages[0].ClickAsync("#assign-random");
+        await Expect(pages[0].Locator("#start-game")).ToBeEnabledAsync();
+        await pages[0].ClickAsync("#start-game");
+
+        // Ten minutes from the server's deadline_at, counted down each second without drawing the screen again.
+        foreach (var page in pages)
+        {
+            var timer = page.Locator("#round-timer");
+            await Expect(timer).ToHaveTextAsync(ChoiceTimerEnglish());
+            var first = await timer.InnerTextAsync();
+            await Expect(timer).Not.ToHaveTextAsync(first, new() { Timeout = 5_000 });
+            await Expect(timer).ToHaveAttributeAsync("role", "timer");
         }
 
-        // The numbers are a click away, in a table.
-        await host.ClickAsync("#stats-summary");
-        await Expect(host.Locator("#stats-table")).ToBeVisibleAsync();
-        await Expect(host.Locator("#confidence-table tbody tr")).ToHaveCountAsync(5);
-        await Expect(host.Locator("#confidence-table tbody tr").First).ToContainTextAsync("4");
+        // A half-made choice survives the ticks.
+        await pages[1].CheckAsync("#choice-1");
+        var shown = await pages[1].Locator("#round-timer").InnerTextAsync();
+        await Expect(pages[1].Locator("#round-timer")).Not.ToHaveTextAsync(shown, new() { Timeout = 5_000 });
+        await Expect(pages[1].Locator("#choice-1")).ToBeCheckedAsync();
 
-        await host.ClickAsync("#feedback-load");
-        await Expect(host.Locator("#feedback-text")).ToBeVisibleAsync();
-        await Expect(host.Locator("#feedback-text p")).Not.ToBeEmptyAsync();
-        await ScreenCheck.AssertAccessibleAsync(host, "statistics");
-
-        // The same screen in Korean: every label comes from the language switch.
-        await host.SelectOptionAsync("#lang-select", "ko");
-        await Expect(host.Locator("#room-phase")).ToHaveTextAsync("끝남");
-        await ScreenCheck.AssertAccessibleAsync(host, "statistics");
-
-        // The double click of round 1 was recorded once: one revision.
-        var revisions = await host.EvaluateAsync<int[]>(
-            "async code => { const s = JSON.parse(sessionStorage.getItem('dilemma.session')); " +
-            "const r = await fetch(`/rooms/${code}/statistics`, { headers: { Authorization: `Bearer ${s.access_token}` } }); " +
-            "const stats = await r.json(); return stats.rounds[0].choices.filter(c => c.user_id === s.user_id).map(c => c.revision); }",
-            code);
-        Assert.Equal([1], revisions);
+        await pages[2].SelectOptionAsync("#lang-select", "ko");
+        await Expect(pages[2].Locator("#round-timer")).ToHaveTextAsync(ChoiceTimerKorean());
 
         foreach (var page in pages)
         {
@@ -177,40 +112,12 @@ public partial class ClientGameTests(BrowserFixture browser) : IClassFixture<Bro
         }
     }
 
-    /// <summary>Three guests (English), the first creates a private room, the others join by its code.</summary>
-    private async Task<(IPage[] Pages, string Code)> SeatThreePlayersAsync(string name)
-    {
-        var pages = new IPage[3];
-        for (var i = 0; i < pages.Length; i++)
-        {
-            var page = pages[i] = await browser.NewPageAsync();
-            await page.GotoAsync("/");
-            await page.SelectOptionAsync("#lang-select", "en");
-            await page.FillAsync("#guest-nickname", $"{name}{i + 1}");
-            await page.CheckAsync("#data-consent");
-            await page.CheckAsync("#voice-consent");
-            await page.ClickAsync("#guest-submit");
-            await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
-            // The lobby draws itself again when its lists arrive; typing before that would be wiped.
-            await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync();
-        }
+    private Task<(IPage[] Pages, string Code)> SeatThreePlayersAsync(string name) =>
+        ClientFlows.SeatThreePlayersAsync(() => browser.NewPageAsync(), name);
 
-        await pages[0].FillAsync("#create-title", $"{name} room");
-        await pages[0].CheckAsync("#visibility-private");
-        await pages[0].ClickAsync("#create-submit");
-        await Expect(pages[0].Locator("#room-code")).ToHaveTextAsync(RoomCode());
-        var code = RoomCode().Match(await pages[0].Locator("#room-code").InnerTextAsync()).Groups["code"].Value;
+    [GeneratedRegex(@"^Time left to choose: (10:00|9:[0-5]\d)$")]
+    private static partial Regex ChoiceTimerEnglish();
 
-        foreach (var page in pages[1..])
-        {
-            await page.FillAsync("#join-code", code);
-            await page.ClickAsync("#code-submit");
-            await Expect(page.Locator("#room-code")).ToHaveTextAsync($"Room code {code}");
-        }
-
-        return (pages, code);
-    }
-
-    [GeneratedRegex(@"Room code (?<code>\d{6})")]
-    private static partial Regex RoomCode();
+    [GeneratedRegex(@"^선택 남은 시간: (10:00|9:[0-5]\d)$")]
+    private static partial Regex ChoiceTimerKorean();
 }

@@ -1,6 +1,7 @@
 using Deque.AxeCore.Playwright;
 using Dilemma.Tests.Deployment;
 using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace Dilemma.Tests.Client;
 
@@ -11,6 +12,24 @@ internal static class ScreenCheck
 
     /// <summary>Where the screenshots go: .local/test-results/screenshots/{screen}-{lang}.png.</summary>
     public static string ScreenshotFolder => Repository.PathOf(".local", "test-results", "screenshots");
+
+    /// <summary>
+    /// The scan and screenshot in Korean and in English, then back to the language the page was in: every screen is
+    /// checked in both languages without the flow under test changing language.
+    /// </summary>
+    public static async Task AssertAccessibleInBothLanguagesAsync(IPage page, string screen)
+    {
+        var was = await page.EvaluateAsync<string>("document.documentElement.lang");
+        foreach (var lang in new[] { "ko", "en" })
+        {
+            await page.SelectOptionAsync("#lang-select", lang);
+            await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", lang);
+            await AssertAccessibleAsync(page, screen);
+        }
+
+        await page.SelectOptionAsync("#lang-select", was);
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", was);
+    }
 
     public static async Task AssertAccessibleAsync(IPage page, string screen)
     {

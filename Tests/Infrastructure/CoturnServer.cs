@@ -32,15 +32,19 @@ internal sealed class CoturnServer : IAsyncDisposable
 
     private readonly ServerProcess _process;
 
-    private CoturnServer(ServerProcess process, CoturnInstance instance)
+    private readonly NetworkNamespace? _space;
+
+    private CoturnServer(ServerProcess process, CoturnInstance instance, NetworkNamespace? space)
     {
         _process = process;
         Instance = instance;
+        _space = space;
     }
 
     public CoturnInstance Instance { get; }
 
-    public static async Task<CoturnServer> StartAsync(string directory, CancellationToken cancellationToken)
+    /// <summary>Starts one on the host's loopback, or on the loopback of <paramref name="space"/> when given.</summary>
+    public static async Task<CoturnServer> StartAsync(string directory, CancellationToken cancellationToken, NetworkNamespace? space = null)
     {
         string turnserver;
         try
@@ -91,8 +95,9 @@ internal sealed class CoturnServer : IAsyncDisposable
                 "--log-file=stdout",
                 "--simple-log",
             ];
-            var process = ServerProcess.Start("turnserver", turnserver, arguments, directory);
-            var server = new CoturnServer(process, new CoturnInstance("127.0.0.1", port, secret, Realm));
+            var (fileName, commandLine) = space is null ? (turnserver, arguments) : space.Command(turnserver, arguments);
+            var process = ServerProcess.Start("turnserver", fileName, commandLine, directory);
+            var server = new CoturnServer(process, new CoturnInstance("127.0.0.1", port, secret, Realm), space);
             try
             {
                 await process.WaitUntilReadyAsync(server.AnswersAsync, StartTimeout, cancellationToken);
@@ -129,7 +134,11 @@ internal sealed class CoturnServer : IAsyncDisposable
             throw new InvalidOperationException($"turnserver could not bind 127.0.0.1:{Instance.Port}: Address already in use.");
         }
 
-        return await TurnClient.BindAsync(Instance.EndPoint, TimeSpan.FromMilliseconds(500), cancellationToken) is not null;
+        // From inside the namespace when it runs in one: the host's loopback is another network.
+        var socket = _space is null
+            ? new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)
+            : _space.CreateSocket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        return await TurnClient.BindAsync(socket, Instance.EndPoint, TimeSpan.FromMilliseconds(500), cancellationToken) is not null;
     }
 
     /// <summary>A TCP port nothing listens on whose UDP twin is free too; coturn takes both.</summary>

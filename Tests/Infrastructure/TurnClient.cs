@@ -43,9 +43,14 @@ public static class TurnClient
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>Sends a Binding request; returns the reflexive address the server saw, or null if it did not answer in time.</summary>
-    public static async Task<IPEndPoint?> BindAsync(IPEndPoint server, TimeSpan timeout, CancellationToken cancellationToken)
+    public static Task<IPEndPoint?> BindAsync(IPEndPoint server, TimeSpan timeout, CancellationToken cancellationToken) =>
+        BindAsync(new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp), server, timeout, cancellationToken);
+
+    /// <summary>The same, from a UDP socket the caller made (one inside a network namespace); the socket is disposed.</summary>
+    public static async Task<IPEndPoint?> BindAsync(Socket udp, IPEndPoint server, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var socket = Connect(server);
+        using var socket = udp;
+        await socket.ConnectAsync(server, cancellationToken);
         var answer = await TransactAsync(socket, new Message(BindingRequest), key: null, timeout, cancellationToken);
         return answer is { Type: BindingSuccess } && answer.Find(XorMappedAddress) is { } mapped ? DecodeXorAddress(mapped) : null;
     }

@@ -412,8 +412,11 @@ function createRoom(event) {
   const title = field(formOf(event), 'title');
   const topic = field(formOf(event), 'topic');
   const visibility = field(formOf(event), 'visibility') || 'public';
+  // Optional: an empty field means no timer (the server's default); the server checks the range.
+  const choiceSeconds = field(formOf(event), 'choice_seconds');
   void run(async () => {
-    const room = await call('POST', `/rooms/${visibility === 'private' ? 'private' : 'public'}`, { title, topic, nickname: nickname() });
+    const body = { title, topic, nickname: nickname(), ...(choiceSeconds ? { choice_seconds: Number(choiceSeconds) } : {}) };
+    const room = await call('POST', `/rooms/${visibility === 'private' ? 'private' : 'public'}`, body);
     enterRoom(room);
   });
 }
@@ -663,6 +666,8 @@ function lobbyScreen() {
           h('legend', {}, t('lobby.visibility')),
           h('label', { class: 'inline', for: 'visibility-public' }, h('input', { type: 'radio', id: 'visibility-public', name: 'visibility', value: 'public', checked: true }), t('lobby.publicRoom')),
           h('label', { class: 'inline', for: 'visibility-private' }, h('input', { type: 'radio', id: 'visibility-private', name: 'visibility', value: 'private' }), t('lobby.privateRoom'))),
+        h('label', { for: 'create-choice-seconds' }, t('lobby.choiceSeconds')),
+        h('input', { type: 'number', id: 'create-choice-seconds', name: 'choice_seconds', min: 1, max: 3600, inputmode: 'numeric' }),
         h('button', { type: 'submit', id: 'create-submit', disabled: state.busy }, t('lobby.createButton'))),
       h('form', { class: 'card', id: 'code-form', onsubmit: joinByCode },
         h('h3', {}, t('lobby.byCode')),
@@ -762,6 +767,24 @@ function optionsOf(roundNumber) {
 
 const confidenceItems = [1, 2, 3, 4, 5].map((value) => ({ value, label: String(value) }));
 
+/**
+ * What is left of a round timer, counted down from the server's deadline_at (same clock assumed; a class runs on one).
+ * @param {string} deadlineAt @param {string} kind
+ */
+function timerText(deadlineAt, kind) {
+  const left = Math.max(0, Math.ceil((Date.parse(deadlineAt) - Date.now()) / 1000));
+  const time = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+  return t(kind === 'consensus' ? 'round.timerConsensus' : 'round.timerChoice', { time });
+}
+
+// The countdown changes one text each second; drawing the whole screen again would wipe a half-made choice.
+window.setInterval(() => {
+  const timer = document.getElementById('round-timer');
+  if (timer?.dataset.deadline) {
+    timer.textContent = timerText(timer.dataset.deadline, timer.dataset.kind ?? 'choice');
+  }
+}, 1000);
+
 /** @param {Room} room @param {boolean} isHost @param {number} selfId */
 function roundSections(room, isHost, selfId) {
   const roundNumber = room.current_round;
@@ -779,6 +802,9 @@ function roundSections(room, isHost, selfId) {
   const dilemma = h('section', { class: 'card', 'aria-labelledby': 'round-title' },
     h('h3', { id: 'round-title' }, t('round.title', { round: roundNumber }), round ? ` — ${pick(round.title)}` : ''),
     h('p', { class: 'tag', id: 'my-role' }, t('round.yourRole', { role: roleName(me?.role_id ?? null) })),
+    room.deadline_at
+      ? h('p', { id: 'round-timer', role: 'timer', 'data-deadline': room.deadline_at, 'data-kind': room.deadline_kind ?? 'choice' }, timerText(room.deadline_at, room.deadline_kind ?? 'choice'))
+      : null,
     round ? h('p', { class: 'dilemma', id: 'dilemma-text' }, pick(round.dilemma)) : null,
     context ? h('div', {},
       h('h4', {}, t('round.context')), h('p', { class: 'dilemma', id: 'role-context' }, pick(context.context)),

@@ -1,0 +1,175 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Dilemma.Tests.Client;
+
+/// <summary>The steps many browser tests begin with, through the UI only.</summary>
+internal static partial class ClientFlows
+{
+    /// <summary>Three guests (English), the first creates a private room, the others join by its code.</summary>
+    public static async Task<(IPage[] Pages, string Code)> SeatThreePlayersAsync(Func<Task<IPage>> newPage, string name, int? choiceSeconds = null)
+    {
+        var pages = new IPage[3];
+        for (var i = 0; i < pages.Length; i++)
+        {
+            var page = pages[i] = await newPage();
+            await page.GotoAsync("/");
+            await page.SelectOptionAsync("#lang-select", "en");
+            await page.FillAsync("#guest-nickname", $"{name}{i + 1}");
+            await page.CheckAsync("#data-consent");
+            await page.CheckAsync("#voice-consent");
+            await page.ClickAsync("#guest-submit");
+            await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
+            // The lobby draws itself again when its lists arrive; typing before that would be wiped.
+            await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync();
+        }
+
+        await pages[0].FillAsync("#create-title", $"{name} room");
+        await pages[0].CheckAsync("#visibility-private");
+        if (choiceSeconds is { } seconds)
+        {
+            await pages[0].FillAsync("#create-choice-seconds", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        await pages[0].ClickAsync("#create-submit");
+        await Expect(pages[0].Locator("#room-code")).ToHaveTextAsync(RoomCode());
+        var code = RoomCode().Match(await pages[0].Locator("#room-code").InnerTextAsync()).Groups["code"].Value;
+
+        foreach (var page in pages[1..])
+        {
+            await page.FillAsync("#join-code", code);
+            await page.ClickAsync("#code-submit");
+            await Expect(page.Locator("#room-code")).ToHaveTextAsync($"Room code {code}");
+        }
+
+        return (pages, code);
+    }
+
+    /// <summary>
+    /// A whole game through the UI: the host assigns roles and starts, all choose in every round (the host once with a
+    /// double click), the host enters the consensus, and everyone ends on the statistics and the AI feedback.
+    /// <paramref name="scan"/> runs the accessibility scan and screenshot of each screen on the way.
+    /// </summary>
+    public static async Task PlayWholeGameAsync(IPage[] pages, string code, bool scan)
+    {
+            var (host, others) = (pages[0], pages[1..]);
+
+            // Everyone sees everyone in the waiting room, live.
+            foreach (var page in pages)
+            {
+                await Expect(page.Locator("#participants li")).ToHaveCountAsync(3);
+            }
+
+            await ScanAsync(scan, host, "waiting-room");
+            await host.ClickAsync("#assign-random");
+            await ExpectStartableAsync(host);
+            await host.ClickAsync("#start-game");
+
+            for (var round = 1; round <= 5; round++)
+            {
+                foreach (var page in pages)
+                {
+                    await Expect(page.Locator("#round-title")).ToContainTextAsync($"Round {round} of 5");
+                    await Expect(page.Locator("#my-role")).ToContainTextAsync("Your role: ");
+                    await Expect(page.Locator("#dilemma-text")).Not.ToBeEmptyAsync();
+                    await Expect(page.Locator("#role-context")).Not.ToBeEmptyAsync();
+                }
+
+                for (var i = 0; i < pages.Length; i++)
+                {
+                    var page = pages[i];
+                    await page.CheckAsync($"#choice-{(i + round) % 2}");
+                    await page.CheckAsync($"#confidence-{1 + ((i + round) % 5)}");
+                    if (round == 1 && i == 0)
+                    {
+                        // A double click sends one submission (same submission_id; the button is busy after the first).
+                        await page.DblClickAsync("#choice-submit");
+                    }
+                    else
+                    {
+                        await page.ClickAsync("#choice-submit");
+                    }
+
+                    await Expect(page.Locator("#choice-recorded")).ToBeVisibleAsync();
+                }
+
+                if (round == 1)
+                {
+                    await Expect(host.Locator("#consensus-submit")).ToBeVisibleAsync();
+                    await ScanAsync(scan, host, "round");
+                }
+
+                foreach (var page in pages)
+                {
+                    await Expect(page.Locator("#chosen-count")).ToHaveTextAsync("3 of 3 have chosen");
+                    await Expect(page.Locator("#chosen-list .tag.ok")).ToHaveCountAsync(3);
+                }
+
+                foreach (var page in others)
+                {
+                    await Expect(page.Locator("#consensus-wait")).ToBeVisibleAsync();
+                    await Expect(page.Locator("#consensus-submit")).ToHaveCountAsync(0);
+                }
+
+                await host.CheckAsync("#consensus-1");
+                await host.CheckAsync("#consensus-confidence-4");
+                await host.ClickAsync("#consensus-submit");
+
+                foreach (var page in pages)
+                {
+                    await Expect(page.Locator("#past-list li")).ToHaveCountAsync(round);
+                }
+            }
+
+            foreach (var page in pages)
+            {
+                await Expect(page.Locator("#room-phase")).ToHaveTextAsync("Finished");
+                await Expect(page.Locator("#statistics svg.chart")).ToHaveCountAsync(3);
+                await Expect(page.Locator("#chart-distribution rect.bar.consensus")).ToHaveCountAsync(5);
+            }
+
+            // The numbers are a click away, in a table.
+            await host.ClickAsync("#stats-summary");
+            await Expect(host.Locator("#stats-table")).ToBeVisibleAsync();
+            await Expect(host.Locator("#confidence-table tbody tr")).ToHaveCountAsync(5);
+            await Expect(host.Locator("#confidence-table tbody tr").First).ToContainTextAsync("4");
+
+            await host.ClickAsync("#feedback-load");
+            await Expect(host.Locator("#feedback-text")).ToBeVisibleAsync();
+            await Expect(host.Locator("#feedback-text p")).Not.ToBeEmptyAsync();
+            await ScanAsync(scan, host, "statistics");
+
+            // The same screen in Korean: every label comes from the language switch.
+            await host.SelectOptionAsync("#lang-select", "ko");
+            await Expect(host.Locator("#room-phase")).ToHaveTextAsync("끝남");
+
+            // The double click of round 1 was recorded once: one revision.
+            var revisions = await host.EvaluateAsync<int[]>(
+                "async code => { const s = JSON.parse(sessionStorage.getItem('dilemma.session')); " +
+                "const r = await fetch(`/rooms/${code}/statistics`, { headers: { Authorization: `Bearer ${s.access_token}` } }); " +
+                "const stats = await r.json(); return stats.rounds[0].choices.filter(c => c.user_id === s.user_id).map(c => c.revision); }",
+                code);
+            Assert.Equal([1], revisions);
+    }
+
+    /// <summary>Start becomes possible once the roles are in; if not, the failure says what the page's alert said.</summary>
+    private static async Task ExpectStartableAsync(IPage host)
+    {
+        try
+        {
+            await Expect(host.Locator("#start-game")).ToBeEnabledAsync();
+        }
+        catch (PlaywrightException e)
+        {
+            var alerts = await host.Locator("#error").AllInnerTextsAsync();
+            var roles = await host.Locator("#participants").InnerTextAsync();
+            throw new Xunit.Sdk.XunitException($"The host could not start after assigning roles. Alert: '{string.Join(" | ", alerts)}'; participants: {roles}", e);
+        }
+    }
+
+    private static Task ScanAsync(bool scan, IPage page, string screen) => scan ? ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, screen) : Task.CompletedTask;
+
+    [GeneratedRegex(@"Room code (?<code>\d{6})")]
+    private static partial Regex RoomCode();
+}
