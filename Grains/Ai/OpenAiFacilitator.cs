@@ -127,6 +127,28 @@ public sealed partial class OpenAiFacilitator : IFacilitator, IDisposable
         return AskModelAsync(PromptLibrary.Feedback, prompt, ReadFeedback, token => _offline.GiveFeedbackAsync(brief, token), cancellationToken);
     }
 
+    public Task<FacilitatorAnswer<BotChoice>> ChooseForBotAsync(BotBrief brief, CancellationToken cancellationToken)
+    {
+        var language = brief.Language;
+        var round = brief.Round;
+        var prompt = _prompts.Render(PromptLibrary.Bot, language, new Dictionary<string, string>
+        {
+            ["role_id"] = brief.RoleId.ToString(CultureInfo.InvariantCulture),
+            ["role_name"] = FeedbackRules.RoleLabel(brief.RoleId).In(language),
+            ["round_number"] = brief.RoundNumber.ToString(CultureInfo.InvariantCulture),
+            ["round_title"] = round.Title.In(language),
+            ["dilemma"] = round.Dilemma.In(language),
+            ["options"] = Options(round, language),
+            ["role_context"] = round.RoleContexts[brief.RoleId].Context.In(language),
+        });
+        return AskModelAsync(
+            PromptLibrary.Bot,
+            prompt,
+            answer => BotChoices.ReadModelAnswer(answer, round.Options.Count),
+            token => _offline.ChooseForBotAsync(brief, token),
+            cancellationToken);
+    }
+
     /// <summary>
     /// Betalgo joins its base domain and API version ("v1") into the request path, so a base URL such
     /// as <c>http://localhost:11434/v1</c> is split at its last segment. Azure takes the resource's
