@@ -45,6 +45,9 @@ public sealed record ParticipantRequest([property: Required] long? UserId);
 /// <summary>How many bots the host seats (1 or 2; the range is a game rule, checked by the room).</summary>
 public sealed record AddBotsRequest([property: Required] int? Bots);
 
+/// <summary>A bot's choice in a round, shown to everyone in the room, with the model's one-sentence reason (null when the seeded rule chose; <c>fallback_reason</c> says why when a model was configured).</summary>
+public sealed record BotChoiceResponse(int RoundNumber, long UserId, int Choice, int Confidence, string? Reason, string Provider, string? FallbackReason);
+
 public sealed record ConsensusResponse(int RoundNumber, int Choice, int Confidence, long SubmittedBy, DateTimeOffset RecordedAt);
 
 /// <summary>A room as its members see it; <c>chosen_this_round</c> names who has chosen, never what.</summary>
@@ -73,6 +76,7 @@ public sealed record RoomResponse(
     int? ConsensusSeconds,
     string? DeadlineKind,
     DateTimeOffset? DeadlineAt,
+    IReadOnlyList<BotChoiceResponse> BotChoices,
     Scenario? Scenario);
 
 /// <summary>The caller's seat, with the room around it.</summary>
@@ -124,6 +128,7 @@ public static class RoomMapping
         room.ConsensusSeconds,
         room.DeadlineKind,
         room.DeadlineAt,
+        (room.BotChoices ?? []).Select(b => new BotChoiceResponse(b.RoundNumber, b.UserId, b.Choice, b.Confidence, b.Reason, b.Provider, b.FallbackReason)).ToList(),
         scenario);
 
     public static RoomListingResponse ToResponse(this RoomListing room) =>

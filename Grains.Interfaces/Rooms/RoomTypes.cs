@@ -73,7 +73,25 @@ public sealed record RoomSnapshot(
     [property: Id(19)] int? ChoiceSeconds,
     [property: Id(20)] int? ConsensusSeconds,
     [property: Id(21)] string? DeadlineKind,
-    [property: Id(22)] DateTimeOffset? DeadlineAt);
+    [property: Id(22)] DateTimeOffset? DeadlineAt,
+    [property: Id(23)] IReadOnlyList<BotChoiceView>? BotChoices = null);
+
+/// <summary>
+/// A bot's choice, shown to everyone in the room (a person's choice never is): what it chose, the
+/// one sentence a model gave for it, and where it came from — <c>openai</c>, or <c>offline</c> (the
+/// seeded rule) with <see cref="FallbackReason"/> when a configured model failed.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.bot-choice-view")]
+public sealed record BotChoiceView(
+    [property: Id(0)] int RoundNumber,
+    [property: Id(1)] long UserId,
+    [property: Id(2)] int Choice,
+    [property: Id(3)] int Confidence,
+    [property: Id(4)] string? Reason,
+    [property: Id(5)] string Provider,
+    [property: Id(6)] string? FallbackReason);
 
 /// <summary>A round's consensus once it is recorded.</summary>
 [GenerateSerializer]

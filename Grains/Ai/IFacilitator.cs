@@ -16,6 +16,9 @@ public interface IFacilitator
     Task<FacilitatorAnswer<IReadOnlyList<LocalizedText>>> AskAsync(QuestionBrief brief, CancellationToken cancellationToken);
 
     Task<FacilitatorAnswer<FeedbackText>> GiveFeedbackAsync(FeedbackBrief brief, CancellationToken cancellationToken);
+
+    /// <summary>A bot seat's choice in a round, with the one-sentence reason a model gives for it.</summary>
+    Task<FacilitatorAnswer<BotChoice>> ChooseForBotAsync(BotBrief brief, CancellationToken cancellationToken);
 }
 
 public sealed record FacilitatorAnswer<T>(T Value, AiProvenance Ai);

@@ -26,6 +26,9 @@ public sealed class OfflineFacilitator(ScenarioBank bank, QuestionTemplates temp
     public Task<FacilitatorAnswer<FeedbackText>> GiveFeedbackAsync(FeedbackBrief brief, CancellationToken cancellationToken) =>
         Task.FromResult(new FacilitatorAnswer<FeedbackText>(brief.Analysis.Text, Provenance));
 
+    public Task<FacilitatorAnswer<BotChoice>> ChooseForBotAsync(BotBrief brief, CancellationToken cancellationToken) =>
+        Task.FromResult(new FacilitatorAnswer<BotChoice>(BotChoices.Offline(brief), Provenance with { PromptVersion = "offline-bot-rule" }));
+
     /// <summary>The bank scenario a brief varies: its topic's, or one the seed picks when the topic has none.</summary>
     public Scenario BaseFor(ScenarioBrief brief) =>
         brief.Topic is not null && bank.FindByTopic(brief.Topic) is { } scenario

@@ -89,20 +89,9 @@ public sealed partial class OpenAiFacilitator : IFacilitator, IDisposable
 
     public Task<FacilitatorAnswer<IReadOnlyList<LocalizedText>>> AskAsync(QuestionBrief brief, CancellationToken cancellationToken)
     {
-        var language = brief.Language;
-        var round = brief.Round;
-        var role = round.RoleContexts[brief.RoleId];
-        var prompt = _prompts.Render(PromptLibrary.Questions, language, new Dictionary<string, string>
-        {
-            ["role_id"] = brief.RoleId.ToString(CultureInfo.InvariantCulture),
-            ["role_name"] = FeedbackRules.RoleLabel(brief.RoleId).In(language),
-            ["round_number"] = brief.RoundNumber.ToString(CultureInfo.InvariantCulture),
-            ["round_title"] = round.Title.In(language),
-            ["dilemma"] = round.Dilemma.In(language),
-            ["options"] = Options(round, language),
-            ["role_context"] = role.Context.In(language),
-            ["role_question"] = role.Question.In(language),
-        });
+        var values = RoleInRound(brief.Round, brief.RoundNumber, brief.RoleId, brief.Language);
+        values["role_question"] = brief.Round.RoleContexts[brief.RoleId].Question.In(brief.Language);
+        var prompt = _prompts.Render(PromptLibrary.Questions, brief.Language, values);
         return AskModelAsync(PromptLibrary.Questions, prompt, ReadQuestions, token => _offline.AskAsync(brief, token), cancellationToken);
     }
 
@@ -125,6 +114,18 @@ public sealed partial class OpenAiFacilitator : IFacilitator, IDisposable
             ["transcript"] = string.IsNullOrWhiteSpace(brief.Transcript) ? "-" : brief.Transcript.Trim(),
         });
         return AskModelAsync(PromptLibrary.Feedback, prompt, ReadFeedback, token => _offline.GiveFeedbackAsync(brief, token), cancellationToken);
+    }
+
+    public Task<FacilitatorAnswer<BotChoice>> ChooseForBotAsync(BotBrief brief, CancellationToken cancellationToken)
+    {
+        var round = brief.Round;
+        var prompt = _prompts.Render(PromptLibrary.Bot, brief.Language, RoleInRound(round, brief.RoundNumber, brief.RoleId, brief.Language));
+        return AskModelAsync(
+            PromptLibrary.Bot,
+            prompt,
+            answer => BotChoices.ReadModelAnswer(answer, round.Options.Count),
+            token => _offline.ChooseForBotAsync(brief, token),
+            cancellationToken);
     }
 
     /// <summary>
@@ -267,6 +268,18 @@ public sealed partial class OpenAiFacilitator : IFacilitator, IDisposable
         UpstreamErrorException => FallbackReasons.UpstreamError,
         HttpRequestException => FallbackReasons.Unreachable,
         _ => null,
+    };
+
+    /// <summary>The placeholders the questions and bot prompts share: one role in one round.</summary>
+    private static Dictionary<string, string> RoleInRound(ScenarioRound round, int roundNumber, int roleId, string language) => new()
+    {
+        ["role_id"] = roleId.ToString(CultureInfo.InvariantCulture),
+        ["role_name"] = FeedbackRules.RoleLabel(roleId).In(language),
+        ["round_number"] = roundNumber.ToString(CultureInfo.InvariantCulture),
+        ["round_title"] = round.Title.In(language),
+        ["dilemma"] = round.Dilemma.In(language),
+        ["options"] = Options(round, language),
+        ["role_context"] = round.RoleContexts[roleId].Context.In(language),
     };
 
     private static string Options(ScenarioRound round, string language) =>

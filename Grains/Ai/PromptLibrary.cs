@@ -18,10 +18,11 @@ public sealed partial class PromptLibrary
     public const string Scenario = "scenario";
     public const string Questions = "questions";
     public const string Feedback = "feedback";
+    public const string Bot = "bot";
 
     private const string ResourcePrefix = "AiPrompts/";
 
-    private static readonly string[] Purposes = [Scenario, Questions, Feedback];
+    private static readonly string[] Purposes = [Scenario, Questions, Feedback, Bot];
     private static readonly string[] Languages = [AiRules.Korean, AiRules.English];
     private static readonly Lazy<PromptLibrary> Embedded = new(() => new PromptLibrary(ReadEmbedded()));
 

@@ -63,7 +63,7 @@ public sealed record RoomRecord(string RoomCode, string Title, string Topic, boo
 
 public sealed record RoomProgress(string RoomCode, string Status, int CurrentRound, long HostUserId, DateTime? StartedAt, DateTime? FinishedAt);
 
-public sealed record ChoiceRecord(string RoomCode, long UserId, int RoundNumber, int Choice, int Confidence, int Revision, string? SubmissionId, DateTime At, bool IsBot = false);
+public sealed record ChoiceRecord(string RoomCode, long UserId, int RoundNumber, int Choice, int Confidence, int Revision, string? SubmissionId, DateTime At, bool IsBot = false, string? BotReason = null);
 
 public sealed record ConsensusRecord(string RoomCode, int RoundNumber, int Choice, int Confidence, long SubmittedBy, string? SubmissionId, DateTime At);
 

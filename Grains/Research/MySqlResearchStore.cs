@@ -100,8 +100,8 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource) : IResearchSt
 
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO round_choices (room_code, user_id, round_number, choice, confidence, revision, submission_id, created_at, updated_at, is_bot)
-            VALUES (@RoomCode, @UserId, @RoundNumber, @Choice, @Confidence, @Revision, @SubmissionId, @At, @At, @IsBot)
+            INSERT INTO round_choices (room_code, user_id, round_number, choice, confidence, revision, submission_id, created_at, updated_at, is_bot, bot_reason)
+            VALUES (@RoomCode, @UserId, @RoundNumber, @Choice, @Confidence, @Revision, @SubmissionId, @At, @At, @IsBot, @BotReason)
             ON DUPLICATE KEY UPDATE choice = VALUES(choice), confidence = VALUES(confidence), revision = VALUES(revision),
                 submission_id = VALUES(submission_id), updated_at = VALUES(updated_at)
             """,

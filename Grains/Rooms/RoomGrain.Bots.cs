@@ -1,5 +1,6 @@
 using Dilemma.Grains.Ai;
 using Dilemma.Grains.Interfaces.Accounts;
+using Dilemma.Grains.Interfaces.Ai;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Research;
@@ -9,9 +10,10 @@ namespace Dilemma.Grains.Rooms;
 /// <summary>
 /// Bot seats: a host may seat one or two bots before the start (a demonstration, practice, a class
 /// not divisible by three), and under <c>on_dropout: bot</c> a bot takes a dropped seat. A bot is a
-/// user row marked <c>is_bot</c>; it chooses as soon as a round opens, by <see cref="OfflineBotRule"/>
-/// (an LLM provider's choice and reason are not used yet), and never submits the consensus: the
-/// host does. Every row it produces is marked as a bot's.
+/// user row marked <c>is_bot</c>; it chooses as soon as a round opens, by the facilitator: the
+/// seeded <see cref="OfflineBotRule"/> offline, or the model with a one-sentence reason shown to the
+/// others (the rule again, noted with why, when the model fails). It never submits the consensus:
+/// the host does. Every row it produces is marked as a bot's.
 /// </summary>
 public sealed partial class RoomGrain
 {
@@ -90,11 +92,17 @@ public sealed partial class RoomGrain
                 return;
             }
 
-            var (choice, confidence) = OfflineBotRule.Choose(Code, round.RoundNumber, bot.RoleId!.Value, options);
+            // The room waits for the model (at most Ai:TimeoutSeconds, then the rule answers): the
+            // choice must be in the state before anyone can act on the round.
+            var brief = new BotBrief(Code, Scenario, round.RoundNumber, bot.RoleId!.Value, AiRules.PromptLanguage(null));
+            var answer = await facilitator.ChooseForBotAsync(brief, cancellationToken);
+            metrics.AiAnswered("bot", answer.Ai);
+            var (choice, confidence, reason) = answer.Value;
             await research.RecordChoiceAsync(
-                new ChoiceRecord(Code, bot.UserId, round.RoundNumber, choice, confidence, Revision: 1, SubmissionId: null, now, IsBot: true),
+                new ChoiceRecord(Code, bot.UserId, round.RoundNumber, choice, confidence, Revision: 1, SubmissionId: null, now, IsBot: true, BotReason: reason),
                 cancellationToken);
             ApplyChoice(round, bot.UserId, new ChoiceSubmission(round.RoundNumber, choice, confidence, null), 1, now);
+            round.Choices.Find(c => c.UserId == bot.UserId)!.Bot = new BotChoiceNote { Provider = answer.Ai.Provider, Reason = reason, FallbackReason = answer.Ai.FallbackReason };
             metrics.ChoiceRecorded();
         }
     }

@@ -1,4 +1,5 @@
 using Dilemma.Grains.Accounts;
+using Dilemma.Grains.Ai;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
@@ -20,6 +21,7 @@ public sealed partial class RoomGrain(
     [PersistentState("room", StorageNames.Game)] IPersistentState<RoomState> room,
     [PersistentState("room-scenario", StorageNames.Game)] IPersistentState<RoomScenarioState> scenario,
     IResearchStore research,
+    IFacilitator facilitator,
     GameMetrics metrics,
     TimeProvider time) : Grain, IRoomGrain
 {
@@ -657,7 +659,10 @@ public sealed partial class RoomGrain(
         State.ChoiceSeconds,
         State.ConsensusSeconds,
         State.DeadlineKind,
-        State.DeadlineAt is { } deadline ? Utc(deadline) : null);
+        State.DeadlineAt is { } deadline ? Utc(deadline) : null,
+        State.Rounds.SelectMany(r => r.Choices.Where(c => c.Bot is not null)
+                .Select(c => new BotChoiceView(r.RoundNumber, c.UserId, c.Choice, c.Confidence, c.Bot!.Reason, c.Bot.Provider, c.Bot.FallbackReason)))
+            .ToList());
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

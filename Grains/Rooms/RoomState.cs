@@ -159,7 +159,7 @@ public sealed class ParticipantState
     [Id(5)]
     public bool Removed { get; set; }
 
-    /// <summary>A bot's seat: its choices come from <see cref="Ai.OfflineBotRule"/>, and its rows are marked is_bot.</summary>
+    /// <summary>A bot's seat: its choices come from the facilitator (<see cref="Ai.IFacilitator.ChooseForBotAsync"/>), and its rows are marked is_bot.</summary>
     [Id(6)]
     public bool IsBot { get; set; }
 
@@ -217,6 +217,23 @@ public sealed class ChoiceState
 
     [Id(4)]
     public DateTime SubmittedAt { get; set; }
+
+    /// <summary>A bot's choice only: where it came from, the sentence a model gave for it, and why the rule chose instead of a configured model.</summary>
+    [Id(5)]
+    public BotChoiceNote? Bot { get; set; }
+}
+
+[GenerateSerializer]
+public sealed class BotChoiceNote
+{
+    [Id(0)]
+    public string Provider { get; set; } = string.Empty;
+
+    [Id(1)]
+    public string? Reason { get; set; }
+
+    [Id(2)]
+    public string? FallbackReason { get; set; }
 }
 
 [GenerateSerializer]

@@ -18,9 +18,10 @@ public sealed record RecordedRequest(string Path, string? Authorization, JsonEle
 
     public string UserMessage => Body.GetProperty("messages")[1].GetProperty("content").GetString()!;
 
-    /// <summary>scenario, questions or feedback, read from the answer shape the system message asks for.</summary>
+    /// <summary>scenario, questions, feedback or bot, read from the answer shape the system message asks for.</summary>
     public string Purpose =>
-        SystemMessage.Contains("\"questions\"", StringComparison.Ordinal) ? "questions"
+        SystemMessage.Contains("\"reason\"", StringComparison.Ordinal) ? "bot"
+        : SystemMessage.Contains("\"questions\"", StringComparison.Ordinal) ? "questions"
         : SystemMessage.Contains("\"points\"", StringComparison.Ordinal) ? "feedback"
         : "scenario";
 }
@@ -111,6 +112,7 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
     {
         "questions" => Completion(context, ModelAnswers.Questions),
         "feedback" => Completion(context, ModelAnswers.Feedback),
+        "bot" => Completion(context, ModelAnswers.BotChoice),
         _ => Completion(context, ModelAnswers.Scenario()),
     };
 

@@ -16,6 +16,16 @@ public static class ModelAnswers
         ]}
         """;
 
+    /// <summary>The reason the model gives for a bot's choice, as the others read it.</summary>
+    public const string BotReason = "As the one who sees the resident every day, I would keep the robot's watch but tell her family each time it calls for help.";
+
+    public const int BotChoiceOption = 1;
+
+    public const int BotConfidence = 4;
+
+    /// <summary>A bot's choice in the shape the prompt asks for.</summary>
+    public static readonly string BotChoice = $$"""{"choice": {{BotChoiceOption}}, "confidence": {{BotConfidence}}, "reason": "{{BotReason}}"}""";
+
     public const string Feedback = """
         {"summary": {"ko": "모델 요약: 모둠은 신중하게 합의했습니다.", "en": "Model summary: the group agreed carefully."},
          "points": [{"ko": "모델 요점: 가족의 관점이 자주 채택되었습니다.", "en": "Model point: the family member's view often prevailed."}]}
