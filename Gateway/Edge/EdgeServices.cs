@@ -117,8 +117,10 @@ public static class EdgeServices
                 "The gateway of the Dilemma AI-ethics dilemma game. Errors are RFC 9457 problem details with a stable `code`. " +
                 "State-changing room endpoints take an `Idempotency-Key` header (choices and consensus a `submission_id`): a retry of the same " +
                 "request with the same key gets the first answer and changes nothing. 503 `outcome_unknown` (with Retry-After) means a grain " +
-                "call ended without an answer, so the request may or may not have taken effect: retry it with the same key. 503 " +
-                "`cluster_unavailable` means the request was refused before it ran.";
+                "call ended without an answer, or the database could not be reached while a state-changing request ran, so the request may " +
+                "or may not have taken effect: retry it with the same key. 503 `storage_unavailable` (with Retry-After) means the database " +
+                "could not be reached during a read (GET), which changed nothing: retry it. 503 `cluster_unavailable` means the request " +
+                "was refused before it ran.";
             return Task.CompletedTask;
         }));
 

@@ -7,7 +7,7 @@ namespace Dilemma.Gateway.Errors;
 
 /// <summary>
 /// The one place exceptions become HTTP answers: rule violations from grains by their kind,
-/// unreadable requests as 400/413, an unreachable cluster as 503, and anything else as a 500
+/// unreadable requests as 400/413, an unreachable cluster or database as 503, and anything else as a 500
 /// that says nothing about the inside.
 /// </summary>
 public sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
@@ -16,6 +16,15 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
 
     public const string OutcomeUnknownDetail =
         "The game servers did not answer in time, so whether the request took effect is unknown. It is safe to retry: " +
+        "send the very same request again with the same Idempotency-Key header (or, for choices, the same submission_id), " +
+        "and you get the first answer if it took effect, without a second effect.";
+
+    public const string StorageUnavailable = "storage_unavailable";
+
+    public const string StorageUnavailableDetail = "The database could not be reached, and this request changes nothing; try again shortly.";
+
+    public const string StorageOutcomeUnknownDetail =
+        "The database could not be reached while the request ran, so whether it took effect is unknown. It is safe to retry: " +
         "send the very same request again with the same Idempotency-Key header (or, for choices, the same submission_id), " +
         "and you get the first answer if it took effect, without a second effect.";
 
@@ -31,6 +40,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
                 Problems.Describe(StatusCodes.Status503ServiceUnavailable, OutcomeUnknown, OutcomeUnknownDetail),
             OrleansMessageRejectionException =>
                 Problems.Describe(StatusCodes.Status503ServiceUnavailable, "cluster_unavailable", "The game servers turned the request away before running it; try again."),
+            StorageUnavailableException => FromUnreachableDatabase(httpContext.Request.Method),
             _ => null,
         };
 
@@ -52,6 +62,17 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         httpContext.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
+
+    /// <summary>
+    /// A read wrote nothing, so plain retrying is all there is to it. A write may have committed part or all of
+    /// its work before the connection went (a call can write more than once, and a commit whose answer was lost
+    /// cannot be told from one that never ran): it is the same "outcome unknown" as a lost grain answer, and the
+    /// same idempotent retry resolves it.
+    /// </summary>
+    private static ProblemDetails FromUnreachableDatabase(string method) =>
+        HttpMethods.IsGet(method) || HttpMethods.IsHead(method)
+            ? Problems.Describe(StatusCodes.Status503ServiceUnavailable, StorageUnavailable, StorageUnavailableDetail)
+            : Problems.Describe(StatusCodes.Status503ServiceUnavailable, OutcomeUnknown, StorageOutcomeUnknownDetail);
 
     private static ProblemDetails FromRule(RuleViolationException rule)
     {

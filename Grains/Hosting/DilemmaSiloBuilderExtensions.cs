@@ -60,6 +60,7 @@ public static class DilemmaSiloBuilderExtensions
         // JSON that System.Text.Json writes: readable in the table, and no CLR type names in it
         // to break when a class moves. Embedded mode uses the same serializer.
         silo.UseSystemTextJsonGrainStorageSerializer();
+        silo.AddIncomingGrainCallFilter<StorageFailureFilter>();
         silo.AddAdoNetGrainStorage(StorageNames.Game, options =>
         {
             options.Invariant = MySqlInvariant;

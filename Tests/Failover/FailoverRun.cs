@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Dapper;
 using Dilemma.Tests.Deployment;
 using Dilemma.Tests.Hosting;
@@ -345,6 +346,26 @@ public sealed class FailoverRun(bool orleansDefaults = false) : IAsyncDisposable
         }
     }
 
+    /// <summary>" outcome_unknown" for a problem answer with that code, so a fault's 503s say which kind they were; otherwise nothing.</summary>
+    private static async Task<string> ProblemCodeAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode || response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+        {
+            return "";
+        }
+
+        // Reading buffers the body, so the table that sent the request still reads it whole.
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        try
+        {
+            return JsonDocument.Parse(body).RootElement.TryGetProperty("code", out var code) ? " " + code.GetString() : "";
+        }
+        catch (JsonException)
+        {
+            return " unreadable problem";
+        }
+    }
+
     /// <summary>Times every request the tables send, and whether it got a 2xx.</summary>
     private sealed class Recorder(FailoverRun run) : DelegatingHandler
     {
@@ -357,7 +378,7 @@ public sealed class FailoverRun(bool orleansDefaults = false) : IAsyncDisposable
             {
                 var response = await base.SendAsync(request, cancellationToken);
                 ok = response.IsSuccessStatusCode;
-                outcome = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+                outcome = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture) + await ProblemCodeAsync(response, cancellationToken);
                 return response;
             }
             catch (Exception e)

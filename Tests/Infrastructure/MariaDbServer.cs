@@ -83,7 +83,17 @@ internal sealed class MariaDbServer : IAsyncDisposable
     /// </summary>
     public async Task RestartAsync(CancellationToken cancellationToken)
     {
-        await _process.KillAsync(cancellationToken);
+        await KillAsync(cancellationToken);
+        await StartAgainAsync(cancellationToken);
+    }
+
+    /// <summary>SIGKILL, leaving the database down until <see cref="StartAgainAsync"/>: an outage as long as a test needs.</summary>
+    public Task KillAsync(CancellationToken cancellationToken) => _process.KillAsync(cancellationToken);
+
+    /// <summary>mariadbd again on the same data directory, port and socket, returning once it answers.</summary>
+    public async Task StartAgainAsync(CancellationToken cancellationToken)
+    {
+        // The killed process is disposed only now, so that disposing the server mid-outage is still safe.
         await _process.DisposeAsync();
         _process = ServerProcess.Start("mariadbd", Executables.Find("mariadbd"), ServerArguments(_directory, _dataDirectory, _port), _directory);
         await _process.WaitUntilReadyAsync(AnswersAsync, StartTimeout, cancellationToken);
