@@ -1,6 +1,7 @@
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Ice;
+using Dilemma.Gateway.Sessions;
 using Dilemma.Gateway.Telemetry;
 using Dilemma.Hosting.Settings;
 using Microsoft.AspNetCore.Mvc;
@@ -47,6 +48,7 @@ public static class RealtimeApi
                 + "presence (present, reconnecting, dropped, removed), bot seats (is_bot), paused, and the running deadline (deadline_kind, deadline_at on the server's clock). "
                 + "In a started game also {type, user_id, at} for participant_reconnecting, participant_returned and participant_dropped. "
                 + CloseCodeDescription);
+        sockets.MapSessionMonitor();
     }
 
     public static Task<IResult> SignalingAsync(
@@ -84,11 +86,19 @@ public static class RealtimeApi
         Func<long, SocketChannel, ILogger, Task> runSession)
     {
         var (userId, refusal) = await SocketAdmission.AdmitAsync(context, roomCode, grains, options);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
+        return refusal ?? await RunAsync(context, kind, userId, options, json, logger, runSession);
+    }
 
+    /// <summary>Accepts an admitted caller's socket and runs a session on it until it closes, counted by kind.</summary>
+    public static async Task<IResult> RunAsync(
+        HttpContext context,
+        string kind,
+        long userId,
+        RealtimeOptions options,
+        HttpJsonOptions json,
+        ILogger logger,
+        Func<long, SocketChannel, ILogger, Task> runSession)
+    {
         using var socket = await SocketAdmission.AcceptAsync(context, options);
         await using var channel = new SocketChannel(socket, options, json.SerializerOptions, logger);
         var metrics = context.RequestServices.GetRequiredService<EdgeMetrics>();
