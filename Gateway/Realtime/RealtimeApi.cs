@@ -1,7 +1,6 @@
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Ice;
-using Dilemma.Gateway.Sessions;
 using Dilemma.Gateway.Telemetry;
 using Dilemma.Hosting.Settings;
 using Microsoft.AspNetCore.Mvc;
@@ -48,7 +47,6 @@ public static class RealtimeApi
                 + "presence (present, reconnecting, dropped, removed), bot seats (is_bot), paused, and the running deadline (deadline_kind, deadline_at on the server's clock). "
                 + "In a started game also {type, user_id, at} for participant_reconnecting, participant_returned and participant_dropped. "
                 + CloseCodeDescription);
-        sockets.MapSessionMonitor();
     }
 
     public static Task<IResult> SignalingAsync(

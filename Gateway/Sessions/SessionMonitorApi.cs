@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Realtime;
 using Dilemma.Gateway.Telemetry;
@@ -12,8 +13,9 @@ namespace Dilemma.Gateway.Sessions;
 /// <summary>The facilitator's live monitor socket, <c>/ws/sessions/{session_code}/monitor</c>.</summary>
 public static class SessionMonitorApi
 {
-    public static void MapSessionMonitor(this RouteGroupBuilder sockets) =>
-        sockets.MapGet("/sessions/{session_code}/monitor", MonitorAsync)
+    /// <summary>Mapped after <c>MapRealtimeApi</c>, which turns WebSockets on; the token comes in the query as on the other sockets.</summary>
+    public static void MapSessionMonitor(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapGroup("/ws").WithTags("Realtime").AcceptsQueryToken().MapGet("/sessions/{session_code}/monitor", MonitorAsync)
             .WithSummary("WebSocket: the live monitor of a session, one room_status per room change")
             .WithDescription(
                 "Query: token (an access token carrying the facilitator or admin role). The session's facilitator and admins only: anyone else, "
