@@ -47,6 +47,7 @@ try
     app.MapSessionsApi();
     app.MapScenariosApi();
     app.MapRealtimeApi();
+    app.MapSessionMonitor();
     app.MapResearchStatisticsApi();
     app.MapIceApi();
     app.MapAiApi();

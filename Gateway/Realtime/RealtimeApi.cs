@@ -84,11 +84,19 @@ public static class RealtimeApi
         Func<long, SocketChannel, ILogger, Task> runSession)
     {
         var (userId, refusal) = await SocketAdmission.AdmitAsync(context, roomCode, grains, options);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
+        return refusal ?? await RunAsync(context, kind, userId, options, json, logger, runSession);
+    }
 
+    /// <summary>Accepts an admitted caller's socket and runs a session on it until it closes, counted by kind.</summary>
+    public static async Task<IResult> RunAsync(
+        HttpContext context,
+        string kind,
+        long userId,
+        RealtimeOptions options,
+        HttpJsonOptions json,
+        ILogger logger,
+        Func<long, SocketChannel, ILogger, Task> runSession)
+    {
         using var socket = await SocketAdmission.AcceptAsync(context, options);
         await using var channel = new SocketChannel(socket, options, json.SerializerOptions, logger);
         var metrics = context.RequestServices.GetRequiredService<EdgeMetrics>();

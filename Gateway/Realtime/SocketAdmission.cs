@@ -16,15 +16,9 @@ public static class SocketAdmission
     /// <summary>The caller's user id when admitted; otherwise the problem to answer with.</summary>
     public static async Task<(long UserId, IResult? Refusal)> AdmitAsync(HttpContext context, string? roomCode, IGrainFactory grains, RealtimeOptions options)
     {
-        if (!context.WebSockets.IsWebSocketRequest)
+        if (CheckRequest(context, options) is { } bad)
         {
-            return (0, Problems.Create(StatusCodes.Status400BadRequest, "websocket_required", "This endpoint speaks WebSocket only."));
-        }
-
-        var origins = options.AllowedOrigins;
-        if (origins.Length > 0 && !origins.Contains(context.Request.Headers.Origin.ToString(), StringComparer.OrdinalIgnoreCase))
-        {
-            return (0, Problems.Create(StatusCodes.Status403Forbidden, "origin_not_allowed", "This origin may not open sockets here."));
+            return (0, bad);
         }
 
         if (!RoomRules.IsRoomCode(roomCode))
@@ -33,24 +27,10 @@ public static class SocketAdmission
             return (0, Problems.Create(StatusCodes.Status400BadRequest, invalid.Code, invalid.Message, field: invalid.Field));
         }
 
-        long userId;
-        if (context.Request.Query["ticket"] is [{ Length: > 0 } ticket])
+        var (userId, refusal) = await IdentifyAsync(context, grains);
+        if (refusal is not null)
         {
-            var holder = ticket.Length <= 64 ? await grains.GetGrain<IWsTicketGrain>(ticket).RedeemAsync() : null;
-            if (holder is null)
-            {
-                return (0, Problems.Create(StatusCodes.Status401Unauthorized, "invalid_ticket", "The ticket is unknown, used or expired; get a new one from POST /auth/ws-ticket."));
-            }
-
-            userId = holder.UserId;
-        }
-        else if (context.User.Identity?.IsAuthenticated == true)
-        {
-            userId = AccessTokens.UserIdOf(context.User);
-        }
-        else
-        {
-            return (0, Problems.Create(StatusCodes.Status401Unauthorized, "invalid_token", "A socket needs ?token=<access token> or ?ticket=<ticket>."));
+            return (0, refusal);
         }
 
         try
@@ -69,6 +49,36 @@ public static class SocketAdmission
         }
 
         return (userId, null);
+    }
+
+    /// <summary>A WebSocket request from an allowed origin: the room-less half of <see cref="AdmitAsync"/>, for the session monitor.</summary>
+    public static IResult? CheckRequest(HttpContext context, RealtimeOptions options)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "websocket_required", "This endpoint speaks WebSocket only.");
+        }
+
+        var origins = options.AllowedOrigins;
+        return origins.Length > 0 && !origins.Contains(context.Request.Headers.Origin.ToString(), StringComparer.OrdinalIgnoreCase)
+            ? Problems.Create(StatusCodes.Status403Forbidden, "origin_not_allowed", "This origin may not open sockets here.")
+            : null;
+    }
+
+    /// <summary>Who the caller is: a single-use ticket, or the access token of the request.</summary>
+    public static async Task<(long UserId, IResult? Refusal)> IdentifyAsync(HttpContext context, IGrainFactory grains)
+    {
+        if (context.Request.Query["ticket"] is [{ Length: > 0 } ticket])
+        {
+            var holder = ticket.Length <= 64 ? await grains.GetGrain<IWsTicketGrain>(ticket).RedeemAsync() : null;
+            return holder is null
+                ? (0, Problems.Create(StatusCodes.Status401Unauthorized, "invalid_ticket", "The ticket is unknown, used or expired; get a new one from POST /auth/ws-ticket."))
+                : (holder.UserId, null);
+        }
+
+        return context.User.Identity?.IsAuthenticated == true
+            ? (AccessTokens.UserIdOf(context.User), null)
+            : (0, Problems.Create(StatusCodes.Status401Unauthorized, "invalid_token", "A socket needs ?token=<access token> or ?ticket=<ticket>."));
     }
 
     /// <summary>Accepts with keep-alive pings, so a dead peer is noticed without any traffic of its own.</summary>

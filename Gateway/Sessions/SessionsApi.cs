@@ -204,7 +204,7 @@ public static class SessionsApi
         return TypedResults.Ok(view.ToResponse(JoinLinks.For(context.Request, view.Code)));
     }
 
-    private static SessionCaller Caller(ClaimsPrincipal user) =>
+    internal static SessionCaller Caller(ClaimsPrincipal user) =>
         new(AccessTokens.UserIdOf(user), user.FindAll("role").Select(c => c.Value).Distinct(StringComparer.Ordinal).ToList());
 
     private static ISessionGrain Session(IGrainFactory grains, string code) =>

@@ -12,12 +12,14 @@ public sealed class EdgeMetrics
 {
     public const string Signaling = "signaling";
     public const string Voice = "voice";
+    public const string Monitor = "monitor";
 
     /// <summary>Traces of socket messages: each message is its own trace, not a span of the hour-long upgrade request.</summary>
     public static readonly ActivitySource Source = new(TelemetryHosting.DilemmaMeter);
 
     private static readonly KeyValuePair<string, object?> SignalingTag = new("kind", Signaling);
     private static readonly KeyValuePair<string, object?> VoiceTag = new("kind", Voice);
+    private static readonly KeyValuePair<string, object?> MonitorTag = new("kind", Monitor);
 
     // Relays take about a millisecond on one machine; the default buckets start at 5 ms.
     private static readonly double[] RelayBuckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -72,7 +74,12 @@ public sealed class EdgeMetrics
 
     public void RateLimited(string limit) => _rejections.Add(1, new KeyValuePair<string, object?>("limit", limit));
 
-    private static KeyValuePair<string, object?> Tag(string kind) => kind == Signaling ? SignalingTag : VoiceTag;
+    private static KeyValuePair<string, object?> Tag(string kind) => kind switch
+    {
+        Signaling => SignalingTag,
+        Monitor => MonitorTag,
+        _ => VoiceTag,
+    };
 
     private static string CloseCodeText(int code) => code switch
     {

@@ -37,4 +37,14 @@ public interface IFacilitatedRoomGrain : IGrainWithStringKey
 
     /// <summary>Ends a started game now, recorded as ended early by <paramref name="actorId"/> (the facilitator).</summary>
     Task<RoomSnapshot> EndForSessionAsync(string sessionCode, long actorId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Registers a session monitor's connection: it hears <see cref="IRoomObserver.OnRoomUpdated"/> after every change
+    /// of the room (only that; never a choice itself). Connections renew by calling again within two minutes.
+    /// Answers the room as it is now, so the monitor starts whole.
+    /// </summary>
+    Task<RoomSnapshot> WatchForSessionAsync(string sessionCode, string connectionId, IRoomObserver observer, CancellationToken cancellationToken = default);
+
+    /// <summary>The monitor's connection closed; unknown connections change nothing.</summary>
+    Task UnwatchForSessionAsync(string connectionId, CancellationToken cancellationToken = default);
 }

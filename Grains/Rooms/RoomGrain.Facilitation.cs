@@ -11,6 +11,9 @@ namespace Dilemma.Grains.Rooms;
 /// </summary>
 public sealed partial class RoomGrain : IFacilitatedRoomGrain
 {
+    // Session monitors watching this room, by gateway connection; not stored, like every socket (they renew).
+    private readonly Dictionary<string, MonitorConnection> _monitors = new(StringComparer.Ordinal);
+
     public async Task<RoomSnapshot> OpenForSessionAsync(SessionRoomOpening opening, CancellationToken cancellationToken)
     {
         if (State.Created)
@@ -129,6 +132,35 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
         return Snapshot();
     }
 
+    public Task<RoomSnapshot> WatchForSessionAsync(string sessionCode, string connectionId, IRoomObserver observer, CancellationToken cancellationToken)
+    {
+        EnsureOfSession(sessionCode);
+        _monitors[connectionId] = new MonitorConnection(observer, time.GetUtcNow());
+        return Task.FromResult(Snapshot());
+    }
+
+    public Task UnwatchForSessionAsync(string connectionId, CancellationToken cancellationToken)
+    {
+        _monitors.Remove(connectionId);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The monitors hear every change; one whose gateway stopped renewing is forgotten.</summary>
+    private void PushToMonitors(RoomSnapshot snapshot)
+    {
+        var cutoff = time.GetUtcNow() - RegistrationLifetime;
+        foreach (var (id, monitor) in _monitors.ToList())
+        {
+            if (monitor.RenewedAt < cutoff)
+            {
+                _monitors.Remove(id);
+                continue;
+            }
+
+            monitor.Observer.OnRoomUpdated(snapshot);
+        }
+    }
+
     /// <summary>A session acts only on its own rooms: any other code is, to it, a room that does not exist.</summary>
     private void EnsureOfSession(string sessionCode)
     {
@@ -145,4 +177,6 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
         await ApplyRolesAsync(DealRandomly(), cancellationToken);
         await BeginAsync(cancellationToken);
     }
+
+    private sealed record MonitorConnection(IRoomObserver Observer, DateTimeOffset RenewedAt);
 }

@@ -264,10 +264,11 @@ public sealed partial class RoomGrain
     private void PushRoomUpdate()
     {
         PushMembersIfChanged();
-        if (_voice.Count > 0)
+        if (_voice.Count > 0 || _monitors.Count > 0)
         {
             var snapshot = Snapshot();
             Broadcast(o => o.OnRoomUpdated(snapshot), exceptUser: null);
+            PushToMonitors(snapshot);
         }
     }
 

@@ -1,0 +1,210 @@
+using Dilemma.Gateway.Realtime;
+using Dilemma.Grains.Interfaces.Realtime;
+using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Interfaces.Sessions;
+
+namespace Dilemma.Gateway.Sessions;
+
+/// <summary>
+/// One facilitator's live monitor of a session: it watches every room of the session through the
+/// rooms' observer pushes and sends each room's state on, coalesced so that a busy room costs at
+/// most one message per <see cref="Interval"/> while its latest state still arrives within it.
+/// Only room states are pushed; the monitor sends nothing the server acts on.
+/// </summary>
+public sealed partial class SessionMonitor(
+    string sessionCode,
+    SessionCaller caller,
+    SocketChannel socket,
+    IGrainFactory grains,
+    RealtimeOptions options,
+    TimeProvider time,
+    ILogger logger) : IRoomObserver
+{
+    /// <summary>The coalescing window: a room's changes within it go out as one message.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    // How often the pending states are looked at: a quarter of the window keeps the delay under it.
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
+
+    private readonly string _connectionId = Guid.NewGuid().ToString("N");
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, RoomSnapshot> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _sentAt = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _watched = new(StringComparer.Ordinal);
+    private IRoomObserver? _reference;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        // Kept alive by the endpoint for the socket's life: the runtime holds observers weakly.
+        var reference = grains.CreateObjectReference<IRoomObserver>(this);
+        _reference = reference;
+        try
+        {
+            await WatchRoomsAsync(cancellationToken);
+            var renewal = RenewAsync(socket.Closing);
+            var flushing = FlushAsync(socket.Closing);
+            await socket.RunAsync((_, type) =>
+            {
+                socket.Refuse("unknown_type", $"The monitor only pushes; it takes no messages ({type}).");
+                return Task.CompletedTask;
+            }, cancellationToken);
+            await Task.WhenAll(renewal, flushing);
+        }
+        finally
+        {
+            foreach (var room in _watched)
+            {
+                await SocketCleanup.RunAsync(() => grains.GetGrain<IFacilitatedRoomGrain>(room).UnwatchForSessionAsync(_connectionId), logger);
+            }
+
+            SocketCleanup.ReleaseLater(grains, reference, this);
+        }
+    }
+
+    public void OnRoomUpdated(RoomSnapshot room)
+    {
+        lock (_gate)
+        {
+            // A late push of an older version never overwrites a newer state waiting to go out.
+            if (!_pending.TryGetValue(room.Code, out var waiting) || waiting.Version <= room.Version)
+            {
+                _pending[room.Code] = room;
+            }
+        }
+    }
+
+    // The monitor reads presence and voice from the room's state; the voice socket's other pushes are not for it.
+    public void OnVoiceStatus(VoiceStatus status)
+    {
+    }
+
+    public void OnRecording(RecordingState recording)
+    {
+    }
+
+    public void OnPresence(long userId, bool connected)
+    {
+    }
+
+    public void OnParticipantEvent(string type, long userId, DateTimeOffset at)
+    {
+    }
+
+    public void OnReplaced()
+    {
+    }
+
+    public void OnNoLongerParticipant()
+    {
+    }
+
+    /// <summary>
+    /// Registers with every room of the session (the session's view says which; rooms opened since the last
+    /// call are new) and queues each room's current state. Called again each renewal, which also renews.
+    /// </summary>
+    private async Task WatchRoomsAsync(CancellationToken cancellationToken)
+    {
+        var session = await grains.GetGrain<ISessionGrain>(sessionCode).GetAsync(caller, cancellationToken);
+        var snapshots = await Task.WhenAll(session.Rooms.Select(r =>
+            grains.GetGrain<IFacilitatedRoomGrain>(r.RoomCode).WatchForSessionAsync(sessionCode, _connectionId, _reference!, cancellationToken)));
+        foreach (var snapshot in snapshots)
+        {
+            _watched.Add(snapshot.Code);
+            OnRoomUpdated(snapshot);
+        }
+    }
+
+    private async Task RenewAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.RenewSeconds), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                await WatchRoomsAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The socket is closing.
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException)
+        {
+            // Without renewals the rooms forget this monitor: the facilitator reconnects rather than watch a stale screen.
+            LogRenewFailed(logger, sessionCode, e.GetType().Name);
+            socket.Close(CloseCodes.TryAgainLater, "cluster unavailable");
+        }
+    }
+
+    /// <summary>Sends each room's latest state once its window since the last message has passed.</summary>
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(Tick, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                foreach (var room in Due())
+                {
+                    socket.Send(RoomStatusMessage.Of(room, time.GetUtcNow()));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The socket is closing.
+        }
+    }
+
+    private List<RoomSnapshot> Due()
+    {
+        var now = time.GetUtcNow();
+        lock (_gate)
+        {
+            var due = _pending.Values.Where(r => !_sentAt.TryGetValue(r.Code, out var sent) || now - sent >= Interval).ToList();
+            foreach (var room in due)
+            {
+                _pending.Remove(room.Code);
+                _sentAt[room.Code] = now;
+            }
+
+            return due;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session monitor of {SessionCode} could not renew ({Reason}); closing it")]
+    private static partial void LogRenewFailed(ILogger logger, string sessionCode, string reason);
+}
+
+/// <summary>
+/// One room as the monitor shows it: phase, round, the running deadline and the seconds left on it,
+/// who has chosen this round (never what), and each seat's presence and whether a bot plays it.
+/// </summary>
+public sealed record RoomStatusMessage(
+    string Type,
+    string RoomCode,
+    string Phase,
+    int Round,
+    bool Paused,
+    string? DeadlineKind,
+    DateTimeOffset? DeadlineAt,
+    int? SecondsLeft,
+    IReadOnlyList<long> Chosen,
+    IReadOnlyList<MonitoredSeat> Participants,
+    int Version)
+{
+    public static RoomStatusMessage Of(RoomSnapshot room, DateTimeOffset now) => new(
+        "room_status",
+        room.Code,
+        RoomPhases.Word(room.Phase),
+        room.CurrentRound,
+        room.Paused,
+        room.DeadlineKind,
+        room.DeadlineAt,
+        room.DeadlineAt is { } at ? (int)Math.Max(0, Math.Ceiling((at - now).TotalSeconds)) : null,
+        room.ChosenThisRound,
+        room.Participants.Select(p => new MonitoredSeat(p.UserId, p.Nickname, p.RoleId, p.Presence, p.IsBot)).ToList(),
+        room.Version);
+}
+
+public sealed record MonitoredSeat(long UserId, string Nickname, int? RoleId, string Presence, bool IsBot);

@@ -1,0 +1,57 @@
+using System.Security.Claims;
+using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+using Dilemma.Gateway.Edge;
+using Dilemma.Gateway.Errors;
+using Dilemma.Gateway.Realtime;
+using Dilemma.Gateway.Telemetry;
+using Dilemma.Grains.Interfaces.Sessions;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Dilemma.Gateway.Sessions;
+
+/// <summary>The facilitator's live monitor socket, <c>/ws/sessions/{session_code}/monitor</c>.</summary>
+public static class SessionMonitorApi
+{
+    /// <summary>Mapped after <c>MapRealtimeApi</c>, which turns WebSockets on; the token comes in the query as on the other sockets.</summary>
+    public static void MapSessionMonitor(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapGroup("/ws").WithTags("Realtime").AcceptsQueryToken().MapGet("/sessions/{session_code}/monitor", MonitorAsync)
+            .WithSummary("WebSocket: the live monitor of a session, one room_status per room change")
+            .WithDescription(
+                "Query: token (an access token carrying the facilitator or admin role). The session's facilitator and admins only: anyone else, "
+                + "a facilitator of another session included, is refused before the upgrade with 403 not_facilitator (401 without a token, 404 session_not_found, "
+                + "400 invalid_session_code). Pushes only; a message sent to it is refused with unknown_type. On connect, one room_status for every room of the session, "
+                + "then one after a room changes, within a second: {type: room_status, room_code, phase, round, paused, deadline_kind, deadline_at (server clock), "
+                + "seconds_left (to deadline_at when sent), chosen (user ids who have chosen this round, never what), participants [{user_id, nickname, role_id, "
+                + "presence (present, reconnecting, dropped, removed), is_bot}], version}. A room's changes within one second go out as one message with its latest state, "
+                + "so a room costs at most one message a second. Rooms opened after connecting (late arrivals) are picked up within Realtime:RenewSeconds. "
+                + "Close codes: 1008 too many refused messages, 1013 receiver too slow or the cluster did not answer.");
+
+    public static async Task<IResult> MonitorAsync(
+        HttpContext context,
+        [FromRoute(Name = "session_code")] string sessionCode,
+        ClaimsPrincipal user,
+        IGrainFactory grains,
+        TimeProvider time,
+        IOptions<RealtimeOptions> options,
+        IOptions<HttpJsonOptions> json,
+        ILoggerFactory loggers)
+    {
+        if (SocketAdmission.CheckRequest(context, options.Value) is { } bad)
+        {
+            return bad;
+        }
+
+        if (!user.Identity?.IsAuthenticated ?? true)
+        {
+            // Tickets carry no roles, and the monitor is for a role: the access token it is.
+            return Problems.Create(StatusCodes.Status401Unauthorized, "invalid_token", "The monitor needs ?token=<access token>.");
+        }
+
+        // Asking the session for itself is the access check: 403/404/400 answer here, before the upgrade.
+        var caller = SessionsApi.Caller(user);
+        await grains.GetGrain<ISessionGrain>(SessionRules.EnsureSessionCode(sessionCode)).GetAsync(caller, context.RequestAborted);
+        return await RealtimeApi.RunAsync(context, EdgeMetrics.Monitor, caller.UserId, options.Value, json.Value, loggers.CreateLogger<SessionMonitor>(), (_, channel, logger) =>
+            new SessionMonitor(sessionCode, caller, channel, grains, options.Value, time, logger).RunAsync(context.RequestAborted));
+    }
+}
