@@ -40,6 +40,9 @@ public interface IResearchStore
     /// <summary>A recording started or stopped, by whom and when.</summary>
     Task RecordRecordingEventAsync(string roomCode, long userId, string eventType, DateTime occurredAt, CancellationToken cancellationToken);
 
+    /// <summary>One participant's summary of one voice link for one round (<c>connection_quality</c>).</summary>
+    Task RecordConnectionQualityAsync(ConnectionQualityRecord report, CancellationToken cancellationToken);
+
     /// <summary>One event of a game's course (<c>room_events</c>); see <see cref="RoomEventType"/>.</summary>
     Task RecordRoomEventAsync(RoomEventRecord roomEvent, CancellationToken cancellationToken);
 
@@ -72,6 +75,24 @@ public sealed record ConsensusRecord(string RoomCode, int RoundNumber, int Choic
 /// who made it happen (null when the server did), <paramref name="IsBot"/> whether a bot's seat produced it.
 /// </summary>
 public sealed record RoomEventRecord(string RoomCode, string EventType, long? UserId, int? RoundNumber, long? ActorId, bool IsBot, DateTime At);
+
+/// <summary>
+/// A row of <c>connection_quality</c>: what <paramref name="UserId"/>'s browser measured, over round <paramref name="RoundNumber"/>,
+/// of its link to <paramref name="PeerUserId"/>. <paramref name="ConnectionState"/> is the <c>RTCPeerConnection</c>'s state word;
+/// the measures are null when <c>getStats()</c> had none.
+/// </summary>
+public sealed record ConnectionQualityRecord(
+    string RoomCode,
+    long UserId,
+    long PeerUserId,
+    int RoundNumber,
+    string ConnectionState,
+    bool Relayed,
+    double? RoundTripMs,
+    double? JitterMs,
+    long? PacketsReceived,
+    long? PacketsLost,
+    DateTime ReportedAt);
 
 /// <summary>A listed room. The count is a <c>long</c> because MySQL's COUNT is a BIGINT, and Dapper matches constructor parameters by type.</summary>
 public sealed record RoomRow(string RoomCode, string Title, string Topic, string Status, long ParticipantCount, DateTime CreatedAt);

@@ -14,6 +14,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
     private readonly Dictionary<(string Room, int Round), ConsensusRecord> _consensus = [];
     private readonly List<(string Room, long User, string Type, DateTime At)> _recordingEvents = [];
     private readonly List<RoomEventRecord> _roomEvents = [];
+    private readonly List<ConnectionQualityRecord> _connectionQuality = [];
     private readonly Dictionary<string, (string Room, long User)> _withdrawalCodes = new(StringComparer.Ordinal);
     private readonly List<ErasureLedgerEntry> _erasures = [];
 
@@ -120,6 +121,24 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         }
     }
 
+    public Task RecordConnectionQualityAsync(ConnectionQualityRecord report, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _connectionQuality.Add(report);
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>A room's link-quality reports in the order they came.</summary>
+    public IReadOnlyList<ConnectionQualityRecord> ConnectionQuality(string roomCode)
+    {
+        lock (_lock)
+        {
+            return _connectionQuality.Where(r => r.RoomCode == roomCode).ToList();
+        }
+    }
+
     public Task RecordRoomEventAsync(RoomEventRecord roomEvent, CancellationToken cancellationToken)
     {
         lock (_lock)
@@ -190,6 +209,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
 
             rows += _roomEvents.RemoveAll(e => e.UserId == userId);
             rows += _recordingEvents.RemoveAll(e => e.User == userId);
+            rows += _connectionQuality.RemoveAll(r => r.UserId == userId);
             foreach (var key in _participants.Keys.Where(k => k.User == userId).ToList())
             {
                 rows += _participants.Remove(key) ? 1 : 0;
@@ -207,7 +227,8 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         {
             return (
                 _participants.Keys.Count(k => k.User == userId) + _choices.Keys.Count(k => k.User == userId)
-                    + _roomEvents.Count(e => e.UserId == userId) + _recordingEvents.Count(e => e.User == userId),
+                    + _roomEvents.Count(e => e.UserId == userId) + _recordingEvents.Count(e => e.User == userId)
+                    + _connectionQuality.Count(r => r.UserId == userId),
                 _consensus.Values.Count(c => c.SubmittedBy == userId) + _roomEvents.Count(e => e.ActorId == userId) + _withdrawalCodes.Values.Count(c => c.User == userId));
         }
     }
@@ -233,6 +254,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
                 rooms = due.Count;
                 roomRows = RemoveWhere(_withdrawalCodes, c => due.Contains(c.Value.Room))
                     + _recordingEvents.RemoveAll(e => due.Contains(e.Room))
+                    + _connectionQuality.RemoveAll(r => due.Contains(r.RoomCode))
                     + _roomEvents.RemoveAll(e => due.Contains(e.RoomCode))
                     + RemoveWhere(_choices, c => due.Contains(c.Key.Room))
                     + RemoveWhere(_consensus, c => due.Contains(c.Key.Room))
@@ -263,6 +285,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
                 seatRows = RemoveWhere(_choices, c => due.Contains((c.Key.Room, c.Key.User)))
                     + _roomEvents.RemoveAll(e => e.UserId is { } user && due.Contains((e.RoomCode, user)))
                     + _recordingEvents.RemoveAll(e => due.Contains((e.Room, e.User)))
+                    + _connectionQuality.RemoveAll(r => due.Contains((r.RoomCode, r.UserId)))
                     + RemoveWhere(_participants, p => due.Contains(p.Key));
             }
 

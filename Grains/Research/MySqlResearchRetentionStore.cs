@@ -42,6 +42,7 @@ public sealed class MySqlResearchRetentionStore(MySqlDataSource dataSource) : IR
                 """
                 DELETE FROM withdrawal_codes WHERE room_code IN @codes;
                 DELETE FROM recording_events WHERE room_code IN @codes;
+                DELETE FROM connection_quality WHERE room_code IN @codes;
                 DELETE FROM room_events WHERE room_code IN @codes;
                 DELETE FROM round_choices WHERE room_code IN @codes;
                 DELETE FROM consensus_choices WHERE room_code IN @codes;
@@ -93,6 +94,7 @@ public sealed class MySqlResearchRetentionStore(MySqlDataSource dataSource) : IR
                 DELETE FROM round_choices WHERE room_code = @roomCode AND user_id = @userId;
                 DELETE FROM room_events WHERE room_code = @roomCode AND user_id = @userId;
                 DELETE FROM recording_events WHERE room_code = @roomCode AND user_id = @userId;
+                DELETE FROM connection_quality WHERE room_code = @roomCode AND user_id = @userId;
                 DELETE FROM room_participants WHERE room_code = @roomCode AND user_id = @userId;
                 """,
                 parameters,

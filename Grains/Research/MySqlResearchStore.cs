@@ -156,6 +156,17 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource) : IResearchSt
             new { roomCode, userId, eventType, occurredAt },
             cancellationToken);
 
+    public Task RecordConnectionQualityAsync(ConnectionQualityRecord report, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            """
+            INSERT INTO connection_quality
+                (room_code, user_id, peer_user_id, round_number, connection_state, relayed, round_trip_ms, jitter_ms, packets_received, packets_lost, reported_at)
+            VALUES
+                (@RoomCode, @UserId, @PeerUserId, @RoundNumber, @ConnectionState, @Relayed, @RoundTripMs, @JitterMs, @PacketsReceived, @PacketsLost, @ReportedAt)
+            """,
+            report,
+            cancellationToken);
+
     public async Task<bool> RecordWithdrawalCodeAsync(string roomCode, long userId, byte[] codeSha256, DateTime issuedAt, CancellationToken cancellationToken)
     {
         // Selected from the room's row rather than inserted blind: once retention has removed the room the insert
