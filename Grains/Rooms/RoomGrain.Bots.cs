@@ -61,11 +61,18 @@ public sealed partial class RoomGrain
     private async Task SeatBotInRoleAsync(int role, DateTime now, CancellationToken cancellationToken)
     {
         var bot = await NewBotAsync(role, now, cancellationToken);
-        await research.RecordRolesAsync(Code, [(bot.UserId, role)], cancellationToken);
         State.Participants.Add(bot);
+        await RecordSeatRolesAsync(cancellationToken);
         await research.RecordRoomEventAsync(new RoomEventRecord(Code, RoomEventType.BotJoined, bot.UserId, State.CurrentRound, ActorId: null, IsBot: true, now), cancellationToken);
         await BotsChooseAsync(now, cancellationToken);
     }
+
+    /// <summary>
+    /// Records every seat's role: the store sets the room's roles as a whole (clearing those not named), so a seat
+    /// added during the game is recorded together with the seats that have their roles already.
+    /// </summary>
+    private Task RecordSeatRolesAsync(CancellationToken cancellationToken) =>
+        research.RecordRolesAsync(Code, State.Participants.Where(p => p.RoleId is not null).Select(p => (p.UserId, p.RoleId!.Value)).ToList(), cancellationToken);
 
     private async Task<ParticipantState> NewBotAsync(int? roleId, DateTime now, CancellationToken cancellationToken)
     {
