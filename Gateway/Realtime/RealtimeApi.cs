@@ -38,7 +38,7 @@ public static class RealtimeApi
                 + "(peer_id, nickname, role_id, polite). "
                 + CloseCodeDescription);
         sockets.MapGet("/voice/{room_code}", VoiceAsync)
-            .WithSummary("WebSocket: the room's voice session (init, voice_status_update, start_recording, stop_recording) and room_updated pushes")
+            .WithSummary("WebSocket: the room's voice session (init, voice_status_update, link_state, start_recording, stop_recording) and room_updated pushes")
             .WithDescription(
                 "Query: token (access token) or ticket. Refused before the upgrade with 401/403/404. One voice socket per user per room. "
                 + "start_recording/stop_recording need voice consent (voice_consent_required); starting what is started changes nothing; "
@@ -46,6 +46,10 @@ public static class RealtimeApi
                 + "Pushes room_updated, the room as GET /rooms/{room_code} answers it, after every change: host changes (handed on, or automatic when the host is dropped: host_user_id), "
                 + "presence (present, reconnecting, dropped, removed), bot seats (is_bot), paused, and the running deadline (deadline_kind, deadline_at on the server's clock). "
                 + "In a started game also {type, user_id, at} for participant_reconnecting, participant_returned and participant_dropped. "
+                + "link_state {peer_user_id, state (new, connecting, connected, disconnected, failed, closed: RTCPeerConnection.connectionState), relayed (true over TURN)}, "
+                + "sent on every change of a link, is kept in memory as the latest per (user, peer) for the session monitor's room_status links; never stored, never pushed "
+                + "to the participants; a bad one (missing or mistyped field, unknown state, a peer not in the room or oneself) gets error invalid_message and the socket stays open. "
+                + "In a session's room also {type: facilitator_message, message, at} when the session's facilitator broadcasts (POST /sessions/{session_code}/broadcast). "
                 + CloseCodeDescription);
     }
 

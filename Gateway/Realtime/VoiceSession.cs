@@ -54,6 +54,8 @@ public sealed partial class VoiceSession(
 
     public void OnParticipantEvent(string type, long userId, DateTimeOffset at) => socket.Send(new ParticipantEventMessage(type, userId, at));
 
+    public void OnFacilitatorMessage(string message, DateTimeOffset at) => socket.Send(new FacilitatorMessage("facilitator_message", message, at));
+
     public void OnReplaced() => socket.Close(CloseCodes.Replaced, "replaced by a newer connection");
 
     public void OnNoLongerParticipant() => socket.Close(CloseCodes.NotParticipant, "not_participant");
@@ -101,11 +103,22 @@ public sealed partial class VoiceSession(
             case "start_recording" or "stop_recording":
                 await Room.SetRecordingAsync(userId, type == "start_recording", socket.Closing);
                 break;
+            case "link_state":
+                if (!TryReadLong(message, "peer_user_id", out var peer)
+                    || !message.TryGetProperty("state", out var linkState) || linkState.ValueKind != JsonValueKind.String
+                    || !TryReadBool(message, "relayed", out var relayed))
+                {
+                    socket.Refuse("invalid_message", "link_state needs peer_user_id (a user id), state (new, connecting, connected, disconnected, failed or closed) and relayed (true or false).");
+                    return;
+                }
+
+                await Room.ReportLinkStateAsync(userId, peer, linkState.GetString()!, relayed);
+                break;
             case "ping":
                 socket.Send(new TypeOnly("pong"));
                 break;
             default:
-                socket.Refuse("unknown_type", "Unknown message type; send init, voice_status_update, start_recording or stop_recording.");
+                socket.Refuse("unknown_type", "Unknown message type; send init, voice_status_update, link_state, start_recording or stop_recording.");
                 break;
         }
     }
@@ -120,6 +133,12 @@ public sealed partial class VoiceSession(
 
         value = element.GetBoolean();
         return true;
+    }
+
+    private static bool TryReadLong(JsonElement message, string name, out long value)
+    {
+        value = 0;
+        return message.TryGetProperty(name, out var element) && element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out value);
     }
 
     private async Task RenewAsync(CancellationToken cancellationToken)
@@ -159,6 +178,8 @@ public sealed partial class VoiceSession(
     private sealed record RecordingView(bool IsRecording, long? ChangedBy, DateTimeOffset? ChangedAt);
 
     private sealed record RecordingMessage(string Type, bool IsRecording, long? ChangedBy, DateTimeOffset? ChangedAt);
+
+    private sealed record FacilitatorMessage(string Type, string Message, DateTimeOffset At);
 
     private sealed record PresenceMessage(string Type, long UserId, bool Connected);
 

@@ -37,7 +37,17 @@ public sealed record ExtendDeadlineRequest(
     [property: Required] int? Seconds,
     [property: StringLength(FacilitatorActionKind.ReasonMaxLength)] string? Reason = null);
 
-public sealed record FacilitatorActionResponse(long ActorId, string Action, string? RoomCode, long? UserId, string? Reason, DateTimeOffset OccurredAt);
+// message: required here; its length (1-280 after trimming) is the session grain's rule, so a too long one is named as a short one is.
+public sealed record BroadcastRequest(
+    [property: Required(AllowEmptyStrings = true)] string? Message,
+    [property: StringLength(FacilitatorActionKind.ReasonMaxLength)] string? Reason = null);
+
+public sealed record MoveParticipantRequest(
+    [property: Required] long? UserId,
+    [property: Required] string? ToRoomCode,
+    [property: StringLength(FacilitatorActionKind.ReasonMaxLength)] string? Reason = null);
+
+public sealed record FacilitatorActionResponse(long ActorId, string Action, string? RoomCode, long? UserId, string? Reason, DateTimeOffset OccurredAt, string? Message, string? ToRoomCode);
 
 public sealed record SessionResponse(
     string SessionCode,
@@ -98,7 +108,7 @@ public static class SessionMapping
         view.StartedAt);
 
     public static FacilitatorActionResponse ToResponse(this FacilitatorActionEntry entry) =>
-        new(entry.ActorId, entry.Action, entry.RoomCode, entry.UserId, entry.Reason, entry.OccurredAt);
+        new(entry.ActorId, entry.Action, entry.RoomCode, entry.UserId, entry.Reason, entry.OccurredAt, entry.Message, entry.ToRoomCode);
 
     public static SeatResponse ToResponse(this SessionSeat seat) => new(seat.SessionCode, seat.UserId, seat.Status, seat.RoomCode);
 }

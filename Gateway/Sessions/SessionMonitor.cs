@@ -90,6 +90,11 @@ public sealed partial class SessionMonitor(
     {
     }
 
+    // The facilitator wrote it: the monitor does not echo it back.
+    public void OnFacilitatorMessage(string message, DateTimeOffset at)
+    {
+    }
+
     public void OnReplaced()
     {
     }
@@ -191,6 +196,7 @@ public sealed record RoomStatusMessage(
     int? SecondsLeft,
     IReadOnlyList<long> Chosen,
     IReadOnlyList<MonitoredSeat> Participants,
+    IReadOnlyList<MonitoredLink> Links,
     int Version)
 {
     public static RoomStatusMessage Of(RoomSnapshot room, DateTimeOffset now) => new(
@@ -204,7 +210,11 @@ public sealed record RoomStatusMessage(
         room.DeadlineAt is { } at ? (int)Math.Max(0, Math.Ceiling((at - now).TotalSeconds)) : null,
         room.ChosenThisRound,
         room.Participants.Select(p => new MonitoredSeat(p.UserId, p.Nickname, p.RoleId, p.Presence, p.IsBot)).ToList(),
+        (room.Links ?? []).Select(l => new MonitoredLink(l.UserId, l.PeerUserId, l.State, l.Relayed)).ToList(),
         room.Version);
 }
+
+/// <summary>One WebRTC link as its sender's browser last reported it (<c>link_state</c> on the voice socket).</summary>
+public sealed record MonitoredLink(long UserId, long PeerUserId, string State, bool Relayed);
 
 public sealed record MonitoredSeat(long UserId, string Nickname, int? RoleId, string Presence, bool IsBot);

@@ -108,13 +108,43 @@ public static class SessionsApi
             .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest())
             .WithSummary("Resume every paused room of the session")
             .WithDescription("409 session_not_started before the start." + Audit + Access);
+        sessions.MapPost("/{session_code}/rooms/{room_code}/move", MoveParticipantAsync)
+            .Validates<MoveParticipantRequest>()
+            .WithSummary("Move a participant to another room of the session")
+            .WithDescription(
+                "Body: user_id (a person seated in room_code, not a bot, not removed or moved: else 409 not_movable; 404 participant_not_found when not seated there), "
+                + "to_room_code (another room of this session: 404 room_not_found naming to_room_code otherwise, 409 same_room for the same room), reason (optional). "
+                + "The target must have a free seat, else 409 no_free_seat and nothing changes: a waiting room with fewer than three (the third seated starts it, roles dealt at random), "
+                + "or a started game with the seat of someone no longer in it (dropped or removed) whose role nobody plays (no bot took it): the mover takes that role from the open round on "
+                + "(a dropped seat given away is removed then; room_events participant_moved_in). The source seat then leaves: before the start as a leaver; in a started game it is out "
+                + "of the game as a removed seat is (presence removed, later rounds absent, a host hands over, room_events participant_moved_out), and under on_dropout bot a bot takes its role; "
+                + "under wait the room does not wait for someone moved. The mover's sockets for the source room close with 4003; enrolling again answers the new room_code. "
+                + "409 room_finished when either game is over. Audited with to_room_code." + Audit + Access);
+        sessions.MapPost("/{session_code}/broadcast", BroadcastAsync)
+            .Validates<BroadcastRequest>()
+            .WithSummary("Send a short message to every room of the session")
+            .WithDescription(
+                "Body: message (1-280 characters after trimming; else 400 invalid_message naming message; 400 missing_field without it), reason (optional). "
+                + "Every voice socket of every room of the session (WS /ws/voice/{room_code}) receives {\"type\":\"facilitator_message\",\"message\":…,\"at\":…} "
+                + "(at: the server's time, the same in every room); nothing is stored in the rooms. 409 session_not_started before the start. Audited with the message." + Audit + Access);
+        sessions.MapGet("/{session_code}/results", ResultsAsync)
+            .WithSummary("The session's statistics across its rooms")
+            .WithDescription(
+                "From the rooms' own state. rooms_total (every room the session opened), rooms_started, rooms_finished; per round (1-5): "
+                + "choices and consensus (how many individual choices and how many consensus choices fell on each option, by option index, counted only in rooms where the round closed), "
+                + "rooms_closed (rooms where the round closed: by consensus, or by the consensus deadline without one), rooms_with_consensus, consensus_rate (rooms_with_consensus / rooms_closed, "
+                + "4 decimals; null when no room closed the round), no_consensus, timed_out (seats that took part but had no choice by the choice deadline, room_events timed_out), "
+                + "absent (seats out of the game with no choice when the round closed, room_events absent), bot_choices; and for the session dropped_seats "
+                + "(dropped, not removed), removed_seats (removed or moved), bot_seats. A room that closed before it started counts in rooms_total only." + Access)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         sessions.MapPost("/{session_code}/close", CloseSessionAsync)
             .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest())
             .WithSummary("Close the session: no more enrolments")
             .WithDescription("Enrolment is 409 session_closed from then on (a participant already enrolled still gets their seat); rooms under way play on." + Audit + Access);
         sessions.MapGet("/{session_code}/actions", ActionsAsync)
             .WithSummary("The session's audited facilitator actions, oldest first")
-            .WithDescription("Each: actor_id, action (pause_room, resume_room, extend_deadline, remove_participant, fill_with_bot, end_room, pause_session, resume_session, close_session), room_code, user_id, reason, occurred_at. " + Access);
+            .WithDescription("Each: actor_id, action (pause_room, resume_room, extend_deadline, remove_participant, fill_with_bot, end_room, pause_session, resume_session, broadcast, move_participant, close_session), room_code, user_id, reason, occurred_at, message (a broadcast's), to_room_code (a move's target). " + Access);
     }
 
     public static Task<Ok<SessionResponse>> PauseRoomAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] FacilitatorActionRequest? request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
@@ -140,6 +170,18 @@ public static class SessionsApi
 
     public static Task<Ok<SessionResponse>> ResumeSessionAsync([FromRoute(Name = "session_code")] string sessionCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] FacilitatorActionRequest? request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
         ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.ResumeSession, Reason: request!.Reason), user, context, grains, cancellationToken);
+
+    public static Task<Ok<SessionResponse>> MoveParticipantAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, MoveParticipantRequest request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        RoomRules.EnsureRoomCode(request.ToRoomCode);
+        return ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.MoveParticipant, roomCode, Reason: request.Reason, UserId: request.UserId, ToRoomCode: request.ToRoomCode), user, context, grains, cancellationToken);
+    }
+
+    public static Task<Ok<SessionResponse>> BroadcastAsync([FromRoute(Name = "session_code")] string sessionCode, BroadcastRequest request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
+        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.Broadcast, Reason: request.Reason, Message: request.Message), user, context, grains, cancellationToken);
+
+    public static async Task<Ok<SessionResults>> ResultsAsync([FromRoute(Name = "session_code")] string sessionCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await Session(grains, sessionCode).GetResultsAsync(Caller(user), cancellationToken));
 
     public static Task<Ok<SessionResponse>> CloseSessionAsync([FromRoute(Name = "session_code")] string sessionCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] FacilitatorActionRequest? request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
         ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.CloseSession, Reason: request!.Reason), user, context, grains, cancellationToken);

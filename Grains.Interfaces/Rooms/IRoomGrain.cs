@@ -130,6 +130,13 @@ public interface IRoomGrain : IGrainWithStringKey
     /// </summary>
     Task<RoomSnapshot> AddBotsAsync(long callerId, int count, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The state of one of the caller's WebRTC links (to <paramref name="peerUserId"/>), as their browser last reported it:
+    /// presence data for the session monitor, kept in memory only (latest per user and peer), never a research row.
+    /// <c>invalid_message</c> (422) for a peer not seated in the room or the caller themselves, or a state not in <see cref="VoiceLinkStates"/>.
+    /// </summary>
+    Task ReportLinkStateAsync(long userId, long peerUserId, string state, bool relayed);
+
     /// <summary>A participant's microphone state, passed on to the others.</summary>
     Task UpdateVoiceStatusAsync(long userId, bool isMicOn, bool isSpeaking);
 

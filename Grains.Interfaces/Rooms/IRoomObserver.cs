@@ -24,6 +24,9 @@ public interface IRoomObserver : IGrainObserver
     /// </summary>
     void OnParticipantEvent(string type, long userId, DateTimeOffset at);
 
+    /// <summary>The session's facilitator broadcast a short message to every room of the session; <paramref name="at"/> is the server's time.</summary>
+    void OnFacilitatorMessage(string message, DateTimeOffset at);
+
     /// <summary>The same user opened a newer voice socket for this room; this connection should close.</summary>
     void OnReplaced();
 

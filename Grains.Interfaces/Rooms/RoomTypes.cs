@@ -74,7 +74,29 @@ public sealed record RoomSnapshot(
     [property: Id(20)] int? ConsensusSeconds,
     [property: Id(21)] string? DeadlineKind,
     [property: Id(22)] DateTimeOffset? DeadlineAt,
-    [property: Id(23)] IReadOnlyList<BotChoiceView>? BotChoices = null);
+    [property: Id(23)] IReadOnlyList<BotChoiceView>? BotChoices = null,
+    [property: Id(24)] IReadOnlyList<VoiceLinkView>? Links = null);
+
+/// <summary>
+/// One WebRTC link of the room as its sender's browser last reported it (<c>link_state</c> on the voice socket).
+/// Only the session monitor's snapshots carry them; the room keeps them in memory, never in its stored state.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.voice-link-view")]
+public sealed record VoiceLinkView(
+    [property: Id(0)] long UserId,
+    [property: Id(1)] long PeerUserId,
+    [property: Id(2)] string State,
+    [property: Id(3)] bool Relayed);
+
+/// <summary>The states of a link, as <c>RTCPeerConnection.connectionState</c> names them.</summary>
+public static class VoiceLinkStates
+{
+    public static IReadOnlyList<string> All { get; } = ["new", "connecting", "connected", "disconnected", "failed", "closed"];
+
+    public static bool IsKnown(string? state) => state is not null && All.Contains(state, StringComparer.Ordinal);
+}
 
 /// <summary>
 /// A bot's choice, shown to everyone in the room (a person's choice never is): what it chose, the

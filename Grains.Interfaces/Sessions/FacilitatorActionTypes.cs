@@ -12,10 +12,15 @@ public static class FacilitatorActionKind
     public const string PauseSession = "pause_session";
     public const string ResumeSession = "resume_session";
     public const string CloseSession = "close_session";
+    public const string Broadcast = "broadcast";
+    public const string MoveParticipant = "move_participant";
 
     public const int ReasonMaxLength = 500;
 
     public const int MaxExtensionSeconds = 3600;
+
+    /// <summary>A broadcast is a line read at a glance on every screen: 1 to 280 characters after trimming.</summary>
+    public const int MessageMaxLength = 280;
 }
 
 /// <summary>One facilitator action asked for: what, on which room, by how many seconds, and why.</summary>
@@ -27,7 +32,9 @@ public sealed record FacilitatorAction(
     [property: Id(1)] string? RoomCode = null,
     [property: Id(2)] int? Seconds = null,
     [property: Id(3)] string? Reason = null,
-    [property: Id(4)] long? UserId = null);
+    [property: Id(4)] long? UserId = null,
+    [property: Id(5)] string? Message = null,
+    [property: Id(6)] string? ToRoomCode = null);
 
 /// <summary>One audited action as stored.</summary>
 [GenerateSerializer]
@@ -40,4 +47,6 @@ public sealed record FacilitatorActionEntry(
     [property: Id(3)] string? RoomCode,
     [property: Id(4)] long? UserId,
     [property: Id(5)] string? Reason,
-    [property: Id(6)] DateTimeOffset OccurredAt);
+    [property: Id(6)] DateTimeOffset OccurredAt,
+    [property: Id(7)] string? Message = null,
+    [property: Id(8)] string? ToRoomCode = null);

@@ -39,6 +39,33 @@ public interface IFacilitatedRoomGrain : IGrainWithStringKey
     Task<RoomSnapshot> EndForSessionAsync(string sessionCode, long actorId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Pushes the facilitator's <paramref name="message"/> to every voice socket of the room (one-way), in any phase.
+    /// Nothing is stored by the room: the session audits it.
+    /// </summary>
+    Task BroadcastForSessionAsync(string sessionCode, string message, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>The room as it is, for its session (a move checks its source with it).</summary>
+    Task<RoomSnapshot> GetForSessionAsync(string sessionCode, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Seats a participant moved here from another room of the session: in a waiting room as a late arrival (the third
+    /// starts it); in a started game in the free seat of a participant no longer in it (dropped or removed, role not
+    /// played by a bot or anyone else; a dropped one is removed then), whose role they take from the open round on. <c>no_free_seat</c> (409) otherwise;
+    /// <c>room_finished</c> (409) once the game is over.
+    /// </summary>
+    Task<RoomSnapshot> TakeSeatForSessionAsync(string sessionCode, SessionMember member, long actorId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes a participant the facilitator moved to <paramref name="toRoomCode"/> out of this room: before the start as a
+    /// leaver; in a started game the seat is out of the game as a removed one is (later rounds absent, a host hands over)
+    /// and a bot takes its role under <c>on_dropout: bot</c>. Their sockets here close with 4003.
+    /// </summary>
+    Task<RoomSnapshot> MoveOutForSessionAsync(string sessionCode, long userId, long actorId, string toRoomCode, CancellationToken cancellationToken = default);
+
+    /// <summary>The room's figures for the session's results: each round's choices and consensus, timeouts, absences, bots.</summary>
+    Task<SessionRoomResult> GetResultsForSessionAsync(string sessionCode, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Registers a session monitor's connection: it hears <see cref="IRoomObserver.OnRoomUpdated"/> after every change
     /// of the room (only that; never a choice itself). Connections renew by calling again within two minutes.
     /// Answers the room as it is now, so the monitor starts whole.

@@ -33,6 +33,9 @@ public interface ISessionGrain : IGrainWithStringKey
     /// </summary>
     Task<SessionView> ActAsync(SessionCaller caller, FacilitatorAction action, CancellationToken cancellationToken = default);
 
+    /// <summary>The session's statistics across its rooms, computed from the rooms' own state; facilitator and admins only.</summary>
+    Task<SessionResults> GetResultsAsync(SessionCaller caller, CancellationToken cancellationToken = default);
+
     /// <summary>The session's audited facilitator actions, oldest first.</summary>
     Task<IReadOnlyList<FacilitatorActionEntry>> GetActionsAsync(SessionCaller caller, CancellationToken cancellationToken = default);
 }

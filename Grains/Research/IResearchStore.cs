@@ -134,6 +134,12 @@ public static class RoomEventType
 
     /// <summary>A bot took a dropped participant's seat (<c>on_dropout: bot</c>); the row is marked <c>is_bot</c>.</summary>
     public const string BotJoined = "bot_joined";
+
+    /// <summary>A session's facilitator (the actor) moved the participant out of this room to another room of the session.</summary>
+    public const string MovedOut = "participant_moved_out";
+
+    /// <summary>A session's facilitator (the actor) moved the participant into this room, into a free seat and its role.</summary>
+    public const string MovedIn = "participant_moved_in";
 }
 
 /// <summary>The status words of the <c>rooms.status</c> column: the phase words, and one more.</summary>

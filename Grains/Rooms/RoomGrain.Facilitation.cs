@@ -1,6 +1,7 @@
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Sessions;
+using Dilemma.Grains.Research;
 
 namespace Dilemma.Grains.Rooms;
 
@@ -132,11 +133,132 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
         return Snapshot();
     }
 
+    public Task BroadcastForSessionAsync(string sessionCode, string message, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        EnsureOfSession(sessionCode);
+        Broadcast(o => o.OnFacilitatorMessage(message, at), exceptUser: null);
+        return Task.CompletedTask;
+    }
+
+    public Task<RoomSnapshot> GetForSessionAsync(string sessionCode, CancellationToken cancellationToken)
+    {
+        EnsureOfSession(sessionCode);
+        return Task.FromResult(Snapshot());
+    }
+
+    public async Task<RoomSnapshot> TakeSeatForSessionAsync(string sessionCode, SessionMember member, long actorId, CancellationToken cancellationToken)
+    {
+        EnsureOfSession(sessionCode);
+        if (Find(member.UserId) is not null)
+        {
+            throw RuleViolationException.Conflict("already_seated", "The participant has a seat in this room already.");
+        }
+
+        if (State.Phase == RoomPhase.Waiting)
+        {
+            return State.Participants.Count < RoomRules.Capacity
+                ? await SeatForSessionAsync(sessionCode, member, cancellationToken)
+                : throw NoFreeSeat();
+        }
+
+        EnsurePlaying();
+
+        // The seat of someone no longer in the game whose role nobody plays now (no bot took it): the mover plays that role.
+        var free = State.Participants
+            .Where(p => !TakesPart(p) && !p.IsBot && p.RoleId is { } role && !State.Participants.Exists(o => TakesPart(o) && o.RoleId == role))
+            .MinBy(p => p.DroppedAt) ?? throw NoFreeSeat();
+        var now = Now;
+        if (!free.Removed)
+        {
+            // A dropped seat given away is not waited for any more: were its user to return, two would play one role.
+            await RecordEventAsync(RoomEventType.Removed, free.UserId, actorId, now, cancellationToken);
+            free.Removed = true;
+            EvictFromRealtime(free.UserId);
+        }
+
+        var name = await NicknameForAsync(member.UserId, member.Nickname, cancellationToken);
+        await research.RecordParticipantAsync(Code, member.UserId, name, now, cancellationToken);
+        State.Participants.Add(new ParticipantState { UserId = member.UserId, Nickname = name, RoleId = free.RoleId, JoinedAt = now });
+        await RecordSeatRolesAsync(cancellationToken);
+        await RecordEventAsync(RoomEventType.MovedIn, member.UserId, actorId, now, cancellationToken, State.CurrentRound);
+        await SaveAsync(writeScenario: false, cancellationToken);
+        return Snapshot();
+    }
+
+    public async Task<RoomSnapshot> MoveOutForSessionAsync(string sessionCode, long userId, long actorId, string toRoomCode, CancellationToken cancellationToken)
+    {
+        EnsureOfSession(sessionCode);
+        var moving = Participant(userId);
+        if (State.Phase == RoomPhase.Waiting)
+        {
+            // Before the start a move is a leave: the host hands over, and a room left empty closes.
+            return await LeaveAsync(userId, cancellationToken);
+        }
+
+        EnsurePlaying();
+        if (moving.Removed)
+        {
+            return Snapshot();
+        }
+
+        var now = Now;
+        await RecordEventAsync(RoomEventType.MovedOut, userId, actorId, now, cancellationToken, State.CurrentRound);
+        if (_graces.Remove(userId, out var grace))
+        {
+            grace.Dispose();
+        }
+
+        moving.DroppedAt ??= now;
+        moving.ReconnectingSince = null;
+        moving.Removed = true;
+        moving.MovedTo = toRoomCode;
+        await HandOverIfHostGoneAsync(now, cancellationToken);
+        await SeatBotForAsync(moving, now, cancellationToken);
+        EvictFromRealtime(userId);
+        var deadlineMoved = OpenConsensusClockIfDue(now);
+        await SaveAsync(writeScenario: false, cancellationToken);
+        if (deadlineMoved)
+        {
+            await KeepDeadlineReminderAsync();
+        }
+
+        return Snapshot();
+    }
+
+    public Task<SessionRoomResult> GetResultsForSessionAsync(string sessionCode, CancellationToken cancellationToken)
+    {
+        EnsureOfSession(sessionCode);
+        var bots = State.Participants.Where(p => p.IsBot).Select(p => p.UserId).ToHashSet();
+        var rounds = State.Rounds.Select(r =>
+        {
+            // As in the room's statistics, a round's choices count only once it closed: an open round's are nobody's business yet.
+            var closed = r.Consensus is not null || r.NoConsensus;
+            var choices = closed ? r.Choices : [];
+            return new SessionRoomRound(
+                r.RoundNumber,
+                Scenario.Rounds[r.RoundNumber - 1].Options.Count,
+                choices.Select(c => c.Choice).ToList(),
+                choices.Count(c => bots.Contains(c.UserId)),
+                r.Consensus?.Choice,
+                closed,
+                r.NoConsensus,
+                r.TimedOut.Count,
+                r.Absent.Count);
+        }).ToList();
+        return Task.FromResult(new SessionRoomResult(
+            Code,
+            State.Phase,
+            rounds,
+            State.Participants.Count(p => p.DroppedAt is not null && !p.Removed),
+            State.Participants.Count(p => p.Removed),
+            bots.Count));
+    }
+
     public Task<RoomSnapshot> WatchForSessionAsync(string sessionCode, string connectionId, IRoomObserver observer, CancellationToken cancellationToken)
     {
         EnsureOfSession(sessionCode);
         _monitors[connectionId] = new MonitorConnection(observer, time.GetUtcNow());
-        return Task.FromResult(Snapshot());
+        return Task.FromResult(MonitoredSnapshot());
     }
 
     public Task UnwatchForSessionAsync(string connectionId, CancellationToken cancellationToken)
@@ -146,8 +268,14 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
     }
 
     /// <summary>The monitors hear every change; one whose gateway stopped renewing is forgotten.</summary>
-    private void PushToMonitors(RoomSnapshot snapshot)
+    private void PushToMonitors(RoomSnapshot roomSnapshot)
     {
+        if (_monitors.Count == 0)
+        {
+            return;
+        }
+
+        var snapshot = roomSnapshot with { Links = Links() };
         var cutoff = time.GetUtcNow() - RegistrationLifetime;
         foreach (var (id, monitor) in _monitors.ToList())
         {
@@ -160,6 +288,11 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
             monitor.Observer.OnRoomUpdated(snapshot);
         }
     }
+
+    private RoomSnapshot MonitoredSnapshot() => Snapshot() with { Links = Links() };
+
+    private static RuleViolationException NoFreeSeat() =>
+        RuleViolationException.Conflict("no_free_seat", "The room has no free seat: a waiting room with fewer than three, or a started game with the seat of someone no longer in it whose role nobody plays.");
 
     /// <summary>A session acts only on its own rooms: any other code is, to it, a room that does not exist.</summary>
     private void EnsureOfSession(string sessionCode)

@@ -55,7 +55,9 @@ public sealed partial class RoomGrain
     private ParticipantState Seated(long userId)
     {
         var participant = Participant(userId);
-        return participant.Removed ? throw RuleViolationException.Forbidden("not_participant", "You were removed from this game.") : participant;
+        return participant.Removed
+            ? throw RuleViolationException.Forbidden("not_participant", participant.MovedTo is { } moved ? $"The facilitator moved you to room {moved}." : "You were removed from this game.")
+            : participant;
     }
 
     /// <summary>Choices and consensus come from those taking part, in a game that is not paused.</summary>
@@ -210,6 +212,7 @@ public sealed partial class RoomGrain
         foreach (var gone in State.Participants.Where(p => !TakesPart(p) && round.Choices.All(c => c.UserId != p.UserId)))
         {
             await RecordEventAsync(RoomEventType.Absent, gone.UserId, actorId: null, now, cancellationToken, round.RoundNumber);
+            round.Absent.Add(gone.UserId);
         }
     }
 

@@ -109,6 +109,7 @@ public sealed partial class RoomGrain
         {
             NotePresence();
             _voiceStatus.Remove(userId);
+            ForgetLinks(userId);
             Broadcast(o => o.OnPresence(userId, false), exceptUser: userId);
             NoteSocketGone(userId);
         }
@@ -204,6 +205,7 @@ public sealed partial class RoomGrain
         }
 
         ForgetSignaling(userId);
+        ForgetLinks(userId);
         _peers.Remove(userId);
         _recordingChanges.Remove(userId);
 

@@ -145,6 +145,7 @@ public sealed partial class RoomGrain : IRemindable
             foreach (var late in State.Participants.Where(p => TakesPart(p) && !round.Choices.Exists(c => c.UserId == p.UserId)))
             {
                 await RecordEventAsync(RoomEventType.TimedOut, late.UserId, actorId: null, now, cancellationToken, round.RoundNumber);
+                round.TimedOut.Add(late.UserId);
             }
 
             round.ChoicesClosed = true;

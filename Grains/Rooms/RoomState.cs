@@ -177,6 +177,10 @@ public sealed class ParticipantState
     /// </summary>
     [Id(8)]
     public string? WithdrawalCode { get; set; }
+
+    /// <summary>The room of the same session the facilitator moved this participant to: the seat is out of the game, and its user cannot come back.</summary>
+    [Id(9)]
+    public string? MovedTo { get; set; }
 }
 
 [GenerateSerializer]
@@ -198,6 +202,14 @@ public sealed class RoundState
     /// <summary>The consensus deadline passed without one: the round closed as <c>no_consensus</c>.</summary>
     [Id(4)]
     public bool NoConsensus { get; set; }
+
+    /// <summary>Seats recorded <c>timed_out</c> (taking part, no choice by the choice deadline): the session's results count them.</summary>
+    [Id(5)]
+    public List<long> TimedOut { get; set; } = [];
+
+    /// <summary>Seats recorded <c>absent</c> when the round closed (dropped or removed, no choice).</summary>
+    [Id(6)]
+    public List<long> Absent { get; set; } = [];
 }
 
 [GenerateSerializer]

@@ -12,20 +12,42 @@ public sealed class MySqlFacilitatorActionStore(MySqlDataSource dataSource) : IF
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO facilitator_actions (session_code, actor_id, action, room_code, user_id, reason, occurred_at)
-            VALUES (@SessionCode, @ActorId, @Action, @RoomCode, @UserId, @Reason, @OccurredAt)
+            INSERT INTO facilitator_actions (session_code, actor_id, action, room_code, user_id, reason, occurred_at, message, to_room_code)
+            VALUES (@SessionCode, @ActorId, @Action, @RoomCode, @UserId, @Reason, @OccurredAt, @Message, @ToRoomCode)
             """,
-            new { entry.SessionCode, entry.ActorId, entry.Action, entry.RoomCode, entry.UserId, entry.Reason, OccurredAt = entry.OccurredAt.UtcDateTime },
+            new { entry.SessionCode, entry.ActorId, entry.Action, entry.RoomCode, entry.UserId, entry.Reason, OccurredAt = entry.OccurredAt.UtcDateTime, entry.Message, entry.ToRoomCode },
             cancellationToken: cancellationToken));
     }
 
     public async Task<IReadOnlyList<FacilitatorActionEntry>> ReadAsync(string sessionCode, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string SessionCode, long ActorId, string Action, string? RoomCode, long? UserId, string? Reason, DateTime OccurredAt)>(new CommandDefinition(
-            "SELECT session_code, actor_id, action, room_code, user_id, reason, occurred_at FROM facilitator_actions WHERE session_code = @sessionCode ORDER BY id",
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+            "SELECT session_code AS SessionCode, actor_id AS ActorId, action AS Action, room_code AS RoomCode, user_id AS UserId, reason AS Reason, occurred_at AS OccurredAt, message AS Message, to_room_code AS ToRoomCode FROM facilitator_actions WHERE session_code = @sessionCode ORDER BY id",
             new { sessionCode },
             cancellationToken: cancellationToken));
-        return rows.Select(r => new FacilitatorActionEntry(r.SessionCode, r.ActorId, r.Action, r.RoomCode, r.UserId, r.Reason, new DateTimeOffset(DateTime.SpecifyKind(r.OccurredAt, DateTimeKind.Utc)))).ToList();
+        return rows.Select(r => new FacilitatorActionEntry(r.SessionCode, r.ActorId, r.Action, r.RoomCode, r.UserId, r.Reason, new DateTimeOffset(DateTime.SpecifyKind(r.OccurredAt, DateTimeKind.Utc)), r.Message, r.ToRoomCode)).ToList();
+    }
+
+    // Nine columns: past the seven a value tuple maps flat, so a row class.
+    private sealed class Row
+    {
+        public string SessionCode { get; init; } = string.Empty;
+
+        public long ActorId { get; init; }
+
+        public string Action { get; init; } = string.Empty;
+
+        public string? RoomCode { get; init; }
+
+        public long? UserId { get; init; }
+
+        public string? Reason { get; init; }
+
+        public DateTime OccurredAt { get; init; }
+
+        public string? Message { get; init; }
+
+        public string? ToRoomCode { get; init; }
     }
 }

@@ -211,6 +211,15 @@ public sealed class SessionGrain(
                 var paused = action.Kind == FacilitatorActionKind.PauseSession;
                 await Task.WhenAll(State.Rooms.Where(r => r.Started).Select(r => PausePlayingAsync(r.Code, paused, cancellationToken)));
                 break;
+            case FacilitatorActionKind.Broadcast:
+                EnsureStarted();
+                action = action with { Message = BroadcastMessage(action.Message) };
+                var at = Utc(Now);
+                await Task.WhenAll(State.Rooms.Select(r => BroadcastToAsync(r.Code, action.Message!, at, cancellationToken)));
+                break;
+            case FacilitatorActionKind.MoveParticipant:
+                await MoveAsync(action, caller.UserId, cancellationToken);
+                break;
             case FacilitatorActionKind.CloseSession:
                 State.Status = SessionStatus.Closed;
                 await SaveAsync(cancellationToken);
@@ -219,8 +228,15 @@ public sealed class SessionGrain(
                 throw RuleViolationException.Invalid("unknown_action", "action", "Not a facilitator action.");
         }
 
-        await audit.RecordAsync(new FacilitatorActionEntry(Code, caller.UserId, action.Kind, action.RoomCode, action.UserId, action.Reason, Utc(Now)), cancellationToken);
+        await audit.RecordAsync(new FacilitatorActionEntry(Code, caller.UserId, action.Kind, action.RoomCode, action.UserId, action.Reason, Utc(Now), action.Message, action.ToRoomCode), cancellationToken);
         return View();
+    }
+
+    public async Task<SessionResults> GetResultsAsync(SessionCaller caller, CancellationToken cancellationToken)
+    {
+        EnsureFacilitatorOf(caller);
+        var rooms = await Task.WhenAll(State.Rooms.Select(r => ResultsOfAsync(r.Code, cancellationToken)));
+        return SessionResultsCalculator.Compute(Code, State.Rooms.Count, rooms.OfType<SessionRoomResult>().ToList());
     }
 
     public async Task<IReadOnlyList<FacilitatorActionEntry>> GetActionsAsync(SessionCaller caller, CancellationToken cancellationToken)
@@ -234,6 +250,98 @@ public sealed class SessionGrain(
         action.RoomCode is { } code && State.Rooms.Exists(r => r.Code == code)
             ? GrainFactory.GetGrain<IFacilitatedRoomGrain>(code)
             : throw RuleViolationException.NotFound("room_not_found", "No room of this session has this code.");
+
+    /// <summary>
+    /// Moves a participant between two rooms of this session: the target takes them first (a free seat or <c>no_free_seat</c>),
+    /// and only then does the source let them go, so a refused move changes nothing. The session's own record follows.
+    /// </summary>
+    private async Task MoveAsync(FacilitatorAction action, long actorId, CancellationToken cancellationToken)
+    {
+        var userId = ParticipantOf(action);
+        var source = RoomOf(action);
+        var targetCode = action.ToRoomCode is { } to && State.Rooms.Exists(r => r.Code == to)
+            ? to
+            : throw new RuleViolationException(RuleViolationKind.NotFound, "room_not_found", "No room of this session has the code to_room_code.") { Field = "to_room_code" };
+        if (targetCode == action.RoomCode)
+        {
+            throw RuleViolationException.Conflict("same_room", "The participant is in that room already: to_room_code is another room of the session.");
+        }
+
+        var from = await source.GetForSessionAsync(Code, cancellationToken);
+        var seat = from.Participants.FirstOrDefault(p => p.UserId == userId)
+            ?? throw new RuleViolationException(RuleViolationKind.NotFound, "participant_not_found", "No participant of this room has this user_id.") { Field = "user_id" };
+        if (seat.IsBot || seat.Presence is ParticipantPresence.Removed)
+        {
+            throw RuleViolationException.Conflict("not_movable", "Only a person still seated in the room may be moved (not a bot, not a removed or moved seat).");
+        }
+
+        if (from.Phase == RoomPhase.Finished)
+        {
+            throw RuleViolationException.Conflict("room_finished", "The game in this room is over.");
+        }
+
+        var entry = State.Enrolled.Find(p => p.UserId == userId);
+        var member = new SessionMember(userId, entry?.Nickname ?? seat.Nickname);
+        var target = await GrainFactory.GetGrain<IFacilitatedRoomGrain>(targetCode).TakeSeatForSessionAsync(Code, member, actorId, cancellationToken);
+        await source.MoveOutForSessionAsync(Code, userId, actorId, targetCode, cancellationToken);
+
+        var sourceRoom = State.Rooms.Single(r => r.Code == action.RoomCode);
+        var targetRoom = State.Rooms.Single(r => r.Code == targetCode);
+        sourceRoom.UserIds.Remove(userId);
+        targetRoom.UserIds.Add(userId);
+        if (entry is not null)
+        {
+            entry.RoomCode = targetCode;
+        }
+
+        if (targetCode == State.WaitingRoom && target.Phase != RoomPhase.Waiting)
+        {
+            targetRoom.Started = true;
+            State.WaitingRoom = null;
+        }
+
+        if (sourceRoom.Code == State.WaitingRoom && sourceRoom.UserIds.Count == 0)
+        {
+            // Its last participant left it, so the room closed: the next late arrival gets a new one.
+            State.WaitingRoom = null;
+        }
+
+        await SaveAsync(cancellationToken);
+    }
+
+    private static string BroadcastMessage(string? message)
+    {
+        var text = message?.Trim();
+        return text is { Length: > 0 and <= FacilitatorActionKind.MessageMaxLength }
+            ? text
+            : throw new RuleViolationException(RuleViolationKind.Malformed, "invalid_message", $"message has 1 to {FacilitatorActionKind.MessageMaxLength} characters (after trimming).") { Field = "message" };
+    }
+
+    /// <summary>A room that closed (everyone left it before it started) has nobody to tell.</summary>
+    private async Task BroadcastToAsync(string code, string message, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IFacilitatedRoomGrain>(code).BroadcastForSessionAsync(Code, message, at, cancellationToken);
+        }
+        catch (RuleViolationException e) when (e.Kind == RuleViolationKind.NotFound)
+        {
+            // Closed: no sockets, no one to tell.
+        }
+    }
+
+    /// <summary>A room that closed before it started has no figures: null, and it counts only in the total.</summary>
+    private async Task<SessionRoomResult?> ResultsOfAsync(string code, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GrainFactory.GetGrain<IFacilitatedRoomGrain>(code).GetResultsForSessionAsync(Code, cancellationToken);
+        }
+        catch (RuleViolationException e) when (e.Kind == RuleViolationKind.NotFound)
+        {
+            return null;
+        }
+    }
 
     private static long ParticipantOf(FacilitatorAction action) =>
         action.UserId ?? throw new RuleViolationException(RuleViolationKind.Malformed, "missing_field", "Required field missing: user_id.") { Field = "user_id" };

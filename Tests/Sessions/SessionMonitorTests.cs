@@ -60,7 +60,7 @@ public abstract class SessionMonitorTests(Uri gateway, Uri monitorGateway, HttpC
         Assert.Equal(chooser.UserId, after.GetProperty("chosen")[0].GetInt64());
         // Who has chosen, never what: no field of the message carries a choice.
         Assert.Equal(
-            ["chosen", "deadline_at", "deadline_kind", "participants", "paused", "phase", "room_code", "round", "seconds_left", "type", "version"],
+            ["chosen", "deadline_at", "deadline_kind", "links", "participants", "paused", "phase", "room_code", "round", "seconds_left", "type", "version"],
             after.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Equal(["is_bot", "nickname", "presence", "role_id", "user_id"], after.GetProperty("participants")[0].EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.DoesNotContain(monitor.Received, m => m.GetProperty("type").GetString() == "room_status" && m.GetProperty("room_code").GetString() == roomCodes[1] && m.GetProperty("chosen").GetArrayLength() > 0);
@@ -83,6 +83,129 @@ public abstract class SessionMonitorTests(Uri gateway, Uri monitorGateway, HttpC
         // The session's own facilitator gets in, before any room opened: an empty session sends nothing yet.
         await using var monitor = await MonitorAsync(gateway, facilitator, code);
         Assert.Equal(System.Net.WebSockets.WebSocketState.Open, monitor.State);
+    }
+
+    [Fact]
+    public async Task A_broadcast_reaches_every_rooms_voice_sockets_and_is_audited_with_its_text()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, Grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var students = await SessionKit.EnrolledAsync(client, code, 6, Ct);
+        var rooms = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct));
+        await HttpAssert.ProblemAsync(
+            await facilitator.PostAsync($"/sessions/{SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct))}/broadcast", new { message = "too early" }, Ct),
+            HttpStatusCode.Conflict,
+            "session_not_started");
+
+        // One student of each room listens, on either gateway.
+        var listeners = new List<SocketClient>();
+        foreach (var (room, at) in rooms.Zip([gateway, monitorGateway]))
+        {
+            var student = students.Single(s => s.UserId == SessionKit.UserIds(room)[0]);
+            var voice = await RealtimeKit.VoiceAsync(at, student, room.GetProperty("room_code").GetString()!, Ct);
+            listeners.Add(voice);
+            await voice.SendAsync(new { type = "init" }, Ct);
+            await voice.NextAsync("session_state", Ct);
+        }
+
+        try
+        {
+            await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/broadcast", new { message = "  Five minutes left  ", reason = "time" }, Ct));
+
+            var heard = new List<JsonElement>();
+            foreach (var voice in listeners)
+            {
+                heard.Add(await voice.NextAsync("facilitator_message", Ct));
+            }
+
+            Assert.All(heard, m => Assert.Equal("Five minutes left", m.GetProperty("message").GetString()));
+            Assert.Single(heard.Select(m => m.GetProperty("at").GetDateTimeOffset()).Distinct());
+            Assert.Equal(["at", "message", "type"], heard[0].EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            foreach (var voice in listeners)
+            {
+                await voice.DisposeAsync();
+            }
+        }
+
+        var blank = await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/broadcast", new { message = "   " }, Ct), HttpStatusCode.BadRequest, "invalid_message");
+        Assert.Equal("message", blank.GetProperty("field").GetString());
+        var tooLong = await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/broadcast", new { message = new string('a', 281) }, Ct), HttpStatusCode.BadRequest, "invalid_message");
+        Assert.Equal("message", tooLong.GetProperty("field").GetString());
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/broadcast", new { message = new string('b', 280) }, Ct));
+        var other = await SessionKit.FacilitatorAsync(client, Grains, Ct);
+        await HttpAssert.ProblemAsync(await other.PostAsync($"/sessions/{code}/broadcast", new { message = "hi" }, Ct), HttpStatusCode.Forbidden, "not_facilitator");
+        await HttpAssert.ProblemAsync(await students[0].PostAsync($"/sessions/{code}/broadcast", new { message = "hi" }, Ct), HttpStatusCode.Forbidden, "not_facilitator");
+
+        var actions = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}/actions", Ct));
+        Assert.Equal(
+            [("broadcast", "Five minutes left", "time"), ("broadcast", new string('b', 280), null)],
+            actions.EnumerateArray().Select(a => (a.GetProperty("action").GetString()!, a.GetProperty("message").GetString(), a.GetProperty("reason").GetString())));
+    }
+
+    [Fact]
+    public async Task Link_states_sent_on_the_voice_socket_show_on_the_monitor_and_bad_ones_get_an_error_not_a_close()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, Grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var students = await SessionKit.EnrolledAsync(client, code, 3, Ct);
+        var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0];
+        var roomCode = room.GetProperty("room_code").GetString()!;
+        var (a, b) = (students[0], students[1]);
+
+        await using var monitor = await MonitorAsync(monitorGateway, facilitator, code);
+        var first = await monitor.NextAsync("room_status", Ct);
+        Assert.Equal(0, first.GetProperty("links").GetArrayLength());
+        await using var voice = await RealtimeKit.VoiceAsync(gateway, a, roomCode, Ct);
+        await voice.SendAsync(new { type = "init" }, Ct);
+        await voice.NextAsync("session_state", Ct);
+
+        await voice.SendAsync(new { type = "link_state", peer_user_id = b.UserId, state = "connecting", relayed = false }, Ct);
+        await voice.SendAsync(new { type = "link_state", peer_user_id = b.UserId, state = "connected", relayed = true }, Ct);
+        JsonElement shown;
+        try
+        {
+            shown = await monitor.NextAsync(
+                m => m.GetProperty("type").GetString() == "room_status" && m.GetProperty("links").EnumerateArray().Any(l => l.GetProperty("state").GetString() == "connected"),
+                "the link connected",
+                Ct);
+        }
+        catch (TimeoutException e)
+        {
+            // What both sockets did get says where the link state stopped.
+            throw new TimeoutException($"{e.Message} Voice got: {string.Join(" | ", voice.Received)}. Monitor got: {string.Join(" | ", monitor.Received)}", e);
+        }
+
+        var link = Assert.Single(shown.GetProperty("links").EnumerateArray());
+        Assert.Equal(a.UserId, link.GetProperty("user_id").GetInt64());
+        Assert.Equal(b.UserId, link.GetProperty("peer_user_id").GetInt64());
+        Assert.True(link.GetProperty("relayed").GetBoolean());
+
+        object[] bad =
+        [
+            new { type = "link_state", peer_user_id = "x", state = "connected", relayed = false },
+            new { type = "link_state", peer_user_id = b.UserId, state = "sideways", relayed = false },
+            new { type = "link_state", peer_user_id = b.UserId, state = "connected" },
+            new { type = "link_state", peer_user_id = a.UserId, state = "connected", relayed = false },
+            new { type = "link_state", peer_user_id = 1, state = "connected", relayed = false },
+        ];
+        foreach (var message in bad)
+        {
+            var before = voice.Received.Count(m => m.GetProperty("type").GetString() == "error");
+            await voice.SendAsync(message, Ct);
+            await voice.UntilAsync(r => r.Count(m => m.GetProperty("type").GetString() == "error") == before + 1, "an error for a bad link_state", Ct);
+        }
+
+        Assert.All(voice.Received.Where(m => m.GetProperty("type").GetString() == "error"), e => Assert.Equal("invalid_message", e.GetProperty("code").GetString()));
+        await voice.SendAsync(new { type = "ping" }, Ct);
+        await voice.NextAsync("pong", Ct);
+        Assert.Equal(System.Net.WebSockets.WebSocketState.Open, voice.State);
+
+        // Leaving voice ends the sender's links: the monitor shows none.
+        await voice.DisposeAsync();
+        await monitor.NextAsync(m => m.GetProperty("type").GetString() == "room_status" && m.GetProperty("links").GetArrayLength() == 0, "the links gone with the voice socket", Ct);
     }
 
     private static Task<SocketClient> MonitorAsync(Uri at, Player facilitator, string code) =>

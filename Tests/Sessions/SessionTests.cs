@@ -251,6 +251,145 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains)
             actions.EnumerateArray().Select(a => (a.GetProperty("action").GetString()!, a.GetProperty("user_id").ValueKind == JsonValueKind.Null ? (long?)null : a.GetProperty("user_id").GetInt64(), a.GetProperty("reason").GetString())));
     }
 
+    [Fact]
+    public async Task Pausing_the_session_pauses_every_playing_room_and_is_audited_once_for_the_session()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var students = await SessionKit.EnrolledAsync(client, code, 6, Ct);
+        var rooms = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct)).Select(r => r.GetProperty("room_code").GetString()!).ToList();
+
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/pause", new { reason = "fire drill" }, Ct));
+        foreach (var room in rooms)
+        {
+            Assert.True((await RoomAsync(facilitator, room)).GetProperty("paused").GetBoolean());
+        }
+
+        await HttpAssert.ProblemAsync(await RoomKit.ChooseAsync(students[0], (await SeatOfAsync(students[0], code)), 1, 0, 3, Ct), HttpStatusCode.Conflict, "room_paused");
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/resume", null, Ct));
+        foreach (var room in rooms)
+        {
+            Assert.False((await RoomAsync(facilitator, room)).GetProperty("paused").GetBoolean());
+        }
+
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(students[0], await SeatOfAsync(students[0], code), 1, 0, 3, Ct), HttpStatusCode.Created);
+        var actions = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}/actions", Ct));
+        Assert.Equal(
+            [("pause_session", null, "fire drill"), ("resume_session", null, null)],
+            actions.EnumerateArray().Select(a => (a.GetProperty("action").GetString()!, a.GetProperty("room_code").GetString(), a.GetProperty("reason").GetString())));
+    }
+
+    [Fact]
+    public async Task A_participant_moves_into_a_free_seat_or_a_waiting_room_and_a_full_room_is_refused()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var students = await SessionKit.EnrolledAsync(client, code, 8, Ct);
+        var session = await SessionKit.StartAsync(facilitator, code, Ct);
+        var started = SessionKit.Rooms(session).Where(r => r.GetProperty("started").GetBoolean()).ToList();
+        var (a, b) = (started[0].GetProperty("room_code").GetString()!, started[1].GetProperty("room_code").GetString()!);
+        var waiting = session.GetProperty("waiting_room").GetString()!;
+        var gone = SessionKit.UserIds(started[1])[2];
+        var mover = students.Single(s => s.UserId == SessionKit.UserIds(started[0])[2]);
+
+        // Room b is full: nobody can move in until a seat is free.
+        await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, a, mover.UserId, b), HttpStatusCode.Conflict, "no_free_seat");
+        await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, a, mover.UserId, a), HttpStatusCode.Conflict, "same_room");
+        var unknown = await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, a, mover.UserId, "000000"), HttpStatusCode.NotFound, "room_not_found");
+        Assert.Equal("to_room_code", unknown.GetProperty("field").GetString());
+        await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, a, gone, b), HttpStatusCode.NotFound, "participant_not_found");
+        var other = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        await HttpAssert.ProblemAsync(await MoveAsync(other, code, a, mover.UserId, b), HttpStatusCode.Forbidden, "not_facilitator");
+
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{b}/remove", new { user_id = gone }, Ct));
+        var role = (await RoomAsync(facilitator, b)).GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("user_id").GetInt64() == gone).GetProperty("role_id").GetInt32();
+        var after = await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, a, mover.UserId, b, "helps room b"));
+
+        var target = (await RoomAsync(facilitator, b)).GetProperty("participants").EnumerateArray().ToList();
+        var moved = Assert.Single(target, p => p.GetProperty("user_id").GetInt64() == mover.UserId);
+        Assert.Equal(role, moved.GetProperty("role_id").GetInt32());
+        Assert.Equal("present", moved.GetProperty("presence").GetString());
+        var source = (await RoomAsync(facilitator, a)).GetProperty("participants").EnumerateArray();
+        Assert.Equal("removed", source.Single(p => p.GetProperty("user_id").GetInt64() == mover.UserId).GetProperty("presence").GetString());
+        Assert.Equal(b, await SeatOfAsync(mover, code));
+        Assert.Contains(mover.UserId, SessionKit.UserIds(SessionKit.Rooms(after).Single(r => r.GetProperty("room_code").GetString() == b)));
+        Assert.DoesNotContain(mover.UserId, SessionKit.UserIds(SessionKit.Rooms(after).Single(r => r.GetProperty("room_code").GetString() == a)));
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(mover, b, 1, 1, 3, Ct), HttpStatusCode.Created);
+        await HttpAssert.ProblemAsync(await RoomKit.ChooseAsync(mover, a, 1, 1, 3, Ct), HttpStatusCode.Conflict, "participant_dropped");
+
+        // Into the waiting room (two seated): the third seat starts it.
+        var second = students.Single(s => s.UserId == SessionKit.UserIds(started[0])[1]);
+        var filled = await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, a, second.UserId, waiting));
+        Assert.Equal(JsonValueKind.Null, filled.GetProperty("waiting_room").ValueKind);
+        var nowStarted = await RoomAsync(facilitator, waiting);
+        Assert.Equal("started", nowStarted.GetProperty("phase").GetString());
+        Assert.Equal([1, 2, 3], nowStarted.GetProperty("participants").EnumerateArray().Select(p => p.GetProperty("role_id").GetInt32()).Order());
+
+        var actions = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}/actions", Ct));
+        Assert.Equal(
+            [("remove_participant", b, (string?)null), ("move_participant", a, b), ("move_participant", a, waiting)],
+            actions.EnumerateArray().Select(x => (x.GetProperty("action").GetString()!, x.GetProperty("room_code").GetString()!, x.GetProperty("to_room_code").GetString())));
+    }
+
+    [Fact]
+    public async Task Results_count_each_rounds_choices_consensus_and_absences_across_the_rooms()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var students = await SessionKit.EnrolledAsync(client, code, 6, Ct);
+        var rooms = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct));
+
+        // Players in seating order: the first is each room's host, who records the consensus (option 0); player i chooses i % 2.
+        Player[] InOrder(JsonElement room) => SessionKit.UserIds(room).Select(id => students.Single(s => s.UserId == id)).ToArray();
+        var (first, second) = (InOrder(rooms[0]), InOrder(rooms[1]));
+        var (firstCode, secondCode) = (rooms[0].GetProperty("room_code").GetString()!, rooms[1].GetProperty("room_code").GetString()!);
+        for (var round = 1; round <= 5; round++)
+        {
+            await RoomKit.PlayRoundAsync(first, firstCode, round, Ct);
+        }
+
+        await RoomKit.PlayRoundAsync(second, secondCode, 1, Ct);
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{secondCode}/remove", new { user_id = second[2].UserId }, Ct));
+        await RoomKit.PlayRoundAsync(second[..2], secondCode, 2, Ct);
+        await HttpAssert.ProblemAsync(await students[0].GetAsync($"/sessions/{code}/results", Ct), HttpStatusCode.Forbidden, "not_facilitator");
+
+        var results = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}/results", Ct));
+
+        Assert.Equal((2, 2, 1), (results.GetProperty("rooms_total").GetInt32(), results.GetProperty("rooms_started").GetInt32(), results.GetProperty("rooms_finished").GetInt32()));
+        Assert.Equal((0, 1, 0), (results.GetProperty("dropped_seats").GetInt32(), results.GetProperty("removed_seats").GetInt32(), results.GetProperty("bot_seats").GetInt32()));
+        var rounds = results.GetProperty("rounds").EnumerateArray().ToList();
+        Assert.Equal([1, 2, 3, 4, 5], rounds.Select(r => r.GetProperty("round_number").GetInt32()));
+        // Round 1: both rooms, each 0, 1, 0 → option 0 four times, option 1 twice; both agreed on 0.
+        // Round 2: room one as before, room two's two remaining 0, 1 → 3 and 2; the removed seat absent.
+        // Rounds 3-5: room one alone.
+        int[][] choices = [[4, 2], [3, 2], [2, 1], [2, 1], [2, 1]];
+        int[] closed = [2, 2, 1, 1, 1];
+        int[] absent = [0, 1, 0, 0, 0];
+        for (var i = 0; i < 5; i++)
+        {
+            var r = rounds[i];
+            var byOption = r.GetProperty("choices").EnumerateArray().Select(c => c.GetInt32()).ToList();
+            Assert.Equal(choices[i], byOption.Take(2));
+            Assert.All(byOption.Skip(2), c => Assert.Equal(0, c));
+            var consensus = r.GetProperty("consensus").EnumerateArray().Select(c => c.GetInt32()).ToList();
+            Assert.Equal(closed[i], consensus[0]);
+            Assert.All(consensus.Skip(1), c => Assert.Equal(0, c));
+            Assert.Equal(closed[i], r.GetProperty("rooms_closed").GetInt32());
+            Assert.Equal(closed[i], r.GetProperty("rooms_with_consensus").GetInt32());
+            Assert.Equal(1.0, r.GetProperty("consensus_rate").GetDouble());
+            Assert.Equal(0, r.GetProperty("no_consensus").GetInt32());
+            Assert.Equal(0, r.GetProperty("timed_out").GetInt32());
+            Assert.Equal(absent[i], r.GetProperty("absent").GetInt32());
+            Assert.Equal(0, r.GetProperty("bot_choices").GetInt32());
+        }
+    }
+
+    private static Task<HttpResponseMessage> MoveAsync(Player facilitator, string code, string from, long userId, string to, string? reason = null) =>
+        facilitator.PostAsync($"/sessions/{code}/rooms/{from}/move", new { user_id = userId, to_room_code = to, reason }, Ct);
+
+    private static async Task<string> SeatOfAsync(Player student, string code) =>
+        (await HttpAssert.OkAsync<JsonElement>(await SessionKit.EnrolAsync(student, code, Ct))).GetProperty("room_code").GetString()!;
+
     private static async Task<JsonElement> RoomAsync(Player player, string code) =>
         await HttpAssert.OkAsync<JsonElement>(await player.GetAsync($"/rooms/{code}", Ct));
 
