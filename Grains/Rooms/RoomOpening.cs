@@ -14,12 +14,15 @@ internal static class RoomOpening
     private const int CodeAttempts = 20;
     private const int QuickJoinCandidates = 10;
 
+    /// <summary>A random six-digit room code; whether it is free, only opening a room under it tells.</summary>
+    public static string NewCode() => Random.Shared.Next(0, 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Draws random codes until <paramref name="open"/> finds one free (a room that answers anything but <c>room_exists</c>).</summary>
     public static async Task<RoomSnapshot> UnderFreeCodeAsync(Func<string, Task<RoomSnapshot>> open)
     {
         for (var attempt = 0; attempt < CodeAttempts; attempt++)
         {
-            var code = Random.Shared.Next(0, 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+            var code = NewCode();
             try
             {
                 return await open(code);

@@ -6,6 +6,7 @@ using Dilemma.Grains.Interfaces.Scenarios;
 using Dilemma.Grains.Interfaces.Sessions;
 using Dilemma.Grains.Rooms;
 using Dilemma.Grains.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Dilemma.Grains.Sessions;
 
@@ -14,11 +15,15 @@ namespace Dilemma.Grains.Sessions;
 /// groups is the whole pool, and a late arrival enrolling during the start is seated after it.
 /// The session calls its rooms (and users, for consent) but nothing calls it back.
 /// </summary>
-public sealed class SessionGrain(
+public sealed partial class SessionGrain(
     [PersistentState("session", StorageNames.Game)] IPersistentState<SessionState> session,
     IFacilitatorActionStore audit,
-    TimeProvider time) : Grain, ISessionGrain
+    TimeProvider time,
+    ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
+    // Code draws for one planned room before giving up, as for any room (RoomOpening).
+    private const int CodeAttempts = 20;
+
     private SessionState State => session.State;
 
     private string Code => this.GetPrimaryKeyString();
@@ -120,6 +125,12 @@ public sealed class SessionGrain(
             throw RuleViolationException.Conflict("session_closed", "The session is closed.");
         }
 
+        if (State.StartPlan is not null)
+        {
+            // A start cut short: finished first, so this participant is seated after it as a late arrival, not left in a pool nobody groups.
+            await FinishStartAsync(cancellationToken);
+        }
+
         await EnsureConsentAsync(userId, enrolment, cancellationToken);
         var entry = new SessionPoolEntry { UserId = userId, Nickname = enrolment.Nickname?.Trim(), Attribute = enrolment.Attribute, EnrolledAt = Now };
         if (State.Status == SessionStatus.Started)
@@ -140,40 +151,42 @@ public sealed class SessionGrain(
             throw RuleViolationException.Conflict(State.Status == SessionStatus.Closed ? "session_closed" : "session_started", "The session has already started.");
         }
 
-        var pool = State.Enrolled.ToArray();
-        if (pool.Length == 0)
+        if (State.StartPlan is null)
         {
-            throw RuleViolationException.Conflict("pool_empty", "Nobody has enrolled yet.");
-        }
-
-        Random.Shared.Shuffle(pool);
-        var plan = SessionGrouping.Plan(pool, State.RemainderRule, balanceByAttribute);
-        var opened = await Task.WhenAll(plan.Rooms.Select((room, i) => OpenRoomAsync(room, i + 1, cancellationToken)));
-        for (var i = 0; i < plan.Rooms.Count; i++)
-        {
-            var planned = plan.Rooms[i];
-            foreach (var member in planned.Members)
+            var pool = State.Enrolled.ToArray();
+            if (pool.Length == 0)
             {
-                member.RoomCode = opened[i];
+                throw RuleViolationException.Conflict("pool_empty", "Nobody has enrolled yet.");
             }
 
-            State.Rooms.Add(new SessionRoomState { Code = opened[i], UserIds = planned.Members.Select(m => m.UserId).ToList(), Bots = planned.Bots, Started = planned.Start });
-            if (!planned.Start)
-            {
-                State.WaitingRoom = opened[i];
-            }
+            Random.Shared.Shuffle(pool);
+            State.StartPlan = PlanOf(SessionGrouping.Plan(pool, State.RemainderRule, balanceByAttribute));
+
+            // Durable before any room opens: a start cut short is finished with these rooms, not a second set.
+            await SaveAsync(cancellationToken);
         }
 
-        if (plan.RemainderOutcome is { } outcome)
-        {
-            var remainderRooms = opened.TakeLast(plan.RemainderRooms).ToList();
-            State.Remainder = new SessionRemainder(State.RemainderRule, plan.Remainder.Select(m => m.UserId).ToList(), outcome, remainderRooms);
-        }
-
-        State.Status = SessionStatus.Started;
-        State.StartedAt = Now;
-        await SaveAsync(cancellationToken);
+        await FinishStartAsync(cancellationToken);
         return View();
+    }
+
+    /// <summary>A start cut short (its plan stored, the process gone) is finished before the session answers anything else.</summary>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (State.StartPlan is null || State.Status != SessionStatus.Open)
+        {
+            return;
+        }
+
+        try
+        {
+            await FinishStartAsync(cancellationToken);
+        }
+        catch (RuleViolationException e)
+        {
+            // A room refused for good: the session stays readable, and the facilitator's next start shows the refusal.
+            LogStartNotFinished(logger, Code, e.Code);
+        }
     }
 
     public async Task<SessionView> ActAsync(SessionCaller caller, FacilitatorAction action, CancellationToken cancellationToken)
@@ -243,6 +256,87 @@ public sealed class SessionGrain(
     {
         EnsureFacilitatorOf(caller);
         return await audit.ReadAsync(Code, cancellationToken);
+    }
+
+    /// <summary>
+    /// The grouping as stored: every room with a code drawn now, distinct within the plan (two planned rooms under one
+    /// code would be one room, since a session opening its own room again gets that room).
+    /// </summary>
+    private static SessionStartPlan PlanOf(GroupingPlan plan)
+    {
+        var codes = new HashSet<string>(StringComparer.Ordinal);
+        while (codes.Count < plan.Rooms.Count)
+        {
+            codes.Add(RoomOpening.NewCode());
+        }
+
+        return new SessionStartPlan
+        {
+            Rooms = plan.Rooms.Zip(codes).Select((r, i) => new PlannedRoomState
+            {
+                Code = r.Second,
+                Number = i + 1,
+                UserIds = r.First.Members.Select(m => m.UserId).ToList(),
+                Bots = r.First.Bots,
+                Start = r.First.Start,
+            }).ToList(),
+            RemainderOutcome = plan.RemainderOutcome,
+            Remainder = plan.Remainder.Select(m => m.UserId).ToList(),
+            RemainderRooms = plan.RemainderRooms,
+        };
+    }
+
+    /// <summary>
+    /// Opens every planned room (again: a room the session opened already answers as it is, so nothing opens twice),
+    /// then records them in one write and forgets the plan. A code another room holds is drawn again; such a code is
+    /// stored only with that final write, so a crash in between can leave that one room unrecorded.
+    /// </summary>
+    private async Task FinishStartAsync(CancellationToken cancellationToken)
+    {
+        var plan = State.StartPlan!;
+        await Task.WhenAll(plan.Rooms.Select(r => OpenPlannedAsync(r, cancellationToken)));
+        foreach (var planned in plan.Rooms)
+        {
+            foreach (var member in State.Enrolled.Where(p => planned.UserIds.Contains(p.UserId)))
+            {
+                member.RoomCode = planned.Code;
+            }
+
+            State.Rooms.Add(new SessionRoomState { Code = planned.Code, UserIds = planned.UserIds.ToList(), Bots = planned.Bots, Started = planned.Start });
+            if (!planned.Start)
+            {
+                State.WaitingRoom = planned.Code;
+            }
+        }
+
+        if (plan.RemainderOutcome is { } outcome)
+        {
+            State.Remainder = new SessionRemainder(State.RemainderRule, plan.Remainder, outcome, plan.Rooms.TakeLast(plan.RemainderRooms).Select(r => r.Code).ToList());
+        }
+
+        State.Status = SessionStatus.Started;
+        State.StartedAt = Now;
+        State.StartPlan = null;
+        await SaveAsync(cancellationToken);
+    }
+
+    private async Task OpenPlannedAsync(PlannedRoomState planned, CancellationToken cancellationToken)
+    {
+        var members = planned.UserIds.Select(id => State.Enrolled.Find(p => p.UserId == id) ?? new SessionPoolEntry { UserId = id }).ToList();
+        var opening = OpeningOf(new PlannedRoom(members, planned.Bots, planned.Start), planned.Number);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IFacilitatedRoomGrain>(planned.Code).OpenForSessionAsync(opening, cancellationToken);
+                return;
+            }
+            catch (RuleViolationException e) when (e.Code == "room_exists" && attempt < CodeAttempts)
+            {
+                // Another room has the code: this one opens under a new one.
+                planned.Code = RoomOpening.NewCode();
+            }
+        }
     }
 
     /// <summary>A room of this session named by the action; any other code is room_not_found, as the room itself would answer.</summary>
@@ -391,10 +485,13 @@ public sealed class SessionGrain(
         }
     }
 
-    private Task<string> OpenRoomAsync(PlannedRoom planned, int number, CancellationToken cancellationToken)
+    private Task<string> OpenRoomAsync(PlannedRoom planned, int number, CancellationToken cancellationToken) =>
+        OpenUnderFreeCodeAsync(OpeningOf(planned, number), cancellationToken);
+
+    private SessionRoomOpening OpeningOf(PlannedRoom planned, int number)
     {
         var title = $"{State.Title} · {number}";
-        var opening = new SessionRoomOpening(
+        return new SessionRoomOpening(
             Code,
             State.FacilitatorId,
             title.Length > RoomRules.TitleMaxLength ? title[..RoomRules.TitleMaxLength] : title,
@@ -406,7 +503,6 @@ public sealed class SessionGrain(
             planned.Members.Select(m => new SessionMember(m.UserId, m.Nickname)).ToList(),
             planned.Bots,
             planned.Start);
-        return OpenUnderFreeCodeAsync(opening, cancellationToken);
     }
 
     private async Task<string> OpenUnderFreeCodeAsync(SessionRoomOpening opening, CancellationToken cancellationToken) =>
@@ -535,4 +631,7 @@ public sealed class SessionGrain(
         State.StartedAt is { } started ? Utc(started) : null);
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionCode} could not finish its start on activation ({Code}); the next start retries it")]
+    private static partial void LogStartNotFinished(ILogger logger, string sessionCode, string code);
 }

@@ -73,6 +73,51 @@ public sealed class SessionState
 
     [Id(20)]
     public DateTime? StartedAt { get; set; }
+
+    /// <summary>
+    /// The start under way: the grouping and each room's code, written before any room opens, so a start cut short
+    /// (the process died) is finished with the very same rooms when the session is next activated. Null otherwise.
+    /// </summary>
+    [Id(21)]
+    public SessionStartPlan? StartPlan { get; set; }
+}
+
+[GenerateSerializer]
+public sealed class SessionStartPlan
+{
+    [Id(0)]
+    public List<PlannedRoomState> Rooms { get; set; } = [];
+
+    /// <summary>What the remainder rule did (null when the pool divided by three), to whom, and how many of the last rooms it shaped.</summary>
+    [Id(1)]
+    public string? RemainderOutcome { get; set; }
+
+    [Id(2)]
+    public List<long> Remainder { get; set; } = [];
+
+    [Id(3)]
+    public int RemainderRooms { get; set; }
+}
+
+[GenerateSerializer]
+public sealed class PlannedRoomState
+{
+    /// <summary>Drawn before the room opens; opening again under it by the same session answers the room as it is.</summary>
+    [Id(0)]
+    public string Code { get; set; } = string.Empty;
+
+    /// <summary>The room's number in its title ("Title · 2").</summary>
+    [Id(1)]
+    public int Number { get; set; }
+
+    [Id(2)]
+    public List<long> UserIds { get; set; } = [];
+
+    [Id(3)]
+    public int Bots { get; set; }
+
+    [Id(4)]
+    public bool Start { get; set; }
 }
 
 [GenerateSerializer]

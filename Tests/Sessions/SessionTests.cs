@@ -1,7 +1,14 @@
 using System.Net;
 using System.Text.Json;
+using Dilemma.Grains.Interfaces.Consent;
+using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Interfaces.Sessions;
+using Dilemma.Grains.Sessions;
+using Dilemma.Grains.Storage;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Rooms;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 
 namespace Dilemma.Tests.Sessions;
 
@@ -10,7 +17,7 @@ namespace Dilemma.Tests.Sessions;
 /// start groups them into rooms of three that begin together, and the one or two left over follow the
 /// session's rule. Runs embedded and in cluster mode (MariaDB, Redis).
 /// </summary>
-public abstract class SessionTests(HttpClient client, IGrainFactory grains)
+public abstract class SessionTests(HttpClient client, IGrainFactory grains, IServiceProvider silo)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -384,6 +391,74 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains)
         }
     }
 
+    [Fact]
+    public async Task A_start_cut_short_after_its_plan_was_stored_is_finished_on_activation_without_opening_a_room_twice()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var students = await RoomKit.GuestsAsync(client, 6, Ct);
+        var code = SessionRules.NewCode();
+        var now = DateTime.UtcNow;
+        var codes = new HashSet<string>();
+        while (codes.Count < 2)
+        {
+            codes.Add(Random.Shared.Next(100_000, 1_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var (first, second) = (codes.First(), codes.Last());
+        var groups = new[] { students[..3], students[3..] }.Select(g => g.Select(s => s.UserId).ToList()).ToList();
+
+        // What the session stored before it died: enrolled, grouped, one room opened, nothing more.
+        var state = new SessionState
+        {
+            Created = true,
+            FacilitatorId = facilitator.UserId,
+            Title = "Cut short",
+            Topic = RoomKit.Topic,
+            Language = "ko",
+            OnDropout = "continue",
+            ConsentVersion = ConsentTexts.Current,
+            Status = SessionStatus.Open,
+            CreatedAt = now,
+            Enrolled = students.Select(s => new SessionPoolEntry { UserId = s.UserId, EnrolledAt = now }).ToList(),
+            StartPlan = new SessionStartPlan
+            {
+                Rooms =
+                [
+                    new PlannedRoomState { Code = first, Number = 1, UserIds = groups[0], Start = true },
+                    new PlannedRoomState { Code = second, Number = 2, UserIds = groups[1], Start = true },
+                ],
+            },
+        };
+        var opened = await grains.GetGrain<IFacilitatedRoomGrain>(first).OpenForSessionAsync(
+            new SessionRoomOpening(code, facilitator.UserId, "Cut short · 1", RoomKit.Topic, null, "continue", null, null, groups[0].Select(id => new SessionMember(id, null)).ToList(), 0, true),
+            Ct);
+        Assert.Equal(RoomPhase.Started, opened.Phase);
+        var storage = silo.GetRequiredKeyedService<IGrainStorage>(StorageNames.Game);
+        await storage.WriteStateAsync("session", grains.GetGrain<ISessionGrain>(code).GetGrainId(), new GrainState<SessionState>(state));
+
+        // Any call wakes it: the start finishes first.
+        var session = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct));
+
+        Assert.Equal("started", session.GetProperty("status").GetString());
+        Assert.Equal(0, session.GetProperty("pool").GetArrayLength());
+        var rooms = SessionKit.Rooms(session);
+        Assert.Equal([first, second], rooms.Select(r => r.GetProperty("room_code").GetString()!));
+        Assert.Equal(groups, rooms.Select(r => SessionKit.UserIds(r).ToList()));
+        foreach (var room in rooms)
+        {
+            var seen = await RoomAsync(facilitator, room.GetProperty("room_code").GetString()!);
+            Assert.Equal("started", seen.GetProperty("phase").GetString());
+            Assert.Equal([1, 2, 3], seen.GetProperty("participants").EnumerateArray().Select(p => p.GetProperty("role_id").GetInt32()).Order());
+        }
+
+        // The room opened before the cut is the same room (its roles as dealt then), and a student finds theirs.
+        Assert.Equal(
+            opened.Participants.Select(p => (p.UserId, p.RoleId)).Order(),
+            (await RoomAsync(facilitator, first)).GetProperty("participants").EnumerateArray().Select(p => (p.GetProperty("user_id").GetInt64(), (int?)p.GetProperty("role_id").GetInt32())).Order());
+        Assert.Equal(second, await SeatOfAsync(students[4], code));
+        await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/start", new { }, Ct), HttpStatusCode.Conflict, "session_started");
+    }
+
     private static Task<HttpResponseMessage> MoveAsync(Player facilitator, string code, string from, long userId, string to, string? reason = null) =>
         facilitator.PostAsync($"/sessions/{code}/rooms/{from}/move", new { user_id = userId, to_room_code = to, reason }, Ct);
 
@@ -408,7 +483,7 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains)
 }
 
 public sealed class EmbeddedSessionTests(EmbeddedGatewayFixture gateway)
-    : SessionTests(gateway.Client, gateway.Grains), IClassFixture<EmbeddedGatewayFixture>;
+    : SessionTests(gateway.Client, gateway.Grains, gateway.Factory.Services), IClassFixture<EmbeddedGatewayFixture>;
 
 public sealed class ClusterSessionTests(ClusterGatewayFixture cluster)
-    : SessionTests(cluster.Client, cluster.Grains), IClassFixture<ClusterGatewayFixture>;
+    : SessionTests(cluster.Client, cluster.Grains, cluster.Deployment.Silos[0].Services), IClassFixture<ClusterGatewayFixture>;
