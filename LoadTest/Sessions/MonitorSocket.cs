@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Text.Json;
+using Dilemma.LoadTest.Http;
 using Dilemma.LoadTest.Scenarios;
 
 namespace Dilemma.LoadTest.Sessions;
@@ -48,7 +49,16 @@ public sealed class MonitorSocket : IAsyncDisposable
         var scheme = gateway.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
-        await monitor._socket.ConnectAsync(new Uri($"{scheme}://{gateway.Authority}/ws/sessions/{sessionCode}/monitor?token={accessToken}"), limit.Token);
+        try
+        {
+            await monitor._socket.ConnectAsync(new Uri($"{scheme}://{gateway.Authority}/ws/sessions/{sessionCode}/monitor?token={accessToken}"), limit.Token);
+        }
+        catch (Exception e) when (e is WebSocketException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            monitor._socket.Dispose();
+            throw new SetupException($"the monitor socket did not open: {e.Message}", e);
+        }
+
         monitor.ConnectedAt = Clock.Now;
         monitor._receiving = monitor.ReceiveLoopAsync();
         return monitor;
