@@ -2,6 +2,7 @@ using Dilemma.LoadTest.Cli;
 using Dilemma.LoadTest.Http;
 using Dilemma.LoadTest.Reporting;
 using Dilemma.LoadTest.Scenarios;
+using Dilemma.LoadTest.Sessions;
 
 LoadTestOptions options;
 try
@@ -36,6 +37,7 @@ try
         CommandLine.FullGames => await FullGamesScenario.RunAsync(options, stop.Token),
         CommandLine.RoundChoice => await RoundChoiceScenario.RunAsync(options, stop.Token),
         CommandLine.Signaling => await SignalingScenario.RunAsync(options, stop.Token),
+        CommandLine.Sessions => await SessionsScenario.RunAsync(options, stop.Token),
         _ => await GrainCallScenario.RunAsync(options, stop.Token),
     };
 

@@ -6,6 +6,7 @@
 #   bash scripts/bench.sh game       [--mode …] [--duration N] [--commit REV] [--only full-games|round-choice]
 #                                    [--tables N] [--connections N] [--rate R] [--dropout-rate R]
 #   bash scripts/bench.sh signaling  [--mode …] [--duration N] [--commit REV] [--rooms N[,N…]] [--rate R]
+#   bash scripts/bench.sh sessions   [--mode …] [--commit REV] [--students N] [--think S]
 #   any of them also:                [--warmup N] [--server-env NAME=VALUE]… [--mysql-pool N]
 #
 # foundation   the load-test tool's auth-flood and grain-call scenarios (LoadTest/)
@@ -14,6 +15,11 @@
 #              connection (default 1) and closed loop
 # signaling    --rooms rooms x 3 sockets (default 167,1000: 501 and 3000 sockets, one run each),
 #              each socket sending --rate candidates/s (default 1) to the next peer of its room
+# sessions     one session of --students students (default 300) from enrolment to the last consensus of
+#              every room, the facilitator's monitor connected throughout; students think up to --think s
+#              (default 2) before each choice. The facilitator: embedded, a new admin made with the setup
+#              code the gateway printed; cluster, an account given the role by the silo's grant-role.
+#              No --duration or --warmup: the run lasts as long as the class takes
 # --mode       embedded:  one gateway process with its in-process silo and in-memory storage
 #              cluster:   MariaDB + Redis (scripts/services.sh), one silo, one gateway in cluster mode
 #              both:      embedded, then cluster (the default)
@@ -46,14 +52,14 @@ ready_timeout_seconds=90
 stop_timeout_seconds=20
 
 usage() {
-  sed -n '2,34p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,40p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
-[[ "${1:-}" =~ ^(foundation|game|signaling)$ ]] || usage
+[[ "${1:-}" =~ ^(foundation|game|signaling|sessions)$ ]] || usage
 bench="$1"
 shift
 mode=both
@@ -68,6 +74,8 @@ warmup=""
 server_env=()
 mysql_pool=""
 dropout_rate=""
+students=300
+think=""
 while (($# > 0)); do
   case "$1" in
     --mode)
@@ -76,6 +84,8 @@ while (($# > 0)); do
       shift 2
       ;;
     --duration)
+      # A class takes the time it takes: there is no window to size (nor, below, to warm).
+      [[ "$bench" != sessions ]] || die "sessions runs until every room has finished; it takes no --duration"
       [[ "${2:-}" =~ ^[0-9]+$ ]] && (("$2" >= 1 && "$2" <= 600)) || die "--duration takes whole seconds from 1 to 600"
       duration="$2"
       shift 2
@@ -85,12 +95,14 @@ while (($# > 0)); do
         foundation) [[ "${2:-}" =~ ^(auth-flood|grain-call)$ ]] || die "--only takes auth-flood or grain-call" ;;
         game) [[ "${2:-}" =~ ^(full-games|round-choice)$ ]] || die "--only takes full-games or round-choice" ;;
         signaling) die "signaling has one scenario; --rooms chooses the runs" ;;
+        sessions) die "sessions has one scenario" ;;
       esac
       only="$2"
       shift 2
       ;;
     --connections)
       [[ "$bench" != signaling ]] || die "signaling takes --rooms (three sockets each), not --connections"
+      [[ "$bench" != sessions ]] || die "sessions takes --students, not --connections"
       [[ "${2:-}" =~ ^[0-9]+$ ]] && (("$2" >= 1 && "$2" <= 10000)) || die "--connections takes a whole number from 1 to 10000"
       connections=(--connections "$2")
       shift 2
@@ -114,6 +126,7 @@ while (($# > 0)); do
       shift 2
       ;;
     --warmup)
+      [[ "$bench" != sessions ]] || die "sessions takes no --warmup"
       [[ "${2:-}" =~ ^[0-9]+$ ]] && (("$2" <= 600)) || die "--warmup takes whole seconds from 0 to 600"
       warmup="$2"
       shift 2
@@ -132,6 +145,18 @@ while (($# > 0)); do
       [[ "$bench" == game ]] || die "--dropout-rate is for game"
       [[ "${2:-}" =~ ^0([.][0-9]+)?$ ]] || die "--dropout-rate takes a share of the players from 0 to 0.66"
       dropout_rate="$2"
+      shift 2
+      ;;
+    --students)
+      [[ "$bench" == sessions ]] || die "--students is for sessions"
+      [[ "${2:-}" =~ ^[0-9]+$ ]] && (("$2" >= 3 && "$2" <= 3000 && "$2" % 3 == 0)) || die "--students takes a multiple of 3 from 3 to 3000"
+      students="$2"
+      shift 2
+      ;;
+    --think)
+      [[ "$bench" == sessions ]] || die "--think is for sessions"
+      [[ "${2:-}" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--think takes seconds (a number)"
+      think="$2"
       shift 2
       ;;
     --commit)
@@ -283,7 +308,11 @@ machine_facts() {
   record "machine:  $(nproc) cores ($cpu), $memory memory, $(uname -sr)"
   record "dotnet:   SDK $sdk, runtime $runtime"
   record "load:     $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min load average before the run)"
-  record "duration: ${duration}s measured per scenario${warmup:+ after ${warmup}s of unrecorded warm-up under load}; client and servers share the same cores"
+  if [[ "$bench" == sessions ]]; then
+    record "duration: until every room has finished; client and servers share the same cores"
+  else
+    record "duration: ${duration}s measured per scenario${warmup:+ after ${warmup}s of unrecorded warm-up under load}; client and servers share the same cores"
+  fi
 }
 
 build() {
@@ -337,7 +366,9 @@ run_scenario() {
   record "== $mode_name: $label"
   # Other work on a shared machine moves every number; say how much there was.
   record "  load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  dotnet "$loadtest_dll" "$scenario" --url "$url" --duration "$duration" "${warmup_args[@]}" "$@" --out "$base.json" \
+  local timing=(--duration "$duration" "${warmup_args[@]}")
+  [[ "$bench" != sessions ]] || timing=()
+  dotnet "$loadtest_dll" "$scenario" --url "$url" "${timing[@]}" "$@" --out "$base.json" \
     2> >(tee "$base.progress.log" >&2) | tee "$base.txt" | tee -a "$summary" || status=$?
   record "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
   if ((status != 0)); then
@@ -371,6 +402,10 @@ run_benchmark() {
       for n in "${room_runs[@]}"; do
         run_scenario "$mode_name" signaling "signaling-${n}rooms" "$url" --rooms "$n" --rate "${rate:-1}" "$@"
       done
+      ;;
+    sessions)
+      run_scenario "$mode_name" sessions "sessions-${students}students" "$url" --students "$students" ${think:+--think "$think"} \
+        "${facilitator_args[@]}" "$@"
       ;;
   esac
 }
@@ -414,6 +449,13 @@ run_embedded() {
     failures=$((failures + 1))
     stop_started
     return 0
+  fi
+  if [[ "$bench" == sessions ]]; then
+    # A fresh embedded gateway has no admin, so it prints its one-time setup code; the tool registers an admin with it.
+    local setup_code
+    setup_code="$(sed -n 's/.*setup code: \([A-Za-z0-9_-]*\).*/\1/p' "$log" | head -n 1)"
+    [[ -n "$setup_code" ]] || die "the embedded gateway printed no setup code (see $log)"
+    facilitator_args=(--setup-code "$setup_code")
   fi
   run_benchmark embedded "$url" --server-pid "gateway=$gateway_pid"
   stop_started
@@ -463,11 +505,35 @@ run_cluster() {
     stop_started
     return 0
   fi
+  if [[ "$bench" == sessions ]]; then
+    cluster_facilitator "$url" "$ConnectionStrings__MySql" || {
+      record "!! could not make a facilitator"
+      failures=$((failures + 1))
+      stop_started
+      return 0
+    }
+  fi
   local watch=(--server-pid "gateway=$gateway_pid" --server-pid "silo=$silo_pid")
   mapfile -t -O "${#watch[@]}" watch < <(service_pid_args)
   run_benchmark cluster "$url" "${watch[@]}"
   stop_started
   pack_logs "$silo_log" "$gateway_log"
+}
+
+# cluster_facilitator URL MYSQL: registers an account and gives it the facilitator role the operator's way
+# (the silo's grant-role against the cluster's database); the tool then logs in as it.
+facilitator_args=()
+cluster_facilitator() {
+  local url="$1" mysql="$2" username password
+  username="bench-fac-$(date -u +%H%M%S)-$RANDOM"
+  password="$(head -c 18 /dev/urandom | base64 | tr -d '/+=\n')"
+  curl -fsS --noproxy '*' --max-time 30 -o /dev/null -H 'Content-Type: application/json' \
+    -d "{\"username\":\"$username\",\"password\":\"$password\"}" "$url/auth/register" || return 1
+  ConnectionStrings__MySql="$mysql" dotnet "$silo_dll" grant-role "$username" facilitator >>"$run_dir/grant-role.log" 2>&1 || {
+    tail -n 20 "$run_dir/grant-role.log" >&2
+    return 1
+  }
+  facilitator_args=(--facilitator "$username:$password")
 }
 
 # Each socket is a file descriptor in the load generator and in the gateway; the shell's soft
@@ -488,6 +554,7 @@ raise_open_files() {
 
 case "$bench" in
   game) raise_open_files $((${connections[1]:-1000} + 4096)) ;;
+  sessions) raise_open_files $((students + 4096)) ;;
   signaling)
     most=0
     for n in "${room_runs[@]}"; do ((n > most)) && most=$n; done
@@ -499,6 +566,7 @@ options_text="--mode $mode --duration $duration${warmup:+ --warmup $warmup}${onl
 case "$bench" in
   game) options_text+=" --tables $tables${rate:+ --rate $rate}" ;;
   signaling) options_text+=" --rooms $rooms${rate:+ --rate $rate}" ;;
+  sessions) options_text="--mode $mode --students $students${think:+ --think $think}" ;;
 esac
 for setting in "${server_env[@]}"; do
   options_text+=" --server-env $setting"

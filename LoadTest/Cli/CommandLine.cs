@@ -11,6 +11,7 @@ public static class CommandLine
     public const string FullGames = "full-games";
     public const string RoundChoice = "round-choice";
     public const string Signaling = "signaling";
+    public const string Sessions = "sessions";
 
     public const string Usage = """
         usage: Dilemma.LoadTest <scenario> --url http://127.0.0.1:PORT [options]
@@ -28,6 +29,11 @@ public static class CommandLine
                        the answers come (closed loop)
           signaling    --rooms seated rooms x 3 signaling sockets; after join/peers every socket sends
                        --rate candidates/s (default 1) to the next peer of its room; the receiver times the relay
+          sessions     one facilitator creates a session, --students guests enrol, the facilitator starts it and
+                       watches the live monitor while every room plays its 5 rounds to the end (each student
+                       thinks up to --think s before a choice, the room's host before the consensus); reports
+                       enrolment, start, time to the last consensus, the monitor's messages per second per
+                       room and its delay; exits 1 if a room did not finish or one room exceeded 1 message/s
 
         options:
           --url URL               the gateway's base address (required)
@@ -39,7 +45,13 @@ public static class CommandLine
           --rooms N               signaling: rooms of three sockets each (default 1000)
           --rate R                round-choice: requests per second per connection (default: none, closed loop);
                                   signaling: messages per second per socket (default 1)
-          --setup-parallelism N   round-choice, signaling: set-up requests and socket connects in flight at once (default 16)
+          --setup-parallelism N   round-choice, signaling, sessions: set-up requests (sessions: enrolments) and socket
+                                  connects in flight at once (default 16)
+          --students N            sessions: students enrolling, a multiple of 3 (default 300)
+          --think SECONDS         sessions: longest random wait of a student before each choice (default 2)
+          --facilitator USER:PASSWORD  sessions: sign in as this account holding the facilitator (or admin) role
+          --setup-code CODE       sessions, embedded mode: register a new admin with the gateway's one-time
+                                  setup code and facilitate as them (instead of --facilitator)
           --drain SECONDS         signaling: time after the last send in which arrivals still count (default 3)
           --dropout-rate R        full-games: this share of players (0 to 0.66) open a signaling socket and vanish
                                   in a round of their game (socket closed, no more requests); rooms use
@@ -71,7 +83,7 @@ public static class CommandLine
         }
 
         var scenario = args[0];
-        if (scenario is not (AuthFlood or GrainCall or FullGames or RoundChoice or Signaling))
+        if (scenario is not (AuthFlood or GrainCall or FullGames or RoundChoice or Signaling or Sessions))
         {
             throw new UsageException($"unknown scenario '{scenario}'");
         }
@@ -95,6 +107,10 @@ public static class CommandLine
         double? dropoutRate = null;
         string? database = null;
         double? dropoutWait = null;
+        int? students = null;
+        double? think = null;
+        string? facilitator = null;
+        string? setupCode = null;
 
         for (var i = 1; i < args.Count; i++)
         {
@@ -165,16 +181,30 @@ public static class CommandLine
                 case "--dropout-wait":
                     dropoutWait = Number(name, value, 1, 3600);
                     break;
+                case "--students":
+                    students = (int)Number(name, value, 3, 3000);
+                    break;
+                case "--think":
+                    think = Number(name, value, 0, 60);
+                    break;
+                case "--facilitator":
+                    facilitator = value.Split(':', 2) is [{ Length: > 0 }, { Length: > 0 }] ? value : throw new UsageException("--facilitator takes USERNAME:PASSWORD");
+                    break;
+                case "--setup-code":
+                    setupCode = value.Length > 0 ? value : throw new UsageException("--setup-code needs the code the gateway printed");
+                    break;
                 default:
                     throw new UsageException($"unknown option '{name}'");
             }
         }
 
-        if (connections is not null && scenario is (FullGames or Signaling))
+        if (connections is not null && scenario is (FullGames or Signaling or Sessions))
         {
-            // Their connections follow from --tables and --rooms; a second knob would only contradict them.
-            throw new UsageException($"{scenario} takes {(scenario == FullGames ? "--tables" : "--rooms")}, not --connections");
+            // Their connections follow from --tables, --rooms and --students; a second knob would only contradict them.
+            throw new UsageException($"{scenario} takes {scenario switch { FullGames => "--tables", Signaling => "--rooms", _ => "--students" }}, not --connections");
         }
+
+        var facilitatorSignIn = SessionsSignIn(scenario, students ?? 300, think, facilitator, setupCode, students is not null);
 
         if (rate is not null && scenario is not (RoundChoice or Signaling))
         {
@@ -201,7 +231,7 @@ public static class CommandLine
             scenario,
             url ?? throw new UsageException("--url is required"),
             TimeSpan.FromSeconds(duration),
-            connections ?? DefaultConnections(scenario, tables, rooms),
+            connections ?? DefaultConnections(scenario, tables, rooms, students ?? 300),
             TimeSpan.FromSeconds(warmup),
             TimeSpan.FromSeconds(baseline),
             users,
@@ -217,16 +247,45 @@ public static class CommandLine
             SetupParallelism = setupParallelism,
             Drain = TimeSpan.FromSeconds(drain),
             Dropouts = dropoutRate is { } share ? new DropoutOptions(share, database!, TimeSpan.FromSeconds(dropoutWait ?? 120)) : null,
+            Students = students ?? 300,
+            Think = TimeSpan.FromSeconds(think ?? 2),
+            Facilitator = facilitatorSignIn,
         };
     }
 
-    private static int DefaultConnections(string scenario, int tables, int rooms) => scenario switch
+    /// <summary>sessions: whose session it is; the options only it takes are refused elsewhere.</summary>
+    private static FacilitatorSignIn? SessionsSignIn(string scenario, int students, double? think, string? facilitator, string? setupCode, bool studentsGiven)
+    {
+        if (scenario != Sessions)
+        {
+            return (think ?? facilitator ?? (object?)setupCode) is null && !studentsGiven
+                ? null
+                : throw new UsageException("--students, --think, --facilitator and --setup-code are for sessions");
+        }
+
+        if (students % 3 != 0)
+        {
+            // Every room plays to its end; a remainder would wait in a room that never starts.
+            throw new UsageException($"--students must be a multiple of 3 (rooms of three), not {students}");
+        }
+
+        return (facilitator, setupCode) switch
+        {
+            ({ } account, null) => new FacilitatorSignIn(account.Split(':', 2)[0], account.Split(':', 2)[1], null),
+            (null, { } code) => new FacilitatorSignIn(null, null, code),
+            _ => throw new UsageException("sessions needs exactly one of --facilitator USERNAME:PASSWORD and --setup-code CODE"),
+        };
+    }
+
+    private static int DefaultConnections(string scenario, int tables, int rooms, int students) => scenario switch
     {
         AuthFlood => 32,
         GrainCall => 100,
         RoundChoice => 1000,
         // One game at a time per table, so one connection each is all a table can use.
         FullGames => tables,
+        // sessions: every student plays on a connection of their own, as their browser would.
+        Sessions => students,
         _ => rooms * 3,
     };
 

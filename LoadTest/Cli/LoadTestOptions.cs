@@ -36,6 +36,15 @@ public sealed record LoadTestOptions(
     /// <summary>full-games: players who vanish mid-game, and the check of the database afterwards (none: nobody vanishes).</summary>
     public DropoutOptions? Dropouts { get; init; }
 
+    /// <summary>sessions: students enrolling (a multiple of three).</summary>
+    public int Students { get; init; } = 300;
+
+    /// <summary>sessions: the longest random wait of a student before a choice (and of the host before a consensus).</summary>
+    public TimeSpan Think { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>sessions: how the facilitator signs in.</summary>
+    public FacilitatorSignIn? Facilitator { get; init; }
+
     /// <summary>Longer than any healthy run can take; past it the run is abandoned rather than left hanging.</summary>
     public TimeSpan HardLimit =>
         Baseline + Warmup + Duration + Drain + (RequestTimeout * 2) + TimeSpan.FromMinutes(5) + SetupAllowance + FinishAllowance;
@@ -54,6 +63,8 @@ public sealed record LoadTestOptions(
     {
         CommandLine.RoundChoice => TimeSpan.FromSeconds(Math.Ceiling(Connections / 3.0) / 4),
         CommandLine.Signaling => TimeSpan.FromSeconds(Rooms / 4.0),
+        // Enrolment at a quarter of a second per student, then five rounds of two thinks each.
+        CommandLine.Sessions => TimeSpan.FromSeconds(Students / 4.0) + (Think * 10),
         _ => TimeSpan.Zero,
     };
 }
@@ -67,3 +78,9 @@ public sealed record WatchedProcess(string Label, int Pid);
 /// left wait up to <paramref name="Wait"/> for a vanished one to be dropped.
 /// </summary>
 public sealed record DropoutOptions(double Rate, string Database, TimeSpan Wait);
+
+/// <summary>
+/// sessions: the facilitator, an existing account holding the role (<paramref name="Username"/> and
+/// <paramref name="Password"/>), or a new admin registered with embedded mode's one-time <paramref name="SetupCode"/>.
+/// </summary>
+public sealed record FacilitatorSignIn(string? Username, string? Password, string? SetupCode);

@@ -43,6 +43,9 @@ public sealed class LatencyHistogram
             Milliseconds(_histogram.GetMaxValue()));
     }
 
+    /// <summary>One percentile in milliseconds (0 with nothing recorded), for a figure the summary does not carry.</summary>
+    public double PercentileMs(double percentile) => Count == 0 ? 0 : Milliseconds(_histogram.GetValueAtPercentile(percentile));
+
     private static long Microseconds(TimeSpan elapsed) => Math.Clamp((long)elapsed.TotalMicroseconds, 1, HighestMicroseconds);
 
     private static double Milliseconds(double microseconds) => Math.Round(microseconds / 1000.0, 3);
