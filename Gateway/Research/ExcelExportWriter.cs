@@ -101,6 +101,7 @@ internal sealed class ExcelExportWriter : IExportWriter
         {
             ExportValueKind.Number => new DataCell(value.Number),
             ExportValueKind.Boolean => new DataCell(value.Boolean),
+            ExportValueKind.Fractional => new DataCell(value.Fractional),
             ExportValueKind.Timestamp => new DataCell(value.Timestamp),
             _ => new DataCell(value.Text),
         };
@@ -176,7 +177,8 @@ internal sealed class ExcelExportWriter : IExportWriter
     /// <summary>The canonical form, as the manifest, the README and the API description state it.</summary>
     public const string CanonicalFormDescription =
         "UTF-8 without BOM; the sheet's header row, then each data row in sheet order; cells joined by TAB (U+0009), " +
-        "every row ended by LF (U+000A); a cell is its value's text: integers in decimal, booleans TRUE or FALSE, " +
+        "every row ended by LF (U+000A); a cell is its value's text: integers in decimal, decimals as the shortest " +
+        "invariant text that reads back as the same double (1.5, 12, 0.25), booleans TRUE or FALSE, " +
         "timestamps yyyy-MM-dd HH:mm:ss.fff in UTC, nothing for an empty cell, text as is with backslash, TAB, LF and CR " +
         "written as \\\\, \\t, \\n and \\r; the digest in lower-case hex.";
 }
@@ -234,6 +236,7 @@ internal static class Codebook
     private static string TypeName(ExportValueKind kind) => kind switch
     {
         ExportValueKind.Number => "number",
+        ExportValueKind.Fractional => "decimal",
         ExportValueKind.Boolean => "boolean",
         ExportValueKind.Timestamp => "date (UTC)",
         _ => "text",

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Dilemma.Grains.Interfaces.Research.Sheets;
 
 namespace Dilemma.Grains.Interfaces.Research;
 
@@ -45,6 +46,12 @@ public static class ExportSheets
     [
         Participants,
         Rooms,
+        DecisionsSheet.Sheet,
+        ConsensusSheet.Sheet,
+        RoomEventsSheet.Sheet,
+        FacilitatorActionsSheet.Sheet,
+        RecordingEventsSheet.Sheet,
+        ConnectionQualitySheet.Sheet,
     ];
 
     private static readonly FrozenDictionary<string, IExportSheet> ByName = All.ToFrozenDictionary(s => s.Name, StringComparer.Ordinal);

@@ -3,6 +3,7 @@ using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Research.Sheets;
+using Dilemma.Grains.Sessions;
 
 namespace Dilemma.Grains.Research;
 
@@ -11,7 +12,7 @@ namespace Dilemma.Grains.Research;
 /// the export opens: embedded mode already holds every row in memory, so the copy is the consistent
 /// snapshot MySQL gives, at no new order of cost.
 /// </summary>
-public sealed class InMemoryResearchExportSource(InMemoryResearchStore research, InMemoryAccountStore accounts) : IResearchExportSource
+public sealed class InMemoryResearchExportSource(InMemoryResearchStore research, InMemoryAccountStore accounts, InMemoryFacilitatorActionStore facilitatorActions) : IResearchExportSource
 {
     private readonly Lock _lock = new();
     private readonly List<ExportLedgerEntry> _ledger = [];
@@ -44,7 +45,7 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
             }
         }
 
-        return new Session(rooms, users, research.ErasureTotals(), new InMemorySheetContext(rooms, research, accounts, users));
+        return new Session(rooms, users, research.ErasureTotals(), new InMemorySheetContext(rooms, research, facilitatorActions.All(), accounts, users));
     }
 
     public Task RecordExportAsync(ExportLedgerEntry entry, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using Dilemma.Grains.Accounts;
+using Dilemma.Grains.Interfaces.Sessions;
 
 namespace Dilemma.Grains.Research.Sheets;
 
@@ -8,10 +9,16 @@ public sealed class InMemorySheetContext
     private readonly InMemoryAccountStore _accounts;
     private readonly Dictionary<long, StoredUser?> _users;
 
-    internal InMemorySheetContext(IReadOnlyList<RecordedRoom> rooms, InMemoryResearchStore research, InMemoryAccountStore accounts, Dictionary<long, StoredUser?> users)
+    internal InMemorySheetContext(
+        IReadOnlyList<RecordedRoom> rooms,
+        InMemoryResearchStore research,
+        IReadOnlyList<FacilitatorActionEntry> facilitatorActions,
+        InMemoryAccountStore accounts,
+        Dictionary<long, StoredUser?> users)
     {
         Rooms = rooms;
         Research = research;
+        FacilitatorActions = facilitatorActions;
         _accounts = accounts;
         _users = users;
     }
@@ -20,6 +27,9 @@ public sealed class InMemorySheetContext
     public IReadOnlyList<RecordedRoom> Rooms { get; }
 
     public InMemoryResearchStore Research { get; }
+
+    /// <summary>Every facilitator action recorded, in the order recorded.</summary>
+    public IReadOnlyList<FacilitatorActionEntry> FacilitatorActions { get; }
 
     /// <summary>Whether a user's rows may leave: data consent, or a bot's seat (as <see cref="MySqlSheetContext.Exported"/>).</summary>
     public async ValueTask<bool> IsExportedAsync(long userId, CancellationToken cancellationToken) =>

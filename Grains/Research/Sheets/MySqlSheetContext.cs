@@ -23,6 +23,16 @@ public sealed class MySqlSheetContext
         _strings = strings;
     }
 
+    /// <summary>The export's WHERE clause with one more condition.</summary>
+    public static string And(string where, string condition) =>
+        string.IsNullOrEmpty(where) ? $"WHERE {condition}" : $"{where} AND {condition}";
+
+    /// <summary>The same rule as <see cref="Exported"/> for another alias of <c>users</c>.</summary>
+    public static string ExportedAs(string alias) => $"({alias}.data_consent = 1 OR {alias}.is_bot = 1)";
+
+    // The columns are DATETIME, which carries no zone: every time in them was written as UTC.
+    public static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
+
     /// <summary>A text of a column with few values (topics, event types), cleaned once per export and shared.</summary>
     public string Pooled(string text) => _strings.Clean(text);
 

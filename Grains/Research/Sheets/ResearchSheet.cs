@@ -78,5 +78,11 @@ public static class ResearchSheets
 {
     public static IReadOnlyList<IResearchSheet> LongFormat { get; } =
     [
+        new DecisionsSource(),
+        new ConsensusSource(),
+        new RoomEventsSource(),
+        new FacilitatorActionsSource(),
+        new RecordingEventsSource(),
+        new ConnectionQualitySource(),
     ];
 }
