@@ -178,7 +178,8 @@ public static class ResearchApi
             user.FindFirstValue("name") ?? string.Empty,
             fileFormat,
             settings.RowsPerChunk,
-            settings.MaxStall);
+            settings.MaxStall,
+            fileFormat == "csv" ? csvSheet.Name : null);
         return new ResearchExportResult(grains, request, settings.ChunksPerCall, csvSheet);
     }
 

@@ -42,7 +42,8 @@ public sealed record ExportFilter(
 /// An export as the researcher asked for it. <see cref="MaxStall"/> above zero makes the export paced: each item
 /// after the first waits in the silo until the reader allows it (<see cref="IResearchExportGrain.AllowAsync"/>),
 /// at most this long, after which the export fails and its query ends. Zero (what readers without pacing send)
-/// hands items out as soon as they are read.
+/// hands items out as soon as they are read. <see cref="OnlySheet"/> (a CSV of one sheet) leaves out the long-format
+/// sheets other than it; participants and rooms are always read, since the ledger records them.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -53,7 +54,8 @@ public sealed record ExportRequest(
     [property: Id(2)] string RequestedByName,
     [property: Id(3)] string Format,
     [property: Id(4)] int RowsPerChunk,
-    [property: Id(5)] TimeSpan MaxStall = default);
+    [property: Id(5)] TimeSpan MaxStall = default,
+    [property: Id(6)] string? OnlySheet = null);
 
 /// <summary>One item of an export stream.</summary>
 [GenerateSerializer]

@@ -112,7 +112,7 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
             new(ExportSheets.Participants.Name, participantHash.Rows, participantsSha256),
             new(ExportSheets.Rooms.Name, roomHash.Rows, roomsSha256),
         ];
-        foreach (var sheet in ResearchSheets.LongFormat)
+        foreach (var sheet in ResearchSheets.LongFormat.Where(s => request.OnlySheet is null || request.OnlySheet == s.Sheet.Name))
         {
             var summary = new SheetSummaryHolder();
             await foreach (var rows in sheet.ReadChunksAsync(session, request.RowsPerChunk, summary, cancellationToken))
