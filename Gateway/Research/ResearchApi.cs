@@ -27,17 +27,22 @@ public static class ResearchApi
         "checked against the ledger key by key (the manifest shows times to the millisecond, the ledger to the microsecond).";
 
     private const string ExportDescriptionText =
-        "One row per seated participant with data consent of every selected room: user, guest flag, consents, room, topic, phase, role, " +
+        "Sheet participants: one row per seated participant with data consent of every selected room: user, guest flag, consents, room, topic, phase, role, " +
         "nickname, joined at, and for rounds 1-5 their choice and confidence and the room's consensus choice and confidence. Participants " +
         "without data_consent are left out (their rooms stay, with the others); participants who left a room before its game are not rows. " +
-        "Sheets: participants, rooms (one row per selected room), codebook (every column and code), manifest (export id, time, filters, rows " +
-        "per sheet, participants left out, SHA-256 of each data sheet). The workbook is streamed while the database is read: the response " +
+        "Sheets: participants, rooms (one row per selected room), then the long format of the selected rooms: decisions (one row per seat " +
+        "and round with a decision: chosen, with the last revision's choice, confidence, revision count and milliseconds since the round " +
+        "opened; timed_out; absent; is_bot, bot_reason), consensus (one row per round reached or closed with no_consensus), room_events, " +
+        "facilitator_actions, recording_events, connection_quality; rows about participants without data_consent are left out of every " +
+        "sheet. Then codebook (every column of every sheet, and the codes), manifest (export id, time, filters, <sheet>_rows and " +
+        "<sheet>_sha256 for every data sheet, participants left out). The workbook is streamed while the database is read: the response " +
         "starts at once, memory does not grow with the export, and a client that disconnects stops the query; one that stops reading keeps its " +
         "export for up to Research:ExportMaxStallSeconds (10 minutes by default). Every export is recorded in " +
         "the export ledger (table research_exports) under its id, also sent as the X-Export-Id header.\n\n" +
         "Query: from, to (ISO 8601 date or date-time, UTC unless an offset is given; rooms created at or after from and before to), " +
-        "topic (exact), phase (waiting, started or finished), format (xlsx, the default, or csv: the participants sheet only, UTF-8 with " +
-        "BOM, comma-separated, CRLF; text starting with = + - @ gets a leading apostrophe so Excel does not run it).\n\n" +
+        "topic (exact), phase (waiting, started or finished), format (xlsx, the default, or csv: one data sheet, UTF-8 with " +
+        "BOM, comma-separated, CRLF; text starting with = + - @ gets a leading apostrophe so Excel does not run it), sheet (with format=csv " +
+        "only: which data sheet, participants by default; 400 invalid_sheet naming field sheet otherwise).\n\n" +
         "Rows are ordered by room code, then user id (the order in which the database reads them fastest). Timestamps are UTC, truncated to milliseconds. " +
         "Canonical form of the hashes (" + CanonicalRowHasher<ParticipantExportRow>.Version + "): " + ExcelExportWriter.CanonicalFormDescription;
 
@@ -48,7 +53,9 @@ public static class ResearchApi
         research.MapGet("/export/excel", Export)
             .WithSummary("Researchers only: every consenting participant's decisions as a streamed Excel workbook (or CSV)")
             .WithDescription(ExportDescriptionText)
-            .Produces(StatusCodes.Status200OK, contentType: ExcelExportWriter.ContentType, additionalContentTypes: [CsvContentType]);
+            .Produces(StatusCodes.Status200OK, contentType: ExcelExportWriter.ContentType, additionalContentTypes: [CsvContentType])
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         research.MapGet("/debug/counts", CountsAsync)
             .WithSummary("Researchers only: row counts of the research tables")
             .WithDescription("users (guests, registered, with data consent), rooms by phase, seated participants (and seats left before a game), round choices, consensus choices, recording events and exports; each count is one query, all in one statement.");
@@ -121,7 +128,8 @@ public static class ResearchApi
         string? to = null,
         string? topic = null,
         string? phase = null,
-        string? format = null)
+        string? format = null,
+        string? sheet = null)
     {
         if (!TryParseTime(from, out var fromTime))
         {
@@ -154,14 +162,25 @@ public static class ResearchApi
             return (ProblemHttpResult)Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_format", "format is xlsx or csv.", field: "format");
         }
 
+        var csvSheet = ExportSheets.Find(sheet ?? ExportSheets.Participants.Name);
+        if (csvSheet is null || (sheet is not null && fileFormat != "csv"))
+        {
+            return (ProblemHttpResult)Problems.Create(
+                StatusCodes.Status400BadRequest,
+                "invalid_sheet",
+                $"sheet is given with format=csv only, and names a data sheet: {string.Join(", ", ExportSheets.All.Select(s => s.Name))}.",
+                field: "sheet");
+        }
+
         var request = new ExportRequest(
             new ExportFilter(fromTime, toTime, topic, roomPhase),
             AccessTokens.UserIdOf(user),
             user.FindFirstValue("name") ?? string.Empty,
             fileFormat,
             settings.RowsPerChunk,
-            settings.MaxStall);
-        return new ResearchExportResult(grains, request, settings.ChunksPerCall);
+            settings.MaxStall,
+            fileFormat == "csv" ? csvSheet.Name : null);
+        return new ResearchExportResult(grains, request, settings.ChunksPerCall, csvSheet);
     }
 
     public static async Task<Ok<ResearchCountsResponse>> CountsAsync(IGrainFactory grains, CancellationToken cancellationToken)
@@ -235,7 +254,7 @@ public static class ResearchApi
 /// after that, every item is written as it arrives, and the request's abort token, which fires when the
 /// client goes away, ends the grain's enumeration and with it the query.
 /// </summary>
-public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest request, int chunksPerCall) : IResult
+public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest request, int chunksPerCall, IExportSheet csvSheet) : IResult
 {
     public async Task ExecuteAsync(HttpContext httpContext)
     {
@@ -260,7 +279,7 @@ public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest req
             }
 
             var response = httpContext.Response;
-            var name = $"dilemma-research-{started.StartedAt.UtcDateTime:yyyyMMdd-HHmmss}-{exportId:N}";
+            var name = $"dilemma-research-{started.StartedAt.UtcDateTime:yyyyMMdd-HHmmss}-{exportId:N}{(csv && csvSheet != ExportSheets.Participants ? "-" + csvSheet.Name : string.Empty)}";
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = csv ? "text/csv; charset=utf-8" : ExcelExportWriter.ContentType;
             response.Headers.ContentDisposition = $"attachment; filename=\"{name}.{request.Format}\"";
@@ -279,7 +298,7 @@ public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest req
 
             var description = new ExportDescription(exportId, started.StartedAt, request.Filter, request.RequestedByName, request.Format);
             await using IExportWriter writer = csv
-                ? await CsvExportWriter.CreateAsync(response.Body, cancellationToken)
+                ? await CsvExportWriter.CreateAsync(response.Body, csvSheet, cancellationToken)
                 : await ExcelExportWriter.CreateAsync(response.Body, description, choiceLabels, cancellationToken);
 
             // The next item is asked for before this one is written, so the silo reads rows while the gateway
@@ -301,13 +320,9 @@ public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest req
                     next = chunks.MoveNextAsync().AsTask();
                     switch (item)
                     {
-                        case ParticipantRows participants:
-                            await writer.WriteParticipantsAsync(participants.Rows, cancellationToken);
-                            rows += participants.Rows.Length;
-                            break;
-                        case RoomRows rooms:
-                            await writer.WriteRoomsAsync(rooms.Rows, cancellationToken);
-                            rows += rooms.Rows.Length;
+                        case SheetRows sheetRows:
+                            await writer.WriteRowsAsync(sheetRows, cancellationToken);
+                            rows += sheetRows.Count;
                             break;
                         case ExportCompleted completed:
                             await writer.CompleteAsync(completed, cancellationToken);

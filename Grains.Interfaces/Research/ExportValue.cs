@@ -11,6 +11,9 @@ public enum ExportValueKind
     Text,
     Boolean,
     Timestamp,
+
+    /// <summary>A measure with a fraction (milliseconds of a link's round trip): canonical text is the shortest that reads back as the same double.</summary>
+    Fractional,
 }
 
 /// <summary>One exported cell: a typed value, or empty.</summary>
@@ -43,6 +46,9 @@ public readonly struct ExportValue
 
     public bool Boolean => Number != 0;
 
+    /// <summary>The value of a <see cref="ExportValueKind.Fractional"/> cell, kept in <see cref="Number"/>'s bits.</summary>
+    public double Fractional => BitConverter.Int64BitsToDouble(Number);
+
     public static ExportValue Of(long value) => new(ExportValueKind.Number, true, value, null, default);
 
     public static ExportValue Of(long? value) => value is { } v ? Of(v) : new(ExportValueKind.Number, false, 0, null, default);
@@ -51,6 +57,8 @@ public readonly struct ExportValue
 
     public static ExportValue Of(string? value) => new(ExportValueKind.Text, value is not null, 0, value, default);
 
+    public static ExportValue Of(double? value) => value is { } v ? new(ExportValueKind.Fractional, true, BitConverter.DoubleToInt64Bits(v), null, default) : new(ExportValueKind.Fractional, false, 0, null, default);
+
     public static ExportValue Of(DateTime? value) => value is { } v ? new(ExportValueKind.Timestamp, true, 0, null, v) : new(ExportValueKind.Timestamp, false, 0, null, default);
 
     /// <summary>An answer byte of <see cref="ParticipantExportRow.Answers"/> as an integer cell.</summary>
@@ -58,7 +66,7 @@ public readonly struct ExportValue
 
     /// <summary>
     /// Appends the value's text as CSV and the canonical form show it, before any escaping: integers in
-    /// decimal, booleans TRUE or FALSE, timestamps as <see cref="TimestampFormat"/>, nothing when empty.
+    /// decimal, decimals as the shortest invariant text that reads back as the same double, booleans TRUE or FALSE, timestamps as <see cref="TimestampFormat"/>, nothing when empty.
     /// </summary>
     public void AppendText(StringBuilder builder)
     {
@@ -75,6 +83,9 @@ public readonly struct ExportValue
                 break;
             case ExportValueKind.Boolean:
                 builder.Append(Boolean ? "TRUE" : "FALSE");
+                break;
+            case ExportValueKind.Fractional:
+                builder.Append(Fractional.ToString("R", CultureInfo.InvariantCulture));
                 break;
             case ExportValueKind.Timestamp:
                 // Formatted in place: a string per timestamp would be a million short-lived strings per large export.

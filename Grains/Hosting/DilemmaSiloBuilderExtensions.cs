@@ -44,7 +44,8 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<InMemoryResearchExportSource>();
         silo.Services.AddSingleton<IResearchExportSource>(services => services.GetRequiredService<InMemoryResearchExportSource>());
         silo.Services.AddSingleton<IStorageProbe, InMemoryStorageProbe>();
-        silo.Services.AddSingleton<IFacilitatorActionStore, InMemoryFacilitatorActionStore>();
+        silo.Services.AddSingleton<InMemoryFacilitatorActionStore>();
+        silo.Services.AddSingleton<IFacilitatorActionStore>(services => services.GetRequiredService<InMemoryFacilitatorActionStore>());
 
         // Nothing outlives this process, so the first admin comes from a code printed at start-up.
         silo.Services.AddSingleton(new AdminSetupCode(enabled: true));

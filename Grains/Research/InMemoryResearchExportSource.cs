@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Research.Sheets;
+using Dilemma.Grains.Sessions;
 
 namespace Dilemma.Grains.Research;
 
@@ -10,7 +12,7 @@ namespace Dilemma.Grains.Research;
 /// the export opens: embedded mode already holds every row in memory, so the copy is the consistent
 /// snapshot MySQL gives, at no new order of cost.
 /// </summary>
-public sealed class InMemoryResearchExportSource(InMemoryResearchStore research, InMemoryAccountStore accounts) : IResearchExportSource
+public sealed class InMemoryResearchExportSource(InMemoryResearchStore research, InMemoryAccountStore accounts, InMemoryFacilitatorActionStore facilitatorActions) : IResearchExportSource
 {
     private readonly Lock _lock = new();
     private readonly List<ExportLedgerEntry> _ledger = [];
@@ -43,7 +45,7 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
             }
         }
 
-        return new Session(rooms, users, research.ErasureTotals());
+        return new Session(rooms, users, research.ErasureTotals(), new InMemorySheetContext(rooms, research, facilitatorActions.All(), accounts, users));
     }
 
     public Task RecordExportAsync(ExportLedgerEntry entry, CancellationToken cancellationToken)
@@ -113,9 +115,15 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
         && (filter.Topic is null || room.Record.Topic == filter.Topic)
         && (filter.Phase is null || Phase(room) == filter.Phase);
 
-    private sealed class Session(List<RecordedRoom> rooms, Dictionary<long, StoredUser?> users, ErasureTotals erasures) : IResearchExportSession
+    private sealed class Session(List<RecordedRoom> rooms, Dictionary<long, StoredUser?> users, ErasureTotals erasures, InMemorySheetContext sheets) : IResearchExportSession
     {
         public Task<ErasureTotals> ReadErasureTotalsAsync(CancellationToken cancellationToken) => Task.FromResult(erasures);
+
+        public IAsyncEnumerable<TRow> ReadSheetAsync<TRow>(ResearchSheet<TRow> sheet, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(sheet);
+            return sheet.ReadAsync(sheets, cancellationToken);
+        }
 
         public async IAsyncEnumerable<SourceParticipant> ReadParticipantsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
         {

@@ -14,6 +14,9 @@ public sealed class InMemoryFacilitatorActionStore : IFacilitatorActionStore
         return Task.CompletedTask;
     }
 
+    /// <summary>Every action recorded, in order: the research export's facilitator_actions sheet reads them by room.</summary>
+    public IReadOnlyList<FacilitatorActionEntry> All() => [.. _entries];
+
     public Task<IReadOnlyList<FacilitatorActionEntry>> ReadAsync(string sessionCode, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<FacilitatorActionEntry>>(_entries.Where(e => e.SessionCode == sessionCode).ToList());
 }

@@ -129,6 +129,7 @@ public static class ResearchKit
         null => string.Empty,
         bool b => b ? "TRUE" : "FALSE",
         double d when d == Math.Floor(d) => ((long)d).ToString(CultureInfo.InvariantCulture),
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
         DateTime t => t.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture),
         string s => s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal),
         _ => throw new InvalidOperationException($"A cell of unexpected type {cell.GetType()}: {cell}"),

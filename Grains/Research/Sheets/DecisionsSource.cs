@@ -1,0 +1,99 @@
+using System.Runtime.CompilerServices;
+using Dilemma.Grains.Interfaces.Research;
+using Dilemma.Grains.Interfaces.Research.Sheets;
+
+namespace Dilemma.Grains.Research.Sheets;
+
+/// <summary>
+/// The <c>decisions</c> sheet from <c>round_choices</c> (one row per seat and round: the choice as last revised, with its
+/// revision count) and the <c>timed_out</c> and <c>absent</c> rows of <c>room_events</c>. A round's opening time is not
+/// stored as such; it is the game's start for round 1 and the previous round's consensus or no_consensus for the others,
+/// which is when the room grain opens the next round.
+/// </summary>
+public sealed class DecisionsSource : ResearchSheet<DecisionExportRow>
+{
+    public override ExportSheet<DecisionExportRow> Sheet => DecisionsSheet.Sheet;
+
+    public override async IAsyncEnumerable<DecisionExportRow> ReadAsync(MySqlSheetContext source, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        await foreach (var reader in source.QueryAsync(Sql, cancellationToken))
+        {
+            var at = MySqlSheetContext.Utc(reader.GetDateTime(7));
+#pragma warning disable CA1849 // IsDBNull: the whole row is already received.
+            DateTime? opened = reader.IsDBNull(10) ? null : MySqlSheetContext.Utc(reader.GetDateTime(10));
+            yield return new DecisionExportRow(
+                source.Pooled(reader.GetString(0)),
+                reader.GetInt64(1),
+                reader.GetInt32(2),
+                source.Pooled(reader.GetString(3)),
+                reader.IsDBNull(4) ? null : reader.GetInt32(4),
+                reader.IsDBNull(5) ? null : reader.GetInt32(5),
+                reader.IsDBNull(6) ? null : reader.GetInt32(6),
+                ExportValue.ToExportTime(at),
+                Since(opened, at),
+                reader.GetBoolean(8),
+                reader.IsDBNull(9) ? null : ExportValue.Clean(reader.GetString(9)));
+#pragma warning restore CA1849
+        }
+    }
+
+    public override async IAsyncEnumerable<DecisionExportRow> ReadAsync(InMemorySheetContext source, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        foreach (var room in source.Rooms)
+        {
+            var code = room.Record.RoomCode;
+            var events = source.Research.RoomEvents(code);
+            var rows = new List<(DecisionExportRow Row, DateTime At)>();
+            foreach (var choice in room.Choices)
+            {
+                if (await source.IsExportedAsync(choice.UserId, cancellationToken))
+                {
+                    rows.Add((new DecisionExportRow(code, choice.UserId, choice.RoundNumber, DecisionsSheet.Chosen, choice.Choice, choice.Confidence, choice.Revision, default, null, choice.IsBot, choice.BotReason is { } reason ? ExportValue.Clean(reason) : null), choice.At));
+                }
+            }
+
+            foreach (var missed in events.Where(e => e.EventType is RoomEventType.TimedOut or RoomEventType.Absent && e.UserId is not null && e.RoundNumber is not null))
+            {
+                if (await source.IsExportedAsync(missed.UserId!.Value, cancellationToken))
+                {
+                    rows.Add((new DecisionExportRow(code, missed.UserId.Value, missed.RoundNumber!.Value, missed.EventType, null, null, null, default, null, missed.IsBot, null), missed.At));
+                }
+            }
+
+            foreach (var (row, at) in rows.OrderBy(r => r.Row.RoundNumber).ThenBy(r => r.Row.UserId).ThenBy(r => r.Row.Status, StringComparer.Ordinal))
+            {
+                yield return row with { At = ExportValue.ToExportTime(at), MillisecondsSinceRoundOpened = Since(Opened(room, events, row.RoundNumber), at) };
+            }
+        }
+    }
+
+    private static DateTime? Opened(RecordedRoom room, IReadOnlyList<RoomEventRecord> events, int round) => round == 1
+        ? room.Progress?.StartedAt
+        : room.Consensus.FirstOrDefault(c => c.RoundNumber == round - 1)?.At
+            ?? events.Where(e => e.EventType == RoomEventType.NoConsensus && e.RoundNumber == round - 1).Select(e => (DateTime?)e.At).Min();
+
+    private static long? Since(DateTime? opened, DateTime at) => opened is { } from ? (at - from).Ticks / TimeSpan.TicksPerMillisecond : null;
+
+    private static string Sql(string where) => $"""
+        SELECT d.room_code, d.user_id, d.round_number, d.status, d.choice, d.confidence, d.revision, d.at, d.is_bot, d.bot_reason,
+               CASE WHEN d.round_number = 1 THEN r.started_at ELSE COALESCE(
+                   (SELECT k.created_at FROM consensus_choices k WHERE k.room_code = d.room_code AND k.round_number = d.round_number - 1),
+                   (SELECT MIN(n.occurred_at) FROM room_events n
+                    WHERE n.room_code = d.room_code AND n.event_type = '{RoomEventType.NoConsensus}' AND n.round_number = d.round_number - 1)) END
+        FROM (
+            SELECT c.room_code, c.user_id, c.round_number, '{DecisionsSheet.Chosen}' AS status, c.choice, c.confidence, c.revision,
+                   c.updated_at AS at, c.is_bot, c.bot_reason
+            FROM round_choices c
+            UNION ALL
+            SELECT e.room_code, e.user_id, e.round_number, e.event_type, NULL, NULL, NULL, e.occurred_at, e.is_bot, NULL
+            FROM room_events e
+            WHERE e.event_type IN ('{RoomEventType.TimedOut}', '{RoomEventType.Absent}') AND e.user_id IS NOT NULL AND e.round_number IS NOT NULL
+        ) d
+        JOIN rooms r ON r.room_code = d.room_code
+        JOIN users u ON u.id = d.user_id
+        {MySqlSheetContext.And(where, MySqlSheetContext.Exported)}
+        ORDER BY d.room_code, d.round_number, d.user_id, d.status
+        """;
+}
