@@ -171,6 +171,8 @@ internal sealed class ExcelExportWriter : IExportWriter
             ("filter_to", new DataCell(filter.To?.UtcDateTime), "Rooms created before this time (UTC); empty: no upper bound."),
             ("filter_topic", new DataCell(filter.Topic), "Only rooms of this topic; empty: every topic."),
             ("filter_phase", new DataCell(filter.Phase is { } phase ? RoomPhases.Word(phase) : null), "Only rooms in this phase; empty: every phase."),
+            ("filter_session", new DataCell(filter.SessionCode), "Only the rooms this session opened; empty: any session or none."),
+            ("filter_study", new DataCell(filter.StudyLabel), "Only the rooms of sessions with this study label; empty: any study or none."),
             ("participants_rows", new DataCell(completed.ParticipantRows), "Data rows on the participants sheet (the header row not counted)."),
             ("rooms_rows", new DataCell(completed.RoomRows), "Data rows on the rooms sheet."),
             ("codebook_rows", new DataCell(codebookRows), "Data rows on the codebook sheet."),

@@ -28,7 +28,10 @@ public interface IResearchExportGrain : IGrainWithGuidKey
     Task AllowAsync(long items);
 }
 
-/// <summary>Which rooms an export covers; null means no restriction. <see cref="To"/> is exclusive.</summary>
+/// <summary>
+/// Which rooms an export covers; null means no restriction. <see cref="To"/> is exclusive. <see cref="SessionCode"/>
+/// and <see cref="StudyLabel"/> select the rooms a session opened, by its code or by the study label it was given.
+/// </summary>
 [GenerateSerializer]
 [Immutable]
 [Alias("dilemma.export-filter")]
@@ -36,7 +39,14 @@ public sealed record ExportFilter(
     [property: Id(0)] DateTimeOffset? From,
     [property: Id(1)] DateTimeOffset? To,
     [property: Id(2)] string? Topic,
-    [property: Id(3)] RoomPhase? Phase);
+    [property: Id(3)] RoomPhase? Phase,
+    [property: Id(4)] string? SessionCode = null,
+    [property: Id(5)] string? StudyLabel = null)
+{
+    /// <summary>True for a session code as sessions make them: upper case (the gateway upper-cases what was typed).</summary>
+    public static bool IsSessionCode(string code) =>
+        code is { Length: Sessions.SessionRules.CodeLength } && code.All(c => Sessions.SessionRules.CodeAlphabet.Contains(c, StringComparison.Ordinal));
+}
 
 /// <summary>
 /// An export as the researcher asked for it. <see cref="MaxStall"/> above zero makes the export paced: each item

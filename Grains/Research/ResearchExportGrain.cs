@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Interfaces.Sessions;
 using Microsoft.Extensions.Logging;
 
 namespace Dilemma.Grains.Research;
@@ -204,6 +205,16 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
         if (filter.Topic is { Length: 0 or > RoomRules.TopicMaxLength })
         {
             throw RuleViolationException.Invalid("invalid_filter", "topic", $"A topic has 1 to {RoomRules.TopicMaxLength} characters.");
+        }
+
+        if (filter.SessionCode is { } session && !ExportFilter.IsSessionCode(session))
+        {
+            throw RuleViolationException.Invalid("invalid_filter", "session", $"A session code is {SessionRules.CodeLength} characters from {SessionRules.CodeAlphabet}.");
+        }
+
+        if (filter.StudyLabel is { Length: 0 or > SessionRules.StudyLabelMaxLength })
+        {
+            throw RuleViolationException.Invalid("invalid_filter", "study", $"A study label has 1 to {SessionRules.StudyLabelMaxLength} characters.");
         }
 
         if (filter.Phase is { } phase && !Enum.IsDefined(phase))

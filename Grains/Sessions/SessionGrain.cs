@@ -297,7 +297,8 @@ public sealed class SessionGrain(
             State.ConsensusSeconds,
             planned.Members.Select(m => new SessionMember(m.UserId, m.Nickname)).ToList(),
             planned.Bots,
-            planned.Start);
+            planned.Start,
+            State.StudyLabel);
         return OpenUnderFreeCodeAsync(opening, cancellationToken);
     }
 
