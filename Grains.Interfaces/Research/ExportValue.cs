@@ -49,6 +49,8 @@ public readonly struct ExportValue
 
     public static ExportValue Of(bool value) => new(ExportValueKind.Boolean, true, value ? 1 : 0, null, default);
 
+    public static ExportValue Of(bool? value) => value is { } v ? Of(v) : new(ExportValueKind.Boolean, false, 0, null, default);
+
     public static ExportValue Of(string? value) => new(ExportValueKind.Text, value is not null, 0, value, default);
 
     public static ExportValue Of(DateTime? value) => value is { } v ? new(ExportValueKind.Timestamp, true, 0, null, v) : new(ExportValueKind.Timestamp, false, 0, null, default);
