@@ -4,7 +4,7 @@ using Dilemma.Grains.Interfaces.Research;
 namespace Dilemma.Gateway.Research;
 
 /// <summary>
-/// The participants sheet as CSV (RFC 4180, CRLF), UTF-8 with a byte order mark so Excel reads Korean
+/// One data sheet (participants unless another is asked for) as CSV (RFC 4180, CRLF), UTF-8 with a byte order mark so Excel reads Korean
 /// text right. Cells hold the canonical text of their values, quoted when they contain a comma, quote or
 /// line break. Text starting with = + - @ gets a leading apostrophe, which Excel shows as text instead
 /// of running it as a formula; the manifest's hash is over the values without it.
@@ -16,6 +16,8 @@ internal sealed class CsvExportWriter : IExportWriter
 
     private static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
     private readonly Stream _body;
+    private readonly IExportSheet _sheet;
+    private readonly ExportValue[] _cells;
     private readonly StringBuilder _text = new(FlushAtChars * 2);
     private readonly StringBuilder _cell = new();
 
@@ -24,29 +26,41 @@ internal sealed class CsvExportWriter : IExportWriter
     private readonly Encoder _encoder = Utf8.GetEncoder();
     private readonly byte[] _bytes = new byte[32 * 1024];
 
-    private CsvExportWriter(Stream body) => _body = body;
-
-    public static async Task<CsvExportWriter> CreateAsync(Stream body, CancellationToken cancellationToken)
+    private CsvExportWriter(Stream body, IExportSheet sheet)
     {
-        var writer = new CsvExportWriter(body);
+        _body = body;
+        _sheet = sheet;
+        _cells = new ExportValue[sheet.Columns.Count];
+    }
+
+    public static async Task<CsvExportWriter> CreateAsync(Stream body, IExportSheet sheet, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sheet);
+        var writer = new CsvExportWriter(body, sheet);
         await body.WriteAsync(Encoding.UTF8.Preamble.ToArray(), cancellationToken);
-        for (var i = 0; i < ExportColumns.Participants.Count; i++)
+        for (var i = 0; i < sheet.Columns.Count; i++)
         {
-            writer.AppendCell(i, ExportValue.Of(ExportColumns.Participants[i].Name));
+            writer.AppendCell(i, ExportValue.Of(sheet.Columns[i].Name));
         }
 
         writer._text.Append("\r\n");
         return writer;
     }
 
-    public async ValueTask WriteParticipantsAsync(ParticipantExportRow[] rows, CancellationToken cancellationToken)
+    public async ValueTask WriteRowsAsync(SheetRows rows, CancellationToken cancellationToken)
     {
-        var columns = ExportColumns.Participants;
-        foreach (var row in rows)
+        ArgumentNullException.ThrowIfNull(rows);
+        if (!string.Equals(rows.Sheet, _sheet.Name, StringComparison.Ordinal))
         {
-            for (var i = 0; i < columns.Count; i++)
+            return;
+        }
+
+        for (var row = 0; row < rows.Count; row++)
+        {
+            rows.Read(row, _cells);
+            for (var i = 0; i < _cells.Length; i++)
             {
-                AppendCell(i, columns[i].Read(row));
+                AppendCell(i, _cells[i]);
             }
 
             _text.Append("\r\n");
@@ -58,8 +72,6 @@ internal sealed class CsvExportWriter : IExportWriter
 
         await FlushAsync(cancellationToken);
     }
-
-    public ValueTask WriteRoomsAsync(RoomExportRow[] rows, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     public async ValueTask CompleteAsync(ExportCompleted completed, CancellationToken cancellationToken)
     {

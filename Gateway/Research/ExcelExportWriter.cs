@@ -8,8 +8,8 @@ using SpreadCheetah.Worksheets;
 namespace Dilemma.Gateway.Research;
 
 /// <summary>
-/// The workbook, written with SpreadCheetah straight to the response as rows arrive: sheets
-/// <c>participants</c>, <c>rooms</c>, <c>codebook</c> and <c>manifest</c>, in that order (a streamed
+/// The workbook, written with SpreadCheetah straight to the response as rows arrive: the data sheets of
+/// <see cref="ExportSheets.All"/> as their rows come, then <c>codebook</c> and <c>manifest</c> (a streamed
 /// workbook is written sheet by sheet, and the manifest can only be written once the hashes are known).
 /// Header rows are frozen; numbers are number cells, booleans boolean cells, timestamps date cells.
 /// </summary>
@@ -24,9 +24,9 @@ internal sealed class ExcelExportWriter : IExportWriter
     private readonly StyleId _headerStyle;
     private readonly ExportDescription _description;
     private readonly IReadOnlyList<ChoiceLabel> _choiceLabels;
-    private readonly DataCell[] _participantCells = new DataCell[ExportColumns.Participants.Count];
-    private readonly DataCell[] _roomCells = new DataCell[ExportColumns.Rooms.Count];
-    private bool _roomsStarted;
+    private readonly List<IExportSheet> _sheets = [];
+    private ExportValue[] _values = [];
+    private DataCell[] _cells = [];
     private bool _finished;
 
     private readonly SyncWriteBufferingStream _body;
@@ -51,43 +51,35 @@ internal sealed class ExcelExportWriter : IExportWriter
                 DefaultDateTimeFormat = NumberFormat.Custom(DateFormat),
             },
             cancellationToken);
-        var writer = new ExcelExportWriter(buffered, spreadsheet, description, choiceLabels);
-        await writer.StartSheetAsync("participants", ExportColumns.Participants.Select(c => (c.Name, c.Kind)).ToList(), cancellationToken);
-        return writer;
+        return new ExcelExportWriter(buffered, spreadsheet, description, choiceLabels);
     }
 
-    public async ValueTask WriteParticipantsAsync(ParticipantExportRow[] rows, CancellationToken cancellationToken)
+    public async ValueTask WriteRowsAsync(SheetRows rows, CancellationToken cancellationToken)
     {
-        var columns = ExportColumns.Participants;
-        foreach (var row in rows)
+        ArgumentNullException.ThrowIfNull(rows);
+        if (_sheets.Count == 0 || !string.Equals(_sheets[^1].Name, rows.Sheet, StringComparison.Ordinal))
         {
-            for (var i = 0; i < columns.Count; i++)
-            {
-                _participantCells[i] = Cell(columns[i].Read(row));
-            }
-
-            await _spreadsheet.AddRowAsync(_participantCells, cancellationToken);
+            var sheet = ExportSheets.Find(rows.Sheet) ?? throw new InvalidOperationException($"Rows came for sheet '{rows.Sheet}', which the gateway does not know.");
+            _sheets.Add(sheet);
+            _values = new ExportValue[sheet.Columns.Count];
+            _cells = new DataCell[sheet.Columns.Count];
+            await StartSheetAsync(sheet.Name, sheet.Columns.Select(c => (c.Name, c.Kind)).ToList(), cancellationToken);
         }
-    }
 
-    public async ValueTask WriteRoomsAsync(RoomExportRow[] rows, CancellationToken cancellationToken)
-    {
-        await StartRoomsAsync(cancellationToken);
-        var columns = ExportColumns.Rooms;
-        foreach (var row in rows)
+        for (var row = 0; row < rows.Count; row++)
         {
-            for (var i = 0; i < columns.Count; i++)
+            rows.Read(row, _values);
+            for (var i = 0; i < _values.Length; i++)
             {
-                _roomCells[i] = Cell(columns[i].Read(row));
+                _cells[i] = Cell(_values[i]);
             }
 
-            await _spreadsheet.AddRowAsync(_roomCells, cancellationToken);
+            await _spreadsheet.AddRowAsync(_cells, cancellationToken);
         }
     }
 
     public async ValueTask CompleteAsync(ExportCompleted completed, CancellationToken cancellationToken)
     {
-        await StartRoomsAsync(cancellationToken);
         var codebookRows = await WriteCodebookAsync(cancellationToken);
         await WriteManifestAsync(completed, codebookRows, cancellationToken);
         await _spreadsheet.FinishAsync(cancellationToken);
@@ -119,15 +111,6 @@ internal sealed class ExcelExportWriter : IExportWriter
         ExportValueKind.Text => Math.Max(14, name.Length + 2),
         _ => Math.Max(10, name.Length + 2),
     };
-
-    private async ValueTask StartRoomsAsync(CancellationToken cancellationToken)
-    {
-        if (!_roomsStarted)
-        {
-            _roomsStarted = true;
-            await StartSheetAsync("rooms", ExportColumns.Rooms.Select(c => (c.Name, c.Kind)).ToList(), cancellationToken);
-        }
-    }
 
     private async ValueTask StartSheetAsync(string name, IReadOnlyList<(string Name, ExportValueKind Kind)> columns, CancellationToken cancellationToken)
     {
@@ -173,12 +156,10 @@ internal sealed class ExcelExportWriter : IExportWriter
             ("filter_phase", new DataCell(filter.Phase is { } phase ? RoomPhases.Word(phase) : null), "Only rooms in this phase; empty: every phase."),
             ("filter_session", new DataCell(filter.SessionCode), "Only the rooms this session opened; empty: any session or none."),
             ("filter_study", new DataCell(filter.StudyLabel), "Only the rooms of sessions with this study label; empty: any study or none."),
-            ("participants_rows", new DataCell(completed.ParticipantRows), "Data rows on the participants sheet (the header row not counted)."),
-            ("rooms_rows", new DataCell(completed.RoomRows), "Data rows on the rooms sheet."),
+            .. completed.Sheets.Select(sheet => (sheet.Sheet + "_rows", new DataCell(sheet.Rows), RowsMeaning(sheet.Sheet))),
             ("codebook_rows", new DataCell(codebookRows), "Data rows on the codebook sheet."),
             ("excluded_participants", new DataCell(completed.ExcludedParticipants), "Participants of the selected rooms left out because they did not give data consent."),
-            ("participants_sha256", new DataCell(completed.ParticipantsSha256), "SHA-256 of the participants sheet in the canonical form below."),
-            ("rooms_sha256", new DataCell(completed.RoomsSha256), "SHA-256 of the rooms sheet in the canonical form below."),
+            .. completed.Sheets.Select(sheet => (sheet.Sheet + "_sha256", new DataCell(sheet.Sha256), $"SHA-256 of the {sheet.Sheet} sheet in the canonical form below.")),
             ("canonical_form", new DataCell(completed.CanonicalForm), CanonicalFormDescription),
             ("erasures", new DataCell(completed.Erasures), "Withdrawals recorded before this export read (erasure ledger, GET /research/experiments/erasures): their rows are gone from every sheet."),
             ("erased_rows", new DataCell(completed.ErasedRows), "Research rows those withdrawals deleted, in all."),
@@ -188,6 +169,11 @@ internal sealed class ExcelExportWriter : IExportWriter
             await _spreadsheet.AddRowAsync([new DataCell(key), value, new DataCell(meaning)], cancellationToken);
         }
     }
+
+    // The two wide sheets keep the wording their manifests always had.
+    private static string RowsMeaning(string sheet) => sheet == ExportSheets.Participants.Name
+        ? "Data rows on the participants sheet (the header row not counted)."
+        : $"Data rows on the {sheet} sheet.";
 
     /// <summary>The canonical form, as the manifest, the README and the API description state it.</summary>
     public const string CanonicalFormDescription =
@@ -206,8 +192,11 @@ internal static class Codebook
     public static IReadOnlyList<CodebookRow> Rows(IReadOnlyList<ChoiceLabel> choiceLabels)
     {
         var rows = new List<CodebookRow>();
-        rows.AddRange(ExportColumns.Participants.Select(c => new CodebookRow("participants", c.Name, TypeName(c.Kind), null, c.Description, null)));
-        rows.AddRange(ExportColumns.Rooms.Select(c => new CodebookRow("rooms", c.Name, TypeName(c.Kind), null, c.Description, null)));
+        foreach (var sheet in ExportSheets.All)
+        {
+            rows.AddRange(sheet.Columns.Select(c => new CodebookRow(sheet.Name, c.Name, TypeName(c.Kind), null, c.Description, null)));
+        }
+
         rows.Add(new("participants", "username", "text", ExportColumns.GuestMarker, "A guest account; guests have no username.", null));
         for (var role = RoomRules.MinRole; role <= RoomRules.MaxRole; role++)
         {

@@ -5,9 +5,8 @@ namespace Dilemma.Gateway.Research;
 /// <summary>Writes an export's stream items to the response as they arrive, in one file format.</summary>
 internal interface IExportWriter : IAsyncDisposable
 {
-    ValueTask WriteParticipantsAsync(ParticipantExportRow[] rows, CancellationToken cancellationToken);
-
-    ValueTask WriteRoomsAsync(RoomExportRow[] rows, CancellationToken cancellationToken);
+    /// <summary>Writes a chunk of one sheet's rows; chunks come sheet by sheet, in workbook order.</summary>
+    ValueTask WriteRowsAsync(SheetRows rows, CancellationToken cancellationToken);
 
     ValueTask CompleteAsync(ExportCompleted completed, CancellationToken cancellationToken);
 }

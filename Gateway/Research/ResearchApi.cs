@@ -296,7 +296,7 @@ public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest req
 
             var description = new ExportDescription(exportId, started.StartedAt, request.Filter, request.RequestedByName, request.Format);
             await using IExportWriter writer = csv
-                ? await CsvExportWriter.CreateAsync(response.Body, cancellationToken)
+                ? await CsvExportWriter.CreateAsync(response.Body, ExportSheets.Participants, cancellationToken)
                 : await ExcelExportWriter.CreateAsync(response.Body, description, choiceLabels, cancellationToken);
 
             // The next item is asked for before this one is written, so the silo reads rows while the gateway
@@ -318,13 +318,9 @@ public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest req
                     next = chunks.MoveNextAsync().AsTask();
                     switch (item)
                     {
-                        case ParticipantRows participants:
-                            await writer.WriteParticipantsAsync(participants.Rows, cancellationToken);
-                            rows += participants.Rows.Length;
-                            break;
-                        case RoomRows rooms:
-                            await writer.WriteRoomsAsync(rooms.Rows, cancellationToken);
-                            rows += rooms.Rows.Length;
+                        case SheetRows sheetRows:
+                            await writer.WriteRowsAsync(sheetRows, cancellationToken);
+                            rows += sheetRows.Count;
                             break;
                         case ExportCompleted completed:
                             await writer.CompleteAsync(completed, cancellationToken);

@@ -3,8 +3,19 @@ using Dilemma.Grains.Interfaces.Rooms;
 
 namespace Dilemma.Grains.Interfaces.Research;
 
+/// <summary>What the writers and the codebook need of a column, whatever its sheet's row type.</summary>
+public interface IExportColumn
+{
+    string Name { get; }
+
+    ExportValueKind Kind { get; }
+
+    /// <summary>The column's meaning, as the codebook states it.</summary>
+    string Description { get; }
+}
+
 /// <summary>One exported column: its header, type, meaning, and how a row yields its value.</summary>
-public sealed record ExportColumn<TRow>(string Name, ExportValueKind Kind, string Description, Func<TRow, ExportValue> Read);
+public sealed record ExportColumn<TRow>(string Name, ExportValueKind Kind, string Description, Func<TRow, ExportValue> Read) : IExportColumn;
 
 /// <summary>
 /// The columns of the export, in order. The grain hashes rows by these and the gateway writes

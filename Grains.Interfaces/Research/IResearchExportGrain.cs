@@ -79,19 +79,56 @@ public sealed record ExportStarted(
     [property: Id(0)] Guid ExportId,
     [property: Id(1)] DateTimeOffset StartedAt) : ExportChunk;
 
-/// <summary>Consecutive participant rows, in export order.</summary>
+/// <summary>
+/// Consecutive rows of one data sheet, in sheet order. Every sheet of <see cref="ExportSheets.All"/> sends at
+/// least one (possibly empty, so a reader learns of a sheet with no rows), all of a sheet's before the next sheet's.
+/// </summary>
 [GenerateSerializer]
 [Immutable]
-[Alias("dilemma.export-participants")]
-public sealed record ParticipantRows(
-    [property: Id(0)] ParticipantExportRow[] Rows) : ExportChunk;
+[Alias("dilemma.sheet-rows")]
+public abstract record SheetRows(
+    [property: Id(0)] string Sheet) : ExportChunk
+{
+    public abstract int Count { get; }
 
-/// <summary>Consecutive room rows, in export order; they follow every participant row.</summary>
+    /// <summary>Fills <paramref name="cells"/> (one per column of the sheet) with the values of the <paramref name="index"/>-th row.</summary>
+    public abstract void Read(int index, Span<ExportValue> cells);
+}
+
+/// <summary>Rows of a sheet whose rows are <typeparamref name="TRow"/>; its columns are looked up by name in <see cref="ExportSheets"/>.</summary>
 [GenerateSerializer]
 [Immutable]
-[Alias("dilemma.export-rooms")]
-public sealed record RoomRows(
-    [property: Id(0)] RoomExportRow[] Rows) : ExportChunk;
+[Alias("dilemma.sheet-rows`1")]
+public sealed record SheetRows<TRow> : SheetRows
+{
+    public SheetRows(string sheet, TRow[] rows)
+        : base(sheet) => Rows = rows;
+
+    [Id(0)]
+    public TRow[] Rows { get; init; }
+
+    // Not serialized: found again on the reading side from the sheet's name.
+    [NonSerialized]
+    private ExportSheet<TRow>? _sheet;
+
+    public override int Count => Rows.Length;
+
+    public override void Read(int index, Span<ExportValue> cells)
+    {
+        _sheet ??= ExportSheets.Find(Sheet) as ExportSheet<TRow>
+            ?? throw new InvalidOperationException($"Rows of {typeof(TRow).Name} came for sheet '{Sheet}', which is not a sheet of such rows.");
+        _sheet.Read(Rows[index], cells);
+    }
+}
+
+/// <summary>One data sheet as the manifest lists it: its rows (the header not counted) and the SHA-256 of its canonical form.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.sheet-summary")]
+public sealed record SheetSummary(
+    [property: Id(0)] string Sheet,
+    [property: Id(1)] long Rows,
+    [property: Id(2)] string Sha256);
 
 /// <summary>The last item: what was exported, as the export ledger records it.</summary>
 [GenerateSerializer]
@@ -108,7 +145,8 @@ public sealed record ExportCompleted(
     [property: Id(7)] string RoomsSha256,
     [property: Id(8)] string CanonicalForm,
     [property: Id(9)] long Erasures,
-    [property: Id(10)] long ErasedRows) : ExportChunk;
+    [property: Id(10)] long ErasedRows,
+    [property: Id(11)] IReadOnlyList<SheetSummary> Sheets) : ExportChunk;
 
 /// <summary>
 /// One consenting participant of one room. <see cref="Answers"/> holds 20 bytes: for rounds 1 to 5 in

@@ -1,4 +1,5 @@
 using Dilemma.Grains.Interfaces.Research;
+using Dilemma.Grains.Research.Sheets;
 
 namespace Dilemma.Grains.Research;
 
@@ -26,7 +27,7 @@ public interface IResearchExportSource
     Task<ResearchCounts> CountAsync(DateTimeOffset now, CancellationToken cancellationToken);
 }
 
-/// <summary>One export's read. Read the erasure totals first, then the participants, then the rooms; each only once.</summary>
+/// <summary>One export's read. Read the erasure totals first, then the participants, then the rooms, then the other sheets; each only once.</summary>
 public interface IResearchExportSession : IAsyncDisposable
 {
     /// <summary>The erasures recorded as of this read: the manifest counts them, so a later export says why rows went.</summary>
@@ -44,6 +45,9 @@ public interface IResearchExportSession : IAsyncDisposable
     /// participants, participants exported) left at 0: the export fills them in from the participants.
     /// </summary>
     IAsyncEnumerable<RoomExportRow> ReadRoomsAsync(CancellationToken cancellationToken);
+
+    /// <summary>A long-format sheet's rows, read by the sheet itself from this session's store and snapshot.</summary>
+    IAsyncEnumerable<TRow> ReadSheetAsync<TRow>(ResearchSheet<TRow> sheet, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Research.Sheets;
 
 namespace Dilemma.Grains.Research;
 
@@ -43,7 +44,7 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
             }
         }
 
-        return new Session(rooms, users, research.ErasureTotals());
+        return new Session(rooms, users, research.ErasureTotals(), new InMemorySheetContext(rooms, research, accounts, users));
     }
 
     public Task RecordExportAsync(ExportLedgerEntry entry, CancellationToken cancellationToken)
@@ -115,9 +116,15 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
         && (filter.StudyLabel is null || room.Record.StudyLabel == filter.StudyLabel)
         && (filter.Phase is null || Phase(room) == filter.Phase);
 
-    private sealed class Session(List<RecordedRoom> rooms, Dictionary<long, StoredUser?> users, ErasureTotals erasures) : IResearchExportSession
+    private sealed class Session(List<RecordedRoom> rooms, Dictionary<long, StoredUser?> users, ErasureTotals erasures, InMemorySheetContext sheets) : IResearchExportSession
     {
         public Task<ErasureTotals> ReadErasureTotalsAsync(CancellationToken cancellationToken) => Task.FromResult(erasures);
+
+        public IAsyncEnumerable<TRow> ReadSheetAsync<TRow>(ResearchSheet<TRow> sheet, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(sheet);
+            return sheet.ReadAsync(sheets, cancellationToken);
+        }
 
         public async IAsyncEnumerable<SourceParticipant> ReadParticipantsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
         {

@@ -2,6 +2,7 @@ using System.Data;
 using System.Runtime.CompilerServices;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Research.Sheets;
 using MySqlConnector;
 
 namespace Dilemma.Grains.Research;
@@ -266,7 +267,7 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
     // Seats without data consent get no choices and no name, so what they did not consent to never leaves the
     // database; their room's consensus is still read, to count the room's completed rounds. A bot's seat is
     // exported (no person stands behind it) and marked is_bot.
-    private const string Exported = "(u.data_consent = 1 OR u.is_bot = 1)";
+    private const string Exported = MySqlSheetContext.Exported;
 
     private static string ParticipantsSql(string where) => $"""
         SELECT p.room_code, {Exported}, p.user_id, u.is_guest, u.voice_consent, IF({Exported}, u.username, NULL),
@@ -299,6 +300,12 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
         // string instead of one per row; the same instance is also cleaned of XML-invalid characters only once.
         private readonly StringPool _strings = new();
 
+        public IAsyncEnumerable<TRow> ReadSheetAsync<TRow>(ResearchSheet<TRow> sheet, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(sheet);
+            return sheet.ReadAsync(new MySqlSheetContext(CreateCommand, command => Where(filter, command), _strings), cancellationToken);
+        }
+
         public async Task<ErasureTotals> ReadErasureTotalsAsync(CancellationToken cancellationToken)
         {
             await using var command = CreateCommand();
@@ -313,7 +320,7 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
             await using var command = CreateCommand();
             command.CommandText = ParticipantsSql(Where(filter, command));
             string? roomCode = null;
-            await foreach (var reader in ReadAsync(command, cancellationToken))
+            await foreach (var reader in MySqlSheetContext.ReadAsync(command, cancellationToken))
             {
                 var code = reader.GetString(0);
                 roomCode = roomCode is not null && string.Equals(code, roomCode, StringComparison.Ordinal) ? roomCode : code;
@@ -363,7 +370,7 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
         {
             await using var command = CreateCommand();
             command.CommandText = RoomsSql(Where(filter, command));
-            await foreach (var reader in ReadAsync(command, cancellationToken))
+            await foreach (var reader in MySqlSheetContext.ReadAsync(command, cancellationToken))
             {
                 yield return new RoomExportRow(
                     reader.GetString(0),
@@ -390,33 +397,6 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
 
         private static (byte Choice, byte Confidence) Answer(int packed) =>
             packed == 0 ? (ExportValue.NoAnswer, ExportValue.NoAnswer) : ((byte)((packed >> 3) - 1), (byte)(packed & 0x7));
-
-        private static async IAsyncEnumerable<MySqlDataReader> ReadAsync(MySqlCommand command, [EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            var reader = await command.ExecuteReaderAsync(cancellationToken);
-            var finished = false;
-            try
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    yield return reader;
-                }
-
-                finished = true;
-            }
-            finally
-            {
-                if (!finished)
-                {
-                    // The consumer stopped early (a client went away). Disposing the reader would read the
-                    // rest of the result to clear the connection, so the query is killed first and the
-                    // server stops producing rows.
-                    command.Cancel();
-                }
-
-                await reader.DisposeAsync();
-            }
-        }
 
         private MySqlCommand CreateCommand() => new()
         {

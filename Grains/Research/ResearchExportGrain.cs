@@ -3,12 +3,13 @@ using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Sessions;
+using Dilemma.Grains.Research.Sheets;
 using Microsoft.Extensions.Logging;
 
 namespace Dilemma.Grains.Research;
 
 /// <summary>
-/// Streams one export from one database read. Rows go out in chunks of <see cref="ExportRequest.RowsPerChunk"/>
+/// Streams one export from one database read, sheet by sheet in the order of <see cref="ExportSheets.All"/>. Rows go out in chunks of <see cref="ExportRequest.RowsPerChunk"/>
 /// as they are read, so neither this silo nor the gateway ever holds more than a chunk or two: memory does
 /// not grow with the export. Hashes are computed on the way, and the ledger entry is written once the
 /// last row has been read, before the final item is handed out.
@@ -47,6 +48,7 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
         var tally = new RoomTally();
         string? roomCode = null;
         long excluded = 0;
+        var sentParticipants = false;
         await foreach (var participant in session.ReadParticipantsAsync(cancellationToken))
         {
             if (!string.Equals(participant.RoomCode, roomCode, StringComparison.Ordinal))
@@ -56,7 +58,8 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
                 if (chunk.Count >= request.RowsPerChunk)
                 {
                     await WaitUntilAllowedAsync(request, cancellationToken);
-                    yield return new ParticipantRows([.. chunk]);
+                    yield return new SheetRows<ParticipantExportRow>(ExportSheets.Participants.Name, [.. chunk]);
+                    sentParticipants = true;
                     chunk.Clear();
                 }
             }
@@ -73,15 +76,16 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
         }
 
         MoveRoom(room, chunk, participantHash);
-        if (chunk.Count > 0)
+        if (chunk.Count > 0 || !sentParticipants)
         {
             await WaitUntilAllowedAsync(request, cancellationToken);
-            yield return new ParticipantRows([.. chunk]);
+            yield return new SheetRows<ParticipantExportRow>(ExportSheets.Participants.Name, [.. chunk]);
             chunk.Clear();
         }
 
         using var roomHash = new CanonicalRowHasher<RoomExportRow>(ExportColumns.Rooms);
         var rooms = new List<RoomExportRow>(request.RowsPerChunk);
+        var sentRooms = false;
         await foreach (var read in session.ReadRoomsAsync(cancellationToken))
         {
             var row = tally.Complete(read);
@@ -90,15 +94,35 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
             if (rooms.Count >= request.RowsPerChunk)
             {
                 await WaitUntilAllowedAsync(request, cancellationToken);
-                yield return new RoomRows([.. rooms]);
+                yield return new SheetRows<RoomExportRow>(ExportSheets.Rooms.Name, [.. rooms]);
+                sentRooms = true;
                 rooms.Clear();
             }
         }
 
-        if (rooms.Count > 0)
+        if (rooms.Count > 0 || !sentRooms)
         {
             await WaitUntilAllowedAsync(request, cancellationToken);
-            yield return new RoomRows([.. rooms]);
+            yield return new SheetRows<RoomExportRow>(ExportSheets.Rooms.Name, [.. rooms]);
+        }
+
+        var participantsSha256 = participantHash.Finish();
+        var roomsSha256 = roomHash.Finish();
+        List<SheetSummary> summaries =
+        [
+            new(ExportSheets.Participants.Name, participantHash.Rows, participantsSha256),
+            new(ExportSheets.Rooms.Name, roomHash.Rows, roomsSha256),
+        ];
+        foreach (var sheet in ResearchSheets.LongFormat)
+        {
+            var summary = new SheetSummaryHolder();
+            await foreach (var rows in sheet.ReadChunksAsync(session, request.RowsPerChunk, summary, cancellationToken))
+            {
+                await WaitUntilAllowedAsync(request, cancellationToken);
+                yield return rows;
+            }
+
+            summaries.Add(summary.Summary ?? throw new InvalidOperationException($"Sheet {sheet.Sheet.Name} was read without a summary."));
         }
 
         var completedAt = time.GetUtcNow();
@@ -113,8 +137,8 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
             participantHash.Rows,
             roomHash.Rows,
             excluded,
-            participantHash.Finish(),
-            roomHash.Finish(),
+            participantsSha256,
+            roomsSha256,
             CanonicalRowHasher<ParticipantExportRow>.Version,
             erasures.Erasures,
             erasures.ErasedRows);
@@ -132,7 +156,8 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
             entry.RoomsSha256,
             entry.CanonicalForm,
             entry.Erasures,
-            entry.ErasedRows);
+            entry.ErasedRows,
+            summaries);
     }
 
     public Task AllowAsync(long items)

@@ -62,7 +62,7 @@ public abstract class ResearchExportTests(HttpClient client, IGrainFactory grain
 
         var (workbook, response) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
 
-        Assert.Equal(["participants", "rooms", "codebook", "manifest"], workbook.SheetNames);
+        Assert.Equal([.. Dilemma.Grains.Interfaces.Research.ExportSheets.All.Select(s => s.Name), "codebook", "manifest"], workbook.SheetNames);
         var participants = workbook.Records("participants");
         Assert.Equal(5, participants.Count);
         Assert.DoesNotContain(participants, r => (double)r["user_id"]! == a[2].UserId);

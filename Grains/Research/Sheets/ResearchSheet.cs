@@ -1,0 +1,82 @@
+using System.Runtime.CompilerServices;
+using Dilemma.Grains.Interfaces.Research;
+
+namespace Dilemma.Grains.Research.Sheets;
+
+/// <summary>
+/// A data sheet read row by row from the export's session: its shape (<see cref="IExportSheet"/>) and how each store
+/// reads it. The export grain reads the two wide sheets (participants, rooms) itself, since the rooms sheet counts
+/// what the participants sheet read; every other sheet is one of these, listed in <see cref="ResearchSheets.LongFormat"/>.
+/// </summary>
+public interface IResearchSheet
+{
+    IExportSheet Sheet { get; }
+
+    /// <summary>
+    /// The sheet's rows in chunks of at most <paramref name="rowsPerChunk"/>, at least one chunk (empty when the
+    /// sheet has no rows); once the last is taken, <paramref name="summary"/> holds the row count and the hash.
+    /// </summary>
+    IAsyncEnumerable<SheetRows> ReadChunksAsync(IResearchExportSession session, int rowsPerChunk, SheetSummaryHolder summary, CancellationToken cancellationToken);
+}
+
+/// <summary>Where a sheet's read leaves its summary, known once its last row is read.</summary>
+public sealed class SheetSummaryHolder
+{
+    public SheetSummary? Summary { get; set; }
+}
+
+/// <summary>
+/// A sheet whose rows are <typeparamref name="TRow"/>. A subclass gives the sheet's columns and the two reads, which
+/// must yield the same rows in the same order: the MySQL one inside the export's snapshot transaction, restricted to
+/// the rooms the filter selects (<see cref="MySqlSheetContext.QueryAsync"/> adds the filter), and the in-memory one
+/// over the rooms the export selected when it opened.
+/// </summary>
+public abstract class ResearchSheet<TRow> : IResearchSheet
+{
+    public abstract ExportSheet<TRow> Sheet { get; }
+
+    IExportSheet IResearchSheet.Sheet => Sheet;
+
+    public abstract IAsyncEnumerable<TRow> ReadAsync(MySqlSheetContext source, CancellationToken cancellationToken);
+
+    public abstract IAsyncEnumerable<TRow> ReadAsync(InMemorySheetContext source, CancellationToken cancellationToken);
+
+    public async IAsyncEnumerable<SheetRows> ReadChunksAsync(
+        IResearchExportSession session,
+        int rowsPerChunk,
+        SheetSummaryHolder summary,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(summary);
+        using var hash = new CanonicalRowHasher<TRow>(Sheet.Columns);
+        var chunk = new List<TRow>(rowsPerChunk);
+        var sent = false;
+        await foreach (var row in session.ReadSheetAsync(this, cancellationToken))
+        {
+            hash.Add(row);
+            chunk.Add(row);
+            if (chunk.Count >= rowsPerChunk)
+            {
+                yield return new SheetRows<TRow>(Sheet.Name, [.. chunk]);
+                sent = true;
+                chunk.Clear();
+            }
+        }
+
+        if (chunk.Count > 0 || !sent)
+        {
+            yield return new SheetRows<TRow>(Sheet.Name, [.. chunk]);
+        }
+
+        summary.Summary = new SheetSummary(Sheet.Name, hash.Rows, hash.Finish());
+    }
+}
+
+/// <summary>The long-format sheets, in workbook order after participants and rooms (as <see cref="ExportSheets.All"/> lists them).</summary>
+public static class ResearchSheets
+{
+    public static IReadOnlyList<IResearchSheet> LongFormat { get; } =
+    [
+    ];
+}
