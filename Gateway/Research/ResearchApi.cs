@@ -31,14 +31,18 @@ public static class ResearchApi
         "One row per seated participant with data consent of every selected room: user, guest flag, consents, room, topic, phase, role, " +
         "nickname, joined at, and for rounds 1-5 their choice and confidence and the room's consensus choice and confidence. Participants " +
         "without data_consent are left out (their rooms stay, with the others); participants who left a room before its game are not rows. " +
-        "Sheets: participants, rooms (one row per selected room), codebook (every column and code), manifest (export id, time, filters, rows " +
+        "Sheets: participants, rooms (one row per selected room), scenarios (every scenario the rooms played, one row per text in Korean and " +
+        "English, with a generated one's provider, model, prompt version, time and SHA-256 of the model's answer), ai_interactions (each " +
+        "question set, feedback and bot choice the AI facilitator produced: to whom, when, provider, model, prompt version, fell back and why), codebook (every column and code), manifest (export id, time, filters, rows " +
         "per sheet, participants left out, SHA-256 of each data sheet). The workbook is streamed while the database is read: the response " +
         "starts at once, memory does not grow with the export, and a client that disconnects stops the query; one that stops reading keeps its " +
         "export for up to Research:ExportMaxStallSeconds (10 minutes by default). Every export is recorded in " +
-        "the export ledger (table research_exports) under its id, also sent as the X-Export-Id header.\n\n" +
+        "the export ledger (table research_exports) under its id, also sent as the X-Export-Id header. With Research:Pseudonymise on (the " +
+        "default) every user id in every sheet is the user's pseudonym for the export's study (the study filter, or default), as the codebook says.\n\n" +
         "Query: from, to (ISO 8601 date or date-time, UTC unless an offset is given; rooms created at or after from and before to), " +
         "topic (exact), phase (waiting, started or finished), session (a session's code: the rooms it opened; lower case is read as upper), " +
-        "study (a study label, exact: the rooms of every session given it; 1-64 characters), format (xlsx, the default, or csv: the participants sheet only, UTF-8 with " +
+        "study (a study label, exact: the rooms of every session given it; 1-64 characters; also the study the pseudonyms are for), " +
+        "include_nicknames (true keeps usernames and nicknames in a pseudonymised export; false, the default, leaves them empty), format (xlsx, the default, or csv: the participants sheet only, UTF-8 with " +
         "BOM, comma-separated, CRLF; text starting with = + - @ gets a leading apostrophe so Excel does not run it).\n\n" +
         "Rows are ordered by room code, then user id (the order in which the database reads them fastest). Timestamps are UTC, truncated to milliseconds. " +
         "Canonical form of the hashes (" + CanonicalRowHasher<ParticipantExportRow>.Version + "): " + ExcelExportWriter.CanonicalFormDescription;
@@ -125,7 +129,8 @@ public static class ResearchApi
         string? phase = null,
         string? format = null,
         string? session = null,
-        string? study = null)
+        string? study = null,
+        [FromQuery(Name = "include_nicknames")] bool includeNicknames = false)
     {
         if (!TryParseTime(from, out var fromTime))
         {
@@ -175,7 +180,8 @@ public static class ResearchApi
             user.FindFirstValue("name") ?? string.Empty,
             fileFormat,
             settings.RowsPerChunk,
-            settings.MaxStall);
+            settings.MaxStall,
+            includeNicknames);
         return new ResearchExportResult(grains, request, settings.ChunksPerCall);
     }
 

@@ -63,7 +63,8 @@ public sealed record ExportRequest(
     [property: Id(2)] string RequestedByName,
     [property: Id(3)] string Format,
     [property: Id(4)] int RowsPerChunk,
-    [property: Id(5)] TimeSpan MaxStall = default);
+    [property: Id(5)] TimeSpan MaxStall = default,
+    [property: Id(6)] bool IncludeNicknames = false);
 
 /// <summary>One item of an export stream.</summary>
 [GenerateSerializer]
@@ -146,7 +147,10 @@ public sealed record ExportCompleted(
     [property: Id(8)] string CanonicalForm,
     [property: Id(9)] long Erasures,
     [property: Id(10)] long ErasedRows,
-    [property: Id(11)] IReadOnlyList<SheetSummary> Sheets) : ExportChunk;
+    [property: Id(11)] IReadOnlyList<SheetSummary> Sheets,
+    [property: Id(12)] bool Pseudonymised = false,
+    [property: Id(13)] string? PseudonymStudy = null,
+    [property: Id(14)] bool NamesIncluded = true) : ExportChunk;
 
 /// <summary>
 /// One consenting participant of one room. <see cref="Answers"/> holds 20 bytes: for rounds 1 to 5 in
@@ -166,7 +170,7 @@ public sealed record ParticipantExportRow(
     [property: Id(5)] string Topic,
     [property: Id(6)] RoomPhase Phase,
     [property: Id(7)] int? RoleId,
-    [property: Id(8)] string Nickname,
+    [property: Id(8)] string? Nickname,
     [property: Id(9)] DateTime JoinedAt,
     [property: Id(10)] byte[] Answers,
     [property: Id(11)] string? DataConsentVersion,

@@ -18,7 +18,7 @@ namespace Dilemma.Grains.Research;
 // Not DeactivateOnIdle at the end of the iterator: with it, some cluster-mode exports failed with
 // EnumerationAbortedException (the grain extension no longer knew the enumerator) before their last item.
 [CollectionAgeLimit(Minutes = 5)]
-public sealed partial class ResearchExportGrain(IResearchExportSource source, TimeProvider time, ILogger<ResearchExportGrain> logger)
+public sealed partial class ResearchExportGrain(IResearchExportSource source, Pseudonyms pseudonyms, TimeProvider time, ILogger<ResearchExportGrain> logger)
     : Grain, IResearchExportGrain
 {
     public const int MaxRowsPerChunk = 5000;
@@ -38,6 +38,10 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
         var erasures = await session.ReadErasureTotalsAsync(cancellationToken);
         yield return new ExportStarted(exportId, startedAt);
         _handedOut = 1;
+
+        // Names go with a pseudonymised export only when asked for: a name next to a pseudonym would undo it.
+        var study = request.Filter.StudyLabel ?? Pseudonyms.DefaultStudy;
+        var privacy = new ExportPrivacy(pseudonyms.Enabled ? pseudonyms.For(study) : null, IncludeNames: !pseudonyms.Enabled || request.IncludeNicknames);
 
         using var participantHash = new CanonicalRowHasher<ParticipantExportRow>(ExportColumns.Participants);
         var chunk = new List<ParticipantExportRow>(request.RowsPerChunk);
@@ -71,7 +75,7 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
             }
             else
             {
-                room.Add(participant.Row);
+                room.Add(ExportSheets.Participants.Protect(participant.Row, privacy));
             }
         }
 
@@ -116,7 +120,7 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
         foreach (var sheet in ResearchSheets.LongFormat)
         {
             var summary = new SheetSummaryHolder();
-            await foreach (var rows in sheet.ReadChunksAsync(session, request.RowsPerChunk, summary, cancellationToken))
+            await foreach (var rows in sheet.ReadChunksAsync(session, request.RowsPerChunk, privacy, summary, cancellationToken))
             {
                 await WaitUntilAllowedAsync(request, cancellationToken);
                 yield return rows;
@@ -157,7 +161,10 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
             entry.CanonicalForm,
             entry.Erasures,
             entry.ErasedRows,
-            summaries);
+            summaries,
+            pseudonyms.Enabled,
+            pseudonyms.Enabled ? study : null,
+            privacy.IncludeNames);
     }
 
     public Task AllowAsync(long items)
