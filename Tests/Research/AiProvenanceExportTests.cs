@@ -122,13 +122,17 @@ public sealed class AiProvenanceExportTests(OpenAiGatewayFixture fixture) : ICla
         var rows = workbook.Records("ai_interactions").Where(r => (string)r["room_code"]! == code).ToList();
         Assert.Equal(Store.AiInteractions(code).Count, rows.Count);
         Assert.Equal(bots, rows.Select(r => AsLong(r["user_id"])!.Value).Order());
+        // Each as the room shows the bot's choice: the model's, or the rule's when the model did not answer in time.
+        var shown = (await HttpAssert.OkAsync<JsonElement>(await host.GetAsync($"/rooms/{code}", Ct))).GetProperty("bot_choices").EnumerateArray()
+            .ToDictionary(c => c.GetProperty("user_id").GetInt64());
         Assert.All(rows, r =>
         {
+            var choice = shown[AsLong(r["user_id"])!.Value];
             Assert.Equal("bot_choice", r["kind"]);
             Assert.Equal(1L, AsLong(r["round_number"]));
-            Assert.Equal("openai", r["provider"]);
-            Assert.Equal(FakeOpenAiServer.Model, r["model"]);
-            Assert.Equal(false, r["fell_back"]);
+            Assert.Equal(choice.GetProperty("provider").GetString(), r["provider"]);
+            Assert.Equal(choice.GetProperty("fallback_reason").GetString(), r["fallback_reason"]);
+            Assert.Equal(r["provider"] is "openai" ? FakeOpenAiServer.Model : null, r["model"]);
         });
 
         // The bank scenario the room played: its text from the bank, no generation provenance.
