@@ -107,6 +107,7 @@ for size in $sizes; do
   service_id="bench-$size-$$"
   ConnectionStrings__MySql="$connection" ConnectionStrings__Redis="$redis" Cluster__ServiceId="$service_id" Cluster__ClusterId="$service_id" \
     Cluster__AdvertisedIp=127.0.0.1 Cluster__SiloPort=21111 Cluster__GatewayPort=31000 Logging__LogLevel__Default=Warning \
+    Research__PseudonymKey=bench-export-pseudonym-key-0123456789abcdef \
     dotnet "$silo_dll" --urls "http://127.0.0.1:$silo_http" >"$out_dir/silo-$size.log" 2>&1 &
   silo_pid=$!
   pids+=("$silo_pid")

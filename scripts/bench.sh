@@ -430,7 +430,7 @@ cluster_id="bench-$(date -u +%H%M%S)-$RANDOM"
 # Every simulated player comes from 127.0.0.1: per-address sign-up and room lookup limits would measure themselves.
 address_limits=(RateLimits__Rooms__LookupBurstPerAddress=1000000 RateLimits__Rooms__LookupsPerMinutePerAddress=1000000
   RateLimits__Auth__GuestSignInsPerWindow=1000000 RateLimits__Auth__RegistrationsPerWindow=1000000)
-common_env=(ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production "Auth__JwtKey=$jwt_key" "Cluster__ClusterId=$cluster_id" "${address_limits[@]}" "${server_env[@]}")
+common_env=(ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production "Auth__JwtKey=$jwt_key" "Research__PseudonymKey=$jwt_key-pseudonyms" "Cluster__ClusterId=$cluster_id" "${address_limits[@]}" "${server_env[@]}")
 
 run_embedded() {
   local http silo_port gateway_port log url

@@ -155,6 +155,8 @@ internal sealed class ExcelExportWriter : IExportWriter
             ("filter_to", new DataCell(filter.To?.UtcDateTime), "Rooms created before this time (UTC); empty: no upper bound."),
             ("filter_topic", new DataCell(filter.Topic), "Only rooms of this topic; empty: every topic."),
             ("filter_phase", new DataCell(filter.Phase is { } phase ? RoomPhases.Word(phase) : null), "Only rooms in this phase; empty: every phase."),
+            ("filter_session", new DataCell(filter.SessionCode), "Only the rooms this session opened; empty: any session or none."),
+            ("filter_study", new DataCell(filter.StudyLabel), "Only the rooms of sessions with this study label; empty: any study or none."),
             .. completed.Sheets.Select(sheet => (sheet.Sheet + "_rows", new DataCell(sheet.Rows), RowsMeaning(sheet.Sheet))),
             ("codebook_rows", new DataCell(codebookRows), "Data rows on the codebook sheet."),
             ("excluded_participants", new DataCell(completed.ExcludedParticipants), "Participants of the selected rooms left out because they did not give data consent."),
@@ -162,6 +164,9 @@ internal sealed class ExcelExportWriter : IExportWriter
             ("canonical_form", new DataCell(completed.CanonicalForm), CanonicalFormDescription),
             ("erasures", new DataCell(completed.Erasures), "Withdrawals recorded before this export read (erasure ledger, GET /research/experiments/erasures): their rows are gone from every sheet."),
             ("erased_rows", new DataCell(completed.ErasedRows), "Research rows those withdrawals deleted, in all."),
+            ("pseudonymised", new DataCell(completed.Pseudonymised), "TRUE when every user id in every sheet is the user's pseudonym for pseudonym_study (Research:Pseudonymise): " + ExportColumns.PseudonymDescription),
+            ("pseudonym_study", new DataCell(completed.PseudonymStudy), "The study the pseudonyms are for: the study filter, or default without one; the same study gives the same pseudonyms in every export. Empty when not pseudonymised."),
+            ("names_included", new DataCell(completed.NamesIncluded), "FALSE when usernames and nicknames are left out (a pseudonymised export without include_nicknames=true)."),
         ];
         foreach (var (key, value, meaning) in rows)
         {

@@ -7,6 +7,7 @@ using Dilemma.Gateway.Telemetry;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Scenarios;
+using Dilemma.Grains.Interfaces.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
@@ -22,7 +23,7 @@ public static class ResearchApi
     private const string LedgerDescriptionText =
         "The export ledger (table research_exports in cluster mode, process memory in embedded mode) keeps every finished export: " +
         "export_id, started_at, completed_at, requested_by (the researcher's name then) and requested_by_user_id, format, the filters " +
-        "(filter_from, filter_to, filter_topic, filter_phase; null when not set), participants_rows, rooms_rows, excluded_participants, " +
+        "(filter_from, filter_to, filter_topic, filter_phase, filter_session, filter_study; null when not set), participants_rows, rooms_rows, excluded_participants, " +
         "participants_sha256, rooms_sha256, canonical_form, and erasures and erased_rows (withdrawals recorded before the export read, and the rows they deleted). The keys are the manifest sheet's, so a workbook cited in a paper can be " +
         "checked against the ledger key by key (the manifest shows times to the millisecond, the ledger to the microsecond).";
 
@@ -33,14 +34,19 @@ public static class ResearchApi
         "Sheets: participants, rooms (one row per selected room), then the long format of the selected rooms: decisions (one row per seat " +
         "and round with a decision: chosen, with the last revision's choice, confidence, revision count and milliseconds since the round " +
         "opened; timed_out; absent; is_bot, bot_reason), consensus (one row per round reached or closed with no_consensus), room_events, " +
-        "facilitator_actions, recording_events, connection_quality; rows about participants without data_consent are left out of every " +
-        "sheet. Then codebook (every column of every sheet, and the codes), manifest (export id, time, filters, <sheet>_rows and " +
-        "<sheet>_sha256 for every data sheet, participants left out). The workbook is streamed while the database is read: the response " +
+        "facilitator_actions, recording_events, connection_quality, scenarios (every scenario the rooms played, one row per text in Korean and " +
+        "English, with a generated one's provider, model, prompt version, time and SHA-256 of the model's answer), ai_interactions (each " +
+        "question set, feedback and bot choice the AI facilitator produced: to whom, when, provider, model, prompt version, fell back and why); " +
+        "rows about participants without data_consent are left out of every sheet. Then codebook (every column of every sheet, and the codes), " +
+        "manifest (export id, time, filters, <sheet>_rows and <sheet>_sha256 for every data sheet, participants left out). The workbook is streamed while the database is read: the response " +
         "starts at once, memory does not grow with the export, and a client that disconnects stops the query; one that stops reading keeps its " +
         "export for up to Research:ExportMaxStallSeconds (10 minutes by default). Every export is recorded in " +
-        "the export ledger (table research_exports) under its id, also sent as the X-Export-Id header.\n\n" +
+        "the export ledger (table research_exports) under its id, also sent as the X-Export-Id header. With Research:Pseudonymise on (the " +
+        "default) every user id in every sheet is the user's pseudonym for the export's study (the study filter, or default), as the codebook says.\n\n" +
         "Query: from, to (ISO 8601 date or date-time, UTC unless an offset is given; rooms created at or after from and before to), " +
-        "topic (exact), phase (waiting, started or finished), format (xlsx, the default, or csv: one data sheet, UTF-8 with " +
+        "topic (exact), phase (waiting, started or finished), session (a session's code: the rooms it opened; lower case is read as upper), " +
+        "study (a study label, exact: the rooms of every session given it; 1-64 characters; also the study the pseudonyms are for), " +
+        "include_nicknames (true keeps usernames and nicknames in a pseudonymised export; false, the default, leaves them empty), format (xlsx, the default, or csv: one data sheet, UTF-8 with " +
         "BOM, comma-separated, CRLF; text starting with = + - @ gets a leading apostrophe so Excel does not run it), sheet (with format=csv " +
         "only: which data sheet, participants by default; 400 invalid_sheet naming field sheet otherwise).\n\n" +
         "Rows are ordered by room code, then user id (the order in which the database reads them fastest). Timestamps are UTC, truncated to milliseconds. " +
@@ -129,7 +135,10 @@ public static class ResearchApi
         string? topic = null,
         string? phase = null,
         string? format = null,
-        string? sheet = null)
+        string? sheet = null,
+        string? session = null,
+        string? study = null,
+        [FromQuery(Name = "include_nicknames")] bool includeNicknames = false)
     {
         if (!TryParseTime(from, out var fromTime))
         {
@@ -156,6 +165,17 @@ public static class ResearchApi
             return Invalid(StatusCodes.Status422UnprocessableEntity, "phase", "phase is waiting, started or finished.");
         }
 
+        var sessionCode = session?.Trim().ToUpperInvariant();
+        if (sessionCode is not null && !ExportFilter.IsSessionCode(sessionCode))
+        {
+            return Invalid(StatusCodes.Status400BadRequest, "session", $"session is a session code: {SessionRules.CodeLength} characters from {SessionRules.CodeAlphabet}.");
+        }
+
+        if (study is { Length: 0 or > SessionRules.StudyLabelMaxLength })
+        {
+            return Invalid(StatusCodes.Status400BadRequest, "study", $"study is a study label of 1 to {SessionRules.StudyLabelMaxLength} characters, as the session was given it.");
+        }
+
         var fileFormat = format ?? "xlsx";
         if (fileFormat is not ("xlsx" or "csv"))
         {
@@ -173,13 +193,14 @@ public static class ResearchApi
         }
 
         var request = new ExportRequest(
-            new ExportFilter(fromTime, toTime, topic, roomPhase),
+            new ExportFilter(fromTime, toTime, topic, roomPhase, sessionCode, study),
             AccessTokens.UserIdOf(user),
             user.FindFirstValue("name") ?? string.Empty,
             fileFormat,
             settings.RowsPerChunk,
             settings.MaxStall,
-            fileFormat == "csv" ? csvSheet.Name : null);
+            fileFormat == "csv" ? csvSheet.Name : null,
+            includeNicknames);
         return new ResearchExportResult(grains, request, settings.ChunksPerCall, csvSheet);
     }
 
@@ -219,7 +240,9 @@ public static class ResearchApi
         entry.RoomsSha256,
         entry.CanonicalForm,
         entry.Erasures,
-        entry.ErasedRows);
+        entry.ErasedRows,
+        entry.Filter.SessionCode,
+        entry.Filter.StudyLabel);
 
     private static ProblemHttpResult Invalid(int status, string field, string detail) =>
         (ProblemHttpResult)Problems.Create(status, "invalid_filter", detail, field: field);

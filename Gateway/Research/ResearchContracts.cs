@@ -39,6 +39,8 @@ public sealed record ExportLedgerResponse(
     string RoomsSha256,
     string CanonicalForm,
     long Erasures,
-    long ErasedRows);
+    long ErasedRows,
+    string? FilterSession,
+    string? FilterStudy);
 
 public sealed record ExportLedgerPageResponse(IReadOnlyList<ExportLedgerResponse> Items, int Page, int PageSize, long Total);

@@ -14,8 +14,19 @@ public interface IExportColumn
     string Description { get; }
 }
 
-/// <summary>One exported column: its header, type, meaning, and how a row yields its value.</summary>
-public sealed record ExportColumn<TRow>(string Name, ExportValueKind Kind, string Description, Func<TRow, ExportValue> Read) : IExportColumn;
+/// <summary>
+/// One exported column: its header, type, meaning, and how a row yields its value. A column holding a user id says
+/// how to replace it (<see cref="UserIds"/>), one holding a person's name how to leave it out (<see cref="LeaveOutName"/>):
+/// the export applies <see cref="ExportPrivacy"/> through them to every sheet alike (<see cref="ExportSheet{TRow}.Protect"/>).
+/// </summary>
+public sealed record ExportColumn<TRow>(string Name, ExportValueKind Kind, string Description, Func<TRow, ExportValue> Read) : IExportColumn
+{
+    /// <summary>For a user id column: the row with this column's id replaced by what the function makes of it (its pseudonym).</summary>
+    public Func<TRow, Func<long, long>, TRow>? UserIds { get; init; }
+
+    /// <summary>For a column holding a person's name: the row with the name left out.</summary>
+    public Func<TRow, TRow>? LeaveOutName { get; init; }
+}
 
 /// <summary>
 /// The columns of the export, in order. The grain hashes rows by these and the gateway writes
@@ -25,6 +36,10 @@ public static class ExportColumns
 {
     /// <summary>What the username column says for a guest; no username can contain parentheses.</summary>
     public const string GuestMarker = "(guest)";
+
+    /// <summary>How a pseudonym is made, as every user id column's codebook entry states it.</summary>
+    public const string PseudonymDescription =
+        "a 16-digit number (1e15 to 9e15, never a real id), HMAC-SHA256 of the id under a key derived with HKDF-SHA256 from the server's secret and the study label.";
 
     public static IReadOnlyList<ExportColumn<ParticipantExportRow>> Participants { get; } = BuildParticipants();
 
@@ -47,8 +62,14 @@ public static class ExportColumns
     {
         List<ExportColumn<ParticipantExportRow>> columns =
         [
-            new("user_id", ExportValueKind.Number, "The participant's user id; the same person has the same id in every room.", r => ExportValue.Of(r.UserId)),
-            new("username", ExportValueKind.Text, $"The registered username, or {GuestMarker} for a guest.", r => ExportValue.Of(r.Username ?? GuestMarker)),
+            new("user_id", ExportValueKind.Number, $"The participant's user id, or with pseudonyms on (the manifest's pseudonymised) its pseudonym for the export's study: {PseudonymDescription} The same person has the same value in every room.", r => ExportValue.Of(r.UserId))
+            {
+                UserIds = static (r, pseudonym) => r with { UserId = pseudonym(r.UserId) },
+            },
+            new("username", ExportValueKind.Text, $"The registered username, or {GuestMarker} for a guest; empty for a registered user when names are left out (the manifest's names_included).", r => ExportValue.Of(r.Username ?? (r.IsGuest ? GuestMarker : null)))
+            {
+                LeaveOutName = static r => r with { Username = null },
+            },
             new("is_guest", ExportValueKind.Boolean, "TRUE for a guest account, FALSE for a registered one.", r => ExportValue.Of(r.IsGuest)),
             new("is_bot", ExportValueKind.Boolean, "TRUE for a bot's seat (seated by the host, or in a dropped seat under on_dropout bot): its choices come from a seeded rule per role, not from a person. FALSE for a person.", r => ExportValue.Of(r.IsBot)),
             new("data_consent", ExportValueKind.Boolean, "Consent to research use of decisions; TRUE for every person here, since participants without it are left out; FALSE for a bot, which has no consent to give and is exported marked is_bot.", r => ExportValue.Of(!r.IsBot)),
@@ -62,7 +83,10 @@ public static class ExportColumns
             new("room_phase", ExportValueKind.Text, "waiting, started or finished, at the time of the export.", r => ExportValue.Of(RoomPhases.Word(r.Phase))),
             new("role_id", ExportValueKind.Number, "1 caregiver, 2 family member, 3 AI developer; empty before roles were assigned.", r => ExportValue.Of(r.RoleId)),
             new("role_name", ExportValueKind.Text, "caregiver, family_member or ai_developer; empty before roles were assigned.", r => ExportValue.Of(r.RoleId is { } role ? RoomRules.RoleName(role) : null)),
-            new("nickname", ExportValueKind.Text, "The name the participant used in the room.", r => ExportValue.Of(r.Nickname)),
+            new("nickname", ExportValueKind.Text, "The name the participant used in the room; empty when names are left out (the manifest's names_included).", r => ExportValue.Of(r.Nickname))
+            {
+                LeaveOutName = static r => r with { Nickname = null },
+            },
             new("joined_at", ExportValueKind.Timestamp, "When the participant took their seat (UTC).", r => ExportValue.Of(r.JoinedAt)),
         ];
         for (var round = 1; round <= RoomRules.Rounds; round++)

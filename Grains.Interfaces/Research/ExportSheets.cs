@@ -21,6 +21,29 @@ public sealed class ExportSheet<TRow>(string name, IReadOnlyList<ExportColumn<TR
 
     IReadOnlyList<IExportColumn> IExportSheet.Columns => Columns;
 
+    /// <summary>
+    /// The row as <paramref name="privacy"/> lets it leave: every user id column's id replaced by its pseudonym, every name
+    /// column emptied unless names are included. Every sheet's rows pass through here before they are hashed and sent.
+    /// </summary>
+    public TRow Protect(TRow row, ExportPrivacy privacy)
+    {
+        ArgumentNullException.ThrowIfNull(privacy);
+        foreach (var column in Columns)
+        {
+            if (privacy.Pseudonym is { } pseudonym && column.UserIds is { } replace)
+            {
+                row = replace(row, pseudonym);
+            }
+
+            if (!privacy.IncludeNames && column.LeaveOutName is { } leaveOut)
+            {
+                row = leaveOut(row);
+            }
+        }
+
+        return row;
+    }
+
     /// <summary>Fills <paramref name="cells"/> (one per column) with the row's values.</summary>
     public void Read(TRow row, Span<ExportValue> cells)
     {
@@ -29,6 +52,15 @@ public sealed class ExportSheet<TRow>(string name, IReadOnlyList<ExportColumn<TR
             cells[i] = Columns[i].Read(row);
         }
     }
+}
+
+/// <summary>
+/// What an export lets leave about people: <see cref="Pseudonym"/> replaces every user id (null: ids as they are),
+/// and names stay only when <see cref="IncludeNames"/>. Made by the export grain; never sent anywhere.
+/// </summary>
+public sealed record ExportPrivacy(Func<long, long>? Pseudonym, bool IncludeNames)
+{
+    public static ExportPrivacy None { get; } = new(null, IncludeNames: true);
 }
 
 /// <summary>
@@ -42,6 +74,10 @@ public static class ExportSheets
 
     public static ExportSheet<RoomExportRow> Rooms { get; } = new("rooms", ExportColumns.Rooms);
 
+    public static ExportSheet<ScenarioExportRow> Scenarios { get; } = new("scenarios", ScenarioExportRow.Columns);
+
+    public static ExportSheet<AiInteractionExportRow> AiInteractions { get; } = new("ai_interactions", AiInteractionExportRow.Columns);
+
     public static IReadOnlyList<IExportSheet> All { get; } =
     [
         Participants,
@@ -52,6 +88,8 @@ public static class ExportSheets
         FacilitatorActionsSheet.Sheet,
         RecordingEventsSheet.Sheet,
         ConnectionQualitySheet.Sheet,
+        Scenarios,
+        AiInteractions,
     ];
 
     private static readonly FrozenDictionary<string, IExportSheet> ByName = All.ToFrozenDictionary(s => s.Name, StringComparer.Ordinal);

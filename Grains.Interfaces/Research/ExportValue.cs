@@ -55,6 +55,8 @@ public readonly struct ExportValue
 
     public static ExportValue Of(bool value) => new(ExportValueKind.Boolean, true, value ? 1 : 0, null, default);
 
+    public static ExportValue Of(bool? value) => value is { } v ? Of(v) : new(ExportValueKind.Boolean, false, 0, null, default);
+
     public static ExportValue Of(string? value) => new(ExportValueKind.Text, value is not null, 0, value, default);
 
     public static ExportValue Of(double? value) => value is { } v ? new(ExportValueKind.Fractional, true, BitConverter.DoubleToInt64Bits(v), null, default) : new(ExportValueKind.Fractional, false, 0, null, default);

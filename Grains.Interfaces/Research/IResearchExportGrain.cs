@@ -28,7 +28,10 @@ public interface IResearchExportGrain : IGrainWithGuidKey
     Task AllowAsync(long items);
 }
 
-/// <summary>Which rooms an export covers; null means no restriction. <see cref="To"/> is exclusive.</summary>
+/// <summary>
+/// Which rooms an export covers; null means no restriction. <see cref="To"/> is exclusive. <see cref="SessionCode"/>
+/// and <see cref="StudyLabel"/> select the rooms a session opened, by its code or by the study label it was given.
+/// </summary>
 [GenerateSerializer]
 [Immutable]
 [Alias("dilemma.export-filter")]
@@ -36,7 +39,14 @@ public sealed record ExportFilter(
     [property: Id(0)] DateTimeOffset? From,
     [property: Id(1)] DateTimeOffset? To,
     [property: Id(2)] string? Topic,
-    [property: Id(3)] RoomPhase? Phase);
+    [property: Id(3)] RoomPhase? Phase,
+    [property: Id(4)] string? SessionCode = null,
+    [property: Id(5)] string? StudyLabel = null)
+{
+    /// <summary>True for a session code as sessions make them: upper case (the gateway upper-cases what was typed).</summary>
+    public static bool IsSessionCode(string code) =>
+        code is { Length: Sessions.SessionRules.CodeLength } && code.All(c => Sessions.SessionRules.CodeAlphabet.Contains(c, StringComparison.Ordinal));
+}
 
 /// <summary>
 /// An export as the researcher asked for it. <see cref="MaxStall"/> above zero makes the export paced: each item
@@ -55,7 +65,8 @@ public sealed record ExportRequest(
     [property: Id(3)] string Format,
     [property: Id(4)] int RowsPerChunk,
     [property: Id(5)] TimeSpan MaxStall = default,
-    [property: Id(6)] string? OnlySheet = null);
+    [property: Id(6)] string? OnlySheet = null,
+    [property: Id(7)] bool IncludeNicknames = false);
 
 /// <summary>One item of an export stream.</summary>
 [GenerateSerializer]
@@ -138,7 +149,10 @@ public sealed record ExportCompleted(
     [property: Id(8)] string CanonicalForm,
     [property: Id(9)] long Erasures,
     [property: Id(10)] long ErasedRows,
-    [property: Id(11)] IReadOnlyList<SheetSummary> Sheets) : ExportChunk;
+    [property: Id(11)] IReadOnlyList<SheetSummary> Sheets,
+    [property: Id(12)] bool Pseudonymised = false,
+    [property: Id(13)] string? PseudonymStudy = null,
+    [property: Id(14)] bool NamesIncluded = true) : ExportChunk;
 
 /// <summary>
 /// One consenting participant of one room. <see cref="Answers"/> holds 20 bytes: for rounds 1 to 5 in
@@ -158,7 +172,7 @@ public sealed record ParticipantExportRow(
     [property: Id(5)] string Topic,
     [property: Id(6)] RoomPhase Phase,
     [property: Id(7)] int? RoleId,
-    [property: Id(8)] string Nickname,
+    [property: Id(8)] string? Nickname,
     [property: Id(9)] DateTime JoinedAt,
     [property: Id(10)] byte[] Answers,
     [property: Id(11)] string? DataConsentVersion,

@@ -120,7 +120,8 @@ public sealed record SessionRoomOpening(
     [property: Id(7)] int? ConsensusSeconds,
     [property: Id(8)] IReadOnlyList<SessionMember> Members,
     [property: Id(9)] int Bots,
-    [property: Id(10)] bool Start);
+    [property: Id(10)] bool Start,
+    [property: Id(11)] string? StudyLabel = null);
 
 /// <summary>A person the session seats in a room.</summary>
 [GenerateSerializer]

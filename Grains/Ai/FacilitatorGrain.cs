@@ -1,6 +1,7 @@
 using Dilemma.Grains.Interfaces.Ai;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Research;
 using Dilemma.Grains.Scenarios;
 using Dilemma.Grains.Telemetry;
 using Orleans.Concurrency;
@@ -14,11 +15,13 @@ namespace Dilemma.Grains.Ai;
 /// model calls instead). One activation per silo: Orleans routes a caller's cancellation to a
 /// stateless worker's grain id, not to the activation running the call (dotnet/orleans#9877), so
 /// with several activations a client that goes away would not stop the model call. It reads rooms
-/// but never changes them, and rooms never call it: no call cycle can form.
+/// but never changes them, and rooms never call it: no call cycle can form. What it shows people is
+/// recorded (<c>ai_interactions</c>) before it is returned, as every research row is written before its answer.
 /// </summary>
 [StatelessWorker(1)]
 [Reentrant]
-public sealed class FacilitatorGrain(IFacilitator facilitator, AiSettings settings, ScenarioBank bank, GameMetrics metrics, TimeProvider time) : Grain, IFacilitatorGrain
+public sealed class FacilitatorGrain(IFacilitator facilitator, AiSettings settings, ScenarioBank bank, IResearchStore research, GameMetrics metrics, TimeProvider time)
+    : Grain, IFacilitatorGrain
 {
     public async Task<GeneratedScenario> GenerateScenarioAsync(ScenarioGenerationRequest request, CancellationToken cancellationToken)
     {
@@ -41,8 +44,12 @@ public sealed class FacilitatorGrain(IFacilitator facilitator, AiSettings settin
         var seed = request.Seed ?? Random.Shared.Next();
         var answer = await facilitator.GenerateScenarioAsync(new ScenarioBrief(topic, request.Guidance, seed, AiRules.PromptLanguage(request.Language)), cancellationToken);
         metrics.AiAnswered("scenario", answer.Ai);
+        var generatedAt = time.GetUtcNow();
+
+        // The provenance row first: once the grain holds the scenario a room can be played on it, and its export needs the row.
+        await research.RecordGeneratedScenarioAsync(new GeneratedScenarioRow(answer.Value, answer.Ai, generatedAt.UtcDateTime, answer.RawAnswerSha256), cancellationToken);
         await GrainFactory.GetGrain<IGeneratedScenarioGrain>(answer.Value.Id)
-            .SaveAsync(new GeneratedScenarioRecord(answer.Value, answer.Ai, request.RequestedBy, time.GetUtcNow()), cancellationToken);
+            .SaveAsync(new GeneratedScenarioRecord(answer.Value, answer.Ai, request.RequestedBy, generatedAt), cancellationToken);
         return new GeneratedScenario(answer.Value, answer.Ai, seed);
     }
 
@@ -64,6 +71,9 @@ public sealed class FacilitatorGrain(IFacilitator facilitator, AiSettings settin
         var round = details.Room.CurrentRound;
         var answer = await facilitator.AskAsync(new QuestionBrief(details.Scenario, round, roleId, AiRules.PromptLanguage(language)), cancellationToken);
         metrics.AiAnswered("questions", answer.Ai);
+        await research.RecordAiInteractionAsync(
+            AiInteractionRecord.From(details.Room.Code, userId, AiInteractionKind.Question, round, time.GetUtcNow().UtcDateTime, answer.Ai),
+            cancellationToken);
         return new RoleQuestions(details.Room.Code, round, roleId, answer.Value, answer.Ai);
     }
 
@@ -101,6 +111,12 @@ public sealed class FacilitatorGrain(IFacilitator facilitator, AiSettings settin
             new FeedbackBrief(details.Scenario, statistics, analysis, request.RoundNumber, transcript, AiRules.PromptLanguage(request.Language)),
             cancellationToken);
         metrics.AiAnswered("feedback", answer.Ai);
+
+        // A participant reads their own feedback; anyone else allowed to ask (a facilitator, a researcher) shows it to the room.
+        long? shownTo = details.Room.Participants.Any(p => p.UserId == viewer.UserId) ? viewer.UserId : null;
+        await research.RecordAiInteractionAsync(
+            AiInteractionRecord.From(details.Room.Code, shownTo, AiInteractionKind.Feedback, request.RoundNumber, time.GetUtcNow().UtcDateTime, answer.Ai),
+            cancellationToken);
         return new GroupFeedback(details.Room.Code, request.RoundNumber, answer.Value.Summary, answer.Value.Points, analysis.Figures, answer.Ai);
     }
 }

@@ -21,7 +21,11 @@ public interface IFacilitator
     Task<FacilitatorAnswer<BotChoice>> ChooseForBotAsync(BotBrief brief, CancellationToken cancellationToken);
 }
 
-public sealed record FacilitatorAnswer<T>(T Value, AiProvenance Ai);
+/// <summary>
+/// An answer and its provenance; <paramref name="RawAnswerSha256"/> is the SHA-256 (lower-case hex) of the model's
+/// answer as received, the text the value was read from, and null when no model answered (the offline rules did).
+/// </summary>
+public sealed record FacilitatorAnswer<T>(T Value, AiProvenance Ai, string? RawAnswerSha256 = null);
 
 /// <summary>A scenario to generate: on <see cref="Topic"/> (or one the seed picks), in the spirit of <see cref="Guidance"/>.</summary>
 public sealed record ScenarioBrief(string? Topic, string? Guidance, int Seed, string Language);

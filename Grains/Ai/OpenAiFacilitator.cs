@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -184,7 +185,10 @@ public sealed partial class OpenAiFacilitator : IFacilitator, IDisposable
                 try
                 {
                     var answer = await CallAsync(purpose, prompt, attempts, budget.Token);
-                    return new FacilitatorAnswer<T>(read(answer), new AiProvenance(AiRules.OpenAiProvider, _openAi.AzureDeployment ?? _openAi.Model, false, null, attempts, prompt.Version));
+                    return new FacilitatorAnswer<T>(
+                        read(answer),
+                        new AiProvenance(AiRules.OpenAiProvider, _openAi.AzureDeployment ?? _openAi.Model, false, null, attempts, prompt.Version),
+                        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(answer))));
                 }
                 catch (InvalidModelAnswerException e)
                 {

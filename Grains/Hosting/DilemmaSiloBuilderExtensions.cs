@@ -85,6 +85,11 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<IStorageProbe, MySqlStorageProbe>();
         silo.Services.AddSingleton<IFacilitatorActionStore, MySqlFacilitatorActionStore>();
 
+        // Every silo must derive the same pseudonyms, and across restarts: no key made up per process here.
+        silo.Services.AddOptions<PseudonymOptions>().Validate(
+            o => !o.Pseudonymise || !string.IsNullOrEmpty(o.PseudonymKey),
+            $"Research:PseudonymKey is required in cluster mode while Research:Pseudonymise is true: a secret of at least {PseudonymOptions.KeyMinLength} characters that every silo shares (environment variable Research__PseudonymKey).");
+
         // The first admin comes from the operator's grant-role command against the database.
         silo.Services.AddSingleton(new AdminSetupCode(enabled: false));
         AddCommonServices(silo.Services);
@@ -103,6 +108,8 @@ public static class DilemmaSiloBuilderExtensions
                 o => o.RetentionDays == 0 || o.RetentionDaysWithoutConsent <= o.RetentionDays,
                 "Research:RetentionDaysWithoutConsent must not exceed Research:RetentionDays, the rule for rows with consent (environment variable Research__RetentionDaysWithoutConsent).");
         services.AddSingleton<ResearchRetention>();
+        services.AddOptions<PseudonymOptions>().BindSettings(PseudonymOptions.SectionName);
+        services.AddSingleton<Pseudonyms>();
         services.AddHostedService<ResearchRetentionScheduler>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<GameMetrics>();

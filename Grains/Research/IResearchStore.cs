@@ -43,6 +43,15 @@ public interface IResearchStore
     /// <summary>One participant's summary of one voice link for one round (<c>connection_quality</c>).</summary>
     Task RecordConnectionQualityAsync(ConnectionQualityRecord report, CancellationToken cancellationToken);
 
+    /// <summary>Questions, feedback or a bot's choice the AI facilitator produced for a room (<c>ai_interactions</c>).</summary>
+    Task RecordAiInteractionAsync(AiInteractionRecord interaction, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A generated scenario with its provenance (<c>generated_scenarios</c>), written when it is generated and before
+    /// a room can be created on it; one already recorded under its id (the same content) keeps its first row.
+    /// </summary>
+    Task RecordGeneratedScenarioAsync(GeneratedScenarioRow scenario, CancellationToken cancellationToken);
+
     /// <summary>One event of a game's course (<c>room_events</c>); see <see cref="RoomEventType"/>.</summary>
     Task RecordRoomEventAsync(RoomEventRecord roomEvent, CancellationToken cancellationToken);
 
@@ -62,7 +71,8 @@ public interface IResearchStore
     Task<IReadOnlyList<string>> FindWaitingRoomsAsync(DateTime createdBefore, int limit, CancellationToken cancellationToken);
 }
 
-public sealed record RoomRecord(string RoomCode, string Title, string Topic, bool IsPublic, long HostUserId, string ScenarioId, DateTime CreatedAt);
+/// <summary>A new room's row; <paramref name="SessionCode"/> and <paramref name="StudyLabel"/> are its session's, null for a room opened by hand.</summary>
+public sealed record RoomRecord(string RoomCode, string Title, string Topic, bool IsPublic, long HostUserId, string ScenarioId, DateTime CreatedAt, string? SessionCode = null, string? StudyLabel = null);
 
 public sealed record RoomProgress(string RoomCode, string Status, int CurrentRound, long HostUserId, DateTime? StartedAt, DateTime? FinishedAt);
 
@@ -93,6 +103,54 @@ public sealed record ConnectionQualityRecord(
     long? PacketsReceived,
     long? PacketsLost,
     DateTime ReportedAt);
+
+/// <summary>
+/// A row of <c>ai_interactions</c>: what the facilitator produced (<see cref="AiInteractionKind"/>), for whom
+/// (<paramref name="UserId"/>; null when shown to the whole room), in which round (null for feedback on the whole game),
+/// and its provenance. Build it with <see cref="From"/>, which cuts the provenance to the columns' sizes.
+/// </summary>
+public sealed record AiInteractionRecord(
+    string RoomCode,
+    long? UserId,
+    string Kind,
+    int? RoundNumber,
+    DateTime At,
+    string Provider,
+    string? Model,
+    string PromptVersion,
+    bool FellBack,
+    string? FallbackReason)
+{
+    public const int ModelMaxLength = 255;
+    public const int PromptVersionMaxLength = 64;
+
+    public static AiInteractionRecord From(string roomCode, long? userId, string kind, int? roundNumber, DateTime at, Interfaces.Ai.AiProvenance ai)
+    {
+        ArgumentNullException.ThrowIfNull(ai);
+        return new(roomCode, userId, kind, roundNumber, at, ai.Provider, FitModel(ai.Model), FitPromptVersion(ai.PromptVersion), ai.FellBack, ai.FallbackReason);
+    }
+
+    /// <summary>The model name is whatever Ai:OpenAi:Model says (no bound of its own): a longer one is cut to the column rather than refused.</summary>
+    public static string? FitModel(string? model) => model is { Length: > ModelMaxLength } ? model[..ModelMaxLength] : model;
+
+    public static string FitPromptVersion(string version) => version.Length > PromptVersionMaxLength ? version[..PromptVersionMaxLength] : version;
+}
+
+/// <summary>A row of <c>generated_scenarios</c>: the scenario, who made it, when, and the SHA-256 of the model's answer (null offline).</summary>
+public sealed record GeneratedScenarioRow(Interfaces.Scenarios.Scenario Scenario, Interfaces.Ai.AiProvenance Ai, DateTime GeneratedAt, string? RawAnswerSha256);
+
+/// <summary>The words of the <c>ai_interactions.kind</c> column.</summary>
+public static class AiInteractionKind
+{
+    /// <summary>A participant's role questions for a round.</summary>
+    public const string Question = "question";
+
+    /// <summary>Feedback on a round or the whole game, to a participant or (asked by a facilitator) to the room.</summary>
+    public const string Feedback = "feedback";
+
+    /// <summary>A bot seat's choice; the reason the model gave is <c>round_choices.bot_reason</c>.</summary>
+    public const string BotChoice = "bot_choice";
+}
 
 /// <summary>A listed room. The count is a <c>long</c> because MySQL's COUNT is a BIGINT, and Dapper matches constructor parameters by type.</summary>
 public sealed record RoomRow(string RoomCode, string Title, string Topic, string Status, long ParticipantCount, DateTime CreatedAt);

@@ -113,6 +113,8 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
         (filter.From is not { } from || room.Record.CreatedAt >= from.UtcDateTime)
         && (filter.To is not { } to || room.Record.CreatedAt < to.UtcDateTime)
         && (filter.Topic is null || room.Record.Topic == filter.Topic)
+        && (filter.SessionCode is null || room.Record.SessionCode == filter.SessionCode)
+        && (filter.StudyLabel is null || room.Record.StudyLabel == filter.StudyLabel)
         && (filter.Phase is null || Phase(room) == filter.Phase);
 
     private sealed class Session(List<RecordedRoom> rooms, Dictionary<long, StoredUser?> users, ErasureTotals erasures, InMemorySheetContext sheets) : IResearchExportSession

@@ -15,6 +15,8 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
     private readonly List<(string Room, long User, string Type, DateTime At)> _recordingEvents = [];
     private readonly List<RoomEventRecord> _roomEvents = [];
     private readonly List<ConnectionQualityRecord> _connectionQuality = [];
+    private readonly List<AiInteractionRecord> _aiInteractions = [];
+    private readonly Dictionary<string, GeneratedScenarioRow> _generatedScenarios = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Room, long User)> _withdrawalCodes = new(StringComparer.Ordinal);
     private readonly List<ErasureLedgerEntry> _erasures = [];
 
@@ -139,6 +141,43 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         }
     }
 
+    public Task RecordGeneratedScenarioAsync(GeneratedScenarioRow scenario, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        lock (_lock)
+        {
+            _generatedScenarios.TryAdd(scenario.Scenario.Id, scenario);
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>The recorded generated scenario with this id, or null.</summary>
+    public GeneratedScenarioRow? GeneratedScenario(string scenarioId)
+    {
+        lock (_lock)
+        {
+            return _generatedScenarios.GetValueOrDefault(scenarioId);
+        }
+    }
+
+    public Task RecordAiInteractionAsync(AiInteractionRecord interaction, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _aiInteractions.Add(interaction);
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>A room's AI interactions in the order they were recorded.</summary>
+    public IReadOnlyList<AiInteractionRecord> AiInteractions(string roomCode)
+    {
+        lock (_lock)
+        {
+            return _aiInteractions.Where(r => r.RoomCode == roomCode).ToList();
+        }
+    }
+
     public Task RecordRoomEventAsync(RoomEventRecord roomEvent, CancellationToken cancellationToken)
     {
         lock (_lock)
@@ -210,6 +249,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
             rows += _roomEvents.RemoveAll(e => e.UserId == userId);
             rows += _recordingEvents.RemoveAll(e => e.User == userId);
             rows += _connectionQuality.RemoveAll(r => r.UserId == userId);
+            rows += _aiInteractions.RemoveAll(r => r.UserId == userId);
             foreach (var key in _participants.Keys.Where(k => k.User == userId).ToList())
             {
                 rows += _participants.Remove(key) ? 1 : 0;
@@ -228,7 +268,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
             return (
                 _participants.Keys.Count(k => k.User == userId) + _choices.Keys.Count(k => k.User == userId)
                     + _roomEvents.Count(e => e.UserId == userId) + _recordingEvents.Count(e => e.User == userId)
-                    + _connectionQuality.Count(r => r.UserId == userId),
+                    + _connectionQuality.Count(r => r.UserId == userId) + _aiInteractions.Count(r => r.UserId == userId),
                 _consensus.Values.Count(c => c.SubmittedBy == userId) + _roomEvents.Count(e => e.ActorId == userId) + _withdrawalCodes.Values.Count(c => c.User == userId));
         }
     }
@@ -255,6 +295,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
                 roomRows = RemoveWhere(_withdrawalCodes, c => due.Contains(c.Value.Room))
                     + _recordingEvents.RemoveAll(e => due.Contains(e.Room))
                     + _connectionQuality.RemoveAll(r => due.Contains(r.RoomCode))
+                    + _aiInteractions.RemoveAll(r => due.Contains(r.RoomCode))
                     + _roomEvents.RemoveAll(e => due.Contains(e.RoomCode))
                     + RemoveWhere(_choices, c => due.Contains(c.Key.Room))
                     + RemoveWhere(_consensus, c => due.Contains(c.Key.Room))
@@ -286,6 +327,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
                     + _roomEvents.RemoveAll(e => e.UserId is { } user && due.Contains((e.RoomCode, user)))
                     + _recordingEvents.RemoveAll(e => due.Contains((e.Room, e.User)))
                     + _connectionQuality.RemoveAll(r => due.Contains((r.RoomCode, r.UserId)))
+                    + _aiInteractions.RemoveAll(r => r.UserId is { } user && due.Contains((r.RoomCode, user)))
                     + RemoveWhere(_participants, p => due.Contains(p.Key));
             }
 

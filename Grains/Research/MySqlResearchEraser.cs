@@ -40,6 +40,7 @@ public sealed class MySqlResearchEraser(MySqlDataSource dataSource) : IResearchE
             DELETE FROM room_events WHERE user_id = @userId;
             DELETE FROM recording_events WHERE user_id = @userId;
             DELETE FROM connection_quality WHERE user_id = @userId;
+            DELETE FROM ai_interactions WHERE user_id = @userId;
             DELETE FROM room_participants WHERE user_id = @userId;
             """,
             new { userId },

@@ -47,9 +47,10 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
             """
             INSERT INTO research_exports (export_id, requested_by, requested_by_name, format, filter_from, filter_to, filter_topic,
                 filter_phase, started_at, completed_at, participant_rows, room_rows, excluded_participants, participants_sha256,
-                rooms_sha256, canonical_form, erasures, erased_rows)
+                rooms_sha256, canonical_form, erasures, erased_rows, filter_session, filter_study)
             VALUES (@exportId, @requestedBy, @requestedByName, @format, @from, @to, @topic, @phase, @startedAt, @completedAt,
-                @participantRows, @roomRows, @excluded, @participantsSha256, @roomsSha256, @canonicalForm, @erasures, @erasedRows)
+                @participantRows, @roomRows, @excluded, @participantsSha256, @roomsSha256, @canonicalForm, @erasures, @erasedRows,
+                @session, @study)
             """,
             connection);
         command.Parameters.AddWithValue("@exportId", entry.ExportId.ToString("D"));
@@ -70,6 +71,8 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
         command.Parameters.AddWithValue("@canonicalForm", entry.CanonicalForm);
         command.Parameters.AddWithValue("@erasures", entry.Erasures);
         command.Parameters.AddWithValue("@erasedRows", entry.ErasedRows);
+        command.Parameters.AddWithValue("@session", entry.Filter.SessionCode);
+        command.Parameters.AddWithValue("@study", entry.Filter.StudyLabel);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -165,7 +168,8 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
 
     private const string LedgerColumns =
         "export_id, requested_by, requested_by_name, format, filter_from, filter_to, filter_topic, filter_phase, started_at, completed_at, " +
-        "participant_rows, room_rows, excluded_participants, participants_sha256, rooms_sha256, canonical_form, erasures, erased_rows";
+        "participant_rows, room_rows, excluded_participants, participants_sha256, rooms_sha256, canonical_form, erasures, erased_rows, " +
+        "filter_session, filter_study";
 
     // The columns are DATETIME, which carries no zone: every time in them was written as UTC.
     private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
@@ -180,7 +184,9 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
             reader.IsDBNull(4) ? null : new DateTimeOffset(Utc(reader.GetDateTime(4))),
             reader.IsDBNull(5) ? null : new DateTimeOffset(Utc(reader.GetDateTime(5))),
             reader.IsDBNull(6) ? null : reader.GetString(6),
-            reader.IsDBNull(7) ? null : Phase(reader.GetString(7))),
+            reader.IsDBNull(7) ? null : Phase(reader.GetString(7)),
+            reader.IsDBNull(18) ? null : reader.GetString(18),
+            reader.IsDBNull(19) ? null : reader.GetString(19)),
         Utc(reader.GetDateTime(8)),
         Utc(reader.GetDateTime(9)),
         reader.GetInt64(10),
@@ -213,6 +219,18 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
         {
             conditions.Add("r.topic = @topic");
             command.Parameters.AddWithValue("@topic", topic);
+        }
+
+        if (filter.SessionCode is { } session)
+        {
+            conditions.Add("r.session_code = @session");
+            command.Parameters.AddWithValue("@session", session);
+        }
+
+        if (filter.StudyLabel is { } study)
+        {
+            conditions.Add("r.study_label = @study");
+            command.Parameters.AddWithValue("@study", study);
         }
 
         if (filter.Phase is { } phase)

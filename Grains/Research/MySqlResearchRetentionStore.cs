@@ -43,6 +43,7 @@ public sealed class MySqlResearchRetentionStore(MySqlDataSource dataSource) : IR
                 DELETE FROM withdrawal_codes WHERE room_code IN @codes;
                 DELETE FROM recording_events WHERE room_code IN @codes;
                 DELETE FROM connection_quality WHERE room_code IN @codes;
+                DELETE FROM ai_interactions WHERE room_code IN @codes;
                 DELETE FROM room_events WHERE room_code IN @codes;
                 DELETE FROM round_choices WHERE room_code IN @codes;
                 DELETE FROM consensus_choices WHERE room_code IN @codes;
@@ -95,6 +96,7 @@ public sealed class MySqlResearchRetentionStore(MySqlDataSource dataSource) : IR
                 DELETE FROM room_events WHERE room_code = @roomCode AND user_id = @userId;
                 DELETE FROM recording_events WHERE room_code = @roomCode AND user_id = @userId;
                 DELETE FROM connection_quality WHERE room_code = @roomCode AND user_id = @userId;
+                DELETE FROM ai_interactions WHERE room_code = @roomCode AND user_id = @userId;
                 DELETE FROM room_participants WHERE room_code = @roomCode AND user_id = @userId;
                 """,
                 parameters,

@@ -11,8 +11,8 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource) : IResearchSt
         {
             await ExecuteAsync(
                 """
-                INSERT INTO rooms (room_code, title, topic, is_public, host_user_id, status, current_round, scenario_id, created_at)
-                VALUES (@RoomCode, @Title, @Topic, @IsPublic, @HostUserId, 'waiting', 0, @ScenarioId, @CreatedAt)
+                INSERT INTO rooms (room_code, title, topic, is_public, host_user_id, status, current_round, scenario_id, created_at, session_code, study_label)
+                VALUES (@RoomCode, @Title, @Topic, @IsPublic, @HostUserId, 'waiting', 0, @ScenarioId, @CreatedAt, @SessionCode, @StudyLabel)
                 """,
                 room,
                 cancellationToken);
@@ -25,7 +25,8 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource) : IResearchSt
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             var matched = await connection.ExecuteAsync(new CommandDefinition(
                 """
-                UPDATE rooms SET title = @Title, topic = @Topic, is_public = @IsPublic, scenario_id = @ScenarioId, created_at = @CreatedAt
+                UPDATE rooms SET title = @Title, topic = @Topic, is_public = @IsPublic, scenario_id = @ScenarioId, created_at = @CreatedAt,
+                    session_code = @SessionCode, study_label = @StudyLabel
                 WHERE room_code = @RoomCode AND host_user_id = @HostUserId AND status = 'waiting'
                 """,
                 room,
@@ -181,6 +182,44 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource) : IResearchSt
             new { codeSha256, roomCode, userId, issuedAt },
             cancellationToken: cancellationToken)) == 1;
     }
+
+    public async Task RecordGeneratedScenarioAsync(GeneratedScenarioRow scenario, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        var ai = scenario.Ai;
+
+        // INSERT IGNORE on the id alone: the id is a hash of the content, so a duplicate is the same scenario again.
+        await ExecuteAsync(
+            """
+            INSERT IGNORE INTO generated_scenarios (scenario_id, topic, source, provider, model, prompt_version, fell_back, fallback_reason,
+                generated_at, raw_answer_sha256, scenario_json)
+            VALUES (@Id, @Topic, @Source, @Provider, @Model, @PromptVersion, @FellBack, @FallbackReason, @GeneratedAt, @RawAnswerSha256, @Json)
+            """,
+            new
+            {
+                scenario.Scenario.Id,
+                scenario.Scenario.Topic,
+                scenario.Scenario.Source,
+                ai.Provider,
+                Model = AiInteractionRecord.FitModel(ai.Model),
+                PromptVersion = AiInteractionRecord.FitPromptVersion(ai.PromptVersion),
+                ai.FellBack,
+                ai.FallbackReason,
+                scenario.GeneratedAt,
+                scenario.RawAnswerSha256,
+                Json = ScenarioJson.Write(scenario.Scenario),
+            },
+            cancellationToken);
+    }
+
+    public Task RecordAiInteractionAsync(AiInteractionRecord interaction, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            """
+            INSERT INTO ai_interactions (room_code, user_id, kind, round_number, occurred_at, provider, model, prompt_version, fell_back, fallback_reason)
+            VALUES (@RoomCode, @UserId, @Kind, @RoundNumber, @At, @Provider, @Model, @PromptVersion, @FellBack, @FallbackReason)
+            """,
+            interaction,
+            cancellationToken);
 
     public Task RecordRoomEventAsync(RoomEventRecord roomEvent, CancellationToken cancellationToken) =>
         ExecuteAsync(

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Interfaces.Sessions;
 using Dilemma.Grains.Research.Sheets;
 using Microsoft.Extensions.Logging;
 
@@ -17,7 +18,7 @@ namespace Dilemma.Grains.Research;
 // Not DeactivateOnIdle at the end of the iterator: with it, some cluster-mode exports failed with
 // EnumerationAbortedException (the grain extension no longer knew the enumerator) before their last item.
 [CollectionAgeLimit(Minutes = 5)]
-public sealed partial class ResearchExportGrain(IResearchExportSource source, TimeProvider time, ILogger<ResearchExportGrain> logger)
+public sealed partial class ResearchExportGrain(IResearchExportSource source, Pseudonyms pseudonyms, TimeProvider time, ILogger<ResearchExportGrain> logger)
     : Grain, IResearchExportGrain
 {
     public const int MaxRowsPerChunk = 5000;
@@ -37,6 +38,10 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
         var erasures = await session.ReadErasureTotalsAsync(cancellationToken);
         yield return new ExportStarted(exportId, startedAt);
         _handedOut = 1;
+
+        // Names go with a pseudonymised export only when asked for: a name next to a pseudonym would undo it.
+        var study = request.Filter.StudyLabel ?? Pseudonyms.DefaultStudy;
+        var privacy = new ExportPrivacy(pseudonyms.Enabled ? pseudonyms.For(study) : null, IncludeNames: !pseudonyms.Enabled || request.IncludeNicknames);
 
         using var participantHash = new CanonicalRowHasher<ParticipantExportRow>(ExportColumns.Participants);
         var chunk = new List<ParticipantExportRow>(request.RowsPerChunk);
@@ -70,7 +75,7 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
             }
             else
             {
-                room.Add(participant.Row);
+                room.Add(ExportSheets.Participants.Protect(participant.Row, privacy));
             }
         }
 
@@ -115,7 +120,7 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
         foreach (var sheet in ResearchSheets.LongFormat.Where(s => request.OnlySheet is null || request.OnlySheet == s.Sheet.Name))
         {
             var summary = new SheetSummaryHolder();
-            await foreach (var rows in sheet.ReadChunksAsync(session, request.RowsPerChunk, summary, cancellationToken))
+            await foreach (var rows in sheet.ReadChunksAsync(session, request.RowsPerChunk, privacy, summary, cancellationToken))
             {
                 await WaitUntilAllowedAsync(request, cancellationToken);
                 yield return rows;
@@ -156,7 +161,10 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
             entry.CanonicalForm,
             entry.Erasures,
             entry.ErasedRows,
-            summaries);
+            summaries,
+            pseudonyms.Enabled,
+            pseudonyms.Enabled ? study : null,
+            privacy.IncludeNames);
     }
 
     public Task AllowAsync(long items)
@@ -229,6 +237,16 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ti
         if (filter.Topic is { Length: 0 or > RoomRules.TopicMaxLength })
         {
             throw RuleViolationException.Invalid("invalid_filter", "topic", $"A topic has 1 to {RoomRules.TopicMaxLength} characters.");
+        }
+
+        if (filter.SessionCode is { } session && !ExportFilter.IsSessionCode(session))
+        {
+            throw RuleViolationException.Invalid("invalid_filter", "session", $"A session code is {SessionRules.CodeLength} characters from {SessionRules.CodeAlphabet}.");
+        }
+
+        if (filter.StudyLabel is { Length: 0 or > SessionRules.StudyLabelMaxLength })
+        {
+            throw RuleViolationException.Invalid("invalid_filter", "study", $"A study label has 1 to {SessionRules.StudyLabelMaxLength} characters.");
         }
 
         if (filter.Phase is { } phase && !Enum.IsDefined(phase))

@@ -108,6 +108,7 @@ public sealed partial class RoomGrain
             await research.RecordChoiceAsync(
                 new ChoiceRecord(Code, bot.UserId, round.RoundNumber, choice, confidence, Revision: 1, SubmissionId: null, now, IsBot: true, BotReason: reason),
                 cancellationToken);
+            await research.RecordAiInteractionAsync(AiInteractionRecord.From(Code, bot.UserId, AiInteractionKind.BotChoice, round.RoundNumber, now, answer.Ai), cancellationToken);
             ApplyChoice(round, bot.UserId, new ChoiceSubmission(round.RoundNumber, choice, confidence, null), 1, now);
             round.Choices.Find(c => c.UserId == bot.UserId)!.Bot = new BotChoiceNote { Provider = answer.Ai.Provider, Reason = reason, FallbackReason = answer.Ai.FallbackReason };
             metrics.ChoiceRecorded();

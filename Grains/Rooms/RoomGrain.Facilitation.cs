@@ -29,6 +29,7 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
         var host = opening.Members[0];
         await CreateAsync(
             new RoomCreation(opening.Title, opening.Topic, IsPublic: false, host.UserId, host.Nickname, opening.ScenarioId, opening.OnDropout, opening.ChoiceSeconds, opening.ConsensusSeconds),
+            opening.StudyLabel,
             cancellationToken);
         foreach (var member in opening.Members.Skip(1))
         {

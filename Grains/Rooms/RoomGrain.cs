@@ -47,7 +47,11 @@ public sealed partial class RoomGrain(
         CountPhase();
     }
 
-    public async Task<RoomSnapshot> CreateAsync(RoomCreation creation, CancellationToken cancellationToken)
+    public Task<RoomSnapshot> CreateAsync(RoomCreation creation, CancellationToken cancellationToken) =>
+        CreateAsync(creation, studyLabel: null, cancellationToken);
+
+    /// <summary>Creates the room; a session's room (its code already in the state) records the session's study label with it.</summary>
+    private async Task<RoomSnapshot> CreateAsync(RoomCreation creation, string? studyLabel, CancellationToken cancellationToken)
     {
         if (State.Created)
         {
@@ -73,7 +77,7 @@ public sealed partial class RoomGrain(
         var chosen = creation.ScenarioId is { } scenarioId ? await ScenarioByIdAsync(scenarioId, creation.Topic) : await ScenarioForAsync(creation.Topic);
         var nickname = await NicknameForAsync(creation.CreatorId, creation.Nickname, cancellationToken);
         var now = Now;
-        if (!await research.TryRecordRoomAsync(new RoomRecord(Code, title, chosen.Topic, creation.IsPublic, creation.CreatorId, chosen.Id, now), cancellationToken))
+        if (!await research.TryRecordRoomAsync(new RoomRecord(Code, title, chosen.Topic, creation.IsPublic, creation.CreatorId, chosen.Id, now, State.SessionCode, studyLabel), cancellationToken))
         {
             throw RoomExists();
         }

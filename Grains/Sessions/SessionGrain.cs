@@ -502,7 +502,8 @@ public sealed partial class SessionGrain(
             State.ConsensusSeconds,
             planned.Members.Select(m => new SessionMember(m.UserId, m.Nickname)).ToList(),
             planned.Bots,
-            planned.Start);
+            planned.Start,
+            State.StudyLabel);
     }
 
     private async Task<string> OpenUnderFreeCodeAsync(SessionRoomOpening opening, CancellationToken cancellationToken) =>

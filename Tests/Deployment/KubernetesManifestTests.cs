@@ -275,7 +275,7 @@ public sealed class KubernetesManifestTests
         var manifests = await KubernetesManifests.RenderAsync("managed");
 
         Assert.Empty(manifests.All<V1StatefulSet>());
-        Assert.Equal(["Auth__JwtKey", "ConnectionStrings__MySql", "ConnectionStrings__Redis"], manifests.SecretData(manifests.Generated<V1Secret>("dilemma-secrets").Metadata.Name).Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["Auth__JwtKey", "ConnectionStrings__MySql", "ConnectionStrings__Redis", "Research__PseudonymKey"], manifests.SecretData(manifests.Generated<V1Secret>("dilemma-secrets").Metadata.Name).Keys.Order(StringComparer.Ordinal));
         Assert.All(manifests.All<V1Deployment>().SelectMany(d => d.Spec.Template.Spec.Containers), c => Assert.StartsWith("registry.example.org/", c.Image, StringComparison.Ordinal));
     }
 

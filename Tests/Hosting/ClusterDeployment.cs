@@ -73,6 +73,9 @@ public sealed class ClusterDeployment : IAsyncDisposable
                 ["Cluster:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Cluster:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Cluster:AdvertisedIp"] = "127.0.0.1",
+
+                // Tests compare exported user ids with the accounts they played (PseudonymTests turn pseudonyms on).
+                ["Research:Pseudonymise"] = "false",
             });
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -100,6 +103,7 @@ public sealed class ClusterDeployment : IAsyncDisposable
             ["Cluster__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster__GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster__AdvertisedIp"] = "127.0.0.1",
+            ["Research__Pseudonymise"] = "false",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
         {

@@ -41,6 +41,9 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             ["RateLimits:Rooms:LookupsPerMinutePerAddress"] = Generous,
             ["RateLimits:Auth:GuestSignInsPerWindow"] = Generous,
             ["RateLimits:Auth:RegistrationsPerWindow"] = Generous,
+
+            // Tests compare exported user ids with the accounts they played; PseudonymTests turn pseudonyms on.
+            ["Research:Pseudonymise"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

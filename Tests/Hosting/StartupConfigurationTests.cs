@@ -73,6 +73,10 @@ public sealed class StartupConfigurationTests
         ("Silo", "Research:RetentionDays", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Research__RetentionDays=-1"]),
         ("Silo", "Research:RetentionDaysWithoutConsent", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Research__RetentionDays=30", "Research__RetentionDaysWithoutConsent=60"]),
         ("Gateway", "Research:RetentionDaysWithoutConsent", ["Research__RetentionDaysWithoutConsent=soon"]),
+        ("Silo", "Research:PseudonymKey", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false"]),
+        ("Silo", "Research:PseudonymKey", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Research__PseudonymKey=too-short"]),
+        ("Gateway", "Research:PseudonymKey", ["Research__PseudonymKey=too-short"]),
+        ("Gateway", "Research:Pseudonymise", ["Research__Pseudonymise=maybe"]),
     ];
 
     public static TheoryData<string, string, string[]> Cases()

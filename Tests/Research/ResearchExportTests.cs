@@ -6,6 +6,7 @@ using Dilemma.Grains.Research;
 using Dilemma.Tests.Accounts;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Rooms;
+using Dilemma.Tests.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
 
@@ -22,6 +23,9 @@ public abstract class ResearchExportTests(HttpClient client, IGrainFactory grain
 
     /// <summary>The ledger entry of an export: (participant rows, room rows, excluded, participants hash, rooms hash, requested by).</summary>
     protected abstract Task<(long Participants, long Rooms, long Excluded, string ParticipantsSha256, string RoomsSha256, long RequestedBy)?> LedgerAsync(Guid exportId);
+
+    /// <summary>The session and study filters of an export as the ledger's store holds them.</summary>
+    protected abstract Task<(string? Session, string? Study)> LedgerFiltersAsync(Guid exportId);
 
     /// <summary>The counts straight from the store, to hold the counts endpoint to.</summary>
     protected abstract Task<Dictionary<string, long>> StoreCountsAsync();
@@ -245,6 +249,65 @@ public abstract class ResearchExportTests(HttpClient client, IGrainFactory grain
         Assert.IsType<DateTime>(later.Manifest["filter_from"]);
     }
 
+    [Fact]
+    public async Task Session_and_study_filters_select_the_rooms_a_session_opened_and_the_ledger_records_them()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var studyA = "study-" + Guid.NewGuid().ToString("N")[..8];
+        var studyB = "study-" + Guid.NewGuid().ToString("N")[..8];
+        async Task<(string Code, string Room)> SessionAsync(string study)
+        {
+            var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, studyLabel: study));
+            await SessionKit.EnrolledAsync(client, code, 3, Ct);
+            var room = Assert.Single(SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))).GetProperty("room_code").GetString()!;
+            return (code, room);
+        }
+
+        var (sessionA1, roomA1) = await SessionAsync(studyA);
+        var (_, roomA2) = await SessionAsync(studyA);
+        var (sessionB, roomB) = await SessionAsync(studyB);
+        var (byHand, byHandCode) = await RoomKit.SeatedRoomAsync(client, Ct);
+        await ResearchKit.ConsentAsync(byHand[0], data: true, Ct);
+
+        async Task<(string[] Rooms, Workbook Workbook, string ExportId)> RoomsAsync(string query)
+        {
+            var (workbook, response) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}&{query}", Ct);
+            var fromRooms = workbook.Records("rooms").Select(r => (string)r["room_code"]!).Order(StringComparer.Ordinal).ToArray();
+            var fromParticipants = workbook.Records("participants").Select(r => (string)r["room_code"]!).Distinct().Order(StringComparer.Ordinal).ToArray();
+            Assert.Equal(fromRooms, fromParticipants);
+            return (fromRooms, workbook, Assert.Single(response.Headers.GetValues("X-Export-Id")));
+        }
+
+        Assert.Equal(new[] { roomA1, roomA2, roomB, byHandCode }.Order(StringComparer.Ordinal), (await RoomsAsync("format=xlsx")).Rooms);
+        Assert.Equal([roomA1], (await RoomsAsync($"session={sessionA1.ToLowerInvariant()}")).Rooms);
+        Assert.Equal(new[] { roomA1, roomA2 }.Order(StringComparer.Ordinal), (await RoomsAsync($"study={studyA}")).Rooms);
+        Assert.Empty((await RoomsAsync($"study={studyA}&session={sessionB}")).Rooms);
+        var (rooms, workbook, exportId) = await RoomsAsync($"study={studyB}&session={sessionB}");
+        Assert.Equal([roomB], rooms);
+        Assert.Equal(3, workbook.Records("participants").Count);
+        Assert.Equal(sessionB, workbook.Manifest["filter_session"]);
+        Assert.Equal(studyB, workbook.Manifest["filter_study"]);
+        var entry = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync($"{ResearchKit.Ledger}/{exportId}", Ct));
+        Assert.Equal(sessionB, entry.GetProperty("filter_session").GetString());
+        Assert.Equal(studyB, entry.GetProperty("filter_study").GetString());
+        var ledger = await LedgerFiltersAsync(Guid.Parse(exportId));
+        Assert.Equal((sessionB, studyB), ledger);
+    }
+
+    [Theory]
+    [InlineData("session=ABC", HttpStatusCode.BadRequest, "invalid_filter")]
+    [InlineData("session=0000000000", HttpStatusCode.BadRequest, "invalid_filter")]
+    [InlineData("study=", HttpStatusCode.BadRequest, "invalid_filter")]
+    [InlineData("study=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", HttpStatusCode.BadRequest, "invalid_filter")]
+    public async Task Bad_session_or_study_filters_get_a_problem_naming_the_field(string query, HttpStatusCode status, string code)
+    {
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var problem = await HttpAssert.ProblemAsync(await researcher.GetAsync($"{ResearchKit.Export}?{query}", Ct), status, code);
+        Assert.Equal(query[..query.IndexOf('=', StringComparison.Ordinal)], problem.GetProperty("field").GetString());
+    }
+
     [Theory]
     [InlineData("phase=over", HttpStatusCode.UnprocessableEntity, "invalid_filter")]
     [InlineData("from=last-tuesday", HttpStatusCode.BadRequest, "invalid_filter")]
@@ -430,6 +493,14 @@ public sealed class ClusterResearchExportTests(ClusterGatewayFixture cluster)
             new { id = exportId.ToString("D") });
     }
 
+    protected override async Task<(string? Session, string? Study)> LedgerFiltersAsync(Guid exportId)
+    {
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        return await connection.QuerySingleAsync<(string?, string?)>(
+            "SELECT filter_session, filter_study FROM research_exports WHERE export_id = @id",
+            new { id = exportId.ToString("D") });
+    }
+
     protected override async Task<Dictionary<string, long>> StoreCountsAsync()
     {
         await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
@@ -454,6 +525,12 @@ public sealed class EmbeddedResearchExportTests(EmbeddedGatewayFixture gateway)
         return Task.FromResult(entry is null
             ? ((long, long, long, string, string, long)?)null
             : (entry.ParticipantRows, entry.RoomRows, entry.ExcludedParticipants, entry.ParticipantsSha256, entry.RoomsSha256, entry.RequestedBy));
+    }
+
+    protected override Task<(string? Session, string? Study)> LedgerFiltersAsync(Guid exportId)
+    {
+        var entry = gateway.Factory.Services.GetRequiredService<InMemoryResearchExportSource>().Ledger.Single(e => e.ExportId == exportId);
+        return Task.FromResult((entry.Filter.SessionCode, entry.Filter.StudyLabel));
     }
 
     protected override Task<Dictionary<string, long>> StoreCountsAsync()

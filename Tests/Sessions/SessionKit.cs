@@ -14,11 +14,11 @@ public static class SessionKit
     public static async Task<Player> FacilitatorAsync(HttpClient client, IGrainFactory grains, CancellationToken cancellationToken) =>
         new(client, await Roles.NewAccountWithAsync(client, grains, "facilitator", cancellationToken, prefix: "fac"));
 
-    public static async Task<JsonElement> CreateAsync(Player facilitator, CancellationToken cancellationToken, string remainderRule = "wait", bool botsAllowed = false, int? choiceSeconds = null) =>
+    public static async Task<JsonElement> CreateAsync(Player facilitator, CancellationToken cancellationToken, string remainderRule = "wait", bool botsAllowed = false, int? choiceSeconds = null, string studyLabel = "ethics-101") =>
         await HttpAssert.OkAsync<JsonElement>(
             await facilitator.PostAsync(
                 "/sessions",
-                new { title = "Class " + Guid.NewGuid().ToString("N")[..6], topic = RoomKit.Topic, study_label = "ethics-101", remainder_rule = remainderRule, bots_allowed = botsAllowed, choice_seconds = choiceSeconds },
+                new { title = "Class " + Guid.NewGuid().ToString("N")[..6], topic = RoomKit.Topic, study_label = studyLabel, remainder_rule = remainderRule, bots_allowed = botsAllowed, choice_seconds = choiceSeconds },
                 cancellationToken),
             HttpStatusCode.Created);
 

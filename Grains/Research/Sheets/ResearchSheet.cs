@@ -16,7 +16,7 @@ public interface IResearchSheet
     /// The sheet's rows in chunks of at most <paramref name="rowsPerChunk"/>, at least one chunk (empty when the
     /// sheet has no rows); once the last is taken, <paramref name="summary"/> holds the row count and the hash.
     /// </summary>
-    IAsyncEnumerable<SheetRows> ReadChunksAsync(IResearchExportSession session, int rowsPerChunk, SheetSummaryHolder summary, CancellationToken cancellationToken);
+    IAsyncEnumerable<SheetRows> ReadChunksAsync(IResearchExportSession session, int rowsPerChunk, ExportPrivacy privacy, SheetSummaryHolder summary, CancellationToken cancellationToken);
 }
 
 /// <summary>Where a sheet's read leaves its summary, known once its last row is read.</summary>
@@ -44,6 +44,7 @@ public abstract class ResearchSheet<TRow> : IResearchSheet
     public async IAsyncEnumerable<SheetRows> ReadChunksAsync(
         IResearchExportSession session,
         int rowsPerChunk,
+        ExportPrivacy privacy,
         SheetSummaryHolder summary,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -52,8 +53,9 @@ public abstract class ResearchSheet<TRow> : IResearchSheet
         using var hash = new CanonicalRowHasher<TRow>(Sheet.Columns);
         var chunk = new List<TRow>(rowsPerChunk);
         var sent = false;
-        await foreach (var row in session.ReadSheetAsync(this, cancellationToken))
+        await foreach (var read in session.ReadSheetAsync(this, cancellationToken))
         {
+            var row = Sheet.Protect(read, privacy);
             hash.Add(row);
             chunk.Add(row);
             if (chunk.Count >= rowsPerChunk)
@@ -84,5 +86,7 @@ public static class ResearchSheets
         new FacilitatorActionsSource(),
         new RecordingEventsSource(),
         new ConnectionQualitySource(),
+        new ScenariosSheet(),
+        new AiInteractionsSheet(),
     ];
 }

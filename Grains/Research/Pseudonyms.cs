@@ -1,0 +1,77 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Dilemma.Grains.Research;
+
+/// <summary>
+/// The one pseudonym function of the export. A study's key is derived from <c>Research:PseudonymKey</c> with HKDF-SHA256
+/// (the study label as the info), and a user's pseudonym is HMAC-SHA256 of their id under that key, read as a number:
+/// the same person has the same pseudonym in every export of a study and unrelated ones in different studies, and
+/// without the secret a pseudonym cannot be traced back nor linked across studies.
+/// </summary>
+/// <remarks>
+/// A pseudonym is a 16-digit whole number from 1,000,000,000,000,000 to 8,999,999,999,999,999: under 2^53, so a
+/// spreadsheet holds it exactly as a number (the user id columns keep their type), and never a real user id, which
+/// counts up from 1. Among 100,000 people of one study two share a pseudonym with a probability under 10^-6.
+/// </remarks>
+public sealed partial class Pseudonyms
+{
+    /// <summary>The study of an export without a <c>study</c> filter.</summary>
+    public const string DefaultStudy = "default";
+
+    private const long Base = 1_000_000_000_000_000;
+    private const ulong Span = 8_000_000_000_000_000;
+
+    private readonly byte[] _secret;
+
+    public Pseudonyms(IOptions<PseudonymOptions> options, ILogger<Pseudonyms> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Enabled = options.Value.Pseudonymise;
+        if (options.Value.PseudonymKey is { } key)
+        {
+            _secret = Encoding.UTF8.GetBytes(key);
+        }
+        else
+        {
+            // Only embedded mode gets here (cluster mode refuses to start without a key while pseudonymising).
+            _secret = RandomNumberGenerator.GetBytes(32);
+            if (Enabled)
+            {
+                LogGeneratedKey(logger);
+            }
+        }
+    }
+
+    /// <summary>Research:Pseudonymise.</summary>
+    public bool Enabled { get; }
+
+    /// <summary>The pseudonym function of one study (<see cref="DefaultStudy"/> when null), or the identity when pseudonyms are off.</summary>
+    public Func<long, long> For(string? study)
+    {
+        if (!Enabled)
+        {
+            return static id => id;
+        }
+
+        var key = HKDF.DeriveKey(HashAlgorithmName.SHA256, _secret, 32, salt: [], info: Encoding.UTF8.GetBytes("dilemma-pseudonym-v1:" + (study ?? DefaultStudy)));
+        return id => Of(key, id);
+    }
+
+    /// <summary>The pseudonym of <paramref name="userId"/> under a study's key: HMAC-SHA256 of the id in decimal, first 8 bytes big-endian.</summary>
+    public static long Of(byte[] studyKey, long userId)
+    {
+        Span<byte> text = stackalloc byte[20];
+        userId.TryFormat(text, out var length, provider: CultureInfo.InvariantCulture);
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(studyKey, text[..length], mac);
+        return Base + (long)(BinaryPrimitives.ReadUInt64BigEndian(mac) % Span);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Research:PseudonymKey is not set: export pseudonyms use a key made for this process, so they change when it restarts. Set it (environment variable Research__PseudonymKey) for pseudonyms that stay the same.")]
+    private static partial void LogGeneratedKey(ILogger logger);
+}

@@ -1,0 +1,115 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Dilemma.Tests.Ai;
+using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Sessions;
+
+namespace Dilemma.Tests.Research;
+
+/// <summary>An embedded gateway that pseudonymises exports under a known key, as an operator would configure it.</summary>
+public sealed class PseudonymGatewayFixture : IAsyncLifetime
+{
+    public const string Key = "pseudonym-tests-secret-0123456789abcdef";
+
+    public GatewayFactory Factory { get; } = new(new Dictionary<string, string?>
+    {
+        ["Research:Pseudonymise"] = "true",
+        ["Research:PseudonymKey"] = Key,
+    });
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public IGrainFactory Grains => (IGrainFactory)Factory.Services.GetService(typeof(IGrainFactory))!;
+
+    public ValueTask InitializeAsync()
+    {
+        Client = Factory.CreateClient();
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Factory.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// Research:Pseudonymise: every user id in every sheet is the documented keyed hash for the export's study, recomputed
+/// here from the documentation (HKDF-SHA256, then HMAC-SHA256), so the same person is the same within a study and
+/// another across studies; no raw id is left, and names stay out unless asked for.
+/// </summary>
+public sealed class PseudonymTests(PseudonymGatewayFixture fixture) : IClassFixture<PseudonymGatewayFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Pseudonyms_are_stable_within_a_study_different_across_studies_and_no_raw_id_or_name_is_exported()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(fixture.Client, fixture.Grains, Ct);
+        var facilitator = await SessionKit.FacilitatorAsync(fixture.Client, fixture.Grains, Ct);
+        var study = "pseudo-" + Guid.NewGuid().ToString("N")[..8];
+        var session = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, studyLabel: study));
+        var students = await SessionKit.EnrolledAsync(fixture.Client, session, 3, Ct);
+        var room = Assert.Single(SessionKit.Rooms(await SessionKit.StartAsync(facilitator, session, Ct))).GetProperty("room_code").GetString()!;
+        var players = students.OrderBy(s => s.UserId).ToArray();
+        await HttpAssert.OkAsync<JsonElement>(await AiKit.QuestionsAsync(players[0], room, Ct));
+
+        async Task<Workbook> ExportAsync(string query) =>
+            (await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}&{query}", Ct)).Workbook;
+
+        var first = await ExportAsync($"study={study}");
+        var again = await ExportAsync($"study={study}");
+        var unfiltered = await ExportAsync($"session={session}");
+        var named = await ExportAsync($"study={study}&include_nicknames=true");
+
+        var expected = players.Select(p => Pseudonym(study, p.UserId)).Order().ToList();
+        var expectedDefault = players.Select(p => Pseudonym("default", p.UserId)).Order().ToList();
+        Assert.Equal(expected, UserIds(first));
+        Assert.Equal(expected, UserIds(again));
+        Assert.Equal(expected, UserIds(named));
+        Assert.Equal(expectedDefault, UserIds(unfiltered));
+        Assert.Empty(expected.Intersect(expectedDefault));
+        Assert.All(expected, p => Assert.InRange(p, 1_000_000_000_000_000L, 8_999_999_999_999_999L));
+
+        // Every user id column of every data sheet holds pseudonyms only (small raw ids could equal a count, so the
+        // columns are checked rather than every cell); names only when asked for.
+        foreach (var workbook in new[] { first, unfiltered, named })
+        {
+            foreach (var sheet in workbook.SheetNames.Where(s => s is not "codebook" and not "manifest"))
+            {
+                var header = workbook[sheet][0].Select(h => (string?)h).ToList();
+                var idColumns = header.Select((name, index) => (name, index)).Where(c => c.name is "user_id").Select(c => c.index).ToList();
+                var ids = workbook[sheet].Skip(1).SelectMany(r => idColumns.Select(i => r[i])).OfType<double>().Select(d => (long)d).ToList();
+                Assert.All(ids, id => Assert.InRange(id, 1_000_000_000_000_000L, 8_999_999_999_999_999L));
+                Assert.Empty(ids.Intersect(players.Select(p => p.UserId)));
+            }
+
+            Assert.Equal(true, workbook.Manifest["pseudonymised"]);
+        }
+
+        Assert.Equal(study, first.Manifest["pseudonym_study"]);
+        Assert.Equal("default", unfiltered.Manifest["pseudonym_study"]);
+        Assert.Equal(false, first.Manifest["names_included"]);
+        Assert.Equal(true, named.Manifest["names_included"]);
+
+        Assert.Equal(Pseudonym(study, players[0].UserId), (long)(double)Assert.Single(first.Records("ai_interactions"))["user_id"]!);
+        Assert.All(first.Records("participants"), r => Assert.Null(r["nickname"]));
+        Assert.All(named.Records("participants"), r => Assert.False(string.IsNullOrEmpty((string?)r["nickname"])));
+    }
+
+    /// <summary>The documented pseudonym, computed independently: HKDF-SHA256(secret, info "dilemma-pseudonym-v1:" + study), HMAC-SHA256 of the id in decimal, first 8 bytes big-endian mod 8e15 plus 1e15.</summary>
+    private static long Pseudonym(string study, long userId)
+    {
+        var key = HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(PseudonymGatewayFixture.Key), 32, [], Encoding.UTF8.GetBytes("dilemma-pseudonym-v1:" + study));
+        var mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(userId.ToString(CultureInfo.InvariantCulture)));
+        return 1_000_000_000_000_000L + (long)(BinaryPrimitives.ReadUInt64BigEndian(mac) % 8_000_000_000_000_000UL);
+    }
+
+    private static List<long> UserIds(Workbook workbook) =>
+        workbook.Records("participants").Select(r => (long)(double)r["user_id"]!).Order().ToList();
+}
