@@ -101,11 +101,20 @@ public sealed partial class VoiceSession(
             case "start_recording" or "stop_recording":
                 await Room.SetRecordingAsync(userId, type == "start_recording", socket.Closing);
                 break;
+            case "link_quality":
+                if (!LinkQualityMessage.TryRead(message, out var roundNumber, out var links, out var problem))
+                {
+                    socket.Refuse("invalid_message", "link_quality: " + problem);
+                    return;
+                }
+
+                await Room.RecordLinkQualityAsync(userId, roundNumber, links, socket.Closing);
+                break;
             case "ping":
                 socket.Send(new TypeOnly("pong"));
                 break;
             default:
-                socket.Refuse("unknown_type", "Unknown message type; send init, voice_status_update, start_recording or stop_recording.");
+                socket.Refuse("unknown_type", "Unknown message type; send init, voice_status_update, link_quality, start_recording or stop_recording.");
                 break;
         }
     }
