@@ -6,11 +6,12 @@ import { confidenceChart, distributionChart, movementChart, optionLetter } from 
 import { byId, h } from './dom.js';
 import { has, lang, pick, setLang, t } from './i18n.js';
 import { ReconnectingSocket, VoiceMesh } from './realtime.js';
+import { RESEARCH_ROLES, ResearchPage } from './screens/research.js';
 
 /**
  * @typedef {import('./api.js').Room} Room
  * @typedef {import('./api.js').RoomStatistics} RoomStatistics
- * @typedef {'signin' | 'lobby' | 'room'} View
+ * @typedef {'signin' | 'lobby' | 'room' | 'research'} View
  */
 
 const ROOM_KEY = 'dilemma.room';
@@ -45,9 +46,15 @@ const state = {
   down: new Set(),
   /** @type {{ version: string, texts: { ko: string, en: string } } | null} the consent text asked about at sign-in (GET /consent) */
   consent: null,
+  /** @type {string[]} the account's roles (GET /auth/me); a guest has none */
+  roles: [],
+  /** @type {Set<number>} the rounds whose voice-link quality this tab has reported */
+  reportedRounds: new Set(),
 };
 
 const submissions = new Submissions();
+
+const researchPage = new ResearchPage(() => render());
 
 /** @type {ReconnectingSocket | null} */
 let voiceSession = null;
@@ -176,10 +183,20 @@ async function showLobby() {
 }
 
 async function loadLobby() {
-  const [topics, rooms] = await Promise.all([call('GET', `/topics?lang=${lang()}`), call('GET', '/rooms')]);
+  const [topics, rooms, me] = await Promise.all([
+    call('GET', `/topics?lang=${lang()}`),
+    call('GET', '/rooms'),
+    currentSession()?.is_guest === false ? call('GET', '/auth/me') : null,
+  ]);
   state.topics = topics.topics ?? [];
   state.rooms = rooms.items ?? [];
+  state.roles = me?.roles ?? [];
   render();
+}
+
+async function showResearch() {
+  go('research');
+  await researchPage.load();
 }
 
 /** @param {Room} room */
@@ -190,6 +207,7 @@ function enterRoom(room) {
   state.stats = null;
   state.feedback = null;
   state.connected = new Map();
+  state.reportedRounds = new Set();
   sessionStorage.setItem(ROOM_KEY, room.room_code);
   const session = currentSession();
   if (!session) {
@@ -286,6 +304,9 @@ function applyRoom(next) {
   } else if (next.chosen_this_round.length !== previous.chosen_this_round.length && next.phase === 'started') {
     announce(t('live.chosen', { count: next.chosen_this_round.length }));
   }
+  for (const round of roundsEnded(previous, next)) {
+    void reportLinkQuality(round);
+  }
   if (next.phase === 'finished' && previous.phase !== 'finished') {
     announce(t('live.finished'));
     void loadStatistics();
@@ -295,6 +316,36 @@ function applyRoom(next) {
     void refreshRoomScenario();
   }
   render();
+}
+
+/**
+ * The round that ended between two states of the room: its consensus arrived, or the room moved past it.
+ * @param {Room} previous @param {Room} next
+ * @returns {number[]}
+ */
+function roundsEnded(previous, next) {
+  const round = previous.current_round;
+  if (previous.phase !== 'started' || previous.consensus.some((c) => c.round_number === round)) {
+    return [];
+  }
+  const ended = next.consensus.some((c) => c.round_number === round) || next.current_round > round || next.phase === 'finished';
+  return ended ? [round] : [];
+}
+
+/**
+ * Sends the round's voice-link summary once (link_quality); with nobody to talk to there is nothing to send.
+ * An error answer (a round reported before this reload) needs nothing from the player: voice errors are not shown.
+ * @param {number} round
+ */
+async function reportLinkQuality(round) {
+  if (!mesh || state.reportedRounds.has(round)) {
+    return;
+  }
+  state.reportedRounds.add(round);
+  const links = await mesh.linkQuality();
+  if (links.length > 0) {
+    voiceSession?.send({ type: 'link_quality', round_number: round, links });
+  }
 }
 
 async function refreshRoomScenario() {
@@ -587,6 +638,8 @@ function screen() {
       return signInScreen();
     case 'lobby':
       return lobbyScreen();
+    case 'research':
+      return researchPage.view(state.topics, state.busy, (action) => void run(action), () => void run(showLobby));
     default:
       return roomScreen();
   }
@@ -647,6 +700,9 @@ function lobbyScreen() {
   return [
     h('h2', { id: 'screen-title' }, t('lobby.title')),
     h('p', { class: 'muted' }, t('lobby.hello', { name: nickname() })),
+    ...(state.roles.some((role) => RESEARCH_ROLES.includes(role))
+      ? [h('button', { type: 'button', class: 'secondary', id: 'open-research', onclick: () => void run(showResearch) }, t('research.open'))]
+      : []),
     h('div', { class: 'grid' },
       h('section', { class: 'card', 'aria-labelledby': 'rooms-title' },
         h('h3', { id: 'rooms-title' }, t('lobby.public')),
