@@ -38,11 +38,14 @@ public static class RealtimeApi
                 + "(peer_id, nickname, role_id, polite). "
                 + CloseCodeDescription);
         sockets.MapGet("/voice/{room_code}", VoiceAsync)
-            .WithSummary("WebSocket: the room's voice session (init, voice_status_update, link_state, start_recording, stop_recording) and room_updated pushes")
+            .WithSummary("WebSocket: the room's voice session (init, voice_status_update, link_state, link_quality, start_recording, stop_recording) and room_updated pushes")
             .WithDescription(
                 "Query: token (access token) or ticket. Refused before the upgrade with 401/403/404. One voice socket per user per room. "
                 + "start_recording/stop_recording need voice consent (voice_consent_required); starting what is started changes nothing; "
                 + "a participant changes the recording at most once a second (rate_limited). "
+                + "link_quality {round_number, links: [{peer_user_id, connection_state (an RTCPeerConnection state word), relayed, round_trip_ms, jitter_ms, packets_received, packets_lost}]} "
+                + "is each participant's getStats() summary of their links for a round, stored one connection_quality row per link; measures may be null; "
+                + "a bad field is answered invalid_message naming it, a round not yet open wrong_round, a peer outside the room invalid_peer, a round reported again already_reported. "
                 + "Pushes room_updated, the room as GET /rooms/{room_code} answers it, after every change: host changes (handed on, or automatic when the host is dropped: host_user_id), "
                 + "presence (present, reconnecting, dropped, removed), bot seats (is_bot), paused, and the running deadline (deadline_kind, deadline_at on the server's clock). "
                 + "In a started game also {type, user_id, at} for participant_reconnecting, participant_returned and participant_dropped. "

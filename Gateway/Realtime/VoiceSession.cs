@@ -114,11 +114,20 @@ public sealed partial class VoiceSession(
 
                 await Room.ReportLinkStateAsync(userId, peer, linkState.GetString()!, relayed);
                 break;
+            case "link_quality":
+                if (!LinkQualityMessage.TryRead(message, out var roundNumber, out var links, out var problem))
+                {
+                    socket.Refuse("invalid_message", "link_quality: " + problem);
+                    return;
+                }
+
+                await Room.RecordLinkQualityAsync(userId, roundNumber, links, socket.Closing);
+                break;
             case "ping":
                 socket.Send(new TypeOnly("pong"));
                 break;
             default:
-                socket.Refuse("unknown_type", "Unknown message type; send init, voice_status_update, link_state, start_recording or stop_recording.");
+                socket.Refuse("unknown_type", "Unknown message type; send init, voice_status_update, link_state, link_quality, start_recording or stop_recording.");
                 break;
         }
     }

@@ -141,6 +141,13 @@ public interface IRoomGrain : IGrainWithStringKey
     Task UpdateVoiceStatusAsync(long userId, bool isMicOn, bool isSpeaking);
 
     /// <summary>
+    /// Stores a seated participant's per-link summary of a round (one <c>connection_quality</c> row per link):
+    /// the round must have opened (<c>wrong_round</c>, 409), each peer must be another participant of the room
+    /// (<c>invalid_peer</c>, 422), and a participant reports a round once (<c>already_reported</c>, 409).
+    /// </summary>
+    Task RecordLinkQualityAsync(long userId, int roundNumber, IReadOnlyList<LinkQuality> links, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Starts or stops the room's recording; only participants with voice consent may
     /// (<c>voice_consent_required</c>, 403). Each change is a timestamped research event.
     /// Starting what is started (or stopping what is stopped) changes and records nothing; a

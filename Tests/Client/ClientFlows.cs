@@ -53,104 +53,119 @@ internal static partial class ClientFlows
     /// </summary>
     public static async Task PlayWholeGameAsync(IPage[] pages, string code, bool scan)
     {
-            var (host, others) = (pages[0], pages[1..]);
+        var host = pages[0];
+        await StartGameAsync(pages, scan);
 
-            // Everyone sees everyone in the waiting room, live.
-            foreach (var page in pages)
+        for (var round = 1; round <= 5; round++)
+        {
+            await PlayRoundAsync(pages, round, scan);
+        }
+
+        foreach (var page in pages)
+        {
+            await Expect(page.Locator("#room-phase")).ToHaveTextAsync("Finished");
+            await Expect(page.Locator("#statistics svg.chart")).ToHaveCountAsync(3);
+            await Expect(page.Locator("#chart-distribution rect.bar.consensus")).ToHaveCountAsync(5);
+        }
+
+        // The numbers are a click away, in a table.
+        await host.ClickAsync("#stats-summary");
+        await Expect(host.Locator("#stats-table")).ToBeVisibleAsync();
+        await Expect(host.Locator("#confidence-table tbody tr")).ToHaveCountAsync(5);
+        await Expect(host.Locator("#confidence-table tbody tr").First).ToContainTextAsync("4");
+
+        await host.ClickAsync("#feedback-load");
+        await Expect(host.Locator("#feedback-text")).ToBeVisibleAsync();
+        await Expect(host.Locator("#feedback-text p")).Not.ToBeEmptyAsync();
+        await ScanAsync(scan, host, "statistics");
+
+        // The same screen in Korean: every label comes from the language switch.
+        await host.SelectOptionAsync("#lang-select", "ko");
+        await Expect(host.Locator("#room-phase")).ToHaveTextAsync("끝남");
+
+        // The double click of round 1 was recorded once: one revision.
+        var revisions = await host.EvaluateAsync<int[]>(
+            "async code => { const s = JSON.parse(sessionStorage.getItem('dilemma.session')); " +
+            "const r = await fetch(`/rooms/${code}/statistics`, { headers: { Authorization: `Bearer ${s.access_token}` } }); " +
+            "const stats = await r.json(); return stats.rounds[0].choices.filter(c => c.user_id === s.user_id).map(c => c.revision); }",
+            code);
+        Assert.Equal([1], revisions);
+    }
+
+    /// <summary>The host assigns roles at random and starts; the game is then on round 1 on every page.</summary>
+    public static async Task StartGameAsync(IPage[] pages, bool scan)
+    {
+        // Everyone sees everyone in the waiting room, live.
+        foreach (var page in pages)
+        {
+            await Expect(page.Locator("#participants li")).ToHaveCountAsync(3);
+        }
+
+        await ScanAsync(scan, pages[0], "waiting-room");
+        await pages[0].ClickAsync("#assign-random");
+        await ExpectStartableAsync(pages[0]);
+        await pages[0].ClickAsync("#start-game");
+    }
+
+    /// <summary>
+    /// One round through the UI: everyone sees the dilemma, chooses (the host of round 1 with a double click),
+    /// sees that all have chosen but not what, and the host enters the consensus.
+    /// </summary>
+    public static async Task PlayRoundAsync(IPage[] pages, int round, bool scan)
+    {
+        var (host, others) = (pages[0], pages[1..]);
+        foreach (var page in pages)
+        {
+            await Expect(page.Locator("#round-title")).ToContainTextAsync($"Round {round} of 5");
+            await Expect(page.Locator("#my-role")).ToContainTextAsync("Your role: ");
+            await Expect(page.Locator("#dilemma-text")).Not.ToBeEmptyAsync();
+            await Expect(page.Locator("#role-context")).Not.ToBeEmptyAsync();
+        }
+
+        for (var i = 0; i < pages.Length; i++)
+        {
+            var page = pages[i];
+            await page.CheckAsync($"#choice-{(i + round) % 2}");
+            await page.CheckAsync($"#confidence-{1 + ((i + round) % 5)}");
+            if (round == 1 && i == 0)
             {
-                await Expect(page.Locator("#participants li")).ToHaveCountAsync(3);
+                // A double click sends one submission (same submission_id; the button is busy after the first).
+                await page.DblClickAsync("#choice-submit");
+            }
+            else
+            {
+                await page.ClickAsync("#choice-submit");
             }
 
-            await ScanAsync(scan, host, "waiting-room");
-            await host.ClickAsync("#assign-random");
-            await ExpectStartableAsync(host);
-            await host.ClickAsync("#start-game");
+            await Expect(page.Locator("#choice-recorded")).ToBeVisibleAsync();
+        }
 
-            for (var round = 1; round <= 5; round++)
-            {
-                foreach (var page in pages)
-                {
-                    await Expect(page.Locator("#round-title")).ToContainTextAsync($"Round {round} of 5");
-                    await Expect(page.Locator("#my-role")).ToContainTextAsync("Your role: ");
-                    await Expect(page.Locator("#dilemma-text")).Not.ToBeEmptyAsync();
-                    await Expect(page.Locator("#role-context")).Not.ToBeEmptyAsync();
-                }
+        if (round == 1)
+        {
+            await Expect(host.Locator("#consensus-submit")).ToBeVisibleAsync();
+            await ScanAsync(scan, host, "round");
+        }
 
-                for (var i = 0; i < pages.Length; i++)
-                {
-                    var page = pages[i];
-                    await page.CheckAsync($"#choice-{(i + round) % 2}");
-                    await page.CheckAsync($"#confidence-{1 + ((i + round) % 5)}");
-                    if (round == 1 && i == 0)
-                    {
-                        // A double click sends one submission (same submission_id; the button is busy after the first).
-                        await page.DblClickAsync("#choice-submit");
-                    }
-                    else
-                    {
-                        await page.ClickAsync("#choice-submit");
-                    }
+        foreach (var page in pages)
+        {
+            await Expect(page.Locator("#chosen-count")).ToHaveTextAsync("3 of 3 have chosen");
+            await Expect(page.Locator("#chosen-list .tag.ok")).ToHaveCountAsync(3);
+        }
 
-                    await Expect(page.Locator("#choice-recorded")).ToBeVisibleAsync();
-                }
+        foreach (var page in others)
+        {
+            await Expect(page.Locator("#consensus-wait")).ToBeVisibleAsync();
+            await Expect(page.Locator("#consensus-submit")).ToHaveCountAsync(0);
+        }
 
-                if (round == 1)
-                {
-                    await Expect(host.Locator("#consensus-submit")).ToBeVisibleAsync();
-                    await ScanAsync(scan, host, "round");
-                }
+        await host.CheckAsync("#consensus-1");
+        await host.CheckAsync("#consensus-confidence-4");
+        await host.ClickAsync("#consensus-submit");
 
-                foreach (var page in pages)
-                {
-                    await Expect(page.Locator("#chosen-count")).ToHaveTextAsync("3 of 3 have chosen");
-                    await Expect(page.Locator("#chosen-list .tag.ok")).ToHaveCountAsync(3);
-                }
-
-                foreach (var page in others)
-                {
-                    await Expect(page.Locator("#consensus-wait")).ToBeVisibleAsync();
-                    await Expect(page.Locator("#consensus-submit")).ToHaveCountAsync(0);
-                }
-
-                await host.CheckAsync("#consensus-1");
-                await host.CheckAsync("#consensus-confidence-4");
-                await host.ClickAsync("#consensus-submit");
-
-                foreach (var page in pages)
-                {
-                    await Expect(page.Locator("#past-list li")).ToHaveCountAsync(round);
-                }
-            }
-
-            foreach (var page in pages)
-            {
-                await Expect(page.Locator("#room-phase")).ToHaveTextAsync("Finished");
-                await Expect(page.Locator("#statistics svg.chart")).ToHaveCountAsync(3);
-                await Expect(page.Locator("#chart-distribution rect.bar.consensus")).ToHaveCountAsync(5);
-            }
-
-            // The numbers are a click away, in a table.
-            await host.ClickAsync("#stats-summary");
-            await Expect(host.Locator("#stats-table")).ToBeVisibleAsync();
-            await Expect(host.Locator("#confidence-table tbody tr")).ToHaveCountAsync(5);
-            await Expect(host.Locator("#confidence-table tbody tr").First).ToContainTextAsync("4");
-
-            await host.ClickAsync("#feedback-load");
-            await Expect(host.Locator("#feedback-text")).ToBeVisibleAsync();
-            await Expect(host.Locator("#feedback-text p")).Not.ToBeEmptyAsync();
-            await ScanAsync(scan, host, "statistics");
-
-            // The same screen in Korean: every label comes from the language switch.
-            await host.SelectOptionAsync("#lang-select", "ko");
-            await Expect(host.Locator("#room-phase")).ToHaveTextAsync("끝남");
-
-            // The double click of round 1 was recorded once: one revision.
-            var revisions = await host.EvaluateAsync<int[]>(
-                "async code => { const s = JSON.parse(sessionStorage.getItem('dilemma.session')); " +
-                "const r = await fetch(`/rooms/${code}/statistics`, { headers: { Authorization: `Bearer ${s.access_token}` } }); " +
-                "const stats = await r.json(); return stats.rounds[0].choices.filter(c => c.user_id === s.user_id).map(c => c.revision); }",
-                code);
-            Assert.Equal([1], revisions);
+        foreach (var page in pages)
+        {
+            await Expect(page.Locator("#past-list li")).ToHaveCountAsync(round);
+        }
     }
 
     /// <summary>Start becomes possible once the roles are in; if not, the failure says what the page's alert said.</summary>

@@ -129,6 +129,7 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await Expect(error).ToHaveAttributeAsync("role", "alert");
         await Expect(error).ToHaveAttributeAsync("data-code", "room_not_found");
         await Expect(error).ToHaveTextAsync("No room with that code. Check the six digits.");
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "error-room-not-found");
         await page.Context.CloseAsync();
     }
 

@@ -24,6 +24,9 @@ public sealed class NamespaceBrowserFixture : IAsyncLifetime
     /// <summary>The gateway as the browsers inside the namespace reach it.</summary>
     public Uri Address => _forwarder!.Address;
 
+    /// <summary>The gateway's services, for reading what its in-memory research store kept.</summary>
+    public IServiceProvider Services => _gateway!.Services;
+
     /// <summary>The interfaces inside the namespace, for the test to assert loopback alone.</summary>
     public IReadOnlyList<string> Interfaces => _space!.Interfaces();
 

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Dilemma.Grains.Research;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -6,7 +8,8 @@ namespace Dilemma.Tests.Client;
 
 /// <summary>
 /// The web app's own voice mesh, three browsers inside a network namespace that has only loopback: every page's
-/// two links reach connected and carry audio from the fake microphone, over host candidates and relayed by coturn.
+/// two links reach connected and carry audio from the fake microphone, over host candidates and relayed by coturn;
+/// after a round each browser's getStats() summary of its two links (link_quality) is in the research store.
 /// </summary>
 public class VoiceNamespaceTests(NamespaceBrowserFixture browsers) : IClassFixture<NamespaceBrowserFixture>
 {
@@ -40,20 +43,25 @@ public class VoiceNamespaceTests(NamespaceBrowserFixture browsers) : IClassFixtu
     public async Task The_voice_mesh_connects_over_host_candidates_inside_a_loopback_only_namespace()
     {
         // No ICE servers at all: the browsers can only offer their host candidates on the namespace's loopback.
-        var links = await PlayVoiceAsync("Host", "{ ...c, iceServers: [] }", "connected");
+        var (links, reports) = await PlayVoiceAsync("Host", "{ ...c, iceServers: [] }", "connected");
         Assert.All(links, link => Assert.Equal(("host", "host"), (link.Local, link.Remote)));
+        Assert.All(reports, report => Assert.False(report.Relayed));
     }
 
     [Fact]
     public async Task The_voice_mesh_connects_relay_only_through_coturn_inside_a_loopback_only_namespace()
     {
         // The gateway's coturn credentials, and relay candidates only: every packet goes through the TURN server.
-        var links = await PlayVoiceAsync("Relay", "{ ...c, iceTransportPolicy: 'relay' }", "relayed");
+        var (links, reports) = await PlayVoiceAsync("Relay", "{ ...c, iceTransportPolicy: 'relay' }", "relayed");
         Assert.All(links, link => Assert.Equal(("relay", "relay"), (link.Local, link.Remote)));
+        Assert.All(reports, report => Assert.True(report.Relayed));
     }
 
-    /// <summary>Seats three players, waits until every page has two connected links with audio in, and returns all six links.</summary>
-    private async Task<List<Link>> PlayVoiceAsync(string name, string shape, string shownState)
+    /// <summary>
+    /// Seats three players, waits until every page has two connected links with audio in, plays round 1, and returns
+    /// all six links and the six link_quality rows the browsers sent for round 1 (each user one row per other user).
+    /// </summary>
+    private async Task<(List<Link> Links, IReadOnlyList<ConnectionQualityRecord> Reports)> PlayVoiceAsync(string name, string shape, string shownState)
     {
         Assert.Equal(["lo"], browsers.Interfaces);
         var initScript = $$"""
@@ -67,7 +75,7 @@ public class VoiceNamespaceTests(NamespaceBrowserFixture browsers) : IClassFixtu
               };
             })();
             """;
-        var (pages, _) = await ClientFlows.SeatThreePlayersAsync(() => browsers.NewPageAsync(initScript), name);
+        var (pages, code) = await ClientFlows.SeatThreePlayersAsync(() => browsers.NewPageAsync(initScript), name);
 
         var all = new List<Link>();
         foreach (var page in pages)
@@ -77,12 +85,50 @@ public class VoiceNamespaceTests(NamespaceBrowserFixture browsers) : IClassFixtu
             all.AddRange(links);
         }
 
+        await ClientFlows.StartGameAsync(pages, scan: false);
+        await ClientFlows.PlayRoundAsync(pages, 1, scan: false);
+        var reports = await WaitForLinkReportsAsync(code);
         foreach (var page in pages)
         {
             await page.Context.CloseAsync();
         }
 
-        return all;
+        var users = reports.Select(r => r.UserId).Distinct().ToList();
+        Assert.Equal(3, users.Count);
+        foreach (var user in users)
+        {
+            Assert.Equal(users.Where(u => u != user).Order(), reports.Where(r => r.UserId == user).Select(r => r.PeerUserId).Order());
+        }
+
+        Assert.All(reports, report =>
+        {
+            Assert.Equal(1, report.RoundNumber);
+            Assert.Equal("connected", report.ConnectionState);
+            Assert.True(report.PacketsReceived > 0, $"{report} has no inbound packets");
+            Assert.True(report.RoundTripMs >= 0, $"{report} has no round-trip time");
+            Assert.True(report.JitterMs >= 0, $"{report} has no jitter");
+            Assert.NotNull(report.PacketsLost);
+        });
+        return (all, reports);
+    }
+
+    /// <summary>Round 1's reports, once all three browsers' two links each have arrived (sent when the consensus came in).</summary>
+    private async Task<IReadOnlyList<ConnectionQualityRecord>> WaitForLinkReportsAsync(string code)
+    {
+        var store = browsers.Services.GetRequiredService<InMemoryResearchStore>();
+        var deadline = DateTimeOffset.UtcNow + MeshDeadline;
+        while (true)
+        {
+            var reports = store.ConnectionQuality(code);
+            if (reports.Count >= 6)
+            {
+                Assert.Equal(6, reports.Count);
+                return reports;
+            }
+
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"Within {MeshDeadline.TotalSeconds} s the browsers sent {reports.Count} of round 1's six link reports.");
+            await Task.Delay(PollInterval, TestContext.Current.CancellationToken);
+        }
     }
 
     private static async Task<List<Link>> WaitForAudioOnBothLinksAsync(IPage page)

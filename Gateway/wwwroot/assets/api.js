@@ -3,7 +3,8 @@
 
 /**
  * @typedef {{ access_token: string, refresh_token: string, user_id: number, username: string, is_guest: boolean, guest_id?: string | null }} Session
- * @typedef {{ user_id: number, nickname: string, role_id: number | null, role_name: string | null, is_host: boolean }} Participant
+ * @typedef {{ user_id: number, nickname: string, role_id: number | null, role_name: string | null, is_host: boolean,
+ *   presence?: string, is_bot?: boolean }} Participant
  * @typedef {{ round_number: number, choice: number, confidence: number, submitted_by: number }} Consensus
  * @typedef {{ ko: string, en: string }} Localized
  * @typedef {{ context: Localized, question: Localized }} RoleContext
@@ -11,7 +12,7 @@
  * @typedef {{ id: string, topic: string, title: Localized, summary: Localized, rounds: ScenarioRound[] }} Scenario
  * @typedef {{ room_code: string, title: string, topic: string, is_public: boolean, phase: string, host_user_id: number, current_round: number,
  *   participant_count: number, participants: Participant[], chosen_this_round: number[], consensus: Consensus[], version: number, scenario: Scenario | null,
- *   deadline_kind?: string | null, deadline_at?: string | null }} Room
+ *   deadline_kind?: string | null, deadline_at?: string | null, paused?: boolean }} Room
  * @typedef {{ room_code: string, title: string, topic: string, participant_count: number, phase: string }} RoomListing
  * @typedef {{ user_id: number, nickname: string, role_id: number | null, choice: number, confidence: number }} IndividualChoice
  * @typedef {{ round_number: number, completed: boolean, option_count: number, choices: IndividualChoice[], distribution: number[],

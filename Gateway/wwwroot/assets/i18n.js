@@ -417,3 +417,19 @@ export function pick(text) {
   }
   return typeof text === 'string' ? text : text[current] ?? text.en;
 }
+
+/**
+ * Adds a screen's own words (assets/screens/*.js keep theirs next to their markup); a key already known is an error,
+ * so two screens never silently share or override a text.
+ * @param {Record<Lang, Record<string, string>>} table
+ */
+export function addStrings(table) {
+  for (const language of /** @type {Lang[]} */ (['en', 'ko'])) {
+    for (const [key, text] of Object.entries(table[language])) {
+      if (key in STRINGS[language]) {
+        throw new Error(`The text ${key} is defined twice`);
+      }
+      STRINGS[language][key] = text;
+    }
+  }
+}

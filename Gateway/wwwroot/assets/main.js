@@ -6,11 +6,13 @@ import { confidenceChart, distributionChart, movementChart, optionLetter } from 
 import { byId, h } from './dom.js';
 import { has, lang, pick, setLang, t } from './i18n.js';
 import { ReconnectingSocket, VoiceMesh } from './realtime.js';
+import { botControls, creationBody, creationFields, hostTools, presenceAnnouncement, presenceTag } from './screens/host.js';
+import { RESEARCH_ROLES, ResearchPage } from './screens/research.js';
 
 /**
  * @typedef {import('./api.js').Room} Room
  * @typedef {import('./api.js').RoomStatistics} RoomStatistics
- * @typedef {'signin' | 'lobby' | 'room'} View
+ * @typedef {'signin' | 'lobby' | 'room' | 'research'} View
  */
 
 const ROOM_KEY = 'dilemma.room';
@@ -45,9 +47,17 @@ const state = {
   down: new Set(),
   /** @type {{ version: string, texts: { ko: string, en: string } } | null} the consent text asked about at sign-in (GET /consent) */
   consent: null,
+  /** the host asked to end the game and has not yet confirmed */
+  confirmingEnd: false,
+  /** @type {string[]} the account's roles (GET /auth/me); a guest has none */
+  roles: [],
+  /** @type {Set<number>} the rounds whose voice-link quality this tab has reported */
+  reportedRounds: new Set(),
 };
 
 const submissions = new Submissions();
+
+const researchPage = new ResearchPage(() => render());
 
 /** @type {ReconnectingSocket | null} */
 let voiceSession = null;
@@ -176,10 +186,20 @@ async function showLobby() {
 }
 
 async function loadLobby() {
-  const [topics, rooms] = await Promise.all([call('GET', `/topics?lang=${lang()}`), call('GET', '/rooms')]);
+  const [topics, rooms, me] = await Promise.all([
+    call('GET', `/topics?lang=${lang()}`),
+    call('GET', '/rooms'),
+    currentSession()?.is_guest === false ? call('GET', '/auth/me') : null,
+  ]);
   state.topics = topics.topics ?? [];
   state.rooms = rooms.items ?? [];
+  state.roles = me?.roles ?? [];
   render();
+}
+
+async function showResearch() {
+  go('research');
+  await researchPage.load();
 }
 
 /** @param {Room} room */
@@ -190,6 +210,7 @@ function enterRoom(room) {
   state.stats = null;
   state.feedback = null;
   state.connected = new Map();
+  state.reportedRounds = new Set();
   sessionStorage.setItem(ROOM_KEY, room.room_code);
   const session = currentSession();
   if (!session) {
@@ -286,6 +307,9 @@ function applyRoom(next) {
   } else if (next.chosen_this_round.length !== previous.chosen_this_round.length && next.phase === 'started') {
     announce(t('live.chosen', { count: next.chosen_this_round.length }));
   }
+  for (const round of roundsEnded(previous, next)) {
+    void reportLinkQuality(round);
+  }
   if (next.phase === 'finished' && previous.phase !== 'finished') {
     announce(t('live.finished'));
     void loadStatistics();
@@ -295,6 +319,36 @@ function applyRoom(next) {
     void refreshRoomScenario();
   }
   render();
+}
+
+/**
+ * The round that ended between two states of the room: its consensus arrived, or the room moved past it.
+ * @param {Room} previous @param {Room} next
+ * @returns {number[]}
+ */
+function roundsEnded(previous, next) {
+  const round = previous.current_round;
+  if (previous.phase !== 'started' || previous.consensus.some((c) => c.round_number === round)) {
+    return [];
+  }
+  const ended = next.consensus.some((c) => c.round_number === round) || next.current_round > round || next.phase === 'finished';
+  return ended ? [round] : [];
+}
+
+/**
+ * Sends the round's voice-link summary once (link_quality); with nobody to talk to there is nothing to send.
+ * An error answer (a round reported before this reload) needs nothing from the player: voice errors are not shown.
+ * @param {number} round
+ */
+async function reportLinkQuality(round) {
+  if (!mesh || state.reportedRounds.has(round)) {
+    return;
+  }
+  state.reportedRounds.add(round);
+  const links = await mesh.linkQuality();
+  if (links.length > 0) {
+    voiceSession?.send({ type: 'link_quality', round_number: round, links });
+  }
 }
 
 async function refreshRoomScenario() {
@@ -326,6 +380,16 @@ function onVoiceMessage(message) {
       mesh?.remoteStatus.set(message.user_id, { micOn: message.is_mic_on, speaking: message.is_speaking });
       renderVoice();
       break;
+    case 'participant_reconnecting':
+    case 'participant_returned':
+    case 'participant_dropped': {
+      // The room's presence arrives with room_updated; this is what a screen reader hears of it.
+      const text = presenceAnnouncement(message.type, participantName(message.user_id));
+      if (text) {
+        announce(text);
+      }
+      break;
+    }
     default:
       break;
   }
@@ -414,8 +478,9 @@ function createRoom(event) {
   const visibility = field(formOf(event), 'visibility') || 'public';
   // Optional: an empty field means no timer (the server's default); the server checks the range.
   const choiceSeconds = field(formOf(event), 'choice_seconds');
+  const hostSettings = creationBody((name) => field(formOf(event), name));
   void run(async () => {
-    const body = { title, topic, nickname: nickname(), ...(choiceSeconds ? { choice_seconds: Number(choiceSeconds) } : {}) };
+    const body = { title, topic, nickname: nickname(), ...(choiceSeconds ? { choice_seconds: Number(choiceSeconds) } : {}), ...hostSettings };
     const room = await call('POST', `/rooms/${visibility === 'private' ? 'private' : 'public'}`, body);
     enterRoom(room);
   });
@@ -469,6 +534,18 @@ function assignRoles(byHand) {
     : undefined;
   void run(async () => {
     await call('POST', `/rooms/assign-roles/${room.room_code}`, byHand ? { assignments } : {});
+    await refreshRoom();
+  });
+}
+
+/**
+ * A host action on the room (bots, remove, hand on, end): posted, then the room read again.
+ * @param {string} path @param {unknown} [body]
+ */
+function hostAction(path, body) {
+  void run(async () => {
+    await call('POST', path, body);
+    state.confirmingEnd = false;
     await refreshRoom();
   });
 }
@@ -587,6 +664,8 @@ function screen() {
       return signInScreen();
     case 'lobby':
       return lobbyScreen();
+    case 'research':
+      return researchPage.view(state.topics, state.busy, (action) => void run(action), () => void run(showLobby));
     default:
       return roomScreen();
   }
@@ -647,6 +726,9 @@ function lobbyScreen() {
   return [
     h('h2', { id: 'screen-title' }, t('lobby.title')),
     h('p', { class: 'muted' }, t('lobby.hello', { name: nickname() })),
+    ...(state.roles.some((role) => RESEARCH_ROLES.includes(role))
+      ? [h('button', { type: 'button', class: 'secondary', id: 'open-research', onclick: () => void run(showResearch) }, t('research.open'))]
+      : []),
     h('div', { class: 'grid' },
       h('section', { class: 'card', 'aria-labelledby': 'rooms-title' },
         h('h3', { id: 'rooms-title' }, t('lobby.public')),
@@ -668,6 +750,7 @@ function lobbyScreen() {
           h('label', { class: 'inline', for: 'visibility-private' }, h('input', { type: 'radio', id: 'visibility-private', name: 'visibility', value: 'private' }), t('lobby.privateRoom'))),
         h('label', { for: 'create-choice-seconds' }, t('lobby.choiceSeconds')),
         h('input', { type: 'number', id: 'create-choice-seconds', name: 'choice_seconds', min: 1, max: 3600, inputmode: 'numeric' }),
+        ...creationFields(),
         h('button', { type: 'submit', id: 'create-submit', disabled: state.busy }, t('lobby.createButton'))),
       h('form', { class: 'card', id: 'code-form', onsubmit: joinByCode },
         h('h3', {}, t('lobby.byCode')),
@@ -701,6 +784,15 @@ function roomScreen() {
     body.push(waitingSection(room, isHost));
   } else if (room.phase === 'started') {
     body.push(...roundSections(room, isHost, selfId ?? 0));
+    if (isHost) {
+      body.push(hostTools(room, selfId ?? 0, state.busy, hostAction, {
+        confirmingEnd: state.confirmingEnd,
+        setConfirmingEnd: (on) => {
+          state.confirmingEnd = on;
+          render();
+        },
+      }));
+    }
   } else {
     body.push(...finishedSections(room));
   }
@@ -715,7 +807,7 @@ function participantList(room, isHost) {
     h('span', {}, h('strong', {}, p.nickname),
       p.user_id === selfId ? h('span', { class: 'tag' }, t('room.you')) : null,
       p.is_host ? h('span', { class: 'tag' }, t('room.host')) : null,
-      state.connected.get(p.user_id) === false ? h('span', { class: 'tag warn' }, t('room.offline')) : null),
+      presenceTag(p) ?? (state.connected.get(p.user_id) === false ? h('span', { class: 'tag warn' }, t('room.offline')) : null)),
     isHost && room.participants.length === 3
       ? h('span', {},
         h('label', { class: 'visually-hidden', for: `role-${p.user_id}` }, t('room.roleFor', { name: p.nickname })),
@@ -732,6 +824,7 @@ function waitingSection(room, isHost) {
     h('h3', { id: 'participants-title' }, t('room.participants', { count: room.participants.length })),
     participantList(room, isHost),
     !full ? h('p', { class: 'muted', id: 'need-three' }, t('room.needThree', { code: room.room_code })) : null,
+    isHost && !full ? botControls(room, state.busy, hostAction) : null,
     isHost && full
       ? h('div', { class: 'row' },
         h('button', { type: 'button', id: 'assign-random', disabled: state.busy, onclick: () => assignRoles(false) }, t('room.assignRandom')),
@@ -824,7 +917,7 @@ function roundSections(room, isHost, selfId) {
     h('p', { id: 'chosen-count' }, t('round.chosenCount', { count: chosen.size })),
     h('ul', { class: 'plain', id: 'chosen-list' }, room.participants.map((p) => h('li', { 'data-user-id': p.user_id },
       h('span', {}, p.nickname, ' ', h('span', { class: 'muted' }, roleName(p.role_id)),
-        state.connected.get(p.user_id) === false ? h('span', { class: 'tag warn' }, t('room.offline')) : null),
+        presenceTag(p) ?? (state.connected.get(p.user_id) === false ? h('span', { class: 'tag warn' }, t('room.offline')) : null)),
       h('span', { class: chosen.has(p.user_id) ? 'tag ok' : 'tag' }, chosen.has(p.user_id) ? t('round.hasChosen') : t('round.notYet'))))));
 
   /** @type {HTMLElement} */

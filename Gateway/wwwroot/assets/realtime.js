@@ -8,6 +8,8 @@ import { wsTicket } from './api.js';
  * @typedef {{ type: string, [field: string]: any }} Message
  * @typedef {'new' | 'connecting' | 'connected' | 'relayed' | 'disconnected' | 'failed' | 'closed'} LinkState
  * @typedef {{ peerId: number, nickname: string, state: LinkState, speaking: boolean, micOn: boolean }} PeerView
+ * @typedef {{ peer_user_id: number, connection_state: string, relayed: boolean, round_trip_ms: number | null,
+ *   jitter_ms: number | null, packets_received: number | null, packets_lost: number | null }} LinkQuality
  */
 
 /** A socket that reconnects with exponential backoff and jitter until closed on purpose. */
@@ -119,7 +121,7 @@ export class VoiceMesh {
     this.micOn = true;
     this.noMic = false;
     this.speaking = false;
-    /** @type {(message: Message) => void} */
+    /** Sends on the room's voice socket (voice status, link states and quality); set by the page. @type {(message: Message) => void} */
     this.statusOut = () => {};
     /** @type {Map<number, { micOn: boolean, speaking: boolean }>} */
     this.remoteStatus = new Map();
@@ -229,6 +231,15 @@ export class VoiceMesh {
       }
     }, 250);
     this.audioContext = context;
+  }
+
+  /**
+   * Each open link's summary from getStats(), for the voice socket's once-a-round link_quality report.
+   * @returns {Promise<LinkQuality[]>}
+   */
+  async linkQuality() {
+    const peers = [...this.peers.values()].filter((peer) => peer.state !== 'closed');
+    return Promise.all(peers.map((peer) => peer.quality()));
   }
 
   /** @returns {PeerView[]} */
@@ -358,28 +369,56 @@ class Peer {
 
   async updateState() {
     const state = this.pc.connectionState;
-    if (state === 'connected') {
-      this.state = (await this.relayed()) ? 'relayed' : 'connected';
-    } else {
-      this.state = state;
-    }
+    const relayed = state === 'connected' && (await this.relayed());
+    this.state = state === 'connected' && relayed ? 'relayed' : state;
+    // The server keeps each change for the facilitator's monitor; an error answer (an older server) changes nothing here.
+    this.mesh.statusOut({ type: 'link_state', peer_user_id: this.peerId, state, relayed });
     this.mesh.onChange();
   }
 
   /** Whether the selected candidate pair goes through a TURN relay. */
   async relayed() {
-    const stats = await this.pc.getStats();
+    return (await this.quality()).relayed;
+  }
+
+  /**
+   * This link's measures: the selected candidate pair's round-trip time and type, and the inbound audio's
+   * jitter and packet counts. getStats() gives seconds; the report carries milliseconds.
+   * @returns {Promise<LinkQuality>}
+   */
+  async quality() {
+    /** @type {LinkQuality} */
+    const quality = {
+      peer_user_id: this.peerId,
+      connection_state: this.pc.connectionState,
+      relayed: false,
+      round_trip_ms: null,
+      jitter_ms: null,
+      packets_received: null,
+      packets_lost: null,
+    };
     /** @type {Map<string, any>} */
     const byId = new Map();
-    stats.forEach((report) => byId.set(report.id, report));
+    try {
+      (await this.pc.getStats()).forEach((report) => byId.set(report.id, report));
+    } catch {
+      // A closed connection has no statistics: the report says only its state.
+      return quality;
+    }
     for (const report of byId.values()) {
       if (report.type === 'transport' && report.selectedCandidatePairId) {
         const pair = byId.get(report.selectedCandidatePairId);
-        const local = pair && byId.get(pair.localCandidateId);
-        return local?.candidateType === 'relay';
+        quality.relayed = byId.get(pair?.localCandidateId)?.candidateType === 'relay';
+        if (typeof pair?.currentRoundTripTime === 'number') {
+          quality.round_trip_ms = pair.currentRoundTripTime * 1000;
+        }
+      } else if (report.type === 'inbound-rtp' && report.kind === 'audio') {
+        quality.jitter_ms = typeof report.jitter === 'number' ? report.jitter * 1000 : null;
+        quality.packets_received = typeof report.packetsReceived === 'number' ? report.packetsReceived : null;
+        quality.packets_lost = typeof report.packetsLost === 'number' ? report.packetsLost : null;
       }
     }
-    return false;
+    return quality;
   }
 
   close() {

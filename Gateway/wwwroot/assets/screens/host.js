@@ -1,0 +1,192 @@
+// The host's tools in the room (Gateway/Rooms): the creation form's timers and what happens when someone drops out,
+// bots for the empty seats before the start, and in the game removing a gone participant, handing on the host and
+// ending the game early. Also how everyone sees the others' presence (reconnecting, dropped, removed, bot).
+
+import { h } from '../dom.js';
+import { addStrings, t } from '../i18n.js';
+
+addStrings({
+  en: {
+    'host.consensusSeconds': 'Seconds for the group decision in each round (optional)',
+    'host.onDropout': 'If a player drops out of a started game',
+    'host.onDropout.continue': 'Go on without them',
+    'host.onDropout.wait': 'Pause until they return or I remove them',
+    'host.onDropout.bot': 'A bot takes their seat',
+    'host.bots': 'Fill the empty seats with bots',
+    'host.botCount': 'Number of bots',
+    'host.addBots': 'Add bots',
+    'host.tools': 'Host tools',
+    'host.remove': 'Remove {name} from the game',
+    'host.handHost': 'Make {name} the host',
+    'host.end': 'End the game now',
+    'host.endConfirm': 'Yes, end the game for everyone',
+    'host.endCancel': 'Keep playing',
+    'host.endQuestion': 'End the game now? The rounds not yet decided stay undecided.',
+    'host.paused': 'The game is paused: a player dropped out. Wait for them, remove them, or end the game.',
+    'presence.reconnecting': 'reconnecting…',
+    'presence.dropped': 'dropped out',
+    'presence.removed': 'removed',
+    'presence.bot': 'bot',
+    'live.reconnecting': '{name} lost the connection and is reconnecting.',
+    'live.returned': '{name} is back.',
+    'live.dropped': '{name} dropped out.',
+    'error.participant_present': 'That player is still connected: only a player who is gone can be removed.',
+    'error.participant_gone': 'That player is not connected right now.',
+    'error.participant_dropped': 'You were dropped from this game. Reconnect to take part again.',
+    'error.participant_is_bot': 'A bot cannot do that.',
+    'error.room_paused': 'The game is paused.',
+    'error.invalid_bots': 'A room takes one or two bots.',
+    'error.invalid_timer': 'A timer is from 1 to 3600 seconds.',
+    'error.invalid_on_dropout': 'Pick what happens when a player drops out.',
+    'error.choices_closed': 'Choosing has closed for this round.',
+  },
+  ko: {
+    'host.consensusSeconds': '라운드마다 모둠 결정 시간 (초, 선택)',
+    'host.onDropout': '게임 중에 참가자가 나가면',
+    'host.onDropout.continue': '남은 사람끼리 계속하기',
+    'host.onDropout.wait': '돌아오거나 내가 내보낼 때까지 멈추기',
+    'host.onDropout.bot': '봇이 그 자리를 맡기',
+    'host.bots': '빈자리를 봇으로 채우기',
+    'host.botCount': '봇 수',
+    'host.addBots': '봇 추가',
+    'host.tools': '방장 도구',
+    'host.remove': '{name} 님을 게임에서 내보내기',
+    'host.handHost': '{name} 님을 방장으로',
+    'host.end': '지금 게임 끝내기',
+    'host.endConfirm': '네, 모두의 게임을 끝냅니다',
+    'host.endCancel': '계속하기',
+    'host.endQuestion': '지금 게임을 끝낼까요? 아직 정하지 않은 라운드는 정해지지 않은 채로 남습니다.',
+    'host.paused': '게임이 멈췄습니다: 참가자가 나갔습니다. 기다리거나, 내보내거나, 게임을 끝내세요.',
+    'presence.reconnecting': '다시 연결하는 중…',
+    'presence.dropped': '나감',
+    'presence.removed': '내보냄',
+    'presence.bot': '봇',
+    'live.reconnecting': '{name} 님의 연결이 끊겨 다시 연결하는 중입니다.',
+    'live.returned': '{name} 님이 돌아왔습니다.',
+    'live.dropped': '{name} 님이 나갔습니다.',
+    'error.participant_present': '아직 연결된 참가자입니다: 나간 참가자만 내보낼 수 있습니다.',
+    'error.participant_gone': '그 참가자는 지금 연결되어 있지 않습니다.',
+    'error.participant_dropped': '이 게임에서 빠졌습니다. 다시 연결하면 참여할 수 있습니다.',
+    'error.participant_is_bot': '봇은 그렇게 할 수 없습니다.',
+    'error.room_paused': '게임이 멈춰 있습니다.',
+    'error.invalid_bots': '봇은 한 명이나 두 명까지입니다.',
+    'error.invalid_timer': '시간은 1초에서 3600초까지입니다.',
+    'error.invalid_on_dropout': '참가자가 나갔을 때 할 일을 고르세요.',
+    'error.choices_closed': '이 라운드의 선택이 마감되었습니다.',
+  },
+});
+
+/**
+ * @typedef {import('../api.js').Room} Room
+ * @typedef {import('../api.js').Participant} Participant
+ * @typedef {(path: string, body?: unknown) => void} HostAction posts to the room's API and reads the room again
+ */
+
+/** The creation form's host settings: the consensus timer and the on_dropout choice (the choice timer is the lobby's). */
+export function creationFields() {
+  return [
+    h('label', { for: 'create-consensus-seconds' }, t('host.consensusSeconds')),
+    h('input', { type: 'number', id: 'create-consensus-seconds', name: 'consensus_seconds', min: 1, max: 3600, inputmode: 'numeric' }),
+    h('label', { for: 'create-on-dropout' }, t('host.onDropout')),
+    h('select', { id: 'create-on-dropout', name: 'on_dropout' },
+      ['continue', 'wait', 'bot'].map((policy) => h('option', { value: policy }, t(`host.onDropout.${policy}`)))),
+  ];
+}
+
+/**
+ * What the creation form's host settings add to POST /rooms/{public|private}: empty fields are left to the server's defaults.
+ * @param {(name: string) => string} field the form's trimmed value by name
+ */
+export function creationBody(field) {
+  const consensus = field('consensus_seconds');
+  const onDropout = field('on_dropout');
+  return { ...(consensus ? { consensus_seconds: Number(consensus) } : {}), ...(onDropout ? { on_dropout: onDropout } : {}) };
+}
+
+/**
+ * Before the start, a host with empty seats may fill them with bots.
+ * @param {Room} room @param {boolean} busy @param {HostAction} act
+ */
+export function botControls(room, busy, act) {
+  const free = 3 - room.participants.length;
+  if (free < 1) {
+    return null;
+  }
+  return h('form', {
+    id: 'bots-form',
+    class: 'row',
+    'aria-labelledby': 'bots-title',
+    onsubmit: (/** @type {Event} */ event) => {
+      event.preventDefault();
+      const count = /** @type {HTMLSelectElement} */ (document.getElementById('bot-count')).value;
+      act(`/rooms/${room.room_code}/bots`, { bots: Number(count) });
+    },
+  },
+  h('h4', { id: 'bots-title' }, t('host.bots')),
+  h('label', { for: 'bot-count' }, t('host.botCount')),
+  h('select', { id: 'bot-count' }, Array.from({ length: Math.min(free, 2) }, (_, i) => h('option', { value: i + 1 }, String(i + 1)))),
+  h('button', { type: 'submit', id: 'add-bots', disabled: busy }, t('host.addBots')));
+}
+
+/**
+ * The host's tools in a started game: remove a participant who is gone, hand the host on to one who is present,
+ * and end the game (asked twice: it ends it for everyone).
+ * @param {Room} room @param {number} selfId @param {boolean} busy @param {HostAction} act
+ * @param {{ confirmingEnd: boolean, setConfirmingEnd: (on: boolean) => void }} end
+ */
+export function hostTools(room, selfId, busy, act, end) {
+  const others = room.participants.filter((p) => p.user_id !== selfId && !p.is_bot && presenceOf(p) !== 'removed');
+  return h('section', { class: 'card', 'aria-labelledby': 'host-tools-title', id: 'host-tools' },
+    h('h3', { id: 'host-tools-title' }, t('host.tools')),
+    room.paused ? h('p', { class: 'tag warn', id: 'room-paused' }, t('host.paused')) : null,
+    h('ul', { class: 'plain' }, others.map((p) => {
+      const gone = presenceOf(p) !== 'present';
+      return h('li', { 'data-user-id': p.user_id },
+        gone
+          ? h('button', { type: 'button', class: 'secondary', id: `remove-${p.user_id}`, disabled: busy, onclick: () => act(`/rooms/${room.room_code}/remove`, { user_id: p.user_id }) },
+            t('host.remove', { name: p.nickname }))
+          : h('button', { type: 'button', class: 'secondary', id: `hand-host-${p.user_id}`, disabled: busy, onclick: () => act(`/rooms/${room.room_code}/host`, { user_id: p.user_id }) },
+            t('host.handHost', { name: p.nickname })));
+    })),
+    end.confirmingEnd
+      ? h('div', { role: 'group', 'aria-labelledby': 'end-question' },
+        h('p', { id: 'end-question' }, t('host.endQuestion')),
+        h('div', { class: 'row' },
+          h('button', { type: 'button', class: 'danger', id: 'end-confirm', disabled: busy, onclick: () => act(`/rooms/${room.room_code}/end`) }, t('host.endConfirm')),
+          h('button', { type: 'button', class: 'secondary', id: 'end-cancel', onclick: () => end.setConfirmingEnd(false) }, t('host.endCancel'))))
+      : h('button', { type: 'button', class: 'secondary', id: 'end-game', disabled: busy, onclick: () => end.setConfirmingEnd(true) }, t('host.end')));
+}
+
+/**
+ * A participant's presence as the room says it; a bot is always there.
+ * @param {Participant} participant
+ * @returns {string}
+ */
+export function presenceOf(participant) {
+  return participant.presence ?? 'present';
+}
+
+/**
+ * The tag shown beside a name for everyone: a bot, or a player who is not simply present.
+ * @param {Participant} participant
+ */
+export function presenceTag(participant) {
+  if (participant.is_bot) {
+    return h('span', { class: 'tag', 'data-presence': 'bot' }, t('presence.bot'));
+  }
+  const presence = presenceOf(participant);
+  if (presence === 'present') {
+    return null;
+  }
+  return h('span', { class: presence === 'reconnecting' ? 'tag warn' : 'tag bad', 'data-presence': presence }, t(`presence.${presence}`));
+}
+
+/**
+ * The sentence read out when the voice socket says another participant's connection changed.
+ * @param {string} type participant_reconnecting, participant_returned or participant_dropped
+ * @param {string} name
+ */
+export function presenceAnnouncement(type, name) {
+  const key = { participant_reconnecting: 'live.reconnecting', participant_returned: 'live.returned', participant_dropped: 'live.dropped' }[type];
+  return key ? t(key, { name }) : null;
+}

@@ -1,0 +1,369 @@
+// The researcher page (researcher and admin roles): the research tables' counts, the export as xlsx or CSV with
+// its filters and its progress, and the ledger of past exports with their hashes. It only reads
+// /research/experiments/* (Gateway/Research/ResearchApi.cs); the export streams, so its bytes are counted as they come.
+
+import { ApiError, call, currentSession, refresh } from '../api.js';
+import { h } from '../dom.js';
+import { addStrings, lang, pick, t } from '../i18n.js';
+
+addStrings({
+  en: {
+    'research.open': 'Research data',
+    'research.title': 'Research data',
+    'research.back': 'Back to the lobby',
+    'research.counts': 'Counts',
+    'research.countedAt': 'Counted at {at}',
+    'research.count.users': 'Users',
+    'research.count.guests': 'Guests',
+    'research.count.consenting': 'Users who consented to research',
+    'research.count.rooms': 'Rooms (waiting / started / finished)',
+    'research.count.participants': 'Seats taken',
+    'research.count.choices': 'Individual choices',
+    'research.count.consensus': 'Group decisions',
+    'research.count.recording': 'Recording events',
+    'research.count.exports': 'Exports',
+    'research.export': 'Export',
+    'research.from': 'From (included)',
+    'research.to': 'To (not included)',
+    'research.topic': 'Topic',
+    'research.anyTopic': 'All topics',
+    'research.phase': 'Game phase',
+    'research.anyPhase': 'All phases',
+    'research.phase.waiting': 'Waiting',
+    'research.phase.started': 'Playing',
+    'research.phase.finished': 'Finished',
+    'research.format': 'File format',
+    'research.xlsx': 'Excel workbook (.xlsx)',
+    'research.csv': 'CSV (.csv)',
+    'research.exportButton': 'Export',
+    'research.exportHint': 'Only participants who consented to research are exported. The file is saved when it has arrived.',
+    'research.receiving': 'Receiving… {bytes} bytes so far',
+    'research.received': 'Export {id} finished: {bytes} bytes, saved as {file}.',
+    'research.started': 'The export has started.',
+    'research.ledger': 'Past exports',
+    'research.ledgerEmpty': 'No export yet.',
+    'research.ledgerCaption': 'The {count} latest of {total} exports, newest first, with the SHA-256 of each sheet',
+    'research.col.when': 'Finished',
+    'research.col.by': 'By',
+    'research.col.format': 'Format',
+    'research.col.filter': 'Filter',
+    'research.col.rows': 'Rows (participants / rooms)',
+    'research.col.participantsHash': 'Participants SHA-256',
+    'research.col.roomsHash': 'Rooms SHA-256',
+    'research.noFilter': 'everything',
+  },
+  ko: {
+    'research.open': '연구 데이터',
+    'research.title': '연구 데이터',
+    'research.back': '로비로 돌아가기',
+    'research.counts': '집계',
+    'research.countedAt': '{at} 기준',
+    'research.count.users': '사용자',
+    'research.count.guests': '게스트',
+    'research.count.consenting': '연구 참여에 동의한 사용자',
+    'research.count.rooms': '방 (대기 / 진행 / 끝남)',
+    'research.count.participants': '참여한 자리',
+    'research.count.choices': '개인 선택',
+    'research.count.consensus': '모둠 결정',
+    'research.count.recording': '녹음 기록',
+    'research.count.exports': '내보내기',
+    'research.export': '내보내기',
+    'research.from': '시작일 (포함)',
+    'research.to': '종료일 (포함 안 함)',
+    'research.topic': '주제',
+    'research.anyTopic': '모든 주제',
+    'research.phase': '게임 단계',
+    'research.anyPhase': '모든 단계',
+    'research.phase.waiting': '대기 중',
+    'research.phase.started': '진행 중',
+    'research.phase.finished': '끝남',
+    'research.format': '파일 형식',
+    'research.xlsx': '엑셀 통합 문서 (.xlsx)',
+    'research.csv': 'CSV (.csv)',
+    'research.exportButton': '내보내기',
+    'research.exportHint': '연구 참여에 동의한 참가자만 내보냅니다. 파일은 다 받은 뒤에 저장됩니다.',
+    'research.receiving': '받는 중… 지금까지 {bytes}바이트',
+    'research.received': '내보내기 {id} 끝: {bytes}바이트, {file}(으)로 저장했습니다.',
+    'research.started': '내보내기를 시작했습니다.',
+    'research.ledger': '지난 내보내기',
+    'research.ledgerEmpty': '아직 내보낸 적이 없습니다.',
+    'research.ledgerCaption': '전체 {total}건 중 최근 {count}건 (최신순), 시트마다 SHA-256',
+    'research.col.when': '끝난 시각',
+    'research.col.by': '요청한 사람',
+    'research.col.format': '형식',
+    'research.col.filter': '조건',
+    'research.col.rows': '행 (참가자 / 방)',
+    'research.col.participantsHash': '참가자 SHA-256',
+    'research.col.roomsHash': '방 SHA-256',
+    'research.noFilter': '전체',
+  },
+});
+
+/** The roles that may open the page (the API's ResearcherRole policy admits both). */
+export const RESEARCH_ROLES = ['researcher', 'admin'];
+
+/**
+ * @typedef {{ users: number, guests: number, registered_users: number, users_with_data_consent: number,
+ *   rooms: { total: number, waiting: number, started: number, finished: number }, participants: number, participants_left: number,
+ *   round_choices: number, consensus_choices: number, recording_events: number, exports: number, counted_at: string }} Counts
+ * @typedef {{ export_id: string, started_at: string, completed_at: string, requested_by: string, format: string,
+ *   filter_from: string | null, filter_to: string | null, filter_topic: string | null, filter_phase: string | null,
+ *   participants_rows: number, rooms_rows: number, participants_sha256: string, rooms_sha256: string }} LedgerEntry
+ * @typedef {{ from: string, to: string, topic: string, phase: string, format: 'xlsx' | 'csv' }} ExportFilter
+ * @typedef {{ topic: string, title: string | { ko: string, en: string } }} Topic
+ */
+
+const LEDGER_PAGE_SIZE = 20;
+
+export class ResearchPage {
+  /** @param {() => void} onChange redraws the screen */
+  constructor(onChange) {
+    this.onChange = onChange;
+    /** @type {Counts | null} */
+    this.counts = null;
+    /** @type {LedgerEntry[]} */
+    this.ledger = [];
+    this.ledgerTotal = 0;
+    /** The form's values, kept so a redraw does not wipe them. @type {ExportFilter} */
+    this.filter = { from: '', to: '', topic: '', phase: '', format: 'xlsx' };
+    this.exporting = false;
+    /** @type {{ exportId: string, bytes: number, file: string } | null} the last finished export */
+    this.finished = null;
+  }
+
+  async load() {
+    const [counts, ledger] = await Promise.all([
+      call('GET', '/research/experiments/debug/counts'),
+      call('GET', `/research/experiments/exports?page=1&page_size=${LEDGER_PAGE_SIZE}`),
+    ]);
+    this.counts = counts;
+    this.ledger = ledger.items ?? [];
+    this.ledgerTotal = ledger.total ?? this.ledger.length;
+    this.onChange();
+  }
+
+  /**
+   * Streams the export: the bytes are counted as they arrive (the size is not known before the end), then the
+   * file is handed to the browser to save, and the ledger is read again to show the new entry.
+   */
+  async export() {
+    this.exporting = true;
+    this.finished = null;
+    this.onChange();
+    try {
+      const response = await this.request();
+      const exportId = response.headers.get('X-Export-Id') ?? '';
+      const file = fileName(response.headers.get('Content-Disposition')) ?? `dilemma-research.${this.filter.format}`;
+      const reader = /** @type {ReadableStream<Uint8Array<ArrayBuffer>>} */ (response.body).getReader();
+      /** @type {Uint8Array<ArrayBuffer>[]} */
+      const parts = [];
+      let bytes = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) {
+          break;
+        }
+        parts.push(value);
+        bytes += value.byteLength;
+        showBytes(bytes);
+      }
+      save(new Blob(parts, { type: response.headers.get('Content-Type') ?? 'application/octet-stream' }), file);
+      this.finished = { exportId, bytes, file };
+    } finally {
+      this.exporting = false;
+    }
+    await this.load();
+  }
+
+  /** @returns {Promise<Response>} the export's response, once its headers are in; a refused export throws ApiError */
+  async request() {
+    const query = new URLSearchParams({ format: this.filter.format });
+    for (const key of /** @type {const} */ (['from', 'to', 'topic', 'phase'])) {
+      if (this.filter[key]) {
+        query.set(key, this.filter[key]);
+      }
+    }
+    const path = `/research/experiments/export/excel?${query}`;
+    const send = () => fetch(path, { headers: { Authorization: `Bearer ${currentSession()?.access_token ?? ''}` }, credentials: 'omit' })
+      .catch(() => {
+        throw new ApiError(0, 'network', '');
+      });
+    let response = await send();
+    if (response.status === 401 && (await refresh())) {
+      response = await send();
+    }
+    if (!response.ok || !response.body) {
+      /** @type {any} */
+      const problem = await response.json().catch(() => null);
+      throw new ApiError(response.status, problem?.code ?? `http_${response.status}`, problem?.detail ?? '');
+    }
+    return response;
+  }
+
+  /**
+   * @param {Topic[]} topics
+   * @param {boolean} busy
+   * @param {(action: () => Promise<void>) => void} run runs an action with the page's error handling
+   * @param {() => void} back
+   * @returns {HTMLElement[]}
+   */
+  view(topics, busy, run, back) {
+    return [
+      h('h2', { id: 'screen-title' }, t('research.title')),
+      h('button', { type: 'button', class: 'secondary', id: 'research-back', onclick: back }, t('research.back')),
+      this.countsSection(),
+      this.exportSection(topics, busy, run),
+      this.ledgerSection(),
+    ];
+  }
+
+  countsSection() {
+    const c = this.counts;
+    /** @type {[string, string, string][]} */
+    const items = c
+      ? [
+        ['users', t('research.count.users'), number(c.users)],
+        ['guests', t('research.count.guests'), number(c.guests)],
+        ['consenting', t('research.count.consenting'), number(c.users_with_data_consent)],
+        ['rooms', t('research.count.rooms'), `${number(c.rooms.total)} (${number(c.rooms.waiting)} / ${number(c.rooms.started)} / ${number(c.rooms.finished)})`],
+        ['participants', t('research.count.participants'), number(c.participants)],
+        ['choices', t('research.count.choices'), number(c.round_choices)],
+        ['consensus', t('research.count.consensus'), number(c.consensus_choices)],
+        ['recording', t('research.count.recording'), number(c.recording_events)],
+        ['exports', t('research.count.exports'), number(c.exports)],
+      ]
+      : [];
+    return h('section', { class: 'card', 'aria-labelledby': 'counts-title', id: 'research-counts' },
+      h('h3', { id: 'counts-title' }, t('research.counts')),
+      h('dl', { class: 'counts' }, items.map(([key, label, value]) => h('div', { 'data-count': key }, h('dt', {}, label), h('dd', {}, value)))),
+      c ? h('p', { class: 'hint' }, t('research.countedAt', { at: when(c.counted_at) })) : null);
+  }
+
+  /**
+   * @param {Topic[]} topics
+   * @param {boolean} busy
+   * @param {(action: () => Promise<void>) => void} run
+   */
+  exportSection(topics, busy, run) {
+    const filter = this.filter;
+    /** @param {'from' | 'to' | 'topic' | 'phase'} key */
+    const keep = (key) => (/** @type {Event} */ event) => {
+      filter[key] = /** @type {HTMLInputElement} */ (event.currentTarget).value;
+    };
+    const status = this.exporting
+      ? t('research.started')
+      : this.finished ? t('research.received', { id: this.finished.exportId, bytes: number(this.finished.bytes), file: this.finished.file }) : '';
+    return h('form', {
+      class: 'card',
+      id: 'export-form',
+      'aria-labelledby': 'export-title',
+      onsubmit: (/** @type {Event} */ event) => {
+        event.preventDefault();
+        run(() => this.export());
+      },
+    },
+    h('h3', { id: 'export-title' }, t('research.export')),
+    h('p', { class: 'hint' }, t('research.exportHint')),
+    h('div', { class: 'grid' },
+      h('div', {},
+        h('label', { for: 'export-from' }, t('research.from')),
+        h('input', { type: 'date', id: 'export-from', name: 'from', value: filter.from, onchange: keep('from') })),
+      h('div', {},
+        h('label', { for: 'export-to' }, t('research.to')),
+        h('input', { type: 'date', id: 'export-to', name: 'to', value: filter.to, onchange: keep('to') })),
+      h('div', {},
+        h('label', { for: 'export-topic' }, t('research.topic')),
+        h('select', { id: 'export-topic', name: 'topic', onchange: keep('topic') },
+          h('option', { value: '' }, t('research.anyTopic')),
+          topics.map((topic) => h('option', { value: topic.topic, selected: filter.topic === topic.topic }, pick(topic.title) || topic.topic)))),
+      h('div', {},
+        h('label', { for: 'export-phase' }, t('research.phase')),
+        h('select', { id: 'export-phase', name: 'phase', onchange: keep('phase') },
+          h('option', { value: '' }, t('research.anyPhase')),
+          ['waiting', 'started', 'finished'].map((phase) => h('option', { value: phase, selected: filter.phase === phase }, t(`research.phase.${phase}`)))))),
+    h('fieldset', {},
+      h('legend', {}, t('research.format')),
+      ['xlsx', 'csv'].map((format) => h('label', { class: 'inline', for: `export-format-${format}` },
+        h('input', {
+          type: 'radio',
+          id: `export-format-${format}`,
+          name: 'format',
+          value: format,
+          checked: filter.format === format,
+          onchange: () => {
+            filter.format = format === 'csv' ? 'csv' : 'xlsx';
+          },
+        }),
+        t(`research.${format}`)))),
+    h('button', { type: 'submit', id: 'export-submit', disabled: busy || this.exporting }, t('research.exportButton')),
+    // The byte count changes many times a second: it is not a live region; the status line says when it starts and ends.
+    h('p', { id: 'export-bytes', hidden: !this.exporting }, t('research.receiving', { bytes: 0 })),
+    h('p', { id: 'export-status', role: 'status', 'data-export-id': this.finished?.exportId }, status));
+  }
+
+  ledgerSection() {
+    return h('section', { class: 'card', 'aria-labelledby': 'ledger-title', id: 'ledger' },
+      h('h3', { id: 'ledger-title' }, t('research.ledger')),
+      this.ledger.length === 0
+        ? h('p', { class: 'muted', id: 'ledger-empty' }, t('research.ledgerEmpty'))
+        : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'ledger-title' },
+          h('table', { id: 'ledger-table' },
+            h('caption', {}, t('research.ledgerCaption', { count: this.ledger.length, total: this.ledgerTotal })),
+            h('thead', {}, h('tr', {},
+              ['when', 'by', 'format', 'filter', 'rows', 'participantsHash', 'roomsHash'].map((column) => h('th', { scope: 'col' }, t(`research.col.${column}`))))),
+            h('tbody', {}, this.ledger.map((entry) => h('tr', { 'data-export-id': entry.export_id },
+              h('th', { scope: 'row' }, when(entry.completed_at)),
+              h('td', {}, entry.requested_by),
+              h('td', {}, entry.format),
+              h('td', {}, filterText(entry)),
+              h('td', {}, `${number(entry.participants_rows)} / ${number(entry.rooms_rows)}`),
+              h('td', {}, h('code', { class: 'hash', 'data-hash': 'participants' }, entry.participants_sha256)),
+              h('td', {}, h('code', { class: 'hash', 'data-hash': 'rooms' }, entry.rooms_sha256))))))));
+  }
+}
+
+/** @param {number} bytes the count so far, written into its line only (redrawing the page would wipe the form) */
+function showBytes(bytes) {
+  const line = document.getElementById('export-bytes');
+  if (line) {
+    line.textContent = t('research.receiving', { bytes: number(bytes) });
+  }
+}
+
+/**
+ * Hands the file to the browser's download; the object URL is let go once the click has been taken.
+ * @param {Blob} blob @param {string} file
+ */
+function save(blob, file) {
+  const url = URL.createObjectURL(blob);
+  const link = h('a', { href: url, download: file, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** @param {string | null} disposition e.g. attachment; filename="dilemma-research-….xlsx" */
+function fileName(disposition) {
+  return disposition?.match(/filename="([^"]+)"/)?.[1] ?? null;
+}
+
+/** @param {LedgerEntry} entry */
+function filterText(entry) {
+  const parts = [
+    entry.filter_from || entry.filter_to ? `${entry.filter_from ? when(entry.filter_from) : '…'} – ${entry.filter_to ? when(entry.filter_to) : '…'}` : null,
+    entry.filter_topic,
+    entry.filter_phase ? t(`research.phase.${entry.filter_phase}`) : null,
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : t('research.noFilter');
+}
+
+/** @param {number} value */
+function number(value) {
+  return new Intl.NumberFormat(lang()).format(value);
+}
+
+/** @param {string} at an ISO time from the server (UTC) */
+function when(at) {
+  return new Date(at).toLocaleString(lang() === 'ko' ? 'ko-KR' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+}

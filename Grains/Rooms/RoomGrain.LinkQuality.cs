@@ -1,0 +1,60 @@
+using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Realtime;
+using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Research;
+
+namespace Dilemma.Grains.Rooms;
+
+/// <summary>
+/// The browsers' per-round summaries of their voice links (<c>link_quality</c>), kept for research in
+/// <c>connection_quality</c>. The room is the one that knows whether the sender is seated, which rounds
+/// have opened and who the peers are, so it checks them before a row is written.
+/// </summary>
+public sealed partial class RoomGrain
+{
+    // Which participant already reported which round in this activation: a client that reports again (a reload,
+    // a loop) must not add rows. A reactivated room forgets, so at worst a round is reported twice, never flooded.
+    private readonly HashSet<(long UserId, int RoundNumber)> _linkReports = [];
+
+    public async Task RecordLinkQualityAsync(long userId, int roundNumber, IReadOnlyList<LinkQuality> links, CancellationToken cancellationToken)
+    {
+        EnsureCreated();
+        Seated(userId);
+        if (State.Phase == RoomPhase.Waiting || roundNumber < 1 || roundNumber > State.CurrentRound)
+        {
+            throw RuleViolationException.Conflict(
+                "wrong_round",
+                State.Phase == RoomPhase.Waiting ? "The game has not started: no round to report on." : $"Rounds 1 to {State.CurrentRound} have opened, not round {roundNumber}.");
+        }
+
+        for (var i = 0; i < links.Count; i++)
+        {
+            if (links[i].PeerUserId == userId || Find(links[i].PeerUserId) is null)
+            {
+                throw RuleViolationException.Invalid("invalid_peer", $"links[{i}].peer_user_id", $"User {links[i].PeerUserId} is not another participant of this room.");
+            }
+        }
+
+        if (!_linkReports.Add((userId, roundNumber)))
+        {
+            throw RuleViolationException.Conflict("already_reported", $"Round {roundNumber}'s links were already reported.");
+        }
+
+        var now = Now;
+        try
+        {
+            foreach (var link in links)
+            {
+                await research.RecordConnectionQualityAsync(
+                    new ConnectionQualityRecord(Code, userId, link.PeerUserId, roundNumber, link.ConnectionState, link.Relayed, link.RoundTripMs, link.JitterMs, link.PacketsReceived, link.PacketsLost, now),
+                    cancellationToken);
+            }
+        }
+        catch
+        {
+            // Not stored (the database failed): the client may report the round again.
+            _linkReports.Remove((userId, roundNumber));
+            throw;
+        }
+    }
+}

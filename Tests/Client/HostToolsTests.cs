@@ -1,0 +1,113 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Dilemma.Tests.Client;
+
+/// <summary>The host's tools in the page: creation settings, bots for the empty seats, the others' presence, removing a gone player.</summary>
+public class HostToolsTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task A_host_starts_with_two_bots_and_finishes_a_game_alone()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", "en");
+        await page.FillAsync("#guest-nickname", "Solo");
+        await page.CheckAsync("#data-consent");
+        await page.ClickAsync("#guest-submit");
+        await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync();
+
+        // The creation form's host settings reach the room.
+        await page.FillAsync("#create-title", "Solo with bots");
+        await page.CheckAsync("#visibility-private");
+        await page.FillAsync("#create-consensus-seconds", "900");
+        await page.SelectOptionAsync("#create-on-dropout", "bot");
+        await page.ClickAsync("#create-submit");
+        await Expect(page.Locator("#room-code")).ToContainTextAsync("Room code");
+        var room = await RoomAsync(page);
+        Assert.Equal(900, room.GetProperty("consensus_seconds").GetInt32());
+        Assert.Equal("bot", room.GetProperty("on_dropout").GetString());
+
+        await Expect(page.Locator("#bots-form")).ToBeVisibleAsync();
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "waiting-room-bots");
+        await page.SelectOptionAsync("#bot-count", "2");
+        await page.ClickAsync("#add-bots");
+        await Expect(page.Locator("#participants li")).ToHaveCountAsync(3);
+        await Expect(page.Locator("#participants [data-presence=bot]")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#bots-form")).ToHaveCountAsync(0);
+
+        await page.ClickAsync("#assign-random");
+        await Expect(page.Locator("#start-game")).ToBeEnabledAsync();
+        await page.ClickAsync("#start-game");
+
+        for (var round = 1; round <= 5; round++)
+        {
+            await Expect(page.Locator("#round-title")).ToContainTextAsync($"Round {round} of 5");
+            await page.CheckAsync($"#choice-{round % 2}");
+            await page.CheckAsync("#confidence-3");
+            await page.ClickAsync("#choice-submit");
+
+            // The bots chose when the round opened: the host alone completes it.
+            await Expect(page.Locator("#chosen-count")).ToHaveTextAsync("3 of 3 have chosen");
+            if (round == 1)
+            {
+                await Expect(page.Locator("#host-tools #end-game")).ToBeVisibleAsync();
+                await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "host-tools");
+            }
+
+            await page.CheckAsync("#consensus-1");
+            await page.CheckAsync("#consensus-confidence-4");
+            await page.ClickAsync("#consensus-submit");
+            await Expect(page.Locator("#past-list li")).ToHaveCountAsync(round);
+        }
+
+        await Expect(page.Locator("#room-phase")).ToHaveTextAsync("Finished");
+        await Expect(page.Locator("#statistics svg.chart")).ToHaveCountAsync(3);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_others_see_a_player_reconnecting_and_the_host_removes_the_gone_player()
+    {
+        var (pages, _) = await ClientFlows.SeatThreePlayersAsync(() => browser.NewPageAsync(), "Gone");
+        await ClientFlows.StartGameAsync(pages, scan: false);
+        await Expect(pages[2].Locator("#round-title")).ToContainTextAsync("Round 1 of 5");
+        var goneId = await pages[2].EvaluateAsync<long>("JSON.parse(sessionStorage.getItem('dilemma.session')).user_id");
+
+        await pages[2].Context.CloseAsync();
+
+        // Everyone left sees it, the host with the tool to take the seat out of the game.
+        foreach (var page in pages[..2])
+        {
+            await Expect(page.Locator($"#chosen-list li[data-user-id='{goneId}'] [data-presence=reconnecting]")).ToBeVisibleAsync();
+        }
+
+        await Expect(pages[0].Locator($"#remove-{goneId}")).ToBeVisibleAsync();
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(pages[0], "reconnecting");
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(pages[1], "reconnecting-player");
+
+        await pages[0].ClickAsync($"#remove-{goneId}");
+        foreach (var page in pages[..2])
+        {
+            await Expect(page.Locator($"#chosen-list li[data-user-id='{goneId}'] [data-presence=removed]")).ToBeVisibleAsync();
+        }
+
+        await Expect(pages[0].Locator($"#remove-{goneId}")).ToHaveCountAsync(0);
+
+        // Ending the game is asked twice: the first click only asks.
+        await pages[0].ClickAsync("#end-game");
+        await Expect(pages[0].Locator("#end-question")).ToBeVisibleAsync();
+        await pages[0].ClickAsync("#end-confirm");
+        foreach (var page in pages[..2])
+        {
+            await Expect(page.Locator("#room-phase")).ToHaveTextAsync("Finished");
+            await page.Context.CloseAsync();
+        }
+    }
+
+    private static async Task<JsonElement> RoomAsync(IPage page) =>
+        await page.EvaluateAsync<JsonElement>(
+            "async () => { const s = JSON.parse(sessionStorage.getItem('dilemma.session')); const code = sessionStorage.getItem('dilemma.room'); " +
+            "return (await fetch(`/rooms/${code}`, { headers: { Authorization: `Bearer ${s.access_token}` } })).json(); }");
+}

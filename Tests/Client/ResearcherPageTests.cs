@@ -1,0 +1,79 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dilemma.Grains.Interfaces.Accounts;
+using Dilemma.Tests.Accounts;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Dilemma.Tests.Client;
+
+/// <summary>The researcher page: counts, filters, a streamed export with its bytes counted, and the ledger with the new entry's hashes.</summary>
+public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_researcher_exports_and_the_ledger_shows_the_new_entry_with_its_hash()
+    {
+        var researcher = await Roles.NewAccountWithAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), AccountRoles.Researcher, Ct, "res");
+        var page = await SignInAsync(researcher.Username);
+        await page.ClickAsync("#open-research");
+        await Expect(page.Locator("#research-counts [data-count=users] dd")).Not.ToBeEmptyAsync();
+        await Expect(page.Locator("#research-counts [data-count=exports] dd")).ToBeVisibleAsync();
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "research");
+
+        // CSV, finished games only: the filter goes with the request and comes back in the ledger.
+        await page.CheckAsync("#export-format-csv");
+        await page.SelectOptionAsync("#export-phase", "finished");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#export-submit"));
+
+        var status = page.Locator("#export-status");
+        await Expect(status).ToHaveAttributeAsync("data-export-id", new System.Text.RegularExpressions.Regex("^[0-9a-f-]{36}$"));
+        var exportId = await status.GetAttributeAsync("data-export-id");
+        var saved = await File.ReadAllBytesAsync(await download.PathAsync(), Ct);
+        Assert.StartsWith("dilemma-research-", download.SuggestedFilename, StringComparison.Ordinal);
+        Assert.EndsWith(".csv", download.SuggestedFilename, StringComparison.Ordinal);
+        await Expect(status).ToContainTextAsync($"{saved.Length:N0} bytes");
+
+        var row = page.Locator($"#ledger-table tr[data-export-id='{exportId}']");
+        await Expect(row).ToBeVisibleAsync();
+        var entry = await LedgerEntryAsync(researcher, exportId!);
+        await Expect(row.Locator("[data-hash=participants]")).ToHaveTextAsync(entry.GetProperty("participants_sha256").GetString()!);
+        await Expect(row.Locator("[data-hash=rooms]")).ToHaveTextAsync(entry.GetProperty("rooms_sha256").GetString()!);
+        await Expect(row).ToContainTextAsync("csv");
+        await Expect(row).ToContainTextAsync("Finished");
+        Assert.Equal("finished", entry.GetProperty("filter_phase").GetString());
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "research-exported");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_player_without_the_role_is_not_offered_the_page()
+    {
+        var player = await browser.Client.RegisterAsync(AuthClient.UniqueName("pl"), Roles.Password, Ct);
+        var page = await SignInAsync(player.Username);
+        await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
+        await Expect(page.Locator("#open-research")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
+    private async Task<IPage> SignInAsync(string username)
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", "en");
+        await page.FillAsync("#account-username", username);
+        await page.FillAsync("#account-password", Roles.Password);
+        await page.ClickAsync("#login-submit");
+        await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync();
+        return page;
+    }
+
+    private async Task<JsonElement> LedgerEntryAsync(TokenPair researcher, string exportId)
+    {
+        using var response = await browser.Client.SendAsync(AuthClient.Authorized(HttpMethod.Get, $"/research/experiments/exports/{exportId}", researcher.AccessToken), Ct);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+    }
+}
