@@ -27,6 +27,10 @@ public sealed partial class SignalingSession(
 {
     private readonly string _connectionId = Guid.NewGuid().ToString("N");
     private readonly Lock _membersLock = new();
+
+    // The addressees' grain references, built once: a reference costs a key string and an id per
+    // message otherwise. Only the receive loop touches it, and only for seated peers, so it stays small.
+    private readonly Dictionary<long, IPeerGrain> _addressees = [];
     private IPeerObserver? _reference;
     private bool _joined;
 
@@ -162,7 +166,7 @@ public sealed partial class SignalingSession(
         // Rides along with the grain call and the grain's one-way call on to the addressee's gateway.
         RequestContext.Set(RelayClock.Key, DateTime.UtcNow.Ticks);
         var envelope = new SignalEnvelope(type, userId, payloadField, JsonMarshal.GetRawUtf8Value(payload).ToArray());
-        var outcome = await grains.GetGrain<IPeerGrain>(IPeerGrain.KeyOf(roomCode, toUserId)).DeliverAsync(envelope);
+        var outcome = await Addressee(toUserId).DeliverAsync(envelope);
         switch (outcome)
         {
             case SendOutcome.NotConnected:
@@ -177,6 +181,17 @@ public sealed partial class SignalingSession(
                 socket.Close(CloseCodes.NotParticipant, "not_participant");
                 break;
         }
+    }
+
+    private IPeerGrain Addressee(long toUserId)
+    {
+        if (!_addressees.TryGetValue(toUserId, out var grain))
+        {
+            grain = grains.GetGrain<IPeerGrain>(IPeerGrain.KeyOf(roomCode, toUserId));
+            _addressees[toUserId] = grain;
+        }
+
+        return grain;
     }
 
     private static bool TryReadPeerId(JsonElement to, out long peerId)
