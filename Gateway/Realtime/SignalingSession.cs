@@ -96,7 +96,17 @@ public sealed partial class SignalingSession(
 
     public void OnReplaced(string byConnectionId) => socket.Close(CloseCodes.Replaced, "replaced by a newer connection");
 
-    public void OnNoLongerParticipant() => socket.Close(CloseCodes.NotParticipant, "not_participant");
+    public void OnNoLongerParticipant()
+    {
+        // Before the close: whatever the client still sends after hearing it is relayed to nobody,
+        // even if an addressee's grain has not heard of the departure yet.
+        lock (_membersLock)
+        {
+            _members = new RoomMembers([], long.MaxValue);
+        }
+
+        socket.Close(CloseCodes.NotParticipant, "not_participant");
+    }
 
     /// <summary>Registers with the peer grain; a user who left between the upgrade and now gets 4003.</summary>
     private async Task ConnectAsync()
@@ -156,7 +166,15 @@ public sealed partial class SignalingSession(
             return;
         }
 
-        if (!Volatile.Read(ref _members).Contains(toUserId))
+        var members = Volatile.Read(ref _members);
+        if (!members.Contains(userId))
+        {
+            // The room no longer seats this user (the close is on its way): nothing is relayed.
+            socket.SendError("not_participant", "You are not a participant of this room.");
+            return;
+        }
+
+        if (!members.Contains(toUserId))
         {
             // Only the peers the room seats are addressable; guessing ids counts as abuse.
             socket.Refuse("peer_not_in_room", $"Peer {toUserId} is not a participant of this room.");
