@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Dilemma.Gateway.Ice;
 using Dilemma.Gateway.Telemetry;
@@ -25,8 +26,17 @@ public sealed partial class SignalingSession(
     ILogger logger) : IPeerObserver
 {
     private readonly string _connectionId = Guid.NewGuid().ToString("N");
+    private readonly Lock _membersLock = new();
+
+    // The addressees' grain references, built once: a reference costs a key string and an id per
+    // message otherwise. Only the receive loop touches it, and only for seated peers, so it stays small.
+    private readonly Dictionary<long, IPeerGrain> _addressees = [];
     private IPeerObserver? _reference;
     private bool _joined;
+
+    // The room's seats as the peer grain last said: a message to anyone else is refused here,
+    // so a guessed id never activates a grain. Written by grain pushes, read by the receive loop.
+    private RoomMembers _members = new([], -1);
 
     private IPeerGrain Self => grains.GetGrain<IPeerGrain>(IPeerGrain.KeyOf(roomCode, userId));
 
@@ -59,24 +69,25 @@ public sealed partial class SignalingSession(
         }
     }
 
-    public void OnSignal(SignalEnvelope envelope)
+    public void OnSignal(SignalEnvelope envelope, long seq)
     {
-        using var buffer = new MemoryStream(envelope.PayloadJson.Length + 64);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("type", envelope.Type);
-            writer.WriteNumber("from", envelope.From);
-            writer.WriteNumber("seq", envelope.Seq);
-            writer.WritePropertyName(envelope.PayloadField);
-            writer.WriteRawValue(envelope.PayloadJson, skipInputValidation: true);
-            writer.WriteEndObject();
-        }
-
-        socket.SendRaw(buffer.ToArray());
+        var (frame, length) = RelayFrame.Write(envelope, seq);
+        socket.SendPooled(frame, length);
         if (RequestContext.Get(RelayClock.Key) is long arrivedAt)
         {
             metrics.Relayed(arrivedAt);
+        }
+    }
+
+    public void OnMembers(RoomMembers members)
+    {
+        lock (_membersLock)
+        {
+            // Pushes and answers can arrive out of order; the room's version says which is newer.
+            if (members.Version >= _members.Version)
+            {
+                _members = members;
+            }
         }
     }
 
@@ -85,14 +96,24 @@ public sealed partial class SignalingSession(
 
     public void OnReplaced(string byConnectionId) => socket.Close(CloseCodes.Replaced, "replaced by a newer connection");
 
-    public void OnNoLongerParticipant() => socket.Close(CloseCodes.NotParticipant, "not_participant");
+    public void OnNoLongerParticipant()
+    {
+        // Before the close: whatever the client still sends after hearing it is relayed to nobody,
+        // even if an addressee's grain has not heard of the departure yet.
+        lock (_membersLock)
+        {
+            _members = new RoomMembers([], long.MaxValue);
+        }
+
+        socket.Close(CloseCodes.NotParticipant, "not_participant");
+    }
 
     /// <summary>Registers with the peer grain; a user who left between the upgrade and now gets 4003.</summary>
     private async Task ConnectAsync()
     {
         try
         {
-            await Self.ConnectAsync(_reference!, _connectionId);
+            OnMembers(await Self.ConnectAsync(_reference!, _connectionId));
         }
         catch (RuleViolationException e)
         {
@@ -145,10 +166,26 @@ public sealed partial class SignalingSession(
             return;
         }
 
+        var members = Volatile.Read(ref _members);
+        if (!members.Contains(userId))
+        {
+            // The room no longer seats this user (the close is on its way): nothing is relayed.
+            socket.SendError("not_participant", "You are not a participant of this room.");
+            return;
+        }
+
+        if (!members.Contains(toUserId))
+        {
+            // Only the peers the room seats are addressable; guessing ids counts as abuse.
+            socket.Refuse("peer_not_in_room", $"Peer {toUserId} is not a participant of this room.");
+            return;
+        }
+
         // Rides along with the grain call and the grain's one-way call on to the addressee's gateway.
         RequestContext.Set(RelayClock.Key, DateTime.UtcNow.Ticks);
-        var result = await Self.SendAsync(toUserId, type, payloadField, payload.GetRawText());
-        switch (result.Outcome)
+        var envelope = new SignalEnvelope(type, userId, payloadField, JsonMarshal.GetRawUtf8Value(payload).ToArray());
+        var outcome = await Addressee(toUserId).DeliverAsync(envelope);
+        switch (outcome)
         {
             case SendOutcome.NotConnected:
                 socket.SendError("peer_not_connected", $"Peer {toUserId} has no signaling socket in this room.");
@@ -162,6 +199,17 @@ public sealed partial class SignalingSession(
                 socket.Close(CloseCodes.NotParticipant, "not_participant");
                 break;
         }
+    }
+
+    private IPeerGrain Addressee(long toUserId)
+    {
+        if (!_addressees.TryGetValue(toUserId, out var grain))
+        {
+            grain = grains.GetGrain<IPeerGrain>(IPeerGrain.KeyOf(roomCode, toUserId));
+            _addressees[toUserId] = grain;
+        }
+
+        return grain;
     }
 
     private static bool TryReadPeerId(JsonElement to, out long peerId)
@@ -185,11 +233,14 @@ public sealed partial class SignalingSession(
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                if (!await Self.RenewAsync(_reference!, _connectionId))
+                var members = await Self.RenewAsync(_reference!, _connectionId);
+                if (members is null)
                 {
                     socket.Close(CloseCodes.Replaced, "replaced by a newer connection");
                     return;
                 }
+
+                OnMembers(members);
 
                 if (_joined)
                 {

@@ -20,7 +20,7 @@ public sealed partial class SocketChannel : IAsyncDisposable
     private readonly RealtimeOptions _options;
     private readonly JsonSerializerOptions _json;
     private readonly ILogger _logger;
-    private readonly Channel<byte[]> _outgoing;
+    private readonly Channel<Frame> _outgoing;
     private readonly TokenBucketRateLimiter _rate;
     private readonly CancellationTokenSource _closing = new();
     private int _violations;
@@ -35,7 +35,7 @@ public sealed partial class SocketChannel : IAsyncDisposable
         _options = options;
         _json = json;
         _logger = logger;
-        _outgoing = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(options.SendQueueCapacity)
+        _outgoing = Channel.CreateBounded<Frame>(new BoundedChannelOptions(options.SendQueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -62,17 +62,21 @@ public sealed partial class SocketChannel : IAsyncDisposable
     /// <summary>Queues a message; a receiver whose queue is full is closed instead (1013).</summary>
     public void Send<T>(T message)
     {
-        if (!_outgoing.Writer.TryWrite(JsonSerializer.SerializeToUtf8Bytes(message, _json)))
-        {
-            Close(CloseCodes.TryAgainLater, "receiver too slow");
-        }
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(message, _json);
+        Enqueue(new Frame(bytes, bytes.Length, Pooled: false));
     }
 
-    /// <summary>Queues raw UTF-8 JSON (a relayed message built by hand).</summary>
-    public void SendRaw(byte[] utf8Json)
+    /// <summary>
+    /// Queues raw UTF-8 JSON (a relayed message built by hand) in an array rented from
+    /// <see cref="ArrayPool{T}.Shared"/>; the array goes back to the pool once sent.
+    /// </summary>
+    public void SendPooled(byte[] rented, int length) => Enqueue(new Frame(rented, length, Pooled: true));
+
+    private void Enqueue(Frame frame)
     {
-        if (!_outgoing.Writer.TryWrite(utf8Json))
+        if (!_outgoing.Writer.TryWrite(frame))
         {
+            frame.Release();
             Close(CloseCodes.TryAgainLater, "receiver too slow");
         }
     }
@@ -254,9 +258,12 @@ public sealed partial class SocketChannel : IAsyncDisposable
     {
         try
         {
-            await foreach (var message in _outgoing.Reader.ReadAllAsync(cancellationToken))
+            await foreach (var frame in _outgoing.Reader.ReadAllAsync(cancellationToken))
             {
-                await _socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                await _socket.SendAsync(frame.Bytes.AsMemory(0, frame.Length), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+
+                // Not in a finally: a send that failed may still hold the array; the collector takes it then.
+                frame.Release();
             }
 
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
@@ -279,4 +286,16 @@ public sealed partial class SocketChannel : IAsyncDisposable
     private static partial void LogSendEnded(ILogger logger, string reason);
 
     private sealed record ErrorMessage(string Type, string Code, string Message);
+
+    /// <summary>One outgoing message: the first <see cref="Length"/> bytes of <see cref="Bytes"/>, which may be a pooled array.</summary>
+    private readonly record struct Frame(byte[] Bytes, int Length, bool Pooled)
+    {
+        public void Release()
+        {
+            if (Pooled)
+            {
+                ArrayPool<byte>.Shared.Return(Bytes);
+            }
+        }
+    }
 }

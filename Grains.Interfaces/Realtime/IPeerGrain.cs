@@ -5,42 +5,40 @@ namespace Dilemma.Grains.Interfaces.Realtime;
 /// <summary>
 /// One participant's signaling endpoint in one room, keyed <c>"{room_code}:{user_id}"</c>
 /// (<see cref="KeyOf"/>). It knows which gateway connection holds the participant's socket,
-/// numbers what the participant sends, and relays only between people seated in the room: it
-/// holds the room's member list, which the room hands over when the peer registers and pushes
-/// whenever someone joins or leaves. It keeps nothing in storage: a socket outlives no process.
+/// numbers what reaches the participant per sender, and relays only between people seated in the
+/// room: it holds the room's member list, which the room hands over when the peer registers and
+/// pushes whenever someone joins or leaves. The sender's gateway calls the addressee's grain
+/// directly (one grain hop per message); it holds the sender's copy of the member list, so a
+/// message to someone not seated never activates a grain. It keeps nothing in storage: a socket
+/// outlives no process.
 /// </summary>
 public interface IPeerGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Registers a new connection holding this peer's socket, after the room confirms the peer
     /// is seated (<c>not_participant</c>, 403, otherwise); a different connection registered
-    /// before is told to close (it was replaced).
+    /// before is told to close (it was replaced). Answers who is seated, which the connection
+    /// keeps (and is pushed, <see cref="IPeerObserver.OnMembers"/>) to address messages.
     /// </summary>
-    Task ConnectAsync(IPeerObserver observer, string connectionId);
+    Task<RoomMembers> ConnectAsync(IPeerObserver observer, string connectionId);
 
     /// <summary>
-    /// Renews a connection's registration (what survives a silo restart) and the member list;
-    /// false when a newer connection of the same peer has replaced it. <c>not_participant</c>
-    /// when the peer is no longer seated.
+    /// Renews a connection's registration (what survives a silo restart) and answers the member
+    /// list (repairing a lost push); null when a newer connection of the same peer has replaced
+    /// it. <c>not_participant</c> when the peer is no longer seated.
     /// </summary>
-    Task<bool> RenewAsync(IPeerObserver observer, string connectionId);
+    Task<RoomMembers?> RenewAsync(IPeerObserver observer, string connectionId);
 
     /// <summary>Forgets the connection, if it is still the current one.</summary>
     Task DisconnectAsync(string connectionId);
 
     /// <summary>
-    /// Numbers a message from this peer and hands it to the addressee's peer grain, when both
-    /// are seated in the room. An addressee outside the room is refused here, so no grain is
-    /// ever activated for it.
+    /// A message for this peer from <see cref="SignalEnvelope.From"/>, called by the sender's
+    /// gateway: numbered per sender and passed to this peer's connection, when both are seated
+    /// in the room (a sender this peer's list lacks is checked with the room once more before
+    /// being refused) and this peer has a connection. No grain calls another on the way, so
+    /// peers sending to each other at once cannot deadlock.
     /// </summary>
-    Task<SendResult> SendAsync(long toUserId, string type, string payloadField, string payloadJson);
-
-    /// <summary>
-    /// Passes a message to this peer's connection, if it has one and the sender is seated in
-    /// the room as far as this peer knows. Interleaves, so two peers sending to each other at
-    /// once cannot deadlock.
-    /// </summary>
-    [AlwaysInterleave]
     Task<SendOutcome> DeliverAsync(SignalEnvelope envelope);
 
     /// <summary>Passes a presence change to this peer's connection, if any.</summary>

@@ -6,7 +6,11 @@ namespace Dilemma.Grains.Interfaces.Realtime;
 /// </summary>
 public interface IPeerObserver : IGrainObserver
 {
-    void OnSignal(SignalEnvelope envelope);
+    /// <summary>A message from another peer; <paramref name="seq"/> counts the sender's messages to this peer.</summary>
+    void OnSignal(SignalEnvelope envelope, long seq);
+
+    /// <summary>Who is seated now, so the connection addresses only them; older versions are ignored.</summary>
+    void OnMembers(RoomMembers members);
 
     void OnPeerEvent(PeerEvent peerEvent);
 

@@ -2,18 +2,19 @@ namespace Dilemma.Grains.Interfaces.Realtime;
 
 /// <summary>
 /// A WebRTC message on its way from one peer to another. <see cref="From"/> is set by the server
-/// from the sender's identity; <see cref="PayloadJson"/> is the raw JSON of the one field the
-/// message type carries (<c>sdp</c> or <c>candidate</c>), relayed untouched.
+/// from the sender's identity; <see cref="Payload"/> is the raw UTF-8 JSON of the one field the
+/// message type carries (<c>sdp</c> or <c>candidate</c>), relayed untouched: bytes, so neither
+/// end decodes or re-encodes it. Immutable (nobody writes to the array after creating it), so
+/// Orleans passes it between grains of one process without a copy.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
-[Alias("dilemma.signal-envelope")]
+[Alias("dilemma.signal")]
 public sealed record SignalEnvelope(
     [property: Id(0)] string Type,
     [property: Id(1)] long From,
-    [property: Id(2)] long Seq,
-    [property: Id(3)] string PayloadField,
-    [property: Id(4)] string PayloadJson);
+    [property: Id(2)] string PayloadField,
+    [property: Id(3)] byte[] Payload);
 
 /// <summary>
 /// Another participant's signaling presence. <see cref="Polite"/> is from the receiver's side:
@@ -37,15 +38,6 @@ public sealed record PeerEvent(
     [property: Id(0)] string Type,
     [property: Id(1)] PeerPresence Peer);
 
-/// <summary>What became of a relayed message, and the number it was given (0 when refused before numbering).</summary>
-[GenerateSerializer]
-[Immutable]
-[Alias("dilemma.send-result")]
-public sealed record SendResult(
-    [property: Id(0)] bool Delivered,
-    [property: Id(1)] long Seq,
-    [property: Id(2)] SendOutcome Outcome);
-
 /// <summary>Why a relayed message was or was not delivered.</summary>
 [GenerateSerializer]
 public enum SendOutcome
@@ -56,7 +48,7 @@ public enum SendOutcome
     /// <summary>The addressee is seated but has no signaling socket open (<c>peer_not_connected</c>).</summary>
     NotConnected = 1,
 
-    /// <summary>The addressee is not seated in this room (<c>peer_not_in_room</c>); nothing was activated for it.</summary>
+    /// <summary>The addressee is not seated in this room (<c>peer_not_in_room</c>; the gateway refuses most of these before any grain call).</summary>
     NotInRoom = 2,
 
     /// <summary>The sender itself is no longer seated in the room; its socket is closed with 4003.</summary>

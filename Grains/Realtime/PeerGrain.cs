@@ -15,17 +15,19 @@ public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
     // A connection that stopped renewing (its gateway died) is not delivered to forever.
     private static readonly TimeSpan RegistrationLifetime = TimeSpan.FromMinutes(2);
 
-    // Counted per addressee, so a receiver that sees a jump in one sender's numbers knows it
-    // missed something that sender meant for it. Only members are counted, so the map stays small.
-    private readonly Dictionary<long, long> _sentTo = [];
+    // Counted per sender, so a receiver that sees a jump in one sender's numbers knows it missed
+    // something that sender meant for it. Kept here, on the addressee's side, because that is the
+    // one grain a message passes through. Only members are counted, so the map stays small.
+    private readonly Dictionary<long, long> _receivedFrom = [];
     private IPeerObserver? _observer;
     private string? _connectionId;
     private DateTimeOffset _renewedAt;
 
     // Null until the room has said who is seated (after an activation); empty once evicted.
     private RoomMembers? _members;
+    private (string RoomCode, long UserId)? _identity;
 
-    public async Task ConnectAsync(IPeerObserver observer, string connectionId)
+    public async Task<RoomMembers> ConnectAsync(IPeerObserver observer, string connectionId)
     {
         await LoadMembersAsync();
         if (_connectionId is not null && _connectionId != connectionId)
@@ -34,19 +36,20 @@ public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
         }
 
         Register(observer, connectionId);
+        return _members!;
     }
 
-    public async Task<bool> RenewAsync(IPeerObserver observer, string connectionId)
+    public async Task<RoomMembers?> RenewAsync(IPeerObserver observer, string connectionId)
     {
         // A renewal in flight when a newer socket connected must not take the peer back.
         if (_connectionId is not null && _connectionId != connectionId)
         {
-            return false;
+            return null;
         }
 
         await LoadMembersAsync();
         Register(observer, connectionId);
-        return true;
+        return _members;
     }
 
     public Task DisconnectAsync(string connectionId)
@@ -59,61 +62,55 @@ public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
         return Task.CompletedTask;
     }
 
-    public async Task<SendResult> SendAsync(long toUserId, string type, string payloadField, string payloadJson)
+    public async Task<SendOutcome> DeliverAsync(SignalEnvelope envelope)
     {
-        var (roomCode, self) = Identity();
-        if (_members is null)
+        var self = Identity().UserId;
+        if (_members is null || !_members.Contains(envelope.From))
         {
+            // This copy of the room's word may lag a join (or this grain was just activated): the
+            // room's direct answer decides before a sender is told it is not seated.
             try
             {
                 await LoadMembersAsync();
             }
-            catch (RuleViolationException e) when (e.Kind is RuleViolationKind.Forbidden or RuleViolationKind.NotFound)
+            catch (RuleViolationException e) when (e.Kind is RuleViolationKind.Forbidden)
             {
-                return new SendResult(false, 0, SendOutcome.SenderNotInRoom);
+                return SendOutcome.NotInRoom;
+            }
+            catch (RuleViolationException e) when (e.Kind is RuleViolationKind.NotFound)
+            {
+                return SendOutcome.SenderNotInRoom;
+            }
+
+            if (!_members!.Contains(envelope.From))
+            {
+                return SendOutcome.SenderNotInRoom;
             }
         }
 
-        if (!_members!.Contains(self))
+        if (!_members.Contains(self))
         {
-            return new SendResult(false, 0, SendOutcome.SenderNotInRoom);
+            return SendOutcome.NotInRoom;
         }
 
-        if (!_members.Contains(toUserId))
+        // Numbered before the connection is checked: a message this peer missed for want of a
+        // socket is a gap the sender's next message shows.
+        var seq = _receivedFrom.GetValueOrDefault(envelope.From) + 1;
+        _receivedFrom[envelope.From] = seq;
+        if (!IsConnected)
         {
-            return new SendResult(false, 0, SendOutcome.NotInRoom);
+            return SendOutcome.NotConnected;
         }
 
-        var seq = _sentTo.GetValueOrDefault(toUserId) + 1;
-        _sentTo[toUserId] = seq;
-        var outcome = await GrainFactory.GetGrain<IPeerGrain>(IPeerGrain.KeyOf(roomCode, toUserId))
-            .DeliverAsync(new SignalEnvelope(type, self, seq, payloadField, payloadJson));
-        return new SendResult(outcome == SendOutcome.Delivered, seq, outcome);
-    }
-
-    public Task<SendOutcome> DeliverAsync(SignalEnvelope envelope)
-    {
-        if (_observer is null || time.GetUtcNow() - _renewedAt > RegistrationLifetime)
-        {
-            return Task.FromResult(SendOutcome.NotConnected);
-        }
-
-        // The sender's grain checked too; this side holds its own copy of the room's word, so a
-        // sender whose eviction has not reached it yet still reaches nobody.
-        if (_members is null || !_members.Contains(envelope.From))
-        {
-            return Task.FromResult(SendOutcome.NotInRoom);
-        }
-
-        _observer.OnSignal(envelope);
-        return Task.FromResult(SendOutcome.Delivered);
+        _observer!.OnSignal(envelope, seq);
+        return SendOutcome.Delivered;
     }
 
     public Task NotifyAsync(PeerEvent peerEvent)
     {
-        if (time.GetUtcNow() - _renewedAt <= RegistrationLifetime)
+        if (IsConnected)
         {
-            _observer?.OnPeerEvent(peerEvent);
+            _observer!.OnPeerEvent(peerEvent);
         }
 
         return Task.CompletedTask;
@@ -128,6 +125,17 @@ public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
             {
                 return EvictAsync(members.Version);
             }
+
+            // Someone who left and comes back starts counting again, as a new sender.
+            foreach (var sender in _receivedFrom.Keys.Where(sender => !members.Contains(sender)).ToList())
+            {
+                _receivedFrom.Remove(sender);
+            }
+
+            if (IsConnected)
+            {
+                _observer!.OnMembers(members);
+            }
         }
 
         return Task.CompletedTask;
@@ -140,7 +148,7 @@ public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
         _observer?.OnNoLongerParticipant();
         Forget();
         _members = new RoomMembers([], roomVersion);
-        _sentTo.Clear();
+        _receivedFrom.Clear();
 
         // Nothing left worth keeping: a later activation asks the room again and hears the same.
         DeactivateOnIdle();
@@ -172,13 +180,18 @@ public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
         _renewedAt = time.GetUtcNow();
     }
 
+    private bool IsConnected => _observer is not null && time.GetUtcNow() - _renewedAt <= RegistrationLifetime;
+
     private void Forget()
     {
         _observer = null;
         _connectionId = null;
     }
 
-    private (string RoomCode, long UserId) Identity()
+    // Parsed once per activation: every relayed message asks who this peer is.
+    private (string RoomCode, long UserId) Identity() => _identity ??= ParseKey();
+
+    private (string RoomCode, long UserId) ParseKey()
     {
         var key = this.GetPrimaryKeyString();
         var separator = key.LastIndexOf(':');
