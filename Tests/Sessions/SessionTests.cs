@@ -184,7 +184,40 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
         }
 
         // Nothing they tried changed the session: its facilitator starts it.
-        Assert.Single(SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct)));
+        var rooms = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct));
+        var room = Assert.Single(rooms).GetProperty("room_code").GetString()!;
+        var seated = SessionKit.UserIds(rooms[0])[0];
+
+        // Every action on a started session, each with a body that would be accepted from its facilitator.
+        (string Path, object? Body)[] actions =
+        [
+            ($"/sessions/{code}/rooms/{room}/pause", new { reason = "x" }),
+            ($"/sessions/{code}/rooms/{room}/resume", null),
+            ($"/sessions/{code}/rooms/{room}/extend", new { seconds = 60 }),
+            ($"/sessions/{code}/rooms/{room}/remove", new { user_id = seated }),
+            ($"/sessions/{code}/rooms/{room}/bot", new { user_id = seated }),
+            ($"/sessions/{code}/rooms/{room}/move", new { user_id = seated, to_room_code = room }),
+            ($"/sessions/{code}/rooms/{room}/end", null),
+            ($"/sessions/{code}/pause", null),
+            ($"/sessions/{code}/resume", null),
+            ($"/sessions/{code}/broadcast", new { message = "hello" }),
+            ($"/sessions/{code}/close", null),
+        ];
+        foreach (var outsider in new[] { student, other })
+        {
+            foreach (var (path, body) in actions)
+            {
+                await HttpAssert.ProblemAsync(await outsider.PostAsync(path, body, Ct), HttpStatusCode.Forbidden, "not_facilitator");
+            }
+
+            await HttpAssert.ProblemAsync(await outsider.GetAsync($"/sessions/{code}/results", Ct), HttpStatusCode.Forbidden, "not_facilitator");
+            await HttpAssert.ProblemAsync(await outsider.GetAsync($"/sessions/{code}/actions", Ct), HttpStatusCode.Forbidden, "not_facilitator");
+        }
+
+        // None of it took effect: the room plays on and the audit holds nothing.
+        var view = await RoomAsync(facilitator, room);
+        Assert.Equal(("started", false), (view.GetProperty("phase").GetString(), view.GetProperty("paused").GetBoolean()));
+        Assert.Equal(0, (await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}/actions", Ct))).GetArrayLength());
     }
 
     [Fact]
