@@ -30,6 +30,7 @@ public sealed partial class SessionMonitor(
     private readonly Lock _gate = new();
     private readonly Dictionary<string, RoomSnapshot> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _sentAt = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Version, long Sequence)> _newest = new(StringComparer.Ordinal);
     private readonly HashSet<string> _watched = new(StringComparer.Ordinal);
     private IRoomObserver? _reference;
 
@@ -65,11 +66,16 @@ public sealed partial class SessionMonitor(
     {
         lock (_gate)
         {
-            // A late push of an older version never overwrites a newer state waiting to go out.
-            if (!_pending.TryGetValue(room.Code, out var waiting) || waiting.Version <= room.Version)
+            // Pushes may arrive out of order: one older than the newest seen (waiting or sent) is dropped, so a late
+            // push never overwrites a newer state nor goes out after it.
+            var order = (room.Version, room.MonitorSequence);
+            if (_newest.TryGetValue(room.Code, out var newest) && order.CompareTo(newest) <= 0)
             {
-                _pending[room.Code] = room;
+                return;
             }
+
+            _newest[room.Code] = order;
+            _pending[room.Code] = room;
         }
     }
 

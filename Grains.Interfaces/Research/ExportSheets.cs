@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using Dilemma.Grains.Interfaces.Research.Sheets;
 
 namespace Dilemma.Grains.Interfaces.Research;
 

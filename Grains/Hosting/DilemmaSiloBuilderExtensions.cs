@@ -7,7 +7,6 @@ using Dilemma.Grains.Diagnostics;
 using Dilemma.Grains.Research;
 using Dilemma.Grains.Rooms;
 using Dilemma.Grains.Scenarios;
-using Dilemma.Grains.Sessions;
 using Dilemma.Grains.Storage;
 using Dilemma.Grains.Telemetry;
 using Microsoft.Extensions.DependencyInjection;

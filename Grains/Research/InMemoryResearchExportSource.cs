@@ -3,7 +3,6 @@ using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Research.Sheets;
-using Dilemma.Grains.Sessions;
 
 namespace Dilemma.Grains.Research;
 

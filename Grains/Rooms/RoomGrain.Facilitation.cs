@@ -15,6 +15,13 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
     // Session monitors watching this room, by gateway connection; not stored, like every socket (they renew).
     private readonly Dictionary<string, MonitorConnection> _monitors = new(StringComparer.Ordinal);
 
+    // Numbers every snapshot a monitor gets, so it can order them: pushes to a gateway may be delivered out of
+    // order, and a link change alters no stored state, so the room's version alone cannot tell them apart.
+    // Never below the clock's ticks, so a later activation of the room numbers above an earlier one.
+    private long _monitorSequence;
+
+    private long NextMonitorSequence() => _monitorSequence = Math.Max(_monitorSequence + 1, time.GetUtcNow().UtcTicks);
+
     public async Task<RoomSnapshot> OpenForSessionAsync(SessionRoomOpening opening, CancellationToken cancellationToken)
     {
         if (State.Created)
@@ -276,7 +283,7 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
             return;
         }
 
-        var snapshot = roomSnapshot with { Links = Links() };
+        var snapshot = roomSnapshot with { Links = Links(), MonitorSequence = NextMonitorSequence() };
         var cutoff = time.GetUtcNow() - RegistrationLifetime;
         foreach (var (id, monitor) in _monitors.ToList())
         {
@@ -290,7 +297,7 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
         }
     }
 
-    private RoomSnapshot MonitoredSnapshot() => Snapshot() with { Links = Links() };
+    private RoomSnapshot MonitoredSnapshot() => Snapshot() with { Links = Links(), MonitorSequence = NextMonitorSequence() };
 
     private static RuleViolationException NoFreeSeat() =>
         RuleViolationException.Conflict("no_free_seat", "The room has no free seat: a waiting room with fewer than three, or a started game with the seat of someone no longer in it whose role nobody plays.");

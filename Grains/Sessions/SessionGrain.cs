@@ -4,6 +4,7 @@ using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Scenarios;
 using Dilemma.Grains.Interfaces.Sessions;
+using Dilemma.Grains.Research;
 using Dilemma.Grains.Rooms;
 using Dilemma.Grains.Storage;
 using Microsoft.Extensions.Logging;

@@ -44,7 +44,10 @@ public class VoiceNamespaceTests(NamespaceBrowserFixture browsers) : IClassFixtu
     {
         // No ICE servers at all: the browsers can only offer their host candidates on the namespace's loopback.
         var (links, reports) = await PlayVoiceAsync("Host", "{ ...c, iceServers: [] }", "connected");
-        Assert.All(links, link => Assert.Equal(("host", "host"), (link.Local, link.Remote)));
+        // The remote side may read prflx: a check from the peer's host address that arrived before its
+        // candidate did over signaling. With no STUN or TURN server that address can only be a host one.
+        Assert.All(links, link => Assert.Equal("host", link.Local));
+        Assert.All(links, link => Assert.Contains(link.Remote, new[] { "host", "prflx" }));
         Assert.All(reports, report => Assert.False(report.Relayed));
     }
 

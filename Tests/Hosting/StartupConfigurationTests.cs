@@ -65,7 +65,7 @@ public sealed class StartupConfigurationTests
         ("Silo", "Cluster:ProbeTimeoutSeconds", [SiloServices, SiloDatabase, "Cluster__ProbeTimeoutSeconds=0"]),
         ("Silo", "Cluster:MissedProbesLimit", [SiloServices, SiloDatabase, "Cluster__MissedProbesLimit=1"]),
         ("Silo", "Cluster:ResponseTimeoutSeconds", [SiloServices, SiloDatabase, "Cluster__ResponseTimeoutSeconds=600"]),
-        ("Silo", "Database:MigrateOnStart", [SiloServices, SiloDatabase, "Database__MigrateOnStart=maybe"]),
+        ("Silo", "Database:MigrateOnStart", [SiloServices, SiloDatabase, "Research__PseudonymKey=a-pseudonym-key-of-at-least-32-characters", "Database__MigrateOnStart=maybe"]),
         ("Silo", "Auth:BcryptWorkFactor", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Auth__BcryptWorkFactor=3"]),
         ("Silo", "Rooms:SweepSeconds", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Rooms__SweepSeconds=never"]),
         ("Silo", "Game:ReconnectGraceSeconds", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Game__ReconnectGraceSeconds=forever"]),

@@ -7,7 +7,6 @@ using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Sessions;
 using Dilemma.Grains.Research;
-using Dilemma.Grains.Sessions;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Rooms;
 using Microsoft.Extensions.DependencyInjection;

@@ -45,7 +45,8 @@ public sealed partial class SessionsRunTests
         Assert.Equal(rooms, monitor.Rooms);
         Assert.InRange(monitor.Messages, rooms * 2, long.MaxValue);
         Assert.Equal(1, monitor.MostInOneSecondForOneRoom);
-        Assert.InRange(monitor.MessagesPerSecondPerRoom, 0.01, 1.0);
+        // One a window allows a window begun but not ended, so a short run's average may pass 1 by that part window.
+        Assert.InRange(monitor.MessagesPerSecondPerRoom, 0.01, Math.Ceiling(monitor.WatchedSeconds) / monitor.WatchedSeconds + 0.01);
         Assert.Equal((rooms * 15L, 0L), (monitor.Choices, monitor.ChoicesNeverShown));
         Assert.Equal(monitor.Choices, monitor.Delay.Count);
         Assert.InRange(monitor.Delay.P50Ms, 0, monitor.Delay.MaxMs);

@@ -1,4 +1,4 @@
-namespace Dilemma.Grains.Interfaces.Research.Sheets;
+namespace Dilemma.Grains.Interfaces.Research;
 
 /// <summary>One participant's summary of one voice link over one round (<c>connection_quality</c>).</summary>
 [GenerateSerializer]

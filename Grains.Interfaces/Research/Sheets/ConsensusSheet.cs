@@ -1,4 +1,4 @@
-namespace Dilemma.Grains.Interfaces.Research.Sheets;
+namespace Dilemma.Grains.Interfaces.Research;
 
 /// <summary>One round's outcome in one room: its consensus, or no_consensus when the deadline passed without one.</summary>
 [GenerateSerializer]

@@ -1,4 +1,4 @@
-namespace Dilemma.Grains.Interfaces.Research.Sheets;
+namespace Dilemma.Grains.Interfaces.Research;
 
 /// <summary>
 /// One decision of one seat in one round: the choice as last recorded (<see cref="Status"/> chosen), or its

@@ -1,4 +1,4 @@
-namespace Dilemma.Grains.Interfaces.Research.Sheets;
+namespace Dilemma.Grains.Interfaces.Research;
 
 /// <summary>One facilitator action on a selected room (<c>facilitator_actions</c>).</summary>
 [GenerateSerializer]

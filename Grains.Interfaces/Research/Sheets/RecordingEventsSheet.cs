@@ -1,4 +1,4 @@
-namespace Dilemma.Grains.Interfaces.Research.Sheets;
+namespace Dilemma.Grains.Interfaces.Research;
 
 /// <summary>A voice recording started or stopped (<c>recording_events</c>).</summary>
 [GenerateSerializer]

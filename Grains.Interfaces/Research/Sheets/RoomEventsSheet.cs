@@ -1,4 +1,4 @@
-namespace Dilemma.Grains.Interfaces.Research.Sheets;
+namespace Dilemma.Grains.Interfaces.Research;
 
 /// <summary>One event of a game's course (<c>room_events</c>).</summary>
 [GenerateSerializer]

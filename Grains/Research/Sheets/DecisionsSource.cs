@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Dilemma.Grains.Interfaces.Research;
-using Dilemma.Grains.Interfaces.Research.Sheets;
 
 namespace Dilemma.Grains.Research.Sheets;
 

@@ -2,7 +2,7 @@ using Dapper;
 using Dilemma.Grains.Interfaces.Sessions;
 using MySqlConnector;
 
-namespace Dilemma.Grains.Sessions;
+namespace Dilemma.Grains.Research;
 
 /// <summary>The audit in <c>facilitator_actions</c> (migration 2026120360).</summary>
 public sealed class MySqlFacilitatorActionStore(MySqlDataSource dataSource) : IFacilitatorActionStore

@@ -1,6 +1,6 @@
 using Dilemma.Grains.Interfaces.Sessions;
 
-namespace Dilemma.Grains.Sessions;
+namespace Dilemma.Grains.Research;
 
 /// <summary>The <c>facilitator_actions</c> audit: in MariaDB in cluster mode, in memory embedded.</summary>
 public interface IFacilitatorActionStore

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Dilemma.Grains.Interfaces.Sessions;
 
-namespace Dilemma.Grains.Sessions;
+namespace Dilemma.Grains.Research;
 
 /// <summary>The audit in process memory (embedded mode): gone with the process, like everything else there.</summary>
 public sealed class InMemoryFacilitatorActionStore : IFacilitatorActionStore
