@@ -91,7 +91,10 @@ public sealed record UserResponse(
     string? VoiceConsentVersion,
     DateTimeOffset? VoiceConsentAt);
 
-/// <summary>Everything held about a user: <c>GET /auth/me/data</c>.</summary>
+/// <summary>
+/// Everything held about a user: <c>GET /auth/me/data</c>. <see cref="Research"/> goes out as the grain answers it, so
+/// every research table the reader covers (seats to <c>ai_interactions</c>) is on the wire without a copy here.
+/// </summary>
 public sealed record HeldDataResponse(
     UserResponse User,
     IReadOnlyList<ConsentEntry> Consents,

@@ -25,7 +25,10 @@ public sealed record ConsentEntry(
     [property: Id(2)] bool Granted,
     [property: Id(3)] DateTimeOffset At);
 
-/// <summary>A user's rows in the research tables.</summary>
+/// <summary>
+/// A user's rows in the research tables. <see cref="ConnectionQuality"/> and <see cref="AiInteractions"/> came later,
+/// hence their ids after the first four.
+/// </summary>
 [GenerateSerializer]
 [Immutable]
 [Alias("dilemma.held-research-data")]
@@ -33,7 +36,9 @@ public sealed record HeldResearchData(
     [property: Id(0)] IReadOnlyList<HeldSeat> Seats,
     [property: Id(1)] IReadOnlyList<HeldChoice> Choices,
     [property: Id(2)] IReadOnlyList<HeldConsensus> ConsensusSubmitted,
-    [property: Id(3)] IReadOnlyList<HeldRecordingEvent> RecordingEvents);
+    [property: Id(3)] IReadOnlyList<HeldRecordingEvent> RecordingEvents,
+    [property: Id(4)] IReadOnlyList<HeldConnectionQuality> ConnectionQuality,
+    [property: Id(5)] IReadOnlyList<HeldAiInteraction> AiInteractions);
 
 [GenerateSerializer]
 [Immutable]
@@ -73,3 +78,39 @@ public sealed record HeldRecordingEvent(
     [property: Id(0)] string RoomCode,
     [property: Id(1)] string EventType,
     [property: Id(2)] DateTimeOffset At);
+
+/// <summary>
+/// One of the user's voice-link summaries (<c>connection_quality</c>, where they are the reporter). The peer is left
+/// out: who sat at the other end of the link is that person's data, not the caller's.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.held-connection-quality")]
+public sealed record HeldConnectionQuality(
+    [property: Id(0)] string RoomCode,
+    [property: Id(1)] int RoundNumber,
+    [property: Id(2)] string ConnectionState,
+    [property: Id(3)] bool Relayed,
+    [property: Id(4)] double? RoundTripMs,
+    [property: Id(5)] double? JitterMs,
+    [property: Id(6)] long? PacketsReceived,
+    [property: Id(7)] long? PacketsLost,
+    [property: Id(8)] DateTimeOffset At);
+
+/// <summary>
+/// What the AI facilitator put before the user (<c>ai_interactions</c> with their id): questions, feedback, or a
+/// bot's choice, with its provenance. Feedback shown to the whole room names nobody and is not listed.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.held-ai-interaction")]
+public sealed record HeldAiInteraction(
+    [property: Id(0)] string RoomCode,
+    [property: Id(1)] string Kind,
+    [property: Id(2)] int? RoundNumber,
+    [property: Id(3)] DateTimeOffset At,
+    [property: Id(4)] string Provider,
+    [property: Id(5)] string? Model,
+    [property: Id(6)] string PromptVersion,
+    [property: Id(7)] bool FellBack,
+    [property: Id(8)] string? FallbackReason);

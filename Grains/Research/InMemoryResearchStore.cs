@@ -466,7 +466,11 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
                     .Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At)))],
                 [.. _consensus.Values.Where(c => c.SubmittedBy == userId).OrderBy(c => c.RoomCode, StringComparer.Ordinal).ThenBy(c => c.RoundNumber)
                     .Select(c => new HeldConsensus(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, Utc(c.At)))],
-                [.. _recordingEvents.Where(e => e.User == userId).Select(e => new HeldRecordingEvent(e.Room, e.Type, Utc(e.At)))]));
+                [.. _recordingEvents.Where(e => e.User == userId).Select(e => new HeldRecordingEvent(e.Room, e.Type, Utc(e.At)))],
+                [.. _connectionQuality.Where(r => r.UserId == userId).Select(r => new HeldConnectionQuality(
+                    r.RoomCode, r.RoundNumber, r.ConnectionState, r.Relayed, r.RoundTripMs, r.JitterMs, r.PacketsReceived, r.PacketsLost, Utc(r.ReportedAt)))],
+                [.. _aiInteractions.Where(r => r.UserId == userId).Select(r => new HeldAiInteraction(
+                    r.RoomCode, r.Kind, r.RoundNumber, Utc(r.At), r.Provider, r.Model, r.PromptVersion, r.FellBack, r.FallbackReason))]));
         }
     }
 

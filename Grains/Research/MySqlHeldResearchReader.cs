@@ -5,7 +5,7 @@ using MySqlConnector;
 
 namespace Dilemma.Grains.Research;
 
-/// <summary>One user's research rows on MySQL/MariaDB: one round trip, four result sets, each served by a user index.</summary>
+/// <summary>One user's research rows on MySQL/MariaDB: one round trip, six result sets, each served by a user index.</summary>
 public sealed class MySqlHeldResearchReader(MySqlDataSource dataSource) : IHeldResearchReader
 {
     public async Task<HeldResearchData> ReadAsync(long userId, CancellationToken cancellationToken)
@@ -21,6 +21,12 @@ public sealed class MySqlHeldResearchReader(MySqlDataSource dataSource) : IHeldR
             FROM consensus_choices WHERE submitted_by = @userId ORDER BY room_code, round_number;
             SELECT room_code AS RoomCode, event_type AS EventType, occurred_at AS At
             FROM recording_events WHERE user_id = @userId ORDER BY id;
+            SELECT room_code AS RoomCode, round_number AS RoundNumber, connection_state AS ConnectionState, relayed AS Relayed,
+                   round_trip_ms AS RoundTripMs, jitter_ms AS JitterMs, packets_received AS PacketsReceived, packets_lost AS PacketsLost, reported_at AS At
+            FROM connection_quality WHERE user_id = @userId ORDER BY id;
+            SELECT room_code AS RoomCode, kind AS Kind, round_number AS RoundNumber, occurred_at AS At, provider AS Provider, model AS Model,
+                   prompt_version AS PromptVersion, fell_back AS FellBack, fallback_reason AS FallbackReason
+            FROM ai_interactions WHERE user_id = @userId ORDER BY id;
             """,
             new { userId },
             cancellationToken: cancellationToken));
@@ -28,11 +34,17 @@ public sealed class MySqlHeldResearchReader(MySqlDataSource dataSource) : IHeldR
         var choices = await results.ReadAsync<ChoiceRow>();
         var consensus = await results.ReadAsync<ConsensusRow>();
         var events = await results.ReadAsync<EventRow>();
+        var links = await results.ReadAsync<LinkRow>();
+        var ai = await results.ReadAsync<AiRow>();
         return new HeldResearchData(
             [.. seats.Select(s => new HeldSeat(s.RoomCode, s.Nickname, s.RoleId, Utc(s.JoinedAt), s.LeftAt is { } left ? Utc(left) : null))],
             [.. choices.Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At)))],
             [.. consensus.Select(c => new HeldConsensus(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, Utc(c.At)))],
-            [.. events.Select(e => new HeldRecordingEvent(e.RoomCode, e.EventType, Utc(e.At)))]);
+            [.. events.Select(e => new HeldRecordingEvent(e.RoomCode, e.EventType, Utc(e.At)))],
+            [.. links.Select(l => new HeldConnectionQuality(
+                l.RoomCode, l.RoundNumber, l.ConnectionState, l.Relayed, l.RoundTripMs, l.JitterMs, l.PacketsReceived, l.PacketsLost, Utc(l.At)))],
+            [.. ai.Select(a => new HeldAiInteraction(
+                a.RoomCode, a.Kind, a.RoundNumber, Utc(a.At), a.Provider, a.Model, a.PromptVersion, a.FellBack, a.FallbackReason))]);
     }
 
     // The columns are DATETIME, which carries no zone: every time in them was written as UTC.
@@ -87,5 +99,47 @@ public sealed class MySqlHeldResearchReader(MySqlDataSource dataSource) : IHeldR
         public string EventType { get; set; } = string.Empty;
 
         public DateTime At { get; set; }
+    }
+
+    private sealed class LinkRow
+    {
+        public string RoomCode { get; set; } = string.Empty;
+
+        public int RoundNumber { get; set; }
+
+        public string ConnectionState { get; set; } = string.Empty;
+
+        public bool Relayed { get; set; }
+
+        public double? RoundTripMs { get; set; }
+
+        public double? JitterMs { get; set; }
+
+        public long? PacketsReceived { get; set; }
+
+        public long? PacketsLost { get; set; }
+
+        public DateTime At { get; set; }
+    }
+
+    private sealed class AiRow
+    {
+        public string RoomCode { get; set; } = string.Empty;
+
+        public string Kind { get; set; } = string.Empty;
+
+        public int? RoundNumber { get; set; }
+
+        public DateTime At { get; set; }
+
+        public string Provider { get; set; } = string.Empty;
+
+        public string? Model { get; set; }
+
+        public string PromptVersion { get; set; } = string.Empty;
+
+        public bool FellBack { get; set; }
+
+        public string? FallbackReason { get; set; }
     }
 }

@@ -5,7 +5,9 @@ using System.Text;
 using System.Text.Json;
 using Dilemma.Tests.Ai;
 using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Infrastructure;
 using Dilemma.Tests.Sessions;
+using Microsoft.Extensions.Configuration;
 
 namespace Dilemma.Tests.Research;
 
@@ -14,11 +16,14 @@ public sealed class PseudonymGatewayFixture : IAsyncLifetime
 {
     public const string Key = "pseudonym-tests-secret-0123456789abcdef";
 
-    public GatewayFactory Factory { get; } = new(new Dictionary<string, string?>
+    /// <summary>What turns pseudonyms on where the export runs (the test hosts turn them off by default).</summary>
+    public static IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
     {
         ["Research:Pseudonymise"] = "true",
         ["Research:PseudonymKey"] = Key,
-    });
+    };
+
+    public GatewayFactory Factory { get; } = new(new Dictionary<string, string?>(Settings));
 
     public HttpClient Client { get; private set; } = null!;
 
@@ -38,11 +43,45 @@ public sealed class PseudonymGatewayFixture : IAsyncLifetime
 }
 
 /// <summary>
+/// A silo on MariaDB and Redis that pseudonymises exports under the same key, with a cluster-mode gateway in front: a
+/// collection of its own, so that the other cluster tests keep raw ids. The export runs in the silo, so the settings go there.
+/// </summary>
+public sealed class ClusterPseudonymFixture(LocalServices services) : IAsyncLifetime
+{
+    public ClusterDeployment Deployment { get; private set; } = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public IGrainFactory Grains { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Deployment = await ClusterDeployment.CreateAsync(services, "pseudonym_", ct);
+
+        // Added after the deployment's own settings, so these win.
+        await Deployment.StartSiloAsync(ct, builder => builder.Configuration.AddInMemoryCollection(PseudonymGatewayFixture.Settings));
+        var gateway = Deployment.CreateGateway();
+        Client = gateway.CreateClient();
+        Grains = (IGrainFactory)gateway.Services.GetService(typeof(IGrainFactory))!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client?.Dispose();
+        if (Deployment is not null)
+        {
+            await Deployment.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>
 /// Research:Pseudonymise: every user id in every sheet is the documented keyed hash for the export's study, recomputed
 /// here from the documentation (HKDF-SHA256, then HMAC-SHA256), so the same person is the same within a study and
 /// another across studies; no raw id is left, and names stay out unless asked for.
 /// </summary>
-public sealed class PseudonymTests(PseudonymGatewayFixture fixture) : IClassFixture<PseudonymGatewayFixture>
+public abstract class PseudonymTests(HttpClient client, IGrainFactory grains)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -50,11 +89,11 @@ public sealed class PseudonymTests(PseudonymGatewayFixture fixture) : IClassFixt
     public async Task Pseudonyms_are_stable_within_a_study_different_across_studies_and_no_raw_id_or_name_is_exported()
     {
         var since = DateTimeOffset.UtcNow;
-        var researcher = await ResearchKit.ResearcherAsync(fixture.Client, fixture.Grains, Ct);
-        var facilitator = await SessionKit.FacilitatorAsync(fixture.Client, fixture.Grains, Ct);
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
         var study = "pseudo-" + Guid.NewGuid().ToString("N")[..8];
         var session = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, studyLabel: study));
-        var students = await SessionKit.EnrolledAsync(fixture.Client, session, 3, Ct);
+        var students = await SessionKit.EnrolledAsync(client, session, 3, Ct);
         var room = Assert.Single(SessionKit.Rooms(await SessionKit.StartAsync(facilitator, session, Ct))).GetProperty("room_code").GetString()!;
         var players = students.OrderBy(s => s.UserId).ToArray();
         await HttpAssert.OkAsync<JsonElement>(await AiKit.QuestionsAsync(players[0], room, Ct));
@@ -113,3 +152,9 @@ public sealed class PseudonymTests(PseudonymGatewayFixture fixture) : IClassFixt
     private static List<long> UserIds(Workbook workbook) =>
         workbook.Records("participants").Select(r => (long)(double)r["user_id"]!).Order().ToList();
 }
+
+public sealed class EmbeddedPseudonymTests(PseudonymGatewayFixture fixture)
+    : PseudonymTests(fixture.Client, fixture.Grains), IClassFixture<PseudonymGatewayFixture>;
+
+public sealed class ClusterPseudonymTests(ClusterPseudonymFixture cluster)
+    : PseudonymTests(cluster.Client, cluster.Grains), IClassFixture<ClusterPseudonymFixture>;

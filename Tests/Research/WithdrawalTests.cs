@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dapper;
 using Dilemma.Grains.Research;
 using Dilemma.Tests.Accounts;
+using Dilemma.Tests.Ai;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Rooms;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +14,7 @@ namespace Dilemma.Tests.Research;
 /// <summary>
 /// Withdrawal in both modes: signed in, and by the code shown at the end of a game. The rows are erased (counted in the
 /// database before and after), the erasure ledger and the next manifest say so without saying who, and
-/// <c>GET /auth/me/data</c> shows nothing left.
+/// <c>GET /auth/me/data</c>, which listed them before (a voice-link summary and the AI's questions too), shows nothing left.
 /// </summary>
 public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
 {
@@ -23,9 +24,13 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
 
     /// <summary>
     /// The user's rows as stored: Rows in the tables erasure deletes from (seats, choices, room events about them, recording
-    /// events), Linked the rows that point at them otherwise (consensus submitted, room events caused, withdrawal codes).
+    /// events, link-quality reports, AI interactions), Linked the rows that point at them otherwise (consensus submitted,
+    /// room events caused, withdrawal codes).
     /// </summary>
     protected abstract Task<(long Rows, long Linked)> RowsOfAsync(long userId);
+
+    /// <summary>Writes a link-quality report through the research store the room grain writes with.</summary>
+    protected abstract Task RecordLinkQualityAsync(ConnectionQualityRecord report);
 
     [Fact]
     public async Task Withdrawal_from_the_account_erases_every_research_row_and_the_ledger_and_next_manifest_count_it()
@@ -34,6 +39,7 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
         var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
         var (players, code) = await ConsentingGameAsync();
         var leaving = players[1];
+        await LinkAndQuestionsAsync(leaving, players[0], code);
 
         // Not while the game can still write their rows.
         await RoomKit.PlayRoundAsync(players, code, 1, Ct);
@@ -46,7 +52,7 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
         var before = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
         Assert.Equal(3, before.Workbook.Records("participants").Count(r => (string)r["room_code"]! == code));
         var stored = await RowsOfAsync(leaving.UserId);
-        Assert.Equal(6, stored.Rows); // one seat, five choices
+        Assert.Equal(8, stored.Rows); // one seat, five choices, one link report, one set of questions
 
         var erasure = await HttpAssert.OkAsync<JsonElement>(await DeleteAsync(leaving));
         Assert.Equal(stored.Rows, erasure.GetProperty("rows_erased").GetInt64());
@@ -80,6 +86,7 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
         var since = DateTimeOffset.UtcNow;
         var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
         var (players, code) = await ConsentingGameAsync();
+        await LinkAndQuestionsAsync(players[0], players[2], code);
         await HttpAssert.ProblemAsync(await players[0].GetAsync($"/rooms/{code}/withdrawal-code", Ct), HttpStatusCode.Conflict, "room_not_finished");
         for (var round = 1; round <= 5; round++)
         {
@@ -101,7 +108,7 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
         await HttpAssert.ProblemAsync(await client.PostJsonAsync("/research/withdrawals", new { code = unknown }, Ct), HttpStatusCode.NotFound, "withdrawal_code_not_found");
 
         var stored = await RowsOfAsync(host.UserId);
-        Assert.Equal(6, stored.Rows);
+        Assert.Equal(8, stored.Rows);
         Assert.Equal(6, stored.Linked); // five consensus rows and the code
 
         // Typed by hand, without a token: lower case, spaces for dashes.
@@ -136,11 +143,42 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
         return (players, code);
     }
 
+    /// <summary>
+    /// In round 1: a report of <paramref name="player"/>'s link to <paramref name="peer"/>, and the AI's questions asked for
+    /// (the offline provider); <c>GET /auth/me/data</c> lists both, as stored and as the API answered.
+    /// </summary>
+    private async Task LinkAndQuestionsAsync(Player player, Player peer, string code)
+    {
+        await RecordLinkQualityAsync(new ConnectionQualityRecord(code, player.UserId, peer.UserId, 1, "connected", true, 12.5, 3.25, 4810, 7, DateTime.UtcNow));
+        var ai = (await HttpAssert.OkAsync<JsonElement>(await AiKit.QuestionsAsync(player, code, Ct))).GetProperty("ai");
+
+        var research = (await HttpAssert.OkAsync<JsonElement>(await player.GetAsync("/auth/me/data", Ct))).GetProperty("research");
+        var link = Assert.Single(research.GetProperty("connection_quality").EnumerateArray());
+        Assert.Equal((code, 1, "connected", true, 12.5, 3.25, 4810L, 7L), (
+            link.GetProperty("room_code").GetString(),
+            link.GetProperty("round_number").GetInt32(),
+            link.GetProperty("connection_state").GetString(),
+            link.GetProperty("relayed").GetBoolean(),
+            link.GetProperty("round_trip_ms").GetDouble(),
+            link.GetProperty("jitter_ms").GetDouble(),
+            link.GetProperty("packets_received").GetInt64(),
+            link.GetProperty("packets_lost").GetInt64()));
+        Assert.False(link.TryGetProperty("peer_user_id", out _));
+        var question = Assert.Single(research.GetProperty("ai_interactions").EnumerateArray());
+        Assert.Equal((code, "question", 1), (question.GetProperty("room_code").GetString(), question.GetProperty("kind").GetString(), question.GetProperty("round_number").GetInt32()));
+        foreach (var field in new[] { "provider", "model", "prompt_version", "fallback_reason" })
+        {
+            Assert.Equal(ai.GetProperty(field).GetString(), question.GetProperty(field).GetString());
+        }
+
+        Assert.Equal(ai.GetProperty("fell_back").GetBoolean(), question.GetProperty("fell_back").GetBoolean());
+    }
+
     private static async Task AssertNothingHeldAsync(Player player)
     {
         var held = await HttpAssert.OkAsync<JsonElement>(await player.GetAsync("/auth/me/data", Ct));
         var research = held.GetProperty("research");
-        foreach (var list in new[] { "seats", "choices", "consensus_submitted", "recording_events" })
+        foreach (var list in new[] { "seats", "choices", "consensus_submitted", "recording_events", "connection_quality", "ai_interactions" })
         {
             Assert.Empty(research.GetProperty(list).EnumerateArray());
         }
@@ -166,11 +204,18 @@ public sealed class ClusterWithdrawalTests(ClusterGatewayFixture cluster)
         return await connection.QuerySingleAsync<(long, long)>(
             """
             SELECT (SELECT COUNT(*) FROM room_participants WHERE user_id = @userId) + (SELECT COUNT(*) FROM round_choices WHERE user_id = @userId)
-                     + (SELECT COUNT(*) FROM room_events WHERE user_id = @userId) + (SELECT COUNT(*) FROM recording_events WHERE user_id = @userId),
+                     + (SELECT COUNT(*) FROM room_events WHERE user_id = @userId) + (SELECT COUNT(*) FROM recording_events WHERE user_id = @userId)
+                     + (SELECT COUNT(*) FROM connection_quality WHERE user_id = @userId) + (SELECT COUNT(*) FROM ai_interactions WHERE user_id = @userId),
                    (SELECT COUNT(*) FROM consensus_choices WHERE submitted_by = @userId) + (SELECT COUNT(*) FROM room_events WHERE actor_id = @userId)
                      + (SELECT COUNT(*) FROM withdrawal_codes WHERE user_id = @userId)
             """,
             new { userId });
+    }
+
+    protected override async Task RecordLinkQualityAsync(ConnectionQualityRecord report)
+    {
+        await using var dataSource = new MySqlDataSource(cluster.Deployment.MySqlConnectionString);
+        await new MySqlResearchStore(dataSource).RecordConnectionQualityAsync(report, Ct);
     }
 }
 
@@ -179,4 +224,7 @@ public sealed class EmbeddedWithdrawalTests(EmbeddedGatewayFixture gateway)
 {
     protected override Task<(long Rows, long Linked)> RowsOfAsync(long userId) =>
         Task.FromResult(gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().RowsOf(userId));
+
+    protected override Task RecordLinkQualityAsync(ConnectionQualityRecord report) =>
+        gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().RecordConnectionQualityAsync(report, Ct);
 }
