@@ -20,6 +20,8 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
     {
         var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
         var page = await SignInAsync(facilitator.Tokens.Username);
+        // The app never navigates again: a listener added now sees every CSP refusal of the console (QR image, monitor socket).
+        await page.EvaluateAsync("() => { window.__violations = []; document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI)); }");
         await page.ClickAsync("#open-console");
         await Expect(page.Locator("#session-topic option").First).ToBeAttachedAsync();
         await page.FillAsync("#session-title", "Ethics 101");
@@ -63,6 +65,7 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await Expect(page.Locator("#broadcast-status")).ToHaveTextAsync("Sent to every room.");
         var actions = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}/actions", Ct));
         Assert.Contains(actions.EnumerateArray(), a => a.GetProperty("action").GetString() == "broadcast" && a.GetProperty("message").GetString() == "Five minutes left");
+        Assert.Empty(await page.EvaluateAsync<string[]>("() => window.__violations"));
         await page.Context.CloseAsync();
     }
 
