@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Dilemma.Tests.Accounts;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -7,6 +8,19 @@ namespace Dilemma.Tests.Client;
 /// <summary>The steps many browser tests begin with, through the UI only.</summary>
 internal static partial class ClientFlows
 {
+    /// <summary>An account signs in with its password (English); done once the lobby has drawn its lists, so typing is not wiped.</summary>
+    public static async Task<IPage> SignInAccountAsync(Func<Task<IPage>> newPage, string username)
+    {
+        var page = await newPage();
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", "en");
+        await page.FillAsync("#account-username", username);
+        await page.FillAsync("#account-password", Roles.Password);
+        await page.ClickAsync("#login-submit");
+        await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync();
+        return page;
+    }
+
     /// <summary>Three guests (English), the first creates a private room, the others join by its code.</summary>
     public static async Task<(IPage[] Pages, string Code)> SeatThreePlayersAsync(Func<Task<IPage>> newPage, string name, int? choiceSeconds = null)
     {

@@ -58,17 +58,7 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         await page.Context.CloseAsync();
     }
 
-    private async Task<IPage> SignInAsync(string username)
-    {
-        var page = await browser.NewPageAsync();
-        await page.GotoAsync("/");
-        await page.SelectOptionAsync("#lang-select", "en");
-        await page.FillAsync("#account-username", username);
-        await page.FillAsync("#account-password", Roles.Password);
-        await page.ClickAsync("#login-submit");
-        await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync();
-        return page;
-    }
+    private Task<IPage> SignInAsync(string username) => ClientFlows.SignInAccountAsync(() => browser.NewPageAsync(), username);
 
     private async Task<JsonElement> LedgerEntryAsync(TokenPair researcher, string exportId)
     {

@@ -154,6 +154,29 @@ export function refresh() {
 }
 
 /**
+ * A GET whose answer is not JSON (a file, an image): the bearer token goes with it, an expired one is refreshed
+ * once, and a refusal throws ApiError with the problem's code, as call() does.
+ * @param {string} path
+ * @returns {Promise<Response>} the response, once its headers are in and its status is a success
+ */
+export async function fetchAuthorized(path) {
+  const send = () => fetch(path, { headers: { Authorization: `Bearer ${session?.access_token ?? ''}` }, credentials: 'omit' })
+    .catch(() => {
+      throw new ApiError(0, 'network', '');
+    });
+  let response = await send();
+  if (response.status === 401 && (await refresh())) {
+    response = await send();
+  }
+  if (!response.ok) {
+    /** @type {any} */
+    const problem = await response.json().catch(() => null);
+    throw new ApiError(response.status, problem?.code ?? `http_${response.status}`, problem?.detail ?? '');
+  }
+  return response;
+}
+
+/**
  * A single-use ticket for a WebSocket URL, so the access token never travels in one.
  * @returns {Promise<string>}
  */

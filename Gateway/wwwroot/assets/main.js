@@ -7,12 +7,13 @@ import { byId, h } from './dom.js';
 import { has, lang, pick, setLang, t } from './i18n.js';
 import { ReconnectingSocket, VoiceMesh } from './realtime.js';
 import { botControls, creationBody, creationFields, hostTools, presenceAnnouncement, presenceTag } from './screens/host.js';
+import { CONSOLE_ROLES, ConsolePage } from './screens/console.js';
 import { RESEARCH_ROLES, ResearchPage } from './screens/research.js';
 
 /**
  * @typedef {import('./api.js').Room} Room
  * @typedef {import('./api.js').RoomStatistics} RoomStatistics
- * @typedef {'signin' | 'lobby' | 'room' | 'research'} View
+ * @typedef {'signin' | 'lobby' | 'room' | 'research' | 'console'} View
  */
 
 const ROOM_KEY = 'dilemma.room';
@@ -58,6 +59,8 @@ const state = {
 const submissions = new Submissions();
 
 const researchPage = new ResearchPage(() => render());
+
+const consolePage = new ConsolePage(() => render());
 
 /** @type {ReconnectingSocket | null} */
 let voiceSession = null;
@@ -195,6 +198,18 @@ async function loadLobby() {
   state.rooms = rooms.items ?? [];
   state.roles = me?.roles ?? [];
   render();
+}
+
+async function showConsole() {
+  go('console');
+  // The topics for the session form are the lobby's.
+  await loadLobby();
+}
+
+/** Back from the console: its monitor socket is closed first. */
+async function leaveConsole() {
+  consolePage.leave();
+  await showLobby();
 }
 
 async function showResearch() {
@@ -627,6 +642,7 @@ function loadFeedback() {
 function signOut() {
   const session = currentSession();
   closeRoomSockets();
+  consolePage.leave();
   state.room = null;
   sessionStorage.removeItem(ROOM_KEY);
   sessionStorage.removeItem(NICKNAME_KEY);
@@ -666,6 +682,8 @@ function screen() {
       return lobbyScreen();
     case 'research':
       return researchPage.view(state.topics, state.busy, (action) => void run(action), () => void run(showLobby));
+    case 'console':
+      return consolePage.view(state.topics, state.busy, (action) => void run(action), () => void run(leaveConsole));
     default:
       return roomScreen();
   }
@@ -728,6 +746,9 @@ function lobbyScreen() {
     h('p', { class: 'muted' }, t('lobby.hello', { name: nickname() })),
     ...(state.roles.some((role) => RESEARCH_ROLES.includes(role))
       ? [h('button', { type: 'button', class: 'secondary', id: 'open-research', onclick: () => void run(showResearch) }, t('research.open'))]
+      : []),
+    ...(state.roles.some((role) => CONSOLE_ROLES.includes(role))
+      ? [h('button', { type: 'button', class: 'secondary', id: 'open-console', onclick: () => void run(showConsole) }, t('console.open'))]
       : []),
     h('div', { class: 'grid' },
       h('section', { class: 'card', 'aria-labelledby': 'rooms-title' },
@@ -1062,6 +1083,7 @@ async function boot() {
   byId('sign-out').addEventListener('click', signOut);
   whenSignedOut(() => {
     closeRoomSockets();
+    consolePage.leave();
     state.room = null;
     void showSignIn();
   });

@@ -2,7 +2,7 @@
 // its filters and its progress, and the ledger of past exports with their hashes. It only reads
 // /research/experiments/* (Gateway/Research/ResearchApi.cs); the export streams, so its bytes are counted as they come.
 
-import { ApiError, call, currentSession, refresh } from '../api.js';
+import { ApiError, call, fetchAuthorized } from '../api.js';
 import { h } from '../dom.js';
 import { addStrings, lang, pick, t } from '../i18n.js';
 
@@ -183,19 +183,9 @@ export class ResearchPage {
         query.set(key, this.filter[key]);
       }
     }
-    const path = `/research/experiments/export/excel?${query}`;
-    const send = () => fetch(path, { headers: { Authorization: `Bearer ${currentSession()?.access_token ?? ''}` }, credentials: 'omit' })
-      .catch(() => {
-        throw new ApiError(0, 'network', '');
-      });
-    let response = await send();
-    if (response.status === 401 && (await refresh())) {
-      response = await send();
-    }
-    if (!response.ok || !response.body) {
-      /** @type {any} */
-      const problem = await response.json().catch(() => null);
-      throw new ApiError(response.status, problem?.code ?? `http_${response.status}`, problem?.detail ?? '');
+    const response = await fetchAuthorized(`/research/experiments/export/excel?${query}`);
+    if (!response.body) {
+      throw new ApiError(response.status, `http_${response.status}`, '');
     }
     return response;
   }

@@ -1,0 +1,408 @@
+// The facilitator console (facilitator and admin roles): open a class session, show its join code, link and QR code,
+// watch the pool fill, start it, then follow every room live on the monitor socket and act on them (broadcast,
+// pause, resume, end). It only speaks the session API (Gateway/Sessions); what is allowed is the session grain's rule.
+
+import { call, currentSession, fetchAuthorized } from '../api.js';
+import { h } from '../dom.js';
+import { addStrings, lang, pick, t } from '../i18n.js';
+import { ReconnectingSocket } from '../realtime.js';
+
+addStrings({
+  en: {
+    'console.open': 'Facilitator console',
+    'console.title': 'Facilitator console',
+    'console.back': 'Back to the lobby',
+    'console.create': 'Open a class session',
+    'console.sessionTitle': 'Session title',
+    'console.topic': 'Topic',
+    'console.createButton': 'Open the session',
+    'console.createHint': 'The other settings keep their defaults.',
+    'console.session': 'Session {title}',
+    'console.code': 'Join code',
+    'console.link': 'Join link',
+    'console.qr': 'QR code of the join link',
+    'console.status': 'Status',
+    'console.status.open': 'Open: students are enrolling',
+    'console.status.started': 'Started',
+    'console.status.closed': 'Closed',
+    'console.pool': 'Students waiting',
+    'console.poolCount': '{count} enrolled',
+    'console.refresh': 'Refresh',
+    'console.start': 'Start: seat the students in rooms',
+    'console.rooms': 'Rooms',
+    'console.roomsCaption': 'The session\'s rooms, live',
+    'console.noRooms': 'No room yet.',
+    'console.monitorDown': 'The live view is reconnecting…',
+    'console.col.room': 'Room',
+    'console.col.phase': 'Phase',
+    'console.col.round': 'Round',
+    'console.col.secondsLeft': 'Seconds left',
+    'console.col.chosen': 'Chosen / seats',
+    'console.col.presence': 'Presence',
+    'console.col.actions': 'Actions',
+    'console.paused': 'paused',
+    'console.phase.waiting': 'Waiting',
+    'console.phase.started': 'Playing',
+    'console.phase.finished': 'Finished',
+    'console.presence.present': 'present',
+    'console.presence.reconnecting': 'reconnecting',
+    'console.presence.dropped': 'dropped out',
+    'console.presence.removed': 'removed',
+    'console.presence.bot': 'bot',
+    'console.pauseShort': 'Pause',
+    'console.resumeShort': 'Resume',
+    'console.endShort': 'End',
+    'console.pause': 'Pause room {room}',
+    'console.resume': 'Resume room {room}',
+    'console.end': 'End room {room}',
+    'console.broadcast': 'Message to every room',
+    'console.message': 'Message (1 to 280 characters)',
+    'console.send': 'Send',
+    'console.sent': 'Sent to every room.',
+    'error.not_facilitator': 'Only the session\'s facilitator (or an admin) can do that.',
+    'error.session_not_found': 'No session with that code.',
+    'error.session_started': 'The session has already started.',
+    'error.session_not_started': 'The session has not started yet.',
+    'error.session_closed': 'The session is closed.',
+    'error.pool_empty': 'No student has enrolled yet.',
+    'error.invalid_message': 'Write a message of 1 to 280 characters.',
+  },
+  ko: {
+    'console.open': '진행자 콘솔',
+    'console.title': '진행자 콘솔',
+    'console.back': '로비로 돌아가기',
+    'console.create': '수업 세션 열기',
+    'console.sessionTitle': '세션 제목',
+    'console.topic': '주제',
+    'console.createButton': '세션 열기',
+    'console.createHint': '다른 설정은 기본값을 씁니다.',
+    'console.session': '세션 {title}',
+    'console.code': '참여 코드',
+    'console.link': '참여 링크',
+    'console.qr': '참여 링크의 QR 코드',
+    'console.status': '상태',
+    'console.status.open': '열림: 학생들이 등록하는 중',
+    'console.status.started': '시작됨',
+    'console.status.closed': '닫힘',
+    'console.pool': '기다리는 학생',
+    'console.poolCount': '{count}명 등록',
+    'console.refresh': '새로 고침',
+    'console.start': '시작: 학생들을 방에 배정하기',
+    'console.rooms': '방',
+    'console.roomsCaption': '세션의 방 (실시간)',
+    'console.noRooms': '아직 방이 없습니다.',
+    'console.monitorDown': '실시간 보기를 다시 연결하는 중…',
+    'console.col.room': '방',
+    'console.col.phase': '단계',
+    'console.col.round': '라운드',
+    'console.col.secondsLeft': '남은 초',
+    'console.col.chosen': '선택 / 자리',
+    'console.col.presence': '접속 상태',
+    'console.col.actions': '조치',
+    'console.paused': '멈춤',
+    'console.phase.waiting': '대기 중',
+    'console.phase.started': '진행 중',
+    'console.phase.finished': '끝남',
+    'console.presence.present': '접속',
+    'console.presence.reconnecting': '다시 연결 중',
+    'console.presence.dropped': '나감',
+    'console.presence.removed': '내보냄',
+    'console.presence.bot': '봇',
+    'console.pauseShort': '멈추기',
+    'console.resumeShort': '다시 시작',
+    'console.endShort': '끝내기',
+    'console.pause': '{room} 방 멈추기',
+    'console.resume': '{room} 방 다시 시작',
+    'console.end': '{room} 방 끝내기',
+    'console.broadcast': '모든 방에 보내는 메시지',
+    'console.message': '메시지 (1~280자)',
+    'console.send': '보내기',
+    'console.sent': '모든 방에 보냈습니다.',
+    'error.not_facilitator': '세션의 진행자(또는 관리자)만 할 수 있습니다.',
+    'error.session_not_found': '그 코드의 세션이 없습니다.',
+    'error.session_started': '세션이 이미 시작되었습니다.',
+    'error.session_not_started': '세션이 아직 시작되지 않았습니다.',
+    'error.session_closed': '세션이 닫혔습니다.',
+    'error.pool_empty': '아직 등록한 학생이 없습니다.',
+    'error.invalid_message': '1~280자의 메시지를 쓰세요.',
+  },
+});
+
+/** The roles that may open the console (the session API admits the session's facilitator and admins). */
+export const CONSOLE_ROLES = ['facilitator', 'admin'];
+
+/**
+ * @typedef {{ room_code: string, user_ids: number[], bots: number, started: boolean }} SessionRoom
+ * @typedef {{ session_code: string, join_link: string, qr_svg_path: string, title: string, topic: string, status: string,
+ *   pool: number[], rooms: SessionRoom[] }} Session
+ * @typedef {{ user_id: number, nickname: string, role_id: number | null, presence: string, is_bot: boolean }} MonitoredSeat
+ * @typedef {{ type: string, room_code: string, phase: string, round: number, paused: boolean, seconds_left: number | null,
+ *   chosen: number[], participants: MonitoredSeat[], version: number }} RoomStatus
+ * @typedef {{ topic: string, title: string | { ko: string, en: string } }} Topic
+ */
+
+export class ConsolePage {
+  /** @param {() => void} onChange redraws the screen */
+  constructor(onChange) {
+    this.onChange = onChange;
+    /** @type {Session | null} */
+    this.session = null;
+    /** @type {string | null} the QR code as a data: URL (the CSP's img-src allows data:, not blob:) */
+    this.qr = null;
+    /** @type {Map<string, RoomStatus>} each room's latest state from the monitor */
+    this.rooms = new Map();
+    /** @type {ReconnectingSocket | null} */
+    this.monitor = null;
+    this.monitorDown = false;
+    this.sent = false;
+    /** What is typed in the forms, kept so that a redraw (the monitor's pushes redraw every second) does not wipe it. */
+    this.draft = { title: '', topic: '', message: '' };
+  }
+
+  /** Leaves the page: the monitor socket is closed, the session is forgotten. */
+  leave() {
+    this.monitor?.close();
+    this.monitor = null;
+    this.session = null;
+    this.qr = null;
+    this.rooms.clear();
+    this.sent = false;
+  }
+
+  /** @param {string} title @param {string} topic */
+  async create(title, topic) {
+    this.leave();
+    this.session = await call('POST', '/sessions', { title, topic });
+    this.qr = await this.loadQr();
+    this.onChange();
+  }
+
+  async reload() {
+    if (this.session) {
+      this.session = await call('GET', `/sessions/${this.session.session_code}`);
+      this.watch();
+      this.onChange();
+    }
+  }
+
+  async start() {
+    if (this.session) {
+      this.session = await call('POST', `/sessions/${this.session.session_code}/start`, {});
+      this.watch();
+      this.onChange();
+    }
+  }
+
+  /** @param {string} message */
+  async broadcast(message) {
+    if (this.session) {
+      this.sent = false;
+      await call('POST', `/sessions/${this.session.session_code}/broadcast`, { message });
+      this.sent = true;
+      this.onChange();
+    }
+  }
+
+  /** @param {string} roomCode @param {'pause' | 'resume' | 'end'} action */
+  async roomAction(roomCode, action) {
+    if (this.session) {
+      this.session = await call('POST', `/sessions/${this.session.session_code}/rooms/${roomCode}/${action}`, {});
+      this.onChange();
+    }
+  }
+
+  /**
+   * The QR code is behind the bearer token, so an <img src> cannot fetch it itself: it is fetched here and shown
+   * as a data: URL in an <img>, where an SVG runs no script and the page's CSP needs no loosening.
+   * @returns {Promise<string>}
+   */
+  async loadQr() {
+    const response = await fetchAuthorized(/** @type {Session} */ (this.session).qr_svg_path);
+    const svg = new Uint8Array(await response.arrayBuffer());
+    let binary = '';
+    for (const byte of svg) {
+      binary += String.fromCharCode(byte);
+    }
+    return `data:image/svg+xml;base64,${btoa(binary)}`;
+  }
+
+  /** Opens the monitor once the session has rooms (they exist from the start on); it pushes every room's state. */
+  watch() {
+    const session = this.session;
+    if (!session || this.monitor || session.rooms.length === 0) {
+      return;
+    }
+    const code = session.session_code;
+    this.monitor = new ReconnectingSocket(
+      // The monitor admits an access token only (tickets carry no roles). The ticket fetched before each attempt
+      // is not used, but fetching it refreshes an expired access token first, so the token sent here is current.
+      () => `/ws/sessions/${encodeURIComponent(code)}/monitor?token=${encodeURIComponent(currentSession()?.access_token ?? '')}`,
+      {
+        onOpen: () => {
+          this.monitorDown = false;
+          this.onChange();
+        },
+        onMessage: (message) => {
+          if (message.type === 'room_status') {
+            const status = /** @type {RoomStatus} */ (/** @type {unknown} */ (message));
+            const known = this.rooms.get(status.room_code);
+            if (!known || known.version <= status.version) {
+              this.rooms.set(status.room_code, status);
+              this.onChange();
+            }
+          }
+        },
+        onDown: () => {
+          this.monitorDown = true;
+          this.onChange();
+        },
+      });
+  }
+
+  /**
+   * @param {Topic[]} topics
+   * @param {boolean} busy
+   * @param {(action: () => Promise<void>) => void} run runs an action with the app's error handling
+   * @param {() => void} back
+   * @returns {HTMLElement[]}
+   */
+  view(topics, busy, run, back) {
+    return [
+      h('h2', { id: 'screen-title' }, t('console.title')),
+      h('button', { type: 'button', class: 'secondary', id: 'console-back', onclick: back }, t('console.back')),
+      this.createSection(topics, busy, run),
+      ...(this.session ? this.sessionSections(this.session, busy, run) : []),
+    ];
+  }
+
+  /** @param {Topic[]} topics @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
+  createSection(topics, busy, run) {
+    const keep = keeper(this.draft);
+    return h('form', {
+      class: 'card',
+      id: 'session-form',
+      'aria-labelledby': 'session-form-title',
+      onsubmit: (/** @type {Event} */ event) => {
+        event.preventDefault();
+        const title = this.draft.title.trim();
+        const topic = this.draft.topic || (topics[0]?.topic ?? '');
+        run(() => this.create(title, topic));
+      },
+    },
+    h('h3', { id: 'session-form-title' }, t('console.create')),
+    h('p', { class: 'hint' }, t('console.createHint')),
+    h('label', { for: 'session-title' }, t('console.sessionTitle')),
+    h('input', { type: 'text', id: 'session-title', name: 'title', maxlength: 100, required: true, value: this.draft.title, oninput: keep('title') }),
+    h('label', { for: 'session-topic' }, t('console.topic')),
+    h('select', { id: 'session-topic', name: 'topic', onchange: keep('topic') },
+      topics.map((topic) => h('option', { value: topic.topic, selected: this.draft.topic === topic.topic }, pick(topic.title) || topic.topic))),
+    h('button', { type: 'submit', id: 'session-submit', disabled: busy }, t('console.createButton')));
+  }
+
+  /** @param {Session} session @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
+  sessionSections(session, busy, run) {
+    const open = session.status === 'open';
+    return [
+      h('section', { class: 'card', id: 'session-card', 'aria-labelledby': 'session-heading', 'data-session-code': session.session_code },
+        h('h3', { id: 'session-heading' }, t('console.session', { title: session.title })),
+        h('dl', { class: 'counts' },
+          h('div', {}, h('dt', {}, t('console.code')), h('dd', {}, h('code', { id: 'session-code' }, session.session_code))),
+          h('div', {}, h('dt', {}, t('console.link')), h('dd', {}, h('a', { id: 'join-link', href: session.join_link }, session.join_link))),
+          h('div', {}, h('dt', {}, t('console.status')), h('dd', { id: 'session-status', 'data-status': session.status },
+            t(`console.status.${session.status}`)))),
+        this.qr ? h('img', { id: 'session-qr', src: this.qr, alt: t('console.qr'), width: 240, height: 240 }) : null),
+      h('section', { class: 'card', id: 'pool', 'aria-labelledby': 'pool-title' },
+        h('h3', { id: 'pool-title' }, t('console.pool')),
+        h('p', { id: 'pool-count', 'data-count': session.pool.length }, t('console.poolCount', { count: number(session.pool.length) })),
+        h('div', { class: 'row' },
+          h('button', { type: 'button', class: 'secondary', id: 'pool-refresh', disabled: busy, onclick: () => run(() => this.reload()) }, t('console.refresh')),
+          open ? h('button', { type: 'button', id: 'session-start', disabled: busy, onclick: () => run(() => this.start()) }, t('console.start')) : null)),
+      open ? null : this.roomsSection(session, busy, run),
+      open ? null : this.broadcastSection(busy, run),
+    ].filter((section) => section !== null);
+  }
+
+  /** @param {Session} session @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
+  roomsSection(session, busy, run) {
+    const codes = session.rooms.map((room) => room.room_code);
+    for (const code of this.rooms.keys()) {
+      if (!codes.includes(code)) {
+        codes.push(code);
+      }
+    }
+    return h('section', { class: 'card', id: 'console-rooms', 'aria-labelledby': 'console-rooms-title' },
+      h('h3', { id: 'console-rooms-title' }, t('console.rooms')),
+      this.monitorDown ? h('p', { class: 'tag warn', id: 'monitor-down' }, t('console.monitorDown')) : null,
+      codes.length === 0
+        ? h('p', { class: 'muted' }, t('console.noRooms'))
+        : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'console-rooms-title' },
+          h('table', { id: 'rooms-table' },
+            h('caption', {}, t('console.roomsCaption')),
+            h('thead', {}, h('tr', {},
+              ['room', 'phase', 'round', 'secondsLeft', 'chosen', 'presence', 'actions'].map((column) => h('th', { scope: 'col' }, t(`console.col.${column}`))))),
+            h('tbody', {}, codes.map((code) => this.roomRow(code, busy, run))))));
+  }
+
+  /** @param {string} code @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
+  roomRow(code, busy, run) {
+    const status = this.rooms.get(code);
+    const seats = status?.participants ?? [];
+    const live = status && status.phase !== 'finished';
+    /** @param {'pause' | 'resume' | 'end'} action */
+    const button = (action) => h('button', {
+      type: 'button',
+      class: action === 'end' ? 'danger' : 'secondary',
+      id: `room-${action}-${code}`,
+      disabled: busy || !live,
+      // The table's row says which room: the button shows a short word, a screen reader hears the room with it.
+      'aria-label': t(`console.${action}`, { room: code }),
+      onclick: () => run(() => this.roomAction(code, action)),
+    }, t(`console.${action}Short`));
+    return h('tr', { 'data-room-code': code, 'data-phase': status?.phase ?? '' },
+      h('th', { scope: 'row' }, code),
+      h('td', { 'data-column': 'phase' }, status ? t(`console.phase.${status.phase}`) : '…', status?.paused ? [' ', h('span', { class: 'tag warn' }, t('console.paused'))] : null),
+      h('td', { 'data-column': 'round' }, status ? number(status.round) : ''),
+      h('td', { 'data-column': 'seconds-left' }, status?.seconds_left != null ? number(status.seconds_left) : ''),
+      h('td', { 'data-column': 'chosen' }, status ? `${number(status.chosen.length)} / ${number(seats.length)}` : ''),
+      h('td', { 'data-column': 'presence' }, seats.map((seat) => h('span', { class: seat.presence === 'present' ? 'tag ok' : 'tag warn', 'data-user-id': seat.user_id },
+        `${seat.nickname}: ${t(`console.presence.${seat.is_bot ? 'bot' : seat.presence}`)}`))),
+      h('td', {}, h('div', { class: 'row' }, status?.paused ? button('resume') : button('pause'), button('end'))));
+  }
+
+  /** @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
+  broadcastSection(busy, run) {
+    return h('form', {
+      class: 'card',
+      id: 'broadcast-form',
+      'aria-labelledby': 'broadcast-title',
+      onsubmit: (/** @type {Event} */ event) => {
+        event.preventDefault();
+        const message = this.draft.message.trim();
+        run(async () => {
+          await this.broadcast(message);
+          this.draft.message = '';
+        });
+      },
+    },
+    h('h3', { id: 'broadcast-title' }, t('console.broadcast')),
+    h('label', { for: 'broadcast-message' }, t('console.message')),
+    h('input', { type: 'text', id: 'broadcast-message', name: 'message', maxlength: 280, value: this.draft.message, oninput: keeper(this.draft)('message') }),
+    h('button', { type: 'submit', id: 'broadcast-submit', disabled: busy }, t('console.send')),
+    h('p', { id: 'broadcast-status', role: 'status' }, this.sent ? t('console.sent') : ''));
+  }
+}
+
+/**
+ * @param {{ title: string, topic: string, message: string }} draft
+ * @returns {(key: 'title' | 'topic' | 'message') => (event: Event) => void} a listener that keeps a field's value in the draft
+ */
+function keeper(draft) {
+  return (key) => (event) => {
+    draft[key] = /** @type {HTMLInputElement} */ (event.currentTarget).value;
+  };
+}
+
+/** @param {number} value */
+function number(value) {
+  return new Intl.NumberFormat(lang()).format(value);
+}

@@ -1,0 +1,101 @@
+using System.Text.Json;
+using Dilemma.Grains.Interfaces.Accounts;
+using Dilemma.Tests.Accounts;
+using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Rooms;
+using Dilemma.Tests.Sessions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Dilemma.Tests.Client;
+
+/// <summary>The facilitator console: open a session, show its code and QR, watch the pool, start, and follow the rooms live.</summary>
+public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_facilitator_opens_a_session_sees_the_pool_fill_starts_it_and_watches_the_room_live()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var page = await SignInAsync(facilitator.Tokens.Username);
+        // The app never navigates again: a listener added now sees every CSP refusal of the console (QR image, monitor socket).
+        await page.EvaluateAsync("() => { window.__violations = []; document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI)); }");
+        await page.ClickAsync("#open-console");
+        await Expect(page.Locator("#session-topic option").First).ToBeAttachedAsync();
+        await page.FillAsync("#session-title", "Ethics 101");
+        await page.SelectOptionAsync("#session-topic", RoomKit.Topic);
+        await page.ClickAsync("#session-submit");
+
+        var codeElement = page.Locator("#session-code");
+        await Expect(codeElement).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{10}$"));
+        var code = await codeElement.TextContentAsync();
+        await Expect(page.Locator("#join-link")).ToContainTextAsync($"session={code}");
+        // The QR code was fetched with the bearer token and drawn: an image that failed to load has no natural width.
+        await Expect(page.Locator("#session-qr")).ToHaveAttributeAsync("src", new System.Text.RegularExpressions.Regex("^data:image/svg\\+xml;base64,"));
+        await page.WaitForFunctionAsync("() => { const img = document.getElementById('session-qr'); return img && img.complete && img.naturalWidth > 0; }");
+        await Expect(page.Locator("#pool-count")).ToHaveAttributeAsync("data-count", "0");
+
+        await SessionKit.EnrolledAsync(browser.Client, code!, 3, Ct);
+        await page.ClickAsync("#pool-refresh");
+        await Expect(page.Locator("#pool-count")).ToHaveAttributeAsync("data-count", "3");
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "console-pool");
+
+        await page.ClickAsync("#session-start");
+        var session = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct));
+        var roomCode = Assert.Single(SessionKit.Rooms(session)).GetProperty("room_code").GetString();
+        var row = page.Locator($"#rooms-table tr[data-room-code='{roomCode}']");
+        // The row's phase, round and seats come from the monitor socket, not from the session's answer.
+        await Expect(row).ToHaveAttributeAsync("data-phase", "started");
+        await Expect(row.Locator("[data-column=round]")).ToHaveTextAsync("1");
+        await Expect(row.Locator("[data-column=chosen]")).ToHaveTextAsync("0 / 3");
+        await Expect(row.Locator("[data-column=presence] [data-user-id]")).ToHaveCountAsync(3);
+        await Expect(page.Locator("#rooms-table tbody tr")).ToHaveCountAsync(1);
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "console-rooms");
+
+        // Pausing goes through the session API; the monitor's next push shows it and offers Resume instead.
+        await page.ClickAsync($"#room-pause-{roomCode}");
+        await Expect(page.Locator($"#room-resume-{roomCode}")).ToBeVisibleAsync();
+        await page.ClickAsync($"#room-resume-{roomCode}");
+        await Expect(page.Locator($"#room-pause-{roomCode}")).ToBeVisibleAsync();
+
+        await page.FillAsync("#broadcast-message", "Five minutes left");
+        await page.ClickAsync("#broadcast-submit");
+        await Expect(page.Locator("#broadcast-status")).ToHaveTextAsync("Sent to every room.");
+        var actions = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}/actions", Ct));
+        Assert.Contains(actions.EnumerateArray(), a => a.GetProperty("action").GetString() == "broadcast" && a.GetProperty("message").GetString() == "Five minutes left");
+        Assert.Empty(await page.EvaluateAsync<string[]>("() => window.__violations"));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Starting_with_an_empty_pool_is_refused_with_the_apps_error_text()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var page = await SignInAsync(facilitator.Tokens.Username);
+        await page.ClickAsync("#open-console");
+        await page.FillAsync("#session-title", "Empty start");
+        await page.ClickAsync("#session-submit");
+        await Expect(page.Locator("#session-code")).Not.ToBeEmptyAsync();
+
+        // Starting with nobody enrolled: the server's code is shown as the app's text for it.
+        await page.ClickAsync("#session-start");
+        await Expect(page.Locator("#error")).ToHaveAttributeAsync("data-code", "pool_empty");
+        await Expect(page.Locator("#error")).ToHaveTextAsync("No student has enrolled yet.");
+        await Expect(page.Locator("#session-status")).ToHaveAttributeAsync("data-status", "open");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_researcher_without_the_facilitator_role_is_not_offered_the_console()
+    {
+        var researcher = await Roles.NewAccountWithAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), AccountRoles.Researcher, Ct, "res");
+        var page = await SignInAsync(researcher.Username);
+        await Expect(page.Locator("#open-research")).ToBeVisibleAsync();
+        await Expect(page.Locator("#open-console")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
+    private Task<IPage> SignInAsync(string username) => ClientFlows.SignInAccountAsync(() => browser.NewPageAsync(), username);
+}
