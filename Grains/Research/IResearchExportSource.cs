@@ -1,5 +1,4 @@
 using Dilemma.Grains.Interfaces.Research;
-using Dilemma.Grains.Research.Sheets;
 
 namespace Dilemma.Grains.Research;
 

@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
-using Dilemma.Grains.Research.Sheets;
 
 namespace Dilemma.Grains.Research;
 

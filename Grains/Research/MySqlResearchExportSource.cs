@@ -2,7 +2,6 @@ using System.Data;
 using System.Runtime.CompilerServices;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
-using Dilemma.Grains.Research.Sheets;
 using MySqlConnector;
 
 namespace Dilemma.Grains.Research;

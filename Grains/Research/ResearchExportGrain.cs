@@ -3,7 +3,6 @@ using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Sessions;
-using Dilemma.Grains.Research.Sheets;
 using Microsoft.Extensions.Logging;
 
 namespace Dilemma.Grains.Research;

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Dilemma.Grains.Interfaces.Research;
 
-namespace Dilemma.Grains.Research.Sheets;
+namespace Dilemma.Grains.Research;
 
 /// <summary>The <c>connection_quality</c> sheet: only the reports of participants with data consent.</summary>
 public sealed class ConnectionQualitySource : ResearchSheet<ConnectionQualityExportRow>

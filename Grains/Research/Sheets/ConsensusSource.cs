@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Dilemma.Grains.Interfaces.Research;
 
-namespace Dilemma.Grains.Research.Sheets;
+namespace Dilemma.Grains.Research;
 
 /// <summary>The <c>consensus</c> sheet from <c>consensus_choices</c> and the <c>no_consensus</c> rows of <c>room_events</c>.</summary>
 public sealed class ConsensusSource : ResearchSheet<ConsensusExportRow>

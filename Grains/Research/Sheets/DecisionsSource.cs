@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Dilemma.Grains.Interfaces.Research;
 
-namespace Dilemma.Grains.Research.Sheets;
+namespace Dilemma.Grains.Research;
 
 /// <summary>
 /// The <c>decisions</c> sheet from <c>round_choices</c> (one row per seat and round: the choice as last revised, with its

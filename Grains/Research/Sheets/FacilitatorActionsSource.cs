@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Dilemma.Grains.Interfaces.Research;
 
-namespace Dilemma.Grains.Research.Sheets;
+namespace Dilemma.Grains.Research;
 
 /// <summary>
 /// The <c>facilitator_actions</c> sheet: the actions on the selected rooms. An action on a participant without data

@@ -1,7 +1,7 @@
 using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Interfaces.Sessions;
 
-namespace Dilemma.Grains.Research.Sheets;
+namespace Dilemma.Grains.Research;
 
 /// <summary>What a sheet's in-memory read has of the export's session: the rooms it selected (in room code order) and the stores.</summary>
 public sealed class InMemorySheetContext

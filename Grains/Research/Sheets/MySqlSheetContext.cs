@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using MySqlConnector;
 
-namespace Dilemma.Grains.Research.Sheets;
+namespace Dilemma.Grains.Research;
 
 /// <summary>What a sheet's MySQL read has of the export's session: its snapshot transaction, the room filter and the string pool.</summary>
 public sealed class MySqlSheetContext

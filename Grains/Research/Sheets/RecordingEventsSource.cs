@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Dilemma.Grains.Interfaces.Research;
 
-namespace Dilemma.Grains.Research.Sheets;
+namespace Dilemma.Grains.Research;
 
 /// <summary>The <c>recording_events</c> sheet: only those of participants with data consent.</summary>
 public sealed class RecordingEventsSource : ResearchSheet<RecordingEventExportRow>

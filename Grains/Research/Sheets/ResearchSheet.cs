@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Dilemma.Grains.Interfaces.Research;
 
-namespace Dilemma.Grains.Research.Sheets;
+namespace Dilemma.Grains.Research;
 
 /// <summary>
 /// A data sheet read row by row from the export's session: its shape (<see cref="IExportSheet"/>) and how each store

@@ -3,7 +3,7 @@ using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Scenarios;
 using Dilemma.Grains.Scenarios;
 
-namespace Dilemma.Grains.Research.Sheets;
+namespace Dilemma.Grains.Research;
 
 /// <summary>
 /// <c>scenarios</c>: every scenario a selected room was created on, by scenario id, each as one row per text (title,
