@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Security.Claims;
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Errors;
+using Dilemma.Gateway.Languages;
 using Dilemma.Gateway.Rooms;
 using Dilemma.Gateway.Scenarios;
 using Dilemma.Gateway.Validation;
@@ -43,13 +44,13 @@ public static class AiApi
                 $"`guidance` (up to {AiRules.GuidanceMaxLength} characters of free text for the LLM; the offline facilitator ignores it), `seed` " +
                 "(the offline variation — option order and role questions — is the same for the same seed; a random one is drawn and returned when absent). " +
                 "201 with the saved scenario: create a room on it with `scenario_id` in POST /rooms/public or /rooms/private. Generated scenarios keep " +
-                $"the bank's rules: 5 rounds, 2-4 options, roles 1-3, every text in Korean and English. Limited per user (429 rate_limited). {ProvenanceRule} {ScenariosApi.LanguageRule}")
+                $"the bank's rules: 5 rounds, 2-4 options, roles 1-3, every text in Korean and English. Limited per user (429 rate_limited). {ProvenanceRule} {RequestLanguage.Rule}")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         ai.MapGet("/scenarios/{scenario_id}", GetScenarioAsync)
             .WithSummary("A generated (or bank) scenario by its id")
-            .WithDescription($"404 unknown_scenario when no scenario has that id. {ScenariosApi.LanguageRule}")
+            .WithDescription($"404 unknown_scenario when no scenario has that id. {RequestLanguage.Rule}")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -58,7 +59,7 @@ public static class AiApi
             .WithSummary("Questions for the caller's role in the room's current round")
             .WithDescription(
                 "Participants only (403 not_participant in a public waiting room, else 404 room_not_found as for an unknown code), while the game is played (409 room_not_started, room_finished). Offline: the scenario's " +
-                $"own question to the role, a curated one for the topic's round and role, and one about an option seen from the role. {ProvenanceRule} {ScenariosApi.LanguageRule}")
+                $"own question to the role, a curated one for the topic's round and role, and one about an option seen from the role. {ProvenanceRule} {RequestLanguage.Rule}")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
@@ -70,7 +71,7 @@ public static class AiApi
                 "else 422 transcript_too_long; lines written as `name: text` let the offline rules count turns). Participants and researchers; others " +
                 "get 404 room_not_found (403 not_participant in a public waiting room). `figures` are " +
                 "always computed by rules from the recorded choices: agreement (unanimous, majority, split), who moved toward the consensus, confidence " +
-                $"shifts, whose own choice prevailed. {ProvenanceRule} {ScenariosApi.LanguageRule}")
+                $"shifts, whose own choice prevailed. {ProvenanceRule} {RequestLanguage.Rule}")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -79,29 +80,27 @@ public static class AiApi
 
     public static async Task<Results<Created<GeneratedScenarioResponse<LocalizedText>>, Created<GeneratedScenarioResponse<string>>, ProblemHttpResult>> GenerateScenarioAsync(
         GenerateScenarioRequest request,
-        [Description(ScenariosApi.LangParameter)] string? lang,
+        [Description(RequestLanguage.Parameter)] string? lang,
         HttpContext context,
         ClaimsPrincipal user,
         IGrainFactory grains,
         CancellationToken cancellationToken)
     {
-        if (ScenariosApi.Negotiate(lang, context) is not { } language)
+        if (RequestLanguage.Negotiate(lang, context) is not { } language)
         {
-            return ScenariosApi.InvalidLanguage();
+            return RequestLanguage.Invalid();
         }
 
         var generated = await grains.GetGrain<IFacilitatorGrain>(0).GenerateScenarioAsync(
-            new ScenarioGenerationRequest(request.Topic, request.Guidance, request.Seed, PromptLanguage(language), AccessTokens.UserIdOf(user)),
+            new ScenarioGenerationRequest(request.Topic, request.Guidance, request.Seed, language.PromptLanguage, AccessTokens.UserIdOf(user)),
             cancellationToken);
         var location = $"/ai/scenarios/{generated.Scenario.Id}";
-        return language == ScenariosApi.Both
-            ? TypedResults.Created(location, Render(generated, language, text => text))
-            : TypedResults.Created(location, Render(generated, language, text => text.In(language)));
+        return language.Created(location, generated, Render, Render);
     }
 
     public static async Task<Results<Ok<ScenariosApi.ScenarioResponse<LocalizedText>>, Ok<ScenariosApi.ScenarioResponse<string>>, ProblemHttpResult>> GetScenarioAsync(
         [FromRoute(Name = "scenario_id")] string scenarioId,
-        [Description(ScenariosApi.LangParameter)] string? lang,
+        [Description(RequestLanguage.Parameter)] string? lang,
         HttpContext context,
         IGrainFactory grains,
         CancellationToken cancellationToken)
@@ -111,40 +110,36 @@ public static class AiApi
             return (ProblemHttpResult)Problems.Create(StatusCodes.Status400BadRequest, "invalid_scenario_id", $"A scenario id is 1 to {RoomRules.TopicMaxLength} characters of a-z, 0-9 and '-'.", field: "scenario_id");
         }
 
-        if (ScenariosApi.Negotiate(lang, context) is not { } language)
+        if (RequestLanguage.Negotiate(lang, context) is not { } language)
         {
-            return ScenariosApi.InvalidLanguage();
+            return RequestLanguage.Invalid();
         }
 
         var scenario = await grains.GetGrain<IScenarioCatalogGrain>(0).GetByIdAsync(scenarioId, cancellationToken);
-        return language == ScenariosApi.Both
-            ? TypedResults.Ok(ScenariosApi.Render(scenario, language, text => text))
-            : TypedResults.Ok(ScenariosApi.Render(scenario, language, text => text.In(language)));
+        return language.Ok(scenario, ScenariosApi.Render, ScenariosApi.Render);
     }
 
     public static async Task<Results<Ok<QuestionsResponse<LocalizedText>>, Ok<QuestionsResponse<string>>, ProblemHttpResult>> QuestionsAsync(
         [FromRoute(Name = "room_code")] string roomCode,
-        [Description(ScenariosApi.LangParameter)] string? lang,
+        [Description(RequestLanguage.Parameter)] string? lang,
         HttpContext context,
         ClaimsPrincipal user,
         IGrainFactory grains,
         CancellationToken cancellationToken)
     {
         RoomRules.EnsureRoomCode(roomCode);
-        if (ScenariosApi.Negotiate(lang, context) is not { } language)
+        if (RequestLanguage.Negotiate(lang, context) is not { } language)
         {
-            return ScenariosApi.InvalidLanguage();
+            return RequestLanguage.Invalid();
         }
 
-        var questions = await grains.GetGrain<IFacilitatorGrain>(0).GetQuestionsAsync(roomCode, AccessTokens.UserIdOf(user), PromptLanguage(language), cancellationToken);
-        return language == ScenariosApi.Both
-            ? TypedResults.Ok(Render(questions, language, text => text))
-            : TypedResults.Ok(Render(questions, language, text => text.In(language)));
+        var questions = await grains.GetGrain<IFacilitatorGrain>(0).GetQuestionsAsync(roomCode, AccessTokens.UserIdOf(user), language.PromptLanguage, cancellationToken);
+        return language.Ok(questions, Render, Render);
     }
 
     public static async Task<Results<Ok<FeedbackResponse<LocalizedText>>, Ok<FeedbackResponse<string>>, ProblemHttpResult>> FeedbackAsync(
         [FromRoute(Name = "room_code")] string roomCode,
-        [Description(ScenariosApi.LangParameter)] string? lang,
+        [Description(RequestLanguage.Parameter)] string? lang,
         HttpContext context,
         ClaimsPrincipal user,
         IGrainFactory grains,
@@ -152,23 +147,18 @@ public static class AiApi
         [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] FeedbackRequestBody? body = null)
     {
         RoomRules.EnsureRoomCode(roomCode);
-        if (ScenariosApi.Negotiate(lang, context) is not { } language)
+        if (RequestLanguage.Negotiate(lang, context) is not { } language)
         {
-            return ScenariosApi.InvalidLanguage();
+            return RequestLanguage.Invalid();
         }
 
         var feedback = await grains.GetGrain<IFacilitatorGrain>(0).GetFeedbackAsync(
             roomCode,
             RoomViewers.Of(user),
-            new FeedbackRequest(body?.RoundNumber, body?.Transcript, PromptLanguage(language)),
+            new FeedbackRequest(body?.RoundNumber, body?.Transcript, language.PromptLanguage),
             cancellationToken);
-        return language == ScenariosApi.Both
-            ? TypedResults.Ok(Render(feedback, language, text => text))
-            : TypedResults.Ok(Render(feedback, language, text => text.In(language)));
+        return language.Ok(feedback, Render, Render);
     }
-
-    // Prompts exist in Korean and English; "all" asks for both renderings of one answer, written from the Korean prompt.
-    private static string PromptLanguage(string language) => language == ScenariosApi.English ? AiRules.English : AiRules.Korean;
 
     private static AiProvenanceResponse Render(AiProvenance ai) => new(ai.Provider, ai.Model, ai.FellBack, ai.FallbackReason, ai.Attempts, ai.PromptVersion);
 

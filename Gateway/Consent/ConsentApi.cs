@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Dilemma.Gateway.Errors;
+using Dilemma.Gateway.Languages;
 using Dilemma.Grains.Interfaces.Consent;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -48,15 +49,15 @@ public static class ConsentApi
 
     private static Results<Ok<ConsentResponse>, ProblemHttpResult> Describe(string version, string? lang)
     {
-        var texts = ConsentTexts.Find(version)!;
-        if (lang is null || lang.Equals("all", StringComparison.OrdinalIgnoreCase))
+        // Unlike the scenarios, no lang means both: the consent is read before anyone has chosen a language.
+        var language = RequestLanguage.Both;
+        if (lang is not null && !RequestLanguage.TryParse(lang, out language))
         {
-            return TypedResults.Ok(Response(version, ConsentTexts.Languages.ToDictionary(l => l, l => texts[l], StringComparer.Ordinal)));
+            return RequestLanguage.Invalid();
         }
 
-        return ConsentTexts.Languages.FirstOrDefault(l => l.Equals(lang, StringComparison.OrdinalIgnoreCase)) is { } language
-            ? TypedResults.Ok(Response(version, new Dictionary<string, string>(StringComparer.Ordinal) { [language] = texts[language] }))
-            : (ProblemHttpResult)Problems.Create(StatusCodes.Status400BadRequest, "invalid_lang", "lang must be ko, en or all.", field: "lang");
+        var texts = ConsentTexts.Find(version)!;
+        return TypedResults.Ok(Response(version, language.TextLanguages.ToDictionary(l => l, l => texts[l], StringComparer.Ordinal)));
     }
 
     private static ConsentResponse Response(string version, IReadOnlyDictionary<string, string> texts) =>
