@@ -54,7 +54,7 @@ public static class AiApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        var rooms = endpoints.MapGroup("/rooms/{room_code}/ai").WithTags("AI").RequireAuthorization();
+        var rooms = endpoints.MapGroup("/rooms/{room_code}/ai").WithTags("AI").RequireAuthorization().ChecksRouteCodes();
         rooms.MapGet("/questions", QuestionsAsync)
             .WithSummary("Questions for the caller's role in the room's current round")
             .WithDescription(
@@ -127,7 +127,6 @@ public static class AiApi
         IGrainFactory grains,
         CancellationToken cancellationToken)
     {
-        RoomRules.EnsureRoomCode(roomCode);
         if (RequestLanguage.Negotiate(lang, context) is not { } language)
         {
             return RequestLanguage.Invalid();
@@ -146,7 +145,6 @@ public static class AiApi
         CancellationToken cancellationToken,
         [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] FeedbackRequestBody? body = null)
     {
-        RoomRules.EnsureRoomCode(roomCode);
         if (RequestLanguage.Negotiate(lang, context) is not { } language)
         {
             return RequestLanguage.Invalid();

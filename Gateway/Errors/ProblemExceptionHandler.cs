@@ -32,7 +32,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
     {
         var problem = exception switch
         {
-            RuleViolationException rule => FromRule(rule),
+            RuleViolationException rule => Problems.Describe(rule),
             BadHttpRequestException bad => FromBadRequest(bad),
             // The call may have reached a grain and committed before its answer was lost (a response
             // timeout, a silo that died holding the grain): the client cannot tell, so it is told so.
@@ -73,30 +73,6 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         HttpMethods.IsGet(method) || HttpMethods.IsHead(method)
             ? Problems.Describe(StatusCodes.Status503ServiceUnavailable, StorageUnavailable, StorageUnavailableDetail)
             : Problems.Describe(StatusCodes.Status503ServiceUnavailable, OutcomeUnknown, StorageOutcomeUnknownDetail);
-
-    private static ProblemDetails FromRule(RuleViolationException rule)
-    {
-        var status = rule.Kind switch
-        {
-            RuleViolationKind.NotFound => StatusCodes.Status404NotFound,
-            RuleViolationKind.Forbidden => StatusCodes.Status403Forbidden,
-            RuleViolationKind.Unauthorized => StatusCodes.Status401Unauthorized,
-            RuleViolationKind.Invalid => StatusCodes.Status422UnprocessableEntity,
-            RuleViolationKind.Busy => StatusCodes.Status503ServiceUnavailable,
-            RuleViolationKind.Malformed => StatusCodes.Status400BadRequest,
-            RuleViolationKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
-            RuleViolationKind.Gone => StatusCodes.Status410Gone,
-            _ => StatusCodes.Status409Conflict,
-        };
-        var problem = Problems.Describe(status, rule.Code, rule.Message);
-        if (rule.Field is not null)
-        {
-            problem.Extensions["field"] = rule.Field;
-            problem.Extensions["errors"] = new Dictionary<string, string[]> { [rule.Field] = [rule.Message] };
-        }
-
-        return problem;
-    }
 
     private static ProblemDetails FromBadRequest(BadHttpRequestException bad)
     {

@@ -1,3 +1,5 @@
+using Dilemma.Grains.Interfaces.Errors;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Dilemma.Gateway.Errors;
@@ -30,6 +32,38 @@ public static class Problems
         Detail = detail,
         Type = $"https://httpstatuses.io/{status}",
         Extensions = { ["code"] = code },
+    };
+
+    /// <summary>
+    /// A rule violation as its problem: the same body whether a grain threw it (through
+    /// <see cref="ProblemExceptionHandler"/>) or the gateway found it and returns it.
+    /// </summary>
+    public static ProblemDetails Describe(RuleViolationException rule)
+    {
+        var problem = Describe(StatusOf(rule.Kind), rule.Code, rule.Message);
+        if (rule.Field is not null)
+        {
+            problem.Extensions["field"] = rule.Field;
+            problem.Extensions["errors"] = new Dictionary<string, string[]> { [rule.Field] = [rule.Message] };
+        }
+
+        return problem;
+    }
+
+    /// <summary>A rule violation the endpoint detected itself, to return rather than throw.</summary>
+    public static ProblemHttpResult Of(RuleViolationException rule) => TypedResults.Problem(Describe(rule));
+
+    public static int StatusOf(RuleViolationKind kind) => kind switch
+    {
+        RuleViolationKind.NotFound => StatusCodes.Status404NotFound,
+        RuleViolationKind.Forbidden => StatusCodes.Status403Forbidden,
+        RuleViolationKind.Unauthorized => StatusCodes.Status401Unauthorized,
+        RuleViolationKind.Invalid => StatusCodes.Status422UnprocessableEntity,
+        RuleViolationKind.Busy => StatusCodes.Status503ServiceUnavailable,
+        RuleViolationKind.Malformed => StatusCodes.Status400BadRequest,
+        RuleViolationKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
+        RuleViolationKind.Gone => StatusCodes.Status410Gone,
+        _ => StatusCodes.Status409Conflict,
     };
 
     /// <summary>The code used when a response has no more specific one (404 from routing, say).</summary>

@@ -4,7 +4,6 @@ using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Validation;
-using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -45,7 +44,7 @@ public static class RoomsApi
 
     public static void MapRoomsApi(this IEndpointRouteBuilder endpoints)
     {
-        var rooms = endpoints.MapGroup("/rooms").WithTags("Rooms").RequireAuthorization();
+        var rooms = endpoints.MapGroup("/rooms").WithTags("Rooms").RequireAuthorization().ChecksRouteCodes();
 
         rooms.MapPost("/public", CreatePublicAsync).Validates<CreateRoomRequest>().LimitsRoomCreation().AcceptsIdempotencyKey()
             .WithSummary("Open a listed room; the caller joins as host")
@@ -104,11 +103,11 @@ public static class RoomsApi
             .WithDescription("For those who see the room in full (participants, researchers); 403 not_participant for others when the room is a public waiting one, else 404 room_not_found. Individual choices of a round appear once its consensus is recorded. changed_position: the consensus differs from the participant's own choice. changed_from_majority: the participant chose with the majority and the consensus went elsewhere. distance_to_consensus: share of participants whose choice differs from the consensus. confidence_shift: consensus confidence minus mean individual confidence. role_agreement.agreement_index: share of completed rounds whose consensus was that role's own choice.");
     }
 
-    public static Task<Created<RoomResponse>> CreatePublicAsync(CreateRoomRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
-        CreateAsync(request, isPublic: true, IdempotencyHeader.Read(idempotencyKey), user, grains, cancellationToken);
+    public static Task<Results<Created<RoomResponse>, ProblemHttpResult>> CreatePublicAsync(CreateRoomRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
+        CreateAsync(request, isPublic: true, idempotencyKey, user, grains, cancellationToken);
 
-    public static Task<Created<RoomResponse>> CreatePrivateAsync(CreateRoomRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
-        CreateAsync(request, isPublic: false, IdempotencyHeader.Read(idempotencyKey), user, grains, cancellationToken);
+    public static Task<Results<Created<RoomResponse>, ProblemHttpResult>> CreatePrivateAsync(CreateRoomRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
+        CreateAsync(request, isPublic: false, idempotencyKey, user, grains, cancellationToken);
 
     public static async Task<Results<Ok<RoomPageResponse>, ProblemHttpResult>> ListAsync(IGrainFactory grains, CancellationToken cancellationToken, string? topic = null, string? status = null, int page = 1, [FromQuery(Name = "page_size")] int pageSize = DefaultPageSize)
     {
@@ -134,21 +133,25 @@ public static class RoomsApi
             : TypedResults.Ok(view.Summary!.ToResponse());
     }
 
-    public static async Task<Ok<JoinResponse>> JoinAsync(JoinRoomRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<JoinResponse>, ProblemHttpResult>> JoinAsync(JoinRoomRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
     {
+        if (!RoomRules.IsRoomCode(request.RoomCode))
+        {
+            return Problems.Of(RoomRules.InvalidRoomCode());
+        }
+
         var userId = AccessTokens.UserIdOf(user);
-        var key = IdempotencyHeader.Read(idempotencyKey);
         var target = Room(grains, request.RoomCode!);
-        var room = key is null
+        var room = idempotencyKey is null
             ? await target.JoinAsync(userId, request.Nickname, cancellationToken)
-            : await target.RunOnceAsync(new RoomCommand(RoomCommandKind.Join, userId, request.Nickname), key, cancellationToken);
+            : await target.RunOnceAsync(new RoomCommand(RoomCommandKind.Join, userId, request.Nickname), idempotencyKey, cancellationToken);
         return TypedResults.Ok(room.ToJoinResponse(userId));
     }
 
     public static async Task<Ok<JoinResponse>> QuickJoinAsync(QuickJoinRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyHeader.Description)] string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
     {
         var userId = AccessTokens.UserIdOf(user);
-        var room = IdempotencyHeader.Read(idempotencyKey) is { } key
+        var room = idempotencyKey is { } key
             ? await grains.GetGrain<IRoomCreationGrain>(userId).QuickJoinAsync(request.Nickname, request.Topic, key, cancellationToken)
             : await grains.GetGrain<IRoomLobbyGrain>(0).QuickJoinAsync(userId, request.Nickname, request.Topic, cancellationToken);
         return TypedResults.Ok(room.ToJoinResponse(userId));
@@ -204,11 +207,12 @@ public static class RoomsApi
     public static async Task<Ok<RoomStatistics>> StatisticsAsync([FromRoute(Name = "room_code")] string roomCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
         TypedResults.Ok(await Room(grains, roomCode).GetStatisticsAsync(RoomViewers.Of(user), cancellationToken));
 
-    private static async Task<Created<RoomResponse>> CreateAsync(CreateRoomRequest request, bool isPublic, string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<Results<Created<RoomResponse>, ProblemHttpResult>> CreateAsync(CreateRoomRequest request, bool isPublic, string? idempotencyKey, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
     {
         if (request.Topic is null && request.ScenarioId is null)
         {
-            throw new RuleViolationException(RuleViolationKind.Malformed, "missing_field", "Required field missing: topic (or scenario_id).") { Field = "topic" };
+            const string Missing = "Required field missing: topic (or scenario_id).";
+            return (ProblemHttpResult)Problems.Create(StatusCodes.Status400BadRequest, "missing_field", Missing, new Dictionary<string, string[]> { ["topic"] = [Missing] }, field: "topic");
         }
 
         var userId = AccessTokens.UserIdOf(user);
@@ -225,7 +229,7 @@ public static class RoomsApi
     /// </summary>
     private static Task<RoomSnapshot> Once(IRoomGrain room, RoomCommand command, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        if (IdempotencyHeader.Read(idempotencyKey) is { } key)
+        if (idempotencyKey is { } key)
         {
             return room.RunOnceAsync(command, key, cancellationToken);
         }
@@ -246,7 +250,6 @@ public static class RoomsApi
     private static ChoiceSubmission Submission(SubmitChoiceRequest request) =>
         new(request.RoundNumber!.Value, request.Choice!.Value, request.Confidence!.Value, request.SubmissionId);
 
-    /// <summary>The room grain for a code from a URL or body; anything but six digits is malformed (400).</summary>
-    private static IRoomGrain Room(IGrainFactory grains, string code) =>
-        grains.GetGrain<IRoomGrain>(RoomRules.EnsureRoomCode(code));
+    /// <summary>The room grain for a code already checked: by <see cref="RouteCodes"/> in a path, by the handler in a body.</summary>
+    private static IRoomGrain Room(IGrainFactory grains, string code) => grains.GetGrain<IRoomGrain>(code);
 }

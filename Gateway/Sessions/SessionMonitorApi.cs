@@ -49,9 +49,14 @@ public static class SessionMonitorApi
             return Problems.Create(StatusCodes.Status401Unauthorized, "invalid_token", "The monitor needs ?token=<access token>.");
         }
 
-        // Asking the session for itself is the access check: 403/404/400 answer here, before the upgrade.
+        if (!SessionRules.IsSessionCode(sessionCode))
+        {
+            return Problems.Of(SessionRules.InvalidSessionCode());
+        }
+
+        // Asking the session for itself is the access check: 403/404 answer here, before the upgrade.
         var caller = SessionsApi.Caller(user);
-        await grains.GetGrain<ISessionGrain>(SessionRules.EnsureSessionCode(sessionCode)).GetAsync(caller, context.RequestAborted);
+        await grains.GetGrain<ISessionGrain>(SessionRules.Normalize(sessionCode)).GetAsync(caller, context.RequestAborted);
         return await RealtimeApi.RunAsync(context, EdgeMetrics.Monitor, caller.UserId, options.Value, json.Value, loggers.CreateLogger<SessionMonitor>(), (_, channel, logger) =>
             new SessionMonitor(sessionCode, caller, channel, grains, options.Value, time, logger).RunAsync(context.RequestAborted));
     }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Dilemma.Gateway.Accounts;
+using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Validation;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
@@ -39,7 +40,7 @@ public static class SessionsApi
 
     public static void MapSessionsApi(this IEndpointRouteBuilder endpoints)
     {
-        var sessions = endpoints.MapGroup("/sessions").WithTags("Sessions").RequireAuthorization();
+        var sessions = endpoints.MapGroup("/sessions").WithTags("Sessions").RequireAuthorization().ChecksRouteCodes();
         sessions.MapPost("/", CreateAsync).Validates<CreateSessionRequest>()
             .WithSummary("Open a classroom or study session; the caller facilitates it")
             .WithDescription(CreateDescription)
@@ -171,10 +172,14 @@ public static class SessionsApi
     public static Task<Ok<SessionResponse>> ResumeSessionAsync([FromRoute(Name = "session_code")] string sessionCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] FacilitatorActionRequest? request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
         ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.ResumeSession, Reason: request!.Reason), user, context, grains, cancellationToken);
 
-    public static Task<Ok<SessionResponse>> MoveParticipantAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, MoveParticipantRequest request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> MoveParticipantAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, MoveParticipantRequest request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
     {
-        RoomRules.EnsureRoomCode(request.ToRoomCode);
-        return ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.MoveParticipant, roomCode, Reason: request.Reason, UserId: request.UserId, ToRoomCode: request.ToRoomCode), user, context, grains, cancellationToken);
+        if (!RoomRules.IsRoomCode(request.ToRoomCode))
+        {
+            return Problems.Of(RoomRules.InvalidRoomCode());
+        }
+
+        return await ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.MoveParticipant, roomCode, Reason: request.Reason, UserId: request.UserId, ToRoomCode: request.ToRoomCode), user, context, grains, cancellationToken);
     }
 
     public static Task<Ok<SessionResponse>> BroadcastAsync([FromRoute(Name = "session_code")] string sessionCode, BroadcastRequest request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
@@ -188,13 +193,7 @@ public static class SessionsApi
 
     private static async Task<Ok<SessionResponse>> ActAsync(string sessionCode, FacilitatorAction action, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
     {
-        var target = Session(grains, sessionCode);
-        if (action.RoomCode is { } roomCode)
-        {
-            RoomRules.EnsureRoomCode(roomCode);
-        }
-
-        var view = await target.ActAsync(Caller(user), action, cancellationToken);
+        var view = await Session(grains, sessionCode).ActAsync(Caller(user), action, cancellationToken);
         return TypedResults.Ok(view.ToResponse(JoinLinks.For(context.Request, view.Code)));
     }
 
@@ -249,6 +248,7 @@ public static class SessionsApi
     internal static SessionCaller Caller(ClaimsPrincipal user) =>
         new(AccessTokens.UserIdOf(user), user.FindAll("role").Select(c => c.Value).Distinct(StringComparer.Ordinal).ToList());
 
+    /// <summary>The session grain for a code <see cref="RouteCodes"/> has checked.</summary>
     private static ISessionGrain Session(IGrainFactory grains, string code) =>
-        grains.GetGrain<ISessionGrain>(SessionRules.EnsureSessionCode(code));
+        grains.GetGrain<ISessionGrain>(SessionRules.Normalize(code));
 }

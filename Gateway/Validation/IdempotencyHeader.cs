@@ -1,3 +1,4 @@
+using Dilemma.Gateway.Errors;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 
@@ -13,21 +14,28 @@ public static class IdempotencyHeader
         "creation and quick join, per user (the last 50). Refused requests (4xx) are not kept: their retry is judged afresh. " +
         "A 503 outcome_unknown is answered by retrying with the same key. Malformed: 400 invalid_idempotency_key.";
 
-    /// <summary>The key, or null when the header was not sent; 400 naming the header when it is malformed.</summary>
-    public static string? Read(string? value) => value switch
-    {
-        null => null,
-        _ when IdempotencyKeys.IsValid(value) => value,
-        _ => throw new RuleViolationException(
-            RuleViolationKind.Malformed,
-            "invalid_idempotency_key",
-            $"{IdempotencyKeys.Header} has 1 to {IdempotencyKeys.MaxLength} printable ASCII characters.")
-        { Field = IdempotencyKeys.Header },
-    };
-
-    /// <summary>Documents the statuses a keyed endpoint adds: a malformed or reused key, and the 503 of an unknown outcome.</summary>
+    /// <summary>
+    /// Documents the statuses a keyed endpoint adds (a malformed or reused key, and the 503 of an unknown outcome) and
+    /// checks the header's shape before the handler: a malformed key is returned as 400 naming the header, so the
+    /// handler's key is either absent (null) or well-formed.
+    /// </summary>
     public static RouteHandlerBuilder AcceptsIdempotencyKey(this RouteHandlerBuilder endpoint) => endpoint
+        .AddEndpointFilter(CheckAsync)
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    private static ValueTask<object?> CheckAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        // The handler's string parameter is the header's values joined, so that is what is checked.
+        context.HttpContext.Request.Headers.TryGetValue(IdempotencyKeys.Header, out var values) && !IdempotencyKeys.IsValid(values.ToString())
+            ? ValueTask.FromResult<object?>(Problems.Of(Malformed()))
+            : next(context);
+
+    private static RuleViolationException Malformed() => new(
+        RuleViolationKind.Malformed,
+        "invalid_idempotency_key",
+        $"{IdempotencyKeys.Header} has 1 to {IdempotencyKeys.MaxLength} printable ASCII characters.")
+    {
+        Field = IdempotencyKeys.Header,
+    };
 }

@@ -37,7 +37,7 @@ public static partial class RoomRules
     public static RuleViolationException InvalidRoomCode() =>
         new(RuleViolationKind.Malformed, "invalid_room_code", "A room code is exactly six digits, e.g. \"042917\".") { Field = "room_code" };
 
-    /// <summary>The code itself when it is six digits; otherwise throws <see cref="InvalidRoomCode"/>.</summary>
+    /// <summary>The code itself when it is six digits; otherwise throws <see cref="InvalidRoomCode"/> (for a grain's own key; the gateway returns the problem).</summary>
     public static string EnsureRoomCode(string? code) => IsRoomCode(code) ? code! : throw InvalidRoomCode();
 
     /// <summary>The role names of product.md, by role id.</summary>

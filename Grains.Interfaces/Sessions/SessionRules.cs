@@ -28,14 +28,19 @@ public static class SessionRules
 
     public static string NewCode() => RandomNumberGenerator.GetString(CodeAlphabet, CodeLength);
 
-    /// <summary>Lower case is accepted as typed and read as upper case; anything else is 400 invalid_session_code.</summary>
-    public static string EnsureSessionCode(string? code)
-    {
-        var upper = code?.ToUpperInvariant();
-        return upper is { Length: CodeLength } && upper.All(c => CodeAlphabet.Contains(c, StringComparison.Ordinal))
-            ? upper
-            : throw new RuleViolationException(RuleViolationKind.Malformed, "invalid_session_code", $"A session code is {CodeLength} characters from {CodeAlphabet}.") { Field = "session_code" };
-    }
+    /// <summary>Lower case is accepted as typed (<see cref="Normalize"/> reads it as upper case); anything else is <see cref="InvalidSessionCode"/>.</summary>
+    public static bool IsSessionCode(string? code) =>
+        code is { Length: CodeLength } && code.All(c => CodeAlphabet.Contains(char.ToUpperInvariant(c), StringComparison.Ordinal));
+
+    /// <summary>The session's key for a code that <see cref="IsSessionCode"/> accepts.</summary>
+    public static string Normalize(string code) => code.ToUpperInvariant();
+
+    /// <summary>The one answer to a malformed session code: 400 <c>invalid_session_code</c>, naming <c>session_code</c>.</summary>
+    public static RuleViolationException InvalidSessionCode() =>
+        new(RuleViolationKind.Malformed, "invalid_session_code", $"A session code is {CodeLength} characters from {CodeAlphabet}.") { Field = "session_code" };
+
+    /// <summary>The upper-case code when it is well-formed; otherwise throws <see cref="InvalidSessionCode"/> (for a grain's own key; the gateway returns the problem).</summary>
+    public static string EnsureSessionCode(string? code) => IsSessionCode(code) ? Normalize(code!) : throw InvalidSessionCode();
 }
 
 /// <summary>What happens to the one or two participants left over when a session's pool is grouped in threes.</summary>
