@@ -40,7 +40,7 @@ public sealed partial class SignalingSession(
 
     private IPeerGrain Self => grains.GetGrain<IPeerGrain>(IPeerGrain.KeyOf(roomCode, userId));
 
-    private IRoomGrain Room => grains.GetGrain<IRoomGrain>(roomCode);
+    private IRoomPresence Room => grains.GetGrain<IRoomPresence>(roomCode);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {

@@ -37,7 +37,7 @@ public static class SocketAdmission
         {
             // The room's visibility rule, so the upgrade tells a stranger no more than GET /rooms/{code}:
             // a socket is for participants, and no roles are passed, so only they see the room in full.
-            var view = await grains.GetGrain<IRoomGrain>(roomCode!).ViewAsync(new RoomViewer(userId, []), context.RequestAborted);
+            var view = await grains.GetGrain<IRoomGame>(roomCode!).ViewAsync(new RoomViewer(userId, []), context.RequestAborted);
             if (view.Details is null)
             {
                 return (0, Problems.Create(StatusCodes.Status403Forbidden, "not_participant", "You are not a participant of this room."));

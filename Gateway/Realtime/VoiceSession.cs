@@ -21,7 +21,7 @@ public sealed partial class VoiceSession(
     private readonly string _connectionId = Guid.NewGuid().ToString("N");
     private IRoomObserver? _reference;
 
-    private IRoomGrain Room => grains.GetGrain<IRoomGrain>(roomCode);
+    private IRoomPresence Room => grains.GetGrain<IRoomPresence>(roomCode);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {

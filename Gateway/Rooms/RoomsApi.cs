@@ -227,7 +227,7 @@ public static class RoomsApi
     /// A room command: once per key when the request carries an <c>Idempotency-Key</c>, else as a
     /// plain call (so requests without the header behave as before).
     /// </summary>
-    private static Task<RoomSnapshot> Once(IRoomGrain room, RoomCommand command, string? idempotencyKey, CancellationToken cancellationToken)
+    private static Task<RoomSnapshot> Once(IRoomGame room, RoomCommand command, string? idempotencyKey, CancellationToken cancellationToken)
     {
         if (idempotencyKey is { } key)
         {
@@ -251,5 +251,5 @@ public static class RoomsApi
         new(request.RoundNumber!.Value, request.Choice!.Value, request.Confidence!.Value, request.SubmissionId);
 
     /// <summary>The room grain for a code already checked: by <see cref="RouteCodes"/> in a path, by the handler in a body.</summary>
-    private static IRoomGrain Room(IGrainFactory grains, string code) => grains.GetGrain<IRoomGrain>(code);
+    private static IRoomGame Room(IGrainFactory grains, string code) => grains.GetGrain<IRoomGame>(code);
 }

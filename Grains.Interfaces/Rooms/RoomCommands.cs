@@ -1,6 +1,6 @@
 namespace Dilemma.Grains.Interfaces.Rooms;
 
-/// <summary>What a room is asked to do once per idempotency key (see <see cref="IRoomGrain.RunOnceAsync"/>).</summary>
+/// <summary>What a room is asked to do once per idempotency key (see <see cref="IRoomGame.RunOnceAsync"/>).</summary>
 public enum RoomCommandKind
 {
     Create,

@@ -2,7 +2,7 @@ namespace Dilemma.Grains.Interfaces.Rooms;
 
 /// <summary>
 /// Who is looking at a room: their user id and the roles their access token carries. The room
-/// grain decides what they may see (<see cref="IRoomGrain.ViewAsync"/>); the edge only passes this on.
+/// grain decides what they may see (<see cref="IRoomGame.ViewAsync"/>); the edge only passes this on.
 /// </summary>
 [GenerateSerializer]
 [Immutable]

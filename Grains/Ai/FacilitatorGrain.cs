@@ -56,7 +56,7 @@ public sealed class FacilitatorGrain(IFacilitator facilitator, AiSettings settin
     public async Task<RoleQuestions> GetQuestionsAsync(string roomCode, long userId, string language, CancellationToken cancellationToken)
     {
         // Asked with no role, the room shows itself in full to its participants only.
-        var view = await GrainFactory.GetGrain<IRoomGrain>(roomCode).ViewAsync(RoomViewer.User(userId), cancellationToken);
+        var view = await GrainFactory.GetGrain<IRoomGame>(roomCode).ViewAsync(RoomViewer.User(userId), cancellationToken);
         var details = view.Details ?? throw RuleViolationException.Forbidden("not_participant", "You are not a participant of this room.");
         var seat = details.Room.Participants.First(p => p.UserId == userId);
         switch (details.Room.Phase)
@@ -93,7 +93,7 @@ public sealed class FacilitatorGrain(IFacilitator facilitator, AiSettings settin
             throw RuleViolationException.Invalid("invalid_round", "round_number", $"round_number is from 1 to {RoomRules.Rounds}, or absent for the whole game.");
         }
 
-        var room = GrainFactory.GetGrain<IRoomGrain>(roomCode);
+        var room = GrainFactory.GetGrain<IRoomGame>(roomCode);
         var statistics = await room.GetStatisticsAsync(viewer, cancellationToken);
         if (request.RoundNumber is { } number && !statistics.Rounds[number - 1].Completed)
         {

@@ -162,7 +162,7 @@ public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
         try
         {
             // The room's direct answer is the truth, whatever version a push carried before.
-            _members = await GrainFactory.GetGrain<IRoomGrain>(roomCode).RegisterPeerAsync(self);
+            _members = await GrainFactory.GetGrain<IRoomPresence>(roomCode).RegisterPeerAsync(self);
         }
         catch (RuleViolationException e) when (e.Kind is RuleViolationKind.Forbidden or RuleViolationKind.NotFound)
         {

@@ -60,7 +60,7 @@ public sealed class RoomCreationGrain(
 
         try
         {
-            return await GrainFactory.GetGrain<IRoomGrain>(code).RunOnceAsync(command, entry.Key, cancellationToken);
+            return await GrainFactory.GetGrain<IRoomGame>(code).RunOnceAsync(command, entry.Key, cancellationToken);
         }
         catch (RuleViolationException e) when (command.Kind == RoomCommandKind.Create ? e.Code == "room_exists" : RoomOpening.IsSeatGone(e))
         {
@@ -84,7 +84,7 @@ public sealed class RoomCreationGrain(
         }
 
         await state.WriteStateAsync(cancellationToken);
-        return await GrainFactory.GetGrain<IRoomGrain>(code).RunOnceAsync(command, entry.Key, cancellationToken);
+        return await GrainFactory.GetGrain<IRoomGame>(code).RunOnceAsync(command, entry.Key, cancellationToken);
     }
 }
 

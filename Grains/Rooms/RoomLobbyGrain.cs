@@ -13,10 +13,10 @@ namespace Dilemma.Grains.Rooms;
 public sealed class RoomLobbyGrain(IResearchStore research) : Grain, IRoomLobbyGrain
 {
     public Task<RoomSnapshot> CreateRoomAsync(RoomCreation creation, CancellationToken cancellationToken) =>
-        RoomOpening.UnderFreeCodeAsync(code => GrainFactory.GetGrain<IRoomGrain>(code).CreateAsync(creation, cancellationToken));
+        RoomOpening.UnderFreeCodeAsync(code => GrainFactory.GetGrain<IRoomGame>(code).CreateAsync(creation, cancellationToken));
 
     public async Task<RoomSnapshot> QuickJoinAsync(long userId, string? nickname, string? topic, CancellationToken cancellationToken) =>
-        await RoomOpening.JoinOpenRoomAsync(research, topic, code => GrainFactory.GetGrain<IRoomGrain>(code).JoinAsync(userId, nickname, cancellationToken), cancellationToken)
+        await RoomOpening.JoinOpenRoomAsync(research, topic, code => GrainFactory.GetGrain<IRoomGame>(code).JoinAsync(userId, nickname, cancellationToken), cancellationToken)
         ?? await CreateRoomAsync(await RoomOpening.QuickJoinRoomAsync(GrainFactory, userId, nickname, topic), cancellationToken);
 
     public async Task<RoomPage> ListRoomsAsync(RoomQuery query, CancellationToken cancellationToken)

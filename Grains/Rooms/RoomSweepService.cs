@@ -48,7 +48,7 @@ public sealed partial class RoomSweepService(
         var closed = 0;
         foreach (var batch in codes.Chunk(RoomsAtOnce))
         {
-            var answers = await Task.WhenAll(batch.Select(code => grains.GetGrain<IRoomGrain>(code).CloseIfAbandonedAsync(cancellationToken)));
+            var answers = await Task.WhenAll(batch.Select(code => grains.GetGrain<IRoomGame>(code).CloseIfAbandonedAsync(cancellationToken)));
             closed += answers.Count(a => a);
         }
 

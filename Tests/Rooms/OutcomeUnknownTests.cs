@@ -115,7 +115,7 @@ public sealed class OutcomeUnknownTests(LocalServices services)
     }
 
     /// <summary>
-    /// Holds a room's keyed calls (<see cref="IRoomGrain.RunOnceAsync"/>) inside the silo until the test
+    /// Holds a room's keyed calls (<see cref="IRoomGame.RunOnceAsync"/>) inside the silo until the test
     /// releases them, then lets them run; <c>ran</c> completes when the held call has finished.
     /// </summary>
     private sealed class HeldRoomCalls : IIncomingGrainCallFilter
