@@ -1,4 +1,5 @@
 using Dilemma.Grains.Interfaces.Scenarios;
+using Orleans.Concurrency;
 
 namespace Dilemma.Grains.Interfaces.Ai;
 
@@ -12,5 +13,6 @@ public interface IGeneratedScenarioGrain : IGrainWithStringKey
     Task SaveAsync(GeneratedScenarioRecord record, CancellationToken cancellationToken = default);
 
     /// <summary>The scenario; <c>unknown_scenario</c> (404) when nothing was saved under this id.</summary>
+    [ReadOnly]
     Task<Scenario> GetAsync(CancellationToken cancellationToken = default);
 }

@@ -1,4 +1,5 @@
 using Dilemma.Grains.Interfaces.Rooms;
+using Orleans.Concurrency;
 
 namespace Dilemma.Grains.Interfaces.Sessions;
 
@@ -45,6 +46,7 @@ public interface IFacilitatedRoomGrain : IGrainWithStringKey
     Task BroadcastForSessionAsync(string sessionCode, string message, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     /// <summary>The room as it is, for its session (a move checks its source with it).</summary>
+    [ReadOnly]
     Task<RoomSnapshot> GetForSessionAsync(string sessionCode, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -63,6 +65,7 @@ public interface IFacilitatedRoomGrain : IGrainWithStringKey
     Task<RoomSnapshot> MoveOutForSessionAsync(string sessionCode, long userId, long actorId, string toRoomCode, CancellationToken cancellationToken = default);
 
     /// <summary>The room's figures for the session's results: each round's choices and consensus, timeouts, absences, bots.</summary>
+    [ReadOnly]
     Task<SessionRoomResult> GetResultsForSessionAsync(string sessionCode, CancellationToken cancellationToken = default);
 
     /// <summary>

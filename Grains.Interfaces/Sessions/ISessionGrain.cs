@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Dilemma.Grains.Interfaces.Sessions;
 
 /// <summary>
@@ -11,6 +13,7 @@ public interface ISessionGrain : IGrainWithStringKey
     Task<SessionView> CreateAsync(SessionCaller caller, SessionSettings settings, CancellationToken cancellationToken = default);
 
     /// <summary>The session, for its facilitator and admins; <c>session_not_found</c> (404) for an unknown code.</summary>
+    [ReadOnly]
     Task<SessionView> GetAsync(SessionCaller caller, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -34,8 +37,10 @@ public interface ISessionGrain : IGrainWithStringKey
     Task<SessionView> ActAsync(SessionCaller caller, FacilitatorAction action, CancellationToken cancellationToken = default);
 
     /// <summary>The session's statistics across its rooms, computed from the rooms' own state; facilitator and admins only.</summary>
+    [ReadOnly]
     Task<SessionResults> GetResultsAsync(SessionCaller caller, CancellationToken cancellationToken = default);
 
     /// <summary>The session's audited facilitator actions, oldest first.</summary>
+    [ReadOnly]
     Task<IReadOnlyList<FacilitatorActionEntry>> GetActionsAsync(SessionCaller caller, CancellationToken cancellationToken = default);
 }

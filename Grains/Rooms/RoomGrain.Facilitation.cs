@@ -2,6 +2,7 @@ using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Sessions;
 using Dilemma.Grains.Research;
+using Orleans.Utilities;
 
 namespace Dilemma.Grains.Rooms;
 
@@ -12,8 +13,9 @@ namespace Dilemma.Grains.Rooms;
 /// </summary>
 public sealed partial class RoomGrain : IFacilitatedRoomGrain
 {
-    // Session monitors watching this room, by gateway connection; not stored, like every socket (they renew).
-    private readonly Dictionary<string, MonitorConnection> _monitors = new(StringComparer.Ordinal);
+    // Session monitors watching this room, by gateway connection; not stored, like every socket (they renew, and one
+    // whose gateway stopped renewing is forgotten, on the grain's clock, set at activation).
+    private readonly ObserverManager<string, IRoomObserver> _monitors = new(RegistrationLifetime, logger);
 
     // Numbers every snapshot a monitor gets, so it can order them: pushes to a gateway may be delivered out of
     // order, and a link change alters no stored state, so the room's version alone cannot tell them apart.
@@ -265,13 +267,13 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
     public Task<RoomSnapshot> WatchForSessionAsync(string sessionCode, string connectionId, IRoomObserver observer, CancellationToken cancellationToken)
     {
         EnsureOfSession(sessionCode);
-        _monitors[connectionId] = new MonitorConnection(observer, time.GetUtcNow());
+        _monitors.Subscribe(connectionId, observer);
         return Task.FromResult(MonitoredSnapshot());
     }
 
     public Task UnwatchForSessionAsync(string connectionId, CancellationToken cancellationToken)
     {
-        _monitors.Remove(connectionId);
+        _monitors.Unsubscribe(connectionId);
         return Task.CompletedTask;
     }
 
@@ -284,17 +286,7 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
         }
 
         var snapshot = roomSnapshot with { Links = Links(), MonitorSequence = NextMonitorSequence() };
-        var cutoff = time.GetUtcNow() - RegistrationLifetime;
-        foreach (var (id, monitor) in _monitors.ToList())
-        {
-            if (monitor.RenewedAt < cutoff)
-            {
-                _monitors.Remove(id);
-                continue;
-            }
-
-            monitor.Observer.OnRoomUpdated(snapshot);
-        }
+        _monitors.Notify(monitor => monitor.OnRoomUpdated(snapshot));
     }
 
     private RoomSnapshot MonitoredSnapshot() => Snapshot() with { Links = Links(), MonitorSequence = NextMonitorSequence() };
@@ -318,6 +310,4 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
         await ApplyRolesAsync(DealRandomly(), cancellationToken);
         await BeginAsync(cancellationToken);
     }
-
-    private sealed record MonitorConnection(IRoomObserver Observer, DateTimeOffset RenewedAt);
 }

@@ -37,7 +37,7 @@ public sealed partial class RoomGrain
 
     private static bool TakesPart(ParticipantState participant) => participant.DroppedAt is null && !participant.Removed;
 
-    private bool IsConnected(long userId) => _signaling.ContainsKey(userId) || IsVoiceConnected(userId);
+    private bool IsConnected(long userId) => _signaling.ContainsKey(userId) || _voice.IsConnected(userId);
 
     /// <summary>Paused: a <c>wait</c> room with a dropped participant the host has not removed, or paused by its session's facilitator.</summary>
     private bool IsPaused =>

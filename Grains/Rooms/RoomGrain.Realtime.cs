@@ -16,13 +16,13 @@ public sealed partial class RoomGrain
 {
     // A connection that has not renewed itself for this long is taken to be gone (its gateway
     // died, or its goodbye was lost). Gateways renew every Realtime:RenewSeconds (20 s).
-    private static readonly TimeSpan RegistrationLifetime = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan RegistrationLifetime = VoiceConnections.Lifetime;
 
     // Each start or stop is a research row: a participant toggling it in a loop must not flood the table.
     private static readonly TimeSpan RecordingChangeInterval = TimeSpan.FromSeconds(1);
 
     private readonly Dictionary<long, (string ConnectionId, DateTimeOffset RenewedAt)> _signaling = [];
-    private readonly Dictionary<string, VoiceConnection> _voice = new(StringComparer.Ordinal);
+    private readonly VoiceConnections _voice = new(logger);
     private readonly Dictionary<long, VoiceStatus> _voiceStatus = [];
 
     // Users whose peer grain registered: they hear of every change of the seats.
@@ -92,7 +92,7 @@ public sealed partial class RoomGrain
         DropExpiredVoice();
 
         // A renewal in flight when a newer socket connected must not take the user back.
-        if (_voice.Any(v => v.Value.UserId == userId && v.Key != connectionId))
+        if (_voice.HasOther(userId, connectionId))
         {
             return null;
         }
@@ -105,7 +105,7 @@ public sealed partial class RoomGrain
 
     public async Task LeaveVoiceAsync(long userId, string connectionId, CancellationToken cancellationToken)
     {
-        if (_voice.Remove(connectionId) && !IsVoiceConnected(userId))
+        if (_voice.Unsubscribe(connectionId) && !_voice.IsConnected(userId))
         {
             NotePresence();
             _voiceStatus.Remove(userId);
@@ -164,16 +164,15 @@ public sealed partial class RoomGrain
     private VoiceSessionState SubscribeVoice(long userId, string connectionId, IRoomObserver observer)
     {
         NotePresence();
-        var wasConnected = IsVoiceConnected(userId);
+        var wasConnected = _voice.IsConnected(userId);
 
         // One voice socket per user per room: every push would otherwise go out once per socket.
-        foreach (var (id, older) in _voice.Where(v => v.Value.UserId == userId && v.Key != connectionId).ToList())
+        foreach (var older in _voice.UnsubscribeUser(userId, keep: connectionId))
         {
-            _voice.Remove(id);
-            older.Observer.OnReplaced();
+            older.OnReplaced();
         }
 
-        _voice[connectionId] = new VoiceConnection(userId, observer, time.GetUtcNow());
+        _voice.Subscribe(connectionId, userId, observer, time.GetUtcNow());
         if (!wasConnected)
         {
             Broadcast(o => o.OnPresence(userId, true), exceptUser: userId);
@@ -190,11 +189,10 @@ public sealed partial class RoomGrain
     /// </summary>
     private void EvictFromRealtime(long userId)
     {
-        var voice = _voice.Where(v => v.Value.UserId == userId).ToList();
-        foreach (var (id, connection) in voice)
+        var voice = _voice.UnsubscribeUser(userId);
+        foreach (var connection in voice)
         {
-            _voice.Remove(id);
-            connection.Observer.OnNoLongerParticipant();
+            connection.OnNoLongerParticipant();
         }
 
         if (voice.Count > 0)
@@ -277,30 +275,17 @@ public sealed partial class RoomGrain
     private void Broadcast(Action<IRoomObserver> push, long? exceptUser)
     {
         DropExpiredVoice();
-        foreach (var connection in _voice.Values)
-        {
-            if (connection.UserId != exceptUser)
-            {
-                push(connection.Observer);
-            }
-        }
+        _voice.Notify(push, exceptUser);
     }
 
     private void DropExpiredVoice()
     {
-        var cutoff = time.GetUtcNow() - RegistrationLifetime;
-        foreach (var (id, connection) in _voice.Where(v => v.Value.RenewedAt < cutoff).ToList())
+        foreach (var userId in _voice.ClearExpired(time.GetUtcNow()))
         {
-            _voice.Remove(id);
-            if (!IsVoiceConnected(connection.UserId))
-            {
-                NoteSocketGone(connection.UserId);
-                _voiceStatus.Remove(connection.UserId);
-            }
+            NoteSocketGone(userId);
+            _voiceStatus.Remove(userId);
         }
     }
-
-    private bool IsVoiceConnected(long userId) => _voice.Values.Any(v => v.UserId == userId);
 
     private RecordingState Recording() => new(
         State.IsRecording,
@@ -312,9 +297,7 @@ public sealed partial class RoomGrain
         State.Participants.Select(p =>
         {
             var status = _voiceStatus.GetValueOrDefault(p.UserId);
-            return new VoiceParticipant(p.UserId, p.Nickname, p.RoleId, status?.IsMicOn ?? false, status?.IsSpeaking ?? false, IsVoiceConnected(p.UserId));
+            return new VoiceParticipant(p.UserId, p.Nickname, p.RoleId, status?.IsMicOn ?? false, status?.IsSpeaking ?? false, _voice.IsConnected(p.UserId));
         }).ToList(),
         Recording());
-
-    private sealed record VoiceConnection(long UserId, IRoomObserver Observer, DateTimeOffset RenewedAt);
 }

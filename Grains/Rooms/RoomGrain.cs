@@ -7,6 +7,7 @@ using Dilemma.Grains.Interfaces.Scenarios;
 using Dilemma.Grains.Research;
 using Dilemma.Grains.Storage;
 using Dilemma.Grains.Telemetry;
+using Microsoft.Extensions.Logging;
 
 namespace Dilemma.Grains.Rooms;
 
@@ -23,7 +24,8 @@ public sealed partial class RoomGrain(
     IResearchStore research,
     IFacilitator facilitator,
     GameMetrics metrics,
-    TimeProvider time) : Grain, IRoomGrain
+    TimeProvider time,
+    ILogger<RoomGrain> logger) : Grain, IRoomGrain
 {
     private const int SubmissionsKept = 100;
     private const string ChoiceKeyPrefix = "choice:";
@@ -35,6 +37,7 @@ public sealed partial class RoomGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _monitors.GetDateTime = () => time.GetUtcNow().UtcDateTime;
         ScopeLegacySubmissionKeys();
         if (State.Created && State.Phase == RoomPhase.Started)
         {
