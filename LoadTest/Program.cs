@@ -1,8 +1,10 @@
 using Dilemma.LoadTest.Cli;
+using Dilemma.LoadTest.FullGames;
 using Dilemma.LoadTest.Http;
 using Dilemma.LoadTest.Reporting;
 using Dilemma.LoadTest.Scenarios;
 using Dilemma.LoadTest.Sessions;
+using Dilemma.LoadTest.Signaling;
 
 LoadTestOptions options;
 try

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Dilemma.LoadTest.Cli;
-using Dilemma.LoadTest.Scenarios;
+using Dilemma.LoadTest.FullGames;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Infrastructure;
 
