@@ -37,7 +37,7 @@ public sealed partial class RoomGrain
 
     private static bool TakesPart(ParticipantState participant) => participant.DroppedAt is null && !participant.Removed;
 
-    private bool IsConnected(long userId) => _signaling.ContainsKey(userId) || _voice.IsConnected(userId);
+    private bool IsConnected(long userId) => _signaling.IsOpen(userId) || _voice.IsConnected(userId);
 
     /// <summary>Paused: a <c>wait</c> room with a dropped participant the host has not removed, or paused by its session's facilitator.</summary>
     private bool IsPaused =>
@@ -255,7 +255,7 @@ public sealed partial class RoomGrain
     private void TellOthers(string type, ParticipantState participant, DateTime at)
     {
         var about = new PeerPresence(participant.UserId, participant.Nickname, participant.RoleId, false);
-        foreach (var other in _signaling.Keys.Where(k => k != participant.UserId))
+        foreach (var other in _signaling.Users.Where(k => k != participant.UserId))
         {
             PeerOf(other).NotifyAsync(new PeerEvent(type, about with { Polite = Politeness.IsPolite(other, participant.UserId) })).Ignore();
         }

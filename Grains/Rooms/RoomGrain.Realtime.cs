@@ -21,7 +21,7 @@ public sealed partial class RoomGrain
     // Each start or stop is a research row: a participant toggling it in a loop must not flood the table.
     private static readonly TimeSpan RecordingChangeInterval = TimeSpan.FromSeconds(1);
 
-    private readonly Dictionary<long, (string ConnectionId, DateTimeOffset RenewedAt)> _signaling = [];
+    private readonly SignalingSockets _signaling = new();
     private readonly VoiceConnections _voice = new(logger);
     private readonly Dictionary<long, VoiceStatus> _voiceStatus = [];
 
@@ -38,9 +38,8 @@ public sealed partial class RoomGrain
         var joining = Seated(userId);
         DropExpiredSignaling();
         NotePresence();
-        var isNew = !_signaling.TryGetValue(userId, out var current) || current.ConnectionId != connectionId;
-        _signaling[userId] = (connectionId, time.GetUtcNow());
-        var others = State.Participants.Where(p => p.UserId != userId && _signaling.ContainsKey(p.UserId)).ToList();
+        var isNew = _signaling.Renew(userId, connectionId, time.GetUtcNow());
+        var others = State.Participants.Where(p => p.UserId != userId && _signaling.IsOpen(p.UserId)).ToList();
         if (isNew)
         {
             foreach (var other in others)
@@ -57,7 +56,7 @@ public sealed partial class RoomGrain
 
     public async Task LeaveSignalingAsync(long userId, string connectionId, CancellationToken cancellationToken)
     {
-        if (_signaling.TryGetValue(userId, out var current) && current.ConnectionId == connectionId)
+        if (_signaling.IsCurrent(userId, connectionId))
         {
             ForgetSignaling(userId);
             NotePresence();
@@ -238,7 +237,7 @@ public sealed partial class RoomGrain
 
     private void ForgetSignaling(long userId)
     {
-        if (!_signaling.Remove(userId))
+        if (!_signaling.Close(userId))
         {
             return;
         }
@@ -246,7 +245,7 @@ public sealed partial class RoomGrain
         NoteSocketGone(userId);
 
         var left = new PeerPresence(userId, Find(userId)?.Nickname ?? string.Empty, Find(userId)?.RoleId, false);
-        foreach (var other in _signaling.Keys)
+        foreach (var other in _signaling.Users)
         {
             PeerOf(other).NotifyAsync(new PeerEvent("peer_left", left with { Polite = Politeness.IsPolite(other, userId) })).Ignore();
         }
@@ -254,8 +253,7 @@ public sealed partial class RoomGrain
 
     private void DropExpiredSignaling()
     {
-        var cutoff = time.GetUtcNow() - RegistrationLifetime;
-        foreach (var userId in _signaling.Where(s => s.Value.RenewedAt < cutoff).Select(s => s.Key).ToList())
+        foreach (var userId in _signaling.Expired(time.GetUtcNow(), RegistrationLifetime))
         {
             ForgetSignaling(userId);
         }
