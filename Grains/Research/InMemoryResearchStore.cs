@@ -352,12 +352,12 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         }
     }
 
-    /// <summary>For tests: a room's rows as stored (room row, seats whether left or not, choices, consensus).</summary>
+    /// <summary>For tests: a room's rows as stored (room row, seats whether left or not, choices and their submissions, consensus).</summary>
     public (long Rooms, long Seats, long Choices, long Consensus) RowCounts(string roomCode)
     {
         lock (_lock)
         {
-            return (_rooms.ContainsKey(roomCode) ? 1 : 0, _participants.Keys.Count(k => k.Room == roomCode), _choices.Keys.Count(k => k.Room == roomCode), _consensus.Keys.Count(k => k.Room == roomCode));
+            return (_rooms.ContainsKey(roomCode) ? 1 : 0, _participants.Keys.Count(k => k.Room == roomCode), _choices.Keys.Count(k => k.Room == roomCode) + _submissions.Keys.Count(k => k.Room == roomCode), _consensus.Keys.Count(k => k.Room == roomCode));
         }
     }
 

@@ -24,7 +24,7 @@ public abstract class RetentionTests(HttpClient client, IGrainFactory grains)
     /// <summary>The job as the reminder runs it, on this mode's stores.</summary>
     protected abstract IResearchRetentionStore Store { get; }
 
-    /// <summary>A room's rows as stored: (room rows, seats, choices, consensus).</summary>
+    /// <summary>A room's rows as stored: (room rows, seats, choices and their submissions, consensus).</summary>
     protected abstract Task<(long Rooms, long Seats, long Choices, long Consensus)> CountsAsync(string roomCode);
 
     [Fact]
@@ -45,8 +45,8 @@ public abstract class RetentionTests(HttpClient client, IGrainFactory grains)
         // Still playing: never touched, consent or not.
         var (_, playingCode) = await GameAsync(consenting: 2);
         var before = (Old: await CountsAsync(oldCode), Recent: await CountsAsync(recentCode), Playing: await CountsAsync(playingCode));
-        Assert.Equal((1L, 3L, 15L, 5L), before.Old);
-        Assert.Equal((1L, 3L, 15L, 5L), before.Recent);
+        Assert.Equal((1L, 3L, 30L, 5L), before.Old);
+        Assert.Equal((1L, 3L, 30L, 5L), before.Recent);
         Assert.Equal((1L, 3L, 0L, 0L), before.Playing);
         var ledgerBefore = await LedgerTotalAsync(researcher);
 
@@ -55,25 +55,25 @@ public abstract class RetentionTests(HttpClient client, IGrainFactory grains)
         var report = await retention.ApplyAsync(now, Ct);
 
         Assert.Equal((0L, 0L, 0L, 0L), await CountsAsync(oldCode));
-        Assert.Equal((1L, 2L, 10L, 5L), await CountsAsync(recentCode));
+        Assert.Equal((1L, 2L, 20L, 5L), await CountsAsync(recentCode));
         Assert.Equal(before.Playing, await CountsAsync(playingCode));
-        Assert.Equal(new RetentionReport(1, 1 + 3 + 15 + 5, 1, 1 + 5), report);
+        Assert.Equal(new RetentionReport(1, 1 + 3 + 30 + 5, 1, 1 + 10), report);
 
         // Each rule that removed rows is an entry of the erasure ledger.
         var ledger = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync("/research/experiments/erasures", Ct));
         Assert.Equal(ledgerBefore + 2, ledger.GetProperty("total").GetInt64());
         Assert.Equal(
-            [("retention_without_consent", 6L), ("retention", 24L)],
+            [("retention_without_consent", 11L), ("retention", 39L)],
             ledger.GetProperty("items").EnumerateArray().Take(2).Select(e => (e.GetProperty("kind").GetString(), e.GetProperty("rows_erased").GetInt64())));
 
         // Again at the same moment: nothing more is due.
         Assert.Equal(default, await retention.ApplyAsync(now, Ct));
-        Assert.Equal((1L, 2L, 10L, 5L), await CountsAsync(recentCode));
+        Assert.Equal((1L, 2L, 20L, 5L), await CountsAsync(recentCode));
 
         // Off (both 0): nothing is removed, however late.
         var off = new ResearchRetention(Store, Options.Create(new RetentionOptions()), NullLogger<ResearchRetention>.Instance);
         Assert.Equal(default, await off.ApplyAsync(now.AddYears(10), Ct));
-        Assert.Equal((1L, 2L, 10L, 5L), await CountsAsync(recentCode));
+        Assert.Equal((1L, 2L, 20L, 5L), await CountsAsync(recentCode));
     }
 
     [Fact]
@@ -144,7 +144,8 @@ public sealed class ClusterRetentionTests(ClusterGatewayFixture cluster)
         return await connection.QuerySingleAsync<(long, long, long, long)>(
             """
             SELECT (SELECT COUNT(*) FROM rooms WHERE room_code = @roomCode), (SELECT COUNT(*) FROM room_participants WHERE room_code = @roomCode),
-                   (SELECT COUNT(*) FROM round_choices WHERE room_code = @roomCode), (SELECT COUNT(*) FROM consensus_choices WHERE room_code = @roomCode)
+                   (SELECT COUNT(*) FROM round_choices WHERE room_code = @roomCode) + (SELECT COUNT(*) FROM round_choice_submissions WHERE room_code = @roomCode),
+                   (SELECT COUNT(*) FROM consensus_choices WHERE room_code = @roomCode)
             """,
             new { roomCode });
     }
