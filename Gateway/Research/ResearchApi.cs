@@ -24,16 +24,18 @@ public static class ResearchApi
         "The export ledger (table research_exports in cluster mode, process memory in embedded mode) keeps every finished export: " +
         "export_id, started_at, completed_at, requested_by (the researcher's name then) and requested_by_user_id, format, the filters " +
         "(filter_from, filter_to, filter_topic, filter_phase, filter_session, filter_study; null when not set), participants_rows, rooms_rows, excluded_participants, " +
-        "participants_sha256, rooms_sha256, canonical_form, and erasures and erased_rows (withdrawals recorded before the export read, and the rows they deleted). The keys are the manifest sheet's, so a workbook cited in a paper can be " +
+        "participants_sha256, rooms_sha256, canonical_form, erasures and erased_rows (withdrawals recorded before the export read, and the rows they deleted), " +
+        "and sheets: every data sheet the export read, in workbook order, as {sheet, rows, sha256} (the manifest's <sheet>_rows and <sheet>_sha256; " +
+        "a csv export of a long-format sheet reads participants, rooms and that sheet). The keys are the manifest sheet's, so a workbook cited in a paper can be " +
         "checked against the ledger key by key (the manifest shows times to the millisecond, the ledger to the microsecond).";
 
     private const string ExportDescriptionText =
         "Sheet participants: one row per seated participant with data consent of every selected room: user, guest flag, consents, room, topic, phase, role, " +
         "nickname, joined at, and for rounds 1-5 their choice and confidence and the room's consensus choice and confidence. Participants " +
         "without data_consent are left out (their rooms stay, with the others); participants who left a room before its game are not rows. " +
-        "Sheets: participants, rooms (one row per selected room), then the long format of the selected rooms: decisions (one row per seat " +
-        "and round with a decision: chosen, with the last revision's choice, confidence, revision count and milliseconds since the round " +
-        "opened; timed_out; absent; is_bot, bot_reason), consensus (one row per round reached or closed with no_consensus), room_events, " +
+        "Sheets: participants, rooms (one row per selected room), then the long format of the selected rooms: decisions (one row per " +
+        "submission of a choice, every revision its own row: chosen, with the choice, confidence, revision number and milliseconds since the round " +
+        "opened; and one per timed_out or absent; is_bot, bot_reason), consensus (one row per round reached or closed with no_consensus), room_events, " +
         "facilitator_actions, recording_events, connection_quality, scenarios (every scenario the rooms played, one row per text in Korean and " +
         "English, with a generated one's provider, model, prompt version, time and SHA-256 of the model's answer), ai_interactions (each " +
         "question set, feedback and bot choice the AI facilitator produced: to whom, when, provider, model, prompt version, fell back and why); " +
@@ -242,7 +244,8 @@ public static class ResearchApi
         entry.Erasures,
         entry.ErasedRows,
         entry.Filter.SessionCode,
-        entry.Filter.StudyLabel);
+        entry.Filter.StudyLabel,
+        entry.Sheets);
 
     private static ProblemHttpResult Invalid(int status, string field, string detail) =>
         (ProblemHttpResult)Problems.Create(status, "invalid_filter", detail, field: field);
