@@ -67,7 +67,7 @@ public abstract class ExportSheetsTests(HttpClient client, IGrainFactory grains)
         await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[0], code, 2, 1, 3, Ct), HttpStatusCode.Created);
         await WriteEventsAsync(code, players[1].UserId, players[2].UserId, researcher.UserId, DateTime.UtcNow);
 
-        var (workbook, _) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
+        var (workbook, response) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
         var stored = await ReadStoredAsync([code]);
         var exported = stored.Exported;
         Assert.DoesNotContain(players[2].UserId, exported);
@@ -125,6 +125,19 @@ public abstract class ExportSheetsTests(HttpClient client, IGrainFactory grains)
             .Select(a => new[] { a.RoomCode!, a.SessionCode, N(a.ActorId), a.Action, N(a.UserId), a.Reason ?? string.Empty, T(a.OccurredAt.UtcDateTime) }).ToList();
         AssertSheet(workbook, "facilitator_actions", actions);
         Assert.Single(actions);
+
+        // The export's ledger entry counts and hashes every sheet as its manifest does, and the counts are the database's rows.
+        var entry = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync($"{ResearchKit.Ledger}/{Assert.Single(response.Headers.GetValues("X-Export-Id"))}", Ct));
+        var ledger = entry.GetProperty("sheets").EnumerateArray()
+            .Select(s => (Sheet: s.GetProperty("sheet").GetString()!, Rows: s.GetProperty("rows").GetInt64(), Sha256: s.GetProperty("sha256").GetString()!)).ToList();
+        Assert.Equal(ExportSheets.All.Select(s => s.Name), ledger.Select(s => s.Sheet));
+        Assert.All(ledger, s => Assert.Equal(((long)(double)workbook.Manifest[$"{s.Sheet}_rows"]!, (string)workbook.Manifest[$"{s.Sheet}_sha256"]!), (s.Rows, s.Sha256)));
+        var seated = stored.Exported.Intersect(players.Select(p => p.UserId)).Count();
+        Assert.Equal(
+            [("participants", seated), ("rooms", 1), ("decisions", decisions.Count), ("consensus", consensus.Count), ("room_events", events.Count),
+             ("facilitator_actions", actions.Count), ("recording_events", recordings.Count), ("connection_quality", quality.Count)],
+            ledger.Where(s => s.Sheet is not "scenarios" and not "ai_interactions").Select(s => (s.Sheet, (int)s.Rows)));
+        Assert.Equal((entry.GetProperty("participants_rows").GetInt64(), entry.GetProperty("rooms_sha256").GetString()), (ledger[0].Rows, ledger[1].Sha256));
 
         // The same sheet as CSV holds the same rows.
         var csv = await researcher.GetAsync($"{ResearchKit.Export}?from={ResearchKit.Query(since)}&format=csv&sheet=decisions", Ct);

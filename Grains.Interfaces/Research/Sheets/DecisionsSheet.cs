@@ -28,7 +28,10 @@ public static class DecisionsSheet
     public static ExportSheet<DecisionExportRow> Sheet { get; } = new("decisions",
     [
         new("room_code", ExportValueKind.Text, "The room (see the rooms sheet).", r => ExportValue.Of(r.RoomCode)),
-        new("user_id", ExportValueKind.Number, "The participant (see the participants sheet); only participants with data consent, and bots.", r => ExportValue.Of(r.UserId)),
+        new("user_id", ExportValueKind.Number, "The participant (see the participants sheet); only participants with data consent, and bots.", r => ExportValue.Of(r.UserId))
+        {
+            UserIds = static (r, pseudonym) => r with { UserId = pseudonym(r.UserId) },
+        },
         new("round", ExportValueKind.Number, "The round (1-5).", r => ExportValue.Of(r.RoundNumber)),
         new("status", ExportValueKind.Text, "chosen: one submission of the participant's choice (each revision is its own row, in revision order); timed_out: the choice deadline passed without their choice; absent: the round closed without it because they had dropped out or were removed.", r => ExportValue.Of(r.Status)),
         new("choice", ExportValueKind.Number, "The option chosen (0-3; see the codebook's round_N_choice codes for the room's topic); empty unless chosen.", r => ExportValue.Of(r.Choice)),
