@@ -60,6 +60,9 @@ public static class ResearchApi
             .Produces(StatusCodes.Status200OK, contentType: ExcelExportWriter.ContentType, additionalContentTypes: [CsvContentType])
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        research.MapGet("/sheets", () => TypedResults.Ok(new ExportSheetsResponse([.. ExportSheets.All.Select(s => s.Name)])))
+            .WithSummary("Researchers only: the export's data sheets, in workbook order")
+            .WithDescription("sheets: the names the export's sheet query takes with format=csv (one CSV file per sheet), in the order the workbook holds them.");
         research.MapGet("/debug/counts", CountsAsync)
             .WithSummary("Researchers only: row counts of the research tables")
             .WithDescription("users (guests, registered, with data consent), rooms by phase, seated participants (and seats left before a game), round choices, consensus choices, recording events and exports; each count is one query, all in one statement.");

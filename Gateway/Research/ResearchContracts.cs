@@ -46,4 +46,7 @@ public sealed record ExportLedgerResponse(
     string? FilterStudy,
     IReadOnlyList<SheetSummary> Sheets);
 
+/// <summary>The export's data sheets by name, in workbook order.</summary>
+public sealed record ExportSheetsResponse(IReadOnlyList<string> Sheets);
+
 public sealed record ExportLedgerPageResponse(IReadOnlyList<ExportLedgerResponse> Items, int Page, int PageSize, long Total);
