@@ -27,6 +27,12 @@ public abstract class RetentionTests(HttpClient client, IGrainFactory grains)
     /// <summary>A room's rows as stored: (room rows, seats, choices and their submissions, consensus).</summary>
     protected abstract Task<(long Rooms, long Seats, long Choices, long Consensus)> CountsAsync(string roomCode);
 
+    /// <summary>Writes a link-quality report through this mode's research store.</summary>
+    protected abstract Task RecordLinkAsync(ConnectionQualityRecord report);
+
+    /// <summary>A room's link-quality reports as stored, in order: who reported, and the peer (null once unlinked).</summary>
+    protected abstract Task<IReadOnlyList<(long User, long? Peer)>> LinksAsync(string roomCode);
+
     [Fact]
     public async Task Retention_removes_the_rooms_and_unconsented_seats_that_are_due_and_nothing_else()
     {
@@ -42,6 +48,10 @@ public abstract class RetentionTests(HttpClient client, IGrainFactory grains)
         var (recent, recentCode) = await GameAsync(consenting: 2);
         await FinishAsync(recent, recentCode);
 
+        // The first player's reports of their links to the other two: the one to the seat without consent loses its peer.
+        await RecordLinkAsync(new ConnectionQualityRecord(recentCode, recent[0].UserId, recent[1].UserId, 1, "connected", false, 9, 1, 50, 0, DateTime.UtcNow));
+        await RecordLinkAsync(new ConnectionQualityRecord(recentCode, recent[0].UserId, recent[2].UserId, 1, "connected", false, 9, 1, 50, 0, DateTime.UtcNow));
+
         // Still playing: never touched, consent or not.
         var (_, playingCode) = await GameAsync(consenting: 2);
         var before = (Old: await CountsAsync(oldCode), Recent: await CountsAsync(recentCode), Playing: await CountsAsync(playingCode));
@@ -56,6 +66,7 @@ public abstract class RetentionTests(HttpClient client, IGrainFactory grains)
 
         Assert.Equal((0L, 0L, 0L, 0L), await CountsAsync(oldCode));
         Assert.Equal((1L, 2L, 20L, 5L), await CountsAsync(recentCode));
+        Assert.Equal([(recent[0].UserId, (long?)recent[1].UserId), (recent[0].UserId, null)], await LinksAsync(recentCode));
         Assert.Equal(before.Playing, await CountsAsync(playingCode));
         Assert.Equal(new RetentionReport(1, 1 + 3 + 30 + 5, 1, 1 + 10), report);
 
@@ -138,6 +149,15 @@ public sealed class ClusterRetentionTests(ClusterGatewayFixture cluster)
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
+    protected override Task RecordLinkAsync(ConnectionQualityRecord report) => new MySqlResearchStore(_dataSource).RecordConnectionQualityAsync(report, Ct);
+
+    protected override async Task<IReadOnlyList<(long User, long? Peer)>> LinksAsync(string roomCode)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(Ct);
+        return (await connection.QueryAsync<(long, long?)>(
+            "SELECT user_id, peer_user_id FROM connection_quality WHERE room_code = @roomCode ORDER BY id", new { roomCode })).AsList();
+    }
+
     protected override async Task<(long Rooms, long Seats, long Choices, long Consensus)> CountsAsync(string roomCode)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(Ct);
@@ -159,4 +179,11 @@ public sealed class EmbeddedRetentionTests(EmbeddedGatewayFixture gateway)
 
     protected override Task<(long Rooms, long Seats, long Choices, long Consensus)> CountsAsync(string roomCode) =>
         Task.FromResult(gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().RowCounts(roomCode));
+
+    protected override Task RecordLinkAsync(ConnectionQualityRecord report) =>
+        gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().RecordConnectionQualityAsync(report, Ct);
+
+    protected override Task<IReadOnlyList<(long User, long? Peer)>> LinksAsync(string roomCode) =>
+        Task.FromResult<IReadOnlyList<(long User, long? Peer)>>(
+            [.. gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().ConnectionQuality(roomCode).Select(r => (r.UserId, r.PeerUserId))]);
 }
