@@ -146,7 +146,7 @@ internal sealed class ExcelExportWriter : IExportWriter
         var filter = _description.Filter;
         (string Key, DataCell Value, string Meaning)[] rows =
         [
-            ("export_id", new DataCell(completed.ExportId.ToString("D")), "This export's id; the export ledger (table research_exports) has a row under it."),
+            ("export_id", new DataCell(completed.ExportId.ToString("D")), "This export's id; the export ledger (table research_exports, GET /research/experiments/exports/{id}) has a row under it with every sheet's row count and SHA-256 below (its sheets)."),
             ("started_at", new DataCell(completed.StartedAt.UtcDateTime), "When the export began reading (UTC); every sheet shows the data as of this moment."),
             ("completed_at", new DataCell(completed.CompletedAt.UtcDateTime), "When the last row was read (UTC)."),
             ("requested_by", new DataCell(_description.RequestedBy), "The researcher who asked for it."),

@@ -1,16 +1,12 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Security.Claims;
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Errors;
-using Dilemma.Gateway.Telemetry;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
-using Dilemma.Grains.Interfaces.Scenarios;
 using Dilemma.Grains.Interfaces.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace Dilemma.Gateway.Research;
 
@@ -24,16 +20,18 @@ public static class ResearchApi
         "The export ledger (table research_exports in cluster mode, process memory in embedded mode) keeps every finished export: " +
         "export_id, started_at, completed_at, requested_by (the researcher's name then) and requested_by_user_id, format, the filters " +
         "(filter_from, filter_to, filter_topic, filter_phase, filter_session, filter_study; null when not set), participants_rows, rooms_rows, excluded_participants, " +
-        "participants_sha256, rooms_sha256, canonical_form, and erasures and erased_rows (withdrawals recorded before the export read, and the rows they deleted). The keys are the manifest sheet's, so a workbook cited in a paper can be " +
+        "participants_sha256, rooms_sha256, canonical_form, erasures and erased_rows (withdrawals recorded before the export read, and the rows they deleted), " +
+        "and sheets: every data sheet the export read, in workbook order, as {sheet, rows, sha256} (the manifest's <sheet>_rows and <sheet>_sha256; " +
+        "a csv export of a long-format sheet reads participants, rooms and that sheet). The keys are the manifest sheet's, so a workbook cited in a paper can be " +
         "checked against the ledger key by key (the manifest shows times to the millisecond, the ledger to the microsecond).";
 
     private const string ExportDescriptionText =
         "Sheet participants: one row per seated participant with data consent of every selected room: user, guest flag, consents, room, topic, phase, role, " +
         "nickname, joined at, and for rounds 1-5 their choice and confidence and the room's consensus choice and confidence. Participants " +
         "without data_consent are left out (their rooms stay, with the others); participants who left a room before its game are not rows. " +
-        "Sheets: participants, rooms (one row per selected room), then the long format of the selected rooms: decisions (one row per seat " +
-        "and round with a decision: chosen, with the last revision's choice, confidence, revision count and milliseconds since the round " +
-        "opened; timed_out; absent; is_bot, bot_reason), consensus (one row per round reached or closed with no_consensus), room_events, " +
+        "Sheets: participants, rooms (one row per selected room), then the long format of the selected rooms: decisions (one row per " +
+        "submission of a choice, every revision its own row: chosen, with the choice, confidence, revision number and milliseconds since the round " +
+        "opened; and one per timed_out or absent; is_bot, bot_reason), consensus (one row per round reached or closed with no_consensus), room_events, " +
         "facilitator_actions, recording_events, connection_quality, scenarios (every scenario the rooms played, one row per text in Korean and " +
         "English, with a generated one's provider, model, prompt version, time and SHA-256 of the model's answer), ai_interactions (each " +
         "question set, feedback and bot choice the AI facilitator produced: to whom, when, provider, model, prompt version, fell back and why); " +
@@ -62,6 +60,9 @@ public static class ResearchApi
             .Produces(StatusCodes.Status200OK, contentType: ExcelExportWriter.ContentType, additionalContentTypes: [CsvContentType])
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        research.MapGet("/sheets", () => TypedResults.Ok(new ExportSheetsResponse([.. ExportSheets.All.Select(s => s.Name)])))
+            .WithSummary("Researchers only: the export's data sheets, in workbook order")
+            .WithDescription("sheets: the names the export's sheet query takes with format=csv (one CSV file per sheet), in the order the workbook holds them.");
         research.MapGet("/debug/counts", CountsAsync)
             .WithSummary("Researchers only: row counts of the research tables")
             .WithDescription("users (guests, registered, with data consent), rooms by phase, seated participants (and seats left before a game), round choices, consensus choices, recording events and exports; each count is one query, all in one statement.");
@@ -242,7 +243,8 @@ public static class ResearchApi
         entry.Erasures,
         entry.ErasedRows,
         entry.Filter.SessionCode,
-        entry.Filter.StudyLabel);
+        entry.Filter.StudyLabel,
+        entry.Sheets);
 
     private static ProblemHttpResult Invalid(int status, string field, string detail) =>
         (ProblemHttpResult)Problems.Create(status, "invalid_filter", detail, field: field);
@@ -268,121 +270,5 @@ public static class ResearchApi
         }
 
         return false;
-    }
-}
-
-/// <summary>
-/// Streams an export to the response. The first item is awaited before anything is written, so a
-/// failure to start (the database unreachable, a rule broken) is still an ordinary problem response;
-/// after that, every item is written as it arrives, and the request's abort token, which fires when the
-/// client goes away, ends the grain's enumeration and with it the query.
-/// </summary>
-public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest request, int chunksPerCall, IExportSheet csvSheet) : IResult
-{
-    public async Task ExecuteAsync(HttpContext httpContext)
-    {
-        ArgumentNullException.ThrowIfNull(httpContext);
-        var cancellationToken = httpContext.RequestAborted;
-        var began = Stopwatch.GetTimestamp();
-        long rows = 0;
-        var csv = request.Format == "csv";
-        var choiceLabels = csv ? [] : await ChoiceLabelsAsync(cancellationToken);
-        var exportId = Guid.NewGuid();
-        var grain = grains.GetGrain<IResearchExportGrain>(exportId);
-        var paced = request.MaxStall > TimeSpan.Zero;
-        var chunks = grain
-            .ExportAsync(request, cancellationToken)
-            .WithBatchSize(chunksPerCall)
-            .GetAsyncEnumerator(cancellationToken);
-        await using (chunks)
-        {
-            if (!await chunks.MoveNextAsync() || chunks.Current is not ExportStarted started)
-            {
-                throw new InvalidOperationException("An export stream did not begin with ExportStarted.");
-            }
-
-            var response = httpContext.Response;
-            var name = $"dilemma-research-{started.StartedAt.UtcDateTime:yyyyMMdd-HHmmss}-{exportId:N}{(csv && csvSheet != ExportSheets.Participants ? "-" + csvSheet.Name : string.Empty)}";
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = csv ? "text/csv; charset=utf-8" : ExcelExportWriter.ContentType;
-            response.Headers.ContentDisposition = $"attachment; filename=\"{name}.{request.Format}\"";
-            response.Headers.CacheControl = "no-store";
-            response.Headers["X-Export-Id"] = exportId.ToString("D");
-
-            // Kestrel ends an HTTP/1.1 response whose client reads under 240 bytes/s once a write has waited
-            // longer than its size at that rate (two to five minutes for this writer's 32-64 KB writes). A paced
-            // export has its own bound for a client that stopped reading, Research:ExportMaxStallSeconds.
-            if (paced && httpContext.Features.Get<IHttpMinResponseDataRateFeature>() is { } minimumRate)
-            {
-                minimumRate.MinDataRate = null;
-            }
-
-            await response.StartAsync(cancellationToken);
-
-            var description = new ExportDescription(exportId, started.StartedAt, request.Filter, request.RequestedByName, request.Format);
-            await using IExportWriter writer = csv
-                ? await CsvExportWriter.CreateAsync(response.Body, csvSheet, cancellationToken)
-                : await ExcelExportWriter.CreateAsync(response.Body, description, choiceLabels, cancellationToken);
-
-            // The next item is asked for before this one is written, so the silo reads rows while the gateway
-            // writes them instead of the two taking turns. In a paced export the silo holds that item until this
-            // one is written and allowed it, so the call stays open while a slow client is written to, and Orleans
-            // does not drop the enumeration as idle; either way at most one item waits on each side.
-            long written = 1;
-            if (paced)
-            {
-                await grain.AllowAsync(written + 1);
-            }
-
-            var next = chunks.MoveNextAsync().AsTask();
-            try
-            {
-                while (await next)
-                {
-                    var item = chunks.Current;
-                    next = chunks.MoveNextAsync().AsTask();
-                    switch (item)
-                    {
-                        case SheetRows sheetRows:
-                            await writer.WriteRowsAsync(sheetRows, cancellationToken);
-                            rows += sheetRows.Count;
-                            break;
-                        case ExportCompleted completed:
-                            await writer.CompleteAsync(completed, cancellationToken);
-                            httpContext.RequestServices.GetRequiredService<EdgeMetrics>().ExportFinished(request.Format, Stopwatch.GetElapsedTime(began), rows);
-                            break;
-                    }
-
-                    // Nothing follows the last item: allowing more would only activate the finished grain again.
-                    written++;
-                    if (paced && item is not ExportCompleted)
-                    {
-                        await grain.AllowAsync(written + 1);
-                    }
-                }
-            }
-            finally
-            {
-                // An enumerator may only be disposed once no MoveNextAsync runs on it; a failed write (the client
-                // gone) leaves one running, which the request's cancellation ends.
-                await ((Task)next).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-
-        async Task<IReadOnlyList<ChoiceLabel>> ChoiceLabelsAsync(CancellationToken cancellationToken)
-        {
-            var catalog = grains.GetGrain<IScenarioCatalogGrain>(0);
-            var labels = new List<ChoiceLabel>();
-            foreach (var topic in await catalog.ListTopicsAsync().WaitAsync(cancellationToken))
-            {
-                var scenario = await catalog.GetByTopicAsync(topic.Topic).WaitAsync(cancellationToken);
-                foreach (var round in scenario.Rounds)
-                {
-                    labels.AddRange(round.Options.Select((option, choice) => new ChoiceLabel(scenario.Topic, scenario.Id, round.RoundNumber, choice, option.En, option.Ko)));
-                }
-            }
-
-            return labels;
-        }
     }
 }

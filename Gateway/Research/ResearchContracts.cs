@@ -1,3 +1,5 @@
+using Dilemma.Grains.Interfaces.Research;
+
 namespace Dilemma.Gateway.Research;
 
 /// <summary>Counts of the research tables, each from one query of one statement.</summary>
@@ -41,6 +43,10 @@ public sealed record ExportLedgerResponse(
     long Erasures,
     long ErasedRows,
     string? FilterSession,
-    string? FilterStudy);
+    string? FilterStudy,
+    IReadOnlyList<SheetSummary> Sheets);
+
+/// <summary>The export's data sheets by name, in workbook order.</summary>
+public sealed record ExportSheetsResponse(IReadOnlyList<string> Sheets);
 
 public sealed record ExportLedgerPageResponse(IReadOnlyList<ExportLedgerResponse> Items, int Page, int PageSize, long Total);

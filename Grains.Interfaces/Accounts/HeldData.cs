@@ -26,8 +26,9 @@ public sealed record ConsentEntry(
     [property: Id(3)] DateTimeOffset At);
 
 /// <summary>
-/// A user's rows in the research tables. <see cref="ConnectionQuality"/> and <see cref="AiInteractions"/> came later,
-/// hence their ids after the first four.
+/// A user's rows in the research tables. <see cref="ConnectionQuality"/>, <see cref="AiInteractions"/> and <see cref="ChoiceSubmissions"/>
+/// came later, hence their ids after the first four. <see cref="Choices"/> holds each round's last choice (what the game reads),
+/// <see cref="ChoiceSubmissions"/> every submission of it, revisions included (what the decisions sheet exports).
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -38,7 +39,8 @@ public sealed record HeldResearchData(
     [property: Id(2)] IReadOnlyList<HeldConsensus> ConsensusSubmitted,
     [property: Id(3)] IReadOnlyList<HeldRecordingEvent> RecordingEvents,
     [property: Id(4)] IReadOnlyList<HeldConnectionQuality> ConnectionQuality,
-    [property: Id(5)] IReadOnlyList<HeldAiInteraction> AiInteractions);
+    [property: Id(5)] IReadOnlyList<HeldAiInteraction> AiInteractions,
+    [property: Id(6)] IReadOnlyList<HeldChoice> ChoiceSubmissions);
 
 [GenerateSerializer]
 [Immutable]

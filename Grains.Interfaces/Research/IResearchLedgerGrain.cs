@@ -23,7 +23,8 @@ public interface IResearchLedgerGrain : IGrainWithIntegerKey
 
 /// <summary>
 /// What the export ledger keeps of one finished export: who took it, when, with which filters, and the
-/// counts and digests its manifest sheet carries, and the erasures recorded before it read. Times are UTC.
+/// counts and digests its manifest sheet carries (every sheet's in <see cref="Sheets"/>, in workbook order; the participants and
+/// rooms sheets' also in their own fields, as before there were more sheets), and the erasures recorded before it read. Times are UTC.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -43,7 +44,8 @@ public sealed record ExportLedgerEntry(
     [property: Id(11)] string RoomsSha256,
     [property: Id(12)] string CanonicalForm,
     [property: Id(13)] long Erasures,
-    [property: Id(14)] long ErasedRows);
+    [property: Id(14)] long ErasedRows,
+    [property: Id(15)] IReadOnlyList<SheetSummary> Sheets);
 
 /// <summary>One page of the ledger; <see cref="Total"/> counts every entry.</summary>
 [GenerateSerializer]

@@ -90,6 +90,13 @@ public interface IRoomGame : IGrainWithStringKey
     /// </summary>
     Task<string> GetWithdrawalCodeAsync(long userId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// After the user's research rows were erased (a withdrawal): a finished room's stored state forgets them too, their
+    /// choices, nickname and the receipts and answers that carried them; the seat stays, empty, so the room's rounds still add up.
+    /// Nothing for a room that is not finished (erasure refuses while a game can still record the user) or that never seated them.
+    /// </summary>
+    Task ForgetWithdrawnAsync(long userId, CancellationToken cancellationToken = default);
+
     /// <summary>Host only, in a started game: finishes it now, recorded as ended early with who and when.</summary>
     Task<RoomSnapshot> EndEarlyAsync(long callerId, CancellationToken cancellationToken = default);
 

@@ -9,7 +9,7 @@ public interface IResearchEraser
     /// <summary>
     /// In one transaction: refuses (<see cref="ErasureOutcome.InGame"/>) while the user is seated in a waiting room or
     /// has a seat in a started one; otherwise deletes their seats, choices, room events about them, recording events and
-    /// withdrawal codes, unlinks them from consensus rows they submitted and room events they caused, and records the
+    /// withdrawal codes, unlinks them from consensus rows they submitted, room events they caused and others' link reports, and records the
     /// erasure (time, rows deleted, <paramref name="kind"/>; not the user) in the erasure ledger.
     /// </summary>
     Task<ErasureOutcome> EraseAsync(long userId, string kind, DateTime at, CancellationToken cancellationToken);
@@ -18,5 +18,8 @@ public interface IResearchEraser
     Task<long?> FindWithdrawalCodeAsync(byte[] codeSha256, CancellationToken cancellationToken);
 }
 
-/// <summary>What an erasure did: nothing while the user is in a game, else how many rows it deleted.</summary>
-public readonly record struct ErasureOutcome(bool InGame, long RowsErased);
+/// <summary>
+/// What an erasure did: nothing while the user is in a game, else how many rows it deleted and the rooms the user had seats
+/// in, whose grains forget them next (<c>IRoomGrain.ForgetWithdrawnAsync</c>).
+/// </summary>
+public readonly record struct ErasureOutcome(bool InGame, long RowsErased, IReadOnlyList<string> Rooms);

@@ -2,6 +2,7 @@ using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Grains.Interfaces.Consent;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Research;
+using Dilemma.Grains.Interfaces.Rooms;
 using Microsoft.Extensions.Logging;
 
 namespace Dilemma.Grains.Accounts;
@@ -54,6 +55,12 @@ public sealed partial class UserGrain(IAccountStore store, IHeldResearchReader r
         if (user.DataConsent)
         {
             await store.RecordConsentAsync(UserId, new ConsentDecision(Data: false, Voice: null, ConsentTexts.Unversioned, now.UtcDateTime), cancellationToken);
+        }
+
+        // The rows are gone; the finished rooms' own stored state held the same choices and nickname.
+        foreach (var room in outcome.Rooms)
+        {
+            await GrainFactory.GetGrain<IRoomGame>(room).ForgetWithdrawnAsync(UserId, cancellationToken);
         }
 
         LogErased(logger, kind, outcome.RowsErased);

@@ -42,6 +42,9 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<IResearchAggregates, InMemoryResearchAggregates>();
         silo.Services.AddSingleton<InMemoryResearchExportSource>();
         silo.Services.AddSingleton<IResearchExportSource>(services => services.GetRequiredService<InMemoryResearchExportSource>());
+        silo.Services.AddSingleton<InMemoryExportLedger>();
+        silo.Services.AddSingleton<IExportLedger>(services => services.GetRequiredService<InMemoryExportLedger>());
+        silo.Services.AddSingleton<IResearchCounts, InMemoryResearchCounts>();
         silo.Services.AddSingleton<IStorageProbe, InMemoryStorageProbe>();
         silo.Services.AddSingleton<InMemoryFacilitatorActionStore>();
         silo.Services.AddSingleton<IFacilitatorActionStore>(services => services.GetRequiredService<InMemoryFacilitatorActionStore>());
@@ -81,6 +84,8 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<IResearchRetentionStore, MySqlResearchRetentionStore>();
         silo.Services.AddSingleton<IResearchAggregates, MySqlResearchAggregates>();
         silo.Services.AddSingleton<IResearchExportSource, MySqlResearchExportSource>();
+        silo.Services.AddSingleton<IExportLedger, MySqlExportLedger>();
+        silo.Services.AddSingleton<IResearchCounts, MySqlResearchCounts>();
         silo.Services.AddSingleton<IStorageProbe, MySqlStorageProbe>();
         silo.Services.AddSingleton<IFacilitatorActionStore, MySqlFacilitatorActionStore>();
 

@@ -3,27 +3,14 @@ using Dilemma.Grains.Interfaces.Research;
 namespace Dilemma.Grains.Research;
 
 /// <summary>
-/// Reads the research tables for an export and keeps the export ledger: MySQL in cluster mode, the
-/// in-memory stores in embedded mode. Every <see cref="DateTime"/> is UTC.
+/// Reads the research tables for an export: MySQL in cluster mode, the in-memory stores in embedded mode. The ledger
+/// the export is recorded in is <see cref="IExportLedger"/>, the overall counts <see cref="IResearchCounts"/>.
+/// Every <see cref="DateTime"/> is UTC.
 /// </summary>
 public interface IResearchExportSource
 {
-    /// <summary>Opens one consistent read of everything the filter selects; both sheets come from it.</summary>
+    /// <summary>Opens one consistent read of everything the filter selects; every sheet comes from it.</summary>
     Task<IResearchExportSession> OpenAsync(ExportFilter filter, CancellationToken cancellationToken);
-
-    /// <summary>Writes a finished export to the ledger.</summary>
-    Task RecordExportAsync(ExportLedgerEntry entry, CancellationToken cancellationToken);
-
-    /// <summary>The ledger entry of one export, or null if no export has this id.</summary>
-    Task<ExportLedgerEntry?> FindExportAsync(Guid exportId, CancellationToken cancellationToken);
-
-    /// <summary>Ledger entries, most recently recorded first, and how many there are in all.</summary>
-    Task<(IReadOnlyList<ExportLedgerEntry> Entries, long Total)> ListExportsAsync(long offset, int count, CancellationToken cancellationToken);
-
-    /// <summary>The erasure ledger, most recently recorded first, and how many erasures there are in all.</summary>
-    Task<(IReadOnlyList<ErasureLedgerEntry> Entries, long Total)> ListErasuresAsync(long offset, int count, CancellationToken cancellationToken);
-
-    Task<ResearchCounts> CountAsync(DateTimeOffset now, CancellationToken cancellationToken);
 }
 
 /// <summary>One export's read. Read the erasure totals first, then the participants, then the rooms, then the other sheets; each only once.</summary>

@@ -88,13 +88,13 @@ public sealed record RoomEventRecord(string RoomCode, string EventType, long? Us
 
 /// <summary>
 /// A row of <c>connection_quality</c>: what <paramref name="UserId"/>'s browser measured, over round <paramref name="RoundNumber"/>,
-/// of its link to <paramref name="PeerUserId"/>. <paramref name="ConnectionState"/> is the <c>RTCPeerConnection</c>'s state word;
+/// of its link to <paramref name="PeerUserId"/> (null once the peer's data is erased: the measures stay the reporter's). <paramref name="ConnectionState"/> is the <c>RTCPeerConnection</c>'s state word;
 /// the measures are null when <c>getStats()</c> had none.
 /// </summary>
 public sealed record ConnectionQualityRecord(
     string RoomCode,
     long UserId,
-    long PeerUserId,
+    long? PeerUserId,
     int RoundNumber,
     string ConnectionState,
     bool Relayed,

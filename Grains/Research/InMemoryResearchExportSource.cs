@@ -12,21 +12,6 @@ namespace Dilemma.Grains.Research;
 /// </summary>
 public sealed class InMemoryResearchExportSource(InMemoryResearchStore research, InMemoryAccountStore accounts, InMemoryFacilitatorActionStore facilitatorActions) : IResearchExportSource
 {
-    private readonly Lock _lock = new();
-    private readonly List<ExportLedgerEntry> _ledger = [];
-
-    /// <summary>The ledger of this process, oldest first.</summary>
-    public IReadOnlyList<ExportLedgerEntry> Ledger
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _ledger];
-            }
-        }
-    }
-
     public async Task<IResearchExportSession> OpenAsync(ExportFilter filter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
@@ -46,66 +31,8 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
         return new Session(rooms, users, research.ErasureTotals(), new InMemorySheetContext(rooms, research, facilitatorActions.All(), accounts, users));
     }
 
-    public Task RecordExportAsync(ExportLedgerEntry entry, CancellationToken cancellationToken)
-    {
-        lock (_lock)
-        {
-            _ledger.Add(entry);
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task<ExportLedgerEntry?> FindExportAsync(Guid exportId, CancellationToken cancellationToken)
-    {
-        lock (_lock)
-        {
-            return Task.FromResult(_ledger.Find(e => e.ExportId == exportId));
-        }
-    }
-
-    public Task<(IReadOnlyList<ExportLedgerEntry> Entries, long Total)> ListExportsAsync(long offset, int count, CancellationToken cancellationToken)
-    {
-        lock (_lock)
-        {
-            IReadOnlyList<ExportLedgerEntry> entries = Enumerable.Reverse(_ledger).Skip((int)Math.Min(offset, int.MaxValue)).Take(count).ToList();
-            return Task.FromResult((entries, (long)_ledger.Count));
-        }
-    }
-
-    public Task<(IReadOnlyList<ErasureLedgerEntry> Entries, long Total)> ListErasuresAsync(long offset, int count, CancellationToken cancellationToken) =>
-        Task.FromResult(research.ListErasures(offset, count));
-
-    public Task<ResearchCounts> CountAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var (users, guests, consenting) = accounts.CountUsers();
-        var rooms = research.SnapshotRooms();
-        long Rooms(RoomPhase phase) => rooms.Count(r => Phase(r) == phase);
-        long exports;
-        lock (_lock)
-        {
-            exports = _ledger.Count;
-        }
-
-        // Seats left before a game are not kept apart in memory.
-        return Task.FromResult(new ResearchCounts(
-            users,
-            guests,
-            consenting,
-            Rooms(RoomPhase.Waiting),
-            Rooms(RoomPhase.Started),
-            Rooms(RoomPhase.Finished),
-            rooms.Sum(r => r.Seats.Count),
-            0,
-            rooms.Sum(r => r.Choices.Count),
-            rooms.Sum(r => r.Consensus.Count),
-            research.CountRecordingEvents(),
-            exports,
-            now));
-    }
-
     // A room not yet recorded as started, or closed before it started, is exported as waiting.
-    private static RoomPhase Phase(RecordedRoom room) => RoomPhases.TryParse(room.Progress?.Status, out var phase) ? phase : RoomPhase.Waiting;
+    internal static RoomPhase Phase(RecordedRoom room) => RoomPhases.TryParse(room.Progress?.Status, out var phase) ? phase : RoomPhase.Waiting;
 
     private static bool Matches(RecordedRoom room, ExportFilter filter) =>
         (filter.From is not { } from || room.Record.CreatedAt >= from.UtcDateTime)

@@ -11,6 +11,9 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
     private readonly Dictionary<string, RoomEntry> _rooms = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Room, long User), ParticipantEntry> _participants = [];
     private readonly Dictionary<(string Room, int Round, long User), ChoiceRecord> _choices = [];
+
+    // round_choice_submissions: every revision, keyed as its unique key is.
+    private readonly Dictionary<(string Room, int Round, long User, int Revision), ChoiceRecord> _submissions = [];
     private readonly Dictionary<(string Room, int Round), ConsensusRecord> _consensus = [];
     private readonly List<(string Room, long User, string Type, DateTime At)> _recordingEvents = [];
     private readonly List<RoomEventRecord> _roomEvents = [];
@@ -92,6 +95,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         lock (_lock)
         {
             _choices[(choice.RoomCode, choice.RoundNumber, choice.UserId)] = choice;
+            _submissions[(choice.RoomCode, choice.RoundNumber, choice.UserId, choice.Revision)] = choice;
             return Task.CompletedTask;
         }
     }
@@ -218,7 +222,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
             if (_participants.Any(p => p.Key.User == userId && _rooms.TryGetValue(p.Key.Room, out var room)
                 && (room.Status == RoomStatus.Started || (room.Status == RoomStatus.Waiting && p.Value.LeftAt is null))))
             {
-                return Task.FromResult(new ErasureOutcome(InGame: true, 0));
+                return Task.FromResult(new ErasureOutcome(InGame: true, 0, []));
             }
 
             // Consensus rows and events the user caused are the room's: they lose the link only (0: nobody).
@@ -240,11 +244,12 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
                 _withdrawalCodes.Remove(code);
             }
 
+            var rooms = _participants.Keys.Where(k => k.User == userId).Select(k => k.Room).Distinct(StringComparer.Ordinal).ToList();
             long rows = 0;
-            foreach (var key in _choices.Keys.Where(k => k.User == userId).ToList())
-            {
-                rows += _choices.Remove(key) ? 1 : 0;
-            }
+            rows += RemoveWhere(_choices, c => c.Key.User == userId) + RemoveWhere(_submissions, c => c.Key.User == userId);
+
+            // Others' reports of their link to this user stay theirs, without the link to whom.
+            NullPeer(r => r.PeerUserId == userId);
 
             rows += _roomEvents.RemoveAll(e => e.UserId == userId);
             rows += _recordingEvents.RemoveAll(e => e.User == userId);
@@ -256,7 +261,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
             }
 
             _erasures.Add(new ErasureLedgerEntry(_erasures.Count + 1, at, rows, kind));
-            return Task.FromResult(new ErasureOutcome(InGame: false, rows));
+            return Task.FromResult(new ErasureOutcome(InGame: false, rows, rooms));
         }
     }
 
@@ -266,10 +271,11 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         lock (_lock)
         {
             return (
-                _participants.Keys.Count(k => k.User == userId) + _choices.Keys.Count(k => k.User == userId)
+                _participants.Keys.Count(k => k.User == userId) + _choices.Keys.Count(k => k.User == userId) + _submissions.Keys.Count(k => k.User == userId)
                     + _roomEvents.Count(e => e.UserId == userId) + _recordingEvents.Count(e => e.User == userId)
                     + _connectionQuality.Count(r => r.UserId == userId) + _aiInteractions.Count(r => r.UserId == userId),
-                _consensus.Values.Count(c => c.SubmittedBy == userId) + _roomEvents.Count(e => e.ActorId == userId) + _withdrawalCodes.Values.Count(c => c.User == userId));
+                _consensus.Values.Count(c => c.SubmittedBy == userId) + _roomEvents.Count(e => e.ActorId == userId) + _withdrawalCodes.Values.Count(c => c.User == userId)
+                    + _connectionQuality.Count(r => r.PeerUserId == userId));
         }
     }
 
@@ -298,6 +304,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
                     + _aiInteractions.RemoveAll(r => due.Contains(r.RoomCode))
                     + _roomEvents.RemoveAll(e => due.Contains(e.RoomCode))
                     + RemoveWhere(_choices, c => due.Contains(c.Key.Room))
+                    + RemoveWhere(_submissions, c => due.Contains(c.Key.Room))
                     + RemoveWhere(_consensus, c => due.Contains(c.Key.Room))
                     + RemoveWhere(_participants, p => due.Contains(p.Key.Room))
                     + RemoveWhere(_rooms, r => due.Contains(r.Key));
@@ -322,8 +329,10 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
                 }
 
                 RemoveWhere(_withdrawalCodes, c => due.Contains(c.Value));
+                NullPeer(r => r.PeerUserId is { } peer && due.Contains((r.RoomCode, peer)));
                 seats = due.Count;
                 seatRows = RemoveWhere(_choices, c => due.Contains((c.Key.Room, c.Key.User)))
+                    + RemoveWhere(_submissions, c => due.Contains((c.Key.Room, c.Key.User)))
                     + _roomEvents.RemoveAll(e => e.UserId is { } user && due.Contains((e.RoomCode, user)))
                     + _recordingEvents.RemoveAll(e => due.Contains((e.Room, e.User)))
                     + _connectionQuality.RemoveAll(r => due.Contains((r.RoomCode, r.UserId)))
@@ -343,12 +352,12 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         }
     }
 
-    /// <summary>For tests: a room's rows as stored (room row, seats whether left or not, choices, consensus).</summary>
+    /// <summary>For tests: a room's rows as stored (room row, seats whether left or not, choices and their submissions, consensus).</summary>
     public (long Rooms, long Seats, long Choices, long Consensus) RowCounts(string roomCode)
     {
         lock (_lock)
         {
-            return (_rooms.ContainsKey(roomCode) ? 1 : 0, _participants.Keys.Count(k => k.Room == roomCode), _choices.Keys.Count(k => k.Room == roomCode), _consensus.Keys.Count(k => k.Room == roomCode));
+            return (_rooms.ContainsKey(roomCode) ? 1 : 0, _participants.Keys.Count(k => k.Room == roomCode), _choices.Keys.Count(k => k.Room == roomCode) + _submissions.Keys.Count(k => k.Room == roomCode), _consensus.Keys.Count(k => k.Room == roomCode));
         }
     }
 
@@ -359,6 +368,17 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         RoomStatus.Closed => room.Record.CreatedAt < before,
         _ => false,
     };
+
+    private void NullPeer(Func<ConnectionQualityRecord, bool> erased)
+    {
+        for (var i = 0; i < _connectionQuality.Count; i++)
+        {
+            if (_connectionQuality[i].PeerUserId is not null && erased(_connectionQuality[i]))
+            {
+                _connectionQuality[i] = _connectionQuality[i] with { PeerUserId = null };
+            }
+        }
+    }
 
     private static int RemoveWhere<TKey, TValue>(Dictionary<TKey, TValue> entries, Func<KeyValuePair<TKey, TValue>, bool> due)
         where TKey : notnull
@@ -470,7 +490,9 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
                 [.. _connectionQuality.Where(r => r.UserId == userId).Select(r => new HeldConnectionQuality(
                     r.RoomCode, r.RoundNumber, r.ConnectionState, r.Relayed, r.RoundTripMs, r.JitterMs, r.PacketsReceived, r.PacketsLost, Utc(r.ReportedAt)))],
                 [.. _aiInteractions.Where(r => r.UserId == userId).Select(r => new HeldAiInteraction(
-                    r.RoomCode, r.Kind, r.RoundNumber, Utc(r.At), r.Provider, r.Model, r.PromptVersion, r.FellBack, r.FallbackReason))]));
+                    r.RoomCode, r.Kind, r.RoundNumber, Utc(r.At), r.Provider, r.Model, r.PromptVersion, r.FellBack, r.FallbackReason))],
+                [.. _submissions.Values.Where(c => c.UserId == userId).OrderBy(c => c.RoomCode, StringComparer.Ordinal).ThenBy(c => c.RoundNumber).ThenBy(c => c.Revision)
+                    .Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At)))]));
         }
     }
 
@@ -496,8 +518,9 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
                 .ToLookup(p => p.Key.Room, p => new RecordedSeat(p.Key.User, p.Value.Nickname, p.Value.RoleId, p.Value.JoinedAt), StringComparer.Ordinal);
             var choices = _choices.Values.ToLookup(c => c.RoomCode, StringComparer.Ordinal);
             var consensus = _consensus.Values.ToLookup(c => c.RoomCode, StringComparer.Ordinal);
+            var submissions = _submissions.Values.ToLookup(c => c.RoomCode, StringComparer.Ordinal);
             return _rooms.Values
-                .Select(r => new RecordedRoom(r.Record, r.Progress, [.. seats[r.Record.RoomCode]], [.. choices[r.Record.RoomCode]], [.. consensus[r.Record.RoomCode]]))
+                .Select(r => new RecordedRoom(r.Record, r.Progress, [.. seats[r.Record.RoomCode]], [.. choices[r.Record.RoomCode]], [.. consensus[r.Record.RoomCode]], [.. submissions[r.Record.RoomCode]]))
                 .ToList();
         }
     }
@@ -542,7 +565,8 @@ public sealed record RecordedRoom(
     RoomProgress? Progress,
     IReadOnlyList<RecordedSeat> Seats,
     IReadOnlyList<ChoiceRecord> Choices,
-    IReadOnlyList<ConsensusRecord> Consensus);
+    IReadOnlyList<ConsensusRecord> Consensus,
+    IReadOnlyList<ChoiceRecord> Submissions);
 
 /// <summary>A participant seated in a room.</summary>
 public sealed record RecordedSeat(long UserId, string Nickname, int? RoleId, DateTime JoinedAt);

@@ -5,7 +5,7 @@ using MySqlConnector;
 
 namespace Dilemma.Grains.Research;
 
-/// <summary>One user's research rows on MySQL/MariaDB: one round trip, six result sets, each served by a user index.</summary>
+/// <summary>One user's research rows on MySQL/MariaDB: one round trip, seven result sets, each served by a user index.</summary>
 public sealed class MySqlHeldResearchReader(MySqlDataSource dataSource) : IHeldResearchReader
 {
     public async Task<HeldResearchData> ReadAsync(long userId, CancellationToken cancellationToken)
@@ -27,6 +27,8 @@ public sealed class MySqlHeldResearchReader(MySqlDataSource dataSource) : IHeldR
             SELECT room_code AS RoomCode, kind AS Kind, round_number AS RoundNumber, occurred_at AS At, provider AS Provider, model AS Model,
                    prompt_version AS PromptVersion, fell_back AS FellBack, fallback_reason AS FallbackReason
             FROM ai_interactions WHERE user_id = @userId ORDER BY id;
+            SELECT room_code AS RoomCode, round_number AS RoundNumber, choice AS Choice, confidence AS Confidence, revision AS Revision, submitted_at AS At
+            FROM round_choice_submissions WHERE user_id = @userId ORDER BY room_code, round_number, revision;
             """,
             new { userId },
             cancellationToken: cancellationToken));
@@ -36,6 +38,7 @@ public sealed class MySqlHeldResearchReader(MySqlDataSource dataSource) : IHeldR
         var events = await results.ReadAsync<EventRow>();
         var links = await results.ReadAsync<LinkRow>();
         var ai = await results.ReadAsync<AiRow>();
+        var submissions = await results.ReadAsync<ChoiceRow>();
         return new HeldResearchData(
             [.. seats.Select(s => new HeldSeat(s.RoomCode, s.Nickname, s.RoleId, Utc(s.JoinedAt), s.LeftAt is { } left ? Utc(left) : null))],
             [.. choices.Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At)))],
@@ -44,7 +47,8 @@ public sealed class MySqlHeldResearchReader(MySqlDataSource dataSource) : IHeldR
             [.. links.Select(l => new HeldConnectionQuality(
                 l.RoomCode, l.RoundNumber, l.ConnectionState, l.Relayed, l.RoundTripMs, l.JitterMs, l.PacketsReceived, l.PacketsLost, Utc(l.At)))],
             [.. ai.Select(a => new HeldAiInteraction(
-                a.RoomCode, a.Kind, a.RoundNumber, Utc(a.At), a.Provider, a.Model, a.PromptVersion, a.FellBack, a.FallbackReason))]);
+                a.RoomCode, a.Kind, a.RoundNumber, Utc(a.At), a.Provider, a.Model, a.PromptVersion, a.FellBack, a.FallbackReason))],
+            [.. submissions.Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At)))]);
     }
 
     // The columns are DATETIME, which carries no zone: every time in them was written as UTC.

@@ -21,14 +21,22 @@ public sealed class MySqlResearchEraser(MySqlDataSource dataSource) : IResearchE
             cancellationToken: cancellationToken));
         if (playing > 0)
         {
-            return new ErasureOutcome(InGame: true, 0);
+            return new ErasureOutcome(InGame: true, 0, []);
         }
 
-        // Consensus rows and events the user caused belong to the room (and to the others in it): they lose the link only.
+        var rooms = (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT DISTINCT room_code FROM room_participants WHERE user_id = @userId",
+            new { userId },
+            transaction,
+            cancellationToken: cancellationToken))).AsList();
+
+        // Consensus rows and events the user caused belong to the room (and to the others in it), and others' reports of
+        // their link to the user are the reporters' data: they lose the link only.
         await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE consensus_choices SET submitted_by = NULL WHERE submitted_by = @userId;
             UPDATE room_events SET actor_id = NULL WHERE actor_id = @userId;
+            UPDATE connection_quality SET peer_user_id = NULL WHERE peer_user_id = @userId;
             DELETE FROM withdrawal_codes WHERE user_id = @userId;
             """,
             new { userId },
@@ -37,6 +45,7 @@ public sealed class MySqlResearchEraser(MySqlDataSource dataSource) : IResearchE
         var rows = await connection.ExecuteAsync(new CommandDefinition(
             """
             DELETE FROM round_choices WHERE user_id = @userId;
+            DELETE FROM round_choice_submissions WHERE user_id = @userId;
             DELETE FROM room_events WHERE user_id = @userId;
             DELETE FROM recording_events WHERE user_id = @userId;
             DELETE FROM connection_quality WHERE user_id = @userId;
@@ -52,7 +61,7 @@ public sealed class MySqlResearchEraser(MySqlDataSource dataSource) : IResearchE
             transaction,
             cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
-        return new ErasureOutcome(InGame: false, rows);
+        return new ErasureOutcome(InGame: false, rows, rooms);
     }
 
     public async Task<long?> FindWithdrawalCodeAsync(byte[] codeSha256, CancellationToken cancellationToken)

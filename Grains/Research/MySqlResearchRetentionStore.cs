@@ -46,6 +46,7 @@ public sealed class MySqlResearchRetentionStore(MySqlDataSource dataSource) : IR
                 DELETE FROM ai_interactions WHERE room_code IN @codes;
                 DELETE FROM room_events WHERE room_code IN @codes;
                 DELETE FROM round_choices WHERE room_code IN @codes;
+                DELETE FROM round_choice_submissions WHERE room_code IN @codes;
                 DELETE FROM consensus_choices WHERE room_code IN @codes;
                 DELETE FROM room_participants WHERE room_code IN @codes;
                 DELETE FROM rooms WHERE room_code IN @codes;
@@ -85,6 +86,7 @@ public sealed class MySqlResearchRetentionStore(MySqlDataSource dataSource) : IR
                 """
                 UPDATE consensus_choices SET submitted_by = NULL WHERE room_code = @roomCode AND submitted_by = @userId;
                 UPDATE room_events SET actor_id = NULL WHERE room_code = @roomCode AND actor_id = @userId;
+                UPDATE connection_quality SET peer_user_id = NULL WHERE room_code = @roomCode AND peer_user_id = @userId;
                 DELETE FROM withdrawal_codes WHERE room_code = @roomCode AND user_id = @userId;
                 """,
                 parameters,
@@ -93,6 +95,7 @@ public sealed class MySqlResearchRetentionStore(MySqlDataSource dataSource) : IR
             rows += await connection.ExecuteAsync(new CommandDefinition(
                 """
                 DELETE FROM round_choices WHERE room_code = @roomCode AND user_id = @userId;
+                DELETE FROM round_choice_submissions WHERE room_code = @roomCode AND user_id = @userId;
                 DELETE FROM room_events WHERE room_code = @roomCode AND user_id = @userId;
                 DELETE FROM recording_events WHERE room_code = @roomCode AND user_id = @userId;
                 DELETE FROM connection_quality WHERE room_code = @roomCode AND user_id = @userId;

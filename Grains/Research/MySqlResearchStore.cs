@@ -82,33 +82,55 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource) : IResearchSt
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
 
+        // The last value and the submission's history row commit together: an acknowledged choice is in both.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
         // A revision updates its row in place. The upsert below would first insert a new row into the
         // primary key, meet the unique key, undo the insert and then update: several times the work,
         // on the busiest write there is. It stays as the path of a first choice (and of a revision
         // whose row is missing), where a retry must not add a second row. (An UPDATE counts the rows it
         // found, changed or not: MySqlConnector's default.)
-        if (choice.Revision > 1 && await connection.ExecuteAsync(new CommandDefinition(
+        if (choice.Revision <= 1 || await connection.ExecuteAsync(new CommandDefinition(
                 """
                 UPDATE round_choices SET choice = @Choice, confidence = @Confidence, revision = @Revision,
                     submission_id = @SubmissionId, updated_at = @At
                 WHERE room_code = @RoomCode AND round_number = @RoundNumber AND user_id = @UserId
                 """,
                 choice,
-                cancellationToken: cancellationToken)) == 1)
+                transaction,
+                cancellationToken: cancellationToken)) != 1)
         {
-            return;
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO round_choices (room_code, user_id, round_number, choice, confidence, revision, submission_id, created_at, updated_at, is_bot, bot_reason)
+                VALUES (@RoomCode, @UserId, @RoundNumber, @Choice, @Confidence, @Revision, @SubmissionId, @At, @At, @IsBot, @BotReason)
+                ON DUPLICATE KEY UPDATE choice = VALUES(choice), confidence = VALUES(confidence), revision = VALUES(revision),
+                    submission_id = VALUES(submission_id), updated_at = VALUES(updated_at)
+                """,
+                choice,
+                transaction,
+                cancellationToken: cancellationToken));
         }
 
-        await connection.ExecuteAsync(new CommandDefinition(
+        await RecordSubmissionAsync(connection, transaction, choice, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The submission's row in <c>round_choice_submissions</c>, inside the caller's transaction (beside the <c>round_choices</c>
+    /// write). Keyed by the revision: a retried write of the same revision overwrites its row with the values it now carries.
+    /// </summary>
+    internal static Task RecordSubmissionAsync(MySqlConnection connection, MySqlTransaction transaction, ChoiceRecord choice, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO round_choices (room_code, user_id, round_number, choice, confidence, revision, submission_id, created_at, updated_at, is_bot, bot_reason)
-            VALUES (@RoomCode, @UserId, @RoundNumber, @Choice, @Confidence, @Revision, @SubmissionId, @At, @At, @IsBot, @BotReason)
-            ON DUPLICATE KEY UPDATE choice = VALUES(choice), confidence = VALUES(confidence), revision = VALUES(revision),
-                submission_id = VALUES(submission_id), updated_at = VALUES(updated_at)
+            INSERT INTO round_choice_submissions (room_code, user_id, round_number, revision, choice, confidence, submission_id, submitted_at, is_bot, bot_reason)
+            VALUES (@RoomCode, @UserId, @RoundNumber, @Revision, @Choice, @Confidence, @SubmissionId, @At, @IsBot, @BotReason)
+            ON DUPLICATE KEY UPDATE choice = VALUES(choice), confidence = VALUES(confidence), submission_id = VALUES(submission_id),
+                submitted_at = VALUES(submitted_at), is_bot = VALUES(is_bot), bot_reason = VALUES(bot_reason)
             """,
             choice,
+            transaction,
             cancellationToken: cancellationToken));
-    }
 
     public async Task<IReadOnlyList<ChoiceRecord>> ReadChoicesAsync(string roomCode, int roundNumber, CancellationToken cancellationToken)
     {

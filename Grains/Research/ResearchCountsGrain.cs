@@ -4,7 +4,7 @@ using Orleans.Concurrency;
 namespace Dilemma.Grains.Research;
 
 [StatelessWorker]
-public sealed class ResearchCountsGrain(IResearchExportSource source, TimeProvider time) : Grain, IResearchCountsGrain
+public sealed class ResearchCountsGrain(IResearchCounts source, TimeProvider time) : Grain, IResearchCountsGrain
 {
     public Task<ResearchCounts> GetCountsAsync(CancellationToken cancellationToken) => source.CountAsync(time.GetUtcNow(), cancellationToken);
 }

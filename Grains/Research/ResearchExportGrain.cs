@@ -17,7 +17,7 @@ namespace Dilemma.Grains.Research;
 // Not DeactivateOnIdle at the end of the iterator: with it, some cluster-mode exports failed with
 // EnumerationAbortedException (the grain extension no longer knew the enumerator) before their last item.
 [CollectionAgeLimit(Minutes = 5)]
-public sealed partial class ResearchExportGrain(IResearchExportSource source, Pseudonyms pseudonyms, TimeProvider time, ILogger<ResearchExportGrain> logger)
+public sealed partial class ResearchExportGrain(IResearchExportSource source, IExportLedger ledger, Pseudonyms pseudonyms, TimeProvider time, ILogger<ResearchExportGrain> logger)
     : Grain, IResearchExportGrain
 {
     public const int MaxRowsPerChunk = 5000;
@@ -144,8 +144,9 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ps
             roomsSha256,
             CanonicalRowHasher<ParticipantExportRow>.Version,
             erasures.Erasures,
-            erasures.ErasedRows);
-        await source.RecordExportAsync(entry, cancellationToken);
+            erasures.ErasedRows,
+            summaries);
+        await ledger.RecordExportAsync(entry, cancellationToken);
         LogExported(logger, exportId, entry.ParticipantRows, entry.RoomRows, excluded, (completedAt - startedAt).TotalMilliseconds);
         await WaitUntilAllowedAsync(request, cancellationToken);
         yield return new ExportCompleted(

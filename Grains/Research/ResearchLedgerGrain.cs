@@ -6,7 +6,7 @@ using Orleans.Concurrency;
 namespace Dilemma.Grains.Research;
 
 [StatelessWorker]
-public sealed class ResearchLedgerGrain(IResearchExportSource source) : Grain, IResearchLedgerGrain
+public sealed class ResearchLedgerGrain(IExportLedger source) : Grain, IResearchLedgerGrain
 {
     public async Task<ExportLedgerEntry> GetAsync(Guid exportId, CancellationToken cancellationToken) =>
         await source.FindExportAsync(exportId, cancellationToken)

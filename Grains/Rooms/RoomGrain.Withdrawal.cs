@@ -4,7 +4,7 @@ using Dilemma.Grains.Interfaces.Rooms;
 
 namespace Dilemma.Grains.Rooms;
 
-/// <summary>The withdrawal code each person is shown at the end of the game.</summary>
+/// <summary>The withdrawal code each person is shown at the end of the game, and what a withdrawal erases from the room's own state.</summary>
 public sealed partial class RoomGrain
 {
     public async Task<string> GetWithdrawalCodeAsync(long userId, CancellationToken cancellationToken)
@@ -38,5 +38,32 @@ public sealed partial class RoomGrain
         seat.WithdrawalCode = code;
         await SaveAsync(writeScenario: false, cancellationToken);
         return code;
+    }
+
+    public async Task ForgetWithdrawnAsync(long userId, CancellationToken cancellationToken)
+    {
+        if (!State.Created || State.Phase != RoomPhase.Finished || Find(userId) is not { } seat)
+        {
+            return;
+        }
+
+        seat.Nickname = string.Empty;
+        foreach (var round in State.Rounds)
+        {
+            round.Choices.RemoveAll(c => c.UserId == userId);
+            round.TimedOut.Remove(userId);
+            round.Absent.Remove(userId);
+            if (round.Consensus is { } consensus && consensus.SubmittedBy == userId)
+            {
+                // As in the research rows: the group's consensus stays, without whom it was submitted by (0: nobody).
+                consensus.SubmittedBy = 0;
+            }
+        }
+
+        State.Submissions.RemoveAll(s => s.Receipt?.UserId == userId);
+
+        // Every kept answer is a snapshot listing the seats by nickname; a finished game takes no more commands to replay.
+        State.Answers.Clear();
+        await SaveAsync(writeScenario: false, cancellationToken);
     }
 }

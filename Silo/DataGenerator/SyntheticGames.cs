@@ -68,6 +68,7 @@ public static class SyntheticGames
         var rooms = new Inserter(connection, "rooms (room_code, title, topic, is_public, host_user_id, status, current_round, scenario_id, created_at, started_at, finished_at)");
         var participants = new Inserter(connection, "room_participants (room_code, user_id, nickname, role_id, joined_at)");
         var choices = new Inserter(connection, "round_choices (room_code, user_id, round_number, choice, confidence, revision, created_at, updated_at)");
+        var submissions = new Inserter(connection, "round_choice_submissions (room_code, user_id, round_number, revision, choice, confidence, submitted_at)");
         var consensus = new Inserter(connection, "consensus_choices (room_code, round_number, choice, confidence, submitted_by, created_at)");
 
         // Registered users are a pool that some seats draw from again; every other seat is a new guest.
@@ -148,6 +149,7 @@ public static class SyntheticGames
                     confidenceSum += confidence;
                     var at = Sql(roundStart.AddSeconds(30 + random.Next(120)));
                     choices.Add($"('{roomCode}',{seats[seat].Id},{round},{picked[seat]},{confidence},1,{at},{at})");
+                    submissions.Add($"('{roomCode}',{seats[seat].Id},{round},1,{picked[seat]},{confidence},{at})");
                 }
 
                 var majority = picked.GroupBy(p => p).OrderByDescending(g => g.Count()).First();
@@ -159,6 +161,7 @@ public static class SyntheticGames
             await rooms.FlushIfFullAsync(cancellationToken);
             await participants.FlushIfFullAsync(cancellationToken);
             await choices.FlushIfFullAsync(cancellationToken);
+            await submissions.FlushIfFullAsync(cancellationToken);
             await consensus.FlushIfFullAsync(cancellationToken);
         }
 
@@ -167,6 +170,7 @@ public static class SyntheticGames
         await rooms.FlushAsync(cancellationToken);
         await participants.FlushAsync(cancellationToken);
         await choices.FlushAsync(cancellationToken);
+        await submissions.FlushAsync(cancellationToken);
         await consensus.FlushAsync(cancellationToken);
         return new GenerationReport(games, users.Rows, guests, participants.Rows, consenting, choices.Rows, consensus.Rows, stopwatch.Elapsed);
     }

@@ -391,6 +391,20 @@ public static class LegacyImporter
             }
 
             await batch.FlushAsync(cancellationToken);
+
+            // Each imported choice is its one submission (the decisions sheet reads submissions). Caught up over every
+            // imported choice rather than per batch: a run stopped in between is completed by the next, and a rerun adds nothing.
+            await using var submissions = new MySqlCommand(
+                """
+                INSERT INTO round_choice_submissions (room_code, user_id, round_number, revision, choice, confidence, submitted_at)
+                SELECT c.room_code, c.user_id, c.round_number, c.revision, c.choice, c.confidence, c.updated_at
+                FROM round_choices c
+                WHERE c.legacy_id IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM round_choice_submissions s
+                    WHERE s.room_code = c.room_code AND s.round_number = c.round_number AND s.user_id = c.user_id AND s.revision = c.revision)
+                """,
+                connection);
+            await submissions.ExecuteNonQueryAsync(cancellationToken);
             return report;
         }
 

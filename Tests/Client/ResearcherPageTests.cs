@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dilemma.Grains.Interfaces.Accounts;
+using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Tests.Accounts;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -23,8 +24,12 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         await Expect(page.Locator("#research-counts [data-count=exports] dd")).ToBeVisibleAsync();
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "research");
 
-        // CSV, finished games only: the filter goes with the request and comes back in the ledger.
+        // CSV of the decisions sheet (picked from the sheets the API names), finished games only: the filter goes with the
+        // request and comes back in the ledger.
+        await Expect(page.Locator("#export-sheet")).ToHaveCountAsync(0);
         await page.CheckAsync("#export-format-csv");
+        await Expect(page.Locator("#export-sheet option")).ToHaveTextAsync([.. ExportSheets.All.Select(s => s.Name)]);
+        await page.SelectOptionAsync("#export-sheet", "decisions");
         await page.SelectOptionAsync("#export-phase", "finished");
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#export-submit"));
 
@@ -33,7 +38,7 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         var exportId = await status.GetAttributeAsync("data-export-id");
         var saved = await File.ReadAllBytesAsync(await download.PathAsync(), Ct);
         Assert.StartsWith("dilemma-research-", download.SuggestedFilename, StringComparison.Ordinal);
-        Assert.EndsWith(".csv", download.SuggestedFilename, StringComparison.Ordinal);
+        Assert.EndsWith("-decisions.csv", download.SuggestedFilename, StringComparison.Ordinal);
         await Expect(status).ToContainTextAsync($"{saved.Length:N0} bytes");
 
         var row = page.Locator($"#ledger-table tr[data-export-id='{exportId}']");
@@ -44,6 +49,7 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         await Expect(row).ToContainTextAsync("csv");
         await Expect(row).ToContainTextAsync("Finished");
         Assert.Equal("finished", entry.GetProperty("filter_phase").GetString());
+        Assert.Equal(["participants", "rooms", "decisions"], entry.GetProperty("sheets").EnumerateArray().Select(s => s.GetProperty("sheet").GetString()));
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "research-exported");
         await page.Context.CloseAsync();
     }

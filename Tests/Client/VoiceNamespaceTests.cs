@@ -100,7 +100,7 @@ public class VoiceNamespaceTests(NamespaceBrowserFixture browsers) : IClassFixtu
         Assert.Equal(3, users.Count);
         foreach (var user in users)
         {
-            Assert.Equal(users.Where(u => u != user).Order(), reports.Where(r => r.UserId == user).Select(r => r.PeerUserId).Order());
+            Assert.Equal(users.Where(u => u != user).Select(u => (long?)u).Order(), reports.Where(r => r.UserId == user).Select(r => r.PeerUserId).Order());
         }
 
         Assert.All(reports, report =>

@@ -61,13 +61,13 @@ public abstract class ExportSheetsTests(HttpClient client, IGrainFactory grains)
             await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(player, code, 1, i % 2, 2 + i, Ct), HttpStatusCode.Created);
         }
 
-        // A revision: the row keeps the last choice and counts two submissions.
+        // A revision: the decisions sheet has a row for each submission, the first and the revised.
         await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[1], code, 1, 0, 5, Ct), HttpStatusCode.Created);
         await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(players[0], code, 1, 1, 4, Ct), HttpStatusCode.Created);
         await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[0], code, 2, 1, 3, Ct), HttpStatusCode.Created);
         await WriteEventsAsync(code, players[1].UserId, players[2].UserId, researcher.UserId, DateTime.UtcNow);
 
-        var (workbook, _) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
+        var (workbook, response) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
         var stored = await ReadStoredAsync([code]);
         var exported = stored.Exported;
         Assert.DoesNotContain(players[2].UserId, exported);
@@ -86,10 +86,13 @@ public abstract class ExportSheetsTests(HttpClient client, IGrainFactory grains)
             .Select(c => (c.Room, c.Round, c.User, Status: "chosen", Row: new[] { c.Room, N(c.User), N(c.Round), "chosen", N(c.Choice), N(c.Confidence), N(c.Revision), T(c.At), Since(c.Room, c.Round, c.At), B(c.IsBot), c.BotReason ?? string.Empty }))
             .Concat(stored.Events.Where(e => e.Type is "timed_out" or "absent" && e.User is { } u && exported.Contains(u) && e.Round is not null)
                 .Select(e => (e.Room, Round: e.Round!.Value, User: e.User!.Value, Status: e.Type, Row: new[] { e.Room, N(e.User), N(e.Round), e.Type, string.Empty, string.Empty, string.Empty, T(e.At), Since(e.Room, e.Round!.Value, e.At), B(e.IsBot), string.Empty })))
-            .OrderBy(d => d.Room, StringComparer.Ordinal).ThenBy(d => d.Round).ThenBy(d => d.User).ThenBy(d => d.Status, StringComparer.Ordinal)
+            .OrderBy(d => d.Room, StringComparer.Ordinal).ThenBy(d => d.Round).ThenBy(d => d.User).ThenBy(d => d.Status, StringComparer.Ordinal).ThenBy(d => d.Row[6].Length).ThenBy(d => d.Row[6], StringComparer.Ordinal)
             .Select(d => d.Row).ToList();
         AssertSheet(workbook, "decisions", decisions);
-        Assert.Contains(decisions, d => d[1] == N(players[1].UserId) && d[2] == "1" && d[6] == "2");
+        Assert.Equal(
+            [("1", "1", "3"), ("2", "0", "5")],
+            decisions.Where(d => d[1] == N(players[1].UserId) && d[2] == "1").Select(d => (d[6], d[4], d[5])).ToList());
+        Assert.Equal(4, decisions.Count(d => d[3] == "chosen")); // three first choices in round 1, the revision, one in round 2; less the one without consent
         Assert.Contains(decisions, d => d[3] == "timed_out");
 
         var consensus = stored.Consensus
@@ -122,6 +125,19 @@ public abstract class ExportSheetsTests(HttpClient client, IGrainFactory grains)
             .Select(a => new[] { a.RoomCode!, a.SessionCode, N(a.ActorId), a.Action, N(a.UserId), a.Reason ?? string.Empty, T(a.OccurredAt.UtcDateTime) }).ToList();
         AssertSheet(workbook, "facilitator_actions", actions);
         Assert.Single(actions);
+
+        // The export's ledger entry counts and hashes every sheet as its manifest does, and the counts are the database's rows.
+        var entry = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync($"{ResearchKit.Ledger}/{Assert.Single(response.Headers.GetValues("X-Export-Id"))}", Ct));
+        var ledger = entry.GetProperty("sheets").EnumerateArray()
+            .Select(s => (Sheet: s.GetProperty("sheet").GetString()!, Rows: s.GetProperty("rows").GetInt64(), Sha256: s.GetProperty("sha256").GetString()!)).ToList();
+        Assert.Equal(ExportSheets.All.Select(s => s.Name), ledger.Select(s => s.Sheet));
+        Assert.All(ledger, s => Assert.Equal(((long)(double)workbook.Manifest[$"{s.Sheet}_rows"]!, (string)workbook.Manifest[$"{s.Sheet}_sha256"]!), (s.Rows, s.Sha256)));
+        var seated = stored.Exported.Intersect(players.Select(p => p.UserId)).Count();
+        Assert.Equal(
+            [("participants", seated), ("rooms", 1), ("decisions", decisions.Count), ("consensus", consensus.Count), ("room_events", events.Count),
+             ("facilitator_actions", actions.Count), ("recording_events", recordings.Count), ("connection_quality", quality.Count)],
+            ledger.Where(s => s.Sheet is not "scenarios" and not "ai_interactions").Select(s => (s.Sheet, (int)s.Rows)));
+        Assert.Equal((entry.GetProperty("participants_rows").GetInt64(), entry.GetProperty("rooms_sha256").GetString()), (ledger[0].Rows, ledger[1].Sha256));
 
         // The same sheet as CSV holds the same rows.
         var csv = await researcher.GetAsync($"{ResearchKit.Export}?from={ResearchKit.Query(since)}&format=csv&sheet=decisions", Ct);
@@ -193,7 +209,7 @@ public sealed class ClusterExportSheetsTests(ClusterGatewayFixture cluster)
         var exported = (await connection.QueryAsync<long>("SELECT DISTINCT u.id FROM users u WHERE u.data_consent = 1 OR u.is_bot = 1")).ToHashSet();
         var started = (await connection.QueryAsync<(string, DateTime?)>("SELECT room_code, started_at FROM rooms WHERE room_code IN @rooms", p)).ToDictionary(r => r.Item1, r => r.Item2);
         var choices = (await connection.QueryAsync<(string, long, int, int, int, int, DateTime, bool, string?)>(
-            "SELECT room_code, user_id, round_number, choice, confidence, revision, updated_at, is_bot, bot_reason FROM round_choices WHERE room_code IN @rooms", p)).ToList();
+            "SELECT room_code, user_id, round_number, choice, confidence, revision, submitted_at, is_bot, bot_reason FROM round_choice_submissions WHERE room_code IN @rooms", p)).ToList();
         var consensus = (await connection.QueryAsync<(string, int, int, int, long?, DateTime)>(
             "SELECT room_code, round_number, choice, confidence, submitted_by, created_at FROM consensus_choices WHERE room_code IN @rooms", p)).ToList();
         var events = (await connection.QueryAsync<(string, string, long?, int?, long?, bool, DateTime)>(
@@ -248,7 +264,7 @@ public sealed class EmbeddedExportSheetsTests(EmbeddedGatewayFixture gateway)
         return new Stored(
             exported,
             recorded.ToDictionary(r => r.Record.RoomCode, r => r.Progress?.StartedAt),
-            [.. recorded.SelectMany(r => r.Choices).Select(c => (c.RoomCode, c.UserId, c.RoundNumber, c.Choice, c.Confidence, c.Revision, c.At, c.IsBot, c.BotReason))],
+            [.. recorded.SelectMany(r => r.Submissions).Select(c => (c.RoomCode, c.UserId, c.RoundNumber, c.Choice, c.Confidence, c.Revision, c.At, c.IsBot, c.BotReason))],
             [.. recorded.SelectMany(r => r.Consensus).Select(c => (c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.SubmittedBy == 0 ? (long?)null : c.SubmittedBy, c.At))],
             [.. recorded.SelectMany(r => Research.RoomEvents(r.Record.RoomCode)).Select(e => (e.RoomCode, e.EventType, e.UserId, e.RoundNumber, e.ActorId, e.IsBot, e.At))],
             [.. recorded.SelectMany(r => Research.RecordingEvents(r.Record.RoomCode).Select(e => (r.Record.RoomCode, e.UserId, e.Type, e.At)))],

@@ -72,11 +72,11 @@ public sealed class LegacyImportFixture(LocalServices services) : IAsyncLifetime
     public async Task<Dictionary<string, long>> CountsAsync(CancellationToken ct)
     {
         await using var connection = new MySqlConnection(Deployment.MySqlConnectionString);
-        var row = await connection.QuerySingleAsync<(long Users, long Rooms, long Seats, long Choices, long Consensus, long Ledger, long Consents)>(new CommandDefinition(
+        var row = await connection.QuerySingleAsync<(long Users, long Rooms, long Seats, long Choices, long Consensus, long Ledger, long Consents, long Submissions)>(new CommandDefinition(
             """
             SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM rooms), (SELECT COUNT(*) FROM room_participants),
                    (SELECT COUNT(*) FROM round_choices), (SELECT COUNT(*) FROM consensus_choices), (SELECT COUNT(*) FROM legacy_imports),
-                   (SELECT COUNT(*) FROM consent_records)
+                   (SELECT COUNT(*) FROM consent_records), (SELECT COUNT(*) FROM round_choice_submissions)
             """,
             cancellationToken: ct));
         return new()
@@ -88,6 +88,7 @@ public sealed class LegacyImportFixture(LocalServices services) : IAsyncLifetime
             ["consensus_choices"] = row.Consensus,
             ["legacy_imports"] = row.Ledger,
             ["consent_records"] = row.Consents,
+            ["round_choice_submissions"] = row.Submissions,
         };
     }
 }
@@ -130,6 +131,9 @@ public sealed class LegacyImportTests(LegacyImportFixture fixture, LocalServices
         // Every imported row is marked with its original id and listed in the ledger; consents are recorded as legacy.
         var counts = fixture.CountsAfterFirst;
         Assert.Equal(first.Tables.Sum(t => t.Written), counts["legacy_imports"]);
+
+        // Each imported choice is its one submission, which the decisions sheet reads.
+        Assert.Equal(first["round_choices"].Written, counts["round_choice_submissions"]);
         await using var target = new MySqlConnection(fixture.Deployment.MySqlConnectionString);
         var marked = await target.QuerySingleAsync<(long Users, long Rooms, long Seats, long Choices, long Consensus)>(
             """

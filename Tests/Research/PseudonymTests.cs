@@ -6,6 +6,7 @@ using System.Text.Json;
 using Dilemma.Tests.Ai;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Infrastructure;
+using Dilemma.Tests.Rooms;
 using Dilemma.Tests.Sessions;
 using Microsoft.Extensions.Configuration;
 
@@ -97,6 +98,7 @@ public abstract class PseudonymTests(HttpClient client, IGrainFactory grains)
         var room = Assert.Single(SessionKit.Rooms(await SessionKit.StartAsync(facilitator, session, Ct))).GetProperty("room_code").GetString()!;
         var players = students.OrderBy(s => s.UserId).ToArray();
         await HttpAssert.OkAsync<JsonElement>(await AiKit.QuestionsAsync(players[0], room, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[1], room, 1, 0, 3, Ct), System.Net.HttpStatusCode.Created);
 
         async Task<Workbook> ExportAsync(string query) =>
             (await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}&{query}", Ct)).Workbook;
@@ -122,7 +124,7 @@ public abstract class PseudonymTests(HttpClient client, IGrainFactory grains)
             foreach (var sheet in workbook.SheetNames.Where(s => s is not "codebook" and not "manifest"))
             {
                 var header = workbook[sheet][0].Select(h => (string?)h).ToList();
-                var idColumns = header.Select((name, index) => (name, index)).Where(c => c.name is "user_id").Select(c => c.index).ToList();
+                var idColumns = header.Select((name, index) => (name, index)).Where(c => c.name is "user_id" or "peer_user_id" or "actor_id" or "submitted_by").Select(c => c.index).ToList();
                 var ids = workbook[sheet].Skip(1).SelectMany(r => idColumns.Select(i => r[i])).OfType<double>().Select(d => (long)d).ToList();
                 Assert.All(ids, id => Assert.InRange(id, 1_000_000_000_000_000L, 8_999_999_999_999_999L));
                 Assert.Empty(ids.Intersect(players.Select(p => p.UserId)));
@@ -137,6 +139,7 @@ public abstract class PseudonymTests(HttpClient client, IGrainFactory grains)
         Assert.Equal(true, named.Manifest["names_included"]);
 
         Assert.Equal(Pseudonym(study, players[0].UserId), (long)(double)Assert.Single(first.Records("ai_interactions"))["user_id"]!);
+        Assert.Equal(Pseudonym(study, players[1].UserId), (long)(double)Assert.Single(first.Records("decisions"))["user_id"]!);
         Assert.All(first.Records("participants"), r => Assert.Null(r["nickname"]));
         Assert.All(named.Records("participants"), r => Assert.False(string.IsNullOrEmpty((string?)r["nickname"])));
     }

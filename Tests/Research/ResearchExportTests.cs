@@ -521,7 +521,7 @@ public sealed class EmbeddedResearchExportTests(EmbeddedGatewayFixture gateway)
 {
     protected override Task<(long Participants, long Rooms, long Excluded, string ParticipantsSha256, string RoomsSha256, long RequestedBy)?> LedgerAsync(Guid exportId)
     {
-        var entry = gateway.Factory.Services.GetRequiredService<InMemoryResearchExportSource>().Ledger.SingleOrDefault(e => e.ExportId == exportId);
+        var entry = gateway.Factory.Services.GetRequiredService<InMemoryExportLedger>().Ledger.SingleOrDefault(e => e.ExportId == exportId);
         return Task.FromResult(entry is null
             ? ((long, long, long, string, string, long)?)null
             : (entry.ParticipantRows, entry.RoomRows, entry.ExcludedParticipants, entry.ParticipantsSha256, entry.RoomsSha256, entry.RequestedBy));
@@ -529,7 +529,7 @@ public sealed class EmbeddedResearchExportTests(EmbeddedGatewayFixture gateway)
 
     protected override Task<(string? Session, string? Study)> LedgerFiltersAsync(Guid exportId)
     {
-        var entry = gateway.Factory.Services.GetRequiredService<InMemoryResearchExportSource>().Ledger.Single(e => e.ExportId == exportId);
+        var entry = gateway.Factory.Services.GetRequiredService<InMemoryExportLedger>().Ledger.Single(e => e.ExportId == exportId);
         return Task.FromResult((entry.Filter.SessionCode, entry.Filter.StudyLabel));
     }
 

@@ -24,8 +24,14 @@ public abstract class RetentionTests(HttpClient client, IGrainFactory grains)
     /// <summary>The job as the reminder runs it, on this mode's stores.</summary>
     protected abstract IResearchRetentionStore Store { get; }
 
-    /// <summary>A room's rows as stored: (room rows, seats, choices, consensus).</summary>
+    /// <summary>A room's rows as stored: (room rows, seats, choices and their submissions, consensus).</summary>
     protected abstract Task<(long Rooms, long Seats, long Choices, long Consensus)> CountsAsync(string roomCode);
+
+    /// <summary>Writes a link-quality report through this mode's research store.</summary>
+    protected abstract Task RecordLinkAsync(ConnectionQualityRecord report);
+
+    /// <summary>A room's link-quality reports as stored, in order: who reported, and the peer (null once unlinked).</summary>
+    protected abstract Task<IReadOnlyList<(long User, long? Peer)>> LinksAsync(string roomCode);
 
     [Fact]
     public async Task Retention_removes_the_rooms_and_unconsented_seats_that_are_due_and_nothing_else()
@@ -42,11 +48,15 @@ public abstract class RetentionTests(HttpClient client, IGrainFactory grains)
         var (recent, recentCode) = await GameAsync(consenting: 2);
         await FinishAsync(recent, recentCode);
 
+        // The first player's reports of their links to the other two: the one to the seat without consent loses its peer.
+        await RecordLinkAsync(new ConnectionQualityRecord(recentCode, recent[0].UserId, recent[1].UserId, 1, "connected", false, 9, 1, 50, 0, DateTime.UtcNow));
+        await RecordLinkAsync(new ConnectionQualityRecord(recentCode, recent[0].UserId, recent[2].UserId, 1, "connected", false, 9, 1, 50, 0, DateTime.UtcNow));
+
         // Still playing: never touched, consent or not.
         var (_, playingCode) = await GameAsync(consenting: 2);
         var before = (Old: await CountsAsync(oldCode), Recent: await CountsAsync(recentCode), Playing: await CountsAsync(playingCode));
-        Assert.Equal((1L, 3L, 15L, 5L), before.Old);
-        Assert.Equal((1L, 3L, 15L, 5L), before.Recent);
+        Assert.Equal((1L, 3L, 30L, 5L), before.Old);
+        Assert.Equal((1L, 3L, 30L, 5L), before.Recent);
         Assert.Equal((1L, 3L, 0L, 0L), before.Playing);
         var ledgerBefore = await LedgerTotalAsync(researcher);
 
@@ -55,25 +65,26 @@ public abstract class RetentionTests(HttpClient client, IGrainFactory grains)
         var report = await retention.ApplyAsync(now, Ct);
 
         Assert.Equal((0L, 0L, 0L, 0L), await CountsAsync(oldCode));
-        Assert.Equal((1L, 2L, 10L, 5L), await CountsAsync(recentCode));
+        Assert.Equal((1L, 2L, 20L, 5L), await CountsAsync(recentCode));
+        Assert.Equal([(recent[0].UserId, (long?)recent[1].UserId), (recent[0].UserId, null)], await LinksAsync(recentCode));
         Assert.Equal(before.Playing, await CountsAsync(playingCode));
-        Assert.Equal(new RetentionReport(1, 1 + 3 + 15 + 5, 1, 1 + 5), report);
+        Assert.Equal(new RetentionReport(1, 1 + 3 + 30 + 5, 1, 1 + 10), report);
 
         // Each rule that removed rows is an entry of the erasure ledger.
         var ledger = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync("/research/experiments/erasures", Ct));
         Assert.Equal(ledgerBefore + 2, ledger.GetProperty("total").GetInt64());
         Assert.Equal(
-            [("retention_without_consent", 6L), ("retention", 24L)],
+            [("retention_without_consent", 11L), ("retention", 39L)],
             ledger.GetProperty("items").EnumerateArray().Take(2).Select(e => (e.GetProperty("kind").GetString(), e.GetProperty("rows_erased").GetInt64())));
 
         // Again at the same moment: nothing more is due.
         Assert.Equal(default, await retention.ApplyAsync(now, Ct));
-        Assert.Equal((1L, 2L, 10L, 5L), await CountsAsync(recentCode));
+        Assert.Equal((1L, 2L, 20L, 5L), await CountsAsync(recentCode));
 
         // Off (both 0): nothing is removed, however late.
         var off = new ResearchRetention(Store, Options.Create(new RetentionOptions()), NullLogger<ResearchRetention>.Instance);
         Assert.Equal(default, await off.ApplyAsync(now.AddYears(10), Ct));
-        Assert.Equal((1L, 2L, 10L, 5L), await CountsAsync(recentCode));
+        Assert.Equal((1L, 2L, 20L, 5L), await CountsAsync(recentCode));
     }
 
     [Fact]
@@ -138,13 +149,23 @@ public sealed class ClusterRetentionTests(ClusterGatewayFixture cluster)
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
+    protected override Task RecordLinkAsync(ConnectionQualityRecord report) => new MySqlResearchStore(_dataSource).RecordConnectionQualityAsync(report, Ct);
+
+    protected override async Task<IReadOnlyList<(long User, long? Peer)>> LinksAsync(string roomCode)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(Ct);
+        return (await connection.QueryAsync<(long, long?)>(
+            "SELECT user_id, peer_user_id FROM connection_quality WHERE room_code = @roomCode ORDER BY id", new { roomCode })).AsList();
+    }
+
     protected override async Task<(long Rooms, long Seats, long Choices, long Consensus)> CountsAsync(string roomCode)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(Ct);
         return await connection.QuerySingleAsync<(long, long, long, long)>(
             """
             SELECT (SELECT COUNT(*) FROM rooms WHERE room_code = @roomCode), (SELECT COUNT(*) FROM room_participants WHERE room_code = @roomCode),
-                   (SELECT COUNT(*) FROM round_choices WHERE room_code = @roomCode), (SELECT COUNT(*) FROM consensus_choices WHERE room_code = @roomCode)
+                   (SELECT COUNT(*) FROM round_choices WHERE room_code = @roomCode) + (SELECT COUNT(*) FROM round_choice_submissions WHERE room_code = @roomCode),
+                   (SELECT COUNT(*) FROM consensus_choices WHERE room_code = @roomCode)
             """,
             new { roomCode });
     }
@@ -158,4 +179,11 @@ public sealed class EmbeddedRetentionTests(EmbeddedGatewayFixture gateway)
 
     protected override Task<(long Rooms, long Seats, long Choices, long Consensus)> CountsAsync(string roomCode) =>
         Task.FromResult(gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().RowCounts(roomCode));
+
+    protected override Task RecordLinkAsync(ConnectionQualityRecord report) =>
+        gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().RecordConnectionQualityAsync(report, Ct);
+
+    protected override Task<IReadOnlyList<(long User, long? Peer)>> LinksAsync(string roomCode) =>
+        Task.FromResult<IReadOnlyList<(long User, long? Peer)>>(
+            [.. gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().ConnectionQuality(roomCode).Select(r => (r.UserId, r.PeerUserId))]);
 }

@@ -32,6 +32,12 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
     /// <summary>Writes a link-quality report through the research store the room grain writes with.</summary>
     protected abstract Task RecordLinkQualityAsync(ConnectionQualityRecord report);
 
+    /// <summary>
+    /// The room's state as stored (cluster mode: its row in OrleansStorage), or null where the store is the grain's own memory
+    /// (embedded mode: the room's view, read through the API, is that state).
+    /// </summary>
+    protected abstract Task<string?> StoredRoomStateAsync(string code);
+
     [Fact]
     public async Task Withdrawal_from_the_account_erases_every_research_row_and_the_ledger_and_next_manifest_count_it()
     {
@@ -40,6 +46,9 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
         var (players, code) = await ConsentingGameAsync();
         var leaving = players[1];
         await LinkAndQuestionsAsync(leaving, players[0], code);
+
+        // The other end of a link: the host's report of their link to the one leaving stays the host's, without whom.
+        await RecordLinkQualityAsync(new ConnectionQualityRecord(code, players[0].UserId, leaving.UserId, 1, "connected", false, 8, 1, 100, 0, DateTime.UtcNow));
 
         // Not while the game can still write their rows.
         await RoomKit.PlayRoundAsync(players, code, 1, Ct);
@@ -52,12 +61,30 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
         var before = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
         Assert.Equal(3, before.Workbook.Records("participants").Count(r => (string)r["room_code"]! == code));
         var stored = await RowsOfAsync(leaving.UserId);
-        Assert.Equal(8, stored.Rows); // one seat, five choices, one link report, one set of questions
+        Assert.Equal(13, stored.Rows); // one seat, five choices and their five submissions, one link report, one set of questions
+        Assert.Equal(1, stored.Linked); // the host's report of the link to them
+        var held = (await HttpAssert.OkAsync<JsonElement>(await leaving.GetAsync("/auth/me/data", Ct))).GetProperty("research");
+        Assert.Equal([1, 2, 3, 4, 5], held.GetProperty("choice_submissions").EnumerateArray().Select(c => c.GetProperty("round_number").GetInt32()));
+        var nickname = $"\"n{leaving.UserId}\"";
+        Assert.Contains(nickname, await StoredRoomStateAsync(code) ?? nickname, StringComparison.Ordinal);
 
         var erasure = await HttpAssert.OkAsync<JsonElement>(await DeleteAsync(leaving));
         Assert.Equal(stored.Rows, erasure.GetProperty("rows_erased").GetInt64());
         Assert.Equal((0L, 0L), await RowsOfAsync(leaving.UserId));
         await AssertNothingHeldAsync(leaving);
+        var hostHeld = (await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync("/auth/me/data", Ct))).GetProperty("research");
+        Assert.Single(hostHeld.GetProperty("connection_quality").EnumerateArray());
+
+        // The finished room's own state no longer holds their nickname or choices: the seat is there, empty.
+        var view = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}", Ct));
+        var seat = Assert.Single(view.GetProperty("participants").EnumerateArray(), p => p.GetProperty("user_id").GetInt64() == leaving.UserId);
+        Assert.Equal(string.Empty, seat.GetProperty("nickname").GetString());
+        if (await StoredRoomStateAsync(code) is { } state)
+        {
+            Assert.DoesNotContain(nickname, state, StringComparison.Ordinal);
+            Assert.DoesNotContain(ChoiceUsers(JsonDocument.Parse(state).RootElement), u => u == leaving.UserId);
+            Assert.Contains(ChoiceUsers(JsonDocument.Parse(state).RootElement), u => u == players[0].UserId);
+        }
 
         var ledger = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync(Erasures, Ct));
         var entry = ledger.GetProperty("items")[0];
@@ -108,7 +135,7 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
         await HttpAssert.ProblemAsync(await client.PostJsonAsync("/research/withdrawals", new { code = unknown }, Ct), HttpStatusCode.NotFound, "withdrawal_code_not_found");
 
         var stored = await RowsOfAsync(host.UserId);
-        Assert.Equal(8, stored.Rows);
+        Assert.Equal(13, stored.Rows);
         Assert.Equal(6, stored.Linked); // five consensus rows and the code
 
         // Typed by hand, without a token: lower case, spaces for dashes.
@@ -178,7 +205,7 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
     {
         var held = await HttpAssert.OkAsync<JsonElement>(await player.GetAsync("/auth/me/data", Ct));
         var research = held.GetProperty("research");
-        foreach (var list in new[] { "seats", "choices", "consensus_submitted", "recording_events", "connection_quality", "ai_interactions" })
+        foreach (var list in new[] { "seats", "choices", "choice_submissions", "consensus_submitted", "recording_events", "connection_quality", "ai_interactions" })
         {
             Assert.Empty(research.GetProperty(list).EnumerateArray());
         }
@@ -187,6 +214,15 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
         Assert.False(held.GetProperty("user").GetProperty("data_consent").GetBoolean());
         Assert.False(held.GetProperty("consents").EnumerateArray().Last(c => c.GetProperty("kind").GetString() == "data").GetProperty("granted").GetBoolean());
     }
+
+    /// <summary>The user ids of every choice in a stored room state (its rounds' choices), whatever the casing of the stored names.</summary>
+    private static IEnumerable<long> ChoiceUsers(JsonElement state) =>
+        from round in Property(state, "Rounds").EnumerateArray()
+        from choice in Property(round, "Choices").EnumerateArray()
+        select Property(choice, "UserId").GetInt64();
+
+    private static JsonElement Property(JsonElement element, string name) =>
+        element.EnumerateObject().Single(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)).Value;
 
     private static async Task<string> CodeAsync(Player player, string room) =>
         (await HttpAssert.OkAsync<JsonElement>(await player.GetAsync($"/rooms/{room}/withdrawal-code", Ct))).GetProperty("withdrawal_code").GetString()!;
@@ -205,9 +241,10 @@ public sealed class ClusterWithdrawalTests(ClusterGatewayFixture cluster)
             """
             SELECT (SELECT COUNT(*) FROM room_participants WHERE user_id = @userId) + (SELECT COUNT(*) FROM round_choices WHERE user_id = @userId)
                      + (SELECT COUNT(*) FROM room_events WHERE user_id = @userId) + (SELECT COUNT(*) FROM recording_events WHERE user_id = @userId)
-                     + (SELECT COUNT(*) FROM connection_quality WHERE user_id = @userId) + (SELECT COUNT(*) FROM ai_interactions WHERE user_id = @userId),
+                     + (SELECT COUNT(*) FROM connection_quality WHERE user_id = @userId) + (SELECT COUNT(*) FROM ai_interactions WHERE user_id = @userId)
+                     + (SELECT COUNT(*) FROM round_choice_submissions WHERE user_id = @userId),
                    (SELECT COUNT(*) FROM consensus_choices WHERE submitted_by = @userId) + (SELECT COUNT(*) FROM room_events WHERE actor_id = @userId)
-                     + (SELECT COUNT(*) FROM withdrawal_codes WHERE user_id = @userId)
+                     + (SELECT COUNT(*) FROM withdrawal_codes WHERE user_id = @userId) + (SELECT COUNT(*) FROM connection_quality WHERE peer_user_id = @userId)
             """,
             new { userId });
     }
@@ -216,6 +253,15 @@ public sealed class ClusterWithdrawalTests(ClusterGatewayFixture cluster)
     {
         await using var dataSource = new MySqlDataSource(cluster.Deployment.MySqlConnectionString);
         await new MySqlResearchStore(dataSource).RecordConnectionQualityAsync(report, Ct);
+    }
+
+    protected override async Task<string?> StoredRoomStateAsync(string code)
+    {
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        var payloads = await connection.QueryAsync<byte[]>(
+            "SELECT PayloadBinary FROM OrleansStorage WHERE GrainTypeString = 'room' AND PayloadBinary LIKE CONCAT('%\"', @code, '\"%')", new { code });
+        return Assert.Single(payloads.Select(p => System.Text.Encoding.UTF8.GetString(p)), p => JsonDocument.Parse(p).RootElement.EnumerateObject()
+            .Any(e => string.Equals(e.Name, "Code", StringComparison.OrdinalIgnoreCase) && e.Value.GetString() == code));
     }
 }
 
@@ -227,4 +273,6 @@ public sealed class EmbeddedWithdrawalTests(EmbeddedGatewayFixture gateway)
 
     protected override Task RecordLinkQualityAsync(ConnectionQualityRecord report) =>
         gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().RecordConnectionQualityAsync(report, Ct);
+
+    protected override Task<string?> StoredRoomStateAsync(string code) => Task.FromResult<string?>(null);
 }

@@ -7,7 +7,7 @@ namespace Dilemma.Grains.Interfaces.Research;
 public sealed record ConnectionQualityExportRow(
     [property: Id(0)] string RoomCode,
     [property: Id(1)] long UserId,
-    [property: Id(2)] long PeerUserId,
+    [property: Id(2)] long? PeerUserId,
     [property: Id(3)] int RoundNumber,
     [property: Id(4)] string ConnectionState,
     [property: Id(5)] bool Relayed,
@@ -23,8 +23,14 @@ public static class ConnectionQualitySheet
     public static ExportSheet<ConnectionQualityExportRow> Sheet { get; } = new("connection_quality",
     [
         new("room_code", ExportValueKind.Text, "The room (see the rooms sheet).", r => ExportValue.Of(r.RoomCode)),
-        new("user_id", ExportValueKind.Number, "The participant whose browser measured the link; only participants with data consent.", r => ExportValue.Of(r.UserId)),
-        new("peer_user_id", ExportValueKind.Number, "The other end of the link.", r => ExportValue.Of(r.PeerUserId)),
+        new("user_id", ExportValueKind.Number, "The participant whose browser measured the link; only participants with data consent.", r => ExportValue.Of(r.UserId))
+        {
+            UserIds = static (r, pseudonym) => r with { UserId = pseudonym(r.UserId) },
+        },
+        new("peer_user_id", ExportValueKind.Number, "The other end of the link; empty once that participant withdrew or their seat was removed under retention (the measures stay the reporter's).", r => ExportValue.Of(r.PeerUserId))
+        {
+            UserIds = static (r, pseudonym) => r with { PeerUserId = r.PeerUserId is { } id ? pseudonym(id) : null },
+        },
         new("round", ExportValueKind.Number, "The round the summary covers (1-5).", r => ExportValue.Of(r.RoundNumber)),
         new("connection_state", ExportValueKind.Text, "The RTCPeerConnection's state at the report: new, connecting, connected, disconnected, failed or closed.", r => ExportValue.Of(r.ConnectionState)),
         new("relayed", ExportValueKind.Boolean, "TRUE if the link went through the TURN relay, FALSE if direct.", r => ExportValue.Of(r.Relayed)),

@@ -25,7 +25,10 @@ public static class ConsensusSheet
         new("status", ExportValueKind.Text, "consensus: the group recorded its choice; no_consensus: the consensus deadline passed without one and the next round opened.", r => ExportValue.Of(r.Status)),
         new("choice", ExportValueKind.Number, "The group's choice (0-3; see the codebook's round_N_consensus_choice codes); empty for no_consensus.", r => ExportValue.Of(r.Choice)),
         new("confidence", ExportValueKind.Number, "The group's confidence in it (1-5); empty for no_consensus.", r => ExportValue.Of(r.Confidence)),
-        new("submitted_by", ExportValueKind.Number, "The user id of who submitted it for the group; empty for no_consensus, when they gave no data consent, or when their data was erased.", r => ExportValue.Of(r.SubmittedBy)),
+        new("submitted_by", ExportValueKind.Number, "The user id of who submitted it for the group; empty for no_consensus, when they gave no data consent, or when their data was erased.", r => ExportValue.Of(r.SubmittedBy))
+        {
+            UserIds = static (r, pseudonym) => r with { SubmittedBy = r.SubmittedBy is { } id ? pseudonym(id) : null },
+        },
         new("at", ExportValueKind.Timestamp, "When it was recorded (UTC).", r => ExportValue.Of(r.At)),
     ]);
 }

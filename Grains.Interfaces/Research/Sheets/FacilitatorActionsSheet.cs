@@ -20,9 +20,15 @@ public static class FacilitatorActionsSheet
     [
         new("room_code", ExportValueKind.Text, "The room acted on (see the rooms sheet). Actions on a session as a whole, with no room, are not on this sheet.", r => ExportValue.Of(r.RoomCode)),
         new("session_code", ExportValueKind.Text, "The session the room belongs to.", r => ExportValue.Of(r.SessionCode)),
-        new("actor_id", ExportValueKind.Number, "The facilitator's user id.", r => ExportValue.Of(r.ActorId)),
+        new("actor_id", ExportValueKind.Number, "The facilitator's user id.", r => ExportValue.Of(r.ActorId))
+        {
+            UserIds = static (r, pseudonym) => r with { ActorId = pseudonym(r.ActorId) },
+        },
         new("action", ExportValueKind.Text, "What the facilitator did (the session audit's action word).", r => ExportValue.Of(r.Action)),
-        new("user_id", ExportValueKind.Number, "The participant acted on; empty for an action on the room. Actions on a participant without data consent are left out.", r => ExportValue.Of(r.UserId)),
+        new("user_id", ExportValueKind.Number, "The participant acted on; empty for an action on the room. Actions on a participant without data consent are left out.", r => ExportValue.Of(r.UserId))
+        {
+            UserIds = static (r, pseudonym) => r with { UserId = r.UserId is { } id ? pseudonym(id) : null },
+        },
         new("reason", ExportValueKind.Text, "The reason the facilitator gave; empty if none.", r => ExportValue.Of(r.Reason)),
         new("at", ExportValueKind.Timestamp, "When it took effect (UTC).", r => ExportValue.Of(r.At)),
     ]);

@@ -20,9 +20,15 @@ public static class RoomEventsSheet
     [
         new("room_code", ExportValueKind.Text, "The room (see the rooms sheet).", r => ExportValue.Of(r.RoomCode)),
         new("event_type", ExportValueKind.Text, "What happened; the codebook lists the words.", r => ExportValue.Of(r.EventType)),
-        new("user_id", ExportValueKind.Number, "Whom the event is about; empty for the room's own events. Events about a participant without data consent are left out.", r => ExportValue.Of(r.UserId)),
+        new("user_id", ExportValueKind.Number, "Whom the event is about; empty for the room's own events. Events about a participant without data consent are left out.", r => ExportValue.Of(r.UserId))
+        {
+            UserIds = static (r, pseudonym) => r with { UserId = r.UserId is { } id ? pseudonym(id) : null },
+        },
         new("round", ExportValueKind.Number, "The round it belongs to; empty when it belongs to none.", r => ExportValue.Of(r.RoundNumber)),
-        new("actor_id", ExportValueKind.Number, "Who made it happen; empty when the server did, or when the actor gave no data consent or was erased.", r => ExportValue.Of(r.ActorId)),
+        new("actor_id", ExportValueKind.Number, "Who made it happen; empty when the server did, or when the actor gave no data consent or was erased.", r => ExportValue.Of(r.ActorId))
+        {
+            UserIds = static (r, pseudonym) => r with { ActorId = r.ActorId is { } id ? pseudonym(id) : null },
+        },
         new("is_bot", ExportValueKind.Boolean, "TRUE if a bot's seat produced it.", r => ExportValue.Of(r.IsBot)),
         new("at", ExportValueKind.Timestamp, "When it happened (UTC).", r => ExportValue.Of(r.At)),
     ]);

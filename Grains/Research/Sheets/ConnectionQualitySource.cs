@@ -17,7 +17,7 @@ public sealed class ConnectionQualitySource : ResearchSheet<ConnectionQualityExp
             yield return new ConnectionQualityExportRow(
                 source.Pooled(reader.GetString(0)),
                 reader.GetInt64(1),
-                reader.GetInt64(2),
+                reader.IsDBNull(2) ? null : reader.GetInt64(2),
                 reader.GetInt32(3),
                 source.Pooled(reader.GetString(4)),
                 reader.GetBoolean(5),

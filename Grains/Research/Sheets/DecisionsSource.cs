@@ -4,8 +4,8 @@ using Dilemma.Grains.Interfaces.Research;
 namespace Dilemma.Grains.Research;
 
 /// <summary>
-/// The <c>decisions</c> sheet from <c>round_choices</c> (one row per seat and round: the choice as last revised, with its
-/// revision count) and the <c>timed_out</c> and <c>absent</c> rows of <c>room_events</c>. A round's opening time is not
+/// The <c>decisions</c> sheet from <c>round_choice_submissions</c> (one row per submission: every revision of every seat's
+/// choice in every round) and the <c>timed_out</c> and <c>absent</c> rows of <c>room_events</c>. A round's opening time is not
 /// stored as such; it is the game's start for round 1 and the previous round's consensus or no_consensus for the others,
 /// which is when the room grain opens the next round.
 /// </summary>
@@ -45,7 +45,7 @@ public sealed class DecisionsSource : ResearchSheet<DecisionExportRow>
             var code = room.Record.RoomCode;
             var events = source.Research.RoomEvents(code);
             var rows = new List<(DecisionExportRow Row, DateTime At)>();
-            foreach (var choice in room.Choices)
+            foreach (var choice in room.Submissions)
             {
                 if (await source.IsExportedAsync(choice.UserId, cancellationToken))
                 {
@@ -61,7 +61,7 @@ public sealed class DecisionsSource : ResearchSheet<DecisionExportRow>
                 }
             }
 
-            foreach (var (row, at) in rows.OrderBy(r => r.Row.RoundNumber).ThenBy(r => r.Row.UserId).ThenBy(r => r.Row.Status, StringComparer.Ordinal))
+            foreach (var (row, at) in rows.OrderBy(r => r.Row.RoundNumber).ThenBy(r => r.Row.UserId).ThenBy(r => r.Row.Status, StringComparer.Ordinal).ThenBy(r => r.Row.Revision))
             {
                 yield return row with { At = ExportValue.ToExportTime(at), MillisecondsSinceRoundOpened = Since(Opened(room, events, row.RoundNumber), at) };
             }
@@ -83,8 +83,8 @@ public sealed class DecisionsSource : ResearchSheet<DecisionExportRow>
                     WHERE n.room_code = d.room_code AND n.event_type = '{RoomEventType.NoConsensus}' AND n.round_number = d.round_number - 1)) END
         FROM (
             SELECT c.room_code, c.user_id, c.round_number, '{DecisionsSheet.Chosen}' AS status, c.choice, c.confidence, c.revision,
-                   c.updated_at AS at, c.is_bot, c.bot_reason
-            FROM round_choices c
+                   c.submitted_at AS at, c.is_bot, c.bot_reason
+            FROM round_choice_submissions c
             UNION ALL
             SELECT e.room_code, e.user_id, e.round_number, e.event_type, NULL, NULL, NULL, e.occurred_at, e.is_bot, NULL
             FROM room_events e
@@ -93,6 +93,6 @@ public sealed class DecisionsSource : ResearchSheet<DecisionExportRow>
         JOIN rooms r ON r.room_code = d.room_code
         JOIN users u ON u.id = d.user_id
         {MySqlSheetContext.And(where, MySqlSheetContext.Exported)}
-        ORDER BY d.room_code, d.round_number, d.user_id, d.status
+        ORDER BY d.room_code, d.round_number, d.user_id, d.status, d.revision
         """;
 }

@@ -35,6 +35,7 @@ addStrings({
     'research.format': 'File format',
     'research.xlsx': 'Excel workbook (.xlsx)',
     'research.csv': 'CSV (.csv)',
+    'research.sheet': 'Sheet (a CSV file holds one)',
     'research.exportButton': 'Export',
     'research.exportHint': 'Only participants who consented to research are exported. The file is saved when it has arrived.',
     'research.receiving': 'Receiving… {bytes} bytes so far',
@@ -80,6 +81,7 @@ addStrings({
     'research.format': '파일 형식',
     'research.xlsx': '엑셀 통합 문서 (.xlsx)',
     'research.csv': 'CSV (.csv)',
+    'research.sheet': '시트 (CSV 파일 하나에 시트 하나)',
     'research.exportButton': '내보내기',
     'research.exportHint': '연구 참여에 동의한 참가자만 내보냅니다. 파일은 다 받은 뒤에 저장됩니다.',
     'research.receiving': '받는 중… 지금까지 {bytes}바이트',
@@ -109,7 +111,7 @@ export const RESEARCH_ROLES = ['researcher', 'admin'];
  * @typedef {{ export_id: string, started_at: string, completed_at: string, requested_by: string, format: string,
  *   filter_from: string | null, filter_to: string | null, filter_topic: string | null, filter_phase: string | null,
  *   participants_rows: number, rooms_rows: number, participants_sha256: string, rooms_sha256: string }} LedgerEntry
- * @typedef {{ from: string, to: string, topic: string, phase: string, format: 'xlsx' | 'csv' }} ExportFilter
+ * @typedef {{ from: string, to: string, topic: string, phase: string, format: 'xlsx' | 'csv', sheet: string }} ExportFilter
  * @typedef {{ topic: string, title: string | { ko: string, en: string } }} Topic
  */
 
@@ -125,18 +127,22 @@ export class ResearchPage {
     this.ledger = [];
     this.ledgerTotal = 0;
     /** The form's values, kept so a redraw does not wipe them. @type {ExportFilter} */
-    this.filter = { from: '', to: '', topic: '', phase: '', format: 'xlsx' };
+    this.filter = { from: '', to: '', topic: '', phase: '', format: 'xlsx', sheet: 'participants' };
+    /** The export's data sheets, as the API names them (the CSV sheet picker's options). @type {string[]} */
+    this.sheets = [];
     this.exporting = false;
     /** @type {{ exportId: string, bytes: number, file: string } | null} the last finished export */
     this.finished = null;
   }
 
   async load() {
-    const [counts, ledger] = await Promise.all([
+    const [counts, ledger, sheets] = await Promise.all([
       call('GET', '/research/experiments/debug/counts'),
       call('GET', `/research/experiments/exports?page=1&page_size=${LEDGER_PAGE_SIZE}`),
+      call('GET', '/research/experiments/sheets'),
     ]);
     this.counts = counts;
+    this.sheets = sheets.sheets ?? [];
     this.ledger = ledger.items ?? [];
     this.ledgerTotal = ledger.total ?? this.ledger.length;
     this.onChange();
@@ -178,6 +184,9 @@ export class ResearchPage {
   /** @returns {Promise<Response>} the export's response, once its headers are in; a refused export throws ApiError */
   async request() {
     const query = new URLSearchParams({ format: this.filter.format });
+    if (this.filter.format === 'csv') {
+      query.set('sheet', this.filter.sheet);
+    }
     for (const key of /** @type {const} */ (['from', 'to', 'topic', 'phase'])) {
       if (this.filter[key]) {
         query.set(key, this.filter[key]);
@@ -282,9 +291,21 @@ export class ResearchPage {
           checked: filter.format === format,
           onchange: () => {
             filter.format = format === 'csv' ? 'csv' : 'xlsx';
+            this.onChange();
           },
         }),
         t(`research.${format}`)))),
+    filter.format === 'csv' && this.sheets.length > 0
+      ? h('div', {},
+        h('label', { for: 'export-sheet' }, t('research.sheet')),
+        h('select', {
+          id: 'export-sheet',
+          name: 'sheet',
+          onchange: (/** @type {Event} */ event) => {
+            filter.sheet = /** @type {HTMLSelectElement} */ (event.currentTarget).value;
+          },
+        }, this.sheets.map((sheet) => h('option', { value: sheet, selected: filter.sheet === sheet }, sheet))))
+      : null,
     h('button', { type: 'submit', id: 'export-submit', disabled: busy || this.exporting }, t('research.exportButton')),
     // The byte count changes many times a second: it is not a live region; the status line says when it starts and ends.
     h('p', { id: 'export-bytes', hidden: !this.exporting }, t('research.receiving', { bytes: 0 })),
