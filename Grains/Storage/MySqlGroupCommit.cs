@@ -25,8 +25,9 @@ public sealed class MySqlGroupCommit : IAsyncDisposable
     private readonly MySqlDataSource _dataSource;
 
     // Unbounded: each room grain is non-reentrant and waits for its write, so the queue never holds more
-    // writes than there are active rooms (and bots' seats) on this silo.
-    private readonly Channel<GroupedWrite> _queue = Channel.CreateUnbounded<GroupedWrite>(new UnboundedChannelOptions { SingleReader = true });
+    // writes than there are active rooms (and bots' seats) on this silo. Not marked single-reader: that channel
+    // cannot count what it holds (Waiting).
+    private readonly Channel<GroupedWrite> _queue = Channel.CreateUnbounded<GroupedWrite>();
     private readonly Task _writer;
 
     public MySqlGroupCommit(MySqlDataSource dataSource)
