@@ -98,7 +98,8 @@ public sealed class GroupCommitTests(ClusterKestrelFixture cluster) : IClassFixt
             "SELECT user_id, choice, confidence, revision, submission_id FROM round_choices WHERE room_code = @code AND round_number = 5",
             new { code },
             cancellationToken: Ct));
-        Assert.Equal([(players[0].UserId, 0, 2, 1, "first"), (players[1].UserId, 1, 3, 2, "missing-row")], stored.Order());
+        (long, int, int, int, string)[] expected = [(players[0].UserId, 0, 2, 1, "first"), (players[1].UserId, 1, 3, 2, "missing-row")];
+        Assert.Equal(expected.Order(), stored.Order());
         Assert.Equal(1L, await holder.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM consensus_choices WHERE room_code = @code AND round_number = 5 AND submission_id = 'consensus'", new { code }, cancellationToken: Ct)));
     }
