@@ -41,17 +41,24 @@ public sealed class GroupCommitOutageTests(LocalServices services)
             await using var firstLock = await LockRoomAsync(deployment.MySqlConnectionString, firstCode);
             await using var batchLock = await LockRoomAsync(deployment.MySqlConnectionString, batch[^1].Code);
             var first = RoomKit.ChooseAsync(firstPlayers[0], firstCode, 1, 1, 3, Ct);
-            await Eventually.UntilAsync(async () => await LockWaitsAsync(deployment.MySqlConnectionString) == 1, Deadline, "the first choice to wait on its lock", Ct);
-            var choices = batch.Select(room => RoomKit.ChooseAsync(room.Players[0], room.Code, 1, 0, 4, Ct)).ToList();
-            await Eventually.UntilAsync(() => Task.FromResult(groupCommit.Waiting == BatchRooms), Deadline, $"{BatchRooms} choices queued for the next commit", Ct);
+            await Eventually.UntilAsync(async () => await LockWaitingRowsAsync(deployment.MySqlConnectionString) >= 0, Deadline, "the first choice to wait on its lock", Ct);
 
-            // The first commits and is acknowledged; the next batch takes every queued choice and stops at the locked row.
+            // Queued one after another, so the batch runs them in this order and the locked room's comes last.
+            var choices = new List<Task<HttpResponseMessage>>();
+            foreach (var (players, code) in batch)
+            {
+                choices.Add(RoomKit.ChooseAsync(players[0], code, 1, 0, 4, Ct));
+                await Eventually.UntilAsync(() => Task.FromResult(groupCommit.Waiting == choices.Count), Deadline, $"{choices.Count} choices queued for the next commit", Ct);
+            }
+
+            // The first commits and is acknowledged; the next batch takes every queued choice, writes all but the
+            // last row and waits on that one's lock: mid-batch, nothing of it committed.
             await ExecuteAsync(firstLock, "COMMIT");
             await HttpAssert.OkAsync<System.Text.Json.JsonElement>(await first, HttpStatusCode.Created);
             await Eventually.UntilAsync(
-                async () => groupCommit.Waiting == 0 && await LockWaitsAsync(deployment.MySqlConnectionString) == 1,
+                async () => groupCommit.Waiting == 0 && await LockWaitingRowsAsync(deployment.MySqlConnectionString) >= BatchRooms - 1,
                 Deadline,
-                "the batch to be under way and waiting on the locked row",
+                $"the batch to have written {BatchRooms - 1} rows and to wait on the locked one",
                 Ct);
             Assert.All(choices, choice => Assert.False(choice.IsCompleted, "A choice was answered before its batch committed."));
 
@@ -93,12 +100,13 @@ public sealed class GroupCommitOutageTests(LocalServices services)
         await command.ExecuteNonQueryAsync(Ct);
     }
 
-    private static async Task<long> LockWaitsAsync(string connectionString)
+    /// <summary>The rows the one transaction waiting on a lock has written so far (InnoDB may count the waiting one); -1 while none waits.</summary>
+    private static async Task<long> LockWaitingRowsAsync(string connectionString)
     {
         await using var connection = new MySqlConnection(connectionString);
-        await connection.OpenAsync(Ct);
-        await using var command = new MySqlCommand("SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'", connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(Ct), System.Globalization.CultureInfo.InvariantCulture);
+        var waiting = (await connection.QueryAsync<long>(new CommandDefinition(
+            "SELECT trx_rows_modified FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'", cancellationToken: Ct))).ToList();
+        return waiting.Count == 1 ? waiting[0] : -1;
     }
 
     private static Task<long> CountChoicesAsync(MySqlConnection connection, string[] codes) =>
