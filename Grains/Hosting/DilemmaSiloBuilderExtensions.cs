@@ -78,6 +78,7 @@ public static class DilemmaSiloBuilderExtensions
         });
         silo.Services.AddSingleton(_ => new MySqlDataSource(connectionString));
         silo.Services.AddSingleton<IAccountStore, MySqlAccountStore>();
+        silo.Services.AddSingleton<MySqlGroupCommit>();
         silo.Services.AddSingleton<IResearchStore, MySqlResearchStore>();
         silo.Services.AddSingleton<IHeldResearchReader, MySqlHeldResearchReader>();
         silo.Services.AddSingleton<IResearchEraser, MySqlResearchEraser>();

@@ -1,9 +1,14 @@
 using Dapper;
+using Dilemma.Grains.Storage;
 using MySqlConnector;
 
 namespace Dilemma.Grains.Research;
 
-public sealed class MySqlResearchStore(MySqlDataSource dataSource) : IResearchStore
+/// <summary>
+/// The research tables on MySQL/MariaDB. Choices and consensus, the writes every game makes by the hundred, go
+/// through the silo's <see cref="MySqlGroupCommit"/>; the rest are statements of their own.
+/// </summary>
+public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCommit groupCommit) : IResearchStore
 {
     public async Task<bool> TryRecordRoomAsync(RoomRecord room, CancellationToken cancellationToken)
     {
@@ -78,59 +83,55 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource) : IResearchSt
         await transaction.CommitAsync(cancellationToken);
     }
 
-    public async Task RecordChoiceAsync(ChoiceRecord choice, CancellationToken cancellationToken)
+    public Task RecordChoiceAsync(ChoiceRecord choice, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        ArgumentNullException.ThrowIfNull(choice);
+        KeyValuePair<string, object?>[] parameters =
+        [
+            new("@RoomCode", choice.RoomCode), new("@UserId", choice.UserId), new("@RoundNumber", choice.RoundNumber),
+            new("@Choice", choice.Choice), new("@Confidence", choice.Confidence), new("@Revision", choice.Revision),
+            new("@SubmissionId", choice.SubmissionId), new("@At", choice.At), new("@IsBot", choice.IsBot), new("@BotReason", choice.BotReason),
+        ];
+        var upsert = new GroupedStatement(
+            """
+            INSERT INTO round_choices (room_code, user_id, round_number, choice, confidence, revision, submission_id, created_at, updated_at, is_bot, bot_reason)
+            VALUES (@RoomCode, @UserId, @RoundNumber, @Choice, @Confidence, @Revision, @SubmissionId, @At, @At, @IsBot, @BotReason)
+            ON DUPLICATE KEY UPDATE choice = VALUES(choice), confidence = VALUES(confidence), revision = VALUES(revision),
+                submission_id = VALUES(submission_id), updated_at = VALUES(updated_at)
+            """,
+            parameters);
 
-        // The last value and the submission's history row commit together: an acknowledged choice is in both.
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-
-        // A revision updates its row in place. The upsert below would first insert a new row into the
-        // primary key, meet the unique key, undo the insert and then update: several times the work,
-        // on the busiest write there is. It stays as the path of a first choice (and of a revision
-        // whose row is missing), where a retry must not add a second row. (An UPDATE counts the rows it
-        // found, changed or not: MySqlConnector's default.)
-        if (choice.Revision <= 1 || await connection.ExecuteAsync(new CommandDefinition(
-                """
-                UPDATE round_choices SET choice = @Choice, confidence = @Confidence, revision = @Revision,
-                    submission_id = @SubmissionId, updated_at = @At
-                WHERE room_code = @RoomCode AND round_number = @RoundNumber AND user_id = @UserId
-                """,
-                choice,
-                transaction,
-                cancellationToken: cancellationToken)) != 1)
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO round_choices (room_code, user_id, round_number, choice, confidence, revision, submission_id, created_at, updated_at, is_bot, bot_reason)
-                VALUES (@RoomCode, @UserId, @RoundNumber, @Choice, @Confidence, @Revision, @SubmissionId, @At, @At, @IsBot, @BotReason)
-                ON DUPLICATE KEY UPDATE choice = VALUES(choice), confidence = VALUES(confidence), revision = VALUES(revision),
-                    submission_id = VALUES(submission_id), updated_at = VALUES(updated_at)
-                """,
-                choice,
-                transaction,
-                cancellationToken: cancellationToken));
-        }
-
-        await RecordSubmissionAsync(connection, transaction, choice, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-    }
-
-    /// <summary>
-    /// The submission's row in <c>round_choice_submissions</c>, inside the caller's transaction (beside the <c>round_choices</c>
-    /// write). Keyed by the revision: a retried write of the same revision overwrites its row with the values it now carries.
-    /// </summary>
-    internal static Task RecordSubmissionAsync(MySqlConnection connection, MySqlTransaction transaction, ChoiceRecord choice, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition(
+        // The submission's history row commits with the last value: an acknowledged choice is in both. Keyed by the
+        // revision, so a retried write of the same revision overwrites its row with the values it now carries.
+        var submission = new GroupedStatement(
             """
             INSERT INTO round_choice_submissions (room_code, user_id, round_number, revision, choice, confidence, submission_id, submitted_at, is_bot, bot_reason)
             VALUES (@RoomCode, @UserId, @RoundNumber, @Revision, @Choice, @Confidence, @SubmissionId, @At, @IsBot, @BotReason)
             ON DUPLICATE KEY UPDATE choice = VALUES(choice), confidence = VALUES(confidence), submission_id = VALUES(submission_id),
                 submitted_at = VALUES(submitted_at), is_bot = VALUES(is_bot), bot_reason = VALUES(bot_reason)
             """,
-            choice,
-            transaction,
-            cancellationToken: cancellationToken));
+            parameters);
+
+        // A revision updates its row in place. The upsert would first insert a new row into the primary key,
+        // meet the unique key, undo the insert and then update: several times the work, on the busiest write
+        // there is. It stays as the path of a first choice (and of a revision whose row is missing), where a
+        // retry must not add a second row.
+        var write = choice.Revision > 1
+            ? new GroupedWrite(
+                [
+                    new GroupedStatement(
+                        """
+                        UPDATE round_choices SET choice = @Choice, confidence = @Confidence, revision = @Revision,
+                            submission_id = @SubmissionId, updated_at = @At
+                        WHERE room_code = @RoomCode AND round_number = @RoundNumber AND user_id = @UserId
+                        """,
+                        parameters),
+                    submission,
+                ],
+                ifFirstFindsNoRow: upsert)
+            : new GroupedWrite([upsert, submission]);
+        return groupCommit.CommitAsync(write, cancellationToken);
+    }
 
     public async Task<IReadOnlyList<ChoiceRecord>> ReadChoicesAsync(string roomCode, int roundNumber, CancellationToken cancellationToken)
     {
@@ -163,15 +164,22 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource) : IResearchSt
         return choices;
     }
 
-    public Task RecordConsensusAsync(ConsensusRecord consensus, CancellationToken cancellationToken) =>
-        ExecuteAsync(
+    public Task RecordConsensusAsync(ConsensusRecord consensus, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(consensus);
+        var insert = new GroupedStatement(
             """
             INSERT INTO consensus_choices (room_code, round_number, choice, confidence, submitted_by, submission_id, created_at)
             VALUES (@RoomCode, @RoundNumber, @Choice, @Confidence, @SubmittedBy, @SubmissionId, @At)
             ON DUPLICATE KEY UPDATE id = id
             """,
-            consensus,
-            cancellationToken);
+            [
+                new("@RoomCode", consensus.RoomCode), new("@RoundNumber", consensus.RoundNumber), new("@Choice", consensus.Choice),
+                new("@Confidence", consensus.Confidence), new("@SubmittedBy", consensus.SubmittedBy),
+                new("@SubmissionId", consensus.SubmissionId), new("@At", consensus.At),
+            ]);
+        return groupCommit.CommitAsync(new GroupedWrite([insert]), cancellationToken);
+    }
 
     public Task RecordRecordingEventAsync(string roomCode, long userId, string eventType, DateTime occurredAt, CancellationToken cancellationToken) =>
         ExecuteAsync(

@@ -7,6 +7,7 @@ using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Sessions;
 using Dilemma.Grains.Research;
+using Dilemma.Grains.Storage;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Rooms;
 using Microsoft.Extensions.DependencyInjection;
@@ -189,7 +190,8 @@ public sealed class ClusterExportSheetsTests(ClusterGatewayFixture cluster)
     protected override async Task WriteEventsAsync(string room, long consenting, long withoutConsent, long facilitator, DateTime at)
     {
         await using var dataSource = new MySqlDataSource(cluster.Deployment.MySqlConnectionString);
-        var store = new MySqlResearchStore(dataSource);
+        await using var groupCommit = new MySqlGroupCommit(dataSource);
+        var store = new MySqlResearchStore(dataSource, groupCommit);
         var actions = new MySqlFacilitatorActionStore(dataSource);
         await store.RecordRoomEventAsync(new RoomEventRecord(room, RoomEventType.TimedOut, consenting, 2, null, false, at), Ct);
         await store.RecordRoomEventAsync(new RoomEventRecord(room, RoomEventType.TimedOut, withoutConsent, 2, null, false, at), Ct);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dapper;
 using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Research;
+using Dilemma.Grains.Storage;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Rooms;
 using Microsoft.Extensions.DependencyInjection;
@@ -149,7 +150,11 @@ public sealed class ClusterRetentionTests(ClusterGatewayFixture cluster)
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
-    protected override Task RecordLinkAsync(ConnectionQualityRecord report) => new MySqlResearchStore(_dataSource).RecordConnectionQualityAsync(report, Ct);
+    protected override async Task RecordLinkAsync(ConnectionQualityRecord report)
+    {
+        await using var groupCommit = new MySqlGroupCommit(_dataSource);
+        await new MySqlResearchStore(_dataSource, groupCommit).RecordConnectionQualityAsync(report, Ct);
+    }
 
     protected override async Task<IReadOnlyList<(long User, long? Peer)>> LinksAsync(string roomCode)
     {

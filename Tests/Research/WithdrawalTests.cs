@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Dapper;
 using Dilemma.Grains.Research;
+using Dilemma.Grains.Storage;
 using Dilemma.Tests.Accounts;
 using Dilemma.Tests.Ai;
 using Dilemma.Tests.Hosting;
@@ -252,7 +253,8 @@ public sealed class ClusterWithdrawalTests(ClusterGatewayFixture cluster)
     protected override async Task RecordLinkQualityAsync(ConnectionQualityRecord report)
     {
         await using var dataSource = new MySqlDataSource(cluster.Deployment.MySqlConnectionString);
-        await new MySqlResearchStore(dataSource).RecordConnectionQualityAsync(report, Ct);
+        await using var groupCommit = new MySqlGroupCommit(dataSource);
+        await new MySqlResearchStore(dataSource, groupCommit).RecordConnectionQualityAsync(report, Ct);
     }
 
     protected override async Task<string?> StoredRoomStateAsync(string code)
