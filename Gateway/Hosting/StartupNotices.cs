@@ -1,5 +1,7 @@
 using Dilemma.Gateway.Accounts;
+using Dilemma.Grains.Embedded;
 using Dilemma.Grains.Interfaces.Accounts;
+using Microsoft.Extensions.Options;
 
 namespace Dilemma.Gateway.Hosting;
 
@@ -10,7 +12,7 @@ public sealed partial class StartupNotices(GatewayHostInfo host, JwtSettings jwt
     {
         if (host.Mode == GatewayMode.Embedded)
         {
-            LogEmbedded(logger);
+            LogEmbedded(logger, services.GetRequiredService<IOptions<EmbeddedOptions>>().Value.MaxFinishedGames);
 
             // Only whoever reads this output can make the first admin; once one exists, no code.
             var grains = services.GetRequiredService<IGrainFactory>();
@@ -28,8 +30,8 @@ public sealed partial class StartupNotices(GatewayHostInfo host, JwtSettings jwt
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Embedded mode: one in-process silo with in-memory storage. Data is NOT durable: every account, room and choice is lost when this process stops. Use cluster mode (Cluster:Mode=Cluster) for real studies.")]
-    private static partial void LogEmbedded(ILogger logger);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Embedded mode: one in-process silo with in-memory storage. Data is NOT durable: every account, room and choice is lost when this process stops, and it keeps at most {MaxFinishedGames} finished games (Embedded:MaxFinishedGames); older ones are dropped. Use cluster mode (Cluster:Mode=Cluster) for real studies.")]
+    private static partial void LogEmbedded(ILogger logger, int maxFinishedGames);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No admin yet. One-time admin setup code: {SetupCode} (register with \"setup_code\" in POST /auth/register to become admin; it works once).")]
     private static partial void LogSetupCode(ILogger logger, string setupCode);

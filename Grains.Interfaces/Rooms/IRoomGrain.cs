@@ -75,6 +75,13 @@ public interface IRoomGrain : IGrainWithStringKey
     Task<bool> CloseIfAbandonedAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Embedded mode's bound on what it keeps: an ended room (its game finished, or closed without one)
+    /// clears its stored state and deactivates, and from then on answers like a code nobody opened.
+    /// False, and nothing changes, for a room still waiting or in a game.
+    /// </summary>
+    Task<bool> ForgetAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// A participant's signaling socket joined (or renewed itself); the others present are told
     /// <c>peer_joined</c> when it is new. Answers the others present, with who is polite.
     /// </summary>
