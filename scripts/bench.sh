@@ -467,16 +467,22 @@ address_limits=(RateLimits__Rooms__LookupBurstPerAddress=1000000 RateLimits__Roo
 common_env=(ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production "Auth__JwtKey=$jwt_key" "Research__PseudonymKey=$jwt_key-pseudonyms" "Cluster__ClusterId=$cluster_id" "${address_limits[@]}" "${server_env[@]}")
 
 run_embedded() {
-  local http silo_port gateway_port log url
+  local http silo_port gateway_port log url management metrics="" metrics_env=()
   free_port http
   free_port silo_port
   free_port gateway_port
+  if [[ "$bench" == memory ]]; then
+    # The activation count and GC heap come from /metrics on a management port.
+    free_port management
+    metrics="http://127.0.0.1:$management/metrics"
+    metrics_env=("Telemetry__MetricsUrls=http://127.0.0.1:$management")
+  fi
   log="$run_dir/embedded-gateway.log"
   url="http://127.0.0.1:$http"
   record ""
-  record "=== embedded: one gateway process with an in-process silo, in-memory storage ($url)"
+  record "=== embedded: one gateway process with an in-process silo, in-memory storage ($url${metrics:+, metrics $metrics})"
   start embedded-gateway "$log" "${common_env[@]}" "Cluster__SiloPort=$silo_port" "Cluster__GatewayPort=$gateway_port" \
-    -- dotnet "$gateway_dll" --urls "$url"
+    "${metrics_env[@]}" -- dotnet "$gateway_dll" --urls "$url"
   local gateway_pid=$last_pid
   if ! wait_ready embedded-gateway "$url/health/ready" "$gateway_pid" "$log"; then
     record "!! embedded gateway did not become ready"
@@ -491,7 +497,11 @@ run_embedded() {
     [[ -n "$setup_code" ]] || die "the embedded gateway printed no setup code (see $log)"
     facilitator_args=(--setup-code "$setup_code")
   fi
-  run_benchmark embedded "$url" --server-pid "gateway=$gateway_pid"
+  if [[ "$bench" == memory ]]; then
+    measure_memory "$url" "$metrics" "$gateway_pid"
+  else
+    run_benchmark embedded "$url" --server-pid "gateway=$gateway_pid"
+  fi
   stop_started
   pack_logs "$log"
 }
@@ -510,26 +520,9 @@ gc_heap_mb() {
   [[ "$bytes" == "?" ]] && echo "?" || echo $((bytes / 1048576))
 }
 
-run_memory() {
-  local http silo_port gateway_port management log url metrics
-  free_port http
-  free_port silo_port
-  free_port gateway_port
-  free_port management
-  log="$run_dir/embedded-gateway.log"
-  url="http://127.0.0.1:$http"
-  metrics="http://127.0.0.1:$management/metrics"
-  record ""
-  record "=== embedded: one gateway process with an in-process silo, in-memory storage ($url, metrics $metrics)"
-  start embedded-gateway "$log" "${common_env[@]}" "Cluster__SiloPort=$silo_port" "Cluster__GatewayPort=$gateway_port" \
-    "Telemetry__MetricsUrls=http://127.0.0.1:$management" -- dotnet "$gateway_dll" --urls "$url"
-  local pid=$last_pid
-  if ! wait_ready embedded-gateway "$url/health/ready" "$pid" "$log"; then
-    record "!! embedded gateway did not become ready"
-    failures=$((failures + 1))
-    stop_started
-    return 0
-  fi
+# measure_memory URL METRICS PID: the memory benchmark against one running embedded gateway.
+measure_memory() {
+  local url="$1" metrics="$2" pid="$3"
   local start_rss start_activations series run deadline count rss
   start_rss="$(rss_mb "$pid")"
   start_activations="$(activations "$metrics")"
@@ -560,8 +553,6 @@ run_memory() {
     record "!! miss: the last RSS is $((rss - start_rss)) MB above the start (at most 50)"
     failures=$((failures + 1))
   fi
-  stop_started
-  pack_logs "$log"
 }
 
 run_cluster() {
@@ -681,7 +672,7 @@ record "open files: $(ulimit -Sn) per process"
 machine_facts
 build
 case "$mode" in
-  embedded) if [[ "$bench" == memory ]]; then run_memory; else run_embedded; fi ;;
+  embedded) run_embedded ;;
   cluster) run_cluster ;;
   both)
     run_embedded
