@@ -7,6 +7,7 @@
 #                                    [--tables N] [--connections N] [--rate R] [--dropout-rate R]
 #   bash scripts/bench.sh signaling  [--mode …] [--duration N] [--commit REV] [--rooms N[,N…]] [--rate R]
 #   bash scripts/bench.sh sessions   [--mode …] [--commit REV] [--students N] [--think S]
+#   bash scripts/bench.sh memory     [--rooms N] [--runs N] [--duration N] [--commit REV] [--collect-timeout S]
 #   any of them also:                [--warmup N] [--server-env NAME=VALUE]… [--mysql-pool N]
 #
 # foundation   the load-test tool's auth-flood and grain-call scenarios (LoadTest/)
@@ -20,6 +21,11 @@
 #              (default 2) before each choice. The facilitator: embedded, a new admin made with the setup
 #              code the gateway printed; cluster, an account given the role by the silo's grant-role.
 #              No --duration or --warmup: the run lasts as long as the class takes
+# memory       embedded only: the gateway's resident memory (RSS) after readiness, then --runs runs (default 3)
+#              of full-games at --rooms tables (default 1000) for --duration s each; after each run it waits
+#              (at most --collect-timeout s, default 900) until the Orleans activation count on /metrics is back
+#              to where it was at start, then records RSS, GC heap and activations. Passes when the last RSS is
+#              within 50 MB of the first. A short collection age for the run: --server-env Grains__CollectionAgeSeconds=60
 # --mode       embedded:  one gateway process with its in-process silo and in-memory storage
 #              cluster:   MariaDB + Redis (scripts/services.sh), one silo, one gateway in cluster mode
 #              both:      embedded, then cluster (the default)
@@ -59,7 +65,7 @@ usage() {
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
-[[ "${1:-}" =~ ^(foundation|game|signaling|sessions)$ ]] || usage
+[[ "${1:-}" =~ ^(foundation|game|signaling|sessions|memory)$ ]] || usage
 bench="$1"
 shift
 mode=both
@@ -67,7 +73,7 @@ duration=20
 commit=""
 only=""
 connections=()
-tables=20
+tables=""
 rate=""
 rooms="167,1000"
 warmup=""
@@ -76,6 +82,8 @@ mysql_pool=""
 dropout_rate=""
 students=300
 think=""
+runs=3
+collect_timeout=900
 while (($# > 0)); do
   case "$1" in
     --mode)
@@ -96,6 +104,7 @@ while (($# > 0)); do
         game) [[ "${2:-}" =~ ^(full-games|round-choice)$ ]] || die "--only takes full-games or round-choice" ;;
         signaling) die "signaling has one scenario; --rooms chooses the runs" ;;
         sessions) die "sessions has one scenario" ;;
+        memory) die "memory has one scenario" ;;
       esac
       only="$2"
       shift 2
@@ -120,7 +129,13 @@ while (($# > 0)); do
       shift 2
       ;;
     --rooms)
-      [[ "$bench" == signaling ]] || die "--rooms is for signaling"
+      if [[ "$bench" == memory ]]; then
+        [[ "${2:-}" =~ ^[0-9]+$ ]] && (("$2" >= 1 && "$2" <= 1000)) || die "--rooms takes a whole number from 1 to 1000 (full-games tables)"
+        tables="$2"
+        shift 2
+        continue
+      fi
+      [[ "$bench" == signaling ]] || die "--rooms is for signaling and memory"
       [[ "${2:-}" =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--rooms takes a whole number or a comma-separated list, e.g. 167,1000"
       rooms="$2"
       shift 2
@@ -159,6 +174,18 @@ while (($# > 0)); do
       think="$2"
       shift 2
       ;;
+    --runs)
+      [[ "$bench" == memory ]] || die "--runs is for memory"
+      [[ "${2:-}" =~ ^[0-9]+$ ]] && (("$2" >= 1 && "$2" <= 20)) || die "--runs takes a whole number from 1 to 20"
+      runs="$2"
+      shift 2
+      ;;
+    --collect-timeout)
+      [[ "$bench" == memory ]] || die "--collect-timeout is for memory"
+      [[ "${2:-}" =~ ^[0-9]+$ ]] && (("$2" >= 1 && "$2" <= 7200)) || die "--collect-timeout takes whole seconds from 1 to 7200"
+      collect_timeout="$2"
+      shift 2
+      ;;
     --commit)
       [[ -n "${2:-}" ]] || die "--commit takes a commit (hash, branch or tag)"
       commit="$(git rev-parse --verify --quiet "$2^{commit}")" || die "no such commit: $2"
@@ -167,6 +194,13 @@ while (($# > 0)); do
     *) usage ;;
   esac
 done
+if [[ "$bench" == memory ]]; then
+  # The in-memory stores are what is measured: cluster mode keeps its rows in MariaDB.
+  [[ "$mode" != cluster ]] || die "memory measures embedded mode only"
+  mode=embedded
+  tables="${tables:-1000}"
+fi
+tables="${tables:-20}"
 [[ -z "$dropout_rate" || "$mode" == cluster ]] || die "--dropout-rate needs --mode cluster (the check reads MariaDB)"
 if [[ -z "$warmup" ]]; then
   case "$bench" in
@@ -433,16 +467,22 @@ address_limits=(RateLimits__Rooms__LookupBurstPerAddress=1000000 RateLimits__Roo
 common_env=(ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production "Auth__JwtKey=$jwt_key" "Research__PseudonymKey=$jwt_key-pseudonyms" "Cluster__ClusterId=$cluster_id" "${address_limits[@]}" "${server_env[@]}")
 
 run_embedded() {
-  local http silo_port gateway_port log url
+  local http silo_port gateway_port log url management metrics="" metrics_env=()
   free_port http
   free_port silo_port
   free_port gateway_port
+  if [[ "$bench" == memory ]]; then
+    # The activation count and GC heap come from /metrics on a management port.
+    free_port management
+    metrics="http://127.0.0.1:$management/metrics"
+    metrics_env=("Telemetry__MetricsUrls=http://127.0.0.1:$management")
+  fi
   log="$run_dir/embedded-gateway.log"
   url="http://127.0.0.1:$http"
   record ""
-  record "=== embedded: one gateway process with an in-process silo, in-memory storage ($url)"
+  record "=== embedded: one gateway process with an in-process silo, in-memory storage ($url${metrics:+, metrics $metrics})"
   start embedded-gateway "$log" "${common_env[@]}" "Cluster__SiloPort=$silo_port" "Cluster__GatewayPort=$gateway_port" \
-    -- dotnet "$gateway_dll" --urls "$url"
+    "${metrics_env[@]}" -- dotnet "$gateway_dll" --urls "$url"
   local gateway_pid=$last_pid
   if ! wait_ready embedded-gateway "$url/health/ready" "$gateway_pid" "$log"; then
     record "!! embedded gateway did not become ready"
@@ -457,9 +497,62 @@ run_embedded() {
     [[ -n "$setup_code" ]] || die "the embedded gateway printed no setup code (see $log)"
     facilitator_args=(--setup-code "$setup_code")
   fi
-  run_benchmark embedded "$url" --server-pid "gateway=$gateway_pid"
+  if [[ "$bench" == memory ]]; then
+    measure_memory "$url" "$metrics" "$gateway_pid"
+  else
+    run_benchmark embedded "$url" --server-pid "gateway=$gateway_pid"
+  fi
   stop_started
   pack_logs "$log"
+}
+
+# The memory benchmark's readings of one process: resident set (/proc), and from its /metrics the Orleans
+# activation count and the GC heap after the last collection (both summed over their series).
+rss_mb() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+metric_sum() {
+  curl -fsS --noproxy '*' --max-time 10 "$1" 2>/dev/null \
+    | awk -v name="$2" '$1 ~ ("^" name "({|$)") { total += $NF; found = 1 } END { if (found) printf "%.0f", total; else print "?" }'
+}
+activations() { metric_sum "$1" orleans_catalog_activations; }
+gc_heap_mb() {
+  local bytes
+  bytes="$(metric_sum "$1" dotnet_gc_last_collection_heap_size_bytes)"
+  [[ "$bytes" == "?" ]] && echo "?" || echo $((bytes / 1048576))
+}
+
+# measure_memory URL METRICS PID: the memory benchmark against one running embedded gateway.
+measure_memory() {
+  local url="$1" metrics="$2" pid="$3"
+  local start_rss start_activations series run deadline count rss
+  start_rss="$(rss_mb "$pid")"
+  start_activations="$(activations "$metrics")"
+  [[ "$start_activations" =~ ^[0-9]+$ ]] || die "no orleans_catalog_activations on $metrics"
+  record "  start: RSS $start_rss MB, GC heap $(gc_heap_mb "$metrics") MB, $start_activations activations"
+  series="$start_rss"
+  for ((run = 1; run <= runs; run++)); do
+    run_scenario embedded full-games "memory-run$run" "$url" --tables "$tables" --server-pid "gateway=$pid"
+    # Collected means as many activations as at start (a few more allowed: the sweep and the probes wake grains too).
+    deadline=$((SECONDS + collect_timeout))
+    count="$(activations "$metrics")"
+    while ! [[ "$count" =~ ^[0-9]+$ && "$count" -le $((start_activations + 20)) ]] && ((SECONDS < deadline)); do
+      sleep 2
+      count="$(activations "$metrics")"
+    done
+    rss="$(rss_mb "$pid")"
+    series+=" → $rss"
+    if [[ "$count" =~ ^[0-9]+$ && "$count" -le $((start_activations + 20)) ]]; then
+      record "  after run $run: RSS $rss MB, GC heap $(gc_heap_mb "$metrics") MB, $count activations (collected)"
+    else
+      record "  after run $run: RSS $rss MB, GC heap $(gc_heap_mb "$metrics") MB, $count activations: NOT collected within ${collect_timeout}s"
+    fi
+  done
+  record "  RSS series (MB): $series"
+  if ((rss - start_rss <= 50)); then
+    record "  pass: the last RSS is $((rss - start_rss)) MB above the start (at most 50)"
+  else
+    record "!! miss: the last RSS is $((rss - start_rss)) MB above the start (at most 50)"
+    failures=$((failures + 1))
+  fi
 }
 
 run_cluster() {
@@ -555,6 +648,7 @@ raise_open_files() {
 case "$bench" in
   game) raise_open_files $((${connections[1]:-1000} + 4096)) ;;
   sessions) raise_open_files $((students + 4096)) ;;
+  memory) raise_open_files $((tables * 3 + 4096)) ;;
   signaling)
     most=0
     for n in "${room_runs[@]}"; do ((n > most)) && most=$n; done
@@ -567,6 +661,7 @@ case "$bench" in
   game) options_text+=" --tables $tables${rate:+ --rate $rate}" ;;
   signaling) options_text+=" --rooms $rooms${rate:+ --rate $rate}" ;;
   sessions) options_text="--mode $mode --students $students${think:+ --think $think}" ;;
+  memory) options_text="--rooms $tables --runs $runs --duration $duration --collect-timeout $collect_timeout" ;;
 esac
 for setting in "${server_env[@]}"; do
   options_text+=" --server-env $setting"

@@ -97,6 +97,13 @@ public interface IRoomGame : IGrainWithStringKey
     /// </summary>
     Task ForgetWithdrawnAsync(long userId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Embedded mode's bound on what it keeps: an ended room (its game finished, or closed without one)
+    /// clears its stored state and deactivates, and from then on answers like a code nobody opened.
+    /// False, and nothing changes, for a room still waiting or in a game.
+    /// </summary>
+    Task<bool> ForgetAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Host only, in a started game: finishes it now, recorded as ended early with who and when.</summary>
     Task<RoomSnapshot> EndEarlyAsync(long callerId, CancellationToken cancellationToken = default);
 

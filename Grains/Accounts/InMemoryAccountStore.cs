@@ -169,6 +169,38 @@ public sealed class InMemoryAccountStore : IAccountStore
         }
     }
 
+    /// <summary>
+    /// Drops the refresh tokens of sign-ins whose every token has expired: such a token can only be
+    /// refused. A family with a live token is kept whole, so a used one presented again still revokes it.
+    /// Answers how many tokens were dropped.
+    /// </summary>
+    public int DropExpiredRefreshTokens(DateTime now)
+    {
+        lock (_lock)
+        {
+            var expired = _tokens
+                .GroupBy(t => Key(t.Value.Record.FamilyId))
+                .Where(family => family.All(t => t.Value.Record.ExpiresAt <= now))
+                .SelectMany(family => family.Select(t => t.Key))
+                .ToList();
+            foreach (var key in expired)
+            {
+                _tokens.Remove(key);
+            }
+
+            return expired.Count;
+        }
+    }
+
+    /// <summary>For tests: the refresh tokens kept (live, used or revoked).</summary>
+    public int CountRefreshTokens()
+    {
+        lock (_lock)
+        {
+            return _tokens.Count;
+        }
+    }
+
     public Task<IReadOnlyList<string>> GetRolesAsync(long userId, CancellationToken cancellationToken)
     {
         lock (_lock)

@@ -10,6 +10,8 @@ namespace Dilemma.Grains.Accounts;
 /// through, so parallel guesses gain nothing. Attempts in flight count towards the run, so a burst
 /// cannot slip more guesses in than the run allows.
 /// </summary>
+// One per account that signs in: a run of failures holds itself (DelayDeactivation), a quiet throttle is worth nothing.
+[CollectionAgeLimit(Minutes = 1)]
 public sealed class LoginThrottleGrain(IOptions<AccountOptions> options, TimeProvider time) : Grain, ILoginThrottleGrain
 {
     private int _failures;

@@ -7,6 +7,8 @@ namespace Dilemma.Grains.Accounts;
 /// A ticket lives only in this activation's memory: it is worth 30 seconds, and losing one to
 /// a silo restart costs a client one more <c>POST /auth/ws-ticket</c>.
 /// </summary>
+// Worth 30 seconds: an unredeemed ticket need not wait for the general collection age (DelayDeactivation holds it for its lifetime).
+[CollectionAgeLimit(Minutes = 1)]
 public sealed class WsTicketGrain(TimeProvider time) : Grain, IWsTicketGrain
 {
     private WsTicketHolder? _holder;

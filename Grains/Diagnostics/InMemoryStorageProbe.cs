@@ -1,9 +1,15 @@
+using Dilemma.Grains.Embedded;
 using Dilemma.Grains.Interfaces.Diagnostics;
+using Microsoft.Extensions.Options;
 
 namespace Dilemma.Grains.Diagnostics;
 
-public sealed class InMemoryStorageProbe : IStorageProbe
+public sealed class InMemoryStorageProbe(IOptions<EmbeddedOptions> options) : IStorageProbe
 {
     public Task<DependencyReport> CheckAsync(CancellationToken cancellationToken) =>
-        Task.FromResult(new DependencyReport("storage", true, false, "In-memory storage (embedded mode): data is lost when the process stops."));
+        Task.FromResult(new DependencyReport(
+            "storage",
+            true,
+            false,
+            $"In-memory storage (embedded mode): data is lost when the process stops; it keeps at most {options.Value.MaxFinishedGames} finished games (Embedded:MaxFinishedGames); older ones are dropped."));
 }

@@ -4,6 +4,7 @@ using System.Text.Unicode;
 using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Ai;
 using Dilemma.Grains.Diagnostics;
+using Dilemma.Grains.Embedded;
 using Dilemma.Grains.Research;
 using Dilemma.Grains.Rooms;
 using Dilemma.Grains.Scenarios;
@@ -11,7 +12,9 @@ using Dilemma.Grains.Storage;
 using Dilemma.Grains.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using MySqlConnector;
+using Orleans.Configuration;
 using Orleans.Serialization;
 
 namespace Dilemma.Grains.Hosting;
@@ -48,6 +51,11 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddSingleton<IStorageProbe, InMemoryStorageProbe>();
         silo.Services.AddSingleton<InMemoryFacilitatorActionStore>();
         silo.Services.AddSingleton<IFacilitatorActionStore>(services => services.GetRequiredService<InMemoryFacilitatorActionStore>());
+
+        // Nothing outlives this process either way: what it keeps is bounded, so a long-running one does not grow without end.
+        silo.Services.AddOptions<EmbeddedOptions>().BindSettings(EmbeddedOptions.SectionName);
+        silo.Services.AddSingleton<EmbeddedSweepService>();
+        silo.Services.AddHostedService(services => services.GetRequiredService<EmbeddedSweepService>());
 
         // Nothing outlives this process, so the first admin comes from a code printed at start-up.
         silo.Services.AddSingleton(new AdminSetupCode(enabled: true));
@@ -104,6 +112,12 @@ public static class DilemmaSiloBuilderExtensions
 
     private static void AddCommonServices(IServiceCollection services)
     {
+        services.AddOptions<GrainCollectionSettings>().BindSettings(GrainCollectionSettings.SectionName, new GrainCollectionSettingsValidator());
+        services.AddOptions<GrainCollectionOptions>().Configure<IOptions<GrainCollectionSettings>>((collection, settings) =>
+        {
+            collection.CollectionAge = settings.Value.CollectionAge;
+            collection.CollectionQuantum = settings.Value.CollectionQuantum;
+        });
         services.AddOptions<AccountOptions>().BindSettings(AccountOptions.SectionName);
         services.AddOptions<RoomOptions>().BindSettings(RoomOptions.SectionName);
         services.AddOptions<GameOptions>().BindSettings(GameOptions.SectionName);

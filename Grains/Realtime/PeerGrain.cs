@@ -10,6 +10,8 @@ namespace Dilemma.Grains.Realtime;
 /// Who may signal whom is the room's rule: this grain relays only between the members the room
 /// last told it of, and calls the room (never the other way round; the room pushes one-way).
 /// </summary>
+// One per socket: its renewals keep it while the socket is open; after that it holds nothing worth the general collection age.
+[CollectionAgeLimit(Minutes = 2)]
 public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
 {
     // A connection that stopped renewing (its gateway died) is not delivered to forever.

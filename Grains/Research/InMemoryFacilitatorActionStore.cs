@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Dilemma.Grains.Interfaces.Sessions;
 
 namespace Dilemma.Grains.Research;
@@ -6,17 +5,43 @@ namespace Dilemma.Grains.Research;
 /// <summary>The audit in process memory (embedded mode): gone with the process, like everything else there.</summary>
 public sealed class InMemoryFacilitatorActionStore : IFacilitatorActionStore
 {
-    private readonly ConcurrentQueue<FacilitatorActionEntry> _entries = new();
+    private readonly Lock _lock = new();
+    private readonly List<FacilitatorActionEntry> _entries = [];
 
     public Task RecordAsync(FacilitatorActionEntry entry, CancellationToken cancellationToken)
     {
-        _entries.Enqueue(entry);
+        lock (_lock)
+        {
+            _entries.Add(entry);
+        }
+
         return Task.CompletedTask;
     }
 
     /// <summary>Every action recorded, in order: the research export's facilitator_actions sheet reads them by room.</summary>
-    public IReadOnlyList<FacilitatorActionEntry> All() => [.. _entries];
+    public IReadOnlyList<FacilitatorActionEntry> All()
+    {
+        lock (_lock)
+        {
+            return [.. _entries];
+        }
+    }
 
-    public Task<IReadOnlyList<FacilitatorActionEntry>> ReadAsync(string sessionCode, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<FacilitatorActionEntry>>(_entries.Where(e => e.SessionCode == sessionCode).ToList());
+    public Task<IReadOnlyList<FacilitatorActionEntry>> ReadAsync(string sessionCode, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<FacilitatorActionEntry>>(_entries.Where(e => e.SessionCode == sessionCode).ToList());
+        }
+    }
+
+    /// <summary>Drops the actions on these rooms, whose rows embedded mode no longer keeps; answers how many.</summary>
+    public int DropRooms(IReadOnlyCollection<string> roomCodes)
+    {
+        var due = roomCodes.ToHashSet(StringComparer.Ordinal);
+        lock (_lock)
+        {
+            return _entries.RemoveAll(e => e.RoomCode is { } room && due.Contains(room));
+        }
+    }
 }

@@ -298,16 +298,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
             {
                 var due = _rooms.Values.Where(r => EndedBefore(r, before)).Select(r => r.Record.RoomCode).ToHashSet(StringComparer.Ordinal);
                 rooms = due.Count;
-                roomRows = RemoveWhere(_withdrawalCodes, c => due.Contains(c.Value.Room))
-                    + _recordingEvents.RemoveAll(e => due.Contains(e.Room))
-                    + _connectionQuality.RemoveAll(r => due.Contains(r.RoomCode))
-                    + _aiInteractions.RemoveAll(r => due.Contains(r.RoomCode))
-                    + _roomEvents.RemoveAll(e => due.Contains(e.RoomCode))
-                    + RemoveWhere(_choices, c => due.Contains(c.Key.Room))
-                    + RemoveWhere(_submissions, c => due.Contains(c.Key.Room))
-                    + RemoveWhere(_consensus, c => due.Contains(c.Key.Room))
-                    + RemoveWhere(_participants, p => due.Contains(p.Key.Room))
-                    + RemoveWhere(_rooms, r => due.Contains(r.Key));
+                roomRows = RemoveRooms(due);
             }
 
             if (seatsEndedBefore is { } seatsBefore)
@@ -352,6 +343,39 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         }
     }
 
+    /// <summary>
+    /// Embedded mode's bound: the codes of the ended rooms (finished games, and rooms closed without one)
+    /// beyond the newest <paramref name="keep"/>, oldest first. <see cref="DropRooms"/> then drops them.
+    /// </summary>
+    public IReadOnlyList<string> EndedRoomsBeyond(int keep)
+    {
+        lock (_lock)
+        {
+            var ended = _rooms.Values.Where(r => r.Status is RoomStatus.Finished or RoomStatus.Closed).ToList();
+            return ended.Count <= keep
+                ? []
+                : ended.OrderBy(EndedAt).ThenBy(r => r.Record.RoomCode, StringComparer.Ordinal).Take(ended.Count - keep).Select(r => r.Record.RoomCode).ToList();
+        }
+    }
+
+    /// <summary>Drops every row of these rooms, as retention does but without an erasure in the ledger: a bound on memory, not a rule on data. Answers the rows dropped.</summary>
+    public long DropRooms(IReadOnlyCollection<string> roomCodes)
+    {
+        lock (_lock)
+        {
+            return RemoveRooms(roomCodes.ToHashSet(StringComparer.Ordinal));
+        }
+    }
+
+    /// <summary>For tests: how many ended rooms (finished or closed) are kept.</summary>
+    public int CountEndedRooms()
+    {
+        lock (_lock)
+        {
+            return _rooms.Values.Count(r => r.Status is RoomStatus.Finished or RoomStatus.Closed);
+        }
+    }
+
     /// <summary>For tests: a room's rows as stored (room row, seats whether left or not, choices and their submissions, consensus).</summary>
     public (long Rooms, long Seats, long Choices, long Consensus) RowCounts(string roomCode)
     {
@@ -379,6 +403,23 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
             }
         }
     }
+
+    // A closed room has no end of its own in the rows: its creation stands in for it, as in EndedBefore.
+    private static DateTime EndedAt(RoomEntry room) =>
+        room.Status == RoomStatus.Finished ? room.Progress?.FinishedAt ?? room.Record.CreatedAt : room.Record.CreatedAt;
+
+    // Called under the lock: every row of the rooms, children first as MySQL's foreign keys would want.
+    private long RemoveRooms(HashSet<string> due) =>
+        RemoveWhere(_withdrawalCodes, c => due.Contains(c.Value.Room))
+        + _recordingEvents.RemoveAll(e => due.Contains(e.Room))
+        + _connectionQuality.RemoveAll(r => due.Contains(r.RoomCode))
+        + _aiInteractions.RemoveAll(r => due.Contains(r.RoomCode))
+        + _roomEvents.RemoveAll(e => due.Contains(e.RoomCode))
+        + RemoveWhere(_choices, c => due.Contains(c.Key.Room))
+        + RemoveWhere(_submissions, c => due.Contains(c.Key.Room))
+        + RemoveWhere(_consensus, c => due.Contains(c.Key.Room))
+        + RemoveWhere(_participants, p => due.Contains(p.Key.Room))
+        + RemoveWhere(_rooms, r => due.Contains(r.Key));
 
     private static int RemoveWhere<TKey, TValue>(Dictionary<TKey, TValue> entries, Func<KeyValuePair<TKey, TValue>, bool> due)
         where TKey : notnull

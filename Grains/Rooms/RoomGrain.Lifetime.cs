@@ -48,6 +48,20 @@ public sealed partial class RoomGrain
         return true;
     }
 
+    public async Task<bool> ForgetAsync(CancellationToken cancellationToken)
+    {
+        if (State.Created && State.ClosedAt is null && State.Phase != RoomPhase.Finished)
+        {
+            return false;
+        }
+
+        // The room first: should the second step fail, what is left is a scenario nobody reads, never a room without its scenario.
+        await room.ClearStateAsync(cancellationToken);
+        await scenario.ClearStateAsync(cancellationToken);
+        DeactivateOnIdle();
+        return true;
+    }
+
     /// <summary>The one same answer for unknown, closed and hidden rooms, so a code cannot be probed.</summary>
     private static RuleViolationException RoomNotFound() => RuleViolationException.NotFound("room_not_found", "No room has this code.");
 

@@ -77,6 +77,9 @@ public sealed class StartupConfigurationTests
         ("Silo", "Research:PseudonymKey", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Research__PseudonymKey=too-short"]),
         ("Gateway", "Research:PseudonymKey", ["Research__PseudonymKey=too-short"]),
         ("Gateway", "Research:Pseudonymise", ["Research__Pseudonymise=maybe"]),
+        ("Gateway", "Embedded:MaxFinishedGames", ["Embedded__MaxFinishedGames=-1"]),
+        ("Gateway", "Grains:CollectionAgeSeconds", ["Grains__CollectionAgeSeconds=10", "Grains__CollectionQuantumSeconds=20"]),
+        ("Silo", "Grains:CollectionQuantumSeconds", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Grains__CollectionQuantumSeconds=0"]),
     ];
 
     public static TheoryData<string, string, string[]> Cases()

@@ -1,0 +1,22 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Dilemma.Grains.Embedded;
+
+/// <summary>What embedded mode keeps in process memory (section <c>Embedded</c>); the README documents each setting.</summary>
+public sealed class EmbeddedOptions
+{
+    public const string SectionName = "Embedded";
+
+    /// <summary>
+    /// Ended rooms kept (finished games, and rooms closed without one), newest first: the rows and the room
+    /// state of older ones are dropped at the next sweep, so a long-running embedded gateway stays bounded.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int MaxFinishedGames { get; set; } = 1000;
+
+    /// <summary>How often the in-memory stores drop what has expired or is beyond <see cref="MaxFinishedGames"/>.</summary>
+    [Range(1, 3600)]
+    public int SweepSeconds { get; set; } = 60;
+
+    public TimeSpan SweepPeriod => TimeSpan.FromSeconds(SweepSeconds);
+}

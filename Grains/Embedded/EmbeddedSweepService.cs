@@ -1,0 +1,73 @@
+using Dilemma.Grains.Accounts;
+using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Research;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Dilemma.Grains.Embedded;
+
+/// <summary>
+/// Keeps embedded mode's memory bounded. Every <c>Embedded:SweepSeconds</c> it drops the refresh tokens
+/// of sign-ins that have wholly expired, and the ended rooms beyond <c>Embedded:MaxFinishedGames</c>,
+/// oldest first: each room clears its own state, then its research rows and facilitator actions go.
+/// Idle grains are Orleans' to collect (<c>Grains:CollectionAgeSeconds</c>). Cluster mode keeps
+/// everything in MariaDB, where retention decides.
+/// </summary>
+public sealed partial class EmbeddedSweepService(
+    IGrainFactory grains,
+    InMemoryAccountStore accounts,
+    InMemoryResearchStore research,
+    InMemoryFacilitatorActionStore facilitatorActions,
+    IOptions<EmbeddedOptions> options,
+    TimeProvider time,
+    ILogger<EmbeddedSweepService> logger) : BackgroundService
+{
+    private const int RoomsAtOnce = 16;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SweepPeriod, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                var swept = await SweepAsync(stoppingToken);
+                if (swept.RefreshTokens > 0 || swept.Rooms > 0)
+                {
+                    LogSwept(logger, swept.RefreshTokens, swept.Rooms, swept.Rows, options.Value.MaxFinishedGames);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The silo may still be starting or already stopping; the next tick tries again.
+                LogSweepFailed(logger, e);
+            }
+        }
+    }
+
+    /// <summary>One sweep; answers what it dropped.</summary>
+    public async Task<EmbeddedSweep> SweepAsync(CancellationToken cancellationToken)
+    {
+        var tokens = accounts.DropExpiredRefreshTokens(time.GetUtcNow().UtcDateTime);
+        var forgotten = new List<string>();
+        foreach (var batch in research.EndedRoomsBeyond(options.Value.MaxFinishedGames).Chunk(RoomsAtOnce))
+        {
+            var answers = await Task.WhenAll(batch.Select(code => grains.GetGrain<IRoomGame>(code).ForgetAsync(cancellationToken)));
+            forgotten.AddRange(batch.Where((_, i) => answers[i]));
+        }
+
+        // Only rooms whose state is gone lose their rows: a room that could not forget keeps both, for the next sweep.
+        var rows = research.DropRooms(forgotten) + facilitatorActions.DropRooms(forgotten);
+        return new EmbeddedSweep(tokens, forgotten.Count, rows);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Embedded sweep: dropped {RefreshTokens} expired refresh tokens and {Rooms} ended rooms beyond the newest {Kept} ({Rows} rows).")]
+    private static partial void LogSwept(ILogger logger, int refreshTokens, int rooms, long rows, int kept);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The embedded sweep failed; it runs again at the next period.")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>What one sweep dropped: refresh tokens, ended rooms, and the rows of those rooms.</summary>
+public sealed record EmbeddedSweep(int RefreshTokens, int Rooms, long Rows);

@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dilemma.Grains.Accounts;
+using Dilemma.Grains.Interfaces.Rooms;
+using Dilemma.Grains.Research;
+using Dilemma.Tests.Rooms;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dilemma.Tests.Hosting;
+
+/// <summary>
+/// Embedded mode's memory is bounded (issue 18, item 4): idle grains are collected at
+/// Grains:CollectionAgeSeconds, and the sweep drops wholly expired refresh tokens and the ended
+/// rooms beyond Embedded:MaxFinishedGames, oldest first. Short ages and periods here; each test has its own gateway.
+/// </summary>
+public sealed class EmbeddedMemoryTests
+{
+    private static readonly Dictionary<string, string?> Quick = new()
+    {
+        ["Grains:CollectionAgeSeconds"] = "5",
+        ["Grains:CollectionQuantumSeconds"] = "1",
+        ["Embedded:MaxFinishedGames"] = "2",
+        ["Embedded:SweepSeconds"] = "1",
+    };
+
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Finished_games_beyond_the_bound_are_dropped_oldest_first_and_the_kept_ones_grains_are_collected()
+    {
+        await using var gateway = new GatewayFactory(Quick);
+        using var client = gateway.CreateClient();
+        var games = new List<(Player[] Players, string Code)>();
+        for (var game = 0; game < 3; game++)
+        {
+            games.Add(await PlayWholeGameAsync(client));
+        }
+
+        var store = gateway.Services.GetRequiredService<InMemoryResearchStore>();
+        var (oldest, kept) = (games[0], games.Skip(1).ToList());
+        await WaitUntilAsync(() => Task.FromResult(store.RowCounts(oldest.Code).Rooms == 0), $"room {oldest.Code} was still kept");
+
+        Assert.Equal(2, store.CountEndedRooms());
+        Assert.Equal((0, 0, 0, 0), store.RowCounts(oldest.Code));
+        foreach (var (_, code) in kept)
+        {
+            Assert.Equal((1, 3, 15 + 15, 5), store.RowCounts(code)); // choices and their submissions
+        }
+
+        // Idle, every room of the three is collected: the kept ones at the collection age, the dropped one once it forgot.
+        var grains = (IGrainFactory)gateway.Services.GetRequiredService(typeof(IGrainFactory));
+        var management = grains.GetGrain<IManagementGrain>(0);
+        foreach (var (_, code) in games)
+        {
+            var room = (GrainReference)(object)grains.GetGrain<IRoomGrain>(code);
+            await WaitUntilAsync(async () => await management.GetGrainActivationCount(room) == 0, $"room {code} was still active");
+        }
+
+        // The dropped room is gone for its own players too; a kept one is read back from its state.
+        await HttpAssert.ProblemAsync(await oldest.Players[0].GetAsync($"/rooms/{oldest.Code}", Ct), HttpStatusCode.NotFound, "room_not_found");
+        var view = await HttpAssert.OkAsync<JsonElement>(await kept[0].Players[0].GetAsync($"/rooms/{kept[0].Code}", Ct));
+        Assert.Equal("finished", view.GetProperty("phase").GetString());
+
+        // The bound is stated where an operator looks: the start-up notice and /health/ready.
+        Assert.Contains(gateway.Logs.Lines, line => line.Contains("keeps at most 2 finished games", StringComparison.Ordinal));
+        var ready = await HttpAssert.OkAsync<JsonElement>(await client.GetAsync("/health/ready", Ct));
+        Assert.Contains("keeps at most 2 finished games", ready.GetProperty("checks")[0].GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Refresh_tokens_of_wholly_expired_sign_ins_are_dropped_and_a_sign_in_with_a_live_token_is_kept_whole()
+    {
+        await using var gateway = new GatewayFactory(Quick);
+        using var client = gateway.CreateClient();
+        var guest = await RoomKit.GuestAsync(client, Ct);
+        var accounts = gateway.Services.GetRequiredService<InMemoryAccountStore>();
+        var now = DateTime.UtcNow;
+
+        // Expired: a sign-in whose one token ran out. Kept: one whose first token ran out but whose successor lives.
+        var expiredFamily = RefreshTokens.NewFamilyId();
+        await accounts.AddRefreshTokenAsync(Token(expiredFamily, guest.UserId, now.AddDays(-8), now.AddDays(-1)), Ct);
+        var liveFamily = RefreshTokens.NewFamilyId();
+        await accounts.AddRefreshTokenAsync(Token(liveFamily, guest.UserId, now.AddDays(-8), now.AddDays(-1)), Ct);
+        await accounts.AddRefreshTokenAsync(Token(liveFamily, guest.UserId, now.AddDays(-1), now.AddDays(6)), Ct);
+
+        // The guest's own sign-in (1) and the live family (2) stay; the expired family (1) goes.
+        await WaitUntilAsync(() => Task.FromResult(accounts.CountRefreshTokens() == 3), $"{accounts.CountRefreshTokens()} refresh tokens were kept, not 3");
+        var refreshed = await HttpAssert.OkAsync<JsonElement>(await client.PostAsJsonAsync("/auth/refresh", new { refresh_token = guest.Tokens.RefreshToken }, Ct));
+        Assert.False(string.IsNullOrEmpty(refreshed.GetProperty("refresh_token").GetString()));
+    }
+
+    private static RefreshTokenRecord Token(byte[] family, long userId, DateTime issuedAt, DateTime expiresAt) =>
+        new(RefreshTokens.HashOf(RefreshTokens.NewToken())!, family, userId, issuedAt, expiresAt);
+
+    private static async Task<(Player[] Players, string Code)> PlayWholeGameAsync(HttpClient client)
+    {
+        var (players, code) = await RoomKit.StartedRoomAsync(client, Ct);
+        for (var round = 1; round <= 5; round++)
+        {
+            await RoomKit.PlayRoundAsync(players, code, round, Ct);
+        }
+
+        return (players, code);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{failure} {Deadline.TotalSeconds} s later.");
+            await Task.Delay(TimeSpan.FromMilliseconds(250), Ct);
+        }
+    }
+}
