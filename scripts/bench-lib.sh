@@ -1,4 +1,4 @@
-# Shared by scripts/bench.sh and scripts/bench-peers.sh (sourced, not run): building the servers, free
+# Shared by scripts/bench.sh, scripts/bench-peers.sh and scripts/bench-export.sh (sourced, not run): building the servers, free
 # ports, starting and stopping exactly the processes a benchmark started, MariaDB and Redis through
 # scripts/services.sh, and the summary file. The caller sets repo_root, run_dir and summary, and installs
 #   trap on_exit EXIT; trap 'exit 130' INT TERM

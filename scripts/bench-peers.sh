@@ -135,7 +135,16 @@ artifacts="$repo_root/.local/bench/artifacts"
 summary="$run_dir/peers-summary.txt"
 peers_dir="$repo_root/.local/bench-peers"
 mkdir -p "$run_dir"
-trap on_exit EXIT
+# Whatever stops the run, the figures measured so far are summarised before the servers are stopped.
+summarized=0
+peers_exit() {
+  local status=$?
+  set +e
+  ((summarized)) || { summarized=1; summarize; }
+  (exit "$status")
+  on_exit
+}
+trap peers_exit EXIT
 trap 'exit 130' INT TERM
 failures=0
 fail() {
@@ -387,13 +396,17 @@ export_work() {
       curl -s --noproxy '*' -o /dev/null -X POST "$base/auth/register" -H 'content-type: application/json' -d "$credentials" || true
       ConnectionStrings__MySql="$connection" dotnet "$silo_dll" grant-role bench_researcher researcher >>"$run_dir/grant-role.log" 2>&1 \
         || { fail "grant-role failed (log: $run_dir/grant-role.log)"; stop_started; continue; }
-      token="$(curl -sf --noproxy '*' -X POST "$base/auth/login" -H 'content-type: application/json' -d "$credentials" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')"
+      token="$(curl -sf --noproxy '*' -X POST "$base/auth/login" -H 'content-type: application/json' -d "$credentials" \
+        | sed 's/.*"access_token":"\([^"]*\)".*/\1/')" || token=""
       cold="" warm=""
       for which in cold warm; do
+        [[ -n "$token" ]] || { fail "the researcher's login on $base failed"; break; }
+        local curl_status=0
         timing="$(curl -s --noproxy '*' -o "$run_dir/export-$size.xlsx" -w '%{http_code} %{time_total}' \
-          -H "authorization: Bearer $token" "$base/research/experiments/export/excel?format=xlsx")"
+          -H "authorization: Bearer $token" "$base/research/experiments/export/excel?format=xlsx")" || curl_status=$?
         read -r status total <<<"$timing"
-        [[ "$status" == 200 ]] || { fail "export of $size answered $status"; break; }
+        # A 200 whose body breaks off (the server failed after it started streaming) is a failure too.
+        [[ "$status" == 200 && "$curl_status" == 0 ]] || { fail "$which export of $size: HTTP $status, curl exit $curl_status (server logs in $run_dir)"; break; }
         printf -v "$which" '%s' "$total"
       done
       stop_started
@@ -501,13 +514,16 @@ server_environment
 build
 raise_open_files $((rooms * 3 + connections + 4096))
 if wants round-choice || wants export || [[ " ${dilemma_modes[*]} " == *" cluster "* ]]; then
-  use_services
+  # MariaDB's internal temporary tables in a folder of its own: other programs on a shared machine clean /tmp.
+  mkdir -p "$run_dir/../mariadb-tmp"
+  DILEMMA_MARIADB_ARGS="${DILEMMA_MARIADB_ARGS:-} --tmpdir=$(cd "$run_dir/.." && pwd -P)/mariadb-tmp" use_services
   mysql_port="$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$ConnectionStrings__MySql")"
   mariadb_client() { mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$mysql_port" -u root "$@"; }
 fi
 ! wants relay || relay
 ! wants round-choice || round_choice
 ! wants export || export_work
+summarized=1
 summarize
 
 record ""
