@@ -4,6 +4,7 @@
 #   bash scripts/bench.sh peers [--mode embedded|cluster|both] [--only relay|round-choice|export]
 #                               [--rounds N] [--duration S] [--warmup S] [--rooms N] [--connections N]
 #                               [--sizes N[,N…]] [--peers DIR] [--commit REV] [--server-env NAME=VALUE]…
+#   bash scripts/bench.sh peers --report .local/bench/<time>     the summary again, from that run's figures
 #
 # relay         --rooms rooms (default 1000) x 3 sockets, each sending one message a second to the next peer
 #               of its room, driven by the peers' relay-bench.mjs (one client for every target) against
@@ -18,7 +19,8 @@
 # export        cluster mode only (the export reads MariaDB): for each of --sizes (default 1693,100000
 #               participants, databases made by the silo's generate-research-data as in bench-export.sh),
 #               a fresh silo and gateway, the first export after the start and a second one (warm),
-#               then `python3 openpyxl_export.py N` (the original's write-only openpyxl) for the same N
+#               then `python3 openpyxl_export.py N` (the original's write-only openpyxl) for the same N;
+#               MariaDB's buffer pool set to BUFFER_POOL_MB (default 2048) as bench-export.sh does
 # --mode        which Dilemma targets take part in relay and round-choice (default both)
 # --rounds      interleaved rounds per work (default 2, at least 2); each target gets one unrecorded
 #               warm-up of --warmup seconds (default 20) first, with the same load
@@ -37,7 +39,7 @@ cd "$repo_root"
 source scripts/bench-lib.sh
 
 usage() {
-  sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -52,6 +54,7 @@ sizes="1693,100000"
 peers_source=""
 commit=""
 server_env=()
+report_dir=""
 while (($# > 0)); do
   case "$1" in
     --mode)
@@ -97,6 +100,11 @@ while (($# > 0)); do
     --peers)
       [[ -f "${2:-}/relay-bench.mjs" ]] || die "--peers takes the folder holding relay-bench.mjs"
       peers_source="$(cd "$2" && pwd -P)"
+      shift 2
+      ;;
+    --report)
+      [[ -s "${2:-}/peers-summary.txt" ]] || die "--report takes the folder of an earlier run (it holds peers-summary.txt)"
+      report_dir="$(cd "$2" && pwd -P)"
       shift 2
       ;;
     --commit)
@@ -382,6 +390,10 @@ export_work() {
   record ""
   record "=== export: cluster mode, xlsx; first export after a fresh start and a second (warm), then openpyxl_export.py N; sizes ${export_sizes[*]}"
   local size round connection credentials token timing status total base
+  # As scripts/bench-export.sh: a server holding these databases would be given a buffer pool they fit in
+  # (services.sh starts MariaDB with 256 MB). MariaDB resizes it online.
+  mariadb_client -e "SET GLOBAL innodb_buffer_pool_size = $((${BUFFER_POOL_MB:-2048} * 1024 * 1024))"
+  record "  MariaDB innodb_buffer_pool_size = $(mariadb_client -N -e 'SELECT @@innodb_buffer_pool_size DIV 1048576') MB (BUFFER_POOL_MB)"
   credentials='{"username":"bench_researcher","password":"bench-password-1","data_consent":true,"voice_consent":false}'
   for size in "${export_sizes[@]}"; do
     ensure_research_database "$size" "Server=127.0.0.1;Port=$mysql_port;User ID=root;Database=bench_export_$size"
@@ -441,16 +453,17 @@ END {
   split("dilemma-embedded dilemma-cluster", ds, " ")
   for (k = 1; k <= 2; k++) {
     d = ds[k]; if (!(d in targets) || !("colyseus" in targets)) continue
-    rp = ""; rc = ""; per = ""
+    rp = ""; rc = ""; per = ""; n = 0; okp = 0; okc = 0
+    limit = d == "dilemma-embedded" ? 1 : 1.5
     for (r = 1; r <= last; r++) if ((d, r) in p99 && ("colyseus", r) in p99 && p99["colyseus", r] > 0 && cpu["colyseus", r] > 0) {
       a = p99[d, r] / p99["colyseus", r]; b = cpu[d, r] / cpu["colyseus", r]
       rp = rp " " a; rc = rc " " b; per = per sprintf(" r%s %.2f/%.2f", r, a, b)
+      n++; okp += a <= 1; okc += b <= limit
     }
     if (rp == "") continue
-    limit = d == "dilemma-embedded" ? 1 : 1.5
-    mp = med(rp); mc = med(rc)
-    printf "  %s / colyseus: p99 x%.2f (target <= 1: %s), CPU x%.2f (target <= %s: %s); per round p99/CPU:%s\n",
-      d, mp, mp <= 1 ? "met" : "missed", mc, limit, mc <= limit ? "met" : "missed", per
+    # A target counts as met only where every round met it: one round of two is not a result.
+    printf "  %s / colyseus, median of rounds: p99 x%.2f (target <= 1: met in %d of %d rounds), CPU x%.2f (target <= %s: met in %d of %d); per round p99/CPU:%s\n",
+      d, med(rp), okp, n, med(rc), limit, okc, n, per
   }
   if ("bare" in targets && "colyseus" in targets) {
     rc = ""; for (r = 1; r <= last; r++) if (cpu["colyseus", r] > 0) rc = rc " " cpu["bare", r] / cpu["colyseus", r]
@@ -473,7 +486,8 @@ END {
   for (k = 1; k <= 2; k++) {
     d = ds[k]; if (!(d in targets)) continue
     line = sprintf("  %s: median %.0f writes/s", d, med(all[d]))
-    if (d == "dilemma-cluster") line = line sprintf(" (target >= 5,000/s: %s)", med(all[d]) >= 5000 ? "met" : "missed")
+    if (d == "dilemma-cluster") { ok = 0; n = split(all[d], v, " "); for (i = 1; i <= n; i++) ok += v[i] >= 5000
+      line = line sprintf(" (target >= 5,000/s: met in %d of %d rounds)", ok, n) }
     if ("fastapi-seed" in targets) {
       rt = ""; rw = ""; per = ""
       for (r = 1; r <= last; r++) if (rps["fastapi-seed", r] > 0 && ms[d, r] > 0) {
@@ -501,6 +515,13 @@ EOF
 }
 
 # --- the run -----------------------------------------------------------------------------------------
+
+if [[ -n "$report_dir" ]]; then
+  # Only the summary of an earlier run's figures (e.g. one stopped before its end), appended to its file.
+  run_dir="$report_dir" summary="$report_dir/peers-summary.txt" summarized=1
+  summarize
+  exit 0
+fi
 
 record "peers benchmark: bash scripts/bench.sh peers --mode $mode --only ${works// /,} --rounds $rounds --duration $duration --warmup $warmup --rooms $rooms --connections $connections --sizes $sizes${commit:+ --commit ${commit:0:12}}${server_env[*]:+ --server-env ${server_env[*]}}"
 record "date:     $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
