@@ -518,10 +518,12 @@ EOF
 
 if [[ -n "$report_dir" ]]; then
   # Only the summary of an earlier run's figures (e.g. one stopped before its end), appended to its file.
+  rmdir "$run_dir"
   run_dir="$report_dir" summary="$report_dir/peers-summary.txt" summarized=1
   summarize
   exit 0
 fi
+
 
 record "peers benchmark: bash scripts/bench.sh peers --mode $mode --only ${works// /,} --rounds $rounds --duration $duration --warmup $warmup --rooms $rooms --connections $connections --sizes $sizes${commit:+ --commit ${commit:0:12}}${server_env[*]:+ --server-env ${server_env[*]}}"
 record "date:     $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
