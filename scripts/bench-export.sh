@@ -16,6 +16,7 @@ set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$repo_root"
+source scripts/bench-lib.sh
 sizes="${SIZES:-1693 100000 1000000}"
 formats="${FORMATS:-xlsx csv}"
 runs="${RUNS:-3}"
@@ -93,15 +94,7 @@ printf '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | -
 for size in $sizes; do
   database="bench_export_$size"
   connection="Server=127.0.0.1;Port=$DILEMMA_MYSQL_PORT;User ID=root;Database=$database"
-  games=$(((size + 2) / 3))
-  if [[ "$(mariadb_client -N -e "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$database' AND TABLE_NAME = 'rooms'")" == "0" ]] \
-     || [[ "$(mariadb_client -N -e "SELECT COUNT(*) FROM $database.rooms")" != "$games" ]]; then
-    mariadb_client -e "DROP DATABASE IF EXISTS $database"
-    say "generating $games games ($((games * 3)) participants) into $database"
-    start=$SECONDS
-    ConnectionStrings__MySql="$connection" dotnet "$silo_dll" generate-research-data --games "$games" --seed 42 --days 365 >&2
-    say "generated in $((SECONDS - start)) s"
-  fi
+  ensure_research_database "$size" "$connection"
   participants="$(mariadb_client -N -e "SELECT COUNT(*) FROM $database.room_participants")"
 
   service_id="bench-$size-$$"

@@ -8,6 +8,7 @@
 #   bash scripts/bench.sh signaling  [--mode …] [--duration N] [--commit REV] [--rooms N[,N…]] [--rate R]
 #   bash scripts/bench.sh sessions   [--mode …] [--commit REV] [--students N] [--think S]
 #   bash scripts/bench.sh memory     [--rooms N] [--runs N] [--duration N] [--commit REV] [--collect-timeout S]
+#   bash scripts/bench.sh peers      [--mode …] [--only relay|round-choice|export] [--rounds N] …   (see scripts/bench-peers.sh)
 #   any of them also:                [--warmup N] [--server-env NAME=VALUE]… [--mysql-pool N]
 #
 # foundation   the load-test tool's auth-flood and grain-call scenarios (LoadTest/)
@@ -53,17 +54,18 @@ set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$repo_root"
+source scripts/bench-lib.sh
 
-ready_timeout_seconds=90
-stop_timeout_seconds=20
+# The comparison with the peers in ../shared/bench-peers has options of its own.
+if [[ "${1:-}" == peers ]]; then
+  shift
+  exec bash scripts/bench-peers.sh "$@"
+fi
 
 usage() {
-  sed -n '2,40p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,41p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
-
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "$*"; exit 1; }
 
 [[ "${1:-}" =~ ^(foundation|game|signaling|sessions|memory)$ ]] || usage
 bench="$1"
@@ -224,105 +226,8 @@ artifacts="$repo_root/.local/bench/artifacts"
 summary="$run_dir/summary.txt"
 mkdir -p "$run_dir"
 
-# Everything this script starts, so the exit trap stops exactly these and nothing else.
-started_pids=()
-started_names=()
-services_started_here=0
-
-stop_started() {
-  local i pid name deadline
-  for ((i = ${#started_pids[@]} - 1; i >= 0; i--)); do
-    pid="${started_pids[i]}"
-    name="${started_names[i]}"
-    kill -0 "$pid" 2>/dev/null || continue
-    # SIGTERM lets a silo leave the membership table cleanly instead of being declared dead later.
-    kill -TERM "$pid" 2>/dev/null || true
-    deadline=$((SECONDS + stop_timeout_seconds))
-    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
-      sleep 0.2
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      say "$name (pid $pid) did not stop within ${stop_timeout_seconds}s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-  done
-  started_pids=()
-  started_names=()
-}
-
-on_exit() {
-  local status=$?
-  stop_started
-  if ((services_started_here)); then
-    bash scripts/services.sh stop || true
-  fi
-  exit "$status"
-}
 trap on_exit EXIT
 trap 'exit 130' INT TERM
-
-# A port is taken if something accepts a connection on it.
-port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-chosen_ports=" "
-# free_port VAR: a free port, below Linux's ephemeral range (32768+) so that no outgoing connection
-# holds it, and never one already handed out. Assigns instead of printing: in a $(...) subshell the
-# record of ports handed out would be lost.
-free_port() {
-  local port attempt
-  for attempt in $(seq 1 200); do
-    port=$((20000 + RANDOM % 12000))
-    [[ "$chosen_ports" == *" $port "* ]] && continue
-    port_in_use "$port" && continue
-    chosen_ports+="$port "
-    printf -v "$1" '%s' "$port"
-    return 0
-  done
-  die "found no free port"
-}
-
-# start NAME LOG VAR=VALUE... -- COMMAND...   (pid recorded; output to LOG)
-start() {
-  local name="$1" log="$2"
-  shift 2
-  local vars=()
-  while [[ "$1" != -- ]]; do
-    vars+=("$1")
-    shift
-  done
-  shift
-  env "${vars[@]}" "$@" </dev/null >"$log" 2>&1 &
-  started_pids+=("$!")
-  started_names+=("$name")
-  say "started $name (pid $!), log $log"
-  last_pid=$!
-}
-
-# Polls a readiness URL until it answers 200, failing early if the process died, or at the deadline.
-wait_ready() {
-  local name="$1" url="$2" pid="$3" log="$4"
-  local deadline=$((SECONDS + ready_timeout_seconds))
-  until curl -fsS --noproxy '*' --max-time 5 -o /dev/null "$url" 2>/dev/null; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      say "$name exited while starting; last lines of $log:"
-      tail -n 30 "$log" >&2 || true
-      return 1
-    fi
-    if ((SECONDS >= deadline)); then
-      say "$name was not ready within ${ready_timeout_seconds}s ($url); last lines of $log:"
-      tail -n 30 "$log" >&2 || true
-      curl -sS --noproxy '*' --max-time 5 "$url" >&2 || true
-      return 1
-    fi
-    sleep 0.5
-  done
-  say "$name ready: $(curl -sS --noproxy '*' --max-time 5 "$url")"
-}
-
-record() { printf '%s\n' "$*" | tee -a "$summary"; }
 
 machine_facts() {
   local cpu memory sdk runtime
@@ -349,46 +254,7 @@ machine_facts() {
   fi
 }
 
-build() {
-  local source_dir="$repo_root" server_artifacts="$artifacts"
-  if [[ -n "$commit" ]]; then
-    source_dir="$repo_root/.local/bench/src-${commit:0:12}"
-    server_artifacts="$source_dir/.artifacts"
-    if [[ ! -f "$source_dir/Dilemma.Orleans.sln" ]]; then
-      say "extracting commit ${commit:0:12} into $source_dir"
-      rm -rf "$source_dir"
-      mkdir -p "$source_dir"
-      git archive "$commit" | tar -x -C "$source_dir"
-    fi
-  fi
-  say "building Release into $server_artifacts${commit:+ and $artifacts}"
-  build_project "$source_dir/Gateway/Gateway.csproj" "$server_artifacts"
-  build_project "$source_dir/Silo/Silo.csproj" "$server_artifacts"
-  build_project "$repo_root/LoadTest/LoadTest.csproj" "$artifacts"
-  gateway_dll="$server_artifacts/bin/Gateway/release/Dilemma.Gateway.dll"
-  silo_dll="$server_artifacts/bin/Silo/release/Dilemma.Silo.dll"
-  loadtest_dll="$artifacts/bin/LoadTest/release/Dilemma.LoadTest.dll"
-  local dll
-  for dll in "$gateway_dll" "$silo_dll" "$loadtest_dll"; do
-    [[ -f "$dll" ]] || die "build produced no $dll"
-  done
-}
-
-build_project() {
-  dotnet build -c Release --nologo -v q --artifacts-path "$2" "$1" >>"$run_dir/build.log" 2>&1 \
-    || { tail -n 40 "$run_dir/build.log" >&2; die "build of $1 failed (log: $run_dir/build.log)"; }
-}
-
 failures=0
-
-# Per-request HTTP logging (as shipped) makes the server logs large; they are kept, packed.
-pack_logs() {
-  local log
-  for log in "$@"; do
-    [[ -f "$log" ]] && gzip -f "$log"
-  done
-  return 0
-}
 
 # run_scenario MODE SCENARIO LABEL URL ARGS...   (LABEL names the result files: a scenario may run more than once)
 run_scenario() {
@@ -446,50 +312,32 @@ run_benchmark() {
 
 # CPU of the servers over each measured window; MariaDB and Redis only where their pid files say so.
 service_pid_args() {
-  local name file pid
+  local name pid
   for name in mariadb redis; do
-    case "$name" in
-      mariadb) file="$repo_root/.local/services/mariadb/mariadbd.pid" ;;
-      redis) file="$repo_root/.local/services/redis/redis.pid" ;;
-    esac
-    [[ -s "$file" ]] || continue
-    pid="$(<"$file")"
-    [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && printf -- '--server-pid\n%s=%s\n' "$name" "$pid"
+    pid="$(service_pid "$name")" && printf -- '--server-pid\n%s=%s\n' "$name" "$pid"
   done
+  return 0
 }
 
-jwt_key="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
-# A cluster id of its own: membership in a shared Redis must not mix with anyone else's silos.
-cluster_id="bench-$(date -u +%H%M%S)-$RANDOM"
-# Every simulated player comes from 127.0.0.1: per-address sign-up and room lookup limits would measure themselves.
-address_limits=(RateLimits__Rooms__LookupBurstPerAddress=1000000 RateLimits__Rooms__LookupsPerMinutePerAddress=1000000
-  RateLimits__Auth__GuestSignInsPerWindow=1000000 RateLimits__Auth__RegistrationsPerWindow=1000000)
-common_env=(ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production "Auth__JwtKey=$jwt_key" "Research__PseudonymKey=$jwt_key-pseudonyms" "Cluster__ClusterId=$cluster_id" "${address_limits[@]}" "${server_env[@]}")
+server_environment
 
 run_embedded() {
-  local http silo_port gateway_port log url management metrics="" metrics_env=()
-  free_port http
-  free_port silo_port
-  free_port gateway_port
+  local log="$run_dir/embedded-gateway.log" management metrics="" metrics_env=()
   if [[ "$bench" == memory ]]; then
     # The activation count and GC heap come from /metrics on a management port.
     free_port management
     metrics="http://127.0.0.1:$management/metrics"
     metrics_env=("Telemetry__MetricsUrls=http://127.0.0.1:$management")
   fi
-  log="$run_dir/embedded-gateway.log"
-  url="http://127.0.0.1:$http"
   record ""
-  record "=== embedded: one gateway process with an in-process silo, in-memory storage ($url${metrics:+, metrics $metrics})"
-  start embedded-gateway "$log" "${common_env[@]}" "Cluster__SiloPort=$silo_port" "Cluster__GatewayPort=$gateway_port" \
-    "${metrics_env[@]}" -- dotnet "$gateway_dll" --urls "$url"
-  local gateway_pid=$last_pid
-  if ! wait_ready embedded-gateway "$url/health/ready" "$gateway_pid" "$log"; then
+  record "=== embedded: one gateway process with an in-process silo, in-memory storage${metrics:+ (metrics $metrics)}"
+  if ! start_embedded embedded-gateway "$log" "${metrics_env[@]}"; then
     record "!! embedded gateway did not become ready"
     failures=$((failures + 1))
     stop_started
     return 0
   fi
+  record "  at $gateway_url"
   if [[ "$bench" == sessions ]]; then
     # A fresh embedded gateway has no admin, so it prints its one-time setup code; the tool registers an admin with it.
     local setup_code
@@ -498,9 +346,9 @@ run_embedded() {
     facilitator_args=(--setup-code "$setup_code")
   fi
   if [[ "$bench" == memory ]]; then
-    measure_memory "$url" "$metrics" "$gateway_pid"
+    measure_memory "$gateway_url" "$metrics" "$gateway_pid"
   else
-    run_benchmark embedded "$url" --server-pid "gateway=$gateway_pid"
+    run_benchmark embedded "$gateway_url" --server-pid "gateway=$gateway_pid"
   fi
   stop_started
   pack_logs "$log"
@@ -556,50 +404,21 @@ measure_memory() {
 }
 
 run_cluster() {
-  if bash scripts/services.sh status >/dev/null 2>&1; then
-    say "MariaDB and Redis already run; using them and leaving them running"
-  else
-    bash scripts/services.sh start >/dev/null
-    services_started_here=1
-  fi
   local ConnectionStrings__MySql ConnectionStrings__Redis
-  eval "$(bash scripts/services.sh env | sed 's/^export //')"
+  use_services
   [[ -z "$mysql_pool" ]] || ConnectionStrings__MySql="${ConnectionStrings__MySql%;};Maximum Pool Size=$mysql_pool"
-
-  local silo_http silo_port silo_gateway_port http silo_log gateway_log url
-  free_port silo_http
-  free_port silo_port
-  free_port silo_gateway_port
-  free_port http
-  silo_log="$run_dir/cluster-silo.log"
-  gateway_log="$run_dir/cluster-gateway.log"
-  url="http://127.0.0.1:$http"
+  local silo_log="$run_dir/cluster-silo.log" gateway_log="$run_dir/cluster-gateway.log"
   record ""
-  record "=== cluster: one silo (MariaDB storage, Redis membership) and one gateway ($url)"
-  start cluster-silo "$silo_log" "${common_env[@]}" \
-    "ConnectionStrings__MySql=$ConnectionStrings__MySql" "ConnectionStrings__Redis=$ConnectionStrings__Redis" \
-    Cluster__AdvertisedIp=127.0.0.1 "Cluster__SiloPort=$silo_port" "Cluster__GatewayPort=$silo_gateway_port" \
-    "ASPNETCORE_URLS=http://127.0.0.1:$silo_http" \
-    -- dotnet "$silo_dll"
-  local silo_pid=$last_pid
-  if ! wait_ready cluster-silo "http://127.0.0.1:$silo_http/health/ready" "$silo_pid" "$silo_log"; then
-    record "!! silo did not become ready"
+  record "=== cluster: one silo (MariaDB storage, Redis membership) and one gateway"
+  if ! start_cluster cluster "$silo_log" "$gateway_log" "$ConnectionStrings__MySql" "$ConnectionStrings__Redis"; then
+    record "!! silo or gateway did not become ready"
     failures=$((failures + 1))
     stop_started
     return 0
   fi
-  start cluster-gateway "$gateway_log" "${common_env[@]}" Cluster__Mode=Cluster \
-    "ConnectionStrings__Redis=$ConnectionStrings__Redis" \
-    -- dotnet "$gateway_dll" --urls "$url"
-  local gateway_pid=$last_pid
-  if ! wait_ready cluster-gateway "$url/health/ready" "$gateway_pid" "$gateway_log"; then
-    record "!! cluster gateway did not become ready"
-    failures=$((failures + 1))
-    stop_started
-    return 0
-  fi
+  record "  at $gateway_url"
   if [[ "$bench" == sessions ]]; then
-    cluster_facilitator "$url" "$ConnectionStrings__MySql" || {
+    cluster_facilitator "$gateway_url" "$ConnectionStrings__MySql" || {
       record "!! could not make a facilitator"
       failures=$((failures + 1))
       stop_started
@@ -608,13 +427,11 @@ run_cluster() {
   fi
   local watch=(--server-pid "gateway=$gateway_pid" --server-pid "silo=$silo_pid")
   mapfile -t -O "${#watch[@]}" watch < <(service_pid_args)
-  run_benchmark cluster "$url" "${watch[@]}"
+  run_benchmark cluster "$gateway_url" "${watch[@]}"
   stop_started
   pack_logs "$silo_log" "$gateway_log"
 }
 
-# cluster_facilitator URL MYSQL: registers an account and gives it the facilitator role the operator's way
-# (the silo's grant-role against the cluster's database); the tool then logs in as it.
 facilitator_args=()
 cluster_facilitator() {
   local url="$1" mysql="$2" username password
@@ -627,22 +444,6 @@ cluster_facilitator() {
     return 1
   }
   facilitator_args=(--facilitator "$username:$password")
-}
-
-# Each socket is a file descriptor in the load generator and in the gateway; the shell's soft
-# limit is often 1024. Raised (up to the hard limit) for this shell, so every process it starts inherits it.
-raise_open_files() {
-  local needed="$1" soft hard
-  soft="$(ulimit -Sn)"
-  hard="$(ulimit -Hn)"
-  if [[ "$soft" == unlimited ]] || ((soft >= needed)); then
-    return 0
-  fi
-  if [[ "$hard" != unlimited ]] && ((hard < needed)); then
-    die "this needs $needed open files per process, but the hard limit is $hard (raise it: ulimit -Hn, /etc/security/limits.conf)"
-  fi
-  ulimit -Sn "$needed"
-  say "raised the open-files limit from $soft to $needed for the processes this script starts"
 }
 
 case "$bench" in
