@@ -41,6 +41,10 @@ buffer_pool_mb="${BUFFER_POOL_MB:-2048}"
 mariadb_client -e "SET GLOBAL innodb_buffer_pool_size = $((buffer_pool_mb * 1024 * 1024))"
 redis="127.0.0.1:$DILEMMA_REDIS_PORT"
 
+# The data generator is a tool beside the servers, not part of them: always a plain Release build.
+dotnet build -c Release Tools/DataGenerator/DataGenerator.csproj -v quiet -nologo >/dev/null
+generator_dll="$repo_root/Tools/DataGenerator/bin/Release/net10.0/Dilemma.DataGenerator.dll"
+
 if [[ "${BUILD:-build}" == "r2r" ]]; then
   # As the container images are built: published for linux-x64 with ReadyToRun code, so a fresh process does
   # not first compile the export's code paths.
@@ -99,7 +103,7 @@ for size in $sizes; do
     mariadb_client -e "DROP DATABASE IF EXISTS $database"
     say "generating $games games ($((games * 3)) participants) into $database"
     start=$SECONDS
-    ConnectionStrings__MySql="$connection" dotnet "$silo_dll" generate-research-data --games "$games" --seed 42 --days 365 >&2
+    ConnectionStrings__MySql="$connection" dotnet "$generator_dll" research --games "$games" --seed 42 --days 365 >&2
     say "generated in $((SECONDS - start)) s"
   fi
   participants="$(mariadb_client -N -e "SELECT COUNT(*) FROM $database.room_participants")"

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using Dapper;
 using Dilemma.Grains.Storage;
-using Dilemma.Silo.DataGenerator;
+using Dilemma.Tools.DataGenerator;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Infrastructure;
 using Dilemma.Tests.Rooms;

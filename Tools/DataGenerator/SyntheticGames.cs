@@ -5,7 +5,7 @@ using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Scenarios;
 using MySqlConnector;
 
-namespace Dilemma.Silo.DataGenerator;
+namespace Dilemma.Tools.DataGenerator;
 
 /// <summary>How many of each row a generation wrote.</summary>
 public sealed record GenerationReport(int Games, long Users, long Guests, long Participants, long ConsentingParticipants, long Choices, long Consensus, TimeSpan Elapsed);
