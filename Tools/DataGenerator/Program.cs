@@ -12,7 +12,8 @@ public static class DataGeneratorProgram
         Synthetic data for benchmarks and tests (not part of the silo or gateway images).
 
           dotnet run --project Tools/DataGenerator -- research --games N [--seed 1] [--days 365]
-              adds N finished games to the database in ConnectionStrings__MySql (the schema is applied first)
+              adds N finished games to the database in ConnectionStrings__MySql (the schema is applied first),
+              with every research table filled in the proportions below
           dotnet run --project Tools/DataGenerator -- legacy --to "<MySQL connection string>" [--seed 1]
               writes the original system's schema and a data set of its size into an empty database
         """;
@@ -65,7 +66,7 @@ public static class DataGeneratorProgram
 
     private static async Task<int> UsageAsync()
     {
-        await Console.Error.WriteLineAsync(Usage);
+        await Console.Error.WriteLineAsync(Usage + Environment.NewLine + GameActivity.Proportions);
         return ConfigurationErrors.ExitCode;
     }
 }
