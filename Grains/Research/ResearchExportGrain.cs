@@ -145,8 +145,12 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, Ps
             CanonicalRowHasher<ParticipantExportRow>.Version,
             erasures.Erasures,
             erasures.ErasedRows);
-        await source.RecordExportAsync(entry, cancellationToken);
-        LogExported(logger, exportId, entry.ParticipantRows, entry.RoomRows, excluded, (completedAt - startedAt).TotalMilliseconds);
+        if (!request.WarmUp)
+        {
+            await source.RecordExportAsync(entry, cancellationToken);
+            LogExported(logger, exportId, entry.ParticipantRows, entry.RoomRows, excluded, (completedAt - startedAt).TotalMilliseconds);
+        }
+
         await WaitUntilAllowedAsync(request, cancellationToken);
         yield return new ExportCompleted(
             exportId,
