@@ -35,6 +35,7 @@ try
     builder.Services.AddRealtime();
     builder.Services.AddHostedService<StartupNotices>();
     builder.Services.AddSettings(ResearchExportSettings.SectionName, new ResearchExportSettingsValidator());
+    builder.Services.AddHostedService<ExportWarmUp>();
 
     var app = builder.Build();
     ConfigurationErrors.ValidateSettings(app.Services);

@@ -2,7 +2,6 @@ using Dilemma.Hosting.Settings;
 using Dilemma.Hosting;
 using Dilemma.Grains.Storage;
 using Dilemma.Silo.Accounts;
-using Dilemma.Silo.DataGenerator;
 using Dilemma.Silo.LegacyImport;
 
 namespace Dilemma.Silo;
@@ -30,23 +29,6 @@ public static class SiloProgram
                 return 0;
             }
 
-            if (args is ["generate-research-data", ..])
-            {
-                // `dotnet run --project Silo -- generate-research-data --games 1000 [--seed 1] [--days 365]`:
-                // synthetic finished games for benchmarks and tests; applies the schema first.
-                var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args[1..]).Build();
-                var mySql = ConnectionStringSettings.Read(configuration).RequireMySql();
-                await SchemaMigrator.MigrateAsync(mySql);
-                var report = await SyntheticGames.GenerateAsync(
-                    mySql,
-                    configuration.GetValue("games", 1000),
-                    configuration.GetValue("seed", 1),
-                    configuration.GetValue("days", 365),
-                    CancellationToken.None);
-                await Console.Out.WriteLineAsync(report.ToString());
-                return 0;
-            }
-
             if (args is [LegacyImportCommand.Name, ..])
             {
                 // `dotnet run --project Silo -- import-legacy --from "<MySQL connection string>"`: the original
@@ -59,22 +41,6 @@ public static class SiloProgram
                     stop.Cancel();
                 };
                 return await LegacyImportCommand.RunAsync(configuration, Console.Out, Console.Error, !Console.IsErrorRedirected, stop.Token);
-            }
-
-            if (args is ["generate-legacy-data", ..])
-            {
-                // `dotnet run --project Silo -- generate-legacy-data --to "<MySQL connection string>" [--seed 1]`: the
-                // original system's schema with a data set of its size, to try or measure import-legacy on.
-                var configuration = new ConfigurationBuilder().AddCommandLine(args[1..]).Build();
-                if (configuration["to"] is not { Length: > 0 } target)
-                {
-                    await Console.Error.WriteLineAsync("Usage: generate-legacy-data --to \"<MySQL connection string>\" [--seed 1]");
-                    return ConfigurationErrors.ExitCode;
-                }
-
-                var report = await LegacyDataSet.CreateAsync(target, configuration.GetValue("seed", 1), CancellationToken.None);
-                await Console.Out.WriteLineAsync(report.ToString());
-                return 0;
             }
 
             if (args is [RoleCommand.Grant or RoleCommand.Revoke, ..])

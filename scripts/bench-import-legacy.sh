@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # import-legacy benchmark (issue 15): the original system's schema with a data set of its size (277 users,
-# 760 rooms, 1,693 participants; `generate-legacy-data`, seed 1) imported into an empty database, then again.
+# 760 rooms, 1,693 participants; `Tools/DataGenerator legacy`, seed 1) imported into an empty database, then again.
 #
 #   bash scripts/bench-import-legacy.sh            3 runs
 #   RUNS=5 bash scripts/bench-import-legacy.sh
@@ -28,7 +28,9 @@ mariadb_client() { mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$DILEMM
 
 say "building Release"
 dotnet build -c Release Silo/Silo.csproj -v quiet -nologo >/dev/null
+dotnet build -c Release Tools/DataGenerator/DataGenerator.csproj -v quiet -nologo >/dev/null
 silo_dll="$repo_root/Silo/bin/Release/net10.0/Dilemma.Silo.dll"
+generator_dll="$repo_root/Tools/DataGenerator/bin/Release/net10.0/Dilemma.DataGenerator.dll"
 from="Server=127.0.0.1;Port=$DILEMMA_MYSQL_PORT;User ID=root;Database=bench_legacy_from"
 to="Server=127.0.0.1;Port=$DILEMMA_MYSQL_PORT;User ID=root;Database=bench_legacy_to"
 
@@ -37,7 +39,7 @@ seconds() { local start end; start=$(date +%s.%N); "$@" >"$out_dir/last-report.t
 printf 'run\tfirst import s\tsecond import s\n'
 for run in $(seq 1 "$runs"); do
   mariadb_client -e "DROP DATABASE IF EXISTS bench_legacy_from; DROP DATABASE IF EXISTS bench_legacy_to"
-  dotnet "$silo_dll" generate-legacy-data --to "$from" --seed 1 >&2
+  dotnet "$generator_dll" legacy --to "$from" --seed 1 >&2
   first=$(seconds env ConnectionStrings__MySql="$to" dotnet "$silo_dll" import-legacy --from "$from")
   cp "$out_dir/last-report.txt" "$out_dir/first-report.txt"
   second=$(seconds env ConnectionStrings__MySql="$to" dotnet "$silo_dll" import-legacy --from "$from")

@@ -252,9 +252,10 @@ start_cluster() {
   wait_ready "$name-gateway" "$gateway_url/health/ready" "$gateway_pid" "$gateway_log"
 }
 
-# ensure_research_database SIZE CONNECTION: a database of SIZE participants made by the silo's
-# generate-research-data (seed 42, a year of games), kept and reused while it still holds that many games.
-# Needs mariadb_client (a client on that server as root) and silo_dll; sets research_database.
+# ensure_research_database SIZE CONNECTION: a database of SIZE participants made by Tools/DataGenerator's
+# research verb (seed 42, a year of games), kept and reused while it still holds that many games.
+# Needs mariadb_client (a client on that server as root); uses generator_dll, building the tool into the
+# bench artifacts when it is not set; sets research_database.
 ensure_research_database() {
   local size="$1" connection="$2" games started
   research_database="bench_export_$size"
@@ -264,7 +265,11 @@ ensure_research_database() {
     mariadb_client -e "DROP DATABASE IF EXISTS $research_database"
     say "generating $games games ($((games * 3)) participants) into $research_database"
     started=$SECONDS
-    ConnectionStrings__MySql="$connection" dotnet "$silo_dll" generate-research-data --games "$games" --seed 42 --days 365 >&2
+    if [[ -z "${generator_dll:-}" ]]; then
+      build_project "$repo_root/Tools/DataGenerator/DataGenerator.csproj" "$artifacts"
+      generator_dll="$artifacts/bin/DataGenerator/release/Dilemma.DataGenerator.dll"
+    fi
+    ConnectionStrings__MySql="$connection" dotnet "$generator_dll" research --games "$games" --seed 42 --days 365 >&2
     say "generated in $((SECONDS - started)) s"
   fi
 }

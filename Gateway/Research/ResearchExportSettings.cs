@@ -40,6 +40,10 @@ public sealed class ResearchExportSettings
     public int MaxStallSeconds { get; set; } = DefaultMaxStallSeconds;
 
     public TimeSpan MaxStall => TimeSpan.FromSeconds(MaxStallSeconds);
+
+    /// <summary>Whether start-up runs the export once, into nothing, so the first real one is as fast as the next (<c>Research:ExportWarmUp</c>; <see cref="ExportWarmUp"/>).</summary>
+    [ConfigurationKeyName("ExportWarmUp")]
+    public bool WarmUp { get; set; } = true;
 }
 
 /// <summary>The rule across the two sizes: one call carries at most <see cref="ResearchExportSettings.MaxRowsPerCall"/> rows.</summary>

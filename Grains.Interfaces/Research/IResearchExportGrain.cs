@@ -53,7 +53,9 @@ public sealed record ExportFilter(
 /// after the first waits in the silo until the reader allows it (<see cref="IResearchExportGrain.AllowAsync"/>),
 /// at most this long, after which the export fails and its query ends. Zero (what readers without pacing send)
 /// hands items out as soon as they are read. <see cref="OnlySheet"/> (a CSV of one sheet) leaves out the long-format
-/// sheets other than it; participants and rooms are always read, since the ledger records them.
+/// sheets other than it; participants and rooms are always read, since the ledger records them. <see cref="WarmUp"/>
+/// marks the gateway's start-up run (never a researcher's): it is read and handed out as any export, but writes no
+/// ledger row and is not logged as an export.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -66,7 +68,8 @@ public sealed record ExportRequest(
     [property: Id(4)] int RowsPerChunk,
     [property: Id(5)] TimeSpan MaxStall = default,
     [property: Id(6)] string? OnlySheet = null,
-    [property: Id(7)] bool IncludeNicknames = false);
+    [property: Id(7)] bool IncludeNicknames = false,
+    [property: Id(8)] bool WarmUp = false);
 
 /// <summary>One item of an export stream.</summary>
 [GenerateSerializer]

@@ -146,8 +146,12 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
             erasures.Erasures,
             erasures.ErasedRows,
             summaries);
-        await ledger.RecordExportAsync(entry, cancellationToken);
-        LogExported(logger, exportId, entry.ParticipantRows, entry.RoomRows, excluded, (completedAt - startedAt).TotalMilliseconds);
+        if (!request.WarmUp)
+        {
+            await ledger.RecordExportAsync(entry, cancellationToken);
+            LogExported(logger, exportId, entry.ParticipantRows, entry.RoomRows, excluded, (completedAt - startedAt).TotalMilliseconds);
+        }
+
         await WaitUntilAllowedAsync(request, cancellationToken);
         yield return new ExportCompleted(
             exportId,

@@ -3,10 +3,10 @@ using Dapper;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Scenarios;
 using Dilemma.Grains.Storage;
-using Dilemma.Silo.DataGenerator;
 using Dilemma.Silo.LegacyImport;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Infrastructure;
+using Dilemma.Tools.DataGenerator;
 using Microsoft.Extensions.Configuration;
 using MySqlConnector;
 

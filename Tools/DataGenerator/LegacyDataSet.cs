@@ -3,7 +3,7 @@ using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Scenarios;
 using MySqlConnector;
 
-namespace Dilemma.Silo.DataGenerator;
+namespace Dilemma.Tools.DataGenerator;
 
 /// <summary>What <see cref="LegacyDataSet.CreateAsync"/> wrote, and how many of its rows break a rule on purpose.</summary>
 public sealed record LegacyDataSetReport(int Users, int Rooms, int StartedRooms, int Participants, int Choices, int Consensus)

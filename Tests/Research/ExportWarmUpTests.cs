@@ -1,0 +1,59 @@
+using Dapper;
+using Dilemma.Gateway.Research;
+using Dilemma.Grains.Interfaces.Research;
+using Dilemma.Grains.Research;
+using Dilemma.Tests.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using MySqlConnector;
+
+namespace Dilemma.Tests.Research;
+
+/// <summary>
+/// The start-up warm-up of the research export (issue 18): it runs the whole pipeline, every sheet, through the
+/// export grain, yet leaves no trace a researcher could mistake for an export: no ledger row, no logged export.
+/// </summary>
+public abstract class ExportWarmUpTests(IGrainFactory grains, GatewayFactory factory)
+{
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>How many of these exports the ledger holds.</summary>
+    protected abstract Task<int> LedgerRowsAsync(IReadOnlyList<Guid> exportIds);
+
+    [Fact]
+    public async Task The_warm_up_reads_every_sheet_but_writes_no_ledger_row_and_logs_no_export()
+    {
+        var runs = await new ExportWarmUp(grains, new ResearchExportSettings(), NullLogger<ExportWarmUp>.Instance).RunAsync(Ct);
+
+        Assert.Equal(2, runs.Count);
+        Assert.Equal(ExportSheets.All.Select(s => s.Name), runs[0].Sheets.Select(s => s.Sheet));
+        Assert.All(runs, run => Assert.Equal((0L, 0L), (run.ParticipantRows, run.RoomRows)));
+        Assert.Equal(0, await LedgerRowsAsync([.. runs.Select(r => r.ExportId)]));
+        Assert.DoesNotContain(factory.Logs.Lines, line => runs.Any(r => line.Contains(r.ExportId.ToString(), StringComparison.OrdinalIgnoreCase)));
+    }
+
+    [Fact]
+    public void The_gateway_warmed_the_export_up_before_it_started()
+    {
+        Assert.Contains(factory.Logs.Lines, line => line.Contains("Research export warmed up in", StringComparison.Ordinal));
+    }
+}
+
+public sealed class ClusterExportWarmUpTests(ClusterGatewayFixture cluster)
+    : ExportWarmUpTests(cluster.Grains, cluster.Factory), IClassFixture<ClusterGatewayFixture>
+{
+    protected override async Task<int> LedgerRowsAsync(IReadOnlyList<Guid> exportIds)
+    {
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        return await connection.ExecuteScalarAsync<int>(
+            "SELECT COUNT(*) FROM research_exports WHERE export_id IN @ids",
+            new { ids = exportIds.Select(id => id.ToString("D")).ToList() });
+    }
+}
+
+public sealed class EmbeddedExportWarmUpTests(EmbeddedGatewayFixture gateway)
+    : ExportWarmUpTests(gateway.Grains, gateway.Factory), IClassFixture<EmbeddedGatewayFixture>
+{
+    protected override Task<int> LedgerRowsAsync(IReadOnlyList<Guid> exportIds) =>
+        Task.FromResult(gateway.Factory.Services.GetRequiredService<InMemoryResearchExportSource>().Ledger.Count(e => exportIds.Contains(e.ExportId)));
+}
