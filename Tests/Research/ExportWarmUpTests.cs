@@ -55,5 +55,5 @@ public sealed class EmbeddedExportWarmUpTests(EmbeddedGatewayFixture gateway)
     : ExportWarmUpTests(gateway.Grains, gateway.Factory), IClassFixture<EmbeddedGatewayFixture>
 {
     protected override Task<int> LedgerRowsAsync(IReadOnlyList<Guid> exportIds) =>
-        Task.FromResult(gateway.Factory.Services.GetRequiredService<InMemoryResearchExportSource>().Ledger.Count(e => exportIds.Contains(e.ExportId)));
+        Task.FromResult(gateway.Factory.Services.GetRequiredService<InMemoryExportLedger>().Ledger.Count(e => exportIds.Contains(e.ExportId)));
 }
