@@ -11,7 +11,7 @@ namespace Dilemma.Grains.Accounts;
 /// cannot slip more guesses in than the run allows.
 /// </summary>
 // One per account that signs in: a run of failures holds itself (DelayDeactivation), a quiet throttle is worth nothing.
-[CollectionAgeLimit(Minutes = 1)]
+[CollectionAgeLimit(Minutes = 2)]
 public sealed class LoginThrottleGrain(IOptions<AccountOptions> options, TimeProvider time) : Grain, ILoginThrottleGrain
 {
     private int _failures;

@@ -8,7 +8,7 @@ namespace Dilemma.Grains.Accounts;
 /// a silo restart costs a client one more <c>POST /auth/ws-ticket</c>.
 /// </summary>
 // Worth 30 seconds: an unredeemed ticket need not wait for the general collection age (DelayDeactivation holds it for its lifetime).
-[CollectionAgeLimit(Minutes = 1)]
+[CollectionAgeLimit(Minutes = 2)]
 public sealed class WsTicketGrain(TimeProvider time) : Grain, IWsTicketGrain
 {
     private WsTicketHolder? _holder;

@@ -23,8 +23,9 @@ public sealed class GrainCollectionSettings
     public int CollectionAgeSeconds { get; set; } = 5 * 60;
 
     /// <summary>
-    /// How often idle activations are looked for. Orleans wants it below every collection age, and the
-    /// shortest, <c>[CollectionAgeLimit]</c> of a ticket grain, is one minute.
+    /// How often idle activations are looked for. Orleans wants it below every collection age; the shortest
+    /// <c>[CollectionAgeLimit]</c> (tickets, throttles, peers) is two minutes, above Orleans' own one-minute quantum, so
+    /// a host that keeps Orleans' defaults (a test cluster) loads these grains too.
     /// </summary>
     [Range(1, 30)]
     public int CollectionQuantumSeconds { get; set; } = 30;
