@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Infrastructure;
 using Dilemma.Tests.Realtime;
 using Dilemma.Tests.Rooms;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -167,11 +168,19 @@ public sealed class TelemetryTests(TelemetryClusterFixture cluster) : IClassFixt
             Assert.Equal(HttpStatusCode.Forbidden, guest.StatusCode);
         }
 
-        using var admin = await management.SendAsync(AsAdmin(new HttpRequestMessage(HttpMethod.Get, "/dashboard/DashboardCounters")), Ct);
-        Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
-        // The silo's own address: the dashboard reads the cluster through the gateway's Orleans client.
-        var counters = await admin.Content.ReadAsStringAsync(Ct);
-        Assert.Contains("127.0.0.1", counters, StringComparison.Ordinal);
+        // The silo's own address: the dashboard reads the cluster through the gateway's Orleans client. Its grain gathers
+        // the counters on a timer, so a dashboard activated by this request (an earlier one collected as idle) answers
+        // with no hosts until its first round.
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                using var admin = await management.SendAsync(AsAdmin(new HttpRequestMessage(HttpMethod.Get, "/dashboard/DashboardCounters")), Ct);
+                Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
+                return (await admin.Content.ReadAsStringAsync(Ct)).Contains("127.0.0.1", StringComparison.Ordinal);
+            },
+            TimeSpan.FromSeconds(30),
+            "the dashboard's counters to name the silo",
+            Ct);
     }
 
     private async Task<(Activity Gateway, Activity Grain, Activity Database)> WaitForTraceAsync(ActivityTraceId traceId)
