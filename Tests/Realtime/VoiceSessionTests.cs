@@ -171,6 +171,10 @@ public sealed class VoiceSessionTests(KestrelGatewayFixture gateway) : IClassFix
         var code = RoomKit.Code(await RoomKit.CreateRoomAsync(players[0], Ct));
         await using var host = await RealtimeKit.VoiceAsync(gateway.Address, players[0], code, Ct);
 
+        // The socket is open before the gateway has subscribed it to the room; its answer to init says it has.
+        await host.SendAsync(new { type = "init" }, Ct);
+        await host.NextAsync("session_state", Ct);
+
         await RoomKit.JoinAsync(players[1], code, Ct);
         Assert.Equal(2, (await NextUpdateAsync(host)).GetProperty("participants").GetArrayLength());
         await RoomKit.JoinAsync(players[2], code, Ct);
