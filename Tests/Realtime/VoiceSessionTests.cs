@@ -72,6 +72,10 @@ public sealed class VoiceSessionTests(KestrelGatewayFixture gateway) : IClassFix
         await using var a = await RealtimeKit.VoiceAsync(gateway.Address, players[0], code, Ct);
         await using var b = await RealtimeKit.VoiceAsync(gateway.Address, players[1], code, Ct);
 
+        // An open socket is subscribed to the room's pushes only once the gateway has joined it; init's answer says it has.
+        await b.SendAsync(new { type = "init" }, Ct);
+        await b.NextAsync("session_state", Ct);
+
         await a.SendAsync(new { type = "start_recording" }, Ct);
         var started = await b.NextAsync("recording_state", Ct);
         Assert.True(started.GetProperty("is_recording").GetBoolean());
