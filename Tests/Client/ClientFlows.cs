@@ -34,7 +34,8 @@ internal static partial class ClientFlows
             await page.CheckAsync("#data-consent");
             await page.CheckAsync("#voice-consent");
             await page.ClickAsync("#guest-submit");
-            await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
+            // The first sign-in of a test run can meet a gateway still compiling while other fixtures start beside it.
+            await Expect(page.Locator("#create-form")).ToBeVisibleAsync(new() { Timeout = 60_000 });
             // The lobby draws itself again when its lists arrive; typing before that would be wiped.
             await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync();
         }
