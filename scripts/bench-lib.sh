@@ -69,16 +69,21 @@ free_port() {
 }
 
 # start NAME LOG VAR=VALUE... -- COMMAND...   (pid recorded; output to LOG)
+# `dotnet X.dll` runs in X.dll's folder, as the images run it (WORKDIR /app): that folder is the host's content
+# root, so its appsettings.json (log levels) is read, and the configuration's file watcher watches that folder
+# alone. From the repo root the servers ran without appsettings.json, logging every middleware step of every
+# request, and watched the whole tree, MariaDB's data files and their own logs included.
 start() {
   local name="$1" log="$2"
   shift 2
-  local vars=()
+  local vars=() dir=.
   while [[ "$1" != -- ]]; do
     vars+=("$1")
     shift
   done
   shift
-  env "${vars[@]}" "$@" </dev/null >"$log" 2>&1 &
+  [[ "$1" != dotnet || "${2:-}" != *.dll ]] || dir="$(dirname "$2")"
+  (cd "$dir" && exec env "${vars[@]}" "$@") </dev/null >"$log" 2>&1 &
   started_pids+=("$!")
   started_names+=("$name")
   say "started $name (pid $!), log $log"

@@ -102,15 +102,15 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
             parameters);
 
         // The submission's history row commits with the last value: an acknowledged choice is in both. Keyed by the
-        // revision, so a retried write of the same revision overwrites its row with the values it now carries.
-        var submission = new GroupedStatement(
+        // revision, so a retried write of the same revision overwrites its row with the values it now carries. A
+        // row statement: the batch's history rows travel as one INSERT.
+        var submission = GroupedStatement.InsertRow(
+            "INSERT INTO round_choice_submissions (room_code, user_id, round_number, revision, choice, confidence, submission_id, submitted_at, is_bot, bot_reason)",
+            [choice.RoomCode, choice.UserId, choice.RoundNumber, choice.Revision, choice.Choice, choice.Confidence, choice.SubmissionId, choice.At, choice.IsBot, choice.BotReason],
             """
-            INSERT INTO round_choice_submissions (room_code, user_id, round_number, revision, choice, confidence, submission_id, submitted_at, is_bot, bot_reason)
-            VALUES (@RoomCode, @UserId, @RoundNumber, @Revision, @Choice, @Confidence, @SubmissionId, @At, @IsBot, @BotReason)
             ON DUPLICATE KEY UPDATE choice = VALUES(choice), confidence = VALUES(confidence), submission_id = VALUES(submission_id),
                 submitted_at = VALUES(submitted_at), is_bot = VALUES(is_bot), bot_reason = VALUES(bot_reason)
-            """,
-            parameters);
+            """);
 
         // A revision updates its row in place. The upsert would first insert a new row into the primary key,
         // meet the unique key, undo the insert and then update: several times the work, on the busiest write

@@ -28,6 +28,7 @@ public sealed class GroupCommitTests(ClusterKestrelFixture cluster) : IClassFixt
 
         // Every seat at once, then every seat's revision at once: the first are inserts, the second updates in place.
         var expected = new List<(string, long, int, int, int, string)>();
+        var submitted = new List<(string, long, int, int, int, string)>();
         foreach (var revision in new[] { 1, 2 })
         {
             var answers = await Task.WhenAll(seats.Select(async seat =>
@@ -39,6 +40,7 @@ public sealed class GroupCommitTests(ClusterKestrelFixture cluster) : IClassFixt
                 return (seat.Code, seat.Player.UserId, choice, confidence, revision, submission);
             }));
             expected = [.. answers];
+            submitted.AddRange(answers);
         }
 
         await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
@@ -47,6 +49,13 @@ public sealed class GroupCommitTests(ClusterKestrelFixture cluster) : IClassFixt
             new { codes = rooms.Select(room => room.Code).ToArray() },
             cancellationToken: Ct));
         Assert.Equal(expected.Order(), stored.Order());
+
+        // The history holds every revision: a batch's history rows go in as one multi-row INSERT.
+        var history = await connection.QueryAsync<(string, long, int, int, int, string)>(new CommandDefinition(
+            "SELECT room_code, user_id, choice, confidence, revision, submission_id FROM round_choice_submissions WHERE room_code IN @codes AND round_number = 1",
+            new { codes = rooms.Select(room => room.Code).ToArray() },
+            cancellationToken: Ct));
+        Assert.Equal(submitted.Order(), history.Order());
 
         // And each room's consensus, all at once.
         var consensus = await Task.WhenAll(rooms.Select(room => RoomKit.ConsensusAsync(room.Players[0], room.Code, 1, 1, 4, Ct)));
