@@ -26,6 +26,9 @@ public sealed partial class Pseudonyms
     private const long Base = 1_000_000_000_000_000;
     private const ulong Span = 8_000_000_000_000_000;
 
+    // About 4 MB of remembered pseudonyms per export at most: every user of a 100,000-participant export.
+    private const int RememberedPerExport = 1 << 17;
+
     private readonly byte[] _secret;
 
     public Pseudonyms(IOptions<PseudonymOptions> options, ILogger<Pseudonyms> logger)
@@ -50,7 +53,10 @@ public sealed partial class Pseudonyms
     /// <summary>Research:Pseudonymise.</summary>
     public bool Enabled { get; }
 
-    /// <summary>The pseudonym function of one study (<see cref="DefaultStudy"/> when null), or the identity when pseudonyms are off.</summary>
+    /// <summary>
+    /// The pseudonym function of one study (<see cref="DefaultStudy"/> when null), or the identity when pseudonyms are off.
+    /// The function remembers what it computed and is for one caller at a time (one export).
+    /// </summary>
     public Func<long, long> For(string? study)
     {
         if (!Enabled)
@@ -59,7 +65,27 @@ public sealed partial class Pseudonyms
         }
 
         var key = HKDF.DeriveKey(HashAlgorithmName.SHA256, _secret, 32, salt: [], info: Encoding.UTF8.GetBytes("dilemma-pseudonym-v1:" + (study ?? DefaultStudy)));
-        return id => Of(key, id);
+
+        // An export names each user once per row they appear in (a million times at 100,000 participants, every sheet
+        // walking the same rooms), and an HMAC per name was an eighth of the silo's CPU. Bounded, so memory does not
+        // grow with the export: a full table starts over, and rows come by room, so a room's users are still met again.
+        var known = new Dictionary<long, long>();
+        return id =>
+        {
+            if (known.TryGetValue(id, out var pseudonym))
+            {
+                return pseudonym;
+            }
+
+            if (known.Count >= RememberedPerExport)
+            {
+                known.Clear();
+            }
+
+            pseudonym = Of(key, id);
+            known[id] = pseudonym;
+            return pseudonym;
+        };
     }
 
     /// <summary>The pseudonym of <paramref name="userId"/> under a study's key: HMAC-SHA256 of the id in decimal, first 8 bytes big-endian.</summary>

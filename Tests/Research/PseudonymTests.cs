@@ -145,7 +145,7 @@ public abstract class PseudonymTests(HttpClient client, IGrainFactory grains)
     }
 
     /// <summary>The documented pseudonym, computed independently: HKDF-SHA256(secret, info "dilemma-pseudonym-v1:" + study), HMAC-SHA256 of the id in decimal, first 8 bytes big-endian mod 8e15 plus 1e15.</summary>
-    private static long Pseudonym(string study, long userId)
+    internal static long Pseudonym(string study, long userId)
     {
         var key = HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(PseudonymGatewayFixture.Key), 32, [], Encoding.UTF8.GetBytes("dilemma-pseudonym-v1:" + study));
         var mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(userId.ToString(CultureInfo.InvariantCulture)));
