@@ -6,8 +6,9 @@ namespace Dilemma.Gateway.Research;
 /// <summary>
 /// Pays at start-up what the first research export after a start used to pay (docs/benchmarks.md, Research export):
 /// compiling the export's code in gateway and silo, the silo's first database connections, the workbook writer's
-/// set-up. It runs the whole pipeline once, the workbook and a CSV, over a time window that holds no room, into
-/// <see cref="Stream.Null"/>. The requests are marked <see cref="ExportRequest.WarmUp"/>, so the silo writes no
+/// set-up. It runs the whole pipeline once, the workbook and a CSV, into <see cref="Stream.Null"/>; the silo reads
+/// the rooms of the newest room's millisecond for it (or nothing before the first room), so that the code handling
+/// rows is compiled too. The requests are marked <see cref="ExportRequest.WarmUp"/>, so the silo writes no
 /// ledger row and logs no export, and the gateway's export metrics do not count them. It runs in start-up, before
 /// the gateway listens (well under a second on a quiet machine); a failure is logged and start-up goes on, since
 /// exports still work, only the first one slower.
@@ -20,8 +21,8 @@ public sealed partial class ExportWarmUp(IGrainFactory grains, ResearchExportSet
     // A cluster that cannot answer within this is not worth holding start-up for.
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
-    // A one-second window in 2000: no room of this system was made then, so every query runs and returns nothing.
-    private static readonly ExportFilter NoRooms = new(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2000, 1, 1, 0, 0, 1, TimeSpan.Zero), null, null);
+    // The silo chooses the warm-up's rooms (ResearchExportGrain); what is sent here is not read.
+    private static readonly ExportFilter ChosenBySilo = new(null, null, null, null);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -56,7 +57,7 @@ public sealed partial class ExportWarmUp(IGrainFactory grains, ResearchExportSet
     private async Task<ExportCompleted> ExportAsync(string format, CancellationToken cancellationToken)
     {
         var csvSheet = ExportSheets.Participants;
-        var request = new ExportRequest(NoRooms, 0, RequestedByName, format, ResearchExportSettings.DefaultRowsPerChunk, OnlySheet: format == "csv" ? csvSheet.Name : null, WarmUp: true);
+        var request = new ExportRequest(ChosenBySilo, 0, RequestedByName, format, ResearchExportSettings.DefaultRowsPerChunk, OnlySheet: format == "csv" ? csvSheet.Name : null, WarmUp: true);
         var exportId = Guid.NewGuid();
         await using var chunks = grains.GetGrain<IResearchExportGrain>(exportId).ExportAsync(request, cancellationToken).GetAsyncEnumerator(cancellationToken);
         if (!await chunks.MoveNextAsync() || chunks.Current is not ExportStarted started)
@@ -66,7 +67,7 @@ public sealed partial class ExportWarmUp(IGrainFactory grains, ResearchExportSet
 
         await using IExportWriter writer = format == "csv"
             ? await CsvExportWriter.CreateAsync(Stream.Null, csvSheet, cancellationToken)
-            : await ExcelExportWriter.CreateAsync(Stream.Null, new ExportDescription(exportId, started.StartedAt, NoRooms, RequestedByName, format), [], cancellationToken);
+            : await ExcelExportWriter.CreateAsync(Stream.Null, new ExportDescription(exportId, started.StartedAt, ChosenBySilo, RequestedByName, format), [], cancellationToken);
         while (await chunks.MoveNextAsync())
         {
             switch (chunks.Current)

@@ -31,6 +31,9 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
         return new Session(rooms, users, research.ErasureTotals(), new InMemorySheetContext(rooms, research, facilitatorActions.All(), accounts, users));
     }
 
+    public Task<DateTime?> NewestRoomCreatedAtAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(research.SnapshotRooms().Select(r => (DateTime?)r.Record.CreatedAt).Max());
+
     // A room not yet recorded as started, or closed before it started, is exported as waiting.
     internal static RoomPhase Phase(RecordedRoom room) => RoomPhases.TryParse(room.Progress?.Status, out var phase) ? phase : RoomPhase.Waiting;
 

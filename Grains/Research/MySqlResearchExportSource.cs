@@ -38,6 +38,13 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
         }
     }
 
+    public async Task<DateTime?> NewestRoomCreatedAtAsync(CancellationToken cancellationToken)
+    {
+        // One descent of ix_rooms_created.
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new MySqlCommand("SELECT MAX(created_at) FROM rooms", connection);
+        return await command.ExecuteScalarAsync(cancellationToken) is DateTime newest ? DateTime.SpecifyKind(newest, DateTimeKind.Utc) : null;
+    }
 
     /// <summary>The WHERE clause on <c>rooms r</c> for a filter; values go in as parameters.</summary>
     private static string Where(ExportFilter filter, MySqlCommand command)
