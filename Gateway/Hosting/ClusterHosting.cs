@@ -21,7 +21,10 @@ public static class ClusterHosting
         {
             builder.UseOrleans(silo => silo
                 .UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId)
-                .AddDilemmaInMemory());
+                .AddDilemmaInMemory()
+                // One silo owns every directory entry and answers lookups from its own partition: a cache of
+                // them (a million entries by default, each kept minutes after its grain went) only holds memory.
+                .Configure<GrainDirectoryOptions>(directory => directory.CachingStrategy = GrainDirectoryOptions.CachingStrategyType.None));
         }
         else
         {
