@@ -23,8 +23,13 @@ public static class ClusterHosting
                 .UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId)
                 .AddDilemmaInMemory()
                 // One silo owns every directory entry and answers lookups from its own partition: a cache of
-                // them (a million entries by default, each kept minutes after its grain went) only holds memory.
-                .Configure<GrainDirectoryOptions>(directory => directory.CachingStrategy = GrainDirectoryOptions.CachingStrategyType.None));
+                // them (a million entries by default, each kept minutes after its grain went) only holds memory. The
+                // locator of grains with a directory of their own (none here) sizes its cache up front by CacheSize.
+                .Configure<GrainDirectoryOptions>(directory =>
+                {
+                    directory.CachingStrategy = GrainDirectoryOptions.CachingStrategyType.None;
+                    directory.CacheSize = 1_000;
+                }));
         }
         else
         {
