@@ -21,7 +21,15 @@ public static class ClusterHosting
         {
             builder.UseOrleans(silo => silo
                 .UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId)
-                .AddDilemmaInMemory());
+                .AddDilemmaInMemory()
+                // One silo owns every directory entry and answers lookups from its own partition: a cache of
+                // them (a million entries by default, each kept minutes after its grain went) only holds memory. The
+                // locator of grains with a directory of their own (none here) sizes its cache up front by CacheSize.
+                .Configure<GrainDirectoryOptions>(directory =>
+                {
+                    directory.CachingStrategy = GrainDirectoryOptions.CachingStrategyType.None;
+                    directory.CacheSize = 1_000;
+                }));
         }
         else
         {

@@ -18,5 +18,14 @@ public sealed class EmbeddedOptions
     [Range(1, 3600)]
     public int SweepSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// Once this many megabytes were allocated since the last compaction and the process is idle again, the heap is
+    /// compacted and what it no longer holds goes back to the machine (<see cref="IdleHeapCompaction"/>); 0 turns it off.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int CompactAfterMegabytes { get; set; } = 32;
+
+    public long CompactAfterBytes => CompactAfterMegabytes * 1024L * 1024L;
+
     public TimeSpan SweepPeriod => TimeSpan.FromSeconds(SweepSeconds);
 }

@@ -56,6 +56,7 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddOptions<EmbeddedOptions>().BindSettings(EmbeddedOptions.SectionName);
         silo.Services.AddSingleton<EmbeddedSweepService>();
         silo.Services.AddHostedService(services => services.GetRequiredService<EmbeddedSweepService>());
+        silo.Services.AddHostedService<IdleHeapCompaction>();
 
         // Nothing outlives this process, so the first admin comes from a code printed at start-up.
         silo.Services.AddSingleton(new AdminSetupCode(enabled: true));

@@ -1,0 +1,84 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Dilemma.Grains.Embedded;
+
+/// <summary>
+/// Gives the memory of a burst back to the machine once embedded mode is idle again. The garbage collector keeps
+/// the heaps a class's games grew it to (Server GC most of all), so without this a gateway's resident memory stays
+/// at its busiest. When at least <c>Embedded:CompactAfterMegabytes</c> were allocated since the last compaction
+/// and the process has then allocated next to nothing for <see cref="QuietSamples"/> samples, one aggressive,
+/// blocking, compacting collection decommits what the heaps no longer hold. Blocking is safe only because it is
+/// idle (a pause of tens of milliseconds nobody waits on), and it runs at most once per <see cref="MinimumInterval"/>.
+/// Cluster silos do not run this: their memory is the container's, sized by Kubernetes.
+/// </summary>
+public sealed partial class IdleHeapCompaction(
+    IOptions<EmbeddedOptions> options,
+    TimeProvider time,
+    ILogger<IdleHeapCompaction> logger) : BackgroundService
+{
+    /// <summary>Reading the allocation counter is cheap, so it is read often: the compaction follows the work closely.</summary>
+    public static readonly TimeSpan SamplePeriod = TimeSpan.FromSeconds(5);
+
+    /// <summary>Quiet means below this many bytes allocated in one sample (0.8 MB/s: a scrape or a probe, not a class).</summary>
+    public const long QuietBytesPerSample = 4 * 1024 * 1024;
+
+    public const int QuietSamples = 2;
+
+    public static readonly TimeSpan MinimumInterval = TimeSpan.FromMinutes(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var threshold = options.Value.CompactAfterBytes;
+        if (threshold <= 0)
+        {
+            return;
+        }
+
+        var policy = new IdleCompactionPolicy(threshold, time.GetUtcNow());
+        using var timer = new PeriodicTimer(SamplePeriod, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            if (policy.ShouldCompact(GC.GetTotalAllocatedBytes(), time.GetUtcNow()))
+            {
+                var before = Environment.WorkingSet;
+                GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                LogCompacted(logger, before / (1024 * 1024), Environment.WorkingSet / (1024 * 1024), GC.GetTotalMemory(forceFullCollection: false) / (1024 * 1024));
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Idle after a burst: compacted the heap, resident memory {BeforeMb} MB -> {AfterMb} MB ({LiveMb} MB live).")]
+    private static partial void LogCompacted(ILogger logger, long beforeMb, long afterMb, long liveMb);
+}
+
+/// <summary>
+/// When <see cref="IdleHeapCompaction"/> compacts, from the process's allocation counter sampled every
+/// <see cref="IdleHeapCompaction.SamplePeriod"/>: after a burst of at least the threshold, once quiet, not too often.
+/// </summary>
+public sealed class IdleCompactionPolicy(long thresholdBytes, DateTimeOffset start)
+{
+    private long? _lastAllocated;
+    private long _sinceCompaction;
+    private int _quiet;
+    private DateTimeOffset _lastCompaction = start - IdleHeapCompaction.MinimumInterval;
+
+    /// <summary>Takes one sample of <see cref="GC.GetTotalAllocatedBytes"/>; true when the heap should be compacted now.</summary>
+    public bool ShouldCompact(long allocatedBytes, DateTimeOffset now)
+    {
+        var allocated = allocatedBytes - (_lastAllocated ?? allocatedBytes);
+        _lastAllocated = allocatedBytes;
+        _sinceCompaction += allocated;
+        _quiet = allocated < IdleHeapCompaction.QuietBytesPerSample ? _quiet + 1 : 0;
+        if (_sinceCompaction < thresholdBytes || _quiet < IdleHeapCompaction.QuietSamples || now - _lastCompaction < IdleHeapCompaction.MinimumInterval)
+        {
+            return false;
+        }
+
+        _sinceCompaction = 0;
+        _quiet = 0;
+        _lastCompaction = now;
+        return true;
+    }
+}
