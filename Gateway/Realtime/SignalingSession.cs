@@ -73,9 +73,27 @@ public sealed partial class SignalingSession(
     {
         var (frame, length) = RelayFrame.Write(envelope, seq);
         socket.SendPooled(frame, length);
-        if (RequestContext.Get(RelayClock.Key) is long arrivedAt)
+        if (envelope.ArrivedAt > 0)
         {
-            metrics.Relayed(arrivedAt);
+            metrics.Relayed(envelope.ArrivedAt);
+        }
+    }
+
+    public void OnRefused(long addressee, SendOutcome outcome)
+    {
+        switch (outcome)
+        {
+            case SendOutcome.NotConnected:
+                socket.SendError("peer_not_connected", $"Peer {addressee} has no signaling socket in this room.");
+                break;
+            case SendOutcome.NotInRoom:
+                // Only the peers the room seats are addressable; guessing ids counts as abuse.
+                socket.Refuse("peer_not_in_room", $"Peer {addressee} is not a participant of this room.");
+                break;
+            case SendOutcome.SenderNotInRoom:
+                socket.SendError("not_participant", "You are not a participant of this room.");
+                socket.Close(CloseCodes.NotParticipant, "not_participant");
+                break;
         }
     }
 
@@ -148,6 +166,7 @@ public sealed partial class SignalingSession(
 
     private async Task RelayAsync(JsonElement message, string type, string payloadField)
     {
+        var arrivedAt = DateTime.UtcNow.Ticks;
         if (!message.TryGetProperty("to", out var to) || !TryReadPeerId(to, out var toUserId))
         {
             socket.Refuse("invalid_message", $"A {type} needs \"to\": the addressee's peer_id.");
@@ -181,24 +200,9 @@ public sealed partial class SignalingSession(
             return;
         }
 
-        // Rides along with the grain call and the grain's one-way call on to the addressee's gateway.
-        RequestContext.Set(RelayClock.Key, DateTime.UtcNow.Ticks);
-        var envelope = new SignalEnvelope(type, userId, payloadField, JsonMarshal.GetRawUtf8Value(payload).ToArray());
-        var outcome = await Addressee(toUserId).DeliverAsync(envelope);
-        switch (outcome)
-        {
-            case SendOutcome.NotConnected:
-                socket.SendError("peer_not_connected", $"Peer {toUserId} has no signaling socket in this room.");
-                break;
-            case SendOutcome.NotInRoom:
-                // Only the peers the room seats are addressable; guessing ids counts as abuse.
-                socket.Refuse("peer_not_in_room", $"Peer {toUserId} is not a participant of this room.");
-                break;
-            case SendOutcome.SenderNotInRoom:
-                socket.SendError("not_participant", "You are not a participant of this room.");
-                socket.Close(CloseCodes.NotParticipant, "not_participant");
-                break;
-        }
+        // One-way: the receive loop does not wait for the addressee's grain; a refusal comes back as OnRefused.
+        var envelope = new SignalEnvelope(type, userId, payloadField, JsonMarshal.GetRawUtf8Value(payload).ToArray(), arrivedAt);
+        await Addressee(toUserId).DeliverAsync(envelope);
     }
 
     private IPeerGrain Addressee(long toUserId)

@@ -45,7 +45,10 @@ public sealed partial class SocketChannel : IAsyncDisposable
             TokenLimit = options.MessageBurst,
             TokensPerPeriod = options.MessagesPerSecond,
             ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            AutoReplenishment = true,
+
+            // Refilled by the receive loop as each message arrives (for the time since the last one), not by a
+            // timer: a timer per socket, thousands firing every second, cost the relay more than relaying did.
+            AutoReplenishment = false,
             QueueLimit = 0,
         });
     }
@@ -153,6 +156,7 @@ public sealed partial class SocketChannel : IAsyncDisposable
                     continue;
                 }
 
+                _rate.TryReplenish();
                 using var lease = _rate.AttemptAcquire();
                 if (!lease.IsAcquired)
                 {
@@ -198,7 +202,9 @@ public sealed partial class SocketChannel : IAsyncDisposable
             }
 
             var typeName = type.GetString()!;
-            using var activity = EdgeMetrics.Source.StartActivity(ActivityKind.Server, name: "ws " + typeName);
+
+            // The span's name is built only when someone listens: per message, the string is most of the cost.
+            using var activity = EdgeMetrics.Source.HasListeners() ? EdgeMetrics.Source.StartActivity(ActivityKind.Server, name: "ws " + typeName) : null;
             try
             {
                 await onMessage(document.RootElement, typeName);

@@ -8,7 +8,7 @@ namespace Dilemma.Grains.Interfaces.Realtime;
 /// numbers what reaches the participant per sender, and relays only between people seated in the
 /// room: it holds the room's member list, which the room hands over when the peer registers and
 /// pushes whenever someone joins or leaves. The sender's gateway calls the addressee's grain
-/// directly (one grain hop per message); it holds the sender's copy of the member list, so a
+/// directly (one grain hop per message, one-way); it holds the sender's copy of the member list, so a
 /// message to someone not seated never activates a grain. It keeps nothing in storage: a socket
 /// outlives no process.
 /// </summary>
@@ -36,10 +36,21 @@ public interface IPeerGrain : IGrainWithStringKey
     /// A message for this peer from <see cref="SignalEnvelope.From"/>, called by the sender's
     /// gateway: numbered per sender and passed to this peer's connection, when both are seated
     /// in the room (a sender this peer's list lacks is checked with the room once more before
-    /// being refused) and this peer has a connection. No grain calls another on the way, so
-    /// peers sending to each other at once cannot deadlock.
+    /// being refused) and this peer has a connection. One-way: the relay's busiest call carries
+    /// no answer; a refusal goes back through the sender's own grain (<see cref="RefusedAsync"/>),
+    /// one-way too, so peers sending to each other at once cannot deadlock. A message lost on
+    /// the way shows as a gap in the addressee's <c>seq</c>.
     /// </summary>
-    Task<SendOutcome> DeliverAsync(SignalEnvelope envelope);
+    [OneWay]
+    Task DeliverAsync(SignalEnvelope envelope);
+
+    /// <summary>
+    /// The grain of <paramref name="addressee"/> refused a message this peer sent it; passed to
+    /// this peer's connection, if any, which tells the client (and closes on
+    /// <see cref="SendOutcome.SenderNotInRoom"/>).
+    /// </summary>
+    [OneWay]
+    Task RefusedAsync(long addressee, SendOutcome outcome);
 
     /// <summary>Passes a presence change to this peer's connection, if any.</summary>
     [OneWay]

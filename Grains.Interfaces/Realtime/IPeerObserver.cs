@@ -9,6 +9,9 @@ public interface IPeerObserver : IGrainObserver
     /// <summary>A message from another peer; <paramref name="seq"/> counts the sender's messages to this peer.</summary>
     void OnSignal(SignalEnvelope envelope, long seq);
 
+    /// <summary>A message this peer sent to <paramref name="addressee"/> was not delivered, for <paramref name="outcome"/>.</summary>
+    void OnRefused(long addressee, SendOutcome outcome);
+
     /// <summary>Who is seated now, so the connection addresses only them; older versions are ignored.</summary>
     void OnMembers(RoomMembers members);
 

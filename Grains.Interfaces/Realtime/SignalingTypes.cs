@@ -5,7 +5,10 @@ namespace Dilemma.Grains.Interfaces.Realtime;
 /// from the sender's identity; <see cref="Payload"/> is the raw UTF-8 JSON of the one field the
 /// message type carries (<c>sdp</c> or <c>candidate</c>), relayed untouched: bytes, so neither
 /// end decodes or re-encodes it. Immutable (nobody writes to the array after creating it), so
-/// Orleans passes it between grains of one process without a copy.
+/// Orleans passes it between grains of one process without a copy. <see cref="ArrivedAt"/> is
+/// when the sender's gateway received it (UTC ticks, 0 when unknown), for the relay-latency
+/// metric: a field rather than a request-context entry, which would cost a dictionary per
+/// message and ride along (serialized) on every call the message causes.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -14,7 +17,8 @@ public sealed record SignalEnvelope(
     [property: Id(0)] string Type,
     [property: Id(1)] long From,
     [property: Id(2)] string PayloadField,
-    [property: Id(3)] byte[] Payload);
+    [property: Id(3)] byte[] Payload,
+    [property: Id(4)] long ArrivedAt = 0);
 
 /// <summary>
 /// Another participant's signaling presence. <see cref="Polite"/> is from the receiver's side:
@@ -38,11 +42,11 @@ public sealed record PeerEvent(
     [property: Id(0)] string Type,
     [property: Id(1)] PeerPresence Peer);
 
-/// <summary>Why a relayed message was or was not delivered.</summary>
+/// <summary>Why a relayed message was not delivered, as the addressee's grain tells the sender's connection.</summary>
 [GenerateSerializer]
 public enum SendOutcome
 {
-    /// <summary>Handed to the addressee's connection.</summary>
+    /// <summary>Handed to the addressee's connection (never reported: only refusals are).</summary>
     Delivered = 0,
 
     /// <summary>The addressee is seated but has no signaling socket open (<c>peer_not_connected</c>).</summary>

@@ -64,7 +64,27 @@ public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
         return Task.CompletedTask;
     }
 
-    public async Task<SendOutcome> DeliverAsync(SignalEnvelope envelope)
+    public async Task DeliverAsync(SignalEnvelope envelope)
+    {
+        var outcome = await RelayAsync(envelope);
+        if (outcome != SendOutcome.Delivered)
+        {
+            // The sender's connection is known only to the sender's grain; the call is one-way, like this one.
+            await GrainFactory.GetGrain<IPeerGrain>(IPeerGrain.KeyOf(Identity().RoomCode, envelope.From)).RefusedAsync(Identity().UserId, outcome);
+        }
+    }
+
+    public Task RefusedAsync(long addressee, SendOutcome outcome)
+    {
+        if (IsConnected)
+        {
+            _observer!.OnRefused(addressee, outcome);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async ValueTask<SendOutcome> RelayAsync(SignalEnvelope envelope)
     {
         var self = Identity().UserId;
         if (_members is null || !_members.Contains(envelope.From))

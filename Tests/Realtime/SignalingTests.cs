@@ -287,3 +287,56 @@ public sealed class IceRefreshTests(Dilemma.Tests.Infrastructure.LocalServices s
         Assert.True(allocation.Succeeded, allocation.ToString());
     }
 }
+
+/// <summary>The per-socket message rate (a token bucket refilled as messages arrive, with no timer per socket).</summary>
+public sealed class SocketRateTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Messages_past_the_burst_are_refused_and_the_allowance_comes_back_with_time()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Realtime:MessageBurst"] = "3",
+            ["Realtime:MessagesPerSecond"] = "1",
+            ["Realtime:MaxViolations"] = "1000",
+        };
+        await using var factory = new GatewayFactory(settings);
+        var address = factory.StartKestrel();
+        using var http = new HttpClient { BaseAddress = address };
+        var (players, code) = await RoomKit.SeatedRoomAsync(http, Ct);
+        await using var socket = await RealtimeKit.SignalingAsync(address, players[0], code, Ct);
+
+        // Far faster than one a second: past the burst of three, the rest are refused.
+        for (var i = 0; i < 8; i++)
+        {
+            await socket.SendAsync(new { type = "ping" }, Ct);
+        }
+
+        await socket.UntilAsync(r => r.Count(IsAnswer) == 8, "an answer to each ping", Ct);
+        var refused = socket.Received.Count(m => IsError(m, "rate_limited"));
+        Assert.InRange(refused, 1, 5);
+
+        // Nothing refills the bucket but the next message: the allowance must still come back.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        var answered = 8;
+        while (socket.Received.Count(IsPong) == 8 - refused)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no ping was answered again within 10 s");
+            await Task.Delay(TimeSpan.FromMilliseconds(250), Ct);
+            await socket.SendAsync(new { type = "ping" }, Ct);
+            answered++;
+            await socket.UntilAsync(r => r.Count(IsAnswer) == answered, "an answer to the ping", Ct);
+        }
+
+        Assert.Equal(WebSocketState.Open, socket.State);
+    }
+
+    private static bool IsPong(JsonElement m) => m.GetProperty("type").GetString() == "pong";
+
+    private static bool IsError(JsonElement m, string code) =>
+        m.GetProperty("type").GetString() == "error" && m.GetProperty("code").GetString() == code;
+
+    private static bool IsAnswer(JsonElement m) => IsPong(m) || IsError(m, "rate_limited");
+}
