@@ -13,15 +13,19 @@ import { RESEARCH_ROLES, ResearchPage } from './screens/research.js';
 /**
  * @typedef {import('./api.js').Room} Room
  * @typedef {import('./api.js').RoomStatistics} RoomStatistics
- * @typedef {'signin' | 'lobby' | 'room' | 'research' | 'console'} View
+ * @typedef {'starting' | 'signin' | 'lobby' | 'room' | 'research' | 'console'} View
  */
 
 const ROOM_KEY = 'dilemma.room';
 const NICKNAME_KEY = 'dilemma.nickname';
 
 const state = {
-  /** @type {View} */
-  view: 'signin',
+  /**
+   * Nothing is drawn until boot knows where the visitor belongs: a form drawn early is drawn again once the consent
+   * text arrives, and that would wipe what was typed into it (a language change draws the current view at once).
+   * @type {View}
+   */
+  view: 'starting',
   busy: false,
   /** @type {{ topic: string, title: string | { ko: string, en: string } }[]} */
   topics: [],
@@ -676,6 +680,8 @@ function render() {
 /** @returns {HTMLElement[]} */
 function screen() {
   switch (state.view) {
+    case 'starting':
+      return [h('p', { class: 'muted', role: 'status' }, t('app.working'))];
     case 'signin':
       return signInScreen();
     case 'lobby':
