@@ -7,6 +7,7 @@ using Dilemma.Tests.Infrastructure;
 using Dilemma.Tests.Rooms;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
+using Orleans.Configuration;
 
 namespace Dilemma.Tests.Failover;
 
@@ -32,7 +33,10 @@ public sealed class GroupCommitOutageTests(LocalServices services)
             await using var deployment = await ClusterDeployment.CreateAsync(mariaDb.RootConnectionString, await services.GetRedisConnectionStringAsync(Ct), "groupcommit_", Ct, migrate: true);
             var silo = await deployment.StartSiloAsync(Ct);
             var groupCommit = silo.Services.GetRequiredService<MySqlGroupCommit>();
-            using var client = new HttpClient { BaseAddress = deployment.CreateGateway().StartKestrel() };
+            // The first choice is held on its lock while the batch queues one by one; on a busy machine that outlasts the
+            // default 8 s, and a timeout would answer 503 for the wrong reason. The batch's 503s must come from the kill.
+            var gateway = deployment.CreateGateway(services: s => s.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = Deadline));
+            using var client = new HttpClient { BaseAddress = gateway.StartKestrel() };
             var rooms = await Task.WhenAll(Enumerable.Range(0, BatchRooms + 1).Select(_ => RoomKit.StartedRoomAsync(client, Ct)));
             var (firstPlayers, firstCode) = rooms[0];
             var batch = rooms[1..];
