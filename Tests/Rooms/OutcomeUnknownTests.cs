@@ -93,6 +93,66 @@ public sealed class OutcomeUnknownTests(LocalServices services)
     }
 
     /// <summary>
+    /// A consensus whose row was written and whose round could not then be closed in storage (the room row's update
+    /// fails while it waits on a lock this test holds) left the consensus in the room's memory: its retry under the
+    /// same submission_id was told 409 consensus_exists. Now the retry gets 201, and round 2 opens once.
+    /// </summary>
+    [Fact]
+    public async Task A_consensus_that_failed_after_its_row_was_written_is_recorded_by_its_retry_with_the_same_submission_id()
+    {
+        await using var deployment = await ClusterDeployment.CreateAsync(services, "outcome_", Ct);
+        await deployment.StartSiloAsync(Ct);
+        using var client = deployment.CreateGateway().CreateClient();
+        var (players, code) = await RoomKit.StartedRoomAsync(client, Ct);
+        foreach (var (player, i) in players.Select((p, i) => (p, i)))
+        {
+            await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(player, code, 1, i % 2, 3, Ct), HttpStatusCode.Created);
+        }
+
+        // A shared lock on the room's row lets the consensus row in (its foreign key check shares it) and holds the
+        // round's progress update, which needs the row exclusively.
+        var submissionId = Guid.NewGuid().ToString("N");
+        var holder = new MySqlConnection(new MySqlConnectionStringBuilder(deployment.MySqlConnectionString) { Pooling = false }.ConnectionString);
+        await using (holder)
+        {
+            await holder.OpenAsync(Ct);
+            await holder.ExecuteAsync(new CommandDefinition("START TRANSACTION; SELECT room_code FROM rooms WHERE room_code = @code LOCK IN SHARE MODE", new { code }, cancellationToken: Ct));
+            var first = RoomKit.ConsensusAsync(players[0], code, 1, 1, 4, Ct, submissionId);
+
+            var waiting = 0L;
+            await Eventually.UntilAsync(
+                async () =>
+                {
+                    waiting = await holder.ExecuteScalarAsync<long?>(new CommandDefinition(
+                        "SELECT id FROM information_schema.processlist WHERE info LIKE 'UPDATE rooms%' AND info LIKE @code",
+                        new { code = $"%'{code}'%" },
+                        cancellationToken: Ct)) ?? 0;
+                    return waiting != 0;
+                },
+                TimeSpan.FromSeconds(30),
+                "the round's progress update to wait on the room row",
+                Ct);
+            Assert.Equal(1L, await holder.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM consensus_choices WHERE room_code = @code", new { code }, cancellationToken: Ct)));
+
+            await holder.ExecuteAsync(new CommandDefinition($"KILL QUERY {waiting}", cancellationToken: Ct));
+            var failed = await first;
+            Assert.True((int)failed.StatusCode >= 500, $"Expected a 5xx for the failed write, got {(int)failed.StatusCode}: {await failed.Content.ReadAsStringAsync(Ct)}");
+            await holder.ExecuteAsync(new CommandDefinition("ROLLBACK", cancellationToken: Ct));
+
+            var retry = await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(players[0], code, 1, 1, 4, Ct, submissionId), HttpStatusCode.Created);
+            Assert.Equal(submissionId, retry.GetProperty("submission_id").GetString());
+        }
+
+        var room = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}", Ct));
+        Assert.Equal(2, room.GetProperty("current_round").GetInt32());
+        await using var connection = new MySqlConnection(deployment.MySqlConnectionString);
+        var consensus = (await connection.QueryAsync<(int Choice, string SubmissionId)>(new CommandDefinition(
+            "SELECT choice, submission_id FROM consensus_choices WHERE room_code = @code", new { code }, cancellationToken: Ct))).ToList();
+        Assert.Equal([(1, submissionId)], consensus);
+        Assert.Equal(2, await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT current_round FROM rooms WHERE room_code = @code", new { code }, cancellationToken: Ct)));
+    }
+
+    /// <summary>
     /// The other way an answer is lost: the silo holding the grain died mid-call, which Orleans reports
     /// with <see cref="SiloUnavailableException"/>. The gateway's one exception handler maps it like a timeout.
     /// </summary>
