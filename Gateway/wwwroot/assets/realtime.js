@@ -12,6 +12,10 @@ import { wsTicket } from './api.js';
  *   jitter_ms: number | null, packets_received: number | null, packets_lost: number | null }} LinkQuality
  */
 
+/** How often, and how far apart, a link that just connected asks getStats() again for its selected candidate pair. */
+const PAIR_LOOKS = 20;
+const PAIR_LOOK_MS = 250;
+
 /** A socket that reconnects with exponential backoff and jitter until closed on purpose. */
 export class ReconnectingSocket {
   /**
@@ -367,18 +371,29 @@ class Peer {
     }
   }
 
-  async updateState() {
+  /** @param {number} [attempt] how many times getStats() has been asked for the selected pair of this change */
+  async updateState(attempt = 0) {
     const state = this.pc.connectionState;
-    const relayed = state === 'connected' && (await this.relayed());
+    const relayed = state === 'connected' ? await this.relayed() : false;
+    if (relayed === null && attempt < PAIR_LOOKS && this.pc.connectionState === 'connected') {
+      // Right as a link connects, getStats() may not name its selected candidate pair yet (a busy machine, a relay
+      // allocated last): judged then, a relayed link would show, and be reported, as direct. Look again shortly.
+      window.setTimeout(() => void this.updateState(attempt + 1), PAIR_LOOK_MS);
+      return;
+    }
     this.state = state === 'connected' && relayed ? 'relayed' : state;
     // The server keeps each change for the facilitator's monitor; an error answer (an older server) changes nothing here.
-    this.mesh.statusOut({ type: 'link_state', peer_user_id: this.peerId, state, relayed });
+    this.mesh.statusOut({ type: 'link_state', peer_user_id: this.peerId, state, relayed: relayed === true });
     this.mesh.onChange();
   }
 
-  /** Whether the selected candidate pair goes through a TURN relay. */
+  /**
+   * Whether the selected candidate pair goes through a TURN relay; null while getStats() names no selected pair.
+   * @returns {Promise<boolean | null>}
+   */
   async relayed() {
-    return (await this.quality()).relayed;
+    const { quality, paired } = await this.measure();
+    return paired ? quality.relayed : null;
   }
 
   /**
@@ -387,6 +402,14 @@ class Peer {
    * @returns {Promise<LinkQuality>}
    */
   async quality() {
+    return (await this.measure()).quality;
+  }
+
+  /**
+   * The measures of {@link quality}, and whether getStats() named a selected candidate pair and its local candidate.
+   * @returns {Promise<{ quality: LinkQuality, paired: boolean }>}
+   */
+  async measure() {
     /** @type {LinkQuality} */
     const quality = {
       peer_user_id: this.peerId,
@@ -403,12 +426,15 @@ class Peer {
       (await this.pc.getStats()).forEach((report) => byId.set(report.id, report));
     } catch {
       // A closed connection has no statistics: the report says only its state.
-      return quality;
+      return { quality, paired: false };
     }
+    let paired = false;
     for (const report of byId.values()) {
       if (report.type === 'transport' && report.selectedCandidatePairId) {
         const pair = byId.get(report.selectedCandidatePairId);
-        quality.relayed = byId.get(pair?.localCandidateId)?.candidateType === 'relay';
+        const local = byId.get(pair?.localCandidateId);
+        paired = local !== undefined;
+        quality.relayed = local?.candidateType === 'relay';
         if (typeof pair?.currentRoundTripTime === 'number') {
           quality.round_trip_ms = pair.currentRoundTripTime * 1000;
         }
@@ -418,7 +444,7 @@ class Peer {
         quality.packets_lost = typeof report.packetsLost === 'number' ? report.packetsLost : null;
       }
     }
-    return quality;
+    return { quality, paired };
   }
 
   close() {
