@@ -36,6 +36,7 @@ try
     builder.Services.AddHostedService<StartupNotices>();
     builder.Services.AddSettings(ResearchExportSettings.SectionName, new ResearchExportSettingsValidator());
     builder.Services.AddHostedService<ExportWarmUp>();
+    builder.Services.AddHostedService<AccessTokenWarmUp>();
 
     var app = builder.Build();
     ConfigurationErrors.ValidateSettings(app.Services);
