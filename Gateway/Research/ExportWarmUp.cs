@@ -7,8 +7,8 @@ namespace Dilemma.Gateway.Research;
 /// Pays at start-up what the first research export after a start used to pay (docs/benchmarks.md, Research export):
 /// compiling the export's code in gateway and silo, the silo's first database connections, the workbook writer's
 /// set-up. It runs the whole pipeline once, the workbook and a CSV, into <see cref="Stream.Null"/>; the silo reads
-/// the rooms of the newest room's millisecond for it (or nothing before the first room), so that the code handling
-/// rows is compiled too. The requests are marked <see cref="ExportRequest.WarmUp"/>, so the silo writes no
+/// the newest 64 rooms for it (or nothing before the first room), so that the code handling rows is compiled, and
+/// called often enough to be optimised, too. The first signed-in request's own cost is <see cref="Accounts.AccessTokenWarmUp"/>'s. The requests are marked <see cref="ExportRequest.WarmUp"/>, so the silo writes no
 /// ledger row and logs no export, and the gateway's export metrics do not count them. It runs in start-up, before
 /// the gateway listens (well under a second on a quiet machine); a failure is logged and start-up goes on, since
 /// exports still work, only the first one slower.

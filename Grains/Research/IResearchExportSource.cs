@@ -12,8 +12,11 @@ public interface IResearchExportSource
     /// <summary>Opens one consistent read of everything the filter selects; every sheet comes from it.</summary>
     Task<IResearchExportSession> OpenAsync(ExportFilter filter, CancellationToken cancellationToken);
 
-    /// <summary>When the newest room was made (UTC), or null when there is none: the start-up warm-up's window.</summary>
-    Task<DateTime?> NewestRoomCreatedAtAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// When the oldest and the newest of the newest <paramref name="rooms"/> rooms were made (UTC), or null when there
+    /// is none: the start-up warm-up's window.
+    /// </summary>
+    Task<(DateTime Oldest, DateTime Newest)?> NewestRoomsCreatedAsync(int rooms, CancellationToken cancellationToken);
 }
 
 /// <summary>One export's read. Read the erasure totals first, then the participants, then the rooms, then the other sheets; each only once.</summary>

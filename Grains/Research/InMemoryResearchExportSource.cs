@@ -31,8 +31,11 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
         return new Session(rooms, users, research.ErasureTotals(), new InMemorySheetContext(rooms, research, facilitatorActions.All(), accounts, users));
     }
 
-    public Task<DateTime?> NewestRoomCreatedAtAsync(CancellationToken cancellationToken) =>
-        Task.FromResult(research.SnapshotRooms().Select(r => (DateTime?)r.Record.CreatedAt).Max());
+    public Task<(DateTime Oldest, DateTime Newest)?> NewestRoomsCreatedAsync(int rooms, CancellationToken cancellationToken)
+    {
+        var newest = research.SnapshotRooms().Select(r => r.Record.CreatedAt).OrderDescending().Take(rooms).ToList();
+        return Task.FromResult<(DateTime, DateTime)?>(newest.Count == 0 ? null : (newest[^1], newest[0]));
+    }
 
     // A room not yet recorded as started, or closed before it started, is exported as waiting.
     internal static RoomPhase Phase(RecordedRoom room) => RoomPhases.TryParse(room.Progress?.Status, out var phase) ? phase : RoomPhase.Waiting;

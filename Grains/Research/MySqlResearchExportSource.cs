@@ -38,12 +38,18 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
         }
     }
 
-    public async Task<DateTime?> NewestRoomCreatedAtAsync(CancellationToken cancellationToken)
+    public async Task<(DateTime Oldest, DateTime Newest)?> NewestRoomsCreatedAsync(int rooms, CancellationToken cancellationToken)
     {
-        // One descent of ix_rooms_created.
+        // The last entries of ix_rooms_created, read backwards.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new MySqlCommand("SELECT MAX(created_at) FROM rooms", connection);
-        return await command.ExecuteScalarAsync(cancellationToken) is DateTime newest ? DateTime.SpecifyKind(newest, DateTimeKind.Utc) : null;
+        await using var command = new MySqlCommand(
+            "SELECT MIN(created_at), MAX(created_at) FROM (SELECT created_at FROM rooms ORDER BY created_at DESC LIMIT @rooms) newest",
+            connection);
+        command.Parameters.AddWithValue("@rooms", rooms);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) && !await reader.IsDBNullAsync(0, cancellationToken)
+            ? (DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc), DateTime.SpecifyKind(reader.GetDateTime(1), DateTimeKind.Utc))
+            : null;
     }
 
     /// <summary>The WHERE clause on <c>rooms r</c> for a filter; values go in as parameters.</summary>

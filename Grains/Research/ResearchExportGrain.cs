@@ -22,6 +22,9 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
 {
     public const int MaxRowsPerChunk = 5000;
 
+    /// <summary>How many of the newest rooms the start-up warm-up reads (<see cref="WarmUpFilterAsync"/>).</summary>
+    public const int WarmUpRooms = 64;
+
     // Pacing (see WaitUntilAllowedAsync): items handed out so far, items the reader allows, and what a held item awaits.
     private long _handedOut;
     private long _allowed;
@@ -177,18 +180,21 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
     }
 
     /// <summary>
-    /// The start-up warm-up reads the rooms made in the newest room's millisecond, real rows of every sheet they
-    /// have, so that the code handling rows (reading, pseudonyms, hashing, serializing, and the gateway's cell
-    /// writing) is compiled before a researcher's first export rather than during it; a window with no rows left
-    /// that cost to the first export (docs/benchmarks.md, Research export). The rows go no further than the
-    /// gateway's <see cref="Stream.Null"/>. With no room yet, a window that selects nothing.
+    /// The start-up warm-up reads the newest <see cref="WarmUpRooms"/> rooms, real rows of every sheet they have, so
+    /// that the code handling rows (reading, pseudonyms, hashing, serializing, and the gateway's cell writing) is
+    /// compiled before a researcher's first export rather than during it. Enough rows that each per-row method is
+    /// called past the runtime's tier-up threshold (30 calls), so the first export also finds them optimised;
+    /// a window with one room's rows left that to the first export (docs/benchmarks.md, Research export). The rows
+    /// go no further than the gateway's <see cref="Stream.Null"/>. With no room yet, a window that selects nothing.
     /// </summary>
     private async Task<ExportFilter> WarmUpFilterAsync(CancellationToken cancellationToken)
     {
-        var newest = await source.NewestRoomCreatedAtAsync(cancellationToken) ?? new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-        var from = new DateTimeOffset(newest.Ticks - (newest.Ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
-        return new ExportFilter(from, from.AddMilliseconds(1), null, null);
+        var empty = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var (oldest, newest) = await source.NewestRoomsCreatedAsync(WarmUpRooms, cancellationToken) ?? (empty, empty);
+        return new ExportFilter(ToMillisecond(oldest), ToMillisecond(newest).AddMilliseconds(1), null, null);
     }
+
+    private static DateTimeOffset ToMillisecond(DateTime at) => new(at.Ticks - (at.Ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
 
     public Task AllowAsync(long items)
     {
