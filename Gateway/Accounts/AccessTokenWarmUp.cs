@@ -10,7 +10,7 @@ namespace Dilemma.Gateway.Accounts;
 /// <summary>
 /// Pays at start-up what the first request with a bearer token used to pay: the token handler's first validation
 /// (compiling IdentityModel's reading, signature and claim paths, and building its crypto provider cache) and the
-/// first evaluation of the role policies. Measured as 35–50 ms of the first research export's time to its first
+/// first evaluation of the role policies: about 35-45 ms of the first research export's time to its first
 /// byte (docs/benchmarks.md). It mints a token for a user that does not exist, validates it with the scheme's own
 /// handler and parameters and asks each role policy about it, all in process: no request, no grain, no storage.
 /// A failure is logged and start-up goes on; only the first signed-in request is slower.

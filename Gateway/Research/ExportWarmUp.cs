@@ -8,10 +8,11 @@ namespace Dilemma.Gateway.Research;
 /// compiling the export's code in gateway and silo, the silo's first database connections, the workbook writer's
 /// set-up. It runs the whole pipeline once, the workbook and a CSV, into <see cref="Stream.Null"/>; the silo reads
 /// the newest 64 rooms for it (or nothing before the first room), so that the code handling rows is compiled, and
-/// called often enough to be optimised, too. The first signed-in request's own cost is <see cref="Accounts.AccessTokenWarmUp"/>'s. The requests are marked <see cref="ExportRequest.WarmUp"/>, so the silo writes no
-/// ledger row and logs no export, and the gateway's export metrics do not count them. It runs in start-up, before
-/// the gateway listens (well under a second on a quiet machine); a failure is logged and start-up goes on, since
-/// exports still work, only the first one slower.
+/// called often enough to be optimised, too; what the first signed-in request pays is <see cref="Accounts.AccessTokenWarmUp"/>'s.
+/// The requests are marked <see cref="ExportRequest.WarmUp"/>, so the silo writes no ledger row and logs no export,
+/// and the gateway's export metrics do not count them. It runs in start-up, before the gateway listens (well under a
+/// second on a quiet machine); a failure is logged and start-up goes on, since exports still work, only the first
+/// one slower.
 /// </summary>
 public sealed partial class ExportWarmUp(IGrainFactory grains, ResearchExportSettings settings, ILogger<ExportWarmUp> logger) : IHostedService
 {
