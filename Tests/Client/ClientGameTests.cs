@@ -112,6 +112,48 @@ public partial class ClientGameTests(BrowserFixture browser) : IClassFixture<Bro
         }
     }
 
+    /// <summary>
+    /// A page that (re)joins offers as soon as it hears who is in the room, and its offer can reach another page before
+    /// that page's peer_joined for it does. The mesh keeps such early signaling for the link it opens next, and answers
+    /// it; dropping it left the late page's link waiting for good (the reload test above, on a busy machine).
+    /// </summary>
+    [Fact]
+    public async Task An_offer_that_arrives_before_its_peer_joined_is_answered_once_the_link_opens()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/");
+        var answered = await page.EvaluateAsync<string>(
+            """
+            async () => {
+              const main = document.querySelector('script[type=module]').src;
+              const { VoiceMesh } = await import(new URL('realtime.js', main).href);
+              const mesh = new VoiceMesh('000000', 1, () => {}, () => {});
+              await mesh.ready;
+              const sent = [];
+              mesh.signaling.close();
+              mesh.signaling = { send: (message) => sent.push(message), close: () => {} };
+
+              const remote = new RTCPeerConnection();
+              remote.addTransceiver('audio');
+              await remote.setLocalDescription();
+              mesh.handle({ type: 'offer', from: 7, sdp: remote.localDescription.sdp });
+              mesh.handle({ type: 'peer_joined', peer_id: 7, nickname: 'late', polite: true });
+
+              const deadline = Date.now() + 10000;
+              while (!sent.some((m) => m.type === 'answer' && m.to === 7) && Date.now() < deadline) {
+                await new Promise((resolve) => setTimeout(resolve, 50));
+              }
+              const answer = sent.find((m) => m.type === 'answer' && m.to === 7);
+              mesh.close();
+              remote.close();
+              return answer ? answer.sdp.split('\r\n')[0] : 'no answer';
+            }
+            """);
+
+        Assert.Equal("v=0", answered);
+        await page.Context.CloseAsync();
+    }
+
     private Task<(IPage[] Pages, string Code)> SeatThreePlayersAsync(string name) =>
         ClientFlows.SeatThreePlayersAsync(() => browser.NewPageAsync(), name);
 

@@ -15,6 +15,8 @@ import { wsTicket } from './api.js';
 /** How often, and how far apart, a link that just connected asks getStats() again for its selected candidate pair. */
 const PAIR_LOOKS = 20;
 const PAIR_LOOK_MS = 250;
+/** Signaling kept per participant whose peer_joined has not arrived yet: an offer and its candidates. */
+const EARLY_MESSAGES = 64;
 
 /** A socket that reconnects with exponential backoff and jitter until closed on purpose. */
 export class ReconnectingSocket {
@@ -118,6 +120,12 @@ export class VoiceMesh {
     this.onChange = onChange;
     /** @type {Map<number, Peer>} */
     this.peers = new Map();
+    /**
+     * Signaling from a participant this page has no link to yet: a page that (re)joins offers as soon as it hears
+     * who is in the room, and that offer can arrive before our peer_joined for it does. Kept for open().
+     * @type {Map<number, Message[]>}
+     */
+    this.early = new Map();
     /** @type {RTCIceServer[]} */
     this.iceServers = [];
     /** @type {MediaStream | null} */
@@ -171,12 +179,19 @@ export class VoiceMesh {
       case 'peer_left':
         this.peers.get(message.peer_id)?.close();
         this.peers.delete(message.peer_id);
+        this.early.delete(message.peer_id);
         break;
       case 'offer':
       case 'answer':
-      case 'candidate':
-        void this.peers.get(message.from)?.receive(message);
+      case 'candidate': {
+        const peer = this.peers.get(message.from);
+        if (peer) {
+          void peer.receive(message);
+        } else {
+          this.keepEarly(message);
+        }
         break;
+      }
       case 'ice_config_refresh':
         this.iceServers = message.iceServers ?? this.iceServers;
         for (const peer of this.peers.values()) {
@@ -197,7 +212,23 @@ export class VoiceMesh {
    */
   open(peerId, nickname, polite) {
     this.peers.get(peerId)?.close();
-    this.peers.set(peerId, new Peer(this, peerId, nickname, polite));
+    const peer = new Peer(this, peerId, nickname, polite);
+    this.peers.set(peerId, peer);
+    const early = this.early.get(peerId) ?? [];
+    this.early.delete(peerId);
+    // In arrival order: each hands its description or candidate to the connection before the next is looked at.
+    for (const message of early) {
+      void peer.receive(message);
+    }
+  }
+
+  /** @param {Message} message signaling from a participant not (yet) linked; a bounded number per sender */
+  keepEarly(message) {
+    const kept = this.early.get(message.from) ?? [];
+    if (kept.length < EARLY_MESSAGES) {
+      kept.push(message);
+      this.early.set(message.from, kept);
+    }
   }
 
   /** @param {boolean} on */
