@@ -7,8 +7,8 @@ namespace Dilemma.Gateway.Errors;
 
 /// <summary>
 /// The one place exceptions become HTTP answers: rule violations from grains by their kind,
-/// unreadable requests as 400/413, an unreachable cluster or database as 503, and anything else as a 500
-/// that says nothing about the inside.
+/// unreadable requests as 400/413, an unreachable cluster or database as 503, a database error as a 500 that names
+/// only that, and anything else as a 500 that says nothing about the inside.
 /// </summary>
 public sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
@@ -22,6 +22,13 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
     public const string StorageUnavailable = "storage_unavailable";
 
     public const string StorageUnavailableDetail = "The database could not be reached, and this request changes nothing; try again shortly.";
+
+    public const string StorageFailed = "storage_error";
+
+    public const string StorageFailedDetail =
+        "The database refused part of this request; it has been logged. If the request changes something, whether it took effect " +
+        "is unknown: sending the very same request again with the same Idempotency-Key header (or, for choices, the same " +
+        "submission_id) is safe.";
 
     public const string StorageOutcomeUnknownDetail =
         "The database could not be reached while the request ran, so whether it took effect is unknown. It is safe to retry: " +
@@ -41,13 +48,14 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             OrleansMessageRejectionException =>
                 Problems.Describe(StatusCodes.Status503ServiceUnavailable, "cluster_unavailable", "The game servers turned the request away before running it; try again."),
             StorageUnavailableException => FromUnreachableDatabase(httpContext.Request.Method),
+            StorageFailedException => Problems.Describe(StatusCodes.Status500InternalServerError, StorageFailed, StorageFailedDetail),
             _ => null,
         };
 
-        if (problem is null)
+        if (problem is null || exception is StorageFailedException)
         {
             LogUnexpected(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
-            problem = Problems.Describe(StatusCodes.Status500InternalServerError, "internal_error", "Something went wrong on our side; it has been logged.");
+            problem ??= Problems.Describe(StatusCodes.Status500InternalServerError, "internal_error", "Something went wrong on our side; it has been logged.");
         }
 
         if (problem.Status is StatusCodes.Status503ServiceUnavailable)

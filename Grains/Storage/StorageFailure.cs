@@ -13,6 +13,9 @@ public static class StorageFailure
 {
     public static bool IsUnreachableDatabase(Exception exception) => Chain(exception).Any(IsUnreachable);
 
+    /// <summary>The database's own error inside <paramref name="exception"/>, or null when there is none.</summary>
+    public static MySqlException? DatabaseError(Exception exception) => Chain(exception).OfType<MySqlException>().FirstOrDefault();
+
     private static bool IsUnreachable(Exception exception) => exception switch
     {
         // Transient covers a refused or lost connection, a full server and lock timeouts: all pass if retried later.
