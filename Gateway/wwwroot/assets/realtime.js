@@ -406,6 +406,10 @@ class Peer {
   async updateState(attempt = 0) {
     const state = this.pc.connectionState;
     const relayed = state === 'connected' ? await this.relayed() : false;
+    if (this.state === 'closed') {
+      // Closed while looking (a peer that joined again has a new link): this one reports nothing more.
+      return;
+    }
     if (relayed === null && attempt < PAIR_LOOKS && this.pc.connectionState === 'connected') {
       // Right as a link connects, getStats() may not name its selected candidate pair yet (a busy machine, a relay
       // allocated last): judged then, a relayed link would show, and be reported, as direct. Look again shortly.
