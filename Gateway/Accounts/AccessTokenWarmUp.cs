@@ -57,12 +57,12 @@ public sealed partial class AccessTokenWarmUp(
         var options = bearer.Get(JwtBearerDefaults.AuthenticationScheme);
         var handler = options.TokenHandlers.First();
         var validation = await handler.ValidateTokenAsync(tokens.Issue(profile), options.TokenValidationParameters);
-        if (!validation.IsValid || !AccessTokens.HasUserId(new ClaimsPrincipal(validation.ClaimsIdentity)))
+        var principal = validation.IsValid ? new ClaimsPrincipal(validation.ClaimsIdentity) : null;
+        if (principal is null || !AccessTokens.HasUserId(principal))
         {
             return new AccessTokenWarmUpOutcome(false, 0);
         }
 
-        var principal = new ClaimsPrincipal(validation.ClaimsIdentity);
         var met = 0;
         foreach (var policy in RolePolicies)
         {

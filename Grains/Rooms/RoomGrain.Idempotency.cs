@@ -31,16 +31,9 @@ public sealed partial class RoomGrain
                 // The command changed nothing (joining a room one sits in): keep its answer all the
                 // same, so a retry after later changes still gets this first answer.
                 KeepPendingAnswer(answer);
-                try
-                {
-                    await room.WriteStateAsync(cancellationToken);
-                }
-                catch
-                {
-                    // As in SaveAsync: memory is ahead of storage; the next call starts from what was stored.
-                    DeactivateOnIdle();
-                    throw;
-                }
+
+                // Should the write fail, memory is ahead of storage: the room's call filter deactivates it.
+                await room.WriteStateAsync(cancellationToken);
             }
 
             return State.Answers.Find(a => a.Key == key)?.Answer ?? answer;
