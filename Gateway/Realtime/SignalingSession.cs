@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Text.Json;
 using Dilemma.Gateway.Ice;
 using Dilemma.Gateway.Telemetry;
 using Dilemma.Grains.Interfaces.Errors;
@@ -140,9 +137,9 @@ public sealed partial class SignalingSession(
         }
     }
 
-    private async Task HandleAsync(JsonElement message, string type)
+    private async Task HandleAsync(SocketMessage message)
     {
-        switch (type)
+        switch (message.Type)
         {
             case "join":
                 var peers = await Room.JoinSignalingAsync(userId, _connectionId);
@@ -150,39 +147,41 @@ public sealed partial class SignalingSession(
                 socket.Send(new PeersMessage("peers", peers.Select(p => new PeerEntry(p.PeerId, p.Nickname, p.RoleId, p.Polite)).ToList()));
                 break;
             case "offer" or "answer":
-                await RelayAsync(message, type, "sdp");
+                await RelayAsync(message, "sdp");
                 break;
             case "candidate":
-                await RelayAsync(message, type, "candidate");
+                await RelayAsync(message, "candidate");
                 break;
             case "ping":
                 socket.Send(new TypeOnly("pong"));
                 break;
             default:
-                socket.Refuse("unknown_type", $"Unknown message type '{Truncate(type)}'; send join, offer, answer or candidate.");
+                socket.Refuse("unknown_type", $"Unknown message type '{Truncate(message.Type)}'; send join, offer, answer or candidate.");
                 break;
         }
     }
 
-    private async Task RelayAsync(JsonElement message, string type, string payloadField)
+    private Task RelayAsync(SocketMessage message, string payloadField)
     {
         var arrivedAt = DateTime.UtcNow.Ticks;
-        if (!message.TryGetProperty("to", out var to) || !TryReadPeerId(to, out var toUserId))
+        var type = message.Type;
+        var (to, payload) = RelayRequest.Read(message.Utf8.Span, payloadField == "sdp" ? "sdp"u8 : "candidate"u8);
+        if (to is not { } toUserId)
         {
             socket.Refuse("invalid_message", $"A {type} needs \"to\": the addressee's peer_id.");
-            return;
+            return Task.CompletedTask;
         }
 
-        if (!message.TryGetProperty(payloadField, out var payload) || payload.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
+        if (payload is null)
         {
             socket.Refuse("invalid_message", $"A {type} needs \"{payloadField}\".");
-            return;
+            return Task.CompletedTask;
         }
 
         if (toUserId == userId)
         {
             socket.Refuse("invalid_message", "A peer does not signal itself.");
-            return;
+            return Task.CompletedTask;
         }
 
         var members = Volatile.Read(ref _members);
@@ -190,19 +189,18 @@ public sealed partial class SignalingSession(
         {
             // The room no longer seats this user (the close is on its way): nothing is relayed.
             socket.SendError("not_participant", "You are not a participant of this room.");
-            return;
+            return Task.CompletedTask;
         }
 
         if (!members.Contains(toUserId))
         {
             // Only the peers the room seats are addressable; guessing ids counts as abuse.
             socket.Refuse("peer_not_in_room", $"Peer {toUserId} is not a participant of this room.");
-            return;
+            return Task.CompletedTask;
         }
 
         // One-way: the receive loop does not wait for the addressee's grain; a refusal comes back as OnRefused.
-        var envelope = new SignalEnvelope(type, userId, payloadField, JsonMarshal.GetRawUtf8Value(payload).ToArray(), arrivedAt);
-        await Addressee(toUserId).DeliverAsync(envelope);
+        return Addressee(toUserId).DeliverAsync(new SignalEnvelope(type, userId, payloadField, payload, arrivedAt));
     }
 
     private IPeerGrain Addressee(long toUserId)
@@ -214,17 +212,6 @@ public sealed partial class SignalingSession(
         }
 
         return grain;
-    }
-
-    private static bool TryReadPeerId(JsonElement to, out long peerId)
-    {
-        peerId = 0;
-        return to.ValueKind switch
-        {
-            JsonValueKind.Number => to.TryGetInt64(out peerId),
-            JsonValueKind.String => long.TryParse(to.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out peerId),
-            _ => false,
-        };
     }
 
     private static string Truncate(string text) => text.Length <= 32 ? text : text[..32];

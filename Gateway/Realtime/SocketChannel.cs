@@ -38,6 +38,11 @@ public sealed partial class SocketChannel : IAsyncDisposable
         _outgoing = Channel.CreateBounded<Frame>(new BoundedChannelOptions(options.SendQueueCapacity)
         {
             SingleReader = true,
+
+            // The send loop goes on in the thread that queued the frame (a grain's push, the receive loop) instead of
+            // a thread-pool hop per message; nobody queues while holding a lock, and a send that has to wait for the
+            // network returns that thread at its first await.
+            AllowSynchronousContinuations = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
         _rate = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
@@ -112,7 +117,7 @@ public sealed partial class SocketChannel : IAsyncDisposable
     }
 
     /// <summary>Runs both loops until the socket closes; each whole, size-checked message goes to <paramref name="onMessage"/>.</summary>
-    public async Task RunAsync(Func<JsonElement, string, Task> onMessage, CancellationToken cancellationToken)
+    public async Task RunAsync(Func<SocketMessage, Task> onMessage, CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
         var sending = SendLoopAsync(linked.Token);
@@ -135,7 +140,7 @@ public sealed partial class SocketChannel : IAsyncDisposable
         await ValueTask.CompletedTask;
     }
 
-    private async Task ReceiveLoopAsync(Func<JsonElement, string, Task> onMessage, CancellationToken cancellationToken)
+    private async Task ReceiveLoopAsync(Func<SocketMessage, Task> onMessage, CancellationToken cancellationToken)
     {
         // Each message starts its own trace; under the upgrade request's span a socket's hour of messages would be one trace.
         Activity.Current = null;
@@ -178,52 +183,38 @@ public sealed partial class SocketChannel : IAsyncDisposable
         }
     }
 
-    private async Task DispatchAsync(ReadOnlyMemory<byte> message, Func<JsonElement, string, Task> onMessage)
+    private async Task DispatchAsync(ReadOnlyMemory<byte> utf8, Func<SocketMessage, Task> onMessage)
     {
-        JsonDocument document;
-        try
+        switch (SocketMessage.TryRead(utf8, out var message))
         {
-            document = JsonDocument.Parse(message);
-        }
-        catch (JsonException)
-        {
-            Refuse("malformed_json", "The message is not valid JSON.");
-            return;
-        }
-
-        using (document)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object
-                || !document.RootElement.TryGetProperty("type", out var type)
-                || type.ValueKind != JsonValueKind.String)
-            {
+            case SocketMessageCheck.Malformed:
+                Refuse("malformed_json", "The message is not valid JSON.");
+                return;
+            case SocketMessageCheck.MissingType:
                 Refuse("missing_type", "A message is a JSON object with a string \"type\".");
                 return;
-            }
+        }
 
-            var typeName = type.GetString()!;
-
-            // The span's name is built only when someone listens: per message, the string is most of the cost.
-            using var activity = EdgeMetrics.Source.HasListeners() ? EdgeMetrics.Source.StartActivity(ActivityKind.Server, name: "ws " + typeName) : null;
-            try
-            {
-                await onMessage(document.RootElement, typeName);
-            }
-            catch (RuleViolationException e) when (IsNoLongerInRoom(e))
-            {
-                // The room says this user is not seated (any more), or the room is gone: nothing this socket can do.
-                SendError(e.Code, e.Message);
-                Close(CloseCodes.NotParticipant, e.Code);
-            }
-            catch (RuleViolationException e)
-            {
-                // A rule the grain enforces (no voice consent, too many changes): the client is told, the socket stays.
-                SendError(e.Code, e.Message);
-            }
-            catch (Exception e) when (e is OrleansException or TimeoutException)
-            {
-                SendError("unavailable", "The game servers did not answer; try again.");
-            }
+        // The span's name is built only when someone listens: per message, the string is most of the cost.
+        using var activity = EdgeMetrics.Source.HasListeners() ? EdgeMetrics.Source.StartActivity(ActivityKind.Server, name: "ws " + message.Type) : null;
+        try
+        {
+            await onMessage(message);
+        }
+        catch (RuleViolationException e) when (IsNoLongerInRoom(e))
+        {
+            // The room says this user is not seated (any more), or the room is gone: nothing this socket can do.
+            SendError(e.Code, e.Message);
+            Close(CloseCodes.NotParticipant, e.Code);
+        }
+        catch (RuleViolationException e)
+        {
+            // A rule the grain enforces (no voice consent, too many changes): the client is told, the socket stays.
+            SendError(e.Code, e.Message);
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException)
+        {
+            SendError("unavailable", "The game servers did not answer; try again.");
         }
     }
 

@@ -74,6 +74,13 @@ public sealed partial class VoiceSession(
         }
     }
 
+    // Voice messages come a few a minute, and several fields of each are read: a document per message costs nothing here.
+    private async Task HandleAsync(SocketMessage message)
+    {
+        using var document = message.Parse();
+        await HandleAsync(document.RootElement, message.Type);
+    }
+
     private async Task HandleAsync(JsonElement message, string type)
     {
         switch (type)

@@ -44,9 +44,9 @@ public sealed partial class SessionMonitor(
             await WatchRoomsAsync(cancellationToken);
             var renewal = RenewAsync(socket.Closing);
             var flushing = FlushAsync(socket.Closing);
-            await socket.RunAsync((_, type) =>
+            await socket.RunAsync(message =>
             {
-                socket.Refuse("unknown_type", $"The monitor only pushes; it takes no messages ({type}).");
+                socket.Refuse("unknown_type", $"The monitor only pushes; it takes no messages ({message.Type}).");
                 return Task.CompletedTask;
             }, cancellationToken);
             await Task.WhenAll(renewal, flushing);

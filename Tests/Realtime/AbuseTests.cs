@@ -32,6 +32,33 @@ public sealed class AbuseTests(KestrelGatewayFixture gateway) : IClassFixture<Ke
     }
 
     [Fact]
+    public async Task Trailing_text_a_non_string_type_or_a_nested_one_is_refused_and_an_escaped_type_is_read()
+    {
+        var (players, code) = await RoomKit.SeatedRoomAsync(gateway.Client, Ct);
+        var (a, _) = await RealtimeKit.JoinAsync(gateway.Address, players[0], code, Ct);
+        await using var _a = a;
+
+        foreach (var (raw, expected) in new[]
+        {
+            ("{\"type\":\"ping\"} trailing", "malformed_json"),
+            ("{\"type\":\"ping\"}{\"type\":\"ping\"}", "malformed_json"),
+            ("", "malformed_json"),
+            ("{\"type\":7}", "missing_type"),
+            ("\"ping\"", "missing_type"),
+            ("{\"data\":{\"type\":\"ping\"}}", "missing_type"),
+            ($"{{\"type\":\"offer\",\"to\":{players[1].UserId},\"sdp\":null}}", "invalid_message"),
+            ($"{{\"type\":\"offer\",\"to\":\"-{players[1].UserId}\",\"sdp\":\"x\"}}", "invalid_message"),
+        })
+        {
+            await a.SendRawAsync(raw, Ct);
+            Assert.Equal(expected, (await a.NextAsync("error", Ct)).GetProperty("code").GetString());
+        }
+
+        await a.SendRawAsync("{\"type\":\"p\\u0069ng\"}", Ct);
+        await a.NextAsync("pong", Ct);
+    }
+
+    [Fact]
     public async Task A_one_megabyte_frame_is_refused_and_not_delivered()
     {
         var (players, code) = await RoomKit.SeatedRoomAsync(gateway.Client, Ct);

@@ -90,6 +90,24 @@ public sealed class SignalingTests(KestrelGatewayFixture gateway) : IClassFixtur
     }
 
     [Fact]
+    public async Task The_payload_is_relayed_byte_for_byte_whatever_the_order_spacing_or_escapes_of_the_message()
+    {
+        var (players, code) = await RoomKit.SeatedRoomAsync(gateway.Client, Ct);
+        var (a, _) = await RealtimeKit.JoinAsync(gateway.Address, players[0], code, Ct);
+        var (b, _) = await RealtimeKit.JoinAsync(gateway.Address, players[1], code, Ct);
+        await using var _a = a;
+        await using var _b = b;
+
+        // The payload first, "to" as a string of digits under an escaped name, the type last.
+        const string Sdp = "{ \"type\" : \"offer\",\n  \"sdp\":\"v=0\\r\\n\\u00e9 \u00e9\" }";
+        await a.SendRawAsync($"{{\"sdp\": {Sdp} , \"t\\u006f\":\"{players[1].UserId}\", \"type\":\"offer\"}}", Ct);
+
+        var offer = await b.NextAsync("offer", Ct);
+        Assert.Equal(Sdp, offer.GetProperty("sdp").GetRawText());
+        Assert.Equal(players[0].UserId, offer.GetProperty("from").GetInt64());
+    }
+
+    [Fact]
     public async Task A_forged_from_is_overwritten_with_the_senders_identity()
     {
         var (players, code) = await RoomKit.SeatedRoomAsync(gateway.Client, Ct);
