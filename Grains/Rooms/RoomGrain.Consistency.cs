@@ -8,8 +8,9 @@ namespace Dilemma.Grains.Rooms;
 /// memory, so its retry under the same submission_id was told 409 consensus_exists instead of getting its answer.
 /// Rules are checked before anything changes, so only those failures leave memory as stored; after any other the
 /// next call starts from storage, where the retry finds its answer or runs again (each write it repeats is keyed).
-/// Grain timer ticks do not pass through this filter (Orleans makes the tick's own invoker their target), which is
-/// why <see cref="SaveAsync"/> still deactivates on a failed write itself.
+/// The room's grain timers (a grace's drop, the presence watch, an early deadline, abandonment) pass through it too, and
+/// reminders are calls: a drop whose record failed after its grace had left memory is made at the next activation,
+/// which re-arms every grace the stored state still runs.
 /// </summary>
 public sealed partial class RoomGrain : IIncomingGrainCallFilter
 {

@@ -621,21 +621,14 @@ public sealed partial class RoomGrain(
     {
         State.Version++;
         KeepPendingAnswer();
-        try
-        {
-            if (writeScenario)
-            {
-                await scenario.WriteStateAsync(cancellationToken);
-            }
 
-            await room.WriteStateAsync(cancellationToken);
-        }
-        catch
+        // A failed write leaves memory ahead of storage: the room's call filter (RoomGrain.Consistency) deactivates it.
+        if (writeScenario)
         {
-            // The state in memory is ahead of storage now: let the next call start from what was stored.
-            DeactivateOnIdle();
-            throw;
+            await scenario.WriteStateAsync(cancellationToken);
         }
+
+        await room.WriteStateAsync(cancellationToken);
 
         NotePresence();
         PushRoomUpdate();

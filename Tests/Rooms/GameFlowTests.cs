@@ -503,6 +503,57 @@ public sealed class ClusterGameFlowTests(GameFlowClusterFixture cluster, LocalSe
         Assert.Equal("dropped", PresenceOf(await RoomAsync(players[0], code), players[2].UserId));
     }
 
+    /// <summary>
+    /// The drop at the end of a grace takes the grace out of memory, then records the drop. When that record failed
+    /// (here: its insert waits on a lock this test holds on the room's row, and is killed), the room kept running
+    /// without the grace and the participant was never dropped. A failed timer tick now lets the next call start from
+    /// storage, whose state still says the grace ran: the drop is recorded once, at the room's next answer.
+    /// </summary>
+    [Fact]
+    public async Task A_drop_that_failed_to_be_recorded_at_the_end_of_the_grace_happens_at_the_rooms_next_answer()
+    {
+        await using var deployment = await ClusterDeployment.CreateAsync(services, "gracefail_", Ct);
+        await deployment.StartSiloAsync(Ct, builder => builder.Configuration["Game:ReconnectGraceSeconds"] = "4");
+        var gateway = deployment.CreateGateway().StartKestrel();
+        using var http = new HttpClient { BaseAddress = gateway };
+        var (players, code) = await RoomKit.StartedRoomAsync(http, Ct, "continue");
+        await using var connection = new MySqlConnection(deployment.MySqlConnectionString);
+        const string Rows = "SELECT event_type FROM room_events WHERE room_code = @code ORDER BY id";
+        var holder = new MySqlConnection(new MySqlConnectionStringBuilder(deployment.MySqlConnectionString) { Pooling = false }.ConnectionString);
+        await using (holder)
+        {
+            await holder.OpenAsync(Ct);
+            var (gone, _) = await RealtimeKit.JoinAsync(gateway, players[2], code, Ct);
+            await gone.DisposeAsync();
+            await EventuallyAsync(async () => (await connection.QueryAsync<string>(Rows, new { code })).ToList(), r => r.Count == 1, "participant_reconnecting to be recorded");
+
+            // Inside the grace: the drop's insert needs a shared lock on the room's row (its foreign key), which waits.
+            await holder.ExecuteAsync(new CommandDefinition("START TRANSACTION; SELECT room_code FROM rooms WHERE room_code = @code FOR UPDATE", new { code }, cancellationToken: Ct));
+            var waiting = 0L;
+            await Eventually.UntilAsync(
+                async () =>
+                {
+                    waiting = await holder.ExecuteScalarAsync<long?>(new CommandDefinition(
+                        "SELECT id FROM information_schema.processlist WHERE info LIKE 'INSERT INTO room_events%' AND info LIKE @code",
+                        new { code = $"%'{code}'%" },
+                        cancellationToken: Ct)) ?? 0;
+                    return waiting != 0;
+                },
+                TimeSpan.FromSeconds(30),
+                "the drop's insert to wait on the room row",
+                Ct);
+            await holder.ExecuteAsync(new CommandDefinition($"KILL QUERY {waiting}", cancellationToken: Ct));
+            await holder.ExecuteAsync(new CommandDefinition("ROLLBACK", cancellationToken: Ct));
+        }
+
+        await EventuallyAsync(
+            async () => PresenceOf(await RoomAsync(players[0], code), players[2].UserId),
+            presence => presence == "dropped",
+            "the participant to be dropped",
+            TimeSpan.FromSeconds(30));
+        Assert.Equal(["participant_reconnecting", "participant_dropped"], await connection.QueryAsync<string>(Rows, new { code }));
+    }
+
     protected override async Task<IReadOnlyList<(string Type, long? UserId, int? Round, long? Actor)>> EventsAsync(string code)
     {
         await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
