@@ -529,19 +529,7 @@ public sealed class ClusterGameFlowTests(GameFlowClusterFixture cluster, LocalSe
 
             // Inside the grace: the drop's insert needs a shared lock on the room's row (its foreign key), which waits.
             await holder.ExecuteAsync(new CommandDefinition("START TRANSACTION; SELECT room_code FROM rooms WHERE room_code = @code FOR UPDATE", new { code }, cancellationToken: Ct));
-            var waiting = 0L;
-            await Eventually.UntilAsync(
-                async () =>
-                {
-                    waiting = await holder.ExecuteScalarAsync<long?>(new CommandDefinition(
-                        "SELECT id FROM information_schema.processlist WHERE info LIKE 'INSERT INTO room_events%' AND info LIKE @code",
-                        new { code = $"%'{code}'%" },
-                        cancellationToken: Ct)) ?? 0;
-                    return waiting != 0;
-                },
-                TimeSpan.FromSeconds(30),
-                "the drop's insert to wait on the room row",
-                Ct);
+            var waiting = await WaitingStatement.FindAsync(holder, "INSERT INTO room_events", code, "the drop's insert to wait on the room row", Ct);
             await holder.ExecuteAsync(new CommandDefinition($"KILL QUERY {waiting}", cancellationToken: Ct));
             await holder.ExecuteAsync(new CommandDefinition("ROLLBACK", cancellationToken: Ct));
         }

@@ -122,19 +122,7 @@ public sealed class OutcomeUnknownTests(LocalServices services)
             await holder.ExecuteAsync(new CommandDefinition("START TRANSACTION; SELECT room_code FROM rooms WHERE room_code = @code LOCK IN SHARE MODE", new { code }, cancellationToken: Ct));
             var first = RoomKit.ConsensusAsync(players[0], code, 1, 1, 4, Ct, submissionId);
 
-            var waiting = 0L;
-            await Eventually.UntilAsync(
-                async () =>
-                {
-                    waiting = await holder.ExecuteScalarAsync<long?>(new CommandDefinition(
-                        "SELECT id FROM information_schema.processlist WHERE info LIKE 'UPDATE rooms%' AND info LIKE @code",
-                        new { code = $"%'{code}'%" },
-                        cancellationToken: Ct)) ?? 0;
-                    return waiting != 0;
-                },
-                TimeSpan.FromSeconds(30),
-                "the round's progress update to wait on the room row",
-                Ct);
+            var waiting = await WaitingStatement.FindAsync(holder, "UPDATE rooms", code, "the round's progress update to wait on the room row", Ct);
             Assert.Equal(1L, await holder.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM consensus_choices WHERE room_code = @code", new { code }, cancellationToken: Ct)));
 
             await holder.ExecuteAsync(new CommandDefinition($"KILL QUERY {waiting}", cancellationToken: Ct));
