@@ -79,6 +79,7 @@ public sealed class ClusterDeployment : IAsyncDisposable
             });
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            SeparateMeterFactory.Use(builder.Services);
             configure?.Invoke(builder);
         });
         await SiloHost.MigrateIfConfiguredAsync(silo, cancellationToken);

@@ -89,6 +89,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
 
         builder.UseEnvironment("Testing");
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+        builder.ConfigureServices(SeparateMeterFactory.Use);
         if (_services is not null)
         {
             builder.ConfigureServices(_services);

@@ -16,7 +16,11 @@ public sealed class GrainClusterFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(2);
-        builder.ConfigureSilo((_, silo) => silo.AddDilemmaInMemory());
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddDilemmaInMemory();
+            SeparateMeterFactory.Use(silo.Services);
+        });
         _cluster = builder.Build();
         await _cluster.DeployAsync();
     }
