@@ -504,16 +504,17 @@ public sealed class ClusterGameFlowTests(GameFlowClusterFixture cluster, LocalSe
     }
 
     /// <summary>
-    /// The drop at the end of a grace takes the grace out of memory, then records the drop. When that record failed
-    /// (here: its insert waits on a lock this test holds on the room's row, and is killed), the room kept running
-    /// without the grace and the participant was never dropped. A failed timer tick now lets the next call start from
-    /// storage, whose state still says the grace ran: the drop is recorded once, at the room's next answer.
+    /// The drop at the end of a grace takes the grace out of memory, then records the drop. If that record fails (here:
+    /// its insert waits on a lock this test holds on the room's row, and is killed) and the room ran on, the participant
+    /// would never be dropped. A failed timer tick, like a failed call, passes through the room's call filter and lets
+    /// the next call start from storage, whose state still says the grace ran: the drop is recorded once, at the room's
+    /// next answer. Without the filter's deactivation this test fails.
     /// </summary>
     [Fact]
     public async Task A_drop_that_failed_to_be_recorded_at_the_end_of_the_grace_happens_at_the_rooms_next_answer()
     {
         await using var deployment = await ClusterDeployment.CreateAsync(services, "gracefail_", Ct);
-        await deployment.StartSiloAsync(Ct, builder => builder.Configuration["Game:ReconnectGraceSeconds"] = "4");
+        await deployment.StartSiloAsync(Ct, builder => builder.Configuration["Game:ReconnectGraceSeconds"] = "8");
         var gateway = deployment.CreateGateway().StartKestrel();
         using var http = new HttpClient { BaseAddress = gateway };
         var (players, code) = await RoomKit.StartedRoomAsync(http, Ct, "continue");
