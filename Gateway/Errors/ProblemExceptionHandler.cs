@@ -52,10 +52,11 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             _ => null,
         };
 
-        if (problem is null || exception is StorageFailedException)
+        problem ??= Problems.Describe(StatusCodes.Status500InternalServerError, "internal_error", "Something went wrong on our side; it has been logged.");
+        if (problem.Status is StatusCodes.Status500InternalServerError)
         {
+            // Ours to look into, a database error too (the client is only told it was one).
             LogUnexpected(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
-            problem ??= Problems.Describe(StatusCodes.Status500InternalServerError, "internal_error", "Something went wrong on our side; it has been logged.");
         }
 
         if (problem.Status is StatusCodes.Status503ServiceUnavailable)
