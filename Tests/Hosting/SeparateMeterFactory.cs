@@ -18,6 +18,12 @@ public sealed class SeparateMeterFactory : IMeterFactory
 
     public static void Use(IServiceCollection services) => services.AddSingleton<IMeterFactory, SeparateMeterFactory>();
 
+    /// <summary>
+    /// The tag value of a host's meters: Prometheus sees it as the label <c>otel_scope_test_host</c>, which picks that
+    /// host's own series out of a scrape that also shows every other host in the process (and loses them as they stop).
+    /// </summary>
+    public static string HostOf(IServiceProvider services) => ((SeparateMeterFactory)services.GetRequiredService<IMeterFactory>())._host;
+
     public Meter Create(MeterOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -34,13 +34,21 @@ public sealed class TelemetryClusterFixture(LocalServices services) : IAsyncLife
     /// <summary>Spans the silo's pipeline exported.</summary>
     public ConcurrentQueue<Activity> SiloSpans { get; } = new();
 
+    /// <summary>
+    /// Label matchers for this silo's and this gateway's own Dilemma series: a scrape also shows the series of other test
+    /// hosts in the process, which vanish as those stop, so a count compared with an earlier one reads only these.
+    /// </summary>
+    public string SiloSeries { get; private set; } = null!;
+
+    public string GatewaySeries { get; private set; } = null!;
+
     internal PrometheusServer Prometheus => _prometheus ?? throw new InvalidOperationException("Prometheus has not started.");
 
     public async ValueTask InitializeAsync()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         Deployment = await ClusterDeployment.CreateAsync(services, "telemetry_", cancellationToken);
-        await Deployment.StartSiloAsync(cancellationToken, builder =>
+        var silo = await Deployment.StartSiloAsync(cancellationToken, builder =>
         {
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
@@ -58,6 +66,8 @@ public sealed class TelemetryClusterFixture(LocalServices services) : IAsyncLife
             },
             gatewayServices => gatewayServices.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddProcessor(new SimpleActivityExportProcessor(new QueueExporter(GatewaySpans)))));
         Client = new HttpClient { BaseAddress = Gateway.StartKestrel(GatewayManagementPort) };
+        SiloSeries = $"otel_scope_test_host=\"{SeparateMeterFactory.HostOf(silo.Services)}\"";
+        GatewaySeries = $"otel_scope_test_host=\"{SeparateMeterFactory.HostOf(Gateway.Services)}\"";
 
         _prometheus = await PrometheusServer.StartAsync(
             new Dictionary<string, string[]>

@@ -27,7 +27,7 @@ public sealed class TelemetryTests(TelemetryClusterFixture cluster) : IClassFixt
     public async Task Prometheus_reads_game_edge_and_orleans_metrics_from_the_gateway_and_the_silo()
     {
         var prometheus = cluster.Prometheus;
-        var before = await prometheus.QueryAsync("sum(dilemma_choices_total{job=\"dilemma-silo\",kind=\"individual\"})", Ct) ?? 0;
+        var before = await prometheus.QueryAsync($"sum(dilemma_choices_total{{job=\"dilemma-silo\",kind=\"individual\",{cluster.SiloSeries}}})", Ct) ?? 0;
 
         // Part of a game: a room created, joined, roles given, started, round 1 chosen and agreed.
         var (players, code) = await RoomKit.StartedRoomAsync(cluster.Client, Ct);
@@ -37,7 +37,7 @@ public sealed class TelemetryTests(TelemetryClusterFixture cluster) : IClassFixt
         await prometheus.WaitForAsync("up{job=\"dilemma-silo\"}", value => value == 1, ScrapeDeadline, Ct);
 
         // Ours, recorded by the room grain on the silo.
-        await prometheus.WaitForAsync("sum(dilemma_choices_total{job=\"dilemma-silo\",kind=\"individual\"})", value => value >= before + 3, ScrapeDeadline, Ct);
+        await prometheus.WaitForAsync($"sum(dilemma_choices_total{{job=\"dilemma-silo\",kind=\"individual\",{cluster.SiloSeries}}})", value => value >= before + 3, ScrapeDeadline, Ct);
         await prometheus.WaitForAsync("sum(dilemma_choices_total{job=\"dilemma-silo\",kind=\"consensus\"})", value => value >= 1, ScrapeDeadline, Ct);
         await prometheus.WaitForAsync("sum(dilemma_rooms_active{job=\"dilemma-silo\",phase=\"started\"})", value => value >= 1, ScrapeDeadline, Ct);
 
@@ -77,7 +77,7 @@ public sealed class TelemetryTests(TelemetryClusterFixture cluster) : IClassFixt
     {
         var prometheus = cluster.Prometheus;
         var gateway = cluster.Client.BaseAddress!;
-        var relayed = await prometheus.QueryAsync("sum(dilemma_relay_duration_seconds_count{job=\"dilemma-gateway\"})", Ct) ?? 0;
+        var relayed = await prometheus.QueryAsync($"sum(dilemma_relay_duration_seconds_count{{job=\"dilemma-gateway\",{cluster.GatewaySeries}}})", Ct) ?? 0;
         var (players, code) = await RoomKit.SeatedRoomAsync(cluster.Client, Ct);
         var (a, _) = await RealtimeKit.JoinAsync(gateway, players[0], code, Ct);
         var (b, _) = await RealtimeKit.JoinAsync(gateway, players[1], code, Ct);
@@ -91,7 +91,7 @@ public sealed class TelemetryTests(TelemetryClusterFixture cluster) : IClassFixt
 
         await prometheus.WaitForAsync("sum(dilemma_sockets_open{job=\"dilemma-gateway\",kind=\"signaling\"})", value => value >= 2, ScrapeDeadline, Ct);
         // The arrival time travels with the grain calls (Orleans' request context) to the addressee's socket.
-        await prometheus.WaitForAsync("sum(dilemma_relay_duration_seconds_count{job=\"dilemma-gateway\"})", value => value >= relayed + 2, ScrapeDeadline, Ct);
+        await prometheus.WaitForAsync($"sum(dilemma_relay_duration_seconds_count{{job=\"dilemma-gateway\",{cluster.GatewaySeries}}})", value => value >= relayed + 2, ScrapeDeadline, Ct);
         await prometheus.WaitForAsync("count(dilemma:relay_duration_seconds:p99_5m)", value => value == 1, ScrapeDeadline, Ct);
     }
 
