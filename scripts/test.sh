@@ -25,12 +25,17 @@ for old_run in $(ls -1dt "$results_root"/*/ | tail -n +11); do
   rm -rf "$old_run"
 done
 
-status=0
+# The console output is kept too, so the failures can be repeated just above the totals: a CI log that is
+# cut to its tail still names what failed and why.
+console_log="$results_dir/console.log"
+set +e
 dotnet test Dilemma.Orleans.sln \
   --results-directory "$results_dir" \
   --logger "trx;LogFilePrefix=tests" \
   --logger "console;verbosity=normal" \
-  "$@" || status=$?
+  "$@" 2>&1 | tee "$console_log"
+status=${PIPESTATUS[0]}
+set -e
 
 # Errors, timeouts and aborts count as failures: none of them is a pass.
 passed=0
@@ -49,6 +54,8 @@ done < <(find "$results_dir" -name '*.trx' -print0)
 
 exit_code=0
 if ((failed > 0)); then
+  echo "test: what failed (the first 40 lines after each, from $console_log):"
+  grep -E -A 40 '^\s+Failed [A-Za-z_]' "$console_log" | head -n 400 || true
   exit_code=1
 elif ((status != 0)); then
   echo "test: dotnet test exited with $status (build error or test host crash, see above)" >&2
