@@ -45,7 +45,22 @@ public sealed class GroupCommitOutageTests(LocalServices services)
             await using var firstLock = await LockRoomAsync(deployment.MySqlConnectionString, firstCode);
             await using var batchLock = await LockRoomAsync(deployment.MySqlConnectionString, batch[^1].Code);
             var first = RoomKit.ChooseAsync(firstPlayers[0], firstCode, 1, 1, 3, Ct);
-            await Eventually.UntilAsync(async () => await LockWaitingRowsAsync(deployment.MySqlConnectionString) >= 0, Deadline, "the first choice to wait on its lock", Ct);
+            var seen = new LockWaits([]);
+            await Eventually.UntilAsync(
+                async () =>
+                {
+                    if (first.IsCompleted)
+                    {
+                        Assert.Fail($"The first choice was answered ({await DescribeAsync(first)}) before it waited on its lock; waiting: {seen}.");
+                    }
+
+                    seen = await LockWaits.ReadAsync(deployment.MySqlConnectionString);
+                    return seen.RowsOf(firstCode) >= 0;
+                },
+                Deadline,
+                () => $"the first choice to wait on its lock; waiting: {seen}",
+                Ct,
+                LockWaits.PollEvery);
 
             // Queued one after another, so the batch runs them in this order and the locked room's comes last.
             var choices = new List<Task<HttpResponseMessage>>();
@@ -60,10 +75,15 @@ public sealed class GroupCommitOutageTests(LocalServices services)
             await ExecuteAsync(firstLock, "COMMIT");
             await HttpAssert.OkAsync<System.Text.Json.JsonElement>(await first, HttpStatusCode.Created);
             await Eventually.UntilAsync(
-                async () => groupCommit.Waiting == 0 && await LockWaitingRowsAsync(deployment.MySqlConnectionString) >= BatchRooms - 1,
+                async () =>
+                {
+                    seen = await LockWaits.ReadAsync(deployment.MySqlConnectionString);
+                    return groupCommit.Waiting == 0 && seen.RowsOf(batch.Select(room => room.Code)) >= BatchRooms - 1;
+                },
                 Deadline,
-                $"the batch to have written {BatchRooms - 1} rows and to wait on the locked one",
-                Ct);
+                () => $"the batch to have written {BatchRooms - 1} rows and to wait on the locked one; queued: {groupCommit.Waiting}, waiting: {seen}",
+                Ct,
+                LockWaits.PollEvery);
             Assert.All(choices, choice => Assert.False(choice.IsCompleted, "A choice was answered before its batch committed."));
 
             await mariaDb.KillAsync(Ct);
@@ -104,13 +124,39 @@ public sealed class GroupCommitOutageTests(LocalServices services)
         await command.ExecuteNonQueryAsync(Ct);
     }
 
-    /// <summary>The rows the one transaction waiting on a lock has written so far (InnoDB may count the waiting one); -1 while none waits.</summary>
-    private static async Task<long> LockWaitingRowsAsync(string connectionString)
+    private static async Task<string> DescribeAsync(Task<HttpResponseMessage> answer)
     {
-        await using var connection = new MySqlConnection(connectionString);
-        var waiting = (await connection.QueryAsync<long>(new CommandDefinition(
-            "SELECT trx_rows_modified FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'", cancellationToken: Ct))).ToList();
-        return waiting.Count == 1 ? waiting[0] : -1;
+        var response = await answer;
+        return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Ct)}";
+    }
+
+    /// <summary>The transactions waiting on a lock: the rows each has written so far and the statement that waits.</summary>
+    private sealed record LockWaits(IReadOnlyList<(long Rows, string Query)> Transactions)
+    {
+        /// <summary>
+        /// InnoDB refreshes what its <c>innodb_trx</c> table shows only when it has not been read for 0.1 s: read
+        /// more often and it keeps showing what it showed first (this test, polling every 50 ms, once waited 60 s on it).
+        /// </summary>
+        public static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(250);
+
+        public static async Task<LockWaits> ReadAsync(string connectionString)
+        {
+            await using var connection = new MySqlConnection(connectionString);
+            var waiting = await connection.QueryAsync<(long, string)>(new CommandDefinition(
+                "SELECT trx_rows_modified, COALESCE(trx_query, '') FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'", cancellationToken: Ct));
+            return new LockWaits(waiting.ToList());
+        }
+
+        /// <summary>
+        /// The rows written so far (InnoDB may count the waiting one) by the waiting transaction whose statement
+        /// names one of the rooms <paramref name="codes"/>; -1 while none does. Another transaction waiting beside it
+        /// (one of the silo's own, on a busy machine) does not matter.
+        /// </summary>
+        public long RowsOf(params IEnumerable<string> codes) =>
+            Transactions.Where(t => codes.Any(code => t.Query.Contains($"'{code}'", StringComparison.Ordinal))).Select(t => t.Rows).DefaultIfEmpty(-1).Max();
+
+        public override string ToString() =>
+            Transactions.Count == 0 ? "none" : string.Join("; ", Transactions.Select(t => $"{t.Rows} rows, {t.Query[..Math.Min(t.Query.Length, 160)]}"));
     }
 
     private static Task<long> CountChoicesAsync(MySqlConnection connection, string[] codes) =>
