@@ -71,6 +71,35 @@ public sealed class EmbeddedMemoryTests
     }
 
     [Fact]
+    public async Task Dropping_most_rooms_gives_back_the_room_their_rows_took()
+    {
+        var store = new InMemoryResearchStore();
+        var at = DateTime.UtcNow;
+        var codes = Enumerable.Range(0, 400).Select(i => $"T{i:D5}").ToList();
+        foreach (var code in codes)
+        {
+            for (var round = 1; round <= 5; round++)
+            {
+                for (var user = 1L; user <= 3; user++)
+                {
+                    await store.RecordChoiceAsync(new ChoiceRecord(code, user, round, 1, 3, 1, null, at), Ct);
+                }
+            }
+        }
+
+        // 6,000 choices and as many submissions; 150 of each are left, and the room for the other 5,850 goes.
+        Assert.Equal(390L * 30, store.DropRooms(codes[..390]));
+        Assert.True(store.SpareChoiceEntries() < 1_000, $"Room for {store.SpareChoiceEntries()} more choices was kept after dropping 390 of 400 rooms.");
+        foreach (var code in codes[390..])
+        {
+            for (var round = 1; round <= 5; round++)
+            {
+                Assert.Equal(3, (await store.ReadChoicesAsync(code, round, Ct)).Count);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Refresh_tokens_of_wholly_expired_sign_ins_are_dropped_and_a_sign_in_with_a_live_token_is_kept_whole()
     {
         await using var gateway = new GatewayFactory(Quick);
