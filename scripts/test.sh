@@ -54,8 +54,10 @@ done < <(find "$results_dir" -name '*.trx' -print0)
 
 exit_code=0
 if ((failed > 0)); then
-  echo "test: what failed (the first 40 lines after each, from $console_log):"
-  grep -E -A 40 '^\s+Failed [A-Za-z_]' "$console_log" | head -n 400 || true
+  echo "test: what failed (each failure's message and stack, at most 40 lines, from $console_log):"
+  awk '/^[ \t]+Failed [A-Za-z_]/ { left = 40; print; next }
+       /^[ \t]+(Passed|Skipped) [A-Za-z_]/ { left = 0 }
+       left > 0 { print; left-- }' "$console_log" | head -n 400 || true
   exit_code=1
 elif ((status != 0)); then
   echo "test: dotnet test exited with $status (build error or test host crash, see above)" >&2

@@ -42,7 +42,9 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await Expect(page.Locator("#pool-count")).ToHaveAttributeAsync("data-count", "3");
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "console-pool");
 
+        // The click's request is the page's own: its room row is the sign the start has been answered.
         await page.ClickAsync("#session-start");
+        await Expect(page.Locator("#rooms-table tbody tr")).ToHaveCountAsync(1);
         var session = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct));
         var roomCode = Assert.Single(SessionKit.Rooms(session)).GetProperty("room_code").GetString();
         var row = page.Locator($"#rooms-table tr[data-room-code='{roomCode}']");
