@@ -15,6 +15,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 using Orleans.Configuration;
+using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
 
 namespace Dilemma.Grains.Hosting;
@@ -33,7 +34,8 @@ public static class DilemmaSiloBuilderExtensions
     public static ISiloBuilder AddDilemmaInMemory(this ISiloBuilder silo)
     {
         silo.UseSystemTextJsonGrainStorageSerializer();
-        silo.AddMemoryGrainStorage(StorageNames.Game);
+        silo.Services.AddSingleton<EmbeddedGrainStorage>();
+        silo.Services.AddGrainStorage(StorageNames.Game, (services, _) => services.GetRequiredService<EmbeddedGrainStorage>());
         silo.UseInMemoryReminderService();
         silo.Services.AddSingleton<InMemoryAccountStore>();
         silo.Services.AddSingleton<IAccountStore>(services => services.GetRequiredService<InMemoryAccountStore>());

@@ -1,4 +1,5 @@
 using Dilemma.Grains.Accounts;
+using Dilemma.Grains.Embedded;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Grains.Interfaces.Research;
 
@@ -432,38 +433,20 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         + RemoveWhere(_participants, p => due.Contains(p.Key.Room))
         + RemoveWhere(_rooms, r => due.Contains(r.Key));
 
-    // Called under the lock, after a sweep. A dictionary or a list keeps the room it grew to at the peak of a burst:
-    // after a 1,000-table run the two choice tables took 6 MB, three quarters of it empty entries (gcdump). Once at most a
-    // quarter of it is used, it is given back; a quarter, so that a steady load does not reallocate at every sweep.
+    // Called under the lock, after a sweep: after a 1,000-table run the two choice tables took 6 MB, three quarters of it
+    // empty entries (gcdump).
     private void GiveBackUnusedRoom()
     {
-        Trim(_rooms);
-        Trim(_participants);
-        Trim(_choices);
-        Trim(_submissions);
-        Trim(_consensus);
-        Trim(_withdrawalCodes);
-        Trim(_recordingEvents);
-        Trim(_roomEvents);
-        Trim(_connectionQuality);
-        Trim(_aiInteractions);
-    }
-
-    private static void Trim<TKey, TValue>(Dictionary<TKey, TValue> entries)
-        where TKey : notnull
-    {
-        if (entries.Count <= entries.Capacity / 4)
-        {
-            entries.TrimExcess();
-        }
-    }
-
-    private static void Trim<T>(List<T> entries)
-    {
-        if (entries.Count <= entries.Capacity / 4)
-        {
-            entries.TrimExcess();
-        }
+        UnusedRoom.GiveBack(_rooms);
+        UnusedRoom.GiveBack(_participants);
+        UnusedRoom.GiveBack(_choices);
+        UnusedRoom.GiveBack(_submissions);
+        UnusedRoom.GiveBack(_consensus);
+        UnusedRoom.GiveBack(_withdrawalCodes);
+        UnusedRoom.GiveBack(_recordingEvents);
+        UnusedRoom.GiveBack(_roomEvents);
+        UnusedRoom.GiveBack(_connectionQuality);
+        UnusedRoom.GiveBack(_aiInteractions);
     }
 
     private static int RemoveWhere<TKey, TValue>(Dictionary<TKey, TValue> entries, Func<KeyValuePair<TKey, TValue>, bool> due)
