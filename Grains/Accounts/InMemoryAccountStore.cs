@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Dilemma.Grains.Embedded;
+using Dilemma.Grains.Collections;
 using Dilemma.Grains.Interfaces.Accounts;
 
 namespace Dilemma.Grains.Accounts;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dilemma.Grains.Collections;
 using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 

@@ -1,5 +1,5 @@
 using Dilemma.Grains.Accounts;
-using Dilemma.Grains.Embedded;
+using Dilemma.Grains.Collections;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Grains.Interfaces.Research;
 

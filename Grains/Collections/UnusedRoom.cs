@@ -1,4 +1,4 @@
-namespace Dilemma.Grains.Embedded;
+namespace Dilemma.Grains.Collections;
 
 /// <summary>
 /// The in-memory stores' tables keep the room of their peak after most rows go. Given back only once a table is
