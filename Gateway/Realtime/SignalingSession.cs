@@ -35,9 +35,10 @@ public sealed partial class SignalingSession(
     // so a guessed id never activates a grain. Written by grain pushes, read by the receive loop.
     private RoomMembers _members = new([], -1);
 
-    private IPeerGrain Self => grains.GetGrain<IPeerGrain>(IPeerGrain.KeyOf(roomCode, userId));
+    // Built once: Orleans resolves the interface by reflection and type-name formatting on every GetGrain.
+    private IPeerGrain Self => field ??= grains.GetGrain<IPeerGrain>(IPeerGrain.KeyOf(roomCode, userId));
 
-    private IRoomPresence Room => grains.GetGrain<IRoomPresence>(roomCode);
+    private IRoomPresence Room => field ??= grains.GetGrain<IRoomPresence>(roomCode);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {

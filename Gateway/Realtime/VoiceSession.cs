@@ -21,7 +21,8 @@ public sealed partial class VoiceSession(
     private readonly string _connectionId = Guid.NewGuid().ToString("N");
     private IRoomObserver? _reference;
 
-    private IRoomPresence Room => grains.GetGrain<IRoomPresence>(roomCode);
+    // Built once: Orleans resolves the interface by reflection and type-name formatting on every GetGrain.
+    private IRoomPresence Room => field ??= grains.GetGrain<IRoomPresence>(roomCode);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {

@@ -28,6 +28,7 @@ public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
     // Null until the room has said who is seated (after an activation); empty once evicted.
     private RoomMembers? _members;
     private (string RoomCode, long UserId)? _identity;
+    private IRoomPresence? _room;
 
     public async Task<RoomMembers> ConnectAsync(IPeerObserver observer, string connectionId)
     {
@@ -184,7 +185,7 @@ public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
         try
         {
             // The room's direct answer is the truth, whatever version a push carried before.
-            _members = await GrainFactory.GetGrain<IRoomPresence>(roomCode).RegisterPeerAsync(self);
+            _members = await Room(roomCode).RegisterPeerAsync(self);
         }
         catch (RuleViolationException e) when (e.Kind is RuleViolationKind.Forbidden or RuleViolationKind.NotFound)
         {
@@ -209,6 +210,9 @@ public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
         _observer = null;
         _connectionId = null;
     }
+
+    // Built once per activation: Orleans resolves the interface by reflection on every GetGrain, and every renewal asks the room.
+    private IRoomPresence Room(string roomCode) => _room ??= GrainFactory.GetGrain<IRoomPresence>(roomCode);
 
     // Parsed once per activation: every relayed message asks who this peer is.
     private (string RoomCode, long UserId) Identity() => _identity ??= ParseKey();
