@@ -21,12 +21,12 @@ internal sealed class SharedPayloads
     {
         if (bytes.Length < SharedFromBytes)
         {
-            return new Payload(bytes, contentHash: 0, shareable: false);
+            return new Payload(bytes, contentHash: 0);
         }
 
         var hash = new HashCode();
         hash.AddBytes(bytes.Span);
-        return new Payload(bytes, hash.ToHashCode(), shareable: true);
+        return new Payload(bytes, hash.ToHashCode());
     }
 
     /// <summary>The payload to keep for a new holder of these bytes: one already held with the same content, or this one.</summary>
@@ -56,13 +56,13 @@ internal sealed class SharedPayloads
         }
     }
 
-    internal sealed class Payload(ReadOnlyMemory<byte> bytes, int contentHash, bool shareable)
+    internal sealed class Payload(ReadOnlyMemory<byte> bytes, int contentHash)
     {
         public ReadOnlyMemory<byte> Bytes => bytes;
 
         public int ContentHash => contentHash;
 
-        public bool Shareable => shareable;
+        public bool Shareable => bytes.Length >= SharedFromBytes;
 
         public int Holders { get; set; }
     }
