@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Text;
+using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Hosting.Settings;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -11,13 +12,6 @@ namespace Dilemma.Gateway.Accounts;
 public sealed class JwtSettings
 {
     public const string SectionName = "Auth";
-
-    /// <summary>
-    /// 15 minutes: roles are read into a token when it is issued, so a revoked role keeps working
-    /// until the token expires; a short lifetime bounds that, and the refresh token keeps people
-    /// signed in meanwhile.
-    /// </summary>
-    public const int DefaultAccessTokenMinutes = 15;
 
     public const int MinimumKeyBytes = 32;
 
@@ -37,7 +31,7 @@ public sealed class JwtSettings
     public string Audience { get; set; } = "dilemma";
 
     [Range(1, int.MaxValue)]
-    public int AccessTokenMinutes { get; set; } = DefaultAccessTokenMinutes;
+    public int AccessTokenMinutes { get; set; } = AccountRules.DefaultAccessTokenMinutes;
 
     [Range(1, int.MaxValue)]
     public int WsTicketSeconds { get; set; } = 30;

@@ -21,6 +21,14 @@ public static partial class AccountRules
     public const int GuestIdMaxLength = 64;
 
     /// <summary>
+    /// 15 minutes: roles are read into a token when it is issued, so a revoked role keeps working
+    /// until the token expires; a short lifetime bounds that, and the refresh token keeps people
+    /// signed in meanwhile. The gateway issues tokens for this long; embedded mode forgets no guest
+    /// whose token may still be valid.
+    /// </summary>
+    public const int DefaultAccessTokenMinutes = 15;
+
+    /// <summary>
     /// The shortest guest id that is taken as a device credential: anything shorter could be
     /// guessed, so it starts a new guest with a server-issued id instead.
     /// </summary>

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Dilemma.Grains.Interfaces.Accounts;
 
 namespace Dilemma.Grains.Accounts;
 
@@ -13,6 +14,15 @@ public sealed class AccountOptions
 
     [Range(1, 365)]
     public int RefreshTokenDays { get; set; } = 7;
+
+    /// <summary>
+    /// The gateway's access-token lifetime, read from the same key (<c>Auth:AccessTokenMinutes</c>): embedded mode
+    /// forgets no guest who signed in or refreshed more recently, since their token still works without the store.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int AccessTokenMinutes { get; set; } = AccountRules.DefaultAccessTokenMinutes;
+
+    public TimeSpan AccessTokenLifetime => TimeSpan.FromMinutes(AccessTokenMinutes);
 
     /// <summary>Password hashes computed at once per silo; more wait up to <see cref="PasswordHashWaitMilliseconds"/>, then get 503.</summary>
     [Range(1, 256)]

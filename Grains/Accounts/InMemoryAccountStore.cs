@@ -193,6 +193,64 @@ public sealed class InMemoryAccountStore : IAccountStore
         }
     }
 
+    /// <summary>
+    /// Forgets guests (bots included) beyond <paramref name="keep"/>, least recently signed in first (the newest refresh
+    /// token's issue; the account's creation for a bot), sparing those in <paramref name="seated"/> and those signed in
+    /// at or after <paramref name="signedInBefore"/>: each goes with its guest id, refresh tokens, roles and consent rows.
+    /// Answers how many were forgotten.
+    /// </summary>
+    public int ForgetGuestsBeyond(int keep, IReadOnlySet<long> seated, DateTime signedInBefore)
+    {
+        lock (_lock)
+        {
+            var lastSignIn = new Dictionary<long, DateTime>();
+            foreach (var token in _tokens.Values)
+            {
+                if (!lastSignIn.TryGetValue(token.UserId, out var seen) || token.IssuedAt > seen)
+                {
+                    lastSignIn[token.UserId] = token.IssuedAt;
+                }
+            }
+
+            var guests = _users.Values.Where(u => u.IsGuest).ToList();
+            var forgotten = guests
+                .Select(u => (User: u, SignedIn: lastSignIn.GetValueOrDefault(u.Id, u.CreatedAt)))
+                .Where(g => g.SignedIn < signedInBefore && !seated.Contains(g.User.Id))
+                .OrderBy(g => g.SignedIn)
+                .Take(Math.Max(0, guests.Count - keep))
+                .Select(g => g.User)
+                .ToList();
+            if (forgotten.Count == 0)
+            {
+                return 0;
+            }
+
+            var ids = forgotten.Select(u => u.Id).ToHashSet();
+            foreach (var guest in forgotten)
+            {
+                _users.Remove(guest.Id);
+                _roles.Remove(guest.Id);
+                if (guest.GuestId is { } guestId)
+                {
+                    _byGuestId.Remove(guestId);
+                }
+            }
+
+            foreach (var key in _tokens.Where(t => ids.Contains(t.Value.UserId)).Select(t => t.Key).ToList())
+            {
+                _tokens.Remove(key);
+            }
+
+            _consentRows.RemoveAll(r => ids.Contains(r.UserId));
+            _roleChanges.RemoveAll(c => ids.Contains(c.UserId));
+            UnusedRoom.GiveBack(_users);
+            UnusedRoom.GiveBack(_byGuestId);
+            UnusedRoom.GiveBack(_tokens);
+            UnusedRoom.GiveBack(_consentRows);
+            return forgotten.Count;
+        }
+    }
+
     /// <summary>For tests: the refresh tokens kept (live, used or revoked).</summary>
     public int CountRefreshTokens()
     {
@@ -309,6 +367,8 @@ public sealed class InMemoryAccountStore : IAccountStore
         public UInt128 Family => family;
 
         public long UserId => userId;
+
+        public DateTime IssuedAt => issuedAt;
 
         public DateTime ExpiresAt => expiresAt;
 

@@ -11,5 +11,5 @@ public sealed class InMemoryStorageProbe(IOptions<EmbeddedOptions> options) : IS
             "storage",
             true,
             false,
-            $"In-memory storage (embedded mode): data is lost when the process stops; it keeps at most {options.Value.MaxFinishedGames} finished games (Embedded:MaxFinishedGames); older ones are dropped."));
+            $"In-memory storage (embedded mode): data is lost when the process stops; it keeps at most {options.Value.MaxFinishedGames} finished games (Embedded:MaxFinishedGames); older ones are dropped. Beyond {options.Value.MaxGuests} guests (Embedded:MaxGuests), those in no kept room and not signed in for an access token's lifetime are forgotten, least recently signed in first."));
 }

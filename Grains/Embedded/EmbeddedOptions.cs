@@ -14,7 +14,15 @@ public sealed class EmbeddedOptions
     [Range(0, 1_000_000)]
     public int MaxFinishedGames { get; set; } = 1000;
 
-    /// <summary>How often the in-memory stores drop what has expired or is beyond <see cref="MaxFinishedGames"/>.</summary>
+    /// <summary>
+    /// Guest accounts kept (bots included). Beyond it the sweep forgets guests, least recently signed in first, who sit in
+    /// no room the process still holds and whose access token has expired: their account, refresh tokens and consent rows.
+    /// Such a guest signing in again, with the same guest id or not, starts a new account.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int MaxGuests { get; set; } = 10_000;
+
+    /// <summary>How often the in-memory stores drop what has expired or is beyond <see cref="MaxFinishedGames"/> and <see cref="MaxGuests"/>.</summary>
     [Range(1, 3600)]
     public int SweepSeconds { get; set; } = 60;
 

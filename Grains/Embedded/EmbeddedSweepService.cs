@@ -9,8 +9,9 @@ namespace Dilemma.Grains.Embedded;
 
 /// <summary>
 /// Keeps embedded mode's memory bounded. Every <c>Embedded:SweepSeconds</c> it drops the refresh tokens
-/// of sign-ins that have wholly expired, and the ended rooms beyond <c>Embedded:MaxFinishedGames</c>,
-/// oldest first: each room clears its own state, then its research rows and facilitator actions go.
+/// of sign-ins that have wholly expired, the ended rooms beyond <c>Embedded:MaxFinishedGames</c>,
+/// oldest first (each room clears its own state, then its research rows and facilitator actions go),
+/// and then the guests beyond <c>Embedded:MaxGuests</c> who sit in no room kept and hold no working access token.
 /// Idle grains are Orleans' to collect (<c>Grains:CollectionAgeSeconds</c>). Cluster mode keeps
 /// everything in MariaDB, where retention decides.
 /// </summary>
@@ -20,6 +21,7 @@ public sealed partial class EmbeddedSweepService(
     InMemoryResearchStore research,
     InMemoryFacilitatorActionStore facilitatorActions,
     IOptions<EmbeddedOptions> options,
+    IOptions<AccountOptions> accountOptions,
     TimeProvider time,
     ILogger<EmbeddedSweepService> logger) : BackgroundService
 {
@@ -33,9 +35,9 @@ public sealed partial class EmbeddedSweepService(
             try
             {
                 var swept = await SweepAsync(stoppingToken);
-                if (swept.RefreshTokens > 0 || swept.Rooms > 0)
+                if (swept.RefreshTokens > 0 || swept.Rooms > 0 || swept.Guests > 0)
                 {
-                    LogSwept(logger, swept.RefreshTokens, swept.Rooms, swept.Rows, options.Value.MaxFinishedGames);
+                    LogSwept(logger, swept.RefreshTokens, swept.Rooms, swept.Rows, options.Value.MaxFinishedGames, swept.Guests, options.Value.MaxGuests);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -49,7 +51,8 @@ public sealed partial class EmbeddedSweepService(
     /// <summary>One sweep; answers what it dropped.</summary>
     public async Task<EmbeddedSweep> SweepAsync(CancellationToken cancellationToken)
     {
-        var tokens = accounts.DropExpiredRefreshTokens(time.GetUtcNow().UtcDateTime);
+        var now = time.GetUtcNow().UtcDateTime;
+        var tokens = accounts.DropExpiredRefreshTokens(now);
         var forgotten = new List<string>();
         foreach (var batch in research.EndedRoomsBeyond(options.Value.MaxFinishedGames).Chunk(RoomsAtOnce))
         {
@@ -59,15 +62,18 @@ public sealed partial class EmbeddedSweepService(
 
         // Only rooms whose state is gone lose their rows: a room that could not forget keeps both, for the next sweep.
         var rows = research.DropRooms(forgotten) + facilitatorActions.DropRooms(forgotten);
-        return new EmbeddedSweep(tokens, forgotten.Count, rows);
+
+        // After the rooms, so the guests of a room just dropped may go in the same sweep.
+        var guests = accounts.ForgetGuestsBeyond(options.Value.MaxGuests, research.SeatedUsers(), now - accountOptions.Value.AccessTokenLifetime);
+        return new EmbeddedSweep(tokens, forgotten.Count, rows, guests);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Embedded sweep: dropped {RefreshTokens} expired refresh tokens and {Rooms} ended rooms beyond the newest {Kept} ({Rows} rows).")]
-    private static partial void LogSwept(ILogger logger, int refreshTokens, int rooms, long rows, int kept);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Embedded sweep: dropped {RefreshTokens} expired refresh tokens, {Rooms} ended rooms beyond the newest {Kept} ({Rows} rows) and {Guests} guests beyond {KeptGuests}.")]
+    private static partial void LogSwept(ILogger logger, int refreshTokens, int rooms, long rows, int kept, int guests, int keptGuests);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The embedded sweep failed; it runs again at the next period.")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);
 }
 
-/// <summary>What one sweep dropped: refresh tokens, ended rooms, and the rows of those rooms.</summary>
-public sealed record EmbeddedSweep(int RefreshTokens, int Rooms, long Rows);
+/// <summary>What one sweep dropped: refresh tokens, ended rooms, the rows of those rooms, and guests.</summary>
+public sealed record EmbeddedSweep(int RefreshTokens, int Rooms, long Rows, int Guests);

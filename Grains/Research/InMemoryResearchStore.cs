@@ -280,6 +280,15 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         }
     }
 
+    /// <summary>Everyone seated in a room this store holds, live or ended: whom embedded mode must not forget.</summary>
+    public IReadOnlySet<long> SeatedUsers()
+    {
+        lock (_lock)
+        {
+            return _participants.Keys.Select(k => k.User).ToHashSet();
+        }
+    }
+
     /// <summary>Users seated in rooms that ended before <paramref name="before"/>: whom the retention of rows without consent asks the accounts about.</summary>
     public IReadOnlyList<long> UsersOfRoomsEndedBefore(DateTime before)
     {

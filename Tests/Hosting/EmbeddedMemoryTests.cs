@@ -4,6 +4,7 @@ using System.Text.Json;
 using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Research;
+using Dilemma.Tests.Accounts;
 using Dilemma.Tests.Rooms;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -119,6 +120,53 @@ public sealed class EmbeddedMemoryTests
         await WaitUntilAsync(() => Task.FromResult(accounts.CountRefreshTokens() == 3), $"{accounts.CountRefreshTokens()} refresh tokens were kept, not 3");
         var refreshed = await HttpAssert.OkAsync<JsonElement>(await client.PostAsJsonAsync("/auth/refresh", new { refresh_token = guest.Tokens.RefreshToken }, Ct));
         Assert.False(string.IsNullOrEmpty(refreshed.GetProperty("refresh_token").GetString()));
+    }
+
+    [Fact]
+    public async Task Guests_beyond_the_bound_go_least_recently_signed_in_first_sparing_the_seated_and_those_whose_access_token_works()
+    {
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?>(Quick) { ["Embedded:MaxGuests"] = "3" });
+        using var client = gateway.CreateClient();
+        var accounts = gateway.Services.GetRequiredService<InMemoryAccountStore>();
+        var research = gateway.Services.GetRequiredService<InMemoryResearchStore>();
+        var now = DateTime.UtcNow;
+
+        // Five guests against a bound of three. Signed in just now: its access token works without the store, so it stays.
+        var recent = await client.GuestAsync(Ct, guestId: Guid.NewGuid().ToString("N"));
+
+        // Seated in a room the process holds, signed in four hours ago: stays, whatever its age.
+        var seated = await OldGuestAsync(accounts, now.AddHours(-4));
+        await research.RecordParticipantAsync("SEATED" + Guid.NewGuid().ToString("N")[..6], seated.User.Id, "seated", now.AddHours(-4), Ct);
+
+        // In no room, signed in three, two and one hours ago: the two least recent go, which leaves three guests.
+        var (threeHours, twoHours, oneHour) = (await OldGuestAsync(accounts, now.AddHours(-3)), await OldGuestAsync(accounts, now.AddHours(-2)), await OldGuestAsync(accounts, now.AddHours(-1)));
+        await WaitUntilAsync(async () => await accounts.FindByIdAsync(twoHours.User.Id, Ct) is null, "the guest signed in two hours ago was still kept");
+
+        Assert.Null(await accounts.FindByIdAsync(threeHours.User.Id, Ct));
+        foreach (var kept in new[] { recent.UserId, seated.User.Id, oneHour.User.Id })
+        {
+            Assert.NotNull(await accounts.FindByIdAsync(kept, Ct));
+        }
+
+        // A forgotten guest's refresh token is refused, and its device signing in again starts a new account.
+        var refused = await client.PostAsJsonAsync("/auth/refresh", new { refresh_token = twoHours.RefreshToken }, Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        var again = await client.GuestAsync(Ct, guestId: twoHours.User.GuestId);
+        Assert.NotEqual(twoHours.User.Id, again.UserId);
+        var refreshed = await HttpAssert.OkAsync<JsonElement>(await client.PostAsJsonAsync("/auth/refresh", new { refresh_token = recent.RefreshToken }, Ct));
+        Assert.False(string.IsNullOrEmpty(refreshed.GetProperty("refresh_token").GetString()));
+
+        // The bound is stated at start-up.
+        Assert.Contains(gateway.Logs.Lines, line => line.Contains("Beyond 3 guests (Embedded:MaxGuests)", StringComparison.Ordinal));
+    }
+
+    // A guest who signed in at `at` through the store, with the refresh token of that sign-in.
+    private static async Task<(StoredUser User, string RefreshToken)> OldGuestAsync(InMemoryAccountStore accounts, DateTime at)
+    {
+        var guest = await accounts.UpsertGuestAsync(Guid.NewGuid().ToString("N"), null, at, Ct);
+        var token = RefreshTokens.NewToken();
+        await accounts.AddRefreshTokenAsync(new RefreshTokenRecord(RefreshTokens.HashOf(token)!, RefreshTokens.NewFamilyId(), guest.Id, at, at.AddDays(7)), Ct);
+        return (guest, token);
     }
 
     private static RefreshTokenRecord Token(byte[] family, long userId, DateTime issuedAt, DateTime expiresAt) =>

@@ -78,6 +78,7 @@ public sealed class StartupConfigurationTests
         ("Gateway", "Research:PseudonymKey", ["Research__PseudonymKey=too-short"]),
         ("Gateway", "Research:Pseudonymise", ["Research__Pseudonymise=maybe"]),
         ("Gateway", "Embedded:MaxFinishedGames", ["Embedded__MaxFinishedGames=-1"]),
+        ("Gateway", "Embedded:MaxGuests", ["Embedded__MaxGuests=-1"]),
         ("Gateway", "Grains:CollectionAgeSeconds", ["Grains__CollectionAgeSeconds=10", "Grains__CollectionQuantumSeconds=20"]),
         ("Silo", "Grains:CollectionQuantumSeconds", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Grains__CollectionQuantumSeconds=0"]),
     ];
