@@ -9,9 +9,11 @@ namespace Dilemma.Grains.Accounts;
 
 /// <summary>
 /// Sign-up and sign-in. Stateless: it may run on every silo at once, and the store's unique keys
-/// and row locks are what keep two requests from racing.
+/// and row locks are what keep two requests from racing. Reentrant for the same reason: an activation
+/// waiting on the database or a password hash takes the next request rather than queueing it.
 /// </summary>
 [StatelessWorker]
+[Reentrant]
 public sealed class AccountsGrain(
     IAccountStore store,
     PasswordHasher hasher,

@@ -4,6 +4,7 @@ using Orleans.Concurrency;
 namespace Dilemma.Grains.Diagnostics;
 
 [StatelessWorker]
+[Reentrant]
 public sealed class DiagnosticsGrain(IStorageProbe probe) : Grain, IDiagnosticsGrain
 {
     public Task<DependencyReport> CheckStorageAsync(CancellationToken cancellationToken) => probe.CheckAsync(cancellationToken);

@@ -6,6 +6,7 @@ using Orleans.Concurrency;
 namespace Dilemma.Grains.Research;
 
 [StatelessWorker]
+[Reentrant]
 public sealed class ResearchLedgerGrain(IExportLedger source) : Grain, IResearchLedgerGrain
 {
     public async Task<ExportLedgerEntry> GetAsync(Guid exportId, CancellationToken cancellationToken) =>

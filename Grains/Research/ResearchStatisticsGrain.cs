@@ -4,6 +4,7 @@ using Orleans.Concurrency;
 namespace Dilemma.Grains.Research;
 
 [StatelessWorker]
+[Reentrant]
 public sealed class ResearchStatisticsGrain(IResearchAggregates aggregates, TimeProvider time) : Grain, IResearchStatisticsGrain
 {
     public async Task<ResearchStatistics> GetAsync(CancellationToken cancellationToken) =>

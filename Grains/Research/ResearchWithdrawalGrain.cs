@@ -11,6 +11,7 @@ namespace Dilemma.Grains.Research;
 /// research data is erased, so a code and a signed-in withdrawal follow the same rules.
 /// </summary>
 [StatelessWorker]
+[Reentrant]
 public sealed class ResearchWithdrawalGrain(IResearchEraser eraser) : Grain, IResearchWithdrawalGrain
 {
     public async Task<ResearchErasure> WithdrawAsync(string code, CancellationToken cancellationToken)

@@ -7,9 +7,12 @@ namespace Dilemma.Grains.Rooms;
 
 /// <summary>
 /// Opens and finds rooms. It decides nothing a room decides: it proposes codes and seats and
-/// lets each room grain accept or refuse.
+/// lets each room grain accept or refuse. Reentrant: it keeps nothing between calls, and an opening waits on
+/// the room for most of its time; one at a time per activation (a worker per core) held every other opening
+/// in a queue, seconds long at 1,000 tables, and capped the games a process could start.
 /// </summary>
 [StatelessWorker]
+[Reentrant]
 public sealed class RoomLobbyGrain(IResearchStore research) : Grain, IRoomLobbyGrain
 {
     public Task<RoomSnapshot> CreateRoomAsync(RoomCreation creation, CancellationToken cancellationToken) =>

@@ -10,6 +10,7 @@ namespace Dilemma.Grains.Scenarios;
 /// read-only, so every silo runs local copies and a popular topic never funnels through one activation.
 /// </summary>
 [StatelessWorker]
+[Reentrant]
 public sealed class ScenarioCatalogGrain(ScenarioBank bank) : Grain, IScenarioCatalogGrain
 {
     public Task<IReadOnlyList<TopicSummary>> ListTopicsAsync() => Task.FromResult(bank.Topics);
