@@ -20,6 +20,7 @@ public sealed partial class EmbeddedSweepService(
     InMemoryAccountStore accounts,
     InMemoryResearchStore research,
     InMemoryFacilitatorActionStore facilitatorActions,
+    IdleHeapCompaction compaction,
     IOptions<EmbeddedOptions> options,
     IOptions<AccountOptions> accountOptions,
     TimeProvider time,
@@ -65,6 +66,11 @@ public sealed partial class EmbeddedSweepService(
 
         // After the rooms, so the guests of a room just dropped may go in the same sweep.
         var guests = accounts.ForgetGuestsBeyond(options.Value.MaxGuests, research.SeatedUsers(), now - accountOptions.Value.AccessTokenLifetime);
+        if (forgotten.Count > 0 || guests > 0)
+        {
+            compaction.Released();
+        }
+
         return new EmbeddedSweep(tokens, forgotten.Count, rows, guests);
     }
 

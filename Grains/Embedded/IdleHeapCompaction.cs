@@ -11,6 +11,8 @@ namespace Dilemma.Grains.Embedded;
 /// and the process has then allocated next to nothing for <see cref="QuietSamples"/> samples, one aggressive,
 /// blocking, compacting collection decommits what the heaps no longer hold. Blocking is safe only because it is
 /// idle (a pause of tens of milliseconds nobody waits on), and it runs at most once per <see cref="MinimumInterval"/>.
+/// A sweep that dropped rooms or guests counts as such a burst (<see cref="Released"/>): what it let go is garbage
+/// only from then on, often after the compaction that followed the games themselves.
 /// Cluster silos do not run this: their memory is the container's, sized by Kubernetes.
 /// </summary>
 public sealed partial class IdleHeapCompaction(
@@ -28,19 +30,22 @@ public sealed partial class IdleHeapCompaction(
 
     public static readonly TimeSpan MinimumInterval = TimeSpan.FromMinutes(1);
 
+    private readonly IdleCompactionPolicy _policy = new(options.Value.CompactAfterBytes, time.GetUtcNow());
+
+    /// <summary>Data was dropped: compact once idle, as after a burst, however little was allocated since the last compaction.</summary>
+    public void Released() => _policy.Released();
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var threshold = options.Value.CompactAfterBytes;
-        if (threshold <= 0)
+        if (options.Value.CompactAfterBytes <= 0)
         {
             return;
         }
 
-        var policy = new IdleCompactionPolicy(threshold, time.GetUtcNow());
         using var timer = new PeriodicTimer(SamplePeriod, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            if (policy.ShouldCompact(GC.GetTotalAllocatedBytes(), time.GetUtcNow()))
+            if (_policy.ShouldCompact(GC.GetTotalAllocatedBytes(), time.GetUtcNow()))
             {
                 var before = Environment.WorkingSet;
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
@@ -55,14 +60,20 @@ public sealed partial class IdleHeapCompaction(
 
 /// <summary>
 /// When <see cref="IdleHeapCompaction"/> compacts, from the process's allocation counter sampled every
-/// <see cref="IdleHeapCompaction.SamplePeriod"/>: after a burst of at least the threshold, once quiet, not too often.
+/// <see cref="IdleHeapCompaction.SamplePeriod"/>: after a burst of at least the threshold, or a release of data,
+/// once quiet, not too often.
 /// </summary>
 public sealed class IdleCompactionPolicy(long thresholdBytes, DateTimeOffset start)
 {
+    // Set by the sweep's thread, read and cleared by the sampler's.
+    private int _released;
     private long? _lastAllocated;
     private long _sinceCompaction;
     private int _quiet;
     private DateTimeOffset _lastCompaction = start - IdleHeapCompaction.MinimumInterval;
+
+    /// <summary>Data was dropped: the next quiet spell compacts, as after a burst of the threshold.</summary>
+    public void Released() => Interlocked.Exchange(ref _released, 1);
 
     /// <summary>Takes one sample of <see cref="GC.GetTotalAllocatedBytes"/>; true when the heap should be compacted now.</summary>
     public bool ShouldCompact(long allocatedBytes, DateTimeOffset now)
@@ -70,6 +81,11 @@ public sealed class IdleCompactionPolicy(long thresholdBytes, DateTimeOffset sta
         var allocated = allocatedBytes - (_lastAllocated ?? allocatedBytes);
         _lastAllocated = allocatedBytes;
         _sinceCompaction += allocated;
+        if (Interlocked.Exchange(ref _released, 0) == 1)
+        {
+            _sinceCompaction = Math.Max(_sinceCompaction, thresholdBytes);
+        }
+
         _quiet = allocated < IdleHeapCompaction.QuietBytesPerSample ? _quiet + 1 : 0;
         if (_sinceCompaction < thresholdBytes || _quiet < IdleHeapCompaction.QuietSamples || now - _lastCompaction < IdleHeapCompaction.MinimumInterval)
         {

@@ -58,7 +58,8 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddOptions<EmbeddedOptions>().BindSettings(EmbeddedOptions.SectionName);
         silo.Services.AddSingleton<EmbeddedSweepService>();
         silo.Services.AddHostedService(services => services.GetRequiredService<EmbeddedSweepService>());
-        silo.Services.AddHostedService<IdleHeapCompaction>();
+        silo.Services.AddSingleton<IdleHeapCompaction>();
+        silo.Services.AddHostedService(services => services.GetRequiredService<IdleHeapCompaction>());
 
         // Nothing outlives this process, so the first admin comes from a code printed at start-up.
         silo.Services.AddSingleton(new AdminSetupCode(enabled: true));

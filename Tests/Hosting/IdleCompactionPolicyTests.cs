@@ -67,10 +67,35 @@ public sealed class IdleCompactionPolicyTests
     }
 
     [Fact]
+    public void Data_dropped_after_a_compaction_is_given_back_at_the_next_quiet_spell_a_minute_on()
+    {
+        var samples = new Samples(new IdleCompactionPolicy(32 * Mb, Start));
+        Assert.False(samples.Next(0));
+        Assert.False(samples.Next(100 * Mb));
+        Assert.False(samples.Next(1 * Mb));
+        Assert.True(samples.Next(1 * Mb)); // the games' burst
+        var compactedAt = samples.Elapsed;
+
+        samples.Policy.Released(); // then the sweep drops their rooms: garbage only now, with next to nothing allocated
+        while (samples.Elapsed + Sample < compactedAt + IdleHeapCompaction.MinimumInterval)
+        {
+            Assert.False(samples.Next(1 * Mb));
+        }
+
+        Assert.True(samples.Next(1 * Mb));
+        Assert.False(samples.Next(1 * Mb)); // once
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.False(samples.Next(1 * Mb));
+        }
+    }
+
+    [Fact]
     public async Task Embedded_mode_runs_the_compaction_with_a_threshold_that_can_turn_it_off()
     {
         await using var off = new GatewayFactory(new Dictionary<string, string?> { ["Embedded:CompactAfterMegabytes"] = "0" });
         Assert.Single(off.Services.GetServices<IHostedService>().OfType<IdleHeapCompaction>());
+        Assert.Same(off.Services.GetRequiredService<IdleHeapCompaction>(), off.Services.GetServices<IHostedService>().OfType<IdleHeapCompaction>().Single());
         Assert.Equal(0, off.Services.GetRequiredService<IOptions<EmbeddedOptions>>().Value.CompactAfterBytes);
     }
 
@@ -78,6 +103,8 @@ public sealed class IdleCompactionPolicyTests
     private sealed class Samples(IdleCompactionPolicy policy)
     {
         private long _allocated;
+
+        public IdleCompactionPolicy Policy => policy;
         private int _taken;
 
         public TimeSpan Elapsed => Sample * _taken;
