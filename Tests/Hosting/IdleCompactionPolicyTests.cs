@@ -58,10 +58,7 @@ public sealed class IdleCompactionPolicyTests
         Assert.False(samples.Next(100 * Mb));
         Assert.False(samples.Next(1 * Mb));
         Assert.False(samples.Next(1 * Mb)); // quiet at 45 s, but the last compaction was 15 s ago
-        while (samples.Elapsed + Sample < IdleHeapCompaction.MinimumInterval + TimeSpan.FromSeconds(30))
-        {
-            Assert.False(samples.Next(1 * Mb));
-        }
+        samples.QuietUntil(IdleHeapCompaction.MinimumInterval + TimeSpan.FromSeconds(30));
 
         Assert.True(samples.Next(1 * Mb)); // a minute after the last one, still quiet: the second burst is given back
     }
@@ -70,24 +67,15 @@ public sealed class IdleCompactionPolicyTests
     public void Data_dropped_after_a_compaction_is_given_back_at_the_next_quiet_spell_a_minute_on()
     {
         var samples = new Samples(new IdleCompactionPolicy(32 * Mb, Start));
-        Assert.False(samples.Next(0));
-        Assert.False(samples.Next(100 * Mb));
+        Assert.False(samples.Next(0)); // the first sample only reads the counter
+        Assert.False(samples.Next(200 * Mb));
         Assert.False(samples.Next(1 * Mb));
         Assert.True(samples.Next(1 * Mb)); // the games' burst
-        var compactedAt = samples.Elapsed;
 
         samples.Policy.Released(); // then the sweep drops their rooms: garbage only now, with next to nothing allocated
-        while (samples.Elapsed + Sample < compactedAt + IdleHeapCompaction.MinimumInterval)
-        {
-            Assert.False(samples.Next(1 * Mb));
-        }
-
+        samples.QuietUntil(samples.Elapsed + IdleHeapCompaction.MinimumInterval);
         Assert.True(samples.Next(1 * Mb));
-        Assert.False(samples.Next(1 * Mb)); // once
-        for (var i = 0; i < 30; i++)
-        {
-            Assert.False(samples.Next(1 * Mb));
-        }
+        samples.QuietUntil(samples.Elapsed + TimeSpan.FromMinutes(2)); // once: the quiet samples add up to less than the threshold
     }
 
     [Fact]
@@ -105,6 +93,15 @@ public sealed class IdleCompactionPolicyTests
         private long _allocated;
 
         public IdleCompactionPolicy Policy => policy;
+
+        /// <summary>Quiet samples, none of which compacts, up to the last one before <paramref name="until"/>.</summary>
+        public void QuietUntil(TimeSpan until)
+        {
+            while (Elapsed + Sample < until)
+            {
+                Assert.False(Next(1 * Mb));
+            }
+        }
         private int _taken;
 
         public TimeSpan Elapsed => Sample * _taken;
