@@ -64,8 +64,11 @@ public sealed partial class EmbeddedSweepService(
         // Only rooms whose state is gone lose their rows: a room that could not forget keeps both, for the next sweep.
         var rows = research.DropRooms(forgotten) + facilitatorActions.DropRooms(forgotten);
 
-        // After the rooms, so the guests of a room just dropped may go in the same sweep.
-        var guests = accounts.ForgetGuestsBeyond(options.Value.MaxGuests, research.SeatedUsers(), now - accountOptions.Value.AccessTokenLifetime);
+        // After the rooms, so the guests of a room just dropped may go in the same sweep; below the bound, who sits
+        // where and who signed in when is not worth gathering.
+        var guests = accounts.CountUsers().Guests > options.Value.MaxGuests
+            ? accounts.ForgetGuestsBeyond(options.Value.MaxGuests, research.SeatedUsers(), now - accountOptions.Value.AccessTokenLifetime)
+            : 0;
         if (forgotten.Count > 0 || guests > 0)
         {
             compaction.Released();
