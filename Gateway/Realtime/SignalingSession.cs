@@ -225,7 +225,8 @@ public sealed partial class SignalingSession(
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                var members = await Self.RenewAsync(_reference!, _connectionId);
+                // One call renews both registrations: the peer grain's, and through it the room's once joined.
+                var members = await Self.RenewAsync(_reference!, _connectionId, Volatile.Read(ref _joined));
                 if (members is null)
                 {
                     socket.Close(CloseCodes.Replaced, "replaced by a newer connection");
@@ -233,11 +234,6 @@ public sealed partial class SignalingSession(
                 }
 
                 OnMembers(members);
-
-                if (_joined)
-                {
-                    await Room.JoinSignalingAsync(userId, _connectionId, cancellationToken);
-                }
             }
         }
         catch (OperationCanceledException)

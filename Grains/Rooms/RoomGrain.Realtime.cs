@@ -35,11 +35,20 @@ public sealed partial class RoomGrain
     public async Task<IReadOnlyList<PeerPresence>> JoinSignalingAsync(long userId, string connectionId, CancellationToken cancellationToken)
     {
         EnsureCreated();
-        var joining = Seated(userId);
+        var others = await OpenSignalingAsync(Seated(userId), connectionId, cancellationToken);
+        return others.Select(o => PresenceOf(o, userId)).ToList();
+    }
+
+    /// <summary>
+    /// Registers (or renews) a signaling connection; the others present hear <c>peer_joined</c> when it is new.
+    /// Answers the others present.
+    /// </summary>
+    private async Task<List<ParticipantState>> OpenSignalingAsync(ParticipantState joining, string connectionId, CancellationToken cancellationToken)
+    {
         DropExpiredSignaling();
         NotePresence();
-        var isNew = _signaling.Renew(userId, connectionId, time.GetUtcNow());
-        var others = State.Participants.Where(p => p.UserId != userId && _signaling.IsOpen(p.UserId)).ToList();
+        var isNew = _signaling.Renew(joining.UserId, connectionId, time.GetUtcNow());
+        var others = State.Participants.Where(p => p.UserId != joining.UserId && _signaling.IsOpen(p.UserId)).ToList();
         if (isNew)
         {
             foreach (var other in others)
@@ -48,10 +57,9 @@ public sealed partial class RoomGrain
             }
         }
 
-        IReadOnlyList<PeerPresence> present = others.Select(o => PresenceOf(o, userId)).ToList();
         await NoteSocketBackAsync(joining, cancellationToken);
         await SettlePresenceAsync(cancellationToken);
-        return present;
+        return others;
     }
 
     public async Task LeaveSignalingAsync(long userId, string connectionId, CancellationToken cancellationToken)
@@ -65,12 +73,17 @@ public sealed partial class RoomGrain
         await SettlePresenceAsync(cancellationToken);
     }
 
-    public Task<RoomMembers> RegisterPeerAsync(long userId)
+    public async Task<RoomMembers> RegisterPeerAsync(long userId, string? joinedConnectionId, CancellationToken cancellationToken)
     {
         EnsureCreated();
-        Seated(userId);
+        var seated = Seated(userId);
         _peers.Add(userId);
-        return Task.FromResult(Members());
+        if (joinedConnectionId is not null)
+        {
+            await OpenSignalingAsync(seated, joinedConnectionId, cancellationToken);
+        }
+
+        return Members();
     }
 
     public async Task<VoiceSessionState> JoinVoiceAsync(long userId, string connectionId, IRoomObserver observer, CancellationToken cancellationToken)
