@@ -2,15 +2,16 @@
 # Dilemma against the peers of ../shared/bench-peers (issue 18), in one invocation, runs interleaved:
 #
 #   bash scripts/bench.sh peers [--mode embedded|cluster|both] [--only relay|round-choice|export]
-#                               [--rounds N] [--duration S] [--warmup S] [--rooms N] [--connections N]
+#                               [--rounds N] [--duration S] [--warmup S] [--rooms N] [--rate R] [--connections N]
 #                               [--sizes N[,N…]] [--peers DIR] [--commit REV] [--server-env NAME=VALUE]…
 #   bash scripts/bench.sh peers --report .local/bench/<time>     the summary again, from that run's figures
 #
-# relay         --rooms rooms (default 1000) x 3 sockets, each sending one message a second to the next peer
-#               of its room, driven by the peers' relay-bench.mjs (one client for every target) against
+# relay         --rooms rooms (default 1000) x 3 sockets, each sending --rate messages a second (default 1) to the
+#               next peer of its room, driven by the peers' relay-bench.mjs (one client for every target) against
 #               Dilemma embedded, Colyseus, Dilemma cluster and a bare `ws` relay, in that order each round.
 #               Server CPU: user + system time of the server processes (gateway + silo in cluster mode)
-#               over relay-bench's measured window, % of one core
+#               over relay-bench's measured window, % of one core. A low --rate (e.g. 0.01) measures what
+#               the open sockets cost by themselves (keep-alives, renewals, timers)
 # round-choice  the peers' rest-setup.mjs (3-guest started rooms for --connections participants, default
 #               1000), then `wrk -t2 -c<connections> -d<duration>s -s round-choice.lua` (closed loop, each
 #               request revises a random participant's round-1 choice) against Dilemma cluster (MariaDB,
@@ -39,7 +40,7 @@ cd "$repo_root"
 source scripts/bench-lib.sh
 
 usage() {
-  sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -49,6 +50,7 @@ rounds=2
 duration=20
 warmup=20
 rooms=1000
+relay_rate=1
 connections=1000
 sizes="1693,100000"
 peers_source=""
@@ -85,6 +87,11 @@ while (($# > 0)); do
     --rooms)
       [[ "${2:-}" =~ ^[0-9]+$ ]] && (("$2" >= 1 && "$2" <= 5000)) || die "--rooms takes 1 to 5000 rooms"
       rooms="$2"
+      shift 2
+      ;;
+    --rate)
+      [[ "${2:-}" =~ ^(0|[1-9][0-9]?)([.][0-9]+)?$ ]] && [[ ! "$2" =~ ^0(\.0*)?$ ]] || die "--rate takes messages a second per socket, above 0 and below 100 (e.g. 0.01 or 1)"
+      relay_rate="$2"
       shift 2
       ;;
     --connections)
@@ -234,7 +241,7 @@ relay_run() {
   local out="$run_dir/relay-$label-$round.txt" load pid status=0 t0 t1 c0 c1
   load="$(load1)"
   (cd "$peers_dir" && exec timeout $((seconds + 900)) node --experimental-websocket relay-bench.mjs \
-    "$target" "$url" "$rooms" 1 "$seconds" "$1") >"$out" 2>&1 &
+    "$target" "$url" "$rooms" "$relay_rate" "$seconds" "$1") >"$out" 2>&1 &
   pid=$!
   if wait_for_line "$out" 'connected in' "$pid"; then
     sleep 1
@@ -287,7 +294,8 @@ rc_run() {
 
 relay() {
   record ""
-  record "=== relay: $rooms rooms x 3 sockets x 1 msg/s, relay-bench.mjs, ${duration}s measured, ${warmup}s warm-up per target"
+  echo "$relay_rate" >"$run_dir/relay.rate"
+  record "=== relay: $rooms rooms x 3 sockets x $relay_rate msg/s, relay-bench.mjs, ${duration}s measured, ${warmup}s warm-up per target"
   local colyseus_port bare_port targets=() t
   free_port colyseus_port
   free_port bare_port
@@ -442,7 +450,7 @@ summarize() {
   record "=== summary ($(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1), nproc $(nproc); load average = 1-min, before each run)"
   if [[ -s "$run_dir/relay.tsv" ]]; then
     record ""
-    record "relay, $rooms rooms x 3 sockets x 1 msg/s:"
+    record "relay, $rooms rooms x 3 sockets x $(cat "$run_dir/relay.rate" 2>/dev/null || echo "$relay_rate") msg/s:"
     awk 'BEGIN { printf "  %-17s %5s %6s %9s %9s %9s %15s %8s\n", "target", "round", "load", "p50 ms", "p99 ms", "max ms", "delivered/sent", "CPU %" }
       { printf "  %-17s %5s %6s %9s %9s %9s %15s %8s\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$run_dir/relay.tsv" | tee -a "$summary"
     awk -f - "$run_dir/relay.tsv" <<'EOF' | tee -a "$summary"
@@ -525,7 +533,7 @@ if [[ -n "$report_dir" ]]; then
 fi
 
 
-record "peers benchmark: bash scripts/bench.sh peers --mode $mode --only ${works// /,} --rounds $rounds --duration $duration --warmup $warmup --rooms $rooms --connections $connections --sizes $sizes${commit:+ --commit ${commit:0:12}}${server_env[*]:+ --server-env ${server_env[*]}}"
+record "peers benchmark: bash scripts/bench.sh peers --mode $mode --only ${works// /,} --rounds $rounds --duration $duration --warmup $warmup --rooms $rooms --rate $relay_rate --connections $connections --sizes $sizes${commit:+ --commit ${commit:0:12}}${server_env[*]:+ --server-env ${server_env[*]}}"
 record "date:     $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 record "source:   $(if [[ -n "$commit" ]]; then echo "commit ${commit:0:12}"; else echo "work tree at $(git rev-parse --short=12 HEAD)$([[ -z "$(git status --porcelain)" ]] || echo ' with uncommitted changes')"; fi)"
 record "machine:  $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1), nproc $(nproc), $(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
