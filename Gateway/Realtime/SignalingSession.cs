@@ -225,8 +225,7 @@ public sealed partial class SignalingSession(
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                // One call renews both registrations: the peer grain's, and through it the room's once joined.
-                var members = await Self.RenewAsync(_reference!, _connectionId, Volatile.Read(ref _joined));
+                var members = await Self.RenewAsync(_reference!, _connectionId);
                 if (members is null)
                 {
                     socket.Close(CloseCodes.Replaced, "replaced by a newer connection");
@@ -234,6 +233,11 @@ public sealed partial class SignalingSession(
                 }
 
                 OnMembers(members);
+
+                if (_joined)
+                {
+                    await Room.JoinSignalingAsync(userId, _connectionId, cancellationToken);
+                }
             }
         }
         catch (OperationCanceledException)

@@ -25,11 +25,9 @@ public interface IPeerGrain : IGrainWithStringKey
     /// <summary>
     /// Renews a connection's registration (what survives a silo restart) and answers the member
     /// list (repairing a lost push); null when a newer connection of the same peer has replaced
-    /// it. <c>not_participant</c> when the peer is no longer seated. When the socket has sent
-    /// <c>join</c> (<paramref name="joined"/>), its registration with the room is renewed too, in
-    /// the call this grain makes to the room anyway: one renewal call from the gateway, not two.
+    /// it. <c>not_participant</c> when the peer is no longer seated.
     /// </summary>
-    Task<RoomMembers?> RenewAsync(IPeerObserver observer, string connectionId, bool joined);
+    Task<RoomMembers?> RenewAsync(IPeerObserver observer, string connectionId);
 
     /// <summary>Forgets the connection, if it is still the current one.</summary>
     Task DisconnectAsync(string connectionId);

@@ -21,11 +21,8 @@ public interface IRoomPresence : IGrainWithStringKey
     /// <summary>
     /// A participant's peer grain registers for the room's membership pushes; answers who is
     /// seated. <c>not_participant</c> (403) for anyone not seated. Called by peer grains only.
-    /// With <paramref name="joinedConnectionId"/>, the renewal of a signaling socket that sent
-    /// <c>join</c>: that connection's registration is renewed as <see cref="JoinSignalingAsync"/>
-    /// would, in the same call, so a socket's renewal costs the room one call, not two.
     /// </summary>
-    Task<RoomMembers> RegisterPeerAsync(long userId, string? joinedConnectionId = null, CancellationToken cancellationToken = default);
+    Task<RoomMembers> RegisterPeerAsync(long userId);
 
     /// <summary>
     /// Subscribes a new voice-session connection to the room's pushes: room updates, voice

@@ -42,7 +42,7 @@ public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
         return _members!;
     }
 
-    public async Task<RoomMembers?> RenewAsync(IPeerObserver observer, string connectionId, bool joined)
+    public async Task<RoomMembers?> RenewAsync(IPeerObserver observer, string connectionId)
     {
         // A renewal in flight when a newer socket connected must not take the peer back.
         if (_connectionId is not null && _connectionId != connectionId)
@@ -50,7 +50,7 @@ public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
             return null;
         }
 
-        await LoadMembersAsync(joined ? connectionId : null);
+        await LoadMembersAsync();
         Register(observer, connectionId);
         return _members;
     }
@@ -178,17 +178,14 @@ public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
         return Task.CompletedTask;
     }
 
-    /// <summary>
-    /// Asks the room who is seated; <c>not_participant</c> when this peer is not. With the connection of a socket
-    /// that joined, the room renews that socket's signaling registration in the same call.
-    /// </summary>
-    private async Task LoadMembersAsync(string? joinedConnectionId = null)
+    /// <summary>Asks the room who is seated; <c>not_participant</c> when this peer is not.</summary>
+    private async Task LoadMembersAsync()
     {
         var (roomCode, self) = Identity();
         try
         {
             // The room's direct answer is the truth, whatever version a push carried before.
-            _members = await Room(roomCode).RegisterPeerAsync(self, joinedConnectionId);
+            _members = await Room(roomCode).RegisterPeerAsync(self);
         }
         catch (RuleViolationException e) when (e.Kind is RuleViolationKind.Forbidden or RuleViolationKind.NotFound)
         {

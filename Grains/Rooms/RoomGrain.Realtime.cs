@@ -35,20 +35,11 @@ public sealed partial class RoomGrain
     public async Task<IReadOnlyList<PeerPresence>> JoinSignalingAsync(long userId, string connectionId, CancellationToken cancellationToken)
     {
         EnsureCreated();
-        var others = await OpenSignalingAsync(Seated(userId), connectionId, cancellationToken);
-        return others.Select(o => PresenceOf(o, userId)).ToList();
-    }
-
-    /// <summary>
-    /// Registers (or renews) a signaling connection; the others present hear <c>peer_joined</c> when it is new.
-    /// Answers the others present.
-    /// </summary>
-    private async Task<List<ParticipantState>> OpenSignalingAsync(ParticipantState joining, string connectionId, CancellationToken cancellationToken)
-    {
+        var joining = Seated(userId);
         DropExpiredSignaling();
         NotePresence();
-        var isNew = _signaling.Renew(joining.UserId, connectionId, time.GetUtcNow());
-        var others = State.Participants.Where(p => p.UserId != joining.UserId && _signaling.IsOpen(p.UserId)).ToList();
+        var isNew = _signaling.Renew(userId, connectionId, time.GetUtcNow());
+        var others = State.Participants.Where(p => p.UserId != userId && _signaling.IsOpen(p.UserId)).ToList();
         if (isNew)
         {
             foreach (var other in others)
@@ -57,9 +48,10 @@ public sealed partial class RoomGrain
             }
         }
 
+        IReadOnlyList<PeerPresence> present = others.Select(o => PresenceOf(o, userId)).ToList();
         await NoteSocketBackAsync(joining, cancellationToken);
         await SettlePresenceAsync(cancellationToken);
-        return others;
+        return present;
     }
 
     public async Task LeaveSignalingAsync(long userId, string connectionId, CancellationToken cancellationToken)
@@ -73,17 +65,12 @@ public sealed partial class RoomGrain
         await SettlePresenceAsync(cancellationToken);
     }
 
-    public async Task<RoomMembers> RegisterPeerAsync(long userId, string? joinedConnectionId, CancellationToken cancellationToken)
+    public Task<RoomMembers> RegisterPeerAsync(long userId)
     {
         EnsureCreated();
-        var seated = Seated(userId);
+        Seated(userId);
         _peers.Add(userId);
-        if (joinedConnectionId is not null)
-        {
-            await OpenSignalingAsync(seated, joinedConnectionId, cancellationToken);
-        }
-
-        return Members();
+        return Task.FromResult(Members());
     }
 
     public async Task<VoiceSessionState> JoinVoiceAsync(long userId, string connectionId, IRoomObserver observer, CancellationToken cancellationToken)

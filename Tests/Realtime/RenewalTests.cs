@@ -9,7 +9,7 @@ namespace Dilemma.Tests.Realtime;
 
 /// <summary>
 /// Socket registrations live only in grain memory, so every socket renews them: a room grain that lost them (deactivated,
-/// or its silo gone) has them back within a renewal. One call from the gateway renews both, through the peer grain.
+/// or its silo gone) has them back within a renewal.
 /// </summary>
 public sealed class RenewalTests
 {
