@@ -91,18 +91,9 @@ public sealed class IdleCompactionPolicyTests
     private sealed class Samples(IdleCompactionPolicy policy)
     {
         private long _allocated;
+        private int _taken;
 
         public IdleCompactionPolicy Policy => policy;
-
-        /// <summary>Quiet samples, none of which compacts, up to the last one before <paramref name="until"/>.</summary>
-        public void QuietUntil(TimeSpan until)
-        {
-            while (Elapsed + Sample < until)
-            {
-                Assert.False(Next(1 * Mb));
-            }
-        }
-        private int _taken;
 
         public TimeSpan Elapsed => Sample * _taken;
 
@@ -111,6 +102,15 @@ public sealed class IdleCompactionPolicyTests
             _allocated += allocatedInSample;
             _taken++;
             return policy.ShouldCompact(_allocated, Start + Elapsed);
+        }
+
+        /// <summary>Quiet samples, none of which compacts, up to the last one before <paramref name="until"/>.</summary>
+        public void QuietUntil(TimeSpan until)
+        {
+            while (Elapsed + Sample < until)
+            {
+                Assert.False(Next(1 * Mb));
+            }
         }
     }
 }
