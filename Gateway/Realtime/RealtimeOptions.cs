@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Dilemma.Gateway.Edge;
+using Dilemma.Grains.Interfaces.Realtime;
 using Dilemma.Hosting.Settings;
 using Microsoft.Extensions.Options;
 
@@ -38,9 +39,27 @@ public sealed class RealtimeOptions
     [Range(1, int.MaxValue)]
     public int KeepAliveTimeoutSeconds { get; set; } = 45;
 
-    /// <summary>Seconds between a connection's renewals of its registration with the room and peer grains.</summary>
-    [Range(1, int.MaxValue)]
-    public int RenewSeconds { get; set; } = 20;
+    /// <summary>The default of <see cref="RenewSeconds"/> in cluster mode: how soon a socket is reachable again after its silo is lost.</summary>
+    public const int ClusterRenewSeconds = 20;
+
+    /// <summary>
+    /// The default of <see cref="RenewSeconds"/> in embedded mode. There the silo goes only with the
+    /// sockets, so renewals have no silo loss to repair: they only keep registrations within their lease.
+    /// </summary>
+    public const int EmbeddedRenewSeconds = ConnectionLease.LongestRenewSeconds;
+
+    /// <summary>
+    /// Seconds between a connection's renewals of its registration with the room and peer grains;
+    /// by default <see cref="ClusterRenewSeconds"/> or <see cref="EmbeddedRenewSeconds"/>, set per mode at start-up.
+    /// </summary>
+    [Range(1, ConnectionLease.LongestRenewSeconds, ErrorMessage = "{0} must be between {1} and {2}: grains forget a connection not renewed for two minutes")]
+    public int RenewSeconds { get; set; } = ClusterRenewSeconds;
+
+    /// <summary>
+    /// How often a facilitator's monitor renews, which is also how soon it sees a room opened after it connected:
+    /// never less often than in cluster mode, whatever <see cref="RenewSeconds"/> says (monitors are few).
+    /// </summary>
+    public TimeSpan MonitorRenewal => TimeSpan.FromSeconds(Math.Min(RenewSeconds, ClusterRenewSeconds));
 
     /// <summary>
     /// How long before TURN credentials expire the signaling socket pushes fresh ones

@@ -5,8 +5,8 @@ using Dilemma.Grains.Interfaces.Rooms;
 namespace Dilemma.Grains.Realtime;
 
 /// <summary>
-/// A peer's relay point. Everything here is in memory: a connection re-registers itself every
-/// few seconds, so a peer grain that is lost with a silo is whole again at the next renewal.
+/// A peer's relay point. Everything here is in memory: a connection re-registers itself well within
+/// <see cref="ConnectionLease.Lifetime"/>, so a peer grain that is lost with a silo is whole again at the next renewal.
 /// Who may signal whom is the room's rule: this grain relays only between the members the room
 /// last told it of, and calls the room (never the other way round; the room pushes one-way).
 /// </summary>
@@ -14,9 +14,6 @@ namespace Dilemma.Grains.Realtime;
 [CollectionAgeLimit(Minutes = 2)]
 public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
 {
-    // A connection that stopped renewing (its gateway died) is not delivered to forever.
-    private static readonly TimeSpan RegistrationLifetime = TimeSpan.FromMinutes(2);
-
     // Counted per sender, so a receiver that sees a jump in one sender's numbers knows it missed
     // something that sender meant for it. Kept here, on the addressee's side, because that is the
     // one grain a message passes through. Only members are counted, so the map stays small.
@@ -203,7 +200,7 @@ public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
         _renewedAt = time.GetUtcNow();
     }
 
-    private bool IsConnected => _observer is not null && time.GetUtcNow() - _renewedAt <= RegistrationLifetime;
+    private bool IsConnected => _observer is not null && time.GetUtcNow() - _renewedAt <= ConnectionLease.Lifetime;
 
     private void Forget()
     {

@@ -1,4 +1,5 @@
 using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Realtime;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Sessions;
 using Dilemma.Grains.Research;
@@ -15,7 +16,7 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
 {
     // Session monitors watching this room, by gateway connection; not stored, like every socket (they renew, and one
     // whose gateway stopped renewing is forgotten, on the grain's clock, set at activation).
-    private readonly ObserverManager<string, IRoomObserver> _monitors = new(RegistrationLifetime, logger);
+    private readonly ObserverManager<string, IRoomObserver> _monitors = new(ConnectionLease.Lifetime, logger);
 
     // Numbers every snapshot a monitor gets, so it can order them: pushes to a gateway may be delivered out of
     // order, and a link change alters no stored state, so the room's version alone cannot tell them apart.

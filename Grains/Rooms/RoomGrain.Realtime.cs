@@ -14,10 +14,6 @@ namespace Dilemma.Grains.Rooms;
 /// </summary>
 public sealed partial class RoomGrain
 {
-    // A connection that has not renewed itself for this long is taken to be gone (its gateway
-    // died, or its goodbye was lost). Gateways renew every Realtime:RenewSeconds (20 s).
-    private static readonly TimeSpan RegistrationLifetime = VoiceConnections.Lifetime;
-
     // Each start or stop is a research row: a participant toggling it in a loop must not flood the table.
     private static readonly TimeSpan RecordingChangeInterval = TimeSpan.FromSeconds(1);
 
@@ -253,7 +249,7 @@ public sealed partial class RoomGrain
 
     private void DropExpiredSignaling()
     {
-        foreach (var userId in _signaling.Expired(time.GetUtcNow(), RegistrationLifetime))
+        foreach (var userId in _signaling.Expired(time.GetUtcNow(), ConnectionLease.Lifetime))
         {
             ForgetSignaling(userId);
         }

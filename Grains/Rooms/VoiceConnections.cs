@@ -1,3 +1,4 @@
+using Dilemma.Grains.Interfaces.Realtime;
 using Dilemma.Grains.Interfaces.Rooms;
 using Microsoft.Extensions.Logging;
 using Orleans.Utilities;
@@ -7,20 +8,17 @@ namespace Dilemma.Grains.Rooms;
 /// <summary>
 /// The gateway connections that hold a room's voice-session sockets: Orleans' <see cref="ObserverManager{TIdentity, TObserver}"/>
 /// keyed by connection id, each subscription carrying its user, so a push can skip its sender and the room can tell
-/// when a user's last voice socket went. A connection that has not renewed for <see cref="Lifetime"/> is gone.
+/// when a user's last voice socket went. A connection that has not renewed for <see cref="ConnectionLease.Lifetime"/> is gone.
 /// </summary>
 internal sealed class VoiceConnections
 {
-    // Gateways renew every Realtime:RenewSeconds (20 s); one that has not for this long died or lost its goodbye.
-    public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(2);
-
     private readonly ObserverManager<string, VoiceConnection> _connections;
 
     // The room's clock as last passed in: the expiry swept with side effects and the push right after it must agree
     // on who has expired, or the push would drop a connection silently, without the room noting its socket gone.
     private DateTime _now;
 
-    public VoiceConnections(ILogger logger) => _connections = new(Lifetime, logger) { GetDateTime = () => _now };
+    public VoiceConnections(ILogger logger) => _connections = new(ConnectionLease.Lifetime, logger) { GetDateTime = () => _now };
 
     public int Count => _connections.Count;
 

@@ -36,6 +36,7 @@ public sealed class StartupConfigurationTests
         ("Gateway", "Realtime:MaxMessageBytes", ["Realtime__MaxMessageBytes=10"]),
         ("Gateway", "Realtime:MessagesPerSecond", ["Realtime__MessagesPerSecond=fast"]),
         ("Gateway", "Realtime:KeepAliveTimeoutSeconds", ["Realtime__KeepAliveSeconds=60", "Realtime__KeepAliveTimeoutSeconds=30"]),
+        ("Gateway", "Realtime:RenewSeconds", ["Realtime__RenewSeconds=61"]),
         ("Gateway", "Research:ExportRowsPerChunk", ["Research__ExportRowsPerChunk=1000"]),
         ("Gateway", "Research:ExportChunksPerCall", ["Research__ExportRowsPerChunk=250", "Research__ExportChunksPerCall=4"]),
         ("Gateway", "Cors:AllowedOrigins", ["Cors__AllowedOrigins__0=https://frontend.example.org/"]),
