@@ -32,7 +32,7 @@ try
     builder.AddIce();
     builder.Services.AddAiApi();
     builder.Services.AddDilemmaHealthChecks(host);
-    builder.Services.AddRealtime(mode);
+    builder.Services.AddRealtime();
     builder.Services.AddHostedService<StartupNotices>();
     builder.Services.AddSettings(ResearchExportSettings.SectionName, new ResearchExportSettingsValidator());
     builder.Services.AddHostedService<ExportWarmUp>();

@@ -1,6 +1,5 @@
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Dilemma.Gateway.Edge;
-using Dilemma.Gateway.Hosting;
 using Dilemma.Gateway.Ice;
 using Dilemma.Gateway.Telemetry;
 using Dilemma.Hosting.Settings;
@@ -16,13 +15,9 @@ public static class RealtimeApi
         "Close codes: 1008 too many refused messages, 1013 receiver too slow, 4000 replaced by a newer socket of the same user, "
         + "4003 no longer a participant (left, removed, or the room ended; sent at once, whether or not join was sent).";
 
-    public static IServiceCollection AddRealtime(this IServiceCollection services, GatewayMode mode)
+    public static IServiceCollection AddRealtime(this IServiceCollection services)
     {
-        // The mode's default first, so that a configured Realtime:RenewSeconds, bound after it, wins.
-        var renewSeconds = mode == GatewayMode.Embedded ? RealtimeOptions.EmbeddedRenewSeconds : RealtimeOptions.ClusterRenewSeconds;
-        services.AddOptions<RealtimeOptions>()
-            .Configure(options => options.RenewSeconds = renewSeconds)
-            .BindSettings(RealtimeOptions.SectionName, new RealtimeOptionsValidator());
+        services.AddOptions<RealtimeOptions>().BindSettings(RealtimeOptions.SectionName, new RealtimeOptionsValidator());
         return services;
     }
 

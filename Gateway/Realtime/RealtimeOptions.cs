@@ -39,27 +39,12 @@ public sealed class RealtimeOptions
     [Range(1, int.MaxValue)]
     public int KeepAliveTimeoutSeconds { get; set; } = 45;
 
-    /// <summary>The default of <see cref="RenewSeconds"/> in cluster mode: how soon a socket is reachable again after its silo is lost.</summary>
-    public const int ClusterRenewSeconds = 20;
-
     /// <summary>
-    /// The default of <see cref="RenewSeconds"/> in embedded mode. There the silo goes only with the
-    /// sockets, so renewals have no silo loss to repair: they only keep registrations within their lease.
-    /// </summary>
-    public const int EmbeddedRenewSeconds = ConnectionLease.LongestRenewSeconds;
-
-    /// <summary>
-    /// Seconds between a connection's renewals of its registration with the room and peer grains;
-    /// by default <see cref="ClusterRenewSeconds"/> or <see cref="EmbeddedRenewSeconds"/>, set per mode at start-up.
+    /// Seconds between a connection's renewals of its registration with the room and peer grains: how soon a
+    /// socket is reachable again after its silo is lost. At most <see cref="ConnectionLease.LongestRenewSeconds"/>.
     /// </summary>
     [Range(1, ConnectionLease.LongestRenewSeconds, ErrorMessage = "{0} must be between {1} and {2}: grains forget a connection not renewed for two minutes")]
-    public int RenewSeconds { get; set; } = ClusterRenewSeconds;
-
-    /// <summary>
-    /// How often a facilitator's monitor renews, which is also how soon it sees a room opened after it connected:
-    /// never less often than in cluster mode, whatever <see cref="RenewSeconds"/> says (monitors are few).
-    /// </summary>
-    public TimeSpan MonitorRenewal => TimeSpan.FromSeconds(Math.Min(RenewSeconds, ClusterRenewSeconds));
+    public int RenewSeconds { get; set; } = 20;
 
     /// <summary>
     /// How long before TURN credentials expire the signaling socket pushes fresh ones

@@ -127,7 +127,7 @@ public sealed partial class SessionMonitor(
 
     private async Task RenewAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(options.MonitorRenewal, time);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.RenewSeconds), time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))

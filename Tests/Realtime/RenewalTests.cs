@@ -1,12 +1,8 @@
 using System.Text.Json;
-using Dilemma.Gateway.Hosting;
-using Dilemma.Gateway.Realtime;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Rooms;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Orleans.Core.Internal;
 
 namespace Dilemma.Tests.Realtime;
@@ -48,28 +44,6 @@ public sealed class RenewalTests
             Assert.True(DateTimeOffset.UtcNow < deadline, $"The room did not list the joined socket again within {RenewalDeadline.TotalSeconds} s of renewals every second.");
             await Task.Delay(TimeSpan.FromMilliseconds(200), Ct);
         }
-    }
-
-    [Theory]
-    [InlineData(GatewayMode.Cluster, null, 20, 20)]
-    [InlineData(GatewayMode.Embedded, null, 60, 20)]
-    [InlineData(GatewayMode.Embedded, "5", 5, 5)]
-    [InlineData(GatewayMode.Cluster, "45", 45, 20)]
-    public void Sockets_renew_at_their_modes_default_unless_configured_and_monitors_at_least_as_often_as_in_a_cluster(
-        GatewayMode mode, string? configured, int renewSeconds, int monitorSeconds)
-    {
-        // Embedded mode has no silo to lose without its sockets, so it renews only as often as the lease needs;
-        // a monitor's renewal is also how soon it sees a late room, so it keeps the cluster's pace.
-        var settings = configured is null ? [] : new Dictionary<string, string?> { ["Realtime:RenewSeconds"] = configured };
-        var services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
-            .AddRealtime(mode);
-        using var provider = services.BuildServiceProvider();
-
-        var options = provider.GetRequiredService<IOptions<RealtimeOptions>>().Value;
-
-        Assert.Equal(renewSeconds, options.RenewSeconds);
-        Assert.Equal(TimeSpan.FromSeconds(monitorSeconds), options.MonitorRenewal);
     }
 
     private static bool Lists(JsonElement peers, long userId) =>
