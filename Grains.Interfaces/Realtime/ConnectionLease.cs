@@ -7,8 +7,10 @@ namespace Dilemma.Grains.Interfaces.Realtime;
 /// </summary>
 public static class ConnectionLease
 {
-    public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(2);
+    private const int LifetimeSeconds = 2 * 60;
+
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(LifetimeSeconds);
 
     /// <summary>The longest renewal period that still lets one renewal fail or come late before a live socket is forgotten.</summary>
-    public const int LongestRenewSeconds = 60;
+    public const int LongestRenewSeconds = LifetimeSeconds / 2;
 }
