@@ -59,14 +59,16 @@ public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest req
                 ? await CsvExportWriter.CreateAsync(response.Body, csvSheet, cancellationToken)
                 : await ExcelExportWriter.CreateAsync(response.Body, description, choiceLabels, cancellationToken);
 
-            // The next item is asked for before this one is written, so the silo reads rows while the gateway
-            // writes them instead of the two taking turns. In a paced export the silo holds that item until this
-            // one is written and allowed it, so the call stays open while a slow client is written to, and Orleans
-            // does not drop the enumeration as idle; either way at most one item waits on each side.
+            // The next item is asked for before this one is written, and the silo reads ahead of what it has handed
+            // out, so the two work at once instead of taking turns. In a paced export the silo holds back items beyond
+            // those allowed: a call's worth past the one being written, so a call finds a full batch ready and the
+            // gateway does not wait a round trip per item. A slow client's writes then leave the next call open in
+            // the silo, so Orleans does not drop the enumeration as idle; at most a call's worth waits in the gateway.
+            var ahead = chunksPerCall + 1;
             long written = 1;
             if (paced)
             {
-                await grain.AllowAsync(written + 1);
+                await grain.AllowAsync(written + ahead);
             }
 
             var next = chunks.MoveNextAsync().AsTask();
@@ -92,7 +94,7 @@ public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest req
                     written++;
                     if (paced && item is not ExportCompleted)
                     {
-                        await grain.AllowAsync(written + 1);
+                        await grain.AllowAsync(written + ahead);
                     }
                 }
             }

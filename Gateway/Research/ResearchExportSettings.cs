@@ -12,7 +12,7 @@ public sealed class ResearchExportSettings
     public const int DefaultMaxStallSeconds = 600;
 
     public const int DefaultRowsPerChunk = 250;
-    public const int DefaultChunksPerCall = 1;
+    public const int DefaultChunksPerCall = 2;
 
     /// <summary>
     /// The most rows one call may carry. Orleans' serializer tracks every object of a message (each row and

@@ -22,6 +22,12 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
 {
     public const int MaxRowsPerChunk = 5000;
 
+    /// <summary>
+    /// Chunks the silo reads ahead of the reader (<see cref="ReadAhead"/>): enough for a few calls' worth, so the silo
+    /// reads while the gateway writes; few enough that a stalled reader holds a few thousand rows at most.
+    /// </summary>
+    public const int ReadAheadChunks = 8;
+
     /// <summary>How many of the newest rooms the start-up warm-up reads (<see cref="WarmUpFilterAsync"/>).</summary>
     public const int WarmUpRooms = 64;
 
@@ -34,6 +40,25 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
     {
         ArgumentNullException.ThrowIfNull(request);
         Validate(request);
+        await foreach (var item in ReadAsync(request, cancellationToken).ReadAheadAsync(ReadAheadChunks, cancellationToken))
+        {
+            // ExportStarted is the first item and is never held back.
+            if (item is ExportStarted)
+            {
+                _handedOut = 1;
+            }
+            else
+            {
+                await WaitUntilAllowedAsync(request, cancellationToken);
+            }
+
+            yield return item;
+        }
+    }
+
+    /// <summary>The export's items, as fast as they are read; <see cref="ExportAsync"/> hands them out.</summary>
+    private async IAsyncEnumerable<ExportChunk> ReadAsync(ExportRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var exportId = this.GetPrimaryKey();
         var startedAt = time.GetUtcNow();
         if (request.WarmUp)
@@ -44,7 +69,6 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
         await using var session = await source.OpenAsync(request.Filter, cancellationToken);
         var erasures = await session.ReadErasureTotalsAsync(cancellationToken);
         yield return new ExportStarted(exportId, startedAt);
-        _handedOut = 1;
 
         // Names go with a pseudonymised export only when asked for: a name next to a pseudonym would undo it.
         var study = request.Filter.StudyLabel ?? Pseudonyms.DefaultStudy;
@@ -68,7 +92,6 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
                 roomCode = participant.RoomCode;
                 if (chunk.Count >= request.RowsPerChunk)
                 {
-                    await WaitUntilAllowedAsync(request, cancellationToken);
                     yield return new SheetRows<ParticipantExportRow>(ExportSheets.Participants.Name, [.. chunk]);
                     sentParticipants = true;
                     chunk.Clear();
@@ -89,7 +112,6 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
         MoveRoom(room, chunk, participantHash);
         if (chunk.Count > 0 || !sentParticipants)
         {
-            await WaitUntilAllowedAsync(request, cancellationToken);
             yield return new SheetRows<ParticipantExportRow>(ExportSheets.Participants.Name, [.. chunk]);
             chunk.Clear();
         }
@@ -104,7 +126,6 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
             rooms.Add(row);
             if (rooms.Count >= request.RowsPerChunk)
             {
-                await WaitUntilAllowedAsync(request, cancellationToken);
                 yield return new SheetRows<RoomExportRow>(ExportSheets.Rooms.Name, [.. rooms]);
                 sentRooms = true;
                 rooms.Clear();
@@ -113,7 +134,6 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
 
         if (rooms.Count > 0 || !sentRooms)
         {
-            await WaitUntilAllowedAsync(request, cancellationToken);
             yield return new SheetRows<RoomExportRow>(ExportSheets.Rooms.Name, [.. rooms]);
         }
 
@@ -129,7 +149,6 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
             var summary = new SheetSummaryHolder();
             await foreach (var rows in sheet.ReadChunksAsync(session, request.RowsPerChunk, privacy, summary, cancellationToken))
             {
-                await WaitUntilAllowedAsync(request, cancellationToken);
                 yield return rows;
             }
 
@@ -160,7 +179,6 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
             LogExported(logger, exportId, entry.ParticipantRows, entry.RoomRows, excluded, (completedAt - startedAt).TotalMilliseconds);
         }
 
-        await WaitUntilAllowedAsync(request, cancellationToken);
         yield return new ExportCompleted(
             exportId,
             startedAt,
