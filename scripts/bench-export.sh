@@ -8,6 +8,8 @@
 #   FORMATS=xlsx bash scripts/bench-export.sh          the workbook only (FORMATS="xlsx csv" is the default)
 #   BUILD=r2r bash scripts/bench-export.sh             servers published with ReadyToRun, as the container images are
 #   SERVER_ENV="DOTNET_TieredPGO=0" bash scripts/bench-export.sh   extra environment for both servers (runtime knobs)
+#   COMMIT=430be61 bash scripts/bench-export.sh        the servers of another commit (a git archive snapshot, plain Release
+#                                                      build), for before/after pairs on the same database: alternate runs with and without
 #
 # Per size and format it prints: wall time to last byte (curl time_total; also time to first byte), bytes,
 # and for gateway and silo the resident set before the export and the peak during it (VmHWM, reset before
@@ -64,6 +66,20 @@ if [[ "${BUILD:-build}" == "r2r" ]]; then
   done
   silo_dll="$out_dir/publish-Silo/Dilemma.Silo.dll"
   gateway_dll="$out_dir/publish-Gateway/Dilemma.Gateway.dll"
+elif [[ -n "${COMMIT:-}" ]]; then
+  commit="$(git rev-parse --verify "${COMMIT}^{commit}")"
+  source_dir="$repo_root/.local/bench/src-${commit:0:12}"
+  if [[ ! -f "$source_dir/Dilemma.Orleans.sln" ]]; then
+    say "extracting commit ${commit:0:12} into $source_dir"
+    rm -rf "$source_dir"
+    mkdir -p "$source_dir"
+    git archive "$commit" | tar -x -C "$source_dir"
+  fi
+  say "building Release of ${commit:0:12}"
+  dotnet build -c Release "$source_dir/Silo/Silo.csproj" -v quiet -nologo >/dev/null
+  dotnet build -c Release "$source_dir/Gateway/Gateway.csproj" -v quiet -nologo >/dev/null
+  silo_dll="$source_dir/Silo/bin/Release/net10.0/Dilemma.Silo.dll"
+  gateway_dll="$source_dir/Gateway/bin/Release/net10.0/Dilemma.Gateway.dll"
 else
   say "building Release"
   dotnet build -c Release Silo/Silo.csproj -v quiet -nologo >/dev/null
