@@ -8,7 +8,8 @@ namespace Dilemma.Grains.Research;
 
 /// <summary>
 /// The export read on MySQL/MariaDB: one transaction with a consistent snapshot, and in it one query per
-/// sheet, each read row by row with an unbuffered reader (MySqlConnector hands rows over as they arrive).
+/// sheet (the long-format sheets one per batch of rooms, <see cref="MySqlSheetContext.QueryByRoomBatchAsync"/>), each
+/// read row by row with an unbuffered reader (MySqlConnector hands rows over as they arrive).
 /// Rows are read by ordinal rather than mapped with Dapper: this is the one place where a million rows
 /// pass, and a mapper's per-row reflection and boxing would dominate the export.
 /// </summary>
@@ -153,10 +154,13 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
         // string instead of one per row; the same instance is also cleaned of XML-invalid characters only once.
         private readonly StringPool _strings = new();
 
+        // Every RoomsPerBatch-th room's code, marked as the rooms are read, where the long-format sheets' batched queries begin.
+        private readonly List<string> _roomBatchStarts = [];
+
         public IAsyncEnumerable<TRow> ReadSheetAsync<TRow>(ResearchSheet<TRow> sheet, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(sheet);
-            return sheet.ReadAsync(new MySqlSheetContext(CreateCommand, command => Where(filter, command), _strings), cancellationToken);
+            return sheet.ReadAsync(new MySqlSheetContext(CreateCommand, command => Where(filter, command), _strings, _roomBatchStarts), cancellationToken);
         }
 
         public async Task<ErasureTotals> ReadErasureTotalsAsync(CancellationToken cancellationToken)
@@ -223,10 +227,19 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
         {
             await using var command = CreateCommand();
             command.CommandText = RoomsSql(Where(filter, command));
+            _roomBatchStarts.Clear();
+            var rooms = 0;
             await foreach (var reader in MySqlSheetContext.ReadAsync(command, cancellationToken))
             {
+                var code = reader.GetString(0);
+                if (rooms > 0 && rooms % MySqlSheetContext.RoomsPerBatch == 0)
+                {
+                    _roomBatchStarts.Add(code);
+                }
+
+                rooms++;
                 yield return new RoomExportRow(
-                    reader.GetString(0),
+                    code,
                     _strings.Clean(reader.GetString(1)),
                     reader.IsDBNull(2) ? null : _strings.Clean(reader.GetString(2)),
                     reader.GetBoolean(3),

@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Text;
 using Dapper;
+using Dilemma.Grains.Research;
 using Dilemma.Grains.Storage;
 using Dilemma.Tools.DataGenerator;
 using Dilemma.Tests.Hosting;
@@ -183,6 +185,81 @@ public sealed class ExportStreamingTests(SeededClusterFixture cluster) : IClassF
         Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM research_exports WHERE export_id = @exportId", new { exportId }));
     }
 
+    [Fact]
+    public async Task A_sheet_read_in_batches_of_rooms_has_every_row_once_and_in_the_order_of_one_query()
+    {
+        // A window of rooms by creation time holding a few batches' worth (MySqlSheetContext.RoomsPerBatch each).
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        var windowRooms = (3 * MySqlSheetContext.RoomsPerBatch) + 17;
+        var from = DateTime.SpecifyKind(await connection.ExecuteScalarAsync<DateTime>("SELECT MIN(created_at) FROM rooms"), DateTimeKind.Utc);
+        var to = DateTime.SpecifyKind(
+            await connection.ExecuteScalarAsync<DateTime>("SELECT created_at FROM rooms ORDER BY created_at LIMIT 1 OFFSET @windowRooms", new { windowRooms }),
+            DateTimeKind.Utc);
+        var rooms = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM rooms WHERE created_at >= @from AND created_at < @to", new { from, to });
+        Assert.True(rooms > 2 * MySqlSheetContext.RoomsPerBatch, $"The window holds {rooms} rooms, too few for three batches.");
+        var expected = await connection.ExecuteScalarAsync<long>(
+            """
+            SELECT (SELECT COUNT(*) FROM round_choice_submissions c JOIN rooms r ON r.room_code = c.room_code JOIN users u ON u.id = c.user_id
+                    WHERE r.created_at >= @from AND r.created_at < @to AND (u.data_consent = 1 OR u.is_bot = 1))
+                 + (SELECT COUNT(*) FROM room_events e JOIN rooms r ON r.room_code = e.room_code JOIN users u ON u.id = e.user_id
+                    WHERE r.created_at >= @from AND r.created_at < @to AND e.event_type IN ('timed_out', 'absent') AND e.round_number IS NOT NULL
+                      AND (u.data_consent = 1 OR u.is_bot = 1))
+            """,
+            new { from, to });
+
+        var researcher = await ResearchKit.ResearcherAsync(cluster.Client, cluster.Grains, Ct);
+        var response = await researcher.GetAsync($"{ResearchKit.Export}?format=csv&sheet=decisions&from={ResearchKit.Query(from)}&to={ResearchKit.Query(to)}", Ct);
+        var text = Encoding.UTF8.GetString(await response.Content.ReadAsByteArrayAsync(Ct));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        var rows = ResearchKit.ParseCsv(text.TrimStart('\uFEFF'));
+        var header = rows[0].ToList();
+        int Column(string name) => header.IndexOf(name) is >= 0 and var index ? index : throw new InvalidOperationException($"No column {name}.");
+        var (room, round, user, status, revision) = (Column("room_code"), Column("round"), Column("user_id"), Column("status"), Column("revision"));
+
+        // Every row once (the count), and each after the one before it in the sheet's order (so none twice and none out of place).
+        Assert.Equal(expected, rows.Count - 1);
+        var keys = rows.Skip(1)
+            .Select(r => (Room: r[room], Round: int.Parse(r[round], CultureInfo.InvariantCulture), User: long.Parse(r[user], CultureInfo.InvariantCulture), Status: r[status], Revision: r[revision].Length == 0 ? 0 : int.Parse(r[revision], CultureInfo.InvariantCulture)))
+            .ToList();
+        for (var i = 1; i < keys.Count; i++)
+        {
+            var order = string.CompareOrdinal(keys[i - 1].Room, keys[i].Room) is var byRoom and not 0 ? byRoom
+                : keys[i - 1].Round.CompareTo(keys[i].Round) is var byRound and not 0 ? byRound
+                : keys[i - 1].User.CompareTo(keys[i].User) is var byUser and not 0 ? byUser
+                : string.CompareOrdinal(keys[i - 1].Status, keys[i].Status) is var byStatus and not 0 ? byStatus
+                : keys[i - 1].Revision.CompareTo(keys[i].Revision);
+            Assert.True(order < 0, $"Row {i + 1} ({keys[i]}) does not follow row {i} ({keys[i - 1]}).");
+        }
+
+        Assert.True(keys.Select(k => k.Room).Distinct().Count() > 2 * MySqlSheetContext.RoomsPerBatch, "The export's rows came from too few rooms to span three batches.");
+    }
+
+    [Fact]
+    public async Task A_client_that_disconnects_during_a_sheet_read_in_batches_stops_its_queries_and_no_export_is_recorded()
+    {
+        var researcher = await ResearchKit.ResearcherAsync(cluster.Client, cluster.Grains, Ct);
+        using var download = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var request = Accounts.AuthClient.Authorized(HttpMethod.Get, $"{ResearchKit.Export}?format=csv&sheet=decisions", researcher.Tokens.AccessToken);
+        var response = await cluster.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, download.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var exportId = Assert.Single(response.Headers.GetValues("X-Export-Id"));
+        var body = await response.Content.ReadAsStreamAsync(Ct);
+        await ReadHeadAsync(body);
+
+        await download.CancelAsync();
+        response.Dispose();
+
+        var stopwatch = Stopwatch.StartNew();
+        while (await RunningExportQueriesAsync("STRAIGHT_JOIN round_choice_submissions") > 0)
+        {
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(20), "A decisions query was still running 20 s after the client went away.");
+            await Task.Delay(100, Ct);
+        }
+
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM research_exports WHERE export_id = @exportId", new { exportId }));
+    }
+
     /// <summary>Starts a CSV export of everything and reads its first 64 KB, while its query still runs.</summary>
     private async Task<(HttpResponseMessage Response, Stream Body, byte[] Head)> StartDownloadAsync(HttpClient client, Player researcher, CancellationToken cancellationToken)
     {
@@ -190,6 +267,15 @@ public sealed class ExportStreamingTests(SeededClusterFixture cluster) : IClassF
         var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var stream = await response.Content.ReadAsStreamAsync(Ct);
+        var head = await ReadHeadAsync(stream);
+
+        Assert.Equal(1, await RunningExportQueriesAsync());
+        return (response, stream, head);
+    }
+
+    /// <summary>Reads the first 64 KB of a download.</summary>
+    private static async Task<byte[]> ReadHeadAsync(Stream stream)
+    {
         var head = new byte[64 * 1024];
         var read = 0;
         while (read < head.Length)
@@ -199,18 +285,19 @@ public sealed class ExportStreamingTests(SeededClusterFixture cluster) : IClassF
             read += n;
         }
 
-        Assert.Equal(1, await RunningExportQueriesAsync());
-        return (response, stream, head);
+        return head;
     }
 
-    private async Task<long> RunningExportQueriesAsync()
+    /// <summary>The export's queries running on the server: by default the participants sheet's, else those whose text holds <paramref name="marker"/>.</summary>
+    private async Task<long> RunningExportQueriesAsync(string marker = "STRAIGHT_JOIN room_participants")
     {
         await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
         return await connection.ExecuteScalarAsync<long>(
             """
             SELECT COUNT(*) FROM information_schema.PROCESSLIST
-            WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND COMMAND = 'Query' AND INFO LIKE '%STRAIGHT_JOIN room_participants%'
-            """);
+            WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND COMMAND = 'Query' AND INFO LIKE CONCAT('%', @marker, '%')
+            """,
+            new { marker });
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Dilemma.Grains.Interfaces.Research;
+using MySqlConnector;
 
 namespace Dilemma.Grains.Research;
 
@@ -11,10 +12,10 @@ public sealed class AiInteractionsSheet : ResearchSheet<AiInteractionExportRow>
 {
     public override ExportSheet<AiInteractionExportRow> Sheet => ExportSheets.AiInteractions;
 
-    public override async IAsyncEnumerable<AiInteractionExportRow> ReadAsync(MySqlSheetContext source, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public override IAsyncEnumerable<AiInteractionExportRow> ReadAsync(MySqlSheetContext source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var rows = source.QueryAsync(
+        return source.QueryByRoomBatchAsync(
             where => $"""
                 SELECT a.room_code, a.user_id, a.kind, a.round_number, a.occurred_at, a.provider, a.model, a.prompt_version, a.fell_back, a.fallback_reason
                 FROM rooms r
@@ -23,24 +24,23 @@ public sealed class AiInteractionsSheet : ResearchSheet<AiInteractionExportRow>
                 {(where.Length == 0 ? "WHERE" : where + " AND")} (a.user_id IS NULL OR {MySqlSheetContext.Exported})
                 ORDER BY r.room_code, a.id
                 """,
+            reader => Read(reader, source),
             cancellationToken);
-#pragma warning disable CA1849 // IsDBNull: the whole row is already received (no SequentialAccess).
-        await foreach (var reader in rows)
-        {
-            yield return new AiInteractionExportRow(
-                source.Pooled(reader.GetString(0)),
-                reader.IsDBNull(1) ? null : reader.GetInt64(1),
-                source.Pooled(reader.GetString(2)),
-                reader.IsDBNull(3) ? null : reader.GetInt32(3),
-                ExportValue.ToExportTime(reader.GetDateTime(4)),
-                source.Pooled(reader.GetString(5)),
-                reader.IsDBNull(6) ? null : source.Pooled(reader.GetString(6)),
-                source.Pooled(reader.GetString(7)),
-                reader.GetBoolean(8),
-                reader.IsDBNull(9) ? null : source.Pooled(reader.GetString(9)));
-        }
-#pragma warning restore CA1849
     }
+
+#pragma warning disable CA1849 // IsDBNull: the whole row is already received (no SequentialAccess).
+    private static AiInteractionExportRow Read(MySqlDataReader reader, MySqlSheetContext source) => new(
+        source.Pooled(reader.GetString(0)),
+        reader.IsDBNull(1) ? null : reader.GetInt64(1),
+        source.Pooled(reader.GetString(2)),
+        reader.IsDBNull(3) ? null : reader.GetInt32(3),
+        ExportValue.ToExportTime(reader.GetDateTime(4)),
+        source.Pooled(reader.GetString(5)),
+        reader.IsDBNull(6) ? null : source.Pooled(reader.GetString(6)),
+        source.Pooled(reader.GetString(7)),
+        reader.GetBoolean(8),
+        reader.IsDBNull(9) ? null : source.Pooled(reader.GetString(9)));
+#pragma warning restore CA1849
 
     public override async IAsyncEnumerable<AiInteractionExportRow> ReadAsync(InMemorySheetContext source, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Dilemma.Grains.Interfaces.Research;
+using MySqlConnector;
 
 namespace Dilemma.Grains.Research;
 
@@ -8,26 +9,28 @@ public sealed class ConnectionQualitySource : ResearchSheet<ConnectionQualityExp
 {
     public override ExportSheet<ConnectionQualityExportRow> Sheet => ConnectionQualitySheet.Sheet;
 
-    public override async IAsyncEnumerable<ConnectionQualityExportRow> ReadAsync(MySqlSheetContext source, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public override IAsyncEnumerable<ConnectionQualityExportRow> ReadAsync(MySqlSheetContext source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
-        await foreach (var reader in source.QueryAsync(Sql, cancellationToken))
-        {
+        return source.QueryByRoomBatchAsync(Sql, reader => Read(reader, source), cancellationToken);
+    }
+
+    private static ConnectionQualityExportRow Read(MySqlDataReader reader, MySqlSheetContext source)
+    {
 #pragma warning disable CA1849 // IsDBNull: the whole row is already received.
-            yield return new ConnectionQualityExportRow(
-                source.Pooled(reader.GetString(0)),
-                reader.GetInt64(1),
-                reader.IsDBNull(2) ? null : reader.GetInt64(2),
-                reader.GetInt32(3),
-                source.Pooled(reader.GetString(4)),
-                reader.GetBoolean(5),
-                reader.IsDBNull(6) ? null : reader.GetDouble(6),
-                reader.IsDBNull(7) ? null : reader.GetDouble(7),
-                reader.IsDBNull(8) ? null : reader.GetInt64(8),
-                reader.IsDBNull(9) ? null : reader.GetInt64(9),
-                ExportValue.ToExportTime(MySqlSheetContext.Utc(reader.GetDateTime(10))));
+        return new ConnectionQualityExportRow(
+            source.Pooled(reader.GetString(0)),
+            reader.GetInt64(1),
+            reader.IsDBNull(2) ? null : reader.GetInt64(2),
+            reader.GetInt32(3),
+            source.Pooled(reader.GetString(4)),
+            reader.GetBoolean(5),
+            reader.IsDBNull(6) ? null : reader.GetDouble(6),
+            reader.IsDBNull(7) ? null : reader.GetDouble(7),
+            reader.IsDBNull(8) ? null : reader.GetInt64(8),
+            reader.IsDBNull(9) ? null : reader.GetInt64(9),
+            ExportValue.ToExportTime(MySqlSheetContext.Utc(reader.GetDateTime(10))));
 #pragma warning restore CA1849
-        }
     }
 
     public override async IAsyncEnumerable<ConnectionQualityExportRow> ReadAsync(InMemorySheetContext source, [EnumeratorCancellation] CancellationToken cancellationToken)

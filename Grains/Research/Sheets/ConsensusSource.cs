@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Dilemma.Grains.Interfaces.Research;
+using MySqlConnector;
 
 namespace Dilemma.Grains.Research;
 
@@ -8,22 +9,24 @@ public sealed class ConsensusSource : ResearchSheet<ConsensusExportRow>
 {
     public override ExportSheet<ConsensusExportRow> Sheet => ConsensusSheet.Sheet;
 
-    public override async IAsyncEnumerable<ConsensusExportRow> ReadAsync(MySqlSheetContext source, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public override IAsyncEnumerable<ConsensusExportRow> ReadAsync(MySqlSheetContext source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
-        await foreach (var reader in source.QueryAsync(Sql, cancellationToken))
-        {
+        return source.QueryByRoomBatchAsync(Sql, reader => Read(reader, source), cancellationToken);
+    }
+
+    private static ConsensusExportRow Read(MySqlDataReader reader, MySqlSheetContext source)
+    {
 #pragma warning disable CA1849 // IsDBNull: the whole row is already received.
-            yield return new ConsensusExportRow(
-                source.Pooled(reader.GetString(0)),
-                reader.GetInt32(1),
-                source.Pooled(reader.GetString(2)),
-                reader.IsDBNull(3) ? null : reader.GetInt32(3),
-                reader.IsDBNull(4) ? null : reader.GetInt32(4),
-                reader.IsDBNull(5) ? null : reader.GetInt64(5),
-                ExportValue.ToExportTime(MySqlSheetContext.Utc(reader.GetDateTime(6))));
+        return new ConsensusExportRow(
+            source.Pooled(reader.GetString(0)),
+            reader.GetInt32(1),
+            source.Pooled(reader.GetString(2)),
+            reader.IsDBNull(3) ? null : reader.GetInt32(3),
+            reader.IsDBNull(4) ? null : reader.GetInt32(4),
+            reader.IsDBNull(5) ? null : reader.GetInt64(5),
+            ExportValue.ToExportTime(MySqlSheetContext.Utc(reader.GetDateTime(6))));
 #pragma warning restore CA1849
-        }
     }
 
     public override async IAsyncEnumerable<ConsensusExportRow> ReadAsync(InMemorySheetContext source, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Dilemma.Grains.Interfaces.Research;
+using MySqlConnector;
 
 namespace Dilemma.Grains.Research;
 
@@ -13,28 +14,30 @@ public sealed class DecisionsSource : ResearchSheet<DecisionExportRow>
 {
     public override ExportSheet<DecisionExportRow> Sheet => DecisionsSheet.Sheet;
 
-    public override async IAsyncEnumerable<DecisionExportRow> ReadAsync(MySqlSheetContext source, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public override IAsyncEnumerable<DecisionExportRow> ReadAsync(MySqlSheetContext source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
-        await foreach (var reader in source.QueryAsync(Sql, cancellationToken))
-        {
-            var at = MySqlSheetContext.Utc(reader.GetDateTime(7));
+        return source.QueryByRoomBatchAsync(Sql, reader => Read(reader, source), cancellationToken);
+    }
+
+    private static DecisionExportRow Read(MySqlDataReader reader, MySqlSheetContext source)
+    {
+        var at = MySqlSheetContext.Utc(reader.GetDateTime(7));
 #pragma warning disable CA1849 // IsDBNull: the whole row is already received.
-            DateTime? opened = reader.IsDBNull(10) ? null : MySqlSheetContext.Utc(reader.GetDateTime(10));
-            yield return new DecisionExportRow(
-                source.Pooled(reader.GetString(0)),
-                reader.GetInt64(1),
-                reader.GetInt32(2),
-                source.Pooled(reader.GetString(3)),
-                reader.IsDBNull(4) ? null : reader.GetInt32(4),
-                reader.IsDBNull(5) ? null : reader.GetInt32(5),
-                reader.IsDBNull(6) ? null : reader.GetInt32(6),
-                ExportValue.ToExportTime(at),
-                Since(opened, at),
-                reader.GetBoolean(8),
-                reader.IsDBNull(9) ? null : ExportValue.Clean(reader.GetString(9)));
+        DateTime? opened = reader.IsDBNull(10) ? null : MySqlSheetContext.Utc(reader.GetDateTime(10));
+        return new DecisionExportRow(
+            source.Pooled(reader.GetString(0)),
+            reader.GetInt64(1),
+            reader.GetInt32(2),
+            source.Pooled(reader.GetString(3)),
+            reader.IsDBNull(4) ? null : reader.GetInt32(4),
+            reader.IsDBNull(5) ? null : reader.GetInt32(5),
+            reader.IsDBNull(6) ? null : reader.GetInt32(6),
+            ExportValue.ToExportTime(at),
+            Since(opened, at),
+            reader.GetBoolean(8),
+            reader.IsDBNull(9) ? null : ExportValue.Clean(reader.GetString(9)));
 #pragma warning restore CA1849
-        }
     }
 
     public override async IAsyncEnumerable<DecisionExportRow> ReadAsync(InMemorySheetContext source, [EnumeratorCancellation] CancellationToken cancellationToken)

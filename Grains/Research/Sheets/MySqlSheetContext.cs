@@ -12,15 +12,20 @@ public sealed class MySqlSheetContext
     /// </summary>
     public const string Exported = "(u.data_consent = 1 OR u.is_bot = 1)";
 
+    /// <summary>Rooms per query of <see cref="QueryByRoomBatchAsync"/>: a few thousand participants, whose rows the server sorts in memory within milliseconds.</summary>
+    public const int RoomsPerBatch = 1000;
+
     private readonly Func<MySqlCommand> _createCommand;
     private readonly Func<MySqlCommand, string> _where;
     private readonly StringPool _strings;
+    private readonly IReadOnlyList<string> _roomBatchStarts;
 
-    internal MySqlSheetContext(Func<MySqlCommand> createCommand, Func<MySqlCommand, string> where, StringPool strings)
+    internal MySqlSheetContext(Func<MySqlCommand> createCommand, Func<MySqlCommand, string> where, StringPool strings, IReadOnlyList<string> roomBatchStarts)
     {
         _createCommand = createCommand;
         _where = where;
         _strings = strings;
+        _roomBatchStarts = roomBatchStarts;
     }
 
     /// <summary>The export's WHERE clause with one more condition.</summary>
@@ -51,9 +56,96 @@ public sealed class MySqlSheetContext
         }
     }
 
-    internal static async IAsyncEnumerable<MySqlDataReader> ReadAsync(MySqlCommand command, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// As <see cref="QueryAsync"/> with each row read into a <typeparamref name="TRow"/>, for a sheet whose rows are ordered by the
+    /// room code first: the query runs once per batch of <see cref="RoomsPerBatch"/> of the export's rooms, in room-code order, each
+    /// restricted to its batch on <c>r.room_code</c>, so the rows and their order are those of one query. A batch's rows are read
+    /// into memory and the next batch's query is sent before they are handed on, so the server sorts the next batch while this
+    /// silo hashes and sends the last. One query per sheet made the server sort the whole sheet before its first row (for the
+    /// decisions of 100,000 participants, 1.75 s in which the silo and the gateway had nothing to do), and one connection runs one
+    /// query at a time: a second connection would not share the export's snapshot. The batches are those the rooms sheet's
+    /// read marked (every <see cref="RoomsPerBatch"/>th room's code); the snapshot gives every query the same rooms.
+    /// </summary>
+    public async IAsyncEnumerable<TRow> QueryByRoomBatchAsync<TRow>(Func<string, string> sql, Func<MySqlDataReader, TRow> read, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var reader = await command.ExecuteReaderAsync(cancellationToken);
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(read);
+        var rows = new List<TRow>();
+        (MySqlCommand Command, Task<MySqlDataReader> Reader)? next = StartBatch(sql, 0, cancellationToken);
+        try
+        {
+            for (var batch = 0; next is { } current; batch++)
+            {
+                next = null;
+                await using (current.Command)
+                {
+                    await foreach (var reader in ReadAsync(current.Command, current.Reader, cancellationToken))
+                    {
+                        rows.Add(read(reader));
+                    }
+                }
+
+                next = batch < _roomBatchStarts.Count ? StartBatch(sql, batch + 1, cancellationToken) : null;
+                foreach (var row in rows)
+                {
+                    yield return row;
+                }
+
+                rows.Clear();
+            }
+        }
+        finally
+        {
+            if (next is { } abandoned)
+            {
+                await AbandonAsync(abandoned.Command, abandoned.Reader);
+            }
+        }
+    }
+
+    private (MySqlCommand Command, Task<MySqlDataReader> Reader) StartBatch(Func<string, string> sql, int batch, CancellationToken cancellationToken)
+    {
+        var command = _createCommand();
+        var where = _where(command);
+        if (batch > 0)
+        {
+            where = And(where, "r.room_code >= @batch_from");
+            command.Parameters.AddWithValue("@batch_from", _roomBatchStarts[batch - 1]);
+        }
+
+        if (batch < _roomBatchStarts.Count)
+        {
+            where = And(where, "r.room_code < @batch_to");
+            command.Parameters.AddWithValue("@batch_to", _roomBatchStarts[batch]);
+        }
+
+        command.CommandText = sql(where);
+        return (command, command.ExecuteReaderAsync(cancellationToken));
+    }
+
+    // The reader stopped while the next batch's query ran: it is killed, rather than its rows read to clear the connection.
+    private static async Task AbandonAsync(MySqlCommand command, Task<MySqlDataReader> reader)
+    {
+        await using (command)
+        {
+            command.Cancel();
+            try
+            {
+                await (await reader).DisposeAsync();
+            }
+            catch (Exception e) when (e is MySqlException or OperationCanceledException)
+            {
+                // The killed query's own error ("Query execution was interrupted") or the export's cancellation: both expected here.
+            }
+        }
+    }
+
+    internal static IAsyncEnumerable<MySqlDataReader> ReadAsync(MySqlCommand command, CancellationToken cancellationToken) =>
+        ReadAsync(command, command.ExecuteReaderAsync(cancellationToken), cancellationToken);
+
+    private static async IAsyncEnumerable<MySqlDataReader> ReadAsync(MySqlCommand command, Task<MySqlDataReader> executed, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var reader = await executed;
         var finished = false;
         try
         {

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Dilemma.Grains.Interfaces.Research;
+using MySqlConnector;
 
 namespace Dilemma.Grains.Research;
 
@@ -11,22 +12,24 @@ public sealed class RoomEventsSource : ResearchSheet<RoomEventExportRow>
 {
     public override ExportSheet<RoomEventExportRow> Sheet => RoomEventsSheet.Sheet;
 
-    public override async IAsyncEnumerable<RoomEventExportRow> ReadAsync(MySqlSheetContext source, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public override IAsyncEnumerable<RoomEventExportRow> ReadAsync(MySqlSheetContext source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
-        await foreach (var reader in source.QueryAsync(Sql, cancellationToken))
-        {
+        return source.QueryByRoomBatchAsync(Sql, reader => Read(reader, source), cancellationToken);
+    }
+
+    private static RoomEventExportRow Read(MySqlDataReader reader, MySqlSheetContext source)
+    {
 #pragma warning disable CA1849 // IsDBNull: the whole row is already received.
-            yield return new RoomEventExportRow(
-                source.Pooled(reader.GetString(0)),
-                source.Pooled(reader.GetString(1)),
-                reader.IsDBNull(2) ? null : reader.GetInt64(2),
-                reader.IsDBNull(3) ? null : reader.GetInt32(3),
-                reader.IsDBNull(4) ? null : reader.GetInt64(4),
-                reader.GetBoolean(5),
-                ExportValue.ToExportTime(MySqlSheetContext.Utc(reader.GetDateTime(6))));
+        return new RoomEventExportRow(
+            source.Pooled(reader.GetString(0)),
+            source.Pooled(reader.GetString(1)),
+            reader.IsDBNull(2) ? null : reader.GetInt64(2),
+            reader.IsDBNull(3) ? null : reader.GetInt32(3),
+            reader.IsDBNull(4) ? null : reader.GetInt64(4),
+            reader.GetBoolean(5),
+            ExportValue.ToExportTime(MySqlSheetContext.Utc(reader.GetDateTime(6))));
 #pragma warning restore CA1849
-        }
     }
 
     public override async IAsyncEnumerable<RoomEventExportRow> ReadAsync(InMemorySheetContext source, [EnumeratorCancellation] CancellationToken cancellationToken)
