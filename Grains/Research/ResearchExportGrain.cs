@@ -9,8 +9,9 @@ namespace Dilemma.Grains.Research;
 
 /// <summary>
 /// Streams one export from one database read, sheet by sheet in the order of <see cref="ExportSheets.All"/>. Rows go out in chunks of <see cref="ExportRequest.RowsPerChunk"/>
-/// as they are read, so neither this silo nor the gateway ever holds more than a chunk or two: memory does
-/// not grow with the export. Hashes are computed on the way, and the ledger entry is written once the
+/// as they are read, so neither this silo nor the gateway ever holds more than a few chunks (<see cref="ReadAheadChunks"/>
+/// here, a call's worth there) and the silo one batch of rooms' rows (<see cref="MySqlSheetContext.RoomsPerBatch"/>): memory
+/// does not grow with the export. Hashes are computed on the way, and the ledger entry is written once the
 /// last row has been read, before the final item is handed out.
 /// </summary>
 // One activation per export, which nothing calls once its enumeration is over, so it is collected early.
