@@ -68,13 +68,7 @@ if [[ "${BUILD:-build}" == "r2r" ]]; then
   gateway_dll="$out_dir/publish-Gateway/Dilemma.Gateway.dll"
 elif [[ -n "${COMMIT:-}" ]]; then
   commit="$(git rev-parse --verify "${COMMIT}^{commit}")"
-  source_dir="$repo_root/.local/bench/src-${commit:0:12}"
-  if [[ ! -f "$source_dir/Dilemma.Orleans.sln" ]]; then
-    say "extracting commit ${commit:0:12} into $source_dir"
-    rm -rf "$source_dir"
-    mkdir -p "$source_dir"
-    git archive "$commit" | tar -x -C "$source_dir"
-  fi
+  source_dir="$(commit_snapshot "$commit")"
   say "building Release of ${commit:0:12}"
   dotnet build -c Release "$source_dir/Silo/Silo.csproj" -v quiet -nologo >/dev/null
   dotnet build -c Release "$source_dir/Gateway/Gateway.csproj" -v quiet -nologo >/dev/null

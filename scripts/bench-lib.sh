@@ -113,19 +113,25 @@ wait_ready() {
 
 record() { printf '%s\n' "$*" | tee -a "$summary"; }
 
+# commit_snapshot COMMIT: prints the folder holding a git archive snapshot of COMMIT (a full hash), extracting it on first use.
+commit_snapshot() {
+  local source_dir="$repo_root/.local/bench/src-${1:0:12}"
+  if [[ ! -f "$source_dir/Dilemma.Orleans.sln" ]]; then
+    say "extracting commit ${1:0:12} into $source_dir"
+    rm -rf "$source_dir"
+    mkdir -p "$source_dir"
+    git archive "$1" | tar -x -C "$source_dir"
+  fi
+  printf '%s\n' "$source_dir"
+}
+
 # build: Release builds of gateway, silo and load-test tool into .local/bench/artifacts (or, with $commit
 # set, of a git archive snapshot); sets gateway_dll, silo_dll and loadtest_dll.
 build() {
   local source_dir="$repo_root" server_artifacts="$artifacts"
   if [[ -n "$commit" ]]; then
-    source_dir="$repo_root/.local/bench/src-${commit:0:12}"
+    source_dir="$(commit_snapshot "$commit")"
     server_artifacts="$source_dir/.artifacts"
-    if [[ ! -f "$source_dir/Dilemma.Orleans.sln" ]]; then
-      say "extracting commit ${commit:0:12} into $source_dir"
-      rm -rf "$source_dir"
-      mkdir -p "$source_dir"
-      git archive "$commit" | tar -x -C "$source_dir"
-    fi
   fi
   say "building Release into $server_artifacts${commit:+ and $artifacts}"
   build_project "$source_dir/Gateway/Gateway.csproj" "$server_artifacts"
