@@ -6,11 +6,14 @@ namespace Dilemma.Gateway.Research;
 /// <summary>
 /// Pays at start-up what the first research export after a start used to pay (docs/benchmarks.md, Research export):
 /// compiling the export's code in gateway and silo, the silo's first database connections, the workbook writer's
-/// set-up. It runs the whole pipeline once, the workbook and a CSV, into <see cref="Stream.Null"/>; the silo reads
-/// the newest 64 rooms for it (or nothing before the first room), so that the code handling rows is compiled, and
-/// called often enough to be optimised, too; what the first signed-in request pays is <see cref="Accounts.AccessTokenWarmUp"/>'s.
+/// set-up. It runs the whole pipeline, the workbook and a CSV, through the very <see cref="ResearchExportResult"/> a
+/// researcher's request runs (the scenario labels, the paced calls, the response's start), into
+/// <see cref="Stream.Null"/>; the silo reads the newest 64 rooms for it (or nothing before the first room), so that
+/// the code handling rows is compiled, and called often enough to be optimised, too. It does so <see cref="Rounds"/>
+/// times: the runtime starts counting a method's calls towards optimising it only once no new method has been
+/// compiled for a moment, which the first round, compiling all the way, does not allow. What the first signed-in request pays is <see cref="Accounts.AccessTokenWarmUp"/>'s.
 /// The requests are marked <see cref="ExportRequest.WarmUp"/>, so the silo writes no ledger row and logs no export,
-/// and the gateway's export metrics do not count them. It runs in start-up, before the gateway listens (well under a
+/// and the gateway's export metrics do not count them. It runs in start-up, before the gateway listens (about a
 /// second on a quiet machine); a failure is logged and start-up goes on, since exports still work, only the first
 /// one slower.
 /// </summary>
@@ -18,6 +21,9 @@ public sealed partial class ExportWarmUp(IGrainFactory grains, ResearchExportSet
 {
     /// <summary>The requester name the warm-up's requests carry.</summary>
     public const string RequestedByName = "warm-up";
+
+    /// <summary>How many times start-up runs the warm-up (<see cref="RunAsync"/>).</summary>
+    public const int Rounds = 2;
 
     // A cluster that cannot answer within this is not worth holding start-up for.
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
@@ -37,7 +43,11 @@ public sealed partial class ExportWarmUp(IGrainFactory grains, ResearchExportSet
         limit.CancelAfter(Limit);
         try
         {
-            await RunAsync(limit.Token);
+            for (var round = 0; round < Rounds; round++)
+            {
+                await RunAsync(limit.Token);
+            }
+
             LogWarmedUp(logger, Stopwatch.GetElapsedTime(began).TotalMilliseconds);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -48,7 +58,7 @@ public sealed partial class ExportWarmUp(IGrainFactory grains, ResearchExportSet
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>One warm-up: the workbook, then a CSV; what each export's stream ended with.</summary>
+    /// <summary>One round of the warm-up: the workbook, then a CSV; what each export's stream ended with.</summary>
     public async Task<IReadOnlyList<ExportCompleted>> RunAsync(CancellationToken cancellationToken) =>
     [
         await ExportAsync("xlsx", cancellationToken),
@@ -58,31 +68,12 @@ public sealed partial class ExportWarmUp(IGrainFactory grains, ResearchExportSet
     private async Task<ExportCompleted> ExportAsync(string format, CancellationToken cancellationToken)
     {
         var csvSheet = ExportSheets.Participants;
-        var request = new ExportRequest(ChosenBySilo, 0, RequestedByName, format, ResearchExportSettings.DefaultRowsPerChunk, OnlySheet: format == "csv" ? csvSheet.Name : null, WarmUp: true);
-        var exportId = Guid.NewGuid();
-        await using var chunks = grains.GetGrain<IResearchExportGrain>(exportId).ExportAsync(request, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        if (!await chunks.MoveNextAsync() || chunks.Current is not ExportStarted started)
-        {
-            throw new InvalidOperationException("An export stream did not begin with ExportStarted.");
-        }
-
-        await using IExportWriter writer = format == "csv"
-            ? await CsvExportWriter.CreateAsync(Stream.Null, csvSheet, cancellationToken)
-            : await ExcelExportWriter.CreateAsync(Stream.Null, new ExportDescription(exportId, started.StartedAt, ChosenBySilo, RequestedByName, format), [], cancellationToken);
-        while (await chunks.MoveNextAsync())
-        {
-            switch (chunks.Current)
-            {
-                case SheetRows rows:
-                    await writer.WriteRowsAsync(rows, cancellationToken);
-                    break;
-                case ExportCompleted completed:
-                    await writer.CompleteAsync(completed, cancellationToken);
-                    return completed;
-            }
-        }
-
-        throw new InvalidOperationException("An export stream ended without ExportCompleted.");
+        var request = new ExportRequest(ChosenBySilo, 0, RequestedByName, format, ResearchExportSettings.DefaultRowsPerChunk, settings.MaxStall, OnlySheet: format == "csv" ? csvSheet.Name : null, WarmUp: true);
+        var export = new ResearchExportResult(grains, request, settings.ChunksPerCall, csvSheet);
+        var context = new DefaultHttpContext { RequestAborted = cancellationToken };
+        context.Response.Body = Stream.Null;
+        await export.ExecuteAsync(context);
+        return export.Completed ?? throw new InvalidOperationException("An export stream ended without ExportCompleted.");
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Research export warmed up in {Milliseconds:F0} ms")]

@@ -14,6 +14,9 @@ namespace Dilemma.Gateway.Research;
 /// </summary>
 public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest request, int chunksPerCall, IExportSheet csvSheet) : IResult
 {
+    /// <summary>What the export's stream ended with, once it has.</summary>
+    public ExportCompleted? Completed { get; private set; }
+
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
@@ -86,7 +89,12 @@ public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest req
                             break;
                         case ExportCompleted completed:
                             await writer.CompleteAsync(completed, cancellationToken);
-                            httpContext.RequestServices.GetRequiredService<EdgeMetrics>().ExportFinished(request.Format, Stopwatch.GetElapsedTime(began), rows);
+                            Completed = completed;
+                            if (!request.WarmUp)
+                            {
+                                httpContext.RequestServices.GetRequiredService<EdgeMetrics>().ExportFinished(request.Format, Stopwatch.GetElapsedTime(began), rows);
+                            }
+
                             break;
                     }
 

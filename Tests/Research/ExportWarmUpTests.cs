@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Dapper;
 using Dilemma.Gateway.Research;
 using Dilemma.Grains.Interfaces.Research;
@@ -36,6 +38,57 @@ public abstract class ExportWarmUpTests(IGrainFactory grains, GatewayFactory fac
         Assert.All(runs, run => Assert.InRange(run.RoomRows, 2, ResearchExportGrain.WarmUpRooms + 16));
         Assert.Equal(0, await LedgerRowsAsync([.. runs.Select(r => r.ExportId)]));
         Assert.DoesNotContain(factory.Logs.Lines, line => runs.Any(r => line.Contains(r.ExportId.ToString(), StringComparison.OrdinalIgnoreCase)));
+    }
+
+    [Fact]
+    public async Task The_warm_up_runs_the_requests_own_export_path_yet_counts_in_no_export_metric_while_a_researchers_export_does()
+    {
+        using var client = factory.CreateClient();
+        await RoomKit.StartedRoomAsync(client, Ct);
+        var rows = new ConcurrentQueue<(long Rows, string? Format)>();
+        using var listener = ExportRowsListener(factory.Services.GetRequiredService<IMeterFactory>(), rows);
+
+        var runs = await new ExportWarmUp(grains, factory.Services.GetRequiredService<ResearchExportSettings>(), NullLogger<ExportWarmUp>.Instance).RunAsync(Ct);
+
+        Assert.All(runs, run => Assert.True(run.RoomRows >= 1, "the warm-up read no room"));
+        Assert.Empty(rows);
+
+        // The listener hears this host's exports: a researcher's is counted, by format.
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        await ResearchKit.DownloadAsync(researcher, "format=xlsx", Ct);
+        var counted = Assert.Single(rows);
+        Assert.Equal("xlsx", counted.Format);
+        Assert.True(counted.Rows > 0, "a researcher's export counted no rows");
+    }
+
+    /// <summary>Hears <c>dilemma.export.rows</c> of this host's meters only: tests in other classes export in the same process.</summary>
+    private static MeterListener ExportRowsListener(IMeterFactory hostMeters, ConcurrentQueue<(long Rows, string? Format)> rows)
+    {
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Name == "dilemma.export.rows" && ReferenceEquals(instrument.Meter.Scope, hostMeters))
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            string? format = null;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "format")
+                {
+                    format = tag.Value as string;
+                }
+            }
+
+            rows.Enqueue((value, format));
+        });
+        listener.Start();
+        return listener;
     }
 
     [Fact]
