@@ -54,8 +54,8 @@ public sealed record ExportFilter(
 /// at most this long, after which the export fails and its query ends. Zero (what readers without pacing send)
 /// hands items out as soon as they are read. <see cref="OnlySheet"/> (a CSV of one sheet) leaves out the long-format
 /// sheets other than it; participants and rooms are always read, since the ledger records them. <see cref="WarmUp"/>
-/// marks the gateway's start-up run (never a researcher's): the silo replaces its filter with the newest room's
-/// millisecond, and it is read and handed out as any export, but writes no ledger row and is not logged as an export.
+/// marks the gateway's start-up run (never a researcher's): the silo replaces its filter with the newest rooms'
+/// window, and it is read and handed out as any export, but writes no ledger row and is not logged as an export.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
