@@ -92,12 +92,46 @@ public readonly struct ExportValue
             case ExportValueKind.Timestamp:
                 // Formatted in place: a string per timestamp would be a million short-lived strings per large export.
                 Span<char> text = stackalloc char[TimestampFormat.Length];
-                Timestamp.TryFormat(text, out var written, TimestampFormat, CultureInfo.InvariantCulture);
-                builder.Append(text[..written]);
+                FormatTimestamp(Timestamp, text);
+                builder.Append(text);
                 break;
             default:
                 builder.Append(Text);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="value"/> as <see cref="TimestampFormat"/> (milliseconds truncated, as <c>fff</c> does) into the
+    /// first <see cref="TimestampFormat"/>.Length characters of <paramref name="destination"/>. By hand: the runtime's
+    /// custom-format interpreter was 5 % of the silo's CPU in an export (perf), for one fixed layout.
+    /// </summary>
+    public static void FormatTimestamp(DateTime value, Span<char> destination)
+    {
+        var (year, month, day) = value;
+        var millisecondOfDay = (int)(value.TimeOfDay.Ticks / TimeSpan.TicksPerMillisecond);
+        var text = destination[..TimestampFormat.Length];
+        Digits(text[..4], year);
+        text[4] = '-';
+        Digits(text.Slice(5, 2), month);
+        text[7] = '-';
+        Digits(text.Slice(8, 2), day);
+        text[10] = ' ';
+        Digits(text.Slice(11, 2), millisecondOfDay / 3_600_000);
+        text[13] = ':';
+        Digits(text.Slice(14, 2), millisecondOfDay / 60_000 % 60);
+        text[16] = ':';
+        Digits(text.Slice(17, 2), millisecondOfDay / 1000 % 60);
+        text[19] = '.';
+        Digits(text.Slice(20, 3), millisecondOfDay % 1000);
+
+        static void Digits(Span<char> field, int number)
+        {
+            for (var i = field.Length - 1; i >= 0; i--)
+            {
+                field[i] = (char)('0' + (number % 10));
+                number /= 10;
+            }
         }
     }
 
