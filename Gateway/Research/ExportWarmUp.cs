@@ -11,11 +11,11 @@ namespace Dilemma.Gateway.Research;
 /// <see cref="Stream.Null"/>; the silo reads the newest 64 rooms for it (or nothing before the first room), so that
 /// the code handling rows is compiled, and called often enough to be optimised, too. It does so <see cref="Rounds"/>
 /// times: the runtime starts counting a method's calls towards optimising it only once no new method has been
-/// compiled for a moment, which the first round, compiling all the way, does not allow. What the first signed-in request pays is <see cref="Accounts.AccessTokenWarmUp"/>'s.
-/// The requests are marked <see cref="ExportRequest.WarmUp"/>, so the silo writes no ledger row and logs no export,
-/// and the gateway's export metrics do not count them. It runs in start-up, before the gateway listens (about a
-/// second on a quiet machine); a failure is logged and start-up goes on, since exports still work, only the first
-/// one slower.
+/// compiled for a moment, which the first round, compiling all the way, does not allow. What the first signed-in
+/// request pays is <see cref="Accounts.AccessTokenWarmUp"/>'s. The requests are marked <see cref="ExportRequest.WarmUp"/>,
+/// so the silo writes no ledger row and logs no export, and the gateway's export metrics do not count them. It runs
+/// in start-up, before the gateway listens (about a second on a quiet machine); a failure is logged and start-up goes
+/// on, since exports still work, only the first one slower.
 /// </summary>
 public sealed partial class ExportWarmUp(IGrainFactory grains, ResearchExportSettings settings, ILogger<ExportWarmUp> logger) : IHostedService
 {

@@ -10,7 +10,8 @@ namespace Dilemma.Gateway.Research;
 /// Streams an export to the response. The first item is awaited before anything is written, so a
 /// failure to start (the database unreachable, a rule broken) is still an ordinary problem response;
 /// after that, every item is written as it arrives, and the request's abort token, which fires when the
-/// client goes away, ends the grain's enumeration and with it the query.
+/// client goes away, ends the grain's enumeration and with it the query. The start-up warm-up (<see cref="ExportWarmUp"/>)
+/// runs it too, over a context of its own whose body is <see cref="Stream.Null"/>; its exports count in no metric.
 /// </summary>
 public sealed class ResearchExportResult(IGrainFactory grains, ExportRequest request, int chunksPerCall, IExportSheet csvSheet) : IResult
 {
