@@ -66,20 +66,17 @@ if [[ "${BUILD:-build}" == "r2r" ]]; then
   done
   silo_dll="$out_dir/publish-Silo/Dilemma.Silo.dll"
   gateway_dll="$out_dir/publish-Gateway/Dilemma.Gateway.dll"
-elif [[ -n "${COMMIT:-}" ]]; then
-  commit="$(git rev-parse --verify "${COMMIT}^{commit}")"
-  source_dir="$(commit_snapshot "$commit")"
-  say "building Release of ${commit:0:12}"
+else
+  source_dir="$repo_root"
+  if [[ -n "${COMMIT:-}" ]]; then
+    commit="$(git rev-parse --verify "${COMMIT}^{commit}")"
+    source_dir="$(commit_snapshot "$commit")"
+  fi
+  say "building Release${commit:+ of ${commit:0:12}}"
   dotnet build -c Release "$source_dir/Silo/Silo.csproj" -v quiet -nologo >/dev/null
   dotnet build -c Release "$source_dir/Gateway/Gateway.csproj" -v quiet -nologo >/dev/null
   silo_dll="$source_dir/Silo/bin/Release/net10.0/Dilemma.Silo.dll"
   gateway_dll="$source_dir/Gateway/bin/Release/net10.0/Dilemma.Gateway.dll"
-else
-  say "building Release"
-  dotnet build -c Release Silo/Silo.csproj -v quiet -nologo >/dev/null
-  dotnet build -c Release Gateway/Gateway.csproj -v quiet -nologo >/dev/null
-  silo_dll="$repo_root/Silo/bin/Release/net10.0/Dilemma.Silo.dll"
-  gateway_dll="$repo_root/Gateway/bin/Release/net10.0/Dilemma.Gateway.dll"
 fi
 
 pids=()
