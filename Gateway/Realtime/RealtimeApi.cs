@@ -2,6 +2,7 @@ using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Ice;
 using Dilemma.Gateway.Telemetry;
+using Dilemma.Grains.Interfaces.Realtime;
 using Dilemma.Hosting.Settings;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -67,7 +68,7 @@ public static class RealtimeApi
         EdgeMetrics metrics,
         ILoggerFactory loggers) =>
         AcceptAsync(context, EdgeMetrics.Signaling, roomCode, grains, options.Value, json.Value, loggers.CreateLogger<SignalingSession>(), (userId, channel, logger) =>
-            new SignalingSession(roomCode!, userId, channel, grains, ice, time, options.Value, metrics, logger).RunAsync(context.RequestAborted));
+            new SignalingSession(roomCode!, userId, channel, grains, ice, time, options.Value, metrics, context.RequestServices.GetService<LocalPeerConnections>(), logger).RunAsync(context.RequestAborted));
 
     public static Task<IResult> VoiceAsync(
         HttpContext context,

@@ -20,6 +20,7 @@ public sealed partial class SignalingSession(
     TimeProvider time,
     RealtimeOptions options,
     EdgeMetrics metrics,
+    LocalPeerConnections? localConnections,
     ILogger logger) : IPeerObserver
 {
     private readonly string _connectionId = Guid.NewGuid().ToString("N");
@@ -46,6 +47,9 @@ public sealed partial class SignalingSession(
         // endpoint for the socket's whole life, which keeps the reference alive.
         var reference = grains.CreateObjectReference<IPeerObserver>(this);
         _reference = reference;
+
+        // Embedded mode: the peer grain, in this process, calls this session directly rather than through the reference.
+        using var direct = localConnections?.Add(_connectionId, this);
         try
         {
             await ConnectAsync();

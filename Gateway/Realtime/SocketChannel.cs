@@ -261,17 +261,23 @@ public sealed partial class SocketChannel : IAsyncDisposable
         {
             // No token for the wait: the channel reuses one waiter only for a wait that cannot be cancelled (a new one
             // per message otherwise), and the wait ends anyway, as Close completes the queue whenever the socket closes.
-            await foreach (var frame in _outgoing.Reader.ReadAllAsync(CancellationToken.None))
+            var outgoing = _outgoing.Reader;
+            while (await outgoing.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                await _socket.SendAsync(frame.Bytes.AsMemory(0, frame.Length), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                await LeaveGrainTurnAsync();
+                while (outgoing.TryRead(out var frame))
+                {
+                    await _socket.SendAsync(frame.Bytes.AsMemory(0, frame.Length), WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
 
-                // Not in a finally: a send that failed may still hold the array; the collector takes it then.
-                frame.Release();
+                    // Not in a finally: a send that failed may still hold the array; the collector takes it then.
+                    frame.Release();
+                }
             }
 
+            await LeaveGrainTurnAsync();
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                await _socket.CloseOutputAsync((WebSocketCloseStatus)_closeCode, _closeReason, cancellationToken);
+                await _socket.CloseOutputAsync((WebSocketCloseStatus)_closeCode, _closeReason, cancellationToken).ConfigureAwait(false);
             }
 
             // The peer answers our close frame and the receive loop ends; one that never does is
@@ -284,6 +290,14 @@ public sealed partial class SocketChannel : IAsyncDisposable
             _socket.Abort();
         }
     }
+
+    /// <summary>
+    /// A grain that pushes straight to this socket (embedded mode, <see cref="Grains.Interfaces.Realtime.LocalPeerConnections"/>)
+    /// wakes the send loop inside its own turn. The sends go on in the thread pool instead: they would hold the grain's
+    /// turn, and an await inside them would resume on the grain's scheduler. Anywhere else the loop goes on where it woke.
+    /// </summary>
+    private static ConfiguredTaskAwaitable LeaveGrainTurnAsync() =>
+        Task.CompletedTask.ConfigureAwait(TaskScheduler.Current == TaskScheduler.Default ? ConfigureAwaitOptions.None : ConfigureAwaitOptions.ForceYielding);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Socket send loop ended: {Reason}")]
     private static partial void LogSendEnded(ILogger logger, string reason);

@@ -5,6 +5,7 @@ using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Ai;
 using Dilemma.Grains.Diagnostics;
 using Dilemma.Grains.Embedded;
+using Dilemma.Grains.Interfaces.Realtime;
 using Dilemma.Grains.Research;
 using Dilemma.Grains.Rooms;
 using Dilemma.Grains.Scenarios;
@@ -136,6 +137,9 @@ public static class DilemmaSiloBuilderExtensions
         services.AddHostedService<ResearchRetentionScheduler>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<GameMetrics>();
+
+        // Filled only where the gateway hosts this silo (embedded mode); a cluster silo's stays empty.
+        services.AddSingleton<LocalPeerConnections>();
         services.TryAddSingleton(TimeProvider.System);
 
         // Stored room state carries Korean scenario text: keep it UTF-8 rather than \uXXXX escapes.

@@ -12,7 +12,7 @@ namespace Dilemma.Grains.Realtime;
 /// </summary>
 // One per socket: its renewals keep it while the socket is open; after that it holds nothing worth the general collection age.
 [CollectionAgeLimit(Minutes = 2)]
-public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
+public sealed class PeerGrain(TimeProvider time, LocalPeerConnections localConnections) : Grain, IPeerGrain
 {
     // Counted per sender, so a receiver that sees a jump in one sender's numbers knows it missed
     // something that sender meant for it. Kept here, on the addressee's side, because that is the
@@ -195,7 +195,8 @@ public sealed class PeerGrain(TimeProvider time) : Grain, IPeerGrain
 
     private void Register(IPeerObserver observer, string connectionId)
     {
-        _observer = observer;
+        // A socket of this process (embedded mode) is called directly; the reference stays the way to any other.
+        _observer = localConnections.Find(connectionId) ?? observer;
         _connectionId = connectionId;
         _renewedAt = time.GetUtcNow();
     }

@@ -2,8 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
+using Dilemma.Grains.Interfaces.Realtime;
 using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Infrastructure;
 using Dilemma.Tests.Rooms;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dilemma.Tests.Realtime;
 
@@ -87,6 +90,24 @@ public sealed class SignalingTests(KestrelGatewayFixture gateway) : IClassFixtur
         await a.SendAsync(new { type = "candidate", to = players[2].UserId, candidate = new { candidate = "for-c" } }, Ct);
         var first = await c.NextAsync(m => m.GetProperty("type").GetString() is "candidate" or "offer" or "answer", "a relayed message", Ct);
         Assert.Equal("for-c", first.GetProperty("candidate").GetProperty("candidate").GetString());
+    }
+
+    [Fact]
+    public async Task In_embedded_mode_open_sockets_are_reachable_in_process_and_forgotten_once_closed()
+    {
+        var connections = gateway.Services.GetRequiredService<LocalPeerConnections>();
+        var (players, code) = await RoomKit.SeatedRoomAsync(gateway.Client, Ct);
+        var (a, _) = await RealtimeKit.JoinAsync(gateway.Address, players[0], code, Ct);
+        var (b, _) = await RealtimeKit.JoinAsync(gateway.Address, players[1], code, Ct);
+        Assert.True(connections.Count >= 2, $"{connections.Count} sockets registered with two open");
+
+        await a.SendAsync(new { type = "offer", to = players[1].UserId, sdp = "direct" }, Ct);
+        var offer = await b.NextAsync("offer", Ct);
+        Assert.Equal(players[0].UserId, offer.GetProperty("from").GetInt64());
+
+        await a.DisposeAsync();
+        await b.DisposeAsync();
+        await Eventually.UntilAsync(() => Task.FromResult(connections.Count == 0), TimeSpan.FromSeconds(10), () => $"no socket registered ({connections.Count} still are)", Ct);
     }
 
     [Fact]
