@@ -40,9 +40,9 @@ public sealed partial class SocketChannel : IAsyncDisposable
         {
             SingleReader = true,
 
-            // The send loop goes on in the thread that queued the frame (a grain's push, the receive loop) instead of
-            // a thread-pool hop per message; nobody queues while holding a lock, and a send that has to wait for the
-            // network returns that thread at its first await.
+            // The send loop goes on in the thread that queued the frame (an observer's push, the receive loop) instead
+            // of a thread-pool hop per message; nobody queues while holding a lock, and a send that has to wait for the
+            // network returns that thread at its first await. A push from inside a grain's turn moves on (LeaveGrainTurnAsync).
             AllowSynchronousContinuations = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
