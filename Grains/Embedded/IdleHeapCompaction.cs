@@ -9,7 +9,8 @@ namespace Dilemma.Grains.Embedded;
 /// the heaps a class's games grew it to (Server GC most of all), so without this a gateway's resident memory stays
 /// at its busiest. When at least <c>Embedded:CompactAfterMegabytes</c> were allocated since the last compaction
 /// and the process has then allocated next to nothing for <see cref="QuietSamples"/> samples, one aggressive,
-/// blocking, compacting collection decommits what the heaps no longer hold. Blocking is safe only because it is
+/// blocking, compacting collection decommits what the heaps no longer hold, and the C library's heap gives back
+/// what native code freed (<see cref="NativeHeapTrim"/>). Blocking is safe only because it is
 /// idle (a pause of tens of milliseconds nobody waits on), and it runs at most once per <see cref="MinimumInterval"/>.
 /// A sweep that dropped rooms or guests counts as such a burst (<see cref="Released"/>): what it let go is garbage
 /// only from then on, often after the compaction that followed the games themselves.
@@ -49,13 +50,14 @@ public sealed partial class IdleHeapCompaction(
             {
                 var before = Environment.WorkingSet;
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-                LogCompacted(logger, before / (1024 * 1024), Environment.WorkingSet / (1024 * 1024), GC.GetTotalMemory(forceFullCollection: false) / (1024 * 1024));
+                var trimmed = NativeHeapTrim.Trim();
+                LogCompacted(logger, before / (1024 * 1024), Environment.WorkingSet / (1024 * 1024), GC.GetTotalMemory(forceFullCollection: false) / (1024 * 1024), trimmed);
             }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Idle after a burst: compacted the heap, resident memory {BeforeMb} MB -> {AfterMb} MB ({LiveMb} MB live).")]
-    private static partial void LogCompacted(ILogger logger, long beforeMb, long afterMb, long liveMb);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Idle after a burst: compacted the heap, resident memory {BeforeMb} MB -> {AfterMb} MB ({LiveMb} MB live; native heap trimmed: {NativeTrimmed}).")]
+    private static partial void LogCompacted(ILogger logger, long beforeMb, long afterMb, long liveMb, bool nativeTrimmed);
 }
 
 /// <summary>
