@@ -4,9 +4,9 @@ namespace Dilemma.Grains.Embedded;
 
 /// <summary>
 /// Gives back what the process's native allocations freed. glibc's allocator keeps freed memory in its arenas (one per
-/// thread that allocated, up to eight per core) and returns it to the machine only from the top of each; the runtime's
-/// own allocations under a burst of games (sockets, the JIT, type loading) grew a gateway's arenas by 12 MB that stayed
-/// resident (smaps, 16 arenas: 10.8 MB after start, 23.2 MB once settled after a 1,000-room run). <c>malloc_trim</c>
+/// thread that allocated, up to eight per core) and returns it to the machine only from the top of each; the native
+/// allocations of a burst of games grew a gateway's arenas by 12 MB that stayed resident (smaps, 16 arenas: 10.8 MB
+/// after start, 23.2 MB once settled after a 1,000-room run). <c>malloc_trim</c>
 /// releases the free pages of every arena. Where the C library is not glibc (musl has no such call) it does nothing.
 /// </summary>
 public static class NativeHeapTrim
