@@ -1,5 +1,8 @@
 using Dilemma.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -59,17 +62,21 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     {
         if (_kestrelAddress is null)
         {
-            var port = FreePort.Next();
+            // Port 0: Kestrel binds a port the kernel picks. A port found free beforehand can be taken meanwhile, by
+            // any outgoing connection on this machine (it is in the ephemeral range), and the start then fails.
             UseKestrel(options =>
             {
-                options.Listen(System.Net.IPAddress.Loopback, port);
+                options.Listen(System.Net.IPAddress.Loopback, 0);
                 if (managementPort is { } management)
                 {
                     options.Listen(System.Net.IPAddress.Loopback, management);
                 }
             });
             StartServer();
-            _kestrelAddress = new Uri($"http://127.0.0.1:{port}");
+            var bound = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
+                .Select(address => new Uri(address))
+                .Single(address => address.Port != managementPort);
+            _kestrelAddress = new Uri($"http://127.0.0.1:{bound.Port}");
         }
 
         return _kestrelAddress;

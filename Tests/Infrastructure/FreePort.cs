@@ -6,7 +6,10 @@ namespace Dilemma.Tests.Infrastructure;
 internal static class FreePort
 {
     /// <summary>A loopback port that nothing listened on a moment ago.</summary>
-    /// <remarks>Another process can take it before our server binds; the servers retry with a new port when that happens.</remarks>
+    /// <remarks>
+    /// Another socket can take it before our server binds (it is in the ephemeral range, which outgoing connections
+    /// use too). Where a server can bind port 0 and say which port it got, as Kestrel can, tests let it choose.
+    /// </remarks>
     public static int Next()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
