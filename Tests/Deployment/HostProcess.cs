@@ -27,6 +27,17 @@ public sealed class HostProcess : IAsyncDisposable
     public static Task<HostProcess> StartGatewayAsync(string directory, int port, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken) =>
         StartAsync("Gateway", directory, port, settings, cancellationToken);
 
+    /// <summary>An embedded-mode gateway on free ports (HTTP, and its in-process silo's two), with <paramref name="settings"/> on top.</summary>
+    public static Task<HostProcess> StartEmbeddedGatewayAsync(string directory, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
+    {
+        var all = new Dictionary<string, string>(settings, StringComparer.Ordinal)
+        {
+            ["Cluster__SiloPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            ["Cluster__GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+        };
+        return StartGatewayAsync(directory, FreePort.Next(), all, cancellationToken);
+    }
+
     /// <summary>A silo: <paramref name="port"/> is its health port; its silo and gateway ports come with <paramref name="settings"/>.</summary>
     public static Task<HostProcess> StartSiloAsync(string directory, int port, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken) =>
         StartAsync("Silo", directory, port, settings, cancellationToken);

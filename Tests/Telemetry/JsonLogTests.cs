@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
 using Dilemma.Tests.Deployment;
-using Dilemma.Tests.Infrastructure;
 
 namespace Dilemma.Tests.Telemetry;
 
@@ -15,12 +13,7 @@ public sealed class JsonLogTests
         var directory = Directory.CreateTempSubdirectory("dilemma-jsonlog-").FullName;
         try
         {
-            await using var gateway = await HostProcess.StartGatewayAsync(directory, FreePort.Next(), new Dictionary<string, string>
-            {
-                ["Logging__Format"] = "json",
-                ["Cluster__SiloPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
-                ["Cluster__GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
-            }, ct);
+            await using var gateway = await HostProcess.StartEmbeddedGatewayAsync(directory, new Dictionary<string, string> { ["Logging__Format"] = "json" }, ct);
             using var client = new HttpClient();
             var path = "/health?probe=" + Guid.NewGuid().ToString("N");
             using (var response = await client.GetAsync($"http://{gateway.Address}{path}", ct))

@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Net.Http.Json;
 using Dilemma.Tests.Deployment;
-using Dilemma.Tests.Infrastructure;
 
 namespace Dilemma.Tests.Telemetry;
 
@@ -15,11 +13,7 @@ public sealed class LogLevelTests
         var directory = Directory.CreateTempSubdirectory("dilemma-loglevel-").FullName;
         try
         {
-            await using var gateway = await HostProcess.StartGatewayAsync(directory, FreePort.Next(), new Dictionary<string, string>
-            {
-                ["Cluster__SiloPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
-                ["Cluster__GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
-            }, ct);
+            await using var gateway = await HostProcess.StartEmbeddedGatewayAsync(directory, new Dictionary<string, string>(), ct);
             using var client = new HttpClient();
 
             // Each guest is a new user grain: its first call places an activation.
