@@ -14,6 +14,9 @@ public sealed class HostProcess : IAsyncDisposable
 
     private readonly ServerProcess _process;
 
+    // A working directory this class made itself, and so removes once the process is gone.
+    private string? _ownedDirectory;
+
     private HostProcess(ServerProcess process, int port)
     {
         _process = process;
@@ -27,15 +30,29 @@ public sealed class HostProcess : IAsyncDisposable
     public static Task<HostProcess> StartGatewayAsync(string directory, int port, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken) =>
         StartAsync("Gateway", directory, port, settings, cancellationToken);
 
-    /// <summary>An embedded-mode gateway on free ports (HTTP, and its in-process silo's two), with <paramref name="settings"/> on top.</summary>
-    public static Task<HostProcess> StartEmbeddedGatewayAsync(string directory, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
+    /// <summary>
+    /// An embedded-mode gateway on free ports (HTTP, and its in-process silo's two), with <paramref name="settings"/> on top,
+    /// in a temporary working directory that goes with it.
+    /// </summary>
+    public static async Task<HostProcess> StartEmbeddedGatewayAsync(IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
     {
         var all = new Dictionary<string, string>(settings, StringComparer.Ordinal)
         {
             ["Cluster__SiloPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             ["Cluster__GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
         };
-        return StartGatewayAsync(directory, FreePort.Next(), all, cancellationToken);
+        var directory = Directory.CreateTempSubdirectory("dilemma-gateway-").FullName;
+        try
+        {
+            var host = await StartGatewayAsync(directory, FreePort.Next(), all, cancellationToken);
+            host._ownedDirectory = directory;
+            return host;
+        }
+        catch
+        {
+            Directory.Delete(directory, recursive: true);
+            throw;
+        }
     }
 
     /// <summary>A silo: <paramref name="port"/> is its health port; its silo and gateway ports come with <paramref name="settings"/>.</summary>
@@ -76,7 +93,14 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>SIGKILL: no shutdown, no goodbye to nginx, the silos or the clients.</summary>
     public Task KillAsync(CancellationToken cancellationToken) => _process.KillAsync(cancellationToken);
 
-    public ValueTask DisposeAsync() => _process.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _process.DisposeAsync();
+        if (_ownedDirectory is not null)
+        {
+            Directory.Delete(_ownedDirectory, recursive: true);
+        }
+    }
 
     private async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
     {

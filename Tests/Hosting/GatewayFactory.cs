@@ -62,8 +62,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     {
         if (_kestrelAddress is null)
         {
-            // Port 0: Kestrel binds a port the kernel picks. A port found free beforehand can be taken meanwhile, by
-            // any outgoing connection on this machine (it is in the ephemeral range), and the start then fails.
+            // Port 0: Kestrel binds a port the kernel picks and says which, so no gap between finding a port and binding it.
             UseKestrel(options =>
             {
                 options.Listen(System.Net.IPAddress.Loopback, 0);

@@ -12,15 +12,16 @@ internal static class FreePort
     // Below the kernel's ephemeral range, so no outgoing connection can take a port between our check and the server's bind;
     // handed out in turn, so two servers of one run never get the same port, nor does a port a test keeps dead.
     private static readonly int s_endExclusive = EphemeralRangeStart();
-    private static int s_last = LowestPort + Random.Shared.Next(s_endExclusive - LowestPort);
+    private static readonly int s_count = s_endExclusive - LowestPort;
+    private static int s_last = LowestPort + Random.Shared.Next(s_count);
 
     /// <summary>A loopback port that nothing listens on, outside the ephemeral range, not handed out before in this run.</summary>
     /// <remarks>Where a server can bind port 0 and say which port it got, as Kestrel can, tests let it choose instead.</remarks>
     public static int Next()
     {
-        for (var attempt = 0; attempt < s_endExclusive - LowestPort; attempt++)
+        for (var attempt = 0; attempt < s_count; attempt++)
         {
-            var port = LowestPort + (Interlocked.Increment(ref s_last) - LowestPort) % (s_endExclusive - LowestPort);
+            var port = LowestPort + (Interlocked.Increment(ref s_last) - LowestPort) % s_count;
             if (IsFree(port))
             {
                 return port;
