@@ -123,6 +123,26 @@ public sealed class EmbeddedMemoryTests
     }
 
     [Fact]
+    public async Task A_sweep_finding_no_expired_refresh_token_allocates_nothing_however_many_are_kept()
+    {
+        var accounts = new InMemoryAccountStore();
+        var now = DateTime.UtcNow;
+        for (var userId = 1; userId <= 10_000; userId++)
+        {
+            await accounts.AddRefreshTokenAsync(Token(RefreshTokens.NewFamilyId(), userId, now, now.AddDays(7)), Ct);
+        }
+
+        // The first call compiles the method and creates the dictionary's cached views; the second is a sweep as every later one.
+        Assert.Equal(0, accounts.DropExpiredRefreshTokens(now));
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var dropped = accounts.DropExpiredRefreshTokens(now);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, dropped);
+        Assert.True(allocated < 1024, $"a sweep over 10,000 live refresh tokens allocated {allocated:N0} bytes");
+    }
+
+    [Fact]
     public async Task Guests_beyond_the_bound_go_least_recently_signed_in_first_sparing_the_seated_and_those_whose_access_token_works()
     {
         await using var gateway = new GatewayFactory(new Dictionary<string, string?>(Quick) { ["Embedded:MaxGuests"] = "3" });
