@@ -13,7 +13,7 @@ namespace Dilemma.Tests.Hosting;
 /// <summary>
 /// Embedded mode's memory is bounded (issue 18, item 4): idle grains are collected at
 /// Grains:CollectionAgeSeconds, and the sweep drops wholly expired refresh tokens and the ended
-/// rooms beyond Embedded:MaxFinishedGames, oldest first. Short ages and periods here; each test has its own gateway.
+/// rooms beyond Embedded:MaxFinishedGames, oldest first. Short ages and periods here; each test that needs a gateway starts its own.
 /// </summary>
 public sealed class EmbeddedMemoryTests
 {
