@@ -1,10 +1,11 @@
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using Dilemma.Tests.Deployment;
 
 namespace Dilemma.Tests.Telemetry;
 
 /// <summary>The built gateway's own <c>appsettings.json</c>: what it logs at Information is one line a request, not the runtime's chatter.</summary>
-public sealed class LogLevelTests
+public sealed partial class LogLevelTests
 {
     [Fact]
     public async Task Grain_placements_write_no_log_line_at_Information()
@@ -22,25 +23,17 @@ public sealed class LogLevelTests
 
         // The console logger writes in order: once the last sign-in's request line is out, so is everything logged during it.
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (CountOf(gateway.Output(), "Path: /auth/guest") < 3 && DateTime.UtcNow < deadline)
+        while (GuestRequestLine().Count(gateway.Output()) < 3 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100, ct);
         }
 
         var output = gateway.Output();
-        Assert.True(CountOf(output, "Path: /auth/guest") == 3, "The three sign-ins' request lines did not appear within 30 s: " + output);
+        Assert.True(GuestRequestLine().Count(output) == 3, "The three sign-ins' request lines did not appear within 30 s: " + output);
         var chatter = output.Split('\n').Where(line => line.StartsWith("info: Polly", StringComparison.Ordinal)).ToList();
         Assert.True(chatter.Count == 0, $"{chatter.Count} Polly lines at Information, e.g. {chatter.FirstOrDefault()}");
     }
 
-    private static int CountOf(string text, string value)
-    {
-        var count = 0;
-        for (var at = text.IndexOf(value, StringComparison.Ordinal); at >= 0; at = text.IndexOf(value, at + value.Length, StringComparison.Ordinal))
-        {
-            count++;
-        }
-
-        return count;
-    }
+    [GeneratedRegex("Path: /auth/guest")]
+    private static partial Regex GuestRequestLine();
 }
