@@ -59,6 +59,7 @@ public static class DilemmaSiloBuilderExtensions
         silo.Services.AddOptions<EmbeddedOptions>().BindSettings(EmbeddedOptions.SectionName);
         silo.Services.AddSingleton<EmbeddedSweepService>();
         silo.Services.AddHostedService(services => services.GetRequiredService<EmbeddedSweepService>());
+        silo.Services.AddSingleton<ActivationShutdowns>();
         silo.Services.AddSingleton<IdleHeapCompaction>();
         silo.Services.AddHostedService(services => services.GetRequiredService<IdleHeapCompaction>());
 

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dilemma.Grains.Accounts;
+using Dilemma.Grains.Embedded;
+using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Research;
 using Dilemma.Tests.Accounts;
@@ -69,6 +71,26 @@ public sealed class EmbeddedMemoryTests
         Assert.Contains(gateway.Logs.Lines, line => line.Contains("keeps at most 2 finished games", StringComparison.Ordinal));
         var ready = await HttpAssert.OkAsync<JsonElement>(await client.GetAsync("/health/ready", Ct));
         Assert.Contains("keeps at most 2 finished games", ready.GetProperty("checks")[0].GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Activations_that_Orleans_shuts_down_are_counted_for_the_idle_compaction()
+    {
+        await using var gateway = new GatewayFactory(Quick);
+        var shutdowns = gateway.Services.GetRequiredService<ActivationShutdowns>();
+        var grains = (IGrainFactory)gateway.Services.GetRequiredService(typeof(IGrainFactory));
+        var before = shutdowns.Count;
+
+        // Codes nobody opened: each room grain activates, refuses and deactivates at once.
+        const int Rooms = 40;
+        for (var i = 0; i < Rooms; i++)
+        {
+            var refused = await Assert.ThrowsAsync<RuleViolationException>(() => grains.GetGrain<IRoomGame>($"UNOPENED{i:D3}").GetAsync(Ct));
+            Assert.Equal("room_not_found", refused.Code);
+        }
+
+        // At least: Orleans' counter is one per process, and other tests' silos may shut activations down meanwhile.
+        await WaitUntilAsync(() => Task.FromResult(shutdowns.Count - before >= Rooms), $"{shutdowns.Count - before} of {Rooms} shut-down activations were counted");
     }
 
     [Fact]

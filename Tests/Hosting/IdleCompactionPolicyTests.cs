@@ -7,7 +7,8 @@ namespace Dilemma.Tests.Hosting;
 
 /// <summary>
 /// When embedded mode gives a burst's memory back (issue 18, item 4): after at least the threshold was allocated,
-/// once two samples in a row were quiet, at most once a minute. Samples are the process's allocation counter.
+/// data was released or many grains were collected, once two samples in a row were quiet, at most once a minute.
+/// Samples are the process's allocation counter and its count of shut-down activations.
 /// </summary>
 public sealed class IdleCompactionPolicyTests
 {
@@ -67,15 +68,40 @@ public sealed class IdleCompactionPolicyTests
     public void Data_dropped_after_a_compaction_is_given_back_at_the_next_quiet_spell_a_minute_on()
     {
         var samples = new Samples(new IdleCompactionPolicy(32 * Mb, Start));
-        Assert.False(samples.Next(0)); // the first sample only reads the counter
-        Assert.False(samples.Next(200 * Mb));
-        Assert.False(samples.Next(1 * Mb));
-        Assert.True(samples.Next(1 * Mb)); // the games' burst
+        samples.BurstThenCompaction(); // the games'
 
         samples.Policy.Released(); // then the sweep drops their rooms: garbage only now, with next to nothing allocated
         samples.QuietUntil(samples.Elapsed + IdleHeapCompaction.MinimumInterval);
         Assert.True(samples.Next(1 * Mb));
         samples.QuietUntil(samples.Elapsed + TimeSpan.FromMinutes(2)); // once: the quiet samples add up to less than the threshold
+    }
+
+    [Fact]
+    public void Grains_collected_after_a_compaction_are_given_back_at_the_next_quiet_spell_a_minute_on()
+    {
+        var samples = new Samples(new IdleCompactionPolicy(32 * Mb, Start));
+        samples.BurstThenCompaction(); // the games', while their grains are still active
+        var compactedAt = samples.Elapsed;
+
+        // Orleans collects them later, bit by bit; the process allocates next to nothing meanwhile.
+        for (var collected = 0L; collected < IdleCompactionPolicy.CollectedActivations; collected += 250)
+        {
+            Assert.False(samples.Next(1 * Mb, activationsShutDown: 250));
+        }
+
+        samples.QuietUntil(compactedAt + IdleHeapCompaction.MinimumInterval);
+        Assert.True(samples.Next(1 * Mb));
+        samples.QuietUntil(samples.Elapsed + TimeSpan.FromMinutes(2)); // once: nothing was collected since
+    }
+
+    [Fact]
+    public void Fewer_grains_collected_than_the_threshold_do_not_compact()
+    {
+        var samples = new Samples(new IdleCompactionPolicy(32 * Mb, Start));
+        samples.BurstThenCompaction();
+
+        Assert.False(samples.Next(1 * Mb, activationsShutDown: IdleCompactionPolicy.CollectedActivations - 1));
+        samples.QuietUntil(samples.Elapsed + TimeSpan.FromMinutes(2)); // the quiet samples add up to less than the threshold
     }
 
     [Fact]
@@ -87,21 +113,35 @@ public sealed class IdleCompactionPolicyTests
         Assert.Equal(0, off.Services.GetRequiredService<IOptions<EmbeddedOptions>>().Value.CompactAfterBytes);
     }
 
-    /// <summary>Feeds the policy a running allocation counter, one sample every <see cref="IdleHeapCompaction.SamplePeriod"/>.</summary>
+    /// <summary>
+    /// Feeds the policy a running allocation counter and count of shut-down activations, one sample every
+    /// <see cref="IdleHeapCompaction.SamplePeriod"/>.
+    /// </summary>
     private sealed class Samples(IdleCompactionPolicy policy)
     {
         private long _allocated;
+        private long _shutDown;
         private int _taken;
 
         public IdleCompactionPolicy Policy => policy;
 
         public TimeSpan Elapsed => Sample * _taken;
 
-        public bool Next(long allocatedInSample)
+        public bool Next(long allocatedInSample, long activationsShutDown = 0)
         {
             _allocated += allocatedInSample;
+            _shutDown += activationsShutDown;
             _taken++;
-            return policy.ShouldCompact(_allocated, Start + Elapsed);
+            return policy.ShouldCompact(_allocated, _shutDown, Start + Elapsed);
+        }
+
+        /// <summary>The first sample (which only reads the counters), a burst, and the compaction once quiet.</summary>
+        public void BurstThenCompaction()
+        {
+            Assert.False(Next(0));
+            Assert.False(Next(200 * Mb));
+            Assert.False(Next(1 * Mb));
+            Assert.True(Next(1 * Mb));
         }
 
         /// <summary>Quiet samples, none of which compacts, up to the last one before <paramref name="until"/>.</summary>
