@@ -48,20 +48,23 @@ public sealed partial class IdleHeapCompaction(
         }
 
         using var timer = new PeriodicTimer(SamplePeriod, time);
+        var shutDownAtLastCompaction = shutdowns.Count;
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            if (_policy.ShouldCompact(GC.GetTotalAllocatedBytes(), shutdowns.Count, time.GetUtcNow()))
+            var shutDown = shutdowns.Count;
+            if (_policy.ShouldCompact(GC.GetTotalAllocatedBytes(), shutDown, time.GetUtcNow()))
             {
                 var before = Environment.WorkingSet;
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 var trimmed = NativeHeapTrim.Trim();
-                LogCompacted(logger, before / (1024 * 1024), Environment.WorkingSet / (1024 * 1024), GC.GetTotalMemory(forceFullCollection: false) / (1024 * 1024), trimmed);
+                LogCompacted(logger, before / (1024 * 1024), Environment.WorkingSet / (1024 * 1024), GC.GetTotalMemory(forceFullCollection: false) / (1024 * 1024), trimmed, shutDown - shutDownAtLastCompaction);
+                shutDownAtLastCompaction = shutDown;
             }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Idle after a burst: compacted the heap, resident memory {BeforeMb} MB -> {AfterMb} MB ({LiveMb} MB live; native heap trimmed: {NativeTrimmed}).")]
-    private static partial void LogCompacted(ILogger logger, long beforeMb, long afterMb, long liveMb, bool nativeTrimmed);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Idle after a burst: compacted the heap, resident memory {BeforeMb} MB -> {AfterMb} MB ({LiveMb} MB live; native heap trimmed: {NativeTrimmed}; {ShutDown} grain activations shut down since the last compaction).")]
+    private static partial void LogCompacted(ILogger logger, long beforeMb, long afterMb, long liveMb, bool nativeTrimmed, long shutDown);
 }
 
 /// <summary>
