@@ -48,17 +48,14 @@ public sealed partial class IdleHeapCompaction(
         }
 
         using var timer = new PeriodicTimer(SamplePeriod, time);
-        var shutDownAtLastCompaction = shutdowns.Count;
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            var shutDown = shutdowns.Count;
-            if (_policy.ShouldCompact(GC.GetTotalAllocatedBytes(), shutDown, time.GetUtcNow()))
+            if (_policy.ShouldCompact(GC.GetTotalAllocatedBytes(), shutdowns.Count, time.GetUtcNow()))
             {
                 var before = Environment.WorkingSet;
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 var trimmed = NativeHeapTrim.Trim();
-                LogCompacted(logger, before / (1024 * 1024), Environment.WorkingSet / (1024 * 1024), GC.GetTotalMemory(forceFullCollection: false) / (1024 * 1024), trimmed, shutDown - shutDownAtLastCompaction);
-                shutDownAtLastCompaction = shutDown;
+                LogCompacted(logger, before / (1024 * 1024), Environment.WorkingSet / (1024 * 1024), GC.GetTotalMemory(forceFullCollection: false) / (1024 * 1024), trimmed, _policy.ShutDownBeforeCompaction);
             }
         }
     }
@@ -89,6 +86,9 @@ public sealed class IdleCompactionPolicy(long thresholdBytes, DateTimeOffset sta
     private int _quiet;
     private DateTimeOffset _lastCompaction = start - IdleHeapCompaction.MinimumInterval;
 
+    /// <summary>The activations shut down from the compaction before the last one up to the last one (for its log line).</summary>
+    public long ShutDownBeforeCompaction { get; private set; }
+
     /// <summary>Data was dropped: the next quiet spell compacts, as after a burst of the threshold.</summary>
     public void Released() => Interlocked.Exchange(ref _released, 1);
 
@@ -115,6 +115,7 @@ public sealed class IdleCompactionPolicy(long thresholdBytes, DateTimeOffset sta
         }
 
         _sinceCompaction = 0;
+        ShutDownBeforeCompaction = _shutdownsSinceCompaction;
         _shutdownsSinceCompaction = 0;
         _quiet = 0;
         _lastCompaction = now;
