@@ -98,9 +98,10 @@ public interface IRoomGame : IGrainWithStringKey
     Task ForgetWithdrawnAsync(long userId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Embedded mode's bound on what it keeps: an ended room (its game finished, or closed without one)
-    /// clears its stored state and deactivates, and from then on answers like a code nobody opened.
-    /// False, and nothing changes, for a room still waiting or in a game.
+    /// Embedded mode's bound on what it keeps: an ended room (its game finished, or closed without one), or a game left
+    /// unfinished (no socket open and no change for <c>Rooms:AbandonedAfterSeconds</c>), clears its stored state and
+    /// deactivates, and from then on answers like a code nobody opened. False, and nothing changes, for a room still
+    /// waiting or a game someone is in.
     /// </summary>
     Task<bool> ForgetAsync(CancellationToken cancellationToken = default);
 

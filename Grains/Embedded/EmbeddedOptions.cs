@@ -8,8 +8,9 @@ public sealed class EmbeddedOptions
     public const string SectionName = "Embedded";
 
     /// <summary>
-    /// Ended rooms kept (finished games, and rooms closed without one), newest first: the rows and the room
-    /// state of older ones are dropped at the next sweep, so a long-running embedded gateway stays bounded.
+    /// Ended rooms kept (finished games, rooms closed without one, and games left unfinished for
+    /// <c>Rooms:AbandonedAfterSeconds</c>), newest first: the rows and the room state of older ones are dropped at
+    /// the next sweep, so a long-running embedded gateway stays bounded.
     /// </summary>
     [Range(0, 1_000_000)]
     public int MaxFinishedGames { get; set; } = 1000;

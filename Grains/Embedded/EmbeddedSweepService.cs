@@ -1,6 +1,7 @@
 using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Research;
+using Dilemma.Grains.Rooms;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,6 +12,8 @@ namespace Dilemma.Grains.Embedded;
 /// Keeps embedded mode's memory bounded. Every <c>Embedded:SweepSeconds</c> it drops the refresh tokens
 /// of sign-ins that have wholly expired, the ended rooms beyond <c>Embedded:MaxFinishedGames</c>,
 /// oldest first (each room clears its own state, then its research rows and facilitator actions go),
+/// counting as ended a game left unfinished for <c>Rooms:AbandonedAfterSeconds</c> (else every class that
+/// walks away mid-game would be kept for good, with its players, whom the guest bound then cannot forget),
 /// and then the guests beyond <c>Embedded:MaxGuests</c> who sit in no room kept and hold no working access token.
 /// Idle grains are Orleans' to collect (<c>Grains:CollectionAgeSeconds</c>). Cluster mode keeps
 /// everything in MariaDB, where retention decides.
@@ -23,6 +26,7 @@ public sealed partial class EmbeddedSweepService(
     IdleHeapCompaction compaction,
     IOptions<EmbeddedOptions> options,
     IOptions<AccountOptions> accountOptions,
+    IOptions<RoomOptions> roomOptions,
     TimeProvider time,
     ILogger<EmbeddedSweepService> logger) : BackgroundService
 {
@@ -55,7 +59,7 @@ public sealed partial class EmbeddedSweepService(
         var now = time.GetUtcNow().UtcDateTime;
         var tokens = accounts.DropExpiredRefreshTokens(now);
         var forgotten = new List<string>();
-        foreach (var batch in research.EndedRoomsBeyond(options.Value.MaxFinishedGames).Chunk(RoomsAtOnce))
+        foreach (var batch in research.EndedRoomsBeyond(options.Value.MaxFinishedGames, now - roomOptions.Value.AbandonedAfter).Chunk(RoomsAtOnce))
         {
             var answers = await Task.WhenAll(batch.Select(code => grains.GetGrain<IRoomGame>(code).ForgetAsync(cancellationToken)));
             forgotten.AddRange(batch.Where((_, i) => answers[i]));

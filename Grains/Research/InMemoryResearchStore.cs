@@ -46,6 +46,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
             if (_rooms.TryGetValue(progress.RoomCode, out var room))
             {
                 room.Progress = progress;
+                room.Touch(progress.FinishedAt ?? progress.StartedAt);
             }
 
             return Task.CompletedTask;
@@ -57,6 +58,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         lock (_lock)
         {
             _participants[(roomCode, userId)] = new ParticipantEntry(nickname, joinedAt);
+            Touch(roomCode, joinedAt);
             return Task.CompletedTask;
         }
     }
@@ -70,6 +72,8 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
                 participant.LeftAt = leftAt;
                 participant.RoleId = null;
             }
+
+            Touch(roomCode, leftAt);
 
             return Task.CompletedTask;
         }
@@ -97,6 +101,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         {
             _choices[(choice.RoomCode, choice.RoundNumber, choice.UserId)] = choice;
             _submissions[(choice.RoomCode, choice.RoundNumber, choice.UserId, choice.Revision)] = choice;
+            Touch(choice.RoomCode, choice.At);
             return Task.CompletedTask;
         }
     }
@@ -115,6 +120,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         lock (_lock)
         {
             _consensus.TryAdd((consensus.RoomCode, consensus.RoundNumber), consensus);
+            Touch(consensus.RoomCode, consensus.At);
             return Task.CompletedTask;
         }
     }
@@ -188,6 +194,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         lock (_lock)
         {
             _roomEvents.Add(roomEvent);
+            Touch(roomEvent.RoomCode, roomEvent.At);
             return Task.CompletedTask;
         }
     }
@@ -354,14 +361,15 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
     }
 
     /// <summary>
-    /// Embedded mode's bound: the codes of the ended rooms (finished games, and rooms closed without one)
-    /// beyond the newest <paramref name="keep"/>, oldest first. <see cref="DropRooms"/> then drops them.
+    /// Embedded mode's bound: the codes of the ended rooms (finished games, and rooms closed without one) and of the
+    /// games left unfinished (started, nothing recorded since <paramref name="leftBefore"/>) beyond the newest
+    /// <paramref name="keep"/>, oldest first; a left game is as old as its last row. <see cref="DropRooms"/> then drops them.
     /// </summary>
-    public IReadOnlyList<string> EndedRoomsBeyond(int keep)
+    public IReadOnlyList<string> EndedRoomsBeyond(int keep, DateTime leftBefore)
     {
         lock (_lock)
         {
-            var ended = _rooms.Values.Where(r => r.Status is RoomStatus.Finished or RoomStatus.Closed).ToList();
+            var ended = _rooms.Values.Where(r => r.Status is RoomStatus.Finished or RoomStatus.Closed || (r.Status == RoomStatus.Started && r.LastWriteAt < leftBefore)).ToList();
             return ended.Count <= keep
                 ? []
                 : ended.OrderBy(EndedAt).ThenBy(r => r.Record.RoomCode, StringComparer.Ordinal).Take(ended.Count - keep).Select(r => r.Record.RoomCode).ToList();
@@ -425,9 +433,22 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         }
     }
 
-    // A closed room has no end of its own in the rows: its creation stands in for it, as in EndedBefore.
-    private static DateTime EndedAt(RoomEntry room) =>
-        room.Status == RoomStatus.Finished ? room.Progress?.FinishedAt ?? room.Record.CreatedAt : room.Record.CreatedAt;
+    // A closed room has no end of its own in the rows: its creation stands in for it, as in EndedBefore; a game left unfinished ends with its last row.
+    private static DateTime EndedAt(RoomEntry room) => room.Status switch
+    {
+        RoomStatus.Finished => room.Progress?.FinishedAt ?? room.Record.CreatedAt,
+        RoomStatus.Started => room.LastWriteAt,
+        _ => room.Record.CreatedAt,
+    };
+
+    // Called under the lock.
+    private void Touch(string roomCode, DateTime at)
+    {
+        if (_rooms.TryGetValue(roomCode, out var room))
+        {
+            room.Touch(at);
+        }
+    }
 
     // Called under the lock: every row of the rooms, children first as MySQL's foreign keys would want.
     private long RemoveRooms(HashSet<string> due) =>
@@ -623,6 +644,17 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         public RoomProgress? Progress { get; set; }
 
         public string Status => Progress?.Status ?? RoomStatus.Waiting;
+
+        /// <summary>When the room's newest row was recorded (by the time the row carries): how long a game has been left.</summary>
+        public DateTime LastWriteAt { get; private set; } = record.CreatedAt;
+
+        public void Touch(DateTime? at)
+        {
+            if (at > LastWriteAt)
+            {
+                LastWriteAt = at.Value;
+            }
+        }
     }
 
     private sealed class ParticipantEntry(string nickname, DateTime joinedAt)

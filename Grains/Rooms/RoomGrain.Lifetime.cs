@@ -50,7 +50,10 @@ public sealed partial class RoomGrain
 
     public async Task<bool> ForgetAsync(CancellationToken cancellationToken)
     {
-        if (State.Created && State.ClosedAt is null && State.Phase != RoomPhase.Finished)
+        // A game left unfinished goes too, but only one nobody is in: no socket open and no change for Rooms:AbandonedAfterSeconds.
+        // The sweep asks only about games whose last row is that old; an activation the question itself woke has seen nobody.
+        var ended = !State.Created || State.ClosedAt is not null || State.Phase == RoomPhase.Finished;
+        if (!ended && !(State.Phase == RoomPhase.Started && IsAbandoned()))
         {
             return false;
         }

@@ -7,6 +7,7 @@ using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Research;
 using Dilemma.Tests.Accounts;
+using Dilemma.Tests.Realtime;
 using Dilemma.Tests.Rooms;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -15,7 +16,7 @@ namespace Dilemma.Tests.Hosting;
 /// <summary>
 /// Embedded mode's memory is bounded (issue 18, item 4): idle grains are collected at
 /// Grains:CollectionAgeSeconds, and the sweep drops wholly expired refresh tokens and the ended
-/// rooms beyond Embedded:MaxFinishedGames, oldest first. Short ages and periods here; each test that needs a gateway starts its own.
+/// rooms beyond Embedded:MaxFinishedGames (games left unfinished among them), oldest first. Short ages and periods here; each test that needs a gateway starts its own.
 /// </summary>
 public sealed class EmbeddedMemoryTests
 {
@@ -71,6 +72,72 @@ public sealed class EmbeddedMemoryTests
         Assert.Contains(gateway.Logs.Lines, line => line.Contains("keeps at most 2 finished games", StringComparison.Ordinal));
         var ready = await HttpAssert.OkAsync<JsonElement>(await client.GetAsync("/health/ready", Ct));
         Assert.Contains("keeps at most 2 finished games", ready.GetProperty("checks")[0].GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Games_left_unfinished_count_as_ended_rooms_once_nobody_played_them_for_the_abandonment_time_but_one_with_a_socket_open_is_kept()
+    {
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?>(Quick) { ["Rooms:AbandonedAfterSeconds"] = "2" });
+        var address = gateway.StartKestrel();
+        using var http = new HttpClient { BaseAddress = address };
+
+        // Four games walked away from, oldest last row first: someone stays connected to the oldest (from before its rows
+        // could age), and the second got one round in.
+        var connected = await RoomKit.StartedRoomAsync(http, Ct);
+        var (socket, _) = await RealtimeKit.JoinAsync(address, connected.Players[0], connected.Code, Ct);
+        await using var _socket = socket;
+        var left = await RoomKit.StartedRoomAsync(http, Ct);
+        await RoomKit.PlayRoundAsync(left.Players, left.Code, 1, Ct);
+        var games = new List<(Player[] Players, string Code)> { connected, left, await RoomKit.StartedRoomAsync(http, Ct), await RoomKit.StartedRoomAsync(http, Ct) };
+
+        // The bound keeps two: the sweep asks the oldest two to go, and only the one nobody is in goes.
+        var store = gateway.Services.GetRequiredService<InMemoryResearchStore>();
+        await WaitUntilAsync(() => Task.FromResult(store.RowCounts(left.Code).Rooms == 0), $"game {left.Code}, left unfinished, was still kept");
+
+        Assert.Equal((0, 0, 0, 0), store.RowCounts(left.Code));
+        await HttpAssert.ProblemAsync(await left.Players[0].GetAsync($"/rooms/{left.Code}", Ct), HttpStatusCode.NotFound, "room_not_found");
+        Assert.Equal((1, 3, 0, 0), store.RowCounts(connected.Code));
+        var view = await HttpAssert.OkAsync<JsonElement>(await connected.Players[0].GetAsync($"/rooms/{connected.Code}", Ct));
+        Assert.Equal("started", view.GetProperty("phase").GetString());
+        foreach (var (_, code) in games.Skip(2))
+        {
+            Assert.Equal((1, 3, 0, 0), store.RowCounts(code));
+        }
+
+        Assert.Contains(gateway.Logs.Lines, line => line.Contains("counting as finished a game nobody has played for 2 s (Rooms:AbandonedAfterSeconds)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_game_left_unfinished_is_as_old_as_its_last_row_and_one_still_played_is_never_beyond_the_bound()
+    {
+        var store = new InMemoryResearchStore();
+        var t0 = new DateTime(2026, 12, 5, 9, 0, 0, DateTimeKind.Utc);
+        await FinishedAsync("F1", t0.AddMinutes(1));
+        await LeftAsync("L2", t0, lastChoice: t0.AddMinutes(2));
+        await FinishedAsync("F3", t0.AddMinutes(3));
+        await LeftAsync("L4", t0.AddMinutes(-30), lastChoice: t0.AddMinutes(4));
+        await LeftAsync("PLAYED", t0.AddMinutes(-60), lastChoice: t0.AddMinutes(20));
+        var leftBefore = t0.AddMinutes(10);
+
+        Assert.Equal(["F1", "L2"], store.EndedRoomsBeyond(2, leftBefore));
+        Assert.Equal(["F1", "L2", "F3", "L4"], store.EndedRoomsBeyond(0, leftBefore));
+        Assert.Empty(store.EndedRoomsBeyond(4, leftBefore));
+
+        async Task FinishedAsync(string code, DateTime at)
+        {
+            await RecordAsync(code, at.AddMinutes(-1));
+            await store.RecordRoomProgressAsync(new RoomProgress(code, RoomStatus.Finished, 5, 1, at.AddMinutes(-1), at), Ct);
+        }
+
+        async Task LeftAsync(string code, DateTime startedAt, DateTime lastChoice)
+        {
+            await RecordAsync(code, startedAt);
+            await store.RecordRoomProgressAsync(new RoomProgress(code, RoomStatus.Started, 1, 1, startedAt, null), Ct);
+            await store.RecordChoiceAsync(new ChoiceRecord(code, 1, 1, 2, 3, 1, null, lastChoice), Ct);
+        }
+
+        async Task RecordAsync(string code, DateTime createdAt) =>
+            Assert.True(await store.TryRecordRoomAsync(new RoomRecord(code, "t", "healthcare", false, 1, "s", createdAt), Ct));
     }
 
     [Fact]
