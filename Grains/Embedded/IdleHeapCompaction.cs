@@ -80,9 +80,8 @@ public sealed class IdleCompactionPolicy(long thresholdBytes, DateTimeOffset sta
     // Set by the sweep's thread, read and cleared by the sampler's.
     private int _released;
     private long? _lastAllocated;
-    private long? _lastShutdowns;
     private long _sinceCompaction;
-    private long _shutdownsSinceCompaction;
+    private long? _shutdownsAtCompaction;
     private int _quiet;
     private DateTimeOffset _lastCompaction = start - IdleHeapCompaction.MinimumInterval;
 
@@ -101,9 +100,9 @@ public sealed class IdleCompactionPolicy(long thresholdBytes, DateTimeOffset sta
         var allocated = allocatedBytes - (_lastAllocated ?? allocatedBytes);
         _lastAllocated = allocatedBytes;
         _sinceCompaction += allocated;
-        _shutdownsSinceCompaction += activationsShutDown - (_lastShutdowns ?? activationsShutDown);
-        _lastShutdowns = activationsShutDown;
-        if (Interlocked.Exchange(ref _released, 0) == 1 || _shutdownsSinceCompaction >= CollectedActivations)
+        _shutdownsAtCompaction ??= activationsShutDown;
+        var shutDownSinceCompaction = activationsShutDown - _shutdownsAtCompaction.Value;
+        if (Interlocked.Exchange(ref _released, 0) == 1 || shutDownSinceCompaction >= CollectedActivations)
         {
             _sinceCompaction = Math.Max(_sinceCompaction, thresholdBytes);
         }
@@ -115,8 +114,8 @@ public sealed class IdleCompactionPolicy(long thresholdBytes, DateTimeOffset sta
         }
 
         _sinceCompaction = 0;
-        ShutDownBeforeCompaction = _shutdownsSinceCompaction;
-        _shutdownsSinceCompaction = 0;
+        ShutDownBeforeCompaction = shutDownSinceCompaction;
+        _shutdownsAtCompaction = activationsShutDown;
         _quiet = 0;
         _lastCompaction = now;
         return true;
