@@ -38,11 +38,9 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 say() { printf 'bench-export: %s\n' "$*" >&2; }
 
 bash scripts/services.sh install >/dev/null
-# MariaDB's internal temporary tables in a folder of its own (as scripts/bench-peers.sh does): other programs on a
-# shared machine clean /tmp, and a sort's table deleted under it failed 100,000-participant exports ("Error on delete
-# of '/tmp/#sql-temptable-...MAI'"). It applies when this script starts MariaDB; `services.sh stop` first to restart it so.
-mkdir -p "$repo_root/.local/mariadb-tmp"
-DILEMMA_MARIADB_ARGS="${DILEMMA_MARIADB_ARGS:-} --tmpdir=$repo_root/.local/mariadb-tmp" bash scripts/services.sh start >/dev/null
+# services.sh keeps MariaDB's temporary tables out of /tmp: a sort's table deleted there failed 100,000-participant
+# exports ("Error on delete of '/tmp/#sql-temptable-...MAI'").
+bash scripts/services.sh start >/dev/null
 mariadb_client() { mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$DILEMMA_MYSQL_PORT" -u root "$@"; }
 
 # services.sh gives MariaDB a 256 MB buffer pool, which a million participants (about 1.5 GB of rows and

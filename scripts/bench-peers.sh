@@ -545,9 +545,7 @@ server_environment
 build
 raise_open_files $((rooms * 3 + connections + 4096))
 if wants round-choice || wants export || [[ " ${dilemma_modes[*]} " == *" cluster "* ]]; then
-  # MariaDB's internal temporary tables in a folder of its own: other programs on a shared machine clean /tmp.
-  mkdir -p "$run_dir/../mariadb-tmp"
-  DILEMMA_MARIADB_ARGS="${DILEMMA_MARIADB_ARGS:-} --tmpdir=$(cd "$run_dir/.." && pwd -P)/mariadb-tmp" use_services
+  use_services
   mysql_port="$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$ConnectionStrings__MySql")"
   mariadb_client() { mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$mysql_port" -u root "$@"; }
 fi

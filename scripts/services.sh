@@ -190,12 +190,14 @@ start_mariadb() {
   install_db="$(require_binary mariadb-install-db)"
   # mariadbd refuses to run as root unless told to; CI runs as root.
   [[ "$(id -u)" -eq 0 ]] && user_args=(--user=root)
-  mkdir -p "$mariadb_dir"
+  # A tmpdir of its own: every mariadbd deletes the #sql* files in its tmpdir as it starts, so one started beside
+  # another (a test run's, a benchmark's) would delete the other's live temporary tables if both used /tmp.
+  mkdir -p "$mariadb_dir/tmp"
 
   if [[ ! -d "$mariadb_data/mysql" ]]; then
     say "initialising MariaDB data in $mariadb_data"
     # --no-defaults: /etc/mysql configures the machine's own server, not this one.
-    "$install_db" --no-defaults --datadir="$mariadb_data" --auth-root-authentication-method=normal \
+    "$install_db" --no-defaults --datadir="$mariadb_data" --tmpdir="$mariadb_dir/tmp" --auth-root-authentication-method=normal \
       --skip-test-db --skip-name-resolve "${user_args[@]}" >"$mariadb_dir/install.log" 2>&1 \
       || { tail -n 30 "$mariadb_dir/install.log" >&2; die "mariadb-install-db failed"; }
   fi
@@ -209,7 +211,7 @@ start_mariadb() {
   # Started from inside its folder: running() checks the working directory, and mariadbd moves into its data only later.
   cd "$mariadb_dir"
   setsid "$mariadbd" --no-defaults "${user_args[@]}" \
-    --datadir="$mariadb_data" --port="$mysql_port" --bind-address=127.0.0.1 \
+    --datadir="$mariadb_data" --tmpdir="$mariadb_dir/tmp" --port="$mysql_port" --bind-address=127.0.0.1 \
     --socket="$socket" --pid-file="$mariadb_pid_file" --log-error="$mariadb_log" \
     --skip-name-resolve --skip-log-bin --innodb-buffer-pool-size=256M \
     --max-connections=500 --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \

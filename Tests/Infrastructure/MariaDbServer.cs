@@ -37,7 +37,7 @@ internal sealed class MariaDbServer : IAsyncDisposable
         var mariadbd = Executables.Find("mariadbd");
         var installDb = Executables.Find("mariadb-install-db");
         var dataDirectory = Path.Combine(directory, "data");
-        Directory.CreateDirectory(directory);
+        Directory.CreateDirectory(TemporaryDirectory(directory));
 
         // --no-defaults everywhere: /etc/mysql belongs to the machine's own server, not to the tests.
         // "normal" gives root@127.0.0.1 without a password instead of unix-socket authentication.
@@ -45,6 +45,7 @@ internal sealed class MariaDbServer : IAsyncDisposable
         [
             "--no-defaults",
             $"--datadir={dataDirectory}",
+            $"--tmpdir={TemporaryDirectory(directory)}",
             "--auth-root-authentication-method=normal",
             "--skip-test-db",
             "--skip-name-resolve",
@@ -111,6 +112,7 @@ internal sealed class MariaDbServer : IAsyncDisposable
             // Must come first, or mariadbd reads /etc/mysql anyway.
             "--no-defaults",
             $"--datadir={dataDirectory}",
+            $"--tmpdir={TemporaryDirectory(directory)}",
             $"--port={port}",
             "--bind-address=127.0.0.1",
             $"--socket={Path.Combine(directory, "mysqld.sock")}",
@@ -130,6 +132,14 @@ internal sealed class MariaDbServer : IAsyncDisposable
         AddUserIfRoot(arguments);
         return arguments;
     }
+
+    /// <summary>
+    /// MariaDB's internal temporary tables, which default to /tmp. Every mariadbd deletes the <c>#sql*</c> files it
+    /// finds in its tmpdir when it starts, so a server started beside another (a second test collection's, or the
+    /// shared one from scripts/services.sh) deletes that one's live tables: it failed mariadb-install-db in a CI run
+    /// ("Could not remove temporary table", then "Unknown table 'mysql.tmp_user_sys'").
+    /// </summary>
+    private static string TemporaryDirectory(string directory) => Path.Combine(directory, "tmp");
 
     /// <summary>mariadbd refuses to run as root unless told to; CI runs as root.</summary>
     private static void AddUserIfRoot(List<string> arguments)
