@@ -73,6 +73,13 @@ public interface IRoomGame : IGrainWithStringKey
     /// </summary>
     Task<bool> CloseIfAbandonedAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Ends a started game everyone has left, as the host's end would (finished early, recorded with no actor), if nobody
+    /// has had a socket open to it and nothing has changed in it for <c>Rooms:LeftGameEndsAfterSeconds</c>; true when it
+    /// ended. Called by the sweep over started games with no research row that recent.
+    /// </summary>
+    Task<bool> EndIfLeftAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Host only: hands the host role to a seated participant who is not gone (<c>participant_gone</c>, 409).</summary>
     Task<RoomSnapshot> HandHostAsync(long callerId, long userId, CancellationToken cancellationToken = default);
 

@@ -69,6 +69,12 @@ public interface IResearchStore
 
     /// <summary>Codes of waiting rooms, public or private, created before <paramref name="createdBefore"/>, oldest first.</summary>
     Task<IReadOnlyList<string>> FindWaitingRoomsAsync(DateTime createdBefore, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Codes of started games with no row recorded since <paramref name="quietSince"/> (no join, leave, choice, consensus,
+    /// room or recording event, AI interaction or link report), started longest ago first.
+    /// </summary>
+    Task<IReadOnlyList<string>> FindLeftGamesAsync(DateTime quietSince, int limit, CancellationToken cancellationToken);
 }
 
 /// <summary>A new room's row; <paramref name="SessionCode"/> and <paramref name="StudyLabel"/> are its session's, null for a room opened by hand.</summary>

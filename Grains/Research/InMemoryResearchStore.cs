@@ -130,6 +130,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         lock (_lock)
         {
             _recordingEvents.Add((roomCode, userId, eventType, occurredAt));
+            Touch(roomCode, occurredAt);
             return Task.CompletedTask;
         }
     }
@@ -139,6 +140,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         lock (_lock)
         {
             _connectionQuality.Add(report);
+            Touch(report.RoomCode, report.ReportedAt);
             return Task.CompletedTask;
         }
     }
@@ -176,6 +178,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         lock (_lock)
         {
             _aiInteractions.Add(interaction);
+            Touch(interaction.RoomCode, interaction.At);
             return Task.CompletedTask;
         }
     }
@@ -567,6 +570,20 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
             IReadOnlyList<string> codes = _rooms.Values
                 .Where(r => r.Status == RoomStatus.Waiting && r.Record.CreatedAt < createdBefore)
                 .OrderBy(r => r.Record.CreatedAt)
+                .Take(limit)
+                .Select(r => r.Record.RoomCode)
+                .ToList();
+            return Task.FromResult(codes);
+        }
+    }
+
+    public Task<IReadOnlyList<string>> FindLeftGamesAsync(DateTime quietSince, int limit, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<string> codes = _rooms.Values
+                .Where(r => r.Status == RoomStatus.Started && r.LastWriteAt < quietSince)
+                .OrderBy(r => r.Progress?.StartedAt)
                 .Take(limit)
                 .Select(r => r.Record.RoomCode)
                 .ToList();

@@ -312,6 +312,28 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
         return codes.AsList();
     }
 
+    public async Task<IReadOnlyList<string>> FindLeftGamesAsync(DateTime quietSince, int limit, CancellationToken cancellationToken)
+    {
+        // The status index reads only the started rooms; each NOT EXISTS looks at one room's rows by an index led by room_code.
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var codes = await connection.QueryAsync<string>(new CommandDefinition(
+            """
+            SELECT r.room_code FROM rooms r
+            WHERE r.status = 'started' AND r.started_at < @quietSince
+              AND NOT EXISTS (SELECT 1 FROM room_participants p WHERE p.room_code = r.room_code AND (p.joined_at >= @quietSince OR p.left_at >= @quietSince))
+              AND NOT EXISTS (SELECT 1 FROM round_choices c WHERE c.room_code = r.room_code AND c.updated_at >= @quietSince)
+              AND NOT EXISTS (SELECT 1 FROM consensus_choices c WHERE c.room_code = r.room_code AND c.created_at >= @quietSince)
+              AND NOT EXISTS (SELECT 1 FROM room_events e WHERE e.room_code = r.room_code AND e.occurred_at >= @quietSince)
+              AND NOT EXISTS (SELECT 1 FROM recording_events e WHERE e.room_code = r.room_code AND e.occurred_at >= @quietSince)
+              AND NOT EXISTS (SELECT 1 FROM ai_interactions a WHERE a.room_code = r.room_code AND a.occurred_at >= @quietSince)
+              AND NOT EXISTS (SELECT 1 FROM connection_quality q WHERE q.room_code = r.room_code AND q.reported_at >= @quietSince)
+            ORDER BY r.started_at LIMIT @limit
+            """,
+            new { quietSince, limit },
+            cancellationToken: cancellationToken));
+        return codes.AsList();
+    }
+
     private async Task ExecuteAsync(string sql, object parameters, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

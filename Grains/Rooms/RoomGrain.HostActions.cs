@@ -89,8 +89,11 @@ public sealed partial class RoomGrain
         return Snapshot();
     }
 
-    /// <summary>Finishes a started game at once, recorded as ended early by <paramref name="callerId"/>: the host's end, and a facilitator's.</summary>
-    private async Task EndNowAsync(long callerId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Finishes a started game at once, recorded as ended early by <paramref name="callerId"/>: the host's end, a facilitator's,
+    /// and the server's (null) for a game everyone has left.
+    /// </summary>
+    private async Task EndNowAsync(long? callerId, CancellationToken cancellationToken)
     {
         var now = Now;
         await RecordEventAsync(RoomEventType.EndedEarly, userId: null, callerId, now, cancellationToken, State.CurrentRound);

@@ -9,7 +9,8 @@ namespace Dilemma.Grains.Rooms;
 /// <summary>
 /// Who may see the room, and how it ends without a game: the last participant leaving, or
 /// nobody connected for <c>Rooms:AbandonedAfterSeconds</c>. A closed room is unlisted and answers
-/// 404 to everyone, like a code nobody opened.
+/// 404 to everyone, like a code nobody opened. A started game everyone has left ends after
+/// <c>Rooms:LeftGameEndsAfterSeconds</c>, as a host's end would.
 /// </summary>
 public sealed partial class RoomGrain
 {
@@ -45,6 +46,18 @@ public sealed partial class RoomGrain
         }
 
         await CloseAsync(cancellationToken);
+        return true;
+    }
+
+    public async Task<bool> EndIfLeftAsync(CancellationToken cancellationToken)
+    {
+        // The sweep asks only about games with no row that old; an activation the question itself woke has seen nobody.
+        if (!State.Created || State.ClosedAt is not null || State.Phase != RoomPhase.Started || !NobodyFor(Options.LeftGameEndsAfter))
+        {
+            return false;
+        }
+
+        await EndNowAsync(callerId: null, cancellationToken);
         return true;
     }
 
@@ -130,7 +143,10 @@ public sealed partial class RoomGrain
     /// <summary>Someone is (or just was) here: a socket registered, renewed or closed, or the room changed.</summary>
     private void NotePresence() => _lastPresence = time.GetUtcNow();
 
-    private bool IsAbandoned()
+    private bool IsAbandoned() => NobodyFor(Options.AbandonedAfter);
+
+    /// <summary>No signaling or voice socket open now, and none open and no change for <paramref name="period"/>.</summary>
+    private bool NobodyFor(TimeSpan period)
     {
         DropExpiredSignaling();
         DropExpiredVoice();
@@ -140,7 +156,7 @@ public sealed partial class RoomGrain
             return false;
         }
 
-        return time.GetUtcNow() - _lastPresence >= Options.AbandonedAfter;
+        return time.GetUtcNow() - _lastPresence >= period;
     }
 
     /// <summary>The last one out closes the room: nobody is left to host or start it, and quick join must not seat strangers in it.</summary>

@@ -18,7 +18,17 @@ public sealed class RoomOptions
     [Range(1, 3600)]
     public int SweepSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// A started game nobody has had a socket open to, and nothing was recorded in, for this long is ended by the server
+    /// (finished early, no actor): a game everyone walked away from would otherwise stay "started" for good, and while it
+    /// does its players cannot withdraw their data and retention never reaches it. Longer than a break in a lesson.
+    /// </summary>
+    [Range(1, 30 * 24 * 3600)]
+    public int LeftGameEndsAfterSeconds { get; set; } = 24 * 3600;
+
     public TimeSpan AbandonedAfter => TimeSpan.FromSeconds(AbandonedAfterSeconds);
+
+    public TimeSpan LeftGameEndsAfter => TimeSpan.FromSeconds(LeftGameEndsAfterSeconds);
 
     public TimeSpan SweepPeriod => TimeSpan.FromSeconds(SweepSeconds);
 }

@@ -44,6 +44,7 @@ public sealed class StartupConfigurationTests
         ("Gateway", "RateLimits:Rooms:MissCost", ["RateLimits__Rooms__MissCost=0"]),
         ("Gateway", "RateLimits:Rooms:MissCost", ["RateLimits__Rooms__MissCost=500"]),
         ("Gateway", "Rooms:AbandonedAfterSeconds", ["Rooms__AbandonedAfterSeconds=0"]),
+        ("Gateway", "Rooms:LeftGameEndsAfterSeconds", ["Rooms__LeftGameEndsAfterSeconds=2592001"]),
         ("Gateway", "Game:ReconnectGraceSeconds", ["Game__ReconnectGraceSeconds=0"]),
         ("Gateway", "RateLimits:Auth:GuestSignInsPerWindow", ["RateLimits__Auth__GuestSignInsPerWindow=0"]),
         ("Gateway", "Edge:TrustedProxies", ["Edge__TrustedProxies__0=the-proxy"]),
