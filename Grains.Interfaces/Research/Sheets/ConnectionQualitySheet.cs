@@ -27,7 +27,7 @@ public static class ConnectionQualitySheet
         {
             UserIds = static (r, pseudonym) => r with { UserId = pseudonym(r.UserId) },
         },
-        new("peer_user_id", ExportValueKind.Number, "The other end of the link; empty once that participant withdrew or their seat was removed under retention (the measures stay the reporter's).", r => ExportValue.Of(r.PeerUserId))
+        new("peer_user_id", ExportValueKind.Number, "The other end of the link; empty when that participant gave no data consent, withdrew, or their seat was removed under retention (the measures stay the reporter's).", r => ExportValue.Of(r.PeerUserId))
         {
             UserIds = static (r, pseudonym) => r with { PeerUserId = r.PeerUserId is { } id ? pseudonym(id) : null },
         },

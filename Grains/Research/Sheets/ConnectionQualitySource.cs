@@ -4,7 +4,10 @@ using MySqlConnector;
 
 namespace Dilemma.Grains.Research;
 
-/// <summary>The <c>connection_quality</c> sheet: only the reports of participants with data consent.</summary>
+/// <summary>
+/// The <c>connection_quality</c> sheet: only the reports of participants with data consent, and the peer named only when
+/// the peer has it too (as the other sheets name an actor or a consensus's submitter).
+/// </summary>
 public sealed class ConnectionQualitySource : ResearchSheet<ConnectionQualityExportRow>
 {
     public override ExportSheet<ConnectionQualityExportRow> Sheet => ConnectionQualitySheet.Sheet;
@@ -42,19 +45,21 @@ public sealed class ConnectionQualitySource : ResearchSheet<ConnectionQualityExp
             {
                 if (await source.IsExportedAsync(r.UserId, cancellationToken))
                 {
+                    long? peer = r.PeerUserId is { } id && await source.IsExportedAsync(id, cancellationToken) ? id : null;
                     yield return new ConnectionQualityExportRow(
-                        r.RoomCode, r.UserId, r.PeerUserId, r.RoundNumber, r.ConnectionState, r.Relayed, r.RoundTripMs, r.JitterMs, r.PacketsReceived, r.PacketsLost, ExportValue.ToExportTime(r.ReportedAt));
+                        r.RoomCode, r.UserId, peer, r.RoundNumber, r.ConnectionState, r.Relayed, r.RoundTripMs, r.JitterMs, r.PacketsReceived, r.PacketsLost, ExportValue.ToExportTime(r.ReportedAt));
                 }
             }
         }
     }
 
     private static string Sql(string where) => $"""
-        SELECT q.room_code, q.user_id, q.peer_user_id, q.round_number, q.connection_state, q.relayed, q.round_trip_ms, q.jitter_ms,
+        SELECT q.room_code, q.user_id, IF({MySqlSheetContext.ExportedAs("p")}, q.peer_user_id, NULL), q.round_number, q.connection_state, q.relayed, q.round_trip_ms, q.jitter_ms,
                q.packets_received, q.packets_lost, q.reported_at
         FROM connection_quality q
         JOIN rooms r ON r.room_code = q.room_code
         JOIN users u ON u.id = q.user_id
+        LEFT JOIN users p ON p.id = q.peer_user_id
         {MySqlSheetContext.And(where, MySqlSheetContext.Exported)}
         ORDER BY q.room_code, q.id
         """;
