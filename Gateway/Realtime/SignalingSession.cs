@@ -253,6 +253,11 @@ public sealed partial class SignalingSession(
             LogRenewalRefused(logger, e.Code);
             socket.Close(CloseCodes.NotParticipant, e.Code);
         }
+        catch (Exception e) when (ClusterFaults.MendedByReconnecting(e))
+        {
+            LogRenewalFailed(logger, e.GetType().Name);
+            socket.Close(CloseCodes.TryAgainLater, "cluster unavailable");
+        }
     }
 
     /// <summary>
@@ -278,6 +283,9 @@ public sealed partial class SignalingSession(
             // The socket closed.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Signaling renewal failed ({Reason}); closing the socket so that its client reconnects")]
+    private static partial void LogRenewalFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Signaling renewal refused ({Code}); closing the socket")]
     private static partial void LogRenewalRefused(ILogger logger, string code);

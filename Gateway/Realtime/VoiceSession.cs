@@ -181,7 +181,15 @@ public sealed partial class VoiceSession(
             LogRenewalRefused(logger, e.Code);
             socket.Close(CloseCodes.NotParticipant, e.Code);
         }
+        catch (Exception e) when (ClusterFaults.MendedByReconnecting(e))
+        {
+            LogRenewalFailed(logger, e.GetType().Name);
+            socket.Close(CloseCodes.TryAgainLater, "cluster unavailable");
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Voice renewal failed ({Reason}); closing the socket so that its client reconnects")]
+    private static partial void LogRenewalFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Voice renewal refused ({Code}); closing the socket")]
     private static partial void LogRenewalRefused(ILogger logger, string code);

@@ -139,7 +139,7 @@ public sealed partial class SessionMonitor(
         {
             // The socket is closing.
         }
-        catch (Exception e) when (e is OrleansException or TimeoutException)
+        catch (Exception e) when (ClusterFaults.MendedByReconnecting(e))
         {
             // Without renewals the rooms forget this monitor: the facilitator reconnects rather than watch a stale screen.
             LogRenewFailed(logger, sessionCode, e.GetType().Name);
