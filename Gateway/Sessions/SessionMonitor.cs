@@ -118,7 +118,7 @@ public sealed partial class SessionMonitor(
         var session = await grains.GetGrain<ISessionGrain>(sessionCode).GetAsync(caller, cancellationToken);
         var snapshots = await Task.WhenAll(session.Rooms.Select(r =>
             grains.GetGrain<IFacilitatedRoomGrain>(r.RoomCode).WatchForSessionAsync(sessionCode, _connectionId, _reference!, cancellationToken)));
-        foreach (var snapshot in snapshots)
+        foreach (var snapshot in snapshots.OfType<RoomSnapshot>())
         {
             _watched.Add(snapshot.Code);
             OnRoomUpdated(snapshot);

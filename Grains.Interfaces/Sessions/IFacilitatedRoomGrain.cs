@@ -15,8 +15,12 @@ public interface IFacilitatedRoomGrain : IGrainWithStringKey
     /// </summary>
     Task<RoomSnapshot> OpenForSessionAsync(SessionRoomOpening opening, CancellationToken cancellationToken = default);
 
-    /// <summary>Seats a late arrival in the session's waiting room; the third seated starts it (roles dealt at random).</summary>
-    Task<RoomSnapshot> SeatForSessionAsync(string sessionCode, SessionMember member, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Seats a late arrival in the session's waiting room; the third seated starts it (roles dealt at random). Null when the
+    /// room closed (its last participant left, or nobody was connected for <c>Rooms:AbandonedAfterSeconds</c>); the room
+    /// as it is, without the member, when its host started it: either way the session seats them in a new waiting room.
+    /// </summary>
+    Task<RoomSnapshot?> SeatForSessionAsync(string sessionCode, SessionMember member, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Pauses or resumes a started game: a paused room refuses choices and consensus (<c>room_paused</c>, 409) and its
@@ -71,9 +75,10 @@ public interface IFacilitatedRoomGrain : IGrainWithStringKey
     /// <summary>
     /// Registers a session monitor's connection: it hears <see cref="IRoomObserver.OnRoomUpdated"/> after every change
     /// of the room (only that; never a choice itself). Connections renew by calling again within two minutes.
-    /// Answers the room as it is now, so the monitor starts whole.
+    /// Answers the room as it is now, so the monitor starts whole; null for a room of the session that closed, which has
+    /// nothing more to show.
     /// </summary>
-    Task<RoomSnapshot> WatchForSessionAsync(string sessionCode, string connectionId, IRoomObserver observer, CancellationToken cancellationToken = default);
+    Task<RoomSnapshot?> WatchForSessionAsync(string sessionCode, string connectionId, IRoomObserver observer, CancellationToken cancellationToken = default);
 
     /// <summary>The monitor's connection closed; unknown connections change nothing.</summary>
     Task UnwatchForSessionAsync(string connectionId, CancellationToken cancellationToken = default);

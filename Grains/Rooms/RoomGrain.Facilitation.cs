@@ -59,9 +59,26 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
         return Snapshot();
     }
 
-    public async Task<RoomSnapshot> SeatForSessionAsync(string sessionCode, SessionMember member, CancellationToken cancellationToken)
+    public async Task<RoomSnapshot?> SeatForSessionAsync(string sessionCode, SessionMember member, CancellationToken cancellationToken)
     {
+        if (IsClosedRoomOf(sessionCode))
+        {
+            return null;
+        }
+
         EnsureOfSession(sessionCode);
+        if (State.Phase != RoomPhase.Waiting && Find(member.UserId) is null)
+        {
+            // Its host started it (with bots, say): the session's late arrivals go to another room.
+            return Snapshot();
+        }
+
+        return await SeatAsync(member, cancellationToken);
+    }
+
+    /// <summary>A member into a free seat of this waiting room; the third seated starts it.</summary>
+    private async Task<RoomSnapshot> SeatAsync(SessionMember member, CancellationToken cancellationToken)
+    {
         await JoinAsync(member.UserId, member.Nickname, cancellationToken);
         if (State.Phase == RoomPhase.Waiting && State.Participants.Count == RoomRules.Capacity)
         {
@@ -168,7 +185,7 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
         if (State.Phase == RoomPhase.Waiting)
         {
             return State.Participants.Count < RoomRules.Capacity
-                ? await SeatForSessionAsync(sessionCode, member, cancellationToken)
+                ? await SeatAsync(member, cancellationToken)
                 : throw NoFreeSeat();
         }
 
@@ -265,11 +282,17 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
             bots.Count));
     }
 
-    public Task<RoomSnapshot> WatchForSessionAsync(string sessionCode, string connectionId, IRoomObserver observer, CancellationToken cancellationToken)
+    public Task<RoomSnapshot?> WatchForSessionAsync(string sessionCode, string connectionId, IRoomObserver observer, CancellationToken cancellationToken)
     {
+        if (IsClosedRoomOf(sessionCode))
+        {
+            DeactivateOnIdle();
+            return Task.FromResult<RoomSnapshot?>(null);
+        }
+
         EnsureOfSession(sessionCode);
         _monitors.Subscribe(connectionId, observer);
-        return Task.FromResult(MonitoredSnapshot());
+        return Task.FromResult<RoomSnapshot?>(MonitoredSnapshot());
     }
 
     public Task UnwatchForSessionAsync(string connectionId, CancellationToken cancellationToken)
@@ -294,6 +317,9 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
 
     private static RuleViolationException NoFreeSeat() =>
         RuleViolationException.Conflict("no_free_seat", "The room has no free seat: a waiting room with fewer than three, or a started game with the seat of someone no longer in it whose role nobody plays.");
+
+    /// <summary>A room of this session that closed: to anyone else, it does not exist.</summary>
+    private bool IsClosedRoomOf(string sessionCode) => State.Created && State.ClosedAt is not null && State.SessionCode == sessionCode;
 
     /// <summary>A session acts only on its own rooms: any other code is, to it, a room that does not exist.</summary>
     private void EnsureOfSession(string sessionCode)

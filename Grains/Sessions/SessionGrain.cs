@@ -1,3 +1,4 @@
+using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Grains.Interfaces.Consent;
 using Dilemma.Grains.Interfaces.Errors;
@@ -116,6 +117,9 @@ public sealed partial class SessionGrain(
     public async Task<SessionSeat> EnrolAsync(long userId, SessionEnrolment enrolment, CancellationToken cancellationToken)
     {
         EnsureCreated();
+
+        // The room's own rule, here: a nickname the rooms would refuse must not wait in the pool to fail the start.
+        AccountValidation.ThrowIfInvalidNickname(enrolment.Nickname);
         if (State.Enrolled.Find(p => p.UserId == userId) is { } known)
         {
             return Seat(known);
@@ -465,25 +469,34 @@ public sealed partial class SessionGrain(
     /// <summary>After the start a newcomer sits in the waiting room (opened for them if none is open); the third one starts it.</summary>
     private async Task SeatLateArrivalAsync(SessionPoolEntry entry, CancellationToken cancellationToken)
     {
-        var member = new SessionMember(entry.UserId, entry.Nickname);
-        if (State.WaitingRoom is null)
+        if (State.WaitingRoom is not null)
         {
-            var code = await OpenRoomAsync(new PlannedRoom([entry], Bots: 0, Start: false), State.Rooms.Count + 1, cancellationToken);
-            State.Rooms.Add(new SessionRoomState { Code = code, UserIds = [entry.UserId] });
-            State.WaitingRoom = code;
-            entry.RoomCode = code;
-            return;
+            var waiting = State.Rooms.Single(r => r.Code == State.WaitingRoom);
+            var room = await GrainFactory.GetGrain<IFacilitatedRoomGrain>(waiting.Code).SeatForSessionAsync(Code, new SessionMember(entry.UserId, entry.Nickname), cancellationToken);
+            var seated = room is not null && room.Participants.Any(p => p.UserId == entry.UserId);
+            if (seated)
+            {
+                waiting.UserIds.Add(entry.UserId);
+                entry.RoomCode = waiting.Code;
+            }
+
+            // Started (the third arrived, or its host began with bots) or closed (emptied, or abandoned): no longer the one to wait in.
+            if (room is null || room.Phase != RoomPhase.Waiting)
+            {
+                waiting.Started = room is not null;
+                State.WaitingRoom = null;
+            }
+
+            if (seated)
+            {
+                return;
+            }
         }
 
-        var waiting = State.Rooms.Single(r => r.Code == State.WaitingRoom);
-        var room = await GrainFactory.GetGrain<IFacilitatedRoomGrain>(waiting.Code).SeatForSessionAsync(Code, member, cancellationToken);
-        waiting.UserIds.Add(entry.UserId);
-        entry.RoomCode = waiting.Code;
-        if (room.Phase != RoomPhase.Waiting)
-        {
-            waiting.Started = true;
-            State.WaitingRoom = null;
-        }
+        var code = await OpenRoomAsync(new PlannedRoom([entry], Bots: 0, Start: false), State.Rooms.Count + 1, cancellationToken);
+        State.Rooms.Add(new SessionRoomState { Code = code, UserIds = [entry.UserId] });
+        State.WaitingRoom = code;
+        entry.RoomCode = code;
     }
 
     private Task<string> OpenRoomAsync(PlannedRoom planned, int number, CancellationToken cancellationToken) =>

@@ -67,6 +67,34 @@ public abstract class SessionMonitorTests(Uri gateway, Uri monitorGateway, HttpC
     }
 
     [Fact]
+    public async Task The_monitor_shows_the_open_rooms_and_keeps_going_when_a_room_of_the_session_has_closed()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, Grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, choiceSeconds: 600));
+        var students = await SessionKit.EnrolledAsync(client, code, 4, Ct);
+        var session = await SessionKit.StartAsync(facilitator, code, Ct);
+        var closed = session.GetProperty("waiting_room").GetString()!;
+        var playing = SessionKit.Rooms(session).Single(r => r.GetProperty("started").GetBoolean());
+        var playingCode = playing.GetProperty("room_code").GetString()!;
+        var lone = students.Single(s => !SessionKit.UserIds(playing).Contains(s.UserId));
+        Assert.Equal(HttpStatusCode.NoContent, (await lone.PostAsync($"/rooms/{closed}/leave", null, Ct)).StatusCode);
+
+        await using var monitor = await MonitorAsync(monitorGateway, facilitator, code);
+
+        var first = await monitor.NextAsync("room_status", Ct);
+        Assert.Equal(playingCode, first.GetProperty("room_code").GetString());
+
+        // Still open and still told: a choice in the playing room arrives.
+        var chooser = students.Single(s => s.UserId == SessionKit.UserIds(playing)[0]);
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(chooser, playingCode, 1, 1, 3, Ct), HttpStatusCode.Created);
+        await monitor.NextAsync(
+            m => m.GetProperty("type").GetString() == "room_status" && m.GetProperty("room_code").GetString() == playingCode && m.GetProperty("chosen").GetArrayLength() == 1,
+            "the playing room with one choice",
+            Ct);
+        Assert.DoesNotContain(monitor.Received, m => m.TryGetProperty("room_code", out var room) && room.GetString() == closed);
+    }
+
+    [Fact]
     public async Task A_student_a_facilitator_of_another_session_and_a_stranger_are_refused_before_the_upgrade()
     {
         var facilitator = await SessionKit.FacilitatorAsync(client, Grains, Ct);

@@ -134,6 +134,57 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
     }
 
     [Fact]
+    public async Task A_late_arrival_whose_waiting_room_closed_is_seated_in_a_new_one()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var students = await SessionKit.EnrolledAsync(client, code, 4, Ct);
+        var session = await SessionKit.StartAsync(facilitator, code, Ct);
+        var closed = session.GetProperty("waiting_room").GetString()!;
+        var lone = students.Single(s => SessionKit.UserIds(SessionKit.Rooms(session).Single(r => r.GetProperty("room_code").GetString() == closed)).Contains(s.UserId));
+
+        // The one student waiting leaves: the room closes behind its last participant.
+        Assert.Equal(HttpStatusCode.NoContent, (await lone.PostAsync($"/rooms/{closed}/leave", null, Ct)).StatusCode);
+        await HttpAssert.ProblemAsync(await facilitator.GetAsync($"/rooms/{closed}", Ct), HttpStatusCode.NotFound, "room_not_found");
+
+        var late = await RoomKit.GuestAsync(client, Ct);
+        var seat = await HttpAssert.OkAsync<JsonElement>(await SessionKit.EnrolAsync(late, code, Ct));
+
+        var fresh = seat.GetProperty("room_code").GetString()!;
+        Assert.NotEqual(closed, fresh);
+        var room = await HttpAssert.OkAsync<JsonElement>(await late.GetAsync($"/rooms/{fresh}", Ct));
+        Assert.Equal("waiting", room.GetProperty("phase").GetString());
+        Assert.Equal([late.UserId], room.GetProperty("participants").EnumerateArray().Select(p => p.GetProperty("user_id").GetInt64()));
+        var after = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct));
+        Assert.Equal(fresh, after.GetProperty("waiting_room").GetString());
+
+        // The next one joins them there.
+        var next = await RoomKit.GuestAsync(client, Ct);
+        Assert.Equal(fresh, (await HttpAssert.OkAsync<JsonElement>(await SessionKit.EnrolAsync(next, code, Ct))).GetProperty("room_code").GetString());
+    }
+
+    [Fact]
+    public async Task A_blank_nickname_is_refused_at_enrolment_so_it_cannot_fail_the_start()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var blank = await RoomKit.GuestAsync(client, Ct);
+
+        var refused = await HttpAssert.ProblemAsync(
+            await blank.PostAsync($"/sessions/{code}/enrol", new { consent_version = ConsentTexts.Current, nickname = "   " }, Ct),
+            HttpStatusCode.UnprocessableEntity,
+            "invalid_nickname");
+        Assert.Equal("nickname", refused.GetProperty("field").GetString());
+
+        // Not enrolled: the start groups the three who are, and nobody's room fails to open.
+        await SessionKit.EnrolledAsync(client, code, 3, Ct);
+        var session = await SessionKit.StartAsync(facilitator, code, Ct);
+        Assert.Equal(3, SessionKit.Rooms(session).Sum(r => SessionKit.UserIds(r).Count));
+        Assert.DoesNotContain(blank.UserId, SessionKit.Rooms(session).SelectMany(SessionKit.UserIds));
+        Assert.All(SessionKit.Rooms(session), r => Assert.True(r.GetProperty("started").GetBoolean()));
+    }
+
+    [Fact]
     public async Task A_session_has_an_unguessable_code_a_join_link_and_its_qr_code()
     {
         var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
