@@ -36,9 +36,11 @@ public interface IFacilitatedRoomGrain : IGrainWithStringKey
 
     /// <summary>
     /// A bot takes the role of a participant no longer in the game (dropped or removed), whatever the room's
-    /// <c>on_dropout</c>; <c>participant_present</c> (409) while they still take part, <c>seat_filled</c> (409) when a bot has the role already.
+    /// <c>on_dropout</c>; the seat is given away (removed, by <paramref name="actorId"/>), so its user cannot come back to
+    /// play the role beside the bot. <c>participant_present</c> (409) while they still take part, <c>seat_filled</c> (409)
+    /// when someone else plays the role already (a bot, or a participant moved in).
     /// </summary>
-    Task<RoomSnapshot> FillSeatWithBotForSessionAsync(string sessionCode, long userId, CancellationToken cancellationToken = default);
+    Task<RoomSnapshot> FillSeatWithBotForSessionAsync(string sessionCode, long userId, long actorId, CancellationToken cancellationToken = default);
 
     /// <summary>Ends a started game now, recorded as ended early by <paramref name="actorId"/> (the facilitator).</summary>
     Task<RoomSnapshot> EndForSessionAsync(string sessionCode, long actorId, CancellationToken cancellationToken = default);

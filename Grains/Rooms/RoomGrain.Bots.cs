@@ -49,18 +49,29 @@ public sealed partial class RoomGrain
     /// <summary>Under <c>on_dropout: bot</c>, a bot takes the dropped participant's role and chooses in the open round.</summary>
     private async Task SeatBotForAsync(ParticipantState dropped, DateTime now, CancellationToken cancellationToken)
     {
-        if (State.OnDropout != DropoutPolicy.Bot || State.Phase != RoomPhase.Started || dropped.RoleId is not { } role)
+        if (State.OnDropout != DropoutPolicy.Bot || State.Phase != RoomPhase.Started || dropped.RoleId is null)
         {
             return;
         }
 
-        await SeatBotInRoleAsync(role, now, cancellationToken);
+        await SeatBotInRoleAsync(dropped, actorId: null, now, cancellationToken);
     }
 
-    /// <summary>A bot takes <paramref name="role"/> in the started game (room_events bot_joined) and chooses in the open round.</summary>
-    private async Task SeatBotInRoleAsync(int role, DateTime now, CancellationToken cancellationToken)
+    /// <summary>
+    /// A bot takes the role of <paramref name="replaced"/> in the started game (room_events bot_joined) and chooses in the
+    /// open round. The seat is given away as a mover's is (<c>participant_removed</c>, by <paramref name="actorId"/>; null:
+    /// the room's policy): were its user to come back, two would play one role.
+    /// </summary>
+    private async Task SeatBotInRoleAsync(ParticipantState replaced, long? actorId, DateTime now, CancellationToken cancellationToken)
     {
-        var bot = await NewBotAsync(role, now, cancellationToken);
+        if (!replaced.Removed)
+        {
+            await RecordEventAsync(RoomEventType.Removed, replaced.UserId, actorId, now, cancellationToken);
+            replaced.Removed = true;
+            replaced.DroppedAt ??= now;
+        }
+
+        var bot = await NewBotAsync(replaced.RoleId!.Value, now, cancellationToken);
         State.Participants.Add(bot);
         await RecordSeatRolesAsync(cancellationToken);
         await research.RecordRoomEventAsync(new RoomEventRecord(Code, RoomEventType.BotJoined, bot.UserId, State.CurrentRound, ActorId: null, IsBot: true, now), cancellationToken);

@@ -141,7 +141,7 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
         return Snapshot();
     }
 
-    public async Task<RoomSnapshot> FillSeatWithBotForSessionAsync(string sessionCode, long userId, CancellationToken cancellationToken)
+    public async Task<RoomSnapshot> FillSeatWithBotForSessionAsync(string sessionCode, long userId, long actorId, CancellationToken cancellationToken)
     {
         EnsureOfSession(sessionCode);
         EnsurePlaying();
@@ -151,12 +151,12 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
             throw RuleViolationException.Conflict("participant_present", "Only the seat of a participant no longer in the game (dropped or removed) takes a bot.");
         }
 
-        if (seat.RoleId is not { } role || State.Participants.Exists(p => p.IsBot && TakesPart(p) && p.RoleId == role))
+        if (seat.RoleId is not { } role || State.Participants.Exists(p => TakesPart(p) && p.RoleId == role))
         {
-            throw RuleViolationException.Conflict("seat_filled", "A bot plays this seat's role already.");
+            throw RuleViolationException.Conflict("seat_filled", "Someone plays this seat's role already: a bot, or a participant moved in.");
         }
 
-        await SeatBotInRoleAsync(role, Now, cancellationToken);
+        await SeatBotInRoleAsync(seat, actorId, Now, cancellationToken);
         await SaveAsync(writeScenario: false, cancellationToken);
         return Snapshot();
     }

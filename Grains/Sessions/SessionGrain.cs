@@ -219,7 +219,7 @@ public sealed partial class SessionGrain(
                 await RoomOf(action).RemoveForSessionAsync(Code, ParticipantOf(action), caller.UserId, cancellationToken);
                 break;
             case FacilitatorActionKind.FillWithBot:
-                await RoomOf(action).FillSeatWithBotForSessionAsync(Code, ParticipantOf(action), cancellationToken);
+                await RoomOf(action).FillSeatWithBotForSessionAsync(Code, ParticipantOf(action), caller.UserId, cancellationToken);
                 break;
             case FacilitatorActionKind.EndRoom:
                 await RoomOf(action).EndForSessionAsync(Code, caller.UserId, cancellationToken);

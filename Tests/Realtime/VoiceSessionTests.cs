@@ -20,6 +20,9 @@ public sealed class VoiceSessionTests(KestrelGatewayFixture gateway) : IClassFix
         await using var a = await RealtimeKit.VoiceAsync(gateway.Address, players[0], code, Ct);
         await using var b = await RealtimeKit.VoiceAsync(gateway.Address, players[1], code, Ct);
 
+        // a's own answer to init says it is registered: only then is it connected to the room (the upgrade comes first).
+        await a.SendAsync(new { type = "init" }, Ct);
+        await a.NextAsync("session_state", Ct);
         await b.SendAsync(new { type = "init" }, Ct);
         var state = await b.NextAsync("session_state", Ct);
 

@@ -240,8 +240,18 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
         var bot = room.GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("is_bot").GetBoolean());
         Assert.Equal(role, bot.GetProperty("role_id").GetInt32());
         Assert.Equal("present", bot.GetProperty("presence").GetString());
-        Assert.Equal("dropped", PresenceOf(room, players[2].UserId));
+        Assert.Equal("removed", PresenceOf(room, players[2].UserId));
         var botId = bot.GetProperty("user_id").GetInt64();
+
+        // The seat is the bot's now: its user coming back is turned away, not seated beside the bot in the same role.
+        await using (var back = await RealtimeKit.SignalingAsync(first, players[2], code, Ct))
+        {
+            Assert.Equal((System.Net.WebSockets.WebSocketCloseStatus)4003, await back.ClosedAsync(Ct));
+        }
+
+        room = await RoomAsync(players[0], code);
+        Assert.Equal("removed", PresenceOf(room, players[2].UserId));
+        Assert.Equal([1, 2, 3], room.GetProperty("participants").EnumerateArray().Where(p => p.GetProperty("presence").GetString() == "present").Select(p => p.GetProperty("role_id").GetInt32()).Order());
         for (var round = 1; round <= 5; round++)
         {
             await RoomKit.PlayRoundAsync(players[..2], code, round, Ct);
@@ -252,7 +262,7 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
         await AssertBotChoicesAsync(code, room, [(botId, role)]);
         var absent = Enumerable.Range(1, 5).Select(r => ("absent", (long?)players[2].UserId, (int?)r, (long?)null));
         Assert.Equal(
-            [("participant_dropped", players[2].UserId, null, players[2].UserId), ("bot_joined", botId, 1, null), .. absent],
+            [("participant_dropped", players[2].UserId, null, players[2].UserId), ("participant_removed", players[2].UserId, null, null), ("bot_joined", botId, 1, null), .. absent],
             await EventsAsync(code));
         Assert.Equal([RoomEventBotJoined], await BotEventTypesAsync(code));
     }
@@ -284,7 +294,7 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
         await AssertBotChoicesAsync(code, room, [(botId, role)]);
         var absent = Enumerable.Range(1, 5).Select(r => ("absent", (long?)players[2].UserId, (int?)r, (long?)null));
         Assert.Equal(
-            [("participant_reconnecting", players[2].UserId, null, null), ("participant_dropped", players[2].UserId, null, null), ("bot_joined", botId, 1, null), .. absent],
+            [("participant_reconnecting", players[2].UserId, null, null), ("participant_dropped", players[2].UserId, null, null), ("participant_removed", players[2].UserId, null, null), ("bot_joined", botId, 1, null), .. absent],
             await EventsAsync(code));
         Assert.Equal([RoomEventBotJoined], await BotEventTypesAsync(code));
     }
