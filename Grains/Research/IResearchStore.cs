@@ -62,7 +62,7 @@ public interface IResearchStore
     Task<bool> RecordWithdrawalCodeAsync(string roomCode, long userId, byte[] codeSha256, DateTime issuedAt, CancellationToken cancellationToken);
 
     /// <summary>Public rooms in a status, newest first, with their current participant counts.</summary>
-    Task<(IReadOnlyList<RoomRow> Rooms, long Total)> ListPublicRoomsAsync(string? topic, string status, int offset, int limit, CancellationToken cancellationToken);
+    Task<(IReadOnlyList<RoomRow> Rooms, long Total)> ListPublicRoomsAsync(string? topic, string status, long offset, int limit, CancellationToken cancellationToken);
 
     /// <summary>Codes of public waiting rooms with a free seat, fullest first, then oldest.</summary>
     Task<IReadOnlyList<string>> FindOpenPublicRoomsAsync(string? topic, int limit, CancellationToken cancellationToken);

@@ -539,12 +539,12 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         }
     }
 
-    public Task<(IReadOnlyList<RoomRow> Rooms, long Total)> ListPublicRoomsAsync(string? topic, string status, int offset, int limit, CancellationToken cancellationToken)
+    public Task<(IReadOnlyList<RoomRow> Rooms, long Total)> ListPublicRoomsAsync(string? topic, string status, long offset, int limit, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
             var matching = PublicRooms(topic, status).OrderByDescending(r => r.CreatedAt).ThenBy(r => r.RoomCode, StringComparer.Ordinal).ToList();
-            return Task.FromResult<(IReadOnlyList<RoomRow>, long)>((matching.Skip(offset).Take(limit).ToList(), matching.Count));
+            return Task.FromResult<(IReadOnlyList<RoomRow>, long)>((matching.Skip((int)Math.Min(offset, int.MaxValue)).Take(limit).ToList(), matching.Count));
         }
     }
 

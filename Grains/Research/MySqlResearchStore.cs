@@ -260,7 +260,7 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
             roomEvent,
             cancellationToken);
 
-    public async Task<(IReadOnlyList<RoomRow> Rooms, long Total)> ListPublicRoomsAsync(string? topic, string status, int offset, int limit, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<RoomRow> Rooms, long Total)> ListPublicRoomsAsync(string? topic, string status, long offset, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var parameters = new { topic, status, offset, limit };

@@ -27,7 +27,9 @@ public sealed class RoomLobbyGrain(IResearchStore research) : Grain, IRoomLobbyG
         PageRules.ThrowIfInvalid(query.Page, query.PageSize);
 
         var status = RoomPhases.Word(query.Phase);
-        var (rooms, total) = await research.ListPublicRoomsAsync(query.Topic, status, (query.Page - 1) * query.PageSize, query.PageSize, cancellationToken);
+        // In long: a page far beyond the rooms (page=200000000) is an empty page, not an int that wrapped negative.
+        var offset = (long)(query.Page - 1) * query.PageSize;
+        var (rooms, total) = await research.ListPublicRoomsAsync(query.Topic, status, offset, query.PageSize, cancellationToken);
         var items = rooms.Select(r => new RoomListing(
             r.RoomCode,
             r.Title,

@@ -75,6 +75,12 @@ public sealed class RoomLifecycleTests(EmbeddedGatewayFixture gateway) : IClassF
         Assert.True(first.GetProperty("total").GetInt64() >= 3);
 
         await HttpAssert.ProblemAsync(await host.GetAsync("/rooms?page=0", Ct), HttpStatusCode.UnprocessableEntity, "invalid_page");
+
+        // A page far beyond the rooms, whose offset does not fit an int: an empty page that says which it is.
+        var beyond = await HttpAssert.OkAsync<JsonElement>(await host.GetAsync("/rooms?topic=emotion-recognition&page=200000000&page_size=100", Ct));
+        Assert.Equal(0, beyond.GetProperty("items").GetArrayLength());
+        Assert.Equal(200000000, beyond.GetProperty("page").GetInt32());
+        Assert.True(beyond.GetProperty("total").GetInt64() >= 3);
         await HttpAssert.ProblemAsync(await host.GetAsync("/rooms?page_size=1000", Ct), HttpStatusCode.UnprocessableEntity, "invalid_page_size");
         await HttpAssert.ProblemAsync(await host.GetAsync("/rooms?status=sleeping", Ct), HttpStatusCode.UnprocessableEntity, "invalid_status");
     }
