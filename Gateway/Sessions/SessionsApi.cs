@@ -176,7 +176,7 @@ public static class SessionsApi
     {
         if (!RoomRules.IsRoomCode(request.ToRoomCode))
         {
-            return Problems.Of(RoomRules.InvalidRoomCode());
+            return Problems.Of(RoomRules.InvalidRoomCode("to_room_code"));
         }
 
         return await ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.MoveParticipant, roomCode, Reason: request.Reason, UserId: request.UserId, ToRoomCode: request.ToRoomCode), user, context, grains, cancellationToken);

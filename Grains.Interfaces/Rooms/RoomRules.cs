@@ -32,10 +32,11 @@ public static partial class RoomRules
 
     /// <summary>
     /// The one answer to a code that is not six digits, wherever it comes from (a path, a body, a
-    /// socket's query): malformed, 400 <c>invalid_room_code</c>, naming <c>room_code</c>.
+    /// socket's query): malformed, 400 <c>invalid_room_code</c>, naming <paramref name="field"/> (<c>room_code</c> unless the
+    /// code came in another field, such as a move's <c>to_room_code</c>).
     /// </summary>
-    public static RuleViolationException InvalidRoomCode() =>
-        new(RuleViolationKind.Malformed, "invalid_room_code", "A room code is exactly six digits, e.g. \"042917\".") { Field = "room_code" };
+    public static RuleViolationException InvalidRoomCode(string field = "room_code") =>
+        new(RuleViolationKind.Malformed, "invalid_room_code", "A room code is exactly six digits, e.g. \"042917\".") { Field = field };
 
     /// <summary>The code itself when it is six digits; otherwise throws <see cref="InvalidRoomCode"/> (for a grain's own key; the gateway returns the problem).</summary>
     public static string EnsureRoomCode(string? code) => IsRoomCode(code) ? code! : throw InvalidRoomCode();

@@ -388,6 +388,8 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
         await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, a, mover.UserId, a), HttpStatusCode.Conflict, "same_room");
         var unknown = await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, a, mover.UserId, "000000"), HttpStatusCode.NotFound, "room_not_found");
         Assert.Equal("to_room_code", unknown.GetProperty("field").GetString());
+        var malformed = await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, a, mover.UserId, "12ab"), HttpStatusCode.BadRequest, "invalid_room_code");
+        Assert.Equal("to_room_code", malformed.GetProperty("field").GetString());
         await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, a, gone, b), HttpStatusCode.NotFound, "participant_not_found");
         var other = await SessionKit.FacilitatorAsync(client, grains, Ct);
         await HttpAssert.ProblemAsync(await MoveAsync(other, code, a, mover.UserId, b), HttpStatusCode.Forbidden, "not_facilitator");
