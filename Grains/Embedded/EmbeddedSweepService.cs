@@ -22,7 +22,6 @@ public sealed partial class EmbeddedSweepService(
     IGrainFactory grains,
     InMemoryAccountStore accounts,
     InMemoryResearchStore research,
-    InMemoryFacilitatorActionStore facilitatorActions,
     IdleHeapCompaction compaction,
     IOptions<EmbeddedOptions> options,
     IOptions<AccountOptions> accountOptions,
@@ -66,7 +65,8 @@ public sealed partial class EmbeddedSweepService(
         }
 
         // Only rooms whose state is gone lose their rows: a room that could not forget keeps both, for the next sweep.
-        var rows = research.DropRooms(forgotten) + facilitatorActions.DropRooms(forgotten);
+        // (The research store drops the rooms' facilitator actions with the rest, as retention does.)
+        var rows = research.DropRooms(forgotten);
 
         // After the rooms, so the guests of a room just dropped may go in the same sweep; below the bound, who sits
         // where and who signed in when is not worth gathering.

@@ -35,13 +35,39 @@ public sealed class InMemoryFacilitatorActionStore : IFacilitatorActionStore
         }
     }
 
-    /// <summary>Drops the actions on these rooms, whose rows embedded mode no longer keeps; answers how many.</summary>
-    public int DropRooms(IReadOnlyCollection<string> roomCodes)
+    /// <summary>The actions about this user (whom they acted on, not who acted), oldest first.</summary>
+    public IReadOnlyList<FacilitatorActionEntry> About(long userId)
     {
-        var due = roomCodes.ToHashSet(StringComparer.Ordinal);
         lock (_lock)
         {
-            return _entries.RemoveAll(e => e.RoomCode is { } room && due.Contains(room));
+            return _entries.Where(e => e.UserId == userId).ToList();
+        }
+    }
+
+    /// <summary>Drops the actions on these rooms, whose rows embedded mode no longer keeps; answers how many.</summary>
+    public int DropRooms(IReadOnlySet<string> roomCodes)
+    {
+        lock (_lock)
+        {
+            return _entries.RemoveAll(e => e.RoomCode is { } room && roomCodes.Contains(room));
+        }
+    }
+
+    /// <summary>Drops the actions about these seats (a user in a room), as retention removes the seats; answers how many.</summary>
+    public int DropSeats(IReadOnlySet<(string Room, long User)> seats)
+    {
+        lock (_lock)
+        {
+            return _entries.RemoveAll(e => e is { RoomCode: { } room, UserId: { } user } && seats.Contains((room, user)));
+        }
+    }
+
+    /// <summary>Drops the actions about this user, as a withdrawal erases them (never those they took); answers how many.</summary>
+    public int DropAbout(long userId)
+    {
+        lock (_lock)
+        {
+            return _entries.RemoveAll(e => e.UserId == userId);
         }
     }
 }

@@ -5,8 +5,12 @@ using Dilemma.Grains.Interfaces.Research;
 
 namespace Dilemma.Grains.Research;
 
-/// <summary>The research store of embedded mode: the same contract, in process memory, one lock.</summary>
-public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader, IResearchEraser
+/// <summary>
+/// The research store of embedded mode: the same contract, in process memory, one lock. The facilitator actions are
+/// the audit's store; withdrawal and retention reach them from here, as MySQL's reach the table in the
+/// same transaction. Lock order: this store's, then the audit's (which never calls back), so the two cannot deadlock.
+/// </summary>
+public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilitatorActions) : IResearchStore, IHeldResearchReader, IResearchEraser
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, RoomEntry> _rooms = new(StringComparer.Ordinal);
@@ -266,6 +270,10 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
             rows += _recordingEvents.RemoveAll(e => e.User == userId);
             rows += _connectionQuality.RemoveAll(r => r.UserId == userId);
             rows += _aiInteractions.RemoveAll(r => r.UserId == userId);
+
+            // The actions about them, never those they took: a facilitator's own actions are the session's audit, not
+            // research data about a participant.
+            rows += facilitatorActions.DropAbout(userId);
             foreach (var key in _participants.Keys.Where(k => k.User == userId).ToList())
             {
                 rows += _participants.Remove(key) ? 1 : 0;
@@ -276,7 +284,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         }
     }
 
-    /// <summary>For tests: a user's rows in the tables erasure deletes from, and the rows still linked to them (consensus submitted, events caused).</summary>
+    /// <summary>For tests: a user's rows in the tables erasure deletes from (facilitator actions about them too), and the rows still linked to them (consensus submitted, events caused).</summary>
     public (long Rows, long Linked) RowsOf(long userId)
     {
         lock (_lock)
@@ -284,7 +292,8 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
             return (
                 _participants.Keys.Count(k => k.User == userId) + _choices.Keys.Count(k => k.User == userId) + _submissions.Keys.Count(k => k.User == userId)
                     + _roomEvents.Count(e => e.UserId == userId) + _recordingEvents.Count(e => e.User == userId)
-                    + _connectionQuality.Count(r => r.UserId == userId) + _aiInteractions.Count(r => r.UserId == userId),
+                    + _connectionQuality.Count(r => r.UserId == userId) + _aiInteractions.Count(r => r.UserId == userId)
+                    + facilitatorActions.About(userId).Count,
                 _consensus.Values.Count(c => c.SubmittedBy == userId) + _roomEvents.Count(e => e.ActorId == userId) + _withdrawalCodes.Values.Count(c => c.User == userId)
                     + _connectionQuality.Count(r => r.PeerUserId == userId));
         }
@@ -348,6 +357,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
                     + _recordingEvents.RemoveAll(e => due.Contains((e.Room, e.User)))
                     + _connectionQuality.RemoveAll(r => due.Contains((r.RoomCode, r.UserId)))
                     + _aiInteractions.RemoveAll(r => r.UserId is { } user && due.Contains((r.RoomCode, user)))
+                    + facilitatorActions.DropSeats(due)
                     + RemoveWhere(_participants, p => due.Contains(p.Key));
             }
 
@@ -379,7 +389,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         }
     }
 
-    /// <summary>Drops every row of these rooms, as retention does but without an erasure in the ledger: a bound on memory, not a rule on data. Answers the rows dropped.</summary>
+    /// <summary>Drops every row of these rooms (their facilitator actions too), as retention does but without an erasure in the ledger: a bound on memory, not a rule on data. Answers the rows dropped.</summary>
     public long DropRooms(IReadOnlyCollection<string> roomCodes)
     {
         lock (_lock)
@@ -460,6 +470,7 @@ public sealed class InMemoryResearchStore : IResearchStore, IHeldResearchReader,
         + _connectionQuality.RemoveAll(r => due.Contains(r.RoomCode))
         + _aiInteractions.RemoveAll(r => due.Contains(r.RoomCode))
         + _roomEvents.RemoveAll(e => due.Contains(e.RoomCode))
+        + facilitatorActions.DropRooms(due)
         + RemoveWhere(_choices, c => due.Contains(c.Key.Room))
         + RemoveWhere(_submissions, c => due.Contains(c.Key.Room))
         + RemoveWhere(_consensus, c => due.Contains(c.Key.Room))

@@ -42,6 +42,10 @@ public sealed class MySqlResearchEraser(MySqlDataSource dataSource) : IResearchE
             new { userId },
             transaction,
             cancellationToken: cancellationToken));
+
+        // Facilitator actions go by user_id, whom they are about (with the reason given), never by actor_id: a
+        // withdrawing facilitator's own actions are the session's audit of staff at work, not research data about a
+        // participant, and the participants they were about keep their own right to have them erased.
         var rows = await connection.ExecuteAsync(new CommandDefinition(
             """
             DELETE FROM round_choices WHERE user_id = @userId;
@@ -50,6 +54,7 @@ public sealed class MySqlResearchEraser(MySqlDataSource dataSource) : IResearchE
             DELETE FROM recording_events WHERE user_id = @userId;
             DELETE FROM connection_quality WHERE user_id = @userId;
             DELETE FROM ai_interactions WHERE user_id = @userId;
+            DELETE FROM facilitator_actions WHERE user_id = @userId;
             DELETE FROM room_participants WHERE user_id = @userId;
             """,
             new { userId },

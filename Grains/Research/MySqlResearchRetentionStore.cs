@@ -45,6 +45,7 @@ public sealed class MySqlResearchRetentionStore(MySqlDataSource dataSource) : IR
                 DELETE FROM connection_quality WHERE room_code IN @codes;
                 DELETE FROM ai_interactions WHERE room_code IN @codes;
                 DELETE FROM room_events WHERE room_code IN @codes;
+                DELETE FROM facilitator_actions WHERE room_code IN @codes;
                 DELETE FROM round_choices WHERE room_code IN @codes;
                 DELETE FROM round_choice_submissions WHERE room_code IN @codes;
                 DELETE FROM consensus_choices WHERE room_code IN @codes;
@@ -100,6 +101,7 @@ public sealed class MySqlResearchRetentionStore(MySqlDataSource dataSource) : IR
                 DELETE FROM recording_events WHERE room_code = @roomCode AND user_id = @userId;
                 DELETE FROM connection_quality WHERE room_code = @roomCode AND user_id = @userId;
                 DELETE FROM ai_interactions WHERE room_code = @roomCode AND user_id = @userId;
+                DELETE FROM facilitator_actions WHERE room_code = @roomCode AND user_id = @userId;
                 DELETE FROM room_participants WHERE room_code = @roomCode AND user_id = @userId;
                 """,
                 parameters,

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Dapper;
 using Dilemma.Grains.Accounts;
+using Dilemma.Grains.Interfaces.Sessions;
 using Dilemma.Grains.Research;
 using Dilemma.Grains.Storage;
 using Dilemma.Tests.Hosting;
@@ -34,6 +35,12 @@ public abstract class RetentionTests(HttpClient client, IGrainFactory grains)
     /// <summary>A room's link-quality reports as stored, in order: who reported, and the peer (null once unlinked).</summary>
     protected abstract Task<IReadOnlyList<(long User, long? Peer)>> LinksAsync(string roomCode);
 
+    /// <summary>Writes a facilitator action through this mode's audit store.</summary>
+    protected abstract Task RecordFacilitatorActionAsync(FacilitatorActionEntry action);
+
+    /// <summary>The facilitator actions on a room as stored, in order: whom each was about (null: the room itself).</summary>
+    protected abstract Task<IReadOnlyList<long?>> ActionsAboutAsync(string roomCode);
+
     [Fact]
     public async Task Retention_removes_the_rooms_and_unconsented_seats_that_are_due_and_nothing_else()
     {
@@ -53,6 +60,13 @@ public abstract class RetentionTests(HttpClient client, IGrainFactory grains)
         await RecordLinkAsync(new ConnectionQualityRecord(recentCode, recent[0].UserId, recent[1].UserId, 1, "connected", false, 9, 1, 50, 0, DateTime.UtcNow));
         await RecordLinkAsync(new ConnectionQualityRecord(recentCode, recent[0].UserId, recent[2].UserId, 1, "connected", false, 9, 1, 50, 0, DateTime.UtcNow));
 
+        // A facilitator's actions: on the old room, all go with it; on the recent one, the one about the seat without
+        // consent goes with that seat, the one about a consenting participant and the one on the room stay.
+        await ActAsync(researcher, oldCode, old[1].UserId);
+        await ActAsync(researcher, recentCode, null);
+        await ActAsync(researcher, recentCode, recent[1].UserId);
+        await ActAsync(researcher, recentCode, recent[2].UserId);
+
         // Still playing: never touched, consent or not.
         var (_, playingCode) = await GameAsync(consenting: 2);
         var before = (Old: await CountsAsync(oldCode), Recent: await CountsAsync(recentCode), Playing: await CountsAsync(playingCode));
@@ -68,14 +82,16 @@ public abstract class RetentionTests(HttpClient client, IGrainFactory grains)
         Assert.Equal((0L, 0L, 0L, 0L), await CountsAsync(oldCode));
         Assert.Equal((1L, 2L, 20L, 5L), await CountsAsync(recentCode));
         Assert.Equal([(recent[0].UserId, (long?)recent[1].UserId), (recent[0].UserId, null)], await LinksAsync(recentCode));
+        Assert.Empty(await ActionsAboutAsync(oldCode));
+        Assert.Equal([null, recent[1].UserId], await ActionsAboutAsync(recentCode));
         Assert.Equal(before.Playing, await CountsAsync(playingCode));
-        Assert.Equal(new RetentionReport(1, 1 + 3 + 30 + 5, 1, 1 + 10), report);
+        Assert.Equal(new RetentionReport(1, 1 + 3 + 30 + 5 + 1, 1, 1 + 10 + 1), report);
 
         // Each rule that removed rows is an entry of the erasure ledger.
         var ledger = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync("/research/experiments/erasures", Ct));
         Assert.Equal(ledgerBefore + 2, ledger.GetProperty("total").GetInt64());
         Assert.Equal(
-            [("retention_without_consent", 11L), ("retention", 39L)],
+            [("retention_without_consent", 12L), ("retention", 40L)],
             ledger.GetProperty("items").EnumerateArray().Take(2).Select(e => (e.GetProperty("kind").GetString(), e.GetProperty("rows_erased").GetInt64())));
 
         // Again at the same moment: nothing more is due.
@@ -127,6 +143,10 @@ public abstract class RetentionTests(HttpClient client, IGrainFactory grains)
         }
     }
 
+    /// <summary>A facilitator's action on the room, about <paramref name="about"/> (null: the room itself), with a reason.</summary>
+    private Task ActAsync(Player facilitator, string roomCode, long? about) =>
+        RecordFacilitatorActionAsync(new FacilitatorActionEntry("S7RETAIN", facilitator.UserId, about is null ? "pause_room" : "remove_participant", roomCode, about, "a reason", DateTimeOffset.UtcNow));
+
     /// <summary>Until the clock has moved past <paramref name="time"/>, so the next game ends strictly after it.</summary>
     private static async Task WaitPastAsync(DateTime time)
     {
@@ -163,6 +183,15 @@ public sealed class ClusterRetentionTests(ClusterGatewayFixture cluster)
             "SELECT user_id, peer_user_id FROM connection_quality WHERE room_code = @roomCode ORDER BY id", new { roomCode })).AsList();
     }
 
+    protected override Task RecordFacilitatorActionAsync(FacilitatorActionEntry action) =>
+        new MySqlFacilitatorActionStore(_dataSource).RecordAsync(action, Ct);
+
+    protected override async Task<IReadOnlyList<long?>> ActionsAboutAsync(string roomCode)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(Ct);
+        return (await connection.QueryAsync<long?>("SELECT user_id FROM facilitator_actions WHERE room_code = @roomCode ORDER BY id", new { roomCode })).AsList();
+    }
+
     protected override async Task<(long Rooms, long Seats, long Choices, long Consensus)> CountsAsync(string roomCode)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(Ct);
@@ -191,4 +220,11 @@ public sealed class EmbeddedRetentionTests(EmbeddedGatewayFixture gateway)
     protected override Task<IReadOnlyList<(long User, long? Peer)>> LinksAsync(string roomCode) =>
         Task.FromResult<IReadOnlyList<(long User, long? Peer)>>(
             [.. gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().ConnectionQuality(roomCode).Select(r => (r.UserId, r.PeerUserId))]);
+
+    protected override Task RecordFacilitatorActionAsync(FacilitatorActionEntry action) =>
+        gateway.Factory.Services.GetRequiredService<InMemoryFacilitatorActionStore>().RecordAsync(action, Ct);
+
+    protected override Task<IReadOnlyList<long?>> ActionsAboutAsync(string roomCode) =>
+        Task.FromResult<IReadOnlyList<long?>>(
+            [.. gateway.Factory.Services.GetRequiredService<InMemoryFacilitatorActionStore>().All().Where(a => a.RoomCode == roomCode).Select(a => a.UserId)]);
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Dapper;
+using Dilemma.Grains.Interfaces.Sessions;
 using Dilemma.Grains.Research;
 using Dilemma.Grains.Storage;
 using Dilemma.Tests.Accounts;
@@ -21,17 +22,23 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
 {
     private const string Erasures = "/research/experiments/erasures";
 
+    // A session code for the facilitator actions written here: the audit keeps no session table to reference.
+    private const string FacilitatorSession = "S7WDRAW";
+
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>
     /// The user's rows as stored: Rows in the tables erasure deletes from (seats, choices, room events about them, recording
-    /// events, link-quality reports, AI interactions), Linked the rows that point at them otherwise (consensus submitted,
+    /// events, link-quality reports, AI interactions, facilitator actions about them), Linked the rows that point at them otherwise (consensus submitted,
     /// room events caused, withdrawal codes).
     /// </summary>
     protected abstract Task<(long Rows, long Linked)> RowsOfAsync(long userId);
 
     /// <summary>Writes a link-quality report through the research store the room grain writes with.</summary>
     protected abstract Task RecordLinkQualityAsync(ConnectionQualityRecord report);
+
+    /// <summary>Writes a facilitator action through the audit store the session grain writes with.</summary>
+    protected abstract Task RecordFacilitatorActionAsync(FacilitatorActionEntry action);
 
     /// <summary>
     /// The room's state as stored (cluster mode: its row in OrleansStorage), or null where the store is the grain's own memory
@@ -51,6 +58,11 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
         // The other end of a link: the host's report of their link to the one leaving stays the host's, without whom.
         await RecordLinkQualityAsync(new ConnectionQualityRecord(code, players[0].UserId, leaving.UserId, 1, "connected", false, 8, 1, 100, 0, DateTime.UtcNow));
 
+        // A facilitator's action about the one leaving, with the reason given, is about them and goes; the same
+        // facilitator's action about the host is the host's and stays.
+        await RecordFacilitatorActionAsync(new FacilitatorActionEntry(FacilitatorSession, researcher.UserId, "remove_participant", code, leaving.UserId, "kept talking over the others", DateTimeOffset.UtcNow));
+        await RecordFacilitatorActionAsync(new FacilitatorActionEntry(FacilitatorSession, researcher.UserId, "remove_participant", code, players[0].UserId, "asked to leave", DateTimeOffset.UtcNow));
+
         // Not while the game can still write their rows.
         await RoomKit.PlayRoundAsync(players, code, 1, Ct);
         await HttpAssert.ProblemAsync(await DeleteAsync(leaving), HttpStatusCode.Conflict, "game_in_progress");
@@ -62,7 +74,7 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
         var before = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
         Assert.Equal(3, before.Workbook.Records("participants").Count(r => (string)r["room_code"]! == code));
         var stored = await RowsOfAsync(leaving.UserId);
-        Assert.Equal(13, stored.Rows); // one seat, five choices and their five submissions, one link report, one set of questions
+        Assert.Equal(14, stored.Rows); // one seat, five choices and their five submissions, one link report, one set of questions, one facilitator action
         Assert.Equal(1, stored.Linked); // the host's report of the link to them
         var held = (await HttpAssert.OkAsync<JsonElement>(await leaving.GetAsync("/auth/me/data", Ct))).GetProperty("research");
         Assert.Equal([1, 2, 3, 4, 5], held.GetProperty("choice_submissions").EnumerateArray().Select(c => c.GetProperty("round_number").GetInt32()));
@@ -105,6 +117,15 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
 
         // Withdrawing again finds nothing more, and is still recorded as asked.
         Assert.Equal(0, (await HttpAssert.OkAsync<JsonElement>(await DeleteAsync(leaving))).GetProperty("rows_erased").GetInt64());
+
+        // Consenting again brings back no remark made about them before: the export filters by consent as it is now. And the
+        // facilitator withdrawing keeps the actions they took, the session's audit: the one about the host is still exported.
+        await ResearchKit.ConsentAsync(leaving, data: true, Ct);
+        Assert.Equal(0, (await HttpAssert.OkAsync<JsonElement>(await DeleteAsync(researcher))).GetProperty("rows_erased").GetInt64());
+        var (again, _) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
+        Assert.Equal(
+            [((double)researcher.UserId, (double)players[0].UserId)],
+            again.Records("facilitator_actions").Where(r => (string)r["room_code"]! == code).Select(r => ((double)r["actor_id"]!, (double)r["user_id"]!)));
         await HttpAssert.ProblemAsync(await client.DeleteAsync("/auth/me/research-data", Ct), HttpStatusCode.Unauthorized, "missing_token");
     }
 
@@ -243,7 +264,7 @@ public sealed class ClusterWithdrawalTests(ClusterGatewayFixture cluster)
             SELECT (SELECT COUNT(*) FROM room_participants WHERE user_id = @userId) + (SELECT COUNT(*) FROM round_choices WHERE user_id = @userId)
                      + (SELECT COUNT(*) FROM room_events WHERE user_id = @userId) + (SELECT COUNT(*) FROM recording_events WHERE user_id = @userId)
                      + (SELECT COUNT(*) FROM connection_quality WHERE user_id = @userId) + (SELECT COUNT(*) FROM ai_interactions WHERE user_id = @userId)
-                     + (SELECT COUNT(*) FROM round_choice_submissions WHERE user_id = @userId),
+                     + (SELECT COUNT(*) FROM round_choice_submissions WHERE user_id = @userId) + (SELECT COUNT(*) FROM facilitator_actions WHERE user_id = @userId),
                    (SELECT COUNT(*) FROM consensus_choices WHERE submitted_by = @userId) + (SELECT COUNT(*) FROM room_events WHERE actor_id = @userId)
                      + (SELECT COUNT(*) FROM withdrawal_codes WHERE user_id = @userId) + (SELECT COUNT(*) FROM connection_quality WHERE peer_user_id = @userId)
             """,
@@ -255,6 +276,12 @@ public sealed class ClusterWithdrawalTests(ClusterGatewayFixture cluster)
         await using var dataSource = new MySqlDataSource(cluster.Deployment.MySqlConnectionString);
         await using var groupCommit = new MySqlGroupCommit(dataSource);
         await new MySqlResearchStore(dataSource, groupCommit).RecordConnectionQualityAsync(report, Ct);
+    }
+
+    protected override async Task RecordFacilitatorActionAsync(FacilitatorActionEntry action)
+    {
+        await using var dataSource = new MySqlDataSource(cluster.Deployment.MySqlConnectionString);
+        await new MySqlFacilitatorActionStore(dataSource).RecordAsync(action, Ct);
     }
 
     protected override async Task<string?> StoredRoomStateAsync(string code)
@@ -275,6 +302,9 @@ public sealed class EmbeddedWithdrawalTests(EmbeddedGatewayFixture gateway)
 
     protected override Task RecordLinkQualityAsync(ConnectionQualityRecord report) =>
         gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().RecordConnectionQualityAsync(report, Ct);
+
+    protected override Task RecordFacilitatorActionAsync(FacilitatorActionEntry action) =>
+        gateway.Factory.Services.GetRequiredService<InMemoryFacilitatorActionStore>().RecordAsync(action, Ct);
 
     protected override Task<string?> StoredRoomStateAsync(string code) => Task.FromResult<string?>(null);
 }
