@@ -42,7 +42,8 @@ public static class AuthApi
                 "`research`: `seats` (rooms sat in, with nickname, role, joined_at, left_at), `choices` (each round's last choice, confidence, " +
                 "revision, at), `choice_submissions` (every submission of a choice, revisions included: round, choice, confidence, revision, at), `consensus_submitted`, `recording_events`, `connection_quality` (the voice-link summaries they sent: room, round, state, " +
                 "relayed, measures, at; not who was at the other end), `ai_interactions` (questions, feedback or a bot's choice the AI facilitator " +
-                "put before them, with provider, model, prompt_version, fell_back, fallback_reason). Refresh tokens are not listed: only their hashes are kept, and they are credentials.")
+                "put before them, with provider, model, prompt_version, fell_back, fallback_reason), `room_events` (events about them: room, event_type, " +
+                "round, at; not who caused it), `facilitator_actions` (actions about them: room, action, reason, at; not which facilitator). Refresh tokens are not listed: only their hashes are kept, and they are credentials.")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPatch("/me/consent", ChangeConsentAsync).Validates<ConsentRequest>().RequireAuthorization()
             .WithSummary("Change data or voice consent")

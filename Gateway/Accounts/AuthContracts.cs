@@ -93,7 +93,7 @@ public sealed record UserResponse(
 
 /// <summary>
 /// Everything held about a user: <c>GET /auth/me/data</c>. <see cref="Research"/> goes out as the grain answers it, so
-/// every research table the reader covers (seats to <c>ai_interactions</c>) is on the wire without a copy here.
+/// every research table the reader covers (seats to <c>facilitator_actions</c>) is on the wire without a copy here.
 /// </summary>
 public sealed record HeldDataResponse(
     UserResponse User,

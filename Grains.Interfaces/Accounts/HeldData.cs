@@ -3,7 +3,7 @@ namespace Dilemma.Grains.Interfaces.Accounts;
 /// <summary>
 /// Everything the system holds about one user, as <c>GET /auth/me/data</c> answers it: the account, every consent
 /// row, the role audit, and the research rows (seats, choices with their revisions, consensus they submitted,
-/// recording events they caused). Refresh tokens are left out: only their hashes are stored, and they are
+/// recording events they caused, room events and facilitator actions about them). Refresh tokens are left out: only their hashes are stored, and they are
 /// credentials, not data about the person.
 /// </summary>
 [GenerateSerializer]
@@ -26,8 +26,8 @@ public sealed record ConsentEntry(
     [property: Id(3)] DateTimeOffset At);
 
 /// <summary>
-/// A user's rows in the research tables. <see cref="ConnectionQuality"/>, <see cref="AiInteractions"/> and <see cref="ChoiceSubmissions"/>
-/// came later, hence their ids after the first four. <see cref="Choices"/> holds each round's last choice (what the game reads),
+/// A user's rows in the research tables. <see cref="ConnectionQuality"/>, <see cref="AiInteractions"/>, <see cref="ChoiceSubmissions"/>,
+/// <see cref="RoomEvents"/> and <see cref="FacilitatorActions"/> came later, hence their ids after the first four. <see cref="Choices"/> holds each round's last choice (what the game reads),
 /// <see cref="ChoiceSubmissions"/> every submission of it, revisions included (what the decisions sheet exports).
 /// </summary>
 [GenerateSerializer]
@@ -40,7 +40,9 @@ public sealed record HeldResearchData(
     [property: Id(3)] IReadOnlyList<HeldRecordingEvent> RecordingEvents,
     [property: Id(4)] IReadOnlyList<HeldConnectionQuality> ConnectionQuality,
     [property: Id(5)] IReadOnlyList<HeldAiInteraction> AiInteractions,
-    [property: Id(6)] IReadOnlyList<HeldChoice> ChoiceSubmissions);
+    [property: Id(6)] IReadOnlyList<HeldChoice> ChoiceSubmissions,
+    [property: Id(7)] IReadOnlyList<HeldRoomEvent> RoomEvents,
+    [property: Id(8)] IReadOnlyList<HeldFacilitatorAction> FacilitatorActions);
 
 [GenerateSerializer]
 [Immutable]
@@ -116,3 +118,29 @@ public sealed record HeldAiInteraction(
     [property: Id(6)] string PromptVersion,
     [property: Id(7)] bool FellBack,
     [property: Id(8)] string? FallbackReason);
+
+/// <summary>
+/// A <c>room_events</c> row about the user (dropped, timed out, absent, removed...): the export carries these as rows about
+/// them. Who made it happen (<c>actor_id</c>) is left out: that is the actor's data, and often the server.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.held-room-event")]
+public sealed record HeldRoomEvent(
+    [property: Id(0)] string RoomCode,
+    [property: Id(1)] string EventType,
+    [property: Id(2)] int? RoundNumber,
+    [property: Id(3)] DateTimeOffset At);
+
+/// <summary>
+/// A <c>facilitator_actions</c> row about the user, with the reason the facilitator gave. Which facilitator acted is left
+/// out: staff acting in that role, not data about the participant. The room is null for an action on no room.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.held-facilitator-action")]
+public sealed record HeldFacilitatorAction(
+    [property: Id(0)] string? RoomCode,
+    [property: Id(1)] string Action,
+    [property: Id(2)] string? Reason,
+    [property: Id(3)] DateTimeOffset At);

@@ -35,7 +35,7 @@ public sealed class InMemoryFacilitatorActionStore : IFacilitatorActionStore
         }
     }
 
-    /// <summary>The actions about this user (whom they acted on, not who acted), oldest first.</summary>
+    /// <summary>The actions about this user (whom they acted on, not who acted), oldest first: <c>GET /auth/me/data</c> lists them.</summary>
     public IReadOnlyList<FacilitatorActionEntry> About(long userId)
     {
         lock (_lock)

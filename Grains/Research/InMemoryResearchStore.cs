@@ -7,7 +7,7 @@ namespace Dilemma.Grains.Research;
 
 /// <summary>
 /// The research store of embedded mode: the same contract, in process memory, one lock. The facilitator actions are
-/// the audit's store; withdrawal and retention reach them from here, as MySQL's reach the table in the
+/// the audit's store; withdrawal, retention and the held data reach them from here, as MySQL's reach the table in the
 /// same transaction. Lock order: this store's, then the audit's (which never calls back), so the two cannot deadlock.
 /// </summary>
 public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilitatorActions) : IResearchStore, IHeldResearchReader, IResearchEraser
@@ -619,7 +619,9 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
                 [.. _aiInteractions.Where(r => r.UserId == userId).Select(r => new HeldAiInteraction(
                     r.RoomCode, r.Kind, r.RoundNumber, Utc(r.At), r.Provider, r.Model, r.PromptVersion, r.FellBack, r.FallbackReason))],
                 [.. _submissions.Values.Where(c => c.UserId == userId).OrderBy(c => c.RoomCode, StringComparer.Ordinal).ThenBy(c => c.RoundNumber).ThenBy(c => c.Revision)
-                    .Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At)))]));
+                    .Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At)))],
+                [.. _roomEvents.Where(e => e.UserId == userId).Select(e => new HeldRoomEvent(e.RoomCode, e.EventType, e.RoundNumber, Utc(e.At)))],
+                [.. facilitatorActions.About(userId).Select(a => new HeldFacilitatorAction(a.RoomCode, a.Action, a.Reason, a.OccurredAt.ToUniversalTime()))]));
         }
     }
 

@@ -5,7 +5,7 @@ using MySqlConnector;
 
 namespace Dilemma.Grains.Research;
 
-/// <summary>One user's research rows on MySQL/MariaDB: one round trip, seven result sets, each served by a user index.</summary>
+/// <summary>One user's research rows on MySQL/MariaDB: one round trip, nine result sets, each served by a user index.</summary>
 public sealed class MySqlHeldResearchReader(MySqlDataSource dataSource) : IHeldResearchReader
 {
     public async Task<HeldResearchData> ReadAsync(long userId, CancellationToken cancellationToken)
@@ -29,6 +29,10 @@ public sealed class MySqlHeldResearchReader(MySqlDataSource dataSource) : IHeldR
             FROM ai_interactions WHERE user_id = @userId ORDER BY id;
             SELECT room_code AS RoomCode, round_number AS RoundNumber, choice AS Choice, confidence AS Confidence, revision AS Revision, submitted_at AS At
             FROM round_choice_submissions WHERE user_id = @userId ORDER BY room_code, round_number, revision;
+            SELECT room_code AS RoomCode, event_type AS EventType, round_number AS RoundNumber, occurred_at AS At
+            FROM room_events WHERE user_id = @userId ORDER BY id;
+            SELECT room_code AS RoomCode, action AS Action, reason AS Reason, occurred_at AS At
+            FROM facilitator_actions WHERE user_id = @userId ORDER BY id;
             """,
             new { userId },
             cancellationToken: cancellationToken));
@@ -39,6 +43,8 @@ public sealed class MySqlHeldResearchReader(MySqlDataSource dataSource) : IHeldR
         var links = await results.ReadAsync<LinkRow>();
         var ai = await results.ReadAsync<AiRow>();
         var submissions = await results.ReadAsync<ChoiceRow>();
+        var roomEvents = await results.ReadAsync<RoomEventRow>();
+        var actions = await results.ReadAsync<ActionRow>();
         return new HeldResearchData(
             [.. seats.Select(s => new HeldSeat(s.RoomCode, s.Nickname, s.RoleId, Utc(s.JoinedAt), s.LeftAt is { } left ? Utc(left) : null))],
             [.. choices.Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At)))],
@@ -48,7 +54,9 @@ public sealed class MySqlHeldResearchReader(MySqlDataSource dataSource) : IHeldR
                 l.RoomCode, l.RoundNumber, l.ConnectionState, l.Relayed, l.RoundTripMs, l.JitterMs, l.PacketsReceived, l.PacketsLost, Utc(l.At)))],
             [.. ai.Select(a => new HeldAiInteraction(
                 a.RoomCode, a.Kind, a.RoundNumber, Utc(a.At), a.Provider, a.Model, a.PromptVersion, a.FellBack, a.FallbackReason))],
-            [.. submissions.Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At)))]);
+            [.. submissions.Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At)))],
+            [.. roomEvents.Select(e => new HeldRoomEvent(e.RoomCode, e.EventType, e.RoundNumber, Utc(e.At)))],
+            [.. actions.Select(a => new HeldFacilitatorAction(a.RoomCode, a.Action, a.Reason, Utc(a.At)))]);
     }
 
     // The columns are DATETIME, which carries no zone: every time in them was written as UTC.
@@ -101,6 +109,28 @@ public sealed class MySqlHeldResearchReader(MySqlDataSource dataSource) : IHeldR
         public string RoomCode { get; set; } = string.Empty;
 
         public string EventType { get; set; } = string.Empty;
+
+        public DateTime At { get; set; }
+    }
+
+    private sealed class RoomEventRow
+    {
+        public string RoomCode { get; set; } = string.Empty;
+
+        public string EventType { get; set; } = string.Empty;
+
+        public int? RoundNumber { get; set; }
+
+        public DateTime At { get; set; }
+    }
+
+    private sealed class ActionRow
+    {
+        public string? RoomCode { get; set; }
+
+        public string Action { get; set; } = string.Empty;
+
+        public string? Reason { get; set; }
 
         public DateTime At { get; set; }
     }

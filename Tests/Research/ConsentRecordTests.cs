@@ -3,6 +3,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using Dilemma.Grains.Accounts;
+using Dilemma.Grains.Interfaces.Sessions;
+using Dilemma.Grains.Research;
+using Dilemma.Grains.Storage;
 using Dilemma.Tests.Accounts;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Rooms;
@@ -25,6 +28,12 @@ public abstract class ConsentRecordTests(HttpClient client, IGrainFactory grains
 
     /// <summary>The user's consent rows as stored, oldest first: (kind, version, decision, recorded at).</summary>
     protected abstract Task<IReadOnlyList<(string Kind, string Version, string Decision, DateTime At)>> ConsentRowsAsync(long userId);
+
+    /// <summary>Writes a room event through the research store the room grain writes with.</summary>
+    protected abstract Task RecordRoomEventAsync(RoomEventRecord roomEvent);
+
+    /// <summary>Writes a facilitator action through the audit store the session grain writes with.</summary>
+    protected abstract Task RecordFacilitatorActionAsync(FacilitatorActionEntry action);
 
     [Fact]
     public async Task The_consent_text_is_served_by_version_in_both_languages_or_one()
@@ -146,6 +155,13 @@ public abstract class ConsentRecordTests(HttpClient client, IGrainFactory grains
         await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[2], code, 1, 1, 5, Ct), HttpStatusCode.Created);
         await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(players[0], code, 1, 1, 4, Ct), HttpStatusCode.Created);
 
+        // What happened to them, as the export carries it: a round that timed out on them (the server's doing, no actor),
+        // and a facilitator's action about them with its reason; the other participant's dropout is theirs.
+        var facilitator = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        await RecordRoomEventAsync(new RoomEventRecord(code, RoomEventType.TimedOut, players[0].UserId, 2, null, false, DateTime.UtcNow));
+        await RecordRoomEventAsync(new RoomEventRecord(code, RoomEventType.Dropped, players[1].UserId, 2, players[1].UserId, false, DateTime.UtcNow));
+        await RecordFacilitatorActionAsync(new FacilitatorActionEntry("S7HELD", facilitator.UserId, "remove_participant", code, players[0].UserId, "left the call", DateTimeOffset.UtcNow));
+
         var held = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync("/auth/me/data", Ct));
 
         Assert.Equal(players[0].UserId, held.GetProperty("user").GetProperty("user_id").GetInt64());
@@ -169,10 +185,18 @@ public abstract class ConsentRecordTests(HttpClient client, IGrainFactory grains
             consensus.GetProperty("choice").GetInt32(),
             consensus.GetProperty("confidence").GetInt32()));
         Assert.Empty(research.GetProperty("recording_events").EnumerateArray());
+        var roomEvent = Assert.Single(research.GetProperty("room_events").EnumerateArray());
+        Assert.Equal(["room_code", "event_type", "round_number", "at"], roomEvent.EnumerateObject().Select(p => p.Name));
+        Assert.Equal((code, "timed_out", 2), (roomEvent.GetProperty("room_code").GetString(), roomEvent.GetProperty("event_type").GetString(), roomEvent.GetProperty("round_number").GetInt32()));
+        var action = Assert.Single(research.GetProperty("facilitator_actions").EnumerateArray());
+        Assert.Equal(["room_code", "action", "reason", "at"], action.EnumerateObject().Select(p => p.Name));
+        Assert.Equal((code, "remove_participant", "left the call"), (action.GetProperty("room_code").GetString(), action.GetProperty("action").GetString(), action.GetProperty("reason").GetString()));
 
         // Another participant's data holds their own rows only.
         var other = await HttpAssert.OkAsync<JsonElement>(await players[1].GetAsync("/auth/me/data", Ct));
         Assert.Empty(other.GetProperty("consents").EnumerateArray());
+        Assert.Equal("participant_dropped", Assert.Single(other.GetProperty("research").GetProperty("room_events").EnumerateArray()).GetProperty("event_type").GetString());
+        Assert.Empty(other.GetProperty("research").GetProperty("facilitator_actions").EnumerateArray());
         Assert.Empty(other.GetProperty("research").GetProperty("consensus_submitted").EnumerateArray());
         Assert.Equal(3, Assert.Single(other.GetProperty("research").GetProperty("choices").EnumerateArray()).GetProperty("confidence").GetInt32());
         await HttpAssert.ProblemAsync(await client.GetAsync("/auth/me/data", Ct), HttpStatusCode.Unauthorized, "missing_token");
@@ -195,6 +219,19 @@ public sealed class ClusterConsentRecordTests(ClusterGatewayFixture cluster)
             "SELECT kind, version, decision, recorded_at FROM consent_records WHERE user_id = @userId ORDER BY id",
             new { userId })).ToList();
     }
+
+    protected override async Task RecordRoomEventAsync(RoomEventRecord roomEvent)
+    {
+        await using var dataSource = new MySqlDataSource(cluster.Deployment.MySqlConnectionString);
+        await using var groupCommit = new MySqlGroupCommit(dataSource);
+        await new MySqlResearchStore(dataSource, groupCommit).RecordRoomEventAsync(roomEvent, TestContext.Current.CancellationToken);
+    }
+
+    protected override async Task RecordFacilitatorActionAsync(FacilitatorActionEntry action)
+    {
+        await using var dataSource = new MySqlDataSource(cluster.Deployment.MySqlConnectionString);
+        await new MySqlFacilitatorActionStore(dataSource).RecordAsync(action, TestContext.Current.CancellationToken);
+    }
 }
 
 public sealed class EmbeddedConsentRecordTests(EmbeddedGatewayFixture gateway)
@@ -205,4 +242,10 @@ public sealed class EmbeddedConsentRecordTests(EmbeddedGatewayFixture gateway)
         var rows = await gateway.Factory.Services.GetRequiredService<InMemoryAccountStore>().GetConsentRowsAsync(userId, TestContext.Current.CancellationToken);
         return rows.Select(r => (r.Kind, r.Version, r.Granted ? "granted" : "withdrawn", r.At)).ToList();
     }
+
+    protected override Task RecordRoomEventAsync(RoomEventRecord roomEvent) =>
+        gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().RecordRoomEventAsync(roomEvent, TestContext.Current.CancellationToken);
+
+    protected override Task RecordFacilitatorActionAsync(FacilitatorActionEntry action) =>
+        gateway.Factory.Services.GetRequiredService<InMemoryFacilitatorActionStore>().RecordAsync(action, TestContext.Current.CancellationToken);
 }

@@ -16,7 +16,7 @@ namespace Dilemma.Tests.Research;
 /// <summary>
 /// Withdrawal in both modes: signed in, and by the code shown at the end of a game. The rows are erased (counted in the
 /// database before and after), the erasure ledger and the next manifest say so without saying who, and
-/// <c>GET /auth/me/data</c>, which listed them before (a voice-link summary and the AI's questions too), shows nothing left.
+/// <c>GET /auth/me/data</c>, which listed them before (a voice-link summary, the AI's questions and a facilitator's action about them too), shows nothing left.
 /// </summary>
 public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
 {
@@ -78,6 +78,7 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
         Assert.Equal(1, stored.Linked); // the host's report of the link to them
         var held = (await HttpAssert.OkAsync<JsonElement>(await leaving.GetAsync("/auth/me/data", Ct))).GetProperty("research");
         Assert.Equal([1, 2, 3, 4, 5], held.GetProperty("choice_submissions").EnumerateArray().Select(c => c.GetProperty("round_number").GetInt32()));
+        Assert.Equal(["kept talking over the others"], held.GetProperty("facilitator_actions").EnumerateArray().Select(a => a.GetProperty("reason").GetString()));
         var nickname = $"\"n{leaving.UserId}\"";
         Assert.Contains(nickname, await StoredRoomStateAsync(code) ?? nickname, StringComparison.Ordinal);
 
@@ -87,6 +88,7 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
         await AssertNothingHeldAsync(leaving);
         var hostHeld = (await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync("/auth/me/data", Ct))).GetProperty("research");
         Assert.Single(hostHeld.GetProperty("connection_quality").EnumerateArray());
+        Assert.Single(hostHeld.GetProperty("facilitator_actions").EnumerateArray());
 
         // The finished room's own state no longer holds their nickname or choices: the seat is there, empty.
         var view = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}", Ct));
@@ -227,7 +229,7 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
     {
         var held = await HttpAssert.OkAsync<JsonElement>(await player.GetAsync("/auth/me/data", Ct));
         var research = held.GetProperty("research");
-        foreach (var list in new[] { "seats", "choices", "choice_submissions", "consensus_submitted", "recording_events", "connection_quality", "ai_interactions" })
+        foreach (var list in new[] { "seats", "choices", "choice_submissions", "consensus_submitted", "recording_events", "connection_quality", "ai_interactions", "room_events", "facilitator_actions" })
         {
             Assert.Empty(research.GetProperty(list).EnumerateArray());
         }
