@@ -166,6 +166,19 @@ public sealed partial class RoomGrain : IRemindable
         CountPhase();
     }
 
+    /// <summary>
+    /// A deadline already past is applied before a choice or consensus is taken, not only when its reminder fires: after
+    /// the room's silo is lost the reminder comes up to a minute late (Orleans' shortest period), and a submission in
+    /// that minute must not count as if the round were still open.
+    /// </summary>
+    private async Task ApplyDeadlineIfOverdueAsync(CancellationToken cancellationToken)
+    {
+        if (State.Phase == RoomPhase.Started && State.DeadlineAt is { } at && at <= time.GetUtcNow().UtcDateTime && !IsPaused)
+        {
+            await OnDeadlineAsync(cancellationToken);
+        }
+    }
+
     /// <summary>The round is over (its consensus, or none by the deadline): the next opens, or the game finishes.</summary>
     private async Task CloseRoundAsync(int roundNumber, DateTime now, CancellationToken cancellationToken)
     {

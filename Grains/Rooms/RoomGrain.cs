@@ -250,6 +250,7 @@ public sealed partial class RoomGrain(
             return replayed;
         }
 
+        await ApplyDeadlineIfOverdueAsync(cancellationToken);
         EnsurePlaying();
         EnsureTakingPart(chooser);
         var round = OpenRound(submission);
@@ -290,6 +291,8 @@ public sealed partial class RoomGrain(
         {
             return replayed;
         }
+
+        await ApplyDeadlineIfOverdueAsync(cancellationToken);
 
         if (State.Phase == RoomPhase.Waiting)
         {
