@@ -128,6 +128,16 @@ public static class EdgeServices
         // The host's own request lines ("Request starting GET /ws/signaling?…&token=…") carry the whole
         // URL, so they stay below the level any configuration can turn on; the line below replaces them.
         builder.Logging.AddFilter(RequestLinesCategory, level => level >= LogLevel.Warning);
+
+        // A provider named in configuration (Logging:Console:LogLevel:…) sets aside, for that provider, every rule that names
+        // none, the one above included; so it is repeated, last, for each provider named there.
+        services.PostConfigure<LoggerFilterOptions>(options =>
+        {
+            foreach (var provider in options.Rules.Select(r => r.ProviderName).OfType<string>().Distinct().ToList())
+            {
+                options.Rules.Add(new LoggerFilterRule(provider, RequestLinesCategory, logLevel: null, (_, _, level) => level >= LogLevel.Warning));
+            }
+        });
         services.AddHttpLogging(options =>
         {
             options.LoggingFields = HttpLoggingFields.RequestMethod | HttpLoggingFields.RequestPath | HttpLoggingFields.ResponseStatusCode | HttpLoggingFields.Duration;
