@@ -528,8 +528,9 @@ public sealed partial class SessionGrain(
         var user = GrainFactory.GetGrain<IUserGrain>(userId);
         var profile = await user.GetAsync(cancellationToken);
         var voiceNeeded = State.Voice == SessionRules.VoiceRequired;
-        var hasData = profile.DataConsentGiven?.Version == State.ConsentVersion;
-        var hasVoice = !voiceNeeded || profile.VoiceConsentGiven?.Version == State.ConsentVersion;
+        // Held now, and under this text: the mark of a grant stays after the consent is withdrawn.
+        var hasData = profile.DataConsent && profile.DataConsentGiven?.Version == State.ConsentVersion;
+        var hasVoice = !voiceNeeded || (profile.VoiceConsent && profile.VoiceConsentGiven?.Version == State.ConsentVersion);
         if (hasData && hasVoice)
         {
             return;

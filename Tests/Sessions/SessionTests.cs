@@ -213,6 +213,12 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
 
         // Granted once, it holds: enrolling again needs no consent in the body.
         await HttpAssert.OkAsync<JsonElement>(await student.PostAsync($"/sessions/{code}/enrol", null, Ct));
+
+        // Withdrawn, it no longer does, though the account still remembers the version last granted.
+        await Research.ResearchKit.ConsentAsync(student, data: false, Ct);
+        var next = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        await HttpAssert.ProblemAsync(await student.PostAsync($"/sessions/{next}/enrol", null, Ct), HttpStatusCode.Forbidden, "consent_required");
+        await HttpAssert.OkAsync<JsonElement>(await SessionKit.EnrolAsync(student, next, Ct));
         await HttpAssert.ProblemAsync(await student.PostAsync("/sessions/ABCDEFGHJ0/enrol", null, Ct), HttpStatusCode.BadRequest, "invalid_session_code");
     }
 
