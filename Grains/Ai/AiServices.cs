@@ -32,8 +32,8 @@ public static partial class AiServices
             {
                 var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OpenAiFacilitator).FullName!);
 
-                // Outside the timeout, so that a call that times out counts as a failure; 5xx, 408, 429
-                // and transport errors count too. While open, calls fail at once and the offline
+                // Outside the timeout, so that a call that times out counts as a failure (however it is ended);
+                // 5xx, 408, 429 and transport errors count too. While open, calls fail at once and the offline
                 // facilitator answers.
                 pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
                 {
@@ -41,6 +41,11 @@ public static partial class AiServices
                     MinimumThroughput = breaker.MinimumThroughput,
                     SamplingDuration = breaker.SamplingDuration,
                     BreakDuration = breaker.BreakDuration,
+
+                    // The call's own budget (Ai:TimeoutSeconds, from before the concurrency limiter) ends a hung call before
+                    // the attempt timeout below can: it arrives as a cancellation, which counts as the timeout it is.
+                    ShouldHandle = args => ValueTask.FromResult(
+                        HttpClientResiliencePredicates.IsTransient(args.Outcome) || args.Outcome.Exception is OperationCanceledException),
                     OnOpened = args =>
                     {
                         LogCircuitOpened(logger, args.BreakDuration.TotalSeconds);

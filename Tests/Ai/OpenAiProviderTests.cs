@@ -266,6 +266,35 @@ public sealed class OpenAiProviderLimitTests
     }
 
     [Fact]
+    public async Task Repeated_timeouts_open_the_circuit_too()
+    {
+        var (server, factory) = await OpenAiGatewayFixture.StartAsync(
+            ("Ai:TimeoutSeconds", "1"),
+            ("Ai:CircuitBreaker:MinimumThroughput", "2"),
+            ("Ai:CircuitBreaker:FailureRatio", "0.5"),
+            ("Ai:CircuitBreaker:BreakSeconds", "60"));
+        await using var _ = server;
+        await using var __ = factory;
+        server.Default = async (context, request) =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
+            await FakeOpenAiServer.ValidAnswer(context, request);
+        };
+        var author = await RoomKit.GuestAsync(factory.CreateClient(), Ct);
+
+        var reasons = new List<string?>();
+        for (var i = 0; i < 4; i++)
+        {
+            var generated = await AiKit.GeneratedAsync(author, new { topic = "medication-ai", seed = i }, Ct);
+            reasons.Add(generated.GetProperty("ai").GetProperty("fallback_reason").GetString());
+        }
+
+        Assert.Equal(["timeout", "timeout", "circuit_open", "circuit_open"], reasons);
+        Assert.Equal(2, server.Requests.Count);
+        Assert.Contains(factory.Logs.Lines, line => line.Contains("AI circuit opened", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task No_more_than_the_configured_calls_are_in_flight_and_the_rest_fall_back_as_busy()
     {
         var (server, factory) = await OpenAiGatewayFixture.StartAsync(("Ai:MaxConcurrentCalls", "2"), ("Ai:MaxQueuedCalls", "0"));
