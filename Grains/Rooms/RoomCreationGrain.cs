@@ -84,7 +84,18 @@ public sealed class RoomCreationGrain(
         }
 
         await state.WriteStateAsync(cancellationToken);
-        return await GrainFactory.GetGrain<IRoomGame>(code).RunOnceAsync(command, entry.Key, cancellationToken);
+        try
+        {
+            return await GrainFactory.GetGrain<IRoomGame>(code).RunOnceAsync(command, entry.Key, cancellationToken);
+        }
+        catch (RuleViolationException e) when (e.Code != "room_exists")
+        {
+            // Refused (a 4xx: a bad topic, a full room): nothing was done, so the key is not kept and the same key with a
+            // corrected request is a new request. A taken code is not a refusal; another is drawn under the same entry.
+            state.State.Entries.Remove(entry);
+            await state.WriteStateAsync(cancellationToken);
+            throw;
+        }
     }
 }
 

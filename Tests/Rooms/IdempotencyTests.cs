@@ -124,6 +124,20 @@ public abstract class IdempotencyTests(HttpClient client, IGrainFactory grains, 
     }
 
     [Fact]
+    public async Task A_creation_refused_with_a_4xx_does_not_keep_its_key()
+    {
+        var host = await RoomKit.GuestAsync(client, Ct);
+        var key = NewKey();
+
+        await HttpAssert.ProblemAsync(
+            await host.PostAsync("/rooms/public", new { title = "Refused", topic = "no-such-topic" }, Ct, key), HttpStatusCode.UnprocessableEntity, "unknown_topic");
+        var created = await HttpAssert.OkAsync<JsonElement>(
+            await host.PostAsync("/rooms/public", new { title = "Refused", topic = RoomKit.Topic }, Ct, key), HttpStatusCode.Created);
+
+        Assert.Equal(RoomKit.Topic, created.GetProperty("topic").GetString());
+    }
+
+    [Fact]
     public async Task A_key_used_again_for_a_different_request_is_422_naming_the_header()
     {
         var host = await RoomKit.GuestAsync(client, Ct);
