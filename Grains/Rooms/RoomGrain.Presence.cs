@@ -78,6 +78,34 @@ public sealed partial class RoomGrain
         }
     }
 
+    /// <summary>
+    /// A <c>wait</c> room's deadline stands still while it waits for a dropped participant, as under a facilitator's
+    /// pause: once the wait ends (they came back, or their seat was removed or given away) the deadline moves on by it,
+    /// so the round keeps the time it had left. Followed at every save; true when the deadline moved.
+    /// </summary>
+    private bool FollowDropoutWait(DateTime now)
+    {
+        if (State.Phase == RoomPhase.Started && State.OnDropout == DropoutPolicy.Wait && State.Participants.Any(p => p.DroppedAt is not null && !p.Removed))
+        {
+            State.DropoutWaitSince ??= now;
+            return false;
+        }
+
+        if (State.DropoutWaitSince is not { } since)
+        {
+            return false;
+        }
+
+        State.DropoutWaitSince = null;
+        if (State.Phase != RoomPhase.Started || State.DeadlineAt is not { } deadline)
+        {
+            return false;
+        }
+
+        State.DeadlineAt = deadline + (now - since);
+        return true;
+    }
+
     /// <summary>A socket of the user closed or expired; what that means is settled by <see cref="SettlePresenceAsync"/>.</summary>
     private void NoteSocketGone(long userId) => _socketsGone.Add(userId);
 

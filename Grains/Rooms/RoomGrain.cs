@@ -622,6 +622,7 @@ public sealed partial class RoomGrain(
 
     private async Task SaveAsync(bool writeScenario, CancellationToken cancellationToken)
     {
+        var deadlineMoved = FollowDropoutWait(Now);
         State.Version++;
         KeepPendingAnswer();
 
@@ -632,6 +633,10 @@ public sealed partial class RoomGrain(
         }
 
         await room.WriteStateAsync(cancellationToken);
+        if (deadlineMoved)
+        {
+            await KeepDeadlineReminderAsync();
+        }
 
         NotePresence();
         PushRoomUpdate();

@@ -102,6 +102,10 @@ public sealed class RoomState
     [Id(26)]
     public DateTime? DeadlineAt { get; set; }
 
+    /// <summary>Since when an <c>on_dropout: wait</c> room has waited for a dropped participant; null while it plays.</summary>
+    [Id(27)]
+    public DateTime? DropoutWaitSince { get; set; }
+
     /// <summary>
     /// Answers of recent commands sent with an <c>Idempotency-Key</c>, oldest first, written with the
     /// change they answer (see RoomGrain.Idempotency.cs). A high id, clear of the ones above.

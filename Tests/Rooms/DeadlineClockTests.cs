@@ -7,17 +7,18 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Dilemma.Tests.Rooms;
 
 /// <summary>
-/// A round's deadline holds from its time, not from when its reminder fires: after a silo is lost the reminder comes
-/// up to a minute late. The room's clock is moved past the deadline while the reminder (on the real clock) has not
-/// fired yet, which is that minute: a choice then is refused and the late seats are timed out, as at the deadline.
+/// Round deadlines against the room's clock, moved on by the test while timers stay on the real one. A deadline holds
+/// from its time, not from when its reminder fires (after a silo is lost the reminder comes up to a minute late): a
+/// choice past it is refused and the late seats are timed out. And a <c>wait</c> room's deadline stands still while it
+/// waits for a dropped participant.
 /// </summary>
-public sealed class OverdueDeadlineTests : IAsyncDisposable
+public sealed class DeadlineClockTests : IAsyncDisposable
 {
     private readonly ShiftedClock _clock = new();
     private readonly GatewayFactory _gateway;
     private readonly HttpClient _http;
 
-    public OverdueDeadlineTests()
+    public DeadlineClockTests()
     {
         _gateway = new GatewayFactory(services: s => s.AddSingleton<TimeProvider>(_clock));
         _http = _gateway.CreateClient();
@@ -51,6 +52,38 @@ public sealed class OverdueDeadlineTests : IAsyncDisposable
         // The consensus is open with the one choice made in time.
         await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(players[0], code, 1, 1, 4, Ct), HttpStatusCode.Created);
     }
+
+    [Fact]
+    public async Task A_wait_rooms_deadline_moves_on_by_the_time_it_waited_for_a_dropped_participant()
+    {
+        var players = await RoomKit.GuestsAsync(_http, 3, Ct);
+        var code = RoomKit.Code(await HttpAssert.OkAsync<JsonElement>(
+            await players[0].PostAsync("/rooms/private", new { title = "timed", topic = RoomKit.Topic, choice_seconds = 600, on_dropout = "wait" }, Ct),
+            HttpStatusCode.Created));
+        await RoomKit.JoinAsync(players[1], code, Ct);
+        await RoomKit.JoinAsync(players[2], code, Ct);
+        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/assign-roles/{code}", new { }, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/start", null, Ct));
+        var deadline = (await RoomAsync(players[0], code)).GetProperty("deadline_at").GetDateTimeOffset();
+
+        // One leaves: the room waits for them, for seven minutes of its clock, until the host takes the seat out.
+        Assert.Equal(HttpStatusCode.NoContent, (await players[2].PostAsync($"/rooms/{code}/leave", null, Ct)).StatusCode);
+        Assert.True((await RoomAsync(players[0], code)).GetProperty("paused").GetBoolean());
+        _clock.Shift = TimeSpan.FromMinutes(7);
+        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/remove", new { user_id = players[2].UserId }, Ct));
+
+        var resumed = await RoomAsync(players[0], code);
+        Assert.False(resumed.GetProperty("paused").GetBoolean());
+        Assert.Equal("choice", resumed.GetProperty("deadline_kind").GetString());
+        var moved = resumed.GetProperty("deadline_at").GetDateTimeOffset() - deadline;
+        Assert.InRange(moved, TimeSpan.FromMinutes(7), TimeSpan.FromMinutes(7) + TimeSpan.FromSeconds(5));
+
+        // And the round is open: the seven minutes did not use up its ten.
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[0], code, 1, 1, 3, Ct), HttpStatusCode.Created);
+    }
+
+    private static async Task<JsonElement> RoomAsync(Player player, string code) =>
+        await HttpAssert.OkAsync<JsonElement>(await player.GetAsync($"/rooms/{code}", Ct));
 
     public async ValueTask DisposeAsync()
     {
