@@ -68,6 +68,35 @@ public class HostToolsTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
     }
 
     [Fact]
+    public async Task A_player_who_left_the_game_in_another_window_is_taken_back_to_the_lobby_and_told_why()
+    {
+        var (pages, code) = await ClientFlows.SeatThreePlayersAsync(() => browser.NewPageAsync(), "Elsewhere");
+        await ClientFlows.StartGameAsync(pages, scan: false);
+        await Expect(pages[2].Locator("#round-title")).ToContainTextAsync("Round 1 of 5");
+
+        // As another window of the same player would: the leave goes to the server, not through this page.
+        var status = await pages[2].EvaluateAsync<int>(
+            """
+            async (code) => {
+              const session = JSON.parse(sessionStorage.getItem('dilemma.session'));
+              const response = await fetch(`/rooms/${code}/leave`, { method: 'POST', headers: { Authorization: `Bearer ${session.access_token}` } });
+              return response.status;
+            }
+            """,
+            code);
+        Assert.Equal(204, status);
+
+        // The server closes its sockets with 4003; the page stops reconnecting, goes back to the lobby and says why.
+        await Expect(pages[2].Locator("#error[data-code='no_longer_participant']")).ToBeVisibleAsync();
+        await Expect(pages[2].Locator("#create-form")).ToBeVisibleAsync();
+        await Expect(pages[2].Locator("#round-title")).ToHaveCountAsync(0);
+        foreach (var page in pages)
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
     public async Task The_others_see_a_player_reconnecting_and_the_host_removes_the_gone_player()
     {
         var (pages, _) = await ClientFlows.SeatThreePlayersAsync(() => browser.NewPageAsync(), "Gone");

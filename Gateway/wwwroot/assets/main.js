@@ -252,6 +252,11 @@ function enterRoom(room) {
         state.down.add('voice');
         renderBanner();
       },
+      onGone: () => {
+        // Out of this game (left in another tab, removed, moved, or a bot has the seat): back to the lobby, told why.
+        leaveRoomLocally();
+        showError(new ApiError(403, 'no_longer_participant', ''));
+      },
     });
   mesh = new VoiceMesh(code, session.user_id, () => renderVoice(), (which) => {
     state.down.add(which);

@@ -18,11 +18,17 @@ const PAIR_LOOK_MS = 250;
 /** Signaling kept per participant whose peer_joined has not arrived yet: an offer and its candidates. */
 const EARLY_MESSAGES = 64;
 
-/** A socket that reconnects with exponential backoff and jitter until closed on purpose. */
+/**
+ * The close code for "no longer a participant" (README, close codes): left in another tab, removed, moved to another
+ * room, or the seat given to a bot. Reconnecting cannot help, so the socket stops and says so.
+ */
+const NOT_PARTICIPANT = 4003;
+
+/** A socket that reconnects with exponential backoff and jitter until closed on purpose, or told it is no longer wanted. */
 export class ReconnectingSocket {
   /**
    * @param {(ticket: string) => string} pathFor the path and query, given a fresh single-use ticket
-   * @param {{ onOpen: (socket: ReconnectingSocket) => void, onMessage: (message: Message) => void, onDown: () => void }} handlers
+   * @param {{ onOpen: (socket: ReconnectingSocket) => void, onMessage: (message: Message) => void, onDown: () => void, onGone?: () => void }} handlers
    */
   constructor(pathFor, handlers) {
     this.pathFor = pathFor;
@@ -65,13 +71,19 @@ export class ReconnectingSocket {
         console.warn('Unreadable socket message', error);
       }
     };
-    socket.onclose = () => {
+    socket.onclose = (event) => {
       if (this.socket === socket) {
         this.socket = null;
-        if (!this.closed) {
-          this.handlers.onDown();
-          this.retry();
+        if (this.closed) {
+          return;
         }
+        if (event.code === NOT_PARTICIPANT) {
+          this.closed = true;
+          this.handlers.onGone?.();
+          return;
+        }
+        this.handlers.onDown();
+        this.retry();
       }
     };
   }
