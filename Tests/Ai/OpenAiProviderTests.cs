@@ -241,24 +241,37 @@ public sealed class OpenAiProviderLimitTests
         await WaitUntilAsync(() => server.Aborted == 1, "the timed-out call was never abandoned");
     }
 
+    /// <summary>A breaker that opens once two calls have failed at half or more, and stays open through the test.</summary>
+    private static readonly (string Key, string Value)[] OpensAfterTwoFailures =
+    [
+        ("Ai:CircuitBreaker:MinimumThroughput", "2"),
+        ("Ai:CircuitBreaker:FailureRatio", "0.5"),
+        ("Ai:CircuitBreaker:BreakSeconds", "60"),
+    ];
+
+    /// <summary>Generates <paramref name="count"/> scenarios one after another; answers each one's fallback reason (null: the model answered).</summary>
+    private static async Task<List<string?>> FallbackReasonsAsync(Player author, int count)
+    {
+        var reasons = new List<string?>();
+        for (var i = 0; i < count; i++)
+        {
+            var generated = await AiKit.GeneratedAsync(author, new { topic = "medication-ai", seed = i }, Ct);
+            reasons.Add(generated.GetProperty("ai").GetProperty("fallback_reason").GetString());
+        }
+
+        return reasons;
+    }
+
     [Fact]
     public async Task Repeated_server_errors_open_the_circuit_and_calls_stop_reaching_the_endpoint()
     {
-        var (server, factory) = await OpenAiGatewayFixture.StartAsync(
-            ("Ai:CircuitBreaker:MinimumThroughput", "2"),
-            ("Ai:CircuitBreaker:FailureRatio", "0.5"),
-            ("Ai:CircuitBreaker:BreakSeconds", "60"));
+        var (server, factory) = await OpenAiGatewayFixture.StartAsync(OpensAfterTwoFailures);
         await using var _ = server;
         await using var __ = factory;
         server.Default = (context, _) => FakeOpenAiServer.Error(context, StatusCodes.Status500InternalServerError);
         var author = await RoomKit.GuestAsync(factory.CreateClient(), Ct);
 
-        var reasons = new List<string?>();
-        for (var i = 0; i < 4; i++)
-        {
-            var generated = await AiKit.GeneratedAsync(author, new { topic = "medication-ai", seed = i }, Ct);
-            reasons.Add(generated.GetProperty("ai").GetProperty("fallback_reason").GetString());
-        }
+        var reasons = await FallbackReasonsAsync(author, 4);
 
         Assert.Equal(["upstream_error", "upstream_error", "circuit_open", "circuit_open"], reasons);
         Assert.Equal(2, server.Requests.Count);
@@ -268,11 +281,7 @@ public sealed class OpenAiProviderLimitTests
     [Fact]
     public async Task Repeated_timeouts_open_the_circuit_too()
     {
-        var (server, factory) = await OpenAiGatewayFixture.StartAsync(
-            ("Ai:TimeoutSeconds", "1"),
-            ("Ai:CircuitBreaker:MinimumThroughput", "2"),
-            ("Ai:CircuitBreaker:FailureRatio", "0.5"),
-            ("Ai:CircuitBreaker:BreakSeconds", "60"));
+        var (server, factory) = await OpenAiGatewayFixture.StartAsync([("Ai:TimeoutSeconds", "1"), .. OpensAfterTwoFailures]);
         await using var _ = server;
         await using var __ = factory;
         server.Default = async (context, request) =>
@@ -282,12 +291,7 @@ public sealed class OpenAiProviderLimitTests
         };
         var author = await RoomKit.GuestAsync(factory.CreateClient(), Ct);
 
-        var reasons = new List<string?>();
-        for (var i = 0; i < 4; i++)
-        {
-            var generated = await AiKit.GeneratedAsync(author, new { topic = "medication-ai", seed = i }, Ct);
-            reasons.Add(generated.GetProperty("ai").GetProperty("fallback_reason").GetString());
-        }
+        var reasons = await FallbackReasonsAsync(author, 4);
 
         Assert.Equal(["timeout", "timeout", "circuit_open", "circuit_open"], reasons);
         Assert.Equal(2, server.Requests.Count);
