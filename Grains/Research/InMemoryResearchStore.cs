@@ -382,7 +382,7 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
     {
         lock (_lock)
         {
-            var ended = _rooms.Values.Where(r => r.Status is RoomStatus.Finished or RoomStatus.Closed || (r.Status == RoomStatus.Started && r.LastWriteAt < leftBefore)).ToList();
+            var ended = _rooms.Values.Where(r => r.Status is RoomStatus.Finished or RoomStatus.Closed || r.IsLeftSince(leftBefore)).ToList();
             return ended.Count <= keep
                 ? []
                 : ended.OrderBy(EndedAt).ThenBy(r => r.Record.RoomCode, StringComparer.Ordinal).Take(ended.Count - keep).Select(r => r.Record.RoomCode).ToList();
@@ -593,7 +593,7 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
         lock (_lock)
         {
             IReadOnlyList<string> codes = _rooms.Values
-                .Where(r => r.Status == RoomStatus.Started && r.LastWriteAt < quietSince)
+                .Where(r => r.IsLeftSince(quietSince))
                 .OrderBy(r => r.Progress?.StartedAt)
                 .Take(limit)
                 .Select(r => r.Record.RoomCode)
@@ -677,6 +677,9 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
 
         /// <summary>When the room's newest row was recorded (by the time the row carries): how long a game has been left.</summary>
         public DateTime LastWriteAt { get; private set; } = record.CreatedAt;
+
+        /// <summary>A started game with no row since <paramref name="time"/>.</summary>
+        public bool IsLeftSince(DateTime time) => Status == RoomStatus.Started && LastWriteAt < time;
 
         public void Touch(DateTime? at)
         {
