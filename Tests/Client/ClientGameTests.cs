@@ -113,6 +113,39 @@ public partial class ClientGameTests(BrowserFixture browser) : IClassFixture<Bro
     }
 
     /// <summary>
+    /// The page redraws on every update (a peer's socket, a choice counted). Replacing its elements swapped the button
+    /// under the pointer between mousedown and mouseup, and the host's click on "assign roles" was lost (the reload test,
+    /// on a busy machine). Elements that stay are now the same elements, and their listeners are the new ones.
+    /// </summary>
+    [Fact]
+    public async Task A_redraw_keeps_the_elements_that_stay_so_a_click_in_flight_is_not_lost()
+    {
+        var (pages, code) = await SeatThreePlayersAsync("Redraw");
+        var host = pages[0];
+        string[] kept = ["room-code", "participants", "leave-room", "voice"];
+        await host.EvaluateAsync("ids => ids.forEach((id) => { document.getElementById(id).keptFromBefore = true; })", kept);
+
+        await pages[2].ClickAsync("#leave-room");
+        await Expect(host.Locator("#participants li")).ToHaveCountAsync(2);
+        await pages[2].FillAsync("#join-code", code);
+        await pages[2].ClickAsync("#code-submit");
+        await Expect(host.Locator("#participants li")).ToHaveCountAsync(3);
+
+        var replaced = await host.EvaluateAsync<string[]>("ids => ids.filter((id) => document.getElementById(id).keptFromBefore !== true)", kept);
+        Assert.Empty(replaced);
+
+        // The kept elements answer with the handlers of the latest drawing.
+        await host.ClickAsync("#assign-random");
+        await Expect(host.Locator("#start-game")).ToBeEnabledAsync();
+        await host.ClickAsync("#start-game");
+        foreach (var page in pages)
+        {
+            await Expect(page.Locator("#round-title")).ToContainTextAsync("Round 1 of 5");
+            await page.Context.CloseAsync();
+        }
+    }
+
+    /// <summary>
     /// A page that (re)joins offers as soon as it hears who is in the room, and its offer can reach another page before
     /// that page's peer_joined for it does. The mesh keeps such early signaling for the link it opens next, and answers
     /// it; dropping it left the late page's link waiting for good (the reload test above, on a busy machine).

@@ -4,6 +4,18 @@
 /** @typedef {Node | string | number | null | undefined | false} Child */
 
 /**
+ * Each element's listeners, by event type. An element listens through one shared dispatcher that looks its
+ * handlers up here, so redrawing in place (morphChildren) can hand an element its new handlers.
+ * @type {WeakMap<EventTarget, Record<string, (event: Event) => void>>}
+ */
+const listeners = new WeakMap();
+
+/** @this {EventTarget} @param {Event} event */
+function dispatch(event) {
+  listeners.get(this)?.[event.type]?.call(this, event);
+}
+
+/**
  * @param {string} tag
  * @param {Record<string, any>} [props] attributes; on* are listeners; class, for, checked, disabled, value are properties
  * @param {...(Child | Child[])} children
@@ -16,7 +28,10 @@ export function h(tag, props = {}, ...children) {
       continue;
     }
     if (name.startsWith('on') && typeof value === 'function') {
-      element.addEventListener(name.slice(2), value);
+      const handlers = listeners.get(element) ?? {};
+      handlers[name.slice(2)] = value;
+      listeners.set(element, handlers);
+      element.addEventListener(name.slice(2), dispatch);
     } else if (name === 'class') {
       element.className = value;
     } else if (name === 'for') {
@@ -45,4 +60,107 @@ export function byId(id) {
     throw new Error(`#${id} is missing from index.html`);
   }
   return element;
+}
+
+/**
+ * Makes parent's children look and behave as the freshly built ones, keeping every element that is still the same
+ * kind in the same place. Replacing the whole screen on each update (a peer connecting, a choice counted) swapped
+ * the button under a pointer between its mousedown and mouseup, and the click was lost.
+ * @param {Element} parent
+ * @param {Node[]} fresh
+ */
+export function morphChildren(parent, fresh) {
+  // An element with an id keeps its identity when siblings come and go around it (a notice shown when a seat
+  // empties); the others are matched by position.
+  const wanted = new Set(fresh.flatMap((node) => (node instanceof Element && node.id ? [node.id] : [])));
+  fresh.forEach((next, index) => {
+    let current = parent.childNodes[index];
+    const id = next instanceof Element ? next.id : '';
+    if (id && !(current instanceof Element && current.id === id)) {
+      const keyed = laterChildWithId(parent, index, id);
+      if (keyed) {
+        parent.insertBefore(keyed, current ?? null);
+        current = keyed;
+      }
+    }
+    if (!current) {
+      parent.append(next);
+    } else if (sameKind(current, next)) {
+      morph(current, next);
+    } else if (current instanceof Element && wanted.has(current.id)) {
+      parent.insertBefore(next, current);
+    } else {
+      current.replaceWith(next);
+    }
+  });
+  while (parent.childNodes.length > fresh.length) {
+    parent.lastChild?.remove();
+  }
+}
+
+/** @param {Element} parent @param {number} from @param {string} id @returns {Element | undefined} */
+function laterChildWithId(parent, from, id) {
+  for (let index = from; index < parent.childNodes.length; index++) {
+    const child = parent.childNodes[index];
+    if (child instanceof Element && child.id === id) {
+      return child;
+    }
+  }
+  return undefined;
+}
+
+/** @param {Node} current @param {Node} next */
+function sameKind(current, next) {
+  if (current.nodeType !== next.nodeType || current.nodeName !== next.nodeName) {
+    return false;
+  }
+  return !(current instanceof Element && next instanceof Element) || (current.namespaceURI === next.namespaceURI && current.id === next.id);
+}
+
+/** @param {Node} current @param {Node} next */
+function morph(current, next) {
+  if (!(current instanceof Element && next instanceof Element)) {
+    if (current.nodeValue !== next.nodeValue) {
+      current.nodeValue = next.nodeValue;
+    }
+    return;
+  }
+  for (const name of current.getAttributeNames()) {
+    if (!next.hasAttribute(name)) {
+      current.removeAttribute(name);
+    }
+  }
+  for (const name of next.getAttributeNames()) {
+    const value = next.getAttribute(name) ?? '';
+    if (current.getAttribute(name) !== value) {
+      current.setAttribute(name, value);
+    }
+  }
+  const handlers = listeners.get(next);
+  if (handlers) {
+    listeners.set(current, handlers);
+    for (const type of Object.keys(handlers)) {
+      current.addEventListener(type, dispatch);
+    }
+  } else {
+    listeners.delete(current);
+  }
+  morphChildren(current, [...next.childNodes]);
+  // What a control shows lives in properties the attributes do not carry; the fresh element says what it should be.
+  if (current instanceof HTMLInputElement && next instanceof HTMLInputElement) {
+    if (current.checked !== next.checked) {
+      current.checked = next.checked;
+    }
+    if (current.type !== 'file' && current.value !== next.value) {
+      current.value = next.value;
+    }
+  } else if (current instanceof HTMLTextAreaElement && next instanceof HTMLTextAreaElement) {
+    if (current.value !== next.value) {
+      current.value = next.value;
+    }
+  } else if (current instanceof HTMLOptionElement && next instanceof HTMLOptionElement) {
+    if (current.selected !== next.selected) {
+      current.selected = next.selected;
+    }
+  }
 }

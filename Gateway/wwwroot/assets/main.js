@@ -3,7 +3,7 @@
 
 import { ApiError, Submissions, call, currentSession, deviceGuestId, setSession, whenSignedOut } from './api.js';
 import { confidenceChart, distributionChart, movementChart, optionLetter } from './charts.js';
-import { byId, h } from './dom.js';
+import { byId, h, morphChildren } from './dom.js';
 import { has, lang, pick, setLang, t } from './i18n.js';
 import { ReconnectingSocket, VoiceMesh } from './realtime.js';
 import { botControls, creationBody, creationFields, hostTools, presenceAnnouncement, presenceTag } from './screens/host.js';
@@ -675,7 +675,7 @@ function render() {
   signOutButton.textContent = t('app.signOut');
   signOutButton.hidden = !currentSession();
   main.dataset.view = state.view;
-  main.replaceChildren(...screen());
+  morphChildren(main, screen());
   renderBanner();
   if (focusedId) {
     document.getElementById(focusedId)?.focus();
@@ -1065,17 +1065,13 @@ function voiceContent() {
   ];
 }
 
-/** Voice changes often (speaking flags): only its card is redrawn, keeping focus in place. */
+/** Voice changes often (speaking flags): only its card is redrawn. */
 function renderVoice() {
   const card = document.getElementById('voice');
   if (!card) {
     return;
   }
-  const focusedId = document.activeElement?.id;
-  card.replaceChildren(...voiceContent());
-  if (focusedId) {
-    document.getElementById(focusedId)?.focus();
-  }
+  morphChildren(card, voiceContent());
 }
 
 // ---------------------------------------------------------------- start
