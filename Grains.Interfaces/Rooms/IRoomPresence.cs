@@ -52,7 +52,8 @@ public interface IRoomPresence : IGrainWithStringKey
     /// <summary>
     /// Stores a seated participant's per-link summary of a round (one <c>connection_quality</c> row per link):
     /// the round must have opened (<c>wrong_round</c>, 409), each peer must be another participant of the room
-    /// (<c>invalid_peer</c>, 422), and a participant reports a round once (<c>already_reported</c>, 409).
+    /// (<c>invalid_peer</c>, 422; the gateway refuses a peer listed twice), and a participant reports a round's link
+    /// once, whichever activation of the room is asked (<c>already_reported</c>, 409).
     /// </summary>
     Task RecordLinkQualityAsync(long userId, int roundNumber, IReadOnlyList<LinkQuality> links, CancellationToken cancellationToken = default);
 

@@ -40,8 +40,11 @@ public interface IResearchStore
     /// <summary>A recording started or stopped, by whom and when.</summary>
     Task RecordRecordingEventAsync(string roomCode, long userId, string eventType, DateTime occurredAt, CancellationToken cancellationToken);
 
-    /// <summary>One participant's summary of one voice link for one round (<c>connection_quality</c>).</summary>
-    Task RecordConnectionQualityAsync(ConnectionQualityRecord report, CancellationToken cancellationToken);
+    /// <summary>
+    /// One participant's summary of their voice links for one round (<c>connection_quality</c>), a row per link, all or
+    /// none. False, and nothing stored, when one of these links was already reported for that round.
+    /// </summary>
+    Task<bool> RecordConnectionQualityAsync(IReadOnlyList<ConnectionQualityRecord> reports, CancellationToken cancellationToken);
 
     /// <summary>Questions, feedback or a bot's choice the AI facilitator produced for a room (<c>ai_interactions</c>).</summary>
     Task RecordAiInteractionAsync(AiInteractionRecord interaction, CancellationToken cancellationToken);

@@ -139,15 +139,29 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
         }
     }
 
-    public Task RecordConnectionQualityAsync(ConnectionQualityRecord report, CancellationToken cancellationToken)
+    public Task<bool> RecordConnectionQualityAsync(IReadOnlyList<ConnectionQualityRecord> reports, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(reports);
         lock (_lock)
         {
-            _connectionQuality.Add(report);
-            Touch(report.RoomCode, report.ReportedAt);
-            return Task.CompletedTask;
+            // As uq_connection_quality_link: a link to a peer whose id was erased (null) no longer counts as reported.
+            if (reports.Any(report => report.PeerUserId is not null && _connectionQuality.Exists(row => SameLink(row, report))))
+            {
+                return Task.FromResult(false);
+            }
+
+            foreach (var report in reports)
+            {
+                _connectionQuality.Add(report);
+                Touch(report.RoomCode, report.ReportedAt);
+            }
+
+            return Task.FromResult(true);
         }
     }
+
+    private static bool SameLink(ConnectionQualityRecord row, ConnectionQualityRecord report) =>
+        row.RoomCode == report.RoomCode && row.RoundNumber == report.RoundNumber && row.UserId == report.UserId && row.PeerUserId == report.PeerUserId;
 
     /// <summary>A room's link-quality reports in the order they came.</summary>
     public IReadOnlyList<ConnectionQualityRecord> ConnectionQuality(string roomCode)

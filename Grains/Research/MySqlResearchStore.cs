@@ -187,16 +187,31 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
             new { roomCode, userId, eventType, occurredAt },
             cancellationToken);
 
-    public Task RecordConnectionQualityAsync(ConnectionQualityRecord report, CancellationToken cancellationToken) =>
-        ExecuteAsync(
-            """
-            INSERT INTO connection_quality
-                (room_code, user_id, peer_user_id, round_number, connection_state, relayed, round_trip_ms, jitter_ms, packets_received, packets_lost, reported_at)
-            VALUES
-                (@RoomCode, @UserId, @PeerUserId, @RoundNumber, @ConnectionState, @Relayed, @RoundTripMs, @JitterMs, @PacketsReceived, @PacketsLost, @ReportedAt)
-            """,
-            report,
-            cancellationToken);
+    public async Task<bool> RecordConnectionQualityAsync(IReadOnlyList<ConnectionQualityRecord> reports, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO connection_quality
+                    (room_code, user_id, peer_user_id, round_number, connection_state, relayed, round_trip_ms, jitter_ms, packets_received, packets_lost, reported_at)
+                VALUES
+                    (@RoomCode, @UserId, @PeerUserId, @RoundNumber, @ConnectionState, @Relayed, @RoundTripMs, @JitterMs, @PacketsReceived, @PacketsLost, @ReportedAt)
+                """,
+                reports,
+                transaction,
+                cancellationToken: cancellationToken));
+            await transaction.CommitAsync(cancellationToken);
+            return true;
+        }
+        catch (MySqlException e) when (e.ErrorCode == MySqlErrorCode.DuplicateKeyEntry)
+        {
+            // uq_connection_quality_link: reported before; disposing the transaction takes back this report's other rows.
+            return false;
+        }
+    }
 
     public async Task<bool> RecordWithdrawalCodeAsync(string roomCode, long userId, byte[] codeSha256, DateTime issuedAt, CancellationToken cancellationToken)
     {

@@ -12,10 +12,6 @@ namespace Dilemma.Grains.Rooms;
 /// </summary>
 public sealed partial class RoomGrain
 {
-    // Which participant already reported which round in this activation: a client that reports again (a reload,
-    // a loop) must not add rows. A reactivated room forgets, so at worst a round is reported twice, never flooded.
-    private readonly HashSet<(long UserId, int RoundNumber)> _linkReports = [];
-
     public async Task RecordLinkQualityAsync(long userId, int roundNumber, IReadOnlyList<LinkQuality> links, CancellationToken cancellationToken)
     {
         EnsureCreated();
@@ -35,26 +31,16 @@ public sealed partial class RoomGrain
             }
         }
 
-        if (!_linkReports.Add((userId, roundNumber)))
+        var now = Now;
+        var rows = links
+            .Select(link => new ConnectionQualityRecord(Code, userId, link.PeerUserId, roundNumber, link.ConnectionState, link.Relayed, link.RoundTripMs, link.JitterMs, link.PacketsReceived, link.PacketsLost, now))
+            .ToList();
+
+        // The store, not this activation, knows what was reported: a client reporting again after the room was
+        // reactivated (a reload, a lost silo) is refused as one reporting again in the same activation is.
+        if (!await research.RecordConnectionQualityAsync(rows, cancellationToken))
         {
             throw RuleViolationException.Conflict("already_reported", $"Round {roundNumber}'s links were already reported.");
-        }
-
-        var now = Now;
-        try
-        {
-            foreach (var link in links)
-            {
-                await research.RecordConnectionQualityAsync(
-                    new ConnectionQualityRecord(Code, userId, link.PeerUserId, roundNumber, link.ConnectionState, link.Relayed, link.RoundTripMs, link.JitterMs, link.PacketsReceived, link.PacketsLost, now),
-                    cancellationToken);
-            }
-        }
-        catch
-        {
-            // Not stored (the database failed): the client may report the round again.
-            _linkReports.Remove((userId, roundNumber));
-            throw;
         }
     }
 }

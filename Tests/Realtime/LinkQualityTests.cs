@@ -1,9 +1,11 @@
 using Dapper;
+using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Research;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Rooms;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
+using Orleans.Core.Internal;
 
 namespace Dilemma.Tests.Realtime;
 
@@ -12,7 +14,7 @@ namespace Dilemma.Tests.Realtime;
 /// one <c>connection_quality</c> row per link, exactly as sent; bad input is answered with an error naming the
 /// field and the socket stays open. In cluster mode the rows land in MariaDB.
 /// </summary>
-public abstract class LinkQualityTests(Uri gateway, HttpClient http)
+public abstract class LinkQualityTests(Uri gateway, HttpClient http, IServiceProvider services)
 {
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -57,6 +59,34 @@ public abstract class LinkQualityTests(Uri gateway, HttpClient http)
             round_number = 1,
             links = new[] { new { peer_user_id = players[1].UserId, connection_state = "connected", relayed = false } },
         }, Ct);
+        Assert.Equal("already_reported", (await voice.NextAsync("error", Ct)).GetProperty("code").GetString());
+        Assert.Equal(2, (await RowsAsync(code)).Count);
+    }
+
+    [Fact]
+    public async Task A_round_reported_again_after_the_room_was_reactivated_adds_nothing()
+    {
+        var (players, code) = await RoomKit.StartedRoomAsync(http, Ct);
+        await using var voice = await RealtimeKit.VoiceAsync(gateway, players[0], code, Ct);
+        var report = new
+        {
+            type = "link_quality",
+            round_number = 1,
+            links = new[]
+            {
+                new { peer_user_id = players[1].UserId, connection_state = "connected", relayed = false },
+                new { peer_user_id = players[2].UserId, connection_state = "connected", relayed = true },
+            },
+        };
+        await voice.SendAsync(report, Ct);
+        await voice.SendAsync(new { type = "ping" }, Ct);
+        await voice.NextAsync("pong", Ct);
+        Assert.Equal(2, (await RowsAsync(code)).Count);
+
+        // The new activation has no memory of the report: only the stored rows can say it was made.
+        await services.GetRequiredService<IGrainFactory>().GetGrain<IRoomPresence>(code).Cast<IGrainManagementExtension>().DeactivateOnIdle(Ct);
+        await voice.SendAsync(report, Ct);
+
         Assert.Equal("already_reported", (await voice.NextAsync("error", Ct)).GetProperty("code").GetString());
         Assert.Equal(2, (await RowsAsync(code)).Count);
     }
@@ -111,14 +141,14 @@ public abstract class LinkQualityTests(Uri gateway, HttpClient http)
 }
 
 public sealed class EmbeddedLinkQualityTests(KestrelGatewayFixture gateway)
-    : LinkQualityTests(gateway.Address, gateway.Client), IClassFixture<KestrelGatewayFixture>
+    : LinkQualityTests(gateway.Address, gateway.Client, gateway.Services), IClassFixture<KestrelGatewayFixture>
 {
     protected override Task<IReadOnlyList<ConnectionQualityRecord>> RowsAsync(string code) =>
         Task.FromResult(gateway.Services.GetRequiredService<InMemoryResearchStore>().ConnectionQuality(code));
 }
 
 public sealed class ClusterLinkQualityTests(ClusterKestrelFixture cluster)
-    : LinkQualityTests(cluster.First, cluster.Client), IClassFixture<ClusterKestrelFixture>
+    : LinkQualityTests(cluster.First, cluster.Client, cluster.Services), IClassFixture<ClusterKestrelFixture>
 {
     protected override async Task<IReadOnlyList<ConnectionQualityRecord>> RowsAsync(string code)
     {

@@ -200,8 +200,8 @@ public sealed class ClusterExportSheetsTests(ClusterGatewayFixture cluster)
         await store.RecordRoomEventAsync(new RoomEventRecord(room, RoomEventType.NoConsensus, null, 2, null, false, at.AddMilliseconds(5)), Ct);
         await store.RecordRecordingEventAsync(room, consenting, RecordingEventType.Started, at, Ct);
         await store.RecordRecordingEventAsync(room, withoutConsent, RecordingEventType.Started, at, Ct);
-        await store.RecordConnectionQualityAsync(Report(room, consenting, withoutConsent, at), Ct);
-        await store.RecordConnectionQualityAsync(Report(room, withoutConsent, consenting, at), Ct);
+        await store.RecordConnectionQualityAsync([Report(room, consenting, withoutConsent, at)], Ct);
+        await store.RecordConnectionQualityAsync([Report(room, withoutConsent, consenting, at)], Ct);
         await actions.RecordAsync(new FacilitatorActionEntry("S7TEST", facilitator, "pause_room", room, null, "a break", at), Ct);
         await actions.RecordAsync(new FacilitatorActionEntry("S7TEST", facilitator, "remove_participant", room, withoutConsent, null, at), Ct);
     }
@@ -244,8 +244,8 @@ public sealed class EmbeddedExportSheetsTests(EmbeddedGatewayFixture gateway)
         await Research.RecordRoomEventAsync(new RoomEventRecord(room, RoomEventType.NoConsensus, null, 2, null, false, at.AddMilliseconds(5)), Ct);
         await Research.RecordRecordingEventAsync(room, consenting, RecordingEventType.Started, at, Ct);
         await Research.RecordRecordingEventAsync(room, withoutConsent, RecordingEventType.Started, at, Ct);
-        await Research.RecordConnectionQualityAsync(Report(room, consenting, withoutConsent, at), Ct);
-        await Research.RecordConnectionQualityAsync(Report(room, withoutConsent, consenting, at), Ct);
+        await Research.RecordConnectionQualityAsync([Report(room, consenting, withoutConsent, at)], Ct);
+        await Research.RecordConnectionQualityAsync([Report(room, withoutConsent, consenting, at)], Ct);
         var actions = gateway.Factory.Services.GetRequiredService<InMemoryFacilitatorActionStore>();
         await actions.RecordAsync(new FacilitatorActionEntry("S7TEST", facilitator, "pause_room", room, null, "a break", at), Ct);
         await actions.RecordAsync(new FacilitatorActionEntry("S7TEST", facilitator, "remove_participant", room, withoutConsent, null, at), Ct);

@@ -173,7 +173,7 @@ public sealed class ClusterRetentionTests(ClusterGatewayFixture cluster)
     protected override async Task RecordLinkAsync(ConnectionQualityRecord report)
     {
         await using var groupCommit = new MySqlGroupCommit(_dataSource);
-        await new MySqlResearchStore(_dataSource, groupCommit).RecordConnectionQualityAsync(report, Ct);
+        await new MySqlResearchStore(_dataSource, groupCommit).RecordConnectionQualityAsync([report], Ct);
     }
 
     protected override async Task<IReadOnlyList<(long User, long? Peer)>> LinksAsync(string roomCode)
@@ -215,7 +215,7 @@ public sealed class EmbeddedRetentionTests(EmbeddedGatewayFixture gateway)
         Task.FromResult(gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().RowCounts(roomCode));
 
     protected override Task RecordLinkAsync(ConnectionQualityRecord report) =>
-        gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().RecordConnectionQualityAsync(report, Ct);
+        gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().RecordConnectionQualityAsync([report], Ct);
 
     protected override Task<IReadOnlyList<(long User, long? Peer)>> LinksAsync(string roomCode) =>
         Task.FromResult<IReadOnlyList<(long User, long? Peer)>>(

@@ -277,7 +277,7 @@ public sealed class ClusterWithdrawalTests(ClusterGatewayFixture cluster)
     {
         await using var dataSource = new MySqlDataSource(cluster.Deployment.MySqlConnectionString);
         await using var groupCommit = new MySqlGroupCommit(dataSource);
-        await new MySqlResearchStore(dataSource, groupCommit).RecordConnectionQualityAsync(report, Ct);
+        await new MySqlResearchStore(dataSource, groupCommit).RecordConnectionQualityAsync([report], Ct);
     }
 
     protected override async Task RecordFacilitatorActionAsync(FacilitatorActionEntry action)
@@ -303,7 +303,7 @@ public sealed class EmbeddedWithdrawalTests(EmbeddedGatewayFixture gateway)
         Task.FromResult(gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().RowsOf(userId));
 
     protected override Task RecordLinkQualityAsync(ConnectionQualityRecord report) =>
-        gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().RecordConnectionQualityAsync(report, Ct);
+        gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().RecordConnectionQualityAsync([report], Ct);
 
     protected override Task RecordFacilitatorActionAsync(FacilitatorActionEntry action) =>
         gateway.Factory.Services.GetRequiredService<InMemoryFacilitatorActionStore>().RecordAsync(action, Ct);

@@ -101,7 +101,7 @@ public abstract class LeftGameTests
         await Store.RecordRoomEventAsync(new RoomEventRecord(await StartedAsync("room event", LongAgo), RoomEventType.Reconnecting, user, 1, null, false, Recent), Ct);
         await Store.RecordRecordingEventAsync(await StartedAsync("recording event", LongAgo), user, "recording_started", Recent, Ct);
         await Store.RecordAiInteractionAsync(new AiInteractionRecord(await StartedAsync("AI interaction", LongAgo), user, AiInteractionKind.Question, 1, Recent, "offline", null, "v1", false, null), Ct);
-        await Store.RecordConnectionQualityAsync(new ConnectionQualityRecord(await StartedAsync("link report", LongAgo), user, null, 1, "connected", false, 9, 1, 50, 0, Recent), Ct);
+        await Store.RecordConnectionQualityAsync([new ConnectionQualityRecord(await StartedAsync("link report", LongAgo), user, null, 1, "connected", false, 9, 1, 50, 0, Recent)], Ct);
 
         // Started after the cut, finished, or never started: not a left game.
         await StartedAsync("started after the cut", Recent);

@@ -47,6 +47,7 @@ public sealed class MigrationTests(LocalServices services)
         ("OrleansRemindersTable", "ix_orleans_reminders_hash", false),
         ("round_choices", "ix_round_choices_export", false),
         ("consensus_choices", "ix_consensus_choices_export", false),
+        ("connection_quality", "uq_connection_quality_link", true),
     ];
 
     [Fact]
