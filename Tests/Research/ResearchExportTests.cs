@@ -239,6 +239,7 @@ public abstract class ResearchExportTests(HttpClient client, IGrainFactory grain
 
         Assert.Equal(new[] { startedCode, waitingCode }.Order(StringComparer.Ordinal), await RoomsAsync("format=xlsx"));
         Assert.Equal([waitingCode], await RoomsAsync("topic=emotion-recognition"));
+        Assert.Empty(await RoomsAsync("topic=Emotion-Recognition")); // exact, as creation takes a topic
         Assert.Equal([startedCode], await RoomsAsync("phase=started"));
         Assert.Equal([waitingCode], await RoomsAsync("phase=waiting&topic=emotion-recognition"));
         Assert.Empty(await RoomsAsync("phase=finished"));
