@@ -97,14 +97,8 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
             return Snapshot();
         }
 
-        var now = Now;
-        if (!paused && State.DeadlineAt is { } deadline)
-        {
-            // The clock stood still while paused: the deadline moves on by the pause, so nobody loses time to it.
-            State.DeadlineAt = deadline + (now - State.FacilitatorPausedAt!.Value);
-        }
-
-        State.FacilitatorPausedAt = paused ? now : null;
+        // The clock stands still while paused; the save moves the deadline on by the pause once nothing holds it.
+        State.FacilitatorPausedAt = paused ? Now : null;
         await SaveAsync(writeScenario: false, cancellationToken);
         await KeepDeadlineReminderAsync();
         return Snapshot();

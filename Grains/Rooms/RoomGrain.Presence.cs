@@ -79,24 +79,26 @@ public sealed partial class RoomGrain
     }
 
     /// <summary>
-    /// A <c>wait</c> room's deadline stands still while it waits for a dropped participant, as under a facilitator's
-    /// pause: once the wait ends (they came back, or their seat was removed or given away) the deadline moves on by it,
-    /// so the round keeps the time it had left. Followed at every save; true when the deadline moved.
+    /// A paused room's deadline stands still, whatever paused it (<see cref="IsPaused"/>): once nothing holds it any
+    /// more (the dropped participant came back or lost the seat, the facilitator resumed) the deadline moves on by the
+    /// whole pause, once, so the round keeps the time it had left. A wait and a facilitator's pause that overlap move
+    /// it by the time either held it, not by both. Followed at every save; true when the deadline moved.
     /// </summary>
-    private bool FollowDropoutWait(DateTime now)
+    private bool FollowPause(DateTime now)
     {
-        if (State.Phase == RoomPhase.Started && State.OnDropout == DropoutPolicy.Wait && State.Participants.Any(p => p.DroppedAt is not null && !p.Removed))
+        if (IsPaused)
         {
-            State.DropoutWaitSince ??= now;
+            // A facilitator's pause already running when this was first followed counts from its own start.
+            State.PausedSince ??= State.FacilitatorPausedAt ?? now;
             return false;
         }
 
-        if (State.DropoutWaitSince is not { } since)
+        if (State.PausedSince is not { } since)
         {
             return false;
         }
 
-        State.DropoutWaitSince = null;
+        State.PausedSince = null;
         if (State.Phase != RoomPhase.Started || State.DeadlineAt is not { } deadline)
         {
             return false;

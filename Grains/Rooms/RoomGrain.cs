@@ -622,7 +622,7 @@ public sealed partial class RoomGrain(
 
     private async Task SaveAsync(bool writeScenario, CancellationToken cancellationToken)
     {
-        var deadlineMoved = FollowDropoutWait(Now);
+        var deadlineMoved = FollowPause(Now);
         State.Version++;
         KeepPendingAnswer();
 

@@ -102,9 +102,12 @@ public sealed class RoomState
     [Id(26)]
     public DateTime? DeadlineAt { get; set; }
 
-    /// <summary>Since when an <c>on_dropout: wait</c> room has waited for a dropped participant; null while it plays.</summary>
+    /// <summary>
+    /// Since when the started game's clock has stood still, whatever holds it (a <c>wait</c> for a dropped participant,
+    /// the session's facilitator, or both in turn); null while it runs.
+    /// </summary>
     [Id(27)]
-    public DateTime? DropoutWaitSince { get; set; }
+    public DateTime? PausedSince { get; set; }
 
     /// <summary>
     /// Answers of recent commands sent with an <c>Idempotency-Key</c>, oldest first, written with the

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Dilemma.Grains.Research;
 using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dilemma.Tests.Rooms;
@@ -9,8 +10,8 @@ namespace Dilemma.Tests.Rooms;
 /// <summary>
 /// Round deadlines against the room's clock, moved on by the test while timers stay on the real one. A deadline holds
 /// from its time, not from when its reminder fires (after a silo is lost the reminder comes up to a minute late): a
-/// choice past it is refused and the late seats are timed out. And a <c>wait</c> room's deadline stands still while it
-/// waits for a dropped participant.
+/// choice past it is refused and the late seats are timed out. And a paused room's deadline stands still, once, whatever
+/// paused it: a <c>wait</c> for a dropped participant, the session's facilitator, or both at once.
 /// </summary>
 public sealed class DeadlineClockTests : IAsyncDisposable
 {
@@ -80,6 +81,33 @@ public sealed class DeadlineClockTests : IAsyncDisposable
 
         // And the round is open: the seven minutes did not use up its ten.
         await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[0], code, 1, 1, 3, Ct), HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task A_wait_and_a_facilitators_pause_that_overlap_move_the_deadline_by_the_time_either_held_it()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(_http, _gateway.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var session = SessionKit.Code(await HttpAssert.OkAsync<JsonElement>(
+            await facilitator.PostAsync("/sessions", new { title = "Overlap", topic = RoomKit.Topic, study_label = "clock", on_dropout = "wait", choice_seconds = 600 }, Ct),
+            HttpStatusCode.Created));
+        var students = await SessionKit.EnrolledAsync(_http, session, 3, Ct);
+        var code = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, session, Ct))[0].GetProperty("room_code").GetString()!;
+        var deadline = (await RoomAsync(facilitator, code)).GetProperty("deadline_at").GetDateTimeOffset();
+
+        // The room waits from minute 0; the facilitator pauses it at 2; the seat is removed at 5; the facilitator resumes at 8.
+        Assert.Equal(HttpStatusCode.NoContent, (await students[2].PostAsync($"/rooms/{code}/leave", null, Ct)).StatusCode);
+        _clock.Shift = TimeSpan.FromMinutes(2);
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{session}/rooms/{code}/pause", new { reason = "a word" }, Ct));
+        _clock.Shift = TimeSpan.FromMinutes(5);
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{session}/rooms/{code}/remove", new { user_id = students[2].UserId }, Ct));
+        Assert.True((await RoomAsync(facilitator, code)).GetProperty("paused").GetBoolean());
+        _clock.Shift = TimeSpan.FromMinutes(8);
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{session}/rooms/{code}/resume", null, Ct));
+
+        var resumed = await RoomAsync(facilitator, code);
+        Assert.False(resumed.GetProperty("paused").GetBoolean());
+        var moved = resumed.GetProperty("deadline_at").GetDateTimeOffset() - deadline;
+        Assert.InRange(moved, TimeSpan.FromMinutes(8), TimeSpan.FromMinutes(8) + TimeSpan.FromSeconds(5));
     }
 
     private static async Task<JsonElement> RoomAsync(Player player, string code) =>
