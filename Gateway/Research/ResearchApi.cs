@@ -22,7 +22,8 @@ public static class ResearchApi
         "(filter_from, filter_to, filter_topic, filter_phase, filter_session, filter_study; null when not set), participants_rows, rooms_rows, excluded_participants, " +
         "participants_sha256, rooms_sha256, canonical_form, erasures and erased_rows (withdrawals recorded before the export read, and the rows they deleted), " +
         "and sheets: every data sheet the export read, in workbook order, as {sheet, rows, sha256} (the manifest's <sheet>_rows and <sheet>_sha256; " +
-        "a csv export of a long-format sheet reads participants, rooms and that sheet). The keys are the manifest sheet's, so a workbook cited in a paper can be " +
+        "a csv export of a long-format sheet reads participants, rooms and that sheet), and whom it could name: pseudonymised, pseudonym_study and " +
+        "names_included (null on exports recorded before the ledger kept them). The keys are the manifest sheet's, so a workbook cited in a paper can be " +
         "checked against the ledger key by key (the manifest shows times to the millisecond, the ledger to the microsecond).";
 
     private const string ExportDescriptionText =
@@ -244,7 +245,10 @@ public static class ResearchApi
         entry.ErasedRows,
         entry.Filter.SessionCode,
         entry.Filter.StudyLabel,
-        entry.Sheets);
+        entry.Sheets,
+        entry.Pseudonymised,
+        entry.PseudonymStudy,
+        entry.NamesIncluded);
 
     private static ProblemHttpResult Invalid(int status, string field, string detail) =>
         (ProblemHttpResult)Problems.Create(status, "invalid_filter", detail, field: field);

@@ -44,7 +44,10 @@ public sealed record ExportLedgerResponse(
     long ErasedRows,
     string? FilterSession,
     string? FilterStudy,
-    IReadOnlyList<SheetSummary> Sheets);
+    IReadOnlyList<SheetSummary> Sheets,
+    bool? Pseudonymised,
+    string? PseudonymStudy,
+    bool? NamesIncluded);
 
 /// <summary>The export's data sheets by name, in workbook order.</summary>
 public sealed record ExportSheetsResponse(IReadOnlyList<string> Sheets);

@@ -24,7 +24,9 @@ public interface IResearchLedgerGrain : IGrainWithIntegerKey
 /// <summary>
 /// What the export ledger keeps of one finished export: who took it, when, with which filters, and the
 /// counts and digests its manifest sheet carries (every sheet's in <see cref="Sheets"/>, in workbook order; the participants and
-/// rooms sheets' also in their own fields, as before there were more sheets), and the erasures recorded before it read. Times are UTC.
+/// rooms sheets' also in their own fields, as before there were more sheets), the erasures recorded before it read, and whom it
+/// could name: whether its user ids were pseudonyms and for which study, and whether names went with them (null on exports
+/// recorded before the ledger kept these). Times are UTC.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -45,7 +47,10 @@ public sealed record ExportLedgerEntry(
     [property: Id(12)] string CanonicalForm,
     [property: Id(13)] long Erasures,
     [property: Id(14)] long ErasedRows,
-    [property: Id(15)] IReadOnlyList<SheetSummary> Sheets);
+    [property: Id(15)] IReadOnlyList<SheetSummary> Sheets,
+    [property: Id(16)] bool? Pseudonymised,
+    [property: Id(17)] string? PseudonymStudy,
+    [property: Id(18)] bool? NamesIncluded);
 
 /// <summary>One page of the ledger; <see cref="Total"/> counts every entry.</summary>
 [GenerateSerializer]

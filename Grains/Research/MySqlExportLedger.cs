@@ -11,7 +11,7 @@ public sealed class MySqlExportLedger(MySqlDataSource dataSource) : IExportLedge
     private const string LedgerColumns =
         "export_id, requested_by, requested_by_name, format, filter_from, filter_to, filter_topic, filter_phase, started_at, completed_at, " +
         "participant_rows, room_rows, excluded_participants, participants_sha256, rooms_sha256, canonical_form, erasures, erased_rows, " +
-        "filter_session, filter_study, sheets";
+        "filter_session, filter_study, sheets, pseudonymised, pseudonym_study, names_included";
 
     public async Task RecordExportAsync(ExportLedgerEntry entry, CancellationToken cancellationToken)
     {
@@ -21,10 +21,11 @@ public sealed class MySqlExportLedger(MySqlDataSource dataSource) : IExportLedge
             """
             INSERT INTO research_exports (export_id, requested_by, requested_by_name, format, filter_from, filter_to, filter_topic,
                 filter_phase, started_at, completed_at, participant_rows, room_rows, excluded_participants, participants_sha256,
-                rooms_sha256, canonical_form, erasures, erased_rows, filter_session, filter_study, sheets)
+                rooms_sha256, canonical_form, erasures, erased_rows, filter_session, filter_study, sheets, pseudonymised, pseudonym_study,
+                names_included)
             VALUES (@exportId, @requestedBy, @requestedByName, @format, @from, @to, @topic, @phase, @startedAt, @completedAt,
                 @participantRows, @roomRows, @excluded, @participantsSha256, @roomsSha256, @canonicalForm, @erasures, @erasedRows,
-                @session, @study, @sheets)
+                @session, @study, @sheets, @pseudonymised, @pseudonymStudy, @namesIncluded)
             """,
             connection);
         command.Parameters.AddWithValue("@exportId", entry.ExportId.ToString("D"));
@@ -48,6 +49,9 @@ public sealed class MySqlExportLedger(MySqlDataSource dataSource) : IExportLedge
         command.Parameters.AddWithValue("@session", entry.Filter.SessionCode);
         command.Parameters.AddWithValue("@study", entry.Filter.StudyLabel);
         command.Parameters.AddWithValue("@sheets", JsonSerializer.Serialize(entry.Sheets.Select(s => new StoredSheet(s.Sheet, s.Rows, s.Sha256))));
+        command.Parameters.AddWithValue("@pseudonymised", entry.Pseudonymised);
+        command.Parameters.AddWithValue("@pseudonymStudy", entry.PseudonymStudy);
+        command.Parameters.AddWithValue("@namesIncluded", entry.NamesIncluded);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -134,7 +138,10 @@ public sealed class MySqlExportLedger(MySqlDataSource dataSource) : IExportLedge
             reader.GetString(15),
             reader.GetInt64(16),
             reader.GetInt64(17),
-            sheets);
+            sheets,
+            reader.IsDBNull(21) ? null : reader.GetBoolean(21),
+            reader.IsDBNull(22) ? null : reader.GetString(22),
+            reader.IsDBNull(23) ? null : reader.GetBoolean(23));
     }
 #pragma warning restore CA1849
 

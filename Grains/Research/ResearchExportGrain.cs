@@ -173,7 +173,10 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
             CanonicalRowHasher<ParticipantExportRow>.Version,
             erasures.Erasures,
             erasures.ErasedRows,
-            summaries);
+            summaries,
+            pseudonyms.Enabled,
+            pseudonyms.Enabled ? study : null,
+            privacy.IncludeNames);
         if (!request.WarmUp)
         {
             await ledger.RecordExportAsync(entry, cancellationToken);
@@ -194,7 +197,7 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
             entry.ErasedRows,
             summaries,
             pseudonyms.Enabled,
-            pseudonyms.Enabled ? study : null,
+            entry.PseudonymStudy,
             privacy.IncludeNames);
     }
 

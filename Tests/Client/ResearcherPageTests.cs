@@ -48,6 +48,9 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         await Expect(row.Locator("[data-hash=rooms]")).ToHaveTextAsync(entry.GetProperty("rooms_sha256").GetString()!);
         await Expect(row).ToContainTextAsync("csv");
         await Expect(row).ToContainTextAsync("Finished");
+        // This gateway exports raw ids (Research:Pseudonymise off), and the row says so as the ledger does.
+        Assert.Equal((false, true), (entry.GetProperty("pseudonymised").GetBoolean(), entry.GetProperty("names_included").GetBoolean()));
+        await Expect(row.Locator("[data-identities=named]")).ToHaveTextAsync("User ids and names");
         Assert.Equal("finished", entry.GetProperty("filter_phase").GetString());
         Assert.Equal(["participants", "rooms", "decisions"], entry.GetProperty("sheets").EnumerateArray().Select(s => s.GetProperty("sheet").GetString()));
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "research-exported");

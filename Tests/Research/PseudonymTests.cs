@@ -138,6 +138,17 @@ public abstract class PseudonymTests(HttpClient client, IGrainFactory grains)
         Assert.Equal(false, first.Manifest["names_included"]);
         Assert.Equal(true, named.Manifest["names_included"]);
 
+        // The ledger keeps the same: whom each export could name, without the file it handed out.
+        async Task<(bool?, string?, bool?)> LedgerAsync(Workbook workbook)
+        {
+            var entry = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync($"{ResearchKit.Ledger}/{workbook.Manifest["export_id"]}", Ct));
+            return (entry.GetProperty("pseudonymised").GetBoolean(), entry.GetProperty("pseudonym_study").GetString(), entry.GetProperty("names_included").GetBoolean());
+        }
+
+        Assert.Equal((true, study, false), await LedgerAsync(first));
+        Assert.Equal((true, "default", false), await LedgerAsync(unfiltered));
+        Assert.Equal((true, study, true), await LedgerAsync(named));
+
         Assert.Equal(Pseudonym(study, players[0].UserId), (long)(double)Assert.Single(first.Records("ai_interactions"))["user_id"]!);
         Assert.Equal(Pseudonym(study, players[1].UserId), (long)(double)Assert.Single(first.Records("decisions"))["user_id"]!);
         Assert.All(first.Records("participants"), r => Assert.Null(r["nickname"]));

@@ -51,6 +51,11 @@ addStrings({
     'research.col.rows': 'Rows (participants / rooms)',
     'research.col.participantsHash': 'Participants SHA-256',
     'research.col.roomsHash': 'Rooms SHA-256',
+    'research.col.identities': 'Identities',
+    'research.ids.pseudonyms': 'Pseudonyms for {study}, no names',
+    'research.ids.pseudonymsNamed': 'Pseudonyms for {study}, with names',
+    'research.ids.named': 'User ids and names',
+    'research.ids.unknown': 'Not recorded',
     'research.noFilter': 'everything',
   },
   ko: {
@@ -97,6 +102,11 @@ addStrings({
     'research.col.rows': '행 (참가자 / 방)',
     'research.col.participantsHash': '참가자 SHA-256',
     'research.col.roomsHash': '방 SHA-256',
+    'research.col.identities': '신원',
+    'research.ids.pseudonyms': '{study} 가명, 이름 없음',
+    'research.ids.pseudonymsNamed': '{study} 가명, 이름 포함',
+    'research.ids.named': '사용자 ID와 이름',
+    'research.ids.unknown': '기록 없음',
     'research.noFilter': '전체',
   },
 });
@@ -110,7 +120,8 @@ export const RESEARCH_ROLES = ['researcher', 'admin'];
  *   round_choices: number, consensus_choices: number, recording_events: number, exports: number, counted_at: string }} Counts
  * @typedef {{ export_id: string, started_at: string, completed_at: string, requested_by: string, format: string,
  *   filter_from: string | null, filter_to: string | null, filter_topic: string | null, filter_phase: string | null,
- *   participants_rows: number, rooms_rows: number, participants_sha256: string, rooms_sha256: string }} LedgerEntry
+ *   participants_rows: number, rooms_rows: number, participants_sha256: string, rooms_sha256: string,
+ *   pseudonymised: boolean | null, pseudonym_study: string | null, names_included: boolean | null }} LedgerEntry
  * @typedef {{ from: string, to: string, topic: string, phase: string, format: 'xlsx' | 'csv', sheet: string }} ExportFilter
  * @typedef {{ topic: string, title: string | { ko: string, en: string } }} Topic
  */
@@ -321,16 +332,37 @@ export class ResearchPage {
           h('table', { id: 'ledger-table' },
             h('caption', {}, t('research.ledgerCaption', { count: this.ledger.length, total: this.ledgerTotal })),
             h('thead', {}, h('tr', {},
-              ['when', 'by', 'format', 'filter', 'rows', 'participantsHash', 'roomsHash'].map((column) => h('th', { scope: 'col' }, t(`research.col.${column}`))))),
+              ['when', 'by', 'format', 'filter', 'identities', 'rows', 'participantsHash', 'roomsHash'].map((column) => h('th', { scope: 'col' }, t(`research.col.${column}`))))),
             h('tbody', {}, this.ledger.map((entry) => h('tr', { 'data-export-id': entry.export_id },
               h('th', { scope: 'row' }, when(entry.completed_at)),
               h('td', {}, entry.requested_by),
               h('td', {}, entry.format),
               h('td', {}, filterText(entry)),
+              h('td', { 'data-identities': identitiesWord(entry) }, identitiesText(entry)),
               h('td', {}, `${number(entry.participants_rows)} / ${number(entry.rooms_rows)}`),
               h('td', {}, h('code', { class: 'hash', 'data-hash': 'participants' }, entry.participants_sha256)),
               h('td', {}, h('code', { class: 'hash', 'data-hash': 'rooms' }, entry.rooms_sha256))))))));
   }
+}
+
+/**
+ * Whom an export could name, as its ledger entry records it (null on entries recorded before the ledger kept it).
+ * @param {LedgerEntry} entry
+ * @returns {'pseudonyms' | 'pseudonymsNamed' | 'named' | 'unknown'}
+ */
+function identitiesWord(entry) {
+  if (entry.pseudonymised == null) {
+    return 'unknown';
+  }
+  if (!entry.pseudonymised) {
+    return 'named';
+  }
+  return entry.names_included ? 'pseudonymsNamed' : 'pseudonyms';
+}
+
+/** @param {LedgerEntry} entry */
+function identitiesText(entry) {
+  return t(`research.ids.${identitiesWord(entry)}`, { study: entry.pseudonym_study ?? '' });
 }
 
 /** @param {number} bytes the count so far, written into its line only (redrawing the page would wipe the form) */
