@@ -43,13 +43,24 @@ public sealed partial class UserGrain(IAccountStore store, IHeldResearchReader r
     {
         var user = await store.FindByIdAsync(UserId, cancellationToken) ?? throw NotFound();
         var now = time.GetUtcNow();
+        var scope = await eraser.ScopeAsync(UserId, cancellationToken);
+        if (scope.InGame)
+        {
+            throw InGame();
+        }
+
+        // The finished rooms' own stored state holds the same choices and nickname as the rows. The rooms forget
+        // first: a room call that fails leaves the rows in place, so a retry finds the same rooms again (erasing the
+        // rows first lost the list, and those rooms kept the data for good).
+        await ForgetInRoomsAsync(scope.Rooms, cancellationToken);
         var outcome = await eraser.EraseAsync(UserId, kind, now.UtcDateTime, cancellationToken);
         if (outcome.InGame)
         {
-            throw RuleViolationException.Conflict(
-                "game_in_progress",
-                "You are in a room that is waiting or playing; leave it or let the game finish, then withdraw (the game would otherwise record you again).");
+            throw InGame();
         }
+
+        // A game that finished between the two reads.
+        await ForgetInRoomsAsync([.. outcome.Rooms.Except(scope.Rooms, StringComparer.Ordinal)], cancellationToken);
 
         // Withdrawing the data is withdrawing the consent to it: later games must not export this user either.
         if (user.DataConsent)
@@ -57,15 +68,22 @@ public sealed partial class UserGrain(IAccountStore store, IHeldResearchReader r
             await store.RecordConsentAsync(UserId, new ConsentDecision(Data: false, Voice: null, ConsentTexts.Unversioned, now.UtcDateTime), cancellationToken);
         }
 
-        // The rows are gone; the finished rooms' own stored state held the same choices and nickname.
-        foreach (var room in outcome.Rooms)
-        {
-            await GrainFactory.GetGrain<IRoomGame>(room).ForgetWithdrawnAsync(UserId, cancellationToken);
-        }
-
         LogErased(logger, kind, outcome.RowsErased);
         return new ResearchErasure(outcome.RowsErased, now);
     }
+
+    private async Task ForgetInRoomsAsync(IReadOnlyList<string> rooms, CancellationToken cancellationToken)
+    {
+        foreach (var room in rooms)
+        {
+            await GrainFactory.GetGrain<IRoomGame>(room).ForgetWithdrawnAsync(UserId, cancellationToken);
+        }
+    }
+
+    private static RuleViolationException InGame() =>
+        RuleViolationException.Conflict(
+            "game_in_progress",
+            "You are in a room that is waiting or playing; leave it or let the game finish, then withdraw (the game would otherwise record you again).");
 
     public async Task<UserRoles> GetRolesAsync(CancellationToken cancellationToken)
     {

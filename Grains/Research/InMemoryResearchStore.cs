@@ -243,13 +243,20 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
         }
     }
 
+    public Task<ErasureScope> ScopeAsync(long userId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(ScopeOf(userId));
+        }
+    }
+
     public Task<ErasureOutcome> EraseAsync(long userId, string kind, DateTime at, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
-            // The same rule as MySQL: not while a room grain may still write this user's rows.
-            if (_participants.Any(p => p.Key.User == userId && _rooms.TryGetValue(p.Key.Room, out var room)
-                && (room.Status == RoomStatus.Started || (room.Status == RoomStatus.Waiting && p.Value.LeftAt is null))))
+            var (playing, rooms) = ScopeOf(userId);
+            if (playing)
             {
                 return Task.FromResult(new ErasureOutcome(InGame: true, 0, []));
             }
@@ -273,7 +280,6 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
                 _withdrawalCodes.Remove(code);
             }
 
-            var rooms = _participants.Keys.Where(k => k.User == userId).Select(k => k.Room).Distinct(StringComparer.Ordinal).ToList();
             long rows = 0;
             rows += RemoveWhere(_choices, c => c.Key.User == userId) + RemoveWhere(_submissions, c => c.Key.User == userId);
 
@@ -296,6 +302,16 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
             _erasures.Add(new ErasureLedgerEntry(_erasures.Count + 1, at, rows, kind));
             return Task.FromResult(new ErasureOutcome(InGame: false, rows, rooms));
         }
+    }
+
+    /// <summary>The same rule as MySQL: not while a room grain may still write this user's rows. Under the lock.</summary>
+    private ErasureScope ScopeOf(long userId)
+    {
+        var playing = _participants.Any(p => p.Key.User == userId && _rooms.TryGetValue(p.Key.Room, out var room)
+            && (room.Status == RoomStatus.Started || (room.Status == RoomStatus.Waiting && p.Value.LeftAt is null)));
+        return playing
+            ? new ErasureScope(InGame: true, [])
+            : new ErasureScope(InGame: false, [.. _participants.Keys.Where(k => k.User == userId).Select(k => k.Room).Distinct(StringComparer.Ordinal)]);
     }
 
     /// <summary>For tests: a user's rows in the tables erasure deletes from (facilitator actions about them too), and the rows still linked to them (consensus submitted, events caused).</summary>

@@ -7,28 +7,21 @@ namespace Dilemma.Grains.Research;
 /// <summary>Withdrawal on MySQL/MariaDB: the check, the deletes and the ledger row in one transaction, each by a user index.</summary>
 public sealed class MySqlResearchEraser(MySqlDataSource dataSource) : IResearchEraser
 {
+    public async Task<ErasureScope> ScopeAsync(long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await ScopeAsync(connection, null, userId, cancellationToken);
+    }
+
     public async Task<ErasureOutcome> EraseAsync(long userId, string kind, DateTime at, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var playing = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            """
-            SELECT COUNT(*) FROM room_participants p JOIN rooms r ON r.room_code = p.room_code
-            WHERE p.user_id = @userId AND (r.status = 'started' OR (r.status = 'waiting' AND p.left_at IS NULL))
-            """,
-            new { userId },
-            transaction,
-            cancellationToken: cancellationToken));
-        if (playing > 0)
+        var (playing, rooms) = await ScopeAsync(connection, transaction, userId, cancellationToken);
+        if (playing)
         {
             return new ErasureOutcome(InGame: true, 0, []);
         }
-
-        var rooms = (await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT DISTINCT room_code FROM room_participants WHERE user_id = @userId",
-            new { userId },
-            transaction,
-            cancellationToken: cancellationToken))).AsList();
 
         // Consensus rows and events the user caused belong to the room (and to the others in it), and others' reports of
         // their link to the user are the reporters' data: they lose the link only.
@@ -67,6 +60,29 @@ public sealed class MySqlResearchEraser(MySqlDataSource dataSource) : IResearchE
             cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
         return new ErasureOutcome(InGame: false, rows, rooms);
+    }
+
+    private static async Task<ErasureScope> ScopeAsync(MySqlConnection connection, MySqlTransaction? transaction, long userId, CancellationToken cancellationToken)
+    {
+        var playing = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            """
+            SELECT COUNT(*) FROM room_participants p JOIN rooms r ON r.room_code = p.room_code
+            WHERE p.user_id = @userId AND (r.status = 'started' OR (r.status = 'waiting' AND p.left_at IS NULL))
+            """,
+            new { userId },
+            transaction,
+            cancellationToken: cancellationToken));
+        if (playing > 0)
+        {
+            return new ErasureScope(InGame: true, []);
+        }
+
+        var rooms = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT DISTINCT room_code FROM room_participants WHERE user_id = @userId",
+            new { userId },
+            transaction,
+            cancellationToken: cancellationToken));
+        return new ErasureScope(InGame: false, rooms.AsList());
     }
 
     public async Task<long?> FindWithdrawalCodeAsync(byte[] codeSha256, CancellationToken cancellationToken)
