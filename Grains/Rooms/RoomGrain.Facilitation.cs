@@ -217,8 +217,10 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
             return await LeaveAsync(userId, cancellationToken);
         }
 
-        EnsurePlaying();
-        if (moving.Removed)
+        // The game ended between the session's check and this call, after the target had seated the mover: the finished
+        // game keeps the seat as played, and the move stands (refusing it now left the mover seated in both rooms
+        // with the session recording neither).
+        if (State.Phase == RoomPhase.Finished || moving.Removed)
         {
             return Snapshot();
         }

@@ -376,6 +376,30 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
             actions.EnumerateArray().Select(a => (a.GetProperty("action").GetString()!, a.GetProperty("room_code").GetString(), a.GetProperty("reason").GetString())));
     }
 
+    /// <summary>
+    /// A move is checked against the source room, the target seats the mover, and only then is the source told. A game
+    /// that finished in between refused the move out, leaving the mover seated in both rooms and in neither of the session's
+    /// records; the finished game now keeps the seat as played and the move stands.
+    /// </summary>
+    [Fact]
+    public async Task A_move_out_of_a_game_that_finished_meanwhile_leaves_the_game_as_played()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var students = await SessionKit.EnrolledAsync(client, code, 3, Ct);
+        var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0].GetProperty("room_code").GetString()!;
+        for (var round = 1; round <= 5; round++)
+        {
+            await RoomKit.PlayRoundAsync(students, room, round, Ct);
+        }
+
+        var answer = await grains.GetGrain<IFacilitatedRoomGrain>(room).MoveOutForSessionAsync(code, students[0].UserId, facilitator.UserId, "999999", Ct);
+
+        Assert.Equal(RoomPhase.Finished, answer.Phase);
+        var seat = (await RoomAsync(facilitator, room)).GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("user_id").GetInt64() == students[0].UserId);
+        Assert.Equal("present", seat.GetProperty("presence").GetString());
+    }
+
     [Fact]
     public async Task A_participant_moves_into_a_free_seat_or_a_waiting_room_and_a_full_room_is_refused()
     {
