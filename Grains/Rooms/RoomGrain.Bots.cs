@@ -4,6 +4,7 @@ using Dilemma.Grains.Interfaces.Ai;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Research;
+using Microsoft.Extensions.Logging;
 
 namespace Dilemma.Grains.Rooms;
 
@@ -12,7 +13,8 @@ namespace Dilemma.Grains.Rooms;
 /// not divisible by three), and under <c>on_dropout: bot</c> a bot takes a dropped seat. A bot is a
 /// user row marked <c>is_bot</c>; it chooses as soon as a round opens, by the facilitator: the
 /// seeded <see cref="OfflineBotRule"/> offline, or the model with a one-sentence reason shown to the
-/// others (the rule again, noted with why, when the model fails). It never submits the consensus:
+/// others (the rule again, noted with why, when the model fails). A model slower than a second does
+/// not hold the room: its answer is taken when it comes, and the consensus waits for it. It never submits the consensus:
 /// the host does. Every row it produces is marked as a bot's.
 /// </summary>
 public sealed partial class RoomGrain
@@ -93,7 +95,25 @@ public sealed partial class RoomGrain
         return new ParticipantState { UserId = userId, Nickname = nickname, RoleId = roleId, JoinedAt = now, IsBot = true };
     }
 
-    /// <summary>The bots still in the game choose in the open round, if they have not yet and choices are open.</summary>
+    /// <summary>
+    /// How long a turn waits for the model's answers before it lets the room go on and takes them when they come: well
+    /// inside a cluster gateway's response timeout (8 s), so the calls queued behind the turn do not fail while a model
+    /// thinks (up to Ai:TimeoutSeconds). The rule, offline, answers at once.
+    /// </summary>
+    private static readonly TimeSpan BotAnswerWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>Answers that came after the turn that asked for them, by round and bot, until the catch-up turn takes them.</summary>
+    private readonly Dictionary<(int Round, long BotId), FacilitatorAnswer<BotChoice>> _lateBotAnswers = [];
+
+    /// <summary>The bots whose answer for a round is still coming: no other turn asks for it again.</summary>
+    private readonly HashSet<(int Round, long BotId)> _botAnswersDue = [];
+
+    private IGrainTimer? _botCatchUp;
+
+    /// <summary>
+    /// The bots still in the game choose in the open round, if they have not yet and choices are open. All are asked at
+    /// once; what has not come within <see cref="BotAnswerWait"/> is taken by a later turn of its own.
+    /// </summary>
     private async Task BotsChooseAsync(DateTime now, CancellationToken cancellationToken)
     {
         if (State.Phase != RoomPhase.Started)
@@ -102,27 +122,132 @@ public sealed partial class RoomGrain
         }
 
         var round = State.Rounds[State.CurrentRound - 1];
-        var options = Scenario.Rounds[round.RoundNumber - 1].Options.Count;
-        foreach (var bot in State.Participants.Where(p => p.IsBot && TakesPart(p) && p.RoleId is not null && !round.Choices.Exists(c => c.UserId == p.UserId)))
+        if (round.ChoicesClosed)
         {
-            if (round.ChoicesClosed)
-            {
-                return;
-            }
+            return;
+        }
 
-            // The room waits for the model (at most Ai:TimeoutSeconds, then the rule answers): the
-            // choice must be in the state before anyone can act on the round.
-            var brief = new BotBrief(Code, Scenario, round.RoundNumber, bot.RoleId!.Value, AiRules.PromptLanguage(null));
-            var answer = await facilitator.ChooseForBotAsync(brief, cancellationToken);
-            metrics.AiAnswered("bot", answer.Ai);
-            var (choice, confidence, reason) = answer.Value;
-            await research.RecordChoiceAsync(
-                new ChoiceRecord(Code, bot.UserId, round.RoundNumber, choice, confidence, Revision: 1, SubmissionId: null, now, IsBot: true, BotReason: reason),
-                cancellationToken);
-            await research.RecordAiInteractionAsync(AiInteractionRecord.From(Code, bot.UserId, AiInteractionKind.BotChoice, round.RoundNumber, now, answer.Ai), cancellationToken);
-            ApplyChoice(round, bot.UserId, new ChoiceSubmission(round.RoundNumber, choice, confidence, null), 1, now);
-            round.Choices.Find(c => c.UserId == bot.UserId)!.Bot = new BotChoiceNote { Provider = answer.Ai.Provider, Reason = reason, FallbackReason = answer.Ai.FallbackReason };
-            metrics.ChoiceRecorded();
+        // The asks outlive this call when the model is slow: the provider's own timeout bounds them, not the caller's.
+        var asks = State.Participants
+            .Where(p => p.IsBot && TakesPart(p) && p.RoleId is not null && !round.Choices.Exists(c => c.UserId == p.UserId)
+                && !_botAnswersDue.Contains((round.RoundNumber, p.UserId)))
+            .Select(bot => (Bot: bot, Answer: facilitator.ChooseForBotAsync(
+                new BotBrief(Code, Scenario, round.RoundNumber, bot.RoleId!.Value, AiRules.PromptLanguage(null)),
+                CancellationToken.None)))
+            .ToList();
+        if (asks.Count == 0)
+        {
+            return;
+        }
+
+        if (!asks.TrueForAll(a => a.Answer.IsCompleted))
+        {
+            await Task.WhenAny(Task.WhenAll(asks.Select(a => a.Answer)), Task.Delay(BotAnswerWait, time, CancellationToken.None));
+        }
+
+        foreach (var (bot, answer) in asks)
+        {
+            if (answer.IsCompleted)
+            {
+                await RecordBotChoiceAsync(round, bot.UserId, await answer, now, cancellationToken);
+            }
+            else
+            {
+                _botAnswersDue.Add((round.RoundNumber, bot.UserId));
+                _ = TakeLateAnswerAsync(round.RoundNumber, bot.UserId, answer);
+            }
         }
     }
+
+    private async Task RecordBotChoiceAsync(RoundState round, long botId, FacilitatorAnswer<BotChoice> answer, DateTime now, CancellationToken cancellationToken)
+    {
+        metrics.AiAnswered("bot", answer.Ai);
+        var (choice, confidence, reason) = answer.Value;
+        await research.RecordChoiceAsync(
+            new ChoiceRecord(Code, botId, round.RoundNumber, choice, confidence, Revision: 1, SubmissionId: null, now, IsBot: true, BotReason: reason),
+            cancellationToken);
+        await research.RecordAiInteractionAsync(AiInteractionRecord.From(Code, botId, AiInteractionKind.BotChoice, round.RoundNumber, now, answer.Ai), cancellationToken);
+        ApplyChoice(round, botId, new ChoiceSubmission(round.RoundNumber, choice, confidence, null), 1, now);
+        round.Choices.Find(c => c.UserId == botId)!.Bot = new BotChoiceNote { Provider = answer.Ai.Provider, Reason = reason, FallbackReason = answer.Ai.FallbackReason };
+        metrics.ChoiceRecorded();
+    }
+
+    /// <summary>
+    /// Runs outside any turn, on this activation's scheduler (the continuation of an await begun in a turn), so it only
+    /// keeps the answer and arms the turn that applies it. Should this activation end first, the next one asks again.
+    /// </summary>
+    private async Task TakeLateAnswerAsync(int roundNumber, long botId, Task<FacilitatorAnswer<BotChoice>> asking)
+    {
+        try
+        {
+            _lateBotAnswers[(roundNumber, botId)] = await asking;
+        }
+        catch (Exception e)
+        {
+            // The facilitator falls back to the rule rather than fail; should it fail anyway, the catch-up asks again.
+            LogLateBotAnswerFailed(logger, e, Code, roundNumber);
+        }
+        finally
+        {
+            _botAnswersDue.Remove((roundNumber, botId));
+            ArmBotCatchUp();
+        }
+    }
+
+    /// <summary>A bot of the open round without a choice and no answer coming: a new activation (the last one ended while a model thought) asks again.</summary>
+    private bool BotChoiceMissing()
+    {
+        if (State.Phase != RoomPhase.Started)
+        {
+            return false;
+        }
+
+        var round = State.Rounds[State.CurrentRound - 1];
+        return !round.ChoicesClosed && State.Participants.Exists(p => p.IsBot && TakesPart(p) && p.RoleId is not null && !round.Choices.Exists(c => c.UserId == p.UserId));
+    }
+
+    /// <summary>A turn of its own, soon, that takes the late answers and asks for any bot choice still missing.</summary>
+    private void ArmBotCatchUp()
+    {
+        _botCatchUp?.Dispose();
+        _botCatchUp = this.RegisterGrainTimer(CatchUpBotsAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+    }
+
+    private async Task CatchUpBotsAsync(CancellationToken cancellationToken)
+    {
+        var late = _lateBotAnswers.ToList();
+        _lateBotAnswers.Clear();
+        if (State.Phase != RoomPhase.Started)
+        {
+            return;
+        }
+
+        var round = State.Rounds[State.CurrentRound - 1];
+        var now = Now;
+        var before = round.Choices.Count;
+        foreach (var ((roundNumber, botId), answer) in late)
+        {
+            // Taken only into the round it was asked for, while choices are open there and the bot still plays.
+            if (roundNumber == round.RoundNumber && !round.ChoicesClosed && Find(botId) is { } bot && TakesPart(bot) && !round.Choices.Exists(c => c.UserId == botId))
+            {
+                await RecordBotChoiceAsync(round, botId, answer, now, cancellationToken);
+            }
+        }
+
+        await BotsChooseAsync(now, cancellationToken);
+        if (round.Choices.Count == before)
+        {
+            return;
+        }
+
+        var deadlineMoved = OpenConsensusClockIfDue(now);
+        await SaveAsync(writeScenario: false, cancellationToken);
+        if (deadlineMoved)
+        {
+            await KeepDeadlineReminderAsync();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A bot's late answer in room {RoomCode}, round {RoundNumber}, failed; the room asks again")]
+    private static partial void LogLateBotAnswerFailed(ILogger logger, Exception exception, string roomCode, int roundNumber);
 }

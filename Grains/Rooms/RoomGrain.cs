@@ -42,6 +42,10 @@ public sealed partial class RoomGrain(
         if (State.Created && State.Phase == RoomPhase.Started)
         {
             await ReadBackOpenRoundAsync(cancellationToken);
+            if (BotChoiceMissing())
+            {
+                ArmBotCatchUp();
+            }
         }
 
         WatchForAbandonment();

@@ -24,7 +24,7 @@ public sealed class LlmBotTests(OpenAiGatewayFixture fixture) : IClassFixture<Op
         var (host, code, bots) = await StartedWithTwoBotsAsync();
         Assert.Equal(HttpStatusCode.Created, (await RoomKit.ChooseAsync(host, code, 1, 0, 3, Ct)).StatusCode);
 
-        var room = await HttpAssert.OkAsync<JsonElement>(await host.GetAsync($"/rooms/{code}", Ct));
+        var room = await RoomKit.WithBotChoicesAsync(host, code, bots.Count, Ct);
         var shown = room.GetProperty("bot_choices").EnumerateArray().ToList();
         Assert.Equal(bots.Select(b => b.Id).Order(), shown.Select(c => c.GetProperty("user_id").GetInt64()).Order());
         Assert.All(shown, c =>
@@ -61,7 +61,7 @@ public sealed class LlmBotTests(OpenAiGatewayFixture fixture) : IClassFixture<Op
 
         var (host, code, bots) = await StartedWithTwoBotsAsync();
 
-        var room = await HttpAssert.OkAsync<JsonElement>(await host.GetAsync($"/rooms/{code}", Ct));
+        var room = await RoomKit.WithBotChoicesAsync(host, code, bots.Count, Ct);
         var options = room.GetProperty("scenario").GetProperty("rounds")[0].GetProperty("options").GetArrayLength();
         var shown = room.GetProperty("bot_choices").EnumerateArray().ToList();
         Assert.Equal(2, shown.Count);
@@ -85,7 +85,7 @@ public sealed class LlmBotTests(OpenAiGatewayFixture fixture) : IClassFixture<Op
 
         var (host, code, bots) = await StartedWithTwoBotsAsync();
 
-        var room = await HttpAssert.OkAsync<JsonElement>(await host.GetAsync($"/rooms/{code}", Ct));
+        var room = await RoomKit.WithBotChoicesAsync(host, code, bots.Count, Ct);
         var shown = room.GetProperty("bot_choices").EnumerateArray().ToList();
         Assert.Equal(bots.Count, shown.Count);
         Assert.All(shown, c =>
@@ -94,6 +94,41 @@ public sealed class LlmBotTests(OpenAiGatewayFixture fixture) : IClassFixture<Op
             Assert.Equal("upstream_error", c.GetProperty("fallback_reason").GetString());
             Assert.Equal(JsonValueKind.Null, c.GetProperty("reason").ValueKind);
         });
+    }
+
+    /// <summary>
+    /// A model slower than the room's turn does not hold the room: the start answers, the room answers and takes the
+    /// host's choice while the model thinks, and the bots' choices land when it answers (the consensus then opens).
+    /// Before, the start waited for the model (here until the provider's 10 s timeout gave the choice to the rule).
+    /// </summary>
+    [Fact]
+    public async Task A_slow_model_does_not_hold_the_room_and_its_answers_land_when_they_come()
+    {
+        var thinking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        for (var i = 0; i < 2; i++)
+        {
+            Server.Enqueue(async context =>
+            {
+                await thinking.Task;
+                await FakeOpenAiServer.Completion(context, ModelAnswers.BotChoice);
+            });
+        }
+
+        var (host, code, bots) = await StartedWithTwoBotsAsync();
+
+        var meanwhile = await HttpAssert.OkAsync<JsonElement>(await host.GetAsync($"/rooms/{code}", Ct));
+        Assert.Equal(0, meanwhile.GetProperty("bot_choices").GetArrayLength());
+        Assert.Equal(HttpStatusCode.Created, (await RoomKit.ChooseAsync(host, code, 1, 0, 3, Ct)).StatusCode);
+        await HttpAssert.ProblemAsync(await RoomKit.ConsensusAsync(host, code, 1, 0, 3, Ct), HttpStatusCode.Conflict, "choices_pending");
+
+        thinking.SetResult();
+        var room = await RoomKit.WithBotChoicesAsync(host, code, bots.Count, Ct);
+        Assert.All(room.GetProperty("bot_choices").EnumerateArray(), c =>
+        {
+            Assert.Equal("openai", c.GetProperty("provider").GetString());
+            Assert.Equal(ModelAnswers.BotReason, c.GetProperty("reason").GetString());
+        });
+        Assert.Equal(HttpStatusCode.Created, (await RoomKit.ConsensusAsync(host, code, 1, 0, 3, Ct)).StatusCode);
     }
 
     private static string RoundTitle(JsonElement room) =>

@@ -116,6 +116,7 @@ public sealed class AiProvenanceExportTests(OpenAiGatewayFixture fixture) : ICla
         var started = await HttpAssert.OkAsync<JsonElement>(await host.PostAsync($"/rooms/{code}/start", null, Ct));
         var bots = started.GetProperty("participants").EnumerateArray().Where(p => p.GetProperty("is_bot").GetBoolean()).Select(p => p.GetProperty("user_id").GetInt64()).Order().ToList();
         Assert.Equal(HttpStatusCode.Created, (await RoomKit.ChooseAsync(host, code, 1, 0, 3, Ct)).StatusCode);
+        await RoomKit.WithBotChoicesAsync(host, code, bots.Count, Ct);
 
         var (workbook, _) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
 

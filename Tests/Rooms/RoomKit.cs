@@ -76,6 +76,25 @@ public static class RoomKit
         player.PostAsync($"/rooms/{code}/consensus-choice", new { round_number = round, choice, confidence, submission_id = submissionId }, cancellationToken);
 
     /// <summary>Plays one round: everyone chooses (player i picks option i % 2), then the host records consensus 0.</summary>
+    /// <summary>
+    /// The room once its bots' choices of the open round are shown: a model slower than the room's turn answers after
+    /// the call that opened the round has returned.
+    /// </summary>
+    public static async Task<JsonElement> WithBotChoicesAsync(Player player, string code, int bots, CancellationToken cancellationToken)
+    {
+        var room = default(JsonElement);
+        await Infrastructure.Eventually.UntilAsync(
+            async () =>
+            {
+                room = await HttpAssert.OkAsync<JsonElement>(await player.GetAsync($"/rooms/{code}", cancellationToken));
+                return room.GetProperty("bot_choices").GetArrayLength() >= bots;
+            },
+            TimeSpan.FromSeconds(30),
+            () => $"{bots} bot choices in room {code} (shown: {room.GetProperty("bot_choices").GetArrayLength()})",
+            cancellationToken);
+        return room;
+    }
+
     public static async Task PlayRoundAsync(Player[] players, string code, int round, CancellationToken cancellationToken)
     {
         for (var i = 0; i < players.Length; i++)
