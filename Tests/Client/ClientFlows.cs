@@ -93,6 +93,9 @@ internal static partial class ClientFlows
         await host.ClickAsync("#feedback-load");
         await Expect(host.Locator("#feedback-text")).ToBeVisibleAsync();
         await Expect(host.Locator("#feedback-text p")).Not.ToBeEmptyAsync();
+
+        // The feedback's redraws left the table the reader opened open.
+        await Expect(host.Locator("#stats-table")).ToBeVisibleAsync();
         await ScanAsync(scan, host, "statistics");
 
         // The same screen in Korean: every label comes from the language switch.

@@ -126,7 +126,8 @@ function morph(current, next) {
     return;
   }
   for (const name of current.getAttributeNames()) {
-    if (!next.hasAttribute(name)) {
+    // A disclosure the reader opened stays open: the app draws them closed and never tracks the toggle.
+    if (!next.hasAttribute(name) && !(name === 'open' && current instanceof HTMLDetailsElement)) {
       current.removeAttribute(name);
     }
   }
