@@ -130,7 +130,7 @@ public sealed partial class RoomGrain
         // The asks outlive this call when the model is slow: the provider's own timeout bounds them, not the caller's.
         var asks = State.Participants
             .Where(p => p.IsBot && TakesPart(p) && p.RoleId is not null && !round.Choices.Exists(c => c.UserId == p.UserId)
-                && !_botAnswersDue.Contains((round.RoundNumber, p.UserId)))
+                && !_botAnswersDue.Contains((round.RoundNumber, p.UserId)) && !_lateBotAnswers.ContainsKey((round.RoundNumber, p.UserId)))
             .Select(bot => (Bot: bot, Answer: facilitator.ChooseForBotAsync(
                 new BotBrief(Code, Scenario, round.RoundNumber, bot.RoleId!.Value, AiRules.PromptLanguage(null)),
                 CancellationToken.None)))
@@ -206,21 +206,41 @@ public sealed partial class RoomGrain
         return !round.ChoicesClosed && State.Participants.Exists(p => p.IsBot && TakesPart(p) && p.RoleId is not null && !round.Choices.Exists(c => c.UserId == p.UserId));
     }
 
-    /// <summary>A turn of its own, soon, that takes the late answers and asks for any bot choice still missing.</summary>
+    /// <summary>
+    /// A turn of its own, soon, that takes the late answers and asks for any bot choice still missing. One timer, moved
+    /// rather than replaced: disposing it would cancel a catch-up running now, half-way through its writes, while a
+    /// second answer arrives during one of them; a moved timer fires again once the running tick is done.
+    /// </summary>
     private void ArmBotCatchUp()
     {
-        _botCatchUp?.Dispose();
-        _botCatchUp = this.RegisterGrainTimer(CatchUpBotsAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+        if (_botCatchUp is null)
+        {
+            _botCatchUp = this.RegisterGrainTimer(CatchUpBotsAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+        }
+        else
+        {
+            _botCatchUp.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
     }
 
     private async Task CatchUpBotsAsync(CancellationToken cancellationToken)
     {
-        var late = _lateBotAnswers.ToList();
-        _lateBotAnswers.Clear();
+        // As a person's choice: a deadline past is applied first, and nothing is chosen while the room is paused (the
+        // answers wait for the end of the pause, which arms this again).
+        await ApplyDeadlineIfOverdueAsync(cancellationToken);
         if (State.Phase != RoomPhase.Started)
+        {
+            _lateBotAnswers.Clear();
+            return;
+        }
+
+        if (IsPaused)
         {
             return;
         }
+
+        var late = _lateBotAnswers.ToList();
+        _lateBotAnswers.Clear();
 
         var round = State.Rounds[State.CurrentRound - 1];
         var now = Now;

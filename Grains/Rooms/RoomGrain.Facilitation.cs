@@ -97,7 +97,9 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
             return Snapshot();
         }
 
-        // The clock stands still while paused; the save moves the deadline on by the pause once nothing holds it.
+        // The clock stands still while paused; the save moves the deadline on by the pause once nothing holds it (from
+        // the facilitator's pause itself when no save has followed it yet).
+        State.PausedSince ??= State.FacilitatorPausedAt;
         State.FacilitatorPausedAt = paused ? Now : null;
         await SaveAsync(writeScenario: false, cancellationToken);
         await KeepDeadlineReminderAsync();

@@ -99,6 +99,12 @@ public sealed partial class RoomGrain
         }
 
         State.PausedSince = null;
+        if (_lateBotAnswers.Count > 0 || BotChoiceMissing())
+        {
+            // Bots' answers that came during the pause are taken now.
+            ArmBotCatchUp();
+        }
+
         if (State.Phase != RoomPhase.Started || State.DeadlineAt is not { } deadline)
         {
             return false;
