@@ -37,7 +37,7 @@ internal static partial class ClientFlows
             await page.ClickAsync("#guest-submit");
             // The first sign-in of a test run can meet a gateway still compiling while other fixtures start beside it.
             await Expect(page.Locator("#create-form")).ToBeVisibleAsync(new() { Timeout = 60_000 });
-            // The lobby draws itself again when its lists arrive; typing before that would be wiped.
+            // The lobby's lists have arrived (the topic select is filled) before the form is used.
             await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync();
         }
 

@@ -28,6 +28,32 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await page.Context.CloseAsync();
     }
 
+    /// <summary>
+    /// A redraw (here the language switch, which draws the page again and reloads the lobby's lists) sets what the app
+    /// holds and leaves what the person typed but the app does not hold: the form's half-typed title and topic stay.
+    /// </summary>
+    [Fact]
+    public async Task What_was_typed_into_a_form_survives_a_redraw()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", "en");
+        await page.FillAsync("#guest-nickname", "Typist");
+        await page.ClickAsync("#guest-submit");
+        await Expect(page.Locator("#create-form")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync();
+        var topics = await page.Locator("#create-topic option").EvaluateAllAsync<string[]>("options => options.map((o) => o.value)");
+
+        await page.FillAsync("#create-title", "Half typed");
+        await page.SelectOptionAsync("#create-topic", topics[^1]);
+        await page.SelectOptionAsync("#lang-select", "ko");
+        await Expect(page.Locator("label[for=create-title]")).ToHaveTextAsync("방 제목");
+
+        await Expect(page.Locator("#create-title")).ToHaveValueAsync("Half typed");
+        await Expect(page.Locator("#create-topic")).ToHaveValueAsync(topics[^1]);
+        await page.Context.CloseAsync();
+    }
+
     [Theory]
     [InlineData("ko")]
     [InlineData("en")]
@@ -117,7 +143,7 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await page.FillAsync("#guest-nickname", "Lost");
         await page.ClickAsync("#guest-submit");
 
-        // The lobby draws itself again when its lists arrive; typing before that would be wiped.
+        // The lobby's lists have arrived (the topic select is filled) before the form is used.
         await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync();
 
         // A code nobody opened: the server's room_not_found becomes a sentence, not a code.

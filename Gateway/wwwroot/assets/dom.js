@@ -10,6 +10,13 @@
  */
 const listeners = new WeakMap();
 
+/**
+ * The control properties (value, checked, selected) an element was built with, even as null or false: those the
+ * app holds in its state. A redraw sets those and leaves the others as the person left them (a title half typed).
+ * @type {WeakMap<Element, Set<string>>}
+ */
+const controlled = new WeakMap();
+
 /** @this {EventTarget} @param {Event} event */
 function dispatch(event) {
   listeners.get(this)?.[event.type]?.call(this, event);
@@ -23,6 +30,10 @@ function dispatch(event) {
  */
 export function h(tag, props = {}, ...children) {
   const element = document.createElement(tag);
+  const held = Object.keys(props).filter((name) => name === 'value' || name === 'checked' || name === 'selected');
+  if (held.length > 0) {
+    controlled.set(element, new Set(held));
+  }
   for (const [name, value] of Object.entries(props)) {
     if (value == null || value === false) {
       continue;
@@ -147,20 +158,27 @@ function morph(current, next) {
     listeners.delete(current);
   }
   morphChildren(current, [...next.childNodes]);
-  // What a control shows lives in properties the attributes do not carry; the fresh element says what it should be.
+  // What a control shows lives in properties the attributes do not carry: the fresh element says what it should be
+  // where the app holds it; elsewhere it stays as the person left it.
+  const held = controlled.get(next);
+  if (held) {
+    controlled.set(current, held);
+  } else {
+    controlled.delete(current);
+  }
   if (current instanceof HTMLInputElement && next instanceof HTMLInputElement) {
-    if (current.checked !== next.checked) {
+    if (held?.has('checked') && current.checked !== next.checked) {
       current.checked = next.checked;
     }
-    if (current.type !== 'file' && current.value !== next.value) {
+    if (held?.has('value') && current.type !== 'file' && current.value !== next.value) {
       current.value = next.value;
     }
   } else if (current instanceof HTMLTextAreaElement && next instanceof HTMLTextAreaElement) {
-    if (current.value !== next.value) {
+    if (held?.has('value') && current.value !== next.value) {
       current.value = next.value;
     }
   } else if (current instanceof HTMLOptionElement && next instanceof HTMLOptionElement) {
-    if (current.selected !== next.selected) {
+    if (held?.has('selected') && current.selected !== next.selected) {
       current.selected = next.selected;
     }
   }
