@@ -71,9 +71,7 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
 
         if (filter.Topic is { } topic)
         {
-            // Exact, as a room's topic is matched at creation: the column's case-insensitive collation picks the
-            // index's rows, the binary one decides.
-            conditions.Add("r.topic = @topic AND r.topic = @topic COLLATE utf8mb4_bin");
+            conditions.Add(MySqlTopic.Matches("r.topic"));
             command.Parameters.AddWithValue("@topic", topic);
         }
 

@@ -275,26 +275,24 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
             roomEvent,
             cancellationToken);
 
-    // A topic is matched exactly, as creation matches it against the catalogue: the column's case-insensitive
-    // collation picks the index's rows, the binary comparison decides (the in-memory store compares ordinally).
     public async Task<(IReadOnlyList<RoomRow> Rooms, long Total)> ListPublicRoomsAsync(string? topic, string status, long offset, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var parameters = new { topic, status, offset, limit };
         var rooms = await connection.QueryAsync<RoomRow>(new CommandDefinition(
-            """
+            $"""
             SELECT r.room_code AS RoomCode, r.title AS Title, r.topic AS Topic, r.status AS Status,
                    CAST((SELECT COUNT(*) FROM room_participants p WHERE p.room_code = r.room_code AND p.left_at IS NULL) AS SIGNED) AS ParticipantCount,
                    r.created_at AS CreatedAt
             FROM rooms r
-            WHERE r.is_public = 1 AND r.status = @status AND (@topic IS NULL OR (r.topic = @topic AND r.topic = @topic COLLATE utf8mb4_bin))
+            WHERE r.is_public = 1 AND r.status = @status AND (@topic IS NULL OR ({MySqlTopic.Matches("r.topic")}))
             ORDER BY r.created_at DESC, r.room_code
             LIMIT @limit OFFSET @offset
             """,
             parameters,
             cancellationToken: cancellationToken));
         var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT COUNT(*) FROM rooms WHERE is_public = 1 AND status = @status AND (@topic IS NULL OR (topic = @topic AND topic = @topic COLLATE utf8mb4_bin))",
+            $"SELECT COUNT(*) FROM rooms WHERE is_public = 1 AND status = @status AND (@topic IS NULL OR ({MySqlTopic.Matches("topic")}))",
             parameters,
             cancellationToken: cancellationToken));
         return (rooms.AsList(), total);
@@ -304,10 +302,10 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var codes = await connection.QueryAsync<string>(new CommandDefinition(
-            """
+            $"""
             SELECT r.room_code
             FROM rooms r JOIN room_participants p ON p.room_code = r.room_code AND p.left_at IS NULL
-            WHERE r.is_public = 1 AND r.status = 'waiting' AND (@topic IS NULL OR (r.topic = @topic AND r.topic = @topic COLLATE utf8mb4_bin))
+            WHERE r.is_public = 1 AND r.status = 'waiting' AND (@topic IS NULL OR ({MySqlTopic.Matches("r.topic")}))
             GROUP BY r.room_code, r.created_at
             HAVING COUNT(*) < 3
             ORDER BY COUNT(*) DESC, r.created_at

@@ -128,9 +128,8 @@ public sealed partial class RoomGrain
         }
 
         // The asks outlive this call when the model is slow: the provider's own timeout bounds them, not the caller's.
-        var asks = State.Participants
-            .Where(p => p.IsBot && TakesPart(p) && p.RoleId is not null && !round.Choices.Exists(c => c.UserId == p.UserId)
-                && !_botAnswersDue.Contains((round.RoundNumber, p.UserId)) && !_lateBotAnswers.ContainsKey((round.RoundNumber, p.UserId)))
+        var asks = BotsStillToChoose(round)
+            .Where(p => !_botAnswersDue.Contains((round.RoundNumber, p.UserId)) && !_lateBotAnswers.ContainsKey((round.RoundNumber, p.UserId)))
             .Select(bot => (Bot: bot, Answer: facilitator.ChooseForBotAsync(
                 new BotBrief(Code, Scenario, round.RoundNumber, bot.RoleId!.Value, AiRules.PromptLanguage(null)),
                 CancellationToken.None)))
@@ -203,8 +202,12 @@ public sealed partial class RoomGrain
         }
 
         var round = State.Rounds[State.CurrentRound - 1];
-        return !round.ChoicesClosed && State.Participants.Exists(p => p.IsBot && TakesPart(p) && p.RoleId is not null && !round.Choices.Exists(c => c.UserId == p.UserId));
+        return !round.ChoicesClosed && BotsStillToChoose(round).Any();
     }
+
+    /// <summary>The bots still in the game, with a role, that have no choice in this round.</summary>
+    private IEnumerable<ParticipantState> BotsStillToChoose(RoundState round) =>
+        State.Participants.Where(p => p.IsBot && TakesPart(p) && p.RoleId is not null && !round.Choices.Exists(c => c.UserId == p.UserId));
 
     /// <summary>
     /// A turn of its own, soon, that takes the late answers and asks for any bot choice still missing. One timer, moved
@@ -248,7 +251,7 @@ public sealed partial class RoomGrain
         foreach (var ((roundNumber, botId), answer) in late)
         {
             // Taken only into the round it was asked for, while choices are open there and the bot still plays.
-            if (roundNumber == round.RoundNumber && !round.ChoicesClosed && Find(botId) is { } bot && TakesPart(bot) && !round.Choices.Exists(c => c.UserId == botId))
+            if (roundNumber == round.RoundNumber && !round.ChoicesClosed && BotsStillToChoose(round).Any(b => b.UserId == botId))
             {
                 await RecordBotChoiceAsync(round, botId, answer, now, cancellationToken);
             }

@@ -224,11 +224,7 @@ public sealed class OpenAiProviderLimitTests
         var (server, factory) = await OpenAiGatewayFixture.StartAsync(("Ai:TimeoutSeconds", "1"));
         await using var _ = server;
         await using var __ = factory;
-        server.Default = async (context, request) =>
-        {
-            await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
-            await FakeOpenAiServer.ValidAnswer(context, request);
-        };
+        server.Default = AnswersAfterHalfAMinute;
         var author = await RoomKit.GuestAsync(factory.CreateClient(), Ct);
 
         var clock = Stopwatch.StartNew();
@@ -239,6 +235,13 @@ public sealed class OpenAiProviderLimitTests
         Assert.Equal("offline", generated.GetProperty("scenario").GetProperty("source").GetString());
         Assert.Single(server.Requests);
         await WaitUntilAsync(() => server.Aborted == 1, "the timed-out call was never abandoned");
+    }
+
+    /// <summary>A model that answers well, but only after 30 s: past any timeout these tests set.</summary>
+    private static async Task AnswersAfterHalfAMinute(HttpContext context, RecordedRequest request)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
+        await FakeOpenAiServer.ValidAnswer(context, request);
     }
 
     /// <summary>A breaker that opens once two calls have failed at half or more, and stays open through the test.</summary>
@@ -284,11 +287,7 @@ public sealed class OpenAiProviderLimitTests
         var (server, factory) = await OpenAiGatewayFixture.StartAsync([("Ai:TimeoutSeconds", "1"), .. OpensAfterTwoFailures]);
         await using var _ = server;
         await using var __ = factory;
-        server.Default = async (context, request) =>
-        {
-            await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
-            await FakeOpenAiServer.ValidAnswer(context, request);
-        };
+        server.Default = AnswersAfterHalfAMinute;
         var author = await RoomKit.GuestAsync(factory.CreateClient(), Ct);
 
         var reasons = await FallbackReasonsAsync(author, 4);
