@@ -11,7 +11,8 @@ public interface IFacilitatedRoomGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Opens the room for a session with its members seated (the first is host), bots added, and, when
-    /// asked, roles dealt at random and round 1 open. Asked again by the same session it answers the room as it is.
+    /// asked, roles dealt at random and round 1 open. Asked again by the same session it finishes what an opening cut
+    /// short left undone (a member or bot not seated, the game not started) and answers the room.
     /// </summary>
     Task<RoomSnapshot> OpenForSessionAsync(SessionRoomOpening opening, CancellationToken cancellationToken = default);
 

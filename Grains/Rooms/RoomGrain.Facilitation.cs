@@ -29,8 +29,8 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
     {
         if (State.Created)
         {
-            // The session asking again (its answer was lost) gets the room; any other code clash is room_exists.
-            return State.SessionCode == opening.SessionCode ? Snapshot() : throw RoomExists();
+            // The session asking again gets the room, finished; any other code clash is room_exists.
+            return State.SessionCode == opening.SessionCode ? await FinishOpeningAsync(opening, cancellationToken) : throw RoomExists();
         }
 
         // Set before the creation so that its write stores them: a session's room is never without its session.
@@ -41,14 +41,30 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
             new RoomCreation(opening.Title, opening.Topic, IsPublic: false, host.UserId, host.Nickname, opening.ScenarioId, opening.OnDropout, opening.ChoiceSeconds, opening.ConsensusSeconds),
             opening.StudyLabel,
             cancellationToken);
-        foreach (var member in opening.Members.Skip(1))
+        return await FinishOpeningAsync(opening, cancellationToken);
+    }
+
+    /// <summary>
+    /// Seats the opening's members and bots and starts the game if asked, doing only what is not done yet. A write that failed
+    /// half-way deactivated the room as it was last stored (RoomGrain.Consistency), so the session's retry finishes the
+    /// opening rather than taking a room without its members for the room it planned. A game under way is as it is.
+    /// </summary>
+    private async Task<RoomSnapshot> FinishOpeningAsync(SessionRoomOpening opening, CancellationToken cancellationToken)
+    {
+        if (State.Phase != RoomPhase.Waiting)
+        {
+            return Snapshot();
+        }
+
+        foreach (var member in opening.Members)
         {
             await JoinAsync(member.UserId, member.Nickname, cancellationToken);
         }
 
-        if (opening.Bots > 0)
+        var botsToSeat = opening.Bots - State.Participants.Count(p => p.IsBot);
+        if (botsToSeat > 0)
         {
-            await AddBotsAsync(host.UserId, opening.Bots, cancellationToken);
+            await AddBotsAsync(State.HostUserId, botsToSeat, cancellationToken);
         }
 
         if (opening.Start)

@@ -510,69 +510,108 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
     [Fact]
     public async Task A_start_cut_short_after_its_plan_was_stored_is_finished_on_activation_without_opening_a_room_twice()
     {
-        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
-        var students = await RoomKit.GuestsAsync(client, 6, Ct);
-        var code = SessionRules.NewCode();
-        var now = DateTime.UtcNow;
+        var cut = await CutShortStartAsync(Ct);
+        var (first, second) = (cut.RoomCodes[0], cut.RoomCodes[1]);
+        var opened = await grains.GetGrain<IFacilitatedRoomGrain>(first).OpenForSessionAsync(cut.Opening(0, cut.Groups[0]), Ct);
+        Assert.Equal(RoomPhase.Started, opened.Phase);
+        await cut.StoreAsync();
+
+        // Any call wakes it: the start finishes first.
+        var session = await HttpAssert.OkAsync<JsonElement>(await cut.Facilitator.GetAsync($"/sessions/{cut.Code}", Ct));
+
+        Assert.Equal("started", session.GetProperty("status").GetString());
+        Assert.Equal(0, session.GetProperty("pool").GetArrayLength());
+        var rooms = SessionKit.Rooms(session);
+        Assert.Equal([first, second], rooms.Select(r => r.GetProperty("room_code").GetString()!));
+        Assert.Equal(cut.Groups, rooms.Select(r => SessionKit.UserIds(r).ToList()));
+        foreach (var room in rooms)
+        {
+            await AssertStartedWithEveryRoleAsync(cut.Facilitator, room.GetProperty("room_code").GetString()!);
+        }
+
+        // The room opened before the cut is the same room (its roles as dealt then), and a student finds theirs.
+        Assert.Equal(
+            opened.Participants.Select(p => (p.UserId, p.RoleId)).Order(),
+            (await RoomAsync(cut.Facilitator, first)).GetProperty("participants").EnumerateArray().Select(p => (p.GetProperty("user_id").GetInt64(), (int?)p.GetProperty("role_id").GetInt32())).Order());
+        Assert.Equal(second, await SeatOfAsync(cut.Students[4], cut.Code));
+        await HttpAssert.ProblemAsync(await cut.Facilitator.PostAsync($"/sessions/{cut.Code}/start", new { }, Ct), HttpStatusCode.Conflict, "session_started");
+    }
+
+    [Fact]
+    public async Task A_room_whose_opening_stopped_after_its_host_was_seated_is_finished_when_the_start_is_retried()
+    {
+        var cut = await CutShortStartAsync(Ct);
+        var first = cut.RoomCodes[0];
+        // Stored as a room is after a failed write cut its opening short: created, its host seated, nobody else, not begun.
+        var halfOpen = await grains.GetGrain<IFacilitatedRoomGrain>(first).OpenForSessionAsync(cut.Opening(0, cut.Groups[0].Take(1).ToList(), start: false), Ct);
+        Assert.Equal(RoomPhase.Waiting, halfOpen.Phase);
+        await cut.StoreAsync();
+
+        var session = await HttpAssert.OkAsync<JsonElement>(await cut.Facilitator.GetAsync($"/sessions/{cut.Code}", Ct));
+
+        Assert.Equal("started", session.GetProperty("status").GetString());
+        Assert.Equal(cut.Groups, SessionKit.Rooms(session).Select(r => SessionKit.UserIds(r).ToList()));
+        var room = await AssertStartedWithEveryRoleAsync(cut.Facilitator, first);
+        Assert.Equal(cut.Groups[0].Order(), room.GetProperty("participants").EnumerateArray().Select(p => p.GetProperty("user_id").GetInt64()).Order());
+        Assert.Equal(halfOpen.HostUserId, room.GetProperty("host_user_id").GetInt64());
+        Assert.Equal(first, await SeatOfAsync(cut.Students[2], cut.Code));
+    }
+
+    private async Task<JsonElement> AssertStartedWithEveryRoleAsync(Player facilitator, string roomCode)
+    {
+        var seen = await RoomAsync(facilitator, roomCode);
+        Assert.Equal("started", seen.GetProperty("phase").GetString());
+        Assert.Equal([1, 2, 3], seen.GetProperty("participants").EnumerateArray().Select(p => p.GetProperty("role_id").GetInt32()).Order());
+        return seen;
+    }
+
+    /// <summary>
+    /// A session of six enrolled students whose start stopped after its plan of two rooms was stored (<see cref="CutShortStart.StoreAsync"/>
+    /// writes that state), so that the next call finishes the start.
+    /// </summary>
+    private async Task<CutShortStart> CutShortStartAsync(CancellationToken cancellationToken)
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, cancellationToken);
+        var students = await RoomKit.GuestsAsync(client, 6, cancellationToken);
         var codes = new HashSet<string>();
         while (codes.Count < 2)
         {
             codes.Add(Random.Shared.Next(100_000, 1_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
-        var (first, second) = (codes.First(), codes.Last());
         var groups = new[] { students[..3], students[3..] }.Select(g => g.Select(s => s.UserId).ToList()).ToList();
+        return new CutShortStart(SessionRules.NewCode(), facilitator, students, codes.ToList(), groups, grains, silo);
+    }
 
-        // What the session stored before it died: enrolled, grouped, one room opened, nothing more.
-        var state = new SessionState
+    private sealed record CutShortStart(string Code, Player Facilitator, Player[] Students, List<string> RoomCodes, List<List<long>> Groups, IGrainFactory Grains, IServiceProvider Silo)
+    {
+        public SessionRoomOpening Opening(int room, IReadOnlyList<long> members, bool start = true) =>
+            new(Code, Facilitator.UserId, $"Cut short · {room + 1}", RoomKit.Topic, null, "continue", null, null, members.Select(id => new SessionMember(id, null)).ToList(), 0, start);
+
+        /// <summary>What the session stored before it died: enrolled, grouped, nothing recorded as opened.</summary>
+        public Task StoreAsync()
         {
-            Created = true,
-            FacilitatorId = facilitator.UserId,
-            Title = "Cut short",
-            Topic = RoomKit.Topic,
-            Language = "ko",
-            OnDropout = "continue",
-            ConsentVersion = ConsentTexts.Current,
-            Status = SessionStatus.Open,
-            CreatedAt = now,
-            Enrolled = students.Select(s => new SessionPoolEntry { UserId = s.UserId, EnrolledAt = now }).ToList(),
-            StartPlan = new SessionStartPlan
+            var now = DateTime.UtcNow;
+            var state = new SessionState
             {
-                Rooms =
-                [
-                    new PlannedRoomState { Code = first, Number = 1, UserIds = groups[0], Start = true },
-                    new PlannedRoomState { Code = second, Number = 2, UserIds = groups[1], Start = true },
-                ],
-            },
-        };
-        var opened = await grains.GetGrain<IFacilitatedRoomGrain>(first).OpenForSessionAsync(
-            new SessionRoomOpening(code, facilitator.UserId, "Cut short · 1", RoomKit.Topic, null, "continue", null, null, groups[0].Select(id => new SessionMember(id, null)).ToList(), 0, true),
-            Ct);
-        Assert.Equal(RoomPhase.Started, opened.Phase);
-        var storage = silo.GetRequiredKeyedService<IGrainStorage>(StorageNames.Game);
-        await storage.WriteStateAsync("session", grains.GetGrain<ISessionGrain>(code).GetGrainId(), new GrainState<SessionState>(state));
-
-        // Any call wakes it: the start finishes first.
-        var session = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct));
-
-        Assert.Equal("started", session.GetProperty("status").GetString());
-        Assert.Equal(0, session.GetProperty("pool").GetArrayLength());
-        var rooms = SessionKit.Rooms(session);
-        Assert.Equal([first, second], rooms.Select(r => r.GetProperty("room_code").GetString()!));
-        Assert.Equal(groups, rooms.Select(r => SessionKit.UserIds(r).ToList()));
-        foreach (var room in rooms)
-        {
-            var seen = await RoomAsync(facilitator, room.GetProperty("room_code").GetString()!);
-            Assert.Equal("started", seen.GetProperty("phase").GetString());
-            Assert.Equal([1, 2, 3], seen.GetProperty("participants").EnumerateArray().Select(p => p.GetProperty("role_id").GetInt32()).Order());
+                Created = true,
+                FacilitatorId = Facilitator.UserId,
+                Title = "Cut short",
+                Topic = RoomKit.Topic,
+                Language = "ko",
+                OnDropout = "continue",
+                ConsentVersion = ConsentTexts.Current,
+                Status = SessionStatus.Open,
+                CreatedAt = now,
+                Enrolled = Students.Select(s => new SessionPoolEntry { UserId = s.UserId, EnrolledAt = now }).ToList(),
+                StartPlan = new SessionStartPlan
+                {
+                    Rooms = RoomCodes.Select((code, i) => new PlannedRoomState { Code = code, Number = i + 1, UserIds = Groups[i], Start = true }).ToList(),
+                },
+            };
+            var storage = Silo.GetRequiredKeyedService<IGrainStorage>(StorageNames.Game);
+            return storage.WriteStateAsync("session", Grains.GetGrain<ISessionGrain>(Code).GetGrainId(), new GrainState<SessionState>(state));
         }
-
-        // The room opened before the cut is the same room (its roles as dealt then), and a student finds theirs.
-        Assert.Equal(
-            opened.Participants.Select(p => (p.UserId, p.RoleId)).Order(),
-            (await RoomAsync(facilitator, first)).GetProperty("participants").EnumerateArray().Select(p => (p.GetProperty("user_id").GetInt64(), (int?)p.GetProperty("role_id").GetInt32())).Order());
-        Assert.Equal(second, await SeatOfAsync(students[4], code));
-        await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/start", new { }, Ct), HttpStatusCode.Conflict, "session_started");
     }
 
     private static Task<HttpResponseMessage> MoveAsync(Player facilitator, string code, string from, long userId, string to, string? reason = null) =>
