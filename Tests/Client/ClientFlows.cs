@@ -62,6 +62,17 @@ internal static partial class ClientFlows
         return (pages, code);
     }
 
+    /// <summary>Every label of the statistics charts lies inside its picture (the sureness chart cut its last round's in half).</summary>
+    private static async Task AssertChartLabelsInsideAsync(IPage page)
+    {
+        var clipped = await page.EvaluateAsync<string[]>(
+            "() => [...document.querySelectorAll('#statistics svg.chart')].flatMap(chart => { const view = chart.viewBox.baseVal; " +
+            "return [...chart.querySelectorAll('text')].filter(label => { const box = label.getBBox(); " +
+            "return box.x < view.x || box.y < view.y || box.x + box.width > view.x + view.width || box.y + box.height > view.y + view.height; })" +
+            ".map(label => `${chart.id}: ${label.textContent}`); })");
+        Assert.Empty(clipped);
+    }
+
     /// <summary>
     /// A whole game through the UI: the host assigns roles and starts, all choose in every round (the host once with a
     /// double click), the host enters the consensus, and everyone ends on the statistics and the AI feedback.
@@ -82,7 +93,10 @@ internal static partial class ClientFlows
             await Expect(page.Locator("#room-phase")).ToHaveTextAsync("Finished");
             await Expect(page.Locator("#statistics svg.chart")).ToHaveCountAsync(3);
             await Expect(page.Locator("#chart-distribution rect.bar.consensus")).ToHaveCountAsync(5);
+            await Expect(page.Locator("#chart-confidence circle")).ToHaveCountAsync(10);
         }
+
+        await AssertChartLabelsInsideAsync(host);
 
         // The numbers are a click away, in a table.
         await host.ClickAsync("#stats-summary");
@@ -101,6 +115,7 @@ internal static partial class ClientFlows
         // The same screen in Korean: every label comes from the language switch.
         await host.SelectOptionAsync("#lang-select", "ko");
         await Expect(host.Locator("#room-phase")).ToHaveTextAsync("끝남");
+        await AssertChartLabelsInsideAsync(host);
 
         // The double click of round 1 was recorded once: one revision.
         var revisions = await host.EvaluateAsync<int[]>(

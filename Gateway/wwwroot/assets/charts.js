@@ -119,23 +119,34 @@ export function confidenceChart(rounds, text) {
   const left = 30;
   const top = 15;
   const bottom = 160;
-  const stepX = (width - left - 40) / Math.max(1, rounds.length - 1);
+  // The first and last rounds sit far enough in that their centred labels stay inside the picture.
+  const firstX = left + 30;
+  const stepX = (width - firstX - 40) / Math.max(1, rounds.length - 1);
+  const xOf = (/** @type {number} */ i) => firstX + i * stepX;
   const yOf = (/** @type {number} */ value) => bottom - ((value - 1) / 4) * (bottom - top);
   const root = frame('chart-confidence', width, height, text.title, text.description);
   for (let value = 1; value <= 5; value++) {
     root.append(svg('text', { x: left - 8, y: yOf(value) + 4, 'text-anchor': 'end' }, [String(value)]));
     root.append(svg('line', { x1: left, y1: yOf(value), x2: width - 20, y2: yOf(value), class: 'axis', 'stroke-opacity': 0.25 }));
   }
-  /** @param {(round: import('./api.js').RoundStatistics) => number | null} value */
-  const path = (value) => rounds
-    .map((round, i) => ({ x: left + 20 + i * stepX, y: value(round) }))
-    .filter((point) => point.y != null)
-    .map((point, i) => `${i === 0 ? 'M' : 'L'} ${point.x} ${yOf(/** @type {number} */ (point.y))}`)
-    .join(' ');
-  root.append(svg('path', { d: path((round) => round.mean_confidence), class: 'line-mean' }));
-  root.append(svg('path', { d: path((round) => round.consensus_confidence), class: 'line-consensus' }));
+  /**
+   * A line through the rounds that have a value, with a dot on each: a round between two without one still shows.
+   * @param {(round: import('./api.js').RoundStatistics) => number | null} value
+   * @param {string} lineClass
+   * @param {string} dotClass
+   */
+  const series = (value, lineClass, dotClass) => {
+    const points = rounds
+      .map((round, i) => ({ x: xOf(i), y: value(round) }))
+      .filter((point) => point.y != null)
+      .map((point) => ({ x: point.x, y: yOf(/** @type {number} */ (point.y)) }));
+    root.append(svg('path', { d: points.map((point, i) => `${i === 0 ? 'M' : 'L'} ${point.x} ${point.y}`).join(' '), class: lineClass }));
+    points.forEach((point) => root.append(svg('circle', { cx: point.x, cy: point.y, r: 3.5, class: dotClass })));
+  };
+  series((round) => round.mean_confidence, 'line-mean', 'dot');
+  series((round) => round.consensus_confidence, 'line-consensus', 'dot consensus');
   rounds.forEach((round, i) => {
-    root.append(svg('text', { x: left + 20 + i * stepX, y: height - 12, 'text-anchor': 'middle' }, [text.roundLabel(round.round_number)]));
+    root.append(svg('text', { x: xOf(i), y: height - 12, 'text-anchor': 'middle' }, [text.roundLabel(round.round_number)]));
   });
   return root;
 }
