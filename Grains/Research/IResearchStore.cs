@@ -37,6 +37,9 @@ public interface IResearchStore
     /// <summary>Inserts a round's consensus; recording the same round again changes nothing.</summary>
     Task RecordConsensusAsync(ConsensusRecord consensus, CancellationToken cancellationToken);
 
+    /// <summary>A round's consensus as recorded, or null when it has none.</summary>
+    Task<ConsensusRecord?> ReadConsensusAsync(string roomCode, int roundNumber, CancellationToken cancellationToken);
+
     /// <summary>A recording started or stopped, by whom and when.</summary>
     Task RecordRecordingEventAsync(string roomCode, long userId, string eventType, DateTime occurredAt, CancellationToken cancellationToken);
 

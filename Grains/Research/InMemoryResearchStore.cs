@@ -119,6 +119,14 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
         }
     }
 
+    public Task<ConsensusRecord?> ReadConsensusAsync(string roomCode, int roundNumber, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_consensus.GetValueOrDefault((roomCode, roundNumber)));
+        }
+    }
+
     public Task RecordConsensusAsync(ConsensusRecord consensus, CancellationToken cancellationToken)
     {
         lock (_lock)

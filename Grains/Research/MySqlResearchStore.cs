@@ -181,6 +181,23 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
         return groupCommit.CommitAsync(new GroupedWrite([insert]), cancellationToken);
     }
 
+    public async Task<ConsensusRecord?> ReadConsensusAsync(string roomCode, int roundNumber, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(int Choice, int Confidence, long? SubmittedBy, string? SubmissionId, DateTime At)>(new CommandDefinition(
+            """
+            SELECT choice, confidence, submitted_by, submission_id, created_at
+            FROM consensus_choices
+            WHERE room_code = @roomCode AND round_number = @roundNumber
+            """,
+            new { roomCode, roundNumber },
+            cancellationToken: cancellationToken));
+
+        // A withdrawn submitter's row keeps the decision without them (0: nobody), as the room's state does.
+        return rows.Select(r => new ConsensusRecord(roomCode, roundNumber, r.Choice, r.Confidence, r.SubmittedBy ?? 0, r.SubmissionId, DateTime.SpecifyKind(r.At, DateTimeKind.Utc)))
+            .SingleOrDefault();
+    }
+
     public Task RecordRecordingEventAsync(string roomCode, long userId, string eventType, DateTime occurredAt, CancellationToken cancellationToken) =>
         ExecuteAsync(
             "INSERT INTO recording_events (room_code, user_id, event_type, occurred_at) VALUES (@roomCode, @userId, @eventType, @occurredAt)",

@@ -532,6 +532,27 @@ public sealed partial class RoomGrain(
             var submission = new ChoiceSubmission(recorded.RoundNumber, recorded.Choice, recorded.Confidence, recorded.SubmissionId);
             ApplyChoice(round, recorded.UserId, submission, recorded.Revision, recorded.At);
         }
+
+        if (round.Consensus is null && await research.ReadConsensusAsync(Code, round.RoundNumber, cancellationToken) is { } decided)
+        {
+            await CloseOnRecordedConsensusAsync(round, decided, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// A consensus whose row was written before a later write of its call failed: the decision stands as recorded, so the
+    /// room and the research rows never hold two different ones. Its absences were recorded before it and are only marked;
+    /// its submitter's retry is answered from it, and anyone else's consensus is consensus_exists.
+    /// </summary>
+    private async Task CloseOnRecordedConsensusAsync(RoundState round, ConsensusRecord decided, CancellationToken cancellationToken)
+    {
+        round.Absent.AddRange(Absentees(round).Select(p => p.UserId));
+        round.Consensus = new ConsensusState { Choice = decided.Choice, Confidence = decided.Confidence, SubmittedBy = decided.SubmittedBy, RecordedAt = decided.At };
+        await CloseRoundAsync(round.RoundNumber, Now, cancellationToken);
+        var submission = new ChoiceSubmission(round.RoundNumber, decided.Choice, decided.Confidence, decided.SubmissionId);
+        Remember(SubmissionOperation.Consensus, decided.SubmittedBy, Receipt(decided.SubmittedBy, submission, 1, decided.At));
+        await SaveAsync(writeScenario: false, cancellationToken);
+        await KeepDeadlineReminderAsync();
     }
 
     private SubmissionReceipt ApplyChoice(RoundState round, long userId, ChoiceSubmission submission, int revision, DateTime at)

@@ -101,26 +101,78 @@ public sealed class OutcomeUnknownTests(LocalServices services)
     [Fact]
     public async Task A_consensus_that_failed_after_its_row_was_written_is_recorded_by_its_retry_with_the_same_submission_id()
     {
-        await using var deployment = await ClusterDeployment.CreateAsync(services, "outcome_", Ct);
+        var (deployment, client, players, code) = await ChosenRoundOneAsync();
+        await using var _ = deployment;
+        using var __ = client;
+        var submissionId = Guid.NewGuid().ToString("N");
+        await ConsensusWrittenThenFailedAsync(deployment, players[0], code, choice: 1, submissionId);
+
+        var retry = await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(players[0], code, 1, 1, 4, Ct, submissionId), HttpStatusCode.Created);
+        Assert.Equal(submissionId, retry.GetProperty("submission_id").GetString());
+
+        var room = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}", Ct));
+        Assert.Equal(2, room.GetProperty("current_round").GetInt32());
+        await using var connection = new MySqlConnection(deployment.MySqlConnectionString);
+        Assert.Equal([(1, submissionId)], await ConsensusRowsAsync(connection, code));
+        Assert.Equal(2, await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT current_round FROM rooms WHERE room_code = @code", new { code }, cancellationToken: Ct)));
+    }
+
+    /// <summary>
+    /// The same failure, and then another player records a different consensus: the reactivated room did not know the
+    /// first row, took the second decision (201), and the row kept the first, so the room and the export disagreed. The
+    /// room now takes the decision its row holds: the second is consensus_exists, and the first's retry is replayed.
+    /// </summary>
+    [Fact]
+    public async Task After_a_consensus_whose_row_was_written_failed_the_room_keeps_that_decision_and_refuses_another()
+    {
+        var (deployment, client, players, code) = await ChosenRoundOneAsync();
+        await using var _ = deployment;
+        using var __ = client;
+        var submissionId = Guid.NewGuid().ToString("N");
+        await ConsensusWrittenThenFailedAsync(deployment, players[0], code, choice: 1, submissionId);
+
+        await HttpAssert.ProblemAsync(await RoomKit.ConsensusAsync(players[1], code, 1, 0, 2, Ct, Guid.NewGuid().ToString("N")), HttpStatusCode.Conflict, "consensus_exists");
+        var retry = await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(players[0], code, 1, 1, 4, Ct, submissionId), HttpStatusCode.Created);
+        Assert.True(retry.GetProperty("replayed").GetBoolean());
+
+        var room = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}", Ct));
+        Assert.Equal(2, room.GetProperty("current_round").GetInt32());
+        var decided = Assert.Single(room.GetProperty("consensus").EnumerateArray());
+        Assert.Equal((1, 4, players[0].UserId), (decided.GetProperty("choice").GetInt32(), decided.GetProperty("confidence").GetInt32(), decided.GetProperty("submitted_by").GetInt64()));
+        await using var connection = new MySqlConnection(deployment.MySqlConnectionString);
+        Assert.Equal([(1, submissionId)], await ConsensusRowsAsync(connection, code));
+    }
+
+    /// <summary>A cluster on MariaDB whose room has round 1 chosen by all three, behind a gateway with a long response timeout.</summary>
+    private async Task<(ClusterDeployment Deployment, HttpClient Client, Player[] Players, string Code)> ChosenRoundOneAsync()
+    {
+        var deployment = await ClusterDeployment.CreateAsync(services, "outcome_", Ct);
         await deployment.StartSiloAsync(Ct);
 
         // Long enough that the first answer is the killed statement's, not a response timeout's, on a busy machine.
-        using var client = deployment.CreateGateway(services: s => s.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(60))).CreateClient();
+        var client = deployment.CreateGateway(services: s => s.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(60))).CreateClient();
         var (players, code) = await RoomKit.StartedRoomAsync(client, Ct);
         foreach (var (player, i) in players.Select((p, i) => (p, i)))
         {
             await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(player, code, 1, i % 2, 3, Ct), HttpStatusCode.Created);
         }
 
-        // A shared lock on the room's row lets the consensus row in (its foreign key check shares it) and holds the
-        // round's progress update, which needs the row exclusively.
-        var submissionId = Guid.NewGuid().ToString("N");
+        return (deployment, client, players, code);
+    }
+
+    /// <summary>
+    /// Round 1's consensus whose row is written and whose round then cannot be closed: a shared lock on the room's row lets
+    /// the consensus row in (its foreign key check shares it) and holds the round's progress update, which needs the row
+    /// exclusively, until this kills it. The failed write deactivates the room.
+    /// </summary>
+    private static async Task ConsensusWrittenThenFailedAsync(ClusterDeployment deployment, Player submitter, string code, int choice, string submissionId)
+    {
         var holder = new MySqlConnection(new MySqlConnectionStringBuilder(deployment.MySqlConnectionString) { Pooling = false }.ConnectionString);
         await using (holder)
         {
             await holder.OpenAsync(Ct);
             await holder.ExecuteAsync(new CommandDefinition("START TRANSACTION; SELECT room_code FROM rooms WHERE room_code = @code LOCK IN SHARE MODE", new { code }, cancellationToken: Ct));
-            var first = RoomKit.ConsensusAsync(players[0], code, 1, 1, 4, Ct, submissionId);
+            var first = RoomKit.ConsensusAsync(submitter, code, 1, choice, 4, Ct, submissionId);
 
             var waiting = await WaitingStatement.FindAsync(holder, "UPDATE rooms", code, "the round's progress update to wait on the room row", Ct);
             Assert.Equal(1L, await holder.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM consensus_choices WHERE room_code = @code", new { code }, cancellationToken: Ct)));
@@ -129,19 +181,12 @@ public sealed class OutcomeUnknownTests(LocalServices services)
             // The killed statement's error crosses from silo to gateway as one Orleans can copy, and is named as the database's.
             await HttpAssert.ProblemAsync(await first, HttpStatusCode.InternalServerError, ProblemExceptionHandler.StorageFailed);
             await holder.ExecuteAsync(new CommandDefinition("ROLLBACK", cancellationToken: Ct));
-
-            var retry = await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(players[0], code, 1, 1, 4, Ct, submissionId), HttpStatusCode.Created);
-            Assert.Equal(submissionId, retry.GetProperty("submission_id").GetString());
         }
-
-        var room = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}", Ct));
-        Assert.Equal(2, room.GetProperty("current_round").GetInt32());
-        await using var connection = new MySqlConnection(deployment.MySqlConnectionString);
-        var consensus = (await connection.QueryAsync<(int Choice, string SubmissionId)>(new CommandDefinition(
-            "SELECT choice, submission_id FROM consensus_choices WHERE room_code = @code", new { code }, cancellationToken: Ct))).ToList();
-        Assert.Equal([(1, submissionId)], consensus);
-        Assert.Equal(2, await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT current_round FROM rooms WHERE room_code = @code", new { code }, cancellationToken: Ct)));
     }
+
+    private static async Task<List<(int Choice, string SubmissionId)>> ConsensusRowsAsync(MySqlConnection connection, string code) =>
+        (await connection.QueryAsync<(int Choice, string SubmissionId)>(new CommandDefinition(
+            "SELECT choice, submission_id FROM consensus_choices WHERE room_code = @code", new { code }, cancellationToken: Ct))).ToList();
 
     /// <summary>
     /// The other way an answer is lost: the silo holding the grain died mid-call, which Orleans reports

@@ -75,7 +75,6 @@ public static class RoomKit
     public static Task<HttpResponseMessage> ConsensusAsync(Player player, string code, int round, int choice, int confidence, CancellationToken cancellationToken, string? submissionId = null) =>
         player.PostAsync($"/rooms/{code}/consensus-choice", new { round_number = round, choice, confidence, submission_id = submissionId }, cancellationToken);
 
-    /// <summary>Plays one round: everyone chooses (player i picks option i % 2), then the host records consensus 0.</summary>
     /// <summary>
     /// The room once its bots' choices of the open round are shown: a model slower than the room's turn answers after
     /// the call that opened the round has returned.
@@ -95,6 +94,7 @@ public static class RoomKit
         return room;
     }
 
+    /// <summary>Plays one round: everyone chooses (player i picks option i % 2), then the host records consensus 0.</summary>
     public static async Task PlayRoundAsync(Player[] players, string code, int round, CancellationToken cancellationToken)
     {
         for (var i = 0; i < players.Length; i++)
