@@ -56,7 +56,7 @@ public sealed partial class RoomGrain : IRemindable
         if (State.Phase == RoomPhase.Started && State.ChoiceSeconds is { } seconds)
         {
             State.DeadlineKind = ChoiceDeadline;
-            State.DeadlineAt = now.AddSeconds(seconds);
+            State.DeadlineAt = ClockStart(now).AddSeconds(seconds);
         }
         else
         {
@@ -83,9 +83,15 @@ public sealed partial class RoomGrain : IRemindable
         }
 
         State.DeadlineKind = State.ConsensusSeconds is null ? null : ConsensusDeadline;
-        State.DeadlineAt = State.ConsensusSeconds is { } seconds ? now.AddSeconds(seconds) : null;
+        State.DeadlineAt = State.ConsensusSeconds is { } seconds ? ClockStart(now).AddSeconds(seconds) : null;
         return true;
     }
+
+    /// <summary>
+    /// Where a deadline opened now starts to count: in a paused room, at the start of the pause, since the end of the pause
+    /// moves every deadline on by the whole pause (<see cref="FollowPause"/>); so it keeps its full time from the end.
+    /// </summary>
+    private DateTime ClockStart(DateTime now) => IsPaused ? State.PausedSince ?? State.FacilitatorPausedAt ?? now : now;
 
     private bool EveryoneHasChosen(RoundState round) =>
         State.Participants.Where(TakesPart).All(p => round.Choices.Exists(c => c.UserId == p.UserId));

@@ -110,6 +110,35 @@ public sealed class DeadlineClockTests : IAsyncDisposable
         Assert.InRange(moved, TimeSpan.FromMinutes(8), TimeSpan.FromMinutes(8) + TimeSpan.FromSeconds(5));
     }
 
+    [Fact]
+    public async Task A_consensus_deadline_opened_during_a_pause_keeps_its_whole_time_after_it()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(_http, _gateway.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var session = SessionKit.Code(await HttpAssert.OkAsync<JsonElement>(
+            await facilitator.PostAsync("/sessions", new { title = "Opened paused", topic = RoomKit.Topic, study_label = "clock", on_dropout = "continue", choice_seconds = 600, consensus_seconds = 60 }, Ct),
+            HttpStatusCode.Created));
+        var students = await SessionKit.EnrolledAsync(_http, session, 3, Ct);
+        var code = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, session, Ct))[0].GetProperty("room_code").GetString()!;
+        var seated = await RoomAsync(facilitator, code);
+        var inRoom = students.Where(s => seated.GetProperty("participants").EnumerateArray().Any(p => p.GetProperty("user_id").GetInt64() == s.UserId)).ToList();
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(inRoom[0], code, 1, 0, 3, Ct), HttpStatusCode.Created);
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(inRoom[1], code, 1, 1, 3, Ct), HttpStatusCode.Created);
+
+        // Paused at minute 1; at 5 the last chooser's seat is removed, which opens the consensus; resumed at 9.
+        _clock.Shift = TimeSpan.FromMinutes(1);
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{session}/rooms/{code}/pause", new { reason = "a word" }, Ct));
+        _clock.Shift = TimeSpan.FromMinutes(5);
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{session}/rooms/{code}/remove", new { user_id = inRoom[2].UserId }, Ct));
+        _clock.Shift = TimeSpan.FromMinutes(9);
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{session}/rooms/{code}/resume", null, Ct));
+        var resumedAt = _clock.GetUtcNow();
+
+        var resumed = await RoomAsync(facilitator, code);
+        Assert.Equal("consensus", resumed.GetProperty("deadline_kind").GetString());
+        var left = resumed.GetProperty("deadline_at").GetDateTimeOffset() - resumedAt;
+        Assert.InRange(left, TimeSpan.FromSeconds(55), TimeSpan.FromSeconds(60));
+    }
+
     private static async Task<JsonElement> RoomAsync(Player player, string code) =>
         await HttpAssert.OkAsync<JsonElement>(await player.GetAsync($"/rooms/{code}", Ct));
 
