@@ -83,6 +83,13 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
         }
 
         EnsureOfSession(sessionCode);
+        if (State.Phase == RoomPhase.Waiting && State.Participants.Count == RoomRules.Capacity && Find(member.UserId) is null)
+        {
+            // Full but not begun: the third seat was stored and the start after it failed. It begins now, and this
+            // arrival goes to another room, rather than every later one being told room_full.
+            await DealAndBeginAsync(cancellationToken);
+        }
+
         if (State.Phase != RoomPhase.Waiting && Find(member.UserId) is null)
         {
             // Its host started it (with bots, say): the session's late arrivals go to another room.

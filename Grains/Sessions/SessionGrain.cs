@@ -469,10 +469,23 @@ public sealed partial class SessionGrain(
     /// <summary>After the start a newcomer sits in the waiting room (opened for them if none is open); the third one starts it.</summary>
     private async Task SeatLateArrivalAsync(SessionPoolEntry entry, CancellationToken cancellationToken)
     {
+        if (State.Rooms.Find(r => r.UserIds.Contains(entry.UserId)) is { } holding)
+        {
+            // Seated by an enrolment whose answer was lost (the room stored the seat, this session did not): that room is theirs.
+            entry.RoomCode = holding.Code;
+            return;
+        }
+
         if (State.WaitingRoom is not null)
         {
             var waiting = State.Rooms.Single(r => r.Code == State.WaitingRoom);
             var room = await GrainFactory.GetGrain<IFacilitatedRoomGrain>(waiting.Code).SeatForSessionAsync(Code, new SessionMember(entry.UserId, entry.Nickname), cancellationToken);
+            if (room is not null)
+            {
+                // The room's roster is the truth: a seat stored by a call that failed after it is this session's too.
+                waiting.UserIds.AddRange(room.Participants.Where(p => !p.IsBot && !waiting.UserIds.Contains(p.UserId) && p.UserId != entry.UserId).Select(p => p.UserId));
+            }
+
             var seated = room is not null && room.Participants.Any(p => p.UserId == entry.UserId);
             if (seated)
             {

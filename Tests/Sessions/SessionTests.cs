@@ -557,6 +557,38 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
         Assert.Equal(first, await SeatOfAsync(cut.Students[2], cut.Code));
     }
 
+    [Fact]
+    public async Task A_waiting_room_left_full_by_a_failed_start_begins_when_the_next_student_arrives()
+    {
+        var cut = await CutShortStartAsync(Ct);
+        var waiting = cut.RoomCodes[0];
+        var (first, second, third, next) = (cut.Students[0].UserId, cut.Students[1].UserId, cut.Students[2].UserId, cut.Students[3]);
+        // Stored as a waiting room is after the third late arrival's seat was written and the start after it failed:
+        // three seated, not begun, and the session (whose call failed) knows only the first two.
+        var full = await grains.GetGrain<IFacilitatedRoomGrain>(waiting).OpenForSessionAsync(cut.Opening(0, [first, second, third], start: false), Ct);
+        Assert.Equal((RoomPhase.Waiting, 3), (full.Phase, full.Participants.Count));
+        await cut.StoreAsync(state =>
+        {
+            state.StartPlan = null;
+            state.Status = SessionStatus.Started;
+            state.StartedAt = state.CreatedAt;
+            state.Enrolled = state.Enrolled.Where(p => p.UserId == first || p.UserId == second).ToList();
+            state.Enrolled.ForEach(p => p.RoomCode = waiting);
+            state.Rooms = [new SessionRoomState { Code = waiting, UserIds = [first, second] }];
+            state.WaitingRoom = waiting;
+        });
+
+        var seatOfNext = await SeatOfAsync(next, cut.Code);
+
+        Assert.NotEqual(waiting, seatOfNext);
+        await AssertStartedWithEveryRoleAsync(cut.Facilitator, waiting);
+        Assert.Equal(waiting, await SeatOfAsync(cut.Students[2], cut.Code));
+        var session = await HttpAssert.OkAsync<JsonElement>(await cut.Facilitator.GetAsync($"/sessions/{cut.Code}", Ct));
+        var rooms = SessionKit.Rooms(session);
+        Assert.Equal(new[] { first, second, third }.Order(), SessionKit.UserIds(rooms.Single(r => r.GetProperty("room_code").GetString() == waiting)).Order());
+        Assert.Equal([next.UserId], SessionKit.UserIds(rooms.Single(r => r.GetProperty("room_code").GetString() == seatOfNext)));
+    }
+
     private async Task<JsonElement> AssertStartedWithEveryRoleAsync(Player facilitator, string roomCode)
     {
         var seen = await RoomAsync(facilitator, roomCode);
@@ -588,8 +620,8 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
         public SessionRoomOpening Opening(int room, IReadOnlyList<long> members, bool start = true) =>
             new(Code, Facilitator.UserId, $"Cut short · {room + 1}", RoomKit.Topic, null, "continue", null, null, members.Select(id => new SessionMember(id, null)).ToList(), 0, start);
 
-        /// <summary>What the session stored before it died: enrolled, grouped, nothing recorded as opened.</summary>
-        public Task StoreAsync()
+        /// <summary>What the session stored before it died: enrolled, grouped, nothing recorded as opened (unless <paramref name="adjust"/> says otherwise).</summary>
+        public Task StoreAsync(Action<SessionState>? adjust = null)
         {
             var now = DateTime.UtcNow;
             var state = new SessionState
@@ -609,6 +641,7 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
                     Rooms = RoomCodes.Select((code, i) => new PlannedRoomState { Code = code, Number = i + 1, UserIds = Groups[i], Start = true }).ToList(),
                 },
             };
+            adjust?.Invoke(state);
             var storage = Silo.GetRequiredKeyedService<IGrainStorage>(StorageNames.Game);
             return storage.WriteStateAsync("session", Grains.GetGrain<ISessionGrain>(Code).GetGrainId(), new GrainState<SessionState>(state));
         }
