@@ -42,6 +42,7 @@ public sealed partial class RoomGrain(
         if (State.Created && State.Phase == RoomPhase.Started)
         {
             await ReadBackOpenRoundAsync(cancellationToken);
+            await RestoreRoundClockAsync(cancellationToken);
             if (BotChoiceMissing())
             {
                 ArmBotCatchUp();
@@ -536,6 +537,28 @@ public sealed partial class RoomGrain(
         if (round.Consensus is null && await research.ReadConsensusAsync(Code, round.RoundNumber, cancellationToken) is { } decided)
         {
             await CloseOnRecordedConsensusAsync(round, decided, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The round's clock as its rows say: the consensus clock a last choice opened before its save failed opens now (its
+    /// retry is answered from the rows and opens nothing), and the reminder a failed registration left out is set again.
+    /// </summary>
+    private async Task RestoreRoundClockAsync(CancellationToken cancellationToken)
+    {
+        if (State.Phase != RoomPhase.Started)
+        {
+            return;
+        }
+
+        if (OpenConsensusClockIfDue(Now))
+        {
+            await SaveAsync(writeScenario: false, cancellationToken);
+        }
+
+        if (State.DeadlineAt is not null)
+        {
+            await KeepDeadlineReminderAsync();
         }
     }
 

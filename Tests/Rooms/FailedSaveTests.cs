@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Dilemma.Grains.Embedded;
+using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Storage;
+using Dilemma.Tests.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+
+namespace Dilemma.Tests.Rooms;
+
+/// <summary>
+/// A room whose state write fails after its research rows were written comes back, at its next activation, as its rows
+/// say: here the last choice of a round, whose save would have opened the consensus clock. The retry is answered from
+/// the choice's row, and nothing else opened the clock again: a room with only a consensus timer waited for ever.
+/// Embedded mode, its grain storage failing the one write the test arms.
+/// </summary>
+public sealed class FailedSaveTests : IAsyncDisposable
+{
+    private readonly FailingRoomWrites _failing = new();
+    private readonly GatewayFactory _gateway;
+    private readonly HttpClient _http;
+
+    public FailedSaveTests()
+    {
+        _gateway = new GatewayFactory(services: s => s.AddKeyedSingleton<IGrainStorage>(
+            StorageNames.Game,
+            (provider, _) => _failing.Around(provider.GetRequiredService<EmbeddedGrainStorage>())));
+        _http = _gateway.CreateClient();
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_last_choice_whose_save_failed_still_opens_the_consensus_clock()
+    {
+        var players = await RoomKit.GuestsAsync(_http, 3, Ct);
+        var code = RoomKit.Code(await HttpAssert.OkAsync<JsonElement>(
+            await players[0].PostAsync("/rooms/public", new { title = "Clock after a failed save", topic = RoomKit.Topic, consensus_seconds = 60 }, Ct), HttpStatusCode.Created));
+        await RoomKit.JoinAsync(players[1], code, Ct);
+        await RoomKit.JoinAsync(players[2], code, Ct);
+        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/assign-roles/{code}", new { assignments = players.Select((p, i) => new { user_id = p.UserId, role_id = i + 1 }) }, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/start", null, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[0], code, 1, 0, 3, Ct), HttpStatusCode.Created);
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[1], code, 1, 1, 3, Ct), HttpStatusCode.Created);
+
+        var submissionId = Guid.NewGuid().ToString("N");
+        _failing.FailNext(code);
+        using (var failed = await RoomKit.ChooseAsync(players[2], code, 1, 1, 3, Ct, submissionId))
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        }
+
+        var retry = await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[2], code, 1, 1, 3, Ct, submissionId), HttpStatusCode.Created);
+        Assert.True(retry.GetProperty("replayed").GetBoolean());
+        var room = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}", Ct));
+        Assert.Equal("consensus", room.GetProperty("deadline_kind").GetString());
+        Assert.InRange(room.GetProperty("deadline_at").GetDateTimeOffset() - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _gateway.DisposeAsync();
+    }
+
+    /// <summary>Fails the next write of a room's state that the test arms, as a database that refused the statement.</summary>
+    private sealed class FailingRoomWrites
+    {
+        private readonly ConcurrentDictionary<string, bool> _armed = new();
+
+        public void FailNext(string code) => _armed[code] = true;
+
+        public IGrainStorage Around(IGrainStorage inner) => new Storage(inner, this);
+
+        private sealed class Storage(IGrainStorage inner, FailingRoomWrites failing) : IGrainStorage
+        {
+            public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+
+            public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+                stateName == "room" && failing._armed.TryRemove(grainId.Key.ToString()!, out _)
+                    ? throw new StorageFailedException("The room's state write failed (a test's failure).")
+                    : inner.WriteStateAsync(stateName, grainId, grainState);
+
+            public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
+        }
+    }
+}
