@@ -114,6 +114,7 @@ public sealed class RoomLifecycleTests(EmbeddedGatewayFixture gateway) : IClassF
     [InlineData("1234567")]
     [InlineData("12a456")]
     [InlineData("１２３４５６")]
+    [InlineData("123456\n")]
     public async Task Malformed_room_codes_get_400(string code)
     {
         var player = await RoomKit.GuestAsync(Client, Ct);
@@ -126,6 +127,7 @@ public sealed class RoomLifecycleTests(EmbeddedGatewayFixture gateway) : IClassF
     [InlineData("12")]
     [InlineData("1234567")]
     [InlineData("12a456")]
+    [InlineData("123456\n")]
     public async Task A_malformed_code_in_the_body_gets_the_same_400_as_in_a_path(string code)
     {
         var player = await RoomKit.GuestAsync(Client, Ct);
