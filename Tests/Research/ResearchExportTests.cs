@@ -325,6 +325,19 @@ public abstract class ResearchExportTests(HttpClient client, IGrainFactory grain
     }
 
     [Theory]
+    [InlineData("exports?page=x", "page", "int")]
+    [InlineData("export/excel?include_nicknames=yes", "include_nicknames", "bool")]
+    public async Task A_query_value_not_of_its_type_gets_400_naming_the_parameter(string pathAndQuery, string field, string type)
+    {
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+
+        var problem = await HttpAssert.ProblemAsync(await researcher.GetAsync($"/research/experiments/{pathAndQuery}", Ct), HttpStatusCode.BadRequest, "malformed_request");
+
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+        Assert.Equal($"{field} is not a valid {type}.", problem.GetProperty("detail").GetString());
+    }
+
+    [Theory]
     [InlineData("2026-11-01", "2026-11-01T00:00:00")]
     [InlineData("2026-11-01T09:00", "2026-11-01T09:00:00")]
     [InlineData("2026-11-01T09:00:00%2B09:00", "2026-11-01T00:00:00")]
