@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Dilemma.Grains.Interfaces.Errors;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -102,8 +103,31 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             return problem;
         }
 
+        if (UnboundParameter(bad) is { } parameter)
+        {
+            var unbound = Problems.Describe(StatusCodes.Status400BadRequest, "malformed_request", $"{parameter.Field} is not a valid {parameter.Type}.");
+            unbound.Extensions["field"] = parameter.Field;
+            return unbound;
+        }
+
         return Problems.Describe(bad.StatusCode, bad.StatusCode == StatusCodes.Status400BadRequest ? "malformed_request" : Problems.DefaultCode(bad.StatusCode), "The request could not be read: it needs a JSON body of the documented shape.");
     }
+
+    /// <summary>
+    /// A query, route or header value the framework could not convert (page=abc). Its message names the handler's
+    /// parameter by its C# name; the wire names are those in snake_case (page_size for pageSize), as in the JSON bodies.
+    /// </summary>
+    private static (string Field, string Type)? UnboundParameter(BadHttpRequestException bad)
+    {
+        var match = BindFailurePattern().Match(bad.Message);
+        return match.Success
+            ? (JsonNamingPolicy.SnakeCaseLower.ConvertName(match.Groups["name"].Value), match.Groups["type"].Value.TrimEnd('?'))
+            : null;
+    }
+
+    // The wording of the framework's binding failure (RequestDelegateFactory, used here: no request delegate generator).
+    [GeneratedRegex(@"^Failed to bind parameter ""(?<type>[^""]+) (?<name>[^"" ]+)"" from "".*""\.\z", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    private static partial Regex BindFailurePattern();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path}")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string method, string path);

@@ -23,6 +23,9 @@ public readonly record struct RelayRequest(long? To, byte[]? Payload)
             {
                 reader.Read();
                 to = ReadPeerId(ref reader);
+
+                // An object or array is no peer id, and read on its own "to" would pass for the message's.
+                reader.Skip();
             }
             else if (reader.ValueTextEquals(payloadField))
             {

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
 using System.Threading.RateLimiting;
+using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Telemetry;
 using Dilemma.Grains.Interfaces.Errors;
 
@@ -217,6 +218,21 @@ public sealed partial class SocketChannel : IAsyncDisposable
         {
             SendError("unavailable", "The game servers did not answer; try again.");
         }
+        catch (JsonException)
+        {
+            // A handler's own read of the message failed: escaping, it would end the receive loop and close the socket with 1000.
+            Refuse("malformed_json", "The message is not valid JSON.");
+        }
+        catch (StorageUnavailableException)
+        {
+            SendError(ProblemExceptionHandler.StorageUnavailable, "The database could not be reached, so whether this message took effect is unknown; try again shortly.");
+        }
+        catch (StorageFailedException e)
+        {
+            // Ours to look into, as the HTTP side's 500 storage_error is.
+            LogStorageFailed(_logger, e, message.Type);
+            SendError(ProblemExceptionHandler.StorageFailed, "The database refused part of this message; it has been logged.");
+        }
     }
 
     private static bool IsNoLongerInRoom(RuleViolationException e) =>
@@ -298,6 +314,9 @@ public sealed partial class SocketChannel : IAsyncDisposable
     /// </summary>
     private static ConfiguredTaskAwaitable LeaveGrainTurnAsync() =>
         Task.CompletedTask.ConfigureAwait(TaskScheduler.Current == TaskScheduler.Default ? ConfigureAwaitOptions.None : ConfigureAwaitOptions.ForceYielding);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The database refused a socket's {Type} message")]
+    private static partial void LogStorageFailed(ILogger logger, Exception exception, string type);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Socket send loop ended: {Reason}")]
     private static partial void LogSendEnded(ILogger logger, string reason);

@@ -39,10 +39,9 @@ public readonly record struct SocketMessage(string Type, ReadOnlyMemory<byte> Ut
                     {
                         type = reader.TokenType == JsonTokenType.String ? ReadType(ref reader) : null;
                     }
-                    else
-                    {
-                        reader.Skip();
-                    }
+
+                    // Every value is skipped whole, a type too: were an object there read on, its own "type" would pass for the message's.
+                    reader.Skip();
                 }
             }
             else

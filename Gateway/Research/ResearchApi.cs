@@ -42,7 +42,7 @@ public static class ResearchApi
         "export for up to Research:ExportMaxStallSeconds (10 minutes by default). Every export is recorded in " +
         "the export ledger (table research_exports) under its id, also sent as the X-Export-Id header. With Research:Pseudonymise on (the " +
         "default) every user id in every sheet is the user's pseudonym for the export's study (the study filter, or default), as the codebook says.\n\n" +
-        "Query: from, to (ISO 8601 date or date-time, UTC unless an offset is given; rooms created at or after from and before to), " +
+        "Query: from, to (ISO 8601 date or date-time, years 1900 to 9999, UTC unless an offset is given; a date alone is its midnight UTC; rooms created at or after from and before to; 400 invalid_filter naming the field otherwise), " +
         "topic (exact), phase (waiting, started or finished), session (a session's code: the rooms it opened; lower case is read as upper), " +
         "study (a study label, exact: the rooms of every session given it; 1-64 characters; also the study the pseudonyms are for), " +
         "include_nicknames (true keeps usernames and nicknames in a pseudonymised export; false, the default, leaves them empty), format (xlsx, the default, or csv: one data sheet, UTF-8 with " +
@@ -50,6 +50,21 @@ public static class ResearchApi
         "only: which data sheet, participants by default; 400 invalid_sheet naming field sheet otherwise).\n\n" +
         "Rows are ordered by room code, then user id (the order in which the database reads them fastest). Timestamps are UTC, truncated to milliseconds. " +
         "Canonical form of the hashes (" + CanonicalRowHasher<ParticipantExportRow>.Version + "): " + ExcelExportWriter.CanonicalFormDescription;
+
+    // ISO 8601 only: a general parse read 03/04/2026 the US way and 10:00 as today. A date alone is midnight UTC,
+    // as before, so a date-only to ends before that day.
+    // Fractions of one to seven digits each have a format: "ss.FFFFFFF" would also take a bare trailing dot.
+    private static readonly string[] IsoTimeFormats =
+    [
+        "yyyy-MM-dd",
+        "yyyy-MM-dd'T'HH:mmK",
+        "yyyy-MM-dd'T'HH:mm:ssK",
+        .. Enumerable.Range(1, 7).Select(digits => $"yyyy-MM-dd'T'HH:mm:ss.{new string('f', digits)}K"),
+    ];
+
+    // Excel's dates begin in 1900, and the manifest's date cell throws below year 100 after the 200 and the ledger row
+    // are out; the ledger's DATETIME columns end in 9999.
+    private static readonly DateTimeOffset EarliestTime = new(1900, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     public static void MapResearchApi(this IEndpointRouteBuilder endpoints)
     {
@@ -144,12 +159,12 @@ public static class ResearchApi
     {
         if (!TryParseTime(from, out var fromTime))
         {
-            return Invalid(StatusCodes.Status400BadRequest, "from", "from is an ISO 8601 date or date-time, e.g. 2026-11-01 or 2026-11-01T09:00:00Z.");
+            return Invalid(StatusCodes.Status400BadRequest, "from", "from is an ISO 8601 date or date-time in the years 1900 to 9999, e.g. 2026-11-01 or 2026-11-01T09:00:00Z.");
         }
 
         if (!TryParseTime(to, out var toTime))
         {
-            return Invalid(StatusCodes.Status400BadRequest, "to", "to is an ISO 8601 date or date-time, e.g. 2026-12-01 or 2026-12-01T00:00:00Z.");
+            return Invalid(StatusCodes.Status400BadRequest, "to", "to is an ISO 8601 date or date-time in the years 1900 to 9999, e.g. 2026-12-01 or 2026-12-01T00:00:00Z.");
         }
 
         if (fromTime is not null && toTime is not null && fromTime >= toTime)
@@ -267,7 +282,8 @@ public static class ResearchApi
             return true;
         }
 
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var parsed))
+        if (DateTimeOffset.TryParseExact(text, IsoTimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
+            && parsed >= EarliestTime)
         {
             time = parsed.ToUniversalTime();
             return true;

@@ -64,7 +64,7 @@ public static partial class ScenariosApi
     /// <summary>Same rule as the bank's keys: the gateway checks shape, the catalog says whether it exists.</summary>
     public static bool IsTopic(string? topic) => topic is { Length: > 0 and <= RoomRules.TopicMaxLength } && TopicPattern().IsMatch(topic);
 
-    [GeneratedRegex("^[a-z0-9-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z0-9-]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex TopicPattern();
 
     private static TopicsResponse<T> Render<T>(IReadOnlyList<TopicSummary> topics, string language, Func<LocalizedText, T> text) => new(

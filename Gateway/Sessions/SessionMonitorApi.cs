@@ -54,10 +54,14 @@ public static class SessionMonitorApi
             return Problems.Of(SessionRules.InvalidSessionCode());
         }
 
+        // The key the session grain has: the monitor asks the session and its rooms again after the upgrade, and a code typed
+        // in lower case would reach a session nobody created there, killing the socket.
+        var code = SessionRules.Normalize(sessionCode);
+
         // Asking the session for itself is the access check: 403/404 answer here, before the upgrade.
         var caller = SessionsApi.Caller(user);
-        await grains.GetGrain<ISessionGrain>(SessionRules.Normalize(sessionCode)).GetAsync(caller, context.RequestAborted);
+        await grains.GetGrain<ISessionGrain>(code).GetAsync(caller, context.RequestAborted);
         return await RealtimeApi.RunAsync(context, EdgeMetrics.Monitor, caller.UserId, options.Value, json.Value, loggers.CreateLogger<SessionMonitor>(), (_, channel, logger) =>
-            new SessionMonitor(sessionCode, caller, channel, grains, options.Value, time, logger).RunAsync(context.RequestAborted));
+            new SessionMonitor(code, caller, channel, grains, options.Value, time, logger).RunAsync(context.RequestAborted));
     }
 }

@@ -35,13 +35,13 @@ public static partial class AccountRules
     public const int GuestIdCredentialMinLength = 32;
 
     /// <summary>Letters (any script), digits, underscore, dot and hyphen.</summary>
-    [GeneratedRegex(@"^[\p{L}\p{Nd}_.\-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[\p{L}\p{Nd}_.\-]+\z", RegexOptions.CultureInvariant)]
     public static partial Regex UsernamePattern();
 
-    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+\z", RegexOptions.CultureInvariant)]
     public static partial Regex EmailPattern();
 
-    [GeneratedRegex(@"^[A-Za-z0-9_\-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z0-9_\-]+\z", RegexOptions.CultureInvariant)]
     public static partial Regex GuestIdPattern();
 
     /// <summary>

@@ -25,7 +25,7 @@ public static partial class RoomRules
     public const int MaxTimerSeconds = 3600;
 
     /// <summary>Exactly six ASCII digits; leading zeros are part of the code.</summary>
-    [GeneratedRegex("^[0-9]{6}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9]{6}\z", RegexOptions.CultureInvariant)]
     public static partial Regex CodePattern();
 
     public static bool IsRoomCode(string? code) => code is not null && CodePattern().IsMatch(code);

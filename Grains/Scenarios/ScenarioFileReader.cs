@@ -29,7 +29,7 @@ internal static partial class ScenarioFileReader
     };
 
     /// <summary>Lower-case ASCII letters, digits and hyphens: safe in a URL path, a log line and a file name.</summary>
-    [GeneratedRegex("^[a-z0-9-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z0-9-]+\z", RegexOptions.CultureInvariant)]
     public static partial Regex KeyPattern();
 
     public static bool IsKey(string? value) => value is { Length: > 0 and <= MaxKeyLength } && KeyPattern().IsMatch(value);

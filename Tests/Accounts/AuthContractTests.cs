@@ -538,15 +538,32 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
     [InlineData("ab", "password123", "username", "invalid_username")]
     [InlineData("user name", "password123", "username", "invalid_username")]
     [InlineData("user<script>", "password123", "username", "invalid_username")]
+    [InlineData("valid_name\n", "password123", "username", "invalid_username")]
     [InlineData("valid_name", "short", "password", "password_too_short")]
     public async Task Invalid_registration_values_get_422_naming_the_field(string username, string password, string field, string code)
     {
-        var name = username == "valid_name" ? AuthClient.UniqueName() : username;
+        var name = username.Replace("valid_name", AuthClient.UniqueName(), StringComparison.Ordinal);
 
         var problem = await HttpAssert.ProblemAsync(
             await Client.PostJsonAsync("/auth/register", new { username = name, password }, Ct), HttpStatusCode.UnprocessableEntity, code);
 
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+    }
+
+    [Fact]
+    public async Task An_email_or_guest_id_ending_in_a_newline_gets_422_naming_it()
+    {
+        var email = await HttpAssert.ProblemAsync(
+            await Client.PostJsonAsync("/auth/register", new { username = AuthClient.UniqueName(), password = Password, email = "kim@example.org\n" }, Ct),
+            HttpStatusCode.UnprocessableEntity,
+            "invalid_email");
+        Assert.True(email.GetProperty("errors").TryGetProperty("email", out _), email.ToString());
+
+        var guest = await HttpAssert.ProblemAsync(
+            await Client.PostJsonAsync("/auth/guest", new { guest_id = Guid.NewGuid().ToString("N") + "\n" }, Ct),
+            HttpStatusCode.UnprocessableEntity,
+            "invalid_guest_id");
+        Assert.True(guest.GetProperty("errors").TryGetProperty("guest_id", out _), guest.ToString());
     }
 
     [Fact]

@@ -1,8 +1,11 @@
 using System.Net;
+using System.Net.WebSockets;
 using Dilemma.Gateway.Errors;
 using Dilemma.Grains.Storage;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Infrastructure;
+using Dilemma.Tests.Realtime;
+using Dilemma.Tests.Research;
 using Dilemma.Tests.Rooms;
 using MySqlConnector;
 
@@ -62,6 +65,42 @@ public sealed class DatabaseOutageTests(LocalServices services)
             count.Parameters.AddWithValue("@code", code);
             count.Parameters.AddWithValue("@user", players[0].UserId);
             Assert.Equal(1L, Convert.ToInt64(await count.ExecuteScalarAsync(Ct), System.Globalization.CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            RunDirectory.Delete(directory);
+        }
+    }
+
+    [Fact]
+    public async Task A_socket_message_the_database_cannot_record_gets_an_error_frame_and_the_socket_stays_open()
+    {
+        var directory = RunDirectory.Create();
+        try
+        {
+            await using var mariaDb = await MariaDbServer.StartAsync(Path.Combine(directory, "mariadb"), Ct);
+            await using var deployment = await ClusterDeployment.CreateAsync(mariaDb.RootConnectionString, await services.GetRedisConnectionStringAsync(Ct), "outage_socket_", Ct, migrate: true);
+            await deployment.StartSiloAsync(Ct);
+            var gateway = deployment.CreateGateway();
+            var address = gateway.StartKestrel();
+            using var http = new HttpClient { BaseAddress = address };
+            var (players, code) = await RoomKit.SeatedRoomAsync(http, Ct);
+            await ResearchKit.ConsentAsync(players[0], data: true, Ct, voice: true);
+            await using var a = await RealtimeKit.VoiceAsync(address, players[0], code, Ct);
+            await a.SendAsync(new { type = "init" }, Ct);
+            await a.NextAsync("session_state", Ct);
+
+            await mariaDb.KillAsync(Ct);
+
+            // The recording event is a research row: it cannot be written, and the client is told so on the socket.
+            await a.SendAsync(new { type = "start_recording" }, Ct);
+            var error = await a.NextAsync("error", Ct);
+            Assert.Equal(ProblemExceptionHandler.StorageUnavailable, error.GetProperty("code").GetString());
+
+            // The room lets go of its activation after a failed write, so what still answers during the outage is the socket itself.
+            await a.SendAsync(new { type = "ping" }, Ct);
+            await a.NextAsync("pong", Ct);
+            Assert.Equal(WebSocketState.Open, a.State);
         }
         finally
         {

@@ -48,6 +48,9 @@ public sealed class AbuseTests(KestrelGatewayFixture gateway) : IClassFixture<Ke
             ("{\"data\":{\"type\":\"ping\"}}", "missing_type"),
             ($"{{\"type\":\"offer\",\"to\":{players[1].UserId},\"sdp\":null}}", "invalid_message"),
             ($"{{\"type\":\"offer\",\"to\":\"-{players[1].UserId}\",\"sdp\":\"x\"}}", "invalid_message"),
+            ("{\"type\":{\"type\":\"ping\"}}}", "malformed_json"),
+            ("{\"type\":{\"type\":\"ping\"}}", "missing_type"),
+            ($"{{\"type\":\"offer\",\"sdp\":\"x\",\"to\":{{\"to\":{players[1].UserId}}}}}", "invalid_message"),
         })
         {
             await a.SendRawAsync(raw, Ct);

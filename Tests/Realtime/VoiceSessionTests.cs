@@ -68,6 +68,25 @@ public sealed class VoiceSessionTests(KestrelGatewayFixture gateway) : IClassFix
     }
 
     [Fact]
+    public async Task A_frame_whose_type_is_an_object_is_refused_and_the_socket_still_relays()
+    {
+        var (players, code) = await RoomKit.SeatedRoomAsync(gateway.Client, Ct);
+        await using var a = await RealtimeKit.VoiceAsync(gateway.Address, players[0], code, Ct);
+        await using var b = await RealtimeKit.VoiceAsync(gateway.Address, players[1], code, Ct);
+        await b.SendAsync(new { type = "init" }, Ct);
+        await b.NextAsync("session_state", Ct);
+
+        await a.SendRawAsync("{\"type\":{\"type\":\"init\"}}}", Ct);
+        Assert.Equal("malformed_json", (await a.NextAsync("error", Ct)).GetProperty("code").GetString());
+        await a.SendRawAsync("{\"type\":{\"type\":\"init\"}}", Ct);
+        Assert.Equal("missing_type", (await a.NextAsync("error", Ct)).GetProperty("code").GetString());
+
+        await a.SendAsync(new { type = "voice_status_update", is_mic_on = true, is_speaking = false }, Ct);
+        Assert.Equal(players[0].UserId, (await b.NextAsync("voice_status_update", Ct)).GetProperty("user_id").GetInt64());
+        Assert.Equal(WebSocketState.Open, a.State);
+    }
+
+    [Fact]
     public async Task Recording_by_a_consenting_participant_is_broadcast_and_recorded_as_research_events()
     {
         var (players, code) = await RoomKit.SeatedRoomAsync(gateway.Client, Ct);

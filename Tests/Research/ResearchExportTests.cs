@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -307,6 +308,45 @@ public abstract class ResearchExportTests(HttpClient client, IGrainFactory grain
         var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
         var problem = await HttpAssert.ProblemAsync(await researcher.GetAsync($"{ResearchKit.Export}?{query}", Ct), status, code);
         Assert.Equal(query[..query.IndexOf('=', StringComparison.Ordinal)], problem.GetProperty("field").GetString());
+    }
+
+    [Theory]
+    [InlineData("from=0001-01-01")]
+    [InlineData("to=1899-12-31T23:59:59Z")]
+    [InlineData("from=03/04/2026")]
+    [InlineData("to=10:00")]
+    [InlineData("from=2026-11-01%2009:00")]
+    [InlineData("to=2026-11-01T09:00:00.")]
+    public async Task A_time_filter_that_is_not_iso_8601_or_before_1900_gets_invalid_filter_naming_it(string query)
+    {
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var problem = await HttpAssert.ProblemAsync(await researcher.GetAsync($"{ResearchKit.Export}?{query}", Ct), HttpStatusCode.BadRequest, "invalid_filter");
+        Assert.Equal(query[..query.IndexOf('=', StringComparison.Ordinal)], problem.GetProperty("field").GetString());
+    }
+
+    [Theory]
+    [InlineData("exports?page=x", "page", "int")]
+    [InlineData("export/excel?include_nicknames=yes", "include_nicknames", "bool")]
+    public async Task A_query_value_not_of_its_type_gets_400_naming_the_parameter(string pathAndQuery, string field, string type)
+    {
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+
+        var problem = await HttpAssert.ProblemAsync(await researcher.GetAsync($"/research/experiments/{pathAndQuery}", Ct), HttpStatusCode.BadRequest, "malformed_request");
+
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+        Assert.Equal($"{field} is not a valid {type}.", problem.GetProperty("detail").GetString());
+    }
+
+    [Theory]
+    [InlineData("2026-11-01", "2026-11-01T00:00:00")]
+    [InlineData("2026-11-01T09:00", "2026-11-01T09:00:00")]
+    [InlineData("2026-11-01T09:00:00%2B09:00", "2026-11-01T00:00:00")]
+    [InlineData("2026-11-01T09:00:00.123Z", "2026-11-01T09:00:00.123")]
+    public async Task Iso_8601_dates_and_date_times_are_taken_as_utc_unless_they_give_an_offset(string from, string utc)
+    {
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var (workbook, _) = await ResearchKit.DownloadAsync(researcher, $"from={from}&to=2026-11-02", Ct);
+        Assert.Equal(DateTime.Parse(utc, CultureInfo.InvariantCulture), workbook.Manifest["filter_from"]);
     }
 
     [Theory]

@@ -114,6 +114,7 @@ public sealed class RoomLifecycleTests(EmbeddedGatewayFixture gateway) : IClassF
     [InlineData("1234567")]
     [InlineData("12a456")]
     [InlineData("１２３４５６")]
+    [InlineData("123456\n")]
     public async Task Malformed_room_codes_get_400(string code)
     {
         var player = await RoomKit.GuestAsync(Client, Ct);
@@ -123,9 +124,23 @@ public sealed class RoomLifecycleTests(EmbeddedGatewayFixture gateway) : IClassF
     }
 
     [Theory]
+    [InlineData("page=abc", "page", "int")]
+    [InlineData("page_size=x", "page_size", "int")]
+    public async Task A_query_value_not_of_its_type_gets_400_naming_the_parameter(string query, string field, string type)
+    {
+        var player = await RoomKit.GuestAsync(Client, Ct);
+
+        var problem = await HttpAssert.ProblemAsync(await player.GetAsync($"/rooms?{query}", Ct), HttpStatusCode.BadRequest, "malformed_request");
+
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+        Assert.Equal($"{field} is not a valid {type}.", problem.GetProperty("detail").GetString());
+    }
+
+    [Theory]
     [InlineData("12")]
     [InlineData("1234567")]
     [InlineData("12a456")]
+    [InlineData("123456\n")]
     public async Task A_malformed_code_in_the_body_gets_the_same_400_as_in_a_path(string code)
     {
         var player = await RoomKit.GuestAsync(Client, Ct);

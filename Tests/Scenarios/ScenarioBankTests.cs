@@ -115,6 +115,7 @@ public sealed class ScenarioBankTests
     [InlineData("missing_question", "text")]
     [InlineData("rounds_out_of_order", "round_number")]
     [InlineData("topic_with_capitals", "topic")]
+    [InlineData("topic_ending_in_a_newline", "topic")]
     [InlineData("topic_too_long", "topic")]
     [InlineData("id_with_spaces", "id")]
     [InlineData("misspelt_field", "json")]
@@ -262,6 +263,9 @@ public sealed class ScenarioBankTests
                 break;
             case "topic_with_capitals":
                 file["topic"] = "Care-Robot";
+                break;
+            case "topic_ending_in_a_newline":
+                file["topic"] = "care-robot\n";
                 break;
             case "topic_too_long":
                 file["topic"] = new string('a', 65);

@@ -135,6 +135,7 @@ public sealed class ScenariosApiTests(EmbeddedGatewayFixture gateway) : IClassFi
     [InlineData("care_robot")]
     [InlineData("care%20robot")]
     [InlineData("caf%C3%A9")]
+    [InlineData("care-robot-monitoring%0A")]
     [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
     public async Task A_malformed_topic_is_400_invalid_topic(string topic)
     {

@@ -95,6 +95,23 @@ public abstract class SessionMonitorTests(Uri gateway, Uri monitorGateway, HttpC
     }
 
     [Fact]
+    public async Task A_session_code_typed_in_lower_case_monitors_the_same_rooms()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, Grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, choiceSeconds: 600));
+        await SessionKit.EnrolledAsync(client, code, 3, Ct);
+        var room = Assert.Single(SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))).GetProperty("room_code").GetString();
+        var typed = code.ToLowerInvariant();
+        Assert.NotEqual(code, typed);
+
+        await using var monitor = await MonitorAsync(monitorGateway, facilitator, typed);
+
+        var status = await monitor.NextAsync("room_status", Ct);
+        Assert.Equal(room, status.GetProperty("room_code").GetString());
+        Assert.Equal("started", status.GetProperty("phase").GetString());
+    }
+
+    [Fact]
     public async Task A_student_a_facilitator_of_another_session_and_a_stranger_are_refused_before_the_upgrade()
     {
         var facilitator = await SessionKit.FacilitatorAsync(client, Grains, Ct);
