@@ -164,7 +164,7 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
     {
         EnsureOfSession(sessionCode);
         EnsurePlaying();
-        var seat = Participant(userId);
+        var seat = Named(userId);
         if (TakesPart(seat))
         {
             throw RuleViolationException.Conflict("participant_present", "Only the seat of a participant no longer in the game (dropped or removed) takes a bot.");

@@ -15,7 +15,7 @@ public sealed partial class RoomGrain
     {
         EnsureCreated();
         EnsureHost(callerId);
-        var next = Participant(userId);
+        var next = Named(userId);
         if (!TakesPart(next))
         {
             throw RuleViolationException.Conflict("participant_gone", "The host role goes to a participant who still takes part.");
@@ -50,7 +50,7 @@ public sealed partial class RoomGrain
     /// <summary>Takes a gone participant's seat out of the started game, <paramref name="callerId"/> the actor: the host's removal, and a facilitator's.</summary>
     private async Task RemoveSeatAsync(long callerId, long userId, CancellationToken cancellationToken)
     {
-        var gone = Participant(userId);
+        var gone = Named(userId);
         if (gone.Removed)
         {
             return;

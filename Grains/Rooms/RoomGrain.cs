@@ -431,6 +431,13 @@ public sealed partial class RoomGrain(
 
     private ParticipantState Participant(long userId) => Find(userId) ?? throw Outsider();
 
+    /// <summary>
+    /// The participant a host's or facilitator's action names: one not seated here is participant_not_found on user_id,
+    /// not the caller's own room_not_found or not_participant (the caller is checked apart).
+    /// </summary>
+    private ParticipantState Named(long userId) =>
+        Find(userId) ?? throw new RuleViolationException(RuleViolationKind.NotFound, "participant_not_found", "No participant of this room has this user_id.") { Field = "user_id" };
+
     /// <summary>The open round the submission is for, after every range and round rule.</summary>
     private RoundState OpenRound(ChoiceSubmission submission)
     {

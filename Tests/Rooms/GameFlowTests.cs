@@ -94,6 +94,10 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
         await HttpAssert.ProblemAsync(await RoomKit.ChooseAsync(players[0], code, 1, 0, 3, Ct), HttpStatusCode.Conflict, "room_paused");
         await HttpAssert.ProblemAsync(await players[2].PostAsync($"/rooms/{code}/remove", new { user_id = players[1].UserId }, Ct), HttpStatusCode.Forbidden, "not_host");
         await HttpAssert.ProblemAsync(await players[0].PostAsync($"/rooms/{code}/remove", new { user_id = players[0].UserId }, Ct), HttpStatusCode.Conflict, "participant_present");
+        // Someone not seated here is named as such: not the room's, nor the caller's, problem.
+        var stranger = players.Max(p => p.UserId) + 1_000_000;
+        await HttpAssert.ProblemAsync(await players[0].PostAsync($"/rooms/{code}/remove", new { user_id = stranger }, Ct), HttpStatusCode.NotFound, "participant_not_found");
+        await HttpAssert.ProblemAsync(await players[0].PostAsync($"/rooms/{code}/host", new { user_id = stranger }, Ct), HttpStatusCode.NotFound, "participant_not_found");
 
         var removed = await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/remove", new { user_id = players[1].UserId }, Ct));
         Assert.False(removed.GetProperty("paused").GetBoolean());

@@ -331,6 +331,9 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
         var role = (await RoomAsync(facilitator, room)).GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("user_id").GetInt64() == gone).GetProperty("role_id").GetInt32();
 
         await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/bot", new { user_id = gone }, Ct), HttpStatusCode.Conflict, "participant_present");
+        var stranger = students.Max(s => s.UserId) + 1_000_000;
+        await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/bot", new { user_id = stranger }, Ct), HttpStatusCode.NotFound, "participant_not_found");
+        await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/remove", new { user_id = stranger }, Ct), HttpStatusCode.NotFound, "participant_not_found");
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/remove", new { user_id = gone, reason = "left the class" }, Ct));
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/bot", new { user_id = gone }, Ct));
         await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/bot", new { user_id = gone }, Ct), HttpStatusCode.Conflict, "seat_filled");
