@@ -242,11 +242,11 @@ public sealed partial class RoomGrain
         State.HostUserId = next.UserId;
     }
 
-    /// <summary>Seats that closed a round without a choice because they no longer took part are recorded <c>absent</c>.</summary>
     /// <summary>Who no longer takes part and has no choice in <paramref name="round"/>.</summary>
     private List<ParticipantState> Absentees(RoundState round) =>
         State.Participants.Where(p => !TakesPart(p) && round.Choices.All(c => c.UserId != p.UserId)).ToList();
 
+    /// <summary>Seats that closed a round without a choice because they no longer took part are recorded <c>absent</c>.</summary>
     private async Task RecordAbsencesAsync(RoundState round, DateTime now, CancellationToken cancellationToken)
     {
         foreach (var gone in Absentees(round))
