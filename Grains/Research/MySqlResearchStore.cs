@@ -284,26 +284,13 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
             cancellationToken);
 
     public Task RecordRoomEventAsync(RoomEventRecord roomEvent, CancellationToken cancellationToken) =>
-        RoomEventType.HappensOnce(roomEvent.EventType)
-            ? ExecuteAsync(
-                // The room's one turn at a time makes the check and the insert one step for this room.
-                """
-                INSERT INTO room_events (room_code, event_type, user_id, round_number, actor_id, is_bot, occurred_at)
-                SELECT @RoomCode, @EventType, @UserId, @RoundNumber, @ActorId, @IsBot, @At FROM DUAL
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM room_events
-                    WHERE room_code = @RoomCode AND event_type = @EventType AND user_id <=> @UserId
-                        AND (@EventType = 'participant_removed' OR round_number <=> @RoundNumber))
-                """,
-                roomEvent,
-                cancellationToken)
-            : ExecuteAsync(
-                """
-                INSERT INTO room_events (room_code, event_type, user_id, round_number, actor_id, is_bot, occurred_at)
-                VALUES (@RoomCode, @EventType, @UserId, @RoundNumber, @ActorId, @IsBot, @At)
-                """,
-                roomEvent,
-                cancellationToken);
+        ExecuteAsync(
+            """
+            INSERT INTO room_events (room_code, event_type, user_id, round_number, actor_id, is_bot, occurred_at)
+            VALUES (@RoomCode, @EventType, @UserId, @RoundNumber, @ActorId, @IsBot, @At)
+            """,
+            roomEvent,
+            cancellationToken);
 
     public async Task<(IReadOnlyList<RoomRow> Rooms, long Total)> ListPublicRoomsAsync(string? topic, string status, long offset, int limit, CancellationToken cancellationToken)
     {
