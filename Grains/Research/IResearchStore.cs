@@ -58,7 +58,10 @@ public interface IResearchStore
     /// </summary>
     Task RecordGeneratedScenarioAsync(GeneratedScenarioRow scenario, CancellationToken cancellationToken);
 
-    /// <summary>One event of a game's course (<c>room_events</c>); see <see cref="RoomEventType"/>.</summary>
+    /// <summary>
+    /// One event of a game's course (<c>room_events</c>); see <see cref="RoomEventType"/>. An event that happens once
+    /// (<see cref="RoomEventType.HappensOnce"/>) recorded again changes nothing: a call retried after a failed save repeats it.
+    /// </summary>
     Task RecordRoomEventAsync(RoomEventRecord roomEvent, CancellationToken cancellationToken);
 
     /// <summary>
@@ -210,6 +213,21 @@ public static class RoomEventType
 
     /// <summary>A session's facilitator (the actor) moved the participant into this room, into a free seat and its role.</summary>
     public const string MovedIn = "participant_moved_in";
+
+    /// <summary>
+    /// Events a seat (no_consensus: the room) has at most once in a round, and a removal at most once in a game: the same
+    /// event for the same room, seat and round (a removal: any round) is the one already recorded. MySQL's
+    /// <c>room_events.once_key</c> (migration <c>RoomEventsOnce</c>) draws the same line.
+    /// </summary>
+    public static bool HappensOnce(string type) => type is Absent or TimedOut or NoConsensus or Removed;
+
+    /// <summary>Whether two records are one event that <see cref="HappensOnce"/>.</summary>
+    public static bool SameOnceEvent(RoomEventRecord recorded, RoomEventRecord again) =>
+        HappensOnce(again.EventType)
+        && recorded.RoomCode == again.RoomCode
+        && recorded.EventType == again.EventType
+        && recorded.UserId == again.UserId
+        && (again.EventType == Removed || recorded.RoundNumber == again.RoundNumber);
 }
 
 /// <summary>The status words of the <c>rooms.status</c> column: the phase words, and one more.</summary>

@@ -222,6 +222,11 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
     {
         lock (_lock)
         {
+            if (_roomEvents.Exists(recorded => RoomEventType.SameOnceEvent(recorded, roomEvent)))
+            {
+                return Task.CompletedTask;
+            }
+
             _roomEvents.Add(roomEvent);
             Touch(roomEvent.RoomCode, roomEvent.At);
             return Task.CompletedTask;

@@ -19,7 +19,14 @@ public static class SchemaMigrator
     private const int MaxLockNameLength = 64;
 
     /// <summary>Brings the database named in <paramref name="connectionString"/> up to the newest version; safe to run twice and from several processes at once.</summary>
-    public static async Task MigrateAsync(string connectionString, CancellationToken cancellationToken = default)
+    public static Task MigrateAsync(string connectionString, CancellationToken cancellationToken = default) =>
+        MigrateAsync(connectionString, version: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="MigrateAsync(string, CancellationToken)"/>, stopping at <paramref name="version"/> when one is
+    /// given: how a test sets up data as an older schema held it, to see a migration carry it over.
+    /// </summary>
+    public static async Task MigrateAsync(string connectionString, long? version, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         cancellationToken.ThrowIfCancellationRequested();
@@ -44,7 +51,7 @@ public static class SchemaMigrator
         try
         {
             // The runner reads the version table when it is built, so it is built only once the lock is held.
-            await Task.Run(() => RunMigrations(target.ConnectionString), cancellationToken);
+            await Task.Run(() => RunMigrations(target.ConnectionString, version), cancellationToken);
         }
         finally
         {
@@ -93,7 +100,7 @@ public static class SchemaMigrator
         }
     }
 
-    private static void RunMigrations(string connectionString)
+    private static void RunMigrations(string connectionString, long? version)
     {
         var services = new ServiceCollection()
             .AddFluentMigratorCore()
@@ -114,7 +121,15 @@ public static class SchemaMigrator
 
         using var provider = services.BuildServiceProvider(validateScopes: false);
         using var scope = provider.CreateScope();
-        scope.ServiceProvider.GetRequiredService<IMigrationRunner>().MigrateUp();
+        var runner = scope.ServiceProvider.GetRequiredService<IMigrationRunner>();
+        if (version is { } last)
+        {
+            runner.MigrateUp(last);
+        }
+        else
+        {
+            runner.MigrateUp();
+        }
     }
 
     private static string LockNameFor(string database)

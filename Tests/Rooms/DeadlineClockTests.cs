@@ -147,12 +147,4 @@ public sealed class DeadlineClockTests : IAsyncDisposable
         _http.Dispose();
         await _gateway.DisposeAsync();
     }
-
-    /// <summary>The real clock moved on by <see cref="Shift"/>; its timers stay real, as a late reminder's are.</summary>
-    private sealed class ShiftedClock : TimeProvider
-    {
-        public TimeSpan Shift { get; set; }
-
-        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Shift;
-    }
 }

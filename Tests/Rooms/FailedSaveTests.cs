@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Dilemma.Grains.Embedded;
 using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Research;
 using Dilemma.Grains.Storage;
 using Dilemma.Tests.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,36 +13,35 @@ namespace Dilemma.Tests.Rooms;
 
 /// <summary>
 /// A room whose state write fails after its research rows were written comes back, at its next activation, as its rows
-/// say: here the last choice of a round, whose save would have opened the consensus clock. The retry is answered from
-/// the choice's row, and nothing else opened the clock again: a room with only a consensus timer waited for ever.
-/// Embedded mode, its grain storage failing the one write the test arms.
+/// say, and what the retry repeats is recorded once. Embedded mode, its grain storage failing the one write the test
+/// arms, its clock shifted as the test says.
 /// </summary>
 public sealed class FailedSaveTests : IAsyncDisposable
 {
     private readonly FailingRoomWrites _failing = new();
+    private readonly ShiftedClock _clock = new();
     private readonly GatewayFactory _gateway;
     private readonly HttpClient _http;
 
     public FailedSaveTests()
     {
-        _gateway = new GatewayFactory(services: s => s.AddKeyedSingleton<IGrainStorage>(
-            StorageNames.Game,
-            (provider, _) => _failing.Around(provider.GetRequiredService<EmbeddedGrainStorage>())));
+        _gateway = new GatewayFactory(services: s => s
+            .AddSingleton<TimeProvider>(_clock)
+            .AddKeyedSingleton<IGrainStorage>(StorageNames.Game, (provider, _) => _failing.Around(provider.GetRequiredService<EmbeddedGrainStorage>())));
         _http = _gateway.CreateClient();
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>
+    /// The last choice of a round opens the consensus clock in the save after its row. When that save failed, the retry
+    /// was answered from the row and nothing opened the clock again: a room with only a consensus timer waited for ever.
+    /// </summary>
     [Fact]
     public async Task A_last_choice_whose_save_failed_still_opens_the_consensus_clock()
     {
         var players = await RoomKit.GuestsAsync(_http, 3, Ct);
-        var code = RoomKit.Code(await HttpAssert.OkAsync<JsonElement>(
-            await players[0].PostAsync("/rooms/public", new { title = "Clock after a failed save", topic = RoomKit.Topic, consensus_seconds = 60 }, Ct), HttpStatusCode.Created));
-        await RoomKit.JoinAsync(players[1], code, Ct);
-        await RoomKit.JoinAsync(players[2], code, Ct);
-        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/assign-roles/{code}", new { assignments = players.Select((p, i) => new { user_id = p.UserId, role_id = i + 1 }) }, Ct));
-        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/start", null, Ct));
+        var code = await StartedAsync(players, new { title = "Clock after a failed save", topic = RoomKit.Topic, consensus_seconds = 60 });
         await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[0], code, 1, 0, 3, Ct), HttpStatusCode.Created);
         await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[1], code, 1, 1, 3, Ct), HttpStatusCode.Created);
 
@@ -57,6 +57,42 @@ public sealed class FailedSaveTests : IAsyncDisposable
         var room = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}", Ct));
         Assert.Equal("consensus", room.GetProperty("deadline_kind").GetString());
         Assert.InRange(room.GetProperty("deadline_at").GetDateTimeOffset() - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>
+    /// A deadline applied in a call whose save then failed is applied again by the retry (or the reminder), and each late
+    /// seat was recorded timed_out twice, twice in the export. An event that happens once is now recorded once.
+    /// </summary>
+    [Fact]
+    public async Task A_deadline_applied_again_after_a_failed_save_records_each_late_seat_once()
+    {
+        var players = await RoomKit.GuestsAsync(_http, 3, Ct);
+        var code = await StartedAsync(players, new { title = "Deadline after a failed save", topic = RoomKit.Topic, choice_seconds = 600 });
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[0], code, 1, 0, 3, Ct), HttpStatusCode.Created);
+
+        // Past the deadline by the room's clock: the next choice applies it first, and that save fails.
+        _clock.Shift = TimeSpan.FromMinutes(11);
+        _failing.FailNext(code);
+        using (var failed = await RoomKit.ChooseAsync(players[1], code, 1, 1, 3, Ct))
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        }
+
+        await HttpAssert.ProblemAsync(await RoomKit.ChooseAsync(players[1], code, 1, 1, 3, Ct), HttpStatusCode.Conflict, "choices_closed");
+        var timedOut = _gateway.Services.GetRequiredService<InMemoryResearchStore>().RoomEvents(code)
+            .Where(e => e.EventType == RoomEventType.TimedOut).Select(e => e.UserId!.Value).Order();
+        Assert.Equal(new[] { players[1].UserId, players[2].UserId }.Order(), timedOut);
+    }
+
+    /// <summary>A public room created with <paramref name="creation"/>, its three players seated with roles, round 1 open.</summary>
+    private async Task<string> StartedAsync(Player[] players, object creation)
+    {
+        var code = RoomKit.Code(await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync("/rooms/public", creation, Ct), HttpStatusCode.Created));
+        await RoomKit.JoinAsync(players[1], code, Ct);
+        await RoomKit.JoinAsync(players[2], code, Ct);
+        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/assign-roles/{code}", new { assignments = players.Select((p, i) => new { user_id = p.UserId, role_id = i + 1 }) }, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/start", null, Ct));
+        return code;
     }
 
     public async ValueTask DisposeAsync()

@@ -44,6 +44,7 @@ public sealed class MigrationTests(LocalServices services)
         ("research_exports", "ix_research_exports_started", false),
         ("recording_events", "ix_recording_events_room", false),
         ("room_events", "ix_room_events_room", false),
+        ("room_events", "uq_room_events_once", true),
         ("OrleansRemindersTable", "ix_orleans_reminders_hash", false),
         ("round_choices", "ix_round_choices_export", false),
         ("consensus_choices", "ix_consensus_choices_export", false),
@@ -145,7 +146,7 @@ public sealed class MigrationTests(LocalServices services)
             Assert.Equal("ascii_bin", Collation(table, "room_code"));
         }
 
-        string[] asciiColumns = ["room_code", "export_id", "participants_sha256", "rooms_sha256", "role", "change_type", "kind", "version", "decision", "data_consent_version", "voice_consent_version"];
+        string[] asciiColumns = ["room_code", "export_id", "participants_sha256", "rooms_sha256", "role", "change_type", "kind", "version", "decision", "data_consent_version", "voice_consent_version", "once_key"];
         Assert.All(asciiColumns.Skip(1).Take(3), column => Assert.Equal("ascii_bin", Collation("research_exports", column)));
 
         // Role names are fixed ASCII words compared exactly.
@@ -157,6 +158,9 @@ public sealed class MigrationTests(LocalServices services)
         Assert.All(["kind", "version", "decision"], column => Assert.Equal("ascii_bin", Collation("consent_records", column)));
         Assert.Equal("ascii_bin", Collation("users", "data_consent_version"));
         Assert.Equal("ascii_bin", Collation("users", "voice_consent_version"));
+
+        // An event's once key is built from ASCII words and numbers, and compared exactly.
+        Assert.Equal("ascii_bin", Collation("room_events", "once_key"));
 
         // Every character column is utf8mb4 except the ASCII codes, ids and digests.
         Assert.All(
@@ -269,6 +273,33 @@ public sealed class MigrationTests(LocalServices services)
             .BuildServiceProvider();
         using var scope = provider.CreateScope();
         action(scope.ServiceProvider.GetRequiredService<IMigrationRunner>());
+    }
+
+    [Fact]
+    public async Task Events_recorded_twice_before_the_once_key_keep_their_earliest_row_and_recurring_events_stay()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var database = await services.CreateDatabaseAsync("mig_once_", migrate: false, ct);
+        await SchemaMigrator.MigrateAsync(database, version: 2026120500, ct);
+
+        // Rows as a retried call left them; the room and users they name are beside the point here.
+        await ExecuteAsync(
+            database,
+            """
+            SET FOREIGN_KEY_CHECKS = 0;
+            INSERT INTO room_events (id, room_code, event_type, user_id, round_number, occurred_at) VALUES
+                (1, '100001', 'timed_out', 7, 2, '2026-01-01'), (2, '100001', 'timed_out', 7, 2, '2026-01-02'),
+                (3, '100001', 'timed_out', 7, 3, '2026-01-03'), (4, '100002', 'timed_out', 7, 2, '2026-01-04'),
+                (5, '100001', 'no_consensus', NULL, 2, '2026-01-05'), (6, '100001', 'no_consensus', NULL, 2, '2026-01-06'),
+                (7, '100001', 'participant_removed', 7, 2, '2026-01-07'), (8, '100001', 'participant_removed', 7, 4, '2026-01-08'),
+                (9, '100001', 'participant_dropped', 7, 2, '2026-01-09'), (10, '100001', 'participant_dropped', 7, 2, '2026-01-10');
+            """,
+            ct);
+
+        await SchemaMigrator.MigrateAsync(database, ct);
+
+        var kept = (await RowsAsync(database, "SELECT id FROM room_events ORDER BY id", ct)).Select(r => Convert.ToInt64(r[0], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal([1L, 3, 4, 5, 7, 9, 10], kept);
     }
 
     private static async Task<List<(long Version, DateTime? AppliedOn)>> AppliedMigrationsAsync(string connectionString, CancellationToken ct)

@@ -1,0 +1,52 @@
+using Dapper;
+using Dilemma.Grains.Research;
+using Dilemma.Grains.Storage;
+using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Rooms;
+using MySqlConnector;
+
+namespace Dilemma.Tests.Research;
+
+/// <summary>
+/// The MySQL store records an event that happens once (a seat's absent, timed_out, a round's no_consensus, a removal) once,
+/// however often a retried call repeats it; other events, which may recur (a drop, a return), as often as they come.
+/// </summary>
+public sealed class RoomEventRecordTests(ClusterKestrelFixture cluster) : IClassFixture<ClusterKestrelFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task An_event_that_happens_once_is_recorded_once_and_one_that_recurs_each_time()
+    {
+        var (players, code) = await RoomKit.StartedRoomAsync(cluster.Client, Ct);
+        await using var dataSource = new MySqlDataSource(cluster.Deployment.MySqlConnectionString);
+        await using var groupCommit = new MySqlGroupCommit(dataSource);
+        var store = new MySqlResearchStore(dataSource, groupCommit);
+        var (user, at) = (players[2].UserId, DateTime.UtcNow);
+
+        foreach (var round in new[] { 4, 4, 5 })
+        {
+            foreach (var type in new[] { RoomEventType.TimedOut, RoomEventType.Absent, RoomEventType.Removed, RoomEventType.Dropped })
+            {
+                await store.RecordRoomEventAsync(new RoomEventRecord(code, type, user, round, ActorId: null, IsBot: false, at), Ct);
+            }
+
+            await store.RecordRoomEventAsync(new RoomEventRecord(code, RoomEventType.NoConsensus, UserId: null, round, ActorId: null, IsBot: false, at), Ct);
+        }
+
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        var rows = (await connection.QueryAsync<(string Type, int Round)>(new CommandDefinition(
+            "SELECT event_type, round_number FROM room_events WHERE room_code = @code AND round_number >= 4 ORDER BY event_type, round_number",
+            new { code },
+            cancellationToken: Ct))).ToList();
+        Assert.Equal(
+            [
+                ("absent", 4), ("absent", 5),
+                ("no_consensus", 4), ("no_consensus", 5),
+                ("participant_dropped", 4), ("participant_dropped", 4), ("participant_dropped", 5),
+                ("participant_removed", 4),
+                ("timed_out", 4), ("timed_out", 5),
+            ],
+            rows);
+    }
+}
