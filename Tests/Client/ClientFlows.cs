@@ -106,7 +106,7 @@ internal static partial class ClientFlows
 
         await host.ClickAsync("#feedback-load");
         await Expect(host.Locator("#feedback-text")).ToBeVisibleAsync();
-        await Expect(host.Locator("#feedback-text p")).Not.ToBeEmptyAsync();
+        await Expect(host.Locator("#feedback-text p")).ToHaveTextAsync(EnglishText());
 
         // The feedback's redraws left the table the reader opened open.
         await Expect(host.Locator("#stats-table")).ToBeVisibleAsync();
@@ -116,6 +116,9 @@ internal static partial class ClientFlows
         await host.SelectOptionAsync("#lang-select", "ko");
         await Expect(host.Locator("#room-phase")).ToHaveTextAsync("끝남");
         await AssertChartLabelsInsideAsync(host);
+
+        // The feedback loaded in English follows the switch too.
+        await Expect(host.Locator("#feedback-text p")).ToHaveTextAsync(KoreanText());
 
         // The double click of round 1 was recorded once: one revision.
         var revisions = await host.EvaluateAsync<int[]>(
@@ -221,4 +224,11 @@ internal static partial class ClientFlows
 
     [GeneratedRegex(@"Room code (?<code>\d{6})")]
     private static partial Regex RoomCode();
+
+    // A text in English has Latin letters and no Hangul syllable; one in Korean has Hangul.
+    [GeneratedRegex(@"^[^\uAC00-\uD7A3]*[A-Za-z][^\uAC00-\uD7A3]*$")]
+    private static partial Regex EnglishText();
+
+    [GeneratedRegex(@"[\uAC00-\uD7A3]")]
+    private static partial Regex KoreanText();
 }

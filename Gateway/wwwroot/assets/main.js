@@ -641,7 +641,8 @@ function loadFeedback() {
   state.feedbackLoading = true;
   void run(async () => {
     try {
-      state.feedback = await call('POST', `/rooms/${room.room_code}/ai/feedback?lang=${lang()}`, {});
+      // Both languages at once: the texts follow a later switch of the page's language without asking the model again.
+      state.feedback = await call('POST', `/rooms/${room.room_code}/ai/feedback?lang=all`, {});
     } finally {
       state.feedbackLoading = false;
     }
