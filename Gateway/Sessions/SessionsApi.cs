@@ -120,7 +120,8 @@ public static class SessionsApi
                 + "(a dropped seat given away is removed then; room_events participant_moved_in). The source seat then leaves: before the start as a leaver; in a started game it is out "
                 + "of the game as a removed seat is (presence removed, later rounds absent, a host hands over, room_events participant_moved_out), and under on_dropout bot a bot takes its role; "
                 + "under wait the room does not wait for someone moved. The mover's sockets for the source room close with 4003; enrolling again answers the new room_code. "
-                + "409 room_finished when either game is over. Audited with to_room_code." + Audit + Access);
+                + "409 room_finished when either game is over. A move that failed half-way (5xx after the target seated the mover) is finished by the same request sent again. "
+                + "Audited with to_room_code." + Audit + Access);
         sessions.MapPost("/{session_code}/broadcast", BroadcastAsync)
             .Validates<BroadcastRequest>()
             .WithSummary("Send a short message to every room of the session")

@@ -215,11 +215,12 @@ public static class RoomEventType
     public const string MovedIn = "participant_moved_in";
 
     /// <summary>
-    /// Events a seat (no_consensus: the room) has at most once in a round, and a removal at most once in a game: the same
-    /// event for the same room, seat and round (a removal: any round) is the one already recorded. MySQL's
+    /// Events a seat (no_consensus: the room) has at most once in a round, and those a seat has at most once in a room (a
+    /// removal, a move out, a move in: a seat removed or moved stays so, and a room never seats a user twice): the same
+    /// event for the same room, seat and round (the latter: any round) is the one already recorded. MySQL's
     /// <c>room_events.once_key</c> (migration <c>RoomEventsOnce</c>) draws the same line.
     /// </summary>
-    public static bool HappensOnce(string type) => type is Absent or TimedOut or NoConsensus or Removed;
+    public static bool HappensOnce(string type) => OncePerRound(type) || OncePerSeat(type);
 
     /// <summary>Whether two records are one event that <see cref="HappensOnce"/>.</summary>
     public static bool SameOnceEvent(RoomEventRecord recorded, RoomEventRecord again) =>
@@ -227,7 +228,11 @@ public static class RoomEventType
         && recorded.RoomCode == again.RoomCode
         && recorded.EventType == again.EventType
         && recorded.UserId == again.UserId
-        && (again.EventType == Removed || recorded.RoundNumber == again.RoundNumber);
+        && (OncePerSeat(again.EventType) || recorded.RoundNumber == again.RoundNumber);
+
+    private static bool OncePerRound(string type) => type is Absent or TimedOut or NoConsensus;
+
+    private static bool OncePerSeat(string type) => type is Removed or MovedOut or MovedIn;
 }
 
 /// <summary>The status words of the <c>rooms.status</c> column: the phase words, and one more.</summary>

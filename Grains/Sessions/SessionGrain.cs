@@ -353,6 +353,8 @@ public sealed partial class SessionGrain(
     /// <summary>
     /// Moves a participant between two rooms of this session: the target takes them first (a free seat or <c>no_free_seat</c>),
     /// and only then does the source let them go, so a refused move changes nothing. The session's own record follows.
+    /// A move that stopped half-way (a room's or the session's write failed after the target had seated the mover) is
+    /// finished by the facilitator's retry: the target's seat is taken as this move's, and the source lets go if it has not.
     /// </summary>
     private async Task MoveAsync(FacilitatorAction action, long actorId, CancellationToken cancellationToken)
     {
@@ -366,25 +368,39 @@ public sealed partial class SessionGrain(
             throw RuleViolationException.Conflict("same_room", "The participant is in that room already: to_room_code is another room of the session.");
         }
 
-        var from = await source.GetForSessionAsync(Code, cancellationToken);
-        var seat = from.Participants.FirstOrDefault(p => p.UserId == userId)
-            ?? throw new RuleViolationException(RuleViolationKind.NotFound, "participant_not_found", "No participant of this room has this user_id.") { Field = "user_id" };
-        if (seat.IsBot || seat.Presence is ParticipantPresence.Removed)
-        {
-            throw RuleViolationException.Conflict("not_movable", "Only a person still seated in the room may be moved (not a bot, not a removed or moved seat).");
-        }
-
-        if (from.Phase == RoomPhase.Finished)
-        {
-            throw RuleViolationException.Conflict("room_finished", "The game in this room is over.");
-        }
-
-        var entry = State.Enrolled.Find(p => p.UserId == userId);
-        var member = new SessionMember(userId, entry?.Nickname ?? seat.Nickname);
-        var target = await GrainFactory.GetGrain<IFacilitatedRoomGrain>(targetCode).TakeSeatForSessionAsync(Code, member, actorId, cancellationToken);
-        await source.MoveOutForSessionAsync(Code, userId, actorId, targetCode, cancellationToken);
-
         var sourceRoom = State.Rooms.Single(r => r.Code == action.RoomCode);
+        var targetGrain = GrainFactory.GetGrain<IFacilitatedRoomGrain>(targetCode);
+        var from = await source.GetForSessionAsync(Code, cancellationToken);
+        var seat = from.Participants.FirstOrDefault(p => p.UserId == userId);
+        var entry = State.Enrolled.Find(p => p.UserId == userId);
+
+        // Seated in the target while this session still has them in the source: only this move, stopped half-way, does that.
+        var target = sourceRoom.UserIds.Contains(userId) ? await SeatedByEarlierMoveAsync(targetGrain, userId, cancellationToken) : null;
+        if (target is null)
+        {
+            if (seat is null)
+            {
+                throw new RuleViolationException(RuleViolationKind.NotFound, "participant_not_found", "No participant of this room has this user_id.") { Field = "user_id" };
+            }
+
+            if (seat.IsBot || seat.Presence is ParticipantPresence.Removed)
+            {
+                throw RuleViolationException.Conflict("not_movable", "Only a person still seated in the room may be moved (not a bot, not a removed or moved seat).");
+            }
+
+            if (from.Phase == RoomPhase.Finished)
+            {
+                throw RuleViolationException.Conflict("room_finished", "The game in this room is over.");
+            }
+
+            target = await targetGrain.TakeSeatForSessionAsync(Code, new SessionMember(userId, entry?.Nickname ?? seat.Nickname), actorId, cancellationToken);
+        }
+
+        if (seat is { Presence: not ParticipantPresence.Removed })
+        {
+            await source.MoveOutForSessionAsync(Code, userId, actorId, targetCode, cancellationToken);
+        }
+
         var targetRoom = State.Rooms.Single(r => r.Code == targetCode);
         sourceRoom.UserIds.Remove(userId);
         targetRoom.UserIds.Add(userId);
@@ -406,6 +422,13 @@ public sealed partial class SessionGrain(
         }
 
         await SaveAsync(cancellationToken);
+    }
+
+    /// <summary>The target room as it is, when it has <paramref name="userId"/> seated (not removed); otherwise null.</summary>
+    private async Task<RoomSnapshot?> SeatedByEarlierMoveAsync(IFacilitatedRoomGrain target, long userId, CancellationToken cancellationToken)
+    {
+        var room = await target.GetForSessionAsync(Code, cancellationToken);
+        return room.Participants.Any(p => p.UserId == userId && p.Presence is not ParticipantPresence.Removed) ? room : null;
     }
 
     private static string BroadcastMessage(string? message)

@@ -8,7 +8,7 @@ using MySqlConnector;
 namespace Dilemma.Tests.Research;
 
 /// <summary>
-/// The MySQL store records an event that happens once (a seat's absent, timed_out, a round's no_consensus, a removal) once,
+/// The MySQL store records an event that happens once (a seat's absent, timed_out, a round's no_consensus, a removal, a move) once,
 /// however often a retried call repeats it; other events, which may recur (a drop, a return), as often as they come.
 /// </summary>
 public sealed class RoomEventRecordTests(ClusterKestrelFixture cluster) : IClassFixture<ClusterKestrelFixture>
@@ -26,7 +26,7 @@ public sealed class RoomEventRecordTests(ClusterKestrelFixture cluster) : IClass
 
         foreach (var round in new[] { 4, 4, 5 })
         {
-            foreach (var type in new[] { RoomEventType.TimedOut, RoomEventType.Absent, RoomEventType.Removed, RoomEventType.Dropped })
+            foreach (var type in new[] { RoomEventType.TimedOut, RoomEventType.Absent, RoomEventType.Removed, RoomEventType.MovedOut, RoomEventType.Dropped })
             {
                 await store.RecordRoomEventAsync(new RoomEventRecord(code, type, user, round, ActorId: null, IsBot: false, at), Ct);
             }
@@ -44,6 +44,7 @@ public sealed class RoomEventRecordTests(ClusterKestrelFixture cluster) : IClass
                 ("absent", 4), ("absent", 5),
                 ("no_consensus", 4), ("no_consensus", 5),
                 ("participant_dropped", 4), ("participant_dropped", 4), ("participant_dropped", 5),
+                ("participant_moved_out", 4),
                 ("participant_removed", 4),
                 ("timed_out", 4), ("timed_out", 5),
             ],

@@ -457,6 +457,52 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
             actions.EnumerateArray().Select(x => (x.GetProperty("action").GetString()!, x.GetProperty("room_code").GetString()!, x.GetProperty("to_room_code").GetString())));
     }
 
+    /// <summary>
+    /// A move whose target seated the mover before a later step failed (the source room's call, or the session's own
+    /// write) was refused when sent again: 409 already_seated, or not_movable once the source had let go, leaving the
+    /// mover seated in two rooms or the session's record wrong. The rooms' halves are taken here as the session takes them.
+    /// </summary>
+    [Fact]
+    public async Task A_move_that_stopped_half_way_is_finished_by_sending_it_again()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var students = await SessionKit.EnrolledAsync(client, code, 8, Ct);
+        var session = await SessionKit.StartAsync(facilitator, code, Ct);
+        var started = SessionKit.Rooms(session).Where(r => r.GetProperty("started").GetBoolean()).ToList();
+        var (a, b) = (started[0].GetProperty("room_code").GetString()!, started[1].GetProperty("room_code").GetString()!);
+        var waiting = session.GetProperty("waiting_room").GetString()!;
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{b}/remove", new { user_id = SessionKit.UserIds(started[1])[2] }, Ct));
+        var (mover, second) = (SessionKit.UserIds(started[0])[2], SessionKit.UserIds(started[0])[1]);
+
+        // Room b seated the mover; room a's call failed.
+        await grains.GetGrain<IFacilitatedRoomGrain>(b).TakeSeatForSessionAsync(code, new SessionMember(mover, null), facilitator.UserId, Ct);
+        var once = await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, a, mover, b));
+
+        Assert.Single((await RoomAsync(facilitator, b)).GetProperty("participants").EnumerateArray(), p => p.GetProperty("user_id").GetInt64() == mover);
+        Assert.Equal("removed", PresenceIn(await RoomAsync(facilitator, a), mover));
+        Assert.Contains(mover, SessionKit.UserIds(SessionKit.Rooms(once).Single(r => r.GetProperty("room_code").GetString() == b)));
+        Assert.DoesNotContain(mover, SessionKit.UserIds(SessionKit.Rooms(once).Single(r => r.GetProperty("room_code").GetString() == a)));
+        Assert.Equal(b, await SeatOfAsync(students.Single(s => s.UserId == mover), code));
+
+        // Both rooms did their part (the waiting room's third seat started it); the session's write failed.
+        await grains.GetGrain<IFacilitatedRoomGrain>(waiting).TakeSeatForSessionAsync(code, new SessionMember(second, null), facilitator.UserId, Ct);
+        await grains.GetGrain<IFacilitatedRoomGrain>(a).MoveOutForSessionAsync(code, second, facilitator.UserId, waiting, Ct);
+        var twice = await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, a, second, waiting));
+
+        Assert.Equal(JsonValueKind.Null, twice.GetProperty("waiting_room").ValueKind);
+        var nowStarted = SessionKit.Rooms(twice).Single(r => r.GetProperty("room_code").GetString() == waiting);
+        Assert.True(nowStarted.GetProperty("started").GetBoolean());
+        Assert.Contains(second, SessionKit.UserIds(nowStarted));
+        Assert.Equal(waiting, await SeatOfAsync(students.Single(s => s.UserId == second), code));
+
+        // Done once, a move sent again is refused as before.
+        await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, a, second, waiting), HttpStatusCode.Conflict, "not_movable");
+    }
+
+    private static string PresenceIn(JsonElement room, long userId) =>
+        room.GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("user_id").GetInt64() == userId).GetProperty("presence").GetString()!;
+
     [Fact]
     public async Task Results_count_each_rounds_choices_consensus_and_absences_across_the_rooms()
     {

@@ -4,13 +4,14 @@ namespace Dilemma.Grains.Storage.Migrations;
 
 /// <summary>
 /// An event that happens once (a seat's <c>absent</c> or <c>timed_out</c> and a round's <c>no_consensus</c>, once per
-/// round; a seat's <c>participant_removed</c>, once per game) gets a key, <c>once_key</c>, unique within its room, so a
-/// call retried after a failed save, which repeats the event, cannot record it twice. Events that may recur (a drop, a
-/// return, a host change) have no key and are recorded each time.
+/// round; a seat's <c>participant_removed</c>, <c>participant_moved_out</c> and <c>participant_moved_in</c>, once per
+/// room) gets a key, <c>once_key</c>, unique within its room, so a call retried after a failed save, which repeats the
+/// event, cannot record it twice. Events that may recur (a drop, a return, a host change) have no key and are recorded
+/// each time.
 /// </summary>
 /// <remarks>
 /// A unique key rather than a check before the insert: an insert whose key is new takes no lock on its neighbours,
-/// where a <c>NOT EXISTS</c> read locks the gaps of the room's index and deadlocked concurrent games. A NULL key is
+/// where a <c>NOT EXISTS</c> read locks gaps of the room index (tried first, it failed concurrent games' writes). A NULL key is
 /// never a duplicate, so the other events cost the index nothing but its entry. Duplicates recorded before this
 /// migration are removed first, the earliest of each kept.
 /// </remarks>
@@ -24,7 +25,7 @@ public sealed class RoomEventsOnce : Migration
                 GENERATED ALWAYS AS (CASE
                     WHEN event_type IN ('absent', 'timed_out', 'no_consensus')
                         THEN CONCAT(event_type, ':', IFNULL(user_id, ''), ':', IFNULL(round_number, ''))
-                    WHEN event_type = 'participant_removed'
+                    WHEN event_type IN ('participant_removed', 'participant_moved_out', 'participant_moved_in')
                         THEN CONCAT(event_type, ':', IFNULL(user_id, ''))
                 END) STORED
             """);
