@@ -406,13 +406,8 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
     [Fact]
     public async Task A_participant_moves_into_a_free_seat_or_a_waiting_room_and_a_full_room_is_refused()
     {
-        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
-        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
-        var students = await SessionKit.EnrolledAsync(client, code, 8, Ct);
-        var session = await SessionKit.StartAsync(facilitator, code, Ct);
-        var started = SessionKit.Rooms(session).Where(r => r.GetProperty("started").GetBoolean()).ToList();
+        var (facilitator, code, students, started, waiting) = await TwoRoomsAndAWaitingRoomAsync();
         var (a, b) = (started[0].GetProperty("room_code").GetString()!, started[1].GetProperty("room_code").GetString()!);
-        var waiting = session.GetProperty("waiting_room").GetString()!;
         var gone = SessionKit.UserIds(started[1])[2];
         var mover = students.Single(s => s.UserId == SessionKit.UserIds(started[0])[2]);
 
@@ -465,13 +460,8 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
     [Fact]
     public async Task A_move_that_stopped_half_way_is_finished_by_sending_it_again()
     {
-        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
-        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
-        var students = await SessionKit.EnrolledAsync(client, code, 8, Ct);
-        var session = await SessionKit.StartAsync(facilitator, code, Ct);
-        var started = SessionKit.Rooms(session).Where(r => r.GetProperty("started").GetBoolean()).ToList();
+        var (facilitator, code, students, started, waiting) = await TwoRoomsAndAWaitingRoomAsync();
         var (a, b) = (started[0].GetProperty("room_code").GetString()!, started[1].GetProperty("room_code").GetString()!);
-        var waiting = session.GetProperty("waiting_room").GetString()!;
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{b}/remove", new { user_id = SessionKit.UserIds(started[1])[2] }, Ct));
         var (mover, second) = (SessionKit.UserIds(started[0])[2], SessionKit.UserIds(started[0])[1]);
 
@@ -498,6 +488,17 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
 
         // Done once, a move sent again is refused as before.
         await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, a, second, waiting), HttpStatusCode.Conflict, "not_movable");
+    }
+
+    /// <summary>A started session of eight: two started rooms of three, and a waiting room with the other two.</summary>
+    private async Task<(Player Facilitator, string Code, Player[] Students, List<JsonElement> Started, string Waiting)> TwoRoomsAndAWaitingRoomAsync()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var students = await SessionKit.EnrolledAsync(client, code, 8, Ct);
+        var session = await SessionKit.StartAsync(facilitator, code, Ct);
+        var started = SessionKit.Rooms(session).Where(r => r.GetProperty("started").GetBoolean()).ToList();
+        return (facilitator, code, students, started, session.GetProperty("waiting_room").GetString()!);
     }
 
     private static string PresenceIn(JsonElement room, long userId) =>
