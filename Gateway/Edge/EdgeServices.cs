@@ -5,6 +5,7 @@ using System.Text.Unicode;
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Hosting;
+using Dilemma.Gateway.Research;
 using Dilemma.Gateway.Telemetry;
 using Dilemma.Hosting.Settings;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -47,6 +48,7 @@ public static class EdgeServices
 
         services.AddSettings(JwtSettings.SectionName, new JwtSettingsValidator(keyRequired: mode == GatewayMode.Cluster));
         services.AddSingleton<AccessTokens>();
+        services.AddSingleton<WithdrawalCodeIssuer>();
         services.AddSingleton(TimeProvider.System);
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<JwtSettings>((options, jwt) =>

@@ -27,7 +27,7 @@ public static class WithdrawalApi
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
-        // Anonymous on purpose: it is for the guest who no longer has a token. The code's 120 random bits make guessing
+        // Anonymous on purpose: it is for the guest who no longer has a token. The code's 120 keyed-hash bits make guessing
         // hopeless; the per-address concurrency limit of the password endpoints keeps a flood from costing anything.
         endpoints.MapPost("/research/withdrawals", WithdrawByCodeAsync).Validates<WithdrawalRequest>().RequireRateLimiting(RateLimits.PasswordPolicy).WithTags("Research")
             .WithSummary("Withdraw with the code shown at the end of a game (no sign-in needed)")

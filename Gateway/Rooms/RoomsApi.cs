@@ -3,7 +3,9 @@ using System.Security.Claims;
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Errors;
+using Dilemma.Gateway.Research;
 using Dilemma.Gateway.Validation;
+using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -93,7 +95,7 @@ public static class RoomsApi
             .WithDescription("Once per round (409 consensus_exists); needs the individual choice of every participant still in the game (409 choices_pending): a dropped or removed participant is not waited for and their seat is recorded absent for the round. 409 room_paused while an on_dropout wait room waits for a dropped participant; 409 participant_dropped from a dropped participant.");
         rooms.MapGet("/{room_code}/withdrawal-code", WithdrawalCodeAsync)
             .WithSummary("Your withdrawal code for this finished game, to show on the end screen")
-            .WithDescription("Participants only, once the game is finished (409 room_not_finished before; 409 bot_seat for a bot; 410 research_data_removed when retention has removed the game's research rows before a code was made). 24 letters and digits in groups of four, made on the first ask and the same on every later one; only its SHA-256 is stored. Whoever holds it can withdraw the participant's research data without signing in (POST /research/withdrawals), e.g. a guest who lost their token; it works once. Answer: {\"withdrawal_code\"}.")
+            .WithDescription("Participants only, once the game is finished (409 room_not_finished before; 409 bot_seat for a bot; 410 research_data_removed when the participant's research rows of this game are gone, removed by retention or by their own withdrawal, before this code was issued). 24 letters and digits in groups of four, derived from the server's key (Auth:JwtKey): the same on every ask while that key is unchanged, and a code shown before a key change stays valid. Only its SHA-256 is stored, never the code itself. Whoever holds it can withdraw the participant's research data without signing in (POST /research/withdrawals), e.g. a guest who lost their token; it works once. Answer: {\"withdrawal_code\"}.")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -201,8 +203,14 @@ public static class RoomsApi
         return TypedResults.Created($"/rooms/{roomCode}/statistics", receipt.ToResponse());
     }
 
-    public static async Task<Ok<WithdrawalCodeResponse>> WithdrawalCodeAsync([FromRoute(Name = "room_code")] string roomCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new WithdrawalCodeResponse(await Room(grains, roomCode).GetWithdrawalCodeAsync(AccessTokens.UserIdOf(user), cancellationToken)));
+    public static async Task<Ok<WithdrawalCodeResponse>> WithdrawalCodeAsync([FromRoute(Name = "room_code")] string roomCode, ClaimsPrincipal user, IGrainFactory grains, WithdrawalCodeIssuer codes, CancellationToken cancellationToken)
+    {
+        // Derived here and only its hash sent: the silo and the room's stored state never hold a code that works.
+        var userId = AccessTokens.UserIdOf(user);
+        var code = codes.CodeFor(roomCode, userId);
+        await Room(grains, roomCode).IssueWithdrawalCodeAsync(userId, WithdrawalCodes.Hash(code), cancellationToken);
+        return TypedResults.Ok(new WithdrawalCodeResponse(code));
+    }
 
     public static async Task<Ok<RoomStatistics>> StatisticsAsync([FromRoute(Name = "room_code")] string roomCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
         TypedResults.Ok(await Room(grains, roomCode).GetStatisticsAsync(RoomViewers.Of(user), cancellationToken));

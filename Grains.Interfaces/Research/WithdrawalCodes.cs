@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Dilemma.Grains.Interfaces.Errors;
@@ -5,9 +6,11 @@ using Dilemma.Grains.Interfaces.Errors;
 namespace Dilemma.Grains.Interfaces.Research;
 
 /// <summary>
-/// The withdrawal code a participant is shown at the end of a game: 120 random bits in Crockford base32
-/// (no I, L, O or U, so it reads aloud and copies by hand), as six groups of four. Only its SHA-256 is
-/// stored with the seat it withdraws, so the table alone cannot be used to withdraw anybody.
+/// The withdrawal code a participant is shown at the end of a game: 120 bits of HMAC-SHA256 over the room code and the
+/// user id, under a key only the gateways hold, in Crockford base32 (no I, L, O or U, so it reads aloud and copies by
+/// hand), as six groups of four. Derived rather than drawn at random so that it can be shown again without being kept:
+/// the database holds only its SHA-256 and the room's stored state at most that hash, so neither can be used to
+/// withdraw anybody.
 /// </summary>
 public static class WithdrawalCodes
 {
@@ -15,11 +18,15 @@ public static class WithdrawalCodes
 
     private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-    /// <summary>A new code, e.g. <c>7K2M-Q9XD-...</c>: 15 bytes from the OS generator, 5 bits a character.</summary>
-    public static string New()
+    /// <summary>
+    /// The code of <paramref name="userId"/>'s seat in room <paramref name="roomCode"/> under <paramref name="key"/>, e.g.
+    /// <c>7K2M-Q9XD-...</c>: the first 15 bytes of HMAC-SHA256(key, "{roomCode}\n{userId}"), 5 bits a character.
+    /// </summary>
+    public static string Derive(ReadOnlySpan<byte> key, string roomCode, long userId)
     {
-        Span<byte> bytes = stackalloc byte[Length * 5 / 8];
-        RandomNumberGenerator.Fill(bytes);
+        ArgumentNullException.ThrowIfNull(roomCode);
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{roomCode}\n{userId}")), mac);
         var text = new StringBuilder(Length + (Length / 4) - 1);
         for (var i = 0; i < Length; i++)
         {
@@ -28,7 +35,7 @@ public static class WithdrawalCodes
                 text.Append('-');
             }
 
-            text.Append(Alphabet[FiveBits(bytes, i * 5)]);
+            text.Append(Alphabet[FiveBits(mac, i * 5)]);
         }
 
         return text.ToString();

@@ -91,11 +91,14 @@ public interface IRoomGame : IGrainWithStringKey
     Task<RoomSnapshot> RemoveParticipantAsync(long callerId, long userId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The caller's withdrawal code for this finished game (<c>WithdrawalCodes</c>): made on the first ask and the same
-    /// on every later one, so the end screen can show it again. Not for a bot's seat. <c>room_not_finished</c> (409)
-    /// before the end; <c>not_participant</c> (403) or <c>room_not_found</c> (404) for others.
+    /// Issues the caller's withdrawal code for this finished game, given as its SHA-256 (<c>WithdrawalCodes.Hash</c>): the
+    /// gateway derives the code (<c>WithdrawalCodes.Derive</c>), so the room never holds one, in memory or in storage, and
+    /// only shows it once this returns. The same hash again changes nothing; another one (the gateways' key changed) is
+    /// issued as well, and earlier codes stay valid. Not for a bot's seat. <c>room_not_finished</c> (409) before the end;
+    /// <c>research_data_removed</c> (410) when the seat's research rows are gone (retention, or a withdrawal) and this
+    /// code was never issued; <c>not_participant</c> (403) or <c>room_not_found</c> (404) for others.
     /// </summary>
-    Task<string> GetWithdrawalCodeAsync(long userId, CancellationToken cancellationToken = default);
+    Task IssueWithdrawalCodeAsync(long userId, byte[] codeSha256, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// After the user's research rows were erased (a withdrawal): a finished room's stored state forgets them too, their

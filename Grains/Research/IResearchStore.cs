@@ -65,8 +65,9 @@ public interface IResearchStore
     Task RecordRoomEventAsync(RoomEventRecord roomEvent, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Keeps the SHA-256 of a seat's withdrawal code (see <c>WithdrawalCodes</c>), so the code can later find the user;
-    /// false, with nothing kept, when the room's rows are gone (removed by retention) and the code would have nothing to withdraw.
+    /// Keeps the SHA-256 of a seat's withdrawal code (see <c>WithdrawalCodes</c>), so the code can later find the user; true
+    /// too when it is kept already. False, with nothing kept, when the seat's rows are gone (removed by retention, or erased
+    /// by the person's withdrawal): the code would have nothing to withdraw, and its row would link them to the room again.
     /// </summary>
     Task<bool> RecordWithdrawalCodeAsync(string roomCode, long userId, byte[] codeSha256, DateTime issuedAt, CancellationToken cancellationToken);
 

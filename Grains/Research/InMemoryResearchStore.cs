@@ -237,8 +237,8 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
     {
         lock (_lock)
         {
-            // As MySQL's foreign key: no code for a room whose rows retention has removed.
-            if (!_rooms.ContainsKey(roomCode))
+            // As MySQL's insert: no code for a seat whose rows retention or a withdrawal has removed.
+            if (!_participants.ContainsKey((roomCode, userId)))
             {
                 return Task.FromResult(false);
             }

@@ -232,17 +232,25 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
 
     public async Task<bool> RecordWithdrawalCodeAsync(string roomCode, long userId, byte[] codeSha256, DateTime issuedAt, CancellationToken cancellationToken)
     {
-        // Selected from the room's row rather than inserted blind: once retention has removed the room the insert
-        // would break fk_withdrawal_codes_room; this way it inserts nothing and says so, in one statement (the
-        // INSERT ... SELECT holds a shared lock on the room's row, so retention cannot remove it in between).
+        // Selected from the seat's row rather than inserted blind: once retention or a withdrawal has removed it, a code
+        // would withdraw nothing here and re-link the person to the room; this way it inserts nothing and says so, in one
+        // statement (the INSERT ... SELECT holds a shared lock on the seat's row, so neither can remove it in between).
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO withdrawal_codes (code_sha256, room_code, user_id, issued_at)
-            SELECT @codeSha256, room_code, @userId, @issuedAt FROM rooms WHERE room_code = @roomCode
-            """,
-            new { codeSha256, roomCode, userId, issuedAt },
-            cancellationToken: cancellationToken)) == 1;
+        try
+        {
+            return await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO withdrawal_codes (code_sha256, room_code, user_id, issued_at)
+                SELECT @codeSha256, room_code, user_id, @issuedAt FROM room_participants WHERE room_code = @roomCode AND user_id = @userId
+                """,
+                new { codeSha256, roomCode, userId, issuedAt },
+                cancellationToken: cancellationToken)) == 1;
+        }
+        catch (MySqlException e) when (e.ErrorCode == MySqlErrorCode.DuplicateKeyEntry)
+        {
+            // pk_withdrawal_codes: the same derived code, recorded by an ask whose state write then failed.
+            return true;
+        }
     }
 
     public async Task RecordGeneratedScenarioAsync(GeneratedScenarioRow scenario, CancellationToken cancellationToken)

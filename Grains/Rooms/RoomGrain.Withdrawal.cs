@@ -1,14 +1,14 @@
 using Dilemma.Grains.Interfaces.Errors;
-using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
 
 namespace Dilemma.Grains.Rooms;
 
-/// <summary>The withdrawal code each person is shown at the end of the game, and what a withdrawal erases from the room's own state.</summary>
+/// <summary>The withdrawal code each person is shown at the end of the game (only its hash is kept), and what a withdrawal erases from the room's own state.</summary>
 public sealed partial class RoomGrain
 {
-    public async Task<string> GetWithdrawalCodeAsync(long userId, CancellationToken cancellationToken)
+    public async Task IssueWithdrawalCodeAsync(long userId, byte[] codeSha256, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(codeSha256);
         EnsureCreated();
         var seat = Participant(userId);
         if (State.Phase != RoomPhase.Finished)
@@ -21,23 +21,43 @@ public sealed partial class RoomGrain
             throw RuleViolationException.Conflict("bot_seat", "A bot's seat holds no person's data to withdraw.");
         }
 
-        if (seat.WithdrawalCode is { } kept)
+        if (seat.WithdrawalCodeSha256 is { } issued && issued.AsSpan().SequenceEqual(codeSha256))
         {
-            return kept;
+            return;
         }
 
-        // The hash is stored before the state that shows the code: a code shown always works. A state write that
-        // fails leaves an unused hash behind, and the next ask makes another code.
-        var code = WithdrawalCodes.New();
-        if (!await research.RecordWithdrawalCodeAsync(State.Code, userId, WithdrawalCodes.Hash(code), Now, cancellationToken))
+        // The hash is stored before the state that remembers it: a code shown always works. A state write that fails
+        // leaves the hash recorded, and the next ask, deriving the same code, finds it there.
+        if (!await research.RecordWithdrawalCodeAsync(State.Code, userId, codeSha256, Now, cancellationToken))
         {
-            // The grain's state outlives the research rows: retention removed them, so there is nothing left to withdraw.
-            throw RuleViolationException.Gone("research_data_removed", "This game's research data has been removed under the retention period; there is nothing left to withdraw.");
+            // The grain's state outlives the research rows: retention (or the person's own withdrawal) removed their seat's
+            // rows, so a new code would withdraw nothing from this game and would link them to it again.
+            throw RuleViolationException.Gone("research_data_removed", "Your research data from this game has been removed (withdrawn, or under the retention period); there is nothing left to withdraw.");
         }
 
-        seat.WithdrawalCode = code;
+        seat.WithdrawalCodeSha256 = codeSha256;
         await SaveAsync(writeScenario: false, cancellationToken);
-        return code;
+    }
+
+    /// <summary>
+    /// States stored before codes were derived kept each code itself: whoever could read the grain storage could withdraw
+    /// the seat. The code stays valid in the database; the room keeps nothing of it, and the next ask issues the derived one.
+    /// </summary>
+    private async Task DropStoredWithdrawalCodesAsync(CancellationToken cancellationToken)
+    {
+        var dropped = false;
+        foreach (var seat in State.Participants.Where(p => p.WithdrawalCode is not null))
+        {
+            seat.WithdrawalCode = null;
+            dropped = true;
+        }
+
+        if (dropped)
+        {
+            // Written straight away rather than with the next change: a finished room may never change again. Not
+            // SaveAsync: nothing a client sees changed, so the room's version stays and nobody is sent an update.
+            await room.WriteStateAsync(cancellationToken);
+        }
     }
 
     public async Task ForgetWithdrawnAsync(long userId, CancellationToken cancellationToken)

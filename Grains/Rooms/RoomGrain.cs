@@ -39,6 +39,7 @@ public sealed partial class RoomGrain(
     {
         _monitors.GetDateTime = () => time.GetUtcNow().UtcDateTime;
         ScopeLegacySubmissionKeys();
+        await DropStoredWithdrawalCodesAsync(cancellationToken);
         if (State.Created && State.Phase == RoomPhase.Started)
         {
             await ReadBackOpenRoundAsync(cancellationToken);

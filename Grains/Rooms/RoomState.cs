@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Scenarios;
 
@@ -179,15 +180,25 @@ public sealed class ParticipantState
     public DateTime? ReconnectingSince { get; set; }
 
     /// <summary>
-    /// The seat's withdrawal code once asked for at the end of the game (the database keeps only its hash), so the end
-    /// screen shows the same code every time. Erasure does not clear it here: the code is spent in the database.
+    /// Read only from states stored before codes were derived, which kept the code itself here: anyone who could read
+    /// the grain storage could withdraw the seat. Activation drops it (<c>RoomGrain.DropStoredWithdrawalCodes</c>); the
+    /// code stays valid in the database, and the next ask issues the derived one too. Never written again.
     /// </summary>
     [Id(8)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? WithdrawalCode { get; set; }
 
     /// <summary>The room of the same session the facilitator moved this participant to: the seat is out of the game, and its user cannot come back.</summary>
     [Id(9)]
     public string? MovedTo { get; set; }
+
+    /// <summary>
+    /// The SHA-256 of the withdrawal code last issued for this seat (the database keeps the same hash): asking again with
+    /// it needs no database call, and a code derived under another key is told apart. A hash, never the code: this state
+    /// is readable by whoever reads the grain storage, and a code there would let them erase the person's data.
+    /// </summary>
+    [Id(10)]
+    public byte[]? WithdrawalCodeSha256 { get; set; }
 }
 
 [GenerateSerializer]

@@ -1,6 +1,11 @@
 using System.Net;
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Dapper;
+using Dilemma.Grains.Embedded;
+using Dilemma.Grains.Interfaces.Research;
+using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Sessions;
 using Dilemma.Grains.Research;
 using Dilemma.Grains.Storage;
@@ -10,6 +15,7 @@ using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Rooms;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
+using Orleans.Core.Internal;
 
 namespace Dilemma.Tests.Research;
 
@@ -40,10 +46,7 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
     /// <summary>Writes a facilitator action through the audit store the session grain writes with.</summary>
     protected abstract Task RecordFacilitatorActionAsync(FacilitatorActionEntry action);
 
-    /// <summary>
-    /// The room's state as stored (cluster mode: its row in OrleansStorage), or null where the store is the grain's own memory
-    /// (embedded mode: the room's view, read through the API, is that state).
-    /// </summary>
+    /// <summary>The room's state as stored: its row in OrleansStorage (cluster mode), or embedded mode's in-process storage.</summary>
     protected abstract Task<string?> StoredRoomStateAsync(string code);
 
     [Fact]
@@ -80,7 +83,7 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
         Assert.Equal([1, 2, 3, 4, 5], held.GetProperty("choice_submissions").EnumerateArray().Select(c => c.GetProperty("round_number").GetInt32()));
         Assert.Equal(["kept talking over the others"], held.GetProperty("facilitator_actions").EnumerateArray().Select(a => a.GetProperty("reason").GetString()));
         var nickname = $"\"n{leaving.UserId}\"";
-        Assert.Contains(nickname, await StoredRoomStateAsync(code) ?? nickname, StringComparison.Ordinal);
+        Assert.Contains(nickname, await StoredRoomStateAsync(code), StringComparison.Ordinal);
 
         var erasure = await HttpAssert.OkAsync<JsonElement>(await DeleteAsync(leaving));
         Assert.Equal(stored.Rows, erasure.GetProperty("rows_erased").GetInt64());
@@ -181,6 +184,46 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
         Assert.Equal(2, workbook.Records("participants").Count(r => (string)r["room_code"]! == code && r["round_5_consensus_choice"] is 0.0));
     }
 
+    [Fact]
+    public async Task The_room_stores_no_withdrawal_code_yet_shows_the_same_one_again_and_it_withdraws()
+    {
+        var (players, code) = await ConsentingGameAsync();
+        for (var round = 1; round <= 5; round++)
+        {
+            await RoomKit.PlayRoundAsync(players, code, round, Ct);
+        }
+
+        var leaving = players[1];
+        var withdrawal = await CodeAsync(leaving, code);
+        Assert.Equal(withdrawal, await CodeAsync(leaving, code));
+
+        // Whoever can read the grain storage (or its backups) must not find a code there, in any form it can be typed.
+        AssertHoldsNoCode(await StoredRoomStateAsync(code), withdrawal);
+
+        // A new activation, reading only that state, still shows the same code.
+        await grains.GetGrain<IRoomGame>(code).Cast<IGrainManagementExtension>().DeactivateOnIdle(Ct);
+        Assert.Equal(withdrawal, await CodeAsync(leaving, code));
+        AssertHoldsNoCode(await StoredRoomStateAsync(code), withdrawal);
+
+        var stored = await RowsOfAsync(leaving.UserId);
+        var erasure = await HttpAssert.OkAsync<JsonElement>(await client.PostJsonAsync("/research/withdrawals", new { code = withdrawal }, Ct));
+        Assert.Equal(stored.Rows, erasure.GetProperty("rows_erased").GetInt64());
+        Assert.Equal((0L, 0L), await RowsOfAsync(leaving.UserId));
+
+        // Asked again after the withdrawal, the end screen still shows the code it showed, now spent.
+        Assert.Equal(withdrawal, await CodeAsync(leaving, code));
+        await HttpAssert.ProblemAsync(await client.PostJsonAsync("/research/withdrawals", new { code = withdrawal }, Ct), HttpStatusCode.NotFound, "withdrawal_code_not_found");
+    }
+
+    /// <summary>The stored state holds the code neither as shown nor as it would be typed (no dashes, any case).</summary>
+    protected static void AssertHoldsNoCode(string? state, string withdrawal)
+    {
+        Assert.NotNull(state);
+        var compact = withdrawal.Replace("-", string.Empty, StringComparison.Ordinal);
+        Assert.DoesNotContain(withdrawal, state, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(compact, state.Replace("-", string.Empty, StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
+    }
+
     /// <summary>Three consenting guests in a started room (round 1 open); players[0] hosts.</summary>
     private async Task<(Player[] Players, string Code)> ConsentingGameAsync()
     {
@@ -258,6 +301,51 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
 public sealed class ClusterWithdrawalTests(ClusterGatewayFixture cluster)
     : WithdrawalTests(cluster.Client, cluster.Grains), IClassFixture<ClusterGatewayFixture>
 {
+    [Fact]
+    public async Task A_code_stored_in_plain_by_an_earlier_version_is_dropped_from_the_state_and_still_withdraws()
+    {
+        var (players, code) = await RoomKit.SeatedRoomAsync(cluster.Client, Ct);
+        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/start", null, Ct));
+        for (var round = 1; round <= 5; round++)
+        {
+            await RoomKit.PlayRoundAsync(players, code, round, Ct);
+        }
+
+        // What the earlier version left: a random code, its hash in withdrawal_codes and the code itself in the seat's state.
+        var leaving = players[1];
+        var legacy = WithdrawalCodes.Derive(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), code, leaving.UserId);
+        await cluster.Grains.GetGrain<IRoomGame>(code).Cast<IGrainManagementExtension>().DeactivateOnIdle(Ct);
+        await using (var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString))
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO withdrawal_codes (code_sha256, room_code, user_id, issued_at) VALUES (@hash, @code, @userId, UTC_TIMESTAMP(6))",
+                new { hash = WithdrawalCodes.Hash(legacy), code, userId = leaving.UserId });
+            var state = JsonNode.Parse((await StoredRoomStateAsync(code))!)!.AsObject();
+            var seat = Named(state, "Participants").AsArray().Single(p => Named(p!.AsObject(), "UserId").GetValue<long>() == leaving.UserId)!.AsObject();
+            seat["WithdrawalCode"] = legacy;
+            Assert.Equal(1, await connection.ExecuteAsync(
+                "UPDATE OrleansStorage SET PayloadBinary = @planted WHERE GrainTypeString = 'room' AND PayloadBinary LIKE CONCAT('%\"', @code, '\"%')",
+                new { planted = Encoding.UTF8.GetBytes(state.ToJsonString()), code }));
+        }
+
+        Assert.Contains(legacy, await StoredRoomStateAsync(code), StringComparison.Ordinal);
+
+        // Any call activates the room, and activation drops the code from storage.
+        await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}", Ct));
+        AssertHoldsNoCode(await StoredRoomStateAsync(code), legacy);
+
+        // The end screen now shows the derived code, kept nowhere either; the code shown before still withdraws.
+        var derived = (await HttpAssert.OkAsync<JsonElement>(await leaving.GetAsync($"/rooms/{code}/withdrawal-code", Ct))).GetProperty("withdrawal_code").GetString()!;
+        Assert.NotEqual(legacy, derived);
+        AssertHoldsNoCode(await StoredRoomStateAsync(code), derived);
+        await HttpAssert.OkAsync<JsonElement>(await cluster.Client.PostJsonAsync("/research/withdrawals", new { code = legacy }, Ct));
+        Assert.Equal((0L, 0L), await RowsOfAsync(leaving.UserId));
+        await HttpAssert.ProblemAsync(await cluster.Client.PostJsonAsync("/research/withdrawals", new { code = derived }, Ct), HttpStatusCode.NotFound, "withdrawal_code_not_found");
+    }
+
+    private static JsonNode Named(JsonObject node, string name) =>
+        node.Single(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value!;
+
     protected override async Task<(long Rows, long Linked)> RowsOfAsync(long userId)
     {
         await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
@@ -308,5 +396,10 @@ public sealed class EmbeddedWithdrawalTests(EmbeddedGatewayFixture gateway)
     protected override Task RecordFacilitatorActionAsync(FacilitatorActionEntry action) =>
         gateway.Factory.Services.GetRequiredService<InMemoryFacilitatorActionStore>().RecordAsync(action, Ct);
 
-    protected override Task<string?> StoredRoomStateAsync(string code) => Task.FromResult<string?>(null);
+    protected override Task<string?> StoredRoomStateAsync(string code)
+    {
+        var room = ((GrainReference)(object)gateway.Grains.GetGrain<IRoomGame>(code)).GrainId;
+        var bytes = gateway.Factory.Services.GetRequiredService<EmbeddedGrainStorage>().StoredBytes("room", room);
+        return Task.FromResult(bytes is { } stored ? Encoding.UTF8.GetString(stored.Span) : null);
+    }
 }

@@ -27,7 +27,7 @@ public sealed class ResearchErasure : Migration
             ) {TableOptions}
             """);
 
-        // The code is 120 random bits; a lookup by its hash is the only way in. Deleted with the user's other research rows.
+        // The code is 120 unguessable bits (random at first, now a keyed HMAC); a lookup by its hash is the only way in. Deleted with the user's other research rows.
         Execute.Sql($"""
             CREATE TABLE withdrawal_codes (
                 code_sha256 BINARY(32) NOT NULL,
