@@ -370,19 +370,22 @@ public sealed partial class SessionGrain(
 
         var sourceRoom = State.Rooms.Single(r => r.Code == action.RoomCode);
         var targetGrain = GrainFactory.GetGrain<IFacilitatedRoomGrain>(targetCode);
-        var from = await source.GetForSessionAsync(Code, cancellationToken);
-        var seat = from.Participants.FirstOrDefault(p => p.UserId == userId);
         var entry = State.Enrolled.Find(p => p.UserId == userId);
 
         // Seated in the target while this session still has them in the source: only this move, stopped half-way, does that.
         var target = sourceRoom.UserIds.Contains(userId) ? await SeatedByEarlierMoveAsync(targetGrain, userId, cancellationToken) : null;
-        if (target is null)
+        if (target is not null)
         {
-            if (seat is null)
+            if (await StillSeatedAsync(source, userId, cancellationToken))
             {
-                throw new RuleViolationException(RuleViolationKind.NotFound, "participant_not_found", "No participant of this room has this user_id.") { Field = "user_id" };
+                await source.MoveOutForSessionAsync(Code, userId, actorId, targetCode, cancellationToken);
             }
-
+        }
+        else
+        {
+            var from = await source.GetForSessionAsync(Code, cancellationToken);
+            var seat = from.Participants.FirstOrDefault(p => p.UserId == userId)
+                ?? throw new RuleViolationException(RuleViolationKind.NotFound, "participant_not_found", "No participant of this room has this user_id.") { Field = "user_id" };
             if (seat.IsBot || seat.Presence is ParticipantPresence.Removed)
             {
                 throw RuleViolationException.Conflict("not_movable", "Only a person still seated in the room may be moved (not a bot, not a removed or moved seat).");
@@ -394,10 +397,6 @@ public sealed partial class SessionGrain(
             }
 
             target = await targetGrain.TakeSeatForSessionAsync(Code, new SessionMember(userId, entry?.Nickname ?? seat.Nickname), actorId, cancellationToken);
-        }
-
-        if (seat is { Presence: not ParticipantPresence.Removed })
-        {
             await source.MoveOutForSessionAsync(Code, userId, actorId, targetCode, cancellationToken);
         }
 
@@ -429,6 +428,21 @@ public sealed partial class SessionGrain(
     {
         var room = await target.GetForSessionAsync(Code, cancellationToken);
         return room.Participants.Any(p => p.UserId == userId && p.Presence is not ParticipantPresence.Removed) ? room : null;
+    }
+
+    /// <summary>Whether the source room has not yet let <paramref name="userId"/> go: seated, not removed or moved.</summary>
+    private async Task<bool> StillSeatedAsync(IFacilitatedRoomGrain source, long userId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var room = await source.GetForSessionAsync(Code, cancellationToken);
+            return room.Participants.Any(p => p.UserId == userId && p.Presence is not ParticipantPresence.Removed);
+        }
+        catch (RuleViolationException e) when (e.Kind == RuleViolationKind.NotFound)
+        {
+            // A waiting room closes when its last participant leaves: the mover's leave did, so there is nothing to let go.
+            return false;
+        }
     }
 
     private static string BroadcastMessage(string? message)

@@ -490,15 +490,36 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
         await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, a, second, waiting), HttpStatusCode.Conflict, "not_movable");
     }
 
-    /// <summary>A started session of eight: two started rooms of three, and a waiting room with the other two.</summary>
-    private async Task<(Player Facilitator, string Code, Player[] Students, List<JsonElement> Started, string Waiting)> TwoRoomsAndAWaitingRoomAsync()
+    /// <summary>A started session of six and <paramref name="waiting"/>: two started rooms of three, and a waiting room with the others.</summary>
+    private async Task<(Player Facilitator, string Code, Player[] Students, List<JsonElement> Started, string Waiting)> TwoRoomsAndAWaitingRoomAsync(int waiting = 2)
     {
         var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
         var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
-        var students = await SessionKit.EnrolledAsync(client, code, 8, Ct);
+        var students = await SessionKit.EnrolledAsync(client, code, 6 + waiting, Ct);
         var session = await SessionKit.StartAsync(facilitator, code, Ct);
         var started = SessionKit.Rooms(session).Where(r => r.GetProperty("started").GetBoolean()).ToList();
         return (facilitator, code, students, started, session.GetProperty("waiting_room").GetString()!);
+    }
+
+    /// <summary>
+    /// The waiting room's only student moved to a free seat: their leave closed the waiting room, and then the session's
+    /// write failed. The retry finds the target holding them and the source gone, and records the move.
+    /// </summary>
+    [Fact]
+    public async Task A_move_out_of_a_waiting_room_it_closed_is_finished_by_sending_it_again()
+    {
+        var (facilitator, code, students, started, waiting) = await TwoRoomsAndAWaitingRoomAsync(waiting: 1);
+        var b = started[1].GetProperty("room_code").GetString()!;
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{b}/remove", new { user_id = SessionKit.UserIds(started[1])[2] }, Ct));
+        var mover = students.Single(s => !started.SelectMany(SessionKit.UserIds).Contains(s.UserId));
+
+        await grains.GetGrain<IFacilitatedRoomGrain>(b).TakeSeatForSessionAsync(code, new SessionMember(mover.UserId, null), facilitator.UserId, Ct);
+        await grains.GetGrain<IFacilitatedRoomGrain>(waiting).MoveOutForSessionAsync(code, mover.UserId, facilitator.UserId, b, Ct);
+        var after = await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, waiting, mover.UserId, b));
+
+        Assert.Equal(JsonValueKind.Null, after.GetProperty("waiting_room").ValueKind);
+        Assert.Contains(mover.UserId, SessionKit.UserIds(SessionKit.Rooms(after).Single(r => r.GetProperty("room_code").GetString() == b)));
+        Assert.Equal(b, await SeatOfAsync(mover, code));
     }
 
     private static string PresenceIn(JsonElement room, long userId) =>
