@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
+using Dilemma.Grains.Embedded;
 using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 
 namespace Dilemma.Tests.Hosting;
@@ -15,6 +18,10 @@ internal sealed class FailingRoomWrites
     public void FailNext(string code) => _armed[code] = true;
 
     public IGrainStorage Around(IGrainStorage inner) => new Storage(inner, this);
+
+    /// <summary>Puts this around embedded mode's game storage: for a <see cref="GatewayFactory"/>'s services.</summary>
+    public IServiceCollection AroundGameStorage(IServiceCollection services) =>
+        services.AddKeyedSingleton<IGrainStorage>(StorageNames.Game, (provider, _) => Around(provider.GetRequiredService<EmbeddedGrainStorage>()));
 
     private sealed class Storage(IGrainStorage inner, FailingRoomWrites failing) : IGrainStorage
     {
