@@ -28,6 +28,13 @@ public interface IResearchStore
     /// <summary>Sets every listed participant's role and clears the others'.</summary>
     Task RecordRolesAsync(string roomCode, IReadOnlyList<(long UserId, int RoleId)> roles, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The bots seated in a room as recorded (participants whose user is a bot, not left), oldest seat first, each with its
+    /// role and whether its <c>bot_joined</c> is recorded. A room reads them before it seats a bot: one recorded by a seating
+    /// whose room write then failed is there and not in the room's state, and the seating run again takes it.
+    /// </summary>
+    Task<IReadOnlyList<RecordedBot>> ReadBotsAsync(string roomCode, CancellationToken cancellationToken);
+
     /// <summary>Inserts or revises a choice; the record carries its own revision number.</summary>
     Task RecordChoiceAsync(ChoiceRecord choice, CancellationToken cancellationToken);
 
@@ -93,6 +100,9 @@ public sealed record RoomRecord(string RoomCode, string Title, string Topic, boo
 public sealed record RoomProgress(string RoomCode, string Status, int CurrentRound, long HostUserId, DateTime? StartedAt, DateTime? FinishedAt);
 
 public sealed record ChoiceRecord(string RoomCode, long UserId, int RoundNumber, int Choice, int Confidence, int Revision, string? SubmissionId, DateTime At, bool IsBot = false, string? BotReason = null);
+
+/// <summary>A bot's seat in a room as recorded: <paramref name="Joined"/> when its <c>bot_joined</c> row is written.</summary>
+public sealed record RecordedBot(long UserId, string Nickname, int? RoleId, DateTime JoinedAt, bool Joined);
 
 public sealed record ConsensusRecord(string RoomCode, int RoundNumber, int Choice, int Confidence, long SubmittedBy, string? SubmissionId, DateTime At);
 

@@ -9,8 +9,9 @@ namespace Dilemma.Grains.Research;
 /// The research store of embedded mode: the same contract, in process memory, one lock. The facilitator actions are
 /// the audit's store; withdrawal, retention and the held data reach them from here, as MySQL's reach the table in the
 /// same transaction. Lock order: this store's, then the audit's (which never calls back), so the two cannot deadlock.
+/// Whether a user is a bot is the accounts' to say, as <c>users.is_bot</c> is in MySQL; they are asked outside this lock.
 /// </summary>
-public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilitatorActions) : IResearchStore, IHeldResearchReader, IResearchEraser
+public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilitatorActions, InMemoryAccountStore accounts) : IResearchStore, IHeldResearchReader, IResearchEraser
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, RoomEntry> _rooms = new(StringComparer.Ordinal);
@@ -97,6 +98,36 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
 
             return Task.CompletedTask;
         }
+    }
+
+    public async Task<IReadOnlyList<RecordedBot>> ReadBotsAsync(string roomCode, CancellationToken cancellationToken)
+    {
+        List<RecordedBot> seats;
+        lock (_lock)
+        {
+            seats = _participants
+                .Where(p => p.Key.Room == roomCode && p.Value.LeftAt is null)
+                .OrderBy(p => p.Value.JoinedAt)
+                .ThenBy(p => p.Key.User)
+                .Select(p => new RecordedBot(
+                    p.Key.User,
+                    p.Value.Nickname,
+                    p.Value.RoleId,
+                    p.Value.JoinedAt,
+                    _roomEvents.Exists(e => e.RoomCode == roomCode && e.UserId == p.Key.User && e.EventType == RoomEventType.BotJoined)))
+                .ToList();
+        }
+
+        var bots = new List<RecordedBot>();
+        foreach (var seat in seats)
+        {
+            if (await accounts.FindByIdAsync(seat.UserId, cancellationToken) is { IsBot: true })
+            {
+                bots.Add(seat);
+            }
+        }
+
+        return bots;
     }
 
     public Task RecordChoiceAsync(ChoiceRecord choice, CancellationToken cancellationToken)

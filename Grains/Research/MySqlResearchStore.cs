@@ -83,6 +83,22 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
         await transaction.CommitAsync(cancellationToken);
     }
 
+    public async Task<IReadOnlyList<RecordedBot>> ReadBotsAsync(string roomCode, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<BotRow>(new CommandDefinition(
+            """
+            SELECT p.user_id AS UserId, p.nickname AS Nickname, p.role_id AS RoleId, p.joined_at AS JoinedAt,
+                EXISTS (SELECT 1 FROM room_events e WHERE e.room_code = p.room_code AND e.user_id = p.user_id AND e.event_type = @joined) AS Joined
+            FROM room_participants p JOIN users u ON u.id = p.user_id
+            WHERE p.room_code = @roomCode AND p.left_at IS NULL AND u.is_bot = 1
+            ORDER BY p.joined_at, p.id
+            """,
+            new { roomCode, joined = RoomEventType.BotJoined },
+            cancellationToken: cancellationToken));
+        return rows.Select(r => new RecordedBot(r.UserId, r.Nickname, r.RoleId, DateTime.SpecifyKind(r.JoinedAt, DateTimeKind.Utc), r.Joined != 0)).ToList();
+    }
+
     public Task RecordChoiceAsync(ChoiceRecord choice, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(choice);
@@ -381,5 +397,19 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+    }
+
+    // Settable properties rather than a positional record: Dapper then converts TINYINT and EXISTS's integer as it assigns.
+    private sealed class BotRow
+    {
+        public long UserId { get; set; }
+
+        public string Nickname { get; set; } = string.Empty;
+
+        public int? RoleId { get; set; }
+
+        public DateTime JoinedAt { get; set; }
+
+        public long Joined { get; set; }
     }
 }

@@ -40,7 +40,7 @@ public sealed partial class RoomGrain
         var now = Now;
         for (var i = 0; i < count; i++)
         {
-            var bot = await NewBotAsync(roleId: null, now, cancellationToken);
+            var (bot, _) = await NewBotAsync(roleId: null, now, cancellationToken);
             State.Participants.Add(bot);
         }
 
@@ -73,10 +73,14 @@ public sealed partial class RoomGrain
             replaced.DroppedAt ??= now;
         }
 
-        var bot = await NewBotAsync(replaced.RoleId!.Value, now, cancellationToken);
+        var (bot, joinRecorded) = await NewBotAsync(replaced.RoleId!.Value, now, cancellationToken);
         State.Participants.Add(bot);
         await RecordSeatRolesAsync(cancellationToken);
-        await research.RecordRoomEventAsync(new RoomEventRecord(Code, RoomEventType.BotJoined, bot.UserId, State.CurrentRound, ActorId: null, IsBot: true, now), cancellationToken);
+        if (!joinRecorded)
+        {
+            await research.RecordRoomEventAsync(new RoomEventRecord(Code, RoomEventType.BotJoined, bot.UserId, State.CurrentRound, ActorId: null, IsBot: true, now), cancellationToken);
+        }
+
         await BotsChooseAsync(now, cancellationToken);
     }
 
@@ -87,12 +91,42 @@ public sealed partial class RoomGrain
     private Task RecordSeatRolesAsync(CancellationToken cancellationToken) =>
         research.RecordRolesAsync(Code, State.Participants.Where(p => p.RoleId is not null).Select(p => (p.UserId, p.RoleId!.Value)).ToList(), cancellationToken);
 
-    private async Task<ParticipantState> NewBotAsync(int? roleId, DateTime now, CancellationToken cancellationToken)
+    /// <summary>
+    /// A bot for a new seat, its participant row recorded, and whether its <c>bot_joined</c> is recorded already. A seating
+    /// whose room write failed left its bot in the research rows (seat, role, choice) but not in the room's state, and runs
+    /// again: the call retried, the drop of a grace re-armed at the next activation. It takes that bot rather than create a
+    /// second, which the export would show beside the first in the same role, the first with a choice the room never had.
+    /// </summary>
+    private async Task<(ParticipantState Bot, bool JoinRecorded)> NewBotAsync(int? roleId, DateTime now, CancellationToken cancellationToken)
     {
-        var nickname = $"Bot {State.Participants.Count(p => p.IsBot) + 1}";
-        var userId = await GrainFactory.GetGrain<IAccountsGrain>(0).CreateBotAsync(nickname, cancellationToken);
-        await research.RecordParticipantAsync(Code, userId, nickname, now, cancellationToken);
-        return new ParticipantState { UserId = userId, Nickname = nickname, RoleId = roleId, JoinedAt = now, IsBot = true };
+        ParticipantState bot;
+        var stray = StrayBot(await research.ReadBotsAsync(Code, cancellationToken), roleId);
+        if (stray is not null)
+        {
+            bot = new ParticipantState { UserId = stray.UserId, Nickname = stray.Nickname, RoleId = roleId, JoinedAt = stray.JoinedAt, IsBot = true };
+        }
+        else
+        {
+            var nickname = $"Bot {State.Participants.Count(p => p.IsBot) + 1}";
+            var userId = await GrainFactory.GetGrain<IAccountsGrain>(0).CreateBotAsync(nickname, cancellationToken);
+            bot = new ParticipantState { UserId = userId, Nickname = nickname, RoleId = roleId, JoinedAt = now, IsBot = true };
+        }
+
+        await research.RecordParticipantAsync(Code, bot.UserId, bot.Nickname, bot.JoinedAt, cancellationToken);
+        return (bot, stray?.Joined ?? false);
+    }
+
+    /// <summary>
+    /// A recorded bot this room does not hold, fit for a seat in <paramref name="roleId"/>: one recorded in that role, else one
+    /// recorded with none (its seating failed before the roles were written). Before the start (no role), any: roles are
+    /// dealt later, and recording its seat again clears the one it had.
+    /// </summary>
+    private RecordedBot? StrayBot(IReadOnlyList<RecordedBot> recorded, int? roleId)
+    {
+        var strays = recorded.Where(b => Find(b.UserId) is null).ToList();
+        return roleId is null
+            ? strays.FirstOrDefault()
+            : strays.Find(b => b.RoleId == roleId) ?? strays.Find(b => b.RoleId is null);
     }
 
     /// <summary>

@@ -110,7 +110,7 @@ public sealed class EmbeddedMemoryTests
     [Fact]
     public async Task A_game_left_unfinished_is_as_old_as_its_last_row_and_one_still_played_is_never_beyond_the_bound()
     {
-        var store = new InMemoryResearchStore(new InMemoryFacilitatorActionStore());
+        var store = new InMemoryResearchStore(new InMemoryFacilitatorActionStore(), new InMemoryAccountStore());
         var t0 = new DateTime(2026, 12, 5, 9, 0, 0, DateTimeKind.Utc);
         await FinishedAsync("F1", t0.AddMinutes(1));
         await LeftAsync("L2", t0, lastChoice: t0.AddMinutes(2));
@@ -163,7 +163,7 @@ public sealed class EmbeddedMemoryTests
     [Fact]
     public async Task Dropping_most_rooms_gives_back_the_room_their_rows_took()
     {
-        var store = new InMemoryResearchStore(new InMemoryFacilitatorActionStore());
+        var store = new InMemoryResearchStore(new InMemoryFacilitatorActionStore(), new InMemoryAccountStore());
         var at = DateTime.UtcNow;
         var codes = Enumerable.Range(0, 400).Select(i => $"T{i:D5}").ToList();
         foreach (var code in codes)

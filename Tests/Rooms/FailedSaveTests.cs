@@ -1,8 +1,6 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using Dilemma.Grains.Embedded;
-using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Research;
 using Dilemma.Grains.Storage;
 using Dilemma.Tests.Hosting;
@@ -99,27 +97,5 @@ public sealed class FailedSaveTests : IAsyncDisposable
     {
         _http.Dispose();
         await _gateway.DisposeAsync();
-    }
-
-    /// <summary>Fails the next write of a room's state that the test arms, as a database that refused the statement.</summary>
-    private sealed class FailingRoomWrites
-    {
-        private readonly ConcurrentDictionary<string, bool> _armed = new();
-
-        public void FailNext(string code) => _armed[code] = true;
-
-        public IGrainStorage Around(IGrainStorage inner) => new Storage(inner, this);
-
-        private sealed class Storage(IGrainStorage inner, FailingRoomWrites failing) : IGrainStorage
-        {
-            public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
-
-            public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-                stateName == "room" && failing._armed.TryRemove(grainId.Key.ToString()!, out _)
-                    ? throw new StorageFailedException("The room's state write failed (a test's failure).")
-                    : inner.WriteStateAsync(stateName, grainId, grainState);
-
-            public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
-        }
     }
 }
