@@ -66,6 +66,12 @@ public interface IResearchStore
     Task RecordGeneratedScenarioAsync(GeneratedScenarioRow scenario, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The room's <c>ended_early</c> event as recorded, or null: an end whose room write failed is in the rows before the
+    /// room's state, and the room adopts it when it comes back.
+    /// </summary>
+    Task<RoomEventRecord?> ReadEndedEarlyAsync(string roomCode, CancellationToken cancellationToken);
+
+    /// <summary>
     /// One event of a game's course (<c>room_events</c>); see <see cref="RoomEventType"/>. An event that happens once
     /// (<see cref="RoomEventType.HappensOnce"/>) recorded again changes nothing: a call retried after a failed save repeats it.
     /// </summary>
@@ -227,11 +233,12 @@ public static class RoomEventType
 
     /// <summary>
     /// Events a seat (no_consensus: the room) has at most once in a round, and those a seat has at most once in a room (a
-    /// removal, a move out, a move in: a seat removed or moved stays so, and a room never seats a user twice): the same
-    /// event for the same room, seat and round (the latter: any round) is the one already recorded. MySQL's
-    /// <c>room_events.once_key</c> (migration <c>RoomEventsOnce</c>) draws the same line.
+    /// removal, a move out, a move in, a bot's joining: a seat removed or moved stays so, and a room never seats a user
+    /// twice) or the room once (its early end): the same event for the same room, seat and round (the latter: any round)
+    /// is the one already recorded.
+    /// MySQL's <c>room_events.once_key</c> (migration <c>RoomEventsOnce</c>) draws the same line.
     /// </summary>
-    public static bool HappensOnce(string type) => OncePerRound(type) || OncePerSeat(type);
+    public static bool HappensOnce(string type) => OncePerRound(type) || OnceInRoom(type);
 
     /// <summary>Whether two records are one event that <see cref="HappensOnce"/>.</summary>
     public static bool SameOnceEvent(RoomEventRecord recorded, RoomEventRecord again) =>
@@ -239,11 +246,11 @@ public static class RoomEventType
         && recorded.RoomCode == again.RoomCode
         && recorded.EventType == again.EventType
         && recorded.UserId == again.UserId
-        && (OncePerSeat(again.EventType) || recorded.RoundNumber == again.RoundNumber);
+        && (OnceInRoom(again.EventType) || recorded.RoundNumber == again.RoundNumber);
 
     private static bool OncePerRound(string type) => type is Absent or TimedOut or NoConsensus;
 
-    private static bool OncePerSeat(string type) => type is Removed or MovedOut or MovedIn;
+    private static bool OnceInRoom(string type) => type is Removed or MovedOut or MovedIn or BotJoined or EndedEarly;
 }
 
 /// <summary>The status words of the <c>rooms.status</c> column: the phase words, and one more.</summary>

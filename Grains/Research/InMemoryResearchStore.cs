@@ -150,6 +150,14 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
         }
     }
 
+    public Task<RoomEventRecord?> ReadEndedEarlyAsync(string roomCode, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_roomEvents.Find(e => e.RoomCode == roomCode && e.EventType == RoomEventType.EndedEarly));
+        }
+    }
+
     public Task<ConsensusRecord?> ReadConsensusAsync(string roomCode, int roundNumber, CancellationToken cancellationToken)
     {
         lock (_lock)

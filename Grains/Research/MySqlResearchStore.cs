@@ -197,6 +197,23 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
         return groupCommit.CommitAsync(new GroupedWrite([insert]), cancellationToken);
     }
 
+    public async Task<RoomEventRecord?> ReadEndedEarlyAsync(string roomCode, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long? ActorId, int? RoundNumber, DateTime At)>(new CommandDefinition(
+            """
+            SELECT actor_id, round_number, occurred_at
+            FROM room_events
+            WHERE room_code = @roomCode AND event_type = @type
+            """,
+            new { roomCode, type = RoomEventType.EndedEarly },
+            cancellationToken: cancellationToken));
+
+        // One at most: once_key keeps a room's early end once.
+        return rows.Select(r => new RoomEventRecord(roomCode, RoomEventType.EndedEarly, UserId: null, r.RoundNumber, r.ActorId, IsBot: false, DateTime.SpecifyKind(r.At, DateTimeKind.Utc)))
+            .FirstOrDefault();
+    }
+
     public async Task<ConsensusRecord?> ReadConsensusAsync(string roomCode, int roundNumber, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -97,17 +97,30 @@ public sealed partial class RoomGrain
     {
         var now = Now;
         await RecordEventAsync(RoomEventType.EndedEarly, userId: null, callerId, now, cancellationToken, State.CurrentRound);
-        await research.RecordRoomProgressAsync(Progress(State.HostUserId, RoomPhase.Finished, State.CurrentRound, State.StartedAt, now), cancellationToken);
+        await FinishEarlyAsync(callerId, now, cancellationToken);
+        StopPresenceTimers();
+    }
+
+    /// <summary>
+    /// An early end whose <c>ended_early</c> row was written before a later write of its call failed: the room comes back
+    /// started, and finishes as recorded (by whom, when), so the rows and the room agree, a server's end left unsaved is
+    /// not lost (the sweep looks only for started rows), and a retried end is refused as any second one is.
+    /// </summary>
+    private Task FinishAsRecordedAsync(RoomEventRecord ended, CancellationToken cancellationToken) =>
+        FinishEarlyAsync(ended.ActorId, ended.At, cancellationToken);
+
+    private async Task FinishEarlyAsync(long? callerId, DateTime at, CancellationToken cancellationToken)
+    {
+        await research.RecordRoomProgressAsync(Progress(State.HostUserId, RoomPhase.Finished, State.CurrentRound, State.StartedAt, at), cancellationToken);
         State.Phase = RoomPhase.Finished;
-        State.FinishedAt = now;
-        State.EndedEarlyAt = now;
+        State.FinishedAt = at;
+        State.EndedEarlyAt = at;
         State.EndedEarlyBy = callerId;
         State.DeadlineKind = null;
         State.DeadlineAt = null;
         State.FacilitatorPausedAt = null;
         await SaveAsync(writeScenario: false, cancellationToken);
         await KeepDeadlineReminderAsync();
-        StopPresenceTimers();
         CountPhase();
     }
 

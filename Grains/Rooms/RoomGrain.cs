@@ -40,6 +40,11 @@ public sealed partial class RoomGrain(
         _monitors.GetDateTime = () => time.GetUtcNow().UtcDateTime;
         ScopeLegacySubmissionKeys();
         await DropStoredWithdrawalCodesAsync(cancellationToken);
+        if (State.Created && State.Phase == RoomPhase.Started && await research.ReadEndedEarlyAsync(Code, cancellationToken) is { } ended)
+        {
+            await FinishAsRecordedAsync(ended, cancellationToken);
+        }
+
         if (State.Created && State.Phase == RoomPhase.Started)
         {
             await ReadBackOpenRoundAsync(cancellationToken);

@@ -26,7 +26,7 @@ public sealed class RoomEventRecordTests(ClusterKestrelFixture cluster) : IClass
 
         foreach (var round in new[] { 4, 4, 5 })
         {
-            foreach (var type in new[] { RoomEventType.TimedOut, RoomEventType.Absent, RoomEventType.Removed, RoomEventType.MovedOut, RoomEventType.Dropped })
+            foreach (var type in new[] { RoomEventType.TimedOut, RoomEventType.Absent, RoomEventType.Removed, RoomEventType.MovedOut, RoomEventType.BotJoined, RoomEventType.Dropped })
             {
                 await store.RecordRoomEventAsync(new RoomEventRecord(code, type, user, round, ActorId: null, IsBot: false, at), Ct);
             }
@@ -42,6 +42,7 @@ public sealed class RoomEventRecordTests(ClusterKestrelFixture cluster) : IClass
         Assert.Equal(
             [
                 ("absent", 4), ("absent", 5),
+                ("bot_joined", 4),
                 ("no_consensus", 4), ("no_consensus", 5),
                 ("participant_dropped", 4), ("participant_dropped", 4), ("participant_dropped", 5),
                 ("participant_moved_out", 4),
@@ -49,5 +50,22 @@ public sealed class RoomEventRecordTests(ClusterKestrelFixture cluster) : IClass
                 ("timed_out", 4), ("timed_out", 5),
             ],
             rows);
+    }
+
+    [Fact]
+    public async Task A_rooms_early_end_is_recorded_once_and_read_back_as_first_recorded()
+    {
+        var (players, code) = await RoomKit.StartedRoomAsync(cluster.Client, Ct);
+        await using var dataSource = new MySqlDataSource(cluster.Deployment.MySqlConnectionString);
+        await using var groupCommit = new MySqlGroupCommit(dataSource);
+        var store = new MySqlResearchStore(dataSource, groupCommit);
+        var first = new DateTime(2026, 12, 6, 1, 0, 0, DateTimeKind.Utc);
+        Assert.Null(await store.ReadEndedEarlyAsync(code, Ct));
+
+        await store.RecordRoomEventAsync(new RoomEventRecord(code, RoomEventType.EndedEarly, UserId: null, 2, players[0].UserId, IsBot: false, first), Ct);
+        await store.RecordRoomEventAsync(new RoomEventRecord(code, RoomEventType.EndedEarly, UserId: null, 2, ActorId: null, IsBot: false, first.AddMinutes(1)), Ct);
+
+        var ended = await store.ReadEndedEarlyAsync(code, Ct);
+        Assert.Equal((players[0].UserId, 2, first), (ended!.ActorId, ended.RoundNumber, ended.At));
     }
 }

@@ -82,6 +82,31 @@ public sealed class FailedSaveTests : IAsyncDisposable
         Assert.Equal(new[] { players[1].UserId, players[2].UserId }.Order(), timedOut);
     }
 
+    /// <summary>
+    /// An early end writes its ended_early row (and the room's finished row) before the room's state. When that save
+    /// failed, the room came back started: the export said ended, the room played on, and the host's retry ended it
+    /// again, a second ended_early. The room now comes back finished as recorded, and the retry is refused as any second end.
+    /// </summary>
+    [Fact]
+    public async Task An_end_whose_save_failed_is_the_end_the_room_comes_back_with()
+    {
+        var players = await RoomKit.GuestsAsync(_http, 3, Ct);
+        var code = await StartedAsync(players, new { title = "End after a failed save", topic = RoomKit.Topic });
+
+        _failing.FailNext(code);
+        using (var failed = await players[0].PostAsync($"/rooms/{code}/end", null, Ct))
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        }
+
+        var room = await HttpAssert.OkAsync<JsonElement>(await players[1].GetAsync($"/rooms/{code}", Ct));
+        Assert.Equal("finished", room.GetProperty("phase").GetString());
+        Assert.Equal(players[0].UserId, room.GetProperty("ended_early_by").GetInt64());
+        await HttpAssert.ProblemAsync(await players[0].PostAsync($"/rooms/{code}/end", null, Ct), HttpStatusCode.Conflict, "room_finished");
+        var ends = _gateway.Services.GetRequiredService<InMemoryResearchStore>().RoomEvents(code).Where(e => e.EventType == RoomEventType.EndedEarly);
+        Assert.Equal(players[0].UserId, Assert.Single(ends).ActorId);
+    }
+
     /// <summary>A public room created with <paramref name="creation"/>, its three players seated with roles, round 1 open.</summary>
     private async Task<string> StartedAsync(Player[] players, object creation)
     {

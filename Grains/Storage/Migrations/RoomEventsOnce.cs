@@ -4,8 +4,8 @@ namespace Dilemma.Grains.Storage.Migrations;
 
 /// <summary>
 /// An event that happens once (a seat's <c>absent</c> or <c>timed_out</c> and a round's <c>no_consensus</c>, once per
-/// round; a seat's <c>participant_removed</c>, <c>participant_moved_out</c> and <c>participant_moved_in</c>, once per
-/// room) gets a key, <c>once_key</c>, unique within its room, so a call retried after a failed save, which repeats the
+/// round; a seat's <c>participant_removed</c>, <c>participant_moved_out</c>, <c>participant_moved_in</c> and
+/// <c>bot_joined</c>, once per room; the room's <c>ended_early</c>, once) gets a key, <c>once_key</c>, unique within its room, so a call retried after a failed save, which repeats the
 /// event, cannot record it twice. Events that may recur (a drop, a return, a host change) have no key and are recorded
 /// each time.
 /// </summary>
@@ -25,7 +25,7 @@ public sealed class RoomEventsOnce : Migration
                 GENERATED ALWAYS AS (CASE
                     WHEN event_type IN ('absent', 'timed_out', 'no_consensus')
                         THEN CONCAT(event_type, ':', IFNULL(user_id, ''), ':', IFNULL(round_number, ''))
-                    WHEN event_type IN ('participant_removed', 'participant_moved_out', 'participant_moved_in')
+                    WHEN event_type IN ('participant_removed', 'participant_moved_out', 'participant_moved_in', 'bot_joined', 'ended_early')
                         THEN CONCAT(event_type, ':', IFNULL(user_id, ''))
                 END) STORED
             """);
