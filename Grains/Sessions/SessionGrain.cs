@@ -246,7 +246,8 @@ public sealed partial class SessionGrain(
                 throw RuleViolationException.Invalid("unknown_action", "action", "Not a facilitator action.");
         }
 
-        await audit.RecordAsync(new FacilitatorActionEntry(Code, caller.UserId, action.Kind, action.RoomCode, action.UserId, action.Reason, Utc(Now), action.Message, action.ToRoomCode), cancellationToken);
+        // The action has taken effect: a facilitator who stopped waiting (a closed tab cancels the call) must not leave it unaudited.
+        await audit.RecordAsync(new FacilitatorActionEntry(Code, caller.UserId, action.Kind, action.RoomCode, action.UserId, action.Reason, Utc(Now), action.Message, action.ToRoomCode), CancellationToken.None);
         return View();
     }
 
@@ -376,6 +377,8 @@ public sealed partial class SessionGrain(
         var target = sourceRoom.UserIds.Contains(userId) ? await SeatedByEarlierMoveAsync(targetGrain, userId, cancellationToken) : null;
         if (target is not null)
         {
+            // As below, once the target holds the mover: the rest is not given up half-way again.
+            cancellationToken = CancellationToken.None;
             if (await StillSeatedAsync(source, userId, cancellationToken))
             {
                 await source.MoveOutForSessionAsync(Code, userId, actorId, targetCode, cancellationToken);
@@ -397,6 +400,10 @@ public sealed partial class SessionGrain(
             }
 
             target = await targetGrain.TakeSeatForSessionAsync(Code, new SessionMember(userId, entry?.Nickname ?? seat.Nickname), actorId, cancellationToken);
+
+            // The target has seated the mover: from here the move is finished even if the facilitator stopped waiting, or
+            // the mover would sit in two rooms until the move is sent again.
+            cancellationToken = CancellationToken.None;
             await source.MoveOutForSessionAsync(Code, userId, actorId, targetCode, cancellationToken);
         }
 
