@@ -33,8 +33,10 @@ internal static class RoomOpening
             }
         }
 
-        throw new RuleViolationException(RuleViolationKind.Busy, "no_free_room_code", "No free room code was found; try again.");
+        throw NoFreeCode();
     }
+
+    public static RuleViolationException NoFreeCode() => new(RuleViolationKind.Busy, "no_free_room_code", "No free room code was found; try again.");
 
     /// <summary>
     /// Offers the caller a seat in the fullest public waiting rooms (of the topic) through

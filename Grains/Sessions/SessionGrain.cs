@@ -120,6 +120,13 @@ public sealed partial class SessionGrain(
 
         // The room's own rule, here: a nickname the rooms would refuse must not wait in the pool to fail the start.
         AccountValidation.ThrowIfInvalidNickname(enrolment.Nickname);
+        if (State.LateArrival is not null)
+        {
+            // A new room asked for and never recorded (this very enrolment's, retried, or another's): recorded first, so
+            // its late arrival finds their seat there and the next one sits beside them, rather than in another new room.
+            await FinishLateArrivalAsync(cancellationToken);
+        }
+
         if (State.Enrolled.Find(p => p.UserId == userId) is { } known)
         {
             return Seat(known);
@@ -175,22 +182,36 @@ public sealed partial class SessionGrain(
         return View();
     }
 
-    /// <summary>A start cut short (its plan stored, the process gone) is finished before the session answers anything else.</summary>
+    /// <summary>
+    /// A start cut short (its plan stored, the process gone), or a late arrival's new room asked for and not recorded, is finished
+    /// before the session answers anything else.
+    /// </summary>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (State.StartPlan is null || State.Status != SessionStatus.Open)
+        if (State.StartPlan is not null && State.Status == SessionStatus.Open)
         {
-            return;
+            try
+            {
+                await FinishStartAsync(cancellationToken);
+            }
+            catch (RuleViolationException e)
+            {
+                // A room refused for good: the session stays readable, and the facilitator's next start shows the refusal.
+                LogStartNotFinished(logger, Code, e.Code);
+            }
         }
 
-        try
+        if (State.LateArrival is { } late)
         {
-            await FinishStartAsync(cancellationToken);
-        }
-        catch (RuleViolationException e)
-        {
-            // A room refused for good: the session stays readable, and the facilitator's next start shows the refusal.
-            LogStartNotFinished(logger, Code, e.Code);
+            try
+            {
+                await FinishLateArrivalAsync(cancellationToken);
+            }
+            catch (RuleViolationException e)
+            {
+                // Refused (no free code): dropped with nothing opened, and the student's next enrolment starts over.
+                LogLateArrivalNotSeated(logger, Code, late.UserId, e.Code);
+            }
         }
     }
 
@@ -550,14 +571,78 @@ public sealed partial class SessionGrain(
             }
         }
 
-        var code = await OpenRoomAsync(new PlannedRoom([entry], Bots: 0, Start: false), State.Rooms.Count + 1, cancellationToken);
-        State.Rooms.Add(new SessionRoomState { Code = code, UserIds = [entry.UserId] });
-        State.WaitingRoom = code;
-        entry.RoomCode = code;
+        // Stored before the room opens, as a start's plan is: a room that opened with them as host while this session's write
+        // then failed (or the call was cut off) is opened again by the retry and recorded, not left beside a second room of theirs.
+        entry.RoomCode = RoomOpening.NewCode();
+        State.LateArrival = entry;
+        await SaveAsync(cancellationToken);
+        await OpenLateArrivalRoomAsync(cancellationToken);
     }
 
-    private Task<string> OpenRoomAsync(PlannedRoom planned, int number, CancellationToken cancellationToken) =>
-        OpenUnderFreeCodeAsync(OpeningOf(planned, number), cancellationToken);
+    /// <summary>Seats the late arrival of <see cref="SessionState.LateArrival"/> in the room drawn for them, and enrols them.</summary>
+    private async Task FinishLateArrivalAsync(CancellationToken cancellationToken)
+    {
+        var entry = State.LateArrival!;
+        await OpenLateArrivalRoomAsync(cancellationToken);
+        State.Enrolled.Add(entry);
+        await SaveAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens the room drawn for <see cref="SessionState.LateArrival"/> (a room this session opened already answers as it is, its
+    /// opening finished) and records it as the waiting room, in memory: the caller's write stores it with the enrolment.
+    /// </summary>
+    private async Task OpenLateArrivalRoomAsync(CancellationToken cancellationToken)
+    {
+        var entry = State.LateArrival!;
+        var opening = OpeningOf(new PlannedRoom([entry], Bots: 0, Start: false), State.Rooms.Count + 1);
+        RoomSnapshot? room = null;
+        for (var attempt = 1; room is null; attempt++)
+        {
+            try
+            {
+                room = await GrainFactory.GetGrain<IFacilitatedRoomGrain>(entry.RoomCode!).OpenForSessionAsync(opening, cancellationToken);
+            }
+            catch (RuleViolationException e) when (e.Code == "room_exists" && attempt < CodeAttempts)
+            {
+                // Another room's code, so nothing of this arrival's is there: a new one, stored before it is asked as the first was.
+                entry.RoomCode = RoomOpening.NewCode();
+                await SaveAsync(cancellationToken);
+            }
+            catch (RuleViolationException e) when (e.Code == "room_not_found")
+            {
+                // It opened, and closed (left, or abandoned) before this session recorded it: a closed room of the session all the same.
+                break;
+            }
+            catch (RuleViolationException e)
+            {
+                // Refused: nothing of this arrival's was opened, so nothing is left to finish.
+                State.LateArrival = null;
+                await SaveAsync(cancellationToken);
+                if (e.Code == "room_exists")
+                {
+                    throw RoomOpening.NoFreeCode();
+                }
+
+                throw;
+            }
+            catch
+            {
+                // The room may have opened all the same: the next call, of any kind, activates the session from storage and
+                // records it then, so the facilitator's views do not miss it until someone else enrols.
+                DeactivateOnIdle();
+                throw;
+            }
+        }
+
+        State.Rooms.Add(new SessionRoomState { Code = entry.RoomCode!, UserIds = [entry.UserId], Started = room is { Phase: not RoomPhase.Waiting } });
+        if (room is { Phase: RoomPhase.Waiting })
+        {
+            State.WaitingRoom = entry.RoomCode;
+        }
+
+        State.LateArrival = null;
+    }
 
     private SessionRoomOpening OpeningOf(PlannedRoom planned, int number)
     {
@@ -576,9 +661,6 @@ public sealed partial class SessionGrain(
             planned.Start,
             State.StudyLabel);
     }
-
-    private async Task<string> OpenUnderFreeCodeAsync(SessionRoomOpening opening, CancellationToken cancellationToken) =>
-        (await RoomOpening.UnderFreeCodeAsync(code => GrainFactory.GetGrain<IFacilitatedRoomGrain>(code).OpenForSessionAsync(opening, cancellationToken))).Code;
 
     private async Task EnsureConsentAsync(long userId, SessionEnrolment enrolment, CancellationToken cancellationToken)
     {
@@ -707,4 +789,7 @@ public sealed partial class SessionGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionCode} could not finish its start on activation ({Code}); the next start retries it")]
     private static partial void LogStartNotFinished(ILogger logger, string sessionCode, string code);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionCode} could not open the room of late arrival {UserId} on activation ({Code}); their next enrolment starts over")]
+    private static partial void LogLateArrivalNotSeated(ILogger logger, string sessionCode, long userId, string code);
 }

@@ -80,6 +80,15 @@ public sealed class SessionState
     /// </summary>
     [Id(21)]
     public SessionStartPlan? StartPlan { get; set; }
+
+    /// <summary>
+    /// A late arrival being seated in a new room: their enrolment, its <see cref="SessionPoolEntry.RoomCode"/> the code drawn
+    /// for that room, written before the room opens. The room may open and this session's next write fail (or the call be
+    /// cut off): the next enrolment, or the next activation, opens that very room again and records it, rather than a
+    /// second room seating them. Null otherwise.
+    /// </summary>
+    [Id(22)]
+    public SessionPoolEntry? LateArrival { get; set; }
 }
 
 [GenerateSerializer]

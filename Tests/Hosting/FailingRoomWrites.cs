@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Dilemma.Grains.Embedded;
 using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Sessions;
 using Dilemma.Grains.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
@@ -8,14 +9,22 @@ using Orleans.Storage;
 namespace Dilemma.Tests.Hosting;
 
 /// <summary>
-/// Fails the next write of a room's state that a test arms, as a database that refused the statement: wrapped around the
-/// grain storage (a keyed <see cref="IGrainStorage"/>), for tests of what a room does when its save fails after its rows.
+/// Fails the next write of a room's state that a test arms (or of a session's, picked by what it stores), as a database that
+/// refused the statement: wrapped around the grain storage (a keyed <see cref="IGrainStorage"/>), for tests of what a grain does
+/// when its save fails after its rows or after another grain's change.
 /// </summary>
 internal sealed class FailingRoomWrites
 {
-    private readonly ConcurrentDictionary<string, bool> _armed = new();
+    private readonly ConcurrentDictionary<(string StateName, string Key), Func<object?, bool>> _armed = new();
 
-    public void FailNext(string code) => _armed[code] = true;
+    public void FailNext(string code) => _armed[("room", code)] = _ => true;
+
+    /// <summary>
+    /// Fails the session's next write that <paramref name="when"/> picks by the state it stores (the one recording a room, say),
+    /// letting the writes before it through, whichever order the session writes in.
+    /// </summary>
+    public void FailNextSessionWrite(string sessionCode, Func<SessionState, bool> when) =>
+        _armed[("session", sessionCode)] = state => state is SessionState session && when(session);
 
     public IGrainStorage Around(IGrainStorage inner) => new Storage(inner, this);
 
@@ -23,13 +32,19 @@ internal sealed class FailingRoomWrites
     public IServiceCollection AroundGameStorage(IServiceCollection services) =>
         services.AddKeyedSingleton<IGrainStorage>(StorageNames.Game, (provider, _) => Around(provider.GetRequiredService<EmbeddedGrainStorage>()));
 
+    private bool Fails(string stateName, GrainId grainId, object? state)
+    {
+        var key = (stateName, grainId.Key.ToString()!);
+        return _armed.TryGetValue(key, out var when) && when(state) && _armed.TryRemove(new KeyValuePair<(string, string), Func<object?, bool>>(key, when));
+    }
+
     private sealed class Storage(IGrainStorage inner, FailingRoomWrites failing) : IGrainStorage
     {
         public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
 
         public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-            stateName == "room" && failing._armed.TryRemove(grainId.Key.ToString()!, out _)
-                ? throw new StorageFailedException("The room's state write failed (a test's failure).")
+            failing.Fails(stateName, grainId, grainState.State)
+                ? throw new StorageFailedException($"The {stateName} state write failed (a test's failure).")
                 : inner.WriteStateAsync(stateName, grainId, grainState);
 
         public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);

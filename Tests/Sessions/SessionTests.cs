@@ -660,6 +660,36 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
         Assert.Equal([next.UserId], SessionKit.UserIds(rooms.Single(r => r.GetProperty("room_code").GetString() == seatOfNext)));
     }
 
+    /// <summary>
+    /// A late arrival's new room opened with them as host after the session had stored its code, and the session went no further
+    /// (its write failed, or the call was cut off): their enrolment sent again seats them there, and the session records that room.
+    /// </summary>
+    [Fact]
+    public async Task A_late_arrivals_new_room_opened_before_the_session_recorded_it_is_theirs_when_they_enrol_again()
+    {
+        var cut = await CutShortStartAsync(Ct);
+        var (roomCode, late) = (cut.RoomCodes[0], cut.Students[0]);
+        var opened = await grains.GetGrain<IFacilitatedRoomGrain>(roomCode).OpenForSessionAsync(cut.Opening(0, [late.UserId], start: false), Ct);
+        Assert.Equal(RoomPhase.Waiting, opened.Phase);
+        await cut.StoreAsync(state =>
+        {
+            state.StartPlan = null;
+            state.Status = SessionStatus.Started;
+            state.StartedAt = state.CreatedAt;
+            state.Enrolled = [];
+            state.LateArrival = new SessionPoolEntry { UserId = late.UserId, EnrolledAt = state.CreatedAt, RoomCode = roomCode };
+        });
+
+        Assert.Equal(roomCode, await SeatOfAsync(late, cut.Code));
+
+        var session = await HttpAssert.OkAsync<JsonElement>(await cut.Facilitator.GetAsync($"/sessions/{cut.Code}", Ct));
+        Assert.Equal(roomCode, session.GetProperty("waiting_room").GetString());
+        Assert.Equal([late.UserId], SessionKit.UserIds(SessionKit.Rooms(session).Single()));
+        var room = await RoomAsync(cut.Facilitator, roomCode);
+        Assert.Equal([late.UserId], room.GetProperty("participants").EnumerateArray().Select(p => p.GetProperty("user_id").GetInt64()));
+        Assert.Equal(roomCode, await SeatOfAsync(cut.Students[1], cut.Code));
+    }
+
     private async Task<JsonElement> AssertStartedWithEveryRoleAsync(Player facilitator, string roomCode)
     {
         var seen = await RoomAsync(facilitator, roomCode);
