@@ -69,7 +69,9 @@ public interface IRoomGame : IGrainWithStringKey
 
     /// <summary>
     /// Closes the room if it is still waiting and nobody has had a socket open to it for
-    /// <c>Rooms:AbandonedAfterSeconds</c>; true when it closed. Called by the sweep over waiting rooms.
+    /// <c>Rooms:AbandonedAfterSeconds</c>; true when it closed. Called by the sweep over waiting rooms. A room whose
+    /// creation wrote its rows and never its state closes them; a room that stays marks left the seats recorded
+    /// that long ago and that it does not have.
     /// </summary>
     Task<bool> CloseIfAbandonedAsync(CancellationToken cancellationToken = default);
 

@@ -25,6 +25,20 @@ public interface IResearchStore
 
     Task RecordLeaveAsync(string roomCode, long userId, DateTime leftAt, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Closes a room recorded as waiting and created before <paramref name="createdBefore"/>, its seats left at
+    /// <paramref name="closedAt"/>; true when it did. For a room whose creation wrote its rows and never its state: the room
+    /// grain asks only while it has none, so the rows are all there is of it. A room in any other status is left alone.
+    /// </summary>
+    Task<bool> CloseUncreatedRoomAsync(string roomCode, DateTime createdBefore, DateTime closedAt, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Marks left, at <paramref name="leftAt"/>, the seats of a waiting room not left, joined before
+    /// <paramref name="joinedBefore"/> and not <paramref name="seated"/>: those a join (or bot seating) recorded before its
+    /// room's write failed, and that nobody ran again. The room says who is seated, so only it asks.
+    /// </summary>
+    Task ReleaseUnseatedAsync(string roomCode, IReadOnlyCollection<long> seated, DateTime joinedBefore, DateTime leftAt, CancellationToken cancellationToken);
+
     /// <summary>Sets every listed participant's role and clears the others'.</summary>
     Task RecordRolesAsync(string roomCode, IReadOnlyList<(long UserId, int RoleId)> roles, CancellationToken cancellationToken);
 

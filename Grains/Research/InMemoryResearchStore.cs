@@ -84,6 +84,34 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
         }
     }
 
+    public Task<bool> CloseUncreatedRoomAsync(string roomCode, DateTime createdBefore, DateTime closedAt, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_rooms.TryGetValue(roomCode, out var room) || room.Status != RoomStatus.Waiting || room.Record.CreatedAt >= createdBefore)
+            {
+                return Task.FromResult(false);
+            }
+
+            LeaveSeats(roomCode, _ => true, closedAt);
+            room.Progress = new RoomProgress(roomCode, RoomStatus.Closed, 0, room.Record.HostUserId, null, null);
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task ReleaseUnseatedAsync(string roomCode, IReadOnlyCollection<long> seated, DateTime joinedBefore, DateTime leftAt, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_rooms.TryGetValue(roomCode, out var room) && room.Status == RoomStatus.Waiting)
+            {
+                LeaveSeats(roomCode, seat => seat.Value.JoinedAt < joinedBefore && !seated.Contains(seat.Key.User), leftAt);
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
     public Task RecordRolesAsync(string roomCode, IReadOnlyList<(long UserId, int RoleId)> roles, CancellationToken cancellationToken)
     {
         lock (_lock)
@@ -535,6 +563,16 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
         RoomStatus.Started => room.LastWriteAt,
         _ => room.Record.CreatedAt,
     };
+
+    // Called under the lock: the room's seats not left that match, left now, as RecordLeaveAsync leaves one.
+    private void LeaveSeats(string roomCode, Func<KeyValuePair<(string Room, long User), ParticipantEntry>, bool> which, DateTime leftAt)
+    {
+        foreach (var seat in _participants.Where(p => p.Key.Room == roomCode && p.Value.LeftAt is null && which(p)))
+        {
+            seat.Value.LeftAt = leftAt;
+            seat.Value.RoleId = null;
+        }
+    }
 
     // Called under the lock.
     private void Touch(string roomCode, DateTime at)

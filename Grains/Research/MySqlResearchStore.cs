@@ -66,6 +66,41 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
             new { roomCode, userId, leftAt },
             cancellationToken);
 
+    public async Task<bool> CloseUncreatedRoomAsync(string roomCode, DateTime createdBefore, DateTime closedAt, CancellationToken cancellationToken)
+    {
+        // Both or neither: a closed room whose seats stayed open, or the reverse, would not say how it ended.
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var parameters = new { roomCode, createdBefore, closedAt };
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE room_participants p JOIN rooms r ON r.room_code = p.room_code
+            SET p.left_at = @closedAt, p.role_id = NULL
+            WHERE r.room_code = @roomCode AND r.status = 'waiting' AND r.created_at < @createdBefore AND p.left_at IS NULL
+            """,
+            parameters,
+            transaction,
+            cancellationToken: cancellationToken));
+        var closed = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE rooms SET status = 'closed' WHERE room_code = @roomCode AND status = 'waiting' AND created_at < @createdBefore",
+            parameters,
+            transaction,
+            cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return closed == 1;
+    }
+
+    public Task ReleaseUnseatedAsync(string roomCode, IReadOnlyCollection<long> seated, DateTime joinedBefore, DateTime leftAt, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            """
+            UPDATE room_participants p JOIN rooms r ON r.room_code = p.room_code
+            SET p.left_at = @leftAt, p.role_id = NULL
+            WHERE r.room_code = @roomCode AND r.status = 'waiting' AND p.left_at IS NULL AND p.joined_at < @joinedBefore
+              AND p.user_id NOT IN @seated
+            """,
+            new { roomCode, seated, joinedBefore, leftAt },
+            cancellationToken);
+
     public async Task RecordRolesAsync(string roomCode, IReadOnlyList<(long UserId, int RoleId)> roles, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -40,8 +40,20 @@ public sealed partial class RoomGrain
 
     public async Task<bool> CloseIfAbandonedAsync(CancellationToken cancellationToken)
     {
-        if (!IsOpenAndWaiting() || !IsAbandoned())
+        if (!State.Created)
         {
+            return await CloseUncreatedAsync(cancellationToken);
+        }
+
+        if (!IsOpenAndWaiting())
+        {
+            return false;
+        }
+
+        if (!IsAbandoned())
+        {
+            // The sweep asks only rooms older than the abandonment time, about once a period each.
+            await ReleaseUnseatedAsync(Options.AbandonedAfter, cancellationToken);
             return false;
         }
 
@@ -171,6 +183,7 @@ public sealed partial class RoomGrain
 
     private async Task CloseAsync(CancellationToken cancellationToken)
     {
+        await ReleaseUnseatedAsync(TimeSpan.Zero, cancellationToken);
         await RecordClosedAsync(cancellationToken);
         await SaveClosedAsync(cancellationToken);
 
@@ -179,6 +192,33 @@ public sealed partial class RoomGrain
         {
             EvictFromRealtime(participant.UserId);
         }
+    }
+
+    /// <summary>
+    /// A creation whose rows were written and whose state write then failed (or was cancelled between) left a waiting row,
+    /// and its creator's seat, behind a room that answers 404: listed, offered by quick join, and its creator "in a game"
+    /// to the eraser for good. The creator's retry (the same code) finishes it in place; one not retried by the abandonment
+    /// time never will be, so the rows are closed as an abandoned room's are. This call runs alone in the room, so no
+    /// creation is half-way; the age, checked by the store against the row, keeps a retry that just rewrote it.
+    /// </summary>
+    private async Task<bool> CloseUncreatedAsync(CancellationToken cancellationToken)
+    {
+        var now = Now;
+        var closed = await research.CloseUncreatedRoomAsync(Code, now - Options.AbandonedAfter, now, cancellationToken);
+        DeactivateOnIdle();
+        return closed;
+    }
+
+    /// <summary>
+    /// A join or bot seating whose row was written and whose save failed left a seat in the rows the room does not have:
+    /// counted in the listing and, to the eraser, its user still waiting in the room. Its retry writes the row again and
+    /// seats it (a bot's takes the recorded bot), so only seats older than <paramref name="olderThan"/> are released: one
+    /// a retry may still come for is not, while a room that closes keeps none.
+    /// </summary>
+    private Task ReleaseUnseatedAsync(TimeSpan olderThan, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        return research.ReleaseUnseatedAsync(Code, State.Participants.Select(p => p.UserId).ToList(), now - olderThan, now, cancellationToken);
     }
 
     // Status "closed" takes the room out of the listings and quick join, which read the research tables.
