@@ -289,7 +289,8 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
     {
         lock (_lock)
         {
-            if (_roomEvents.Exists(recorded => RoomEventType.SameOnceEvent(recorded, roomEvent)))
+            // Only an event that happens once is looked for: the list holds every room's events, and most events recur.
+            if (RoomEventType.HappensOnce(roomEvent.EventType) && _roomEvents.Exists(recorded => RoomEventType.SameOnceEvent(recorded, roomEvent)))
             {
                 return Task.CompletedTask;
             }
