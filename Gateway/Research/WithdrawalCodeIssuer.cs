@@ -18,8 +18,8 @@ namespace Dilemma.Gateway.Research;
 /// </remarks>
 public sealed class WithdrawalCodeIssuer(JwtSettings jwt)
 {
-    private readonly Lazy<byte[]> _key = new(() =>
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, jwt.SigningKey.Key, 32, salt: [], info: Encoding.UTF8.GetBytes("dilemma-withdrawal-code-v1")));
+    private readonly byte[] _key =
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, jwt.SigningKey.Key, 32, salt: [], info: Encoding.UTF8.GetBytes("dilemma-withdrawal-code-v1"));
 
-    public string CodeFor(string roomCode, long userId) => WithdrawalCodes.Derive(_key.Value, roomCode, userId);
+    public string CodeFor(string roomCode, long userId) => WithdrawalCodes.Derive(_key, roomCode, userId);
 }

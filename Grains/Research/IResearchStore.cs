@@ -44,7 +44,7 @@ public interface IResearchStore
 
     /// <summary>
     /// The bots seated in a room as recorded (participants whose user is a bot, not left), oldest seat first, each with its
-    /// role and whether its <c>bot_joined</c> is recorded. A room reads them before it seats a bot: one recorded by a seating
+    /// role. A room reads them before it seats a bot: one recorded by a seating
     /// whose room write then failed is there and not in the room's state, and the seating run again takes it.
     /// </summary>
     Task<IReadOnlyList<RecordedBot>> ReadBotsAsync(string roomCode, CancellationToken cancellationToken);
@@ -121,8 +121,8 @@ public sealed record RoomProgress(string RoomCode, string Status, int CurrentRou
 
 public sealed record ChoiceRecord(string RoomCode, long UserId, int RoundNumber, int Choice, int Confidence, int Revision, string? SubmissionId, DateTime At, bool IsBot = false, string? BotReason = null);
 
-/// <summary>A bot's seat in a room as recorded: <paramref name="Joined"/> when its <c>bot_joined</c> row is written.</summary>
-public sealed record RecordedBot(long UserId, string Nickname, int? RoleId, DateTime JoinedAt, bool Joined);
+/// <summary>A bot's seat in a room as recorded.</summary>
+public sealed record RecordedBot(long UserId, string Nickname, int? RoleId, DateTime JoinedAt);
 
 public sealed record ConsensusRecord(string RoomCode, int RoundNumber, int Choice, int Confidence, long SubmittedBy, string? SubmissionId, DateTime At);
 

@@ -137,12 +137,7 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
                 .Where(p => p.Key.Room == roomCode && p.Value.LeftAt is null)
                 .OrderBy(p => p.Value.JoinedAt)
                 .ThenBy(p => p.Key.User)
-                .Select(p => new RecordedBot(
-                    p.Key.User,
-                    p.Value.Nickname,
-                    p.Value.RoleId,
-                    p.Value.JoinedAt,
-                    _roomEvents.Exists(e => e.RoomCode == roomCode && e.UserId == p.Key.User && e.EventType == RoomEventType.BotJoined)))
+                .Select(p => new RecordedBot(p.Key.User, p.Value.Nickname, p.Value.RoleId, p.Value.JoinedAt))
                 .ToList();
         }
 

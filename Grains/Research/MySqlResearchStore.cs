@@ -123,15 +123,14 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<BotRow>(new CommandDefinition(
             """
-            SELECT p.user_id AS UserId, p.nickname AS Nickname, p.role_id AS RoleId, p.joined_at AS JoinedAt,
-                EXISTS (SELECT 1 FROM room_events e WHERE e.room_code = p.room_code AND e.user_id = p.user_id AND e.event_type = @joined) AS Joined
+            SELECT p.user_id AS UserId, p.nickname AS Nickname, p.role_id AS RoleId, p.joined_at AS JoinedAt
             FROM room_participants p JOIN users u ON u.id = p.user_id
             WHERE p.room_code = @roomCode AND p.left_at IS NULL AND u.is_bot = 1
             ORDER BY p.joined_at, p.id
             """,
-            new { roomCode, joined = RoomEventType.BotJoined },
+            new { roomCode },
             cancellationToken: cancellationToken));
-        return rows.Select(r => new RecordedBot(r.UserId, r.Nickname, r.RoleId, DateTime.SpecifyKind(r.JoinedAt, DateTimeKind.Utc), r.Joined != 0)).ToList();
+        return rows.Select(r => new RecordedBot(r.UserId, r.Nickname, r.RoleId, DateTime.SpecifyKind(r.JoinedAt, DateTimeKind.Utc))).ToList();
     }
 
     public Task RecordChoiceAsync(ChoiceRecord choice, CancellationToken cancellationToken)
@@ -451,7 +450,7 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
         await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
     }
 
-    // Settable properties rather than a positional record: Dapper then converts TINYINT and EXISTS's integer as it assigns.
+    // Settable properties rather than a positional record: Dapper then converts TINYINT as it assigns.
     private sealed class BotRow
     {
         public long UserId { get; set; }
@@ -461,7 +460,5 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
         public int? RoleId { get; set; }
 
         public DateTime JoinedAt { get; set; }
-
-        public long Joined { get; set; }
     }
 }

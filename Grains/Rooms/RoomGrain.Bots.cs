@@ -40,7 +40,7 @@ public sealed partial class RoomGrain
         var now = Now;
         for (var i = 0; i < count; i++)
         {
-            var (bot, _) = await NewBotAsync(roleId: null, now, cancellationToken);
+            var bot = await NewBotAsync(roleId: null, now, cancellationToken);
             State.Participants.Add(bot);
         }
 
@@ -73,13 +73,12 @@ public sealed partial class RoomGrain
             replaced.DroppedAt ??= now;
         }
 
-        var (bot, joinRecorded) = await NewBotAsync(replaced.RoleId!.Value, now, cancellationToken);
+        var bot = await NewBotAsync(replaced.RoleId!.Value, now, cancellationToken);
         State.Participants.Add(bot);
         await RecordSeatRolesAsync(cancellationToken);
-        if (!joinRecorded)
-        {
-            await research.RecordRoomEventAsync(new RoomEventRecord(Code, RoomEventType.BotJoined, bot.UserId, State.CurrentRound, ActorId: null, IsBot: true, now), cancellationToken);
-        }
+
+        // Once per seat (RoomEventType.HappensOnce): a seating run again with the bot it recorded keeps its first bot_joined.
+        await research.RecordRoomEventAsync(new RoomEventRecord(Code, RoomEventType.BotJoined, bot.UserId, State.CurrentRound, ActorId: null, IsBot: true, now), cancellationToken);
 
         await BotsChooseAsync(now, cancellationToken);
     }
@@ -92,12 +91,12 @@ public sealed partial class RoomGrain
         research.RecordRolesAsync(Code, State.Participants.Where(p => p.RoleId is not null).Select(p => (p.UserId, p.RoleId!.Value)).ToList(), cancellationToken);
 
     /// <summary>
-    /// A bot for a new seat, its participant row recorded, and whether its <c>bot_joined</c> is recorded already. A seating
-    /// whose room write failed left its bot in the research rows (seat, role, choice) but not in the room's state, and runs
-    /// again: the call retried, the drop of a grace re-armed at the next activation. It takes that bot rather than create a
-    /// second, which the export would show beside the first in the same role, the first with a choice the room never had.
+    /// A bot for a new seat, its participant row recorded. A seating whose room write failed left its bot in the research
+    /// rows (seat, role, choice) but not in the room's state, and runs again: the call retried, the drop of a grace re-armed
+    /// at the next activation. It takes that bot rather than create a second, which the export would show beside the first
+    /// in the same role, the first with a choice the room never had.
     /// </summary>
-    private async Task<(ParticipantState Bot, bool JoinRecorded)> NewBotAsync(int? roleId, DateTime now, CancellationToken cancellationToken)
+    private async Task<ParticipantState> NewBotAsync(int? roleId, DateTime now, CancellationToken cancellationToken)
     {
         ParticipantState bot;
         var stray = StrayBot(await research.ReadBotsAsync(Code, cancellationToken), roleId);
@@ -113,7 +112,7 @@ public sealed partial class RoomGrain
         }
 
         await research.RecordParticipantAsync(Code, bot.UserId, bot.Nickname, bot.JoinedAt, cancellationToken);
-        return (bot, stray?.Joined ?? false);
+        return bot;
     }
 
     /// <summary>

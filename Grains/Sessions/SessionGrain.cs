@@ -451,20 +451,19 @@ public sealed partial class SessionGrain(
         await SaveAsync(cancellationToken);
     }
 
-    /// <summary>The target room as it is, when it has <paramref name="userId"/> seated (not removed); otherwise null.</summary>
+    /// <summary>The target room as it is, when it holds <paramref name="userId"/>; otherwise null.</summary>
     private async Task<RoomSnapshot?> SeatedByEarlierMoveAsync(IFacilitatedRoomGrain target, long userId, CancellationToken cancellationToken)
     {
         var room = await target.GetForSessionAsync(Code, cancellationToken);
-        return room.Participants.Any(p => p.UserId == userId && p.Presence is not ParticipantPresence.Removed) ? room : null;
+        return Holds(room, userId) ? room : null;
     }
 
-    /// <summary>Whether the source room has not yet let <paramref name="userId"/> go: seated, not removed or moved.</summary>
+    /// <summary>Whether the source room has not yet let <paramref name="userId"/> go.</summary>
     private async Task<bool> StillSeatedAsync(IFacilitatedRoomGrain source, long userId, CancellationToken cancellationToken)
     {
         try
         {
-            var room = await source.GetForSessionAsync(Code, cancellationToken);
-            return room.Participants.Any(p => p.UserId == userId && p.Presence is not ParticipantPresence.Removed);
+            return Holds(await source.GetForSessionAsync(Code, cancellationToken), userId);
         }
         catch (RuleViolationException e) when (e.Kind == RuleViolationKind.NotFound)
         {
@@ -472,6 +471,10 @@ public sealed partial class SessionGrain(
             return false;
         }
     }
+
+    /// <summary>Whether <paramref name="userId"/> is seated in the room and not removed or moved out.</summary>
+    private static bool Holds(RoomSnapshot room, long userId) =>
+        room.Participants.Any(p => p.UserId == userId && p.Presence is not ParticipantPresence.Removed);
 
     private static string BroadcastMessage(string? message)
     {

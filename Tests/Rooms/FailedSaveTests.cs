@@ -1,11 +1,8 @@
 using System.Net;
 using System.Text.Json;
-using Dilemma.Grains.Embedded;
 using Dilemma.Grains.Research;
-using Dilemma.Grains.Storage;
 using Dilemma.Tests.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Storage;
 
 namespace Dilemma.Tests.Rooms;
 
@@ -23,9 +20,7 @@ public sealed class FailedSaveTests : IAsyncDisposable
 
     public FailedSaveTests()
     {
-        _gateway = new GatewayFactory(services: s => s
-            .AddSingleton<TimeProvider>(_clock)
-            .AddKeyedSingleton<IGrainStorage>(StorageNames.Game, (provider, _) => _failing.Around(provider.GetRequiredService<EmbeddedGrainStorage>())));
+        _gateway = new GatewayFactory(services: s => _failing.AroundGameStorage(s.AddSingleton<TimeProvider>(_clock)));
         _http = _gateway.CreateClient();
     }
 

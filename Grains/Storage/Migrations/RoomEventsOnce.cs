@@ -5,15 +5,15 @@ namespace Dilemma.Grains.Storage.Migrations;
 /// <summary>
 /// An event that happens once (a seat's <c>absent</c> or <c>timed_out</c> and a round's <c>no_consensus</c>, once per
 /// round; a seat's <c>participant_removed</c>, <c>participant_moved_out</c>, <c>participant_moved_in</c> and
-/// <c>bot_joined</c>, once per room; the room's <c>ended_early</c>, once) gets a key, <c>once_key</c>, unique within its room, so a call retried after a failed save, which repeats the
-/// event, cannot record it twice. Events that may recur (a drop, a return, a host change) have no key and are recorded
-/// each time.
+/// <c>bot_joined</c>, once per room; the room's <c>ended_early</c>, once) gets a key, <c>once_key</c>, unique within its
+/// room, so a call retried after a failed save, which repeats the event, cannot record it twice. Events that may recur (a
+/// drop, a return, a host change) have no key and are recorded each time.
 /// </summary>
 /// <remarks>
-/// A unique key rather than a check before the insert: an insert whose key is new takes no lock on its neighbours,
-/// where a <c>NOT EXISTS</c> read locks gaps of the room index (tried first, it failed concurrent games' writes). A NULL key is
-/// never a duplicate, so the other events cost the index nothing but its entry. Duplicates recorded before this
-/// migration are removed first, the earliest of each kept.
+/// A unique key rather than a check before the insert: an insert whose key is new takes no lock on its neighbours, where a
+/// <c>NOT EXISTS</c> read locks gaps of the room index (tried first, it failed concurrent games' writes). A NULL key is
+/// never a duplicate, so the other events cost the index nothing but its entry. Duplicates recorded before this migration
+/// are removed first, the earliest of each kept.
 /// </remarks>
 [Migration(2026120600, "Room events recorded once")]
 public sealed class RoomEventsOnce : Migration
