@@ -70,7 +70,11 @@ public interface IResearchStore
     /// </summary>
     Task<bool> RecordConnectionQualityAsync(IReadOnlyList<ConnectionQualityRecord> reports, CancellationToken cancellationToken);
 
-    /// <summary>Questions, feedback or a bot's choice the AI facilitator produced for a room (<c>ai_interactions</c>).</summary>
+    /// <summary>
+    /// Questions, feedback or a bot's choice the AI facilitator produced for a room (<c>ai_interactions</c>). A bot's choice
+    /// is one row per bot and round (<see cref="AiInteractionKind.OncePerRound"/>): a choice made again after a failed save
+    /// replaces the row, as it replaces the choice's own.
+    /// </summary>
     Task RecordAiInteractionAsync(AiInteractionRecord interaction, CancellationToken cancellationToken);
 
     /// <summary>
@@ -196,6 +200,21 @@ public static class AiInteractionKind
 
     /// <summary>A bot seat's choice; the reason the model gave is <c>round_choices.bot_reason</c>.</summary>
     public const string BotChoice = "bot_choice";
+
+    /// <summary>
+    /// One row per seat and round: a bot chooses once a round, so a second record is the same choice made again (a call
+    /// replayed after its room's save failed) and replaces the first. Questions and feedback are shown each time they are
+    /// asked. MySQL's <c>ai_interactions.bot_choice_key</c> (migration <c>AiBotChoiceOnce</c>) draws the same line.
+    /// </summary>
+    public static bool OncePerRound(string kind) => kind == BotChoice;
+
+    /// <summary>Whether <paramref name="again"/> is the record of <paramref name="recorded"/>'s interaction made again.</summary>
+    public static bool SameInteraction(AiInteractionRecord recorded, AiInteractionRecord again) =>
+        OncePerRound(again.Kind)
+        && recorded.Kind == again.Kind
+        && recorded.RoomCode == again.RoomCode
+        && recorded.UserId == again.UserId
+        && recorded.RoundNumber == again.RoundNumber;
 }
 
 /// <summary>A listed room. The count is a <c>long</c> because MySQL's COUNT is a BIGINT, and Dapper matches constructor parameters by type.</summary>

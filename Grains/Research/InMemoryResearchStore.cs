@@ -265,7 +265,16 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
     {
         lock (_lock)
         {
-            _aiInteractions.Add(interaction);
+            var made = AiInteractionKind.OncePerRound(interaction.Kind) ? _aiInteractions.FindIndex(r => AiInteractionKind.SameInteraction(r, interaction)) : -1;
+            if (made >= 0)
+            {
+                _aiInteractions[made] = interaction;
+            }
+            else
+            {
+                _aiInteractions.Add(interaction);
+            }
+
             Touch(interaction.RoomCode, interaction.At);
             return Task.CompletedTask;
         }

@@ -351,9 +351,13 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
 
     public Task RecordAiInteractionAsync(AiInteractionRecord interaction, CancellationToken cancellationToken) =>
         ExecuteAsync(
+            // A bot's choice has a unique bot_choice_key (migration AiBotChoiceOnce): made again, it replaces its row as the
+            // choice replaces its round_choices row, so the two still say the same thing.
             """
             INSERT INTO ai_interactions (room_code, user_id, kind, round_number, occurred_at, provider, model, prompt_version, fell_back, fallback_reason)
             VALUES (@RoomCode, @UserId, @Kind, @RoundNumber, @At, @Provider, @Model, @PromptVersion, @FellBack, @FallbackReason)
+            ON DUPLICATE KEY UPDATE occurred_at = VALUES(occurred_at), provider = VALUES(provider), model = VALUES(model),
+                prompt_version = VALUES(prompt_version), fell_back = VALUES(fell_back), fallback_reason = VALUES(fallback_reason)
             """,
             interaction,
             cancellationToken);

@@ -9,7 +9,8 @@ namespace Dilemma.Tests.Research;
 
 /// <summary>
 /// The MySQL store records an event that happens once (a seat's absent, timed_out, a round's no_consensus, a removal, a move) once,
-/// however often a retried call repeats it; other events, which may recur (a drop, a return), as often as they come.
+/// however often a retried call repeats it; other events, which may recur (a drop, a return), as often as they come. A bot's
+/// choice is likewise one AI interaction.
 /// </summary>
 public sealed class RoomEventRecordTests(ClusterKestrelFixture cluster) : IClassFixture<ClusterKestrelFixture>
 {
@@ -67,5 +68,38 @@ public sealed class RoomEventRecordTests(ClusterKestrelFixture cluster) : IClass
 
         var ended = await store.ReadEndedEarlyAsync(code, Ct);
         Assert.Equal((players[0].UserId, 2, first), (ended!.ActorId, ended.RoundNumber, ended.At));
+    }
+
+    /// <summary>A bot's choice made again replaces its AI interaction, as it replaces the choice; questions asked twice are two rows.</summary>
+    [Fact]
+    public async Task A_bots_choice_made_again_replaces_its_ai_interaction_and_questions_are_each_recorded()
+    {
+        var (players, code) = await RoomKit.StartedRoomAsync(cluster.Client, Ct);
+        await using var dataSource = new MySqlDataSource(cluster.Deployment.MySqlConnectionString);
+        await using var groupCommit = new MySqlGroupCommit(dataSource);
+        var store = new MySqlResearchStore(dataSource, groupCommit);
+        var (user, at) = (players[2].UserId, new DateTime(2026, 12, 6, 1, 0, 0, DateTimeKind.Utc));
+
+        await store.RecordAiInteractionAsync(new AiInteractionRecord(code, user, AiInteractionKind.BotChoice, 1, at, "openai", "m", "v1", FellBack: false, null), Ct);
+        await store.RecordAiInteractionAsync(new AiInteractionRecord(code, user, AiInteractionKind.BotChoice, 1, at.AddMinutes(1), "offline", null, "v1", FellBack: true, "timeout"), Ct);
+        await store.RecordAiInteractionAsync(new AiInteractionRecord(code, user, AiInteractionKind.BotChoice, 2, at.AddMinutes(2), "offline", null, "v1", FellBack: false, null), Ct);
+        for (var i = 0; i < 2; i++)
+        {
+            await store.RecordAiInteractionAsync(new AiInteractionRecord(code, user, AiInteractionKind.Question, 1, at.AddMinutes(3 + i), "offline", null, "v1", FellBack: false, null), Ct);
+        }
+
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        var rows = (await connection.QueryAsync<(string Kind, int Round, string Provider, bool FellBack, DateTime At)>(new CommandDefinition(
+            "SELECT kind, round_number, provider, fell_back, occurred_at FROM ai_interactions WHERE room_code = @code AND user_id = @user ORDER BY id",
+            new { code, user },
+            cancellationToken: Ct))).ToList();
+        Assert.Equal(
+            [
+                ("bot_choice", 1, "offline", true, at.AddMinutes(1)),
+                ("bot_choice", 2, "offline", false, at.AddMinutes(2)),
+                ("question", 1, "offline", false, at.AddMinutes(3)),
+                ("question", 1, "offline", false, at.AddMinutes(4)),
+            ],
+            rows);
     }
 }

@@ -69,6 +69,10 @@ public sealed class ReplayedDropTests : IAsyncDisposable
             .Select(c => (c.RoundNumber, c.UserId, c.Choice)).Order();
         Assert.Equal(shown.Select(c => (c.Round, c.User, c.Choice)).Order(), recorded);
         Assert.Equal([(botId, (int?)3)], await RecordedBotSeatsAsync(code));
+
+        // The bot chose round 1 in the failed call and again in the retry: one AI interaction per choice the room kept.
+        var interactions = Research.AiInteractions(code).Where(a => a.Kind == AiInteractionKind.BotChoice).Select(a => (a.UserId, a.RoundNumber));
+        Assert.Equal([(botId, 1), (botId, 2)], interactions.Select(a => (a.UserId!.Value, a.RoundNumber!.Value)).Order());
     }
 
     /// <summary>The host's bots before the start: a retry after the save failed seats the bot recorded, not a second beside it.</summary>

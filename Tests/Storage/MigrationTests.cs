@@ -49,6 +49,7 @@ public sealed class MigrationTests(LocalServices services)
         ("round_choices", "ix_round_choices_export", false),
         ("consensus_choices", "ix_consensus_choices_export", false),
         ("connection_quality", "uq_connection_quality_link", true),
+        ("ai_interactions", "uq_ai_interactions_bot_choice", true),
     ];
 
     [Fact]
@@ -146,7 +147,7 @@ public sealed class MigrationTests(LocalServices services)
             Assert.Equal("ascii_bin", Collation(table, "room_code"));
         }
 
-        string[] asciiColumns = ["room_code", "export_id", "participants_sha256", "rooms_sha256", "role", "change_type", "kind", "version", "decision", "data_consent_version", "voice_consent_version", "once_key"];
+        string[] asciiColumns = ["room_code", "export_id", "participants_sha256", "rooms_sha256", "role", "change_type", "kind", "version", "decision", "data_consent_version", "voice_consent_version", "once_key", "bot_choice_key"];
         Assert.All(asciiColumns.Skip(1).Take(3), column => Assert.Equal("ascii_bin", Collation("research_exports", column)));
 
         // Role names are fixed ASCII words compared exactly.
@@ -159,8 +160,9 @@ public sealed class MigrationTests(LocalServices services)
         Assert.Equal("ascii_bin", Collation("users", "data_consent_version"));
         Assert.Equal("ascii_bin", Collation("users", "voice_consent_version"));
 
-        // An event's once key is built from ASCII words and numbers, and compared exactly.
+        // An event's once key and a bot choice's key are built from ASCII words and numbers, and compared exactly.
         Assert.Equal("ascii_bin", Collation("room_events", "once_key"));
+        Assert.Equal("ascii_bin", Collation("ai_interactions", "bot_choice_key"));
 
         // Every character column is utf8mb4 except the ASCII codes, ids and digests.
         Assert.All(
@@ -300,6 +302,32 @@ public sealed class MigrationTests(LocalServices services)
 
         var kept = (await RowsAsync(database, "SELECT id FROM room_events ORDER BY id", ct)).Select(r => Convert.ToInt64(r[0], System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal([1L, 3, 4, 5, 7, 9, 10], kept);
+    }
+
+    [Fact]
+    public async Task A_bots_choice_recorded_twice_before_its_key_keeps_its_later_row_and_questions_stay()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var database = await services.CreateDatabaseAsync("mig_botai_", migrate: false, ct);
+        await SchemaMigrator.MigrateAsync(database, version: 2026120600, ct);
+
+        // Rows as a bot's choice made again left them; the room and users they name are beside the point here.
+        await ExecuteAsync(
+            database,
+            """
+            SET FOREIGN_KEY_CHECKS = 0;
+            INSERT INTO ai_interactions (id, room_code, user_id, kind, round_number, occurred_at, provider, prompt_version, fell_back) VALUES
+                (1, '100001', 7, 'bot_choice', 1, '2026-01-01', 'offline', 'v1', 0), (2, '100001', 7, 'bot_choice', 1, '2026-01-02', 'openai', 'v1', 0),
+                (3, '100001', 7, 'bot_choice', 2, '2026-01-03', 'offline', 'v1', 0), (4, '100002', 7, 'bot_choice', 1, '2026-01-04', 'offline', 'v1', 0),
+                (5, '100001', 8, 'question', 1, '2026-01-05', 'offline', 'v1', 0), (6, '100001', 8, 'question', 1, '2026-01-06', 'offline', 'v1', 0),
+                (7, '100001', NULL, 'feedback', NULL, '2026-01-07', 'offline', 'v1', 0), (8, '100001', NULL, 'feedback', NULL, '2026-01-08', 'offline', 'v1', 0);
+            """,
+            ct);
+
+        await SchemaMigrator.MigrateAsync(database, ct);
+
+        var kept = (await RowsAsync(database, "SELECT id FROM ai_interactions ORDER BY id", ct)).Select(r => Convert.ToInt64(r[0], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal([2L, 3, 4, 5, 6, 7, 8], kept);
     }
 
     private static async Task<List<(long Version, DateTime? AppliedOn)>> AppliedMigrationsAsync(string connectionString, CancellationToken ct)
