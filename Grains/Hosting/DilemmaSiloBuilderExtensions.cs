@@ -82,6 +82,10 @@ public static class DilemmaSiloBuilderExtensions
         {
             options.Invariant = MySqlInvariant;
             options.ConnectionString = connectionString;
+
+            // A cleared state is gone, row and all, as in embedded mode: only states nobody reads again are cleared (the
+            // scenario a failed creation left), and a row kept for its version would hold on to the key for good.
+            options.DeleteStateOnClear = true;
         });
 
         // Round deadlines are reminders: in the database, on our own schema (Migrations/OrleansReminders), so a silo that dies loses none.
