@@ -32,7 +32,7 @@ public static class SiloHost
         {
             silo.UseClusterSettings(settings)
                 .UseRedisClustering(redis)
-                .AddDilemmaMySql(mySql);
+                .AddDilemmaMySql(mySql, failureDetection.StorageStatementTimeout);
             failureDetection.ApplyTo(silo);
             if (RunsInKubernetes)
             {

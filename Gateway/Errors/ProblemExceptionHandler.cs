@@ -38,7 +38,10 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var problem = exception switch
+        // A grain whose state could not be read as it activated fails before any call filter runs, so the silo's storage
+        // error comes inside Orleans' own: the database's answer is the inner one.
+        var cause = exception is OrleansException { InnerException: StorageUnavailableException or StorageFailedException } wrapped ? wrapped.InnerException : exception;
+        var problem = cause switch
         {
             RuleViolationException rule => Problems.Describe(rule),
             BadHttpRequestException bad => FromBadRequest(bad),

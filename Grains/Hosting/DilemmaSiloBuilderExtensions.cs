@@ -70,10 +70,23 @@ public static class DilemmaSiloBuilderExtensions
         return silo;
     }
 
-    /// <summary>Grains with MySQL/MariaDB storage: grain state through Orleans' ADO.NET provider, records in our tables.</summary>
-    public static ISiloBuilder AddDilemmaMySql(this ISiloBuilder silo, string connectionString)
+    /// <summary>
+    /// Grains with MySQL/MariaDB storage: grain state through Orleans' ADO.NET provider, records in our tables. A statement
+    /// of grain state or reminders that waits longer than <paramref name="stateStatementTimeout"/> is stopped (see
+    /// <c>FailureDetectionSettings.StorageStatementTimeout</c>).
+    /// </summary>
+    public static ISiloBuilder AddDilemmaMySql(this ISiloBuilder silo, string connectionString, TimeSpan stateStatementTimeout)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        ArgumentOutOfRangeException.ThrowIfLessThan(stateStatementTimeout, TimeSpan.FromSeconds(1));
+
+        // Orleans' providers set no timeout of their own, and the grain's call being given up by its caller does not stop
+        // the statement: a locked row would hold the grain for the driver's default (30 s) while every call to it timed out.
+        var stateConnectionString = new MySqlConnectionStringBuilder(connectionString)
+        {
+            DefaultCommandTimeout = (uint)stateStatementTimeout.TotalSeconds,
+        }.ConnectionString;
+
         // JSON that System.Text.Json writes: readable in the table, and no CLR type names in it
         // to break when a class moves. Embedded mode uses the same serializer.
         silo.UseSystemTextJsonGrainStorageSerializer();
@@ -81,14 +94,19 @@ public static class DilemmaSiloBuilderExtensions
         silo.AddAdoNetGrainStorage(StorageNames.Game, options =>
         {
             options.Invariant = MySqlInvariant;
-            options.ConnectionString = connectionString;
+            options.ConnectionString = stateConnectionString;
+
+            // A cleared state is gone, row and all, as in embedded mode: only states nobody reads again are cleared (the
+            // scenario a failed creation left), and a row kept for its version would hold on to the key for good.
+            options.DeleteStateOnClear = true;
         });
+        StorageFailureGrainStorage.Around(silo.Services, StorageNames.Game);
 
         // Round deadlines are reminders: in the database, on our own schema (Migrations/OrleansReminders), so a silo that dies loses none.
         silo.UseAdoNetReminderService(options =>
         {
             options.Invariant = MySqlInvariant;
-            options.ConnectionString = connectionString;
+            options.ConnectionString = stateConnectionString;
         });
         silo.Services.AddSingleton(_ => new MySqlDataSource(connectionString));
         silo.Services.AddSingleton<IAccountStore, MySqlAccountStore>();

@@ -200,9 +200,20 @@ public sealed partial class RoomGrain
     /// to the eraser for good. The creator's retry (the same code) finishes it in place; one not retried by the abandonment
     /// time never will be, so the rows are closed as an abandoned room's are. This call runs alone in the room, so no
     /// creation is half-way; the age, checked by the store against the row, keeps a retry that just rewrote it.
+    /// <para>
+    /// Such a creation also left the scenario it wrote just before the room's state (the room's whole ~20 KB copy of it):
+    /// in cluster mode a row of <c>OrleansStorage</c> that nothing reads, and nothing else removes, since a closed code is
+    /// never opened again. It goes first, so a failure here leaves the rows waiting and the next sweep does both; a retry
+    /// that comes after all writes the scenario again, as every creation does.
+    /// </para>
     /// </summary>
     private async Task<bool> CloseUncreatedAsync(CancellationToken cancellationToken)
     {
+        if (scenario.RecordExists)
+        {
+            await scenario.ClearStateAsync(cancellationToken);
+        }
+
         var now = Now;
         var closed = await research.CloseUncreatedRoomAsync(Code, now - Options.AbandonedAfter, now, cancellationToken);
         DeactivateOnIdle();

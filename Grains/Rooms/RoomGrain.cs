@@ -47,8 +47,8 @@ public sealed partial class RoomGrain(
 
         if (State.Created && State.Phase == RoomPhase.Started)
         {
-            await ReadBackOpenRoundAsync(cancellationToken);
-            await RestoreRoundClockAsync(cancellationToken);
+            var roundClosed = await ReadBackOpenRoundAsync(cancellationToken);
+            await RestoreRoundClockAsync(roundClosed, cancellationToken);
             if (BotChoiceMissing())
             {
                 ArmBotCatchUp();
@@ -529,8 +529,11 @@ public sealed partial class RoomGrain(
         return name.Length > RoomRules.NicknameMaxLength ? name[..RoomRules.NicknameMaxLength] : name;
     }
 
-    /// <summary>Brings the open round up to its research rows: the revisions acknowledged since the state was last written.</summary>
-    private async Task ReadBackOpenRoundAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Brings the open round up to its research rows: the revisions acknowledged since the state was last written, and a
+    /// consensus recorded before its save failed. True when that consensus closed the round (its deadline changed).
+    /// </summary>
+    private async Task<bool> ReadBackOpenRoundAsync(CancellationToken cancellationToken)
     {
         var round = State.Rounds[State.CurrentRound - 1];
         foreach (var recorded in await research.ReadChoicesAsync(Code, round.RoundNumber, cancellationToken))
@@ -550,26 +553,26 @@ public sealed partial class RoomGrain(
         if (round.Consensus is null && await research.ReadConsensusAsync(Code, round.RoundNumber, cancellationToken) is { } decided)
         {
             await CloseOnRecordedConsensusAsync(round, decided, cancellationToken);
+            return true;
         }
+
+        return false;
     }
 
     /// <summary>
     /// The round's clock as its rows say: the consensus clock a last choice opened before its save failed opens now (its
     /// retry is answered from the rows and opens nothing), and the reminder a failed registration left out is set again.
+    /// After a recorded consensus closed the round (<paramref name="roundClosed"/>) the reminder follows the next round's
+    /// deadline, or goes with the game's end; each registration is a write to the reminder table, so it is made here once.
     /// </summary>
-    private async Task RestoreRoundClockAsync(CancellationToken cancellationToken)
+    private async Task RestoreRoundClockAsync(bool roundClosed, CancellationToken cancellationToken)
     {
-        if (State.Phase != RoomPhase.Started)
-        {
-            return;
-        }
-
-        if (OpenConsensusClockIfDue(Now))
+        if (State.Phase == RoomPhase.Started && OpenConsensusClockIfDue(Now))
         {
             await SaveAsync(writeScenario: false, cancellationToken);
         }
 
-        if (State.DeadlineAt is not null)
+        if (roundClosed || (State.Phase == RoomPhase.Started && State.DeadlineAt is not null))
         {
             await KeepDeadlineReminderAsync();
         }
@@ -578,7 +581,8 @@ public sealed partial class RoomGrain(
     /// <summary>
     /// A consensus whose row was written before a later write of its call failed: the decision stands as recorded, so the
     /// room and the research rows never hold two different ones. Its absences were recorded before it and are only marked;
-    /// its submitter's retry is answered from it, and anyone else's consensus is consensus_exists.
+    /// its submitter's retry is answered from it, and anyone else's consensus is consensus_exists. The deadline reminder
+    /// is left to <see cref="RestoreRoundClockAsync"/>, which runs next at every activation.
     /// </summary>
     private async Task CloseOnRecordedConsensusAsync(RoundState round, ConsensusRecord decided, CancellationToken cancellationToken)
     {
@@ -588,7 +592,6 @@ public sealed partial class RoomGrain(
         var submission = new ChoiceSubmission(round.RoundNumber, decided.Choice, decided.Confidence, decided.SubmissionId);
         Remember(SubmissionOperation.Consensus, decided.SubmittedBy, Receipt(decided.SubmittedBy, submission, 1, decided.At));
         await SaveAsync(writeScenario: false, cancellationToken);
-        await KeepDeadlineReminderAsync();
     }
 
     private SubmissionReceipt ApplyChoice(RoundState round, long userId, ChoiceSubmission submission, int revision, DateTime at)

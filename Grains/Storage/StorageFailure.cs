@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Dilemma.Grains.Interfaces.Errors;
 using MySqlConnector;
 
 namespace Dilemma.Grains.Storage;
@@ -13,13 +14,32 @@ public static class StorageFailure
 {
     public static bool IsUnreachableDatabase(Exception exception) => Chain(exception).Any(IsUnreachable);
 
+    /// <summary>
+    /// The exception that crosses to the gateway in place of a database error: <see cref="StorageUnavailableException"/>
+    /// for a database that could not be reached, <see cref="StorageFailedException"/> for any other database error; null
+    /// when <paramref name="exception"/> is neither, or is one of those already.
+    /// </summary>
+    public static Exception? Translate(Exception exception) => exception switch
+    {
+        StorageUnavailableException or StorageFailedException => null,
+
+        // Orleans' storage bridge wraps what a grain storage throws (StorageFailureGrainStorage's own) in an OrleansException.
+        OrleansException { InnerException: StorageUnavailableException or StorageFailedException } wrapped => wrapped.InnerException,
+
+        // The message only: the driver's exception is the one Orleans cannot copy, and the silo's own log has it.
+        _ when IsUnreachableDatabase(exception) => new StorageUnavailableException("The database could not be reached: " + exception.Message),
+        _ when DatabaseError(exception) is { } error => new StorageFailedException($"The database refused a statement (error {error.Number}): {error.Message}"),
+        _ => null,
+    };
+
     /// <summary>The database's own error inside <paramref name="exception"/>, or null when there is none.</summary>
     public static MySqlException? DatabaseError(Exception exception) => Chain(exception).OfType<MySqlException>().FirstOrDefault();
 
     private static bool IsUnreachable(Exception exception) => exception switch
     {
-        // Transient covers a refused or lost connection, a full server and lock timeouts: all pass if retried later.
-        MySqlException mySql => mySql.IsTransient || mySql.ErrorCode is MySqlErrorCode.UnableToConnectToHost
+        // Transient covers a refused or lost connection, a full server and lock timeouts: all pass if retried later. So does
+        // a statement stopped at its command timeout: it waited on a lock held elsewhere, or on a server too busy to answer.
+        MySqlException mySql => mySql.IsTransient || mySql.ErrorCode is MySqlErrorCode.UnableToConnectToHost or MySqlErrorCode.CommandTimeoutExpired
             || mySql.InnerException is IOException or SocketException,
         _ => false,
     };

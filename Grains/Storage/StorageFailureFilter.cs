@@ -16,14 +16,9 @@ public sealed class StorageFailureFilter : IIncomingGrainCallFilter
         {
             await context.Invoke();
         }
-        catch (Exception exception) when (exception is not StorageUnavailableException && StorageFailure.IsUnreachableDatabase(exception))
+        catch (Exception exception) when (StorageFailure.Translate(exception) is { } translated)
         {
-            // The message only: the driver's exception is the one Orleans cannot copy, and the silo's own log has it.
-            throw new StorageUnavailableException("The database could not be reached: " + exception.Message);
-        }
-        catch (Exception exception) when (exception is not StorageFailedException && StorageFailure.DatabaseError(exception) is { } error)
-        {
-            throw new StorageFailedException($"The database refused a statement (error {error.Number}): {error.Message}");
+            throw translated;
         }
     }
 }

@@ -30,6 +30,14 @@ public sealed class FailureDetectionSettings
 
     public TimeSpan ResponseTimeout => TimeSpan.FromSeconds(ResponseTimeoutSeconds);
 
+    /// <summary>
+    /// How long one statement of grain state or reminders may wait on the database: half the response timeout (at least
+    /// 1 s). A row or table locked by another session (a long transaction, <c>LOCK TABLES</c>) otherwise held the grain for
+    /// the driver's 30 s while every call to it timed out unanswered; stopped within the call's own time, the statement
+    /// fails and the caller is told the database is unavailable. The other half is left for the call's other work.
+    /// </summary>
+    public TimeSpan StorageStatementTimeout => TimeSpan.FromSeconds(Math.Max(1, ResponseTimeoutSeconds / 2));
+
     public TimeSpan GatewayListRefreshPeriod => TimeSpan.FromSeconds(GatewayListRefreshSeconds);
 
     /// <summary>

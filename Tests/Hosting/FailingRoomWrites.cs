@@ -4,6 +4,7 @@ using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Sessions;
 using Dilemma.Grains.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Orleans.Storage;
 
 namespace Dilemma.Tests.Hosting;
@@ -32,14 +33,37 @@ internal sealed class FailingRoomWrites
     public IServiceCollection AroundGameStorage(IServiceCollection services) =>
         services.AddKeyedSingleton<IGrainStorage>(StorageNames.Game, (provider, _) => Around(provider.GetRequiredService<EmbeddedGrainStorage>()));
 
+    /// <summary>
+    /// Puts this around cluster mode's game storage (Orleans' ADO.NET provider on MariaDB): for a silo's builder, in
+    /// <see cref="ClusterDeployment.StartSiloAsync"/>'s configure. The silo adds its storage after that runs, so the
+    /// storage is wrapped when the container is built, from the registration the silo made.
+    /// </summary>
+    public void AroundClusterGameStorage(IHostApplicationBuilder builder) => builder.ConfigureContainer(new WrappingFactory(this));
+
+    private sealed class WrappingFactory(FailingRoomWrites failing) : IServiceProviderFactory<IServiceCollection>
+    {
+        public IServiceCollection CreateBuilder(IServiceCollection services)
+        {
+            var storage = services.Last(d => d.IsKeyedService && d.ServiceType == typeof(IGrainStorage) && Equals(d.ServiceKey, StorageNames.Game));
+            services.Remove(storage);
+            services.AddKeyedSingleton<IGrainStorage>(StorageNames.Game, (provider, key) => failing.Around((IGrainStorage)storage.KeyedImplementationFactory!(provider, key)));
+            return services;
+        }
+
+        public IServiceProvider CreateServiceProvider(IServiceCollection containerBuilder) => new DefaultServiceProviderFactory().CreateServiceProvider(containerBuilder);
+    }
+
     private bool Fails(string stateName, GrainId grainId, object? state)
     {
         var key = (stateName, grainId.Key.ToString()!);
         return _armed.TryGetValue(key, out var when) && when(state) && _armed.TryRemove(new KeyValuePair<(string, string), Func<object?, bool>>(key, when));
     }
 
-    private sealed class Storage(IGrainStorage inner, FailingRoomWrites failing) : IGrainStorage
+    private sealed class Storage(IGrainStorage inner, FailingRoomWrites failing) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
     {
+        // The ADO.NET provider loads its queries in the silo's lifecycle, which finds it through this wrapper.
+        public void Participate(ISiloLifecycle observer) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(observer);
+
         public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
 
         public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>

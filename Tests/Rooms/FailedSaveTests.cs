@@ -13,14 +13,18 @@ namespace Dilemma.Tests.Rooms;
 /// </summary>
 public sealed class FailedSaveTests : IAsyncDisposable
 {
+    /// <summary>The room's deadline reminder (RoomGrain.Timers).</summary>
+    private const string DeadlineReminder = "round-deadline";
+
     private readonly FailingRoomWrites _failing = new();
+    private readonly CountingReminderTable _reminders = new();
     private readonly ShiftedClock _clock = new();
     private readonly GatewayFactory _gateway;
     private readonly HttpClient _http;
 
     public FailedSaveTests()
     {
-        _gateway = new GatewayFactory(services: s => _failing.AroundGameStorage(s.AddSingleton<TimeProvider>(_clock)));
+        _gateway = new GatewayFactory(services: s => _reminders.AroundReminderTable(_failing.AroundGameStorage(s.AddSingleton<TimeProvider>(_clock))));
         _http = _gateway.CreateClient();
     }
 
@@ -100,6 +104,35 @@ public sealed class FailedSaveTests : IAsyncDisposable
         await HttpAssert.ProblemAsync(await players[0].PostAsync($"/rooms/{code}/end", null, Ct), HttpStatusCode.Conflict, "room_finished");
         var ends = _gateway.Services.GetRequiredService<InMemoryResearchStore>().RoomEvents(code).Where(e => e.EventType == RoomEventType.EndedEarly);
         Assert.Equal(players[0].UserId, Assert.Single(ends).ActorId);
+    }
+
+    /// <summary>
+    /// A consensus whose save failed is taken from its row when the room comes back, and the next round's deadline reminder
+    /// is set then. It was set twice in that activation (by the adoption and again by the restore of the round's clock):
+    /// two writes to the reminder table, each a row written in cluster mode, for one deadline.
+    /// </summary>
+    [Fact]
+    public async Task A_consensus_taken_from_its_row_after_a_failed_save_sets_the_next_deadline_reminder_once()
+    {
+        var players = await RoomKit.GuestsAsync(_http, 3, Ct);
+        var code = await StartedAsync(players, new { title = "Consensus after a failed save", topic = RoomKit.Topic, choice_seconds = 600 });
+        for (var i = 0; i < players.Length; i++)
+        {
+            await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[i], code, 1, i % 2, 3, Ct), HttpStatusCode.Created);
+        }
+
+        var before = _reminders.Upserts(code, DeadlineReminder);
+        _failing.FailNext(code);
+        using (var failed = await RoomKit.ConsensusAsync(players[0], code, 1, 1, 3, Ct))
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        }
+
+        Assert.Equal(before, _reminders.Upserts(code, DeadlineReminder));
+        var room = await HttpAssert.OkAsync<JsonElement>(await players[1].GetAsync($"/rooms/{code}", Ct));
+        Assert.Equal(2, room.GetProperty("current_round").GetInt32());
+        Assert.Equal("choice", room.GetProperty("deadline_kind").GetString());
+        Assert.Equal(before + 1, _reminders.Upserts(code, DeadlineReminder));
     }
 
     /// <summary>A public room created with <paramref name="creation"/>, its three players seated with roles, round 1 open.</summary>

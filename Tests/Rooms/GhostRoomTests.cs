@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Dapper;
+using Dilemma.Grains.Embedded;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Research;
@@ -65,8 +66,12 @@ public sealed class GhostRoomTests : IAsyncDisposable
         await HttpAssert.ProblemAsync(await creator.GetAsync($"/rooms/{code}", Ct), HttpStatusCode.NotFound, "room_not_found");
         await HttpAssert.ProblemAsync(await WithdrawAsync(creator), HttpStatusCode.Conflict, "game_in_progress");
 
+        Assert.NotNull(StoredScenario(room));
+
         await Eventually.UntilAsync(async () => await ListedParticipantsAsync(creator, code) is null, TimeSpan.FromSeconds(60), () => $"room {code} to leave the listing", Ct, TimeSpan.FromMilliseconds(200));
 
+        // The scenario the creation wrote before its failed save goes with it, as in cluster mode (ClusterGhostRoomTests).
+        Assert.Null(StoredScenario(room));
         await HttpAssert.OkAsync<JsonElement>(await WithdrawAsync(creator));
 
         // Closed, not free: the code is never opened again, as no closed room's is.
@@ -102,6 +107,9 @@ public sealed class GhostRoomTests : IAsyncDisposable
         Assert.Equal("waiting", room.GetProperty("phase").GetString());
         Assert.Equal([host.UserId], room.GetProperty("participants").EnumerateArray().Select(p => p.GetProperty("user_id").GetInt64()));
     }
+
+    private ReadOnlyMemory<byte>? StoredScenario(IRoomGrain room) =>
+        _gateway.Services.GetRequiredService<EmbeddedGrainStorage>().StoredBytes("room-scenario", ((GrainReference)(object)room).GrainId);
 
     /// <summary>The room's participant count as <c>GET /rooms</c> lists it, or null when it is not listed.</summary>
     private static async Task<int?> ListedParticipantsAsync(Player viewer, string code)
@@ -177,6 +185,45 @@ public sealed class ClusterGhostRoomTests(LocalServices services)
         Assert.Null(seats[(code, host.UserId)]);
 
         await HttpAssert.OkAsync<JsonElement>(await http.SendAsync(AuthClient.Authorized(HttpMethod.Delete, "/auth/me/research-data", creator.Tokens.AccessToken), Ct));
+    }
+
+    /// <summary>
+    /// A creation writes the room's scenario, then the room's state. When that second write failed, the scenario stayed in
+    /// OrleansStorage for good (the room's ~20 KB copy): the sweep closed the room's rows, a closed code is never opened
+    /// again, and nothing else clears a room's state in cluster mode. The sweep that closes the room now clears it.
+    /// </summary>
+    [Fact]
+    public async Task A_creation_that_failed_to_save_leaves_no_scenario_in_storage_once_the_sweep_closes_its_room()
+    {
+        var failing = new FailingRoomWrites();
+        await using var deployment = await ClusterDeployment.CreateAsync(services, "ghost_scenario_", Ct);
+        await deployment.StartSiloAsync(Ct, builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Rooms:AbandonedAfterSeconds"] = "2",
+                ["Rooms:SweepSeconds"] = "1",
+            });
+            failing.AroundClusterGameStorage(builder);
+        });
+        var gateway = deployment.CreateGateway();
+        using var http = gateway.CreateClient();
+        var creator = await RoomKit.GuestAsync(http, Ct);
+        var code = Random.Shared.Next(0, 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
+        var room = gateway.Services.GetRequiredService<IGrainFactory>().GetGrain<IRoomGrain>(code);
+
+        failing.FailNext(code);
+        await Assert.ThrowsAsync<StorageFailedException>(() => room.CreateAsync(new RoomCreation("Ghost room", RoomKit.Topic, IsPublic: true, creator.UserId, "ghost"), Ct));
+
+        // This deployment's own database holds this one room: its scenario is stored, its state is not.
+        await using var connection = new MySqlConnection(deployment.MySqlConnectionString);
+        Assert.Equal(
+            [("room-scenario", true)],
+            (await connection.QueryAsync<(string State, bool HasPayload)>("SELECT GrainTypeString, PayloadBinary IS NOT NULL FROM OrleansStorage WHERE GrainTypeString IN ('room', 'room-scenario')")).ToList());
+
+        await Eventually.UntilAsync(async () => await StatusAsync(connection, code) == RoomStatus.Closed, TimeSpan.FromSeconds(60), () => $"room {code} to close", Ct, TimeSpan.FromMilliseconds(200));
+
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM OrleansStorage WHERE GrainTypeString IN ('room', 'room-scenario')"));
     }
 
     private static Task<string> StatusAsync(MySqlConnection connection, string code) =>
