@@ -364,11 +364,12 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
 
     public Task RecordRoomEventAsync(RoomEventRecord roomEvent, CancellationToken cancellationToken) =>
         ExecuteAsync(
-            // An event that happens once has a unique once_key (migration RoomEventsOnce): recorded again, it is the row
-            // already there. Not INSERT IGNORE, which would pass over a broken foreign key as well.
+            // An event that happens once, or recurs with its number, has a unique once_key (migrations RoomEventsOnce,
+            // RoomEventsOccurrence): recorded again, it is the row already there. Not INSERT IGNORE, which would pass over a
+            // broken foreign key as well.
             """
-            INSERT INTO room_events (room_code, event_type, user_id, round_number, actor_id, is_bot, occurred_at)
-            VALUES (@RoomCode, @EventType, @UserId, @RoundNumber, @ActorId, @IsBot, @At)
+            INSERT INTO room_events (room_code, event_type, user_id, round_number, actor_id, is_bot, occurred_at, occurrence)
+            VALUES (@RoomCode, @EventType, @UserId, @RoundNumber, @ActorId, @IsBot, @At, @Occurrence)
             ON DUPLICATE KEY UPDATE id = id
             """,
             roomEvent,
