@@ -90,6 +90,13 @@ public interface IResearchStore
     Task<RoomEventRecord?> ReadEndedEarlyAsync(string roomCode, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The room's seats whose last presence event (<c>participant_reconnecting</c>, <c>participant_returned</c>,
+    /// <c>participant_dropped</c>) is a <c>participant_reconnecting</c>, that event each: a grace whose room write failed is
+    /// in the rows and not in the room's state, and the room re-arms it from the recorded time when it comes back.
+    /// </summary>
+    Task<IReadOnlyList<RoomEventRecord>> ReadReconnectingAsync(string roomCode, CancellationToken cancellationToken);
+
+    /// <summary>
     /// One event of a game's course (<c>room_events</c>); see <see cref="RoomEventType"/>. An event that happens once
     /// (<see cref="RoomEventType.HappensOnce"/>), or one that recurs recorded again with the same number
     /// (<see cref="RoomEventType.Recurs"/>), changes nothing: a call retried after a failed save repeats it.

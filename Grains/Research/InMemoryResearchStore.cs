@@ -185,6 +185,25 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
         }
     }
 
+    public Task<IReadOnlyList<RoomEventRecord>> ReadReconnectingAsync(string roomCode, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            // The last presence event of each seat, in the order recorded, as MySQL's by id.
+            var last = new Dictionary<long, RoomEventRecord>();
+            foreach (var e in _roomEvents)
+            {
+                if (e.RoomCode == roomCode && e.UserId is { } user && e.EventType is RoomEventType.Reconnecting or RoomEventType.Returned or RoomEventType.Dropped)
+                {
+                    last[user] = e;
+                }
+            }
+
+            IReadOnlyList<RoomEventRecord> reconnecting = last.Values.Where(e => e.EventType == RoomEventType.Reconnecting).ToList();
+            return Task.FromResult(reconnecting);
+        }
+    }
+
     public Task<ConsensusRecord?> ReadConsensusAsync(string roomCode, int roundNumber, CancellationToken cancellationToken)
     {
         lock (_lock)

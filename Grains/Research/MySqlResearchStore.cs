@@ -248,6 +248,26 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
             .FirstOrDefault();
     }
 
+    public async Task<IReadOnlyList<RoomEventRecord>> ReadReconnectingAsync(string roomCode, CancellationToken cancellationToken)
+    {
+        // A room's rows are a few dozen, found by the index led by room_code; "last" is by id, the order they were written in.
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long UserId, int? Occurrence, DateTime At)>(new CommandDefinition(
+            """
+            SELECT e.user_id, e.occurrence, e.occurred_at
+            FROM room_events e
+            WHERE e.room_code = @roomCode AND e.event_type = @reconnecting AND e.user_id IS NOT NULL
+              AND NOT EXISTS (
+                  SELECT 1 FROM room_events later
+                  WHERE later.room_code = e.room_code AND later.user_id = e.user_id AND later.id > e.id
+                    AND later.event_type IN (@reconnecting, @returned, @dropped))
+            """,
+            new { roomCode, reconnecting = RoomEventType.Reconnecting, returned = RoomEventType.Returned, dropped = RoomEventType.Dropped },
+            cancellationToken: cancellationToken));
+        return rows.Select(r => new RoomEventRecord(roomCode, RoomEventType.Reconnecting, r.UserId, RoundNumber: null, ActorId: null, IsBot: false, DateTime.SpecifyKind(r.At, DateTimeKind.Utc), r.Occurrence))
+            .ToList();
+    }
+
     public async Task<ConsensusRecord?> ReadConsensusAsync(string roomCode, int roundNumber, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

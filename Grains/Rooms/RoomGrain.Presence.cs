@@ -15,7 +15,8 @@ namespace Dilemma.Grains.Rooms;
 /// participant is dropped (<c>participant_dropped</c>, stored) and the room's <c>on_dropout</c>
 /// policy applies. Each of these is a row of <c>room_events</c> before anyone is told.
 /// The grace runs on a grain timer; its start is stored (<c>ReconnectingSince</c>), so a room
-/// activated again after its silo died re-arms it for what is left (<see cref="RearmGraces"/>). Such
+/// activated again after its silo died re-arms it for what is left (<see cref="RearmGraces"/>); a start
+/// whose save failed after its row is taken from the row (<see cref="AdoptRecordedGracesAsync"/>). Such
 /// a room has lost its sockets too, and learns them again as the gateways renew them. A reconnect, a
 /// return, a drop and a host change may recur, so each is numbered among its seat's
 /// (<see cref="RecordRecurringAsync"/>): a step run again after a failed save is the row already there.
@@ -148,6 +149,33 @@ public sealed partial class RoomGrain
         _graces[userId] = this.RegisterGrainTimer(
             token => DropAfterGraceAsync(userId, token),
             new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+
+    /// <summary>
+    /// On activation of a started game, before <see cref="RearmGraces"/>: a seat whose last presence row is a
+    /// <c>participant_reconnecting</c> its state has not counted (the row was written, the save after it failed) is
+    /// reconnecting since that row's time. Otherwise nothing would start its grace again (its socket is gone, and with it
+    /// anything that would tell the room) and the seat would show present until the host removed it. One query.
+    /// </summary>
+    private async Task AdoptRecordedGracesAsync(CancellationToken cancellationToken)
+    {
+        if (State.Phase != RoomPhase.Started || State.ClosedAt is not null)
+        {
+            return;
+        }
+
+        foreach (var recorded in await research.ReadReconnectingAsync(Code, cancellationToken))
+        {
+            // A row without a number was written before rows had one: the seat's state cannot have counted it.
+            if (Find(recorded.UserId!.Value) is { } participant
+                && TakesPart(participant)
+                && participant.ReconnectingSince is null
+                && (recorded.Occurrence ?? int.MaxValue) > participant.RecurringEvents)
+            {
+                participant.ReconnectingSince = recorded.At;
+                participant.RecurringEvents = recorded.Occurrence ?? participant.RecurringEvents;
+            }
+        }
+    }
 
     /// <summary>On activation: graces that were running when the room's last activation ended go on for what is left of them.</summary>
     private void RearmGraces()

@@ -47,6 +47,7 @@ public sealed partial class RoomGrain(
 
         if (State.Created && State.Phase == RoomPhase.Started)
         {
+            await AdoptRecordedGracesAsync(cancellationToken);
             await ReadBackOpenRoundAsync(cancellationToken);
             await RestoreRoundClockAsync(cancellationToken);
             if (BotChoiceMissing())

@@ -95,6 +95,37 @@ public sealed class RoomEventRecordTests(ClusterKestrelFixture cluster) : IClass
             rows.Select(r => (r.Type, r.User, r.Occurrence, Microseconds(r.At))));
     }
 
+    /// <summary>
+    /// What a room reads back at activation: the seats whose last presence row (reconnecting, returned, dropped) is a
+    /// reconnecting, with its number and time; a seat back or dropped since is not one of them.
+    /// </summary>
+    [Fact]
+    public async Task The_seats_whose_last_presence_row_is_a_reconnecting_are_read_back_with_it()
+    {
+        var (players, code) = await RoomKit.StartedRoomAsync(cluster.Client, Ct);
+        await using var dataSource = new MySqlDataSource(cluster.Deployment.MySqlConnectionString);
+        await using var groupCommit = new MySqlGroupCommit(dataSource);
+        var store = new MySqlResearchStore(dataSource, groupCommit);
+        var at = Microseconds(DateTime.UtcNow);
+        Assert.Empty(await store.ReadReconnectingAsync(code, Ct));
+
+        var rows = new (string Type, long User, int Occurrence)[]
+        {
+            (RoomEventType.Reconnecting, players[0].UserId, 1), (RoomEventType.Returned, players[0].UserId, 2),
+            (RoomEventType.Reconnecting, players[1].UserId, 1), (RoomEventType.Dropped, players[1].UserId, 2),
+            (RoomEventType.Reconnecting, players[2].UserId, 1), (RoomEventType.Returned, players[2].UserId, 2),
+            (RoomEventType.HostChanged, players[2].UserId, 3), (RoomEventType.Reconnecting, players[2].UserId, 4),
+            (RoomEventType.Absent, players[2].UserId, 5),
+        };
+        for (var i = 0; i < rows.Length; i++)
+        {
+            await store.RecordRoomEventAsync(new RoomEventRecord(code, rows[i].Type, rows[i].User, RoundNumber: 1, ActorId: null, IsBot: false, at.AddSeconds(i), rows[i].Occurrence), Ct);
+        }
+
+        var reconnecting = Assert.Single(await store.ReadReconnectingAsync(code, Ct));
+        Assert.Equal((players[2].UserId, (int?)4, at.AddSeconds(7)), (reconnecting.UserId, reconnecting.Occurrence, reconnecting.At));
+    }
+
     [Fact]
     public async Task A_rooms_early_end_is_recorded_once_and_read_back_as_first_recorded()
     {
