@@ -22,4 +22,12 @@ internal static class UnusedRoom
             entries.TrimExcess();
         }
     }
+
+    public static void GiveBack<T>(HashSet<T> entries)
+    {
+        if (entries.Count <= entries.Capacity / 4)
+        {
+            entries.TrimExcess();
+        }
+    }
 }

@@ -90,8 +90,16 @@ public interface IResearchStore
     Task<RoomEventRecord?> ReadEndedEarlyAsync(string roomCode, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The room's seats whose last presence event (<c>participant_reconnecting</c>, <c>participant_returned</c>,
+    /// <c>participant_dropped</c>) is a <c>participant_reconnecting</c>, that event each: a grace whose room write failed is
+    /// in the rows and not in the room's state, and the room re-arms it from the recorded time when it comes back.
+    /// </summary>
+    Task<IReadOnlyList<RoomEventRecord>> ReadReconnectingAsync(string roomCode, CancellationToken cancellationToken);
+
+    /// <summary>
     /// One event of a game's course (<c>room_events</c>); see <see cref="RoomEventType"/>. An event that happens once
-    /// (<see cref="RoomEventType.HappensOnce"/>) recorded again changes nothing: a call retried after a failed save repeats it.
+    /// (<see cref="RoomEventType.HappensOnce"/>), or one that recurs recorded again with the same number
+    /// (<see cref="RoomEventType.Recurs"/>), changes nothing: a call retried after a failed save repeats it.
     /// </summary>
     Task RecordRoomEventAsync(RoomEventRecord roomEvent, CancellationToken cancellationToken);
 
@@ -133,8 +141,10 @@ public sealed record ConsensusRecord(string RoomCode, int RoundNumber, int Choic
 /// <summary>
 /// A row of <c>room_events</c>: <paramref name="UserId"/> is whom it is about, <paramref name="ActorId"/>
 /// who made it happen (null when the server did), <paramref name="IsBot"/> whether a bot's seat produced it.
+/// <paramref name="Occurrence"/> numbers an event that recurs (<see cref="RoomEventType.Recurs"/>) among its seat's: the
+/// room keeps the count with its state, so a step run again after a failed save carries the number it had (null: not numbered).
 /// </summary>
-public sealed record RoomEventRecord(string RoomCode, string EventType, long? UserId, int? RoundNumber, long? ActorId, bool IsBot, DateTime At);
+public sealed record RoomEventRecord(string RoomCode, string EventType, long? UserId, int? RoundNumber, long? ActorId, bool IsBot, DateTime At, int? Occurrence = null);
 
 /// <summary>
 /// A row of <c>connection_quality</c>: what <paramref name="UserId"/>'s browser measured, over round <paramref name="RoundNumber"/>,
@@ -273,17 +283,32 @@ public static class RoomEventType
     /// </summary>
     public static bool HappensOnce(string type) => OncePerRound(type) || OnceInRoom(type);
 
-    /// <summary>Whether two records are one event that <see cref="HappensOnce"/>.</summary>
-    public static bool SameOnceEvent(RoomEventRecord recorded, RoomEventRecord again) =>
-        HappensOnce(again.EventType)
-        && recorded.RoomCode == again.RoomCode
-        && recorded.EventType == again.EventType
-        && recorded.UserId == again.UserId
-        && (OnceInRoom(again.EventType) || recorded.RoundNumber == again.RoundNumber);
+    /// <summary>
+    /// Events a seat may have again and again (a reconnect, a return, a drop, taking the host role): each is recorded with
+    /// its <see cref="RoomEventRecord.Occurrence"/>, and the same event with the same number is the one already recorded.
+    /// </summary>
+    public static bool Recurs(string type) => type is Reconnecting or Returned or Dropped or HostChanged;
+
+    /// <summary>
+    /// The key that makes an event the one already recorded, unique within its room; null for an event recorded each time
+    /// (one that recurs without a number, rows written before numbers were). The same words as MySQL's generated
+    /// <c>room_events.once_key</c> (migrations <c>RoomEventsOnce</c>, <c>RoomEventsOccurrence</c>), so both stores keep the same rows.
+    /// </summary>
+    public static string? OnceKey(RoomEventRecord roomEvent)
+    {
+        ArgumentNullException.ThrowIfNull(roomEvent);
+        var type = roomEvent.EventType;
+        return OncePerRound(type) ? Invariant($"{type}:{roomEvent.UserId}:{roomEvent.RoundNumber}")
+            : OnceInRoom(type) ? Invariant($"{type}:{roomEvent.UserId}")
+            : Recurs(type) && roomEvent.Occurrence is { } occurrence ? Invariant($"{type}:{roomEvent.UserId}:{occurrence}")
+            : null;
+    }
 
     private static bool OncePerRound(string type) => type is Absent or TimedOut or NoConsensus;
 
     private static bool OnceInRoom(string type) => type is Removed or MovedOut or MovedIn or BotJoined or EndedEarly;
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 }
 
 /// <summary>The status words of the <c>rooms.status</c> column: the phase words, and one more.</summary>

@@ -23,6 +23,10 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
     private readonly Dictionary<(string Room, int Round), ConsensusRecord> _consensus = [];
     private readonly List<(string Room, long User, string Type, DateTime At)> _recordingEvents = [];
     private readonly List<RoomEventRecord> _roomEvents = [];
+
+    // The once-keys (RoomEventType.OnceKey) of _roomEvents, as MySQL's unique key on room_events.once_key: looking one up
+    // does not walk every room's events.
+    private readonly HashSet<(string Room, string Key)> _onceKeys = [];
     private readonly List<ConnectionQualityRecord> _connectionQuality = [];
     private readonly List<AiInteractionRecord> _aiInteractions = [];
     private readonly Dictionary<string, GeneratedScenarioRow> _generatedScenarios = new(StringComparer.Ordinal);
@@ -181,6 +185,25 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
         }
     }
 
+    public Task<IReadOnlyList<RoomEventRecord>> ReadReconnectingAsync(string roomCode, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            // The last presence event of each seat, in the order recorded, as MySQL's by id.
+            var last = new Dictionary<long, RoomEventRecord>();
+            foreach (var e in _roomEvents)
+            {
+                if (e.RoomCode == roomCode && e.UserId is { } user && e.EventType is RoomEventType.Reconnecting or RoomEventType.Returned or RoomEventType.Dropped)
+                {
+                    last[user] = e;
+                }
+            }
+
+            IReadOnlyList<RoomEventRecord> reconnecting = last.Values.Where(e => e.EventType == RoomEventType.Reconnecting).ToList();
+            return Task.FromResult(reconnecting);
+        }
+    }
+
     public Task<ConsensusRecord?> ReadConsensusAsync(string roomCode, int roundNumber, CancellationToken cancellationToken)
     {
         lock (_lock)
@@ -293,8 +316,7 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
     {
         lock (_lock)
         {
-            // Only an event that happens once is looked for: the list holds every room's events, and most events recur.
-            if (RoomEventType.HappensOnce(roomEvent.EventType) && _roomEvents.Exists(recorded => RoomEventType.SameOnceEvent(recorded, roomEvent)))
+            if (RoomEventType.OnceKey(roomEvent) is { } key && !_onceKeys.Add((roomEvent.RoomCode, key)))
             {
                 return Task.CompletedTask;
             }
@@ -371,7 +393,7 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
             // Others' reports of their link to this user stay theirs, without the link to whom.
             NullPeer(r => r.PeerUserId == userId);
 
-            rows += _roomEvents.RemoveAll(e => e.UserId == userId);
+            rows += RemoveRoomEvents(e => e.UserId == userId);
             rows += _recordingEvents.RemoveAll(e => e.User == userId);
             rows += _connectionQuality.RemoveAll(r => r.UserId == userId);
             rows += _aiInteractions.RemoveAll(r => r.UserId == userId);
@@ -468,7 +490,7 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
                 seats = due.Count;
                 seatRows = RemoveWhere(_choices, c => due.Contains((c.Key.Room, c.Key.User)))
                     + RemoveWhere(_submissions, c => due.Contains((c.Key.Room, c.Key.User)))
-                    + _roomEvents.RemoveAll(e => e.UserId is { } user && due.Contains((e.RoomCode, user)))
+                    + RemoveRoomEvents(e => e.UserId is { } user && due.Contains((e.RoomCode, user)))
                     + _recordingEvents.RemoveAll(e => due.Contains((e.Room, e.User)))
                     + _connectionQuality.RemoveAll(r => due.Contains((r.RoomCode, r.UserId)))
                     + _aiInteractions.RemoveAll(r => r.UserId is { } user && due.Contains((r.RoomCode, user)))
@@ -594,7 +616,7 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
         + _recordingEvents.RemoveAll(e => due.Contains(e.Room))
         + _connectionQuality.RemoveAll(r => due.Contains(r.RoomCode))
         + _aiInteractions.RemoveAll(r => due.Contains(r.RoomCode))
-        + _roomEvents.RemoveAll(e => due.Contains(e.RoomCode))
+        + RemoveRoomEvents(e => due.Contains(e.RoomCode))
         + facilitatorActions.DropRooms(due)
         + RemoveWhere(_choices, c => due.Contains(c.Key.Room))
         + RemoveWhere(_submissions, c => due.Contains(c.Key.Room))
@@ -614,8 +636,23 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
         UnusedRoom.GiveBack(_withdrawalCodes);
         UnusedRoom.GiveBack(_recordingEvents);
         UnusedRoom.GiveBack(_roomEvents);
+        UnusedRoom.GiveBack(_onceKeys);
         UnusedRoom.GiveBack(_connectionQuality);
         UnusedRoom.GiveBack(_aiInteractions);
+    }
+
+    // Called under the lock: the events and their once-keys, so an event removed (erased, past retention) could be recorded again, as in MySQL.
+    private int RemoveRoomEvents(Predicate<RoomEventRecord> due)
+    {
+        foreach (var roomEvent in _roomEvents)
+        {
+            if (due(roomEvent) && RoomEventType.OnceKey(roomEvent) is { } key)
+            {
+                _onceKeys.Remove((roomEvent.RoomCode, key));
+            }
+        }
+
+        return _roomEvents.RemoveAll(due);
     }
 
     private static int RemoveWhere<TKey, TValue>(Dictionary<TKey, TValue> entries, Func<KeyValuePair<TKey, TValue>, bool> due)

@@ -248,6 +248,26 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
             .FirstOrDefault();
     }
 
+    public async Task<IReadOnlyList<RoomEventRecord>> ReadReconnectingAsync(string roomCode, CancellationToken cancellationToken)
+    {
+        // A room's rows are a few dozen, found by the index led by room_code; "last" is by id, the order they were written in.
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long UserId, int? Occurrence, DateTime At)>(new CommandDefinition(
+            """
+            SELECT e.user_id, e.occurrence, e.occurred_at
+            FROM room_events e
+            WHERE e.room_code = @roomCode AND e.event_type = @reconnecting AND e.user_id IS NOT NULL
+              AND NOT EXISTS (
+                  SELECT 1 FROM room_events later
+                  WHERE later.room_code = e.room_code AND later.user_id = e.user_id AND later.id > e.id
+                    AND later.event_type IN (@reconnecting, @returned, @dropped))
+            """,
+            new { roomCode, reconnecting = RoomEventType.Reconnecting, returned = RoomEventType.Returned, dropped = RoomEventType.Dropped },
+            cancellationToken: cancellationToken));
+        return rows.Select(r => new RoomEventRecord(roomCode, RoomEventType.Reconnecting, r.UserId, RoundNumber: null, ActorId: null, IsBot: false, DateTime.SpecifyKind(r.At, DateTimeKind.Utc), r.Occurrence))
+            .ToList();
+    }
+
     public async Task<ConsensusRecord?> ReadConsensusAsync(string roomCode, int roundNumber, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -364,11 +384,12 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
 
     public Task RecordRoomEventAsync(RoomEventRecord roomEvent, CancellationToken cancellationToken) =>
         ExecuteAsync(
-            // An event that happens once has a unique once_key (migration RoomEventsOnce): recorded again, it is the row
-            // already there. Not INSERT IGNORE, which would pass over a broken foreign key as well.
+            // An event that happens once, or recurs with its number, has a unique once_key (migrations RoomEventsOnce,
+            // RoomEventsOccurrence): recorded again, it is the row already there. Not INSERT IGNORE, which would pass over a
+            // broken foreign key as well.
             """
-            INSERT INTO room_events (room_code, event_type, user_id, round_number, actor_id, is_bot, occurred_at)
-            VALUES (@RoomCode, @EventType, @UserId, @RoundNumber, @ActorId, @IsBot, @At)
+            INSERT INTO room_events (room_code, event_type, user_id, round_number, actor_id, is_bot, occurred_at, occurrence)
+            VALUES (@RoomCode, @EventType, @UserId, @RoundNumber, @ActorId, @IsBot, @At, @Occurrence)
             ON DUPLICATE KEY UPDATE id = id
             """,
             roomEvent,

@@ -31,7 +31,7 @@ public sealed partial class RoomGrain
             return Snapshot();
         }
 
-        await RecordEventAsync(RoomEventType.HostChanged, next.UserId, callerId, Now, cancellationToken);
+        await RecordRecurringAsync(RoomEventType.HostChanged, next, callerId, Now, cancellationToken);
         await research.RecordRoomProgressAsync(Progress(next.UserId), cancellationToken);
         State.HostUserId = next.UserId;
         await SaveAsync(writeScenario: false, cancellationToken);

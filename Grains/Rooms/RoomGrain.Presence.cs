@@ -15,8 +15,11 @@ namespace Dilemma.Grains.Rooms;
 /// participant is dropped (<c>participant_dropped</c>, stored) and the room's <c>on_dropout</c>
 /// policy applies. Each of these is a row of <c>room_events</c> before anyone is told.
 /// The grace runs on a grain timer; its start is stored (<c>ReconnectingSince</c>), so a room
-/// activated again after its silo died re-arms it for what is left (<see cref="RearmGraces"/>). Such
-/// a room has lost its sockets too, and learns them again as the gateways renew them.
+/// activated again after its silo died re-arms it for what is left (<see cref="RearmGraces"/>); a start
+/// whose save failed after its row is taken from the row (<see cref="AdoptRecordedGracesAsync"/>). Such
+/// a room has lost its sockets too, and learns them again as the gateways renew them. A reconnect, a
+/// return, a drop and a host change may recur, so each is numbered among its seat's
+/// (<see cref="RecordRecurringAsync"/>): a step run again after a failed save is the row already there.
 /// </summary>
 public sealed partial class RoomGrain
 {
@@ -134,7 +137,7 @@ public sealed partial class RoomGrain
             }
 
             var now = Now;
-            await RecordEventAsync(RoomEventType.Reconnecting, userId, actorId: null, now, cancellationToken);
+            await RecordRecurringAsync(RoomEventType.Reconnecting, participant, actorId: null, now, cancellationToken);
             participant.ReconnectingSince = now;
             StartGrace(userId, Game.ReconnectGrace);
             await SaveAsync(writeScenario: false, cancellationToken);
@@ -146,6 +149,33 @@ public sealed partial class RoomGrain
         _graces[userId] = this.RegisterGrainTimer(
             token => DropAfterGraceAsync(userId, token),
             new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+
+    /// <summary>
+    /// On activation of a started game, before <see cref="RearmGraces"/>: a seat whose last presence row is a
+    /// <c>participant_reconnecting</c> its state has not counted (the row was written, the save after it failed) is
+    /// reconnecting since that row's time. Otherwise nothing would start its grace again (its socket is gone, and with it
+    /// anything that would tell the room) and the seat would show present until the host removed it. One query.
+    /// </summary>
+    private async Task AdoptRecordedGracesAsync(CancellationToken cancellationToken)
+    {
+        if (State.Phase != RoomPhase.Started || State.ClosedAt is not null)
+        {
+            return;
+        }
+
+        foreach (var recorded in await research.ReadReconnectingAsync(Code, cancellationToken))
+        {
+            // A row without a number was written before rows had one: the seat's state cannot have counted it.
+            if (Find(recorded.UserId!.Value) is { } participant
+                && TakesPart(participant)
+                && participant.ReconnectingSince is null
+                && (recorded.Occurrence ?? int.MaxValue) > participant.RecurringEvents)
+            {
+                participant.ReconnectingSince = recorded.At;
+                participant.RecurringEvents = recorded.Occurrence ?? participant.RecurringEvents;
+            }
+        }
+    }
 
     /// <summary>On activation: graces that were running when the room's last activation ended go on for what is left of them.</summary>
     private void RearmGraces()
@@ -171,7 +201,7 @@ public sealed partial class RoomGrain
         {
             grace.Dispose();
             var now = Now;
-            await RecordEventAsync(RoomEventType.Returned, participant.UserId, actorId: null, now, cancellationToken);
+            await RecordRecurringAsync(RoomEventType.Returned, participant, actorId: null, now, cancellationToken);
             participant.ReconnectingSince = null;
             await SaveAsync(writeScenario: false, cancellationToken);
             TellOthers(RoomEventType.Returned, participant, now);
@@ -182,7 +212,7 @@ public sealed partial class RoomGrain
         {
             // Back after the grace: they take part again from the open round on (a wait room resumes).
             var now = Now;
-            await RecordEventAsync(RoomEventType.Returned, participant.UserId, actorId: null, now, cancellationToken);
+            await RecordRecurringAsync(RoomEventType.Returned, participant, actorId: null, now, cancellationToken);
             participant.DroppedAt = null;
             await SaveAsync(writeScenario: false, cancellationToken);
             TellOthers(RoomEventType.Returned, participant, now);
@@ -209,7 +239,7 @@ public sealed partial class RoomGrain
     private async Task DropAsync(ParticipantState participant, long? actorId, CancellationToken cancellationToken)
     {
         var now = Now;
-        await RecordEventAsync(RoomEventType.Dropped, participant.UserId, actorId, now, cancellationToken);
+        await RecordRecurringAsync(RoomEventType.Dropped, participant, actorId, now, cancellationToken);
         participant.DroppedAt = now;
         participant.ReconnectingSince = null;
         await HandOverIfHostGoneAsync(now, cancellationToken);
@@ -237,7 +267,7 @@ public sealed partial class RoomGrain
             return;
         }
 
-        await RecordEventAsync(RoomEventType.HostChanged, next.UserId, actorId: null, now, cancellationToken);
+        await RecordRecurringAsync(RoomEventType.HostChanged, next, actorId: null, now, cancellationToken);
         await research.RecordRoomProgressAsync(Progress(next.UserId), cancellationToken);
         State.HostUserId = next.UserId;
     }
@@ -290,6 +320,18 @@ public sealed partial class RoomGrain
 
     private Task RecordEventAsync(string type, long? userId, long? actorId, DateTime at, CancellationToken cancellationToken, int? roundNumber = null) =>
         research.RecordRoomEventAsync(new RoomEventRecord(Code, type, userId, roundNumber, actorId, IsBot: false, at), cancellationToken);
+
+    /// <summary>
+    /// An event that recurs (<see cref="RoomEventType.Recurs"/>) about <paramref name="about"/>, numbered by the seat's count
+    /// (<see cref="ParticipantState.RecurringEvents"/>): the same step run again after its save failed is the row already
+    /// recorded, and the seat's next such event is a row of its own. The count moves only once the row is written.
+    /// </summary>
+    private async Task RecordRecurringAsync(string type, ParticipantState about, long? actorId, DateTime at, CancellationToken cancellationToken)
+    {
+        var occurrence = about.RecurringEvents + 1;
+        await research.RecordRoomEventAsync(new RoomEventRecord(Code, type, about.UserId, RoundNumber: null, actorId, IsBot: false, at, occurrence), cancellationToken);
+        about.RecurringEvents = occurrence;
+    }
 
     /// <summary>Tells the other participants' signaling and voice sockets; one-way.</summary>
     private void TellOthers(string type, ParticipantState participant, DateTime at)

@@ -47,6 +47,7 @@ public sealed partial class RoomGrain(
 
         if (State.Created && State.Phase == RoomPhase.Started)
         {
+            await AdoptRecordedGracesAsync(cancellationToken);
             var roundClosed = await ReadBackOpenRoundAsync(cancellationToken);
             await RestoreRoundClockAsync(roundClosed, cancellationToken);
             if (BotChoiceMissing())

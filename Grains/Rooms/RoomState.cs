@@ -199,6 +199,15 @@ public sealed class ParticipantState
     /// </summary>
     [Id(10)]
     public byte[]? WithdrawalCodeSha256 { get; set; }
+
+    /// <summary>
+    /// How many events that recur (<c>participant_reconnecting</c>, <c>participant_returned</c>, <c>participant_dropped</c>,
+    /// <c>host_changed</c> to this seat) were recorded about the seat: the next one is numbered one more
+    /// (<c>room_events.occurrence</c>). Stored with the change the event made, so a step run again after its save failed
+    /// reads the count from before it and records the same number, which the rows already hold.
+    /// </summary>
+    [Id(11)]
+    public int RecurringEvents { get; set; }
 }
 
 [GenerateSerializer]

@@ -9,8 +9,8 @@ namespace Dilemma.Tests.Research;
 
 /// <summary>
 /// The MySQL store records an event that happens once (a seat's absent, timed_out, a round's no_consensus, a removal, a move) once,
-/// however often a retried call repeats it; other events, which may recur (a drop, a return), as often as they come. A bot's
-/// choice is likewise one AI interaction.
+/// however often a retried call repeats it; events that may recur (a drop, a return), once per number the room gave them, and
+/// without a number as often as they come. A bot's choice is likewise one AI interaction.
 /// </summary>
 public sealed class RoomEventRecordTests(ClusterKestrelFixture cluster) : IClassFixture<ClusterKestrelFixture>
 {
@@ -51,6 +51,79 @@ public sealed class RoomEventRecordTests(ClusterKestrelFixture cluster) : IClass
                 ("timed_out", 4), ("timed_out", 5),
             ],
             rows);
+    }
+
+    /// <summary>
+    /// A drop, a return, a reconnect or a host change run again after its room's save failed carries the number it had
+    /// (the room's count went back with its state): it is the row already there. The seat's next one, numbered one more,
+    /// is a row of its own, and so is the same number of another seat or of another kind of event.
+    /// </summary>
+    [Fact]
+    public async Task A_recurring_event_recorded_again_with_its_number_is_one_row_and_its_next_number_another()
+    {
+        var (players, code) = await RoomKit.StartedRoomAsync(cluster.Client, Ct);
+        await using var dataSource = new MySqlDataSource(cluster.Deployment.MySqlConnectionString);
+        await using var groupCommit = new MySqlGroupCommit(dataSource);
+        var store = new MySqlResearchStore(dataSource, groupCommit);
+        var (user, other, at) = (players[2].UserId, players[1].UserId, Microseconds(DateTime.UtcNow));
+
+        RoomEventRecord Event(string type, long about, int occurrence, int seconds) =>
+            new(code, type, about, RoundNumber: null, ActorId: null, IsBot: false, at.AddSeconds(seconds), occurrence);
+
+        await store.RecordRoomEventAsync(Event(RoomEventType.Reconnecting, user, 1, 0), Ct);
+        await store.RecordRoomEventAsync(Event(RoomEventType.Dropped, user, 2, 1), Ct);
+        await store.RecordRoomEventAsync(Event(RoomEventType.Dropped, user, 2, 2), Ct);
+        await store.RecordRoomEventAsync(Event(RoomEventType.HostChanged, other, 1, 2), Ct);
+        await store.RecordRoomEventAsync(Event(RoomEventType.HostChanged, other, 1, 3), Ct);
+        await store.RecordRoomEventAsync(Event(RoomEventType.Returned, user, 3, 4), Ct);
+        await store.RecordRoomEventAsync(Event(RoomEventType.Dropped, user, 4, 5), Ct);
+        await store.RecordRoomEventAsync(Event(RoomEventType.Dropped, user, 4, 6), Ct);
+        await store.RecordRoomEventAsync(Event(RoomEventType.Dropped, other, 2, 7), Ct);
+
+        await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
+        var rows = (await connection.QueryAsync<(string Type, long User, int? Occurrence, DateTime At)>(new CommandDefinition(
+            "SELECT event_type, user_id, occurrence, occurred_at FROM room_events WHERE room_code = @code ORDER BY id",
+            new { code },
+            cancellationToken: Ct))).ToList();
+        Assert.Equal(
+            [
+                ("participant_reconnecting", user, (int?)1, at), ("participant_dropped", user, 2, at.AddSeconds(1)),
+                ("host_changed", other, 1, at.AddSeconds(2)),
+                ("participant_returned", user, 3, at.AddSeconds(4)), ("participant_dropped", user, 4, at.AddSeconds(5)),
+                ("participant_dropped", other, 2, at.AddSeconds(7)),
+            ],
+            rows.Select(r => (r.Type, r.User, r.Occurrence, Microseconds(r.At))));
+    }
+
+    /// <summary>
+    /// What a room reads back at activation: the seats whose last presence row (reconnecting, returned, dropped) is a
+    /// reconnecting, with its number and time; a seat back or dropped since is not one of them.
+    /// </summary>
+    [Fact]
+    public async Task The_seats_whose_last_presence_row_is_a_reconnecting_are_read_back_with_it()
+    {
+        var (players, code) = await RoomKit.StartedRoomAsync(cluster.Client, Ct);
+        await using var dataSource = new MySqlDataSource(cluster.Deployment.MySqlConnectionString);
+        await using var groupCommit = new MySqlGroupCommit(dataSource);
+        var store = new MySqlResearchStore(dataSource, groupCommit);
+        var at = Microseconds(DateTime.UtcNow);
+        Assert.Empty(await store.ReadReconnectingAsync(code, Ct));
+
+        var rows = new (string Type, long User, int Occurrence)[]
+        {
+            (RoomEventType.Reconnecting, players[0].UserId, 1), (RoomEventType.Returned, players[0].UserId, 2),
+            (RoomEventType.Reconnecting, players[1].UserId, 1), (RoomEventType.Dropped, players[1].UserId, 2),
+            (RoomEventType.Reconnecting, players[2].UserId, 1), (RoomEventType.Returned, players[2].UserId, 2),
+            (RoomEventType.HostChanged, players[2].UserId, 3), (RoomEventType.Reconnecting, players[2].UserId, 4),
+            (RoomEventType.Absent, players[2].UserId, 5),
+        };
+        for (var i = 0; i < rows.Length; i++)
+        {
+            await store.RecordRoomEventAsync(new RoomEventRecord(code, rows[i].Type, rows[i].User, RoundNumber: 1, ActorId: null, IsBot: false, at.AddSeconds(i), rows[i].Occurrence), Ct);
+        }
+
+        var reconnecting = Assert.Single(await store.ReadReconnectingAsync(code, Ct));
+        Assert.Equal((players[2].UserId, (int?)4, at.AddSeconds(7)), (reconnecting.UserId, reconnecting.Occurrence, reconnecting.At));
     }
 
     [Fact]
@@ -102,4 +175,7 @@ public sealed class RoomEventRecordTests(ClusterKestrelFixture cluster) : IClass
             ],
             rows);
     }
+
+    // DATETIME(6) keeps microseconds; DateTime ticks are tenths of them.
+    private static DateTime Microseconds(DateTime at) => new(at.Ticks - (at.Ticks % 10), DateTimeKind.Utc);
 }

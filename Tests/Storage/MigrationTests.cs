@@ -330,6 +330,49 @@ public sealed class MigrationTests(LocalServices services)
         Assert.Equal([2L, 3, 4, 5, 6, 7, 8], kept);
     }
 
+    [Fact]
+    public async Task Recurring_events_recorded_before_their_numbers_stay_every_one_and_numbered_ones_are_kept_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var database = await services.CreateDatabaseAsync("mig_occurrence_", migrate: false, ct);
+        await SchemaMigrator.MigrateAsync(database, version: 2026120600, ct);
+
+        // A drop a retried call recorded twice, before rows had numbers: not told from two real drops, so both stay.
+        await ExecuteAsync(
+            database,
+            """
+            SET FOREIGN_KEY_CHECKS = 0;
+            INSERT INTO room_events (id, room_code, event_type, user_id, round_number, occurred_at) VALUES
+                (1, '100001', 'participant_reconnecting', 7, NULL, '2026-01-01'), (2, '100001', 'participant_dropped', 7, NULL, '2026-01-02'),
+                (3, '100001', 'participant_dropped', 7, NULL, '2026-01-03'), (4, '100001', 'host_changed', 8, NULL, '2026-01-04'),
+                (5, '100001', 'absent', 7, 2, '2026-01-05');
+            """,
+            ct);
+
+        await SchemaMigrator.MigrateAsync(database, ct);
+
+        var kept = await RowsAsync(database, "SELECT id, occurrence, once_key FROM room_events ORDER BY id", ct);
+        Assert.Equal(
+            [(1L, (object)DBNull.Value, (object)DBNull.Value), (2, DBNull.Value, DBNull.Value), (3, DBNull.Value, DBNull.Value), (4, DBNull.Value, DBNull.Value), (5, DBNull.Value, "absent:7:2")],
+            kept.Select(r => (Convert.ToInt64(r[0], System.Globalization.CultureInfo.InvariantCulture), r[1], r[2])));
+
+        // From now on a drop carries its number: the same number again is the row already there, the next one a row.
+        await ExecuteAsync(
+            database,
+            """
+            SET FOREIGN_KEY_CHECKS = 0;
+            INSERT INTO room_events (room_code, event_type, user_id, occurred_at, occurrence) VALUES ('100001', 'participant_dropped', 7, '2026-01-06', 1)
+                ON DUPLICATE KEY UPDATE id = id;
+            INSERT INTO room_events (room_code, event_type, user_id, occurred_at, occurrence) VALUES ('100001', 'participant_dropped', 7, '2026-01-07', 1)
+                ON DUPLICATE KEY UPDATE id = id;
+            INSERT INTO room_events (room_code, event_type, user_id, occurred_at, occurrence) VALUES ('100001', 'participant_dropped', 7, '2026-01-08', 2)
+                ON DUPLICATE KEY UPDATE id = id;
+            """,
+            ct);
+        var numbered = await RowsAsync(database, "SELECT once_key FROM room_events WHERE occurrence IS NOT NULL ORDER BY id", ct);
+        Assert.Equal(["participant_dropped:7:1", "participant_dropped:7:2"], numbered.Select(r => (string)r[0]));
+    }
+
     private static async Task<List<(long Version, DateTime? AppliedOn)>> AppliedMigrationsAsync(string connectionString, CancellationToken ct)
     {
         var rows = await RowsAsync(connectionString, "SELECT Version, AppliedOn FROM VersionInfo ORDER BY Version", ct);
