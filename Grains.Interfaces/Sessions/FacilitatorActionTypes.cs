@@ -23,7 +23,10 @@ public static class FacilitatorActionKind
     public const int MessageMaxLength = 280;
 }
 
-/// <summary>One facilitator action asked for: what, on which room, by how many seconds, and why.</summary>
+/// <summary>
+/// One facilitator action asked for: what, on which room, by how many seconds, and why; and the request's
+/// <c>Idempotency-Key</c>, when it carried one, by which a retry of it is known as the same action.
+/// </summary>
 [GenerateSerializer]
 [Immutable]
 [Alias("dilemma.facilitator-action")]
@@ -34,9 +37,14 @@ public sealed record FacilitatorAction(
     [property: Id(3)] string? Reason = null,
     [property: Id(4)] long? UserId = null,
     [property: Id(5)] string? Message = null,
-    [property: Id(6)] string? ToRoomCode = null);
+    [property: Id(6)] string? ToRoomCode = null,
+    [property: Id(7)] string? IdempotencyKey = null);
 
-/// <summary>One audited action as stored.</summary>
+/// <summary>
+/// One audited action as stored. <see cref="OnceKey"/> names the action, when it can be named, so that it is recorded once
+/// however often it is replayed: an end by its room (a room ends once), an action sent with an <c>Idempotency-Key</c> by a
+/// digest of the actor, the key and the request. Null for an action without either: each is one more row.
+/// </summary>
 [GenerateSerializer]
 [Immutable]
 [Alias("dilemma.facilitator-action-entry")]
@@ -49,4 +57,5 @@ public sealed record FacilitatorActionEntry(
     [property: Id(5)] string? Reason,
     [property: Id(6)] DateTimeOffset OccurredAt,
     [property: Id(7)] string? Message = null,
-    [property: Id(8)] string? ToRoomCode = null);
+    [property: Id(8)] string? ToRoomCode = null,
+    [property: Id(9)] string? OnceKey = null);

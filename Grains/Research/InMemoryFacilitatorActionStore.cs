@@ -12,7 +12,11 @@ public sealed class InMemoryFacilitatorActionStore : IFacilitatorActionStore
     {
         lock (_lock)
         {
-            _entries.Add(entry);
+            // As MySQL's unique (session_code, once_key): a replayed action that has a key is the row already there.
+            if (entry.OnceKey is null || !_entries.Exists(e => e.SessionCode == entry.SessionCode && e.OnceKey == entry.OnceKey))
+            {
+                _entries.Add(entry);
+            }
         }
 
         return Task.CompletedTask;

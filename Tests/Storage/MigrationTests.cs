@@ -45,6 +45,7 @@ public sealed class MigrationTests(LocalServices services)
         ("recording_events", "ix_recording_events_room", false),
         ("room_events", "ix_room_events_room", false),
         ("room_events", "uq_room_events_once", true),
+        ("facilitator_actions", "uq_facilitator_actions_once", true),
         ("OrleansRemindersTable", "ix_orleans_reminders_hash", false),
         ("round_choices", "ix_round_choices_export", false),
         ("consensus_choices", "ix_consensus_choices_export", false),
@@ -160,9 +161,10 @@ public sealed class MigrationTests(LocalServices services)
         Assert.Equal("ascii_bin", Collation("users", "data_consent_version"));
         Assert.Equal("ascii_bin", Collation("users", "voice_consent_version"));
 
-        // An event's once key and a bot choice's key are built from ASCII words and numbers, and compared exactly.
+        // An event's once key, a bot choice's key and a facilitator action's once key are ASCII (words, numbers, hex digests), compared exactly.
         Assert.Equal("ascii_bin", Collation("room_events", "once_key"));
         Assert.Equal("ascii_bin", Collation("ai_interactions", "bot_choice_key"));
+        Assert.Equal("ascii_bin", Collation("facilitator_actions", "once_key"));
 
         // Every character column is utf8mb4 except the ASCII codes, ids and digests.
         Assert.All(
@@ -371,6 +373,39 @@ public sealed class MigrationTests(LocalServices services)
             ct);
         var numbered = await RowsAsync(database, "SELECT once_key FROM room_events WHERE occurrence IS NOT NULL ORDER BY id", ct);
         Assert.Equal(["participant_dropped:7:1", "participant_dropped:7:2"], numbered.Select(r => (string)r[0]));
+    }
+
+    [Fact]
+    public async Task Facilitator_actions_audited_before_the_once_key_stay_and_a_keyed_action_is_one_row_after_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var database = await services.CreateDatabaseAsync("mig_fonce_", migrate: false, ct);
+        await SchemaMigrator.MigrateAsync(database, version: 2026120600, ct);
+        await ExecuteAsync(
+            database,
+            """
+            INSERT INTO users (id, is_guest, created_at) VALUES (1, 0, UTC_TIMESTAMP(6));
+            INSERT INTO facilitator_actions (session_code, actor_id, action, room_code, occurred_at) VALUES
+                ('S1', 1, 'end_room', '100001', '2026-01-01'), ('S1', 1, 'end_room', '100001', '2026-01-02');
+            """,
+            ct);
+
+        await SchemaMigrator.MigrateAsync(database, ct);
+
+        Assert.Equal("2", await ScalarAsync(database, "SELECT COUNT(*) FROM facilitator_actions WHERE once_key IS NULL", ct));
+        await ExecuteAsync(database, "INSERT INTO facilitator_actions (session_code, actor_id, action, occurred_at, once_key) VALUES ('S1', 1, 'close_session', '2026-01-03', 'k')", ct);
+        var duplicate = await Assert.ThrowsAsync<MySqlException>(() => ExecuteAsync(
+            database,
+            "INSERT INTO facilitator_actions (session_code, actor_id, action, occurred_at, once_key) VALUES ('S1', 1, 'close_session', '2026-01-04', 'k')",
+            ct));
+        Assert.Equal(MySqlErrorCode.DuplicateKeyEntry, duplicate.ErrorCode);
+
+        // Unique within a session, and compared exactly.
+        await ExecuteAsync(
+            database,
+            "INSERT INTO facilitator_actions (session_code, actor_id, action, occurred_at, once_key) VALUES ('S2', 1, 'close_session', '2026-01-05', 'k'), ('S1', 1, 'close_session', '2026-01-06', 'K')",
+            ct);
+        Assert.Equal("5", await ScalarAsync(database, "SELECT COUNT(*) FROM facilitator_actions", ct));
     }
 
     private static async Task<List<(long Version, DateTime? AppliedOn)>> AppliedMigrationsAsync(string connectionString, CancellationToken ct)
