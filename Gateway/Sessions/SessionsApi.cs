@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Security.Claims;
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Errors;
@@ -37,6 +38,13 @@ public static class SessionsApi
         "(rule, user_ids: those left over, outcome, room_codes: the rooms the rule shaped): wait → outcome waiting, a waiting room that late arrivals fill and that starts at three; " +
         "bots → outcome bots, bots take the free seats and the room starts; pair → outcome pairs, a room of two (one left over: the last room " +
         "of three gives one, two rooms of two; a lone participant with nobody to pair waits). 409 session_started the second time, 409 pool_empty with nobody enrolled. ";
+
+    private const string FacilitatorKeyDescription =
+        "Optional. 1-128 printable ASCII characters, chosen by the client per request (a UUID, say). The same request sent again " +
+        "with the same key by the same facilitator is the same action: audited once in facilitator_actions, and an extension " +
+        "moves the deadline once (the room keeps the key with its last 32 answers; the same key with other seconds is 422 " +
+        "idempotency_key_reused). The answer is the session as it is then. Send it again after a 5xx or a lost answer. " +
+        "Malformed: 400 invalid_idempotency_key.";
 
     public static void MapSessionsApi(this IEndpointRouteBuilder endpoints)
     {
@@ -78,39 +86,41 @@ public static class SessionsApi
         const string Audit = " Audited in facilitator_actions (actor, action, room, reason, time) once it took effect; GET /sessions/{session_code}/actions lists them. Body (optional): reason (at most 500 characters). ";
         const string OfRoom = "A room_code not of this session is 404 room_not_found; 409 room_not_started or room_finished when its game is not under way. ";
         sessions.MapPost("/{session_code}/rooms/{room_code}/pause", PauseRoomAsync)
-            .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest())
+            .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest()).AcceptsIdempotencyKey()
             .WithSummary("Pause one room of the session")
             .WithDescription("The room refuses choices and consensus with 409 room_paused (paused true) and its deadline stands still. " + OfRoom + Audit + Access);
         sessions.MapPost("/{session_code}/rooms/{room_code}/resume", ResumeRoomAsync)
-            .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest())
+            .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest()).AcceptsIdempotencyKey()
             .WithSummary("Resume a paused room of the session")
             .WithDescription("The running deadline moves on by the time the room was paused. " + OfRoom + Audit + Access);
         sessions.MapPost("/{session_code}/rooms/{room_code}/extend", ExtendDeadlineAsync)
-            .Validates<ExtendDeadlineRequest>()
+            .Validates<ExtendDeadlineRequest>().AcceptsIdempotencyKey()
             .WithSummary("Extend the running deadline of one room")
             .WithDescription("Body: seconds (1-3600; else 422 invalid_seconds), reason (optional). 409 no_deadline when no deadline runs. " + OfRoom + Audit + Access);
         sessions.MapPost("/{session_code}/rooms/{room_code}/end", EndRoomAsync)
-            .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest())
+            .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest()).AcceptsIdempotencyKey()
             .WithSummary("End one room's game now")
-            .WithDescription("Finished with ended_early_at and ended_early_by (the facilitator); room_events ended_early with the facilitator as actor. " + OfRoom + Audit + Access);
+            .WithDescription("Finished with ended_early_at and ended_early_by (the facilitator); room_events ended_early with the facilitator as actor. "
+                + "Sent again by the facilitator who ended it (after a 5xx or a lost answer), it answers 200 as the first time and is audited once, at the room's ended_early_at; "
+                + "a room finished otherwise (played out, ended by its host or someone else) is 409 room_finished. " + OfRoom + Audit + Access);
         sessions.MapPost("/{session_code}/rooms/{room_code}/remove", RemoveParticipantAsync)
-            .Validates<ParticipantActionRequest>()
+            .Validates<ParticipantActionRequest>().AcceptsIdempotencyKey()
             .WithSummary("Take a gone participant's seat out of a room's game")
             .WithDescription("Body: user_id, reason (optional). As the host's removal: only a participant with no socket open (409 participant_present otherwise); the seat stays in the data, later rounds absent; room_events participant_removed with the facilitator as actor. " + OfRoom + Audit + Access);
         sessions.MapPost("/{session_code}/rooms/{room_code}/bot", FillWithBotAsync)
-            .Validates<ParticipantActionRequest>()
+            .Validates<ParticipantActionRequest>().AcceptsIdempotencyKey()
             .WithSummary("Seat a bot in the role of a participant no longer in the game")
             .WithDescription("Body: user_id (a dropped or removed participant of the room), reason (optional). Whatever the room's on_dropout: the bot takes their role (room_events bot_joined) and chooses from the open round on. 409 participant_present while they still take part, 409 seat_filled when a bot has the role already. " + OfRoom + Audit + Access);
         sessions.MapPost("/{session_code}/pause", PauseSessionAsync)
-            .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest())
+            .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest()).AcceptsIdempotencyKey()
             .WithSummary("Pause every room of the session still playing")
             .WithDescription("409 session_not_started before the start. One audit row for the whole session." + Audit + Access);
         sessions.MapPost("/{session_code}/resume", ResumeSessionAsync)
-            .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest())
+            .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest()).AcceptsIdempotencyKey()
             .WithSummary("Resume every paused room of the session")
             .WithDescription("409 session_not_started before the start." + Audit + Access);
         sessions.MapPost("/{session_code}/rooms/{room_code}/move", MoveParticipantAsync)
-            .Validates<MoveParticipantRequest>()
+            .Validates<MoveParticipantRequest>().AcceptsIdempotencyKey()
             .WithSummary("Move a participant to another room of the session")
             .WithDescription(
                 "Body: user_id (a person seated in room_code, not a bot, not removed or moved: else 409 not_movable; 404 participant_not_found when not seated there), "
@@ -123,7 +133,7 @@ public static class SessionsApi
                 + "409 room_finished when either game is over. A move that failed half-way (5xx after the target seated the mover) is finished by the same request sent again. "
                 + "Audited with to_room_code." + Audit + Access);
         sessions.MapPost("/{session_code}/broadcast", BroadcastAsync)
-            .Validates<BroadcastRequest>()
+            .Validates<BroadcastRequest>().AcceptsIdempotencyKey()
             .WithSummary("Send a short message to every room of the session")
             .WithDescription(
                 "Body: message (1-280 characters after trimming; else 400 invalid_message naming message; 400 missing_field without it), reason (optional). "
@@ -141,7 +151,7 @@ public static class SessionsApi
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
         sessions.MapPost("/{session_code}/close", CloseSessionAsync)
-            .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest())
+            .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest()).AcceptsIdempotencyKey()
             .WithSummary("Close the session: no more enrolments")
             .WithDescription("Enrolment is 409 session_closed from then on (a participant already enrolled still gets their seat); rooms under way play on." + Audit + Access);
         sessions.MapGet("/{session_code}/actions", ActionsAsync)
@@ -149,52 +159,52 @@ public static class SessionsApi
             .WithDescription("Each: actor_id, action (pause_room, resume_room, extend_deadline, remove_participant, fill_with_bot, end_room, pause_session, resume_session, broadcast, move_participant, close_session), room_code, user_id, reason, occurred_at, message (a broadcast's), to_room_code (a move's target). " + Access);
     }
 
-    public static Task<Ok<SessionResponse>> PauseRoomAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] FacilitatorActionRequest? request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
-        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.PauseRoom, roomCode, Reason: request!.Reason), user, context, grains, cancellationToken);
+    public static Task<Ok<SessionResponse>> PauseRoomAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] FacilitatorActionRequest? request, [FromHeader(Name = IdempotencyKeys.Header), Description(FacilitatorKeyDescription)] string? idempotencyKey, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
+        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.PauseRoom, roomCode, Reason: request!.Reason), idempotencyKey, user, context, grains, cancellationToken);
 
-    public static Task<Ok<SessionResponse>> ResumeRoomAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] FacilitatorActionRequest? request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
-        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.ResumeRoom, roomCode, Reason: request!.Reason), user, context, grains, cancellationToken);
+    public static Task<Ok<SessionResponse>> ResumeRoomAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] FacilitatorActionRequest? request, [FromHeader(Name = IdempotencyKeys.Header), Description(FacilitatorKeyDescription)] string? idempotencyKey, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
+        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.ResumeRoom, roomCode, Reason: request!.Reason), idempotencyKey, user, context, grains, cancellationToken);
 
-    public static Task<Ok<SessionResponse>> EndRoomAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] FacilitatorActionRequest? request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
-        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.EndRoom, roomCode, Reason: request!.Reason), user, context, grains, cancellationToken);
+    public static Task<Ok<SessionResponse>> EndRoomAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] FacilitatorActionRequest? request, [FromHeader(Name = IdempotencyKeys.Header), Description(FacilitatorKeyDescription)] string? idempotencyKey, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
+        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.EndRoom, roomCode, Reason: request!.Reason), idempotencyKey, user, context, grains, cancellationToken);
 
-    public static Task<Ok<SessionResponse>> RemoveParticipantAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, ParticipantActionRequest request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
-        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.RemoveParticipant, roomCode, Reason: request.Reason, UserId: request.UserId), user, context, grains, cancellationToken);
+    public static Task<Ok<SessionResponse>> RemoveParticipantAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, ParticipantActionRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(FacilitatorKeyDescription)] string? idempotencyKey, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
+        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.RemoveParticipant, roomCode, Reason: request.Reason, UserId: request.UserId), idempotencyKey, user, context, grains, cancellationToken);
 
-    public static Task<Ok<SessionResponse>> FillWithBotAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, ParticipantActionRequest request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
-        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.FillWithBot, roomCode, Reason: request.Reason, UserId: request.UserId), user, context, grains, cancellationToken);
+    public static Task<Ok<SessionResponse>> FillWithBotAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, ParticipantActionRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(FacilitatorKeyDescription)] string? idempotencyKey, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
+        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.FillWithBot, roomCode, Reason: request.Reason, UserId: request.UserId), idempotencyKey, user, context, grains, cancellationToken);
 
-    public static Task<Ok<SessionResponse>> ExtendDeadlineAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, ExtendDeadlineRequest request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
-        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.ExtendDeadline, roomCode, request.Seconds, request.Reason), user, context, grains, cancellationToken);
+    public static Task<Ok<SessionResponse>> ExtendDeadlineAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, ExtendDeadlineRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(FacilitatorKeyDescription)] string? idempotencyKey, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
+        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.ExtendDeadline, roomCode, request.Seconds, request.Reason), idempotencyKey, user, context, grains, cancellationToken);
 
-    public static Task<Ok<SessionResponse>> PauseSessionAsync([FromRoute(Name = "session_code")] string sessionCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] FacilitatorActionRequest? request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
-        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.PauseSession, Reason: request!.Reason), user, context, grains, cancellationToken);
+    public static Task<Ok<SessionResponse>> PauseSessionAsync([FromRoute(Name = "session_code")] string sessionCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] FacilitatorActionRequest? request, [FromHeader(Name = IdempotencyKeys.Header), Description(FacilitatorKeyDescription)] string? idempotencyKey, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
+        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.PauseSession, Reason: request!.Reason), idempotencyKey, user, context, grains, cancellationToken);
 
-    public static Task<Ok<SessionResponse>> ResumeSessionAsync([FromRoute(Name = "session_code")] string sessionCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] FacilitatorActionRequest? request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
-        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.ResumeSession, Reason: request!.Reason), user, context, grains, cancellationToken);
+    public static Task<Ok<SessionResponse>> ResumeSessionAsync([FromRoute(Name = "session_code")] string sessionCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] FacilitatorActionRequest? request, [FromHeader(Name = IdempotencyKeys.Header), Description(FacilitatorKeyDescription)] string? idempotencyKey, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
+        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.ResumeSession, Reason: request!.Reason), idempotencyKey, user, context, grains, cancellationToken);
 
-    public static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> MoveParticipantAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, MoveParticipantRequest request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> MoveParticipantAsync([FromRoute(Name = "session_code")] string sessionCode, [FromRoute(Name = "room_code")] string roomCode, MoveParticipantRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(FacilitatorKeyDescription)] string? idempotencyKey, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
     {
         if (!RoomRules.IsRoomCode(request.ToRoomCode))
         {
             return Problems.Of(RoomRules.InvalidRoomCode("to_room_code"));
         }
 
-        return await ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.MoveParticipant, roomCode, Reason: request.Reason, UserId: request.UserId, ToRoomCode: request.ToRoomCode), user, context, grains, cancellationToken);
+        return await ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.MoveParticipant, roomCode, Reason: request.Reason, UserId: request.UserId, ToRoomCode: request.ToRoomCode), idempotencyKey, user, context, grains, cancellationToken);
     }
 
-    public static Task<Ok<SessionResponse>> BroadcastAsync([FromRoute(Name = "session_code")] string sessionCode, BroadcastRequest request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
-        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.Broadcast, Reason: request.Reason, Message: request.Message), user, context, grains, cancellationToken);
+    public static Task<Ok<SessionResponse>> BroadcastAsync([FromRoute(Name = "session_code")] string sessionCode, BroadcastRequest request, [FromHeader(Name = IdempotencyKeys.Header), Description(FacilitatorKeyDescription)] string? idempotencyKey, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
+        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.Broadcast, Reason: request.Reason, Message: request.Message), idempotencyKey, user, context, grains, cancellationToken);
 
     public static async Task<Ok<SessionResults>> ResultsAsync([FromRoute(Name = "session_code")] string sessionCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken) =>
         TypedResults.Ok(await Session(grains, sessionCode).GetResultsAsync(Caller(user), cancellationToken));
 
-    public static Task<Ok<SessionResponse>> CloseSessionAsync([FromRoute(Name = "session_code")] string sessionCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] FacilitatorActionRequest? request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
-        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.CloseSession, Reason: request!.Reason), user, context, grains, cancellationToken);
+    public static Task<Ok<SessionResponse>> CloseSessionAsync([FromRoute(Name = "session_code")] string sessionCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] FacilitatorActionRequest? request, [FromHeader(Name = IdempotencyKeys.Header), Description(FacilitatorKeyDescription)] string? idempotencyKey, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
+        ActAsync(sessionCode, new FacilitatorAction(FacilitatorActionKind.CloseSession, Reason: request!.Reason), idempotencyKey, user, context, grains, cancellationToken);
 
-    private static async Task<Ok<SessionResponse>> ActAsync(string sessionCode, FacilitatorAction action, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<Ok<SessionResponse>> ActAsync(string sessionCode, FacilitatorAction action, string? idempotencyKey, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
     {
-        var view = await Session(grains, sessionCode).ActAsync(Caller(user), action, cancellationToken);
+        var view = await Session(grains, sessionCode).ActAsync(Caller(user), action with { IdempotencyKey = idempotencyKey }, cancellationToken);
         return TypedResults.Ok(view.ToResponse(JoinLinks.For(context.Request, view.Code)));
     }
 

@@ -29,21 +29,30 @@ public interface IFacilitatedRoomGrain : IGrainWithStringKey
     /// </summary>
     Task<RoomSnapshot> PauseForSessionAsync(string sessionCode, bool paused, CancellationToken cancellationToken = default);
 
-    /// <summary>Moves the running deadline later by <paramref name="seconds"/>; <c>no_deadline</c> (409) when none runs.</summary>
-    Task<RoomSnapshot> ExtendDeadlineForSessionAsync(string sessionCode, int seconds, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Moves the running deadline later by <paramref name="seconds"/>; <c>no_deadline</c> (409) when none runs. Under an
+    /// <paramref name="idempotencyKey"/> (of <paramref name="actorId"/>'s request) it is done once: sent again, it answers
+    /// as the first time and moves nothing (<c>idempotency_key_reused</c>, 422, for the same key with other seconds).
+    /// </summary>
+    Task<RoomSnapshot> ExtendDeadlineForSessionAsync(string sessionCode, int seconds, long actorId, string? idempotencyKey, CancellationToken cancellationToken = default);
 
     /// <summary>Takes a gone participant's seat out of the started game (<c>participant_present</c>, 409, while a socket of theirs is open).</summary>
-    Task<RoomSnapshot> RemoveForSessionAsync(string sessionCode, long userId, long actorId, CancellationToken cancellationToken = default);
+    /// <remarks>Under an <paramref name="idempotencyKey"/>, as an extension: done once, sent again it answers as the first time.</remarks>
+    Task<RoomSnapshot> RemoveForSessionAsync(string sessionCode, long userId, long actorId, string? idempotencyKey, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// A bot takes the role of a participant no longer in the game (dropped or removed), whatever the room's
     /// <c>on_dropout</c>; the seat is given away (removed, by <paramref name="actorId"/>), so its user cannot come back to
     /// play the role beside the bot. <c>participant_present</c> (409) while they still take part, <c>seat_filled</c> (409)
-    /// when someone else plays the role already (a bot, or a participant moved in).
+    /// when someone else plays the role already (a bot, or a participant moved in). Under an <paramref name="idempotencyKey"/>,
+    /// as an extension: done once, sent again it answers as the first time rather than <c>seat_filled</c>.
     /// </summary>
-    Task<RoomSnapshot> FillSeatWithBotForSessionAsync(string sessionCode, long userId, long actorId, CancellationToken cancellationToken = default);
+    Task<RoomSnapshot> FillSeatWithBotForSessionAsync(string sessionCode, long userId, long actorId, string? idempotencyKey, CancellationToken cancellationToken = default);
 
-    /// <summary>Ends a started game now, recorded as ended early by <paramref name="actorId"/> (the facilitator).</summary>
+    /// <summary>
+    /// Ends a started game now, recorded as ended early by <paramref name="actorId"/> (the facilitator). A game this actor
+    /// ended already answers as it is: the same end sent again, whose answer (or audit) was lost, is not refused.
+    /// </summary>
     Task<RoomSnapshot> EndForSessionAsync(string sessionCode, long actorId, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -129,9 +129,26 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
         return Snapshot();
     }
 
-    public async Task<RoomSnapshot> ExtendDeadlineForSessionAsync(string sessionCode, int seconds, CancellationToken cancellationToken)
+    public Task<RoomSnapshot> ExtendDeadlineForSessionAsync(string sessionCode, int seconds, long actorId, string? idempotencyKey, CancellationToken cancellationToken)
     {
         EnsureOfSession(sessionCode);
+
+        // An extension is no state to reach but a step to take: sent again after its answer (or its audit) was lost, it would
+        // move the deadline twice. Under a key it is taken once, its answer stored with the moved deadline.
+        return ForSessionOnceAsync(
+            new { Action = FacilitatorActionKind.ExtendDeadline, SessionCode = sessionCode, Seconds = seconds },
+            actorId,
+            idempotencyKey,
+            () => ExtendDeadlineAsync(seconds, cancellationToken),
+            cancellationToken);
+    }
+
+    /// <summary>A session's action on this room, once under the facilitator's key when the request had one (RoomGrain.Idempotency).</summary>
+    private Task<RoomSnapshot> ForSessionOnceAsync<TRequest>(TRequest request, long actorId, string? idempotencyKey, Func<Task<RoomSnapshot>> run, CancellationToken cancellationToken) =>
+        idempotencyKey is null ? run() : OnceAsync(actorId, idempotencyKey, Idempotency.Fingerprint(request), run, cancellationToken);
+
+    private async Task<RoomSnapshot> ExtendDeadlineAsync(int seconds, CancellationToken cancellationToken)
+    {
         EnsurePlaying();
         if (State.DeadlineAt is not { } deadline)
         {
@@ -147,22 +164,47 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
     public async Task<RoomSnapshot> EndForSessionAsync(string sessionCode, long actorId, CancellationToken cancellationToken)
     {
         EnsureOfSession(sessionCode);
+        if (State.Phase == RoomPhase.Finished && State.EndedEarlyBy == actorId)
+        {
+            // This actor's end, sent again: the first took effect and its answer or its audit was lost. Refused, the retry
+            // could never be audited; answered, the session audits it (once: an end is keyed by its room).
+            return Snapshot();
+        }
+
         EnsurePlaying();
         await EndNowAsync(actorId, cancellationToken);
         return Snapshot();
     }
 
-    public async Task<RoomSnapshot> RemoveForSessionAsync(string sessionCode, long userId, long actorId, CancellationToken cancellationToken)
+    public Task<RoomSnapshot> RemoveForSessionAsync(string sessionCode, long userId, long actorId, string? idempotencyKey, CancellationToken cancellationToken)
     {
         EnsureOfSession(sessionCode);
-        EnsurePlaying();
-        await RemoveSeatAsync(actorId, userId, cancellationToken);
-        return Snapshot();
+        return ForSessionOnceAsync(
+            new { Action = FacilitatorActionKind.RemoveParticipant, SessionCode = sessionCode, UserId = userId },
+            actorId,
+            idempotencyKey,
+            async () =>
+            {
+                EnsurePlaying();
+                await RemoveSeatAsync(actorId, userId, cancellationToken);
+                return Snapshot();
+            },
+            cancellationToken);
     }
 
-    public async Task<RoomSnapshot> FillSeatWithBotForSessionAsync(string sessionCode, long userId, long actorId, CancellationToken cancellationToken)
+    public Task<RoomSnapshot> FillSeatWithBotForSessionAsync(string sessionCode, long userId, long actorId, string? idempotencyKey, CancellationToken cancellationToken)
     {
         EnsureOfSession(sessionCode);
+        return ForSessionOnceAsync(
+            new { Action = FacilitatorActionKind.FillWithBot, SessionCode = sessionCode, UserId = userId },
+            actorId,
+            idempotencyKey,
+            () => FillSeatWithBotAsync(userId, actorId, cancellationToken),
+            cancellationToken);
+    }
+
+    private async Task<RoomSnapshot> FillSeatWithBotAsync(long userId, long actorId, CancellationToken cancellationToken)
+    {
         EnsurePlaying();
         var seat = Named(userId);
         if (TakesPart(seat))

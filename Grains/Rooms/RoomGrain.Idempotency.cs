@@ -13,10 +13,16 @@ public sealed partial class RoomGrain
     /// <summary>The command being run under a key, until <see cref="SaveAsync"/> stores its answer with the change.</summary>
     private (string Key, string Fingerprint)? _pendingAnswer;
 
-    public async Task<RoomSnapshot> RunOnceAsync(RoomCommand command, string idempotencyKey, CancellationToken cancellationToken)
+    public Task<RoomSnapshot> RunOnceAsync(RoomCommand command, string idempotencyKey, CancellationToken cancellationToken) =>
+        OnceAsync(command.UserId, idempotencyKey, Idempotency.Fingerprint(command), () => RunAsync(command, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="run"/> once under <paramref name="userId"/>'s <paramref name="idempotencyKey"/>: its answer is
+    /// stored by the write that stores its change, and a call under a key already answered gets that answer and runs nothing.
+    /// </summary>
+    private async Task<RoomSnapshot> OnceAsync(long userId, string idempotencyKey, string fingerprint, Func<Task<RoomSnapshot>> run, CancellationToken cancellationToken)
     {
-        var key = $"{command.UserId}:{idempotencyKey}";
-        var fingerprint = Idempotency.Fingerprint(command);
+        var key = $"{userId}:{idempotencyKey}";
         if (State.Answers.Find(a => a.Key == key) is { } kept)
         {
             return kept.Fingerprint == fingerprint ? kept.Answer! : throw Idempotency.Reused();
@@ -25,7 +31,7 @@ public sealed partial class RoomGrain
         _pendingAnswer = (key, fingerprint);
         try
         {
-            var answer = await RunAsync(command, cancellationToken);
+            var answer = await run();
             if (_pendingAnswer is not null)
             {
                 // The command changed nothing (joining a room one sits in): keep its answer all the

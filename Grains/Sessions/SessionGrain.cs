@@ -223,6 +223,8 @@ public sealed partial class SessionGrain(
             throw RuleViolationException.Invalid("invalid_reason", "reason", $"A reason has at most {FacilitatorActionKind.ReasonMaxLength} characters.");
         }
 
+        var onceKey = OnceKeyOf(action, caller.UserId);
+        DateTimeOffset? occurredAt = null;
         switch (action.Kind)
         {
             case FacilitatorActionKind.PauseRoom or FacilitatorActionKind.ResumeRoom:
@@ -234,16 +236,17 @@ public sealed partial class SessionGrain(
                     throw RuleViolationException.Invalid("invalid_seconds", "seconds", $"seconds is from 1 to {FacilitatorActionKind.MaxExtensionSeconds}.");
                 }
 
-                await RoomOf(action).ExtendDeadlineForSessionAsync(Code, action.Seconds.Value, cancellationToken);
+                await RoomOf(action).ExtendDeadlineForSessionAsync(Code, action.Seconds.Value, caller.UserId, action.IdempotencyKey, cancellationToken);
                 break;
             case FacilitatorActionKind.RemoveParticipant:
-                await RoomOf(action).RemoveForSessionAsync(Code, ParticipantOf(action), caller.UserId, cancellationToken);
+                await RoomOf(action).RemoveForSessionAsync(Code, ParticipantOf(action), caller.UserId, action.IdempotencyKey, cancellationToken);
                 break;
             case FacilitatorActionKind.FillWithBot:
-                await RoomOf(action).FillSeatWithBotForSessionAsync(Code, ParticipantOf(action), caller.UserId, cancellationToken);
+                await RoomOf(action).FillSeatWithBotForSessionAsync(Code, ParticipantOf(action), caller.UserId, action.IdempotencyKey, cancellationToken);
                 break;
             case FacilitatorActionKind.EndRoom:
-                await RoomOf(action).EndForSessionAsync(Code, caller.UserId, cancellationToken);
+                // When the room ended, sent again or not: the row is the same whichever attempt writes it.
+                occurredAt = (await RoomOf(action).EndForSessionAsync(Code, caller.UserId, cancellationToken)).EndedEarlyAt;
                 break;
             case FacilitatorActionKind.PauseSession or FacilitatorActionKind.ResumeSession:
                 EnsureStarted();
@@ -268,9 +271,23 @@ public sealed partial class SessionGrain(
         }
 
         // The action has taken effect: a facilitator who stopped waiting (a closed tab cancels the call) must not leave it unaudited.
-        await audit.RecordAsync(new FacilitatorActionEntry(Code, caller.UserId, action.Kind, action.RoomCode, action.UserId, action.Reason, Utc(Now), action.Message, action.ToRoomCode), CancellationToken.None);
+        // Should the audit fail, the facilitator's retry is recognised by its key (onceKey) and audited then, once.
+        var entry = new FacilitatorActionEntry(Code, caller.UserId, action.Kind, action.RoomCode, action.UserId, action.Reason, occurredAt ?? Utc(Now), action.Message, action.ToRoomCode, onceKey);
+        await audit.RecordAsync(entry, CancellationToken.None);
         return View();
     }
+
+    /// <summary>
+    /// What makes a replay of <paramref name="action"/> the same audit row: an end by its room (a room ends once, and a second
+    /// end by the same actor is that end sent again); an action sent with an <c>Idempotency-Key</c> by a digest of the actor,
+    /// the key and the request (so the same key on another request is still another row). Otherwise null: each is a row.
+    /// </summary>
+    private static string? OnceKeyOf(FacilitatorAction action, long actorId) => action switch
+    {
+        { Kind: FacilitatorActionKind.EndRoom, RoomCode: { } room } => $"{FacilitatorActionKind.EndRoom}:{room}",
+        { IdempotencyKey: { } key } => Idempotency.Fingerprint(new { ActorId = actorId, Key = key, Action = action with { IdempotencyKey = null } }),
+        _ => null,
+    };
 
     public async Task<SessionResults> GetResultsAsync(SessionCaller caller, CancellationToken cancellationToken)
     {

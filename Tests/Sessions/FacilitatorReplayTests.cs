@@ -1,0 +1,163 @@
+using System.Net;
+using System.Text.Json;
+using Dilemma.Tests.Accounts;
+using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Rooms;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dilemma.Tests.Sessions;
+
+/// <summary>
+/// A facilitator action that took effect and whose audit insert (or answer) was lost is sent again by the facilitator. The end
+/// was refused then (409 room_finished) and never audited; an extension moved the deadline a second time; a replayed action was
+/// audited twice. Embedded mode, its audit store failing the one insert the test picks.
+/// </summary>
+public sealed class FacilitatorReplayTests : IAsyncDisposable
+{
+    private readonly FailingRoomWrites _failing = new();
+    private readonly GatewayFactory _gateway;
+    private readonly HttpClient _http;
+
+    public FacilitatorReplayTests()
+    {
+        _gateway = new GatewayFactory(services: s => _failing.AroundAudit(_failing.AroundGameStorage(s)));
+        _http = _gateway.CreateClient();
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private IGrainFactory Grains => _gateway.Services.GetRequiredService<IGrainFactory>();
+
+    [Fact]
+    public async Task An_end_whose_audit_failed_answers_as_an_end_when_sent_again_and_is_audited_once()
+    {
+        var (facilitator, code, room, _) = await StartedAsync();
+
+        _failing.FailNextAudit(code, "end_room");
+        await HttpAssert.ProblemAsync(await EndAsync(facilitator, code, room), HttpStatusCode.InternalServerError, "storage_error");
+        var ended = await RoomAsync(facilitator, room);
+        Assert.Equal("finished", ended.GetProperty("phase").GetString());
+        Assert.Empty(await ActionsAsync(facilitator, code));
+
+        await HttpAssert.OkAsync<JsonElement>(await EndAsync(facilitator, code, room));
+        await HttpAssert.OkAsync<JsonElement>(await EndAsync(facilitator, code, room));
+
+        var action = Assert.Single(await ActionsAsync(facilitator, code));
+        Assert.Equal(("end_room", room, "out of time"), (action.GetProperty("action").GetString(), action.GetProperty("room_code").GetString(), action.GetProperty("reason").GetString()));
+        Assert.Equal(ended.GetProperty("ended_early_at").GetDateTimeOffset(), action.GetProperty("occurred_at").GetDateTimeOffset());
+        Assert.Equal(facilitator.UserId, (await RoomAsync(facilitator, room)).GetProperty("ended_early_by").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_room_that_someone_else_ended_is_still_room_finished_to_the_facilitator()
+    {
+        var (facilitator, code, room, _) = await StartedAsync();
+        var admin = new Player(_http, await Roles.NewAccountWithAsync(_http, Grains, "admin", Ct, prefix: "adm"));
+        await HttpAssert.OkAsync<JsonElement>(await EndAsync(admin, code, room));
+
+        await HttpAssert.ProblemAsync(await EndAsync(facilitator, code, room), HttpStatusCode.Conflict, "room_finished");
+
+        var action = Assert.Single(await ActionsAsync(facilitator, code));
+        Assert.Equal(admin.UserId, action.GetProperty("actor_id").GetInt64());
+    }
+
+    [Fact]
+    public async Task An_extension_sent_again_with_its_key_after_its_audit_failed_moves_the_deadline_once_and_is_audited_once()
+    {
+        var (facilitator, code, room, _) = await StartedAsync();
+        var before = (await RoomAsync(facilitator, room)).GetProperty("deadline_at").GetDateTimeOffset();
+
+        _failing.FailNextAudit(code, "extend_deadline");
+        await HttpAssert.ProblemAsync(await ExtendAsync(facilitator, code, room, 60, "extend-1"), HttpStatusCode.InternalServerError, "storage_error");
+        Assert.Equal(before.AddSeconds(60), await DeadlineAsync(facilitator, room));
+
+        await HttpAssert.OkAsync<JsonElement>(await ExtendAsync(facilitator, code, room, 60, "extend-1"));
+        await HttpAssert.OkAsync<JsonElement>(await ExtendAsync(facilitator, code, room, 60, "extend-1"));
+        Assert.Equal(before.AddSeconds(60), await DeadlineAsync(facilitator, room));
+        Assert.Equal(["extend_deadline"], (await ActionsAsync(facilitator, code)).Select(a => a.GetProperty("action").GetString()));
+
+        // Another key is another extension, and another row.
+        await HttpAssert.OkAsync<JsonElement>(await ExtendAsync(facilitator, code, room, 60, "extend-2"));
+        Assert.Equal(before.AddSeconds(120), await DeadlineAsync(facilitator, room));
+        Assert.Equal(["extend_deadline", "extend_deadline"], (await ActionsAsync(facilitator, code)).Select(a => a.GetProperty("action").GetString()));
+    }
+
+    [Fact]
+    public async Task A_key_sent_with_another_extension_is_refused_and_a_malformed_key_is_a_bad_request()
+    {
+        var (facilitator, code, room, _) = await StartedAsync();
+        var before = (await RoomAsync(facilitator, room)).GetProperty("deadline_at").GetDateTimeOffset();
+        await HttpAssert.OkAsync<JsonElement>(await ExtendAsync(facilitator, code, room, 60, "extend-1"));
+
+        var reused = await HttpAssert.ProblemAsync(await ExtendAsync(facilitator, code, room, 90, "extend-1"), HttpStatusCode.UnprocessableEntity, "idempotency_key_reused");
+        Assert.Equal("Idempotency-Key", reused.GetProperty("field").GetString());
+        var malformed = await HttpAssert.ProblemAsync(await ExtendAsync(facilitator, code, room, 60, new string('k', 129)), HttpStatusCode.BadRequest, "invalid_idempotency_key");
+        Assert.Equal("Idempotency-Key", malformed.GetProperty("field").GetString());
+
+        Assert.Equal(before.AddSeconds(60), await DeadlineAsync(facilitator, room));
+        Assert.Single(await ActionsAsync(facilitator, code));
+    }
+
+    [Fact]
+    public async Task A_removal_and_a_bot_sent_again_with_their_keys_answer_as_the_first_time_and_are_audited_once()
+    {
+        var (facilitator, code, room, students) = await StartedAsync();
+        var gone = students[2].UserId;
+
+        foreach (var _ in new[] { 1, 2 })
+        {
+            await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/remove", new { user_id = gone, reason = "left" }, Ct, "remove-1"));
+            await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/bot", new { user_id = gone }, Ct, "bot-1"));
+        }
+
+        Assert.Single((await RoomAsync(facilitator, room)).GetProperty("participants").EnumerateArray(), p => p.GetProperty("is_bot").GetBoolean());
+        Assert.Equal(["remove_participant", "fill_with_bot"], (await ActionsAsync(facilitator, code)).Select(a => a.GetProperty("action").GetString()));
+
+        // Without its key the bot is a new request, refused as a second bot for the role always was.
+        await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/bot", new { user_id = gone }, Ct), HttpStatusCode.Conflict, "seat_filled");
+    }
+
+    [Fact]
+    public async Task A_pause_sent_again_with_its_key_is_one_audit_row()
+    {
+        var (facilitator, code, room, _) = await StartedAsync();
+
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", new { reason = "too loud" }, Ct, "pause-1"));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", new { reason = "too loud" }, Ct, "pause-1"));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/pause", null, Ct, "pause-all"));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/pause", null, Ct, "pause-all"));
+
+        Assert.Equal(["pause_room", "pause_session"], (await ActionsAsync(facilitator, code)).Select(a => a.GetProperty("action").GetString()));
+    }
+
+    /// <summary>A started session of three: one room, playing, with a choice deadline running.</summary>
+    private async Task<(Player Facilitator, string Code, string Room, Player[] Students)> StartedAsync()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(_http, Grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, choiceSeconds: 600));
+        var students = await SessionKit.EnrolledAsync(_http, code, 3, Ct);
+        var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0].GetProperty("room_code").GetString()!;
+        return (facilitator, code, room, students);
+    }
+
+    private static Task<HttpResponseMessage> EndAsync(Player facilitator, string code, string room) =>
+        facilitator.PostAsync($"/sessions/{code}/rooms/{room}/end", new { reason = "out of time" }, Ct);
+
+    private static Task<HttpResponseMessage> ExtendAsync(Player facilitator, string code, string room, int seconds, string key) =>
+        facilitator.PostAsync($"/sessions/{code}/rooms/{room}/extend", new { seconds }, Ct, key);
+
+    private static async Task<JsonElement> RoomAsync(Player player, string room) =>
+        await HttpAssert.OkAsync<JsonElement>(await player.GetAsync($"/rooms/{room}", Ct));
+
+    private static async Task<DateTimeOffset> DeadlineAsync(Player player, string room) =>
+        (await RoomAsync(player, room)).GetProperty("deadline_at").GetDateTimeOffset();
+
+    private static async Task<List<JsonElement>> ActionsAsync(Player facilitator, string code) =>
+        (await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}/actions", Ct))).EnumerateArray().ToList();
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _gateway.DisposeAsync();
+    }
+}
