@@ -65,6 +65,12 @@ public interface IResearchStore
     Task RecordRecordingEventAsync(string roomCode, long userId, string eventType, DateTime occurredAt, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The room's latest recording start or stop as recorded, or null when it has none: a change whose room write failed is in
+    /// the rows before the room's state, and the room takes it as made rather than recording it again.
+    /// </summary>
+    Task<RecordingEventRecord?> ReadLastRecordingEventAsync(string roomCode, CancellationToken cancellationToken);
+
+    /// <summary>
     /// One participant's summary of their voice links for one round (<c>connection_quality</c>), a row per link, all or
     /// none. False, and nothing stored, when one of these links was already reported for that round.
     /// </summary>
@@ -229,6 +235,9 @@ public static class AiInteractionKind
 
 /// <summary>A listed room. The count is a <c>long</c> because MySQL's COUNT is a BIGINT, and Dapper matches constructor parameters by type.</summary>
 public sealed record RoomRow(string RoomCode, string Title, string Topic, string Status, long ParticipantCount, DateTime CreatedAt);
+
+/// <summary>A row of <c>recording_events</c>: <paramref name="UserId"/> started or stopped the room's recording at <paramref name="At"/>.</summary>
+public sealed record RecordingEventRecord(string RoomCode, long UserId, string EventType, DateTime At);
 
 /// <summary>The words of the <c>recording_events.event_type</c> column.</summary>
 public static class RecordingEventType

@@ -232,6 +232,15 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
         }
     }
 
+    public Task<RecordingEventRecord?> ReadLastRecordingEventAsync(string roomCode, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var last = _recordingEvents.FindLastIndex(e => e.Room == roomCode);
+            return Task.FromResult(last < 0 ? null : new RecordingEventRecord(roomCode, _recordingEvents[last].User, _recordingEvents[last].Type, _recordingEvents[last].At));
+        }
+    }
+
     public Task<bool> RecordConnectionQualityAsync(IReadOnlyList<ConnectionQualityRecord> reports, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reports);

@@ -291,6 +291,17 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
             new { roomCode, userId, eventType, occurredAt },
             cancellationToken);
 
+    public async Task<RecordingEventRecord?> ReadLastRecordingEventAsync(string roomCode, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long UserId, string EventType, DateTime At)>(new CommandDefinition(
+            // ix_recording_events_room (room_code, occurred_at) finds it; the id breaks a tie within a microsecond.
+            "SELECT user_id, event_type, occurred_at FROM recording_events WHERE room_code = @roomCode ORDER BY occurred_at DESC, id DESC LIMIT 1",
+            new { roomCode },
+            cancellationToken: cancellationToken));
+        return rows.Select(r => new RecordingEventRecord(roomCode, r.UserId, r.EventType, DateTime.SpecifyKind(r.At, DateTimeKind.Utc))).FirstOrDefault();
+    }
+
     public async Task<bool> RecordConnectionQualityAsync(IReadOnlyList<ConnectionQualityRecord> reports, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -144,12 +144,23 @@ public sealed partial class RoomGrain
             throw RuleViolationException.Conflict("rate_limited", "The recording changes at most once a second per participant.");
         }
 
-        var now = Now;
-        await research.RecordRecordingEventAsync(Code, userId, recording ? RecordingEventType.Started : RecordingEventType.Stopped, now, cancellationToken);
+        var eventType = recording ? RecordingEventType.Started : RecordingEventType.Stopped;
+        var (by, at) = (userId, Now);
+        if (await research.ReadLastRecordingEventAsync(Code, cancellationToken) is { } recorded && recorded.EventType == eventType && recorded.At > (State.RecordingChangedAt ?? DateTime.MinValue))
+        {
+            // This change is recorded already, after the room's last stored one: its call wrote the row and then failed to
+            // save, and the room came back as stored. The retry takes the change as recorded (who, when) and writes no second row.
+            (by, at) = (recorded.UserId, recorded.At);
+        }
+        else
+        {
+            await research.RecordRecordingEventAsync(Code, userId, eventType, at, cancellationToken);
+        }
+
         _recordingChanges[userId] = asked;
         State.IsRecording = recording;
-        State.RecordingChangedBy = userId;
-        State.RecordingChangedAt = now;
+        State.RecordingChangedBy = by;
+        State.RecordingChangedAt = at;
         await SaveAsync(writeScenario: false, cancellationToken);
         var state = Recording();
         Broadcast(o => o.OnRecording(state), exceptUser: null);

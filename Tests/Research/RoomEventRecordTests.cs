@@ -176,6 +176,25 @@ public sealed class RoomEventRecordTests(ClusterKestrelFixture cluster) : IClass
             rows);
     }
 
+    /// <summary>The room's latest recording row, read back as recorded: what a retried start or stop compares itself with.</summary>
+    [Fact]
+    public async Task A_rooms_last_recording_change_is_read_back_as_recorded()
+    {
+        var (players, code) = await RoomKit.StartedRoomAsync(cluster.Client, Ct);
+        await using var dataSource = new MySqlDataSource(cluster.Deployment.MySqlConnectionString);
+        await using var groupCommit = new MySqlGroupCommit(dataSource);
+        var store = new MySqlResearchStore(dataSource, groupCommit);
+        var first = new DateTime(2026, 12, 6, 1, 0, 0, DateTimeKind.Utc);
+        Assert.Null(await store.ReadLastRecordingEventAsync(code, Ct));
+
+        await store.RecordRecordingEventAsync(code, players[0].UserId, RecordingEventType.Started, first, Ct);
+        await store.RecordRecordingEventAsync(code, players[1].UserId, RecordingEventType.Stopped, first.AddSeconds(5), Ct);
+
+        Assert.Equal(
+            new RecordingEventRecord(code, players[1].UserId, RecordingEventType.Stopped, first.AddSeconds(5)),
+            await store.ReadLastRecordingEventAsync(code, Ct));
+    }
+
     // DATETIME(6) keeps microseconds; DateTime ticks are tenths of them.
     private static DateTime Microseconds(DateTime at) => new(at.Ticks - (at.Ticks % 10), DateTimeKind.Utc);
 }

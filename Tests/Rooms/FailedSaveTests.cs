@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Research;
 using Dilemma.Tests.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -133,6 +135,42 @@ public sealed class FailedSaveTests : IAsyncDisposable
         Assert.Equal(2, room.GetProperty("current_round").GetInt32());
         Assert.Equal("choice", room.GetProperty("deadline_kind").GetString());
         Assert.Equal(before + 1, _reminders.Upserts(code, DeadlineReminder));
+    }
+
+    /// <summary>
+    /// A recording start writes its row before the room's save. When that save failed, the room came back not recording and
+    /// the participant's retry wrote a second recording_started. The retry now takes the start as recorded, once.
+    /// </summary>
+    [Fact]
+    public async Task A_recording_start_whose_save_failed_is_recorded_once_when_sent_again()
+    {
+        var players = await RoomKit.GuestsAsync(_http, 3, Ct);
+        var code = await StartedAsync(players, new { title = "Recording after a failed save", topic = RoomKit.Topic });
+        foreach (var player in players[..2])
+        {
+            var consent = await player.Client.SendAsync(
+                Dilemma.Tests.Accounts.AuthClient.Authorized(HttpMethod.Patch, "/auth/me/consent", player.Tokens.AccessToken, System.Net.Http.Json.JsonContent.Create(new { voice_consent = true })),
+                Ct);
+            Assert.Equal(HttpStatusCode.OK, consent.StatusCode);
+        }
+
+        var room = _gateway.Services.GetRequiredService<IGrainFactory>().GetGrain<IRoomPresence>(code);
+        var research = _gateway.Services.GetRequiredService<InMemoryResearchStore>();
+
+        _failing.FailNext(code);
+        var failed = await Assert.ThrowsAsync<OrleansException>(() => room.SetRecordingAsync(players[0].UserId, recording: true, Ct));
+        Assert.IsType<StorageFailedException>(failed.InnerException);
+        var started = Assert.Single(research.RecordingEvents(code));
+
+        var retried = await room.SetRecordingAsync(players[0].UserId, recording: true, Ct);
+
+        Assert.Equal((true, (long?)players[0].UserId), (retried.IsRecording, retried.ChangedBy));
+        Assert.Equal([(players[0].UserId, RecordingEventType.Started)], research.RecordingEvents(code).Select(e => (e.UserId, e.Type)));
+        Assert.Equal(started.At, retried.ChangedAt!.Value.UtcDateTime);
+
+        // A stop after it is a change of its own, recorded.
+        Assert.False((await room.SetRecordingAsync(players[1].UserId, recording: false, Ct)).IsRecording);
+        Assert.Equal([RecordingEventType.Started, RecordingEventType.Stopped], research.RecordingEvents(code).Select(e => e.Type));
     }
 
     /// <summary>A public room created with <paramref name="creation"/>, its three players seated with roles, round 1 open.</summary>
