@@ -26,6 +26,10 @@ public sealed partial class SessionGrain(
     // Code draws for one planned room before giving up, as for any room (RoomOpening).
     private const int CodeAttempts = 20;
 
+    // Keyed broadcasts and moves remembered (SessionState.HandledActions): a facilitator retries within seconds, and a class's
+    // actions number in the dozens, so the oldest of more than these are let go.
+    private const int HandledActionsKept = 64;
+
     private SessionState State => session.State;
 
     private string Code => this.GetPrimaryKeyString();
@@ -224,6 +228,7 @@ public sealed partial class SessionGrain(
         }
 
         var onceKey = OnceKeyOf(action, caller.UserId);
+        var handled = onceKey is not null && State.HandledActions.Contains(onceKey);
         DateTimeOffset? occurredAt = null;
         switch (action.Kind)
         {
@@ -257,10 +262,20 @@ public sealed partial class SessionGrain(
                 EnsureStarted();
                 action = action with { Message = BroadcastMessage(action.Message) };
                 var at = Utc(Now);
-                await Task.WhenAll(State.Rooms.Select(r => BroadcastToAsync(r.Code, action.Message!, at, cancellationToken)));
+                if (!handled)
+                {
+                    await Task.WhenAll(State.Rooms.Select(r => BroadcastToAsync(r.Code, action.Message!, at, cancellationToken)));
+                    await KeepHandledAsync(onceKey);
+                }
+
                 break;
             case FacilitatorActionKind.MoveParticipant:
-                await MoveAsync(action, caller.UserId, cancellationToken);
+                if (!handled)
+                {
+                    await MoveAsync(action, caller.UserId, cancellationToken);
+                    await KeepHandledAsync(onceKey);
+                }
+
                 break;
             case FacilitatorActionKind.CloseSession:
                 State.Status = SessionStatus.Closed;
@@ -275,6 +290,28 @@ public sealed partial class SessionGrain(
         var entry = new FacilitatorActionEntry(Code, caller.UserId, action.Kind, action.RoomCode, action.UserId, action.Reason, occurredAt ?? Utc(Now), action.Message, action.ToRoomCode, onceKey);
         await audit.RecordAsync(entry, CancellationToken.None);
         return View();
+    }
+
+    /// <summary>
+    /// A keyed broadcast or move has taken effect: its key is stored, so the same request sent again is answered and audited
+    /// rather than carried out again. Stored before the audit, whose failure the retry then makes good; should this write
+    /// fail, the retry finds no key and is carried out again, as before keys were kept.
+    /// </summary>
+    private async Task KeepHandledAsync(string? onceKey)
+    {
+        if (onceKey is null)
+        {
+            return;
+        }
+
+        State.HandledActions.Add(onceKey);
+        if (State.HandledActions.Count > HandledActionsKept)
+        {
+            State.HandledActions.RemoveRange(0, State.HandledActions.Count - HandledActionsKept);
+        }
+
+        // As the audit after it: the effect is there, and a facilitator who stopped waiting must not lose its record.
+        await SaveAsync(CancellationToken.None);
     }
 
     /// <summary>

@@ -89,6 +89,14 @@ public sealed class SessionState
     /// </summary>
     [Id(22)]
     public SessionPoolEntry? LateArrival { get; set; }
+
+    /// <summary>
+    /// The audit keys of the keyed broadcasts and moves this session carried out, newest last (at most
+    /// <c>SessionGrain.HandledActionsKept</c>): such an action sent again, its answer or its audit lost, is not carried out
+    /// a second time (a broadcast shown twice, a move refused as <c>not_movable</c> and never audited) but answered and audited.
+    /// </summary>
+    [Id(23)]
+    public List<string> HandledActions { get; set; } = [];
 }
 
 [GenerateSerializer]

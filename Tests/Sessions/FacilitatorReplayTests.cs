@@ -130,6 +130,33 @@ public sealed class FacilitatorReplayTests : IAsyncDisposable
         Assert.Equal(["pause_room", "pause_session"], (await ActionsAsync(facilitator, code)).Select(a => a.GetProperty("action").GetString()));
     }
 
+    /// <summary>A move that completed, its audit lost, was refused when sent again (409 not_movable) and never audited.</summary>
+    [Fact]
+    public async Task A_move_sent_again_with_its_key_after_its_audit_failed_answers_as_the_first_and_is_audited_once()
+    {
+        var (facilitator, code, room, students) = await StartedAsync();
+        var late = Assert.Single(await SessionKit.EnrolledAsync(_http, code, 1, Ct));
+        var waiting = await SeatOfAsync(late, code);
+        var mover = students[0];
+
+        _failing.FailNextAudit(code, "move_participant");
+        await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, room, mover.UserId, waiting, "move-1"), HttpStatusCode.InternalServerError, "storage_error");
+        Assert.Equal(waiting, await SeatOfAsync(mover, code));
+        Assert.Empty(await ActionsAsync(facilitator, code));
+
+        var again = await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, room, mover.UserId, waiting, "move-1"));
+        Assert.Contains(mover.UserId, SessionKit.UserIds(SessionKit.Rooms(again).Single(r => r.GetProperty("room_code").GetString() == waiting)));
+        await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, room, mover.UserId, waiting, "move-1"));
+
+        var action = Assert.Single(await ActionsAsync(facilitator, code));
+        Assert.Equal(
+            ("move_participant", room, waiting, mover.UserId),
+            (action.GetProperty("action").GetString(), action.GetProperty("room_code").GetString(), action.GetProperty("to_room_code").GetString(), action.GetProperty("user_id").GetInt64()));
+
+        // Without its key the same move is a new request, and the mover is no longer in the source room.
+        await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, room, mover.UserId, waiting, key: null), HttpStatusCode.Conflict, "not_movable");
+    }
+
     /// <summary>A started session of three: one room, playing, with a choice deadline running.</summary>
     private async Task<(Player Facilitator, string Code, string Room, Player[] Students)> StartedAsync()
     {
@@ -145,6 +172,12 @@ public sealed class FacilitatorReplayTests : IAsyncDisposable
 
     private static Task<HttpResponseMessage> ExtendAsync(Player facilitator, string code, string room, int seconds, string key) =>
         facilitator.PostAsync($"/sessions/{code}/rooms/{room}/extend", new { seconds }, Ct, key);
+
+    private static Task<HttpResponseMessage> MoveAsync(Player facilitator, string code, string from, long userId, string to, string? key) =>
+        facilitator.PostAsync($"/sessions/{code}/rooms/{from}/move", new { user_id = userId, to_room_code = to }, Ct, key);
+
+    private static async Task<string> SeatOfAsync(Player student, string code) =>
+        (await HttpAssert.OkAsync<JsonElement>(await SessionKit.EnrolAsync(student, code, Ct))).GetProperty("room_code").GetString()!;
 
     private static async Task<JsonElement> RoomAsync(Player player, string room) =>
         await HttpAssert.OkAsync<JsonElement>(await player.GetAsync($"/rooms/{room}", Ct));
