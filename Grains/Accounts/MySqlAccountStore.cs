@@ -132,7 +132,32 @@ public sealed class MySqlAccountStore(MySqlDataSource dataSource) : IAccountStor
         await InsertTokenAsync(connection, null, token, cancellationToken);
     }
 
+    // Rotations of one token that meet each other's locks: InnoDB ends one of them as a deadlock victim, its transaction undone.
+    private const int RotationAttempts = 5;
+
     public async Task<RotationResult> RotateRefreshTokenAsync(
+        byte[] presentedHash,
+        Func<RefreshTokenRecord, RefreshTokenRecord> next,
+        DateTime now,
+        CancellationToken cancellationToken)
+    {
+        // Several requests presenting one token at once (a browser's tabs) wait on its row lock; as the rotation inserts the
+        // successor and a reuse revokes the family, InnoDB may find them deadlocked and undo one. Undone whole, it is run
+        // again, and then sees the token as the others left it: a reuse, not a database error.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await RotateOnceAsync(presentedHash, next, now, cancellationToken);
+            }
+            catch (MySqlException e) when (e.ErrorCode == MySqlErrorCode.LockDeadlock && attempt < RotationAttempts)
+            {
+                // Run again at once: the transaction that won has committed or is about to, and its lock is what this one waits on.
+            }
+        }
+    }
+
+    private async Task<RotationResult> RotateOnceAsync(
         byte[] presentedHash,
         Func<RefreshTokenRecord, RefreshTokenRecord> next,
         DateTime now,
