@@ -283,12 +283,10 @@ public sealed class MigrationTests(LocalServices services)
     public async Task Events_recorded_twice_before_the_once_key_keep_their_earliest_row_and_recurring_events_stay()
     {
         var ct = TestContext.Current.CancellationToken;
-        var database = await services.CreateDatabaseAsync("mig_once_", migrate: false, ct);
-        await SchemaMigrator.MigrateAsync(database, version: 2026120500, ct);
-
         // Rows as a retried call left them; the room and users they name are beside the point here.
-        await ExecuteAsync(
-            database,
+        var database = await MigratedWithRowsAsync(
+            "mig_once_",
+            2026120500,
             """
             SET FOREIGN_KEY_CHECKS = 0;
             INSERT INTO room_events (id, room_code, event_type, user_id, round_number, occurred_at) VALUES
@@ -300,9 +298,7 @@ public sealed class MigrationTests(LocalServices services)
             """,
             ct);
 
-        await SchemaMigrator.MigrateAsync(database, ct);
-
-        var kept = (await RowsAsync(database, "SELECT id FROM room_events ORDER BY id", ct)).Select(r => Convert.ToInt64(r[0], System.Globalization.CultureInfo.InvariantCulture));
+        var kept = await IdsAsync(database, "SELECT id FROM room_events ORDER BY id", ct);
         Assert.Equal([1L, 3, 4, 5, 7, 9, 10], kept);
     }
 
@@ -310,12 +306,10 @@ public sealed class MigrationTests(LocalServices services)
     public async Task A_bots_choice_recorded_twice_before_its_key_keeps_its_later_row_and_questions_stay()
     {
         var ct = TestContext.Current.CancellationToken;
-        var database = await services.CreateDatabaseAsync("mig_botai_", migrate: false, ct);
-        await SchemaMigrator.MigrateAsync(database, version: 2026120600, ct);
-
         // Rows as a bot's choice made again left them; the room and users they name are beside the point here.
-        await ExecuteAsync(
-            database,
+        var database = await MigratedWithRowsAsync(
+            "mig_botai_",
+            2026120600,
             """
             SET FOREIGN_KEY_CHECKS = 0;
             INSERT INTO ai_interactions (id, room_code, user_id, kind, round_number, occurred_at, provider, prompt_version, fell_back) VALUES
@@ -326,9 +320,7 @@ public sealed class MigrationTests(LocalServices services)
             """,
             ct);
 
-        await SchemaMigrator.MigrateAsync(database, ct);
-
-        var kept = (await RowsAsync(database, "SELECT id FROM ai_interactions ORDER BY id", ct)).Select(r => Convert.ToInt64(r[0], System.Globalization.CultureInfo.InvariantCulture));
+        var kept = await IdsAsync(database, "SELECT id FROM ai_interactions ORDER BY id", ct);
         Assert.Equal([2L, 3, 4, 5, 6, 7, 8], kept);
     }
 
@@ -336,12 +328,10 @@ public sealed class MigrationTests(LocalServices services)
     public async Task Recurring_events_recorded_before_their_numbers_stay_every_one_and_numbered_ones_are_kept_once()
     {
         var ct = TestContext.Current.CancellationToken;
-        var database = await services.CreateDatabaseAsync("mig_occurrence_", migrate: false, ct);
-        await SchemaMigrator.MigrateAsync(database, version: 2026120600, ct);
-
         // A drop a retried call recorded twice, before rows had numbers: not told from two real drops, so both stay.
-        await ExecuteAsync(
-            database,
+        var database = await MigratedWithRowsAsync(
+            "mig_occurrence_",
+            2026120600,
             """
             SET FOREIGN_KEY_CHECKS = 0;
             INSERT INTO room_events (id, room_code, event_type, user_id, round_number, occurred_at) VALUES
@@ -350,8 +340,6 @@ public sealed class MigrationTests(LocalServices services)
                 (5, '100001', 'absent', 7, 2, '2026-01-05');
             """,
             ct);
-
-        await SchemaMigrator.MigrateAsync(database, ct);
 
         var kept = await RowsAsync(database, "SELECT id, occurrence, once_key FROM room_events ORDER BY id", ct);
         Assert.Equal(
@@ -379,18 +367,15 @@ public sealed class MigrationTests(LocalServices services)
     public async Task Facilitator_actions_audited_before_the_once_key_stay_and_a_keyed_action_is_one_row_after_it()
     {
         var ct = TestContext.Current.CancellationToken;
-        var database = await services.CreateDatabaseAsync("mig_fonce_", migrate: false, ct);
-        await SchemaMigrator.MigrateAsync(database, version: 2026120600, ct);
-        await ExecuteAsync(
-            database,
+        var database = await MigratedWithRowsAsync(
+            "mig_fonce_",
+            2026120600,
             """
             INSERT INTO users (id, is_guest, created_at) VALUES (1, 0, UTC_TIMESTAMP(6));
             INSERT INTO facilitator_actions (session_code, actor_id, action, room_code, occurred_at) VALUES
                 ('S1', 1, 'end_room', '100001', '2026-01-01'), ('S1', 1, 'end_room', '100001', '2026-01-02');
             """,
             ct);
-
-        await SchemaMigrator.MigrateAsync(database, ct);
 
         Assert.Equal("2", await ScalarAsync(database, "SELECT COUNT(*) FROM facilitator_actions WHERE once_key IS NULL", ct));
         await ExecuteAsync(database, "INSERT INTO facilitator_actions (session_code, actor_id, action, occurred_at, once_key) VALUES ('S1', 1, 'close_session', '2026-01-03', 'k')", ct);
@@ -407,6 +392,22 @@ public sealed class MigrationTests(LocalServices services)
             ct);
         Assert.Equal("5", await ScalarAsync(database, "SELECT COUNT(*) FROM facilitator_actions", ct));
     }
+
+    /// <summary>
+    /// A new database migrated to <paramref name="version"/>, <paramref name="rows"/> written there (as the code of that time,
+    /// or a retried call, left them), then migrated to the newest: what a migration does to rows already recorded.
+    /// </summary>
+    private async Task<string> MigratedWithRowsAsync(string prefix, long version, string rows, CancellationToken ct)
+    {
+        var database = await services.CreateDatabaseAsync(prefix, migrate: false, ct);
+        await SchemaMigrator.MigrateAsync(database, version, ct);
+        await ExecuteAsync(database, rows, ct);
+        await SchemaMigrator.MigrateAsync(database, ct);
+        return database;
+    }
+
+    private static async Task<List<long>> IdsAsync(string connectionString, string sql, CancellationToken ct) =>
+        (await RowsAsync(connectionString, sql, ct)).Select(r => Convert.ToInt64(r[0], System.Globalization.CultureInfo.InvariantCulture)).ToList();
 
     private static async Task<List<(long Version, DateTime? AppliedOn)>> AppliedMigrationsAsync(string connectionString, CancellationToken ct)
     {
