@@ -393,6 +393,44 @@ public sealed class MigrationTests(LocalServices services)
         Assert.Equal("5", await ScalarAsync(database, "SELECT COUNT(*) FROM facilitator_actions", ct));
     }
 
+    [Fact]
+    public async Task Plain_withdrawal_codes_left_in_stored_room_states_are_removed_and_nothing_else_is_touched()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // A room stored before codes were derived (one seat with its code, in either casing), a room without, another grain
+        // type that happens to use the name, and a room state no JSON reader could load.
+        const string planted = """{"Code":"100001","Participants":[{"UserId":7,"Nickname":"Zoë <3","WithdrawalCode":"K7QX-P2MD-9VHT","WithdrawalCodeSha256":"AAEC"},{"UserId":8,"withdrawalCode":"R4TT-8WZE-JJ2C"},{"UserId":9}],"Rounds":[{"Number":1,"Started":1.50}]}""";
+        const string clean = """{"Code":"100002","Participants":[{"UserId":10,"WithdrawalCodeSha256":"AAEC"}]}""";
+        const string other = """{"Participants":[{"WithdrawalCode":"NOT-A-ROOM"}]}""";
+        const string broken = """{"Participants":[{"WithdrawalCode":"CUT-OFF""";
+        var database = await MigratedWithRowsAsync(
+            "mig_plaincode_",
+            2026120702,
+            $"""
+            INSERT INTO OrleansStorage (IdentityHash, GrainIdHash, GrainIdN0, GrainIdN1, GrainTypeHash, GrainTypeString, GrainIdExtensionString, ServiceId, PayloadBinary, ModifiedOn, Version) VALUES
+                (UNHEX(SHA2('planted', 256)), 0, 0, 0, 0, 'room', '100001', 'dilemma', '{planted}', '2026-01-01', 41),
+                (UNHEX(SHA2('clean', 256)), 0, 0, 0, 0, 'room', '100002', 'dilemma', '{clean}', '2026-01-01', 5),
+                (UNHEX(SHA2('other', 256)), 0, 0, 0, 0, 'session', 'S1', 'dilemma', '{other}', '2026-01-01', 3),
+                (UNHEX(SHA2('broken', 256)), 0, 0, 0, 0, 'room', '100003', 'dilemma', '{broken}', '2026-01-01', 2);
+            """,
+            ct);
+
+        var states = (await RowsAsync(database, "SELECT GrainIdExtensionString, PayloadBinary, Version FROM OrleansStorage", ct))
+            .ToDictionary(r => (string)r[0], r => (Payload: System.Text.Encoding.UTF8.GetString((byte[])r[1]), Version: Convert.ToInt32(r[2], System.Globalization.CultureInfo.InvariantCulture)));
+
+        var room = System.Text.Json.Nodes.JsonNode.Parse(states["100001"].Payload)!;
+        Assert.DoesNotContain("K7QX-P2MD-9VHT", states["100001"].Payload, StringComparison.Ordinal);
+        Assert.DoesNotContain("R4TT-8WZE-JJ2C", states["100001"].Payload, StringComparison.Ordinal);
+        var expected = System.Text.Json.Nodes.JsonNode.Parse("""{"Code":"100001","Participants":[{"UserId":7,"Nickname":"Zoë <3","WithdrawalCodeSha256":"AAEC"},{"UserId":8},{"UserId":9}],"Rounds":[{"Number":1,"Started":1.50}]}""");
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(expected, room), states["100001"].Payload);
+
+        // The version a holding silo would write against is the one it had.
+        Assert.Equal(41, states["100001"].Version);
+        Assert.Equal((clean, 5), states["100002"]);
+        Assert.Equal((other, 3), states["S1"]);
+        Assert.Equal((broken, 2), states["100003"]);
+    }
+
     /// <summary>
     /// A new database migrated to <paramref name="version"/>, <paramref name="rows"/> written there (as the code of that time,
     /// or a retried call, left them), then migrated to the newest: what a migration does to rows already recorded.
