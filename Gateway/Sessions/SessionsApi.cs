@@ -146,7 +146,9 @@ public static class SessionsApi
                 + "choices and consensus (how many individual choices and how many consensus choices fell on each option, by option index, counted only in rooms where the round closed), "
                 + "rooms_closed (rooms where the round closed: by consensus, or by the consensus deadline without one), rooms_with_consensus, consensus_rate (rooms_with_consensus / rooms_closed, "
                 + "4 decimals; null when no room closed the round), no_consensus, timed_out (seats that took part but had no choice by the choice deadline, room_events timed_out), "
-                + "absent (seats out of the game with no choice when the round closed, room_events absent), bot_choices; and for the session dropped_seats "
+                + "absent (seats out of the game with no choice when the round closed, room_events absent), bot_choices, "
+                + "movement (in rooms that reached a consensus, movement[i][j] individual choices of option i went into a consensus on option j), "
+                + "mean_confidence (individual choices) and consensus_confidence (consensus choices), means over the rooms where the round closed (4 decimals; null with none); and for the session dropped_seats "
                 + "(dropped, not removed), removed_seats (removed or moved), bot_seats. A room that closed before it started counts in rooms_total only." + Access)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);

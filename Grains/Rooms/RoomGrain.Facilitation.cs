@@ -334,7 +334,9 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
                 closed,
                 r.NoConsensus,
                 r.TimedOut.Count,
-                r.Absent.Count);
+                r.Absent.Count,
+                choices.Select(c => c.Confidence).ToList(),
+                closed ? r.Consensus?.Confidence : null);
         }).ToList();
         return Task.FromResult(new SessionRoomResult(
             Code,

@@ -5,7 +5,8 @@ namespace Dilemma.Grains.Sessions;
 
 /// <summary>
 /// A session's statistics from its rooms' figures, as a pure function: per round the choices and consensus
-/// choices counted by option, in how many rooms the round closed and reached a consensus, timeouts, absences and bots.
+/// choices counted by option, in how many rooms the round closed and reached a consensus, how individual choices moved into
+/// the consensus, the confidences, timeouts, absences and bots.
 /// </summary>
 public static class SessionResultsCalculator
 {
@@ -27,7 +28,11 @@ public static class SessionResultsCalculator
                 closed.Count(x => x.NoConsensus),
                 of.Sum(x => x.TimedOut),
                 of.Sum(x => x.Absent),
-                closed.Sum(x => x.BotChoices));
+                closed.Sum(x => x.BotChoices),
+                Enumerable.Range(0, options).Select(from => (IReadOnlyList<int>)Enumerable.Range(0, options)
+                    .Select(to => closed.Where(x => x.Consensus == to).Sum(x => x.Choices.Count(c => c == from))).ToList()).ToList(),
+                Mean(closed.SelectMany(x => x.Confidences ?? [])),
+                Mean(closed.Where(x => x.Consensus is not null).Select(x => x.ConsensusConfidence).OfType<int>()));
         }).ToList();
         return new SessionResults(
             sessionCode,
@@ -38,5 +43,11 @@ public static class SessionResultsCalculator
             rooms.Sum(r => r.DroppedSeats),
             rooms.Sum(r => r.RemovedSeats),
             rooms.Sum(r => r.BotSeats));
+    }
+
+    private static double? Mean(IEnumerable<int> values)
+    {
+        var list = values.ToList();
+        return list.Count == 0 ? null : Math.Round(list.Average(), 4);
     }
 }

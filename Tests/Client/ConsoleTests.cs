@@ -37,7 +37,7 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await page.WaitForFunctionAsync("() => { const img = document.getElementById('session-qr'); return img && img.complete && img.naturalWidth > 0; }");
         await Expect(page.Locator("#pool-count")).ToHaveAttributeAsync("data-count", "0");
 
-        await SessionKit.EnrolledAsync(browser.Client, code!, 3, Ct);
+        var students = await SessionKit.EnrolledAsync(browser.Client, code!, 3, Ct);
         await page.ClickAsync("#pool-refresh");
         await Expect(page.Locator("#pool-count")).ToHaveAttributeAsync("data-count", "3");
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "console-pool");
@@ -46,7 +46,8 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await page.ClickAsync("#session-start");
         await Expect(page.Locator("#rooms-table tbody tr")).ToHaveCountAsync(1);
         var session = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct));
-        var roomCode = Assert.Single(SessionKit.Rooms(session)).GetProperty("room_code").GetString();
+        var room = Assert.Single(SessionKit.Rooms(session));
+        var roomCode = room.GetProperty("room_code").GetString()!;
         var row = page.Locator($"#rooms-table tr[data-room-code='{roomCode}']");
         // The row's phase, round and seats come from the monitor socket, not from the session's answer.
         await Expect(row).ToHaveAttributeAsync("data-phase", "started");
@@ -67,6 +68,34 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await Expect(page.Locator("#broadcast-status")).ToHaveTextAsync("Sent to every room.");
         var actions = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}/actions", Ct));
         Assert.Contains(actions.EnumerateArray(), a => a.GetProperty("action").GetString() == "broadcast" && a.GetProperty("message").GetString() == "Five minutes left");
+
+        // Results across the rooms: none closed yet, then each round the room closes is drawn once the monitor shows it moved on.
+        await Expect(page.Locator("#session-results-none")).ToBeVisibleAsync();
+        var seated = SessionKit.UserIds(room).Select(id => students.Single(s => s.UserId == id)).ToArray();
+        await RoomKit.PlayRoundAsync(seated, roomCode, 1, Ct);
+        await RoomKit.PlayRoundAsync(seated, roomCode, 2, Ct);
+        await Expect(page.Locator("#session-results")).ToHaveAttributeAsync("data-rounds", "2");
+        foreach (var chart in new[] { "chart-session-shares", "chart-session-flow", "chart-session-confidence" })
+        {
+            await Expect(page.Locator($"svg#{chart}[role=img] title")).Not.ToBeEmptyAsync();
+        }
+
+        // Seats choose 0, 1, 0 with sureness 3, 4, 5 and agree on option 0 with sureness 4 (RoomKit.PlayRoundAsync):
+        // option A's two choices and B's one go into A, so two lines of flow a round.
+        await Expect(page.Locator("#chart-session-flow path.move")).ToHaveCountAsync(4);
+        await page.ClickAsync("#session-results-details summary");
+        var optionA = page.Locator("#session-options-table tr[data-round='1'][data-option='0']");
+        await Expect(optionA.Locator("[data-column=chose]")).ToHaveTextAsync("2");
+        await Expect(optionA.Locator("[data-column=decided]")).ToHaveTextAsync("1");
+        await Expect(optionA).ToContainTextAsync("A. ");
+        await Expect(page.Locator("#session-options-table tr[data-round='2'][data-option='1'] [data-column=chose]")).ToHaveTextAsync("1");
+        var second = page.Locator("#session-rounds-table tr[data-round='2']");
+        await Expect(second.Locator("[data-column=closed]")).ToHaveTextAsync("1");
+        await Expect(second.Locator("[data-column=rate]")).ToHaveTextAsync("100%");
+        await Expect(second.Locator("[data-column=meanConfidence]")).ToHaveTextAsync("4.00");
+        await Expect(second.Locator("[data-column=consensusConfidence]")).ToHaveTextAsync("4.00");
+        await Expect(page.Locator("#session-results-summary")).ToHaveTextAsync("0 of 1 rooms finished; 2 round(s) closed.");
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "console-results");
         Assert.Empty(await page.EvaluateAsync<string[]>("() => window.__violations"));
         await page.Context.CloseAsync();
     }

@@ -526,7 +526,7 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
         room.GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("user_id").GetInt64() == userId).GetProperty("presence").GetString()!;
 
     [Fact]
-    public async Task Results_count_each_rounds_choices_consensus_and_absences_across_the_rooms()
+    public async Task Results_count_each_rounds_choices_consensus_movement_confidence_and_absences_across_the_rooms()
     {
         var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
         var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
@@ -559,9 +559,22 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
         int[][] choices = [[4, 2], [3, 2], [2, 1], [2, 1], [2, 1]];
         int[] closed = [2, 2, 1, 1, 1];
         int[] absent = [0, 1, 0, 0, 0];
+
+        // Player i is sure 3 + i % 3 (3, 4, 5 in a room of three; 3, 4 in the room left with two); each consensus is sure 4.
+        double[] meanConfidence = [4.0, 3.8, 4.0, 4.0, 4.0];
         for (var i = 0; i < 5; i++)
         {
             var r = rounds[i];
+
+            // Every individual choice went into a consensus on option 0: row 0 holds the 0s, row 1 the 1s, all in column 0.
+            var movement = r.GetProperty("movement").EnumerateArray().Select(row => row.EnumerateArray().Select(c => c.GetInt32()).ToList()).ToList();
+            Assert.Equal(r.GetProperty("choices").GetArrayLength(), movement.Count);
+            Assert.All(movement, row => Assert.Equal(movement.Count, row.Count));
+            Assert.Equal(choices[i], movement.Take(2).Select(row => row[0]));
+            Assert.Equal(choices[i].Sum(), movement.Sum(row => row.Sum()));
+            Assert.Equal(meanConfidence[i], r.GetProperty("mean_confidence").GetDouble());
+            Assert.Equal(4.0, r.GetProperty("consensus_confidence").GetDouble());
+
             var byOption = r.GetProperty("choices").EnumerateArray().Select(c => c.GetInt32()).ToList();
             Assert.Equal(choices[i], byOption.Take(2));
             Assert.All(byOption.Skip(2), c => Assert.Equal(0, c));

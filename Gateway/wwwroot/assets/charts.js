@@ -1,6 +1,6 @@
-// The room's statistics as SVG, drawn here (no chart library): each round's distribution, the movement from
-// individual choices to the group's decision, and confidence per round. Every chart has a title and a
-// description for screen readers; the numbers themselves are in a table beside it (see main.js).
+// The room's and the session's statistics as SVG, drawn here (no chart library): each round's distribution, the
+// movement from individual choices to the group's decision, and confidence per round. Every chart has a title and a
+// description for screen readers; the numbers themselves are in a table beside it (main.js, screens/session-results.js).
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -78,20 +78,9 @@ export function distributionChart(rounds, text) {
  * @param {{ title: string, description: string, roundLabel: (round: number) => string }} text
  */
 export function movementChart(rounds, text) {
-  const width = 600;
-  const height = 200;
-  const left = 30;
-  const top = 15;
-  const step = 35;
-  const groupWidth = (width - left) / Math.max(1, rounds.length);
-  const root = frame('chart-movement', width, height, text.title, text.description);
-  for (let option = 0; option < 4; option++) {
-    root.append(svg('text', { x: left - 8, y: top + option * step + 4, 'text-anchor': 'end' }, [optionLetter(option)]));
-  }
+  const { root, columns, yOf } = movementFrame('chart-movement', rounds, text);
   rounds.forEach((round, r) => {
-    const xFrom = left + r * groupWidth + 12;
-    const xTo = xFrom + groupWidth - 40;
-    const yOf = (/** @type {number} */ option) => top + option * step;
+    const { xFrom, xTo } = columns(r);
     round.choices.forEach((choice, index) => {
       // Three people on one option would draw one line: spread them a little so each is seen.
       const spread = (index - 1) * 4;
@@ -103,17 +92,52 @@ export function movementChart(rounds, text) {
     if (round.consensus_choice != null) {
       root.append(svg('circle', { cx: xTo, cy: yOf(round.consensus_choice), r: 6, class: 'dot consensus' }));
     }
-    root.append(svg('text', { x: (xFrom + xTo) / 2, y: height - 12, 'text-anchor': 'middle' }, [text.roundLabel(round.round_number)]));
   });
   return root;
 }
 
 /**
- * Mean individual confidence (solid) and the group's confidence (dashed), rounds 1–5, scale 1–5.
- * @param {import('./api.js').RoundStatistics[]} rounds
- * @param {{ title: string, description: string, roundLabel: (round: number) => string }} text
+ * What both movement charts draw alike: options A–D down the left, and under each round's pair of columns (its
+ * choices at xFrom, its decision at xTo) the round's name.
+ * @param {string} id
+ * @param {{ round_number: number }[]} rounds
+ * @param {ChartText} text
  */
-export function confidenceChart(rounds, text) {
+function movementFrame(id, rounds, text) {
+  const width = 600;
+  const height = 200;
+  const left = 30;
+  const top = 15;
+  const step = 35;
+  const groupWidth = (width - left) / Math.max(1, rounds.length);
+  const root = frame(id, width, height, text.title, text.description);
+  for (let option = 0; option < 4; option++) {
+    root.append(svg('text', { x: left - 8, y: top + option * step + 4, 'text-anchor': 'end' }, [optionLetter(option)]));
+  }
+  const columns = (/** @type {number} */ r) => {
+    const xFrom = left + r * groupWidth + 12;
+    return { xFrom, xTo: xFrom + groupWidth - 40 };
+  };
+  rounds.forEach((round, r) => {
+    const { xFrom, xTo } = columns(r);
+    root.append(svg('text', { x: (xFrom + xTo) / 2, y: height - 12, 'text-anchor': 'middle' }, [text.roundLabel(round.round_number)]));
+  });
+  return { root, columns, yOf: (/** @type {number} */ option) => top + option * step };
+}
+
+/**
+ * @typedef {{ title: string, description: string, roundLabel: (round: number) => string }} ChartText
+ * @typedef {{ round_number: number, mean_confidence: number | null, consensus_confidence: number | null }} ConfidenceRound
+ * @typedef {{ round_number: number, choices: number[], consensus: number[], movement: number[][] }} SessionRound
+ */
+
+/**
+ * Mean individual confidence (solid) and the group's confidence (dashed), rounds 1–5, scale 1–5.
+ * @param {ConfidenceRound[]} rounds
+ * @param {ChartText} text
+ * @param {string} [id]
+ */
+export function confidenceChart(rounds, text, id = 'chart-confidence') {
   const width = 600;
   const height = 200;
   const left = 30;
@@ -124,14 +148,14 @@ export function confidenceChart(rounds, text) {
   const stepX = (width - firstX - 40) / Math.max(1, rounds.length - 1);
   const xOf = (/** @type {number} */ i) => firstX + i * stepX;
   const yOf = (/** @type {number} */ value) => bottom - ((value - 1) / 4) * (bottom - top);
-  const root = frame('chart-confidence', width, height, text.title, text.description);
+  const root = frame(id, width, height, text.title, text.description);
   for (let value = 1; value <= 5; value++) {
     root.append(svg('text', { x: left - 8, y: yOf(value) + 4, 'text-anchor': 'end' }, [String(value)]));
     root.append(svg('line', { x1: left, y1: yOf(value), x2: width - 20, y2: yOf(value), class: 'axis', 'stroke-opacity': 0.25 }));
   }
   /**
    * A line through the rounds that have a value, with a dot on each: a round between two without one still shows.
-   * @param {(round: import('./api.js').RoundStatistics) => number | null} value
+   * @param {(round: ConfidenceRound) => number | null} value
    * @param {string} lineClass
    * @param {string} dotClass
    */
@@ -147,6 +171,80 @@ export function confidenceChart(rounds, text) {
   series((round) => round.consensus_confidence, 'line-consensus', 'dot consensus');
   rounds.forEach((round, i) => {
     root.append(svg('text', { x: xOf(i), y: height - 12, 'text-anchor': 'middle' }, [text.roundLabel(round.round_number)]));
+  });
+  return root;
+}
+
+/** A count's share of a total in percent; 0 of nothing is 0. @param {number} count @param {number} total */
+function percent(count, total) {
+  return total === 0 ? 0 : (100 * count) / total;
+}
+
+/**
+ * Across a session's rooms, per round and option, two bars in percent: the share of individual choices on it and the
+ * share of the groups' decisions on it, so rooms of any number compare on one scale.
+ * @param {SessionRound[]} rounds
+ * @param {ChartText} text
+ */
+export function shareChart(rounds, text) {
+  const width = 600;
+  const height = 230;
+  const left = 40;
+  const top = 10;
+  const bottom = 180;
+  const groupWidth = (width - left) / Math.max(1, rounds.length);
+  const yOf = (/** @type {number} */ share) => bottom - (share / 100) * (bottom - top);
+  const root = frame('chart-session-shares', width, height, text.title, text.description);
+  root.append(svg('line', { x1: left, y1: bottom, x2: width, y2: bottom, class: 'axis' }));
+  for (const share of [0, 50, 100]) {
+    root.append(svg('text', { x: left - 6, y: yOf(share) + 4, 'text-anchor': 'end' }, [`${share}%`]));
+  }
+  rounds.forEach((round, r) => {
+    const x0 = left + r * groupWidth + 8;
+    const optionWidth = (groupWidth - 16) / Math.max(1, round.choices.length);
+    const chosen = round.choices.reduce((sum, count) => sum + count, 0);
+    const agreed = round.consensus.reduce((sum, count) => sum + count, 0);
+    round.choices.forEach((count, option) => {
+      const x = x0 + option * optionWidth;
+      const barWidth = Math.max(2, optionWidth / 2 - 2);
+      const individual = percent(count, chosen);
+      const group = percent(round.consensus[option] ?? 0, agreed);
+      root.append(svg('rect', { x: x + 1, y: yOf(individual), width: barWidth, height: bottom - yOf(individual), class: 'bar' }));
+      root.append(svg('rect', { x: x + 1 + barWidth, y: yOf(group), width: barWidth, height: bottom - yOf(group), class: 'bar consensus' }));
+      root.append(svg('text', { x: x + optionWidth / 2, y: bottom + 14, 'text-anchor': 'middle' }, [optionLetter(option)]));
+    });
+    root.append(svg('text', { x: x0 + (groupWidth - 16) / 2, y: bottom + 32, 'text-anchor': 'middle' }, [text.roundLabel(round.round_number)]));
+  });
+  return root;
+}
+
+/**
+ * Across a session's rooms that agreed, per round: a line from each option chosen alone (left) to each option the
+ * groups decided on (right), thicker the more choices took that way.
+ * @param {SessionRound[]} rounds
+ * @param {ChartText} text
+ */
+export function flowChart(rounds, text) {
+  const most = Math.max(1, ...rounds.flatMap((round) => round.movement.flat()));
+  const { root, columns, yOf } = movementFrame('chart-session-flow', rounds, text);
+  rounds.forEach((round, r) => {
+    const { xFrom, xTo } = columns(r);
+    round.movement.forEach((row, from) => {
+      row.forEach((count, to) => {
+        if (count > 0) {
+          // Five widths, as classes: the page's CSP allows no inline style, and a stylesheet's stroke-width would win over an attribute.
+          root.append(svg('path', { d: `M ${xFrom} ${yOf(from)} L ${xTo} ${yOf(to)}`, class: `move weight-${Math.ceil((5 * count) / most)}` }));
+        }
+      });
+      if (row.some((count) => count > 0)) {
+        root.append(svg('circle', { cx: xFrom, cy: yOf(from), r: 4, class: 'dot' }));
+      }
+    });
+    round.consensus.forEach((count, to) => {
+      if (count > 0) {
+        root.append(svg('circle', { cx: xTo, cy: yOf(to), r: 6, class: 'dot consensus' }));
+      }
+    });
   });
   return root;
 }

@@ -1,11 +1,13 @@
 // The facilitator console (facilitator and admin roles): open a class session, show its join code, link and QR code,
 // watch the pool fill, start it, then follow every room live on the monitor socket and act on them (broadcast,
-// pause, resume, end). It only speaks the session API (Gateway/Sessions); what is allowed is the session grain's rule.
+// pause, resume, end), and see the results across the rooms as each round closes. It only speaks the session API
+// (Gateway/Sessions); what is allowed is the session grain's rule.
 
 import { call, currentSession, fetchAuthorized } from '../api.js';
 import { h } from '../dom.js';
 import { addStrings, lang, pick, t } from '../i18n.js';
 import { ReconnectingSocket } from '../realtime.js';
+import { sessionResultsSection } from './session-results.js';
 
 addStrings({
   en: {
@@ -157,6 +159,12 @@ export class ConsolePage {
     this.sent = false;
     /** What is typed in the forms, kept so that a redraw (the monitor's pushes redraw every second) does not wipe it. */
     this.draft = { title: '', topic: '', message: '' };
+    /** @type {import('./session-results.js').SessionResults | null} */
+    this.results = null;
+    /** @type {import('./session-results.js').ScenarioRound[]} the session's scenario, for the options' words */
+    this.scenarioRounds = [];
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    this.resultsTimer = null;
   }
 
   /** Leaves the page: the monitor socket is closed, the session is forgotten. */
@@ -165,6 +173,12 @@ export class ConsolePage {
     this.monitor = null;
     this.session = null;
     this.qr = null;
+    this.results = null;
+    this.scenarioRounds = [];
+    if (this.resultsTimer) {
+      clearTimeout(this.resultsTimer);
+      this.resultsTimer = null;
+    }
     this.rooms.clear();
     this.sent = false;
   }
@@ -181,6 +195,7 @@ export class ConsolePage {
     if (this.session) {
       this.session = await call('GET', `/sessions/${this.session.session_code}`);
       this.watch();
+      await this.loadResults();
       this.onChange();
     }
   }
@@ -189,8 +204,38 @@ export class ConsolePage {
     if (this.session) {
       this.session = await call('POST', `/sessions/${this.session.session_code}/start`, {});
       this.watch();
+      await this.loadResults();
       this.onChange();
     }
+  }
+
+  /** The results across the rooms, once the session has rooms; the scenario's words for the options are fetched once. */
+  async loadResults() {
+    const session = this.session;
+    if (!session || session.status === 'open') {
+      return;
+    }
+    if (this.scenarioRounds.length === 0) {
+      this.scenarioRounds = (await call('GET', `/scenarios/${encodeURIComponent(session.topic)}?lang=all`)).rounds;
+    }
+    const results = await call('GET', `/sessions/${session.session_code}/results`);
+    if (this.session?.session_code === session.session_code) {
+      this.results = results;
+    }
+  }
+
+  /**
+   * A room that moved to another round or phase has closed a round: the results are fetched again, once for a burst of
+   * such pushes (rooms started together tend to close their rounds together). A failure waits for the next change.
+   */
+  resultsChanged() {
+    if (this.resultsTimer) {
+      return;
+    }
+    this.resultsTimer = setTimeout(() => {
+      this.resultsTimer = null;
+      this.loadResults().then(() => this.onChange(), () => {});
+    }, 500);
   }
 
   /** @param {string} message */
@@ -248,6 +293,9 @@ export class ConsolePage {
             const known = this.rooms.get(status.room_code);
             if (!known || known.version <= status.version) {
               this.rooms.set(status.room_code, status);
+              if (known && (known.round !== status.round || known.phase !== status.phase)) {
+                this.resultsChanged();
+              }
               this.onChange();
             }
           }
@@ -318,6 +366,7 @@ export class ConsolePage {
           h('button', { type: 'button', class: 'secondary', id: 'pool-refresh', disabled: busy, onclick: () => run(() => this.reload()) }, t('console.refresh')),
           open ? h('button', { type: 'button', id: 'session-start', disabled: busy, onclick: () => run(() => this.start()) }, t('console.start')) : null)),
       open ? null : this.roomsSection(session, busy, run),
+      open || !this.results ? null : sessionResultsSection(this.results, this.scenarioRounds, busy, () => run(() => this.reload())),
       open ? null : this.broadcastSection(busy, run),
     ].filter((section) => section !== null);
   }
