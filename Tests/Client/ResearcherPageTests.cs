@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Tests.Accounts;
+using Dilemma.Tests.Rooms;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -54,6 +55,51 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         Assert.Equal("finished", entry.GetProperty("filter_phase").GetString());
         Assert.Equal(["participants", "rooms", "decisions"], entry.GetProperty("sheets").EnumerateArray().Select(s => s.GetProperty("sheet").GetString()));
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "research-exported");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_researcher_sees_the_studys_figures_as_charts_with_the_numbers_in_tables()
+    {
+        // One finished game by three consenting players: seats choose 0, 1, 0 and agree on 0 every round (RoomKit.PlayRoundAsync).
+        var (players, code) = await RoomKit.StartedRoomAsync(browser.Client, Ct);
+        foreach (var player in players)
+        {
+            using var consent = await browser.Client.SendAsync(
+                AuthClient.Authorized(HttpMethod.Patch, "/auth/me/consent", player.Tokens.AccessToken, JsonContent.Create(new { data_consent = true })), Ct);
+            consent.EnsureSuccessStatusCode();
+        }
+
+        for (var round = 1; round <= 5; round++)
+        {
+            await RoomKit.PlayRoundAsync(players, code, round, Ct);
+        }
+
+        var researcher = await Roles.NewAccountWithAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), AccountRoles.Researcher, Ct, "res");
+        var page = await SignInAsync(researcher.Username);
+        await page.ClickAsync("#open-research");
+
+        await Expect(page.Locator("svg#chart-topics-majority[role=img] rect.bar")).ToHaveCountAsync(1);
+        await Expect(page.Locator("svg#chart-roles-agreement[role=img] rect.bar")).ToHaveCountAsync(3);
+        await page.ClickAsync("#figures-details summary");
+        var topic = page.Locator($"#figures-topics-table tr[data-key='{RoomKit.Topic}']");
+        await Expect(topic.Locator("[data-column=rounds]")).ToHaveTextAsync("5");
+        await Expect(topic.Locator("[data-column=withMajority]")).ToHaveTextAsync("5");
+        await Expect(topic.Locator("[data-column=followedRate]")).ToHaveTextAsync("100%");
+        await Expect(topic.Locator("[data-column=consensusConfidence]")).ToHaveTextAsync("4.00");
+
+        // Role 2 chose B while the group decided on A, every round; roles 1 and 3 chose A.
+        string[] agreement = ["100%", "0%", "100%"];
+        string[] confidence = ["3.00", "4.00", "5.00"];
+        for (var role = 1; role <= 3; role++)
+        {
+            var row = page.Locator($"#figures-roles-table tr[data-key='{role}']");
+            await Expect(row.Locator("[data-column=choices]")).ToHaveTextAsync("5");
+            await Expect(row.Locator("[data-column=agreementIndex]")).ToHaveTextAsync(agreement[role - 1]);
+            await Expect(row.Locator("[data-column=meanConfidence]")).ToHaveTextAsync(confidence[role - 1]);
+        }
+
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "research-figures");
         await page.Context.CloseAsync();
     }
 

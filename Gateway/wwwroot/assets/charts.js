@@ -248,3 +248,37 @@ export function flowChart(rounds, text) {
   });
   return root;
 }
+
+/**
+ * One bar a row, 0–100 %: a rate for each item (a topic, a role), its value written at the bar's end; an item without
+ * a rate (nothing counted yet) shows a dash and no bar.
+ * @param {{ label: string, value: number | null }[]} items
+ * @param {string} id
+ * @param {{ title: string, description: string }} text
+ */
+export function rateChart(items, id, text) {
+  const width = 600;
+  const rowHeight = 28;
+  const labelWidth = 190;
+  const barSpace = width - labelWidth - 60;
+  const height = Math.max(1, items.length) * rowHeight + 24;
+  const root = frame(id, width, height, text.title, text.description);
+  root.append(svg('line', { x1: labelWidth, y1: 4, x2: labelWidth, y2: height - 20, class: 'axis' }));
+  for (const share of [0, 50, 100]) {
+    root.append(svg('text', { x: labelWidth + (share / 100) * barSpace, y: height - 6, 'text-anchor': 'middle' }, [`${share}%`]));
+  }
+  items.forEach((item, i) => {
+    const y = 6 + i * rowHeight;
+    // A long title is cut in the picture; the table under it has it whole.
+    const label = item.label.length > 28 ? `${item.label.slice(0, 27)}…` : item.label;
+    root.append(svg('text', { x: labelWidth - 8, y: y + 14, 'text-anchor': 'end' }, [label]));
+    if (item.value == null) {
+      root.append(svg('text', { x: labelWidth + 6, y: y + 14 }, ['–']));
+      return;
+    }
+    const length = item.value * barSpace;
+    root.append(svg('rect', { x: labelWidth, y, width: Math.max(1, length), height: rowHeight - 10, class: 'bar' }));
+    root.append(svg('text', { x: labelWidth + length + 6, y: y + 14 }, [`${Math.round(item.value * 100)}%`]));
+  });
+  return root;
+}

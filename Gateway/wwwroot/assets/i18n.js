@@ -435,3 +435,18 @@ export function addStrings(table) {
     }
   }
 }
+
+/** A count in the page's language. @param {number} value */
+export function number(value) {
+  return new Intl.NumberFormat(current).format(value);
+}
+
+/** A share (0–1) as a percentage in the page's language, to a tenth; nothing for no value. @param {number | null} value */
+export function percent(value) {
+  return value == null ? '' : new Intl.NumberFormat(current, { style: 'percent', maximumFractionDigits: 1 }).format(value);
+}
+
+/** A time from the server (ISO, UTC) as a date and a time of day in the page's language. @param {string} at */
+export function when(at) {
+  return new Date(at).toLocaleString(current === 'ko' ? 'ko-KR' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+}

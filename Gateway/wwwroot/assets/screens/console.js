@@ -5,7 +5,7 @@
 
 import { call, currentSession, fetchAuthorized } from '../api.js';
 import { h } from '../dom.js';
-import { addStrings, lang, pick, t } from '../i18n.js';
+import { addStrings, number, pick, t } from '../i18n.js';
 import { ReconnectingSocket } from '../realtime.js';
 import { sessionResultsSection } from './session-results.js';
 
@@ -449,9 +449,4 @@ function keeper(draft) {
   return (key) => (event) => {
     draft[key] = /** @type {HTMLInputElement} */ (event.currentTarget).value;
   };
-}
-
-/** @param {number} value */
-function number(value) {
-  return new Intl.NumberFormat(lang()).format(value);
 }

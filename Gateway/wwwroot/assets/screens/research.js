@@ -1,10 +1,11 @@
-// The researcher page (researcher and admin roles): the research tables' counts, the export as xlsx or CSV with
-// its filters and its progress, and the ledger of past exports with their hashes. It only reads
-// /research/experiments/* (Gateway/Research/ResearchApi.cs); the export streams, so its bytes are counted as they come.
+// The researcher page (researcher and admin roles): the research tables' counts, the figures across the study as
+// charts, the export as xlsx or CSV with its filters and its progress, and the ledger of past exports with their hashes.
+// It only reads /research/* (Gateway/Research); the export streams, so its bytes are counted as they come.
 
 import { ApiError, call, fetchAuthorized } from '../api.js';
 import { h } from '../dom.js';
-import { addStrings, lang, pick, t } from '../i18n.js';
+import { addStrings, number, pick, t, when } from '../i18n.js';
+import { figuresSection } from './research-figures.js';
 
 addStrings({
   en: {
@@ -134,6 +135,8 @@ export class ResearchPage {
     this.onChange = onChange;
     /** @type {Counts | null} */
     this.counts = null;
+    /** @type {import('./research-figures.js').StudyFigures | null} */
+    this.figures = null;
     /** @type {LedgerEntry[]} */
     this.ledger = [];
     this.ledgerTotal = 0;
@@ -147,12 +150,14 @@ export class ResearchPage {
   }
 
   async load() {
-    const [counts, ledger, sheets] = await Promise.all([
+    const [counts, ledger, sheets, figures] = await Promise.all([
       call('GET', '/research/experiments/debug/counts'),
       call('GET', `/research/experiments/exports?page=1&page_size=${LEDGER_PAGE_SIZE}`),
       call('GET', '/research/experiments/sheets'),
+      call('GET', '/research/statistics'),
     ]);
     this.counts = counts;
+    this.figures = figures;
     this.sheets = sheets.sheets ?? [];
     this.ledger = ledger.items ?? [];
     this.ledgerTotal = ledger.total ?? this.ledger.length;
@@ -222,6 +227,7 @@ export class ResearchPage {
       h('h2', { id: 'screen-title' }, t('research.title')),
       h('button', { type: 'button', class: 'secondary', id: 'research-back', onclick: back }, t('research.back')),
       this.countsSection(),
+      ...(this.figures ? [figuresSection(this.figures, topics)] : []),
       this.exportSection(topics, busy, run),
       this.ledgerSection(),
     ];
@@ -399,14 +405,4 @@ function filterText(entry) {
     entry.filter_phase ? t(`research.phase.${entry.filter_phase}`) : null,
   ].filter(Boolean);
   return parts.length > 0 ? parts.join(', ') : t('research.noFilter');
-}
-
-/** @param {number} value */
-function number(value) {
-  return new Intl.NumberFormat(lang()).format(value);
-}
-
-/** @param {string} at an ISO time from the server (UTC) */
-function when(at) {
-  return new Date(at).toLocaleString(lang() === 'ko' ? 'ko-KR' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' });
 }

@@ -4,7 +4,7 @@
 
 import { confidenceChart, flowChart, optionLetter, shareChart } from '../charts.js';
 import { h } from '../dom.js';
-import { addStrings, lang, pick, t } from '../i18n.js';
+import { addStrings, number, percent, pick, t } from '../i18n.js';
 
 addStrings({
   en: {
@@ -123,7 +123,7 @@ function roundsTable(rounds) {
   const cells = (round) => [
     number(round.rooms_closed),
     number(round.rooms_with_consensus),
-    round.consensus_rate == null ? '' : new Intl.NumberFormat(lang(), { style: 'percent', maximumFractionDigits: 1 }).format(round.consensus_rate),
+    percent(round.consensus_rate),
     round.mean_confidence == null ? '' : round.mean_confidence.toFixed(2),
     round.consensus_confidence == null ? '' : round.consensus_confidence.toFixed(2),
     number(round.timed_out),
@@ -139,9 +139,4 @@ function roundsTable(rounds) {
       h('tbody', {}, rounds.map((round) => h('tr', { 'data-round': round.round_number },
         h('th', { scope: 'row' }, number(round.round_number)),
         cells(round).map((cell, i) => h('td', { 'data-column': columns[i] }, cell)))))));
-}
-
-/** @param {number} value */
-function number(value) {
-  return new Intl.NumberFormat(lang()).format(value);
 }
