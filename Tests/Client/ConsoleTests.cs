@@ -101,6 +101,78 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
     }
 
     [Fact]
+    public async Task A_facilitator_extends_removes_moves_seats_a_bot_pauses_every_room_and_closes_and_the_log_shows_each_after_a_reload()
+    {
+        var grains = browser.Services.GetRequiredService<IGrainFactory>();
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, botsAllowed: true, choiceSeconds: 600));
+        await SessionKit.EnrolledAsync(browser.Client, code, 6, Ct);
+        var rooms = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct));
+        var (a, b) = (rooms[0].GetProperty("room_code").GetString()!, rooms[1].GetProperty("room_code").GetString()!);
+        var (inA, inB) = (SessionKit.UserIds(rooms[0]), SessionKit.UserIds(rooms[1]));
+
+        // A session opened elsewhere (here: by the API) is opened by its code.
+        var page = await SignInAsync(facilitator.Tokens.Username);
+        await page.ClickAsync("#open-console");
+        await page.FillAsync("#reopen-code", code.ToLowerInvariant());
+        await page.ClickAsync("#reopen-submit");
+        await Expect(page.Locator("#rooms-table tbody tr")).ToHaveCountAsync(2);
+        var rowA = page.Locator($"#rooms-table tr[data-room-code='{a}']");
+        await Expect(rowA.Locator("[data-column=seconds-left]")).Not.ToBeEmptyAsync();
+
+        // One more minute: room A's deadline moves on by 60 s.
+        var before = await DeadlineAsync(facilitator, a);
+        // Sent with a key of its own, so a press again after a lost answer is the same extension to the server.
+        var extend = await page.RunAndWaitForRequestAsync(() => page.ClickAsync($"#room-extend-{a}"), r => r.Url.EndsWith($"/rooms/{a}/extend", StringComparison.Ordinal));
+        Assert.Matches("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", extend.Headers["idempotency-key"]);
+        await Expect(page.Locator("#action-log-table tr[data-action=extend_deadline]")).ToHaveCountAsync(1);
+        Assert.Equal(TimeSpan.FromSeconds(60), await DeadlineAsync(facilitator, a) - before);
+
+        // The third of room A leaves the game; the first of room B moves into that seat.
+        await page.ClickAsync($"#seat-remove-{a}-{inA[2]}");
+        await Expect(rowA.Locator($"[data-user-id='{inA[2]}']")).ToContainTextAsync("removed");
+        await page.SelectOptionAsync("#move-who", $"{b}:{inB[0]}");
+        await page.SelectOptionAsync("#move-to", a);
+        await page.ClickAsync("#move-submit");
+        await Expect(rowA.Locator($"[data-user-id='{inB[0]}']")).ToContainTextAsync("present");
+        await Expect(page.Locator($"#seat-bot-{a}-{inA[2]}")).ToHaveCountAsync(0);
+
+        // The second of room A leaves too, and a bot takes their role.
+        await page.ClickAsync($"#seat-remove-{a}-{inA[1]}");
+        await page.ClickAsync($"#seat-bot-{a}-{inA[1]}");
+        await Expect(rowA.Locator("[data-column=presence]")).ToContainTextAsync(": bot");
+        await Expect(page.Locator($"#seat-bot-{a}-{inA[1]}")).ToHaveCountAsync(0);
+
+        // Every room at once: both pause, both resume.
+        await page.ClickAsync("#session-pause");
+        await Expect(page.Locator($"#room-resume-{a}")).ToBeVisibleAsync();
+        await Expect(page.Locator($"#room-resume-{b}")).ToBeVisibleAsync();
+        await page.ClickAsync("#session-resume");
+        await Expect(page.Locator($"#room-pause-{a}")).ToBeVisibleAsync();
+        await Expect(page.Locator($"#room-pause-{b}")).ToBeVisibleAsync();
+
+        await page.ClickAsync("#session-close");
+        await Expect(page.Locator("#session-status")).ToHaveAttributeAsync("data-status", "closed");
+        await HttpAssert.ProblemAsync(await SessionKit.EnrolAsync(await RoomKit.GuestAsync(browser.Client, Ct), code, Ct), System.Net.HttpStatusCode.Conflict, "session_closed");
+
+        // A reload comes back to the session, and its log holds every action once, as the server audited them.
+        await page.ReloadAsync();
+        await Expect(page.Locator("#session-code")).ToHaveTextAsync(code);
+        var audited = (await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}/actions", Ct))).EnumerateArray()
+            .Select(action => action.GetProperty("action").GetString()).ToList();
+        Assert.Equal(
+            ["extend_deadline", "remove_participant", "move_participant", "remove_participant", "fill_with_bot", "pause_session", "resume_session", "close_session"],
+            audited);
+        await Expect(page.Locator("#action-log-table tbody tr")).ToHaveCountAsync(audited.Count);
+        await Expect(page.Locator("#action-log-table tr[data-action=move_participant]")).ToContainTextAsync($"to room {a}");
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "console-tools");
+        await page.Context.CloseAsync();
+    }
+
+    private static async Task<DateTimeOffset> DeadlineAsync(Player facilitator, string room) =>
+        (await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/rooms/{room}", Ct))).GetProperty("deadline_at").GetDateTimeOffset();
+
+    [Fact]
     public async Task Starting_with_an_empty_pool_is_refused_with_the_apps_error_text()
     {
         var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);

@@ -86,11 +86,12 @@ export function whenSignedOut(handler) {
  * @param {string} path
  * @param {unknown} [body]
  * @param {boolean} [retried]
+ * @param {Record<string, string>} [extraHeaders] e.g. an Idempotency-Key
  * @returns {Promise<any>}
  */
-export async function call(method, path, body, retried = false) {
+export async function call(method, path, body, retried = false, extraHeaders = {}) {
   /** @type {Record<string, string>} */
-  const headers = { Accept: 'application/json' };
+  const headers = { Accept: 'application/json', ...extraHeaders };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
   }
@@ -106,7 +107,7 @@ export async function call(method, path, body, retried = false) {
   }
   if (response.status === 401 && session && !retried && !path.startsWith('/auth/refresh')) {
     if (await refresh()) {
-      return call(method, path, body, true);
+      return call(method, path, body, true, extraHeaders);
     }
     setSession(null);
     onSignedOut();

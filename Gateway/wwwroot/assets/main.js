@@ -7,7 +7,7 @@ import { byId, h, morphChildren } from './dom.js';
 import { has, lang, pick, setLang, t } from './i18n.js';
 import { ReconnectingSocket, VoiceMesh } from './realtime.js';
 import { botControls, creationBody, creationFields, hostTools, presenceAnnouncement, presenceTag } from './screens/host.js';
-import { CONSOLE_ROLES, ConsolePage } from './screens/console.js';
+import { CONSOLE_ROLES, ConsolePage, consoleSessionStored } from './screens/console.js';
 import { RESEARCH_ROLES, ResearchPage } from './screens/research.js';
 
 /**
@@ -208,11 +208,12 @@ async function showConsole() {
   go('console');
   // The topics for the session form are the lobby's.
   await loadLobby();
+  await consolePage.resume();
 }
 
-/** Back from the console: its monitor socket is closed first. */
+/** Back from the console: its monitor socket is closed first, and a reload no longer comes back to the session. */
 async function leaveConsole() {
-  consolePage.leave();
+  consolePage.forget();
   await showLobby();
 }
 
@@ -652,7 +653,7 @@ function loadFeedback() {
 function signOut() {
   const session = currentSession();
   closeRoomSockets();
-  consolePage.leave();
+  consolePage.forget();
   state.room = null;
   sessionStorage.removeItem(ROOM_KEY);
   sessionStorage.removeItem(NICKNAME_KEY);
@@ -1091,7 +1092,7 @@ async function boot() {
   byId('sign-out').addEventListener('click', signOut);
   whenSignedOut(() => {
     closeRoomSockets();
-    consolePage.leave();
+    consolePage.forget();
     state.room = null;
     void showSignIn();
   });
@@ -1108,6 +1109,11 @@ async function boot() {
     } catch {
       sessionStorage.removeItem(ROOM_KEY);
     }
+  }
+  if (consoleSessionStored()) {
+    // A facilitator who reloads the console is put back in front of their session.
+    await showConsole();
+    return;
   }
   await showLobby();
 }

@@ -3,9 +3,9 @@
 // pause, resume, end), and see the results across the rooms as each round closes. It only speaks the session API
 // (Gateway/Sessions); what is allowed is the session grain's rule.
 
-import { call, currentSession, fetchAuthorized } from '../api.js';
+import { ApiError, call, currentSession, fetchAuthorized } from '../api.js';
 import { h } from '../dom.js';
-import { addStrings, number, pick, t } from '../i18n.js';
+import { addStrings, number, pick, t, when } from '../i18n.js';
 import { ReconnectingSocket } from '../realtime.js';
 import { sessionResultsSection } from './session-results.js';
 
@@ -68,6 +68,50 @@ addStrings({
     'error.session_closed': 'The session is closed.',
     'error.pool_empty': 'No student has enrolled yet.',
     'error.invalid_message': 'Write a message of 1 to 280 characters.',
+    'console.reopen': 'Open a session you run',
+    'console.reopenCode': 'Its join code',
+    'console.reopenButton': 'Open',
+    'console.sessionActions': 'Every room at once',
+    'console.pauseAll': 'Pause every room',
+    'console.resumeAll': 'Resume every room',
+    'console.closeEnrolment': 'Close enrolment',
+    'console.extendShort': '+1 min',
+    'console.extend': '+1 min for room {room}',
+    'console.removeShort': 'Remove',
+    'console.remove': 'Remove {name} from the game in room {room}',
+    'console.botShort': 'Bot',
+    'console.bot': 'Bot in the role of {name} in room {room}',
+    'console.move': 'Move a student to another room',
+    'console.moveWho': 'Student',
+    'console.moveTo': 'To room',
+    'console.moveButton': 'Move',
+    'console.moveNone': 'Nobody to move, or no other room.',
+    'console.log': 'Actions taken',
+    'console.logEmpty': 'No action yet.',
+    'console.logCaption': 'Every facilitator action of the session, oldest first',
+    'console.logCol.when': 'When',
+    'console.logCol.action': 'Action',
+    'console.logCol.room': 'Room',
+    'console.logCol.student': 'Student',
+    'console.logCol.details': 'Details',
+    'console.action.pause_room': 'Paused the room',
+    'console.action.resume_room': 'Resumed the room',
+    'console.action.extend_deadline': 'Extended the timer',
+    'console.action.remove_participant': 'Removed a student',
+    'console.action.fill_with_bot': 'Seated a bot',
+    'console.action.end_room': 'Ended the game',
+    'console.action.pause_session': 'Paused every room',
+    'console.action.resume_session': 'Resumed every room',
+    'console.action.broadcast': 'Sent a message',
+    'console.action.move_participant': 'Moved a student',
+    'console.action.close_session': 'Closed enrolment',
+    'console.movedTo': 'to room {room}',
+    'error.seat_filled': 'A bot already plays that role.',
+    'error.no_free_seat': 'That room has no free seat.',
+    'error.not_movable': 'Only a student still seated in the room can be moved.',
+    'error.no_deadline': 'No timer is running in that room.',
+    'error.same_room': 'Choose another room.',
+    'error.outcome_unknown': 'It is not known whether that was done: press again, it will not be done twice.',
   },
   ko: {
     'console.open': '진행자 콘솔',
@@ -127,6 +171,50 @@ addStrings({
     'error.session_closed': '세션이 닫혔습니다.',
     'error.pool_empty': '아직 등록한 학생이 없습니다.',
     'error.invalid_message': '1~280자의 메시지를 쓰세요.',
+    'console.reopen': '진행 중인 세션 열기',
+    'console.reopenCode': '참여 코드',
+    'console.reopenButton': '열기',
+    'console.sessionActions': '모든 방 한꺼번에',
+    'console.pauseAll': '모든 방 멈추기',
+    'console.resumeAll': '모든 방 다시 시작',
+    'console.closeEnrolment': '등록 마감',
+    'console.extendShort': '+1분',
+    'console.extend': '{room} 방 +1분',
+    'console.removeShort': '내보내기',
+    'console.remove': '{room} 방의 게임에서 {name} 내보내기',
+    'console.botShort': '봇',
+    'console.bot': '{room} 방에서 {name}의 역할에 봇 앉히기',
+    'console.move': '학생을 다른 방으로 옮기기',
+    'console.moveWho': '학생',
+    'console.moveTo': '옮길 방',
+    'console.moveButton': '옮기기',
+    'console.moveNone': '옮길 학생이나 다른 방이 없습니다.',
+    'console.log': '지금까지의 조치',
+    'console.logEmpty': '아직 조치가 없습니다.',
+    'console.logCaption': '세션의 모든 진행자 조치 (오래된 것부터)',
+    'console.logCol.when': '시각',
+    'console.logCol.action': '조치',
+    'console.logCol.room': '방',
+    'console.logCol.student': '학생',
+    'console.logCol.details': '내용',
+    'console.action.pause_room': '방 멈춤',
+    'console.action.resume_room': '방 다시 시작',
+    'console.action.extend_deadline': '타이머 연장',
+    'console.action.remove_participant': '학생 내보냄',
+    'console.action.fill_with_bot': '봇 앉힘',
+    'console.action.end_room': '게임 끝냄',
+    'console.action.pause_session': '모든 방 멈춤',
+    'console.action.resume_session': '모든 방 다시 시작',
+    'console.action.broadcast': '메시지 보냄',
+    'console.action.move_participant': '학생 옮김',
+    'console.action.close_session': '등록 마감',
+    'console.movedTo': '{room} 방으로',
+    'error.seat_filled': '그 역할은 이미 봇이 맡고 있습니다.',
+    'error.no_free_seat': '그 방에는 빈자리가 없습니다.',
+    'error.not_movable': '아직 방에 앉아 있는 학생만 옮길 수 있습니다.',
+    'error.no_deadline': '그 방에는 돌아가는 타이머가 없습니다.',
+    'error.same_room': '다른 방을 고르세요.',
+    'error.outcome_unknown': '처리되었는지 알 수 없습니다. 다시 누르세요. 두 번 처리되지는 않습니다.',
   },
 });
 
@@ -141,7 +229,17 @@ export const CONSOLE_ROLES = ['facilitator', 'admin'];
  * @typedef {{ type: string, room_code: string, phase: string, round: number, paused: boolean, seconds_left: number | null,
  *   chosen: number[], participants: MonitoredSeat[], version: number }} RoomStatus
  * @typedef {{ topic: string, title: string | { ko: string, en: string } }} Topic
+ * @typedef {{ actor_id: number, action: string, room_code: string | null, user_id: number | null, reason: string | null,
+ *   occurred_at: string, message: string | null, to_room_code: string | null }} FacilitatorAction
  */
+
+/** The session this tab has open in the console, so a reload comes back to it. */
+const SESSION_KEY = 'dilemma.console_session';
+
+/** Whether this tab had a session open in the console (a reload goes back there). */
+export function consoleSessionStored() {
+  return sessionStorage.getItem(SESSION_KEY) !== null;
+}
 
 export class ConsolePage {
   /** @param {() => void} onChange redraws the screen */
@@ -158,7 +256,11 @@ export class ConsolePage {
     this.monitorDown = false;
     this.sent = false;
     /** What is typed in the forms, kept so that a redraw (the monitor's pushes redraw every second) does not wipe it. */
-    this.draft = { title: '', topic: '', message: '' };
+    this.draft = { title: '', topic: '', message: '', code: '', mover: '', target: '' };
+    /** @type {FacilitatorAction[]} */
+    this.actions = [];
+    /** @type {Map<string, string>} an action's Idempotency-Key, kept until it is answered (see act) */
+    this.pendingKeys = new Map();
     /** @type {import('./session-results.js').SessionResults | null} */
     this.results = null;
     /** @type {import('./session-results.js').ScenarioRound[]} the session's scenario, for the options' words */
@@ -173,6 +275,8 @@ export class ConsolePage {
     this.monitor = null;
     this.session = null;
     this.qr = null;
+    this.actions = [];
+    this.pendingKeys.clear();
     this.results = null;
     this.scenarioRounds = [];
     if (this.resultsTimer) {
@@ -183,19 +287,90 @@ export class ConsolePage {
     this.sent = false;
   }
 
+  /** Signing out: the page forgets the session too. */
+  forget() {
+    this.leave();
+    sessionStorage.removeItem(SESSION_KEY);
+  }
+
   /** @param {string} title @param {string} topic */
   async create(title, topic) {
     this.leave();
     this.session = await call('POST', '/sessions', { title, topic });
+    sessionStorage.setItem(SESSION_KEY, /** @type {Session} */ (this.session).session_code);
     this.qr = await this.loadQr();
     this.onChange();
+  }
+
+  /** Back to the session this tab had open, if any; one that cannot be read any more is forgotten. */
+  async resume() {
+    const code = sessionStorage.getItem(SESSION_KEY);
+    if (code && !this.session) {
+      try {
+        await this.open(code);
+      } catch (error) {
+        sessionStorage.removeItem(SESSION_KEY);
+        throw error;
+      }
+    }
+  }
+
+  /** @param {string} code a session's join code */
+  async open(code) {
+    this.leave();
+    this.session = await call('GET', `/sessions/${encodeURIComponent(code)}`);
+    sessionStorage.setItem(SESSION_KEY, /** @type {Session} */ (this.session).session_code);
+    this.qr = await this.loadQr();
+    this.watch();
+    await Promise.all([this.loadResults(), this.loadActions()]);
+    this.onChange();
+  }
+
+  /**
+   * Sends a facilitator action with an Idempotency-Key that stays the same until the action is answered: pressed again
+   * after a lost answer (a network error, a 5xx) it is the same action to the server, which does it at most once; after
+   * an answer, a press is a new action (a second extension extends again).
+   * @param {string} path under the session
+   * @param {Record<string, unknown>} body
+   */
+  async act(path, body = {}) {
+    const session = /** @type {Session} */ (this.session);
+    const action = `${path} ${JSON.stringify(body)}`;
+    const key = this.pendingKeys.get(action) ?? crypto.randomUUID();
+    this.pendingKeys.set(action, key);
+    try {
+      const answer = await call('POST', `/sessions/${session.session_code}${path}`, body, false, { 'Idempotency-Key': key });
+      this.pendingKeys.delete(action);
+      if (answer?.session_code) {
+        this.session = answer;
+      }
+    } catch (error) {
+      if (error instanceof ApiError && error.status >= 400 && error.status < 500) {
+        this.pendingKeys.delete(action);
+      }
+      throw error;
+    } finally {
+      await this.loadActions().catch(() => {});
+      this.onChange();
+    }
+  }
+
+  /** The session's audited actions, oldest first. */
+  async loadActions() {
+    const session = this.session;
+    if (session) {
+      const actions = await call('GET', `/sessions/${session.session_code}/actions`);
+      if (this.session?.session_code === session.session_code) {
+        this.actions = actions;
+      }
+    }
   }
 
   async reload() {
     if (this.session) {
       this.session = await call('GET', `/sessions/${this.session.session_code}`);
       this.watch();
-      await this.loadResults();
+      await Promise.all([this.loadResults(), this.loadActions()]);
       this.onChange();
     }
   }
@@ -242,16 +417,8 @@ export class ConsolePage {
   async broadcast(message) {
     if (this.session) {
       this.sent = false;
-      await call('POST', `/sessions/${this.session.session_code}/broadcast`, { message });
+      await this.act('/broadcast', { message });
       this.sent = true;
-      this.onChange();
-    }
-  }
-
-  /** @param {string} roomCode @param {'pause' | 'resume' | 'end'} action */
-  async roomAction(roomCode, action) {
-    if (this.session) {
-      this.session = await call('POST', `/sessions/${this.session.session_code}/rooms/${roomCode}/${action}`, {});
       this.onChange();
     }
   }
@@ -319,8 +486,30 @@ export class ConsolePage {
       h('h2', { id: 'screen-title' }, t('console.title')),
       h('button', { type: 'button', class: 'secondary', id: 'console-back', onclick: back }, t('console.back')),
       this.createSection(topics, busy, run),
+      this.reopenSection(busy, run),
       ...(this.session ? this.sessionSections(this.session, busy, run) : []),
     ];
+  }
+
+  /** @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
+  reopenSection(busy, run) {
+    return h('form', {
+      class: 'card',
+      id: 'reopen-form',
+      'aria-labelledby': 'reopen-title',
+      onsubmit: (/** @type {Event} */ event) => {
+        event.preventDefault();
+        const code = this.draft.code.trim().toUpperCase();
+        run(async () => {
+          await this.open(code);
+          this.draft.code = '';
+        });
+      },
+    },
+    h('h3', { id: 'reopen-title' }, t('console.reopen')),
+    h('label', { for: 'reopen-code' }, t('console.reopenCode')),
+    h('input', { type: 'text', id: 'reopen-code', name: 'code', maxlength: 16, required: true, autocomplete: 'off', value: this.draft.code, oninput: keeper(this.draft)('code') }),
+    h('button', { type: 'submit', id: 'reopen-submit', disabled: busy }, t('console.reopenButton')));
   }
 
   /** @param {Topic[]} topics @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
@@ -366,8 +555,10 @@ export class ConsolePage {
           h('button', { type: 'button', class: 'secondary', id: 'pool-refresh', disabled: busy, onclick: () => run(() => this.reload()) }, t('console.refresh')),
           open ? h('button', { type: 'button', id: 'session-start', disabled: busy, onclick: () => run(() => this.start()) }, t('console.start')) : null)),
       open ? null : this.roomsSection(session, busy, run),
+      open ? null : this.moveSection(busy, run),
       open || !this.results ? null : sessionResultsSection(this.results, this.scenarioRounds, busy, () => run(() => this.reload())),
       open ? null : this.broadcastSection(busy, run),
+      this.logSection(),
     ].filter((section) => section !== null);
   }
 
@@ -379,8 +570,15 @@ export class ConsolePage {
         codes.push(code);
       }
     }
+    /** @param {string} id @param {string} path @param {string} label @param {boolean} [danger] */
+    const sessionButton = (id, path, label, danger = false) =>
+      h('button', { type: 'button', class: danger ? 'danger' : 'secondary', id, disabled: busy, onclick: () => run(() => this.act(path)) }, t(label));
     return h('section', { class: 'card', id: 'console-rooms', 'aria-labelledby': 'console-rooms-title' },
       h('h3', { id: 'console-rooms-title' }, t('console.rooms')),
+      h('div', { class: 'row', role: 'group', 'aria-label': t('console.sessionActions') },
+        sessionButton('session-pause', '/pause', 'console.pauseAll'),
+        sessionButton('session-resume', '/resume', 'console.resumeAll'),
+        session.status === 'closed' ? null : sessionButton('session-close', '/close', 'console.closeEnrolment', true)),
       this.monitorDown ? h('p', { class: 'tag warn', id: 'monitor-down' }, t('console.monitorDown')) : null,
       codes.length === 0
         ? h('p', { class: 'muted' }, t('console.noRooms'))
@@ -397,25 +595,103 @@ export class ConsolePage {
     const status = this.rooms.get(code);
     const seats = status?.participants ?? [];
     const live = status && status.phase !== 'finished';
-    /** @param {'pause' | 'resume' | 'end'} action */
-    const button = (action) => h('button', {
+    /** @param {'pause' | 'resume' | 'end' | 'extend'} action @param {boolean} [enabled] */
+    const button = (action, enabled = true) => h('button', {
       type: 'button',
       class: action === 'end' ? 'danger' : 'secondary',
       id: `room-${action}-${code}`,
-      disabled: busy || !live,
+      disabled: busy || !live || !enabled,
       // The table's row says which room: the button shows a short word, a screen reader hears the room with it.
       'aria-label': t(`console.${action}`, { room: code }),
-      onclick: () => run(() => this.roomAction(code, action)),
+      onclick: () => run(() => this.act(`/rooms/${code}/${action}`, action === 'extend' ? { seconds: 60 } : {})),
     }, t(`console.${action}Short`));
+    /** @param {MonitoredSeat} seat @param {'remove' | 'bot'} action */
+    const seatButton = (seat, action) => h('button', {
+      type: 'button',
+      class: 'secondary small',
+      id: `seat-${action}-${code}-${seat.user_id}`,
+      disabled: busy || !live,
+      'aria-label': t(`console.${action}`, { name: seat.nickname, room: code }),
+      onclick: () => run(() => this.act(`/rooms/${code}/${action}`, { user_id: seat.user_id })),
+    }, t(`console.${action}Short`));
+    // A role someone still plays (a bot, a student present or coming back, one moved in) cannot take a bot.
+    const playedRoles = new Set(seats.filter((seat) => seat.is_bot || seat.presence === 'present' || seat.presence === 'reconnecting').map((seat) => seat.role_id));
     return h('tr', { 'data-room-code': code, 'data-phase': status?.phase ?? '' },
       h('th', { scope: 'row' }, code),
       h('td', { 'data-column': 'phase' }, status ? t(`console.phase.${status.phase}`) : '…', status?.paused ? [' ', h('span', { class: 'tag warn' }, t('console.paused'))] : null),
       h('td', { 'data-column': 'round' }, status ? number(status.round) : ''),
       h('td', { 'data-column': 'seconds-left' }, status?.seconds_left != null ? number(status.seconds_left) : ''),
       h('td', { 'data-column': 'chosen' }, status ? `${number(status.chosen.length)} / ${number(seats.length)}` : ''),
-      h('td', { 'data-column': 'presence' }, seats.map((seat) => h('span', { class: seat.presence === 'present' ? 'tag ok' : 'tag warn', 'data-user-id': seat.user_id },
-        `${seat.nickname}: ${t(`console.presence.${seat.is_bot ? 'bot' : seat.presence}`)}`))),
-      h('td', {}, h('div', { class: 'row' }, status?.paused ? button('resume') : button('pause'), button('end'))));
+      h('td', { 'data-column': 'presence' }, seats.map((seat) => h('div', { class: 'seat', 'data-user-id': seat.user_id },
+        h('span', { class: seat.presence === 'present' ? 'tag ok' : 'tag warn' },
+          `${seat.nickname}: ${t(`console.presence.${seat.is_bot ? 'bot' : seat.presence}`)}`),
+        // The server decides (a student still connected cannot be removed): these offer what may apply.
+        !seat.is_bot && seat.presence !== 'removed' ? seatButton(seat, 'remove') : null,
+        !seat.is_bot && seat.presence !== 'present' && seat.presence !== 'reconnecting' && !playedRoles.has(seat.role_id) ? seatButton(seat, 'bot') : null))),
+      h('td', {}, h('div', { class: 'row' },
+        status?.paused ? button('resume') : button('pause'),
+        button('extend', status?.seconds_left != null),
+        button('end'))));
+  }
+
+  /**
+   * Who may be moved (a student seated in a room still playing) and where (any other room); the session grain says
+   * whether the target has a free seat.
+   * @param {boolean} busy @param {(action: () => Promise<void>) => void} run
+   */
+  moveSection(busy, run) {
+    const movers = [...this.rooms.values()].filter((room) => room.phase !== 'finished').flatMap((room) => room.participants
+      .filter((seat) => !seat.is_bot && seat.presence !== 'removed')
+      .map((seat) => ({ value: `${room.room_code}:${seat.user_id}`, label: `${seat.nickname} (${room.room_code})` })));
+    const targets = [...this.rooms.values()].filter((room) => room.phase !== 'finished').map((room) => room.room_code);
+    const keep = keeper(this.draft);
+    const mover = movers.some((m) => m.value === this.draft.mover) ? this.draft.mover : (movers[0]?.value ?? '');
+    const from = mover.split(':')[0];
+    const choices = targets.filter((code) => code !== from);
+    const target = choices.includes(this.draft.target) ? this.draft.target : (choices[0] ?? '');
+    return h('form', {
+      class: 'card',
+      id: 'move-form',
+      'aria-labelledby': 'move-title',
+      onsubmit: (/** @type {Event} */ event) => {
+        event.preventDefault();
+        const [room, user] = mover.split(':');
+        run(() => this.act(`/rooms/${room}/move`, { user_id: Number(user), to_room_code: target }));
+      },
+    },
+    h('h3', { id: 'move-title' }, t('console.move')),
+    movers.length === 0 || choices.length === 0
+      ? h('p', { class: 'muted' }, t('console.moveNone'))
+      : [
+        h('label', { for: 'move-who' }, t('console.moveWho')),
+        h('select', { id: 'move-who', name: 'mover', onchange: keep('mover') },
+          movers.map((m) => h('option', { value: m.value, selected: m.value === mover }, m.label))),
+        h('label', { for: 'move-to' }, t('console.moveTo')),
+        h('select', { id: 'move-to', name: 'target', onchange: keep('target') },
+          choices.map((code) => h('option', { value: code, selected: code === target }, code))),
+        h('button', { type: 'submit', id: 'move-submit', disabled: busy }, t('console.moveButton')),
+      ]);
+  }
+
+  /** The audit of the session as the server keeps it (GET /sessions/{code}/actions), newest last. */
+  logSection() {
+    const seats = new Map([...this.rooms.values()].flatMap((room) => room.participants.map((seat) => [seat.user_id, seat.nickname])));
+    return h('section', { class: 'card', id: 'action-log', 'aria-labelledby': 'action-log-title' },
+      h('h3', { id: 'action-log-title' }, t('console.log')),
+      this.actions.length === 0
+        ? h('p', { class: 'muted' }, t('console.logEmpty'))
+        : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'action-log-title' },
+          h('table', { id: 'action-log-table' },
+            h('caption', {}, t('console.logCaption')),
+            h('thead', {}, h('tr', {},
+              ['when', 'action', 'room', 'student', 'details'].map((column) => h('th', { scope: 'col' }, t(`console.logCol.${column}`))))),
+            h('tbody', {}, this.actions.map((action) => h('tr', { 'data-action': action.action },
+              h('td', {}, when(action.occurred_at)),
+              h('td', {}, t(`console.action.${action.action}`)),
+              h('td', {}, action.room_code ?? ''),
+              h('td', {}, action.user_id == null ? '' : seats.get(action.user_id) ?? String(action.user_id)),
+              h('td', {}, [action.message, action.to_room_code ? t('console.movedTo', { room: action.to_room_code }) : null, action.reason]
+                .filter(Boolean).join(' · '))))))));
   }
 
   /** @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
@@ -442,8 +718,8 @@ export class ConsolePage {
 }
 
 /**
- * @param {{ title: string, topic: string, message: string }} draft
- * @returns {(key: 'title' | 'topic' | 'message') => (event: Event) => void} a listener that keeps a field's value in the draft
+ * @param {{ title: string, topic: string, message: string, code: string, mover: string, target: string }} draft
+ * @returns {(key: 'title' | 'topic' | 'message' | 'code' | 'mover' | 'target') => (event: Event) => void} a listener that keeps a field's value in the draft
  */
 function keeper(draft) {
   return (key) => (event) => {
