@@ -85,14 +85,17 @@ public static class SessionsApi
     {
         const string Audit = " Audited in facilitator_actions (actor, action, room, reason, time) once it took effect; GET /sessions/{session_code}/actions lists them. Body (optional): reason (at most 500 characters). ";
         const string OfRoom = "A room_code not of this session is 404 room_not_found; 409 room_not_started or room_finished when its game is not under way. ";
+        const string Reached =
+            "A room already paused (or, to resume, running) changes nothing and answers 200. Without an Idempotency-Key that is no new audit row: the "
+            + "pause or resume that made it so has its row (written now if its audit had failed), or the session's pause or resume has. ";
         sessions.MapPost("/{session_code}/rooms/{room_code}/pause", PauseRoomAsync)
             .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest()).AcceptsIdempotencyKey()
             .WithSummary("Pause one room of the session")
-            .WithDescription("The room refuses choices and consensus with 409 room_paused (paused true) and its deadline stands still. " + OfRoom + Audit + Access);
+            .WithDescription("The room refuses choices and consensus with 409 room_paused (paused true) and its deadline stands still. " + OfRoom + Reached + Audit + Access);
         sessions.MapPost("/{session_code}/rooms/{room_code}/resume", ResumeRoomAsync)
             .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest()).AcceptsIdempotencyKey()
             .WithSummary("Resume a paused room of the session")
-            .WithDescription("The running deadline moves on by the time the room was paused. " + OfRoom + Audit + Access);
+            .WithDescription("The running deadline moves on by the time the room was paused. " + OfRoom + Reached + Audit + Access);
         sessions.MapPost("/{session_code}/rooms/{room_code}/extend", ExtendDeadlineAsync)
             .Validates<ExtendDeadlineRequest>().AcceptsIdempotencyKey()
             .WithSummary("Extend the running deadline of one room")

@@ -233,7 +233,20 @@ public sealed partial class SessionGrain(
         switch (action.Kind)
         {
             case FacilitatorActionKind.PauseRoom or FacilitatorActionKind.ResumeRoom:
-                await RoomOf(action).PauseForSessionAsync(Code, action.Kind == FacilitatorActionKind.PauseRoom, cancellationToken);
+                var madeBy = await RoomOf(action).PauseForSessionAsync(Code, action.Kind == FacilitatorActionKind.PauseRoom, onceKey, cancellationToken);
+                if (action.IdempotencyKey is null)
+                {
+                    // Unkeyed, a press on a room already so is the state reached, not a second action: audited under the key
+                    // of the press that reached it (a row already, or the one its failed audit never wrote), or not at all
+                    // when the whole session's pause or resume did, which has its own row.
+                    if (madeBy is null)
+                    {
+                        return View();
+                    }
+
+                    onceKey = madeBy;
+                }
+
                 break;
             case FacilitatorActionKind.ExtendDeadline:
                 if (action.Seconds is not (> 0 and <= FacilitatorActionKind.MaxExtensionSeconds))
@@ -317,12 +330,17 @@ public sealed partial class SessionGrain(
     /// <summary>
     /// What makes a replay of <paramref name="action"/> the same audit row: an end by its room (a room ends once, and a second
     /// end by the same actor is that end sent again); an action sent with an <c>Idempotency-Key</c> by a digest of the actor,
-    /// the key and the request (so the same key on another request is still another row). Otherwise null: each is a row.
+    /// the key and the request (so the same key on another request is still another row); an unkeyed pause or resume of a
+    /// room by a key drawn for it, which the room keeps with the pause. Otherwise null: each is a row.
     /// </summary>
     private static string? OnceKeyOf(FacilitatorAction action, long actorId) => action switch
     {
         { Kind: FacilitatorActionKind.EndRoom, RoomCode: { } room } => $"{FacilitatorActionKind.EndRoom}:{room}",
         { IdempotencyKey: { } key } => Idempotency.Fingerprint(new { ActorId = actorId, Key = key, Action = action with { IdempotencyKey = null } }),
+
+        // Stored where the effect is (the room's pause), so that the same request without a key, finding the effect there, is
+        // audited under it: once, and still when the first one's audit failed.
+        { Kind: FacilitatorActionKind.PauseRoom or FacilitatorActionKind.ResumeRoom } => $"{action.Kind}:{Guid.NewGuid():N}",
         _ => null,
     };
 
@@ -572,7 +590,7 @@ public sealed partial class SessionGrain(
     {
         try
         {
-            await GrainFactory.GetGrain<IFacilitatedRoomGrain>(code).PauseForSessionAsync(Code, paused, cancellationToken);
+            await GrainFactory.GetGrain<IFacilitatedRoomGrain>(code).PauseForSessionAsync(Code, paused, onceKey: null, cancellationToken);
         }
         catch (RuleViolationException e) when (e.Code == "room_finished")
         {

@@ -10,7 +10,7 @@ namespace Dilemma.Tests.Sessions;
 /// <summary>
 /// A facilitator action that took effect and whose audit insert (or answer) was lost is sent again by the facilitator. The end
 /// was refused then (409 room_finished) and never audited; an extension moved the deadline a second time; a replayed action was
-/// audited twice. Embedded mode, its audit store failing the one insert the test picks.
+/// audited twice; an unkeyed pause or resume of a room already so was audited again. Embedded mode, its audit store failing the one insert the test picks.
 /// </summary>
 public sealed class FacilitatorReplayTests : IAsyncDisposable
 {
@@ -128,6 +128,50 @@ public sealed class FacilitatorReplayTests : IAsyncDisposable
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/pause", null, Ct, "pause-all"));
 
         Assert.Equal(["pause_room", "pause_session"], (await ActionsAsync(facilitator, code)).Select(a => a.GetProperty("action").GetString()));
+    }
+
+    /// <summary>
+    /// Without a key, a pause or resume of a room already so was a row each time, though nothing changed; the first one's
+    /// audit, when it failed, is still written by the next press.
+    /// </summary>
+    [Fact]
+    public async Task An_unkeyed_pause_or_resume_of_a_room_already_so_answers_and_is_audited_once()
+    {
+        var (facilitator, code, room, _) = await StartedAsync();
+
+        _failing.FailNextAudit(code, "pause_room");
+        await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", new { reason = "too loud" }, Ct), HttpStatusCode.InternalServerError, "storage_error");
+        Assert.True((await RoomAsync(facilitator, room)).GetProperty("paused").GetBoolean());
+        Assert.Empty(await ActionsAsync(facilitator, code));
+
+        foreach (var _ in new[] { 1, 2 })
+        {
+            await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", new { reason = "too loud" }, Ct));
+        }
+
+        foreach (var _ in new[] { 1, 2 })
+        {
+            await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/resume", null, Ct));
+        }
+
+        Assert.False((await RoomAsync(facilitator, room)).GetProperty("paused").GetBoolean());
+        Assert.Equal(
+            [("pause_room", "too loud"), ("resume_room", null)],
+            (await ActionsAsync(facilitator, code)).Select(a => (a.GetProperty("action").GetString(), a.GetProperty("reason").GetString())));
+    }
+
+    /// <summary>A room paused by the whole session's pause got a row of its own when its pause was pressed, changing nothing.</summary>
+    [Fact]
+    public async Task An_unkeyed_pause_of_a_room_the_session_paused_is_not_audited_but_its_resume_is()
+    {
+        var (facilitator, code, room, _) = await StartedAsync();
+
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/pause", null, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", null, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/resume", null, Ct));
+
+        Assert.False((await RoomAsync(facilitator, room)).GetProperty("paused").GetBoolean());
+        Assert.Equal(["pause_session", "resume_room"], (await ActionsAsync(facilitator, code)).Select(a => a.GetProperty("action").GetString()));
     }
 
     /// <summary>A move that completed, its audit lost, was refused when sent again (409 not_movable) and never audited.</summary>
