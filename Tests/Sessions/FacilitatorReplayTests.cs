@@ -10,7 +10,7 @@ namespace Dilemma.Tests.Sessions;
 /// <summary>
 /// A facilitator action that took effect and whose audit insert (or answer) was lost is sent again by the facilitator. The end
 /// was refused then (409 room_finished) and never audited; an extension moved the deadline a second time; a replayed action was
-/// audited twice; an unkeyed pause or resume of a room already so was audited again. Embedded mode, its audit store failing the one insert the test picks.
+/// audited twice; an unkeyed pause, resume or move whose state was reached already was audited again, or refused. Embedded mode, its audit store failing the one insert the test picks.
 /// </summary>
 public sealed class FacilitatorReplayTests : IAsyncDisposable
 {
@@ -174,6 +174,39 @@ public sealed class FacilitatorReplayTests : IAsyncDisposable
         Assert.Equal(["pause_session", "resume_room"], (await ActionsAsync(facilitator, code)).Select(a => a.GetProperty("action").GetString()));
     }
 
+    /// <summary>
+    /// A move that completed, sent again without a key (its answer lost), was refused (409 not_movable) and, when its audit
+    /// had failed, never audited.
+    /// </summary>
+    [Fact]
+    public async Task A_move_sent_again_without_a_key_answers_as_the_first_and_is_audited_once()
+    {
+        var (facilitator, code, room, students) = await StartedAsync();
+        var late = Assert.Single(await SessionKit.EnrolledAsync(_http, code, 1, Ct));
+        var waiting = await SeatOfAsync(late, code);
+        var mover = students[0];
+
+        _failing.FailNextAudit(code, "move_participant");
+        await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, room, mover.UserId, waiting, key: null), HttpStatusCode.InternalServerError, "storage_error");
+        Assert.Equal(waiting, await SeatOfAsync(mover, code));
+
+        foreach (var _ in new[] { 1, 2 })
+        {
+            var again = await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, room, mover.UserId, waiting, key: null));
+            Assert.Contains(mover.UserId, SessionKit.UserIds(SessionKit.Rooms(again).Single(r => r.GetProperty("room_code").GetString() == waiting)));
+            Assert.DoesNotContain(mover.UserId, SessionKit.UserIds(SessionKit.Rooms(again).Single(r => r.GetProperty("room_code").GetString() == room)));
+        }
+
+        Assert.Single((await RoomAsync(facilitator, waiting)).GetProperty("participants").EnumerateArray(), p => p.GetProperty("user_id").GetInt64() == mover.UserId);
+        var action = Assert.Single(await ActionsAsync(facilitator, code));
+        Assert.Equal(
+            ("move_participant", room, waiting, mover.UserId),
+            (action.GetProperty("action").GetString(), action.GetProperty("room_code").GetString(), action.GetProperty("to_room_code").GetString(), action.GetProperty("user_id").GetInt64()));
+
+        // Someone the move did not take there is refused as ever: the late arrival sits in the waiting room, never moved.
+        await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, room, late.UserId, waiting, key: null), HttpStatusCode.NotFound, "participant_not_found");
+    }
+
     /// <summary>A move that completed, its audit lost, was refused when sent again (409 not_movable) and never audited.</summary>
     [Fact]
     public async Task A_move_sent_again_with_its_key_after_its_audit_failed_answers_as_the_first_and_is_audited_once()
@@ -197,8 +230,9 @@ public sealed class FacilitatorReplayTests : IAsyncDisposable
             ("move_participant", room, waiting, mover.UserId),
             (action.GetProperty("action").GetString(), action.GetProperty("room_code").GetString(), action.GetProperty("to_room_code").GetString(), action.GetProperty("user_id").GetInt64()));
 
-        // Without its key the same move is a new request, and the mover is no longer in the source room.
-        await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, room, mover.UserId, waiting, key: null), HttpStatusCode.Conflict, "not_movable");
+        // Without its key, the move is found done all the same: answered, and not audited again.
+        await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, room, mover.UserId, waiting, key: null));
+        Assert.Single(await ActionsAsync(facilitator, code));
     }
 
     /// <summary>A started session of three: one room, playing, with a choice deadline running.</summary>
