@@ -181,14 +181,7 @@ public sealed class FacilitatorReplayTests : IAsyncDisposable
     [Fact]
     public async Task A_move_sent_again_without_a_key_answers_as_the_first_and_is_audited_once()
     {
-        var (facilitator, code, room, students) = await StartedAsync();
-        var late = Assert.Single(await SessionKit.EnrolledAsync(_http, code, 1, Ct));
-        var waiting = await SeatOfAsync(late, code);
-        var mover = students[0];
-
-        _failing.FailNextAudit(code, "move_participant");
-        await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, room, mover.UserId, waiting, key: null), HttpStatusCode.InternalServerError, "storage_error");
-        Assert.Equal(waiting, await SeatOfAsync(mover, code));
+        var (facilitator, code, room, waiting, mover, late) = await MovedWithItsAuditFailedAsync(key: null);
 
         foreach (var _ in new[] { 1, 2 })
         {
@@ -198,10 +191,7 @@ public sealed class FacilitatorReplayTests : IAsyncDisposable
         }
 
         Assert.Single((await RoomAsync(facilitator, waiting)).GetProperty("participants").EnumerateArray(), p => p.GetProperty("user_id").GetInt64() == mover.UserId);
-        var action = Assert.Single(await ActionsAsync(facilitator, code));
-        Assert.Equal(
-            ("move_participant", room, waiting, mover.UserId),
-            (action.GetProperty("action").GetString(), action.GetProperty("room_code").GetString(), action.GetProperty("to_room_code").GetString(), action.GetProperty("user_id").GetInt64()));
+        await AssertMovedOnceAsync(facilitator, code, room, waiting, mover);
 
         // Someone the move did not take there is refused as ever: the late arrival sits in the waiting room, never moved.
         await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, room, late.UserId, waiting, key: null), HttpStatusCode.NotFound, "participant_not_found");
@@ -211,28 +201,42 @@ public sealed class FacilitatorReplayTests : IAsyncDisposable
     [Fact]
     public async Task A_move_sent_again_with_its_key_after_its_audit_failed_answers_as_the_first_and_is_audited_once()
     {
+        var (facilitator, code, room, waiting, mover, _) = await MovedWithItsAuditFailedAsync("move-1");
+
+        var again = await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, room, mover.UserId, waiting, "move-1"));
+        Assert.Contains(mover.UserId, SessionKit.UserIds(SessionKit.Rooms(again).Single(r => r.GetProperty("room_code").GetString() == waiting)));
+        await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, room, mover.UserId, waiting, "move-1"));
+        await AssertMovedOnceAsync(facilitator, code, room, waiting, mover);
+
+        // Without its key, the move is found done all the same: answered, and not audited again.
+        await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, room, mover.UserId, waiting, key: null));
+        Assert.Single(await ActionsAsync(facilitator, code));
+    }
+
+    /// <summary>
+    /// A started room and a waiting room with one late arrival; the room's first student moved into the waiting room (under
+    /// <paramref name="key"/>), the move answered 500 because its audit failed.
+    /// </summary>
+    private async Task<(Player Facilitator, string Code, string Room, string Waiting, Player Mover, Player Late)> MovedWithItsAuditFailedAsync(string? key)
+    {
         var (facilitator, code, room, students) = await StartedAsync();
         var late = Assert.Single(await SessionKit.EnrolledAsync(_http, code, 1, Ct));
         var waiting = await SeatOfAsync(late, code);
         var mover = students[0];
 
         _failing.FailNextAudit(code, "move_participant");
-        await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, room, mover.UserId, waiting, "move-1"), HttpStatusCode.InternalServerError, "storage_error");
+        await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, room, mover.UserId, waiting, key), HttpStatusCode.InternalServerError, "storage_error");
         Assert.Equal(waiting, await SeatOfAsync(mover, code));
         Assert.Empty(await ActionsAsync(facilitator, code));
+        return (facilitator, code, room, waiting, mover, late);
+    }
 
-        var again = await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, room, mover.UserId, waiting, "move-1"));
-        Assert.Contains(mover.UserId, SessionKit.UserIds(SessionKit.Rooms(again).Single(r => r.GetProperty("room_code").GetString() == waiting)));
-        await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, room, mover.UserId, waiting, "move-1"));
-
+    private static async Task AssertMovedOnceAsync(Player facilitator, string code, string from, string to, Player mover)
+    {
         var action = Assert.Single(await ActionsAsync(facilitator, code));
         Assert.Equal(
-            ("move_participant", room, waiting, mover.UserId),
+            ("move_participant", from, to, mover.UserId),
             (action.GetProperty("action").GetString(), action.GetProperty("room_code").GetString(), action.GetProperty("to_room_code").GetString(), action.GetProperty("user_id").GetInt64()));
-
-        // Without its key, the move is found done all the same: answered, and not audited again.
-        await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, room, mover.UserId, waiting, key: null));
-        Assert.Single(await ActionsAsync(facilitator, code));
     }
 
     /// <summary>A started session of three: one room, playing, with a choice deadline running.</summary>
