@@ -85,14 +85,17 @@ public static class SessionsApi
     {
         const string Audit = " Audited in facilitator_actions (actor, action, room, reason, time) once it took effect; GET /sessions/{session_code}/actions lists them. Body (optional): reason (at most 500 characters). ";
         const string OfRoom = "A room_code not of this session is 404 room_not_found; 409 room_not_started or room_finished when its game is not under way. ";
+        const string Reached =
+            "A room already paused (or, to resume, running) changes nothing and answers 200. Without an Idempotency-Key that is no new audit row: the "
+            + "pause or resume that made it so has its row (written now if its audit had failed), or the session's pause or resume has. ";
         sessions.MapPost("/{session_code}/rooms/{room_code}/pause", PauseRoomAsync)
             .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest()).AcceptsIdempotencyKey()
             .WithSummary("Pause one room of the session")
-            .WithDescription("The room refuses choices and consensus with 409 room_paused (paused true) and its deadline stands still. " + OfRoom + Audit + Access);
+            .WithDescription("The room refuses choices and consensus with 409 room_paused (paused true) and its deadline stands still. " + OfRoom + Reached + Audit + Access);
         sessions.MapPost("/{session_code}/rooms/{room_code}/resume", ResumeRoomAsync)
             .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest()).AcceptsIdempotencyKey()
             .WithSummary("Resume a paused room of the session")
-            .WithDescription("The running deadline moves on by the time the room was paused. " + OfRoom + Audit + Access);
+            .WithDescription("The running deadline moves on by the time the room was paused. " + OfRoom + Reached + Audit + Access);
         sessions.MapPost("/{session_code}/rooms/{room_code}/extend", ExtendDeadlineAsync)
             .Validates<ExtendDeadlineRequest>().AcceptsIdempotencyKey()
             .WithSummary("Extend the running deadline of one room")
@@ -131,6 +134,8 @@ public static class SessionsApi
                 + "of the game as a removed seat is (presence removed, later rounds absent, a host hands over, room_events participant_moved_out), and under on_dropout bot a bot takes its role; "
                 + "under wait the room does not wait for someone moved. The mover's sockets for the source room close with 4003; enrolling again answers the new room_code. "
                 + "409 room_finished when either game is over. A move that failed half-way (5xx after the target seated the mover) is finished by the same request sent again. "
+                + "A move already made (the participant sits in to_room_code, moved there from room_code by this session) answers 200 as it did, moves nothing and "
+                + "adds no audit row, with or without an Idempotency-Key (its row is written then if its audit had failed). "
                 + "Audited with to_room_code." + Audit + Access);
         sessions.MapPost("/{session_code}/broadcast", BroadcastAsync)
             .Validates<BroadcastRequest>().AcceptsIdempotencyKey()
@@ -138,7 +143,9 @@ public static class SessionsApi
             .WithDescription(
                 "Body: message (1-280 characters after trimming; else 400 invalid_message naming message; 400 missing_field without it), reason (optional). "
                 + "Every voice socket of every room of the session (WS /ws/voice/{room_code}) receives {\"type\":\"facilitator_message\",\"message\":…,\"at\":…} "
-                + "(at: the server's time, the same in every room); nothing is stored in the rooms. 409 session_not_started before the start. Audited with the message." + Audit + Access);
+                + "(at: the server's time, the same in every room); nothing is stored in the rooms. 409 session_not_started before the start. Audited with the message. "
+                + "Sent again without an Idempotency-Key it goes out again and is another audit row (a retry cannot be told from a second message); "
+                + "with the same key it is not shown again and is audited once." + Audit + Access);
         sessions.MapGet("/{session_code}/results", ResultsAsync)
             .WithSummary("The session's statistics across its rooms")
             .WithDescription(

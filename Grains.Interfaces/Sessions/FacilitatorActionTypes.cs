@@ -43,7 +43,9 @@ public sealed record FacilitatorAction(
 /// <summary>
 /// One audited action as stored. <see cref="OnceKey"/> names the action, when it can be named, so that it is recorded once
 /// however often it is replayed: an end by its room (a room ends once), an action sent with an <c>Idempotency-Key</c> by a
-/// digest of the actor, the key and the request. Null for an action without either: each is one more row.
+/// digest of the actor, the key and the request, an unkeyed pause or resume of a room or move by a key drawn for it (the room
+/// or the mover's enrolment keeps it, and a press that changes nothing is audited under it). Null for other actions without
+/// a key: each is one more row.
 /// </summary>
 [GenerateSerializer]
 [Immutable]

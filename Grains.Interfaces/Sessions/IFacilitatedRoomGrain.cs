@@ -26,8 +26,10 @@ public interface IFacilitatedRoomGrain : IGrainWithStringKey
     /// <summary>
     /// Pauses or resumes a started game: a paused room refuses choices and consensus (<c>room_paused</c>, 409) and its
     /// deadline stands still; on resume the deadline moves on by the time paused. Pausing what is paused changes nothing.
+    /// Answers the audit key of the pause or resume that left the room as it is: <paramref name="onceKey"/> when this call
+    /// changed it (stored with the change), the earlier call's when it did not (null for a whole session's, which passes none).
     /// </summary>
-    Task<RoomSnapshot> PauseForSessionAsync(string sessionCode, bool paused, CancellationToken cancellationToken = default);
+    Task<string?> PauseForSessionAsync(string sessionCode, bool paused, string? onceKey, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Moves the running deadline later by <paramref name="seconds"/>; <c>no_deadline</c> (409) when none runs. Under an

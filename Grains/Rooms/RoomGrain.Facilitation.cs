@@ -111,22 +111,25 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
         return Snapshot();
     }
 
-    public async Task<RoomSnapshot> PauseForSessionAsync(string sessionCode, bool paused, CancellationToken cancellationToken)
+    public async Task<string?> PauseForSessionAsync(string sessionCode, bool paused, string? onceKey, CancellationToken cancellationToken)
     {
         EnsureOfSession(sessionCode);
         EnsurePlaying();
         if (paused == State.FacilitatorPausedAt is not null)
         {
-            return Snapshot();
+            return State.FacilitatorPauseKey;
         }
 
         // The clock stands still while paused; the save moves the deadline on by the pause once nothing holds it (from
         // the facilitator's pause itself when no save has followed it yet).
         State.PausedSince ??= State.FacilitatorPausedAt;
         State.FacilitatorPausedAt = paused ? Now : null;
+
+        // Saved with the change it names, so the key is there exactly when the change is.
+        State.FacilitatorPauseKey = onceKey;
         await SaveAsync(writeScenario: false, cancellationToken);
         await KeepDeadlineReminderAsync();
-        return Snapshot();
+        return onceKey;
     }
 
     public Task<RoomSnapshot> ExtendDeadlineForSessionAsync(string sessionCode, int seconds, long actorId, string? idempotencyKey, CancellationToken cancellationToken)

@@ -233,7 +233,20 @@ public sealed partial class SessionGrain(
         switch (action.Kind)
         {
             case FacilitatorActionKind.PauseRoom or FacilitatorActionKind.ResumeRoom:
-                await RoomOf(action).PauseForSessionAsync(Code, action.Kind == FacilitatorActionKind.PauseRoom, cancellationToken);
+                var madeBy = await RoomOf(action).PauseForSessionAsync(Code, action.Kind == FacilitatorActionKind.PauseRoom, onceKey, cancellationToken);
+                if (action.IdempotencyKey is null)
+                {
+                    // Unkeyed, a press on a room already so is the state reached, not a second action: audited under the key
+                    // of the press that reached it (a row already, or the one its failed audit never wrote), or not at all
+                    // when the whole session's pause or resume did, which has its own row.
+                    if (madeBy is null)
+                    {
+                        return View();
+                    }
+
+                    onceKey = madeBy;
+                }
+
                 break;
             case FacilitatorActionKind.ExtendDeadline:
                 if (action.Seconds is not (> 0 and <= FacilitatorActionKind.MaxExtensionSeconds))
@@ -270,10 +283,15 @@ public sealed partial class SessionGrain(
 
                 break;
             case FacilitatorActionKind.MoveParticipant:
-                if (!handled)
+                if (action.IdempotencyKey is null && await MovedAlreadyAsync(action, cancellationToken) is { } moveKey)
                 {
-                    await MoveAsync(action, caller.UserId, cancellationToken);
-                    await KeepHandledAsync(onceKey);
+                    // The move is done (a retry whose answer was lost, say): answered as then, and audited under that move's key.
+                    onceKey = moveKey;
+                }
+                else if (!handled)
+                {
+                    await MoveAsync(action, caller.UserId, onceKey, cancellationToken);
+                    await KeepHandledAsync(action.IdempotencyKey is null ? null : onceKey);
                 }
 
                 break;
@@ -317,12 +335,17 @@ public sealed partial class SessionGrain(
     /// <summary>
     /// What makes a replay of <paramref name="action"/> the same audit row: an end by its room (a room ends once, and a second
     /// end by the same actor is that end sent again); an action sent with an <c>Idempotency-Key</c> by a digest of the actor,
-    /// the key and the request (so the same key on another request is still another row). Otherwise null: each is a row.
+    /// the key and the request (so the same key on another request is still another row); an unkeyed pause, resume or move
+    /// by a key drawn for it, which the effect keeps. Otherwise null: each is a row.
     /// </summary>
     private static string? OnceKeyOf(FacilitatorAction action, long actorId) => action switch
     {
         { Kind: FacilitatorActionKind.EndRoom, RoomCode: { } room } => $"{FacilitatorActionKind.EndRoom}:{room}",
         { IdempotencyKey: { } key } => Idempotency.Fingerprint(new { ActorId = actorId, Key = key, Action = action with { IdempotencyKey = null } }),
+
+        // Stored where the effect is (the room's pause, the mover's enrolment), so that the same request without a key, finding
+        // the effect there, is audited under it: once, and still when the first one's audit failed.
+        { Kind: FacilitatorActionKind.PauseRoom or FacilitatorActionKind.ResumeRoom or FacilitatorActionKind.MoveParticipant } => $"{action.Kind}:{Guid.NewGuid():N}",
         _ => null,
     };
 
@@ -432,7 +455,7 @@ public sealed partial class SessionGrain(
     /// A move that stopped half-way (a room's or the session's write failed after the target had seated the mover) is
     /// finished by the facilitator's retry: the target's seat is taken as this move's, and the source lets go if it has not.
     /// </summary>
-    private async Task MoveAsync(FacilitatorAction action, long actorId, CancellationToken cancellationToken)
+    private async Task MoveAsync(FacilitatorAction action, long actorId, string? onceKey, CancellationToken cancellationToken)
     {
         var userId = ParticipantOf(action);
         var source = RoomOf(action);
@@ -454,7 +477,7 @@ public sealed partial class SessionGrain(
         {
             // As below, once the target holds the mover: the rest is not given up half-way again.
             cancellationToken = CancellationToken.None;
-            if (await StillSeatedAsync(source, userId, cancellationToken))
+            if (await SeatsAsync(source, userId, cancellationToken))
             {
                 await source.MoveOutForSessionAsync(Code, userId, actorId, targetCode, cancellationToken);
             }
@@ -488,6 +511,8 @@ public sealed partial class SessionGrain(
         if (entry is not null)
         {
             entry.RoomCode = targetCode;
+            entry.MovedFrom = sourceRoom.Code;
+            entry.MoveKey = onceKey;
         }
 
         if (targetCode == State.WaitingRoom && target.Phase != RoomPhase.Waiting)
@@ -505,6 +530,19 @@ public sealed partial class SessionGrain(
         await SaveAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The audit key of the move that took the participant from the action's room to its target, when that is where they
+    /// still sit; otherwise null. The session's record says whence the move came, the target that it holds them yet (a
+    /// removal there since is not the move's state).
+    /// </summary>
+    private async Task<string?> MovedAlreadyAsync(FacilitatorAction action, CancellationToken cancellationToken) =>
+        State.Enrolled.Find(p => p.UserId == action.UserId) is { MoveKey: { } key, RoomCode: { } at } entry
+        && entry.MovedFrom == action.RoomCode
+        && at == action.ToRoomCode
+        && await SeatsAsync(GrainFactory.GetGrain<IFacilitatedRoomGrain>(at), entry.UserId, cancellationToken)
+            ? key
+            : null;
+
     /// <summary>The target room as it is, when it holds <paramref name="userId"/>; otherwise null.</summary>
     private async Task<RoomSnapshot?> SeatedByEarlierMoveAsync(IFacilitatedRoomGrain target, long userId, CancellationToken cancellationToken)
     {
@@ -512,16 +550,16 @@ public sealed partial class SessionGrain(
         return Holds(room, userId) ? room : null;
     }
 
-    /// <summary>Whether the source room has not yet let <paramref name="userId"/> go.</summary>
-    private async Task<bool> StillSeatedAsync(IFacilitatedRoomGrain source, long userId, CancellationToken cancellationToken)
+    /// <summary>Whether the room seats <paramref name="userId"/> (a source that has not let them go yet, a target that holds them still).</summary>
+    private async Task<bool> SeatsAsync(IFacilitatedRoomGrain room, long userId, CancellationToken cancellationToken)
     {
         try
         {
-            return Holds(await source.GetForSessionAsync(Code, cancellationToken), userId);
+            return Holds(await room.GetForSessionAsync(Code, cancellationToken), userId);
         }
         catch (RuleViolationException e) when (e.Kind == RuleViolationKind.NotFound)
         {
-            // A waiting room closes when its last participant leaves: the mover's leave did, so there is nothing to let go.
+            // A waiting room closes when its last participant leaves (a mover's leave, say): nobody is seated there.
             return false;
         }
     }
@@ -572,7 +610,7 @@ public sealed partial class SessionGrain(
     {
         try
         {
-            await GrainFactory.GetGrain<IFacilitatedRoomGrain>(code).PauseForSessionAsync(Code, paused, cancellationToken);
+            await GrainFactory.GetGrain<IFacilitatedRoomGrain>(code).PauseForSessionAsync(Code, paused, onceKey: null, cancellationToken);
         }
         catch (RuleViolationException e) when (e.Code == "room_finished")
         {

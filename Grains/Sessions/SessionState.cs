@@ -154,6 +154,17 @@ public sealed class SessionPoolEntry
 
     [Id(4)]
     public string? RoomCode { get; set; }
+
+    /// <summary>
+    /// The room a facilitator's move took them from to <see cref="RoomCode"/>, and that move's audit key
+    /// (<c>facilitator_actions.once_key</c>); null when they sit where the start or their enrolment seated them. The same
+    /// move sent again without a key finds itself done here: answered, and audited under the key, not refused.
+    /// </summary>
+    [Id(5)]
+    public string? MovedFrom { get; set; }
+
+    [Id(6)]
+    public string? MoveKey { get; set; }
 }
 
 [GenerateSerializer]

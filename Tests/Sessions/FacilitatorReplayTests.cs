@@ -10,7 +10,7 @@ namespace Dilemma.Tests.Sessions;
 /// <summary>
 /// A facilitator action that took effect and whose audit insert (or answer) was lost is sent again by the facilitator. The end
 /// was refused then (409 room_finished) and never audited; an extension moved the deadline a second time; a replayed action was
-/// audited twice. Embedded mode, its audit store failing the one insert the test picks.
+/// audited twice; an unkeyed pause, resume or move whose state was reached already was audited again, or refused. Embedded mode, its audit store failing the one insert the test picks.
 /// </summary>
 public sealed class FacilitatorReplayTests : IAsyncDisposable
 {
@@ -130,9 +130,94 @@ public sealed class FacilitatorReplayTests : IAsyncDisposable
         Assert.Equal(["pause_room", "pause_session"], (await ActionsAsync(facilitator, code)).Select(a => a.GetProperty("action").GetString()));
     }
 
+    /// <summary>
+    /// Without a key, a pause or resume of a room already so was a row each time, though nothing changed; the first one's
+    /// audit, when it failed, is still written by the next press.
+    /// </summary>
+    [Fact]
+    public async Task An_unkeyed_pause_or_resume_of_a_room_already_so_answers_and_is_audited_once()
+    {
+        var (facilitator, code, room, _) = await StartedAsync();
+
+        _failing.FailNextAudit(code, "pause_room");
+        await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", new { reason = "too loud" }, Ct), HttpStatusCode.InternalServerError, "storage_error");
+        Assert.True((await RoomAsync(facilitator, room)).GetProperty("paused").GetBoolean());
+        Assert.Empty(await ActionsAsync(facilitator, code));
+
+        foreach (var _ in new[] { 1, 2 })
+        {
+            await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", new { reason = "too loud" }, Ct));
+        }
+
+        foreach (var _ in new[] { 1, 2 })
+        {
+            await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/resume", null, Ct));
+        }
+
+        Assert.False((await RoomAsync(facilitator, room)).GetProperty("paused").GetBoolean());
+        Assert.Equal(
+            [("pause_room", "too loud"), ("resume_room", null)],
+            (await ActionsAsync(facilitator, code)).Select(a => (a.GetProperty("action").GetString(), a.GetProperty("reason").GetString())));
+    }
+
+    /// <summary>A room paused by the whole session's pause got a row of its own when its pause was pressed, changing nothing.</summary>
+    [Fact]
+    public async Task An_unkeyed_pause_of_a_room_the_session_paused_is_not_audited_but_its_resume_is()
+    {
+        var (facilitator, code, room, _) = await StartedAsync();
+
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/pause", null, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", null, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/resume", null, Ct));
+
+        Assert.False((await RoomAsync(facilitator, room)).GetProperty("paused").GetBoolean());
+        Assert.Equal(["pause_session", "resume_room"], (await ActionsAsync(facilitator, code)).Select(a => a.GetProperty("action").GetString()));
+    }
+
+    /// <summary>
+    /// A move that completed, sent again without a key (its answer lost), was refused (409 not_movable) and, when its audit
+    /// had failed, never audited.
+    /// </summary>
+    [Fact]
+    public async Task A_move_sent_again_without_a_key_answers_as_the_first_and_is_audited_once()
+    {
+        var (facilitator, code, room, waiting, mover, late) = await MovedWithItsAuditFailedAsync(key: null);
+
+        foreach (var _ in new[] { 1, 2 })
+        {
+            var again = await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, room, mover.UserId, waiting, key: null));
+            Assert.Contains(mover.UserId, SessionKit.UserIds(SessionKit.Rooms(again).Single(r => r.GetProperty("room_code").GetString() == waiting)));
+            Assert.DoesNotContain(mover.UserId, SessionKit.UserIds(SessionKit.Rooms(again).Single(r => r.GetProperty("room_code").GetString() == room)));
+        }
+
+        Assert.Single((await RoomAsync(facilitator, waiting)).GetProperty("participants").EnumerateArray(), p => p.GetProperty("user_id").GetInt64() == mover.UserId);
+        await AssertMovedOnceAsync(facilitator, code, room, waiting, mover);
+
+        // Someone the move did not take there is refused as ever: the late arrival sits in the waiting room, never moved.
+        await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, room, late.UserId, waiting, key: null), HttpStatusCode.NotFound, "participant_not_found");
+    }
+
     /// <summary>A move that completed, its audit lost, was refused when sent again (409 not_movable) and never audited.</summary>
     [Fact]
     public async Task A_move_sent_again_with_its_key_after_its_audit_failed_answers_as_the_first_and_is_audited_once()
+    {
+        var (facilitator, code, room, waiting, mover, _) = await MovedWithItsAuditFailedAsync("move-1");
+
+        var again = await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, room, mover.UserId, waiting, "move-1"));
+        Assert.Contains(mover.UserId, SessionKit.UserIds(SessionKit.Rooms(again).Single(r => r.GetProperty("room_code").GetString() == waiting)));
+        await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, room, mover.UserId, waiting, "move-1"));
+        await AssertMovedOnceAsync(facilitator, code, room, waiting, mover);
+
+        // Without its key, the move is found done all the same: answered, and not audited again.
+        await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, room, mover.UserId, waiting, key: null));
+        Assert.Single(await ActionsAsync(facilitator, code));
+    }
+
+    /// <summary>
+    /// A started room and a waiting room with one late arrival; the room's first student moved into the waiting room (under
+    /// <paramref name="key"/>), the move answered 500 because its audit failed.
+    /// </summary>
+    private async Task<(Player Facilitator, string Code, string Room, string Waiting, Player Mover, Player Late)> MovedWithItsAuditFailedAsync(string? key)
     {
         var (facilitator, code, room, students) = await StartedAsync();
         var late = Assert.Single(await SessionKit.EnrolledAsync(_http, code, 1, Ct));
@@ -140,21 +225,18 @@ public sealed class FacilitatorReplayTests : IAsyncDisposable
         var mover = students[0];
 
         _failing.FailNextAudit(code, "move_participant");
-        await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, room, mover.UserId, waiting, "move-1"), HttpStatusCode.InternalServerError, "storage_error");
+        await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, room, mover.UserId, waiting, key), HttpStatusCode.InternalServerError, "storage_error");
         Assert.Equal(waiting, await SeatOfAsync(mover, code));
         Assert.Empty(await ActionsAsync(facilitator, code));
+        return (facilitator, code, room, waiting, mover, late);
+    }
 
-        var again = await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, room, mover.UserId, waiting, "move-1"));
-        Assert.Contains(mover.UserId, SessionKit.UserIds(SessionKit.Rooms(again).Single(r => r.GetProperty("room_code").GetString() == waiting)));
-        await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, room, mover.UserId, waiting, "move-1"));
-
+    private static async Task AssertMovedOnceAsync(Player facilitator, string code, string from, string to, Player mover)
+    {
         var action = Assert.Single(await ActionsAsync(facilitator, code));
         Assert.Equal(
-            ("move_participant", room, waiting, mover.UserId),
+            ("move_participant", from, to, mover.UserId),
             (action.GetProperty("action").GetString(), action.GetProperty("room_code").GetString(), action.GetProperty("to_room_code").GetString(), action.GetProperty("user_id").GetInt64()));
-
-        // Without its key the same move is a new request, and the mover is no longer in the source room.
-        await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, room, mover.UserId, waiting, key: null), HttpStatusCode.Conflict, "not_movable");
     }
 
     /// <summary>A started session of three: one room, playing, with a choice deadline running.</summary>

@@ -486,8 +486,10 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
         Assert.Contains(second, SessionKit.UserIds(nowStarted));
         Assert.Equal(waiting, await SeatOfAsync(students.Single(s => s.UserId == second), code));
 
-        // Done once, a move sent again is refused as before.
-        await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, a, second, waiting), HttpStatusCode.Conflict, "not_movable");
+        // Done once, a move sent again finds it done: answered, and audited once.
+        await HttpAssert.OkAsync<JsonElement>(await MoveAsync(facilitator, code, a, second, waiting));
+        var actions = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}/actions", Ct));
+        Assert.Single(actions.EnumerateArray(), x => x.GetProperty("action").GetString() == "move_participant" && x.GetProperty("user_id").GetInt64() == second);
     }
 
     /// <summary>A started session of six and <paramref name="waiting"/>: two started rooms of three, and a waiting room with the others.</summary>
