@@ -16,7 +16,7 @@ namespace Dilemma.Grains.Rooms;
 /// policy applies. Each of these is a row of <c>room_events</c> before anyone is told.
 /// The grace runs on a grain timer; its start is stored (<c>ReconnectingSince</c>), so a room
 /// activated again after its silo died re-arms it for what is left (<see cref="RearmGraces"/>); a start
-/// whose save failed after its row is taken from the row (<see cref="AdoptRecordedGracesAsync"/>). Such
+/// whose save failed after its row is taken from the row (<see cref="AdoptRecordedGraces"/>). Such
 /// a room has lost its sockets too, and learns them again as the gateways renew them. A reconnect, a
 /// return, a drop and a host change may recur, so each is numbered among its seat's
 /// (<see cref="RecordRecurringAsync"/>): a step run again after a failed save is the row already there.
@@ -154,16 +154,16 @@ public sealed partial class RoomGrain
     /// On activation of a started game, before <see cref="RearmGraces"/>: a seat whose last presence row is a
     /// <c>participant_reconnecting</c> its state has not counted (the row was written, the save after it failed) is
     /// reconnecting since that row's time. Otherwise nothing would start its grace again (its socket is gone, and with it
-    /// anything that would tell the room) and the seat would show present until the host removed it. One query.
+    /// anything that would tell the room) and the seat would show present until the host removed it.
     /// </summary>
-    private async Task AdoptRecordedGracesAsync(CancellationToken cancellationToken)
+    private void AdoptRecordedGraces(IReadOnlyList<RoomEventRecord> reconnecting)
     {
         if (State.Phase != RoomPhase.Started || State.ClosedAt is not null)
         {
             return;
         }
 
-        foreach (var recorded in await research.ReadReconnectingAsync(Code, cancellationToken))
+        foreach (var recorded in reconnecting)
         {
             // A row without a number was written before rows had one: the seat's state cannot have counted it.
             if (Find(recorded.UserId!.Value) is { } participant

@@ -40,19 +40,22 @@ public sealed partial class RoomGrain(
         _monitors.GetDateTime = () => time.GetUtcNow().UtcDateTime;
         ScopeLegacySubmissionKeys();
         await DropStoredWithdrawalCodesAsync(cancellationToken);
-        if (State.Created && State.Phase == RoomPhase.Started && await research.ReadEndedEarlyAsync(Code, cancellationToken) is { } ended)
-        {
-            await FinishAsRecordedAsync(ended, cancellationToken);
-        }
-
         if (State.Created && State.Phase == RoomPhase.Started)
         {
-            await AdoptRecordedGracesAsync(cancellationToken);
-            var roundClosed = await ReadBackOpenRoundAsync(cancellationToken);
-            await RestoreRoundClockAsync(roundClosed, cancellationToken);
-            if (BotChoiceMissing())
+            var recorded = await research.ReadActivationEventsAsync(Code, cancellationToken);
+            if (recorded.EndedEarly is { } ended)
             {
-                ArmBotCatchUp();
+                await FinishAsRecordedAsync(ended, cancellationToken);
+            }
+            else
+            {
+                AdoptRecordedGraces(recorded.Reconnecting);
+                var roundClosed = await ReadBackOpenRoundAsync(cancellationToken);
+                await RestoreRoundClockAsync(roundClosed, cancellationToken);
+                if (BotChoiceMissing())
+                {
+                    ArmBotCatchUp();
+                }
             }
         }
 
