@@ -30,6 +30,10 @@ public sealed partial class RoomGrain
     // Participants in their grace period, each with the timer that drops them.
     private readonly Dictionary<long, IGrainTimer> _graces = [];
 
+    // Seats whose grace this activation took from their participant_reconnecting row (AdoptRecordedGraces). That
+    // reconnect's save failed before the others were told, so each voice connection new to this activation is told.
+    private readonly HashSet<long> _adoptedGraces = [];
+
     // Users a socket of whom closed or expired during a synchronous step; settled by SettlePresenceAsync.
     private readonly HashSet<long> _socketsGone = [];
 
@@ -173,6 +177,7 @@ public sealed partial class RoomGrain
             {
                 participant.ReconnectingSince = recorded.At;
                 participant.RecurringEvents = recorded.Occurrence ?? participant.RecurringEvents;
+                _adoptedGraces.Add(participant.UserId);
             }
         }
     }
@@ -334,6 +339,29 @@ public sealed partial class RoomGrain
     }
 
     /// <summary>Tells the other participants' signaling and voice sockets; one-way.</summary>
+    /// <summary>
+    /// A voice connection new to this activation hears of the graces the activation took from their rows, as a reconnect
+    /// tells the others (the event, then the room showing the seat reconnecting): nobody told it when the seat went, and
+    /// the room it holds shows the seat present until the drop.
+    /// </summary>
+    private void TellOfAdoptedGraces(long receiver, IRoomObserver observer)
+    {
+        var untold = State.Participants
+            .Where(p => p.UserId != receiver && _adoptedGraces.Contains(p.UserId) && _graces.ContainsKey(p.UserId) && p.ReconnectingSince is not null)
+            .ToList();
+        if (untold.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var participant in untold)
+        {
+            observer.OnParticipantEvent(RoomEventType.Reconnecting, participant.UserId, Utc(participant.ReconnectingSince!.Value));
+        }
+
+        observer.OnRoomUpdated(Snapshot());
+    }
+
     private void TellOthers(string type, ParticipantState participant, DateTime at)
     {
         var about = new PeerPresence(participant.UserId, participant.Nickname, participant.RoleId, false);
