@@ -37,6 +37,20 @@ public sealed partial class RoomGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            await ActivateAsync(cancellationToken);
+        }
+        catch (Exception exception) when (StorageFailure.Translate(exception) is { } translated)
+        {
+            // Activation runs before any call filter (StorageFailureFilter), and its error is the answer to every call that
+            // waited on it: the driver's own has no codec, and reached the gateway as a CodecNotFoundException, a 500.
+            throw translated;
+        }
+    }
+
+    private async Task ActivateAsync(CancellationToken cancellationToken)
+    {
         _monitors.GetDateTime = () => time.GetUtcNow().UtcDateTime;
         ScopeLegacySubmissionKeys();
         await DropStoredWithdrawalCodesAsync(cancellationToken);
