@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Dilemma.Grains.Interfaces.Errors;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Orleans.Runtime.Messaging;
 
 namespace Dilemma.Gateway.Errors;
 
@@ -49,8 +50,10 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             // timeout, a silo that died holding the grain): the client cannot tell, so it is told so.
             TimeoutException or SiloUnavailableException =>
                 Problems.Describe(StatusCodes.Status503ServiceUnavailable, OutcomeUnknown, OutcomeUnknownDetail),
-            OrleansMessageRejectionException =>
-                Problems.Describe(StatusCodes.Status503ServiceUnavailable, "cluster_unavailable", "The game servers turned the request away before running it; try again."),
+            // Neither ran. The connection error is Orleans' own when no silo took the connection, so the request was never
+            // sent: a silo restarting on its address refuses it until it is up, and the client hands that error over as is.
+            OrleansMessageRejectionException or ConnectionFailedException =>
+                Problems.Describe(StatusCodes.Status503ServiceUnavailable, "cluster_unavailable", "The game servers could not be reached or turned the request away before running it; try again."),
             StorageUnavailableException => FromUnreachableDatabase(httpContext.Request.Method),
             StorageFailedException => Problems.Describe(StatusCodes.Status500InternalServerError, StorageFailed, StorageFailedDetail),
             _ => null,

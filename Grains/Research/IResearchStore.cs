@@ -90,17 +90,10 @@ public interface IResearchStore
     Task RecordGeneratedScenarioAsync(GeneratedScenarioRow scenario, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The room's <c>ended_early</c> event as recorded, or null: an end whose room write failed is in the rows before the
-    /// room's state, and the room adopts it when it comes back.
+    /// What a started room adopts from its rows when it activates, in one read: changes whose room write failed are in the
+    /// rows before the room's state. See <see cref="RoomActivationEvents"/>.
     /// </summary>
-    Task<RoomEventRecord?> ReadEndedEarlyAsync(string roomCode, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// The room's seats whose last presence event (<c>participant_reconnecting</c>, <c>participant_returned</c>,
-    /// <c>participant_dropped</c>) is a <c>participant_reconnecting</c>, that event each: a grace whose room write failed is
-    /// in the rows and not in the room's state, and the room re-arms it from the recorded time when it comes back.
-    /// </summary>
-    Task<IReadOnlyList<RoomEventRecord>> ReadReconnectingAsync(string roomCode, CancellationToken cancellationToken);
+    Task<RoomActivationEvents> ReadActivationEventsAsync(string roomCode, CancellationToken cancellationToken);
 
     /// <summary>
     /// One event of a game's course (<c>room_events</c>); see <see cref="RoomEventType"/>. An event that happens once
@@ -151,6 +144,14 @@ public sealed record ConsensusRecord(string RoomCode, int RoundNumber, int Choic
 /// room keeps the count with its state, so a step run again after a failed save carries the number it had (null: not numbered).
 /// </summary>
 public sealed record RoomEventRecord(string RoomCode, string EventType, long? UserId, int? RoundNumber, long? ActorId, bool IsBot, DateTime At, int? Occurrence = null);
+
+/// <summary>
+/// A room's rows that its state may not count yet. <paramref name="EndedEarly"/>: its <c>ended_early</c> event as
+/// recorded, or null. <paramref name="Reconnecting"/>: the seats whose last presence event (<c>participant_reconnecting</c>,
+/// <c>participant_returned</c>, <c>participant_dropped</c>) is a <c>participant_reconnecting</c>, that event each, whose
+/// grace the room re-arms from the recorded time.
+/// </summary>
+public sealed record RoomActivationEvents(RoomEventRecord? EndedEarly, IReadOnlyList<RoomEventRecord> Reconnecting);
 
 /// <summary>
 /// A row of <c>connection_quality</c>: what <paramref name="UserId"/>'s browser measured, over round <paramref name="RoundNumber"/>,

@@ -177,18 +177,12 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
         }
     }
 
-    public Task<RoomEventRecord?> ReadEndedEarlyAsync(string roomCode, CancellationToken cancellationToken)
+    public Task<RoomActivationEvents> ReadActivationEventsAsync(string roomCode, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
-            return Task.FromResult(_roomEvents.Find(e => e.RoomCode == roomCode && e.EventType == RoomEventType.EndedEarly));
-        }
-    }
+            var endedEarly = _roomEvents.Find(e => e.RoomCode == roomCode && e.EventType == RoomEventType.EndedEarly);
 
-    public Task<IReadOnlyList<RoomEventRecord>> ReadReconnectingAsync(string roomCode, CancellationToken cancellationToken)
-    {
-        lock (_lock)
-        {
             // The last presence event of each seat, in the order recorded, as MySQL's by id.
             var last = new Dictionary<long, RoomEventRecord>();
             foreach (var e in _roomEvents)
@@ -199,8 +193,7 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
                 }
             }
 
-            IReadOnlyList<RoomEventRecord> reconnecting = last.Values.Where(e => e.EventType == RoomEventType.Reconnecting).ToList();
-            return Task.FromResult(reconnecting);
+            return Task.FromResult(new RoomActivationEvents(endedEarly, [.. last.Values.Where(e => e.EventType == RoomEventType.Reconnecting)]));
         }
     }
 

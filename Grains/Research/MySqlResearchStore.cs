@@ -231,41 +231,33 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
         return groupCommit.CommitAsync(new GroupedWrite([insert]), cancellationToken);
     }
 
-    public async Task<RoomEventRecord?> ReadEndedEarlyAsync(string roomCode, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(long? ActorId, int? RoundNumber, DateTime At)>(new CommandDefinition(
-            """
-            SELECT actor_id, round_number, occurred_at
-            FROM room_events
-            WHERE room_code = @roomCode AND event_type = @type
-            """,
-            new { roomCode, type = RoomEventType.EndedEarly },
-            cancellationToken: cancellationToken));
-
-        // One at most: once_key keeps a room's early end once.
-        return rows.Select(r => new RoomEventRecord(roomCode, RoomEventType.EndedEarly, UserId: null, r.RoundNumber, r.ActorId, IsBot: false, DateTime.SpecifyKind(r.At, DateTimeKind.Utc)))
-            .FirstOrDefault();
-    }
-
-    public async Task<IReadOnlyList<RoomEventRecord>> ReadReconnectingAsync(string roomCode, CancellationToken cancellationToken)
+    public async Task<RoomActivationEvents> ReadActivationEventsAsync(string roomCode, CancellationToken cancellationToken)
     {
         // A room's rows are a few dozen, found by the index led by room_code; "last" is by id, the order they were written in.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(long UserId, int? Occurrence, DateTime At)>(new CommandDefinition(
+        var rows = (await connection.QueryAsync<(string Type, long? UserId, long? ActorId, int? RoundNumber, int? Occurrence, DateTime At)>(new CommandDefinition(
             """
-            SELECT e.user_id, e.occurrence, e.occurred_at
+            SELECT e.event_type, e.user_id, e.actor_id, e.round_number, e.occurrence, e.occurred_at
             FROM room_events e
-            WHERE e.room_code = @roomCode AND e.event_type = @reconnecting AND e.user_id IS NOT NULL
-              AND NOT EXISTS (
-                  SELECT 1 FROM room_events later
-                  WHERE later.room_code = e.room_code AND later.user_id = e.user_id AND later.id > e.id
-                    AND later.event_type IN (@reconnecting, @returned, @dropped))
+            WHERE e.room_code = @roomCode
+              AND (e.event_type = @endedEarly
+                   OR (e.event_type = @reconnecting AND e.user_id IS NOT NULL
+                       AND NOT EXISTS (
+                           SELECT 1 FROM room_events later
+                           WHERE later.room_code = e.room_code AND later.user_id = e.user_id AND later.id > e.id
+                             AND later.event_type IN (@reconnecting, @returned, @dropped))))
             """,
-            new { roomCode, reconnecting = RoomEventType.Reconnecting, returned = RoomEventType.Returned, dropped = RoomEventType.Dropped },
-            cancellationToken: cancellationToken));
-        return rows.Select(r => new RoomEventRecord(roomCode, RoomEventType.Reconnecting, r.UserId, RoundNumber: null, ActorId: null, IsBot: false, DateTime.SpecifyKind(r.At, DateTimeKind.Utc), r.Occurrence))
+            new { roomCode, endedEarly = RoomEventType.EndedEarly, reconnecting = RoomEventType.Reconnecting, returned = RoomEventType.Returned, dropped = RoomEventType.Dropped },
+            cancellationToken: cancellationToken))).ToList();
+
+        // One early end at most: once_key keeps a room's early end once.
+        var endedEarly = rows.Where(r => r.Type == RoomEventType.EndedEarly)
+            .Select(r => new RoomEventRecord(roomCode, RoomEventType.EndedEarly, UserId: null, r.RoundNumber, r.ActorId, IsBot: false, DateTime.SpecifyKind(r.At, DateTimeKind.Utc)))
+            .FirstOrDefault();
+        var reconnecting = rows.Where(r => r.Type == RoomEventType.Reconnecting)
+            .Select(r => new RoomEventRecord(roomCode, RoomEventType.Reconnecting, r.UserId, RoundNumber: null, ActorId: null, IsBot: false, DateTime.SpecifyKind(r.At, DateTimeKind.Utc), r.Occurrence))
             .ToList();
+        return new RoomActivationEvents(endedEarly, reconnecting);
     }
 
     public async Task<ConsensusRecord?> ReadConsensusAsync(string roomCode, int roundNumber, CancellationToken cancellationToken)

@@ -16,7 +16,7 @@ namespace Dilemma.Grains.Rooms;
 /// policy applies. Each of these is a row of <c>room_events</c> before anyone is told.
 /// The grace runs on a grain timer; its start is stored (<c>ReconnectingSince</c>), so a room
 /// activated again after its silo died re-arms it for what is left (<see cref="RearmGraces"/>); a start
-/// whose save failed after its row is taken from the row (<see cref="AdoptRecordedGracesAsync"/>). Such
+/// whose save failed after its row is taken from the row (<see cref="AdoptRecordedGraces"/>). Such
 /// a room has lost its sockets too, and learns them again as the gateways renew them. A reconnect, a
 /// return, a drop and a host change may recur, so each is numbered among its seat's
 /// (<see cref="RecordRecurringAsync"/>): a step run again after a failed save is the row already there.
@@ -29,6 +29,10 @@ public sealed partial class RoomGrain
 
     // Participants in their grace period, each with the timer that drops them.
     private readonly Dictionary<long, IGrainTimer> _graces = [];
+
+    // Seats whose grace this activation took from their participant_reconnecting row (AdoptRecordedGraces). That
+    // reconnect's save failed before the others were told, so each voice connection new to this activation is told.
+    private readonly HashSet<long> _adoptedGraces = [];
 
     // Users a socket of whom closed or expired during a synchronous step; settled by SettlePresenceAsync.
     private readonly HashSet<long> _socketsGone = [];
@@ -154,16 +158,16 @@ public sealed partial class RoomGrain
     /// On activation of a started game, before <see cref="RearmGraces"/>: a seat whose last presence row is a
     /// <c>participant_reconnecting</c> its state has not counted (the row was written, the save after it failed) is
     /// reconnecting since that row's time. Otherwise nothing would start its grace again (its socket is gone, and with it
-    /// anything that would tell the room) and the seat would show present until the host removed it. One query.
+    /// anything that would tell the room) and the seat would show present until the host removed it.
     /// </summary>
-    private async Task AdoptRecordedGracesAsync(CancellationToken cancellationToken)
+    private void AdoptRecordedGraces(IReadOnlyList<RoomEventRecord> reconnecting)
     {
         if (State.Phase != RoomPhase.Started || State.ClosedAt is not null)
         {
             return;
         }
 
-        foreach (var recorded in await research.ReadReconnectingAsync(Code, cancellationToken))
+        foreach (var recorded in reconnecting)
         {
             // A row without a number was written before rows had one: the seat's state cannot have counted it.
             if (Find(recorded.UserId!.Value) is { } participant
@@ -173,6 +177,7 @@ public sealed partial class RoomGrain
             {
                 participant.ReconnectingSince = recorded.At;
                 participant.RecurringEvents = recorded.Occurrence ?? participant.RecurringEvents;
+                _adoptedGraces.Add(participant.UserId);
             }
         }
     }
@@ -334,6 +339,29 @@ public sealed partial class RoomGrain
     }
 
     /// <summary>Tells the other participants' signaling and voice sockets; one-way.</summary>
+    /// <summary>
+    /// A voice connection new to this activation hears of the graces the activation took from their rows, as a reconnect
+    /// tells the others (the event, then the room showing the seat reconnecting): nobody told it when the seat went, and
+    /// the room it holds shows the seat present until the drop.
+    /// </summary>
+    private void TellOfAdoptedGraces(long receiver, IRoomObserver observer)
+    {
+        var untold = State.Participants
+            .Where(p => p.UserId != receiver && _adoptedGraces.Contains(p.UserId) && _graces.ContainsKey(p.UserId) && p.ReconnectingSince is not null)
+            .ToList();
+        if (untold.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var participant in untold)
+        {
+            observer.OnParticipantEvent(RoomEventType.Reconnecting, participant.UserId, Utc(participant.ReconnectingSince!.Value));
+        }
+
+        observer.OnRoomUpdated(Snapshot());
+    }
+
     private void TellOthers(string type, ParticipantState participant, DateTime at)
     {
         var about = new PeerPresence(participant.UserId, participant.Nickname, participant.RoleId, false);

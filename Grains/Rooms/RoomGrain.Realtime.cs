@@ -178,10 +178,16 @@ public sealed partial class RoomGrain
             older.OnReplaced();
         }
 
+        var isNew = !_voice.Holds(connectionId);
         _voice.Subscribe(connectionId, userId, observer, time.GetUtcNow());
         if (!wasConnected)
         {
             Broadcast(o => o.OnPresence(userId, true), exceptUser: userId);
+        }
+
+        if (isNew)
+        {
+            TellOfAdoptedGraces(userId, observer);
         }
 
         return VoiceSession();

@@ -37,22 +37,39 @@ public sealed partial class RoomGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            await ActivateAsync(cancellationToken);
+        }
+        catch (Exception exception) when (StorageFailure.Translate(exception) is { } translated)
+        {
+            // Activation runs before any call filter (StorageFailureFilter), and its error is the answer to every call that
+            // waited on it: the driver's own has no codec, and reached the gateway as a CodecNotFoundException, a 500.
+            throw translated;
+        }
+    }
+
+    private async Task ActivateAsync(CancellationToken cancellationToken)
+    {
         _monitors.GetDateTime = () => time.GetUtcNow().UtcDateTime;
         ScopeLegacySubmissionKeys();
         await DropStoredWithdrawalCodesAsync(cancellationToken);
-        if (State.Created && State.Phase == RoomPhase.Started && await research.ReadEndedEarlyAsync(Code, cancellationToken) is { } ended)
-        {
-            await FinishAsRecordedAsync(ended, cancellationToken);
-        }
-
         if (State.Created && State.Phase == RoomPhase.Started)
         {
-            await AdoptRecordedGracesAsync(cancellationToken);
-            var roundClosed = await ReadBackOpenRoundAsync(cancellationToken);
-            await RestoreRoundClockAsync(roundClosed, cancellationToken);
-            if (BotChoiceMissing())
+            var recorded = await research.ReadActivationEventsAsync(Code, cancellationToken);
+            if (recorded.EndedEarly is { } ended)
             {
-                ArmBotCatchUp();
+                await FinishAsRecordedAsync(ended, cancellationToken);
+            }
+            else
+            {
+                AdoptRecordedGraces(recorded.Reconnecting);
+                var roundClosed = await ReadBackOpenRoundAsync(cancellationToken);
+                await RestoreRoundClockAsync(roundClosed, cancellationToken);
+                if (BotChoiceMissing())
+                {
+                    ArmBotCatchUp();
+                }
             }
         }
 

@@ -35,10 +35,12 @@ internal sealed class VoiceConnections
         _connections.Subscribe(connectionId, new VoiceConnection(userId, observer));
     }
 
+    public bool Holds(string connectionId) => _connections.Observers.ContainsKey(connectionId);
+
     /// <summary>Forgets one connection; false when it was not held.</summary>
     public bool Unsubscribe(string connectionId)
     {
-        var held = _connections.Observers.ContainsKey(connectionId);
+        var held = Holds(connectionId);
         _connections.Unsubscribe(connectionId);
         return held;
     }

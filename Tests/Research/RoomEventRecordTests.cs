@@ -107,7 +107,7 @@ public sealed class RoomEventRecordTests(ClusterKestrelFixture cluster) : IClass
         await using var groupCommit = new MySqlGroupCommit(dataSource);
         var store = new MySqlResearchStore(dataSource, groupCommit);
         var at = Microseconds(DateTime.UtcNow);
-        Assert.Empty(await store.ReadReconnectingAsync(code, Ct));
+        Assert.Empty((await store.ReadActivationEventsAsync(code, Ct)).Reconnecting);
 
         var rows = new (string Type, long User, int Occurrence)[]
         {
@@ -122,25 +122,31 @@ public sealed class RoomEventRecordTests(ClusterKestrelFixture cluster) : IClass
             await store.RecordRoomEventAsync(new RoomEventRecord(code, rows[i].Type, rows[i].User, RoundNumber: 1, ActorId: null, IsBot: false, at.AddSeconds(i), rows[i].Occurrence), Ct);
         }
 
-        var reconnecting = Assert.Single(await store.ReadReconnectingAsync(code, Ct));
+        var read = await store.ReadActivationEventsAsync(code, Ct);
+        var reconnecting = Assert.Single(read.Reconnecting);
         Assert.Equal((players[2].UserId, (int?)4, at.AddSeconds(7)), (reconnecting.UserId, reconnecting.Occurrence, reconnecting.At));
+        Assert.Null(read.EndedEarly);
     }
 
+    /// <summary>The early end and a seat still reconnecting come back together: what a room reads at activation is one query.</summary>
     [Fact]
-    public async Task A_rooms_early_end_is_recorded_once_and_read_back_as_first_recorded()
+    public async Task A_rooms_early_end_is_recorded_once_and_read_back_as_first_recorded_with_the_reconnecting_seats()
     {
         var (players, code) = await RoomKit.StartedRoomAsync(cluster.Client, Ct);
         await using var dataSource = new MySqlDataSource(cluster.Deployment.MySqlConnectionString);
         await using var groupCommit = new MySqlGroupCommit(dataSource);
         var store = new MySqlResearchStore(dataSource, groupCommit);
         var first = new DateTime(2026, 12, 6, 1, 0, 0, DateTimeKind.Utc);
-        Assert.Null(await store.ReadEndedEarlyAsync(code, Ct));
+        Assert.Null((await store.ReadActivationEventsAsync(code, Ct)).EndedEarly);
 
+        await store.RecordRoomEventAsync(new RoomEventRecord(code, RoomEventType.Reconnecting, players[1].UserId, 2, ActorId: null, IsBot: false, first.AddSeconds(-5), Occurrence: 1), Ct);
         await store.RecordRoomEventAsync(new RoomEventRecord(code, RoomEventType.EndedEarly, UserId: null, 2, players[0].UserId, IsBot: false, first), Ct);
         await store.RecordRoomEventAsync(new RoomEventRecord(code, RoomEventType.EndedEarly, UserId: null, 2, ActorId: null, IsBot: false, first.AddMinutes(1)), Ct);
 
-        var ended = await store.ReadEndedEarlyAsync(code, Ct);
-        Assert.Equal((players[0].UserId, 2, first), (ended!.ActorId, ended.RoundNumber, ended.At));
+        var read = await store.ReadActivationEventsAsync(code, Ct);
+        Assert.Equal((players[0].UserId, 2, first), (read.EndedEarly!.ActorId, read.EndedEarly.RoundNumber, read.EndedEarly.At));
+        var reconnecting = Assert.Single(read.Reconnecting);
+        Assert.Equal((players[1].UserId, (int?)1, first.AddSeconds(-5)), (reconnecting.UserId, reconnecting.Occurrence, reconnecting.At));
     }
 
     /// <summary>A bot's choice made again replaces its AI interaction, as it replaces the choice; questions asked twice are two rows.</summary>
