@@ -338,7 +338,6 @@ public sealed partial class RoomGrain
         about.RecurringEvents = occurrence;
     }
 
-    /// <summary>Tells the other participants' signaling and voice sockets; one-way.</summary>
     /// <summary>
     /// A voice connection new to this activation hears of the graces the activation took from their rows, as a reconnect
     /// tells the others (the event, then the room showing the seat reconnecting): nobody told it when the seat went, and
@@ -362,6 +361,7 @@ public sealed partial class RoomGrain
         observer.OnRoomUpdated(Snapshot());
     }
 
+    /// <summary>Tells the other participants' signaling and voice sockets; one-way.</summary>
     private void TellOthers(string type, ParticipantState participant, DateTime at)
     {
         var about = new PeerPresence(participant.UserId, participant.Nickname, participant.RoleId, false);
