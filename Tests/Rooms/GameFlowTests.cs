@@ -506,7 +506,11 @@ public sealed class ClusterGameFlowTests(GameFlowClusterFixture cluster, LocalSe
         await EventuallyAsync(
             async () =>
             {
+                // While no silo is up the answer is a 503 problem saying so, never another error.
                 using var answer = await players[0].GetAsync($"/rooms/{code}", Ct);
+                Assert.True(
+                    answer.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable,
+                    $"GET /rooms/{code} while the silo came back answered {(int)answer.StatusCode}: {await answer.Content.ReadAsStringAsync(Ct)}");
                 return answer.IsSuccessStatusCode;
             },
             ok => ok,

@@ -176,7 +176,7 @@ export function confidenceChart(rounds, text, id = 'chart-confidence') {
 }
 
 /** A count's share of a total in percent; 0 of nothing is 0. @param {number} count @param {number} total */
-function percent(count, total) {
+function shareOf(count, total) {
   return total === 0 ? 0 : (100 * count) / total;
 }
 
@@ -207,8 +207,8 @@ export function shareChart(rounds, text) {
     round.choices.forEach((count, option) => {
       const x = x0 + option * optionWidth;
       const barWidth = Math.max(2, optionWidth / 2 - 2);
-      const individual = percent(count, chosen);
-      const group = percent(round.consensus[option] ?? 0, agreed);
+      const individual = shareOf(count, chosen);
+      const group = shareOf(round.consensus[option] ?? 0, agreed);
       root.append(svg('rect', { x: x + 1, y: yOf(individual), width: barWidth, height: bottom - yOf(individual), class: 'bar' }));
       root.append(svg('rect', { x: x + 1 + barWidth, y: yOf(group), width: barWidth, height: bottom - yOf(group), class: 'bar consensus' }));
       root.append(svg('text', { x: x + optionWidth / 2, y: bottom + 14, 'text-anchor': 'middle' }, [optionLetter(option)]));
@@ -225,11 +225,12 @@ export function shareChart(rounds, text) {
  * @param {ChartText} text
  */
 export function flowChart(rounds, text) {
-  const most = Math.max(1, ...rounds.flatMap((round) => round.movement.flat()));
+  // A silo older than the movement figures sends none: no lines, rather than no page.
+  const most = Math.max(1, ...rounds.flatMap((round) => (round.movement ?? []).flat()));
   const { root, columns, yOf } = movementFrame('chart-session-flow', rounds, text);
   rounds.forEach((round, r) => {
     const { xFrom, xTo } = columns(r);
-    round.movement.forEach((row, from) => {
+    (round.movement ?? []).forEach((row, from) => {
       row.forEach((count, to) => {
         if (count > 0) {
           // Five widths, as classes: the page's CSP allows no inline style, and a stylesheet's stroke-width would win over an attribute.
