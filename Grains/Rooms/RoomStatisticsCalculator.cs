@@ -76,7 +76,8 @@ public static class RoomStatisticsCalculator
             meanConfidence is null ? null : consensus.Confidence - meanConfidence);
     }
 
-    private static double? Mean(IEnumerable<double> values)
+    /// <summary>The mean to 4 decimals, as every statistic here is given; null of nothing.</summary>
+    internal static double? Mean(IEnumerable<double> values)
     {
         var list = values.ToList();
         return list.Count == 0 ? null : Math.Round(list.Average(), 4);

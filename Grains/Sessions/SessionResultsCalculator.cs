@@ -1,5 +1,6 @@
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Sessions;
+using Dilemma.Grains.Rooms;
 
 namespace Dilemma.Grains.Sessions;
 
@@ -31,8 +32,8 @@ public static class SessionResultsCalculator
                 closed.Sum(x => x.BotChoices),
                 Enumerable.Range(0, options).Select(from => (IReadOnlyList<int>)Enumerable.Range(0, options)
                     .Select(to => closed.Where(x => x.Consensus == to).Sum(x => x.Choices.Count(c => c == from))).ToList()).ToList(),
-                Mean(closed.SelectMany(x => x.Confidences ?? [])),
-                Mean(closed.Where(x => x.Consensus is not null).Select(x => x.ConsensusConfidence).OfType<int>()));
+                RoomStatisticsCalculator.Mean(closed.SelectMany(x => x.Confidences ?? []).Select(c => (double)c)),
+                RoomStatisticsCalculator.Mean(closed.Where(x => x.Consensus is not null).Select(x => x.ConsensusConfidence).OfType<int>().Select(c => (double)c)));
         }).ToList();
         return new SessionResults(
             sessionCode,
@@ -43,11 +44,5 @@ public static class SessionResultsCalculator
             rooms.Sum(r => r.DroppedSeats),
             rooms.Sum(r => r.RemovedSeats),
             rooms.Sum(r => r.BotSeats));
-    }
-
-    private static double? Mean(IEnumerable<int> values)
-    {
-        var list = values.ToList();
-        return list.Count == 0 ? null : Math.Round(list.Average(), 4);
     }
 }

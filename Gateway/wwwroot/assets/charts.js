@@ -2,6 +2,8 @@
 // movement from individual choices to the group's decision, and confidence per round. Every chart has a title and a
 // description for screen readers; the numbers themselves are in a table beside it (main.js, screens/session-results.js).
 
+import { h } from './dom.js';
+
 const SVG = 'http://www.w3.org/2000/svg';
 
 /**
@@ -33,6 +35,27 @@ function frame(id, width, height, title, description) {
   const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img', 'aria-labelledby': `${id}-title ${id}-desc`, id });
   root.append(svg('title', { id: `${id}-title` }, [title]), svg('desc', { id: `${id}-desc` }, [description]));
   return root;
+}
+
+/**
+ * A chart with its title and description as a caption under it, for those who see it: the words are the ones the
+ * chart's own <title> and <desc> hold for screen readers.
+ * @param {SVGElement} chart
+ */
+export function figure(chart) {
+  const title = chart.querySelector('title')?.textContent ?? '';
+  const description = chart.querySelector('desc')?.textContent ?? '';
+  return h('figure', {}, chart, h('figcaption', { class: 'hint' }, h('strong', {}, title), ' — ', description));
+}
+
+/**
+ * The key to the charts' two colours: individual choices and the group's decision.
+ * @param {string} individual
+ * @param {string} group
+ */
+export function legend(individual, group) {
+  return h('p', { class: 'hint' }, h('span', { class: 'legend-swatch individual', 'aria-hidden': 'true' }), ` ${individual}  `,
+    h('span', { class: 'legend-swatch consensus', 'aria-hidden': 'true' }), ` ${group}`);
 }
 
 /** Option letters, as the charts label options (A, B, C, D). */

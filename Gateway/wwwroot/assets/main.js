@@ -2,7 +2,7 @@
 // whole screen from `state` after every change; live changes come from the room's voice session socket.
 
 import { ApiError, Submissions, call, currentSession, deviceGuestId, setSession, whenSignedOut } from './api.js';
-import { confidenceChart, distributionChart, movementChart, optionLetter } from './charts.js';
+import { confidenceChart, distributionChart, figure, legend, movementChart, optionLetter } from './charts.js';
 import { byId, h, morphChildren } from './dom.js';
 import { has, lang, pick, setLang, t } from './i18n.js';
 import { ReconnectingSocket, VoiceMesh } from './realtime.js';
@@ -994,15 +994,13 @@ function finishedSections(room) {
   const sections = [pastDecisions(room)];
   if (stats) {
     const rounds = stats.rounds;
-    const figure = (/** @type {string} */ title, /** @type {string} */ desc, /** @type {SVGElement} */ chart) =>
-      h('figure', {}, chart, h('figcaption', { class: 'hint' }, h('strong', {}, title), ' — ', desc));
+    const text = (/** @type {string} */ key) => ({ title: t(key), description: t(`${key}Desc`), roundLabel });
     sections.push(h('section', { class: 'card', 'aria-labelledby': 'stats-title', id: 'statistics' },
       h('h3', { id: 'stats-title' }, t('stats.title')),
-      h('p', { class: 'hint' }, h('span', { class: 'legend-swatch individual', 'aria-hidden': 'true' }), ` ${t('stats.individual')}  `,
-        h('span', { class: 'legend-swatch consensus', 'aria-hidden': 'true' }), ` ${t('stats.group')}`),
-      figure(t('stats.distribution'), t('stats.distributionDesc'), distributionChart(rounds, { title: t('stats.distribution'), description: t('stats.distributionDesc'), roundLabel })),
-      figure(t('stats.movement'), t('stats.movementDesc'), movementChart(rounds, { title: t('stats.movement'), description: t('stats.movementDesc'), roundLabel })),
-      figure(t('stats.confidence'), t('stats.confidenceDesc'), confidenceChart(rounds, { title: t('stats.confidence'), description: t('stats.confidenceDesc'), roundLabel })),
+      legend(t('stats.individual'), t('stats.group')),
+      figure(distributionChart(rounds, text('stats.distribution'))),
+      figure(movementChart(rounds, text('stats.movement'))),
+      figure(confidenceChart(rounds, text('stats.confidence'))),
       h('details', { id: 'stats-details' },
         h('summary', { id: 'stats-summary' }, t('stats.showTable')),
         statisticsTable(stats))));

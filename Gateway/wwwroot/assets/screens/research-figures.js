@@ -2,7 +2,7 @@
 // their majority, per role how often its choice became the group's decision, as charts with every number in tables a
 // click away. Individual choices of participants without research consent are not counted (the server's rule).
 
-import { rateChart } from '../charts.js';
+import { figure, rateChart } from '../charts.js';
 import { h } from '../dom.js';
 import { addStrings, number, percent, pick, t, when } from '../i18n.js';
 
@@ -74,20 +74,18 @@ export function figuresSection(figures, topics) {
   const title = (topic) => pick(topics.find((known) => known.topic === topic)?.title) || topic;
   /** @param {number} roleId */
   const role = (roleId) => t(`room.role.${roleId}`);
-  /** @param {string} key @param {SVGElement} chart */
-  const figure = (key, chart) => h('figure', {}, chart, h('figcaption', { class: 'hint' }, h('strong', {}, t(key)), ' — ', t(`${key}Desc`)));
   const completed = figures.topics.some((topic) => topic.rounds_completed > 0);
   return h('section', { class: 'card', 'aria-labelledby': 'figures-title', id: 'research-figures' },
     h('h3', { id: 'figures-title' }, t('figures.title')),
     h('p', { class: 'hint' }, t('figures.computedAt', { at: when(figures.computed_at) })),
     completed
       ? [
-        figure('figures.majority', rateChart(
+        figure(rateChart(
           figures.topics.map((topic) => ({ label: title(topic.topic), value: topic.followed_majority_rate })),
           'chart-topics-majority',
           { title: t('figures.majority'), description: t('figures.majorityDesc') })),
-        figure('figures.agreement', rateChart(
-          figures.roles.map((figure) => ({ label: role(figure.role_id), value: figure.agreement_index })),
+        figure(rateChart(
+          figures.roles.map((roleFigures) => ({ label: role(roleFigures.role_id), value: roleFigures.agreement_index })),
           'chart-roles-agreement',
           { title: t('figures.agreement'), description: t('figures.agreementDesc') })),
         h('details', { id: 'figures-details' },
@@ -102,10 +100,10 @@ export function figuresSection(figures, topics) {
             }))),
           table('figures-roles-table', 'figures.rolesCaption', 'figures.role',
             ['choices', 'agreementIndex', 'meanConfidence', 'confidenceShift'],
-            figures.roles.map((figure) => ({
-              key: String(figure.role_id),
-              name: role(figure.role_id),
-              cells: [number(figure.choices), percent(figure.agreement_index), decimal(figure.mean_confidence), decimal(figure.mean_confidence_shift)],
+            figures.roles.map((roleFigures) => ({
+              key: String(roleFigures.role_id),
+              name: role(roleFigures.role_id),
+              cells: [number(roleFigures.choices), percent(roleFigures.agreement_index), decimal(roleFigures.mean_confidence), decimal(roleFigures.mean_confidence_shift)],
             })))),
       ]
       : h('p', { class: 'muted', id: 'figures-none' }, t('figures.none')));

@@ -2,7 +2,7 @@
 // choices and decisions as shares, how individual choices went into the decisions, and sureness, as charts, with
 // every number in tables a click away. Rounds no room has closed yet are left out.
 
-import { confidenceChart, flowChart, optionLetter, shareChart } from '../charts.js';
+import { confidenceChart, figure, flowChart, legend, optionLetter, shareChart } from '../charts.js';
 import { h } from '../dom.js';
 import { addStrings, number, percent, pick, t } from '../i18n.js';
 
@@ -71,8 +71,6 @@ addStrings({
 export function sessionResultsSection(results, scenarioRounds, busy, refresh) {
   const rounds = results.rounds.filter((round) => round.rooms_closed > 0);
   const roundLabel = (/** @type {number} */ round) => `${t('stats.round')} ${round}`;
-  /** @param {string} key @param {SVGElement} chart */
-  const figure = (key, chart) => h('figure', {}, chart, h('figcaption', { class: 'hint' }, h('strong', {}, t(key)), ' — ', t(`${key}Desc`)));
   /** @param {string} key */
   const text = (key) => ({ title: t(key), description: t(`${key}Desc`), roundLabel });
   return h('section', { class: 'card', id: 'session-results', 'aria-labelledby': 'session-results-title', 'data-rounds': rounds.length },
@@ -84,11 +82,10 @@ export function sessionResultsSection(results, scenarioRounds, busy, refresh) {
     rounds.length === 0
       ? h('p', { class: 'muted', id: 'session-results-none' }, t('results.none'))
       : [
-        h('p', { class: 'hint' }, h('span', { class: 'legend-swatch individual', 'aria-hidden': 'true' }), ` ${t('stats.individual')}  `,
-          h('span', { class: 'legend-swatch consensus', 'aria-hidden': 'true' }), ` ${t('stats.group')}`),
-        figure('results.shares', shareChart(rounds, text('results.shares'))),
-        figure('results.flow', flowChart(rounds, text('results.flow'))),
-        figure('results.confidence', confidenceChart(rounds, text('results.confidence'), 'chart-session-confidence')),
+        legend(t('stats.individual'), t('stats.group')),
+        figure(shareChart(rounds, text('results.shares'))),
+        figure(flowChart(rounds, text('results.flow'))),
+        figure(confidenceChart(rounds, text('results.confidence'), 'chart-session-confidence')),
         h('details', { id: 'session-results-details' },
           h('summary', {}, t('stats.showTable')),
           optionsTable(rounds, scenarioRounds),
