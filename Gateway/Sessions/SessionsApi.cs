@@ -86,8 +86,11 @@ public static class SessionsApi
         const string Audit = " Audited in facilitator_actions (actor, action, room, reason, time) once it took effect; GET /sessions/{session_code}/actions lists them. Body (optional): reason (at most 500 characters). ";
         const string OfRoom = "A room_code not of this session is 404 room_not_found; 409 room_not_started or room_finished when its game is not under way. ";
         const string Reached =
-            "A room already paused (or, to resume, running) changes nothing and answers 200. Without an Idempotency-Key that is no new audit row: the "
+            "A room already paused (or, to resume, running) changes nothing and answers 200, with an Idempotency-Key or without, and is no new audit row: the "
             + "pause or resume that made it so has its row (written now if its audit had failed), or the session's pause or resume has. ";
+        const string ReachedEverywhere =
+            " When it changes no room, it is no new audit row: the session's pause or resume that left every playing room so has its row (written now if "
+            + "its audit had failed); rooms left so by their own pause or resume have theirs. ";
         sessions.MapPost("/{session_code}/rooms/{room_code}/pause", PauseRoomAsync)
             .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest()).AcceptsIdempotencyKey()
             .WithSummary("Pause one room of the session")
@@ -117,11 +120,11 @@ public static class SessionsApi
         sessions.MapPost("/{session_code}/pause", PauseSessionAsync)
             .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest()).AcceptsIdempotencyKey()
             .WithSummary("Pause every room of the session still playing")
-            .WithDescription("409 session_not_started before the start. One audit row for the whole session." + Audit + Access);
+            .WithDescription("409 session_not_started before the start. One audit row for the whole session." + ReachedEverywhere + Audit + Access);
         sessions.MapPost("/{session_code}/resume", ResumeSessionAsync)
             .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest()).AcceptsIdempotencyKey()
             .WithSummary("Resume every paused room of the session")
-            .WithDescription("409 session_not_started before the start." + Audit + Access);
+            .WithDescription("409 session_not_started before the start." + ReachedEverywhere + Audit + Access);
         sessions.MapPost("/{session_code}/rooms/{room_code}/move", MoveParticipantAsync)
             .Validates<MoveParticipantRequest>().AcceptsIdempotencyKey()
             .WithSummary("Move a participant to another room of the session")

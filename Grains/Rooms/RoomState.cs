@@ -129,9 +129,9 @@ public sealed class RoomState
     public DateTime? FacilitatorPausedAt { get; set; }
 
     /// <summary>
-    /// The audit key (<c>facilitator_actions.once_key</c>) of the room's own pause or resume that left the game as it is;
-    /// null when a pause or resume of the whole session did, or none has. A pause of a paused room changes nothing, and is
-    /// audited under this key: the row is there already, or the first's audit failed and this one writes it.
+    /// The audit key (<c>facilitator_actions.once_key</c>) of the pause or resume, the room's own or the whole session's, that
+    /// left the game as it is; null when none has, or one made before keys were kept did. A pause of a paused room changes
+    /// nothing, and is audited under this key: the row is there already, or the first's audit failed and this one writes it.
     /// </summary>
     [Id(63)]
     public string? FacilitatorPauseKey { get; set; }

@@ -234,12 +234,12 @@ public sealed partial class SessionGrain(
         {
             case FacilitatorActionKind.PauseRoom or FacilitatorActionKind.ResumeRoom:
                 var madeBy = await RoomOf(action).PauseForSessionAsync(Code, action.Kind == FacilitatorActionKind.PauseRoom, onceKey, cancellationToken);
-                if (action.IdempotencyKey is null)
+                if (madeBy != onceKey)
                 {
-                    // Unkeyed, a press on a room already so is the state reached, not a second action: audited under the key
-                    // of the press that reached it (a row already, or the one its failed audit never wrote), or not at all
-                    // when the whole session's pause or resume did, which has its own row.
-                    if (madeBy is null)
+                    // A press on a room already so, with a key or without, is the state reached, not a second action: audited
+                    // under the key of the press that reached it (a row already, or the one its failed audit never wrote), or not
+                    // at all when the whole session's pause or resume did, which has its own row.
+                    if (madeBy is null || IsSessionWideKey(madeBy))
                     {
                         return View();
                     }
@@ -269,7 +269,13 @@ public sealed partial class SessionGrain(
             case FacilitatorActionKind.PauseSession or FacilitatorActionKind.ResumeSession:
                 EnsureStarted();
                 var paused = action.Kind == FacilitatorActionKind.PauseSession;
-                await Task.WhenAll(State.Rooms.Where(r => r.Started).Select(r => PausePlayingAsync(r.Code, paused, cancellationToken)));
+                var madeByEach = await Task.WhenAll(State.Rooms.Where(r => r.Started).Select(r => PausePlayingAsync(r.Code, paused, onceKey, cancellationToken)));
+                if (SessionWideAuditKey(onceKey!, madeByEach) is not { } auditKey)
+                {
+                    return View();
+                }
+
+                onceKey = auditKey;
                 break;
             case FacilitatorActionKind.Broadcast:
                 EnsureStarted();
@@ -341,13 +347,41 @@ public sealed partial class SessionGrain(
     private static string? OnceKeyOf(FacilitatorAction action, long actorId) => action switch
     {
         { Kind: FacilitatorActionKind.EndRoom, RoomCode: { } room } => $"{FacilitatorActionKind.EndRoom}:{room}",
+
+        // Named by their kind, as each room keeps the key of whatever paused or resumed it: a room's own pause, finding the room
+        // so by the whole session's, must not write a room's row under the session's key. A fingerprint cut to fit the column
+        // (a 192-bit prefix of SHA-256 is as unique here as the whole).
+        { Kind: FacilitatorActionKind.PauseSession or FacilitatorActionKind.ResumeSession, IdempotencyKey: { } key } =>
+            $"{action.Kind}:{Idempotency.Fingerprint(new { ActorId = actorId, Key = key, Action = action with { IdempotencyKey = null } })[..48]}",
         { IdempotencyKey: { } key } => Idempotency.Fingerprint(new { ActorId = actorId, Key = key, Action = action with { IdempotencyKey = null } }),
 
         // Stored where the effect is (the room's pause, the mover's enrolment), so that the same request without a key, finding
         // the effect there, is audited under it: once, and still when the first one's audit failed.
-        { Kind: FacilitatorActionKind.PauseRoom or FacilitatorActionKind.ResumeRoom or FacilitatorActionKind.MoveParticipant } => $"{action.Kind}:{Guid.NewGuid():N}",
+        { Kind: FacilitatorActionKind.PauseRoom or FacilitatorActionKind.ResumeRoom or FacilitatorActionKind.MoveParticipant or FacilitatorActionKind.PauseSession or FacilitatorActionKind.ResumeSession } =>
+            $"{action.Kind}:{Guid.NewGuid():N}",
         _ => null,
     };
+
+    private static bool IsSessionWideKey(string key) =>
+        key.StartsWith($"{FacilitatorActionKind.PauseSession}:", StringComparison.Ordinal) || key.StartsWith($"{FacilitatorActionKind.ResumeSession}:", StringComparison.Ordinal);
+
+    /// <summary>
+    /// What a whole session's pause or resume is audited under, from what each room still playing answered (the key of the
+    /// press that left it so): its own key when it changed a room (or, sent again, had); when it changed none, the state is
+    /// what one earlier press of the whole session reached in every room, audited under that press's key (its row already, or
+    /// the one its failed audit never wrote); otherwise nothing happened to audit (no room playing, or rooms left as they are
+    /// by presses of their own).
+    /// </summary>
+    private static string? SessionWideAuditKey(string onceKey, IReadOnlyCollection<PauseOutcome> madeByEach)
+    {
+        var playing = madeByEach.Where(m => !m.Finished).Select(m => m.MadeBy).ToList();
+        if (playing.Contains(onceKey))
+        {
+            return onceKey;
+        }
+
+        return playing.Distinct().ToList() is [{ } reachedBy] && IsSessionWideKey(reachedBy) ? reachedBy : null;
+    }
 
     public async Task<SessionResults> GetResultsAsync(SessionCaller caller, CancellationToken cancellationToken)
     {
@@ -606,17 +640,21 @@ public sealed partial class SessionGrain(
         action.UserId ?? throw new RuleViolationException(RuleViolationKind.Malformed, "missing_field", "Required field missing: user_id.") { Field = "user_id" };
 
     /// <summary>Pauses (or resumes) one room of a whole-session pause; a room whose game is over has nothing to pause.</summary>
-    private async Task PausePlayingAsync(string code, bool paused, CancellationToken cancellationToken)
+    private async Task<PauseOutcome> PausePlayingAsync(string code, bool paused, string? onceKey, CancellationToken cancellationToken)
     {
         try
         {
-            await GrainFactory.GetGrain<IFacilitatedRoomGrain>(code).PauseForSessionAsync(Code, paused, onceKey: null, cancellationToken);
+            return new PauseOutcome(false, await GrainFactory.GetGrain<IFacilitatedRoomGrain>(code).PauseForSessionAsync(Code, paused, onceKey, cancellationToken));
         }
         catch (RuleViolationException e) when (e.Code == "room_finished")
         {
             // Finished (played out, or ended): the pause is for the rooms still playing.
+            return new PauseOutcome(true, null);
         }
     }
+
+    /// <summary>A room's answer to a whole session's pause or resume: finished, or the key of the press that left it so.</summary>
+    private readonly record struct PauseOutcome(bool Finished, string? MadeBy);
 
     private void EnsureStarted()
     {

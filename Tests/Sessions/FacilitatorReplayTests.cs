@@ -10,7 +10,7 @@ namespace Dilemma.Tests.Sessions;
 /// <summary>
 /// A facilitator action that took effect and whose audit insert (or answer) was lost is sent again by the facilitator. The end
 /// was refused then (409 room_finished) and never audited; an extension moved the deadline a second time; a replayed action was
-/// audited twice; an unkeyed pause, resume or move whose state was reached already was audited again, or refused. Embedded mode, its audit store failing the one insert the test picks.
+/// audited twice; a pause, resume or move whose state was reached already was audited again, or refused. Embedded mode, its audit store failing the one insert the test picks.
 /// </summary>
 public sealed class FacilitatorReplayTests : IAsyncDisposable
 {
@@ -124,10 +124,72 @@ public sealed class FacilitatorReplayTests : IAsyncDisposable
 
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", new { reason = "too loud" }, Ct, "pause-1"));
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", new { reason = "too loud" }, Ct, "pause-1"));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/resume", null, Ct, "resume-1"));
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/pause", null, Ct, "pause-all"));
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/pause", null, Ct, "pause-all"));
 
-        Assert.Equal(["pause_room", "pause_session"], (await ActionsAsync(facilitator, code)).Select(a => a.GetProperty("action").GetString()));
+        Assert.Equal(["pause_room", "resume_room", "pause_session"], (await ActionsAsync(facilitator, code)).Select(a => a.GetProperty("action").GetString()));
+    }
+
+    /// <summary>
+    /// A pause of a room already paused is the state reached, whatever its key: with a new key it was a row of its own,
+    /// though it changed nothing. It is audited under the key of the press that paused the room, so its row is written
+    /// once, by the next press when the first one's audit failed.
+    /// </summary>
+    [Fact]
+    public async Task A_pause_or_resume_of_a_room_already_so_with_a_new_key_adds_no_row()
+    {
+        var (facilitator, code, room, _) = await StartedAsync();
+
+        _failing.FailNextAudit(code, "pause_room");
+        await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", new { reason = "too loud" }, Ct, "pause-1"), HttpStatusCode.InternalServerError, "storage_error");
+        Assert.Empty(await ActionsAsync(facilitator, code));
+
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", new { reason = "too loud" }, Ct, "pause-2"));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", new { reason = "still loud" }, Ct, "pause-3"));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/resume", null, Ct, "resume-1"));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/resume", null, Ct, "resume-2"));
+
+        // The press that finds the row missing writes it (with its own reason and time, as an unkeyed one does); no press after.
+        Assert.Equal(
+            [("pause_room", "too loud"), ("resume_room", null)],
+            (await ActionsAsync(facilitator, code)).Select(a => (a.GetProperty("action").GetString(), a.GetProperty("reason").GetString())));
+    }
+
+    /// <summary>
+    /// Without a key, the whole session's pause or resume was a row per press, changing something or not, and one whose
+    /// audit failed was audited by the next press as a second action. A press that changes no room is now the state an
+    /// earlier press of the session reached (audited under its key), or nothing to audit.
+    /// </summary>
+    [Fact]
+    public async Task An_unkeyed_pause_of_the_whole_session_pressed_again_is_audited_once_and_one_that_changes_nothing_is_not()
+    {
+        var (facilitator, code, room, _) = await StartedAsync();
+
+        _failing.FailNextAudit(code, "pause_session");
+        await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/pause", new { reason = "fire drill" }, Ct), HttpStatusCode.InternalServerError, "storage_error");
+        Assert.True((await RoomAsync(facilitator, room)).GetProperty("paused").GetBoolean());
+        Assert.Empty(await ActionsAsync(facilitator, code));
+
+        foreach (var _ in new[] { 1, 2 })
+        {
+            await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/pause", new { reason = "fire drill" }, Ct));
+        }
+
+        foreach (var _ in new[] { 1, 2 })
+        {
+            await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/resume", null, Ct));
+        }
+
+        // The room paused by its own press: the session's pause finds every room so, and the room's row is the only one.
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", null, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/pause", null, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/pause", null, Ct, "pause-all"));
+
+        Assert.True((await RoomAsync(facilitator, room)).GetProperty("paused").GetBoolean());
+        Assert.Equal(
+            [("pause_session", "fire drill"), ("resume_session", null), ("pause_room", null)],
+            (await ActionsAsync(facilitator, code)).Select(a => (a.GetProperty("action").GetString(), a.GetProperty("reason").GetString())));
     }
 
     /// <summary>
