@@ -146,8 +146,12 @@ public static partial class FeedbackRules
         var moved = rounds.Count(r => r.MovedRoles.Count > 0);
         return new(
             $"{n}개 라운드에서 만장일치가 {unanimous}번, 다수 의견을 따른 결정이 {followed}번, 누군가 자기 선택을 양보한 결정이 {moved}번 있었습니다.",
-            $"Over {n} round(s): {unanimous} unanimous, {followed} that followed the majority, and {moved} in which someone gave up their own choice.");
+            $"Over {Count(n, "round", "rounds")}: {unanimous} unanimous, {followed} that followed the majority, and {moved} in which someone gave up their own choice.");
     }
+
+    /// <summary>A count with its English noun, singular for one.</summary>
+    private static string Count(int count, string one, string other) =>
+        string.Create(CultureInfo.InvariantCulture, $"{count} {(count == 1 ? one : other)}");
 
     private static IEnumerable<FeedbackPoint> GamePoints(IReadOnlyList<RoleFigures> roles, int rounds)
     {
@@ -177,7 +181,7 @@ public static partial class FeedbackRules
             var movers = roles.Where(r => r.RoundsMoved == movedMost).Select(r => r.RoleId).ToList();
             yield return new FeedbackPoint("movement", new(
                 $"모둠 쪽으로 생각을 가장 자주 옮긴 사람은 {Roles(movers).Ko}입니다({movedMost}번).",
-                $"The {Roles(movers).En} moved toward the group most often ({movedMost} time(s))."));
+                $"The {Roles(movers).En} moved toward the group most often ({Count(movedMost, "time", "times")})."));
         }
         else
         {

@@ -82,7 +82,7 @@ public sealed class AiApiTests(EmbeddedGatewayFixture gateway) : IClassFixture<E
         Assert.Equal([4, 4, 1], totals.GetProperty("roles").EnumerateArray().Select(r => r.GetProperty("rounds_prevailed").GetInt32()));
         Assert.Equal(8, totals.GetProperty("transcript").GetProperty("turns").GetInt32());
         Assert.Contains(game.GetProperty("points").EnumerateArray(), p => p.GetProperty("kind").GetString() == "discussion" && p.GetProperty("text").GetString()!.StartsWith("caregiver took 75%", StringComparison.Ordinal));
-        Assert.Contains("Over 5 round(s)", game.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Over 5 rounds", game.GetProperty("summary").GetString(), StringComparison.Ordinal);
 
         var statistics = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}/statistics", Ct));
         Assert.Equal("finished", statistics.GetProperty("phase").GetString());

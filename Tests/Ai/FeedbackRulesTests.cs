@@ -77,7 +77,7 @@ public sealed class FeedbackRulesTests
         var points = analysis.Text.Points.Select(p => p.Text.En).ToList();
         Assert.Contains(points, p => p.Contains("matched the family member's own choice most often (4 of 5)", StringComparison.Ordinal));
         Assert.Contains(points, p => p.Contains("The caregiver's own choice became the group's answer least often (0 of 5)", StringComparison.Ordinal));
-        Assert.Contains(points, p => p.Contains("The caregiver moved toward the group most often (5 time(s))", StringComparison.Ordinal));
+        Assert.Contains(points, p => p.Contains("The caregiver moved toward the group most often (5 times)", StringComparison.Ordinal));
         var speakers = analysis.Figures.Transcript!;
         Assert.Equal(7, speakers.Turns);
         Assert.Equal(transcript.Length, speakers.Characters);

@@ -107,6 +107,11 @@ internal static partial class ClientFlows
         await host.ClickAsync("#feedback-load");
         await Expect(host.Locator("#feedback-text")).ToBeVisibleAsync();
         await Expect(host.Locator("#feedback-text p")).ToHaveTextAsync(EnglishText());
+        await Expect(host.Locator("#feedback-text p")).ToContainTextAsync("Over 5 rounds:");
+
+        // The summary is said once, not again as the first point under it.
+        var summary = await host.Locator("#feedback-text p").InnerTextAsync();
+        Assert.DoesNotContain(summary, await host.Locator("#feedback-text li").AllInnerTextsAsync());
 
         // The feedback's redraws left the table the reader opened open.
         await Expect(host.Locator("#stats-table")).ToBeVisibleAsync();

@@ -401,6 +401,19 @@ export function t(key, params) {
 }
 
 /**
+ * The text for a count: the key's form that the current language uses for it (`key.one`, `key.other`, as
+ * Intl.PluralRules names them), falling back to `key.other`.
+ * @param {string} key
+ * @param {number} count
+ * @param {Record<string, string | number>} [params]
+ * @returns {string}
+ */
+export function counted(key, count, params) {
+  const form = `${key}.${new Intl.PluralRules(current).select(count)}`;
+  return t(form in STRINGS[current] ? form : `${key}.other`, params);
+}
+
+/**
  * Whether a key has text (used to tell known error codes from unknown ones).
  * @param {string} key
  */

@@ -1010,7 +1010,10 @@ function finishedSections(room) {
     state.feedback
       ? h('div', { id: 'feedback-text' },
         h('p', {}, pick(state.feedback.summary)),
-        h('ul', {}, (state.feedback.points ?? []).map((/** @type {any} */ point) => h('li', {}, pick(point.text)))))
+        // A game's summary is also its first point (its agreement); said once.
+        h('ul', {}, (state.feedback.points ?? [])
+          .filter((/** @type {any} */ point) => pick(point.text) !== pick(state.feedback.summary))
+          .map((/** @type {any} */ point) => h('li', {}, pick(point.text)))))
       : h('button', { type: 'button', id: 'feedback-load', disabled: state.busy, onclick: loadFeedback }, state.feedbackLoading ? t('feedback.loading') : t('feedback.load'))));
   return sections;
 }

@@ -4,12 +4,13 @@
 
 import { confidenceChart, figure, flowChart, legend, optionLetter, shareChart } from '../charts.js';
 import { h } from '../dom.js';
-import { addStrings, number, percent, pick, t } from '../i18n.js';
+import { addStrings, counted, number, percent, pick, t } from '../i18n.js';
 
 addStrings({
   en: {
     'results.title': 'Results across the rooms',
-    'results.summary': '{finished} of {total} rooms finished; {closed} round(s) closed.',
+    'results.summary.one': '{finished} of {total} rooms finished; {closed} round closed.',
+    'results.summary.other': '{finished} of {total} rooms finished; {closed} rounds closed.',
     'results.none': 'No round has closed in any room yet.',
     'results.refresh': 'Refresh the results',
     'results.shares': 'Choices and decisions per round',
@@ -31,7 +32,7 @@ addStrings({
   },
   ko: {
     'results.title': '방 전체의 결과',
-    'results.summary': '방 {total}개 중 {finished}개 끝남, 라운드 {closed}개 마감.',
+    'results.summary.other': '방 {total}개 중 {finished}개 끝남, 라운드 {closed}개 마감.',
     'results.none': '아직 어느 방에서도 마감된 라운드가 없습니다.',
     'results.refresh': '결과 새로 고침',
     'results.shares': '라운드별 선택과 결정',
@@ -70,13 +71,14 @@ addStrings({
  */
 export function sessionResultsSection(results, scenarioRounds, busy, refresh) {
   const rounds = results.rounds.filter((round) => round.rooms_closed > 0);
+  const closed = rounds.reduce((sum, round) => sum + round.rooms_closed, 0);
   const roundLabel = (/** @type {number} */ round) => `${t('stats.round')} ${round}`;
   /** @param {string} key */
   const text = (key) => ({ title: t(key), description: t(`${key}Desc`), roundLabel });
   return h('section', { class: 'card', id: 'session-results', 'aria-labelledby': 'session-results-title', 'data-rounds': rounds.length },
     h('h3', { id: 'session-results-title' }, t('results.title')),
-    h('p', { id: 'session-results-summary' }, t('results.summary', {
-      finished: number(results.rooms_finished), total: number(results.rooms_total), closed: number(rounds.reduce((sum, round) => sum + round.rooms_closed, 0)),
+    h('p', { id: 'session-results-summary' }, counted('results.summary', closed, {
+      finished: number(results.rooms_finished), total: number(results.rooms_total), closed: number(closed),
     })),
     h('button', { type: 'button', class: 'secondary', id: 'session-results-refresh', disabled: busy, onclick: refresh }, t('results.refresh')),
     rounds.length === 0
