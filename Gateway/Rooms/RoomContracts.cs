@@ -50,7 +50,11 @@ public sealed record BotChoiceResponse(int RoundNumber, long UserId, int Choice,
 
 public sealed record ConsensusResponse(int RoundNumber, int Choice, int Confidence, long SubmittedBy, DateTimeOffset RecordedAt);
 
-/// <summary>A room as its members see it; <c>chosen_this_round</c> names who has chosen, never what.</summary>
+/// <summary>
+/// A room as its members see it; <c>chosen_this_round</c> names who has chosen, never what. <c>paused</c> is true while
+/// anything holds the game (a dropout the room waits for, or its session's facilitator), <c>facilitator_paused</c> while
+/// the facilitator does.
+/// </summary>
 public sealed record RoomResponse(
     string RoomCode,
     string Title,
@@ -70,6 +74,7 @@ public sealed record RoomResponse(
     int Version,
     string OnDropout,
     bool Paused,
+    bool FacilitatorPaused,
     DateTimeOffset? EndedEarlyAt,
     long? EndedEarlyBy,
     int? ChoiceSeconds,
@@ -122,6 +127,7 @@ public static class RoomMapping
         room.Version,
         room.OnDropout,
         room.Paused,
+        room.FacilitatorPaused,
         room.EndedEarlyAt,
         room.EndedEarlyBy,
         room.ChoiceSeconds,

@@ -22,23 +22,34 @@ internal static partial class ClientFlows
         return page;
     }
 
+    /// <summary>A guest (English) signed in, in the lobby, with voice consent and, as asked, consent to research.</summary>
+    public static async Task<IPage> SignInGuestAsync(Func<Task<IPage>> newPage, string nickname, bool dataConsent = true)
+    {
+        var page = await newPage();
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", "en");
+        await page.FillAsync("#guest-nickname", nickname);
+        if (dataConsent)
+        {
+            await page.CheckAsync("#data-consent");
+        }
+
+        await page.CheckAsync("#voice-consent");
+        await page.ClickAsync("#guest-submit");
+        // The first sign-in of a test run can meet a gateway still compiling while other fixtures start beside it.
+        await Expect(page.Locator("#create-form")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        // The lobby's lists have arrived (the topic select is filled) before the form is used.
+        await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync();
+        return page;
+    }
+
     /// <summary>Three guests (English), the first creates a private room, the others join by its code.</summary>
     public static async Task<(IPage[] Pages, string Code)> SeatThreePlayersAsync(Func<Task<IPage>> newPage, string name, int? choiceSeconds = null)
     {
         var pages = new IPage[3];
         for (var i = 0; i < pages.Length; i++)
         {
-            var page = pages[i] = await newPage();
-            await page.GotoAsync("/");
-            await page.SelectOptionAsync("#lang-select", "en");
-            await page.FillAsync("#guest-nickname", $"{name}{i + 1}");
-            await page.CheckAsync("#data-consent");
-            await page.CheckAsync("#voice-consent");
-            await page.ClickAsync("#guest-submit");
-            // The first sign-in of a test run can meet a gateway still compiling while other fixtures start beside it.
-            await Expect(page.Locator("#create-form")).ToBeVisibleAsync(new() { Timeout = 60_000 });
-            // The lobby's lists have arrived (the topic select is filled) before the form is used.
-            await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync();
+            pages[i] = await SignInGuestAsync(newPage, $"{name}{i + 1}");
         }
 
         await pages[0].FillAsync("#create-title", $"{name} room");

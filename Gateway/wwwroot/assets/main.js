@@ -6,14 +6,15 @@ import { confidenceChart, distributionChart, figure, legend, movementChart, opti
 import { byId, h, morphChildren } from './dom.js';
 import { has, lang, pick, setLang, t } from './i18n.js';
 import { ReconnectingSocket, VoiceMesh } from './realtime.js';
-import { botControls, creationBody, creationFields, hostTools, presenceAnnouncement, presenceTag } from './screens/host.js';
+import { botControls, creationBody, creationFields, hostTools, presenceAnnouncement, presenceTag, waitsForDropout } from './screens/host.js';
+import { ClassSessionPage, classSessionStored, takeJoinLinkCode } from './screens/class-session.js';
 import { CONSOLE_ROLES, ConsolePage, consoleSessionStored } from './screens/console.js';
 import { RESEARCH_ROLES, ResearchPage } from './screens/research.js';
 
 /**
  * @typedef {import('./api.js').Room} Room
  * @typedef {import('./api.js').RoomStatistics} RoomStatistics
- * @typedef {'starting' | 'signin' | 'lobby' | 'room' | 'research' | 'console'} View
+ * @typedef {'starting' | 'signin' | 'lobby' | 'room' | 'research' | 'console' | 'class'} View
  */
 
 const ROOM_KEY = 'dilemma.room';
@@ -65,6 +66,14 @@ const submissions = new Submissions();
 const researchPage = new ResearchPage(() => render());
 
 const consolePage = new ConsolePage(() => render());
+
+const classPage = new ClassSessionPage(
+  () => render(),
+  async (roomCode) => enterRoom(await call('GET', `/rooms/${encodeURIComponent(roomCode)}`)),
+  (error) => {
+    showError(error);
+    void showLobby().catch(showError);
+  });
 
 /** @type {ReconnectingSocket | null} */
 let voiceSession = null;
@@ -214,6 +223,41 @@ async function showConsole() {
 /** Back from the console: its monitor socket is closed first, and a reload no longer comes back to the session. */
 async function leaveConsole() {
   consolePage.forget();
+  await showLobby();
+}
+
+/**
+ * Into a class session: the one a join link brought (before or after the sign-in), or the code typed in the lobby.
+ * @param {string | null} code
+ */
+async function showClassSession(code) {
+  if (!state.consent) {
+    await loadConsent();
+  }
+  go('class');
+  try {
+    await classPage.open(code, nickname());
+  } catch (error) {
+    // Refused (no such session, closed to newcomers): back in the lobby, where the code can be typed again; told why.
+    if (state.view === 'class') {
+      await showLobby();
+    }
+    throw error;
+  }
+}
+
+/** Back from a class session the student is waiting in (or was refused): the lobby, and a reload stays there. */
+async function leaveClassSession() {
+  classPage.forget();
+  await showLobby();
+}
+
+/** Where a sign-in leads: into the class session a join link brought, or the lobby. */
+async function afterSignIn() {
+  if (classSessionStored()) {
+    await showClassSession(null);
+    return;
+  }
   await showLobby();
 }
 
@@ -469,7 +513,7 @@ function signInAsGuest(event) {
     const pair = await call('POST', '/auth/guest', { guest_id: deviceGuestId(), nickname: name || undefined, ...consents });
     setSession(pair);
     sessionStorage.setItem(NICKNAME_KEY, name || pair.username);
-    await showLobby();
+    await afterSignIn();
   });
 }
 
@@ -491,7 +535,7 @@ function signInWithAccount(event, mode) {
       : await call('POST', '/auth/register', { username, password, email: email || undefined, ...consents });
     setSession(pair);
     sessionStorage.setItem(NICKNAME_KEY, pair.username);
-    await showLobby();
+    await afterSignIn();
   });
 }
 
@@ -523,6 +567,13 @@ function joinRoom(code) {
 function joinByCode(event) {
   event.preventDefault();
   joinRoom(field(formOf(event), 'room_code'));
+}
+
+/** @param {Event} event */
+function joinClassByCode(event) {
+  event.preventDefault();
+  const code = field(formOf(event), 'session_code');
+  void run(() => showClassSession(code));
 }
 
 /** @param {Event} event */
@@ -654,6 +705,7 @@ function signOut() {
   const session = currentSession();
   closeRoomSockets();
   consolePage.forget();
+  classPage.forget();
   state.room = null;
   sessionStorage.removeItem(ROOM_KEY);
   sessionStorage.removeItem(NICKNAME_KEY);
@@ -697,6 +749,8 @@ function screen() {
       return researchPage.view(state.topics, state.busy, (action) => void run(action), () => void run(showLobby));
     case 'console':
       return consolePage.view(state.topics, state.busy, (action) => void run(action), () => void run(leaveConsole));
+    case 'class':
+      return classPage.view(state.consent, state.busy, (action) => void run(action), () => void run(leaveClassSession));
     default:
       return roomScreen();
   }
@@ -712,6 +766,7 @@ function signInScreen() {
   return [
     h('h2', { id: 'screen-title' }, t('signin.title')),
     h('p', {}, t('signin.intro')),
+    ...(classSessionStored() ? [h('p', { class: 'notice warn', id: 'class-from-link', role: 'status' }, t('class.fromLink', { code: classSessionStored() ?? '' }))] : []),
     h('form', { class: 'card', id: 'guest-form', onsubmit: signInAsGuest },
       h('h3', {}, t('signin.guest')),
       h('label', { for: 'guest-nickname' }, t('signin.nickname')),
@@ -791,6 +846,11 @@ function lobbyScreen() {
         h('label', { for: 'join-code' }, t('lobby.code')),
         h('input', { type: 'text', id: 'join-code', name: 'room_code', inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: 6, autocomplete: 'off', required: true }),
         h('button', { type: 'submit', id: 'code-submit', disabled: state.busy }, t('lobby.joinButton'))),
+      h('form', { class: 'card', id: 'class-form', onsubmit: joinClassByCode },
+        h('h3', {}, t('lobby.classTitle')),
+        h('label', { for: 'class-code' }, t('lobby.classCode')),
+        h('input', { type: 'text', id: 'class-code', name: 'session_code', pattern: '[23456789A-HJ-NP-Za-hj-np-z]{10}', maxlength: 10, autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', required: true }),
+        h('button', { type: 'submit', id: 'class-submit', disabled: state.busy }, t('lobby.classButton'))),
       h('form', { class: 'card', id: 'quick-form', onsubmit: quickJoin },
         h('h3', {}, t('lobby.quick')),
         h('p', { class: 'hint' }, t('lobby.quickHint')),
@@ -925,13 +985,19 @@ function roundSections(room, isHost, selfId) {
   const iChose = chosen.has(selfId);
   const allChosen = room.participants.every((p) => chosen.has(p.user_id));
   const options = optionsOf(roundNumber);
+  // The server answers 409 room_paused to a choice or a decision while paused; the buttons say so first.
+  const paused = Boolean(room.paused);
 
   const dilemma = h('section', { class: 'card', 'aria-labelledby': 'round-title' },
     h('h3', { id: 'round-title' }, t('round.title', { round: roundNumber }), round ? ` — ${pick(round.title)}` : ''),
     h('p', { class: 'tag', id: 'my-role' }, t('round.yourRole', { role: roleName(me?.role_id ?? null) })),
-    room.deadline_at
-      ? h('p', { id: 'round-timer', role: 'timer', 'data-deadline': room.deadline_at, 'data-kind': room.deadline_kind ?? 'choice' }, timerText(room.deadline_at, room.deadline_kind ?? 'choice'))
-      : null,
+    pausedNotices(room),
+    // Paused, the deadline stands still (the server moves it on by the pause at the resume): no countdown to show.
+    room.deadline_at && paused
+      ? h('p', { id: 'round-timer', role: 'timer', 'data-paused': 'true' }, t('round.timerPaused'))
+      : room.deadline_at
+        ? h('p', { id: 'round-timer', role: 'timer', 'data-deadline': room.deadline_at, 'data-kind': room.deadline_kind ?? 'choice' }, timerText(room.deadline_at, room.deadline_kind ?? 'choice'))
+        : null,
     round ? h('p', { class: 'dilemma', id: 'dilemma-text' }, pick(round.dilemma)) : null,
     context ? h('div', {},
       h('h4', {}, t('round.context')), h('p', { class: 'dilemma', id: 'role-context' }, pick(context.context)),
@@ -943,7 +1009,7 @@ function roundSections(room, isHost, selfId) {
       radios('confidence', t('round.confidence'), confidenceItems, state.draft.confidence, (value) => {
         state.draft.confidence = value;
       }, 'scale'),
-      h('button', { type: 'submit', id: 'choice-submit', disabled: state.busy }, iChose ? t('round.revise') : t('round.submit')),
+      h('button', { type: 'submit', id: 'choice-submit', disabled: state.busy || paused }, iChose ? t('round.revise') : t('round.submit')),
       iChose ? h('p', { class: 'hint', id: 'choice-recorded' }, t('round.submitted')) : null));
 
   const who = h('section', { class: 'card', 'aria-labelledby': 'chosen-title' },
@@ -967,12 +1033,24 @@ function roundSections(room, isHost, selfId) {
       radios('consensus-confidence', t('round.consensusConfidence'), confidenceItems, state.draft.consensusConfidence, (value) => {
         state.draft.consensusConfidence = value;
       }, 'scale'),
-      h('button', { type: 'submit', id: 'consensus-submit', disabled: state.busy }, t('round.consensusSubmit')));
+      h('button', { type: 'submit', id: 'consensus-submit', disabled: state.busy || paused }, t('round.consensusSubmit')));
   } else {
     decision = h('div', {}, h('p', {}, t('round.discuss')), h('p', { class: 'muted', id: 'consensus-wait' }, t('round.waitConsensus')));
   }
   const group = h('section', { class: 'card', 'aria-labelledby': 'consensus-title' }, h('h3', { id: 'consensus-title' }, t('round.consensus')), decision);
   return [dilemma, who, group, pastDecisions(room)];
+}
+
+/**
+ * What holds a paused game, said to everyone in it: its facilitator, or a player the room waits for (or both).
+ * @param {Room} room
+ */
+function pausedNotices(room) {
+  const notices = [
+    room.facilitator_paused ? t('round.pausedByFacilitator') : null,
+    waitsForDropout(room) ? t('round.pausedForDropout') : null,
+  ].filter((text) => text !== null);
+  return notices.length === 0 ? null : h('div', { class: 'notice warn', id: 'paused-notice', role: 'status' }, notices.map((text) => h('p', {}, text)));
 }
 
 /** @param {Room} room */
@@ -1080,6 +1158,7 @@ function renderVoice() {
 // ---------------------------------------------------------------- start
 
 async function boot() {
+  takeJoinLinkCode();
   setLang(lang());
   const select = /** @type {HTMLSelectElement} */ (byId('lang-select'));
   select.value = lang();
@@ -1094,6 +1173,7 @@ async function boot() {
   whenSignedOut(() => {
     closeRoomSockets();
     consolePage.forget();
+    classPage.stop();
     state.room = null;
     void showSignIn();
   });
@@ -1116,7 +1196,8 @@ async function boot() {
     await showConsole();
     return;
   }
-  await showLobby();
+  // A join link opened by someone signed in already, or a reload while waiting for the start.
+  await afterSignIn();
 }
 
 boot().catch(showError);

@@ -138,7 +138,7 @@ export function hostTools(room, selfId, busy, act, end) {
   const others = room.participants.filter((p) => p.user_id !== selfId && !p.is_bot && presenceOf(p) !== 'removed');
   return h('section', { class: 'card', 'aria-labelledby': 'host-tools-title', id: 'host-tools' },
     h('h3', { id: 'host-tools-title' }, t('host.tools')),
-    room.paused ? h('p', { class: 'tag warn', id: 'room-paused' }, t('host.paused')) : null,
+    waitsForDropout(room) ? h('p', { class: 'tag warn', id: 'room-paused' }, t('host.paused')) : null,
     h('ul', { class: 'plain' }, others.map((p) => {
       const gone = presenceOf(p) !== 'present';
       return h('li', { 'data-user-id': p.user_id },
@@ -155,6 +155,14 @@ export function hostTools(room, selfId, busy, act, end) {
           h('button', { type: 'button', class: 'danger', id: 'end-confirm', disabled: busy, onclick: () => act(`/rooms/${room.room_code}/end`) }, t('host.endConfirm')),
           h('button', { type: 'button', class: 'secondary', id: 'end-cancel', onclick: () => end.setConfirmingEnd(false) }, t('host.endCancel'))))
       : h('button', { type: 'button', class: 'secondary', id: 'end-game', disabled: busy, onclick: () => end.setConfirmingEnd(true) }, t('host.end')));
+}
+
+/**
+ * Whether the game is held for a player who dropped out (`on_dropout: wait`); its facilitator may hold it too.
+ * @param {Room} room
+ */
+export function waitsForDropout(room) {
+  return Boolean(room.paused) && room.on_dropout === 'wait' && room.participants.some((p) => presenceOf(p) === 'dropped');
 }
 
 /**

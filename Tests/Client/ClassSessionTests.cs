@@ -1,0 +1,120 @@
+using System.Text.Json;
+using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Sessions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Dilemma.Tests.Client;
+
+/// <summary>
+/// A class session from the students' side, in Chromium: the console showed a join link and a QR code to
+/// <c>/?session=CODE</c>, and the web app did nothing with it, nor offered any other way into a session. Students now
+/// arrive by the link (signing in on the way) or by typing the code, wait for the start, and find themselves in their
+/// room; a facilitator's pause is said on every page, with the clock stopped and the buttons held.
+/// </summary>
+public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Students_join_by_the_link_or_the_code_wait_for_the_start_play_and_see_their_facilitators_pause()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var session = await SessionKit.CreateAsync(facilitator, Ct, choiceSeconds: 600);
+        var code = SessionKit.Code(session);
+        var link = new Uri(session.GetProperty("join_link").GetString()!);
+
+        // Two by the link (the path and query the QR code holds), signing in as guests on the way; one by the code, typed
+        // in the lobby in small letters.
+        var pages = new List<IPage>();
+        foreach (var name in new[] { "Ada", "Ben" })
+        {
+            var page = await browser.NewPageAsync();
+            await page.GotoAsync(link.PathAndQuery);
+            await page.SelectOptionAsync("#lang-select", "en");
+            await Expect(page.Locator("#class-from-link")).ToContainTextAsync(code);
+            // The code is kept in the tab, not left in the address.
+            Assert.DoesNotContain("session=", page.Url, StringComparison.Ordinal);
+            await page.FillAsync("#guest-nickname", name);
+            await page.CheckAsync("#data-consent");
+            await page.ClickAsync("#guest-submit");
+            await Expect(page.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting", new() { Timeout = 60_000 });
+            pages.Add(page);
+        }
+
+        var third = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), "Cy", dataConsent: false);
+        await third.FillAsync("#class-code", code.ToLowerInvariant());
+        await third.ClickAsync("#class-submit");
+
+        // Signed in without consenting to research: the session asks for it before the pool takes them.
+        await Expect(third.Locator("#class-consent-form")).ToBeVisibleAsync();
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(third, "class-consent");
+        await third.CheckAsync("#class-data-consent");
+        await third.ClickAsync("#class-consent-submit");
+        await Expect(third.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
+        pages.Add(third);
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(pages[0], "class-waiting");
+
+        // A reload while waiting comes back to the wait, not to the lobby.
+        await pages[1].ReloadAsync();
+        await Expect(pages[1].Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
+
+        var pool = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct));
+        Assert.Equal(3, pool.GetProperty("pool").GetArrayLength());
+
+        // The start seats them: every page goes into the room by itself, on round 1 with its clock running.
+        var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0].GetProperty("room_code").GetString()!;
+        foreach (var page in pages)
+        {
+            await Expect(page.Locator("#room-code")).ToHaveTextAsync($"Room code {room}");
+            await Expect(page.Locator("#round-timer")).ToHaveAttributeAsync("data-deadline", new System.Text.RegularExpressions.Regex("^20"));
+            await Expect(page.Locator("#choice-submit")).ToBeEnabledAsync();
+        }
+
+        // The facilitator pauses the room: each page says so, its clock stops, and a choice waits.
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", new { reason = "a word with the class" }, Ct));
+        foreach (var page in pages)
+        {
+            await Expect(page.Locator("#paused-notice")).ToContainTextAsync("Your facilitator has paused the game.");
+            await Expect(page.Locator("#round-timer")).ToHaveAttributeAsync("data-paused", "true");
+            await Expect(page.Locator("#round-timer")).ToHaveTextAsync("The clock is stopped while the game is paused.");
+            await Expect(page.Locator("#choice-submit")).ToBeDisabledAsync();
+        }
+
+        // Not the host's dropout notice: nobody dropped out.
+        foreach (var page in pages)
+        {
+            await Expect(page.Locator("#room-paused")).ToHaveCountAsync(0);
+        }
+
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(pages[0], "round-paused");
+
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/resume", null, Ct));
+        foreach (var page in pages)
+        {
+            await Expect(page.Locator("#paused-notice")).ToHaveCountAsync(0);
+            await Expect(page.Locator("#round-timer")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Time left to choose: (10:00|9:[0-5]\\d)$"));
+            await Expect(page.Locator("#choice-submit")).ToBeEnabledAsync();
+        }
+
+        foreach (var page in pages)
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_code_no_session_has_is_refused_in_the_lobby_and_the_page_stays_there()
+    {
+        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), "Dee", dataConsent: true);
+        await page.FillAsync("#class-code", "ZZZZZZZZZZ");
+        await page.ClickAsync("#class-submit");
+
+        await Expect(page.Locator("#error")).ToHaveAttributeAsync("data-code", "session_not_found");
+        await Expect(page.Locator("#class-form")).ToBeVisibleAsync();
+        var stored = await page.EvaluateAsync<string?>("() => sessionStorage.getItem('dilemma.class_session')");
+        Assert.Null(stored);
+        await page.Context.CloseAsync();
+    }
+}
