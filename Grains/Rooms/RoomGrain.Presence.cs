@@ -31,7 +31,8 @@ public sealed partial class RoomGrain
     private readonly Dictionary<long, IGrainTimer> _graces = [];
 
     // Seats whose grace this activation took from their participant_reconnecting row (AdoptRecordedGraces). That
-    // reconnect's save failed before the others were told, so each voice connection new to this activation is told.
+    // reconnect's save failed before the others were told, so each signaling socket and voice connection new to this
+    // activation is told.
     private readonly HashSet<long> _adoptedGraces = [];
 
     // Users a socket of whom closed or expired during a synchronous step; settled by SettlePresenceAsync.
@@ -345,9 +346,7 @@ public sealed partial class RoomGrain
     /// </summary>
     private void TellOfAdoptedGraces(long receiver, IRoomObserver observer)
     {
-        var untold = State.Participants
-            .Where(p => p.UserId != receiver && _adoptedGraces.Contains(p.UserId) && _graces.ContainsKey(p.UserId) && p.ReconnectingSince is not null)
-            .ToList();
+        var untold = AdoptedGracesUntold(receiver);
         if (untold.Count == 0)
         {
             return;
@@ -360,6 +359,25 @@ public sealed partial class RoomGrain
 
         observer.OnRoomUpdated(Snapshot());
     }
+
+    /// <summary>
+    /// A signaling socket new to this activation hears of the same graces, as a reconnect tells the signaling sockets (with
+    /// the fields of <c>peer_left</c>, through the receiver's peer grain): it heard the seat's socket go, never that the
+    /// seat is only reconnecting, and a page with no voice socket would show the seat present until the drop.
+    /// </summary>
+    private void TellPeerOfAdoptedGraces(long receiver)
+    {
+        foreach (var participant in AdoptedGracesUntold(receiver))
+        {
+            PeerOf(receiver).NotifyAsync(new PeerEvent(RoomEventType.Reconnecting, PresenceOf(participant, receiver))).Ignore();
+        }
+    }
+
+    /// <summary>The seats, but the receiver's own, whose grace this activation took from their rows and which still run it.</summary>
+    private List<ParticipantState> AdoptedGracesUntold(long receiver) =>
+        State.Participants
+            .Where(p => p.UserId != receiver && _adoptedGraces.Contains(p.UserId) && _graces.ContainsKey(p.UserId) && p.ReconnectingSince is not null)
+            .ToList();
 
     /// <summary>Tells the other participants' signaling and voice sockets; one-way.</summary>
     private void TellOthers(string type, ParticipantState participant, DateTime at)

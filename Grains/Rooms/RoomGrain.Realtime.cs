@@ -42,6 +42,8 @@ public sealed partial class RoomGrain
             {
                 PeerOf(other.UserId).NotifyAsync(new PeerEvent("peer_joined", PresenceOf(joining, other.UserId))).Ignore();
             }
+
+            TellPeerOfAdoptedGraces(userId);
         }
 
         IReadOnlyList<PeerPresence> present = others.Select(o => PresenceOf(o, userId)).ToList();

@@ -43,22 +43,56 @@ public sealed class ReplayedReconnectNoticeTests : IAsyncDisposable
     [Fact]
     public async Task The_others_are_told_of_a_reconnect_whose_save_failed_before_its_grace_ends()
     {
-        var (players, code) = await RoomKit.StartedRoomAsync(_http, Ct);
-        await using var watcher = await RealtimeKit.VoiceAsync(_address, players[0], code, Ct);
-        var (gone, _) = await RealtimeKit.JoinAsync(_address, players[2], code, Ct);
-        var goneUser = players[2].UserId;
+        var (watcher, goneUser) = await ReconnectWhoseSaveFailsAsync(RealtimeKit.VoiceAsync);
+        await using var _watcher = watcher;
 
-        _failing.FailNext(code);
-        await gone.DisposeAsync();
-
-        var told = await watcher.NextAsync(
-            m => m.GetProperty("type").GetString() is RoomEventType.Reconnecting or RoomEventType.Dropped && m.GetProperty("user_id").GetInt64() == goneUser,
-            $"a participant_reconnecting or participant_dropped of {goneUser}",
-            Ct);
+        var told = await NoticeOfAsync(watcher, "user_id", goneUser);
         Assert.Equal(RoomEventType.Reconnecting, told.GetProperty("type").GetString());
         var shown = await watcher.NextAsync("room_updated", Ct);
         Assert.Equal("reconnecting", PresenceOf(shown.GetProperty("room"), goneUser));
     }
+
+    /// <summary>
+    /// A page with only its signaling socket open heard <c>peer_left</c> and then nothing until the drop. Now the signaling
+    /// socket that renews with the room is told the seat is reconnecting, with the fields of <c>peer_left</c>.
+    /// </summary>
+    [Fact]
+    public async Task A_signaling_socket_is_told_of_a_reconnect_whose_save_failed_before_its_grace_ends()
+    {
+        var (watcher, goneUser) = await ReconnectWhoseSaveFailsAsync(async (address, player, code, ct) => (await RealtimeKit.JoinAsync(address, player, code, ct)).Socket);
+        await using var _watcher = watcher;
+
+        var told = await NoticeOfAsync(watcher, "peer_id", goneUser);
+        Assert.Equal(RoomEventType.Reconnecting, told.GetProperty("type").GetString());
+        Assert.Equal(3, told.GetProperty("role_id").GetInt32());
+        Assert.Equal("n" + goneUser, told.GetProperty("nickname").GetString());
+
+        // Told once, though the socket renews every second of the grace; then the drop, as after any reconnect.
+        Assert.Equal(RoomEventType.Dropped, (await NoticeOfAsync(watcher, "peer_id", goneUser)).GetProperty("type").GetString());
+        Assert.Single(watcher.Received, m => m.GetProperty("type").GetString() == RoomEventType.Reconnecting);
+    }
+
+    /// <summary>
+    /// In a started room the first player's socket, opened by <paramref name="open"/>, watches while the third player's signaling
+    /// socket closes and the room's save of that reconnect fails after its row: the watcher and the user who went.
+    /// </summary>
+    private async Task<(SocketClient Watcher, long Gone)> ReconnectWhoseSaveFailsAsync(Func<Uri, Player, string, CancellationToken, Task<SocketClient>> open)
+    {
+        var (players, code) = await RoomKit.StartedRoomAsync(_http, Ct);
+        var watcher = await open(_address, players[0], code, Ct);
+        var (gone, _) = await RealtimeKit.JoinAsync(_address, players[2], code, Ct);
+
+        _failing.FailNext(code);
+        await gone.DisposeAsync();
+        return (watcher, players[2].UserId);
+    }
+
+    /// <summary>The next reconnect or drop the socket hears of the user, who is named by <paramref name="idField"/>.</summary>
+    private static Task<JsonElement> NoticeOfAsync(SocketClient socket, string idField, long userId) =>
+        socket.NextAsync(
+            m => m.GetProperty("type").GetString() is RoomEventType.Reconnecting or RoomEventType.Dropped && m.GetProperty(idField).GetInt64() == userId,
+            $"a participant_reconnecting or participant_dropped of {userId}",
+            Ct);
 
     private static string? PresenceOf(JsonElement room, long userId) =>
         room.GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("user_id").GetInt64() == userId).GetProperty("presence").GetString();
