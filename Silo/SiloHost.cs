@@ -32,7 +32,8 @@ public static class SiloHost
         {
             silo.UseClusterSettings(settings)
                 .UseRedisClustering(redis)
-                .AddDilemmaMySql(mySql, failureDetection.StorageStatementTimeout);
+                .AddDilemmaMySql(mySql, failureDetection.StorageStatementTimeout)
+                .UseLoadSheddingSettings();
             failureDetection.ApplyTo(silo);
             if (RunsInKubernetes)
             {

@@ -121,8 +121,8 @@ public static class EdgeServices
                 "request with the same key gets the first answer and changes nothing. 503 `outcome_unknown` (with Retry-After) means a grain " +
                 "call ended without an answer, or the database could not be reached while a state-changing request ran, so the request may " +
                 "or may not have taken effect: retry it with the same key. 503 `storage_unavailable` (with Retry-After) means the database " +
-                "could not be reached during a read (GET), which changed nothing: retry it. 503 `cluster_unavailable` means the request " +
-                "was refused before it ran or no game server could be reached, so it did not run.";
+                "could not be reached during a read (GET), which changed nothing: retry it. 503 `cluster_unavailable` (with Retry-After) means the " +
+                "request was refused before it ran (a game server too busy sheds load so) or no game server could be reached, so it did not run.";
             return Task.CompletedTask;
         }));
 

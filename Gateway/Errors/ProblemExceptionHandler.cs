@@ -9,12 +9,19 @@ namespace Dilemma.Gateway.Errors;
 
 /// <summary>
 /// The one place exceptions become HTTP answers: rule violations from grains by their kind,
-/// unreadable requests as 400/413, an unreachable cluster or database as 503, a database error as a 500 that names
+/// unreadable requests as 400/413, an unreachable or overloaded cluster or an unreachable database as 503, a database error as a 500 that names
 /// only that, and anything else as a 500 that says nothing about the inside.
 /// </summary>
 public sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public const string OutcomeUnknown = "outcome_unknown";
+
+    public const string ClusterUnavailable = "cluster_unavailable";
+
+    public const string ClusterUnavailableDetail = "The game servers could not be reached or turned the request away before running it; try again.";
+
+    public const string ClusterBusyDetail =
+        "The game servers are too busy to take this request and turned it away before running it; it changed nothing, so try again shortly.";
 
     public const string OutcomeUnknownDetail =
         "The game servers did not answer in time, so whether the request took effect is unknown. It is safe to retry: " +
@@ -53,7 +60,11 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             // Neither ran. The connection error is Orleans' own when no silo took the connection, so the request was never
             // sent: a silo restarting on its address refuses it until it is up, and the client hands that error over as is.
             OrleansMessageRejectionException or ConnectionFailedException =>
-                Problems.Describe(StatusCodes.Status503ServiceUnavailable, "cluster_unavailable", "The game servers could not be reached or turned the request away before running it; try again."),
+                Problems.Describe(StatusCodes.Status503ServiceUnavailable, ClusterUnavailable, ClusterUnavailableDetail),
+            // Nor did this: a silo's gateway shedding load (LoadShedding:LoadSheddingEnabled, over a threshold) rejects each
+            // message as it arrives, before it is routed to any grain, and the client throws this in place of the rejection.
+            GatewayTooBusyException =>
+                Problems.Describe(StatusCodes.Status503ServiceUnavailable, ClusterUnavailable, ClusterBusyDetail),
             StorageUnavailableException => FromUnreachableDatabase(httpContext.Request.Method),
             StorageFailedException => Problems.Describe(StatusCodes.Status500InternalServerError, StorageFailed, StorageFailedDetail),
             _ => null,

@@ -35,19 +35,9 @@ public sealed partial class RoomGrain(
 
     private string Code => this.GetPrimaryKeyString();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await ActivateAsync(cancellationToken);
-        }
-        catch (Exception exception) when (StorageFailure.Translate(exception) is { } translated)
-        {
-            // Activation runs before any call filter (StorageFailureFilter), and its error is the answer to every call that
-            // waited on it: the driver's own has no codec, and reached the gateway as a CodecNotFoundException, a 500.
-            throw translated;
-        }
-    }
+    // The research rows read back here are our own tables: the driver's error has no codec, and reached the gateway as a
+    // CodecNotFoundException, a 500.
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => StorageFailure.TranslatedAsync(() => ActivateAsync(cancellationToken));
 
     private async Task ActivateAsync(CancellationToken cancellationToken)
     {

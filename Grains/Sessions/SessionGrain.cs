@@ -190,7 +190,9 @@ public sealed partial class SessionGrain(
     /// A start cut short (its plan stored, the process gone), or a late arrival's new room asked for and not recorded, is finished
     /// before the session answers anything else.
     /// </summary>
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => StorageFailure.TranslatedAsync(() => FinishCutShortAsync(cancellationToken));
+
+    private async Task FinishCutShortAsync(CancellationToken cancellationToken)
     {
         if (State.StartPlan is not null && State.Status == SessionStatus.Open)
         {

@@ -32,6 +32,26 @@ public static class StorageFailure
         _ => null,
     };
 
+    /// <summary>
+    /// Runs <paramref name="work"/> with its database errors translated (<see cref="Translate"/>), as
+    /// <see cref="StorageFailureFilter"/> does for every grain call: a grain storage operation
+    /// (<see cref="StorageFailureGrainStorage"/>), and a grain's own <c>OnActivateAsync</c>, which runs before any call filter
+    /// and whose error is the answer to every call that waited on the activation. Every grain that overrides
+    /// <c>OnActivateAsync</c> runs its body through this.
+    /// </summary>
+    public static async Task TranslatedAsync(Func<Task> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        try
+        {
+            await work();
+        }
+        catch (Exception exception) when (Translate(exception) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
     /// <summary>The database's own error inside <paramref name="exception"/>, or null when there is none.</summary>
     public static MySqlException? DatabaseError(Exception exception) => Chain(exception).OfType<MySqlException>().FirstOrDefault();
 

@@ -26,39 +26,12 @@ internal sealed class StorageFailureGrainStorage(IGrainStorage inner) : IGrainSt
     // The ADO.NET provider loads its queries in the silo's lifecycle, which finds it through this wrapper.
     public void Participate(ISiloLifecycle observer) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(observer);
 
-    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-    {
-        try
-        {
-            await inner.ReadStateAsync(stateName, grainId, grainState);
-        }
-        catch (Exception exception) when (StorageFailure.Translate(exception) is { } translated)
-        {
-            throw translated;
-        }
-    }
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        StorageFailure.TranslatedAsync(() => inner.ReadStateAsync(stateName, grainId, grainState));
 
-    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-    {
-        try
-        {
-            await inner.WriteStateAsync(stateName, grainId, grainState);
-        }
-        catch (Exception exception) when (StorageFailure.Translate(exception) is { } translated)
-        {
-            throw translated;
-        }
-    }
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        StorageFailure.TranslatedAsync(() => inner.WriteStateAsync(stateName, grainId, grainState));
 
-    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-    {
-        try
-        {
-            await inner.ClearStateAsync(stateName, grainId, grainState);
-        }
-        catch (Exception exception) when (StorageFailure.Translate(exception) is { } translated)
-        {
-            throw translated;
-        }
-    }
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        StorageFailure.TranslatedAsync(() => inner.ClearStateAsync(stateName, grainId, grainState));
 }

@@ -9,7 +9,7 @@ namespace Dilemma.Tests.Hosting;
 public sealed class StartupConfigurationTests
 {
     // Settings the machine's environment may carry (scripts/services.sh env exports some); each run starts without them.
-    private static readonly string[] _sections = ["ConnectionStrings", "Cluster", "Database", "Auth", "RateLimits", "Realtime", "Ice", "Ai", "Research", "Cors", "Rooms", "Edge", "Telemetry", "Game"];
+    private static readonly string[] _sections = ["ConnectionStrings", "Cluster", "Database", "Auth", "RateLimits", "Realtime", "Ice", "Ai", "Research", "Cors", "Rooms", "Edge", "Telemetry", "Game", "LoadShedding"];
 
     private const string SiloServices = "ConnectionStrings__Redis=127.0.0.1:1";
     private const string SiloDatabase = "ConnectionStrings__MySql=Server=127.0.0.1;Port=1";
@@ -67,6 +67,7 @@ public sealed class StartupConfigurationTests
         ("Silo", "Cluster:ProbeTimeoutSeconds", [SiloServices, SiloDatabase, "Cluster__ProbeTimeoutSeconds=0"]),
         ("Silo", "Cluster:MissedProbesLimit", [SiloServices, SiloDatabase, "Cluster__MissedProbesLimit=1"]),
         ("Silo", "Cluster:ResponseTimeoutSeconds", [SiloServices, SiloDatabase, "Cluster__ResponseTimeoutSeconds=600"]),
+        ("Silo", "LoadShedding:MemoryThreshold", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "LoadShedding__MemoryThreshold=0"]),
         ("Silo", "Database:MigrateOnStart", [SiloServices, SiloDatabase, "Research__PseudonymKey=a-pseudonym-key-of-at-least-32-characters", "Database__MigrateOnStart=maybe"]),
         ("Silo", "Auth:BcryptWorkFactor", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Auth__BcryptWorkFactor=3"]),
         ("Silo", "Rooms:SweepSeconds", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", "Rooms__SweepSeconds=never"]),
