@@ -201,6 +201,8 @@ public sealed class FailoverRun(bool orleansDefaults = false) : IAsyncDisposable
         // Every table signs in and opens rooms from 127.0.0.1: limits that never apply.
         ["RateLimits__Rooms__CreateBurst"] = GatewayFactory.Generous,
         ["RateLimits__Rooms__CreatesPerMinute"] = GatewayFactory.Generous,
+        ["RateLimits__Rooms__CreateBurstPerAddress"] = GatewayFactory.Generous,
+        ["RateLimits__Rooms__CreatesPerMinutePerAddress"] = GatewayFactory.Generous,
         ["RateLimits__Rooms__LookupBurstPerUser"] = GatewayFactory.Generous,
         ["RateLimits__Rooms__LookupsPerMinutePerUser"] = GatewayFactory.Generous,
         ["RateLimits__Rooms__LookupBurstPerAddress"] = GatewayFactory.Generous,

@@ -38,6 +38,8 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             // dozen: room limits high enough never to matter. RoomLimitTests sets tight ones.
             ["RateLimits:Rooms:CreateBurst"] = Generous,
             ["RateLimits:Rooms:CreatesPerMinute"] = Generous,
+            ["RateLimits:Rooms:CreateBurstPerAddress"] = Generous,
+            ["RateLimits:Rooms:CreatesPerMinutePerAddress"] = Generous,
             ["RateLimits:Rooms:LookupBurstPerUser"] = Generous,
             ["RateLimits:Rooms:LookupsPerMinutePerUser"] = Generous,
             ["RateLimits:Rooms:LookupBurstPerAddress"] = Generous,
