@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Security.Claims;
 using Dilemma.Gateway.Accounts;
+using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Languages;
 using Dilemma.Gateway.Rooms;
@@ -29,7 +30,8 @@ public static class AiApi
     /// <summary>The services the AI endpoints need at the edge: the per-user limit on scenario generation.</summary>
     public static IServiceCollection AddAiApi(this IServiceCollection services)
     {
-        services.AddRateLimiter(options => options.AddPolicy<string, AiScenarioRateLimit>(AiScenarioRateLimit.PolicyName));
+        services.AddSingleton<AiScenarioBuckets>();
+        services.AddRateLimiter(options => options.AddPolicy<LimitedCaller, AiScenarioRateLimit>(AiScenarioRateLimit.PolicyName));
         return services;
     }
 
@@ -44,7 +46,7 @@ public static class AiApi
                 $"`guidance` (up to {AiRules.GuidanceMaxLength} characters of free text for the LLM; the offline facilitator ignores it), `seed` " +
                 "(the offline variation — option order and role questions — is the same for the same seed; a random one is drawn and returned when absent). " +
                 "201 with the saved scenario: create a room on it with `scenario_id` in POST /rooms/public or /rooms/private. Generated scenarios keep " +
-                $"the bank's rules: 5 rounds, 2-4 options, roles 1-3, every text in Korean and English. Limited per user (429 rate_limited). {ProvenanceRule} {RequestLanguage.Rule}")
+                $"the bank's rules: 5 rounds, 2-4 options, roles 1-3, every text in Korean and English. Limited per user (RateLimits:AiScenariosPerMinute) and per client address, whoever is signed in (RateLimits:AiScenariosPerMinutePerAddress): 429 rate_limited. {ProvenanceRule} {RequestLanguage.Rule}")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);

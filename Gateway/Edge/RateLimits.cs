@@ -79,6 +79,10 @@ public sealed class RateLimitOptions
     [Range(1, 10_000)]
     public int AiScenariosPerMinute { get; set; } = 5;
 
+    /// <summary>Scenarios one client address may generate a minute, whoever is signed in (<c>RateLimits:AiScenariosPerMinutePerAddress</c>).</summary>
+    [Range(1, 1_000_000)]
+    public int AiScenariosPerMinutePerAddress { get; set; } = 20;
+
     public ConcurrencyLimiterOptions PasswordConcurrencyLimiter() => new()
     {
         PermitLimit = PasswordConcurrency,

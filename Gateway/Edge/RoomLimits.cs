@@ -1,8 +1,5 @@
 using Dilemma.Hosting.Settings;
 using System.ComponentModel.DataAnnotations;
-using System.Diagnostics;
-using System.Globalization;
-using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Dilemma.Grains.Interfaces.Errors;
 using Microsoft.AspNetCore.RateLimiting;
@@ -73,8 +70,8 @@ public static class RoomLimits
         services.AddSingleton<RoomCreateBuckets>();
         services.AddRateLimiter(options =>
         {
-            options.AddPolicy<RoomCaller, RoomCreateLimit>(CreatePolicy);
-            options.AddPolicy<RoomCaller, RoomCodeLimit>(CodePolicy);
+            options.AddPolicy<LimitedCaller, RoomCreateLimit>(CreatePolicy);
+            options.AddPolicy<LimitedCaller, RoomCodeLimit>(CodePolicy);
         });
         return services;
     }
@@ -86,27 +83,10 @@ public static class RoomLimits
     /// <summary>A lookup or join by code: per user and per address, a miss costing more than a hit.</summary>
     public static RouteHandlerBuilder LimitsRoomCodeLookups(this RouteHandlerBuilder endpoint) =>
         endpoint.RequireRateLimiting(CodePolicy).AddEndpointFilter<RoomCodeMisses>().ProducesProblem(StatusCodes.Status429TooManyRequests);
-
-    /// <summary>A bucket of <paramref name="burst"/> tokens refilled evenly: one token every 60/rate seconds, or rate/60 a second when faster.</summary>
-    internal static TokenBucketRateLimiterOptions Bucket(int burst, int perMinute) => new()
-    {
-        TokenLimit = burst,
-        TokensPerPeriod = perMinute <= 60 ? 1 : perMinute / 60,
-        ReplenishmentPeriod = perMinute <= 60 ? TimeSpan.FromSeconds(60.0 / perMinute) : TimeSpan.FromSeconds(1),
-        QueueLimit = 0,
-        AutoReplenishment = true,
-    };
-}
-
-/// <summary>Who is opening or looking rooms up: a user id (0 if the token has none) and a client address.</summary>
-public readonly record struct RoomCaller(long UserId, string Address)
-{
-    public static RoomCaller Of(HttpContext context) =>
-        new(long.TryParse(context.User.FindFirstValue("sub"), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0, AuthLimits.ClientKey(context));
 }
 
 /// <summary>Room creation through the rate limiting middleware: a gate onto the caller's user and address buckets of <see cref="RoomCreateBuckets"/>.</summary>
-public sealed class RoomCreateLimit(RoomCreateBuckets buckets, IOptions<RoomLimitOptions> options) : IRateLimiterPolicy<RoomCaller>
+public sealed class RoomCreateLimit(RoomCreateBuckets buckets, IOptions<RoomLimitOptions> options) : IRateLimiterPolicy<LimitedCaller>
 {
     private readonly RoomLimitOptions _options = options.Value;
 
@@ -117,8 +97,8 @@ public sealed class RoomCreateLimit(RoomCreateBuckets buckets, IOptions<RoomLimi
             + $"{_options.CreateBurstPerAddress} at once and {_options.CreatesPerMinutePerAddress} a minute.",
             (int)Math.Ceiling(60.0 / Math.Min(_options.CreatesPerMinute, _options.CreatesPerMinutePerAddress)));
 
-    public RateLimitPartition<RoomCaller> GetPartition(HttpContext httpContext) =>
-        RateLimitPartition.Get(RoomCaller.Of(httpContext), caller => new UserAndAddressGate(buckets, caller));
+    public RateLimitPartition<LimitedCaller> GetPartition(HttpContext httpContext) =>
+        RateLimitPartition.Get(LimitedCaller.Of(httpContext), caller => new UserAndAddressGate(buckets, caller));
 }
 
 /// <summary>
@@ -126,7 +106,7 @@ public sealed class RoomCreateLimit(RoomCreateBuckets buckets, IOptions<RoomLimi
 /// gate onto the two shared buckets of <see cref="RoomCodeBuckets"/> (their user's and their
 /// address's), which <see cref="RoomCodeMisses"/> also charges after a miss.
 /// </summary>
-public sealed class RoomCodeLimit(RoomCodeBuckets buckets, IOptions<RoomLimitOptions> options) : IRateLimiterPolicy<RoomCaller>
+public sealed class RoomCodeLimit(RoomCodeBuckets buckets, IOptions<RoomLimitOptions> options) : IRateLimiterPolicy<LimitedCaller>
 {
     private readonly RoomLimitOptions _options = options.Value;
 
@@ -136,61 +116,8 @@ public sealed class RoomCodeLimit(RoomCodeBuckets buckets, IOptions<RoomLimitOpt
             "Too many room lookups or joins by code; a code that finds no room counts several times.",
             (int)Math.Ceiling(60.0 * _options.MissCost / Math.Min(_options.LookupsPerMinutePerUser, _options.LookupsPerMinutePerAddress)));
 
-    public RateLimitPartition<RoomCaller> GetPartition(HttpContext httpContext) =>
-        RateLimitPartition.Get(RoomCaller.Of(httpContext), caller => new UserAndAddressGate(buckets, caller));
-}
-
-/// <summary>
-/// A view of a caller's two shared buckets. The middleware keeps one per caller and drops it when
-/// idle; the buckets, and what they hold, stay with <see cref="UserAndAddressBuckets"/>.
-/// </summary>
-internal sealed class UserAndAddressGate(UserAndAddressBuckets buckets, RoomCaller caller) : RateLimiter
-{
-    private long _lastUsed = Stopwatch.GetTimestamp();
-
-    public override TimeSpan? IdleDuration => Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastUsed));
-
-    public override RateLimiterStatistics? GetStatistics() => null;
-
-    protected override RateLimitLease AttemptAcquireCore(int permitCount)
-    {
-        Interlocked.Exchange(ref _lastUsed, Stopwatch.GetTimestamp());
-        return buckets.Acquire(caller, permitCount);
-    }
-
-    // No queue: a caller over the limit is told at once when to come back.
-    protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(AttemptAcquireCore(permitCount));
-}
-
-/// <summary>A per-user and a per-address token bucket, chained: a request needs a permit of both.</summary>
-public abstract class UserAndAddressBuckets : IDisposable
-{
-    private readonly PartitionedRateLimiter<RoomCaller> _both;
-
-    protected UserAndAddressBuckets(int userBurst, int userPerMinute, int addressBurst, int addressPerMinute)
-    {
-        Users = PartitionedRateLimiter.Create<RoomCaller, long>(c =>
-            RateLimitPartition.GetTokenBucketLimiter(c.UserId, _ => RoomLimits.Bucket(userBurst, userPerMinute)));
-        Addresses = PartitionedRateLimiter.Create<RoomCaller, string>(c =>
-            RateLimitPartition.GetTokenBucketLimiter(c.Address, _ => RoomLimits.Bucket(addressBurst, addressPerMinute)));
-        _both = PartitionedRateLimiter.CreateChained(Users, Addresses);
-    }
-
-    protected PartitionedRateLimiter<RoomCaller> Users { get; }
-
-    protected PartitionedRateLimiter<RoomCaller> Addresses { get; }
-
-    /// <summary>Permits from the caller's user bucket and address bucket both, or a refusal saying when to retry.</summary>
-    public RateLimitLease Acquire(RoomCaller caller, int permits) => _both.AttemptAcquire(caller, permits);
-
-    public void Dispose()
-    {
-        _both.Dispose();
-        Users.Dispose();
-        Addresses.Dispose();
-        GC.SuppressFinalize(this);
-    }
+    public RateLimitPartition<LimitedCaller> GetPartition(HttpContext httpContext) =>
+        RateLimitPartition.Get(LimitedCaller.Of(httpContext), caller => new UserAndAddressGate(buckets, caller));
 }
 
 /// <summary>The per-user and per-address token buckets of opening rooms.</summary>
@@ -204,7 +131,7 @@ public sealed class RoomCodeBuckets(IOptions<RoomLimitOptions> options)
     private readonly int _missExtra = options.Value.MissCost - 1;
 
     /// <summary>A miss costs the rest of its price after the fact, from both buckets; what a bucket lacks empties it.</summary>
-    public void ChargeMiss(RoomCaller caller)
+    public void ChargeMiss(LimitedCaller caller)
     {
         if (_missExtra > 0)
         {
@@ -213,7 +140,7 @@ public sealed class RoomCodeBuckets(IOptions<RoomLimitOptions> options)
         }
     }
 
-    private static void Charge(PartitionedRateLimiter<RoomCaller> limiter, RoomCaller caller, int permits)
+    private static void Charge(PartitionedRateLimiter<LimitedCaller> limiter, LimitedCaller caller, int permits)
     {
         using var lease = limiter.AttemptAcquire(caller, permits);
         if (lease.IsAcquired)
@@ -240,7 +167,7 @@ public sealed class RoomCodeMisses(RoomCodeBuckets buckets) : IEndpointFilter
         }
         catch (RuleViolationException e) when (e.Kind == RuleViolationKind.NotFound)
         {
-            buckets.ChargeMiss(RoomCaller.Of(context.HttpContext));
+            buckets.ChargeMiss(LimitedCaller.Of(context.HttpContext));
             throw;
         }
     }

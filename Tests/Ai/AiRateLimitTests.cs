@@ -4,7 +4,7 @@ using Dilemma.Tests.Rooms;
 
 namespace Dilemma.Tests.Ai;
 
-/// <summary><c>POST /ai/scenarios</c> is limited per user; other users and other endpoints are not affected.</summary>
+/// <summary><c>POST /ai/scenarios</c> is limited per user and per address; other endpoints are not affected.</summary>
 public sealed class AiRateLimitTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -25,5 +25,31 @@ public sealed class AiRateLimitTests
         Assert.InRange(int.Parse(third.Headers.RetryAfter!.ToString(), System.Globalization.CultureInfo.InvariantCulture), 1, 60);
         await AiKit.GeneratedAsync(other, new { topic = "medication-ai", seed = 3 }, Ct);
         Assert.Equal(HttpStatusCode.OK, (await eager.GetAsync("/topics", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Guests_signed_in_one_after_another_share_their_address_limit()
+    {
+        // Test clients have no address: every guest of this gateway is one address, as a class behind one NAT is.
+        await using var factory = new GatewayFactory(new Dictionary<string, string?>
+        {
+            ["RateLimits:AiScenariosPerMinute"] = "2",
+            ["RateLimits:AiScenariosPerMinutePerAddress"] = "3",
+        });
+        var client = factory.CreateClient();
+        var (first, second, fresh) = (await RoomKit.GuestAsync(client, Ct), await RoomKit.GuestAsync(client, Ct), await RoomKit.GuestAsync(client, Ct));
+
+        await AiKit.GeneratedAsync(first, new { topic = "medication-ai", seed = 1 }, Ct);
+        await AiKit.GeneratedAsync(first, new { topic = "medication-ai", seed = 2 }, Ct);
+        await AiKit.GeneratedAsync(second, new { topic = "medication-ai", seed = 3 }, Ct);
+
+        // second and fresh have permits of their own left; their address has none.
+        foreach (var (player, seed) in new[] { (second, 4), (fresh, 5) })
+        {
+            var refused = await AiKit.GenerateAsync(player, new { topic = "medication-ai", seed }, Ct);
+            var problem = await HttpAssert.ProblemAsync(refused, HttpStatusCode.TooManyRequests, "rate_limited");
+            Assert.Contains("one address 3", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.InRange(int.Parse(refused.Headers.RetryAfter!.ToString(), System.Globalization.CultureInfo.InvariantCulture), 1, 60);
+        }
     }
 }

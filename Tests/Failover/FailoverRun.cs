@@ -207,6 +207,7 @@ public sealed class FailoverRun(bool orleansDefaults = false) : IAsyncDisposable
         ["RateLimits__Rooms__LookupsPerMinutePerUser"] = GatewayFactory.Generous,
         ["RateLimits__Rooms__LookupBurstPerAddress"] = GatewayFactory.Generous,
         ["RateLimits__Rooms__LookupsPerMinutePerAddress"] = GatewayFactory.Generous,
+        ["RateLimits__AiScenariosPerMinutePerAddress"] = GatewayFactory.Generous,
         ["RateLimits__Auth__GuestSignInsPerWindow"] = GatewayFactory.Generous,
         ["RateLimits__Auth__RegistrationsPerWindow"] = GatewayFactory.Generous,
     };

@@ -44,6 +44,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             ["RateLimits:Rooms:LookupsPerMinutePerUser"] = Generous,
             ["RateLimits:Rooms:LookupBurstPerAddress"] = Generous,
             ["RateLimits:Rooms:LookupsPerMinutePerAddress"] = Generous,
+            ["RateLimits:AiScenariosPerMinutePerAddress"] = Generous,
             ["RateLimits:Auth:GuestSignInsPerWindow"] = Generous,
             ["RateLimits:Auth:RegistrationsPerWindow"] = Generous,
 
