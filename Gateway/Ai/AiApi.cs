@@ -21,6 +21,10 @@ namespace Dilemma.Gateway.Ai;
 /// </summary>
 public static class AiApi
 {
+    private const string AnswerLimit =
+        "Questions and feedback together are limited per user (RateLimits:AiAnswersPerMinute) and per client address " +
+        "(RateLimits:AiAnswersPerMinutePerAddress): 429 rate_limited with Retry-After.";
+
     private const string ProvenanceRule =
         "`ai` says who answered: `provider` is `openai` (the configured OpenAI-compatible model) or `offline` (the built-in bank, " +
         "curated templates and rules). When a model is configured but its answer was invalid twice, it timed out, failed, its circuit " +
@@ -31,7 +35,12 @@ public static class AiApi
     public static IServiceCollection AddAiApi(this IServiceCollection services)
     {
         services.AddSingleton<AiScenarioBuckets>();
-        services.AddRateLimiter(options => options.AddPolicy<LimitedCaller, AiScenarioRateLimit>(AiScenarioRateLimit.PolicyName));
+        services.AddSingleton<AiAnswerBuckets>();
+        services.AddRateLimiter(options =>
+        {
+            options.AddPolicy<LimitedCaller, AiScenarioRateLimit>(AiScenarioRateLimit.PolicyName);
+            options.AddPolicy<LimitedCaller, AiAnswerRateLimit>(AiAnswerRateLimit.PolicyName);
+        });
         return services;
     }
 
@@ -57,15 +66,16 @@ public static class AiApi
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         var rooms = endpoints.MapGroup("/rooms/{room_code}/ai").WithTags("AI").RequireAuthorization().ChecksRouteCodes();
-        rooms.MapGet("/questions", QuestionsAsync)
+        rooms.MapGet("/questions", QuestionsAsync).RequireRateLimiting(AiAnswerRateLimit.PolicyName)
             .WithSummary("Questions for the caller's role in the room's current round")
             .WithDescription(
                 "Participants only (403 not_participant in a public waiting room, else 404 room_not_found as for an unknown code), while the game is played (409 room_not_started, room_finished). Offline: the scenario's " +
-                $"own question to the role, a curated one for the topic's round and role, and one about an option seen from the role. {ProvenanceRule} {RequestLanguage.Rule}")
+                $"own question to the role, a curated one for the topic's round and role, and one about an option seen from the role. {AnswerLimit} {ProvenanceRule} {RequestLanguage.Rule}")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
-        rooms.MapPost("/feedback", FeedbackAsync)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        rooms.MapPost("/feedback", FeedbackAsync).RequireRateLimiting(AiAnswerRateLimit.PolicyName)
             .WithSummary("Feedback on the group's decisions after a round or at the end, optionally reading a transcript")
             .WithDescription(
                 "Body (optional): `round_number` (1-5: that round, which must have its consensus, else 409 round_not_completed; absent: every completed round, " +
@@ -73,11 +83,12 @@ public static class AiApi
                 "else 422 transcript_too_long; lines written as `name: text` let the offline rules count turns). Participants and researchers; others " +
                 "get 404 room_not_found (403 not_participant in a public waiting room). `figures` are " +
                 "always computed by rules from the recorded choices: agreement (unanimous, majority, split), who moved toward the consensus, confidence " +
-                $"shifts, whose own choice prevailed. {ProvenanceRule} {RequestLanguage.Rule}")
+                $"shifts, whose own choice prevailed. {AnswerLimit} {ProvenanceRule} {RequestLanguage.Rule}")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
     }
 
     public static async Task<Results<Created<GeneratedScenarioResponse<LocalizedText>>, Created<GeneratedScenarioResponse<string>>, ProblemHttpResult>> GenerateScenarioAsync(

@@ -2,7 +2,6 @@ using Dilemma.Hosting.Settings;
 using System.ComponentModel.DataAnnotations;
 using System.Threading.RateLimiting;
 using Dilemma.Grains.Interfaces.Errors;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace Dilemma.Gateway.Edge;
@@ -86,39 +85,21 @@ public static class RoomLimits
 }
 
 /// <summary>Room creation through the rate limiting middleware: a gate onto the caller's user and address buckets of <see cref="RoomCreateBuckets"/>.</summary>
-public sealed class RoomCreateLimit(RoomCreateBuckets buckets, IOptions<RoomLimitOptions> options) : IRateLimiterPolicy<LimitedCaller>
-{
-    private readonly RoomLimitOptions _options = options.Value;
-
-    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => (context, _) =>
-        RateLimits.RejectAsync(
-            context,
-            $"You may open {_options.CreateBurst} rooms at once and {_options.CreatesPerMinute} a minute after that; one address, "
-            + $"{_options.CreateBurstPerAddress} at once and {_options.CreatesPerMinutePerAddress} a minute.",
-            (int)Math.Ceiling(60.0 / Math.Min(_options.CreatesPerMinute, _options.CreatesPerMinutePerAddress)));
-
-    public RateLimitPartition<LimitedCaller> GetPartition(HttpContext httpContext) =>
-        RateLimitPartition.Get(LimitedCaller.Of(httpContext), caller => new UserAndAddressGate(buckets, caller));
-}
+public sealed class RoomCreateLimit(RoomCreateBuckets buckets, IOptions<RoomLimitOptions> options) : UserAndAddressLimit(
+    buckets,
+    $"You may open {options.Value.CreateBurst} rooms at once and {options.Value.CreatesPerMinute} a minute after that; one address, "
+    + $"{options.Value.CreateBurstPerAddress} at once and {options.Value.CreatesPerMinutePerAddress} a minute.",
+    (int)Math.Ceiling(60.0 / Math.Min(options.Value.CreatesPerMinute, options.Value.CreatesPerMinutePerAddress)));
 
 /// <summary>
 /// Lookups and joins by code through the rate limiting middleware: each caller's partition is a
 /// gate onto the two shared buckets of <see cref="RoomCodeBuckets"/> (their user's and their
 /// address's), which <see cref="RoomCodeMisses"/> also charges after a miss.
 /// </summary>
-public sealed class RoomCodeLimit(RoomCodeBuckets buckets, IOptions<RoomLimitOptions> options) : IRateLimiterPolicy<LimitedCaller>
-{
-    private readonly RoomLimitOptions _options = options.Value;
-
-    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => (context, _) =>
-        RateLimits.RejectAsync(
-            context,
-            "Too many room lookups or joins by code; a code that finds no room counts several times.",
-            (int)Math.Ceiling(60.0 * _options.MissCost / Math.Min(_options.LookupsPerMinutePerUser, _options.LookupsPerMinutePerAddress)));
-
-    public RateLimitPartition<LimitedCaller> GetPartition(HttpContext httpContext) =>
-        RateLimitPartition.Get(LimitedCaller.Of(httpContext), caller => new UserAndAddressGate(buckets, caller));
-}
+public sealed class RoomCodeLimit(RoomCodeBuckets buckets, IOptions<RoomLimitOptions> options) : UserAndAddressLimit(
+    buckets,
+    "Too many room lookups or joins by code; a code that finds no room counts several times.",
+    (int)Math.Ceiling(60.0 * options.Value.MissCost / Math.Min(options.Value.LookupsPerMinutePerUser, options.Value.LookupsPerMinutePerAddress)));
 
 /// <summary>The per-user and per-address token buckets of opening rooms.</summary>
 public sealed class RoomCreateBuckets(IOptions<RoomLimitOptions> options)

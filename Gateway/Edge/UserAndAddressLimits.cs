@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace Dilemma.Gateway.Edge;
 
@@ -10,6 +11,18 @@ public readonly record struct LimitedCaller(long UserId, string Address)
 {
     public static LimitedCaller Of(HttpContext context) =>
         new(long.TryParse(context.User.FindFirstValue("sub"), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0, AuthLimits.ClientKey(context));
+}
+
+/// <summary>
+/// A rate limiting policy whose partition per caller is a gate onto that caller's two buckets of <paramref name="buckets"/>;
+/// a refusal is 429 with <paramref name="detail"/>, and <c>Retry-After</c> from the bucket (else <paramref name="fallbackSeconds"/>).
+/// </summary>
+public abstract class UserAndAddressLimit(UserAndAddressBuckets buckets, string detail, int fallbackSeconds) : IRateLimiterPolicy<LimitedCaller>
+{
+    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => (context, _) => RateLimits.RejectAsync(context, detail, fallbackSeconds);
+
+    public RateLimitPartition<LimitedCaller> GetPartition(HttpContext httpContext) =>
+        RateLimitPartition.Get(LimitedCaller.Of(httpContext), caller => new UserAndAddressGate(buckets, caller));
 }
 
 /// <summary>

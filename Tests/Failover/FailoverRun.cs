@@ -208,6 +208,8 @@ public sealed class FailoverRun(bool orleansDefaults = false) : IAsyncDisposable
         ["RateLimits__Rooms__LookupBurstPerAddress"] = GatewayFactory.Generous,
         ["RateLimits__Rooms__LookupsPerMinutePerAddress"] = GatewayFactory.Generous,
         ["RateLimits__AiScenariosPerMinutePerAddress"] = GatewayFactory.Generous,
+        ["RateLimits__AiAnswersPerMinute"] = GatewayFactory.Generous,
+        ["RateLimits__AiAnswersPerMinutePerAddress"] = GatewayFactory.Generous,
         ["RateLimits__Auth__GuestSignInsPerWindow"] = GatewayFactory.Generous,
         ["RateLimits__Auth__RegistrationsPerWindow"] = GatewayFactory.Generous,
     };

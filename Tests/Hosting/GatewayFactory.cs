@@ -45,6 +45,8 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             ["RateLimits:Rooms:LookupBurstPerAddress"] = Generous,
             ["RateLimits:Rooms:LookupsPerMinutePerAddress"] = Generous,
             ["RateLimits:AiScenariosPerMinutePerAddress"] = Generous,
+            ["RateLimits:AiAnswersPerMinute"] = Generous,
+            ["RateLimits:AiAnswersPerMinutePerAddress"] = Generous,
             ["RateLimits:Auth:GuestSignInsPerWindow"] = Generous,
             ["RateLimits:Auth:RegistrationsPerWindow"] = Generous,
 
