@@ -22,8 +22,8 @@ public sealed class AiScenarioBuckets(IOptions<RateLimitOptions> options)
 
 /// <summary>
 /// A room's questions and feedback: each answer may be an LLM call, holding one of the silo's <c>Ai:MaxConcurrentCalls</c>,
-/// and each is an <c>ai_interactions</c> research row written before it is returned. Unlimited, one participant (alone with
-/// two bots in a room of their own) wrote 300 rows in 0.4 s: a table that grows without end and counts nobody's real use.
+/// and each is an <c>ai_interactions</c> research row written before it is returned. Without a limit one participant (alone
+/// with two bots in a room of their own) writes hundreds of rows a second: a table that grows without end and counts nobody's real use.
 /// <c>RateLimits:AiAnswersPerMinute</c> per user and <c>RateLimits:AiAnswersPerMinutePerAddress</c> per client address.
 /// </summary>
 public sealed class AiAnswerRateLimit(AiAnswerBuckets buckets, IOptions<RateLimitOptions> options) : UserAndAddressLimit(
