@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Security.Claims;
 using Dilemma.Gateway.Accounts;
+using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Languages;
 using Dilemma.Gateway.Rooms;
@@ -20,6 +21,10 @@ namespace Dilemma.Gateway.Ai;
 /// </summary>
 public static class AiApi
 {
+    private const string AnswerLimit =
+        "Questions and feedback together are limited per user (RateLimits:AiAnswersPerMinute) and per client address " +
+        "(RateLimits:AiAnswersPerMinutePerAddress): 429 rate_limited with Retry-After.";
+
     private const string ProvenanceRule =
         "`ai` says who answered: `provider` is `openai` (the configured OpenAI-compatible model) or `offline` (the built-in bank, " +
         "curated templates and rules). When a model is configured but its answer was invalid twice, it timed out, failed, its circuit " +
@@ -29,7 +34,13 @@ public static class AiApi
     /// <summary>The services the AI endpoints need at the edge: the per-user limit on scenario generation.</summary>
     public static IServiceCollection AddAiApi(this IServiceCollection services)
     {
-        services.AddRateLimiter(options => options.AddPolicy<string, AiScenarioRateLimit>(AiScenarioRateLimit.PolicyName));
+        services.AddSingleton<AiScenarioBuckets>();
+        services.AddSingleton<AiAnswerBuckets>();
+        services.AddRateLimiter(options =>
+        {
+            options.AddPolicy<LimitedCaller, AiScenarioRateLimit>(AiScenarioRateLimit.PolicyName);
+            options.AddPolicy<LimitedCaller, AiAnswerRateLimit>(AiAnswerRateLimit.PolicyName);
+        });
         return services;
     }
 
@@ -44,7 +55,7 @@ public static class AiApi
                 $"`guidance` (up to {AiRules.GuidanceMaxLength} characters of free text for the LLM; the offline facilitator ignores it), `seed` " +
                 "(the offline variation — option order and role questions — is the same for the same seed; a random one is drawn and returned when absent). " +
                 "201 with the saved scenario: create a room on it with `scenario_id` in POST /rooms/public or /rooms/private. Generated scenarios keep " +
-                $"the bank's rules: 5 rounds, 2-4 options, roles 1-3, every text in Korean and English. Limited per user (429 rate_limited). {ProvenanceRule} {RequestLanguage.Rule}")
+                $"the bank's rules: 5 rounds, 2-4 options, roles 1-3, every text in Korean and English. Limited per user (RateLimits:AiScenariosPerMinute) and per client address, whoever is signed in (RateLimits:AiScenariosPerMinutePerAddress): 429 rate_limited. {ProvenanceRule} {RequestLanguage.Rule}")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
@@ -55,15 +66,16 @@ public static class AiApi
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         var rooms = endpoints.MapGroup("/rooms/{room_code}/ai").WithTags("AI").RequireAuthorization().ChecksRouteCodes();
-        rooms.MapGet("/questions", QuestionsAsync)
+        rooms.MapGet("/questions", QuestionsAsync).RequireRateLimiting(AiAnswerRateLimit.PolicyName)
             .WithSummary("Questions for the caller's role in the room's current round")
             .WithDescription(
                 "Participants only (403 not_participant in a public waiting room, else 404 room_not_found as for an unknown code), while the game is played (409 room_not_started, room_finished). Offline: the scenario's " +
-                $"own question to the role, a curated one for the topic's round and role, and one about an option seen from the role. {ProvenanceRule} {RequestLanguage.Rule}")
+                $"own question to the role, a curated one for the topic's round and role, and one about an option seen from the role. {AnswerLimit} {ProvenanceRule} {RequestLanguage.Rule}")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
-        rooms.MapPost("/feedback", FeedbackAsync)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        rooms.MapPost("/feedback", FeedbackAsync).RequireRateLimiting(AiAnswerRateLimit.PolicyName)
             .WithSummary("Feedback on the group's decisions after a round or at the end, optionally reading a transcript")
             .WithDescription(
                 "Body (optional): `round_number` (1-5: that round, which must have its consensus, else 409 round_not_completed; absent: every completed round, " +
@@ -71,11 +83,12 @@ public static class AiApi
                 "else 422 transcript_too_long; lines written as `name: text` let the offline rules count turns). Participants and researchers; others " +
                 "get 404 room_not_found (403 not_participant in a public waiting room). `figures` are " +
                 "always computed by rules from the recorded choices: agreement (unanimous, majority, split), who moved toward the consensus, confidence " +
-                $"shifts, whose own choice prevailed. {ProvenanceRule} {RequestLanguage.Rule}")
+                $"shifts, whose own choice prevailed. {AnswerLimit} {ProvenanceRule} {RequestLanguage.Rule}")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
     }
 
     public static async Task<Results<Created<GeneratedScenarioResponse<LocalizedText>>, Created<GeneratedScenarioResponse<string>>, ProblemHttpResult>> GenerateScenarioAsync(

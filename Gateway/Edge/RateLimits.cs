@@ -79,6 +79,18 @@ public sealed class RateLimitOptions
     [Range(1, 10_000)]
     public int AiScenariosPerMinute { get; set; } = 5;
 
+    /// <summary>Scenarios one client address may generate a minute, whoever is signed in (<c>RateLimits:AiScenariosPerMinutePerAddress</c>).</summary>
+    [Range(1, 1_000_000)]
+    public int AiScenariosPerMinutePerAddress { get; set; } = 20;
+
+    /// <summary>A room's AI questions and feedback each user may ask for a minute (<c>RateLimits:AiAnswersPerMinute</c>).</summary>
+    [Range(1, 1_000_000)]
+    public int AiAnswersPerMinute { get; set; } = 10;
+
+    /// <summary>The same per client address, whoever is signed in (<c>RateLimits:AiAnswersPerMinutePerAddress</c>).</summary>
+    [Range(1, 1_000_000)]
+    public int AiAnswersPerMinutePerAddress { get; set; } = 120;
+
     public ConcurrencyLimiterOptions PasswordConcurrencyLimiter() => new()
     {
         PermitLimit = PasswordConcurrency,

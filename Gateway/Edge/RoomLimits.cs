@@ -1,18 +1,16 @@
 using Dilemma.Hosting.Settings;
 using System.ComponentModel.DataAnnotations;
-using System.Diagnostics;
-using System.Globalization;
-using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Dilemma.Grains.Interfaces.Errors;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace Dilemma.Gateway.Edge;
 
 /// <summary>
 /// Abuse limits on rooms (section <c>RateLimits:Rooms</c>), all token buckets refilled evenly over
-/// the minute. Opening rooms (and quick join, which may open one) is limited per user. Looking a
+/// the minute. Opening rooms (and quick join, which may open one) is limited per user and per client
+/// address at once: guest sign-in is cheap, so a limit per user alone is a limit per guest, and one
+/// address signing in guests in a loop would open rooms without end. Looking a
 /// room up and joining by code are limited per user and per client address at once, and a miss
 /// (404: no room the caller may see has that code) costs <see cref="MissCost"/> permits where a
 /// hit costs one: guessing codes runs dry at once, while a class of thirty behind one address joins
@@ -28,6 +26,13 @@ public sealed class RoomLimitOptions
 
     [Range(1, 1_000_000)]
     public int CreatesPerMinute { get; set; } = 2;
+
+    /// <summary>Rooms one client address may open at once, whoever is signed in: a class behind one NAT opening a room each fits.</summary>
+    [Range(1, 1_000_000)]
+    public int CreateBurstPerAddress { get; set; } = 60;
+
+    [Range(1, 1_000_000)]
+    public int CreatesPerMinutePerAddress { get; set; } = 20;
 
     /// <summary>Permits a user has for lookups and joins by code at once.</summary>
     [Range(1, 1_000_000)]
@@ -61,139 +66,62 @@ public static class RoomLimits
                 o => o.MissCost <= o.LookupBurstPerUser && o.MissCost <= o.LookupBurstPerAddress,
                 "RateLimits:Rooms:MissCost must not exceed RateLimits:Rooms:LookupBurstPerUser nor RateLimits:Rooms:LookupBurstPerAddress.");
         services.AddSingleton<RoomCodeBuckets>();
+        services.AddSingleton<RoomCreateBuckets>();
         services.AddRateLimiter(options =>
         {
-            options.AddPolicy<string, RoomCreateLimit>(CreatePolicy);
-            options.AddPolicy<RoomCaller, RoomCodeLimit>(CodePolicy);
+            options.AddPolicy<LimitedCaller, RoomCreateLimit>(CreatePolicy);
+            options.AddPolicy<LimitedCaller, RoomCodeLimit>(CodePolicy);
         });
         return services;
     }
 
-    /// <summary>Opening a room: per user.</summary>
+    /// <summary>Opening a room: per user and per address.</summary>
     public static RouteHandlerBuilder LimitsRoomCreation(this RouteHandlerBuilder endpoint) =>
         endpoint.RequireRateLimiting(CreatePolicy).ProducesProblem(StatusCodes.Status429TooManyRequests);
 
     /// <summary>A lookup or join by code: per user and per address, a miss costing more than a hit.</summary>
     public static RouteHandlerBuilder LimitsRoomCodeLookups(this RouteHandlerBuilder endpoint) =>
         endpoint.RequireRateLimiting(CodePolicy).AddEndpointFilter<RoomCodeMisses>().ProducesProblem(StatusCodes.Status429TooManyRequests);
-
-    /// <summary>A bucket of <paramref name="burst"/> tokens refilled evenly: one token every 60/rate seconds, or rate/60 a second when faster.</summary>
-    internal static TokenBucketRateLimiterOptions Bucket(int burst, int perMinute) => new()
-    {
-        TokenLimit = burst,
-        TokensPerPeriod = perMinute <= 60 ? 1 : perMinute / 60,
-        ReplenishmentPeriod = perMinute <= 60 ? TimeSpan.FromSeconds(60.0 / perMinute) : TimeSpan.FromSeconds(1),
-        QueueLimit = 0,
-        AutoReplenishment = true,
-    };
 }
 
-/// <summary>Who is looking rooms up: a user id (0 if the token has none) and a client address.</summary>
-public readonly record struct RoomCaller(long UserId, string Address)
-{
-    public static RoomCaller Of(HttpContext context) =>
-        new(long.TryParse(context.User.FindFirstValue("sub"), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0, AuthLimits.ClientKey(context));
-}
-
-/// <summary>Per-user room creation.</summary>
-public sealed class RoomCreateLimit(IOptions<RoomLimitOptions> options) : IRateLimiterPolicy<string>
-{
-    private readonly RoomLimitOptions _options = options.Value;
-
-    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => (context, _) =>
-        RateLimits.RejectAsync(
-            context,
-            $"You may open {_options.CreateBurst} rooms at once and {_options.CreatesPerMinute} a minute after that.",
-            (int)Math.Ceiling(60.0 / _options.CreatesPerMinute));
-
-    public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
-        RateLimitPartition.GetTokenBucketLimiter(
-            RoomCaller.Of(httpContext).UserId.ToString(CultureInfo.InvariantCulture),
-            _ => RoomLimits.Bucket(_options.CreateBurst, _options.CreatesPerMinute));
-}
+/// <summary>Room creation through the rate limiting middleware: a gate onto the caller's user and address buckets of <see cref="RoomCreateBuckets"/>.</summary>
+public sealed class RoomCreateLimit(RoomCreateBuckets buckets, IOptions<RoomLimitOptions> options) : UserAndAddressLimit(
+    buckets,
+    $"You may open {options.Value.CreateBurst} rooms at once and {options.Value.CreatesPerMinute} a minute after that; one address, "
+    + $"{options.Value.CreateBurstPerAddress} at once and {options.Value.CreatesPerMinutePerAddress} a minute.",
+    (int)Math.Ceiling(60.0 / Math.Min(options.Value.CreatesPerMinute, options.Value.CreatesPerMinutePerAddress)));
 
 /// <summary>
 /// Lookups and joins by code through the rate limiting middleware: each caller's partition is a
 /// gate onto the two shared buckets of <see cref="RoomCodeBuckets"/> (their user's and their
 /// address's), which <see cref="RoomCodeMisses"/> also charges after a miss.
 /// </summary>
-public sealed class RoomCodeLimit(RoomCodeBuckets buckets, IOptions<RoomLimitOptions> options) : IRateLimiterPolicy<RoomCaller>
-{
-    private readonly RoomLimitOptions _options = options.Value;
+public sealed class RoomCodeLimit(RoomCodeBuckets buckets, IOptions<RoomLimitOptions> options) : UserAndAddressLimit(
+    buckets,
+    "Too many room lookups or joins by code; a code that finds no room counts several times.",
+    (int)Math.Ceiling(60.0 * options.Value.MissCost / Math.Min(options.Value.LookupsPerMinutePerUser, options.Value.LookupsPerMinutePerAddress)));
 
-    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => (context, _) =>
-        RateLimits.RejectAsync(
-            context,
-            "Too many room lookups or joins by code; a code that finds no room counts several times.",
-            (int)Math.Ceiling(60.0 * _options.MissCost / Math.Min(_options.LookupsPerMinutePerUser, _options.LookupsPerMinutePerAddress)));
-
-    public RateLimitPartition<RoomCaller> GetPartition(HttpContext httpContext) =>
-        RateLimitPartition.Get(RoomCaller.Of(httpContext), caller => new Gate(buckets, caller));
-
-    /// <summary>
-    /// A view of the shared buckets for one caller. The middleware keeps one per caller and drops it
-    /// when idle; the buckets, and what they hold, stay with <see cref="RoomCodeBuckets"/>.
-    /// </summary>
-    private sealed class Gate(RoomCodeBuckets buckets, RoomCaller caller) : RateLimiter
-    {
-        private long _lastUsed = Stopwatch.GetTimestamp();
-
-        public override TimeSpan? IdleDuration => Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastUsed));
-
-        public override RateLimiterStatistics? GetStatistics() => null;
-
-        protected override RateLimitLease AttemptAcquireCore(int permitCount)
-        {
-            Interlocked.Exchange(ref _lastUsed, Stopwatch.GetTimestamp());
-            return buckets.Acquire(caller, permitCount);
-        }
-
-        // No queue: a caller over the limit is told at once when to come back.
-        protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(AttemptAcquireCore(permitCount));
-    }
-}
+/// <summary>The per-user and per-address token buckets of opening rooms.</summary>
+public sealed class RoomCreateBuckets(IOptions<RoomLimitOptions> options)
+    : UserAndAddressBuckets(options.Value.CreateBurst, options.Value.CreatesPerMinute, options.Value.CreateBurstPerAddress, options.Value.CreatesPerMinutePerAddress);
 
 /// <summary>The per-user and per-address token buckets of lookups and joins by code.</summary>
-public sealed class RoomCodeBuckets : IDisposable
+public sealed class RoomCodeBuckets(IOptions<RoomLimitOptions> options)
+    : UserAndAddressBuckets(options.Value.LookupBurstPerUser, options.Value.LookupsPerMinutePerUser, options.Value.LookupBurstPerAddress, options.Value.LookupsPerMinutePerAddress)
 {
-    private readonly PartitionedRateLimiter<RoomCaller> _users;
-    private readonly PartitionedRateLimiter<RoomCaller> _addresses;
-    private readonly PartitionedRateLimiter<RoomCaller> _both;
-    private readonly int _missExtra;
-
-    public RoomCodeBuckets(IOptions<RoomLimitOptions> options)
-    {
-        var o = options.Value;
-        _users = PartitionedRateLimiter.Create<RoomCaller, long>(c =>
-            RateLimitPartition.GetTokenBucketLimiter(c.UserId, _ => RoomLimits.Bucket(o.LookupBurstPerUser, o.LookupsPerMinutePerUser)));
-        _addresses = PartitionedRateLimiter.Create<RoomCaller, string>(c =>
-            RateLimitPartition.GetTokenBucketLimiter(c.Address, _ => RoomLimits.Bucket(o.LookupBurstPerAddress, o.LookupsPerMinutePerAddress)));
-        _both = PartitionedRateLimiter.CreateChained(_users, _addresses);
-        _missExtra = o.MissCost - 1;
-    }
-
-    /// <summary>Permits from the caller's user bucket and address bucket both, or a refusal saying when to retry.</summary>
-    public RateLimitLease Acquire(RoomCaller caller, int permits) => _both.AttemptAcquire(caller, permits);
+    private readonly int _missExtra = options.Value.MissCost - 1;
 
     /// <summary>A miss costs the rest of its price after the fact, from both buckets; what a bucket lacks empties it.</summary>
-    public void ChargeMiss(RoomCaller caller)
+    public void ChargeMiss(LimitedCaller caller)
     {
         if (_missExtra > 0)
         {
-            Charge(_users, caller, _missExtra);
-            Charge(_addresses, caller, _missExtra);
+            Charge(Users, caller, _missExtra);
+            Charge(Addresses, caller, _missExtra);
         }
     }
 
-    public void Dispose()
-    {
-        _both.Dispose();
-        _users.Dispose();
-        _addresses.Dispose();
-    }
-
-    private static void Charge(PartitionedRateLimiter<RoomCaller> limiter, RoomCaller caller, int permits)
+    private static void Charge(PartitionedRateLimiter<LimitedCaller> limiter, LimitedCaller caller, int permits)
     {
         using var lease = limiter.AttemptAcquire(caller, permits);
         if (lease.IsAcquired)
@@ -220,7 +148,7 @@ public sealed class RoomCodeMisses(RoomCodeBuckets buckets) : IEndpointFilter
         }
         catch (RuleViolationException e) when (e.Kind == RuleViolationKind.NotFound)
         {
-            buckets.ChargeMiss(RoomCaller.Of(context.HttpContext));
+            buckets.ChargeMiss(LimitedCaller.Of(context.HttpContext));
             throw;
         }
     }

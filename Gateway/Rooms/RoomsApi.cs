@@ -22,7 +22,8 @@ public static class RoomsApi
         "The room plays `topic`'s scenario, or the scenario named by `scenario_id` (a generated one from POST /ai/scenarios, or a bank id); " +
         "one of the two is required (400 missing_field). With `scenario_id`, `topic` may be left out; when given it must be the scenario's own " +
         "(422 topic_mismatch). An unknown topic is 422 unknown_topic, an unknown scenario_id 422 unknown_scenario. Limited per user " +
-        "(RateLimits:Rooms:CreateBurst at once, RateLimits:Rooms:CreatesPerMinute after that): 429 rate_limited with Retry-After. " +
+        "(RateLimits:Rooms:CreateBurst at once, RateLimits:Rooms:CreatesPerMinute after that) and per client address, whoever is signed in " +
+        "(RateLimits:Rooms:CreateBurstPerAddress, RateLimits:Rooms:CreatesPerMinutePerAddress): 429 rate_limited with Retry-After. " +
         "A waiting room with no socket open for Rooms:AbandonedAfterSeconds (30 minutes by default) is closed. " +
         "`on_dropout` (optional, default `continue`) is what a started game does when a participant is dropped (their last signaling or voice socket " +
         "closed more than Game:ReconnectGraceSeconds ago, or they left): `continue` plays on with those still present, the dropped seat recorded absent " +

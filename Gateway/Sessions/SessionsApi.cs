@@ -70,7 +70,8 @@ public static class SessionsApi
                 "The session's consent_version must have been granted (data use; voice recording too when the session's voice is required): " +
                 "granted before, or now by sending it (recorded as a consent change); otherwise 403 consent_required naming the version. " +
                 "Before the start the participant waits in the pool (status open, room_code null); after it they are seated in the session's " +
-                "waiting room, which starts when it has three. Enrolling again answers the same seat. 409 session_closed after the close.")
+                "waiting room, which starts when it has three. Enrolling again answers the same seat. 409 session_closed after the close; " +
+                "409 session_full once Game:MaxSessionParticipants (600 by default) have enrolled.")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
         sessions.MapPost("/{session_code}/start", StartAsync).Validates<StartSessionRequest>(_ => new StartSessionRequest())

@@ -9,6 +9,7 @@ using Dilemma.Grains.Research;
 using Dilemma.Grains.Rooms;
 using Dilemma.Grains.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Dilemma.Grains.Sessions;
 
@@ -20,6 +21,7 @@ namespace Dilemma.Grains.Sessions;
 public sealed partial class SessionGrain(
     [PersistentState("session", StorageNames.Game)] IPersistentState<SessionState> session,
     IFacilitatorActionStore audit,
+    IOptions<GameOptions> game,
     TimeProvider time,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
@@ -139,6 +141,11 @@ public sealed partial class SessionGrain(
         if (State.Status == SessionStatus.Closed)
         {
             throw RuleViolationException.Conflict("session_closed", "The session is closed.");
+        }
+
+        if (State.Enrolled.Count >= game.Value.MaxSessionParticipants)
+        {
+            throw RuleViolationException.Conflict("session_full", $"The session has its {game.Value.MaxSessionParticipants} participants.");
         }
 
         if (State.StartPlan is not null)

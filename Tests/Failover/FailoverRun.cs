@@ -201,10 +201,15 @@ public sealed class FailoverRun(bool orleansDefaults = false) : IAsyncDisposable
         // Every table signs in and opens rooms from 127.0.0.1: limits that never apply.
         ["RateLimits__Rooms__CreateBurst"] = GatewayFactory.Generous,
         ["RateLimits__Rooms__CreatesPerMinute"] = GatewayFactory.Generous,
+        ["RateLimits__Rooms__CreateBurstPerAddress"] = GatewayFactory.Generous,
+        ["RateLimits__Rooms__CreatesPerMinutePerAddress"] = GatewayFactory.Generous,
         ["RateLimits__Rooms__LookupBurstPerUser"] = GatewayFactory.Generous,
         ["RateLimits__Rooms__LookupsPerMinutePerUser"] = GatewayFactory.Generous,
         ["RateLimits__Rooms__LookupBurstPerAddress"] = GatewayFactory.Generous,
         ["RateLimits__Rooms__LookupsPerMinutePerAddress"] = GatewayFactory.Generous,
+        ["RateLimits__AiScenariosPerMinutePerAddress"] = GatewayFactory.Generous,
+        ["RateLimits__AiAnswersPerMinute"] = GatewayFactory.Generous,
+        ["RateLimits__AiAnswersPerMinutePerAddress"] = GatewayFactory.Generous,
         ["RateLimits__Auth__GuestSignInsPerWindow"] = GatewayFactory.Generous,
         ["RateLimits__Auth__RegistrationsPerWindow"] = GatewayFactory.Generous,
     };

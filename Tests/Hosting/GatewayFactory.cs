@@ -38,10 +38,15 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             // dozen: room limits high enough never to matter. RoomLimitTests sets tight ones.
             ["RateLimits:Rooms:CreateBurst"] = Generous,
             ["RateLimits:Rooms:CreatesPerMinute"] = Generous,
+            ["RateLimits:Rooms:CreateBurstPerAddress"] = Generous,
+            ["RateLimits:Rooms:CreatesPerMinutePerAddress"] = Generous,
             ["RateLimits:Rooms:LookupBurstPerUser"] = Generous,
             ["RateLimits:Rooms:LookupsPerMinutePerUser"] = Generous,
             ["RateLimits:Rooms:LookupBurstPerAddress"] = Generous,
             ["RateLimits:Rooms:LookupsPerMinutePerAddress"] = Generous,
+            ["RateLimits:AiScenariosPerMinutePerAddress"] = Generous,
+            ["RateLimits:AiAnswersPerMinute"] = Generous,
+            ["RateLimits:AiAnswersPerMinutePerAddress"] = Generous,
             ["RateLimits:Auth:GuestSignInsPerWindow"] = Generous,
             ["RateLimits:Auth:RegistrationsPerWindow"] = Generous,
 

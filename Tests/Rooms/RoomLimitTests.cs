@@ -38,6 +38,31 @@ public sealed class RoomLimitTests
     }
 
     [Fact]
+    public async Task Guests_signed_in_one_after_another_share_their_address_limit_on_opening_rooms()
+    {
+        await using var factory = new GatewayFactory(new Dictionary<string, string?>
+        {
+            ["RateLimits:Rooms:CreateBurst"] = "2",
+            ["RateLimits:Rooms:CreatesPerMinute"] = "1",
+            ["RateLimits:Rooms:CreateBurstPerAddress"] = "3",
+            ["RateLimits:Rooms:CreatesPerMinutePerAddress"] = "1",
+        });
+        var client = factory.CreateClient();
+        var (first, second, fresh) = (await RoomKit.GuestAsync(client, Ct), await RoomKit.GuestAsync(client, Ct), await RoomKit.GuestAsync(client, Ct));
+
+        await RoomKit.CreateRoomAsync(first, Ct);
+        await RoomKit.CreateRoomAsync(first, Ct);
+        await RoomKit.CreateRoomAsync(second, Ct, isPublic: false);
+
+        // Each still has permits of their own; the address has none left, whichever guest asks.
+        await AssertRateLimitedAsync(await second.PostAsync("/rooms/public", new { title = "second's second", topic = RoomKit.Topic }, Ct), 60);
+        await AssertRateLimitedAsync(await fresh.PostAsync("/rooms/private", new { title = "a fresh guest's", topic = RoomKit.Topic }, Ct), 60);
+        await AssertRateLimitedAsync(await fresh.PostAsync("/rooms/quick-join", new { topic = RoomKit.Topic, nickname = "q" }, Ct), 60);
+        var listed = await HttpAssert.OkAsync<JsonElement>(await fresh.GetAsync("/rooms", Ct));
+        Assert.Equal(2, listed.GetProperty("total").GetInt32());
+    }
+
+    [Fact]
     public async Task A_user_runs_out_after_two_misses_where_five_hits_cost_nothing_like_it()
     {
         await using var factory = new GatewayFactory(new Dictionary<string, string?>
