@@ -26,6 +26,8 @@ addStrings({
     'lobby.classTitle': 'Join a class session',
     'lobby.classCode': 'Session code (10 characters, from your facilitator)',
     'lobby.classButton': 'Join the class',
+    'error.session_full': 'This class session is full. Ask your facilitator.',
+    'error.consent_required': 'This class session needs your consent to data use, and to voice recording when it asks for voice: tick what it needs.',
   },
   ko: {
     'class.title': '수업 세션 {code}',
@@ -40,6 +42,8 @@ addStrings({
     'lobby.classTitle': '수업 세션 참여',
     'lobby.classCode': '세션 코드(10자, 진행자에게 받은 코드)',
     'lobby.classButton': '수업에 참여',
+    'error.session_full': '이 수업 세션은 자리가 다 찼습니다. 진행자에게 문의하세요.',
+    'error.consent_required': '이 수업 세션에는 데이터 이용 동의가, 음성을 쓰는 세션이면 음성 녹음 동의도 필요합니다. 필요한 항목에 체크하세요.',
   },
 });
 
@@ -131,6 +135,10 @@ export class ClassSessionPage {
       if (error instanceof ApiError && error.code === 'consent_required') {
         this.needsConsent = true;
         this.render();
+        if (consent.consent_version !== undefined) {
+          // Sent, and not enough (voice recording left out where the session needs it): said, the form stays.
+          throw error;
+        }
         return;
       }
       if (error instanceof ApiError && error.status < 500) {
