@@ -118,7 +118,12 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await page.ClickAsync("#reopen-submit");
         await Expect(page.Locator("#rooms-table tbody tr")).ToHaveCountAsync(2);
         var rowA = page.Locator($"#rooms-table tr[data-room-code='{a}']");
-        await Expect(rowA.Locator("[data-column=seconds-left]")).Not.ToBeEmptyAsync();
+
+        // Ten minutes to choose, counted down on the page between the monitor's pushes (the room does not change meanwhile).
+        var timeLeft = rowA.Locator("[data-column=seconds-left]");
+        await Expect(timeLeft).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(10:00|9:[0-5][0-9])$"));
+        var shown = await timeLeft.InnerTextAsync();
+        await Expect(timeLeft).Not.ToHaveTextAsync(shown, new() { Timeout = 5_000 });
 
         // One more minute: room A's deadline moves on by 60 s.
         var before = await DeadlineAsync(facilitator, a);
@@ -147,6 +152,7 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await page.ClickAsync("#session-pause");
         await Expect(page.Locator($"#room-resume-{a}")).ToBeVisibleAsync();
         await Expect(page.Locator($"#room-resume-{b}")).ToBeVisibleAsync();
+        await Expect(timeLeft).ToHaveTextAsync("stopped");
         await page.ClickAsync("#session-resume");
         await Expect(page.Locator($"#room-pause-{a}")).ToBeVisibleAsync();
         await Expect(page.Locator($"#room-pause-{b}")).ToBeVisibleAsync();

@@ -407,6 +407,16 @@ export function t(key, params) {
 }
 
 /**
+ * What is left until a server's deadline_at, as m:ss (same clock assumed; a class runs on one); 0:00 once it has passed.
+ * @param {string} deadlineAt
+ * @returns {string}
+ */
+export function countdown(deadlineAt) {
+  const left = Math.max(0, Math.ceil((Date.parse(deadlineAt) - Date.now()) / 1000));
+  return `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+}
+
+/**
  * The text for a count: the key's form that the current language uses for it (`key.one`, `key.other`, as
  * Intl.PluralRules names them), falling back to `key.other`.
  * @param {string} key

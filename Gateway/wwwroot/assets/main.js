@@ -4,7 +4,7 @@
 import { ApiError, Submissions, call, currentSession, deviceGuestId, setSession, whenSignedOut } from './api.js';
 import { confidenceChart, distributionChart, figure, legend, movementChart, optionLetter } from './charts.js';
 import { byId, h, morphChildren } from './dom.js';
-import { has, lang, pick, setLang, t } from './i18n.js';
+import { countdown, has, lang, pick, setLang, t } from './i18n.js';
 import { ReconnectingSocket, VoiceMesh } from './realtime.js';
 import { botControls, creationBody, creationFields, hostTools, presenceAnnouncement, presenceTag, waitsForDropout } from './screens/host.js';
 import { ClassSessionPage, classSessionStored, takeJoinLinkCode } from './screens/class-session.js';
@@ -955,13 +955,11 @@ function optionsOf(roundNumber) {
 const confidenceItems = [1, 2, 3, 4, 5].map((value) => ({ value, label: String(value) }));
 
 /**
- * What is left of a round timer, counted down from the server's deadline_at (same clock assumed; a class runs on one).
+ * What is left of a round timer, counted down from the server's deadline_at.
  * @param {string} deadlineAt @param {string} kind
  */
 function timerText(deadlineAt, kind) {
-  const left = Math.max(0, Math.ceil((Date.parse(deadlineAt) - Date.now()) / 1000));
-  const time = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
-  return t(kind === 'consensus' ? 'round.timerConsensus' : 'round.timerChoice', { time });
+  return t(kind === 'consensus' ? 'round.timerConsensus' : 'round.timerChoice', { time: countdown(deadlineAt) });
 }
 
 // The countdown changes one text each second; drawing the whole screen again would wipe a half-made choice.

@@ -5,7 +5,7 @@
 
 import { ApiError, call, currentSession, fetchAuthorized } from '../api.js';
 import { h } from '../dom.js';
-import { addStrings, number, pick, t, when } from '../i18n.js';
+import { addStrings, countdown, number, pick, t, when } from '../i18n.js';
 import { ReconnectingSocket } from '../realtime.js';
 import { sessionResultsSection } from './session-results.js';
 
@@ -38,7 +38,9 @@ addStrings({
     'console.col.room': 'Room',
     'console.col.phase': 'Phase',
     'console.col.round': 'Round',
-    'console.col.secondsLeft': 'Seconds left',
+    'console.col.secondsLeft': 'Time left',
+    'console.noTimer': 'none',
+    'console.timerStopped': 'stopped',
     'console.col.chosen': 'Chosen / seats',
     'console.col.presence': 'Presence',
     'console.col.actions': 'Actions',
@@ -141,7 +143,9 @@ addStrings({
     'console.col.room': '방',
     'console.col.phase': '단계',
     'console.col.round': '라운드',
-    'console.col.secondsLeft': '남은 초',
+    'console.col.secondsLeft': '남은 시간',
+    'console.noTimer': '없음',
+    'console.timerStopped': '멈춤',
     'console.col.chosen': '선택 / 자리',
     'console.col.presence': '접속 상태',
     'console.col.actions': '조치',
@@ -226,7 +230,7 @@ export const CONSOLE_ROLES = ['facilitator', 'admin'];
  * @typedef {{ session_code: string, join_link: string, qr_svg_path: string, title: string, topic: string, status: string,
  *   pool: number[], rooms: SessionRoom[] }} Session
  * @typedef {{ user_id: number, nickname: string, role_id: number | null, presence: string, is_bot: boolean }} MonitoredSeat
- * @typedef {{ type: string, room_code: string, phase: string, round: number, paused: boolean, seconds_left: number | null,
+ * @typedef {{ type: string, room_code: string, phase: string, round: number, paused: boolean, seconds_left: number | null, deadline_at: string | null,
  *   chosen: number[], participants: MonitoredSeat[], version: number }} RoomStatus
  * @typedef {{ topic: string, title: string | { ko: string, en: string } }} Topic
  * @typedef {{ actor_id: number, action: string, room_code: string | null, user_id: number | null, reason: string | null,
@@ -620,7 +624,7 @@ export class ConsolePage {
       h('th', { scope: 'row' }, code),
       h('td', { 'data-column': 'phase' }, status ? t(`console.phase.${status.phase}`) : '…', status?.paused ? [' ', h('span', { class: 'tag warn' }, t('console.paused'))] : null),
       h('td', { 'data-column': 'round' }, status ? number(status.round) : ''),
-      h('td', { 'data-column': 'seconds-left' }, status?.seconds_left != null ? number(status.seconds_left) : ''),
+      timeLeftCell(status),
       h('td', { 'data-column': 'chosen' }, status ? `${number(status.chosen.length)} / ${number(seats.length)}` : ''),
       h('td', { 'data-column': 'presence' }, seats.map((seat) => h('div', { class: 'seat', 'data-user-id': seat.user_id },
         h('span', { class: seat.presence === 'present' ? 'tag ok' : 'tag warn' },
@@ -716,6 +720,31 @@ export class ConsolePage {
     h('p', { id: 'broadcast-status', role: 'status' }, this.sent ? t('console.sent') : ''));
   }
 }
+
+/**
+ * A room's running deadline, counted down here each second from its deadline_at: the monitor pushes a room only when it
+ * changes, so the seconds left as of that push would stand still. Paused, the deadline stands still too (the room moves it
+ * on by the pause at the resume).
+ * @param {RoomStatus | undefined} status
+ */
+function timeLeftCell(status) {
+  if (!status?.deadline_at) {
+    return h('td', { 'data-column': 'seconds-left', class: 'muted' }, status ? t('console.noTimer') : '');
+  }
+  return status.paused
+    ? h('td', { 'data-column': 'seconds-left', 'data-paused': 'true' }, t('console.timerStopped'))
+    : h('td', { 'data-column': 'seconds-left', 'data-deadline': status.deadline_at }, countdown(status.deadline_at));
+}
+
+// One tick for every room's countdown; drawing the console again each second would reset what is being typed in its forms.
+window.setInterval(() => {
+  for (const cell of document.querySelectorAll('#rooms-table td[data-deadline]')) {
+    const deadline = /** @type {HTMLElement} */ (cell).dataset.deadline;
+    if (deadline) {
+      cell.textContent = countdown(deadline);
+    }
+  }
+}, 1000);
 
 /**
  * @param {{ title: string, topic: string, message: string, code: string, mover: string, target: string }} draft
