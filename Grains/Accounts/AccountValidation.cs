@@ -1,5 +1,6 @@
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Text;
 
 namespace Dilemma.Grains.Accounts;
 
@@ -45,9 +46,9 @@ internal static class AccountValidation
 
     public static void ThrowIfInvalidNickname(string? nickname)
     {
-        if (nickname is not null && (string.IsNullOrWhiteSpace(nickname) || nickname.Length > AccountRules.NicknameMaxLength))
+        if (nickname is not null && (string.IsNullOrWhiteSpace(nickname) || nickname.Length > AccountRules.NicknameMaxLength || DisplayText.HasHiddenCharacters(nickname)))
         {
-            throw RuleViolationException.Invalid("invalid_nickname", "nickname", $"A nickname has 1 to {AccountRules.NicknameMaxLength} characters.");
+            throw RuleViolationException.Invalid("invalid_nickname", "nickname", $"A nickname has 1 to {AccountRules.NicknameMaxLength} characters, {DisplayText.Rule}.");
         }
     }
 }

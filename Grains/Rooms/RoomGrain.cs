@@ -4,6 +4,7 @@ using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Scenarios;
+using Dilemma.Grains.Interfaces.Text;
 using Dilemma.Grains.Research;
 using Dilemma.Grains.Storage;
 using Dilemma.Grains.Telemetry;
@@ -83,9 +84,9 @@ public sealed partial class RoomGrain(
         RoomRules.EnsureRoomCode(Code);
 
         var title = creation.Title.Trim();
-        if (title.Length is 0 or > RoomRules.TitleMaxLength)
+        if (title.Length is 0 or > RoomRules.TitleMaxLength || DisplayText.HasHiddenCharacters(title))
         {
-            throw RuleViolationException.Invalid("invalid_title", "title", $"A title has 1 to {RoomRules.TitleMaxLength} characters.");
+            throw RuleViolationException.Invalid("invalid_title", "title", $"A title has 1 to {RoomRules.TitleMaxLength} characters, {DisplayText.Rule}.");
         }
 
         var onDropout = creation.OnDropout ?? DropoutPolicy.Default;

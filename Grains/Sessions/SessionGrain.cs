@@ -5,6 +5,7 @@ using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Scenarios;
 using Dilemma.Grains.Interfaces.Sessions;
+using Dilemma.Grains.Interfaces.Text;
 using Dilemma.Grains.Research;
 using Dilemma.Grains.Rooms;
 using Dilemma.Grains.Storage;
@@ -46,9 +47,9 @@ public sealed partial class SessionGrain(
 
         SessionRules.EnsureSessionCode(Code);
         var title = settings.Title.Trim();
-        if (title.Length is 0 or > SessionRules.TitleMaxLength)
+        if (title.Length is 0 or > SessionRules.TitleMaxLength || DisplayText.HasHiddenCharacters(title))
         {
-            throw RuleViolationException.Invalid("invalid_title", "title", $"A title has 1 to {SessionRules.TitleMaxLength} characters.");
+            throw RuleViolationException.Invalid("invalid_title", "title", $"A title has 1 to {SessionRules.TitleMaxLength} characters, {DisplayText.Rule}.");
         }
 
         var scenario = await ScenarioOfAsync(settings.Topic, settings.ScenarioId);

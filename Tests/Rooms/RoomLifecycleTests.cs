@@ -212,6 +212,31 @@ public sealed class RoomLifecycleTests(EmbeddedGatewayFixture gateway) : IClassF
         Assert.True(problem.GetProperty("errors").TryGetProperty("nickname", out _));
     }
 
+    /// <summary>
+    /// Characters that draw nothing of their own let a name pass for another ("Kim" behind U+202E shows reversed), hide
+    /// itself or break a line of a list or an export; they were taken as they came, in nicknames and titles alike.
+    /// </summary>
+    [Theory]
+    [InlineData("\u202Emik")]
+    [InlineData("Ann\u2066a")]
+    [InlineData("two\nlines")]
+    [InlineData("bell\u0007")]
+    public async Task Names_and_titles_with_control_or_direction_characters_get_422_naming_the_field(string text)
+    {
+        var host = await RoomKit.GuestAsync(Client, Ct);
+        var code = RoomKit.Code(await RoomKit.CreateRoomAsync(host, Ct));
+
+        var joined = await HttpAssert.ProblemAsync(
+            await (await RoomKit.GuestAsync(Client, Ct)).PostAsync("/rooms/join", new { room_code = code, nickname = text }, Ct), HttpStatusCode.UnprocessableEntity, "invalid_nickname");
+        Assert.Contains("direction of text", joined.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await HttpAssert.ProblemAsync(
+            await Client.PostJsonAsync("/auth/guest", new { nickname = text }, Ct), HttpStatusCode.UnprocessableEntity, "invalid_nickname");
+        await HttpAssert.ProblemAsync(await host.PostAsync("/rooms/public", new { title = text, topic = RoomKit.Topic }, Ct), HttpStatusCode.UnprocessableEntity, "invalid_title");
+
+        // Marks of direction stay: a name that mixes scripts needs them.
+        await HttpAssert.OkAsync<JsonElement>(await host.PostAsync("/rooms/public", new { title = "Room \u200Fא", topic = RoomKit.Topic }, Ct), HttpStatusCode.Created);
+    }
+
     [Fact]
     public async Task A_room_on_an_unknown_topic_gets_422()
     {
