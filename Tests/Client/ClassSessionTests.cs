@@ -105,6 +105,25 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
     }
 
     [Fact]
+    public async Task A_student_waiting_when_the_facilitator_closes_the_session_is_told_and_back_in_the_lobby()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), "Eve", dataConsent: true);
+        await page.FillAsync("#class-code", code);
+        await page.ClickAsync("#class-submit");
+        await Expect(page.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
+
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/close", null, Ct));
+
+        // No room will come: the next ask says so, rather than waiting on.
+        await Expect(page.Locator("#error")).ToHaveAttributeAsync("data-code", "session_closed");
+        await Expect(page.Locator("#class-form")).ToBeVisibleAsync();
+        Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('dilemma.class_session')"));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_code_no_session_has_is_refused_in_the_lobby_and_the_page_stays_there()
     {
         var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), "Dee", dataConsent: true);

@@ -129,6 +129,11 @@ export class ClassSessionPage {
         await this.enterRoom(seat.room_code);
         return;
       }
+      if (seat.status === 'closed') {
+        // Closed before it started with this student still in the pool: no room will come.
+        this.forget();
+        throw new ApiError(409, 'session_closed', '');
+      }
       this.render();
       this.schedule();
     } catch (error) {
