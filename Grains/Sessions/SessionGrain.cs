@@ -357,13 +357,7 @@ public sealed partial class SessionGrain(
     private static string? OnceKeyOf(FacilitatorAction action, long actorId) => action switch
     {
         { Kind: FacilitatorActionKind.EndRoom, RoomCode: { } room } => $"{FacilitatorActionKind.EndRoom}:{room}",
-
-        // Named by their kind, as each room keeps the key of whatever paused or resumed it: a room's own pause, finding the room
-        // so by the whole session's, must not write a room's row under the session's key. A fingerprint cut to fit the column
-        // (a 192-bit prefix of SHA-256 is as unique here as the whole).
-        { Kind: FacilitatorActionKind.PauseSession or FacilitatorActionKind.ResumeSession, IdempotencyKey: { } key } =>
-            $"{action.Kind}:{Idempotency.Fingerprint(new { ActorId = actorId, Key = key, Action = action with { IdempotencyKey = null } })[..48]}",
-        { IdempotencyKey: { } key } => Idempotency.Fingerprint(new { ActorId = actorId, Key = key, Action = action with { IdempotencyKey = null } }),
+        { IdempotencyKey: { } key } => KeyedOnceKey(action, actorId, key),
 
         // Stored where the effect is (the room's pause, the mover's enrolment), so that the same request without a key, finding
         // the effect there, is audited under it: once, and still when the first one's audit failed.
@@ -371,6 +365,18 @@ public sealed partial class SessionGrain(
             $"{action.Kind}:{Guid.NewGuid():N}",
         _ => null,
     };
+
+    /// <summary>
+    /// A keyed action's key: a digest of who sent it, the key and the request. The whole session's pause or resume is named by
+    /// its kind as well, as each room keeps the key of whatever paused or resumed it: a room's own pause, finding the room so
+    /// by the whole session's, must not write a room's row under the session's key. Its digest is cut to fit the column (a
+    /// 192-bit prefix of SHA-256 is as unique here as the whole).
+    /// </summary>
+    private static string KeyedOnceKey(FacilitatorAction action, long actorId, string key)
+    {
+        var digest = Idempotency.Fingerprint(new { ActorId = actorId, Key = key, Action = action with { IdempotencyKey = null } });
+        return action.Kind is FacilitatorActionKind.PauseSession or FacilitatorActionKind.ResumeSession ? $"{action.Kind}:{digest[..48]}" : digest;
+    }
 
     private static bool IsSessionWideKey(string key) =>
         key.StartsWith($"{FacilitatorActionKind.PauseSession}:", StringComparison.Ordinal) || key.StartsWith($"{FacilitatorActionKind.ResumeSession}:", StringComparison.Ordinal);
