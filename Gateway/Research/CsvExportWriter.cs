@@ -6,8 +6,9 @@ namespace Dilemma.Gateway.Research;
 /// <summary>
 /// One data sheet (participants unless another is asked for) as CSV (RFC 4180, CRLF), UTF-8 with a byte order mark so Excel reads Korean
 /// text right. Cells hold the canonical text of their values, quoted when they contain a comma, quote or
-/// line break. Text starting with = + - @ gets a leading apostrophe, which Excel shows as text instead
-/// of running it as a formula; the manifest's hash is over the values without it.
+/// line break. Text starting with = + - @, a tab or a carriage return gets a leading apostrophe, which a spreadsheet shows
+/// as text instead of running it as a formula (a tab or return before the = is skipped by some, so the formula would
+/// still run); the manifest's hash is over the values without it.
 /// </summary>
 internal sealed class CsvExportWriter : IExportWriter
 {
@@ -95,7 +96,7 @@ internal sealed class CsvExportWriter : IExportWriter
             return;
         }
 
-        var guard = value.Kind == ExportValueKind.Text && _cell[0] is '=' or '+' or '-' or '@';
+        var guard = value.Kind == ExportValueKind.Text && _cell[0] is '=' or '+' or '-' or '@' or '\t' or '\r';
         var quote = false;
         for (var i = 0; i < _cell.Length && !quote; i++)
         {

@@ -46,7 +46,7 @@ public static class ResearchApi
         "topic (exact), phase (waiting, started or finished), session (a session's code: the rooms it opened; lower case is read as upper), " +
         "study (a study label, exact: the rooms of every session given it; 1-64 characters; also the study the pseudonyms are for), " +
         "include_nicknames (true keeps usernames and nicknames in a pseudonymised export; false, the default, leaves them empty), format (xlsx, the default, or csv: one data sheet, UTF-8 with " +
-        "BOM, comma-separated, CRLF; text starting with = + - @ gets a leading apostrophe so Excel does not run it), sheet (with format=csv " +
+        "BOM, comma-separated, CRLF; text starting with = + - @, a tab or a carriage return gets a leading apostrophe so Excel does not run it), sheet (with format=csv " +
         "only: which data sheet, participants by default; 400 invalid_sheet naming field sheet otherwise).\n\n" +
         "Rows are ordered by room code, then user id (the order in which the database reads them fastest). Timestamps are UTC, truncated to milliseconds. " +
         "Canonical form of the hashes (" + CanonicalRowHasher<ParticipantExportRow>.Version + "): " + ExcelExportWriter.CanonicalFormDescription;

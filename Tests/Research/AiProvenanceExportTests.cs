@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Dilemma.Grains.Research;
 using Dilemma.Grains.Scenarios;
 using Dilemma.Tests.Ai;
@@ -146,6 +147,40 @@ public sealed class AiProvenanceExportTests(OpenAiGatewayFixture fixture) : ICla
             Assert.Null(r["provider"]);
             Assert.Null(r["raw_answer_sha256"]);
         });
+    }
+
+    [Fact]
+    public async Task Csv_text_a_spreadsheet_would_run_as_a_formula_starts_with_an_apostrophe_and_the_workbook_keeps_it_as_written()
+    {
+        // A model's text is not ours to trust: a scenario it wrote reaches the scenarios sheet as written.
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(fixture.Client, Grains, Ct);
+        var author = await RoomKit.GuestAsync(fixture.Client, Ct);
+        var answer = JsonNode.Parse(ModelAnswers.Scenario())!.AsObject();
+        answer["title"] = new JsonObject { ["ko"] = "=1+2", ["en"] = "+1+2 (" + Guid.NewGuid().ToString("N") + ")" };
+        answer["summary"] = new JsonObject { ["ko"] = "-1+2", ["en"] = "@SUM(1,2)" };
+        answer["rounds"]![0]!["title"] = new JsonObject { ["ko"] = "\t=1+2", ["en"] = "\r=1+2" };
+        fixture.Server.Enqueue(context => FakeOpenAiServer.Completion(context, answer.ToJsonString()));
+        var scenarioId = (await AiKit.GeneratedAsync(author, new { topic = "formula-guard" }, Ct)).GetProperty("scenario_id").GetString()!;
+        var (players, _, _) = await AiKit.StartedRoomOnAsync(fixture.Client, scenarioId, Ct);
+        await ResearchKit.ConsentAsync(players[0], data: true, Ct);
+
+        var response = await researcher.GetAsync($"{ResearchKit.Export}?from={ResearchKit.Query(since)}&format=csv&sheet=scenarios", Ct);
+        var text = Encoding.UTF8.GetString(await response.Content.ReadAsByteArrayAsync(Ct));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        var rows = ResearchKit.ParseCsv(text.TrimStart('\uFEFF'));
+        string Cell(string[] row, string column) => row[Array.IndexOf(rows[0], column)];
+        string[] Part(string part) => Assert.Single(rows, r => Cell(r, "scenario_id") == scenarioId && Cell(r, "part") == part && Cell(r, "round_number") is "" or "1");
+
+        Assert.Equal(("'=1+2", "'" + answer["title"]!["en"]), (Cell(Part("title"), "text_ko"), Cell(Part("title"), "text_en")));
+        Assert.Equal(("'-1+2", "'@SUM(1,2)"), (Cell(Part("summary"), "text_ko"), Cell(Part("summary"), "text_en")));
+        Assert.Equal(("'\t=1+2", "'\r=1+2"), (Cell(Part("round_title"), "text_ko"), Cell(Part("round_title"), "text_en")));
+        Assert.Equal(answer["rounds"]![0]!["dilemma"]!["en"]!.GetValue<string>(), Cell(Part("dilemma"), "text_en"));
+
+        // A workbook's cells are typed text, which no spreadsheet runs: they keep the text as the model wrote it.
+        var (workbook, _) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
+        var title = workbook.Records("scenarios").Single(r => (string)r["scenario_id"]! == scenarioId && (string)r["part"]! == "title");
+        Assert.Equal("=1+2", title["text_ko"]);
     }
 
     private static long? AsLong(object? cell) => cell is double d ? (long)d : null;
