@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Dilemma.Tests.Hosting;
 
@@ -108,6 +109,32 @@ public sealed class RoomLimitTests
 
         await AssertRateLimitedAsync(await neighbour.PostAsync("/rooms/join", new { room_code = code, nickname = "n" }, Ct), 60 * 4);
         Assert.Equal(HttpStatusCode.OK, (await neighbour.GetAsync("/rooms", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Requests_without_a_token_spend_nothing_of_their_address_limits()
+    {
+        await using var factory = new GatewayFactory(new Dictionary<string, string?>
+        {
+            ["RateLimits:Rooms:CreateBurstPerAddress"] = "2",
+            ["RateLimits:Rooms:CreatesPerMinutePerAddress"] = "1",
+            ["RateLimits:Rooms:LookupBurstPerAddress"] = "4",
+            ["RateLimits:Rooms:LookupsPerMinutePerAddress"] = "1",
+            ["RateLimits:Rooms:MissCost"] = "2",
+        });
+        var client = factory.CreateClient();
+        var host = await RoomKit.GuestAsync(client, Ct);
+        var code = RoomKit.Code(await RoomKit.CreateRoomAsync(host, Ct, isPublic: false));
+
+        for (var i = 0; i < 5; i++)
+        {
+            await HttpAssert.ProblemAsync(await client.PostAsJsonAsync("/rooms/public", new { title = "no token", topic = RoomKit.Topic }, Ct), HttpStatusCode.Unauthorized, "missing_token");
+            await HttpAssert.ProblemAsync(await client.GetAsync($"/rooms/{code}", Ct), HttpStatusCode.Unauthorized, "missing_token");
+        }
+
+        var classmate = await RoomKit.GuestAsync(client, Ct);
+        await RoomKit.CreateRoomAsync(classmate, Ct);
+        await RoomKit.JoinAsync(classmate, code, Ct);
     }
 
     private static async Task AssertRateLimitedAsync(HttpResponseMessage response, int maxRetryAfter)
