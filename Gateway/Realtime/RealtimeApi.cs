@@ -48,7 +48,7 @@ public static class RealtimeApi
                 + "is each participant's getStats() summary of their links for a round, stored one connection_quality row per link; measures may be null; "
                 + "a bad field is answered invalid_message naming it, a round not yet open wrong_round, a peer outside the room invalid_peer, a round reported again already_reported. "
                 + "Pushes room_updated, the room as GET /rooms/{room_code} answers it, after every change: host changes (handed on, or automatic when the host is dropped: host_user_id), "
-                + "presence (present, reconnecting, dropped, removed), bot seats (is_bot), paused, and the running deadline (deadline_kind, deadline_at on the server's clock). "
+                + "presence (present, reconnecting, dropped, removed), bot seats (is_bot), paused (and paused_at), and the running deadline (deadline_kind, deadline_at on the server's clock). "
                 + "In a started game also {type, user_id, at} for participant_reconnecting, participant_returned and participant_dropped. "
                 + "link_state {peer_user_id, state (new, connecting, connected, disconnected, failed, closed: RTCPeerConnection.connectionState), relayed (true over TURN)}, "
                 + "sent on every change of a link, is kept in memory as the latest per (user, peer) for the session monitor's room_status links; never stored, never pushed "

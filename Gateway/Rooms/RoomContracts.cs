@@ -53,7 +53,8 @@ public sealed record ConsensusResponse(int RoundNumber, int Choice, int Confiden
 /// <summary>
 /// A room as its members see it; <c>chosen_this_round</c> names who has chosen, never what. <c>paused</c> is true while
 /// anything holds the game (a dropout the room waits for, or its session's facilitator), <c>facilitator_paused</c> while
-/// the facilitator does.
+/// the facilitator does, and <c>paused_at</c> says since when the clock has stood still (the time left is
+/// <c>deadline_at</c> less it).
 /// </summary>
 public sealed record RoomResponse(
     string RoomCode,
@@ -75,6 +76,7 @@ public sealed record RoomResponse(
     string OnDropout,
     bool Paused,
     bool FacilitatorPaused,
+    DateTimeOffset? PausedAt,
     DateTimeOffset? EndedEarlyAt,
     long? EndedEarlyBy,
     int? ChoiceSeconds,
@@ -128,6 +130,7 @@ public static class RoomMapping
         room.OnDropout,
         room.Paused,
         room.FacilitatorPaused,
+        room.PausedAt,
         room.EndedEarlyAt,
         room.EndedEarlyBy,
         room.ChoiceSeconds,

@@ -27,11 +27,12 @@ public static class RoomsApi
         "A waiting room with no socket open for Rooms:AbandonedAfterSeconds (30 minutes by default) is closed. " +
         "`on_dropout` (optional, default `continue`) is what a started game does when a participant is dropped (their last signaling or voice socket " +
         "closed more than Game:ReconnectGraceSeconds ago, or they left): `continue` plays on with those still present, the dropped seat recorded absent " +
-        "for each later round; `wait` pauses the room (409 room_paused, `paused` true) until they return or the host removes them or ends the game; " +
+        "for each later round; `wait` pauses the room (409 room_paused, `paused` true, `paused_at` since when) until they return or the host removes them or ends the game; " +
         "`bot` seats a bot in the dropped seat, with its role (room_events bot_joined, is_bot), which chooses from then on (see POST /rooms/{room_code}/bots). " +
         "Anything else is 422 invalid_on_dropout. Sockets of the others hear participant_reconnecting, participant_returned and participant_dropped. " +
         "`choice_seconds` and `consensus_seconds` (optional, 1-3600, none by default; else 422 invalid_timer) are the round timers: the room's " +
-        "`deadline_kind` (`choice` or `consensus`) and `deadline_at` (server clock, UTC) say what runs until when. At the choice deadline, participants " +
+        "`deadline_kind` (`choice` or `consensus`) and `deadline_at` (server clock, UTC) say what runs until when; while the room is paused the deadline stands still " +
+        "(the time left is `deadline_at` less `paused_at`) and the resume moves it on by the pause. At the choice deadline, participants " +
         "without a choice are recorded timed_out (no choice is invented), further choices are 409 choices_closed and the consensus opens with the " +
         "choices present; the consensus deadline starts once the consensus is open, and when it passes the round is recorded no_consensus and the next opens.";
 

@@ -53,6 +53,13 @@ public sealed partial class RoomGrain
         && ((State.OnDropout == DropoutPolicy.Wait && State.Participants.Any(p => p.DroppedAt is not null && !p.Removed))
             || State.FacilitatorPausedAt is not null);
 
+    /// <summary>
+    /// When what holds a paused room began to hold it (the earliest of a wait and the facilitator's pause), as far as a
+    /// save has followed it; null while the game runs. Its deadline stands still from here, so the time left is the
+    /// deadline less this, until the resume moves the deadline on.
+    /// </summary>
+    private DateTime? PauseBegan => IsPaused ? State.PausedSince ?? State.FacilitatorPausedAt : null;
+
     private string PresenceOf(ParticipantState participant) =>
         participant.Removed ? ParticipantPresence.Removed
         : participant.DroppedAt is not null ? ParticipantPresence.Dropped

@@ -91,7 +91,7 @@ public sealed partial class RoomGrain : IRemindable
     /// Where a deadline opened now starts to count: in a paused room, at the start of the pause, since the end of the pause
     /// moves every deadline on by the whole pause (<see cref="FollowPause"/>); so it keeps its full time from the end.
     /// </summary>
-    private DateTime ClockStart(DateTime now) => IsPaused ? State.PausedSince ?? State.FacilitatorPausedAt ?? now : now;
+    private DateTime ClockStart(DateTime now) => PauseBegan ?? now;
 
     private bool EveryoneHasChosen(RoundState round) =>
         State.Participants.Where(TakesPart).All(p => round.Choices.Exists(c => c.UserId == p.UserId));

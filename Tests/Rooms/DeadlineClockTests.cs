@@ -100,12 +100,18 @@ public sealed class DeadlineClockTests : IAsyncDisposable
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{session}/rooms/{code}/pause", new { reason = "a word" }, Ct));
         _clock.Shift = TimeSpan.FromMinutes(5);
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{session}/rooms/{code}/remove", new { user_id = students[2].UserId }, Ct));
-        Assert.True((await RoomAsync(facilitator, code)).GetProperty("paused").GetBoolean());
+        var held = await RoomAsync(facilitator, code);
+        Assert.True(held.GetProperty("paused").GetBoolean());
+
+        // Held since the wait began at minute 0, with the round's ten minutes (less the moment before the leave) still to come.
+        var left = held.GetProperty("deadline_at").GetDateTimeOffset() - held.GetProperty("paused_at").GetDateTimeOffset();
+        Assert.InRange(left, TimeSpan.FromMinutes(10) - TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(10));
         _clock.Shift = TimeSpan.FromMinutes(8);
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{session}/rooms/{code}/resume", null, Ct));
 
         var resumed = await RoomAsync(facilitator, code);
         Assert.False(resumed.GetProperty("paused").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, resumed.GetProperty("paused_at").ValueKind);
         var moved = resumed.GetProperty("deadline_at").GetDateTimeOffset() - deadline;
         Assert.InRange(moved, TimeSpan.FromMinutes(8), TimeSpan.FromMinutes(8) + TimeSpan.FromSeconds(5));
     }
@@ -129,6 +135,9 @@ public sealed class DeadlineClockTests : IAsyncDisposable
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{session}/rooms/{code}/pause", new { reason = "a word" }, Ct));
         _clock.Shift = TimeSpan.FromMinutes(5);
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{session}/rooms/{code}/remove", new { user_id = inRoom[2].UserId }, Ct));
+        var opened = await RoomAsync(facilitator, code);
+        Assert.Equal("consensus", opened.GetProperty("deadline_kind").GetString());
+        Assert.Equal(TimeSpan.FromSeconds(60), opened.GetProperty("deadline_at").GetDateTimeOffset() - opened.GetProperty("paused_at").GetDateTimeOffset());
         _clock.Shift = TimeSpan.FromMinutes(9);
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{session}/rooms/{code}/resume", null, Ct));
         var resumedAt = _clock.GetUtcNow();

@@ -60,7 +60,7 @@ public abstract class SessionMonitorTests(Uri gateway, Uri monitorGateway, HttpC
         Assert.Equal(chooser.UserId, after.GetProperty("chosen")[0].GetInt64());
         // Who has chosen, never what: no field of the message carries a choice.
         Assert.Equal(
-            ["chosen", "deadline_at", "deadline_kind", "links", "participants", "paused", "phase", "room_code", "round", "seconds_left", "type", "version"],
+            ["chosen", "deadline_at", "deadline_kind", "links", "participants", "paused", "paused_at", "phase", "room_code", "round", "seconds_left", "type", "version"],
             after.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Equal(["is_bot", "nickname", "presence", "role_id", "user_id"], after.GetProperty("participants")[0].EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.DoesNotContain(monitor.Received, m => m.GetProperty("type").GetString() == "room_status" && m.GetProperty("room_code").GetString() == roomCodes[1] && m.GetProperty("chosen").GetArrayLength() > 0);
@@ -251,6 +251,32 @@ public abstract class SessionMonitorTests(Uri gateway, Uri monitorGateway, HttpC
         // Leaving voice ends the sender's links: the monitor shows none.
         await voice.DisposeAsync();
         await monitor.NextAsync(m => m.GetProperty("type").GetString() == "room_status" && m.GetProperty("links").GetArrayLength() == 0, "the links gone with the voice socket", Ct);
+    }
+
+    [Fact]
+    public async Task A_paused_rooms_seconds_left_stand_at_what_was_left_when_the_pause_began()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, Grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, choiceSeconds: 600));
+        await SessionKit.EnrolledAsync(client, code, 3, Ct);
+        var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0].GetProperty("room_code").GetString()!;
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", new { reason = "a word" }, Ct));
+
+        await using var monitor = await MonitorAsync(monitorGateway, facilitator, code);
+        bool Of(JsonElement m, bool paused) =>
+            m.GetProperty("type").GetString() == "room_status" && m.GetProperty("room_code").GetString() == room && m.GetProperty("paused").GetBoolean() == paused;
+        var held = await monitor.NextAsync(m => Of(m, paused: true), "the paused room", Ct);
+        var deadline = held.GetProperty("deadline_at").GetDateTimeOffset();
+        var left = deadline - held.GetProperty("paused_at").GetDateTimeOffset();
+
+        // What was left when the pause began, however long ago that was: the deadline stands still from there.
+        Assert.InRange(left, TimeSpan.FromSeconds(590), TimeSpan.FromSeconds(600));
+        Assert.Equal((int)Math.Ceiling(left.TotalSeconds), held.GetProperty("seconds_left").GetInt32());
+
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/resume", null, Ct));
+        var running = await monitor.NextAsync(m => Of(m, paused: false), "the resumed room", Ct);
+        Assert.Equal(JsonValueKind.Null, running.GetProperty("paused_at").ValueKind);
+        Assert.True(running.GetProperty("deadline_at").GetDateTimeOffset() > deadline, "The resume did not move the deadline on by the pause.");
     }
 
     private static Task<SocketClient> MonitorAsync(Uri at, Player facilitator, string code) =>

@@ -77,6 +77,7 @@ const STRINGS = {
     'round.timerChoice': 'Time left to choose: {time}',
     'round.timerConsensus': 'Time left for the group decision: {time}',
     'round.timerPaused': 'The clock is stopped while the game is paused.',
+    'round.timerPausedLeft': 'The clock is stopped at {time} while the game is paused.',
     'round.pausedByFacilitator': 'Your facilitator has paused the game. Choices and the group decision wait until it resumes.',
     'round.pausedForDropout': 'The game is paused until the player who dropped out comes back or the host acts.',
     'round.yourRole': 'Your role: {role}',
@@ -257,6 +258,7 @@ const STRINGS = {
     'round.timerChoice': '선택 남은 시간: {time}',
     'round.timerConsensus': '모둠 결정 남은 시간: {time}',
     'round.timerPaused': '게임이 멈춘 동안에는 시간이 흐르지 않습니다.',
+    'round.timerPausedLeft': '게임이 멈춘 동안 시간은 {time}에 멈춰 있습니다.',
     'round.pausedByFacilitator': '진행자가 게임을 잠시 멈췄습니다. 다시 시작하면 선택과 모둠 결정을 할 수 있습니다.',
     'round.pausedForDropout': '나간 참가자가 돌아오거나 방장이 조치할 때까지 게임이 멈춰 있습니다.',
     'round.yourRole': '내 역할: {role}',
@@ -408,11 +410,13 @@ export function t(key, params) {
 
 /**
  * What is left until a server's deadline_at, as m:ss (same clock assumed; a class runs on one); 0:00 once it has passed.
+ * Counted from now, or from a paused room's paused_at: its deadline stands still from there.
  * @param {string} deadlineAt
+ * @param {string | null} [from]
  * @returns {string}
  */
-export function countdown(deadlineAt) {
-  const left = Math.max(0, Math.ceil((Date.parse(deadlineAt) - Date.now()) / 1000));
+export function countdown(deadlineAt, from) {
+  const left = Math.max(0, Math.ceil((Date.parse(deadlineAt) - (from ? Date.parse(from) : Date.now())) / 1000));
   return `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
 }
 

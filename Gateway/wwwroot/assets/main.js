@@ -990,9 +990,10 @@ function roundSections(room, isHost, selfId) {
     h('h3', { id: 'round-title' }, t('round.title', { round: roundNumber }), round ? ` — ${pick(round.title)}` : ''),
     h('p', { class: 'tag', id: 'my-role' }, t('round.yourRole', { role: roleName(me?.role_id ?? null) })),
     pausedNotices(room),
-    // Paused, the deadline stands still (the server moves it on by the pause at the resume): no countdown to show.
+    // Paused, the deadline stands still (the server moves it on by the pause at the resume): the time it had left, no countdown.
     room.deadline_at && paused
-      ? h('p', { id: 'round-timer', role: 'timer', 'data-paused': 'true' }, t('round.timerPaused'))
+      ? h('p', { id: 'round-timer', role: 'timer', 'data-paused': 'true' },
+        room.paused_at ? t('round.timerPausedLeft', { time: countdown(room.deadline_at, room.paused_at) }) : t('round.timerPaused'))
       : room.deadline_at
         ? h('p', { id: 'round-timer', role: 'timer', 'data-deadline': room.deadline_at, 'data-kind': room.deadline_kind ?? 'choice' }, timerText(room.deadline_at, room.deadline_kind ?? 'choice'))
         : null,

@@ -41,6 +41,7 @@ addStrings({
     'console.col.secondsLeft': 'Time left',
     'console.noTimer': 'none',
     'console.timerStopped': 'stopped',
+    'console.timerStoppedAt': 'stopped at {time}',
     'console.col.chosen': 'Chosen / seats',
     'console.col.presence': 'Presence',
     'console.col.actions': 'Actions',
@@ -146,6 +147,7 @@ addStrings({
     'console.col.secondsLeft': '남은 시간',
     'console.noTimer': '없음',
     'console.timerStopped': '멈춤',
+    'console.timerStoppedAt': '{time}에 멈춤',
     'console.col.chosen': '선택 / 자리',
     'console.col.presence': '접속 상태',
     'console.col.actions': '조치',
@@ -230,7 +232,7 @@ export const CONSOLE_ROLES = ['facilitator', 'admin'];
  * @typedef {{ session_code: string, join_link: string, qr_svg_path: string, title: string, topic: string, status: string,
  *   pool: number[], rooms: SessionRoom[] }} Session
  * @typedef {{ user_id: number, nickname: string, role_id: number | null, presence: string, is_bot: boolean }} MonitoredSeat
- * @typedef {{ type: string, room_code: string, phase: string, round: number, paused: boolean, seconds_left: number | null, deadline_at: string | null,
+ * @typedef {{ type: string, room_code: string, phase: string, round: number, paused: boolean, paused_at?: string | null, seconds_left: number | null, deadline_at: string | null,
  *   chosen: number[], participants: MonitoredSeat[], version: number }} RoomStatus
  * @typedef {{ topic: string, title: string | { ko: string, en: string } }} Topic
  * @typedef {{ actor_id: number, action: string, room_code: string | null, user_id: number | null, reason: string | null,
@@ -732,7 +734,8 @@ function timeLeftCell(status) {
     return h('td', { 'data-column': 'seconds-left', class: 'muted' }, status ? t('console.noTimer') : '');
   }
   return status.paused
-    ? h('td', { 'data-column': 'seconds-left', 'data-paused': 'true' }, t('console.timerStopped'))
+    ? h('td', { 'data-column': 'seconds-left', 'data-paused': 'true' },
+      status.paused_at ? t('console.timerStoppedAt', { time: countdown(status.deadline_at, status.paused_at) }) : t('console.timerStopped'))
     : h('td', { 'data-column': 'seconds-left', 'data-deadline': status.deadline_at }, countdown(status.deadline_at));
 }
 
