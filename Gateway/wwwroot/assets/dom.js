@@ -183,3 +183,16 @@ function morph(current, next) {
     }
   }
 }
+
+/**
+ * Hands the file to the browser's download; the object URL is let go once the click has been taken.
+ * @param {Blob} blob @param {string} file
+ */
+export function saveFile(blob, file) {
+  const url = URL.createObjectURL(blob);
+  const link = h('a', { href: url, download: file, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

@@ -9,12 +9,13 @@ import { ReconnectingSocket, VoiceMesh } from './realtime.js';
 import { botControls, creationBody, creationFields, hostTools, presenceAnnouncement, presenceTag, waitsForDropout } from './screens/host.js';
 import { ClassSessionPage, classSessionStored, takeJoinLinkCode } from './screens/class-session.js';
 import { CONSOLE_ROLES, ConsolePage, consoleSessionStored } from './screens/console.js';
+import { MyDataPage, loadWithdrawalCode, withdrawByCodeForm, withdrawalCodeSection } from './screens/my-data.js';
 import { RESEARCH_ROLES, ResearchPage } from './screens/research.js';
 
 /**
  * @typedef {import('./api.js').Room} Room
  * @typedef {import('./api.js').RoomStatistics} RoomStatistics
- * @typedef {'starting' | 'signin' | 'lobby' | 'room' | 'research' | 'console' | 'class'} View
+ * @typedef {'starting' | 'signin' | 'lobby' | 'room' | 'research' | 'console' | 'class' | 'mydata'} View
  */
 
 const ROOM_KEY = 'dilemma.room';
@@ -59,6 +60,8 @@ const state = {
   roles: [],
   /** @type {Set<number>} the rounds whose voice-link quality this tab has reported */
   reportedRounds: new Set(),
+  /** @type {{ code: string | null, removed: boolean } | null} a finished game's withdrawal code for this participant */
+  withdrawal: null,
 };
 
 const submissions = new Submissions();
@@ -66,6 +69,8 @@ const submissions = new Submissions();
 const researchPage = new ResearchPage(() => render());
 
 const consolePage = new ConsolePage(() => render());
+
+const myDataPage = new MyDataPage(() => render());
 
 const classPage = new ClassSessionPage(
   () => render(),
@@ -261,6 +266,15 @@ async function afterSignIn() {
   await showLobby();
 }
 
+async function showMyData() {
+  // The consent text is read first: the boxes are for that text, and a form drawn again when it arrives would lose a tick.
+  if (!state.consent) {
+    await loadConsent();
+  }
+  go('mydata');
+  await myDataPage.load();
+}
+
 async function showResearch() {
   go('research');
   await researchPage.load();
@@ -273,6 +287,7 @@ function enterRoom(room) {
   state.scenario = room.scenario ?? null;
   state.stats = null;
   state.feedback = null;
+  state.withdrawal = null;
   state.connected = new Map();
   state.reportedRounds = new Set();
   sessionStorage.setItem(ROOM_KEY, room.room_code);
@@ -311,6 +326,7 @@ function enterRoom(room) {
   go('room');
   if (room.phase === 'finished') {
     void loadStatistics();
+    void loadWithdrawal();
   }
 }
 
@@ -382,6 +398,7 @@ function applyRoom(next) {
   if (next.phase === 'finished' && previous.phase !== 'finished') {
     announce(t('live.finished'));
     void loadStatistics();
+    void loadWithdrawal();
   }
   state.room = { ...next, scenario: next.scenario ?? previous.scenario };
   if (!state.scenario) {
@@ -473,6 +490,21 @@ async function loadStatistics() {
     render();
   } catch (error) {
     showError(error);
+  }
+}
+
+/** The participant's withdrawal code for the finished game; a viewer without a seat in it gets none, and is not told so. */
+async function loadWithdrawal() {
+  if (!state.room) {
+    return;
+  }
+  try {
+    state.withdrawal = await loadWithdrawalCode(state.room.room_code);
+    render();
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status === 0 || error.status >= 500) {
+      showError(error);
+    }
   }
 }
 
@@ -706,6 +738,7 @@ function signOut() {
   closeRoomSockets();
   consolePage.forget();
   classPage.forget();
+  myDataPage.forget();
   state.room = null;
   sessionStorage.removeItem(ROOM_KEY);
   sessionStorage.removeItem(NICKNAME_KEY);
@@ -751,6 +784,8 @@ function screen() {
       return consolePage.view(state.topics, state.busy, (action) => void run(action), () => void run(leaveConsole));
     case 'class':
       return classPage.view(state.consent, state.busy, (action) => void run(action), () => void run(leaveClassSession));
+    case 'mydata':
+      return myDataPage.view(state.consent, state.busy, (action) => void run(action), () => void run(showLobby));
     default:
       return roomScreen();
   }
@@ -798,6 +833,7 @@ function signInScreen() {
       h('div', { class: 'row' },
         h('button', { type: 'submit', id: 'login-submit', disabled: state.busy }, t('signin.login')),
         h('button', { type: 'button', class: 'secondary', id: 'register-submit', disabled: state.busy, onclick: (/** @type {Event} */ e) => signInWithAccount(e, 'register') }, t('signin.register')))),
+    withdrawByCodeForm(state.busy, (action) => void run(action), render),
   ];
 }
 
@@ -818,6 +854,7 @@ function lobbyScreen() {
     ...(state.roles.some((role) => CONSOLE_ROLES.includes(role))
       ? [h('button', { type: 'button', class: 'secondary', id: 'open-console', onclick: () => void run(showConsole) }, t('console.open'))]
       : []),
+    h('button', { type: 'button', class: 'secondary', id: 'open-my-data', onclick: () => void run(showMyData) }, t('mydata.open')),
     h('div', { class: 'grid' },
       h('section', { class: 'card', 'aria-labelledby': 'rooms-title' },
         h('h3', { id: 'rooms-title' }, t('lobby.public')),
@@ -1092,6 +1129,12 @@ function finishedSections(room) {
           .filter((/** @type {any} */ point) => pick(point.text) !== pick(state.feedback.summary))
           .map((/** @type {any} */ point) => h('li', {}, pick(point.text)))))
       : h('button', { type: 'button', id: 'feedback-load', disabled: state.busy, onclick: loadFeedback }, state.feedbackLoading ? t('feedback.loading') : t('feedback.load'))));
+  const withdrawal = withdrawalCodeSection(state.withdrawal);
+  if (withdrawal) {
+    sections.push(withdrawal);
+  }
+  // The game is over; without this only signing out left it (a reload comes back to the room).
+  sections.push(h('button', { type: 'button', class: 'secondary', id: 'finished-lobby', disabled: state.busy, onclick: leaveRoom }, t('room.backToLobby')));
   return sections;
 }
 
@@ -1173,6 +1216,7 @@ async function boot() {
     closeRoomSockets();
     consolePage.forget();
     classPage.stop();
+    myDataPage.forget();
     state.room = null;
     void showSignIn();
   });

@@ -3,7 +3,7 @@
 // It only reads /research/* (Gateway/Research); the export streams, so its bytes are counted as they come.
 
 import { ApiError, call, fetchAuthorized } from '../api.js';
-import { h } from '../dom.js';
+import { h, saveFile } from '../dom.js';
 import { addStrings, number, pick, t, when } from '../i18n.js';
 import { figuresSection } from './research-figures.js';
 
@@ -189,7 +189,7 @@ export class ResearchPage {
         bytes += value.byteLength;
         showBytes(bytes);
       }
-      save(new Blob(parts, { type: response.headers.get('Content-Type') ?? 'application/octet-stream' }), file);
+      saveFile(new Blob(parts, { type: response.headers.get('Content-Type') ?? 'application/octet-stream' }), file);
       this.finished = { exportId, bytes, file };
     } finally {
       this.exporting = false;
@@ -377,19 +377,6 @@ function showBytes(bytes) {
   if (line) {
     line.textContent = t('research.receiving', { bytes: number(bytes) });
   }
-}
-
-/**
- * Hands the file to the browser's download; the object URL is let go once the click has been taken.
- * @param {Blob} blob @param {string} file
- */
-function save(blob, file) {
-  const url = URL.createObjectURL(blob);
-  const link = h('a', { href: url, download: file, hidden: true });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /** @param {string | null} disposition e.g. attachment; filename="dilemma-research-….xlsx" */
