@@ -9,6 +9,7 @@ import { ReconnectingSocket, VoiceMesh } from './realtime.js';
 import { botControls, creationBody, creationFields, hostTools, presenceAnnouncement, presenceTag, waitsForDropout } from './screens/host.js';
 import { ClassSessionPage, classSessionStored, takeJoinLinkCode } from './screens/class-session.js';
 import { CONSOLE_ROLES, ConsolePage, consoleSessionStored } from './screens/console.js';
+import { RoundQuestions } from './screens/ai-questions.js';
 import { MyDataPage, loadWithdrawalCode, withdrawByCodeForm, withdrawalCodeSection } from './screens/my-data.js';
 import { RESEARCH_ROLES, ResearchPage } from './screens/research.js';
 
@@ -71,6 +72,8 @@ const researchPage = new ResearchPage(() => render());
 const consolePage = new ConsolePage(() => render());
 
 const myDataPage = new MyDataPage(() => render());
+
+const roundQuestions = new RoundQuestions(() => render());
 
 const classPage = new ClassSessionPage(
   () => render(),
@@ -1074,7 +1077,7 @@ function roundSections(room, isHost, selfId) {
     decision = h('div', {}, h('p', {}, t('round.discuss')), h('p', { class: 'muted', id: 'consensus-wait' }, t('round.waitConsensus')));
   }
   const group = h('section', { class: 'card', 'aria-labelledby': 'consensus-title' }, h('h3', { id: 'consensus-title' }, t('round.consensus')), decision);
-  return [dilemma, who, group, pastDecisions(room)];
+  return [dilemma, roundQuestions.view(room.room_code, roundNumber, state.busy, (action) => void run(action)), who, group, pastDecisions(room)];
 }
 
 /**
