@@ -1,12 +1,18 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using Dilemma.Grains.Scenarios;
+using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Rooms;
 using static Microsoft.Playwright.Assertions;
 
 namespace Dilemma.Tests.Client;
 
 /// <summary>
-/// The AI facilitator's questions for a player's role, in Chromium. The product has the LLM ask each role tailored
-/// questions during the discussion, and the API answered them (GET /rooms/{code}/ai/questions), but the web app never
-/// asked: nobody playing in a browser saw one. Here the gateway runs without a model, so the offline facilitator answers.
+/// The AI facilitator in the web app, in Chromium. The product has the LLM write new scenarios and ask each role tailored
+/// questions during the discussion; the API did both (POST /ai/scenarios, GET /rooms/{code}/ai/questions), and the web
+/// app did neither: nobody in a browser saw a question or could play a new scenario. Here the gateway runs without a
+/// model, so the offline facilitator answers.
 /// </summary>
 public class AiQuestionsTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
@@ -45,5 +51,33 @@ public class AiQuestionsTests(BrowserFixture browser) : IClassFixture<BrowserFix
         {
             await page.Context.CloseAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_host_has_the_AI_write_a_new_scenario_and_the_room_is_created_on_it()
+    {
+        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), "Writer");
+        await page.FillAsync("#create-title", "A new story");
+        await page.SelectOptionAsync("#create-topic", RoomKit.Topic);
+        await page.CheckAsync("#create-generate");
+        await page.FillAsync("#create-guidance", "Keep it about night shifts.");
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "lobby-generate");
+        await page.ClickAsync("#create-submit");
+        await Expect(page.Locator("#room-code")).ToBeVisibleAsync();
+
+        // The room plays a scenario of its own, which the catalog knows; not the topic's prepared one.
+        var code = Regex.Match(await page.Locator("#room-code").InnerTextAsync(), "[0-9]{6}").Value;
+        var token = JsonDocument.Parse(await page.EvaluateAsync<string>("sessionStorage.getItem('dilemma.session')")).RootElement.GetProperty("access_token").GetString();
+        async Task<JsonElement> GetAsync(string path)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            return await HttpAssert.OkAsync<JsonElement>(await browser.Client.SendAsync(request, TestContext.Current.CancellationToken));
+        }
+
+        var scenarioId = (await GetAsync($"/rooms/{code}")).GetProperty("scenario_id").GetString()!;
+        Assert.NotEqual(ScenarioBank.LoadEmbedded().FindByTopic(RoomKit.Topic)!.Id, scenarioId);
+        Assert.Equal(scenarioId, (await GetAsync($"/ai/scenarios/{scenarioId}")).GetProperty("scenario_id").GetString());
+        await page.Context.CloseAsync();
     }
 }

@@ -6,7 +6,7 @@ import { confidenceChart, distributionChart, figure, legend, movementChart, opti
 import { byId, h, morphChildren } from './dom.js';
 import { countdown, has, lang, pick, setLang, t } from './i18n.js';
 import { ReconnectingSocket, VoiceMesh } from './realtime.js';
-import { botControls, creationBody, creationFields, hostTools, presenceAnnouncement, presenceTag, waitsForDropout } from './screens/host.js';
+import { botControls, creationBody, creationFields, generatedScenarioId, hostTools, presenceAnnouncement, presenceTag, waitsForDropout } from './screens/host.js';
 import { ClassSessionPage, classSessionStored, takeJoinLinkCode } from './screens/class-session.js';
 import { CONSOLE_ROLES, ConsolePage, consoleSessionStored } from './screens/console.js';
 import { RoundQuestions } from './screens/ai-questions.js';
@@ -582,9 +582,14 @@ function createRoom(event) {
   const visibility = field(formOf(event), 'visibility') || 'public';
   // Optional: an empty field means no timer (the server's default); the server checks the range.
   const choiceSeconds = field(formOf(event), 'choice_seconds');
-  const hostSettings = creationBody((name) => field(formOf(event), name));
+  const form = formOf(event);
+  const hostSettings = creationBody((name) => field(form, name));
   void run(async () => {
-    const body = { title, topic, nickname: nickname(), ...(choiceSeconds ? { choice_seconds: Number(choiceSeconds) } : {}), ...hostSettings };
+    const scenarioId = await generatedScenarioId((name) => field(form, name), topic);
+    const body = {
+      title, topic, nickname: nickname(), ...(choiceSeconds ? { choice_seconds: Number(choiceSeconds) } : {}), ...hostSettings,
+      ...(scenarioId ? { scenario_id: scenarioId } : {}),
+    };
     const room = await call('POST', `/rooms/${visibility === 'private' ? 'private' : 'public'}`, body);
     enterRoom(room);
   });

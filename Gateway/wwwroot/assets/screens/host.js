@@ -1,7 +1,9 @@
-// The host's tools in the room (Gateway/Rooms): the creation form's timers and what happens when someone drops out,
-// bots for the empty seats before the start, and in the game removing a gone participant, handing on the host and
-// ending the game early. Also how everyone sees the others' presence (reconnecting, dropped, removed, bot).
+// The host's tools in the room (Gateway/Rooms): the creation form's timers, what happens when someone drops out, and a
+// new scenario written by the AI (POST /ai/scenarios) to create the room on; bots for the empty seats before the start,
+// and in the game removing a gone participant, handing on the host and ending the game early. Also how everyone sees
+// the others' presence (reconnecting, dropped, removed, bot).
 
+import { call } from '../api.js';
 import { h } from '../dom.js';
 import { addStrings, t } from '../i18n.js';
 
@@ -9,6 +11,10 @@ addStrings({
   en: {
     'host.consensusSeconds': 'Seconds for the group decision in each round (optional)',
     'host.onDropout': 'If a player drops out of a started game',
+    'host.scenario': 'Scenario',
+    'host.generate': 'Have the AI write a new scenario on this topic',
+    'host.generateHint': 'Five new rounds, with options and each role’s side, in Korean and English. It takes a moment; with no AI model answering, a variation of the prepared scenario is made instead.',
+    'host.guidance': 'What the AI should keep in mind (optional)',
     'host.onDropout.continue': 'Go on without them',
     'host.onDropout.wait': 'Pause until they return or I remove them',
     'host.onDropout.bot': 'A bot takes their seat',
@@ -43,6 +49,10 @@ addStrings({
   ko: {
     'host.consensusSeconds': '라운드마다 모둠 결정 시간 (초, 선택)',
     'host.onDropout': '게임 중에 참가자가 나가면',
+    'host.scenario': '시나리오',
+    'host.generate': '이 주제로 AI가 새 시나리오를 쓰게 하기',
+    'host.generateHint': '선택지와 역할별 입장을 갖춘 새 라운드 다섯 개를 한국어와 영어로 만듭니다. 잠시 걸립니다. 응답하는 AI 모델이 없으면 준비된 시나리오를 바꾼 것을 만듭니다.',
+    'host.guidance': 'AI가 염두에 둘 것(선택)',
     'host.onDropout.continue': '남은 사람끼리 계속하기',
     'host.onDropout.wait': '돌아오거나 내가 내보낼 때까지 멈추기',
     'host.onDropout.bot': '봇이 그 자리를 맡기',
@@ -90,7 +100,30 @@ export function creationFields() {
     h('label', { for: 'create-on-dropout' }, t('host.onDropout')),
     h('select', { id: 'create-on-dropout', name: 'on_dropout' },
       ['continue', 'wait', 'bot'].map((policy) => h('option', { value: policy }, t(`host.onDropout.${policy}`)))),
+    h('fieldset', {},
+      h('legend', {}, t('host.scenario')),
+      h('label', { class: 'inline', for: 'create-generate' },
+        h('input', { type: 'checkbox', id: 'create-generate', name: 'generate', 'aria-describedby': 'generate-hint' }),
+        h('span', {}, t('host.generate'))),
+      h('p', { class: 'hint', id: 'generate-hint' }, t('host.generateHint')),
+      h('label', { for: 'create-guidance' }, t('host.guidance')),
+      h('textarea', { id: 'create-guidance', name: 'guidance', maxlength: 500, rows: 2 })),
   ];
+}
+
+/**
+ * A new scenario on the topic when the creation form asks for one (POST /ai/scenarios), for the room to be created on;
+ * null for the topic's own.
+ * @param {(name: string) => string} field the form's trimmed value by name
+ * @param {string} topic
+ * @returns {Promise<string | null>}
+ */
+export async function generatedScenarioId(field, topic) {
+  if (field('generate') !== 'true') {
+    return null;
+  }
+  const generated = await call('POST', '/ai/scenarios', { topic, guidance: field('guidance') || undefined });
+  return generated.scenario_id;
 }
 
 /**
