@@ -56,7 +56,7 @@ public sealed partial class AccessTokenWarmUp(
         var profile = new UserProfile(NoUser, "warm-up", null, false, false, false, null, time.GetUtcNow()) { Roles = RolePolicies };
         var options = bearer.Get(JwtBearerDefaults.AuthenticationScheme);
         var handler = options.TokenHandlers.First();
-        var validation = await handler.ValidateTokenAsync(tokens.Issue(profile), options.TokenValidationParameters);
+        var validation = await handler.ValidateTokenAsync(tokens.Issue(profile, signInId: null), options.TokenValidationParameters);
         var principal = validation.IsValid ? new ClaimsPrincipal(validation.ClaimsIdentity) : null;
         if (principal is null || !AccessTokens.HasUserId(principal))
         {

@@ -12,9 +12,17 @@ public sealed class AccessTokens(JwtSettings settings, TimeProvider time)
     public const string ResearcherRole = AccountRoles.Researcher;
     public const string AdminRole = AccountRoles.Admin;
     public const string GuestClaim = "is_guest";
+
+    /// <summary>
+    /// The sign-in (refresh-token family) a token was minted for, as <see cref="AccountSession.SignInId"/> names it: a
+    /// token of a revoked sign-in is refused (<see cref="SignInRevocations"/>). The registered claim for a session id.
+    /// </summary>
+    public const string SignInClaim = JwtRegisteredClaimNames.Sid;
+
     private readonly JsonWebTokenHandler _handler = new();
 
-    public string Issue(UserProfile user)
+    /// <summary>An access token for <paramref name="user"/>; <paramref name="signInId"/> null only where no sign-in stands behind it (the warm-up).</summary>
+    public string Issue(UserProfile user, string? signInId)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var claims = new Dictionary<string, object>
@@ -24,6 +32,11 @@ public sealed class AccessTokens(JwtSettings settings, TimeProvider time)
             [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString("N"),
             [GuestClaim] = user.IsGuest,
         };
+        if (signInId is not null)
+        {
+            claims[SignInClaim] = signInId;
+        }
+
         // The roles stored when the token is issued; a change shows in the next token (refresh).
         if (user.Roles.Count > 0)
         {

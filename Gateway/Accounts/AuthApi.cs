@@ -5,6 +5,7 @@ using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Validation;
 using Dilemma.Grains.Interfaces.Accounts;
+using Dilemma.Grains.Interfaces.Errors;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
@@ -14,6 +15,12 @@ namespace Dilemma.Gateway.Accounts;
 /// <summary>The <c>/auth</c> endpoints: each translates a request into one grain call and back.</summary>
 public static class AuthApi
 {
+    private const string SignOutEffect =
+        "A sign-out (POST /auth/logout), or a refresh token presented again after its rotation (refresh_token_reused), revokes the whole sign-in: " +
+        "its refresh tokens, and its access tokens, which every gateway then answers with 401 token_revoked (on the gateway that handled it at once, " +
+        "on the others within Auth:RevocationPollSeconds), including the sockets' upgrades and WebSocket tickets issued to them. " +
+        "Other sign-ins of the same user are not touched. Access tokens minted before tokens carried their sign-in (no sid claim) work until they expire.";
+
     public static RouteGroupBuilder MapAuthApi(this IEndpointRouteBuilder endpoints)
     {
         var auth = endpoints.MapGroup("/auth").WithTags("Authentication");
@@ -30,9 +37,11 @@ public static class AuthApi
             .WithDescription("Body: guest_id?, nickname?, data_consent?, voice_consent?, consent_version? (the consents given on the sign-in screen, recorded as by PATCH /auth/me/consent; 422 unknown_consent_version). Legacy form of the original front end: no body, and guest_id and nickname in the query string (POST /auth/guest?guest_id=…&nickname=…); the query is read only when the body is empty.")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status429TooManyRequests);
         auth.MapPost("/refresh", RefreshAsync).Validates<RefreshRequest>()
-            .WithSummary("Exchange a refresh token for a new pair (rotation; reuse revokes the family)").ProducesProblem(StatusCodes.Status401Unauthorized);
+            .WithSummary("Exchange a refresh token for a new pair (rotation; reuse revokes the family, access tokens included)")
+            .WithDescription(SignOutEffect).ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapPost("/logout", LogoutAsync).Validates<RefreshRequest>()
-            .WithSummary("Revoke the refresh token's family");
+            .WithSummary("Sign out: revoke the refresh token's family and the access tokens of that sign-in")
+            .WithDescription(SignOutEffect);
         auth.MapGet("/me", MeAsync).RequireAuthorization()
             .WithSummary("The signed-in user, with the roles stored now (an access token carries them from its next refresh)").ProducesProblem(StatusCodes.Status401Unauthorized);
         auth.MapGet("/me/data", HeldDataAsync).RequireAuthorization()
@@ -73,12 +82,26 @@ public static class AuthApi
                 cancellationToken),
             tokens));
 
-    public static async Task<Ok<TokenPairResponse>> RefreshAsync(RefreshRequest request, IGrainFactory grains, AccessTokens tokens, CancellationToken cancellationToken) =>
-        TypedResults.Ok(Pair(await Accounts(grains).RefreshAsync(request.RefreshToken!, cancellationToken), tokens));
+    public static async Task<Ok<TokenPairResponse>> RefreshAsync(RefreshRequest request, IGrainFactory grains, AccessTokens tokens, SignInRevocations revocations, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return TypedResults.Ok(Pair(await Accounts(grains).RefreshAsync(request.RefreshToken!, cancellationToken), tokens));
+        }
+        catch (RuleViolationException e) when (e.Code == RefreshTokenReused)
+        {
+            // The reuse revoked the sign-in: this gateway refuses its access tokens from now, not from the next poll.
+            await revocations.SyncAsync(cancellationToken);
+            throw;
+        }
+    }
 
-    public static async Task<NoContent> LogoutAsync(RefreshRequest request, IGrainFactory grains, CancellationToken cancellationToken)
+    public static async Task<NoContent> LogoutAsync(RefreshRequest request, IGrainFactory grains, SignInRevocations revocations, CancellationToken cancellationToken)
     {
         await Accounts(grains).LogoutAsync(request.RefreshToken!, cancellationToken);
+
+        // Before the 204: the client that signed out, asking again here at once, finds its access token refused.
+        await revocations.SyncAsync(cancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -116,15 +139,18 @@ public static class AuthApi
         var holder = new WsTicketHolder(
             AccessTokens.UserIdOf(principal),
             principal.FindFirstValue("name") ?? string.Empty,
-            principal.FindFirstValue(AccessTokens.GuestClaim) == "true");
+            principal.FindFirstValue(AccessTokens.GuestClaim) == "true",
+            SignInRevocations.SignInOf(principal));
         await grains.GetGrain<IWsTicketGrain>(ticket).IssueAsync(holder, settings.WsTicketLifetime);
         return TypedResults.Ok(new WsTicketResponse(ticket, (int)settings.WsTicketLifetime.TotalSeconds));
     }
 
+    private const string RefreshTokenReused = "refresh_token_reused";
+
     private static IAccountsGrain Accounts(IGrainFactory grains) => grains.GetGrain<IAccountsGrain>(0);
 
     private static TokenPairResponse Pair(AccountSession session, AccessTokens tokens) => new(
-        tokens.Issue(session.User),
+        tokens.Issue(session.User, session.SignInId),
         session.RefreshToken,
         "bearer",
         tokens.LifetimeSeconds,

@@ -36,6 +36,13 @@ public sealed class JwtSettings
     [Range(1, int.MaxValue)]
     public int WsTicketSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// How often this gateway asks the cluster for sign-ins revoked through another gateway: the longest a signed-out
+    /// access token keeps working elsewhere. Each poll is one small grain call per gateway, never one per request.
+    /// </summary>
+    [Range(1, 60)]
+    public int RevocationPollSeconds { get; set; } = 1;
+
     /// <summary>The old way to make researchers (whoever registered a listed name first got the role); refused when set.</summary>
     public string[] Researchers { get; set; } = [];
 
@@ -46,6 +53,8 @@ public sealed class JwtSettings
     public TimeSpan AccessTokenLifetime => TimeSpan.FromMinutes(AccessTokenMinutes);
 
     public TimeSpan WsTicketLifetime => TimeSpan.FromSeconds(WsTicketSeconds);
+
+    public TimeSpan RevocationPollInterval => TimeSpan.FromSeconds(RevocationPollSeconds);
 }
 
 /// <summary>

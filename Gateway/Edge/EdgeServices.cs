@@ -7,6 +7,7 @@ using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Hosting;
 using Dilemma.Gateway.Research;
 using Dilemma.Gateway.Telemetry;
+using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Hosting.Settings;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.HttpLogging;
@@ -48,10 +49,12 @@ public static class EdgeServices
 
         services.AddSettings(JwtSettings.SectionName, new JwtSettingsValidator(keyRequired: mode == GatewayMode.Cluster));
         services.AddSingleton<AccessTokens>();
+        services.AddSingleton<SignInRevocations>();
+        services.AddHostedService<SignInRevocationPolling>();
         services.AddSingleton<WithdrawalCodeIssuer>();
         services.AddSingleton(TimeProvider.System);
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<JwtSettings>((options, jwt) =>
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<JwtSettings, SignInRevocations>((options, jwt, revocations) =>
         {
             options.MapInboundClaims = false;
             options.TokenValidationParameters = new TokenValidationParameters
@@ -62,7 +65,7 @@ public static class EdgeServices
                 ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
                 RequireExpirationTime = true,
                 RequireSignedTokens = true,
-                ClockSkew = TimeSpan.FromSeconds(30),
+                ClockSkew = AccountRules.AccessTokenClockSkew,
                 NameClaimType = "name",
                 RoleClaimType = "role",
             };
@@ -81,6 +84,11 @@ public static class EdgeServices
                     {
                         context.Fail("The token's subject is not a user id.");
                     }
+                    else if (revocations.IsRevoked(SignInRevocations.SignInOf(principal)))
+                    {
+                        // Signed out, or its refresh token was reused: checked against this gateway's copy, never the cluster.
+                        context.Fail(new SignInRevokedException());
+                    }
 
                     return Task.CompletedTask;
                 },
@@ -90,6 +98,7 @@ public static class EdgeServices
                     var (code, detail) = context.AuthenticateFailure switch
                     {
                         SecurityTokenExpiredException => ("token_expired", "The access token has expired; refresh it."),
+                        SignInRevokedException => (SignInRevokedException.Code, SignInRevokedException.Detail),
                         not null => ("invalid_token", "The access token is not valid."),
                         null when QueryToken.IsMisplaced(context.HttpContext) => ("missing_token", "This endpoint takes the access token in the Authorization header only (Authorization: Bearer …); ?token= is read by the sockets and GET /webrtc/ice-config alone."),
                         null => ("missing_token", "This endpoint needs an access token (Authorization: Bearer …)."),

@@ -1,4 +1,5 @@
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Ice;
 using Dilemma.Gateway.Telemetry;
@@ -14,6 +15,7 @@ public static class RealtimeApi
 {
     private const string CloseCodeDescription =
         "Close codes: 1008 too many refused messages, 1013 receiver too slow, 4000 replaced by a newer socket of the same user, "
+        + "4001 signed out (the sign-in of the token or ticket that opened it was revoked: POST /auth/logout, or a refresh token reused), "
         + "4003 no longer a participant (left, removed, or the room ended; sent at once, whether or not join was sent).";
 
     public static IServiceCollection AddRealtime(this IServiceCollection services)
@@ -91,15 +93,18 @@ public static class RealtimeApi
         ILogger logger,
         Func<long, SocketChannel, ILogger, Task> runSession)
     {
-        var (userId, refusal) = await SocketAdmission.AdmitAsync(context, roomCode, grains, options);
-        return refusal ?? await RunAsync(context, kind, userId, options, json, logger, runSession);
+        var (caller, refusal) = await SocketAdmission.AdmitAsync(context, roomCode, grains, options);
+        return refusal ?? await RunAsync(context, kind, caller, options, json, logger, runSession);
     }
 
-    /// <summary>Accepts an admitted caller's socket and runs a session on it until it closes, counted by kind.</summary>
+    /// <summary>
+    /// Accepts an admitted caller's socket and runs a session on it until it closes, counted by kind; closed with
+    /// <see cref="CloseCodes.SignedOut"/> when the caller's sign-in is revoked meanwhile.
+    /// </summary>
     public static async Task<IResult> RunAsync(
         HttpContext context,
         string kind,
-        long userId,
+        SocketCaller caller,
         RealtimeOptions options,
         HttpJsonOptions json,
         ILogger logger,
@@ -107,11 +112,13 @@ public static class RealtimeApi
     {
         using var socket = await SocketAdmission.AcceptAsync(context, options);
         await using var channel = new SocketChannel(socket, options, json.SerializerOptions, logger);
+        using var signOut = context.RequestServices.GetRequiredService<SignInRevocations>()
+            .Watch(caller.SignInId, () => channel.Close(CloseCodes.SignedOut, SignInRevokedException.Code));
         var metrics = context.RequestServices.GetRequiredService<EdgeMetrics>();
         metrics.SocketOpened(kind);
         try
         {
-            await runSession(userId, channel, logger);
+            await runSession(caller.UserId, channel, logger);
         }
         finally
         {

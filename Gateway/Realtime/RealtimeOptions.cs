@@ -90,6 +90,9 @@ public static class CloseCodes
     /// <summary>The same user opened a newer socket for the same room.</summary>
     public const int Replaced = 4000;
 
+    /// <summary>The sign-in the socket was opened under was revoked (signed out, or its refresh token reused).</summary>
+    public const int SignedOut = 4001;
+
     /// <summary>The user is no longer a participant of the room.</summary>
     public const int NotParticipant = 4003;
 }

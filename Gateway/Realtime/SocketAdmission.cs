@@ -3,6 +3,7 @@ using Dilemma.Gateway.Errors;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
+using Microsoft.AspNetCore.Authentication;
 
 namespace Dilemma.Gateway.Realtime;
 
@@ -13,25 +14,27 @@ namespace Dilemma.Gateway.Realtime;
 /// </summary>
 public static class SocketAdmission
 {
-    /// <summary>The caller's user id when admitted; otherwise the problem to answer with.</summary>
-    public static async Task<(long UserId, IResult? Refusal)> AdmitAsync(HttpContext context, string? roomCode, IGrainFactory grains, RealtimeOptions options)
+    /// <summary>The caller (user id, and sign-in when the token or ticket named one) when admitted; otherwise the problem to answer with.</summary>
+    public static async Task<(SocketCaller Caller, IResult? Refusal)> AdmitAsync(HttpContext context, string? roomCode, IGrainFactory grains, RealtimeOptions options)
     {
         if (CheckRequest(context, options) is { } bad)
         {
-            return (0, bad);
+            return (SocketCaller.Nobody, bad);
         }
 
         if (!RoomRules.IsRoomCode(roomCode))
         {
             var invalid = RoomRules.InvalidRoomCode();
-            return (0, Problems.Create(StatusCodes.Status400BadRequest, invalid.Code, invalid.Message, field: invalid.Field));
+            return (SocketCaller.Nobody, Problems.Create(StatusCodes.Status400BadRequest, invalid.Code, invalid.Message, field: invalid.Field));
         }
 
-        var (userId, refusal) = await IdentifyAsync(context, grains);
+        var (caller, refusal) = await IdentifyAsync(context, grains);
         if (refusal is not null)
         {
-            return (0, refusal);
+            return (SocketCaller.Nobody, refusal);
         }
+
+        var userId = caller.UserId;
 
         try
         {
@@ -40,15 +43,15 @@ public static class SocketAdmission
             var view = await grains.GetGrain<IRoomGame>(roomCode!).ViewAsync(new RoomViewer(userId, []), context.RequestAborted);
             if (view.Details is null)
             {
-                return (0, Problems.Create(StatusCodes.Status403Forbidden, "not_participant", "You are not a participant of this room."));
+                return (SocketCaller.Nobody, Problems.Create(StatusCodes.Status403Forbidden, "not_participant", "You are not a participant of this room."));
             }
         }
         catch (RuleViolationException e) when (e.Kind == RuleViolationKind.NotFound)
         {
-            return (0, Problems.Create(StatusCodes.Status404NotFound, e.Code, e.Message));
+            return (SocketCaller.Nobody, Problems.Create(StatusCodes.Status404NotFound, e.Code, e.Message));
         }
 
-        return (userId, null);
+        return (caller, null);
     }
 
     /// <summary>A WebSocket request from an allowed origin: the room-less half of <see cref="AdmitAsync"/>, for the session monitor.</summary>
@@ -66,19 +69,38 @@ public static class SocketAdmission
     }
 
     /// <summary>Who the caller is: a single-use ticket, or the access token of the request.</summary>
-    public static async Task<(long UserId, IResult? Refusal)> IdentifyAsync(HttpContext context, IGrainFactory grains)
+    public static async Task<(SocketCaller Caller, IResult? Refusal)> IdentifyAsync(HttpContext context, IGrainFactory grains)
     {
         if (context.Request.Query["ticket"] is [{ Length: > 0 } ticket])
         {
             var holder = ticket.Length <= 64 ? await grains.GetGrain<IWsTicketGrain>(ticket).RedeemAsync() : null;
-            return holder is null
-                ? (0, Problems.Create(StatusCodes.Status401Unauthorized, "invalid_ticket", "The ticket is unknown, used or expired; get a new one from POST /auth/ws-ticket."))
-                : (holder.UserId, null);
+            if (holder is null)
+            {
+                return (SocketCaller.Nobody, Problems.Create(StatusCodes.Status401Unauthorized, "invalid_ticket", "The ticket is unknown, used or expired; get a new one from POST /auth/ws-ticket."));
+            }
+
+            // A ticket outlives nothing it was issued under: one taken just before signing out opens no socket after it.
+            return context.RequestServices.GetRequiredService<SignInRevocations>().IsRevoked(holder.SignInId)
+                ? (SocketCaller.Nobody, Problems.Create(StatusCodes.Status401Unauthorized, SignInRevokedException.Code, SignInRevokedException.Detail))
+                : (new SocketCaller(holder.UserId, holder.SignInId), null);
         }
 
         return context.User.Identity?.IsAuthenticated == true
-            ? (AccessTokens.UserIdOf(context.User), null)
-            : (0, Problems.Create(StatusCodes.Status401Unauthorized, "invalid_token", "A socket needs ?token=<access token> or ?ticket=<ticket>."));
+            ? (new SocketCaller(AccessTokens.UserIdOf(context.User), SignInRevocations.SignInOf(context.User)), null)
+            : (SocketCaller.Nobody, await UnauthenticatedAsync(context, "A socket needs ?token=<access token> or ?ticket=<ticket>."));
+    }
+
+    /// <summary>
+    /// The 401 for a socket without a usable token: <c>token_revoked</c> when the token was refused for its sign-in (so a
+    /// client signs out rather than retry), otherwise <c>invalid_token</c> with <paramref name="detail"/>.
+    /// </summary>
+    public static async Task<IResult> UnauthenticatedAsync(HttpContext context, string detail)
+    {
+        // The bearer handler keeps its result for the request: this reads it again, it does not validate the token twice.
+        var result = await context.AuthenticateAsync();
+        return result.Failure is SignInRevokedException
+            ? Problems.Create(StatusCodes.Status401Unauthorized, SignInRevokedException.Code, SignInRevokedException.Detail)
+            : Problems.Create(StatusCodes.Status401Unauthorized, "invalid_token", detail);
     }
 
     /// <summary>Accepts with keep-alive pings, so a dead peer is noticed without any traffic of its own.</summary>
@@ -88,4 +110,10 @@ public static class SocketAdmission
             KeepAliveInterval = TimeSpan.FromSeconds(options.KeepAliveSeconds),
             KeepAliveTimeout = TimeSpan.FromSeconds(options.KeepAliveTimeoutSeconds),
         });
+}
+
+/// <summary>Who opens a socket: the user, and the sign-in whose revocation closes it (null for a token minted before tokens named one).</summary>
+public sealed record SocketCaller(long UserId, string? SignInId)
+{
+    public static SocketCaller Nobody { get; } = new(0, null);
 }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Edge;
 using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Realtime;
@@ -46,7 +47,7 @@ public static class SessionMonitorApi
         if (!user.Identity?.IsAuthenticated ?? true)
         {
             // Tickets carry no roles, and the monitor is for a role: the access token it is.
-            return Problems.Create(StatusCodes.Status401Unauthorized, "invalid_token", "The monitor needs ?token=<access token>.");
+            return await SocketAdmission.UnauthenticatedAsync(context, "The monitor needs ?token=<access token>.");
         }
 
         if (!SessionRules.IsSessionCode(sessionCode))
@@ -61,7 +62,7 @@ public static class SessionMonitorApi
         // Asking the session for itself is the access check: 403/404 answer here, before the upgrade.
         var caller = SessionsApi.Caller(user);
         await grains.GetGrain<ISessionGrain>(code).GetAsync(caller, context.RequestAborted);
-        return await RealtimeApi.RunAsync(context, EdgeMetrics.Monitor, caller.UserId, options.Value, json.Value, loggers.CreateLogger<SessionMonitor>(), (_, channel, logger) =>
+        return await RealtimeApi.RunAsync(context, EdgeMetrics.Monitor, new SocketCaller(caller.UserId, SignInRevocations.SignInOf(user)), options.Value, json.Value, loggers.CreateLogger<SessionMonitor>(), (_, channel, logger) =>
             new SessionMonitor(code, caller, channel, grains, options.Value, time, logger).RunAsync(context.RequestAborted));
     }
 }

@@ -28,6 +28,16 @@ public static partial class AccountRules
     /// </summary>
     public const int DefaultAccessTokenMinutes = 15;
 
+    /// <summary>How far the gateway lets an access token's expiry and the clocks of its issuer and checker disagree.</summary>
+    public static readonly TimeSpan AccessTokenClockSkew = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a revoked sign-in must be remembered for none of its access tokens to work again: their lifetime, the
+    /// clock skew accepted past expiry, and a minute more, since a refresh that raced the sign-out has its access token
+    /// minted at the edge a little after the store revoked the family.
+    /// </summary>
+    public static TimeSpan RevocationMemory(TimeSpan accessTokenLifetime) => accessTokenLifetime + AccessTokenClockSkew + TimeSpan.FromMinutes(1);
+
     /// <summary>
     /// The shortest guest id that is taken as a device credential: anything shorter could be
     /// guessed, so it starts a new guest with a server-issued id instead.

@@ -35,11 +35,14 @@ public interface IAccountsGrain : IGrainWithIntegerKey
 
     /// <summary>
     /// Exchanges a refresh token for a new one. A token that was already exchanged revokes its
-    /// whole family (<c>refresh_token_reused</c>, 401).
+    /// whole family, access tokens included (<c>refresh_token_reused</c>, 401).
     /// </summary>
     Task<AccountSession> RefreshAsync(string refreshToken, CancellationToken cancellationToken = default);
 
-    /// <summary>Revokes the family of the given refresh token; unknown tokens are ignored.</summary>
+    /// <summary>
+    /// Revokes the family of the given refresh token, and its access tokens with it (<see cref="ISignInRevocationsGrain"/>),
+    /// before it answers; unknown tokens are ignored.
+    /// </summary>
     Task LogoutAsync(string refreshToken, CancellationToken cancellationToken = default);
 
     /// <summary>

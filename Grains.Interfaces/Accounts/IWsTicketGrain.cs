@@ -13,11 +13,15 @@ public interface IWsTicketGrain : IGrainWithStringKey
     Task<WsTicketHolder?> RedeemAsync();
 }
 
-/// <summary>Who a WebSocket ticket stands for.</summary>
+/// <summary>
+/// Who a WebSocket ticket stands for, and the sign-in (<c>sid</c>) of the access token it was issued to: a ticket of a
+/// sign-in revoked since opens no socket. Null for a token minted before access tokens named their sign-in.
+/// </summary>
 [GenerateSerializer]
 [Immutable]
 [Alias("dilemma.ws-ticket-holder")]
 public sealed record WsTicketHolder(
     [property: Id(0)] long UserId,
     [property: Id(1)] string Username,
-    [property: Id(2)] bool IsGuest);
+    [property: Id(2)] bool IsGuest,
+    [property: Id(3)] string? SignInId = null);

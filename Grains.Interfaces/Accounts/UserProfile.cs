@@ -75,7 +75,9 @@ public sealed record GuestSignIn(
 
 /// <summary>
 /// A signed-in user with a fresh refresh token (the access token is minted at the edge). For a
-/// guest, <see cref="GuestId"/> is the device credential to send next time.
+/// guest, <see cref="GuestId"/> is the device credential to send next time. <see cref="SignInId"/> names the
+/// sign-in (the refresh token's family) without revealing its stored key: the access token carries it as
+/// <c>sid</c>, so that signing out, or a reuse of the refresh token, also ends the access tokens of that sign-in.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -84,4 +86,5 @@ public sealed record AccountSession(
     [property: Id(0)] UserProfile User,
     [property: Id(1)] string RefreshToken,
     [property: Id(2)] DateTimeOffset RefreshTokenExpiresAt,
-    [property: Id(3)] string? GuestId = null);
+    [property: Id(3)] string? GuestId = null,
+    [property: Id(4)] string? SignInId = null);

@@ -128,8 +128,11 @@ public sealed class AccountsGrain(
                     await ProfileAsync(user, cancellationToken),
                     successor,
                     new DateTimeOffset(now.AddDays(options.Value.RefreshTokenDays), TimeSpan.Zero),
-                    user.GuestId);
+                    user.GuestId,
+                    RefreshTokens.SignInIdOf(rotation.FamilyId!));
             case RotationOutcome.Reused:
+                // The token was stolen or copied: the thief's access token must stop too, not only the refresh tokens.
+                await RevokedSignIns.RevokeAsync(RefreshTokens.SignInIdOf(rotation.FamilyId!), cancellationToken);
                 throw RuleViolationException.Unauthorized("refresh_token_reused", "This refresh token was already used; every token of its sign-in has been revoked.");
             default:
                 throw InvalidRefreshToken();
@@ -138,9 +141,11 @@ public sealed class AccountsGrain(
 
     public async Task LogoutAsync(string refreshToken, CancellationToken cancellationToken)
     {
-        if (RefreshTokens.HashOf(refreshToken) is { } hash)
+        // The store first: it is what the revocation list reloads from, so a sign-out it holds is never forgotten, and a
+        // retried logout (the list did not answer) reports the family again.
+        if (RefreshTokens.HashOf(refreshToken) is { } hash && await store.RevokeFamilyAsync(hash, Now, cancellationToken) is { } familyId)
         {
-            await store.RevokeFamilyAsync(hash, Now, cancellationToken);
+            await RevokedSignIns.RevokeAsync(RefreshTokens.SignInIdOf(familyId), cancellationToken);
         }
     }
 
@@ -161,6 +166,8 @@ public sealed class AccountsGrain(
     }
 
     private DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    private ISignInRevocationsGrain RevokedSignIns => GrainFactory.GetGrain<ISignInRevocationsGrain>(0);
 
     private static RuleViolationException InvalidRefreshToken() =>
         RuleViolationException.Unauthorized("invalid_refresh_token", "The refresh token is unknown, expired or revoked.");
@@ -189,7 +196,8 @@ public sealed class AccountsGrain(
         var token = RefreshTokens.NewToken();
         var now = Now;
         var expiresAt = now.AddDays(options.Value.RefreshTokenDays);
-        await store.AddRefreshTokenAsync(new RefreshTokenRecord(RefreshTokens.HashOf(token)!, RefreshTokens.NewFamilyId(), user.Id, now, expiresAt), cancellationToken);
-        return new AccountSession(await ProfileAsync(user, cancellationToken), token, new DateTimeOffset(expiresAt, TimeSpan.Zero), user.GuestId);
+        var familyId = RefreshTokens.NewFamilyId();
+        await store.AddRefreshTokenAsync(new RefreshTokenRecord(RefreshTokens.HashOf(token)!, familyId, user.Id, now, expiresAt), cancellationToken);
+        return new AccountSession(await ProfileAsync(user, cancellationToken), token, new DateTimeOffset(expiresAt, TimeSpan.Zero), user.GuestId, RefreshTokens.SignInIdOf(familyId));
     }
 }

@@ -41,8 +41,14 @@ public interface IAccountStore
     /// </summary>
     Task<RotationResult> RotateRefreshTokenAsync(byte[] presentedHash, Func<RefreshTokenRecord, RefreshTokenRecord> next, DateTime now, CancellationToken cancellationToken);
 
-    /// <summary>Revokes the family of the token with this hash; nothing happens for an unknown hash.</summary>
-    Task RevokeFamilyAsync(byte[] tokenHash, DateTime now, CancellationToken cancellationToken);
+    /// <summary>
+    /// Revokes the family of the token with this hash and returns the family's id, also when it was revoked already;
+    /// null, and nothing happens, for an unknown hash.
+    /// </summary>
+    Task<byte[]?> RevokeFamilyAsync(byte[] tokenHash, DateTime now, CancellationToken cancellationToken);
+
+    /// <summary>The families revoked at or after <paramref name="since"/>, each with the time it was revoked, oldest first.</summary>
+    Task<IReadOnlyList<RevokedFamily>> GetFamiliesRevokedSinceAsync(DateTime since, CancellationToken cancellationToken);
 
     /// <summary>The roles stored for a user, in canonical order; empty for an unknown user.</summary>
     Task<IReadOnlyList<string>> GetRolesAsync(long userId, CancellationToken cancellationToken);
@@ -143,5 +149,11 @@ public enum RotationOutcome
     Reused,
 }
 
-/// <summary>The outcome of a rotation; <see cref="UserId"/> is set when <see cref="Outcome"/> is Rotated.</summary>
-public sealed record RotationResult(RotationOutcome Outcome, long UserId = 0);
+/// <summary>
+/// The outcome of a rotation; <see cref="UserId"/> is set when <see cref="Outcome"/> is Rotated, <see cref="FamilyId"/>
+/// when it is Rotated or Reused (the family the reuse revoked).
+/// </summary>
+public sealed record RotationResult(RotationOutcome Outcome, long UserId = 0, byte[]? FamilyId = null);
+
+/// <summary>A refresh-token family that was revoked, and when (UTC).</summary>
+public sealed record RevokedFamily(byte[] FamilyId, DateTime RevokedAt);

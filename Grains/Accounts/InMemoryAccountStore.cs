@@ -144,7 +144,7 @@ public sealed class InMemoryAccountStore : IAccountStore
             if (presented.UsedAt is not null)
             {
                 RevokeFamily(presented.Family, now);
-                return Task.FromResult(new RotationResult(RotationOutcome.Reused));
+                return Task.FromResult(new RotationResult(RotationOutcome.Reused, FamilyId: StoredToken.FamilyIdOf(presented.Family)));
             }
 
             if (presented.ExpiresAt <= now)
@@ -155,20 +155,36 @@ public sealed class InMemoryAccountStore : IAccountStore
             presented.UsedAt = now;
             var successor = next(presented.ToRecord(presentedKey));
             _tokens[TokenKey.Of(successor.TokenHash)] = StoredToken.Of(successor);
-            return Task.FromResult(new RotationResult(RotationOutcome.Rotated, presented.UserId));
+            return Task.FromResult(new RotationResult(RotationOutcome.Rotated, presented.UserId, StoredToken.FamilyIdOf(presented.Family)));
         }
     }
 
-    public Task RevokeFamilyAsync(byte[] tokenHash, DateTime now, CancellationToken cancellationToken)
+    public Task<byte[]?> RevokeFamilyAsync(byte[] tokenHash, DateTime now, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
-            if (_tokens.TryGetValue(TokenKey.Of(tokenHash), out var token))
+            if (!_tokens.TryGetValue(TokenKey.Of(tokenHash), out var token))
             {
-                RevokeFamily(token.Family, now);
+                return Task.FromResult<byte[]?>(null);
             }
 
-            return Task.CompletedTask;
+            RevokeFamily(token.Family, now);
+            return Task.FromResult<byte[]?>(StoredToken.FamilyIdOf(token.Family));
+        }
+    }
+
+    public Task<IReadOnlyList<RevokedFamily>> GetFamiliesRevokedSinceAsync(DateTime since, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            // A scan of every token: run once per activation of the revocation list, never per request.
+            IReadOnlyList<RevokedFamily> revoked = _tokens.Values
+                .Where(t => t.RevokedAt >= since)
+                .GroupBy(t => t.Family)
+                .Select(family => new RevokedFamily(StoredToken.FamilyIdOf(family.Key), family.Max(t => t.RevokedAt!.Value)))
+                .OrderBy(family => family.RevokedAt)
+                .ToList();
+            return Task.FromResult(revoked);
         }
     }
 
@@ -413,11 +429,13 @@ public sealed class InMemoryAccountStore : IAccountStore
             return new(MemoryMarshal.Read<UInt128>(record.FamilyId), record.UserId, record.IssuedAt, record.ExpiresAt);
         }
 
-        public RefreshTokenRecord ToRecord(TokenKey key)
+        public static byte[] FamilyIdOf(UInt128 family)
         {
             var familyId = new byte[FamilyBytes];
             MemoryMarshal.Write(familyId, family);
-            return new RefreshTokenRecord(key.ToBytes(), familyId, userId, issuedAt, expiresAt);
+            return familyId;
         }
+
+        public RefreshTokenRecord ToRecord(TokenKey key) => new(key.ToBytes(), FamilyIdOf(family), userId, issuedAt, expiresAt);
     }
 }

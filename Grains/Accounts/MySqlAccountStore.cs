@@ -195,10 +195,15 @@ public sealed class MySqlAccountStore(MySqlDataSource dataSource) : IAccountStor
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return new RotationResult(outcome, outcome == RotationOutcome.Rotated ? presented!.UserId : 0);
+        return outcome switch
+        {
+            RotationOutcome.Rotated => new RotationResult(outcome, presented!.UserId, presented.FamilyId),
+            RotationOutcome.Reused => new RotationResult(outcome, FamilyId: presented!.FamilyId),
+            _ => new RotationResult(outcome),
+        };
     }
 
-    public async Task RevokeFamilyAsync(byte[] tokenHash, DateTime now, CancellationToken cancellationToken)
+    public async Task<byte[]?> RevokeFamilyAsync(byte[] tokenHash, DateTime now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var familyId = await connection.QuerySingleOrDefaultAsync<byte[]>(new CommandDefinition(
@@ -209,6 +214,23 @@ public sealed class MySqlAccountStore(MySqlDataSource dataSource) : IAccountStor
         {
             await RevokeFamilyAsync(connection, null, familyId, now, cancellationToken);
         }
+
+        return familyId;
+    }
+
+    public async Task<IReadOnlyList<RevokedFamily>> GetFamiliesRevokedSinceAsync(DateTime since, CancellationToken cancellationToken)
+    {
+        // Served by ix_refresh_tokens_revoked: a few minutes of sign-outs, not the whole table.
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<RevokedFamily>(new CommandDefinition(
+            """
+            SELECT family_id AS FamilyId, MAX(revoked_at) AS RevokedAt
+            FROM refresh_tokens WHERE revoked_at >= @since
+            GROUP BY family_id ORDER BY RevokedAt
+            """,
+            new { since },
+            cancellationToken: cancellationToken));
+        return rows.ToList();
     }
 
     public async Task<IReadOnlyList<string>> GetRolesAsync(long userId, CancellationToken cancellationToken)

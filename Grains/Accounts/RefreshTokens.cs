@@ -16,6 +16,17 @@ public static class RefreshTokens
 
     public static byte[] NewFamilyId() => RandomNumberGenerator.GetBytes(FamilyBytes);
 
+    /// <summary>
+    /// The sign-in id access tokens carry (<c>sid</c>) for a family: a digest, because an access token is readable by
+    /// whoever holds it, and the family id is the key the store finds a sign-in's tokens by. 128 bits, like the family.
+    /// </summary>
+    public static string SignInIdOf(byte[] familyId)
+    {
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(familyId, digest);
+        return Base64Url.EncodeToString(digest[..FamilyBytes]);
+    }
+
     /// <summary>The stored form of a token; null for a string that cannot be one of ours.</summary>
     public static byte[]? HashOf(string token)
     {

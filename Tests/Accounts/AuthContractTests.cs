@@ -630,7 +630,7 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
 
     private static string Flip(string segment) => (segment[0] == 'A' ? "B" : "A") + segment[1..];
 
-    private static string Mint(long userId, string key, DateTime? issuedAt = null, TimeSpan? lifetime = null, string issuer = "dilemma", string audience = "dilemma") =>
+    internal static string Mint(long userId, string key, DateTime? issuedAt = null, TimeSpan? lifetime = null, string issuer = "dilemma", string audience = "dilemma") =>
         Mint(userId.ToString(System.Globalization.CultureInfo.InvariantCulture), key, issuedAt, lifetime, issuer, audience);
 
     private static string Mint(string subject, string key, DateTime? issuedAt = null, TimeSpan? lifetime = null, string issuer = "dilemma", string audience = "dilemma")

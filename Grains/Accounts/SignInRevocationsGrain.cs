@@ -1,0 +1,73 @@
+using Dilemma.Grains.Interfaces.Accounts;
+using Dilemma.Grains.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Dilemma.Grains.Accounts;
+
+/// <summary>
+/// The recent revocations, numbered in the order this activation learnt them, so a gateway asks only for what came
+/// after the last one it saw. Memory holds them; the account store, which revoked each family before it was recorded
+/// here, is what a new activation reloads the window from, so a silo's restart loses none.
+/// </summary>
+/// <remarks>
+/// Bounded by time, not count: a revocation is dropped once <see cref="AccountRules.RevocationMemory"/> has passed
+/// (16.5 minutes with the default 15-minute tokens), so it holds the sign-outs and reuses of that window, some 60 bytes each.
+/// Non-reentrant: a page is read while no revocation is half recorded.
+/// </remarks>
+public sealed class SignInRevocationsGrain(IAccountStore store, IOptions<AccountOptions> options, TimeProvider time) : Grain, ISignInRevocationsGrain
+{
+    // A reader holding a cursor of another activation gets everything: this numbering starts again at 0.
+    private readonly Guid _activation = Guid.NewGuid();
+    private readonly Queue<NumberedRevocation> _revocations = new();
+    private readonly HashSet<string> _known = new(StringComparer.Ordinal);
+    private long _version;
+
+    private TimeSpan Memory => AccountRules.RevocationMemory(options.Value.AccessTokenLifetime);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => StorageFailure.TranslatedAsync(() => ReloadAsync(cancellationToken));
+
+    public Task RevokeAsync(string signInId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(signInId);
+        Forget();
+        Remember(signInId, time.GetUtcNow());
+        return Task.CompletedTask;
+    }
+
+    public Task<SignInRevocationsPage> GetSinceAsync(SignInRevocationCursor? cursor, CancellationToken cancellationToken)
+    {
+        Forget();
+        var after = cursor?.Activation == _activation ? cursor.Version : 0;
+        var revoked = _revocations.Where(r => r.Version > after).Select(r => r.Revocation).ToList();
+        return Task.FromResult(new SignInRevocationsPage(revoked, new SignInRevocationCursor(_activation, _version)));
+    }
+
+    private async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        var since = (time.GetUtcNow() - Memory).UtcDateTime;
+        foreach (var family in await store.GetFamiliesRevokedSinceAsync(since, cancellationToken))
+        {
+            Remember(RefreshTokens.SignInIdOf(family.FamilyId), new DateTimeOffset(DateTime.SpecifyKind(family.RevokedAt, DateTimeKind.Utc)));
+        }
+    }
+
+    private void Remember(string signInId, DateTimeOffset revokedAt)
+    {
+        // A logout retried after this answered is the same revocation: numbering it again would only resend it.
+        if (_known.Add(signInId))
+        {
+            _revocations.Enqueue(new NumberedRevocation(++_version, new RevokedSignIn(signInId, revokedAt)));
+        }
+    }
+
+    private void Forget()
+    {
+        var horizon = time.GetUtcNow() - Memory;
+        while (_revocations.TryPeek(out var oldest) && oldest.Revocation.RevokedAt < horizon)
+        {
+            _known.Remove(_revocations.Dequeue().Revocation.SignInId);
+        }
+    }
+
+    private readonly record struct NumberedRevocation(long Version, RevokedSignIn Revocation);
+}

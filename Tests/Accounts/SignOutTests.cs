@@ -1,0 +1,217 @@
+using System.Net;
+using System.Net.WebSockets;
+using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Infrastructure;
+using Dilemma.Tests.Realtime;
+using Dilemma.Tests.Rooms;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Dilemma.Tests.Accounts;
+
+/// <summary>
+/// Signing out (<c>POST /auth/logout</c>), or a refresh token presented again after its rotation, ends the access tokens
+/// of that sign-in too, and only of that one: on the gateway that handled it at once. Runs in embedded mode and in cluster
+/// mode against MariaDB, since both keep the same rule.
+/// </summary>
+public abstract class SignOutContractTests(HttpClient client)
+{
+    private const string Password = "correct horse battery";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task After_logout_the_same_access_token_gets_401_token_revoked_at_once()
+    {
+        var pair = await client.GuestAsync(Ct);
+        await HttpAssert.OkAsync<Me>(await client.GetMeAsync(pair.AccessToken, Ct));
+
+        await LogoutAsync(client, pair);
+
+        await HttpAssert.ProblemAsync(await client.GetMeAsync(pair.AccessToken, Ct), HttpStatusCode.Unauthorized, "token_revoked");
+        await HttpAssert.ProblemAsync(
+            await client.SendAsync(AuthClient.Authorized(HttpMethod.Post, "/auth/ws-ticket", pair.AccessToken), Ct), HttpStatusCode.Unauthorized, "token_revoked");
+    }
+
+    [Fact]
+    public async Task A_reused_refresh_token_revokes_the_access_tokens_of_its_sign_in()
+    {
+        var stolen = await client.GuestAsync(Ct);
+        var rotated = await HttpAssert.OkAsync<TokenPair>(await client.PostJsonAsync("/auth/refresh", new { refresh_token = stolen.RefreshToken }, Ct));
+        await HttpAssert.OkAsync<Me>(await client.GetMeAsync(rotated.AccessToken, Ct));
+
+        await HttpAssert.ProblemAsync(
+            await client.PostJsonAsync("/auth/refresh", new { refresh_token = stolen.RefreshToken }, Ct), HttpStatusCode.Unauthorized, "refresh_token_reused");
+
+        // Both the thief's and the holder's: the server cannot tell which is which.
+        await HttpAssert.ProblemAsync(await client.GetMeAsync(stolen.AccessToken, Ct), HttpStatusCode.Unauthorized, "token_revoked");
+        await HttpAssert.ProblemAsync(await client.GetMeAsync(rotated.AccessToken, Ct), HttpStatusCode.Unauthorized, "token_revoked");
+    }
+
+    [Fact]
+    public async Task Another_sign_in_of_the_same_user_keeps_working()
+    {
+        var name = AuthClient.UniqueName("so");
+        var classroom = await client.RegisterAsync(name, Password, Ct);
+        var home = await HttpAssert.OkAsync<TokenPair>(await client.PostJsonAsync("/auth/login", new { username = name, password = Password }, Ct));
+
+        await LogoutAsync(client, classroom);
+
+        await HttpAssert.ProblemAsync(await client.GetMeAsync(classroom.AccessToken, Ct), HttpStatusCode.Unauthorized, "token_revoked");
+        Assert.Equal(home.UserId, (await HttpAssert.OkAsync<Me>(await client.GetMeAsync(home.AccessToken, Ct))).UserId);
+        var refreshed = await HttpAssert.OkAsync<TokenPair>(await client.PostJsonAsync("/auth/refresh", new { refresh_token = home.RefreshToken }, Ct));
+        await HttpAssert.OkAsync<Me>(await client.GetMeAsync(refreshed.AccessToken, Ct));
+    }
+
+    [Fact]
+    public async Task A_token_that_names_no_sign_in_works_until_it_expires()
+    {
+        // As tokens were minted before they carried a sid: nothing to look up, so nothing refuses them early.
+        var pair = await client.GuestAsync(Ct);
+        var legacy = AuthContractTests.Mint(pair.UserId, GatewayFactory.JwtKey, lifetime: TimeSpan.FromMinutes(15));
+        await LogoutAsync(client, pair);
+
+        await HttpAssert.OkAsync<Me>(await client.GetMeAsync(legacy, Ct));
+    }
+
+    [Fact]
+    public async Task An_access_token_names_its_sign_in_with_an_opaque_sid_that_survives_refresh()
+    {
+        var pair = await client.GuestAsync(Ct);
+        var rotated = await HttpAssert.OkAsync<TokenPair>(await client.PostJsonAsync("/auth/refresh", new { refresh_token = pair.RefreshToken }, Ct));
+        var other = await client.GuestAsync(Ct);
+
+        var sid = SignInOf(pair.AccessToken);
+        Assert.Equal(sid, SignInOf(rotated.AccessToken));
+        Assert.NotEqual(sid, SignInOf(other.AccessToken));
+        Assert.Equal(22, sid.Length);
+    }
+
+    internal static async Task LogoutAsync(HttpClient client, TokenPair pair)
+    {
+        var logout = await client.PostJsonAsync("/auth/logout", new { refresh_token = pair.RefreshToken }, Ct);
+        Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
+    }
+
+    private static string SignInOf(string accessToken) =>
+        new JsonWebToken(accessToken).TryGetPayloadValue<string>("sid", out var sid) ? sid : throw new Xunit.Sdk.XunitException("The access token has no sid.");
+}
+
+/// <summary>The sign-out contract in embedded mode: in-process silo, in-memory store.</summary>
+public sealed class EmbeddedSignOutTests(EmbeddedGatewayFixture gateway)
+    : SignOutContractTests(gateway.Client), IClassFixture<EmbeddedGatewayFixture>;
+
+/// <summary>The sign-out contract in cluster mode: a silo on MariaDB and Redis, the gateway as a client.</summary>
+public sealed class ClusterSignOutTests(ClusterGatewayFixture cluster)
+    : SignOutContractTests(cluster.Client), IClassFixture<ClusterGatewayFixture>;
+
+/// <summary>
+/// Two gateways of one cluster on real Kestrel: a sign-out through one reaches the other within its poll
+/// (<c>Auth:RevocationPollSeconds</c>, 1 s), and sockets are refused, or closed, once their sign-in is revoked.
+/// </summary>
+public sealed class TwoGatewaySignOutTests(ClusterKestrelFixture cluster) : IClassFixture<ClusterKestrelFixture>, IDisposable
+{
+    // Several poll intervals, for a loaded test machine; the poll itself is every second.
+    private static readonly TimeSpan Reach = TimeSpan.FromSeconds(10);
+
+    private readonly HttpClient _second = new() { BaseAddress = cluster.Second };
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_logout_through_one_gateway_refuses_the_token_on_the_other_within_seconds()
+    {
+        var pair = await cluster.Client.GuestAsync(Ct);
+        await HttpAssert.OkAsync<Me>(await _second.GetMeAsync(pair.AccessToken, Ct));
+
+        await SignOutContractTests.LogoutAsync(cluster.Client, pair);
+
+        HttpStatusCode? last = null;
+        await Eventually.UntilAsync(
+            async () => (last = (await _second.GetMeAsync(pair.AccessToken, Ct)).StatusCode) == HttpStatusCode.Unauthorized,
+            Reach,
+            () => $"the other gateway to refuse the signed-out token (last answer {last})",
+            Ct);
+        await HttpAssert.ProblemAsync(await _second.GetMeAsync(pair.AccessToken, Ct), HttpStatusCode.Unauthorized, "token_revoked");
+    }
+
+    [Fact]
+    public async Task A_reuse_detected_through_one_gateway_refuses_the_tokens_on_the_other_within_seconds()
+    {
+        var stolen = await cluster.Client.GuestAsync(Ct);
+        var rotated = await HttpAssert.OkAsync<TokenPair>(await cluster.Client.PostJsonAsync("/auth/refresh", new { refresh_token = stolen.RefreshToken }, Ct));
+        await HttpAssert.OkAsync<Me>(await _second.GetMeAsync(rotated.AccessToken, Ct));
+
+        await HttpAssert.ProblemAsync(
+            await cluster.Client.PostJsonAsync("/auth/refresh", new { refresh_token = stolen.RefreshToken }, Ct), HttpStatusCode.Unauthorized, "refresh_token_reused");
+
+        await Eventually.UntilAsync(
+            async () => (await _second.GetMeAsync(rotated.AccessToken, Ct)).StatusCode == HttpStatusCode.Unauthorized,
+            Reach,
+            "the other gateway to refuse the access token of the reused sign-in",
+            Ct);
+    }
+
+    [Fact]
+    public async Task A_ws_ticket_issued_before_the_logout_opens_no_socket_after_it()
+    {
+        var (players, code) = await RoomKit.SeatedRoomAsync(cluster.Client, Ct);
+        var ticket = await HttpAssert.OkAsync<TicketAnswer>(await players[0].PostAsync("/auth/ws-ticket", null, Ct));
+
+        await SignOutContractTests.LogoutAsync(cluster.Client, players[0].Tokens);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await SocketClient.RefusalAsync(cluster.First, $"/ws/signaling?room_code={code}&ticket={ticket.Ticket}", Ct));
+        Assert.Equal(HttpStatusCode.Unauthorized, await SocketClient.RefusalAsync(cluster.First, $"/ws/voice/{code}?token={players[0].Tokens.AccessToken}", Ct));
+
+        // The others of the room are not touched.
+        await using var other = await RealtimeKit.VoiceAsync(cluster.First, players[1], code, Ct);
+        await other.SendAsync(new { type = "init" }, Ct);
+        await other.NextAsync("session_state", Ct);
+    }
+
+    [Fact]
+    public async Task An_open_socket_on_the_other_gateway_is_closed_4001_when_its_sign_in_is_signed_out()
+    {
+        var (players, code) = await RoomKit.SeatedRoomAsync(cluster.Client, Ct);
+        await using var voice = await RealtimeKit.VoiceAsync(cluster.Second, players[0], code, Ct);
+        await using var bystander = await RealtimeKit.VoiceAsync(cluster.Second, players[1], code, Ct);
+        await voice.SendAsync(new { type = "init" }, Ct);
+        await voice.NextAsync("session_state", Ct);
+
+        await SignOutContractTests.LogoutAsync(cluster.Client, players[0].Tokens);
+
+        Assert.Equal((WebSocketCloseStatus)4001, await voice.ClosedWithinAsync(Reach, Ct));
+        Assert.Equal(WebSocketState.Open, bystander.State);
+    }
+
+    public void Dispose() => _second.Dispose();
+
+    private sealed record TicketAnswer(string Ticket, int ExpiresIn);
+}
+
+/// <summary>
+/// The revocation list lives in one grain's memory; it must not forget a sign-out when the silo holding it goes. With the
+/// only silo stopped and a new one started, the list activates again and reloads the window from MariaDB, so a gateway
+/// started after the restart (its own copy empty) refuses the token from its first request.
+/// </summary>
+public sealed class SignInRevocationRestartTests(LocalServices services)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_sign_out_survives_the_restart_of_the_silo_that_held_the_revocation_list()
+    {
+        await using var deployment = await ClusterDeployment.CreateAsync(services, "signout_", Ct);
+        var silo = await deployment.StartSiloAsync(Ct);
+        using var before = deployment.CreateGateway().CreateClient();
+        var signedOut = await before.GuestAsync(Ct);
+        var stillIn = await before.GuestAsync(Ct);
+        await SignOutContractTests.LogoutAsync(before, signedOut);
+
+        await deployment.StopSiloAsync(silo, Ct);
+        await deployment.StartSiloAsync(Ct);
+        using var after = deployment.CreateGateway().CreateClient();
+
+        await HttpAssert.ProblemAsync(await after.GetMeAsync(signedOut.AccessToken, Ct), HttpStatusCode.Unauthorized, "token_revoked");
+        await HttpAssert.OkAsync<Me>(await after.GetMeAsync(stillIn.AccessToken, Ct));
+    }
+}
