@@ -186,7 +186,7 @@ const STRINGS = {
     'error.payload_too_large': 'That is too long.',
     'error.cluster_unavailable': 'The game server is busy starting. Try again in a moment.',
     'error.internal_error': 'The server had a problem. Try again.',
-    'error.voice_consent_required': 'Recording needs everyone\'s voice consent.',
+    'error.voice_consent_required': 'Only players who consented to voice recording may start or stop it.',
     'error.no_completed_rounds': 'Feedback comes after the first decided round.',
   },
   ko: {
@@ -369,7 +369,7 @@ const STRINGS = {
     'error.payload_too_large': '내용이 너무 깁니다.',
     'error.cluster_unavailable': '게임 서버가 시작하는 중입니다. 잠시 뒤 다시 시도하세요.',
     'error.internal_error': '서버에 문제가 생겼습니다. 다시 시도하세요.',
-    'error.voice_consent_required': '녹음하려면 모두의 음성 동의가 필요합니다.',
+    'error.voice_consent_required': '음성 녹음에 동의한 참가자만 녹음을 시작하거나 멈출 수 있습니다.',
     'error.no_completed_rounds': '피드백은 첫 라운드 결정 뒤에 받을 수 있습니다.',
   },
 };

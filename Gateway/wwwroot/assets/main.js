@@ -10,6 +10,7 @@ import { botControls, creationBody, creationFields, generatedScenarioId, hostToo
 import { ClassSessionPage, classSessionStored, takeJoinLinkCode } from './screens/class-session.js';
 import { CONSOLE_ROLES, ConsolePage, consoleSessionStored } from './screens/console.js';
 import { RoundQuestions } from './screens/ai-questions.js';
+import { FacilitatorMessages, RecordingSwitch } from './screens/room-voice-session.js';
 import { MyDataPage, loadWithdrawalCode, withdrawByCodeForm, withdrawalCodeSection } from './screens/my-data.js';
 import { RESEARCH_ROLES, ResearchPage } from './screens/research.js';
 
@@ -74,6 +75,10 @@ const consolePage = new ConsolePage(() => render());
 const myDataPage = new MyDataPage(() => render());
 
 const roundQuestions = new RoundQuestions(() => render());
+
+const facilitatorMessages = new FacilitatorMessages();
+
+const recording = new RecordingSwitch();
 
 const classPage = new ClassSessionPage(
   () => render(),
@@ -291,6 +296,8 @@ function enterRoom(room) {
   state.stats = null;
   state.feedback = null;
   state.withdrawal = null;
+  facilitatorMessages.clear();
+  recording.clear();
   state.connected = new Map();
   state.reportedRounds = new Set();
   sessionStorage.setItem(ROOM_KEY, room.room_code);
@@ -459,7 +466,24 @@ function onVoiceMessage(message) {
         state.connected.set(p.user_id, p.connection_state === 'connected');
         mesh?.remoteStatus.set(p.user_id, { micOn: p.is_mic_on, speaking: p.is_speaking });
       }
+      recording.apply(message.recording);
       render();
+      break;
+    case 'recording_state':
+      recording.apply({ is_recording: message.is_recording, changed_by: message.changed_by });
+      announce(recording.announcement(participantName));
+      renderVoice();
+      break;
+    case 'facilitator_message':
+      announce(facilitatorMessages.add({ message: String(message.message ?? ''), at: String(message.at ?? '') }));
+      render();
+      break;
+    case 'error':
+      // The socket answers a refused message this way; only the recording switch is the player's own doing.
+      if (recording.pending) {
+        recording.pending = false;
+        showError(new ApiError(409, message.code, message.message ?? ''));
+      }
       break;
     case 'participant_connection':
       state.connected.set(message.user_id, Boolean(message.connected));
@@ -936,7 +960,7 @@ function roomScreen() {
     body.push(...finishedSections(room));
   }
   body.push(voiceSection());
-  return [header, ...body];
+  return [header, ...facilitatorMessages.view(), ...body];
 }
 
 /** @param {Room} room @param {boolean} isHost */
@@ -1183,6 +1207,7 @@ function voiceContent() {
       : h('div', { class: 'row' },
         h('button', { type: 'button', id: 'mute', 'aria-pressed': String(!micOn), onclick: () => mesh?.setMic(!micOn) }, micOn ? t('voice.mute') : t('voice.unmute')),
         h('span', { class: mesh?.speaking ? 'tag speaking' : 'tag', id: 'mic-state' }, micOn ? t('voice.micOn') : t('voice.micOff'))),
+    recording.view(participantName, (message) => voiceSession?.send(message)),
     view.length === 0
       ? h('p', { class: 'muted' }, t('voice.alone'))
       : h('ul', { class: 'plain', id: 'links' }, view.map((peer) => {
