@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Tests.Accounts;
+using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Rooms;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -110,6 +111,36 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         var page = await SignInAsync(player.Username);
         await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
         await Expect(page.Locator("#open-research")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_withdrawal_after_an_export_is_listed_with_how_many_listed_exports_still_hold_its_rows()
+    {
+        var researcher = await Roles.NewAccountWithAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), AccountRoles.Researcher, Ct, "era");
+        var page = await SignInAsync(researcher.Username);
+        await page.ClickAsync("#open-research");
+        await Expect(page.Locator("#erasures")).ToBeVisibleAsync();
+        await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#export-submit"));
+        await Expect(page.Locator("#export-status")).ToHaveAttributeAsync("data-export-id", new System.Text.RegularExpressions.Regex("^[0-9a-f-]{36}$"));
+
+        // A participant of a waiting room leaves it and withdraws, after that export.
+        var (players, code) = await RoomKit.SeatedRoomAsync(browser.Client, Ct);
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, (await players[2].PostAsync($"/rooms/{code}/leave", null, Ct)).StatusCode);
+        var erasure = await HttpAssert.OkAsync<JsonElement>(
+            await browser.Client.SendAsync(AuthClient.Authorized(HttpMethod.Delete, "/auth/me/research-data", players[2].Tokens.AccessToken), Ct));
+        var rows = erasure.GetProperty("rows_erased").GetInt64();
+        Assert.True(rows > 0, "The withdrawal erased nothing.");
+
+        await page.ClickAsync("#research-back");
+        await page.ClickAsync("#open-research");
+        var row = page.Locator("#erasures-table tbody tr").First;
+        await Expect(row).ToHaveAttributeAsync("data-kind", "account");
+        await Expect(row).ToContainTextAsync("withdrawn by the participant, signed in");
+        await Expect(row.Locator("td").Nth(1)).ToHaveTextAsync(rows.ToString("N0", System.Globalization.CultureInfo.GetCultureInfo("en")));
+        // The export above was taken before it, so it holds those rows still.
+        await Expect(row.Locator("[data-column=exports-before]")).Not.ToHaveTextAsync("0");
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "research-erasures");
         await page.Context.CloseAsync();
     }
 

@@ -4,7 +4,7 @@
 
 import { ApiError, call, fetchAuthorized } from '../api.js';
 import { h, saveFile } from '../dom.js';
-import { addStrings, number, pick, t, when } from '../i18n.js';
+import { addStrings, has, number, pick, t, when } from '../i18n.js';
 import { figuresSection } from './research-figures.js';
 
 addStrings({
@@ -45,6 +45,18 @@ addStrings({
     'research.ledger': 'Past exports',
     'research.ledgerEmpty': 'No export yet.',
     'research.ledgerCaption': 'The {count} latest of {total} exports, newest first, with the SHA-256 of each sheet',
+    'research.erasures': 'Withdrawals and removals',
+    'research.erasuresHint': 'Each time participants’ rows were deleted: by their own withdrawal, or by the retention rules. An export taken before one still holds those rows; delete or replace its copies.',
+    'research.erasuresEmpty': 'Nothing has been withdrawn or removed.',
+    'research.erasuresCaption': 'The {count} latest of {total}, newest first; who is never recorded',
+    'research.col.erasedAt': 'When',
+    'research.col.erasureKind': 'How',
+    'research.col.rowsErased': 'Rows deleted',
+    'research.col.exportsBefore': 'Exports listed above taken before it',
+    'research.erasure.account': 'withdrawn by the participant, signed in',
+    'research.erasure.withdrawal_code': 'withdrawn with a withdrawal code',
+    'research.erasure.retention': 'removed by the retention period',
+    'research.erasure.retention_without_consent': 'removed by the retention period for people without consent',
     'research.col.when': 'Finished',
     'research.col.by': 'By',
     'research.col.format': 'Format',
@@ -96,6 +108,18 @@ addStrings({
     'research.ledger': '지난 내보내기',
     'research.ledgerEmpty': '아직 내보낸 적이 없습니다.',
     'research.ledgerCaption': '전체 {total}건 중 최근 {count}건 (최신순), 시트마다 SHA-256',
+    'research.erasures': '철회와 삭제',
+    'research.erasuresHint': '참가자의 행이 삭제된 때입니다. 참가자 스스로 철회했거나 보존 기간 규칙에 따라 삭제되었습니다. 그 전에 내보낸 파일에는 그 행이 남아 있으니, 사본을 지우거나 새로 내보낸 것으로 바꾸세요.',
+    'research.erasuresEmpty': '철회되거나 삭제된 것이 없습니다.',
+    'research.erasuresCaption': '전체 {total}건 중 최근 {count}건 (최신순). 누구인지는 기록하지 않습니다',
+    'research.col.erasedAt': '언제',
+    'research.col.erasureKind': '어떻게',
+    'research.col.rowsErased': '삭제된 행',
+    'research.col.exportsBefore': '위 목록에서 그 전에 내보낸 것',
+    'research.erasure.account': '참가자가 로그인해 철회',
+    'research.erasure.withdrawal_code': '철회 코드로 철회',
+    'research.erasure.retention': '보존 기간이 지나 삭제',
+    'research.erasure.retention_without_consent': '동의하지 않은 사람의 보존 기간이 지나 삭제',
     'research.col.when': '끝난 시각',
     'research.col.by': '요청한 사람',
     'research.col.format': '형식',
@@ -123,6 +147,7 @@ export const RESEARCH_ROLES = ['researcher', 'admin'];
  *   filter_from: string | null, filter_to: string | null, filter_topic: string | null, filter_phase: string | null,
  *   participants_rows: number, rooms_rows: number, participants_sha256: string, rooms_sha256: string,
  *   pseudonymised: boolean | null, pseudonym_study: string | null, names_included: boolean | null }} LedgerEntry
+ * @typedef {{ id: number, erased_at: string, rows_erased: number, kind: string }} Erasure
  * @typedef {{ from: string, to: string, topic: string, phase: string, format: 'xlsx' | 'csv', sheet: string }} ExportFilter
  * @typedef {{ topic: string, title: string | { ko: string, en: string } }} Topic
  */
@@ -140,6 +165,9 @@ export class ResearchPage {
     /** @type {LedgerEntry[]} */
     this.ledger = [];
     this.ledgerTotal = 0;
+    /** @type {Erasure[]} */
+    this.erasures = [];
+    this.erasuresTotal = 0;
     /** The form's values, kept so a redraw does not wipe them. @type {ExportFilter} */
     this.filter = { from: '', to: '', topic: '', phase: '', format: 'xlsx', sheet: 'participants' };
     /** The export's data sheets, as the API names them (the CSV sheet picker's options). @type {string[]} */
@@ -150,12 +178,15 @@ export class ResearchPage {
   }
 
   async load() {
-    const [counts, ledger, sheets, figures] = await Promise.all([
+    const [counts, ledger, sheets, figures, erasures] = await Promise.all([
       call('GET', '/research/experiments/debug/counts'),
       call('GET', `/research/experiments/exports?page=1&page_size=${LEDGER_PAGE_SIZE}`),
       call('GET', '/research/experiments/sheets'),
       call('GET', '/research/statistics'),
+      call('GET', `/research/experiments/erasures?page=1&page_size=${LEDGER_PAGE_SIZE}`),
     ]);
+    this.erasures = erasures.items ?? [];
+    this.erasuresTotal = erasures.total ?? this.erasures.length;
     this.counts = counts;
     this.figures = figures;
     this.sheets = sheets.sheets ?? [];
@@ -230,6 +261,7 @@ export class ResearchPage {
       ...(this.figures ? [figuresSection(this.figures, topics)] : []),
       this.exportSection(topics, busy, run),
       this.ledgerSection(),
+      this.erasuresSection(),
     ];
   }
 
@@ -348,6 +380,27 @@ export class ResearchPage {
               h('td', {}, `${number(entry.participants_rows)} / ${number(entry.rooms_rows)}`),
               h('td', {}, h('code', { class: 'hash', 'data-hash': 'participants' }, entry.participants_sha256)),
               h('td', {}, h('code', { class: 'hash', 'data-hash': 'rooms' }, entry.rooms_sha256))))))));
+  }
+
+  /** The erasure ledger (GET /research/experiments/erasures): what a researcher must carry over to the copies they hold. */
+  erasuresSection() {
+    /** @param {Erasure} erasure the exports listed here that were taken before it, and so still hold its rows */
+    const exportsBefore = (erasure) => this.ledger.filter((entry) => Date.parse(entry.completed_at) < Date.parse(erasure.erased_at)).length;
+    return h('section', { class: 'card', 'aria-labelledby': 'erasures-title', id: 'erasures' },
+      h('h3', { id: 'erasures-title' }, t('research.erasures')),
+      h('p', { class: 'hint' }, t('research.erasuresHint')),
+      this.erasures.length === 0
+        ? h('p', { class: 'muted', id: 'erasures-empty' }, t('research.erasuresEmpty'))
+        : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'erasures-title' },
+          h('table', { id: 'erasures-table' },
+            h('caption', {}, t('research.erasuresCaption', { count: this.erasures.length, total: this.erasuresTotal })),
+            h('thead', {}, h('tr', {},
+              ['erasedAt', 'erasureKind', 'rowsErased', 'exportsBefore'].map((column) => h('th', { scope: 'col' }, t(`research.col.${column}`))))),
+            h('tbody', {}, this.erasures.map((erasure) => h('tr', { 'data-erasure-id': erasure.id, 'data-kind': erasure.kind },
+              h('th', { scope: 'row' }, when(erasure.erased_at)),
+              h('td', {}, has(`research.erasure.${erasure.kind}`) ? t(`research.erasure.${erasure.kind}`) : erasure.kind),
+              h('td', {}, number(erasure.rows_erased)),
+              h('td', { 'data-column': 'exports-before' }, number(exportsBefore(erasure)))))))));
   }
 }
 
