@@ -207,5 +207,47 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task A_study_lead_sets_the_sessions_study_label_timers_rules_and_an_AI_written_scenario_on_the_form()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var page = await SignInAsync(facilitator.Tokens.Username);
+        await page.ClickAsync("#open-console");
+        await Expect(page.Locator("#session-topic option").First).ToBeAttachedAsync();
+        await page.FillAsync("#session-title", "Night-care study");
+        await page.SelectOptionAsync("#session-topic", RoomKit.Topic);
+        await page.ClickAsync("#session-settings summary");
+        await page.FillAsync("#session-study-label", "night-care-2027");
+        await page.FillAsync("#session-choice-seconds", "300");
+        await page.FillAsync("#session-consensus-seconds", "120");
+        await page.SelectOptionAsync("#session-on-dropout", "bot");
+        await page.SelectOptionAsync("#session-voice", "required");
+        await page.SelectOptionAsync("#session-remainder", "bots");
+        await page.CheckAsync("#session-generate");
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "console-settings");
+
+        // Bots for those left over need bots allowed: refused, and said so; the form keeps what was typed.
+        await page.ClickAsync("#session-submit");
+        await Expect(page.Locator("#error")).ToHaveAttributeAsync("data-code", "remainder_needs_bots");
+        await Expect(page.Locator("#session-study-label")).ToHaveValueAsync("night-care-2027");
+
+        await page.CheckAsync("#session-bots-allowed");
+        await page.ClickAsync("#session-submit");
+        var codeElement = page.Locator("#session-code");
+        await Expect(codeElement).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{10}$"));
+        var session = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{await codeElement.TextContentAsync()}", Ct));
+        Assert.Equal(
+            ("night-care-2027", 300, 120, "bot", "required", true, "bots"),
+            (session.GetProperty("study_label").GetString(), session.GetProperty("choice_seconds").GetInt32(), session.GetProperty("consensus_seconds").GetInt32(),
+                session.GetProperty("on_dropout").GetString(), session.GetProperty("voice").GetString(), session.GetProperty("bots_allowed").GetBoolean(),
+                session.GetProperty("remainder_rule").GetString()));
+        // A scenario of its own, written for it on the topic: not the topic's prepared one.
+        var scenarioId = session.GetProperty("scenario_id").GetString();
+        Assert.NotNull(scenarioId);
+        Assert.NotEqual(Dilemma.Grains.Scenarios.ScenarioBank.LoadEmbedded().FindByTopic(RoomKit.Topic)!.Id, scenarioId);
+        Assert.Equal(RoomKit.Topic, session.GetProperty("topic").GetString());
+        await page.Context.CloseAsync();
+    }
+
     private Task<IPage> SignInAsync(string username) => ClientFlows.SignInAccountAsync(() => browser.NewPageAsync(), username);
 }

@@ -8,6 +8,7 @@ import { h } from '../dom.js';
 import { addStrings, countdown, number, pick, t, when } from '../i18n.js';
 import { ReconnectingSocket } from '../realtime.js';
 import { sessionResultsSection } from './session-results.js';
+import { emptySessionSettings, sessionBody, sessionSettingsFields } from './session-settings.js';
 
 addStrings({
   en: {
@@ -18,7 +19,7 @@ addStrings({
     'console.sessionTitle': 'Session title',
     'console.topic': 'Topic',
     'console.createButton': 'Open the session',
-    'console.createHint': 'The other settings keep their defaults.',
+    'console.createHint': 'Settings left empty keep their defaults.',
     'console.session': 'Session {title}',
     'console.code': 'Join code',
     'console.link': 'Join link',
@@ -124,7 +125,7 @@ addStrings({
     'console.sessionTitle': '세션 제목',
     'console.topic': '주제',
     'console.createButton': '세션 열기',
-    'console.createHint': '다른 설정은 기본값을 씁니다.',
+    'console.createHint': '비워 둔 설정은 기본값을 씁니다.',
     'console.session': '세션 {title}',
     'console.code': '참여 코드',
     'console.link': '참여 링크',
@@ -262,7 +263,7 @@ export class ConsolePage {
     this.monitorDown = false;
     this.sent = false;
     /** What is typed in the forms, kept so that a redraw (the monitor's pushes redraw every second) does not wipe it. */
-    this.draft = { title: '', topic: '', message: '', code: '', mover: '', target: '' };
+    this.draft = { title: '', topic: '', message: '', code: '', mover: '', target: '', settings: emptySessionSettings() };
     /** @type {FacilitatorAction[]} */
     this.actions = [];
     /** @type {Map<string, string>} an action's Idempotency-Key, kept until it is answered (see act) */
@@ -302,7 +303,7 @@ export class ConsolePage {
   /** @param {string} title @param {string} topic */
   async create(title, topic) {
     this.leave();
-    this.session = await call('POST', '/sessions', { title, topic });
+    this.session = await call('POST', '/sessions', await sessionBody(title, topic, this.draft.settings));
     sessionStorage.setItem(SESSION_KEY, /** @type {Session} */ (this.session).session_code);
     this.qr = await this.loadQr();
     this.onChange();
@@ -539,6 +540,7 @@ export class ConsolePage {
     h('label', { for: 'session-topic' }, t('console.topic')),
     h('select', { id: 'session-topic', name: 'topic', onchange: keep('topic') },
       topics.map((topic) => h('option', { value: topic.topic, selected: this.draft.topic === topic.topic }, pick(topic.title) || topic.topic))),
+    sessionSettingsFields(this.draft.settings),
     h('button', { type: 'submit', id: 'session-submit', disabled: busy }, t('console.createButton')));
   }
 

@@ -1,0 +1,119 @@
+// The settings a class session or a study is created with (POST /sessions), beyond its title and topic: the label its
+// exports are pseudonymised under, the round timers, what happens when a student drops out, whether voice is required,
+// bots, what the start does with one or two left over, and a scenario the AI writes for it. Left empty, each keeps the
+// server's default.
+
+import { h } from '../dom.js';
+import { addStrings, t } from '../i18n.js';
+import { generatedScenarioId } from './host.js';
+
+addStrings({
+  en: {
+    'sessionSettings.more': 'Study and game settings',
+    'sessionSettings.studyLabel': 'Study label (exports of this session are pseudonymised under it; optional)',
+    'sessionSettings.choiceSeconds': 'Time to choose, in seconds (optional)',
+    'sessionSettings.consensusSeconds': 'Time for the group decision, in seconds (optional)',
+    'sessionSettings.onDropout': 'If a student drops out of a started game',
+    'sessionSettings.voice': 'Voice',
+    'sessionSettings.voice.optional': 'optional: students may take part without voice recording consent',
+    'sessionSettings.voice.required': 'required: students must consent to voice recording to enrol',
+    'sessionSettings.botsAllowed': 'Bots may take empty seats',
+    'sessionSettings.remainder': 'One or two students left over at the start',
+    'sessionSettings.remainder.wait': 'wait in a room for late arrivals',
+    'sessionSettings.remainder.bots': 'play with bots (needs bots allowed)',
+    'sessionSettings.remainder.pair': 'play in rooms of two',
+    'error.remainder_needs_bots': 'Playing with bots needs "Bots may take empty seats".',
+    'error.invalid_study_label': 'A study label has 1 to 64 characters.',
+  },
+  ko: {
+    'sessionSettings.more': '연구와 게임 설정',
+    'sessionSettings.studyLabel': '연구 표지(이 세션의 내보내기는 이 표지로 가명 처리됩니다, 선택)',
+    'sessionSettings.choiceSeconds': '선택 시간(초, 선택)',
+    'sessionSettings.consensusSeconds': '모둠 결정 시간(초, 선택)',
+    'sessionSettings.onDropout': '게임 중에 학생이 나가면',
+    'sessionSettings.voice': '음성',
+    'sessionSettings.voice.optional': '선택: 음성 녹음에 동의하지 않아도 참여할 수 있습니다',
+    'sessionSettings.voice.required': '필수: 음성 녹음에 동의해야 등록할 수 있습니다',
+    'sessionSettings.botsAllowed': '빈자리에 봇을 넣을 수 있음',
+    'sessionSettings.remainder': '시작할 때 한두 명이 남으면',
+    'sessionSettings.remainder.wait': '늦게 오는 학생을 방에서 기다립니다',
+    'sessionSettings.remainder.bots': '봇과 함께 합니다(봇 허용이 필요합니다)',
+    'sessionSettings.remainder.pair': '두 명씩 방에서 합니다',
+    'error.remainder_needs_bots': '봇과 함께 하려면 "빈자리에 봇을 넣을 수 있음"을 켜야 합니다.',
+    'error.invalid_study_label': '연구 표지는 1자에서 64자까지입니다.',
+  },
+});
+
+/**
+ * The form's values, kept by the console so a redraw does not wipe them.
+ * @typedef {{ studyLabel: string, choiceSeconds: string, consensusSeconds: string, onDropout: string, voice: string,
+ *   botsAllowed: boolean, remainderRule: string, generate: boolean, guidance: string }} SessionSettingsDraft
+ */
+
+/** @returns {SessionSettingsDraft} */
+export function emptySessionSettings() {
+  return { studyLabel: '', choiceSeconds: '', consensusSeconds: '', onDropout: '', voice: '', botsAllowed: false, remainderRule: '', generate: false, guidance: '' };
+}
+
+/**
+ * The settings, folded under a disclosure: most sessions keep the defaults.
+ * @param {SessionSettingsDraft} draft
+ */
+export function sessionSettingsFields(draft) {
+  /** @param {'studyLabel' | 'choiceSeconds' | 'consensusSeconds' | 'onDropout' | 'voice' | 'remainderRule' | 'guidance'} key */
+  const keepText = (key) => (/** @type {Event} */ event) => {
+    draft[key] = /** @type {HTMLInputElement} */ (event.currentTarget).value;
+  };
+  /** @param {'botsAllowed' | 'generate'} key */
+  const keepTick = (key) => (/** @type {Event} */ event) => {
+    draft[key] = /** @type {HTMLInputElement} */ (event.currentTarget).checked;
+  };
+  /** @param {string} id @param {'onDropout' | 'voice' | 'remainderRule'} key @param {string[]} values @param {(value: string) => string} label */
+  const select = (id, key, values, label) =>
+    h('select', { id, onchange: keepText(key) }, values.map((value) => h('option', { value, selected: (draft[key] || values[0]) === value }, label(value))));
+  return h('details', { id: 'session-settings' },
+    h('summary', {}, t('sessionSettings.more')),
+    h('label', { for: 'session-study-label' }, t('sessionSettings.studyLabel')),
+    h('input', { type: 'text', id: 'session-study-label', maxlength: 64, autocomplete: 'off', value: draft.studyLabel, oninput: keepText('studyLabel') }),
+    h('label', { for: 'session-choice-seconds' }, t('sessionSettings.choiceSeconds')),
+    h('input', { type: 'number', id: 'session-choice-seconds', min: 1, max: 3600, inputmode: 'numeric', value: draft.choiceSeconds, oninput: keepText('choiceSeconds') }),
+    h('label', { for: 'session-consensus-seconds' }, t('sessionSettings.consensusSeconds')),
+    h('input', { type: 'number', id: 'session-consensus-seconds', min: 1, max: 3600, inputmode: 'numeric', value: draft.consensusSeconds, oninput: keepText('consensusSeconds') }),
+    h('label', { for: 'session-on-dropout' }, t('sessionSettings.onDropout')),
+    select('session-on-dropout', 'onDropout', ['continue', 'wait', 'bot'], (value) => t(`host.onDropout.${value}`)),
+    h('label', { for: 'session-voice' }, t('sessionSettings.voice')),
+    select('session-voice', 'voice', ['optional', 'required'], (value) => t(`sessionSettings.voice.${value}`)),
+    h('label', { class: 'inline', for: 'session-bots-allowed' },
+      h('input', { type: 'checkbox', id: 'session-bots-allowed', checked: draft.botsAllowed, onchange: keepTick('botsAllowed') }),
+      h('span', {}, t('sessionSettings.botsAllowed'))),
+    h('label', { for: 'session-remainder' }, t('sessionSettings.remainder')),
+    select('session-remainder', 'remainderRule', ['wait', 'bots', 'pair'], (value) => t(`sessionSettings.remainder.${value}`)),
+    h('label', { class: 'inline', for: 'session-generate' },
+      h('input', { type: 'checkbox', id: 'session-generate', checked: draft.generate, 'aria-describedby': 'session-generate-hint', onchange: keepTick('generate') }),
+      h('span', {}, t('host.generate'))),
+    h('p', { class: 'hint', id: 'session-generate-hint' }, t('host.generateHint')),
+    h('label', { for: 'session-guidance' }, t('host.guidance')),
+    h('textarea', { id: 'session-guidance', maxlength: 500, rows: 2, value: draft.guidance, oninput: keepText('guidance') }));
+}
+
+/**
+ * The body of POST /sessions: what was filled in, and a new scenario's id when the AI was asked for one (written first).
+ * @param {string} title @param {string} topic @param {SessionSettingsDraft} draft
+ */
+export async function sessionBody(title, topic, draft) {
+  const scenarioId = await generatedScenarioId((name) => (name === 'generate' ? String(draft.generate) : draft.guidance.trim()), topic);
+  /** @param {string} text */
+  const seconds = (text) => (text.trim() ? Number(text) : undefined);
+  return {
+    title,
+    topic,
+    scenario_id: scenarioId ?? undefined,
+    study_label: draft.studyLabel.trim() || undefined,
+    choice_seconds: seconds(draft.choiceSeconds),
+    consensus_seconds: seconds(draft.consensusSeconds),
+    on_dropout: draft.onDropout || undefined,
+    voice: draft.voice || undefined,
+    bots_allowed: draft.botsAllowed || undefined,
+    remainder_rule: draft.remainderRule || undefined,
+  };
+}
