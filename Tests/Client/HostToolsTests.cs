@@ -135,6 +135,36 @@ public class HostToolsTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         }
     }
 
+    [Fact]
+    public async Task After_a_game_ends_the_player_goes_back_to_the_lobby_and_a_reload_stays_there()
+    {
+        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), "Afterwards");
+        await page.FillAsync("#create-title", "Over soon");
+        await page.CheckAsync("#visibility-private");
+        await page.ClickAsync("#create-submit");
+        await page.SelectOptionAsync("#bot-count", "2");
+        await page.ClickAsync("#add-bots");
+        await Expect(page.Locator("#participants li")).ToHaveCountAsync(3);
+        await page.ClickAsync("#assign-random");
+        await Expect(page.Locator("#start-game")).ToBeEnabledAsync();
+        await page.ClickAsync("#start-game");
+        await page.ClickAsync("#end-game");
+        await page.ClickAsync("#end-confirm");
+        await Expect(page.Locator("#room-phase")).ToHaveTextAsync("Finished");
+
+        // The finished game was a dead end: only signing out left it, and a reload came back to it.
+        await Expect(page.Locator("#room-back")).ToBeVisibleAsync();
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "finished");
+        await page.ClickAsync("#room-back");
+        await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
+        await Expect(page.Locator("#room-code")).ToHaveCountAsync(0);
+
+        await page.ReloadAsync();
+        await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
+        await Expect(page.Locator("#room-code")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
     private static async Task<JsonElement> RoomAsync(IPage page) =>
         await page.EvaluateAsync<JsonElement>(
             "async () => { const s = JSON.parse(sessionStorage.getItem('dilemma.session')); const code = sessionStorage.getItem('dilemma.room'); " +

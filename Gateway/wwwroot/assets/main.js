@@ -889,6 +889,8 @@ function roomScreen() {
     }
   } else {
     body.push(...finishedSections(room));
+    // The game is over: without this the lobby (a next game, another class) was reachable only by signing out.
+    body.push(h('button', { type: 'button', class: 'secondary', id: 'room-back', disabled: state.busy, onclick: leaveRoom }, t('room.back')));
   }
   body.push(voiceSection());
   return [header, ...body];
