@@ -9,12 +9,13 @@ import { ReconnectingSocket, VoiceMesh } from './realtime.js';
 import { botControls, creationBody, creationFields, hostTools, presenceAnnouncement, presenceTag, waitsForDropout } from './screens/host.js';
 import { ClassSessionPage, classSessionStored, takeJoinLinkCode } from './screens/class-session.js';
 import { CONSOLE_ROLES, ConsolePage, consoleSessionStored } from './screens/console.js';
+import { ADMIN_ROLES, AdminPage } from './screens/admin.js';
 import { RESEARCH_ROLES, ResearchPage } from './screens/research.js';
 
 /**
  * @typedef {import('./api.js').Room} Room
  * @typedef {import('./api.js').RoomStatistics} RoomStatistics
- * @typedef {'starting' | 'signin' | 'lobby' | 'room' | 'research' | 'console' | 'class'} View
+ * @typedef {'starting' | 'signin' | 'lobby' | 'room' | 'research' | 'console' | 'class' | 'admin'} View
  */
 
 const ROOM_KEY = 'dilemma.room';
@@ -64,6 +65,8 @@ const state = {
 const submissions = new Submissions();
 
 const researchPage = new ResearchPage(() => render());
+
+const adminPage = new AdminPage(() => render());
 
 const consolePage = new ConsolePage(() => render());
 
@@ -258,6 +261,17 @@ async function afterSignIn() {
     await showClassSession(null);
     return;
   }
+  await showLobby();
+}
+
+function showAdmin() {
+  clearError();
+  go('admin');
+}
+
+/** Back from the admin page: the account found there is forgotten. */
+async function leaveAdmin() {
+  adminPage.leave();
   await showLobby();
 }
 
@@ -706,6 +720,7 @@ function signOut() {
   closeRoomSockets();
   consolePage.forget();
   classPage.forget();
+  adminPage.leave();
   state.room = null;
   sessionStorage.removeItem(ROOM_KEY);
   sessionStorage.removeItem(NICKNAME_KEY);
@@ -747,6 +762,8 @@ function screen() {
       return lobbyScreen();
     case 'research':
       return researchPage.view(state.topics, state.busy, (action) => void run(action), () => void run(showLobby));
+    case 'admin':
+      return adminPage.view(state.busy, (action) => void run(action), () => void run(leaveAdmin));
     case 'console':
       return consolePage.view(state.topics, state.busy, (action) => void run(action), () => void run(leaveConsole));
     case 'class':
@@ -814,6 +831,9 @@ function lobbyScreen() {
     h('p', { class: 'muted' }, t('lobby.hello', { name: nickname() })),
     ...(state.roles.some((role) => RESEARCH_ROLES.includes(role))
       ? [h('button', { type: 'button', class: 'secondary', id: 'open-research', onclick: () => void run(showResearch) }, t('research.open'))]
+      : []),
+    ...(state.roles.some((role) => ADMIN_ROLES.includes(role))
+      ? [h('button', { type: 'button', class: 'secondary', id: 'open-admin', onclick: showAdmin }, t('admin.open'))]
       : []),
     ...(state.roles.some((role) => CONSOLE_ROLES.includes(role))
       ? [h('button', { type: 'button', class: 'secondary', id: 'open-console', onclick: () => void run(showConsole) }, t('console.open'))]
@@ -1174,6 +1194,7 @@ async function boot() {
     closeRoomSockets();
     consolePage.forget();
     classPage.stop();
+    adminPage.leave();
     state.room = null;
     void showSignIn();
   });
