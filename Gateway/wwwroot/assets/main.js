@@ -541,12 +541,13 @@ function signInWithAccount(event, mode) {
   const username = field(form, 'username');
   const password = field(form, 'password');
   const email = field(form, 'email');
+  const setupCode = field(form, 'setup_code');
   // The consent questions are asked once, in the guest form; a new account answers them there too.
   const consents = consentAnswers(/** @type {HTMLFormElement} */ (byId('guest-form')));
   void run(async () => {
     const pair = mode === 'login'
       ? await call('POST', '/auth/login', { username, password })
-      : await call('POST', '/auth/register', { username, password, email: email || undefined, ...consents });
+      : await call('POST', '/auth/register', { username, password, email: email || undefined, setup_code: setupCode || undefined, ...consents });
     setSession(pair);
     sessionStorage.setItem(NICKNAME_KEY, pair.username);
     await afterSignIn();
@@ -812,6 +813,12 @@ function signInScreen() {
       h('input', { type: 'password', id: 'account-password', name: 'password', autocomplete: 'current-password', required: true }),
       h('label', { for: 'account-email' }, t('signin.email')),
       h('input', { type: 'email', id: 'account-email', name: 'email', autocomplete: 'email' }),
+      // The one-time code a new server prints for its first admin: without a field here it could only be sent with curl.
+      h('details', { id: 'setup-details' },
+        h('summary', {}, t('signin.setupSummary')),
+        h('p', { class: 'hint', id: 'setup-hint' }, t('signin.setupHint')),
+        h('label', { for: 'account-setup-code' }, t('signin.setupCode')),
+        h('input', { type: 'text', id: 'account-setup-code', name: 'setup_code', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'setup-hint' })),
       h('div', { class: 'row' },
         h('button', { type: 'submit', id: 'login-submit', disabled: state.busy }, t('signin.login')),
         h('button', { type: 'button', class: 'secondary', id: 'register-submit', disabled: state.busy, onclick: (/** @type {Event} */ e) => signInWithAccount(e, 'register') }, t('signin.register')))),
