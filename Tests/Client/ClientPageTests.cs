@@ -159,6 +159,25 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task A_password_too_short_for_a_new_account_is_said_in_the_pages_language_not_as_a_code()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", "ko");
+        await page.FillAsync("#account-username", Accounts.AuthClient.UniqueName("short"));
+        await page.FillAsync("#account-password", "abc");
+        await page.ClickAsync("#register-submit");
+
+        // It read "문제가 생겼습니다 (password_too_short). A password has at least 8 characters.": a code and English.
+        var error = page.Locator("#error[data-code='password_too_short']");
+        await Expect(error).ToHaveTextAsync("비밀번호는 8자 이상이어야 합니다.");
+        await page.SelectOptionAsync("#lang-select", "en");
+        await page.ClickAsync("#register-submit");
+        await Expect(error).ToHaveTextAsync("A password needs at least 8 characters.");
+        await page.Context.CloseAsync();
+    }
+
     [Theory]
     [InlineData("ko")]
     [InlineData("en")]
