@@ -155,6 +155,12 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await Expect(error).ToHaveAttributeAsync("role", "alert");
         await Expect(error).ToHaveAttributeAsync("data-code", "room_not_found");
         await Expect(error).ToHaveTextAsync("No room with that code. Check the six digits.");
+
+        // A switch of language says it again in the new one: it stayed in the old.
+        await page.SelectOptionAsync("#lang-select", "ko");
+        await Expect(error).ToHaveTextAsync("그 코드의 방이 없습니다. 여섯 자리를 확인하세요.");
+        await page.SelectOptionAsync("#lang-select", "en");
+        await Expect(error).ToHaveTextAsync("No room with that code. Check the six digits.");
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "error-room-not-found");
         await page.Context.CloseAsync();
     }

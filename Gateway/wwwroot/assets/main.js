@@ -100,8 +100,12 @@ function announce(text) {
   }, 50);
 }
 
+/** The error the alert region shows, kept so that a switch of language says it again in the new one. @type {unknown} */
+let shownError = null;
+
 /** @param {unknown} error */
 function showError(error) {
+  shownError = error;
   const box = byId('error');
   let text;
   if (error instanceof ApiError) {
@@ -121,6 +125,7 @@ function showError(error) {
 }
 
 function clearError() {
+  shownError = null;
   const box = byId('error');
   box.hidden = true;
   box.textContent = '';
@@ -1192,6 +1197,9 @@ async function boot() {
   select.addEventListener('change', () => {
     setLang(select.value === 'en' ? 'en' : 'ko');
     render();
+    if (shownError !== null) {
+      showError(shownError);
+    }
     if (state.view === 'lobby') {
       void loadLobby().catch(showError);
     }
