@@ -20,6 +20,11 @@ import { RESEARCH_ROLES, ResearchPage } from './screens/research.js';
 
 const ROOM_KEY = 'dilemma.room';
 const NICKNAME_KEY = 'dilemma.nickname';
+/**
+ * The game this device's player was last in, with whose it is. The tab's ROOM_KEY dies with the tab: a player whose
+ * tab or browser closed mid-game came back to a lobby that did not say their game was still on.
+ */
+const LAST_ROOM_KEY = 'dilemma.last_room';
 
 const state = {
   /**
@@ -60,6 +65,8 @@ const state = {
   roles: [],
   /** @type {Set<number>} the rounds whose voice-link quality this tab has reported */
   reportedRounds: new Set(),
+  /** @type {Room | null} a game this player is still in, offered in the lobby */
+  unfinished: null,
 };
 
 const submissions = new Submissions();
@@ -218,7 +225,38 @@ async function loadLobby() {
   state.topics = topics.topics ?? [];
   state.rooms = rooms.items ?? [];
   state.roles = me?.roles ?? [];
+  state.unfinished = await unfinishedGame();
   render();
+}
+
+/** The game this player was last in, if it is still on and they still have their seat; otherwise it is forgotten. */
+async function unfinishedGame() {
+  const selfId = currentSession()?.user_id;
+  /** @type {{ user_id?: number, room_code?: string }} */
+  let last = {};
+  try {
+    last = JSON.parse(localStorage.getItem(LAST_ROOM_KEY) ?? '{}') ?? {};
+  } catch {
+    // Unreadable: as if none.
+  }
+  if (!last.room_code || last.user_id !== selfId) {
+    return null;
+  }
+  try {
+    /** @type {Room} */
+    const room = await call('GET', `/rooms/${encodeURIComponent(last.room_code)}`);
+    const seat = room.participants?.find((p) => p.user_id === selfId);
+    if (room.phase !== 'finished' && seat && seat.presence !== 'removed') {
+      return room;
+    }
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status >= 500 || error.code === 'network') {
+      // Not known to be over: asked again next time.
+      return null;
+    }
+  }
+  localStorage.removeItem(LAST_ROOM_KEY);
+  return null;
 }
 
 async function showConsole() {
@@ -295,6 +333,8 @@ function enterRoom(room) {
   state.connected = new Map();
   state.reportedRounds = new Set();
   sessionStorage.setItem(ROOM_KEY, room.room_code);
+  localStorage.setItem(LAST_ROOM_KEY, JSON.stringify({ user_id: currentSession()?.user_id, room_code: room.room_code }));
+  state.unfinished = null;
   const session = currentSession();
   if (!session) {
     return;
@@ -360,6 +400,7 @@ function leaveRoomLocally() {
   closeRoomSockets();
   state.room = null;
   sessionStorage.removeItem(ROOM_KEY);
+  localStorage.removeItem(LAST_ROOM_KEY);
   void showLobby().catch(showError);
 }
 
@@ -830,6 +871,23 @@ function signInScreen() {
   ];
 }
 
+/**
+ * The game this player is still in (their tab closed, their browser restarted): back in with one press.
+ * @param {Room} room
+ */
+function unfinishedCard(room) {
+  const code = room.room_code;
+  return h('section', { class: 'card', id: 'unfinished-game', 'aria-labelledby': 'unfinished-title' },
+    h('h3', { id: 'unfinished-title' }, t('lobby.unfinished')),
+    h('p', {}, t('lobby.unfinishedText', { title: room.title, code })),
+    h('button', {
+      type: 'button',
+      id: 'unfinished-rejoin',
+      disabled: state.busy,
+      onclick: () => void run(async () => enterRoom(await call('GET', `/rooms/${encodeURIComponent(code)}`))),
+    }, t('lobby.unfinishedButton')));
+}
+
 /** @param {string} id @param {boolean} withAny */
 function topicSelect(id, withAny) {
   return h('select', { id, name: 'topic' },
@@ -841,6 +899,7 @@ function lobbyScreen() {
   return [
     h('h2', { id: 'screen-title' }, t('lobby.title')),
     h('p', { class: 'muted' }, t('lobby.hello', { name: nickname() })),
+    ...(state.unfinished ? [unfinishedCard(state.unfinished)] : []),
     ...(state.roles.some((role) => RESEARCH_ROLES.includes(role))
       ? [h('button', { type: 'button', class: 'secondary', id: 'open-research', onclick: () => void run(showResearch) }, t('research.open'))]
       : []),
