@@ -179,7 +179,7 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         (await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/rooms/{room}", Ct))).GetProperty("deadline_at").GetDateTimeOffset();
 
     [Fact]
-    public async Task The_pool_count_follows_students_enrolling_without_a_press_of_refresh()
+    public async Task Once_a_session_opens_its_form_is_empty_and_the_pool_count_follows_students_enrolling_without_a_refresh()
     {
         var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
         var page = await SignInAsync(facilitator.Tokens.Username);
@@ -188,6 +188,9 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await page.FillAsync("#session-title", "Arriving");
         await page.ClickAsync("#session-submit");
         await Expect(page.Locator("#pool-count")).ToHaveAttributeAsync("data-count", "0");
+
+        // The form is empty again: left filled in, a second press opened a second session for the same class.
+        await Expect(page.Locator("#session-title")).ToHaveValueAsync("");
         var code = await page.Locator("#session-code").TextContentAsync();
 
         // The class comes in while the teacher watches the screen: it said 0 until Refresh was pressed.

@@ -306,6 +306,8 @@ export class ConsolePage {
   async create(title, topic) {
     this.leave();
     this.session = await call('POST', '/sessions', { title, topic });
+    // Left filled in, the form invited a second press that opened a second session for the same class.
+    this.draft.title = '';
     sessionStorage.setItem(SESSION_KEY, /** @type {Session} */ (this.session).session_code);
     this.qr = await this.loadQr();
     this.followPool();
