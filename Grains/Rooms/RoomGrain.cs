@@ -744,7 +744,8 @@ public sealed partial class RoomGrain(
         State.Rounds.SelectMany(r => r.Choices.Where(c => c.Bot is not null)
                 .Select(c => new BotChoiceView(r.RoundNumber, c.UserId, c.Choice, c.Confidence, c.Bot!.Reason, c.Bot.Provider, c.Bot.FallbackReason)))
             .ToList(),
-        FacilitatorPaused: State.FacilitatorPausedAt is not null);
+        FacilitatorPaused: State.FacilitatorPausedAt is not null,
+        SessionCode: State.SessionCode);
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

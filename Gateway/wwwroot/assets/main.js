@@ -1010,7 +1010,8 @@ function waitingSection(room, isHost) {
   return h('section', { class: 'card', 'aria-labelledby': 'participants-title' },
     h('h3', { id: 'participants-title' }, t('room.participants', { count: room.participants.length })),
     participantList(room, isHost),
-    !full ? h('p', { class: 'muted', id: 'need-three' }, t('room.needThree', { code: room.room_code })) : null,
+    // A class session's room is filled by the session (late arrivals), not by a code shared around the class.
+    !full ? h('p', { class: 'muted', id: 'need-three' }, room.session_code ? t('room.needThreeClass') : t('room.needThree', { code: room.room_code })) : null,
     isHost && !full ? botControls(room, state.busy, hostAction) : null,
     isHost && full
       ? h('div', { class: 'row' },
