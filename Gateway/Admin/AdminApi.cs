@@ -17,6 +17,9 @@ public static class AdminApi
 {
     public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder endpoints)
     {
+        endpoints.MapGet("/admin/users", FindUserAsync).WithTags("Admin").RequireAuthorization(AccessTokens.AdminRole)
+            .WithSummary("Admins only: the registered account with this username (any letter case) and its roles; 404 user_not_found")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         var roles = endpoints.MapGroup("/admin/users/{user_id}/roles").WithTags("Admin").RequireAuthorization(AccessTokens.AdminRole);
 
         roles.MapGet("/", GetRolesAsync)
@@ -28,6 +31,30 @@ public static class AdminApi
             .WithSummary("Admins only: every grant and revocation of a user's roles, newest first: who, which role, when")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         return roles;
+    }
+
+    /// <summary>An admin knows people by their username, not by the id the role endpoints take.</summary>
+    public static async Task<Results<Ok<UserRolesResponse>, ProblemHttpResult>> FindUserAsync(
+        [FromQuery(Name = "username")] string? username,
+        IGrainFactory grains,
+        CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(username) || username.Length > AccountRules.UsernameMaxLength)
+        {
+            return (ProblemHttpResult)Problems.Create(
+                StatusCodes.Status400BadRequest,
+                "invalid_username",
+                $"username is 1 to {AccountRules.UsernameMaxLength} characters.",
+                new Dictionary<string, string[]> { ["username"] = ["username is required."] },
+                field: "username");
+        }
+
+        if (await grains.GetGrain<IAccountsGrain>(0).FindUserIdAsync(username.Trim(), cancellationToken) is not { } userId)
+        {
+            return (ProblemHttpResult)Problems.Create(StatusCodes.Status404NotFound, "user_not_found", "No registered account has that username.");
+        }
+
+        return TypedResults.Ok(Describe(await grains.GetGrain<IUserGrain>(userId).GetRolesAsync(cancellationToken)));
     }
 
     public static async Task<Ok<UserRolesResponse>> GetRolesAsync([FromRoute(Name = "user_id")] long userId, IGrainFactory grains, CancellationToken cancellationToken) =>

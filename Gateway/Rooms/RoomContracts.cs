@@ -54,7 +54,7 @@ public sealed record ConsensusResponse(int RoundNumber, int Choice, int Confiden
 /// A room as its members see it; <c>chosen_this_round</c> names who has chosen, never what. <c>paused</c> is true while
 /// anything holds the game (a dropout the room waits for, or its session's facilitator), <c>facilitator_paused</c> while
 /// the facilitator does, and <c>paused_at</c> says since when the clock has stood still (the time left is
-/// <c>deadline_at</c> less it).
+/// <c>deadline_at</c> less it). <c>session_code</c> names the class session that opened the room (null for a room players made).
 /// </summary>
 public sealed record RoomResponse(
     string RoomCode,
@@ -84,7 +84,8 @@ public sealed record RoomResponse(
     string? DeadlineKind,
     DateTimeOffset? DeadlineAt,
     IReadOnlyList<BotChoiceResponse> BotChoices,
-    Scenario? Scenario);
+    Scenario? Scenario,
+    string? SessionCode = null);
 
 /// <summary>The caller's seat, with the room around it.</summary>
 public sealed record JoinResponse(string RoomCode, long UserId, string Nickname, int? RoleId, bool IsHost, RoomResponse Room);
@@ -138,7 +139,8 @@ public static class RoomMapping
         room.DeadlineKind,
         room.DeadlineAt,
         (room.BotChoices ?? []).Select(b => new BotChoiceResponse(b.RoundNumber, b.UserId, b.Choice, b.Confidence, b.Reason, b.Provider, b.FallbackReason)).ToList(),
-        scenario);
+        scenario,
+        room.SessionCode);
 
     public static RoomListingResponse ToResponse(this RoomListing room) =>
         new(room.Code, room.Title, room.Topic, room.ParticipantCount, RoomPhases.Word(room.Phase), room.CreatedAt);

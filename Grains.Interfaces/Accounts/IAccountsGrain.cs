@@ -30,6 +30,12 @@ public interface IAccountsGrain : IGrainWithIntegerKey
     /// </summary>
     Task<AccountSession> LoginGuestAsync(GuestSignIn signIn, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The id of the registered account with this username, in any letter case; null when there is none (guests and
+    /// bots have no username). An admin names people by username; the role endpoints take the id.
+    /// </summary>
+    Task<long?> FindUserIdAsync(string username, CancellationToken cancellationToken = default);
+
     /// <summary>A new bot user (marked <c>is_bot</c>, no credential) to take a seat in a room; returns its id.</summary>
     Task<long> CreateBotAsync(string nickname, CancellationToken cancellationToken = default);
 

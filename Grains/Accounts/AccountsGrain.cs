@@ -53,6 +53,9 @@ public sealed class AccountsGrain(
         }
     }
 
+    public async Task<long?> FindUserIdAsync(string username, CancellationToken cancellationToken) =>
+        (await store.FindByUsernameKeyAsync(AccountRules.NormalizeUsername(username), cancellationToken))?.Id;
+
     public async Task<AccountSession> LoginAsync(string username, string password, CancellationToken cancellationToken)
     {
         var usernameKey = AccountRules.NormalizeUsername(username);

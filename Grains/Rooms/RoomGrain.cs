@@ -745,7 +745,8 @@ public sealed partial class RoomGrain(
                 .Select(c => new BotChoiceView(r.RoundNumber, c.UserId, c.Choice, c.Confidence, c.Bot!.Reason, c.Bot.Provider, c.Bot.FallbackReason)))
             .ToList(),
         FacilitatorPaused: State.FacilitatorPausedAt is not null,
-        PausedAt: PauseBegan is { } began ? Utc(began) : null);
+        PausedAt: PauseBegan is { } began ? Utc(began) : null,
+        SessionCode: State.SessionCode);
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

@@ -283,6 +283,22 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
     }
 
     [Fact]
+    public async Task An_admin_finds_an_account_by_its_username_in_any_letter_case_with_its_roles()
+    {
+        var admin = await Roles.NewAccountWithAsync(Client, grains, "admin", Ct, prefix: "adm");
+        var user = await Roles.NewAccountWithAsync(Client, grains, "facilitator", Ct);
+
+        var found = await HttpAssert.OkAsync<RolesAnswer>(await GetAsync(admin.AccessToken, $"/admin/users?username={user.Username.ToUpperInvariant()}"));
+        Assert.Equal(user.UserId, found.UserId);
+        Assert.Equal(user.Username, found.Username);
+        Assert.Equal(["facilitator"], found.Roles);
+
+        await HttpAssert.ProblemAsync(await GetAsync(admin.AccessToken, $"/admin/users?username={AuthClient.UniqueName("nobody")}"), HttpStatusCode.NotFound, "user_not_found");
+        await HttpAssert.ProblemAsync(await GetAsync(admin.AccessToken, "/admin/users?username=%20"), HttpStatusCode.BadRequest, "invalid_username");
+        await HttpAssert.ProblemAsync(await GetAsync(user.AccessToken, $"/admin/users?username={user.Username}"), HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Fact]
     public async Task A_revoked_role_is_gone_from_the_next_token()
     {
         var admin = await Roles.NewAccountWithAsync(Client, grains, "admin", Ct, prefix: "adm");

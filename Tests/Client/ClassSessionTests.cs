@@ -124,6 +124,31 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
     }
 
     [Fact]
+    public async Task A_student_left_over_at_the_start_waits_for_late_classmates_and_is_not_told_to_share_the_room_code()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), "Odd", dataConsent: true);
+        await page.FillAsync("#class-code", code);
+        await page.ClickAsync("#class-submit");
+        await Expect(page.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
+
+        // One student is a remainder: the session's waiting room, which late arrivals fill.
+        await SessionKit.StartAsync(facilitator, code, Ct);
+        await Expect(page.Locator("#room-code")).ToBeVisibleAsync();
+        var room = await page.EvaluateAsync<JsonElement>(
+            "async () => { const s = JSON.parse(sessionStorage.getItem('dilemma.session')); const code = sessionStorage.getItem('dilemma.room'); " +
+            "return (await fetch(`/rooms/${code}`, { headers: { Authorization: `Bearer ${s.access_token}` } })).json(); }");
+        Assert.Equal(code, room.GetProperty("session_code").GetString());
+
+        // It said "Share the code": the class's other rooms had started, and nobody else could use it.
+        await Expect(page.Locator("#need-three")).ToContainTextAsync("Classmates who arrive late are seated here");
+        await Expect(page.Locator("#need-three")).Not.ToContainTextAsync("Share the code");
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "class-waiting-room");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_code_no_session_has_is_refused_in_the_lobby_and_the_page_stays_there()
     {
         var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), "Dee", dataConsent: true);

@@ -155,7 +155,32 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await Expect(error).ToHaveAttributeAsync("role", "alert");
         await Expect(error).ToHaveAttributeAsync("data-code", "room_not_found");
         await Expect(error).ToHaveTextAsync("No room with that code. Check the six digits.");
+
+        // A switch of language says it again in the new one: it stayed in the old.
+        await page.SelectOptionAsync("#lang-select", "ko");
+        await Expect(error).ToHaveTextAsync("그 코드의 방이 없습니다. 여섯 자리를 확인하세요.");
+        await page.SelectOptionAsync("#lang-select", "en");
+        await Expect(error).ToHaveTextAsync("No room with that code. Check the six digits.");
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "error-room-not-found");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_password_too_short_for_a_new_account_is_said_in_the_pages_language_not_as_a_code()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", "ko");
+        await page.FillAsync("#account-username", Accounts.AuthClient.UniqueName("short"));
+        await page.FillAsync("#account-password", "abc");
+        await page.ClickAsync("#register-submit");
+
+        // It read "문제가 생겼습니다 (password_too_short). A password has at least 8 characters.": a code and English.
+        var error = page.Locator("#error[data-code='password_too_short']");
+        await Expect(error).ToHaveTextAsync("비밀번호는 8자 이상이어야 합니다.");
+        await page.SelectOptionAsync("#lang-select", "en");
+        await page.ClickAsync("#register-submit");
+        await Expect(error).ToHaveTextAsync("A password needs at least 8 characters.");
         await page.Context.CloseAsync();
     }
 

@@ -180,6 +180,35 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         (await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/rooms/{room}", Ct))).GetProperty("deadline_at").GetDateTimeOffset();
 
     [Fact]
+    public async Task Once_a_session_opens_its_form_is_empty_and_the_pool_count_follows_students_enrolling_without_a_refresh()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var page = await SignInAsync(facilitator.Tokens.Username);
+        await page.ClickAsync("#open-console");
+        await Expect(page.Locator("#session-topic option").First).ToBeAttachedAsync();
+        await page.FillAsync("#session-title", "Arriving");
+        await page.ClickAsync("#session-submit");
+        await Expect(page.Locator("#pool-count")).ToHaveAttributeAsync("data-count", "0");
+
+        // The form is empty again: left filled in, a second press opened a second session for the same class.
+        await Expect(page.Locator("#session-title")).ToHaveValueAsync("");
+        var code = await page.Locator("#session-code").TextContentAsync();
+
+        // The class comes in while the teacher watches the screen: it said 0 until Refresh was pressed.
+        await SessionKit.EnrolledAsync(browser.Client, code!, 2, Ct);
+        await Expect(page.Locator("#pool-count")).ToHaveAttributeAsync("data-count", "2");
+        await SessionKit.EnrolledAsync(browser.Client, code!, 1, Ct);
+        await Expect(page.Locator("#pool-count")).ToHaveAttributeAsync("data-count", "3");
+
+        // What is being typed meanwhile survives the redraws.
+        await page.FillAsync("#reopen-code", "TYPED");
+        await SessionKit.EnrolledAsync(browser.Client, code!, 1, Ct);
+        await Expect(page.Locator("#pool-count")).ToHaveAttributeAsync("data-count", "4");
+        await Expect(page.Locator("#reopen-code")).ToHaveValueAsync("TYPED");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Starting_with_an_empty_pool_is_refused_with_the_apps_error_text()
     {
         var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);

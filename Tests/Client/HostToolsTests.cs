@@ -135,6 +135,70 @@ public class HostToolsTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         }
     }
 
+    [Fact]
+    public async Task A_player_whose_tab_closed_mid_game_is_offered_the_game_in_a_new_tabs_lobby_and_goes_back_in()
+    {
+        var (pages, code) = await ClientFlows.SeatThreePlayersAsync(() => browser.NewPageAsync(), "Tabbed");
+        await ClientFlows.StartGameAsync(pages, scan: false);
+        await Expect(pages[2].Locator("#round-title")).ToContainTextAsync("Round 1 of 5");
+        var context = pages[2].Context;
+        await pages[2].CloseAsync();
+
+        // A new tab of the same browser is signed out (the sign-in lives in the tab) and signs in as the same guest;
+        // its lobby said nothing of the game, whose code the player had to ask the others for.
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", "en");
+        await page.FillAsync("#guest-nickname", "Tabbed3");
+        await page.ClickAsync("#guest-submit");
+        await Expect(page.Locator("#unfinished-game")).ToContainTextAsync($"room {code}");
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "lobby-unfinished-game");
+
+        await page.ClickAsync("#unfinished-rejoin");
+        await Expect(page.Locator("#round-title")).ToContainTextAsync("Round 1 of 5");
+        await page.CheckAsync("#choice-0");
+        await page.CheckAsync("#confidence-3");
+        await page.ClickAsync("#choice-submit");
+        await Expect(pages[0].Locator("#chosen-count")).ToHaveTextAsync("1 of 3 have chosen");
+        foreach (var other in pages[..2])
+        {
+            await other.Context.CloseAsync();
+        }
+
+        await context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task After_a_game_ends_the_player_goes_back_to_the_lobby_and_a_reload_stays_there()
+    {
+        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), "Afterwards");
+        await page.FillAsync("#create-title", "Over soon");
+        await page.CheckAsync("#visibility-private");
+        await page.ClickAsync("#create-submit");
+        await page.SelectOptionAsync("#bot-count", "2");
+        await page.ClickAsync("#add-bots");
+        await Expect(page.Locator("#participants li")).ToHaveCountAsync(3);
+        await page.ClickAsync("#assign-random");
+        await Expect(page.Locator("#start-game")).ToBeEnabledAsync();
+        await page.ClickAsync("#start-game");
+        await page.ClickAsync("#end-game");
+        await page.ClickAsync("#end-confirm");
+        await Expect(page.Locator("#room-phase")).ToHaveTextAsync("Finished");
+
+        // The finished game was a dead end: only signing out left it, and a reload came back to it.
+        await Expect(page.Locator("#room-back")).ToBeVisibleAsync();
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "finished");
+        await page.ClickAsync("#room-back");
+        await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
+        await Expect(page.Locator("#room-code")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#unfinished-game")).ToHaveCountAsync(0);
+
+        await page.ReloadAsync();
+        await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
+        await Expect(page.Locator("#room-code")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
     private static async Task<JsonElement> RoomAsync(IPage page) =>
         await page.EvaluateAsync<JsonElement>(
             "async () => { const s = JSON.parse(sessionStorage.getItem('dilemma.session')); const code = sessionStorage.getItem('dilemma.room'); " +

@@ -11,7 +11,7 @@ namespace Dilemma.Tests.Client;
 /// A participant's say over their data, in Chromium. The API had it all (the withdrawal code at the end of a game,
 /// GET /auth/me/data, PATCH /auth/me/consent, DELETE /auth/me/research-data, POST /research/withdrawals), and the web
 /// app offered none of it: nobody who played in a browser could see their code, their data or their consent, or
-/// withdraw; and a finished game had no way back to the lobby but signing out.
+/// withdraw.
 /// </summary>
 public class MyDataTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
@@ -36,7 +36,7 @@ public class MyDataTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 
         // From the finished game back to the lobby, and on to their data: one game, five choices, consent as given.
         var mine = pages[1];
-        await mine.ClickAsync("#finished-lobby");
+        await mine.ClickAsync("#room-back");
         await Expect(mine.Locator("#create-form")).ToBeVisibleAsync();
         Assert.Null(await mine.EvaluateAsync<string?>("sessionStorage.getItem('dilemma.room')"));
         await mine.ClickAsync("#open-my-data");

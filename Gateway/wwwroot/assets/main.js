@@ -12,16 +12,22 @@ import { CONSOLE_ROLES, ConsolePage, consoleSessionStored } from './screens/cons
 import { RoundQuestions } from './screens/ai-questions.js';
 import { FacilitatorMessages, RecordingSwitch } from './screens/room-voice-session.js';
 import { MyDataPage, loadWithdrawalCode, withdrawByCodeForm, withdrawalCodeSection } from './screens/my-data.js';
+import { ADMIN_ROLES, AdminPage } from './screens/admin.js';
 import { RESEARCH_ROLES, ResearchPage } from './screens/research.js';
 
 /**
  * @typedef {import('./api.js').Room} Room
  * @typedef {import('./api.js').RoomStatistics} RoomStatistics
- * @typedef {'starting' | 'signin' | 'lobby' | 'room' | 'research' | 'console' | 'class' | 'mydata'} View
+ * @typedef {'starting' | 'signin' | 'lobby' | 'room' | 'research' | 'console' | 'class' | 'mydata' | 'admin'} View
  */
 
 const ROOM_KEY = 'dilemma.room';
 const NICKNAME_KEY = 'dilemma.nickname';
+/**
+ * The game this device's player was last in, with whose it is. The tab's ROOM_KEY dies with the tab: a player whose
+ * tab or browser closed mid-game came back to a lobby that did not say their game was still on.
+ */
+const LAST_ROOM_KEY = 'dilemma.last_room';
 
 const state = {
   /**
@@ -64,11 +70,15 @@ const state = {
   reportedRounds: new Set(),
   /** @type {{ code: string | null, removed: boolean } | null} a finished game's withdrawal code for this participant */
   withdrawal: null,
+  /** @type {Room | null} a game this player is still in, offered in the lobby */
+  unfinished: null,
 };
 
 const submissions = new Submissions();
 
 const researchPage = new ResearchPage(() => render());
+
+const adminPage = new AdminPage(() => render());
 
 const consolePage = new ConsolePage(() => render());
 
@@ -110,8 +120,12 @@ function announce(text) {
   }, 50);
 }
 
+/** The error the alert region shows, kept so that a switch of language says it again in the new one. @type {unknown} */
+let shownError = null;
+
 /** @param {unknown} error */
 function showError(error) {
+  shownError = error;
   const box = byId('error');
   let text;
   if (error instanceof ApiError) {
@@ -131,6 +145,7 @@ function showError(error) {
 }
 
 function clearError() {
+  shownError = null;
   const box = byId('error');
   box.hidden = true;
   box.textContent = '';
@@ -223,7 +238,38 @@ async function loadLobby() {
   state.topics = topics.topics ?? [];
   state.rooms = rooms.items ?? [];
   state.roles = me?.roles ?? [];
+  state.unfinished = await unfinishedGame();
   render();
+}
+
+/** The game this player was last in, if it is still on and they still have their seat; otherwise it is forgotten. */
+async function unfinishedGame() {
+  const selfId = currentSession()?.user_id;
+  /** @type {{ user_id?: number, room_code?: string }} */
+  let last = {};
+  try {
+    last = JSON.parse(localStorage.getItem(LAST_ROOM_KEY) ?? '{}') ?? {};
+  } catch {
+    // Unreadable: as if none.
+  }
+  if (!last.room_code || last.user_id !== selfId) {
+    return null;
+  }
+  try {
+    /** @type {Room} */
+    const room = await call('GET', `/rooms/${encodeURIComponent(last.room_code)}`);
+    const seat = room.participants?.find((p) => p.user_id === selfId);
+    if (room.phase !== 'finished' && seat && seat.presence !== 'removed') {
+      return room;
+    }
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status >= 500 || error.code === 'network') {
+      // Not known to be over: asked again next time.
+      return null;
+    }
+  }
+  localStorage.removeItem(LAST_ROOM_KEY);
+  return null;
 }
 
 async function showConsole() {
@@ -283,6 +329,17 @@ async function showMyData() {
   await myDataPage.load();
 }
 
+function showAdmin() {
+  clearError();
+  go('admin');
+}
+
+/** Back from the admin page: the account found there is forgotten. */
+async function leaveAdmin() {
+  adminPage.leave();
+  await showLobby();
+}
+
 async function showResearch() {
   go('research');
   await researchPage.load();
@@ -301,6 +358,8 @@ function enterRoom(room) {
   state.connected = new Map();
   state.reportedRounds = new Set();
   sessionStorage.setItem(ROOM_KEY, room.room_code);
+  localStorage.setItem(LAST_ROOM_KEY, JSON.stringify({ user_id: currentSession()?.user_id, room_code: room.room_code }));
+  state.unfinished = null;
   const session = currentSession();
   if (!session) {
     return;
@@ -367,6 +426,7 @@ function leaveRoomLocally() {
   closeRoomSockets();
   state.room = null;
   sessionStorage.removeItem(ROOM_KEY);
+  localStorage.removeItem(LAST_ROOM_KEY);
   void showLobby().catch(showError);
 }
 
@@ -586,12 +646,13 @@ function signInWithAccount(event, mode) {
   const username = field(form, 'username');
   const password = field(form, 'password');
   const email = field(form, 'email');
+  const setupCode = field(form, 'setup_code');
   // The consent questions are asked once, in the guest form; a new account answers them there too.
   const consents = consentAnswers(/** @type {HTMLFormElement} */ (byId('guest-form')));
   void run(async () => {
     const pair = mode === 'login'
       ? await call('POST', '/auth/login', { username, password })
-      : await call('POST', '/auth/register', { username, password, email: email || undefined, ...consents });
+      : await call('POST', '/auth/register', { username, password, email: email || undefined, setup_code: setupCode || undefined, ...consents });
     setSession(pair);
     sessionStorage.setItem(NICKNAME_KEY, pair.username);
     await afterSignIn();
@@ -771,6 +832,7 @@ function signOut() {
   consolePage.forget();
   classPage.forget();
   myDataPage.forget();
+  adminPage.leave();
   state.room = null;
   sessionStorage.removeItem(ROOM_KEY);
   sessionStorage.removeItem(NICKNAME_KEY);
@@ -812,6 +874,8 @@ function screen() {
       return lobbyScreen();
     case 'research':
       return researchPage.view(state.topics, state.busy, (action) => void run(action), () => void run(showLobby));
+    case 'admin':
+      return adminPage.view(state.busy, (action) => void run(action), () => void run(leaveAdmin));
     case 'console':
       return consolePage.view(state.topics, state.busy, (action) => void run(action), () => void run(leaveConsole));
     case 'class':
@@ -862,11 +926,34 @@ function signInScreen() {
       h('input', { type: 'password', id: 'account-password', name: 'password', autocomplete: 'current-password', required: true }),
       h('label', { for: 'account-email' }, t('signin.email')),
       h('input', { type: 'email', id: 'account-email', name: 'email', autocomplete: 'email' }),
+      // The one-time code a new server prints for its first admin: without a field here it could only be sent with curl.
+      h('details', { id: 'setup-details' },
+        h('summary', {}, t('signin.setupSummary')),
+        h('p', { class: 'hint', id: 'setup-hint' }, t('signin.setupHint')),
+        h('label', { for: 'account-setup-code' }, t('signin.setupCode')),
+        h('input', { type: 'text', id: 'account-setup-code', name: 'setup_code', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'setup-hint' })),
       h('div', { class: 'row' },
         h('button', { type: 'submit', id: 'login-submit', disabled: state.busy }, t('signin.login')),
         h('button', { type: 'button', class: 'secondary', id: 'register-submit', disabled: state.busy, onclick: (/** @type {Event} */ e) => signInWithAccount(e, 'register') }, t('signin.register')))),
     withdrawByCodeForm(state.busy, (action) => void run(action), render),
   ];
+}
+
+/**
+ * The game this player is still in (their tab closed, their browser restarted): back in with one press.
+ * @param {Room} room
+ */
+function unfinishedCard(room) {
+  const code = room.room_code;
+  return h('section', { class: 'card', id: 'unfinished-game', 'aria-labelledby': 'unfinished-title' },
+    h('h3', { id: 'unfinished-title' }, t('lobby.unfinished')),
+    h('p', {}, t('lobby.unfinishedText', { title: room.title, code })),
+    h('button', {
+      type: 'button',
+      id: 'unfinished-rejoin',
+      disabled: state.busy,
+      onclick: () => void run(async () => enterRoom(await call('GET', `/rooms/${encodeURIComponent(code)}`))),
+    }, t('lobby.unfinishedButton')));
 }
 
 /** @param {string} id @param {boolean} withAny */
@@ -880,8 +967,12 @@ function lobbyScreen() {
   return [
     h('h2', { id: 'screen-title' }, t('lobby.title')),
     h('p', { class: 'muted' }, t('lobby.hello', { name: nickname() })),
+    ...(state.unfinished ? [unfinishedCard(state.unfinished)] : []),
     ...(state.roles.some((role) => RESEARCH_ROLES.includes(role))
       ? [h('button', { type: 'button', class: 'secondary', id: 'open-research', onclick: () => void run(showResearch) }, t('research.open'))]
+      : []),
+    ...(state.roles.some((role) => ADMIN_ROLES.includes(role))
+      ? [h('button', { type: 'button', class: 'secondary', id: 'open-admin', onclick: showAdmin }, t('admin.open'))]
       : []),
     ...(state.roles.some((role) => CONSOLE_ROLES.includes(role))
       ? [h('button', { type: 'button', class: 'secondary', id: 'open-console', onclick: () => void run(showConsole) }, t('console.open'))]
@@ -958,6 +1049,8 @@ function roomScreen() {
     }
   } else {
     body.push(...finishedSections(room));
+    // The game is over: without this the lobby (a next game, another class) was reachable only by signing out.
+    body.push(h('button', { type: 'button', class: 'secondary', id: 'room-back', disabled: state.busy, onclick: leaveRoom }, t('room.back')));
   }
   body.push(voiceSection());
   return [header, ...facilitatorMessages.view(), ...body];
@@ -986,7 +1079,8 @@ function waitingSection(room, isHost) {
   return h('section', { class: 'card', 'aria-labelledby': 'participants-title' },
     h('h3', { id: 'participants-title' }, t('room.participants', { count: room.participants.length })),
     participantList(room, isHost),
-    !full ? h('p', { class: 'muted', id: 'need-three' }, t('room.needThree', { code: room.room_code })) : null,
+    // A class session's room is filled by the session (late arrivals), not by a code shared around the class.
+    !full ? h('p', { class: 'muted', id: 'need-three' }, room.session_code ? t('room.needThreeClass') : t('room.needThree', { code: room.room_code })) : null,
     isHost && !full ? botControls(room, state.busy, hostAction) : null,
     isHost && full
       ? h('div', { class: 'row' },
@@ -1165,8 +1259,6 @@ function finishedSections(room) {
   if (withdrawal) {
     sections.push(withdrawal);
   }
-  // The game is over; without this only signing out left it (a reload comes back to the room).
-  sections.push(h('button', { type: 'button', class: 'secondary', id: 'finished-lobby', disabled: state.busy, onclick: leaveRoom }, t('room.backToLobby')));
   return sections;
 }
 
@@ -1240,6 +1332,9 @@ async function boot() {
   select.addEventListener('change', () => {
     setLang(select.value === 'en' ? 'en' : 'ko');
     render();
+    if (shownError !== null) {
+      showError(shownError);
+    }
     if (state.view === 'lobby') {
       void loadLobby().catch(showError);
     }
@@ -1250,6 +1345,7 @@ async function boot() {
     consolePage.forget();
     classPage.stop();
     myDataPage.forget();
+    adminPage.leave();
     state.room = null;
     void showSignIn();
   });

@@ -240,6 +240,9 @@ export const CONSOLE_ROLES = ['facilitator', 'admin'];
  *   occurred_at: string, message: string | null, to_room_code: string | null }} FacilitatorAction
  */
 
+/** How often the pool is read again before the start (as often as a waiting student asks for their seat). */
+const POOL_POLL_MS = 3000;
+
 /** The session this tab has open in the console, so a reload comes back to it. */
 const SESSION_KEY = 'dilemma.console_session';
 
@@ -274,6 +277,7 @@ export class ConsolePage {
     this.scenarioRounds = [];
     /** @type {ReturnType<typeof setTimeout> | null} */
     this.resultsTimer = null;
+    this.poolTimer = 0;
   }
 
   /** Leaves the page: the monitor socket is closed, the session is forgotten. */
@@ -292,6 +296,7 @@ export class ConsolePage {
     }
     this.rooms.clear();
     this.sent = false;
+    window.clearTimeout(this.poolTimer);
   }
 
   /** Signing out: the page forgets the session too. */
@@ -304,8 +309,11 @@ export class ConsolePage {
   async create(title, topic) {
     this.leave();
     this.session = await call('POST', '/sessions', await sessionBody(title, topic, this.draft.settings));
+    // Left filled in, the form invited a second press that opened a second session for the same class.
+    this.draft.title = '';
     sessionStorage.setItem(SESSION_KEY, /** @type {Session} */ (this.session).session_code);
     this.qr = await this.loadQr();
+    this.followPool();
     this.onChange();
   }
 
@@ -329,6 +337,7 @@ export class ConsolePage {
     sessionStorage.setItem(SESSION_KEY, /** @type {Session} */ (this.session).session_code);
     this.qr = await this.loadQr();
     this.watch();
+    this.followPool();
     await Promise.all([this.loadResults(), this.loadActions()]);
     this.onChange();
   }
@@ -377,6 +386,7 @@ export class ConsolePage {
     if (this.session) {
       this.session = await call('GET', `/sessions/${this.session.session_code}`);
       this.watch();
+      this.followPool();
       await Promise.all([this.loadResults(), this.loadActions()]);
       this.onChange();
     }
@@ -389,6 +399,38 @@ export class ConsolePage {
       await this.loadResults();
       this.onChange();
     }
+  }
+
+  /**
+   * Before the start the monitor has no rooms to push, and the pool count stood at what the page read last (0 while
+   * the class came in) until Refresh was pressed: it is read again every few seconds until the session starts or closes.
+   */
+  followPool() {
+    window.clearTimeout(this.poolTimer);
+    const session = this.session;
+    if (!session || session.status !== 'open') {
+      return;
+    }
+    this.poolTimer = window.setTimeout(() => {
+      call('GET', `/sessions/${session.session_code}`)
+        .then((fresh) => {
+          // An answer overtaken by the start (or by another session opened here) is old news.
+          if (this.session?.session_code === session.session_code && this.session.status === 'open') {
+            this.session = fresh;
+            this.watch();
+            if (fresh.status !== 'open') {
+              // Started from another tab: its rooms' results are read as after a start here.
+              this.loadResults().then(() => this.onChange(), () => {});
+            }
+            this.onChange();
+          }
+        }, () => {})
+        .finally(() => {
+          if (this.session?.session_code === session.session_code) {
+            this.followPool();
+          }
+        });
+    }, POOL_POLL_MS);
   }
 
   /** The results across the rooms, once the session has rooms; the scenario's words for the options are fetched once. */
