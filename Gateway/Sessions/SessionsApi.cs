@@ -74,6 +74,14 @@ public static class SessionsApi
                 "409 session_full once Game:MaxSessionParticipants (600 by default) have enrolled.")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
+        sessions.MapDelete("/{session_code}/enrol", LeavePoolAsync)
+            .WithSummary("Leave the pool before the start (a student who will not take part after all)")
+            .WithDescription(
+                "204: the caller is no longer enrolled, so the start does not seat them in a room they will never come to; 204 too " +
+                "when they were not enrolled. 409 already_seated once the session has seated them: a seat is left from its room. " +
+                "A student may enrol again while the session is open.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         sessions.MapPost("/{session_code}/start", StartAsync).Validates<StartSessionRequest>(_ => new StartSessionRequest())
             .WithSummary("Group the pool into rooms of three and start them together")
             .WithDescription(StartDescription + Access)
@@ -261,6 +269,12 @@ public static class SessionsApi
         var enrolment = new SessionEnrolment(request!.Nickname, request.ConsentVersion, request.VoiceConsent ?? false, request.Attribute);
         var seat = await Session(grains, sessionCode).EnrolAsync(AccessTokens.UserIdOf(user), enrolment, cancellationToken);
         return TypedResults.Ok(seat.ToResponse());
+    }
+
+    public static async Task<NoContent> LeavePoolAsync([FromRoute(Name = "session_code")] string sessionCode, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        await Session(grains, sessionCode).LeavePoolAsync(AccessTokens.UserIdOf(user), cancellationToken);
+        return TypedResults.NoContent();
     }
 
     public static async Task<Ok<SessionResponse>> StartAsync([FromRoute(Name = "session_code")] string sessionCode, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] StartSessionRequest? request, ClaimsPrincipal user, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)

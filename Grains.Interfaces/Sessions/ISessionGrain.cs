@@ -24,6 +24,12 @@ public interface ISessionGrain : IGrainWithStringKey
     Task<SessionSeat> EnrolAsync(long userId, SessionEnrolment enrolment, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Takes a participant out of the pool before they are seated, so the start does not seat someone who has gone
+    /// (and leave the two beside them waiting). Not enrolled: nothing to do. Seated already: <c>already_seated</c> (409).
+    /// </summary>
+    Task LeavePoolAsync(long userId, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Groups the pool into rooms of three (at random, or spread by the enrolment attribute), opens them
     /// with the session's settings, deals roles and starts them together; the one or two left over follow
     /// the session's remainder rule. <c>session_started</c> (409) the second time, <c>pool_empty</c> (409) with nobody enrolled.

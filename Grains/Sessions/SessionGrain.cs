@@ -167,6 +167,35 @@ public sealed partial class SessionGrain(
         return Seat(entry);
     }
 
+    public async Task LeavePoolAsync(long userId, CancellationToken cancellationToken)
+    {
+        EnsureCreated();
+
+        // A start or a late arrival cut short may have seated them already: finished first, so the answer is the truth.
+        if (State.LateArrival is not null)
+        {
+            await FinishLateArrivalAsync(cancellationToken);
+        }
+
+        if (State.StartPlan is not null)
+        {
+            await FinishStartAsync(cancellationToken);
+        }
+
+        if (State.Enrolled.Find(p => p.UserId == userId) is not { } entry)
+        {
+            return;
+        }
+
+        if (entry.RoomCode is not null)
+        {
+            throw RuleViolationException.Conflict("already_seated", "The session has seated you in a room; leave the game from the room instead.");
+        }
+
+        State.Enrolled.Remove(entry);
+        await SaveAsync(cancellationToken);
+    }
+
     public async Task<SessionView> StartAsync(SessionCaller caller, bool balanceByAttribute, CancellationToken cancellationToken)
     {
         EnsureFacilitatorOf(caller);

@@ -161,4 +161,24 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
         Assert.Null(stored);
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task A_student_who_goes_back_while_waiting_leaves_the_pool_so_the_start_does_not_seat_them()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), "Uma");
+        await page.FillAsync("#class-code", code);
+        await page.ClickAsync("#class-submit");
+        await Expect(page.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
+        async Task<int> PoolAsync() => (await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct))).GetProperty("pool").GetArrayLength();
+        Assert.Equal(1, await PoolAsync());
+
+        await page.ClickAsync("#class-back");
+
+        // The lobby is drawn once the pool has let them go; before, they stayed in it, to be seated and never come.
+        await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
+        Assert.Equal(0, await PoolAsync());
+        await page.Context.CloseAsync();
+    }
 }

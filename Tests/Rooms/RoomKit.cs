@@ -25,6 +25,9 @@ public sealed record Player(HttpClient Client, TokenPair Tokens)
 
     public Task<HttpResponseMessage> GetAsync(string path, CancellationToken cancellationToken) =>
         Client.SendAsync(AuthClient.Authorized(HttpMethod.Get, path, Tokens.AccessToken), cancellationToken);
+
+    public Task<HttpResponseMessage> DeleteAsync(string path, CancellationToken cancellationToken) =>
+        Client.SendAsync(AuthClient.Authorized(HttpMethod.Delete, path, Tokens.AccessToken), cancellationToken);
 }
 
 /// <summary>The steps of a game, as a client takes them, for tests that need a room in some state.</summary>

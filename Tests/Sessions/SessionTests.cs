@@ -22,6 +22,30 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
+    public async Task A_student_who_leaves_the_pool_before_the_start_is_not_seated_and_one_seated_already_is_told_to_leave_from_the_room()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var students = await SessionKit.EnrolledAsync(client, code, 4, Ct);
+        var gone = students[3];
+
+        Assert.Equal(HttpStatusCode.NoContent, (await gone.DeleteAsync($"/sessions/{code}/enrol", Ct)).StatusCode);
+        // Again, or by someone never enrolled: nothing to do, the same answer.
+        Assert.Equal(HttpStatusCode.NoContent, (await gone.DeleteAsync($"/sessions/{code}/enrol", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await facilitator.DeleteAsync($"/sessions/{code}/enrol", Ct)).StatusCode);
+        var pooled = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct));
+        Assert.Equal(students[..3].Select(s => s.UserId).Order(), pooled.GetProperty("pool").EnumerateArray().Select(id => id.GetInt64()).Order());
+
+        // The start seats the three who stayed, in one full room, and nobody waits on the one who left.
+        var room = Assert.Single(SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct)));
+        Assert.Equal(students[..3].Select(s => s.UserId).Order(), SessionKit.UserIds(room).Order());
+        Assert.True(room.GetProperty("started").GetBoolean());
+
+        await HttpAssert.ProblemAsync(await students[0].DeleteAsync($"/sessions/{code}/enrol", Ct), HttpStatusCode.Conflict, "already_seated");
+        await HttpAssert.ProblemAsync(await students[0].DeleteAsync("/sessions/ZZZZZZZZZZ/enrol", Ct), HttpStatusCode.NotFound, "session_not_found");
+    }
+
+    [Fact]
     public async Task Thirty_students_start_as_ten_rooms_of_three_with_roles_and_round_one_open()
     {
         var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);

@@ -305,10 +305,13 @@ async function showClassSession(code) {
   }
 }
 
-/** Back from a class session the student is waiting in (or was refused): the lobby, and a reload stays there. */
+/** Back from a class session the student is waiting in (or was refused): out of its pool, the lobby, and a reload stays there. */
 async function leaveClassSession() {
-  classPage.forget();
-  await showLobby();
+  try {
+    await classPage.leave();
+  } finally {
+    await showLobby();
+  }
 }
 
 /** Where a sign-in leads: into the class session a join link brought, or the lobby. */

@@ -18,7 +18,8 @@ addStrings({
     'class.joining': 'Joining the class session…',
     'class.waiting': 'You are in. Your facilitator will start the session; your room then opens here by itself.',
     'class.waitingSince': 'Waiting for the start…',
-    'class.back': 'Back to the lobby',
+    'class.back': 'Leave and go back to the lobby',
+    'error.already_seated': 'The session has already given you a seat in a room. To leave, leave the game from the room.',
     'class.consentTitle': 'This class session asks for your consent',
     'class.consentIntro': 'Your facilitator records this session for research. To take part, agree to the text below.',
     'class.consentButton': 'Agree and join',
@@ -34,7 +35,8 @@ addStrings({
     'class.joining': '수업 세션에 들어가는 중…',
     'class.waiting': '등록되었습니다. 진행자가 세션을 시작하면 내 방이 이 화면에서 저절로 열립니다.',
     'class.waitingSince': '시작을 기다리는 중…',
-    'class.back': '로비로 돌아가기',
+    'class.back': '나가서 로비로 돌아가기',
+    'error.already_seated': '세션이 이미 방에 자리를 정했습니다. 나가려면 방에서 게임을 나가세요.',
     'class.consentTitle': '이 수업 세션은 동의가 필요합니다',
     'class.consentIntro': '진행자가 이 세션을 연구용으로 기록합니다. 참여하려면 아래 내용에 동의하세요.',
     'class.consentButton': '동의하고 참여',
@@ -170,6 +172,18 @@ export class ClassSessionPage {
   stop() {
     window.clearTimeout(this.timer);
     this.timer = 0;
+  }
+
+  /**
+   * The student goes back before the start: out of the pool too (DELETE /sessions/{code}/enrol), or the start would
+   * seat them in a room they never come to, and the two beside them would wait. Seated meanwhile: 409 already_seated.
+   */
+  async leave() {
+    const code = this.seat ? this.code : null;
+    this.forget();
+    if (code) {
+      await call('DELETE', `/sessions/${encodeURIComponent(code)}/enrol`);
+    }
   }
 
   /** No longer on the way in: not asked again, and a reload does not come back here. */
