@@ -673,7 +673,7 @@ function createRoom(event) {
   const form = formOf(event);
   const hostSettings = creationBody((name) => field(form, name));
   void run(async () => {
-    const scenarioId = await generatedScenarioId((name) => field(form, name), topic);
+    const scenarioId = await generatedScenarioId(field(form, 'generate') === 'true', topic, field(form, 'guidance'));
     const body = {
       title, topic, nickname: nickname(), ...(choiceSeconds ? { choice_seconds: Number(choiceSeconds) } : {}), ...hostSettings,
       ...(scenarioId ? { scenario_id: scenarioId } : {}),

@@ -112,17 +112,16 @@ export function creationFields() {
 }
 
 /**
- * A new scenario on the topic when the creation form asks for one (POST /ai/scenarios), for the room to be created on;
+ * A new scenario on the topic when the form asks for one (POST /ai/scenarios), for a room or a session to be created on;
  * null for the topic's own.
- * @param {(name: string) => string} field the form's trimmed value by name
- * @param {string} topic
+ * @param {boolean} generate @param {string} topic @param {string} guidance
  * @returns {Promise<string | null>}
  */
-export async function generatedScenarioId(field, topic) {
-  if (field('generate') !== 'true') {
+export async function generatedScenarioId(generate, topic, guidance) {
+  if (!generate) {
     return null;
   }
-  const generated = await call('POST', '/ai/scenarios', { topic, guidance: field('guidance') || undefined });
+  const generated = await call('POST', '/ai/scenarios', { topic, guidance: guidance || undefined });
   return generated.scenario_id;
 }
 

@@ -101,7 +101,7 @@ export function sessionSettingsFields(draft) {
  * @param {string} title @param {string} topic @param {SessionSettingsDraft} draft
  */
 export async function sessionBody(title, topic, draft) {
-  const scenarioId = await generatedScenarioId((name) => (name === 'generate' ? String(draft.generate) : draft.guidance.trim()), topic);
+  const scenarioId = await generatedScenarioId(draft.generate, topic, draft.guidance.trim());
   /** @param {string} text */
   const seconds = (text) => (text.trim() ? Number(text) : undefined);
   return {
