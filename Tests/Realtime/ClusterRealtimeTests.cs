@@ -33,10 +33,7 @@ public sealed class ClusterRealtimeTests(LocalServices services)
         await b.SendAsync(new { type = "answer", to = players[0].UserId, sdp = "back again" }, Ct);
         Assert.Equal("back again", (await a.NextAsync("answer", Ct)).GetProperty("sdp").GetString());
 
-        var consent = await players[1].Client.SendAsync(
-            Dilemma.Tests.Accounts.AuthClient.Authorized(HttpMethod.Patch, "/auth/me/consent", players[1].Tokens.AccessToken, System.Net.Http.Json.JsonContent.Create(new { voice_consent = true })),
-            Ct);
-        consent.EnsureSuccessStatusCode();
+        await RealtimeKit.GiveVoiceConsentAsync(players[1], Ct);
         await using var voiceA = await RealtimeKit.VoiceAsync(first, players[0], code, Ct);
         await using var voiceB = await RealtimeKit.VoiceAsync(second, players[1], code, Ct);
         await voiceB.SendAsync(new { type = "start_recording" }, Ct);

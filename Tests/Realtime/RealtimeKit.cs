@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using Dilemma.Tests.Accounts;
 using Dilemma.Tests.Rooms;
 
 namespace Dilemma.Tests.Realtime;
@@ -17,5 +19,14 @@ public static class RealtimeKit
         var socket = await SignalingAsync(gateway, player, code, cancellationToken);
         await socket.SendAsync(new { type = "join" }, cancellationToken);
         return (socket, await socket.NextAsync("peers", cancellationToken));
+    }
+
+    /// <summary>Gives the player's voice consent, without which they may not start or stop a recording.</summary>
+    public static async Task GiveVoiceConsentAsync(Player player, CancellationToken cancellationToken)
+    {
+        var response = await player.Client.SendAsync(
+            AuthClient.Authorized(HttpMethod.Patch, "/auth/me/consent", player.Tokens.AccessToken, JsonContent.Create(new { voice_consent = true })),
+            cancellationToken);
+        response.EnsureSuccessStatusCode();
     }
 }

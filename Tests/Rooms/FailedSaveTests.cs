@@ -148,10 +148,7 @@ public sealed class FailedSaveTests : IAsyncDisposable
         var code = await StartedAsync(players, new { title = "Recording after a failed save", topic = RoomKit.Topic });
         foreach (var player in players[..2])
         {
-            var consent = await player.Client.SendAsync(
-                Dilemma.Tests.Accounts.AuthClient.Authorized(HttpMethod.Patch, "/auth/me/consent", player.Tokens.AccessToken, System.Net.Http.Json.JsonContent.Create(new { voice_consent = true })),
-                Ct);
-            Assert.Equal(HttpStatusCode.OK, consent.StatusCode);
+            await Dilemma.Tests.Realtime.RealtimeKit.GiveVoiceConsentAsync(player, Ct);
         }
 
         var room = _gateway.Services.GetRequiredService<IGrainFactory>().GetGrain<IRoomPresence>(code);
