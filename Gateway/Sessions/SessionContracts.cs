@@ -72,7 +72,11 @@ public sealed record SessionResponse(
     SessionRemainderResponse? Remainder,
     string? WaitingRoom,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? StartedAt);
+    DateTimeOffset? StartedAt,
+    IReadOnlyList<SessionPoolMemberResponse> PoolMembers);
+
+/// <summary>Who is in the pool, in the order they enrolled: <c>pool</c> gives only the ids, which a facilitator cannot read.</summary>
+public sealed record SessionPoolMemberResponse(long UserId, string? Nickname, DateTimeOffset EnrolledAt);
 
 public sealed record SessionRoomResponse(string RoomCode, IReadOnlyList<long> UserIds, int Bots, bool Started);
 
@@ -105,7 +109,8 @@ public static class SessionMapping
         view.Remainder is { } r ? new SessionRemainderResponse(r.Rule, r.UserIds, r.Outcome, r.RoomCodes) : null,
         view.WaitingRoom,
         view.CreatedAt,
-        view.StartedAt);
+        view.StartedAt,
+        view.PoolMembers.Select(m => new SessionPoolMemberResponse(m.UserId, m.Nickname, m.EnrolledAt)).ToList());
 
     public static FacilitatorActionResponse ToResponse(this FacilitatorActionEntry entry) =>
         new(entry.ActorId, entry.Action, entry.RoomCode, entry.UserId, entry.Reason, entry.OccurredAt, entry.Message, entry.ToRoomCode);

@@ -103,7 +103,17 @@ public sealed record SessionView(
     [property: Id(17)] SessionRemainder? Remainder,
     [property: Id(18)] string? WaitingRoom,
     [property: Id(19)] DateTimeOffset CreatedAt,
-    [property: Id(20)] DateTimeOffset? StartedAt);
+    [property: Id(20)] DateTimeOffset? StartedAt,
+    [property: Id(21)] IReadOnlyList<SessionPoolMember> PoolMembers);
+
+/// <summary>A student in the pool, as the facilitator's console names them while they wait for the start.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.session-pool-member")]
+public sealed record SessionPoolMember(
+    [property: Id(0)] long UserId,
+    [property: Id(1)] string? Nickname,
+    [property: Id(2)] DateTimeOffset EnrolledAt);
 
 /// <summary>A room the session opens: its settings, the people seated in it, bots to add, and whether it starts at once.</summary>
 [GenerateSerializer]

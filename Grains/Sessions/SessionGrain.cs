@@ -136,6 +136,11 @@ public sealed partial class SessionGrain(
 
         if (State.Enrolled.Find(p => p.UserId == userId) is { } known)
         {
+            if (known.RoomCode is { } seatedIn && State.Status == SessionStatus.Started && await LeftBeforeTheGameAsync(seatedIn, userId, cancellationToken))
+            {
+                await SeatAgainAsync(known, seatedIn, cancellationToken);
+            }
+
             return Seat(known);
         }
 
@@ -155,8 +160,9 @@ public sealed partial class SessionGrain(
             await FinishStartAsync(cancellationToken);
         }
 
-        await EnsureConsentAsync(userId, enrolment, cancellationToken);
-        var entry = new SessionPoolEntry { UserId = userId, Nickname = enrolment.Nickname?.Trim(), Attribute = enrolment.Attribute, EnrolledAt = Now };
+        var profile = await ConsentedProfileAsync(userId, enrolment, cancellationToken);
+        var nickname = enrolment.Nickname?.Trim();
+        var entry = new SessionPoolEntry { UserId = userId, Nickname = nickname, Name = nickname ?? profile.Nickname ?? profile.Username, Attribute = enrolment.Attribute, EnrolledAt = Now };
         if (State.Status == SessionStatus.Started)
         {
             await SeatLateArrivalAsync(entry, cancellationToken);
@@ -709,6 +715,39 @@ public sealed partial class SessionGrain(
         }
     }
 
+    /// <summary>
+    /// Whether the participant left the room this session seated them in before its game began: the room no longer lists them
+    /// (one who leaves a game under way stays listed, as dropped), or it closed, which only a room still waiting does.
+    /// </summary>
+    private async Task<bool> LeftBeforeTheGameAsync(string roomCode, long userId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var room = await GrainFactory.GetGrain<IFacilitatedRoomGrain>(roomCode).GetForSessionAsync(Code, cancellationToken);
+            return room.Participants.All(p => p.UserId != userId);
+        }
+        catch (RuleViolationException e) when (e.Kind == RuleViolationKind.NotFound)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// One who left their room before its game (the student left over, tired of waiting) and enrols again is seated as a late
+    /// arrival is, rather than answered a room that no longer has them, which left them out of the class for good.
+    /// </summary>
+    private async Task SeatAgainAsync(SessionPoolEntry entry, string leftRoom, CancellationToken cancellationToken)
+    {
+        State.Rooms.Find(r => r.Code == leftRoom)?.UserIds.Remove(entry.UserId);
+        State.Enrolled.Remove(entry);
+        entry.RoomCode = null;
+        entry.MovedFrom = null;
+        entry.MoveKey = null;
+        await SeatLateArrivalAsync(entry, cancellationToken);
+        State.Enrolled.Add(entry);
+        await SaveAsync(cancellationToken);
+    }
+
     /// <summary>After the start a newcomer sits in the waiting room (opened for them if none is open); the third one starts it.</summary>
     private async Task SeatLateArrivalAsync(SessionPoolEntry entry, CancellationToken cancellationToken)
     {
@@ -840,7 +879,8 @@ public sealed partial class SessionGrain(
             State.StudyLabel);
     }
 
-    private async Task EnsureConsentAsync(long userId, SessionEnrolment enrolment, CancellationToken cancellationToken)
+    /// <summary>The enrolling user's profile, once they hold the consent this session asks for (given now if the enrolment gives it).</summary>
+    private async Task<UserProfile> ConsentedProfileAsync(long userId, SessionEnrolment enrolment, CancellationToken cancellationToken)
     {
         var user = GrainFactory.GetGrain<IUserGrain>(userId);
         var profile = await user.GetAsync(cancellationToken);
@@ -850,7 +890,7 @@ public sealed partial class SessionGrain(
         var hasVoice = !voiceNeeded || (profile.VoiceConsent && profile.VoiceConsentGiven?.Version == State.ConsentVersion);
         if (hasData && hasVoice)
         {
-            return;
+            return profile;
         }
 
         if (enrolment.ConsentVersion != State.ConsentVersion || (voiceNeeded && !enrolment.VoiceConsent))
@@ -860,6 +900,7 @@ public sealed partial class SessionGrain(
         }
 
         await user.ChangeConsentAsync(new ConsentChange(DataConsent: true, VoiceConsent: voiceNeeded ? true : null, State.ConsentVersion), cancellationToken);
+        return profile;
     }
 
     private async Task<Scenario> ScenarioOfAsync(string? topic, string? scenarioId)
@@ -961,7 +1002,8 @@ public sealed partial class SessionGrain(
         State.Remainder,
         State.WaitingRoom,
         Utc(State.CreatedAt),
-        State.StartedAt is { } started ? Utc(started) : null);
+        State.StartedAt is { } started ? Utc(started) : null,
+        State.Enrolled.Where(p => p.RoomCode is null).Select(p => new SessionPoolMember(p.UserId, p.Name ?? p.Nickname, Utc(p.EnrolledAt))).ToList());
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 

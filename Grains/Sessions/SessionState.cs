@@ -165,6 +165,13 @@ public sealed class SessionPoolEntry
 
     [Id(6)]
     public string? MoveKey { get; set; }
+
+    /// <summary>
+    /// The name the facilitator's console shows while they wait: the nickname given, else their account's (as a room seats
+    /// them). Null for those enrolled before it was kept.
+    /// </summary>
+    [Id(7)]
+    public string? Name { get; set; }
 }
 
 [GenerateSerializer]

@@ -40,6 +40,11 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         var students = await SessionKit.EnrolledAsync(browser.Client, code!, 3, Ct);
         await page.ClickAsync("#pool-refresh");
         await Expect(page.Locator("#pool-count")).ToHaveAttributeAsync("data-count", "3");
+        // The pool by name, in the order they came (it was a number only).
+        var pooled = (await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct))).GetProperty("pool_members").EnumerateArray().ToList();
+        Assert.Equal(students.Select(s => s.UserId), pooled.Select(m => m.GetProperty("user_id").GetInt64()));
+        await Expect(page.Locator("#pool-members li")).ToHaveTextAsync([.. pooled.Select(m => m.GetProperty("nickname").GetString()!)]);
+        await Expect(page.Locator($"#pool-members li[data-user-id='{students[0].UserId}']")).ToHaveCountAsync(1);
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "console-pool");
 
         // The click's request is the page's own: its room row is the sign the start has been answered.

@@ -36,10 +36,21 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
         var pooled = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct));
         Assert.Equal(students[..3].Select(s => s.UserId).Order(), pooled.GetProperty("pool").EnumerateArray().Select(id => id.GetInt64()).Order());
 
+        // By name too, in the order they came, under the names their room will seat them with (one gave a nickname).
+        Assert.Equal(HttpStatusCode.NoContent, (await students[1].DeleteAsync($"/sessions/{code}/enrol", Ct)).StatusCode);
+        await HttpAssert.OkAsync<JsonElement>(await students[1].PostAsync($"/sessions/{code}/enrol", new { consent_version = ConsentTexts.Current, nickname = " Bea " }, Ct));
+        var members = (await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct))).GetProperty("pool_members").EnumerateArray().ToList();
+        Assert.Equal([students[0].UserId, students[2].UserId, students[1].UserId], members.Select(m => m.GetProperty("user_id").GetInt64()));
+        Assert.Equal("Bea", members[2].GetProperty("nickname").GetString());
+        Assert.True(members[0].GetProperty("enrolled_at").GetDateTimeOffset() <= members[2].GetProperty("enrolled_at").GetDateTimeOffset());
+
         // The start seats the three who stayed, in one full room, and nobody waits on the one who left.
         var room = Assert.Single(SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct)));
         Assert.Equal(students[..3].Select(s => s.UserId).Order(), SessionKit.UserIds(room).Order());
         Assert.True(room.GetProperty("started").GetBoolean());
+        var seated = (await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/rooms/{room.GetProperty("room_code").GetString()}", Ct)))
+            .GetProperty("participants").EnumerateArray().ToDictionary(p => p.GetProperty("user_id").GetInt64(), p => p.GetProperty("nickname").GetString());
+        Assert.All(members, m => Assert.Equal(seated[m.GetProperty("user_id").GetInt64()], m.GetProperty("nickname").GetString()));
 
         await HttpAssert.ProblemAsync(await students[0].DeleteAsync($"/sessions/{code}/enrol", Ct), HttpStatusCode.Conflict, "already_seated");
         await HttpAssert.ProblemAsync(await students[0].DeleteAsync("/sessions/ZZZZZZZZZZ/enrol", Ct), HttpStatusCode.NotFound, "session_not_found");
@@ -160,12 +171,7 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
     [Fact]
     public async Task A_late_arrival_whose_waiting_room_closed_is_seated_in_a_new_one()
     {
-        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
-        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
-        var students = await SessionKit.EnrolledAsync(client, code, 4, Ct);
-        var session = await SessionKit.StartAsync(facilitator, code, Ct);
-        var closed = session.GetProperty("waiting_room").GetString()!;
-        var lone = students.Single(s => SessionKit.UserIds(SessionKit.Rooms(session).Single(r => r.GetProperty("room_code").GetString() == closed)).Contains(s.UserId));
+        var (facilitator, code, _, _, closed, lone) = await StartedWithOneLeftOverAsync();
 
         // The one student waiting leaves: the room closes behind its last participant.
         Assert.Equal(HttpStatusCode.NoContent, (await lone.PostAsync($"/rooms/{closed}/leave", null, Ct)).StatusCode);
@@ -185,6 +191,48 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
         // The next one joins them there.
         var next = await RoomKit.GuestAsync(client, Ct);
         Assert.Equal(fresh, (await HttpAssert.OkAsync<JsonElement>(await SessionKit.EnrolAsync(next, code, Ct))).GetProperty("room_code").GetString());
+    }
+
+    [Fact]
+    public async Task A_student_who_left_their_room_before_its_game_began_is_seated_again_on_enrolling_and_one_who_dropped_out_of_a_game_is_not()
+    {
+        var (facilitator, code, students, session, closed, lone) = await StartedWithOneLeftOverAsync();
+        var playing = SessionKit.Rooms(session).Single(r => r.GetProperty("started").GetBoolean());
+        var dropout = students.First(s => s.UserId != lone.UserId);
+
+        // The student left over tires of waiting and leaves; their room closes behind them. Before, enrolling again answered
+        // that closed room, which the page could not open: the student was out of the class for good.
+        Assert.Equal(HttpStatusCode.NoContent, (await lone.PostAsync($"/rooms/{closed}/leave", null, Ct)).StatusCode);
+        var back = (await HttpAssert.OkAsync<JsonElement>(await SessionKit.EnrolAsync(lone, code, Ct))).GetProperty("room_code").GetString()!;
+        Assert.NotEqual(closed, back);
+        var room = await HttpAssert.OkAsync<JsonElement>(await lone.GetAsync($"/rooms/{back}", Ct));
+        Assert.Equal([lone.UserId], room.GetProperty("participants").EnumerateArray().Select(p => p.GetProperty("user_id").GetInt64()));
+        var after = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct));
+        Assert.Equal(back, after.GetProperty("waiting_room").GetString());
+        Assert.Equal(4, SessionKit.Rooms(after).Sum(r => SessionKit.UserIds(r).Count));
+        Assert.DoesNotContain(lone.UserId, SessionKit.UserIds(SessionKit.Rooms(after).Single(r => r.GetProperty("room_code").GetString() == closed)));
+
+        // Asking again is the same seat; a late arrival sits beside them.
+        Assert.Equal(back, (await HttpAssert.OkAsync<JsonElement>(await SessionKit.EnrolAsync(lone, code, Ct))).GetProperty("room_code").GetString());
+        var late = await RoomKit.GuestAsync(client, Ct);
+        Assert.Equal(back, (await HttpAssert.OkAsync<JsonElement>(await SessionKit.EnrolAsync(late, code, Ct))).GetProperty("room_code").GetString());
+
+        // Leaving a game under way is a dropout, not a way into a second game: enrolling again answers the same room.
+        var playingCode = playing.GetProperty("room_code").GetString()!;
+        Assert.Equal(HttpStatusCode.NoContent, (await dropout.PostAsync($"/rooms/{playingCode}/leave", null, Ct)).StatusCode);
+        Assert.Equal(playingCode, (await HttpAssert.OkAsync<JsonElement>(await SessionKit.EnrolAsync(dropout, code, Ct))).GetProperty("room_code").GetString());
+    }
+
+    /// <summary>Four students started under <c>wait</c>: one room playing, and one student left over alone in the session's waiting room.</summary>
+    private async Task<(Player Facilitator, string Code, Player[] Students, JsonElement Session, string WaitingRoom, Player LeftOver)> StartedWithOneLeftOverAsync()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var students = await SessionKit.EnrolledAsync(client, code, 4, Ct);
+        var session = await SessionKit.StartAsync(facilitator, code, Ct);
+        var waiting = session.GetProperty("waiting_room").GetString()!;
+        var leftOver = students.Single(s => SessionKit.UserIds(SessionKit.Rooms(session).Single(r => r.GetProperty("room_code").GetString() == waiting)).Contains(s.UserId));
+        return (facilitator, code, students, session, waiting, leftOver);
     }
 
     [Fact]

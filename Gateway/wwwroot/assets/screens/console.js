@@ -30,6 +30,8 @@ addStrings({
     'console.status.closed': 'Closed',
     'console.pool': 'Students waiting',
     'console.poolCount': '{count} enrolled',
+    'console.poolNames': 'Students waiting, in the order they came',
+    'console.unnamed': 'Student {id}',
     'console.refresh': 'Refresh',
     'console.start': 'Start: seat the students in rooms',
     'console.rooms': 'Rooms',
@@ -136,6 +138,8 @@ addStrings({
     'console.status.closed': '닫힘',
     'console.pool': '기다리는 학생',
     'console.poolCount': '{count}명 등록',
+    'console.poolNames': '온 순서대로 기다리는 학생',
+    'console.unnamed': '학생 {id}',
     'console.refresh': '새로 고침',
     'console.start': '시작: 학생들을 방에 배정하기',
     'console.rooms': '방',
@@ -231,7 +235,8 @@ export const CONSOLE_ROLES = ['facilitator', 'admin'];
 /**
  * @typedef {{ room_code: string, user_ids: number[], bots: number, started: boolean }} SessionRoom
  * @typedef {{ session_code: string, join_link: string, qr_svg_path: string, title: string, topic: string, status: string,
- *   pool: number[], rooms: SessionRoom[] }} Session
+ *   pool: number[], pool_members: PoolMember[], rooms: SessionRoom[] }} Session
+ * @typedef {{ user_id: number, nickname: string | null, enrolled_at: string }} PoolMember
  * @typedef {{ user_id: number, nickname: string, role_id: number | null, presence: string, is_bot: boolean }} MonitoredSeat
  * @typedef {{ type: string, room_code: string, phase: string, round: number, paused: boolean, paused_at?: string | null, seconds_left: number | null, deadline_at: string | null,
  *   chosen: number[], participants: MonitoredSeat[], version: number }} RoomStatus
@@ -601,6 +606,11 @@ export class ConsolePage {
       h('section', { class: 'card', id: 'pool', 'aria-labelledby': 'pool-title' },
         h('h3', { id: 'pool-title' }, t('console.pool')),
         h('p', { id: 'pool-count', 'data-count': session.pool.length }, t('console.poolCount', { count: number(session.pool.length) })),
+        // By name, in the order they came: a facilitator checks the class is all there before the start.
+        session.pool_members.length > 0
+          ? h('ul', { class: 'names', id: 'pool-members', 'aria-label': t('console.poolNames') }, session.pool_members.map((member) =>
+            h('li', { 'data-user-id': member.user_id }, member.nickname ?? t('console.unnamed', { id: member.user_id }))))
+          : null,
         h('div', { class: 'row' },
           h('button', { type: 'button', class: 'secondary', id: 'pool-refresh', disabled: busy, onclick: () => run(() => this.reload()) }, t('console.refresh')),
           open ? h('button', { type: 'button', id: 'session-start', disabled: busy, onclick: () => run(() => this.start()) }, t('console.start')) : null)),
