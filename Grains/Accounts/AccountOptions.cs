@@ -31,6 +31,13 @@ public sealed class AccountOptions
     [Range(0, 60_000)]
     public int PasswordHashWaitMilliseconds { get; set; } = 2_000;
 
+    /// <summary>
+    /// How often the revocation list reads the store's recent revocations again. A revocation the store holds and the list
+    /// was never told of (the silo that revoked it died between the two, or its call to the list failed) is learnt within this.
+    /// </summary>
+    [Range(1, 3_600)]
+    public int RevocationReloadSeconds { get; set; } = 30;
+
     /// <summary>Consecutive wrong passwords on one account before further attempts on it are delayed.</summary>
     [Range(1, 1_000)]
     public int LoginFailuresBeforeDelay { get; set; } = 5;

@@ -1,5 +1,6 @@
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Grains.Storage;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Dilemma.Grains.Accounts;
@@ -12,9 +13,12 @@ namespace Dilemma.Grains.Accounts;
 /// <remarks>
 /// Bounded by time, not count: a revocation is dropped once <see cref="AccountRules.RevocationMemory"/> has passed
 /// (16.5 minutes with the default 15-minute tokens), so it holds the sign-outs and reuses of that window, some 60 bytes each.
-/// Non-reentrant: a page is read while no revocation is half recorded.
+/// Non-reentrant: a page is read while no revocation is half recorded. The window is read from the store again every
+/// <see cref="AccountOptions.RevocationReloadSeconds"/>: a family the store revoked and this list was never told of (the
+/// silo that detected a reuse died before telling it) is then refused too, not left working until its token expires.
 /// </remarks>
-public sealed class SignInRevocationsGrain(IAccountStore store, IOptions<AccountOptions> options, TimeProvider time) : Grain, ISignInRevocationsGrain
+public sealed partial class SignInRevocationsGrain(IAccountStore store, IOptions<AccountOptions> options, TimeProvider time, ILogger<SignInRevocationsGrain> logger)
+    : Grain, ISignInRevocationsGrain
 {
     // A reader holding a cursor of another activation gets everything: this numbering starts again at 0.
     private readonly Guid _activation = Guid.NewGuid();
@@ -24,7 +28,12 @@ public sealed class SignInRevocationsGrain(IAccountStore store, IOptions<Account
 
     private TimeSpan Memory => AccountRules.RevocationMemory(options.Value.AccessTokenLifetime);
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken) => StorageFailure.TranslatedAsync(() => ReloadAsync(cancellationToken));
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await StorageFailure.TranslatedAsync(() => ReloadAsync(cancellationToken));
+        var period = TimeSpan.FromSeconds(options.Value.RevocationReloadSeconds);
+        this.RegisterGrainTimer(ReloadAgainAsync, new GrainTimerCreationOptions(period, period));
+    }
 
     public Task RevokeAsync(string signInId, CancellationToken cancellationToken)
     {
@@ -51,6 +60,20 @@ public sealed class SignInRevocationsGrain(IAccountStore store, IOptions<Account
         }
     }
 
+    private async Task ReloadAgainAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            Forget();
+            await ReloadAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The store is out of reach: what this list holds stands, and the next period reads again.
+            LogReloadFailed(logger, e.GetType().Name);
+        }
+    }
+
     private void Remember(string signInId, DateTimeOffset revokedAt)
     {
         // A logout retried after this answered is the same revocation: numbering it again would only resend it.
@@ -70,4 +93,7 @@ public sealed class SignInRevocationsGrain(IAccountStore store, IOptions<Account
     }
 
     private readonly record struct NumberedRevocation(long Version, RevokedSignIn Revocation);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The revocation list could not read the store's recent revocations ({Error}); it reads again next period")]
+    private static partial void LogReloadFailed(ILogger logger, string error);
 }

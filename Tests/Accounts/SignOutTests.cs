@@ -4,6 +4,7 @@ using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Infrastructure;
 using Dilemma.Tests.Realtime;
 using Dilemma.Tests.Rooms;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Dilemma.Tests.Accounts;
@@ -214,4 +215,40 @@ public sealed class SignInRevocationRestartTests(LocalServices services)
         await HttpAssert.ProblemAsync(await after.GetMeAsync(signedOut.AccessToken, Ct), HttpStatusCode.Unauthorized, "token_revoked");
         await HttpAssert.OkAsync<Me>(await after.GetMeAsync(stillIn.AccessToken, Ct));
     }
+}
+
+/// <summary>
+/// The store revokes a family before the revocation list is told (a logout, a detected reuse). When the telling never
+/// happens (the silo that revoked it died in between, or its call to the list failed), the list learns it from the store
+/// on its next re-read (<c>Auth:RevocationReloadSeconds</c>, 1 s here): before, that sign-in's access tokens worked on
+/// until they expired.
+/// </summary>
+public sealed class RevocationReloadTests : IAsyncDisposable
+{
+    private readonly GatewayFactory _gateway = new(new Dictionary<string, string?> { ["Auth:RevocationReloadSeconds"] = "1" });
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_family_the_store_revoked_without_telling_the_list_is_refused_within_the_reload_period()
+    {
+        using var client = _gateway.CreateClient();
+        var revoked = await client.GuestAsync(Ct);
+        var other = await client.GuestAsync(Ct);
+        await HttpAssert.OkAsync<Me>(await client.GetMeAsync(revoked.AccessToken, Ct));
+
+        // The accounts grain's first step on a logout or a reuse, and nothing after it.
+        var store = _gateway.Services.GetRequiredService<Dilemma.Grains.Accounts.IAccountStore>();
+        Assert.NotNull(await store.RevokeFamilyAsync(Dilemma.Grains.Accounts.RefreshTokens.HashOf(revoked.RefreshToken)!, DateTime.UtcNow, Ct));
+
+        await Eventually.UntilAsync(
+            async () => (await client.GetMeAsync(revoked.AccessToken, Ct)).StatusCode == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(10),
+            "the access token of a family the store revoked to be refused",
+            Ct);
+        await HttpAssert.ProblemAsync(await client.GetMeAsync(revoked.AccessToken, Ct), HttpStatusCode.Unauthorized, "token_revoked");
+        await HttpAssert.OkAsync<Me>(await client.GetMeAsync(other.AccessToken, Ct));
+    }
+
+    public async ValueTask DisposeAsync() => await _gateway.DisposeAsync();
 }
