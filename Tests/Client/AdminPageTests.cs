@@ -42,6 +42,12 @@ public class AdminPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         await Expect(page.Locator("#admin-role-facilitator")).ToBeCheckedAsync();
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "admin-account");
 
+        // A reload comes back to the page and the account on it (before, to the lobby, and the search was to do again).
+        await page.ReloadAsync();
+        await Expect(form).ToHaveAttributeAsync("data-user-id", teacher.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(page.Locator("#admin-role-facilitator")).ToBeCheckedAsync();
+        await Expect(page.Locator("#admin-username")).ToHaveValueAsync(teacher.Username);
+
         // An admin's own admin role is the grain's to refuse; the page says why in words.
         await page.FillAsync("#admin-username", admin.Username);
         await page.ClickAsync("#admin-find-submit");

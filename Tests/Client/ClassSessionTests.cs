@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Infrastructure;
 using Dilemma.Tests.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -145,6 +146,18 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
         await Expect(page.Locator("#need-three")).ToContainTextAsync("Classmates who arrive late are seated here");
         await Expect(page.Locator("#need-three")).Not.ToContainTextAsync("Share the code");
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "class-waiting-room");
+
+        // Tired of waiting, they leave; the page says how to come back, and coming back seats them again. Before, the
+        // session answered the room that had closed behind them, and they were out of the class for good.
+        await Expect(page.Locator("#leave-class-hint")).ToContainTextAsync(code);
+        var left = room.GetProperty("room_code").GetString()!;
+        await page.ClickAsync("#leave-room");
+        await Expect(page.Locator("#class-form")).ToBeVisibleAsync();
+        await page.FillAsync("#class-code", code);
+        await page.ClickAsync("#class-submit");
+        await Expect(page.Locator("#room-code")).ToBeVisibleAsync();
+        await Expect(page.Locator("#room-code")).Not.ToContainTextAsync(left);
+        await Expect(page.Locator("#need-three")).ToContainTextAsync("Classmates who arrive late are seated here");
         await page.Context.CloseAsync();
     }
 
@@ -179,6 +192,26 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
         // The lobby is drawn once the pool has let them go; before, they stayed in it, to be seated and never come.
         await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
         Assert.Equal(0, await PoolAsync());
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_student_who_signs_out_while_waiting_leaves_the_pool_too()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), "Ugo");
+        await page.FillAsync("#class-code", code);
+        await page.ClickAsync("#class-submit");
+        await Expect(page.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
+        async Task<int> PoolAsync() => (await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct))).GetProperty("pool").GetArrayLength();
+        Assert.Equal(1, await PoolAsync());
+
+        await page.ClickAsync("#sign-out");
+
+        // The page is signed out at once and lets the pool go on its way (the logout waits for that, as it ends the token).
+        await Expect(page.Locator("#guest-nickname")).ToBeVisibleAsync();
+        await Eventually.UntilAsync(async () => await PoolAsync() == 0, TimeSpan.FromSeconds(10), "the signed-out student to leave the pool", Ct);
         await page.Context.CloseAsync();
     }
 }

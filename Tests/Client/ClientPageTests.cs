@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dilemma.Tests.Rooms;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -51,6 +52,25 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
 
         await Expect(page.Locator("#create-title")).ToHaveValueAsync("Half typed");
         await Expect(page.Locator("#create-topic")).ToHaveValueAsync(topics[^1]);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_room_opened_elsewhere_shows_in_the_lobby_without_a_refresh_and_what_was_typed_stays()
+    {
+        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), "Watcher");
+        await page.FillAsync("#create-title", "Half made");
+        await page.CheckAsync("#visibility-private");
+
+        var host = await RoomKit.GuestAsync(browser.Client, TestContext.Current.CancellationToken);
+        var title = $"Opened elsewhere {Guid.NewGuid():N}";
+        var code = RoomKit.Code(await RoomKit.CreateRoomAsync(host, TestContext.Current.CancellationToken, title: title));
+
+        // Before, the list changed only on Refresh; and a redraw put the room form back to public.
+        await Expect(page.Locator($"#join-{code}")).ToBeVisibleAsync();
+        await Expect(page.Locator("#room-list")).ToContainTextAsync(title);
+        await Expect(page.Locator("#create-title")).ToHaveValueAsync("Half made");
+        await Expect(page.Locator("#visibility-private")).ToBeCheckedAsync();
         await page.Context.CloseAsync();
     }
 

@@ -45,6 +45,8 @@ public class MyDataTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
         await Expect(mine.Locator("#my-data-consent")).ToBeCheckedAsync();
         await Expect(mine.Locator("#my-voice-consent")).ToBeCheckedAsync();
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(mine, "my-data");
+        await mine.ReloadAsync();
+        await Expect(Count(mine, "choices")).ToHaveTextAsync("5");
 
         // The file holds what is held: this game's seat among it.
         var download = await mine.RunAndWaitForDownloadAsync(() => mine.ClickAsync("#held-download"));

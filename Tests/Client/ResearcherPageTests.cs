@@ -56,6 +56,11 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         Assert.Equal("finished", entry.GetProperty("filter_phase").GetString());
         Assert.Equal(["participants", "rooms", "decisions"], entry.GetProperty("sheets").EnumerateArray().Select(s => s.GetProperty("sheet").GetString()));
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "research-exported");
+
+        // A reload comes back to the research page (before, to the lobby), the new entry in its ledger.
+        await page.ReloadAsync();
+        await Expect(row).ToBeVisibleAsync();
+        await Expect(page.Locator("#research-counts [data-count=users] dd")).Not.ToBeEmptyAsync();
         await page.Context.CloseAsync();
     }
 

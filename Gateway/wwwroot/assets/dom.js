@@ -24,7 +24,8 @@ function dispatch(event) {
 
 /**
  * @param {string} tag
- * @param {Record<string, any>} [props] attributes; on* are listeners; class, for, checked, disabled, value are properties
+ * @param {Record<string, any>} [props] attributes; on* are listeners; class, for, checked, disabled, value are properties;
+ *   defaultChecked is the checked attribute (a starting state the app does not hold)
  * @param {...(Child | Child[])} children
  * @returns {HTMLElement}
  */
@@ -43,6 +44,9 @@ export function h(tag, props = {}, ...children) {
       handlers[name.slice(2)] = value;
       listeners.set(element, handlers);
       element.addEventListener(name.slice(2), dispatch);
+    } else if (name === 'defaultChecked') {
+      // The attribute: what a box starts as, which a redraw leaves alone once the person has ticked another.
+      element.setAttribute('checked', '');
     } else if (name === 'class') {
       element.className = value;
     } else if (name === 'for') {

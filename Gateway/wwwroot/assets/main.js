@@ -29,6 +29,10 @@ const NICKNAME_KEY = 'dilemma.nickname';
  */
 const LAST_ROOM_KEY = 'dilemma.last_room';
 
+// The page a reload comes back to, for those reached from the lobby (a room and the console keep their own keys).
+const PAGE_KEY = 'dilemma.page';
+const RESTORED_PAGES = ['research', 'admin', 'mydata'];
+
 const state = {
   /**
    * Nothing is drawn until boot knows where the visitor belongs: a form drawn early is drawn again once the consent
@@ -212,6 +216,11 @@ function participantName(userId) {
 /** @param {View} view */
 function go(view) {
   state.view = view;
+  if (RESTORED_PAGES.includes(view)) {
+    sessionStorage.setItem(PAGE_KEY, view);
+  } else if (view !== 'starting') {
+    sessionStorage.removeItem(PAGE_KEY);
+  }
   render();
   byId('main').focus();
 }
@@ -227,6 +236,35 @@ async function showSignIn() {
 async function showLobby() {
   go('lobby');
   await loadLobby();
+  followRooms();
+}
+
+// The lobby's list of open rooms is asked for again this often while it is on screen: a room opened or filled
+// meanwhile shows without a press of Refresh.
+const ROOMS_POLL_MS = 5000;
+let roomsTimer = 0;
+
+function followRooms() {
+  window.clearTimeout(roomsTimer);
+  roomsTimer = window.setTimeout(() => {
+    if (state.view !== 'lobby') {
+      return;
+    }
+    // A hidden tab is asked nothing; it catches up on its next turn once shown.
+    const asked = document.hidden ? Promise.resolve() : call('GET', '/rooms').then((rooms) => {
+      const items = rooms.items ?? [];
+      if (state.view === 'lobby' && JSON.stringify(items) !== JSON.stringify(state.rooms)) {
+        state.rooms = items;
+        render();
+      }
+    });
+    // A failed ask is not shown: the next one tries again, and the banner speaks for a server that is down.
+    void asked.catch(() => {}).finally(() => {
+      if (state.view === 'lobby') {
+        followRooms();
+      }
+    });
+  }, ROOMS_POLL_MS);
 }
 
 async function loadLobby() {
@@ -346,6 +384,26 @@ async function leaveAdmin() {
 async function showResearch() {
   go('research');
   await researchPage.load();
+}
+
+/** After a reload: the page the tab was on, with what it had found (the admin page's account). @param {string} page */
+async function reopenPage(page) {
+  switch (page) {
+    case 'research':
+      // The topics of its filters are the lobby's.
+      await loadLobby();
+      await showResearch();
+      return;
+    case 'admin':
+      showAdmin();
+      await adminPage.resume();
+      return;
+    case 'mydata':
+      await showMyData();
+      return;
+    default:
+      throw new Error(`no page ${page}`);
+  }
 }
 
 /** @param {Room} room */
@@ -831,16 +889,18 @@ function loadFeedback() {
 
 function signOut() {
   const session = currentSession();
+  // A student waiting for the class's start leaves its pool first (the logout ends the token that request needs), or the
+  // start would seat them beside two who would wait for them.
+  const leftPool = classPage.leave().catch(() => {});
   closeRoomSockets();
   consolePage.forget();
-  classPage.forget();
   myDataPage.forget();
   adminPage.leave();
   state.room = null;
   sessionStorage.removeItem(ROOM_KEY);
   sessionStorage.removeItem(NICKNAME_KEY);
   if (session) {
-    void call('POST', '/auth/logout', { refresh_token: session.refresh_token }).catch(() => {});
+    void leftPool.then(() => call('POST', '/auth/logout', { refresh_token: session.refresh_token })).catch(() => {});
   }
   setSession(null);
   void showSignIn();
@@ -998,7 +1058,7 @@ function lobbyScreen() {
         topicSelect('create-topic', false),
         h('fieldset', {},
           h('legend', {}, t('lobby.visibility')),
-          h('label', { class: 'inline', for: 'visibility-public' }, h('input', { type: 'radio', id: 'visibility-public', name: 'visibility', value: 'public', checked: true }), t('lobby.publicRoom')),
+          h('label', { class: 'inline', for: 'visibility-public' }, h('input', { type: 'radio', id: 'visibility-public', name: 'visibility', value: 'public', defaultChecked: true }), t('lobby.publicRoom')),
           h('label', { class: 'inline', for: 'visibility-private' }, h('input', { type: 'radio', id: 'visibility-private', name: 'visibility', value: 'private' }), t('lobby.privateRoom'))),
         h('label', { for: 'create-choice-seconds' }, t('lobby.choiceSeconds')),
         h('input', { type: 'number', id: 'create-choice-seconds', name: 'choice_seconds', min: 1, max: 3600, inputmode: 'numeric' }),
@@ -1092,6 +1152,7 @@ function waitingSection(room, isHost) {
         h('button', { type: 'button', id: 'start-game', disabled: state.busy || !rolesAssigned, onclick: startGame }, t('room.start')))
       : null,
     !isHost ? h('p', { class: 'muted' }, t('room.waitHost')) : null,
+    room.session_code ? h('p', { class: 'hint', id: 'leave-class-hint' }, t('room.leaveClassHint', { code: room.session_code })) : null,
     h('button', { type: 'button', class: 'secondary', id: 'leave-room', disabled: state.busy, onclick: leaveRoom }, t('room.leave')));
 }
 
@@ -1370,6 +1431,18 @@ async function boot() {
     // A facilitator who reloads the console is put back in front of their session.
     await showConsole();
     return;
+  }
+  const page = sessionStorage.getItem(PAGE_KEY);
+  if (page) {
+    try {
+      await reopenPage(page);
+      return;
+    } catch (error) {
+      // The page is no longer theirs (a role taken away since): the lobby, with the reason said.
+      sessionStorage.removeItem(PAGE_KEY);
+      adminPage.leave();
+      showError(error);
+    }
   }
   // A join link opened by someone signed in already, or a reload while waiting for the start.
   await afterSignIn();

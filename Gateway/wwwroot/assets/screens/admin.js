@@ -79,6 +79,9 @@ export const ADMIN_ROLES = ['admin'];
 /** Every role an account may hold, in the order the page lists them. */
 const ROLES = ['facilitator', 'researcher', 'admin'];
 
+// The account found, by username, so that a reload finds it again.
+const FOUND_KEY = 'dilemma.admin_found';
+
 /**
  * @typedef {{ user_id: number, username: string, roles: string[] }} UserRoles
  * @typedef {{ role: string, change: string, changed_by_user_id: number | null, changed_by: string, changed_at: string }} RoleChange
@@ -101,6 +104,7 @@ export class AdminPage {
 
   /** Leaves the page: nothing found is kept. */
   leave() {
+    sessionStorage.removeItem(FOUND_KEY);
     this.username = '';
     this.user = null;
     this.draft.clear();
@@ -118,7 +122,17 @@ export class AdminPage {
     this.audit = (await call('GET', `/admin/users/${user.user_id}/roles/audit`)).items ?? [];
     this.user = user;
     this.draft = new Set(user.roles);
+    sessionStorage.setItem(FOUND_KEY, user.username);
     this.onChange();
+  }
+
+  /** After a reload: the account that was on the page is found again, with its roles as they are now. */
+  async resume() {
+    const username = sessionStorage.getItem(FOUND_KEY);
+    if (username) {
+      this.username = username;
+      await this.find(username);
+    }
   }
 
   /** Replaces the account's roles with the ticked ones and reads the audit again to show the change. */
