@@ -241,7 +241,7 @@ async function showLobby() {
 
 // The lobby's list of open rooms is asked for again this often while it is on screen: a room opened or filled
 // meanwhile shows without a press of Refresh.
-const ROOMS_POLL_MS = 5000;
+const ROOMS_POLL_MS = 10_000;
 let roomsTimer = 0;
 
 function followRooms() {
