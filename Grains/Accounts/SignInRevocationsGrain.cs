@@ -28,12 +28,7 @@ public sealed partial class SignInRevocationsGrain(IAccountStore store, IOptions
 
     private TimeSpan Memory => AccountRules.RevocationMemory(options.Value.AccessTokenLifetime);
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        await StorageFailure.TranslatedAsync(() => ReloadAsync(cancellationToken));
-        var period = TimeSpan.FromSeconds(options.Value.RevocationReloadSeconds);
-        this.RegisterGrainTimer(ReloadAgainAsync, new GrainTimerCreationOptions(period, period));
-    }
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => StorageFailure.TranslatedAsync(() => ActivateAsync(cancellationToken));
 
     public Task RevokeAsync(string signInId, CancellationToken cancellationToken)
     {
@@ -58,6 +53,13 @@ public sealed partial class SignInRevocationsGrain(IAccountStore store, IOptions
         {
             Remember(RefreshTokens.SignInIdOf(family.FamilyId), new DateTimeOffset(DateTime.SpecifyKind(family.RevokedAt, DateTimeKind.Utc)));
         }
+    }
+
+    private async Task ActivateAsync(CancellationToken cancellationToken)
+    {
+        await ReloadAsync(cancellationToken);
+        var period = TimeSpan.FromSeconds(options.Value.RevocationReloadSeconds);
+        this.RegisterGrainTimer(ReloadAgainAsync, new GrainTimerCreationOptions(period, period));
     }
 
     private async Task ReloadAgainAsync(CancellationToken cancellationToken)
