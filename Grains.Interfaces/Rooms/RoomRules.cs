@@ -49,4 +49,8 @@ public static partial class RoomRules
         3 => "ai_developer",
         _ => "unknown",
     };
+
+    /// <summary>The nickname a room seats one under who gave none: their account's name, cut to a nickname's length.</summary>
+    public static string NicknameFromAccount(string accountName) =>
+        accountName.Length > NicknameMaxLength ? accountName[..NicknameMaxLength] : accountName;
 }

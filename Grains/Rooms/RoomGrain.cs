@@ -534,8 +534,7 @@ public sealed partial class RoomGrain(
         }
 
         var user = await GrainFactory.GetGrain<IUserGrain>(userId).GetAsync(cancellationToken);
-        var name = user.Nickname ?? user.Username;
-        return name.Length > RoomRules.NicknameMaxLength ? name[..RoomRules.NicknameMaxLength] : name;
+        return RoomRules.NicknameFromAccount(user.Nickname ?? user.Username);
     }
 
     /// <summary>

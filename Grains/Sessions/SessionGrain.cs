@@ -162,7 +162,8 @@ public sealed partial class SessionGrain(
 
         var profile = await ConsentedProfileAsync(userId, enrolment, cancellationToken);
         var nickname = enrolment.Nickname?.Trim();
-        var entry = new SessionPoolEntry { UserId = userId, Nickname = nickname, Name = nickname ?? profile.Nickname ?? profile.Username, Attribute = enrolment.Attribute, EnrolledAt = Now };
+        var name = nickname ?? RoomRules.NicknameFromAccount(profile.Nickname ?? profile.Username);
+        var entry = new SessionPoolEntry { UserId = userId, Nickname = nickname, Name = name, Attribute = enrolment.Attribute, EnrolledAt = Now };
         if (State.Status == SessionStatus.Started)
         {
             await SeatLateArrivalAsync(entry, cancellationToken);

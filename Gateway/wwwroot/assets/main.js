@@ -1432,7 +1432,8 @@ async function boot() {
     await showConsole();
     return;
   }
-  const page = sessionStorage.getItem(PAGE_KEY);
+  // A join link just opened in this tab is what the visitor came for, before the page they were on.
+  const page = classSessionStored() ? null : sessionStorage.getItem(PAGE_KEY);
   if (page) {
     try {
       await reopenPage(page);
