@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dilemma.Grains.Interfaces.Accounts;
@@ -61,6 +62,14 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         await page.ReloadAsync();
         await Expect(row).ToBeVisibleAsync();
         await Expect(page.Locator("#research-counts [data-count=users] dd")).Not.ToBeEmptyAsync();
+        var guests = page.Locator("#research-counts [data-count=guests] dd");
+
+        // Read again on demand (before, only by leaving the page and opening it again): a guest who came meanwhile counts.
+        var before = long.Parse(await guests.InnerTextAsync(), NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        await browser.Client.GuestAsync(Ct);
+        await page.ClickAsync("#research-refresh");
+        await Expect(guests).Not.ToHaveTextAsync(before.ToString("N0", CultureInfo.InvariantCulture));
+        Assert.True(long.Parse(await guests.InnerTextAsync(), NumberStyles.AllowThousands, CultureInfo.InvariantCulture) > before);
         await page.Context.CloseAsync();
     }
 

@@ -12,6 +12,7 @@ addStrings({
     'research.open': 'Research data',
     'research.title': 'Research data',
     'research.back': 'Back to the lobby',
+    'research.refresh': 'Read everything again',
     'research.counts': 'Counts',
     'research.countedAt': 'Counted at {at}',
     'research.count.users': 'Users',
@@ -75,6 +76,7 @@ addStrings({
     'research.open': '연구 데이터',
     'research.title': '연구 데이터',
     'research.back': '로비로 돌아가기',
+    'research.refresh': '모두 다시 불러오기',
     'research.counts': '집계',
     'research.countedAt': '{at} 기준',
     'research.count.users': '사용자',
@@ -256,7 +258,10 @@ export class ResearchPage {
   view(topics, busy, run, back) {
     return [
       h('h2', { id: 'screen-title' }, t('research.title')),
-      h('button', { type: 'button', class: 'secondary', id: 'research-back', onclick: back }, t('research.back')),
+      h('div', { class: 'row' },
+        h('button', { type: 'button', class: 'secondary', id: 'research-back', onclick: back }, t('research.back')),
+        // The counts, figures and ledgers are read when the page opens; a study under way moves on meanwhile.
+        h('button', { type: 'button', class: 'secondary', id: 'research-refresh', disabled: busy || this.exporting, onclick: () => run(() => this.load()) }, t('research.refresh'))),
       this.countsSection(),
       ...(this.figures ? [figuresSection(this.figures, topics)] : []),
       this.exportSection(topics, busy, run),
