@@ -178,40 +178,40 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
     [Fact]
     public async Task A_student_who_goes_back_while_waiting_leaves_the_pool_so_the_start_does_not_seat_them()
     {
-        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
-        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
-        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), "Uma");
-        await page.FillAsync("#class-code", code);
-        await page.ClickAsync("#class-submit");
-        await Expect(page.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
-        async Task<int> PoolAsync() => (await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct))).GetProperty("pool").GetArrayLength();
-        Assert.Equal(1, await PoolAsync());
+        var (page, poolSize) = await WaitingInAClassAsync("Uma");
 
         await page.ClickAsync("#class-back");
 
         // The lobby is drawn once the pool has let them go; before, they stayed in it, to be seated and never come.
         await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
-        Assert.Equal(0, await PoolAsync());
+        Assert.Equal(0, await poolSize());
         await page.Context.CloseAsync();
     }
 
     [Fact]
     public async Task A_student_who_signs_out_while_waiting_leaves_the_pool_too()
     {
-        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
-        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
-        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), "Ugo");
-        await page.FillAsync("#class-code", code);
-        await page.ClickAsync("#class-submit");
-        await Expect(page.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
-        async Task<int> PoolAsync() => (await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct))).GetProperty("pool").GetArrayLength();
-        Assert.Equal(1, await PoolAsync());
+        var (page, poolSize) = await WaitingInAClassAsync("Ugo");
 
         await page.ClickAsync("#sign-out");
 
         // The page is signed out at once and lets the pool go on its way (the logout waits for that, as it ends the token).
         await Expect(page.Locator("#guest-nickname")).ToBeVisibleAsync();
-        await Eventually.UntilAsync(async () => await PoolAsync() == 0, TimeSpan.FromSeconds(10), "the signed-out student to leave the pool", Ct);
+        await Eventually.UntilAsync(async () => await poolSize() == 0, TimeSpan.FromSeconds(10), "the signed-out student to leave the pool", Ct);
         await page.Context.CloseAsync();
+    }
+
+    /// <summary>A guest's page enrolled in a new class session and waiting for its start, and how many its pool holds (one: them).</summary>
+    private async Task<(IPage Page, Func<Task<int>> PoolSize)> WaitingInAClassAsync(string name)
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), name);
+        await page.FillAsync("#class-code", code);
+        await page.ClickAsync("#class-submit");
+        await Expect(page.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
+        async Task<int> PoolAsync() => (await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct))).GetProperty("pool").GetArrayLength();
+        Assert.Equal(1, await PoolAsync());
+        return (page, PoolAsync);
     }
 }
