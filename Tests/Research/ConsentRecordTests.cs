@@ -145,6 +145,50 @@ public abstract class ConsentRecordTests(HttpClient client, IGrainFactory grains
     }
 
     [Fact]
+    public async Task Each_seat_is_exported_under_the_consent_it_was_taken_under_not_a_later_one()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+
+        // A study's first session under one text (here the original front end's unversioned boolean), then the participant consents
+        // again under the current text for a later session: the first session's decisions were not made under the later text.
+        var returning = await SignInAsync(new { nickname = "returning", data_consent = true, voice_consent = true });
+        var firstRoom = RoomKit.Code(await RoomKit.CreateRoomAsync(returning, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await client.SendAsync(ConsentPatch(returning, new { data_consent = true, voice_consent = true, consent_version = Current }), Ct));
+        var laterRoom = RoomKit.Code(await RoomKit.CreateRoomAsync(returning, Ct));
+
+        // One who had withdrawn when they sat down and consented again afterwards: that later grant is what brings the seat in, not the
+        // grant they had withdrawn.
+        var lapsed = await SignInAsync(new { nickname = "lapsed", data_consent = true, consent_version = Current });
+        await HttpAssert.OkAsync<JsonElement>(await client.SendAsync(ConsentPatch(lapsed, new { data_consent = false }), Ct));
+        var lapsedRoom = RoomKit.Code(await RoomKit.CreateRoomAsync(lapsed, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await client.SendAsync(ConsentPatch(lapsed, new { data_consent = true, consent_version = Current }), Ct));
+
+        var (workbook, _) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
+        var participants = workbook.Records("participants");
+        var returningRows = await ConsentRowsAsync(returning.UserId);
+        Assert.Equal(
+            [("data", "unversioned", "granted"), ("voice", "unversioned", "granted"), ("data", Current, "granted"), ("voice", Current, "granted")],
+            returningRows.Select(r => (r.Kind, r.Version, r.Decision)));
+
+        var first = Assert.Single(participants, r => (string)r["room_code"]! == firstRoom);
+        Assert.Equal(("unversioned", ExportTime(returningRows[0].At)), (first["data_consent_version"], first["data_consent_at"]));
+        Assert.Equal(("unversioned", ExportTime(returningRows[1].At)), (first["voice_consent_version"], first["voice_consent_at"]));
+        Assert.True((DateTime)first["data_consent_at"]! <= (DateTime)first["joined_at"]!);
+
+        var later = Assert.Single(participants, r => (string)r["room_code"]! == laterRoom);
+        Assert.Equal((Current, ExportTime(returningRows[2].At)), (later["data_consent_version"], later["data_consent_at"]));
+        Assert.Equal((Current, ExportTime(returningRows[3].At)), (later["voice_consent_version"], later["voice_consent_at"]));
+
+        var lapsedRows = await ConsentRowsAsync(lapsed.UserId);
+        Assert.Equal([("data", Current, "granted"), ("data", "unversioned", "withdrawn"), ("data", Current, "granted")], lapsedRows.Select(r => (r.Kind, r.Version, r.Decision)));
+        var regranted = Assert.Single(participants, r => (string)r["room_code"]! == lapsedRoom);
+        Assert.Equal((Current, ExportTime(lapsedRows[2].At)), (regranted["data_consent_version"], regranted["data_consent_at"]));
+
+        static DateTime ExportTime(DateTime at) => new(at.Ticks - (at.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Unspecified);
+    }
+
+    [Fact]
     public async Task Held_data_lists_the_account_its_consent_rows_and_every_research_row_of_the_caller()
     {
         var (players, code) = await RoomKit.StartedRoomAsync(client, Ct);
