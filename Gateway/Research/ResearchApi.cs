@@ -81,7 +81,10 @@ public static class ResearchApi
             .WithDescription("sheets: the names the export's sheet query takes with format=csv (one CSV file per sheet), in the order the workbook holds them.");
         research.MapGet("/debug/counts", CountsAsync)
             .WithSummary("Researchers only: row counts of the research tables")
-            .WithDescription("users (guests, registered, with data consent), rooms by phase, seated participants (and seats left before a game), round choices, consensus choices, recording events and exports; each count is one query, all in one statement.");
+            .WithDescription(
+                "users (guests, registered, with data consent: people only, never a bot), rooms by phase, seated participants (and seats left before a game), round choices, " +
+                "consensus choices, recording events and exports; bots (bot accounts), bot_seats and bot_round_choices: the part of participants and round_choices that " +
+                "bots hold, as the participants and decisions sheets mark them is_bot. Each count is one query, all in one statement.");
         research.MapGet("/exports/{export_id}", GetExportAsync)
             .WithSummary("Researchers only: one export's entry in the export ledger")
             .WithDescription(LedgerDescriptionText + " 400 invalid_export_id if export_id is not a UUID; 404 export_not_found if no export has it.")
@@ -236,7 +239,10 @@ public static class ResearchApi
             counts.ConsensusChoices,
             counts.RecordingEvents,
             counts.Exports,
-            counts.CountedAt));
+            counts.CountedAt,
+            counts.Bots,
+            counts.BotSeats,
+            counts.BotRoundChoices));
     }
 
     private static ExportLedgerResponse ToResponse(ExportLedgerEntry entry) => new(

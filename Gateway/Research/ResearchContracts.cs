@@ -15,7 +15,10 @@ public sealed record ResearchCountsResponse(
     long ConsensusChoices,
     long RecordingEvents,
     long Exports,
-    DateTimeOffset CountedAt);
+    DateTimeOffset CountedAt,
+    long Bots,
+    long BotSeats,
+    long BotRoundChoices);
 
 public sealed record RoomCountsResponse(long Total, long Waiting, long Started, long Finished);
 
