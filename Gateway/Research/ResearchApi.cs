@@ -23,7 +23,8 @@ public static class ResearchApi
         "participants_sha256, rooms_sha256, canonical_form, erasures and erased_rows (withdrawals recorded before the export read, and the rows they deleted), " +
         "and sheets: every data sheet the export read, in workbook order, as {sheet, rows, sha256} (the manifest's <sheet>_rows and <sheet>_sha256; " +
         "a csv export of a long-format sheet reads participants, rooms and that sheet), and whom it could name: pseudonymised, pseudonym_study and " +
-        "names_included (null on exports recorded before the ledger kept them). The keys are the manifest sheet's, so a workbook cited in a paper can be " +
+        "names_included (null on exports recorded before the ledger kept them), and csv_sheet: the one sheet a csv export handed out (null for xlsx, and for " +
+        "csv exports recorded before migration 2026120901). The keys are the manifest sheet's, so a workbook cited in a paper can be " +
         "checked against the ledger key by key (the manifest shows times to the millisecond, the ledger to the microsecond).";
 
     private const string ExportDescriptionText =
@@ -269,7 +270,8 @@ public static class ResearchApi
         entry.Sheets,
         entry.Pseudonymised,
         entry.PseudonymStudy,
-        entry.NamesIncluded);
+        entry.NamesIncluded,
+        entry.CsvSheet);
 
     private static ProblemHttpResult Invalid(int status, string field, string detail) =>
         (ProblemHttpResult)Problems.Create(status, "invalid_filter", detail, field: field);

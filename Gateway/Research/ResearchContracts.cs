@@ -50,7 +50,8 @@ public sealed record ExportLedgerResponse(
     IReadOnlyList<SheetSummary> Sheets,
     bool? Pseudonymised,
     string? PseudonymStudy,
-    bool? NamesIncluded);
+    bool? NamesIncluded,
+    string? CsvSheet);
 
 /// <summary>The export's data sheets by name, in workbook order.</summary>
 public sealed record ExportSheetsResponse(IReadOnlyList<string> Sheets);

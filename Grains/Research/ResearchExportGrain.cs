@@ -176,7 +176,8 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
             summaries,
             pseudonyms.Enabled,
             pseudonyms.Enabled ? study : null,
-            privacy.IncludeNames);
+            privacy.IncludeNames,
+            request.Format == "csv" ? request.OnlySheet ?? ExportSheets.Participants.Name : null);
         if (!request.WarmUp)
         {
             await ledger.RecordExportAsync(entry, cancellationToken);

@@ -186,6 +186,38 @@ public abstract class ResearchExportTests(HttpClient client, IGrainFactory grain
     }
 
     [Fact]
+    public async Task The_ledger_says_which_sheet_a_csv_export_handed_out()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var (players, _) = await RoomKit.StartedRoomAsync(client, Ct);
+        await ResearchKit.ConsentAsync(players[0], data: true, Ct);
+        var to = DateTimeOffset.UtcNow.AddSeconds(1);
+
+        async Task<JsonElement> EntryAsync(string query)
+        {
+            using var response = await researcher.GetAsync($"{ResearchKit.Export}?from={ResearchKit.Query(since)}&to={ResearchKit.Query(to)}{query}", Ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await response.Content.ReadAsByteArrayAsync(Ct);
+            var exportId = Assert.Single(response.Headers.GetValues("X-Export-Id"));
+            return await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync($"{ResearchKit.Ledger}/{exportId}", Ct));
+        }
+
+        var participants = await EntryAsync("&format=csv");
+        var rooms = await EntryAsync("&format=csv&sheet=rooms");
+        var decisions = await EntryAsync("&format=csv&sheet=decisions");
+        var workbook = await EntryAsync(string.Empty);
+
+        // Both csv files read the same two sheets of the same rooms: their sheets, counts and hashes agree, and only csv_sheet says which left.
+        Assert.Equal(participants.GetProperty("sheets").ToString(), rooms.GetProperty("sheets").ToString());
+        Assert.Equal(1, participants.GetProperty("rooms_rows").GetInt64());
+        Assert.Equal("participants", participants.GetProperty("csv_sheet").GetString());
+        Assert.Equal("rooms", rooms.GetProperty("csv_sheet").GetString());
+        Assert.Equal("decisions", decisions.GetProperty("csv_sheet").GetString());
+        Assert.Equal(JsonValueKind.Null, workbook.GetProperty("csv_sheet").ValueKind);
+    }
+
+    [Fact]
     public async Task A_bots_seat_is_exported_marked_is_bot_with_its_choices()
     {
         var since = DateTimeOffset.UtcNow;

@@ -151,7 +151,7 @@ export const RESEARCH_ROLES = ['researcher', 'admin'];
  * @typedef {{ export_id: string, started_at: string, completed_at: string, requested_by: string, format: string,
  *   filter_from: string | null, filter_to: string | null, filter_topic: string | null, filter_phase: string | null,
  *   participants_rows: number, rooms_rows: number, participants_sha256: string, rooms_sha256: string,
- *   pseudonymised: boolean | null, pseudonym_study: string | null, names_included: boolean | null }} LedgerEntry
+ *   pseudonymised: boolean | null, pseudonym_study: string | null, names_included: boolean | null, csv_sheet?: string | null }} LedgerEntry
  * @typedef {{ id: number, erased_at: string, rows_erased: number, kind: string }} Erasure
  * @typedef {{ from: string, to: string, topic: string, phase: string, format: 'xlsx' | 'csv', sheet: string }} ExportFilter
  * @typedef {{ topic: string, title: string | { ko: string, en: string } }} Topic
@@ -383,7 +383,8 @@ export class ResearchPage {
             h('tbody', {}, this.ledger.map((entry) => h('tr', { 'data-export-id': entry.export_id },
               h('th', { scope: 'row' }, when(entry.completed_at)),
               h('td', {}, entry.requested_by),
-              h('td', {}, entry.format),
+              // A csv is one sheet; its sheets and hashes are of what it read, so which sheet left is said here.
+              h('td', {}, entry.csv_sheet ? `${entry.format} (${entry.csv_sheet})` : entry.format),
               h('td', {}, filterText(entry)),
               h('td', { 'data-identities': identitiesWord(entry) }, identitiesText(entry)),
               h('td', {}, `${number(entry.participants_rows)} / ${number(entry.rooms_rows)}`),
