@@ -66,11 +66,11 @@ public static class ExportColumns
             {
                 UserIds = static (r, pseudonym) => r with { UserId = pseudonym(r.UserId) },
             },
-            new("username", ExportValueKind.Text, $"The registered username, or {GuestMarker} for a guest; empty for a registered user when names are left out (the manifest's names_included).", r => ExportValue.Of(r.Username ?? (r.IsGuest ? GuestMarker : null)))
+            new("username", ExportValueKind.Text, $"The registered username, or {GuestMarker} for a guest; empty for a bot, and for a registered user when names are left out (the manifest's names_included).", r => ExportValue.Of(r.Username ?? (r.IsGuest ? GuestMarker : null)))
             {
                 LeaveOutName = static r => r with { Username = null },
             },
-            new("is_guest", ExportValueKind.Boolean, "TRUE for a guest account, FALSE for a registered one.", r => ExportValue.Of(r.IsGuest)),
+            new("is_guest", ExportValueKind.Boolean, "TRUE for a guest account (a person who played without registering), FALSE for a registered one and for a bot (see is_bot).", r => ExportValue.Of(r.IsGuest)),
             new("is_bot", ExportValueKind.Boolean, "TRUE for a bot's seat (seated by the host, or in a dropped seat under on_dropout bot): its choices come from a seeded rule per role, not from a person. FALSE for a person.", r => ExportValue.Of(r.IsBot)),
             new("data_consent", ExportValueKind.Boolean, "Consent to research use of decisions; TRUE for every person here, since participants without it are left out; FALSE for a bot, which has no consent to give and is exported marked is_bot.", r => ExportValue.Of(!r.IsBot)),
             new("data_consent_version", ExportValueKind.Text, $"The consent text version (GET /consent/{{version}}) of the data consent covering this seat: the grant in force when the seat was taken, or, if none was then, the first grant after it (a later grant under a newer text does not change an earlier seat's row); {ConsentTexts.Unversioned} when the client sent no version, {ConsentTexts.Legacy} for consent given under the original system's terms, empty when given before versions were recorded.", r => ExportValue.Of(r.DataConsentVersion)),

@@ -127,7 +127,7 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
             return new ParticipantExportRow(
                 user.Id,
                 user.IsGuest || user.Username is null ? null : ExportValue.Clean(user.Username),
-                user.IsGuest,
+                user.IsGuest && !user.IsBot,
                 user.VoiceConsent,
                 room.Record.RoomCode,
                 ExportValue.Clean(room.Record.Topic),

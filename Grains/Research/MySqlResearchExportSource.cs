@@ -120,7 +120,8 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
 
     // Seats without data consent get no choices and no name, so what they did not consent to never leaves the
     // database; their room's consensus is still read, to count the room's completed rounds. A bot's seat is
-    // exported (no person stands behind it) and marked is_bot.
+    // exported (no person stands behind it) and marked is_bot, and not is_guest: its account row is a guest's, and a
+    // study counting its guests by is_guest would count the bots among the people.
     private const string Exported = MySqlSheetContext.Exported;
 
     // The grant covering a seat, by the rule ConsentAtSeat states: the user's row holds only the latest grant, which for a seat
@@ -142,7 +143,7 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
     }
 
     private static string ParticipantsSql(string where) => $"""
-        SELECT p.room_code, {Exported}, p.user_id, u.is_guest, u.voice_consent, IF({Exported}, u.username, NULL),
+        SELECT p.room_code, {Exported}, p.user_id, (u.is_guest = 1 AND u.is_bot = 0), u.voice_consent, IF({Exported}, u.username, NULL),
                r.topic, r.status, p.role_id, IF({Exported}, p.nickname, NULL), p.joined_at,
                IF({Exported}, ({PackedChoices}), NULL), ({PackedConsensus}),
                IF({Exported}, {CoveringConsent("data", "version")}, NULL), IF({Exported}, {CoveringConsent("data", "at")}, NULL),

@@ -245,6 +245,10 @@ public abstract class ResearchExportTests(HttpClient client, IGrainFactory grain
         Assert.Equal(2, bots.Count);
         Assert.All(bots, r => Assert.Equal("FALSE", Cell(r, "data_consent")));
         Assert.All(bots, r => Assert.NotEqual(string.Empty, Cell(r, "round_1_choice")));
+
+        // Counting the sheet's guests must count people: a bot's account row is a guest's, but no guest played it.
+        Assert.Equal(("TRUE", "(guest)"), (Cell(person, "is_guest"), Cell(person, "username")));
+        Assert.All(bots, r => Assert.Equal(("FALSE", string.Empty), (Cell(r, "is_guest"), Cell(r, "username"))));
     }
 
     [Fact]
