@@ -11,7 +11,7 @@ namespace Dilemma.Grains.Storage.Migrations;
 public sealed class ExportLedgerCsvSheet : Migration
 {
     public override void Up() =>
-        Execute.Sql("ALTER TABLE research_exports ADD csv_sheet VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL");
+        Execute.Sql("ALTER TABLE research_exports ADD csv_sheet VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL");
 
     public override void Down() =>
         Execute.Sql("ALTER TABLE research_exports DROP COLUMN csv_sheet");
