@@ -34,7 +34,7 @@ public static class ResearchApi
         "Sheets: participants, rooms (one row per selected room), then the long format of the selected rooms: decisions (one row per " +
         "submission of a choice, every revision its own row: chosen, with the choice, confidence, revision number and milliseconds since the round " +
         "opened; and one per timed_out or absent; is_bot, bot_reason), consensus (one row per round reached or closed with no_consensus), room_events, " +
-        "facilitator_actions, recording_events, connection_quality, scenarios (every scenario the rooms played, one row per text in Korean and " +
+        "facilitator_actions (a pause or resume of the whole session on each room it stopped), recording_events, connection_quality, scenarios (every scenario the rooms played, one row per text in Korean and " +
         "English, with a generated one's provider, model, prompt version, time and SHA-256 of the model's answer), ai_interactions (each " +
         "question set, feedback and bot choice the AI facilitator produced: to whom, when, provider, model, prompt version, fell back and why); " +
         "rows about participants without data_consent are left out of every sheet. Then codebook (every column of every sheet, and the codes), " +
