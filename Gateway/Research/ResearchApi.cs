@@ -24,7 +24,9 @@ public static class ResearchApi
         "and sheets: every data sheet the export read, in workbook order, as {sheet, rows, sha256} (the manifest's <sheet>_rows and <sheet>_sha256; " +
         "a csv export of a long-format sheet reads participants, rooms and that sheet), and whom it could name: pseudonymised, pseudonym_study and " +
         "names_included (null on exports recorded before the ledger kept them), and csv_sheet: the one sheet a csv export handed out (null for xlsx, and for " +
-        "csv exports recorded before migration 2026120901). The keys are the manifest sheet's, so a workbook cited in a paper can be " +
+        "csv exports recorded before migration 2026120901), and withdrawn_participants: of excluded_participants, the seats whose user had given data consent " +
+        "and withdrew it (PATCH /auth/me/consent) without erasing their data: an earlier export may hold their rows, which they no longer consent to (null on exports " +
+        "recorded before migration 2026120902). The keys are the manifest sheet's, so a workbook cited in a paper can be " +
         "checked against the ledger key by key (the manifest shows times to the millisecond, the ledger to the microsecond).";
 
     private const string ExportDescriptionText =
@@ -271,7 +273,8 @@ public static class ResearchApi
         entry.Pseudonymised,
         entry.PseudonymStudy,
         entry.NamesIncluded,
-        entry.CsvSheet);
+        entry.CsvSheet,
+        entry.WithdrawnParticipants);
 
     private static ProblemHttpResult Invalid(int status, string field, string detail) =>
         (ProblemHttpResult)Problems.Create(status, "invalid_filter", detail, field: field);

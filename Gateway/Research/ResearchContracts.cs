@@ -51,7 +51,8 @@ public sealed record ExportLedgerResponse(
     bool? Pseudonymised,
     string? PseudonymStudy,
     bool? NamesIncluded,
-    string? CsvSheet);
+    string? CsvSheet,
+    long? WithdrawnParticipants);
 
 /// <summary>The export's data sheets by name, in workbook order.</summary>
 public sealed record ExportSheetsResponse(IReadOnlyList<string> Sheets);

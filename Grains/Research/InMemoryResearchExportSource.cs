@@ -73,7 +73,9 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
                 foreach (var seat in room.Seats)
                 {
                     var user = users[seat.UserId];
-                    yield return new SourceParticipant(room.Record.RoomCode, room.Consensus.Count, user is { DataConsent: true } or { IsBot: true } ? Row(room, seat, user, consents[seat.UserId]) : null);
+                    yield return user is { DataConsent: true } or { IsBot: true }
+                        ? new SourceParticipant(room.Record.RoomCode, room.Consensus.Count, Row(room, seat, user, consents[seat.UserId]))
+                        : new SourceParticipant(room.Record.RoomCode, room.Consensus.Count, null, Withdrawn(user, consents[seat.UserId]));
                 }
             }
 
@@ -103,6 +105,10 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
         }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        // As the MySQL read: a grant on the user's row (kept after a withdrawal), or a withdrawal of data consent recorded.
+        private static bool Withdrawn(StoredUser? user, IReadOnlyList<ConsentRow> consentRows) =>
+            user?.DataConsentAt is not null || consentRows.Any(r => r.Kind == ConsentDecision.DataKind && !r.Granted);
 
         private static ParticipantExportRow Row(RecordedRoom room, RecordedSeat seat, StoredUser user, IReadOnlyList<ConsentRow> consentRows)
         {

@@ -149,7 +149,9 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
                IF({Exported}, {CoveringConsent("data", "version")}, NULL), IF({Exported}, {CoveringConsent("data", "at")}, NULL),
                IF({Exported} AND u.voice_consent = 1, {CoveringConsent("voice", "version")}, NULL),
                IF({Exported} AND u.voice_consent = 1, {CoveringConsent("voice", "at")}, NULL),
-               u.is_bot
+               u.is_bot,
+               IF({Exported}, 0, u.data_consent_at IS NOT NULL OR EXISTS (
+                   SELECT 1 FROM consent_records c WHERE c.user_id = p.user_id AND c.kind = 'data' AND c.decision = 'withdrawn'))
         FROM rooms r
         STRAIGHT_JOIN room_participants p ON p.room_code = r.room_code AND p.left_at IS NULL
         STRAIGHT_JOIN users u ON u.id = p.user_id
@@ -210,7 +212,7 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
 
                 if (!reader.GetBoolean(1))
                 {
-                    yield return new SourceParticipant(roomCode, roundsCompleted, null);
+                    yield return new SourceParticipant(roomCode, roundsCompleted, null, reader.GetBoolean(18));
                     continue;
                 }
 

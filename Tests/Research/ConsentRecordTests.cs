@@ -189,6 +189,33 @@ public abstract class ConsentRecordTests(HttpClient client, IGrainFactory grains
     }
 
     [Fact]
+    public async Task An_export_after_a_withdrawal_of_consent_counts_the_seats_an_earlier_one_may_hold()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var withdrawing = await SignInAsync(new { nickname = "withdrawing", data_consent = true, consent_version = Current });
+        var staying = await SignInAsync(new { nickname = "staying", data_consent = true, consent_version = Current });
+        var never = await SignInAsync(new { nickname = "never", data_consent = false, consent_version = Current });
+        var code = RoomKit.Code(await RoomKit.CreateRoomAsync(withdrawing, Ct));
+        await RoomKit.JoinAsync(staying, code, Ct);
+        await RoomKit.JoinAsync(never, code, Ct);
+        var to = DateTimeOffset.UtcNow.AddSeconds(1);
+        var query = $"from={ResearchKit.Query(since)}&to={ResearchKit.Query(to)}";
+
+        var (before, _) = await ResearchKit.DownloadAsync(researcher, query, Ct);
+        Assert.Equal((2.0, 1.0, 0.0), ((double)before.Manifest["participants_rows"]!, (double)before.Manifest["excluded_participants"]!, (double)before.Manifest["withdrawn_participants"]!));
+
+        // Withdrawing consent erases nothing, so the erasure ledger stays as it was: the export that holds their row must be told otherwise.
+        await HttpAssert.OkAsync<JsonElement>(await client.SendAsync(ConsentPatch(withdrawing, new { data_consent = false }), Ct));
+        var (after, response) = await ResearchKit.DownloadAsync(researcher, query, Ct);
+        Assert.Equal((1.0, 2.0, 1.0), ((double)after.Manifest["participants_rows"]!, (double)after.Manifest["excluded_participants"]!, (double)after.Manifest["withdrawn_participants"]!));
+        Assert.Equal(before.Manifest["erasures"], after.Manifest["erasures"]);
+
+        var entry = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync($"{ResearchKit.Ledger}/{Assert.Single(response.Headers.GetValues("X-Export-Id"))}", Ct));
+        Assert.Equal(1, entry.GetProperty("withdrawn_participants").GetInt64());
+    }
+
+    [Fact]
     public async Task Held_data_lists_the_account_its_consent_rows_and_every_research_row_of_the_caller()
     {
         var (players, code) = await RoomKit.StartedRoomAsync(client, Ct);
