@@ -40,7 +40,7 @@ public static class ResearchApi
         "English, with a generated one's provider, model, prompt version, time and SHA-256 of the model's answer), ai_interactions (each " +
         "question set, feedback and bot choice the AI facilitator produced: to whom, when, provider, model, prompt version, fell back and why); " +
         "rows about participants without data_consent are left out of every sheet. Then codebook (every column of every sheet, and the codes), " +
-        "manifest (export id, time, filters, <sheet>_rows and <sheet>_sha256 for every data sheet, participants left out). The workbook is streamed while the database is read: the response " +
+        "manifest (export id, time, filters, <sheet>_rows and <sheet>_sha256 for every data sheet, participants left out, and of those the ones who withdrew data consent: withdrawn_participants). The workbook is streamed while the database is read: the response " +
         "starts at once, memory does not grow with the export, and a client that disconnects stops the query; one that stops reading keeps its " +
         "export for up to Research:ExportMaxStallSeconds (10 minutes by default). Every export is recorded in " +
         "the export ledger (table research_exports) under its id, also sent as the X-Export-Id header. With Research:Pseudonymise on (the " +
