@@ -36,17 +36,17 @@ public sealed class FacilitatorActionsSource : ResearchSheet<FacilitatorActionEx
     public override async IAsyncEnumerable<FacilitatorActionExportRow> ReadAsync(InMemorySheetContext source, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var byRoom = source.FacilitatorActions.Where(a => a.RoomCode is not null).ToLookup(a => a.RoomCode!, StringComparer.Ordinal);
-        var sessionWide = source.FacilitatorActions.Where(a => a.RoomCode is null && IsSessionPause(a.Action)).ToLookup(a => a.SessionCode, StringComparer.Ordinal);
+        // Each action with its place in the audit, so a room's own actions and the session's pauses go out in the order
+        // recorded, as the MySQL read orders by the audit's id.
+        var audit = source.FacilitatorActions.Select((Action, Index) => (Action, Index)).ToList();
+        var byRoom = audit.Where(e => e.Action.RoomCode is not null).ToLookup(e => e.Action.RoomCode!, StringComparer.Ordinal);
+        var sessionWide = audit.Where(e => e.Action.RoomCode is null && IsSessionPause(e.Action.Action)).ToLookup(e => e.Action.SessionCode, StringComparer.Ordinal);
         foreach (var room in source.Rooms)
         {
             var playing = room.Record.SessionCode is { } session
-                ? sessionWide[session].Where(a => Playing(room, a.OccurredAt.UtcDateTime))
+                ? sessionWide[session].Where(e => Playing(room, e.Action.OccurredAt.UtcDateTime))
                 : [];
-
-            // In the order recorded, as the MySQL read orders by the audit's id.
-            var ofRoom = byRoom[room.Record.RoomCode].Concat(playing).ToHashSet();
-            foreach (var a in source.FacilitatorActions.Where(ofRoom.Contains))
+            foreach (var (a, _) in byRoom[room.Record.RoomCode].Concat(playing).OrderBy(e => e.Index))
             {
                 if (a.UserId is { } user && !await source.IsExportedAsync(user, cancellationToken))
                 {
