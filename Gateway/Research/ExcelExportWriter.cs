@@ -160,6 +160,7 @@ internal sealed class ExcelExportWriter : IExportWriter
             .. completed.Sheets.Select(sheet => (sheet.Sheet + "_rows", new DataCell(sheet.Rows), RowsMeaning(sheet.Sheet))),
             ("codebook_rows", new DataCell(codebookRows), "Data rows on the codebook sheet."),
             ("excluded_participants", new DataCell(completed.ExcludedParticipants), "Participants of the selected rooms left out because they did not give data consent."),
+            ("withdrawn_participants", new DataCell(completed.WithdrawnParticipants), "Of those, the ones who had given data consent and withdrew it without erasing their data: an export taken before may hold their rows, which they no longer consent to. Compare with that export's withdrawn_participants."),
             .. completed.Sheets.Select(sheet => (sheet.Sheet + "_sha256", new DataCell(sheet.Sha256), $"SHA-256 of the {sheet.Sheet} sheet in the canonical form below.")),
             ("canonical_form", new DataCell(completed.CanonicalForm), CanonicalFormDescription),
             ("erasures", new DataCell(completed.Erasures), "Withdrawals recorded before this export read (erasure ledger, GET /research/experiments/erasures): their rows are gone from every sheet."),

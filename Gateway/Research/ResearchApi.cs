@@ -23,7 +23,10 @@ public static class ResearchApi
         "participants_sha256, rooms_sha256, canonical_form, erasures and erased_rows (withdrawals recorded before the export read, and the rows they deleted), " +
         "and sheets: every data sheet the export read, in workbook order, as {sheet, rows, sha256} (the manifest's <sheet>_rows and <sheet>_sha256; " +
         "a csv export of a long-format sheet reads participants, rooms and that sheet), and whom it could name: pseudonymised, pseudonym_study and " +
-        "names_included (null on exports recorded before the ledger kept them). The keys are the manifest sheet's, so a workbook cited in a paper can be " +
+        "names_included (null on exports recorded before the ledger kept them), and csv_sheet: the one sheet a csv export handed out (null for xlsx, and for " +
+        "csv exports recorded before migration 2026120901), and withdrawn_participants: of excluded_participants, the seats whose user had given data consent " +
+        "and withdrew it (PATCH /auth/me/consent) without erasing their data: an earlier export may hold their rows, which they no longer consent to (null on exports " +
+        "recorded before migration 2026120902). The keys are the manifest sheet's, so a workbook cited in a paper can be " +
         "checked against the ledger key by key (the manifest shows times to the millisecond, the ledger to the microsecond).";
 
     private const string ExportDescriptionText =
@@ -33,11 +36,11 @@ public static class ResearchApi
         "Sheets: participants, rooms (one row per selected room), then the long format of the selected rooms: decisions (one row per " +
         "submission of a choice, every revision its own row: chosen, with the choice, confidence, revision number and milliseconds since the round " +
         "opened; and one per timed_out or absent; is_bot, bot_reason), consensus (one row per round reached or closed with no_consensus), room_events, " +
-        "facilitator_actions, recording_events, connection_quality, scenarios (every scenario the rooms played, one row per text in Korean and " +
+        "facilitator_actions (a pause or resume of the whole session on each room it stopped), recording_events, connection_quality, scenarios (every scenario the rooms played, one row per text in Korean and " +
         "English, with a generated one's provider, model, prompt version, time and SHA-256 of the model's answer), ai_interactions (each " +
         "question set, feedback and bot choice the AI facilitator produced: to whom, when, provider, model, prompt version, fell back and why); " +
         "rows about participants without data_consent are left out of every sheet. Then codebook (every column of every sheet, and the codes), " +
-        "manifest (export id, time, filters, <sheet>_rows and <sheet>_sha256 for every data sheet, participants left out). The workbook is streamed while the database is read: the response " +
+        "manifest (export id, time, filters, <sheet>_rows and <sheet>_sha256 for every data sheet, participants left out, and of those the ones who withdrew data consent: withdrawn_participants). The workbook is streamed while the database is read: the response " +
         "starts at once, memory does not grow with the export, and a client that disconnects stops the query; one that stops reading keeps its " +
         "export for up to Research:ExportMaxStallSeconds (10 minutes by default). Every export is recorded in " +
         "the export ledger (table research_exports) under its id, also sent as the X-Export-Id header. With Research:Pseudonymise on (the " +
@@ -81,7 +84,10 @@ public static class ResearchApi
             .WithDescription("sheets: the names the export's sheet query takes with format=csv (one CSV file per sheet), in the order the workbook holds them.");
         research.MapGet("/debug/counts", CountsAsync)
             .WithSummary("Researchers only: row counts of the research tables")
-            .WithDescription("users (guests, registered, with data consent), rooms by phase, seated participants (and seats left before a game), round choices, consensus choices, recording events and exports; each count is one query, all in one statement.");
+            .WithDescription(
+                "users (guests, registered, with data consent: people only, never a bot), rooms by phase, seated participants (and seats left before a game), round choices, " +
+                "consensus choices, recording events and exports; bots (bot accounts), bot_seats and bot_round_choices: the part of participants and round_choices that " +
+                "bots hold, as the participants and decisions sheets mark them is_bot. Each count is one query, all in one statement.");
         research.MapGet("/exports/{export_id}", GetExportAsync)
             .WithSummary("Researchers only: one export's entry in the export ledger")
             .WithDescription(LedgerDescriptionText + " 400 invalid_export_id if export_id is not a UUID; 404 export_not_found if no export has it.")
@@ -236,7 +242,10 @@ public static class ResearchApi
             counts.ConsensusChoices,
             counts.RecordingEvents,
             counts.Exports,
-            counts.CountedAt));
+            counts.CountedAt,
+            counts.Bots,
+            counts.BotSeats,
+            counts.BotRoundChoices));
     }
 
     private static ExportLedgerResponse ToResponse(ExportLedgerEntry entry) => new(
@@ -263,7 +272,9 @@ public static class ResearchApi
         entry.Sheets,
         entry.Pseudonymised,
         entry.PseudonymStudy,
-        entry.NamesIncluded);
+        entry.NamesIncluded,
+        entry.CsvSheet,
+        entry.WithdrawnParticipants);
 
     private static ProblemHttpResult Invalid(int status, string field, string detail) =>
         (ProblemHttpResult)Problems.Create(status, "invalid_filter", detail, field: field);

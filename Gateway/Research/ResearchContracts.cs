@@ -15,7 +15,10 @@ public sealed record ResearchCountsResponse(
     long ConsensusChoices,
     long RecordingEvents,
     long Exports,
-    DateTimeOffset CountedAt);
+    DateTimeOffset CountedAt,
+    long Bots,
+    long BotSeats,
+    long BotRoundChoices);
 
 public sealed record RoomCountsResponse(long Total, long Waiting, long Started, long Finished);
 
@@ -47,7 +50,9 @@ public sealed record ExportLedgerResponse(
     IReadOnlyList<SheetSummary> Sheets,
     bool? Pseudonymised,
     string? PseudonymStudy,
-    bool? NamesIncluded);
+    bool? NamesIncluded,
+    string? CsvSheet,
+    long? WithdrawnParticipants);
 
 /// <summary>The export's data sheets by name, in workbook order.</summary>
 public sealed record ExportSheetsResponse(IReadOnlyList<string> Sheets);

@@ -66,18 +66,18 @@ public static class ExportColumns
             {
                 UserIds = static (r, pseudonym) => r with { UserId = pseudonym(r.UserId) },
             },
-            new("username", ExportValueKind.Text, $"The registered username, or {GuestMarker} for a guest; empty for a registered user when names are left out (the manifest's names_included).", r => ExportValue.Of(r.Username ?? (r.IsGuest ? GuestMarker : null)))
+            new("username", ExportValueKind.Text, $"The registered username, or {GuestMarker} for a guest; empty for a bot, and for a registered user when names are left out (the manifest's names_included).", r => ExportValue.Of(r.Username ?? (r.IsGuest ? GuestMarker : null)))
             {
                 LeaveOutName = static r => r with { Username = null },
             },
-            new("is_guest", ExportValueKind.Boolean, "TRUE for a guest account, FALSE for a registered one.", r => ExportValue.Of(r.IsGuest)),
+            new("is_guest", ExportValueKind.Boolean, "TRUE for a guest account (a person who played without registering), FALSE for a registered one and for a bot (see is_bot).", r => ExportValue.Of(r.IsGuest)),
             new("is_bot", ExportValueKind.Boolean, "TRUE for a bot's seat (seated by the host, or in a dropped seat under on_dropout bot): its choices come from a seeded rule per role, not from a person. FALSE for a person.", r => ExportValue.Of(r.IsBot)),
             new("data_consent", ExportValueKind.Boolean, "Consent to research use of decisions; TRUE for every person here, since participants without it are left out; FALSE for a bot, which has no consent to give and is exported marked is_bot.", r => ExportValue.Of(!r.IsBot)),
-            new("data_consent_version", ExportValueKind.Text, $"The consent text version (GET /consent/{{version}}) data consent was granted under; {ConsentTexts.Unversioned} when the client sent no version, {ConsentTexts.Legacy} for consent given under the original system's terms, empty when given before versions were recorded.", r => ExportValue.Of(r.DataConsentVersion)),
-            new("data_consent_at", ExportValueKind.Timestamp, "When data consent was granted under that version (UTC); empty when given before versions were recorded.", r => ExportValue.Of(r.DataConsentAt)),
+            new("data_consent_version", ExportValueKind.Text, $"The consent text version (GET /consent/{{version}}) of the data consent covering this seat: the grant in force when the seat was taken, or, if none was then, the first grant after it (a later grant under a newer text does not change an earlier seat's row); {ConsentTexts.Unversioned} when the client sent no version, {ConsentTexts.Legacy} for consent given under the original system's terms, empty when given before versions were recorded.", r => ExportValue.Of(r.DataConsentVersion)),
+            new("data_consent_at", ExportValueKind.Timestamp, "When that covering grant was given (UTC); empty when given before versions were recorded.", r => ExportValue.Of(r.DataConsentAt)),
             new("voice_consent", ExportValueKind.Boolean, "Consent to voice recording.", r => ExportValue.Of(r.VoiceConsent)),
-            new("voice_consent_version", ExportValueKind.Text, "The consent text version voice consent was granted under (as data_consent_version); empty without voice consent.", r => ExportValue.Of(r.VoiceConsentVersion)),
-            new("voice_consent_at", ExportValueKind.Timestamp, "When voice consent was granted under that version (UTC); empty without voice consent.", r => ExportValue.Of(r.VoiceConsentAt)),
+            new("voice_consent_version", ExportValueKind.Text, "The consent text version of the voice consent covering this seat, by the same rule as data_consent_version; empty without voice consent now.", r => ExportValue.Of(r.VoiceConsentVersion)),
+            new("voice_consent_at", ExportValueKind.Timestamp, "When that covering voice grant was given (UTC); empty without voice consent now.", r => ExportValue.Of(r.VoiceConsentAt)),
             new("room_code", ExportValueKind.Text, "The room (see the rooms sheet); text, leading zeros count.", r => ExportValue.Of(r.RoomCode)),
             new("topic", ExportValueKind.Text, "The dilemma topic the room played.", r => ExportValue.Of(r.Topic)),
             new("room_phase", ExportValueKind.Text, "waiting, started or finished, at the time of the export.", r => ExportValue.Of(RoomPhases.Word(r.Phase))),

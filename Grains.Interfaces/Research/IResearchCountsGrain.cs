@@ -9,7 +9,12 @@ public interface IResearchCountsGrain : IGrainWithIntegerKey
     Task<ResearchCounts> GetCountsAsync(CancellationToken cancellationToken = default);
 }
 
-/// <summary>Counts as of one moment (one statement): users, rooms by phase, seats and decisions.</summary>
+/// <summary>
+/// Counts as of one moment (one statement): users, rooms by phase, seats and decisions. <see cref="Users"/>, <see cref="Guests"/> and
+/// <see cref="UsersWithDataConsent"/> count people only: a bot is a guest-like account row, and counted among them it would pass for
+/// a person in a study's numbers. Bots are counted apart, as are their seats and choices (which the seat and choice counts include,
+/// as the participants and decisions sheets hold their rows, marked is_bot).
+/// </summary>
 [GenerateSerializer]
 [Immutable]
 [Alias("dilemma.research-counts")]
@@ -26,4 +31,7 @@ public sealed record ResearchCounts(
     [property: Id(9)] long ConsensusChoices,
     [property: Id(10)] long RecordingEvents,
     [property: Id(11)] long Exports,
-    [property: Id(12)] DateTimeOffset CountedAt);
+    [property: Id(12)] DateTimeOffset CountedAt,
+    [property: Id(13)] long Bots = 0,
+    [property: Id(14)] long BotSeats = 0,
+    [property: Id(15)] long BotRoundChoices = 0);

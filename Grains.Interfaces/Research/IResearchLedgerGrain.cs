@@ -26,7 +26,10 @@ public interface IResearchLedgerGrain : IGrainWithIntegerKey
 /// counts and digests its manifest sheet carries (every sheet's in <see cref="Sheets"/>, in workbook order; the participants and
 /// rooms sheets' also in their own fields, as before there were more sheets), the erasures recorded before it read, and whom it
 /// could name: whether its user ids were pseudonyms and for which study, and whether names went with them (null on exports
-/// recorded before the ledger kept these). Times are UTC.
+/// recorded before the ledger kept these). <see cref="CsvSheet"/> is the one sheet a csv export handed out: it reads the
+/// participants and rooms sheets whichever it writes, so without it a csv of rooms and one of participants had the same entry.
+/// <see cref="WithdrawnParticipants"/> counts the seats left out because their user withdrew data consent (null before it was kept).
+/// Times are UTC.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -50,7 +53,9 @@ public sealed record ExportLedgerEntry(
     [property: Id(15)] IReadOnlyList<SheetSummary> Sheets,
     [property: Id(16)] bool? Pseudonymised,
     [property: Id(17)] string? PseudonymStudy,
-    [property: Id(18)] bool? NamesIncluded);
+    [property: Id(18)] bool? NamesIncluded,
+    [property: Id(19)] string? CsvSheet = null,
+    [property: Id(20)] long? WithdrawnParticipants = null);
 
 /// <summary>One page of the ledger; <see cref="Total"/> counts every entry.</summary>
 [GenerateSerializer]

@@ -92,6 +92,16 @@ public sealed class InMemoryAccountStore : IAccountStore
         }
     }
 
+    /// <summary>People (users, guests, with data consent) and bots as of now, for the research counts: a bot is no person to count.</summary>
+    public (long Users, long Guests, long DataConsent, IReadOnlySet<long> Bots) CountForResearch()
+    {
+        lock (_lock)
+        {
+            var people = _users.Values.Where(u => !u.IsBot).ToList();
+            return (people.Count, people.Count(u => u.IsGuest), people.Count(u => u.DataConsent), _users.Values.Where(u => u.IsBot).Select(u => u.Id).ToHashSet());
+        }
+    }
+
     public Task RecordLoginAsync(long userId, DateTime now, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<StoredUser?> RecordConsentAsync(long userId, ConsentDecision decision, CancellationToken cancellationToken)

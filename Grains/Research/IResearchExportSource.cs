@@ -45,5 +45,6 @@ public interface IResearchExportSession : IAsyncDisposable
 /// <summary>
 /// A seated participant as read; <see cref="Row"/> is null when they did not consent to research use.
 /// <see cref="RoundsCompleted"/> is the number of consensus rows of their room, whatever their consent.
+/// <see cref="ConsentWithdrawn"/>: left out because they gave data consent and withdrew it (not because they never gave it).
 /// </summary>
-public readonly record struct SourceParticipant(string RoomCode, int RoundsCompleted, ParticipantExportRow? Row);
+public readonly record struct SourceParticipant(string RoomCode, int RoundsCompleted, ParticipantExportRow? Row, bool ConsentWithdrawn = false);

@@ -9,7 +9,7 @@ public sealed class InMemoryResearchCounts(InMemoryResearchStore research, InMem
 {
     public Task<ResearchCounts> CountAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var (users, guests, consenting) = accounts.CountUsers();
+        var (users, guests, consenting, bots) = accounts.CountForResearch();
         var rooms = research.SnapshotRooms();
         long Rooms(RoomPhase phase) => rooms.Count(r => InMemoryResearchExportSource.Phase(r) == phase);
         var exports = ledger.Count;
@@ -28,6 +28,9 @@ public sealed class InMemoryResearchCounts(InMemoryResearchStore research, InMem
             rooms.Sum(r => r.Consensus.Count),
             research.CountRecordingEvents(),
             exports,
-            now));
+            now,
+            bots.Count,
+            rooms.Sum(r => r.Seats.Count(s => bots.Contains(s.UserId))),
+            rooms.Sum(r => r.Choices.Count(c => c.IsBot))));
     }
 }

@@ -20,15 +20,17 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
             .OrderBy(r => r.Record.RoomCode, StringComparer.Ordinal)
             .ToList();
         var users = new Dictionary<long, StoredUser?>();
+        var consents = new Dictionary<long, IReadOnlyList<ConsentRow>>();
         foreach (var seat in rooms.SelectMany(r => r.Seats))
         {
             if (!users.ContainsKey(seat.UserId))
             {
                 users[seat.UserId] = await accounts.FindByIdAsync(seat.UserId, cancellationToken);
+                consents[seat.UserId] = await accounts.GetConsentRowsAsync(seat.UserId, cancellationToken);
             }
         }
 
-        return new Session(rooms, users, research.ErasureTotals(), new InMemorySheetContext(rooms, research, facilitatorActions.All(), accounts, users));
+        return new Session(rooms, users, consents, research.ErasureTotals(), new InMemorySheetContext(rooms, research, facilitatorActions.All(), accounts, users));
     }
 
     public Task<(DateTime Oldest, DateTime Newest)?> NewestRoomsCreatedAsync(int rooms, CancellationToken cancellationToken)
@@ -48,7 +50,12 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
         && (filter.StudyLabel is null || room.Record.StudyLabel == filter.StudyLabel)
         && (filter.Phase is null || Phase(room) == filter.Phase);
 
-    private sealed class Session(List<RecordedRoom> rooms, Dictionary<long, StoredUser?> users, ErasureTotals erasures, InMemorySheetContext sheets) : IResearchExportSession
+    private sealed class Session(
+        List<RecordedRoom> rooms,
+        Dictionary<long, StoredUser?> users,
+        Dictionary<long, IReadOnlyList<ConsentRow>> consents,
+        ErasureTotals erasures,
+        InMemorySheetContext sheets) : IResearchExportSession
     {
         public Task<ErasureTotals> ReadErasureTotalsAsync(CancellationToken cancellationToken) => Task.FromResult(erasures);
 
@@ -66,7 +73,9 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
                 foreach (var seat in room.Seats)
                 {
                     var user = users[seat.UserId];
-                    yield return new SourceParticipant(room.Record.RoomCode, room.Consensus.Count, user is { DataConsent: true } or { IsBot: true } ? Row(room, seat, user) : null);
+                    yield return user is { DataConsent: true } or { IsBot: true }
+                        ? new SourceParticipant(room.Record.RoomCode, room.Consensus.Count, Row(room, seat, user, consents[seat.UserId]))
+                        : new SourceParticipant(room.Record.RoomCode, room.Consensus.Count, null, Withdrawn(user, consents[seat.UserId]));
                 }
             }
 
@@ -97,8 +106,16 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-        private static ParticipantExportRow Row(RecordedRoom room, RecordedSeat seat, StoredUser user)
+        // As the MySQL read: a grant on the user's row (kept after a withdrawal), or a withdrawal of data consent recorded.
+        private static bool Withdrawn(StoredUser? user, IReadOnlyList<ConsentRow> consentRows) =>
+            user?.DataConsentAt is not null || consentRows.Any(r => r.Kind == ConsentDecision.DataKind && !r.Granted);
+
+        private static ParticipantExportRow Row(RecordedRoom room, RecordedSeat seat, StoredUser user, IReadOnlyList<ConsentRow> consentRows)
         {
+            var data = ConsentAtSeat.Covering(consentRows, ConsentDecision.DataKind, seat.JoinedAt, (user.DataConsentVersion, user.DataConsentAt));
+            var voice = user.VoiceConsent
+                ? ConsentAtSeat.Covering(consentRows, ConsentDecision.VoiceKind, seat.JoinedAt, (user.VoiceConsentVersion, user.VoiceConsentAt))
+                : (null, null);
             var answers = new byte[RoomRules.Rounds * 4];
             Array.Fill(answers, ExportValue.NoAnswer);
             foreach (var choice in room.Choices.Where(c => c.UserId == seat.UserId))
@@ -116,7 +133,7 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
             return new ParticipantExportRow(
                 user.Id,
                 user.IsGuest || user.Username is null ? null : ExportValue.Clean(user.Username),
-                user.IsGuest,
+                user.IsGuest && !user.IsBot,
                 user.VoiceConsent,
                 room.Record.RoomCode,
                 ExportValue.Clean(room.Record.Topic),
@@ -125,10 +142,10 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
                 ExportValue.Clean(seat.Nickname),
                 ExportValue.ToExportTime(seat.JoinedAt),
                 answers,
-                user.DataConsentVersion,
-                user.DataConsentAt is { } dataAt ? ExportValue.ToExportTime(dataAt) : null,
-                user.VoiceConsent ? user.VoiceConsentVersion : null,
-                user.VoiceConsent && user.VoiceConsentAt is { } voiceAt ? ExportValue.ToExportTime(voiceAt) : null,
+                data.Version,
+                data.At is { } dataAt ? ExportValue.ToExportTime(dataAt) : null,
+                voice.Version,
+                voice.At is { } voiceAt ? ExportValue.ToExportTime(voiceAt) : null,
                 user.IsBot);
         }
     }

@@ -13,9 +13,9 @@ public sealed class MySqlResearchCounts(MySqlDataSource dataSource) : IResearchC
         // One statement, so every count is of the same moment and the endpoint costs one round trip.
         await using var command = new MySqlCommand(
             """
-            SELECT (SELECT COUNT(*) FROM users),
-                   (SELECT COUNT(*) FROM users WHERE is_guest = 1),
-                   (SELECT COUNT(*) FROM users WHERE data_consent = 1),
+            SELECT (SELECT COUNT(*) FROM users WHERE is_bot = 0),
+                   (SELECT COUNT(*) FROM users WHERE is_guest = 1 AND is_bot = 0),
+                   (SELECT COUNT(*) FROM users WHERE data_consent = 1 AND is_bot = 0),
                    (SELECT COUNT(*) FROM rooms WHERE status IN ('waiting', 'closed')),
                    (SELECT COUNT(*) FROM rooms WHERE status = 'started'),
                    (SELECT COUNT(*) FROM rooms WHERE status = 'finished'),
@@ -24,7 +24,10 @@ public sealed class MySqlResearchCounts(MySqlDataSource dataSource) : IResearchC
                    (SELECT COUNT(*) FROM round_choices),
                    (SELECT COUNT(*) FROM consensus_choices),
                    (SELECT COUNT(*) FROM recording_events),
-                   (SELECT COUNT(*) FROM research_exports)
+                   (SELECT COUNT(*) FROM research_exports),
+                   (SELECT COUNT(*) FROM users WHERE is_bot = 1),
+                   (SELECT COUNT(*) FROM room_participants p JOIN users u ON u.id = p.user_id WHERE p.left_at IS NULL AND u.is_bot = 1),
+                   (SELECT COUNT(*) FROM round_choices WHERE is_bot = 1)
             """,
             connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -42,6 +45,9 @@ public sealed class MySqlResearchCounts(MySqlDataSource dataSource) : IResearchC
             reader.GetInt64(9),
             reader.GetInt64(10),
             reader.GetInt64(11),
-            now);
+            now,
+            reader.GetInt64(12),
+            reader.GetInt64(13),
+            reader.GetInt64(14));
     }
 }

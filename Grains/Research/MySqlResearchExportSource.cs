@@ -120,16 +120,38 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
 
     // Seats without data consent get no choices and no name, so what they did not consent to never leaves the
     // database; their room's consensus is still read, to count the room's completed rounds. A bot's seat is
-    // exported (no person stands behind it) and marked is_bot.
+    // exported (no person stands behind it) and marked is_bot, and not is_guest: its account row is a guest's, and a
+    // study counting its guests by is_guest would count the bots among the people.
     private const string Exported = MySqlSheetContext.Exported;
 
+    // The grant covering a seat, by the rule ConsentAtSeat states: the user's row holds only the latest grant, which for a seat
+    // taken before it (an earlier session, before the participant consented again under a newer text) is read from the history.
+    // Most seats were taken under the grant held now and cost no subquery: IF evaluates only the branch it takes. Rows are
+    // compared by id, which grows with recorded_at, so ix_consent_records_user answers each with one short range.
+    private static string CoveringConsent(string kind, string field)
+    {
+        var current = $"u.{kind}_consent_{field}";
+        var column = field == "at" ? "recorded_at" : "version";
+        var coveringId =
+            "COALESCE(" +
+            "(SELECT IF(c.decision = 'granted', c.id, NULL) FROM consent_records c " +
+            $"WHERE c.user_id = p.user_id AND c.kind = '{kind}' AND c.recorded_at <= p.joined_at ORDER BY c.id DESC LIMIT 1), " +
+            "(SELECT c.id FROM consent_records c " +
+            $"WHERE c.user_id = p.user_id AND c.kind = '{kind}' AND c.decision = 'granted' AND c.recorded_at > p.joined_at ORDER BY c.id LIMIT 1))";
+        return $"IF(u.{kind}_consent_at IS NULL OR u.{kind}_consent_at <= p.joined_at, {current}, " +
+            $"COALESCE((SELECT g.{column} FROM consent_records g WHERE g.id = {coveringId}), {current}))";
+    }
+
     private static string ParticipantsSql(string where) => $"""
-        SELECT p.room_code, {Exported}, p.user_id, u.is_guest, u.voice_consent, IF({Exported}, u.username, NULL),
+        SELECT p.room_code, {Exported}, p.user_id, (u.is_guest = 1 AND u.is_bot = 0), u.voice_consent, IF({Exported}, u.username, NULL),
                r.topic, r.status, p.role_id, IF({Exported}, p.nickname, NULL), p.joined_at,
                IF({Exported}, ({PackedChoices}), NULL), ({PackedConsensus}),
-               u.data_consent_version, u.data_consent_at,
-               IF(u.voice_consent = 1, u.voice_consent_version, NULL), IF(u.voice_consent = 1, u.voice_consent_at, NULL),
-               u.is_bot
+               IF({Exported}, {CoveringConsent("data", "version")}, NULL), IF({Exported}, {CoveringConsent("data", "at")}, NULL),
+               IF({Exported} AND u.voice_consent = 1, {CoveringConsent("voice", "version")}, NULL),
+               IF({Exported} AND u.voice_consent = 1, {CoveringConsent("voice", "at")}, NULL),
+               u.is_bot,
+               IF({Exported}, 0, u.data_consent_at IS NOT NULL OR EXISTS (
+                   SELECT 1 FROM consent_records c WHERE c.user_id = p.user_id AND c.kind = 'data' AND c.decision = 'withdrawn'))
         FROM rooms r
         STRAIGHT_JOIN room_participants p ON p.room_code = r.room_code AND p.left_at IS NULL
         STRAIGHT_JOIN users u ON u.id = p.user_id
@@ -190,7 +212,7 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
 
                 if (!reader.GetBoolean(1))
                 {
-                    yield return new SourceParticipant(roomCode, roundsCompleted, null);
+                    yield return new SourceParticipant(roomCode, roundsCompleted, null, reader.GetBoolean(18));
                     continue;
                 }
 

@@ -84,6 +84,7 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
         var tally = new RoomTally();
         string? roomCode = null;
         long excluded = 0;
+        long withdrawn = 0;
         var sentParticipants = false;
         await foreach (var participant in session.ReadParticipantsAsync(cancellationToken))
         {
@@ -103,6 +104,7 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
             if (participant.Row is null)
             {
                 excluded++;
+                withdrawn += participant.ConsentWithdrawn ? 1 : 0;
             }
             else
             {
@@ -176,7 +178,9 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
             summaries,
             pseudonyms.Enabled,
             pseudonyms.Enabled ? study : null,
-            privacy.IncludeNames);
+            privacy.IncludeNames,
+            request.Format == "csv" ? request.OnlySheet ?? ExportSheets.Participants.Name : null,
+            withdrawn);
         if (!request.WarmUp)
         {
             await ledger.RecordExportAsync(entry, cancellationToken);
@@ -198,7 +202,8 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
             summaries,
             pseudonyms.Enabled,
             entry.PseudonymStudy,
-            privacy.IncludeNames);
+            privacy.IncludeNames,
+            withdrawn);
     }
 
     /// <summary>

@@ -145,6 +145,77 @@ public abstract class ConsentRecordTests(HttpClient client, IGrainFactory grains
     }
 
     [Fact]
+    public async Task Each_seat_is_exported_under_the_consent_it_was_taken_under_not_a_later_one()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+
+        // A study's first session under one text (here the original front end's unversioned boolean), then the participant consents
+        // again under the current text for a later session: the first session's decisions were not made under the later text.
+        var returning = await SignInAsync(new { nickname = "returning", data_consent = true, voice_consent = true });
+        var firstRoom = RoomKit.Code(await RoomKit.CreateRoomAsync(returning, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await client.SendAsync(ConsentPatch(returning, new { data_consent = true, voice_consent = true, consent_version = Current }), Ct));
+        var laterRoom = RoomKit.Code(await RoomKit.CreateRoomAsync(returning, Ct));
+
+        // One who had withdrawn when they sat down and consented again afterwards: that later grant is what brings the seat in, not the
+        // grant they had withdrawn.
+        var lapsed = await SignInAsync(new { nickname = "lapsed", data_consent = true, consent_version = Current });
+        await HttpAssert.OkAsync<JsonElement>(await client.SendAsync(ConsentPatch(lapsed, new { data_consent = false }), Ct));
+        var lapsedRoom = RoomKit.Code(await RoomKit.CreateRoomAsync(lapsed, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await client.SendAsync(ConsentPatch(lapsed, new { data_consent = true, consent_version = Current }), Ct));
+
+        var (workbook, _) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
+        var participants = workbook.Records("participants");
+        var returningRows = await ConsentRowsAsync(returning.UserId);
+        Assert.Equal(
+            [("data", "unversioned", "granted"), ("voice", "unversioned", "granted"), ("data", Current, "granted"), ("voice", Current, "granted")],
+            returningRows.Select(r => (r.Kind, r.Version, r.Decision)));
+
+        var first = Assert.Single(participants, r => (string)r["room_code"]! == firstRoom);
+        Assert.Equal(("unversioned", ExportTime(returningRows[0].At)), (first["data_consent_version"], first["data_consent_at"]));
+        Assert.Equal(("unversioned", ExportTime(returningRows[1].At)), (first["voice_consent_version"], first["voice_consent_at"]));
+        Assert.True((DateTime)first["data_consent_at"]! <= (DateTime)first["joined_at"]!);
+
+        var later = Assert.Single(participants, r => (string)r["room_code"]! == laterRoom);
+        Assert.Equal((Current, ExportTime(returningRows[2].At)), (later["data_consent_version"], later["data_consent_at"]));
+        Assert.Equal((Current, ExportTime(returningRows[3].At)), (later["voice_consent_version"], later["voice_consent_at"]));
+
+        var lapsedRows = await ConsentRowsAsync(lapsed.UserId);
+        Assert.Equal([("data", Current, "granted"), ("data", "unversioned", "withdrawn"), ("data", Current, "granted")], lapsedRows.Select(r => (r.Kind, r.Version, r.Decision)));
+        var regranted = Assert.Single(participants, r => (string)r["room_code"]! == lapsedRoom);
+        Assert.Equal((Current, ExportTime(lapsedRows[2].At)), (regranted["data_consent_version"], regranted["data_consent_at"]));
+
+        static DateTime ExportTime(DateTime at) => new(at.Ticks - (at.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Unspecified);
+    }
+
+    [Fact]
+    public async Task An_export_after_a_withdrawal_of_consent_counts_the_seats_an_earlier_one_may_hold()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var withdrawing = await SignInAsync(new { nickname = "withdrawing", data_consent = true, consent_version = Current });
+        var staying = await SignInAsync(new { nickname = "staying", data_consent = true, consent_version = Current });
+        var never = await SignInAsync(new { nickname = "never", data_consent = false, consent_version = Current });
+        var code = RoomKit.Code(await RoomKit.CreateRoomAsync(withdrawing, Ct));
+        await RoomKit.JoinAsync(staying, code, Ct);
+        await RoomKit.JoinAsync(never, code, Ct);
+        var to = DateTimeOffset.UtcNow.AddSeconds(1);
+        var query = $"from={ResearchKit.Query(since)}&to={ResearchKit.Query(to)}";
+
+        var (before, _) = await ResearchKit.DownloadAsync(researcher, query, Ct);
+        Assert.Equal((2.0, 1.0, 0.0), ((double)before.Manifest["participants_rows"]!, (double)before.Manifest["excluded_participants"]!, (double)before.Manifest["withdrawn_participants"]!));
+
+        // Withdrawing consent erases nothing, so the erasure ledger stays as it was: the export that holds their row must be told otherwise.
+        await HttpAssert.OkAsync<JsonElement>(await client.SendAsync(ConsentPatch(withdrawing, new { data_consent = false }), Ct));
+        var (after, response) = await ResearchKit.DownloadAsync(researcher, query, Ct);
+        Assert.Equal((1.0, 2.0, 1.0), ((double)after.Manifest["participants_rows"]!, (double)after.Manifest["excluded_participants"]!, (double)after.Manifest["withdrawn_participants"]!));
+        Assert.Equal(before.Manifest["erasures"], after.Manifest["erasures"]);
+
+        var entry = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync($"{ResearchKit.Ledger}/{Assert.Single(response.Headers.GetValues("X-Export-Id"))}", Ct));
+        Assert.Equal(1, entry.GetProperty("withdrawn_participants").GetInt64());
+    }
+
+    [Fact]
     public async Task Held_data_lists_the_account_its_consent_rows_and_every_research_row_of_the_caller()
     {
         var (players, code) = await RoomKit.StartedRoomAsync(client, Ct);

@@ -31,6 +31,40 @@ public abstract class ExportSheetsTests(HttpClient client, IGrainFactory grains)
     protected abstract Task<Stored> ReadStoredAsync(IReadOnlyList<string> rooms);
 
     [Fact]
+    public async Task A_pause_of_the_whole_session_is_on_the_facilitator_actions_of_every_room_it_stopped()
+    {
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var facilitator = await Sessions.SessionKit.FacilitatorAsync(client, grains, Ct);
+        var session = Sessions.SessionKit.Code(await Sessions.SessionKit.CreateAsync(facilitator, Ct));
+        var students = await Sessions.SessionKit.EnrolledAsync(client, session, 3, Ct);
+        var room = Sessions.SessionKit.Rooms(await Sessions.SessionKit.StartAsync(facilitator, session, Ct))[0].GetProperty("room_code").GetString()!;
+
+        // Round 1's decisions wait out a room's own pause and then the whole session's: the export must show both, or the
+        // decision times (ms_since_round_opened) read as deliberation.
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{session}/rooms/{room}/pause", new { reason = "too loud" }, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{session}/rooms/{room}/resume", null, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{session}/pause", null, Ct));
+        await HttpAssert.ProblemAsync(await RoomKit.ChooseAsync(students[0], room, 1, 0, 3, Ct), HttpStatusCode.Conflict, "room_paused");
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{session}/resume", null, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(students[0], room, 1, 0, 3, Ct), HttpStatusCode.Created);
+
+        var (workbook, _) = await ResearchKit.DownloadAsync(researcher, $"session={session}", Ct);
+        var actions = workbook.Records("facilitator_actions");
+        Assert.Equal(
+            [("pause_room", "too loud"), ("resume_room", null), ("pause_session", null), ("resume_session", null)],
+            actions.Select(a => ((string)a["action"]!, (string?)a["reason"])));
+        Assert.All(actions, a => Assert.Equal((room, session), ((string)a["room_code"]!, (string)a["session_code"]!)));
+
+        // The session's audit holds the session-wide pause once, with no room, as the sheet's rows are derived from it.
+        var audit = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{session}/actions", Ct));
+        var sessionPause = Assert.Single(audit.EnumerateArray(), a => a.GetProperty("action").GetString() == "pause_session");
+        Assert.Equal(JsonValueKind.Null, sessionPause.GetProperty("room_code").ValueKind);
+        Assert.Equal(
+            ExportValue.ToExportTime(sessionPause.GetProperty("occurred_at").GetDateTimeOffset().UtcDateTime),
+            DateTime.SpecifyKind((DateTime)actions[2]["at"]!, DateTimeKind.Utc));
+    }
+
+    [Fact]
     public async Task Every_column_of_every_sheet_has_a_codebook_entry_and_a_manifest_count_and_hash()
     {
         var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);

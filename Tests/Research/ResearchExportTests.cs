@@ -186,6 +186,38 @@ public abstract class ResearchExportTests(HttpClient client, IGrainFactory grain
     }
 
     [Fact]
+    public async Task The_ledger_says_which_sheet_a_csv_export_handed_out()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var (players, _) = await RoomKit.StartedRoomAsync(client, Ct);
+        await ResearchKit.ConsentAsync(players[0], data: true, Ct);
+        var to = DateTimeOffset.UtcNow.AddSeconds(1);
+
+        async Task<JsonElement> EntryAsync(string query)
+        {
+            using var response = await researcher.GetAsync($"{ResearchKit.Export}?from={ResearchKit.Query(since)}&to={ResearchKit.Query(to)}{query}", Ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await response.Content.ReadAsByteArrayAsync(Ct);
+            var exportId = Assert.Single(response.Headers.GetValues("X-Export-Id"));
+            return await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync($"{ResearchKit.Ledger}/{exportId}", Ct));
+        }
+
+        var participants = await EntryAsync("&format=csv");
+        var rooms = await EntryAsync("&format=csv&sheet=rooms");
+        var decisions = await EntryAsync("&format=csv&sheet=decisions");
+        var workbook = await EntryAsync(string.Empty);
+
+        // Both csv files read the same two sheets of the same rooms: their sheets, counts and hashes agree, and only csv_sheet says which left.
+        Assert.Equal(participants.GetProperty("sheets").ToString(), rooms.GetProperty("sheets").ToString());
+        Assert.Equal(1, participants.GetProperty("rooms_rows").GetInt64());
+        Assert.Equal("participants", participants.GetProperty("csv_sheet").GetString());
+        Assert.Equal("rooms", rooms.GetProperty("csv_sheet").GetString());
+        Assert.Equal("decisions", decisions.GetProperty("csv_sheet").GetString());
+        Assert.Equal(JsonValueKind.Null, workbook.GetProperty("csv_sheet").ValueKind);
+    }
+
+    [Fact]
     public async Task A_bots_seat_is_exported_marked_is_bot_with_its_choices()
     {
         var since = DateTimeOffset.UtcNow;
@@ -213,6 +245,10 @@ public abstract class ResearchExportTests(HttpClient client, IGrainFactory grain
         Assert.Equal(2, bots.Count);
         Assert.All(bots, r => Assert.Equal("FALSE", Cell(r, "data_consent")));
         Assert.All(bots, r => Assert.NotEqual(string.Empty, Cell(r, "round_1_choice")));
+
+        // Counting the sheet's guests must count people: a bot's account row is a guest's, but no guest played it.
+        Assert.Equal(("TRUE", "(guest)"), (Cell(person, "is_guest"), Cell(person, "username")));
+        Assert.All(bots, r => Assert.Equal(("FALSE", string.Empty), (Cell(r, "is_guest"), Cell(r, "username"))));
     }
 
     [Fact]
@@ -463,18 +499,30 @@ public abstract class ResearchExportTests(HttpClient client, IGrainFactory grain
     }
 
     [Fact]
-    public async Task Counts_match_the_tables()
+    public async Task Counts_match_the_tables_and_never_count_a_bot_as_a_person()
     {
         var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
         var (players, code) = await RoomKit.StartedRoomAsync(client, Ct);
         await RoomKit.PlayRoundAsync(players, code, 1, Ct);
 
+        // A host playing with two bots: bots are guest-like account rows, and a study counting its guests must not count them.
+        var host = await RoomKit.GuestAsync(client, Ct);
+        var botRoom = RoomKit.Code(await RoomKit.CreateRoomAsync(host, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await host.PostAsync($"/rooms/{botRoom}/bots", new { bots = 2 }, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await host.PostAsync($"/rooms/assign-roles/{botRoom}", new { }, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await host.PostAsync($"/rooms/{botRoom}/start", null, Ct));
+        await RoomKit.WithBotChoicesAsync(host, botRoom, 2, Ct);
+
         var counts = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync(ResearchKit.Counts, Ct));
         var store = await StoreCountsAsync();
 
-        Assert.Equal(store["users"], counts.GetProperty("users").GetInt64());
-        Assert.Equal(store["guests"], counts.GetProperty("guests").GetInt64());
+        Assert.True(store["bots"] >= 2 && store["bot_seats"] >= 2 && store["bot_choices"] >= 2, $"bots {store["bots"]}, seats {store["bot_seats"]}, choices {store["bot_choices"]}");
+        Assert.Equal(store["users"] - store["bots"], counts.GetProperty("users").GetInt64());
+        Assert.Equal(store["guests"] - store["bots"], counts.GetProperty("guests").GetInt64());
         Assert.Equal(store["users"] - store["guests"], counts.GetProperty("registered_users").GetInt64());
+        Assert.Equal(store["bots"], counts.GetProperty("bots").GetInt64());
+        Assert.Equal(store["bot_seats"], counts.GetProperty("bot_seats").GetInt64());
+        Assert.Equal(store["bot_choices"], counts.GetProperty("bot_round_choices").GetInt64());
         var rooms = counts.GetProperty("rooms");
         Assert.Equal(store["waiting"], rooms.GetProperty("waiting").GetInt64());
         Assert.Equal(store["started"], rooms.GetProperty("started").GetInt64());
@@ -548,6 +596,9 @@ public sealed class ClusterResearchExportTests(ClusterGatewayFixture cluster)
         var row = await connection.QuerySingleAsync(
             """
             SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM users WHERE is_guest) AS guests,
+                   (SELECT COUNT(*) FROM users WHERE is_bot) AS bots,
+                   (SELECT COUNT(*) FROM room_participants p JOIN users u ON u.id = p.user_id WHERE p.left_at IS NULL AND u.is_bot) AS bot_seats,
+                   (SELECT COUNT(*) FROM round_choices c JOIN users u ON u.id = c.user_id WHERE u.is_bot) AS bot_choices,
                    (SELECT COUNT(*) FROM rooms WHERE status = 'waiting') AS waiting, (SELECT COUNT(*) FROM rooms WHERE status = 'started') AS started,
                    (SELECT COUNT(*) FROM rooms WHERE status = 'finished') AS finished,
                    (SELECT COUNT(*) FROM room_participants WHERE left_at IS NULL) AS participants,
@@ -574,21 +625,36 @@ public sealed class EmbeddedResearchExportTests(EmbeddedGatewayFixture gateway)
         return Task.FromResult((entry.Filter.SessionCode, entry.Filter.StudyLabel));
     }
 
-    protected override Task<Dictionary<string, long>> StoreCountsAsync()
+    protected override async Task<Dictionary<string, long>> StoreCountsAsync()
     {
         var rooms = gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>().SnapshotRooms();
-        var (users, guests, _) = gateway.Factory.Services.GetRequiredService<Dilemma.Grains.Accounts.InMemoryAccountStore>().CountUsers();
+        var accounts = gateway.Factory.Services.GetRequiredService<Dilemma.Grains.Accounts.InMemoryAccountStore>();
+        var (users, guests, _) = accounts.CountUsers();
+
+        // Every bot account is made for a seat, so the seated ones are all of them.
+        var bots = new HashSet<long>();
+        foreach (var userId in rooms.SelectMany(r => r.Seats).Select(s => s.UserId).Distinct())
+        {
+            if (await accounts.FindByIdAsync(userId, Ct) is { IsBot: true })
+            {
+                bots.Add(userId);
+            }
+        }
+
         long Phase(string status) => rooms.Count(r => (r.Progress?.Status ?? RoomStatus.Waiting) == status);
-        return Task.FromResult(new Dictionary<string, long>
+        return new Dictionary<string, long>
         {
             ["users"] = users,
             ["guests"] = guests,
+            ["bots"] = bots.Count,
+            ["bot_seats"] = rooms.Sum(r => r.Seats.Count(s => bots.Contains(s.UserId))),
+            ["bot_choices"] = rooms.Sum(r => r.Choices.Count(c => bots.Contains(c.UserId))),
             ["waiting"] = Phase(RoomStatus.Waiting),
             ["started"] = Phase(RoomStatus.Started),
             ["finished"] = Phase(RoomStatus.Finished),
             ["participants"] = rooms.Sum(r => r.Seats.Count),
             ["choices"] = rooms.Sum(r => r.Choices.Count),
             ["consensus"] = rooms.Sum(r => r.Consensus.Count),
-        });
+        };
     }
 }

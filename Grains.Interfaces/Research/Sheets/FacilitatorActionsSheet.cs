@@ -18,7 +18,7 @@ public static class FacilitatorActionsSheet
 {
     public static ExportSheet<FacilitatorActionExportRow> Sheet { get; } = new("facilitator_actions",
     [
-        new("room_code", ExportValueKind.Text, "The room acted on (see the rooms sheet). Actions on a session as a whole, with no room, are not on this sheet.", r => ExportValue.Of(r.RoomCode)),
+        new("room_code", ExportValueKind.Text, "The room acted on (see the rooms sheet). A pause or resume of the whole session (pause_session, resume_session) is on the row of every room of it that was playing then, since it stopped that room's clock; other actions on a session as a whole, with no room, are not on this sheet.", r => ExportValue.Of(r.RoomCode)),
         new("session_code", ExportValueKind.Text, "The session the room belongs to.", r => ExportValue.Of(r.SessionCode)),
         new("actor_id", ExportValueKind.Number, "The facilitator's user id.", r => ExportValue.Of(r.ActorId))
         {

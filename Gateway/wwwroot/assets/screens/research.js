@@ -20,6 +20,7 @@ addStrings({
     'research.count.consenting': 'Users who consented to research',
     'research.count.rooms': 'Rooms (waiting / started / finished)',
     'research.count.participants': 'Seats taken',
+    'research.count.bots': 'Bots (accounts / seats / choices), not counted among users',
     'research.count.choices': 'Individual choices',
     'research.count.consensus': 'Group decisions',
     'research.count.recording': 'Recording events',
@@ -84,6 +85,7 @@ addStrings({
     'research.count.consenting': '연구 참여에 동의한 사용자',
     'research.count.rooms': '방 (대기 / 진행 / 끝남)',
     'research.count.participants': '참여한 자리',
+    'research.count.bots': '봇 (계정 / 자리 / 선택), 사용자 수에는 들지 않음',
     'research.count.choices': '개인 선택',
     'research.count.consensus': '모둠 결정',
     'research.count.recording': '녹음 기록',
@@ -144,11 +146,12 @@ export const RESEARCH_ROLES = ['researcher', 'admin'];
 /**
  * @typedef {{ users: number, guests: number, registered_users: number, users_with_data_consent: number,
  *   rooms: { total: number, waiting: number, started: number, finished: number }, participants: number, participants_left: number,
- *   round_choices: number, consensus_choices: number, recording_events: number, exports: number, counted_at: string }} Counts
+ *   round_choices: number, consensus_choices: number, recording_events: number, exports: number, counted_at: string,
+ *   bots: number, bot_seats: number, bot_round_choices: number }} Counts
  * @typedef {{ export_id: string, started_at: string, completed_at: string, requested_by: string, format: string,
  *   filter_from: string | null, filter_to: string | null, filter_topic: string | null, filter_phase: string | null,
  *   participants_rows: number, rooms_rows: number, participants_sha256: string, rooms_sha256: string,
- *   pseudonymised: boolean | null, pseudonym_study: string | null, names_included: boolean | null }} LedgerEntry
+ *   pseudonymised: boolean | null, pseudonym_study: string | null, names_included: boolean | null, csv_sheet?: string | null }} LedgerEntry
  * @typedef {{ id: number, erased_at: string, rows_erased: number, kind: string }} Erasure
  * @typedef {{ from: string, to: string, topic: string, phase: string, format: 'xlsx' | 'csv', sheet: string }} ExportFilter
  * @typedef {{ topic: string, title: string | { ko: string, en: string } }} Topic
@@ -280,6 +283,7 @@ export class ResearchPage {
         ['consenting', t('research.count.consenting'), number(c.users_with_data_consent)],
         ['rooms', t('research.count.rooms'), `${number(c.rooms.total)} (${number(c.rooms.waiting)} / ${number(c.rooms.started)} / ${number(c.rooms.finished)})`],
         ['participants', t('research.count.participants'), number(c.participants)],
+        ['bots', t('research.count.bots'), `${number(c.bots)} / ${number(c.bot_seats)} / ${number(c.bot_round_choices)}`],
         ['choices', t('research.count.choices'), number(c.round_choices)],
         ['consensus', t('research.count.consensus'), number(c.consensus_choices)],
         ['recording', t('research.count.recording'), number(c.recording_events)],
@@ -379,7 +383,8 @@ export class ResearchPage {
             h('tbody', {}, this.ledger.map((entry) => h('tr', { 'data-export-id': entry.export_id },
               h('th', { scope: 'row' }, when(entry.completed_at)),
               h('td', {}, entry.requested_by),
-              h('td', {}, entry.format),
+              // A csv is one sheet; its sheets and hashes are of what it read, so which sheet left is said here.
+              h('td', {}, entry.csv_sheet ? `${entry.format} (${entry.csv_sheet})` : entry.format),
               h('td', {}, filterText(entry)),
               h('td', { 'data-identities': identitiesWord(entry) }, identitiesText(entry)),
               h('td', {}, `${number(entry.participants_rows)} / ${number(entry.rooms_rows)}`),
