@@ -106,6 +106,44 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
     }
 
     [Fact]
+    public async Task A_student_moved_mid_game_by_the_facilitator_follows_into_the_new_room_on_a_phone_and_is_told_from_where()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, choiceSeconds: 600));
+        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(375, 740), "Mo");
+        await page.FillAsync("#class-code", code);
+        await page.ClickAsync("#class-submit");
+        await Expect(page.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
+        var me = await page.EvaluateAsync<long>("() => JSON.parse(sessionStorage.getItem('dilemma.session')).user_id");
+        await SessionKit.EnrolledAsync(browser.Client, code, 5, Ct);
+
+        var rooms = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct));
+        var from = rooms.Single(room => SessionKit.UserIds(room).Contains(me));
+        var to = rooms.Single(room => !SessionKit.UserIds(room).Contains(me));
+        var (source, target) = (from.GetProperty("room_code").GetString()!, to.GetProperty("room_code").GetString()!);
+        await Expect(page.Locator("#room-code")).ToHaveTextAsync($"Room code {source}");
+        await Expect(page.Locator("#choice-submit")).ToBeEnabledAsync();
+
+        // A seat frees in the other room (a student who never came), and the facilitator moves this student into it.
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{target}/remove", new { user_id = SessionKit.UserIds(to)[0] }, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{source}/move", new { user_id = me, to_room_code = target }, Ct));
+
+        // The page was dropped in the lobby with "you left it in another window, or you were removed or moved…" and no
+        // way to the new room but asking for its code. It goes there by itself, says why, and the game goes on.
+        await Expect(page.Locator("#room-code")).ToHaveTextAsync($"Room code {target}");
+        await Expect(page.Locator("#moved-notice")).ToHaveTextAsync($"Your facilitator moved you to this room from room {source}. You play on here; your role in this room is shown below.");
+        await Expect(page.Locator("#error")).ToBeHiddenAsync();
+        await Expect(page.Locator("#my-role")).ToContainTextAsync("Your role: ");
+        await Expect(page.Locator("#choice-submit")).ToBeEnabledAsync();
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "round-moved-phone");
+
+        // A reload keeps them in the new room.
+        await page.ReloadAsync();
+        await Expect(page.Locator("#room-code")).ToHaveTextAsync($"Room code {target}");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_student_waiting_when_the_facilitator_closes_the_session_is_told_and_back_in_the_lobby()
     {
         var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);

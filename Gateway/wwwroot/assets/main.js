@@ -76,6 +76,8 @@ const state = {
   withdrawal: null,
   /** @type {Room | null} a game this player is still in, offered in the lobby */
   unfinished: null,
+  /** @type {string | null} the room of the class session this player's facilitator moved them out of, into this one */
+  movedFrom: null,
 };
 
 const submissions = new Submissions();
@@ -406,9 +408,43 @@ async function reopenPage(page) {
   }
 }
 
+/**
+ * Out of this game (left in another tab, removed, moved, or a bot has the seat). A class session's facilitator may have
+ * moved the student to another of its rooms mid-game: they were dropped in the lobby with a riddle of an error and no
+ * way to their new room but asking for its code. The session knows their seat (enrolling again answers it, changing
+ * nothing for one already seated), so they are taken there and told; anyone else goes back to the lobby, told why.
+ * Only a started game is asked about: before the start, a move is a leave, and asking again would seat someone who
+ * left on purpose in another tab.
+ * @param {Room} room the room the socket was for
+ */
+async function outOfGame(room) {
+  const current = state.room?.room_code === room.room_code ? state.room : room;
+  const sessionCode = current.session_code;
+  if (sessionCode && current.phase === 'started') {
+    /** @type {{ room_code: string | null } | null} */
+    let seat = null;
+    try {
+      seat = await call('POST', `/sessions/${encodeURIComponent(sessionCode)}/enrol`, {});
+    } catch {
+      // Not known where they are: said as below.
+    }
+    if (seat?.room_code && seat.room_code !== room.room_code) {
+      enterRoom(await call('GET', `/rooms/${encodeURIComponent(seat.room_code)}`));
+      state.movedFrom = room.room_code;
+      const text = t('room.movedHere', { from: room.room_code });
+      render();
+      announce(text);
+      return;
+    }
+  }
+  leaveRoomLocally();
+  showError(new ApiError(403, sessionCode && current.phase === 'started' ? 'removed_from_class_game' : 'no_longer_participant', ''));
+}
+
 /** @param {Room} room */
 function enterRoom(room) {
   closeRoomSockets();
+  state.movedFrom = null;
   state.room = room;
   state.scenario = room.scenario ?? null;
   state.stats = null;
@@ -442,11 +478,7 @@ function enterRoom(room) {
         state.down.add('voice');
         renderBanner();
       },
-      onGone: () => {
-        // Out of this game (left in another tab, removed, moved, or a bot has the seat): back to the lobby, told why.
-        leaveRoomLocally();
-        showError(new ApiError(403, 'no_longer_participant', ''));
-      },
+      onGone: () => void outOfGame(room).catch(showError),
     });
   mesh = new VoiceMesh(code, session.user_id, () => renderVoice(), (which) => {
     state.down.add(which);
@@ -1116,7 +1148,10 @@ function roomScreen() {
     body.push(h('button', { type: 'button', class: 'secondary', id: 'room-back', disabled: state.busy, onclick: leaveRoom }, t('room.back')));
   }
   body.push(voiceSection());
-  return [header, ...facilitatorMessages.view(), ...body];
+  const moved = state.movedFrom
+    ? h('p', { class: 'notice warn', id: 'moved-notice', role: 'status' }, t('room.movedHere', { from: state.movedFrom }))
+    : null;
+  return [header, ...(moved ? [moved] : []), ...facilitatorMessages.view(), ...body];
 }
 
 /** @param {Room} room @param {boolean} isHost */
