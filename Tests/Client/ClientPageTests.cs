@@ -222,6 +222,37 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await page.Context.CloseAsync();
     }
 
+    [Theory]
+    [InlineData("ko")]
+    [InlineData("en")]
+    public async Task A_finished_games_charts_on_a_375_pixel_phone_have_labels_big_enough_to_read(string lang)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (players, code) = await RoomKit.StartedRoomAsync(browser.Client, ct);
+        for (var round = 1; round <= 5; round++)
+        {
+            await RoomKit.PlayRoundAsync(players, code, round, ct);
+        }
+
+        // A player's own tab come back to the room (as after a reload): their tokens and their room in the tab's storage.
+        var tokens = players[1].Tokens;
+        var session = JsonSerializer.Serialize(new { access_token = tokens.AccessToken, refresh_token = tokens.RefreshToken, user_id = tokens.UserId, username = tokens.Username, is_guest = true });
+        var page = await browser.NewPageAsync(width: 375, height: 740);
+        await page.Context.AddInitScriptAsync(
+            $"if (!sessionStorage.getItem('dilemma.session')) {{ sessionStorage.setItem('dilemma.session', {JsonSerializer.Serialize(session)}); sessionStorage.setItem('dilemma.room', '{code}'); }}");
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", lang);
+        await Expect(page.Locator("#statistics svg.chart")).ToHaveCountAsync(3);
+
+        // Drawn 600 units wide and shrunk into the phone, the labels (option letters, rounds, the scales) were 6 pixels high.
+        var heights = await page.EvaluateAsync<double[]>("() => [...document.querySelectorAll('#statistics svg.chart text')].map(label => label.getBoundingClientRect().height)");
+        Assert.True(heights.Min() >= 12, $"The smallest chart label is {heights.Min():0.0} px high on a 375 px phone ({lang}).");
+        await ClientFlows.AssertChartLabelsInsideAsync(page);
+        await AssertNoHorizontalScrollAsync(page, "statistics");
+        await ScreenCheck.AssertAccessibleAsync(page, $"statistics-phone");
+        await page.Context.CloseAsync();
+    }
+
     private static async Task AssertNoHorizontalScrollAsync(IPage page, string screen)
     {
         var widths = await page.EvaluateAsync<int[]>("[document.documentElement.scrollWidth, document.documentElement.clientWidth]");

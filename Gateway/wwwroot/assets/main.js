@@ -2,7 +2,7 @@
 // whole screen from `state` after every change; live changes come from the room's voice session socket.
 
 import { ApiError, Submissions, call, currentSession, deviceGuestId, setSession, whenSignedOut } from './api.js';
-import { confidenceChart, distributionChart, figure, legend, movementChart, optionLetter } from './charts.js';
+import { NARROW, confidenceChart, distributionChart, figure, legend, movementChart, optionLetter } from './charts.js';
 import { byId, h, morphChildren } from './dom.js';
 import { countdown, has, lang, pick, setLang, t } from './i18n.js';
 import { ReconnectingSocket, VoiceMesh } from './realtime.js';
@@ -1439,6 +1439,8 @@ async function boot() {
     }
   });
   byId('sign-out').addEventListener('click', signOut);
+  // The charts are drawn for the screen's width: a phone turned, or a window made narrow, draws them again.
+  NARROW.addEventListener('change', () => render());
   whenSignedOut(() => {
     closeRoomSockets();
     consolePage.forget();
