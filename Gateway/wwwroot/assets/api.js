@@ -15,7 +15,7 @@
  *   deadline_kind?: string | null, deadline_at?: string | null, on_dropout?: string, paused?: boolean, facilitator_paused?: boolean,
  *   paused_at?: string | null, session_code?: string | null }} Room
  * @typedef {{ room_code: string, title: string, topic: string, participant_count: number, phase: string }} RoomListing
- * @typedef {{ user_id: number, nickname: string, role_id: number | null, choice: number, confidence: number }} IndividualChoice
+ * @typedef {{ user_id: number, nickname: string, role_id: number | null, choice: number, confidence: number, changed_position: boolean }} IndividualChoice
  * @typedef {{ round_number: number, completed: boolean, option_count: number, choices: IndividualChoice[], distribution: number[],
  *   mean_confidence: number | null, consensus_choice: number | null, consensus_confidence: number | null }} RoundStatistics
  * @typedef {{ room_code: string, rounds: RoundStatistics[] }} RoomStatistics

@@ -1363,7 +1363,8 @@ function finishedSections(room) {
 
 /** @param {RoomStatistics} stats */
 function statisticsTable(stats) {
-  return h('div', { class: 'table-wrap' },
+  // On a phone the tables scroll sideways in here: a region a keyboard can reach and scroll.
+  return h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'stats-summary' },
     h('table', { id: 'stats-table' },
       h('caption', {}, t('stats.distribution')),
       h('thead', {}, h('tr', {},
@@ -1381,7 +1382,29 @@ function statisticsTable(stats) {
       h('tbody', {}, stats.rounds.map((round) => h('tr', {},
         h('th', { scope: 'row' }, round.round_number),
         h('td', {}, round.mean_confidence == null ? '' : round.mean_confidence.toFixed(2)),
-        h('td', {}, round.consensus_confidence ?? ''))))));
+        h('td', {}, round.consensus_confidence ?? ''))))),
+    movementTable(stats));
+}
+
+/**
+ * The movement chart's numbers: each player's own choice and sureness beside the group's decision. The chart's lines
+ * were the only place this was shown, so a screen reader heard what the chart is about but never who moved where.
+ * Options go by their letters here: the table above gives each letter's words, and on a phone the words twice a row
+ * made the table a dozen screens long.
+ * @param {RoomStatistics} stats
+ */
+function movementTable(stats) {
+  return h('table', { id: 'movement-table' },
+    h('caption', {}, t('stats.movement')),
+    h('thead', {}, h('tr', {},
+      ['stats.round', 'stats.person', 'stats.choice', 'stats.sureness', 'stats.isConsensus', 'stats.changed'].map((key) => h('th', { scope: 'col' }, t(key))))),
+    h('tbody', {}, stats.rounds.flatMap((round) => round.choices.map((choice) => h('tr', { 'data-round': round.round_number, 'data-user-id': choice.user_id },
+      h('th', { scope: 'row' }, round.round_number),
+      h('td', {}, `${choice.nickname} (${roleName(choice.role_id)})`),
+      h('td', { 'data-column': 'choice' }, optionLetter(choice.choice)),
+      h('td', { 'data-column': 'sureness' }, choice.confidence),
+      h('td', { 'data-column': 'decision' }, round.consensus_choice == null ? '' : optionLetter(round.consensus_choice)),
+      h('td', { 'data-column': 'changed' }, choice.changed_position ? t('stats.yes') : t('stats.unchanged')))))));
 }
 
 function voiceSection() {
