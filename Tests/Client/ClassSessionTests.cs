@@ -144,6 +144,31 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
     }
 
     [Fact]
+    public async Task Students_whose_facilitator_ends_their_game_early_are_told_who_ended_it_on_a_phone()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, choiceSeconds: 600));
+        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(375, 740), "Eli");
+        await page.FillAsync("#class-code", code);
+        await page.ClickAsync("#class-submit");
+        await Expect(page.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
+        await SessionKit.EnrolledAsync(browser.Client, code, 2, Ct);
+        var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0].GetProperty("room_code").GetString()!;
+        await Expect(page.Locator("#room-code")).ToHaveTextAsync($"Room code {room}");
+        await Expect(page.Locator("#round-title")).ToContainTextAsync("Round 1 of 5");
+
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/end", null, Ct));
+
+        // The page went to the statistics with four rounds missing and no word why.
+        const string Told = "Your facilitator ended this game before its last round. The rounds your group decided are below; the others stay undecided.";
+        await Expect(page.Locator("#room-phase")).ToHaveTextAsync("Finished");
+        await Expect(page.Locator("#ended-early")).ToHaveTextAsync(Told);
+        await Expect(page.Locator("#live")).ToHaveTextAsync(Told);
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "finished-ended-early-phone");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_student_waiting_when_the_facilitator_closes_the_session_is_told_and_back_in_the_lobby()
     {
         var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);

@@ -559,7 +559,7 @@ function applyRoom(next) {
     void reportLinkQuality(round);
   }
   if (next.phase === 'finished' && previous.phase !== 'finished') {
-    announce(t('live.finished'));
+    announce(endedEarlyText(next) ?? t('live.finished'));
     void loadStatistics();
     void loadWithdrawal();
   }
@@ -1325,12 +1325,26 @@ function pastDecisions(room) {
     })))));
 }
 
+/**
+ * Who ended a game before its last round, in words; null for a game played to its end. The screen went straight to the
+ * statistics with rounds missing and no word why: a class whose facilitator ended it thought the game had broken.
+ * @param {Room} room
+ */
+function endedEarlyText(room) {
+  if (!room.ended_early_at) {
+    return null;
+  }
+  const host = room.participants.find((p) => p.user_id === room.ended_early_by);
+  return host ? t('finished.endedByHost', { name: host.nickname }) : t('finished.endedByFacilitator');
+}
+
 /** @param {Room} room */
 function finishedSections(room) {
   const stats = state.stats;
   const roundLabel = (/** @type {number} */ round) => `${t('stats.round')} ${round}`;
+  const endedEarly = endedEarlyText(room);
   /** @type {HTMLElement[]} */
-  const sections = [pastDecisions(room)];
+  const sections = [...(endedEarly ? [h('p', { class: 'notice warn', id: 'ended-early' }, endedEarly)] : []), pastDecisions(room)];
   if (stats) {
     const rounds = stats.rounds;
     const text = (/** @type {string} */ key) => ({ title: t(key), description: t(`${key}Desc`), roundLabel });
