@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Infrastructure;
+using Dilemma.Tests.Rooms;
 using Dilemma.Tests.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -108,12 +109,7 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
     [Fact]
     public async Task A_student_moved_mid_game_by_the_facilitator_follows_into_the_new_room_on_a_phone_and_is_told_from_where()
     {
-        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
-        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, choiceSeconds: 600));
-        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(375, 740), "Mo");
-        await page.FillAsync("#class-code", code);
-        await page.ClickAsync("#class-submit");
-        await Expect(page.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
+        var (page, facilitator, code) = await PhoneStudentWaitingAsync("Mo");
         var me = await page.EvaluateAsync<long>("() => JSON.parse(sessionStorage.getItem('dilemma.session')).user_id");
         await SessionKit.EnrolledAsync(browser.Client, code, 5, Ct);
 
@@ -146,12 +142,7 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
     [Fact]
     public async Task Students_whose_facilitator_ends_their_game_early_are_told_who_ended_it_on_a_phone()
     {
-        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
-        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, choiceSeconds: 600));
-        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(375, 740), "Eli");
-        await page.FillAsync("#class-code", code);
-        await page.ClickAsync("#class-submit");
-        await Expect(page.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
+        var (page, facilitator, code) = await PhoneStudentWaitingAsync("Eli");
         await SessionKit.EnrolledAsync(browser.Client, code, 2, Ct);
         var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0].GetProperty("room_code").GetString()!;
         await Expect(page.Locator("#room-code")).ToHaveTextAsync($"Room code {room}");
@@ -267,14 +258,24 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
     /// <summary>A guest's page enrolled in a new class session and waiting for its start, and how many its pool holds (one: them).</summary>
     private async Task<(IPage Page, Func<Task<int>> PoolSize)> WaitingInAClassAsync(string name)
     {
-        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
-        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
-        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), name);
-        await page.FillAsync("#class-code", code);
-        await page.ClickAsync("#class-submit");
-        await Expect(page.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
+        var (page, facilitator, code) = await StudentWaitingAsync(name, () => browser.NewPageAsync(), choiceSeconds: null);
         async Task<int> PoolAsync() => (await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct))).GetProperty("pool").GetArrayLength();
         Assert.Equal(1, await PoolAsync());
         return (page, PoolAsync);
+    }
+
+    /// <summary>A guest on a 375 px phone, enrolled by the code in a new session (ten minutes to choose) and waiting for its start.</summary>
+    private Task<(IPage Page, Player Facilitator, string Code)> PhoneStudentWaitingAsync(string name) =>
+        StudentWaitingAsync(name, () => browser.NewPageAsync(375, 740), choiceSeconds: 600);
+
+    private async Task<(IPage Page, Player Facilitator, string Code)> StudentWaitingAsync(string name, Func<Task<IPage>> newPage, int? choiceSeconds)
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, choiceSeconds: choiceSeconds));
+        var page = await ClientFlows.SignInGuestAsync(newPage, name);
+        await page.FillAsync("#class-code", code);
+        await page.ClickAsync("#class-submit");
+        await Expect(page.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
+        return (page, facilitator, code);
     }
 }
