@@ -242,6 +242,8 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await page.ClickAsync("#console-confirm-yes");
         await Expect(page.Locator($"#rooms-table tr[data-room-code='{b}'] [data-user-id='{gone}']")).ToContainTextAsync("removed");
         await Expect(page.Locator("#console-done")).ToHaveTextAsync($"{name} is out of the game in room {b}.");
+        // The removed seat plays no more, so it is not counted among the seats that choose.
+        await Expect(page.Locator($"#rooms-table tr[data-room-code='{b}'] [data-column=chosen]")).ToHaveTextAsync("0 / 2");
 
         // A reversible action is sent at once, and said.
         await page.ClickAsync($"#room-pause-{b}");

@@ -792,7 +792,8 @@ export class ConsolePage {
       h('td', { 'data-column': 'phase' }, status ? t(`console.phase.${status.phase}`) : '…', status?.paused ? [' ', h('span', { class: 'tag warn' }, t('console.paused'))] : null),
       h('td', { 'data-column': 'round' }, status ? number(status.round) : ''),
       timeLeftCell(status),
-      h('td', { 'data-column': 'chosen' }, status ? `${number(status.chosen.length)} / ${number(seats.length)}` : ''),
+      // A removed seat plays no more: counted, a room read 0 / 4 after a student was moved in.
+      h('td', { 'data-column': 'chosen' }, status ? `${number(status.chosen.length)} / ${number(seats.filter((seat) => seat.presence !== 'removed').length)}` : ''),
       h('td', { 'data-column': 'presence' }, seats.map((seat) => h('div', { class: 'seat', 'data-user-id': seat.user_id },
         h('span', { class: seat.presence === 'present' ? 'tag ok' : 'tag warn' },
           `${seat.nickname}: ${t(`console.presence.${seat.is_bot ? 'bot' : seat.presence}`)}`),
