@@ -258,6 +258,11 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await page.ClickAsync("#console-confirm-yes");
         await Expect(page.Locator("#session-status")).ToHaveAttributeAsync("data-status", "closed");
         await Expect(page.Locator("#console-done")).ToHaveTextAsync("등록을 마감했습니다.");
+
+        // An action taken elsewhere (another device, a co-facilitator) shows in the log without a reload.
+        await Expect(page.Locator("#action-log-table tr[data-action=resume_room]")).ToHaveCountAsync(0);
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{b}/resume", null, Ct));
+        await Expect(page.Locator("#action-log-table tr[data-action=resume_room]")).ToHaveCountAsync(1);
         await page.Context.CloseAsync();
     }
 

@@ -319,6 +319,8 @@ export class ConsolePage {
     this.scenarioRounds = [];
     /** @type {ReturnType<typeof setTimeout> | null} */
     this.resultsTimer = null;
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    this.actionsTimer = null;
     this.poolTimer = 0;
     /** @type {Confirmation | null} */
     this.confirming = null;
@@ -339,6 +341,10 @@ export class ConsolePage {
     if (this.resultsTimer) {
       clearTimeout(this.resultsTimer);
       this.resultsTimer = null;
+    }
+    if (this.actionsTimer) {
+      clearTimeout(this.actionsTimer);
+      this.actionsTimer = null;
     }
     this.rooms.clear();
     this.sent = false;
@@ -563,6 +569,21 @@ export class ConsolePage {
     }, 500);
   }
 
+  /**
+   * A room changed the way a facilitator's action changes it (paused, resumed, timer moved, ended, a seat removed, moved
+   * or given to a bot): the log is read again, once for a burst. It was read only after this tab's own actions, so what
+   * the facilitator did from a phone walking round the class, or a co-facilitator did, stayed missing until a reload.
+   */
+  actionsChanged() {
+    if (this.actionsTimer) {
+      return;
+    }
+    this.actionsTimer = setTimeout(() => {
+      this.actionsTimer = null;
+      this.loadActions().then(() => this.onChange(), () => {});
+    }, 500);
+  }
+
   /** @param {string} message */
   async broadcast(message) {
     if (this.session) {
@@ -612,6 +633,9 @@ export class ConsolePage {
               this.rooms.set(status.room_code, status);
               if (known && (known.round !== status.round || known.phase !== status.phase)) {
                 this.resultsChanged();
+              }
+              if (known && facilitatorTouched(known) !== facilitatorTouched(status)) {
+                this.actionsChanged();
               }
               this.onChange();
             }
@@ -888,6 +912,15 @@ export class ConsolePage {
     h('button', { type: 'submit', id: 'broadcast-submit', disabled: busy }, t('console.send')),
     h('p', { id: 'broadcast-status', role: 'status' }, this.sent ? t('console.sent') : ''));
   }
+}
+
+/**
+ * What of a room's state a facilitator's action changes; a choice or a presence flicker does not change it.
+ * @param {RoomStatus} status
+ */
+function facilitatorTouched(status) {
+  return JSON.stringify([status.phase, status.paused, status.deadline_at,
+    status.participants.map((seat) => [seat.user_id, seat.is_bot, seat.presence === 'removed'])]);
 }
 
 /**
