@@ -317,10 +317,8 @@ export class ConsolePage {
     this.results = null;
     /** @type {import('./session-results.js').ScenarioRound[]} the session's scenario, for the options' words */
     this.scenarioRounds = [];
-    /** @type {ReturnType<typeof setTimeout> | null} */
-    this.resultsTimer = null;
-    /** @type {ReturnType<typeof setTimeout> | null} */
-    this.actionsTimer = null;
+    /** @type {Map<string, ReturnType<typeof setTimeout>>} the reads asked for by a burst of pushes, by what they read (see reloadSoon) */
+    this.reloads = new Map();
     this.poolTimer = 0;
     /** @type {Confirmation | null} */
     this.confirming = null;
@@ -338,14 +336,10 @@ export class ConsolePage {
     this.pendingKeys.clear();
     this.results = null;
     this.scenarioRounds = [];
-    if (this.resultsTimer) {
-      clearTimeout(this.resultsTimer);
-      this.resultsTimer = null;
+    for (const timer of this.reloads.values()) {
+      clearTimeout(timer);
     }
-    if (this.actionsTimer) {
-      clearTimeout(this.actionsTimer);
-      this.actionsTimer = null;
-    }
+    this.reloads.clear();
     this.rooms.clear();
     this.sent = false;
     this.confirming = null;
@@ -560,13 +554,7 @@ export class ConsolePage {
    * such pushes (rooms started together tend to close their rounds together). A failure waits for the next change.
    */
   resultsChanged() {
-    if (this.resultsTimer) {
-      return;
-    }
-    this.resultsTimer = setTimeout(() => {
-      this.resultsTimer = null;
-      this.loadResults().then(() => this.onChange(), () => {});
-    }, 500);
+    this.reloadSoon('results', () => this.loadResults());
   }
 
   /**
@@ -575,13 +563,21 @@ export class ConsolePage {
    * the facilitator did from a phone walking round the class, or a co-facilitator did, stayed missing until a reload.
    */
   actionsChanged() {
-    if (this.actionsTimer) {
+    this.reloadSoon('actions', () => this.loadActions());
+  }
+
+  /**
+   * Reads something again half a second from the first call of a burst; the rest of the burst joins that read.
+   * @param {string} what @param {() => Promise<void>} load
+   */
+  reloadSoon(what, load) {
+    if (this.reloads.has(what)) {
       return;
     }
-    this.actionsTimer = setTimeout(() => {
-      this.actionsTimer = null;
-      this.loadActions().then(() => this.onChange(), () => {});
-    }, 500);
+    this.reloads.set(what, setTimeout(() => {
+      this.reloads.delete(what);
+      load().then(() => this.onChange(), () => {});
+    }, 500));
   }
 
   /** @param {string} message */
