@@ -210,6 +210,9 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await Expect(page.Locator("#rooms-table tbody tr")).ToHaveCountAsync(2);
         var rowA = page.Locator($"#rooms-table tr[data-room-code='{a}']");
         await Expect(rowA).ToHaveAttributeAsync("data-phase", "started");
+        // The live rooms are on a laptop's first screen: they were two screens down, under the forms for opening another session.
+        await Expect(page.Locator("#rooms-table")).ToBeInViewportAsync();
+        Assert.True(await page.EvaluateAsync<bool>("() => !!(document.getElementById('console-rooms').compareDocumentPosition(document.getElementById('session-form')) & Node.DOCUMENT_POSITION_FOLLOWING)"));
 
         // End sat beside +1 min and ended a group's game at one press: now it asks, naming the room, and the question has the focus.
         await page.ClickAsync($"#room-end-{a}");

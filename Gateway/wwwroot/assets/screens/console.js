@@ -652,12 +652,14 @@ export class ConsolePage {
    * @returns {HTMLElement[]}
    */
   view(topics, busy, run, back) {
+    // The session open here comes first: under the two forms for opening another one, the live rooms began two
+    // screens down a laptop, out of sight while the class played.
     return [
       h('h2', { id: 'screen-title' }, t('console.title')),
       h('button', { type: 'button', class: 'secondary', id: 'console-back', onclick: back }, t('console.back')),
+      ...(this.session ? this.sessionSections(this.session, busy, run) : []),
       this.createSection(topics, busy, run),
       this.reopenSection(busy, run),
-      ...(this.session ? this.sessionSections(this.session, busy, run) : []),
     ];
   }
 
@@ -710,6 +712,17 @@ export class ConsolePage {
   /** @param {Session} session @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
   sessionSections(session, busy, run) {
     const open = session.status === 'open';
+    const pool = h('section', { class: 'card', id: 'pool', 'aria-labelledby': 'pool-title' },
+      h('h3', { id: 'pool-title' }, t('console.pool')),
+      h('p', { id: 'pool-count', 'data-count': session.pool.length }, t('console.poolCount', { count: number(session.pool.length) })),
+      // By name, in the order they came: a facilitator checks the class is all there before the start.
+      session.pool_members.length > 0
+        ? h('ul', { class: 'names', id: 'pool-members', 'aria-label': t('console.poolNames') }, session.pool_members.map((member) =>
+          h('li', { 'data-user-id': member.user_id }, member.nickname ?? t('console.unnamed', { id: member.user_id }))))
+        : null,
+      h('div', { class: 'row' },
+        h('button', { type: 'button', class: 'secondary', id: 'pool-refresh', disabled: busy, onclick: () => run(() => this.reload()) }, t('console.refresh')),
+        open ? h('button', { type: 'button', id: 'session-start', disabled: busy, onclick: () => run(() => this.start()) }, t('console.start')) : null));
     return [
       h('section', { class: 'card', id: 'session-card', 'aria-labelledby': 'session-heading', 'data-session-code': session.session_code },
         h('h3', { id: 'session-heading' }, t('console.session', { title: session.title })),
@@ -719,22 +732,14 @@ export class ConsolePage {
           h('div', {}, h('dt', {}, t('console.status')), h('dd', { id: 'session-status', 'data-status': session.status },
             t(`console.status.${session.status}`)))),
         this.qr ? h('img', { id: 'session-qr', src: this.qr, alt: t('console.qr'), width: 240, height: 240 }) : null),
-      h('section', { class: 'card', id: 'pool', 'aria-labelledby': 'pool-title' },
-        h('h3', { id: 'pool-title' }, t('console.pool')),
-        h('p', { id: 'pool-count', 'data-count': session.pool.length }, t('console.poolCount', { count: number(session.pool.length) })),
-        // By name, in the order they came: a facilitator checks the class is all there before the start.
-        session.pool_members.length > 0
-          ? h('ul', { class: 'names', id: 'pool-members', 'aria-label': t('console.poolNames') }, session.pool_members.map((member) =>
-            h('li', { 'data-user-id': member.user_id }, member.nickname ?? t('console.unnamed', { id: member.user_id }))))
-          : null,
-        h('div', { class: 'row' },
-          h('button', { type: 'button', class: 'secondary', id: 'pool-refresh', disabled: busy, onclick: () => run(() => this.reload()) }, t('console.refresh')),
-          open ? h('button', { type: 'button', id: 'session-start', disabled: busy, onclick: () => run(() => this.start()) }, t('console.start')) : null)),
+      // Once started, the pool (late arrivals are seated by themselves) gives way to the live rooms.
+      open ? pool : null,
       open ? null : this.roomsSection(session, busy, run),
       open ? null : this.moveSection(busy, run),
       open || !this.results ? null : sessionResultsSection(this.results, this.scenarioRounds, busy, () => run(() => this.reload())),
       open ? null : this.broadcastSection(busy, run),
       this.logSection(),
+      open ? null : pool,
     ].filter((section) => section !== null);
   }
 
