@@ -94,6 +94,10 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await Expect(optionA.Locator("[data-column=decided]")).ToHaveTextAsync("1");
         await Expect(optionA).ToContainTextAsync("A. ");
         await Expect(page.Locator("#session-options-table tr[data-round='2'][data-option='1'] [data-column=chose]")).ToHaveTextAsync("1");
+        // The flow chart's lines in numbers (they were only line widths): A's two choices and B's one went into A, each round.
+        await Expect(page.Locator("#session-flow-table tbody tr")).ToHaveCountAsync(4);
+        await Expect(page.Locator("#session-flow-table tr[data-round='1'][data-from='0'][data-to='0'] [data-column=count]")).ToHaveTextAsync("2");
+        await Expect(page.Locator("#session-flow-table tr[data-round='2'][data-from='1'][data-to='0'] [data-column=count]")).ToHaveTextAsync("1");
         var second = page.Locator("#session-rounds-table tr[data-round='2']");
         await Expect(second.Locator("[data-column=closed]")).ToHaveTextAsync("1");
         await Expect(second.Locator("[data-column=rate]")).ToHaveTextAsync("100%");
