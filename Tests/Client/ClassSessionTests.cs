@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Infrastructure;
+using Dilemma.Tests.Rooms;
 using Dilemma.Tests.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -106,6 +107,59 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
     }
 
     [Fact]
+    public async Task A_student_moved_mid_game_by_the_facilitator_follows_into_the_new_room_on_a_phone_and_is_told_from_where()
+    {
+        var (page, facilitator, code) = await PhoneStudentWaitingAsync("Mo");
+        var me = await page.EvaluateAsync<long>("() => JSON.parse(sessionStorage.getItem('dilemma.session')).user_id");
+        await SessionKit.EnrolledAsync(browser.Client, code, 5, Ct);
+
+        var rooms = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct));
+        var from = rooms.Single(room => SessionKit.UserIds(room).Contains(me));
+        var to = rooms.Single(room => !SessionKit.UserIds(room).Contains(me));
+        var (source, target) = (from.GetProperty("room_code").GetString()!, to.GetProperty("room_code").GetString()!);
+        await Expect(page.Locator("#room-code")).ToHaveTextAsync($"Room code {source}");
+        await Expect(page.Locator("#choice-submit")).ToBeEnabledAsync();
+
+        // A seat frees in the other room (a student who never came), and the facilitator moves this student into it.
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{target}/remove", new { user_id = SessionKit.UserIds(to)[0] }, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{source}/move", new { user_id = me, to_room_code = target }, Ct));
+
+        // The page was dropped in the lobby with "you left it in another window, or you were removed or moved…" and no
+        // way to the new room but asking for its code. It goes there by itself, says why, and the game goes on.
+        await Expect(page.Locator("#room-code")).ToHaveTextAsync($"Room code {target}");
+        await Expect(page.Locator("#moved-notice")).ToHaveTextAsync($"Your facilitator moved you to this room from room {source}. You play on here; your role in this room is shown below.");
+        await Expect(page.Locator("#error")).ToBeHiddenAsync();
+        await Expect(page.Locator("#my-role")).ToContainTextAsync("Your role: ");
+        await Expect(page.Locator("#choice-submit")).ToBeEnabledAsync();
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "round-moved-phone");
+
+        // A reload keeps them in the new room.
+        await page.ReloadAsync();
+        await Expect(page.Locator("#room-code")).ToHaveTextAsync($"Room code {target}");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Students_whose_facilitator_ends_their_game_early_are_told_who_ended_it_on_a_phone()
+    {
+        var (page, facilitator, code) = await PhoneStudentWaitingAsync("Eli");
+        await SessionKit.EnrolledAsync(browser.Client, code, 2, Ct);
+        var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0].GetProperty("room_code").GetString()!;
+        await Expect(page.Locator("#room-code")).ToHaveTextAsync($"Room code {room}");
+        await Expect(page.Locator("#round-title")).ToContainTextAsync("Round 1 of 5");
+
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/end", null, Ct));
+
+        // The page went to the statistics with four rounds missing and no word why.
+        const string Told = "Your facilitator ended this game before its last round. The rounds your group decided are below; the others stay undecided.";
+        await Expect(page.Locator("#room-phase")).ToHaveTextAsync("Finished");
+        await Expect(page.Locator("#ended-early")).ToHaveTextAsync(Told);
+        await Expect(page.Locator("#live")).ToHaveTextAsync(Told);
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "finished-ended-early-phone");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_student_waiting_when_the_facilitator_closes_the_session_is_told_and_back_in_the_lobby()
     {
         var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
@@ -204,14 +258,24 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
     /// <summary>A guest's page enrolled in a new class session and waiting for its start, and how many its pool holds (one: them).</summary>
     private async Task<(IPage Page, Func<Task<int>> PoolSize)> WaitingInAClassAsync(string name)
     {
-        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
-        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
-        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), name);
-        await page.FillAsync("#class-code", code);
-        await page.ClickAsync("#class-submit");
-        await Expect(page.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
+        var (page, facilitator, code) = await StudentWaitingAsync(name, () => browser.NewPageAsync(), choiceSeconds: null);
         async Task<int> PoolAsync() => (await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct))).GetProperty("pool").GetArrayLength();
         Assert.Equal(1, await PoolAsync());
         return (page, PoolAsync);
+    }
+
+    /// <summary>A guest on a 375 px phone, enrolled by the code in a new session (ten minutes to choose) and waiting for its start.</summary>
+    private Task<(IPage Page, Player Facilitator, string Code)> PhoneStudentWaitingAsync(string name) =>
+        StudentWaitingAsync(name, () => browser.NewPageAsync(375, 740), choiceSeconds: 600);
+
+    private async Task<(IPage Page, Player Facilitator, string Code)> StudentWaitingAsync(string name, Func<Task<IPage>> newPage, int? choiceSeconds)
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, choiceSeconds: choiceSeconds));
+        var page = await ClientFlows.SignInGuestAsync(newPage, name);
+        await page.FillAsync("#class-code", code);
+        await page.ClickAsync("#class-submit");
+        await Expect(page.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
+        return (page, facilitator, code);
     }
 }

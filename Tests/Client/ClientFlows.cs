@@ -74,7 +74,7 @@ internal static partial class ClientFlows
     }
 
     /// <summary>Every label of the statistics charts lies inside its picture (the sureness chart cut its last round's in half).</summary>
-    private static async Task AssertChartLabelsInsideAsync(IPage page)
+    public static async Task AssertChartLabelsInsideAsync(IPage page)
     {
         var clipped = await page.EvaluateAsync<string[]>(
             "() => [...document.querySelectorAll('#statistics svg.chart')].flatMap(chart => { const view = chart.viewBox.baseVal; " +

@@ -222,6 +222,68 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await page.Context.CloseAsync();
     }
 
+    [Theory]
+    [InlineData("ko")]
+    [InlineData("en")]
+    public async Task A_finished_games_charts_on_a_375_pixel_phone_have_labels_big_enough_to_read(string lang)
+    {
+        var (page, _) = await FinishedGameOnAPhoneAsync(lang);
+
+        // Drawn 600 units wide and shrunk into the phone, the labels (option letters, rounds, the scales) were 6 pixels high.
+        var heights = await page.EvaluateAsync<double[]>("() => [...document.querySelectorAll('#statistics svg.chart text')].map(label => label.getBoundingClientRect().height)");
+        Assert.True(heights.Min() >= 12, $"The smallest chart label is {heights.Min():0.0} px high on a 375 px phone ({lang}).");
+        await ClientFlows.AssertChartLabelsInsideAsync(page);
+        await AssertNoHorizontalScrollAsync(page, "statistics");
+        await ScreenCheck.AssertAccessibleAsync(page, "statistics-phone");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_movement_from_each_players_choice_to_the_groups_decision_is_in_the_table_too()
+    {
+        var (page, players) = await FinishedGameOnAPhoneAsync("en");
+        await page.ClickAsync("#stats-summary");
+
+        // The movement chart's lines were its only record: a screen reader heard what the chart is about, never who moved where.
+        var rows = page.Locator("#movement-table tbody tr");
+        await Expect(rows).ToHaveCountAsync(15);
+        await Expect(page.Locator("#movement-table caption")).ToHaveTextAsync("From individual choices to the group's decision");
+        // RoomKit.PlayRoundAsync: the second player chooses B with sureness 4, the group decides on A.
+        var second = page.Locator($"#movement-table tr[data-round='3'][data-user-id='{players[1].UserId}']");
+        await Expect(second.Locator("[data-column=choice]")).ToHaveTextAsync("B");
+        await Expect(second.Locator("[data-column=sureness]")).ToHaveTextAsync("4");
+        await Expect(second.Locator("[data-column=decision]")).ToHaveTextAsync("A");
+        await Expect(second.Locator("[data-column=changed]")).ToHaveTextAsync("yes");
+        var first = page.Locator($"#movement-table tr[data-round='3'][data-user-id='{players[0].UserId}']");
+        await Expect(first.Locator("[data-column=changed]")).ToHaveTextAsync("no");
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "statistics-table-phone");
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>
+    /// Three players finish a game through the API; the second one's tab, 375 px wide, comes back to the room as after a
+    /// reload (their tokens and room in the tab's storage) and shows its statistics.
+    /// </summary>
+    private async Task<(IPage Page, Player[] Players)> FinishedGameOnAPhoneAsync(string lang)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (players, code) = await RoomKit.StartedRoomAsync(browser.Client, ct);
+        for (var round = 1; round <= 5; round++)
+        {
+            await RoomKit.PlayRoundAsync(players, code, round, ct);
+        }
+
+        var tokens = players[1].Tokens;
+        var session = JsonSerializer.Serialize(new { access_token = tokens.AccessToken, refresh_token = tokens.RefreshToken, user_id = tokens.UserId, username = tokens.Username, is_guest = true });
+        var page = await browser.NewPageAsync(width: 375, height: 740);
+        await page.Context.AddInitScriptAsync(
+            $"if (!sessionStorage.getItem('dilemma.session')) {{ sessionStorage.setItem('dilemma.session', {JsonSerializer.Serialize(session)}); sessionStorage.setItem('dilemma.room', '{code}'); }}");
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", lang);
+        await Expect(page.Locator("#statistics svg.chart")).ToHaveCountAsync(3);
+        return (page, players);
+    }
+
     private static async Task AssertNoHorizontalScrollAsync(IPage page, string screen)
     {
         var widths = await page.EvaluateAsync<int[]>("[document.documentElement.scrollWidth, document.documentElement.clientWidth]");

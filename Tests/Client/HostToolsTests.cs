@@ -131,6 +131,9 @@ public class HostToolsTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         foreach (var page in pages[..2])
         {
             await Expect(page.Locator("#room-phase")).ToHaveTextAsync("Finished");
+            // Who ended it, and that the rounds not decided stay so: the screen had gone to the statistics without a word.
+            await Expect(page.Locator("#ended-early")).ToHaveTextAsync(
+                "Gone1, the host, ended this game before its last round. The rounds your group decided are below; the others stay undecided.");
             await page.Context.CloseAsync();
         }
     }

@@ -6,6 +6,18 @@ import { h } from './dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
+/** A phone's width, as the stylesheet's narrow layout takes it. */
+export const NARROW = window.matchMedia('(max-width: 30rem)');
+
+/**
+ * How wide the game's charts are drawn, in their own units. Their labels are 12 units high: drawn 600 wide and shrunk
+ * into a phone's 330 pixels they were 6 pixels high, too small to read; a narrow screen gets a narrower drawing, and a
+ * label stays about 12 pixels high. (The research page's charts are for a desk, and keep their width.)
+ */
+function gameChartWidth() {
+  return NARROW.matches ? 360 : 600;
+}
+
 /**
  * @param {string} tag
  * @param {Record<string, string | number>} [attributes]
@@ -69,7 +81,7 @@ export function optionLetter(/** @type {number} */ index) {
  * @param {{ title: string, description: string, roundLabel: (round: number) => string }} text
  */
 export function distributionChart(rounds, text) {
-  const width = 600;
+  const width = gameChartWidth();
   const height = 220;
   const left = 30;
   const bottom = 180;
@@ -127,7 +139,7 @@ export function movementChart(rounds, text) {
  * @param {ChartText} text
  */
 function movementFrame(id, rounds, text) {
-  const width = 600;
+  const width = gameChartWidth();
   const height = 200;
   const left = 30;
   const top = 15;
@@ -161,7 +173,7 @@ function movementFrame(id, rounds, text) {
  * @param {string} [id]
  */
 export function confidenceChart(rounds, text, id = 'chart-confidence') {
-  const width = 600;
+  const width = gameChartWidth();
   const height = 200;
   const left = 30;
   const top = 15;
@@ -210,7 +222,7 @@ function shareOf(count, total) {
  * @param {ChartText} text
  */
 export function shareChart(rounds, text) {
-  const width = 600;
+  const width = gameChartWidth();
   const height = 230;
   const left = 40;
   const top = 10;

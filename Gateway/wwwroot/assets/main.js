@@ -2,7 +2,7 @@
 // whole screen from `state` after every change; live changes come from the room's voice session socket.
 
 import { ApiError, Submissions, call, currentSession, deviceGuestId, setSession, whenSignedOut } from './api.js';
-import { confidenceChart, distributionChart, figure, legend, movementChart, optionLetter } from './charts.js';
+import { NARROW, confidenceChart, distributionChart, figure, legend, movementChart, optionLetter } from './charts.js';
 import { byId, h, morphChildren } from './dom.js';
 import { countdown, has, lang, pick, setLang, t } from './i18n.js';
 import { ReconnectingSocket, VoiceMesh } from './realtime.js';
@@ -76,6 +76,8 @@ const state = {
   withdrawal: null,
   /** @type {Room | null} a game this player is still in, offered in the lobby */
   unfinished: null,
+  /** @type {string | null} the room of the class session this player's facilitator moved them out of, into this one */
+  movedFrom: null,
 };
 
 const submissions = new Submissions();
@@ -406,9 +408,43 @@ async function reopenPage(page) {
   }
 }
 
+/**
+ * Out of this game (left in another tab, removed, moved, or a bot has the seat). A class session's facilitator may have
+ * moved the student to another of its rooms mid-game: they were dropped in the lobby with a riddle of an error and no
+ * way to their new room but asking for its code. The session knows their seat (enrolling again answers it, changing
+ * nothing for one already seated), so they are taken there and told; anyone else goes back to the lobby, told why.
+ * Only a started game is asked about: before the start, a move is a leave, and asking again would seat someone who
+ * left on purpose in another tab.
+ * @param {Room} room the room the socket was for
+ */
+async function outOfGame(room) {
+  const current = state.room?.room_code === room.room_code ? state.room : room;
+  const sessionCode = current.session_code;
+  if (sessionCode && current.phase === 'started') {
+    /** @type {{ room_code: string | null } | null} */
+    let seat = null;
+    try {
+      seat = await call('POST', `/sessions/${encodeURIComponent(sessionCode)}/enrol`, {});
+    } catch {
+      // Not known where they are: said as below.
+    }
+    if (seat?.room_code && seat.room_code !== room.room_code) {
+      enterRoom(await call('GET', `/rooms/${encodeURIComponent(seat.room_code)}`));
+      state.movedFrom = room.room_code;
+      const text = t('room.movedHere', { from: room.room_code });
+      render();
+      announce(text);
+      return;
+    }
+  }
+  leaveRoomLocally();
+  showError(new ApiError(403, sessionCode && current.phase === 'started' ? 'removed_from_class_game' : 'no_longer_participant', ''));
+}
+
 /** @param {Room} room */
 function enterRoom(room) {
   closeRoomSockets();
+  state.movedFrom = null;
   state.room = room;
   state.scenario = room.scenario ?? null;
   state.stats = null;
@@ -442,11 +478,7 @@ function enterRoom(room) {
         state.down.add('voice');
         renderBanner();
       },
-      onGone: () => {
-        // Out of this game (left in another tab, removed, moved, or a bot has the seat): back to the lobby, told why.
-        leaveRoomLocally();
-        showError(new ApiError(403, 'no_longer_participant', ''));
-      },
+      onGone: () => void outOfGame(room).catch(showError),
     });
   mesh = new VoiceMesh(code, session.user_id, () => renderVoice(), (which) => {
     state.down.add(which);
@@ -527,7 +559,7 @@ function applyRoom(next) {
     void reportLinkQuality(round);
   }
   if (next.phase === 'finished' && previous.phase !== 'finished') {
-    announce(t('live.finished'));
+    announce(endedEarlyText(next) ?? t('live.finished'));
     void loadStatistics();
     void loadWithdrawal();
   }
@@ -1116,7 +1148,10 @@ function roomScreen() {
     body.push(h('button', { type: 'button', class: 'secondary', id: 'room-back', disabled: state.busy, onclick: leaveRoom }, t('room.back')));
   }
   body.push(voiceSection());
-  return [header, ...facilitatorMessages.view(), ...body];
+  const moved = state.movedFrom
+    ? h('p', { class: 'notice warn', id: 'moved-notice', role: 'status' }, t('room.movedHere', { from: state.movedFrom }))
+    : null;
+  return [header, ...(moved ? [moved] : []), ...facilitatorMessages.view(), ...body];
 }
 
 /** @param {Room} room @param {boolean} isHost */
@@ -1290,12 +1325,26 @@ function pastDecisions(room) {
     })))));
 }
 
+/**
+ * Who ended a game before its last round, in words; null for a game played to its end. The screen went straight to the
+ * statistics with rounds missing and no word why: a class whose facilitator ended it thought the game had broken.
+ * @param {Room} room
+ */
+function endedEarlyText(room) {
+  if (!room.ended_early_at) {
+    return null;
+  }
+  const host = room.participants.find((p) => p.user_id === room.ended_early_by);
+  return host ? t('finished.endedByHost', { name: host.nickname }) : t('finished.endedByFacilitator');
+}
+
 /** @param {Room} room */
 function finishedSections(room) {
   const stats = state.stats;
   const roundLabel = (/** @type {number} */ round) => `${t('stats.round')} ${round}`;
+  const endedEarly = endedEarlyText(room);
   /** @type {HTMLElement[]} */
-  const sections = [pastDecisions(room)];
+  const sections = [...(endedEarly ? [h('p', { class: 'notice warn', id: 'ended-early' }, endedEarly)] : []), pastDecisions(room)];
   if (stats) {
     const rounds = stats.rounds;
     const text = (/** @type {string} */ key) => ({ title: t(key), description: t(`${key}Desc`), roundLabel });
@@ -1328,7 +1377,8 @@ function finishedSections(room) {
 
 /** @param {RoomStatistics} stats */
 function statisticsTable(stats) {
-  return h('div', { class: 'table-wrap' },
+  // On a phone the tables scroll sideways in here: a region a keyboard can reach and scroll.
+  return h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'stats-summary' },
     h('table', { id: 'stats-table' },
       h('caption', {}, t('stats.distribution')),
       h('thead', {}, h('tr', {},
@@ -1346,7 +1396,29 @@ function statisticsTable(stats) {
       h('tbody', {}, stats.rounds.map((round) => h('tr', {},
         h('th', { scope: 'row' }, round.round_number),
         h('td', {}, round.mean_confidence == null ? '' : round.mean_confidence.toFixed(2)),
-        h('td', {}, round.consensus_confidence ?? ''))))));
+        h('td', {}, round.consensus_confidence ?? ''))))),
+    movementTable(stats));
+}
+
+/**
+ * The movement chart's numbers: each player's own choice and sureness beside the group's decision. The chart's lines
+ * were the only place this was shown, so a screen reader heard what the chart is about but never who moved where.
+ * Options go by their letters here: the table above gives each letter's words, and on a phone the words twice a row
+ * made the table a dozen screens long.
+ * @param {RoomStatistics} stats
+ */
+function movementTable(stats) {
+  return h('table', { id: 'movement-table' },
+    h('caption', {}, t('stats.movement')),
+    h('thead', {}, h('tr', {},
+      ['stats.round', 'stats.person', 'stats.choice', 'stats.sureness', 'stats.isConsensus', 'stats.changed'].map((key) => h('th', { scope: 'col' }, t(key))))),
+    h('tbody', {}, stats.rounds.flatMap((round) => round.choices.map((choice) => h('tr', { 'data-round': round.round_number, 'data-user-id': choice.user_id },
+      h('th', { scope: 'row' }, round.round_number),
+      h('td', {}, `${choice.nickname} (${roleName(choice.role_id)})`),
+      h('td', { 'data-column': 'choice' }, optionLetter(choice.choice)),
+      h('td', { 'data-column': 'sureness' }, choice.confidence),
+      h('td', { 'data-column': 'decision' }, round.consensus_choice == null ? '' : optionLetter(round.consensus_choice)),
+      h('td', { 'data-column': 'changed' }, choice.changed_position ? t('stats.yes') : t('stats.unchanged')))))));
 }
 
 function voiceSection() {
@@ -1404,6 +1476,8 @@ async function boot() {
     }
   });
   byId('sign-out').addEventListener('click', signOut);
+  // The charts are drawn for the screen's width: a phone turned, or a window made narrow, draws them again.
+  NARROW.addEventListener('change', () => render());
   whenSignedOut(() => {
     closeRoomSockets();
     consolePage.forget();

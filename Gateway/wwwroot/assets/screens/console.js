@@ -118,6 +118,23 @@ addStrings({
     'error.no_deadline': 'No timer is running in that room.',
     'error.same_room': 'Choose another room.',
     'error.outcome_unknown': 'It is not known whether that was done: press again, it will not be done twice.',
+    'console.confirmEnd': 'End the game in room {room} now? Its players stop where they are; the rounds not yet decided stay undecided.',
+    'console.confirmEndYes': 'Yes, end room {room}',
+    'console.confirmRemove': 'Remove {name} from the game in room {room}? They cannot come back into this game.',
+    'console.confirmRemoveYes': 'Yes, remove {name}',
+    'console.confirmClose': 'Close enrolment? Students who have not joined yet can no longer join this session.',
+    'console.confirmCloseYes': 'Yes, close enrolment',
+    'console.confirmCancel': 'Cancel',
+    'console.done.pause': 'Room {room} is paused.',
+    'console.done.resume': 'Room {room} plays on.',
+    'console.done.extend': 'Room {room} has one more minute.',
+    'console.done.end': 'The game in room {room} has ended.',
+    'console.done.remove': '{name} is out of the game in room {room}.',
+    'console.done.bot': 'A bot plays the role of {name} in room {room}.',
+    'console.done.pauseAll': 'Every room is paused.',
+    'console.done.resumeAll': 'Every room plays on.',
+    'console.done.close': 'Enrolment is closed.',
+    'console.done.move': '{name} is now in room {room}.',
   },
   ko: {
     'console.open': '진행자 콘솔',
@@ -226,6 +243,23 @@ addStrings({
     'error.no_deadline': '그 방에는 돌아가는 타이머가 없습니다.',
     'error.same_room': '다른 방을 고르세요.',
     'error.outcome_unknown': '처리되었는지 알 수 없습니다. 다시 누르세요. 두 번 처리되지는 않습니다.',
+    'console.confirmEnd': '{room} 방의 게임을 지금 끝낼까요? 학생들은 그 자리에서 멈추고, 아직 정하지 않은 라운드는 정해지지 않은 채로 남습니다.',
+    'console.confirmEndYes': '네, {room} 방 끝내기',
+    'console.confirmRemove': '{room} 방의 게임에서 {name} 님을 내보낼까요? 이 게임에는 다시 들어올 수 없습니다.',
+    'console.confirmRemoveYes': '네, {name} 내보내기',
+    'console.confirmClose': '등록을 마감할까요? 아직 들어오지 않은 학생은 더 이상 이 세션에 참여할 수 없습니다.',
+    'console.confirmCloseYes': '네, 등록 마감',
+    'console.confirmCancel': '취소',
+    'console.done.pause': '{room} 방을 멈췄습니다.',
+    'console.done.resume': '{room} 방을 다시 시작했습니다.',
+    'console.done.extend': '{room} 방에 1분을 더 주었습니다.',
+    'console.done.end': '{room} 방의 게임을 끝냈습니다.',
+    'console.done.remove': '{room} 방의 게임에서 {name} 님을 내보냈습니다.',
+    'console.done.bot': '{room} 방에서 봇이 {name} 님의 역할을 맡습니다.',
+    'console.done.pauseAll': '모든 방을 멈췄습니다.',
+    'console.done.resumeAll': '모든 방을 다시 시작했습니다.',
+    'console.done.close': '등록을 마감했습니다.',
+    'console.done.move': '{name} 님은 이제 {room} 방에 있습니다.',
   },
 });
 
@@ -243,6 +277,9 @@ export const CONSOLE_ROLES = ['facilitator', 'admin'];
  * @typedef {{ topic: string, title: string | { ko: string, en: string } }} Topic
  * @typedef {{ actor_id: number, action: string, room_code: string | null, user_id: number | null, reason: string | null,
  *   occurred_at: string, message: string | null, to_room_code: string | null }} FacilitatorAction
+ * @typedef {{ kind: 'end' | 'remove' | 'close', path: string, body: Record<string, unknown>, room: string, name: string, from: string }} Confirmation
+ *   an action that cannot be undone, asked about before it is sent; from: the id of the button that asked, where focus goes back
+ * @typedef {{ key: string, room?: string, name?: string }} Done what the last action did, said in words (console.done.*)
  */
 
 /** How often the pool is read again before the start (as often as a waiting student asks for their seat). */
@@ -280,9 +317,13 @@ export class ConsolePage {
     this.results = null;
     /** @type {import('./session-results.js').ScenarioRound[]} the session's scenario, for the options' words */
     this.scenarioRounds = [];
-    /** @type {ReturnType<typeof setTimeout> | null} */
-    this.resultsTimer = null;
+    /** @type {Map<string, ReturnType<typeof setTimeout>>} the reads asked for by a burst of pushes, by what they read (see reloadSoon) */
+    this.reloads = new Map();
     this.poolTimer = 0;
+    /** @type {Confirmation | null} */
+    this.confirming = null;
+    /** @type {Done | null} */
+    this.done = null;
   }
 
   /** Leaves the page: the monitor socket is closed, the session is forgotten. */
@@ -295,12 +336,14 @@ export class ConsolePage {
     this.pendingKeys.clear();
     this.results = null;
     this.scenarioRounds = [];
-    if (this.resultsTimer) {
-      clearTimeout(this.resultsTimer);
-      this.resultsTimer = null;
+    for (const timer of this.reloads.values()) {
+      clearTimeout(timer);
     }
+    this.reloads.clear();
     this.rooms.clear();
     this.sent = false;
+    this.confirming = null;
+    this.done = null;
     window.clearTimeout(this.poolTimer);
   }
 
@@ -348,20 +391,73 @@ export class ConsolePage {
   }
 
   /**
+   * Ending a room, removing a student and closing enrolment cannot be undone, and their buttons sit among Pause and
+   * +1 min in a dense table: one slip of the pointer ended a group's game. They are asked about first, in a panel away
+   * from the button (a double click cannot land on Yes), and focus goes to the question so a keyboard or screen reader
+   * user meets it at once.
+   * @param {Confirmation} confirmation
+   */
+  ask(confirmation) {
+    this.confirming = confirmation;
+    this.onChange();
+    document.getElementById('console-confirm')?.focus();
+  }
+
+  cancelConfirmation() {
+    const from = this.confirming?.from;
+    this.confirming = null;
+    this.onChange();
+    if (from) {
+      document.getElementById(from)?.focus();
+    }
+  }
+
+  /** @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
+  confirmationPanel(busy, run) {
+    const asked = this.confirming;
+    if (!asked) {
+      return null;
+    }
+    const words = { room: asked.room, name: asked.name };
+    const key = asked.kind === 'end' ? 'console.confirmEnd' : asked.kind === 'remove' ? 'console.confirmRemove' : 'console.confirmClose';
+    return h('div', { class: 'notice warn', id: 'console-confirm', role: 'group', tabindex: -1, 'aria-labelledby': 'console-confirm-question', 'data-kind': asked.kind },
+      h('p', { id: 'console-confirm-question' }, t(key, words)),
+      h('div', { class: 'row' },
+        h('button', {
+          type: 'button',
+          class: 'danger',
+          id: 'console-confirm-yes',
+          disabled: busy,
+          onclick: () => run(async () => {
+            this.confirming = null;
+            await this.act(asked.path, asked.body, { key: asked.kind, room: asked.room, name: asked.name });
+            // The panel and often the button that asked are gone: the words of what was done take the focus.
+            document.getElementById('console-done')?.focus();
+          }),
+        }, t(`${key}Yes`, words)),
+        h('button', { type: 'button', class: 'secondary', id: 'console-confirm-cancel', onclick: () => this.cancelConfirmation() }, t('console.confirmCancel'))));
+  }
+
+  /**
    * Sends a facilitator action with an Idempotency-Key that stays the same until the action is answered: pressed again
    * after a lost answer (a network error, a 5xx) it is the same action to the server, which does it at most once; after
    * an answer, a press is a new action (a second extension extends again).
+   * Once answered, what was done is said in words beside the rooms (and to a screen reader): the table's change alone
+   * was easy to miss, and a press that did nothing looked the same as one that did.
    * @param {string} path under the session
    * @param {Record<string, unknown>} body
+   * @param {Done | null} done
    */
-  async act(path, body = {}) {
+  async act(path, body = {}, done = null) {
     const session = /** @type {Session} */ (this.session);
     const action = `${path} ${JSON.stringify(body)}`;
     const key = this.pendingKeys.get(action) ?? crypto.randomUUID();
     this.pendingKeys.set(action, key);
+    this.done = null;
     try {
       const answer = await call('POST', `/sessions/${session.session_code}${path}`, body, false, { 'Idempotency-Key': key });
       this.pendingKeys.delete(action);
+      this.done = done;
       if (answer?.session_code) {
         this.session = answer;
       }
@@ -458,13 +554,30 @@ export class ConsolePage {
    * such pushes (rooms started together tend to close their rounds together). A failure waits for the next change.
    */
   resultsChanged() {
-    if (this.resultsTimer) {
+    this.reloadSoon('results', () => this.loadResults());
+  }
+
+  /**
+   * A room changed the way a facilitator's action changes it (paused, resumed, timer moved, ended, a seat removed, moved
+   * or given to a bot): the log is read again, once for a burst. It was read only after this tab's own actions, so what
+   * the facilitator did from a phone walking round the class, or a co-facilitator did, stayed missing until a reload.
+   */
+  actionsChanged() {
+    this.reloadSoon('actions', () => this.loadActions());
+  }
+
+  /**
+   * Reads something again half a second from the first call of a burst; the rest of the burst joins that read.
+   * @param {string} what @param {() => Promise<void>} load
+   */
+  reloadSoon(what, load) {
+    if (this.reloads.has(what)) {
       return;
     }
-    this.resultsTimer = setTimeout(() => {
-      this.resultsTimer = null;
-      this.loadResults().then(() => this.onChange(), () => {});
-    }, 500);
+    this.reloads.set(what, setTimeout(() => {
+      this.reloads.delete(what);
+      load().then(() => this.onChange(), () => {});
+    }, 500));
   }
 
   /** @param {string} message */
@@ -517,6 +630,9 @@ export class ConsolePage {
               if (known && (known.round !== status.round || known.phase !== status.phase)) {
                 this.resultsChanged();
               }
+              if (known && facilitatorTouched(known) !== facilitatorTouched(status)) {
+                this.actionsChanged();
+              }
               this.onChange();
             }
           }
@@ -536,12 +652,14 @@ export class ConsolePage {
    * @returns {HTMLElement[]}
    */
   view(topics, busy, run, back) {
+    // The session open here comes first: under the two forms for opening another one, the live rooms began two
+    // screens down a laptop, out of sight while the class played.
     return [
       h('h2', { id: 'screen-title' }, t('console.title')),
       h('button', { type: 'button', class: 'secondary', id: 'console-back', onclick: back }, t('console.back')),
+      ...(this.session ? this.sessionSections(this.session, busy, run) : []),
       this.createSection(topics, busy, run),
       this.reopenSection(busy, run),
-      ...(this.session ? this.sessionSections(this.session, busy, run) : []),
     ];
   }
 
@@ -594,6 +712,17 @@ export class ConsolePage {
   /** @param {Session} session @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
   sessionSections(session, busy, run) {
     const open = session.status === 'open';
+    const pool = h('section', { class: 'card', id: 'pool', 'aria-labelledby': 'pool-title' },
+      h('h3', { id: 'pool-title' }, t('console.pool')),
+      h('p', { id: 'pool-count', 'data-count': session.pool.length }, t('console.poolCount', { count: number(session.pool.length) })),
+      // By name, in the order they came: a facilitator checks the class is all there before the start.
+      session.pool_members.length > 0
+        ? h('ul', { class: 'names', id: 'pool-members', 'aria-label': t('console.poolNames') }, session.pool_members.map((member) =>
+          h('li', { 'data-user-id': member.user_id }, member.nickname ?? t('console.unnamed', { id: member.user_id }))))
+        : null,
+      h('div', { class: 'row' },
+        h('button', { type: 'button', class: 'secondary', id: 'pool-refresh', disabled: busy, onclick: () => run(() => this.reload()) }, t('console.refresh')),
+        open ? h('button', { type: 'button', id: 'session-start', disabled: busy, onclick: () => run(() => this.start()) }, t('console.start')) : null));
     return [
       h('section', { class: 'card', id: 'session-card', 'aria-labelledby': 'session-heading', 'data-session-code': session.session_code },
         h('h3', { id: 'session-heading' }, t('console.session', { title: session.title })),
@@ -603,22 +732,14 @@ export class ConsolePage {
           h('div', {}, h('dt', {}, t('console.status')), h('dd', { id: 'session-status', 'data-status': session.status },
             t(`console.status.${session.status}`)))),
         this.qr ? h('img', { id: 'session-qr', src: this.qr, alt: t('console.qr'), width: 240, height: 240 }) : null),
-      h('section', { class: 'card', id: 'pool', 'aria-labelledby': 'pool-title' },
-        h('h3', { id: 'pool-title' }, t('console.pool')),
-        h('p', { id: 'pool-count', 'data-count': session.pool.length }, t('console.poolCount', { count: number(session.pool.length) })),
-        // By name, in the order they came: a facilitator checks the class is all there before the start.
-        session.pool_members.length > 0
-          ? h('ul', { class: 'names', id: 'pool-members', 'aria-label': t('console.poolNames') }, session.pool_members.map((member) =>
-            h('li', { 'data-user-id': member.user_id }, member.nickname ?? t('console.unnamed', { id: member.user_id }))))
-          : null,
-        h('div', { class: 'row' },
-          h('button', { type: 'button', class: 'secondary', id: 'pool-refresh', disabled: busy, onclick: () => run(() => this.reload()) }, t('console.refresh')),
-          open ? h('button', { type: 'button', id: 'session-start', disabled: busy, onclick: () => run(() => this.start()) }, t('console.start')) : null)),
+      // Once started, the pool (late arrivals are seated by themselves) gives way to the live rooms.
+      open ? pool : null,
       open ? null : this.roomsSection(session, busy, run),
       open ? null : this.moveSection(busy, run),
       open || !this.results ? null : sessionResultsSection(this.results, this.scenarioRounds, busy, () => run(() => this.reload())),
       open ? null : this.broadcastSection(busy, run),
       this.logSection(),
+      open ? null : pool,
     ].filter((section) => section !== null);
   }
 
@@ -630,15 +751,26 @@ export class ConsolePage {
         codes.push(code);
       }
     }
-    /** @param {string} id @param {string} path @param {string} label @param {boolean} [danger] */
-    const sessionButton = (id, path, label, danger = false) =>
-      h('button', { type: 'button', class: danger ? 'danger' : 'secondary', id, disabled: busy, onclick: () => run(() => this.act(path)) }, t(label));
+    /** @param {string} id @param {string} path @param {string} label @param {string} done */
+    const sessionButton = (id, path, label, done) =>
+      h('button', { type: 'button', class: 'secondary', id, disabled: busy, onclick: () => run(() => this.act(path, {}, { key: done })) }, t(label));
     return h('section', { class: 'card', id: 'console-rooms', 'aria-labelledby': 'console-rooms-title' },
       h('h3', { id: 'console-rooms-title' }, t('console.rooms')),
       h('div', { class: 'row', role: 'group', 'aria-label': t('console.sessionActions') },
-        sessionButton('session-pause', '/pause', 'console.pauseAll'),
-        sessionButton('session-resume', '/resume', 'console.resumeAll'),
-        session.status === 'closed' ? null : sessionButton('session-close', '/close', 'console.closeEnrolment', true)),
+        sessionButton('session-pause', '/pause', 'console.pauseAll', 'pauseAll'),
+        sessionButton('session-resume', '/resume', 'console.resumeAll', 'resumeAll'),
+        session.status === 'closed'
+          ? null
+          : h('button', {
+            type: 'button',
+            class: 'danger',
+            id: 'session-close',
+            disabled: busy,
+            onclick: () => this.ask({ kind: 'close', path: '/close', body: {}, room: '', name: '', from: 'session-close' }),
+          }, t('console.closeEnrolment'))),
+      this.confirmationPanel(busy, run),
+      h('p', { id: 'console-done', role: 'status', tabindex: -1, 'data-done': this.done?.key ?? '' },
+        this.done ? t(`console.done.${this.done.key}`, { room: this.done.room ?? '', name: this.done.name ?? '' }) : ''),
       this.monitorDown ? h('p', { class: 'tag warn', id: 'monitor-down' }, t('console.monitorDown')) : null,
       codes.length === 0
         ? h('p', { class: 'muted' }, t('console.noRooms'))
@@ -663,7 +795,9 @@ export class ConsolePage {
       disabled: busy || !live || !enabled,
       // The table's row says which room: the button shows a short word, a screen reader hears the room with it.
       'aria-label': t(`console.${action}`, { room: code }),
-      onclick: () => run(() => this.act(`/rooms/${code}/${action}`, action === 'extend' ? { seconds: 60 } : {})),
+      onclick: action === 'end'
+        ? () => this.ask({ kind: 'end', path: `/rooms/${code}/end`, body: {}, room: code, name: '', from: `room-end-${code}` })
+        : () => run(() => this.act(`/rooms/${code}/${action}`, action === 'extend' ? { seconds: 60 } : {}, { key: action, room: code })),
     }, t(`console.${action}Short`));
     /** @param {MonitoredSeat} seat @param {'remove' | 'bot'} action */
     const seatButton = (seat, action) => h('button', {
@@ -672,7 +806,9 @@ export class ConsolePage {
       id: `seat-${action}-${code}-${seat.user_id}`,
       disabled: busy || !live,
       'aria-label': t(`console.${action}`, { name: seat.nickname, room: code }),
-      onclick: () => run(() => this.act(`/rooms/${code}/${action}`, { user_id: seat.user_id })),
+      onclick: action === 'remove'
+        ? () => this.ask({ kind: 'remove', path: `/rooms/${code}/remove`, body: { user_id: seat.user_id }, room: code, name: seat.nickname, from: `seat-remove-${code}-${seat.user_id}` })
+        : () => run(() => this.act(`/rooms/${code}/${action}`, { user_id: seat.user_id }, { key: action, room: code, name: seat.nickname })),
     }, t(`console.${action}Short`));
     // A role someone still plays (a bot, a student present or coming back, one moved in) cannot take a bot.
     const playedRoles = new Set(seats.filter((seat) => seat.is_bot || seat.presence === 'present' || seat.presence === 'reconnecting').map((seat) => seat.role_id));
@@ -681,7 +817,8 @@ export class ConsolePage {
       h('td', { 'data-column': 'phase' }, status ? t(`console.phase.${status.phase}`) : '…', status?.paused ? [' ', h('span', { class: 'tag warn' }, t('console.paused'))] : null),
       h('td', { 'data-column': 'round' }, status ? number(status.round) : ''),
       timeLeftCell(status),
-      h('td', { 'data-column': 'chosen' }, status ? `${number(status.chosen.length)} / ${number(seats.length)}` : ''),
+      // A removed seat plays no more: counted, a room read 0 / 4 after a student was moved in.
+      h('td', { 'data-column': 'chosen' }, status ? `${number(status.chosen.length)} / ${number(seats.filter((seat) => seat.presence !== 'removed').length)}` : ''),
       h('td', { 'data-column': 'presence' }, seats.map((seat) => h('div', { class: 'seat', 'data-user-id': seat.user_id },
         h('span', { class: seat.presence === 'present' ? 'tag ok' : 'tag warn' },
           `${seat.nickname}: ${t(`console.presence.${seat.is_bot ? 'bot' : seat.presence}`)}`),
@@ -716,7 +853,8 @@ export class ConsolePage {
       onsubmit: (/** @type {Event} */ event) => {
         event.preventDefault();
         const [room, user] = mover.split(':');
-        run(() => this.act(`/rooms/${room}/move`, { user_id: Number(user), to_room_code: target }));
+        const name = this.rooms.get(room)?.participants.find((seat) => seat.user_id === Number(user))?.nickname ?? user;
+        run(() => this.act(`/rooms/${room}/move`, { user_id: Number(user), to_room_code: target }, { key: 'move', room: target, name }));
       },
     },
     h('h3', { id: 'move-title' }, t('console.move')),
@@ -775,6 +913,15 @@ export class ConsolePage {
     h('button', { type: 'submit', id: 'broadcast-submit', disabled: busy }, t('console.send')),
     h('p', { id: 'broadcast-status', role: 'status' }, this.sent ? t('console.sent') : ''));
   }
+}
+
+/**
+ * What of a room's state a facilitator's action changes; a choice or a presence flicker does not change it.
+ * @param {RoomStatus} status
+ */
+function facilitatorTouched(status) {
+  return JSON.stringify([status.phase, status.paused, status.deadline_at,
+    status.participants.map((seat) => [seat.user_id, seat.is_bot, seat.presence === 'removed'])]);
 }
 
 /**

@@ -29,6 +29,9 @@ addStrings({
     'results.timedOut': 'Timed out',
     'results.absent': 'Absent',
     'results.bots': 'Bot choices',
+    'results.from': 'Chosen alone',
+    'results.to': 'Decided by the group',
+    'results.choices': 'Choices',
   },
   ko: {
     'results.title': '방 전체의 결과',
@@ -51,6 +54,9 @@ addStrings({
     'results.timedOut': '시간 초과',
     'results.absent': '불참',
     'results.bots': '봇 선택',
+    'results.from': '혼자 고른 것',
+    'results.to': '모둠이 정한 것',
+    'results.choices': '선택 수',
   },
 });
 
@@ -91,6 +97,7 @@ export function sessionResultsSection(results, scenarioRounds, busy, refresh) {
         h('details', { id: 'session-results-details' },
           h('summary', {}, t('stats.showTable')),
           optionsTable(rounds, scenarioRounds),
+          flowTable(rounds),
           roundsTable(rounds)),
       ]);
 }
@@ -113,6 +120,25 @@ function optionsTable(rounds, scenarioRounds) {
         h('td', {}, label(round.round_number, option)),
         h('td', { 'data-column': 'chose' }, number(count)),
         h('td', { 'data-column': 'decided' }, number(round.consensus[option] ?? 0))))))));
+}
+
+/**
+ * The flow chart's numbers: how many individual choices of each option went into each option the groups decided on. The
+ * chart's line widths were their only record, so a screen reader never heard them.
+ * @param {SessionRoundResults[]} rounds
+ */
+function flowTable(rounds) {
+  const flows = rounds.flatMap((round) => (round.movement ?? []).flatMap((row, from) => row.flatMap((count, to) => (count > 0 ? [{ round: round.round_number, from, to, count }] : []))));
+  return h('div', { class: 'table-wrap' },
+    h('table', { id: 'session-flow-table' },
+      h('caption', {}, t('results.flow')),
+      h('thead', {}, h('tr', {},
+        ['stats.round', 'results.from', 'results.to', 'results.choices'].map((key) => h('th', { scope: 'col' }, t(key))))),
+      h('tbody', {}, flows.map((flow) => h('tr', { 'data-round': flow.round, 'data-from': flow.from, 'data-to': flow.to },
+        h('th', { scope: 'row' }, number(flow.round)),
+        h('td', {}, optionLetter(flow.from)),
+        h('td', {}, optionLetter(flow.to)),
+        h('td', { 'data-column': 'count' }, number(flow.count)))))));
 }
 
 /** @param {SessionRoundResults[]} rounds */
