@@ -121,7 +121,12 @@ public sealed class VoiceSessionTests(KestrelGatewayFixture gateway) : IClassFix
         var older = new List<SocketClient>();
         for (var i = 0; i < 5; i++)
         {
-            older.Add(await RealtimeKit.VoiceAsync(gateway.Address, players[0], code, Ct));
+            // Newer means joined the room later: init's answer says this socket has, so the next one cannot overtake it
+            // (on a busy machine a socket's join could reach the room after a later socket's, and replace that one).
+            var socket = await RealtimeKit.VoiceAsync(gateway.Address, players[0], code, Ct);
+            await socket.SendAsync(new { type = "init" }, Ct);
+            await socket.NextAsync("session_state", Ct);
+            older.Add(socket);
         }
 
         await using var newest = await RealtimeKit.VoiceAsync(gateway.Address, players[0], code, Ct);
