@@ -166,7 +166,7 @@ internal sealed class ExcelExportWriter : IExportWriter
             ("erasures", new DataCell(completed.Erasures), "Withdrawals recorded before this export read (erasure ledger, GET /research/experiments/erasures): their rows are gone from every sheet."),
             ("erased_rows", new DataCell(completed.ErasedRows), "Research rows those withdrawals deleted, in all."),
             ("pseudonymised", new DataCell(completed.Pseudonymised), "TRUE when every user id in every sheet is the user's pseudonym for pseudonym_study (Research:Pseudonymise): " + ExportColumns.PseudonymDescription),
-            ("pseudonym_study", new DataCell(completed.PseudonymStudy), "The study the pseudonyms are for: the study filter, or default without one; the same study gives the same pseudonyms in every export. Empty when not pseudonymised."),
+            ("pseudonym_study", new DataCell(completed.PseudonymStudy), "The study the pseudonyms are for: the study filter; without one, the study label of the session filter's session; else default; the same study gives the same pseudonyms in every export. Empty when not pseudonymised."),
             ("names_included", new DataCell(completed.NamesIncluded), "FALSE when usernames and nicknames are left out (a pseudonymised export without include_nicknames=true)."),
         ];
         foreach (var (key, value, meaning) in rows)

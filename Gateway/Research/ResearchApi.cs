@@ -44,7 +44,7 @@ public static class ResearchApi
         "starts at once, memory does not grow with the export, and a client that disconnects stops the query; one that stops reading keeps its " +
         "export for up to Research:ExportMaxStallSeconds (10 minutes by default). Every export is recorded in " +
         "the export ledger (table research_exports) under its id, also sent as the X-Export-Id header. With Research:Pseudonymise on (the " +
-        "default) every user id in every sheet is the user's pseudonym for the export's study (the study filter, or default), as the codebook says.\n\n" +
+        "default) every user id in every sheet is the user's pseudonym for the export's study (the study filter; without one, the study label of the session filter's session; else default), as the codebook says.\n\n" +
         "Query: from, to (ISO 8601 date or date-time, years 1900 to 9999, UTC unless an offset is given; a date alone is its midnight UTC; rooms created at or after from and before to; 400 invalid_filter naming the field otherwise), " +
         "topic (exact), phase (waiting, started or finished), session (a session's code: the rooms it opened; lower case is read as upper), " +
         "study (a study label, exact: the rooms of every session given it; 1-64 characters; also the study the pseudonyms are for), " +

@@ -26,6 +26,12 @@ public interface IResearchExportSession : IAsyncDisposable
     Task<ErasureTotals> ReadErasureTotalsAsync(CancellationToken cancellationToken);
 
     /// <summary>
+    /// The study label the filter's session was given (its rooms carry it), whatever the other filters select; null when
+    /// the filter names no session, or the session has no label or no room yet.
+    /// </summary>
+    Task<string?> ReadSessionStudyAsync(CancellationToken cancellationToken);
+
+    /// <summary>
     /// Every seated participant of the selected rooms, ordered by room code; within
     /// a room the order is unspecified. Rows without data consent carry nothing but their room and flag.
     /// Stopping the enumeration early stops the query.

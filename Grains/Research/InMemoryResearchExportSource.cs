@@ -30,7 +30,10 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
             }
         }
 
-        return new Session(rooms, users, consents, research.ErasureTotals(), new InMemorySheetContext(rooms, research, facilitatorActions.All(), accounts, users));
+        var sessionStudy = filter.SessionCode is { } session
+            ? research.SnapshotRooms().Where(r => r.Record.SessionCode == session).Select(r => r.Record.StudyLabel).FirstOrDefault(label => label is not null)
+            : null;
+        return new Session(rooms, users, consents, research.ErasureTotals(), sessionStudy, new InMemorySheetContext(rooms, research, facilitatorActions.All(), accounts, users));
     }
 
     public Task<(DateTime Oldest, DateTime Newest)?> NewestRoomsCreatedAsync(int rooms, CancellationToken cancellationToken)
@@ -55,9 +58,12 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
         Dictionary<long, StoredUser?> users,
         Dictionary<long, IReadOnlyList<ConsentRow>> consents,
         ErasureTotals erasures,
+        string? sessionStudy,
         InMemorySheetContext sheets) : IResearchExportSession
     {
         public Task<ErasureTotals> ReadErasureTotalsAsync(CancellationToken cancellationToken) => Task.FromResult(erasures);
+
+        public Task<string?> ReadSessionStudyAsync(CancellationToken cancellationToken) => Task.FromResult(sessionStudy);
 
         public IAsyncEnumerable<TRow> ReadSheetAsync<TRow>(ResearchSheet<TRow> sheet, CancellationToken cancellationToken)
         {

@@ -194,6 +194,19 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
             return new ErasureTotals(reader.GetInt64(0), Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture));
         }
 
+        public async Task<string?> ReadSessionStudyAsync(CancellationToken cancellationToken)
+        {
+            if (filter.SessionCode is not { } session)
+            {
+                return null;
+            }
+
+            await using var command = CreateCommand();
+            command.CommandText = "SELECT study_label FROM rooms WHERE session_code = @session AND study_label IS NOT NULL LIMIT 1";
+            command.Parameters.AddWithValue("@session", session);
+            return await command.ExecuteScalarAsync(cancellationToken) as string;
+        }
+
         public async IAsyncEnumerable<SourceParticipant> ReadParticipantsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
         {
             await using var command = CreateCommand();

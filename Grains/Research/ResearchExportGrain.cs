@@ -71,8 +71,9 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
         var erasures = await session.ReadErasureTotalsAsync(cancellationToken);
         yield return new ExportStarted(exportId, startedAt);
 
-        // Names go with a pseudonymised export only when asked for: a name next to a pseudonym would undo it.
-        var study = request.Filter.StudyLabel ?? Pseudonyms.DefaultStudy;
+        // Names go with a pseudonymised export only when asked for: a name next to a pseudonym would undo it. An export
+        // of one session is pseudonymised for the session's study, so its ids are the ones the study's own export gives.
+        var study = request.Filter.StudyLabel ?? await session.ReadSessionStudyAsync(cancellationToken) ?? Pseudonyms.DefaultStudy;
         var privacy = new ExportPrivacy(pseudonyms.Enabled ? pseudonyms.For(study) : null, IncludeNames: !pseudonyms.Enabled || request.IncludeNicknames);
 
         using var participantHash = new CanonicalRowHasher<ParticipantExportRow>(ExportColumns.Participants);

@@ -87,7 +87,7 @@ public abstract class PseudonymTests(HttpClient client, IGrainFactory grains)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Pseudonyms_are_stable_within_a_study_different_across_studies_and_no_raw_id_or_name_is_exported()
+    public async Task Pseudonyms_are_stable_within_a_study_and_its_sessions_different_across_studies_and_no_raw_id_or_name_is_exported()
     {
         var since = DateTimeOffset.UtcNow;
         var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
@@ -105,7 +105,8 @@ public abstract class PseudonymTests(HttpClient client, IGrainFactory grains)
 
         var first = await ExportAsync($"study={study}");
         var again = await ExportAsync($"study={study}");
-        var unfiltered = await ExportAsync($"session={session}");
+        var bySession = await ExportAsync($"session={session}");
+        var unfiltered = await ExportAsync(string.Empty);
         var named = await ExportAsync($"study={study}&include_nicknames=true");
 
         var expected = players.Select(p => Pseudonym(study, p.UserId)).Order().ToList();
@@ -113,13 +114,17 @@ public abstract class PseudonymTests(HttpClient client, IGrainFactory grains)
         Assert.Equal(expected, UserIds(first));
         Assert.Equal(expected, UserIds(again));
         Assert.Equal(expected, UserIds(named));
-        Assert.Equal(expectedDefault, UserIds(unfiltered));
+
+        // A session's export is pseudonymised for the session's study, so it can be joined with the study's export;
+        // with neither filter (rooms of other studies may be in it), the default study's pseudonyms.
+        Assert.Equal(expected, UserIds(bySession));
+        Assert.Equal(expectedDefault, UserIds(unfiltered).Intersect(expectedDefault).Order().ToList());
         Assert.Empty(expected.Intersect(expectedDefault));
         Assert.All(expected, p => Assert.InRange(p, 1_000_000_000_000_000L, 8_999_999_999_999_999L));
 
         // Every user id column of every data sheet holds pseudonyms only (small raw ids could equal a count, so the
         // columns are checked rather than every cell); names only when asked for.
-        foreach (var workbook in new[] { first, unfiltered, named })
+        foreach (var workbook in new[] { first, bySession, unfiltered, named })
         {
             foreach (var sheet in workbook.SheetNames.Where(s => s is not "codebook" and not "manifest"))
             {
@@ -134,6 +139,7 @@ public abstract class PseudonymTests(HttpClient client, IGrainFactory grains)
         }
 
         Assert.Equal(study, first.Manifest["pseudonym_study"]);
+        Assert.Equal(study, bySession.Manifest["pseudonym_study"]);
         Assert.Equal("default", unfiltered.Manifest["pseudonym_study"]);
         Assert.Equal(false, first.Manifest["names_included"]);
         Assert.Equal(true, named.Manifest["names_included"]);
@@ -146,6 +152,7 @@ public abstract class PseudonymTests(HttpClient client, IGrainFactory grains)
         }
 
         Assert.Equal((true, study, false), await LedgerAsync(first));
+        Assert.Equal((true, study, false), await LedgerAsync(bySession));
         Assert.Equal((true, "default", false), await LedgerAsync(unfiltered));
         Assert.Equal((true, study, true), await LedgerAsync(named));
 
