@@ -2,7 +2,9 @@ namespace Dilemma.Grains.Interfaces.Research;
 
 /// <summary>
 /// Figures across every room, for researchers. Individual choices of participants without data
-/// consent are left out of every figure, as they are left out of the export.
+/// consent are left out of every figure, as they are left out of the export. A round in which a bot chose (it took a
+/// seat someone left) is counted in <see cref="TopicFigures.RoundsCompleted"/> and <see cref="TopicFigures.RoundsWithBots"/>
+/// but in no other figure: its majority and its group decision were not people's alone.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -28,7 +30,8 @@ public sealed record TopicFigures(
     [property: Id(5)] long FollowedMajority,
     [property: Id(6)] long Unanimous,
     [property: Id(7)] double? FollowedMajorityRate,
-    [property: Id(8)] double? MeanConsensusConfidence);
+    [property: Id(8)] double? MeanConsensusConfidence,
+    [property: Id(9)] long RoundsWithBots = 0);
 
 /// <summary>
 /// One role across rooms: the agreement index is the share of its completed-round choices that

@@ -13,24 +13,26 @@ public sealed class InMemoryResearchAggregates(InMemoryResearchStore store, IAcc
         var consenting = await ConsentingAsync(rooms, cancellationToken);
         return rooms.GroupBy(r => r.Record.Topic).OrderBy(g => g.Key, StringComparer.Ordinal).Select(topic =>
         {
-            var rounds = topic.SelectMany(room => room.Consensus.Select(c =>
+            var all = topic.SelectMany(room => room.Consensus.Select(c => (Room: room, Consensus: c))).ToList();
+            var rounds = all.Where(r => !WithBots(r.Room, r.Consensus.RoundNumber)).Select(r =>
             {
-                var choices = room.Choices.Where(x => x.RoundNumber == c.RoundNumber && consenting.Contains(x.UserId)).ToList();
+                var choices = r.Room.Choices.Where(x => x.RoundNumber == r.Consensus.RoundNumber && consenting.Contains(x.UserId)).ToList();
                 var majority = choices.GroupBy(x => x.Choice).Where(g => g.Count() * 2 > choices.Count).Select(g => (int?)g.Key).FirstOrDefault();
-                return (c.Confidence, Consensus: c.Choice, Majority: majority, Distinct: choices.Select(x => x.Choice).Distinct().Count());
-            })).ToList();
+                return (r.Consensus.Confidence, Consensus: r.Consensus.Choice, Majority: majority, Distinct: choices.Select(x => x.Choice).Distinct().Count());
+            }).ToList();
             var withMajority = rounds.Count(r => r.Majority is not null);
             var followed = rounds.Count(r => r.Majority is not null && r.Majority == r.Consensus);
             return new TopicFigures(
                 topic.Key,
                 topic.Count(),
                 topic.Count(r => r.Progress?.Status == RoomStatus.Finished),
-                rounds.Count,
+                all.Count,
                 withMajority,
                 followed,
                 rounds.Count(r => r.Distinct == 1),
                 withMajority == 0 ? null : Math.Round(followed / (double)withMajority, 4),
-                rounds.Count == 0 ? null : Math.Round(rounds.Average(r => r.Confidence), 4));
+                rounds.Count == 0 ? null : Math.Round(rounds.Average(r => r.Confidence), 4),
+                all.Count - rounds.Count);
         }).ToList();
     }
 
@@ -39,7 +41,7 @@ public sealed class InMemoryResearchAggregates(InMemoryResearchStore store, IAcc
         var rooms = store.SnapshotRooms();
         var consenting = await ConsentingAsync(rooms, cancellationToken);
         var compared = rooms.SelectMany(room => room.Choices
-            .Where(c => consenting.Contains(c.UserId))
+            .Where(c => consenting.Contains(c.UserId) && !WithBots(room, c.RoundNumber))
             .Select(c => (Choice: c, Role: room.Seats.FirstOrDefault(s => s.UserId == c.UserId)?.RoleId, Consensus: room.Consensus.FirstOrDefault(k => k.RoundNumber == c.RoundNumber)))
             .Where(x => x.Role is not null && x.Consensus is not null))
             .ToList();
@@ -51,6 +53,9 @@ public sealed class InMemoryResearchAggregates(InMemoryResearchStore store, IAcc
             Math.Round(g.Average(x => (double)x.Choice.Confidence), 4),
             Math.Round(g.Average(x => (double)(x.Consensus!.Confidence - x.Choice.Confidence)), 4))).ToList();
     }
+
+    // As the SQL's bot_rounds: a round in which a bot chose is left out of every figure but the count of completed rounds.
+    private static bool WithBots(RecordedRoom room, int round) => room.Choices.Any(c => c.IsBot && c.RoundNumber == round);
 
     private async Task<HashSet<long>> ConsentingAsync(IReadOnlyList<RecordedRoom> rooms, CancellationToken cancellationToken)
     {

@@ -7,10 +7,15 @@ namespace Dilemma.Grains.Research;
 
 public sealed class MySqlResearchAggregates(MySqlDataSource dataSource) : IResearchAggregates
 {
+    // The rounds in which a bot chose: left out of every figure but the count of completed rounds.
+    private const string BotRounds = "bot_rounds AS (SELECT DISTINCT room_code, round_number FROM round_choices WHERE is_bot = 1)";
+
     // Per completed round: how many consenting participants chose each option, whether one
-    // option has a majority, and whether the consensus matched it. CTEs need MySQL 8 or MariaDB 10.2.
-    private const string TopicFiguresSql = """
-        WITH counts AS (
+    // option has a majority, and whether the consensus matched it; a round a bot chose in is only counted as completed
+    // and as with bots. CTEs need MySQL 8 or MariaDB 10.2.
+    private const string TopicFiguresSql = $"""
+        WITH {BotRounds},
+        counts AS (
             SELECT rc.room_code, rc.round_number, rc.choice, COUNT(*) AS n
             FROM round_choices rc JOIN users u ON u.id = rc.user_id AND u.data_consent = 1
             GROUP BY rc.room_code, rc.round_number, rc.choice),
@@ -22,13 +27,17 @@ public sealed class MySqlResearchAggregates(MySqlDataSource dataSource) : IResea
             FROM counts c JOIN totals t ON t.room_code = c.room_code AND t.round_number = c.round_number
             WHERE c.n * 2 > t.total),
         rounds AS (
-            SELECT r.topic, cc.confidence, cc.choice AS consensus_choice, m.choice AS majority_choice, t.distinct_choices
+            SELECT r.topic, b.room_code IS NOT NULL AS with_bots,
+                   CASE WHEN b.room_code IS NULL THEN cc.confidence END AS confidence, cc.choice AS consensus_choice,
+                   CASE WHEN b.room_code IS NULL THEN m.choice END AS majority_choice,
+                   CASE WHEN b.room_code IS NULL THEN t.distinct_choices END AS distinct_choices
             FROM consensus_choices cc
             JOIN rooms r ON r.room_code = cc.room_code
+            LEFT JOIN bot_rounds b ON b.room_code = cc.room_code AND b.round_number = cc.round_number
             LEFT JOIN totals t ON t.room_code = cc.room_code AND t.round_number = cc.round_number
             LEFT JOIN majority m ON m.room_code = cc.room_code AND m.round_number = cc.round_number),
         per_topic AS (
-            SELECT topic, COUNT(*) AS rounds_completed,
+            SELECT topic, COUNT(*) AS rounds_completed, SUM(with_bots) AS with_bots,
                    SUM(majority_choice IS NOT NULL) AS with_majority,
                    SUM(majority_choice IS NOT NULL AND majority_choice = consensus_choice) AS followed,
                    SUM(distinct_choices = 1) AS unanimous,
@@ -42,12 +51,14 @@ public sealed class MySqlResearchAggregates(MySqlDataSource dataSource) : IResea
                CAST(COALESCE(p.with_majority, 0) AS SIGNED) AS RoundsWithMajority,
                CAST(COALESCE(p.followed, 0) AS SIGNED) AS FollowedMajority,
                CAST(COALESCE(p.unanimous, 0) AS SIGNED) AS Unanimous,
-               CAST(p.mean_confidence AS DOUBLE) AS MeanConsensusConfidence
+               CAST(p.mean_confidence AS DOUBLE) AS MeanConsensusConfidence,
+               CAST(COALESCE(p.with_bots, 0) AS SIGNED) AS RoundsWithBots
         FROM room_counts rc LEFT JOIN per_topic p ON p.topic = rc.topic
         ORDER BY rc.topic
         """;
 
-    private const string RoleFiguresSql = """
+    private const string RoleFiguresSql = $"""
+        WITH {BotRounds}
         SELECT CAST(p.role_id AS SIGNED) AS RoleId, COUNT(*) AS Choices,
                CAST(AVG(rc.choice = cc.choice) AS DOUBLE) AS AgreementIndex,
                CAST(AVG(rc.confidence) AS DOUBLE) AS MeanConfidence,
@@ -56,7 +67,8 @@ public sealed class MySqlResearchAggregates(MySqlDataSource dataSource) : IResea
         JOIN consensus_choices cc ON cc.room_code = rc.room_code AND cc.round_number = rc.round_number
         JOIN room_participants p ON p.room_code = rc.room_code AND p.user_id = rc.user_id
         JOIN users u ON u.id = rc.user_id AND u.data_consent = 1
-        WHERE p.role_id IS NOT NULL
+        LEFT JOIN bot_rounds b ON b.room_code = rc.room_code AND b.round_number = rc.round_number
+        WHERE p.role_id IS NOT NULL AND b.room_code IS NULL
         GROUP BY p.role_id
         ORDER BY p.role_id
         """;
@@ -74,7 +86,8 @@ public sealed class MySqlResearchAggregates(MySqlDataSource dataSource) : IResea
             r.FollowedMajority,
             r.Unanimous,
             r.RoundsWithMajority == 0 ? null : Math.Round(r.FollowedMajority / (double)r.RoundsWithMajority, 4),
-            r.MeanConsensusConfidence is { } mean ? Math.Round(mean, 4) : null)).ToList();
+            r.MeanConsensusConfidence is { } mean ? Math.Round(mean, 4) : null,
+            r.RoundsWithBots)).ToList();
     }
 
     public async Task<IReadOnlyList<RoleFigures>> RoleFiguresAsync(CancellationToken cancellationToken)
@@ -111,6 +124,8 @@ public sealed class MySqlResearchAggregates(MySqlDataSource dataSource) : IResea
         public long Unanimous { get; set; }
 
         public double? MeanConsensusConfidence { get; set; }
+
+        public long RoundsWithBots { get; set; }
     }
 
     private sealed class RoleRow

@@ -99,6 +99,7 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         await page.ClickAsync("#figures-details summary");
         var topic = page.Locator($"#figures-topics-table tr[data-key='{RoomKit.Topic}']");
         await Expect(topic.Locator("[data-column=rounds]")).ToHaveTextAsync("5");
+        await Expect(topic.Locator("[data-column=withBots]")).ToHaveTextAsync("0");
         await Expect(topic.Locator("[data-column=withMajority]")).ToHaveTextAsync("5");
         await Expect(topic.Locator("[data-column=followedRate]")).ToHaveTextAsync("100%");
         await Expect(topic.Locator("[data-column=consensusConfidence]")).ToHaveTextAsync("4.00");

@@ -13,11 +13,24 @@ namespace Dilemma.Tests.Research;
 /// </summary>
 public abstract class ResearchStatisticsTests(HttpClient client, IGrainFactory grains)
 {
+    private const string BotTopic = "medication-ai";
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Figures_cover_every_room_by_topic_and_role_and_leave_out_participants_without_consent()
+    public async Task Figures_cover_every_room_by_topic_and_role_and_leave_out_participants_without_consent_and_rounds_a_bot_chose_in()
     {
+        // One person and two bots, on a topic of its own: two rounds decided, each with the person's consented choice
+        // (a majority of one, were the bots not counted) and a group decision the bots took part in.
+        var host = await RoomKit.GuestAsync(client, Ct);
+        await ConsentAsync(host);
+        var botRoom = RoomKit.Code(await RoomKit.CreateRoomAsync(host, Ct, isPublic: false, topic: BotTopic));
+        await HttpAssert.OkAsync<JsonElement>(await host.PostAsync($"/rooms/{botRoom}/bots", new { bots = 2 }, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await host.PostAsync($"/rooms/assign-roles/{botRoom}", new { }, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await host.PostAsync($"/rooms/{botRoom}/start", null, Ct));
+        await RoomKit.PlayRoundAsync([host], botRoom, 1, Ct);
+        await RoomKit.PlayRoundAsync([host], botRoom, 2, Ct);
+
         var (players, code) = await RoomKit.StartedRoomAsync(client, Ct);
         await ConsentAsync(players[0]);
         await ConsentAsync(players[1]);
@@ -32,8 +45,20 @@ public abstract class ResearchStatisticsTests(HttpClient client, IGrainFactory g
         var researcher = await ResearcherAsync();
         var statistics = await HttpAssert.OkAsync<JsonElement>(await client.SendAsync(AuthClient.Authorized(HttpMethod.Get, "/research/statistics", researcher), Ct));
 
-        var topic = Assert.Single(statistics.GetProperty("topics").EnumerateArray());
-        Assert.Equal(RoomKit.Topic, topic.GetProperty("topic").GetString());
+        var topics = statistics.GetProperty("topics").EnumerateArray().ToDictionary(t => t.GetProperty("topic").GetString()!);
+        Assert.Equal(new[] { RoomKit.Topic, BotTopic }.Order(StringComparer.Ordinal), topics.Keys.Order(StringComparer.Ordinal));
+        var withBots = topics[BotTopic];
+        Assert.Equal(1, withBots.GetProperty("rooms").GetInt64());
+        Assert.Equal(2, withBots.GetProperty("rounds_completed").GetInt64());
+        Assert.Equal(2, withBots.GetProperty("rounds_with_bots").GetInt64());
+        Assert.Equal(0, withBots.GetProperty("rounds_with_majority").GetInt64());
+        Assert.Equal(0, withBots.GetProperty("followed_majority").GetInt64());
+        Assert.Equal(0, withBots.GetProperty("unanimous").GetInt64());
+        Assert.Equal(JsonValueKind.Null, withBots.GetProperty("followed_majority_rate").ValueKind);
+        Assert.Equal(JsonValueKind.Null, withBots.GetProperty("mean_consensus_confidence").ValueKind);
+
+        var topic = topics[RoomKit.Topic];
+        Assert.Equal(0, topic.GetProperty("rounds_with_bots").GetInt64());
         Assert.Equal(1, topic.GetProperty("rooms").GetInt64());
         Assert.Equal(1, topic.GetProperty("finished_rooms").GetInt64());
         Assert.Equal(5, topic.GetProperty("rounds_completed").GetInt64());
@@ -43,6 +68,7 @@ public abstract class ResearchStatisticsTests(HttpClient client, IGrainFactory g
         Assert.Equal(0.8, topic.GetProperty("followed_majority_rate").GetDouble(), 4);
         Assert.Equal(5.0, topic.GetProperty("mean_consensus_confidence").GetDouble(), 4);
 
+        // The person beside the bots chose in no round without them, so their role's figures are the first room's alone.
         var roles = statistics.GetProperty("roles").EnumerateArray().ToDictionary(r => r.GetProperty("role_id").GetInt32());
         Assert.Equal([1, 2], roles.Keys.Order().ToArray());
         Assert.Equal(5, roles[1].GetProperty("choices").GetInt64());

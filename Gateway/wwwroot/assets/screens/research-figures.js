@@ -1,6 +1,7 @@
 // Figures across the whole study on the researcher page (GET /research/statistics): per topic how often groups followed
 // their majority, per role how often its choice became the group's decision, as charts with every number in tables a
-// click away. Individual choices of participants without research consent are not counted (the server's rule).
+// click away. Individual choices of participants without research consent are not counted, nor rounds a bot chose in
+// beyond their number (the server's rules).
 
 import { figure, rateChart } from '../charts.js';
 import { h } from '../dom.js';
@@ -10,7 +11,7 @@ addStrings({
   en: {
     'figures.title': 'Figures across the study',
     'figures.none': 'No round has been completed yet.',
-    'figures.computedAt': 'Computed at {at}; individual choices count only with research consent.',
+    'figures.computedAt': 'Computed at {at}; individual choices count only with research consent, and a round a bot chose in counts only as completed.',
     'figures.majority': 'Groups that followed their majority, by topic',
     'figures.majorityDesc': 'Of the completed rounds in which most people chose one option, the share whose group decided on that option.',
     'figures.agreement': 'Choices that became the group\'s decision, by role',
@@ -21,6 +22,7 @@ addStrings({
     'figures.rooms': 'Rooms',
     'figures.finished': 'Finished',
     'figures.rounds': 'Rounds completed',
+    'figures.withBots': 'Of them with a bot',
     'figures.withMajority': 'With a majority',
     'figures.followed': 'Followed it',
     'figures.unanimous': 'Unanimous',
@@ -35,7 +37,7 @@ addStrings({
   ko: {
     'figures.title': '연구 전체의 수치',
     'figures.none': '아직 끝난 라운드가 없습니다.',
-    'figures.computedAt': '{at}에 계산, 개인 선택은 연구 동의가 있을 때만 셉니다.',
+    'figures.computedAt': '{at}에 계산, 개인 선택은 연구 동의가 있을 때만 세고, 봇이 고른 라운드는 끝난 라운드로만 셉니다.',
     'figures.majority': '주제별, 다수 의견을 따른 모둠',
     'figures.majorityDesc': '끝난 라운드 가운데 과반이 한 선택지를 고른 라운드에서, 모둠이 그 선택지로 정한 비율.',
     'figures.agreement': '역할별, 모둠 결정이 된 선택',
@@ -46,6 +48,7 @@ addStrings({
     'figures.rooms': '방',
     'figures.finished': '끝남',
     'figures.rounds': '끝난 라운드',
+    'figures.withBots': '그 가운데 봇 참여',
     'figures.withMajority': '과반 있음',
     'figures.followed': '따름',
     'figures.unanimous': '만장일치',
@@ -61,7 +64,8 @@ addStrings({
 
 /**
  * @typedef {{ topic: string, rooms: number, finished_rooms: number, rounds_completed: number, rounds_with_majority: number,
- *   followed_majority: number, unanimous: number, followed_majority_rate: number | null, mean_consensus_confidence: number | null }} TopicFigures
+ *   followed_majority: number, unanimous: number, followed_majority_rate: number | null, mean_consensus_confidence: number | null,
+ *   rounds_with_bots: number }} TopicFigures
  * @typedef {{ role_id: number, role_name: string, choices: number, agreement_index: number | null, mean_confidence: number | null,
  *   mean_confidence_shift: number | null }} RoleFigures
  * @typedef {{ topics: TopicFigures[], roles: RoleFigures[], computed_at: string }} StudyFigures
@@ -91,11 +95,11 @@ export function figuresSection(figures, topics) {
         h('details', { id: 'figures-details' },
           h('summary', {}, t('stats.showTable')),
           table('figures-topics-table', 'figures.topicsCaption', 'figures.topic',
-            ['rooms', 'finished', 'rounds', 'withMajority', 'followed', 'unanimous', 'followedRate', 'consensusConfidence'],
+            ['rooms', 'finished', 'rounds', 'withBots', 'withMajority', 'followed', 'unanimous', 'followedRate', 'consensusConfidence'],
             figures.topics.map((topic) => ({
               key: topic.topic,
               name: title(topic.topic),
-              cells: [number(topic.rooms), number(topic.finished_rooms), number(topic.rounds_completed), number(topic.rounds_with_majority),
+              cells: [number(topic.rooms), number(topic.finished_rooms), number(topic.rounds_completed), number(topic.rounds_with_bots), number(topic.rounds_with_majority),
                 number(topic.followed_majority), number(topic.unanimous), percent(topic.followed_majority_rate), decimal(topic.mean_consensus_confidence)],
             }))),
           table('figures-roles-table', 'figures.rolesCaption', 'figures.role',
@@ -117,9 +121,10 @@ export function figuresSection(figures, topics) {
  * @param {{ key: string, name: string, cells: string[] }[]} rows
  */
 function table(id, caption, rowHeader, columns, rows) {
-  return h('div', { class: 'table-wrap' },
+  // Focusable, so that a keyboard can scroll a table wider than the screen.
+  return h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': `${id}-caption` },
     h('table', { id },
-      h('caption', {}, t(caption)),
+      h('caption', { id: `${id}-caption` }, t(caption)),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t(rowHeader)), columns.map((column) => h('th', { scope: 'col' }, t(`figures.${column}`))))),
       h('tbody', {}, rows.map((row) => h('tr', { 'data-key': row.key },
         h('th', { scope: 'row' }, row.name),
