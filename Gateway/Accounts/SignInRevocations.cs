@@ -34,7 +34,7 @@ public sealed class SignInRevocations(IGrainFactory grains, JwtSettings settings
         await _syncing.WaitAsync(cancellationToken);
         try
         {
-            var page = await grains.GetGrain<ISignInRevocationsGrain>(0).GetSinceAsync(_cursor, cancellationToken);
+            var page = await grains.GetGrain<ISignInRevocationsGrain>(0).PollAsync(_cursor, settings.AccessTokenLifetime, cancellationToken);
             var learnt = page.Revoked.Where(revocation => _revoked.TryAdd(revocation.SignInId, revocation.RevokedAt)).Select(r => r.SignInId).ToHashSet(StringComparer.Ordinal);
             _cursor = page.Cursor;
             ForgetOld();

@@ -3,8 +3,9 @@ namespace Dilemma.Grains.Interfaces.Accounts;
 /// <summary>
 /// The sign-ins (refresh-token families) revoked recently: signed out, or ended by a refresh token's reuse. Every
 /// gateway polls it and refuses the access tokens of these sign-ins from memory, so no request pays a grain call.
-/// It remembers a revocation for <see cref="AccountRules.RevocationMemory"/> (no access token of the sign-in is
-/// accepted after that anyway) and reloads that window from the account store when it activates. Use key 0.
+/// It remembers a revocation for <see cref="AccountRules.RevocationMemory"/> of the longest access-token lifetime it
+/// knows, its silo's or a reader's (no access token of the sign-in is accepted after that anyway), and reloads that
+/// window from the account store when it activates or learns of a longer lifetime. Use key 0.
 /// </summary>
 public interface ISignInRevocationsGrain : IGrainWithIntegerKey
 {
@@ -16,6 +17,14 @@ public interface ISignInRevocationsGrain : IGrainWithIntegerKey
     /// earlier activation (whose numbering this one does not continue).
     /// </summary>
     Task<SignInRevocationsPage> GetSinceAsync(SignInRevocationCursor? cursor, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// What a gateway polls: <see cref="GetSinceAsync"/>, from a reader whose access tokens live
+    /// <paramref name="readerTokenLifetime"/>. From then on the list remembers revocations for at least that long, so a
+    /// gateway configured with longer tokens than its silos (<c>Auth:AccessTokenMinutes</c>) still learns of every
+    /// sign-out its tokens outlive, even when it starts after the silos' own window has passed.
+    /// </summary>
+    Task<SignInRevocationsPage> PollAsync(SignInRevocationCursor? cursor, TimeSpan readerTokenLifetime, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Where a reader of the revocations got to: the activation that answered and the last revocation it numbered.</summary>

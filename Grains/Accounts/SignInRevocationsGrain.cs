@@ -13,6 +13,8 @@ namespace Dilemma.Grains.Accounts;
 /// <remarks>
 /// Bounded by time, not count: a revocation is dropped once <see cref="AccountRules.RevocationMemory"/> has passed
 /// (16.5 minutes with the default 15-minute tokens), so it holds the sign-outs and reuses of that window, some 60 bytes each.
+/// The lifetime is the longest of this silo's setting and what its readers said theirs is (<see cref="PollAsync"/>), at most
+/// <see cref="LongestReaderLifetime"/>: a setting that differs between gateways and silos then costs memory, not a sign-out.
 /// Non-reentrant: a page is read while no revocation is half recorded. The window is read from the store again every
 /// <see cref="AccountOptions.RevocationReloadSeconds"/>: a family the store revoked and this list was never told of (the
 /// silo that detected a reuse died before telling it) is then refused too, not left working until its token expires.
@@ -26,7 +28,13 @@ public sealed partial class SignInRevocationsGrain(IAccountStore store, IOptions
     private readonly HashSet<string> _known = new(StringComparer.Ordinal);
     private long _version;
 
-    private TimeSpan Memory => AccountRules.RevocationMemory(options.Value.AccessTokenLifetime);
+    // The longest access-token lifetime a reader has polled with since this activation began.
+    private TimeSpan _readerLifetime;
+
+    /// <summary>The longest reader's token lifetime the list keeps revocations for: more is taken as this.</summary>
+    public static readonly TimeSpan LongestReaderLifetime = TimeSpan.FromDays(30);
+
+    private TimeSpan Memory => AccountRules.RevocationMemory(options.Value.AccessTokenLifetime > _readerLifetime ? options.Value.AccessTokenLifetime : _readerLifetime);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => StorageFailure.TranslatedAsync(() => ActivateAsync(cancellationToken));
 
@@ -36,6 +44,23 @@ public sealed partial class SignInRevocationsGrain(IAccountStore store, IOptions
         Forget();
         Remember(signInId, time.GetUtcNow());
         return Task.CompletedTask;
+    }
+
+    public async Task<SignInRevocationsPage> PollAsync(SignInRevocationCursor? cursor, TimeSpan readerTokenLifetime, CancellationToken cancellationToken)
+    {
+        var lifetime = readerTokenLifetime > LongestReaderLifetime ? LongestReaderLifetime : readerTokenLifetime;
+        if (lifetime > _readerLifetime)
+        {
+            var before = Memory;
+            _readerLifetime = lifetime;
+            if (Memory > before)
+            {
+                // What this activation dropped, or never loaded, of the longer window.
+                await ReloadAsync(cancellationToken);
+            }
+        }
+
+        return await GetSinceAsync(cursor, cancellationToken);
     }
 
     public Task<SignInRevocationsPage> GetSinceAsync(SignInRevocationCursor? cursor, CancellationToken cancellationToken)

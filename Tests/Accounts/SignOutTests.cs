@@ -4,6 +4,7 @@ using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Infrastructure;
 using Dilemma.Tests.Realtime;
 using Dilemma.Tests.Rooms;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 
@@ -251,4 +252,39 @@ public sealed class RevocationReloadTests : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await _gateway.DisposeAsync();
+}
+
+/// <summary>
+/// <c>Auth:AccessTokenMinutes</c> set longer on a gateway than on its silo: the silo's revocation list used to forget a
+/// sign-out after its own window (1 minute + 1.5 here), while the gateway's tokens live 60, so a gateway started after
+/// that never learnt of the sign-out and took its token again. The silo's clock is moved past its window; a gateway
+/// started then must still refuse the token.
+/// </summary>
+public sealed class RevocationLifetimeTests(LocalServices services)
+{
+    private static readonly Dictionary<string, string?> LongTokens = new() { ["Auth:AccessTokenMinutes"] = "60" };
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_gateway_with_longer_tokens_than_its_silo_is_told_of_a_sign_out_its_tokens_outlive_the_silos_window()
+    {
+        var siloClock = new ShiftedClock();
+        await using var deployment = await ClusterDeployment.CreateAsync(services, "tokenlife_", Ct);
+        await deployment.StartSiloAsync(Ct, builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:AccessTokenMinutes"] = "1" });
+            builder.Services.AddSingleton<TimeProvider>(siloClock);
+        });
+        using var first = deployment.CreateGateway(LongTokens).CreateClient();
+        var signedOut = await first.GuestAsync(Ct);
+        var stillIn = await first.GuestAsync(Ct);
+        await SignOutContractTests.LogoutAsync(first, signedOut);
+
+        siloClock.Shift = TimeSpan.FromMinutes(5);
+        using var later = deployment.CreateGateway(LongTokens).CreateClient();
+
+        await HttpAssert.ProblemAsync(await later.GetMeAsync(signedOut.AccessToken, Ct), HttpStatusCode.Unauthorized, "token_revoked");
+        await HttpAssert.OkAsync<Me>(await later.GetMeAsync(stillIn.AccessToken, Ct));
+    }
 }
