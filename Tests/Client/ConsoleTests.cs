@@ -88,6 +88,10 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         // Seats choose 0, 1, 0 with sureness 3, 4, 5 and agree on option 0 with sureness 4 (RoomKit.PlayRoundAsync):
         // option A's two choices and B's one go into A, so two lines of flow a round.
         await Expect(page.Locator("#chart-session-flow path.move")).ToHaveCountAsync(4);
+        // Each round's options and no more: the scenario's first round has three, its second two (they were lettered A to D).
+        var scenarioRounds = Dilemma.Grains.Scenarios.ScenarioBank.LoadEmbedded().FindByTopic(RoomKit.Topic)!.Rounds;
+        await Expect(page.Locator("#chart-session-flow text.option[data-round='1']")).ToHaveCountAsync(scenarioRounds[0].Options.Count);
+        await Expect(page.Locator("#chart-session-flow text.option[data-round='2']")).ToHaveTextAsync(["A", "B"]);
         await page.ClickAsync("#session-results-details summary");
         var optionA = page.Locator("#session-options-table tr[data-round='1'][data-option='0']");
         await Expect(optionA.Locator("[data-column=chose]")).ToHaveTextAsync("2");
