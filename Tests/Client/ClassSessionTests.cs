@@ -160,6 +160,77 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
     }
 
     [Fact]
+    public async Task A_student_taken_out_of_the_game_for_good_while_their_connection_was_down_is_told_so_on_a_phone()
+    {
+        var (page, facilitator, code) = await PhoneStudentWaitingAsync("Tia");
+        var me = await page.EvaluateAsync<long>("() => JSON.parse(sessionStorage.getItem('dilemma.session')).user_id");
+
+        // The page's sockets go through the test, which cuts them as a lost connection would and later lets them through.
+        // A socket opened while cut reaches nothing (Playwright answers it, open); one opened after goes to the server.
+        var cut = false;
+        var routes = new List<(IWebSocketRoute Page, IWebSocketRoute? Server)>();
+        await page.RouteWebSocketAsync(new System.Text.RegularExpressions.Regex("/ws/"), route =>
+        {
+            lock (routes)
+            {
+                routes.Add((route, cut ? null : route.ConnectToServer()));
+            }
+        });
+
+        // Cuts the sockets off (or lets them through again) and hands back those routed so far.
+        List<(IWebSocketRoute Page, IWebSocketRoute? Server)> Cut(bool value)
+        {
+            lock (routes)
+            {
+                cut = value;
+                List<(IWebSocketRoute Page, IWebSocketRoute? Server)> routed = [.. routes];
+                routes.Clear();
+                return routed;
+            }
+        }
+
+        await SessionKit.EnrolledAsync(browser.Client, code, 2, Ct);
+        var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0].GetProperty("room_code").GetString()!;
+        await Expect(page.Locator("#room-code")).ToHaveTextAsync($"Room code {room}");
+        await Expect(page.Locator("#choice-submit")).ToBeEnabledAsync();
+
+        foreach (var (_, server) in Cut(true))
+        {
+            if (server is not null)
+            {
+                await server.CloseAsync();
+            }
+        }
+
+        // The room lets the facilitator remove them once none of their sockets is open (409 participant_present before).
+        var removal = $"/sessions/{code}/rooms/{room}/remove";
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                using var removed = await facilitator.PostAsync(removal, new { user_id = me }, Ct);
+                return removed.IsSuccessStatusCode;
+            },
+            TimeSpan.FromSeconds(30),
+            "the room to let the student be removed once their sockets closed",
+            Ct);
+
+        // The connection comes back: the page's next sockets reach the room, which refuses them (4003), and the page says why.
+        foreach (var (socket, _) in Cut(false))
+        {
+            await socket.CloseAsync(new() { Code = 1001 });
+        }
+
+        const string Told = "You are no longer in that game: you were taken out of it. Ask your facilitator where to go next.";
+        await Expect(page.Locator("#error")).ToHaveAttributeAsync("data-code", "removed_from_class_game", new() { Timeout = 30_000 });
+        await Expect(page.Locator("#error")).ToHaveTextAsync(Told);
+        await Expect(page.Locator("#room-code")).ToHaveCountAsync(0);
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "class-removed-phone");
+        await page.SelectOptionAsync("#lang-select", "ko");
+        await Expect(page.Locator("#error")).ToHaveTextAsync("더 이상 그 게임의 참가자가 아닙니다. 게임에서 제외되었습니다. 어디로 가야 할지 진행자에게 물어보세요.");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_student_waiting_when_the_facilitator_closes_the_session_is_told_and_back_in_the_lobby()
     {
         var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
