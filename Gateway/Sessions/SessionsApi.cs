@@ -111,7 +111,7 @@ public static class SessionsApi
         sessions.MapPost("/{session_code}/rooms/{room_code}/extend", ExtendDeadlineAsync)
             .Validates<ExtendDeadlineRequest>().AcceptsIdempotencyKey()
             .WithSummary("Extend the running deadline of one room")
-            .WithDescription("Body: seconds (1-3600; else 422 invalid_seconds), reason (optional). 409 no_deadline when no deadline runs. " + OfRoom + Audit + Access);
+            .WithDescription("Body: seconds (1-3600; else 422 invalid_seconds), reason (optional). 409 no_deadline when no deadline runs. The room's voice sockets get room_updated with the new deadline_at and {type: deadline_extended, user_id (the facilitator), at}, once under an Idempotency-Key. " + OfRoom + Audit + Access);
         sessions.MapPost("/{session_code}/rooms/{room_code}/end", EndRoomAsync)
             .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest()).AcceptsIdempotencyKey()
             .WithSummary("End one room's game now")

@@ -25,6 +25,9 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
 
     private long NextMonitorSequence() => _monitorSequence = Math.Max(_monitorSequence + 1, time.GetUtcNow().UtcTicks);
 
+    /// <summary>The voice socket's word for a facilitator's extension of the running deadline; its user_id is the facilitator.</summary>
+    private const string DeadlineExtended = "deadline_extended";
+
     public async Task<RoomSnapshot> OpenForSessionAsync(SessionRoomOpening opening, CancellationToken cancellationToken)
     {
         if (State.Created)
@@ -142,7 +145,7 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
             new { Action = FacilitatorActionKind.ExtendDeadline, SessionCode = sessionCode, Seconds = seconds },
             actorId,
             idempotencyKey,
-            () => ExtendDeadlineAsync(seconds, cancellationToken),
+            () => ExtendDeadlineAsync(seconds, actorId, cancellationToken),
             cancellationToken);
     }
 
@@ -150,7 +153,7 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
     private Task<RoomSnapshot> ForSessionOnceAsync<TRequest>(TRequest request, long actorId, string? idempotencyKey, Func<Task<RoomSnapshot>> run, CancellationToken cancellationToken) =>
         idempotencyKey is null ? run() : OnceAsync(actorId, idempotencyKey, Idempotency.Fingerprint(request), run, cancellationToken);
 
-    private async Task<RoomSnapshot> ExtendDeadlineAsync(int seconds, CancellationToken cancellationToken)
+    private async Task<RoomSnapshot> ExtendDeadlineAsync(int seconds, long actorId, CancellationToken cancellationToken)
     {
         EnsurePlaying();
         if (State.DeadlineAt is not { } deadline)
@@ -161,6 +164,11 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
         State.DeadlineAt = deadline.AddSeconds(seconds);
         await SaveAsync(writeScenario: false, cancellationToken);
         await KeepDeadlineReminderAsync();
+
+        // The snapshot's later deadline_at alone looks the same as a resume's: the players saw their clock jump and were
+        // not told why. Inside the once-only step, so a retried extension is not said twice.
+        var at = Utc(Now);
+        Broadcast(o => o.OnParticipantEvent(DeadlineExtended, actorId, at), exceptUser: null);
         return Snapshot();
     }
 

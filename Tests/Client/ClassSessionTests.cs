@@ -160,6 +160,44 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
     }
 
     [Fact]
+    public async Task Students_are_told_on_a_phone_when_their_facilitator_gives_the_round_more_time()
+    {
+        var (page, facilitator, code) = await PhoneStudentWaitingAsync("Fay");
+        // The extension is pushed on the room's voice socket: the test waits for this page's to be joined.
+        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        page.WebSocket += (_, socket) =>
+        {
+            if (socket.Url.Contains("/ws/voice/", StringComparison.Ordinal))
+            {
+                socket.FrameReceived += (_, frame) =>
+                {
+                    if (frame.Text?.Contains("\"session_state\"", StringComparison.Ordinal) == true)
+                    {
+                        joined.TrySetResult();
+                    }
+                };
+            }
+        };
+        await SessionKit.EnrolledAsync(browser.Client, code, 2, Ct);
+        var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0].GetProperty("room_code").GetString()!;
+        await Expect(page.Locator("#room-code")).ToHaveTextAsync($"Room code {room}");
+        await joined.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await Expect(page.Locator("#extended-notice")).ToHaveCountAsync(0);
+
+        // The clock alone jumped a minute, as after a resume, and nobody said why.
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/extend", new { seconds = 60 }, Ct));
+        const string Told = "The facilitator gave this round more time: the clock shows the new time left.";
+        await Expect(page.Locator("#extended-notice")).ToHaveTextAsync(Told);
+        await Expect(page.Locator("#live")).ToHaveTextAsync(Told);
+        await Expect(page.Locator("#round-timer")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Time left to choose: (11:00|10:[0-5]\\d)$"));
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "round-extended-phone");
+        await Expect(page.Locator("#extended-notice")).ToHaveTextAsync(Told);
+        await page.SelectOptionAsync("#lang-select", "ko");
+        await Expect(page.Locator("#extended-notice")).ToHaveTextAsync("진행자가 이 라운드에 시간을 더 주었습니다. 시계에 새로 남은 시간이 나옵니다.");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_student_taken_out_of_the_game_for_good_while_their_connection_was_down_is_told_so_on_a_phone()
     {
         var (page, facilitator, code) = await PhoneStudentWaitingAsync("Tia");
