@@ -32,6 +32,7 @@ public sealed partial class SessionMonitor(
     private readonly Dictionary<string, DateTimeOffset> _sentAt = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Version, long Sequence)> _newest = new(StringComparer.Ordinal);
     private readonly HashSet<string> _watched = new(StringComparer.Ordinal);
+    private DateTimeOffset? _broadcastAt;
     private IRoomObserver? _reference;
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -96,9 +97,21 @@ public sealed partial class SessionMonitor(
     {
     }
 
-    // The facilitator wrote it: the monitor does not echo it back.
+    // Every room of the session pushes the same broadcast: the console hears of it once, to read its action log again (a
+    // broadcast sent from another device changes no room, so it was missing from the log until a room next changed).
     public void OnFacilitatorMessage(string message, DateTimeOffset at)
     {
+        lock (_gate)
+        {
+            if (_broadcastAt == at)
+            {
+                return;
+            }
+
+            _broadcastAt = at;
+        }
+
+        socket.Send(new FacilitatorMessageSent("facilitator_message", message, at));
     }
 
     public void OnReplaced()
@@ -227,3 +240,6 @@ public sealed record RoomStatusMessage(
 public sealed record MonitoredLink(long UserId, long PeerUserId, string State, bool Relayed);
 
 public sealed record MonitoredSeat(long UserId, string Nickname, int? RoleId, string Presence, bool IsBot);
+
+/// <summary>A broadcast of the session's facilitator went out to its rooms (from this console or another).</summary>
+public sealed record FacilitatorMessageSent(string Type, string Message, DateTimeOffset At);

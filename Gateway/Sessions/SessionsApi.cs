@@ -155,7 +155,7 @@ public static class SessionsApi
             .WithDescription(
                 "Body: message (1-280 characters after trimming; else 400 invalid_message naming message; 400 missing_field without it), reason (optional). "
                 + "Every voice socket of every room of the session (WS /ws/voice/{room_code}) receives {\"type\":\"facilitator_message\",\"message\":…,\"at\":…} "
-                + "(at: the server's time, the same in every room); nothing is stored in the rooms. 409 session_not_started before the start. Audited with the message. "
+                + "(at: the server's time, the same in every room), and every monitor of the session (WS /ws/sessions/{session_code}/monitor) the same once; nothing is stored in the rooms. 409 session_not_started before the start. Audited with the message. "
                 + "Sent again without an Idempotency-Key it goes out again and is another audit row (a retry cannot be told from a second message); "
                 + "with the same key it is not shown again and is audited once." + Audit + Access);
         sessions.MapGet("/{session_code}/results", ResultsAsync)

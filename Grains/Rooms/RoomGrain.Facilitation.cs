@@ -237,6 +237,10 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
     {
         EnsureOfSession(sessionCode);
         Broadcast(o => o.OnFacilitatorMessage(message, at), exceptUser: null);
+
+        // A broadcast changes nothing a room snapshot shows: without this, a console open elsewhere learnt of it only at
+        // the room's next change.
+        _monitors.Notify(monitor => monitor.OnFacilitatorMessage(message, at));
         return Task.CompletedTask;
     }
 

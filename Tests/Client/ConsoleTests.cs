@@ -278,6 +278,42 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task A_broadcast_sent_from_another_device_shows_in_the_log_as_it_goes_out()
+    {
+        var (facilitator, code, _, _) = await StartedSessionAsync();
+        var page = await ConsoleOnAsync(facilitator, code);
+        await Expect(page.Locator("#action-log")).ToContainTextAsync("No action yet.");
+
+        // A broadcast changes no room, so it waited in the log for the next change of one (or a reload).
+        using var sent = await facilitator.PostAsync($"/sessions/{code}/broadcast", new { message = "Sent from the phone" }, Ct);
+        sent.EnsureSuccessStatusCode();
+        await Expect(page.Locator("#action-log-table tr[data-action=broadcast]")).ToContainTextAsync("Sent from the phone");
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>A session of three students (ten minutes to choose) started through the API: one room, and its students.</summary>
+    private async Task<(Player Facilitator, string Code, string Room, Player[] Seated)> StartedSessionAsync()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, choiceSeconds: 600));
+        var students = await SessionKit.EnrolledAsync(browser.Client, code, 3, Ct);
+        var room = Assert.Single(SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct)));
+        var seated = SessionKit.UserIds(room).Select(id => students.Single(s => s.UserId == id)).ToArray();
+        return (facilitator, code, room.GetProperty("room_code").GetString()!, seated);
+    }
+
+    /// <summary>The console of a session opened by its code, its room's row drawn from the monitor.</summary>
+    private async Task<IPage> ConsoleOnAsync(Player facilitator, string code)
+    {
+        var page = await SignInAsync(facilitator.Tokens.Username);
+        await page.ClickAsync("#open-console");
+        await page.FillAsync("#reopen-code", code);
+        await page.ClickAsync("#reopen-submit");
+        await Expect(page.Locator("#rooms-table tbody tr[data-phase=started]")).ToHaveCountAsync(1);
+        return page;
+    }
+
     private static async Task<DateTimeOffset> DeadlineAsync(Player facilitator, string room) =>
         (await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/rooms/{room}", Ct))).GetProperty("deadline_at").GetDateTimeOffset();
 

@@ -559,8 +559,9 @@ export class ConsolePage {
 
   /**
    * A room changed the way a facilitator's action changes it (paused, resumed, timer moved, ended, a seat removed, moved
-   * or given to a bot): the log is read again, once for a burst. It was read only after this tab's own actions, so what
-   * the facilitator did from a phone walking round the class, or a co-facilitator did, stayed missing until a reload.
+   * or given to a bot), or a broadcast went out: the log is read again, once for a burst. It was read only after this
+   * tab's own actions, so what the facilitator did from a phone walking round the class, or a co-facilitator did, stayed
+   * missing until a reload.
    */
   actionsChanged() {
     this.reloadSoon('actions', () => this.loadActions());
@@ -635,6 +636,9 @@ export class ConsolePage {
               }
               this.onChange();
             }
+          } else if (message.type === 'facilitator_message') {
+            // A broadcast changes no room: this push is the only sign of one sent from another device.
+            this.actionsChanged();
           }
         },
         onDown: () => {
