@@ -279,6 +279,37 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
     }
 
     [Fact]
+    public async Task Pause_resume_and_more_time_pressed_by_keyboard_leave_the_focus_on_the_rooms_button()
+    {
+        var (facilitator, code, room, _) = await StartedSessionAsync();
+        var page = await ConsoleOnAsync(facilitator, code);
+        var row = page.Locator($"#rooms-table tr[data-room-code='{room}']");
+        var done = page.Locator("#console-done");
+
+        // Pause is drawn again as Resume: the focus was left on the page's body, and Enter did nothing.
+        await page.FocusAsync($"#room-pause-{room}");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(done).ToHaveTextAsync($"Room {room} is paused.");
+        await Expect(row.Locator("[data-column=phase] .tag")).ToHaveTextAsync("paused");
+        await Expect(page.Locator($"#room-resume-{room}")).ToBeFocusedAsync();
+        Assert.Equal($"room-resume-{room}", await page.EvaluateAsync<string>("() => document.activeElement.id"));
+
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(done).ToHaveTextAsync($"Room {room} plays on.");
+        await Expect(row.Locator("[data-column=phase] .tag")).ToHaveCountAsync(0);
+        await Expect(page.Locator($"#room-pause-{room}")).ToBeFocusedAsync();
+
+        // The next button of the row, by Tab: +1 min keeps the focus too, to be pressed again.
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.Locator($"#room-extend-{room}")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(done).ToHaveTextAsync($"Room {room} has one more minute.");
+        await Expect(page.Locator("#action-log-table tr[data-action=extend_deadline]")).ToHaveCountAsync(1);
+        Assert.Equal($"room-extend-{room}", await page.EvaluateAsync<string>("() => document.activeElement.id"));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_broadcast_sent_from_another_device_shows_in_the_log_as_it_goes_out()
     {
         var (facilitator, code, _, _) = await StartedSessionAsync();

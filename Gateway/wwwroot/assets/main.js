@@ -965,7 +965,9 @@ function render() {
   morphChildren(main, screen());
   renderBanner();
   if (focusedId) {
-    document.getElementById(focusedId)?.focus();
+    // A button drawn again as its counterpart (the console's Pause as Resume) names the one it stands for: the focus
+    // follows it rather than falling to the page's body.
+    (document.getElementById(focusedId) ?? /** @type {HTMLElement | null} */ (document.querySelector(`[data-stands-for="${CSS.escape(focusedId)}"]`)))?.focus();
   }
 }
 

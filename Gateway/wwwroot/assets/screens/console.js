@@ -324,6 +324,8 @@ export class ConsolePage {
     this.confirming = null;
     /** @type {Done | null} */
     this.done = null;
+    /** @type {string | null} the id of the button whose action is under way; it takes the focus back once answered (see view) */
+    this.pressed = null;
   }
 
   /** Leaves the page: the monitor socket is closed, the session is forgotten. */
@@ -581,6 +583,15 @@ export class ConsolePage {
     }, 500));
   }
 
+  /**
+   * Runs a button's action and gives that button (or the one drawn in its place) the focus back once it is answered.
+   * @param {string} id @param {(action: () => Promise<void>) => void} run @param {() => Promise<void>} action
+   */
+  press(id, run, action) {
+    this.pressed = id;
+    run(action);
+  }
+
   /** @param {string} message */
   async broadcast(message) {
     if (this.session) {
@@ -656,6 +667,13 @@ export class ConsolePage {
    * @returns {HTMLElement[]}
    */
   view(topics, busy, run, back) {
+    if (!busy && this.pressed) {
+      const pressed = this.pressed;
+      this.pressed = null;
+      // After the app's redraw (this runs inside it): the button was disabled while its action ran and is often drawn
+      // again as another (Pause as Resume), so a keyboard user was left on the page's body.
+      queueMicrotask(() => refocus(pressed));
+    }
     // The session open here comes first: under the two forms for opening another one, the live rooms began two
     // screens down a laptop, out of sight while the class played.
     return [
@@ -757,7 +775,7 @@ export class ConsolePage {
     }
     /** @param {string} id @param {string} path @param {string} label @param {string} done */
     const sessionButton = (id, path, label, done) =>
-      h('button', { type: 'button', class: 'secondary', id, disabled: busy, onclick: () => run(() => this.act(path, {}, { key: done })) }, t(label));
+      h('button', { type: 'button', class: 'secondary', id, disabled: busy, onclick: () => this.press(id, run, () => this.act(path, {}, { key: done })) }, t(label));
     return h('section', { class: 'card', id: 'console-rooms', 'aria-labelledby': 'console-rooms-title' },
       h('h3', { id: 'console-rooms-title' }, t('console.rooms')),
       h('div', { class: 'row', role: 'group', 'aria-label': t('console.sessionActions') },
@@ -799,9 +817,11 @@ export class ConsolePage {
       disabled: busy || !live || !enabled,
       // The table's row says which room: the button shows a short word, a screen reader hears the room with it.
       'aria-label': t(`console.${action}`, { room: code }),
+      // Pause is drawn again as Resume (and back): the focus on the one follows to the other (main.js render).
+      'data-stands-for': action === 'pause' ? `room-resume-${code}` : action === 'resume' ? `room-pause-${code}` : null,
       onclick: action === 'end'
         ? () => this.ask({ kind: 'end', path: `/rooms/${code}/end`, body: {}, room: code, name: '', from: `room-end-${code}` })
-        : () => run(() => this.act(`/rooms/${code}/${action}`, action === 'extend' ? { seconds: 60 } : {}, { key: action, room: code })),
+        : () => this.press(`room-${action}-${code}`, run, () => this.act(`/rooms/${code}/${action}`, action === 'extend' ? { seconds: 60 } : {}, { key: action, room: code })),
     }, t(`console.${action}Short`));
     /** @param {MonitoredSeat} seat @param {'remove' | 'bot'} action */
     const seatButton = (seat, action) => h('button', {
@@ -858,7 +878,7 @@ export class ConsolePage {
         event.preventDefault();
         const [room, user] = mover.split(':');
         const name = this.rooms.get(room)?.participants.find((seat) => seat.user_id === Number(user))?.nickname ?? user;
-        run(() => this.act(`/rooms/${room}/move`, { user_id: Number(user), to_room_code: target }, { key: 'move', room: target, name }));
+        this.press('move-submit', run, () => this.act(`/rooms/${room}/move`, { user_id: Number(user), to_room_code: target }, { key: 'move', room: target, name }));
       },
     },
     h('h3', { id: 'move-title' }, t('console.move')),
@@ -917,6 +937,17 @@ export class ConsolePage {
     h('button', { type: 'submit', id: 'broadcast-submit', disabled: busy }, t('console.send')),
     h('p', { id: 'broadcast-status', role: 'status' }, this.sent ? t('console.sent') : ''));
   }
+}
+
+/**
+ * Focus to a button after its action: itself, or the button drawn in its place (data-stands-for), or else the words
+ * of what was done.
+ * @param {string} id
+ */
+function refocus(id) {
+  const target = [document.getElementById(id), document.querySelector(`[data-stands-for="${CSS.escape(id)}"]`)]
+    .find((element) => element instanceof HTMLButtonElement && !element.disabled);
+  (target instanceof HTMLElement ? target : document.getElementById('console-done'))?.focus();
 }
 
 /**
