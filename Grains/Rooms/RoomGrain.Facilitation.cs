@@ -25,6 +25,11 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
 
     private long NextMonitorSequence() => _monitorSequence = Math.Max(_monitorSequence + 1, time.GetUtcNow().UtcTicks);
 
+    // The seats with a socket open as the monitors were last told. "present" covers a student who never connected too,
+    // whom a facilitator may remove, and one connected, whom the room refuses to remove (participant_present): the
+    // console tells them apart by this, so a connection that changes nothing stored is pushed all the same.
+    private long[] _connectedMonitored = [];
+
     /// <summary>The voice socket's word for a facilitator's extension of the running deadline; its user_id is the facilitator.</summary>
     private const string DeadlineExtended = "deadline_extended";
 
@@ -389,11 +394,28 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
             return;
         }
 
-        var snapshot = roomSnapshot with { Links = Links(), MonitorSequence = NextMonitorSequence() };
+        var snapshot = ForMonitors(roomSnapshot);
         _monitors.Notify(monitor => monitor.OnRoomUpdated(snapshot));
     }
 
-    private RoomSnapshot MonitoredSnapshot() => Snapshot() with { Links = Links(), MonitorSequence = NextMonitorSequence() };
+    private RoomSnapshot MonitoredSnapshot() => ForMonitors(Snapshot());
+
+    private RoomSnapshot ForMonitors(RoomSnapshot roomSnapshot)
+    {
+        _connectedMonitored = ConnectedSeats();
+        return roomSnapshot with { Links = Links(), Connected = _connectedMonitored, MonitorSequence = NextMonitorSequence() };
+    }
+
+    private long[] ConnectedSeats() => State.Participants.Where(p => IsConnected(p.UserId)).Select(p => p.UserId).ToArray();
+
+    /// <summary>Tells the monitors when a seat's socket opened or closed with nothing stored to change (see <see cref="_connectedMonitored"/>).</summary>
+    private void FollowConnections()
+    {
+        if (_monitors.Count > 0 && !ConnectedSeats().SequenceEqual(_connectedMonitored))
+        {
+            PushToMonitors(Snapshot());
+        }
+    }
 
     private static RuleViolationException NoFreeSeat() =>
         RuleViolationException.Conflict("no_free_seat", "The room has no free seat: a waiting room with fewer than three, or a started game with the seat of someone no longer in it whose role nobody plays.");

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Tests.Accounts;
 using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Realtime;
 using Dilemma.Tests.Rooms;
 using Dilemma.Tests.Sessions;
 using Microsoft.Extensions.DependencyInjection;
@@ -279,6 +280,45 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
     }
 
     [Fact]
+    public async Task Remove_waits_while_a_student_is_connected_and_a_refusal_in_between_is_said_beside_the_rooms()
+    {
+        var (facilitator, code, room, seated) = await StartedSessionAsync();
+        var (here, away) = (seated[0], seated[1]);
+        await using var hereSocket = await VoiceConnectedAsync(here, room);
+        var page = await ConsoleOnAsync(facilitator, code);
+
+        // Connected, the student cannot be removed (the room answers 409 participant_present): the button waits, and says why.
+        var removeHere = page.Locator($"#seat-remove-{room}-{here.UserId}");
+        await Expect(removeHere).ToBeDisabledAsync();
+        await Expect(page.Locator($"#seat-connected-{room}-{here.UserId}")).ToHaveTextAsync("connected: can be removed once gone");
+        await Expect(removeHere).ToHaveAttributeAsync("aria-describedby", $"seat-connected-{room}-{here.UserId}");
+        // Never connected (also "present"): offered.
+        await Expect(page.Locator($"#seat-remove-{room}-{away.UserId}")).ToBeEnabledAsync();
+        await Expect(page.Locator($"#seat-connected-{room}-{away.UserId}")).ToHaveCountAsync(0);
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "console-connected");
+
+        // Asked about while gone, the student connects before Yes: the refusal is said where the focus goes, not only at the top.
+        await page.ClickAsync($"#seat-remove-{room}-{away.UserId}");
+        await Expect(page.Locator("#console-confirm")).ToBeFocusedAsync();
+        await using var awaySocket = await VoiceConnectedAsync(away, room);
+        await Expect(page.Locator($"#seat-connected-{room}-{away.UserId}")).ToBeVisibleAsync();
+        await page.ClickAsync("#console-confirm-yes");
+        var done = page.Locator("#console-done");
+        await Expect(done).ToHaveAttributeAsync("data-done", "refused");
+        await Expect(done).ToHaveTextAsync("Not done: That player is still connected: only a player who is gone can be removed.");
+        await Expect(done).ToBeFocusedAsync();
+        await Expect(page.Locator($"#rooms-table tr[data-room-code='{room}'] [data-user-id='{away.UserId}']")).ToContainTextAsync("present");
+
+        // Gone, the first student is offered for removal again, and removed.
+        await hereSocket.DisposeAsync();
+        await Expect(removeHere).ToBeEnabledAsync();
+        await removeHere.ClickAsync();
+        await page.ClickAsync("#console-confirm-yes");
+        await Expect(page.Locator($"#rooms-table tr[data-room-code='{room}'] [data-user-id='{here.UserId}']")).ToContainTextAsync("removed");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Pause_resume_and_more_time_pressed_by_keyboard_leave_the_focus_on_the_rooms_button()
     {
         var (facilitator, code, room, _) = await StartedSessionAsync();
@@ -343,6 +383,15 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await page.ClickAsync("#reopen-submit");
         await Expect(page.Locator("#rooms-table tbody tr[data-phase=started]")).ToHaveCountAsync(1);
         return page;
+    }
+
+    /// <summary>A student's voice socket to their room, its join answered: from then on the room counts them connected.</summary>
+    private async Task<SocketClient> VoiceConnectedAsync(Player student, string room)
+    {
+        var socket = await RealtimeKit.VoiceAsync(browser.Address, student, room, Ct);
+        await socket.SendAsync(new { type = "init" }, Ct);
+        await socket.NextAsync("session_state", Ct);
+        return socket;
     }
 
     private static async Task<DateTimeOffset> DeadlineAsync(Player facilitator, string room) =>

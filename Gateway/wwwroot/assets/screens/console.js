@@ -5,7 +5,7 @@
 
 import { ApiError, call, currentSession, fetchAuthorized } from '../api.js';
 import { h } from '../dom.js';
-import { addStrings, countdown, number, pick, t, when } from '../i18n.js';
+import { addStrings, countdown, has, number, pick, t, when } from '../i18n.js';
 import { ReconnectingSocket } from '../realtime.js';
 import { sessionResultsSection } from './session-results.js';
 import { emptySessionSettings, sessionBody, sessionSettingsFields } from './session-settings.js';
@@ -135,6 +135,8 @@ addStrings({
     'console.done.resumeAll': 'Every room plays on.',
     'console.done.close': 'Enrolment is closed.',
     'console.done.move': '{name} is now in room {room}.',
+    'console.done.refused': 'Not done: {reason}',
+    'console.connected': 'connected: can be removed once gone',
   },
   ko: {
     'console.open': '진행자 콘솔',
@@ -260,6 +262,8 @@ addStrings({
     'console.done.resumeAll': '모든 방을 다시 시작했습니다.',
     'console.done.close': '등록을 마감했습니다.',
     'console.done.move': '{name} 님은 이제 {room} 방에 있습니다.',
+    'console.done.refused': '처리되지 않음: {reason}',
+    'console.connected': '연결됨: 나간 뒤에 내보낼 수 있음',
   },
 });
 
@@ -271,7 +275,7 @@ export const CONSOLE_ROLES = ['facilitator', 'admin'];
  * @typedef {{ session_code: string, join_link: string, qr_svg_path: string, title: string, topic: string, status: string,
  *   pool: number[], pool_members: PoolMember[], rooms: SessionRoom[] }} Session
  * @typedef {{ user_id: number, nickname: string | null, enrolled_at: string }} PoolMember
- * @typedef {{ user_id: number, nickname: string, role_id: number | null, presence: string, is_bot: boolean }} MonitoredSeat
+ * @typedef {{ user_id: number, nickname: string, role_id: number | null, presence: string, is_bot: boolean, connected?: boolean }} MonitoredSeat
  * @typedef {{ type: string, room_code: string, phase: string, round: number, paused: boolean, paused_at?: string | null, seconds_left: number | null, deadline_at: string | null,
  *   chosen: number[], participants: MonitoredSeat[], version: number }} RoomStatus
  * @typedef {{ topic: string, title: string | { ko: string, en: string } }} Topic
@@ -279,7 +283,8 @@ export const CONSOLE_ROLES = ['facilitator', 'admin'];
  *   occurred_at: string, message: string | null, to_room_code: string | null }} FacilitatorAction
  * @typedef {{ kind: 'end' | 'remove' | 'close', path: string, body: Record<string, unknown>, room: string, name: string, from: string }} Confirmation
  *   an action that cannot be undone, asked about before it is sent; from: the id of the button that asked, where focus goes back
- * @typedef {{ key: string, room?: string, name?: string }} Done what the last action did, said in words (console.done.*)
+ * @typedef {{ key: string, room?: string, name?: string, reason?: string }} Done what the last action did, said in words (console.done.*);
+ *   refused: the server's refusal (reason: its error code)
  */
 
 /** How often the pool is read again before the start (as often as a waiting student asks for their seat). */
@@ -432,9 +437,12 @@ export class ConsolePage {
           disabled: busy,
           onclick: () => run(async () => {
             this.confirming = null;
-            await this.act(asked.path, asked.body, { key: asked.kind, room: asked.room, name: asked.name });
-            // The panel and often the button that asked are gone: the words of what was done take the focus.
-            document.getElementById('console-done')?.focus();
+            try {
+              await this.act(asked.path, asked.body, { key: asked.kind, room: asked.room, name: asked.name });
+            } finally {
+              // The panel and often the button that asked are gone: the words of what was done, or refused, take the focus.
+              document.getElementById('console-done')?.focus();
+            }
           }),
         }, t(`${key}Yes`, words)),
         h('button', { type: 'button', class: 'secondary', id: 'console-confirm-cancel', onclick: () => this.cancelConfirmation() }, t('console.confirmCancel'))));
@@ -466,6 +474,9 @@ export class ConsolePage {
     } catch (error) {
       if (error instanceof ApiError && error.status >= 400 && error.status < 500) {
         this.pendingKeys.delete(action);
+        // Said beside the rooms too, where the focus goes after a confirmed action: the alert at the top of the page
+        // was out of sight of a facilitator working down the table (a removal refused because the student came back).
+        this.done = { key: 'refused', reason: error.code };
       }
       throw error;
     } finally {
@@ -792,7 +803,7 @@ export class ConsolePage {
           }, t('console.closeEnrolment'))),
       this.confirmationPanel(busy, run),
       h('p', { id: 'console-done', role: 'status', tabindex: -1, 'data-done': this.done?.key ?? '' },
-        this.done ? t(`console.done.${this.done.key}`, { room: this.done.room ?? '', name: this.done.name ?? '' }) : ''),
+        this.done ? t(`console.done.${this.done.key}`, { room: this.done.room ?? '', name: this.done.name ?? '', reason: refusal(this.done.reason) }) : ''),
       this.monitorDown ? h('p', { class: 'tag warn', id: 'monitor-down' }, t('console.monitorDown')) : null,
       codes.length === 0
         ? h('p', { class: 'muted' }, t('console.noRooms'))
@@ -824,16 +835,22 @@ export class ConsolePage {
         : () => this.press(`room-${action}-${code}`, run, () => this.act(`/rooms/${code}/${action}`, action === 'extend' ? { seconds: 60 } : {}, { key: action, room: code })),
     }, t(`console.${action}Short`));
     /** @param {MonitoredSeat} seat @param {'remove' | 'bot'} action */
-    const seatButton = (seat, action) => h('button', {
-      type: 'button',
-      class: 'secondary small',
-      id: `seat-${action}-${code}-${seat.user_id}`,
-      disabled: busy || !live,
-      'aria-label': t(`console.${action}`, { name: seat.nickname, room: code }),
-      onclick: action === 'remove'
-        ? () => this.ask({ kind: 'remove', path: `/rooms/${code}/remove`, body: { user_id: seat.user_id }, room: code, name: seat.nickname, from: `seat-remove-${code}-${seat.user_id}` })
-        : () => run(() => this.act(`/rooms/${code}/${action}`, { user_id: seat.user_id }, { key: action, room: code, name: seat.nickname })),
-    }, t(`console.${action}Short`));
+    const seatButton = (seat, action) => {
+      const id = `seat-${action}-${code}-${seat.user_id}`;
+      // A student with a socket open cannot be removed (409 participant_present): offered disabled, the reason beside it.
+      const connected = action === 'remove' && seat.connected === true;
+      return h('button', {
+        type: 'button',
+        class: 'secondary small',
+        id,
+        disabled: busy || !live || connected,
+        'aria-label': t(`console.${action}`, { name: seat.nickname, room: code }),
+        'aria-describedby': connected ? `seat-connected-${code}-${seat.user_id}` : null,
+        onclick: action === 'remove'
+          ? () => this.ask({ kind: 'remove', path: `/rooms/${code}/remove`, body: { user_id: seat.user_id }, room: code, name: seat.nickname, from: id })
+          : () => this.press(id, run, () => this.act(`/rooms/${code}/${action}`, { user_id: seat.user_id }, { key: action, room: code, name: seat.nickname })),
+      }, t(`console.${action}Short`));
+    };
     // A role someone still plays (a bot, a student present or coming back, one moved in) cannot take a bot.
     const playedRoles = new Set(seats.filter((seat) => seat.is_bot || seat.presence === 'present' || seat.presence === 'reconnecting').map((seat) => seat.role_id));
     return h('tr', { 'data-room-code': code, 'data-phase': status?.phase ?? '' },
@@ -846,7 +863,10 @@ export class ConsolePage {
       h('td', { 'data-column': 'presence' }, seats.map((seat) => h('div', { class: 'seat', 'data-user-id': seat.user_id },
         h('span', { class: seat.presence === 'present' ? 'tag ok' : 'tag warn' },
           `${seat.nickname}: ${t(`console.presence.${seat.is_bot ? 'bot' : seat.presence}`)}`),
-        // The server decides (a student still connected cannot be removed): these offer what may apply.
+        // The server decides: these offer what may apply, and say why Remove waits while a student is connected.
+        !seat.is_bot && seat.presence !== 'removed' && seat.connected === true
+          ? h('span', { class: 'muted', id: `seat-connected-${code}-${seat.user_id}` }, t('console.connected'))
+          : null,
         !seat.is_bot && seat.presence !== 'removed' ? seatButton(seat, 'remove') : null,
         !seat.is_bot && seat.presence !== 'present' && seat.presence !== 'reconnecting' && !playedRoles.has(seat.role_id) ? seatButton(seat, 'bot') : null))),
       h('td', {}, h('div', { class: 'row' },
@@ -948,6 +968,11 @@ function refocus(id) {
   const target = [document.getElementById(id), document.querySelector(`[data-stands-for="${CSS.escape(id)}"]`)]
     .find((element) => element instanceof HTMLButtonElement && !element.disabled);
   (target instanceof HTMLElement ? target : document.getElementById('console-done'))?.focus();
+}
+
+/** @param {string | undefined} code an error code the server refused an action with, in words where the app has them */
+function refusal(code) {
+  return code ? (has(`error.${code}`) ? t(`error.${code}`) : code) : '';
 }
 
 /**
