@@ -55,7 +55,8 @@ public static class RealtimeApi
                 + "link_state {peer_user_id, state (new, connecting, connected, disconnected, failed, closed: RTCPeerConnection.connectionState), relayed (true over TURN)}, "
                 + "sent on every change of a link, is kept in memory as the latest per (user, peer) for the session monitor's room_status links; never stored, never pushed "
                 + "to the participants; a bad one (missing or mistyped field, unknown state, a peer not in the room or oneself) gets error invalid_message and the socket stays open. "
-                + "In a session's room also {type: facilitator_message, message, at} when the session's facilitator broadcasts (POST /sessions/{session_code}/broadcast). "
+                + "In a session's room also {type: facilitator_message, message, at} when the session's facilitator broadcasts (POST /sessions/{session_code}/broadcast), "
+                + "and {type: deadline_extended, user_id (the facilitator), at} after an extension of the running deadline (POST /sessions/{session_code}/rooms/{room_code}/extend; the new deadline_at comes with room_updated). "
                 + CloseCodeDescription);
     }
 

@@ -32,6 +32,7 @@ public sealed partial class SessionMonitor(
     private readonly Dictionary<string, DateTimeOffset> _sentAt = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Version, long Sequence)> _newest = new(StringComparer.Ordinal);
     private readonly HashSet<string> _watched = new(StringComparer.Ordinal);
+    private DateTimeOffset? _broadcastAt;
     private IRoomObserver? _reference;
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -96,9 +97,21 @@ public sealed partial class SessionMonitor(
     {
     }
 
-    // The facilitator wrote it: the monitor does not echo it back.
+    // Every room of the session pushes the same broadcast: the console hears of it once, to read its action log again (a
+    // broadcast sent from another device changes no room, so it was missing from the log until a room next changed).
     public void OnFacilitatorMessage(string message, DateTimeOffset at)
     {
+        lock (_gate)
+        {
+            if (_broadcastAt == at)
+            {
+                return;
+            }
+
+            _broadcastAt = at;
+        }
+
+        socket.Send(new FacilitatorMessageSent("facilitator_message", message, at));
     }
 
     public void OnReplaced()
@@ -218,7 +231,7 @@ public sealed record RoomStatusMessage(
         // A paused room's deadline stands still from the pause: what is left is what was left then.
         room.DeadlineAt is { } at ? (int)Math.Max(0, Math.Ceiling((at - (room.PausedAt ?? now)).TotalSeconds)) : null,
         room.ChosenThisRound,
-        room.Participants.Select(p => new MonitoredSeat(p.UserId, p.Nickname, p.RoleId, p.Presence, p.IsBot)).ToList(),
+        room.Participants.Select(p => new MonitoredSeat(p.UserId, p.Nickname, p.RoleId, p.Presence, p.IsBot, room.Connected?.Contains(p.UserId) ?? false)).ToList(),
         (room.Links ?? []).Select(l => new MonitoredLink(l.UserId, l.PeerUserId, l.State, l.Relayed)).ToList(),
         room.Version);
 }
@@ -226,4 +239,8 @@ public sealed record RoomStatusMessage(
 /// <summary>One WebRTC link as its sender's browser last reported it (<c>link_state</c> on the voice socket).</summary>
 public sealed record MonitoredLink(long UserId, long PeerUserId, string State, bool Relayed);
 
-public sealed record MonitoredSeat(long UserId, string Nickname, int? RoleId, string Presence, bool IsBot);
+/// <summary>A seat as the monitor shows it; <paramref name="Connected"/>: a socket of theirs is open, so the room refuses to remove them.</summary>
+public sealed record MonitoredSeat(long UserId, string Nickname, int? RoleId, string Presence, bool IsBot, bool Connected);
+
+/// <summary>A broadcast of the session's facilitator went out to its rooms (from this console or another).</summary>
+public sealed record FacilitatorMessageSent(string Type, string Message, DateTimeOffset At);

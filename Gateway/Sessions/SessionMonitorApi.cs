@@ -24,9 +24,11 @@ public static class SessionMonitorApi
                 + "400 invalid_session_code). Pushes only; a message sent to it is refused with unknown_type. On connect, one room_status for every room of the session, "
                 + "then one after a room changes, within a second: {type: room_status, room_code, phase, round, paused, paused_at (since when the clock has stood still; null while it runs), "
                 + "deadline_kind, deadline_at (server clock), seconds_left (to deadline_at when sent, or when the pause began while paused), chosen (user ids who have chosen this round, never what), participants [{user_id, nickname, role_id, "
-                + "presence (present, reconnecting, dropped, removed), is_bot}], links [{user_id, peer_user_id, state, relayed}: each WebRTC link as its sender's browser last "
+                + "presence (present, reconnecting, dropped, removed), is_bot, connected (a socket of theirs is open; present covers one who never connected too, and only "
+                + "a seat not connected may be removed: 409 participant_present otherwise)}], links [{user_id, peer_user_id, state, relayed}: each WebRTC link as its sender's browser last "
                 + "reported it with link_state on the voice socket; a user's links go with their voice socket], version}. A room's changes within one second go out as one message with its latest state, "
-                + "so a room costs at most one message a second. Rooms opened after connecting (late arrivals) are picked up within Realtime:RenewSeconds. "
+                + "so a room costs at most one message a second. "
+                + "A broadcast (POST /sessions/{session_code}/broadcast, from any device) is {type: facilitator_message, message, at}, once, as it reaches the rooms. Rooms opened after connecting (late arrivals) are picked up within Realtime:RenewSeconds. "
                 + "Close codes: 1008 too many refused messages, 1013 receiver too slow or the cluster did not answer.");
 
     public static async Task<IResult> MonitorAsync(

@@ -111,7 +111,7 @@ public static class SessionsApi
         sessions.MapPost("/{session_code}/rooms/{room_code}/extend", ExtendDeadlineAsync)
             .Validates<ExtendDeadlineRequest>().AcceptsIdempotencyKey()
             .WithSummary("Extend the running deadline of one room")
-            .WithDescription("Body: seconds (1-3600; else 422 invalid_seconds), reason (optional). 409 no_deadline when no deadline runs. " + OfRoom + Audit + Access);
+            .WithDescription("Body: seconds (1-3600; else 422 invalid_seconds), reason (optional). 409 no_deadline when no deadline runs. The room's voice sockets get room_updated with the new deadline_at and {type: deadline_extended, user_id (the facilitator), at}, once under an Idempotency-Key. " + OfRoom + Audit + Access);
         sessions.MapPost("/{session_code}/rooms/{room_code}/end", EndRoomAsync)
             .Validates<FacilitatorActionRequest>(_ => new FacilitatorActionRequest()).AcceptsIdempotencyKey()
             .WithSummary("End one room's game now")
@@ -155,7 +155,7 @@ public static class SessionsApi
             .WithDescription(
                 "Body: message (1-280 characters after trimming; else 400 invalid_message naming message; 400 missing_field without it), reason (optional). "
                 + "Every voice socket of every room of the session (WS /ws/voice/{room_code}) receives {\"type\":\"facilitator_message\",\"message\":…,\"at\":…} "
-                + "(at: the server's time, the same in every room); nothing is stored in the rooms. 409 session_not_started before the start. Audited with the message. "
+                + "(at: the server's time, the same in every room), and every monitor of the session (WS /ws/sessions/{session_code}/monitor) the same once; nothing is stored in the rooms. 409 session_not_started before the start. Audited with the message. "
                 + "Sent again without an Idempotency-Key it goes out again and is another audit row (a retry cannot be told from a second message); "
                 + "with the same key it is not shown again and is audited once." + Audit + Access);
         sessions.MapGet("/{session_code}/results", ResultsAsync)

@@ -21,6 +21,7 @@ public interface IRoomObserver : IGrainObserver
     /// <summary>
     /// A participant's game presence changed: <c>participant_reconnecting</c> (their last socket
     /// closed), <c>participant_returned</c> or <c>participant_dropped</c>; <paramref name="at"/> is the server's time.
+    /// Also <c>deadline_extended</c>: the session's facilitator (<paramref name="userId"/>) gave the running round more time.
     /// </summary>
     void OnParticipantEvent(string type, long userId, DateTimeOffset at);
 

@@ -79,7 +79,8 @@ public sealed record RoomSnapshot(
     [property: Id(25)] long MonitorSequence = 0,
     [property: Id(26)] bool FacilitatorPaused = false,
     [property: Id(27)] DateTimeOffset? PausedAt = null,
-    [property: Id(28)] string? SessionCode = null);
+    [property: Id(28)] string? SessionCode = null,
+    [property: Id(29)] IReadOnlyList<long>? Connected = null);
 
 /// <summary>
 /// One WebRTC link of the room as its sender's browser last reported it (<c>link_state</c> on the voice socket).

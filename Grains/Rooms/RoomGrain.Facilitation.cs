@@ -25,6 +25,14 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
 
     private long NextMonitorSequence() => _monitorSequence = Math.Max(_monitorSequence + 1, time.GetUtcNow().UtcTicks);
 
+    // The seats with a socket open as the monitors were last told. "present" covers a student who never connected too,
+    // whom a facilitator may remove, and one connected, whom the room refuses to remove (participant_present): the
+    // console tells them apart by this, so a connection that changes nothing stored is pushed all the same.
+    private long[] _connectedMonitored = [];
+
+    /// <summary>The voice socket's word for a facilitator's extension of the running deadline; its user_id is the facilitator.</summary>
+    private const string DeadlineExtended = "deadline_extended";
+
     public async Task<RoomSnapshot> OpenForSessionAsync(SessionRoomOpening opening, CancellationToken cancellationToken)
     {
         if (State.Created)
@@ -142,7 +150,7 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
             new { Action = FacilitatorActionKind.ExtendDeadline, SessionCode = sessionCode, Seconds = seconds },
             actorId,
             idempotencyKey,
-            () => ExtendDeadlineAsync(seconds, cancellationToken),
+            () => ExtendDeadlineAsync(seconds, actorId, cancellationToken),
             cancellationToken);
     }
 
@@ -150,7 +158,7 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
     private Task<RoomSnapshot> ForSessionOnceAsync<TRequest>(TRequest request, long actorId, string? idempotencyKey, Func<Task<RoomSnapshot>> run, CancellationToken cancellationToken) =>
         idempotencyKey is null ? run() : OnceAsync(actorId, idempotencyKey, Idempotency.Fingerprint(request), run, cancellationToken);
 
-    private async Task<RoomSnapshot> ExtendDeadlineAsync(int seconds, CancellationToken cancellationToken)
+    private async Task<RoomSnapshot> ExtendDeadlineAsync(int seconds, long actorId, CancellationToken cancellationToken)
     {
         EnsurePlaying();
         if (State.DeadlineAt is not { } deadline)
@@ -161,6 +169,11 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
         State.DeadlineAt = deadline.AddSeconds(seconds);
         await SaveAsync(writeScenario: false, cancellationToken);
         await KeepDeadlineReminderAsync();
+
+        // The snapshot's later deadline_at alone looks the same as a resume's: the players saw their clock jump and were
+        // not told why. Inside the once-only step, so a retried extension is not said twice.
+        var at = Utc(Now);
+        Broadcast(o => o.OnParticipantEvent(DeadlineExtended, actorId, at), exceptUser: null);
         return Snapshot();
     }
 
@@ -229,6 +242,10 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
     {
         EnsureOfSession(sessionCode);
         Broadcast(o => o.OnFacilitatorMessage(message, at), exceptUser: null);
+
+        // A broadcast changes nothing a room snapshot shows: without this, a console open elsewhere learnt of it only at
+        // the room's next change.
+        _monitors.Notify(monitor => monitor.OnFacilitatorMessage(message, at));
         return Task.CompletedTask;
     }
 
@@ -377,11 +394,28 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
             return;
         }
 
-        var snapshot = roomSnapshot with { Links = Links(), MonitorSequence = NextMonitorSequence() };
+        var snapshot = ForMonitors(roomSnapshot);
         _monitors.Notify(monitor => monitor.OnRoomUpdated(snapshot));
     }
 
-    private RoomSnapshot MonitoredSnapshot() => Snapshot() with { Links = Links(), MonitorSequence = NextMonitorSequence() };
+    private RoomSnapshot MonitoredSnapshot() => ForMonitors(Snapshot());
+
+    private RoomSnapshot ForMonitors(RoomSnapshot roomSnapshot)
+    {
+        _connectedMonitored = ConnectedSeats();
+        return roomSnapshot with { Links = Links(), Connected = _connectedMonitored, MonitorSequence = NextMonitorSequence() };
+    }
+
+    private long[] ConnectedSeats() => State.Participants.Where(p => IsConnected(p.UserId)).Select(p => p.UserId).ToArray();
+
+    /// <summary>Tells the monitors when a seat's socket opened or closed with nothing stored to change (see <see cref="_connectedMonitored"/>).</summary>
+    private void FollowConnections()
+    {
+        if (_monitors.Count > 0 && !ConnectedSeats().SequenceEqual(_connectedMonitored))
+        {
+            PushToMonitors(Snapshot());
+        }
+    }
 
     private static RuleViolationException NoFreeSeat() =>
         RuleViolationException.Conflict("no_free_seat", "The room has no free seat: a waiting room with fewer than three, or a started game with the seat of someone no longer in it whose role nobody plays.");

@@ -155,6 +155,8 @@ public sealed partial class RoomGrain
             await SaveAsync(writeScenario: false, cancellationToken);
             TellOthers(RoomEventType.Reconnecting, participant, now);
         }
+
+        FollowConnections();
     }
 
     private void StartGrace(long userId, TimeSpan due) =>

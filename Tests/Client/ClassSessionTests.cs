@@ -160,6 +160,115 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
     }
 
     [Fact]
+    public async Task Students_are_told_on_a_phone_when_their_facilitator_gives_the_round_more_time()
+    {
+        var (page, facilitator, code) = await PhoneStudentWaitingAsync("Fay");
+        // The extension is pushed on the room's voice socket: the test waits for this page's to be joined.
+        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        page.WebSocket += (_, socket) =>
+        {
+            if (socket.Url.Contains("/ws/voice/", StringComparison.Ordinal))
+            {
+                socket.FrameReceived += (_, frame) =>
+                {
+                    if (frame.Text?.Contains("\"session_state\"", StringComparison.Ordinal) == true)
+                    {
+                        joined.TrySetResult();
+                    }
+                };
+            }
+        };
+        await SessionKit.EnrolledAsync(browser.Client, code, 2, Ct);
+        var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0].GetProperty("room_code").GetString()!;
+        await Expect(page.Locator("#room-code")).ToHaveTextAsync($"Room code {room}");
+        await joined.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await Expect(page.Locator("#extended-notice")).ToHaveCountAsync(0);
+
+        // The clock alone jumped a minute, as after a resume, and nobody said why.
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/extend", new { seconds = 60 }, Ct));
+        const string Told = "The facilitator gave this round more time: the clock shows the new time left.";
+        await Expect(page.Locator("#extended-notice")).ToHaveTextAsync(Told);
+        await Expect(page.Locator("#live")).ToHaveTextAsync(Told);
+        await Expect(page.Locator("#round-timer")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Time left to choose: (11:00|10:[0-5]\\d)$"));
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "round-extended-phone");
+        await Expect(page.Locator("#extended-notice")).ToHaveTextAsync(Told);
+        await page.SelectOptionAsync("#lang-select", "ko");
+        await Expect(page.Locator("#extended-notice")).ToHaveTextAsync("진행자가 이 라운드에 시간을 더 주었습니다. 시계에 새로 남은 시간이 나옵니다.");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_student_taken_out_of_the_game_for_good_while_their_connection_was_down_is_told_so_on_a_phone()
+    {
+        var (page, facilitator, code) = await PhoneStudentWaitingAsync("Tia");
+        var me = await page.EvaluateAsync<long>("() => JSON.parse(sessionStorage.getItem('dilemma.session')).user_id");
+
+        // The page's sockets go through the test, which cuts them as a lost connection would and later lets them through.
+        // A socket opened while cut reaches nothing (Playwright answers it, open); one opened after goes to the server.
+        var cut = false;
+        var routes = new List<(IWebSocketRoute Page, IWebSocketRoute? Server)>();
+        await page.RouteWebSocketAsync(new System.Text.RegularExpressions.Regex("/ws/"), route =>
+        {
+            lock (routes)
+            {
+                routes.Add((route, cut ? null : route.ConnectToServer()));
+            }
+        });
+
+        // Cuts the sockets off (or lets them through again) and hands back those routed so far.
+        List<(IWebSocketRoute Page, IWebSocketRoute? Server)> Cut(bool value)
+        {
+            lock (routes)
+            {
+                cut = value;
+                List<(IWebSocketRoute Page, IWebSocketRoute? Server)> routed = [.. routes];
+                routes.Clear();
+                return routed;
+            }
+        }
+
+        await SessionKit.EnrolledAsync(browser.Client, code, 2, Ct);
+        var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0].GetProperty("room_code").GetString()!;
+        await Expect(page.Locator("#room-code")).ToHaveTextAsync($"Room code {room}");
+        await Expect(page.Locator("#choice-submit")).ToBeEnabledAsync();
+
+        foreach (var (_, server) in Cut(true))
+        {
+            if (server is not null)
+            {
+                await server.CloseAsync();
+            }
+        }
+
+        // The room lets the facilitator remove them once none of their sockets is open (409 participant_present before).
+        var removal = $"/sessions/{code}/rooms/{room}/remove";
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                using var removed = await facilitator.PostAsync(removal, new { user_id = me }, Ct);
+                return removed.IsSuccessStatusCode;
+            },
+            TimeSpan.FromSeconds(30),
+            "the room to let the student be removed once their sockets closed",
+            Ct);
+
+        // The connection comes back: the page's next sockets reach the room, which refuses them (4003), and the page says why.
+        foreach (var (socket, _) in Cut(false))
+        {
+            await socket.CloseAsync(new() { Code = 1001 });
+        }
+
+        const string Told = "You are no longer in that game: you were taken out of it. Ask your facilitator where to go next.";
+        await Expect(page.Locator("#error")).ToHaveAttributeAsync("data-code", "removed_from_class_game", new() { Timeout = 30_000 });
+        await Expect(page.Locator("#error")).ToHaveTextAsync(Told);
+        await Expect(page.Locator("#room-code")).ToHaveCountAsync(0);
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "class-removed-phone");
+        await page.SelectOptionAsync("#lang-select", "ko");
+        await Expect(page.Locator("#error")).ToHaveTextAsync("더 이상 그 게임의 참가자가 아닙니다. 게임에서 제외되었습니다. 어디로 가야 할지 진행자에게 물어보세요.");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_student_waiting_when_the_facilitator_closes_the_session_is_told_and_back_in_the_lobby()
     {
         var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);

@@ -260,6 +260,23 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task The_movement_chart_letters_only_the_options_each_round_has()
+    {
+        var (page, _) = await FinishedGameOnAPhoneAsync("en");
+
+        // The scenario's rounds have two to four options; each round was drawn against rows A to D.
+        var rounds = Dilemma.Grains.Scenarios.ScenarioBank.LoadEmbedded().FindByTopic(RoomKit.Topic)!.Rounds;
+        Assert.Contains(rounds, round => round.Options.Count < 4);
+        for (var round = 1; round <= rounds.Count; round++)
+        {
+            var letters = rounds[round - 1].Options.Select((_, option) => ((char)('A' + option)).ToString()).ToArray();
+            await Expect(page.Locator($"svg#chart-movement text.option[data-round='{round}']")).ToHaveTextAsync(letters);
+        }
+
+        await page.Context.CloseAsync();
+    }
+
     /// <summary>
     /// Three players finish a game through the API; the second one's tab, 375 px wide, comes back to the room as after a
     /// reload (their tokens and room in the tab's storage) and shows its statistics.

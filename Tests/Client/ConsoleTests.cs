@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Tests.Accounts;
 using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Realtime;
 using Dilemma.Tests.Rooms;
 using Dilemma.Tests.Sessions;
 using Microsoft.Extensions.DependencyInjection;
@@ -88,6 +89,10 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         // Seats choose 0, 1, 0 with sureness 3, 4, 5 and agree on option 0 with sureness 4 (RoomKit.PlayRoundAsync):
         // option A's two choices and B's one go into A, so two lines of flow a round.
         await Expect(page.Locator("#chart-session-flow path.move")).ToHaveCountAsync(4);
+        // Each round's options and no more: the scenario's first round has three, its second two (they were lettered A to D).
+        var scenarioRounds = Dilemma.Grains.Scenarios.ScenarioBank.LoadEmbedded().FindByTopic(RoomKit.Topic)!.Rounds;
+        await Expect(page.Locator("#chart-session-flow text.option[data-round='1']")).ToHaveCountAsync(scenarioRounds[0].Options.Count);
+        await Expect(page.Locator("#chart-session-flow text.option[data-round='2']")).ToHaveTextAsync(["A", "B"]);
         await page.ClickAsync("#session-results-details summary");
         var optionA = page.Locator("#session-options-table tr[data-round='1'][data-option='0']");
         await Expect(optionA.Locator("[data-column=chose]")).ToHaveTextAsync("2");
@@ -272,6 +277,121 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{b}/resume", null, Ct));
         await Expect(page.Locator("#action-log-table tr[data-action=resume_room]")).ToHaveCountAsync(1);
         await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Remove_waits_while_a_student_is_connected_and_a_refusal_in_between_is_said_beside_the_rooms()
+    {
+        var (facilitator, code, room, seated) = await StartedSessionAsync();
+        var (here, away) = (seated[0], seated[1]);
+        await using var hereSocket = await VoiceConnectedAsync(here, room);
+        var page = await ConsoleOnAsync(facilitator, code);
+
+        // Connected, the student cannot be removed (the room answers 409 participant_present): the button waits, and says why.
+        var removeHere = page.Locator($"#seat-remove-{room}-{here.UserId}");
+        await Expect(removeHere).ToBeDisabledAsync();
+        await Expect(page.Locator($"#seat-connected-{room}-{here.UserId}")).ToHaveTextAsync("connected: can be removed once gone");
+        await Expect(removeHere).ToHaveAttributeAsync("aria-describedby", $"seat-connected-{room}-{here.UserId}");
+        // Never connected (also "present"): offered.
+        await Expect(page.Locator($"#seat-remove-{room}-{away.UserId}")).ToBeEnabledAsync();
+        await Expect(page.Locator($"#seat-connected-{room}-{away.UserId}")).ToHaveCountAsync(0);
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "console-connected");
+
+        // Asked about while gone, the student connects before Yes: the refusal is said where the focus goes, not only at the top.
+        await page.ClickAsync($"#seat-remove-{room}-{away.UserId}");
+        await Expect(page.Locator("#console-confirm")).ToBeFocusedAsync();
+        await using var awaySocket = await VoiceConnectedAsync(away, room);
+        await Expect(page.Locator($"#seat-connected-{room}-{away.UserId}")).ToBeVisibleAsync();
+        await page.ClickAsync("#console-confirm-yes");
+        var done = page.Locator("#console-done");
+        await Expect(done).ToHaveAttributeAsync("data-done", "refused");
+        await Expect(done).ToHaveTextAsync("Not done: That player is still connected: only a player who is gone can be removed.");
+        await Expect(done).ToBeFocusedAsync();
+        await Expect(page.Locator($"#rooms-table tr[data-room-code='{room}'] [data-user-id='{away.UserId}']")).ToContainTextAsync("present");
+
+        // Gone, the first student is offered for removal again, and removed.
+        await hereSocket.DisposeAsync();
+        await Expect(removeHere).ToBeEnabledAsync();
+        await removeHere.ClickAsync();
+        await page.ClickAsync("#console-confirm-yes");
+        await Expect(page.Locator($"#rooms-table tr[data-room-code='{room}'] [data-user-id='{here.UserId}']")).ToContainTextAsync("removed");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Pause_resume_and_more_time_pressed_by_keyboard_leave_the_focus_on_the_rooms_button()
+    {
+        var (facilitator, code, room, _) = await StartedSessionAsync();
+        var page = await ConsoleOnAsync(facilitator, code);
+        var row = page.Locator($"#rooms-table tr[data-room-code='{room}']");
+        var done = page.Locator("#console-done");
+
+        // Pause is drawn again as Resume: the focus was left on the page's body, and Enter did nothing.
+        await page.FocusAsync($"#room-pause-{room}");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(done).ToHaveTextAsync($"Room {room} is paused.");
+        await Expect(row.Locator("[data-column=phase] .tag")).ToHaveTextAsync("paused");
+        await Expect(page.Locator($"#room-resume-{room}")).ToBeFocusedAsync();
+        Assert.Equal($"room-resume-{room}", await page.EvaluateAsync<string>("() => document.activeElement.id"));
+
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(done).ToHaveTextAsync($"Room {room} plays on.");
+        await Expect(row.Locator("[data-column=phase] .tag")).ToHaveCountAsync(0);
+        await Expect(page.Locator($"#room-pause-{room}")).ToBeFocusedAsync();
+
+        // The next button of the row, by Tab: +1 min keeps the focus too, to be pressed again.
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.Locator($"#room-extend-{room}")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(done).ToHaveTextAsync($"Room {room} has one more minute.");
+        await Expect(page.Locator("#action-log-table tr[data-action=extend_deadline]")).ToHaveCountAsync(1);
+        Assert.Equal($"room-extend-{room}", await page.EvaluateAsync<string>("() => document.activeElement.id"));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_broadcast_sent_from_another_device_shows_in_the_log_as_it_goes_out()
+    {
+        var (facilitator, code, _, _) = await StartedSessionAsync();
+        var page = await ConsoleOnAsync(facilitator, code);
+        await Expect(page.Locator("#action-log")).ToContainTextAsync("No action yet.");
+
+        // A broadcast changes no room, so it waited in the log for the next change of one (or a reload).
+        using var sent = await facilitator.PostAsync($"/sessions/{code}/broadcast", new { message = "Sent from the phone" }, Ct);
+        sent.EnsureSuccessStatusCode();
+        await Expect(page.Locator("#action-log-table tr[data-action=broadcast]")).ToContainTextAsync("Sent from the phone");
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>A session of three students (ten minutes to choose) started through the API: one room, and its students.</summary>
+    private async Task<(Player Facilitator, string Code, string Room, Player[] Seated)> StartedSessionAsync()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, choiceSeconds: 600));
+        var students = await SessionKit.EnrolledAsync(browser.Client, code, 3, Ct);
+        var room = Assert.Single(SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct)));
+        var seated = SessionKit.UserIds(room).Select(id => students.Single(s => s.UserId == id)).ToArray();
+        return (facilitator, code, room.GetProperty("room_code").GetString()!, seated);
+    }
+
+    /// <summary>The console of a session opened by its code, its room's row drawn from the monitor.</summary>
+    private async Task<IPage> ConsoleOnAsync(Player facilitator, string code)
+    {
+        var page = await SignInAsync(facilitator.Tokens.Username);
+        await page.ClickAsync("#open-console");
+        await page.FillAsync("#reopen-code", code);
+        await page.ClickAsync("#reopen-submit");
+        await Expect(page.Locator("#rooms-table tbody tr[data-phase=started]")).ToHaveCountAsync(1);
+        return page;
+    }
+
+    /// <summary>A student's voice socket to their room, its join answered: from then on the room counts them connected.</summary>
+    private async Task<SocketClient> VoiceConnectedAsync(Player student, string room)
+    {
+        var socket = await RealtimeKit.VoiceAsync(browser.Address, student, room, Ct);
+        await socket.SendAsync(new { type = "init" }, Ct);
+        await socket.NextAsync("session_state", Ct);
+        return socket;
     }
 
     private static async Task<DateTimeOffset> DeadlineAsync(Player facilitator, string room) =>

@@ -55,6 +55,9 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         Assert.Equal((false, true), (entry.GetProperty("pseudonymised").GetBoolean(), entry.GetProperty("names_included").GetBoolean()));
         await Expect(row.Locator("[data-identities=named]")).ToHaveTextAsync("User ids and names");
         Assert.Equal("finished", entry.GetProperty("filter_phase").GetString());
+        // Of the seats left out, those whose user withdrew data consent: the ledger's count, under its own heading.
+        await Expect(page.Locator("#ledger-table thead")).ToContainTextAsync("Left out: withdrew consent");
+        await Expect(row.Locator("[data-column=withdrawn]")).ToHaveTextAsync(entry.GetProperty("withdrawn_participants").GetInt64().ToString("N0", CultureInfo.InvariantCulture));
         Assert.Equal(["participants", "rooms", "decisions"], entry.GetProperty("sheets").EnumerateArray().Select(s => s.GetProperty("sheet").GetString()));
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "research-exported");
 

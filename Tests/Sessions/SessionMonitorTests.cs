@@ -62,7 +62,8 @@ public abstract class SessionMonitorTests(Uri gateway, Uri monitorGateway, HttpC
         Assert.Equal(
             ["chosen", "deadline_at", "deadline_kind", "links", "participants", "paused", "paused_at", "phase", "room_code", "round", "seconds_left", "type", "version"],
             after.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
-        Assert.Equal(["is_bot", "nickname", "presence", "role_id", "user_id"], after.GetProperty("participants")[0].EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        // connected: whether a socket of the seat's is open, which "present" does not tell (it covers one never opened too).
+        Assert.Equal(["connected", "is_bot", "nickname", "presence", "role_id", "user_id"], after.GetProperty("participants")[0].EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.DoesNotContain(monitor.Received, m => m.GetProperty("type").GetString() == "room_status" && m.GetProperty("room_code").GetString() == roomCodes[1] && m.GetProperty("chosen").GetArrayLength() > 0);
     }
 

@@ -113,7 +113,7 @@ export function distributionChart(rounds, text) {
  * @param {{ title: string, description: string, roundLabel: (round: number) => string }} text
  */
 export function movementChart(rounds, text) {
-  const { root, columns, yOf } = movementFrame('chart-movement', rounds, text);
+  const { root, columns, yOf } = movementFrame('chart-movement', rounds, text, (r) => rounds[r].option_count);
   rounds.forEach((round, r) => {
     const { xFrom, xTo } = columns(r);
     round.choices.forEach((choice, index) => {
@@ -132,13 +132,15 @@ export function movementChart(rounds, text) {
 }
 
 /**
- * What both movement charts draw alike: options A–D down the left, and under each round's pair of columns (its
- * choices at xFrom, its decision at xTo) the round's name.
+ * What both movement charts draw alike: each round's pair of columns (its choices at xFrom, its decision at xTo) with
+ * the round's options lettered down the left of it, and the round's name under it. Rounds have two to four options:
+ * lettered A–D once for the whole chart, a round of two showed C and D as if nobody had picked them.
  * @param {string} id
  * @param {{ round_number: number }[]} rounds
  * @param {ChartText} text
+ * @param {(round: number) => number} optionCount how many options the round at that index has
  */
-function movementFrame(id, rounds, text) {
+function movementFrame(id, rounds, text, optionCount) {
   const width = gameChartWidth();
   const height = 200;
   const left = 30;
@@ -146,15 +148,15 @@ function movementFrame(id, rounds, text) {
   const step = 35;
   const groupWidth = (width - left) / Math.max(1, rounds.length);
   const root = frame(id, width, height, text.title, text.description);
-  for (let option = 0; option < 4; option++) {
-    root.append(svg('text', { x: left - 8, y: top + option * step + 4, 'text-anchor': 'end' }, [optionLetter(option)]));
-  }
   const columns = (/** @type {number} */ r) => {
     const xFrom = left + r * groupWidth + 12;
     return { xFrom, xTo: xFrom + groupWidth - 40 };
   };
   rounds.forEach((round, r) => {
     const { xFrom, xTo } = columns(r);
+    for (let option = 0; option < optionCount(r); option++) {
+      root.append(svg('text', { x: xFrom - 8, y: top + option * step + 4, 'text-anchor': 'end', class: 'option', 'data-round': round.round_number }, [optionLetter(option)]));
+    }
     root.append(svg('text', { x: (xFrom + xTo) / 2, y: height - 12, 'text-anchor': 'middle' }, [text.roundLabel(round.round_number)]));
   });
   return { root, columns, yOf: (/** @type {number} */ option) => top + option * step };
@@ -262,7 +264,7 @@ export function shareChart(rounds, text) {
 export function flowChart(rounds, text) {
   // A silo older than the movement figures sends none: no lines, rather than no page.
   const most = Math.max(1, ...rounds.flatMap((round) => (round.movement ?? []).flat()));
-  const { root, columns, yOf } = movementFrame('chart-session-flow', rounds, text);
+  const { root, columns, yOf } = movementFrame('chart-session-flow', rounds, text, (r) => rounds[r].choices.length);
   rounds.forEach((round, r) => {
     const { xFrom, xTo } = columns(r);
     (round.movement ?? []).forEach((row, from) => {

@@ -78,6 +78,8 @@ const state = {
   unfinished: null,
   /** @type {string | null} the room of the class session this player's facilitator moved them out of, into this one */
   movedFrom: null,
+  /** @type {number | null} the round whose clock the facilitator gave more time (deadline_extended) */
+  extendedRound: null,
 };
 
 const submissions = new Submissions();
@@ -445,6 +447,7 @@ async function outOfGame(room) {
 function enterRoom(room) {
   closeRoomSockets();
   state.movedFrom = null;
+  state.extendedRound = null;
   state.room = room;
   state.scenario = room.scenario ?? null;
   state.stats = null;
@@ -630,6 +633,14 @@ function onVoiceMessage(message) {
     case 'facilitator_message':
       announce(facilitatorMessages.add({ message: String(message.message ?? ''), at: String(message.at ?? '') }));
       render();
+      break;
+    case 'deadline_extended':
+      // The clock alone jumped, as after a resume: the players are told why, on the page and by the live region.
+      if (state.room) {
+        state.extendedRound = state.room.current_round;
+        announce(t('room.extended'));
+        render();
+      }
       break;
     case 'error':
       // The socket answers a refused message this way; only the recording switch is the player's own doing.
@@ -954,7 +965,9 @@ function render() {
   morphChildren(main, screen());
   renderBanner();
   if (focusedId) {
-    document.getElementById(focusedId)?.focus();
+    // A button drawn again as its counterpart (the console's Pause as Resume) names the one it stands for: the focus
+    // follows it rather than falling to the page's body.
+    (document.getElementById(focusedId) ?? /** @type {HTMLElement | null} */ (document.querySelector(`[data-stands-for="${CSS.escape(focusedId)}"]`)))?.focus();
   }
 }
 
@@ -1151,7 +1164,10 @@ function roomScreen() {
   const moved = state.movedFrom
     ? h('p', { class: 'notice warn', id: 'moved-notice', role: 'status' }, t('room.movedHere', { from: state.movedFrom }))
     : null;
-  return [header, ...(moved ? [moved] : []), ...facilitatorMessages.view(), ...body];
+  const extended = state.extendedRound === room.current_round && room.phase === 'started'
+    ? h('p', { class: 'notice warn', id: 'extended-notice' }, t('room.extended'))
+    : null;
+  return [header, ...(moved ? [moved] : []), ...(extended ? [extended] : []), ...facilitatorMessages.view(), ...body];
 }
 
 /** @param {Room} room @param {boolean} isHost */

@@ -5,7 +5,7 @@
 
 import { ApiError, call, currentSession, fetchAuthorized } from '../api.js';
 import { h } from '../dom.js';
-import { addStrings, countdown, number, pick, t, when } from '../i18n.js';
+import { addStrings, countdown, has, number, pick, t, when } from '../i18n.js';
 import { ReconnectingSocket } from '../realtime.js';
 import { sessionResultsSection } from './session-results.js';
 import { emptySessionSettings, sessionBody, sessionSettingsFields } from './session-settings.js';
@@ -135,6 +135,8 @@ addStrings({
     'console.done.resumeAll': 'Every room plays on.',
     'console.done.close': 'Enrolment is closed.',
     'console.done.move': '{name} is now in room {room}.',
+    'console.done.refused': 'Not done: {reason}',
+    'console.connected': 'connected: can be removed once gone',
   },
   ko: {
     'console.open': '진행자 콘솔',
@@ -260,6 +262,8 @@ addStrings({
     'console.done.resumeAll': '모든 방을 다시 시작했습니다.',
     'console.done.close': '등록을 마감했습니다.',
     'console.done.move': '{name} 님은 이제 {room} 방에 있습니다.',
+    'console.done.refused': '처리되지 않음: {reason}',
+    'console.connected': '연결됨: 나간 뒤에 내보낼 수 있음',
   },
 });
 
@@ -271,7 +275,7 @@ export const CONSOLE_ROLES = ['facilitator', 'admin'];
  * @typedef {{ session_code: string, join_link: string, qr_svg_path: string, title: string, topic: string, status: string,
  *   pool: number[], pool_members: PoolMember[], rooms: SessionRoom[] }} Session
  * @typedef {{ user_id: number, nickname: string | null, enrolled_at: string }} PoolMember
- * @typedef {{ user_id: number, nickname: string, role_id: number | null, presence: string, is_bot: boolean }} MonitoredSeat
+ * @typedef {{ user_id: number, nickname: string, role_id: number | null, presence: string, is_bot: boolean, connected?: boolean }} MonitoredSeat
  * @typedef {{ type: string, room_code: string, phase: string, round: number, paused: boolean, paused_at?: string | null, seconds_left: number | null, deadline_at: string | null,
  *   chosen: number[], participants: MonitoredSeat[], version: number }} RoomStatus
  * @typedef {{ topic: string, title: string | { ko: string, en: string } }} Topic
@@ -279,7 +283,8 @@ export const CONSOLE_ROLES = ['facilitator', 'admin'];
  *   occurred_at: string, message: string | null, to_room_code: string | null }} FacilitatorAction
  * @typedef {{ kind: 'end' | 'remove' | 'close', path: string, body: Record<string, unknown>, room: string, name: string, from: string }} Confirmation
  *   an action that cannot be undone, asked about before it is sent; from: the id of the button that asked, where focus goes back
- * @typedef {{ key: string, room?: string, name?: string }} Done what the last action did, said in words (console.done.*)
+ * @typedef {{ key: string, room?: string, name?: string, reason?: string }} Done what the last action did, said in words (console.done.*);
+ *   refused: the server's refusal (reason: its error code)
  */
 
 /** How often the pool is read again before the start (as often as a waiting student asks for their seat). */
@@ -324,6 +329,8 @@ export class ConsolePage {
     this.confirming = null;
     /** @type {Done | null} */
     this.done = null;
+    /** @type {string | null} the id of the button whose action is under way; it takes the focus back once answered (see view) */
+    this.pressed = null;
   }
 
   /** Leaves the page: the monitor socket is closed, the session is forgotten. */
@@ -430,9 +437,12 @@ export class ConsolePage {
           disabled: busy,
           onclick: () => run(async () => {
             this.confirming = null;
-            await this.act(asked.path, asked.body, { key: asked.kind, room: asked.room, name: asked.name });
-            // The panel and often the button that asked are gone: the words of what was done take the focus.
-            document.getElementById('console-done')?.focus();
+            try {
+              await this.act(asked.path, asked.body, { key: asked.kind, room: asked.room, name: asked.name });
+            } finally {
+              // The panel and often the button that asked are gone: the words of what was done, or refused, take the focus.
+              document.getElementById('console-done')?.focus();
+            }
           }),
         }, t(`${key}Yes`, words)),
         h('button', { type: 'button', class: 'secondary', id: 'console-confirm-cancel', onclick: () => this.cancelConfirmation() }, t('console.confirmCancel'))));
@@ -464,6 +474,9 @@ export class ConsolePage {
     } catch (error) {
       if (error instanceof ApiError && error.status >= 400 && error.status < 500) {
         this.pendingKeys.delete(action);
+        // Said beside the rooms too, where the focus goes after a confirmed action: the alert at the top of the page
+        // was out of sight of a facilitator working down the table (a removal refused because the student came back).
+        this.done = { key: 'refused', reason: error.code };
       }
       throw error;
     } finally {
@@ -559,8 +572,9 @@ export class ConsolePage {
 
   /**
    * A room changed the way a facilitator's action changes it (paused, resumed, timer moved, ended, a seat removed, moved
-   * or given to a bot): the log is read again, once for a burst. It was read only after this tab's own actions, so what
-   * the facilitator did from a phone walking round the class, or a co-facilitator did, stayed missing until a reload.
+   * or given to a bot), or a broadcast went out: the log is read again, once for a burst. It was read only after this
+   * tab's own actions, so what the facilitator did from a phone walking round the class, or a co-facilitator did, stayed
+   * missing until a reload.
    */
   actionsChanged() {
     this.reloadSoon('actions', () => this.loadActions());
@@ -578,6 +592,15 @@ export class ConsolePage {
       this.reloads.delete(what);
       load().then(() => this.onChange(), () => {});
     }, 500));
+  }
+
+  /**
+   * Runs a button's action and gives that button (or the one drawn in its place) the focus back once it is answered.
+   * @param {string} id @param {(action: () => Promise<void>) => void} run @param {() => Promise<void>} action
+   */
+  press(id, run, action) {
+    this.pressed = id;
+    run(action);
   }
 
   /** @param {string} message */
@@ -635,6 +658,9 @@ export class ConsolePage {
               }
               this.onChange();
             }
+          } else if (message.type === 'facilitator_message') {
+            // A broadcast changes no room: this push is the only sign of one sent from another device.
+            this.actionsChanged();
           }
         },
         onDown: () => {
@@ -652,6 +678,13 @@ export class ConsolePage {
    * @returns {HTMLElement[]}
    */
   view(topics, busy, run, back) {
+    if (!busy && this.pressed) {
+      const pressed = this.pressed;
+      this.pressed = null;
+      // After the app's redraw (this runs inside it): the button was disabled while its action ran and is often drawn
+      // again as another (Pause as Resume), so a keyboard user was left on the page's body.
+      queueMicrotask(() => refocus(pressed));
+    }
     // The session open here comes first: under the two forms for opening another one, the live rooms began two
     // screens down a laptop, out of sight while the class played.
     return [
@@ -753,7 +786,7 @@ export class ConsolePage {
     }
     /** @param {string} id @param {string} path @param {string} label @param {string} done */
     const sessionButton = (id, path, label, done) =>
-      h('button', { type: 'button', class: 'secondary', id, disabled: busy, onclick: () => run(() => this.act(path, {}, { key: done })) }, t(label));
+      h('button', { type: 'button', class: 'secondary', id, disabled: busy, onclick: () => this.press(id, run, () => this.act(path, {}, { key: done })) }, t(label));
     return h('section', { class: 'card', id: 'console-rooms', 'aria-labelledby': 'console-rooms-title' },
       h('h3', { id: 'console-rooms-title' }, t('console.rooms')),
       h('div', { class: 'row', role: 'group', 'aria-label': t('console.sessionActions') },
@@ -770,7 +803,7 @@ export class ConsolePage {
           }, t('console.closeEnrolment'))),
       this.confirmationPanel(busy, run),
       h('p', { id: 'console-done', role: 'status', tabindex: -1, 'data-done': this.done?.key ?? '' },
-        this.done ? t(`console.done.${this.done.key}`, { room: this.done.room ?? '', name: this.done.name ?? '' }) : ''),
+        this.done ? t(`console.done.${this.done.key}`, { room: this.done.room ?? '', name: this.done.name ?? '', reason: refusal(this.done.reason) }) : ''),
       this.monitorDown ? h('p', { class: 'tag warn', id: 'monitor-down' }, t('console.monitorDown')) : null,
       codes.length === 0
         ? h('p', { class: 'muted' }, t('console.noRooms'))
@@ -795,21 +828,29 @@ export class ConsolePage {
       disabled: busy || !live || !enabled,
       // The table's row says which room: the button shows a short word, a screen reader hears the room with it.
       'aria-label': t(`console.${action}`, { room: code }),
+      // Pause is drawn again as Resume (and back): the focus on the one follows to the other (main.js render).
+      'data-stands-for': action === 'pause' ? `room-resume-${code}` : action === 'resume' ? `room-pause-${code}` : null,
       onclick: action === 'end'
         ? () => this.ask({ kind: 'end', path: `/rooms/${code}/end`, body: {}, room: code, name: '', from: `room-end-${code}` })
-        : () => run(() => this.act(`/rooms/${code}/${action}`, action === 'extend' ? { seconds: 60 } : {}, { key: action, room: code })),
+        : () => this.press(`room-${action}-${code}`, run, () => this.act(`/rooms/${code}/${action}`, action === 'extend' ? { seconds: 60 } : {}, { key: action, room: code })),
     }, t(`console.${action}Short`));
     /** @param {MonitoredSeat} seat @param {'remove' | 'bot'} action */
-    const seatButton = (seat, action) => h('button', {
-      type: 'button',
-      class: 'secondary small',
-      id: `seat-${action}-${code}-${seat.user_id}`,
-      disabled: busy || !live,
-      'aria-label': t(`console.${action}`, { name: seat.nickname, room: code }),
-      onclick: action === 'remove'
-        ? () => this.ask({ kind: 'remove', path: `/rooms/${code}/remove`, body: { user_id: seat.user_id }, room: code, name: seat.nickname, from: `seat-remove-${code}-${seat.user_id}` })
-        : () => run(() => this.act(`/rooms/${code}/${action}`, { user_id: seat.user_id }, { key: action, room: code, name: seat.nickname })),
-    }, t(`console.${action}Short`));
+    const seatButton = (seat, action) => {
+      const id = `seat-${action}-${code}-${seat.user_id}`;
+      // A student with a socket open cannot be removed (409 participant_present): offered disabled, the reason beside it.
+      const connected = action === 'remove' && seat.connected === true;
+      return h('button', {
+        type: 'button',
+        class: 'secondary small',
+        id,
+        disabled: busy || !live || connected,
+        'aria-label': t(`console.${action}`, { name: seat.nickname, room: code }),
+        'aria-describedby': connected ? `seat-connected-${code}-${seat.user_id}` : null,
+        onclick: action === 'remove'
+          ? () => this.ask({ kind: 'remove', path: `/rooms/${code}/remove`, body: { user_id: seat.user_id }, room: code, name: seat.nickname, from: id })
+          : () => this.press(id, run, () => this.act(`/rooms/${code}/${action}`, { user_id: seat.user_id }, { key: action, room: code, name: seat.nickname })),
+      }, t(`console.${action}Short`));
+    };
     // A role someone still plays (a bot, a student present or coming back, one moved in) cannot take a bot.
     const playedRoles = new Set(seats.filter((seat) => seat.is_bot || seat.presence === 'present' || seat.presence === 'reconnecting').map((seat) => seat.role_id));
     return h('tr', { 'data-room-code': code, 'data-phase': status?.phase ?? '' },
@@ -822,7 +863,10 @@ export class ConsolePage {
       h('td', { 'data-column': 'presence' }, seats.map((seat) => h('div', { class: 'seat', 'data-user-id': seat.user_id },
         h('span', { class: seat.presence === 'present' ? 'tag ok' : 'tag warn' },
           `${seat.nickname}: ${t(`console.presence.${seat.is_bot ? 'bot' : seat.presence}`)}`),
-        // The server decides (a student still connected cannot be removed): these offer what may apply.
+        // The server decides: these offer what may apply, and say why Remove waits while a student is connected.
+        !seat.is_bot && seat.presence !== 'removed' && seat.connected === true
+          ? h('span', { class: 'muted', id: `seat-connected-${code}-${seat.user_id}` }, t('console.connected'))
+          : null,
         !seat.is_bot && seat.presence !== 'removed' ? seatButton(seat, 'remove') : null,
         !seat.is_bot && seat.presence !== 'present' && seat.presence !== 'reconnecting' && !playedRoles.has(seat.role_id) ? seatButton(seat, 'bot') : null))),
       h('td', {}, h('div', { class: 'row' },
@@ -854,7 +898,7 @@ export class ConsolePage {
         event.preventDefault();
         const [room, user] = mover.split(':');
         const name = this.rooms.get(room)?.participants.find((seat) => seat.user_id === Number(user))?.nickname ?? user;
-        run(() => this.act(`/rooms/${room}/move`, { user_id: Number(user), to_room_code: target }, { key: 'move', room: target, name }));
+        this.press('move-submit', run, () => this.act(`/rooms/${room}/move`, { user_id: Number(user), to_room_code: target }, { key: 'move', room: target, name }));
       },
     },
     h('h3', { id: 'move-title' }, t('console.move')),
@@ -913,6 +957,22 @@ export class ConsolePage {
     h('button', { type: 'submit', id: 'broadcast-submit', disabled: busy }, t('console.send')),
     h('p', { id: 'broadcast-status', role: 'status' }, this.sent ? t('console.sent') : ''));
   }
+}
+
+/**
+ * Focus to a button after its action: itself, or the button drawn in its place (data-stands-for), or else the words
+ * of what was done.
+ * @param {string} id
+ */
+function refocus(id) {
+  const target = [document.getElementById(id), document.querySelector(`[data-stands-for="${CSS.escape(id)}"]`)]
+    .find((element) => element instanceof HTMLButtonElement && !element.disabled);
+  (target instanceof HTMLElement ? target : document.getElementById('console-done'))?.focus();
+}
+
+/** @param {string | undefined} code an error code the server refused an action with, in words where the app has them */
+function refusal(code) {
+  return code ? (has(`error.${code}`) ? t(`error.${code}`) : code) : '';
 }
 
 /**

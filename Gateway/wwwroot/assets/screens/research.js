@@ -71,6 +71,8 @@ addStrings({
     'research.ids.pseudonymsNamed': 'Pseudonyms for {study}, with names',
     'research.ids.named': 'User ids and names',
     'research.ids.unknown': 'Not recorded',
+    'research.col.withdrawn': 'Left out: withdrew consent',
+    'research.withdrawnUnknown': 'Not recorded',
     'research.noFilter': 'everything',
   },
   ko: {
@@ -136,6 +138,8 @@ addStrings({
     'research.ids.pseudonymsNamed': '{study} 가명, 이름 포함',
     'research.ids.named': '사용자 ID와 이름',
     'research.ids.unknown': '기록 없음',
+    'research.col.withdrawn': '제외: 동의 철회',
+    'research.withdrawnUnknown': '기록 없음',
     'research.noFilter': '전체',
   },
 });
@@ -151,7 +155,8 @@ export const RESEARCH_ROLES = ['researcher', 'admin'];
  * @typedef {{ export_id: string, started_at: string, completed_at: string, requested_by: string, format: string,
  *   filter_from: string | null, filter_to: string | null, filter_topic: string | null, filter_phase: string | null,
  *   participants_rows: number, rooms_rows: number, participants_sha256: string, rooms_sha256: string,
- *   pseudonymised: boolean | null, pseudonym_study: string | null, names_included: boolean | null, csv_sheet?: string | null }} LedgerEntry
+ *   pseudonymised: boolean | null, pseudonym_study: string | null, names_included: boolean | null, csv_sheet?: string | null,
+ *   withdrawn_participants?: number | null }} LedgerEntry
  * @typedef {{ id: number, erased_at: string, rows_erased: number, kind: string }} Erasure
  * @typedef {{ from: string, to: string, topic: string, phase: string, format: 'xlsx' | 'csv', sheet: string }} ExportFilter
  * @typedef {{ topic: string, title: string | { ko: string, en: string } }} Topic
@@ -379,7 +384,7 @@ export class ResearchPage {
           h('table', { id: 'ledger-table' },
             h('caption', {}, t('research.ledgerCaption', { count: this.ledger.length, total: this.ledgerTotal })),
             h('thead', {}, h('tr', {},
-              ['when', 'by', 'format', 'filter', 'identities', 'rows', 'participantsHash', 'roomsHash'].map((column) => h('th', { scope: 'col' }, t(`research.col.${column}`))))),
+              ['when', 'by', 'format', 'filter', 'identities', 'rows', 'withdrawn', 'participantsHash', 'roomsHash'].map((column) => h('th', { scope: 'col' }, t(`research.col.${column}`))))),
             h('tbody', {}, this.ledger.map((entry) => h('tr', { 'data-export-id': entry.export_id },
               h('th', { scope: 'row' }, when(entry.completed_at)),
               h('td', {}, entry.requested_by),
@@ -388,6 +393,9 @@ export class ResearchPage {
               h('td', {}, filterText(entry)),
               h('td', { 'data-identities': identitiesWord(entry) }, identitiesText(entry)),
               h('td', {}, `${number(entry.participants_rows)} / ${number(entry.rooms_rows)}`),
+              // Seats of users who withdrew consent after giving it: an export taken before such a withdrawal still holds
+              // their rows, so comparing the counts is how a researcher finds the copies to delete. Older entries did not count.
+              h('td', { 'data-column': 'withdrawn' }, entry.withdrawn_participants == null ? t('research.withdrawnUnknown') : number(entry.withdrawn_participants)),
               h('td', {}, h('code', { class: 'hash', 'data-hash': 'participants' }, entry.participants_sha256)),
               h('td', {}, h('code', { class: 'hash', 'data-hash': 'rooms' }, entry.rooms_sha256))))))));
   }
