@@ -9,12 +9,12 @@ namespace Dilemma.Gateway.Research;
 /// set-up. It runs the whole pipeline, the workbook and a CSV, through the very <see cref="ResearchExportResult"/> a
 /// researcher's request runs (the scenario labels, the paced calls, the response's start), into
 /// <see cref="Stream.Null"/>; the silo reads the newest 64 rooms for it (or nothing before the first room), so that
-/// the code handling rows is compiled, and called often enough to be optimised, too. It does so <see cref="Rounds"/>
+/// the code handling rows is compiled, and called often enough to be optimised, too. It does so <see cref="ResearchExportSettings.WarmUpRounds"/>
 /// times: the runtime starts counting a method's calls towards optimising it only once no new method has been
 /// compiled for a moment, which the first round, compiling all the way, does not allow. What the first signed-in
 /// request pays is <see cref="Accounts.AccessTokenWarmUp"/>'s. The requests are marked <see cref="ExportRequest.WarmUp"/>,
 /// so the silo writes no ledger row and logs no export, and the gateway's export metrics do not count them. It runs
-/// in start-up, before the gateway listens (about a second on a quiet machine); a failure is logged and start-up goes
+/// in start-up, before the gateway listens (one and a half seconds on a quiet machine); a failure is logged and start-up goes
 /// on, since exports still work, only the first one slower.
 /// </summary>
 public sealed partial class ExportWarmUp(IGrainFactory grains, ResearchExportSettings settings, ILogger<ExportWarmUp> logger) : IHostedService
@@ -22,8 +22,12 @@ public sealed partial class ExportWarmUp(IGrainFactory grains, ResearchExportSet
     /// <summary>The requester name the warm-up's requests carry.</summary>
     public const string RequestedByName = "warm-up";
 
-    /// <summary>How many times start-up runs the warm-up (<see cref="RunAsync"/>).</summary>
-    public const int Rounds = 2;
+    /// <summary>
+    /// How many times start-up runs the warm-up (<see cref="RunAsync"/>) unless <c>Research:ExportWarmUpRounds</c> says
+    /// otherwise. Six: the first export after a start took 0.21-0.27 s after six rounds, 0.35-0.50 s after two, for about half
+    /// a second more of start-up (docs/benchmarks.md, Research export).
+    /// </summary>
+    public const int DefaultRounds = 6;
 
     // A cluster that cannot answer within this is not worth holding start-up for.
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
@@ -43,7 +47,7 @@ public sealed partial class ExportWarmUp(IGrainFactory grains, ResearchExportSet
         limit.CancelAfter(Limit);
         try
         {
-            for (var round = 0; round < Rounds; round++)
+            for (var round = 0; round < settings.WarmUpRounds; round++)
             {
                 await RunAsync(limit.Token);
             }

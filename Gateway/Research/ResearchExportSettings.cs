@@ -44,6 +44,11 @@ public sealed class ResearchExportSettings
     /// <summary>Whether start-up runs the export once, into nothing, so the first real one is as fast as the next (<c>Research:ExportWarmUp</c>; <see cref="ExportWarmUp"/>).</summary>
     [ConfigurationKeyName("ExportWarmUp")]
     public bool WarmUp { get; set; } = true;
+
+    /// <summary>How many times start-up runs the warm-up (<c>Research:ExportWarmUpRounds</c>; <see cref="ExportWarmUp"/>).</summary>
+    [ConfigurationKeyName("ExportWarmUpRounds")]
+    [Range(1, 10)]
+    public int WarmUpRounds { get; set; } = ExportWarmUp.DefaultRounds;
 }
 
 /// <summary>The rule across the two sizes: one call carries at most <see cref="ResearchExportSettings.MaxRowsPerCall"/> rows.</summary>

@@ -56,6 +56,7 @@ public sealed class StartupConfigurationTests
         ("Gateway", "Ice:Coturn:TtlSeconds", ["Ice__Provider=coturn", "Ice__Coturn__Secret=a-coturn-secret-long-enough", "Ice__Coturn__Urls=turn:127.0.0.1", "Ice__Coturn__TtlSeconds=a week"]),
         ("Gateway", "Ai:CircuitBreaker:FailureRatio", ["Ai__CircuitBreaker__FailureRatio=2"]),
         ("Gateway", "Research:ExportMaxStallSeconds", ["Research__ExportMaxStallSeconds=forever"]),
+        ("Gateway", "Research:ExportWarmUpRounds", ["Research__ExportWarmUpRounds=0"]),
         ("Silo", "Telemetry:MetricsUrls", [SiloServices, SiloDatabase, "Telemetry__MetricsUrls=http://0.0.0.0:0"]),
         ("Silo", "Logging:Format", [SiloServices, SiloDatabase, "Logging__Format=xml"]),
         ("Silo", "Ai:TimeoutSeconds", [SiloServices, SiloDatabase, "Ai__TimeoutSeconds=60"]),
