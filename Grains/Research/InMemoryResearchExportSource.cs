@@ -15,7 +15,9 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
     public async Task<IResearchExportSession> OpenAsync(ExportFilter filter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var rooms = research.SnapshotRooms()
+        // One snapshot for everything the export reads: a copy of the whole store, so taken once, and consistent.
+        var snapshot = research.SnapshotRooms();
+        var rooms = snapshot
             .Where(r => Matches(r, filter))
             .OrderBy(r => r.Record.RoomCode, StringComparer.Ordinal)
             .ToList();
@@ -31,7 +33,7 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
         }
 
         var sessionStudy = filter.SessionCode is { } session
-            ? research.SnapshotRooms().Where(r => r.Record.SessionCode == session).Select(r => r.Record.StudyLabel).FirstOrDefault(label => label is not null)
+            ? snapshot.Where(r => r.Record.SessionCode == session).Select(r => r.Record.StudyLabel).FirstOrDefault(label => label is not null)
             : null;
         return new Session(rooms, users, consents, research.ErasureTotals(), sessionStudy, new InMemorySheetContext(rooms, research, facilitatorActions.All(), accounts, users));
     }
