@@ -78,6 +78,16 @@ export function byId(id) {
 }
 
 /**
+ * The element drawn in place of the one with this id (data-stands-for: the console's Resume for its Pause), so focus
+ * can follow a button that was drawn again as its counterpart.
+ * @param {string} id
+ * @returns {HTMLElement | null}
+ */
+export function standIn(id) {
+  return document.querySelector(`[data-stands-for="${CSS.escape(id)}"]`);
+}
+
+/**
  * Makes parent's children look and behave as the freshly built ones, keeping every element that is still the same
  * kind in the same place. Replacing the whole screen on each update (a peer connecting, a choice counted) swapped
  * the button under a pointer between its mousedown and mouseup, and the click was lost.

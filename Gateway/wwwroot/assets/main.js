@@ -3,7 +3,7 @@
 
 import { ApiError, Submissions, call, currentSession, deviceGuestId, setSession, whenSignedOut } from './api.js';
 import { NARROW, confidenceChart, distributionChart, figure, legend, movementChart, optionLetter } from './charts.js';
-import { byId, h, morphChildren } from './dom.js';
+import { byId, h, morphChildren, standIn } from './dom.js';
 import { countdown, has, lang, pick, setLang, t } from './i18n.js';
 import { ReconnectingSocket, VoiceMesh } from './realtime.js';
 import { botControls, creationBody, creationFields, generatedScenarioId, hostTools, presenceAnnouncement, presenceTag, waitsForDropout } from './screens/host.js';
@@ -967,7 +967,7 @@ function render() {
   if (focusedId) {
     // A button drawn again as its counterpart (the console's Pause as Resume) names the one it stands for: the focus
     // follows it rather than falling to the page's body.
-    (document.getElementById(focusedId) ?? /** @type {HTMLElement | null} */ (document.querySelector(`[data-stands-for="${CSS.escape(focusedId)}"]`)))?.focus();
+    (document.getElementById(focusedId) ?? standIn(focusedId))?.focus();
   }
 }
 

@@ -4,7 +4,7 @@
 // (Gateway/Sessions); what is allowed is the session grain's rule.
 
 import { ApiError, call, currentSession, fetchAuthorized } from '../api.js';
-import { h } from '../dom.js';
+import { h, standIn } from '../dom.js';
 import { addStrings, countdown, has, number, pick, t, when } from '../i18n.js';
 import { ReconnectingSocket } from '../realtime.js';
 import { sessionResultsSection } from './session-results.js';
@@ -965,7 +965,7 @@ export class ConsolePage {
  * @param {string} id
  */
 function refocus(id) {
-  const target = [document.getElementById(id), document.querySelector(`[data-stands-for="${CSS.escape(id)}"]`)]
+  const target = [document.getElementById(id), standIn(id)]
     .find((element) => element instanceof HTMLButtonElement && !element.disabled);
   (target instanceof HTMLElement ? target : document.getElementById('console-done'))?.focus();
 }
