@@ -51,7 +51,9 @@ public static class ResearchApi
         "include_nicknames (true keeps usernames and nicknames in a pseudonymised export; false, the default, leaves them empty), format (xlsx, the default, or csv: one data sheet, UTF-8 with " +
         "BOM, comma-separated, CRLF; text starting with = + - @, a tab or a carriage return gets a leading apostrophe so Excel does not run it), sheet (with format=csv " +
         "only: which data sheet, participants by default; 400 invalid_sheet naming field sheet otherwise).\n\n" +
-        "Rows are ordered by room code, then user id (the order in which the database reads them fastest). Timestamps are UTC, truncated to milliseconds. " +
+        "Rows are in a fixed order: participants by room code, then user id; decisions by room code, round, user id, status and revision; consensus by room code, round and status; " +
+        "scenarios by scenario id; the others by room code, then as recorded. The user id that orders rows is the one the sheet shows (in a pseudonymised export the pseudonym). " +
+        "Timestamps are UTC, truncated to milliseconds. " +
         "Canonical form of the hashes (" + CanonicalRowHasher<ParticipantExportRow>.Version + "): " + ExcelExportWriter.CanonicalFormDescription;
 
     // ISO 8601 only: a general parse read 03/04/2026 the US way and 10:00 as today. A date alone is midnight UTC,

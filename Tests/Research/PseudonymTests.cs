@@ -162,6 +162,43 @@ public abstract class PseudonymTests(HttpClient client, IGrainFactory grains)
         Assert.All(named.Records("participants"), r => Assert.False(string.IsNullOrEmpty((string?)r["nickname"])));
     }
 
+    [Fact]
+    public async Task A_pseudonymised_export_orders_seats_and_each_rounds_decisions_by_the_pseudonyms_so_the_order_tells_nothing_of_the_real_ids()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var students = await RoomKit.GuestsAsync(client, 3, Ct);
+        var byRealId = students.OrderBy(s => s.UserId).Select(s => s.UserId).ToList();
+
+        // A study under which the three pseudonyms are not in the order of the real ids (five orders in six are not),
+        // so rows left in the stored ids' order would show.
+        var study = Enumerable.Range(0, 200).Select(_ => "order-" + Guid.NewGuid().ToString("N")[..12])
+            .First(label => !byRealId.Select(id => Pseudonym(label, id)).SequenceEqual(byRealId.Select(id => Pseudonym(label, id)).Order()));
+        var session = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, studyLabel: study));
+        foreach (var student in students)
+        {
+            await HttpAssert.OkAsync<JsonElement>(await SessionKit.EnrolAsync(student, session, Ct));
+        }
+
+        var room = Assert.Single(SessionKit.Rooms(await SessionKit.StartAsync(facilitator, session, Ct))).GetProperty("room_code").GetString()!;
+        foreach (var (student, index) in students.Select((s, i) => (s, i)))
+        {
+            await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(student, room, 1, index % 2, 2 + index, Ct), System.Net.HttpStatusCode.Created);
+        }
+
+        // A revision by the first to choose: the seat's two rows stay together, in revision order.
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(students[0], room, 1, 1, 5, Ct), System.Net.HttpStatusCode.Created);
+
+        var workbook = (await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}&study={study}", Ct)).Workbook;
+        var pseudonyms = students.Select(s => Pseudonym(study, s.UserId)).Order().ToList();
+        var revised = Pseudonym(study, students[0].UserId);
+        Assert.Equal(pseudonyms, workbook.Records("participants").Select(r => (long)(double)r["user_id"]!).ToList());
+        Assert.Equal(
+            pseudonyms.SelectMany(p => p == revised ? [(p, 1L), (p, 2L)] : new[] { (p, 1L) }).ToList(),
+            workbook.Records("decisions").Select(r => ((long)(double)r["user_id"]!, (long)(double)r["revision"]!)).ToList());
+    }
+
     /// <summary>The documented pseudonym, computed independently: HKDF-SHA256(secret, info "dilemma-pseudonym-v1:" + study), HMAC-SHA256 of the id in decimal, first 8 bytes big-endian mod 8e15 plus 1e15.</summary>
     internal static long Pseudonym(string study, long userId)
     {

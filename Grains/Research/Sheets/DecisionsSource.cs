@@ -14,6 +14,13 @@ public sealed class DecisionsSource : ResearchSheet<DecisionExportRow>
 {
     public override ExportSheet<DecisionExportRow> Sheet => DecisionsSheet.Sheet;
 
+    // Both reads give a room's round in user id, status and revision order: the same order by the ids the sheet shows.
+    protected override RowOrder<DecisionExportRow> OrderWithinGroups { get; } = new(
+        static (a, b) => a.RoundNumber == b.RoundNumber && string.Equals(a.RoomCode, b.RoomCode, StringComparison.Ordinal),
+        static (a, b) => a.UserId != b.UserId ? a.UserId.CompareTo(b.UserId)
+            : string.CompareOrdinal(a.Status, b.Status) is var status and not 0 ? status
+            : Nullable.Compare(a.Revision, b.Revision));
+
     public override IAsyncEnumerable<DecisionExportRow> ReadAsync(MySqlSheetContext source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);

@@ -41,6 +41,13 @@ public abstract class ResearchSheet<TRow> : IResearchSheet
 
     public abstract IAsyncEnumerable<TRow> ReadAsync(InMemorySheetContext source, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// For a sheet whose reads order rows by user id within a group (a room's round): the group and the order, applied
+    /// again once pseudonyms have replaced the ids. Rows in the order of the stored ids would tell which pseudonym's
+    /// account is the older. Null for a sheet whose order has no user id in it.
+    /// </summary>
+    protected virtual RowOrder<TRow>? OrderWithinGroups => null;
+
     public async IAsyncEnumerable<SheetRows> ReadChunksAsync(
         IResearchExportSession session,
         int rowsPerChunk,
@@ -53,9 +60,17 @@ public abstract class ResearchSheet<TRow> : IResearchSheet
         using var hash = new CanonicalRowHasher<TRow>(Sheet.Columns);
         var chunk = new List<TRow>(rowsPerChunk);
         var sent = false;
-        await foreach (var read in session.ReadSheetAsync(this, cancellationToken))
+        var rows = session.ReadSheetAsync(this, cancellationToken);
+        var order = privacy.Pseudonym is null ? null : OrderWithinGroups;
+        if (order is not null)
         {
-            var row = Sheet.Protect(read, privacy);
+            rows = order.SortEachGroupAsync(rows, read => Sheet.Protect(read, privacy), cancellationToken);
+        }
+
+        await foreach (var read in rows)
+        {
+            // The sort protected its rows as it read them; every other sheet's are protected here, with no iterator between.
+            var row = order is null ? Sheet.Protect(read, privacy) : read;
             hash.Add(row);
             chunk.Add(row);
             if (chunk.Count >= rowsPerChunk)
@@ -72,6 +87,43 @@ public abstract class ResearchSheet<TRow> : IResearchSheet
         }
 
         summary.Summary = new SheetSummary(Sheet.Name, hash.Rows, hash.Finish());
+    }
+}
+
+/// <summary>
+/// How a sheet's rows are ordered within a group of consecutive rows (<paramref name="SameGroup"/>): the sheet's reads
+/// give the groups in order, and <see cref="SortEachGroupAsync"/> puts each group's few rows in <paramref name="Compare"/>'s order
+/// once <c>change</c> has made them what the sheet shows.
+/// </summary>
+public sealed record RowOrder<TRow>(Func<TRow, TRow, bool> SameGroup, Comparison<TRow> Compare)
+{
+    public async IAsyncEnumerable<TRow> SortEachGroupAsync(IAsyncEnumerable<TRow> rows, Func<TRow, TRow> change, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(change);
+        var group = new List<TRow>();
+        await foreach (var read in rows.WithCancellation(cancellationToken))
+        {
+            var row = change(read);
+            if (group.Count > 0 && !SameGroup(group[0], row))
+            {
+                group.Sort(Compare);
+                foreach (var held in group)
+                {
+                    yield return held;
+                }
+
+                group.Clear();
+            }
+
+            group.Add(row);
+        }
+
+        group.Sort(Compare);
+        foreach (var held in group)
+        {
+            yield return held;
+        }
     }
 }
 
