@@ -6,6 +6,7 @@ using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Tests.Accounts;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Rooms;
+using Dilemma.Tests.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -73,6 +74,60 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         await page.ClickAsync("#research-refresh");
         await Expect(guests).Not.ToHaveTextAsync(before.ToString("N0", CultureInfo.InvariantCulture));
         Assert.True(long.Parse(await guests.InnerTextAsync(), NumberStyles.AllowThousands, CultureInfo.InvariantCulture) > before);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_researcher_exports_one_study_or_one_session_with_names_and_the_ledger_names_the_filter()
+    {
+        var grains = browser.Services.GetRequiredService<IGrainFactory>();
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, grains, Ct);
+        var study = "page-" + Guid.NewGuid().ToString("N")[..10];
+        var session = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, studyLabel: study));
+        await SessionKit.EnrolledAsync(browser.Client, session, 3, Ct);
+        await SessionKit.StartAsync(facilitator, session, Ct);
+
+        var researcher = await Roles.NewAccountWithAsync(browser.Client, grains, AccountRoles.Researcher, Ct, "stu");
+        var page = await SignInAsync(researcher.Username);
+        await page.ClickAsync("#open-research");
+        await page.FillAsync("#export-study", study);
+        await page.CheckAsync("#export-names");
+        await page.CheckAsync("#export-format-csv");
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "research-study");
+
+        // The study's three seats, and nothing of the other tests' rooms; the filter and the names go with the request.
+        async Task<(IDownload Download, Uri Request)> ExportAsync()
+        {
+            var request = page.WaitForRequestAsync(r => r.Url.Contains("/research/experiments/export/excel", StringComparison.Ordinal));
+            var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#export-submit"));
+            return (download, new Uri((await request).Url));
+        }
+
+        var (download, sent) = await ExportAsync();
+        var query = System.Web.HttpUtility.ParseQueryString(sent.Query);
+        Assert.Equal((study, "true", null), (query["study"], query["include_nicknames"], query["session"]));
+        var lines = (await File.ReadAllTextAsync(await download.PathAsync(), Ct)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, lines.Length);
+
+        var status = page.Locator("#export-status");
+        await Expect(status).ToHaveAttributeAsync("data-export-id", new System.Text.RegularExpressions.Regex("^[0-9a-f-]{36}$"));
+        var entry = await LedgerEntryAsync(researcher, (await status.GetAttributeAsync("data-export-id"))!);
+        Assert.Equal(study, entry.GetProperty("filter_study").GetString());
+        await Expect(page.Locator($"#ledger-table tr[data-export-id='{entry.GetProperty("export_id").GetString()}']")).ToContainTextAsync($"study {study}");
+
+        // One session, typed in lower case as a student might read it out; the study emptied, the names left out.
+        await page.FillAsync("#export-study", string.Empty);
+        await page.FillAsync("#export-session", session.ToLowerInvariant());
+        await page.UncheckAsync("#export-names");
+        (download, sent) = await ExportAsync();
+        query = System.Web.HttpUtility.ParseQueryString(sent.Query);
+        Assert.Equal((null, null, session.ToLowerInvariant()), (query["study"], query["include_nicknames"], query["session"]));
+        Assert.Equal(4, (await File.ReadAllTextAsync(await download.PathAsync(), Ct)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length);
+        await Expect(status).Not.ToHaveAttributeAsync("data-export-id", entry.GetProperty("export_id").GetString()!);
+        await Expect(status).ToHaveAttributeAsync("data-export-id", new System.Text.RegularExpressions.Regex("^[0-9a-f-]{36}$"));
+        entry = await LedgerEntryAsync(researcher, (await status.GetAttributeAsync("data-export-id"))!);
+        Assert.Equal(session, entry.GetProperty("filter_session").GetString());
+        await Expect(page.Locator($"#ledger-table tr[data-export-id='{entry.GetProperty("export_id").GetString()}']")).ToContainTextAsync($"session {session}");
         await page.Context.CloseAsync();
     }
 

@@ -35,6 +35,12 @@ addStrings({
     'research.phase.waiting': 'Waiting',
     'research.phase.started': 'Playing',
     'research.phase.finished': 'Finished',
+    'research.study': 'Study (its label)',
+    'research.session': 'Class session (its code)',
+    'research.studyHint': 'A study label is matched exactly as its sessions were given it. Where the server pseudonymises, an export of a study uses that study’s pseudonyms, the same in every export of it; an export of a session, the pseudonyms of the session’s study; any other, the default ones.',
+    'research.names': 'Include usernames and nicknames (a pseudonymised export leaves them out unless this is ticked)',
+    'research.filter.study': 'study {study}',
+    'research.filter.session': 'session {session}',
     'research.format': 'File format',
     'research.xlsx': 'Excel workbook (.xlsx)',
     'research.csv': 'CSV (.csv)',
@@ -102,6 +108,12 @@ addStrings({
     'research.phase.waiting': '대기 중',
     'research.phase.started': '진행 중',
     'research.phase.finished': '끝남',
+    'research.study': '연구 (연구 라벨)',
+    'research.session': '수업 세션 (세션 코드)',
+    'research.studyHint': '연구 라벨은 세션에 붙인 그대로 정확히 맞춰 봅니다. 서버가 가명을 쓰는 경우, 연구를 골라 내보내면 그 연구의 가명을 씁니다. 같은 연구는 언제 내보내도 가명이 같습니다. 세션을 고르면 그 세션이 속한 연구의 가명을, 그 밖에는 기본 가명을 씁니다.',
+    'research.names': '사용자 이름과 별명 포함 (가명 처리한 내보내기는 여기에 표시하지 않으면 빼 둡니다)',
+    'research.filter.study': '연구 {study}',
+    'research.filter.session': '세션 {session}',
     'research.format': '파일 형식',
     'research.xlsx': '엑셀 통합 문서 (.xlsx)',
     'research.csv': 'CSV (.csv)',
@@ -156,9 +168,10 @@ export const RESEARCH_ROLES = ['researcher', 'admin'];
  *   filter_from: string | null, filter_to: string | null, filter_topic: string | null, filter_phase: string | null,
  *   participants_rows: number, rooms_rows: number, participants_sha256: string, rooms_sha256: string,
  *   pseudonymised: boolean | null, pseudonym_study: string | null, names_included: boolean | null, csv_sheet?: string | null,
- *   withdrawn_participants?: number | null }} LedgerEntry
+ *   withdrawn_participants?: number | null, filter_session?: string | null, filter_study?: string | null }} LedgerEntry
  * @typedef {{ id: number, erased_at: string, rows_erased: number, kind: string }} Erasure
- * @typedef {{ from: string, to: string, topic: string, phase: string, format: 'xlsx' | 'csv', sheet: string }} ExportFilter
+ * @typedef {{ from: string, to: string, topic: string, phase: string, study: string, session: string, names: boolean,
+ *   format: 'xlsx' | 'csv', sheet: string }} ExportFilter
  * @typedef {{ topic: string, title: string | { ko: string, en: string } }} Topic
  */
 
@@ -179,7 +192,7 @@ export class ResearchPage {
     this.erasures = [];
     this.erasuresTotal = 0;
     /** The form's values, kept so a redraw does not wipe them. @type {ExportFilter} */
-    this.filter = { from: '', to: '', topic: '', phase: '', format: 'xlsx', sheet: 'participants' };
+    this.filter = { from: '', to: '', topic: '', phase: '', study: '', session: '', names: false, format: 'xlsx', sheet: 'participants' };
     /** The export's data sheets, as the API names them (the CSV sheet picker's options). @type {string[]} */
     this.sheets = [];
     this.exporting = false;
@@ -244,10 +257,14 @@ export class ResearchPage {
     if (this.filter.format === 'csv') {
       query.set('sheet', this.filter.sheet);
     }
-    for (const key of /** @type {const} */ (['from', 'to', 'topic', 'phase'])) {
-      if (this.filter[key]) {
-        query.set(key, this.filter[key]);
+    for (const key of /** @type {const} */ (['from', 'to', 'topic', 'phase', 'study', 'session'])) {
+      const value = this.filter[key].trim();
+      if (value) {
+        query.set(key, value);
       }
+    }
+    if (this.filter.names) {
+      query.set('include_nicknames', 'true');
     }
     const response = await fetchAuthorized(`/research/experiments/export/excel?${query}`);
     if (!response.body) {
@@ -308,7 +325,7 @@ export class ResearchPage {
    */
   exportSection(topics, busy, run) {
     const filter = this.filter;
-    /** @param {'from' | 'to' | 'topic' | 'phase'} key */
+    /** @param {'from' | 'to' | 'topic' | 'phase' | 'study' | 'session'} key */
     const keep = (key) => (/** @type {Event} */ event) => {
       filter[key] = /** @type {HTMLInputElement} */ (event.currentTarget).value;
     };
@@ -342,7 +359,25 @@ export class ResearchPage {
         h('label', { for: 'export-phase' }, t('research.phase')),
         h('select', { id: 'export-phase', name: 'phase', onchange: keep('phase') },
           h('option', { value: '' }, t('research.anyPhase')),
-          ['waiting', 'started', 'finished'].map((phase) => h('option', { value: phase, selected: filter.phase === phase }, t(`research.phase.${phase}`)))))),
+          ['waiting', 'started', 'finished'].map((phase) => h('option', { value: phase, selected: filter.phase === phase }, t(`research.phase.${phase}`))))),
+      h('div', {},
+        h('label', { for: 'export-study' }, t('research.study')),
+        h('input', { type: 'text', id: 'export-study', name: 'study', maxlength: 64, autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'export-study-hint', value: filter.study, oninput: keep('study') })),
+      h('div', {},
+        h('label', { for: 'export-session' }, t('research.session')),
+        h('input', { type: 'text', id: 'export-session', name: 'session', pattern: '[23456789A-HJ-NP-Za-hj-np-z]{10}', maxlength: 10, autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', value: filter.session, oninput: keep('session') }))),
+    h('p', { class: 'hint', id: 'export-study-hint' }, t('research.studyHint')),
+    h('label', { class: 'inline', for: 'export-names' },
+      h('input', {
+        type: 'checkbox',
+        id: 'export-names',
+        name: 'include_nicknames',
+        checked: filter.names,
+        onchange: (/** @type {Event} */ event) => {
+          filter.names = /** @type {HTMLInputElement} */ (event.currentTarget).checked;
+        },
+      }),
+      t('research.names')),
     h('fieldset', {},
       h('legend', {}, t('research.format')),
       ['xlsx', 'csv'].map((format) => h('label', { class: 'inline', for: `export-format-${format}` },
@@ -461,6 +496,8 @@ function filterText(entry) {
     entry.filter_from || entry.filter_to ? `${entry.filter_from ? when(entry.filter_from) : '…'} – ${entry.filter_to ? when(entry.filter_to) : '…'}` : null,
     entry.filter_topic,
     entry.filter_phase ? t(`research.phase.${entry.filter_phase}`) : null,
+    entry.filter_study ? t('research.filter.study', { study: entry.filter_study }) : null,
+    entry.filter_session ? t('research.filter.session', { session: entry.filter_session }) : null,
   ].filter(Boolean);
   return parts.length > 0 ? parts.join(', ') : t('research.noFilter');
 }
