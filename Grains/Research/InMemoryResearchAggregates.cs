@@ -7,9 +7,9 @@ namespace Dilemma.Grains.Research;
 /// <summary>The cross-room figures of embedded mode: the same definitions as the SQL, over the in-memory records.</summary>
 public sealed class InMemoryResearchAggregates(InMemoryResearchStore store, IAccountStore accounts) : IResearchAggregates
 {
-    public async Task<IReadOnlyList<TopicFigures>> TopicFiguresAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TopicFigures>> TopicFiguresAsync(string? study, CancellationToken cancellationToken)
     {
-        var rooms = store.SnapshotRooms();
+        var rooms = Rooms(study);
         var consenting = await ConsentingAsync(rooms, cancellationToken);
         return rooms.GroupBy(r => r.Record.Topic).OrderBy(g => g.Key, StringComparer.Ordinal).Select(topic =>
         {
@@ -36,9 +36,9 @@ public sealed class InMemoryResearchAggregates(InMemoryResearchStore store, IAcc
         }).ToList();
     }
 
-    public async Task<IReadOnlyList<RoleFigures>> RoleFiguresAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<RoleFigures>> RoleFiguresAsync(string? study, CancellationToken cancellationToken)
     {
-        var rooms = store.SnapshotRooms();
+        var rooms = Rooms(study);
         var consenting = await ConsentingAsync(rooms, cancellationToken);
         var compared = rooms.SelectMany(room => room.Choices
             .Where(c => consenting.Contains(c.UserId) && !WithBots(room, c.RoundNumber))
@@ -53,6 +53,30 @@ public sealed class InMemoryResearchAggregates(InMemoryResearchStore store, IAcc
             Math.Round(g.Average(x => (double)x.Choice.Confidence), 4),
             Math.Round(g.Average(x => (double)(x.Consensus!.Confidence - x.Choice.Confidence)), 4))).ToList();
     }
+
+    public Task<StudyList> StudiesAsync(CancellationToken cancellationToken)
+    {
+        var studies = store.SnapshotRooms()
+            .Where(r => r.Record.StudyLabel is not null)
+            .GroupBy(r => r.Record.StudyLabel!, StringComparer.Ordinal)
+            .Select(study => new StudySummary(
+                study.Key,
+                study.Select(r => r.Record.SessionCode).OfType<string>().Distinct(StringComparer.Ordinal).LongCount(),
+                study.LongCount(),
+                study.LongCount(r => r.Progress?.Status == RoomStatus.Finished),
+                Utc(study.Min(r => r.Record.CreatedAt)),
+                Utc(study.Max(r => r.Record.CreatedAt))))
+            .ToList();
+        return Task.FromResult(new StudyList(
+            [.. studies.OrderByDescending(s => s.LastRoomAt).ThenBy(s => s.StudyLabel, StringComparer.Ordinal).Take(StudyList.MaxItems)],
+            studies.Count));
+    }
+
+    private IReadOnlyList<RecordedRoom> Rooms(string? study) => study is null
+        ? store.SnapshotRooms()
+        : [.. store.SnapshotRooms().Where(r => string.Equals(r.Record.StudyLabel, study, StringComparison.Ordinal))];
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     // As the SQL's bot_rounds: a round in which a bot chose is left out of every figure but the count of completed rounds.
     private static bool WithBots(RecordedRoom room, int round) => room.Choices.Any(c => c.IsBot && c.RoundNumber == round);

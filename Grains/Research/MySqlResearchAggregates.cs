@@ -12,12 +12,13 @@ public sealed class MySqlResearchAggregates(MySqlDataSource dataSource) : IResea
 
     // Per completed round: how many consenting participants chose each option, whether one
     // option has a majority, and whether the consensus matched it; a round a bot chose in is only counted as completed
-    // and as with bots. CTEs need MySQL 8 or MariaDB 10.2.
-    private const string TopicFiguresSql = $"""
+    // and as with bots. CTEs need MySQL 8 or MariaDB 10.2. For one study, the choices counted are its rooms' only
+    // (ix_rooms_study), and the query without a study stays as it was, with no join to rooms for it.
+    private static string TopicFiguresSql(bool byStudy) => $"""
         WITH {BotRounds},
         counts AS (
             SELECT rc.room_code, rc.round_number, rc.choice, COUNT(*) AS n
-            FROM round_choices rc JOIN users u ON u.id = rc.user_id AND u.data_consent = 1
+            FROM round_choices rc {StudyRooms(byStudy, "rc")} JOIN users u ON u.id = rc.user_id AND u.data_consent = 1
             GROUP BY rc.room_code, rc.round_number, rc.choice),
         totals AS (
             SELECT room_code, round_number, SUM(n) AS total, COUNT(*) AS distinct_choices
@@ -35,7 +36,8 @@ public sealed class MySqlResearchAggregates(MySqlDataSource dataSource) : IResea
             JOIN rooms r ON r.room_code = cc.room_code
             LEFT JOIN bot_rounds b ON b.room_code = cc.room_code AND b.round_number = cc.round_number
             LEFT JOIN totals t ON t.room_code = cc.room_code AND t.round_number = cc.round_number
-            LEFT JOIN majority m ON m.room_code = cc.room_code AND m.round_number = cc.round_number),
+            LEFT JOIN majority m ON m.room_code = cc.room_code AND m.round_number = cc.round_number
+            {(byStudy ? "WHERE r.study_label = @Study" : string.Empty)}),
         per_topic AS (
             SELECT topic, COUNT(*) AS rounds_completed, SUM(with_bots) AS with_bots,
                    SUM(majority_choice IS NOT NULL) AS with_majority,
@@ -45,7 +47,7 @@ public sealed class MySqlResearchAggregates(MySqlDataSource dataSource) : IResea
             FROM rounds GROUP BY topic),
         room_counts AS (
             SELECT topic, COUNT(*) AS rooms, SUM(status = 'finished') AS finished
-            FROM rooms GROUP BY topic)
+            FROM rooms {(byStudy ? "WHERE study_label = @Study" : string.Empty)} GROUP BY topic)
         SELECT rc.topic AS Topic, CAST(rc.rooms AS SIGNED) AS Rooms, CAST(rc.finished AS SIGNED) AS FinishedRooms,
                CAST(COALESCE(p.rounds_completed, 0) AS SIGNED) AS RoundsCompleted,
                CAST(COALESCE(p.with_majority, 0) AS SIGNED) AS RoundsWithMajority,
@@ -57,13 +59,14 @@ public sealed class MySqlResearchAggregates(MySqlDataSource dataSource) : IResea
         ORDER BY rc.topic
         """;
 
-    private const string RoleFiguresSql = $"""
+    private static string RoleFiguresSql(bool byStudy) => $"""
         WITH {BotRounds}
         SELECT CAST(p.role_id AS SIGNED) AS RoleId, COUNT(*) AS Choices,
                CAST(AVG(rc.choice = cc.choice) AS DOUBLE) AS AgreementIndex,
                CAST(AVG(rc.confidence) AS DOUBLE) AS MeanConfidence,
                CAST(AVG(cc.confidence - rc.confidence) AS DOUBLE) AS MeanConfidenceShift
         FROM round_choices rc
+        {StudyRooms(byStudy, "rc")}
         JOIN consensus_choices cc ON cc.room_code = rc.room_code AND cc.round_number = rc.round_number
         JOIN room_participants p ON p.room_code = rc.room_code AND p.user_id = rc.user_id
         JOIN users u ON u.id = rc.user_id AND u.data_consent = 1
@@ -73,10 +76,24 @@ public sealed class MySqlResearchAggregates(MySqlDataSource dataSource) : IResea
         ORDER BY p.role_id
         """;
 
-    public async Task<IReadOnlyList<TopicFigures>> TopicFiguresAsync(CancellationToken cancellationToken)
+    // Newest first: a researcher looks for the study under way. The label's index gives each study's rooms.
+    private static readonly string StudiesSql = $"""
+        SELECT study_label AS StudyLabel, COUNT(DISTINCT session_code) AS Sessions, COUNT(*) AS Rooms,
+               CAST(SUM(status = 'finished') AS SIGNED) AS FinishedRooms, MIN(created_at) AS FirstRoomAt, MAX(created_at) AS LastRoomAt
+        FROM rooms WHERE study_label IS NOT NULL
+        GROUP BY study_label
+        ORDER BY LastRoomAt DESC, study_label
+        LIMIT {StudyList.MaxItems};
+        SELECT COUNT(DISTINCT study_label) FROM rooms WHERE study_label IS NOT NULL;
+        """;
+
+    private static string StudyRooms(bool byStudy, string choices) =>
+        byStudy ? $"JOIN rooms sr ON sr.room_code = {choices}.room_code AND sr.study_label = @Study" : string.Empty;
+
+    public async Task<IReadOnlyList<TopicFigures>> TopicFiguresAsync(string? study, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<TopicRow>(new CommandDefinition(TopicFiguresSql, cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<TopicRow>(new CommandDefinition(TopicFiguresSql(study is not null), new { Study = study }, cancellationToken: cancellationToken));
         return rows.Select(r => new TopicFigures(
             r.Topic,
             r.Rooms,
@@ -90,10 +107,10 @@ public sealed class MySqlResearchAggregates(MySqlDataSource dataSource) : IResea
             r.RoundsWithBots)).ToList();
     }
 
-    public async Task<IReadOnlyList<RoleFigures>> RoleFiguresAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<RoleFigures>> RoleFiguresAsync(string? study, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<RoleRow>(new CommandDefinition(RoleFiguresSql, cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<RoleRow>(new CommandDefinition(RoleFiguresSql(study is not null), new { Study = study }, cancellationToken: cancellationToken));
         return rows.Select(r => new RoleFigures(
             (int)r.RoleId,
             RoomRules.RoleName((int)r.RoleId),
@@ -102,6 +119,17 @@ public sealed class MySqlResearchAggregates(MySqlDataSource dataSource) : IResea
             Round(r.MeanConfidence),
             Round(r.MeanConfidenceShift))).ToList();
     }
+
+    public async Task<StudyList> StudiesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(StudiesSql, cancellationToken: cancellationToken));
+        var studies = (await results.ReadAsync<StudyRow>()).Select(r => new StudySummary(
+            r.StudyLabel, r.Sessions, r.Rooms, r.FinishedRooms, Utc(r.FirstRoomAt), Utc(r.LastRoomAt))).ToList();
+        return new StudyList(studies, await results.ReadSingleAsync<long>());
+    }
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     private static double? Round(double? value) => value is { } v ? Math.Round(v, 4) : null;
 
@@ -126,6 +154,21 @@ public sealed class MySqlResearchAggregates(MySqlDataSource dataSource) : IResea
         public double? MeanConsensusConfidence { get; set; }
 
         public long RoundsWithBots { get; set; }
+    }
+
+    private sealed class StudyRow
+    {
+        public string StudyLabel { get; set; } = string.Empty;
+
+        public long Sessions { get; set; }
+
+        public long Rooms { get; set; }
+
+        public long FinishedRooms { get; set; }
+
+        public DateTime FirstRoomAt { get; set; }
+
+        public DateTime LastRoomAt { get; set; }
     }
 
     private sealed class RoleRow

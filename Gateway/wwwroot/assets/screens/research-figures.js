@@ -10,6 +10,7 @@ import { addStrings, number, percent, pick, t, when } from '../i18n.js';
 addStrings({
   en: {
     'figures.title': 'Figures across the study',
+    'figures.titleStudy': 'Figures of the study {study}',
     'figures.none': 'No round has been completed yet.',
     'figures.computedAt': 'Computed at {at}; individual choices count only with research consent, and a round a bot chose in counts only as completed.',
     'figures.majority': 'Groups that followed their majority, by topic',
@@ -36,6 +37,7 @@ addStrings({
   },
   ko: {
     'figures.title': '연구 전체의 수치',
+    'figures.titleStudy': '연구 {study}의 수치',
     'figures.none': '아직 끝난 라운드가 없습니다.',
     'figures.computedAt': '{at}에 계산, 개인 선택은 연구 동의가 있을 때만 세고, 봇이 고른 라운드는 끝난 라운드로만 셉니다.',
     'figures.majority': '주제별, 다수 의견을 따른 모둠',
@@ -68,19 +70,24 @@ addStrings({
  *   rounds_with_bots: number }} TopicFigures
  * @typedef {{ role_id: number, role_name: string, choices: number, agreement_index: number | null, mean_confidence: number | null,
  *   mean_confidence_shift: number | null }} RoleFigures
- * @typedef {{ topics: TopicFigures[], roles: RoleFigures[], computed_at: string }} StudyFigures
+ * @typedef {{ topics: TopicFigures[], roles: RoleFigures[], computed_at: string, study?: string | null }} StudyFigures
  * @typedef {{ topic: string, title: string | { ko: string, en: string } }} Topic
  */
 
-/** @param {StudyFigures} figures @param {Topic[]} topics the catalog, for the topics' titles */
-export function figuresSection(figures, topics) {
+/**
+ * @param {StudyFigures} figures
+ * @param {Topic[]} topics the catalog, for the topics' titles
+ * @param {HTMLElement | null} picker what chooses the rooms the figures are of (every room, or one study's)
+ */
+export function figuresSection(figures, topics, picker) {
   /** @param {string} topic */
   const title = (topic) => pick(topics.find((known) => known.topic === topic)?.title) || topic;
   /** @param {number} roleId */
   const role = (roleId) => t(`room.role.${roleId}`);
   const completed = figures.topics.some((topic) => topic.rounds_completed > 0);
   return h('section', { class: 'card', 'aria-labelledby': 'figures-title', id: 'research-figures' },
-    h('h3', { id: 'figures-title' }, t('figures.title')),
+    h('h3', { id: 'figures-title' }, figures.study ? t('figures.titleStudy', { study: figures.study }) : t('figures.title')),
+    picker,
     h('p', { class: 'hint' }, t('figures.computedAt', { at: when(figures.computed_at) })),
     completed
       ? [

@@ -41,6 +41,10 @@ addStrings({
     'research.names': 'Include usernames and nicknames (a pseudonymised export leaves them out unless this is ticked)',
     'research.filter.study': 'study {study}',
     'research.filter.session': 'session {session}',
+    'research.figuresOf': 'Figures of',
+    'research.everyRoom': 'Every room',
+    'research.studyOption': '{study}: sessions {sessions}, rooms {rooms}',
+    'research.studiesListed': 'The {count} most recently played of {total} studies are listed.',
     'research.format': 'File format',
     'research.xlsx': 'Excel workbook (.xlsx)',
     'research.csv': 'CSV (.csv)',
@@ -114,6 +118,10 @@ addStrings({
     'research.names': '사용자 이름과 별명 포함 (가명 처리한 내보내기는 여기에 표시하지 않으면 빼 둡니다)',
     'research.filter.study': '연구 {study}',
     'research.filter.session': '세션 {session}',
+    'research.figuresOf': '수치 범위',
+    'research.everyRoom': '모든 방',
+    'research.studyOption': '{study}: 세션 {sessions}, 방 {rooms}',
+    'research.studiesListed': '연구 {total}개 가운데 최근에 진행한 {count}개를 보여 줍니다.',
     'research.format': '파일 형식',
     'research.xlsx': '엑셀 통합 문서 (.xlsx)',
     'research.csv': 'CSV (.csv)',
@@ -173,6 +181,7 @@ export const RESEARCH_ROLES = ['researcher', 'admin'];
  * @typedef {{ from: string, to: string, topic: string, phase: string, study: string, session: string, names: boolean,
  *   format: 'xlsx' | 'csv', sheet: string }} ExportFilter
  * @typedef {{ topic: string, title: string | { ko: string, en: string } }} Topic
+ * @typedef {{ study_label: string, sessions: number, rooms: number, finished_rooms: number, first_room_at: string, last_room_at: string }} Study
  */
 
 const LEDGER_PAGE_SIZE = 20;
@@ -188,6 +197,11 @@ export class ResearchPage {
     /** @type {LedgerEntry[]} */
     this.ledger = [];
     this.ledgerTotal = 0;
+    /** The studies sessions were given, newest first (GET /research/studies). @type {Study[]} */
+    this.studies = [];
+    this.studiesTotal = 0;
+    /** Whose figures are shown: a study's label, or '' for every room. */
+    this.figuresStudy = '';
     /** @type {Erasure[]} */
     this.erasures = [];
     this.erasuresTotal = 0;
@@ -201,13 +215,16 @@ export class ResearchPage {
   }
 
   async load() {
-    const [counts, ledger, sheets, figures, erasures] = await Promise.all([
+    const [counts, ledger, sheets, figures, erasures, studies] = await Promise.all([
       call('GET', '/research/experiments/debug/counts'),
       call('GET', `/research/experiments/exports?page=1&page_size=${LEDGER_PAGE_SIZE}`),
       call('GET', '/research/experiments/sheets'),
-      call('GET', '/research/statistics'),
+      call('GET', this.figuresPath()),
       call('GET', `/research/experiments/erasures?page=1&page_size=${LEDGER_PAGE_SIZE}`),
+      call('GET', '/research/studies'),
     ]);
+    this.studies = studies.items ?? [];
+    this.studiesTotal = studies.total ?? this.studies.length;
     this.erasures = erasures.items ?? [];
     this.erasuresTotal = erasures.total ?? this.erasures.length;
     this.counts = counts;
@@ -216,6 +233,17 @@ export class ResearchPage {
     this.ledger = ledger.items ?? [];
     this.ledgerTotal = ledger.total ?? this.ledger.length;
     this.onChange();
+  }
+
+  /** @param {string} study a study's label, or '' for every room */
+  async showFiguresOf(study) {
+    this.figuresStudy = study;
+    this.figures = await call('GET', this.figuresPath());
+    this.onChange();
+  }
+
+  figuresPath() {
+    return this.figuresStudy ? `/research/statistics?study=${encodeURIComponent(this.figuresStudy)}` : '/research/statistics';
   }
 
   /**
@@ -288,11 +316,38 @@ export class ResearchPage {
         // The counts, figures and ledgers are read when the page opens; a study under way moves on meanwhile.
         h('button', { type: 'button', class: 'secondary', id: 'research-refresh', disabled: busy || this.exporting, onclick: () => run(() => this.load()) }, t('research.refresh'))),
       this.countsSection(),
-      ...(this.figures ? [figuresSection(this.figures, topics)] : []),
+      ...(this.figures ? [figuresSection(this.figures, topics, this.studyPicker(run))] : []),
       this.exportSection(topics, busy, run),
       this.ledgerSection(),
       this.erasuresSection(),
     ];
+  }
+
+  /**
+   * Every room, or one study's: the studies sessions were given, newest first, each with what its sessions opened. Not
+   * disabled while the figures load, so that the focus stays on it for the next arrow key.
+   * @param {(action: () => Promise<void>) => void} run
+   */
+  studyPicker(run) {
+    if (this.studies.length === 0) {
+      return null;
+    }
+    return h('div', {},
+      h('label', { for: 'figures-study' }, t('research.figuresOf')),
+      h('select', {
+        id: 'figures-study',
+        name: 'figures_study',
+        onchange: (/** @type {Event} */ event) => {
+          const study = /** @type {HTMLSelectElement} */ (event.currentTarget).value;
+          run(() => this.showFiguresOf(study));
+        },
+      },
+      h('option', { value: '', selected: this.figuresStudy === '' }, t('research.everyRoom')),
+      this.studies.map((study) => h('option', { value: study.study_label, selected: this.figuresStudy === study.study_label },
+        t('research.studyOption', { study: study.study_label, sessions: number(study.sessions), rooms: number(study.rooms) })))),
+      this.studiesTotal > this.studies.length
+        ? h('p', { class: 'hint' }, t('research.studiesListed', { count: number(this.studies.length), total: number(this.studiesTotal) }))
+        : null);
   }
 
   countsSection() {
@@ -362,7 +417,8 @@ export class ResearchPage {
           ['waiting', 'started', 'finished'].map((phase) => h('option', { value: phase, selected: filter.phase === phase }, t(`research.phase.${phase}`))))),
       h('div', {},
         h('label', { for: 'export-study' }, t('research.study')),
-        h('input', { type: 'text', id: 'export-study', name: 'study', maxlength: 64, autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'export-study-hint', value: filter.study, oninput: keep('study') })),
+        h('input', { type: 'text', id: 'export-study', name: 'study', list: 'known-studies', maxlength: 64, autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'export-study-hint', value: filter.study, oninput: keep('study') }),
+        h('datalist', { id: 'known-studies' }, this.studies.map((study) => h('option', { value: study.study_label })))),
       h('div', {},
         h('label', { for: 'export-session' }, t('research.session')),
         h('input', { type: 'text', id: 'export-session', name: 'session', pattern: '[23456789A-HJ-NP-Za-hj-np-z]{10}', maxlength: 10, autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', value: filter.session, oninput: keep('session') }))),
