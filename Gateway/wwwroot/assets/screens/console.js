@@ -761,9 +761,10 @@ export class ConsolePage {
         h('h3', { id: 'session-heading' }, t('console.session', { title: session.title })),
         h('dl', { class: 'counts' },
           h('div', {}, h('dt', {}, t('console.code')), h('dd', {}, h('code', { id: 'session-code' }, session.session_code))),
-          h('div', {}, h('dt', {}, t('console.link')), h('dd', {}, h('a', { id: 'join-link', href: session.join_link }, session.join_link))),
           h('div', {}, h('dt', {}, t('console.status')), h('dd', { id: 'session-status', 'data-status': session.status },
-            t(`console.status.${session.status}`)))),
+            t(`console.status.${session.status}`))),
+          // A row of its own: in a box of the code's width the link broke every few characters.
+          h('div', { class: 'wide' }, h('dt', {}, t('console.link')), h('dd', {}, h('a', { id: 'join-link', href: session.join_link }, session.join_link)))),
         this.qr ? h('img', { id: 'session-qr', src: this.qr, alt: t('console.qr'), width: 240, height: 240 }) : null),
       // Once started, the pool (late arrivals are seated by themselves) gives way to the live rooms.
       open ? pool : null,
