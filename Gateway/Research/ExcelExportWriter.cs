@@ -168,6 +168,7 @@ internal sealed class ExcelExportWriter : IExportWriter
             ("pseudonymised", new DataCell(completed.Pseudonymised), "TRUE when every user id in every sheet is the user's pseudonym for pseudonym_study (Research:Pseudonymise): " + ExportColumns.PseudonymDescription),
             ("pseudonym_study", new DataCell(completed.PseudonymStudy), "The study the pseudonyms are for: the study filter; without one, the study label of the session filter's session; else default; the same study gives the same pseudonyms in every export. Empty when not pseudonymised."),
             ("names_included", new DataCell(completed.NamesIncluded), "FALSE when usernames and nicknames are left out (a pseudonymised export without include_nicknames=true)."),
+            ("software_version", new DataCell(completed.SoftwareVersion), "The build of Dilemma that read these rows: its version, then after + the commit it was built from."),
         ];
         foreach (var (key, value, meaning) in rows)
         {

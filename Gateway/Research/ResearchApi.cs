@@ -26,7 +26,8 @@ public static class ResearchApi
         "names_included (null on exports recorded before the ledger kept them), and csv_sheet: the one sheet a csv export handed out (null for xlsx, and for " +
         "csv exports recorded before migration 2026120901), and withdrawn_participants: of excluded_participants, the seats whose user had given data consent " +
         "and withdrew it (PATCH /auth/me/consent) without erasing their data: an earlier export may hold their rows, which they no longer consent to (null on exports " +
-        "recorded before migration 2026120902). The keys are the manifest sheet's, so a workbook cited in a paper can be " +
+        "recorded before migration 2026120902), and software_version: the build of the silo that read the rows, its version and the commit it was built from (null on exports " +
+        "recorded before migration 2026120903). The keys are the manifest sheet's, so a workbook cited in a paper can be " +
         "checked against the ledger key by key (the manifest shows times to the millisecond, the ledger to the microsecond).";
 
     private const string ExportDescriptionText =
@@ -276,7 +277,8 @@ public static class ResearchApi
         entry.PseudonymStudy,
         entry.NamesIncluded,
         entry.CsvSheet,
-        entry.WithdrawnParticipants);
+        entry.WithdrawnParticipants,
+        entry.SoftwareVersion);
 
     private static ProblemHttpResult Invalid(int status, string field, string detail) =>
         (ProblemHttpResult)Problems.Create(status, "invalid_filter", detail, field: field);

@@ -52,7 +52,8 @@ public sealed record ExportLedgerResponse(
     string? PseudonymStudy,
     bool? NamesIncluded,
     string? CsvSheet,
-    long? WithdrawnParticipants);
+    long? WithdrawnParticipants,
+    string? SoftwareVersion);
 
 /// <summary>The export's data sheets by name, in workbook order.</summary>
 public sealed record ExportSheetsResponse(IReadOnlyList<string> Sheets);

@@ -3,6 +3,7 @@ using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Sessions;
+using Dilemma.Hosting.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Dilemma.Grains.Research;
@@ -181,7 +182,8 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
             pseudonyms.Enabled ? study : null,
             privacy.IncludeNames,
             request.Format == "csv" ? request.OnlySheet ?? ExportSheets.Participants.Name : null,
-            withdrawn);
+            withdrawn,
+            BuildVersion.Current);
         if (!request.WarmUp)
         {
             await ledger.RecordExportAsync(entry, cancellationToken);
@@ -204,7 +206,8 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
             pseudonyms.Enabled,
             entry.PseudonymStudy,
             privacy.IncludeNames,
-            withdrawn);
+            withdrawn,
+            entry.SoftwareVersion);
     }
 
     /// <summary>

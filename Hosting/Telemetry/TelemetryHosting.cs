@@ -78,7 +78,7 @@ public static class TelemetryHosting
         }
 
         var telemetry = services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(serviceName, serviceInstanceId: Environment.MachineName + "-" + Environment.ProcessId));
+            .ConfigureResource(resource => resource.AddService(serviceName, serviceVersion: BuildVersion.Current, serviceInstanceId: Environment.MachineName + "-" + Environment.ProcessId));
         if (options.TracesEnabled)
         {
             telemetry.WithTracing(tracing => tracing

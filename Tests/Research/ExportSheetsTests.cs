@@ -176,6 +176,12 @@ public abstract class ExportSheetsTests(HttpClient client, IGrainFactory grains)
             ledger.Where(s => s.Sheet is not "scenarios" and not "ai_interactions").Select(s => (s.Sheet, (int)s.Rows)));
         Assert.Equal((entry.GetProperty("participants_rows").GetInt64(), entry.GetProperty("rooms_sha256").GetString()), (ledger[0].Rows, ledger[1].Sha256));
 
+        // Which build read the rows, its version and commit, in the manifest and the ledger alike.
+        var build = typeof(Dilemma.Hosting.Telemetry.BuildVersion).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false).Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion;
+        Assert.Matches("^[0-9]+\\.[0-9]+\\.[0-9]+", build);
+        Assert.Equal((build, build), ((string?)workbook.Manifest["software_version"], entry.GetProperty("software_version").GetString()));
+
         // The same sheet as CSV holds the same rows.
         var csv = await researcher.GetAsync($"{ResearchKit.Export}?from={ResearchKit.Query(since)}&format=csv&sheet=decisions", Ct);
         var text = Encoding.UTF8.GetString(await csv.Content.ReadAsByteArrayAsync(Ct));

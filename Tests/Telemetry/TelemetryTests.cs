@@ -149,7 +149,11 @@ public sealed class TelemetryTests(TelemetryClusterFixture cluster) : IClassFixt
         using var scrape = await management.GetAsync("/metrics", Ct);
         Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
         // An observable instrument: in every scrape, unlike request counts the exporter's cached answer may predate.
-        Assert.Contains("dotnet_process_cpu_time_seconds_total", await scrape.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        var text = await scrape.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("dotnet_process_cpu_time_seconds_total", text, StringComparison.Ordinal);
+
+        // Which build answers: the resource's service.version, as Prometheus's target_info shows it.
+        Assert.Contains($"service_version=\"{Dilemma.Hosting.Telemetry.BuildVersion.Current}\"", text, StringComparison.Ordinal);
     }
 
     [Fact]
