@@ -8,8 +8,9 @@ namespace Dilemma.Gateway.Sessions;
 /// <summary>
 /// One facilitator's live monitor of a session: it watches every room of the session through the
 /// rooms' observer pushes and sends each room's state on, coalesced so that a busy room costs at
-/// most one message per <see cref="Interval"/> while its latest state still arrives within it.
-/// Only room states are pushed; the monitor sends nothing the server acts on.
+/// most one message per <see cref="Interval"/> while its latest state still arrives within it; and it
+/// watches the session itself, which tells it of each facilitator action once audited.
+/// The monitor sends nothing the server acts on.
 /// </summary>
 public sealed partial class SessionMonitor(
     string sessionCode,
@@ -18,7 +19,7 @@ public sealed partial class SessionMonitor(
     IGrainFactory grains,
     RealtimeOptions options,
     TimeProvider time,
-    ILogger logger) : IRoomObserver
+    ILogger logger) : IRoomObserver, ISessionObserver
 {
     /// <summary>The coalescing window: a room's changes within it go out as one message.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
@@ -34,12 +35,16 @@ public sealed partial class SessionMonitor(
     private readonly HashSet<string> _watched = new(StringComparer.Ordinal);
     private DateTimeOffset? _broadcastAt;
     private IRoomObserver? _reference;
+    private ISessionObserver? _sessionReference;
+    private bool _sessionWatched;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         // Kept alive by the endpoint for the socket's life: the runtime holds observers weakly.
         var reference = grains.CreateObjectReference<IRoomObserver>(this);
         _reference = reference;
+        var sessionReference = grains.CreateObjectReference<ISessionObserver>(this);
+        _sessionReference = sessionReference;
         try
         {
             await WatchRoomsAsync(cancellationToken);
@@ -54,12 +59,18 @@ public sealed partial class SessionMonitor(
         }
         finally
         {
+            if (_sessionWatched)
+            {
+                await SocketCleanup.RunAsync(() => grains.GetGrain<ISessionGrain>(sessionCode).UnwatchAsync(_connectionId), logger);
+            }
+
             foreach (var room in _watched)
             {
                 await SocketCleanup.RunAsync(() => grains.GetGrain<IFacilitatedRoomGrain>(room).UnwatchForSessionAsync(_connectionId), logger);
             }
 
             SocketCleanup.ReleaseLater(grains, reference, this);
+            SocketCleanup.ReleaseLater(grains, sessionReference, this);
         }
     }
 
@@ -97,8 +108,9 @@ public sealed partial class SessionMonitor(
     {
     }
 
-    // Every room of the session pushes the same broadcast: the console hears of it once, to read its action log again (a
-    // broadcast sent from another device changes no room, so it was missing from the log until a room next changed).
+    // Every room of the session pushes the same broadcast: the monitor tells of it once, as it reaches the rooms. That is
+    // before its audit row is written, so a console reads its log on the session's facilitator_action instead; this message
+    // stays, as the monitor's contract has it.
     public void OnFacilitatorMessage(string message, DateTimeOffset at)
     {
         lock (_gate)
@@ -114,6 +126,9 @@ public sealed partial class SessionMonitor(
         socket.Send(new FacilitatorMessageSent("facilitator_message", message, at));
     }
 
+    public void OnFacilitatorAction(FacilitatorActionEntry entry) =>
+        socket.Send(new FacilitatorActionTaken("facilitator_action", entry.Action, entry.RoomCode, entry.OccurredAt));
+
     public void OnReplaced()
     {
     }
@@ -123,12 +138,22 @@ public sealed partial class SessionMonitor(
     }
 
     /// <summary>
-    /// Registers with every room of the session (the session's view says which; rooms opened since the last
+    /// Registers with the session and every room of it (the session's answer says which; rooms opened since the last
     /// call are new) and queues each room's current state. Called again each renewal, which also renews.
     /// </summary>
     private async Task WatchRoomsAsync(CancellationToken cancellationToken)
     {
-        var session = await grains.GetGrain<ISessionGrain>(sessionCode).GetAsync(caller, cancellationToken);
+        var watch = await grains.GetGrain<ISessionGrain>(sessionCode).WatchAsync(caller, _connectionId, _sessionReference!, cancellationToken);
+        if (_sessionWatched && !watch.Known)
+        {
+            // The session lost this monitor (reactivated, its silo gone): actions audited meanwhile were never pushed. Closed,
+            // the console connects again and reads its log anew, as after any drop, rather than miss them until the next one.
+            LogSessionForgot(logger, sessionCode);
+            socket.Close(CloseCodes.TryAgainLater, "session reactivated");
+        }
+
+        _sessionWatched = true;
+        var session = watch.Session;
         var snapshots = await Task.WhenAll(session.Rooms.Select(r =>
             grains.GetGrain<IFacilitatedRoomGrain>(r.RoomCode).WatchForSessionAsync(sessionCode, _connectionId, _reference!, cancellationToken)));
         foreach (var snapshot in snapshots.OfType<RoomSnapshot>())
@@ -196,6 +221,9 @@ public sealed partial class SessionMonitor(
         }
     }
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionCode} had forgotten its monitor; closing it so the console reads its action log again")]
+    private static partial void LogSessionForgot(ILogger logger, string sessionCode);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session monitor of {SessionCode} could not renew ({Reason}); closing it")]
     private static partial void LogRenewFailed(ILogger logger, string sessionCode, string reason);
 }
@@ -244,3 +272,9 @@ public sealed record MonitoredSeat(long UserId, string Nickname, int? RoleId, st
 
 /// <summary>A broadcast of the session's facilitator went out to its rooms (from this console or another).</summary>
 public sealed record FacilitatorMessageSent(string Type, string Message, DateTimeOffset At);
+
+/// <summary>
+/// A facilitator action (from this console or another) has been audited: its row is in <c>GET /sessions/{code}/actions</c>
+/// from now on. <paramref name="Action"/> is its word in that log, <paramref name="At"/> its <c>occurred_at</c>.
+/// </summary>
+public sealed record FacilitatorActionTaken(string Type, string Action, string? RoomCode, DateTimeOffset At);

@@ -28,8 +28,11 @@ public static class SessionMonitorApi
                 + "a seat not connected may be removed: 409 participant_present otherwise)}], links [{user_id, peer_user_id, state, relayed}: each WebRTC link as its sender's browser last "
                 + "reported it with link_state on the voice socket; a user's links go with their voice socket], version}. A room's changes within one second go out as one message with its latest state, "
                 + "so a room costs at most one message a second. "
-                + "A broadcast (POST /sessions/{session_code}/broadcast, from any device) is {type: facilitator_message, message, at}, once, as it reaches the rooms. Rooms opened after connecting (late arrivals) are picked up within Realtime:RenewSeconds. "
-                + "Close codes: 1008 too many refused messages, 1013 receiver too slow or the cluster did not answer.");
+                + "A broadcast (POST /sessions/{session_code}/broadcast, from any device) is {type: facilitator_message, message, at}, once, as it reaches the rooms. "
+                + "Every facilitator action, from any device, is {type: facilitator_action, action (as GET /sessions/{session_code}/actions names it), room_code (null for the whole session's), at (its occurred_at)}, "
+                + "pushed once its row is in that log: a GET of the log made on it has the row. Rooms opened after connecting (late arrivals) are picked up within Realtime:RenewSeconds. "
+                + "Close codes: 1008 too many refused messages, 1013 receiver too slow, the cluster did not answer, or the session lost this monitor (its silo gone: "
+                + "facilitator_action pushes may have been missed, so connect again and read the log).");
 
     public static async Task<IResult> MonitorAsync(
         HttpContext context,

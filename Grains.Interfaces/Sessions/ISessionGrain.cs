@@ -38,9 +38,20 @@ public interface ISessionGrain : IGrainWithStringKey
 
     /// <summary>
     /// A facilitator action (<see cref="FacilitatorActionKind"/>) on one room of the session or on all of them,
-    /// audited in <c>facilitator_actions</c> once it took effect. A room not of this session is <c>room_not_found</c> (404).
+    /// audited in <c>facilitator_actions</c> once it took effect, and then pushed to the session's monitors (<see cref="WatchAsync"/>).
+    /// A room not of this session is <c>room_not_found</c> (404).
     /// </summary>
     Task<SessionView> ActAsync(SessionCaller caller, FacilitatorAction action, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Registers a facilitator's monitor connection (facilitator and admins only): it hears
+    /// <see cref="ISessionObserver.OnFacilitatorAction"/> once each action is audited. Connections renew by calling again
+    /// within two minutes. Answers the session as it is now, and whether this connection was registered already.
+    /// </summary>
+    Task<SessionWatch> WatchAsync(SessionCaller caller, string connectionId, ISessionObserver observer, CancellationToken cancellationToken = default);
+
+    /// <summary>The monitor's connection closed; unknown connections change nothing.</summary>
+    Task UnwatchAsync(string connectionId, CancellationToken cancellationToken = default);
 
     /// <summary>The session's statistics across its rooms, computed from the rooms' own state; facilitator and admins only.</summary>
     [ReadOnly]

@@ -106,6 +106,18 @@ public sealed record SessionView(
     [property: Id(20)] DateTimeOffset? StartedAt,
     [property: Id(21)] IReadOnlyList<SessionPoolMember> PoolMembers);
 
+/// <summary>
+/// The answer to a monitor's registration with its session: the session as it is, and whether the session knew the connection
+/// already. It does not after the first call, and after it lost its registrations (deactivated, or its silo gone): then it
+/// may have audited actions the monitor never heard of.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("dilemma.session-watch")]
+public sealed record SessionWatch(
+    [property: Id(0)] SessionView Session,
+    [property: Id(1)] bool Known);
+
 /// <summary>A student in the pool, as the facilitator's console names them while they wait for the start.</summary>
 [GenerateSerializer]
 [Immutable]

@@ -243,8 +243,8 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
         EnsureOfSession(sessionCode);
         Broadcast(o => o.OnFacilitatorMessage(message, at), exceptUser: null);
 
-        // A broadcast changes nothing a room snapshot shows: without this, a console open elsewhere learnt of it only at
-        // the room's next change.
+        // A broadcast changes nothing a room snapshot shows: this is the monitors' word of it as it goes out (its audit row,
+        // written later by the session, comes with the session's own push).
         _monitors.Notify(monitor => monitor.OnFacilitatorMessage(message, at));
         return Task.CompletedTask;
     }

@@ -2,6 +2,7 @@ using Dilemma.Grains.Accounts;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Grains.Interfaces.Consent;
 using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Realtime;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Scenarios;
 using Dilemma.Grains.Interfaces.Sessions;
@@ -11,6 +12,7 @@ using Dilemma.Grains.Rooms;
 using Dilemma.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Utilities;
 
 namespace Dilemma.Grains.Sessions;
 
@@ -32,6 +34,13 @@ public sealed partial class SessionGrain(
     // Keyed broadcasts and moves remembered (SessionState.HandledActions): a facilitator retries within seconds, and a class's
     // actions number in the dozens, so the oldest of more than these are let go.
     private const int HandledActionsKept = 64;
+
+    // Monitors of this session, by gateway connection; not stored, like every socket (they renew, and one whose gateway
+    // stopped renewing is forgotten, on the grain's clock).
+    private readonly ObserverManager<string, ISessionObserver> _monitors = new(ConnectionLease.Lifetime, logger)
+    {
+        GetDateTime = () => time.GetUtcNow().UtcDateTime,
+    };
 
     private SessionState State => session.State;
 
@@ -359,7 +368,28 @@ public sealed partial class SessionGrain(
         // Should the audit fail, the facilitator's retry is recognised by its key (onceKey) and audited then, once.
         var entry = new FacilitatorActionEntry(Code, caller.UserId, action.Kind, action.RoomCode, action.UserId, action.Reason, occurredAt ?? Utc(Now), action.Message, action.ToRoomCode, onceKey);
         await audit.RecordAsync(entry, CancellationToken.None);
+
+        // Only now, with the row there: a console open elsewhere reads its log again on this push. The effect's own signs (a
+        // room's change, a broadcast heard) come before the row, and none at all from an action that changes no room (closing
+        // enrolment, an audit made good by a retry).
+        _monitors.Notify(monitor => monitor.OnFacilitatorAction(entry));
         return View();
+    }
+
+    public Task<SessionWatch> WatchAsync(SessionCaller caller, string connectionId, ISessionObserver observer, CancellationToken cancellationToken)
+    {
+        EnsureFacilitatorOf(caller);
+        // An expired registration is as good as forgotten: pushes may have passed the connection by since.
+        _monitors.ClearExpired();
+        var known = _monitors.Observers.ContainsKey(connectionId);
+        _monitors.Subscribe(connectionId, observer);
+        return Task.FromResult(new SessionWatch(View(), known));
+    }
+
+    public Task UnwatchAsync(string connectionId, CancellationToken cancellationToken)
+    {
+        _monitors.Unsubscribe(connectionId);
+        return Task.CompletedTask;
     }
 
     /// <summary>

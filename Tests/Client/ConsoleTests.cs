@@ -352,7 +352,7 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
     [Fact]
     public async Task A_broadcast_sent_from_another_device_shows_in_the_log_as_it_goes_out()
     {
-        var (facilitator, code, _, _) = await StartedSessionAsync();
+        var (facilitator, code, room, _) = await StartedSessionAsync();
         var page = await ConsoleOnAsync(facilitator, code);
         await Expect(page.Locator("#action-log")).ToContainTextAsync("No action yet.");
 
@@ -360,6 +360,17 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         using var sent = await facilitator.PostAsync($"/sessions/{code}/broadcast", new { message = "Sent from the phone" }, Ct);
         sent.EnsureSuccessStatusCode();
         await Expect(page.Locator("#action-log-table tr[data-action=broadcast]")).ToContainTextAsync("Sent from the phone");
+
+        // A room's action from the phone too: the console reads the log on the monitor's facilitator_action, no longer
+        // guessing from the room's change.
+        using var paused = await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", new { reason = "from the phone" }, Ct);
+        paused.EnsureSuccessStatusCode();
+        await Expect(page.Locator("#action-log-table tr[data-action=pause_room]")).ToHaveCountAsync(1);
+
+        // Closing enrolment changes no room at all: the log missed it until a reload.
+        using var closed = await facilitator.PostAsync($"/sessions/{code}/close", new { }, Ct);
+        closed.EnsureSuccessStatusCode();
+        await Expect(page.Locator("#action-log-table tr[data-action=close_session]")).ToHaveCountAsync(1);
         await page.Context.CloseAsync();
     }
 

@@ -257,10 +257,7 @@ public abstract class SessionMonitorTests(Uri gateway, Uri monitorGateway, HttpC
     [Fact]
     public async Task A_paused_rooms_seconds_left_stand_at_what_was_left_when_the_pause_began()
     {
-        var facilitator = await SessionKit.FacilitatorAsync(client, Grains, Ct);
-        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, choiceSeconds: 600));
-        await SessionKit.EnrolledAsync(client, code, 3, Ct);
-        var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0].GetProperty("room_code").GetString()!;
+        var (facilitator, code, room) = await StartedRoomAsync();
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", new { reason = "a word" }, Ct));
 
         await using var monitor = await MonitorAsync(monitorGateway, facilitator, code);
@@ -278,6 +275,60 @@ public abstract class SessionMonitorTests(Uri gateway, Uri monitorGateway, HttpC
         var running = await monitor.NextAsync(m => Of(m, paused: false), "the resumed room", Ct);
         Assert.Equal(JsonValueKind.Null, running.GetProperty("paused_at").ValueKind);
         Assert.True(running.GetProperty("deadline_at").GetDateTimeOffset() > deadline, "The resume did not move the deadline on by the pause.");
+    }
+
+    [Fact]
+    public async Task An_action_from_another_device_is_pushed_once_audited_and_the_log_read_upon_the_push_has_its_row()
+    {
+        var (facilitator, code, room) = await StartedRoomAsync();
+        await using var monitor = await MonitorAsync(monitorGateway, facilitator, code);
+
+        // The first room state comes after the monitor registered with the session, so from here no action passes it by.
+        await monitor.NextAsync("room_status", Ct);
+
+        // The facilitator's phone, on the other gateway from the console's monitor in cluster mode.
+        using var phoneClient = new HttpClient { BaseAddress = gateway };
+        var phone = new Player(phoneClient, facilitator.Tokens);
+        await PushedWithItsRowAsync(monitor, facilitator, code, phone.PostAsync($"/sessions/{code}/broadcast", new { message = "Two minutes left" }, Ct), "broadcast", room: null);
+        await PushedWithItsRowAsync(monitor, facilitator, code, phone.PostAsync($"/sessions/{code}/rooms/{room}/pause", new { reason = "a question" }, Ct), "pause_room", room);
+
+        // Closing enrolment changes no room: nothing but this push tells a console of it.
+        await PushedWithItsRowAsync(monitor, facilitator, code, phone.PostAsync($"/sessions/{code}/close", new { }, Ct), "close_session", room: null);
+    }
+
+    /// <summary>
+    /// Waits for the monitor's <c>facilitator_action</c> while the action's request is still under way, and reads the log at once,
+    /// as the console does on that push: the row must be there already (the hints the console had, a room's change or the
+    /// broadcast's <c>facilitator_message</c>, came before the row was written, and an action that changes no room gave none).
+    /// </summary>
+    private static async Task PushedWithItsRowAsync(SocketClient monitor, Player facilitator, string code, Task<HttpResponseMessage> sending, string action, string? room)
+    {
+        var pushed = await monitor.NextAsync(
+            m => m.GetProperty("type").GetString() == "facilitator_action" && m.GetProperty("action").GetString() == action,
+            $"a facilitator_action push for {action}",
+            Ct);
+        var log = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}/actions", Ct));
+
+        Assert.Equal(["action", "at", "room_code", "type"], pushed.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(room, pushed.GetProperty("room_code").GetString());
+        Assert.Contains(
+            log.EnumerateArray(),
+            row => row.GetProperty("action").GetString() == action
+                && row.GetProperty("room_code").GetString() == room
+                // The table keeps microseconds, the clock has ticks of a tenth of one.
+                && (row.GetProperty("occurred_at").GetDateTimeOffset() - pushed.GetProperty("at").GetDateTimeOffset()).Duration() < TimeSpan.FromMicroseconds(1));
+        using var answer = await sending;
+        answer.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>A session of three students (ten minutes to choose) started: its facilitator, its code and its one room.</summary>
+    private async Task<(Player Facilitator, string Code, string Room)> StartedRoomAsync()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, Grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, choiceSeconds: 600));
+        await SessionKit.EnrolledAsync(client, code, 3, Ct);
+        var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0].GetProperty("room_code").GetString()!;
+        return (facilitator, code, room);
     }
 
     private static Task<SocketClient> MonitorAsync(Uri at, Player facilitator, string code) =>

@@ -311,6 +311,8 @@ export class ConsolePage {
     /** @type {ReconnectingSocket | null} */
     this.monitor = null;
     this.monitorDown = false;
+    /** Whether the monitor has opened (again) since the log was last read on its account (see watch). */
+    this.logBehindMonitor = false;
     this.sent = false;
     /** What is typed in the forms, kept so that a redraw (the monitor's pushes redraw every second) does not wipe it. */
     this.draft = { title: '', topic: '', message: '', code: '', mover: '', target: '', settings: emptySessionSettings() };
@@ -571,10 +573,9 @@ export class ConsolePage {
   }
 
   /**
-   * A room changed the way a facilitator's action changes it (paused, resumed, timer moved, ended, a seat removed, moved
-   * or given to a bot), or a broadcast went out: the log is read again, once for a burst. It was read only after this
-   * tab's own actions, so what the facilitator did from a phone walking round the class, or a co-facilitator did, stayed
-   * missing until a reload.
+   * An action was audited (the monitor's facilitator_action, pushed once its row is written, from this tab or another): the
+   * log is read again, once for a burst. What the facilitator did from a phone walking round the class, or a
+   * co-facilitator did, would otherwise stay missing until a reload.
    */
   actionsChanged() {
     this.reloadSoon('actions', () => this.loadActions());
@@ -642,10 +643,19 @@ export class ConsolePage {
       {
         onOpen: () => {
           this.monitorDown = false;
+          this.logBehindMonitor = true;
           this.onChange();
         },
         onMessage: (message) => {
-          if (message.type === 'room_status') {
+          if (this.logBehindMonitor) {
+            // The monitor pushes only from when it registered with the session, just before its first message: what was
+            // audited while it was down (or while the server had lost it, which closes it) is in the log read from here.
+            this.logBehindMonitor = false;
+            this.actionsChanged();
+          }
+          if (message.type === 'facilitator_action') {
+            this.actionsChanged();
+          } else if (message.type === 'room_status') {
             const status = /** @type {RoomStatus} */ (/** @type {unknown} */ (message));
             const known = this.rooms.get(status.room_code);
             if (!known || known.version <= status.version) {
@@ -653,14 +663,8 @@ export class ConsolePage {
               if (known && (known.round !== status.round || known.phase !== status.phase)) {
                 this.resultsChanged();
               }
-              if (known && facilitatorTouched(known) !== facilitatorTouched(status)) {
-                this.actionsChanged();
-              }
               this.onChange();
             }
-          } else if (message.type === 'facilitator_message') {
-            // A broadcast changes no room: this push is the only sign of one sent from another device.
-            this.actionsChanged();
           }
         },
         onDown: () => {
@@ -974,15 +978,6 @@ function refocus(id) {
 /** @param {string | undefined} code an error code the server refused an action with, in words where the app has them */
 function refusal(code) {
   return code ? (has(`error.${code}`) ? t(`error.${code}`) : code) : '';
-}
-
-/**
- * What of a room's state a facilitator's action changes; a choice or a presence flicker does not change it.
- * @param {RoomStatus} status
- */
-function facilitatorTouched(status) {
-  return JSON.stringify([status.phase, status.paused, status.deadline_at,
-    status.participants.map((seat) => [seat.user_id, seat.is_bot, seat.presence === 'removed'])]);
 }
 
 /**
