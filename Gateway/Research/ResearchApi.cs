@@ -197,9 +197,9 @@ public static class ResearchApi
             return Invalid(StatusCodes.Status400BadRequest, "session", $"session is a session code: {SessionRules.CodeLength} characters from {SessionRules.CodeAlphabet}.");
         }
 
-        if (study is { Length: 0 or > SessionRules.StudyLabelMaxLength })
+        if (InvalidStudy(study) is { } invalidStudy)
         {
-            return Invalid(StatusCodes.Status400BadRequest, "study", $"study is a study label of 1 to {SessionRules.StudyLabelMaxLength} characters, as the session was given it.");
+            return invalidStudy;
         }
 
         var fileFormat = format ?? "xlsx";
@@ -279,6 +279,11 @@ public static class ResearchApi
         entry.CsvSheet,
         entry.WithdrawnParticipants,
         entry.SoftwareVersion);
+
+    /// <summary>The study filter's rule, as the export and the statistics take it: null when <paramref name="study"/> is absent or a label.</summary>
+    internal static ProblemHttpResult? InvalidStudy(string? study) => study is { Length: 0 or > SessionRules.StudyLabelMaxLength }
+        ? Invalid(StatusCodes.Status400BadRequest, "study", $"study is a study label of 1 to {SessionRules.StudyLabelMaxLength} characters, as the session was given it.")
+        : null;
 
     private static ProblemHttpResult Invalid(int status, string field, string detail) =>
         (ProblemHttpResult)Problems.Create(status, "invalid_filter", detail, field: field);

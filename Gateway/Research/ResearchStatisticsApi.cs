@@ -1,5 +1,4 @@
 using Dilemma.Gateway.Accounts;
-using Dilemma.Gateway.Errors;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -30,10 +29,9 @@ public static class ResearchStatisticsApi
 
     public static async Task<Results<Ok<ResearchStatistics>, ProblemHttpResult>> GetAsync(IGrainFactory grains, CancellationToken cancellationToken, string? study = null)
     {
-        if (study is { Length: 0 or > SessionRules.StudyLabelMaxLength })
+        if (ResearchApi.InvalidStudy(study) is { } invalid)
         {
-            return (ProblemHttpResult)Problems.Create(
-                StatusCodes.Status400BadRequest, "invalid_filter", $"study is a study label of 1 to {SessionRules.StudyLabelMaxLength} characters, as the session was given it.", field: "study");
+            return invalid;
         }
 
         var statistics = grains.GetGrain<IResearchStatisticsGrain>(0);
