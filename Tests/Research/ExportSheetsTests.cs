@@ -129,6 +129,8 @@ public abstract class ExportSheetsTests(HttpClient client, IGrainFactory grains)
             decisions.Where(d => d[1] == N(players[1].UserId) && d[2] == "1").Select(d => (d[6], d[4], d[5])).ToList());
         Assert.Equal(4, decisions.Count(d => d[3] == "chosen")); // three first choices in round 1, the revision, one in round 2; less the one without consent
         Assert.Contains(decisions, d => d[3] == "timed_out");
+        // Round 3 opened with round 2's no_consensus (round 2 has no consensus), 15 ms before the seat was marked absent.
+        Assert.Contains(decisions, d => d[3] == "absent" && d[2] == "3" && d[8] == "15");
 
         var consensus = stored.Consensus
             .Select(c => (c.Room, c.Round, Row: new[] { c.Room, N(c.Round), "consensus", N(c.Choice), N(c.Confidence), c.By is { } by && exported.Contains(by) ? N(by) : string.Empty, T(c.At) }))
@@ -238,6 +240,7 @@ public sealed class ClusterExportSheetsTests(ClusterGatewayFixture cluster)
         await store.RecordRoomEventAsync(new RoomEventRecord(room, RoomEventType.TimedOut, consenting, 2, null, false, at), Ct);
         await store.RecordRoomEventAsync(new RoomEventRecord(room, RoomEventType.TimedOut, withoutConsent, 2, null, false, at), Ct);
         await store.RecordRoomEventAsync(new RoomEventRecord(room, RoomEventType.NoConsensus, null, 2, null, false, at.AddMilliseconds(5)), Ct);
+        await store.RecordRoomEventAsync(new RoomEventRecord(room, RoomEventType.Absent, consenting, 3, null, false, at.AddMilliseconds(20)), Ct);
         await store.RecordRecordingEventAsync(room, consenting, RecordingEventType.Started, at, Ct);
         await store.RecordRecordingEventAsync(room, withoutConsent, RecordingEventType.Started, at, Ct);
         await store.RecordConnectionQualityAsync([Report(room, consenting, withoutConsent, at)], Ct);
@@ -282,6 +285,7 @@ public sealed class EmbeddedExportSheetsTests(EmbeddedGatewayFixture gateway)
         await Research.RecordRoomEventAsync(new RoomEventRecord(room, RoomEventType.TimedOut, consenting, 2, null, false, at), Ct);
         await Research.RecordRoomEventAsync(new RoomEventRecord(room, RoomEventType.TimedOut, withoutConsent, 2, null, false, at), Ct);
         await Research.RecordRoomEventAsync(new RoomEventRecord(room, RoomEventType.NoConsensus, null, 2, null, false, at.AddMilliseconds(5)), Ct);
+        await Research.RecordRoomEventAsync(new RoomEventRecord(room, RoomEventType.Absent, consenting, 3, null, false, at.AddMilliseconds(20)), Ct);
         await Research.RecordRecordingEventAsync(room, consenting, RecordingEventType.Started, at, Ct);
         await Research.RecordRecordingEventAsync(room, withoutConsent, RecordingEventType.Started, at, Ct);
         await Research.RecordConnectionQualityAsync([Report(room, consenting, withoutConsent, at)], Ct);

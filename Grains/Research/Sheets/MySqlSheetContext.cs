@@ -66,10 +66,33 @@ public sealed class MySqlSheetContext
     /// query at a time: a second connection would not share the export's snapshot. The batches are those the rooms sheet's
     /// read marked (every <see cref="RoomsPerBatch"/>th room's code); the snapshot gives every query the same rooms.
     /// </summary>
-    public async IAsyncEnumerable<TRow> QueryByRoomBatchAsync<TRow>(Func<string, string> sql, Func<MySqlDataReader, TRow> read, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<TRow> QueryByRoomBatchAsync<TRow>(Func<string, string> sql, Func<MySqlDataReader, TRow> read, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        return QueryRoomBatchesAsync<TRow>(
+            sql,
+            async (reader, rows, token) =>
+            {
+                while (await reader.ReadAsync(token))
+                {
+                    rows.Add(read(reader));
+                }
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// As <see cref="QueryByRoomBatchAsync"/>, for a sheet whose batch is answered in several result sets (one command
+    /// of several statements, each given the batch's WHERE clause and parameters): <paramref name="readBatch"/> reads the
+    /// whole answer into the list, in the sheet's order.
+    /// </summary>
+    public async IAsyncEnumerable<TRow> QueryRoomBatchesAsync<TRow>(
+        Func<string, string> sql,
+        Func<MySqlDataReader, List<TRow>, CancellationToken, Task> readBatch,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        ArgumentNullException.ThrowIfNull(read);
+        ArgumentNullException.ThrowIfNull(readBatch);
         var rows = new List<TRow>();
         (MySqlCommand Command, Task<MySqlDataReader> Reader)? next = StartBatch(sql, 0, cancellationToken);
         try
@@ -79,10 +102,7 @@ public sealed class MySqlSheetContext
                 next = null;
                 await using (current.Command)
                 {
-                    await foreach (var reader in ReadAsync(current.Command, current.Reader, cancellationToken))
-                    {
-                        rows.Add(read(reader));
-                    }
+                    await ReadBatchAsync(current.Command, current.Reader, rows, readBatch, cancellationToken);
                 }
 
                 next = batch < _roomBatchStarts.Count ? StartBatch(sql, batch + 1, cancellationToken) : null;
@@ -121,6 +141,32 @@ public sealed class MySqlSheetContext
 
         command.CommandText = sql(where);
         return (command, command.ExecuteReaderAsync(cancellationToken));
+    }
+
+    private static async Task ReadBatchAsync<TRow>(
+        MySqlCommand command,
+        Task<MySqlDataReader> executed,
+        List<TRow> rows,
+        Func<MySqlDataReader, List<TRow>, CancellationToken, Task> readBatch,
+        CancellationToken cancellationToken)
+    {
+        var reader = await executed;
+        var finished = false;
+        try
+        {
+            await readBatch(reader, rows, cancellationToken);
+            finished = true;
+        }
+        finally
+        {
+            if (!finished)
+            {
+                // As in ReadAsync: killed first, so disposing the reader does not read the rest of the answer.
+                command.Cancel();
+            }
+
+            await reader.DisposeAsync();
+        }
     }
 
     // The reader stopped while the next batch's query ran: it is killed, rather than its rows read to clear the connection.
