@@ -390,6 +390,26 @@ async function showResearch() {
   await researchPage.load();
 }
 
+/**
+ * The research page reads its counts, figures and ledgers again on its own, every minute while it is in sight and as soon
+ * as its tab is seen again: a researcher watching a study under way should not have to press for each new room. Not
+ * while the researcher acts (an export, a press) or the page is out of sight; the buttons stay enabled, so the focus
+ * stays where it was through the redraw. A failure is shown as any other, and the next minute tries again.
+ */
+async function refreshResearchInSight() {
+  if (state.view !== 'research' || state.busy || researchPage.exporting || document.visibilityState !== 'visible') {
+    return;
+  }
+  try {
+    await researchPage.load();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+window.setInterval(() => void refreshResearchInSight(), 60_000);
+document.addEventListener('visibilitychange', () => void refreshResearchInSight());
+
 /** After a reload: the page the tab was on, with what it had found (the admin page's account). @param {string} page */
 async function reopenPage(page) {
   switch (page) {
