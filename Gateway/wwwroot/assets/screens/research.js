@@ -215,6 +215,7 @@ export class ResearchPage {
   }
 
   async load() {
+    const study = this.figuresStudy;
     const [counts, ledger, sheets, figures, erasures, studies] = await Promise.all([
       call('GET', '/research/experiments/debug/counts'),
       call('GET', `/research/experiments/exports?page=1&page_size=${LEDGER_PAGE_SIZE}`),
@@ -228,7 +229,10 @@ export class ResearchPage {
     this.erasures = erasures.items ?? [];
     this.erasuresTotal = erasures.total ?? this.erasures.length;
     this.counts = counts;
-    this.figures = figures;
+    // A study picked while this read was under way (main.js reads the page again every minute) keeps its own figures.
+    if (study === this.figuresStudy) {
+      this.figures = figures;
+    }
     this.sheets = sheets.sheets ?? [];
     this.ledger = ledger.items ?? [];
     this.ledgerTotal = ledger.total ?? this.ledger.length;
