@@ -159,13 +159,7 @@ public sealed class MySqlSheetContext
         }
         finally
         {
-            if (!finished)
-            {
-                // As in ReadAsync: killed first, so disposing the reader does not read the rest of the answer.
-                command.Cancel();
-            }
-
-            await reader.DisposeAsync();
+            await CloseAsync(command, reader, finished);
         }
     }
 
@@ -186,12 +180,9 @@ public sealed class MySqlSheetContext
         }
     }
 
-    internal static IAsyncEnumerable<MySqlDataReader> ReadAsync(MySqlCommand command, CancellationToken cancellationToken) =>
-        ReadAsync(command, command.ExecuteReaderAsync(cancellationToken), cancellationToken);
-
-    private static async IAsyncEnumerable<MySqlDataReader> ReadAsync(MySqlCommand command, Task<MySqlDataReader> executed, [EnumeratorCancellation] CancellationToken cancellationToken)
+    internal static async IAsyncEnumerable<MySqlDataReader> ReadAsync(MySqlCommand command, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var reader = await executed;
+        var reader = await command.ExecuteReaderAsync(cancellationToken);
         var finished = false;
         try
         {
@@ -204,15 +195,19 @@ public sealed class MySqlSheetContext
         }
         finally
         {
-            if (!finished)
-            {
-                // The consumer stopped early (a client went away). Disposing the reader would read the
-                // rest of the result to clear the connection, so the query is killed first and the
-                // server stops producing rows.
-                command.Cancel();
-            }
-
-            await reader.DisposeAsync();
+            await CloseAsync(command, reader, finished);
         }
+    }
+
+    // A read that stopped early (a client went away, an error): disposing the reader would read the rest of the answer to
+    // clear the connection, so the query is killed first and the server stops producing rows.
+    private static async Task CloseAsync(MySqlCommand command, MySqlDataReader reader, bool finished)
+    {
+        if (!finished)
+        {
+            command.Cancel();
+        }
+
+        await reader.DisposeAsync();
     }
 }
