@@ -45,8 +45,11 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         Assert.EndsWith("-decisions.csv", download.SuggestedFilename, StringComparison.Ordinal);
         await Expect(status).ToContainTextAsync($"{saved.Length:N0} bytes");
 
-        var row = page.Locator($"#ledger-table tr[data-export-id='{exportId}']");
+        var row = page.Locator($"#ledger-table tbody[data-export-id='{exportId}']");
         await Expect(row).ToBeVisibleAsync();
+        // The whole ledger fits the page's width: the hashes have their own row, not two columns pushed off to the right.
+        var widths = await page.EvaluateAsync<int[]>("(() => { const wrap = document.getElementById('ledger-table').parentElement; return [wrap.scrollWidth, wrap.clientWidth]; })()");
+        Assert.True(widths[0] <= widths[1], $"the ledger is {widths[0]} px wide in a {widths[1]} px wrapper");
         var entry = await LedgerEntryAsync(researcher, exportId!);
         await Expect(row.Locator("[data-hash=participants]")).ToHaveTextAsync(entry.GetProperty("participants_sha256").GetString()!);
         await Expect(row.Locator("[data-hash=rooms]")).ToHaveTextAsync(entry.GetProperty("rooms_sha256").GetString()!);
@@ -259,7 +262,7 @@ public class ResearcherStudyPageTests(BrowserFixture browser) : IClassFixture<Br
         await Expect(status).ToHaveAttributeAsync("data-export-id", new System.Text.RegularExpressions.Regex("^[0-9a-f-]{36}$"));
         var entry = await LedgerEntryAsync(researcher, (await status.GetAttributeAsync("data-export-id"))!);
         Assert.Equal(study, entry.GetProperty("filter_study").GetString());
-        await Expect(page.Locator($"#ledger-table tr[data-export-id='{entry.GetProperty("export_id").GetString()}']")).ToContainTextAsync($"study {study}");
+        await Expect(page.Locator($"#ledger-table tbody[data-export-id='{entry.GetProperty("export_id").GetString()}']")).ToContainTextAsync($"study {study}");
 
         // One session, typed in lower case as a student might read it out; the study emptied, the names left out.
         await page.FillAsync("#export-study", string.Empty);
@@ -273,7 +276,7 @@ public class ResearcherStudyPageTests(BrowserFixture browser) : IClassFixture<Br
         await Expect(status).ToHaveAttributeAsync("data-export-id", new System.Text.RegularExpressions.Regex("^[0-9a-f-]{36}$"));
         entry = await LedgerEntryAsync(researcher, (await status.GetAttributeAsync("data-export-id"))!);
         Assert.Equal(session, entry.GetProperty("filter_session").GetString());
-        await Expect(page.Locator($"#ledger-table tr[data-export-id='{entry.GetProperty("export_id").GetString()}']")).ToContainTextAsync($"session {session}");
+        await Expect(page.Locator($"#ledger-table tbody[data-export-id='{entry.GetProperty("export_id").GetString()}']")).ToContainTextAsync($"session {session}");
         await page.Context.CloseAsync();
     }
 

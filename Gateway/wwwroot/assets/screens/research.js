@@ -74,8 +74,8 @@ addStrings({
     'research.col.format': 'Format',
     'research.col.filter': 'Filter',
     'research.col.rows': 'Rows (participants / rooms)',
-    'research.col.participantsHash': 'Participants SHA-256',
-    'research.col.roomsHash': 'Rooms SHA-256',
+    'research.hashOf.participants': 'Participants',
+    'research.hashOf.rooms': 'Rooms',
     'research.col.identities': 'Identities',
     'research.ids.pseudonyms': 'Pseudonyms for {study}, no names',
     'research.ids.pseudonymsNamed': 'Pseudonyms for {study}, with names',
@@ -151,8 +151,8 @@ addStrings({
     'research.col.format': '형식',
     'research.col.filter': '조건',
     'research.col.rows': '행 (참가자 / 방)',
-    'research.col.participantsHash': '참가자 SHA-256',
-    'research.col.roomsHash': '방 SHA-256',
+    'research.hashOf.participants': '참가자',
+    'research.hashOf.rooms': '방',
     'research.col.identities': '신원',
     'research.ids.pseudonyms': '{study} 가명, 이름 없음',
     'research.ids.pseudonymsNamed': '{study} 가명, 이름 포함',
@@ -479,20 +479,26 @@ export class ResearchPage {
           h('table', { id: 'ledger-table' },
             h('caption', {}, t('research.ledgerCaption', { count: this.ledger.length, total: this.ledgerTotal })),
             h('thead', {}, h('tr', {},
-              ['when', 'by', 'format', 'filter', 'identities', 'rows', 'withdrawn', 'participantsHash', 'roomsHash'].map((column) => h('th', { scope: 'col' }, t(`research.col.${column}`))))),
-            h('tbody', {}, this.ledger.map((entry) => h('tr', { 'data-export-id': entry.export_id },
-              h('th', { scope: 'row' }, when(entry.completed_at)),
-              h('td', {}, entry.requested_by),
-              // A csv is one sheet; its sheets and hashes are of what it read, so which sheet left is said here.
-              h('td', {}, entry.csv_sheet ? `${entry.format} (${entry.csv_sheet})` : entry.format),
-              h('td', {}, filterText(entry)),
-              h('td', { 'data-identities': identitiesWord(entry) }, identitiesText(entry)),
-              h('td', {}, `${number(entry.participants_rows)} / ${number(entry.rooms_rows)}`),
-              // Seats of users who withdrew consent after giving it: an export taken before such a withdrawal still holds
-              // their rows, so comparing the counts is how a researcher finds the copies to delete. Older entries did not count.
-              h('td', { 'data-column': 'withdrawn' }, entry.withdrawn_participants == null ? t('research.withdrawnUnknown') : number(entry.withdrawn_participants)),
-              h('td', {}, h('code', { class: 'hash', 'data-hash': 'participants' }, entry.participants_sha256)),
-              h('td', {}, h('code', { class: 'hash', 'data-hash': 'rooms' }, entry.rooms_sha256))))))));
+              ledgerColumns.map((column) => h('th', { scope: 'col' }, t(`research.col.${column}`))))),
+            // One group per export: its facts on one row, its hashes on a row of their own below, whole and at full width, so
+            // the table fits the page and a hash reads (and copies) as one line rather than five slivers of a narrow column.
+            this.ledger.map((entry) => h('tbody', { 'data-export-id': entry.export_id },
+              h('tr', {},
+                h('th', { scope: 'row' }, when(entry.completed_at)),
+                h('td', {}, entry.requested_by),
+                // A csv is one sheet; its sheets and hashes are of what it read, so which sheet left is said here.
+                h('td', {}, entry.csv_sheet ? `${entry.format} (${entry.csv_sheet})` : entry.format),
+                h('td', {}, filterText(entry)),
+                h('td', { 'data-identities': identitiesWord(entry) }, identitiesText(entry)),
+                h('td', {}, `${number(entry.participants_rows)} / ${number(entry.rooms_rows)}`),
+                // Seats of users who withdrew consent after giving it: an export taken before such a withdrawal still holds
+                // their rows, so comparing the counts is how a researcher finds the copies to delete. Older entries did not count.
+                h('td', { 'data-column': 'withdrawn' }, entry.withdrawn_participants == null ? t('research.withdrawnUnknown') : number(entry.withdrawn_participants))),
+              h('tr', { class: 'hashes' },
+                h('th', { scope: 'row' }, 'SHA-256'),
+                h('td', { colspan: ledgerColumns.length - 1 },
+                  h('div', {}, `${t('research.hashOf.participants')}: `, h('code', { class: 'hash', 'data-hash': 'participants' }, entry.participants_sha256)),
+                  h('div', {}, `${t('research.hashOf.rooms')}: `, h('code', { class: 'hash', 'data-hash': 'rooms' }, entry.rooms_sha256)))))))));
   }
 
   /** The erasure ledger (GET /research/experiments/erasures): what a researcher must carry over to the copies they hold. */
@@ -516,6 +522,9 @@ export class ResearchPage {
               h('td', { 'data-column': 'exports-before' }, number(exportsBefore(erasure)))))))));
   }
 }
+
+/** The ledger's columns on each export's first row; its hashes have a row of their own. */
+const ledgerColumns = ['when', 'by', 'format', 'filter', 'identities', 'rows', 'withdrawn'];
 
 /**
  * Whom an export could name, as its ledger entry records it (null on entries recorded before the ledger kept it).
