@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Sessions;
 using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Infrastructure;
 using Dilemma.Tests.Rooms;
 using Dilemma.Tests.Sessions;
 using Microsoft.Extensions.DependencyInjection;
@@ -55,8 +56,16 @@ public sealed class RenewalTests
     {
         await using var factory = new GatewayFactory(new Dictionary<string, string?> { ["Realtime:RenewSeconds"] = "1" });
         var address = factory.StartKestrel();
+        await MonitorOfAForgettingSessionAsync(address, factory.Services.GetRequiredService<IGrainFactory>());
+    }
+
+    /// <summary>
+    /// A console's monitor whose session grain is deactivated (its registrations gone with it) is closed with 1013 within
+    /// a renewal, and a monitor opened again hears the session's next action.
+    /// </summary>
+    internal static async Task MonitorOfAForgettingSessionAsync(Uri address, IGrainFactory grains)
+    {
         using var http = new HttpClient { BaseAddress = address };
-        var grains = factory.Services.GetRequiredService<IGrainFactory>();
         var facilitator = await SessionKit.FacilitatorAsync(http, grains, Ct);
         var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
         await SessionKit.EnrolledAsync(http, code, 3, Ct);
@@ -76,4 +85,23 @@ public sealed class RenewalTests
 
     private static bool Lists(JsonElement peers, long userId) =>
         peers.GetProperty("peers").EnumerateArray().Any(p => p.GetProperty("peer_id").GetInt64() == userId);
+}
+
+/// <summary>
+/// The same in cluster mode: the session grain lives on a silo and the monitor's gateway is another process, so what the
+/// session forgets is a reference to an observer across the wire, and its state is read back from MariaDB.
+/// </summary>
+public sealed class ClusterRenewalTests(LocalServices services)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_session_monitor_its_session_forgot_on_a_silo_is_closed_within_a_renewal_and_once_open_again_hears_the_next_action()
+    {
+        await using var deployment = await ClusterDeployment.CreateAsync(services, "renewal_monitor_", Ct);
+        await deployment.StartSiloAsync(Ct);
+        var gateway = deployment.CreateGateway(new Dictionary<string, string?> { ["Realtime:RenewSeconds"] = "1" });
+        var address = gateway.StartKestrel();
+        await RenewalTests.MonitorOfAForgettingSessionAsync(address, gateway.Services.GetRequiredService<IGrainFactory>());
+    }
 }
