@@ -494,7 +494,7 @@ export class ResearchPage {
                 // Seats of users who withdrew consent after giving it: an export taken before such a withdrawal still holds
                 // their rows, so comparing the counts is how a researcher finds the copies to delete. Older entries did not count.
                 h('td', { 'data-column': 'withdrawn' }, entry.withdrawn_participants == null ? t('research.withdrawnUnknown') : number(entry.withdrawn_participants))),
-              h('tr', { class: 'hashes' },
+              h('tr', {},
                 h('th', { scope: 'row' }, 'SHA-256'),
                 h('td', { colspan: ledgerColumns.length - 1 },
                   h('div', {}, `${t('research.hashOf.participants')}: `, h('code', { class: 'hash', 'data-hash': 'participants' }, entry.participants_sha256)),
