@@ -18,8 +18,9 @@ public static class RoomStatisticsCalculator
             completed.Count(r => r.FollowedMajority == true),
             completed.Count(r => r.Unanimous == true),
             Mean(completed.SelectMany(r => r.Choices).Select(c => (double)c.Confidence)),
-            Mean(completed.Select(r => (double)r.ConsensusConfidence!.Value)),
-            Mean(completed.Select(r => r.ConfidenceShift!.Value)));
+            Mean(completed.Select(r => r.ConsensusConfidence).OfType<int>().Select(c => (double)c)),
+            // A round decided without one individual choice (all timed out, or all withdrawn) has no shift to count.
+            Mean(completed.Select(r => r.ConfidenceShift).OfType<double>()));
         var roles = Enumerable.Range(RoomRules.MinRole, RoomRules.MaxRole).Select(roleId =>
         {
             var own = completed.SelectMany(r => r.Choices.Where(c => c.RoleId == roleId).Select(c => (Round: r, Choice: c))).ToList();

@@ -166,6 +166,25 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
         Assert.Equal("choice", next.GetProperty("deadline_kind").GetString());
     }
 
+    /// <summary>Every choice timed out, then the group decided: a round with a consensus and no individual choice.</summary>
+    [Fact]
+    public async Task A_round_decided_without_any_individual_choice_still_has_statistics_and_feedback()
+    {
+        var (players, code) = await TimedRoomAsync(choiceSeconds: 1, consensusSeconds: null);
+        await EventuallyAsync(() => RoomAsync(players[0], code), r => r.GetProperty("deadline_kind").ValueKind == JsonValueKind.Null, "the choice deadline to pass");
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(players[0], code, 1, 1, 4, Ct), HttpStatusCode.Created);
+
+        var statistics = await HttpAssert.OkAsync<JsonElement>(await players[1].GetAsync($"/rooms/{code}/statistics", Ct));
+        var feedback = await Ai.AiKit.FeedbackAsync(players[1], code, new { }, Ct);
+
+        var totals = statistics.GetProperty("totals");
+        Assert.Equal(1, totals.GetProperty("rounds_completed").GetInt32());
+        Assert.Equal(4, totals.GetProperty("mean_consensus_confidence").GetDouble());
+        Assert.Equal(JsonValueKind.Null, totals.GetProperty("mean_confidence_shift").ValueKind);
+        Assert.Equal(0, statistics.GetProperty("rounds")[0].GetProperty("choices").GetArrayLength());
+        await HttpAssert.OkAsync<JsonElement>(feedback);
+    }
+
     [Fact]
     public async Task At_the_consensus_deadline_the_round_is_no_consensus_and_the_next_opens()
     {
