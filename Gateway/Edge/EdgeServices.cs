@@ -166,6 +166,7 @@ public static class EdgeServices
         // Before everything that can answer on its own (413, 401, 429), so a cross-origin front end can read those answers too.
         app.UseCors();
         app.UseMiddleware<RequestBodyLimit>();
+        app.UseMiddleware<RequestCharset>();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
