@@ -23,6 +23,75 @@ public sealed class MonitoringTests
         Assert.Matches(@"SUCCESS: \d+ rules found", result.Output);
     }
 
+    /// <summary>promtool's rule tests: "fewer than two silos" must also fire when none is up, where count() has no sample.</summary>
+    [Theory]
+    [InlineData("0x10", "0x10", true)]
+    [InlineData("1x10", "0x10", true)]
+    [InlineData("1x10", "1x10", false)]
+    public async Task Fewer_than_two_silos_up_fires_the_alert_even_when_none_is(string first, string second, bool fires)
+    {
+        var rules = Repository.PathOf("k8s", "monitoring", "alerts.yaml");
+        var alert = new YamlDotNet.Serialization.DeserializerBuilder()
+            .WithNamingConvention(YamlDotNet.Serialization.NamingConventions.CamelCaseNamingConvention.Instance)
+            .IgnoreUnmatchedProperties()
+            .Build()
+            .Deserialize<AlertRules>(await File.ReadAllTextAsync(rules, TestContext.Current.CancellationToken))
+            .Groups.SelectMany(g => g.Rules).Single(r => r.Alert == "DilemmaSilosBelowExpected");
+        var expected = fires ? new[] { new { exp_labels = alert.Labels, exp_annotations = alert.Annotations } } : [];
+
+        // JSON is YAML: promtool reads the test file as written here.
+        var unitTest = new
+        {
+            rule_files = new[] { rules },
+            evaluation_interval = "1m",
+            tests = new[]
+            {
+                new
+                {
+                    interval = "1m",
+                    input_series = new[]
+                    {
+                        new { series = "up{job=\"dilemma-silo\", instance=\"silo-a\"}", values = first },
+                        new { series = "up{job=\"dilemma-silo\", instance=\"silo-b\"}", values = second },
+                    },
+                    alert_rule_test = new[] { new { eval_time = "7m", alertname = alert.Alert, exp_alerts = expected } },
+                },
+            },
+        };
+        var directory = RunDirectory.Create();
+        try
+        {
+            var test = Path.Combine(directory, "silos-test.yaml");
+            await File.WriteAllTextAsync(test, System.Text.Json.JsonSerializer.Serialize(unitTest), TestContext.Current.CancellationToken);
+            var result = await Command.RunAsync(Executables.Find("promtool"), ["test", "rules", test], directory, TimeSpan.FromSeconds(60));
+
+            Assert.True(result.ExitCode == 0, result.Output);
+        }
+        finally
+        {
+            RunDirectory.Delete(directory);
+        }
+    }
+
+    private sealed class AlertRules
+    {
+        public List<AlertGroup> Groups { get; set; } = [];
+    }
+
+    private sealed class AlertGroup
+    {
+        public List<AlertRule> Rules { get; set; } = [];
+    }
+
+    private sealed class AlertRule
+    {
+        public string? Alert { get; set; }
+
+        public Dictionary<string, string> Labels { get; set; } = [];
+
+        public Dictionary<string, string> Annotations { get; set; } = [];
+    }
+
     [Theory]
     [MemberData(nameof(Overlays))]
     public async Task Pods_are_scraped_on_the_management_port_the_hosts_listen_on(string overlay)
