@@ -24,6 +24,7 @@ public sealed class JwtSettings
     }
 
     /// <summary><c>Auth:JwtKey</c>, at least <see cref="MinimumKeyBytes"/> bytes; a random key when unset (embedded mode only).</summary>
+    [NotExamplePlaceholder]
     public string? JwtKey { get; set; }
 
     public string Issuer { get; set; } = "dilemma";

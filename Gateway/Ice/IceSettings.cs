@@ -79,6 +79,7 @@ public sealed class CoturnSettings
     public string[] Urls { get; set; } = [];
 
     /// <summary>coturn's <c>--static-auth-secret</c>.</summary>
+    [NotExamplePlaceholder]
     public string? Secret { get; set; }
 
     /// <summary>coturn's <c>--realm</c>. Browsers learn it from the server; it is only reported by the health check.</summary>

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Dilemma.Hosting.Settings;
 
 namespace Dilemma.Grains.Research;
 
@@ -17,6 +18,7 @@ public sealed class PseudonymOptions
     /// mode while <see cref="Pseudonymise"/> is on: every silo must give the same pseudonyms. Embedded mode makes one per process.
     /// </summary>
     [MinLength(KeyMinLength)]
+    [NotExamplePlaceholder]
     public string? PseudonymKey { get; set; }
 
     public override string ToString() => $"PseudonymOptions {{ Pseudonymise = {Pseudonymise}, PseudonymKey = *** }}";

@@ -15,7 +15,7 @@ public sealed class ComposeTests
     private static readonly string[] Silos = ["silo-1", "silo-2"];
     private static readonly string[] Gateways = ["gateway-1", "gateway-2"];
 
-    private readonly Dictionary<string, string> _example = Repository.ReadEnvFile(".env.example");
+    private readonly Dictionary<string, string> _example = Repository.ReadExampleAsSet(".env.example");
     private readonly ComposeFile _compose;
 
     public ComposeTests()

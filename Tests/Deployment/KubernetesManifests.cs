@@ -66,7 +66,8 @@ internal sealed class KubernetesManifests
             }
         }
 
-        foreach (var variable in container.Env ?? [])
+        // An optional key the Secret does not hold sets nothing, as the kubelet does.
+        foreach (var variable in (container.Env ?? []).Where(v => v.ValueFrom?.SecretKeyRef is not { Optional: true } optional || SecretData(optional.Name).ContainsKey(optional.Key)))
         {
             environment[variable.Name] = variable switch
             {
@@ -92,7 +93,8 @@ internal sealed class KubernetesManifests
         {
             CopyDirectory(Repository.PathOf("k8s"), Path.Combine(copy, "k8s"));
             var overlayDirectory = Path.Combine(copy, "k8s", "overlays", overlay);
-            File.Copy(Path.Combine(overlayDirectory, "secrets.env.example"), Path.Combine(overlayDirectory, "secrets.env"), overwrite: true);
+            var example = await File.ReadAllTextAsync(Path.Combine(overlayDirectory, "secrets.env.example"), TestContext.Current.CancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(overlayDirectory, "secrets.env"), Repository.SetByOperator(example), TestContext.Current.CancellationToken);
             var result = await Command.RunAsync(Executables.Find("kubectl"), ["kustomize", overlayDirectory], copy, TimeSpan.FromSeconds(60));
             Assert.True(result.ExitCode == 0, $"kubectl kustomize k8s/overlays/{overlay} failed: {result.Output}");
             return new KubernetesManifests(overlay, result.Stdout, KubernetesYaml.LoadAllFromString(result.Stdout, typeMap: null, strict: true));

@@ -22,10 +22,15 @@ internal static partial class Repository
     }
 
     /// <summary>KEY=VALUE lines (an .env file, a kustomize env file); blank lines and # comments are skipped.</summary>
-    public static Dictionary<string, string> ReadEnvFile(params string[] parts)
+    public static Dictionary<string, string> ReadEnvFile(params string[] parts) => ParseEnv(File.ReadAllText(PathOf(parts)), string.Join('/', parts));
+
+    /// <summary><see cref="ReadEnvFile"/> of an example, <see cref="SetByOperator">with its placeholders set</see>.</summary>
+    public static Dictionary<string, string> ReadExampleAsSet(params string[] parts) => ParseEnv(SetByOperator(File.ReadAllText(PathOf(parts))), string.Join('/', parts));
+
+    private static Dictionary<string, string> ParseEnv(string text, string name)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var raw in File.ReadAllLines(PathOf(parts)))
+        foreach (var raw in text.Split('\n'))
         {
             var line = raw.Trim();
             if (line.Length == 0 || line.StartsWith('#'))
@@ -34,12 +39,19 @@ internal static partial class Repository
             }
 
             var at = line.IndexOf('=', StringComparison.Ordinal);
-            Assert.True(at > 0, $"'{line}' in {string.Join('/', parts)} is not KEY=VALUE");
+            Assert.True(at > 0, $"'{line}' in {name} is not KEY=VALUE");
             values[line[..at]] = line[(at + 1)..];
         }
 
         return values;
     }
+
+    /// <summary>
+    /// An example's KEY=VALUE text as an operator leaves it after "set every value": each placeholder replaced, the same
+    /// one by the same secret wherever it appears (a password and the connection string that carries it agree), as
+    /// the hosts refuse the placeholders themselves.
+    /// </summary>
+    public static string SetByOperator(string example) => example.Replace("change-me", "set-by-the-operator", StringComparison.Ordinal);
 
     /// <summary>
     /// Environment variables as the .NET host reads them: <c>Section__Key</c> becomes <c>Section:Key</c>, and the

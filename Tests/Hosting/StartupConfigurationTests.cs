@@ -112,6 +112,34 @@ public sealed class StartupConfigurationTests
         Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>Each secret the committed examples hold a placeholder for, as an operator who copied an example unchanged would start with it.</summary>
+    public static TheoryData<string, string, string[]> ExamplePlaceholders()
+    {
+        var compose = Deployment.Repository.ReadEnvFile(".env.example");
+        var lab = Deployment.Repository.ReadEnvFile("k8s", "overlays", "lab", "secrets.env.example");
+        var managed = Deployment.Repository.ReadEnvFile("k8s", "overlays", "managed", "secrets.env.example");
+        return new TheoryData<string, string, string[]>
+        {
+            { "Gateway", "Auth:JwtKey", ["Cluster__Mode=Cluster", "ConnectionStrings__Redis=127.0.0.1:1", $"Auth__JwtKey={compose["AUTH_JWT_KEY"]}"] },
+            { "Gateway", "Auth:JwtKey", [$"Auth__JwtKey={lab["Auth__JwtKey"]}"] },
+            { "Silo", "Research:PseudonymKey", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", $"Research__PseudonymKey={compose["RESEARCH_PSEUDONYM_KEY"]}"] },
+            { "Gateway", "Research:PseudonymKey", [$"Research__PseudonymKey={managed["Research__PseudonymKey"]}"] },
+            { "Gateway", "Ice:Coturn:Secret", ["Ice__Provider=coturn", "Ice__Coturn__Urls=turn:127.0.0.1", "Ice__Coturn__Secret=change-me-to-coturn-static-auth-secret"] },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(ExamplePlaceholders))]
+    public async Task A_secret_left_as_the_examples_placeholder_stops_start_up(string project, string setting, string[] environment)
+    {
+        var (exitCode, _, stderr) = await RunAsync(project, environment);
+
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith($"Configuration error: {setting} is the example's placeholder", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(environment[^1].Split('=', 2)[1], line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Every_settings_section_each_host_reads_has_a_case_above()
     {
