@@ -24,11 +24,13 @@ public static class AuthLimits
     public static IServiceCollection AddAuthLimits(this IServiceCollection services)
     {
         // Behind nginx or an ingress every request comes from the proxy; per-address limits need the
-        // client's address from X-Forwarded-For, taken only from proxies the operator names.
+        // client's address from X-Forwarded-For, and the links handed out (a class session's join link) the
+        // scheme the client used from X-Forwarded-Proto: the proxy terminates TLS. Both are taken only from
+        // proxies the operator names.
         services.AddOptions<EdgeOptions>().BindSettings(EdgeOptions.SectionName, new EdgeOptionsValidator());
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<EdgeOptions>>((options, edge) =>
         {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();
             foreach (var network in edge.Value.TrustedNetworks())
@@ -45,7 +47,7 @@ public static class AuthLimits
         return services;
     }
 
-    /// <summary>Takes the client's address from X-Forwarded-For when <c>Edge:TrustedProxies</c> names the proxy.</summary>
+    /// <summary>Takes the client's address and scheme from X-Forwarded-For and -Proto when <c>Edge:TrustedProxies</c> names the proxy.</summary>
     public static WebApplication UseTrustedProxies(this WebApplication app)
     {
         if (app.Services.GetRequiredService<IOptions<EdgeOptions>>().Value.TrustedProxies.Length > 0)

@@ -5,6 +5,9 @@ public interface IDiagnosticsGrain : IGrainWithIntegerKey
 {
     /// <summary>Pings the silo's database (when it has one) and says how it went.</summary>
     Task<DependencyReport> CheckStorageAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Answers at once, touching no dependency: that a silo answers at all is the news.</summary>
+    Task PingAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>One dependency's answer to a health probe.</summary>

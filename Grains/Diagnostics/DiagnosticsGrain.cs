@@ -8,4 +8,6 @@ namespace Dilemma.Grains.Diagnostics;
 public sealed class DiagnosticsGrain(IStorageProbe probe) : Grain, IDiagnosticsGrain
 {
     public Task<DependencyReport> CheckStorageAsync(CancellationToken cancellationToken) => probe.CheckAsync(cancellationToken);
+
+    public Task PingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

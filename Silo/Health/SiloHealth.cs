@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Dilemma.Grains.Diagnostics;
+using Dilemma.Hosting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using StackExchange.Redis;
 
 namespace Dilemma.Silo.Health;
 
@@ -42,45 +42,6 @@ public static class SiloHealth
         {
             var report = await probe.CheckAsync(cancellationToken);
             return report.Healthy ? HealthCheckResult.Healthy(report.Description) : HealthCheckResult.Unhealthy(report.Description);
-        }
-    }
-
-    private sealed class RedisHealthCheck(string connectionString) : IHealthCheck, IDisposable
-    {
-        private readonly SemaphoreSlim _connecting = new(1, 1);
-        private ConnectionMultiplexer? _connection;
-
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            try
-            {
-                var connection = await ConnectAsync(cancellationToken);
-                var latency = await connection.GetDatabase().PingAsync();
-                return HealthCheckResult.Healthy($"Redis answered in {latency.TotalMilliseconds:F1} ms.");
-            }
-            catch (RedisException e)
-            {
-                return HealthCheckResult.Unhealthy($"Redis did not answer: {e.Message}");
-            }
-        }
-
-        public void Dispose()
-        {
-            _connection?.Dispose();
-            _connecting.Dispose();
-        }
-
-        private async Task<ConnectionMultiplexer> ConnectAsync(CancellationToken cancellationToken)
-        {
-            await _connecting.WaitAsync(cancellationToken);
-            try
-            {
-                return _connection ??= await ConnectionMultiplexer.ConnectAsync(connectionString);
-            }
-            finally
-            {
-                _connecting.Release();
-            }
         }
     }
 }

@@ -154,15 +154,22 @@ public sealed class KubernetesManifestTests
         foreach (var (container, routes) in new[] { (siloContainer, siloRoutes), (gatewayContainer, gatewayRoutes) })
         {
             var probes = new[] { container.StartupProbe, container.ReadinessProbe, container.LivenessProbe }.Where(p => p is not null).ToList();
-            Assert.True(probes.Count >= 2, $"{container.Name} needs readiness and liveness probes");
-            Assert.Equal("/health/ready", container.ReadinessProbe.HttpGet.Path);
+            Assert.Equal(3, probes.Count);
             Assert.Equal("/health", container.LivenessProbe.HttpGet.Path);
+            // Both listen only after their start-up work (the gateway: a silo found, the export warmed up), which can
+            // take minutes when the whole cluster starts: liveness must not count until then.
+            Assert.True(container.StartupProbe.PeriodSeconds * container.StartupProbe.FailureThreshold >= 120, $"{container.Name}: the startup probe gives up within 2 minutes");
             foreach (var probe in probes)
             {
                 Assert.Equal("http", probe.HttpGet.Port.Value);
                 Assert.Contains(probe.HttpGet.Path, routes);
             }
         }
+
+        // Silos are ready when their databases answer; a gateway is routed to while it reaches a silo, as MySQL and Redis
+        // are every gateway's alike (UnreachableDatabaseTests shows /health/serving staying 200 while MySQL is down).
+        Assert.Equal("/health/ready", siloContainer.ReadinessProbe.HttpGet.Path);
+        Assert.Equal("/health/serving", gatewayContainer.ReadinessProbe.HttpGet.Path);
 
         // And the gateway answers them (embedded mode here; the same endpoints in cluster mode).
         foreach (var path in new[] { gatewayContainer.ReadinessProbe.HttpGet.Path, gatewayContainer.LivenessProbe.HttpGet.Path })
@@ -231,11 +238,84 @@ public sealed class KubernetesManifestTests
             Assert.Equal(0, int.Parse(deployment.Spec.Strategy.RollingUpdate.MaxUnavailable.Value, System.Globalization.CultureInfo.InvariantCulture));
             Assert.Single(manifests.All<V1PodDisruptionBudget>(), b => Matches(b.Spec.Selector.MatchLabels, labels));
             var autoscaler = Assert.Single(manifests.All<V2HorizontalPodAutoscaler>(), h => h.Spec.ScaleTargetRef.Name == deployment.Metadata.Name);
+            // The autoscaler owns the count: a replicas field would be applied again by every `kubectl apply`.
+            Assert.Null(deployment.Spec.Replicas);
             Assert.Equal("Deployment", autoscaler.Spec.ScaleTargetRef.Kind);
             Assert.True(autoscaler.Spec.MinReplicas >= 2);
             Assert.Equal("cpu", Assert.Single(autoscaler.Spec.Metrics).Resource.Name);
             Assert.All(deployment.Spec.Template.Spec.Containers, c => Assert.True(c.Resources.Requests.ContainsKey("cpu"), $"{deployment.Metadata.Name}: the autoscaler measures CPU against the request"));
         }
+
+        // docs/deploy.md upgrades silos first with `kubectl apply -k … -l 'app.kubernetes.io/component!=gateway'`: that must
+        // leave out the gateway Deployment alone.
+        Assert.Equal(
+            ["Deployment/dilemma-gateway"],
+            manifests.Objects.OfType<IKubernetesObject<V1ObjectMeta>>()
+                .Where(o => o.Metadata.Labels?.TryGetValue("app.kubernetes.io/component", out var component) == true && component == "gateway")
+                .Select(o => $"{o.Kind}/{o.Metadata.Name}"));
+    }
+
+    /// <summary>
+    /// The Orleans ports believe whatever a connecting client says (a grain trusts the user id it is called with), so a
+    /// network plugin enforcing these policies must let in only the cluster's own pods, the ingress and Prometheus.
+    /// Decided here as the plugin would: a pod selected by no policy takes anything; one selected takes what a rule allows.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public async Task Network_policies_let_in_only_what_the_application_needs(string overlay)
+    {
+        var manifests = await KubernetesManifests.RenderAsync(overlay);
+        var policies = manifests.All<V1NetworkPolicy>().ToList();
+        var silo = Peer.Of(manifests.Named<V1Deployment>("dilemma-silo").Spec.Template);
+        var gateway = Peer.Of(manifests.Named<V1Deployment>("dilemma-gateway").Spec.Template);
+        var neighbour = new Peer("dilemma", new Dictionary<string, string> { ["app.kubernetes.io/name"] = "debug-shell" }, NoPorts);
+        var outsider = new Peer("another-team", new Dictionary<string, string> { ["app.kubernetes.io/name"] = "their-app" }, NoPorts);
+        var ingress = new Peer("ingress-nginx", new Dictionary<string, string> { ["app.kubernetes.io/name"] = "ingress-nginx" }, NoPorts);
+        var prometheus = new Peer("monitoring", new Dictionary<string, string> { ["app.kubernetes.io/name"] = "prometheus" }, NoPorts);
+
+        Assert.All(policies, policy => Assert.Equal(["Ingress"], policy.Spec.PolicyTypes));
+        Assert.All(
+            new[] { (silo, silo, "silo"), (silo, silo, "orleans-gateway"), (gateway, silo, "orleans-gateway"), (ingress, gateway, "http"), (prometheus, silo, "metrics"), (prometheus, gateway, "metrics") },
+            allowed => Assert.True(Admits(policies, allowed.Item1, allowed.Item2, allowed.Item3), $"{allowed.Item1} cannot reach {allowed.Item2} on {allowed.Item3}"));
+        Assert.All(
+            new[]
+            {
+                (gateway, silo, "silo"), (neighbour, silo, "orleans-gateway"), (outsider, silo, "orleans-gateway"), (ingress, silo, "orleans-gateway"),
+                (neighbour, gateway, "http"), (outsider, gateway, "http"), (ingress, gateway, "metrics"), (outsider, silo, "metrics"),
+            },
+            denied => Assert.False(Admits(policies, denied.Item1, denied.Item2, denied.Item3), $"{denied.Item1} can reach {denied.Item2} on {denied.Item3}"));
+
+        foreach (var database in manifests.All<V1StatefulSet>())
+        {
+            var target = Peer.Of(database.Spec.Template);
+            var port = Assert.Single(target.Ports).Key;
+            var clients = database.Metadata.Name == "mysql" ? new[] { silo } : [silo, gateway];
+            Assert.All(clients, client => Assert.True(Admits(policies, client, target, port), $"{client} cannot reach {target}"));
+            Assert.All(
+                new[] { neighbour, outsider, ingress }.Concat(database.Metadata.Name == "mysql" ? [gateway] : []),
+                other => Assert.False(Admits(policies, other, target, port), $"{other} can reach {target}"));
+        }
+    }
+
+    /// <summary>docs/deploy.md says to put the TURN and AI providers' secrets in secrets.env: each host that reads one gets it from there, and only that one.</summary>
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public async Task The_providers_secrets_in_secrets_env_reach_the_hosts_that_read_them(string overlay)
+    {
+        var manifests = await KubernetesManifests.RenderAsync(overlay);
+        var gateway = Assert.Single(manifests.Named<V1Deployment>("dilemma-gateway").Spec.Template.Spec.Containers);
+        var silo = Assert.Single(manifests.Named<V1Deployment>("dilemma-silo").Spec.Template.Spec.Containers);
+        var secret = manifests.Generated<V1Secret>("dilemma-secrets").Metadata.Name;
+
+        foreach (var (container, key) in new[] { (gateway, "Ice__Coturn__Secret"), (gateway, "Ice__Twilio__AuthToken"), (gateway, "Ice__Twilio__ApiKeySecret"), (silo, "Ai__OpenAi__ApiKey") })
+        {
+            var reference = Assert.Single(container.Env, e => e.Name == key).ValueFrom.SecretKeyRef;
+            Assert.Equal((secret, key, true), (reference.Name, reference.Key, reference.Optional));
+        }
+
+        // Key by key: a gateway is never handed the database's password.
+        Assert.Null(gateway.EnvFrom?.FirstOrDefault(source => source.SecretRef is not null));
+        Assert.DoesNotContain(gateway.Env, e => e.Name == "ConnectionStrings__MySql");
     }
 
     [Fact]
@@ -297,6 +377,41 @@ public sealed class KubernetesManifestTests
     }
 
     private static int Port(V1Container container, string name) => Assert.Single(container.Ports, p => p.Name == name).ContainerPort;
+
+    private static readonly Dictionary<string, int> NoPorts = [];
+
+    private static bool Admits(IReadOnlyList<V1NetworkPolicy> policies, Peer from, Peer to, string portName)
+    {
+        var port = to.Ports[portName];
+        var selecting = policies.Where(p => p.Metadata.NamespaceProperty == to.Namespace && Selects(p.Spec.PodSelector, to.Labels)).ToList();
+        return selecting.Count == 0 || selecting.Any(policy => (policy.Spec.Ingress ?? []).Any(rule =>
+            (rule.Ports is null || rule.Ports.Any(p => p.Port.Value == portName || p.Port.Value == port.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            && (rule.FromProperty is null || rule.FromProperty.Any(peer => Admits(peer, policy.Metadata.NamespaceProperty, from)))));
+    }
+
+    private static bool Admits(V1NetworkPolicyPeer peer, string policyNamespace, Peer from)
+    {
+        Assert.Null(peer.IpBlock);
+        var namespaceLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = from.Namespace };
+        var inNamespace = peer.NamespaceSelector is { } namespaces ? Selects(namespaces, namespaceLabels) : from.Namespace == policyNamespace;
+        return inNamespace && (peer.PodSelector is null || Selects(peer.PodSelector, from.Labels));
+    }
+
+    // An empty selector selects everything; these manifests use matchLabels only.
+    private static bool Selects(V1LabelSelector selector, IDictionary<string, string> labels)
+    {
+        Assert.Null(selector.MatchExpressions);
+        return (selector.MatchLabels ?? new Dictionary<string, string>()).All(pair => labels.TryGetValue(pair.Key, out var value) && value == pair.Value);
+    }
+
+    /// <summary>A pod as a network policy sees it: its namespace, labels and named ports.</summary>
+    private sealed record Peer(string Namespace, IDictionary<string, string> Labels, IReadOnlyDictionary<string, int> Ports)
+    {
+        public static Peer Of(V1PodTemplateSpec template) =>
+            new("dilemma", template.Metadata.Labels, template.Spec.Containers.SelectMany(c => c.Ports ?? []).ToDictionary(p => p.Name ?? p.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), p => p.ContainerPort));
+
+        public override string ToString() => $"{Labels["app.kubernetes.io/name"]} ({Namespace})";
+    }
 
     private static bool Matches(IDictionary<string, string> selector, IDictionary<string, string> labels) =>
         selector.Count > 0 && selector.All(pair => labels.TryGetValue(pair.Key, out var value) && value == pair.Value);

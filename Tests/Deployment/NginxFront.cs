@@ -38,6 +38,9 @@ public sealed class NginxFront(LocalServices services) : IAsyncLifetime
         ["Cluster__ServiceId"] = Deployment.ServiceId,
         ["Cluster__ClusterId"] = Deployment.ServiceId,
         ["Auth__JwtKey"] = GatewayFactory.JwtKey,
+
+        // Compose trusts Docker's networks, where its nginx is; here nginx is on loopback.
+        ["Edge__TrustedProxies__0"] = "127.0.0.1",
     };
 
     public async ValueTask InitializeAsync()

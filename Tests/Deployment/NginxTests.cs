@@ -6,6 +6,7 @@ using System.Text.Json;
 using Dilemma.Tests.Accounts;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Rooms;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dilemma.Tests.Deployment;
 
@@ -50,6 +51,19 @@ public sealed class NginxTests(NginxFront front) : IClassFixture<NginxFront>
         Assert.Equal("no-referrer", Header(response, "Referrer-Policy"));
         Assert.Contains("microphone=(self)", Header(response, "Permissions-Policy"), StringComparison.Ordinal);
         Assert.Equal("nginx", Header(response, "Server"));
+    }
+
+    /// <summary>nginx terminates TLS: the gateway learns the scheme from X-Forwarded-Proto, or a projected join link would say http.</summary>
+    [Fact]
+    public async Task A_class_session_created_over_HTTPS_gets_an_https_join_link()
+    {
+        using var https = front.Https();
+        var grains = front.Deployment.Silos[0].Services.GetRequiredService<IGrainFactory>();
+        var facilitator = await Sessions.SessionKit.FacilitatorAsync(https, grains, Ct);
+
+        var session = await Sessions.SessionKit.CreateAsync(facilitator, Ct);
+
+        Assert.Equal($"https://127.0.0.1/?session={Sessions.SessionKit.Code(session)}", session.GetProperty("join_link").GetString());
     }
 
     [Fact]

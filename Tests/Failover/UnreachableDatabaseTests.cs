@@ -73,6 +73,24 @@ public sealed class UnreachableDatabaseTests(UnreachableDatabaseTests.Cluster cl
         await HttpAssert.OkAsync<JsonElement>(await cluster.Author.GetAsync($"/scenarios/{RoomKit.Topic}", Ct));
     }
 
+    /// <summary>
+    /// Kubernetes routes to a gateway while /health/serving says so: every gateway shares the database, so its outage must
+    /// not take them all out of the Service (the voice relay and the catalog need no database); /health/ready says what is down.
+    /// </summary>
+    [Fact]
+    public async Task The_gateway_goes_on_serving_and_its_readiness_names_the_database()
+    {
+        var ready = await cluster.Lobby.Client.GetAsync("/health/ready", Ct);
+        var serving = await cluster.Lobby.Client.GetAsync("/health/serving", Ct);
+
+        var readyBody = await ready.Content.ReadAsStringAsync(Ct);
+        Assert.True(ready.StatusCode == HttpStatusCode.ServiceUnavailable, readyBody);
+        Assert.Contains("MySQL did not answer", readyBody, StringComparison.Ordinal);
+        var servingBody = await HttpAssert.OkAsync<JsonElement>(serving);
+        Assert.Equal("serving", servingBody.GetProperty("status").GetString());
+        Assert.Equal("A silo answered.", Assert.Single(servingBody.GetProperty("checks").EnumerateArray()).GetProperty("description").GetString());
+    }
+
     private static async Task ReadAsync(Player player, string path)
     {
         var answer = await player.GetAsync(path, Ct);
