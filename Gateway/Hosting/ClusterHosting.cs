@@ -44,6 +44,7 @@ public static class ClusterHosting
                         options.ClusterId = settings.ClusterId;
                     });
                 failureDetection.ApplyTo(client);
+                client.UseConnectionRetryFilter<ClusterConnectionRetry>();
             });
         }
 

@@ -39,6 +39,27 @@ public sealed class ClusterModeTests(LocalServices services)
         Assert.Contains("\"redis\"", text, StringComparison.Ordinal);
     }
 
+    /// <summary>On a first install, or after every silo restarted, gateways start before any silo has joined: they wait for one.</summary>
+    [Fact]
+    public async Task A_gateway_started_before_any_silo_waits_for_one_then_serves()
+    {
+        await using var deployment = await ClusterDeployment.CreateAsync(services, "nosilo_", Ct);
+        var gateway = deployment.CreateGateway();
+
+        var starting = Task.Run(() => gateway.StartKestrel(), Ct);
+        await Eventually.UntilAsync(
+            () => Task.FromResult(starting.IsFaulted || gateway.Logs.Lines.Any(l => l.Contains("waiting for a silo", StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(30),
+            "the gateway to say it waits for a silo",
+            Ct);
+        await deployment.StartSiloAsync(Ct);
+        var address = await starting.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        using var client = new HttpClient { BaseAddress = address };
+        var serving = await client.GetAsync("/health/serving", Ct);
+        Assert.True(serving.StatusCode == HttpStatusCode.OK, await serving.Content.ReadAsStringAsync(Ct));
+    }
+
     [Fact]
     public async Task Grain_state_is_in_MariaDB_and_survives_every_silo_stopping()
     {
