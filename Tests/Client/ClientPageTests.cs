@@ -92,6 +92,31 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await page.Context.CloseAsync();
     }
 
+    /// <summary>
+    /// Korean broke between any two syllables ("정해집니/다") while only table cells kept words whole: Korean text keeps its
+    /// words (keep-all), English is left alone, and a run too long for any line (a hash, a link) still wraps on a phone.
+    /// </summary>
+    [Theory]
+    [InlineData("ko", "keep-all")]
+    [InlineData("en", "normal")]
+    public async Task Korean_lines_break_between_words_and_a_long_unbroken_run_still_wraps(string lang, string wordBreak)
+    {
+        var page = await browser.NewPageAsync(width: 360, height: 740);
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", lang);
+        await Expect(page.Locator("#guest-form")).ToBeVisibleAsync();
+
+        var style = await page.EvaluateAsync<string[]>(
+            "() => { const s = getComputedStyle(document.querySelector('#main p')); return [s.wordBreak, s.overflowWrap]; }");
+        Assert.Equal([wordBreak, "anywhere"], style);
+        await page.EvaluateAsync(
+            "() => { const p = document.createElement('p'); p.id = 'long-run'; p.textContent = '0123456789abcdef'.repeat(8) + '가나다라마바사아자차카타파하'.repeat(4); document.getElementById('main').append(p); }");
+        var run = await page.EvaluateAsync<int[]>("() => { const p = document.getElementById('long-run'); return [p.scrollWidth, p.clientWidth]; }");
+        Assert.True(run[0] <= run[1], $"A long unbroken run is {run[0]} px wide in a {run[1]} px paragraph ({lang}).");
+        await AssertNoHorizontalScrollAsync(page, "sign-in with a long run");
+        await page.Context.CloseAsync();
+    }
+
     [Fact]
     public async Task The_page_loads_with_no_request_leaving_the_origin_and_no_CSP_violation()
     {
