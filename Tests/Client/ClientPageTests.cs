@@ -117,6 +117,39 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await page.Context.CloseAsync();
     }
 
+    /// <summary>
+    /// The consent questions sat in the guest card, and Create account quietly sent their answers: they stand above both
+    /// ways in, say whom they apply to, and a new account holds what was ticked there.
+    /// </summary>
+    [Fact]
+    public async Task The_consent_questions_stand_above_both_ways_in_and_a_new_account_holds_the_answers()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", "en");
+        var section = page.Locator("#consent-section");
+        await Expect(section.Locator("#data-consent")).ToBeEnabledAsync();
+        await Expect(page.Locator("#guest-form input[type=checkbox], #account-form input[type=checkbox]")).ToHaveCountAsync(0);
+        await Expect(section.Locator("#consent-applies")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("start as a guest or create an account.*already have keeps"));
+        var tops = await page.EvaluateAsync<double[]>(
+            "() => ['consent-section', 'guest-form', 'account-form'].map((id) => document.getElementById(id).getBoundingClientRect().top)");
+        Assert.True(tops[0] < tops[1] && tops[0] < tops[2], $"The consent questions are at {tops[0]} px, the guest form at {tops[1]}, the account form at {tops[2]}.");
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "sign-in-consent");
+
+        await page.CheckAsync("#voice-consent");
+        await page.FillAsync("#account-username", Accounts.AuthClient.UniqueName("consent"));
+        await page.FillAsync("#account-password", "a long enough password");
+        await page.ClickAsync("#register-submit");
+        await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
+
+        var me = await page.EvaluateAsync<JsonElement>(
+            "async () => { const s = JSON.parse(sessionStorage.getItem('dilemma.session')); " +
+            "return (await fetch('/auth/me', { headers: { Authorization: 'Bearer ' + s.access_token } })).json(); }");
+        Assert.False(me.GetProperty("data_consent").GetBoolean());
+        Assert.True(me.GetProperty("voice_consent").GetBoolean());
+        await page.Context.CloseAsync();
+    }
+
     [Fact]
     public async Task The_page_loads_with_no_request_leaving_the_origin_and_no_CSP_violation()
     {

@@ -735,23 +735,25 @@ async function loadConsent() {
   }
 }
 
-/**
- * The answers to the consent questions, with the version of the text shown, for POST /auth/guest and /auth/register.
- * @param {HTMLFormElement} form the guest form, where the questions are asked
- */
-function consentAnswers(form) {
+/** The answers to the sign-in screen's consent questions, with the version of the text shown, for POST /auth/guest and /auth/register. */
+function consentAnswers() {
   return {
-    data_consent: field(form, 'data_consent') === 'true',
-    voice_consent: field(form, 'voice_consent') === 'true',
+    data_consent: ticked('data-consent'),
+    voice_consent: ticked('voice-consent'),
     consent_version: state.consent?.version,
   };
+}
+
+/** @param {string} id a checkbox's id */
+function ticked(id) {
+  return /** @type {HTMLInputElement | null} */ (document.getElementById(id))?.checked ?? false;
 }
 
 /** @param {Event} event */
 function signInAsGuest(event) {
   event.preventDefault();
   const name = field(formOf(event), 'nickname');
-  const consents = consentAnswers(formOf(event));
+  const consents = consentAnswers();
   void run(async () => {
     const pair = await call('POST', '/auth/guest', { guest_id: deviceGuestId(), nickname: name || undefined, ...consents });
     setSession(pair);
@@ -771,8 +773,8 @@ function signInWithAccount(event, mode) {
   const password = field(form, 'password');
   const email = field(form, 'email');
   const setupCode = field(form, 'setup_code');
-  // The consent questions are asked once, in the guest form; a new account answers them there too.
-  const consents = consentAnswers(/** @type {HTMLFormElement} */ (byId('guest-form')));
+  // The consent questions are asked once, above both forms; a sign-in to an existing account sends none.
+  const consents = consentAnswers();
   void run(async () => {
     const pair = mode === 'login'
       ? await call('POST', '/auth/login', { username, password })
@@ -1026,25 +1028,11 @@ function signInScreen() {
     h('h2', { id: 'screen-title' }, t('signin.title')),
     h('p', {}, t('signin.intro')),
     ...(classSessionStored() ? [h('p', { class: 'notice warn', id: 'class-from-link', role: 'status' }, t('class.fromLink', { code: classSessionStored() ?? '' }))] : []),
+    consentSection(),
     h('form', { class: 'card', id: 'guest-form', onsubmit: signInAsGuest },
       h('h3', {}, t('signin.guest')),
       h('label', { for: 'guest-nickname' }, t('signin.nickname')),
       h('input', { type: 'text', id: 'guest-nickname', name: 'nickname', maxlength: 32, autocomplete: 'nickname', required: true }),
-      h('fieldset', {},
-        h('legend', {}, 'Consent / 동의'),
-        state.consent
-          ? h('details', { id: 'consent-text' },
-            h('summary', {}, t('signin.consentVersion', { version: state.consent.version })),
-            h('div', { class: 'consent-text', lang: lang() }, pick(state.consent.texts)))
-          : h('p', { class: 'hint', id: 'consent-missing' }, t('signin.consentMissing')),
-        h('label', { class: 'inline', for: 'data-consent' },
-          h('input', { type: 'checkbox', id: 'data-consent', name: 'data_consent', 'aria-describedby': 'data-hint', disabled: !state.consent }),
-          h('span', {}, t('signin.dataConsent'))),
-        h('p', { class: 'hint', id: 'data-hint' }, t('signin.dataHint')),
-        h('label', { class: 'inline', for: 'voice-consent' },
-          h('input', { type: 'checkbox', id: 'voice-consent', name: 'voice_consent', 'aria-describedby': 'voice-hint', disabled: !state.consent }),
-          h('span', {}, t('signin.voiceConsent'))),
-        h('p', { class: 'hint', id: 'voice-hint' }, t('signin.voiceHint'))),
       h('button', { type: 'submit', id: 'guest-submit', disabled: state.busy }, t('signin.guestButton'))),
     h('form', { class: 'card', id: 'account-form', onsubmit: (/** @type {Event} */ e) => signInWithAccount(e, 'login') },
       h('h3', {}, t('signin.account')),
@@ -1065,6 +1053,32 @@ function signInScreen() {
         h('button', { type: 'button', class: 'secondary', id: 'register-submit', disabled: state.busy, onclick: (/** @type {Event} */ e) => signInWithAccount(e, 'register') }, t('signin.register')))),
     withdrawByCodeForm(state.busy, (action) => void run(action), render),
   ];
+}
+
+/**
+ * The consent questions, above both ways in. They sat inside the guest card while Create account quietly sent their answers
+ * too: someone making an account never saw what they had agreed to. A sign-in to an existing account sends none (its
+ * answers were given when it was made, and are changed under Your data and consent); the hint says so.
+ */
+function consentSection() {
+  return h('section', { class: 'card', id: 'consent-section', 'aria-labelledby': 'consent-title' },
+    h('h3', { id: 'consent-title' }, t('signin.consentTitle')),
+    h('p', { class: 'hint', id: 'consent-applies' }, t('signin.consentApplies')),
+    h('fieldset', { 'aria-describedby': 'consent-applies' },
+      h('legend', {}, t('signin.consentLegend')),
+      state.consent
+        ? h('details', { id: 'consent-text' },
+          h('summary', {}, t('signin.consentVersion', { version: state.consent.version })),
+          h('div', { class: 'consent-text', lang: lang() }, pick(state.consent.texts)))
+        : h('p', { class: 'hint', id: 'consent-missing' }, t('signin.consentMissing')),
+      h('label', { class: 'inline', for: 'data-consent' },
+        h('input', { type: 'checkbox', id: 'data-consent', name: 'data_consent', 'aria-describedby': 'data-hint', disabled: !state.consent }),
+        h('span', {}, t('signin.dataConsent'))),
+      h('p', { class: 'hint', id: 'data-hint' }, t('signin.dataHint')),
+      h('label', { class: 'inline', for: 'voice-consent' },
+        h('input', { type: 'checkbox', id: 'voice-consent', name: 'voice_consent', 'aria-describedby': 'voice-hint', disabled: !state.consent }),
+        h('span', {}, t('signin.voiceConsent'))),
+      h('p', { class: 'hint', id: 'voice-hint' }, t('signin.voiceHint'))));
 }
 
 /**
