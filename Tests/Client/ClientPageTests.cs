@@ -30,8 +30,8 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
     }
 
     /// <summary>
-    /// A redraw (here the language switch, which draws the page again and reloads the lobby's lists) sets what the app
-    /// holds and leaves what the person typed but the app does not hold: the form's half-typed title and topic stay.
+    /// A redraw (here the language switch, which draws the page again in the other language) sets what the app holds and
+    /// leaves what the person typed but the app does not hold: the form's half-typed title and topic stay.
     /// </summary>
     [Fact]
     public async Task What_was_typed_into_a_form_survives_a_redraw()

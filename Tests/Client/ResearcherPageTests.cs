@@ -138,6 +138,17 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         }
 
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "research-figures");
+
+        // The topic's name follows a switch of language: fetched in the language of the sign-in, it stayed in it here.
+        var titles = await page.EvaluateAsync<JsonElement>(
+            "async topic => (await (await fetch('/topics?lang=all')).json()).topics.find((t) => t.topic === topic).title", RoomKit.Topic);
+        foreach (var lang in new[] { "ko", "en" })
+        {
+            await page.SelectOptionAsync("#lang-select", lang);
+            await Expect(topic.Locator("th")).ToHaveTextAsync(titles.GetProperty(lang).GetString()!);
+            await Expect(page.Locator($"#export-topic option[value='{RoomKit.Topic}']")).ToHaveTextAsync(titles.GetProperty(lang).GetString()!);
+        }
+
         await page.Context.CloseAsync();
     }
 

@@ -273,7 +273,9 @@ function followRooms() {
 
 async function loadLobby() {
   const [topics, rooms, me] = await Promise.all([
-    call('GET', `/topics?lang=${lang()}`),
+    // Both languages at once: the topic names follow a switch of the page's language on every screen that shows them
+    // (the lobby, the console, the research page's filters and figures). Fetched in one, they stayed in it elsewhere.
+    call('GET', '/topics?lang=all'),
     call('GET', '/rooms'),
     currentSession()?.is_guest === false ? call('GET', '/auth/me') : null,
   ]);
@@ -1520,9 +1522,6 @@ async function boot() {
     render();
     if (shownError !== null) {
       showError(shownError);
-    }
-    if (state.view === 'lobby') {
-      void loadLobby().catch(showError);
     }
   });
   byId('sign-out').addEventListener('click', signOut);
