@@ -154,9 +154,22 @@ internal static partial class ClientFlows
             await Expect(page.Locator("#participants li")).ToHaveCountAsync(3);
         }
 
+        // No seat has a role yet: each pick says so (it showed the first role, "everyone is Caregiver"), and the greyed-out
+        // Start says why.
+        var picks = pages[0].Locator("#participants select");
+        await Expect(picks).ToHaveCountAsync(3);
+        for (var i = 0; i < 3; i++)
+        {
+            await Expect(picks.Nth(i)).ToHaveValueAsync("0");
+            await Expect(picks.Nth(i).Locator("option:checked")).ToHaveTextAsync("Choose a role");
+        }
+
+        await Expect(pages[0].Locator("#start-game")).ToBeDisabledAsync();
+        await Expect(pages[0].Locator("#start-game")).ToHaveAccessibleDescriptionAsync(new Regex("^The game starts once each of the three has a role"));
         await ScanAsync(scan, pages[0], "waiting-room");
         await pages[0].ClickAsync("#assign-random");
         await ExpectStartableAsync(pages[0]);
+        await Expect(pages[0].Locator("#start-hint")).ToHaveCountAsync(0);
         await pages[0].ClickAsync("#start-game");
     }
 

@@ -1214,12 +1214,21 @@ function participantList(room, isHost) {
       p.user_id === selfId ? h('span', { class: 'tag' }, t('room.you')) : null,
       p.is_host ? h('span', { class: 'tag' }, t('room.host')) : null,
       presenceTag(p) ?? (state.connected.get(p.user_id) === false ? h('span', { class: 'tag warn' }, t('room.offline')) : null)),
-    isHost && room.participants.length === 3
-      ? h('span', {},
-        h('label', { class: 'visually-hidden', for: `role-${p.user_id}` }, t('room.roleFor', { name: p.nickname })),
-        h('select', { id: `role-${p.user_id}`, onchange: (/** @type {Event} */ e) => state.roleDraft.set(p.user_id, Number(/** @type {HTMLSelectElement} */ (e.currentTarget).value)) },
-          [1, 2, 3].map((role) => h('option', { value: role, selected: (state.roleDraft.get(p.user_id) ?? p.role_id ?? 0) === role }, roleName(role)))))
-      : h('span', { class: 'tag role' }, roleName(p.role_id)))));
+    isHost && room.participants.length === 3 ? roleSelect(p) : h('span', { class: 'tag role' }, roleName(p.role_id)))));
+}
+
+/**
+ * The host's pick of a seat's role. A seat without one showed the first role ("everyone is Caregiver"), as no option
+ * matched: it shows a placeholder that cannot be picked back once a role is chosen.
+ * @param {import('./api.js').Participant} p
+ */
+function roleSelect(p) {
+  const current = state.roleDraft.get(p.user_id) ?? p.role_id ?? 0;
+  return h('span', {},
+    h('label', { class: 'visually-hidden', for: `role-${p.user_id}` }, t('room.roleFor', { name: p.nickname })),
+    h('select', { id: `role-${p.user_id}`, onchange: (/** @type {Event} */ e) => state.roleDraft.set(p.user_id, Number(/** @type {HTMLSelectElement} */ (e.currentTarget).value)) },
+      h('option', { value: 0, disabled: true, selected: current === 0 }, t('room.chooseRole')),
+      [1, 2, 3].map((role) => h('option', { value: role, selected: current === role }, roleName(role)))));
 }
 
 /** @param {Room} room @param {boolean} isHost */
@@ -1236,8 +1245,10 @@ function waitingSection(room, isHost) {
       ? h('div', { class: 'row' },
         h('button', { type: 'button', id: 'assign-random', disabled: state.busy, onclick: () => assignRoles(false) }, t('room.assignRandom')),
         h('button', { type: 'button', class: 'secondary', id: 'assign-hand', disabled: state.busy, onclick: () => assignRoles(true) }, t('room.assignByHand')),
-        h('button', { type: 'button', id: 'start-game', disabled: state.busy || !rolesAssigned, onclick: startGame }, t('room.start')))
+        h('button', { type: 'button', id: 'start-game', disabled: state.busy || !rolesAssigned, 'aria-describedby': rolesAssigned ? null : 'start-hint', onclick: startGame }, t('room.start')))
       : null,
+    // The server starts a game only once each seat has its role (roles_not_assigned): a greyed-out Start said nothing of it.
+    isHost && full && !rolesAssigned ? h('p', { class: 'hint', id: 'start-hint' }, t('room.startNeedsRoles')) : null,
     !isHost ? h('p', { class: 'muted' }, t('room.waitHost')) : null,
     room.session_code ? h('p', { class: 'hint', id: 'leave-class-hint' }, t('room.leaveClassHint', { code: room.session_code })) : null,
     h('button', { type: 'button', class: 'secondary', id: 'leave-room', disabled: state.busy, onclick: leaveRoom }, t('room.leave')));
