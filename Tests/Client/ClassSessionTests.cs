@@ -191,6 +191,11 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
         await Expect(page.Locator("#live")).ToHaveTextAsync(Told);
         await Expect(page.Locator("#round-timer")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Time left to choose: (11:00|10:[0-5]\\d)$"));
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "round-extended-phone");
+
+        // The sureness scale on a phone: 1 to 5 on one row (the 5 fell alone below).
+        var rows = await page.EvaluateAsync<double>(
+            "() => { const tops = [...document.querySelectorAll('#confidence-group label')].map((label) => label.getBoundingClientRect().top); return Math.max(...tops) - Math.min(...tops); }");
+        Assert.True(rows < 1, $"The sureness scale's boxes are on more than one row on a phone ({rows} px apart).");
         await Expect(page.Locator("#extended-notice")).ToHaveTextAsync(Told);
         await page.SelectOptionAsync("#lang-select", "ko");
         await Expect(page.Locator("#extended-notice")).ToHaveTextAsync("진행자가 이 라운드에 시간을 더 주었습니다. 시계에 새로 남은 시간이 나옵니다.");

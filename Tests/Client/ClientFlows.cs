@@ -208,6 +208,10 @@ internal static partial class ClientFlows
 
         if (round == 1)
         {
+            // The sureness legend is as wide as its words: stretched to the full width, it cut the fieldset's top border away.
+            var widths = await host.EvaluateAsync<double[]>(
+                "() => { const group = document.getElementById('confidence-group'); return [group.querySelector('legend').getBoundingClientRect().width, group.getBoundingClientRect().width]; }");
+            Assert.True(widths[0] < widths[1] * 0.8, $"The sureness legend is {widths[0]} px wide in a {widths[1]} px fieldset: it hides the top border.");
             await Expect(host.Locator("#consensus-submit")).ToBeVisibleAsync();
             await ScanAsync(scan, host, "round");
         }
