@@ -535,7 +535,20 @@ export function percent(value) {
   return value == null ? '' : new Intl.NumberFormat(current, { style: 'percent', maximumFractionDigits: 1 }).format(value);
 }
 
+/**
+ * The locale every date and time is written in: the page's language, never the browser's (a Korean page said "7:23:53 AM"
+ * where the rest of it said 07:17). British English for English: a 24-hour clock, as in Korean.
+ */
+function dateLocale() {
+  return current === 'ko' ? 'ko-KR' : 'en-GB';
+}
+
 /** A time from the server (ISO, UTC) as a date and a time of day in the page's language. @param {string} at */
 export function when(at) {
-  return new Date(at).toLocaleString(current === 'ko' ? 'ko-KR' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+  return new Date(at).toLocaleString(dateLocale(), { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** A time from the server (ISO, UTC) as a time of day alone in the page's language, for what happened today. @param {string} at */
+export function timeOfDay(at) {
+  return new Date(at).toLocaleTimeString(dateLocale(), { timeStyle: 'short' });
 }
