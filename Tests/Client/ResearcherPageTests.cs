@@ -32,7 +32,14 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         // request and comes back in the ledger.
         await Expect(page.Locator("#export-sheet")).ToHaveCountAsync(0);
         await page.CheckAsync("#export-format-csv");
-        await Expect(page.Locator("#export-sheet option")).ToHaveTextAsync([.. ExportSheets.All.Select(s => s.Name)]);
+        // The sheets in words, each with the name it has in the workbook (it was the name alone, in both languages).
+        var sheetOptions = page.Locator("#export-sheet option");
+        await Expect(sheetOptions).ToHaveCountAsync(ExportSheets.All.Count);
+        Assert.Equal(ExportSheets.All.Select(s => s.Name), await sheetOptions.EvaluateAllAsync<string[]>("options => options.map((o) => o.value)"));
+        await Expect(sheetOptions).ToHaveTextAsync([.. ExportSheets.All.Select(s => new System.Text.RegularExpressions.Regex($@"^[A-Z].* \({s.Name}\)$"))]);
+        await page.SelectOptionAsync("#lang-select", "ko");
+        await Expect(sheetOptions).ToHaveTextAsync([.. ExportSheets.All.Select(s => new System.Text.RegularExpressions.Regex($@"^[^a-z]*[\uAC00-\uD7A3][^a-z]* \({s.Name}\)$"))]);
+        await page.SelectOptionAsync("#lang-select", "en");
         await page.SelectOptionAsync("#export-sheet", "decisions");
         await page.SelectOptionAsync("#export-phase", "finished");
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#export-submit"));
@@ -53,7 +60,7 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         var entry = await LedgerEntryAsync(researcher, exportId!);
         await Expect(row.Locator("[data-hash=participants]")).ToHaveTextAsync(entry.GetProperty("participants_sha256").GetString()!);
         await Expect(row.Locator("[data-hash=rooms]")).ToHaveTextAsync(entry.GetProperty("rooms_sha256").GetString()!);
-        await Expect(row).ToContainTextAsync("csv");
+        await Expect(row).ToContainTextAsync("csv: Individual decisions, every revision (decisions)");
         await Expect(row).ToContainTextAsync("Finished");
         // This gateway exports raw ids (Research:Pseudonymise off), and the row says so as the ledger does.
         Assert.Equal((false, true), (entry.GetProperty("pseudonymised").GetBoolean(), entry.GetProperty("names_included").GetBoolean()));

@@ -340,7 +340,7 @@ const STRINGS = {
     'stats.meanConfidence': '평균 확신',
     'stats.consensusConfidence': '모둠 확신',
     'stats.person': '참가자',
-    'stats.choice': '내 선택',
+    'stats.choice': '개인 선택',
     'stats.sureness': '확신',
     'stats.changed': '모둠 결정으로 바꿈',
     'stats.unchanged': '아니요',

@@ -49,6 +49,17 @@ addStrings({
     'research.xlsx': 'Excel workbook (.xlsx)',
     'research.csv': 'CSV (.csv)',
     'research.sheet': 'Sheet (a CSV file holds one)',
+    'research.sheet.participants': 'Participants, one row each',
+    'research.sheet.rooms': 'Rooms',
+    'research.sheet.decisions': 'Individual decisions, every revision',
+    'research.sheet.consensus': 'Group decisions',
+    'research.sheet.room_events': 'Room events',
+    'research.sheet.facilitator_actions': 'Facilitator actions',
+    'research.sheet.recording_events': 'Recording events',
+    'research.sheet.connection_quality': 'Voice connection quality',
+    'research.sheet.scenarios': 'Scenarios',
+    'research.sheet.ai_interactions': 'AI facilitator interactions',
+    'research.sheetNamed': '{label} ({sheet})',
     'research.exportButton': 'Export',
     'research.exportHint': 'Only participants who consented to research are exported. The file is saved when it has arrived.',
     'research.receiving': 'Receiving… {bytes} bytes so far',
@@ -126,6 +137,17 @@ addStrings({
     'research.xlsx': '엑셀 통합 문서 (.xlsx)',
     'research.csv': 'CSV (.csv)',
     'research.sheet': '시트 (CSV 파일 하나에 시트 하나)',
+    'research.sheet.participants': '참가자, 한 사람에 한 행',
+    'research.sheet.rooms': '방',
+    'research.sheet.decisions': '개인 선택, 수정 포함',
+    'research.sheet.consensus': '모둠 결정',
+    'research.sheet.room_events': '방 이벤트',
+    'research.sheet.facilitator_actions': '진행자 조치',
+    'research.sheet.recording_events': '녹음 기록',
+    'research.sheet.connection_quality': '음성 연결 품질',
+    'research.sheet.scenarios': '시나리오',
+    'research.sheet.ai_interactions': 'AI 진행자 상호작용',
+    'research.sheetNamed': '{label} ({sheet})',
     'research.exportButton': '내보내기',
     'research.exportHint': '연구 참여에 동의한 참가자만 내보냅니다. 파일은 다 받은 뒤에 저장됩니다.',
     'research.receiving': '받는 중… 지금까지 {bytes}바이트',
@@ -462,7 +484,7 @@ export class ResearchPage {
           onchange: (/** @type {Event} */ event) => {
             filter.sheet = /** @type {HTMLSelectElement} */ (event.currentTarget).value;
           },
-        }, this.sheets.map((sheet) => h('option', { value: sheet, selected: filter.sheet === sheet }, sheet))))
+        }, this.sheets.map((sheet) => h('option', { value: sheet, selected: filter.sheet === sheet }, sheetText(sheet)))))
       : null,
     h('button', { type: 'submit', id: 'export-submit', disabled: busy || this.exporting }, t('research.exportButton')),
     // The byte count changes many times a second: it is not a live region; the status line says when it starts and ends.
@@ -487,7 +509,7 @@ export class ResearchPage {
                 h('th', { scope: 'row' }, when(entry.completed_at)),
                 h('td', {}, entry.requested_by),
                 // A csv is one sheet; its sheets and hashes are of what it read, so which sheet left is said here.
-                h('td', {}, entry.csv_sheet ? `${entry.format} (${entry.csv_sheet})` : entry.format),
+                h('td', {}, entry.csv_sheet ? `${entry.format}: ${sheetText(entry.csv_sheet)}` : entry.format),
                 h('td', {}, filterText(entry)),
                 h('td', { 'data-identities': identitiesWord(entry) }, identitiesText(entry)),
                 h('td', {}, `${number(entry.participants_rows)} / ${number(entry.rooms_rows)}`),
@@ -544,6 +566,15 @@ function identitiesWord(entry) {
 /** @param {LedgerEntry} entry */
 function identitiesText(entry) {
   return t(`research.ids.${identitiesWord(entry)}`, { study: entry.pseudonym_study ?? '' });
+}
+
+/**
+ * A data sheet in words, with the name it has in the workbook and the file (decisions), which the codebook uses; a sheet
+ * this page has no words for yet is shown by that name alone.
+ * @param {string} sheet
+ */
+function sheetText(sheet) {
+  return has(`research.sheet.${sheet}`) ? t('research.sheetNamed', { label: t(`research.sheet.${sheet}`), sheet }) : sheet;
 }
 
 /** @param {number} bytes the count so far, written into its line only (redrawing the page would wipe the form) */
