@@ -164,6 +164,12 @@ internal static partial class ClientFlows
             await Expect(picks.Nth(i).Locator("option:checked")).ToHaveTextAsync("Choose a role");
         }
 
+        // The host's own row: their name, then "you" and "host", apart ("Game1you host").
+        var gaps = await pages[0].EvaluateAsync<double[]>(
+            "() => { const items = [...document.querySelector('#participants li .name-tags').children]; " +
+            "return items.slice(1).map((item, i) => item.getBoundingClientRect().left - items[i].getBoundingClientRect().right); }");
+        Assert.Equal(2, gaps.Length);
+        Assert.All(gaps, gap => Assert.True(gap >= 4, $"A tag is {gap} px from what it follows in the host's row."));
         await Expect(pages[0].Locator("#start-game")).ToBeDisabledAsync();
         await Expect(pages[0].Locator("#start-game")).ToHaveAccessibleDescriptionAsync(new Regex("^The game starts once each of the three has a role"));
         await ScanAsync(scan, pages[0], "waiting-room");

@@ -1210,10 +1210,11 @@ function roomScreen() {
 function participantList(room, isHost) {
   const selfId = currentSession()?.user_id;
   return h('ul', { class: 'plain', id: 'participants' }, room.participants.map((p) => h('li', { 'data-user-id': p.user_id },
-    h('span', {}, h('strong', {}, p.nickname),
-      p.user_id === selfId ? h('span', { class: 'tag' }, t('room.you')) : null,
-      p.is_host ? h('span', { class: 'tag' }, t('room.host')) : null,
-      presenceTag(p) ?? (state.connected.get(p.user_id) === false ? h('span', { class: 'tag warn' }, t('room.offline')) : null)),
+    // The spaces keep the words apart in the text (a screen reader's, a copy); the flex gap keeps them apart on screen.
+    h('span', { class: 'name-tags' }, h('strong', {}, p.nickname),
+      p.user_id === selfId ? [' ', h('span', { class: 'tag' }, t('room.you'))] : null,
+      p.is_host ? [' ', h('span', { class: 'tag' }, t('room.host'))] : null,
+      ' ', presenceTag(p) ?? (state.connected.get(p.user_id) === false ? h('span', { class: 'tag warn' }, t('room.offline')) : null)),
     isHost && room.participants.length === 3 ? roleSelect(p) : h('span', { class: 'tag role' }, roleName(p.role_id)))));
 }
 
@@ -1340,7 +1341,7 @@ function roundSections(room, isHost, selfId) {
     h('h3', { id: 'chosen-title' }, t('round.chosen')),
     h('p', { id: 'chosen-count' }, t('round.chosenCount', { count: chosen.size })),
     h('ul', { class: 'plain', id: 'chosen-list' }, room.participants.map((p) => h('li', { 'data-user-id': p.user_id },
-      h('span', {}, p.nickname, ' ', h('span', { class: 'muted' }, roleName(p.role_id)),
+      h('span', { class: 'name-tags' }, p.nickname, ' ', h('span', { class: 'muted' }, roleName(p.role_id)), ' ',
         presenceTag(p) ?? (state.connected.get(p.user_id) === false ? h('span', { class: 'tag warn' }, t('room.offline')) : null)),
       h('span', { class: chosen.has(p.user_id) ? 'tag ok' : 'tag' }, chosen.has(p.user_id) ? t('round.hasChosen') : t('round.notYet'))))));
 
@@ -1503,11 +1504,14 @@ function voiceContent() {
       ? h('p', { class: 'muted' }, t('voice.alone'))
       : h('ul', { class: 'plain', id: 'links' }, view.map((peer) => {
         const stateClass = peer.state === 'connected' || peer.state === 'relayed' ? 'tag ok' : peer.state === 'failed' ? 'tag bad' : 'tag warn';
+        // Two sides: who (and whether they speak), then the link's state at the row's end. Speaking was a third child of
+        // the spaced-out row, and the state tag jumped to its middle whenever the peer spoke.
         return h('li', { 'data-peer-id': peer.peerId, 'data-state': peer.state },
           h('span', { class: 'visually-hidden' }, t('voice.link', { name: participantName(peer.peerId), state: t(`voice.state.${peer.state}`) })),
-          h('span', { 'aria-hidden': 'true' }, participantName(peer.peerId)),
-          h('span', { class: stateClass, 'aria-hidden': 'true' }, t(`voice.state.${peer.state}`)),
-          peer.speaking ? h('span', { class: 'tag speaking' }, t('voice.speaking')) : null);
+          h('span', { class: 'name-tags' },
+            h('span', { 'aria-hidden': 'true' }, participantName(peer.peerId)), ' ',
+            peer.speaking ? h('span', { class: 'tag speaking' }, t('voice.speaking')) : null),
+          h('span', { class: stateClass, 'aria-hidden': 'true' }, t(`voice.state.${peer.state}`)));
       })),
   ];
 }
