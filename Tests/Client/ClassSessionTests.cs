@@ -150,11 +150,14 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
 
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/end", null, Ct));
 
-        // The page went to the statistics with four rounds missing and no word why.
-        const string Told = "Your facilitator ended this game before its last round. The rounds your group decided are below; the others stay undecided.";
+        // The page went to the statistics with four rounds missing and no word why. No round was decided: the statistics
+        // say so rather than draw bare axes and empty grids.
+        const string Told = "Your facilitator ended this game before your group decided any round, so there are no results to show.";
         await Expect(page.Locator("#room-phase")).ToHaveTextAsync("Finished");
         await Expect(page.Locator("#ended-early")).ToHaveTextAsync(Told);
         await Expect(page.Locator("#live")).ToHaveTextAsync(Told);
+        await Expect(page.Locator("#stats-none")).ToHaveTextAsync("No round was decided in this game: there is nothing to chart.");
+        await Expect(page.Locator("#statistics svg, #stats-details")).ToHaveCountAsync(0);
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "finished-ended-early-phone");
         await page.Context.CloseAsync();
     }

@@ -1399,7 +1399,9 @@ function endedEarlyText(room) {
     return null;
   }
   const host = room.participants.find((p) => p.user_id === room.ended_early_by);
-  return host ? t('finished.endedByHost', { name: host.nickname }) : t('finished.endedByFacilitator');
+  // Ended before any decision, "the rounds your group decided are below" pointed at nothing.
+  const none = room.consensus.length === 0 ? 'None' : '';
+  return host ? t(`finished.endedByHost${none}`, { name: host.nickname }) : t(`finished.endedByFacilitator${none}`);
 }
 
 /** @param {Room} room */
@@ -1412,15 +1414,21 @@ function finishedSections(room) {
   if (stats) {
     const rounds = stats.rounds;
     const text = (/** @type {string} */ key) => ({ title: t(key), description: t(`${key}Desc`), roundLabel });
+    // A game ended before its group decided any round has nothing to chart: its charts were bare axes and empty grids.
+    const decided = rounds.some((round) => round.consensus_choice != null);
     sections.push(h('section', { class: 'card', 'aria-labelledby': 'stats-title', id: 'statistics' },
       h('h3', { id: 'stats-title' }, t('stats.title')),
-      legend(t('stats.individual'), t('stats.group')),
-      figure(distributionChart(rounds, text('stats.distribution'))),
-      figure(movementChart(rounds, text('stats.movement'))),
-      figure(confidenceChart(rounds, text('stats.confidence'))),
-      h('details', { id: 'stats-details' },
-        h('summary', { id: 'stats-summary' }, t('stats.showTable')),
-        statisticsTable(stats))));
+      decided
+        ? [
+          legend(t('stats.individual'), t('stats.group')),
+          figure(distributionChart(rounds, text('stats.distribution'))),
+          figure(movementChart(rounds, text('stats.movement'))),
+          figure(confidenceChart(rounds, text('stats.confidence'))),
+          h('details', { id: 'stats-details' },
+            h('summary', { id: 'stats-summary' }, t('stats.showTable')),
+            statisticsTable(stats)),
+        ]
+        : h('p', { class: 'muted', id: 'stats-none' }, t('stats.noneDecided'))));
   }
   sections.push(h('section', { class: 'card', 'aria-labelledby': 'feedback-title', id: 'feedback' },
     h('h3', { id: 'feedback-title' }, t('feedback.title')),
