@@ -6,7 +6,7 @@ import { NARROW, confidenceChart, distributionChart, figure, legend, movementCha
 import { byId, h, morphChildren, standIn } from './dom.js';
 import { countdown, has, lang, pick, setLang, t } from './i18n.js';
 import { ReconnectingSocket, VoiceMesh } from './realtime.js';
-import { botControls, creationBody, creationFields, generatedScenarioId, hostTools, presenceAnnouncement, presenceTag, waitsForDropout } from './screens/host.js';
+import { botControls, creationBody, creationFields, generatedScenarioId, hostTools, presenceAnnouncement, presenceOf, presenceTag, waitsForDropout } from './screens/host.js';
 import { ClassSessionPage, classSessionStored, takeJoinLinkCode } from './screens/class-session.js';
 import { CONSOLE_ROLES, ConsolePage, consoleSessionStored } from './screens/console.js';
 import { RoundQuestions } from './screens/ai-questions.js';
@@ -505,11 +505,14 @@ function enterRoom(room) {
       },
       onGone: () => void outOfGame(room).catch(showError),
     });
-  mesh = new VoiceMesh(code, session.user_id, () => renderVoice(), (which) => {
-    state.down.add(which);
-    renderBanner();
-  });
-  mesh.statusOut = (message) => voiceSession?.send(message);
+  // A game that is over has no voice: its microphone is not asked for.
+  if (room.phase !== 'finished') {
+    mesh = new VoiceMesh(code, session.user_id, () => renderVoice(), (which) => {
+      state.down.add(which);
+      renderBanner();
+    });
+    mesh.statusOut = (message) => voiceSession?.send(message);
+  }
   go('room');
   if (room.phase === 'finished') {
     void loadStatistics();
@@ -580,13 +583,13 @@ function applyRoom(next) {
   } else if (next.chosen_this_round.length !== previous.chosen_this_round.length && next.phase === 'started') {
     announce(t('live.chosen', { count: next.chosen_this_round.length }));
   }
-  for (const round of roundsEnded(previous, next)) {
-    void reportLinkQuality(round);
-  }
+  const reports = roundsEnded(previous, next).map((round) => reportLinkQuality(round));
   if (next.phase === 'finished' && previous.phase !== 'finished') {
     announce(endedEarlyText(next) ?? t('live.finished'));
     void loadStatistics();
     void loadWithdrawal();
+    // The last round's links are measured before they are let go.
+    void Promise.allSettled(reports).then(endVoice);
   }
   state.room = { ...next, scenario: next.scenario ?? previous.scenario };
   if (!state.scenario) {
@@ -1500,6 +1503,10 @@ function voiceSection() {
 function voiceContent() {
   const view = mesh?.view() ?? [];
   const micOn = mesh?.micOn ?? false;
+  // Voice ends with the game (endVoice): the card said the microphone was on and offered to start recording.
+  if (state.room?.phase === 'finished') {
+    return [h('h3', { id: 'voice-title' }, t('voice.title')), h('p', { class: 'muted', id: 'voice-ended' }, t('voice.ended'))];
+  }
   return [
     h('h3', { id: 'voice-title' }, t('voice.title')),
     mesh?.noMic
@@ -1509,7 +1516,7 @@ function voiceContent() {
         h('span', { class: mesh?.speaking ? 'tag speaking' : 'tag', id: 'mic-state' }, micOn ? t('voice.micOn') : t('voice.micOff'))),
     recording.view(participantName, (message) => voiceSession?.send(message)),
     view.length === 0
-      ? h('p', { class: 'muted' }, t('voice.alone'))
+      ? h('p', { class: 'muted', id: 'voice-alone' }, aloneText())
       : h('ul', { class: 'plain', id: 'links' }, view.map((peer) => {
         const stateClass = peer.state === 'connected' || peer.state === 'relayed' ? 'tag ok' : peer.state === 'failed' ? 'tag bad' : 'tag warn';
         // Two sides: who (and whether they speak), then the link's state at the row's end. Speaking was a third child of
@@ -1522,6 +1529,29 @@ function voiceContent() {
           h('span', { class: stateClass, 'aria-hidden': 'true' }, t(`voice.state.${peer.state}`)));
       })),
   ];
+}
+
+/**
+ * Why there is no voice link yet, without promising one that will not come: bots do not talk, and players who are offline
+ * or gone connect only when they are back.
+ */
+function aloneText() {
+  const room = state.room;
+  const selfId = currentSession()?.user_id;
+  const people = (room?.participants ?? []).filter((p) => p.user_id !== selfId && !p.is_bot && presenceOf(p) !== 'removed');
+  if (people.length > 0) {
+    return t('voice.whenOnline');
+  }
+  return room?.phase === 'waiting' && room.participants.length < 3 ? t('voice.alone') : t('voice.nobody');
+}
+
+/** Voice ends with the game: the microphone and the links are let go, and the card says so. */
+function endVoice() {
+  mesh?.close();
+  mesh = null;
+  state.down.delete('signaling');
+  renderBanner();
+  renderVoice();
 }
 
 /** Voice changes often (speaking flags): only its card is redrawn. */
