@@ -65,6 +65,13 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         // This gateway exports raw ids (Research:Pseudonymise off), and the row says so as the ledger does.
         Assert.Equal((false, true), (entry.GetProperty("pseudonymised").GetBoolean(), entry.GetProperty("names_included").GetBoolean()));
         await Expect(row.Locator("[data-identities=named]")).ToHaveTextAsync("User ids and names");
+        // The form says so too: its unticked "Include usernames and nicknames" read as if names were left out, and the
+        // ledger then said "User ids and names". It counts only where the server pseudonymises, and the latest export says
+        // what this server did.
+        await Expect(page.Locator("#export-names")).Not.ToBeCheckedAsync();
+        await Expect(page.Locator("#export-names-last[data-identities=named]")).ToContainTextAsync("was not pseudonymised: it holds user ids and names");
+        await Expect(page.Locator("#export-names")).ToHaveAccessibleDescriptionAsync(
+            new System.Text.RegularExpressions.Regex("only on a server that pseudonymises.*was not pseudonymised"));
         Assert.Equal("finished", entry.GetProperty("filter_phase").GetString());
         // Of the seats left out, those whose user withdrew data consent: the ledger's count, under its own heading.
         await Expect(page.Locator("#ledger-table thead")).ToContainTextAsync("Left out: withdrew consent");

@@ -38,7 +38,11 @@ addStrings({
     'research.study': 'Study (its label)',
     'research.session': 'Class session (its code)',
     'research.studyHint': 'A study label is matched exactly as its sessions were given it. Where the server pseudonymises, an export of a study uses that study’s pseudonyms, the same in every export of it; an export of a session, the pseudonyms of the session’s study; any other, the default ones.',
-    'research.names': 'Include usernames and nicknames (a pseudonymised export leaves them out unless this is ticked)',
+    'research.names': 'Include usernames and nicknames',
+    'research.namesHint': 'This box counts only on a server that pseudonymises (its Research:Pseudonymise setting): there user ids become pseudonyms, and names are left out unless it is ticked. A server that does not pseudonymise exports user ids and names whether it is ticked or not.',
+    'research.namesLast.named': 'The latest export ({at}) was not pseudonymised: it holds user ids and names. Expect the same from this one unless the server’s setting has changed since.',
+    'research.namesLast.pseudonyms': 'The latest export ({at}) was pseudonymised: its user ids are pseudonyms for {study}.',
+    'research.namesLast.pseudonymsNamed': 'The latest export ({at}) was pseudonymised: its user ids are pseudonyms for {study}, and it holds names, as its box was ticked.',
     'research.filter.study': 'study {study}',
     'research.filter.session': 'session {session}',
     'research.figuresOf': 'Figures of',
@@ -126,7 +130,11 @@ addStrings({
     'research.study': '연구 (연구 라벨)',
     'research.session': '수업 세션 (세션 코드)',
     'research.studyHint': '연구 라벨은 세션에 붙인 그대로 정확히 맞춰 봅니다. 서버가 가명을 쓰는 경우, 연구를 골라 내보내면 그 연구의 가명을 씁니다. 같은 연구는 언제 내보내도 가명이 같습니다. 세션을 고르면 그 세션이 속한 연구의 가명을, 그 밖에는 기본 가명을 씁니다.',
-    'research.names': '사용자 이름과 별명 포함 (가명 처리한 내보내기는 여기에 표시하지 않으면 빼 둡니다)',
+    'research.names': '사용자 이름과 별명 포함',
+    'research.namesHint': '이 칸은 가명을 쓰는 서버(Research:Pseudonymise 설정)에서만 효과가 있습니다. 그런 서버에서는 사용자 ID가 가명으로 바뀌고, 여기에 표시하지 않으면 이름이 빠집니다. 가명을 쓰지 않는 서버는 표시 여부와 관계없이 사용자 ID와 이름을 내보냅니다.',
+    'research.namesLast.named': '가장 최근 내보내기({at})는 가명 처리되지 않아 사용자 ID와 이름이 들어 있습니다. 그 뒤로 서버 설정이 바뀌지 않았다면 이번 내보내기도 같습니다.',
+    'research.namesLast.pseudonyms': '가장 최근 내보내기({at})는 가명 처리되었습니다. 사용자 ID는 {study}의 가명입니다.',
+    'research.namesLast.pseudonymsNamed': '가장 최근 내보내기({at})는 가명 처리되었습니다. 사용자 ID는 {study}의 가명이고, 표시했기에 이름이 들어 있습니다.',
     'research.filter.study': '연구 {study}',
     'research.filter.session': '세션 {session}',
     'research.figuresOf': '수치 범위',
@@ -410,6 +418,7 @@ export class ResearchPage {
     const keep = (key) => (/** @type {Event} */ event) => {
       filter[key] = /** @type {HTMLInputElement} */ (event.currentTarget).value;
     };
+    const lastIdentities = this.lastIdentities();
     const status = this.exporting
       ? t('research.started')
       : this.finished ? t('research.received', { id: this.finished.exportId, bytes: number(this.finished.bytes), file: this.finished.file }) : '';
@@ -454,12 +463,15 @@ export class ResearchPage {
         type: 'checkbox',
         id: 'export-names',
         name: 'include_nicknames',
+        'aria-describedby': lastIdentities ? 'export-names-hint export-names-last' : 'export-names-hint',
         checked: filter.names,
         onchange: (/** @type {Event} */ event) => {
           filter.names = /** @type {HTMLInputElement} */ (event.currentTarget).checked;
         },
       }),
       t('research.names')),
+    h('p', { class: 'hint', id: 'export-names-hint' }, t('research.namesHint')),
+    lastIdentities,
     h('fieldset', {},
       h('legend', {}, t('research.format')),
       ['xlsx', 'csv'].map((format) => h('label', { class: 'inline', for: `export-format-${format}` },
@@ -490,6 +502,21 @@ export class ResearchPage {
     // The byte count changes many times a second: it is not a live region; the status line says when it starts and ends.
     h('p', { id: 'export-bytes', hidden: !this.exporting }, t('research.receiving', { bytes: 0 })),
     h('p', { id: 'export-status', role: 'status', 'data-export-id': this.finished?.exportId }, status));
+  }
+
+  /**
+   * Whom the latest export could name, as its ledger entry records it. The page cannot ask the server whether it
+   * pseudonymises, and the box read as if an unticked one always left names out: on a server that does not, the ledger
+   * then said "User ids and names". The latest entry is the best word on what this export will hold.
+   */
+  lastIdentities() {
+    const latest = this.ledger[0];
+    const word = latest ? identitiesWord(latest) : 'unknown';
+    if (!latest || word === 'unknown') {
+      return null;
+    }
+    return h('p', { class: word === 'named' ? 'notice warn' : 'hint', id: 'export-names-last', 'data-identities': word },
+      t(`research.namesLast.${word}`, { at: when(latest.completed_at), study: latest.pseudonym_study ?? '' }));
   }
 
   ledgerSection() {
