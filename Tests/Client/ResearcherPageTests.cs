@@ -54,6 +54,9 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
 
         var row = page.Locator($"#ledger-table tbody[data-export-id='{exportId}']");
         await Expect(row).ToBeVisibleAsync();
+        // Its caption agrees with its count ("The 1 latest of 1 exports").
+        await Expect(page.Locator("#ledger-table caption")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(
+            @"^(The one export|All [0-9,]+ exports, newest first|The 20 latest of [0-9,]+ exports, newest first), with the SHA-256 of each sheet$"));
         // The whole ledger fits the page's width: the hashes have their own row, not two columns pushed off to the right.
         var widths = await page.EvaluateAsync<int[]>("(() => { const wrap = document.getElementById('ledger-table').parentElement; return [wrap.scrollWidth, wrap.clientWidth]; })()");
         Assert.True(widths[0] <= widths[1], $"the ledger is {widths[0]} px wide in a {widths[1]} px wrapper");

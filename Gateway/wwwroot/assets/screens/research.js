@@ -4,7 +4,7 @@
 
 import { ApiError, call, fetchAuthorized } from '../api.js';
 import { h, saveFile } from '../dom.js';
-import { addStrings, has, number, pick, t, when } from '../i18n.js';
+import { addStrings, counted, has, number, pick, t, when } from '../i18n.js';
 import { figuresSection } from './research-figures.js';
 
 addStrings({
@@ -47,7 +47,11 @@ addStrings({
     'research.filter.session': 'session {session}',
     'research.figuresOf': 'Figures of',
     'research.everyRoom': 'Every room',
-    'research.studyOption': '{study}: sessions {sessions}, rooms {rooms}',
+    'research.studyOption': '{study}: {sessions}, {rooms}',
+    'research.sessions.one': '{count} session',
+    'research.sessions.other': '{count} sessions',
+    'research.rooms.one': '{count} room',
+    'research.rooms.other': '{count} rooms',
     'research.studiesListed': 'The {count} most recently played of {total} studies are listed.',
     'research.format': 'File format',
     'research.xlsx': 'Excel workbook (.xlsx)',
@@ -72,10 +76,14 @@ addStrings({
     'research.ledger': 'Past exports',
     'research.ledgerEmpty': 'No export yet.',
     'research.ledgerCaption': 'The {count} latest of {total} exports, newest first, with the SHA-256 of each sheet',
+    'research.ledgerCaptionAll.one': 'The one export, with the SHA-256 of each sheet',
+    'research.ledgerCaptionAll.other': 'All {total} exports, newest first, with the SHA-256 of each sheet',
     'research.erasures': 'Withdrawals and removals',
     'research.erasuresHint': 'Each time participants’ rows were deleted: by their own withdrawal, or by the retention rules. An export taken before one still holds those rows; delete or replace its copies.',
     'research.erasuresEmpty': 'Nothing has been withdrawn or removed.',
     'research.erasuresCaption': 'The {count} latest of {total}, newest first; who is never recorded',
+    'research.erasuresCaptionAll.one': 'The one erasure; who is never recorded',
+    'research.erasuresCaptionAll.other': 'All {total}, newest first; who is never recorded',
     'research.col.erasedAt': 'When',
     'research.col.erasureKind': 'How',
     'research.col.rowsErased': 'Rows deleted',
@@ -139,7 +147,9 @@ addStrings({
     'research.filter.session': '세션 {session}',
     'research.figuresOf': '수치 범위',
     'research.everyRoom': '모든 방',
-    'research.studyOption': '{study}: 세션 {sessions}, 방 {rooms}',
+    'research.studyOption': '{study}: {sessions}, {rooms}',
+    'research.sessions.other': '세션 {count}개',
+    'research.rooms.other': '방 {count}개',
     'research.studiesListed': '연구 {total}개 가운데 최근에 진행한 {count}개를 보여 줍니다.',
     'research.format': '파일 형식',
     'research.xlsx': '엑셀 통합 문서 (.xlsx)',
@@ -164,10 +174,12 @@ addStrings({
     'research.ledger': '지난 내보내기',
     'research.ledgerEmpty': '아직 내보낸 적이 없습니다.',
     'research.ledgerCaption': '전체 {total}건 중 최근 {count}건 (최신순), 시트마다 SHA-256',
+    'research.ledgerCaptionAll.other': '전체 {total}건 (최신순), 시트마다 SHA-256',
     'research.erasures': '철회와 삭제',
     'research.erasuresHint': '참가자의 행이 삭제된 때입니다. 참가자 스스로 철회했거나 보존 기간 규칙에 따라 삭제되었습니다. 그 전에 내보낸 파일에는 그 행이 남아 있으니, 사본을 지우거나 새로 내보낸 것으로 바꾸세요.',
     'research.erasuresEmpty': '철회되거나 삭제된 것이 없습니다.',
     'research.erasuresCaption': '전체 {total}건 중 최근 {count}건 (최신순). 누구인지는 기록하지 않습니다',
+    'research.erasuresCaptionAll.other': '전체 {total}건 (최신순). 누구인지는 기록하지 않습니다',
     'research.col.erasedAt': '언제',
     'research.col.erasureKind': '어떻게',
     'research.col.rowsErased': '삭제된 행',
@@ -378,7 +390,11 @@ export class ResearchPage {
       },
       h('option', { value: '', selected: this.figuresStudy === '' }, t('research.everyRoom')),
       this.studies.map((study) => h('option', { value: study.study_label, selected: this.figuresStudy === study.study_label },
-        t('research.studyOption', { study: study.study_label, sessions: number(study.sessions), rooms: number(study.rooms) })))),
+        t('research.studyOption', {
+          study: study.study_label,
+          sessions: counted('research.sessions', study.sessions, { count: number(study.sessions) }),
+          rooms: counted('research.rooms', study.rooms, { count: number(study.rooms) }),
+        })))),
       this.studiesTotal > this.studies.length
         ? h('p', { class: 'hint' }, t('research.studiesListed', { count: number(this.studies.length), total: number(this.studiesTotal) }))
         : null);
@@ -526,7 +542,7 @@ export class ResearchPage {
         ? h('p', { class: 'muted', id: 'ledger-empty' }, t('research.ledgerEmpty'))
         : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'ledger-title' },
           h('table', { id: 'ledger-table' },
-            h('caption', {}, t('research.ledgerCaption', { count: this.ledger.length, total: this.ledgerTotal })),
+            h('caption', {}, listCaption('research.ledgerCaption', this.ledger.length, this.ledgerTotal)),
             h('thead', {}, h('tr', {},
               ledgerColumns.map((column) => h('th', { scope: 'col' }, t(`research.col.${column}`))))),
             // One group per export: its facts on one row, its hashes on a row of their own below, whole and at full width, so
@@ -561,7 +577,7 @@ export class ResearchPage {
         ? h('p', { class: 'muted', id: 'erasures-empty' }, t('research.erasuresEmpty'))
         : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'erasures-title' },
           h('table', { id: 'erasures-table' },
-            h('caption', {}, t('research.erasuresCaption', { count: this.erasures.length, total: this.erasuresTotal })),
+            h('caption', {}, listCaption('research.erasuresCaption', this.erasures.length, this.erasuresTotal)),
             h('thead', {}, h('tr', {},
               ['erasedAt', 'erasureKind', 'rowsErased', 'exportsBefore'].map((column) => h('th', { scope: 'col' }, t(`research.col.${column}`))))),
             h('tbody', {}, this.erasures.map((erasure) => h('tr', { 'data-erasure-id': erasure.id, 'data-kind': erasure.kind },
@@ -602,6 +618,16 @@ function identitiesText(entry) {
  */
 function sheetText(sheet) {
   return has(`research.sheet.${sheet}`) ? t('research.sheetNamed', { label: t(`research.sheet.${sheet}`), sheet }) : sheet;
+}
+
+/**
+ * A ledger's caption: the latest of how many, or all of them when they are all listed ("The 1 latest of 1 exports").
+ * @param {string} key @param {number} count the entries listed @param {number} total the entries there are
+ */
+function listCaption(key, count, total) {
+  return count >= total
+    ? counted(`${key}All`, total, { total: number(total) })
+    : t(key, { count: number(count), total: number(total) });
 }
 
 /** @param {number} bytes the count so far, written into its line only (redrawing the page would wipe the form) */
