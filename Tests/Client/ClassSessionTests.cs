@@ -150,11 +150,14 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
 
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/end", null, Ct));
 
-        // The page went to the statistics with four rounds missing and no word why.
-        const string Told = "Your facilitator ended this game before its last round. The rounds your group decided are below; the others stay undecided.";
+        // The page went to the statistics with four rounds missing and no word why. No round was decided: the statistics
+        // say so rather than draw bare axes and empty grids.
+        const string Told = "Your facilitator ended this game before your group decided any round, so there are no results to show.";
         await Expect(page.Locator("#room-phase")).ToHaveTextAsync("Finished");
         await Expect(page.Locator("#ended-early")).ToHaveTextAsync(Told);
         await Expect(page.Locator("#live")).ToHaveTextAsync(Told);
+        await Expect(page.Locator("#stats-none")).ToHaveTextAsync("No round was decided in this game: there is nothing to chart.");
+        await Expect(page.Locator("#statistics svg, #stats-details")).ToHaveCountAsync(0);
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "finished-ended-early-phone");
         await page.Context.CloseAsync();
     }
@@ -191,6 +194,11 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
         await Expect(page.Locator("#live")).ToHaveTextAsync(Told);
         await Expect(page.Locator("#round-timer")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Time left to choose: (11:00|10:[0-5]\\d)$"));
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "round-extended-phone");
+
+        // The sureness scale on a phone: 1 to 5 on one row (the 5 fell alone below).
+        var rows = await page.EvaluateAsync<double>(
+            "() => { const tops = [...document.querySelectorAll('#confidence-group label')].map((label) => label.getBoundingClientRect().top); return Math.max(...tops) - Math.min(...tops); }");
+        Assert.True(rows < 1, $"The sureness scale's boxes are on more than one row on a phone ({rows} px apart).");
         await Expect(page.Locator("#extended-notice")).ToHaveTextAsync(Told);
         await page.SelectOptionAsync("#lang-select", "ko");
         await Expect(page.Locator("#extended-notice")).ToHaveTextAsync("진행자가 이 라운드에 시간을 더 주었습니다. 시계에 새로 남은 시간이 나옵니다.");

@@ -154,9 +154,28 @@ internal static partial class ClientFlows
             await Expect(page.Locator("#participants li")).ToHaveCountAsync(3);
         }
 
+        // No seat has a role yet: each pick says so (it showed the first role, "everyone is Caregiver"), and the greyed-out
+        // Start says why.
+        var picks = pages[0].Locator("#participants select");
+        await Expect(picks).ToHaveCountAsync(3);
+        for (var i = 0; i < 3; i++)
+        {
+            await Expect(picks.Nth(i)).ToHaveValueAsync("0");
+            await Expect(picks.Nth(i).Locator("option:checked")).ToHaveTextAsync("Choose a role");
+        }
+
+        // The host's own row: their name, then "you" and "host", apart ("Game1you host").
+        var gaps = await pages[0].EvaluateAsync<double[]>(
+            "() => { const items = [...document.querySelector('#participants li .name-tags').children]; " +
+            "return items.slice(1).map((item, i) => item.getBoundingClientRect().left - items[i].getBoundingClientRect().right); }");
+        Assert.Equal(2, gaps.Length);
+        Assert.All(gaps, gap => Assert.True(gap >= 4, $"A tag is {gap} px from what it follows in the host's row."));
+        await Expect(pages[0].Locator("#start-game")).ToBeDisabledAsync();
+        await Expect(pages[0].Locator("#start-game")).ToHaveAccessibleDescriptionAsync(new Regex("^The game starts once each of the three has a role"));
         await ScanAsync(scan, pages[0], "waiting-room");
         await pages[0].ClickAsync("#assign-random");
         await ExpectStartableAsync(pages[0]);
+        await Expect(pages[0].Locator("#start-hint")).ToHaveCountAsync(0);
         await pages[0].ClickAsync("#start-game");
     }
 
@@ -195,6 +214,10 @@ internal static partial class ClientFlows
 
         if (round == 1)
         {
+            // The sureness legend is as wide as its words: stretched to the full width, it cut the fieldset's top border away.
+            var widths = await host.EvaluateAsync<double[]>(
+                "() => { const group = document.getElementById('confidence-group'); return [group.querySelector('legend').getBoundingClientRect().width, group.getBoundingClientRect().width]; }");
+            Assert.True(widths[0] < widths[1] * 0.8, $"The sureness legend is {widths[0]} px wide in a {widths[1]} px fieldset: it hides the top border.");
             await Expect(host.Locator("#consensus-submit")).ToBeVisibleAsync();
             await ScanAsync(scan, host, "round");
         }

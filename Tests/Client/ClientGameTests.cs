@@ -63,6 +63,12 @@ public partial class ClientGameTests(BrowserFixture browser) : IClassFixture<Bro
             await Expect(page.Locator("#links li[data-state=connected], #links li[data-state=relayed]")).ToHaveCountAsync(2, new() { Timeout = 45_000 });
         }
 
+        // A link's row has two sides, who (with their speaking tag) and the link's state at its end: the speaking tag was a
+        // third child of the spaced-out row, and the state jumped to the middle whenever the peer spoke.
+        var sides = await pages[0].Locator("#links li").First.EvaluateAsync<string[]>(
+            "li => [...li.children].filter((child) => !child.classList.contains('visually-hidden')).map((child) => child.className)");
+        Assert.Equal(["name-tags", "tag ok"], sides);
+
         var mute = pages[0].Locator("#mute");
         await Expect(mute).ToHaveAttributeAsync("aria-pressed", "false");
         await mute.ClickAsync();

@@ -30,8 +30,8 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
     }
 
     /// <summary>
-    /// A redraw (here the language switch, which draws the page again and reloads the lobby's lists) sets what the app
-    /// holds and leaves what the person typed but the app does not hold: the form's half-typed title and topic stay.
+    /// A redraw (here the language switch, which draws the page again in the other language) sets what the app holds and
+    /// leaves what the person typed but the app does not hold: the form's half-typed title and topic stay.
     /// </summary>
     [Fact]
     public async Task What_was_typed_into_a_form_survives_a_redraw()
@@ -89,6 +89,64 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await page.ClickAsync("#guest-submit");
         await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
         await AssertNoHorizontalScrollAsync(page, "lobby");
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>
+    /// Korean broke between any two syllables ("정해집니/다") while only table cells kept words whole: Korean text keeps its
+    /// words (keep-all), English is left alone, and a run too long for any line (a hash, a link) still wraps on a phone.
+    /// </summary>
+    [Theory]
+    [InlineData("ko", "keep-all")]
+    [InlineData("en", "normal")]
+    public async Task Korean_lines_break_between_words_and_a_long_unbroken_run_still_wraps(string lang, string wordBreak)
+    {
+        var page = await browser.NewPageAsync(width: 360, height: 740);
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", lang);
+        await Expect(page.Locator("#guest-form")).ToBeVisibleAsync();
+
+        var style = await page.EvaluateAsync<string[]>(
+            "() => { const s = getComputedStyle(document.querySelector('#main p')); return [s.wordBreak, s.overflowWrap]; }");
+        Assert.Equal([wordBreak, "anywhere"], style);
+        await page.EvaluateAsync(
+            "() => { const p = document.createElement('p'); p.id = 'long-run'; p.textContent = '0123456789abcdef'.repeat(8) + '가나다라마바사아자차카타파하'.repeat(4); document.getElementById('main').append(p); }");
+        var run = await page.EvaluateAsync<int[]>("() => { const p = document.getElementById('long-run'); return [p.scrollWidth, p.clientWidth]; }");
+        Assert.True(run[0] <= run[1], $"A long unbroken run is {run[0]} px wide in a {run[1]} px paragraph ({lang}).");
+        await AssertNoHorizontalScrollAsync(page, "sign-in with a long run");
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>
+    /// The consent questions sat in the guest card, and Create account quietly sent their answers: they stand above both
+    /// ways in, say whom they apply to, and a new account holds what was ticked there.
+    /// </summary>
+    [Fact]
+    public async Task The_consent_questions_stand_above_both_ways_in_and_a_new_account_holds_the_answers()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", "en");
+        var section = page.Locator("#consent-section");
+        await Expect(section.Locator("#data-consent")).ToBeEnabledAsync();
+        await Expect(page.Locator("#guest-form input[type=checkbox], #account-form input[type=checkbox]")).ToHaveCountAsync(0);
+        await Expect(section.Locator("#consent-applies")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("start as a guest or create an account.*already have keeps"));
+        var tops = await page.EvaluateAsync<double[]>(
+            "() => ['consent-section', 'guest-form', 'account-form'].map((id) => document.getElementById(id).getBoundingClientRect().top)");
+        Assert.True(tops[0] < tops[1] && tops[0] < tops[2], $"The consent questions are at {tops[0]} px, the guest form at {tops[1]}, the account form at {tops[2]}.");
+        await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "sign-in-consent");
+
+        await page.CheckAsync("#voice-consent");
+        await page.FillAsync("#account-username", Accounts.AuthClient.UniqueName("consent"));
+        await page.FillAsync("#account-password", "a long enough password");
+        await page.ClickAsync("#register-submit");
+        await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
+
+        var me = await page.EvaluateAsync<JsonElement>(
+            "async () => { const s = JSON.parse(sessionStorage.getItem('dilemma.session')); " +
+            "return (await fetch('/auth/me', { headers: { Authorization: 'Bearer ' + s.access_token } })).json(); }");
+        Assert.False(me.GetProperty("data_consent").GetBoolean());
+        Assert.True(me.GetProperty("voice_consent").GetBoolean());
         await page.Context.CloseAsync();
     }
 

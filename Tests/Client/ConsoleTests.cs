@@ -108,7 +108,7 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await Expect(second.Locator("[data-column=rate]")).ToHaveTextAsync("100%");
         await Expect(second.Locator("[data-column=meanConfidence]")).ToHaveTextAsync("4.00");
         await Expect(second.Locator("[data-column=consensusConfidence]")).ToHaveTextAsync("4.00");
-        await Expect(page.Locator("#session-results-summary")).ToHaveTextAsync("0 of 1 rooms finished; 2 rounds closed.");
+        await Expect(page.Locator("#session-results-summary")).ToHaveTextAsync("0 of 1 room finished; 2 rounds closed.");
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "console-results");
         Assert.Empty(await page.EvaluateAsync<string[]>("() => window.__violations"));
         await page.Context.CloseAsync();

@@ -131,9 +131,9 @@ public class HostToolsTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         foreach (var page in pages[..2])
         {
             await Expect(page.Locator("#room-phase")).ToHaveTextAsync("Finished");
-            // Who ended it, and that the rounds not decided stay so: the screen had gone to the statistics without a word.
+            // Who ended it, and that nothing was decided: the screen had gone to the statistics without a word.
             await Expect(page.Locator("#ended-early")).ToHaveTextAsync(
-                "Gone1, the host, ended this game before its last round. The rounds your group decided are below; the others stay undecided.");
+                "Gone1, the host, ended this game before your group decided any round, so there are no results to show.");
             await page.Context.CloseAsync();
         }
     }
@@ -184,9 +184,18 @@ public class HostToolsTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         await page.ClickAsync("#assign-random");
         await Expect(page.Locator("#start-game")).ToBeEnabledAsync();
         await page.ClickAsync("#start-game");
+        // Bots do not talk: the card promised "Voice connects when the others join".
+        await Expect(page.Locator("#voice-alone")).ToHaveTextAsync("Nobody else in this room can talk: the other seats are bots or empty.");
+        await Expect(page.Locator("#mute")).ToBeVisibleAsync();
         await page.ClickAsync("#end-game");
         await page.ClickAsync("#end-confirm");
         await Expect(page.Locator("#room-phase")).ToHaveTextAsync("Finished");
+
+        // Voice ends with the game: the card said the microphone was on and offered to start recording. Nothing was
+        // decided, so the statistics say that rather than draw empty charts.
+        await Expect(page.Locator("#voice-ended")).ToHaveTextAsync("Voice ended with the game: your microphone is off.");
+        await Expect(page.Locator("#voice #mute, #voice #recording-toggle, #voice #mic-state")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#stats-none")).ToBeVisibleAsync();
 
         // The finished game was a dead end: only signing out left it, and a reload came back to it.
         await Expect(page.Locator("#room-back")).ToBeVisibleAsync();

@@ -32,7 +32,14 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         // request and comes back in the ledger.
         await Expect(page.Locator("#export-sheet")).ToHaveCountAsync(0);
         await page.CheckAsync("#export-format-csv");
-        await Expect(page.Locator("#export-sheet option")).ToHaveTextAsync([.. ExportSheets.All.Select(s => s.Name)]);
+        // The sheets in words, each with the name it has in the workbook (it was the name alone, in both languages).
+        var sheetOptions = page.Locator("#export-sheet option");
+        await Expect(sheetOptions).ToHaveCountAsync(ExportSheets.All.Count);
+        Assert.Equal(ExportSheets.All.Select(s => s.Name), await sheetOptions.EvaluateAllAsync<string[]>("options => options.map((o) => o.value)"));
+        await Expect(sheetOptions).ToHaveTextAsync([.. ExportSheets.All.Select(s => new System.Text.RegularExpressions.Regex($@"^[A-Z].* \({s.Name}\)$"))]);
+        await page.SelectOptionAsync("#lang-select", "ko");
+        await Expect(sheetOptions).ToHaveTextAsync([.. ExportSheets.All.Select(s => new System.Text.RegularExpressions.Regex($@"^[^a-z]*[\uAC00-\uD7A3][^a-z]* \({s.Name}\)$"))]);
+        await page.SelectOptionAsync("#lang-select", "en");
         await page.SelectOptionAsync("#export-sheet", "decisions");
         await page.SelectOptionAsync("#export-phase", "finished");
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#export-submit"));
@@ -47,17 +54,27 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
 
         var row = page.Locator($"#ledger-table tbody[data-export-id='{exportId}']");
         await Expect(row).ToBeVisibleAsync();
+        // Its caption agrees with its count ("The 1 latest of 1 exports").
+        await Expect(page.Locator("#ledger-table caption")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(
+            @"^(The one export|All [0-9,]+ exports, newest first|The 20 latest of [0-9,]+ exports, newest first), with the SHA-256 of each sheet$"));
         // The whole ledger fits the page's width: the hashes have their own row, not two columns pushed off to the right.
         var widths = await page.EvaluateAsync<int[]>("(() => { const wrap = document.getElementById('ledger-table').parentElement; return [wrap.scrollWidth, wrap.clientWidth]; })()");
         Assert.True(widths[0] <= widths[1], $"the ledger is {widths[0]} px wide in a {widths[1]} px wrapper");
         var entry = await LedgerEntryAsync(researcher, exportId!);
         await Expect(row.Locator("[data-hash=participants]")).ToHaveTextAsync(entry.GetProperty("participants_sha256").GetString()!);
         await Expect(row.Locator("[data-hash=rooms]")).ToHaveTextAsync(entry.GetProperty("rooms_sha256").GetString()!);
-        await Expect(row).ToContainTextAsync("csv");
+        await Expect(row).ToContainTextAsync("csv: Individual decisions, every revision (decisions)");
         await Expect(row).ToContainTextAsync("Finished");
         // This gateway exports raw ids (Research:Pseudonymise off), and the row says so as the ledger does.
         Assert.Equal((false, true), (entry.GetProperty("pseudonymised").GetBoolean(), entry.GetProperty("names_included").GetBoolean()));
         await Expect(row.Locator("[data-identities=named]")).ToHaveTextAsync("User ids and names");
+        // The form says so too: its unticked "Include usernames and nicknames" read as if names were left out, and the
+        // ledger then said "User ids and names". It counts only where the server pseudonymises, and the latest export says
+        // what this server did.
+        await Expect(page.Locator("#export-names")).Not.ToBeCheckedAsync();
+        await Expect(page.Locator("#export-names-last[data-identities=named]")).ToContainTextAsync("was not pseudonymised: it holds user ids and names");
+        await Expect(page.Locator("#export-names")).ToHaveAccessibleDescriptionAsync(
+            new System.Text.RegularExpressions.Regex("only on a server that pseudonymises.*was not pseudonymised"));
         Assert.Equal("finished", entry.GetProperty("filter_phase").GetString());
         // Of the seats left out, those whose user withdrew data consent: the ledger's count, under its own heading.
         await Expect(page.Locator("#ledger-table thead")).ToContainTextAsync("Left out: withdrew consent");
@@ -138,6 +155,17 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         }
 
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "research-figures");
+
+        // The topic's name follows a switch of language: fetched in the language of the sign-in, it stayed in it here.
+        var titles = await page.EvaluateAsync<JsonElement>(
+            "async topic => (await (await fetch('/topics?lang=all')).json()).topics.find((t) => t.topic === topic).title", RoomKit.Topic);
+        foreach (var lang in new[] { "ko", "en" })
+        {
+            await page.SelectOptionAsync("#lang-select", lang);
+            await Expect(topic.Locator("th")).ToHaveTextAsync(titles.GetProperty(lang).GetString()!);
+            await Expect(page.Locator($"#export-topic option[value='{RoomKit.Topic}']")).ToHaveTextAsync(titles.GetProperty(lang).GetString()!);
+        }
+
         await page.Context.CloseAsync();
     }
 

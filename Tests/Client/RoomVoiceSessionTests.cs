@@ -47,6 +47,13 @@ public class RoomVoiceSessionTests(BrowserFixture browser) : IClassFixture<Brows
             await Expect(page.Locator("#facilitator-messages")).ToContainTextAsync("Five minutes left");
         }
 
+        // Its time is written as every other time on the page, in the page's language (it took the browser's: "7:23:53 AM").
+        var at = pages[1].Locator("#facilitator-messages li .muted");
+        await Expect(at).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^at \d{2}:\d{2}$"));
+        await pages[1].SelectOptionAsync("#lang-select", "ko");
+        await Expect(at).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^(오전|오후) \d{1,2}:\d{2}$"));
+        await pages[1].SelectOptionAsync("#lang-select", "en");
+
         // One starts the recording: every page says so, and who.
         await pages[0].ClickAsync("#recording-toggle");
         foreach (var page in pages)

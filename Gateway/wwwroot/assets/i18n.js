@@ -23,6 +23,9 @@ const STRINGS = {
     'signin.voiceHint': 'Your voice itself is never recorded. If you say no, you can still talk.',
     'signin.consentVersion': 'Read what is recorded and why (consent text, version {version})',
     'signin.consentMissing': 'The consent text could not be loaded, so the questions are off; you can still play.',
+    'signin.consentTitle': 'Research consent',
+    'signin.consentApplies': 'Your answers here are saved when you start as a guest or create an account. Signing in to an account you already have keeps the answers it has; change them later under Your data and consent.',
+    'signin.consentLegend': 'What may be used for research',
     'signin.guestButton': 'Start as guest',
     'signin.account': 'Sign in with an account',
     'signin.username': 'Username',
@@ -81,6 +84,8 @@ const STRINGS = {
     'room.assignByHand': 'Assign these roles',
     'room.roleFor': 'Role for {name}',
     'room.start': 'Start the game',
+    'room.chooseRole': 'Choose a role',
+    'room.startNeedsRoles': 'The game starts once each of the three has a role, one each: choose them and press Assign these roles, or assign them at random.',
     'room.waitHost': 'Waiting for the host to assign roles and start.',
     'round.title': 'Round {round} of 5',
     'round.timerChoice': 'Time left to choose: {time}',
@@ -141,7 +146,10 @@ const STRINGS = {
     'voice.micOff': 'Your microphone is off',
     'voice.micOn': 'Your microphone is on',
     'voice.noMic': 'No microphone: you can listen only.',
-    'voice.alone': 'Voice connects when the others join.',
+    'voice.alone': 'Voice connects when another person joins.',
+    'voice.whenOnline': 'Voice connects when another person in the room is online.',
+    'voice.nobody': 'Nobody else in this room can talk: the other seats are bots or empty.',
+    'voice.ended': 'Voice ended with the game: your microphone is off.',
     'voice.state.new': 'connecting',
     'voice.state.connecting': 'connecting',
     'voice.state.connected': 'connected',
@@ -158,6 +166,9 @@ const STRINGS = {
     'live.finished': 'The game is over.',
     'finished.endedByFacilitator': 'Your facilitator ended this game before its last round. The rounds your group decided are below; the others stay undecided.',
     'finished.endedByHost': '{name}, the host, ended this game before its last round. The rounds your group decided are below; the others stay undecided.',
+    'finished.endedByFacilitatorNone': 'Your facilitator ended this game before your group decided any round, so there are no results to show.',
+    'finished.endedByHostNone': '{name}, the host, ended this game before your group decided any round, so there are no results to show.',
+    'stats.noneDecided': 'No round was decided in this game: there is nothing to chart.',
     'error.generic': 'Something went wrong ({code}).',
     'error.network': 'The server cannot be reached. Check the connection and try again.',
     'error.room_full': 'That room already has three players.',
@@ -227,6 +238,9 @@ const STRINGS = {
     'signin.voiceHint': '목소리 자체는 녹음하지 않습니다. 동의하지 않아도 대화할 수 있습니다.',
     'signin.consentVersion': '무엇을 왜 기록하는지 읽기 (동의 문구 버전 {version})',
     'signin.consentMissing': '동의 문구를 불러오지 못해 동의 항목을 고를 수 없습니다. 게임은 할 수 있습니다.',
+    'signin.consentTitle': '연구 참여 동의',
+    'signin.consentApplies': '여기서 고른 답은 게스트로 시작하거나 계정을 만들 때 저장됩니다. 이미 있는 계정으로 로그인하면 그 계정의 답이 그대로 유지되며, 나중에 내 데이터와 동의에서 바꿀 수 있습니다.',
+    'signin.consentLegend': '연구에 쓰여도 되는 것',
     'signin.guestButton': '게스트로 시작',
     'signin.account': '계정으로 로그인',
     'signin.username': '아이디',
@@ -285,6 +299,8 @@ const STRINGS = {
     'room.assignByHand': '이대로 역할 배정',
     'room.roleFor': '{name} 님의 역할',
     'room.start': '게임 시작',
+    'room.chooseRole': '역할 고르기',
+    'room.startNeedsRoles': '세 사람 모두 역할을 하나씩 맡아야 게임을 시작할 수 있습니다. 역할을 고른 뒤 이대로 역할 배정을 누르거나, 무작위로 배정하세요.',
     'room.waitHost': '방장이 역할을 배정하고 게임을 시작하기를 기다리는 중입니다.',
     'round.title': '5라운드 중 {round}라운드',
     'round.timerChoice': '선택 남은 시간: {time}',
@@ -330,7 +346,7 @@ const STRINGS = {
     'stats.meanConfidence': '평균 확신',
     'stats.consensusConfidence': '모둠 확신',
     'stats.person': '참가자',
-    'stats.choice': '내 선택',
+    'stats.choice': '개인 선택',
     'stats.sureness': '확신',
     'stats.changed': '모둠 결정으로 바꿈',
     'stats.unchanged': '아니요',
@@ -346,6 +362,9 @@ const STRINGS = {
     'voice.micOn': '마이크가 켜져 있습니다',
     'voice.noMic': '마이크가 없습니다: 듣기만 할 수 있습니다.',
     'voice.alone': '다른 사람이 들어오면 음성이 연결됩니다.',
+    'voice.whenOnline': '방에 있는 다른 사람이 접속하면 음성이 연결됩니다.',
+    'voice.nobody': '이 방에는 함께 이야기할 사람이 없습니다. 다른 자리는 봇이거나 비어 있습니다.',
+    'voice.ended': '게임이 끝나 음성도 끝났습니다. 마이크는 꺼져 있습니다.',
     'voice.state.new': '연결 중',
     'voice.state.connecting': '연결 중',
     'voice.state.connected': '연결됨',
@@ -362,6 +381,9 @@ const STRINGS = {
     'live.finished': '게임이 끝났습니다.',
     'finished.endedByFacilitator': '진행자가 마지막 라운드 전에 이 게임을 끝냈습니다. 모둠이 정한 라운드는 아래에 있고, 나머지는 정하지 않은 채로 남습니다.',
     'finished.endedByHost': '방장 {name} 님이 마지막 라운드 전에 이 게임을 끝냈습니다. 모둠이 정한 라운드는 아래에 있고, 나머지는 정하지 않은 채로 남습니다.',
+    'finished.endedByFacilitatorNone': '모둠이 한 라운드도 정하기 전에 진행자가 이 게임을 끝냈습니다. 보여 줄 결과가 없습니다.',
+    'finished.endedByHostNone': '모둠이 한 라운드도 정하기 전에 방장 {name} 님이 이 게임을 끝냈습니다. 보여 줄 결과가 없습니다.',
+    'stats.noneDecided': '이 게임에서 정해진 라운드가 없어 그래프로 보여 줄 것이 없습니다.',
     'error.generic': '문제가 생겼습니다 ({code}).',
     'error.network': '서버에 연결할 수 없습니다. 연결을 확인하고 다시 시도하세요.',
     'error.room_full': '그 방에는 이미 세 명이 있습니다.',
@@ -525,7 +547,20 @@ export function percent(value) {
   return value == null ? '' : new Intl.NumberFormat(current, { style: 'percent', maximumFractionDigits: 1 }).format(value);
 }
 
+/**
+ * The locale every date and time is written in: the page's language, never the browser's (a Korean page said "7:23:53 AM"
+ * where the rest of it said 07:17). British English for English: a 24-hour clock, as in Korean.
+ */
+function dateLocale() {
+  return current === 'ko' ? 'ko-KR' : 'en-GB';
+}
+
 /** A time from the server (ISO, UTC) as a date and a time of day in the page's language. @param {string} at */
 export function when(at) {
-  return new Date(at).toLocaleString(current === 'ko' ? 'ko-KR' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+  return new Date(at).toLocaleString(dateLocale(), { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** A time from the server (ISO, UTC) as a time of day alone in the page's language, for what happened today. @param {string} at */
+export function timeOfDay(at) {
+  return new Date(at).toLocaleTimeString(dateLocale(), { timeStyle: 'short' });
 }

@@ -6,7 +6,7 @@ import { NARROW, confidenceChart, distributionChart, figure, legend, movementCha
 import { byId, h, morphChildren, standIn } from './dom.js';
 import { countdown, has, lang, pick, setLang, t } from './i18n.js';
 import { ReconnectingSocket, VoiceMesh } from './realtime.js';
-import { botControls, creationBody, creationFields, generatedScenarioId, hostTools, presenceAnnouncement, presenceTag, waitsForDropout } from './screens/host.js';
+import { botControls, creationBody, creationFields, generatedScenarioId, hostTools, presenceAnnouncement, presenceOf, presenceTag, waitsForDropout } from './screens/host.js';
 import { ClassSessionPage, classSessionStored, takeJoinLinkCode } from './screens/class-session.js';
 import { CONSOLE_ROLES, ConsolePage, consoleSessionStored } from './screens/console.js';
 import { RoundQuestions } from './screens/ai-questions.js';
@@ -273,7 +273,9 @@ function followRooms() {
 
 async function loadLobby() {
   const [topics, rooms, me] = await Promise.all([
-    call('GET', `/topics?lang=${lang()}`),
+    // Both languages at once: the topic names follow a switch of the page's language on every screen that shows them
+    // (the lobby, the console, the research page's filters and figures). Fetched in one, they stayed in it elsewhere.
+    call('GET', '/topics?lang=all'),
     call('GET', '/rooms'),
     currentSession()?.is_guest === false ? call('GET', '/auth/me') : null,
   ]);
@@ -503,11 +505,14 @@ function enterRoom(room) {
       },
       onGone: () => void outOfGame(room).catch(showError),
     });
-  mesh = new VoiceMesh(code, session.user_id, () => renderVoice(), (which) => {
-    state.down.add(which);
-    renderBanner();
-  });
-  mesh.statusOut = (message) => voiceSession?.send(message);
+  // A game that is over has no voice: its microphone is not asked for.
+  if (room.phase !== 'finished') {
+    mesh = new VoiceMesh(code, session.user_id, () => renderVoice(), (which) => {
+      state.down.add(which);
+      renderBanner();
+    });
+    mesh.statusOut = (message) => voiceSession?.send(message);
+  }
   go('room');
   if (room.phase === 'finished') {
     void loadStatistics();
@@ -578,13 +583,13 @@ function applyRoom(next) {
   } else if (next.chosen_this_round.length !== previous.chosen_this_round.length && next.phase === 'started') {
     announce(t('live.chosen', { count: next.chosen_this_round.length }));
   }
-  for (const round of roundsEnded(previous, next)) {
-    void reportLinkQuality(round);
-  }
+  const reports = roundsEnded(previous, next).map((round) => reportLinkQuality(round));
   if (next.phase === 'finished' && previous.phase !== 'finished') {
     announce(endedEarlyText(next) ?? t('live.finished'));
     void loadStatistics();
     void loadWithdrawal();
+    // The last round's links are measured before they are let go.
+    void Promise.allSettled(reports).then(endVoice);
   }
   state.room = { ...next, scenario: next.scenario ?? previous.scenario };
   if (!state.scenario) {
@@ -735,23 +740,25 @@ async function loadConsent() {
   }
 }
 
-/**
- * The answers to the consent questions, with the version of the text shown, for POST /auth/guest and /auth/register.
- * @param {HTMLFormElement} form the guest form, where the questions are asked
- */
-function consentAnswers(form) {
+/** The answers to the sign-in screen's consent questions, with the version of the text shown, for POST /auth/guest and /auth/register. */
+function consentAnswers() {
   return {
-    data_consent: field(form, 'data_consent') === 'true',
-    voice_consent: field(form, 'voice_consent') === 'true',
+    data_consent: ticked('data-consent'),
+    voice_consent: ticked('voice-consent'),
     consent_version: state.consent?.version,
   };
+}
+
+/** @param {string} id a checkbox's id */
+function ticked(id) {
+  return /** @type {HTMLInputElement | null} */ (document.getElementById(id))?.checked ?? false;
 }
 
 /** @param {Event} event */
 function signInAsGuest(event) {
   event.preventDefault();
   const name = field(formOf(event), 'nickname');
-  const consents = consentAnswers(formOf(event));
+  const consents = consentAnswers();
   void run(async () => {
     const pair = await call('POST', '/auth/guest', { guest_id: deviceGuestId(), nickname: name || undefined, ...consents });
     setSession(pair);
@@ -771,8 +778,8 @@ function signInWithAccount(event, mode) {
   const password = field(form, 'password');
   const email = field(form, 'email');
   const setupCode = field(form, 'setup_code');
-  // The consent questions are asked once, in the guest form; a new account answers them there too.
-  const consents = consentAnswers(/** @type {HTMLFormElement} */ (byId('guest-form')));
+  // The consent questions are asked once, above both forms; a sign-in to an existing account sends none.
+  const consents = consentAnswers();
   void run(async () => {
     const pair = mode === 'login'
       ? await call('POST', '/auth/login', { username, password })
@@ -1026,25 +1033,11 @@ function signInScreen() {
     h('h2', { id: 'screen-title' }, t('signin.title')),
     h('p', {}, t('signin.intro')),
     ...(classSessionStored() ? [h('p', { class: 'notice warn', id: 'class-from-link', role: 'status' }, t('class.fromLink', { code: classSessionStored() ?? '' }))] : []),
+    consentSection(),
     h('form', { class: 'card', id: 'guest-form', onsubmit: signInAsGuest },
       h('h3', {}, t('signin.guest')),
       h('label', { for: 'guest-nickname' }, t('signin.nickname')),
       h('input', { type: 'text', id: 'guest-nickname', name: 'nickname', maxlength: 32, autocomplete: 'nickname', required: true }),
-      h('fieldset', {},
-        h('legend', {}, 'Consent / 동의'),
-        state.consent
-          ? h('details', { id: 'consent-text' },
-            h('summary', {}, t('signin.consentVersion', { version: state.consent.version })),
-            h('div', { class: 'consent-text', lang: lang() }, pick(state.consent.texts)))
-          : h('p', { class: 'hint', id: 'consent-missing' }, t('signin.consentMissing')),
-        h('label', { class: 'inline', for: 'data-consent' },
-          h('input', { type: 'checkbox', id: 'data-consent', name: 'data_consent', 'aria-describedby': 'data-hint', disabled: !state.consent }),
-          h('span', {}, t('signin.dataConsent'))),
-        h('p', { class: 'hint', id: 'data-hint' }, t('signin.dataHint')),
-        h('label', { class: 'inline', for: 'voice-consent' },
-          h('input', { type: 'checkbox', id: 'voice-consent', name: 'voice_consent', 'aria-describedby': 'voice-hint', disabled: !state.consent }),
-          h('span', {}, t('signin.voiceConsent'))),
-        h('p', { class: 'hint', id: 'voice-hint' }, t('signin.voiceHint'))),
       h('button', { type: 'submit', id: 'guest-submit', disabled: state.busy }, t('signin.guestButton'))),
     h('form', { class: 'card', id: 'account-form', onsubmit: (/** @type {Event} */ e) => signInWithAccount(e, 'login') },
       h('h3', {}, t('signin.account')),
@@ -1065,6 +1058,32 @@ function signInScreen() {
         h('button', { type: 'button', class: 'secondary', id: 'register-submit', disabled: state.busy, onclick: (/** @type {Event} */ e) => signInWithAccount(e, 'register') }, t('signin.register')))),
     withdrawByCodeForm(state.busy, (action) => void run(action), render),
   ];
+}
+
+/**
+ * The consent questions, above both ways in. They sat inside the guest card while Create account quietly sent their answers
+ * too: someone making an account never saw what they had agreed to. A sign-in to an existing account sends none (its
+ * answers were given when it was made, and are changed under Your data and consent); the hint says so.
+ */
+function consentSection() {
+  return h('section', { class: 'card', id: 'consent-section', 'aria-labelledby': 'consent-title' },
+    h('h3', { id: 'consent-title' }, t('signin.consentTitle')),
+    h('p', { class: 'hint', id: 'consent-applies' }, t('signin.consentApplies')),
+    h('fieldset', { 'aria-describedby': 'consent-applies' },
+      h('legend', {}, t('signin.consentLegend')),
+      state.consent
+        ? h('details', { id: 'consent-text' },
+          h('summary', {}, t('signin.consentVersion', { version: state.consent.version })),
+          h('div', { class: 'consent-text', lang: lang() }, pick(state.consent.texts)))
+        : h('p', { class: 'hint', id: 'consent-missing' }, t('signin.consentMissing')),
+      h('label', { class: 'inline', for: 'data-consent' },
+        h('input', { type: 'checkbox', id: 'data-consent', name: 'data_consent', 'aria-describedby': 'data-hint', disabled: !state.consent }),
+        h('span', {}, t('signin.dataConsent'))),
+      h('p', { class: 'hint', id: 'data-hint' }, t('signin.dataHint')),
+      h('label', { class: 'inline', for: 'voice-consent' },
+        h('input', { type: 'checkbox', id: 'voice-consent', name: 'voice_consent', 'aria-describedby': 'voice-hint', disabled: !state.consent }),
+        h('span', {}, t('signin.voiceConsent'))),
+      h('p', { class: 'hint', id: 'voice-hint' }, t('signin.voiceHint'))));
 }
 
 /**
@@ -1194,16 +1213,26 @@ function roomScreen() {
 function participantList(room, isHost) {
   const selfId = currentSession()?.user_id;
   return h('ul', { class: 'plain', id: 'participants' }, room.participants.map((p) => h('li', { 'data-user-id': p.user_id },
-    h('span', {}, h('strong', {}, p.nickname),
-      p.user_id === selfId ? h('span', { class: 'tag' }, t('room.you')) : null,
-      p.is_host ? h('span', { class: 'tag' }, t('room.host')) : null,
-      presenceTag(p) ?? (state.connected.get(p.user_id) === false ? h('span', { class: 'tag warn' }, t('room.offline')) : null)),
-    isHost && room.participants.length === 3
-      ? h('span', {},
-        h('label', { class: 'visually-hidden', for: `role-${p.user_id}` }, t('room.roleFor', { name: p.nickname })),
-        h('select', { id: `role-${p.user_id}`, onchange: (/** @type {Event} */ e) => state.roleDraft.set(p.user_id, Number(/** @type {HTMLSelectElement} */ (e.currentTarget).value)) },
-          [1, 2, 3].map((role) => h('option', { value: role, selected: (state.roleDraft.get(p.user_id) ?? p.role_id ?? 0) === role }, roleName(role)))))
-      : h('span', { class: 'tag role' }, roleName(p.role_id)))));
+    // The spaces keep the words apart in the text (a screen reader's, a copy); the flex gap keeps them apart on screen.
+    h('span', { class: 'name-tags' }, h('strong', {}, p.nickname),
+      p.user_id === selfId ? [' ', h('span', { class: 'tag' }, t('room.you'))] : null,
+      p.is_host ? [' ', h('span', { class: 'tag' }, t('room.host'))] : null,
+      ' ', presenceTag(p) ?? (state.connected.get(p.user_id) === false ? h('span', { class: 'tag warn' }, t('room.offline')) : null)),
+    isHost && room.participants.length === 3 ? roleSelect(p) : h('span', { class: 'tag role' }, roleName(p.role_id)))));
+}
+
+/**
+ * The host's pick of a seat's role. A seat without one showed the first role ("everyone is Caregiver"), as no option
+ * matched: it shows a placeholder that cannot be picked back once a role is chosen.
+ * @param {import('./api.js').Participant} p
+ */
+function roleSelect(p) {
+  const current = state.roleDraft.get(p.user_id) ?? p.role_id ?? 0;
+  return h('span', {},
+    h('label', { class: 'visually-hidden', for: `role-${p.user_id}` }, t('room.roleFor', { name: p.nickname })),
+    h('select', { id: `role-${p.user_id}`, onchange: (/** @type {Event} */ e) => state.roleDraft.set(p.user_id, Number(/** @type {HTMLSelectElement} */ (e.currentTarget).value)) },
+      h('option', { value: 0, disabled: true, selected: current === 0 }, t('room.chooseRole')),
+      [1, 2, 3].map((role) => h('option', { value: role, selected: current === role }, roleName(role)))));
 }
 
 /** @param {Room} room @param {boolean} isHost */
@@ -1220,8 +1249,10 @@ function waitingSection(room, isHost) {
       ? h('div', { class: 'row' },
         h('button', { type: 'button', id: 'assign-random', disabled: state.busy, onclick: () => assignRoles(false) }, t('room.assignRandom')),
         h('button', { type: 'button', class: 'secondary', id: 'assign-hand', disabled: state.busy, onclick: () => assignRoles(true) }, t('room.assignByHand')),
-        h('button', { type: 'button', id: 'start-game', disabled: state.busy || !rolesAssigned, onclick: startGame }, t('room.start')))
+        h('button', { type: 'button', id: 'start-game', disabled: state.busy || !rolesAssigned, 'aria-describedby': rolesAssigned ? null : 'start-hint', onclick: startGame }, t('room.start')))
       : null,
+    // The server starts a game only once each seat has its role (roles_not_assigned): a greyed-out Start said nothing of it.
+    isHost && full && !rolesAssigned ? h('p', { class: 'hint', id: 'start-hint' }, t('room.startNeedsRoles')) : null,
     !isHost ? h('p', { class: 'muted' }, t('room.waitHost')) : null,
     room.session_code ? h('p', { class: 'hint', id: 'leave-class-hint' }, t('room.leaveClassHint', { code: room.session_code })) : null,
     h('button', { type: 'button', class: 'secondary', id: 'leave-room', disabled: state.busy, onclick: leaveRoom }, t('room.leave')));
@@ -1313,7 +1344,7 @@ function roundSections(room, isHost, selfId) {
     h('h3', { id: 'chosen-title' }, t('round.chosen')),
     h('p', { id: 'chosen-count' }, t('round.chosenCount', { count: chosen.size })),
     h('ul', { class: 'plain', id: 'chosen-list' }, room.participants.map((p) => h('li', { 'data-user-id': p.user_id },
-      h('span', {}, p.nickname, ' ', h('span', { class: 'muted' }, roleName(p.role_id)),
+      h('span', { class: 'name-tags' }, p.nickname, ' ', h('span', { class: 'muted' }, roleName(p.role_id)), ' ',
         presenceTag(p) ?? (state.connected.get(p.user_id) === false ? h('span', { class: 'tag warn' }, t('room.offline')) : null)),
       h('span', { class: chosen.has(p.user_id) ? 'tag ok' : 'tag' }, chosen.has(p.user_id) ? t('round.hasChosen') : t('round.notYet'))))));
 
@@ -1371,7 +1402,9 @@ function endedEarlyText(room) {
     return null;
   }
   const host = room.participants.find((p) => p.user_id === room.ended_early_by);
-  return host ? t('finished.endedByHost', { name: host.nickname }) : t('finished.endedByFacilitator');
+  // Ended before any decision, "the rounds your group decided are below" pointed at nothing.
+  const none = room.consensus.length === 0 ? 'None' : '';
+  return host ? t(`finished.endedByHost${none}`, { name: host.nickname }) : t(`finished.endedByFacilitator${none}`);
 }
 
 /** @param {Room} room */
@@ -1384,15 +1417,21 @@ function finishedSections(room) {
   if (stats) {
     const rounds = stats.rounds;
     const text = (/** @type {string} */ key) => ({ title: t(key), description: t(`${key}Desc`), roundLabel });
+    // A game ended before its group decided any round has nothing to chart: its charts were bare axes and empty grids.
+    const decided = rounds.some((round) => round.consensus_choice != null);
     sections.push(h('section', { class: 'card', 'aria-labelledby': 'stats-title', id: 'statistics' },
       h('h3', { id: 'stats-title' }, t('stats.title')),
-      legend(t('stats.individual'), t('stats.group')),
-      figure(distributionChart(rounds, text('stats.distribution'))),
-      figure(movementChart(rounds, text('stats.movement'))),
-      figure(confidenceChart(rounds, text('stats.confidence'))),
-      h('details', { id: 'stats-details' },
-        h('summary', { id: 'stats-summary' }, t('stats.showTable')),
-        statisticsTable(stats))));
+      decided
+        ? [
+          legend(t('stats.individual'), t('stats.group')),
+          figure(distributionChart(rounds, text('stats.distribution'))),
+          figure(movementChart(rounds, text('stats.movement'))),
+          figure(confidenceChart(rounds, text('stats.confidence'))),
+          h('details', { id: 'stats-details' },
+            h('summary', { id: 'stats-summary' }, t('stats.showTable')),
+            statisticsTable(stats)),
+        ]
+        : h('p', { class: 'muted', id: 'stats-none' }, t('stats.noneDecided'))));
   }
   sections.push(h('section', { class: 'card', 'aria-labelledby': 'feedback-title', id: 'feedback' },
     h('h3', { id: 'feedback-title' }, t('feedback.title')),
@@ -1464,6 +1503,10 @@ function voiceSection() {
 function voiceContent() {
   const view = mesh?.view() ?? [];
   const micOn = mesh?.micOn ?? false;
+  // Voice ends with the game (endVoice): the card said the microphone was on and offered to start recording.
+  if (state.room?.phase === 'finished') {
+    return [h('h3', { id: 'voice-title' }, t('voice.title')), h('p', { class: 'muted', id: 'voice-ended' }, t('voice.ended'))];
+  }
   return [
     h('h3', { id: 'voice-title' }, t('voice.title')),
     mesh?.noMic
@@ -1473,16 +1516,42 @@ function voiceContent() {
         h('span', { class: mesh?.speaking ? 'tag speaking' : 'tag', id: 'mic-state' }, micOn ? t('voice.micOn') : t('voice.micOff'))),
     recording.view(participantName, (message) => voiceSession?.send(message)),
     view.length === 0
-      ? h('p', { class: 'muted' }, t('voice.alone'))
+      ? h('p', { class: 'muted', id: 'voice-alone' }, aloneText())
       : h('ul', { class: 'plain', id: 'links' }, view.map((peer) => {
         const stateClass = peer.state === 'connected' || peer.state === 'relayed' ? 'tag ok' : peer.state === 'failed' ? 'tag bad' : 'tag warn';
+        // Two sides: who (and whether they speak), then the link's state at the row's end. Speaking was a third child of
+        // the spaced-out row, and the state tag jumped to its middle whenever the peer spoke.
         return h('li', { 'data-peer-id': peer.peerId, 'data-state': peer.state },
           h('span', { class: 'visually-hidden' }, t('voice.link', { name: participantName(peer.peerId), state: t(`voice.state.${peer.state}`) })),
-          h('span', { 'aria-hidden': 'true' }, participantName(peer.peerId)),
-          h('span', { class: stateClass, 'aria-hidden': 'true' }, t(`voice.state.${peer.state}`)),
-          peer.speaking ? h('span', { class: 'tag speaking' }, t('voice.speaking')) : null);
+          h('span', { class: 'name-tags' },
+            h('span', { 'aria-hidden': 'true' }, participantName(peer.peerId)), ' ',
+            peer.speaking ? h('span', { class: 'tag speaking' }, t('voice.speaking')) : null),
+          h('span', { class: stateClass, 'aria-hidden': 'true' }, t(`voice.state.${peer.state}`)));
       })),
   ];
+}
+
+/**
+ * Why there is no voice link yet, without promising one that will not come: bots do not talk, and players who are offline
+ * or gone connect only when they are back.
+ */
+function aloneText() {
+  const room = state.room;
+  const selfId = currentSession()?.user_id;
+  const people = (room?.participants ?? []).filter((p) => p.user_id !== selfId && !p.is_bot && presenceOf(p) !== 'removed');
+  if (people.length > 0) {
+    return t('voice.whenOnline');
+  }
+  return room?.phase === 'waiting' && room.participants.length < 3 ? t('voice.alone') : t('voice.nobody');
+}
+
+/** Voice ends with the game: the microphone and the links are let go, and the card says so. */
+function endVoice() {
+  mesh?.close();
+  mesh = null;
+  state.down.delete('signaling');
+  renderBanner();
+  renderVoice();
 }
 
 /** Voice changes often (speaking flags): only its card is redrawn. */
@@ -1506,9 +1575,6 @@ async function boot() {
     render();
     if (shownError !== null) {
       showError(shownError);
-    }
-    if (state.view === 'lobby') {
-      void loadLobby().catch(showError);
     }
   });
   byId('sign-out').addEventListener('click', signOut);

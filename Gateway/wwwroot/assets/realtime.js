@@ -145,6 +145,7 @@ export class VoiceMesh {
     this.micOn = true;
     this.noMic = false;
     this.speaking = false;
+    this.closed = false;
     /** Sends on the room's voice socket (voice status, link states and quality); set by the page. @type {(message: Message) => void} */
     this.statusOut = () => {};
     /** @type {Map<number, { micOn: boolean, speaking: boolean }>} */
@@ -170,6 +171,11 @@ export class VoiceMesh {
     }
     try {
       this.local = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+      if (this.closed) {
+        // Closed while the browser asked for the microphone (the game ended): it is let go at once.
+        this.local.getTracks().forEach((track) => track.stop());
+        return;
+      }
       this.watchSpeaking(this.local);
     } catch {
       this.noMic = true;
@@ -301,6 +307,7 @@ export class VoiceMesh {
   }
 
   close() {
+    this.closed = true;
     this.signaling.close();
     for (const peer of this.peers.values()) {
       peer.close();

@@ -5,7 +5,7 @@
 
 import { ApiError, call } from '../api.js';
 import { h, saveFile } from '../dom.js';
-import { addStrings, pick, t } from '../i18n.js';
+import { addStrings, pick, t, when } from '../i18n.js';
 
 addStrings({
   en: {
@@ -95,7 +95,7 @@ addStrings({
 
 /** @param {Erasure} erasure @param {string} key */
 function erasureText(erasure, key) {
-  return t(key, { rows: erasure.rows_erased, at: new Date(erasure.erased_at).toLocaleString() });
+  return t(key, { rows: erasure.rows_erased, at: when(erasure.erased_at) });
 }
 
 export class MyDataPage {

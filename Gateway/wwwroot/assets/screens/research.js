@@ -4,7 +4,7 @@
 
 import { ApiError, call, fetchAuthorized } from '../api.js';
 import { h, saveFile } from '../dom.js';
-import { addStrings, has, number, pick, t, when } from '../i18n.js';
+import { addStrings, counted, has, number, pick, t, when } from '../i18n.js';
 import { figuresSection } from './research-figures.js';
 
 addStrings({
@@ -38,17 +38,36 @@ addStrings({
     'research.study': 'Study (its label)',
     'research.session': 'Class session (its code)',
     'research.studyHint': 'A study label is matched exactly as its sessions were given it. Where the server pseudonymises, an export of a study uses that study’s pseudonyms, the same in every export of it; an export of a session, the pseudonyms of the session’s study; any other, the default ones.',
-    'research.names': 'Include usernames and nicknames (a pseudonymised export leaves them out unless this is ticked)',
+    'research.names': 'Include usernames and nicknames',
+    'research.namesHint': 'This box counts only on a server that pseudonymises (its Research:Pseudonymise setting): there user ids become pseudonyms, and names are left out unless it is ticked. A server that does not pseudonymise exports user ids and names whether it is ticked or not.',
+    'research.namesLast.named': 'The latest export ({at}) was not pseudonymised: it holds user ids and names. Expect the same from this one unless the server’s setting has changed since.',
+    'research.namesLast.pseudonyms': 'The latest export ({at}) was pseudonymised: its user ids are pseudonyms for {study}.',
+    'research.namesLast.pseudonymsNamed': 'The latest export ({at}) was pseudonymised: its user ids are pseudonyms for {study}, and it holds names, as its box was ticked.',
     'research.filter.study': 'study {study}',
     'research.filter.session': 'session {session}',
     'research.figuresOf': 'Figures of',
     'research.everyRoom': 'Every room',
-    'research.studyOption': '{study}: sessions {sessions}, rooms {rooms}',
+    'research.studyOption': '{study}: {sessions}, {rooms}',
+    'research.sessions.one': '{count} session',
+    'research.sessions.other': '{count} sessions',
+    'research.rooms.one': '{count} room',
+    'research.rooms.other': '{count} rooms',
     'research.studiesListed': 'The {count} most recently played of {total} studies are listed.',
     'research.format': 'File format',
     'research.xlsx': 'Excel workbook (.xlsx)',
     'research.csv': 'CSV (.csv)',
     'research.sheet': 'Sheet (a CSV file holds one)',
+    'research.sheet.participants': 'Participants, one row each',
+    'research.sheet.rooms': 'Rooms',
+    'research.sheet.decisions': 'Individual decisions, every revision',
+    'research.sheet.consensus': 'Group decisions',
+    'research.sheet.room_events': 'Room events',
+    'research.sheet.facilitator_actions': 'Facilitator actions',
+    'research.sheet.recording_events': 'Recording events',
+    'research.sheet.connection_quality': 'Voice connection quality',
+    'research.sheet.scenarios': 'Scenarios',
+    'research.sheet.ai_interactions': 'AI facilitator interactions',
+    'research.sheetNamed': '{label} ({sheet})',
     'research.exportButton': 'Export',
     'research.exportHint': 'Only participants who consented to research are exported. The file is saved when it has arrived.',
     'research.receiving': 'Receiving… {bytes} bytes so far',
@@ -57,10 +76,14 @@ addStrings({
     'research.ledger': 'Past exports',
     'research.ledgerEmpty': 'No export yet.',
     'research.ledgerCaption': 'The {count} latest of {total} exports, newest first, with the SHA-256 of each sheet',
+    'research.ledgerCaptionAll.one': 'The one export, with the SHA-256 of each sheet',
+    'research.ledgerCaptionAll.other': 'All {total} exports, newest first, with the SHA-256 of each sheet',
     'research.erasures': 'Withdrawals and removals',
     'research.erasuresHint': 'Each time participants’ rows were deleted: by their own withdrawal, or by the retention rules. An export taken before one still holds those rows; delete or replace its copies.',
     'research.erasuresEmpty': 'Nothing has been withdrawn or removed.',
     'research.erasuresCaption': 'The {count} latest of {total}, newest first; who is never recorded',
+    'research.erasuresCaptionAll.one': 'The one erasure; who is never recorded',
+    'research.erasuresCaptionAll.other': 'All {total}, newest first; who is never recorded',
     'research.col.erasedAt': 'When',
     'research.col.erasureKind': 'How',
     'research.col.rowsErased': 'Rows deleted',
@@ -115,17 +138,34 @@ addStrings({
     'research.study': '연구 (연구 라벨)',
     'research.session': '수업 세션 (세션 코드)',
     'research.studyHint': '연구 라벨은 세션에 붙인 그대로 정확히 맞춰 봅니다. 서버가 가명을 쓰는 경우, 연구를 골라 내보내면 그 연구의 가명을 씁니다. 같은 연구는 언제 내보내도 가명이 같습니다. 세션을 고르면 그 세션이 속한 연구의 가명을, 그 밖에는 기본 가명을 씁니다.',
-    'research.names': '사용자 이름과 별명 포함 (가명 처리한 내보내기는 여기에 표시하지 않으면 빼 둡니다)',
+    'research.names': '사용자 이름과 별명 포함',
+    'research.namesHint': '이 칸은 가명을 쓰는 서버(Research:Pseudonymise 설정)에서만 효과가 있습니다. 그런 서버에서는 사용자 ID가 가명으로 바뀌고, 여기에 표시하지 않으면 이름이 빠집니다. 가명을 쓰지 않는 서버는 표시 여부와 관계없이 사용자 ID와 이름을 내보냅니다.',
+    'research.namesLast.named': '가장 최근 내보내기({at})는 가명 처리되지 않아 사용자 ID와 이름이 들어 있습니다. 그 뒤로 서버 설정이 바뀌지 않았다면 이번 내보내기도 같습니다.',
+    'research.namesLast.pseudonyms': '가장 최근 내보내기({at})는 가명 처리되었습니다. 사용자 ID는 {study}의 가명입니다.',
+    'research.namesLast.pseudonymsNamed': '가장 최근 내보내기({at})는 가명 처리되었습니다. 사용자 ID는 {study}의 가명이고, 표시했기에 이름이 들어 있습니다.',
     'research.filter.study': '연구 {study}',
     'research.filter.session': '세션 {session}',
     'research.figuresOf': '수치 범위',
     'research.everyRoom': '모든 방',
-    'research.studyOption': '{study}: 세션 {sessions}, 방 {rooms}',
+    'research.studyOption': '{study}: {sessions}, {rooms}',
+    'research.sessions.other': '세션 {count}개',
+    'research.rooms.other': '방 {count}개',
     'research.studiesListed': '연구 {total}개 가운데 최근에 진행한 {count}개를 보여 줍니다.',
     'research.format': '파일 형식',
     'research.xlsx': '엑셀 통합 문서 (.xlsx)',
     'research.csv': 'CSV (.csv)',
     'research.sheet': '시트 (CSV 파일 하나에 시트 하나)',
+    'research.sheet.participants': '참가자, 한 사람에 한 행',
+    'research.sheet.rooms': '방',
+    'research.sheet.decisions': '개인 선택, 수정 포함',
+    'research.sheet.consensus': '모둠 결정',
+    'research.sheet.room_events': '방 이벤트',
+    'research.sheet.facilitator_actions': '진행자 조치',
+    'research.sheet.recording_events': '녹음 기록',
+    'research.sheet.connection_quality': '음성 연결 품질',
+    'research.sheet.scenarios': '시나리오',
+    'research.sheet.ai_interactions': 'AI 진행자 상호작용',
+    'research.sheetNamed': '{label} ({sheet})',
     'research.exportButton': '내보내기',
     'research.exportHint': '연구 참여에 동의한 참가자만 내보냅니다. 파일은 다 받은 뒤에 저장됩니다.',
     'research.receiving': '받는 중… 지금까지 {bytes}바이트',
@@ -134,10 +174,12 @@ addStrings({
     'research.ledger': '지난 내보내기',
     'research.ledgerEmpty': '아직 내보낸 적이 없습니다.',
     'research.ledgerCaption': '전체 {total}건 중 최근 {count}건 (최신순), 시트마다 SHA-256',
+    'research.ledgerCaptionAll.other': '전체 {total}건 (최신순), 시트마다 SHA-256',
     'research.erasures': '철회와 삭제',
     'research.erasuresHint': '참가자의 행이 삭제된 때입니다. 참가자 스스로 철회했거나 보존 기간 규칙에 따라 삭제되었습니다. 그 전에 내보낸 파일에는 그 행이 남아 있으니, 사본을 지우거나 새로 내보낸 것으로 바꾸세요.',
     'research.erasuresEmpty': '철회되거나 삭제된 것이 없습니다.',
     'research.erasuresCaption': '전체 {total}건 중 최근 {count}건 (최신순). 누구인지는 기록하지 않습니다',
+    'research.erasuresCaptionAll.other': '전체 {total}건 (최신순). 누구인지는 기록하지 않습니다',
     'research.col.erasedAt': '언제',
     'research.col.erasureKind': '어떻게',
     'research.col.rowsErased': '삭제된 행',
@@ -348,7 +390,11 @@ export class ResearchPage {
       },
       h('option', { value: '', selected: this.figuresStudy === '' }, t('research.everyRoom')),
       this.studies.map((study) => h('option', { value: study.study_label, selected: this.figuresStudy === study.study_label },
-        t('research.studyOption', { study: study.study_label, sessions: number(study.sessions), rooms: number(study.rooms) })))),
+        t('research.studyOption', {
+          study: study.study_label,
+          sessions: counted('research.sessions', study.sessions, { count: number(study.sessions) }),
+          rooms: counted('research.rooms', study.rooms, { count: number(study.rooms) }),
+        })))),
       this.studiesTotal > this.studies.length
         ? h('p', { class: 'hint' }, t('research.studiesListed', { count: number(this.studies.length), total: number(this.studiesTotal) }))
         : null);
@@ -388,6 +434,7 @@ export class ResearchPage {
     const keep = (key) => (/** @type {Event} */ event) => {
       filter[key] = /** @type {HTMLInputElement} */ (event.currentTarget).value;
     };
+    const lastIdentities = this.lastIdentities();
     const status = this.exporting
       ? t('research.started')
       : this.finished ? t('research.received', { id: this.finished.exportId, bytes: number(this.finished.bytes), file: this.finished.file }) : '';
@@ -432,12 +479,15 @@ export class ResearchPage {
         type: 'checkbox',
         id: 'export-names',
         name: 'include_nicknames',
+        'aria-describedby': lastIdentities ? 'export-names-hint export-names-last' : 'export-names-hint',
         checked: filter.names,
         onchange: (/** @type {Event} */ event) => {
           filter.names = /** @type {HTMLInputElement} */ (event.currentTarget).checked;
         },
       }),
       t('research.names')),
+    h('p', { class: 'hint', id: 'export-names-hint' }, t('research.namesHint')),
+    lastIdentities,
     h('fieldset', {},
       h('legend', {}, t('research.format')),
       ['xlsx', 'csv'].map((format) => h('label', { class: 'inline', for: `export-format-${format}` },
@@ -462,12 +512,27 @@ export class ResearchPage {
           onchange: (/** @type {Event} */ event) => {
             filter.sheet = /** @type {HTMLSelectElement} */ (event.currentTarget).value;
           },
-        }, this.sheets.map((sheet) => h('option', { value: sheet, selected: filter.sheet === sheet }, sheet))))
+        }, this.sheets.map((sheet) => h('option', { value: sheet, selected: filter.sheet === sheet }, sheetText(sheet)))))
       : null,
     h('button', { type: 'submit', id: 'export-submit', disabled: busy || this.exporting }, t('research.exportButton')),
     // The byte count changes many times a second: it is not a live region; the status line says when it starts and ends.
     h('p', { id: 'export-bytes', hidden: !this.exporting }, t('research.receiving', { bytes: 0 })),
     h('p', { id: 'export-status', role: 'status', 'data-export-id': this.finished?.exportId }, status));
+  }
+
+  /**
+   * Whom the latest export could name, as its ledger entry records it. The page cannot ask the server whether it
+   * pseudonymises, and the box read as if an unticked one always left names out: on a server that does not, the ledger
+   * then said "User ids and names". The latest entry is the best word on what this export will hold.
+   */
+  lastIdentities() {
+    const latest = this.ledger[0];
+    const word = latest ? identitiesWord(latest) : 'unknown';
+    if (!latest || word === 'unknown') {
+      return null;
+    }
+    return h('p', { class: word === 'named' ? 'notice warn' : 'hint', id: 'export-names-last', 'data-identities': word },
+      t(`research.namesLast.${word}`, { at: when(latest.completed_at), study: latest.pseudonym_study ?? '' }));
   }
 
   ledgerSection() {
@@ -477,7 +542,7 @@ export class ResearchPage {
         ? h('p', { class: 'muted', id: 'ledger-empty' }, t('research.ledgerEmpty'))
         : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'ledger-title' },
           h('table', { id: 'ledger-table' },
-            h('caption', {}, t('research.ledgerCaption', { count: this.ledger.length, total: this.ledgerTotal })),
+            h('caption', {}, listCaption('research.ledgerCaption', this.ledger.length, this.ledgerTotal)),
             h('thead', {}, h('tr', {},
               ledgerColumns.map((column) => h('th', { scope: 'col' }, t(`research.col.${column}`))))),
             // One group per export: its facts on one row, its hashes on a row of their own below, whole and at full width, so
@@ -487,7 +552,7 @@ export class ResearchPage {
                 h('th', { scope: 'row' }, when(entry.completed_at)),
                 h('td', {}, entry.requested_by),
                 // A csv is one sheet; its sheets and hashes are of what it read, so which sheet left is said here.
-                h('td', {}, entry.csv_sheet ? `${entry.format} (${entry.csv_sheet})` : entry.format),
+                h('td', {}, entry.csv_sheet ? `${entry.format}: ${sheetText(entry.csv_sheet)}` : entry.format),
                 h('td', {}, filterText(entry)),
                 h('td', { 'data-identities': identitiesWord(entry) }, identitiesText(entry)),
                 h('td', {}, `${number(entry.participants_rows)} / ${number(entry.rooms_rows)}`),
@@ -512,7 +577,7 @@ export class ResearchPage {
         ? h('p', { class: 'muted', id: 'erasures-empty' }, t('research.erasuresEmpty'))
         : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'erasures-title' },
           h('table', { id: 'erasures-table' },
-            h('caption', {}, t('research.erasuresCaption', { count: this.erasures.length, total: this.erasuresTotal })),
+            h('caption', {}, listCaption('research.erasuresCaption', this.erasures.length, this.erasuresTotal)),
             h('thead', {}, h('tr', {},
               ['erasedAt', 'erasureKind', 'rowsErased', 'exportsBefore'].map((column) => h('th', { scope: 'col' }, t(`research.col.${column}`))))),
             h('tbody', {}, this.erasures.map((erasure) => h('tr', { 'data-erasure-id': erasure.id, 'data-kind': erasure.kind },
@@ -544,6 +609,25 @@ function identitiesWord(entry) {
 /** @param {LedgerEntry} entry */
 function identitiesText(entry) {
   return t(`research.ids.${identitiesWord(entry)}`, { study: entry.pseudonym_study ?? '' });
+}
+
+/**
+ * A data sheet in words, with the name it has in the workbook and the file (decisions), which the codebook uses; a sheet
+ * this page has no words for yet is shown by that name alone.
+ * @param {string} sheet
+ */
+function sheetText(sheet) {
+  return has(`research.sheet.${sheet}`) ? t('research.sheetNamed', { label: t(`research.sheet.${sheet}`), sheet }) : sheet;
+}
+
+/**
+ * A ledger's caption: the latest of how many, or all of them when they are all listed ("The 1 latest of 1 exports").
+ * @param {string} key @param {number} count the entries listed @param {number} total the entries there are
+ */
+function listCaption(key, count, total) {
+  return count >= total
+    ? counted(`${key}All`, total, { total: number(total) })
+    : t(key, { count: number(count), total: number(total) });
 }
 
 /** @param {number} bytes the count so far, written into its line only (redrawing the page would wipe the form) */

@@ -4,7 +4,7 @@
 // spoke when; everyone in the room sees whether it is on, and only those who consented to voice recording may switch it.
 
 import { h } from '../dom.js';
-import { addStrings, t } from '../i18n.js';
+import { addStrings, t, timeOfDay } from '../i18n.js';
 
 addStrings({
   en: {
@@ -61,7 +61,7 @@ export class FacilitatorMessages {
       h('h3', { id: 'facilitator-title' }, t('facilitator.title')),
       h('ul', { class: 'plain' }, this.items.map((item) => h('li', {},
         h('span', {}, item.message), ' ',
-        h('span', { class: 'muted' }, t('facilitator.at', { time: new Date(item.at).toLocaleTimeString() }))))))];
+        h('span', { class: 'muted' }, t('facilitator.at', { time: timeOfDay(item.at) }))))))];
   }
 }
 

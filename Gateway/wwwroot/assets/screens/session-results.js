@@ -9,8 +9,11 @@ import { addStrings, counted, number, percent, pick, t } from '../i18n.js';
 addStrings({
   en: {
     'results.title': 'Results across the rooms',
-    'results.summary.one': '{finished} of {total} rooms finished; {closed} round closed.',
-    'results.summary.other': '{finished} of {total} rooms finished; {closed} rounds closed.',
+    'results.summary': '{rooms}; {rounds}.',
+    'results.rooms.one': '{finished} of {total} room finished',
+    'results.rooms.other': '{finished} of {total} rooms finished',
+    'results.rounds.one': '{closed} round closed',
+    'results.rounds.other': '{closed} rounds closed',
     'results.none': 'No round has closed in any room yet.',
     'results.refresh': 'Refresh the results',
     'results.shares': 'Choices and decisions per round',
@@ -35,7 +38,9 @@ addStrings({
   },
   ko: {
     'results.title': '방 전체의 결과',
-    'results.summary.other': '방 {total}개 중 {finished}개 끝남, 라운드 {closed}개 마감.',
+    'results.summary': '{rooms}, {rounds}.',
+    'results.rooms.other': '방 {total}개 중 {finished}개 끝남',
+    'results.rounds.other': '라운드 {closed}개 마감',
     'results.none': '아직 어느 방에서도 마감된 라운드가 없습니다.',
     'results.refresh': '결과 새로 고침',
     'results.shares': '라운드별 선택과 결정',
@@ -83,8 +88,10 @@ export function sessionResultsSection(results, scenarioRounds, busy, refresh) {
   const text = (key) => ({ title: t(key), description: t(`${key}Desc`), roundLabel });
   return h('section', { class: 'card', id: 'session-results', 'aria-labelledby': 'session-results-title', 'data-rounds': rounds.length },
     h('h3', { id: 'session-results-title' }, t('results.title')),
-    h('p', { id: 'session-results-summary' }, counted('results.summary', closed, {
-      finished: number(results.rooms_finished), total: number(results.rooms_total), closed: number(closed),
+    // Each count has its own noun: one plural for both read "0 of 1 rooms finished".
+    h('p', { id: 'session-results-summary' }, t('results.summary', {
+      rooms: counted('results.rooms', results.rooms_total, { finished: number(results.rooms_finished), total: number(results.rooms_total) }),
+      rounds: counted('results.rounds', closed, { closed: number(closed) }),
     })),
     h('button', { type: 'button', class: 'secondary', id: 'session-results-refresh', disabled: busy, onclick: refresh }, t('results.refresh')),
     rounds.length === 0

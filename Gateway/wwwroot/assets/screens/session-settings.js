@@ -10,7 +10,7 @@ import { generatedScenarioId } from './host.js';
 addStrings({
   en: {
     'sessionSettings.more': 'Study and game settings',
-    'sessionSettings.studyLabel': 'Study label (exports of this session are pseudonymised under it; optional)',
+    'sessionSettings.studyLabel': 'Study label (where the server pseudonymises, exports of this session are pseudonymised under it; optional)',
     'sessionSettings.choiceSeconds': 'Time to choose, in seconds (optional)',
     'sessionSettings.consensusSeconds': 'Time for the group decision, in seconds (optional)',
     'sessionSettings.onDropout': 'If a student drops out of a started game',
@@ -27,7 +27,7 @@ addStrings({
   },
   ko: {
     'sessionSettings.more': '연구와 게임 설정',
-    'sessionSettings.studyLabel': '연구 표지(이 세션의 내보내기는 이 표지로 가명 처리됩니다, 선택)',
+    'sessionSettings.studyLabel': '연구 라벨(서버가 가명을 쓰는 경우 이 세션의 내보내기는 이 라벨로 가명 처리됩니다, 선택)',
     'sessionSettings.choiceSeconds': '선택 시간(초, 선택)',
     'sessionSettings.consensusSeconds': '모둠 결정 시간(초, 선택)',
     'sessionSettings.onDropout': '게임 중에 학생이 나가면',
@@ -40,7 +40,7 @@ addStrings({
     'sessionSettings.remainder.bots': '봇과 함께 합니다(봇 허용이 필요합니다)',
     'sessionSettings.remainder.pair': '두 명씩 방에서 합니다',
     'error.remainder_needs_bots': '봇과 함께 하려면 "빈자리에 봇을 넣을 수 있음"을 켜야 합니다.',
-    'error.invalid_study_label': '연구 표지는 1자에서 64자까지입니다.',
+    'error.invalid_study_label': '연구 라벨은 1자에서 64자까지입니다.',
   },
 });
 
