@@ -100,7 +100,9 @@ public static class RealtimeApi
 
     /// <summary>
     /// Accepts an admitted caller's socket and runs a session on it until it closes, counted by kind; closed with
-    /// <see cref="CloseCodes.SignedOut"/> when the caller's sign-in is revoked meanwhile.
+    /// <see cref="CloseCodes.SignedOut"/> when the caller's sign-in is revoked meanwhile, and with
+    /// <see cref="CloseCodes.ServiceRestart"/> as soon as this gateway starts stopping: the client then reconnects through
+    /// another gateway at once, rather than when the shutdown timeout aborts the socket.
     /// </summary>
     public static async Task<IResult> RunAsync(
         HttpContext context,
@@ -115,6 +117,8 @@ public static class RealtimeApi
         await using var channel = new SocketChannel(socket, options, json.SerializerOptions, logger);
         using var signOut = context.RequestServices.GetRequiredService<SignInRevocations>()
             .Watch(caller.SignInId, () => channel.Close(CloseCodes.SignedOut, SignInRevokedException.Code));
+        using var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping
+            .Register(() => channel.Close(CloseCodes.ServiceRestart, "server stopping"));
         var metrics = context.RequestServices.GetRequiredService<EdgeMetrics>();
         metrics.SocketOpened(kind);
         try

@@ -84,6 +84,9 @@ public static class CloseCodes
     /// <summary>Abuse: too many refused messages.</summary>
     public const int PolicyViolation = 1008;
 
+    /// <summary>This gateway is stopping (a rolling upgrade, a scale-in): connect again, through another.</summary>
+    public const int ServiceRestart = 1012;
+
     /// <summary>The receiver fell too far behind (its send queue filled up).</summary>
     public const int TryAgainLater = 1013;
 
