@@ -43,6 +43,7 @@ public static class EdgeServices
         {
             var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
             context.ProblemDetails.Extensions.TryAdd("code", Problems.DefaultCode(status));
+            Problems.ExplainFrameworkAnswer(context.ProblemDetails, status, context.HttpContext.Request);
             context.ProblemDetails.Extensions.Remove("traceId");
         });
         services.AddExceptionHandler<ProblemExceptionHandler>();

@@ -1,6 +1,7 @@
 using Dilemma.Grains.Interfaces.Errors;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
 
 namespace Dilemma.Gateway.Errors;
 
@@ -66,6 +67,34 @@ public static class Problems
         _ => StatusCodes.Status409Conflict,
     };
 
+    /// <summary>
+    /// The framework's own answers (no route, a method the route does not take, a body that is not JSON, a body that never
+    /// came) carry no detail; the client is told what was wrong, and where the API's paths are listed.
+    /// </summary>
+    public static void ExplainFrameworkAnswer(ProblemDetails problem, int status, HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentNullException.ThrowIfNull(request);
+        if (problem.Detail is not null)
+        {
+            return;
+        }
+
+        var path = request.Path.Value is { Length: > 200 } tooLong ? tooLong[..200] + "…" : request.Path.Value;
+        (problem.Detail, var field) = status switch
+        {
+            StatusCodes.Status404NotFound => ($"Nothing is served at {path}; the API's paths are listed in /openapi/v1.json.", null),
+            StatusCodes.Status405MethodNotAllowed => ($"{path} does not take {request.Method}; the Allow header and /openapi/v1.json list what it takes.", null),
+            StatusCodes.Status415UnsupportedMediaType => ("The body must be JSON, sent with Content-Type: application/json.", HeaderNames.ContentType),
+            StatusCodes.Status408RequestTimeout => ("The request's body did not arrive in time.", null),
+            _ => (null, (string?)null),
+        };
+        if (field is not null)
+        {
+            problem.Extensions.TryAdd("field", field);
+        }
+    }
+
     /// <summary>The code used when a response has no more specific one (404 from routing, say).</summary>
     public static string DefaultCode(int status) => status switch
     {
@@ -74,6 +103,7 @@ public static class Problems
         403 => "forbidden",
         404 => "not_found",
         405 => "method_not_allowed",
+        408 => "request_timeout",
         409 => "conflict",
         410 => "gone",
         413 => "payload_too_large",

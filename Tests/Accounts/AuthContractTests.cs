@@ -635,10 +635,21 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
         await HttpAssert.ProblemAsync(await Client.PostRawAsync("/auth/login", huge, Ct), HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
     }
 
+    /// <summary>The framework's own answers say what was wrong too, as every other 4xx does.</summary>
     [Fact]
-    public async Task Unknown_paths_get_a_problem_404()
+    public async Task Unknown_paths_other_methods_and_bodies_that_are_not_JSON_get_problems_that_say_so()
     {
-        await HttpAssert.ProblemAsync(await Client.GetAsync("/no/such/path", Ct), HttpStatusCode.NotFound, "not_found");
+        var missing = await HttpAssert.ProblemAsync(await Client.GetAsync("/no/such/path", Ct), HttpStatusCode.NotFound, "not_found");
+        var method = await HttpAssert.ProblemAsync(await Client.DeleteAsync("/auth/guest", Ct), HttpStatusCode.MethodNotAllowed, "method_not_allowed");
+        var text = await HttpAssert.ProblemAsync(
+            await Client.PostAsync("/auth/guest", new StringContent("{\"nickname\":\"plain\"}", Encoding.UTF8, "text/plain"), Ct),
+            HttpStatusCode.UnsupportedMediaType,
+            "unsupported_media_type");
+
+        Assert.Equal("Nothing is served at /no/such/path; the API's paths are listed in /openapi/v1.json.", missing.GetProperty("detail").GetString());
+        Assert.Equal("/auth/guest does not take DELETE; the Allow header and /openapi/v1.json list what it takes.", method.GetProperty("detail").GetString());
+        Assert.Equal("The body must be JSON, sent with Content-Type: application/json.", text.GetProperty("detail").GetString());
+        Assert.Equal("Content-Type", text.GetProperty("field").GetString());
     }
 
     private static StringContent JsonContent(object body) =>
