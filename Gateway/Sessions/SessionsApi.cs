@@ -26,7 +26,7 @@ public static class SessionsApi
         "Facilitators and admins only (403 not_facilitator). Body: title (1-100), topic or scenario_id (one is required: 400 missing_field; " +
         "422 unknown_topic, unknown_scenario, topic_mismatch), language (ko or en, default ko), choice_seconds and consensus_seconds (1-3600, " +
         "none by default), on_dropout (continue, wait or bot; default continue), voice (required or optional, default optional), bots_allowed " +
-        "(default false), study_label (1-64, optional), consent_version (a published consent text version, default the current one; else 422 " +
+        "(default false), study_label (1-64 characters, optional; held to the rule of names, else 422 invalid_study_label), consent_version (a published consent text version, default the current one; else 422 " +
         "unknown_consent_version), remainder_rule (wait, bots or pair; default wait; bots needs bots_allowed, else 422 remainder_needs_bots). " +
         "Answers the session with its join code (10 characters from an alphabet without look-alikes, drawn by a cryptographic generator), " +
         "join_link (this gateway's address with ?session=CODE) and qr_svg_path.";
@@ -92,7 +92,7 @@ public static class SessionsApi
 
     private static void MapFacilitatorActions(RouteGroupBuilder sessions)
     {
-        const string Audit = " Audited in facilitator_actions (actor, action, room, reason, time) once it took effect; GET /sessions/{session_code}/actions lists them. Body (optional): reason (at most 500 characters). ";
+        const string Audit = " Audited in facilitator_actions (actor, action, room, reason, time) once it took effect; GET /sessions/{session_code}/actions lists them. Body (optional): reason (at most 500 characters, at least one visible, no control or direction characters; else 422 invalid_reason). ";
         const string OfRoom = "A room_code not of this session is 404 room_not_found; 409 room_not_started or room_finished when its game is not under way. ";
         const string Reached =
             "A room already paused (or, to resume, running) changes nothing and answers 200, with an Idempotency-Key or without, and is no new audit row: the "
@@ -153,7 +153,7 @@ public static class SessionsApi
             .Validates<BroadcastRequest>().AcceptsIdempotencyKey()
             .WithSummary("Send a short message to every room of the session")
             .WithDescription(
-                "Body: message (1-280 characters after trimming; else 400 invalid_message naming message; 400 missing_field without it), reason (optional). "
+                "Body: message (1-280 characters after trimming, no control or direction characters; else 422 invalid_message naming message; 400 missing_field without it), reason (optional). "
                 + "Every voice socket of every room of the session (WS /ws/voice/{room_code}) receives {\"type\":\"facilitator_message\",\"message\":…,\"at\":…} "
                 + "(at: the server's time, the same in every room), and every monitor of the session (WS /ws/sessions/{session_code}/monitor) the same once; nothing is stored in the rooms. 409 session_not_started before the start. Audited with the message. "
                 + "Sent again without an Idempotency-Key it goes out again and is another audit row (a retry cannot be told from a second message); "

@@ -48,7 +48,8 @@ public static partial class AccountRules
     [GeneratedRegex(@"^[\p{L}\p{Nd}_.\-]+\z", RegexOptions.CultureInvariant)]
     public static partial Regex UsernamePattern();
 
-    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+\z", RegexOptions.CultureInvariant)]
+    /// <summary>Something@something.something, with no spaces, control or format characters (a NUL, a bell, U+202E).</summary>
+    [GeneratedRegex(@"^[^@\s\p{C}]+@[^@\s\p{C}]+\.[^@\s\p{C}]+\z", RegexOptions.CultureInvariant)]
     public static partial Regex EmailPattern();
 
     [GeneratedRegex(@"^[A-Za-z0-9_\-]+\z", RegexOptions.CultureInvariant)]

@@ -46,7 +46,7 @@ internal static class AccountValidation
 
     public static void ThrowIfInvalidNickname(string? nickname)
     {
-        if (nickname is not null && (string.IsNullOrWhiteSpace(nickname) || nickname.Length > AccountRules.NicknameMaxLength || DisplayText.HasHiddenCharacters(nickname)))
+        if (nickname is not null && (nickname.Length is 0 || nickname.Length > AccountRules.NicknameMaxLength || DisplayText.IsUnfit(nickname)))
         {
             throw RuleViolationException.Invalid("invalid_nickname", "nickname", $"A nickname has 1 to {AccountRules.NicknameMaxLength} characters, {DisplayText.Rule}.");
         }

@@ -84,7 +84,7 @@ public sealed partial class RoomGrain(
         RoomRules.EnsureRoomCode(Code);
 
         var title = creation.Title.Trim();
-        if (title.Length is 0 or > RoomRules.TitleMaxLength || DisplayText.HasHiddenCharacters(title))
+        if (title.Length is 0 or > RoomRules.TitleMaxLength || DisplayText.IsUnfit(title))
         {
             throw RuleViolationException.Invalid("invalid_title", "title", $"A title has 1 to {RoomRules.TitleMaxLength} characters, {DisplayText.Rule}.");
         }

@@ -56,7 +56,7 @@ public sealed partial class SessionGrain(
 
         SessionRules.EnsureSessionCode(Code);
         var title = settings.Title.Trim();
-        if (title.Length is 0 or > SessionRules.TitleMaxLength || DisplayText.HasHiddenCharacters(title))
+        if (title.Length is 0 or > SessionRules.TitleMaxLength || DisplayText.IsUnfit(title))
         {
             throw RuleViolationException.Invalid("invalid_title", "title", $"A title has 1 to {SessionRules.TitleMaxLength} characters, {DisplayText.Rule}.");
         }
@@ -97,9 +97,10 @@ public sealed partial class SessionGrain(
             throw RuleViolationException.Invalid("remainder_needs_bots", "remainder_rule", "remainder_rule bots needs bots_allowed true.");
         }
 
-        if (settings.StudyLabel is { Length: 0 or > SessionRules.StudyLabelMaxLength })
+        // The label is what a researcher filters and exports by, so it is held to the rule of names too.
+        if (settings.StudyLabel is { } label && (label.Length is 0 or > SessionRules.StudyLabelMaxLength || DisplayText.IsUnfit(label)))
         {
-            throw RuleViolationException.Invalid("invalid_study_label", "study_label", $"study_label has 1 to {SessionRules.StudyLabelMaxLength} characters.");
+            throw RuleViolationException.Invalid("invalid_study_label", "study_label", $"study_label has 1 to {SessionRules.StudyLabelMaxLength} characters, {DisplayText.Rule}.");
         }
 
         EnsureTimer(settings.ChoiceSeconds, "choice_seconds");
@@ -277,9 +278,10 @@ public sealed partial class SessionGrain(
     public async Task<SessionView> ActAsync(SessionCaller caller, FacilitatorAction action, CancellationToken cancellationToken)
     {
         EnsureFacilitatorOf(caller);
-        if (action.Reason is { Length: > FacilitatorActionKind.ReasonMaxLength })
+        // A reason is audited and shown in the action log: an empty one is no reason, so it is held to the rule of names.
+        if (action.Reason is { } reason && (reason.Length > FacilitatorActionKind.ReasonMaxLength || DisplayText.IsUnfit(reason)))
         {
-            throw RuleViolationException.Invalid("invalid_reason", "reason", $"A reason has at most {FacilitatorActionKind.ReasonMaxLength} characters.");
+            throw RuleViolationException.Invalid("invalid_reason", "reason", $"A reason has at most {FacilitatorActionKind.ReasonMaxLength} characters, {DisplayText.Rule}.");
         }
 
         var onceKey = OnceKeyOf(action, caller.UserId);
@@ -687,9 +689,9 @@ public sealed partial class SessionGrain(
     private static string BroadcastMessage(string? message)
     {
         var text = message?.Trim();
-        return text is { Length: > 0 and <= FacilitatorActionKind.MessageMaxLength }
+        return text is { Length: > 0 and <= FacilitatorActionKind.MessageMaxLength } && !DisplayText.IsUnfit(text)
             ? text
-            : throw new RuleViolationException(RuleViolationKind.Malformed, "invalid_message", $"message has 1 to {FacilitatorActionKind.MessageMaxLength} characters (after trimming).") { Field = "message" };
+            : throw RuleViolationException.Invalid("invalid_message", "message", $"message has 1 to {FacilitatorActionKind.MessageMaxLength} characters (after trimming), {DisplayText.Rule}.");
     }
 
     /// <summary>A room that closed (everyone left it before it started) has nobody to tell.</summary>

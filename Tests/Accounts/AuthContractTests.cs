@@ -575,6 +575,15 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
             "invalid_email");
         Assert.True(email.GetProperty("errors").TryGetProperty("email", out _), email.ToString());
 
+        // Nor a control or format character inside it, which /auth/me would hand back to whoever reads it.
+        foreach (var hidden in new[] { "kim\u0000@example.org", "\u0007@example.org", "kim\u202E@example.org" })
+        {
+            await HttpAssert.ProblemAsync(
+                await Client.PostJsonAsync("/auth/register", new { username = AuthClient.UniqueName(), password = Password, email = hidden }, Ct),
+                HttpStatusCode.UnprocessableEntity,
+                "invalid_email");
+        }
+
         var guest = await HttpAssert.ProblemAsync(
             await Client.PostJsonAsync("/auth/guest", new { guest_id = Guid.NewGuid().ToString("N") + "\n" }, Ct),
             HttpStatusCode.UnprocessableEntity,

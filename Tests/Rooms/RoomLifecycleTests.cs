@@ -221,7 +221,11 @@ public sealed class RoomLifecycleTests(EmbeddedGatewayFixture gateway) : IClassF
     [InlineData("Ann\u2066a")]
     [InlineData("two\nlines")]
     [InlineData("bell\u0007")]
-    public async Task Names_and_titles_with_control_or_direction_characters_get_422_naming_the_field(string text)
+    [InlineData("\u200B")]
+    [InlineData("\u3164\u3164")]
+    [InlineData("\uFEFF \u00AD")]
+    [InlineData("\u0301\u0301\u0301")]
+    public async Task Names_and_titles_with_control_or_direction_characters_or_nothing_visible_get_422_naming_the_field(string text)
     {
         var host = await RoomKit.GuestAsync(Client, Ct);
         var code = RoomKit.Code(await RoomKit.CreateRoomAsync(host, Ct));
@@ -233,8 +237,9 @@ public sealed class RoomLifecycleTests(EmbeddedGatewayFixture gateway) : IClassF
             await Client.PostJsonAsync("/auth/guest", new { nickname = text }, Ct), HttpStatusCode.UnprocessableEntity, "invalid_nickname");
         await HttpAssert.ProblemAsync(await host.PostAsync("/rooms/public", new { title = text, topic = RoomKit.Topic }, Ct), HttpStatusCode.UnprocessableEntity, "invalid_title");
 
-        // Marks of direction stay: a name that mixes scripts needs them.
+        // Marks of direction stay: a name that mixes scripts needs them; and so do marks on a letter.
         await HttpAssert.OkAsync<JsonElement>(await host.PostAsync("/rooms/public", new { title = "Room \u200Fא", topic = RoomKit.Topic }, Ct), HttpStatusCode.Created);
+        await HttpAssert.OkAsync<JsonElement>(await host.PostAsync("/rooms/public", new { title = "Cafe\u0301 \u1100\u1161", topic = RoomKit.Topic }, Ct), HttpStatusCode.Created);
     }
 
     [Fact]

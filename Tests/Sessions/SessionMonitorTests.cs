@@ -176,9 +176,9 @@ public abstract class SessionMonitorTests(Uri gateway, Uri monitorGateway, HttpC
             }
         }
 
-        var blank = await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/broadcast", new { message = "   " }, Ct), HttpStatusCode.BadRequest, "invalid_message");
+        var blank = await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/broadcast", new { message = "   " }, Ct), HttpStatusCode.UnprocessableEntity, "invalid_message");
         Assert.Equal("message", blank.GetProperty("field").GetString());
-        var tooLong = await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/broadcast", new { message = new string('a', 281) }, Ct), HttpStatusCode.BadRequest, "invalid_message");
+        var tooLong = await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/broadcast", new { message = new string('a', 281) }, Ct), HttpStatusCode.UnprocessableEntity, "invalid_message");
         Assert.Equal("message", tooLong.GetProperty("field").GetString());
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/broadcast", new { message = new string('b', 280) }, Ct));
         var other = await SessionKit.FacilitatorAsync(client, Grains, Ct);

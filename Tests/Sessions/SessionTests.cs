@@ -856,6 +856,26 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
         await HttpAssert.ProblemAsync(await facilitator.PostAsync("/sessions", new { title = "t", topic = RoomKit.Topic, consent_version = "1999-01" }, Ct), HttpStatusCode.UnprocessableEntity, "unknown_consent_version");
         await HttpAssert.ProblemAsync(await facilitator.PostAsync("/sessions", new { title = "t", topic = "no-such-topic" }, Ct), HttpStatusCode.UnprocessableEntity, "unknown_topic");
     }
+
+    /// <summary>A study label is what a researcher filters and exports by, and a reason is shown in the action log: both are held to the rule of names.</summary>
+    [Theory]
+    [InlineData("ctl\u0000\u0001")]
+    [InlineData("\u202Eyduts")]
+    [InlineData("\u200B")]
+    public async Task A_study_label_or_a_reason_that_hides_or_shows_nothing_gets_422(string text)
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var label = await HttpAssert.ProblemAsync(
+            await facilitator.PostAsync("/sessions", new { title = "Labelled", topic = RoomKit.Topic, study_label = text }, Ct),
+            HttpStatusCode.UnprocessableEntity,
+            "invalid_study_label");
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+
+        var reason = await HttpAssert.ProblemAsync(await facilitator.PostAsync($"/sessions/{code}/pause", new { reason = text }, Ct), HttpStatusCode.UnprocessableEntity, "invalid_reason");
+
+        Assert.Equal("study_label", label.GetProperty("field").GetString());
+        Assert.Equal("reason", reason.GetProperty("field").GetString());
+    }
 }
 
 public sealed class EmbeddedSessionTests(EmbeddedGatewayFixture gateway)
