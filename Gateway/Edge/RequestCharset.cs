@@ -12,7 +12,10 @@ public sealed class RequestCharset(RequestDelegate next)
 {
     public async Task InvokeAsync(HttpContext context)
     {
+        // The two forms clients send (HttpClient's JsonContent, fetch) skip the parse: it is on every write's path.
         if (context.Request.ContentType is { } contentType
+            && !contentType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            && !contentType.Equals("application/json; charset=utf-8", StringComparison.OrdinalIgnoreCase)
             && MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
             && mediaType.Charset.HasValue)
         {
