@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Dilemma.Gateway.Hosting;
-using Dilemma.Hosting;
 using Dilemma.Grains.Interfaces.Diagnostics;
+using Dilemma.Hosting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
