@@ -92,7 +92,7 @@ public static class SessionsApi
 
     private static void MapFacilitatorActions(RouteGroupBuilder sessions)
     {
-        const string Audit = " Audited in facilitator_actions (actor, action, room, reason, time) once it took effect; GET /sessions/{session_code}/actions lists them. Body (optional): reason (at most 500 characters, at least one visible, no control or direction characters; else 422 invalid_reason). ";
+        const string Audit = " Audited in facilitator_actions (actor, action, room, reason, time) once it took effect; GET /sessions/{session_code}/actions lists them. Body (optional): reason (at most 500 characters, no control or direction characters and not only invisible ones, else 422 invalid_reason; a blank one is none). ";
         const string OfRoom = "A room_code not of this session is 404 room_not_found; 409 room_not_started or room_finished when its game is not under way. ";
         const string Reached =
             "A room already paused (or, to resume, running) changes nothing and answers 200, with an Idempotency-Key or without, and is no new audit row: the "

@@ -278,8 +278,14 @@ public sealed partial class SessionGrain(
     public async Task<SessionView> ActAsync(SessionCaller caller, FacilitatorAction action, CancellationToken cancellationToken)
     {
         EnsureFacilitatorOf(caller);
-        // A reason is audited and shown in the action log: an empty one is no reason, so it is held to the rule of names.
-        if (action.Reason is { } reason && (reason.Length > FacilitatorActionKind.ReasonMaxLength || DisplayText.IsUnfit(reason)))
+
+        // The reason is optional: a blank one is none. One given is audited and shown in the action log, so it is held to
+        // the rule of names.
+        if (string.IsNullOrWhiteSpace(action.Reason))
+        {
+            action = action with { Reason = null };
+        }
+        else if (action.Reason.Length > FacilitatorActionKind.ReasonMaxLength || DisplayText.IsUnfit(action.Reason))
         {
             throw RuleViolationException.Invalid("invalid_reason", "reason", $"A reason has at most {FacilitatorActionKind.ReasonMaxLength} characters, {DisplayText.Rule}.");
         }
