@@ -423,13 +423,16 @@ public sealed partial class RoomGrain(
             return;
         }
 
-        throw State.Phase switch
+        throw PhaseConflict();
+    }
+
+    private RuleViolationException PhaseConflict() =>
+        State.Phase switch
         {
             RoomPhase.Started => RuleViolationException.Conflict("room_started", "The game has already started."),
             RoomPhase.Finished => RuleViolationException.Conflict("room_finished", "The game is over."),
             _ => RuleViolationException.Conflict("room_not_started", "The game has not started yet."),
         };
-    }
 
     private void EnsurePlaying() => EnsurePhase(RoomPhase.Started);
 
