@@ -48,7 +48,7 @@ public static class RealtimeApi
                 + "a participant changes the recording at most once a second (rate_limited). "
                 + "link_quality {round_number, links: [{peer_user_id, connection_state (an RTCPeerConnection state word), relayed, round_trip_ms, jitter_ms, packets_received, packets_lost}]} "
                 + "is each participant's getStats() summary of their links for a round, stored one connection_quality row per link; measures may be null; "
-                + "a bad field is answered invalid_message naming it, a round not yet open wrong_round, a peer outside the room invalid_peer, a round reported again already_reported. "
+                + "a bad field is answered invalid_message naming it, a round not yet open wrong_round (after the game ended, any round but its last: the client reports a round as it ends), a peer outside the room invalid_peer, a round reported again already_reported; from a participant who withdrew their research data research_data_removed, and a link to such a participant is left out (nothing more is recorded about them). "
                 + "Pushes room_updated, the room as GET /rooms/{room_code} answers it, after every change: host changes (handed on, or automatic when the host is dropped: host_user_id), "
                 + "presence (present, reconnecting, dropped, removed), bot seats (is_bot), paused (and paused_at), and the running deadline (deadline_kind, deadline_at on the server's clock). "
                 + "In a started game also {type, user_id, at} for participant_reconnecting, participant_returned and participant_dropped. "

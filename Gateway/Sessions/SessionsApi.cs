@@ -70,7 +70,11 @@ public static class SessionsApi
                 "The session's consent_version must have been granted (data use; voice recording too when the session's voice is required): " +
                 "granted before, or now by sending it (recorded as a consent change); otherwise 403 consent_required naming the version. " +
                 "Before the start the participant waits in the pool (status open, room_code null); after it they are seated in the session's " +
-                "waiting room, which starts when it has three. Enrolling again answers the same seat. 409 session_closed after the close; " +
+                "waiting room, which starts when it has three. Enrolling again answers the same seat, its body checked and applied as a first " +
+                "enrolment's: 422 unknown_consent_version for an unpublished consent_version (422 invalid_nickname likewise), consents given " +
+                "under the session's version are recorded (voice_consent true too where voice is optional), another published version is " +
+                "403 consent_required; a new nickname or attribute replaces the old one while in the pool, and once seated a different one is " +
+                "409 already_seated (field nickname or attribute). 409 session_closed after the close; " +
                 "409 session_full once Game:MaxSessionParticipants (600 by default) have enrolled.")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -53,10 +53,17 @@ public interface IRoomGame : IGrainWithStringKey
     /// </summary>
     Task<RoomSnapshot> RunOnceAsync(RoomCommand command, string idempotencyKey, CancellationToken cancellationToken = default);
 
-    /// <summary>Records (or revises) a participant's choice for the current round.</summary>
+    /// <summary>
+    /// Records (or revises) a participant's choice for the current round. A <see cref="ChoiceSubmission.SubmissionId"/> the
+    /// user sent before answers the first receipt (<c>Replayed</c>) when the round, choice and confidence are the same, and is
+    /// <c>idempotency_key_reused</c> (422, field <c>submission_id</c>) when they are not; consensus ids are kept apart.
+    /// </summary>
     Task<SubmissionReceipt> SubmitChoiceAsync(long userId, ChoiceSubmission submission, CancellationToken cancellationToken = default);
 
-    /// <summary>Records the group's consensus once all three have chosen, and opens the next round or finishes the game.</summary>
+    /// <summary>
+    /// Records the group's consensus once all three have chosen, and opens the next round or finishes the game; its
+    /// submission id replays or is refused as <see cref="SubmitChoiceAsync"/>'s.
+    /// </summary>
     Task<SubmissionReceipt> SubmitConsensusAsync(long userId, ChoiceSubmission submission, CancellationToken cancellationToken = default);
 
     /// <summary>

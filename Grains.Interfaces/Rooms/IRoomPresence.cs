@@ -53,7 +53,9 @@ public interface IRoomPresence : IGrainWithStringKey
     /// Stores a seated participant's per-link summary of a round (one <c>connection_quality</c> row per link):
     /// the round must have opened (<c>wrong_round</c>, 409), each peer must be another participant of the room
     /// (<c>invalid_peer</c>, 422; the gateway refuses a peer listed twice), and a participant reports a round's link
-    /// once, whichever activation of the room is asked (<c>already_reported</c>, 409).
+    /// once, whichever activation of the room is asked (<c>already_reported</c>, 409). A finished game takes only its last
+    /// round's report (<c>wrong_round</c> otherwise). Nothing more is recorded about a participant who withdrew their research
+    /// data: their own report is <c>research_data_removed</c> (410), and another's link to them is left out.
     /// </summary>
     Task RecordLinkQualityAsync(long userId, int roundNumber, IReadOnlyList<LinkQuality> links, CancellationToken cancellationToken = default);
 
@@ -61,7 +63,8 @@ public interface IRoomPresence : IGrainWithStringKey
     /// Starts or stops the room's recording; only participants with voice consent may
     /// (<c>voice_consent_required</c>, 403). Each change is a timestamped research event.
     /// Starting what is started (or stopping what is stopped) changes and records nothing; a
-    /// participant changes it at most once a second (<c>rate_limited</c>).
+    /// participant changes it at most once a second (<c>rate_limited</c>). A participant who withdrew their research data
+    /// changes nothing (<c>research_data_removed</c>, 410): the change would be a new row about them.
     /// </summary>
     Task<RecordingState> SetRecordingAsync(long userId, bool recording, CancellationToken cancellationToken = default);
 }

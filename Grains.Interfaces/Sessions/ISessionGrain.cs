@@ -17,9 +17,11 @@ public interface ISessionGrain : IGrainWithStringKey
     Task<SessionView> GetAsync(SessionCaller caller, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Enrols a participant (again: the same answer). Before the start they wait in the pool; after it they
-    /// are seated in the session's waiting room, which starts when it has three. The session's consent
-    /// version must have been accepted, now or before (<c>consent_required</c>, 403).
+    /// Enrols a participant. Before the start they wait in the pool; after it they are seated in the session's waiting
+    /// room, which starts when it has three. The session's consent version must have been accepted, now or before
+    /// (<c>consent_required</c>, 403); an unpublished one is <c>unknown_consent_version</c> (422). Again: the same seat, the
+    /// body checked and its consents recorded as the first time; a new nickname or attribute applies in the pool, and once
+    /// seated a different one is <c>already_seated</c> (409).
     /// </summary>
     Task<SessionSeat> EnrolAsync(long userId, SessionEnrolment enrolment, CancellationToken cancellationToken = default);
 

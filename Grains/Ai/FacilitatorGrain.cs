@@ -113,7 +113,8 @@ public sealed class FacilitatorGrain(IFacilitator facilitator, AiSettings settin
         metrics.AiAnswered("feedback", answer.Ai);
 
         // A participant reads their own feedback; anyone else allowed to ask (a facilitator, a researcher) shows it to the room.
-        long? shownTo = details.Room.Participants.Any(p => p.UserId == viewer.UserId) ? viewer.UserId : null;
+        // A participant who withdrew their research data (their seat's nickname emptied) is not named: the row would be new data about them.
+        long? shownTo = details.Room.Participants.Any(p => p.UserId == viewer.UserId && p.Nickname.Length > 0) ? viewer.UserId : null;
         await research.RecordAiInteractionAsync(
             AiInteractionRecord.From(details.Room.Code, shownTo, AiInteractionKind.Feedback, request.RoundNumber, time.GetUtcNow().UtcDateTime, answer.Ai),
             cancellationToken);

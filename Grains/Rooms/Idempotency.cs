@@ -18,6 +18,12 @@ internal static class Idempotency
         IdempotencyKeys.Header,
         $"This {IdempotencyKeys.Header} was used for a different request; a retry must repeat the request exactly, a new request needs a new key.");
 
+    /// <summary>A choice's or consensus's <c>submission_id</c> sent again with another round, choice or confidence.</summary>
+    public static RuleViolationException SubmissionReused() => RuleViolationException.Invalid(
+        "idempotency_key_reused",
+        "submission_id",
+        "This submission_id was used for a different submission (round_number, choice or confidence); a retry must repeat the submission exactly, a new submission needs a new submission_id.");
+
     /// <summary>Keeps the newest <paramref name="kept"/> entries of a list that grows at its end.</summary>
     public static void Trim<T>(List<T> entries, int kept)
     {

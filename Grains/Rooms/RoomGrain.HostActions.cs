@@ -5,8 +5,8 @@ using Dilemma.Grains.Research;
 namespace Dilemma.Grains.Rooms;
 
 /// <summary>
-/// What the host can always do, so a game never gets stuck on someone who is gone: hand the host
-/// role on, take a gone participant's seat out of the game, end the game early. Each is a row of
+/// What the host can always do until the game is over, so a game never gets stuck on someone who is gone: hand
+/// the host role on, take a gone participant's seat out of the game, end the game early. Each is a row of
 /// <c>room_events</c> with who did it and when. Leaving a started game is a dropout.
 /// </summary>
 public sealed partial class RoomGrain
@@ -15,6 +15,14 @@ public sealed partial class RoomGrain
     {
         EnsureCreated();
         EnsureHost(callerId);
+
+        // A finished game has no one left to host for: each hand-off only wrote another host_changed row, without end, and
+        // about people who may since have withdrawn their research data.
+        if (State.Phase == RoomPhase.Finished)
+        {
+            throw PhaseConflict();
+        }
+
         var next = Named(userId);
         if (!TakesPart(next))
         {

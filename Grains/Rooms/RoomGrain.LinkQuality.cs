@@ -15,12 +15,25 @@ public sealed partial class RoomGrain
     public async Task RecordLinkQualityAsync(long userId, int roundNumber, IReadOnlyList<LinkQuality> links, CancellationToken cancellationToken)
     {
         EnsureCreated();
-        Seated(userId);
+        var sender = Seated(userId);
+        if (IsForgotten(sender))
+        {
+            // As the withdrawal code's answer once the seat's rows are gone: nothing more is recorded about them here.
+            throw RuleViolationException.Gone("research_data_removed", "Your research data from this game was withdrawn; nothing more is recorded about you here.");
+        }
+
         if (State.Phase == RoomPhase.Waiting || roundNumber < 1 || roundNumber > State.CurrentRound)
         {
             throw RuleViolationException.Conflict(
                 "wrong_round",
                 State.Phase == RoomPhase.Waiting ? "The game has not started: no round to report on." : $"Rounds 1 to {State.CurrentRound} have opened, not round {roundNumber}.");
+        }
+
+        // The client reports a round when it sees the round end, so the last round's report comes after the finish and is
+        // taken; an earlier round's, reported only now, is not a report made as the game went on.
+        if (State.Phase == RoomPhase.Finished && roundNumber != State.CurrentRound)
+        {
+            throw RuleViolationException.Conflict("wrong_round", $"The game is over: only round {State.CurrentRound}'s report, sent as it ended, is still taken.");
         }
 
         for (var i = 0; i < links.Count; i++)
@@ -31,8 +44,16 @@ public sealed partial class RoomGrain
             }
         }
 
+        // A report is sent once, and its links to those still in the study are the reporter's own data: a link to someone who
+        // withdrew is left out rather than the whole report refused. The erasure only nulled such peers in rows written before.
+        var kept = links.Where(link => !IsForgotten(Find(link.PeerUserId)!)).ToList();
+        if (kept.Count == 0)
+        {
+            return;
+        }
+
         var now = Now;
-        var rows = links
+        var rows = kept
             .Select(link => new ConnectionQualityRecord(Code, userId, link.PeerUserId, roundNumber, link.ConnectionState, link.Relayed, link.RoundTripMs, link.JitterMs, link.PacketsReceived, link.PacketsLost, now))
             .ToList();
 

@@ -127,7 +127,12 @@ public sealed partial class RoomGrain
     public async Task<RecordingState> SetRecordingAsync(long userId, bool recording, CancellationToken cancellationToken)
     {
         EnsureCreated();
-        Participant(userId);
+        if (IsForgotten(Participant(userId)))
+        {
+            // Each change is a recording_events row naming who made it: one would be new research data about them.
+            throw RuleViolationException.Gone("research_data_removed", "Your research data from this game was withdrawn; nothing more is recorded about you here.");
+        }
+
         var user = await GrainFactory.GetGrain<IUserGrain>(userId).GetAsync(cancellationToken);
         if (!user.VoiceConsent)
         {

@@ -60,6 +60,12 @@ public sealed partial class RoomGrain
         }
     }
 
+    /// <summary>
+    /// A seat whose person withdrew their research data (<see cref="ForgetWithdrawnAsync"/> emptied its nickname; no other seat
+    /// has an empty one, as nicknames and account names have 1-32 characters): nothing new may be recorded about them.
+    /// </summary>
+    private static bool IsForgotten(ParticipantState seat) => !seat.IsBot && seat.Nickname.Length == 0;
+
     public async Task ForgetWithdrawnAsync(long userId, CancellationToken cancellationToken)
     {
         if (!State.Created || State.Phase != RoomPhase.Finished || Find(userId) is not { } seat)

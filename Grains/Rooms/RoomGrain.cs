@@ -265,7 +265,7 @@ public sealed partial class RoomGrain(
     {
         EnsureCreated();
         var chooser = Participant(userId);
-        if (Replay(SubmissionOperation.Choice, userId, submission.SubmissionId) is { } replayed)
+        if (Replay(SubmissionOperation.Choice, userId, submission) is { } replayed)
         {
             return replayed;
         }
@@ -307,7 +307,7 @@ public sealed partial class RoomGrain(
     {
         EnsureCreated();
         var submitter = Participant(userId);
-        if (Replay(SubmissionOperation.Consensus, userId, submission.SubmissionId) is { } replayed)
+        if (Replay(SubmissionOperation.Consensus, userId, submission) is { } replayed)
         {
             return replayed;
         }
@@ -423,13 +423,16 @@ public sealed partial class RoomGrain(
             return;
         }
 
-        throw State.Phase switch
+        throw PhaseConflict();
+    }
+
+    private RuleViolationException PhaseConflict() =>
+        State.Phase switch
         {
             RoomPhase.Started => RuleViolationException.Conflict("room_started", "The game has already started."),
             RoomPhase.Finished => RuleViolationException.Conflict("room_finished", "The game is over."),
             _ => RuleViolationException.Conflict("room_not_started", "The game has not started yet."),
         };
-    }
 
     private void EnsurePlaying() => EnsurePhase(RoomPhase.Started);
 
@@ -620,10 +623,30 @@ public sealed partial class RoomGrain(
         return receipt;
     }
 
-    // A submission id answers only for the operation it was first used on: a choice's id reused on
-    // the consensus endpoint is a new consensus, not a replay of the choice.
-    private SubmissionReceipt? Replay(SubmissionOperation operation, long userId, string? submissionId) =>
-        submissionId is null ? null : State.Submissions.Find(s => s.Key == SubmissionKey(operation, userId, submissionId))?.Receipt is { } receipt ? receipt with { Replayed = true } : null;
+    /// <summary>
+    /// The first answer to a retry: the same id, by the same user, for the same operation and the very same submission. A
+    /// submission id answers only for the operation it was first used on: a choice's id reused on the consensus endpoint
+    /// is a new consensus, not a replay of the choice. Another round, choice or confidence under a used id is refused
+    /// (422 <c>idempotency_key_reused</c>), as a changed request under an Idempotency-Key is: answered with the old receipt,
+    /// the client was told 201 for a submission nobody recorded, and a game could stall on a consensus it believed sent.
+    /// </summary>
+    private SubmissionReceipt? Replay(SubmissionOperation operation, long userId, ChoiceSubmission submission)
+    {
+        if (submission.SubmissionId is not { } submissionId
+            || State.Submissions.Find(s => s.Key == SubmissionKey(operation, userId, submissionId))?.Receipt is not { } receipt)
+        {
+            return null;
+        }
+
+        // A body out of range is told which field is wrong, rather than that its id was used: no stored receipt is out of range.
+        ValidateRanges(submission);
+        if (receipt.RoundNumber != submission.RoundNumber || receipt.Choice != submission.Choice || receipt.Confidence != submission.Confidence)
+        {
+            throw Idempotency.SubmissionReused();
+        }
+
+        return receipt with { Replayed = true };
+    }
 
     private void Remember(SubmissionOperation operation, long userId, SubmissionReceipt receipt)
     {

@@ -135,8 +135,18 @@ public sealed partial class SessionGrain(
     {
         EnsureCreated();
 
+        // The whole body is checked first, on an enrolment sent again as on the first: a repeat was answered before its
+        // consent version was looked at, so an unpublished one got 200 and the consent it carried was dropped.
         // The room's own rule, here: a nickname the rooms would refuse must not wait in the pool to fail the start.
         AccountValidation.ThrowIfInvalidNickname(enrolment.Nickname);
+        if (enrolment.ConsentVersion is { } version && !ConsentTexts.IsPublished(version))
+        {
+            throw RuleViolationException.Invalid(
+                "unknown_consent_version",
+                "consent_version",
+                $"'{version}' is not a published consent text version; this session asks for consent under {State.ConsentVersion} (GET /consent).");
+        }
+
         if (State.LateArrival is not null)
         {
             // A new room asked for and never recorded (this very enrolment's, retried, or another's): recorded first, so
@@ -146,6 +156,7 @@ public sealed partial class SessionGrain(
 
         if (State.Enrolled.Find(p => p.UserId == userId) is { } known)
         {
+            await EnrolAgainAsync(known, enrolment, cancellationToken);
             if (known.RoomCode is { } seatedIn && State.Status == SessionStatus.Started && await LeftBeforeTheGameAsync(seatedIn, userId, cancellationToken))
             {
                 await SeatAgainAsync(known, seatedIn, cancellationToken);
@@ -170,7 +181,7 @@ public sealed partial class SessionGrain(
             await FinishStartAsync(cancellationToken);
         }
 
-        var profile = await ConsentedProfileAsync(userId, enrolment, cancellationToken);
+        var profile = await ConsentedProfileAsync(userId, enrolment, firstEnrolment: true, cancellationToken);
         var nickname = enrolment.Nickname?.Trim();
         var name = nickname ?? RoomRules.NicknameFromAccount(profile.Nickname ?? profile.Username);
         var entry = new SessionPoolEntry { UserId = userId, Nickname = nickname, Name = name, Attribute = enrolment.Attribute, EnrolledAt = Now };
@@ -182,6 +193,62 @@ public sealed partial class SessionGrain(
         State.Enrolled.Add(entry);
         await SaveAsync(cancellationToken);
         return Seat(entry);
+    }
+
+    /// <summary>
+    /// An enrolment sent again (the page asks every few seconds; a student comes back by the code) applies what it gives, as a
+    /// first one would, or is refused saying why; nothing it carries is dropped. Consents given under the session's text are
+    /// recorded. A nickname or attribute replaces the earlier one while the student waits in the pool; once the session has
+    /// seated them their room knows them by the first, so a different one is 409 <c>already_seated</c>, before anything is
+    /// written. The session's consent is not demanded again: it was given to enter the pool, and one withdrawn since is the
+    /// person's to withdraw (the export leaves them out), not a reason to keep them from the room they were seated in.
+    /// </summary>
+    private async Task EnrolAgainAsync(SessionPoolEntry known, SessionEnrolment enrolment, CancellationToken cancellationToken)
+    {
+        var nickname = enrolment.Nickname?.Trim();
+        var renamed = nickname is not null && nickname != (known.Name ?? known.Nickname);
+        var regrouped = enrolment.Attribute is not null && enrolment.Attribute != known.Attribute;
+        if ((renamed || regrouped) && State.StartPlan is not null)
+        {
+            // A start cut short has grouped them under the first name already: finished first, so they are told they are seated.
+            await FinishStartAsync(cancellationToken);
+        }
+
+        if ((renamed || regrouped) && known.RoomCode is { } seatedIn)
+        {
+            throw new RuleViolationException(
+                RuleViolationKind.Conflict,
+                "already_seated",
+                $"The session has seated you in room {seatedIn} under your first enrolment: a nickname or attribute changes only while you wait in the pool. Enrol again without it to find your room.")
+            {
+                Field = renamed ? "nickname" : "attribute",
+            };
+        }
+
+        // Without a consent_version the body gives no consent: the page's poll, every few seconds per student, asks no account.
+        if (enrolment.ConsentVersion is not null)
+        {
+            await ConsentedProfileAsync(known.UserId, enrolment, firstEnrolment: false, cancellationToken);
+        }
+
+        if (!renamed && !regrouped)
+        {
+            // The page's poll: nothing to write.
+            return;
+        }
+
+        if (renamed)
+        {
+            known.Nickname = nickname;
+            known.Name = nickname;
+        }
+
+        if (regrouped)
+        {
+            known.Attribute = enrolment.Attribute;
+        }
+
+        await SaveAsync(cancellationToken);
     }
 
     public async Task LeavePoolAsync(long userId, CancellationToken cancellationToken)
@@ -918,27 +985,37 @@ public sealed partial class SessionGrain(
             State.StudyLabel);
     }
 
-    /// <summary>The enrolling user's profile, once they hold the consent this session asks for (given now if the enrolment gives it).</summary>
-    private async Task<UserProfile> ConsentedProfileAsync(long userId, SessionEnrolment enrolment, CancellationToken cancellationToken)
+    /// <summary>
+    /// The enrolling user's profile, once they hold the consent this session asks for (a <paramref name="firstEnrolment"/>
+    /// must; a repeat entered the pool with it). Whatever the body gives under the session's text is recorded, the voice
+    /// consent too where the session does not require it: a box the student ticked is their decision, not to be dropped.
+    /// A consent_version other than the session's is refused, since a consent to another text is not this session's.
+    /// </summary>
+    private async Task<UserProfile> ConsentedProfileAsync(long userId, SessionEnrolment enrolment, bool firstEnrolment, CancellationToken cancellationToken)
     {
         var user = GrainFactory.GetGrain<IUserGrain>(userId);
         var profile = await user.GetAsync(cancellationToken);
         var voiceNeeded = State.Voice == SessionRules.VoiceRequired;
         // Held now, and under this text: the mark of a grant stays after the consent is withdrawn.
         var hasData = profile.DataConsent && profile.DataConsentGiven?.Version == State.ConsentVersion;
-        var hasVoice = !voiceNeeded || (profile.VoiceConsent && profile.VoiceConsentGiven?.Version == State.ConsentVersion);
-        if (hasData && hasVoice)
-        {
-            return profile;
-        }
-
-        if (enrolment.ConsentVersion != State.ConsentVersion || (voiceNeeded && !enrolment.VoiceConsent))
+        var hasVoice = profile.VoiceConsent && profile.VoiceConsentGiven?.Version == State.ConsentVersion;
+        var givesData = enrolment.ConsentVersion == State.ConsentVersion;
+        var givesVoice = givesData && enrolment.VoiceConsent;
+        var otherText = enrolment.ConsentVersion is not null && !givesData;
+        var lacking = firstEnrolment && !((hasData || givesData) && (!voiceNeeded || hasVoice || givesVoice));
+        if (otherText || lacking)
         {
             var what = voiceNeeded ? "data use and voice recording" : "data use";
             throw new RuleViolationException(RuleViolationKind.Forbidden, "consent_required", $"This session asks for consent to {what} under consent text version {State.ConsentVersion}: send consent_version {State.ConsentVersion}{(voiceNeeded ? " and voice_consent true" : string.Empty)}.") { Field = "consent_version" };
         }
 
-        await user.ChangeConsentAsync(new ConsentChange(DataConsent: true, VoiceConsent: voiceNeeded ? true : null, State.ConsentVersion), cancellationToken);
+        bool? data = givesData && !hasData ? true : null;
+        bool? voice = givesVoice && !hasVoice ? true : null;
+        if (data is not null || voice is not null)
+        {
+            await user.ChangeConsentAsync(new ConsentChange(data, voice, State.ConsentVersion), cancellationToken);
+        }
+
         return profile;
     }
 

@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
 using Dilemma.Grains.Embedded;
+using Dilemma.Grains.Interfaces.Errors;
+using Dilemma.Grains.Interfaces.Realtime;
 using Dilemma.Grains.Interfaces.Research;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Sessions;
@@ -133,6 +135,56 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
             again.Records("facilitator_actions").Where(r => (string)r["room_code"]! == code).Select(r => ((double)r["actor_id"]!, (double)r["user_id"]!)));
         await HttpAssert.ProblemAsync(await client.DeleteAsync("/auth/me/research-data", Ct), HttpStatusCode.Unauthorized, "missing_token");
     }
+
+    /// <summary>
+    /// A finished game took host hand-offs without end, each a new <c>host_changed</c> row (about a withdrawn player too, so
+    /// their <c>GET /auth/me/data</c> listed it again), voice-link reports from and about a withdrawn player, their
+    /// recording changes and the AI feedback they asked for.
+    /// </summary>
+    [Fact]
+    public async Task After_a_withdrawal_the_finished_game_records_nothing_more_about_them()
+    {
+        var (players, code) = await ConsentingGameAsync();
+        for (var round = 1; round <= 5; round++)
+        {
+            await RoomKit.PlayRoundAsync(players, code, round, Ct);
+        }
+
+        var leaving = players[1];
+        await HttpAssert.OkAsync<JsonElement>(await DeleteAsync(leaving));
+
+        // The game is over: the host role is no longer handed on, to anyone.
+        await HttpAssert.ProblemAsync(await players[0].PostAsync($"/rooms/{code}/host", new { user_id = leaving.UserId }, Ct), HttpStatusCode.Conflict, "room_finished");
+        await HttpAssert.ProblemAsync(await players[0].PostAsync($"/rooms/{code}/host", new { user_id = players[2].UserId }, Ct), HttpStatusCode.Conflict, "room_finished");
+
+        // The last round's link reports come as the game ends: the withdrawn player's own is refused, and the host's link to
+        // them is left out while the host's link to the one still in the study is kept. An earlier round's, after the end, is refused.
+        var room = grains.GetGrain<IRoomPresence>(code);
+        var refused = await Assert.ThrowsAsync<RuleViolationException>(() => room.RecordLinkQualityAsync(leaving.UserId, 5, [Link(players[0]), Link(players[2])], Ct));
+        Assert.Equal("research_data_removed", refused.Code);
+        await room.RecordLinkQualityAsync(players[0].UserId, 5, [Link(leaving), Link(players[2])], Ct);
+        await room.RecordLinkQualityAsync(players[2].UserId, 5, [Link(leaving)], Ct);
+        var late = await Assert.ThrowsAsync<RuleViolationException>(() => room.RecordLinkQualityAsync(players[2].UserId, 4, [Link(players[0])], Ct));
+        Assert.Equal("wrong_round", late.Code);
+
+        // Their voice consent outlived the withdrawal of their data, but a recording change would be a row naming them.
+        await ResearchKit.ConsentAsync(leaving, data: false, Ct, voice: true);
+        var recording = await Assert.ThrowsAsync<RuleViolationException>(() => room.SetRecordingAsync(leaving.UserId, recording: true, Ct));
+        Assert.Equal("research_data_removed", recording.Code);
+
+        // The game's AI feedback, which they may still read, is recorded without naming them.
+        await HttpAssert.OkAsync<JsonElement>(await AiKit.FeedbackAsync(leaving, code, new { }, Ct));
+
+        Assert.Equal((0L, 0L), await RowsOfAsync(leaving.UserId));
+        await AssertNothingHeldAsync(leaving);
+        var hostHeld = (await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync("/auth/me/data", Ct))).GetProperty("research");
+        Assert.Equal(5, Assert.Single(hostHeld.GetProperty("connection_quality").EnumerateArray()).GetProperty("round_number").GetInt32());
+        Assert.Empty((await HttpAssert.OkAsync<JsonElement>(await players[2].GetAsync("/auth/me/data", Ct))).GetProperty("research").GetProperty("connection_quality").EnumerateArray());
+        var view = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}", Ct));
+        Assert.Equal(players[0].UserId, view.GetProperty("host_user_id").GetInt64());
+    }
+
+    private static LinkQuality Link(Player peer) => new(peer.UserId, "connected", false, 20, 2, 500, 1);
 
     [Fact]
     public async Task Withdrawal_by_the_code_shown_at_the_end_erases_the_rows_of_a_participant_without_their_token()

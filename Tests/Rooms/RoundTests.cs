@@ -168,7 +168,7 @@ public sealed class RoundTests(EmbeddedGatewayFixture gateway) : IClassFixture<E
         var submission = Guid.NewGuid().ToString("N");
 
         var first = await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[0], code, 1, 1, 2, Ct, submission), HttpStatusCode.Created);
-        var retry = await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[0], code, 1, 0, 5, Ct, submission), HttpStatusCode.Created);
+        var retry = await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[0], code, 1, 1, 2, Ct, submission), HttpStatusCode.Created);
 
         Assert.True(retry.GetProperty("replayed").GetBoolean());
         Assert.Equal(first.GetProperty("choice").GetInt32(), retry.GetProperty("choice").GetInt32());
@@ -188,6 +188,57 @@ public sealed class RoundTests(EmbeddedGatewayFixture gateway) : IClassFixture<E
         Assert.Equal(2, mine.GetProperty("confidence").GetInt32());
         Assert.Equal(2, statistics.GetProperty("rounds")[1].GetProperty("round_number").GetInt32());
         Assert.False(statistics.GetProperty("rounds")[1].GetProperty("completed").GetBoolean());
+    }
+
+    /// <summary>
+    /// A client that reuses its ids (one per kind of call, say) sent round 2's choice under round 1's id: it was told 201 with
+    /// round 1's receipt (replayed) and nothing was recorded, and the consensus likewise, so the game stalled at round 2.
+    /// </summary>
+    [Fact]
+    public async Task A_submission_id_reused_with_another_round_choice_or_confidence_gets_422_and_records_nothing()
+    {
+        var (players, code) = await RoomKit.StartedRoomAsync(Client, Ct);
+        foreach (var player in players)
+        {
+            await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(player, code, 1, 0, 3, Ct, "mychoice"), HttpStatusCode.Created);
+        }
+
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(players[0], code, 1, 0, 3, Ct, "mycons"), HttpStatusCode.Created);
+
+        var reused = await HttpAssert.ProblemAsync(await RoomKit.ChooseAsync(players[1], code, 2, 1, 3, Ct, "mychoice"), HttpStatusCode.UnprocessableEntity, "idempotency_key_reused");
+        Assert.Equal("submission_id", reused.GetProperty("field").GetString());
+
+        // Nothing of it was recorded: round 2 still waits for everyone, and the same choice under a new id is a new choice.
+        var room = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}", Ct));
+        Assert.Empty(room.GetProperty("chosen_this_round").EnumerateArray());
+        foreach (var player in players)
+        {
+            var receipt = await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(player, code, 2, 1, 3, Ct, "round2-" + player.UserId), HttpStatusCode.Created);
+            Assert.False(receipt.GetProperty("replayed").GetBoolean());
+            Assert.Equal(2, receipt.GetProperty("round_number").GetInt32());
+        }
+
+        // Another confidence, or another choice, under an id already used in this round is refused as well.
+        await HttpAssert.ProblemAsync(await RoomKit.ChooseAsync(players[2], code, 2, 1, 4, Ct, "round2-" + players[2].UserId), HttpStatusCode.UnprocessableEntity, "idempotency_key_reused");
+        await HttpAssert.ProblemAsync(await RoomKit.ChooseAsync(players[2], code, 2, 0, 3, Ct, "round2-" + players[2].UserId), HttpStatusCode.UnprocessableEntity, "idempotency_key_reused");
+
+        // A body out of range says what is wrong with it, whatever its id.
+        await HttpAssert.ProblemAsync(await RoomKit.ChooseAsync(players[2], code, 12345, -1, 0, Ct, "mychoice"), HttpStatusCode.UnprocessableEntity, "invalid_round");
+
+        // The consensus: round 1's id for round 2's decision is refused, and the decision under its own id closes the round.
+        var consensusReused = await HttpAssert.ProblemAsync(await RoomKit.ConsensusAsync(players[0], code, 2, 1, 3, Ct, "mycons"), HttpStatusCode.UnprocessableEntity, "idempotency_key_reused");
+        Assert.Equal("submission_id", consensusReused.GetProperty("field").GetString());
+        var decided = await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(players[0], code, 2, 1, 3, Ct, "cons-2"), HttpStatusCode.Created);
+        Assert.False(decided.GetProperty("replayed").GetBoolean());
+        Assert.Equal(3, decided.GetProperty("current_round").GetInt32());
+
+        // The very same submissions again are still answered with their first receipts.
+        Assert.True((await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(players[0], code, 2, 1, 3, Ct, "cons-2"), HttpStatusCode.Created)).GetProperty("replayed").GetBoolean());
+        var again = await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[1], code, 1, 0, 3, Ct, "mychoice"), HttpStatusCode.Created);
+        Assert.True(again.GetProperty("replayed").GetBoolean());
+        Assert.Equal(1, again.GetProperty("round_number").GetInt32());
+        var statistics = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}/statistics", Ct));
+        Assert.All(statistics.GetProperty("rounds")[1].GetProperty("choices").EnumerateArray(), c => Assert.Equal(1, c.GetProperty("choice").GetInt32()));
     }
 
     [Fact]

@@ -294,6 +294,52 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
         await HttpAssert.ProblemAsync(await student.PostAsync("/sessions/ABCDEFGHJ0/enrol", null, Ct), HttpStatusCode.BadRequest, "invalid_session_code");
     }
 
+    /// <summary>
+    /// Enrolling again was answered before its body was looked at: an unpublished consent version got 200, and the voice
+    /// consent and nickname it carried were dropped without a word.
+    /// </summary>
+    [Fact]
+    public async Task Enrolling_again_is_checked_and_applied_as_a_first_enrolment_and_a_change_once_seated_is_refused()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var student = await RoomKit.GuestAsync(client, Ct);
+        var enrol = $"/sessions/{code}/enrol";
+        await HttpAssert.OkAsync<JsonElement>(await student.PostAsync(enrol, new { consent_version = ConsentTexts.Current, nickname = "first" }, Ct));
+
+        var refused = await HttpAssert.ProblemAsync(
+            await student.PostAsync(enrol, new { consent_version = "1900-01", voice_consent = true, nickname = "second" }, Ct),
+            HttpStatusCode.UnprocessableEntity,
+            "unknown_consent_version");
+        Assert.Equal("consent_version", refused.GetProperty("field").GetString());
+        var newcomer = await RoomKit.GuestAsync(client, Ct);
+        await HttpAssert.ProblemAsync(await newcomer.PostAsync(enrol, new { consent_version = "1900-01" }, Ct), HttpStatusCode.UnprocessableEntity, "unknown_consent_version");
+
+        // The refused one changed nothing.
+        Assert.Equal("first", await PoolNicknameAsync(facilitator, code, student));
+        Assert.False((await HttpAssert.OkAsync<JsonElement>(await student.GetAsync("/auth/me", Ct))).GetProperty("voice_consent").GetBoolean());
+
+        // Under the session's text, the voice consent given and the new nickname are applied; the page's poll changes nothing.
+        await HttpAssert.OkAsync<JsonElement>(await student.PostAsync(enrol, new { consent_version = ConsentTexts.Current, voice_consent = true, nickname = "second" }, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await student.PostAsync(enrol, new { nickname = "second" }, Ct));
+        Assert.Equal("second", await PoolNicknameAsync(facilitator, code, student));
+        Assert.True((await HttpAssert.OkAsync<JsonElement>(await student.GetAsync("/auth/me", Ct))).GetProperty("voice_consent").GetBoolean());
+
+        // Seated, their room knows them by that name: another is refused saying why, and the same one finds the room.
+        await SessionKit.EnrolledAsync(client, code, 2, Ct);
+        var room = Assert.Single(SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))).GetProperty("room_code").GetString()!;
+        var seated = await HttpAssert.ProblemAsync(await student.PostAsync(enrol, new { nickname = "third" }, Ct), HttpStatusCode.Conflict, "already_seated");
+        Assert.Equal("nickname", seated.GetProperty("field").GetString());
+        var seat = await HttpAssert.OkAsync<JsonElement>(await student.PostAsync(enrol, new { nickname = "second" }, Ct));
+        Assert.Equal(room, seat.GetProperty("room_code").GetString());
+        var participants = (await HttpAssert.OkAsync<JsonElement>(await student.GetAsync($"/rooms/{room}", Ct))).GetProperty("participants").EnumerateArray();
+        Assert.Equal("second", participants.Single(p => p.GetProperty("user_id").GetInt64() == student.UserId).GetProperty("nickname").GetString());
+    }
+
+    private static async Task<string?> PoolNicknameAsync(Player facilitator, string code, Player student) =>
+        (await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct))).GetProperty("pool_members").EnumerateArray()
+            .Single(m => m.GetProperty("user_id").GetInt64() == student.UserId).GetProperty("nickname").GetString();
+
     [Fact]
     public async Task A_student_and_a_facilitator_of_another_session_get_403_on_everything_here()
     {
