@@ -36,6 +36,12 @@ public class HostToolsTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         await Expect(page.Locator("#participants li")).ToHaveCountAsync(3);
         await Expect(page.Locator("#participants [data-presence=bot]")).ToHaveCountAsync(2);
         await Expect(page.Locator("#bots-form")).ToHaveCountAsync(0);
+        // A bot is named in the page's language with its number; the stored nickname ("Bot 1") stays as it is.
+        await Expect(page.Locator("#participants strong")).ToContainTextAsync(["Bot 1", "Bot 2"]);
+        await page.SelectOptionAsync("#lang-select", "ko");
+        await Expect(page.Locator("#participants strong")).ToContainTextAsync(["봇 1", "봇 2"]);
+        Assert.Contains("Bot 1", (await RoomAsync(page)).GetProperty("participants").EnumerateArray().Select(p => p.GetProperty("nickname").GetString()));
+        await page.SelectOptionAsync("#lang-select", "en");
 
         await page.ClickAsync("#assign-random");
         await Expect(page.Locator("#start-game")).ToBeEnabledAsync();

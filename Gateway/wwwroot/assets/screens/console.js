@@ -8,6 +8,7 @@ import { h, standIn } from '../dom.js';
 import { addStrings, countdown, has, number, pick, t, when } from '../i18n.js';
 import { ReconnectingSocket } from '../realtime.js';
 import { sessionResultsSection } from './session-results.js';
+import { displayName } from './host.js';
 import { emptySessionSettings, sessionBody, sessionSettingsFields } from './session-settings.js';
 
 addStrings({
@@ -849,11 +850,11 @@ export class ConsolePage {
         class: 'secondary small',
         id,
         disabled: busy || !live || connected,
-        'aria-label': t(`console.${action}`, { name: seat.nickname, room: code }),
+        'aria-label': t(`console.${action}`, { name: displayName(seat), room: code }),
         'aria-describedby': connected ? `seat-connected-${code}-${seat.user_id}` : null,
         onclick: action === 'remove'
-          ? () => this.ask({ kind: 'remove', path: `/rooms/${code}/remove`, body: { user_id: seat.user_id }, room: code, name: seat.nickname, from: id })
-          : () => this.press(id, run, () => this.act(`/rooms/${code}/${action}`, { user_id: seat.user_id }, { key: action, room: code, name: seat.nickname })),
+          ? () => this.ask({ kind: 'remove', path: `/rooms/${code}/remove`, body: { user_id: seat.user_id }, room: code, name: displayName(seat), from: id })
+          : () => this.press(id, run, () => this.act(`/rooms/${code}/${action}`, { user_id: seat.user_id }, { key: action, room: code, name: displayName(seat) })),
       }, t(`console.${action}Short`));
     };
     // A role someone still plays (a bot, a student present or coming back, one moved in) cannot take a bot.
@@ -922,7 +923,7 @@ export class ConsolePage {
 
   /** The audit of the session as the server keeps it (GET /sessions/{code}/actions), newest last. */
   logSection() {
-    const seats = new Map([...this.rooms.values()].flatMap((room) => room.participants.map((seat) => [seat.user_id, seat.nickname])));
+    const seats = new Map([...this.rooms.values()].flatMap((room) => room.participants.map((seat) => [seat.user_id, displayName(seat)])));
     return h('section', { class: 'card', id: 'action-log', 'aria-labelledby': 'action-log-title' },
       h('h3', { id: 'action-log-title' }, t('console.log')),
       this.actions.length === 0
