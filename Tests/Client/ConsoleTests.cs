@@ -154,8 +154,20 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await page.SelectOptionAsync("#move-who", $"{b}:{inB[0]}");
         await page.SelectOptionAsync("#move-to", a);
         await page.ClickAsync("#move-submit");
-        await Expect(rowA.Locator($"[data-user-id='{inB[0]}']")).ToContainTextAsync("present");
+        // Enrolled by the API, the mover never opened the game: "not connected" (so Remove applies), not "present".
+        await Expect(rowA.Locator($"[data-user-id='{inB[0]}']")).ToHaveAttributeAsync("data-state", "offline");
+        await Expect(rowA.Locator($"[data-user-id='{inB[0]}']")).ToContainTextAsync("not connected");
         await Expect(page.Locator($"#seat-bot-{a}-{inA[2]}")).ToHaveCountAsync(0);
+        // Room A lists the mover among those playing and the removed seat after them; room B says where its student went,
+        // after its two players, and counts them only (it read "removed", among the players, while the log said "moved").
+        await Expect(rowA.Locator(".seat").Last).ToHaveAttributeAsync("data-user-id", inA[2].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(rowA.Locator($"[data-user-id='{inA[2]}']")).ToHaveAttributeAsync("data-state", "removed");
+        var rowB = page.Locator($"#rooms-table tr[data-room-code='{b}']");
+        var movedOut = rowB.Locator($"[data-user-id='{inB[0]}']");
+        await Expect(movedOut).ToHaveAttributeAsync("data-state", "moved");
+        await Expect(movedOut).ToContainTextAsync($": moved to room {a}");
+        await Expect(rowB.Locator(".seat").Last).ToHaveAttributeAsync("data-user-id", inB[0].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(rowB.Locator("[data-column=chosen]")).ToHaveTextAsync("0 / 2");
 
         // The second of room A leaves too, and a bot takes their role.
         await page.ClickAsync($"#seat-remove-{a}-{inA[1]}");
@@ -290,11 +302,17 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         // Connected, the student cannot be removed (the room answers 409 participant_present): the button waits, and says why.
         var removeHere = page.Locator($"#seat-remove-{room}-{here.UserId}");
         await Expect(removeHere).ToBeDisabledAsync();
-        await Expect(page.Locator($"#seat-connected-{room}-{here.UserId}")).ToHaveTextAsync("connected: can be removed once gone");
+        await Expect(page.Locator($"#seat-connected-{room}-{here.UserId}")).ToHaveTextAsync("Remove: only once they are not connected");
         await Expect(removeHere).ToHaveAttributeAsync("aria-describedby", $"seat-connected-{room}-{here.UserId}");
-        // Never connected (also "present"): offered.
+        // The tag agrees with the button: both seats read "present" and only one could be removed.
+        var seatOf = (long user) => page.Locator($"#rooms-table tr[data-room-code='{room}'] [data-user-id='{user}']");
+        await Expect(seatOf(here.UserId)).ToHaveAttributeAsync("data-state", "online");
+        await Expect(seatOf(here.UserId)).ToContainTextAsync(": online");
+        // Never connected: "not connected", and offered.
         await Expect(page.Locator($"#seat-remove-{room}-{away.UserId}")).ToBeEnabledAsync();
         await Expect(page.Locator($"#seat-connected-{room}-{away.UserId}")).ToHaveCountAsync(0);
+        await Expect(seatOf(away.UserId)).ToHaveAttributeAsync("data-state", "offline");
+        await Expect(seatOf(away.UserId)).ToContainTextAsync(": not connected");
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "console-connected");
 
         // Asked about while gone, the student connects before Yes: the refusal is said where the focus goes, not only at the top.
@@ -307,7 +325,7 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await Expect(done).ToHaveAttributeAsync("data-done", "refused");
         await Expect(done).ToHaveTextAsync("Not done: That player is still connected: only a player who is gone can be removed.");
         await Expect(done).ToBeFocusedAsync();
-        await Expect(page.Locator($"#rooms-table tr[data-room-code='{room}'] [data-user-id='{away.UserId}']")).ToContainTextAsync("present");
+        await Expect(seatOf(away.UserId)).ToHaveAttributeAsync("data-state", "online");
 
         // Gone, the first student is offered for removal again, and removed.
         await hereSocket.DisposeAsync();

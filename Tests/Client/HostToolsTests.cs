@@ -125,7 +125,10 @@ public class HostToolsTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         await pages[0].ClickAsync($"#remove-{goneId}");
         foreach (var page in pages[..2])
         {
-            await Expect(page.Locator($"#chosen-list li[data-user-id='{goneId}'] [data-presence=removed]")).ToBeVisibleAsync();
+            // Out of the game, the seat is listed apart and not counted: the room no longer waits for its choice.
+            await Expect(page.Locator($"#departed-list li[data-user-id='{goneId}'] [data-presence=removed]")).ToBeVisibleAsync();
+            await Expect(page.Locator($"#chosen-list li[data-user-id='{goneId}']")).ToHaveCountAsync(0);
+            await Expect(page.Locator("#chosen-count")).ToHaveTextAsync("0 of 2 have chosen");
         }
 
         await Expect(pages[0].Locator($"#remove-{goneId}")).ToHaveCountAsync(0);

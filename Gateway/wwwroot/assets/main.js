@@ -6,7 +6,7 @@ import { NARROW, confidenceChart, distributionChart, figure, legend, movementCha
 import { byId, h, morphChildren, standIn } from './dom.js';
 import { countdown, has, lang, pick, setLang, t } from './i18n.js';
 import { ReconnectingSocket, VoiceMesh } from './realtime.js';
-import { botControls, creationBody, creationFields, displayName, generatedScenarioId, hostTools, presenceAnnouncement, presenceOf, presenceTag, waitsForDropout } from './screens/host.js';
+import { botControls, creationBody, creationFields, displayName, generatedScenarioId, hostTools, presenceAnnouncement, presenceOf, presenceTag, takesPart, waitsForDropout } from './screens/host.js';
 import { ClassSessionPage, classSessionStored, takeJoinLinkCode } from './screens/class-session.js';
 import { CONSOLE_ROLES, ConsolePage, consoleSessionStored } from './screens/console.js';
 import { RoundQuestions } from './screens/ai-questions.js';
@@ -582,7 +582,8 @@ function applyRoom(next) {
   if (next.phase === 'started' && next.current_round !== previous.current_round) {
     announce(t('live.round', { round: next.current_round }));
   } else if (next.chosen_this_round.length !== previous.chosen_this_round.length && next.phase === 'started') {
-    announce(t('live.chosen', { count: next.chosen_this_round.length }));
+    const playing = next.participants.filter(takesPart);
+    announce(t('live.chosen', { count: playing.filter((p) => next.chosen_this_round.includes(p.user_id)).length, total: playing.length }));
   }
   const reports = roundsEnded(previous, next).map((round) => reportLinkQuality(round));
   if (next.phase === 'finished' && previous.phase !== 'finished') {
@@ -1311,7 +1312,11 @@ function roundSections(room, isHost, selfId) {
   const context = me?.role_id && round ? round.role_contexts[String(me.role_id)] : undefined;
   const chosen = new Set(room.chosen_this_round);
   const iChose = chosen.has(selfId);
-  const allChosen = room.participants.every((p) => chosen.has(p.user_id));
+  // The room does not wait for a seat that dropped out or was removed (or moved): counted, "0 of 3 have chosen" sat over
+  // four rows, and the group decision waited for someone who would never choose.
+  const playing = room.participants.filter(takesPart);
+  const departed = room.participants.filter((p) => !takesPart(p));
+  const allChosen = playing.every((p) => chosen.has(p.user_id));
   const options = optionsOf(roundNumber);
   // The server answers 409 room_paused to a choice or a decision while paused; the buttons say so first.
   const paused = Boolean(room.paused);
@@ -1343,11 +1348,16 @@ function roundSections(room, isHost, selfId) {
 
   const who = h('section', { class: 'card', 'aria-labelledby': 'chosen-title' },
     h('h3', { id: 'chosen-title' }, t('round.chosen')),
-    h('p', { id: 'chosen-count' }, t('round.chosenCount', { count: chosen.size })),
-    h('ul', { class: 'plain', id: 'chosen-list' }, room.participants.map((p) => h('li', { 'data-user-id': p.user_id },
+    h('p', { id: 'chosen-count' }, t('round.chosenCount', { count: playing.filter((p) => chosen.has(p.user_id)).length, total: playing.length })),
+    h('ul', { class: 'plain', id: 'chosen-list' }, playing.map((p) => h('li', { 'data-user-id': p.user_id },
       h('span', { class: 'name-tags' }, displayName(p), ' ', h('span', { class: 'muted' }, roleName(p.role_id)), ' ',
         presenceTag(p) ?? (state.connected.get(p.user_id) === false ? h('span', { class: 'tag warn' }, t('room.offline')) : null)),
-      h('span', { class: chosen.has(p.user_id) ? 'tag ok' : 'tag' }, chosen.has(p.user_id) ? t('round.hasChosen') : t('round.notYet'))))));
+      h('span', { class: chosen.has(p.user_id) ? 'tag ok' : 'tag' }, chosen.has(p.user_id) ? t('round.hasChosen') : t('round.notYet'))))),
+    departed.length === 0 ? null : [
+      h('h4', { id: 'departed-title' }, t('round.departed')),
+      h('ul', { class: 'plain', id: 'departed-list', 'aria-labelledby': 'departed-title' }, departed.map((p) => h('li', { 'data-user-id': p.user_id },
+        h('span', { class: 'name-tags' }, displayName(p), ' ', h('span', { class: 'muted' }, roleName(p.role_id)), ' ', presenceTag(p))))),
+    ]);
 
   /** @type {HTMLElement} */
   let decision;

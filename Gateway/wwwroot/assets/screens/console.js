@@ -54,9 +54,12 @@ addStrings({
     'console.phase.started': 'Playing',
     'console.phase.finished': 'Finished',
     'console.presence.present': 'present',
+    'console.presence.online': 'online',
+    'console.presence.offline': 'not connected',
     'console.presence.reconnecting': 'reconnecting',
     'console.presence.dropped': 'dropped out',
     'console.presence.removed': 'removed',
+    'console.presence.moved': 'moved to room {room}',
     'console.presence.bot': 'bot',
     'console.pauseShort': 'Pause',
     'console.resumeShort': 'Resume',
@@ -137,7 +140,7 @@ addStrings({
     'console.done.close': 'Enrolment is closed.',
     'console.done.move': '{name} is now in room {room}.',
     'console.done.refused': 'Not done: {reason}',
-    'console.connected': 'connected: can be removed once gone',
+    'console.connected': 'Remove: only once they are not connected',
   },
   ko: {
     'console.open': '진행자 콘솔',
@@ -180,10 +183,13 @@ addStrings({
     'console.phase.waiting': '대기 중',
     'console.phase.started': '진행 중',
     'console.phase.finished': '끝남',
-    'console.presence.present': '접속',
+    'console.presence.present': '참여 중',
+    'console.presence.online': '접속 중',
+    'console.presence.offline': '연결 안 됨',
     'console.presence.reconnecting': '다시 연결 중',
     'console.presence.dropped': '나감',
     'console.presence.removed': '내보냄',
+    'console.presence.moved': '{room} 방으로 옮김',
     'console.presence.bot': '봇',
     'console.pauseShort': '멈추기',
     'console.resumeShort': '다시 시작',
@@ -264,7 +270,7 @@ addStrings({
     'console.done.close': '등록을 마감했습니다.',
     'console.done.move': '{name} 님은 이제 {room} 방에 있습니다.',
     'console.done.refused': '처리되지 않음: {reason}',
-    'console.connected': '연결됨: 나간 뒤에 내보낼 수 있음',
+    'console.connected': '내보내기: 연결이 끊긴 뒤에만',
   },
 });
 
@@ -857,6 +863,10 @@ export class ConsolePage {
           : () => this.press(id, run, () => this.act(`/rooms/${code}/${action}`, { user_id: seat.user_id }, { key: action, room: code, name: displayName(seat) })),
       }, t(`console.${action}Short`));
     };
+    // The room says only "removed" of a seat its student was moved out of; the session's log says where to.
+    const moves = new Map(this.actions
+      .filter((action) => action.action === 'move_participant' && action.room_code === code && action.user_id != null && action.to_room_code)
+      .map((action) => [Number(action.user_id), String(action.to_room_code)]));
     // A role someone still plays (a bot, a student present or coming back, one moved in) cannot take a bot.
     const playedRoles = new Set(seats.filter((seat) => seat.is_bot || seat.presence === 'present' || seat.presence === 'reconnecting').map((seat) => seat.role_id));
     return h('tr', { 'data-room-code': code, 'data-phase': status?.phase ?? '' },
@@ -866,15 +876,19 @@ export class ConsolePage {
       timeLeftCell(status),
       // A removed seat plays no more: counted, a room read 0 / 4 after a student was moved in.
       h('td', { 'data-column': 'chosen' }, status ? `${number(status.chosen.length)} / ${number(seats.filter((seat) => seat.presence !== 'removed').length)}` : ''),
-      h('td', { 'data-column': 'presence' }, seats.map((seat) => h('div', { class: 'seat', 'data-user-id': seat.user_id },
-        h('span', { class: seat.presence === 'present' ? 'tag ok' : 'tag warn' },
-          `${seat.nickname}: ${t(`console.presence.${seat.is_bot ? 'bot' : seat.presence}`)}`),
-        // The server decides: these offer what may apply, and say why Remove waits while a student is connected.
-        !seat.is_bot && seat.presence !== 'removed' && seat.connected === true
-          ? h('span', { class: 'muted', id: `seat-connected-${code}-${seat.user_id}` }, t('console.connected'))
-          : null,
-        !seat.is_bot && seat.presence !== 'removed' ? seatButton(seat, 'remove') : null,
-        !seat.is_bot && seat.presence !== 'present' && seat.presence !== 'reconnecting' && !playedRoles.has(seat.role_id) ? seatButton(seat, 'bot') : null))),
+      // Those playing first, then who dropped out, then the seats that left the game (removed, moved): a moved student
+      // was listed among the players as "removed", with a Bot button, while the log said they had been moved.
+      h('td', { 'data-column': 'presence' }, seatsInOrder(seats).map((seat) => {
+        const state = seatState(seat, moves.get(seat.user_id) ?? null);
+        return h('div', { class: state.rank === 2 ? 'seat gone' : 'seat', 'data-user-id': seat.user_id, 'data-state': state.key },
+          h('span', { class: state.tag }, `${displayName(seat)}: ${state.text}`),
+          // The server decides: these offer what may apply, and say why Remove waits while a student is connected.
+          !seat.is_bot && seat.presence !== 'removed' && seat.connected === true
+            ? h('span', { class: 'hint', id: `seat-connected-${code}-${seat.user_id}` }, t('console.connected'))
+            : null,
+          !seat.is_bot && seat.presence !== 'removed' ? seatButton(seat, 'remove') : null,
+          !seat.is_bot && seat.presence !== 'present' && seat.presence !== 'reconnecting' && !playedRoles.has(seat.role_id) ? seatButton(seat, 'bot') : null);
+      })),
       h('td', {}, h('div', { class: 'row' },
         status?.paused ? button('resume') : button('pause'),
         button('extend', status?.seconds_left != null),
@@ -974,6 +988,43 @@ function refocus(id) {
   const target = [document.getElementById(id), standIn(id)]
     .find((element) => element instanceof HTMLButtonElement && !element.disabled);
   (target instanceof HTMLElement ? target : document.getElementById('console-done'))?.focus();
+}
+
+/**
+ * A seat of the monitor in words. "present" covers a student who never connected as well as one online, and only the
+ * former may be removed: the tag says which, so it agrees with the Remove button beside it. rank orders the seats:
+ * 0 playing, 1 dropped out (may come back, or be removed or replaced by a bot), 2 out of the game (removed, moved).
+ * @param {MonitoredSeat} seat @param {string | null} movedTo the room the session's log says this seat's student was moved to
+ * @returns {{ key: string, text: string, tag: string, rank: number }}
+ */
+function seatState(seat, movedTo) {
+  if (seat.is_bot) {
+    return { key: 'bot', text: t('console.presence.bot'), tag: 'tag ok', rank: 0 };
+  }
+  if (seat.presence === 'removed') {
+    return movedTo
+      ? { key: 'moved', text: t('console.presence.moved', { room: movedTo }), tag: 'tag', rank: 2 }
+      : { key: 'removed', text: t('console.presence.removed'), tag: 'tag', rank: 2 };
+  }
+  if (seat.presence === 'present') {
+    const key = seat.connected === true ? 'online' : seat.connected === false ? 'offline' : 'present';
+    return { key, text: t(`console.presence.${key}`), tag: key === 'offline' ? 'tag warn' : 'tag ok', rank: 0 };
+  }
+  return {
+    key: seat.presence,
+    text: has(`console.presence.${seat.presence}`) ? t(`console.presence.${seat.presence}`) : seat.presence,
+    tag: 'tag warn',
+    rank: seat.presence === 'dropped' ? 1 : 0,
+  };
+}
+
+/**
+ * The seats as the console lists them: playing, then dropped out, then out of the game, each in the room's order.
+ * @param {MonitoredSeat[]} seats
+ */
+function seatsInOrder(seats) {
+  const rank = (/** @type {MonitoredSeat} */ seat) => seatState(seat, null).rank;
+  return seats.map((seat, index) => ({ seat, index })).sort((a, b) => rank(a.seat) - rank(b.seat) || a.index - b.index).map((entry) => entry.seat);
 }
 
 /** @param {string | undefined} code an error code the server refused an action with, in words where the app has them */

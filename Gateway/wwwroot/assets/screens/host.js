@@ -224,6 +224,16 @@ export function displayName(participant) {
 }
 
 /**
+ * Whether a seat still plays: the room waits for its choice. One that dropped out (until it comes back) or was removed
+ * (or moved to another room) is not waited for (the server's rule; its rounds are recorded absent).
+ * @param {Participant} participant
+ */
+export function takesPart(participant) {
+  const presence = presenceOf(participant);
+  return presence !== 'dropped' && presence !== 'removed';
+}
+
+/**
  * The tag shown beside a name for everyone: a bot, or a player who is not simply present.
  * @param {Participant} participant
  */
