@@ -61,6 +61,13 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await Expect(row.Locator("[data-column=chosen]")).ToHaveTextAsync("0 / 3");
         await Expect(row.Locator("[data-column=presence] [data-user-id]")).ToHaveCountAsync(3);
         await Expect(page.Locator("#rooms-table tbody tr")).ToHaveCountAsync(1);
+        // No timer runs (the session has none): "+1 min" is greyed out and says why.
+        await Expect(page.Locator($"#room-extend-{roomCode}")).ToBeDisabledAsync();
+        await Expect(page.Locator($"#room-extend-{roomCode}")).ToHaveAttributeAsync("aria-describedby", $"room-extend-why-{roomCode}");
+        await Expect(page.Locator($"#room-extend-why-{roomCode}")).ToHaveTextAsync("+1 min: no timer runs in this room.");
+        // Everyone enrolled is in a room: the pool no longer reads "Students waiting: 0 enrolled", as if the class had gone.
+        await Expect(page.Locator("#pool-title")).ToHaveTextAsync("Late arrivals");
+        await Expect(page.Locator("#pool-count")).ToHaveTextAsync("Every student who enrolled is in a room; those who come late are seated as they enrol.");
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "console-rooms");
 
         // Pausing goes through the session API; the monitor's next push shows it and offers Resume instead.
@@ -498,16 +505,23 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await page.FillAsync("#session-consensus-seconds", "120");
         await page.SelectOptionAsync("#session-on-dropout", "bot");
         await page.SelectOptionAsync("#session-voice", "required");
+        // The voice choice's words are not cut off: the select is as wide as they need, past the fields' 24rem (384px).
+        var voiceWidth = (await page.Locator("#session-voice").BoundingBoxAsync())!.Width;
+        Assert.True(voiceWidth > 384, $"the voice select is {voiceWidth}px wide");
+        // A bot in a dropout's seat needs no box ticked, and the page says so beside it.
+        await Expect(page.Locator("#session-on-dropout")).ToHaveAttributeAsync("aria-describedby", "session-on-dropout-hint");
+        // Bots for those left over need bots allowed (else 422 remainder_needs_bots): unticked, the choice is greyed out, with why.
+        await Expect(page.Locator("#session-remainder option[value=bots]")).ToBeDisabledAsync();
+        await Expect(page.Locator("#session-remainder-hint")).ToBeVisibleAsync();
+        await Expect(page.Locator("#session-remainder")).ToHaveAttributeAsync("aria-describedby", "session-remainder-hint");
+        await page.CheckAsync("#session-bots-allowed");
+        await Expect(page.Locator("#session-remainder option[value=bots]")).ToBeEnabledAsync();
+        await Expect(page.Locator("#session-remainder-hint")).ToHaveCountAsync(0);
         await page.SelectOptionAsync("#session-remainder", "bots");
         await page.CheckAsync("#session-generate");
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "console-settings");
-
-        // Bots for those left over need bots allowed: refused, and said so; the form keeps what was typed.
-        await page.ClickAsync("#session-submit");
-        await Expect(page.Locator("#error")).ToHaveAttributeAsync("data-code", "remainder_needs_bots");
         await Expect(page.Locator("#session-study-label")).ToHaveValueAsync("night-care-2027");
 
-        await page.CheckAsync("#session-bots-allowed");
         await page.ClickAsync("#session-submit");
         var codeElement = page.Locator("#session-code");
         await Expect(codeElement).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{10}$"));

@@ -31,6 +31,9 @@ addStrings({
     'console.status.closed': 'Closed',
     'console.pool': 'Students waiting',
     'console.poolCount': '{count} enrolled',
+    'console.poolLate': 'Late arrivals',
+    'console.poolLateCount': '{count} enrolled and not yet in a room',
+    'console.poolLateNone': 'Every student who enrolled is in a room; those who come late are seated as they enrol.',
     'console.poolNames': 'Students waiting, in the order they came',
     'console.unnamed': 'Student {id}',
     'console.refresh': 'Refresh',
@@ -87,6 +90,7 @@ addStrings({
     'console.closeEnrolment': 'Close enrolment',
     'console.extendShort': '+1 min',
     'console.extend': '+1 min for room {room}',
+    'console.extendNone': '+1 min: no timer runs in this room.',
     'console.removeShort': 'Remove',
     'console.remove': 'Remove {name} from the game in room {room}',
     'console.botShort': 'Bot',
@@ -161,6 +165,9 @@ addStrings({
     'console.status.closed': '닫힘',
     'console.pool': '기다리는 학생',
     'console.poolCount': '{count}명 등록',
+    'console.poolLate': '늦게 온 학생',
+    'console.poolLateCount': '등록했지만 아직 방에 들어가지 않은 학생 {count}명',
+    'console.poolLateNone': '등록한 학생은 모두 방에 있습니다. 늦게 오는 학생은 등록하는 대로 방에 들어갑니다.',
     'console.poolNames': '온 순서대로 기다리는 학생',
     'console.unnamed': '학생 {id}',
     'console.refresh': '새로 고침',
@@ -217,6 +224,7 @@ addStrings({
     'console.closeEnrolment': '등록 마감',
     'console.extendShort': '+1분',
     'console.extend': '{room} 방 +1분',
+    'console.extendNone': '+1분: 이 방에는 돌아가는 타이머가 없습니다.',
     'console.removeShort': '내보내기',
     'console.remove': '{room} 방의 게임에서 {name} 내보내기',
     'console.botShort': '봇',
@@ -749,16 +757,19 @@ export class ConsolePage {
     h('label', { for: 'session-topic' }, t('console.topic')),
     h('select', { id: 'session-topic', name: 'topic', onchange: keep('topic') },
       topics.map((topic) => h('option', { value: topic.topic, selected: this.draft.topic === topic.topic }, pick(topic.title) || topic.topic))),
-    sessionSettingsFields(this.draft.settings),
+    sessionSettingsFields(this.draft.settings, () => this.onChange()),
     h('button', { type: 'submit', id: 'session-submit', disabled: busy }, t('console.createButton')));
   }
 
   /** @param {Session} session @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
   sessionSections(session, busy, run) {
     const open = session.status === 'open';
+    // After the start late arrivals are seated in a room as they enrol: "Students waiting: 0 enrolled" read as if the
+    // class had vanished. It says who is still without a room.
     const pool = h('section', { class: 'card', id: 'pool', 'aria-labelledby': 'pool-title' },
-      h('h3', { id: 'pool-title' }, t('console.pool')),
-      h('p', { id: 'pool-count', 'data-count': session.pool.length }, t('console.poolCount', { count: number(session.pool.length) })),
+      h('h3', { id: 'pool-title' }, t(open ? 'console.pool' : 'console.poolLate')),
+      h('p', { id: 'pool-count', 'data-count': session.pool.length },
+        open || session.pool.length > 0 ? t(open ? 'console.poolCount' : 'console.poolLateCount', { count: number(session.pool.length) }) : t('console.poolLateNone')),
       // By name, in the order they came: a facilitator checks the class is all there before the start.
       session.pool_members.length > 0
         ? h('ul', { class: 'names', id: 'pool-members', 'aria-label': t('console.poolNames') }, session.pool_members.map((member) =>
@@ -840,6 +851,7 @@ export class ConsolePage {
       disabled: busy || !live || !enabled,
       // The table's row says which room: the button shows a short word, a screen reader hears the room with it.
       'aria-label': t(`console.${action}`, { room: code }),
+      'aria-describedby': action === 'extend' && !enabled && live ? `room-extend-why-${code}` : null,
       // Pause is drawn again as Resume (and back): the focus on the one follows to the other (main.js render).
       'data-stands-for': action === 'pause' ? `room-resume-${code}` : action === 'resume' ? `room-pause-${code}` : null,
       onclick: action === 'end'
@@ -892,7 +904,9 @@ export class ConsolePage {
       h('td', {}, h('div', { class: 'row' },
         status?.paused ? button('resume') : button('pause'),
         button('extend', status?.seconds_left != null),
-        button('end'))));
+        button('end')),
+      // "+1 min" was greyed out with no word why: it moves a running timer on, and this room has none.
+      live && status?.seconds_left == null ? h('p', { class: 'hint', id: `room-extend-why-${code}` }, t('console.extendNone')) : null));
   }
 
   /**
