@@ -66,9 +66,15 @@ public class HostToolsTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
             await page.CheckAsync("#consensus-confidence-4");
             await page.ClickAsync("#consensus-submit");
             await Expect(page.Locator("#past-list li")).ToHaveCountAsync(round);
+            if (round == 1)
+            {
+                await Expect(page.Locator("#past-title")).ToHaveTextAsync("Decisions so far");
+            }
         }
 
         await Expect(page.Locator("#room-phase")).ToHaveTextAsync("Finished");
+        // A game that is over has its decisions, not its decisions "so far".
+        await Expect(page.Locator("#past-title")).ToHaveTextAsync("Decisions");
         await Expect(page.Locator("#statistics svg.chart")).ToHaveCountAsync(3);
         await page.Context.CloseAsync();
     }

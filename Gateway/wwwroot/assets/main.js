@@ -1395,7 +1395,8 @@ function pausedNotices(room) {
 /** @param {Room} room */
 function pastDecisions(room) {
   return h('section', { class: 'card', 'aria-labelledby': 'past-title', hidden: room.consensus.length === 0 },
-    h('h3', { id: 'past-title' }, t('round.past')),
+    // "so far" said of a game that is over read as if more were to come.
+    h('h3', { id: 'past-title' }, t(room.phase === 'finished' ? 'round.pastFinished' : 'round.past')),
     h('ol', { id: 'past-list' }, room.consensus.map((c) => h('li', {}, t('round.pastItem', {
       round: c.round_number,
       option: optionsOf(c.round_number)[c.choice]?.label ?? optionLetter(c.choice),
