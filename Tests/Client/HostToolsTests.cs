@@ -30,6 +30,11 @@ public class HostToolsTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         Assert.Equal("bot", room.GetProperty("on_dropout").GetString());
 
         await Expect(page.Locator("#bots-form")).ToBeVisibleAsync();
+        // The count is as wide as a digit needs (it was stretched to 24rem), and "Add bots" does not touch "Leave room".
+        var count = (await page.Locator("#bot-count").BoundingBoxAsync())!;
+        Assert.True(count.Width < 120, $"the bot count's select is {count.Width}px wide");
+        var (add, leave) = ((await page.Locator("#add-bots").BoundingBoxAsync())!, (await page.Locator("#leave-room").BoundingBoxAsync())!);
+        Assert.True(leave.Y - (add.Y + add.Height) >= 8, $"Add bots ends at {add.Y + add.Height}px and Leave room starts at {leave.Y}px");
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "waiting-room-bots");
         await page.SelectOptionAsync("#bot-count", "2");
         await page.ClickAsync("#add-bots");

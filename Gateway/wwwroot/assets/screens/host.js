@@ -148,9 +148,11 @@ export function botControls(room, busy, act) {
   if (free < 1) {
     return null;
   }
+  // The count, its label and the button stand on one row, the select as wide as a digit (it was stretched to the fields'
+  // 24rem), and the form keeps a gap below it: "Add bots" sat against "Leave room".
   return h('form', {
     id: 'bots-form',
-    class: 'row',
+    class: 'tool-form',
     'aria-labelledby': 'bots-title',
     onsubmit: (/** @type {Event} */ event) => {
       event.preventDefault();
@@ -159,9 +161,10 @@ export function botControls(room, busy, act) {
     },
   },
   h('h4', { id: 'bots-title' }, t('host.bots')),
-  h('label', { for: 'bot-count' }, t('host.botCount')),
-  h('select', { id: 'bot-count' }, Array.from({ length: Math.min(free, 2) }, (_, i) => h('option', { value: i + 1 }, String(i + 1)))),
-  h('button', { type: 'submit', id: 'add-bots', disabled: busy }, t('host.addBots')));
+  h('div', { class: 'row' },
+    h('label', { for: 'bot-count' }, t('host.botCount')),
+    h('select', { id: 'bot-count', class: 'fit' }, Array.from({ length: Math.min(free, 2) }, (_, i) => h('option', { value: i + 1 }, String(i + 1)))),
+    h('button', { type: 'submit', id: 'add-bots', disabled: busy }, t('host.addBots'))));
 }
 
 /**
