@@ -1435,7 +1435,7 @@ function finishedSections(room) {
       h('h3', { id: 'stats-title' }, t('stats.title')),
       decided
         ? [
-          legend(t('stats.individual'), t('stats.group')),
+          legend(t('stats.individual'), t('stats.group'), t('stats.decided')),
           figure(distributionChart(rounds, text('stats.distribution'))),
           figure(movementChart(rounds, text('stats.movement'))),
           figure(confidenceChart(rounds, text('stats.confidence'))),
