@@ -879,6 +879,7 @@ export class ConsolePage {
     const moves = new Map(this.actions
       .filter((action) => action.action === 'move_participant' && action.room_code === code && action.user_id != null && action.to_room_code)
       .map((action) => [Number(action.user_id), String(action.to_room_code)]));
+    const playing = seats.filter((seat) => seatState(seat, null).rank === 0);
     // A role someone still plays (a bot, a student present or coming back, one moved in) cannot take a bot.
     const playedRoles = new Set(seats.filter((seat) => seat.is_bot || seat.presence === 'present' || seat.presence === 'reconnecting').map((seat) => seat.role_id));
     return h('tr', { 'data-room-code': code, 'data-phase': status?.phase ?? '' },
@@ -886,8 +887,9 @@ export class ConsolePage {
       h('td', { 'data-column': 'phase' }, status ? t(`console.phase.${status.phase}`) : '…', status?.paused ? [' ', h('span', { class: 'tag warn' }, t('console.paused'))] : null),
       h('td', { 'data-column': 'round' }, status ? number(status.round) : ''),
       timeLeftCell(status),
-      // A removed seat plays no more: counted, a room read 0 / 4 after a student was moved in.
-      h('td', { 'data-column': 'chosen' }, status ? `${number(status.chosen.length)} / ${number(seats.filter((seat) => seat.presence !== 'removed').length)}` : ''),
+      // Counted as the room waits: those still playing (a bot, present, reconnecting). A removed seat counted, a room read
+      // 0 / 4 after a student was moved in; one who chose and then left counted on top of the others.
+      h('td', { 'data-column': 'chosen' }, status ? `${number(playing.filter((seat) => status.chosen.includes(seat.user_id)).length)} / ${number(playing.length)}` : ''),
       // Those playing first, then who dropped out, then the seats that left the game (removed, moved): a moved student
       // was listed among the players as "removed", with a Bot button, while the log said they had been moved.
       h('td', { 'data-column': 'presence' }, seatsInOrder(seats).map((seat) => {
