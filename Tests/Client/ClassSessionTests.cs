@@ -131,6 +131,10 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
         await Expect(page.Locator("#error")).ToBeHiddenAsync();
         await Expect(page.Locator("#my-role")).ToContainTextAsync("Your role: ");
         await Expect(page.Locator("#choice-submit")).ToBeEnabledAsync();
+        // The seat that was freed is listed apart, under those playing, and not counted among them ("0 of 3" over four rows).
+        await Expect(page.Locator("#chosen-count")).ToHaveTextAsync("0 of 3 have chosen");
+        await Expect(page.Locator("#chosen-list li")).ToHaveCountAsync(3);
+        await Expect(page.Locator($"#departed-list li[data-user-id='{SessionKit.UserIds(to)[0]}'] [data-presence=removed]")).ToBeVisibleAsync();
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "round-moved-phone");
 
         // A reload keeps them in the new room.

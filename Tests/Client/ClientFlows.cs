@@ -103,8 +103,13 @@ internal static partial class ClientFlows
         {
             await Expect(page.Locator("#room-phase")).ToHaveTextAsync("Finished");
             await Expect(page.Locator("#statistics svg.chart")).ToHaveCountAsync(3);
-            await Expect(page.Locator("#chart-distribution rect.bar.consensus")).ToHaveCountAsync(5);
-            await Expect(page.Locator("#chart-confidence circle")).ToHaveCountAsync(10);
+            // The decision is the outlined, marked bar (a green bar read as a separate "group" count), one a round.
+            await Expect(page.Locator("#chart-distribution rect.bar.decided")).ToHaveCountAsync(5);
+            await Expect(page.Locator("#chart-distribution .decided-mark")).ToHaveCountAsync(5);
+            await Expect(page.Locator("#chart-distribution rect.bar.consensus")).ToHaveCountAsync(0);
+            // Individual sureness as dots, the group's as squares under them: equal values no longer hide one line.
+            await Expect(page.Locator("#chart-confidence circle.dot")).ToHaveCountAsync(5);
+            await Expect(page.Locator("#chart-confidence rect.mark.consensus")).ToHaveCountAsync(5);
         }
 
         await AssertChartLabelsInsideAsync(host);

@@ -199,6 +199,6 @@ public partial class ClientGameTests(BrowserFixture browser) : IClassFixture<Bro
     [GeneratedRegex(@"^Time left to choose: (10:00|9:[0-5]\d)$")]
     private static partial Regex ChoiceTimerEnglish();
 
-    [GeneratedRegex(@"^선택 남은 시간: (10:00|9:[0-5]\d)$")]
+    [GeneratedRegex(@"^선택까지 남은 시간: (10:00|9:[0-5]\d)$")]
     private static partial Regex ChoiceTimerKorean();
 }

@@ -61,6 +61,13 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await Expect(row.Locator("[data-column=chosen]")).ToHaveTextAsync("0 / 3");
         await Expect(row.Locator("[data-column=presence] [data-user-id]")).ToHaveCountAsync(3);
         await Expect(page.Locator("#rooms-table tbody tr")).ToHaveCountAsync(1);
+        // No timer runs (the session has none): "+1 min" is greyed out and says why.
+        await Expect(page.Locator($"#room-extend-{roomCode}")).ToBeDisabledAsync();
+        await Expect(page.Locator($"#room-extend-{roomCode}")).ToHaveAttributeAsync("aria-describedby", $"room-extend-why-{roomCode}");
+        await Expect(page.Locator($"#room-extend-why-{roomCode}")).ToHaveTextAsync("+1 min: no timer runs in this room.");
+        // Everyone enrolled is in a room: the pool no longer reads "Students waiting: 0 enrolled", as if the class had gone.
+        await Expect(page.Locator("#pool-title")).ToHaveTextAsync("Late arrivals");
+        await Expect(page.Locator("#pool-count")).ToHaveTextAsync("Every student who enrolled is in a room; those who come late are seated as they enrol.");
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "console-rooms");
 
         // Pausing goes through the session API; the monitor's next push shows it and offers Resume instead.
@@ -154,8 +161,20 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await page.SelectOptionAsync("#move-who", $"{b}:{inB[0]}");
         await page.SelectOptionAsync("#move-to", a);
         await page.ClickAsync("#move-submit");
-        await Expect(rowA.Locator($"[data-user-id='{inB[0]}']")).ToContainTextAsync("present");
+        // Enrolled by the API, the mover never opened the game: "not connected" (so Remove applies), not "present".
+        await Expect(rowA.Locator($"[data-user-id='{inB[0]}']")).ToHaveAttributeAsync("data-state", "offline");
+        await Expect(rowA.Locator($"[data-user-id='{inB[0]}']")).ToContainTextAsync("not connected");
         await Expect(page.Locator($"#seat-bot-{a}-{inA[2]}")).ToHaveCountAsync(0);
+        // Room A lists the mover among those playing and the removed seat after them; room B says where its student went,
+        // after its two players, and counts them only (it read "removed", among the players, while the log said "moved").
+        await Expect(rowA.Locator(".seat").Last).ToHaveAttributeAsync("data-user-id", inA[2].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(rowA.Locator($"[data-user-id='{inA[2]}']")).ToHaveAttributeAsync("data-state", "removed");
+        var rowB = page.Locator($"#rooms-table tr[data-room-code='{b}']");
+        var movedOut = rowB.Locator($"[data-user-id='{inB[0]}']");
+        await Expect(movedOut).ToHaveAttributeAsync("data-state", "moved");
+        await Expect(movedOut).ToContainTextAsync($": moved to room {a}");
+        await Expect(rowB.Locator(".seat").Last).ToHaveAttributeAsync("data-user-id", inB[0].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(rowB.Locator("[data-column=chosen]")).ToHaveTextAsync("0 / 2");
 
         // The second of room A leaves too, and a bot takes their role.
         await page.ClickAsync($"#seat-remove-{a}-{inA[1]}");
@@ -290,11 +309,17 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         // Connected, the student cannot be removed (the room answers 409 participant_present): the button waits, and says why.
         var removeHere = page.Locator($"#seat-remove-{room}-{here.UserId}");
         await Expect(removeHere).ToBeDisabledAsync();
-        await Expect(page.Locator($"#seat-connected-{room}-{here.UserId}")).ToHaveTextAsync("connected: can be removed once gone");
+        await Expect(page.Locator($"#seat-connected-{room}-{here.UserId}")).ToHaveTextAsync("Remove: only once they are not connected");
         await Expect(removeHere).ToHaveAttributeAsync("aria-describedby", $"seat-connected-{room}-{here.UserId}");
-        // Never connected (also "present"): offered.
+        // The tag agrees with the button: both seats read "present" and only one could be removed.
+        var seatOf = (long user) => page.Locator($"#rooms-table tr[data-room-code='{room}'] [data-user-id='{user}']");
+        await Expect(seatOf(here.UserId)).ToHaveAttributeAsync("data-state", "online");
+        await Expect(seatOf(here.UserId)).ToContainTextAsync(": online");
+        // Never connected: "not connected", and offered.
         await Expect(page.Locator($"#seat-remove-{room}-{away.UserId}")).ToBeEnabledAsync();
         await Expect(page.Locator($"#seat-connected-{room}-{away.UserId}")).ToHaveCountAsync(0);
+        await Expect(seatOf(away.UserId)).ToHaveAttributeAsync("data-state", "offline");
+        await Expect(seatOf(away.UserId)).ToContainTextAsync(": not connected");
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "console-connected");
 
         // Asked about while gone, the student connects before Yes: the refusal is said where the focus goes, not only at the top.
@@ -307,7 +332,7 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await Expect(done).ToHaveAttributeAsync("data-done", "refused");
         await Expect(done).ToHaveTextAsync("Not done: That player is still connected: only a player who is gone can be removed.");
         await Expect(done).ToBeFocusedAsync();
-        await Expect(page.Locator($"#rooms-table tr[data-room-code='{room}'] [data-user-id='{away.UserId}']")).ToContainTextAsync("present");
+        await Expect(seatOf(away.UserId)).ToHaveAttributeAsync("data-state", "online");
 
         // Gone, the first student is offered for removal again, and removed.
         await hereSocket.DisposeAsync();
@@ -480,16 +505,23 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await page.FillAsync("#session-consensus-seconds", "120");
         await page.SelectOptionAsync("#session-on-dropout", "bot");
         await page.SelectOptionAsync("#session-voice", "required");
+        // The voice choice's words are not cut off: the select is as wide as they need, past the fields' 24rem (384px).
+        var voiceWidth = (await page.Locator("#session-voice").BoundingBoxAsync())!.Width;
+        Assert.True(voiceWidth > 384, $"the voice select is {voiceWidth}px wide");
+        // A bot in a dropout's seat needs no box ticked, and the page says so beside it.
+        await Expect(page.Locator("#session-on-dropout")).ToHaveAttributeAsync("aria-describedby", "session-on-dropout-hint");
+        // Bots for those left over need bots allowed (else 422 remainder_needs_bots): unticked, the choice is greyed out, with why.
+        await Expect(page.Locator("#session-remainder option[value=bots]")).ToBeDisabledAsync();
+        await Expect(page.Locator("#session-remainder-hint")).ToBeVisibleAsync();
+        await Expect(page.Locator("#session-remainder")).ToHaveAttributeAsync("aria-describedby", "session-remainder-hint");
+        await page.CheckAsync("#session-bots-allowed");
+        await Expect(page.Locator("#session-remainder option[value=bots]")).ToBeEnabledAsync();
+        await Expect(page.Locator("#session-remainder-hint")).ToHaveCountAsync(0);
         await page.SelectOptionAsync("#session-remainder", "bots");
         await page.CheckAsync("#session-generate");
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "console-settings");
-
-        // Bots for those left over need bots allowed: refused, and said so; the form keeps what was typed.
-        await page.ClickAsync("#session-submit");
-        await Expect(page.Locator("#error")).ToHaveAttributeAsync("data-code", "remainder_needs_bots");
         await Expect(page.Locator("#session-study-label")).ToHaveValueAsync("night-care-2027");
 
-        await page.CheckAsync("#session-bots-allowed");
         await page.ClickAsync("#session-submit");
         var codeElement = page.Locator("#session-code");
         await Expect(codeElement).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{10}$"));

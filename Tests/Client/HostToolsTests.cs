@@ -30,12 +30,23 @@ public class HostToolsTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         Assert.Equal("bot", room.GetProperty("on_dropout").GetString());
 
         await Expect(page.Locator("#bots-form")).ToBeVisibleAsync();
+        // The count is as wide as a digit needs (it was stretched to 24rem), and "Add bots" does not touch "Leave room".
+        var count = (await page.Locator("#bot-count").BoundingBoxAsync())!;
+        Assert.True(count.Width < 120, $"the bot count's select is {count.Width}px wide");
+        var (add, leave) = ((await page.Locator("#add-bots").BoundingBoxAsync())!, (await page.Locator("#leave-room").BoundingBoxAsync())!);
+        Assert.True(leave.Y - (add.Y + add.Height) >= 8, $"Add bots ends at {add.Y + add.Height}px and Leave room starts at {leave.Y}px");
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "waiting-room-bots");
         await page.SelectOptionAsync("#bot-count", "2");
         await page.ClickAsync("#add-bots");
         await Expect(page.Locator("#participants li")).ToHaveCountAsync(3);
         await Expect(page.Locator("#participants [data-presence=bot]")).ToHaveCountAsync(2);
         await Expect(page.Locator("#bots-form")).ToHaveCountAsync(0);
+        // A bot is named in the page's language with its number; the stored nickname ("Bot 1") stays as it is.
+        await Expect(page.Locator("#participants strong")).ToContainTextAsync(["Bot 1", "Bot 2"]);
+        await page.SelectOptionAsync("#lang-select", "ko");
+        await Expect(page.Locator("#participants strong")).ToContainTextAsync(["봇 1", "봇 2"]);
+        Assert.Contains("Bot 1", (await RoomAsync(page)).GetProperty("participants").EnumerateArray().Select(p => p.GetProperty("nickname").GetString()));
+        await page.SelectOptionAsync("#lang-select", "en");
 
         await page.ClickAsync("#assign-random");
         await Expect(page.Locator("#start-game")).ToBeEnabledAsync();
@@ -60,9 +71,15 @@ public class HostToolsTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
             await page.CheckAsync("#consensus-confidence-4");
             await page.ClickAsync("#consensus-submit");
             await Expect(page.Locator("#past-list li")).ToHaveCountAsync(round);
+            if (round == 1)
+            {
+                await Expect(page.Locator("#past-title")).ToHaveTextAsync("Decisions so far");
+            }
         }
 
         await Expect(page.Locator("#room-phase")).ToHaveTextAsync("Finished");
+        // A game that is over has its decisions, not its decisions "so far".
+        await Expect(page.Locator("#past-title")).ToHaveTextAsync("Decisions");
         await Expect(page.Locator("#statistics svg.chart")).ToHaveCountAsync(3);
         await page.Context.CloseAsync();
     }
@@ -119,7 +136,10 @@ public class HostToolsTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         await pages[0].ClickAsync($"#remove-{goneId}");
         foreach (var page in pages[..2])
         {
-            await Expect(page.Locator($"#chosen-list li[data-user-id='{goneId}'] [data-presence=removed]")).ToBeVisibleAsync();
+            // Out of the game, the seat is listed apart and not counted: the room no longer waits for its choice.
+            await Expect(page.Locator($"#departed-list li[data-user-id='{goneId}'] [data-presence=removed]")).ToBeVisibleAsync();
+            await Expect(page.Locator($"#chosen-list li[data-user-id='{goneId}']")).ToHaveCountAsync(0);
+            await Expect(page.Locator("#chosen-count")).ToHaveTextAsync("0 of 2 have chosen");
         }
 
         await Expect(pages[0].Locator($"#remove-{goneId}")).ToHaveCountAsync(0);

@@ -61,13 +61,36 @@ export function figure(chart) {
 }
 
 /**
- * The key to the charts' two colours: individual choices and the group's decision.
+ * The key to the charts' two colours: individual choices and the group's decision; and, where a chart marks the option
+ * the group decided on among the individual bars, that mark.
  * @param {string} individual
  * @param {string} group
+ * @param {string} [decided]
  */
-export function legend(individual, group) {
+export function legend(individual, group, decided) {
   return h('p', { class: 'hint' }, h('span', { class: 'legend-swatch individual', 'aria-hidden': 'true' }), ` ${individual}  `,
-    h('span', { class: 'legend-swatch consensus', 'aria-hidden': 'true' }), ` ${group}`);
+    h('span', { class: 'legend-swatch consensus', 'aria-hidden': 'true' }), ` ${group}`,
+    decided ? ['  ', h('span', { class: 'legend-swatch decided', 'aria-hidden': 'true' }), ` ${decided}`] : null);
+}
+
+/**
+ * Where each round's bars go: every round's options get slots of one width (the widest round's count sets it), centred
+ * in the round's share of the width, with a gap between rounds. Bars were as wide as a round's option count allowed, so
+ * they changed width from round to round, and neighbouring rounds' bars almost touched.
+ * @param {number} left @param {number} width @param {number} roundCount @param {number} mostOptions
+ */
+function barSlots(left, width, roundCount, mostOptions) {
+  const groupWidth = (width - left) / Math.max(1, roundCount);
+  const gap = Math.min(28, groupWidth / 5);
+  const slot = Math.min(48, (groupWidth - gap) / Math.max(1, mostOptions));
+  return {
+    slot,
+    /** @param {number} r @param {number} options the round's x where its first option's slot starts, and its centre */
+    start: (r, options) => {
+      const centre = left + r * groupWidth + groupWidth / 2;
+      return { x0: centre - (slot * options) / 2, centre };
+    },
+  };
 }
 
 /** Option letters, as the charts label options (A, B, C, D). */
@@ -76,7 +99,9 @@ export function optionLetter(/** @type {number} */ index) {
 }
 
 /**
- * Bars: for each round, how many chose each option; the group's decision in green.
+ * Bars: for each round, how many chose each option. The group's decision is the bar outlined, with a mark above it (a
+ * decision nobody chose alone has no bar, and the mark still shows): drawn green, it read as a separate count of "group"
+ * choices, as green is the group's colour in the legend.
  * @param {import('./api.js').RoundStatistics[]} rounds
  * @param {{ title: string, description: string, roundLabel: (round: number) => string }} text
  */
@@ -85,24 +110,28 @@ export function distributionChart(rounds, text) {
   const height = 220;
   const left = 30;
   const bottom = 180;
-  const groupWidth = (width - left) / Math.max(1, rounds.length);
   const unit = 45;
+  const { slot, start } = barSlots(left, width, rounds.length, Math.max(1, ...rounds.map((round) => round.option_count)));
   const root = frame('chart-distribution', width, height, text.title, text.description);
   root.append(svg('line', { x1: left, y1: bottom, x2: width, y2: bottom, class: 'axis' }));
   for (let count = 0; count <= 3; count++) {
     root.append(svg('text', { x: left - 8, y: bottom - count * unit + 4, 'text-anchor': 'end' }, [String(count)]));
   }
   rounds.forEach((round, r) => {
-    const x0 = left + r * groupWidth + 8;
-    const barWidth = (groupWidth - 16) / Math.max(1, round.option_count);
+    const { x0, centre } = start(r, round.option_count);
     round.distribution.forEach((count, option) => {
-      const x = x0 + option * barWidth;
+      const x = x0 + option * slot;
       const barHeight = count * unit;
-      const isConsensus = round.consensus_choice === option;
-      root.append(svg('rect', { x: x + 2, y: bottom - barHeight, width: Math.max(2, barWidth - 4), height: barHeight, class: isConsensus ? 'bar consensus' : 'bar' }));
-      root.append(svg('text', { x: x + barWidth / 2, y: bottom + 14, 'text-anchor': 'middle' }, [optionLetter(option)]));
+      const decided = round.consensus_choice === option;
+      // A fifth of the slot apart: a fixed 6 units left a phone's drawing (slots of 13) with bars half as wide as that.
+      root.append(svg('rect', { x: x + slot * 0.1, y: bottom - barHeight, width: Math.max(2, slot * 0.8), height: barHeight, class: decided ? 'bar decided' : 'bar' }));
+      if (decided) {
+        const top = bottom - barHeight - 4;
+        root.append(svg('path', { d: `M ${x + slot / 2 - 6} ${top - 8} L ${x + slot / 2 + 6} ${top - 8} L ${x + slot / 2} ${top} Z`, class: 'decided-mark' }));
+      }
+      root.append(svg('text', { x: x + slot / 2, y: bottom + 14, 'text-anchor': 'middle' }, [optionLetter(option)]));
     });
-    root.append(svg('text', { x: x0 + (groupWidth - 16) / 2, y: bottom + 32, 'text-anchor': 'middle' }, [text.roundLabel(round.round_number)]));
+    root.append(svg('text', { x: centre, y: bottom + 32, 'text-anchor': 'middle' }, [text.roundLabel(round.round_number)]));
   });
   return root;
 }
@@ -202,10 +231,14 @@ export function confidenceChart(rounds, text, id = 'chart-confidence') {
       .filter((point) => point.y != null)
       .map((point) => ({ x: point.x, y: yOf(/** @type {number} */ (point.y)) }));
     root.append(svg('path', { d: points.map((point, i) => `${i === 0 ? 'M' : 'L'} ${point.x} ${point.y}`).join(' '), class: lineClass }));
-    points.forEach((point) => root.append(svg('circle', { cx: point.x, cy: point.y, r: 3.5, class: dotClass })));
+    points.forEach((point) => root.append(dotClass === 'dot'
+      ? svg('circle', { cx: point.x, cy: point.y, r: 3.5, class: dotClass })
+      : svg('rect', { x: point.x - 6, y: point.y - 6, width: 12, height: 12, class: dotClass })));
   };
+  // Where the two are equal the dashed line lay on the solid one and hid it: the group's is drawn first, wider and
+  // paler, with hollow squares, so the solid line and its dots stay visible on top of it.
+  series((round) => round.consensus_confidence, 'line-consensus', 'mark consensus');
   series((round) => round.mean_confidence, 'line-mean', 'dot');
-  series((round) => round.consensus_confidence, 'line-consensus', 'dot consensus');
   rounds.forEach((round, i) => {
     root.append(svg('text', { x: xOf(i), y: height - 12, 'text-anchor': 'middle' }, [text.roundLabel(round.round_number)]));
   });
@@ -229,7 +262,7 @@ export function shareChart(rounds, text) {
   const left = 40;
   const top = 10;
   const bottom = 180;
-  const groupWidth = (width - left) / Math.max(1, rounds.length);
+  const { slot, start } = barSlots(left, width, rounds.length, Math.max(1, ...rounds.map((round) => round.choices.length)));
   const yOf = (/** @type {number} */ share) => bottom - (share / 100) * (bottom - top);
   const root = frame('chart-session-shares', width, height, text.title, text.description);
   root.append(svg('line', { x1: left, y1: bottom, x2: width, y2: bottom, class: 'axis' }));
@@ -237,8 +270,8 @@ export function shareChart(rounds, text) {
     root.append(svg('text', { x: left - 6, y: yOf(share) + 4, 'text-anchor': 'end' }, [`${share}%`]));
   }
   rounds.forEach((round, r) => {
-    const x0 = left + r * groupWidth + 8;
-    const optionWidth = (groupWidth - 16) / Math.max(1, round.choices.length);
+    const { x0, centre } = start(r, round.choices.length);
+    const optionWidth = slot;
     const chosen = round.choices.reduce((sum, count) => sum + count, 0);
     const agreed = round.consensus.reduce((sum, count) => sum + count, 0);
     round.choices.forEach((count, option) => {
@@ -250,7 +283,7 @@ export function shareChart(rounds, text) {
       root.append(svg('rect', { x: x + 1 + barWidth, y: yOf(group), width: barWidth, height: bottom - yOf(group), class: 'bar consensus' }));
       root.append(svg('text', { x: x + optionWidth / 2, y: bottom + 14, 'text-anchor': 'middle' }, [optionLetter(option)]));
     });
-    root.append(svg('text', { x: x0 + (groupWidth - 16) / 2, y: bottom + 32, 'text-anchor': 'middle' }, [text.roundLabel(round.round_number)]));
+    root.append(svg('text', { x: centre, y: bottom + 32, 'text-anchor': 'middle' }, [text.roundLabel(round.round_number)]));
   });
   return root;
 }

@@ -6,7 +6,7 @@ import { NARROW, confidenceChart, distributionChart, figure, legend, movementCha
 import { byId, h, morphChildren, standIn } from './dom.js';
 import { countdown, has, lang, pick, setLang, t } from './i18n.js';
 import { ReconnectingSocket, VoiceMesh } from './realtime.js';
-import { botControls, creationBody, creationFields, generatedScenarioId, hostTools, presenceAnnouncement, presenceOf, presenceTag, waitsForDropout } from './screens/host.js';
+import { botControls, creationBody, creationFields, displayName, generatedScenarioId, hostTools, presenceAnnouncement, presenceOf, presenceTag, takesPart, waitsForDropout } from './screens/host.js';
 import { ClassSessionPage, classSessionStored, takeJoinLinkCode } from './screens/class-session.js';
 import { CONSOLE_ROLES, ConsolePage, consoleSessionStored } from './screens/console.js';
 import { RoundQuestions } from './screens/ai-questions.js';
@@ -212,7 +212,8 @@ function roleName(roleId) {
 
 /** @param {number} userId */
 function participantName(userId) {
-  return state.room?.participants.find((p) => p.user_id === userId)?.nickname ?? String(userId);
+  const participant = state.room?.participants.find((p) => p.user_id === userId);
+  return participant ? displayName(participant) : String(userId);
 }
 
 // ---------------------------------------------------------------- navigation
@@ -570,18 +571,19 @@ function applyRoom(next) {
   const after = new Set(next.participants.map((p) => p.user_id));
   for (const p of next.participants) {
     if (!before.has(p.user_id)) {
-      announce(t('live.joined', { name: p.nickname }));
+      announce(t('live.joined', { name: displayName(p) }));
     }
   }
   for (const p of previous.participants) {
     if (!after.has(p.user_id)) {
-      announce(t('live.left', { name: p.nickname }));
+      announce(t('live.left', { name: displayName(p) }));
     }
   }
   if (next.phase === 'started' && next.current_round !== previous.current_round) {
     announce(t('live.round', { round: next.current_round }));
   } else if (next.chosen_this_round.length !== previous.chosen_this_round.length && next.phase === 'started') {
-    announce(t('live.chosen', { count: next.chosen_this_round.length }));
+    const playing = next.participants.filter(takesPart);
+    announce(t('live.chosen', { count: playing.filter((p) => next.chosen_this_round.includes(p.user_id)).length, total: playing.length }));
   }
   const reports = roundsEnded(previous, next).map((round) => reportLinkQuality(round));
   if (next.phase === 'finished' && previous.phase !== 'finished') {
@@ -1214,7 +1216,7 @@ function participantList(room, isHost) {
   const selfId = currentSession()?.user_id;
   return h('ul', { class: 'plain', id: 'participants' }, room.participants.map((p) => h('li', { 'data-user-id': p.user_id },
     // The spaces keep the words apart in the text (a screen reader's, a copy); the flex gap keeps them apart on screen.
-    h('span', { class: 'name-tags' }, h('strong', {}, p.nickname),
+    h('span', { class: 'name-tags' }, h('strong', {}, displayName(p)),
       p.user_id === selfId ? [' ', h('span', { class: 'tag' }, t('room.you'))] : null,
       p.is_host ? [' ', h('span', { class: 'tag' }, t('room.host'))] : null,
       ' ', presenceTag(p) ?? (state.connected.get(p.user_id) === false ? h('span', { class: 'tag warn' }, t('room.offline')) : null)),
@@ -1229,7 +1231,7 @@ function participantList(room, isHost) {
 function roleSelect(p) {
   const current = state.roleDraft.get(p.user_id) ?? p.role_id ?? 0;
   return h('span', {},
-    h('label', { class: 'visually-hidden', for: `role-${p.user_id}` }, t('room.roleFor', { name: p.nickname })),
+    h('label', { class: 'visually-hidden', for: `role-${p.user_id}` }, t('room.roleFor', { name: displayName(p) })),
     h('select', { id: `role-${p.user_id}`, onchange: (/** @type {Event} */ e) => state.roleDraft.set(p.user_id, Number(/** @type {HTMLSelectElement} */ (e.currentTarget).value)) },
       h('option', { value: 0, disabled: true, selected: current === 0 }, t('room.chooseRole')),
       [1, 2, 3].map((role) => h('option', { value: role, selected: current === role }, roleName(role)))));
@@ -1310,7 +1312,11 @@ function roundSections(room, isHost, selfId) {
   const context = me?.role_id && round ? round.role_contexts[String(me.role_id)] : undefined;
   const chosen = new Set(room.chosen_this_round);
   const iChose = chosen.has(selfId);
-  const allChosen = room.participants.every((p) => chosen.has(p.user_id));
+  // The room does not wait for a seat that dropped out or was removed (or moved): counted, "0 of 3 have chosen" sat over
+  // four rows, and the group decision waited for someone who would never choose.
+  const playing = room.participants.filter(takesPart);
+  const departed = room.participants.filter((p) => !takesPart(p));
+  const allChosen = playing.every((p) => chosen.has(p.user_id));
   const options = optionsOf(roundNumber);
   // The server answers 409 room_paused to a choice or a decision while paused; the buttons say so first.
   const paused = Boolean(room.paused);
@@ -1342,11 +1348,16 @@ function roundSections(room, isHost, selfId) {
 
   const who = h('section', { class: 'card', 'aria-labelledby': 'chosen-title' },
     h('h3', { id: 'chosen-title' }, t('round.chosen')),
-    h('p', { id: 'chosen-count' }, t('round.chosenCount', { count: chosen.size })),
-    h('ul', { class: 'plain', id: 'chosen-list' }, room.participants.map((p) => h('li', { 'data-user-id': p.user_id },
-      h('span', { class: 'name-tags' }, p.nickname, ' ', h('span', { class: 'muted' }, roleName(p.role_id)), ' ',
+    h('p', { id: 'chosen-count' }, t('round.chosenCount', { count: playing.filter((p) => chosen.has(p.user_id)).length, total: playing.length })),
+    h('ul', { class: 'plain', id: 'chosen-list' }, playing.map((p) => h('li', { 'data-user-id': p.user_id },
+      h('span', { class: 'name-tags' }, displayName(p), ' ', h('span', { class: 'muted' }, roleName(p.role_id)), ' ',
         presenceTag(p) ?? (state.connected.get(p.user_id) === false ? h('span', { class: 'tag warn' }, t('room.offline')) : null)),
-      h('span', { class: chosen.has(p.user_id) ? 'tag ok' : 'tag' }, chosen.has(p.user_id) ? t('round.hasChosen') : t('round.notYet'))))));
+      h('span', { class: chosen.has(p.user_id) ? 'tag ok' : 'tag' }, chosen.has(p.user_id) ? t('round.hasChosen') : t('round.notYet'))))),
+    departed.length === 0 ? null : [
+      h('h4', { id: 'departed-title' }, t('round.departed')),
+      h('ul', { class: 'plain', id: 'departed-list', 'aria-labelledby': 'departed-title' }, departed.map((p) => h('li', { 'data-user-id': p.user_id },
+        h('span', { class: 'name-tags' }, displayName(p), ' ', h('span', { class: 'muted' }, roleName(p.role_id)), ' ', presenceTag(p))))),
+    ]);
 
   /** @type {HTMLElement} */
   let decision;
@@ -1384,7 +1395,8 @@ function pausedNotices(room) {
 /** @param {Room} room */
 function pastDecisions(room) {
   return h('section', { class: 'card', 'aria-labelledby': 'past-title', hidden: room.consensus.length === 0 },
-    h('h3', { id: 'past-title' }, t('round.past')),
+    // "so far" said of a game that is over read as if more were to come.
+    h('h3', { id: 'past-title' }, t(room.phase === 'finished' ? 'round.pastFinished' : 'round.past')),
     h('ol', { id: 'past-list' }, room.consensus.map((c) => h('li', {}, t('round.pastItem', {
       round: c.round_number,
       option: optionsOf(c.round_number)[c.choice]?.label ?? optionLetter(c.choice),
@@ -1423,7 +1435,7 @@ function finishedSections(room) {
       h('h3', { id: 'stats-title' }, t('stats.title')),
       decided
         ? [
-          legend(t('stats.individual'), t('stats.group')),
+          legend(t('stats.individual'), t('stats.group'), t('stats.decided')),
           figure(distributionChart(rounds, text('stats.distribution'))),
           figure(movementChart(rounds, text('stats.movement'))),
           figure(confidenceChart(rounds, text('stats.confidence'))),
@@ -1483,13 +1495,18 @@ function statisticsTable(stats) {
  * @param {RoomStatistics} stats
  */
 function movementTable(stats) {
+  /** A bot is named in the page's language (its choices carry no is_bot; the room's seat does). @param {{ user_id: number, nickname: string }} choice */
+  const statsName = (choice) => {
+    const seat = state.room?.participants.find((p) => p.user_id === choice.user_id);
+    return seat ? displayName(seat) : choice.nickname;
+  };
   return h('table', { id: 'movement-table' },
     h('caption', {}, t('stats.movement')),
     h('thead', {}, h('tr', {},
       ['stats.round', 'stats.person', 'stats.choice', 'stats.sureness', 'stats.isConsensus', 'stats.changed'].map((key) => h('th', { scope: 'col' }, t(key))))),
     h('tbody', {}, stats.rounds.flatMap((round) => round.choices.map((choice) => h('tr', { 'data-round': round.round_number, 'data-user-id': choice.user_id },
       h('th', { scope: 'row' }, round.round_number),
-      h('td', {}, `${choice.nickname} (${roleName(choice.role_id)})`),
+      h('td', {}, `${statsName(choice)} (${roleName(choice.role_id)})`),
       h('td', { 'data-column': 'choice' }, optionLetter(choice.choice)),
       h('td', { 'data-column': 'sureness' }, choice.confidence),
       h('td', { 'data-column': 'decision' }, round.consensus_choice == null ? '' : optionLetter(round.consensus_choice)),

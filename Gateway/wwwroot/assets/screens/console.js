@@ -8,6 +8,7 @@ import { h, standIn } from '../dom.js';
 import { addStrings, countdown, has, number, pick, t, when } from '../i18n.js';
 import { ReconnectingSocket } from '../realtime.js';
 import { sessionResultsSection } from './session-results.js';
+import { displayName } from './host.js';
 import { emptySessionSettings, sessionBody, sessionSettingsFields } from './session-settings.js';
 
 addStrings({
@@ -30,6 +31,9 @@ addStrings({
     'console.status.closed': 'Closed',
     'console.pool': 'Students waiting',
     'console.poolCount': '{count} enrolled',
+    'console.poolLate': 'Late arrivals',
+    'console.poolLateCount': '{count} enrolled and not yet in a room',
+    'console.poolLateNone': 'Every student who enrolled is in a room; those who come late are seated as they enrol.',
     'console.poolNames': 'Students waiting, in the order they came',
     'console.unnamed': 'Student {id}',
     'console.refresh': 'Refresh',
@@ -53,9 +57,12 @@ addStrings({
     'console.phase.started': 'Playing',
     'console.phase.finished': 'Finished',
     'console.presence.present': 'present',
+    'console.presence.online': 'online',
+    'console.presence.offline': 'not connected',
     'console.presence.reconnecting': 'reconnecting',
     'console.presence.dropped': 'dropped out',
     'console.presence.removed': 'removed',
+    'console.presence.moved': 'moved to room {room}',
     'console.presence.bot': 'bot',
     'console.pauseShort': 'Pause',
     'console.resumeShort': 'Resume',
@@ -83,6 +90,7 @@ addStrings({
     'console.closeEnrolment': 'Close enrolment',
     'console.extendShort': '+1 min',
     'console.extend': '+1 min for room {room}',
+    'console.extendNone': '+1 min: no timer runs in this room.',
     'console.removeShort': 'Remove',
     'console.remove': 'Remove {name} from the game in room {room}',
     'console.botShort': 'Bot',
@@ -136,7 +144,7 @@ addStrings({
     'console.done.close': 'Enrolment is closed.',
     'console.done.move': '{name} is now in room {room}.',
     'console.done.refused': 'Not done: {reason}',
-    'console.connected': 'connected: can be removed once gone',
+    'console.connected': 'Remove: only once they are not connected',
   },
   ko: {
     'console.open': '진행자 콘솔',
@@ -157,6 +165,9 @@ addStrings({
     'console.status.closed': '닫힘',
     'console.pool': '기다리는 학생',
     'console.poolCount': '{count}명 등록',
+    'console.poolLate': '늦게 온 학생',
+    'console.poolLateCount': '등록했지만 아직 방에 들어가지 않은 학생 {count}명',
+    'console.poolLateNone': '등록한 학생은 모두 방에 있습니다. 늦게 오는 학생은 등록하는 대로 방에 들어갑니다.',
     'console.poolNames': '온 순서대로 기다리는 학생',
     'console.unnamed': '학생 {id}',
     'console.refresh': '새로 고침',
@@ -179,10 +190,13 @@ addStrings({
     'console.phase.waiting': '대기 중',
     'console.phase.started': '진행 중',
     'console.phase.finished': '끝남',
-    'console.presence.present': '접속',
+    'console.presence.present': '참여 중',
+    'console.presence.online': '접속 중',
+    'console.presence.offline': '연결 안 됨',
     'console.presence.reconnecting': '다시 연결 중',
     'console.presence.dropped': '나감',
     'console.presence.removed': '내보냄',
+    'console.presence.moved': '{room} 방으로 옮김',
     'console.presence.bot': '봇',
     'console.pauseShort': '멈추기',
     'console.resumeShort': '다시 시작',
@@ -210,6 +224,7 @@ addStrings({
     'console.closeEnrolment': '등록 마감',
     'console.extendShort': '+1분',
     'console.extend': '{room} 방 +1분',
+    'console.extendNone': '+1분: 이 방에는 돌아가는 타이머가 없습니다.',
     'console.removeShort': '내보내기',
     'console.remove': '{room} 방의 게임에서 {name} 내보내기',
     'console.botShort': '봇',
@@ -263,7 +278,7 @@ addStrings({
     'console.done.close': '등록을 마감했습니다.',
     'console.done.move': '{name} 님은 이제 {room} 방에 있습니다.',
     'console.done.refused': '처리되지 않음: {reason}',
-    'console.connected': '연결됨: 나간 뒤에 내보낼 수 있음',
+    'console.connected': '내보내기: 연결이 끊긴 뒤에만',
   },
 });
 
@@ -742,16 +757,19 @@ export class ConsolePage {
     h('label', { for: 'session-topic' }, t('console.topic')),
     h('select', { id: 'session-topic', name: 'topic', onchange: keep('topic') },
       topics.map((topic) => h('option', { value: topic.topic, selected: this.draft.topic === topic.topic }, pick(topic.title) || topic.topic))),
-    sessionSettingsFields(this.draft.settings),
+    sessionSettingsFields(this.draft.settings, () => this.onChange()),
     h('button', { type: 'submit', id: 'session-submit', disabled: busy }, t('console.createButton')));
   }
 
   /** @param {Session} session @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
   sessionSections(session, busy, run) {
     const open = session.status === 'open';
+    // After the start late arrivals are seated in a room as they enrol: "Students waiting: 0 enrolled" read as if the
+    // class had vanished. It says who is still without a room.
     const pool = h('section', { class: 'card', id: 'pool', 'aria-labelledby': 'pool-title' },
-      h('h3', { id: 'pool-title' }, t('console.pool')),
-      h('p', { id: 'pool-count', 'data-count': session.pool.length }, t('console.poolCount', { count: number(session.pool.length) })),
+      h('h3', { id: 'pool-title' }, t(open ? 'console.pool' : 'console.poolLate')),
+      h('p', { id: 'pool-count', 'data-count': session.pool.length },
+        open || session.pool.length > 0 ? t(open ? 'console.poolCount' : 'console.poolLateCount', { count: number(session.pool.length) }) : t('console.poolLateNone')),
       // By name, in the order they came: a facilitator checks the class is all there before the start.
       session.pool_members.length > 0
         ? h('ul', { class: 'names', id: 'pool-members', 'aria-label': t('console.poolNames') }, session.pool_members.map((member) =>
@@ -833,6 +851,7 @@ export class ConsolePage {
       disabled: busy || !live || !enabled,
       // The table's row says which room: the button shows a short word, a screen reader hears the room with it.
       'aria-label': t(`console.${action}`, { room: code }),
+      'aria-describedby': action === 'extend' && !enabled && live ? `room-extend-why-${code}` : null,
       // Pause is drawn again as Resume (and back): the focus on the one follows to the other (main.js render).
       'data-stands-for': action === 'pause' ? `room-resume-${code}` : action === 'resume' ? `room-pause-${code}` : null,
       onclick: action === 'end'
@@ -849,13 +868,18 @@ export class ConsolePage {
         class: 'secondary small',
         id,
         disabled: busy || !live || connected,
-        'aria-label': t(`console.${action}`, { name: seat.nickname, room: code }),
+        'aria-label': t(`console.${action}`, { name: displayName(seat), room: code }),
         'aria-describedby': connected ? `seat-connected-${code}-${seat.user_id}` : null,
         onclick: action === 'remove'
-          ? () => this.ask({ kind: 'remove', path: `/rooms/${code}/remove`, body: { user_id: seat.user_id }, room: code, name: seat.nickname, from: id })
-          : () => this.press(id, run, () => this.act(`/rooms/${code}/${action}`, { user_id: seat.user_id }, { key: action, room: code, name: seat.nickname })),
+          ? () => this.ask({ kind: 'remove', path: `/rooms/${code}/remove`, body: { user_id: seat.user_id }, room: code, name: displayName(seat), from: id })
+          : () => this.press(id, run, () => this.act(`/rooms/${code}/${action}`, { user_id: seat.user_id }, { key: action, room: code, name: displayName(seat) })),
       }, t(`console.${action}Short`));
     };
+    // The room says only "removed" of a seat its student was moved out of; the session's log says where to.
+    const moves = new Map(this.actions
+      .filter((action) => action.action === 'move_participant' && action.room_code === code && action.user_id != null && action.to_room_code)
+      .map((action) => [Number(action.user_id), String(action.to_room_code)]));
+    const playing = seats.filter((seat) => seatState(seat, null).rank === 0);
     // A role someone still plays (a bot, a student present or coming back, one moved in) cannot take a bot.
     const playedRoles = new Set(seats.filter((seat) => seat.is_bot || seat.presence === 'present' || seat.presence === 'reconnecting').map((seat) => seat.role_id));
     return h('tr', { 'data-room-code': code, 'data-phase': status?.phase ?? '' },
@@ -863,21 +887,28 @@ export class ConsolePage {
       h('td', { 'data-column': 'phase' }, status ? t(`console.phase.${status.phase}`) : '…', status?.paused ? [' ', h('span', { class: 'tag warn' }, t('console.paused'))] : null),
       h('td', { 'data-column': 'round' }, status ? number(status.round) : ''),
       timeLeftCell(status),
-      // A removed seat plays no more: counted, a room read 0 / 4 after a student was moved in.
-      h('td', { 'data-column': 'chosen' }, status ? `${number(status.chosen.length)} / ${number(seats.filter((seat) => seat.presence !== 'removed').length)}` : ''),
-      h('td', { 'data-column': 'presence' }, seats.map((seat) => h('div', { class: 'seat', 'data-user-id': seat.user_id },
-        h('span', { class: seat.presence === 'present' ? 'tag ok' : 'tag warn' },
-          `${seat.nickname}: ${t(`console.presence.${seat.is_bot ? 'bot' : seat.presence}`)}`),
-        // The server decides: these offer what may apply, and say why Remove waits while a student is connected.
-        !seat.is_bot && seat.presence !== 'removed' && seat.connected === true
-          ? h('span', { class: 'muted', id: `seat-connected-${code}-${seat.user_id}` }, t('console.connected'))
-          : null,
-        !seat.is_bot && seat.presence !== 'removed' ? seatButton(seat, 'remove') : null,
-        !seat.is_bot && seat.presence !== 'present' && seat.presence !== 'reconnecting' && !playedRoles.has(seat.role_id) ? seatButton(seat, 'bot') : null))),
+      // Counted as the room waits: those still playing (a bot, present, reconnecting). A removed seat counted, a room read
+      // 0 / 4 after a student was moved in; one who chose and then left counted on top of the others.
+      h('td', { 'data-column': 'chosen' }, status ? `${number(playing.filter((seat) => status.chosen.includes(seat.user_id)).length)} / ${number(playing.length)}` : ''),
+      // Those playing first, then who dropped out, then the seats that left the game (removed, moved): a moved student
+      // was listed among the players as "removed", with a Bot button, while the log said they had been moved.
+      h('td', { 'data-column': 'presence' }, seatsInOrder(seats).map((seat) => {
+        const state = seatState(seat, moves.get(seat.user_id) ?? null);
+        return h('div', { class: state.rank === 2 ? 'seat gone' : 'seat', 'data-user-id': seat.user_id, 'data-state': state.key },
+          h('span', { class: state.tag }, `${displayName(seat)}: ${state.text}`),
+          // The server decides: these offer what may apply, and say why Remove waits while a student is connected.
+          !seat.is_bot && seat.presence !== 'removed' && seat.connected === true
+            ? h('span', { class: 'hint', id: `seat-connected-${code}-${seat.user_id}` }, t('console.connected'))
+            : null,
+          !seat.is_bot && seat.presence !== 'removed' ? seatButton(seat, 'remove') : null,
+          !seat.is_bot && seat.presence !== 'present' && seat.presence !== 'reconnecting' && !playedRoles.has(seat.role_id) ? seatButton(seat, 'bot') : null);
+      })),
       h('td', {}, h('div', { class: 'row' },
         status?.paused ? button('resume') : button('pause'),
         button('extend', status?.seconds_left != null),
-        button('end'))));
+        button('end')),
+      // "+1 min" was greyed out with no word why: it moves a running timer on, and this room has none.
+      live && status?.seconds_left == null ? h('p', { class: 'hint', id: `room-extend-why-${code}` }, t('console.extendNone')) : null));
   }
 
   /**
@@ -922,7 +953,7 @@ export class ConsolePage {
 
   /** The audit of the session as the server keeps it (GET /sessions/{code}/actions), newest last. */
   logSection() {
-    const seats = new Map([...this.rooms.values()].flatMap((room) => room.participants.map((seat) => [seat.user_id, seat.nickname])));
+    const seats = new Map([...this.rooms.values()].flatMap((room) => room.participants.map((seat) => [seat.user_id, displayName(seat)])));
     return h('section', { class: 'card', id: 'action-log', 'aria-labelledby': 'action-log-title' },
       h('h3', { id: 'action-log-title' }, t('console.log')),
       this.actions.length === 0
@@ -973,6 +1004,43 @@ function refocus(id) {
   const target = [document.getElementById(id), standIn(id)]
     .find((element) => element instanceof HTMLButtonElement && !element.disabled);
   (target instanceof HTMLElement ? target : document.getElementById('console-done'))?.focus();
+}
+
+/**
+ * A seat of the monitor in words. "present" covers a student who never connected as well as one online, and only the
+ * former may be removed: the tag says which, so it agrees with the Remove button beside it. rank orders the seats:
+ * 0 playing, 1 dropped out (may come back, or be removed or replaced by a bot), 2 out of the game (removed, moved).
+ * @param {MonitoredSeat} seat @param {string | null} movedTo the room the session's log says this seat's student was moved to
+ * @returns {{ key: string, text: string, tag: string, rank: number }}
+ */
+function seatState(seat, movedTo) {
+  if (seat.is_bot) {
+    return { key: 'bot', text: t('console.presence.bot'), tag: 'tag ok', rank: 0 };
+  }
+  if (seat.presence === 'removed') {
+    return movedTo
+      ? { key: 'moved', text: t('console.presence.moved', { room: movedTo }), tag: 'tag', rank: 2 }
+      : { key: 'removed', text: t('console.presence.removed'), tag: 'tag', rank: 2 };
+  }
+  if (seat.presence === 'present') {
+    const key = seat.connected === true ? 'online' : seat.connected === false ? 'offline' : 'present';
+    return { key, text: t(`console.presence.${key}`), tag: key === 'offline' ? 'tag warn' : 'tag ok', rank: 0 };
+  }
+  return {
+    key: seat.presence,
+    text: has(`console.presence.${seat.presence}`) ? t(`console.presence.${seat.presence}`) : seat.presence,
+    tag: 'tag warn',
+    rank: seat.presence === 'dropped' ? 1 : 0,
+  };
+}
+
+/**
+ * The seats as the console lists them: playing, then dropped out, then out of the game, each in the room's order.
+ * @param {MonitoredSeat[]} seats
+ */
+function seatsInOrder(seats) {
+  const rank = (/** @type {MonitoredSeat} */ seat) => seatState(seat, null).rank;
+  return seats.map((seat, index) => ({ seat, index })).sort((a, b) => rank(a.seat) - rank(b.seat) || a.index - b.index).map((entry) => entry.seat);
 }
 
 /** @param {string | undefined} code an error code the server refused an action with, in words where the app has them */

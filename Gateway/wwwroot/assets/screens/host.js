@@ -33,6 +33,8 @@ addStrings({
     'presence.dropped': 'dropped out',
     'presence.removed': 'removed',
     'presence.bot': 'bot',
+    'bot.name': 'Bot {number}',
+    'bot.nameAlone': 'Bot',
     'live.reconnecting': '{name} lost the connection and is reconnecting.',
     'live.returned': '{name} is back.',
     'live.dropped': '{name} dropped out.',
@@ -71,6 +73,8 @@ addStrings({
     'presence.dropped': '나감',
     'presence.removed': '내보냄',
     'presence.bot': '봇',
+    'bot.name': '봇 {number}',
+    'bot.nameAlone': '봇',
     'live.reconnecting': '{name} 님의 연결이 끊겨 다시 연결하는 중입니다.',
     'live.returned': '{name} 님이 돌아왔습니다.',
     'live.dropped': '{name} 님이 나갔습니다.',
@@ -144,9 +148,11 @@ export function botControls(room, busy, act) {
   if (free < 1) {
     return null;
   }
+  // The count, its label and the button stand on one row, the select as wide as a digit (it was stretched to the fields'
+  // 24rem), and the form keeps a gap below it: "Add bots" sat against "Leave room".
   return h('form', {
     id: 'bots-form',
-    class: 'row',
+    class: 'tool-form',
     'aria-labelledby': 'bots-title',
     onsubmit: (/** @type {Event} */ event) => {
       event.preventDefault();
@@ -155,9 +161,10 @@ export function botControls(room, busy, act) {
     },
   },
   h('h4', { id: 'bots-title' }, t('host.bots')),
-  h('label', { for: 'bot-count' }, t('host.botCount')),
-  h('select', { id: 'bot-count' }, Array.from({ length: Math.min(free, 2) }, (_, i) => h('option', { value: i + 1 }, String(i + 1)))),
-  h('button', { type: 'submit', id: 'add-bots', disabled: busy }, t('host.addBots')));
+  h('div', { class: 'row' },
+    h('label', { for: 'bot-count' }, t('host.botCount')),
+    h('select', { id: 'bot-count', class: 'fit' }, Array.from({ length: Math.min(free, 2) }, (_, i) => h('option', { value: i + 1 }, String(i + 1)))),
+    h('button', { type: 'submit', id: 'add-bots', disabled: busy }, t('host.addBots'))));
 }
 
 /**
@@ -176,9 +183,9 @@ export function hostTools(room, selfId, busy, act, end) {
       return h('li', { 'data-user-id': p.user_id },
         gone
           ? h('button', { type: 'button', class: 'secondary', id: `remove-${p.user_id}`, disabled: busy, onclick: () => act(`/rooms/${room.room_code}/remove`, { user_id: p.user_id }) },
-            t('host.remove', { name: p.nickname }))
+            t('host.remove', { name: displayName(p) }))
           : h('button', { type: 'button', class: 'secondary', id: `hand-host-${p.user_id}`, disabled: busy, onclick: () => act(`/rooms/${room.room_code}/host`, { user_id: p.user_id }) },
-            t('host.handHost', { name: p.nickname })));
+            t('host.handHost', { name: displayName(p) })));
     })),
     end.confirmingEnd
       ? h('div', { role: 'group', 'aria-labelledby': 'end-question' },
@@ -204,6 +211,29 @@ export function waitsForDropout(room) {
  */
 export function presenceOf(participant) {
   return participant.presence ?? 'present';
+}
+
+/**
+ * A participant's name as the page shows it. A bot's stored nickname is "Bot 1" whatever the room's language (it is
+ * research data, kept as it is): a bot is named in the page's language, with that number.
+ * @param {{ nickname: string, is_bot?: boolean }} participant
+ */
+export function displayName(participant) {
+  if (!participant.is_bot) {
+    return participant.nickname;
+  }
+  const number = /(\d+)\s*$/.exec(participant.nickname)?.[1];
+  return number ? t('bot.name', { number }) : t('bot.nameAlone');
+}
+
+/**
+ * Whether a seat still plays: the room waits for its choice. One that dropped out (until it comes back) or was removed
+ * (or moved to another room) is not waited for (the server's rule; its rounds are recorded absent).
+ * @param {Participant} participant
+ */
+export function takesPart(participant) {
+  const presence = presenceOf(participant);
+  return presence !== 'dropped' && presence !== 'removed';
 }
 
 /**

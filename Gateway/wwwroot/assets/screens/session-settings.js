@@ -17,12 +17,14 @@ addStrings({
     'sessionSettings.voice': 'Voice',
     'sessionSettings.voice.optional': 'optional: students may take part without voice recording consent',
     'sessionSettings.voice.required': 'required: students must consent to voice recording to enrol',
-    'sessionSettings.botsAllowed': 'Bots may take empty seats',
+    'sessionSettings.botsAllowed': 'Bots may fill the rooms of students left over at the start',
     'sessionSettings.remainder': 'One or two students left over at the start',
     'sessionSettings.remainder.wait': 'wait in a room for late arrivals',
-    'sessionSettings.remainder.bots': 'play with bots (needs bots allowed)',
+    'sessionSettings.remainder.bots': 'play with bots',
+    'sessionSettings.remainderNeedsBots': 'Playing with bots is offered once "Bots may fill the rooms of students left over at the start" is ticked.',
+    'sessionSettings.onDropoutHint': 'A bot that takes a dropped-out student’s seat does not need the bots box below: that box is only for students left over at the start.',
     'sessionSettings.remainder.pair': 'play in rooms of two',
-    'error.remainder_needs_bots': 'Playing with bots needs "Bots may take empty seats".',
+    'error.remainder_needs_bots': 'Playing with bots needs "Bots may fill the rooms of students left over at the start".',
     'error.invalid_study_label': 'A study label has 1 to 64 characters.',
   },
   ko: {
@@ -34,12 +36,14 @@ addStrings({
     'sessionSettings.voice': '음성',
     'sessionSettings.voice.optional': '선택: 음성 녹음에 동의하지 않아도 참여할 수 있습니다',
     'sessionSettings.voice.required': '필수: 음성 녹음에 동의해야 등록할 수 있습니다',
-    'sessionSettings.botsAllowed': '빈자리에 봇을 넣을 수 있음',
+    'sessionSettings.botsAllowed': '시작할 때 남은 학생의 방을 봇으로 채울 수 있음',
     'sessionSettings.remainder': '시작할 때 한두 명이 남으면',
     'sessionSettings.remainder.wait': '늦게 오는 학생을 방에서 기다립니다',
-    'sessionSettings.remainder.bots': '봇과 함께 합니다(봇 허용이 필요합니다)',
+    'sessionSettings.remainder.bots': '봇과 함께 합니다',
+    'sessionSettings.remainderNeedsBots': '"시작할 때 남은 학생의 방을 봇으로 채울 수 있음"을 켜면 봇과 함께 하기를 고를 수 있습니다.',
+    'sessionSettings.onDropoutHint': '나간 학생의 자리를 봇이 맡는 데에는 아래의 봇 설정이 필요 없습니다. 그 설정은 시작할 때 남은 학생에게만 쓰입니다.',
     'sessionSettings.remainder.pair': '두 명씩 방에서 합니다',
-    'error.remainder_needs_bots': '봇과 함께 하려면 "빈자리에 봇을 넣을 수 있음"을 켜야 합니다.',
+    'error.remainder_needs_bots': '봇과 함께 하려면 "시작할 때 남은 학생의 방을 봇으로 채울 수 있음"을 켜야 합니다.',
     'error.invalid_study_label': '연구 라벨은 1자에서 64자까지입니다.',
   },
 });
@@ -56,10 +60,17 @@ export function emptySessionSettings() {
 }
 
 /**
- * The settings, folded under a disclosure: most sessions keep the defaults.
+ * The settings, folded under a disclosure: most sessions keep the defaults. Playing the left-over students with bots
+ * needs bots allowed (the server answers 422 remainder_needs_bots): unticked, that choice is offered greyed out with the
+ * reason, and one made before falls back to the default. A bot taking a dropout's seat (on_dropout) needs no such box:
+ * the hint says so, as the two read as contradicting each other.
  * @param {SessionSettingsDraft} draft
+ * @param {() => void} redraw draws the form again (a tick changes what the remainder offers)
  */
-export function sessionSettingsFields(draft) {
+export function sessionSettingsFields(draft, redraw) {
+  if (!draft.botsAllowed && draft.remainderRule === 'bots') {
+    draft.remainderRule = '';
+  }
   /** @param {'studyLabel' | 'choiceSeconds' | 'consensusSeconds' | 'onDropout' | 'voice' | 'remainderRule' | 'guidance'} key */
   const keepText = (key) => (/** @type {Event} */ event) => {
     draft[key] = /** @type {HTMLInputElement} */ (event.currentTarget).value;
@@ -68,9 +79,14 @@ export function sessionSettingsFields(draft) {
   const keepTick = (key) => (/** @type {Event} */ event) => {
     draft[key] = /** @type {HTMLInputElement} */ (event.currentTarget).checked;
   };
-  /** @param {string} id @param {'onDropout' | 'voice' | 'remainderRule'} key @param {string[]} values @param {(value: string) => string} label */
-  const select = (id, key, values, label) =>
-    h('select', { id, onchange: keepText(key) }, values.map((value) => h('option', { value, selected: (draft[key] || values[0]) === value }, label(value))));
+  /**
+   * A long option's words were cut at the fields' usual width ("…consent to voice re"): these take the width they need.
+   * @param {string} id @param {'onDropout' | 'voice' | 'remainderRule'} key @param {string[]} values @param {(value: string) => string} label
+   * @param {(value: string) => boolean} [offered] @param {string} [describedBy]
+   */
+  const select = (id, key, values, label, offered = () => true, describedBy = '') =>
+    h('select', { id, class: 'fit', onchange: keepText(key), 'aria-describedby': describedBy || false },
+      values.map((value) => h('option', { value, selected: (draft[key] || values[0]) === value, disabled: !offered(value) }, label(value))));
   return h('details', { id: 'session-settings' },
     h('summary', {}, t('sessionSettings.more')),
     h('label', { for: 'session-study-label' }, t('sessionSettings.studyLabel')),
@@ -80,14 +96,25 @@ export function sessionSettingsFields(draft) {
     h('label', { for: 'session-consensus-seconds' }, t('sessionSettings.consensusSeconds')),
     h('input', { type: 'number', id: 'session-consensus-seconds', min: 1, max: 3600, inputmode: 'numeric', value: draft.consensusSeconds, oninput: keepText('consensusSeconds') }),
     h('label', { for: 'session-on-dropout' }, t('sessionSettings.onDropout')),
-    select('session-on-dropout', 'onDropout', ['continue', 'wait', 'bot'], (value) => t(`host.onDropout.${value}`)),
+    select('session-on-dropout', 'onDropout', ['continue', 'wait', 'bot'], (value) => t(`host.onDropout.${value}`), () => true, 'session-on-dropout-hint'),
+    h('p', { class: 'hint', id: 'session-on-dropout-hint' }, t('sessionSettings.onDropoutHint')),
     h('label', { for: 'session-voice' }, t('sessionSettings.voice')),
     select('session-voice', 'voice', ['optional', 'required'], (value) => t(`sessionSettings.voice.${value}`)),
     h('label', { class: 'inline', for: 'session-bots-allowed' },
-      h('input', { type: 'checkbox', id: 'session-bots-allowed', checked: draft.botsAllowed, onchange: keepTick('botsAllowed') }),
+      h('input', {
+        type: 'checkbox',
+        id: 'session-bots-allowed',
+        checked: draft.botsAllowed,
+        onchange: (/** @type {Event} */ event) => {
+          keepTick('botsAllowed')(event);
+          redraw();
+        },
+      }),
       h('span', {}, t('sessionSettings.botsAllowed'))),
     h('label', { for: 'session-remainder' }, t('sessionSettings.remainder')),
-    select('session-remainder', 'remainderRule', ['wait', 'bots', 'pair'], (value) => t(`sessionSettings.remainder.${value}`)),
+    select('session-remainder', 'remainderRule', ['wait', 'bots', 'pair'], (value) => t(`sessionSettings.remainder.${value}`),
+      (value) => value !== 'bots' || draft.botsAllowed, draft.botsAllowed ? '' : 'session-remainder-hint'),
+    draft.botsAllowed ? null : h('p', { class: 'hint', id: 'session-remainder-hint' }, t('sessionSettings.remainderNeedsBots')),
     h('label', { class: 'inline', for: 'session-generate' },
       h('input', { type: 'checkbox', id: 'session-generate', checked: draft.generate, 'aria-describedby': 'session-generate-hint', onchange: keepTick('generate') }),
       h('span', {}, t('host.generate'))),
