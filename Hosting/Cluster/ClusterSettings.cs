@@ -54,8 +54,11 @@ public sealed class ConnectionStringSettings
     public const string RedisKey = "ConnectionStrings:Redis";
     public const string MySqlKey = "ConnectionStrings:MySql";
 
+    // Their passwords come from the same examples as the keys (MYSQL_PASSWORD, REDIS_PASSWORD), and are as public.
+    [NotExamplePlaceholder]
     public string? Redis { get; set; }
 
+    [NotExamplePlaceholder]
     public string? MySql { get; set; }
 
     /// <summary>The Redis connection string, or a stop at start-up when there is none.</summary>

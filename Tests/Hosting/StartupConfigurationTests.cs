@@ -125,6 +125,8 @@ public sealed class StartupConfigurationTests
             { "Silo", "Research:PseudonymKey", [SiloServices, SiloDatabase, "Database__MigrateOnStart=false", $"Research__PseudonymKey={compose["RESEARCH_PSEUDONYM_KEY"]}"] },
             { "Gateway", "Research:PseudonymKey", [$"Research__PseudonymKey={managed["Research__PseudonymKey"]}"] },
             { "Gateway", "Ice:Coturn:Secret", ["Ice__Provider=coturn", "Ice__Coturn__Urls=turn:127.0.0.1", "Ice__Coturn__Secret=change-me-to-coturn-static-auth-secret"] },
+            { "Silo", "ConnectionStrings:MySql", [SiloServices, "Database__MigrateOnStart=false", $"ConnectionStrings__MySql={lab["ConnectionStrings__MySql"]}"] },
+            { "Gateway", "ConnectionStrings:Redis", ["Cluster__Mode=Cluster", $"ConnectionStrings__Redis={managed["ConnectionStrings__Redis"]}"] },
         };
     }
 
