@@ -1,12 +1,14 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.Unicode;
 using Dilemma.Gateway.Accounts;
 using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Hosting;
 using Dilemma.Gateway.Research;
 using Dilemma.Gateway.Telemetry;
+using Dilemma.Gateway.Validation;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Hosting.Settings;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -37,6 +39,8 @@ public static class EdgeServices
             // Korean text as UTF-8, not \uXXXX escapes (half the bytes); HTML-sensitive characters stay escaped.
             options.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All);
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+            options.SerializerOptions.TypeInfoResolver = (options.SerializerOptions.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver())
+                .WithAddedModifier(MisnamedFields.Refuse);
         });
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Dilemma.Gateway.Validation;
 using Dilemma.Grains.Interfaces.Errors;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -106,6 +107,13 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return Problems.Describe(bad.StatusCode, "payload_too_large", "The request body is larger than this endpoint accepts.");
+        }
+
+        if (bad.InnerException is MisnamedFieldException misnamed)
+        {
+            var problem = Problems.Describe(StatusCodes.Status400BadRequest, "misnamed_field", misnamed.Message);
+            problem.Extensions["field"] = misnamed.Field;
+            return problem;
         }
 
         if (bad.InnerException is JsonException json)

@@ -198,9 +198,63 @@ public abstract class ApiFuzzTests(ApiFuzzFixture fuzz, int defaultIterations)
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
     }
 
-    private static HttpRequestMessage WithBody(HttpRequestMessage request, string contentType)
+    /// <summary>
+    /// An unknown field is ignored, as the original backend ignored it; one of the request's own fields spelled in camel
+    /// case is refused with 400 naming it. Ignored, choiceSeconds made a room without its timer. Every operation whose body
+    /// has a snake_case field is sent its camel-case spelling; an operation that turns the caller away first (401, 403)
+    /// never reads the body, and the rest must all refuse it.
+    /// </summary>
+    [Fact]
+    public async Task A_bodys_own_field_spelled_in_camel_case_is_400_naming_it_and_an_unknown_field_is_ignored()
     {
-        request.Content = new StringContent("{}");
+        var failures = new List<string>();
+        var refused = new List<string>();
+        for (var index = 0; index < fuzz.Operations.Count; index++)
+        {
+            var operation = fuzz.Operations[index];
+            if (operation.IsSocket || operation.Body?.FirstOrDefault(p => p.Name.Contains('_', StringComparison.Ordinal)) is not { } field)
+            {
+                continue;
+            }
+
+            var camel = CamelCase(field.Name);
+            var malformed = new MalformedRequest(index, PathKind: 0, QueryKind: 0, BodyKind: 0, AuthKind: 1, Size: 0, Text: "", Salt: 0);
+            using var request = WithBody(malformed.Build(operation, fuzz.Context), "application/json", $"{{\"{camel}\":1}}");
+            using var response = await fuzz.Client.SendAsync(request, Ct);
+            var text = await response.Content.ReadAsStringAsync(Ct);
+            if ((int)response.StatusCode is 401 or 403)
+            {
+                continue;
+            }
+
+            if ((int)response.StatusCode == 400 && text.Contains("\"code\":\"misnamed_field\"", StringComparison.Ordinal)
+                && text.Contains($"\"field\":\"{camel}\"", StringComparison.Ordinal) && text.Contains(field.Name, StringComparison.Ordinal))
+            {
+                refused.Add($"{operation.Method} {operation.Path}");
+            }
+            else
+            {
+                failures.Add($"{operation.Method} {operation.Path} with {camel} -> {(int)response.StatusCode}: {text}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+        Assert.Contains("POST /rooms/public", refused);
+
+        var host = await RoomKit.GuestAsync(fuzz.Client, Ct);
+        using var created = await host.PostAsync("/rooms/public", new { title = "Extra fields", topic = RoomKit.Topic, notes = "ignored" }, Ct);
+        Assert.True(created.StatusCode == System.Net.HttpStatusCode.Created, await created.Content.ReadAsStringAsync(Ct));
+    }
+
+    private static string CamelCase(string snake)
+    {
+        var words = snake.Split('_');
+        return words[0] + string.Concat(words.Skip(1).Select(w => w.Length == 0 ? w : char.ToUpperInvariant(w[0]) + w[1..]));
+    }
+
+    private static HttpRequestMessage WithBody(HttpRequestMessage request, string contentType, string body = "{}")
+    {
+        request.Content = new StringContent(body);
         request.Content.Headers.Remove("Content-Type");
         request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         return request;
