@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Dilemma.Grains.Interfaces.Errors;
 
 namespace Dilemma.Grains.Interfaces.Consent;
 
@@ -34,6 +35,18 @@ public static class ConsentTexts
     public static IReadOnlyList<string> All { get; } = [.. Versions.Keys.Order(StringComparer.Ordinal)];
 
     public static bool IsPublished(string? version) => version is not null && Versions.ContainsKey(version);
+
+    /// <summary>
+    /// Refuses a version that was never published, 422 <c>unknown_consent_version</c> naming <c>consent_version</c>, with
+    /// <paramref name="expected"/> saying which one the caller should have sent; no version at all passes.
+    /// </summary>
+    public static void EnsurePublishedIfGiven(string? version, string expected)
+    {
+        if (version is not null && !IsPublished(version))
+        {
+            throw RuleViolationException.Invalid("unknown_consent_version", "consent_version", $"'{version}' is not a published consent text version; {expected} (GET /consent).");
+        }
+    }
 
     /// <summary>The texts of a version by language, or null when no such version was published.</summary>
     public static IReadOnlyDictionary<string, string>? Find(string version) => Versions.GetValueOrDefault(version);

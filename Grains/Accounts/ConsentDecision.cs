@@ -1,6 +1,5 @@
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Grains.Interfaces.Consent;
-using Dilemma.Grains.Interfaces.Errors;
 
 namespace Dilemma.Grains.Accounts;
 
@@ -19,14 +18,7 @@ public sealed record ConsentDecision(bool? Data, bool? Voice, string Version, Da
     /// </summary>
     public static ConsentDecision From(ConsentChange change, DateTime now)
     {
-        if (change.Version is { } version && !ConsentTexts.IsPublished(version))
-        {
-            throw RuleViolationException.Invalid(
-                "unknown_consent_version",
-                "consent_version",
-                $"'{version}' is not a published consent text version; the current one is {ConsentTexts.Current} (GET /consent).");
-        }
-
+        ConsentTexts.EnsurePublishedIfGiven(change.Version, $"the current one is {ConsentTexts.Current}");
         return new ConsentDecision(change.DataConsent, change.VoiceConsent, change.Version ?? ConsentTexts.Unversioned, now);
     }
 

@@ -80,11 +80,8 @@ public sealed partial class SessionGrain(
             throw RuleViolationException.Invalid("invalid_voice", "voice", "voice is required or optional.");
         }
 
+        ConsentTexts.EnsurePublishedIfGiven(settings.ConsentVersion, $"published: {string.Join(", ", ConsentTexts.All)}");
         var consentVersion = settings.ConsentVersion ?? ConsentTexts.Current;
-        if (!ConsentTexts.IsPublished(consentVersion))
-        {
-            throw RuleViolationException.Invalid("unknown_consent_version", "consent_version", $"No consent text has this version; published: {string.Join(", ", ConsentTexts.All)}.");
-        }
 
         var remainderRule = settings.RemainderRule ?? RemainderRule.Wait;
         if (!RemainderRule.IsKnown(remainderRule))
@@ -139,13 +136,7 @@ public sealed partial class SessionGrain(
         // consent version was looked at, so an unpublished one got 200 and the consent it carried was dropped.
         // The room's own rule, here: a nickname the rooms would refuse must not wait in the pool to fail the start.
         AccountValidation.ThrowIfInvalidNickname(enrolment.Nickname);
-        if (enrolment.ConsentVersion is { } version && !ConsentTexts.IsPublished(version))
-        {
-            throw RuleViolationException.Invalid(
-                "unknown_consent_version",
-                "consent_version",
-                $"'{version}' is not a published consent text version; this session asks for consent under {State.ConsentVersion} (GET /consent).");
-        }
+        ConsentTexts.EnsurePublishedIfGiven(enrolment.ConsentVersion, $"this session asks for consent under {State.ConsentVersion}");
 
         if (State.LateArrival is not null)
         {
@@ -208,13 +199,14 @@ public sealed partial class SessionGrain(
         var nickname = enrolment.Nickname?.Trim();
         var renamed = nickname is not null && nickname != (known.Name ?? known.Nickname);
         var regrouped = enrolment.Attribute is not null && enrolment.Attribute != known.Attribute;
-        if ((renamed || regrouped) && State.StartPlan is not null)
+        var changed = renamed || regrouped;
+        if (changed && State.StartPlan is not null)
         {
             // A start cut short has grouped them under the first name already: finished first, so they are told they are seated.
             await FinishStartAsync(cancellationToken);
         }
 
-        if ((renamed || regrouped) && known.RoomCode is { } seatedIn)
+        if (changed && known.RoomCode is { } seatedIn)
         {
             throw new RuleViolationException(
                 RuleViolationKind.Conflict,
@@ -231,7 +223,7 @@ public sealed partial class SessionGrain(
             await ConsentedProfileAsync(known.UserId, enrolment, firstEnrolment: false, cancellationToken);
         }
 
-        if (!renamed && !regrouped)
+        if (!changed)
         {
             // The page's poll: nothing to write.
             return;
