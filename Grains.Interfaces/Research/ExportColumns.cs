@@ -52,7 +52,7 @@ public static class ExportColumns
         new("room_phase", ExportValueKind.Text, "waiting, started or finished, at the time of the export.", r => ExportValue.Of(RoomPhases.Word(r.Phase))),
         new("created_at", ExportValueKind.Timestamp, "When the room was created (UTC).", r => ExportValue.Of(r.CreatedAt)),
         new("started_at", ExportValueKind.Timestamp, "When the host started round 1 (UTC); empty if not started.", r => ExportValue.Of(r.StartedAt)),
-        new("finished_at", ExportValueKind.Timestamp, "When the round 5 consensus was recorded (UTC); empty if not finished.", r => ExportValue.Of(r.FinishedAt)),
+        new("finished_at", ExportValueKind.Timestamp, "When the game ended (UTC): round 5 closed with its consensus or no_consensus, or the game was ended early (room_events ended_early); empty if not finished.", r => ExportValue.Of(r.FinishedAt)),
         new("rounds_completed", ExportValueKind.Number, "Rounds whose consensus is recorded (0-5).", r => ExportValue.Of(r.RoundsCompleted)),
         new("participants", ExportValueKind.Number, "Participants seated in the room, consenting or not.", r => ExportValue.Of(r.Participants)),
         new("participants_exported", ExportValueKind.Number, "Of those, the ones with data consent: the room's rows on the participants sheet.", r => ExportValue.Of(r.ParticipantsExported)),

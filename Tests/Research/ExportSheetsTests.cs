@@ -107,6 +107,31 @@ public abstract class ExportSheetsTests(HttpClient client, IGrainFactory grains)
     }
 
     [Fact]
+    public async Task Every_word_of_the_event_and_action_columns_is_a_code_of_the_codebook()
+    {
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var (workbook, _) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(DateTimeOffset.UtcNow.AddYears(1))}", Ct);
+        var codebook = workbook.Records("codebook");
+        string[] Codes(string sheet, string column) =>
+            [.. codebook.Where(c => (string)c["sheet"]! == sheet && (string)c["column"]! == column && c["code"] is not null).Select(c => (string)c["code"]!)];
+        static string[] Words(Type type) =>
+            [.. type.GetFields().Where(f => f.IsLiteral && f.FieldType == typeof(string)).Select(f => (string)f.GetRawConstantValue()!)];
+
+        // The event_type column says the codebook lists its words: every word the rooms record.
+        Assert.Equal(Words(typeof(RoomEventType)).Order(), Codes("room_events", "event_type").Order());
+
+        // Every action a facilitator takes on a room; a broadcast and closing the session have no room, so no row.
+        Assert.Equal(
+            Words(typeof(FacilitatorActionKind)).Except([FacilitatorActionKind.Broadcast, FacilitatorActionKind.CloseSession]).Order(),
+            Codes("facilitator_actions", "action").Order());
+
+        // A game ended early or whose last round closed without consensus is finished too, as the codebook must say.
+        var finished = Assert.Single(codebook, c => (string)c["column"]! == "room_phase" && (string?)c["code"] == "finished");
+        Assert.Contains("ended_early", (string)finished["meaning"]!, StringComparison.Ordinal);
+        Assert.Contains("no_consensus", (string)finished["meaning"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Each_long_sheet_holds_exactly_the_rows_the_game_produced_and_nothing_of_a_participant_without_consent()
     {
         var since = DateTimeOffset.UtcNow;
