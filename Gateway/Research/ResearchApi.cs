@@ -50,7 +50,7 @@ public static class ResearchApi
         "topic (exact), phase (waiting, started or finished), session (a session's code: the rooms it opened; lower case is read as upper), " +
         "study (a study label, exact: the rooms of every session given it; 1-64 characters; also the study the pseudonyms are for), " +
         "include_nicknames (true keeps usernames and nicknames in a pseudonymised export; false, the default, leaves them empty), format (xlsx, the default, or csv: one data sheet, UTF-8 with " +
-        "BOM, comma-separated, CRLF; text starting with = + - @, a tab or a carriage return gets a leading apostrophe so Excel does not run it), sheet (with format=csv " +
+        "BOM, comma-separated, CRLF; text starting with = + - @, a tab or a carriage return gets a leading apostrophe so Excel does not run it, and text starting with an apostrophe one more, so one leading apostrophe taken off wherever one of those characters follows it gives the value the hash is over), sheet (with format=csv " +
         "only: which data sheet, participants by default; 400 invalid_sheet naming field sheet otherwise).\n\n" +
         "Rows are in a fixed order: participants by room code, then user id; decisions by room code, round, user id, status and revision; consensus by room code, round and status; " +
         "scenarios by scenario id; the others by room code, then as recorded. The user id that orders rows is the one the sheet shows (in a pseudonymised export the pseudonym). " +
