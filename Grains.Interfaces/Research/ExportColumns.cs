@@ -56,6 +56,8 @@ public static class ExportColumns
         new("rounds_completed", ExportValueKind.Number, "Rounds whose consensus is recorded (0-5).", r => ExportValue.Of(r.RoundsCompleted)),
         new("participants", ExportValueKind.Number, "Participants seated in the room, consenting or not.", r => ExportValue.Of(r.Participants)),
         new("participants_exported", ExportValueKind.Number, "Of those, the ones with data consent: the room's rows on the participants sheet.", r => ExportValue.Of(r.ParticipantsExported)),
+        new("session_code", ExportValueKind.Text, "The class session that opened the room (the export's session filter; facilitator_actions' session_code); empty for a room players opened themselves.", r => ExportValue.Of(r.SessionCode)),
+        new("study_label", ExportValueKind.Text, "The study label that session was given (the export's study filter); empty without a session or a label.", r => ExportValue.Of(r.StudyLabel)),
     ];
 
     private static List<ExportColumn<ParticipantExportRow>> BuildParticipants()

@@ -106,7 +106,9 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
                     room.Progress?.FinishedAt is { } finished ? ExportValue.ToExportTime(finished) : null,
                     room.Consensus.Count,
                     0,
-                    0);
+                    0,
+                    room.Record.SessionCode,
+                    room.Record.StudyLabel is { } study ? ExportValue.Clean(study) : null);
             }
 
             await Task.CompletedTask;

@@ -164,7 +164,7 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
     // room's seats: a room whose every seat was erased by withdrawals keeps its consensus rows, and counts them.
     private static string RoomsSql(string where) => $"""
         SELECT r.room_code, r.topic, r.scenario_id, r.is_public, r.status, r.created_at, r.started_at, r.finished_at,
-               CAST((SELECT COUNT(*) FROM consensus_choices k WHERE k.room_code = r.room_code) AS SIGNED)
+               CAST((SELECT COUNT(*) FROM consensus_choices k WHERE k.room_code = r.room_code) AS SIGNED), r.session_code, r.study_label
         FROM rooms r
         {where}
         ORDER BY r.room_code
@@ -284,7 +284,9 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
                     reader.IsDBNull(7) ? null : ExportValue.ToExportTime(reader.GetDateTime(7)),
                     reader.GetInt32(8),
                     0,
-                    0);
+                    0,
+                    reader.IsDBNull(9) ? null : _strings.Clean(reader.GetString(9)),
+                    reader.IsDBNull(10) ? null : _strings.Clean(reader.GetString(10)));
             }
         }
 

@@ -354,7 +354,15 @@ public abstract class ResearchExportTests(HttpClient client, IGrainFactory grain
             return (fromRooms, workbook, Assert.Single(response.Headers.GetValues("X-Export-Id")));
         }
 
-        Assert.Equal(new[] { roomA1, roomA2, roomB, byHandCode }.Order(StringComparer.Ordinal), (await RoomsAsync("format=xlsx")).Rooms);
+        var (everyRoom, whole, _) = await RoomsAsync("format=xlsx");
+        Assert.Equal(new[] { roomA1, roomA2, roomB, byHandCode }.Order(StringComparer.Ordinal), everyRoom);
+
+        // An export of them all still says which class and which study each room was played in: the nesting a study's
+        // analysis needs, which the filters alone gave only one export per session.
+        var sessions = whole.Records("rooms").ToDictionary(r => (string)r["room_code"]!, r => ((string?)r["session_code"], (string?)r["study_label"]));
+        Assert.Equal((sessionA1, studyA), sessions[roomA1]);
+        Assert.Equal((sessionB, studyB), sessions[roomB]);
+        Assert.Equal(((string?)null, (string?)null), sessions[byHandCode]);
         Assert.Equal([roomA1], (await RoomsAsync($"session={sessionA1.ToLowerInvariant()}")).Rooms);
         Assert.Equal(new[] { roomA1, roomA2 }.Order(StringComparer.Ordinal), (await RoomsAsync($"study={studyA}")).Rooms);
         Assert.Empty((await RoomsAsync($"study={studyA}&session={sessionB}")).Rooms);
