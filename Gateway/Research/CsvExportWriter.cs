@@ -8,7 +8,8 @@ namespace Dilemma.Gateway.Research;
 /// text right. Cells hold the canonical text of their values, quoted when they contain a comma, quote or
 /// line break. Text starting with = + - @, a tab or a carriage return gets a leading apostrophe, which a spreadsheet shows
 /// as text instead of running it as a formula (a tab or return before the = is skipped by some, so the formula would
-/// still run); the manifest's hash is over the values without it.
+/// still run); the manifest's hash is over the values without it. Text starting with an apostrophe gets one too, so the
+/// guard is undone without guessing: one leading apostrophe off wherever one of those characters follows it.
 /// </summary>
 internal sealed class CsvExportWriter : IExportWriter
 {
@@ -96,7 +97,7 @@ internal sealed class CsvExportWriter : IExportWriter
             return;
         }
 
-        var guard = value.Kind == ExportValueKind.Text && _cell[0] is '=' or '+' or '-' or '@' or '\t' or '\r';
+        var guard = value.Kind == ExportValueKind.Text && _cell[0] is '=' or '+' or '-' or '@' or '\t' or '\r' or '\'';
         var quote = false;
         for (var i = 0; i < _cell.Length && !quote; i++)
         {

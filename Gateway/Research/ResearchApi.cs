@@ -34,7 +34,7 @@ public static class ResearchApi
         "Sheet participants: one row per seated participant with data consent of every selected room: user, guest flag, consents, room, topic, phase, role, " +
         "nickname, joined at, and for rounds 1-5 their choice and confidence and the room's consensus choice and confidence. Participants " +
         "without data_consent are left out (their rooms stay, with the others); participants who left a room before its game are not rows. " +
-        "Sheets: participants, rooms (one row per selected room), then the long format of the selected rooms: decisions (one row per " +
+        "Sheets: participants, rooms (one row per selected room, with the session_code and study_label of the session that opened it), then the long format of the selected rooms: decisions (one row per " +
         "submission of a choice, every revision its own row: chosen, with the choice, confidence, revision number and milliseconds since the round " +
         "opened; and one per timed_out or absent; is_bot, bot_reason), consensus (one row per round reached or closed with no_consensus), room_events, " +
         "facilitator_actions (a pause or resume of the whole session on each room it stopped), recording_events, connection_quality, scenarios (every scenario the rooms played, one row per text in Korean and " +
@@ -50,7 +50,7 @@ public static class ResearchApi
         "topic (exact), phase (waiting, started or finished), session (a session's code: the rooms it opened; lower case is read as upper), " +
         "study (a study label, exact: the rooms of every session given it; 1-64 characters; also the study the pseudonyms are for), " +
         "include_nicknames (true keeps usernames and nicknames in a pseudonymised export; false, the default, leaves them empty), format (xlsx, the default, or csv: one data sheet, UTF-8 with " +
-        "BOM, comma-separated, CRLF; text starting with = + - @, a tab or a carriage return gets a leading apostrophe so Excel does not run it), sheet (with format=csv " +
+        "BOM, comma-separated, CRLF; text starting with = + - @, a tab or a carriage return gets a leading apostrophe so Excel does not run it, and text starting with an apostrophe one more, so one leading apostrophe taken off wherever one of those characters follows it gives the value the hash is over), sheet (with format=csv " +
         "only: which data sheet, participants by default; 400 invalid_sheet naming field sheet otherwise).\n\n" +
         "Rows are in a fixed order: participants by room code, then user id; decisions by room code, round, user id, status and revision; consensus by room code, round and status; " +
         "scenarios by scenario id; the others by room code, then as recorded. The user id that orders rows is the one the sheet shows (in a pseudonymised export the pseudonym). " +

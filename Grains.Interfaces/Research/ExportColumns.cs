@@ -52,10 +52,12 @@ public static class ExportColumns
         new("room_phase", ExportValueKind.Text, "waiting, started or finished, at the time of the export.", r => ExportValue.Of(RoomPhases.Word(r.Phase))),
         new("created_at", ExportValueKind.Timestamp, "When the room was created (UTC).", r => ExportValue.Of(r.CreatedAt)),
         new("started_at", ExportValueKind.Timestamp, "When the host started round 1 (UTC); empty if not started.", r => ExportValue.Of(r.StartedAt)),
-        new("finished_at", ExportValueKind.Timestamp, "When the round 5 consensus was recorded (UTC); empty if not finished.", r => ExportValue.Of(r.FinishedAt)),
+        new("finished_at", ExportValueKind.Timestamp, "When the game ended (UTC): round 5 closed with its consensus or no_consensus, or the game was ended early (room_events ended_early); empty if not finished.", r => ExportValue.Of(r.FinishedAt)),
         new("rounds_completed", ExportValueKind.Number, "Rounds whose consensus is recorded (0-5).", r => ExportValue.Of(r.RoundsCompleted)),
         new("participants", ExportValueKind.Number, "Participants seated in the room, consenting or not.", r => ExportValue.Of(r.Participants)),
         new("participants_exported", ExportValueKind.Number, "Of those, the ones with data consent: the room's rows on the participants sheet.", r => ExportValue.Of(r.ParticipantsExported)),
+        new("session_code", ExportValueKind.Text, "The class session that opened the room (the export's session filter; facilitator_actions' session_code); empty for a room players opened themselves.", r => ExportValue.Of(r.SessionCode)),
+        new("study_label", ExportValueKind.Text, "The study label that session was given (the export's study filter); empty without a session or a label.", r => ExportValue.Of(r.StudyLabel)),
     ];
 
     private static List<ExportColumn<ParticipantExportRow>> BuildParticipants()

@@ -201,4 +201,6 @@ public sealed record RoomExportRow(
     [property: Id(7)] DateTime? FinishedAt,
     [property: Id(8)] int RoundsCompleted,
     [property: Id(9)] int Participants,
-    [property: Id(10)] int ParticipantsExported);
+    [property: Id(10)] int ParticipantsExported,
+    [property: Id(11)] string? SessionCode = null,
+    [property: Id(12)] string? StudyLabel = null);

@@ -39,8 +39,8 @@ public interface IResearchExportSession : IAsyncDisposable
     IAsyncEnumerable<SourceParticipant> ReadParticipantsAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// The selected rooms in the same order as the participants, with their counts (rounds completed,
-    /// participants, participants exported) left at 0: the export fills them in from the participants.
+    /// The selected rooms in the same order as the participants, with their rounds completed (consensus rows), and
+    /// their participant counts (participants, participants exported) left at 0: the export fills those in from the participants.
     /// </summary>
     IAsyncEnumerable<RoomExportRow> ReadRoomsAsync(CancellationToken cancellationToken);
 
@@ -50,7 +50,6 @@ public interface IResearchExportSession : IAsyncDisposable
 
 /// <summary>
 /// A seated participant as read; <see cref="Row"/> is null when they did not consent to research use.
-/// <see cref="RoundsCompleted"/> is the number of consensus rows of their room, whatever their consent.
 /// <see cref="ConsentWithdrawn"/>: left out because they gave data consent and withdrew it (not because they never gave it).
 /// </summary>
-public readonly record struct SourceParticipant(string RoomCode, int RoundsCompleted, ParticipantExportRow? Row, bool ConsentWithdrawn = false);
+public readonly record struct SourceParticipant(string RoomCode, ParticipantExportRow? Row, bool ConsentWithdrawn = false);

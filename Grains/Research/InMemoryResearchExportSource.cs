@@ -82,8 +82,8 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
                 {
                     var user = users[seat.UserId];
                     yield return user is { DataConsent: true } or { IsBot: true }
-                        ? new SourceParticipant(room.Record.RoomCode, room.Consensus.Count, Row(room, seat, user, consents[seat.UserId]))
-                        : new SourceParticipant(room.Record.RoomCode, room.Consensus.Count, null, Withdrawn(user, consents[seat.UserId]));
+                        ? new SourceParticipant(room.Record.RoomCode, Row(room, seat, user, consents[seat.UserId]))
+                        : new SourceParticipant(room.Record.RoomCode, null, Withdrawn(user, consents[seat.UserId]));
                 }
             }
 
@@ -104,9 +104,11 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
                     ExportValue.ToExportTime(room.Record.CreatedAt),
                     room.Progress?.StartedAt is { } started ? ExportValue.ToExportTime(started) : null,
                     room.Progress?.FinishedAt is { } finished ? ExportValue.ToExportTime(finished) : null,
+                    room.Consensus.Count,
                     0,
                     0,
-                    0);
+                    room.Record.SessionCode,
+                    room.Record.StudyLabel is { } study ? ExportValue.Clean(study) : null);
             }
 
             await Task.CompletedTask;

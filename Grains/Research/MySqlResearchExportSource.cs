@@ -119,8 +119,8 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
         "SELECT CAST(BIT_OR(((k.choice + 1) * 8 + k.confidence) << (6 * k.round_number)) AS SIGNED) FROM consensus_choices k " +
         "WHERE k.room_code = r.room_code";
 
-    // Seats without data consent get no choices and no name, so what they did not consent to never leaves the
-    // database; their room's consensus is still read, to count the room's completed rounds. A bot's seat is
+    // Seats without data consent get no choices, no consensus and no name, so what they did not consent to never leaves
+    // the database. A bot's seat is
     // exported (no person stands behind it) and marked is_bot, and not is_guest: its account row is a guest's, and a
     // study counting its guests by is_guest would count the bots among the people.
     private const string Exported = MySqlSheetContext.Exported;
@@ -144,7 +144,7 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
     private static string ParticipantsSql(string where) => $"""
         SELECT p.room_code, {Exported}, p.user_id, (u.is_guest = 1 AND u.is_bot = 0), u.voice_consent, IF({Exported}, u.username, NULL),
                r.topic, r.status, p.role_id, IF({Exported}, p.nickname, NULL), p.joined_at,
-               IF({Exported}, ({PackedChoices}), NULL), ({PackedConsensus}),
+               IF({Exported}, ({PackedChoices}), NULL), IF({Exported}, ({PackedConsensus}), NULL),
                IF({Exported}, u.data_consent_version, NULL), IF({Exported}, u.data_consent_at, NULL),
                IF({Exported} AND u.voice_consent = 1, u.voice_consent_version, NULL),
                IF({Exported} AND u.voice_consent = 1, u.voice_consent_at, NULL),
@@ -160,8 +160,11 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
         ORDER BY r.room_code
         """;
 
+    // Rounds completed are counted here, one descent of ix_consensus_choices_export per room, rather than learnt from the
+    // room's seats: a room whose every seat was erased by withdrawals keeps its consensus rows, and counts them.
     private static string RoomsSql(string where) => $"""
-        SELECT r.room_code, r.topic, r.scenario_id, r.is_public, r.status, r.created_at, r.started_at, r.finished_at
+        SELECT r.room_code, r.topic, r.scenario_id, r.is_public, r.status, r.created_at, r.started_at, r.finished_at,
+               CAST((SELECT COUNT(*) FROM consensus_choices k WHERE k.room_code = r.room_code) AS SIGNED), r.session_code, r.study_label
         FROM rooms r
         {where}
         ORDER BY r.room_code
@@ -217,19 +220,13 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
             {
                 var code = reader.GetString(0);
                 roomCode = roomCode is not null && string.Equals(code, roomCode, StringComparison.Ordinal) ? roomCode : code;
-                var consensus = reader.IsDBNull(12) ? 0 : reader.GetInt64(12);
-                var roundsCompleted = 0;
-                for (var round = 1; round <= RoomRules.Rounds; round++)
-                {
-                    roundsCompleted += Unpack(consensus, round) == 0 ? 0 : 1;
-                }
-
                 if (!reader.GetBoolean(1))
                 {
-                    yield return new SourceParticipant(roomCode, roundsCompleted, null, reader.GetBoolean(18));
+                    yield return new SourceParticipant(roomCode, null, reader.GetBoolean(18));
                     continue;
                 }
 
+                var consensus = reader.IsDBNull(12) ? 0 : reader.GetInt64(12);
                 var choices = reader.IsDBNull(11) ? 0 : reader.GetInt64(11);
                 var (dataVersion, dataAt) = CoveredBy(reader, 19, 13);
                 var (voiceVersion, voiceAt) = CoveredBy(reader, 20, 15);
@@ -241,7 +238,7 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
                     (answers[offset + 2], answers[offset + 3]) = Answer(Unpack(consensus, round));
                 }
 
-                yield return new SourceParticipant(roomCode, roundsCompleted, new ParticipantExportRow(
+                yield return new SourceParticipant(roomCode, new ParticipantExportRow(
                     reader.GetInt64(2),
                     reader.IsDBNull(5) ? null : ExportValue.Clean(reader.GetString(5)),
                     reader.GetBoolean(3),
@@ -285,9 +282,11 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
                     ExportValue.ToExportTime(reader.GetDateTime(5)),
                     reader.IsDBNull(6) ? null : ExportValue.ToExportTime(reader.GetDateTime(6)),
                     reader.IsDBNull(7) ? null : ExportValue.ToExportTime(reader.GetDateTime(7)),
+                    reader.GetInt32(8),
                     0,
                     0,
-                    0);
+                    reader.IsDBNull(9) ? null : _strings.Clean(reader.GetString(9)),
+                    reader.IsDBNull(10) ? null : _strings.Clean(reader.GetString(10)));
             }
         }
 

@@ -102,7 +102,7 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
                 }
             }
 
-            tally.Add(participant.RoomCode, participant.RoundsCompleted, participant.Row is not null);
+            tally.Add(participant.RoomCode, participant.Row is not null);
             if (participant.Row is null)
             {
                 excluded++;
@@ -316,8 +316,9 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
     }
 
     /// <summary>
-    /// Each room's counts (seated participants, those exported, rounds completed), learnt from the participant
-    /// rows and written into the room rows that follow them. Indexed by the room code's number: codes are six
+    /// Each room's counts of seated participants and of those exported, learnt from the participant rows and written
+    /// into the room rows that follow them (which the source reads with their rounds completed: a room may have none
+    /// of its seats left, all erased, and still its consensus rows). Indexed by the room code's number: codes are six
     /// digits, so this is a fixed 4 MB whatever the export's size, where a table of rooms would grow with it,
     /// and the rooms query needs no per-room subqueries.
     /// </summary>
@@ -326,18 +327,18 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
         private const int CodeSpace = 1_000_000;
         private readonly int[] _counts = new int[CodeSpace];
 
-        public void Add(string roomCode, int roundsCompleted, bool exported)
+        public void Add(string roomCode, bool exported)
         {
             ref var counts = ref _counts[Index(roomCode)];
             var participants = Math.Min((counts & 0xFF) + 1, 0xFF);
             var exportedCount = Math.Min(((counts >> 8) & 0xFF) + (exported ? 1 : 0), 0xFF);
-            counts = participants | (exportedCount << 8) | (roundsCompleted << 16);
+            counts = participants | (exportedCount << 8);
         }
 
         public RoomExportRow Complete(RoomExportRow room)
         {
             var counts = _counts[Index(room.RoomCode)];
-            return room with { Participants = counts & 0xFF, ParticipantsExported = (counts >> 8) & 0xFF, RoundsCompleted = (counts >> 16) & 0xFF };
+            return room with { Participants = counts & 0xFF, ParticipantsExported = (counts >> 8) & 0xFF };
         }
 
         private static int Index(string roomCode) =>

@@ -30,6 +30,30 @@ public abstract class ExportSheetsTests(HttpClient client, IGrainFactory grains)
     /// <summary>Everything stored about these rooms, read straight from the store.</summary>
     protected abstract Task<Stored> ReadStoredAsync(IReadOnlyList<string> rooms);
 
+    /// <summary>Writes one room event through the store, as the room grain would.</summary>
+    protected abstract Task RecordRoomEventAsync(RoomEventRecord roomEvent);
+
+    [Fact]
+    public async Task Ms_since_round_opened_is_the_difference_of_the_times_the_sheets_show()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var (players, code) = await RoomKit.StartedRoomAsync(client, Ct);
+        await ResearchKit.ConsentAsync(players[1], data: true, Ct);
+
+        // Round 1 closes without consensus 0.9 ms past a millisecond, and the seat is absent from round 2 0.1 ms past a
+        // later one: 14.2 ms apart as stored, 15 ms apart as the consensus and decisions sheets show the two times.
+        var millisecond = ExportValue.ToExportTime(DateTime.UtcNow);
+        await RecordRoomEventAsync(new RoomEventRecord(code, RoomEventType.NoConsensus, null, 1, null, false, millisecond.AddTicks(59_000)));
+        await RecordRoomEventAsync(new RoomEventRecord(code, RoomEventType.Absent, players[1].UserId, 2, null, false, millisecond.AddTicks(201_000)));
+
+        var (workbook, _) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
+        var opened = (DateTime)Assert.Single(workbook.Records("consensus"), c => (string)c["room_code"]! == code && (double)c["round"]! == 1)["at"]!;
+        var absent = Assert.Single(workbook.Records("decisions"), d => (string)d["room_code"]! == code && (string)d["status"]! == "absent");
+        Assert.Equal(((DateTime)absent["at"]! - opened).TotalMilliseconds, (double)absent["ms_since_round_opened"]!);
+        Assert.Equal(15d, absent["ms_since_round_opened"]);
+    }
+
     [Fact]
     public async Task A_pause_of_the_whole_session_is_on_the_facilitator_actions_of_every_room_it_stopped()
     {
@@ -83,6 +107,31 @@ public abstract class ExportSheetsTests(HttpClient client, IGrainFactory grains)
     }
 
     [Fact]
+    public async Task Every_word_of_the_event_and_action_columns_is_a_code_of_the_codebook()
+    {
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var (workbook, _) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(DateTimeOffset.UtcNow.AddYears(1))}", Ct);
+        var codebook = workbook.Records("codebook");
+        string[] Codes(string sheet, string column) =>
+            [.. codebook.Where(c => (string)c["sheet"]! == sheet && (string)c["column"]! == column && c["code"] is not null).Select(c => (string)c["code"]!)];
+        static string[] Words(Type type) =>
+            [.. type.GetFields().Where(f => f.IsLiteral && f.FieldType == typeof(string)).Select(f => (string)f.GetRawConstantValue()!)];
+
+        // The event_type column says the codebook lists its words: every word the rooms record.
+        Assert.Equal(Words(typeof(RoomEventType)).Order(), Codes("room_events", "event_type").Order());
+
+        // Every action a facilitator takes on a room; a broadcast and closing the session have no room, so no row.
+        Assert.Equal(
+            Words(typeof(FacilitatorActionKind)).Except([FacilitatorActionKind.Broadcast, FacilitatorActionKind.CloseSession]).Order(),
+            Codes("facilitator_actions", "action").Order());
+
+        // A game ended early or whose last round closed without consensus is finished too, as the codebook must say.
+        var finished = Assert.Single(codebook, c => (string)c["column"]! == "room_phase" && (string?)c["code"] == "finished");
+        Assert.Contains("ended_early", (string)finished["meaning"]!, StringComparison.Ordinal);
+        Assert.Contains("no_consensus", (string)finished["meaning"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Each_long_sheet_holds_exactly_the_rows_the_game_produced_and_nothing_of_a_participant_without_consent()
     {
         var since = DateTimeOffset.UtcNow;
@@ -115,7 +164,7 @@ public abstract class ExportSheetsTests(HttpClient client, IGrainFactory grains)
             ? stored.StartedAt[room]
             : stored.Consensus.Where(c => c.Room == room && c.Round == round - 1).Select(c => (DateTime?)c.At).FirstOrDefault()
                 ?? stored.Events.Where(e => e.Room == room && e.Type == "no_consensus" && e.Round == round - 1).Select(e => (DateTime?)e.At).Min();
-        string Since(string room, int round, DateTime at) => Opened(room, round) is { } opened ? N((at - opened).Ticks / TimeSpan.TicksPerMillisecond) : string.Empty;
+        string Since(string room, int round, DateTime at) => Opened(room, round) is { } opened ? N((ExportValue.ToExportTime(at) - ExportValue.ToExportTime(opened)).Ticks / TimeSpan.TicksPerMillisecond) : string.Empty;
 
         var decisions = stored.Choices.Where(c => exported.Contains(c.User))
             .Select(c => (c.Room, c.Round, c.User, Status: "chosen", Row: new[] { c.Room, N(c.User), N(c.Round), "chosen", N(c.Choice), N(c.Confidence), N(c.Revision), T(c.At), Since(c.Room, c.Round, c.At), B(c.IsBot), c.BotReason ?? string.Empty }))
@@ -231,6 +280,13 @@ public abstract class ExportSheetsTests(HttpClient client, IGrainFactory grains)
 public sealed class ClusterExportSheetsTests(ClusterGatewayFixture cluster)
     : ExportSheetsTests(cluster.Client, cluster.Grains), IClassFixture<ClusterGatewayFixture>
 {
+    protected override async Task RecordRoomEventAsync(RoomEventRecord roomEvent)
+    {
+        await using var dataSource = new MySqlDataSource(cluster.Deployment.MySqlConnectionString);
+        await using var groupCommit = new MySqlGroupCommit(dataSource);
+        await new MySqlResearchStore(dataSource, groupCommit).RecordRoomEventAsync(roomEvent, Ct);
+    }
+
     protected override async Task WriteEventsAsync(string room, long consenting, long withoutConsent, long facilitator, DateTime at)
     {
         await using var dataSource = new MySqlDataSource(cluster.Deployment.MySqlConnectionString);
@@ -279,6 +335,8 @@ public sealed class EmbeddedExportSheetsTests(EmbeddedGatewayFixture gateway)
     : ExportSheetsTests(gateway.Client, gateway.Grains), IClassFixture<EmbeddedGatewayFixture>
 {
     private InMemoryResearchStore Research => gateway.Factory.Services.GetRequiredService<InMemoryResearchStore>();
+
+    protected override Task RecordRoomEventAsync(RoomEventRecord roomEvent) => Research.RecordRoomEventAsync(roomEvent, Ct);
 
     protected override async Task WriteEventsAsync(string room, long consenting, long withoutConsent, long facilitator, DateTime at)
     {

@@ -323,6 +323,8 @@ public sealed class LegacyImportTests(LegacyImportFixture fixture, LocalServices
             ["rounds_completed"] = Number(consensus.Keys.Count(k => k.Owner == room.Id)),
             ["participants"] = Number(seats.Count(s => s.RoomId == room.Id)),
             ["participants_exported"] = Number(seats.Count(s => s.RoomId == room.Id && s.DataConsent)),
+            ["session_code"] = string.Empty,
+            ["study_label"] = string.Empty,
         }).ToList();
         return (participantRows, roomRows);
     }

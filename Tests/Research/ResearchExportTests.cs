@@ -185,6 +185,42 @@ public abstract class ResearchExportTests(HttpClient client, IGrainFactory grain
         Assert.Equal(3, ledger?.Participants);
     }
 
+    /// <summary>
+    /// The guard's apostrophe is taken off again to check a CSV file's hash. Text that starts with an apostrophe of its own
+    /// gets one more: without it, a nickname '=1+2 and a nickname =1+2 were both written '=1+2, and the first no longer
+    /// hashed to its ledger entry once the guard was undone.
+    /// </summary>
+    [Fact]
+    public async Task Csv_text_starting_with_an_apostrophe_is_guarded_too_so_undoing_the_guard_gives_the_hashed_rows()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var host = await RoomKit.GuestAsync(client, Ct);
+        await ResearchKit.ConsentAsync(host, data: true, Ct);
+        var code = RoomKit.Code(await RoomKit.CreateRoomAsync(host, Ct));
+        string[] nicknames = ["'=1+2", "=1+2"];
+        foreach (var nickname in nicknames)
+        {
+            var player = await RoomKit.GuestAsync(client, Ct);
+            await ResearchKit.ConsentAsync(player, data: true, Ct);
+            await HttpAssert.OkAsync<JsonElement>(await player.PostAsync("/rooms/join", new { room_code = code, nickname }, Ct));
+        }
+
+        var response = await researcher.GetAsync($"{ResearchKit.Export}?format=csv&include_nicknames=true&from={ResearchKit.Query(since)}", Ct);
+        var text = Encoding.UTF8.GetString(await response.Content.ReadAsByteArrayAsync(Ct));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        var rows = ResearchKit.ParseCsv(text.TrimStart('\uFEFF'));
+        var nicknameColumn = Array.IndexOf(rows[0], "nickname");
+        Assert.Equal(["''=1+2", "'=1+2"], rows.Skip(1).Select(r => r[nicknameColumn]).Where(n => n.StartsWith('\'')).Order(StringComparer.Ordinal));
+
+        // One apostrophe off where the guard put one (before = + - @, a tab, a carriage return or an apostrophe): the rows hashed.
+        static object? Unguarded(string cell) =>
+            cell.Length == 0 ? null : cell.Length > 1 && cell[0] == '\'' && cell[1] is '=' or '+' or '-' or '@' or '\t' or '\r' or '\'' ? cell[1..] : cell;
+        var hash = ResearchKit.CanonicalHash(rows.Select(r => r.Select(Unguarded).ToList()), rows[0].Length);
+        var ledger = await LedgerAsync(Guid.Parse(Assert.Single(response.Headers.GetValues("X-Export-Id"))));
+        Assert.Equal(hash, ledger?.ParticipantsSha256);
+    }
+
     [Fact]
     public async Task The_ledger_says_which_sheet_a_csv_export_handed_out()
     {
@@ -318,7 +354,15 @@ public abstract class ResearchExportTests(HttpClient client, IGrainFactory grain
             return (fromRooms, workbook, Assert.Single(response.Headers.GetValues("X-Export-Id")));
         }
 
-        Assert.Equal(new[] { roomA1, roomA2, roomB, byHandCode }.Order(StringComparer.Ordinal), (await RoomsAsync("format=xlsx")).Rooms);
+        var (everyRoom, whole, _) = await RoomsAsync("format=xlsx");
+        Assert.Equal(new[] { roomA1, roomA2, roomB, byHandCode }.Order(StringComparer.Ordinal), everyRoom);
+
+        // An export of them all still says which class and which study each room was played in: the nesting a study's
+        // analysis needs, which the filters alone gave only one export per session.
+        var sessions = whole.Records("rooms").ToDictionary(r => (string)r["room_code"]!, r => ((string?)r["session_code"], (string?)r["study_label"]));
+        Assert.Equal((sessionA1, studyA), sessions[roomA1]);
+        Assert.Equal((sessionB, studyB), sessions[roomB]);
+        Assert.Equal(((string?)null, (string?)null), sessions[byHandCode]);
         Assert.Equal([roomA1], (await RoomsAsync($"session={sessionA1.ToLowerInvariant()}")).Rooms);
         Assert.Equal(new[] { roomA1, roomA2 }.Order(StringComparer.Ordinal), (await RoomsAsync($"study={studyA}")).Rooms);
         Assert.Empty((await RoomsAsync($"study={studyA}&session={sessionB}")).Rooms);

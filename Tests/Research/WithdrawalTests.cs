@@ -186,6 +186,32 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
 
     private static LinkQuality Link(Player peer) => new(peer.UserId, "connected", false, 20, 2, 500, 1);
 
+    /// <summary>
+    /// Every seat of a game erased still leaves its consensus rows (without who submitted them), and the rooms sheet counts
+    /// them: it said 0 rounds completed beside two consensus rows, having learnt the count from the seats.
+    /// </summary>
+    [Fact]
+    public async Task A_room_whose_every_seat_withdrew_still_counts_the_rounds_its_consensus_sheet_shows()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var (players, code) = await ConsentingGameAsync();
+        await RoomKit.PlayRoundAsync(players, code, 1, Ct);
+        await RoomKit.PlayRoundAsync(players, code, 2, Ct);
+        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/end", null, Ct));
+        foreach (var player in players)
+        {
+            await HttpAssert.OkAsync<JsonElement>(await DeleteAsync(player));
+        }
+
+        var (workbook, _) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
+        var consensus = workbook.Records("consensus").Where(c => (string)c["room_code"]! == code).ToList();
+        Assert.Equal(2, consensus.Count);
+        Assert.All(consensus, c => Assert.Null(c["submitted_by"]));
+        var room = Assert.Single(workbook.Records("rooms"), r => (string)r["room_code"]! == code);
+        Assert.Equal((2d, 0d, 0d), ((double)room["rounds_completed"]!, (double)room["participants"]!, (double)room["participants_exported"]!));
+    }
+
     [Fact]
     public async Task Withdrawal_by_the_code_shown_at_the_end_erases_the_rows_of_a_participant_without_their_token()
     {

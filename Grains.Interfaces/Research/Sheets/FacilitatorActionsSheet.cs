@@ -24,7 +24,7 @@ public static class FacilitatorActionsSheet
         {
             UserIds = static (r, pseudonym) => r with { ActorId = pseudonym(r.ActorId) },
         },
-        new("action", ExportValueKind.Text, "What the facilitator did (the session audit's action word).", r => ExportValue.Of(r.Action)),
+        new("action", ExportValueKind.Text, "What the facilitator did (the session audit's action word); the codebook lists the words.", r => ExportValue.Of(r.Action)),
         new("user_id", ExportValueKind.Number, "The participant acted on; empty for an action on the room. Actions on a participant without data consent are left out.", r => ExportValue.Of(r.UserId))
         {
             UserIds = static (r, pseudonym) => r with { UserId = r.UserId is { } id ? pseudonym(id) : null },

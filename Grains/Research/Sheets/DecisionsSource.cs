@@ -152,7 +152,11 @@ public sealed class DecisionsSource : ResearchSheet<DecisionExportRow>
         : room.Consensus.FirstOrDefault(c => c.RoundNumber == round - 1)?.At
             ?? events.Where(e => e.EventType == RoomEventType.NoConsensus && e.RoundNumber == round - 1).Select(e => (DateTime?)e.At).Min();
 
-    private static long? Since(DateTime? opened, DateTime at) => opened is { } from ? (at - from).Ticks / TimeSpan.TicksPerMillisecond : null;
+    // From the two times as the export shows them, truncated to milliseconds: a researcher subtracting the round's opening
+    // (the rooms sheet's started_at, the consensus sheet's at) from this row's at gets this number; from the stored
+    // microseconds it came out a millisecond short whenever the opening's fraction of a millisecond was the larger.
+    private static long? Since(DateTime? opened, DateTime at) =>
+        opened is { } from ? (ExportValue.ToExportTime(at) - ExportValue.ToExportTime(from)).Ticks / TimeSpan.TicksPerMillisecond : null;
 
     private enum Opening
     {
