@@ -334,7 +334,13 @@ public sealed partial class RoomGrain
     }
 
     private Task RecordEventAsync(string type, long? userId, long? actorId, DateTime at, CancellationToken cancellationToken, int? roundNumber = null) =>
-        research.RecordRoomEventAsync(new RoomEventRecord(Code, type, userId, roundNumber, actorId, IsBot: false, at), cancellationToken);
+        research.RecordRoomEventAsync(new RoomEventRecord(Code, type, userId, roundNumber ?? RoundInPlay, actorId, IsBot: false, at), cancellationToken);
+
+    /// <summary>
+    /// The round an event of the seats happened in: a drop, return or removal says when in the game it came, as a bot's
+    /// arrival does; none before the game starts or after it ends.
+    /// </summary>
+    private int? RoundInPlay => State.Phase == RoomPhase.Started ? State.CurrentRound : null;
 
     /// <summary>
     /// An event that recurs (<see cref="RoomEventType.Recurs"/>) about <paramref name="about"/>, numbered by the seat's count
@@ -344,7 +350,7 @@ public sealed partial class RoomGrain
     private async Task RecordRecurringAsync(string type, ParticipantState about, long? actorId, DateTime at, CancellationToken cancellationToken)
     {
         var occurrence = about.RecurringEvents + 1;
-        await research.RecordRoomEventAsync(new RoomEventRecord(Code, type, about.UserId, RoundNumber: null, actorId, IsBot: false, at, occurrence), cancellationToken);
+        await research.RecordRoomEventAsync(new RoomEventRecord(Code, type, about.UserId, RoundInPlay, actorId, IsBot: false, at, occurrence), cancellationToken);
         about.RecurringEvents = occurrence;
     }
 

@@ -42,7 +42,7 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
         // Past the grace period: still nothing more than the two events, and the game goes on with all three.
         await RoomKit.PlayRoundAsync(players, code, 1, Ct);
         Assert.Equal(
-            [("participant_reconnecting", players[2].UserId, (int?)null, (long?)null), ("participant_returned", players[2].UserId, null, null)],
+            [("participant_reconnecting", players[2].UserId, (int?)1, (long?)null), ("participant_returned", players[2].UserId, 1, null)],
             await EventsAsync(code));
         Assert.DoesNotContain(watcher.Received, m => m.GetProperty("type").GetString() == "participant_dropped");
     }
@@ -75,7 +75,7 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
         Assert.Equal(5, room.GetProperty("consensus").GetArrayLength());
         var absent = Enumerable.Range(1, 5).Select(r => ("absent", players[2].UserId, (int?)r, (long?)null));
         Assert.Equal(
-            [("participant_reconnecting", players[2].UserId, null, null), ("participant_dropped", players[2].UserId, null, null), .. absent],
+            [("participant_reconnecting", players[2].UserId, 1, null), ("participant_dropped", players[2].UserId, 1, null), .. absent],
             await EventsAsync(code));
     }
 
@@ -107,9 +107,9 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
         var events = await EventsAsync(code);
         Assert.Equal(
             [
-                ("participant_reconnecting", players[1].UserId, null, null),
-                ("participant_dropped", players[1].UserId, null, null),
-                ("participant_removed", players[1].UserId, null, players[0].UserId),
+                ("participant_reconnecting", players[1].UserId, 1, null),
+                ("participant_dropped", players[1].UserId, 1, null),
+                ("participant_removed", players[1].UserId, 1, players[0].UserId),
                 ("absent", players[1].UserId, 1, null),
             ],
             events);
@@ -135,10 +135,10 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
         Assert.Equal(players[2].UserId, ended.GetProperty("ended_early_by").GetInt64());
         Assert.Equal(
             [
-                ("participant_dropped", players[0].UserId, null, players[0].UserId),
-                ("host_changed", players[1].UserId, null, null),
+                ("participant_dropped", players[0].UserId, 1, players[0].UserId),
+                ("host_changed", players[1].UserId, 1, null),
                 ("absent", players[0].UserId, 1, null),
-                ("host_changed", players[2].UserId, null, players[1].UserId),
+                ("host_changed", players[2].UserId, 2, players[1].UserId),
                 ("ended_early", null, 2, players[2].UserId),
             ],
             await EventsAsync(code));
@@ -285,7 +285,7 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
         await AssertBotChoicesAsync(code, room, [(botId, role)]);
         var absent = Enumerable.Range(1, 5).Select(r => ("absent", (long?)players[2].UserId, (int?)r, (long?)null));
         Assert.Equal(
-            [("participant_dropped", players[2].UserId, null, players[2].UserId), ("participant_removed", players[2].UserId, null, null), ("bot_joined", botId, 1, null), .. absent],
+            [("participant_dropped", players[2].UserId, 1, players[2].UserId), ("participant_removed", players[2].UserId, 1, null), ("bot_joined", botId, 1, null), .. absent],
             await EventsAsync(code));
         Assert.Equal([RoomEventBotJoined], await BotEventTypesAsync(code));
     }
@@ -317,7 +317,7 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
         await AssertBotChoicesAsync(code, room, [(botId, role)]);
         var absent = Enumerable.Range(1, 5).Select(r => ("absent", (long?)players[2].UserId, (int?)r, (long?)null));
         Assert.Equal(
-            [("participant_reconnecting", players[2].UserId, null, null), ("participant_dropped", players[2].UserId, null, null), ("participant_removed", players[2].UserId, null, null), ("bot_joined", botId, 1, null), .. absent],
+            [("participant_reconnecting", players[2].UserId, 1, null), ("participant_dropped", players[2].UserId, 1, null), ("participant_removed", players[2].UserId, 1, null), ("bot_joined", botId, 1, null), .. absent],
             await EventsAsync(code));
         Assert.Equal([RoomEventBotJoined], await BotEventTypesAsync(code));
     }

@@ -24,7 +24,7 @@ public static class RoomEventsSheet
         {
             UserIds = static (r, pseudonym) => r with { UserId = r.UserId is { } id ? pseudonym(id) : null },
         },
-        new("round", ExportValueKind.Number, "The round it belongs to; empty when it belongs to none.", r => ExportValue.Of(r.RoundNumber)),
+        new("round", ExportValueKind.Number, "The round in play when it happened (a round's own events: that round); empty before the game started or after it ended, and on rows recorded before 2026-12-07, when drops, returns, removals and host changes carried none.", r => ExportValue.Of(r.RoundNumber)),
         new("actor_id", ExportValueKind.Number, "Who made it happen; empty when the server did, or when the actor gave no data consent or was erased.", r => ExportValue.Of(r.ActorId))
         {
             UserIds = static (r, pseudonym) => r with { ActorId = r.ActorId is { } id ? pseudonym(id) : null },
