@@ -46,7 +46,7 @@ public static class ResearchApi
         "export for up to Research:ExportMaxStallSeconds (10 minutes by default). Every export is recorded in " +
         "the export ledger (table research_exports) under its id, also sent as the X-Export-Id header. With Research:Pseudonymise on (the " +
         "default) every user id in every sheet is the user's pseudonym for the export's study (the study filter; without one, the study label of the session filter's session; else default), as the codebook says.\n\n" +
-        "Query: from, to (ISO 8601 date or date-time, years 1900 to 9999, UTC unless an offset is given; a date alone is its midnight UTC; rooms created at or after from and before to; 400 invalid_filter naming the field otherwise), " +
+        "Query: from, to (ISO 8601 date or date-time, years 1900 to 9999, UTC unless an offset is given; a date alone is its midnight UTC; rooms created at or after from and before to, as the sheets show created_at: a fraction finer than the millisecond is rounded up to the next one; 400 invalid_filter naming the field otherwise), " +
         "topic (exact), phase (waiting, started or finished), session (a session's code: the rooms it opened; lower case is read as upper), " +
         "study (a study label, exact: the rooms of every session given it; 1-64 characters; also the study the pseudonyms are for), " +
         "include_nicknames (true keeps usernames and nicknames in a pseudonymised export; false, the default, leaves them empty), format (xlsx, the default, or csv: one data sheet, UTF-8 with " +
@@ -294,6 +294,17 @@ public static class ResearchApi
         return text is null || phase is not null;
     }
 
+    /// <summary>
+    /// The sheets show a room's created_at truncated to the millisecond, so a filter with a finer fraction is rounded up to
+    /// the next one: a room is then after from, or before to, exactly when the time the sheets show for it is. Compared
+    /// as stored, a room shown at .000 could fall after a from of .0005 (stored at .0007) or not before a to of .0005.
+    /// </summary>
+    private static DateTimeOffset AsShown(DateTimeOffset time)
+    {
+        var below = time.UtcTicks % TimeSpan.TicksPerMillisecond;
+        return below == 0 || DateTimeOffset.MaxValue.UtcTicks - time.UtcTicks < TimeSpan.TicksPerMillisecond ? time : time.AddTicks(TimeSpan.TicksPerMillisecond - below);
+    }
+
     private static bool TryParseTime(string? text, out DateTimeOffset? time)
     {
         time = null;
@@ -305,7 +316,7 @@ public static class ResearchApi
         if (DateTimeOffset.TryParseExact(text, IsoTimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
             && parsed >= EarliestTime)
         {
-            time = parsed.ToUniversalTime();
+            time = AsShown(parsed.ToUniversalTime());
             return true;
         }
 

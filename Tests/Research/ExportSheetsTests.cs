@@ -54,6 +54,27 @@ public abstract class ExportSheetsTests(HttpClient client, IGrainFactory grains)
         Assert.Equal(15d, absent["ms_since_round_opened"]);
     }
 
+    /// <summary>
+    /// A room shown created at .000 is before a from of .0001 and before a to of .0001, as the sheets show it, whatever
+    /// fraction of the millisecond it was stored with (compared as stored, it was after both unless stored at exactly .000).
+    /// </summary>
+    [Fact]
+    public async Task From_and_to_finer_than_a_millisecond_select_by_the_created_at_the_sheets_show()
+    {
+        var since = DateTimeOffset.UtcNow;
+        var researcher = await ResearchKit.ResearcherAsync(client, grains, Ct);
+        var (players, code) = await RoomKit.StartedRoomAsync(client, Ct);
+        await ResearchKit.ConsentAsync(players[1], data: true, Ct);
+        var (all, _) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}", Ct);
+        var shown = new DateTimeOffset(DateTime.SpecifyKind((DateTime)Assert.Single(all.Records("rooms"), r => (string)r["room_code"]! == code)["created_at"]!, DateTimeKind.Utc));
+        var justAfter = shown.AddTicks(1_000);
+
+        var (after, _) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(justAfter)}", Ct);
+        Assert.DoesNotContain(after.Records("rooms"), r => (string)r["room_code"]! == code);
+        var (before, _) = await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}&to={ResearchKit.Query(justAfter)}", Ct);
+        Assert.Contains(before.Records("rooms"), r => (string)r["room_code"]! == code);
+    }
+
     [Fact]
     public async Task A_pause_of_the_whole_session_is_on_the_facilitator_actions_of_every_room_it_stopped()
     {
