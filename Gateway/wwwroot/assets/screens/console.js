@@ -830,9 +830,11 @@ export class ConsolePage {
       this.monitorDown ? h('p', { class: 'tag warn', id: 'monitor-down' }, t('console.monitorDown')) : null,
       codes.length === 0
         ? h('p', { class: 'muted' }, t('console.noRooms'))
-        : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'console-rooms-title' },
+        // The scrolling region is named by its table's caption: named by the section's heading, it was a second region
+        // of the same name inside the first, two landmarks a screen reader could not tell apart.
+        : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'rooms-caption' },
           h('table', { id: 'rooms-table' },
-            h('caption', {}, t('console.roomsCaption')),
+            h('caption', { id: 'rooms-caption' }, t('console.roomsCaption')),
             h('thead', {}, h('tr', {},
               ['room', 'phase', 'round', 'secondsLeft', 'chosen', 'presence', 'actions'].map((column) => h('th', { scope: 'col' }, t(`console.col.${column}`))))),
             h('tbody', {}, codes.map((code) => this.roomRow(code, busy, run))))));
@@ -958,9 +960,10 @@ export class ConsolePage {
       h('h3', { id: 'action-log-title' }, t('console.log')),
       this.actions.length === 0
         ? h('p', { class: 'muted' }, t('console.logEmpty'))
-        : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'action-log-title' },
+        // Named by its caption, as the rooms' table is (see there).
+        : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'action-log-caption' },
           h('table', { id: 'action-log-table' },
-            h('caption', {}, t('console.logCaption')),
+            h('caption', { id: 'action-log-caption' }, t('console.logCaption')),
             h('thead', {}, h('tr', {},
               ['when', 'action', 'room', 'student', 'details'].map((column) => h('th', { scope: 'col' }, t(`console.logCol.${column}`))))),
             h('tbody', {}, this.actions.map((action) => h('tr', { 'data-action': action.action },
