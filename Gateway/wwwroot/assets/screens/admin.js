@@ -158,7 +158,7 @@ export class AdminPage {
    */
   view(busy, run, back) {
     return [
-      h('h2', { id: 'screen-title' }, t('admin.title')),
+      h('h2', { id: 'screen-title', tabindex: -1 }, t('admin.title')),
       h('button', { type: 'button', class: 'secondary', id: 'admin-back', onclick: back }, t('admin.back')),
       h('form', {
         class: 'card',

@@ -4,7 +4,7 @@
 // (Gateway/Sessions); what is allowed is the session grain's rule.
 
 import { ApiError, call, currentSession, fetchAuthorized } from '../api.js';
-import { h, standIn } from '../dom.js';
+import { h, onEscape, standIn } from '../dom.js';
 import { addStrings, countdown, has, number, pick, t, when } from '../i18n.js';
 import { ReconnectingSocket } from '../realtime.js';
 import { sessionResultsSection } from './session-results.js';
@@ -444,7 +444,10 @@ export class ConsolePage {
     }
     const words = { room: asked.room, name: asked.name };
     const key = asked.kind === 'end' ? 'console.confirmEnd' : asked.kind === 'remove' ? 'console.confirmRemove' : 'console.confirmClose';
-    return h('div', { class: 'notice warn', id: 'console-confirm', role: 'group', tabindex: -1, 'aria-labelledby': 'console-confirm-question', 'data-kind': asked.kind },
+    return h('div', {
+      class: 'notice warn', id: 'console-confirm', role: 'group', tabindex: -1, 'aria-labelledby': 'console-confirm-question', 'data-kind': asked.kind,
+      onkeydown: onEscape(() => this.cancelConfirmation()),
+    },
       h('p', { id: 'console-confirm-question' }, t(key, words)),
       h('div', { class: 'row' },
         h('button', {
@@ -707,7 +710,7 @@ export class ConsolePage {
     // The session open here comes first: under the two forms for opening another one, the live rooms began two
     // screens down a laptop, out of sight while the class played.
     return [
-      h('h2', { id: 'screen-title' }, t('console.title')),
+      h('h2', { id: 'screen-title', tabindex: -1 }, t('console.title')),
       h('button', { type: 'button', class: 'secondary', id: 'console-back', onclick: back }, t('console.back')),
       ...(this.session ? this.sessionSections(this.session, busy, run) : []),
       this.createSection(topics, busy, run),
@@ -727,6 +730,7 @@ export class ConsolePage {
         run(async () => {
           await this.open(code);
           this.draft.code = '';
+          focusSession();
         });
       },
     },
@@ -747,7 +751,10 @@ export class ConsolePage {
         event.preventDefault();
         const title = this.draft.title.trim();
         const topic = this.draft.topic || (topics[0]?.topic ?? '');
-        run(() => this.create(title, topic));
+        run(async () => {
+          await this.create(title, topic);
+          focusSession();
+        });
       },
     },
     h('h3', { id: 'session-form-title' }, t('console.create')),
@@ -780,7 +787,7 @@ export class ConsolePage {
         open ? h('button', { type: 'button', id: 'session-start', disabled: busy, onclick: () => run(() => this.start()) }, t('console.start')) : null));
     return [
       h('section', { class: 'card', id: 'session-card', 'aria-labelledby': 'session-heading', 'data-session-code': session.session_code },
-        h('h3', { id: 'session-heading' }, t('console.session', { title: session.title })),
+        h('h3', { id: 'session-heading', tabindex: -1 }, t('console.session', { title: session.title })),
         h('dl', { class: 'counts' },
           h('div', {}, h('dt', {}, t('console.code')), h('dd', {}, h('code', { id: 'session-code' }, session.session_code))),
           h('div', {}, h('dt', {}, t('console.status')), h('dd', { id: 'session-status', 'data-status': session.status },
@@ -996,6 +1003,14 @@ export class ConsolePage {
     h('button', { type: 'submit', id: 'broadcast-submit', disabled: busy }, t('console.send')),
     h('p', { id: 'broadcast-status', role: 'status' }, this.sent ? t('console.sent') : ''));
   }
+}
+
+/**
+ * The session just opened from a form takes the focus, at its heading: the button pressed sits under the forms at the
+ * foot of the page, and the focus left there (or on the page's body) kept a keyboard user away from the session above.
+ */
+function focusSession() {
+  document.getElementById('session-heading')?.focus();
 }
 
 /**

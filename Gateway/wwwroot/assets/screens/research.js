@@ -356,7 +356,7 @@ export class ResearchPage {
    */
   view(topics, busy, run, back) {
     return [
-      h('h2', { id: 'screen-title' }, t('research.title')),
+      h('h2', { id: 'screen-title', tabindex: -1 }, t('research.title')),
       h('div', { class: 'row' },
         h('button', { type: 'button', class: 'secondary', id: 'research-back', onclick: back }, t('research.back')),
         // The counts, figures and ledgers are read when the page opens and every minute in sight (main.js); a press reads them now.
