@@ -37,6 +37,7 @@ public partial class KeyboardGameTests(BrowserFixture browser) : IClassFixture<B
         await Expect(host.Page.Locator("#screen-title")).ToBeFocusedAsync();
         var code = RoomCode().Match(await host.Page.Locator("#room-code").InnerTextAsync()).Groups["code"].Value;
 
+        await AssertWrongCodeIsToldAtTheFieldAsync(players[1]);
         foreach (var player in players[1..])
         {
             await player.TypeAsync("#join-code", code);
@@ -194,6 +195,23 @@ public partial class KeyboardGameTests(BrowserFixture browser) : IClassFixture<B
             await Expect(host.Page.Locator("#round-title")).ToContainTextAsync($"Round {round + 1} of 5");
             await Expect(host.Page.Locator("#round-title")).ToBeFocusedAsync();
         }
+    }
+
+    /// <summary>
+    /// A code no room has: the field is marked invalid, described by the alert that says why, and has the focus to type
+    /// it again (emptied here, as a player would).
+    /// </summary>
+    private static async Task AssertWrongCodeIsToldAtTheFieldAsync(KeyboardPlayer player)
+    {
+        await player.TypeAsync("#join-code", "000000");
+        await player.Page.Keyboard.PressAsync("Enter");
+        var field = player.Page.Locator("#join-code");
+        await Expect(field).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(field).ToHaveAccessibleDescriptionAsync("No room with that code. Check the six digits.");
+        await Expect(field).ToBeFocusedAsync();
+        await player.Page.Keyboard.PressAsync("Control+A");
+        await player.Page.Keyboard.PressAsync("Delete");
+        await Expect(field).ToHaveValueAsync(string.Empty);
     }
 
     /// <summary>Submit with nothing chosen: the options are marked invalid, described by the error beside them, and focused.</summary>

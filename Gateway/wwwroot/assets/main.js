@@ -71,6 +71,8 @@ const state = {
   consent: null,
   /** the host asked to end the game and has not yet confirmed */
   confirmingEnd: false,
+  /** @type {string | null} the id of the field the error shown is about (a room code no room has), or null */
+  invalidField: null,
   /** @type {string[]} the account's roles (GET /auth/me); a guest has none */
   roles: [],
   /** @type {Set<number>} the rounds whose voice-link quality this tab has reported */
@@ -172,6 +174,7 @@ function showError(error) {
 
 function clearError() {
   shownError = null;
+  state.invalidField = null;
   const box = byId('error');
   box.hidden = true;
   box.textContent = '';
@@ -181,8 +184,9 @@ function clearError() {
 /**
  * Runs one user action: one at a time, errors shown in the alert region.
  * @param {() => Promise<void>} action
+ * @param {string} [field] the id of the field the action sends: an error answer marks it (see fieldError)
  */
-async function run(action) {
+async function run(action, field) {
   if (state.busy) {
     return;
   }
@@ -194,14 +198,29 @@ async function run(action) {
     await action();
   } catch (error) {
     showError(error);
+    state.invalidField = field ?? null;
     if (error instanceof ApiError && error.code === 'wrong_round' && state.room) {
       await refreshRoom();
     }
   } finally {
     state.busy = false;
     render();
-    giveFocusBack(pressed);
+    if (state.invalidField) {
+      document.getElementById(state.invalidField)?.focus();
+    } else {
+      giveFocusBack(pressed);
+    }
   }
+}
+
+/**
+ * The attributes of a field an error answer was about: invalid, and described by the alert that says why. The alert at
+ * the top of the page was tied to no field, and the focus stayed on the button, so a screen reader user heard the error
+ * once and then had to find which field it meant.
+ * @param {string} id
+ */
+function fieldError(id) {
+  return state.invalidField === id ? { 'aria-invalid': 'true', 'aria-describedby': 'error' } : {};
 }
 
 /**
@@ -906,25 +925,25 @@ function createRoom(event) {
   });
 }
 
-/** @param {string} code */
-function joinRoom(code) {
+/** @param {string} code @param {string} [codeField] the field the code was typed in */
+function joinRoom(code, codeField) {
   void run(async () => {
     const joined = await call('POST', '/rooms/join', { room_code: code, nickname: nickname() });
     enterRoom(joined.room);
-  });
+  }, codeField);
 }
 
 /** @param {Event} event */
 function joinByCode(event) {
   event.preventDefault();
-  joinRoom(field(formOf(event), 'room_code'));
+  joinRoom(field(formOf(event), 'room_code'), 'join-code');
 }
 
 /** @param {Event} event */
 function joinClassByCode(event) {
   event.preventDefault();
   const code = field(formOf(event), 'session_code');
-  void run(() => showClassSession(code));
+  void run(() => showClassSession(code), 'class-code');
 }
 
 /** @param {Event} event */
@@ -1252,12 +1271,12 @@ function lobbyScreen() {
       h('form', { class: 'card', id: 'code-form', onsubmit: joinByCode },
         h('h3', {}, t('lobby.byCode')),
         h('label', { for: 'join-code' }, t('lobby.code')),
-        h('input', { type: 'text', id: 'join-code', name: 'room_code', inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: 6, autocomplete: 'off', required: true }),
+        h('input', { type: 'text', id: 'join-code', name: 'room_code', inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: 6, autocomplete: 'off', required: true, ...fieldError('join-code') }),
         h('button', { type: 'submit', id: 'code-submit', disabled: state.busy }, t('lobby.joinButton'))),
       h('form', { class: 'card', id: 'class-form', onsubmit: joinClassByCode },
         h('h3', {}, t('lobby.classTitle')),
         h('label', { for: 'class-code' }, t('lobby.classCode')),
-        h('input', { type: 'text', id: 'class-code', name: 'session_code', pattern: '[23456789A-HJ-NP-Za-hj-np-z]{10}', maxlength: 10, autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', required: true }),
+        h('input', { type: 'text', id: 'class-code', name: 'session_code', pattern: '[23456789A-HJ-NP-Za-hj-np-z]{10}', maxlength: 10, autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', required: true, ...fieldError('class-code') }),
         h('button', { type: 'submit', id: 'class-submit', disabled: state.busy }, t('lobby.classButton'))),
       h('form', { class: 'card', id: 'quick-form', onsubmit: quickJoin },
         h('h3', {}, t('lobby.quick')),
