@@ -212,6 +212,15 @@ public partial class KeyboardGameTests(BrowserFixture browser) : IClassFixture<B
         await player.Page.Keyboard.PressAsync("Control+A");
         await player.Page.Keyboard.PressAsync("Delete");
         await Expect(field).ToHaveValueAsync(string.Empty);
+
+        // The same for a class's code no session has; the room code's field is no longer the one marked.
+        await player.TypeAsync("#class-code", "ABCDEFGHJK");
+        await player.Page.Keyboard.PressAsync("Enter");
+        var classCode = player.Page.Locator("#class-code");
+        await Expect(classCode).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(classCode).ToHaveAttributeAsync("aria-describedby", "error");
+        await Expect(classCode).ToBeFocusedAsync();
+        await Expect(field).Not.ToHaveAttributeAsync("aria-invalid", "true");
     }
 
     /// <summary>Submit with nothing chosen: the options are marked invalid, described by the error beside them, and focused.</summary>
