@@ -167,6 +167,30 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
     }
 
     [Fact]
+    public async Task Students_hear_whose_seat_a_bot_took_when_their_facilitator_fills_it()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, botsAllowed: true, choiceSeconds: 600));
+        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), "Gus");
+        await page.FillAsync("#class-code", code);
+        await page.ClickAsync("#class-submit");
+        await Expect(page.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
+        var others = await SessionKit.EnrolledAsync(browser.Client, code, 2, Ct);
+        var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0].GetProperty("room_code").GetString()!;
+        await Expect(page.Locator("#round-title")).ToContainTextAsync("Round 1 of 5");
+        await LiveRegion.RecordAsync(page);
+
+        var gone = others[0].UserId;
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/remove", new { user_id = gone }, Ct));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/bot", new { user_id = gone }, Ct));
+
+        // "Bot 1 joined the room" did not say that a teammate had gone, nor which role the bot now plays.
+        await Expect(page.Locator("#chosen-list [data-presence=bot]")).ToHaveCountAsync(1);
+        await LiveRegion.ExpectSaidAsync(page, "Bot 1 took the seat of \\S+ \\((Caregiver|Family member|AI developer)\\)\\.");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Students_are_told_on_a_phone_when_their_facilitator_gives_the_round_more_time()
     {
         var (page, facilitator, code) = await PhoneStudentWaitingAsync("Fay");

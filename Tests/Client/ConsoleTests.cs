@@ -253,8 +253,15 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         Assert.DoesNotContain(sent, path => path.EndsWith("/end", StringComparison.Ordinal));
         Assert.Equal("started", (await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/rooms/{a}", Ct))).GetProperty("phase").GetString());
 
-        // By keyboard: Enter asks, Tab reaches Yes, Enter ends; what was done is said, and the words take the focus.
+        // By keyboard: Escape answers No, as in a dialog, and the focus goes back to End.
         await page.FocusAsync($"#room-end-{a}");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(confirm).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(confirm).ToHaveCountAsync(0);
+        await Expect(page.Locator($"#room-end-{a}")).ToBeFocusedAsync();
+
+        // Enter asks, Tab reaches Yes, Enter ends; what was done is said, and the words take the focus.
         await page.Keyboard.PressAsync("Enter");
         await Expect(confirm).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Tab");

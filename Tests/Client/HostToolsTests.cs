@@ -121,6 +121,7 @@ public class HostToolsTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         await Expect(pages[2].Locator("#round-title")).ToContainTextAsync("Round 1 of 5");
         var goneId = await pages[2].EvaluateAsync<long>("JSON.parse(sessionStorage.getItem('dilemma.session')).user_id");
 
+        await LiveRegion.RecordAsync(pages[1]);
         await pages[2].Context.CloseAsync();
 
         // Everyone left sees it, the host with the tool to take the seat out of the game.
@@ -128,6 +129,9 @@ public class HostToolsTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         {
             await Expect(page.Locator($"#chosen-list li[data-user-id='{goneId}'] [data-presence=reconnecting]")).ToBeVisibleAsync();
         }
+
+        // And a screen reader hears it.
+        await LiveRegion.ExpectSaidAsync(pages[1], "Gone3 lost the connection and is reconnecting\\.");
 
         await Expect(pages[0].Locator($"#remove-{goneId}")).ToBeVisibleAsync();
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(pages[0], "reconnecting");

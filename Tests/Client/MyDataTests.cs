@@ -66,6 +66,14 @@ public class MyDataTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
         var mineId = await UserIdAsync(mine);
         Assert.False((await Grains.GetGrain<IUserGrain>(mineId).GetAsync(Ct)).VoiceConsent);
 
+        // The question takes the focus from the button that asked it; Escape answers No and gives the focus back.
+        await mine.FocusAsync("#withdraw-start");
+        await mine.Keyboard.PressAsync("Enter");
+        await Expect(mine.Locator("#withdraw-ask-group")).ToBeFocusedAsync();
+        await mine.Keyboard.PressAsync("Escape");
+        await Expect(mine.Locator("#withdraw-ask")).ToHaveCountAsync(0);
+        await Expect(mine.Locator("#withdraw-start")).ToBeFocusedAsync();
+
         // Withdrawn after a second press: nothing of the game is held any more, and data consent is off.
         await mine.ClickAsync("#withdraw-start");
         await Expect(mine.Locator("#withdraw-ask")).ToBeVisibleAsync();

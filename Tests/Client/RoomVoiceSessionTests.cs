@@ -41,11 +41,15 @@ public class RoomVoiceSessionTests(BrowserFixture browser) : IClassFixture<Brows
             await Expect(page.Locator("#recording-state")).ToHaveAttributeAsync("data-recording", "false");
         }
 
+        await LiveRegion.RecordAsync(pages[0]);
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/broadcast", new { message = "Five minutes left" }, Ct));
         foreach (var page in pages)
         {
             await Expect(page.Locator("#facilitator-messages")).ToContainTextAsync("Five minutes left");
         }
+
+        // A screen reader hears it as it comes, with whom it is from.
+        await LiveRegion.ExpectSaidAsync(pages[0], "Message from your facilitator: Five minutes left");
 
         // Its time is written as every other time on the page, in the page's language (it took the browser's: "7:23:53 AM").
         var at = pages[1].Locator("#facilitator-messages li .muted");

@@ -199,6 +199,20 @@ function morph(current, next) {
 }
 
 /**
+ * The keydown listener of an inline question (are you sure?): Escape answers No, as it would in a dialog.
+ * @param {() => void} cancel
+ * @returns {(event: Event) => void}
+ */
+export function onEscape(cancel) {
+  return (event) => {
+    if (event instanceof KeyboardEvent && event.key === 'Escape') {
+      event.preventDefault();
+      cancel();
+    }
+  };
+}
+
+/**
  * Hands the file to the browser's download; the object URL is let go once the click has been taken.
  * @param {Blob} blob @param {string} file
  */

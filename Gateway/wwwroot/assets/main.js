@@ -53,8 +53,11 @@ const state = {
   connected: new Map(),
   /** @type {Map<number, number>} roles chosen by hand in the waiting room */
   roleDraft: new Map(),
-  /** @type {{ round: number, choice: number | null, confidence: number | null, consensus: number | null, consensusConfidence: number | null }} */
-  draft: { round: 0, choice: null, confidence: null, consensus: null, consensusConfidence: null },
+  /**
+   * The round's choices being made, and the error of each group of options sent without an answer (by the group's name).
+   * @type {{ round: number, choice: number | null, confidence: number | null, consensus: number | null, consensusConfidence: number | null, missing: Record<string, string> }}
+   */
+  draft: { round: 0, choice: null, confidence: null, consensus: null, consensusConfidence: null, missing: {} },
   /** @type {number} the round whose choice this tab last saw recorded */
   submittedRound: 0,
   /** @type {RoomStatistics | null} */
@@ -68,6 +71,8 @@ const state = {
   consent: null,
   /** the host asked to end the game and has not yet confirmed */
   confirmingEnd: false,
+  /** @type {string | null} the id of the field the error shown is about (a room code no room has), or null */
+  invalidField: null,
   /** @type {string[]} the account's roles (GET /auth/me); a guest has none */
   roles: [],
   /** @type {Set<number>} the rounds whose voice-link quality this tab has reported */
@@ -118,13 +123,28 @@ function nickname() {
   return sessionStorage.getItem(NICKNAME_KEY) ?? currentSession()?.username ?? '';
 }
 
+/**
+ * What the live region will say next: the messages of one update (a decision and the round it opened, a bot and whose
+ * seat it took) gathered into one reading. Each message set on its own, 50 ms apart, made a screen reader cut the first
+ * off with the second, so a player heard "Round 2 has started" and never what the group had decided.
+ * @type {string[]}
+ */
+const pendingAnnouncements = [];
+
 /** @param {string} text */
 function announce(text) {
+  if (pendingAnnouncements.includes(text)) {
+    return;
+  }
+  pendingAnnouncements.push(text);
+  if (pendingAnnouncements.length > 1) {
+    return;
+  }
   const live = byId('live');
   live.textContent = '';
-  // A new text node each time, so a repeated message is announced again.
+  // Emptied first and filled a moment later, so a repeated message is announced again.
   window.setTimeout(() => {
-    live.textContent = text;
+    live.textContent = pendingAnnouncements.splice(0).join(' ');
   }, 50);
 }
 
@@ -154,6 +174,7 @@ function showError(error) {
 
 function clearError() {
   shownError = null;
+  state.invalidField = null;
   const box = byId('error');
   box.hidden = true;
   box.textContent = '';
@@ -163,24 +184,61 @@ function clearError() {
 /**
  * Runs one user action: one at a time, errors shown in the alert region.
  * @param {() => Promise<void>} action
+ * @param {string} [field] the id of the field the action sends: an error answer marks it (see fieldError)
  */
-async function run(action) {
+async function run(action, field) {
   if (state.busy) {
     return;
   }
   clearError();
+  const pressed = document.activeElement;
   state.busy = true;
   render();
   try {
     await action();
   } catch (error) {
     showError(error);
+    state.invalidField = field ?? null;
     if (error instanceof ApiError && error.code === 'wrong_round' && state.room) {
       await refreshRoom();
     }
   } finally {
     state.busy = false;
     render();
+    if (state.invalidField) {
+      document.getElementById(state.invalidField)?.focus();
+    } else {
+      giveFocusBack(pressed);
+    }
+  }
+}
+
+/**
+ * The attributes of a field an error answer was about: invalid, and described by the alert that says why. The alert at
+ * the top of the page was tied to no field, and the focus stayed on the button, so a screen reader user heard the error
+ * once and then had to find which field it meant.
+ * @param {string} id
+ */
+function fieldError(id) {
+  return state.invalidField === id ? { 'aria-invalid': 'true', 'aria-describedby': 'error' } : {};
+}
+
+/**
+ * After an action, the focus goes back to the control that started it (or the one drawn in its place, or the screen's
+ * heading if it is gone). The browser takes the focus from a button as it is disabled while its action runs, and a
+ * keyboard user was left on the page's body after each choice sent, Tab starting again from the top of the page.
+ * An action that moved the focus itself (to a new screen, a question) keeps it where it put it.
+ * @param {Element | null} pressed
+ */
+function giveFocusBack(pressed) {
+  if (document.activeElement !== document.body || !(pressed instanceof HTMLElement) || pressed === document.body) {
+    return;
+  }
+  const target = pressed.isConnected ? pressed : document.getElementById(pressed.id) ?? (pressed.id ? standIn(pressed.id) : null);
+  if (target) {
+    target.focus();
+  } else {
+    focusHeading();
   }
 }
 
@@ -220,6 +278,8 @@ function participantName(userId) {
 
 /** @param {View} view */
 function go(view) {
+  // The first screen after the page loads leaves the focus where the browser starts it: its first Tab stop is the skip link.
+  const changed = state.view !== 'starting';
   state.view = view;
   if (RESTORED_PAGES.includes(view)) {
     sessionStorage.setItem(PAGE_KEY, view);
@@ -227,7 +287,18 @@ function go(view) {
     sessionStorage.removeItem(PAGE_KEY);
   }
   render();
-  byId('main').focus();
+  if (changed) {
+    focusHeading();
+  }
+}
+
+/**
+ * Puts the focus on what names the screen now shown: the round being played, else the screen's title, else the main
+ * region. A screen reader says where the player is, and the next Tab goes on from there. Focusing the whole main
+ * region made a screen reader read all of it, or nothing useful.
+ */
+function focusHeading() {
+  (document.getElementById('round-title') ?? document.getElementById('screen-title') ?? byId('main')).focus();
 }
 
 async function showSignIn() {
@@ -570,7 +641,8 @@ function applyRoom(next) {
   const before = new Set(previous.participants.map((p) => p.user_id));
   const after = new Set(next.participants.map((p) => p.user_id));
   for (const p of next.participants) {
-    if (!before.has(p.user_id)) {
+    // A bot seated in a started game is said with whose seat it took (botsSeated).
+    if (!before.has(p.user_id) && !(p.is_bot && next.phase === 'started')) {
       announce(t('live.joined', { name: displayName(p) }));
     }
   }
@@ -578,6 +650,12 @@ function applyRoom(next) {
     if (!after.has(p.user_id)) {
       announce(t('live.left', { name: displayName(p) }));
     }
+  }
+  for (const text of decisionsMade(previous, next)) {
+    announce(text);
+  }
+  for (const text of botsSeated(previous, next)) {
+    announce(text);
   }
   if (next.phase === 'started' && next.current_round !== previous.current_round) {
     announce(t('live.round', { round: next.current_round }));
@@ -598,6 +676,40 @@ function applyRoom(next) {
     void refreshRoomScenario();
   }
   render();
+}
+
+/**
+ * The group's decisions that arrived between two states of the room, in words: only the round's start was said, so a
+ * player who does not see the screen never heard what the group had settled on.
+ * @param {Room} previous @param {Room} next
+ * @returns {string[]}
+ */
+function decisionsMade(previous, next) {
+  const known = new Set(previous.consensus.map((c) => c.round_number));
+  return next.consensus.filter((c) => !known.has(c.round_number)).map((c) => {
+    const option = optionsOf(c.round_number)[c.choice]?.label ?? optionLetter(c.choice);
+    // The option's words end a sentence of their own; a full stop after them is added only where they lack one.
+    return t('live.decided', { round: c.round_number, option: /[.!?]$/.test(option) ? option : `${option}.` });
+  });
+}
+
+/**
+ * A bot that took a seat in a started game (the room's dropout policy, a facilitator's fill), said with whose role it
+ * took: "Bot 1 joined the room" did not tell a player that the teammate they were talking to had gone.
+ * @param {Room} previous @param {Room} next
+ * @returns {string[]}
+ */
+function botsSeated(previous, next) {
+  if (next.phase !== 'started') {
+    return [];
+  }
+  const before = new Set(previous.participants.map((p) => p.user_id));
+  return next.participants.filter((p) => p.is_bot && !before.has(p.user_id)).map((bot) => {
+    const replaced = next.participants.find((p) => p.user_id !== bot.user_id && p.role_id === bot.role_id && !takesPart(p));
+    return replaced
+      ? t('live.botTookOver', { bot: displayName(bot), name: displayName(replaced), role: roleName(bot.role_id) })
+      : t('live.joined', { name: displayName(bot) });
+  });
 }
 
 /**
@@ -813,25 +925,25 @@ function createRoom(event) {
   });
 }
 
-/** @param {string} code */
-function joinRoom(code) {
+/** @param {string} code @param {string} [codeField] the field the code was typed in */
+function joinRoom(code, codeField) {
   void run(async () => {
     const joined = await call('POST', '/rooms/join', { room_code: code, nickname: nickname() });
     enterRoom(joined.room);
-  });
+  }, codeField);
 }
 
 /** @param {Event} event */
 function joinByCode(event) {
   event.preventDefault();
-  joinRoom(field(formOf(event), 'room_code'));
+  joinRoom(field(formOf(event), 'room_code'), 'join-code');
 }
 
 /** @param {Event} event */
 function joinClassByCode(event) {
   event.preventDefault();
   const code = field(formOf(event), 'session_code');
-  void run(() => showClassSession(code));
+  void run(() => showClassSession(code), 'class-code');
 }
 
 /** @param {Event} event */
@@ -894,6 +1006,22 @@ function startGame() {
   }
 }
 
+/**
+ * Whether every group of options of a form has an answer. Those without one are marked invalid, with the error beside
+ * them (radios), and the first takes the focus: the error was only in the alert at the top of the page, tied to no
+ * field, and a screen reader user had to find which group it meant.
+ * @param {Record<string, number | null>} groups each group's answer, by the group's name
+ */
+function answered(groups) {
+  const missing = Object.keys(groups).filter((name) => groups[name] == null);
+  state.draft.missing = Object.fromEntries(missing.map((name) => [name, name.endsWith('confidence') ? 'invalid_confidence' : 'invalid_choice']));
+  render();
+  if (missing.length > 0) {
+    /** @type {HTMLElement | null} */ (document.querySelector(`#${missing[0]}-group input`))?.focus();
+  }
+  return missing.length === 0;
+}
+
 /** @param {Event} event */
 function submitChoice(event) {
   event.preventDefault();
@@ -902,12 +1030,7 @@ function submitChoice(event) {
   if (!room) {
     return;
   }
-  if (choice == null) {
-    showError(new ApiError(422, 'invalid_choice', ''));
-    return;
-  }
-  if (confidence == null) {
-    showError(new ApiError(422, 'invalid_confidence', ''));
+  if (!answered({ choice, confidence })) {
     return;
   }
   const round = room.current_round;
@@ -927,12 +1050,7 @@ function submitConsensus(event) {
   if (!room) {
     return;
   }
-  if (consensus == null) {
-    showError(new ApiError(422, 'invalid_choice', ''));
-    return;
-  }
-  if (consensusConfidence == null) {
-    showError(new ApiError(422, 'invalid_confidence', ''));
+  if (!answered({ consensus, 'consensus-confidence': consensusConfidence })) {
     return;
   }
   const round = room.current_round;
@@ -1032,7 +1150,7 @@ function renderBanner() {
 
 function signInScreen() {
   return [
-    h('h2', { id: 'screen-title' }, t('signin.title')),
+    h('h2', { id: 'screen-title', tabindex: -1 }, t('signin.title')),
     h('p', {}, t('signin.intro')),
     ...(classSessionStored() ? [h('p', { class: 'notice warn', id: 'class-from-link', role: 'status' }, t('class.fromLink', { code: classSessionStored() ?? '' }))] : []),
     consentSection(),
@@ -1114,7 +1232,7 @@ function topicSelect(id, withAny) {
 
 function lobbyScreen() {
   return [
-    h('h2', { id: 'screen-title' }, t('lobby.title')),
+    h('h2', { id: 'screen-title', tabindex: -1 }, t('lobby.title')),
     h('p', { class: 'muted' }, t('lobby.hello', { name: nickname() })),
     ...(state.unfinished ? [unfinishedCard(state.unfinished)] : []),
     ...(state.roles.some((role) => RESEARCH_ROLES.includes(role))
@@ -1153,12 +1271,12 @@ function lobbyScreen() {
       h('form', { class: 'card', id: 'code-form', onsubmit: joinByCode },
         h('h3', {}, t('lobby.byCode')),
         h('label', { for: 'join-code' }, t('lobby.code')),
-        h('input', { type: 'text', id: 'join-code', name: 'room_code', inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: 6, autocomplete: 'off', required: true }),
+        h('input', { type: 'text', id: 'join-code', name: 'room_code', inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: 6, autocomplete: 'off', required: true, ...fieldError('join-code') }),
         h('button', { type: 'submit', id: 'code-submit', disabled: state.busy }, t('lobby.joinButton'))),
       h('form', { class: 'card', id: 'class-form', onsubmit: joinClassByCode },
         h('h3', {}, t('lobby.classTitle')),
         h('label', { for: 'class-code' }, t('lobby.classCode')),
-        h('input', { type: 'text', id: 'class-code', name: 'session_code', pattern: '[23456789A-HJ-NP-Za-hj-np-z]{10}', maxlength: 10, autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', required: true }),
+        h('input', { type: 'text', id: 'class-code', name: 'session_code', pattern: '[23456789A-HJ-NP-Za-hj-np-z]{10}', maxlength: 10, autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', required: true, ...fieldError('class-code') }),
         h('button', { type: 'submit', id: 'class-submit', disabled: state.busy }, t('lobby.classButton'))),
       h('form', { class: 'card', id: 'quick-form', onsubmit: quickJoin },
         h('h3', {}, t('lobby.quick')),
@@ -1177,7 +1295,7 @@ function roomScreen() {
   const selfId = currentSession()?.user_id;
   const isHost = room.host_user_id === selfId;
   const header = h('div', {},
-    h('h2', { id: 'screen-title' }, room.title),
+    h('h2', { id: 'screen-title', tabindex: -1 }, room.title),
     h('p', { class: 'row' },
       h('span', { id: 'room-code' }, t('room.code', { code: room.room_code })),
       h('span', { class: 'tag', id: 'room-phase' }, t(`room.phase.${room.phase}`))));
@@ -1193,6 +1311,9 @@ function roomScreen() {
         setConfirmingEnd: (on) => {
           state.confirmingEnd = on;
           render();
+          // The question takes the focus from the button that asked it, and gives it back when answered No: the
+          // button pressed was gone, and the focus fell to the top of the page.
+          document.getElementById(on ? 'end-ask' : 'end-game')?.focus();
         },
       }));
     }
@@ -1270,11 +1391,26 @@ function waitingSection(room, isHost) {
  * @param {string} [layout] 'scale' lays a 1–5 scale out in one row
  */
 function radios(name, legend, items, selected, onPick, layout = '') {
-  return h('fieldset', { class: `options ${layout}`.trim(), id: `${name}-group` },
-    h('legend', {}, legend),
-    items.map((item) => h('label', { class: 'inline', for: `${name}-${item.value}` },
-      h('input', { type: 'radio', id: `${name}-${item.value}`, name, value: item.value, checked: selected === item.value, onchange: () => onPick(item.value) }),
-      h('span', {}, item.label))));
+  const missing = state.draft.missing[name];
+  const errorId = `${name}-error`;
+  const pickOne = (/** @type {number} */ value) => {
+    onPick(value);
+    if (missing) {
+      delete state.draft.missing[name];
+      render();
+    }
+  };
+  return h('div', {},
+    h('fieldset', { class: `options ${layout}`.trim(), id: `${name}-group` },
+      h('legend', {}, legend),
+      items.map((item) => h('label', { class: 'inline', for: `${name}-${item.value}` },
+        h('input', {
+          type: 'radio', id: `${name}-${item.value}`, name, value: item.value, checked: selected === item.value, onchange: () => pickOne(item.value),
+          'aria-invalid': missing ? 'true' : null, 'aria-describedby': missing ? errorId : null,
+        }),
+        h('span', {}, item.label)))),
+    // Beside the group, not in it: inside, it would be one more box of the 1–5 row.
+    missing ? h('p', { class: 'field-error', id: errorId }, t(`error.${missing}`)) : null);
 }
 
 /** @param {number} roundNumber */
@@ -1293,11 +1429,38 @@ function timerText(deadlineAt, kind) {
   return t(kind === 'consensus' ? 'round.timerConsensus' : 'round.timerChoice', { time: countdown(deadlineAt) });
 }
 
+/**
+ * The seconds left at which the live region warns (a role="timer" is not read out as it changes, and reading each
+ * second would drown everything else): once a minute is left, and once ten seconds are.
+ */
+const TIMER_WARNINGS = [60, 10];
+
+/** The deadlines and thresholds already warned of, as "deadline_at|seconds": each is said once. @type {Set<string>} */
+const timerWarned = new Set();
+
+/**
+ * Says, once, that the round's time is nearly up; a deadline first seen with less time left than a threshold (a reload)
+ * is not warned of that threshold late.
+ * @param {string} deadlineAt @param {string} kind
+ */
+function warnOfDeadline(deadlineAt, kind) {
+  const left = (Date.parse(deadlineAt) - Date.now()) / 1000;
+  for (const seconds of TIMER_WARNINGS) {
+    const key = `${deadlineAt}|${seconds}`;
+    if (left <= seconds && left > seconds - 2 && !timerWarned.has(key)) {
+      timerWarned.add(key);
+      announce(t(kind === 'consensus' ? 'live.timerConsensus' : 'live.timerChoice', { time: countdown(deadlineAt) }));
+    }
+  }
+}
+
 // The countdown changes one text each second; drawing the whole screen again would wipe a half-made choice.
 window.setInterval(() => {
   const timer = document.getElementById('round-timer');
   if (timer?.dataset.deadline) {
-    timer.textContent = timerText(timer.dataset.deadline, timer.dataset.kind ?? 'choice');
+    const kind = timer.dataset.kind ?? 'choice';
+    timer.textContent = timerText(timer.dataset.deadline, kind);
+    warnOfDeadline(timer.dataset.deadline, kind);
   }
 }, 1000);
 
@@ -1305,7 +1468,7 @@ window.setInterval(() => {
 function roundSections(room, isHost, selfId) {
   const roundNumber = room.current_round;
   if (state.draft.round !== roundNumber) {
-    state.draft = { round: roundNumber, choice: null, confidence: null, consensus: null, consensusConfidence: null };
+    state.draft = { round: roundNumber, choice: null, confidence: null, consensus: null, consensusConfidence: null, missing: {} };
   }
   const round = state.scenario?.rounds.find((r) => r.round_number === roundNumber);
   const me = room.participants.find((p) => p.user_id === selfId);
@@ -1322,7 +1485,7 @@ function roundSections(room, isHost, selfId) {
   const paused = Boolean(room.paused);
 
   const dilemma = h('section', { class: 'card', 'aria-labelledby': 'round-title' },
-    h('h3', { id: 'round-title' }, t('round.title', { round: roundNumber }), round ? ` — ${pick(round.title)}` : ''),
+    h('h3', { id: 'round-title', tabindex: -1 }, t('round.title', { round: roundNumber }), round ? ` — ${pick(round.title)}` : ''),
     h('p', { class: 'tag', id: 'my-role' }, t('round.yourRole', { role: roleName(me?.role_id ?? null) })),
     pausedNotices(room),
     // Paused, the deadline stands still (the server moves it on by the pause at the resume): the time it had left, no countdown.

@@ -158,7 +158,7 @@ export class AdminPage {
    */
   view(busy, run, back) {
     return [
-      h('h2', { id: 'screen-title' }, t('admin.title')),
+      h('h2', { id: 'screen-title', tabindex: -1 }, t('admin.title')),
       h('button', { type: 'button', class: 'secondary', id: 'admin-back', onclick: back }, t('admin.back')),
       h('form', {
         class: 'card',
@@ -217,9 +217,10 @@ export class AdminPage {
         h('h3', { id: 'admin-audit-title' }, t('admin.audit')),
         this.audit.length === 0
           ? h('p', { class: 'muted' }, t('admin.auditEmpty'))
-          : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'admin-audit-title' },
+          // Named by its caption: named by the section's heading, it was a second region of the section's name.
+          : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'admin-audit-caption' },
             h('table', { id: 'admin-audit-table' },
-              h('caption', {}, t('admin.auditCaption')),
+              h('caption', { id: 'admin-audit-caption' }, t('admin.auditCaption')),
               h('thead', {}, h('tr', {}, ['when', 'role', 'change', 'by'].map((column) => h('th', { scope: 'col' }, t(`admin.col.${column}`))))),
               h('tbody', {}, this.audit.map((change) => h('tr', { 'data-role': change.role, 'data-change': change.change },
                 h('td', {}, when(change.changed_at)),

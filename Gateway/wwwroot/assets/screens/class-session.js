@@ -205,7 +205,7 @@ export class ClassSessionPage {
   view(consent, busy, run, back) {
     const code = this.code ?? '';
     return [
-      h('h2', { id: 'screen-title' }, t('class.title', { code })),
+      h('h2', { id: 'screen-title', tabindex: -1 }, t('class.title', { code })),
       this.needsConsent
         ? this.consentForm(consent, busy, run)
         : h('section', { class: 'card', id: 'class-status', 'data-status': this.seat ? 'waiting' : 'joining' },

@@ -4,7 +4,7 @@
 // (Gateway/Sessions); what is allowed is the session grain's rule.
 
 import { ApiError, call, currentSession, fetchAuthorized } from '../api.js';
-import { h, standIn } from '../dom.js';
+import { h, onEscape, standIn } from '../dom.js';
 import { addStrings, countdown, has, number, pick, t, when } from '../i18n.js';
 import { ReconnectingSocket } from '../realtime.js';
 import { sessionResultsSection } from './session-results.js';
@@ -444,7 +444,10 @@ export class ConsolePage {
     }
     const words = { room: asked.room, name: asked.name };
     const key = asked.kind === 'end' ? 'console.confirmEnd' : asked.kind === 'remove' ? 'console.confirmRemove' : 'console.confirmClose';
-    return h('div', { class: 'notice warn', id: 'console-confirm', role: 'group', tabindex: -1, 'aria-labelledby': 'console-confirm-question', 'data-kind': asked.kind },
+    return h('div', {
+      class: 'notice warn', id: 'console-confirm', role: 'group', tabindex: -1, 'aria-labelledby': 'console-confirm-question', 'data-kind': asked.kind,
+      onkeydown: onEscape(() => this.cancelConfirmation()),
+    },
       h('p', { id: 'console-confirm-question' }, t(key, words)),
       h('div', { class: 'row' },
         h('button', {
@@ -707,7 +710,7 @@ export class ConsolePage {
     // The session open here comes first: under the two forms for opening another one, the live rooms began two
     // screens down a laptop, out of sight while the class played.
     return [
-      h('h2', { id: 'screen-title' }, t('console.title')),
+      h('h2', { id: 'screen-title', tabindex: -1 }, t('console.title')),
       h('button', { type: 'button', class: 'secondary', id: 'console-back', onclick: back }, t('console.back')),
       ...(this.session ? this.sessionSections(this.session, busy, run) : []),
       this.createSection(topics, busy, run),
@@ -727,6 +730,7 @@ export class ConsolePage {
         run(async () => {
           await this.open(code);
           this.draft.code = '';
+          focusSession();
         });
       },
     },
@@ -747,7 +751,10 @@ export class ConsolePage {
         event.preventDefault();
         const title = this.draft.title.trim();
         const topic = this.draft.topic || (topics[0]?.topic ?? '');
-        run(() => this.create(title, topic));
+        run(async () => {
+          await this.create(title, topic);
+          focusSession();
+        });
       },
     },
     h('h3', { id: 'session-form-title' }, t('console.create')),
@@ -780,7 +787,7 @@ export class ConsolePage {
         open ? h('button', { type: 'button', id: 'session-start', disabled: busy, onclick: () => run(() => this.start()) }, t('console.start')) : null));
     return [
       h('section', { class: 'card', id: 'session-card', 'aria-labelledby': 'session-heading', 'data-session-code': session.session_code },
-        h('h3', { id: 'session-heading' }, t('console.session', { title: session.title })),
+        h('h3', { id: 'session-heading', tabindex: -1 }, t('console.session', { title: session.title })),
         h('dl', { class: 'counts' },
           h('div', {}, h('dt', {}, t('console.code')), h('dd', {}, h('code', { id: 'session-code' }, session.session_code))),
           h('div', {}, h('dt', {}, t('console.status')), h('dd', { id: 'session-status', 'data-status': session.status },
@@ -830,9 +837,11 @@ export class ConsolePage {
       this.monitorDown ? h('p', { class: 'tag warn', id: 'monitor-down' }, t('console.monitorDown')) : null,
       codes.length === 0
         ? h('p', { class: 'muted' }, t('console.noRooms'))
-        : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'console-rooms-title' },
+        // The scrolling region is named by its table's caption: named by the section's heading, it was a second region
+        // of the same name inside the first, two landmarks a screen reader could not tell apart.
+        : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'rooms-caption' },
           h('table', { id: 'rooms-table' },
-            h('caption', {}, t('console.roomsCaption')),
+            h('caption', { id: 'rooms-caption' }, t('console.roomsCaption')),
             h('thead', {}, h('tr', {},
               ['room', 'phase', 'round', 'secondsLeft', 'chosen', 'presence', 'actions'].map((column) => h('th', { scope: 'col' }, t(`console.col.${column}`))))),
             h('tbody', {}, codes.map((code) => this.roomRow(code, busy, run))))));
@@ -958,9 +967,10 @@ export class ConsolePage {
       h('h3', { id: 'action-log-title' }, t('console.log')),
       this.actions.length === 0
         ? h('p', { class: 'muted' }, t('console.logEmpty'))
-        : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'action-log-title' },
+        // Named by its caption, as the rooms' table is (see there).
+        : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'action-log-caption' },
           h('table', { id: 'action-log-table' },
-            h('caption', {}, t('console.logCaption')),
+            h('caption', { id: 'action-log-caption' }, t('console.logCaption')),
             h('thead', {}, h('tr', {},
               ['when', 'action', 'room', 'student', 'details'].map((column) => h('th', { scope: 'col' }, t(`console.logCol.${column}`))))),
             h('tbody', {}, this.actions.map((action) => h('tr', { 'data-action': action.action },
@@ -993,6 +1003,14 @@ export class ConsolePage {
     h('button', { type: 'submit', id: 'broadcast-submit', disabled: busy }, t('console.send')),
     h('p', { id: 'broadcast-status', role: 'status' }, this.sent ? t('console.sent') : ''));
   }
+}
+
+/**
+ * The session just opened from a form takes the focus, at its heading: the button pressed sits under the forms at the
+ * foot of the page, and the focus left there (or on the page's body) kept a keyboard user away from the session above.
+ */
+function focusSession() {
+  document.getElementById('session-heading')?.focus();
 }
 
 /**

@@ -4,7 +4,7 @@
 // the others' presence (reconnecting, dropped, removed, bot).
 
 import { call } from '../api.js';
-import { h } from '../dom.js';
+import { h, onEscape } from '../dom.js';
 import { addStrings, t } from '../i18n.js';
 
 addStrings({
@@ -188,7 +188,7 @@ export function hostTools(room, selfId, busy, act, end) {
             t('host.handHost', { name: displayName(p) })));
     })),
     end.confirmingEnd
-      ? h('div', { role: 'group', 'aria-labelledby': 'end-question' },
+      ? h('div', { role: 'group', id: 'end-ask', tabindex: -1, 'aria-labelledby': 'end-question', onkeydown: onEscape(() => end.setConfirmingEnd(false)) },
         h('p', { id: 'end-question' }, t('host.endQuestion')),
         h('div', { class: 'row' },
           h('button', { type: 'button', class: 'danger', id: 'end-confirm', disabled: busy, onclick: () => act(`/rooms/${room.room_code}/end`) }, t('host.endConfirm')),

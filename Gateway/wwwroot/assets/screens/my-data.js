@@ -4,7 +4,7 @@
 // sign-in screen takes one back (POST /research/withdrawals) from someone who has lost their guest sign-in.
 
 import { ApiError, call } from '../api.js';
-import { h, saveFile } from '../dom.js';
+import { h, onEscape, saveFile } from '../dom.js';
 import { addStrings, pick, t, when } from '../i18n.js';
 
 addStrings({
@@ -165,7 +165,7 @@ export class MyDataPage {
   view(consent, busy, run, back) {
     const held = this.held;
     return [
-      h('h2', { id: 'screen-title' }, t('mydata.title')),
+      h('h2', { id: 'screen-title', tabindex: -1 }, t('mydata.title')),
       ...(held
         ? [this.consentForm(consent, busy, run), this.heldSummary(held, busy, run), this.withdrawal(busy, run)]
         : [h('p', { class: 'muted', role: 'status' }, t('app.working'))]),
@@ -229,13 +229,15 @@ export class MyDataPage {
     const setConfirming = (/** @type {boolean} */ on) => {
       this.confirming = on;
       this.render();
+      // As the host's End the game: the question takes the focus, and No gives it back to the button that asked.
+      document.getElementById(on ? 'withdraw-ask-group' : 'withdraw-start')?.focus();
     };
     return h('section', { class: 'card', 'aria-labelledby': 'withdraw-title', id: 'withdraw' },
       h('h3', { id: 'withdraw-title' }, t('mydata.withdrawTitle')),
       h('p', {}, t('mydata.withdrawIntro')),
       this.erasure ? h('p', { class: 'notice', id: 'withdraw-done', role: 'status' }, erasureText(this.erasure, 'mydata.withdrawn')) : null,
       this.confirming
-        ? h('div', { role: 'group', 'aria-labelledby': 'withdraw-ask' },
+        ? h('div', { role: 'group', id: 'withdraw-ask-group', tabindex: -1, 'aria-labelledby': 'withdraw-ask', onkeydown: onEscape(() => setConfirming(false)) },
           h('p', { id: 'withdraw-ask' }, t('mydata.withdrawAsk')),
           h('div', { class: 'row' },
             h('button', { type: 'button', class: 'danger', id: 'withdraw-confirm', disabled: busy, onclick: () => run(() => this.withdraw()) }, t('mydata.withdrawConfirm')),

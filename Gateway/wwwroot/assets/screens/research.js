@@ -356,7 +356,7 @@ export class ResearchPage {
    */
   view(topics, busy, run, back) {
     return [
-      h('h2', { id: 'screen-title' }, t('research.title')),
+      h('h2', { id: 'screen-title', tabindex: -1 }, t('research.title')),
       h('div', { class: 'row' },
         h('button', { type: 'button', class: 'secondary', id: 'research-back', onclick: back }, t('research.back')),
         // The counts, figures and ledgers are read when the page opens and every minute in sight (main.js); a press reads them now.
@@ -540,9 +540,10 @@ export class ResearchPage {
       h('h3', { id: 'ledger-title' }, t('research.ledger')),
       this.ledger.length === 0
         ? h('p', { class: 'muted', id: 'ledger-empty' }, t('research.ledgerEmpty'))
-        : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'ledger-title' },
+        // Named by its caption: named by the section's heading, it was a second region of the section's name.
+        : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'ledger-caption' },
           h('table', { id: 'ledger-table' },
-            h('caption', {}, listCaption('research.ledgerCaption', this.ledger.length, this.ledgerTotal)),
+            h('caption', { id: 'ledger-caption' }, listCaption('research.ledgerCaption', this.ledger.length, this.ledgerTotal)),
             h('thead', {}, h('tr', {},
               ledgerColumns.map((column) => h('th', { scope: 'col' }, t(`research.col.${column}`))))),
             // One group per export: its facts on one row, its hashes on a row of their own below, whole and at full width, so
@@ -575,9 +576,9 @@ export class ResearchPage {
       h('p', { class: 'hint' }, t('research.erasuresHint')),
       this.erasures.length === 0
         ? h('p', { class: 'muted', id: 'erasures-empty' }, t('research.erasuresEmpty'))
-        : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'erasures-title' },
+        : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'erasures-caption' },
           h('table', { id: 'erasures-table' },
-            h('caption', {}, listCaption('research.erasuresCaption', this.erasures.length, this.erasuresTotal)),
+            h('caption', { id: 'erasures-caption' }, listCaption('research.erasuresCaption', this.erasures.length, this.erasuresTotal)),
             h('thead', {}, h('tr', {},
               ['erasedAt', 'erasureKind', 'rowsErased', 'exportsBefore'].map((column) => h('th', { scope: 'col' }, t(`research.col.${column}`))))),
             h('tbody', {}, this.erasures.map((erasure) => h('tr', { 'data-erasure-id': erasure.id, 'data-kind': erasure.kind },

@@ -1,0 +1,164 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Dilemma.Tests.Client;
+
+/// <summary>
+/// A page driven from the keyboard alone: Tab, Shift+Tab, Enter, Space and the arrows, never the pointer. Every Tab stop
+/// passed on the way is checked for a focus ring that can be seen.
+/// </summary>
+internal sealed class KeyboardPlayer(IPage page)
+{
+    /// <summary>More Tab stops than any screen has: a control not reached in this many is not reachable.</summary>
+    private const int MostStops = 80;
+
+    private readonly List<string> _unseenFocus = [];
+
+    public IPage Page => page;
+
+    /// <summary>
+    /// The Tab stops where the focus had no ring to see (WCAG 1.4.11: 3:1 against the page's white), as "#id" or the tag.
+    /// </summary>
+    public IReadOnlyList<string> UnseenFocus => _unseenFocus;
+
+    /// <summary>Presses Tab until <paramref name="selector"/> has the focus; fails, naming the stops passed, if it never does.</summary>
+    public async Task TabToAsync(string selector)
+    {
+        var passed = new List<string>();
+        for (var stop = 0; stop < MostStops; stop++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            var focus = await page.EvaluateAsync<FocusStop>(
+                """
+                selector => {
+                  const element = document.activeElement;
+                  const style = element ? getComputedStyle(element) : null;
+                  // The focus ring's colours (outline, box-shadow) and the best contrast one has against white.
+                  const luminance = (colour) => {
+                    const [r, g, b] = colour.match(/[\d.]+/g).slice(0, 3).map((v) => Number(v) / 255)
+                      .map((v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+                    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+                  };
+                  const colours = style ? [
+                    ...(style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0 ? [style.outlineColor] : []),
+                    ...(style.boxShadow.match(/rgba?\([^)]+\)/g) ?? []),
+                  ] : [];
+                  const contrast = Math.max(0, ...colours.map((colour) => 1.05 / (luminance(colour) + 0.05)));
+                  return {
+                    name: element ? (element.id ? `#${element.id}` : element.tagName.toLowerCase()) : 'none',
+                    matches: Boolean(element?.matches(selector)),
+                    outlined: contrast >= 3,
+                  };
+                }
+                """,
+                selector);
+            passed.Add(focus.Name);
+            if (!focus.Outlined && focus.Name != "body")
+            {
+                _unseenFocus.Add(focus.Name);
+            }
+
+            if (focus.Matches)
+            {
+                return;
+            }
+        }
+
+        Assert.Fail($"Tab never reached {selector}; it went through {string.Join(", ", passed)}.");
+    }
+
+    /// <summary>Tabs to <paramref name="selector"/> and presses Enter on it.</summary>
+    public async Task PressAsync(string selector)
+    {
+        await TabToAsync(selector);
+        await page.Keyboard.PressAsync("Enter");
+    }
+
+    /// <summary>Tabs to a text field and types into it.</summary>
+    public async Task TypeAsync(string selector, string text)
+    {
+        await TabToAsync(selector);
+        await page.Keyboard.TypeAsync(text);
+    }
+
+    /// <summary>Tabs to a checkbox and ticks it with Space.</summary>
+    public async Task TickAsync(string selector)
+    {
+        await TabToAsync(selector);
+        await page.Keyboard.PressAsync("Space");
+        await Expect(page.Locator(selector)).ToBeCheckedAsync();
+    }
+
+    /// <summary>
+    /// Picks <paramref name="value"/> in the radio group <paramref name="name"/>: Tab into the group (one stop), Space on the
+    /// first radio if none is checked, then the arrows, as a radio group is used from the keyboard.
+    /// </summary>
+    public async Task ChooseAsync(string name, int value)
+    {
+        await TabToAsync($"input[type=radio][name=\"{name}\"]");
+        if (await CheckedAsync(name) is null)
+        {
+            await page.Keyboard.PressAsync("Space");
+        }
+
+        for (var step = 0; step < 10 && await CheckedAsync(name) is { } current && current != value; step++)
+        {
+            await page.Keyboard.PressAsync(current < value ? "ArrowDown" : "ArrowUp");
+        }
+
+        await Expect(page.Locator($"input[name=\"{name}\"][value=\"{value}\"]")).ToBeCheckedAsync();
+    }
+
+    /// <summary>Whether the page's content is as wide as its viewport: no sideways scrolling, at 320 px or 200% zoom.</summary>
+    public async Task AssertNoSidewaysScrollAsync(string screen)
+    {
+        var widths = await page.EvaluateAsync<int[]>("[document.documentElement.scrollWidth, document.documentElement.clientWidth]");
+        Assert.True(widths[0] <= widths[1], $"The {screen} screen is {widths[0]} px wide in a {widths[1]} px viewport: it scrolls sideways.");
+    }
+
+    private Task<int?> CheckedAsync(string name) =>
+        page.EvaluateAsync<int?>("name => { const box = document.querySelector(`input[name=\"${name}\"]:checked`); return box ? Number(box.value) : null; }", name);
+
+    /// <summary>Where one Tab press put the focus (a class with setters: Playwright fills a result's properties).</summary>
+    private sealed class FocusStop
+    {
+        public string Name { get; set; } = string.Empty;
+
+        public bool Matches { get; set; }
+
+        public bool Outlined { get; set; }
+    }
+}
+
+/// <summary>
+/// Every text the page's live region was given, not only its last: a screen reader reads each, and the next event can
+/// replace one before an assertion polls it.
+/// </summary>
+internal static class LiveRegion
+{
+    /// <summary>Starts keeping what #live is given (idempotent).</summary>
+    public static Task RecordAsync(IPage page) => page.EvaluateAsync(
+        """
+        () => {
+          if (window.liveSaid) return;
+          window.liveSaid = [];
+          const live = document.getElementById('live');
+          new MutationObserver(() => { if (live.textContent) window.liveSaid.push(live.textContent); })
+            .observe(live, { childList: true, characterData: true, subtree: true });
+        }
+        """);
+
+    /// <summary>Waits until one reading of the live region matched <paramref name="pattern"/> (a JavaScript regular expression).</summary>
+    public static async Task ExpectSaidAsync(IPage page, string pattern)
+    {
+        try
+        {
+            await page.WaitForFunctionAsync("pattern => window.liveSaid.some((said) => new RegExp(pattern).test(said))", pattern, new() { Timeout = 20_000 });
+        }
+        catch (TimeoutException e)
+        {
+            var said = await page.EvaluateAsync<string[]>("window.liveSaid");
+            throw new Xunit.Sdk.XunitException($"The live region never said /{pattern}/; it said: {string.Join(" | ", said)}", e);
+        }
+    }
+}
