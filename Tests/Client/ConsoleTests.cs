@@ -173,6 +173,8 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         var movedOut = rowB.Locator($"[data-user-id='{inB[0]}']");
         await Expect(movedOut).ToHaveAttributeAsync("data-state", "moved");
         await Expect(movedOut).ToContainTextAsync($": moved to room {a}");
+        // One line, as every tag: the words of "moved to room N" broke over two in the narrow column.
+        Assert.Equal(1, await movedOut.Locator(".tag").EvaluateAsync<int>("tag => { const text = document.createRange(); text.selectNodeContents(tag); return text.getClientRects().length; }"));
         await Expect(rowB.Locator(".seat").Last).ToHaveAttributeAsync("data-user-id", inB[0].ToString(System.Globalization.CultureInfo.InvariantCulture));
         await Expect(rowB.Locator("[data-column=chosen]")).ToHaveTextAsync("0 / 2");
 
