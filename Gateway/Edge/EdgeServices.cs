@@ -8,7 +8,6 @@ using Dilemma.Gateway.Errors;
 using Dilemma.Gateway.Hosting;
 using Dilemma.Gateway.Research;
 using Dilemma.Gateway.Telemetry;
-using Dilemma.Gateway.Validation;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Hosting.Settings;
 using Microsoft.AspNetCore.Authentication.JwtBearer;

@@ -191,10 +191,9 @@ public sealed class ExportStreamingTests(SeededClusterFixture cluster) : IClassF
         // A window of rooms by creation time holding a few batches' worth (MySqlSheetContext.RoomsPerBatch each).
         await using var connection = new MySqlConnection(cluster.Deployment.MySqlConnectionString);
         var windowRooms = (3 * MySqlSheetContext.RoomsPerBatch) + 17;
-        var from = DateTime.SpecifyKind(await connection.ExecuteScalarAsync<DateTime>("SELECT MIN(created_at) FROM rooms"), DateTimeKind.Utc);
-        var to = DateTime.SpecifyKind(
-            await connection.ExecuteScalarAsync<DateTime>("SELECT created_at FROM rooms ORDER BY created_at LIMIT 1 OFFSET @windowRooms", new { windowRooms }),
-            DateTimeKind.Utc);
+        // Whole milliseconds, as the export compares its filters (a finer fraction is rounded up), so the count below is the export's.
+        var from = ToMillisecond(await connection.ExecuteScalarAsync<DateTime>("SELECT MIN(created_at) FROM rooms"));
+        var to = ToMillisecond(await connection.ExecuteScalarAsync<DateTime>("SELECT created_at FROM rooms ORDER BY created_at LIMIT 1 OFFSET @windowRooms", new { windowRooms }));
         var rooms = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM rooms WHERE created_at >= @from AND created_at < @to", new { from, to });
         Assert.True(rooms > 2 * MySqlSheetContext.RoomsPerBatch, $"The window holds {rooms} rooms, too few for three batches.");
         var expected = await connection.ExecuteScalarAsync<long>(
@@ -233,6 +232,9 @@ public sealed class ExportStreamingTests(SeededClusterFixture cluster) : IClassF
 
         Assert.True(keys.Select(k => k.Room).Distinct().Count() > 2 * MySqlSheetContext.RoomsPerBatch, "The export's rows came from too few rooms to span three batches.");
     }
+
+    private static DateTime ToMillisecond(DateTime stored) =>
+        new(stored.Ticks - (stored.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
 
     [Fact]
     public async Task A_client_that_disconnects_during_a_sheet_read_in_batches_stops_its_queries_and_no_export_is_recorded()

@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
-namespace Dilemma.Gateway.Validation;
+namespace Dilemma.Gateway.Errors;
 
 /// <summary>A body field spelled as one of the request's own fields in another style: choiceSeconds for choice_seconds.</summary>
 public sealed class MisnamedFieldException(string field, string meant)
