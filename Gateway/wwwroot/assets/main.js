@@ -1121,7 +1121,7 @@ function signOut() {
 
 function render() {
   const main = byId('main');
-  const focusedId = document.activeElement?.id;
+  const focused = document.activeElement;
   document.title = t('app.title');
   byId('app-title').textContent = t('app.title');
   byId('skip-link').textContent = t('app.skip');
@@ -1134,10 +1134,19 @@ function render() {
   markInvalidField(drawn);
   morphChildren(main, drawn);
   renderBanner();
-  if (focusedId) {
-    // A button drawn again as its counterpart (the console's Pause as Resume) names the one it stands for: the focus
-    // follows it rather than falling to the page's body.
-    (document.getElementById(focusedId) ?? standIn(focusedId))?.focus();
+  keepFocus(focused);
+}
+
+/**
+ * After a redraw that took away the focused control (a room update turning the host's Remove into Hand host as the
+ * player comes back), the focus goes to what now stands in its place, or to the screen's heading: it fell to the page's
+ * body, and the keyboard user's next Tab started again from the top of the page. A focus the redraw did not take is
+ * left where it is.
+ * @param {Element | null} focused what had the focus before the redraw
+ */
+function keepFocus(focused) {
+  if (focused && !focused.isConnected) {
+    giveFocusBack(focused);
   }
 }
 
@@ -1763,7 +1772,9 @@ function renderVoice() {
   if (!card) {
     return;
   }
+  const focused = document.activeElement;
   morphChildren(card, voiceContent());
+  keepFocus(focused);
 }
 
 // ---------------------------------------------------------------- start
