@@ -243,8 +243,12 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await page.Context.CloseAsync();
     }
 
+    /// <summary>
+    /// Said in the page's language, and at the field the server named (the problem's <c>field</c>): the password is
+    /// marked invalid, described by the alert, and has the focus to be typed again. The alert alone was tied to no field.
+    /// </summary>
     [Fact]
-    public async Task A_password_too_short_for_a_new_account_is_said_in_the_pages_language_not_as_a_code()
+    public async Task A_password_too_short_for_a_new_account_is_said_at_its_field_in_the_pages_language_not_as_a_code()
     {
         var page = await browser.NewPageAsync();
         await page.GotoAsync("/");
@@ -259,6 +263,11 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await page.SelectOptionAsync("#lang-select", "en");
         await page.ClickAsync("#register-submit");
         await Expect(error).ToHaveTextAsync("A password needs at least 8 characters.");
+        var password = page.Locator("#account-password");
+        await Expect(password).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(password).ToHaveAccessibleDescriptionAsync("A password needs at least 8 characters.");
+        await Expect(password).ToBeFocusedAsync();
+        await Expect(page.Locator("#account-username")).Not.ToHaveAttributeAsync("aria-invalid", "true");
         await page.Context.CloseAsync();
     }
 

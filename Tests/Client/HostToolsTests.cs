@@ -169,7 +169,11 @@ public class HostToolsTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         await ClientFlows.StartGameAsync(pages, scan: false);
         await Expect(pages[2].Locator("#round-title")).ToContainTextAsync("Round 1 of 5");
         var context = pages[2].Context;
+        var tabbedId = await pages[2].EvaluateAsync<long>("JSON.parse(sessionStorage.getItem('dilemma.session')).user_id");
         await pages[2].CloseAsync();
+
+        // The host's focus is on the seat's Remove as the player is gone; their return draws Hand host in its place.
+        await pages[0].FocusAsync($"#remove-{tabbedId}");
 
         // A new tab of the same browser is signed out (the sign-in lives in the tab) and signs in as the same guest;
         // its lobby said nothing of the game, whose code the player had to ask the others for.
@@ -183,6 +187,9 @@ public class HostToolsTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
 
         await page.ClickAsync("#unfinished-rejoin");
         await Expect(page.Locator("#round-title")).ToContainTextAsync("Round 1 of 5");
+
+        // The focus follows the seat to its new button: the redraw dropped it to the page's body.
+        await Expect(pages[0].Locator($"#hand-host-{tabbedId}")).ToBeFocusedAsync();
         await page.CheckAsync("#choice-0");
         await page.CheckAsync("#confidence-3");
         await page.ClickAsync("#choice-submit");

@@ -1,5 +1,5 @@
 // The HTTP side of the contract (/work/shared/spec/api.md): bearer tokens kept for the tab,
-// refreshed once on a 401, and every error turned into an ApiError with the problem's `code`.
+// refreshed once on a 401, and every error turned into an ApiError with the problem's `code` (and `field`).
 
 /**
  * @typedef {{ access_token: string, refresh_token: string, user_id: number, username: string, is_guest: boolean, guest_id?: string | null }} Session
@@ -29,12 +29,14 @@ export class ApiError extends Error {
    * @param {number} status
    * @param {string} code
    * @param {string} detail
+   * @param {string | null} [field] the request body's field the problem is about (snake_case, as sent), if one is
    */
-  constructor(status, code, detail) {
+  constructor(status, code, detail, field = null) {
     super(detail || code);
     this.status = status;
     this.code = code;
     this.detail = detail;
+    this.field = field;
   }
 }
 
@@ -127,7 +129,7 @@ export async function call(method, path, body, retried = false, extraHeaders = {
     }
   }
   if (!response.ok) {
-    throw new ApiError(response.status, data?.code ?? `http_${response.status}`, data?.detail ?? data?.title ?? '');
+    throw new ApiError(response.status, data?.code ?? `http_${response.status}`, data?.detail ?? data?.title ?? '', data?.field ?? null);
   }
   return data;
 }
@@ -173,7 +175,7 @@ export async function fetchAuthorized(path) {
   if (!response.ok) {
     /** @type {any} */
     const problem = await response.json().catch(() => null);
-    throw new ApiError(response.status, problem?.code ?? `http_${response.status}`, problem?.detail ?? '');
+    throw new ApiError(response.status, problem?.code ?? `http_${response.status}`, problem?.detail ?? '', problem?.field ?? null);
   }
   return response;
 }

@@ -71,7 +71,7 @@ const state = {
   consent: null,
   /** the host asked to end the game and has not yet confirmed */
   confirmingEnd: false,
-  /** @type {string | null} the id of the field the error shown is about (a room code no room has), or null */
+  /** @type {string | null} the id of the field the error shown is about (a room code no room has, a field an error answer named), or null */
   invalidField: null,
   /** @type {string[]} the account's roles (GET /auth/me); a guest has none */
   roles: [],
@@ -184,9 +184,10 @@ function clearError() {
 /**
  * Runs one user action: one at a time, errors shown in the alert region.
  * @param {() => Promise<void>} action
- * @param {string} [field] the id of the field the action sends: an error answer marks it (see fieldError)
+ * @param {string | HTMLFormElement} [at] where an error answer is marked (see markInvalidField): the id of the one field
+ *   the action sends, or the form it sends, whose field the problem names (its `field`) is marked
  */
-async function run(action, field) {
+async function run(action, at) {
   if (state.busy) {
     return;
   }
@@ -198,7 +199,7 @@ async function run(action, field) {
     await action();
   } catch (error) {
     showError(error);
-    state.invalidField = field ?? null;
+    state.invalidField = invalidFieldOf(error, at);
     if (error instanceof ApiError && error.code === 'wrong_round' && state.room) {
       await refreshRoom();
     }
@@ -214,13 +215,33 @@ async function run(action, field) {
 }
 
 /**
- * The attributes of a field an error answer was about: invalid, and described by the alert that says why. The alert at
- * the top of the page was tied to no field, and the focus stayed on the button, so a screen reader user heard the error
- * once and then had to find which field it meant.
- * @param {string} id
+ * The id of the field an error answer was about, or null.
+ * @param {unknown} error
+ * @param {string | HTMLFormElement} [at] see run
  */
-function fieldError(id) {
-  return state.invalidField === id ? { 'aria-invalid': 'true', 'aria-describedby': 'error' } : {};
+function invalidFieldOf(error, at) {
+  if (typeof at === 'string' || at === undefined) {
+    return at ?? null;
+  }
+  // The problem names the body's field as sent, and the forms name their inputs the same way.
+  const input = error instanceof ApiError && error.field ? at.elements.namedItem(error.field) : null;
+  return input instanceof HTMLElement && input.id ? input.id : null;
+}
+
+/**
+ * Marks the field an error answer was about, in the screen about to be drawn: invalid, and described by the alert that
+ * says why (beside its own description, if it has one). The alert at the top of the page was tied to no field, and the
+ * focus stayed on the button, so a screen reader user heard the error once and then had to find which field it meant.
+ * Marked in what is drawn rather than on the page, so a redraw keeps the mark (and does not strip it to put it back).
+ * @param {HTMLElement[]} nodes
+ */
+function markInvalidField(nodes) {
+  const id = state.invalidField;
+  const input = id ? nodes.map((node) => (node.id === id ? node : node.querySelector(`#${CSS.escape(id)}`))).find(Boolean) : null;
+  if (input) {
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', ['error', input.getAttribute('aria-describedby')].filter(Boolean).join(' '));
+  }
 }
 
 /**
@@ -878,7 +899,7 @@ function signInAsGuest(event) {
     setSession(pair);
     sessionStorage.setItem(NICKNAME_KEY, name || pair.username);
     await afterSignIn();
-  });
+  }, formOf(event));
 }
 
 /**
@@ -901,7 +922,7 @@ function signInWithAccount(event, mode) {
     setSession(pair);
     sessionStorage.setItem(NICKNAME_KEY, pair.username);
     await afterSignIn();
-  });
+  }, form);
 }
 
 /** @param {Event} event */
@@ -922,7 +943,7 @@ function createRoom(event) {
     };
     const room = await call('POST', `/rooms/${visibility === 'private' ? 'private' : 'public'}`, body);
     enterRoom(room);
-  });
+  }, form);
 }
 
 /** @param {string} code @param {string} [codeField] the field the code was typed in */
@@ -1100,7 +1121,7 @@ function signOut() {
 
 function render() {
   const main = byId('main');
-  const focusedId = document.activeElement?.id;
+  const focused = document.activeElement;
   document.title = t('app.title');
   byId('app-title').textContent = t('app.title');
   byId('skip-link').textContent = t('app.skip');
@@ -1109,12 +1130,23 @@ function render() {
   signOutButton.textContent = t('app.signOut');
   signOutButton.hidden = !currentSession();
   main.dataset.view = state.view;
-  morphChildren(main, screen());
+  const drawn = screen();
+  markInvalidField(drawn);
+  morphChildren(main, drawn);
   renderBanner();
-  if (focusedId) {
-    // A button drawn again as its counterpart (the console's Pause as Resume) names the one it stands for: the focus
-    // follows it rather than falling to the page's body.
-    (document.getElementById(focusedId) ?? standIn(focusedId))?.focus();
+  keepFocus(focused);
+}
+
+/**
+ * After a redraw that took away the focused control (a room update turning the host's Remove into Hand host as the
+ * player comes back), the focus goes to what now stands in its place, or to the screen's heading: it fell to the page's
+ * body, and the keyboard user's next Tab started again from the top of the page. A focus the redraw did not take is
+ * left where it is.
+ * @param {Element | null} focused what had the focus before the redraw
+ */
+function keepFocus(focused) {
+  if (focused && !focused.isConnected) {
+    giveFocusBack(focused);
   }
 }
 
@@ -1136,7 +1168,7 @@ function screen() {
     case 'class':
       return classPage.view(state.consent, state.busy, (action) => void run(action), () => void run(leaveClassSession));
     case 'mydata':
-      return myDataPage.view(state.consent, state.busy, (action) => void run(action), () => void run(showLobby));
+      return myDataPage.view(state.consent, state.busy, (action, form) => void run(action, form), () => void run(showLobby));
     default:
       return roomScreen();
   }
@@ -1176,7 +1208,7 @@ function signInScreen() {
       h('div', { class: 'row' },
         h('button', { type: 'submit', id: 'login-submit', disabled: state.busy }, t('signin.login')),
         h('button', { type: 'button', class: 'secondary', id: 'register-submit', disabled: state.busy, onclick: (/** @type {Event} */ e) => signInWithAccount(e, 'register') }, t('signin.register')))),
-    withdrawByCodeForm(state.busy, (action) => void run(action), render),
+    withdrawByCodeForm(state.busy, (action, form) => void run(action, form), render),
   ];
 }
 
@@ -1271,12 +1303,12 @@ function lobbyScreen() {
       h('form', { class: 'card', id: 'code-form', onsubmit: joinByCode },
         h('h3', {}, t('lobby.byCode')),
         h('label', { for: 'join-code' }, t('lobby.code')),
-        h('input', { type: 'text', id: 'join-code', name: 'room_code', inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: 6, autocomplete: 'off', required: true, ...fieldError('join-code') }),
+        h('input', { type: 'text', id: 'join-code', name: 'room_code', inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: 6, autocomplete: 'off', required: true }),
         h('button', { type: 'submit', id: 'code-submit', disabled: state.busy }, t('lobby.joinButton'))),
       h('form', { class: 'card', id: 'class-form', onsubmit: joinClassByCode },
         h('h3', {}, t('lobby.classTitle')),
         h('label', { for: 'class-code' }, t('lobby.classCode')),
-        h('input', { type: 'text', id: 'class-code', name: 'session_code', pattern: '[23456789A-HJ-NP-Za-hj-np-z]{10}', maxlength: 10, autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', required: true, ...fieldError('class-code') }),
+        h('input', { type: 'text', id: 'class-code', name: 'session_code', pattern: '[23456789A-HJ-NP-Za-hj-np-z]{10}', maxlength: 10, autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', required: true }),
         h('button', { type: 'submit', id: 'class-submit', disabled: state.busy }, t('lobby.classButton'))),
       h('form', { class: 'card', id: 'quick-form', onsubmit: quickJoin },
         h('h3', {}, t('lobby.quick')),
@@ -1740,7 +1772,9 @@ function renderVoice() {
   if (!card) {
     return;
   }
+  const focused = document.activeElement;
   morphChildren(card, voiceContent());
+  keepFocus(focused);
 }
 
 // ---------------------------------------------------------------- start

@@ -180,11 +180,14 @@ export function hostTools(room, selfId, busy, act, end) {
     waitsForDropout(room) ? h('p', { class: 'tag warn', id: 'room-paused' }, t('host.paused')) : null,
     h('ul', { class: 'plain' }, others.map((p) => {
       const gone = presenceOf(p) !== 'present';
+      // Each of a seat's two buttons stands for the other: as the player drops or returns, the focus follows the seat.
+      const remove = `remove-${p.user_id}`;
+      const handHost = `hand-host-${p.user_id}`;
       return h('li', { 'data-user-id': p.user_id },
         gone
-          ? h('button', { type: 'button', class: 'secondary', id: `remove-${p.user_id}`, disabled: busy, onclick: () => act(`/rooms/${room.room_code}/remove`, { user_id: p.user_id }) },
+          ? h('button', { type: 'button', class: 'secondary', id: remove, 'data-stands-for': handHost, disabled: busy, onclick: () => act(`/rooms/${room.room_code}/remove`, { user_id: p.user_id }) },
             t('host.remove', { name: displayName(p) }))
-          : h('button', { type: 'button', class: 'secondary', id: `hand-host-${p.user_id}`, disabled: busy, onclick: () => act(`/rooms/${room.room_code}/host`, { user_id: p.user_id }) },
+          : h('button', { type: 'button', class: 'secondary', id: handHost, 'data-stands-for': remove, disabled: busy, onclick: () => act(`/rooms/${room.room_code}/host`, { user_id: p.user_id }) },
             t('host.handHost', { name: displayName(p) })));
     })),
     end.confirmingEnd

@@ -91,6 +91,8 @@ addStrings({
  * @typedef {{ user: Me, consents: unknown[], research: HeldResearch }} Held
  * @typedef {{ rows_erased: number, erased_at: string }} Erasure
  * @typedef {{ version: string, texts: { ko: string, en: string } } | null} ConsentText
+ * @typedef {(action: () => Promise<void>, form?: HTMLFormElement) => void} Run runs a user action; an error answer that
+ *   names one of the form's fields marks it
  */
 
 /** @param {Erasure} erasure @param {string} key */
@@ -158,7 +160,7 @@ export class MyDataPage {
   /**
    * @param {ConsentText} consent the current text (GET /consent)
    * @param {boolean} busy
-   * @param {(action: () => Promise<void>) => void} run
+   * @param {Run} run
    * @param {() => void} back
    * @returns {HTMLElement[]}
    */
@@ -173,12 +175,12 @@ export class MyDataPage {
     ];
   }
 
-  /** @param {ConsentText} consent @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
+  /** @param {ConsentText} consent @param {boolean} busy @param {Run} run */
   consentForm(consent, busy, run) {
     /** @param {Event} event */
     const submit = (event) => {
       event.preventDefault();
-      run(() => this.saveConsent(consent));
+      run(() => this.saveConsent(consent), /** @type {HTMLFormElement} */ (event.currentTarget));
     };
     /** @param {'data' | 'voice'} which @param {Event} event */
     const tick = (which, event) => {
@@ -204,7 +206,7 @@ export class MyDataPage {
         h('span', { role: 'status', id: 'my-consent-status' }, this.saved ? t('mydata.consentSaved') : '')));
   }
 
-  /** @param {Held} held @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
+  /** @param {Held} held @param {boolean} busy @param {Run} run */
   heldSummary(held, busy, run) {
     const research = held.research;
     /** @type {[string, number][]} */
@@ -224,7 +226,7 @@ export class MyDataPage {
       h('button', { type: 'button', class: 'secondary', id: 'held-download', disabled: busy, onclick: () => run(() => this.download()) }, t('mydata.download')));
   }
 
-  /** @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
+  /** @param {boolean} busy @param {Run} run */
   withdrawal(busy, run) {
     const setConfirming = (/** @type {boolean} */ on) => {
       this.confirming = on;
@@ -288,7 +290,7 @@ let codeErasure = /** @type {Erasure | null} */ (null);
 
 /**
  * The sign-in screen's way to withdraw without signing in, with the code a finished game showed.
- * @param {boolean} busy @param {(action: () => Promise<void>) => void} run @param {() => void} render
+ * @param {boolean} busy @param {Run} run @param {() => void} render
  */
 export function withdrawByCodeForm(busy, run, render) {
   /** @param {Event} event */
@@ -300,7 +302,7 @@ export function withdrawByCodeForm(busy, run, render) {
       codeErasure = await call('POST', '/research/withdrawals', { code });
       form.reset();
       render();
-    });
+    }, form);
   };
   return h('details', { class: 'card', id: 'withdraw-code-card' },
     h('summary', {}, t('signin.withdrawTitle')),
