@@ -99,12 +99,19 @@ internal sealed class ExcelExportWriter : IExportWriter
         ? default
         : value.Kind switch
         {
-            ExportValueKind.Number => new DataCell(value.Number),
+            ExportValueKind.Number => FitsExcelNumber(value.Number) ? new DataCell(value.Number) : new DataCell(value.Number.ToString(CultureInfo.InvariantCulture)),
             ExportValueKind.Boolean => new DataCell(value.Boolean),
             ExportValueKind.Fractional => new DataCell(value.Fractional),
             ExportValueKind.Timestamp => new DataCell(value.Timestamp),
             _ => new DataCell(value.Text),
         };
+
+    /// <summary>
+    /// Excel keeps 15 significant digits of a number and drops the rest when it opens a file, so a 16-digit pseudonym
+    /// would read and save with its last digit 0. Such integers are written as text cells: the digits stay whole, and
+    /// the canonical form (their decimal text) is the same either way.
+    /// </summary>
+    private static bool FitsExcelNumber(long value) => value is > -1_000_000_000_000_000 and < 1_000_000_000_000_000;
 
     private static double Width(string name, ExportValueKind kind) => kind switch
     {

@@ -39,7 +39,7 @@ public static class ExportColumns
 
     /// <summary>How a pseudonym is made, as every user id column's codebook entry states it.</summary>
     public const string PseudonymDescription =
-        "a 16-digit number (1e15 to 9e15, never a real id), HMAC-SHA256 of the id under a key derived with HKDF-SHA256 from the server's secret and the study label.";
+        "a 16-digit number (1e15 to 9e15, never a real id), HMAC-SHA256 of the id under a key derived with HKDF-SHA256 from the server's secret and the study label. In the workbook it is a text cell, as Excel keeps only 15 digits of a number; open the CSV in Excel with the column as text.";
 
     public static IReadOnlyList<ExportColumn<ParticipantExportRow>> Participants { get; } = BuildParticipants();
 

@@ -130,7 +130,7 @@ public abstract class PseudonymTests(HttpClient client, IGrainFactory grains)
             {
                 var header = workbook[sheet][0].Select(h => (string?)h).ToList();
                 var idColumns = header.Select((name, index) => (name, index)).Where(c => c.name is "user_id" or "peer_user_id" or "actor_id" or "submitted_by").Select(c => c.index).ToList();
-                var ids = workbook[sheet].Skip(1).SelectMany(r => idColumns.Select(i => r[i])).OfType<double>().Select(d => (long)d).ToList();
+                var ids = workbook[sheet].Skip(1).SelectMany(r => idColumns.Select(i => r[i])).Where(c => c is not null).Select(Pseudonymous).ToList();
                 Assert.All(ids, id => Assert.InRange(id, 1_000_000_000_000_000L, 8_999_999_999_999_999L));
                 Assert.Empty(ids.Intersect(players.Select(p => p.UserId)));
             }
@@ -156,8 +156,8 @@ public abstract class PseudonymTests(HttpClient client, IGrainFactory grains)
         Assert.Equal((true, "default", false), await LedgerAsync(unfiltered));
         Assert.Equal((true, study, true), await LedgerAsync(named));
 
-        Assert.Equal(Pseudonym(study, players[0].UserId), (long)(double)Assert.Single(first.Records("ai_interactions"))["user_id"]!);
-        Assert.Equal(Pseudonym(study, players[1].UserId), (long)(double)Assert.Single(first.Records("decisions"))["user_id"]!);
+        Assert.Equal(Pseudonym(study, players[0].UserId), Pseudonymous(Assert.Single(first.Records("ai_interactions"))["user_id"]));
+        Assert.Equal(Pseudonym(study, players[1].UserId), Pseudonymous(Assert.Single(first.Records("decisions"))["user_id"]));
         Assert.All(first.Records("participants"), r => Assert.Null(r["nickname"]));
         Assert.All(named.Records("participants"), r => Assert.False(string.IsNullOrEmpty((string?)r["nickname"])));
     }
@@ -193,10 +193,10 @@ public abstract class PseudonymTests(HttpClient client, IGrainFactory grains)
         var workbook = (await ResearchKit.DownloadAsync(researcher, $"from={ResearchKit.Query(since)}&study={study}", Ct)).Workbook;
         var pseudonyms = students.Select(s => Pseudonym(study, s.UserId)).Order().ToList();
         var revised = Pseudonym(study, students[0].UserId);
-        Assert.Equal(pseudonyms, workbook.Records("participants").Select(r => (long)(double)r["user_id"]!).ToList());
+        Assert.Equal(pseudonyms, workbook.Records("participants").Select(r => Pseudonymous(r["user_id"])).ToList());
         Assert.Equal(
             pseudonyms.SelectMany(p => p == revised ? [(p, 1L), (p, 2L)] : new[] { (p, 1L) }).ToList(),
-            workbook.Records("decisions").Select(r => ((long)(double)r["user_id"]!, (long)(double)r["revision"]!)).ToList());
+            workbook.Records("decisions").Select(r => (Pseudonymous(r["user_id"]), (long)(double)r["revision"]!)).ToList());
     }
 
     /// <summary>The documented pseudonym, computed independently: HKDF-SHA256(secret, info "dilemma-pseudonym-v1:" + study), HMAC-SHA256 of the id in decimal, first 8 bytes big-endian mod 8e15 plus 1e15.</summary>
@@ -207,8 +207,19 @@ public abstract class PseudonymTests(HttpClient client, IGrainFactory grains)
         return 1_000_000_000_000_000L + (long)(BinaryPrimitives.ReadUInt64BigEndian(mac) % 8_000_000_000_000_000UL);
     }
 
+    /// <summary>
+    /// A pseudonym as the workbook holds it: a text cell of its 16 digits, since Excel keeps only 15 digits of a number
+    /// and would show and save the last one as 0.
+    /// </summary>
+    private static long Pseudonymous(object? cell)
+    {
+        var text = Assert.IsType<string>(cell);
+        Assert.Matches("^[1-8][0-9]{15}$", text);
+        return long.Parse(text, CultureInfo.InvariantCulture);
+    }
+
     private static List<long> UserIds(Workbook workbook) =>
-        workbook.Records("participants").Select(r => (long)(double)r["user_id"]!).Order().ToList();
+        workbook.Records("participants").Select(r => Pseudonymous(r["user_id"])).Order().ToList();
 }
 
 public sealed class EmbeddedPseudonymTests(PseudonymGatewayFixture fixture)
