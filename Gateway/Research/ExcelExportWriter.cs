@@ -174,6 +174,7 @@ internal sealed class ExcelExportWriter : IExportWriter
             ("erased_rows", new DataCell(completed.ErasedRows), "Research rows those withdrawals deleted, in all."),
             ("pseudonymised", new DataCell(completed.Pseudonymised), "TRUE when every user id in every sheet is the user's pseudonym for pseudonym_study (Research:Pseudonymise): " + ExportColumns.PseudonymDescription),
             ("pseudonym_study", new DataCell(completed.PseudonymStudy), "The study the pseudonyms are for: the study filter; without one, the study label of the session filter's session; else default; the same study gives the same pseudonyms in every export. Empty when not pseudonymised."),
+            ("pseudonym_key_id", new DataCell(completed.PseudonymKeyId), "A fingerprint of the key the pseudonyms were made with (16 hex digits, one-way: it tells nothing of the key). Two exports' pseudonyms can be joined exactly when their pseudonym_study and pseudonym_key_id are the same; a server without a set Research:PseudonymKey makes a new key at each start. Empty when not pseudonymised."),
             ("names_included", new DataCell(completed.NamesIncluded), "FALSE when usernames and nicknames are left out (a pseudonymised export without include_nicknames=true)."),
             ("software_version", new DataCell(completed.SoftwareVersion), "The build of Dilemma that read these rows: its version, then after + the commit it was built from."),
         ];

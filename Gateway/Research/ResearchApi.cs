@@ -27,7 +27,8 @@ public static class ResearchApi
         "csv exports recorded before migration 2026120901), and withdrawn_participants: of excluded_participants, the seats whose user had given data consent " +
         "and withdrew it (PATCH /auth/me/consent) without erasing their data: an earlier export may hold their rows, which they no longer consent to (null on exports " +
         "recorded before migration 2026120902), and software_version: the build of the silo that read the rows, its version and the commit it was built from (null on exports " +
-        "recorded before migration 2026120903). The keys are the manifest sheet's, so a workbook cited in a paper can be " +
+        "recorded before migration 2026120903), and pseudonym_key_id: a one-way fingerprint of the key the pseudonyms were made with, equal in two exports " +
+        "exactly when their pseudonyms can be joined (null when not pseudonymised, and on exports recorded before migration 2026121101). The keys are the manifest sheet's, so a workbook cited in a paper can be " +
         "checked against the ledger key by key (the manifest shows times to the millisecond, the ledger to the microsecond).";
 
     private const string ExportDescriptionText =
@@ -278,7 +279,8 @@ public static class ResearchApi
         entry.NamesIncluded,
         entry.CsvSheet,
         entry.WithdrawnParticipants,
-        entry.SoftwareVersion);
+        entry.SoftwareVersion,
+        entry.PseudonymKeyId);
 
     /// <summary>The study filter's rule, as the export and the statistics take it: null when <paramref name="study"/> is absent or a label.</summary>
     internal static ProblemHttpResult? InvalidStudy(string? study) => study is { Length: 0 or > SessionRules.StudyLabelMaxLength }

@@ -53,7 +53,8 @@ public sealed record ExportLedgerResponse(
     bool? NamesIncluded,
     string? CsvSheet,
     long? WithdrawnParticipants,
-    string? SoftwareVersion);
+    string? SoftwareVersion,
+    string? PseudonymKeyId);
 
 /// <summary>The export's data sheets by name, in workbook order.</summary>
 public sealed record ExportSheetsResponse(IReadOnlyList<string> Sheets);

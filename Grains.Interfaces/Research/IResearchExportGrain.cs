@@ -157,7 +157,8 @@ public sealed record ExportCompleted(
     [property: Id(13)] string? PseudonymStudy = null,
     [property: Id(14)] bool NamesIncluded = true,
     [property: Id(15)] long WithdrawnParticipants = 0,
-    [property: Id(16)] string? SoftwareVersion = null) : ExportChunk;
+    [property: Id(16)] string? SoftwareVersion = null,
+    [property: Id(17)] string? PseudonymKeyId = null) : ExportChunk;
 
 /// <summary>
 /// One consenting participant of one room. <see cref="Answers"/> holds 20 bytes: for rounds 1 to 5 in

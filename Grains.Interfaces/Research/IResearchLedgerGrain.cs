@@ -29,7 +29,8 @@ public interface IResearchLedgerGrain : IGrainWithIntegerKey
 /// recorded before the ledger kept these). <see cref="CsvSheet"/> is the one sheet a csv export handed out: it reads the
 /// participants and rooms sheets whichever it writes, so without it a csv of rooms and one of participants had the same entry.
 /// <see cref="WithdrawnParticipants"/> counts the seats left out because their user withdrew data consent (null before it was kept).
-/// <see cref="SoftwareVersion"/> is the build of the silo that read the rows (null before it was kept). Times are UTC.
+/// <see cref="SoftwareVersion"/> is the build of the silo that read the rows (null before it was kept). <see cref="PseudonymKeyId"/>
+/// fingerprints the key the pseudonyms were made with (null when not pseudonymised, and before it was kept). Times are UTC.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -56,7 +57,8 @@ public sealed record ExportLedgerEntry(
     [property: Id(18)] bool? NamesIncluded,
     [property: Id(19)] string? CsvSheet = null,
     [property: Id(20)] long? WithdrawnParticipants = null,
-    [property: Id(21)] string? SoftwareVersion = null);
+    [property: Id(21)] string? SoftwareVersion = null,
+    [property: Id(22)] string? PseudonymKeyId = null);
 
 /// <summary>One page of the ledger; <see cref="Total"/> counts every entry.</summary>
 [GenerateSerializer]

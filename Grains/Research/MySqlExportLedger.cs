@@ -11,7 +11,7 @@ public sealed class MySqlExportLedger(MySqlDataSource dataSource) : IExportLedge
     private const string LedgerColumns =
         "export_id, requested_by, requested_by_name, format, filter_from, filter_to, filter_topic, filter_phase, started_at, completed_at, " +
         "participant_rows, room_rows, excluded_participants, participants_sha256, rooms_sha256, canonical_form, erasures, erased_rows, " +
-        "filter_session, filter_study, sheets, pseudonymised, pseudonym_study, names_included, csv_sheet, withdrawn_participants, software_version";
+        "filter_session, filter_study, sheets, pseudonymised, pseudonym_study, names_included, csv_sheet, withdrawn_participants, software_version, pseudonym_key_id";
 
     public async Task RecordExportAsync(ExportLedgerEntry entry, CancellationToken cancellationToken)
     {
@@ -22,10 +22,10 @@ public sealed class MySqlExportLedger(MySqlDataSource dataSource) : IExportLedge
             INSERT INTO research_exports (export_id, requested_by, requested_by_name, format, filter_from, filter_to, filter_topic,
                 filter_phase, started_at, completed_at, participant_rows, room_rows, excluded_participants, participants_sha256,
                 rooms_sha256, canonical_form, erasures, erased_rows, filter_session, filter_study, sheets, pseudonymised, pseudonym_study,
-                names_included, csv_sheet, withdrawn_participants, software_version)
+                names_included, csv_sheet, withdrawn_participants, software_version, pseudonym_key_id)
             VALUES (@exportId, @requestedBy, @requestedByName, @format, @from, @to, @topic, @phase, @startedAt, @completedAt,
                 @participantRows, @roomRows, @excluded, @participantsSha256, @roomsSha256, @canonicalForm, @erasures, @erasedRows,
-                @session, @study, @sheets, @pseudonymised, @pseudonymStudy, @namesIncluded, @csvSheet, @withdrawn, @softwareVersion)
+                @session, @study, @sheets, @pseudonymised, @pseudonymStudy, @namesIncluded, @csvSheet, @withdrawn, @softwareVersion, @pseudonymKeyId)
             """,
             connection);
         command.Parameters.AddWithValue("@exportId", entry.ExportId.ToString("D"));
@@ -55,6 +55,7 @@ public sealed class MySqlExportLedger(MySqlDataSource dataSource) : IExportLedge
         command.Parameters.AddWithValue("@csvSheet", entry.CsvSheet);
         command.Parameters.AddWithValue("@withdrawn", entry.WithdrawnParticipants);
         command.Parameters.AddWithValue("@softwareVersion", entry.SoftwareVersion);
+        command.Parameters.AddWithValue("@pseudonymKeyId", entry.PseudonymKeyId);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -147,7 +148,8 @@ public sealed class MySqlExportLedger(MySqlDataSource dataSource) : IExportLedge
             reader.IsDBNull(23) ? null : reader.GetBoolean(23),
             reader.IsDBNull(24) ? null : reader.GetString(24),
             reader.IsDBNull(25) ? null : reader.GetInt64(25),
-            reader.IsDBNull(26) ? null : reader.GetString(26));
+            reader.IsDBNull(26) ? null : reader.GetString(26),
+            reader.IsDBNull(27) ? null : reader.GetString(27));
     }
 #pragma warning restore CA1849
 

@@ -64,7 +64,7 @@ public sealed partial class Pseudonyms
             return static id => id;
         }
 
-        var key = HKDF.DeriveKey(HashAlgorithmName.SHA256, _secret, 32, salt: [], info: Encoding.UTF8.GetBytes("dilemma-pseudonym-v1:" + (study ?? DefaultStudy)));
+        var key = StudyKey(study);
 
         // An export names each user once per row they appear in (a million times at 100,000 participants, every sheet
         // walking the same rooms), and an HMAC per name was an eighth of the silo's CPU. Bounded, so memory does not
@@ -87,6 +87,28 @@ public sealed partial class Pseudonyms
             return pseudonym;
         };
     }
+
+    /// <summary>
+    /// A fingerprint of the key a study's pseudonyms are made with, or null when pseudonyms are off: the first 8 bytes of
+    /// HMAC-SHA256 of <c>dilemma-pseudonym-key-id-v1</c> under the study's key, in lower-case hex. One-way, so it tells
+    /// nothing of the key; equal in two exports exactly when their pseudonyms can be joined. Embedded mode without
+    /// <c>Research:PseudonymKey</c> makes a key per process, and a researcher joining exports across a restart would
+    /// otherwise find different people where there are the same.
+    /// </summary>
+    public string? KeyId(string? study)
+    {
+        if (!Enabled)
+        {
+            return null;
+        }
+
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(StudyKey(study), "dilemma-pseudonym-key-id-v1"u8, mac);
+        return Convert.ToHexStringLower(mac[..8]);
+    }
+
+    private byte[] StudyKey(string? study) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, _secret, 32, salt: [], info: Encoding.UTF8.GetBytes("dilemma-pseudonym-v1:" + (study ?? DefaultStudy)));
 
     /// <summary>The pseudonym of <paramref name="userId"/> under a study's key: HMAC-SHA256 of the id in decimal, first 8 bytes big-endian.</summary>
     public static long Of(byte[] studyKey, long userId)

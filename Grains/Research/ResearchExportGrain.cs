@@ -183,7 +183,8 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
             privacy.IncludeNames,
             request.Format == "csv" ? request.OnlySheet ?? ExportSheets.Participants.Name : null,
             withdrawn,
-            BuildVersion.Current);
+            BuildVersion.Current,
+            pseudonyms.KeyId(study));
         if (!request.WarmUp)
         {
             await ledger.RecordExportAsync(entry, cancellationToken);
@@ -207,7 +208,8 @@ public sealed partial class ResearchExportGrain(IResearchExportSource source, IE
             entry.PseudonymStudy,
             privacy.IncludeNames,
             withdrawn,
-            entry.SoftwareVersion);
+            entry.SoftwareVersion,
+            entry.PseudonymKeyId);
     }
 
     /// <summary>

@@ -144,17 +144,25 @@ public abstract class PseudonymTests(HttpClient client, IGrainFactory grains)
         Assert.Equal(false, first.Manifest["names_included"]);
         Assert.Equal(true, named.Manifest["names_included"]);
 
+        // Which key made them, as the documented one-way fingerprint: the same for every export of the study, another for
+        // another study, so two files whose pseudonyms cannot be joined say so.
+        var keyId = KeyId(study);
+        Assert.Matches("^[0-9a-f]{16}$", keyId);
+        Assert.All(new[] { first, again, bySession, named }, w => Assert.Equal(keyId, w.Manifest["pseudonym_key_id"]));
+        Assert.Equal(KeyId("default"), unfiltered.Manifest["pseudonym_key_id"]);
+        Assert.NotEqual(keyId, KeyId("default"));
+
         // The ledger keeps the same: whom each export could name, without the file it handed out.
-        async Task<(bool?, string?, bool?)> LedgerAsync(Workbook workbook)
+        async Task<(bool?, string?, string?, bool?)> LedgerAsync(Workbook workbook)
         {
             var entry = await HttpAssert.OkAsync<JsonElement>(await researcher.GetAsync($"{ResearchKit.Ledger}/{workbook.Manifest["export_id"]}", Ct));
-            return (entry.GetProperty("pseudonymised").GetBoolean(), entry.GetProperty("pseudonym_study").GetString(), entry.GetProperty("names_included").GetBoolean());
+            return (entry.GetProperty("pseudonymised").GetBoolean(), entry.GetProperty("pseudonym_study").GetString(), entry.GetProperty("pseudonym_key_id").GetString(), entry.GetProperty("names_included").GetBoolean());
         }
 
-        Assert.Equal((true, study, false), await LedgerAsync(first));
-        Assert.Equal((true, study, false), await LedgerAsync(bySession));
-        Assert.Equal((true, "default", false), await LedgerAsync(unfiltered));
-        Assert.Equal((true, study, true), await LedgerAsync(named));
+        Assert.Equal((true, study, keyId, false), await LedgerAsync(first));
+        Assert.Equal((true, study, keyId, false), await LedgerAsync(bySession));
+        Assert.Equal((true, "default", KeyId("default"), false), await LedgerAsync(unfiltered));
+        Assert.Equal((true, study, keyId, true), await LedgerAsync(named));
 
         Assert.Equal(Pseudonym(study, players[0].UserId), Pseudonymous(Assert.Single(first.Records("ai_interactions"))["user_id"]));
         Assert.Equal(Pseudonym(study, players[1].UserId), Pseudonymous(Assert.Single(first.Records("decisions"))["user_id"]));
@@ -205,6 +213,13 @@ public abstract class PseudonymTests(HttpClient client, IGrainFactory grains)
         var key = HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(PseudonymGatewayFixture.Key), 32, [], Encoding.UTF8.GetBytes("dilemma-pseudonym-v1:" + study));
         var mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(userId.ToString(CultureInfo.InvariantCulture)));
         return 1_000_000_000_000_000L + (long)(BinaryPrimitives.ReadUInt64BigEndian(mac) % 8_000_000_000_000_000UL);
+    }
+
+    /// <summary>The documented fingerprint of a study's key: HMAC-SHA256 of "dilemma-pseudonym-key-id-v1" under it, first 8 bytes in lower-case hex.</summary>
+    private static string KeyId(string study)
+    {
+        var key = HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(PseudonymGatewayFixture.Key), 32, [], Encoding.UTF8.GetBytes("dilemma-pseudonym-v1:" + study));
+        return Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes("dilemma-pseudonym-key-id-v1"))[..8]);
     }
 
     /// <summary>
