@@ -27,6 +27,10 @@ internal sealed class ExcelExportWriter : IExportWriter
     private readonly List<IExportSheet> _sheets = [];
     private ExportValue[] _values = [];
     private DataCell[] _cells = [];
+
+    // The text of the row's integers too long for an Excel number, a slot per column: a string each would be a million
+    // short-lived strings in a large pseudonymised export. The row is written before the next one reuses the slots.
+    private char[] _digits = [];
     private bool _finished;
 
     private readonly SyncWriteBufferingStream _body;
@@ -63,6 +67,7 @@ internal sealed class ExcelExportWriter : IExportWriter
             _sheets.Add(sheet);
             _values = new ExportValue[sheet.Columns.Count];
             _cells = new DataCell[sheet.Columns.Count];
+            _digits = new char[sheet.Columns.Count * DigitsPerCell];
             await StartSheetAsync(sheet.Name, sheet.Columns.Select(c => (c.Name, c.Kind)).ToList(), cancellationToken);
         }
 
@@ -71,7 +76,7 @@ internal sealed class ExcelExportWriter : IExportWriter
             rows.Read(row, _values);
             for (var i = 0; i < _values.Length; i++)
             {
-                _cells[i] = Cell(_values[i]);
+                _cells[i] = Cell(_values[i], i);
             }
 
             await _spreadsheet.AddRowAsync(_cells, cancellationToken);
@@ -95,11 +100,11 @@ internal sealed class ExcelExportWriter : IExportWriter
     /// </summary>
     public ValueTask DisposeAsync() => _finished ? _spreadsheet.DisposeAsync() : ValueTask.CompletedTask;
 
-    private static DataCell Cell(ExportValue value) => !value.HasValue
+    private DataCell Cell(ExportValue value, int column) => !value.HasValue
         ? default
         : value.Kind switch
         {
-            ExportValueKind.Number => FitsExcelNumber(value.Number) ? new DataCell(value.Number) : new DataCell(value.Number.ToString(CultureInfo.InvariantCulture)),
+            ExportValueKind.Number => FitsExcelNumber(value.Number) ? new DataCell(value.Number) : DigitsCell(value.Number, column),
             ExportValueKind.Boolean => new DataCell(value.Boolean),
             ExportValueKind.Fractional => new DataCell(value.Fractional),
             ExportValueKind.Timestamp => new DataCell(value.Timestamp),
@@ -112,6 +117,16 @@ internal sealed class ExcelExportWriter : IExportWriter
     /// the canonical form (their decimal text) is the same either way.
     /// </summary>
     private static bool FitsExcelNumber(long value) => value is > -1_000_000_000_000_000 and < 1_000_000_000_000_000;
+
+    // A long's decimal text with its sign.
+    private const int DigitsPerCell = 20;
+
+    private DataCell DigitsCell(long value, int column)
+    {
+        var slot = _digits.AsMemory(column * DigitsPerCell, DigitsPerCell);
+        value.TryFormat(slot.Span, out var length, provider: CultureInfo.InvariantCulture);
+        return new DataCell(slot[..length]);
+    }
 
     private static double Width(string name, ExportValueKind kind) => kind switch
     {
