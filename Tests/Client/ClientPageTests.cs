@@ -286,6 +286,48 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await page.Context.CloseAsync();
     }
 
+    /// <summary>A nickname that turns the direction of text (U+202E) is the server's to refuse; said at the nickname, in Korean.</summary>
+    [Fact]
+    public async Task A_guest_nickname_the_server_refuses_is_said_at_its_field_in_the_pages_language()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", "ko");
+        await page.FillAsync("#guest-nickname", "Kim\u202E");
+        await page.ClickAsync("#guest-submit");
+
+        await FieldErrors.AssertSaidAtAsync(page, "#guest-nickname", "invalid_nickname",
+            "그 닉네임은 쓸 수 없습니다. 32자 이내로, 보이는 글자가 있어야 하고 숨은 문자나 글자 방향을 바꾸는 문자는 쓸 수 없습니다.");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_room_title_the_server_refuses_is_said_at_its_field()
+    {
+        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), "Titler");
+        await page.FillAsync("#create-title", "Ethics\u202E 101");
+        await page.ClickAsync("#create-submit");
+
+        await FieldErrors.AssertSaidAtAsync(page, "#create-title", "invalid_title", "That room title cannot be used.");
+        await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>A code of the right form that no game gave (or one spent): said at the code, as a wrong room code is.</summary>
+    [Fact]
+    public async Task A_withdrawal_code_no_game_gave_is_said_at_its_field()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", "en");
+        await page.ClickAsync("#withdraw-code-card summary");
+        await page.FillAsync("#withdraw-code", "0000-0000-0000-0000-0000-0000");
+        await page.ClickAsync("#withdraw-code-submit");
+
+        await FieldErrors.AssertSaidAtAsync(page, "#withdraw-code", "withdrawal_code_not_found", "No game has this code, or it has been used already.");
+        await page.Context.CloseAsync();
+    }
+
     [Theory]
     [InlineData("ko")]
     [InlineData("en")]
