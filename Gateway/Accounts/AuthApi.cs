@@ -27,7 +27,7 @@ public static class AuthApi
 
         auth.MapPost("/register", RegisterAsync).Validates<RegisterRequest>().RequireRateLimiting(AuthLimits.RegistrationPolicy)
             .WithSummary("Create an account and sign in (a setup_code printed at start-up in embedded mode makes it the first admin)")
-            .WithDescription("Body: username, password, email?, data_consent, voice_consent, consent_version? (the consent text shown, GET /consent; 422 unknown_consent_version for one never published; without it the consents are recorded as 'unversioned'), setup_code?.")
+            .WithDescription("Body: username, password, email?, data_consent, voice_consent, consent_version? (the consent text shown, GET /consent; 422 unknown_consent_version for one never published; without it the consents are recorded as 'unversioned'), setup_code?. 409 username_taken (field username) for a username an account has in any letter case.")
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status429TooManyRequests);
         auth.MapPost("/login", LoginAsync).Validates<LoginRequest>().RequireRateLimiting(RateLimits.PasswordPolicy)
             .WithSummary("Sign in with username and password (429 login_throttled after repeated failures on the account)")

@@ -18,7 +18,7 @@ public static class AdminApi
     public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/admin/users", FindUserAsync).WithTags("Admin").RequireAuthorization(AccessTokens.AdminRole)
-            .WithSummary("Admins only: the registered account with this username (any letter case) and its roles; 404 user_not_found")
+            .WithSummary("Admins only: the registered account with this username (any letter case) and its roles; 404 user_not_found (field username)")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         var roles = endpoints.MapGroup("/admin/users/{user_id}/roles").WithTags("Admin").RequireAuthorization(AccessTokens.AdminRole);
 
@@ -51,7 +51,7 @@ public static class AdminApi
 
         if (await grains.GetGrain<IAccountsGrain>(0).FindUserIdAsync(username.Trim(), cancellationToken) is not { } userId)
         {
-            return (ProblemHttpResult)Problems.Create(StatusCodes.Status404NotFound, "user_not_found", "No registered account has that username.");
+            return (ProblemHttpResult)Problems.Create(StatusCodes.Status404NotFound, "user_not_found", "No registered account has that username.", field: "username");
         }
 
         return TypedResults.Ok(Describe(await grains.GetGrain<IUserGrain>(userId).GetRolesAsync(cancellationToken)));

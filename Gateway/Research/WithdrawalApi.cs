@@ -34,7 +34,7 @@ public static class WithdrawalApi
             .WithDescription(
                 "Body {\"code\"}: the withdrawal code from GET /rooms/{room_code}/withdrawal-code (24 letters and digits in groups of four; case, " +
                 "dashes and spaces ignored). 422 invalid_withdrawal_code (field code) for anything that cannot be a code; 404 withdrawal_code_not_found " +
-                "for a code never issued or already used (a code withdraws once). " + ErasureText)
+                "(field code) for a code never issued or already used (a code withdraws once). " + ErasureText)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);

@@ -68,7 +68,7 @@ public static class SessionsApi
             .WithDescription(
                 "Body (all optional): nickname, consent_version, voice_consent, attribute (1-32, what balance_by_attribute groups by). " +
                 "The session's consent_version must have been granted (data use; voice recording too when the session's voice is required): " +
-                "granted before, or now by sending it (recorded as a consent change); otherwise 403 consent_required naming the version. " +
+                "granted before, or now by sending it (recorded as a consent change); otherwise 403 consent_required naming the version (field consent_version, or voice_consent when data use was consented under it and only voice recording is missing). " +
                 "Before the start the participant waits in the pool (status open, room_code null); after it they are seated in the session's " +
                 "waiting room, which starts when it has three. Enrolling again answers the same seat, its body checked and applied as a first " +
                 "enrolment's: 422 unknown_consent_version for an unpublished consent_version (422 invalid_nickname likewise), consents given " +
@@ -143,7 +143,7 @@ public static class SessionsApi
             .WithSummary("Move a participant to another room of the session")
             .WithDescription(
                 "Body: user_id (a person seated in room_code, not a bot, not removed or moved: else 409 not_movable; 404 participant_not_found when not seated there), "
-                + "to_room_code (another room of this session: 404 room_not_found naming to_room_code otherwise, 409 same_room for the same room), reason (optional). "
+                + "to_room_code (another room of this session: 404 room_not_found naming to_room_code otherwise, 409 same_room (field to_room_code) for the same room), reason (optional). "
                 + "The target must have a free seat, else 409 no_free_seat and nothing changes: a waiting room with fewer than three (the third seated starts it, roles dealt at random), "
                 + "or a started game with the seat of someone no longer in it (dropped or removed) whose role nobody plays (no bot took it): the mover takes that role from the open round on "
                 + "(a dropped seat given away is removed then; room_events participant_moved_in). The source seat then leaves: before the start as a leaver; in a started game it is out "

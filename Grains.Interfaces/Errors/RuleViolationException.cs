@@ -52,6 +52,10 @@ public sealed class RuleViolationException : Exception
 
     public static RuleViolationException Conflict(string code, string message) => new(RuleViolationKind.Conflict, code, message);
 
+    /// <summary>A conflict about one field of the request (a username someone has): named, as an invalid value is, so a form marks it.</summary>
+    public static RuleViolationException Conflict(string code, string field, string message) =>
+        new(RuleViolationKind.Conflict, code, message) { Field = field };
+
     public static RuleViolationException Gone(string code, string message) => new(RuleViolationKind.Gone, code, message);
 
     public static RuleViolationException Forbidden(string code, string message) => new(RuleViolationKind.Forbidden, code, message);

@@ -9,7 +9,7 @@ public interface IResearchWithdrawalGrain : IGrainWithIntegerKey
     /// <summary>
     /// Erases every research row of the participant the code was issued to (see <c>IUserGrain.EraseResearchDataAsync</c>)
     /// and spends the code. <c>invalid_withdrawal_code</c> (422, field <c>code</c>) for a malformed code,
-    /// <c>withdrawal_code_not_found</c> (404) for one never issued or already spent.
+    /// <c>withdrawal_code_not_found</c> (404, field <c>code</c>) for one never issued or already spent.
     /// </summary>
     Task<ResearchErasure> WithdrawAsync(string code, CancellationToken cancellationToken = default);
 }

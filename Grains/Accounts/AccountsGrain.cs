@@ -187,7 +187,7 @@ public sealed class AccountsGrain(
                 consent,
                 Now),
             cancellationToken)
-            ?? throw RuleViolationException.Conflict("username_taken", "That username is already taken.");
+            ?? throw RuleViolationException.Conflict("username_taken", "username", "That username is already taken.");
     }
 
     /// <summary>The profile with the roles stored now: what the next access token will carry.</summary>

@@ -18,7 +18,7 @@ public sealed class ResearchWithdrawalGrain(IResearchEraser eraser) : Grain, IRe
     {
         var hash = WithdrawalCodes.Hash(code);
         var userId = await eraser.FindWithdrawalCodeAsync(hash, cancellationToken)
-            ?? throw RuleViolationException.NotFound("withdrawal_code_not_found", "No withdrawal was issued under this code, or it was used already.");
+            ?? throw new RuleViolationException(RuleViolationKind.NotFound, "withdrawal_code_not_found", "No withdrawal was issued under this code, or it was used already.") { Field = "code" };
 
         // The erasure deletes every code of the user, this one included: a code withdraws once.
         return await GrainFactory.GetGrain<IUserGrain>(userId).EraseResearchDataAsync(ErasureKinds.WithdrawalCode, cancellationToken);

@@ -647,7 +647,7 @@ public sealed partial class SessionGrain(
             : throw new RuleViolationException(RuleViolationKind.NotFound, "room_not_found", "No room of this session has the code to_room_code.") { Field = "to_room_code" };
         if (targetCode == action.RoomCode)
         {
-            throw RuleViolationException.Conflict("same_room", "The participant is in that room already: to_room_code is another room of the session.");
+            throw RuleViolationException.Conflict("same_room", "to_room_code", "The participant is in that room already: to_room_code is another room of the session.");
         }
 
         var sourceRoom = State.Rooms.Single(r => r.Code == action.RoomCode);
@@ -998,7 +998,9 @@ public sealed partial class SessionGrain(
         if (otherText || lacking)
         {
             var what = voiceNeeded ? "data use and voice recording" : "data use";
-            throw new RuleViolationException(RuleViolationKind.Forbidden, "consent_required", $"This session asks for consent to {what} under consent text version {State.ConsentVersion}: send consent_version {State.ConsentVersion}{(voiceNeeded ? " and voice_consent true" : string.Empty)}.") { Field = "consent_version" };
+            // Data consent given under this text and only voice recording left out: the voice box is what the student has to tick.
+            var field = !otherText && (hasData || givesData) ? "voice_consent" : "consent_version";
+            throw new RuleViolationException(RuleViolationKind.Forbidden, "consent_required", $"This session asks for consent to {what} under consent text version {State.ConsentVersion}: send consent_version {State.ConsentVersion}{(voiceNeeded ? " and voice_consent true" : string.Empty)}.") { Field = field };
         }
 
         bool? data = givesData && !hasData ? true : null;

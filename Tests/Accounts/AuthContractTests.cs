@@ -54,14 +54,15 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
     }
 
     [Fact]
-    public async Task Duplicate_username_in_any_letter_case_gets_409_username_taken()
+    public async Task Duplicate_username_in_any_letter_case_gets_409_username_taken_naming_the_username()
     {
         var name = AuthClient.UniqueName("Case");
         await Client.RegisterAsync(name, Password, Ct);
 
         var again = await Client.PostJsonAsync("/auth/register", new { username = name.ToUpperInvariant(), password = Password }, Ct);
 
-        await HttpAssert.ProblemAsync(again, HttpStatusCode.Conflict, "username_taken");
+        var taken = await HttpAssert.ProblemAsync(again, HttpStatusCode.Conflict, "username_taken");
+        Assert.Equal("username", taken.GetProperty("field").GetString());
     }
 
     [Fact]
@@ -293,7 +294,8 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
         Assert.Equal(user.Username, found.Username);
         Assert.Equal(["facilitator"], found.Roles);
 
-        await HttpAssert.ProblemAsync(await GetAsync(admin.AccessToken, $"/admin/users?username={AuthClient.UniqueName("nobody")}"), HttpStatusCode.NotFound, "user_not_found");
+        var nobody = await HttpAssert.ProblemAsync(await GetAsync(admin.AccessToken, $"/admin/users?username={AuthClient.UniqueName("nobody")}"), HttpStatusCode.NotFound, "user_not_found");
+        Assert.Equal("username", nobody.GetProperty("field").GetString());
         await HttpAssert.ProblemAsync(await GetAsync(admin.AccessToken, "/admin/users?username=%20"), HttpStatusCode.BadRequest, "invalid_username");
         await HttpAssert.ProblemAsync(await GetAsync(user.AccessToken, $"/admin/users?username={user.Username}"), HttpStatusCode.Forbidden, "forbidden");
     }

@@ -360,6 +360,27 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
         await page.Context.CloseAsync();
     }
 
+    /// <summary>
+    /// Where voice is required, consent to data use alone is refused at the voice box, the one left to tick: the server
+    /// named consent_version, which has no box, and the page said it in the alert alone.
+    /// </summary>
+    [Fact]
+    public async Task A_student_who_leaves_voice_unticked_where_voice_is_required_is_told_at_the_voice_box()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var session = await HttpAssert.OkAsync<JsonElement>(
+            await facilitator.PostAsync("/sessions", new { title = "Voice class", topic = RoomKit.Topic, voice = "required" }, Ct), System.Net.HttpStatusCode.Created);
+        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), "Vera", voiceConsent: false);
+        await page.FillAsync("#class-code", SessionKit.Code(session));
+        await page.ClickAsync("#class-submit");
+        await page.CheckAsync("#class-data-consent");
+        await page.ClickAsync("#class-consent-submit");
+
+        await FieldErrors.AssertSaidAtAsync(page, "#class-voice-consent", "consent_required",
+            "This class session needs your consent to data use, and to voice recording when it asks for voice: tick what it needs.", notAt: "#class-data-consent");
+        await page.Context.CloseAsync();
+    }
+
     [Fact]
     public async Task A_code_no_session_has_is_refused_in_the_lobby_and_the_page_stays_there()
     {

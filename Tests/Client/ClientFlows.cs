@@ -22,8 +22,8 @@ internal static partial class ClientFlows
         return page;
     }
 
-    /// <summary>A guest (English) signed in, in the lobby, with voice consent and, as asked, consent to research.</summary>
-    public static async Task<IPage> SignInGuestAsync(Func<Task<IPage>> newPage, string nickname, bool dataConsent = true)
+    /// <summary>A guest (English) signed in, in the lobby, with the consents to research and to voice recording as asked.</summary>
+    public static async Task<IPage> SignInGuestAsync(Func<Task<IPage>> newPage, string nickname, bool dataConsent = true, bool voiceConsent = true)
     {
         var page = await newPage();
         await page.GotoAsync("/");
@@ -34,7 +34,11 @@ internal static partial class ClientFlows
             await page.CheckAsync("#data-consent");
         }
 
-        await page.CheckAsync("#voice-consent");
+        if (voiceConsent)
+        {
+            await page.CheckAsync("#voice-consent");
+        }
+
         await page.ClickAsync("#guest-submit");
         // The first sign-in of a test run can meet a gateway still compiling while other fixtures start beside it.
         await Expect(page.Locator("#create-form")).ToBeVisibleAsync(new() { Timeout = 60_000 });

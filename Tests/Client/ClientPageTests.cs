@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dilemma.Tests.Accounts;
 using Dilemma.Tests.Rooms;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -262,12 +263,68 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await Expect(error).ToHaveTextAsync("비밀번호는 8자 이상이어야 합니다.");
         await page.SelectOptionAsync("#lang-select", "en");
         await page.ClickAsync("#register-submit");
-        await Expect(error).ToHaveTextAsync("A password needs at least 8 characters.");
-        var password = page.Locator("#account-password");
-        await Expect(password).ToHaveAttributeAsync("aria-invalid", "true");
-        await Expect(password).ToHaveAccessibleDescriptionAsync("A password needs at least 8 characters.");
-        await Expect(password).ToBeFocusedAsync();
-        await Expect(page.Locator("#account-username")).Not.ToHaveAttributeAsync("aria-invalid", "true");
+        await FieldErrors.AssertSaidAtAsync(page, "#account-password", "password_too_short", "A password needs at least 8 characters.", notAt: "#account-username");
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>
+    /// A username an account has already: the server's 409 named no field, so the registration form could not say which of
+    /// its fields to change, and the focus stayed on the button.
+    /// </summary>
+    [Fact]
+    public async Task A_username_someone_has_is_said_at_its_field_when_registering()
+    {
+        var taken = await browser.Client.RegisterAsync(AuthClient.UniqueName("taken"), Roles.Password, TestContext.Current.CancellationToken);
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", "en");
+        await page.FillAsync("#account-username", taken.Username.ToUpperInvariant());
+        await page.FillAsync("#account-password", Roles.Password);
+        await page.ClickAsync("#register-submit");
+
+        await FieldErrors.AssertSaidAtAsync(page, "#account-username", "username_taken", "That username is taken. Try another.", notAt: "#account-password");
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>A nickname that turns the direction of text (U+202E) is the server's to refuse; said at the nickname, in Korean.</summary>
+    [Fact]
+    public async Task A_guest_nickname_the_server_refuses_is_said_at_its_field_in_the_pages_language()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", "ko");
+        await page.FillAsync("#guest-nickname", "Kim\u202E");
+        await page.ClickAsync("#guest-submit");
+
+        await FieldErrors.AssertSaidAtAsync(page, "#guest-nickname", "invalid_nickname",
+            "그 닉네임은 쓸 수 없습니다. 32자 이내로, 보이는 글자가 있어야 하고 숨은 문자나 글자 방향을 바꾸는 문자는 쓸 수 없습니다.");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_room_title_the_server_refuses_is_said_at_its_field()
+    {
+        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), "Titler");
+        await page.FillAsync("#create-title", "Ethics\u202E 101");
+        await page.ClickAsync("#create-submit");
+
+        await FieldErrors.AssertSaidAtAsync(page, "#create-title", "invalid_title", "That room title cannot be used.");
+        await Expect(page.Locator("#create-form")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>A code of the right form that no game gave (or one spent): said at the code, as a wrong room code is.</summary>
+    [Fact]
+    public async Task A_withdrawal_code_no_game_gave_is_said_at_its_field()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", "en");
+        await page.ClickAsync("#withdraw-code-card summary");
+        await page.FillAsync("#withdraw-code", "0000-0000-0000-0000-0000-0000");
+        await page.ClickAsync("#withdraw-code-submit");
+
+        await FieldErrors.AssertSaidAtAsync(page, "#withdraw-code", "withdrawal_code_not_found", "No game has this code, or it has been used already.");
         await page.Context.CloseAsync();
     }
 

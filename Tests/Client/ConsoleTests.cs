@@ -548,5 +548,41 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await page.Context.CloseAsync();
     }
 
+    /// <summary>
+    /// The console's refusals were said in the alert alone: a setting folded in the session's settings, or a code typed to
+    /// open a session again, is now marked where it was typed.
+    /// </summary>
+    [Fact]
+    public async Task A_session_setting_or_a_code_the_server_refuses_is_said_at_its_field()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var page = await SignInAsync(facilitator.Tokens.Username);
+        await page.ClickAsync("#open-console");
+        await Expect(page.Locator("#session-topic option").First).ToBeAttachedAsync();
+        await page.FillAsync("#session-title", "Marked");
+        await page.ClickAsync("#session-settings summary");
+        await page.FillAsync("#session-study-label", "night\u202Ecare");
+        await page.ClickAsync("#session-submit");
+        await FieldErrors.AssertSaidAtAsync(page, "#session-study-label", "invalid_study_label",
+            "A study label has 1 to 64 characters, something visible, and no hidden or text-direction characters.");
+
+        await page.FillAsync("#reopen-code", "ZZZZZZZZZZ");
+        await page.ClickAsync("#reopen-submit");
+        await FieldErrors.AssertSaidAtAsync(page, "#reopen-code", "session_not_found", "No session with that code.", notAt: "#session-study-label");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_broadcast_the_server_refuses_is_said_at_the_message()
+    {
+        var (facilitator, code, _, _) = await StartedSessionAsync();
+        var page = await ConsoleOnAsync(facilitator, code);
+        await page.FillAsync("#broadcast-message", "   ");
+        await page.ClickAsync("#broadcast-submit");
+
+        await FieldErrors.AssertSaidAtAsync(page, "#broadcast-message", "invalid_message", "Write a message of 1 to 280 characters.");
+        await page.Context.CloseAsync();
+    }
+
     private Task<IPage> SignInAsync(string username) => ClientFlows.SignInAccountAsync(() => browser.NewPageAsync(), username);
 }

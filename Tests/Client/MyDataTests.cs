@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dilemma.Grains.Interfaces.Accounts;
@@ -101,6 +102,27 @@ public class MyDataTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 
         // The first player withdrew nothing: their seat is still held.
         Assert.Single((await Grains.GetGrain<IUserGrain>(await UserIdAsync(pages[0])).GetHeldDataAsync(Ct)).Research.Seats);
+    }
+
+    /// <summary>
+    /// The page sends only booleans here, which the server takes as they are: the request is altered on its way (the voice
+    /// consent sent as "yes") to have the server's own answer naming the field, 400 malformed_json at voice_consent.
+    /// </summary>
+    [Fact]
+    public async Task A_consent_the_server_refuses_is_said_at_its_box()
+    {
+        var page = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(), "Vic");
+        await page.ClickAsync("#open-my-data");
+        await Expect(page.Locator("#my-voice-consent")).ToBeCheckedAsync();
+        await page.RouteAsync("**/auth/me/consent", route => route.ContinueAsync(new()
+        {
+            PostData = Encoding.UTF8.GetBytes(route.Request.PostData!.Replace("\"voice_consent\":false", "\"voice_consent\":\"yes\"", StringComparison.Ordinal)),
+        }));
+        await page.UncheckAsync("#my-voice-consent");
+        await page.ClickAsync("#my-consent-save");
+
+        await FieldErrors.AssertSaidAtAsync(page, "#my-voice-consent", "malformed_json", "A field was sent in a form the server cannot read. Reload the page and try again.", notAt: "#my-data-consent");
+        await page.Context.CloseAsync();
     }
 
     private IGrainFactory Grains => browser.Services.GetRequiredService<IGrainFactory>();

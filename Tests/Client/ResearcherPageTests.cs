@@ -170,6 +170,22 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
     }
 
     [Fact]
+    public async Task An_export_filter_the_server_refuses_is_said_at_its_field()
+    {
+        var researcher = await Roles.NewAccountWithAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), AccountRoles.Researcher, Ct, "flt");
+        var page = await SignInAsync(researcher.Username);
+        await page.ClickAsync("#open-research");
+        await page.FillAsync("#export-from", "2026-12-01");
+        await page.FillAsync("#export-to", "2026-11-01");
+        await page.ClickAsync("#export-submit");
+
+        // "to" before "from": 422 invalid_filter naming to.
+        await FieldErrors.AssertSaidAtAsync(page, "#export-to", "invalid_filter",
+            "That filter cannot be used: dates run from an earlier day to a later one, and a session code has 10 letters and digits.", notAt: "#export-from");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_player_without_the_role_is_not_offered_the_page()
     {
         var player = await browser.Client.RegisterAsync(AuthClient.UniqueName("pl"), Roles.Password, Ct);

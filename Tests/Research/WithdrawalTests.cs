@@ -237,7 +237,8 @@ public abstract class WithdrawalTests(HttpClient client, IGrainFactory grains)
         var malformed = await HttpAssert.ProblemAsync(await client.PostJsonAsync("/research/withdrawals", new { code = "not-a-code" }, Ct), HttpStatusCode.UnprocessableEntity, "invalid_withdrawal_code");
         Assert.Equal("code", malformed.GetProperty("field").GetString());
         var unknown = string.Concat(withdrawal.Select(c => c == '-' ? c : c == '0' ? '1' : '0'));
-        await HttpAssert.ProblemAsync(await client.PostJsonAsync("/research/withdrawals", new { code = unknown }, Ct), HttpStatusCode.NotFound, "withdrawal_code_not_found");
+        var notFound = await HttpAssert.ProblemAsync(await client.PostJsonAsync("/research/withdrawals", new { code = unknown }, Ct), HttpStatusCode.NotFound, "withdrawal_code_not_found");
+        Assert.Equal("code", notFound.GetProperty("field").GetString());
 
         var stored = await RowsOfAsync(host.UserId);
         Assert.Equal(13, stored.Rows);

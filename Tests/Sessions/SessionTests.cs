@@ -295,6 +295,25 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
     }
 
     /// <summary>
+    /// Where voice is required, a student who consents to data use under the session's text and leaves voice recording out
+    /// is refused at the voice consent, the one box left to tick; it named consent_version, which they had sent.
+    /// </summary>
+    [Fact]
+    public async Task A_voice_consent_left_out_where_voice_is_required_is_the_field_refused()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
+        var session = await HttpAssert.OkAsync<JsonElement>(
+            await facilitator.PostAsync("/sessions", new { title = "Voice class", topic = RoomKit.Topic, voice = "required" }, Ct), HttpStatusCode.Created);
+        var code = SessionKit.Code(session);
+        var student = await RoomKit.GuestAsync(client, Ct);
+
+        var refused = await HttpAssert.ProblemAsync(await SessionKit.EnrolAsync(student, code, Ct), HttpStatusCode.Forbidden, "consent_required");
+        Assert.Equal("voice_consent", refused.GetProperty("field").GetString());
+        var other = await HttpAssert.ProblemAsync(await student.PostAsync($"/sessions/{code}/enrol", new { voice_consent = true }, Ct), HttpStatusCode.Forbidden, "consent_required");
+        Assert.Equal("consent_version", other.GetProperty("field").GetString());
+    }
+
+    /// <summary>
     /// Enrolling again was answered before its body was looked at: an unpublished consent version got 200, and the voice
     /// consent and nickname it carried were dropped without a word.
     /// </summary>
@@ -531,7 +550,8 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
 
         // Room b is full: nobody can move in until a seat is free.
         await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, a, mover.UserId, b), HttpStatusCode.Conflict, "no_free_seat");
-        await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, a, mover.UserId, a), HttpStatusCode.Conflict, "same_room");
+        var same = await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, a, mover.UserId, a), HttpStatusCode.Conflict, "same_room");
+        Assert.Equal("to_room_code", same.GetProperty("field").GetString());
         var unknown = await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, a, mover.UserId, "000000"), HttpStatusCode.NotFound, "room_not_found");
         Assert.Equal("to_room_code", unknown.GetProperty("field").GetString());
         var malformed = await HttpAssert.ProblemAsync(await MoveAsync(facilitator, code, a, mover.UserId, "12ab"), HttpStatusCode.BadRequest, "invalid_room_code");

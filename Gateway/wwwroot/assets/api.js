@@ -19,6 +19,9 @@
  * @typedef {{ round_number: number, completed: boolean, option_count: number, choices: IndividualChoice[], distribution: number[],
  *   mean_confidence: number | null, consensus_choice: number | null, consensus_confidence: number | null }} RoundStatistics
  * @typedef {{ room_code: string, rounds: RoundStatistics[] }} RoomStatistics
+ * @typedef {(action: () => Promise<void>, at?: string | HTMLFormElement) => void} Run runs a user action, its error shown in
+ *   the alert; at: the id of the one field the action sends, or the form it sends, whose field an error answer names
+ *   (the problem's `field`) is marked invalid and takes the focus
  */
 
 const SESSION_KEY = 'dilemma.session';

@@ -207,11 +207,23 @@ async function run(action, at) {
     state.busy = false;
     render();
     if (state.invalidField) {
-      document.getElementById(state.invalidField)?.focus();
+      const marked = document.getElementById(state.invalidField);
+      // A field folded away (the console's session settings) cannot take the focus: its disclosure is opened.
+      marked?.closest('details')?.setAttribute('open', '');
+      marked?.focus();
     } else {
       giveFocusBack(pressed);
     }
   }
+}
+
+/**
+ * run as the screens of assets/screens are handed it: they draw, and do not wait for their actions.
+ * @param {() => Promise<void>} action
+ * @param {string | HTMLFormElement} [at] see run
+ */
+function runFrom(action, at) {
+  void run(action, at);
 }
 
 /**
@@ -1160,15 +1172,15 @@ function screen() {
     case 'lobby':
       return lobbyScreen();
     case 'research':
-      return researchPage.view(state.topics, state.busy, (action) => void run(action), () => void run(showLobby));
+      return researchPage.view(state.topics, state.busy, runFrom, () => void run(showLobby));
     case 'admin':
-      return adminPage.view(state.busy, (action) => void run(action), () => void run(leaveAdmin));
+      return adminPage.view(state.busy, runFrom, () => void run(leaveAdmin));
     case 'console':
-      return consolePage.view(state.topics, state.busy, (action) => void run(action), () => void run(leaveConsole));
+      return consolePage.view(state.topics, state.busy, runFrom, () => void run(leaveConsole));
     case 'class':
-      return classPage.view(state.consent, state.busy, (action) => void run(action), () => void run(leaveClassSession));
+      return classPage.view(state.consent, state.busy, runFrom, () => void run(leaveClassSession));
     case 'mydata':
-      return myDataPage.view(state.consent, state.busy, (action, form) => void run(action, form), () => void run(showLobby));
+      return myDataPage.view(state.consent, state.busy, runFrom, () => void run(showLobby));
     default:
       return roomScreen();
   }
@@ -1208,7 +1220,7 @@ function signInScreen() {
       h('div', { class: 'row' },
         h('button', { type: 'submit', id: 'login-submit', disabled: state.busy }, t('signin.login')),
         h('button', { type: 'button', class: 'secondary', id: 'register-submit', disabled: state.busy, onclick: (/** @type {Event} */ e) => signInWithAccount(e, 'register') }, t('signin.register')))),
-    withdrawByCodeForm(state.busy, (action, form) => void run(action, form), render),
+    withdrawByCodeForm(state.busy, runFrom, render),
   ];
 }
 

@@ -152,7 +152,7 @@ export class AdminPage {
 
   /**
    * @param {boolean} busy
-   * @param {(action: () => Promise<void>) => void} run runs an action with the app's error handling
+   * @param {import('../api.js').Run} run runs an action with the app's error handling
    * @param {() => void} back
    * @returns {HTMLElement[]}
    */
@@ -167,7 +167,7 @@ export class AdminPage {
         onsubmit: (/** @type {Event} */ event) => {
           event.preventDefault();
           const username = this.username.trim();
-          run(() => this.find(username));
+          run(() => this.find(username), /** @type {HTMLFormElement} */ (event.currentTarget));
         },
       },
       h('h3', { id: 'admin-find-title' }, t('admin.find')),
@@ -182,7 +182,7 @@ export class AdminPage {
     ];
   }
 
-  /** @param {UserRoles} user @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
+  /** @param {UserRoles} user @param {boolean} busy @param {import('../api.js').Run} run */
   accountSections(user, busy, run) {
     return [
       h('form', {
@@ -192,7 +192,8 @@ export class AdminPage {
         'data-user-id': user.user_id,
         onsubmit: (/** @type {Event} */ event) => {
           event.preventDefault();
-          run(() => this.save());
+          // The roles are several boxes of one name, so a refusal naming roles (unknown_role) is said by the alert alone.
+          run(() => this.save(), /** @type {HTMLFormElement} */ (event.currentTarget));
         },
       },
       h('h3', { id: 'admin-account-title' }, t('admin.account', { username: user.username, id: String(user.user_id) })),

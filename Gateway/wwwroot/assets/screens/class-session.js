@@ -198,7 +198,7 @@ export class ClassSessionPage {
   /**
    * @param {ConsentText} consent the text asked about (GET /consent)
    * @param {boolean} busy
-   * @param {(action: () => Promise<void>) => void} run
+   * @param {import('../api.js').Run} run
    * @param {() => void} back
    * @returns {HTMLElement[]}
    */
@@ -216,7 +216,7 @@ export class ClassSessionPage {
   }
 
   /**
-   * @param {ConsentText} consent @param {boolean} busy @param {(action: () => Promise<void>) => void} run
+   * @param {ConsentText} consent @param {boolean} busy @param {import('../api.js').Run} run
    */
   consentForm(consent, busy, run) {
     /** @param {Event} event */
@@ -224,7 +224,8 @@ export class ClassSessionPage {
       event.preventDefault();
       const form = /** @type {HTMLFormElement} */ (event.target);
       const voice = /** @type {HTMLInputElement} */ (form.elements.namedItem('voice_consent')).checked;
-      run(() => this.enrol({ consent_version: consent?.version, voice_consent: voice }));
+      // Voice recording left out where the session requires it is refused at its box (consent_required, field voice_consent).
+      run(() => this.enrol({ consent_version: consent?.version, voice_consent: voice }), form);
     };
     return h('form', { class: 'card', id: 'class-consent-form', onsubmit: submit },
       h('h3', {}, t('class.consentTitle')),

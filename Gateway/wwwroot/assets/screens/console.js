@@ -300,6 +300,7 @@ export const CONSOLE_ROLES = ['facilitator', 'admin'];
  *   an action that cannot be undone, asked about before it is sent; from: the id of the button that asked, where focus goes back
  * @typedef {{ key: string, room?: string, name?: string, reason?: string }} Done what the last action did, said in words (console.done.*);
  *   refused: the server's refusal (reason: its error code)
+ * @typedef {import('../api.js').Run} Run
  */
 
 /** How often the pool is read again before the start (as often as a waiting student asks for their seat). */
@@ -615,11 +616,12 @@ export class ConsolePage {
 
   /**
    * Runs a button's action and gives that button (or the one drawn in its place) the focus back once it is answered.
-   * @param {string} id @param {(action: () => Promise<void>) => void} run @param {() => Promise<void>} action
+   * @param {string} id @param {Run} run @param {() => Promise<void>} action
+   * @param {HTMLFormElement} [form] the form the action sends, whose field an error answer names is marked
    */
-  press(id, run, action) {
+  press(id, run, action, form) {
     this.pressed = id;
-    run(action);
+    run(action, form);
   }
 
   /** @param {string} message */
@@ -695,7 +697,7 @@ export class ConsolePage {
   /**
    * @param {Topic[]} topics
    * @param {boolean} busy
-   * @param {(action: () => Promise<void>) => void} run runs an action with the app's error handling
+   * @param {Run} run runs an action with the app's error handling
    * @param {() => void} back
    * @returns {HTMLElement[]}
    */
@@ -718,7 +720,7 @@ export class ConsolePage {
     ];
   }
 
-  /** @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
+  /** @param {boolean} busy @param {Run} run */
   reopenSection(busy, run) {
     return h('form', {
       class: 'card',
@@ -731,7 +733,7 @@ export class ConsolePage {
           await this.open(code);
           this.draft.code = '';
           focusSession();
-        });
+        }, 'reopen-code');
       },
     },
     h('h3', { id: 'reopen-title' }, t('console.reopen')),
@@ -740,7 +742,7 @@ export class ConsolePage {
     h('button', { type: 'submit', id: 'reopen-submit', disabled: busy }, t('console.reopenButton')));
   }
 
-  /** @param {Topic[]} topics @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
+  /** @param {Topic[]} topics @param {boolean} busy @param {Run} run */
   createSection(topics, busy, run) {
     const keep = keeper(this.draft);
     return h('form', {
@@ -754,7 +756,7 @@ export class ConsolePage {
         run(async () => {
           await this.create(title, topic);
           focusSession();
-        });
+        }, /** @type {HTMLFormElement} */ (event.currentTarget));
       },
     },
     h('h3', { id: 'session-form-title' }, t('console.create')),
@@ -768,7 +770,7 @@ export class ConsolePage {
     h('button', { type: 'submit', id: 'session-submit', disabled: busy }, t('console.createButton')));
   }
 
-  /** @param {Session} session @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
+  /** @param {Session} session @param {boolean} busy @param {Run} run */
   sessionSections(session, busy, run) {
     const open = session.status === 'open';
     // After the start late arrivals are seated in a room as they enrol: "Students waiting: 0 enrolled" read as if the
@@ -923,7 +925,7 @@ export class ConsolePage {
   /**
    * Who may be moved (a student seated in a room still playing) and where (any other room); the session grain says
    * whether the target has a free seat.
-   * @param {boolean} busy @param {(action: () => Promise<void>) => void} run
+   * @param {boolean} busy @param {Run} run
    */
   moveSection(busy, run) {
     const movers = [...this.rooms.values()].filter((room) => room.phase !== 'finished').flatMap((room) => room.participants
@@ -943,7 +945,8 @@ export class ConsolePage {
         event.preventDefault();
         const [room, user] = mover.split(':');
         const name = this.rooms.get(room)?.participants.find((seat) => seat.user_id === Number(user))?.nickname ?? user;
-        this.press('move-submit', run, () => this.act(`/rooms/${room}/move`, { user_id: Number(user), to_room_code: target }, { key: 'move', room: target, name }));
+        this.press('move-submit', run, () => this.act(`/rooms/${room}/move`, { user_id: Number(user), to_room_code: target }, { key: 'move', room: target, name }),
+          /** @type {HTMLFormElement} */ (event.currentTarget));
       },
     },
     h('h3', { id: 'move-title' }, t('console.move')),
@@ -951,10 +954,10 @@ export class ConsolePage {
       ? h('p', { class: 'muted' }, t('console.moveNone'))
       : [
         h('label', { for: 'move-who' }, t('console.moveWho')),
-        h('select', { id: 'move-who', name: 'mover', onchange: keep('mover') },
+        h('select', { id: 'move-who', name: 'user_id', onchange: keep('mover') },
           movers.map((m) => h('option', { value: m.value, selected: m.value === mover }, m.label))),
         h('label', { for: 'move-to' }, t('console.moveTo')),
-        h('select', { id: 'move-to', name: 'target', onchange: keep('target') },
+        h('select', { id: 'move-to', name: 'to_room_code', onchange: keep('target') },
           choices.map((code) => h('option', { value: code, selected: code === target }, code))),
         h('button', { type: 'submit', id: 'move-submit', disabled: busy }, t('console.moveButton')),
       ]);
@@ -982,7 +985,7 @@ export class ConsolePage {
                 .filter(Boolean).join(' · '))))))));
   }
 
-  /** @param {boolean} busy @param {(action: () => Promise<void>) => void} run */
+  /** @param {boolean} busy @param {Run} run */
   broadcastSection(busy, run) {
     return h('form', {
       class: 'card',
@@ -994,7 +997,7 @@ export class ConsolePage {
         run(async () => {
           await this.broadcast(message);
           this.draft.message = '';
-        });
+        }, /** @type {HTMLFormElement} */ (event.currentTarget));
       },
     },
     h('h3', { id: 'broadcast-title' }, t('console.broadcast')),
@@ -1019,6 +1022,10 @@ function focusSession() {
  * @param {string} id
  */
 function refocus(id) {
+  if (document.activeElement?.getAttribute('aria-invalid') === 'true') {
+    // An error answer put the focus on the field it named (main.js run): it stays there, to be put right.
+    return;
+  }
   const target = [document.getElementById(id), standIn(id)]
     .find((element) => element instanceof HTMLButtonElement && !element.disabled);
   (target instanceof HTMLElement ? target : document.getElementById('console-done'))?.focus();

@@ -91,8 +91,7 @@ addStrings({
  * @typedef {{ user: Me, consents: unknown[], research: HeldResearch }} Held
  * @typedef {{ rows_erased: number, erased_at: string }} Erasure
  * @typedef {{ version: string, texts: { ko: string, en: string } } | null} ConsentText
- * @typedef {(action: () => Promise<void>, form?: HTMLFormElement) => void} Run runs a user action; an error answer that
- *   names one of the form's fields marks it
+ * @typedef {import('../api.js').Run} Run
  */
 
 /** @param {Erasure} erasure @param {string} key */

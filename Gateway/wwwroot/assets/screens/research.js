@@ -38,6 +38,7 @@ addStrings({
     'research.study': 'Study (its label)',
     'research.session': 'Class session (its code)',
     'research.studyHint': 'A study label is matched exactly as its sessions were given it. Where the server pseudonymises, an export of a study uses that study’s pseudonyms, the same in every export of it; an export of a session, the pseudonyms of the session’s study; any other, the default ones.',
+    'error.invalid_filter': 'That filter cannot be used: dates run from an earlier day to a later one, and a session code has 10 letters and digits.',
     'research.names': 'Include usernames and nicknames',
     'research.namesHint': 'This box counts only on a server that pseudonymises (its Research:Pseudonymise setting): there user ids become pseudonyms, and names are left out unless it is ticked. A server that does not pseudonymise exports user ids and names whether it is ticked or not.',
     'research.namesLast.named': 'The latest export ({at}) was not pseudonymised: it holds user ids and names. Expect the same from this one unless the server’s setting has changed since.',
@@ -138,6 +139,7 @@ addStrings({
     'research.study': '연구 (연구 라벨)',
     'research.session': '수업 세션 (세션 코드)',
     'research.studyHint': '연구 라벨은 세션에 붙인 그대로 정확히 맞춰 봅니다. 서버가 가명을 쓰는 경우, 연구를 골라 내보내면 그 연구의 가명을 씁니다. 같은 연구는 언제 내보내도 가명이 같습니다. 세션을 고르면 그 세션이 속한 연구의 가명을, 그 밖에는 기본 가명을 씁니다.',
+    'error.invalid_filter': '그 조건으로는 내보낼 수 없습니다. 날짜는 앞선 날부터 나중 날까지이고, 세션 코드는 글자와 숫자 10자입니다.',
     'research.names': '사용자 이름과 별명 포함',
     'research.namesHint': '이 칸은 가명을 쓰는 서버(Research:Pseudonymise 설정)에서만 효과가 있습니다. 그런 서버에서는 사용자 ID가 가명으로 바뀌고, 여기에 표시하지 않으면 이름이 빠집니다. 가명을 쓰지 않는 서버는 표시 여부와 관계없이 사용자 ID와 이름을 내보냅니다.',
     'research.namesLast.named': '가장 최근 내보내기({at})는 가명 처리되지 않아 사용자 ID와 이름이 들어 있습니다. 그 뒤로 서버 설정이 바뀌지 않았다면 이번 내보내기도 같습니다.',
@@ -350,7 +352,7 @@ export class ResearchPage {
   /**
    * @param {Topic[]} topics
    * @param {boolean} busy
-   * @param {(action: () => Promise<void>) => void} run runs an action with the page's error handling
+   * @param {import('../api.js').Run} run runs an action with the page's error handling
    * @param {() => void} back
    * @returns {HTMLElement[]}
    */
@@ -426,7 +428,7 @@ export class ResearchPage {
   /**
    * @param {Topic[]} topics
    * @param {boolean} busy
-   * @param {(action: () => Promise<void>) => void} run
+   * @param {import('../api.js').Run} run
    */
   exportSection(topics, busy, run) {
     const filter = this.filter;
@@ -444,7 +446,8 @@ export class ResearchPage {
       'aria-labelledby': 'export-title',
       onsubmit: (/** @type {Event} */ event) => {
         event.preventDefault();
-        run(() => this.export());
+        // A filter the server refuses (400 or 422 invalid_filter) names its field, and the inputs are named as the query's.
+        run(() => this.export(), /** @type {HTMLFormElement} */ (event.currentTarget));
       },
     },
     h('h3', { id: 'export-title' }, t('research.export')),

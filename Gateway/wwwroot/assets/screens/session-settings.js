@@ -25,7 +25,7 @@ addStrings({
     'sessionSettings.onDropoutHint': 'A bot that takes a dropped-out student’s seat does not need the bots box below: that box is only for students left over at the start.',
     'sessionSettings.remainder.pair': 'play in rooms of two',
     'error.remainder_needs_bots': 'Playing with bots needs "Bots may fill the rooms of students left over at the start".',
-    'error.invalid_study_label': 'A study label has 1 to 64 characters.',
+    'error.invalid_study_label': 'A study label has 1 to 64 characters, something visible, and no hidden or text-direction characters.',
   },
   ko: {
     'sessionSettings.more': '연구와 게임 설정',
@@ -44,7 +44,7 @@ addStrings({
     'sessionSettings.onDropoutHint': '나간 학생의 자리를 봇이 맡는 데에는 아래의 봇 설정이 필요 없습니다. 그 설정은 시작할 때 남은 학생에게만 쓰입니다.',
     'sessionSettings.remainder.pair': '두 명씩 방에서 합니다',
     'error.remainder_needs_bots': '봇과 함께 하려면 "시작할 때 남은 학생의 방을 봇으로 채울 수 있음"을 켜야 합니다.',
-    'error.invalid_study_label': '연구 라벨은 1자에서 64자까지입니다.',
+    'error.invalid_study_label': '연구 라벨은 1자에서 64자까지이며, 보이는 글자가 있어야 하고 숨은 문자나 글자 방향을 바꾸는 문자는 쓸 수 없습니다.',
   },
 });
 
@@ -81,29 +81,30 @@ export function sessionSettingsFields(draft, redraw) {
   };
   /**
    * A long option's words were cut at the fields' usual width ("…consent to voice re"): these take the width they need.
-   * @param {string} id @param {'onDropout' | 'voice' | 'remainderRule'} key @param {string[]} values @param {(value: string) => string} label
-   * @param {(value: string) => boolean} [offered] @param {string} [describedBy]
+   * @param {string} id @param {string} name the body's field @param {'onDropout' | 'voice' | 'remainderRule'} key @param {string[]} values
+   * @param {(value: string) => string} label @param {(value: string) => boolean} [offered] @param {string} [describedBy]
    */
-  const select = (id, key, values, label, offered = () => true, describedBy = '') =>
-    h('select', { id, class: 'fit', onchange: keepText(key), 'aria-describedby': describedBy || false },
+  const select = (id, name, key, values, label, offered = () => true, describedBy = '') =>
+    h('select', { id, name, class: 'fit', onchange: keepText(key), 'aria-describedby': describedBy || false },
       values.map((value) => h('option', { value, selected: (draft[key] || values[0]) === value, disabled: !offered(value) }, label(value))));
   return h('details', { id: 'session-settings' },
     h('summary', {}, t('sessionSettings.more')),
     h('label', { for: 'session-study-label' }, t('sessionSettings.studyLabel')),
-    h('input', { type: 'text', id: 'session-study-label', maxlength: 64, autocomplete: 'off', value: draft.studyLabel, oninput: keepText('studyLabel') }),
+    h('input', { type: 'text', id: 'session-study-label', name: 'study_label', maxlength: 64, autocomplete: 'off', value: draft.studyLabel, oninput: keepText('studyLabel') }),
     h('label', { for: 'session-choice-seconds' }, t('sessionSettings.choiceSeconds')),
-    h('input', { type: 'number', id: 'session-choice-seconds', min: 1, max: 3600, inputmode: 'numeric', value: draft.choiceSeconds, oninput: keepText('choiceSeconds') }),
+    h('input', { type: 'number', id: 'session-choice-seconds', name: 'choice_seconds', min: 1, max: 3600, inputmode: 'numeric', value: draft.choiceSeconds, oninput: keepText('choiceSeconds') }),
     h('label', { for: 'session-consensus-seconds' }, t('sessionSettings.consensusSeconds')),
-    h('input', { type: 'number', id: 'session-consensus-seconds', min: 1, max: 3600, inputmode: 'numeric', value: draft.consensusSeconds, oninput: keepText('consensusSeconds') }),
+    h('input', { type: 'number', id: 'session-consensus-seconds', name: 'consensus_seconds', min: 1, max: 3600, inputmode: 'numeric', value: draft.consensusSeconds, oninput: keepText('consensusSeconds') }),
     h('label', { for: 'session-on-dropout' }, t('sessionSettings.onDropout')),
-    select('session-on-dropout', 'onDropout', ['continue', 'wait', 'bot'], (value) => t(`host.onDropout.${value}`), () => true, 'session-on-dropout-hint'),
+    select('session-on-dropout', 'on_dropout', 'onDropout', ['continue', 'wait', 'bot'], (value) => t(`host.onDropout.${value}`), () => true, 'session-on-dropout-hint'),
     h('p', { class: 'hint', id: 'session-on-dropout-hint' }, t('sessionSettings.onDropoutHint')),
     h('label', { for: 'session-voice' }, t('sessionSettings.voice')),
-    select('session-voice', 'voice', ['optional', 'required'], (value) => t(`sessionSettings.voice.${value}`)),
+    select('session-voice', 'voice', 'voice', ['optional', 'required'], (value) => t(`sessionSettings.voice.${value}`)),
     h('label', { class: 'inline', for: 'session-bots-allowed' },
       h('input', {
         type: 'checkbox',
         id: 'session-bots-allowed',
+        name: 'bots_allowed',
         checked: draft.botsAllowed,
         onchange: (/** @type {Event} */ event) => {
           keepTick('botsAllowed')(event);
@@ -112,7 +113,7 @@ export function sessionSettingsFields(draft, redraw) {
       }),
       h('span', {}, t('sessionSettings.botsAllowed'))),
     h('label', { for: 'session-remainder' }, t('sessionSettings.remainder')),
-    select('session-remainder', 'remainderRule', ['wait', 'bots', 'pair'], (value) => t(`sessionSettings.remainder.${value}`),
+    select('session-remainder', 'remainder_rule', 'remainderRule', ['wait', 'bots', 'pair'], (value) => t(`sessionSettings.remainder.${value}`),
       (value) => value !== 'bots' || draft.botsAllowed, draft.botsAllowed ? '' : 'session-remainder-hint'),
     draft.botsAllowed ? null : h('p', { class: 'hint', id: 'session-remainder-hint' }, t('sessionSettings.remainderNeedsBots')),
     h('label', { class: 'inline', for: 'session-generate' },
@@ -120,7 +121,7 @@ export function sessionSettingsFields(draft, redraw) {
       h('span', {}, t('host.generate'))),
     h('p', { class: 'hint', id: 'session-generate-hint' }, t('host.generateHint')),
     h('label', { for: 'session-guidance' }, t('host.guidance')),
-    h('textarea', { id: 'session-guidance', maxlength: 500, rows: 2, value: draft.guidance, oninput: keepText('guidance') }));
+    h('textarea', { id: 'session-guidance', name: 'guidance', maxlength: 500, rows: 2, value: draft.guidance, oninput: keepText('guidance') }));
 }
 
 /**
