@@ -258,7 +258,7 @@ public static class RoomsApi
     }
 
     private static ChoiceSubmission Submission(SubmitChoiceRequest request) =>
-        new(request.RoundNumber!.Value, request.Choice!.Value, request.Confidence!.Value, request.SubmissionId);
+        new(request.RoundNumber!.Value, request.Choice!.Value, request.Confidence!.Value, request.SubmissionId, request.Language);
 
     /// <summary>The room grain for a code already checked: by <see cref="RouteCodes"/> in a path, by the handler in a body.</summary>
     private static IRoomGame Room(IGrainFactory grains, string code) => grains.GetGrain<IRoomGame>(code);
