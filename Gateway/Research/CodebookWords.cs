@@ -1,11 +1,12 @@
+using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Sessions;
 using Dilemma.Grains.Research;
 
 namespace Dilemma.Gateway.Research;
 
 /// <summary>
-/// The words of the two text columns whose codebook entry sends the reader to the codebook for them: room_events' event_type
-/// and facilitator_actions' action. Each word is a code row of its own, with what it means, so a study can read every value
+/// The words of the text columns whose codebook entry sends the reader to the codebook for them: room_events' event_type,
+/// facilitator_actions' action, and the language of the decisions and consensus sheets. Each word is a code row of its own, with what it means, so a study can read every value
 /// it finds in those columns without the source.
 /// </summary>
 internal static class CodebookWords
@@ -24,6 +25,14 @@ internal static class CodebookWords
         (RoomEventType.BotJoined, "A bot (user_id, is_bot TRUE) took the role of a dropped or removed seat: on_dropout bot, or a facilitator's fill_with_bot."),
         (RoomEventType.MovedOut, "A session's facilitator (actor) moved the participant out of this room to another room of the session."),
         (RoomEventType.MovedIn, "A session's facilitator (actor) moved the participant into a free seat of this room, with its role."),
+    ];
+
+    // Empty is a word of its own here: it means "not recorded", never "Korean" (the product's default language).
+    public static IReadOnlyList<(string Word, string Meaning)> Languages { get; } =
+    [
+        (PageLanguage.Korean, "The deciding page showed the round in Korean (the scenarios sheet's text_ko) when the decision was sent."),
+        (PageLanguage.English, "The deciding page showed the round in English (the scenarios sheet's text_en) when the decision was sent."),
+        ("(empty cell)", "Not recorded: the client did not send it (the original front end), the decision predates its recording (migration 2026121002), a bot chose, or the row is a time-out, absence or no_consensus. Which language the page showed is unknown; do not read it as Korean."),
     ];
 
     // Broadcasts and closing the session act on no room, so they are on no row of the sheet.

@@ -238,6 +238,7 @@ internal static class Codebook
         rows.Add(new("participants, rooms", "room_phase", "text", RoomPhases.Finished, "The game is over: round 5 closed (consensus or no_consensus), or it was ended early (room_events ended_early).", null));
         rows.AddRange(CodebookWords.RoomEvents.Select(w => new CodebookRow(RoomEventsSheet.Sheet.Name, "event_type", "text", w.Word, w.Meaning, null)));
         rows.AddRange(CodebookWords.FacilitatorActions.Select(w => new CodebookRow(FacilitatorActionsSheet.Sheet.Name, "action", "text", w.Word, w.Meaning, null)));
+        rows.AddRange(CodebookWords.Languages.Select(w => new CodebookRow($"{DecisionsSheet.Sheet.Name}, {ConsensusSheet.Sheet.Name}", "language", "text", w.Word, w.Meaning, null)));
         for (var confidence = RoomRules.MinConfidence; confidence <= RoomRules.MaxConfidence; confidence++)
         {
             var meaning = confidence switch

@@ -35,10 +35,10 @@ public static class ResearchApi
         "Sheet participants: one row per seated participant with data consent of every selected room: user, guest flag, consents, room, topic, phase, role, " +
         "nickname, joined at, and for rounds 1-5 their choice and confidence and the room's consensus choice and confidence. Participants " +
         "without data_consent are left out (their rooms stay, with the others); participants who left a room before its game are not rows. " +
-        "Sheets: participants, rooms (one row per selected room, with the session_code and study_label of the session that opened it), then the long format of the selected rooms: decisions (one row per " +
+        "Sheets: participants, rooms (one row per selected room, with the session_code and study_label of the session that opened it, and scenario_sha256: the wording it played, empty for rooms created before wordings were recorded), then the long format of the selected rooms: decisions (one row per " +
         "submission of a choice, every revision its own row: chosen, with the choice, confidence, revision number and milliseconds since the round " +
-        "opened; and one per timed_out or absent; is_bot, bot_reason), consensus (one row per round reached or closed with no_consensus), room_events, " +
-        "facilitator_actions (a pause or resume of the whole session on each room it stopped), recording_events, connection_quality, scenarios (every scenario the rooms played, one row per text in Korean and " +
+        "opened; and one per timed_out or absent; is_bot, bot_reason, language: the page's ko or en when it was sent, empty when not recorded), consensus (one row per round reached or closed with no_consensus; language likewise), room_events, " +
+        "facilitator_actions (a pause or resume of the whole session on each room it stopped), recording_events, connection_quality, scenarios (every scenario the rooms played, a row set per wording recorded when a room was created on it (text_sha256; empty: rooms from before, given this build's bank text), one row per text in Korean and " +
         "English, with a generated one's provider, model, prompt version, time and SHA-256 of the model's answer), ai_interactions (each " +
         "question set, feedback and bot choice the AI facilitator produced: to whom, when, provider, model, prompt version, fell back and why); " +
         "rows about participants without data_consent are left out of every sheet. Then codebook (every column of every sheet, and the codes), " +

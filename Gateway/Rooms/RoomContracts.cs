@@ -30,11 +30,16 @@ public sealed record AssignRolesRequest(IReadOnlyList<RoleAssignmentRequest>? As
 
 public sealed record RoleAssignmentRequest([property: Required] long? UserId, [property: Required] int? RoleId);
 
+/// <summary>
+/// A choice or a consensus. <c>language</c> (optional, <c>ko</c> or <c>en</c>) is the language the page showed the round in
+/// when it was sent, recorded with the decision; the original front end does not send it.
+/// </summary>
 public sealed record SubmitChoiceRequest(
     [property: Required] int? RoundNumber,
     [property: Required] int? Choice,
     [property: Required] int? Confidence,
-    [property: StringLength(RoomRules.SubmissionIdMaxLength, MinimumLength = 1)] string? SubmissionId);
+    [property: StringLength(RoomRules.SubmissionIdMaxLength, MinimumLength = 1)] string? SubmissionId,
+    [property: AllowedValues(null, PageLanguage.Korean, PageLanguage.English, ErrorMessage = PageLanguage.Rule)] string? Language = null);
 
 /// <summary>A seat; <c>presence</c> is <c>present</c>, <c>reconnecting</c> (in the grace period), <c>dropped</c> or <c>removed</c>.</summary>
 public sealed record ParticipantResponse(long UserId, string Nickname, int? RoleId, string? RoleName, bool IsHost, DateTimeOffset JoinedAt, string Presence, bool IsBot);

@@ -63,7 +63,8 @@ public sealed record HeldChoice(
     [property: Id(2)] int Choice,
     [property: Id(3)] int Confidence,
     [property: Id(4)] int Revision,
-    [property: Id(5)] DateTimeOffset At);
+    [property: Id(5)] DateTimeOffset At,
+    [property: Id(6)] string? Language = null);
 
 [GenerateSerializer]
 [Immutable]
@@ -73,7 +74,8 @@ public sealed record HeldConsensus(
     [property: Id(1)] int RoundNumber,
     [property: Id(2)] int Choice,
     [property: Id(3)] int Confidence,
-    [property: Id(4)] DateTimeOffset At);
+    [property: Id(4)] DateTimeOffset At,
+    [property: Id(5)] string? Language = null);
 
 [GenerateSerializer]
 [Immutable]

@@ -58,6 +58,7 @@ public static class ExportColumns
         new("participants_exported", ExportValueKind.Number, "Of those, the ones with data consent: the room's rows on the participants sheet.", r => ExportValue.Of(r.ParticipantsExported)),
         new("session_code", ExportValueKind.Text, "The class session that opened the room (the export's session filter; facilitator_actions' session_code); empty for a room players opened themselves.", r => ExportValue.Of(r.SessionCode)),
         new("study_label", ExportValueKind.Text, "The study label that session was given (the export's study filter); empty without a session or a label.", r => ExportValue.Of(r.StudyLabel)),
+        new("scenario_sha256", ExportValueKind.Text, $"The text the room played, recorded when it was created: the scenarios sheet's rows with this text_sha256 (and this scenario_id) are its words. Empty for a room created before texts were recorded (migration 2026121001): {ScenarioExportRow.UnrecordedTextMeaning}", r => ExportValue.Of(r.ScenarioSha256)),
     ];
 
     private static List<ExportColumn<ParticipantExportRow>> BuildParticipants()

@@ -204,4 +204,5 @@ public sealed record RoomExportRow(
     [property: Id(9)] int Participants,
     [property: Id(10)] int ParticipantsExported,
     [property: Id(11)] string? SessionCode = null,
-    [property: Id(12)] string? StudyLabel = null);
+    [property: Id(12)] string? StudyLabel = null,
+    [property: Id(13)] string? ScenarioSha256 = null);

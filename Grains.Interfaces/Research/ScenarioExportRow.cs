@@ -3,7 +3,8 @@ namespace Dilemma.Grains.Interfaces.Research;
 /// <summary>
 /// One text of a scenario played in a selected room (long format: a scenario is one row per text), with the
 /// provenance of a generated scenario repeated on each of its rows. <see cref="Item"/> is the option's index
-/// (the choice code) for an option, the role id for a role's context or question.
+/// (the choice code) for an option, the role id for a role's context or question. <see cref="TextSha256"/> names the
+/// recorded wording the rows give (the rooms sheet's scenario_sha256); null for rooms from before wordings were recorded.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -24,8 +25,13 @@ public sealed record ScenarioExportRow(
     [property: Id(12)] bool? FellBack,
     [property: Id(13)] string? FallbackReason,
     [property: Id(14)] DateTime? GeneratedAt,
-    [property: Id(15)] string? RawAnswerSha256)
+    [property: Id(15)] string? RawAnswerSha256,
+    [property: Id(16)] string? TextSha256 = null)
 {
+    /// <summary>What the export gives a room that has no recorded text, as the codebook says it.</summary>
+    public const string UnrecordedTextMeaning =
+        "its scenario's rows with an empty text_sha256 give a bank scenario's text from the bank built into the version doing the export, not a recorded one (a generated scenario's from generated_scenarios, as recorded when it was generated), so they may differ from what was shown if the bank's wording has changed since.";
+
     /// <summary>The <see cref="Source"/> of a generated scenario played before generated scenarios were recorded: its text is not in the export.</summary>
     public const string NotRecorded = "generated_not_recorded";
 
@@ -50,5 +56,6 @@ public sealed record ScenarioExportRow(
         new("fallback_reason", ExportValueKind.Text, "Generated scenarios: why it fell back (timeout, circuit_open, upstream_error, unreachable, busy, invalid_response).", r => ExportValue.Of(r.FallbackReason)),
         new("generated_at", ExportValueKind.Timestamp, "Generated scenarios: when it was generated (UTC).", r => ExportValue.Of(r.GeneratedAt)),
         new("raw_answer_sha256", ExportValueKind.Text, "Generated scenarios written by a model: SHA-256 (lower-case hex) of the model's answer exactly as received (UTF-8), the text the scenario was read from; empty when no model answer was used.", r => ExportValue.Of(r.RawAnswerSha256)),
+        new("text_sha256", ExportValueKind.Text, $"Which wording these rows are: SHA-256 (lower-case hex) of the scenario's canonical text as recorded when a room was created on it, the rooms sheet's scenario_sha256 of the rooms that played it; a scenario whose wording changed between rooms has a set of rows per wording. Empty: rows for rooms created before wordings were recorded (migration 2026121001); {UnrecordedTextMeaning}", r => ExportValue.Of(r.TextSha256)),
     ];
 }

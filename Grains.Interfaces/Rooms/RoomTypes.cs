@@ -147,7 +147,10 @@ public sealed record RoleAssignment(
     [property: Id(0)] long UserId,
     [property: Id(1)] int RoleId);
 
-/// <summary>An individual choice; <see cref="SubmissionId"/> makes a retry harmless.</summary>
+/// <summary>
+/// An individual choice; <see cref="SubmissionId"/> makes a retry harmless. <see cref="Language"/> is the language the
+/// page showed the round in when it was sent (see <see cref="PageLanguage"/>; null when the client did not say).
+/// </summary>
 [GenerateSerializer]
 [Immutable]
 [Alias("dilemma.choice-submission")]
@@ -155,7 +158,8 @@ public sealed record ChoiceSubmission(
     [property: Id(0)] int RoundNumber,
     [property: Id(1)] int Choice,
     [property: Id(2)] int Confidence,
-    [property: Id(3)] string? SubmissionId);
+    [property: Id(3)] string? SubmissionId,
+    [property: Id(4)] string? Language = null);
 
 /// <summary>What was recorded for a choice or a consensus.</summary>
 [GenerateSerializer]

@@ -90,6 +90,12 @@ public interface IResearchStore
     Task RecordGeneratedScenarioAsync(GeneratedScenarioRow scenario, CancellationToken cancellationToken);
 
     /// <summary>
+    /// A scenario's text as a room is created on it (<c>scenario_texts</c>), before the room's row names its hash; a text
+    /// already recorded under its hash (the same words) keeps its first row, so thousands of rooms cost one row per text.
+    /// </summary>
+    Task RecordScenarioTextAsync(ScenarioText text, DateTime recordedAt, CancellationToken cancellationToken);
+
+    /// <summary>
     /// What a started room adopts from its rows when it activates, in one read: changes whose room write failed are in the
     /// rows before the room's state. See <see cref="RoomActivationEvents"/>.
     /// </summary>
@@ -125,17 +131,22 @@ public interface IResearchStore
     Task<IReadOnlyList<string>> FindLeftGamesAsync(DateTime quietSince, int limit, CancellationToken cancellationToken);
 }
 
-/// <summary>A new room's row; <paramref name="SessionCode"/> and <paramref name="StudyLabel"/> are its session's, null for a room opened by hand.</summary>
-public sealed record RoomRecord(string RoomCode, string Title, string Topic, bool IsPublic, long HostUserId, string ScenarioId, DateTime CreatedAt, string? SessionCode = null, string? StudyLabel = null);
+/// <summary>
+/// A new room's row; <paramref name="SessionCode"/> and <paramref name="StudyLabel"/> are its session's, null for a room opened by hand.
+/// <paramref name="ScenarioSha256"/> names the text it plays (<see cref="ScenarioText"/>); null for a room recorded before texts were.
+/// </summary>
+public sealed record RoomRecord(string RoomCode, string Title, string Topic, bool IsPublic, long HostUserId, string ScenarioId, DateTime CreatedAt, string? SessionCode = null, string? StudyLabel = null, string? ScenarioSha256 = null);
 
 public sealed record RoomProgress(string RoomCode, string Status, int CurrentRound, long HostUserId, DateTime? StartedAt, DateTime? FinishedAt);
 
-public sealed record ChoiceRecord(string RoomCode, long UserId, int RoundNumber, int Choice, int Confidence, int Revision, string? SubmissionId, DateTime At, bool IsBot = false, string? BotReason = null);
+/// <summary>A choice as recorded; <paramref name="Language"/> is the page's (<see cref="Interfaces.Rooms.PageLanguage"/>), null when not sent and for a bot's.</summary>
+public sealed record ChoiceRecord(string RoomCode, long UserId, int RoundNumber, int Choice, int Confidence, int Revision, string? SubmissionId, DateTime At, bool IsBot = false, string? BotReason = null, string? Language = null);
 
 /// <summary>A bot's seat in a room as recorded.</summary>
 public sealed record RecordedBot(long UserId, string Nickname, int? RoleId, DateTime JoinedAt);
 
-public sealed record ConsensusRecord(string RoomCode, int RoundNumber, int Choice, int Confidence, long SubmittedBy, string? SubmissionId, DateTime At);
+/// <summary>A consensus as recorded; <paramref name="Language"/> is the submitting page's, null when not sent.</summary>
+public sealed record ConsensusRecord(string RoomCode, int RoundNumber, int Choice, int Confidence, long SubmittedBy, string? SubmissionId, DateTime At, string? Language = null);
 
 /// <summary>
 /// A row of <c>room_events</c>: <paramref name="UserId"/> is whom it is about, <paramref name="ActorId"/>

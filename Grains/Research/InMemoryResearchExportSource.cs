@@ -108,7 +108,8 @@ public sealed class InMemoryResearchExportSource(InMemoryResearchStore research,
                     0,
                     0,
                     room.Record.SessionCode,
-                    room.Record.StudyLabel is { } study ? ExportValue.Clean(study) : null);
+                    room.Record.StudyLabel is { } study ? ExportValue.Clean(study) : null,
+                    room.Record.ScenarioSha256);
             }
 
             await Task.CompletedTask;

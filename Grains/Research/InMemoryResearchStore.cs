@@ -30,6 +30,7 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
     private readonly List<ConnectionQualityRecord> _connectionQuality = [];
     private readonly List<AiInteractionRecord> _aiInteractions = [];
     private readonly Dictionary<string, GeneratedScenarioRow> _generatedScenarios = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ScenarioText> _scenarioTexts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Room, long User)> _withdrawalCodes = new(StringComparer.Ordinal);
     private readonly List<ErasureLedgerEntry> _erasures = [];
 
@@ -274,6 +275,25 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
         {
             _generatedScenarios.TryAdd(scenario.Scenario.Id, scenario);
             return Task.CompletedTask;
+        }
+    }
+
+    public Task RecordScenarioTextAsync(ScenarioText text, DateTime recordedAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        lock (_lock)
+        {
+            _scenarioTexts.TryAdd(text.Sha256, text);
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>The scenario text recorded under this hash, or null.</summary>
+    public ScenarioText? ScenarioTextOf(string sha256)
+    {
+        lock (_lock)
+        {
+            return _scenarioTexts.GetValueOrDefault(sha256);
         }
     }
 
@@ -774,16 +794,16 @@ public sealed class InMemoryResearchStore(InMemoryFacilitatorActionStore facilit
                 [.. _participants.Where(p => p.Key.User == userId).OrderBy(p => p.Value.JoinedAt)
                     .Select(p => new HeldSeat(p.Key.Room, p.Value.Nickname, p.Value.RoleId, Utc(p.Value.JoinedAt), p.Value.LeftAt is { } left ? Utc(left) : null))],
                 [.. _choices.Values.Where(c => c.UserId == userId).OrderBy(c => c.RoomCode, StringComparer.Ordinal).ThenBy(c => c.RoundNumber)
-                    .Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At)))],
+                    .Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At), c.Language))],
                 [.. _consensus.Values.Where(c => c.SubmittedBy == userId).OrderBy(c => c.RoomCode, StringComparer.Ordinal).ThenBy(c => c.RoundNumber)
-                    .Select(c => new HeldConsensus(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, Utc(c.At)))],
+                    .Select(c => new HeldConsensus(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, Utc(c.At), c.Language))],
                 [.. _recordingEvents.Where(e => e.User == userId).Select(e => new HeldRecordingEvent(e.Room, e.Type, Utc(e.At)))],
                 [.. _connectionQuality.Where(r => r.UserId == userId).Select(r => new HeldConnectionQuality(
                     r.RoomCode, r.RoundNumber, r.ConnectionState, r.Relayed, r.RoundTripMs, r.JitterMs, r.PacketsReceived, r.PacketsLost, Utc(r.ReportedAt)))],
                 [.. _aiInteractions.Where(r => r.UserId == userId).Select(r => new HeldAiInteraction(
                     r.RoomCode, r.Kind, r.RoundNumber, Utc(r.At), r.Provider, r.Model, r.PromptVersion, r.FellBack, r.FallbackReason))],
                 [.. _submissions.Values.Where(c => c.UserId == userId).OrderBy(c => c.RoomCode, StringComparer.Ordinal).ThenBy(c => c.RoundNumber).ThenBy(c => c.Revision)
-                    .Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At)))],
+                    .Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At), c.Language))],
                 [.. _roomEvents.Where(e => e.UserId == userId).Select(e => new HeldRoomEvent(e.RoomCode, e.EventType, e.RoundNumber, Utc(e.At)))],
                 [.. facilitatorActions.About(userId).Select(a => new HeldFacilitatorAction(a.RoomCode, a.Action, a.Reason, a.OccurredAt.ToUniversalTime()))]));
         }

@@ -15,9 +15,9 @@ public sealed class MySqlHeldResearchReader(MySqlDataSource dataSource) : IHeldR
             """
             SELECT room_code AS RoomCode, nickname AS Nickname, role_id AS RoleId, joined_at AS JoinedAt, left_at AS LeftAt
             FROM room_participants WHERE user_id = @userId ORDER BY joined_at, id;
-            SELECT room_code AS RoomCode, round_number AS RoundNumber, choice AS Choice, confidence AS Confidence, revision AS Revision, updated_at AS At
+            SELECT room_code AS RoomCode, round_number AS RoundNumber, choice AS Choice, confidence AS Confidence, revision AS Revision, updated_at AS At, language AS Language
             FROM round_choices WHERE user_id = @userId ORDER BY room_code, round_number;
-            SELECT room_code AS RoomCode, round_number AS RoundNumber, choice AS Choice, confidence AS Confidence, created_at AS At
+            SELECT room_code AS RoomCode, round_number AS RoundNumber, choice AS Choice, confidence AS Confidence, created_at AS At, language AS Language
             FROM consensus_choices WHERE submitted_by = @userId ORDER BY room_code, round_number;
             SELECT room_code AS RoomCode, event_type AS EventType, occurred_at AS At
             FROM recording_events WHERE user_id = @userId ORDER BY id;
@@ -27,7 +27,7 @@ public sealed class MySqlHeldResearchReader(MySqlDataSource dataSource) : IHeldR
             SELECT room_code AS RoomCode, kind AS Kind, round_number AS RoundNumber, occurred_at AS At, provider AS Provider, model AS Model,
                    prompt_version AS PromptVersion, fell_back AS FellBack, fallback_reason AS FallbackReason
             FROM ai_interactions WHERE user_id = @userId ORDER BY id;
-            SELECT room_code AS RoomCode, round_number AS RoundNumber, choice AS Choice, confidence AS Confidence, revision AS Revision, submitted_at AS At
+            SELECT room_code AS RoomCode, round_number AS RoundNumber, choice AS Choice, confidence AS Confidence, revision AS Revision, submitted_at AS At, language AS Language
             FROM round_choice_submissions WHERE user_id = @userId ORDER BY room_code, round_number, revision;
             SELECT room_code AS RoomCode, event_type AS EventType, round_number AS RoundNumber, occurred_at AS At
             FROM room_events WHERE user_id = @userId ORDER BY id;
@@ -47,14 +47,14 @@ public sealed class MySqlHeldResearchReader(MySqlDataSource dataSource) : IHeldR
         var actions = await results.ReadAsync<ActionRow>();
         return new HeldResearchData(
             [.. seats.Select(s => new HeldSeat(s.RoomCode, s.Nickname, s.RoleId, Utc(s.JoinedAt), s.LeftAt is { } left ? Utc(left) : null))],
-            [.. choices.Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At)))],
-            [.. consensus.Select(c => new HeldConsensus(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, Utc(c.At)))],
+            [.. choices.Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At), c.Language))],
+            [.. consensus.Select(c => new HeldConsensus(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, Utc(c.At), c.Language))],
             [.. events.Select(e => new HeldRecordingEvent(e.RoomCode, e.EventType, Utc(e.At)))],
             [.. links.Select(l => new HeldConnectionQuality(
                 l.RoomCode, l.RoundNumber, l.ConnectionState, l.Relayed, l.RoundTripMs, l.JitterMs, l.PacketsReceived, l.PacketsLost, Utc(l.At)))],
             [.. ai.Select(a => new HeldAiInteraction(
                 a.RoomCode, a.Kind, a.RoundNumber, Utc(a.At), a.Provider, a.Model, a.PromptVersion, a.FellBack, a.FallbackReason))],
-            [.. submissions.Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At)))],
+            [.. submissions.Select(c => new HeldChoice(c.RoomCode, c.RoundNumber, c.Choice, c.Confidence, c.Revision, Utc(c.At), c.Language))],
             [.. roomEvents.Select(e => new HeldRoomEvent(e.RoomCode, e.EventType, e.RoundNumber, Utc(e.At)))],
             [.. actions.Select(a => new HeldFacilitatorAction(a.RoomCode, a.Action, a.Reason, Utc(a.At)))]);
     }
@@ -89,6 +89,8 @@ public sealed class MySqlHeldResearchReader(MySqlDataSource dataSource) : IHeldR
         public int Revision { get; set; }
 
         public DateTime At { get; set; }
+
+        public string? Language { get; set; }
     }
 
     private sealed class ConsensusRow
@@ -102,6 +104,8 @@ public sealed class MySqlHeldResearchReader(MySqlDataSource dataSource) : IHeldR
         public int Confidence { get; set; }
 
         public DateTime At { get; set; }
+
+        public string? Language { get; set; }
     }
 
     private sealed class EventRow

@@ -164,7 +164,8 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
     // room's seats: a room whose every seat was erased by withdrawals keeps its consensus rows, and counts them.
     private static string RoomsSql(string where) => $"""
         SELECT r.room_code, r.topic, r.scenario_id, r.is_public, r.status, r.created_at, r.started_at, r.finished_at,
-               CAST((SELECT COUNT(*) FROM consensus_choices k WHERE k.room_code = r.room_code) AS SIGNED), r.session_code, r.study_label
+               CAST((SELECT COUNT(*) FROM consensus_choices k WHERE k.room_code = r.room_code) AS SIGNED), r.session_code, r.study_label,
+               r.scenario_sha256
         FROM rooms r
         {where}
         ORDER BY r.room_code
@@ -286,7 +287,8 @@ public sealed class MySqlResearchExportSource(MySqlDataSource dataSource) : IRes
                     0,
                     0,
                     reader.IsDBNull(9) ? null : _strings.Clean(reader.GetString(9)),
-                    reader.IsDBNull(10) ? null : _strings.Clean(reader.GetString(10)));
+                    reader.IsDBNull(10) ? null : _strings.Clean(reader.GetString(10)),
+                    reader.IsDBNull(11) ? null : _strings.Clean(reader.GetString(11)));
             }
         }
 

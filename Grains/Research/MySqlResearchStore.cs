@@ -16,8 +16,8 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
         {
             await ExecuteAsync(
                 """
-                INSERT INTO rooms (room_code, title, topic, is_public, host_user_id, status, current_round, scenario_id, created_at, session_code, study_label)
-                VALUES (@RoomCode, @Title, @Topic, @IsPublic, @HostUserId, 'waiting', 0, @ScenarioId, @CreatedAt, @SessionCode, @StudyLabel)
+                INSERT INTO rooms (room_code, title, topic, is_public, host_user_id, status, current_round, scenario_id, created_at, session_code, study_label, scenario_sha256)
+                VALUES (@RoomCode, @Title, @Topic, @IsPublic, @HostUserId, 'waiting', 0, @ScenarioId, @CreatedAt, @SessionCode, @StudyLabel, @ScenarioSha256)
                 """,
                 room,
                 cancellationToken);
@@ -31,13 +31,28 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
             var matched = await connection.ExecuteAsync(new CommandDefinition(
                 """
                 UPDATE rooms SET title = @Title, topic = @Topic, is_public = @IsPublic, scenario_id = @ScenarioId, created_at = @CreatedAt,
-                    session_code = @SessionCode, study_label = @StudyLabel
+                    session_code = @SessionCode, study_label = @StudyLabel, scenario_sha256 = @ScenarioSha256
                 WHERE room_code = @RoomCode AND host_user_id = @HostUserId AND status = 'waiting'
                 """,
                 room,
                 cancellationToken: cancellationToken));
             return matched == 1;
         }
+    }
+
+    public Task RecordScenarioTextAsync(ScenarioText text, DateTime recordedAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+
+        // Not INSERT IGNORE, which would also turn a value that does not fit into a warning: only the same hash is let be.
+        return ExecuteAsync(
+            """
+            INSERT INTO scenario_texts (text_sha256, scenario_id, scenario_json, recorded_at)
+            VALUES (@Sha256, @ScenarioId, @Json, @recordedAt)
+            ON DUPLICATE KEY UPDATE text_sha256 = text_sha256
+            """,
+            new { text.Sha256, text.ScenarioId, text.Json, recordedAt },
+            cancellationToken);
     }
 
     public Task RecordRoomProgressAsync(RoomProgress progress, CancellationToken cancellationToken) =>
@@ -141,13 +156,14 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
             new("@RoomCode", choice.RoomCode), new("@UserId", choice.UserId), new("@RoundNumber", choice.RoundNumber),
             new("@Choice", choice.Choice), new("@Confidence", choice.Confidence), new("@Revision", choice.Revision),
             new("@SubmissionId", choice.SubmissionId), new("@At", choice.At), new("@IsBot", choice.IsBot), new("@BotReason", choice.BotReason),
+            new("@Language", choice.Language),
         ];
         var upsert = new GroupedStatement(
             """
-            INSERT INTO round_choices (room_code, user_id, round_number, choice, confidence, revision, submission_id, created_at, updated_at, is_bot, bot_reason)
-            VALUES (@RoomCode, @UserId, @RoundNumber, @Choice, @Confidence, @Revision, @SubmissionId, @At, @At, @IsBot, @BotReason)
+            INSERT INTO round_choices (room_code, user_id, round_number, choice, confidence, revision, submission_id, created_at, updated_at, is_bot, bot_reason, language)
+            VALUES (@RoomCode, @UserId, @RoundNumber, @Choice, @Confidence, @Revision, @SubmissionId, @At, @At, @IsBot, @BotReason, @Language)
             ON DUPLICATE KEY UPDATE choice = VALUES(choice), confidence = VALUES(confidence), revision = VALUES(revision),
-                submission_id = VALUES(submission_id), updated_at = VALUES(updated_at)
+                submission_id = VALUES(submission_id), updated_at = VALUES(updated_at), language = VALUES(language)
             """,
             parameters);
 
@@ -155,11 +171,11 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
         // revision, so a retried write of the same revision overwrites its row with the values it now carries. A
         // row statement: the batch's history rows travel as one INSERT.
         var submission = GroupedStatement.InsertRow(
-            "INSERT INTO round_choice_submissions (room_code, user_id, round_number, revision, choice, confidence, submission_id, submitted_at, is_bot, bot_reason)",
-            [choice.RoomCode, choice.UserId, choice.RoundNumber, choice.Revision, choice.Choice, choice.Confidence, choice.SubmissionId, choice.At, choice.IsBot, choice.BotReason],
+            "INSERT INTO round_choice_submissions (room_code, user_id, round_number, revision, choice, confidence, submission_id, submitted_at, is_bot, bot_reason, language)",
+            [choice.RoomCode, choice.UserId, choice.RoundNumber, choice.Revision, choice.Choice, choice.Confidence, choice.SubmissionId, choice.At, choice.IsBot, choice.BotReason, choice.Language],
             """
             ON DUPLICATE KEY UPDATE choice = VALUES(choice), confidence = VALUES(confidence), submission_id = VALUES(submission_id),
-                submitted_at = VALUES(submitted_at), is_bot = VALUES(is_bot), bot_reason = VALUES(bot_reason)
+                submitted_at = VALUES(submitted_at), is_bot = VALUES(is_bot), bot_reason = VALUES(bot_reason), language = VALUES(language)
             """);
 
         // A revision updates its row in place. The upsert would first insert a new row into the primary key,
@@ -172,7 +188,7 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
                     new GroupedStatement(
                         """
                         UPDATE round_choices SET choice = @Choice, confidence = @Confidence, revision = @Revision,
-                            submission_id = @SubmissionId, updated_at = @At
+                            submission_id = @SubmissionId, updated_at = @At, language = @Language
                         WHERE room_code = @RoomCode AND round_number = @RoundNumber AND user_id = @UserId
                         """,
                         parameters),
@@ -219,14 +235,14 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
         ArgumentNullException.ThrowIfNull(consensus);
         var insert = new GroupedStatement(
             """
-            INSERT INTO consensus_choices (room_code, round_number, choice, confidence, submitted_by, submission_id, created_at)
-            VALUES (@RoomCode, @RoundNumber, @Choice, @Confidence, @SubmittedBy, @SubmissionId, @At)
+            INSERT INTO consensus_choices (room_code, round_number, choice, confidence, submitted_by, submission_id, created_at, language)
+            VALUES (@RoomCode, @RoundNumber, @Choice, @Confidence, @SubmittedBy, @SubmissionId, @At, @Language)
             ON DUPLICATE KEY UPDATE id = id
             """,
             [
                 new("@RoomCode", consensus.RoomCode), new("@RoundNumber", consensus.RoundNumber), new("@Choice", consensus.Choice),
                 new("@Confidence", consensus.Confidence), new("@SubmittedBy", consensus.SubmittedBy),
-                new("@SubmissionId", consensus.SubmissionId), new("@At", consensus.At),
+                new("@SubmissionId", consensus.SubmissionId), new("@At", consensus.At), new("@Language", consensus.Language),
             ]);
         return groupCommit.CommitAsync(new GroupedWrite([insert]), cancellationToken);
     }

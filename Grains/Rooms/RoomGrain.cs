@@ -100,7 +100,11 @@ public sealed partial class RoomGrain(
         var chosen = creation.ScenarioId is { } scenarioId ? await ScenarioByIdAsync(scenarioId, creation.Topic) : await ScenarioForAsync(creation.Topic);
         var nickname = await NicknameForAsync(creation.CreatorId, creation.Nickname, cancellationToken);
         var now = Now;
-        if (!await research.TryRecordRoomAsync(new RoomRecord(Code, title, chosen.Topic, creation.IsPublic, creation.CreatorId, chosen.Id, now, State.SessionCode, studyLabel), cancellationToken))
+
+        // The words the room plays are kept before its row names them: the export shows them, not a later build's bank.
+        var text = ScenarioText.Of(chosen);
+        await research.RecordScenarioTextAsync(text, now, cancellationToken);
+        if (!await research.TryRecordRoomAsync(new RoomRecord(Code, title, chosen.Topic, creation.IsPublic, creation.CreatorId, chosen.Id, now, State.SessionCode, studyLabel, text.Sha256), cancellationToken))
         {
             throw RoomExists();
         }
@@ -279,7 +283,7 @@ public sealed partial class RoomGrain(
         var revision = (previous?.Revision ?? 0) + 1;
         var now = Now;
         await research.RecordChoiceAsync(
-            new ChoiceRecord(Code, userId, submission.RoundNumber, submission.Choice, submission.Confidence, revision, submission.SubmissionId, now),
+            new ChoiceRecord(Code, userId, submission.RoundNumber, submission.Choice, submission.Confidence, revision, submission.SubmissionId, now, Language: submission.Language),
             cancellationToken);
 
         // The research row just written is this revision's durable record, so the room's state
@@ -342,7 +346,7 @@ public sealed partial class RoomGrain(
         var now = Now;
         await RecordAbsencesAsync(round, now, cancellationToken);
         await research.RecordConsensusAsync(
-            new ConsensusRecord(Code, submission.RoundNumber, submission.Choice, submission.Confidence, userId, submission.SubmissionId, now),
+            new ConsensusRecord(Code, submission.RoundNumber, submission.Choice, submission.Confidence, userId, submission.SubmissionId, now, submission.Language),
             cancellationToken);
         round.Consensus = new ConsensusState { Choice = submission.Choice, Confidence = submission.Confidence, SubmittedBy = userId, RecordedAt = now };
         await CloseRoundAsync(submission.RoundNumber, now, cancellationToken);

@@ -188,9 +188,9 @@ public abstract class ExportSheetsTests(HttpClient client, IGrainFactory grains)
         string Since(string room, int round, DateTime at) => Opened(room, round) is { } opened ? N((ExportValue.ToExportTime(at) - ExportValue.ToExportTime(opened)).Ticks / TimeSpan.TicksPerMillisecond) : string.Empty;
 
         var decisions = stored.Choices.Where(c => exported.Contains(c.User))
-            .Select(c => (c.Room, c.Round, c.User, Status: "chosen", Row: new[] { c.Room, N(c.User), N(c.Round), "chosen", N(c.Choice), N(c.Confidence), N(c.Revision), T(c.At), Since(c.Room, c.Round, c.At), B(c.IsBot), c.BotReason ?? string.Empty }))
+            .Select(c => (c.Room, c.Round, c.User, Status: "chosen", Row: new[] { c.Room, N(c.User), N(c.Round), "chosen", N(c.Choice), N(c.Confidence), N(c.Revision), T(c.At), Since(c.Room, c.Round, c.At), B(c.IsBot), c.BotReason ?? string.Empty, string.Empty }))
             .Concat(stored.Events.Where(e => e.Type is "timed_out" or "absent" && e.User is { } u && exported.Contains(u) && e.Round is not null)
-                .Select(e => (e.Room, Round: e.Round!.Value, User: e.User!.Value, Status: e.Type, Row: new[] { e.Room, N(e.User), N(e.Round), e.Type, string.Empty, string.Empty, string.Empty, T(e.At), Since(e.Room, e.Round!.Value, e.At), B(e.IsBot), string.Empty })))
+                .Select(e => (e.Room, Round: e.Round!.Value, User: e.User!.Value, Status: e.Type, Row: new[] { e.Room, N(e.User), N(e.Round), e.Type, string.Empty, string.Empty, string.Empty, T(e.At), Since(e.Room, e.Round!.Value, e.At), B(e.IsBot), string.Empty, string.Empty })))
             .OrderBy(d => d.Room, StringComparer.Ordinal).ThenBy(d => d.Round).ThenBy(d => d.User).ThenBy(d => d.Status, StringComparer.Ordinal).ThenBy(d => d.Row[6].Length).ThenBy(d => d.Row[6], StringComparer.Ordinal)
             .Select(d => d.Row).ToList();
         AssertSheet(workbook, "decisions", decisions);
@@ -203,8 +203,8 @@ public abstract class ExportSheetsTests(HttpClient client, IGrainFactory grains)
         Assert.Contains(decisions, d => d[3] == "absent" && d[2] == "3" && d[8] == "15");
 
         var consensus = stored.Consensus
-            .Select(c => (c.Room, c.Round, Row: new[] { c.Room, N(c.Round), "consensus", N(c.Choice), N(c.Confidence), c.By is { } by && exported.Contains(by) ? N(by) : string.Empty, T(c.At) }))
-            .Concat(stored.Events.Where(e => e.Type == "no_consensus" && e.Round is not null).Select(e => (e.Room, Round: e.Round!.Value, Row: new[] { e.Room, N(e.Round), "no_consensus", string.Empty, string.Empty, string.Empty, T(e.At) })))
+            .Select(c => (c.Room, c.Round, Row: new[] { c.Room, N(c.Round), "consensus", N(c.Choice), N(c.Confidence), c.By is { } by && exported.Contains(by) ? N(by) : string.Empty, T(c.At), string.Empty }))
+            .Concat(stored.Events.Where(e => e.Type == "no_consensus" && e.Round is not null).Select(e => (e.Room, Round: e.Round!.Value, Row: new[] { e.Room, N(e.Round), "no_consensus", string.Empty, string.Empty, string.Empty, T(e.At), string.Empty })))
             .OrderBy(c => c.Room, StringComparer.Ordinal).ThenBy(c => c.Round).Select(c => c.Row).ToList();
         AssertSheet(workbook, "consensus", consensus);
         Assert.Contains(consensus, c => c[2] == "no_consensus");

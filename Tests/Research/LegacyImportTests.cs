@@ -325,6 +325,7 @@ public sealed class LegacyImportTests(LegacyImportFixture fixture, LocalServices
             ["participants_exported"] = Number(seats.Count(s => s.RoomId == room.Id && s.DataConsent)),
             ["session_code"] = string.Empty,
             ["study_label"] = string.Empty,
+            ["scenario_sha256"] = string.Empty, // imported rooms have no recorded wording
         }).ToList();
         return (participantRows, roomRows);
     }

@@ -148,7 +148,7 @@ public sealed class MigrationTests(LocalServices services)
             Assert.Equal("ascii_bin", Collation(table, "room_code"));
         }
 
-        string[] asciiColumns = ["room_code", "export_id", "participants_sha256", "rooms_sha256", "role", "change_type", "kind", "version", "decision", "data_consent_version", "voice_consent_version", "once_key", "bot_choice_key"];
+        string[] asciiColumns = ["room_code", "export_id", "participants_sha256", "rooms_sha256", "role", "change_type", "kind", "version", "decision", "data_consent_version", "voice_consent_version", "once_key", "bot_choice_key", "language", "text_sha256", "scenario_sha256"];
         Assert.All(asciiColumns.Skip(1).Take(3), column => Assert.Equal("ascii_bin", Collation("research_exports", column)));
 
         // Role names are fixed ASCII words compared exactly.
@@ -165,6 +165,11 @@ public sealed class MigrationTests(LocalServices services)
         Assert.Equal("ascii_bin", Collation("room_events", "once_key"));
         Assert.Equal("ascii_bin", Collation("ai_interactions", "bot_choice_key"));
         Assert.Equal("ascii_bin", Collation("facilitator_actions", "once_key"));
+
+        // A decision's page language is a two-letter code, and a played wording's hash hex digits, compared exactly.
+        Assert.All(["round_choices", "round_choice_submissions", "consensus_choices"], table => Assert.Equal("ascii_bin", Collation(table, "language")));
+        Assert.Equal("ascii_bin", Collation("scenario_texts", "text_sha256"));
+        Assert.Equal("ascii_bin", Collation("rooms", "scenario_sha256"));
 
         // Every character column is utf8mb4 except the ASCII codes, ids and digests.
         Assert.All(

@@ -1068,8 +1068,10 @@ function submitChoice(event) {
   }
   const round = room.current_round;
   const submissionId = submissions.idFor('choice', `${room.room_code}:${round}:${choice}:${confidence}`);
+  // The language the round was read in when the choice was made, taken now: a switch while the request is under way changes nothing.
+  const language = lang();
   void run(async () => {
-    await call('POST', `/rooms/${room.room_code}/round-choice`, { round_number: round, choice, confidence, submission_id: submissionId });
+    await call('POST', `/rooms/${room.room_code}/round-choice`, { round_number: round, choice, confidence, submission_id: submissionId, language });
     state.submittedRound = round;
     announce(t('round.submitted'));
   });
@@ -1088,8 +1090,9 @@ function submitConsensus(event) {
   }
   const round = room.current_round;
   const submissionId = submissions.idFor('consensus', `${room.room_code}:${round}:${consensus}:${consensusConfidence}`);
+  const language = lang();
   void run(async () => {
-    await call('POST', `/rooms/${room.room_code}/consensus-choice`, { round_number: round, choice: consensus, confidence: consensusConfidence, submission_id: submissionId });
+    await call('POST', `/rooms/${room.room_code}/consensus-choice`, { round_number: round, choice: consensus, confidence: consensusConfidence, submission_id: submissionId, language });
     await refreshRoom();
   });
 }

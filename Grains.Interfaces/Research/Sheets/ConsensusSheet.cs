@@ -11,7 +11,8 @@ public sealed record ConsensusExportRow(
     [property: Id(3)] int? Choice,
     [property: Id(4)] int? Confidence,
     [property: Id(5)] long? SubmittedBy,
-    [property: Id(6)] DateTime At);
+    [property: Id(6)] DateTime At,
+    [property: Id(7)] string? Language = null);
 
 /// <summary>The <c>consensus</c> sheet: one row per round per room that reached a consensus or closed without one.</summary>
 public static class ConsensusSheet
@@ -30,5 +31,6 @@ public static class ConsensusSheet
             UserIds = static (r, pseudonym) => r with { SubmittedBy = r.SubmittedBy is { } id ? pseudonym(id) : null },
         },
         new("at", ExportValueKind.Timestamp, "When it was recorded (UTC).", r => ExportValue.Of(r.At)),
+        new("language", ExportValueKind.Text, $"The language the submitter's page showed the round in when the consensus was sent: {Rooms.PageLanguage.Korean} or {Rooms.PageLanguage.English}. Empty when it was not recorded: a client that did not send it (the original front end), a consensus before it was recorded (migration 2026121002), and no_consensus.", r => ExportValue.Of(r.Language)),
     ]);
 }

@@ -18,7 +18,8 @@ public sealed record DecisionExportRow(
     [property: Id(7)] DateTime At,
     [property: Id(8)] long? MillisecondsSinceRoundOpened,
     [property: Id(9)] bool IsBot,
-    [property: Id(10)] string? BotReason);
+    [property: Id(10)] string? BotReason,
+    [property: Id(11)] string? Language = null);
 
 /// <summary>The <c>decisions</c> sheet: the long format of every round's decisions, one row per submission (and per time-out or absence).</summary>
 public static class DecisionsSheet
@@ -41,5 +42,6 @@ public static class DecisionsSheet
         new("ms_since_round_opened", ExportValueKind.Number, "Milliseconds from the round's opening to at, both times as the export shows them (to the millisecond). A round opens when the game starts (round 1: the rooms sheet's started_at) or when the previous round's consensus, or its no_consensus event, is recorded (the consensus sheet's at); empty when that time is not recorded. It includes any time the room was paused meanwhile (facilitator_actions pause_room to resume_room, pause_session to resume_session; a wait for a dropped participant, room_events), in which nobody could choose.", r => ExportValue.Of(r.MillisecondsSinceRoundOpened)),
         new("is_bot", ExportValueKind.Boolean, "TRUE if a bot's seat made the decision (see the participants sheet's is_bot).", r => ExportValue.Of(r.IsBot)),
         new("bot_reason", ExportValueKind.Text, "The one sentence the model gave for a bot's choice; empty for a person's, and for the seeded rule's.", r => ExportValue.Of(r.BotReason)),
+        new("language", ExportValueKind.Text, $"The language the participant's page showed the round in (its text: the scenarios sheet's text_ko or text_en) when this submission was sent: {Rooms.PageLanguage.Korean} or {Rooms.PageLanguage.English}. Empty when it was not recorded: a client that did not send it (the original front end), a submission before it was recorded (migration 2026121002), a bot's choice, and a time-out or absence.", r => ExportValue.Of(r.Language)),
     ]);
 }

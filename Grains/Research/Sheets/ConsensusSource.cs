@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Dilemma.Grains.Interfaces.Research;
+using Dilemma.Grains.Interfaces.Rooms;
 using MySqlConnector;
 
 namespace Dilemma.Grains.Research;
@@ -25,7 +26,8 @@ public sealed class ConsensusSource : ResearchSheet<ConsensusExportRow>
             reader.IsDBNull(3) ? null : reader.GetInt32(3),
             reader.IsDBNull(4) ? null : reader.GetInt32(4),
             reader.IsDBNull(5) ? null : reader.GetInt64(5),
-            ExportValue.ToExportTime(MySqlSheetContext.Utc(reader.GetDateTime(6))));
+            ExportValue.ToExportTime(MySqlSheetContext.Utc(reader.GetDateTime(6))),
+            PageLanguage.FromCode(reader.GetInt32(7)));
 #pragma warning restore CA1849
     }
 
@@ -40,7 +42,7 @@ public sealed class ConsensusSource : ResearchSheet<ConsensusExportRow>
             {
                 // 0: the submitter's data was erased (as NULL in MySQL).
                 long? by = consensus.SubmittedBy != 0 && await source.IsExportedAsync(consensus.SubmittedBy, cancellationToken) ? consensus.SubmittedBy : null;
-                rows.Add(new ConsensusExportRow(code, consensus.RoundNumber, ConsensusSheet.Reached, consensus.Choice, consensus.Confidence, by, ExportValue.ToExportTime(consensus.At)));
+                rows.Add(new ConsensusExportRow(code, consensus.RoundNumber, ConsensusSheet.Reached, consensus.Choice, consensus.Confidence, by, ExportValue.ToExportTime(consensus.At), consensus.Language));
             }
 
             rows.AddRange(source.Research.RoomEvents(code)
@@ -55,13 +57,13 @@ public sealed class ConsensusSource : ResearchSheet<ConsensusExportRow>
 
     private static string Sql(string where) => $"""
         SELECT k.room_code, k.round_number, '{ConsensusSheet.Reached}' AS status, k.choice, k.confidence,
-               IF({MySqlSheetContext.ExportedAs("u")}, k.submitted_by, NULL), k.created_at
+               IF({MySqlSheetContext.ExportedAs("u")}, k.submitted_by, NULL), k.created_at, {PageLanguage.CodeSql("k.language")}
         FROM consensus_choices k
         JOIN rooms r ON r.room_code = k.room_code
         LEFT JOIN users u ON u.id = k.submitted_by
         {where}
         UNION ALL
-        SELECT e.room_code, e.round_number, e.event_type, NULL, NULL, NULL, e.occurred_at
+        SELECT e.room_code, e.round_number, e.event_type, NULL, NULL, NULL, e.occurred_at, 0
         FROM room_events e
         JOIN rooms r ON r.room_code = e.room_code
         {MySqlSheetContext.And(where, $"e.event_type = '{RoomEventType.NoConsensus}' AND e.round_number IS NOT NULL")}

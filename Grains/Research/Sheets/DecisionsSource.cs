@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Dilemma.Grains.Interfaces.Research;
+using Dilemma.Grains.Interfaces.Rooms;
 using MySqlConnector;
 
 namespace Dilemma.Grains.Research;
@@ -91,7 +92,8 @@ public sealed class DecisionsSource : ResearchSheet<DecisionExportRow>
             ExportValue.ToExportTime(at),
             Since(OpenedAt(opened, room, round), at),
             reader.GetBoolean(7),
-            reader.IsDBNull(8) ? null : ExportValue.Clean(reader.GetString(8)));
+            reader.IsDBNull(8) ? null : ExportValue.Clean(reader.GetString(8)),
+            PageLanguage.FromCode(reader.GetInt32(9)));
 #pragma warning restore CA1849
     }
 
@@ -128,7 +130,7 @@ public sealed class DecisionsSource : ResearchSheet<DecisionExportRow>
             {
                 if (await source.IsExportedAsync(choice.UserId, cancellationToken))
                 {
-                    rows.Add((new DecisionExportRow(code, choice.UserId, choice.RoundNumber, DecisionsSheet.Chosen, choice.Choice, choice.Confidence, choice.Revision, default, null, choice.IsBot, choice.BotReason is { } reason ? ExportValue.Clean(reason) : null), choice.At));
+                    rows.Add((new DecisionExportRow(code, choice.UserId, choice.RoundNumber, DecisionsSheet.Chosen, choice.Choice, choice.Confidence, choice.Revision, default, null, choice.IsBot, choice.BotReason is { } reason ? ExportValue.Clean(reason) : null, choice.Language), choice.At));
                 }
             }
 
@@ -185,7 +187,8 @@ public sealed class DecisionsSource : ResearchSheet<DecisionExportRow>
         STRAIGHT_JOIN room_events n ON n.room_code = r.room_code
         {MySqlSheetContext.And(where, $"n.event_type = '{RoomEventType.NoConsensus}' AND n.round_number IS NOT NULL")}
         GROUP BY n.room_code, n.round_number;
-        SELECT c.room_code, c.user_id, c.round_number, c.choice, c.confidence, c.revision, c.submitted_at, c.is_bot, c.bot_reason
+        SELECT c.room_code, c.user_id, c.round_number, c.choice, c.confidence, c.revision, c.submitted_at, c.is_bot, c.bot_reason,
+               {PageLanguage.CodeSql("c.language")}
         FROM rooms r
         STRAIGHT_JOIN round_choice_submissions c ON c.room_code = r.room_code
         STRAIGHT_JOIN users u ON u.id = c.user_id

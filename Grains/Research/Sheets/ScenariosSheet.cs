@@ -6,10 +6,12 @@ using Dilemma.Grains.Scenarios;
 namespace Dilemma.Grains.Research;
 
 /// <summary>
-/// <c>scenarios</c>: every scenario a selected room was created on, by scenario id, each as one row per text (title,
-/// summary, then round by round its title, dilemma, options and the roles' contexts and questions) in Korean and
-/// English. A bank scenario's text comes from the bank built into this version; a generated one's, and its
-/// provenance, from <c>generated_scenarios</c>, written when it was generated.
+/// <c>scenarios</c>: every scenario a selected room was created on, by scenario id and wording, each as one row per text
+/// (title, summary, then round by round its title, dilemma, options and the roles' contexts and questions) in Korean and
+/// English. A room created since wordings are recorded names its wording (<c>rooms.scenario_sha256</c>), and the rows give
+/// that recorded text (<c>scenario_texts</c>) with its hash; for the rooms from before, a bank scenario's text comes from
+/// the bank built into this version, a generated one's from <c>generated_scenarios</c>, and the hash is empty. A generated
+/// scenario's provenance comes from <c>generated_scenarios</c> either way.
 /// </summary>
 public sealed class ScenariosSheet : ResearchSheet<ScenarioExportRow>
 {
@@ -18,18 +20,22 @@ public sealed class ScenariosSheet : ResearchSheet<ScenarioExportRow>
     public override async IAsyncEnumerable<ScenarioExportRow> ReadAsync(MySqlSheetContext source, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
+
+        // NULL sorts first: a scenario's unrecorded wording before its recorded ones, as the in-memory read gives them.
         var rows = source.QueryAsync(
             where => $"""
-                SELECT s.scenario_id, g.provider, g.model, g.prompt_version, g.fell_back, g.fallback_reason, g.generated_at, g.raw_answer_sha256, g.scenario_json
-                FROM (SELECT DISTINCT r.scenario_id FROM rooms r {where}) s
+                SELECT s.scenario_id, g.provider, g.model, g.prompt_version, g.fell_back, g.fallback_reason, g.generated_at, g.raw_answer_sha256, g.scenario_json,
+                       s.scenario_sha256, t.scenario_json
+                FROM (SELECT DISTINCT r.scenario_id, r.scenario_sha256 FROM rooms r {where}) s
                 LEFT JOIN generated_scenarios g ON g.scenario_id = s.scenario_id
+                LEFT JOIN scenario_texts t ON t.text_sha256 = s.scenario_sha256
                 WHERE s.scenario_id IS NOT NULL
-                ORDER BY s.scenario_id
+                ORDER BY s.scenario_id, s.scenario_sha256
                 """,
             cancellationToken);
 
-        // Rows are collected per scenario: the reader moves on with the next scenario, and a scenario is a few dozen texts.
-        var scenarios = new List<(string Id, GeneratedScenarioRow? Generated)>();
+        // Rows are collected per wording: the reader moves on with the next one, and a wording is a few dozen texts.
+        var scenarios = new List<(string Id, GeneratedScenarioRow? Generated, RecordedWording? Wording)>();
 #pragma warning disable CA1849 // IsDBNull: the whole row is already received (no SequentialAccess).
         await foreach (var reader in rows)
         {
@@ -47,13 +53,16 @@ public sealed class ScenariosSheet : ResearchSheet<ScenarioExportRow>
                         reader.GetString(3)),
                     DateTime.SpecifyKind(reader.GetDateTime(6), DateTimeKind.Utc),
                     reader.IsDBNull(7) ? null : reader.GetString(7));
-            scenarios.Add((id, generated));
+            RecordedWording? wording = reader.IsDBNull(9)
+                ? null
+                : new RecordedWording(reader.GetString(9), reader.IsDBNull(10) ? null : ScenarioJson.Read(reader.GetString(10)));
+            scenarios.Add((id, generated, wording));
         }
 #pragma warning restore CA1849
 
-        foreach (var (id, generated) in scenarios)
+        foreach (var (id, generated, wording) in scenarios)
         {
-            foreach (var row in Rows(id, generated))
+            foreach (var row in Rows(id, generated, wording))
             {
                 yield return row;
             }
@@ -63,11 +72,18 @@ public sealed class ScenariosSheet : ResearchSheet<ScenarioExportRow>
     public override async IAsyncEnumerable<ScenarioExportRow> ReadAsync(InMemorySheetContext source, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var ids = source.Rooms.Select(r => r.Record.ScenarioId).Where(id => id is not null).Distinct().Order(StringComparer.Ordinal).ToList();
-        foreach (var id in ids)
+        var played = source.Rooms
+            .Where(r => r.Record.ScenarioId is not null)
+            .Select(r => (Id: r.Record.ScenarioId, Sha256: r.Record.ScenarioSha256))
+            .Distinct()
+            .OrderBy(p => p.Id, StringComparer.Ordinal)
+            .ThenBy(p => p.Sha256, StringComparer.Ordinal)
+            .ToList();
+        foreach (var (id, sha256) in played)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            foreach (var row in Rows(id, source.Research.GeneratedScenario(id)))
+            var wording = sha256 is null ? null : new RecordedWording(sha256, source.Research.ScenarioTextOf(sha256) is { } text ? ScenarioJson.Read(text.Json) : null);
+            foreach (var row in Rows(id, source.Research.GeneratedScenario(id), wording))
             {
                 yield return row;
             }
@@ -76,10 +92,13 @@ public sealed class ScenariosSheet : ResearchSheet<ScenarioExportRow>
         await Task.CompletedTask;
     }
 
-    /// <summary>A scenario's rows: from its generated record, else from the bank, else the one row saying its text was not recorded.</summary>
-    private static IEnumerable<ScenarioExportRow> Rows(string scenarioId, GeneratedScenarioRow? generated)
+    /// <summary>
+    /// A wording's rows: the recorded text, else (a room from before texts were recorded) the generated record, else the
+    /// bank, else the one row saying its text was not recorded.
+    /// </summary>
+    private static IEnumerable<ScenarioExportRow> Rows(string scenarioId, GeneratedScenarioRow? generated, RecordedWording? wording)
     {
-        var scenario = generated?.Scenario ?? ScenarioBank.LoadEmbedded().FindById(scenarioId);
+        var scenario = wording?.Scenario ?? generated?.Scenario ?? ScenarioBank.LoadEmbedded().FindById(scenarioId);
         var ai = generated?.Ai;
         var template = new ScenarioExportRow(
             ExportValue.Clean(scenarioId),
@@ -97,7 +116,8 @@ public sealed class ScenariosSheet : ResearchSheet<ScenarioExportRow>
             ai?.FellBack,
             ai?.FallbackReason,
             generated is null ? null : ExportValue.ToExportTime(generated.GeneratedAt),
-            generated?.RawAnswerSha256);
+            generated?.RawAnswerSha256,
+            wording?.Sha256);
         if (scenario is null)
         {
             yield return template;
@@ -125,4 +145,7 @@ public sealed class ScenariosSheet : ResearchSheet<ScenarioExportRow>
             }
         }
     }
+
+    /// <summary>A wording a room named (<c>rooms.scenario_sha256</c>) and its text as recorded; null text if its row is missing.</summary>
+    private sealed record RecordedWording(string Sha256, Scenario? Scenario);
 }
