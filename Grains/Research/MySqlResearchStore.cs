@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Dapper;
 using Dilemma.Grains.Storage;
 using MySqlConnector;
@@ -10,6 +11,13 @@ namespace Dilemma.Grains.Research;
 /// </summary>
 public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCommit groupCommit) : IResearchStore
 {
+    // Every room of a bank scenario plays one of a few texts, and a stored text is never deleted: each is written once per
+    // process, not once per room, which would carry tens of KB to the database with every room created. Bounded, for
+    // the generated scenarios, each a text of its own.
+    private const int RememberedTexts = 4096;
+
+    private readonly ConcurrentDictionary<string, byte> _recordedTexts = new(StringComparer.Ordinal);
+
     public async Task<bool> TryRecordRoomAsync(RoomRecord room, CancellationToken cancellationToken)
     {
         try
@@ -40,12 +48,16 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
         }
     }
 
-    public Task RecordScenarioTextAsync(ScenarioText text, DateTime recordedAt, CancellationToken cancellationToken)
+    public async Task RecordScenarioTextAsync(ScenarioText text, DateTime recordedAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (_recordedTexts.ContainsKey(text.Sha256))
+        {
+            return;
+        }
 
         // Not INSERT IGNORE, which would also turn a value that does not fit into a warning: only the same hash is let be.
-        return ExecuteAsync(
+        await ExecuteAsync(
             """
             INSERT INTO scenario_texts (text_sha256, scenario_id, scenario_json, recorded_at)
             VALUES (@Sha256, @ScenarioId, @Json, @recordedAt)
@@ -53,6 +65,12 @@ public sealed class MySqlResearchStore(MySqlDataSource dataSource, MySqlGroupCom
             """,
             new { text.Sha256, text.ScenarioId, text.Json, recordedAt },
             cancellationToken);
+        if (_recordedTexts.Count >= RememberedTexts)
+        {
+            _recordedTexts.Clear();
+        }
+
+        _recordedTexts.TryAdd(text.Sha256, 0);
     }
 
     public Task RecordRoomProgressAsync(RoomProgress progress, CancellationToken cancellationToken) =>
