@@ -9,7 +9,8 @@ namespace Dilemma.Tests.Client;
 
 /// <summary>
 /// The screens other than the game's at 400% zoom (320 CSS px) and with WCAG's text spacing (Reflow): sign-in and
-/// registration, the console with its settings, rooms and results, the research page, the admin page and the data page.
+/// registration, the console with its settings, rooms and results, the research page, the admin page, the data page and a
+/// student's class waiting for its start.
 /// </summary>
 public class ReflowTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
@@ -75,5 +76,14 @@ public class ReflowTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
         await Expect(page.Locator("#my-data-consent")).ToBeVisibleAsync();
         await Reflow.AssertReflowsAsync(page, "my-data");
         await page.Context.CloseAsync();
+
+        // A student of another class, still open, waiting for its start.
+        var waiting = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        var student = await ClientFlows.SignInGuestAsync(() => browser.NewPageAsync(width: 320, height: 640), "Narrow");
+        await student.FillAsync("#class-code", waiting);
+        await student.ClickAsync("#class-submit");
+        await Expect(student.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
+        await Reflow.AssertReflowsAsync(student, "class-waiting");
+        await student.Context.CloseAsync();
     }
 }
