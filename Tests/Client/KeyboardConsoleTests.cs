@@ -100,6 +100,7 @@ public class KeyboardConsoleTests(BrowserFixture browser) : IClassFixture<Browse
         await page.Keyboard.PressAsync("Enter");
         await Expect(page.Locator("#console-done")).ToContainTextAsync($"is out of the game in room {a}.");
         await Expect(page.Locator("#console-done")).ToBeFocusedAsync();
+        await Expect(page.Locator($"#rooms-table tr[data-room-code='{a}'] [data-user-id='{inA[2].UserId}']")).ToHaveAttributeAsync("data-state", "removed");
 
         // The first of room B moves into the free seat, picked in the two selects with the arrows.
         await keys.SelectAsync("#move-who", $"{b}:{inB[0].UserId}");

@@ -125,15 +125,16 @@ internal sealed class KeyboardPlayer(IPage page)
     public async Task SelectAsync(string selector, string value)
     {
         await TabToAsync(selector);
-        var options = await page.Locator($"{selector} option").EvaluateAllAsync<string[]>("options => options.map((option) => option.value)");
-        var wanted = Array.IndexOf(options, value);
-        Assert.True(wanted >= 0, $"{selector} has no option {value}; it has {string.Join(", ", options)}.");
-        for (var step = 0; step < options.Length && await page.Locator(selector).EvaluateAsync<int>("select => select.selectedIndex") is var at && at != wanted; step++)
+        var select = page.Locator(selector);
+        // Where the wanted option stands is read again each step: a live update may redraw the list between two presses.
+        const string Position = "(select, value) => [select.selectedIndex, [...select.options].findIndex((option) => option.value === value)]";
+        for (var step = 0; step < 50 && await select.EvaluateAsync<int[]>(Position, value) is [var at, var wanted] && at != wanted; step++)
         {
+            Assert.True(wanted >= 0, $"{selector} has no option {value}.");
             await page.Keyboard.PressAsync(at < wanted ? "ArrowDown" : "ArrowUp");
         }
 
-        await Expect(page.Locator(selector)).ToHaveValueAsync(value);
+        await Expect(select).ToHaveValueAsync(value);
     }
 
     /// <summary>
