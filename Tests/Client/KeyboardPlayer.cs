@@ -21,13 +21,22 @@ internal sealed class KeyboardPlayer(IPage page)
     /// </summary>
     public IReadOnlyList<string> UnseenFocus => _unseenFocus;
 
-    /// <summary>Presses Tab until <paramref name="selector"/> has the focus; fails, naming the stops passed, if it never does.</summary>
-    public async Task TabToAsync(string selector)
+    /// <summary>
+    /// Presses Tab (Shift+Tab <paramref name="back"/>, for a control above the focus) until <paramref name="selector"/> has
+    /// the focus; fails, naming the stops passed, if it never does.
+    /// </summary>
+    public async Task TabToAsync(string selector, bool back = false)
     {
+        // Already there (left there by the last action): a Tab would leave it.
+        if (await page.EvaluateAsync<bool>("selector => Boolean(document.activeElement?.matches(selector))", selector))
+        {
+            return;
+        }
+
         var passed = new List<string>();
         for (var stop = 0; stop < MostStops; stop++)
         {
-            await page.Keyboard.PressAsync("Tab");
+            await page.Keyboard.PressAsync(back ? "Shift+Tab" : "Tab");
             var focus = await page.EvaluateAsync<FocusStop>(
                 """
                 selector => {
@@ -67,10 +76,10 @@ internal sealed class KeyboardPlayer(IPage page)
         Assert.Fail($"Tab never reached {selector}; it went through {string.Join(", ", passed)}.");
     }
 
-    /// <summary>Tabs to <paramref name="selector"/> and presses Enter on it.</summary>
-    public async Task PressAsync(string selector)
+    /// <summary>Tabs to <paramref name="selector"/> (back, if it is above the focus) and presses Enter on it.</summary>
+    public async Task PressAsync(string selector, bool back = false)
     {
-        await TabToAsync(selector);
+        await TabToAsync(selector, back);
         await page.Keyboard.PressAsync("Enter");
     }
 
@@ -109,12 +118,44 @@ internal sealed class KeyboardPlayer(IPage page)
         await Expect(page.Locator($"input[name=\"{name}\"][value=\"{value}\"]")).ToBeCheckedAsync();
     }
 
-    /// <summary>Whether the page's content is as wide as its viewport: no sideways scrolling, at 320 px or 200% zoom.</summary>
-    public async Task AssertNoSidewaysScrollAsync(string screen)
+    /// <summary>
+    /// Tabs to a select and moves it to <paramref name="value"/> with the arrows, as a closed select is used from the
+    /// keyboard (each arrow is a change, as a pick from the list would be).
+    /// </summary>
+    public async Task SelectAsync(string selector, string value)
     {
-        var widths = await page.EvaluateAsync<int[]>("[document.documentElement.scrollWidth, document.documentElement.clientWidth]");
-        Assert.True(widths[0] <= widths[1], $"The {screen} screen is {widths[0]} px wide in a {widths[1]} px viewport: it scrolls sideways.");
+        await TabToAsync(selector);
+        var select = page.Locator(selector);
+        // Where the wanted option stands is read again each step: a live update may redraw the list between two presses.
+        const string Position = "(select, value) => [select.selectedIndex, [...select.options].findIndex((option) => option.value === value)]";
+        for (var step = 0; step < 50 && await select.EvaluateAsync<int[]>(Position, value) is [var at, var wanted] && at != wanted; step++)
+        {
+            Assert.True(wanted >= 0, $"{selector} has no option {value}.");
+            await page.Keyboard.PressAsync(at < wanted ? "ArrowDown" : "ArrowUp");
+        }
+
+        await Expect(select).ToHaveValueAsync(value);
     }
+
+    /// <summary>
+    /// Whether something other than the page's body has the focus <paramref name="after"/> an action or a live update:
+    /// dropped to the body, the next Tab starts again from the top of the page.
+    /// </summary>
+    public async Task AssertFocusKeptAsync(string after)
+    {
+        try
+        {
+            // Waited for, not read once: while an action runs its button is disabled and the focus is briefly nowhere.
+            await page.WaitForFunctionAsync("() => document.activeElement && document.activeElement !== document.body", null, new() { Timeout = 5_000 });
+        }
+        catch (TimeoutException e)
+        {
+            throw new Xunit.Sdk.XunitException($"The focus fell to the page's body after {after}.", e);
+        }
+    }
+
+    /// <summary>Whether the page's content is as wide as its viewport: no sideways scrolling, at 320 px or 200% zoom.</summary>
+    public Task AssertNoSidewaysScrollAsync(string screen) => Reflow.AssertNoSidewaysScrollAsync(page, screen);
 
     private Task<int?> CheckedAsync(string name) =>
         page.EvaluateAsync<int?>("name => { const box = document.querySelector(`input[name=\"${name}\"]:checked`); return box ? Number(box.value) : null; }", name);

@@ -1155,13 +1155,23 @@ function render() {
 /**
  * After a redraw that took away the focused control (a room update turning the host's Remove into Hand host as the
  * player comes back), the focus goes to what now stands in its place, or to the screen's heading: it fell to the page's
- * body, and the keyboard user's next Tab started again from the top of the page. A focus the redraw did not take is
- * left where it is.
+ * body, and the keyboard user's next Tab started again from the top of the page. Likewise for a control the redraw
+ * disabled. A focus the redraw did not take is left where it is.
  * @param {Element | null} focused what had the focus before the redraw
  */
 function keepFocus(focused) {
   if (focused && !focused.isConnected) {
     giveFocusBack(focused);
+  } else if (!state.busy && focused instanceof HTMLButtonElement && focused.disabled) {
+    // Greyed out under the focus by an update (the console's Remove as the student connects): the browser dropped the
+    // focus to the body. The region it sits in takes it (or the heading), so the next Tab goes on from there. While an
+    // action runs its buttons are disabled on purpose, and run gives the focus back itself.
+    const holder = focused.parentElement?.closest('[tabindex="0"]');
+    if (holder instanceof HTMLElement) {
+      holder.focus();
+    } else {
+      focusHeading();
+    }
   }
 }
 

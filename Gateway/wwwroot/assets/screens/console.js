@@ -954,7 +954,9 @@ export class ConsolePage {
       ? h('p', { class: 'muted' }, t('console.moveNone'))
       : [
         h('label', { for: 'move-who' }, t('console.moveWho')),
-        h('select', { id: 'move-who', name: 'user_id', onchange: keep('mover') },
+        // Drawn again at once: the rooms offered are the other rooms than the student's, and were those of the student
+        // shown first until a room's next change.
+        h('select', { id: 'move-who', name: 'user_id', onchange: (/** @type {Event} */ event) => { keep('mover')(event); this.onChange(); } },
           movers.map((m) => h('option', { value: m.value, selected: m.value === mover }, m.label))),
         h('label', { for: 'move-to' }, t('console.moveTo')),
         h('select', { id: 'move-to', name: 'to_room_code', onchange: keep('target') },

@@ -101,6 +101,8 @@ export function sessionResultsSection(results, scenarioRounds, busy, refresh) {
         figure(shareChart(rounds, text('results.shares'))),
         figure(flowChart(rounds, text('results.flow'))),
         figure(confidenceChart(rounds, text('results.confidence'), 'chart-session-confidence')),
+        // Each table is a Tab stop named by its caption: a wide one scrolls sideways in its own region, and a region the
+        // keyboard could not reach could not be scrolled to its last columns.
         h('details', { id: 'session-results-details' },
           h('summary', {}, t('stats.showTable')),
           optionsTable(rounds, scenarioRounds),
@@ -116,9 +118,9 @@ function optionsTable(rounds, scenarioRounds) {
     const words = scenarioRounds.find((round) => round.round_number === roundNumber)?.options.find((o) => o.choice === option)?.text;
     return words ? `${optionLetter(option)}. ${pick(words)}` : optionLetter(option);
   };
-  return h('div', { class: 'table-wrap' },
+  return h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'session-options-caption' },
     h('table', { id: 'session-options-table' },
-      h('caption', {}, t('results.optionsCaption')),
+      h('caption', { id: 'session-options-caption' }, t('results.optionsCaption')),
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, t('stats.round')), h('th', { scope: 'col' }, t('stats.option')),
         h('th', { scope: 'col' }, t('results.chose')), h('th', { scope: 'col' }, t('results.decided')))),
@@ -136,9 +138,9 @@ function optionsTable(rounds, scenarioRounds) {
  */
 function flowTable(rounds) {
   const flows = rounds.flatMap((round) => (round.movement ?? []).flatMap((row, from) => row.flatMap((count, to) => (count > 0 ? [{ round: round.round_number, from, to, count }] : []))));
-  return h('div', { class: 'table-wrap' },
+  return h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'session-flow-caption' },
     h('table', { id: 'session-flow-table' },
-      h('caption', {}, t('results.flow')),
+      h('caption', { id: 'session-flow-caption' }, t('results.flow')),
       h('thead', {}, h('tr', {},
         ['stats.round', 'results.from', 'results.to', 'results.choices'].map((key) => h('th', { scope: 'col' }, t(key))))),
       h('tbody', {}, flows.map((flow) => h('tr', { 'data-round': flow.round, 'data-from': flow.from, 'data-to': flow.to },
@@ -162,9 +164,9 @@ function roundsTable(rounds) {
     number(round.absent),
     number(round.bot_choices),
   ];
-  return h('div', { class: 'table-wrap' },
+  return h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'session-rounds-caption' },
     h('table', { id: 'session-rounds-table' },
-      h('caption', {}, t('results.roundsCaption')),
+      h('caption', { id: 'session-rounds-caption' }, t('results.roundsCaption')),
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, t('stats.round')),
         columns.map((column) => h('th', { scope: 'col' }, t(column.endsWith('Confidence') ? `stats.${column}` : `results.${column}`))))),
