@@ -14,8 +14,6 @@ public static class PageLanguage
 
     public const string Rule = "language is ko or en when given (the language the page showed the round in).";
 
-    public static bool IsKnown(string? language) => language is Korean or English;
-
     /// <summary>The small number the export's queries give a stored language as (0: none), so a row's cell is one of these constants.</summary>
     public static string? FromCode(int code) => code switch
     {
