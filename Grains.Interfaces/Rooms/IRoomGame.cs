@@ -28,7 +28,10 @@ public interface IRoomGame : IGrainWithStringKey
     [ReadOnly]
     Task<RoomView> ViewAsync(RoomViewer viewer, CancellationToken cancellationToken = default);
 
-    /// <summary>Seats a participant; the same user again gets the same seat (rejoin).</summary>
+    /// <summary>
+    /// Seats a participant; the same user again gets the same seat (rejoin). A session's room seats only whom its session
+    /// sends from its enrolments: to anyone else it is <c>room_not_found</c>, as a private game under way is.
+    /// </summary>
     Task<RoomSnapshot> JoinAsync(long userId, string? nickname, CancellationToken cancellationToken = default);
 
     /// <summary>

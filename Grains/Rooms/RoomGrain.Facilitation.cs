@@ -66,7 +66,7 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
 
         foreach (var member in opening.Members)
         {
-            await JoinAsync(member.UserId, member.Nickname, cancellationToken);
+            await TakeFreeSeatAsync(member.UserId, member.Nickname, cancellationToken);
         }
 
         var botsToSeat = opening.Bots - State.Participants.Count(p => p.IsBot);
@@ -110,7 +110,7 @@ public sealed partial class RoomGrain : IFacilitatedRoomGrain
     /// <summary>A member into a free seat of this waiting room; the third seated starts it.</summary>
     private async Task<RoomSnapshot> SeatAsync(SessionMember member, CancellationToken cancellationToken)
     {
-        await JoinAsync(member.UserId, member.Nickname, cancellationToken);
+        await TakeFreeSeatAsync(member.UserId, member.Nickname, cancellationToken);
         if (State.Phase == RoomPhase.Waiting && State.Participants.Count == RoomRules.Capacity)
         {
             await DealAndBeginAsync(cancellationToken);

@@ -147,15 +147,23 @@ public sealed partial class RoomGrain(
     public async Task<RoomSnapshot> JoinAsync(long userId, string? nickname, CancellationToken cancellationToken)
     {
         EnsureCreated();
+        if (Find(userId) is null && ((!State.IsPublic && State.Phase != RoomPhase.Waiting) || State.SessionCode is not null))
+        {
+            // A private game under way is no one else's business: to a stranger it does not exist. Nor is a session's
+            // room, whose seats the session deals from its enrolments (its consent, close and bound): a code passed on
+            // must not lead round them.
+            throw RoomNotFound();
+        }
+
+        return await TakeFreeSeatAsync(userId, nickname, cancellationToken);
+    }
+
+    /// <summary>A free seat of this waiting room for a new participant, whoever sent them (a join by code, or the room's session); a seated one's again.</summary>
+    private async Task<RoomSnapshot> TakeFreeSeatAsync(long userId, string? nickname, CancellationToken cancellationToken)
+    {
         if (Find(userId) is not null)
         {
             return Snapshot();
-        }
-
-        if (!State.IsPublic && State.Phase != RoomPhase.Waiting)
-        {
-            // A private game under way is no one else's business: to a stranger it does not exist.
-            throw RoomNotFound();
         }
 
         EnsurePhase(RoomPhase.Waiting);

@@ -415,6 +415,28 @@ public abstract class SessionTests(HttpClient client, IGrainFactory grains, ISer
     }
 
     [Fact]
+    public async Task A_sessions_waiting_room_cannot_be_joined_by_its_room_code_past_the_enrolment()
+    {
+        // The enrolment is where the session's consent is asked for, its close and its bound are kept, and its roster is made.
+        var (facilitator, _, _, _, waiting, seated) = await StartedWithOneLeftOverAsync();
+
+        // The student the session seated there joins it again as ever.
+        await HttpAssert.OkAsync<JsonElement>(await seated.PostAsync("/rooms/join", new { room_code = waiting, nickname = "again" }, Ct));
+
+        // A student of another room (or anyone the code was passed to) who never enrolled: the room answers as to a stranger.
+        var outsider = await RoomKit.GuestAsync(client, Ct);
+        await HttpAssert.ProblemAsync(await outsider.PostAsync("/rooms/join", new { room_code = waiting, nickname = "gatecrasher" }, Ct), HttpStatusCode.NotFound, "room_not_found");
+        await HttpAssert.ProblemAsync(
+            await outsider.PostAsync("/rooms/join", new { room_code = waiting, nickname = "gatecrasher" }, Ct, idempotencyKey: Guid.NewGuid().ToString()),
+            HttpStatusCode.NotFound,
+            "room_not_found");
+
+        var room = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/rooms/{waiting}", Ct));
+        Assert.DoesNotContain(outsider.UserId, room.GetProperty("participants").EnumerateArray().Select(p => p.GetProperty("user_id").GetInt64()));
+        Assert.Equal(1, room.GetProperty("participants").GetArrayLength());
+    }
+
+    [Fact]
     public async Task Each_facilitator_action_works_and_is_recorded_with_who_what_where_and_why()
     {
         var facilitator = await SessionKit.FacilitatorAsync(client, grains, Ct);
