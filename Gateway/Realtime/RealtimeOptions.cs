@@ -96,6 +96,6 @@ public static class CloseCodes
     /// <summary>The sign-in the socket was opened under was revoked (signed out, or its refresh token reused).</summary>
     public const int SignedOut = 4001;
 
-    /// <summary>The user is no longer a participant of the room.</summary>
+    /// <summary>The user is no longer a participant of the room (on the session monitor: no longer its facilitator or an admin).</summary>
     public const int NotParticipant = 4003;
 }

@@ -1,4 +1,5 @@
 using Dilemma.Gateway.Realtime;
+using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Realtime;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Sessions;
@@ -47,7 +48,7 @@ public sealed partial class SessionMonitor(
         _sessionReference = sessionReference;
         try
         {
-            await WatchRoomsAsync(cancellationToken);
+            await WatchOrLetGoAsync(cancellationToken);
             var renewal = RenewAsync(socket.Closing);
             var flushing = FlushAsync(socket.Closing);
             await socket.RunAsync(message =>
@@ -163,6 +164,21 @@ public sealed partial class SessionMonitor(
         }
     }
 
+    /// <summary><see cref="WatchRoomsAsync"/>, or the socket closed with 4003 when the session no longer lets this caller watch.</summary>
+    private async Task WatchOrLetGoAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WatchRoomsAsync(cancellationToken);
+        }
+        catch (RuleViolationException e) when (e.Kind == RuleViolationKind.Forbidden)
+        {
+            // The session judges every registration by the roles stored now: the facilitator or admin role that let this
+            // socket in (written in its access token) has been taken away since.
+            socket.Close(CloseCodes.NotParticipant, e.Code);
+        }
+    }
+
     private async Task RenewAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.RenewSeconds), time);
@@ -170,7 +186,7 @@ public sealed partial class SessionMonitor(
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                await WatchRoomsAsync(cancellationToken);
+                await WatchOrLetGoAsync(cancellationToken);
             }
         }
         catch (OperationCanceledException)

@@ -32,7 +32,8 @@ public static class SessionMonitorApi
                 + "Every facilitator action, from any device, is {type: facilitator_action, action (as GET /sessions/{session_code}/actions names it), room_code (null for the whole session's), at (its occurred_at)}, "
                 + "pushed once its row is in that log: a GET of the log made on it has the row. Rooms opened after connecting (late arrivals) are picked up within Realtime:RenewSeconds. "
                 + "Close codes: 1008 too many refused messages, 1013 receiver too slow, the cluster did not answer, or the session lost this monitor (its silo gone: "
-                + "facilitator_action pushes may have been missed, so connect again and read the log).");
+                + "facilitator_action pushes may have been missed, so connect again and read the log), 4001 signed out, 4003 the account no longer holds the "
+                + "facilitator or admin role that let it in (judged by the roles stored now at every renewal, Realtime:RenewSeconds).");
 
     public static async Task<IResult> MonitorAsync(
         HttpContext context,

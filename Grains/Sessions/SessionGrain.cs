@@ -443,14 +443,20 @@ public sealed partial class SessionGrain(
         return View();
     }
 
-    public Task<SessionWatch> WatchAsync(SessionCaller caller, string connectionId, ISessionObserver observer, CancellationToken cancellationToken)
+    public async Task<SessionWatch> WatchAsync(SessionCaller caller, string connectionId, ISessionObserver observer, CancellationToken cancellationToken)
     {
         EnsureFacilitatorOf(caller);
+
+        // A monitor outlives the access token that opened it, and the roles written in it: each registration and renewal is
+        // judged by the roles stored now too, so one whose facilitator or admin role was taken away stops watching at once.
+        var stored = await GrainFactory.GetGrain<IUserGrain>(caller.UserId).GetAsync(cancellationToken);
+        EnsureFacilitatorOf(caller with { Roles = stored.Roles });
+
         // An expired registration is as good as forgotten: pushes may have passed the connection by since.
         _monitors.ClearExpired();
         var known = _monitors.Observers.ContainsKey(connectionId);
         _monitors.Subscribe(connectionId, observer);
-        return Task.FromResult(new SessionWatch(View(), known));
+        return new SessionWatch(View(), known);
     }
 
     public Task UnwatchAsync(string connectionId, CancellationToken cancellationToken)

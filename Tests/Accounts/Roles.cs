@@ -36,10 +36,15 @@ public static class Roles
 public interface IRoleOperatorProbeGrain : IGrainWithIntegerKey
 {
     Task<UserRoles> GrantAsync(string username, string role);
+
+    Task<UserRoles> RevokeAsync(string username, string role);
 }
 
 public sealed class RoleOperatorProbeGrain(IAccountStore store) : Grain, IRoleOperatorProbeGrain
 {
     public Task<UserRoles> GrantAsync(string username, string role) =>
         OperatorRoles.ChangeAsync(store, username, role, grant: true, RoleActor.Operator("tests"), DateTime.UtcNow, CancellationToken.None);
+
+    public Task<UserRoles> RevokeAsync(string username, string role) =>
+        OperatorRoles.ChangeAsync(store, username, role, grant: false, RoleActor.Operator("tests"), DateTime.UtcNow, CancellationToken.None);
 }

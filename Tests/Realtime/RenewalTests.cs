@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Interfaces.Sessions;
+using Dilemma.Tests.Accounts;
 using Dilemma.Tests.Hosting;
 using Dilemma.Tests.Infrastructure;
 using Dilemma.Tests.Rooms;
@@ -59,6 +60,32 @@ public sealed class RenewalTests
         await MonitorOfAForgettingSessionAsync(address, factory.Services.GetRequiredService<IGrainFactory>());
     }
 
+    [Fact]
+    public async Task A_session_monitor_is_closed_4003_within_a_renewal_once_its_facilitator_role_is_taken_away()
+    {
+        await using var factory = new GatewayFactory(new Dictionary<string, string?> { ["Realtime:RenewSeconds"] = "1" });
+        var address = factory.StartKestrel();
+        await MonitorOfARevokedFacilitatorAsync(address, factory.Services.GetRequiredService<IGrainFactory>());
+    }
+
+    /// <summary>
+    /// A monitor outlives the access token that let it in: the facilitator role written in that token is not enough once the
+    /// account no longer holds it. The open monitor closes at its next renewal, and the same token opens none again.
+    /// </summary>
+    internal static async Task MonitorOfARevokedFacilitatorAsync(Uri address, IGrainFactory grains)
+    {
+        using var http = new HttpClient { BaseAddress = address };
+        var (facilitator, _, monitorPath) = await StartedSessionAsync(http, grains);
+        await using var monitor = await SocketClient.ConnectAsync(address, monitorPath, Ct);
+        await monitor.NextAsync("room_status", Ct);
+
+        await grains.GetGrain<IRoleOperatorProbeGrain>(0).RevokeAsync(facilitator.Tokens.Username, "facilitator");
+
+        Assert.Equal((WebSocketCloseStatus)4003, await monitor.ClosedWithinAsync(RenewalDeadline, Ct));
+        await using var again = await SocketClient.ConnectAsync(address, monitorPath, Ct);
+        Assert.Equal((WebSocketCloseStatus)4003, await again.ClosedWithinAsync(RenewalDeadline, Ct));
+    }
+
     /// <summary>
     /// A console's monitor whose session grain is deactivated (its registrations gone with it) is closed with 1013 within
     /// a renewal, and a monitor opened again hears the session's next action.
@@ -66,11 +93,7 @@ public sealed class RenewalTests
     internal static async Task MonitorOfAForgettingSessionAsync(Uri address, IGrainFactory grains)
     {
         using var http = new HttpClient { BaseAddress = address };
-        var facilitator = await SessionKit.FacilitatorAsync(http, grains, Ct);
-        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
-        await SessionKit.EnrolledAsync(http, code, 3, Ct);
-        await SessionKit.StartAsync(facilitator, code, Ct);
-        var monitorPath = $"/ws/sessions/{code}/monitor?token={facilitator.Tokens.AccessToken}";
+        var (facilitator, code, monitorPath) = await StartedSessionAsync(http, grains);
         await using var monitor = await SocketClient.ConnectAsync(address, monitorPath, Ct);
         await monitor.NextAsync("room_status", Ct);
 
@@ -81,6 +104,16 @@ public sealed class RenewalTests
         await again.NextAsync("room_status", Ct);
         await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/broadcast", new { message = "Still here" }, Ct));
         Assert.Equal("broadcast", (await again.NextAsync("facilitator_action", Ct)).GetProperty("action").GetString());
+    }
+
+    /// <summary>A facilitator's session started with one room, and the path of its monitor under the facilitator's token.</summary>
+    private static async Task<(Player Facilitator, string Code, string MonitorPath)> StartedSessionAsync(HttpClient http, IGrainFactory grains)
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(http, grains, Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct));
+        await SessionKit.EnrolledAsync(http, code, 3, Ct);
+        await SessionKit.StartAsync(facilitator, code, Ct);
+        return (facilitator, code, $"/ws/sessions/{code}/monitor?token={facilitator.Tokens.AccessToken}");
     }
 
     private static bool Lists(JsonElement peers, long userId) =>
@@ -96,12 +129,19 @@ public sealed class ClusterRenewalTests(LocalServices services)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task A_session_monitor_its_session_forgot_on_a_silo_is_closed_within_a_renewal_and_once_open_again_hears_the_next_action()
+    public Task A_session_monitor_its_session_forgot_on_a_silo_is_closed_within_a_renewal_and_once_open_again_hears_the_next_action() =>
+        OnASiloAsync("renewal_monitor_", RenewalTests.MonitorOfAForgettingSessionAsync);
+
+    [Fact]
+    public Task A_session_monitor_is_closed_4003_within_a_renewal_once_its_facilitator_role_is_taken_away_on_a_silo() =>
+        OnASiloAsync("renewal_revoked_", RenewalTests.MonitorOfARevokedFacilitatorAsync);
+
+    /// <summary>Runs <paramref name="scenario"/> against a gateway renewing every second, in front of one silo of its own.</summary>
+    private async Task OnASiloAsync(string databasePrefix, Func<Uri, IGrainFactory, Task> scenario)
     {
-        await using var deployment = await ClusterDeployment.CreateAsync(services, "renewal_monitor_", Ct);
+        await using var deployment = await ClusterDeployment.CreateAsync(services, databasePrefix, Ct);
         await deployment.StartSiloAsync(Ct);
         var gateway = deployment.CreateGateway(new Dictionary<string, string?> { ["Realtime:RenewSeconds"] = "1" });
-        var address = gateway.StartKestrel();
-        await RenewalTests.MonitorOfAForgettingSessionAsync(address, gateway.Services.GetRequiredService<IGrainFactory>());
+        await scenario(gateway.StartKestrel(), gateway.Services.GetRequiredService<IGrainFactory>());
     }
 }
