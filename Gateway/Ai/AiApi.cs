@@ -69,7 +69,7 @@ public static class AiApi
         rooms.MapGet("/questions", QuestionsAsync).RequireRateLimiting(AiAnswerRateLimit.PolicyName)
             .WithSummary("Questions for the caller's role in the room's current round")
             .WithDescription(
-                "Participants only (403 not_participant in a public waiting room, else 404 room_not_found as for an unknown code), while the game is played (409 room_not_started, room_finished). Offline: the scenario's " +
+                "Participants still in the game only (403 not_participant in a public waiting room, and to a seat removed, moved to another room or given to a bot; else 404 room_not_found as for an unknown code), while the game is played (409 room_not_started, room_finished). Offline: the scenario's " +
                 $"own question to the role, a curated one for the topic's round and role, and one about an option seen from the role. {AnswerLimit} {ProvenanceRule} {RequestLanguage.Rule}")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -59,6 +59,13 @@ public sealed class FacilitatorGrain(IFacilitator facilitator, AiSettings settin
         var view = await GrainFactory.GetGrain<IRoomGame>(roomCode).ViewAsync(RoomViewer.User(userId), cancellationToken);
         var details = view.Details ?? throw RuleViolationException.Forbidden("not_participant", "You are not a participant of this room.");
         var seat = details.Room.Participants.First(p => p.UserId == userId);
+        if (seat.Presence == ParticipantPresence.Removed)
+        {
+            // Out of the game (removed, moved to another room, or a bot took the role): no role to ask for, and no research
+            // row, nor model call, about rounds they take no part in.
+            throw RuleViolationException.Forbidden("not_participant", "You are no longer playing in this room.");
+        }
+
         switch (details.Room.Phase)
         {
             case RoomPhase.Waiting:

@@ -176,6 +176,17 @@ public sealed class AiApiTests(EmbeddedGatewayFixture gateway) : IClassFixture<E
     }
 
     [Fact]
+    public async Task A_player_taken_out_of_the_game_is_asked_no_more_questions()
+    {
+        var (players, code) = await RoomKit.StartedRoomAsync(gateway.Client, Ct);
+        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/remove", new { user_id = players[2].UserId }, Ct));
+
+        var refused = await HttpAssert.ProblemAsync(await AiKit.QuestionsAsync(players[2], code, Ct), HttpStatusCode.Forbidden, "not_participant");
+        Assert.Contains("no longer playing", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await HttpAssert.OkAsync<JsonElement>(await AiKit.QuestionsAsync(players[1], code, Ct));
+    }
+
+    [Fact]
     public async Task Feedback_waits_for_a_consensus_and_refuses_a_transcript_over_the_limit()
     {
         var (players, code) = await RoomKit.StartedRoomAsync(gateway.Client, Ct);
