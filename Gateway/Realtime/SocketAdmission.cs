@@ -41,10 +41,7 @@ public static class SocketAdmission
             // The room's visibility rule, so the upgrade tells a stranger no more than GET /rooms/{code}:
             // a socket is for participants, and no roles are passed, so only they see the room in full.
             var view = await grains.GetGrain<IRoomGame>(roomCode!).ViewAsync(new RoomViewer(userId, []), context.RequestAborted);
-
-            // A seat taken out of the game (removed, moved, given to a bot) stays in the room's data and sees it, but has
-            // no socket to open there: refused here, as a leaver is, rather than upgraded and closed with 4003.
-            if (view.Details?.Room.Participants.FirstOrDefault(p => p.UserId == userId) is not { } seat || seat.Presence == ParticipantPresence.Removed)
+            if (view.Details is null)
             {
                 return (SocketCaller.Nobody, Problems.Create(StatusCodes.Status403Forbidden, "not_participant", "You are not a participant of this room."));
             }

@@ -167,21 +167,6 @@ public abstract class MembershipTests(Uri first, Uri second, HttpClient http, IS
         await host.NextAsync(m => IsPresence(m, guests[1].UserId, connected: false), "the leaver's voice gone", Ct);
     }
 
-    [Fact]
-    public async Task A_participant_taken_out_of_a_game_is_refused_new_sockets_before_the_upgrade()
-    {
-        var (players, code) = await RoomKit.StartedRoomAsync(http, Ct);
-        var removed = players[2];
-        await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/remove", new { user_id = removed.UserId }, Ct));
-
-        // The seat stays in the room's data, but no socket of theirs is admitted: a 403, as a leaver gets, never a socket.
-        Assert.Equal(HttpStatusCode.Forbidden, await SocketClient.RefusalAsync(second, $"/ws/signaling?room_code={code}&token={removed.Tokens.AccessToken}", Ct));
-        Assert.Equal(HttpStatusCode.Forbidden, await SocketClient.RefusalAsync(first, $"/ws/voice/{code}?token={removed.Tokens.AccessToken}", Ct));
-        await using var playing = await RealtimeKit.VoiceAsync(first, players[1], code, Ct);
-        await playing.SendAsync(new { type = "init" }, Ct);
-        await playing.NextAsync("session_state", Ct);
-    }
-
     private static async Task TrySendAsync(SocketClient socket, object message)
     {
         try
