@@ -220,7 +220,8 @@ server_environment() {
   # Every simulated player comes from 127.0.0.1: per-address sign-up, room opening and lookup limits would measure themselves.
   local address_limits=(RateLimits__Rooms__LookupBurstPerAddress=1000000 RateLimits__Rooms__LookupsPerMinutePerAddress=1000000
     RateLimits__Rooms__CreateBurstPerAddress=1000000 RateLimits__Rooms__CreatesPerMinutePerAddress=1000000
-    RateLimits__Auth__GuestSignInsPerWindow=1000000 RateLimits__Auth__RegistrationsPerWindow=1000000)
+    RateLimits__Auth__GuestSignInsPerWindow=1000000 RateLimits__Auth__RegistrationsPerWindow=1000000
+    RateLimits__WsTicketsPerMinute=1000000 RateLimits__WsTicketsPerMinutePerAddress=1000000)
   common_env=(ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production "Auth__JwtKey=$jwt_key" "Research__PseudonymKey=$jwt_key-pseudonyms"
     "Cluster__ClusterId=$cluster_id" "${address_limits[@]}" "${server_env[@]}")
 }

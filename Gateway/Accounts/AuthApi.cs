@@ -58,8 +58,10 @@ public static class AuthApi
             .WithSummary("Change data or voice consent")
             .WithDescription("Body: data_consent?, voice_consent?, consent_version? (the consent text shown, GET /consent; without it the change is recorded as 'unversioned'). Each grant, and each withdrawal of a consent held, is kept as a timestamped consent row with its version.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        auth.MapPost("/ws-ticket", IssueWsTicketAsync).RequireAuthorization()
-            .WithSummary("A single-use ticket for a WebSocket URL, valid 30 s");
+        auth.MapPost("/ws-ticket", IssueWsTicketAsync).RequireAuthorization().RequireRateLimiting(WsTicketRateLimit.PolicyName)
+            .WithSummary("A single-use ticket for a WebSocket URL, valid 30 s")
+            .WithDescription("Limited per user (RateLimits:WsTicketsPerMinute) and per client address, whoever is signed in (RateLimits:WsTicketsPerMinutePerAddress): at once, then per minute; 429 rate_limited with Retry-After.")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         return auth;
     }
 

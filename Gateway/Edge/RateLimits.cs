@@ -25,7 +25,9 @@ public static class RateLimits
         services.AddRateLimiter(options =>
         {
             options.OnRejected = (context, _) => RejectAsync(context, "Too many sign-ins at once; try again in a second.");
+            options.AddPolicy<LimitedCaller, WsTicketRateLimit>(WsTicketRateLimit.PolicyName);
         });
+        services.AddSingleton<WsTicketBuckets>();
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((options, limits) =>
         {
             var password = limits.Value.PasswordConcurrencyLimiter();
@@ -90,6 +92,14 @@ public sealed class RateLimitOptions
     /// <summary>The same per client address, whoever is signed in (<c>RateLimits:AiAnswersPerMinutePerAddress</c>).</summary>
     [Range(1, 1_000_000)]
     public int AiAnswersPerMinutePerAddress { get; set; } = 120;
+
+    /// <summary>WebSocket tickets (<c>POST /auth/ws-ticket</c>) each user may take at once and then a minute (<c>RateLimits:WsTicketsPerMinute</c>).</summary>
+    [Range(1, 1_000_000)]
+    public int WsTicketsPerMinute { get; set; } = 60;
+
+    /// <summary>The same per client address, whoever is signed in (<c>RateLimits:WsTicketsPerMinutePerAddress</c>).</summary>
+    [Range(1, 1_000_000)]
+    public int WsTicketsPerMinutePerAddress { get; set; } = 600;
 
     public ConcurrencyLimiterOptions PasswordConcurrencyLimiter() => new()
     {

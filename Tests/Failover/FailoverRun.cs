@@ -210,6 +210,8 @@ public sealed class FailoverRun(bool orleansDefaults = false) : IAsyncDisposable
         ["RateLimits__AiScenariosPerMinutePerAddress"] = GatewayFactory.Generous,
         ["RateLimits__AiAnswersPerMinute"] = GatewayFactory.Generous,
         ["RateLimits__AiAnswersPerMinutePerAddress"] = GatewayFactory.Generous,
+        ["RateLimits__WsTicketsPerMinute"] = GatewayFactory.Generous,
+        ["RateLimits__WsTicketsPerMinutePerAddress"] = GatewayFactory.Generous,
         ["RateLimits__Auth__GuestSignInsPerWindow"] = GatewayFactory.Generous,
         ["RateLimits__Auth__RegistrationsPerWindow"] = GatewayFactory.Generous,
     };

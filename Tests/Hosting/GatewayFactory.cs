@@ -47,6 +47,8 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             ["RateLimits:AiScenariosPerMinutePerAddress"] = Generous,
             ["RateLimits:AiAnswersPerMinute"] = Generous,
             ["RateLimits:AiAnswersPerMinutePerAddress"] = Generous,
+            ["RateLimits:WsTicketsPerMinute"] = Generous,
+            ["RateLimits:WsTicketsPerMinutePerAddress"] = Generous,
             ["RateLimits:Auth:GuestSignInsPerWindow"] = Generous,
             ["RateLimits:Auth:RegistrationsPerWindow"] = Generous,
 
