@@ -146,7 +146,8 @@ internal static partial class ClientFlows
         await Expect(host.Locator("#feedback-text p")).ToHaveTextAsync(KoreanText());
 
         // The double click of round 1 was recorded once: one revision.
-        Assert.Equal([1], await FirstRoundRevisionsAsync(host, code));
+        var revisions = await FirstRoundRevisionsAsync(host, code);
+        Assert.Equal([1], revisions);
     }
 
     /// <summary>The revisions recorded of the page's player's round 1 choice, from the room's statistics (round 1 decided).</summary>

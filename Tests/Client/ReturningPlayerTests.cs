@@ -43,7 +43,8 @@ public class ReturningPlayerTests(BrowserFixture browser) : IClassFixture<Browse
         await pages[0].ClickAsync("#consensus-submit");
         await Expect(player.Locator("#round-title")).ToContainTextAsync("Round 2 of 5");
 
-        Assert.Equal([1], await ClientFlows.FirstRoundRevisionsAsync(player, code));
+        var revisions = await ClientFlows.FirstRoundRevisionsAsync(player, code);
+        Assert.Equal([1], revisions);
 
         // Round 2 begins with nothing chosen: round 1's choice is not carried over.
         await Expect(player.Locator("#choice-recorded")).ToHaveCountAsync(0);

@@ -10,7 +10,7 @@ import { botControls, creationBody, creationFields, displayName, generatedScenar
 import { ClassSessionPage, classSessionStored, takeJoinLinkCode } from './screens/class-session.js';
 import { CONSOLE_ROLES, ConsolePage, consoleSessionStored } from './screens/console.js';
 import { RoundQuestions } from './screens/ai-questions.js';
-import { recordedChoice, rememberRecordedChoice } from './screens/recorded-choice.js';
+import { recordedChoice, sendRecordedChoice } from './screens/recorded-choice.js';
 import { FacilitatorMessages, RecordingSwitch } from './screens/room-voice-session.js';
 import { MyDataPage, loadWithdrawalCode, withdrawByCodeForm, withdrawalCodeSection } from './screens/my-data.js';
 import { ADMIN_ROLES, AdminPage } from './screens/admin.js';
@@ -1119,12 +1119,10 @@ function submitChoice(event) {
   // The language the round was read in when the choice was made, taken now: a switch while the request is under way changes nothing.
   const language = lang();
   const userId = currentSession()?.user_id ?? 0;
+  // answered() saw both given.
+  const sending = { room_code: room.room_code, user_id: userId, round, choice: /** @type {number} */ (choice), confidence: /** @type {number} */ (confidence), submission_id: submissionId };
   void run(async () => {
-    await call('POST', `/rooms/${room.room_code}/round-choice`, { round_number: round, choice, confidence, submission_id: submissionId, language });
-    // answered() saw both given.
-    rememberRecordedChoice({
-      room_code: room.room_code, user_id: userId, round, choice: /** @type {number} */ (choice), confidence: /** @type {number} */ (confidence), submission_id: submissionId,
-    });
+    await sendRecordedChoice(sending, () => call('POST', `/rooms/${room.room_code}/round-choice`, { round_number: round, choice, confidence, submission_id: submissionId, language }));
     announce(t('round.submitted'));
   });
 }

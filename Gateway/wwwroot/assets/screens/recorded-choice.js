@@ -1,7 +1,10 @@
 // The player's own choice of the round being played, as the server recorded it. The room tells everyone who has
 // chosen, never what, so a page that reloaded (or a new tab of the same player) said "your choice is recorded" over
 // empty options: the player could not see what they had chosen, and pressing again with what they remembered made a
-// second revision. The last recorded choice is kept on this device, with its submission id, and shown again.
+// second revision. The last choice sent is kept on this device, with its submission id, and shown again once the room
+// says this player has chosen.
+
+import { ApiError } from '../api.js';
 
 const KEY = 'dilemma.recorded_choice';
 
@@ -9,9 +12,28 @@ const KEY = 'dilemma.recorded_choice';
  * @typedef {{ room_code: string, user_id: number, round: number, choice: number, confidence: number, submission_id: string }} RecordedChoice
  */
 
-/** @param {RecordedChoice} recorded a choice the server answered 201 (or replayed) */
-export function rememberRecordedChoice(recorded) {
-  localStorage.setItem(KEY, JSON.stringify(recorded));
+/**
+ * Keeps a choice as it is sent: the room can say it was recorded (room_updated) before the answer arrives, and a reload
+ * in between found nothing kept. Sent again, the same values go with the same submission_id.
+ * @param {RecordedChoice} sending
+ * @param {() => Promise<unknown>} send
+ */
+export async function sendRecordedChoice(sending, send) {
+  const before = recordedChoice(sending.room_code, sending.user_id, sending.round);
+  localStorage.setItem(KEY, JSON.stringify(sending));
+  try {
+    await send();
+  } catch (error) {
+    // Refused, it is not what the server holds: what was kept before is. Lost on the way, it may have been recorded.
+    if (error instanceof ApiError && error.status < 500 && error.code !== 'network') {
+      if (before) {
+        localStorage.setItem(KEY, JSON.stringify(before));
+      } else {
+        localStorage.removeItem(KEY);
+      }
+    }
+    throw error;
+  }
 }
 
 /**
