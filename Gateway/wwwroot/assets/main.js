@@ -6,7 +6,7 @@ import { NARROW, confidenceChart, distributionChart, figure, legend, movementCha
 import { byId, h, morphChildren, standIn } from './dom.js';
 import { countdown, has, lang, pick, setLang, t } from './i18n.js';
 import { ReconnectingSocket, VoiceMesh } from './realtime.js';
-import { botControls, creationBody, creationFields, displayName, generatedScenarioId, hostTools, presenceAnnouncement, presenceOf, presenceTag, takesPart, waitsForDropout } from './screens/host.js';
+import { botControls, creationBody, creationFields, displayName, generatedScenarioId, hostChange, hostTools, presenceAnnouncement, presenceOf, presenceTag, takesPart, waitsForDropout } from './screens/host.js';
 import { ClassSessionPage, classSessionStored, takeJoinLinkCode } from './screens/class-session.js';
 import { CONSOLE_ROLES, ConsolePage, consoleSessionStored } from './screens/console.js';
 import { RoundQuestions } from './screens/ai-questions.js';
@@ -732,6 +732,10 @@ function applyRoom(next) {
   }
   for (const text of botsSeated(previous, next)) {
     announce(text);
+  }
+  const hosted = hostChange(previous, next, currentSession()?.user_id);
+  if (hosted) {
+    announce(hosted);
   }
   if (next.phase === 'started' && next.current_round !== previous.current_round) {
     announce(t('live.round', { round: next.current_round }));
@@ -1656,7 +1660,10 @@ function roundSections(room, isHost, selfId) {
       }, 'scale'),
       h('button', { type: 'submit', id: 'consensus-submit', disabled: state.busy || paused }, t('round.consensusSubmit')));
   } else {
-    decision = h('div', {}, h('p', {}, t('round.discuss')), h('p', { class: 'muted', id: 'consensus-wait' }, t('round.waitConsensus')));
+    // Named: after a hand-off (or the host dropping out) "the host" left the others guessing who that now was.
+    const host = room.participants.find((p) => p.user_id === room.host_user_id);
+    decision = h('div', {}, h('p', {}, t('round.discuss')),
+      h('p', { class: 'muted', id: 'consensus-wait' }, t('round.waitConsensus', { name: host ? displayName(host) : '' })));
   }
   const group = h('section', { class: 'card', 'aria-labelledby': 'consensus-title' }, h('h3', { id: 'consensus-title' }, t('round.consensus')), decision);
   return [dilemma, roundQuestions.view(room.room_code, roundNumber, state.busy, (action) => void run(action)), who, group, pastDecisions(room)];
