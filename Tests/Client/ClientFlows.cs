@@ -146,13 +146,17 @@ internal static partial class ClientFlows
         await Expect(host.Locator("#feedback-text p")).ToHaveTextAsync(KoreanText());
 
         // The double click of round 1 was recorded once: one revision.
-        var revisions = await host.EvaluateAsync<int[]>(
+        var revisions = await FirstRoundRevisionsAsync(host, code);
+        Assert.Equal([1], revisions);
+    }
+
+    /// <summary>The revisions recorded of the page's player's round 1 choice, from the room's statistics (round 1 decided).</summary>
+    public static Task<int[]> FirstRoundRevisionsAsync(IPage page, string code) =>
+        page.EvaluateAsync<int[]>(
             "async code => { const s = JSON.parse(sessionStorage.getItem('dilemma.session')); " +
             "const r = await fetch(`/rooms/${code}/statistics`, { headers: { Authorization: `Bearer ${s.access_token}` } }); " +
             "const stats = await r.json(); return stats.rounds[0].choices.filter(c => c.user_id === s.user_id).map(c => c.revision); }",
             code);
-        Assert.Equal([1], revisions);
-    }
 
     /// <summary>The host assigns roles at random and starts; the game is then on round 1 on every page.</summary>
     public static async Task StartGameAsync(IPage[] pages, bool scan)

@@ -163,6 +163,49 @@ public class HostToolsTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
     }
 
     [Fact]
+    public async Task A_host_handed_on_while_the_group_decides_is_said_to_everyone_and_the_new_host_records_the_decision()
+    {
+        var (pages, _) = await ClientFlows.SeatThreePlayersAsync(() => browser.NewPageAsync(), "Handed");
+        await ClientFlows.StartGameAsync(pages, scan: false);
+        foreach (var page in pages)
+        {
+            await page.CheckAsync("#choice-0");
+            await page.CheckAsync("#confidence-3");
+            await page.ClickAsync("#choice-submit");
+            await Expect(page.Locator("#choice-recorded")).ToBeVisibleAsync();
+        }
+
+        await Expect(pages[0].Locator("#consensus-submit")).ToBeVisibleAsync();
+        await Expect(pages[2].Locator("#consensus-wait")).ToHaveTextAsync("Waiting for Handed1, the host, to record the group's decision.");
+        var newHostId = await pages[1].EvaluateAsync<long>("JSON.parse(sessionStorage.getItem('dilemma.session')).user_id");
+        foreach (var page in pages[1..])
+        {
+            await LiveRegion.RecordAsync(page);
+        }
+
+        await pages[0].ClickAsync($"#hand-host-{newHostId}");
+
+        // The decision's form moved to the new host's page and nothing said so: "waiting for the host" named nobody.
+        await Expect(pages[1].Locator("#consensus-submit")).ToBeVisibleAsync();
+        await LiveRegion.ExpectSaidAsync(pages[1], "You are now the host: you record the group's decision\\.");
+        await LiveRegion.ExpectSaidAsync(pages[2], "Handed2 is now the host and records the group's decision\\.");
+        foreach (var page in new[] { pages[0], pages[2] })
+        {
+            await Expect(page.Locator("#consensus-submit")).ToHaveCountAsync(0);
+            await Expect(page.Locator("#consensus-wait")).ToHaveTextAsync("Waiting for Handed2, the host, to record the group's decision.");
+        }
+
+        await pages[1].CheckAsync("#consensus-0");
+        await pages[1].CheckAsync("#consensus-confidence-4");
+        await pages[1].ClickAsync("#consensus-submit");
+        foreach (var page in pages)
+        {
+            await Expect(page.Locator("#past-list li")).ToHaveCountAsync(1);
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_player_whose_tab_closed_mid_game_is_offered_the_game_in_a_new_tabs_lobby_and_goes_back_in()
     {
         var (pages, code) = await ClientFlows.SeatThreePlayersAsync(() => browser.NewPageAsync(), "Tabbed");

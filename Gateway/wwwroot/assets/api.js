@@ -216,6 +216,14 @@ export class Submissions {
     this.last.set(operation, { key, id });
     return id;
   }
+
+  /**
+   * Takes a submission made before this page was loaded (a reload, another tab) as the last of its kind.
+   * @param {string} operation @param {string} key the values submitted @param {string} id its submission_id
+   */
+  remember(operation, key, id) {
+    this.last.set(operation, { key, id });
+  }
 }
 
 /** A device id for guest sign-in, kept so a returning guest on this device is the same guest (32+ characters). */

@@ -6,10 +6,11 @@ import { NARROW, confidenceChart, distributionChart, figure, legend, movementCha
 import { byId, h, morphChildren, standIn } from './dom.js';
 import { countdown, has, lang, pick, setLang, t } from './i18n.js';
 import { ReconnectingSocket, VoiceMesh } from './realtime.js';
-import { botControls, creationBody, creationFields, displayName, generatedScenarioId, hostTools, presenceAnnouncement, presenceOf, presenceTag, takesPart, waitsForDropout } from './screens/host.js';
+import { botControls, creationBody, creationFields, displayName, generatedScenarioId, hostChange, hostTools, presenceAnnouncement, presenceOf, presenceTag, takesPart, waitsForDropout } from './screens/host.js';
 import { ClassSessionPage, classSessionStored, takeJoinLinkCode } from './screens/class-session.js';
 import { CONSOLE_ROLES, ConsolePage, consoleSessionStored } from './screens/console.js';
 import { RoundQuestions } from './screens/ai-questions.js';
+import { recordedChoice, sendRecordedChoice } from './screens/recorded-choice.js';
 import { FacilitatorMessages, RecordingSwitch } from './screens/room-voice-session.js';
 import { MyDataPage, loadWithdrawalCode, withdrawByCodeForm, withdrawalCodeSection } from './screens/my-data.js';
 import { ADMIN_ROLES, AdminPage } from './screens/admin.js';
@@ -18,6 +19,7 @@ import { RESEARCH_ROLES, ResearchPage } from './screens/research.js';
 /**
  * @typedef {import('./api.js').Room} Room
  * @typedef {import('./api.js').RoomStatistics} RoomStatistics
+ * @typedef {{ round: number, choice: number | null, confidence: number | null, consensus: number | null, consensusConfidence: number | null, missing: Record<string, string> }} Draft
  * @typedef {'starting' | 'signin' | 'lobby' | 'room' | 'research' | 'console' | 'class' | 'mydata' | 'admin'} View
  */
 
@@ -32,6 +34,15 @@ const LAST_ROOM_KEY = 'dilemma.last_room';
 // The page a reload comes back to, for those reached from the lobby (a room and the console keep their own keys).
 const PAGE_KEY = 'dilemma.page';
 const RESTORED_PAGES = ['research', 'admin', 'mydata'];
+
+/**
+ * A round's choices before any is made.
+ * @param {number} round
+ * @returns {Draft}
+ */
+function emptyDraft(round) {
+  return { round, choice: null, confidence: null, consensus: null, consensusConfidence: null, missing: {} };
+}
 
 const state = {
   /**
@@ -55,11 +66,11 @@ const state = {
   roleDraft: new Map(),
   /**
    * The round's choices being made, and the error of each group of options sent without an answer (by the group's name).
-   * @type {{ round: number, choice: number | null, confidence: number | null, consensus: number | null, consensusConfidence: number | null, missing: Record<string, string> }}
+   * @type {Draft}
    */
-  draft: { round: 0, choice: null, confidence: null, consensus: null, consensusConfidence: null, missing: {} },
-  /** @type {number} the round whose choice this tab last saw recorded */
-  submittedRound: 0,
+  draft: emptyDraft(0),
+  /** the game was opened in another tab or on another device, which took its sockets: this page has stopped following it */
+  elsewhere: false,
   /** @type {RoomStatistics | null} */
   stats: null,
   /** @type {any} */
@@ -573,6 +584,9 @@ async function outOfGame(room) {
 /** @param {Room} room */
 function enterRoom(room) {
   closeRoomSockets();
+  state.elsewhere = false;
+  // Drawn again from what the server has (a choice made in another tab, say), not from what this page last held.
+  state.draft = emptyDraft(0);
   state.movedFrom = null;
   state.extendedRound = null;
   state.room = room;
@@ -609,13 +623,14 @@ function enterRoom(room) {
         renderBanner();
       },
       onGone: () => void outOfGame(room).catch(showError),
+      onReplaced: takenElsewhere,
     });
   // A game that is over has no voice: its microphone is not asked for.
   if (room.phase !== 'finished') {
     mesh = new VoiceMesh(code, session.user_id, () => renderVoice(), (which) => {
       state.down.add(which);
       renderBanner();
-    });
+    }, takenElsewhere);
     mesh.statusOut = (message) => voiceSession?.send(message);
   }
   go('room');
@@ -623,6 +638,34 @@ function enterRoom(room) {
     void loadStatistics();
     void loadWithdrawal();
   }
+}
+
+/**
+ * The same player opened the game in another tab or on another device, whose sockets replaced this page's (4000). Both
+ * pages reconnected each time they were replaced, taking the room from each other without end: the others' voice
+ * links to the player were torn down and made again every second or so. This page lets go (the microphone too) and
+ * says where the game went; playing here again is the player's choice (playHere).
+ */
+function takenElsewhere() {
+  if (state.elsewhere || !state.room) {
+    return;
+  }
+  closeRoomSockets();
+  state.elsewhere = true;
+  render();
+  announce(t('room.elsewhere'));
+  document.getElementById('play-here')?.focus();
+}
+
+/** Takes the game back into this page: its new sockets replace the other tab's or device's, which then lets go. */
+function playHere() {
+  const room = state.room;
+  if (!room) {
+    return;
+  }
+  void run(async () => {
+    enterRoom(await call('GET', `/rooms/${encodeURIComponent(room.room_code)}`));
+  });
 }
 
 function closeRoomSockets() {
@@ -689,6 +732,10 @@ function applyRoom(next) {
   }
   for (const text of botsSeated(previous, next)) {
     announce(text);
+  }
+  const hosted = hostChange(previous, next, currentSession()?.user_id);
+  if (hosted) {
+    announce(hosted);
   }
   if (next.phase === 'started' && next.current_round !== previous.current_round) {
     announce(t('live.round', { round: next.current_round }));
@@ -1055,6 +1102,11 @@ function answered(groups) {
   return missing.length === 0;
 }
 
+/** The values a choice's submission_id stands for. @param {string} roomCode @param {number} round @param {number | null} choice @param {number | null} confidence */
+function choiceKey(roomCode, round, choice, confidence) {
+  return `${roomCode}:${round}:${choice}:${confidence}`;
+}
+
 /** @param {Event} event */
 function submitChoice(event) {
   event.preventDefault();
@@ -1067,12 +1119,14 @@ function submitChoice(event) {
     return;
   }
   const round = room.current_round;
-  const submissionId = submissions.idFor('choice', `${room.room_code}:${round}:${choice}:${confidence}`);
+  const submissionId = submissions.idFor('choice', choiceKey(room.room_code, round, choice, confidence));
   // The language the round was read in when the choice was made, taken now: a switch while the request is under way changes nothing.
   const language = lang();
+  const userId = currentSession()?.user_id ?? 0;
+  // answered() saw both given.
+  const sending = { room_code: room.room_code, user_id: userId, round, choice: /** @type {number} */ (choice), confidence: /** @type {number} */ (confidence), submission_id: submissionId };
   void run(async () => {
-    await call('POST', `/rooms/${room.room_code}/round-choice`, { round_number: round, choice, confidence, submission_id: submissionId, language });
-    state.submittedRound = round;
+    await sendRecordedChoice(sending, () => call('POST', `/rooms/${room.room_code}/round-choice`, { round_number: round, choice, confidence, submission_id: submissionId, language }));
     announce(t('round.submitted'));
   });
 }
@@ -1358,6 +1412,12 @@ function roomScreen() {
       h('span', { class: 'tag', id: 'room-phase' }, t(`room.phase.${room.phase}`))));
   /** @type {HTMLElement[]} */
   const body = [];
+  if (state.elsewhere) {
+    // What this page last saw is no longer followed: shown, it would be taken for the game as it is.
+    return [header, h('div', { class: 'notice warn', id: 'elsewhere' },
+      h('p', {}, t('room.elsewhere')),
+      h('button', { type: 'button', id: 'play-here', disabled: state.busy, onclick: playHere }, t('room.playHere')))];
+  }
   if (room.phase === 'waiting') {
     body.push(waitingSection(room, isHost));
   } else if (room.phase === 'started') {
@@ -1525,7 +1585,13 @@ window.setInterval(() => {
 function roundSections(room, isHost, selfId) {
   const roundNumber = room.current_round;
   if (state.draft.round !== roundNumber) {
-    state.draft = { round: roundNumber, choice: null, confidence: null, consensus: null, consensusConfidence: null, missing: {} };
+    // A choice the server has from this player (before a reload, in another tab) is shown as it was made, and the same
+    // values sent again are the same submission.
+    const recorded = room.chosen_this_round.includes(selfId) ? recordedChoice(room.room_code, selfId, roundNumber) : null;
+    if (recorded) {
+      submissions.remember('choice', choiceKey(room.room_code, roundNumber, recorded.choice, recorded.confidence), recorded.submission_id);
+    }
+    state.draft = { ...emptyDraft(roundNumber), choice: recorded?.choice ?? null, confidence: recorded?.confidence ?? null };
   }
   const round = state.scenario?.rounds.find((r) => r.round_number === roundNumber);
   const me = room.participants.find((p) => p.user_id === selfId);
@@ -1594,7 +1660,10 @@ function roundSections(room, isHost, selfId) {
       }, 'scale'),
       h('button', { type: 'submit', id: 'consensus-submit', disabled: state.busy || paused }, t('round.consensusSubmit')));
   } else {
-    decision = h('div', {}, h('p', {}, t('round.discuss')), h('p', { class: 'muted', id: 'consensus-wait' }, t('round.waitConsensus')));
+    // Named: after a hand-off (or the host dropping out) "the host" left the others guessing who that now was.
+    const host = room.participants.find((p) => p.user_id === room.host_user_id);
+    decision = h('div', {}, h('p', {}, t('round.discuss')),
+      h('p', { class: 'muted', id: 'consensus-wait' }, t('round.waitConsensus', { name: host ? displayName(host) : '' })));
   }
   const group = h('section', { class: 'card', 'aria-labelledby': 'consensus-title' }, h('h3', { id: 'consensus-title' }, t('round.consensus')), decision);
   return [dilemma, roundQuestions.view(room.room_code, roundNumber, state.busy, (action) => void run(action)), who, group, pastDecisions(room)];

@@ -24,11 +24,18 @@ const EARLY_MESSAGES = 64;
  */
 const NOT_PARTICIPANT = 4003;
 
+/**
+ * The close code for "replaced by a newer socket of the same user": the game opened in another tab or on another
+ * device. Reconnecting would take the room back from that one, which would do the same in turn, without end.
+ */
+const REPLACED = 4000;
+
 /** A socket that reconnects with exponential backoff and jitter until closed on purpose, or told it is no longer wanted. */
 export class ReconnectingSocket {
   /**
    * @param {(ticket: string) => string} pathFor the path and query, given a fresh single-use ticket
-   * @param {{ onOpen: (socket: ReconnectingSocket) => void, onMessage: (message: Message) => void, onDown: () => void, onGone?: () => void }} handlers
+   * @param {{ onOpen: (socket: ReconnectingSocket) => void, onMessage: (message: Message) => void, onDown: () => void, onGone?: () => void,
+   *   onReplaced?: () => void }} handlers onReplaced, when given, stops the socket on a 4000 close instead of reconnecting
    */
   constructor(pathFor, handlers) {
     this.pathFor = pathFor;
@@ -82,6 +89,11 @@ export class ReconnectingSocket {
           this.handlers.onGone?.();
           return;
         }
+        if (event.code === REPLACED && this.handlers.onReplaced) {
+          this.closed = true;
+          this.handlers.onReplaced();
+          return;
+        }
         this.handlers.onDown();
         this.retry();
       }
@@ -125,8 +137,9 @@ export class VoiceMesh {
    * @param {number} selfId
    * @param {() => void} onChange called whenever a link, the microphone or a speaking flag changes
    * @param {(text: string) => void} onDown called when the signaling socket drops
+   * @param {() => void} [onReplaced] called when a newer signaling socket of the same user took this one's place
    */
-  constructor(roomCode, selfId, onChange, onDown) {
+  constructor(roomCode, selfId, onChange, onDown, onReplaced) {
     this.roomCode = roomCode;
     this.selfId = selfId;
     this.onChange = onChange;
@@ -157,6 +170,7 @@ export class VoiceMesh {
         onOpen: (socket) => void this.ready.then(() => socket.send({ type: 'join' })),
         onMessage: (message) => void this.ready.then(() => this.handle(message)),
         onDown: () => onDown('signaling'),
+        onReplaced,
       });
   }
 

@@ -24,6 +24,8 @@ addStrings({
     'host.tools': 'Host tools',
     'host.remove': 'Remove {name} from the game',
     'host.handHost': 'Make {name} the host',
+    'live.hostNow': '{name} is now the host and records the group\'s decision.',
+    'live.youHost': 'You are now the host: you record the group\'s decision.',
     'host.end': 'End the game now',
     'host.endConfirm': 'Yes, end the game for everyone',
     'host.endCancel': 'Keep playing',
@@ -64,6 +66,8 @@ addStrings({
     'host.tools': '방장 도구',
     'host.remove': '{name} 님을 게임에서 내보내기',
     'host.handHost': '{name} 님을 방장으로',
+    'live.hostNow': '이제 {name} 님이 방장이며 모둠의 결정을 기록합니다.',
+    'live.youHost': '이제 내가 방장입니다. 모둠의 결정을 내가 기록합니다.',
     'host.end': '지금 게임 끝내기',
     'host.endConfirm': '네, 모두의 게임을 끝냅니다',
     'host.endCancel': '계속하기',
@@ -252,6 +256,23 @@ export function presenceTag(participant) {
     return null;
   }
   return h('span', { class: presence === 'reconnecting' ? 'tag warn' : 'tag bad', 'data-presence': presence }, t(`presence.${presence}`));
+}
+
+/**
+ * A host change in a game under way (handed on, or the host dropped), in words: only the screen changed, so a player
+ * who does not see it never learnt that the decision was now theirs to record, nor the others whose it was.
+ * @param {import('../api.js').Room} previous @param {import('../api.js').Room} next @param {number | undefined} selfId
+ * @returns {string | null}
+ */
+export function hostChange(previous, next, selfId) {
+  if (next.phase !== 'started' || next.host_user_id === previous.host_user_id) {
+    return null;
+  }
+  if (next.host_user_id === selfId) {
+    return t('live.youHost');
+  }
+  const host = next.participants.find((p) => p.user_id === next.host_user_id);
+  return host ? t('live.hostNow', { name: displayName(host) }) : null;
 }
 
 /**
