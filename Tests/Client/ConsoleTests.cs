@@ -24,9 +24,9 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         // The app never navigates again: a listener added now sees every CSP refusal of the console (QR image, monitor socket).
         await page.EvaluateAsync("() => { window.__violations = []; document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI)); }");
         await page.ClickAsync("#open-console");
-        await Expect(page.Locator("#session-topic option").First).ToBeAttachedAsync();
+        await Expect(page.Locator("#session-topic input").First).ToBeAttachedAsync();
         await page.FillAsync("#session-title", "Ethics 101");
-        await page.SelectOptionAsync("#session-topic", RoomKit.Topic);
+        await page.CheckAsync($"#session-topic input[value='{RoomKit.Topic}']");
         await page.ClickAsync("#session-submit");
 
         var codeElement = page.Locator("#session-code");
@@ -448,7 +448,7 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
         var page = await SignInAsync(facilitator.Tokens.Username);
         await page.ClickAsync("#open-console");
-        await Expect(page.Locator("#session-topic option").First).ToBeAttachedAsync();
+        await Expect(page.Locator("#session-topic input").First).ToBeAttachedAsync();
         await page.FillAsync("#session-title", "Arriving");
         await page.ClickAsync("#session-submit");
         await Expect(page.Locator("#pool-count")).ToHaveAttributeAsync("data-count", "0");
@@ -505,28 +505,27 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
         var page = await SignInAsync(facilitator.Tokens.Username);
         await page.ClickAsync("#open-console");
-        await Expect(page.Locator("#session-topic option").First).ToBeAttachedAsync();
+        await Expect(page.Locator("#session-topic input").First).ToBeAttachedAsync();
         await page.FillAsync("#session-title", "Night-care study");
-        await page.SelectOptionAsync("#session-topic", RoomKit.Topic);
+        await page.CheckAsync($"#session-topic input[value='{RoomKit.Topic}']");
         await page.ClickAsync("#session-settings summary");
         await page.FillAsync("#session-study-label", "night-care-2027");
         await page.FillAsync("#session-choice-seconds", "300");
         await page.FillAsync("#session-consensus-seconds", "120");
-        await page.SelectOptionAsync("#session-on-dropout", "bot");
-        await page.SelectOptionAsync("#session-voice", "required");
-        // The voice choice's words are not cut off: the select is as wide as they need, past the fields' 24rem (384px).
-        var voiceWidth = (await page.Locator("#session-voice").BoundingBoxAsync())!.Width;
-        Assert.True(voiceWidth > 384, $"the voice select is {voiceWidth}px wide");
+        await page.CheckAsync("#session-on-dropout input[value=bot]");
+        await page.CheckAsync("#session-voice input[value=required]");
+        // The voice choice's words are not cut off (they were, in a select at the fields' 24rem): radios' words wrap.
+        Assert.Empty(await Reflow.ClippedTextAsync(page));
         // A bot in a dropout's seat needs no box ticked, and the page says so beside it.
         await Expect(page.Locator("#session-on-dropout")).ToHaveAttributeAsync("aria-describedby", "session-on-dropout-hint");
         // Bots for those left over need bots allowed (else 422 remainder_needs_bots): unticked, the choice is greyed out, with why.
-        await Expect(page.Locator("#session-remainder option[value=bots]")).ToBeDisabledAsync();
+        await Expect(page.Locator("#session-remainder input[value=bots]")).ToBeDisabledAsync();
         await Expect(page.Locator("#session-remainder-hint")).ToBeVisibleAsync();
         await Expect(page.Locator("#session-remainder")).ToHaveAttributeAsync("aria-describedby", "session-remainder-hint");
         await page.CheckAsync("#session-bots-allowed");
-        await Expect(page.Locator("#session-remainder option[value=bots]")).ToBeEnabledAsync();
+        await Expect(page.Locator("#session-remainder input[value=bots]")).ToBeEnabledAsync();
         await Expect(page.Locator("#session-remainder-hint")).ToHaveCountAsync(0);
-        await page.SelectOptionAsync("#session-remainder", "bots");
+        await page.CheckAsync("#session-remainder input[value=bots]");
         await page.CheckAsync("#session-generate");
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "console-settings");
         await Expect(page.Locator("#session-study-label")).ToHaveValueAsync("night-care-2027");
@@ -558,7 +557,7 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
         var page = await SignInAsync(facilitator.Tokens.Username);
         await page.ClickAsync("#open-console");
-        await Expect(page.Locator("#session-topic option").First).ToBeAttachedAsync();
+        await Expect(page.Locator("#session-topic input").First).ToBeAttachedAsync();
         await page.FillAsync("#session-title", "Marked");
         await page.ClickAsync("#session-settings summary");
         await page.FillAsync("#session-study-label", "night\u202Ecare");

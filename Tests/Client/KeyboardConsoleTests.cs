@@ -28,9 +28,9 @@ public class KeyboardConsoleTests(BrowserFixture browser) : IClassFixture<Browse
         // The session's form, its settings opened from their summary: ten minutes to choose, bots allowed.
         await keys.PressAsync("#open-console");
         await Expect(page.Locator("#screen-title")).ToBeFocusedAsync();
-        await Expect(page.Locator("#session-topic option").First).ToBeAttachedAsync();
+        await Expect(page.Locator("#session-topic input").First).ToBeAttachedAsync();
         await keys.TypeAsync("#session-title", "Keys class");
-        await keys.SelectAsync("#session-topic", RoomKit.Topic);
+        await keys.ChooseAsync("topic", RoomKit.Topic);
         await keys.PressAsync("#session-settings summary");
         await Expect(page.Locator("#session-settings")).ToHaveAttributeAsync("open", string.Empty);
         await keys.TypeAsync("#session-choice-seconds", "600");

@@ -32,24 +32,52 @@ internal static class Reflow
     /// </summary>
     public static async Task AssertNoClippedTextAsync(IPage page, string screen)
     {
-        var clipped = await page.EvaluateAsync<string[]>(
-            """
-            () => [...document.querySelectorAll('body *')].filter((element) => {
-              const style = getComputedStyle(element);
-              const hides = (overflow) => overflow === 'hidden' || overflow === 'clip';
-              // Text hidden for the eye on purpose (a 1 px box for a screen reader, .visually-hidden) is not cut off.
-              const hiddenOnPurpose = element.clientWidth <= 1 && element.clientHeight <= 1;
-              if (!(hides(style.overflowX) || hides(style.overflowY)) || !element.textContent.trim() || element.getClientRects().length === 0 || hiddenOnPurpose) {
-                return false;
-              }
-              // One pixel of rounding is not a letter cut off.
-              return (hides(style.overflowX) && element.scrollWidth > element.clientWidth + 1)
-                || (hides(style.overflowY) && element.scrollHeight > element.clientHeight + 1);
-            }).map((element) => `${element.tagName.toLowerCase()}${element.id ? '#' + element.id : ''}${element.className ? '.' + String(element.className).split(' ').join('.') : ''}`
-              + ` (${element.scrollWidth}x${element.scrollHeight} in ${element.clientWidth}x${element.clientHeight})`)
-            """);
+        var clipped = await ClippedTextAsync(page);
         Assert.True(clipped.Length == 0, $"The {screen} screen cuts off text at: {string.Join(", ", clipped)}");
     }
+
+    /// <summary>
+    /// The elements that cut off their text, each named (tag, id, classes) with the size it needs and the size it has.
+    /// A select shows its chosen option in a box that clips it whatever its overflow says, and its scrollWidth does not
+    /// grow with the text: its need is measured on a copy holding that option alone, sized to fit it (the width the
+    /// browser gives a select of its own accord: the text, the padding and the arrow), in the same place and style.
+    /// </summary>
+    public static Task<string[]> ClippedTextAsync(IPage page) => page.EvaluateAsync<string[]>(
+        """
+        () => {
+          const named = (element, size) => `${element.tagName.toLowerCase()}${element.id ? '#' + element.id : ''}`
+            + `${element.className ? '.' + String(element.className).split(' ').join('.') : ''} (${size})`;
+          const shown = (element) => element.getClientRects().length > 0 && getComputedStyle(element).visibility !== 'hidden';
+          const selects = [...document.querySelectorAll('body select')].filter((select) => shown(select) && select.selectedOptions.length > 0).flatMap((select) => {
+            const copy = select.cloneNode(false);
+            copy.removeAttribute('id');
+            copy.append(select.selectedOptions[0].cloneNode(true));
+            copy.style.position = 'absolute';
+            copy.style.visibility = 'hidden';
+            copy.style.width = 'auto';
+            copy.style.minWidth = '0';
+            copy.style.maxWidth = 'none';
+            select.after(copy);
+            const need = copy.getBoundingClientRect().width;
+            copy.remove();
+            const has = select.getBoundingClientRect().width;
+            // One pixel of rounding is not a letter cut off.
+            return need > has + 1 ? [named(select, `its choice needs ${Math.ceil(need)} px, has ${Math.floor(has)}`)] : [];
+          });
+          const boxes = [...document.querySelectorAll('body *')].filter((element) => {
+            const style = getComputedStyle(element);
+            const hides = (overflow) => overflow === 'hidden' || overflow === 'clip';
+            // Text hidden for the eye on purpose (a 1 px box for a screen reader, .visually-hidden) is not cut off.
+            const hiddenOnPurpose = element.clientWidth <= 1 && element.clientHeight <= 1;
+            if (!(hides(style.overflowX) || hides(style.overflowY)) || !element.textContent.trim() || element.getClientRects().length === 0 || hiddenOnPurpose) {
+              return false;
+            }
+            return (hides(style.overflowX) && element.scrollWidth > element.clientWidth + 1)
+              || (hides(style.overflowY) && element.scrollHeight > element.clientHeight + 1);
+          }).map((element) => named(element, `${element.scrollWidth}x${element.scrollHeight} in ${element.clientWidth}x${element.clientHeight}`));
+          return [...selects, ...boxes];
+        }
+        """);
 
     /// <summary>
     /// The screen now shown, on a page 320 px wide: no sideways scrolling, no text cut off, axe passing; then the same

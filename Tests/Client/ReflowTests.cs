@@ -16,6 +16,24 @@ public class ReflowTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>
+    /// A select cuts off the words of its choice in its own box, which no overflow style or scrollWidth shows: the check
+    /// measures the choice, so a select narrower than its words is caught, and one as wide as them is not.
+    /// </summary>
+    [Fact]
+    public async Task The_clipped_text_check_sees_a_select_too_narrow_for_its_choice()
+    {
+        var page = await browser.NewPageAsync(width: 320, height: 640);
+        await page.GotoAsync("/");
+        await page.SelectOptionAsync("#lang-select", "en");
+        await Expect(page.Locator("#account-username")).ToBeVisibleAsync();
+        Assert.DoesNotContain(await Reflow.ClippedTextAsync(page), clipped => clipped.StartsWith("select#lang-select ", StringComparison.Ordinal));
+
+        await page.EvaluateAsync("() => { document.getElementById('lang-select').style.width = '2.5rem'; }");
+        Assert.Contains(await Reflow.ClippedTextAsync(page), clipped => clipped.StartsWith("select#lang-select ", StringComparison.Ordinal));
+        await page.Context.CloseAsync();
+    }
+
     [Fact]
     public async Task Every_screen_but_the_games_reflows_at_320_px_and_keeps_its_text_whole_with_wider_spacing()
     {
@@ -46,7 +64,7 @@ public class ReflowTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
         await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync(new() { Timeout = 60_000 });
 
         await page.ClickAsync("#open-console");
-        await Expect(page.Locator("#session-topic option").First).ToBeAttachedAsync();
+        await Expect(page.Locator("#session-topic input").First).ToBeAttachedAsync();
         await page.ClickAsync("#session-settings summary");
         await Reflow.AssertReflowsAsync(page, "console-settings");
 

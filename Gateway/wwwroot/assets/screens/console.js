@@ -745,6 +745,7 @@ export class ConsolePage {
   /** @param {Topic[]} topics @param {boolean} busy @param {Run} run */
   createSection(topics, busy, run) {
     const keep = keeper(this.draft);
+    const chosen = this.draft.topic || (topics[0]?.topic ?? '');
     return h('form', {
       class: 'card',
       id: 'session-form',
@@ -763,9 +764,13 @@ export class ConsolePage {
     h('p', { class: 'hint' }, t('console.createHint')),
     h('label', { for: 'session-title' }, t('console.sessionTitle')),
     h('input', { type: 'text', id: 'session-title', name: 'title', maxlength: 100, required: true, value: this.draft.title, oninput: keep('title') }),
-    h('label', { for: 'session-topic' }, t('console.topic')),
-    h('select', { id: 'session-topic', name: 'topic', onchange: keep('topic') },
-      topics.map((topic) => h('option', { value: topic.topic, selected: this.draft.topic === topic.topic }, pick(topic.title) || topic.topic))),
+    // A group of choices, not a select: a topic's title is wider than a phone's select (320 px), which cut it off, and
+    // a choice's words wrap here.
+    h('fieldset', { id: 'session-topic' },
+      h('legend', {}, t('console.topic')),
+      topics.map((topic) => h('label', { class: 'inline' },
+        h('input', { type: 'radio', name: 'topic', value: topic.topic, checked: chosen === topic.topic, onchange: keep('topic') }),
+        h('span', {}, pick(topic.title) || topic.topic)))),
     sessionSettingsFields(this.draft.settings, () => this.onChange()),
     h('button', { type: 'submit', id: 'session-submit', disabled: busy }, t('console.createButton')));
   }
