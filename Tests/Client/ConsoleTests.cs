@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Tests.Accounts;
@@ -408,6 +409,77 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await page.Context.CloseAsync();
     }
 
+    /// <summary>
+    /// The page offers only other rooms than the student's, so the server's same_room is made real by altering the move on
+    /// its way (to the student's own room): it is said at the room's field. A room with no free seat (every seat of a
+    /// started game played) is a refusal naming no field: said in the alert and beside the rooms, no field marked.
+    /// </summary>
+    [Fact]
+    public async Task A_move_refused_for_the_same_room_is_said_at_the_room_and_one_refused_for_a_full_room_in_the_alert()
+    {
+        var (facilitator, code, (a, inA), (b, _)) = await TwoRoomsAsync();
+        var page = await ConsoleOnAsync(facilitator, code, rooms: 2);
+        await page.SelectOptionAsync("#move-who", $"{a}:{inA[0]}");
+        await page.SelectOptionAsync("#move-to", b);
+        await page.RouteAsync("**/move", route => route.ContinueAsync(new()
+        {
+            PostData = Encoding.UTF8.GetBytes(route.Request.PostData!.Replace($"\"to_room_code\":\"{b}\"", $"\"to_room_code\":\"{a}\"", StringComparison.Ordinal)),
+        }));
+        await page.ClickAsync("#move-submit");
+        await FieldErrors.AssertSaidAtAsync(page, "#move-to", "same_room", "Choose another room.", notAt: "#move-who");
+
+        await page.UnrouteAllAsync();
+        await page.ClickAsync("#move-submit");
+        await Expect(page.Locator("#error[data-code='no_free_seat']")).ToHaveTextAsync("That room has no free seat.");
+        await Expect(page.Locator("#console-done")).ToHaveTextAsync("Not done: That room has no free seat.");
+        await Expect(page.Locator("#move-to")).Not.ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(page.Locator("#move-submit")).ToBeFocusedAsync();
+        Assert.Equal(0, await page.Locator("#action-log-table tr[data-action=move_participant]").CountAsync());
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>
+    /// A live update (from another device) takes away the control with the focus: a student's Remove as they are removed,
+    /// the move's fields as the last other room ends. The focus fell back to the page's heading, a screen above; it stays
+    /// in the rooms' table, or on the words that say why the move's form is gone.
+    /// </summary>
+    [Fact]
+    public async Task A_control_a_live_update_takes_away_leaves_the_focus_in_the_rooms_table_or_on_what_replaced_it()
+    {
+        var (facilitator, code, (a, inA), (b, _)) = await TwoRoomsAsync();
+        var page = await ConsoleOnAsync(facilitator, code, rooms: 2);
+
+        await page.FocusAsync($"#seat-remove-{a}-{inA[2]}");
+        using (var removed = await facilitator.PostAsync($"/sessions/{code}/rooms/{a}/remove", new { user_id = inA[2] }, Ct))
+        {
+            removed.EnsureSuccessStatusCode();
+        }
+
+        await Expect(page.Locator($"#rooms-table tr[data-room-code='{a}'] [data-user-id='{inA[2]}']")).ToHaveAttributeAsync("data-state", "removed");
+        await Expect(page.Locator("#rooms-region")).ToBeFocusedAsync();
+
+        await page.FocusAsync("#move-who");
+        using (var ended = await facilitator.PostAsync($"/sessions/{code}/rooms/{b}/end", new { }, Ct))
+        {
+            ended.EnsureSuccessStatusCode();
+        }
+
+        await Expect(page.Locator("#move-none")).ToHaveTextAsync("Nobody to move, or no other room.");
+        await Expect(page.Locator("#move-none")).ToBeFocusedAsync();
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>A session of six students (ten minutes to choose) started through the API: two rooms, each with its students' ids.</summary>
+    private async Task<(Player Facilitator, string Code, (string Code, long[] Seated) A, (string Code, long[] Seated) B)> TwoRoomsAsync()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, choiceSeconds: 600));
+        await SessionKit.EnrolledAsync(browser.Client, code, 6, Ct);
+        var rooms = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct));
+        (string, long[]) Room(int i) => (rooms[i].GetProperty("room_code").GetString()!, SessionKit.UserIds(rooms[i]).ToArray());
+        return (facilitator, code, Room(0), Room(1));
+    }
+
     /// <summary>A session of three students (ten minutes to choose) started through the API: one room, and its students.</summary>
     private async Task<(Player Facilitator, string Code, string Room, Player[] Seated)> StartedSessionAsync()
     {
@@ -419,14 +491,14 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         return (facilitator, code, room.GetProperty("room_code").GetString()!, seated);
     }
 
-    /// <summary>The console of a session opened by its code, its room's row drawn from the monitor.</summary>
-    private async Task<IPage> ConsoleOnAsync(Player facilitator, string code)
+    /// <summary>The console of a session opened by its code, its rooms' rows drawn from the monitor.</summary>
+    private async Task<IPage> ConsoleOnAsync(Player facilitator, string code, int rooms = 1)
     {
         var page = await SignInAsync(facilitator.Tokens.Username);
         await page.ClickAsync("#open-console");
         await page.FillAsync("#reopen-code", code);
         await page.ClickAsync("#reopen-submit");
-        await Expect(page.Locator("#rooms-table tbody tr[data-phase=started]")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#rooms-table tbody tr[data-phase=started]")).ToHaveCountAsync(rooms);
         return page;
     }
 

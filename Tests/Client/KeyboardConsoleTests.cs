@@ -47,6 +47,11 @@ public class KeyboardConsoleTests(BrowserFixture browser) : IClassFixture<Browse
         await keys.PressAsync("#session-start");
         await Expect(page.Locator("#rooms-table tbody tr[data-phase=started]")).ToHaveCountAsync(2);
         await keys.AssertFocusKeptAsync("the start");
+        // Start goes with the pool: the rooms take the focus, where the facilitator acts next (it was the page's
+        // heading, a screen above them), named by their caption, and the start is said politely.
+        await Expect(page.Locator("#rooms-region")).ToBeFocusedAsync();
+        await Expect(page.Locator("#rooms-region")).ToHaveAccessibleNameAsync("The session's rooms, live");
+        await Expect(page.Locator("#live")).ToHaveTextAsync("The session has started. Rooms: 2.");
 
         var session = await HttpAssert.OkAsync<System.Text.Json.JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct));
         var rooms = SessionKit.Rooms(session);

@@ -93,7 +93,7 @@ const researchPage = new ResearchPage(() => render());
 
 const adminPage = new AdminPage(() => render());
 
-const consolePage = new ConsolePage(() => render());
+const consolePage = new ConsolePage(() => render(), announce);
 
 const myDataPage = new MyDataPage(() => render());
 
@@ -193,6 +193,7 @@ async function run(action, at) {
   }
   clearError();
   const pressed = document.activeElement;
+  const holder = holderOf(pressed);
   state.busy = true;
   render();
   try {
@@ -212,7 +213,7 @@ async function run(action, at) {
       marked?.closest('details')?.setAttribute('open', '');
       marked?.focus();
     } else {
-      giveFocusBack(pressed);
+      giveFocusBack(pressed, holder);
     }
   }
 }
@@ -257,22 +258,45 @@ function markInvalidField(nodes) {
 }
 
 /**
- * After an action, the focus goes back to the control that started it (or the one drawn in its place, or the screen's
- * heading if it is gone). The browser takes the focus from a button as it is disabled while its action runs, and a
- * keyboard user was left on the page's body after each choice sent, Tab starting again from the top of the page.
- * An action that moved the focus itself (to a new screen, a question) keeps it where it put it.
+ * After an action, the focus goes back to the control that started it (or the one drawn in its place, or the region it
+ * sat in, or the screen's heading if it is gone). The browser takes the focus from a button as it is disabled while its
+ * action runs, and a keyboard user was left on the page's body after each choice sent, Tab starting again from the top
+ * of the page. An action that moved the focus itself (to a new screen, a question) keeps it where it put it.
  * @param {Element | null} pressed
+ * @param {HTMLElement | null} holder the region pressed sat in (holderOf), found while it was still on the page
  */
-function giveFocusBack(pressed) {
+function giveFocusBack(pressed, holder) {
   if (document.activeElement !== document.body || !(pressed instanceof HTMLElement) || pressed === document.body) {
     return;
   }
-  const target = pressed.isConnected ? pressed : document.getElementById(pressed.id) ?? (pressed.id ? standIn(pressed.id) : null);
+  const drawnAgain = document.getElementById(pressed.id) ?? (pressed.id ? standIn(pressed.id) : null);
+  const target = pressed.isConnected ? pressed : drawnAgain ?? stillShown(holder);
   if (target) {
     target.focus();
   } else {
     focusHeading();
   }
+}
+
+/**
+ * The scrolling region (a Tab stop of its own) an element sits in, as the console's rooms' table holds every room's
+ * buttons: when an update takes a button away or greys it out under the focus, the region keeps the focus and the next
+ * Tab goes on from there. The screen's heading sent a facilitator back to the top of a long page.
+ * @param {Element | null} element
+ * @returns {HTMLElement | null}
+ */
+function holderOf(element) {
+  const holder = element?.parentElement?.closest('[tabindex="0"]');
+  return holder instanceof HTMLElement ? holder : null;
+}
+
+/**
+ * The element itself if a redraw kept it, or the one drawn in its place under its id.
+ * @param {HTMLElement | null} element
+ * @returns {HTMLElement | null}
+ */
+function stillShown(element) {
+  return element?.isConnected ? element : element?.id ? document.getElementById(element.id) : null;
 }
 
 /**
@@ -1137,6 +1161,7 @@ function signOut() {
 function render() {
   const main = byId('main');
   const focused = document.activeElement;
+  const holder = holderOf(focused);
   document.title = t('app.title');
   byId('app-title').textContent = t('app.title');
   byId('skip-link').textContent = t('app.skip');
@@ -1149,26 +1174,27 @@ function render() {
   markInvalidField(drawn);
   morphChildren(main, drawn);
   renderBanner();
-  keepFocus(focused);
+  keepFocus(focused, holder);
 }
 
 /**
  * After a redraw that took away the focused control (a room update turning the host's Remove into Hand host as the
- * player comes back), the focus goes to what now stands in its place, or to the screen's heading: it fell to the page's
- * body, and the keyboard user's next Tab started again from the top of the page. Likewise for a control the redraw
- * disabled. A focus the redraw did not take is left where it is.
+ * player comes back, the console's Remove as the student is removed from another device), the focus goes to what now
+ * stands in its place, or the region it sat in, or the screen's heading: it fell to the page's body, and the keyboard
+ * user's next Tab started again from the top of the page. Likewise for a control the redraw disabled. A focus the
+ * redraw did not take is left where it is.
  * @param {Element | null} focused what had the focus before the redraw
+ * @param {HTMLElement | null} holder the region it sat in (holderOf), found before the redraw
  */
-function keepFocus(focused) {
+function keepFocus(focused, holder) {
   if (focused && !focused.isConnected) {
-    giveFocusBack(focused);
+    giveFocusBack(focused, holder);
   } else if (!state.busy && focused instanceof HTMLButtonElement && focused.disabled) {
     // Greyed out under the focus by an update (the console's Remove as the student connects): the browser dropped the
-    // focus to the body. The region it sits in takes it (or the heading), so the next Tab goes on from there. While an
-    // action runs its buttons are disabled on purpose, and run gives the focus back itself.
-    const holder = focused.parentElement?.closest('[tabindex="0"]');
-    if (holder instanceof HTMLElement) {
-      holder.focus();
+    // focus to the body. While an action runs its buttons are disabled on purpose, and run gives the focus back itself.
+    const region = stillShown(holder);
+    if (region) {
+      region.focus();
     } else {
       focusHeading();
     }
@@ -1798,8 +1824,9 @@ function renderVoice() {
     return;
   }
   const focused = document.activeElement;
+  const holder = holderOf(focused);
   morphChildren(card, voiceContent());
-  keepFocus(focused);
+  keepFocus(focused, holder);
 }
 
 // ---------------------------------------------------------------- start

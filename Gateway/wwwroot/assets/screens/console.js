@@ -38,6 +38,7 @@ addStrings({
     'console.unnamed': 'Student {id}',
     'console.refresh': 'Refresh',
     'console.start': 'Start: seat the students in rooms',
+    'console.started': 'The session has started. Rooms: {count}.',
     'console.rooms': 'Rooms',
     'console.roomsCaption': 'The session\'s rooms, live',
     'console.noRooms': 'No room yet.',
@@ -172,6 +173,7 @@ addStrings({
     'console.unnamed': '학생 {id}',
     'console.refresh': '새로 고침',
     'console.start': '시작: 학생들을 방에 배정하기',
+    'console.started': '세션이 시작되었습니다. 방: {count}개.',
     'console.rooms': '방',
     'console.roomsCaption': '세션의 방 (실시간)',
     'console.noRooms': '아직 방이 없습니다.',
@@ -315,9 +317,13 @@ export function consoleSessionStored() {
 }
 
 export class ConsolePage {
-  /** @param {() => void} onChange redraws the screen */
-  constructor(onChange) {
+  /**
+   * @param {() => void} onChange redraws the screen
+   * @param {(text: string) => void} announce says something in the page's polite live region
+   */
+  constructor(onChange, announce) {
     this.onChange = onChange;
+    this.announce = announce;
     /** @type {Session | null} */
     this.session = null;
     /** @type {string | null} the QR code as a data: URL (the CSP's img-src allows data:, not blob:) */
@@ -533,7 +539,16 @@ export class ConsolePage {
       this.watch();
       await this.loadResults();
       this.onChange();
+      this.announceStart();
     }
+  }
+
+  /**
+   * The start in words, beside the focus moving to the rooms' table (it stands in for Start): the rooms appear above
+   * where the pool was, and a screen reader user heard only the table's name, not that the class had been seated.
+   */
+  announceStart() {
+    this.announce(t('console.started', { count: number(this.session?.rooms.length ?? 0) }));
   }
 
   /**
@@ -558,6 +573,9 @@ export class ConsolePage {
               this.loadResults().then(() => this.onChange(), () => {});
             }
             this.onChange();
+            if (fresh.status === 'started') {
+              this.announceStart();
+            }
           }
         }, () => {})
         .finally(() => {
@@ -846,7 +864,10 @@ export class ConsolePage {
         ? h('p', { class: 'muted' }, t('console.noRooms'))
         // The scrolling region is named by its table's caption: named by the section's heading, it was a second region
         // of the same name inside the first, two landmarks a screen reader could not tell apart.
-        : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'rooms-caption' },
+        // It stands in for Start, which goes as the rooms come: the focus went to the page's heading, a screen away from
+        // the rooms a facilitator acts on next. Its id keeps it the same element through redraws, as it keeps the focus
+        // for a room's button taken away under it (main.js holderOf).
+        : h('div', { class: 'table-wrap', id: 'rooms-region', tabindex: 0, role: 'region', 'aria-labelledby': 'rooms-caption', 'data-stands-for': 'session-start' },
           h('table', { id: 'rooms-table' },
             h('caption', { id: 'rooms-caption' }, t('console.roomsCaption')),
             h('thead', {}, h('tr', {},
@@ -956,7 +977,9 @@ export class ConsolePage {
     },
     h('h3', { id: 'move-title' }, t('console.move')),
     movers.length === 0 || choices.length === 0
-      ? h('p', { class: 'muted' }, t('console.moveNone'))
+      // Stands in for the fields a room's end or a move took away under the focus, which fell back to the page's
+      // heading: this says why the form is gone, where the facilitator was.
+      ? h('p', { class: 'muted', id: 'move-none', tabindex: -1, 'data-stands-for': 'move-who move-to move-submit' }, t('console.moveNone'))
       : [
         h('label', { for: 'move-who' }, t('console.moveWho')),
         // Drawn again at once: the rooms offered are the other rooms than the student's, and were those of the student
