@@ -159,7 +159,7 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await page.ClickAsync($"#seat-remove-{a}-{inA[2]}");
         await page.ClickAsync("#console-confirm-yes");
         await Expect(rowA.Locator($"[data-user-id='{inA[2]}']")).ToContainTextAsync("removed");
-        await page.SelectOptionAsync("#move-who", $"{b}:{inB[0]}");
+        await page.CheckAsync($"#move-who input[value='{b}:{inB[0]}']");
         await page.SelectOptionAsync("#move-to", a);
         await page.ClickAsync("#move-submit");
         // Enrolled by the API, the mover never opened the game: "not connected" (so Remove applies), not "present".
@@ -419,14 +419,14 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
     {
         var (facilitator, code, (a, inA), (b, _)) = await TwoRoomsAsync();
         var page = await ConsoleOnAsync(facilitator, code, rooms: 2);
-        await page.SelectOptionAsync("#move-who", $"{a}:{inA[0]}");
+        await page.CheckAsync($"#move-who input[value='{a}:{inA[0]}']");
         await page.SelectOptionAsync("#move-to", b);
         await page.RouteAsync("**/move", route => route.ContinueAsync(new()
         {
             PostData = Encoding.UTF8.GetBytes(route.Request.PostData!.Replace($"\"to_room_code\":\"{b}\"", $"\"to_room_code\":\"{a}\"", StringComparison.Ordinal)),
         }));
         await page.ClickAsync("#move-submit");
-        await FieldErrors.AssertSaidAtAsync(page, "#move-to", "same_room", "Choose another room.", notAt: "#move-who");
+        await FieldErrors.AssertSaidAtAsync(page, "#move-to", "same_room", "Choose another room.", notAt: "#move-who input:checked");
 
         await page.UnrouteAllAsync();
         await page.ClickAsync("#move-submit");
@@ -458,7 +458,7 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await Expect(page.Locator($"#rooms-table tr[data-room-code='{a}'] [data-user-id='{inA[2]}']")).ToHaveAttributeAsync("data-state", "removed");
         await Expect(page.Locator("#rooms-region")).ToBeFocusedAsync();
 
-        await page.FocusAsync("#move-who");
+        await page.FocusAsync("#move-who input:checked");
         using (var ended = await facilitator.PostAsync($"/sessions/{code}/rooms/{b}/end", new { }, Ct))
         {
             ended.EnsureSuccessStatusCode();

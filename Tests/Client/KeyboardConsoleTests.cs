@@ -108,7 +108,7 @@ public class KeyboardConsoleTests(BrowserFixture browser) : IClassFixture<Browse
         await Expect(page.Locator($"#rooms-table tr[data-room-code='{a}'] [data-user-id='{inA[2].UserId}']")).ToHaveAttributeAsync("data-state", "removed");
 
         // The first of room B moves into the free seat, picked in the two selects with the arrows.
-        await keys.SelectAsync("#move-who", $"{b}:{inB[0].UserId}");
+        await keys.ChooseAsync("user_id", $"{b}:{inB[0].UserId}");
         await keys.SelectAsync("#move-to", a);
         await keys.PressAsync("#move-submit");
         await Expect(page.Locator($"#rooms-table tr[data-room-code='{b}'] [data-user-id='{inB[0].UserId}']")).ToHaveAttributeAsync("data-state", "moved");
@@ -188,7 +188,7 @@ public class KeyboardConsoleTests(BrowserFixture browser) : IClassFixture<Browse
         await keys.TypeAsync("#account-username", username);
         await keys.TypeAsync("#account-password", Roles.Password);
         await page.Keyboard.PressAsync("Enter");
-        await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync(new() { Timeout = 60_000 });
+        await Expect(page.Locator("#create-topic input").First).ToBeAttachedAsync(new() { Timeout = 60_000 });
         await Expect(page.Locator("#screen-title")).ToBeFocusedAsync();
     }
 }

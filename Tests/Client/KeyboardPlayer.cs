@@ -132,7 +132,7 @@ internal sealed class KeyboardPlayer(IPage page)
 
     /// <summary>
     /// Picks the radio of <paramref name="value"/> in the group <paramref name="name"/> whose values are words (the
-    /// console's topics): Tab into the group, whose checked radio is its stop, then the arrows.
+    /// console's topics, the students it may move): Tab into the group, whose checked radio is its stop, then the arrows.
     /// </summary>
     public async Task ChooseAsync(string name, string value)
     {

@@ -269,7 +269,9 @@ function giveFocusBack(pressed, holder) {
   if (document.activeElement !== document.body || !(pressed instanceof HTMLElement) || pressed === document.body) {
     return;
   }
-  const drawnAgain = document.getElementById(pressed.id) ?? (pressed.id ? standIn(pressed.id) : null);
+  // A radio has no id of its own: its group stands for it (the console's move's students, taken away as a room ends).
+  const id = pressed.id || pressed.closest('fieldset[id]')?.id || '';
+  const drawnAgain = id ? focusableIn(document.getElementById(id)) ?? standIn(id) : null;
   const target = pressed.isConnected ? pressed : drawnAgain ?? stillShown(holder);
   if (target) {
     target.focus();
@@ -288,6 +290,15 @@ function giveFocusBack(pressed, holder) {
 function holderOf(element) {
   const holder = element?.parentElement?.closest('[tabindex="0"]');
   return holder instanceof HTMLElement ? holder : null;
+}
+
+/**
+ * What takes the focus for an element: a group of radios (a fieldset) cannot, its checked radio (else its first) can.
+ * @param {HTMLElement | null} element
+ * @returns {HTMLElement | null}
+ */
+function focusableIn(element) {
+  return element instanceof HTMLFieldSetElement ? element.querySelector('input:checked') ?? element.querySelector('input:not(:disabled)') : element;
 }
 
 /**
@@ -1306,11 +1317,19 @@ function unfinishedCard(room) {
     }, t('lobby.unfinishedButton')));
 }
 
-/** @param {string} id @param {boolean} withAny */
-function topicSelect(id, withAny) {
-  return h('select', { id, name: 'topic' },
-    withAny ? h('option', { value: '' }, t('lobby.anyTopic')) : null,
-    state.topics.map((topic) => h('option', { value: topic.topic }, pick(topic.title) || topic.topic)));
+/**
+ * The topics as a group of radios whose words wrap, the first checked: in a select a topic's title was cut off on a phone
+ * (320 px), as a select cannot wrap.
+ * @param {string} id @param {boolean} withAny
+ */
+function topicChoices(id, withAny) {
+  const choices = [...(withAny ? [{ value: '', title: t('lobby.anyTopic') }] : []),
+    ...state.topics.map((topic) => ({ value: topic.topic, title: pick(topic.title) || topic.topic }))];
+  return h('fieldset', { id },
+    h('legend', {}, t('lobby.topic')),
+    choices.map((choice, index) => h('label', { class: 'inline' },
+      h('input', { type: 'radio', name: 'topic', value: choice.value, defaultChecked: index === 0 }),
+      h('span', {}, choice.title))));
 }
 
 function lobbyScreen() {
@@ -1341,8 +1360,7 @@ function lobbyScreen() {
         h('h3', {}, t('lobby.create')),
         h('label', { for: 'create-title' }, t('lobby.roomTitle')),
         h('input', { type: 'text', id: 'create-title', name: 'title', maxlength: 100, required: true }),
-        h('label', { for: 'create-topic' }, t('lobby.topic')),
-        topicSelect('create-topic', false),
+        topicChoices('create-topic', false),
         h('fieldset', {},
           h('legend', {}, t('lobby.visibility')),
           h('label', { class: 'inline', for: 'visibility-public' }, h('input', { type: 'radio', id: 'visibility-public', name: 'visibility', value: 'public', defaultChecked: true }), t('lobby.publicRoom')),
@@ -1364,8 +1382,7 @@ function lobbyScreen() {
       h('form', { class: 'card', id: 'quick-form', onsubmit: quickJoin },
         h('h3', {}, t('lobby.quick')),
         h('p', { class: 'hint' }, t('lobby.quickHint')),
-        h('label', { for: 'quick-topic' }, t('lobby.topic')),
-        topicSelect('quick-topic', true),
+        topicChoices('quick-topic', true),
         h('button', { type: 'submit', id: 'quick-submit', disabled: state.busy }, t('lobby.quickButton')))),
   ];
 }

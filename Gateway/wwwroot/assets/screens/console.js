@@ -981,11 +981,20 @@ export class ConsolePage {
       // heading: this says why the form is gone, where the facilitator was.
       ? h('p', { class: 'muted', id: 'move-none', tabindex: -1, 'data-stands-for': 'move-who move-to move-submit' }, t('console.moveNone'))
       : [
-        h('label', { for: 'move-who' }, t('console.moveWho')),
+        // Radios whose words wrap, not a select: a nickname may be 32 letters, which a select cut off on a phone.
         // Drawn again at once: the rooms offered are the other rooms than the student's, and were those of the student
         // shown first until a room's next change.
-        h('select', { id: 'move-who', name: 'user_id', onchange: (/** @type {Event} */ event) => { keep('mover')(event); this.onChange(); } },
-          movers.map((m) => h('option', { value: m.value, selected: m.value === mover }, m.label))),
+        h('fieldset', { id: 'move-who' },
+          h('legend', {}, t('console.moveWho')),
+          movers.map((m) => h('label', { class: 'inline' },
+            h('input', {
+              type: 'radio',
+              name: 'user_id',
+              value: m.value,
+              checked: m.value === mover,
+              onchange: (/** @type {Event} */ event) => { keep('mover')(event); this.onChange(); },
+            }),
+            h('span', {}, m.label)))),
         h('label', { for: 'move-to' }, t('console.moveTo')),
         h('select', { id: 'move-to', name: 'to_room_code', onchange: keep('target') },
           choices.map((code) => h('option', { value: code, selected: code === target }, code))),
