@@ -43,16 +43,16 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await page.FillAsync("#guest-nickname", "Typist");
         await page.ClickAsync("#guest-submit");
         await Expect(page.Locator("#create-form")).ToBeVisibleAsync(new() { Timeout = 60_000 });
-        await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync();
-        var topics = await page.Locator("#create-topic option").EvaluateAllAsync<string[]>("options => options.map((o) => o.value)");
+        await Expect(page.Locator("#create-topic input").First).ToBeAttachedAsync();
+        var topics = await page.Locator("#create-topic input").EvaluateAllAsync<string[]>("radios => radios.map((r) => r.value)");
 
         await page.FillAsync("#create-title", "Half typed");
-        await page.SelectOptionAsync("#create-topic", topics[^1]);
+        await page.CheckAsync($"#create-topic input[value='{topics[^1]}']");
         await page.SelectOptionAsync("#lang-select", "ko");
         await Expect(page.Locator("label[for=create-title]")).ToHaveTextAsync("방 제목");
 
         await Expect(page.Locator("#create-title")).ToHaveValueAsync("Half typed");
-        await Expect(page.Locator("#create-topic")).ToHaveValueAsync(topics[^1]);
+        await Expect(page.Locator($"#create-topic input[value='{topics[^1]}']")).ToBeCheckedAsync();
         await page.Context.CloseAsync();
     }
 
@@ -223,7 +223,7 @@ public class ClientPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await page.ClickAsync("#guest-submit");
 
         // The lobby's lists have arrived (the topic select is filled) before the form is used.
-        await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync();
+        await Expect(page.Locator("#create-topic input").First).ToBeAttachedAsync();
 
         // A code nobody opened: the server's room_not_found becomes a sentence, not a code.
         await page.FillAsync("#join-code", "000000");

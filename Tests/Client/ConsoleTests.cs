@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Tests.Accounts;
@@ -24,9 +25,9 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         // The app never navigates again: a listener added now sees every CSP refusal of the console (QR image, monitor socket).
         await page.EvaluateAsync("() => { window.__violations = []; document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI)); }");
         await page.ClickAsync("#open-console");
-        await Expect(page.Locator("#session-topic option").First).ToBeAttachedAsync();
+        await Expect(page.Locator("#session-topic input").First).ToBeAttachedAsync();
         await page.FillAsync("#session-title", "Ethics 101");
-        await page.SelectOptionAsync("#session-topic", RoomKit.Topic);
+        await page.CheckAsync($"#session-topic input[value='{RoomKit.Topic}']");
         await page.ClickAsync("#session-submit");
 
         var codeElement = page.Locator("#session-code");
@@ -158,7 +159,7 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await page.ClickAsync($"#seat-remove-{a}-{inA[2]}");
         await page.ClickAsync("#console-confirm-yes");
         await Expect(rowA.Locator($"[data-user-id='{inA[2]}']")).ToContainTextAsync("removed");
-        await page.SelectOptionAsync("#move-who", $"{b}:{inB[0]}");
+        await page.CheckAsync($"#move-who input[value='{b}:{inB[0]}']");
         await page.SelectOptionAsync("#move-to", a);
         await page.ClickAsync("#move-submit");
         // Enrolled by the API, the mover never opened the game: "not connected" (so Remove applies), not "present".
@@ -408,6 +409,77 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         await page.Context.CloseAsync();
     }
 
+    /// <summary>
+    /// The page offers only other rooms than the student's, so the server's same_room is made real by altering the move on
+    /// its way (to the student's own room): it is said at the room's field. A room with no free seat (every seat of a
+    /// started game played) is a refusal naming no field: said in the alert and beside the rooms, no field marked.
+    /// </summary>
+    [Fact]
+    public async Task A_move_refused_for_the_same_room_is_said_at_the_room_and_one_refused_for_a_full_room_in_the_alert()
+    {
+        var (facilitator, code, (a, inA), (b, _)) = await TwoRoomsAsync();
+        var page = await ConsoleOnAsync(facilitator, code, rooms: 2);
+        await page.CheckAsync($"#move-who input[value='{a}:{inA[0]}']");
+        await page.SelectOptionAsync("#move-to", b);
+        await page.RouteAsync("**/move", route => route.ContinueAsync(new()
+        {
+            PostData = Encoding.UTF8.GetBytes(route.Request.PostData!.Replace($"\"to_room_code\":\"{b}\"", $"\"to_room_code\":\"{a}\"", StringComparison.Ordinal)),
+        }));
+        await page.ClickAsync("#move-submit");
+        await FieldErrors.AssertSaidAtAsync(page, "#move-to", "same_room", "Choose another room.", notAt: "#move-who input:checked");
+
+        await page.UnrouteAllAsync();
+        await page.ClickAsync("#move-submit");
+        await Expect(page.Locator("#error[data-code='no_free_seat']")).ToHaveTextAsync("That room has no free seat.");
+        await Expect(page.Locator("#console-done")).ToHaveTextAsync("Not done: That room has no free seat.");
+        await Expect(page.Locator("#move-to")).Not.ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(page.Locator("#move-submit")).ToBeFocusedAsync();
+        Assert.Equal(0, await page.Locator("#action-log-table tr[data-action=move_participant]").CountAsync());
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>
+    /// A live update (from another device) takes away the control with the focus: a student's Remove as they are removed,
+    /// the move's fields as the last other room ends. The focus fell back to the page's heading, a screen above; it stays
+    /// in the rooms' table, or on the words that say why the move's form is gone.
+    /// </summary>
+    [Fact]
+    public async Task A_control_a_live_update_takes_away_leaves_the_focus_in_the_rooms_table_or_on_what_replaced_it()
+    {
+        var (facilitator, code, (a, inA), (b, _)) = await TwoRoomsAsync();
+        var page = await ConsoleOnAsync(facilitator, code, rooms: 2);
+
+        await page.FocusAsync($"#seat-remove-{a}-{inA[2]}");
+        using (var removed = await facilitator.PostAsync($"/sessions/{code}/rooms/{a}/remove", new { user_id = inA[2] }, Ct))
+        {
+            removed.EnsureSuccessStatusCode();
+        }
+
+        await Expect(page.Locator($"#rooms-table tr[data-room-code='{a}'] [data-user-id='{inA[2]}']")).ToHaveAttributeAsync("data-state", "removed");
+        await Expect(page.Locator("#rooms-region")).ToBeFocusedAsync();
+
+        await page.FocusAsync("#move-who input:checked");
+        using (var ended = await facilitator.PostAsync($"/sessions/{code}/rooms/{b}/end", new { }, Ct))
+        {
+            ended.EnsureSuccessStatusCode();
+        }
+
+        await Expect(page.Locator("#move-none")).ToHaveTextAsync("Nobody to move, or no other room.");
+        await Expect(page.Locator("#move-none")).ToBeFocusedAsync();
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>A session of six students (ten minutes to choose) started through the API: two rooms, each with its students' ids.</summary>
+    private async Task<(Player Facilitator, string Code, (string Code, long[] Seated) A, (string Code, long[] Seated) B)> TwoRoomsAsync()
+    {
+        var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
+        var code = SessionKit.Code(await SessionKit.CreateAsync(facilitator, Ct, choiceSeconds: 600));
+        await SessionKit.EnrolledAsync(browser.Client, code, 6, Ct);
+        var rooms = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct));
+        (string, long[]) Room(int i) => (rooms[i].GetProperty("room_code").GetString()!, SessionKit.UserIds(rooms[i]).ToArray());
+        return (facilitator, code, Room(0), Room(1));
+    }
+
     /// <summary>A session of three students (ten minutes to choose) started through the API: one room, and its students.</summary>
     private async Task<(Player Facilitator, string Code, string Room, Player[] Seated)> StartedSessionAsync()
     {
@@ -419,14 +491,14 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         return (facilitator, code, room.GetProperty("room_code").GetString()!, seated);
     }
 
-    /// <summary>The console of a session opened by its code, its room's row drawn from the monitor.</summary>
-    private async Task<IPage> ConsoleOnAsync(Player facilitator, string code)
+    /// <summary>The console of a session opened by its code, its rooms' rows drawn from the monitor.</summary>
+    private async Task<IPage> ConsoleOnAsync(Player facilitator, string code, int rooms = 1)
     {
         var page = await SignInAsync(facilitator.Tokens.Username);
         await page.ClickAsync("#open-console");
         await page.FillAsync("#reopen-code", code);
         await page.ClickAsync("#reopen-submit");
-        await Expect(page.Locator("#rooms-table tbody tr[data-phase=started]")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#rooms-table tbody tr[data-phase=started]")).ToHaveCountAsync(rooms);
         return page;
     }
 
@@ -448,7 +520,7 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
         var page = await SignInAsync(facilitator.Tokens.Username);
         await page.ClickAsync("#open-console");
-        await Expect(page.Locator("#session-topic option").First).ToBeAttachedAsync();
+        await Expect(page.Locator("#session-topic input").First).ToBeAttachedAsync();
         await page.FillAsync("#session-title", "Arriving");
         await page.ClickAsync("#session-submit");
         await Expect(page.Locator("#pool-count")).ToHaveAttributeAsync("data-count", "0");
@@ -505,28 +577,27 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
         var page = await SignInAsync(facilitator.Tokens.Username);
         await page.ClickAsync("#open-console");
-        await Expect(page.Locator("#session-topic option").First).ToBeAttachedAsync();
+        await Expect(page.Locator("#session-topic input").First).ToBeAttachedAsync();
         await page.FillAsync("#session-title", "Night-care study");
-        await page.SelectOptionAsync("#session-topic", RoomKit.Topic);
+        await page.CheckAsync($"#session-topic input[value='{RoomKit.Topic}']");
         await page.ClickAsync("#session-settings summary");
         await page.FillAsync("#session-study-label", "night-care-2027");
         await page.FillAsync("#session-choice-seconds", "300");
         await page.FillAsync("#session-consensus-seconds", "120");
-        await page.SelectOptionAsync("#session-on-dropout", "bot");
-        await page.SelectOptionAsync("#session-voice", "required");
-        // The voice choice's words are not cut off: the select is as wide as they need, past the fields' 24rem (384px).
-        var voiceWidth = (await page.Locator("#session-voice").BoundingBoxAsync())!.Width;
-        Assert.True(voiceWidth > 384, $"the voice select is {voiceWidth}px wide");
+        await page.CheckAsync("#session-on-dropout input[value=bot]");
+        await page.CheckAsync("#session-voice input[value=required]");
+        // The voice choice's words are not cut off (they were, in a select at the fields' 24rem): radios' words wrap.
+        Assert.Empty(await Reflow.ClippedTextAsync(page));
         // A bot in a dropout's seat needs no box ticked, and the page says so beside it.
         await Expect(page.Locator("#session-on-dropout")).ToHaveAttributeAsync("aria-describedby", "session-on-dropout-hint");
         // Bots for those left over need bots allowed (else 422 remainder_needs_bots): unticked, the choice is greyed out, with why.
-        await Expect(page.Locator("#session-remainder option[value=bots]")).ToBeDisabledAsync();
+        await Expect(page.Locator("#session-remainder input[value=bots]")).ToBeDisabledAsync();
         await Expect(page.Locator("#session-remainder-hint")).ToBeVisibleAsync();
         await Expect(page.Locator("#session-remainder")).ToHaveAttributeAsync("aria-describedby", "session-remainder-hint");
         await page.CheckAsync("#session-bots-allowed");
-        await Expect(page.Locator("#session-remainder option[value=bots]")).ToBeEnabledAsync();
+        await Expect(page.Locator("#session-remainder input[value=bots]")).ToBeEnabledAsync();
         await Expect(page.Locator("#session-remainder-hint")).ToHaveCountAsync(0);
-        await page.SelectOptionAsync("#session-remainder", "bots");
+        await page.CheckAsync("#session-remainder input[value=bots]");
         await page.CheckAsync("#session-generate");
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "console-settings");
         await Expect(page.Locator("#session-study-label")).ToHaveValueAsync("night-care-2027");
@@ -558,7 +629,7 @@ public class ConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);
         var page = await SignInAsync(facilitator.Tokens.Username);
         await page.ClickAsync("#open-console");
-        await Expect(page.Locator("#session-topic option").First).ToBeAttachedAsync();
+        await Expect(page.Locator("#session-topic input").First).ToBeAttachedAsync();
         await page.FillAsync("#session-title", "Marked");
         await page.ClickAsync("#session-settings summary");
         await page.FillAsync("#session-study-label", "night\u202Ecare");

@@ -28,9 +28,9 @@ public class KeyboardConsoleTests(BrowserFixture browser) : IClassFixture<Browse
         // The session's form, its settings opened from their summary: ten minutes to choose, bots allowed.
         await keys.PressAsync("#open-console");
         await Expect(page.Locator("#screen-title")).ToBeFocusedAsync();
-        await Expect(page.Locator("#session-topic option").First).ToBeAttachedAsync();
+        await Expect(page.Locator("#session-topic input").First).ToBeAttachedAsync();
         await keys.TypeAsync("#session-title", "Keys class");
-        await keys.SelectAsync("#session-topic", RoomKit.Topic);
+        await keys.ChooseAsync("topic", RoomKit.Topic);
         await keys.PressAsync("#session-settings summary");
         await Expect(page.Locator("#session-settings")).ToHaveAttributeAsync("open", string.Empty);
         await keys.TypeAsync("#session-choice-seconds", "600");
@@ -47,6 +47,11 @@ public class KeyboardConsoleTests(BrowserFixture browser) : IClassFixture<Browse
         await keys.PressAsync("#session-start");
         await Expect(page.Locator("#rooms-table tbody tr[data-phase=started]")).ToHaveCountAsync(2);
         await keys.AssertFocusKeptAsync("the start");
+        // Start goes with the pool: the rooms take the focus, where the facilitator acts next (it was the page's
+        // heading, a screen above them), named by their caption, and the start is said politely.
+        await Expect(page.Locator("#rooms-region")).ToBeFocusedAsync();
+        await Expect(page.Locator("#rooms-region")).ToHaveAccessibleNameAsync("The session's rooms, live");
+        await Expect(page.Locator("#live")).ToHaveTextAsync("The session has started. Rooms: 2.");
 
         var session = await HttpAssert.OkAsync<System.Text.Json.JsonElement>(await facilitator.GetAsync($"/sessions/{code}", Ct));
         var rooms = SessionKit.Rooms(session);
@@ -103,7 +108,7 @@ public class KeyboardConsoleTests(BrowserFixture browser) : IClassFixture<Browse
         await Expect(page.Locator($"#rooms-table tr[data-room-code='{a}'] [data-user-id='{inA[2].UserId}']")).ToHaveAttributeAsync("data-state", "removed");
 
         // The first of room B moves into the free seat, picked in the two selects with the arrows.
-        await keys.SelectAsync("#move-who", $"{b}:{inB[0].UserId}");
+        await keys.ChooseAsync("user_id", $"{b}:{inB[0].UserId}");
         await keys.SelectAsync("#move-to", a);
         await keys.PressAsync("#move-submit");
         await Expect(page.Locator($"#rooms-table tr[data-room-code='{b}'] [data-user-id='{inB[0].UserId}']")).ToHaveAttributeAsync("data-state", "moved");
@@ -183,7 +188,7 @@ public class KeyboardConsoleTests(BrowserFixture browser) : IClassFixture<Browse
         await keys.TypeAsync("#account-username", username);
         await keys.TypeAsync("#account-password", Roles.Password);
         await page.Keyboard.PressAsync("Enter");
-        await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync(new() { Timeout = 60_000 });
+        await Expect(page.Locator("#create-topic input").First).ToBeAttachedAsync(new() { Timeout = 60_000 });
         await Expect(page.Locator("#screen-title")).ToBeFocusedAsync();
     }
 }

@@ -141,7 +141,7 @@ public partial class KeyboardGameTests(BrowserFixture browser) : IClassFixture<B
         await player.TickAsync("#voice-consent");
         await player.TypeAsync("#guest-nickname", nickname);
         await page.Keyboard.PressAsync("Enter");
-        await Expect(page.Locator("#create-topic option").First).ToBeAttachedAsync(new() { Timeout = 60_000 });
+        await Expect(page.Locator("#create-topic input").First).ToBeAttachedAsync(new() { Timeout = 60_000 });
         await Expect(page.Locator("#screen-title")).ToBeFocusedAsync();
     }
 

@@ -125,16 +125,35 @@ internal sealed class KeyboardPlayer(IPage page)
     public async Task SelectAsync(string selector, string value)
     {
         await TabToAsync(selector);
-        var select = page.Locator(selector);
-        // Where the wanted option stands is read again each step: a live update may redraw the list between two presses.
-        const string Position = "(select, value) => [select.selectedIndex, [...select.options].findIndex((option) => option.value === value)]";
-        for (var step = 0; step < 50 && await select.EvaluateAsync<int[]>(Position, value) is [var at, var wanted] && at != wanted; step++)
+        const string Position = "([selector, value]) => { const select = document.querySelector(selector); return [select.selectedIndex, [...select.options].findIndex((option) => option.value === value)]; }";
+        await ArrowToAsync(Position, selector, value);
+        await Expect(page.Locator(selector)).ToHaveValueAsync(value);
+    }
+
+    /// <summary>
+    /// Picks the radio of <paramref name="value"/> in the group <paramref name="name"/> whose values are words (the
+    /// console's topics, the students it may move): Tab into the group, whose checked radio is its stop, then the arrows.
+    /// </summary>
+    public async Task ChooseAsync(string name, string value)
+    {
+        await TabToAsync($"input[type=radio][name=\"{name}\"]");
+        const string Position = "([name, value]) => { const radios = [...document.querySelectorAll(`input[type=radio][name=\"${name}\"]`)]; return [radios.findIndex((radio) => radio.checked), radios.findIndex((radio) => radio.value === value)]; }";
+        await ArrowToAsync(Position, name, value);
+        await Expect(page.Locator($"input[name=\"{name}\"][value=\"{value}\"]")).ToBeCheckedAsync();
+    }
+
+    /// <summary>
+    /// Presses the arrows until the choice of <paramref name="where"/> is <paramref name="value"/>. Where the wanted one
+    /// stands is read again each step (<paramref name="position"/>: the chosen index and the wanted one): a live update
+    /// may redraw the list between two presses.
+    /// </summary>
+    private async Task ArrowToAsync(string position, string where, string value)
+    {
+        for (var step = 0; step < 50 && await page.EvaluateAsync<int[]>(position, new[] { where, value }) is [var at, var wanted] && at != wanted; step++)
         {
-            Assert.True(wanted >= 0, $"{selector} has no option {value}.");
+            Assert.True(wanted >= 0, $"{where} has no option {value}.");
             await page.Keyboard.PressAsync(at < wanted ? "ArrowDown" : "ArrowUp");
         }
-
-        await Expect(select).ToHaveValueAsync(value);
     }
 
     /// <summary>

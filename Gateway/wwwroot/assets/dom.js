@@ -78,13 +78,14 @@ export function byId(id) {
 }
 
 /**
- * The element drawn in place of the one with this id (data-stands-for: the console's Resume for its Pause), so focus
- * can follow a button that was drawn again as its counterpart.
+ * The element drawn in place of the one with this id (data-stands-for, a list of ids: the console's Resume for its
+ * Pause, the rooms' table for the Start that opened them), so focus can follow a control that was drawn again as its
+ * counterpart or gave way to what it brought.
  * @param {string} id
  * @returns {HTMLElement | null}
  */
 export function standIn(id) {
-  return document.querySelector(`[data-stands-for="${CSS.escape(id)}"]`);
+  return document.querySelector(`[data-stands-for~="${CSS.escape(id)}"]`);
 }
 
 /**

@@ -104,7 +104,7 @@ const researchPage = new ResearchPage(() => render());
 
 const adminPage = new AdminPage(() => render());
 
-const consolePage = new ConsolePage(() => render());
+const consolePage = new ConsolePage(() => render(), announce);
 
 const myDataPage = new MyDataPage(() => render());
 
@@ -204,6 +204,7 @@ async function run(action, at) {
   }
   clearError();
   const pressed = document.activeElement;
+  const holder = holderOf(pressed);
   state.busy = true;
   render();
   try {
@@ -223,7 +224,7 @@ async function run(action, at) {
       marked?.closest('details')?.setAttribute('open', '');
       marked?.focus();
     } else {
-      giveFocusBack(pressed);
+      giveFocusBack(pressed, holder);
     }
   }
 }
@@ -268,22 +269,56 @@ function markInvalidField(nodes) {
 }
 
 /**
- * After an action, the focus goes back to the control that started it (or the one drawn in its place, or the screen's
- * heading if it is gone). The browser takes the focus from a button as it is disabled while its action runs, and a
- * keyboard user was left on the page's body after each choice sent, Tab starting again from the top of the page.
- * An action that moved the focus itself (to a new screen, a question) keeps it where it put it.
+ * After an action, the focus goes back to the control that started it (or the one drawn in its place, or the region it
+ * sat in, or the screen's heading if it is gone). The browser takes the focus from a button as it is disabled while its
+ * action runs, and a keyboard user was left on the page's body after each choice sent, Tab starting again from the top
+ * of the page. An action that moved the focus itself (to a new screen, a question) keeps it where it put it.
  * @param {Element | null} pressed
+ * @param {HTMLElement | null} holder the region pressed sat in (holderOf), found while it was still on the page
  */
-function giveFocusBack(pressed) {
+function giveFocusBack(pressed, holder) {
   if (document.activeElement !== document.body || !(pressed instanceof HTMLElement) || pressed === document.body) {
     return;
   }
-  const target = pressed.isConnected ? pressed : document.getElementById(pressed.id) ?? (pressed.id ? standIn(pressed.id) : null);
+  // A radio has no id of its own: its group stands for it (the console's move's students, taken away as a room ends).
+  const id = pressed.id || pressed.closest('fieldset[id]')?.id || '';
+  const drawnAgain = id ? focusableIn(document.getElementById(id)) ?? standIn(id) : null;
+  const target = pressed.isConnected ? pressed : drawnAgain ?? stillShown(holder);
   if (target) {
     target.focus();
   } else {
     focusHeading();
   }
+}
+
+/**
+ * The scrolling region (a Tab stop of its own) an element sits in, as the console's rooms' table holds every room's
+ * buttons: when an update takes a button away or greys it out under the focus, the region keeps the focus and the next
+ * Tab goes on from there. The screen's heading sent a facilitator back to the top of a long page.
+ * @param {Element | null} element
+ * @returns {HTMLElement | null}
+ */
+function holderOf(element) {
+  const holder = element?.parentElement?.closest('[tabindex="0"]');
+  return holder instanceof HTMLElement ? holder : null;
+}
+
+/**
+ * What takes the focus for an element: a group of radios (a fieldset) cannot, its checked radio (else its first) can.
+ * @param {HTMLElement | null} element
+ * @returns {HTMLElement | null}
+ */
+function focusableIn(element) {
+  return element instanceof HTMLFieldSetElement ? element.querySelector('input:checked') ?? element.querySelector('input:not(:disabled)') : element;
+}
+
+/**
+ * The element itself if a redraw kept it, or the one drawn in its place under its id.
+ * @param {HTMLElement | null} element
+ * @returns {HTMLElement | null}
+ */
+function stillShown(element) {
+  return element?.isConnected ? element : element?.id ? document.getElementById(element.id) : null;
 }
 
 /**
@@ -1191,6 +1226,7 @@ function signOut() {
 function render() {
   const main = byId('main');
   const focused = document.activeElement;
+  const holder = holderOf(focused);
   document.title = t('app.title');
   byId('app-title').textContent = t('app.title');
   byId('skip-link').textContent = t('app.skip');
@@ -1203,26 +1239,27 @@ function render() {
   markInvalidField(drawn);
   morphChildren(main, drawn);
   renderBanner();
-  keepFocus(focused);
+  keepFocus(focused, holder);
 }
 
 /**
  * After a redraw that took away the focused control (a room update turning the host's Remove into Hand host as the
- * player comes back), the focus goes to what now stands in its place, or to the screen's heading: it fell to the page's
- * body, and the keyboard user's next Tab started again from the top of the page. Likewise for a control the redraw
- * disabled. A focus the redraw did not take is left where it is.
+ * player comes back, the console's Remove as the student is removed from another device), the focus goes to what now
+ * stands in its place, or the region it sat in, or the screen's heading: it fell to the page's body, and the keyboard
+ * user's next Tab started again from the top of the page. Likewise for a control the redraw disabled. A focus the
+ * redraw did not take is left where it is.
  * @param {Element | null} focused what had the focus before the redraw
+ * @param {HTMLElement | null} holder the region it sat in (holderOf), found before the redraw
  */
-function keepFocus(focused) {
+function keepFocus(focused, holder) {
   if (focused && !focused.isConnected) {
-    giveFocusBack(focused);
+    giveFocusBack(focused, holder);
   } else if (!state.busy && focused instanceof HTMLButtonElement && focused.disabled) {
     // Greyed out under the focus by an update (the console's Remove as the student connects): the browser dropped the
-    // focus to the body. The region it sits in takes it (or the heading), so the next Tab goes on from there. While an
-    // action runs its buttons are disabled on purpose, and run gives the focus back itself.
-    const holder = focused.parentElement?.closest('[tabindex="0"]');
-    if (holder instanceof HTMLElement) {
-      holder.focus();
+    // focus to the body. While an action runs its buttons are disabled on purpose, and run gives the focus back itself.
+    const region = stillShown(holder);
+    if (region) {
+      region.focus();
     } else {
       focusHeading();
     }
@@ -1334,11 +1371,19 @@ function unfinishedCard(room) {
     }, t('lobby.unfinishedButton')));
 }
 
-/** @param {string} id @param {boolean} withAny */
-function topicSelect(id, withAny) {
-  return h('select', { id, name: 'topic' },
-    withAny ? h('option', { value: '' }, t('lobby.anyTopic')) : null,
-    state.topics.map((topic) => h('option', { value: topic.topic }, pick(topic.title) || topic.topic)));
+/**
+ * The topics as a group of radios whose words wrap, the first checked: in a select a topic's title was cut off on a phone
+ * (320 px), as a select cannot wrap.
+ * @param {string} id @param {boolean} withAny
+ */
+function topicChoices(id, withAny) {
+  const choices = [...(withAny ? [{ value: '', title: t('lobby.anyTopic') }] : []),
+    ...state.topics.map((topic) => ({ value: topic.topic, title: pick(topic.title) || topic.topic }))];
+  return h('fieldset', { id },
+    h('legend', {}, t('lobby.topic')),
+    choices.map((choice, index) => h('label', { class: 'inline' },
+      h('input', { type: 'radio', name: 'topic', value: choice.value, defaultChecked: index === 0 }),
+      h('span', {}, choice.title))));
 }
 
 function lobbyScreen() {
@@ -1369,8 +1414,7 @@ function lobbyScreen() {
         h('h3', {}, t('lobby.create')),
         h('label', { for: 'create-title' }, t('lobby.roomTitle')),
         h('input', { type: 'text', id: 'create-title', name: 'title', maxlength: 100, required: true }),
-        h('label', { for: 'create-topic' }, t('lobby.topic')),
-        topicSelect('create-topic', false),
+        topicChoices('create-topic', false),
         h('fieldset', {},
           h('legend', {}, t('lobby.visibility')),
           h('label', { class: 'inline', for: 'visibility-public' }, h('input', { type: 'radio', id: 'visibility-public', name: 'visibility', value: 'public', defaultChecked: true }), t('lobby.publicRoom')),
@@ -1392,8 +1436,7 @@ function lobbyScreen() {
       h('form', { class: 'card', id: 'quick-form', onsubmit: quickJoin },
         h('h3', {}, t('lobby.quick')),
         h('p', { class: 'hint' }, t('lobby.quickHint')),
-        h('label', { for: 'quick-topic' }, t('lobby.topic')),
-        topicSelect('quick-topic', true),
+        topicChoices('quick-topic', true),
         h('button', { type: 'submit', id: 'quick-submit', disabled: state.busy }, t('lobby.quickButton')))),
   ];
 }
@@ -1867,8 +1910,9 @@ function renderVoice() {
     return;
   }
   const focused = document.activeElement;
+  const holder = holderOf(focused);
   morphChildren(card, voiceContent());
-  keepFocus(focused);
+  keepFocus(focused, holder);
 }
 
 // ---------------------------------------------------------------- start

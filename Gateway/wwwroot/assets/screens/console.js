@@ -38,6 +38,7 @@ addStrings({
     'console.unnamed': 'Student {id}',
     'console.refresh': 'Refresh',
     'console.start': 'Start: seat the students in rooms',
+    'console.started': 'The session has started. Rooms: {count}.',
     'console.rooms': 'Rooms',
     'console.roomsCaption': 'The session\'s rooms, live',
     'console.noRooms': 'No room yet.',
@@ -172,6 +173,7 @@ addStrings({
     'console.unnamed': '학생 {id}',
     'console.refresh': '새로 고침',
     'console.start': '시작: 학생들을 방에 배정하기',
+    'console.started': '세션이 시작되었습니다. 방: {count}개.',
     'console.rooms': '방',
     'console.roomsCaption': '세션의 방 (실시간)',
     'console.noRooms': '아직 방이 없습니다.',
@@ -315,9 +317,13 @@ export function consoleSessionStored() {
 }
 
 export class ConsolePage {
-  /** @param {() => void} onChange redraws the screen */
-  constructor(onChange) {
+  /**
+   * @param {() => void} onChange redraws the screen
+   * @param {(text: string) => void} announce says something in the page's polite live region
+   */
+  constructor(onChange, announce) {
     this.onChange = onChange;
+    this.announce = announce;
     /** @type {Session | null} */
     this.session = null;
     /** @type {string | null} the QR code as a data: URL (the CSP's img-src allows data:, not blob:) */
@@ -533,7 +539,16 @@ export class ConsolePage {
       this.watch();
       await this.loadResults();
       this.onChange();
+      this.announceStart();
     }
+  }
+
+  /**
+   * The start in words, beside the focus moving to the rooms' table (it stands in for Start): the rooms appear above
+   * where the pool was, and a screen reader user heard only the table's name, not that the class had been seated.
+   */
+  announceStart() {
+    this.announce(t('console.started', { count: number(this.session?.rooms.length ?? 0) }));
   }
 
   /**
@@ -558,6 +573,9 @@ export class ConsolePage {
               this.loadResults().then(() => this.onChange(), () => {});
             }
             this.onChange();
+            if (fresh.status === 'started') {
+              this.announceStart();
+            }
           }
         }, () => {})
         .finally(() => {
@@ -745,6 +763,7 @@ export class ConsolePage {
   /** @param {Topic[]} topics @param {boolean} busy @param {Run} run */
   createSection(topics, busy, run) {
     const keep = keeper(this.draft);
+    const chosen = this.draft.topic || (topics[0]?.topic ?? '');
     return h('form', {
       class: 'card',
       id: 'session-form',
@@ -763,9 +782,13 @@ export class ConsolePage {
     h('p', { class: 'hint' }, t('console.createHint')),
     h('label', { for: 'session-title' }, t('console.sessionTitle')),
     h('input', { type: 'text', id: 'session-title', name: 'title', maxlength: 100, required: true, value: this.draft.title, oninput: keep('title') }),
-    h('label', { for: 'session-topic' }, t('console.topic')),
-    h('select', { id: 'session-topic', name: 'topic', onchange: keep('topic') },
-      topics.map((topic) => h('option', { value: topic.topic, selected: this.draft.topic === topic.topic }, pick(topic.title) || topic.topic))),
+    // A group of choices, not a select: a topic's title is wider than a phone's select (320 px), which cut it off, and
+    // a choice's words wrap here.
+    h('fieldset', { id: 'session-topic' },
+      h('legend', {}, t('console.topic')),
+      topics.map((topic) => h('label', { class: 'inline' },
+        h('input', { type: 'radio', name: 'topic', value: topic.topic, checked: chosen === topic.topic, onchange: keep('topic') }),
+        h('span', {}, pick(topic.title) || topic.topic)))),
     sessionSettingsFields(this.draft.settings, () => this.onChange()),
     h('button', { type: 'submit', id: 'session-submit', disabled: busy }, t('console.createButton')));
   }
@@ -841,7 +864,10 @@ export class ConsolePage {
         ? h('p', { class: 'muted' }, t('console.noRooms'))
         // The scrolling region is named by its table's caption: named by the section's heading, it was a second region
         // of the same name inside the first, two landmarks a screen reader could not tell apart.
-        : h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'rooms-caption' },
+        // It stands in for Start, which goes as the rooms come: the focus went to the page's heading, a screen away from
+        // the rooms a facilitator acts on next. Its id keeps it the same element through redraws, as it keeps the focus
+        // for a room's button taken away under it (main.js holderOf).
+        : h('div', { class: 'table-wrap', id: 'rooms-region', tabindex: 0, role: 'region', 'aria-labelledby': 'rooms-caption', 'data-stands-for': 'session-start' },
           h('table', { id: 'rooms-table' },
             h('caption', { id: 'rooms-caption' }, t('console.roomsCaption')),
             h('thead', {}, h('tr', {},
@@ -951,13 +977,24 @@ export class ConsolePage {
     },
     h('h3', { id: 'move-title' }, t('console.move')),
     movers.length === 0 || choices.length === 0
-      ? h('p', { class: 'muted' }, t('console.moveNone'))
+      // Stands in for the fields a room's end or a move took away under the focus, which fell back to the page's
+      // heading: this says why the form is gone, where the facilitator was.
+      ? h('p', { class: 'muted', id: 'move-none', tabindex: -1, 'data-stands-for': 'move-who move-to move-submit' }, t('console.moveNone'))
       : [
-        h('label', { for: 'move-who' }, t('console.moveWho')),
+        // Radios whose words wrap, not a select: a nickname may be 32 letters, which a select cut off on a phone.
         // Drawn again at once: the rooms offered are the other rooms than the student's, and were those of the student
         // shown first until a room's next change.
-        h('select', { id: 'move-who', name: 'user_id', onchange: (/** @type {Event} */ event) => { keep('mover')(event); this.onChange(); } },
-          movers.map((m) => h('option', { value: m.value, selected: m.value === mover }, m.label))),
+        h('fieldset', { id: 'move-who' },
+          h('legend', {}, t('console.moveWho')),
+          movers.map((m) => h('label', { class: 'inline' },
+            h('input', {
+              type: 'radio',
+              name: 'user_id',
+              value: m.value,
+              checked: m.value === mover,
+              onchange: (/** @type {Event} */ event) => { keep('mover')(event); this.onChange(); },
+            }),
+            h('span', {}, m.label)))),
         h('label', { for: 'move-to' }, t('console.moveTo')),
         h('select', { id: 'move-to', name: 'to_room_code', onchange: keep('target') },
           choices.map((code) => h('option', { value: code, selected: code === target }, code))),

@@ -105,9 +105,12 @@ export function creationFields() {
   return [
     h('label', { for: 'create-consensus-seconds' }, t('host.consensusSeconds')),
     h('input', { type: 'number', id: 'create-consensus-seconds', name: 'consensus_seconds', min: 1, max: 3600, inputmode: 'numeric' }),
-    h('label', { for: 'create-on-dropout' }, t('host.onDropout')),
-    h('select', { id: 'create-on-dropout', name: 'on_dropout' },
-      ['continue', 'wait', 'bot'].map((policy) => h('option', { value: policy }, t(`host.onDropout.${policy}`)))),
+    // Radios whose words wrap: in a select "Pause until they return or I remove them" was cut off on a phone.
+    h('fieldset', { id: 'create-on-dropout' },
+      h('legend', {}, t('host.onDropout')),
+      ['continue', 'wait', 'bot'].map((policy, index) => h('label', { class: 'inline' },
+        h('input', { type: 'radio', name: 'on_dropout', value: policy, defaultChecked: index === 0 }),
+        h('span', {}, t(`host.onDropout.${policy}`))))),
     h('fieldset', {},
       h('legend', {}, t('host.scenario')),
       h('label', { class: 'inline', for: 'create-generate' },

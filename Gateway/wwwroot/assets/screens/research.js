@@ -380,23 +380,28 @@ export class ResearchPage {
     if (this.studies.length === 0) {
       return null;
     }
+    /** @type {{ value: string, text: string }[]} */
+    const choices = [{ value: '', text: t('research.everyRoom') }, ...this.studies.map((study) => ({
+      value: study.study_label,
+      text: t('research.studyOption', {
+        study: study.study_label,
+        sessions: counted('research.sessions', study.sessions, { count: number(study.sessions) }),
+        rooms: counted('research.rooms', study.rooms, { count: number(study.rooms) }),
+      }),
+    }))];
+    // Radios whose words wrap, not a select: a study's label (up to 64 letters) with its counts was cut off on a phone.
     return h('div', {},
-      h('label', { for: 'figures-study' }, t('research.figuresOf')),
-      h('select', {
-        id: 'figures-study',
-        name: 'figures_study',
-        onchange: (/** @type {Event} */ event) => {
-          const study = /** @type {HTMLSelectElement} */ (event.currentTarget).value;
-          run(() => this.showFiguresOf(study));
-        },
-      },
-      h('option', { value: '', selected: this.figuresStudy === '' }, t('research.everyRoom')),
-      this.studies.map((study) => h('option', { value: study.study_label, selected: this.figuresStudy === study.study_label },
-        t('research.studyOption', {
-          study: study.study_label,
-          sessions: counted('research.sessions', study.sessions, { count: number(study.sessions) }),
-          rooms: counted('research.rooms', study.rooms, { count: number(study.rooms) }),
-        })))),
+      h('fieldset', { id: 'figures-study' },
+        h('legend', {}, t('research.figuresOf')),
+        choices.map((choice) => h('label', { class: 'inline' },
+          h('input', {
+            type: 'radio',
+            name: 'figures_study',
+            value: choice.value,
+            checked: this.figuresStudy === choice.value,
+            onchange: () => run(() => this.showFiguresOf(choice.value)),
+          }),
+          h('span', {}, choice.text)))),
       this.studiesTotal > this.studies.length
         ? h('p', { class: 'hint' }, t('research.studiesListed', { count: number(this.studies.length), total: number(this.studiesTotal) }))
         : null);
@@ -460,10 +465,13 @@ export class ResearchPage {
         h('label', { for: 'export-to' }, t('research.to')),
         h('input', { type: 'date', id: 'export-to', name: 'to', value: filter.to, onchange: keep('to') })),
       h('div', {},
-        h('label', { for: 'export-topic' }, t('research.topic')),
-        h('select', { id: 'export-topic', name: 'topic', onchange: keep('topic') },
-          h('option', { value: '' }, t('research.anyTopic')),
-          topics.map((topic) => h('option', { value: topic.topic, selected: filter.topic === topic.topic }, pick(topic.title) || topic.topic)))),
+        // Radios whose words wrap, not a select: a topic's title was cut off on a phone.
+        h('fieldset', { id: 'export-topic' },
+          h('legend', {}, t('research.topic')),
+          [{ topic: '', title: t('research.anyTopic') }, ...topics.map((topic) => ({ topic: topic.topic, title: pick(topic.title) || topic.topic }))]
+            .map((topic) => h('label', { class: 'inline' },
+              h('input', { type: 'radio', name: 'topic', value: topic.topic, checked: filter.topic === topic.topic, onchange: keep('topic') }),
+              h('span', {}, topic.title))))),
       h('div', {},
         h('label', { for: 'export-phase' }, t('research.phase')),
         h('select', { id: 'export-phase', name: 'phase', onchange: keep('phase') },

@@ -80,13 +80,18 @@ export function sessionSettingsFields(draft, redraw) {
     draft[key] = /** @type {HTMLInputElement} */ (event.currentTarget).checked;
   };
   /**
-   * A long option's words were cut at the fields' usual width ("…consent to voice re"): these take the width they need.
-   * @param {string} id @param {string} name the body's field @param {'onDropout' | 'voice' | 'remainderRule'} key @param {string[]} values
+   * A choice among a few, as a group of radios whose words wrap: in a select they were cut off on a phone (320 px, or
+   * wider text spacing), as a select cannot wrap ("Pause until they return or I remove them", "…consent to voice re").
+   * @param {string} id @param {string} name the body's field @param {'onDropout' | 'voice' | 'remainderRule'} key
+   * @param {string} legend @param {string[]} values
    * @param {(value: string) => string} label @param {(value: string) => boolean} [offered] @param {string} [describedBy]
    */
-  const select = (id, name, key, values, label, offered = () => true, describedBy = '') =>
-    h('select', { id, name, class: 'fit', onchange: keepText(key), 'aria-describedby': describedBy || false },
-      values.map((value) => h('option', { value, selected: (draft[key] || values[0]) === value, disabled: !offered(value) }, label(value))));
+  const choices = (id, name, key, legend, values, label, offered = () => true, describedBy = '') =>
+    h('fieldset', { id, 'aria-describedby': describedBy || false },
+      h('legend', {}, legend),
+      values.map((value) => h('label', { class: 'inline' },
+        h('input', { type: 'radio', name, value, checked: (draft[key] || values[0]) === value, disabled: !offered(value), onchange: keepText(key) }),
+        h('span', {}, label(value)))));
   return h('details', { id: 'session-settings' },
     h('summary', {}, t('sessionSettings.more')),
     h('label', { for: 'session-study-label' }, t('sessionSettings.studyLabel')),
@@ -95,11 +100,10 @@ export function sessionSettingsFields(draft, redraw) {
     h('input', { type: 'number', id: 'session-choice-seconds', name: 'choice_seconds', min: 1, max: 3600, inputmode: 'numeric', value: draft.choiceSeconds, oninput: keepText('choiceSeconds') }),
     h('label', { for: 'session-consensus-seconds' }, t('sessionSettings.consensusSeconds')),
     h('input', { type: 'number', id: 'session-consensus-seconds', name: 'consensus_seconds', min: 1, max: 3600, inputmode: 'numeric', value: draft.consensusSeconds, oninput: keepText('consensusSeconds') }),
-    h('label', { for: 'session-on-dropout' }, t('sessionSettings.onDropout')),
-    select('session-on-dropout', 'on_dropout', 'onDropout', ['continue', 'wait', 'bot'], (value) => t(`host.onDropout.${value}`), () => true, 'session-on-dropout-hint'),
+    choices('session-on-dropout', 'on_dropout', 'onDropout', t('sessionSettings.onDropout'), ['continue', 'wait', 'bot'], (value) => t(`host.onDropout.${value}`),
+      () => true, 'session-on-dropout-hint'),
     h('p', { class: 'hint', id: 'session-on-dropout-hint' }, t('sessionSettings.onDropoutHint')),
-    h('label', { for: 'session-voice' }, t('sessionSettings.voice')),
-    select('session-voice', 'voice', 'voice', ['optional', 'required'], (value) => t(`sessionSettings.voice.${value}`)),
+    choices('session-voice', 'voice', 'voice', t('sessionSettings.voice'), ['optional', 'required'], (value) => t(`sessionSettings.voice.${value}`)),
     h('label', { class: 'inline', for: 'session-bots-allowed' },
       h('input', {
         type: 'checkbox',
@@ -112,8 +116,7 @@ export function sessionSettingsFields(draft, redraw) {
         },
       }),
       h('span', {}, t('sessionSettings.botsAllowed'))),
-    h('label', { for: 'session-remainder' }, t('sessionSettings.remainder')),
-    select('session-remainder', 'remainder_rule', 'remainderRule', ['wait', 'bots', 'pair'], (value) => t(`sessionSettings.remainder.${value}`),
+    choices('session-remainder', 'remainder_rule', 'remainderRule', t('sessionSettings.remainder'), ['wait', 'bots', 'pair'], (value) => t(`sessionSettings.remainder.${value}`),
       (value) => value !== 'bots' || draft.botsAllowed, draft.botsAllowed ? '' : 'session-remainder-hint'),
     draft.botsAllowed ? null : h('p', { class: 'hint', id: 'session-remainder-hint' }, t('sessionSettings.remainderNeedsBots')),
     h('label', { class: 'inline', for: 'session-generate' },
