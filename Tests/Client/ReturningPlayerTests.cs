@@ -49,6 +49,16 @@ public class ReturningPlayerTests(BrowserFixture browser) : IClassFixture<Browse
         // Round 2 begins with nothing chosen: round 1's choice is not carried over.
         await Expect(player.Locator("#choice-recorded")).ToHaveCountAsync(0);
         await Expect(player.Locator("#choice-1")).Not.ToBeCheckedAsync();
+
+        // A shared classroom computer keeps nobody's choice once they sign out.
+        await player.CheckAsync("#choice-0");
+        await player.CheckAsync("#confidence-2");
+        await player.ClickAsync("#choice-submit");
+        await Expect(player.Locator("#choice-recorded")).ToBeVisibleAsync();
+        Assert.NotNull(await player.EvaluateAsync<string?>("() => localStorage.getItem('dilemma.recorded_choice')"));
+        await player.ClickAsync("#sign-out");
+        await Expect(player.Locator("#guest-nickname")).ToBeVisibleAsync();
+        Assert.Null(await player.EvaluateAsync<string?>("() => localStorage.getItem('dilemma.recorded_choice')"));
         foreach (var page in pages)
         {
             await page.Context.CloseAsync();

@@ -10,7 +10,7 @@ import { botControls, creationBody, creationFields, displayName, generatedScenar
 import { ClassSessionPage, classSessionStored, takeJoinLinkCode } from './screens/class-session.js';
 import { CONSOLE_ROLES, ConsolePage, consoleSessionStored } from './screens/console.js';
 import { RoundQuestions } from './screens/ai-questions.js';
-import { recordedChoice, sendRecordedChoice } from './screens/recorded-choice.js';
+import { forgetRecordedChoice, recordedChoice, sendRecordedChoice } from './screens/recorded-choice.js';
 import { FacilitatorMessages, RecordingSwitch } from './screens/room-voice-session.js';
 import { MyDataPage, loadWithdrawalCode, withdrawByCodeForm, withdrawalCodeSection } from './screens/my-data.js';
 import { ADMIN_ROLES, AdminPage } from './screens/admin.js';
@@ -1214,6 +1214,7 @@ function signOut() {
   state.room = null;
   sessionStorage.removeItem(ROOM_KEY);
   sessionStorage.removeItem(NICKNAME_KEY);
+  forgetRecordedChoice();
   if (session) {
     void leftPool.then(() => call('POST', '/auth/logout', { refresh_token: session.refresh_token })).catch(() => {});
   }

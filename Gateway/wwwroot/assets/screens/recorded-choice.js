@@ -54,3 +54,8 @@ export function recordedChoice(roomCode, userId, round) {
     return null;
   }
 }
+
+/** Forgets the choice kept on this device: a shared classroom computer keeps no one's choice after they sign out. */
+export function forgetRecordedChoice() {
+  localStorage.removeItem(KEY);
+}
