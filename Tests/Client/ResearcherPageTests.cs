@@ -268,11 +268,38 @@ public class ResearcherStudyPageTests(BrowserFixture browser) : IClassFixture<Br
         await page.ClickAsync("#open-research");
 
         // The figures of the study alone: its one room and its one round, picked from the studies the server lists.
-        // The picker keeps the focus through the redraw, so a keyboard can go on to the next study.
+        // The picker keeps the focus through the redraw, so a keyboard can go on to the next study. The figures are held on
+        // their way, and the pick stays checked meanwhile: the page drew itself busy before the pick was kept, and that
+        // redraw put the radio back on every room (a click Playwright reported as "did not change its state").
         var studyChoice = page.Locator($"#figures-study input[value='{study}']");
+        var everyRoom = page.Locator("#figures-study input[value='']");
+        var title = page.Locator("#figures-title");
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Func<string, bool> statistics = url => url.Contains("/research/statistics", StringComparison.Ordinal);
+        await page.RouteAsync(statistics, async route =>
+        {
+            await held.Task;
+            await route.ContinueAsync();
+        });
         await studyChoice.CheckAsync();
-        await Expect(page.Locator("#figures-title")).ToHaveTextAsync($"Figures of the study {study}");
+        await Expect(studyChoice).ToBeCheckedAsync();
+        held.SetResult();
+        await Expect(title).ToHaveTextAsync($"Figures of the study {study}");
         await Expect(studyChoice).ToBeFocusedAsync();
+
+        // A pick while Refresh reads the page (the pick's own read is not run then) shows the figures picked once the read ends.
+        held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.ClickAsync("#research-refresh");
+        await Expect(page.Locator("#research-refresh")).ToBeDisabledAsync();
+        await everyRoom.CheckAsync();
+        held.SetResult();
+        await Expect(page.Locator("#research-refresh")).ToBeEnabledAsync();
+        await Expect(title).ToHaveTextAsync("Figures across the study");
+        await Expect(everyRoom).ToBeCheckedAsync();
+        await page.UnrouteAsync(statistics);
+
+        await studyChoice.CheckAsync();
+        await Expect(title).ToHaveTextAsync($"Figures of the study {study}");
         await page.ClickAsync("#figures-details summary");
         var topicRow = page.Locator("#figures-topics-table tbody tr");
         await Expect(topicRow).ToHaveCountAsync(1);

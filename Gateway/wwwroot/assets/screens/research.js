@@ -264,7 +264,7 @@ export class ResearchPage {
       call('GET', '/research/experiments/debug/counts'),
       call('GET', `/research/experiments/exports?page=1&page_size=${LEDGER_PAGE_SIZE}`),
       call('GET', '/research/experiments/sheets'),
-      call('GET', this.figuresPath()),
+      this.figuresOfPick(),
       call('GET', `/research/experiments/erasures?page=1&page_size=${LEDGER_PAGE_SIZE}`),
       call('GET', '/research/studies'),
     ]);
@@ -273,25 +273,35 @@ export class ResearchPage {
     this.erasures = erasures.items ?? [];
     this.erasuresTotal = erasures.total ?? this.erasures.length;
     this.counts = counts;
-    // A study picked while this read was under way (main.js reads the page again every minute) keeps its own figures.
-    if (study === this.figuresStudy) {
-      this.figures = figures;
-    }
+    // A study picked while this read was under way (main.js reads the page again every minute) has its own figures: read
+    // here too, since a pick made while an action ran (this read, from Refresh) was not read by its own.
+    this.figures = study === this.figuresStudy ? figures : await this.figuresOfPick();
     this.sheets = sheets.sheets ?? [];
     this.ledger = ledger.items ?? [];
     this.ledgerTotal = ledger.total ?? this.ledger.length;
     this.onChange();
   }
 
-  /** @param {string} study a study's label, or '' for every room */
-  async showFiguresOf(study) {
+  /**
+   * Shows the figures of the study picked last, once read: a later pick while they are read has its own read.
+   * @param {string} study a study's label, or '' for every room
+   */
+  pickFigures(study) {
+    // Held before the action runs, not in it: the action's start draws the page busy, and that redraw put the radio
+    // back on the study shown, which a click could then not pick (Playwright saw "did not change its state").
     this.figuresStudy = study;
-    this.figures = await call('GET', this.figuresPath());
-    this.onChange();
+    return async () => {
+      const figures = await this.figuresOfPick();
+      if (study === this.figuresStudy) {
+        this.figures = figures;
+        this.onChange();
+      }
+    };
   }
 
-  figuresPath() {
-    return this.figuresStudy ? `/research/statistics?study=${encodeURIComponent(this.figuresStudy)}` : '/research/statistics';
+  /** The figures of the study picked now, or of every room. */
+  figuresOfPick() {
+    return call('GET', this.figuresStudy ? `/research/statistics?study=${encodeURIComponent(this.figuresStudy)}` : '/research/statistics');
   }
 
   /**
@@ -399,7 +409,7 @@ export class ResearchPage {
             name: 'figures_study',
             value: choice.value,
             checked: this.figuresStudy === choice.value,
-            onchange: () => run(() => this.showFiguresOf(choice.value)),
+            onchange: () => run(this.pickFigures(choice.value)),
           }),
           h('span', {}, choice.text)))),
       this.studiesTotal > this.studies.length
