@@ -14,7 +14,8 @@ internal static class WaitingStatement
             async () =>
             {
                 id = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-                    "SELECT id FROM information_schema.processlist WHERE info LIKE @prefix AND info LIKE @code",
+                    // Its own database only: room codes repeat across the run's databases, and a kill must not reach another test's statement.
+                    "SELECT id FROM information_schema.processlist WHERE db = DATABASE() AND info LIKE @prefix AND info LIKE @code",
                     new { prefix = prefix + "%", code = $"%'{code}'%" },
                     cancellationToken: cancellationToken)) ?? 0;
                 return id != 0;
