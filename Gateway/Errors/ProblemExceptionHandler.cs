@@ -48,7 +48,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
     {
         // A grain whose state could not be read as it activated fails before any call filter runs, so the silo's storage
         // error comes inside Orleans' own: the database's answer is the inner one.
-        var cause = exception is OrleansException { InnerException: StorageUnavailableException or StorageFailedException } wrapped ? wrapped.InnerException : exception;
+        var cause = exception is OrleansException { InnerException: (StorageUnavailableException or StorageFailedException) and var inner } ? inner : exception;
         var problem = cause switch
         {
             RuleViolationException rule => Problems.Describe(rule),
@@ -79,6 +79,9 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
 
         if (problem.Status is StatusCodes.Status503ServiceUnavailable)
         {
+            // The client is told only which kind of unavailable; the why (the database's own error, the call that timed out)
+            // is the operator's, and nothing else records it: the silo hands the error over without logging it.
+            LogUnavailable(logger, httpContext.Request.Method, httpContext.Request.Path, (string?)problem.Extensions["code"], cause.Message);
             httpContext.Response.Headers.RetryAfter = "1";
         }
         else if (exception is RuleViolationException { RetryAfterSeconds: { } retryAfter })
@@ -155,4 +158,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path}")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string method, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered 503 {Code}: {Reason}")]
+    private static partial void LogUnavailable(ILogger logger, string method, string path, string? code, string reason);
 }

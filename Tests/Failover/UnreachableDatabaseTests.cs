@@ -91,6 +91,22 @@ public sealed class UnreachableDatabaseTests(UnreachableDatabaseTests.Cluster cl
         Assert.Equal("A silo answered.", Assert.Single(servingBody.GetProperty("checks").EnumerateArray()).GetProperty("description").GetString());
     }
 
+    /// <summary>
+    /// The client is told only which kind of unavailable; the operator's log has why, by request, which nothing recorded
+    /// before (the silo hands the database's error over without logging it).
+    /// </summary>
+    [Fact]
+    public async Task A_503_is_logged_with_the_request_and_the_databases_own_error()
+    {
+        var answer = await cluster.Lobby.GetAsync("/rooms/?topic=medication-ai", Ct);
+        var body = await answer.Content.ReadAsStringAsync(Ct);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+
+        var logged = CapturedLogs.WhatWasLoggedFor(body);
+        Assert.Contains("Warning Dilemma.Gateway.Errors.ProblemExceptionHandler: GET /rooms/ answered 503 storage_unavailable: The database could not be reached: ", logged, StringComparison.Ordinal);
+        Assert.Contains(cluster.Gateway.Logs.Lines, line => logged.Contains(line, StringComparison.Ordinal));
+    }
+
     private static async Task ReadAsync(Player player, string path)
     {
         var answer = await player.GetAsync(path, Ct);
@@ -111,6 +127,8 @@ public sealed class UnreachableDatabaseTests(UnreachableDatabaseTests.Cluster cl
         private MariaDbServer? _mariaDb;
         private ClusterDeployment? _deployment;
         private HttpClient? _client;
+
+        public GatewayFactory Gateway { get; private set; } = null!;
 
         public Player Facilitator { get; private set; } = null!;
 
@@ -140,7 +158,7 @@ public sealed class UnreachableDatabaseTests(UnreachableDatabaseTests.Cluster cl
             _mariaDb = await MariaDbServer.StartAsync(Path.Combine(_directory, "mariadb"), ct);
             _deployment = await ClusterDeployment.CreateAsync(_mariaDb.RootConnectionString, await services.GetRedisConnectionStringAsync(ct), "unreachable_", ct, migrate: true);
             await _deployment.StartSiloAsync(ct);
-            var gateway = _deployment.CreateGateway();
+            var gateway = Gateway = _deployment.CreateGateway();
             _client = gateway.CreateClient();
             var grains = gateway.Services.GetRequiredService<IGrainFactory>();
 

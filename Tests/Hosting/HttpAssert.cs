@@ -13,7 +13,7 @@ public static class HttpAssert
     public static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
     {
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"Expected {(int)status} {code}, got {(int)response.StatusCode}: {text}");
+        Assert.True(response.StatusCode == status, $"Expected {(int)status} {code}, got {(int)response.StatusCode}: {text}{CapturedLogs.WhatWasLoggedFor(text)}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var body = JsonDocument.Parse(text).RootElement;
         Assert.Equal(code, body.GetProperty("code").GetString());
@@ -26,7 +26,7 @@ public static class HttpAssert
     public static async Task<T> OkAsync<T>(HttpResponseMessage response, HttpStatusCode status = HttpStatusCode.OK)
     {
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"Expected {(int)status}, got {(int)response.StatusCode}: {text}");
+        Assert.True(response.StatusCode == status, $"Expected {(int)status}, got {(int)response.StatusCode}: {text}{CapturedLogs.WhatWasLoggedFor(text)}");
         return JsonSerializer.Deserialize<T>(text, Json) ?? throw new InvalidOperationException("Empty body.");
     }
 
