@@ -66,6 +66,29 @@ export function h(tag, props = {}, ...children) {
 }
 
 /**
+ * A choice among several as a group of radios whose words wrap: a select cannot wrap, and cut a long choice off on a
+ * phone (320 px) or with wider text spacing (the reflow tests measure every option of a select).
+ * @param {{ id: string, legend: string, name: string, items: { value: string, label: string, disabled?: boolean }[],
+ *   checked?: string, onchange?: (event: Event) => void, describedBy?: string }} group checked is the value the app
+ *   holds; left out, the first starts checked and a redraw leaves the person's pick as it is
+ * @returns {HTMLElement}
+ */
+export function radioGroup({ id, legend, name, items, checked, onchange, describedBy }) {
+  return h('fieldset', { id, 'aria-describedby': describedBy || null },
+    h('legend', {}, legend),
+    items.map((item, index) => h('label', { class: 'inline' },
+      h('input', {
+        type: 'radio',
+        name,
+        value: item.value,
+        disabled: item.disabled ?? false,
+        onchange,
+        ...(checked === undefined ? { defaultChecked: index === 0 } : { checked: item.value === checked }),
+      }),
+      h('span', {}, item.label))));
+}
+
+/**
  * @param {string} id
  * @returns {HTMLElement}
  */

@@ -3,7 +3,7 @@
 
 import { ApiError, Submissions, call, currentSession, deviceGuestId, setSession, whenSignedOut } from './api.js';
 import { NARROW, confidenceChart, distributionChart, figure, legend, movementChart, optionLetter } from './charts.js';
-import { byId, h, morphChildren, standIn } from './dom.js';
+import { byId, h, morphChildren, radioGroup, standIn } from './dom.js';
 import { countdown, has, lang, pick, setLang, t } from './i18n.js';
 import { ReconnectingSocket, VoiceMesh } from './realtime.js';
 import { botControls, creationBody, creationFields, displayName, generatedScenarioId, hostChange, hostTools, presenceAnnouncement, presenceOf, presenceTag, takesPart, waitsForDropout } from './screens/host.js';
@@ -1378,13 +1378,9 @@ function unfinishedCard(room) {
  * @param {string} id @param {boolean} withAny
  */
 function topicChoices(id, withAny) {
-  const choices = [...(withAny ? [{ value: '', title: t('lobby.anyTopic') }] : []),
-    ...state.topics.map((topic) => ({ value: topic.topic, title: pick(topic.title) || topic.topic }))];
-  return h('fieldset', { id },
-    h('legend', {}, t('lobby.topic')),
-    choices.map((choice, index) => h('label', { class: 'inline' },
-      h('input', { type: 'radio', name: 'topic', value: choice.value, defaultChecked: index === 0 }),
-      h('span', {}, choice.title))));
+  const items = [...(withAny ? [{ value: '', label: t('lobby.anyTopic') }] : []),
+    ...state.topics.map((topic) => ({ value: topic.topic, label: pick(topic.title) || topic.topic }))];
+  return radioGroup({ id, legend: t('lobby.topic'), name: 'topic', items });
 }
 
 function lobbyScreen() {

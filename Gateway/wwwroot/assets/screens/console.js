@@ -4,7 +4,7 @@
 // (Gateway/Sessions); what is allowed is the session grain's rule.
 
 import { ApiError, call, currentSession, fetchAuthorized } from '../api.js';
-import { h, onEscape, standIn } from '../dom.js';
+import { h, onEscape, radioGroup, standIn } from '../dom.js';
 import { addStrings, countdown, has, number, pick, t, when } from '../i18n.js';
 import { ReconnectingSocket } from '../realtime.js';
 import { sessionResultsSection } from './session-results.js';
@@ -782,13 +782,14 @@ export class ConsolePage {
     h('p', { class: 'hint' }, t('console.createHint')),
     h('label', { for: 'session-title' }, t('console.sessionTitle')),
     h('input', { type: 'text', id: 'session-title', name: 'title', maxlength: 100, required: true, value: this.draft.title, oninput: keep('title') }),
-    // A group of choices, not a select: a topic's title is wider than a phone's select (320 px), which cut it off, and
-    // a choice's words wrap here.
-    h('fieldset', { id: 'session-topic' },
-      h('legend', {}, t('console.topic')),
-      topics.map((topic) => h('label', { class: 'inline' },
-        h('input', { type: 'radio', name: 'topic', value: topic.topic, checked: chosen === topic.topic, onchange: keep('topic') }),
-        h('span', {}, pick(topic.title) || topic.topic)))),
+    radioGroup({
+      id: 'session-topic',
+      legend: t('console.topic'),
+      name: 'topic',
+      items: topics.map((topic) => ({ value: topic.topic, label: pick(topic.title) || topic.topic })),
+      checked: chosen,
+      onchange: keep('topic'),
+    }),
     sessionSettingsFields(this.draft.settings, () => this.onChange()),
     h('button', { type: 'submit', id: 'session-submit', disabled: busy }, t('console.createButton')));
   }
@@ -981,20 +982,20 @@ export class ConsolePage {
       // heading: this says why the form is gone, where the facilitator was.
       ? h('p', { class: 'muted', id: 'move-none', tabindex: -1, 'data-stands-for': 'move-who move-to move-submit' }, t('console.moveNone'))
       : [
-        // Radios whose words wrap, not a select: a nickname may be 32 letters, which a select cut off on a phone.
-        // Drawn again at once: the rooms offered are the other rooms than the student's, and were those of the student
-        // shown first until a room's next change.
-        h('fieldset', { id: 'move-who' },
-          h('legend', {}, t('console.moveWho')),
-          movers.map((m) => h('label', { class: 'inline' },
-            h('input', {
-              type: 'radio',
-              name: 'user_id',
-              value: m.value,
-              checked: m.value === mover,
-              onchange: (/** @type {Event} */ event) => { keep('mover')(event); this.onChange(); },
-            }),
-            h('span', {}, m.label)))),
+        // Radios, not a select: a nickname may be 32 letters, which a select cut off on a phone. Drawn again at once:
+        // the rooms offered are the other rooms than the student's, and were those of the student shown first until a
+        // room's next change.
+        radioGroup({
+          id: 'move-who',
+          legend: t('console.moveWho'),
+          name: 'user_id',
+          items: movers,
+          checked: mover,
+          onchange: (/** @type {Event} */ event) => {
+            keep('mover')(event);
+            this.onChange();
+          },
+        }),
         h('label', { for: 'move-to' }, t('console.moveTo')),
         h('select', { id: 'move-to', name: 'to_room_code', onchange: keep('target') },
           choices.map((code) => h('option', { value: code, selected: code === target }, code))),

@@ -4,7 +4,7 @@
 // the others' presence (reconnecting, dropped, removed, bot).
 
 import { call } from '../api.js';
-import { h, onEscape } from '../dom.js';
+import { h, onEscape, radioGroup } from '../dom.js';
 import { addStrings, t } from '../i18n.js';
 
 addStrings({
@@ -105,12 +105,12 @@ export function creationFields() {
   return [
     h('label', { for: 'create-consensus-seconds' }, t('host.consensusSeconds')),
     h('input', { type: 'number', id: 'create-consensus-seconds', name: 'consensus_seconds', min: 1, max: 3600, inputmode: 'numeric' }),
-    // Radios whose words wrap: in a select "Pause until they return or I remove them" was cut off on a phone.
-    h('fieldset', { id: 'create-on-dropout' },
-      h('legend', {}, t('host.onDropout')),
-      ['continue', 'wait', 'bot'].map((policy, index) => h('label', { class: 'inline' },
-        h('input', { type: 'radio', name: 'on_dropout', value: policy, defaultChecked: index === 0 }),
-        h('span', {}, t(`host.onDropout.${policy}`))))),
+    radioGroup({
+      id: 'create-on-dropout',
+      legend: t('host.onDropout'),
+      name: 'on_dropout',
+      items: ['continue', 'wait', 'bot'].map((policy) => ({ value: policy, label: t(`host.onDropout.${policy}`) })),
+    }),
     h('fieldset', {},
       h('legend', {}, t('host.scenario')),
       h('label', { class: 'inline', for: 'create-generate' },

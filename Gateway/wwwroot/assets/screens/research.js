@@ -3,7 +3,7 @@
 // It only reads /research/* (Gateway/Research); the export streams, so its bytes are counted as they come.
 
 import { ApiError, call, fetchAuthorized } from '../api.js';
-import { h, saveFile } from '../dom.js';
+import { h, radioGroup, saveFile } from '../dom.js';
 import { addStrings, counted, has, number, pick, t, when } from '../i18n.js';
 import { figuresSection } from './research-figures.js';
 
@@ -390,28 +390,24 @@ export class ResearchPage {
     if (this.studies.length === 0) {
       return null;
     }
-    /** @type {{ value: string, text: string }[]} */
-    const choices = [{ value: '', text: t('research.everyRoom') }, ...this.studies.map((study) => ({
+    const items = [{ value: '', label: t('research.everyRoom') }, ...this.studies.map((study) => ({
       value: study.study_label,
-      text: t('research.studyOption', {
+      label: t('research.studyOption', {
         study: study.study_label,
         sessions: counted('research.sessions', study.sessions, { count: number(study.sessions) }),
         rooms: counted('research.rooms', study.rooms, { count: number(study.rooms) }),
       }),
     }))];
-    // Radios whose words wrap, not a select: a study's label (up to 64 letters) with its counts was cut off on a phone.
+    // Radios, not a select: a study's label (up to 64 letters) with its counts was cut off on a phone.
     return h('div', {},
-      h('fieldset', { id: 'figures-study' },
-        h('legend', {}, t('research.figuresOf')),
-        choices.map((choice) => h('label', { class: 'inline' },
-          h('input', {
-            type: 'radio',
-            name: 'figures_study',
-            value: choice.value,
-            checked: this.figuresStudy === choice.value,
-            onchange: () => run(this.pickFigures(choice.value)),
-          }),
-          h('span', {}, choice.text)))),
+      radioGroup({
+        id: 'figures-study',
+        legend: t('research.figuresOf'),
+        name: 'figures_study',
+        items,
+        checked: this.figuresStudy,
+        onchange: (/** @type {Event} */ event) => run(this.pickFigures(/** @type {HTMLInputElement} */ (event.currentTarget).value)),
+      }),
       this.studiesTotal > this.studies.length
         ? h('p', { class: 'hint' }, t('research.studiesListed', { count: number(this.studies.length), total: number(this.studiesTotal) }))
         : null);
@@ -475,13 +471,15 @@ export class ResearchPage {
         h('label', { for: 'export-to' }, t('research.to')),
         h('input', { type: 'date', id: 'export-to', name: 'to', value: filter.to, onchange: keep('to') })),
       h('div', {},
-        // Radios whose words wrap, not a select: a topic's title was cut off on a phone.
-        h('fieldset', { id: 'export-topic' },
-          h('legend', {}, t('research.topic')),
-          [{ topic: '', title: t('research.anyTopic') }, ...topics.map((topic) => ({ topic: topic.topic, title: pick(topic.title) || topic.topic }))]
-            .map((topic) => h('label', { class: 'inline' },
-              h('input', { type: 'radio', name: 'topic', value: topic.topic, checked: filter.topic === topic.topic, onchange: keep('topic') }),
-              h('span', {}, topic.title))))),
+        // Radios, not a select: a topic's title was cut off on a phone.
+        radioGroup({
+          id: 'export-topic',
+          legend: t('research.topic'),
+          name: 'topic',
+          items: [{ value: '', label: t('research.anyTopic') }, ...topics.map((topic) => ({ value: topic.topic, label: pick(topic.title) || topic.topic }))],
+          checked: filter.topic,
+          onchange: keep('topic'),
+        })),
       h('div', {},
         h('label', { for: 'export-phase' }, t('research.phase')),
         h('select', { id: 'export-phase', name: 'phase', onchange: keep('phase') },

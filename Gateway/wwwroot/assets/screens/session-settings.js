@@ -3,7 +3,7 @@
 // bots, what the start does with one or two left over, and a scenario the AI writes for it. Left empty, each keeps the
 // server's default.
 
-import { h } from '../dom.js';
+import { h, radioGroup } from '../dom.js';
 import { addStrings, t } from '../i18n.js';
 import { generatedScenarioId } from './host.js';
 
@@ -86,12 +86,15 @@ export function sessionSettingsFields(draft, redraw) {
    * @param {string} legend @param {string[]} values
    * @param {(value: string) => string} label @param {(value: string) => boolean} [offered] @param {string} [describedBy]
    */
-  const choices = (id, name, key, legend, values, label, offered = () => true, describedBy = '') =>
-    h('fieldset', { id, 'aria-describedby': describedBy || false },
-      h('legend', {}, legend),
-      values.map((value) => h('label', { class: 'inline' },
-        h('input', { type: 'radio', name, value, checked: (draft[key] || values[0]) === value, disabled: !offered(value), onchange: keepText(key) }),
-        h('span', {}, label(value)))));
+  const choices = (id, name, key, legend, values, label, offered = () => true, describedBy = '') => radioGroup({
+    id,
+    legend,
+    name,
+    items: values.map((value) => ({ value, label: label(value), disabled: !offered(value) })),
+    checked: draft[key] || values[0],
+    onchange: keepText(key),
+    describedBy,
+  });
   return h('details', { id: 'session-settings' },
     h('summary', {}, t('sessionSettings.more')),
     h('label', { for: 'session-study-label' }, t('sessionSettings.studyLabel')),
