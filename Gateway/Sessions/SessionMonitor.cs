@@ -209,9 +209,11 @@ public sealed partial class SessionMonitor(
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                foreach (var room in Due())
+                // One time for the window's bookkeeping and the messages' sent_at, so sent_at shows the spacing kept.
+                var now = time.GetUtcNow();
+                foreach (var room in Due(now))
                 {
-                    socket.Send(RoomStatusMessage.Of(room, time.GetUtcNow()));
+                    socket.Send(RoomStatusMessage.Of(room, now));
                 }
             }
         }
@@ -221,9 +223,8 @@ public sealed partial class SessionMonitor(
         }
     }
 
-    private List<RoomSnapshot> Due()
+    private List<RoomSnapshot> Due(DateTimeOffset now)
     {
-        var now = time.GetUtcNow();
         lock (_gate)
         {
             var due = _pending.Values.Where(r => !_sentAt.TryGetValue(r.Code, out var sent) || now - sent >= Interval).ToList();
@@ -247,6 +248,8 @@ public sealed partial class SessionMonitor(
 /// <summary>
 /// One room as the monitor shows it: phase, round, the running deadline and the seconds left on it,
 /// who has chosen this round (never what), and each seat's presence and whether a bot plays it.
+/// <paramref name="SentAt"/> is when the monitor let it go, by the server's clock: a room's are at least
+/// <see cref="SessionMonitor.Interval"/> apart, which arrival times show only up to the delivery's jitter.
 /// </summary>
 public sealed record RoomStatusMessage(
     string Type,
@@ -261,7 +264,8 @@ public sealed record RoomStatusMessage(
     IReadOnlyList<long> Chosen,
     IReadOnlyList<MonitoredSeat> Participants,
     IReadOnlyList<MonitoredLink> Links,
-    int Version)
+    int Version,
+    DateTimeOffset SentAt)
 {
     public static RoomStatusMessage Of(RoomSnapshot room, DateTimeOffset now) => new(
         "room_status",
@@ -277,7 +281,8 @@ public sealed record RoomStatusMessage(
         room.ChosenThisRound,
         room.Participants.Select(p => new MonitoredSeat(p.UserId, p.Nickname, p.RoleId, p.Presence, p.IsBot, room.Connected?.Contains(p.UserId) ?? false)).ToList(),
         (room.Links ?? []).Select(l => new MonitoredLink(l.UserId, l.PeerUserId, l.State, l.Relayed)).ToList(),
-        room.Version);
+        room.Version,
+        now);
 }
 
 /// <summary>One WebRTC link as its sender's browser last reported it (<c>link_state</c> on the voice socket).</summary>

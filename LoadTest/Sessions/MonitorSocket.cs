@@ -22,7 +22,7 @@ public sealed class MonitorSocket : IAsyncDisposable
     {
     }
 
-    /// <summary>When the upgrade completed: the start of the first one-second window.</summary>
+    /// <summary>When the upgrade completed: the start of the time watched, and of the first picture's wait.</summary>
     public long ConnectedAt { get; private set; }
 
     /// <summary>Why the socket ended before it was disposed, if it did (the server closed it, or the connection broke).</summary>
@@ -153,8 +153,8 @@ public sealed class MonitorSocket : IAsyncDisposable
     }
 }
 
-/// <summary>One room_status as the monitor received it: which room, its phase and round, who has chosen, when it arrived.</summary>
-public sealed record MonitorMessage(string RoomCode, string Phase, int Round, IReadOnlyList<long> Chosen, int Version, long ArrivedAt)
+/// <summary>One room_status as the monitor received it: which room, its phase and round, who has chosen, when it arrived, and when the server sent it.</summary>
+public sealed record MonitorMessage(string RoomCode, string Phase, int Round, IReadOnlyList<long> Chosen, int Version, long ArrivedAt, DateTimeOffset SentAt)
 {
     public const string Finished = "finished";
 
@@ -180,9 +180,10 @@ public sealed record MonitorMessage(string RoomCode, string Phase, int Round, IR
                 root.GetProperty("round").GetInt32(),
                 root.GetProperty("chosen").EnumerateArray().Select(u => u.GetInt64()).ToList(),
                 root.GetProperty("version").GetInt32(),
-                arrivedAt);
+                arrivedAt,
+                root.GetProperty("sent_at").GetDateTimeOffset());
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             return null;
         }

@@ -68,7 +68,7 @@ public sealed record SessionsResult(
 
             if (Monitor.RoomsOverOnePerSecond > 0)
             {
-                warnings.Add($"{Monitor.RoomsOverOnePerSecond} rooms had more than one message in a one-second window (at most {Monitor.MostInOneSecondForOneRoom})");
+                warnings.Add($"{Monitor.RoomsOverOnePerSecond} rooms were sent more than one message in a second (at most {Monitor.MostInOneSecondForOneRoom})");
             }
 
             if (Monitor.ChoicesNeverShown > 0)
@@ -93,7 +93,7 @@ public sealed record SessionsResult(
         text.AppendLine($"  start            {Text.Num(StartSeconds, "0.000")} s to group and start {RoomsStarted} rooms");
         text.AppendLine($"  play             {RoomsFinished} of {RoomsExpected} rooms finished; last consensus {Seconds(PlaySeconds)} after the start, {Seconds(EnrolToLastConsensusSeconds)} after the first enrolment");
         text.AppendLine($"  monitor          first picture of every room {Seconds(MonitorFirstPictureSeconds)} after connecting; {Text.Whole(Monitor.Messages)} messages over {Text.Num(Monitor.WatchedSeconds, "0.0")} s");
-        text.AppendLine($"  monitor rate     {Text.Num(Monitor.MessagesPerSecondPerRoom, "0.000")} messages/s per room on average; at most {Monitor.MostInOneSecondForOneRoom} per room in a 1 s window ({Monitor.RoomsOverOnePerSecond} rooms over 1); shortest gap {(Monitor.ShortestGapMs is { } gap ? Text.Ms(gap) : "-")}");
+        text.AppendLine($"  monitor rate     {Text.Num(Monitor.MessagesPerSecondPerRoom, "0.000")} messages/s per room on average; as sent, at most {Monitor.MostInOneSecondForOneRoom} per room in a second ({Monitor.RoomsOverOnePerSecond} rooms over 1) and shortest gap {(Monitor.ShortestGapMs is { } gap ? Text.Ms(gap) : "-")}");
         text.AppendLine($"  monitor delay    choice 201 to the status showing it: p50 {Text.Ms(Monitor.Delay.P50Ms)}  p95 {Text.Ms(Monitor.DelayP95Ms)}  p99 {Text.Ms(Monitor.Delay.P99Ms)}  max {Text.Ms(Monitor.Delay.MaxMs)}");
         text.AppendLine($"                   of {Text.Whole(Monitor.Choices)} choices {Text.Whole(Monitor.ChoicesShownAsChosen)} shown as chosen, {Text.Whole(Monitor.Choices - Monitor.ChoicesShownAsChosen - Monitor.ChoicesNeverShown)} only by a later state (coalesced), {Text.Whole(Monitor.ChoicesNeverShown)} never");
         foreach (var endpoint in Endpoints)

@@ -27,9 +27,6 @@ public sealed class MonitorCoalescingTests(KestrelGatewayFixture gateway) : ICla
     // look more; the rest allows for the shared test machine.
     private static readonly TimeSpan LastChangeBound = SessionMonitor.Interval + TimeSpan.FromMilliseconds(500);
 
-    // How much later than the one after it a room_status may arrive on a shared test machine.
-    private static readonly TimeSpan ArrivalJitter = TimeSpan.FromMilliseconds(300);
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -62,10 +59,11 @@ public sealed class MonitorCoalescingTests(KestrelGatewayFixture gateway) : ICla
         foreach (var (room, last) in rooms.Zip(lastChanges))
         {
             var ofRoom = messages.Where(m => m.RoomCode == room.Code).ToList();
-            // Spaced by the monitor's interval as sent; as received, less the delivery's jitter. (Counting per whole second
-            // of arrival failed when one message came late into the second its successor came in.)
-            var closest = ofRoom.Zip(ofRoom.Skip(1), (earlier, later) => Stopwatch.GetElapsedTime(earlier.ArrivedAt, later.ArrivedAt)).DefaultIfEmpty(SessionMonitor.Interval).Min();
-            Assert.True(closest >= SessionMonitor.Interval - ArrivalJitter, $"Room {room.Code} sent two room_status {closest.TotalMilliseconds:0} ms apart.");
+            // Spaced by the monitor's interval as sent (sent_at): arrival times add the delivery's jitter, which on a busy
+            // machine brought two 500 ms apart, and a check on them could only allow some jitter and hope.
+            var sent = ofRoom.Select(m => m.SentAt).Order().ToList();
+            var closest = sent.Zip(sent.Skip(1), (earlier, later) => later - earlier).DefaultIfEmpty(SessionMonitor.Interval).Min();
+            Assert.True(closest >= SessionMonitor.Interval, $"Room {room.Code} sent two room_status {closest.TotalMilliseconds:0} ms apart.");
 
             // The churn was coalesced, not dropped: the room kept being shown while it changed.
             Assert.InRange(ofRoom.Count, (int)Churn.TotalSeconds - 1, int.MaxValue);

@@ -60,7 +60,7 @@ public abstract class SessionMonitorTests(Uri gateway, Uri monitorGateway, HttpC
         Assert.Equal(chooser.UserId, after.GetProperty("chosen")[0].GetInt64());
         // Who has chosen, never what: no field of the message carries a choice.
         Assert.Equal(
-            ["chosen", "deadline_at", "deadline_kind", "links", "participants", "paused", "paused_at", "phase", "room_code", "round", "seconds_left", "type", "version"],
+            ["chosen", "deadline_at", "deadline_kind", "links", "participants", "paused", "paused_at", "phase", "room_code", "round", "seconds_left", "sent_at", "type", "version"],
             after.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         // connected: whether a socket of the seat's is open, which "present" does not tell (it covers one never opened too).
         Assert.Equal(["connected", "is_bot", "nickname", "presence", "role_id", "user_id"], after.GetProperty("participants")[0].EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
