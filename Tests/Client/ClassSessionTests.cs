@@ -305,6 +305,48 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
     }
 
     [Fact]
+    public async Task A_student_whose_asks_are_lost_on_the_way_keeps_waiting_and_still_comes_into_the_room_on_a_phone()
+    {
+        var (page, facilitator, code) = await PhoneStudentWaitingAsync("Lu");
+
+        // The page's next asks for its seat: the first fails as a dropped network fails, the second is never answered (a
+        // connection gone silent, which a browser waits on for minutes), and the rest go through. The first sent the
+        // student to the lobby ("The server cannot be reached"); the second stopped the asking for good, and the page
+        // said "Waiting for the start…" long after the start.
+        var asks = 0;
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync("**/enrol", async route =>
+        {
+            switch (Interlocked.Increment(ref asks))
+            {
+                case 1:
+                    await route.AbortAsync("internetdisconnected");
+                    break;
+                case 2:
+                    held.TrySetResult();
+                    break;
+                default:
+                    await route.ContinueAsync();
+                    break;
+            }
+        });
+        await Eventually.UntilAsync(
+            () => Task.FromResult(held.Task.IsCompleted),
+            TimeSpan.FromSeconds(30),
+            "the page to ask for its seat again after an ask failed on the way",
+            Ct);
+        await Expect(page.Locator("#class-status")).ToHaveAttributeAsync("data-status", "waiting");
+        await Expect(page.Locator("#error")).ToBeHiddenAsync();
+
+        await SessionKit.EnrolledAsync(browser.Client, code, 2, Ct);
+        var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0].GetProperty("room_code").GetString()!;
+        await Expect(page.Locator("#room-code")).ToHaveTextAsync($"Room code {room}", new() { Timeout = 30_000 });
+        await Expect(page.Locator("#choice-submit")).ToBeEnabledAsync();
+        Assert.True(Volatile.Read(ref asks) >= 3, $"The page came into the room after {Volatile.Read(ref asks)} asks; the held one was to be given up and asked again.");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_student_waiting_when_the_facilitator_closes_the_session_is_told_and_back_in_the_lobby()
     {
         var facilitator = await SessionKit.FacilitatorAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), Ct);

@@ -87,41 +87,59 @@ export function whenSignedOut(handler) {
 }
 
 /**
- * One call to the gateway. Throws ApiError on anything but 2xx.
+ * How long a call waits for its whole answer before it counts as lost (status 0, code "network"). A browser waits
+ * on a request whose connection went silent (a phone moving between networks) for minutes, and a page that waited
+ * with it stood still: a student's wait for the start stopped asking, a pressed button stayed busy. Every wait on
+ * the server ends sooner (a grain call's 8 s, the AI facilitator's 30 s), so the server's own answer, a 503
+ * included, comes first whenever the network carries it.
+ */
+export const CALL_TIMEOUT_MS = 40_000;
+
+/**
+ * One call to the gateway. Throws ApiError on anything but 2xx, and ApiError(0, "network") when no answer came, or
+ * not all of it within the timeout.
  * @param {string} method
  * @param {string} path
  * @param {unknown} [body]
- * @param {boolean} [retried]
- * @param {Record<string, string>} [extraHeaders] e.g. an Idempotency-Key
+ * @param {{ headers?: Record<string, string>, timeoutMs?: number, retried?: boolean }} [options] headers: e.g. an
+ *   Idempotency-Key; timeoutMs: CALL_TIMEOUT_MS unless given; retried: already sent again after a refresh
  * @returns {Promise<any>}
  */
-export async function call(method, path, body, retried = false, extraHeaders = {}) {
+export async function call(method, path, body, options = {}) {
+  const { retried = false, timeoutMs = CALL_TIMEOUT_MS } = options;
   /** @type {Record<string, string>} */
-  const headers = { Accept: 'application/json', ...extraHeaders };
+  const headers = { Accept: 'application/json', ...options.headers };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
   }
   if (session) {
     headers.Authorization = `Bearer ${session.access_token}`;
   }
+  // The signal covers the body too, so an answer that stops halfway is lost as well, not waited on.
+  const signal = AbortSignal.timeout(timeoutMs);
   /** @type {Response} */
   let response;
+  /** @type {string} */
+  let text;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit' });
-  } catch {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit', signal });
+    if (response.status === 401 && session && !retried && !path.startsWith('/auth/refresh')) {
+      if (await refresh()) {
+        return call(method, path, body, { ...options, retried: true });
+      }
+      setSession(null);
+      onSignedOut();
+    }
+    if (response.status === 204) {
+      return null;
+    }
+    text = await response.text();
+  } catch (error) {
+    if (error instanceof ApiError) {
+      throw error;
+    }
     throw new ApiError(0, 'network', '');
   }
-  if (response.status === 401 && session && !retried && !path.startsWith('/auth/refresh')) {
-    if (await refresh()) {
-      return call(method, path, body, true, extraHeaders);
-    }
-    setSession(null);
-    onSignedOut();
-  }
-  if (response.status === 204) {
-    return null;
-  }
-  const text = await response.text();
   /** @type {any} */
   let data = null;
   if (text) {
@@ -148,7 +166,7 @@ export function refresh() {
       return false;
     }
     try {
-      const pair = await call('POST', '/auth/refresh', { refresh_token: old.refresh_token }, true);
+      const pair = await call('POST', '/auth/refresh', { refresh_token: old.refresh_token }, { retried: true });
       setSession({ ...old, access_token: pair.access_token, refresh_token: pair.refresh_token });
       return true;
     } catch {

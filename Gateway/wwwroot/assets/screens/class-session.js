@@ -12,6 +12,10 @@ const STORAGE_KEY = 'dilemma.class_session';
 // A pool of thirty asks ten times a second: cheap for the session grain, and a start is seen within this.
 const POLL_MS = 3000;
 
+// An ask not answered by then is given up and made again (enrolling again answers the same seat): one lost on the
+// way no longer ends the asking. Longer than the server's own wait on the session grain (8 s), whose 503 comes first.
+const POLL_TIMEOUT_MS = 10_000;
+
 addStrings({
   en: {
     'class.title': 'Class session {code}',
@@ -120,25 +124,30 @@ export class ClassSessionPage {
     }
     try {
       /** @type {Seat} */
-      const seat = await call('POST', `/sessions/${encodeURIComponent(code)}/enrol`, { nickname: this.nickname || undefined, ...consent });
+      const seat = await call('POST', `/sessions/${encodeURIComponent(code)}/enrol`, { nickname: this.nickname || undefined, ...consent },
+        { timeoutMs: POLL_TIMEOUT_MS });
       if (code !== this.code) {
         return;
       }
       this.needsConsent = false;
       this.seat = seat;
       if (seat.room_code) {
-        this.forget();
+        // Forgotten once in: a room that could not be read (the network again) is asked for on the next turn.
         await this.enterRoom(seat.room_code);
+        this.forget();
         return;
       }
       if (seat.status === 'closed') {
-        // Closed before it started with this student still in the pool: no room will come.
-        this.forget();
+        // Closed before it started with this student still in the pool: no room will come (forgotten below).
         throw new ApiError(409, 'session_closed', '');
       }
       this.render();
       this.schedule();
     } catch (error) {
+      if (code !== this.code) {
+        // An ask about a session this tab has left since: old news, not said.
+        return;
+      }
       if (error instanceof ApiError && error.code === 'consent_required') {
         this.needsConsent = true;
         this.render();
@@ -148,13 +157,13 @@ export class ClassSessionPage {
         }
         return;
       }
-      if (error instanceof ApiError && error.status < 500) {
+      if (error instanceof ApiError && error.status >= 400 && error.status < 500) {
         // Refused for good (no such session, closed, a nickname it will not take): said, and not asked again.
         this.forget();
         throw error;
       }
       if (this.seat) {
-        // Enrolled already, and the network or a server hiccupped: the next ask tries again.
+        // Enrolled already, and the network or a server hiccupped (no answer is status 0): the next ask tries again.
         this.schedule();
         return;
       }

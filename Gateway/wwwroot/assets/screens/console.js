@@ -492,7 +492,7 @@ export class ConsolePage {
     this.pendingKeys.set(action, key);
     this.done = null;
     try {
-      const answer = await call('POST', `/sessions/${session.session_code}${path}`, body, false, { 'Idempotency-Key': key });
+      const answer = await call('POST', `/sessions/${session.session_code}${path}`, body, { headers: { 'Idempotency-Key': key } });
       this.pendingKeys.delete(action);
       this.done = done;
       if (answer?.session_code) {
