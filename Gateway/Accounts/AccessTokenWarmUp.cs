@@ -3,6 +3,7 @@ using System.Security.Claims;
 using Dilemma.Grains.Interfaces.Accounts;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace Dilemma.Gateway.Accounts;
@@ -10,9 +11,9 @@ namespace Dilemma.Gateway.Accounts;
 /// <summary>
 /// Pays at start-up what the first request with a bearer token used to pay: the token handler's first validation
 /// (compiling IdentityModel's reading, signature and claim paths, and building its crypto provider cache) and the
-/// first evaluation of the role policies: about 35-45 ms of the first research export's time to its first
+/// first evaluation of the role requirements: about 35-45 ms of the first research export's time to its first
 /// byte (docs/benchmarks.md). It mints a token for a user that does not exist, validates it with the scheme's own
-/// handler and parameters and asks each role policy about it, all in process: no request, no grain, no storage.
+/// handler and parameters and asks each role requirement about it, all in process: no request, no grain, no storage.
 /// A failure is logged and start-up goes on; only the first signed-in request is slower.
 /// </summary>
 public sealed partial class AccessTokenWarmUp(
@@ -63,10 +64,12 @@ public sealed partial class AccessTokenWarmUp(
             return new AccessTokenWarmUpOutcome(false, 0);
         }
 
+        // The token's roles only: the policies' other half (StoredRoleRequirement) asks the user's grain, and this user
+        // does not exist (nor need the cluster be reachable yet).
         var met = 0;
-        foreach (var policy in RolePolicies)
+        foreach (var role in RolePolicies)
         {
-            met += (await authorization.AuthorizeAsync(principal, policy)).Succeeded ? 1 : 0;
+            met += (await authorization.AuthorizeAsync(principal, resource: null, [new RolesAuthorizationRequirement([role])])).Succeeded ? 1 : 0;
         }
 
         return new AccessTokenWarmUpOutcome(true, met);

@@ -11,6 +11,12 @@ public sealed class AccessTokens(JwtSettings settings, TimeProvider time)
 {
     public const string ResearcherRole = AccountRoles.Researcher;
     public const string AdminRole = AccountRoles.Admin;
+
+    /// <summary>
+    /// The admin role as the access token carries it, not read again from the store: for the Orleans dashboard, whose page
+    /// asks several times a second and must keep working while the database does not.
+    /// </summary>
+    public const string AdminTokenPolicy = "admin-token";
     public const string GuestClaim = "is_guest";
 
     /// <summary>

@@ -11,6 +11,7 @@ using Dilemma.Gateway.Telemetry;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Hosting.Settings;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.HttpLogging;
 using Microsoft.IdentityModel.Tokens;
 using Scalar.AspNetCore;
@@ -118,9 +119,11 @@ public static class EdgeServices
                 },
             };
         });
+        services.AddSingleton<IAuthorizationHandler, StoredRoleHandler>();
         services.AddAuthorizationBuilder()
-            .AddPolicy(AccessTokens.ResearcherRole, policy => policy.RequireRole(AccessTokens.ResearcherRole))
-            .AddPolicy(AccessTokens.AdminRole, policy => policy.RequireRole(AccessTokens.AdminRole));
+            .AddPolicy(AccessTokens.ResearcherRole, policy => policy.RequireRole(AccessTokens.ResearcherRole).AddRequirements(new StoredRoleRequirement(AccessTokens.ResearcherRole)))
+            .AddPolicy(AccessTokens.AdminRole, policy => policy.RequireRole(AccessTokens.AdminRole).AddRequirements(new StoredRoleRequirement(AccessTokens.AdminRole)))
+            .AddPolicy(AccessTokens.AdminTokenPolicy, policy => policy.RequireRole(AccessTokens.AdminRole));
         services.AddDilemmaRateLimits();
         services.AddDilemmaCors();
         services.AddAuthLimits();

@@ -57,7 +57,7 @@ public static class GatewayTelemetry
         {
             app.MapOrleansDashboard(DashboardPath)
                 .OnManagementPort()
-                .RequireAuthorization(AccessTokens.AdminRole)
+                .RequireAuthorization(AccessTokens.AdminTokenPolicy)
                 .ExcludeFromDescription();
         }
 

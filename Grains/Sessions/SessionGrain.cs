@@ -48,7 +48,7 @@ public sealed partial class SessionGrain(
 
     public async Task<SessionView> CreateAsync(SessionCaller caller, SessionSettings settings, CancellationToken cancellationToken)
     {
-        EnsureFacilitatorRole(caller);
+        await EnsureFacilitatorRoleNowAsync(caller, cancellationToken);
         if (State.Created)
         {
             throw RuleViolationException.Conflict("session_exists", "A session with this code exists already.");
@@ -122,10 +122,10 @@ public sealed partial class SessionGrain(
         return View();
     }
 
-    public Task<SessionView> GetAsync(SessionCaller caller, CancellationToken cancellationToken)
+    public async Task<SessionView> GetAsync(SessionCaller caller, CancellationToken cancellationToken)
     {
-        EnsureFacilitatorOf(caller);
-        return Task.FromResult(View());
+        await EnsureFacilitatorOfNowAsync(caller, cancellationToken);
+        return View();
     }
 
     public async Task<SessionSeat> EnrolAsync(long userId, SessionEnrolment enrolment, CancellationToken cancellationToken)
@@ -274,7 +274,7 @@ public sealed partial class SessionGrain(
 
     public async Task<SessionView> StartAsync(SessionCaller caller, bool balanceByAttribute, CancellationToken cancellationToken)
     {
-        EnsureFacilitatorOf(caller);
+        await EnsureFacilitatorOfNowAsync(caller, cancellationToken);
         if (State.Status != SessionStatus.Open)
         {
             throw RuleViolationException.Conflict(State.Status == SessionStatus.Closed ? "session_closed" : "session_started", "The session has already started.");
@@ -336,7 +336,7 @@ public sealed partial class SessionGrain(
 
     public async Task<SessionView> ActAsync(SessionCaller caller, FacilitatorAction action, CancellationToken cancellationToken)
     {
-        EnsureFacilitatorOf(caller);
+        await EnsureFacilitatorOfNowAsync(caller, cancellationToken);
 
         // The reason is optional: a blank one is none. One given is audited and shown in the action log, so it is held to
         // the rule of names.
@@ -445,12 +445,9 @@ public sealed partial class SessionGrain(
 
     public async Task<SessionWatch> WatchAsync(SessionCaller caller, string connectionId, ISessionObserver observer, CancellationToken cancellationToken)
     {
-        EnsureFacilitatorOf(caller);
-
-        // A monitor outlives the access token that opened it, and the roles written in it: each registration and renewal is
-        // judged by the roles stored now too, so one whose facilitator or admin role was taken away stops watching at once.
-        var stored = await GrainFactory.GetGrain<IUserGrain>(caller.UserId).GetAsync(cancellationToken);
-        EnsureFacilitatorOf(caller with { Roles = stored.Roles });
+        // A monitor outlives the access token that opened it: each registration and renewal is judged again, so one whose
+        // facilitator or admin role was taken away stops watching at once.
+        await EnsureFacilitatorOfNowAsync(caller, cancellationToken);
 
         // An expired registration is as good as forgotten: pushes may have passed the connection by since.
         _monitors.ClearExpired();
@@ -540,14 +537,14 @@ public sealed partial class SessionGrain(
 
     public async Task<SessionResults> GetResultsAsync(SessionCaller caller, CancellationToken cancellationToken)
     {
-        EnsureFacilitatorOf(caller);
+        await EnsureFacilitatorOfNowAsync(caller, cancellationToken);
         var rooms = await Task.WhenAll(State.Rooms.Select(r => ResultsOfAsync(r.Code, cancellationToken)));
         return SessionResultsCalculator.Compute(Code, State.Rooms.Count, rooms.OfType<SessionRoomResult>().ToList());
     }
 
     public async Task<IReadOnlyList<FacilitatorActionEntry>> GetActionsAsync(SessionCaller caller, CancellationToken cancellationToken)
     {
-        EnsureFacilitatorOf(caller);
+        await EnsureFacilitatorOfNowAsync(caller, cancellationToken);
         return await audit.ReadAsync(Code, cancellationToken);
     }
 
@@ -1058,6 +1055,26 @@ public sealed partial class SessionGrain(
             throw RuleViolationException.Forbidden("not_facilitator", "Only a facilitator (or an admin) may do this.");
         }
     }
+
+    /// <summary>
+    /// <see cref="EnsureFacilitatorRole"/> by the roles the access token was issued with and by those stored now: a token
+    /// outlives a role taken away by up to <c>Auth:AccessTokenMinutes</c>, and a session's actions are power over students.
+    /// </summary>
+    private async Task EnsureFacilitatorRoleNowAsync(SessionCaller caller, CancellationToken cancellationToken)
+    {
+        EnsureFacilitatorRole(caller);
+        EnsureFacilitatorRole(await StoredAsync(caller, cancellationToken));
+    }
+
+    /// <summary><see cref="EnsureFacilitatorOf"/>, judged by the roles stored now too (see <see cref="EnsureFacilitatorRoleNowAsync"/>).</summary>
+    private async Task EnsureFacilitatorOfNowAsync(SessionCaller caller, CancellationToken cancellationToken)
+    {
+        EnsureFacilitatorOf(caller);
+        EnsureFacilitatorOf(await StoredAsync(caller, cancellationToken));
+    }
+
+    private async Task<SessionCaller> StoredAsync(SessionCaller caller, CancellationToken cancellationToken) =>
+        caller with { Roles = (await GrainFactory.GetGrain<IUserGrain>(caller.UserId).GetRolesAsync(cancellationToken)).Roles };
 
     /// <summary>The session's own facilitator, or an admin: a facilitator of another session is refused as anyone else is.</summary>
     private void EnsureFacilitatorOf(SessionCaller caller)

@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Rooms;
+using Dilemma.Tests.Sessions;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -281,6 +283,35 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
         var export = await GetAsync(refreshed.AccessToken, ExportCsv);
         Assert.Equal(HttpStatusCode.OK, export.StatusCode);
         Assert.Equal(["researcher"], (await HttpAssert.OkAsync<Me>(await Client.GetMeAsync(refreshed.AccessToken, Ct))).Roles);
+    }
+
+    [Fact]
+    public async Task A_role_an_admin_takes_away_stops_working_at_once_though_the_token_in_hand_still_names_it()
+    {
+        var admin = await Roles.NewAccountWithAsync(Client, grains, "admin", Ct, prefix: "adm");
+        var otherAdmin = new Player(Client, await Roles.NewAccountWithAsync(Client, grains, "admin", Ct, prefix: "adm"));
+        var researcher = await Roles.NewAccountWithAsync(Client, grains, "researcher", Ct, prefix: "res");
+        var holder = new Player(Client, await Roles.GrantAsync(Client, grains, researcher, "facilitator", Ct));
+        var session = SessionKit.Code(await SessionKit.CreateAsync(holder, Ct));
+        const string Counts = "/research/experiments/debug/counts";
+        await HttpAssert.OkAsync<System.Text.Json.JsonElement>(await holder.GetAsync(Counts, Ct));
+        await HttpAssert.OkAsync<System.Text.Json.JsonElement>(await holder.GetAsync($"/sessions/{session}", Ct));
+        await HttpAssert.OkAsync<RolesAnswer>(await otherAdmin.GetAsync($"/admin/users/{holder.UserId}/roles", Ct));
+
+        // Both taken away; the tokens in hand were issued before and name them for up to 15 more minutes. They opened the
+        // research data, a class's session and the accounts for that long.
+        Assert.Empty((await HttpAssert.OkAsync<RolesAnswer>(await PutRolesAsync(admin.AccessToken, holder.UserId))).Roles);
+        Assert.Empty((await HttpAssert.OkAsync<RolesAnswer>(await PutRolesAsync(admin.AccessToken, otherAdmin.UserId))).Roles);
+        Assert.Contains("\"facilitator\"", Base64UrlEncoder.Decode(holder.Tokens.AccessToken.Split('.')[1]), StringComparison.Ordinal);
+
+        await HttpAssert.ProblemAsync(await holder.GetAsync(Counts, Ct), HttpStatusCode.Forbidden, "forbidden");
+        await HttpAssert.ProblemAsync(await holder.GetAsync($"/sessions/{session}", Ct), HttpStatusCode.Forbidden, "not_facilitator");
+        await HttpAssert.ProblemAsync(await holder.PostAsync($"/sessions/{session}/broadcast", new { message = "Still mine?" }, Ct), HttpStatusCode.Forbidden, "not_facilitator");
+        await HttpAssert.ProblemAsync(
+            await holder.PostAsync("/sessions", new { title = "Class after", topic = RoomKit.Topic, study_label = "ethics-101" }, Ct),
+            HttpStatusCode.Forbidden,
+            "not_facilitator");
+        await HttpAssert.ProblemAsync(await otherAdmin.GetAsync($"/admin/users/{holder.UserId}/roles", Ct), HttpStatusCode.Forbidden, "forbidden");
     }
 
     [Fact]
