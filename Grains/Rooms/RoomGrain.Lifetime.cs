@@ -1,3 +1,4 @@
+using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Grains.Interfaces.Errors;
 using Dilemma.Grains.Interfaces.Rooms;
 using Dilemma.Grains.Research;
@@ -30,7 +31,7 @@ public sealed partial class RoomGrain
     public async Task<RoomView> ViewAsync(RoomViewer viewer, CancellationToken cancellationToken)
     {
         EnsureCreated();
-        return await AccessOfAsync(viewer) switch
+        return await AccessOfAsync(viewer, cancellationToken) switch
         {
             RoomAccess.Full => new RoomView(new RoomDetails(Snapshot(), Scenario), null),
             RoomAccess.Summary => new RoomView(null, Summary()),
@@ -102,20 +103,34 @@ public sealed partial class RoomGrain
             ? RuleViolationException.Forbidden("not_participant", "You are not a participant of this room.")
             : RoomNotFound();
 
-    /// <summary>The visibility rule: participants and researchers (and facilitators of the room's session) see all; others a public waiting room's summary.</summary>
-    private async ValueTask<RoomAccess> AccessOfAsync(RoomViewer viewer)
+    /// <summary>
+    /// The visibility rule: participants and researchers (and facilitators of the room's session) see all; others a public
+    /// waiting room's summary. A role is judged by the access token and by the roles stored now: the token outlives a role
+    /// taken away by up to <c>Auth:AccessTokenMinutes</c>. Participants, the many, cost no such read.
+    /// </summary>
+    private async ValueTask<RoomAccess> AccessOfAsync(RoomViewer viewer, CancellationToken cancellationToken)
     {
-        if (Find(viewer.UserId) is not null || viewer.Has(RoomViewer.Researcher) || await FacilitatesAsync(viewer))
+        if (Find(viewer.UserId) is not null)
         {
             return RoomAccess.Full;
+        }
+
+        if (SeesAllByRole(viewer))
+        {
+            var stored = await GrainFactory.GetGrain<IUserGrain>(viewer.UserId).GetRolesAsync(cancellationToken);
+            if (SeesAllByRole(viewer with { Roles = stored.Roles }))
+            {
+                return RoomAccess.Full;
+            }
         }
 
         return State.IsPublic && State.Phase == RoomPhase.Waiting ? RoomAccess.Summary : RoomAccess.None;
     }
 
-    /// <summary>A facilitator sees the rooms of the sessions they run: the room keeps its session's facilitator (see RoomGrain.Facilitation.cs).</summary>
-    private ValueTask<bool> FacilitatesAsync(RoomViewer viewer) =>
-        ValueTask.FromResult(viewer.Has(RoomViewer.Facilitator) && State.SessionCode is not null && State.SessionFacilitatorId == viewer.UserId);
+    /// <summary>A researcher sees every room, and a facilitator the rooms of the sessions they run: the room keeps its session's facilitator (see RoomGrain.Facilitation.cs).</summary>
+    private bool SeesAllByRole(RoomViewer viewer) =>
+        viewer.Has(RoomViewer.Researcher)
+        || (viewer.Has(RoomViewer.Facilitator) && State.SessionCode is not null && State.SessionFacilitatorId == viewer.UserId);
 
     private RoomListing Summary() => new(Code, State.Title, State.Topic, State.Participants.Count, State.Phase, Utc(State.CreatedAt));
 

@@ -371,7 +371,7 @@ public sealed partial class RoomGrain(
     public async Task<RoomStatistics> GetStatisticsAsync(RoomViewer viewer, CancellationToken cancellationToken)
     {
         EnsureCreated();
-        if (await AccessOfAsync(viewer) != RoomAccess.Full)
+        if (await AccessOfAsync(viewer, cancellationToken) != RoomAccess.Full)
         {
             throw Outsider();
         }

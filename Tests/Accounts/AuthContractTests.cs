@@ -293,18 +293,21 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
         var researcher = await Roles.NewAccountWithAsync(Client, grains, "researcher", Ct, prefix: "res");
         var holder = new Player(Client, await Roles.GrantAsync(Client, grains, researcher, "facilitator", Ct));
         var session = SessionKit.Code(await SessionKit.CreateAsync(holder, Ct));
+        var privateRoom = RoomKit.Code(await RoomKit.CreateRoomAsync(await RoomKit.GuestAsync(Client, Ct), Ct, isPublic: false));
         const string Counts = "/research/experiments/debug/counts";
         await HttpAssert.OkAsync<System.Text.Json.JsonElement>(await holder.GetAsync(Counts, Ct));
+        await HttpAssert.OkAsync<System.Text.Json.JsonElement>(await holder.GetAsync($"/rooms/{privateRoom}", Ct));
         await HttpAssert.OkAsync<System.Text.Json.JsonElement>(await holder.GetAsync($"/sessions/{session}", Ct));
         await HttpAssert.OkAsync<RolesAnswer>(await otherAdmin.GetAsync($"/admin/users/{holder.UserId}/roles", Ct));
 
         // Both taken away; the tokens in hand were issued before and name them for up to 15 more minutes. They opened the
-        // research data, a class's session and the accounts for that long.
+        // research data, every room in full, a class's session and the accounts for that long.
         Assert.Empty((await HttpAssert.OkAsync<RolesAnswer>(await PutRolesAsync(admin.AccessToken, holder.UserId))).Roles);
         Assert.Empty((await HttpAssert.OkAsync<RolesAnswer>(await PutRolesAsync(admin.AccessToken, otherAdmin.UserId))).Roles);
         Assert.Contains("\"facilitator\"", Base64UrlEncoder.Decode(holder.Tokens.AccessToken.Split('.')[1]), StringComparison.Ordinal);
 
         await HttpAssert.ProblemAsync(await holder.GetAsync(Counts, Ct), HttpStatusCode.Forbidden, "forbidden");
+        await HttpAssert.ProblemAsync(await holder.GetAsync($"/rooms/{privateRoom}", Ct), HttpStatusCode.NotFound, "room_not_found");
         await HttpAssert.ProblemAsync(await holder.GetAsync($"/sessions/{session}", Ct), HttpStatusCode.Forbidden, "not_facilitator");
         await HttpAssert.ProblemAsync(await holder.PostAsync($"/sessions/{session}/broadcast", new { message = "Still mine?" }, Ct), HttpStatusCode.Forbidden, "not_facilitator");
         await HttpAssert.ProblemAsync(
