@@ -212,6 +212,9 @@ public class AwayPlayerTests(AwayBrowserFixture browser) : IClassFixture<AwayBro
         await Expect(restored.Locator("#room-phase")).ToHaveTextAsync("Finished");
         await Expect(restored.Locator("#statistics svg.chart")).ToHaveCountAsync(3);
         await restored.ClickAsync("#stats-summary");
+        var ownRow = restored.Locator($"#movement-table tr[data-round='1'][data-user-id='{awayId}']");
+        await Expect(ownRow.Locator("[data-column=choice]")).ToHaveTextAsync("B");
+        await Expect(ownRow.Locator("[data-column=sureness]")).ToHaveTextAsync("5");
         await Expect(restored.Locator("#withdrawal-code")).ToBeVisibleAsync();
         await Expect(restored.Locator("#error")).ToBeHiddenAsync();
         await Expect(restored.Locator("#connection")).ToBeHiddenAsync();
