@@ -60,6 +60,7 @@ public sealed record ConsensusResponse(int RoundNumber, int Choice, int Confiden
 /// anything holds the game (a dropout the room waits for, or its session's facilitator), <c>facilitator_paused</c> while
 /// the facilitator does, and <c>paused_at</c> says since when the clock has stood still (the time left is
 /// <c>deadline_at</c> less it). <c>session_code</c> names the class session that opened the room (null for a room players made).
+/// <c>choices_closed</c> is true once the open round's choice deadline has passed: a page opened after it offers no choice.
 /// </summary>
 public sealed record RoomResponse(
     string RoomCode,
@@ -90,7 +91,8 @@ public sealed record RoomResponse(
     DateTimeOffset? DeadlineAt,
     IReadOnlyList<BotChoiceResponse> BotChoices,
     Scenario? Scenario,
-    string? SessionCode = null);
+    string? SessionCode = null,
+    bool ChoicesClosed = false);
 
 /// <summary>The caller's seat, with the room around it.</summary>
 public sealed record JoinResponse(string RoomCode, long UserId, string Nickname, int? RoleId, bool IsHost, RoomResponse Room);
@@ -145,7 +147,8 @@ public static class RoomMapping
         room.DeadlineAt,
         (room.BotChoices ?? []).Select(b => new BotChoiceResponse(b.RoundNumber, b.UserId, b.Choice, b.Confidence, b.Reason, b.Provider, b.FallbackReason)).ToList(),
         scenario,
-        room.SessionCode);
+        room.SessionCode,
+        room.ChoicesClosed);
 
     public static RoomListingResponse ToResponse(this RoomListing room) =>
         new(room.Code, room.Title, room.Topic, room.ParticipantCount, RoomPhases.Word(room.Phase), room.CreatedAt);

@@ -80,7 +80,8 @@ public sealed record RoomSnapshot(
     [property: Id(26)] bool FacilitatorPaused = false,
     [property: Id(27)] DateTimeOffset? PausedAt = null,
     [property: Id(28)] string? SessionCode = null,
-    [property: Id(29)] IReadOnlyList<long>? Connected = null);
+    [property: Id(29)] IReadOnlyList<long>? Connected = null,
+    [property: Id(30)] bool ChoicesClosed = false);
 
 /// <summary>
 /// One WebRTC link of the room as its sender's browser last reported it (<c>link_state</c> on the voice socket).

@@ -229,6 +229,9 @@ public sealed partial class RoomGrain
             var now = Now;
             await RecordRecurringAsync(RoomEventType.Returned, participant, actorId: null, now, cancellationToken);
             participant.DroppedAt = null;
+
+            // A host dropped when nobody else was left kept the role, gone: the one back would wait for ever for a decision.
+            await HandOverIfHostGoneAsync(now, cancellationToken);
             await SaveAsync(writeScenario: false, cancellationToken);
             TellOthers(RoomEventType.Returned, participant, now);
         }

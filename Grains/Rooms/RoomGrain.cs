@@ -780,7 +780,8 @@ public sealed partial class RoomGrain(
             .ToList(),
         FacilitatorPaused: State.FacilitatorPausedAt is not null,
         PausedAt: PauseBegan is { } began ? Utc(began) : null,
-        SessionCode: State.SessionCode);
+        SessionCode: State.SessionCode,
+        ChoicesClosed: State.Phase == RoomPhase.Started && State.Rounds[State.CurrentRound - 1].ChoicesClosed);
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

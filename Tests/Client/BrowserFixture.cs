@@ -7,8 +7,19 @@ namespace Dilemma.Tests.Client;
 /// An embedded gateway on real Kestrel and Debian's chromium driven by Playwright: the browser is the
 /// system's (executablePath), so nothing is downloaded; each test opens its own contexts (separate storage).
 /// </summary>
-public sealed class BrowserFixture() : KestrelGatewayFixture(LoopbackIce), IAsyncLifetime
+public class BrowserFixture : KestrelGatewayFixture, IAsyncLifetime
 {
+    public BrowserFixture()
+        : this(new Dictionary<string, string?>())
+    {
+    }
+
+    /// <summary>For a gateway with more settings beside the loopback ICE (a shorter reconnection grace, say).</summary>
+    protected BrowserFixture(Dictionary<string, string?> settings)
+        : base(new Dictionary<string, string?>(LoopbackIce.Concat(settings)))
+    {
+    }
+
     /// <summary>No STUN server outside this machine: the browsers meet over host candidates on loopback.</summary>
     internal static Dictionary<string, string?> LoopbackIce => new() { ["Ice:StunUrls:0"] = "stun:127.0.0.1:3478" };
 

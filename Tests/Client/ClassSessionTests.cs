@@ -473,6 +473,44 @@ public class ClassSessionTests(BrowserFixture browser) : IClassFixture<BrowserFi
     }
 
     /// <summary>A guest on a 375 px phone, enrolled by the code in a new session (ten minutes to choose) and waiting for its start.</summary>
+    [Fact]
+    public async Task A_student_reloading_as_the_facilitator_pauses_comes_back_to_the_pause_and_resumes_with_the_others()
+    {
+        var (page, facilitator, code) = await StudentWaitingAsync("Rei", () => browser.NewPageAsync(), choiceSeconds: 600);
+        await SessionKit.EnrolledAsync(browser.Client, code, 2, Ct);
+        var room = SessionKit.Rooms(await SessionKit.StartAsync(facilitator, code, Ct))[0].GetProperty("room_code").GetString()!;
+        await Expect(page.Locator("#choice-submit")).ToBeEnabledAsync();
+
+        // The reloaded page reads the room running, and its sockets are held until the pause has landed: the push of the
+        // pause went to sockets the page no longer had, and the room it drew says nothing of it.
+        var ticketAsked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync("**/auth/ws-ticket", async route =>
+        {
+            ticketAsked.TrySetResult();
+            await paused.Task;
+            await route.ContinueAsync();
+        });
+        var reload = page.ReloadAsync();
+        await ticketAsked.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct);
+        await Expect(page.Locator("#round-timer")).ToHaveAttributeAsync("data-deadline", new System.Text.RegularExpressions.Regex("^20"));
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/pause", new { reason = "a word with the class" }, Ct));
+        paused.SetResult();
+        await reload;
+
+        await Expect(page.Locator("#paused-notice")).ToContainTextAsync("Your facilitator has paused the game.");
+        await Expect(page.Locator("#round-timer")).ToHaveAttributeAsync("data-paused", "true");
+        await Expect(page.Locator("#choice-submit")).ToBeDisabledAsync();
+        var state = await HttpAssert.OkAsync<JsonElement>(await facilitator.GetAsync($"/rooms/{room}", Ct));
+        Assert.True(state.GetProperty("facilitator_paused").GetBoolean());
+
+        await HttpAssert.OkAsync<JsonElement>(await facilitator.PostAsync($"/sessions/{code}/rooms/{room}/resume", null, Ct));
+        await Expect(page.Locator("#paused-notice")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#round-timer")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Time left to choose: (10:00|9:[0-5]\\d)$"));
+        await Expect(page.Locator("#choice-submit")).ToBeEnabledAsync();
+        await page.Context.CloseAsync();
+    }
+
     private Task<(IPage Page, Player Facilitator, string Code)> PhoneStudentWaitingAsync(string name) =>
         StudentWaitingAsync(name, () => browser.NewPageAsync(375, 740), choiceSeconds: 600);
 

@@ -47,8 +47,8 @@ internal static partial class ClientFlows
         return page;
     }
 
-    /// <summary>Three guests (English), the first creates a private room, the others join by its code.</summary>
-    public static async Task<(IPage[] Pages, string Code)> SeatThreePlayersAsync(Func<Task<IPage>> newPage, string name, int? choiceSeconds = null)
+    /// <summary>Three guests (English), the first creates a private room (with its <c>on_dropout</c> if given), the others join by its code.</summary>
+    public static async Task<(IPage[] Pages, string Code)> SeatThreePlayersAsync(Func<Task<IPage>> newPage, string name, int? choiceSeconds = null, string? onDropout = null)
     {
         var pages = new IPage[3];
         for (var i = 0; i < pages.Length; i++)
@@ -61,6 +61,11 @@ internal static partial class ClientFlows
         if (choiceSeconds is { } seconds)
         {
             await pages[0].FillAsync("#create-choice-seconds", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (onDropout is not null)
+        {
+            await pages[0].CheckAsync($"#create-on-dropout input[value={onDropout}]");
         }
 
         await pages[0].ClickAsync("#create-submit");

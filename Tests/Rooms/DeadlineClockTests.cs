@@ -39,6 +39,7 @@ public sealed class DeadlineClockTests : IAsyncDisposable
         await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/assign-roles/{code}", new { }, Ct));
         await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/start", null, Ct));
         await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[0], code, 1, 1, 3, Ct), HttpStatusCode.Created);
+        Assert.False((await RoomAsync(players[0], code)).GetProperty("choices_closed").GetBoolean());
 
         // Eleven minutes on by the room's clock; the reminder, on the real one, is ten minutes away.
         _clock.Shift = TimeSpan.FromMinutes(11);
@@ -46,12 +47,16 @@ public sealed class DeadlineClockTests : IAsyncDisposable
         await HttpAssert.ProblemAsync(await RoomKit.ChooseAsync(players[1], code, 1, 0, 4, Ct), HttpStatusCode.Conflict, "choices_closed");
         var room = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}", Ct));
         Assert.Equal(JsonValueKind.Null, room.GetProperty("deadline_kind").ValueKind);
+
+        // Said by the room too: a page opened now (the deadline gone with its kind) knows it offers no choice.
+        Assert.True(room.GetProperty("choices_closed").GetBoolean());
         var timedOut = _gateway.Services.GetRequiredService<InMemoryResearchStore>().RoomEvents(code)
             .Where(e => e.EventType == RoomEventType.TimedOut).Select(e => e.UserId!.Value).Order();
         Assert.Equal(new[] { players[1].UserId, players[2].UserId }.Order(), timedOut);
 
-        // The consensus is open with the one choice made in time.
+        // The consensus is open with the one choice made in time; the next round's choices are open.
         await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(players[0], code, 1, 1, 4, Ct), HttpStatusCode.Created);
+        Assert.False((await RoomAsync(players[0], code)).GetProperty("choices_closed").GetBoolean());
     }
 
     [Fact]

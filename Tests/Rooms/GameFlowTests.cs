@@ -80,6 +80,38 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
     }
 
     [Fact]
+    public async Task A_host_dropped_with_nobody_left_hands_over_to_the_first_who_comes_back()
+    {
+        var (players, code) = await StartedRoomAsync("continue");
+
+        // The two others go first, then the host: nobody is left to take the role on, so the host keeps it, gone.
+        foreach (var order in new[] { new[] { 1, 2 }, [0] })
+        {
+            foreach (var i in order)
+            {
+                var (socket, _) = await RealtimeKit.JoinAsync(first, players[i], code, Ct);
+                await socket.DisposeAsync();
+            }
+
+            await EventuallyAsync(
+                () => RoomAsync(players[1], code),
+                room => order.All(i => PresenceOf(room, players[i].UserId) == "dropped"),
+                $"players {string.Join(", ", order)} dropped");
+        }
+
+        Assert.Equal(players[0].UserId, (await RoomAsync(players[1], code)).GetProperty("host_user_id").GetInt64());
+
+        // One comes back alone: the decision is theirs to record, or the game would wait for ever for a host who is gone.
+        var (back, _) = await RealtimeKit.JoinAsync(second, players[1], code, Ct);
+        await using var _back = back;
+        var room = await EventuallyAsync(() => RoomAsync(players[1], code), r => PresenceOf(r, players[1].UserId) == "present", "the return");
+        Assert.Equal(players[1].UserId, room.GetProperty("host_user_id").GetInt64());
+        Assert.Contains(("host_changed", players[1].UserId, (int?)1, (long?)null), await EventsAsync(code));
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[1], code, 1, 0, 3, Ct), HttpStatusCode.Created);
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ConsensusAsync(players[1], code, 1, 0, 3, Ct), HttpStatusCode.Created);
+    }
+
+    [Fact]
     public async Task A_dropout_under_wait_pauses_the_room_until_the_host_removes_the_seat()
     {
         var (players, code) = await StartedRoomAsync("wait");

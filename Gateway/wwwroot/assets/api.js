@@ -13,7 +13,7 @@
  * @typedef {{ room_code: string, title: string, topic: string, is_public: boolean, phase: string, host_user_id: number, current_round: number,
  *   participant_count: number, participants: Participant[], chosen_this_round: number[], consensus: Consensus[], version: number, scenario: Scenario | null,
  *   deadline_kind?: string | null, deadline_at?: string | null, on_dropout?: string, paused?: boolean, facilitator_paused?: boolean,
- *   paused_at?: string | null, session_code?: string | null, ended_early_at?: string | null, ended_early_by?: number | null }} Room
+ *   paused_at?: string | null, session_code?: string | null, ended_early_at?: string | null, ended_early_by?: number | null, choices_closed?: boolean }} Room
  * @typedef {{ room_code: string, title: string, topic: string, participant_count: number, phase: string }} RoomListing
  * @typedef {{ user_id: number, nickname: string, role_id: number | null, choice: number, confidence: number, changed_position: boolean }} IndividualChoice
  * @typedef {{ round_number: number, completed: boolean, option_count: number, choices: IndividualChoice[], distribution: number[],

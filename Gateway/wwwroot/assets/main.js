@@ -1642,7 +1642,10 @@ function roundSections(room, isHost, selfId) {
   // four rows, and the group decision waited for someone who would never choose.
   const playing = room.participants.filter(takesPart);
   const departed = room.participants.filter((p) => !takesPart(p));
-  const allChosen = playing.every((p) => chosen.has(p.user_id));
+  // Past the choice deadline the decision is open with the choices there are: waiting for "everyone" held the host's
+  // form back for good once someone had let the time run out.
+  const closed = Boolean(room.choices_closed);
+  const allChosen = closed || playing.every((p) => chosen.has(p.user_id));
   const options = optionsOf(roundNumber);
   // The server answers 409 room_paused to a choice or a decision while paused; the buttons say so first.
   const paused = Boolean(room.paused);
@@ -1662,15 +1665,19 @@ function roundSections(room, isHost, selfId) {
     context ? h('div', {},
       h('h4', {}, t('round.context')), h('p', { class: 'dilemma', id: 'role-context' }, pick(context.context)),
       h('h4', {}, t('round.question')), h('p', { id: 'role-question' }, pick(context.question))) : null,
-    h('form', { id: 'choice-form', onsubmit: submitChoice },
-      radios('choice', t('round.options'), options, state.draft.choice, (value) => {
-        state.draft.choice = value;
-      }),
-      radios('confidence', t('round.confidence'), confidenceItems, state.draft.confidence, (value) => {
-        state.draft.confidence = value;
-      }, 'scale'),
-      h('button', { type: 'submit', id: 'choice-submit', disabled: state.busy || paused }, iChose ? t('round.revise') : t('round.submit')),
-      iChose ? h('p', { class: 'hint', id: 'choice-recorded' }, t('round.submitted')) : null));
+    // Past the choice deadline the server refuses every choice (choices_closed): a page opened after it, or left open
+    // through it, offered a form that could only fail.
+    closed
+      ? h('p', { class: 'hint', id: 'choices-closed' }, iChose ? t('round.closedChosen') : t('round.closedMissed'))
+      : h('form', { id: 'choice-form', onsubmit: submitChoice },
+        radios('choice', t('round.options'), options, state.draft.choice, (value) => {
+          state.draft.choice = value;
+        }),
+        radios('confidence', t('round.confidence'), confidenceItems, state.draft.confidence, (value) => {
+          state.draft.confidence = value;
+        }, 'scale'),
+        h('button', { type: 'submit', id: 'choice-submit', disabled: state.busy || paused }, iChose ? t('round.revise') : t('round.submit')),
+        iChose ? h('p', { class: 'hint', id: 'choice-recorded' }, t('round.submitted')) : null));
 
   const who = h('section', { class: 'card', 'aria-labelledby': 'chosen-title' },
     h('h3', { id: 'chosen-title' }, t('round.chosen')),
@@ -1678,7 +1685,8 @@ function roundSections(room, isHost, selfId) {
     h('ul', { class: 'plain', id: 'chosen-list' }, playing.map((p) => h('li', { 'data-user-id': p.user_id },
       h('span', { class: 'name-tags' }, displayName(p), ' ', h('span', { class: 'muted' }, roleName(p.role_id)), ' ',
         presenceTag(p) ?? (state.connected.get(p.user_id) === false ? h('span', { class: 'tag warn' }, t('room.offline')) : null)),
-      h('span', { class: chosen.has(p.user_id) ? 'tag ok' : 'tag' }, chosen.has(p.user_id) ? t('round.hasChosen') : t('round.notYet'))))),
+      h('span', { class: chosen.has(p.user_id) ? 'tag ok' : 'tag' },
+        chosen.has(p.user_id) ? t('round.hasChosen') : closed ? t('round.timedOut') : t('round.notYet'))))),
     departed.length === 0 ? null : [
       h('h4', { id: 'departed-title' }, t('round.departed')),
       h('ul', { class: 'plain', id: 'departed-list', 'aria-labelledby': 'departed-title' }, departed.map((p) => h('li', { 'data-user-id': p.user_id },
