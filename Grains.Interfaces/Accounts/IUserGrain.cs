@@ -36,7 +36,8 @@ public interface IUserGrain : IGrainWithIntegerKey
 
     /// <summary>
     /// Replaces this user's roles with <paramref name="roles"/>, auditing each role granted or
-    /// revoked. The admin must hold <c>admin</c> in the store now (403 <c>not_admin</c>), every role
+    /// revoked. The admin must hold <c>admin</c> in the store now (403 <c>not_admin</c>; the gateway's admin
+    /// policy refuses such a caller first, 403 <c>forbidden</c>, and this stays for any other caller), every role
     /// must be known (422 <c>unknown_role</c>, field <c>roles</c>), guests hold none (409
     /// <c>guest_cannot_hold_roles</c>), and an admin cannot take their own admin role away (409
     /// <c>cannot_revoke_own_admin</c>) so that a deployment never loses its last admin by mistake.

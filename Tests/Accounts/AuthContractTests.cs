@@ -434,8 +434,9 @@ public abstract class AuthContractTests(HttpClient client, IGrainFactory grains)
 
         await HttpAssert.OkAsync<RolesAnswer>(await PutRolesAsync(second.AccessToken, first.UserId));
 
-        // first's token still says admin for up to 15 minutes; the store says otherwise.
-        await HttpAssert.ProblemAsync(await PutRolesAsync(first.AccessToken, user.UserId, "researcher"), HttpStatusCode.Forbidden, "not_admin");
+        // first's token still says admin for up to 15 minutes; the store says otherwise, and the admin policy asks it.
+        await HttpAssert.ProblemAsync(await PutRolesAsync(first.AccessToken, user.UserId, "researcher"), HttpStatusCode.Forbidden, "forbidden");
+        Assert.Empty((await HttpAssert.OkAsync<RolesAnswer>(await GetAsync(second.AccessToken, $"/admin/users/{user.UserId}/roles"))).Roles);
     }
 
     [Fact]
