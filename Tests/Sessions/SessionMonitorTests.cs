@@ -49,14 +49,19 @@ public abstract class SessionMonitorTests(Uri gateway, Uri monitorGateway, HttpC
         var chooser = students.Single(s => s.UserId == SessionKit.UserIds(watched)[0]);
         var clock = Stopwatch.StartNew();
         await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(chooser, roomCodes[0], 1, 1, 3, Ct), HttpStatusCode.Created);
+        var answered = clock.Elapsed;
         var after = await monitor.NextAsync(
             m => m.GetProperty("type").GetString() == "room_status" && m.GetProperty("room_code").GetString() == roomCodes[0] && m.GetProperty("chosen").GetArrayLength() == 1,
             "the watched room with one choice",
             Ct);
-        clock.Stop();
+        var pushedAfterAnswer = clock.Elapsed - answered;
 
-        // Coalescing holds a change at most one window after the room's last message; the rest is the request itself.
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"The choice reached the monitor after {clock.Elapsed}.");
+        // Coalescing holds a change at most one window (1 s) after the room's last message. Counted from the choice's 201,
+        // not from its request: a request slowed by a loaded machine (a silo-kill test beside it took one to 2.2 s) says
+        // nothing of the monitor. MonitorCoalescingTests hold the window itself by the server's own sent_at.
+        Assert.True(
+            pushedAfterAnswer < TimeSpan.FromSeconds(2),
+            $"The choice reached the monitor {pushedAfterAnswer} after its 201 (the request itself took {answered}).");
         Assert.Equal(chooser.UserId, after.GetProperty("chosen")[0].GetInt64());
         // Who has chosen, never what: no field of the message carries a choice.
         Assert.Equal(
