@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dilemma.Tests.Accounts;
 using Dilemma.Tests.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -121,9 +122,7 @@ public class AwayPlayerTests(AwayBrowserFixture browser) : IClassFixture<AwayBro
         await Expect(back.Locator("#round-timer")).ToHaveCountAsync(0);
         await Expect(back.Locator("#error")).ToBeHiddenAsync();
 
-        await pages[0].CheckAsync("#consensus-0");
-        await pages[0].CheckAsync("#consensus-confidence-3");
-        await pages[0].ClickAsync("#consensus-submit");
+        await RecordDecisionAsync(pages[0], 0, 3);
         await Expect(back.Locator("#round-title")).ToContainTextAsync("Round 2 of 5");
         await Expect(back.Locator("#choice-submit")).ToBeEnabledAsync();
         await Expect(back.Locator("#round-timer")).ToContainTextAsync("Time left to choose");
@@ -153,8 +152,7 @@ public class AwayPlayerTests(AwayBrowserFixture browser) : IClassFixture<AwayBro
         await Eventually.UntilAsync(
             async () =>
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, $"/rooms/{code}") { Headers = { Authorization = new("Bearer", token) } };
-                using var response = await browser.Client.SendAsync(request, TestContext.Current.CancellationToken);
+                using var response = await browser.Client.SendAsync(AuthClient.Authorized(HttpMethod.Get, $"/rooms/{code}", token), TestContext.Current.CancellationToken);
                 var room = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
                 presences = string.Join(", ", room.GetProperty("participants").EnumerateArray().Select(p => p.GetProperty("presence").GetString()));
                 return presences == "dropped, dropped, dropped";
@@ -172,9 +170,7 @@ public class AwayPlayerTests(AwayBrowserFixture browser) : IClassFixture<AwayBro
         await Expect(back.Locator("#consensus-submit")).ToBeVisibleAsync();
         var room = await GetAsync(back, $"/rooms/{code}");
         Assert.Equal(ids[1], room.GetProperty("host_user_id").GetInt64());
-        await back.CheckAsync("#consensus-1");
-        await back.CheckAsync("#consensus-confidence-4");
-        await back.ClickAsync("#consensus-submit");
+        await RecordDecisionAsync(back, 1, 4);
         await Expect(back.Locator("#round-title")).ToContainTextAsync("Round 2 of 5");
         await CloseAsync(pages);
     }
@@ -238,10 +234,15 @@ public class AwayPlayerTests(AwayBrowserFixture browser) : IClassFixture<AwayBro
     {
         await ChooseAsync(host, 0, 3);
         await ChooseAsync(other, 0, 3);
-        await host.CheckAsync("#consensus-0");
-        await host.CheckAsync("#consensus-confidence-3");
-        await host.ClickAsync("#consensus-submit");
+        await RecordDecisionAsync(host, 0, 3);
         await Expect(host.Locator("#round-title")).ToContainTextAsync("Round 2 of 5");
+    }
+
+    private static async Task RecordDecisionAsync(IPage host, int choice, int confidence)
+    {
+        await host.CheckAsync($"#consensus-{choice}");
+        await host.CheckAsync($"#consensus-confidence-{confidence}");
+        await host.ClickAsync("#consensus-submit");
     }
 
     private static async Task ChooseAsync(IPage page, int choice, int confidence)
