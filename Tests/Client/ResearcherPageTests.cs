@@ -198,10 +198,7 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
     [Fact]
     public async Task A_withdrawal_after_an_export_is_listed_with_how_many_listed_exports_still_hold_its_rows()
     {
-        var researcher = await Roles.NewAccountWithAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), AccountRoles.Researcher, Ct, "era");
-        var page = await SignInAsync(researcher.Username);
-        await page.ClickAsync("#open-research");
-        await Expect(page.Locator("#erasures")).ToBeVisibleAsync();
+        var page = await OnTheResearchPageAsync("era");
         await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#export-submit"));
         await Expect(page.Locator("#export-status")).ToHaveAttributeAsync("data-export-id", new System.Text.RegularExpressions.Regex("^[0-9a-f-]{36}$"));
 
@@ -223,6 +220,40 @@ public class ResearcherPageTests(BrowserFixture browser) : IClassFixture<Browser
         await Expect(row.Locator("[data-column=exports-before]")).Not.ToHaveTextAsync("0");
         await ScreenCheck.AssertAccessibleInBothLanguagesAsync(page, "research-erasures");
         await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_press_on_a_page_button_while_the_lobby_still_loads_waits_for_it_and_is_not_lost()
+    {
+        var page = await OnTheResearchPageAsync("lob");
+
+        // Back draws the lobby at once and reads its rooms after: the lobby's buttons were pressable meanwhile, and a press
+        // was dropped without a word (the action already running wins). They now wait, disabled, for the read to end.
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Func<string, bool> rooms = url => new Uri(url).AbsolutePath == "/rooms";
+        await page.RouteAsync(rooms, async route =>
+        {
+            await held.Task;
+            await route.ContinueAsync();
+        });
+        await page.ClickAsync("#research-back");
+        await Expect(page.Locator("#open-research")).ToBeDisabledAsync();
+        await Expect(page.Locator("#open-my-data")).ToBeDisabledAsync();
+        held.SetResult();
+        await page.ClickAsync("#open-research");
+        await Expect(page.Locator("#erasures")).ToBeVisibleAsync();
+        await page.UnrouteAsync(rooms);
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>A new researcher, signed in, on the research page with its ledgers drawn.</summary>
+    private async Task<IPage> OnTheResearchPageAsync(string prefix)
+    {
+        var researcher = await Roles.NewAccountWithAsync(browser.Client, browser.Services.GetRequiredService<IGrainFactory>(), AccountRoles.Researcher, Ct, prefix);
+        var page = await SignInAsync(researcher.Username);
+        await page.ClickAsync("#open-research");
+        await Expect(page.Locator("#erasures")).ToBeVisibleAsync();
+        return page;
     }
 
     private Task<IPage> SignInAsync(string username) => SignInAsync(browser, username);

@@ -1389,15 +1389,15 @@ function lobbyScreen() {
     h('p', { class: 'muted' }, t('lobby.hello', { name: nickname() })),
     ...(state.unfinished ? [unfinishedCard(state.unfinished)] : []),
     ...(state.roles.some((role) => RESEARCH_ROLES.includes(role))
-      ? [h('button', { type: 'button', class: 'secondary', id: 'open-research', onclick: () => void run(showResearch) }, t('research.open'))]
+      ? [h('button', { type: 'button', class: 'secondary', id: 'open-research', disabled: state.busy, onclick: () => void run(showResearch) }, t('research.open'))]
       : []),
     ...(state.roles.some((role) => ADMIN_ROLES.includes(role))
-      ? [h('button', { type: 'button', class: 'secondary', id: 'open-admin', onclick: showAdmin }, t('admin.open'))]
+      ? [h('button', { type: 'button', class: 'secondary', id: 'open-admin', disabled: state.busy, onclick: showAdmin }, t('admin.open'))]
       : []),
     ...(state.roles.some((role) => CONSOLE_ROLES.includes(role))
-      ? [h('button', { type: 'button', class: 'secondary', id: 'open-console', onclick: () => void run(showConsole) }, t('console.open'))]
+      ? [h('button', { type: 'button', class: 'secondary', id: 'open-console', disabled: state.busy, onclick: () => void run(showConsole) }, t('console.open'))]
       : []),
-    h('button', { type: 'button', class: 'secondary', id: 'open-my-data', onclick: () => void run(showMyData) }, t('mydata.open')),
+    h('button', { type: 'button', class: 'secondary', id: 'open-my-data', disabled: state.busy, onclick: () => void run(showMyData) }, t('mydata.open')),
     h('div', { class: 'grid' },
       h('section', { class: 'card', 'aria-labelledby': 'rooms-title' },
         h('h3', { id: 'rooms-title' }, t('lobby.public')),
@@ -1406,7 +1406,7 @@ function lobbyScreen() {
           : h('ul', { class: 'plain', id: 'room-list' }, state.rooms.map((room) => h('li', {},
             h('span', {}, h('strong', {}, room.title), ' ', h('span', { class: 'tag' }, t('lobby.players', { count: room.participant_count }))),
             h('button', { type: 'button', id: `join-${room.room_code}`, 'aria-label': t('lobby.joinRoom', { code: room.room_code }), disabled: state.busy, onclick: () => joinRoom(room.room_code) }, t('lobby.join'))))),
-        h('button', { type: 'button', class: 'secondary', id: 'refresh-rooms', onclick: () => void run(loadLobby) }, t('lobby.refresh'))),
+        h('button', { type: 'button', class: 'secondary', id: 'refresh-rooms', disabled: state.busy, onclick: () => void run(loadLobby) }, t('lobby.refresh'))),
       h('form', { class: 'card', id: 'create-form', onsubmit: createRoom },
         h('h3', {}, t('lobby.create')),
         h('label', { for: 'create-title' }, t('lobby.roomTitle')),

@@ -159,7 +159,7 @@ export class AdminPage {
   view(busy, run, back) {
     return [
       h('h2', { id: 'screen-title', tabindex: -1 }, t('admin.title')),
-      h('button', { type: 'button', class: 'secondary', id: 'admin-back', onclick: back }, t('admin.back')),
+      h('button', { type: 'button', class: 'secondary', id: 'admin-back', disabled: busy, onclick: back }, t('admin.back')),
       h('form', {
         class: 'card',
         id: 'admin-find-form',

@@ -220,7 +220,7 @@ export class ClassSessionPage {
         : h('section', { class: 'card', id: 'class-status', 'data-status': this.seat ? 'waiting' : 'joining' },
           h('p', { role: 'status' }, this.seat ? t('class.waiting') : t('class.joining')),
           this.seat ? h('p', { class: 'muted' }, t('class.waitingSince')) : null),
-      h('button', { type: 'button', class: 'secondary', id: 'class-back', onclick: back }, t('class.back')),
+      h('button', { type: 'button', class: 'secondary', id: 'class-back', disabled: busy, onclick: back }, t('class.back')),
     ];
   }
 

@@ -731,7 +731,7 @@ export class ConsolePage {
     // screens down a laptop, out of sight while the class played.
     return [
       h('h2', { id: 'screen-title', tabindex: -1 }, t('console.title')),
-      h('button', { type: 'button', class: 'secondary', id: 'console-back', onclick: back }, t('console.back')),
+      h('button', { type: 'button', class: 'secondary', id: 'console-back', disabled: busy, onclick: back }, t('console.back')),
       ...(this.session ? this.sessionSections(this.session, busy, run) : []),
       this.createSection(topics, busy, run),
       this.reopenSection(busy, run),

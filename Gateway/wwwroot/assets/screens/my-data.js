@@ -170,7 +170,7 @@ export class MyDataPage {
       ...(held
         ? [this.consentForm(consent, busy, run), this.heldSummary(held, busy, run), this.withdrawal(busy, run)]
         : [h('p', { class: 'muted', role: 'status' }, t('app.working'))]),
-      h('button', { type: 'button', class: 'secondary', id: 'my-data-back', onclick: back }, t('mydata.back')),
+      h('button', { type: 'button', class: 'secondary', id: 'my-data-back', disabled: busy, onclick: back }, t('mydata.back')),
     ];
   }
 

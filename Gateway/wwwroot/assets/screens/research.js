@@ -370,7 +370,7 @@ export class ResearchPage {
     return [
       h('h2', { id: 'screen-title', tabindex: -1 }, t('research.title')),
       h('div', { class: 'row' },
-        h('button', { type: 'button', class: 'secondary', id: 'research-back', onclick: back }, t('research.back')),
+        h('button', { type: 'button', class: 'secondary', id: 'research-back', disabled: busy, onclick: back }, t('research.back')),
         // The counts, figures and ledgers are read when the page opens and every minute in sight (main.js); a press reads them now.
         h('button', { type: 'button', class: 'secondary', id: 'research-refresh', disabled: busy || this.exporting, onclick: () => run(() => this.load()) }, t('research.refresh'))),
       this.countsSection(),
