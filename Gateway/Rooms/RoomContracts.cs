@@ -56,7 +56,8 @@ public sealed record BotChoiceResponse(int RoundNumber, long UserId, int Choice,
 public sealed record ConsensusResponse(int RoundNumber, int Choice, int Confidence, long SubmittedBy, DateTimeOffset RecordedAt);
 
 /// <summary>
-/// A room as its members see it; <c>chosen_this_round</c> names who has chosen, never what. <c>paused</c> is true while
+/// A room as its members see it; <c>chosen_this_round</c> names who has chosen, never what (a bot that took over a seat
+/// whose player had chosen in the round is named too: the role has its choice, and the bot makes none). <c>paused</c> is true while
 /// anything holds the game (a dropout the room waits for, or its session's facilitator), <c>facilitator_paused</c> while
 /// the facilitator does, and <c>paused_at</c> says since when the clock has stood still (the time left is
 /// <c>deadline_at</c> less it). <c>session_code</c> names the class session that opened the room (null for a room players made).

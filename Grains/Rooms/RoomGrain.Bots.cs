@@ -48,7 +48,10 @@ public sealed partial class RoomGrain
         return Snapshot();
     }
 
-    /// <summary>Under <c>on_dropout: bot</c>, a bot takes the dropped participant's role and chooses in the open round.</summary>
+    /// <summary>
+    /// Under <c>on_dropout: bot</c>, a bot takes the dropped participant's role and chooses in the open round, unless the
+    /// participant had chosen in it already (<see cref="HasChosenIn"/>).
+    /// </summary>
     private async Task SeatBotForAsync(ParticipantState dropped, DateTime now, CancellationToken cancellationToken)
     {
         if (State.OnDropout != DropoutPolicy.Bot || State.Phase != RoomPhase.Started || dropped.RoleId is null)
@@ -61,8 +64,8 @@ public sealed partial class RoomGrain
 
     /// <summary>
     /// A bot takes the role of <paramref name="replaced"/> in the started game (room_events bot_joined) and chooses in the
-    /// open round. The seat is given away as a mover's is (<c>participant_removed</c>, by <paramref name="actorId"/>; null:
-    /// the room's policy): were its user to come back, two would play one role.
+    /// open round if <paramref name="replaced"/> had not. The seat is given away as a mover's is (<c>participant_removed</c>,
+    /// by <paramref name="actorId"/>; null: the room's policy): were its user to come back, two would play one role.
     /// </summary>
     private async Task SeatBotInRoleAsync(ParticipantState replaced, long? actorId, DateTime now, CancellationToken cancellationToken)
     {
@@ -238,9 +241,24 @@ public sealed partial class RoomGrain
         return !round.ChoicesClosed && BotsStillToChoose(round).Any();
     }
 
-    /// <summary>The bots still in the game, with a role, that have no choice in this round.</summary>
+    /// <summary>The bots still in the game, with a role, that owe a choice in this round.</summary>
     private IEnumerable<ParticipantState> BotsStillToChoose(RoundState round) =>
-        State.Participants.Where(p => p.IsBot && TakesPart(p) && p.RoleId is not null && !round.Choices.Exists(c => c.UserId == p.UserId));
+        State.Participants.Where(p => p.IsBot && TakesPart(p) && p.RoleId is not null && !HasChosenIn(round, p));
+
+    /// <summary>
+    /// Whether <paramref name="seat"/> owes no choice in <paramref name="round"/>: it chose, or it is a bot whose role was
+    /// chosen in the round by the seat it took over. A bot seated after its player had chosen chose as well: two choices for
+    /// one role in one round, both counted in the room's statistics and both rows in the export. One role, one choice.
+    /// </summary>
+    private bool HasChosenIn(RoundState round, ParticipantState seat) =>
+        round.Choices.Exists(c => c.UserId == seat.UserId)
+        || (seat.IsBot && seat.RoleId is { } role
+            && State.Participants.Exists(p => p.RoleId == role && !TakesPart(p) && round.Choices.Exists(c => c.UserId == p.UserId)));
+
+    /// <summary>Who owes no choice in the round (<see cref="HasChosenIn"/>): the seats that chose, then the bots whose role was chosen for them.</summary>
+    private List<long> ChosenIn(RoundState round) =>
+        [.. round.Choices.Select(c => c.UserId),
+            .. State.Participants.Where(p => p.IsBot && !round.Choices.Exists(c => c.UserId == p.UserId) && HasChosenIn(round, p)).Select(p => p.UserId)];
 
     /// <summary>
     /// A turn of its own, soon, that takes the late answers and asks for any bot choice still missing. One timer, moved

@@ -94,7 +94,7 @@ public sealed partial class RoomGrain : IRemindable
     private DateTime ClockStart(DateTime now) => PauseBegan ?? now;
 
     private bool EveryoneHasChosen(RoundState round) =>
-        State.Participants.Where(TakesPart).All(p => round.Choices.Exists(c => c.UserId == p.UserId));
+        State.Participants.Where(TakesPart).All(p => HasChosenIn(round, p));
 
     /// <summary>After the state holding a deadline is stored: the reminder follows it (or goes when there is none).</summary>
     private async Task KeepDeadlineReminderAsync()
@@ -148,7 +148,7 @@ public sealed partial class RoomGrain : IRemindable
         var round = State.Rounds[State.CurrentRound - 1];
         if (State.DeadlineKind == ChoiceDeadline)
         {
-            foreach (var late in State.Participants.Where(p => TakesPart(p) && !round.Choices.Exists(c => c.UserId == p.UserId)))
+            foreach (var late in State.Participants.Where(p => TakesPart(p) && !HasChosenIn(round, p)))
             {
                 await RecordEventAsync(RoomEventType.TimedOut, late.UserId, actorId: null, now, cancellationToken, round.RoundNumber);
                 round.TimedOut.Add(late.UserId);

@@ -343,7 +343,7 @@ public sealed partial class RoomGrain(
 
         // Those who no longer take part (dropped, removed) are not waited for: their seat is recorded absent.
         var taking = State.Participants.Where(TakesPart).ToList();
-        var pending = round.ChoicesClosed ? 0 : taking.Count(p => round.Choices.All(c => c.UserId != p.UserId));
+        var pending = round.ChoicesClosed ? 0 : taking.Count(p => !HasChosenIn(round, p));
         if (pending > 0)
         {
             throw RuleViolationException.Conflict(
@@ -758,7 +758,7 @@ public sealed partial class RoomGrain(
         State.HostUserId,
         State.CurrentRound,
         State.Participants.Select(p => new ParticipantView(p.UserId, p.Nickname, p.RoleId, p.UserId == State.HostUserId, Utc(p.JoinedAt), PresenceOf(p), p.IsBot)).ToList(),
-        State.Phase == RoomPhase.Started ? State.Rounds[State.CurrentRound - 1].Choices.Select(c => c.UserId).ToList() : [],
+        State.Phase == RoomPhase.Started ? ChosenIn(State.Rounds[State.CurrentRound - 1]) : [],
         State.Rounds.Where(r => r.Consensus is not null)
             .Select(r => new ConsensusView(r.RoundNumber, r.Consensus!.Choice, r.Consensus.Confidence, r.Consensus.SubmittedBy, Utc(r.Consensus.RecordedAt)))
             .ToList(),

@@ -43,16 +43,19 @@ public class AwayPlayerTests(AwayBrowserFixture browser) : IClassFixture<AwayBro
         var bot = seats.Single(p => p.GetProperty("is_bot").GetBoolean());
         Assert.Equal(gone.GetProperty("role_id").GetInt32(), bot.GetProperty("role_id").GetInt32());
 
-        // The others decide round 1 and round 2 opens; the bot's choices (it chose in the open round too, beside the player's) are
-        // marked as its, the player's is theirs.
-        await DecideRoundOneAsync(pages[0], pages[1]);
+        // The others decide round 1 (the bot's seat counted as chosen: its role has the player's choice) and round 2 opens;
+        // round 1 holds one choice per role, the player's theirs, and the bot chooses from round 2, marked as its.
         var botId = bot.GetProperty("user_id").GetInt64();
+        await Expect(pages[0].Locator($"#chosen-list li[data-user-id='{botId}'] .tag.ok")).ToBeVisibleAsync();
+        await DecideRoundOneAsync(pages[0], pages[1]);
         var stats = await GetAsync(pages[0], $"/rooms/{code}/statistics");
         var firstRound = stats.GetProperty("rounds")[0].GetProperty("choices").EnumerateArray().Select(c => c.GetProperty("user_id").GetInt64()).ToList();
+        Assert.Equal(3, firstRound.Count);
         Assert.Contains(awayId, firstRound);
+        Assert.DoesNotContain(botId, firstRound);
         room = await GetAsync(pages[0], $"/rooms/{code}");
         var botChoices = room.GetProperty("bot_choices").EnumerateArray().Select(c => (c.GetProperty("round_number").GetInt32(), c.GetProperty("user_id").GetInt64())).ToList();
-        Assert.Equal([(1, botId), (2, botId)], botChoices);
+        Assert.Equal([(2, botId)], botChoices);
 
         // The player's own data holds their one choice, none of the bot's.
         var held = await GetAsync(back, "/auth/me/data");

@@ -287,8 +287,7 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
     public async Task A_dropout_under_bot_is_replaced_by_a_bot_and_the_game_finishes_with_its_rows_marked()
     {
         var (players, code) = await StartedRoomAsync(DropoutPolicyBot);
-        var role = (await RoomAsync(players[0], code)).GetProperty("participants").EnumerateArray()
-            .Single(p => p.GetProperty("user_id").GetInt64() == players[2].UserId).GetProperty("role_id").GetInt32();
+        var role = RoleOf(await RoomAsync(players[0], code), players[2].UserId);
         Assert.Equal(HttpStatusCode.NoContent, (await players[2].PostAsync($"/rooms/{code}/leave", null, Ct)).StatusCode);
 
         var room = await RoomAsync(players[0], code);
@@ -323,11 +322,42 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
     }
 
     [Fact]
+    public async Task A_bot_taking_a_seat_whose_player_had_chosen_makes_no_second_choice_for_the_role_in_that_round()
+    {
+        var (players, code) = await StartedRoomAsync(DropoutPolicyBot);
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[2], code, 1, 1, 5, Ct), HttpStatusCode.Created);
+        Assert.Equal(HttpStatusCode.NoContent, (await players[2].PostAsync($"/rooms/{code}/leave", null, Ct)).StatusCode);
+
+        // The role has its choice of round 1, the player's: the bot is counted as chosen and the room waits for the two others only.
+        var room = await RoomAsync(players[0], code);
+        var botId = room.GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("is_bot").GetBoolean()).GetProperty("user_id").GetInt64();
+        Assert.Equal(RoleOf(room, players[2].UserId), RoleOf(room, botId));
+        Assert.Equal([players[2].UserId, botId], room.GetProperty("chosen_this_round").EnumerateArray().Select(e => e.GetInt64()));
+        Assert.Empty(room.GetProperty("bot_choices").EnumerateArray());
+        await RoomKit.PlayRoundAsync(players[..2], code, 1, Ct);
+
+        // Round 2 the bot chooses as any round of its own.
+        room = await RoomKit.WithBotChoicesAsync(players[0], code, 1, Ct);
+        Assert.Equal([(2, botId)], room.GetProperty("bot_choices").EnumerateArray().Select(c => (c.GetProperty("round_number").GetInt32(), c.GetProperty("user_id").GetInt64())));
+        Assert.Equal([botId], room.GetProperty("chosen_this_round").EnumerateArray().Select(e => e.GetInt64()));
+
+        // One row per role in round 1 (the player's is theirs, not the bot's), and none of it counted as the bot's.
+        var firstRound = (await ChoicesAsync(code)).Where(c => c.Round == 1).ToList();
+        Assert.Equal(players.Select(p => p.UserId).Order(), firstRound.Select(c => c.UserId).Order());
+        Assert.DoesNotContain(firstRound, c => c.IsBot);
+        Assert.Contains((players[2].UserId, 1, 1, 5, false), firstRound);
+        var statistics = await HttpAssert.OkAsync<JsonElement>(await players[0].GetAsync($"/rooms/{code}/statistics", Ct));
+        Assert.Equal(3, statistics.GetProperty("rounds")[0].GetProperty("choices").GetArrayLength());
+    }
+
+    private static int RoleOf(JsonElement room, long userId) =>
+        room.GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("user_id").GetInt64() == userId).GetProperty("role_id").GetInt32();
+
+    [Fact]
     public async Task Staying_away_under_bot_gives_the_seat_to_a_bot_after_the_grace_and_the_game_finishes_with_its_rows_marked()
     {
         var (players, code) = await StartedRoomAsync(DropoutPolicyBot);
-        var role = (await RoomAsync(players[0], code)).GetProperty("participants").EnumerateArray()
-            .Single(p => p.GetProperty("user_id").GetInt64() == players[2].UserId).GetProperty("role_id").GetInt32();
+        var role = RoleOf(await RoomAsync(players[0], code), players[2].UserId);
         var (watcher, _) = await RealtimeKit.JoinAsync(first, players[0], code, Ct);
         await using var _watcher = watcher;
         var (gone, _) = await RealtimeKit.JoinAsync(second, players[2], code, Ct);
