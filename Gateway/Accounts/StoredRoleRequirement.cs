@@ -1,4 +1,5 @@
 using Dilemma.Grains.Interfaces.Accounts;
+using Dilemma.Grains.Interfaces.Errors;
 using Microsoft.AspNetCore.Authorization;
 
 namespace Dilemma.Gateway.Accounts;
@@ -11,7 +12,11 @@ namespace Dilemma.Gateway.Accounts;
 /// </summary>
 public sealed record StoredRoleRequirement(string Role) : IAuthorizationRequirement;
 
-/// <summary>Reads the caller's stored roles (<see cref="IUserGrain.GetRolesAsync"/>) for <see cref="StoredRoleRequirement"/>.</summary>
+/// <summary>
+/// Reads the caller's stored roles (<see cref="IUserGrain.GetRolesAsync"/>) for <see cref="StoredRoleRequirement"/>. A token
+/// whose account is gone holds no role: 403, as for a role taken away, rather than the user grain's 404 on an endpoint
+/// that is not about that user.
+/// </summary>
 public sealed class StoredRoleHandler(IGrainFactory grains) : AuthorizationHandler<StoredRoleRequirement>
 {
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, StoredRoleRequirement requirement)
@@ -22,7 +27,16 @@ public sealed class StoredRoleHandler(IGrainFactory grains) : AuthorizationHandl
         }
 
         var cancellationToken = context.Resource is HttpContext http ? http.RequestAborted : CancellationToken.None;
-        var stored = await grains.GetGrain<IUserGrain>(AccessTokens.UserIdOf(context.User)).GetRolesAsync(cancellationToken);
+        UserRoles stored;
+        try
+        {
+            stored = await grains.GetGrain<IUserGrain>(AccessTokens.UserIdOf(context.User)).GetRolesAsync(cancellationToken);
+        }
+        catch (RuleViolationException e) when (e.Kind == RuleViolationKind.NotFound)
+        {
+            return;
+        }
+
         if (stored.Roles.Contains(requirement.Role, StringComparer.Ordinal))
         {
             context.Succeed(requirement);

@@ -1,4 +1,5 @@
 using Dilemma.Gateway.Accounts;
+using Dilemma.Grains.Interfaces.Accounts;
 using Dilemma.Tests.Hosting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
@@ -21,11 +22,12 @@ public sealed class AccessTokenWarmUpTests(EmbeddedGatewayFixture gateway) : ICl
     }
 
     [Fact]
-    public async Task The_minted_token_validates_with_the_bearer_scheme_and_meets_both_role_policies()
+    public async Task The_minted_token_validates_with_the_bearer_scheme_and_meets_both_role_policies_by_the_token_alone()
     {
         var outcome = await WarmUp(gateway.Factory.Services.GetRequiredService<AccessTokens>()).RunAsync();
 
-        Assert.Equal(new AccessTokenWarmUpOutcome(true, 2), outcome);
+        // The stored half is asked too, and a user that does not exist holds no role there (no exception either).
+        Assert.Equal(new AccessTokenWarmUpOutcome(true, 2, 0), outcome);
     }
 
     [Fact]
@@ -35,7 +37,21 @@ public sealed class AccessTokenWarmUpTests(EmbeddedGatewayFixture gateway) : ICl
 
         var outcome = await WarmUp(new AccessTokens(otherKey, TimeProvider.System)).RunAsync();
 
-        Assert.Equal(new AccessTokenWarmUpOutcome(false, 0), outcome);
+        Assert.Equal(new AccessTokenWarmUpOutcome(false, 0, 0), outcome);
+    }
+
+    [Fact]
+    public async Task A_token_whose_account_does_not_exist_is_refused_the_research_data_as_holding_no_role()
+    {
+        var tokens = gateway.Factory.Services.GetRequiredService<AccessTokens>();
+        var nobody = new UserProfile(long.MaxValue - 1, "nobody", null, false, false, false, null, DateTimeOffset.UtcNow) { Roles = [AccessTokens.ResearcherRole] };
+
+        using var response = await gateway.Client.SendAsync(
+            AuthClient.Authorized(HttpMethod.Get, "/research/experiments/debug/counts", tokens.Issue(nobody, signInId: null)),
+            TestContext.Current.CancellationToken);
+
+        // Not the user grain's 404 user_not_found, on an endpoint that is not about that user.
+        await HttpAssert.ProblemAsync(response, System.Net.HttpStatusCode.Forbidden, "forbidden");
     }
 
     private AccessTokenWarmUp WarmUp(AccessTokens tokens)
