@@ -1,3 +1,8 @@
+using System.Net;
+using System.Text.Json;
+using Dilemma.Tests.Accounts;
+using Dilemma.Tests.Hosting;
+using Dilemma.Tests.Rooms;
 using static Microsoft.Playwright.Assertions;
 
 namespace Dilemma.Tests.Client;
@@ -63,6 +68,27 @@ public class ReturningPlayerTests(BrowserFixture browser) : IClassFixture<Browse
         {
             await page.Context.CloseAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_player_on_a_second_device_sees_the_choice_they_made_on_the_first()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var account = await browser.Client.RegisterAsync(AuthClient.UniqueName("two"), Roles.Password, ct);
+        var (players, code) = await RoomKit.StartedRoomAsync(browser.Client, ct, third: new Player(browser.Client, account));
+
+        // The first device chose, and revised it; the second is a browser signed in to the same account, which kept nothing.
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[2], code, 1, 0, 2, ct), HttpStatusCode.Created);
+        await HttpAssert.OkAsync<JsonElement>(await RoomKit.ChooseAsync(players[2], code, 1, 1, 5, ct), HttpStatusCode.Created);
+        var page = await ClientFlows.SignInAccountAsync(() => browser.NewPageAsync(), account.Username);
+        await page.FillAsync("#join-code", code);
+        await page.ClickAsync("#code-submit");
+
+        // It said "your choice is recorded" over empty options; it shows the latest revision now.
+        await Expect(page.Locator("#choice-recorded")).ToBeVisibleAsync();
+        await Expect(page.Locator("#choice-1")).ToBeCheckedAsync();
+        await Expect(page.Locator("#confidence-5")).ToBeCheckedAsync();
+        await page.Context.CloseAsync();
     }
 
     [Fact]

@@ -52,10 +52,10 @@ public static class RoomKit
     public static async Task<JsonElement> JoinAsync(Player player, string code, CancellationToken cancellationToken) =>
         await HttpAssert.OkAsync<JsonElement>(await player.PostAsync("/rooms/join", new { room_code = code, nickname = "n" + player.UserId }, cancellationToken));
 
-    /// <summary>Three guests in a room with roles 1, 2, 3 in order: players[0] is the host.</summary>
-    public static async Task<(Player[] Players, string Code)> SeatedRoomAsync(HttpClient client, CancellationToken cancellationToken, string topic = Topic, string? onDropout = null)
+    /// <summary>Three guests (or two and <paramref name="third"/>) in a room with roles 1, 2, 3 in order: players[0] is the host.</summary>
+    public static async Task<(Player[] Players, string Code)> SeatedRoomAsync(HttpClient client, CancellationToken cancellationToken, string topic = Topic, string? onDropout = null, Player? third = null)
     {
-        var players = await GuestsAsync(client, 3, cancellationToken);
+        var players = third is null ? await GuestsAsync(client, 3, cancellationToken) : [.. await GuestsAsync(client, 2, cancellationToken), third];
         var code = Code(await CreateRoomAsync(players[0], cancellationToken, topic: topic, onDropout: onDropout));
         await JoinAsync(players[1], code, cancellationToken);
         await JoinAsync(players[2], code, cancellationToken);
@@ -64,10 +64,10 @@ public static class RoomKit
         return (players, code);
     }
 
-    /// <summary>A seated room, started: round 1 is open.</summary>
-    public static async Task<(Player[] Players, string Code)> StartedRoomAsync(HttpClient client, CancellationToken cancellationToken, string? onDropout = null)
+    /// <summary>A seated room, started: round 1 is open. <paramref name="third"/> takes the third seat (a new guest when null).</summary>
+    public static async Task<(Player[] Players, string Code)> StartedRoomAsync(HttpClient client, CancellationToken cancellationToken, string? onDropout = null, Player? third = null)
     {
-        var (players, code) = await SeatedRoomAsync(client, cancellationToken, onDropout: onDropout);
+        var (players, code) = await SeatedRoomAsync(client, cancellationToken, onDropout: onDropout, third: third);
         await HttpAssert.OkAsync<JsonElement>(await players[0].PostAsync($"/rooms/{code}/start", null, cancellationToken));
         return (players, code);
     }

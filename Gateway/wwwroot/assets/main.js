@@ -10,7 +10,7 @@ import { botControls, creationBody, creationFields, displayName, generatedScenar
 import { ClassSessionPage, classSessionStored, takeJoinLinkCode } from './screens/class-session.js';
 import { CONSOLE_ROLES, ConsolePage, consoleSessionStored } from './screens/console.js';
 import { RoundQuestions } from './screens/ai-questions.js';
-import { forgetRecordedChoice, recordedChoice, sendRecordedChoice } from './screens/recorded-choice.js';
+import { forgetRecordedChoice, heldChoice, recordedChoice, sendRecordedChoice } from './screens/recorded-choice.js';
 import { FacilitatorMessages, RecordingSwitch } from './screens/room-voice-session.js';
 import { MyDataPage, loadWithdrawalCode, withdrawByCodeForm, withdrawalCodeSection } from './screens/my-data.js';
 import { ADMIN_ROLES, AdminPage } from './screens/admin.js';
@@ -69,6 +69,8 @@ const state = {
    * @type {Draft}
    */
   draft: emptyDraft(0),
+  /** the room and round whose choice was last asked of the server (askHeldChoice), as `code:round` */
+  heldChoiceAsked: '',
   /** the game was opened in another tab or on another device, which took its sockets: this page has stopped following it */
   elsewhere: false,
   /** @type {RoomStatistics | null} */
@@ -1621,6 +1623,25 @@ window.setInterval(() => {
   }
 }, 1000);
 
+/**
+ * A choice this player made on another device (this one kept none) is read from what the server holds, once per room
+ * and round, and shown if the options are still untouched: that device's page said "your choice is recorded" over empty
+ * options. A failed read leaves them empty, as before; the choice is recorded all the same.
+ * @param {string} roomCode @param {number} round
+ */
+async function askHeldChoice(roomCode, round) {
+  const asked = `${roomCode}:${round}`;
+  if (state.heldChoiceAsked === asked) {
+    return;
+  }
+  state.heldChoiceAsked = asked;
+  const held = await heldChoice(roomCode, round).catch(() => null);
+  if (held && state.room?.room_code === roomCode && state.draft.round === round && state.draft.choice === null && state.draft.confidence === null) {
+    state.draft = { ...state.draft, choice: held.choice, confidence: held.confidence };
+    render();
+  }
+}
+
 /** @param {Room} room @param {boolean} isHost @param {number} selfId */
 function roundSections(room, isHost, selfId) {
   const roundNumber = room.current_round;
@@ -1632,6 +1653,9 @@ function roundSections(room, isHost, selfId) {
       submissions.remember('choice', choiceKey(room.room_code, roundNumber, recorded.choice, recorded.confidence), recorded.submission_id);
     }
     state.draft = { ...emptyDraft(roundNumber), choice: recorded?.choice ?? null, confidence: recorded?.confidence ?? null };
+  }
+  if (room.chosen_this_round.includes(selfId) && state.draft.choice === null && state.draft.confidence === null) {
+    void askHeldChoice(room.room_code, roundNumber);
   }
   const round = state.scenario?.rounds.find((r) => r.round_number === roundNumber);
   const me = room.participants.find((p) => p.user_id === selfId);

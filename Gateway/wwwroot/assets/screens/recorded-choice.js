@@ -2,9 +2,10 @@
 // chosen, never what, so a page that reloaded (or a new tab of the same player) said "your choice is recorded" over
 // empty options: the player could not see what they had chosen, and pressing again with what they remembered made a
 // second revision. The last choice sent is kept on this device, with its submission id, and shown again once the room
-// says this player has chosen.
+// says this player has chosen. Another device of the same account kept none: it reads the choice from what the server
+// holds about the player (heldChoice).
 
-import { ApiError } from '../api.js';
+import { ApiError, call } from '../api.js';
 
 const KEY = 'dilemma.recorded_choice';
 
@@ -53,6 +54,20 @@ export function recordedChoice(roomCode, userId, round) {
     // Unreadable: as if none was kept.
     return null;
   }
+}
+
+/**
+ * The player's latest choice of this room and round among what the server holds about them (GET /auth/me/data, every
+ * revision), or null when it holds none.
+ * @param {string} roomCode @param {number} round
+ * @returns {Promise<{ choice: number, confidence: number } | null>}
+ */
+export async function heldChoice(roomCode, round) {
+  /** @type {{ research: { choices: { room_code: string, round_number: number, choice: number, confidence: number, revision: number }[] } }} */
+  const held = await call('GET', '/auth/me/data');
+  const revisions = held.research.choices.filter((c) => c.room_code === roomCode && c.round_number === round);
+  const latest = revisions.reduce((/** @type {typeof revisions[number] | null} */ last, c) => (last && last.revision > c.revision ? last : c), null);
+  return latest ? { choice: latest.choice, confidence: latest.confidence } : null;
 }
 
 /** Forgets the choice kept on this device: a shared classroom computer keeps no one's choice after they sign out. */
