@@ -350,9 +350,6 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
         Assert.Equal(3, statistics.GetProperty("rounds")[0].GetProperty("choices").GetArrayLength());
     }
 
-    private static int RoleOf(JsonElement room, long userId) =>
-        room.GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("user_id").GetInt64() == userId).GetProperty("role_id").GetInt32();
-
     [Fact]
     public async Task Staying_away_under_bot_gives_the_seat_to_a_bot_after_the_grace_and_the_game_finishes_with_its_rows_marked()
     {
@@ -458,8 +455,12 @@ public abstract class GameFlowTests(Uri first, Uri second, HttpClient http)
     protected static async Task<JsonElement> RoomAsync(Player player, string code) =>
         await HttpAssert.OkAsync<JsonElement>(await player.GetAsync($"/rooms/{code}", Ct));
 
-    protected static string? PresenceOf(JsonElement room, long userId) =>
-        room.GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("user_id").GetInt64() == userId).GetProperty("presence").GetString();
+    protected static string? PresenceOf(JsonElement room, long userId) => SeatOf(room, userId).GetProperty("presence").GetString();
+
+    private static int RoleOf(JsonElement room, long userId) => SeatOf(room, userId).GetProperty("role_id").GetInt32();
+
+    private static JsonElement SeatOf(JsonElement room, long userId) =>
+        room.GetProperty("participants").EnumerateArray().Single(p => p.GetProperty("user_id").GetInt64() == userId);
 }
 
 /// <summary>An embedded gateway on Kestrel with a short grace period.</summary>
